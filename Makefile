@@ -1,0 +1,83 @@
+# pg-trickle operator: build, test bed, tests and demo. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ROOT := $(CURDIR)
+MVN := ./mvnw -B -ntp
+CACHE ?= $(HOME)/.cache/pg-trickle
+export PATH := $(ROOT)/target/testbed/bin:$(CACHE)/go/1.26.8/bin:$(PATH)
+KUBECONFIG_TESTBED := $(ROOT)/target/testbed/kubeconfig
+KUBECTL := $(ROOT)/target/testbed/bin/kubectl --kubeconfig=$(KUBECONFIG_TESTBED)
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+# --- dependencies --------------------------------------------------------------------------------
+.PHONY: deps deps-test
+deps: ## Install what the build needs (JDK 17; Maven comes with ./mvnw)
+	hack/install-deps.sh java
+
+deps-test: ## Install what the tests need (Go toolchain, PostgreSQL, pgBackRest, nats-server)
+	hack/install-deps.sh java go postgres nats python
+
+# --- build ---------------------------------------------------------------------------------------
+.PHONY: build crds lint fmt clean
+build: deps ## Compile and package every module (no tests)
+	$(MVN) -DskipTests package
+
+crds: deps ## Regenerate deploy/crds from the Java model
+	$(MVN) -q -pl operator process-classes
+	mkdir -p deploy/crds && cp operator/target/crds/*.yaml deploy/crds/
+
+lint: deps ## Check formatting (google-java-format through Spotless)
+	$(MVN) -q spotless:check
+
+fmt: deps ## Format the Java sources
+	$(MVN) -q spotless:apply
+
+clean: testbed-down ## Remove build output (the binary cache in ~/.cache/pg-trickle stays)
+	$(MVN) -q clean
+	rm -rf target
+
+# --- test bed ------------------------------------------------------------------------------------
+.PHONY: testbed-build testbed-up testbed-down
+testbed-build: ## Build the Kubernetes binaries of the test bed into the cache
+	testbed/testbed.sh build
+
+testbed-up: ## Start the local Kubernetes test bed (idempotent); prints the export lines
+	@testbed/testbed.sh up
+
+testbed-down: ## Stop the test bed and leave nothing running
+	@testbed/testbed.sh down
+
+# --- tests ---------------------------------------------------------------------------------------
+.PHONY: test test-integration check
+test: deps ## Unit tests only (no cluster, no servers)
+	$(MVN) verify
+
+test-integration: deps-test testbed-up ## Unit and integration tests on the test bed
+	$(MVN) -Pit verify
+
+check: deps-test ## The whole suite, as CI runs it: test bed up, every test, test bed down
+	testbed/testbed.sh up
+	status=0; $(MVN) -Pit verify || status=$$?; testbed/testbed.sh down; exit $$status
+
+# --- operator ------------------------------------------------------------------------------------
+.PHONY: run install uninstall
+run: build testbed-up ## Run the operator locally against the test bed
+	KUBECONFIG=$(KUBECONFIG_TESTBED) java -jar operator/target/operator.jar
+
+install: testbed-up ## Install the CRDs into the test bed (or KUBECONFIG's cluster with KUBECTL=kubectl)
+	$(KUBECTL) apply --server-side --force-conflicts --field-manager=pg-trickle -f deploy/crds/
+
+uninstall: ## Remove the CRDs
+	$(KUBECTL) delete --ignore-not-found -f deploy/crds/
+
+# --- demo ----------------------------------------------------------------------------------------
+.PHONY: demo demo-down
+demo: ## The main job: build, start the test bed, run the operator, create a sample cluster
+	hack/demo.sh
+
+demo-down: ## Stop what `make demo` started
+	hack/demo.sh down

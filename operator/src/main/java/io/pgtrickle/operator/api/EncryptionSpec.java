@@ -1,0 +1,32 @@
+package io.pgtrickle.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** Encryption of the backup repository at rest (pgBackRest repo cipher, aes-256-cbc). */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class EncryptionSpec {
+
+  @JsonPropertyDescription("Encrypt the repository. Default false.")
+  private Boolean enabled;
+
+  @JsonPropertyDescription(
+      "Secret whose key passphrase holds the repository cipher passphrase; generated when absent.")
+  private String keySecret;
+
+  public Boolean getEnabled() {
+    return enabled;
+  }
+
+  public void setEnabled(Boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  public String getKeySecret() {
+    return keySecret;
+  }
+
+  public void setKeySecret(String keySecret) {
+    this.keySecret = keySecret;
+  }
+}

@@ -1,0 +1,57 @@
+package io.pgtrickle.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** Patroni timings; keep loopWait + 2 * retryTimeout <= ttl. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value =
+        "(has(self.loopWait) ? self.loopWait : 2) + 2 * (has(self.retryTimeout) ? self.retryTimeout"
+            + " : 3) <= (has(self.ttl) ? self.ttl : 10)",
+    message =
+        "spec.patroni: loopWait + 2 * retryTimeout must not exceed ttl (defaults: ttl 10, loopWait"
+            + " 2, retryTimeout 3)",
+    reason = "FieldValueInvalid")
+public class PatroniSpec {
+
+  @Min(5)
+  @JsonPropertyDescription(
+      "Seconds the leader lock lives without renewal; a crashed primary is replaced after about this long. Default 10.")
+  private Integer ttl;
+
+  @Min(1)
+  @JsonPropertyDescription("Seconds between Patroni HA loop runs. Default 2.")
+  private Integer loopWait;
+
+  @Min(1)
+  @JsonPropertyDescription(
+      "Seconds Patroni retries the DCS and PostgreSQL before demoting. Default 3.")
+  private Integer retryTimeout;
+
+  public Integer getTtl() {
+    return ttl;
+  }
+
+  public void setTtl(Integer ttl) {
+    this.ttl = ttl;
+  }
+
+  public Integer getLoopWait() {
+    return loopWait;
+  }
+
+  public void setLoopWait(Integer loopWait) {
+    this.loopWait = loopWait;
+  }
+
+  public Integer getRetryTimeout() {
+    return retryTimeout;
+  }
+
+  public void setRetryTimeout(Integer retryTimeout) {
+    this.retryTimeout = retryTimeout;
+  }
+}

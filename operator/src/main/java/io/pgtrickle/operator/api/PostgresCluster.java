@@ -1,0 +1,55 @@
+package io.pgtrickle.operator.api;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * A highly available PostgreSQL cluster: a StatefulSet of Patroni-managed PostgreSQL pods with
+ * read-write and read-only Services, generated credentials and optional pgBackRest backups.
+ */
+@Group(PostgresCluster.GROUP)
+@Version(PostgresCluster.VERSION)
+@Kind("PostgresCluster")
+@Plural("postgresclusters")
+@Singular("postgrescluster")
+@ShortNames("pgc")
+@AdditionalPrinterColumn(
+    name = "Version",
+    jsonPath = ".spec.version",
+    type = AdditionalPrinterColumn.Type.STRING,
+    getDescription = "PostgreSQL major version")
+@AdditionalPrinterColumn(
+    name = "Replicas",
+    jsonPath = ".status.replicas",
+    type = AdditionalPrinterColumn.Type.STRING,
+    getDescription = "Ready members / desired members")
+@AdditionalPrinterColumn(
+    name = "Status",
+    jsonPath = ".status.phase",
+    type = AdditionalPrinterColumn.Type.STRING,
+    getDescription = "Lifecycle phase")
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+public class PostgresCluster extends CustomResource<PostgresClusterSpec, PostgresClusterStatus>
+    implements Namespaced {
+
+  public static final String GROUP = "postgres.example.com";
+  public static final String VERSION = "v1";
+
+  /** Declared here only to mark the spec as required in the generated schema. */
+  @Override
+  @Required
+  public PostgresClusterSpec getSpec() {
+    return super.getSpec();
+  }
+}

@@ -1,0 +1,213 @@
+package io.pgtrickle.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import java.util.Map;
+
+/** Desired state of a {@link PostgresCluster}. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class PostgresClusterSpec {
+
+  /** The PostgreSQL majors this operator runs; kept in step with the CEL rule below. */
+  public static final java.util.List<Integer> SUPPORTED_MAJORS =
+      java.util.List.of(14, 15, 16, 17, 18);
+
+  @Required
+  @JsonPropertyDescription(
+      "PostgreSQL major version: one of 14, 15, 16, 17, 18, given as an integer or a string.")
+  @ValidationRule(
+      value = "string(self) in ['14', '15', '16', '17', '18']",
+      message = "spec.version must be one of [14, 15, 16, 17, 18]",
+      reason = "FieldValueInvalid")
+  private IntOrString version;
+
+  @Required
+  @Min(1)
+  @Max(10)
+  @JsonPropertyDescription(
+      "Number of cluster members (1 primary plus replicas), from 1 to 10. 3 or more gives"
+          + " automatic failover with a majority.")
+  @ValidationRule(
+      value = "self >= 1 && self <= 10",
+      message = "spec.replicas must be between 1 and 10",
+      reason = "FieldValueInvalid")
+  private Integer replicas;
+
+  @Required
+  @JsonPropertyDescription("Persistent storage of each member's data directory.")
+  private StorageSpec storage;
+
+  @JsonPropertyDescription(
+      "CPU and memory requests and limits of the PostgreSQL container. Memory sizes the default"
+          + " shared_buffers and effective_cache_size.")
+  private ResourceRequirements resources;
+
+  @JsonPropertyDescription(
+      "PostgreSQL parameters merged over the operator's defaults, e.g. max_connections: \"200\"."
+          + " Parameters the operator owns (port, data_directory, listen_addresses, ...) are"
+          + " rejected.")
+  private Map<String, String> postgresqlParams;
+
+  @JsonPropertyDescription("How the read-write and read-only Services are exposed.")
+  private ServiceSpec service;
+
+  @JsonPropertyDescription("TLS for client connections.")
+  private TlsSpec tls;
+
+  @JsonPropertyDescription("Optional PgBouncer connection pooler.")
+  private PgBouncerSpec pgbouncer;
+
+  @JsonPropertyDescription("Optional Prometheus metrics exporter.")
+  private MetricsSpec metrics;
+
+  @JsonPropertyDescription("Continuous WAL archiving and scheduled base backups with pgBackRest.")
+  private BackupSpec backup;
+
+  @JsonPropertyDescription(
+      "Synchronous replication: a commit is acknowledged only once a standby has it, so a"
+          + " failover never loses an acknowledged write (Patroni synchronous_mode_strict)."
+          + " Writes block while no standby is available. Default false.")
+  private Boolean synchronous;
+
+  @JsonPropertyDescription(
+      "Create this cluster from a backup instead of an empty database, optionally to a point in"
+          + " time.")
+  private RestoreSpec restore;
+
+  @JsonPropertyDescription(
+      "Patroni timings that decide how fast a failed primary is replaced; the defaults recover"
+          + " from a crash in about 10 s.")
+  private PatroniSpec patroni;
+
+  @JsonPropertyDescription(
+      "Container image with PostgreSQL, Patroni and pgBackRest. Defaults to the operator's image"
+          + " for the requested major version.")
+  private String image;
+
+  /** The major version as a number; valid only for a spec the API server has accepted. */
+  @JsonIgnore
+  public int majorVersion() {
+    return version.getIntVal() != null
+        ? version.getIntVal()
+        : Integer.parseInt(version.getStrVal().trim());
+  }
+
+  public IntOrString getVersion() {
+    return version;
+  }
+
+  public void setVersion(IntOrString version) {
+    this.version = version;
+  }
+
+  public Integer getReplicas() {
+    return replicas;
+  }
+
+  public void setReplicas(Integer replicas) {
+    this.replicas = replicas;
+  }
+
+  public StorageSpec getStorage() {
+    return storage;
+  }
+
+  public void setStorage(StorageSpec storage) {
+    this.storage = storage;
+  }
+
+  public ResourceRequirements getResources() {
+    return resources;
+  }
+
+  public void setResources(ResourceRequirements resources) {
+    this.resources = resources;
+  }
+
+  public Map<String, String> getPostgresqlParams() {
+    return postgresqlParams;
+  }
+
+  public void setPostgresqlParams(Map<String, String> postgresqlParams) {
+    this.postgresqlParams = postgresqlParams;
+  }
+
+  public ServiceSpec getService() {
+    return service;
+  }
+
+  public void setService(ServiceSpec service) {
+    this.service = service;
+  }
+
+  public TlsSpec getTls() {
+    return tls;
+  }
+
+  public void setTls(TlsSpec tls) {
+    this.tls = tls;
+  }
+
+  public PgBouncerSpec getPgbouncer() {
+    return pgbouncer;
+  }
+
+  public void setPgbouncer(PgBouncerSpec pgbouncer) {
+    this.pgbouncer = pgbouncer;
+  }
+
+  public MetricsSpec getMetrics() {
+    return metrics;
+  }
+
+  public void setMetrics(MetricsSpec metrics) {
+    this.metrics = metrics;
+  }
+
+  public BackupSpec getBackup() {
+    return backup;
+  }
+
+  public void setBackup(BackupSpec backup) {
+    this.backup = backup;
+  }
+
+  public Boolean getSynchronous() {
+    return synchronous;
+  }
+
+  public void setSynchronous(Boolean synchronous) {
+    this.synchronous = synchronous;
+  }
+
+  public RestoreSpec getRestore() {
+    return restore;
+  }
+
+  public void setRestore(RestoreSpec restore) {
+    this.restore = restore;
+  }
+
+  public PatroniSpec getPatroni() {
+    return patroni;
+  }
+
+  public void setPatroni(PatroniSpec patroni) {
+    this.patroni = patroni;
+  }
+
+  public String getImage() {
+    return image;
+  }
+
+  public void setImage(String image) {
+    this.image = image;
+  }
+}

@@ -1,0 +1,33 @@
+package io.pgtrickle.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.List;
+
+/** How the cluster's Services are exposed. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ServiceSpec {
+
+  @JsonPropertyDescription(
+      "Service type of the read-write and read-only Services: ClusterIP (default), NodePort or LoadBalancer.")
+  private ServiceType type;
+
+  @JsonPropertyDescription("Client CIDRs allowed to reach a LoadBalancer Service, e.g. 10.0.0.0/8.")
+  private List<String> loadBalancerSourceRanges;
+
+  public ServiceType getType() {
+    return type;
+  }
+
+  public void setType(ServiceType type) {
+    this.type = type;
+  }
+
+  public List<String> getLoadBalancerSourceRanges() {
+    return loadBalancerSourceRanges;
+  }
+
+  public void setLoadBalancerSourceRanges(List<String> loadBalancerSourceRanges) {
+    this.loadBalancerSourceRanges = loadBalancerSourceRanges;
+  }
+}

@@ -1,0 +1,51 @@
+package io.pgtrickle.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** Persistent storage of each cluster member. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class StorageSpec {
+
+  @Required
+  @ValidationRule(
+      value = "isQuantity(self) && quantity(self).isGreaterThan(quantity('0'))",
+      message =
+          "spec.storage.size must be a Kubernetes quantity greater than zero, such as 10Gi or 500Mi",
+      reason = "FieldValueInvalid")
+  @JsonPropertyDescription("Size of each member's volume, a Kubernetes quantity such as 10Gi.")
+  private String size;
+
+  @JsonPropertyDescription("StorageClass of the volumes; the cluster default when empty.")
+  private String storageClass;
+
+  @JsonPropertyDescription(
+      "What happens to the volumes when the cluster is deleted: Retain (default) keeps them, Delete removes them.")
+  private ReclaimPolicy reclaimPolicy;
+
+  public String getSize() {
+    return size;
+  }
+
+  public void setSize(String size) {
+    this.size = size;
+  }
+
+  public String getStorageClass() {
+    return storageClass;
+  }
+
+  public void setStorageClass(String storageClass) {
+    this.storageClass = storageClass;
+  }
+
+  public ReclaimPolicy getReclaimPolicy() {
+    return reclaimPolicy;
+  }
+
+  public void setReclaimPolicy(ReclaimPolicy reclaimPolicy) {
+    this.reclaimPolicy = reclaimPolicy;
+  }
+}

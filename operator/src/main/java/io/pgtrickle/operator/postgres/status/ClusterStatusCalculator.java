@@ -1,0 +1,128 @@
+package io.pgtrickle.operator.postgres.status;
+
+import io.pgtrickle.operator.api.ClusterPhase;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.api.PostgresClusterStatus;
+import io.pgtrickle.operator.status.Conditions;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The phase state machine of a PostgresCluster, as a pure function of the previous status, the spec
+ * and what was observed. The reconciler patches the result only when it differs from the status
+ * already stored.
+ */
+public final class ClusterStatusCalculator {
+
+  public static final String READY = "Ready";
+  public static final String PROGRESSING = "Progressing";
+  public static final String DEGRADED = "Degraded";
+
+  private ClusterStatusCalculator() {}
+
+  public static PostgresClusterStatus calculate(
+      PostgresCluster cluster, ObservedCluster observed, Instant now) {
+    PostgresClusterStatus previous = cluster.getStatus();
+    int desired = cluster.getSpec().getReplicas();
+    long generation =
+        cluster.getMetadata().getGeneration() == null ? 0 : cluster.getMetadata().getGeneration();
+
+    Verdict verdict = verdict(previous == null ? null : previous.getPhase(), desired, observed);
+
+    PostgresClusterStatus status = new PostgresClusterStatus();
+    status.setPhase(verdict.phase());
+    status.setPhaseReason(verdict.reason());
+    status.setMessage(verdict.message());
+    status.setReadyReplicas(observed.readyReplicas());
+    status.setReplicas(observed.readyReplicas() + "/" + desired);
+    status.setPrimaryPod(observed.primaryPod());
+    status.setObservedGeneration(generation);
+
+    List<io.fabric8.kubernetes.api.model.Condition> conditions =
+        previous == null ? List.of() : previous.getConditions();
+    boolean ready = verdict.phase() == ClusterPhase.Running;
+    conditions =
+        Conditions.with(
+            conditions,
+            READY,
+            ready,
+            ready ? "ClusterReady" : verdict.reason(),
+            ready ? "All members are ready and a primary is elected" : verdict.message(),
+            generation,
+            now);
+    boolean progressing =
+        switch (verdict.phase()) {
+          case Pending, Creating, Updating, Scaling, Recovering, Deleting -> true;
+          default -> false;
+        };
+    conditions =
+        Conditions.with(
+            conditions,
+            PROGRESSING,
+            progressing,
+            progressing ? verdict.reason() : "Stable",
+            progressing ? verdict.message() : "Nothing is changing",
+            generation,
+            now);
+    boolean degraded =
+        verdict.phase() == ClusterPhase.Degraded
+            || verdict.phase() == ClusterPhase.Recovering
+            || verdict.phase() == ClusterPhase.Failed;
+    conditions =
+        Conditions.with(
+            conditions,
+            DEGRADED,
+            degraded,
+            degraded ? verdict.reason() : "AllMembersHealthy",
+            degraded ? verdict.message() : "No member is missing",
+            generation,
+            now);
+    status.setConditions(conditions);
+    return status;
+  }
+
+  /** The phase with its reason and message. */
+  record Verdict(ClusterPhase phase, String reason, String message) {}
+
+  static Verdict verdict(ClusterPhase previous, int desired, ObservedCluster o) {
+    if (o.deleting()) {
+      return new Verdict(ClusterPhase.Deleting, "Deleting", "The cluster is being deleted");
+    }
+    if (o.failureReason() != null) {
+      return new Verdict(ClusterPhase.Failed, o.failureReason(), o.failureMessage());
+    }
+    if (!o.statefulSetExists()) {
+      return new Verdict(ClusterPhase.Pending, "Provisioning", "Creating the cluster's resources");
+    }
+    boolean everRunning =
+        previous != null && previous != ClusterPhase.Pending && previous != ClusterPhase.Creating;
+    String members = o.readyReplicas() + " of " + desired + " members ready";
+    if (!everRunning) {
+      if (o.readyReplicas() >= desired && o.primaryPod() != null) {
+        return new Verdict(ClusterPhase.Running, "ClusterReady", members);
+      }
+      return new Verdict(
+          ClusterPhase.Creating, "WaitingForMembers", members + ", waiting for the rest");
+    }
+    if (o.primaryPod() == null) {
+      return new Verdict(
+          ClusterPhase.Recovering, "NoPrimary", "No primary; Patroni is electing one. " + members);
+    }
+    if (o.currentReplicas() != desired) {
+      return new Verdict(
+          ClusterPhase.Scaling,
+          "Scaling",
+          "Scaling from " + o.currentReplicas() + " to " + desired + " members");
+    }
+    if (o.updatedReplicas() < desired) {
+      return new Verdict(
+          ClusterPhase.Updating,
+          "RollingUpdate",
+          o.updatedReplicas() + " of " + desired + " members updated");
+    }
+    if (o.readyReplicas() < desired) {
+      return new Verdict(ClusterPhase.Degraded, "MembersNotReady", members);
+    }
+    return new Verdict(ClusterPhase.Running, "ClusterReady", members);
+  }
+}

@@ -1,0 +1,144 @@
+package io.pgtrickle.operator.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.pgtrickle.operator.testbed.TestNamespace;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The CRD's own validation, on the real API server: every bad spec is rejected with a message that
+ * names the field and what is allowed, and the valid forms are accepted.
+ */
+class PostgresClusterValidationIT {
+
+  @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
+
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+
+  static Stream<Arguments> invalidSpecs() {
+    String versions = "spec.version must be one of [14, 15, 16, 17, 18]";
+    String replicas = "spec.replicas must be between 1 and 10";
+    String size = "spec.storage.size must be a Kubernetes quantity greater than zero";
+    return Stream.of(
+        Arguments.of("no spec", null, "spec: Required value"),
+        Arguments.of(
+            "version missing",
+            "{replicas: 1, storage: {size: 1Gi}}",
+            "spec.version: Required value"),
+        Arguments.of(
+            "replicas missing",
+            "{version: 16, storage: {size: 1Gi}}",
+            "spec.replicas: Required value"),
+        Arguments.of(
+            "storage missing", "{version: 16, replicas: 1}", "spec.storage: Required value"),
+        Arguments.of(
+            "size missing",
+            "{version: 16, replicas: 1, storage: {storageClass: fast}}",
+            "spec.storage.size: Required value"),
+        Arguments.of("version 13", "{version: 13, replicas: 1, storage: {size: 1Gi}}", versions),
+        Arguments.of("version 19", "{version: 19, replicas: 1, storage: {size: 1Gi}}", versions),
+        Arguments.of("version abc", "{version: abc, replicas: 1, storage: {size: 1Gi}}", versions),
+        Arguments.of(
+            "version \"13\"", "{version: \"13\", replicas: 1, storage: {size: 1Gi}}", versions),
+        Arguments.of(
+            "version 15.5",
+            "{version: 15.5, replicas: 1, storage: {size: 1Gi}}",
+            "spec.version in body must be of type integer,string"),
+        Arguments.of("replicas 0", "{version: 16, replicas: 0, storage: {size: 1Gi}}", replicas),
+        Arguments.of("replicas 11", "{version: 16, replicas: 11, storage: {size: 1Gi}}", replicas),
+        Arguments.of("replicas -1", "{version: 16, replicas: -1, storage: {size: 1Gi}}", replicas),
+        Arguments.of(
+            "replicas three",
+            "{version: 16, replicas: three, storage: {size: 1Gi}}",
+            "spec.replicas in body must be of type integer"),
+        Arguments.of("size 10 gigs", "{version: 16, replicas: 1, storage: {size: 10 gigs}}", size),
+        Arguments.of("size empty", "{version: 16, replicas: 1, storage: {size: \"\"}}", size),
+        Arguments.of("size -1Gi", "{version: 16, replicas: 1, storage: {size: -1Gi}}", size),
+        Arguments.of(
+            "storage not an object",
+            "{version: 16, replicas: 1, storage: 10Gi}",
+            "spec.storage in body must be of type object"),
+        Arguments.of(
+            "version boolean",
+            "{version: true, replicas: 1, storage: {size: 1Gi}}",
+            "spec.version in body must be of type integer,string"),
+        Arguments.of(
+            "postgresqlParams a list",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, postgresqlParams: [a]}",
+            "spec.postgresqlParams in body must be of type object"),
+        Arguments.of(
+            "service type unknown",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, service: {type: Public}}",
+            "spec.service.type: Unsupported value: \"Public\": supported values: \"ClusterIP\","
+                + " \"LoadBalancer\", \"NodePort\""),
+        Arguments.of(
+            "patroni timings that cannot hold the lock",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, patroni: {ttl: 10, loopWait: 5,"
+                + " retryTimeout: 5}}",
+            "spec.patroni: loopWait + 2 * retryTimeout must not exceed ttl"));
+  }
+
+  @ParameterizedTest(name = "{0} is rejected")
+  @MethodSource("invalidSpecs")
+  void rejectsInvalidSpec(String description, String spec, String expectedMessage) {
+    GenericKubernetesResource resource = manifest(spec);
+    assertThatThrownBy(() -> NAMESPACE.client().resource(resource).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+        .hasMessageContaining(expectedMessage);
+  }
+
+  static Stream<Arguments> validSpecs() {
+    return Stream.of(
+        Arguments.of("version 16", "{version: 16, replicas: 3, storage: {size: 10Gi}}"),
+        Arguments.of("version \"16\"", "{version: \"16\", replicas: 3, storage: {size: 10Gi}}"),
+        Arguments.of("version 14", "{version: 14, replicas: 1, storage: {size: 500Mi}}"),
+        Arguments.of("version \"18\"", "{version: \"18\", replicas: 1, storage: {size: 1Gi}}"),
+        Arguments.of("replicas 1", "{version: 17, replicas: 1, storage: {size: 1Gi}}"),
+        Arguments.of("replicas 10", "{version: 15, replicas: 10, storage: {size: 1Gi}}"),
+        Arguments.of(
+            "everything",
+            "{version: 16, replicas: 3, storage: {size: 100Gi, storageClass: fast-ssd},"
+                + " resources: {requests: {cpu: '2', memory: 4Gi}, limits: {memory: 8Gi}},"
+                + " postgresqlParams: {max_connections: '200'},"
+                + " service: {type: LoadBalancer, loadBalancerSourceRanges: [10.0.0.0/8]},"
+                + " tls: {enabled: true, certSecret: postgres-tls},"
+                + " pgbouncer: {enabled: true, poolMode: transaction, maxClientConn: 1000},"
+                + " synchronous: true, patroni: {ttl: 30, loopWait: 10, retryTimeout: 10},"
+                + " backup: {schedule: '0 2 * * *', retention: {count: 7},"
+                + " destination: {type: S3, bucket: b, region: us-east-1, credentialsSecret: c}}}"));
+  }
+
+  @ParameterizedTest(name = "{0} is accepted")
+  @MethodSource("validSpecs")
+  void acceptsValidSpec(String description, String spec) {
+    GenericKubernetesResource created = NAMESPACE.client().resource(manifest(spec)).create();
+    assertThat(created.getMetadata().getUid()).isNotBlank();
+  }
+
+  private static GenericKubernetesResource manifest(String spec) {
+    String yaml =
+        "apiVersion: postgres.example.com/v1\n"
+            + "kind: PostgresCluster\n"
+            + "metadata:\n"
+            + "  name: case-"
+            + COUNTER.incrementAndGet()
+            + "\n"
+            + "  namespace: "
+            + NAMESPACE.name()
+            + "\n"
+            + (spec == null ? "" : "spec: " + spec + "\n");
+    return NAMESPACE
+        .client()
+        .getKubernetesSerialization()
+        .unmarshal(yaml, GenericKubernetesResource.class);
+  }
+}

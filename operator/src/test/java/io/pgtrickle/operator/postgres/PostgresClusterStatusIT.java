@@ -1,0 +1,158 @@
+package io.pgtrickle.operator.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.pgtrickle.operator.api.ClusterPhase;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.testbed.TestBed;
+import io.pgtrickle.operator.testbed.TestNamespace;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The first reconciler on the real API server, and the kubectl view of the resource. */
+class PostgresClusterStatusIT {
+
+  @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
+
+  private Operator operator;
+
+  @AfterEach
+  void stopOperator() {
+    if (operator != null) {
+      operator.stop();
+    }
+  }
+
+  private Operator startOperator() {
+    KubernetesClient client = NAMESPACE.testBed().newClient();
+    Operator started =
+        new Operator(
+            o ->
+                o.withKubernetesClient(client)
+                    .withCloseClientOnStop(true)
+                    .withStopOnInformerErrorDuringStartup(true));
+    started.register(new PostgresClusterReconciler(), c -> c.settingNamespace(NAMESPACE.name()));
+    started.start();
+    return started;
+  }
+
+  private PostgresCluster apply(String name, int replicas) {
+    String yaml =
+        """
+        apiVersion: postgres.example.com/v1
+        kind: PostgresCluster
+        metadata:
+          name: %s
+          namespace: %s
+        spec:
+          version: 16
+          replicas: %d
+          storage:
+            size: 10Gi
+        """
+            .formatted(name, NAMESPACE.name(), replicas);
+    return NAMESPACE.client().resource(yaml(yaml)).serverSideApply();
+  }
+
+  private static PostgresCluster yaml(String yaml) {
+    return TestBed.shared()
+        .client()
+        .getKubernetesSerialization()
+        .unmarshal(yaml, PostgresCluster.class);
+  }
+
+  private PostgresCluster get(String name) {
+    return NAMESPACE
+        .client()
+        .resources(PostgresCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName(name)
+        .get();
+  }
+
+  @Test
+  void newClusterIsPendingWithReplicasAndProgressingCondition() {
+    operator = startOperator();
+    apply("my-cluster", 3);
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              PostgresCluster cluster = get("my-cluster");
+              assertThat(cluster.getStatus()).isNotNull();
+              assertThat(cluster.getStatus().getPhase()).isEqualTo(ClusterPhase.Pending);
+              assertThat(cluster.getStatus().getReplicas()).isEqualTo("0/3");
+              assertThat(cluster.getStatus().getObservedGeneration())
+                  .isEqualTo(cluster.getMetadata().getGeneration());
+              assertThat(cluster.getStatus().getConditions())
+                  .anySatisfy(
+                      c -> {
+                        assertThat(c.getType()).isEqualTo("Progressing");
+                        assertThat(c.getStatus()).isEqualTo("True");
+                        assertThat(c.getLastTransitionTime()).isNotBlank();
+                      });
+            });
+
+    TestBed.Result table =
+        NAMESPACE.testBed().kubectl("get", "postgrescluster", "-n", NAMESPACE.name());
+    assertThat(table.ok()).as(table.output()).isTrue();
+    String[] lines = table.output().strip().split("\n");
+    assertThat(lines[0].split("\\s+"))
+        .containsExactly("NAME", "VERSION", "REPLICAS", "STATUS", "AGE");
+    assertThat(lines[1].split("\\s+")).startsWith("my-cluster", "16", "0/3", "Pending");
+
+    TestBed.Result byShortName = NAMESPACE.testBed().kubectl("get", "pgc", "-n", NAMESPACE.name());
+    assertThat(byShortName.output()).contains("my-cluster");
+  }
+
+  @Test
+  void statusFollowsSpecChanges() {
+    operator = startOperator();
+    apply("scaled", 3);
+    await().atMost(Duration.ofSeconds(30)).until(() -> "0/3".equals(replicasOf("scaled")));
+
+    apply("scaled", 5);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              PostgresCluster cluster = get("scaled");
+              assertThat(cluster.getStatus().getReplicas()).isEqualTo("0/5");
+              assertThat(cluster.getStatus().getObservedGeneration()).isEqualTo(2L);
+            });
+  }
+
+  @Test
+  void restartingTheOperatorLeavesAConvergedStatusUntouched() throws InterruptedException {
+    operator = startOperator();
+    apply("stable", 2);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> get("stable").getStatus() != null && "0/2".equals(replicasOf("stable")));
+    operator.stop();
+    String resourceVersion = get("stable").getMetadata().getResourceVersion();
+    var conditions = get("stable").getStatus().getConditions();
+
+    operator = startOperator();
+    // The restarted operator reconciles every resource once on start; give it time to do so.
+    await()
+        .pollDelay(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(get("stable").getMetadata().getResourceVersion())
+                    .isEqualTo(resourceVersion));
+    assertThat(get("stable").getStatus().getConditions()).isEqualTo(conditions);
+  }
+
+  private String replicasOf(String name) {
+    PostgresCluster cluster = get(name);
+    return cluster.getStatus() == null ? null : cluster.getStatus().getReplicas();
+  }
+}

@@ -1,0 +1,117 @@
+package io.pgtrickle.operator.postgres.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.pgtrickle.operator.api.ClusterPhase;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.api.PostgresClusterSpec;
+import io.pgtrickle.operator.api.PostgresClusterStatus;
+import io.pgtrickle.operator.api.StorageSpec;
+import io.pgtrickle.operator.status.Conditions;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class ClusterStatusCalculatorTest {
+
+  private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+
+  static PostgresCluster cluster(int replicas, ClusterPhase previousPhase) {
+    PostgresCluster cluster = new PostgresCluster();
+    cluster.setMetadata(new ObjectMetaBuilder().withName("c").withGeneration(4L).build());
+    PostgresClusterSpec spec = new PostgresClusterSpec();
+    spec.setVersion(new IntOrString(16));
+    spec.setReplicas(replicas);
+    StorageSpec storage = new StorageSpec();
+    storage.setSize("1Gi");
+    spec.setStorage(storage);
+    cluster.setSpec(spec);
+    if (previousPhase != null) {
+      PostgresClusterStatus status = new PostgresClusterStatus();
+      status.setPhase(previousPhase);
+      cluster.setStatus(status);
+    }
+    return cluster;
+  }
+
+  static ObservedCluster observed(int current, int ready, int updated, String primary) {
+    return new ObservedCluster(true, current, ready, updated, primary, null, null, false);
+  }
+
+  @Test
+  void newClusterIsPendingAndProgressing() {
+    PostgresClusterStatus status =
+        ClusterStatusCalculator.calculate(cluster(3, null), ObservedCluster.nothing(), NOW);
+    assertThat(status.getPhase()).isEqualTo(ClusterPhase.Pending);
+    assertThat(status.getReplicas()).isEqualTo("0/3");
+    assertThat(status.getReadyReplicas()).isZero();
+    assertThat(status.getObservedGeneration()).isEqualTo(4L);
+    assertThat(Conditions.isTrue(status.getConditions(), "Progressing")).isTrue();
+    assertThat(Conditions.isTrue(status.getConditions(), "Ready")).isFalse();
+  }
+
+  @Test
+  void creatingUntilAllMembersReadyThenRunning() {
+    assertThat(
+            ClusterStatusCalculator.calculate(
+                    cluster(3, ClusterPhase.Pending), observed(3, 1, 3, "c-0"), NOW)
+                .getPhase())
+        .isEqualTo(ClusterPhase.Creating);
+    PostgresClusterStatus running =
+        ClusterStatusCalculator.calculate(
+            cluster(3, ClusterPhase.Creating), observed(3, 3, 3, "c-0"), NOW);
+    assertThat(running.getPhase()).isEqualTo(ClusterPhase.Running);
+    assertThat(running.getReplicas()).isEqualTo("3/3");
+    assertThat(running.getPrimaryPod()).isEqualTo("c-0");
+    assertThat(Conditions.isTrue(running.getConditions(), "Ready")).isTrue();
+    assertThat(Conditions.isTrue(running.getConditions(), "Progressing")).isFalse();
+    assertThat(Conditions.isTrue(running.getConditions(), "Degraded")).isFalse();
+  }
+
+  @Test
+  void creatingWithoutPrimaryIsNotRunning() {
+    assertThat(
+            ClusterStatusCalculator.calculate(
+                    cluster(3, ClusterPhase.Creating), observed(3, 3, 3, null), NOW)
+                .getPhase())
+        .isEqualTo(ClusterPhase.Creating);
+  }
+
+  @Test
+  void phasesOfARunningCluster() {
+    assertThat(phaseAfterRunning(5, observed(3, 3, 3, "c-0"))).isEqualTo(ClusterPhase.Scaling);
+    assertThat(phaseAfterRunning(3, observed(3, 3, 1, "c-0"))).isEqualTo(ClusterPhase.Updating);
+    assertThat(phaseAfterRunning(3, observed(3, 2, 3, "c-0"))).isEqualTo(ClusterPhase.Degraded);
+    assertThat(phaseAfterRunning(3, observed(3, 2, 3, null))).isEqualTo(ClusterPhase.Recovering);
+    assertThat(phaseAfterRunning(3, observed(3, 3, 3, "c-1"))).isEqualTo(ClusterPhase.Running);
+  }
+
+  @Test
+  void failureAndDeletionWin() {
+    ObservedCluster failing =
+        observed(3, 3, 3, "c-0").withFailure("StorageClassNotFound", "no class fast");
+    PostgresClusterStatus failed =
+        ClusterStatusCalculator.calculate(cluster(3, ClusterPhase.Running), failing, NOW);
+    assertThat(failed.getPhase()).isEqualTo(ClusterPhase.Failed);
+    assertThat(failed.getPhaseReason()).isEqualTo("StorageClassNotFound");
+    assertThat(Conditions.isTrue(failed.getConditions(), "Degraded")).isTrue();
+    assertThat(phaseAfterRunning(3, failing.asDeleting())).isEqualTo(ClusterPhase.Deleting);
+  }
+
+  @Test
+  void sameInputsGiveAnEqualStatus() {
+    PostgresCluster cluster = cluster(3, null);
+    PostgresClusterStatus first =
+        ClusterStatusCalculator.calculate(cluster, ObservedCluster.nothing(), NOW);
+    cluster.setStatus(first);
+    PostgresClusterStatus second =
+        ClusterStatusCalculator.calculate(cluster, ObservedCluster.nothing(), NOW.plusSeconds(60));
+    assertThat(second).isEqualTo(first);
+  }
+
+  private static ClusterPhase phaseAfterRunning(int desired, ObservedCluster observed) {
+    return ClusterStatusCalculator.calculate(cluster(desired, ClusterPhase.Running), observed, NOW)
+        .getPhase();
+  }
+}
