@@ -81,3 +81,8 @@ demo: ## The main job: build, start the test bed, run the operator, create a sam
 
 demo-down: ## Stop what `make demo` started
 	hack/demo.sh down
+
+# --- benchmarks ----------------------------------------------------------------------------------
+.PHONY: bench-reconcile
+bench-reconcile: deps testbed-up ## Reconcile latency (p50/p99 over 50 clusters) and RSS with 200 clusters
+	$(MVN) -q -pl operator -Pbench -DskipTests verify

@@ -75,6 +75,28 @@ link_bin() {
   done
 }
 
+# kwok's default stages, with one change: a ready pod reports its containers' resources in
+# status, as a kubelet with in-place resize does (the API server refuses resizes otherwise).
+write_stages() {
+  local kwok_dir
+  kwok_dir="$(cd "$testbed" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
+  local stages="$kwok_dir/kustomize/stage"
+  {
+    cat "$stages/node/fast/node-initialize.yaml"
+    echo "---"
+    cat "$stages/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml"
+    echo "---"
+    sed '/^      containerStatuses:/,/^      initContainerStatuses:/ s/^\(      - image: {{ .image | Quote }}\)$/\1\n        resources: {{ if .resources }}{{ toJson .resources }}{{ else }}{}{{ end }}/' \
+      "$stages/pod/fast/pod-ready.yaml"
+    echo "---"
+    cat "$stages/pod/fast/pod-complete.yaml"
+    echo "---"
+    cat "$stages/pod/fast/pod-delete.yaml"
+  } >"$work/kwok-stages.yaml"
+  grep -q "toJson .resources" "$work/kwok-stages.yaml" \
+    || { log "could not add container resources to kwok's pod-ready stage"; exit 1; }
+}
+
 answers() {
   [ -f "$kubeconfig" ] && "$cache/bin/kubectl" --kubeconfig "$kubeconfig" --request-timeout=5s \
     get --raw /readyz >/dev/null 2>&1
@@ -91,6 +113,8 @@ up() {
     "$cache/bin/kwokctl" delete cluster --name "$cluster" >/dev/null 2>&1 || true
     rm -f "$kubeconfig"
     mkdir -p "$work"
+    ensure_go
+    write_stages
     "$cache/bin/kwokctl" create cluster --name "$cluster" --runtime binary \
       --kube-apiserver-binary "$cache/bin/kube-apiserver" \
       --kube-controller-manager-binary "$cache/bin/kube-controller-manager" \
@@ -99,6 +123,7 @@ up() {
       --etcd-binary "$cache/bin/etcd" \
       --kube-authorization=true \
       --kube-admission=true \
+      --config "$work/kwok-stages.yaml" \
       --kubeconfig "$kubeconfig" \
       --wait 3m >"$work/create.log" 2>&1 || { cat "$work/create.log" >&2; exit 1; }
     "$cache/bin/kwokctl" scale node --name "$cluster" --replicas "$nodes" >>"$work/create.log" 2>&1 \

@@ -17,7 +17,8 @@ public final class OperatorMain {
 
   public static void main(String[] args) {
     Operator operator = new Operator(o -> o.withStopOnInformerErrorDuringStartup(true));
-    operator.register(new PostgresClusterReconciler());
+    operator.register(
+        new PostgresClusterReconciler(ApiServerFeatures.detect(operator.getKubernetesClient())));
     operator.start();
     LOG.info("pg-trickle operator started");
   }

@@ -34,6 +34,11 @@ public class PostgresClusterStatus {
   @JsonPropertyDescription("The generation of the spec this status describes.")
   private Long observedGeneration;
 
+  @JsonPropertyDescription(
+      "Hash of the Patroni dynamic configuration (timings, synchronous mode, parameters) last"
+          + " applied through Patroni's REST API.")
+  private String patroniConfigHash;
+
   @JsonPropertyDescription("Standard conditions: Ready, Progressing and Degraded.")
   private List<Condition> conditions = new ArrayList<>();
 
@@ -93,6 +98,14 @@ public class PostgresClusterStatus {
     this.observedGeneration = observedGeneration;
   }
 
+  public String getPatroniConfigHash() {
+    return patroniConfigHash;
+  }
+
+  public void setPatroniConfigHash(String patroniConfigHash) {
+    this.patroniConfigHash = patroniConfigHash;
+  }
+
   public List<Condition> getConditions() {
     return conditions;
   }
@@ -116,6 +129,7 @@ public class PostgresClusterStatus {
         && Objects.equals(replicas, other.replicas)
         && Objects.equals(primaryPod, other.primaryPod)
         && Objects.equals(observedGeneration, other.observedGeneration)
+        && Objects.equals(patroniConfigHash, other.patroniConfigHash)
         && Objects.equals(conditions, other.conditions);
   }
 

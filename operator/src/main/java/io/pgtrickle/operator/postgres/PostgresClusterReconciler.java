@@ -1,45 +1,163 @@
 package io.pgtrickle.operator.postgres;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.pgtrickle.operator.ApiServerFeatures;
+import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
+import io.pgtrickle.operator.postgres.dependent.CredentialsSecretDependent;
+import io.pgtrickle.operator.postgres.dependent.HeadlessServiceDependent;
+import io.pgtrickle.operator.postgres.dependent.PatroniConfigMapDependent;
+import io.pgtrickle.operator.postgres.dependent.PodDisruptionBudgetDependent;
+import io.pgtrickle.operator.postgres.dependent.PostgresqlConfigMapDependent;
+import io.pgtrickle.operator.postgres.dependent.PrimaryServiceDependent;
+import io.pgtrickle.operator.postgres.dependent.ReplicaServiceDependent;
+import io.pgtrickle.operator.postgres.dependent.ReplicationSecretDependent;
+import io.pgtrickle.operator.postgres.dependent.RoleBindingDependent;
+import io.pgtrickle.operator.postgres.dependent.RoleDependent;
+import io.pgtrickle.operator.postgres.dependent.ServiceAccountDependent;
+import io.pgtrickle.operator.postgres.dependent.StatefulSetDependent;
+import io.pgtrickle.operator.postgres.patroni.PatroniClient;
 import io.pgtrickle.operator.postgres.status.ClusterStatusCalculator;
 import io.pgtrickle.operator.postgres.status.ObservedCluster;
 import java.time.Clock;
+import java.util.List;
+import java.util.Set;
 
 /**
- * Reconciles a {@link PostgresCluster}: observes its children, derives the status and patches it
- * only when it changed.
+ * Reconciles a {@link PostgresCluster}: validate, apply the children (managed workflow of dependent
+ * resources, server-side apply), roll pods forward one step, push Patroni's dynamic configuration,
+ * then derive the status and patch it only when it changed.
  */
+@Workflow(
+    explicitInvocation = true,
+    dependents = {
+      @Dependent(name = "service-account", type = ServiceAccountDependent.class),
+      @Dependent(name = "role", type = RoleDependent.class),
+      @Dependent(name = "role-binding", type = RoleBindingDependent.class),
+      @Dependent(name = "credentials", type = CredentialsSecretDependent.class),
+      @Dependent(
+          name = "replication",
+          type = ReplicationSecretDependent.class,
+          useEventSourceWithName = "credentials"),
+      @Dependent(name = "postgresql-config", type = PostgresqlConfigMapDependent.class),
+      @Dependent(
+          name = "patroni-config",
+          type = PatroniConfigMapDependent.class,
+          useEventSourceWithName = "postgresql-config"),
+      @Dependent(name = "primary-service", type = PrimaryServiceDependent.class),
+      @Dependent(
+          name = "replica-service",
+          type = ReplicaServiceDependent.class,
+          useEventSourceWithName = "primary-service"),
+      @Dependent(
+          name = "headless-service",
+          type = HeadlessServiceDependent.class,
+          useEventSourceWithName = "primary-service"),
+      @Dependent(
+          name = "statefulset",
+          type = StatefulSetDependent.class,
+          dependsOn = {
+            "service-account",
+            "role-binding",
+            "credentials",
+            "replication",
+            "patroni-config",
+            "headless-service"
+          }),
+      @Dependent(name = "pdb", type = PodDisruptionBudgetDependent.class),
+    })
 @ControllerConfiguration(name = PostgresClusterReconciler.NAME)
-public class PostgresClusterReconciler implements Reconciler<PostgresCluster> {
+public class PostgresClusterReconciler
+    implements Reconciler<PostgresCluster>, Cleaner<PostgresCluster> {
 
   public static final String NAME = "postgrescluster";
+  static final String PODS_EVENT_SOURCE = "pods";
 
   private final Clock clock;
+  private final ApiServerFeatures features;
+  private final ClusterActions actions;
 
-  public PostgresClusterReconciler() {
-    this(Clock.systemUTC());
+  public PostgresClusterReconciler(ApiServerFeatures features) {
+    this(Clock.systemUTC(), features, new ClusterActions(new PatroniClient()));
   }
 
-  PostgresClusterReconciler(Clock clock) {
+  PostgresClusterReconciler(Clock clock, ApiServerFeatures features, ClusterActions actions) {
     this.clock = clock;
+    this.features = features;
+    this.actions = actions;
+  }
+
+  /** The cluster's pods, found by the cluster label (their owner is the StatefulSet). */
+  @Override
+  public List<EventSource<?, PostgresCluster>> prepareEventSources(
+      EventSourceContext<PostgresCluster> context) {
+    var pods =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, PostgresCluster.class)
+                .withName(PODS_EVENT_SOURCE)
+                .withLabelSelector(ClusterNames.MANAGED_SELECTOR)
+                .withSecondaryToPrimaryMapper(
+                    pod ->
+                        pod.getMetadata().getLabels() == null
+                                || !pod.getMetadata()
+                                    .getLabels()
+                                    .containsKey(ClusterNames.CLUSTER_LABEL)
+                            ? Set.of()
+                            : Set.of(
+                                new ResourceID(
+                                    pod.getMetadata().getLabels().get(ClusterNames.CLUSTER_LABEL),
+                                    pod.getMetadata().getNamespace())))
+                .build(),
+            context);
+    return List.of(pods);
   }
 
   @Override
   public UpdateControl<PostgresCluster> reconcile(
       PostgresCluster cluster, Context<PostgresCluster> context) {
-    ObservedCluster observed = ObservedCluster.nothing();
-    PostgresClusterStatus next =
-        ClusterStatusCalculator.calculate(cluster, observed, clock.instant());
-    if (next.equals(cluster.getStatus())) {
-      return UpdateControl.noUpdate();
+    ClusterReconciliation round =
+        new ClusterReconciliation(cluster, context, features, actions, clock);
+    return round.run();
+  }
+
+  @Override
+  public DeleteControl cleanup(PostgresCluster cluster, Context<PostgresCluster> context) {
+    KubernetesClient client = context.getClient();
+    PostgresClusterStatus deleting =
+        ClusterStatusCalculator.calculate(
+            cluster, ObservedCluster.nothing().asDeleting(), clock.instant());
+    if (cluster.getStatus() == null || cluster.getStatus().getPhase() != ClusterPhase.Deleting) {
+      PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(
+          cluster, statusPatch(cluster, deleting), context);
     }
-    return UpdateControl.patchStatus(statusPatch(cluster, next));
+    // Patroni's DCS ConfigMaps are Patroni's, not children with owner references: remove them
+    // so a cluster created again under this name bootstraps instead of joining a ghost.
+    client
+        .configMaps()
+        .inNamespace(cluster.getMetadata().getNamespace())
+        .withLabel(ClusterNames.PATRONI_SCOPE_LABEL, ClusterNames.patroniScope(cluster))
+        .withLabel(ClusterNames.PATRONI_LABEL, ClusterNames.PATRONI_LABEL_VALUE)
+        .delete();
+    return DeleteControl.defaultDelete();
   }
 
   /**
@@ -55,5 +173,18 @@ public class PostgresClusterReconciler implements Reconciler<PostgresCluster> {
             .build());
     patch.setStatus(status);
     return patch;
+  }
+
+  /** A Secret from the credentials informer's cache, by name (it may be the user's own). */
+  static Secret secretNamed(
+      Context<PostgresCluster> context, PostgresCluster cluster, String name) {
+    var source = context.eventSourceRetriever().getEventSourceFor(Secret.class, "credentials");
+    return ((InformerEventSource<Secret, PostgresCluster>) source)
+        .get(new ResourceID(name, cluster.getMetadata().getNamespace()))
+        .orElse(null);
+  }
+
+  static StatefulSet statefulSet(Context<PostgresCluster> context) {
+    return context.getSecondaryResource(StatefulSet.class).orElse(null);
   }
 }

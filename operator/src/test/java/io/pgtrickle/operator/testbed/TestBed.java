@@ -124,6 +124,29 @@ public final class TestBed {
     }
   }
 
+  /**
+   * Deletes a namespace. The operator that would run the finalizers of its PostgresClusters is
+   * usually stopped by then, so they are dropped first; otherwise the namespace would stay
+   * Terminating and a later operator would find clusters of tests long gone.
+   */
+  public void deleteNamespace(String namespace) {
+    client
+        .resources(io.pgtrickle.operator.api.PostgresCluster.class)
+        .inNamespace(namespace)
+        .list()
+        .getItems()
+        .forEach(
+            cluster ->
+                client
+                    .resource(cluster)
+                    .edit(
+                        c -> {
+                          c.getMetadata().setFinalizers(List.of());
+                          return c;
+                        }));
+    client.namespaces().withName(namespace).delete();
+  }
+
   /** The exit code and the merged stdout/stderr of a finished command. */
   public record Result(int exitCode, String output) {
     public boolean ok() {

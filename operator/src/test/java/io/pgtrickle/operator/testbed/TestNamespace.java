@@ -36,7 +36,7 @@ public final class TestNamespace implements BeforeAllCallback, AfterAllCallback 
   @Override
   public void afterAll(ExtensionContext context) {
     if (name != null) {
-      client().namespaces().withName(name).delete();
+      testBed.deleteNamespace(name);
     }
   }
 

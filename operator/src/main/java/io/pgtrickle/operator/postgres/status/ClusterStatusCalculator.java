@@ -37,6 +37,7 @@ public final class ClusterStatusCalculator {
     status.setReplicas(observed.readyReplicas() + "/" + desired);
     status.setPrimaryPod(observed.primaryPod());
     status.setObservedGeneration(generation);
+    status.setPatroniConfigHash(previous == null ? null : previous.getPatroniConfigHash());
 
     List<io.fabric8.kubernetes.api.model.Condition> conditions =
         previous == null ? List.of() : previous.getConditions();
@@ -91,11 +92,12 @@ public final class ClusterStatusCalculator {
     if (o.failureReason() != null) {
       return new Verdict(ClusterPhase.Failed, o.failureReason(), o.failureMessage());
     }
-    if (!o.statefulSetExists()) {
-      return new Verdict(ClusterPhase.Pending, "Provisioning", "Creating the cluster's resources");
-    }
     boolean everRunning =
         previous != null && previous != ClusterPhase.Pending && previous != ClusterPhase.Creating;
+    if (!o.statefulSetExists() || (!everRunning && o.currentReplicas() == 0)) {
+      return new Verdict(
+          ClusterPhase.Pending, "Provisioning", "Creating the cluster's resources; no pod yet");
+    }
     String members = o.readyReplicas() + " of " + desired + " members ready";
     if (!everRunning) {
       if (o.readyReplicas() >= desired && o.primaryPod() != null) {
@@ -108,13 +110,15 @@ public final class ClusterStatusCalculator {
       return new Verdict(
           ClusterPhase.Recovering, "NoPrimary", "No primary; Patroni is electing one. " + members);
     }
-    if (o.currentReplicas() != desired) {
+    if (o.currentReplicas() != desired
+        || (previous == ClusterPhase.Scaling && o.readyReplicas() < desired)) {
       return new Verdict(
           ClusterPhase.Scaling,
           "Scaling",
           "Scaling from " + o.currentReplicas() + " to " + desired + " members");
     }
-    if (o.updatedReplicas() < desired) {
+    if (o.updatedReplicas() < desired
+        || (previous == ClusterPhase.Updating && o.readyReplicas() < desired)) {
       return new Verdict(
           ClusterPhase.Updating,
           "RollingUpdate",

@@ -1,0 +1,152 @@
+package io.pgtrickle.operator.postgres;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.events.EventRecorder;
+import io.pgtrickle.operator.postgres.patroni.PatroniClient;
+import io.pgtrickle.operator.postgres.patroni.PatroniException;
+import io.pgtrickle.operator.postgres.rollout.Member;
+import io.pgtrickle.operator.postgres.rollout.RolloutAction;
+import io.pgtrickle.operator.postgres.spec.ClusterSecrets;
+import io.pgtrickle.operator.postgres.spec.ClusterServices;
+import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out the steps the planners decide: restarts, in-place resizes, switchovers and Patroni
+ * configuration pushes. Each returns what happened so the reconciler can report it.
+ */
+public class ClusterActions {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterActions.class);
+
+  private final PatroniClient patroni;
+
+  public ClusterActions(PatroniClient patroni) {
+    this.patroni = patroni;
+  }
+
+  /** Deletes a pod so the StatefulSet recreates it from the current template. */
+  public void restart(KubernetesClient client, PostgresCluster cluster, String pod) {
+    LOG.info(
+        "restarting pod {}/{} for the new template", cluster.getMetadata().getNamespace(), pod);
+    client.pods().inNamespace(cluster.getMetadata().getNamespace()).withName(pod).delete();
+    EventRecorder.normal(
+        client, cluster, "RollingRestart", "Restarting " + pod + " to apply the new pod template");
+  }
+
+  /**
+   * Resizes the PostgreSQL container of each pod through the {@code resize} subresource. A pod the
+   * API server refuses to resize in place (for example because its QoS class would change) is
+   * restarted instead.
+   */
+  public void resize(
+      KubernetesClient client,
+      PostgresCluster cluster,
+      List<String> pods,
+      ResourceRequirements to) {
+    String namespace = cluster.getMetadata().getNamespace();
+    for (String name : pods) {
+      Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+      if (pod == null) {
+        continue;
+      }
+      pod.getSpec().getContainers().stream()
+          .filter(c -> ClusterStatefulSet.CONTAINER.equals(c.getName()))
+          .forEach(c -> c.setResources(to));
+      try {
+        client.raw("/api/v1/namespaces/" + namespace + "/pods/" + name + "/resize", "PUT", pod);
+        EventRecorder.normal(client, cluster, "Resized", "Resized " + name + " in place");
+      } catch (KubernetesClientException e) {
+        LOG.info("pod {} cannot be resized in place ({}); restarting it", name, e.getMessage());
+        restart(client, cluster, name);
+      }
+    }
+  }
+
+  /** Asks the primary's Patroni to hand over to {@code to}; false when Patroni did not agree. */
+  public boolean switchover(
+      KubernetesClient client,
+      PostgresCluster cluster,
+      List<Member> members,
+      RolloutAction.Switchover switchover,
+      Secret replicationSecret) {
+    Optional<PatroniClient.Target> target = target(members, switchover.from(), replicationSecret);
+    if (target.isEmpty()) {
+      return false;
+    }
+    try {
+      patroni.switchover(target.get(), switchover.from(), switchover.to());
+      EventRecorder.normal(
+          client,
+          cluster,
+          "Switchover",
+          "Switchover from " + switchover.from() + " to " + switchover.to());
+      return true;
+    } catch (PatroniException e) {
+      LOG.warn("switchover of {} failed: {}", cluster.getMetadata().getName(), e.getMessage());
+      return false;
+    }
+  }
+
+  /** Pushes Patroni's dynamic configuration through the primary; false when it did not apply. */
+  public boolean applyDynamicConfig(
+      PostgresCluster cluster,
+      List<Member> members,
+      Map<String, Object> dynamicConfig,
+      Secret replicationSecret) {
+    Optional<Member> primary = members.stream().filter(Member::primary).findFirst();
+    if (primary.isEmpty()) {
+      return false;
+    }
+    Optional<PatroniClient.Target> target =
+        target(members, primary.get().name(), replicationSecret);
+    if (target.isEmpty()) {
+      return false;
+    }
+    try {
+      patroni.patchConfig(target.get(), dynamicConfig);
+      return true;
+    } catch (PatroniException e) {
+      LOG.info(
+          "dynamic configuration of {} not applied yet: {}",
+          cluster.getMetadata().getName(),
+          e.getMessage());
+      return false;
+    }
+  }
+
+  private static Optional<PatroniClient.Target> target(
+      List<Member> members, String pod, Secret replicationSecret) {
+    Optional<Member> member =
+        members.stream().filter(m -> m.name().equals(pod) && m.podIp() != null).findFirst();
+    if (member.isEmpty() || replicationSecret == null || replicationSecret.getData() == null) {
+      return Optional.empty();
+    }
+    Map<String, String> data = replicationSecret.getData();
+    if (!data.containsKey(ClusterSecrets.RESTAPI_USERNAME)
+        || !data.containsKey(ClusterSecrets.RESTAPI_PASSWORD)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new PatroniClient.Target(
+            member.get().podIp(),
+            ClusterServices.PATRONI_PORT,
+            decode(data.get(ClusterSecrets.RESTAPI_USERNAME)),
+            decode(data.get(ClusterSecrets.RESTAPI_PASSWORD))));
+  }
+
+  private static String decode(String base64) {
+    return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,226 @@
+package io.pgtrickle.operator.postgres;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.pgtrickle.operator.ApiServerFeatures;
+import io.pgtrickle.operator.api.ClusterPhase;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.api.PostgresClusterStatus;
+import io.pgtrickle.operator.events.EventRecorder;
+import io.pgtrickle.operator.postgres.rollout.Member;
+import io.pgtrickle.operator.postgres.rollout.ResourceComparison;
+import io.pgtrickle.operator.postgres.rollout.RolloutAction;
+import io.pgtrickle.operator.postgres.rollout.RolloutPlanner;
+import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
+import io.pgtrickle.operator.postgres.spec.Hashes;
+import io.pgtrickle.operator.postgres.spec.PatroniConfig;
+import io.pgtrickle.operator.postgres.status.ClusterStatusCalculator;
+import io.pgtrickle.operator.postgres.status.ObservedCluster;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/** One reconcile of one cluster: validate, apply, roll forward, configure, report. */
+final class ClusterReconciliation {
+
+  /** How soon to look again while waiting on Patroni rather than on a Kubernetes event. */
+  private static final Duration PATRONI_RETRY = Duration.ofSeconds(5);
+
+  private static final Duration ENVIRONMENT_RETRY = Duration.ofSeconds(30);
+
+  private final PostgresCluster cluster;
+  private final Context<PostgresCluster> context;
+  private final KubernetesClient client;
+  private final ApiServerFeatures features;
+  private final ClusterActions actions;
+  private final Clock clock;
+  private final List<Member> members;
+
+  ClusterReconciliation(
+      PostgresCluster cluster,
+      Context<PostgresCluster> context,
+      ApiServerFeatures features,
+      ClusterActions actions,
+      Clock clock) {
+    this.cluster = cluster;
+    this.context = context;
+    this.client = context.getClient();
+    this.features = features;
+    this.actions = actions;
+    this.clock = clock;
+    this.members = Member.of(List.copyOf(context.getSecondaryResources(Pod.class)));
+  }
+
+  UpdateControl<PostgresCluster> run() {
+    Optional<ClusterValidation.Problem> problem =
+        ClusterValidation.ofSpec(cluster)
+            .or(() -> ClusterValidation.ofEnvironment(cluster, client));
+    if (problem.isPresent()) {
+      ClusterValidation.Problem p = problem.get();
+      ObservedCluster observed = observe(null).withFailure(p.reason(), p.message());
+      return report(observed, null, p.mayResolveItself() ? ENVIRONMENT_RETRY : null);
+    }
+
+    int desired = cluster.getSpec().getReplicas();
+    StatefulSet existing = PostgresClusterReconciler.statefulSet(context);
+    if (existing != null && desired != existing.getSpec().getReplicas()) {
+      if (desired < existing.getSpec().getReplicas()) {
+        Optional<RolloutAction.Switchover> first = RolloutPlanner.beforeScaleDown(members, desired);
+        if (first.isPresent()) {
+          // The StatefulSet removes the highest ordinals: move the primary off them first.
+          actions.switchover(client, cluster, members, first.get(), replicationSecret());
+          return report(observe(existing), null, PATRONI_RETRY);
+        }
+      }
+      EventRecorder.normal(
+          client,
+          cluster,
+          "Scaling",
+          "Scaling from " + existing.getSpec().getReplicas() + " to " + desired + " members");
+    }
+
+    context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+
+    StatefulSet statefulSet = PostgresClusterReconciler.statefulSet(context);
+    Duration retry = rollForward(statefulSet);
+    String appliedConfig = pushDynamicConfig();
+    if (appliedConfig == null && members.stream().anyMatch(Member::primary)) {
+      retry = retry == null ? PATRONI_RETRY : retry;
+    }
+    return report(observe(statefulSet), appliedConfig, retry);
+  }
+
+  /** Takes the next rollout step, if any; returns when to look again without an event. */
+  private Duration rollForward(StatefulSet statefulSet) {
+    if (statefulSet == null || members.isEmpty()) {
+      return null;
+    }
+    RolloutAction action =
+        RolloutPlanner.next(
+            members,
+            desiredHash(statefulSet),
+            ClusterStatefulSet.resources(cluster),
+            features.inPlacePodResize());
+    if (action instanceof RolloutAction.Resize resize) {
+      actions.resize(client, cluster, resize.pods(), ClusterStatefulSet.resources(cluster));
+    } else if (action instanceof RolloutAction.Restart restart) {
+      actions.restart(client, cluster, restart.pod());
+    } else if (action instanceof RolloutAction.Switchover switchover) {
+      if (!actions.switchover(client, cluster, members, switchover, replicationSecret())) {
+        // Patroni on the primary does not answer, so it cannot hand over gracefully; the
+        // rollout still has to finish. Restarting the primary makes Patroni fail over to an
+        // up-to-date replica within about ttl seconds.
+        EventRecorder.warning(
+            client,
+            cluster,
+            "SwitchoverFailed",
+            "Patroni on " + switchover.from() + " did not accept a switchover; restarting it");
+        actions.restart(client, cluster, switchover.from());
+      }
+      return PATRONI_RETRY;
+    }
+    return null;
+  }
+
+  /**
+   * Patroni reads {@code bootstrap.dcs} only when the cluster is initialised; later changes of
+   * timings, synchronous mode or parameters go through its REST API. Returns the hash now applied,
+   * or null when it is not (yet).
+   */
+  private String pushDynamicConfig() {
+    Map<String, Object> dynamic = PatroniConfig.dynamic(cluster);
+    String wanted = Hashes.of(dynamic);
+    String applied =
+        cluster.getStatus() == null ? null : cluster.getStatus().getPatroniConfigHash();
+    if (wanted.equals(applied)) {
+      return applied;
+    }
+    return actions.applyDynamicConfig(cluster, members, dynamic, replicationSecret())
+        ? wanted
+        : null;
+  }
+
+  private UpdateControl<PostgresCluster> report(
+      ObservedCluster observed, String appliedConfig, Duration retry) {
+    PostgresClusterStatus previous = cluster.getStatus();
+    PostgresClusterStatus next =
+        ClusterStatusCalculator.calculate(cluster, observed, clock.instant());
+    if (appliedConfig != null) {
+      next.setPatroniConfigHash(appliedConfig);
+    }
+    recordTransitions(previous, next);
+    UpdateControl<PostgresCluster> control =
+        next.equals(previous)
+            ? UpdateControl.noUpdate()
+            : UpdateControl.patchStatus(PostgresClusterReconciler.statusPatch(cluster, next));
+    return retry == null ? control : control.rescheduleAfter(retry);
+  }
+
+  private void recordTransitions(PostgresClusterStatus previous, PostgresClusterStatus next) {
+    ClusterPhase before = previous == null ? null : previous.getPhase();
+    if (before != next.getPhase()) {
+      switch (next.getPhase()) {
+        case Running -> EventRecorder.normal(client, cluster, "ClusterReady", next.getMessage());
+        case Failed, Degraded, Recovering ->
+            EventRecorder.warning(client, cluster, next.getPhaseReason(), next.getMessage());
+        default -> {}
+      }
+    }
+    String primaryBefore = previous == null ? null : previous.getPrimaryPod();
+    if (primaryBefore != null && !Objects.equals(primaryBefore, next.getPrimaryPod())) {
+      if (next.getPrimaryPod() == null) {
+        EventRecorder.warning(
+            client, cluster, "PrimaryLost", "Primary " + primaryBefore + " is gone; electing");
+      } else {
+        EventRecorder.normal(
+            client,
+            cluster,
+            "Failover",
+            "Primary moved from " + primaryBefore + " to " + next.getPrimaryPod());
+      }
+    }
+  }
+
+  private ObservedCluster observe(StatefulSet statefulSet) {
+    if (statefulSet == null) {
+      return ObservedCluster.nothing();
+    }
+    String hash = desiredHash(statefulSet);
+    var desiredResources = ClusterStatefulSet.resources(cluster);
+    List<Member> live = members.stream().filter(m -> !m.terminating()).toList();
+    int updated =
+        (int)
+            live.stream()
+                .filter(m -> Objects.equals(m.restartHash(), hash))
+                .filter(m -> ResourceComparison.equal(m.resources(), desiredResources))
+                .count();
+    String primary =
+        live.stream().filter(Member::primary).map(Member::name).findFirst().orElse(null);
+    return new ObservedCluster(
+        true,
+        live.size(),
+        (int) live.stream().filter(Member::ready).count(),
+        updated,
+        primary,
+        null,
+        null,
+        false);
+  }
+
+  private static String desiredHash(StatefulSet statefulSet) {
+    Map<String, String> annotations =
+        statefulSet.getSpec().getTemplate().getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get(ClusterNames.RESTART_HASH_ANNOTATION);
+  }
+
+  private io.fabric8.kubernetes.api.model.Secret replicationSecret() {
+    return PostgresClusterReconciler.secretNamed(
+        context, cluster, ClusterNames.replicationSecret(cluster));
+  }
+}

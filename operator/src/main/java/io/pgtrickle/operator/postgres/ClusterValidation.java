@@ -1,0 +1,53 @@
+package io.pgtrickle.operator.postgres;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.postgres.spec.PostgresqlParameters;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Checks the CRD cannot express: what slips through becomes a Failed status with a reason that says
+ * what to change, never an exception that retries in a loop.
+ */
+public final class ClusterValidation {
+
+  /** Why a spec cannot work, for the status. */
+  public record Problem(String reason, String message, boolean mayResolveItself) {}
+
+  private ClusterValidation() {}
+
+  /** Checks that need nothing but the spec. */
+  public static Optional<Problem> ofSpec(PostgresCluster cluster) {
+    List<String> rejected = PostgresqlParameters.rejected(cluster);
+    if (!rejected.isEmpty()) {
+      return Optional.of(
+          new Problem(
+              "ParameterNotAllowed",
+              "spec.postgresqlParams: "
+                  + String.join(", ", rejected)
+                  + (rejected.size() == 1 ? " is" : " are")
+                  + " managed by the operator and Patroni and cannot be set; remove "
+                  + (rejected.size() == 1 ? "it" : "them"),
+              false));
+    }
+    return Optional.empty();
+  }
+
+  /** Checks against the cluster: a named StorageClass must exist (it may be created later). */
+  public static Optional<Problem> ofEnvironment(PostgresCluster cluster, KubernetesClient client) {
+    String storageClass = cluster.getSpec().getStorage().getStorageClass();
+    if (storageClass != null
+        && !storageClass.isBlank()
+        && client.storage().v1().storageClasses().withName(storageClass).get() == null) {
+      return Optional.of(
+          new Problem(
+              "StorageClassNotFound",
+              "spec.storage.storageClass: StorageClass \""
+                  + storageClass
+                  + "\" does not exist; create it or name an existing one",
+              true));
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,21 @@
+package io.pgtrickle.operator.postgres.dependent;
+
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.postgres.ClusterNames;
+import io.pgtrickle.operator.postgres.spec.PatroniRbac;
+
+/** Binds Patroni's Role to its ServiceAccount. */
+@KubernetesDependent(informer = @Informer(labelSelector = ClusterNames.MANAGED_SELECTOR))
+public class RoleBindingDependent
+    extends CRUDKubernetesDependentResource<RoleBinding, PostgresCluster> {
+
+  @Override
+  protected RoleBinding desired(PostgresCluster cluster, Context<PostgresCluster> context) {
+    return PatroniRbac.roleBinding(cluster);
+  }
+}

@@ -1,0 +1,22 @@
+package io.pgtrickle.operator.postgres.dependent;
+
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.postgres.ClusterNames;
+import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
+import io.pgtrickle.operator.postgres.spec.PostgresImages;
+
+/** The members' StatefulSet. */
+@KubernetesDependent(informer = @Informer(labelSelector = ClusterNames.MANAGED_SELECTOR))
+public class StatefulSetDependent
+    extends CRUDKubernetesDependentResource<StatefulSet, PostgresCluster> {
+
+  @Override
+  protected StatefulSet desired(PostgresCluster cluster, Context<PostgresCluster> context) {
+    return ClusterStatefulSet.build(cluster, PostgresImages.forCluster(cluster));
+  }
+}

@@ -1,0 +1,83 @@
+package io.pgtrickle.operator.postgres.patroni;
+
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Patroni's REST API on a member (port 8008): dynamic configuration and switchover. Calls are short
+ * and bounded; a member that does not answer yields a {@link PatroniException}, which the
+ * reconciler reports and retries later rather than blocking.
+ */
+public class PatroniClient {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(3);
+  private static final KubernetesSerialization JSON = new KubernetesSerialization();
+
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  /** Where and as whom to call: the member's IP and the REST API credentials. */
+  public record Target(String host, int port, String username, String password) {
+    URI uri(String path) {
+      return URI.create("http://" + host + ":" + port + path);
+    }
+
+    String authorization() {
+      String pair = username + ":" + password;
+      return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** {@code PATCH /config}: merges the settings into Patroni's dynamic configuration. */
+  public void patchConfig(Target target, Map<String, Object> dynamicConfig) {
+    send(target, "PATCH", "/config", JSON.asJson(dynamicConfig), 200);
+  }
+
+  /** {@code POST /switchover}: moves the primary from {@code leader} to {@code candidate}. */
+  public void switchover(Target target, String leader, String candidate) {
+    Map<String, String> body = new LinkedHashMap<>();
+    body.put("leader", leader);
+    body.put("candidate", candidate);
+    send(target, "POST", "/switchover", JSON.asJson(body), 200);
+  }
+
+  private void send(Target target, String method, String path, String body, int expected) {
+    HttpRequest request =
+        HttpRequest.newBuilder(target.uri(path))
+            .timeout(TIMEOUT)
+            .header("Content-Type", "application/json")
+            .header("Authorization", target.authorization())
+            .method(method, HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    try {
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != expected) {
+        throw new PatroniException(
+            method
+                + " "
+                + path
+                + " on "
+                + target.host()
+                + " answered "
+                + response.statusCode()
+                + ": "
+                + response.body().strip());
+      }
+    } catch (IOException e) {
+      throw new PatroniException(
+          method + " " + path + " on " + target.host() + " failed: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PatroniException(method + " " + path + " interrupted", e);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package io.pgtrickle.operator.postgres.rollout;
+
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Decides the next rollout step from the members and the desired template. Pure: the reconciler
+ * carries the step out and comes back.
+ *
+ * <p>Order: replicas first (highest ordinal first), the primary last and only after a switchover to
+ * an up-to-date ready replica, so the cluster loses its primary at most for a switchover.
+ * Resource-only changes are resized in place when the API server supports it.
+ */
+public final class RolloutPlanner {
+
+  private RolloutPlanner() {}
+
+  public static RolloutAction next(
+      List<Member> members,
+      String desiredHash,
+      ResourceRequirements desiredResources,
+      boolean inPlaceResize) {
+    if (members.stream().anyMatch(m -> m.terminating() || !m.ready())) {
+      return new RolloutAction.Wait("waiting for every member to be ready");
+    }
+    List<String> resize =
+        members.stream()
+            .filter(m -> Objects.equals(m.restartHash(), desiredHash))
+            .filter(m -> !sameResources(m.resources(), desiredResources))
+            .map(Member::name)
+            .toList();
+    if (inPlaceResize && !resize.isEmpty()) {
+      return new RolloutAction.Resize(resize);
+    }
+    List<Member> outdated =
+        members.stream()
+            .filter(
+                m ->
+                    !Objects.equals(m.restartHash(), desiredHash)
+                        || (!inPlaceResize && resize.contains(m.name())))
+            .sorted(
+                Comparator.comparing(Member::primary)
+                    .thenComparing(Member::ordinal, Comparator.reverseOrder()))
+            .toList();
+    if (outdated.isEmpty()) {
+      return new RolloutAction.Done();
+    }
+    Member next = outdated.get(0);
+    if (next.primary() && members.size() > 1) {
+      Optional<Member> candidate =
+          members.stream()
+              .filter(m -> !m.primary() && m.ready())
+              .filter(m -> !outdated.contains(m))
+              .min(Comparator.comparingInt(Member::ordinal));
+      if (candidate.isPresent()) {
+        return new RolloutAction.Switchover(next.name(), candidate.get().name());
+      }
+    }
+    return new RolloutAction.Restart(next.name());
+  }
+
+  /**
+   * Before scaling down to {@code desiredReplicas}: the StatefulSet removes the highest ordinals,
+   * so a primary among them is first switched over to a member that stays.
+   */
+  public static Optional<RolloutAction.Switchover> beforeScaleDown(
+      List<Member> members, int desiredReplicas) {
+    Optional<Member> primary = members.stream().filter(Member::primary).findFirst();
+    if (primary.isEmpty() || primary.get().ordinal() < desiredReplicas) {
+      return Optional.empty();
+    }
+    return members.stream()
+        .filter(m -> m.ordinal() < desiredReplicas && m.ready() && !m.primary())
+        .min(Comparator.comparingInt(Member::ordinal))
+        .map(m -> new RolloutAction.Switchover(primary.get().name(), m.name()));
+  }
+
+  /** Resources compared by value, so 1000m equals 1 and an absent map equals an empty one. */
+  static boolean sameResources(ResourceRequirements a, ResourceRequirements b) {
+    return ResourceComparison.equal(a, b);
+  }
+}

@@ -1,0 +1,37 @@
+package io.pgtrickle.operator.postgres.spec;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.postgres.ClusterNames;
+import java.util.Map;
+
+/** The two ConfigMaps the operator owns: postgresql.conf parameters and Patroni's config file. */
+public final class ClusterConfigMaps {
+
+  public static final String POSTGRESQL_CONF = "postgresql.conf";
+  private static final KubernetesSerialization YAML = new KubernetesSerialization();
+
+  private ClusterConfigMaps() {}
+
+  /** {@code NAME-postgresql}: the effective parameters, as a file users can read. */
+  public static ConfigMap postgresql(PostgresCluster cluster) {
+    return new ConfigMapBuilder()
+        .withMetadata(
+            Metadata.of(cluster, ClusterNames.postgresqlConfigMap(cluster), "configuration"))
+        .withData(
+            Map.of(
+                POSTGRESQL_CONF,
+                PostgresqlParameters.render(PostgresqlParameters.effective(cluster))))
+        .build();
+  }
+
+  /** {@code NAME-patroni}: patroni.yml, mounted into every PostgreSQL pod. */
+  public static ConfigMap patroni(PostgresCluster cluster) {
+    return new ConfigMapBuilder()
+        .withMetadata(Metadata.of(cluster, ClusterNames.patroniConfigMap(cluster), "configuration"))
+        .withData(Map.of(PatroniConfig.CONFIG_FILE, YAML.asYaml(PatroniConfig.build(cluster))))
+        .build();
+  }
+}

@@ -1,0 +1,126 @@
+package io.pgtrickle.operator.postgres.spec;
+
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.postgres.ClusterNames;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Patroni's configuration file (patroni.yml) for a cluster: Kubernetes as DCS with the leader lock
+ * in a ConfigMap, role labels on the pods, bootstrap and replication settings. Secrets never appear
+ * here: passwords reach Patroni as environment variables from the Secrets, and per-pod values
+ * (name, IP) from the downward API.
+ */
+public final class PatroniConfig {
+
+  public static final String DATA_DIR = "/var/lib/postgresql/data/pgdata";
+  public static final String CONFIG_MOUNT = "/etc/patroni";
+  public static final String CONFIG_FILE = "patroni.yml";
+
+  private PatroniConfig() {}
+
+  /** The whole configuration as nested maps, in a stable order. */
+  public static Map<String, Object> build(PostgresCluster cluster) {
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("scope", ClusterNames.patroniScope(cluster));
+    config.put("restapi", map("listen", "0.0.0.0:" + ClusterServices.PATRONI_PORT));
+    config.put("kubernetes", kubernetes(cluster));
+    config.put("bootstrap", bootstrap(cluster));
+    config.put("postgresql", postgresql(cluster));
+    config.put("watchdog", map("mode", "off"));
+    return config;
+  }
+
+  /** Everything but {@code bootstrap}: what a running member reads from its file. */
+  public static Map<String, Object> local(PostgresCluster cluster) {
+    Map<String, Object> config = build(cluster);
+    config.remove("bootstrap");
+    return config;
+  }
+
+  /**
+   * The settings Patroni keeps in its DCS and applies to every member. {@code bootstrap.dcs} is
+   * read only once, when the cluster is initialised; later changes of these go through Patroni's
+   * REST API ({@code PATCH /config}), see {@code PatroniDynamicConfig}.
+   */
+  public static Map<String, Object> dynamic(PostgresCluster cluster) {
+    PatroniTimings timings = PatroniTimings.of(cluster);
+    boolean synchronous = Boolean.TRUE.equals(cluster.getSpec().getSynchronous());
+    Map<String, Object> dcs = new LinkedHashMap<>();
+    dcs.put("ttl", timings.ttl());
+    dcs.put("loop_wait", timings.loopWait());
+    dcs.put("retry_timeout", timings.retryTimeout());
+    dcs.put("maximum_lag_on_failover", 1048576);
+    // Strict: with no standby available, writes wait rather than silently turn asynchronous,
+    // which is what makes "no acknowledged write lost" hold across a failover.
+    dcs.put("synchronous_mode", synchronous);
+    dcs.put("synchronous_mode_strict", synchronous);
+    Map<String, Object> postgresql = new LinkedHashMap<>();
+    postgresql.put("use_pg_rewind", true);
+    postgresql.put("use_slots", true);
+    postgresql.put("parameters", new LinkedHashMap<>(PostgresqlParameters.effective(cluster)));
+    dcs.put("postgresql", postgresql);
+    return dcs;
+  }
+
+  private static Map<String, Object> kubernetes(PostgresCluster cluster) {
+    Map<String, Object> k8s = new LinkedHashMap<>();
+    k8s.put("namespace", cluster.getMetadata().getNamespace());
+    k8s.put("labels", map(ClusterNames.PATRONI_LABEL, ClusterNames.PATRONI_LABEL_VALUE));
+    k8s.put("scope_label", ClusterNames.PATRONI_SCOPE_LABEL);
+    k8s.put("role_label", ClusterNames.ROLE_LABEL);
+    k8s.put("leader_label_value", ClusterNames.ROLE_PRIMARY);
+    k8s.put("follower_label_value", ClusterNames.ROLE_REPLICA);
+    k8s.put("standby_leader_label_value", ClusterNames.ROLE_PRIMARY);
+    // ConfigMaps, not Endpoints, hold the leader lock: the Services select pods by role label.
+    k8s.put("use_endpoints", false);
+    return k8s;
+  }
+
+  private static Map<String, Object> bootstrap(PostgresCluster cluster) {
+    Map<String, Object> bootstrap = new LinkedHashMap<>();
+    bootstrap.put("dcs", dynamic(cluster));
+    bootstrap.put(
+        "initdb", List.of(map("encoding", "UTF8"), map("locale", "C.UTF-8"), "data-checksums"));
+    return bootstrap;
+  }
+
+  private static Map<String, Object> postgresql(PostgresCluster cluster) {
+    Map<String, Object> pg = new LinkedHashMap<>();
+    pg.put("listen", "0.0.0.0:" + ClusterServices.POSTGRES_PORT);
+    pg.put("data_dir", DATA_DIR);
+    pg.put("pgpass", "/tmp/pgpass");
+    pg.put(
+        "authentication",
+        map(
+            "superuser", map("username", "postgres"),
+            "replication", map("username", "replicator"),
+            "rewind", map("username", "rewinder")));
+    pg.put("pg_hba", pgHba(cluster));
+    return pg;
+  }
+
+  /** Password authentication (SCRAM) everywhere; TLS required for remote clients when enabled. */
+  static List<String> pgHba(PostgresCluster cluster) {
+    boolean tls =
+        cluster.getSpec().getTls() != null
+            && Boolean.TRUE.equals(cluster.getSpec().getTls().getEnabled());
+    String remote = tls ? "hostssl" : "host";
+    return List.of(
+        "local all all scram-sha-256",
+        "host all all 127.0.0.1/32 scram-sha-256",
+        remote + " replication replicator 0.0.0.0/0 scram-sha-256",
+        remote + " replication replicator ::/0 scram-sha-256",
+        remote + " all all 0.0.0.0/0 scram-sha-256",
+        remote + " all all ::/0 scram-sha-256");
+  }
+
+  private static Map<String, Object> map(Object... keyValues) {
+    Map<String, Object> map = new LinkedHashMap<>();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      map.put((String) keyValues[i], keyValues[i + 1]);
+    }
+    return map;
+  }
+}

@@ -1,0 +1,125 @@
+package io.pgtrickle.operator.postgres.spec;
+
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.pgtrickle.operator.api.PostgresCluster;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * PostgreSQL parameters of a cluster: defaults sized from the container's memory, with {@code
+ * spec.postgresqlParams} merged over them. Parameters that Patroni or the operator must own are not
+ * accepted from users.
+ */
+public final class PostgresqlParameters {
+
+  /**
+   * Owned by Patroni (ports, paths, replication wiring, recovery) or by the operator (archiving
+   * with pgBackRest, TLS files). Setting them would break failover, backups or the pod layout.
+   */
+  public static final Set<String> OWNED =
+      Set.of(
+          "port",
+          "listen_addresses",
+          "data_directory",
+          "config_file",
+          "hba_file",
+          "ident_file",
+          "unix_socket_directories",
+          "cluster_name",
+          "hot_standby",
+          "wal_log_hints",
+          "primary_conninfo",
+          "primary_slot_name",
+          "restore_command",
+          "archive_command",
+          "archive_mode",
+          "recovery_target",
+          "recovery_target_time",
+          "recovery_target_lsn",
+          "recovery_target_xid",
+          "recovery_target_name",
+          "synchronous_standby_names",
+          "ssl_cert_file",
+          "ssl_key_file",
+          "ssl_ca_file");
+
+  private static final long MIB = 1024L * 1024;
+
+  /** Memory assumed when the spec gives neither a limit nor a request. */
+  private static final long DEFAULT_MEMORY = 512 * MIB;
+
+  private PostgresqlParameters() {}
+
+  /** The user's parameters the operator refuses, sorted; empty when the spec is acceptable. */
+  public static List<String> rejected(PostgresCluster cluster) {
+    Map<String, String> user = cluster.getSpec().getPostgresqlParams();
+    if (user == null) {
+      return List.of();
+    }
+    return user.keySet().stream()
+        .filter(k -> OWNED.contains(k.toLowerCase(java.util.Locale.ROOT)))
+        .sorted()
+        .toList();
+  }
+
+  /** The effective parameters, sorted by name. */
+  public static Map<String, String> effective(PostgresCluster cluster) {
+    long memory = memoryBytes(cluster.getSpec().getResources());
+    int replicas = cluster.getSpec().getReplicas();
+    Map<String, String> params = new TreeMap<>();
+    params.put("max_connections", "100");
+    params.put("shared_buffers", megabytes(memory / 4));
+    params.put("effective_cache_size", megabytes(memory * 3 / 4));
+    params.put("maintenance_work_mem", megabytes(Math.min(memory / 16, 2048 * MIB)));
+    params.put("work_mem", megabytes(Math.max(4 * MIB, (memory - memory / 4) / (100 * 3))));
+    // Logical decoding feeds the pg_trickle CDC consumer; it is also a superset of replica.
+    params.put("wal_level", "logical");
+    params.put("max_wal_senders", String.valueOf(10 + replicas));
+    params.put("max_replication_slots", String.valueOf(10 + replicas));
+    params.put("wal_keep_size", "1GB");
+    params.put("max_wal_size", "2GB");
+    params.put("password_encryption", "scram-sha-256");
+    params.put("log_destination", "stderr");
+    params.put("logging_collector", "off");
+    params.put("log_min_duration_statement", "1000");
+    if (cluster.getSpec().getPostgresqlParams() != null) {
+      cluster.getSpec().getPostgresqlParams().forEach(params::put);
+    }
+    return params;
+  }
+
+  /** Renders parameters as postgresql.conf lines, values quoted as PostgreSQL expects. */
+  public static String render(Map<String, String> params) {
+    StringBuilder conf =
+        new StringBuilder("# Managed by the pg-trickle operator; edit spec.postgresqlParams.\n");
+    params.forEach(
+        (k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
+    return conf.toString();
+  }
+
+  static long memoryBytes(ResourceRequirements resources) {
+    if (resources == null) {
+      return DEFAULT_MEMORY;
+    }
+    Quantity memory = null;
+    if (resources.getLimits() != null) {
+      memory = resources.getLimits().get("memory");
+    }
+    if (memory == null && resources.getRequests() != null) {
+      memory = resources.getRequests().get("memory");
+    }
+    if (memory == null) {
+      return DEFAULT_MEMORY;
+    }
+    BigDecimal bytes = Quantity.getAmountInBytes(memory);
+    return Math.max(64 * MIB, bytes.longValue());
+  }
+
+  private static String megabytes(long bytes) {
+    return Math.max(1, bytes / MIB) + "MB";
+  }
+}

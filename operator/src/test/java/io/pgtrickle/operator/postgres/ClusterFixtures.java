@@ -1,0 +1,82 @@
+package io.pgtrickle.operator.postgres;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.testbed.TestNamespace;
+import java.util.List;
+
+/** Shared steps of the PostgresCluster integration tests. */
+final class ClusterFixtures {
+
+  private final TestNamespace namespace;
+
+  ClusterFixtures(TestNamespace namespace) {
+    this.namespace = namespace;
+  }
+
+  PostgresCluster apply(String yamlSpec, String name) {
+    String yaml =
+        "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name: "
+            + name
+            + "\n  namespace: "
+            + namespace.name()
+            + "\nspec: "
+            + yamlSpec
+            + "\n";
+    PostgresCluster cluster =
+        namespace.client().getKubernetesSerialization().unmarshal(yaml, PostgresCluster.class);
+    return namespace
+        .client()
+        .resource(cluster)
+        .fieldManager("test")
+        .forceConflicts()
+        .serverSideApply();
+  }
+
+  PostgresCluster get(String name) {
+    return namespace
+        .client()
+        .resources(PostgresCluster.class)
+        .inNamespace(namespace.name())
+        .withName(name)
+        .get();
+  }
+
+  List<Pod> pods(String cluster) {
+    return namespace
+        .client()
+        .pods()
+        .inNamespace(namespace.name())
+        .withLabel(ClusterNames.CLUSTER_LABEL, cluster)
+        .list()
+        .getItems();
+  }
+
+  /** Labels a pod primary, as Patroni does when it takes the leader lock. */
+  void markPrimary(String pod) {
+    namespace
+        .client()
+        .pods()
+        .inNamespace(namespace.name())
+        .withName(pod)
+        .edit(
+            p -> {
+              p.getMetadata().getLabels().put(ClusterNames.ROLE_LABEL, ClusterNames.ROLE_PRIMARY);
+              return p;
+            });
+  }
+
+  /** Labels a pod replica, as Patroni does for members that follow the leader. */
+  void markReplica(String pod) {
+    namespace
+        .client()
+        .pods()
+        .inNamespace(namespace.name())
+        .withName(pod)
+        .edit(
+            p -> {
+              p.getMetadata().getLabels().put(ClusterNames.ROLE_LABEL, ClusterNames.ROLE_REPLICA);
+              return p;
+            });
+  }
+}

@@ -1,0 +1,92 @@
+package io.pgtrickle.operator.postgres.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RolloutPlannerTest {
+
+  private static final ResourceRequirements SMALL =
+      new ResourceRequirementsBuilder().addToRequests("cpu", new Quantity("1")).build();
+  private static final ResourceRequirements SMALL_MILLIS =
+      new ResourceRequirementsBuilder().addToRequests("cpu", new Quantity("1000m")).build();
+  private static final ResourceRequirements LARGE =
+      new ResourceRequirementsBuilder().addToRequests("cpu", new Quantity("2")).build();
+
+  static Member member(int ordinal, boolean primary, String hash, ResourceRequirements resources) {
+    return new Member(
+        "db-" + ordinal, ordinal, true, false, primary, hash, resources, "127.0.0." + ordinal);
+  }
+
+  @Test
+  void upToDateIsDone() {
+    List<Member> members =
+        List.of(member(0, true, "h", SMALL), member(1, false, "h", SMALL_MILLIS));
+    assertThat(RolloutPlanner.next(members, "h", SMALL, true))
+        .isInstanceOf(RolloutAction.Done.class);
+  }
+
+  @Test
+  void waitsWhileAMemberIsNotReady() {
+    Member notReady = new Member("db-1", 1, false, false, false, "old", SMALL, null);
+    assertThat(
+            RolloutPlanner.next(
+                List.of(member(0, true, "old", SMALL), notReady), "new", SMALL, true))
+        .isInstanceOf(RolloutAction.Wait.class);
+  }
+
+  @Test
+  void replicasRestartFirstHighestOrdinalFirst() {
+    List<Member> members =
+        List.of(
+            member(0, true, "old", SMALL),
+            member(1, false, "old", SMALL),
+            member(2, false, "old", SMALL));
+    assertThat(RolloutPlanner.next(members, "new", SMALL, true))
+        .isEqualTo(new RolloutAction.Restart("db-2"));
+  }
+
+  @Test
+  void primaryLastAfterSwitchoverToAnUpdatedReplica() {
+    List<Member> members =
+        List.of(
+            member(0, true, "old", SMALL),
+            member(1, false, "new", SMALL),
+            member(2, false, "new", SMALL));
+    assertThat(RolloutPlanner.next(members, "new", SMALL, true))
+        .isEqualTo(new RolloutAction.Switchover("db-0", "db-1"));
+  }
+
+  @Test
+  void singleMemberRestartsDirectly() {
+    assertThat(RolloutPlanner.next(List.of(member(0, true, "old", SMALL)), "new", SMALL, true))
+        .isEqualTo(new RolloutAction.Restart("db-0"));
+  }
+
+  @Test
+  void resourceChangesResizeInPlaceWhenSupported() {
+    List<Member> members = List.of(member(0, true, "h", SMALL), member(1, false, "h", SMALL));
+    assertThat(RolloutPlanner.next(members, "h", LARGE, true))
+        .isEqualTo(new RolloutAction.Resize(List.of("db-0", "db-1")));
+    assertThat(RolloutPlanner.next(members, "h", LARGE, false))
+        .isEqualTo(new RolloutAction.Restart("db-1"));
+  }
+
+  @Test
+  void scaleDownMovesAPrimaryOffRemovedOrdinals() {
+    List<Member> members =
+        List.of(
+            member(0, false, "h", SMALL),
+            member(1, false, "h", SMALL),
+            member(2, true, "h", SMALL));
+    assertThat(RolloutPlanner.beforeScaleDown(members, 2))
+        .contains(new RolloutAction.Switchover("db-2", "db-0"));
+    assertThat(RolloutPlanner.beforeScaleDown(members, 3)).isEmpty();
+    List<Member> primaryStays = List.of(member(0, true, "h", SMALL), member(1, false, "h", SMALL));
+    assertThat(RolloutPlanner.beforeScaleDown(primaryStays, 1)).isEmpty();
+  }
+}

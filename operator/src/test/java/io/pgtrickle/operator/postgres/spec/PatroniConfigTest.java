@@ -1,0 +1,68 @@
+package io.pgtrickle.operator.postgres.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgtrickle.operator.api.PatroniSpec;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.api.TlsSpec;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PatroniConfigTest {
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void kubernetesDcsWithConfigMapsAndRoleLabels() {
+    Map<String, Object> config = PatroniConfig.build(Clusters.basic(3));
+    assertThat(config).containsEntry("scope", "db");
+    Map<String, Object> k8s = (Map<String, Object>) config.get("kubernetes");
+    assertThat(k8s)
+        .containsEntry("use_endpoints", false)
+        .containsEntry("role_label", "postgres.example.com/role")
+        .containsEntry("leader_label_value", "primary")
+        .containsEntry("follower_label_value", "replica")
+        .containsEntry("scope_label", "postgres.example.com/patroni-scope");
+  }
+
+  @Test
+  void defaultTimingsMeetTheRecoveryObjective() {
+    Map<String, Object> dcs = PatroniConfig.dynamic(Clusters.basic(3));
+    assertThat(dcs)
+        .containsEntry("ttl", 10)
+        .containsEntry("loop_wait", 2)
+        .containsEntry("retry_timeout", 3);
+    assertThat(dcs).containsEntry("synchronous_mode", false);
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void synchronousIsStrictAndRewindIsOn() {
+    PostgresCluster cluster = Clusters.basic(3);
+    cluster.getSpec().setSynchronous(true);
+    PatroniSpec timings = new PatroniSpec();
+    timings.setTtl(20);
+    cluster.getSpec().setPatroni(timings);
+    Map<String, Object> dcs = PatroniConfig.dynamic(cluster);
+    assertThat(dcs)
+        .containsEntry("synchronous_mode", true)
+        .containsEntry("synchronous_mode_strict", true)
+        .containsEntry("ttl", 20);
+    assertThat((Map<String, Object>) dcs.get("postgresql")).containsEntry("use_pg_rewind", true);
+  }
+
+  @Test
+  void noPasswordInTheFile() {
+    String yaml = ClusterConfigMaps.patroni(Clusters.basic(3)).getData().get("patroni.yml");
+    assertThat(yaml).doesNotContainIgnoringCase("password:");
+  }
+
+  @Test
+  void tlsRequiresSslForRemoteClients() {
+    PostgresCluster cluster = Clusters.basic(3);
+    TlsSpec tls = new TlsSpec();
+    tls.setEnabled(true);
+    cluster.getSpec().setTls(tls);
+    assertThat(PatroniConfig.pgHba(cluster))
+        .allMatch(l -> !l.startsWith("host ") || l.contains("127.0.0.1"));
+  }
+}
