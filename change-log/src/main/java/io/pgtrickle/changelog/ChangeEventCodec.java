@@ -25,9 +25,9 @@ import java.util.Map;
  *
  * <p>Why streaming instead of data binding for the envelope: the tree model's default node factory
  * normalises decimals ({@code 100.00} becomes {@code 1E+2}), and data binding of a record would
- * hide which field was wrong. Column maps are read with {@code USE_BIG_DECIMAL_FOR_FLOATS} and
- * {@code USE_LONG_FOR_INTS}, which keep a {@code numeric}'s digits and scale and a {@code bigint}
- * as a {@code long}. Unknown envelope fields are ignored so that newer writers stay readable.
+ * hide which field was wrong. Column maps are read with {@code USE_BIG_DECIMAL_FOR_FLOATS}, which
+ * keeps a {@code numeric}'s digits and scale, and integers are widened to {@code long} (or kept
+ * as {@code BigInteger} past 64 bits). Unknown envelope fields are ignored so that newer writers stay readable.
  */
 public final class ChangeEventCodec {
 
@@ -43,8 +43,6 @@ public final class ChangeEventCodec {
   private static final ObjectMapper MAPPER =
       JsonMapper.builder(JsonFactory.builder().streamReadConstraints(CONSTRAINTS).build())
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-          .enable(DeserializationFeature.USE_LONG_FOR_INTS)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
           .build();
@@ -232,6 +230,7 @@ public final class ChangeEventCodec {
     }
   }
 
+  @SuppressWarnings("unchecked")
   private static Map<String, Object> readColumns(JsonParser p, JsonToken token, String field)
       throws IOException {
     if (token == JsonToken.VALUE_NULL) {
@@ -241,6 +240,29 @@ public final class ChangeEventCodec {
       throw new MalformedEventException(
           "change event field '" + field + "' must be an object or null, got " + p.getText());
     }
-    return MAPPER.readValue(p, COLUMNS);
+    return (Map<String, Object>) widenInts(MAPPER.readValue(p, COLUMNS));
+  }
+
+  /**
+   * Jackson reads small JSON integers as {@link Integer}; a {@code bigint} column must read back
+   * the same whatever its value, so every integer that fits becomes a {@link Long} (larger ones
+   * stay {@link java.math.BigInteger}). USE_LONG_FOR_INTS would do it, but it also refuses
+   * integers beyond 64 bits.
+   */
+  private static Object widenInts(Object value) {
+    if (value instanceof Integer i) {
+      return i.longValue();
+    }
+    if (value instanceof Map<?, ?> map) {
+      Map<String, Object> out = new java.util.LinkedHashMap<>();
+      map.forEach((k, v) -> out.put((String) k, widenInts(v)));
+      return out;
+    }
+    if (value instanceof java.util.List<?> list) {
+      java.util.List<Object> out = new java.util.ArrayList<>(list.size());
+      list.forEach(v -> out.add(widenInts(v)));
+      return out;
+    }
+    return value;
   }
 }
