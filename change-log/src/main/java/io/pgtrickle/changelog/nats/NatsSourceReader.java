@@ -97,14 +97,32 @@ final class NatsSourceReader {
 
   List<ChangeEvent> consume(Lsn from, int batch, Duration wait) throws Exception {
     List<ChangeEvent> out = new ArrayList<>();
-    FetchConsumeOptions options =
-        FetchConsumeOptions.builder()
-            .maxMessages(batch)
-            .noWaitExpiresIn(Math.max(wait.toMillis(), 1))
-            .build();
+    // No-wait fetches return at once with what is there; JetStream's own waiting fetch has a
+    // floor of one second, too coarse for pollMs, so an empty answer is retried until pollMs.
+    FetchConsumeOptions options = FetchConsumeOptions.builder().maxMessages(batch).noWait().build();
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (true) {
+      int fetched = fetchInto(options, from, out);
+      if (fetched > 0 || System.nanoTime() >= deadline) {
+        break;
+      }
+      Thread.sleep(Math.max(1, Math.min(20, (deadline - System.nanoTime()) / 1_000_000)));
+    }
+    if (out.isEmpty() && !pending.isEmpty() && pending.stream().allMatch(Pending::skipped)) {
+      // Only duplicates are pending: acknowledge them so they do not count as lag.
+      ackThrough(pending.peekLast());
+      pending.clear();
+    }
+    return out;
+  }
+
+  private int fetchInto(FetchConsumeOptions options, Lsn from, List<ChangeEvent> out)
+      throws Exception {
+    int fetched = 0;
     try (FetchConsumer fetch = context.fetch(options)) {
       Message m;
       while ((m = fetch.nextMessage()) != null) {
+        fetched++;
         long sequence = m.metaData().streamSequence();
         if (sequence <= lastSequence) {
           continue; // redelivered after the ack wait while still pending here: already handled
@@ -119,12 +137,7 @@ final class NatsSourceReader {
         pending.add(new Pending(m, sequence, event.lsn(), !fresh));
       }
     }
-    if (out.isEmpty() && !pending.isEmpty() && pending.stream().allMatch(Pending::skipped)) {
-      // Only duplicates are pending: acknowledge them so they do not count as lag.
-      ackThrough(pending.peekLast());
-      pending.clear();
-    }
-    return out;
+    return fetched;
   }
 
   void acknowledge(Lsn upTo) throws Exception {
