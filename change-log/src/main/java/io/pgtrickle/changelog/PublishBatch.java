@@ -1,6 +1,5 @@
 package io.pgtrickle.changelog;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /** Checks of the publishing contract shared by the backends. */
@@ -51,25 +50,5 @@ public final class PublishBatch {
       previous = event.lsn();
     }
     return events;
-  }
-
-  /**
-   * Returns the events with an LSN above {@code high}: the ones not yet in the log.
-   *
-   * @param events a validated batch
-   * @param high the highest LSN the log holds for the source, or {@code null} for none
-   * @return the new events, possibly the same list
-   */
-  public static List<ChangeEvent> above(List<ChangeEvent> events, Lsn high) {
-    if (high == null || events.isEmpty() || events.get(0).lsn().isAfter(high)) {
-      return events;
-    }
-    List<ChangeEvent> fresh = new ArrayList<>();
-    for (ChangeEvent event : events) {
-      if (event.lsn().isAfter(high)) {
-        fresh.add(event);
-      }
-    }
-    return fresh;
   }
 }
