@@ -26,8 +26,9 @@ import java.util.Map;
  * <p>Why streaming instead of data binding for the envelope: the tree model's default node factory
  * normalises decimals ({@code 100.00} becomes {@code 1E+2}), and data binding of a record would
  * hide which field was wrong. Column maps are read with {@code USE_BIG_DECIMAL_FOR_FLOATS}, which
- * keeps a {@code numeric}'s digits and scale, and integers are widened to {@code long} (or kept
- * as {@code BigInteger} past 64 bits). Unknown envelope fields are ignored so that newer writers stay readable.
+ * keeps a {@code numeric}'s digits and scale, and integers are widened to {@code long} (or kept as
+ * {@code BigInteger} past 64 bits). Unknown envelope fields are ignored so that newer writers stay
+ * readable.
  */
 public final class ChangeEventCodec {
 
@@ -246,8 +247,8 @@ public final class ChangeEventCodec {
   /**
    * Jackson reads small JSON integers as {@link Integer}; a {@code bigint} column must read back
    * the same whatever its value, so every integer that fits becomes a {@link Long} (larger ones
-   * stay {@link java.math.BigInteger}). USE_LONG_FOR_INTS would do it, but it also refuses
-   * integers beyond 64 bits.
+   * stay {@link java.math.BigInteger}). USE_LONG_FOR_INTS would do it, but it also refuses integers
+   * beyond 64 bits.
    */
   private static Object widenInts(Object value) {
     if (value instanceof Integer i) {

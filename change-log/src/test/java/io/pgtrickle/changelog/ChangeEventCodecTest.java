@@ -98,20 +98,39 @@ class ChangeEventCodecTest {
     cases.put("not json", "not valid JSON");
     cases.put("[1]", "must be a JSON object");
     cases.put("{\"lsn\":\"0/1\",\"action\":\"INSERT\",\"columns\":{}," + ok + "}", "'source_oid'");
-    cases.put("{\"source_oid\":-1,\"lsn\":\"0/1\",\"action\":\"TRUNCATE\"," + ok + "}", "not an OID");
-    cases.put("{\"source_oid\":4294967296,\"lsn\":\"0/1\",\"action\":\"TRUNCATE\"," + ok + "}", "not an OID");
-    cases.put("{\"source_oid\":\"1\",\"lsn\":\"0/1\",\"action\":\"TRUNCATE\"," + ok + "}", "'source_oid' must be an integer");
+    cases.put(
+        "{\"source_oid\":-1,\"lsn\":\"0/1\",\"action\":\"TRUNCATE\"," + ok + "}", "not an OID");
+    cases.put(
+        "{\"source_oid\":4294967296,\"lsn\":\"0/1\",\"action\":\"TRUNCATE\"," + ok + "}",
+        "not an OID");
+    cases.put(
+        "{\"source_oid\":\"1\",\"lsn\":\"0/1\",\"action\":\"TRUNCATE\"," + ok + "}",
+        "'source_oid' must be an integer");
     cases.put("{\"source_oid\":1,\"lsn\":\"12\",\"action\":\"TRUNCATE\"," + ok + "}", "'lsn'");
     cases.put("{\"source_oid\":1,\"action\":\"TRUNCATE\"," + ok + "}", "'lsn' is missing");
     cases.put("{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"UPSERT\"," + ok + "}", "'action'");
-    cases.put("{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"INSERT\"," + ok + "}", "needs 'columns'");
-    cases.put("{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"DELETE\",\"columns\":null," + ok + "}", "'old_columns'");
-    cases.put("{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"INSERT\",\"columns\":[1]," + ok + "}", "'columns' must be an object");
-    cases.put("{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"TRUNCATE\",\"xid\":1,\"timestamp\":\"yesterday\"}", "'timestamp'");
-    cases.put("{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"TRUNCATE\",\"xid\":1}", "'timestamp' is missing");
-    cases.put("{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"TRUNCATE\",\"timestamp\":\"2026-05-30T12:00:00Z\"}", "'xid' is missing");
-    cases.put("{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"TRUNCATE\"," + ok + "} {}", "trailing");
-    cases.put("{\"source_oid\":1,\"source_oid\":2,\"lsn\":\"0/1\",\"action\":\"TRUNCATE\"," + ok + "}", "Duplicate field");
+    cases.put(
+        "{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"INSERT\"," + ok + "}", "needs 'columns'");
+    cases.put(
+        "{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"DELETE\",\"columns\":null," + ok + "}",
+        "'old_columns'");
+    cases.put(
+        "{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"INSERT\",\"columns\":[1]," + ok + "}",
+        "'columns' must be an object");
+    cases.put(
+        "{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"TRUNCATE\",\"xid\":1,\"timestamp\":\"yesterday\"}",
+        "'timestamp'");
+    cases.put(
+        "{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"TRUNCATE\",\"xid\":1}",
+        "'timestamp' is missing");
+    cases.put(
+        "{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"TRUNCATE\",\"timestamp\":\"2026-05-30T12:00:00Z\"}",
+        "'xid' is missing");
+    cases.put(
+        "{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"TRUNCATE\"," + ok + "} {}", "trailing");
+    cases.put(
+        "{\"source_oid\":1,\"source_oid\":2,\"lsn\":\"0/1\",\"action\":\"TRUNCATE\"," + ok + "}",
+        "Duplicate field");
     cases.forEach(
         (json, message) ->
             assertThatThrownBy(() -> ChangeEventCodec.fromJson(json))

@@ -26,9 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The contract of {@link ChangeLogBackend}, run against every backend with a real server. Each
- * test gets its own namespace (schema, directory, stream or topic), so tests never see each
- * other's events.
+ * The contract of {@link ChangeLogBackend}, run against every backend with a real server. Each test
+ * gets its own namespace (schema, directory, stream or topic), so tests never see each other's
+ * events.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 public abstract class ChangeLogBackendConformance {

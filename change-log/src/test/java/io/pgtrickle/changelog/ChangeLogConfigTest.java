@@ -13,7 +13,8 @@ class ChangeLogConfigTest {
   @Test
   void parsesSchemeParametersAndDefaults() {
     ChangeLogConfig c =
-        ChangeLogConfig.parse("jdbc:postgresql://u:secret@db:5433/app?schema=s&consumer=w-1&batch=7");
+        ChangeLogConfig.parse(
+            "jdbc:postgresql://u:secret@db:5433/app?schema=s&consumer=w-1&batch=7");
     assertThat(c.scheme()).isEqualTo("postgresql");
     assertThat(c.consumerName()).isEqualTo("w-1");
     assertThat(c.batchSize()).isEqualTo(7);
@@ -33,7 +34,8 @@ class ChangeLogConfigTest {
     assertSetting(() -> ChangeLogConfig.parse("file:///d?batch=0").batchSize(), "batch");
     assertSetting(() -> ChangeLogConfig.parse("file:///d?pollMs=x").pollTimeout(), "pollMs");
     assertSetting(
-        () -> ChangeLogConfig.parse("file:///d?segmentMB=1").requireKnownParams(Set.of("segmentMb")),
+        () ->
+            ChangeLogConfig.parse("file:///d?segmentMB=1").requireKnownParams(Set.of("segmentMb")),
         "segmentMB");
     assertSetting(() -> ChangeLogBackends.open("redis://h"), "uri");
   }

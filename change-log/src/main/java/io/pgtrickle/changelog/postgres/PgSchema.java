@@ -8,8 +8,8 @@ import java.sql.Statement;
  * The tables of the PostgreSQL backend and the statements on them, all in one schema.
  *
  * <ul>
- *   <li>{@code events(source_oid, lsn, payload)}: primary key (source_oid, lsn) makes re-publishing
- *       a no-op and serves per-source reads in LSN order. The payload is the exact JSON text
+ *   <li>{@code events(source_oid, lsn, payload)}: primary key (source_oid, lsn) guarantees one row
+ *       per event and serves per-source reads in LSN order. The payload is the exact JSON text
  *       ({@code text}, not {@code jsonb}: jsonb reorders keys and costs a parse on the hot path).
  *   <li>{@code consumers(name)}: every consumer that ever opened; events are pruned only once all
  *       of them acknowledged, so a consumer that has not yet read a source keeps its events.
@@ -61,10 +61,17 @@ final class PgSchema {
     return "INSERT INTO " + consumers + " (name) VALUES (?) ON CONFLICT DO NOTHING";
   }
 
+  /**
+   * A plain INSERT, not ON CONFLICT DO NOTHING: speculative insertion costs an extra WAL record per
+   * row on the hot path. The publisher skips what {@link #selectHighest()} reports as present, and
+   * the primary key still refuses a duplicate that slips through a race.
+   */
   String insertEvent() {
-    return "INSERT INTO "
-        + events
-        + " (source_oid, lsn, payload) VALUES (?, ?::pg_lsn, ?) ON CONFLICT DO NOTHING";
+    return "INSERT INTO " + events + " (source_oid, lsn, payload) VALUES (?, ?::pg_lsn, ?)";
+  }
+
+  String selectHighest() {
+    return "SELECT max(lsn)::text FROM " + events + " WHERE source_oid = ?";
   }
 
   String selectBatch() {

@@ -34,9 +34,9 @@ import java.util.regex.Pattern;
  * missing), {@code pool} the number of connections and worker threads; other parameters, such as
  * {@code user}, {@code password} or {@code sslmode}, go to PgJDBC unchanged.
  *
- * <p>A publish is one transaction with a batched multi-row {@code INSERT ... ON CONFLICT DO
- * NOTHING}; an acknowledgment updates the position and prunes in one transaction. Concurrent
- * publishers share PostgreSQL's own WAL group commit.
+ * <p>A publish is one transaction: it reads the source's highest stored LSN and inserts the newer
+ * events with one batched multi-row {@code INSERT}; an acknowledgment updates the position and
+ * prunes in one transaction. Concurrent publishers share PostgreSQL's own WAL group commit.
  */
 public final class PostgresBackend implements ChangeLogBackend {
 
@@ -49,6 +49,7 @@ public final class PostgresBackend implements ChangeLogBackend {
   private final PgConnections connections;
   private final ExecutorService executor;
   private final Map<Long, Lsn> delivered = new ConcurrentHashMap<>();
+  private final Map<Long, Lsn> published = new ConcurrentHashMap<>();
   private final Map<Long, Object> sourceLocks = new ConcurrentHashMap<>();
 
   private PostgresBackend(ChangeLogConfig config, PgSchema schema, PgConnections connections) {
@@ -152,20 +153,69 @@ public final class PostgresBackend implements ChangeLogBackend {
       return CompletableFuture.completedFuture(null);
     }
     return async(
-        () ->
-            connections.inTransaction(
-                c -> {
-                  try (PreparedStatement ps = c.prepareStatement(schema.insertEvent())) {
-                    for (int i = 0; i < batch.size(); i++) {
-                      ps.setLong(1, sourceOid);
-                      ps.setString(2, batch.get(i).lsn().toString());
-                      ps.setString(3, payloads.get(i));
-                      ps.addBatch();
-                    }
-                    ps.executeBatch();
-                  }
-                  return null;
-                }));
+        () -> {
+          Lsn stored;
+          try {
+            stored =
+                connections.inTransaction(
+                    c -> insertNew(c, sourceOid, batch, payloads, published.get(sourceOid)));
+          } catch (ChangeLogException e) {
+            published.remove(sourceOid);
+            if (!(e.getCause() instanceof SQLException sql) || !"23505".equals(sql.getSQLState())) {
+              throw e;
+            }
+            // Some of these events are stored already (a re-publish, or another instance
+            // publishing this source): the second attempt reads the stored LSN and skips them.
+            stored = connections.inTransaction(c -> insertNew(c, sourceOid, batch, payloads, null));
+          }
+          // Only after the commit: a failed publish must not be remembered as stored.
+          published.merge(sourceOid, stored, Lsn::max);
+          return null;
+        });
+  }
+
+  /**
+   * Inserts the events above the source's highest stored LSN: re-publishing is a no-op. {@code
+   * known} is that LSN as this instance last stored it, which saves a query per publish; when it is
+   * stale, the primary key refuses the insert and the caller retries with {@code null}.
+   *
+   * @return the source's highest stored LSN once this transaction commits
+   */
+  private Lsn insertNew(
+      Connection c, long sourceOid, List<ChangeEvent> batch, List<String> payloads, Lsn known)
+      throws SQLException {
+    Lsn highest = known == null ? storedHighest(c, sourceOid) : known;
+    int added = 0;
+    try (PreparedStatement ps = c.prepareStatement(schema.insertEvent())) {
+      for (int i = 0; i < batch.size(); i++) {
+        if (highest != null && !batch.get(i).lsn().isAfter(highest)) {
+          continue;
+        }
+        ps.setLong(1, sourceOid);
+        ps.setString(2, batch.get(i).lsn().toString());
+        ps.setString(3, payloads.get(i));
+        ps.addBatch();
+        added++;
+      }
+      if (added > 0) {
+        ps.executeBatch();
+      }
+    }
+    Lsn last = batch.get(batch.size() - 1).lsn();
+    return highest == null ? last : Lsn.max(highest, last);
+  }
+
+  private Lsn storedHighest(Connection c, long sourceOid) throws SQLException {
+    Lsn highest = null;
+    try (PreparedStatement ps = c.prepareStatement(schema.selectHighest())) {
+      ps.setLong(1, sourceOid);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next() && rs.getString(1) != null) {
+          highest = Lsn.parse(rs.getString(1));
+        }
+      }
+    }
+    return highest;
   }
 
   @Override

@@ -49,10 +49,14 @@ class KafkaBackendIT extends ChangeLogBackendConformance {
   protected Map<String, String> badConfigurations() {
     int closed = ServerProcess.freePort();
     return Map.of(
-        "kafka://127.0.0.1:" + closed + "?topic=t", "uri",
-        server.uri("topic=bad/name"), "topic",
-        server.uri("topic=ok&partitions=0"), "partitions",
-        server.uri("topic=ok&partiton=2"), "partiton");
+        "kafka://127.0.0.1:" + closed + "?topic=t",
+        "uri",
+        server.uri("topic=bad/name"),
+        "topic",
+        server.uri("topic=ok&partitions=0"),
+        "partitions",
+        server.uri("topic=ok&partiton=2"),
+        "partiton");
   }
 
   @Test

@@ -53,11 +53,16 @@ class NatsBackendIT extends ChangeLogBackendConformance {
   protected Map<String, String> badConfigurations() {
     int closed = ServerProcess.freePort();
     return Map.of(
-        "nats://127.0.0.1:" + closed + "?stream=s", "uri",
-        server.uri("stream=bad.name"), "stream",
-        server.uri("stream=ok&subjectPrefix=a.*"), "subjectPrefix",
-        server.uri("stream=ok&dedupWindowS=0"), "dedupWindowS",
-        server.uri("stream=ok&bogus=1"), "bogus");
+        "nats://127.0.0.1:" + closed + "?stream=s",
+        "uri",
+        server.uri("stream=bad.name"),
+        "stream",
+        server.uri("stream=ok&subjectPrefix=a.*"),
+        "subjectPrefix",
+        server.uri("stream=ok&dedupWindowS=0"),
+        "dedupWindowS",
+        server.uri("stream=ok&bogus=1"),
+        "bogus");
   }
 
   @Test

@@ -49,12 +49,18 @@ class PostgresBackendIT extends ChangeLogBackendConformance {
   protected Map<String, String> badConfigurations() {
     int closed = ServerProcess.freePort();
     return Map.of(
-        "postgresql://127.0.0.1:" + closed + "/postgres?user=postgres", "uri",
-        server.uri("&schema=Bad-Name"), "schema",
-        server.uri("&pool=0"), "pool",
-        server.uri("&batch=many"), "batch",
-        "postgresql://127.0.0.1:" + server.port() + "/nosuchdb?user=postgres", "uri",
-        "mysql://127.0.0.1/x", "uri");
+        "postgresql://127.0.0.1:" + closed + "/postgres?user=postgres",
+        "uri",
+        server.uri("&schema=Bad-Name"),
+        "schema",
+        server.uri("&pool=0"),
+        "pool",
+        server.uri("&batch=many"),
+        "batch",
+        "postgresql://127.0.0.1:" + server.port() + "/nosuchdb?user=postgres",
+        "uri",
+        "mysql://127.0.0.1/x",
+        "uri");
   }
 
   @Test
@@ -85,7 +91,8 @@ class PostgresBackendIT extends ChangeLogBackendConformance {
     try (Connection c =
             DriverManager.getConnection(
                 "jdbc:postgresql://127.0.0.1:" + server.port() + "/postgres?user=postgres");
-        ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM " + namespace + ".events")) {
+        ResultSet rs =
+            c.createStatement().executeQuery("SELECT count(*) FROM " + namespace + ".events")) {
       rs.next();
       return rs.getLong(1);
     }

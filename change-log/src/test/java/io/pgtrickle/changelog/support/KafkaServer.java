@@ -12,9 +12,9 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
 
 /**
- * A single-node KRaft Kafka broker (combined broker and controller) started from the Maven
- * Central jars on the test class path, in its own JVM: storage formatted first with the KRaft
- * storage tool, then {@code kafka.Kafka} with a generated server.properties.
+ * A single-node KRaft Kafka broker (combined broker and controller) started from the Maven Central
+ * jars on the test class path, in its own JVM: storage formatted first with the KRaft storage tool,
+ * then {@code kafka.Kafka} with a generated server.properties.
  */
 public final class KafkaServer implements AutoCloseable {
 

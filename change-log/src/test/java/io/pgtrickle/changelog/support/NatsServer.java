@@ -42,7 +42,13 @@ public final class NatsServer implements AutoCloseable {
     process =
         ServerProcess.start(
             List.of(
-                binary, "-js", "-a", "127.0.0.1", "-p", String.valueOf(port), "-sd",
+                binary,
+                "-js",
+                "-a",
+                "127.0.0.1",
+                "-p",
+                String.valueOf(port),
+                "-sd",
                 store.toString()),
             log);
     ServerProcess.awaitPort("nats-server", process, port, log, 30);

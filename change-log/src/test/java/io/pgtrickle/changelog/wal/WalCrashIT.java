@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Kills a writer process with SIGKILL at random points, several times over the same directory,
- * and checks after each kill that recovery keeps every publish the writer saw acknowledged, in
- * order and without gaps, and that the log takes new writes.
+ * Kills a writer process with SIGKILL at random points, several times over the same directory, and
+ * checks after each kill that recovery keeps every publish the writer saw acknowledged, in order
+ * and without gaps, and that the log takes new writes.
  */
 class WalCrashIT {
 
@@ -89,7 +89,8 @@ class WalCrashIT {
     writer.destroyForcibly(); // SIGKILL: no shutdown hooks, no flushing
     assertThat(writer.waitFor(30, TimeUnit.SECONDS)).isTrue();
     reader.join(10_000);
-    assertThat(reached).as("writer run %d published %d times before the kill", run, acksBeforeKill)
+    assertThat(reached)
+        .as("writer run %d published %d times before the kill", run, acksBeforeKill)
         .isTrue();
   }
 
