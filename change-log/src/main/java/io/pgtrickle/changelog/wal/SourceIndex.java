@@ -1,7 +1,6 @@
 package io.pgtrickle.changelog.wal;
 
 import io.pgtrickle.changelog.Lsn;
-import java.util.Arrays;
 
 /**
  * Where the durable events of one source are: parallel arrays in LSN order (the writer appends in
@@ -112,14 +111,5 @@ final class SourceIndex {
       head = 0;
       tail = 0;
     }
-  }
-
-  synchronized boolean isEmpty() {
-    return head == tail;
-  }
-
-  @Override
-  public synchronized String toString() {
-    return "SourceIndex" + Arrays.toString(Arrays.copyOfRange(lsns, head, tail));
   }
 }

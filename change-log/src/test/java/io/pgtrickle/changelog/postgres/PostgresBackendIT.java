@@ -79,6 +79,18 @@ class PostgresBackendIT extends ChangeLogBackendConformance {
   }
 
   @Test
+  void twoInstancesPublishingOneSourceStoreEachEventOnce() {
+    ChangeLogBackend a = open("a");
+    ChangeLogBackend b = open("b");
+    await(a.publish(8, range(8, 1, 5)));
+    await(b.publish(8, range(8, 1, 8)));
+    await(a.publish(8, range(8, 1, 10))); // a remembers 5 as stored: the key refuses, a retries
+    assertThat(io.pgtrickle.changelog.support.TestEvents.lsns(drain(b, 8, Lsn.ZERO, 10)))
+        .isEqualTo(io.pgtrickle.changelog.support.TestEvents.longs(1, 10));
+    assertThat(io.pgtrickle.changelog.support.TestEvents.drainQuiet(b, 8)).isEmpty();
+  }
+
+  @Test
   void theJdbcFormOfTheUriWorksToo() {
     String jdbc = "jdbc:" + uri(namespace, "jdbc");
     try (ChangeLogBackend b = io.pgtrickle.changelog.ChangeLogBackends.open(jdbc)) {
