@@ -62,12 +62,11 @@ final class PgSchema {
   }
 
   /**
-   * A plain INSERT, not ON CONFLICT DO NOTHING: speculative insertion costs an extra WAL record per
-   * row on the hot path. The publisher skips what {@link #selectHighest()} reports as present, and
-   * the primary key still refuses a duplicate that slips through a race.
+   * COPY, which cannot skip conflicts: the publisher skips what {@link #selectHighest()} reports as
+   * present, and the primary key refuses a duplicate that slips through a race.
    */
-  String insertEvent() {
-    return "INSERT INTO " + events + " (source_oid, lsn, payload) VALUES (?, ?::pg_lsn, ?)";
+  String copyEvents() {
+    return "COPY " + events + " (source_oid, lsn, payload) FROM STDIN";
   }
 
   String selectHighest() {

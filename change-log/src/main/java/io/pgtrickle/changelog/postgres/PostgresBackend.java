@@ -25,6 +25,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 
 /**
  * The default backend: change events in WAL-logged PostgreSQL tables (see {@link PgSchema}).
@@ -34,9 +36,10 @@ import java.util.regex.Pattern;
  * missing), {@code pool} the number of connections and worker threads; other parameters, such as
  * {@code user}, {@code password} or {@code sslmode}, go to PgJDBC unchanged.
  *
- * <p>A publish is one transaction: it reads the source's highest stored LSN and inserts the newer
- * events with one batched multi-row {@code INSERT}; an acknowledgment updates the position and
- * prunes in one transaction. Concurrent publishers share PostgreSQL's own WAL group commit.
+ * <p>A publish is one transaction: it skips the events at or below the source's highest stored LSN
+ * and writes the rest with one {@code COPY} (see {@link PgCopyRows}); an acknowledgment updates the
+ * position and prunes in one transaction. Concurrent publishers share PostgreSQL's own WAL group
+ * commit.
  */
 public final class PostgresBackend implements ChangeLogBackend {
 
@@ -140,11 +143,11 @@ public final class PostgresBackend implements ChangeLogBackend {
   @Override
   public CompletionStage<Void> publish(long sourceOid, List<ChangeEvent> events) {
     List<ChangeEvent> batch;
-    List<String> payloads = new ArrayList<>();
+    List<byte[]> payloads = new ArrayList<>();
     try {
       batch = PublishBatch.validate(sourceOid, events);
       for (ChangeEvent e : batch) {
-        payloads.add(ChangeEventCodec.toJson(e));
+        payloads.add(ChangeEventCodec.encode(e));
       }
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
@@ -182,23 +185,24 @@ public final class PostgresBackend implements ChangeLogBackend {
    * @return the source's highest stored LSN once this transaction commits
    */
   private Lsn insertNew(
-      Connection c, long sourceOid, List<ChangeEvent> batch, List<String> payloads, Lsn known)
+      Connection c, long sourceOid, List<ChangeEvent> batch, List<byte[]> payloads, Lsn known)
       throws SQLException {
     Lsn highest = known == null ? storedHighest(c, sourceOid) : known;
-    int added = 0;
-    try (PreparedStatement ps = c.prepareStatement(schema.insertEvent())) {
-      for (int i = 0; i < batch.size(); i++) {
-        if (highest != null && !batch.get(i).lsn().isAfter(highest)) {
-          continue;
-        }
-        ps.setLong(1, sourceOid);
-        ps.setString(2, batch.get(i).lsn().toString());
-        ps.setString(3, payloads.get(i));
-        ps.addBatch();
-        added++;
+    PgCopyRows rows = new PgCopyRows();
+    for (int i = 0; i < batch.size(); i++) {
+      if (highest == null || batch.get(i).lsn().isAfter(highest)) {
+        rows.add(sourceOid, batch.get(i).lsn().toString(), payloads.get(i));
       }
-      if (added > 0) {
-        ps.executeBatch();
+    }
+    if (rows.rows() > 0) {
+      CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(schema.copyEvents());
+      try {
+        copy.writeToCopy(rows.buffer(), 0, rows.length());
+        copy.endCopy();
+      } finally {
+        if (copy.isActive()) {
+          copy.cancelCopy();
+        }
       }
     }
     Lsn last = batch.get(batch.size() - 1).lsn();

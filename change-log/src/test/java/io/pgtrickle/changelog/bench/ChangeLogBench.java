@@ -26,9 +26,10 @@ import java.util.Map;
 public final class ChangeLogBench {
 
   static final int PUBLISHERS = 8;
-  private static final double BATCH100_SECONDS = 4;
+  private static final double BATCH100_SECONDS = 3;
   private static final double BATCH1_SECONDS = 2;
-  private static final double FLOOR_SECONDS = 4;
+  private static final double FLOOR_SECONDS = 3;
+  private static final int ROUNDS = 3;
 
   private final Map<String, String> summary = new LinkedHashMap<>();
 
@@ -115,7 +116,7 @@ public final class ChangeLogBench {
     long published = 0;
     try (ChangeLogBackend log = ChangeLogBackends.open(uri.uri("publisher"))) {
       one = PublishBench.publish(log, 1, PUBLISHERS, 1, BATCH1_SECONDS);
-      for (int round = 0; round < 2; round++) {
+      for (int round = 0; round < ROUNDS; round++) {
         double f = floorRun.measure();
         PublishBench.Result r =
             PublishBench.publish(log, 101 + round * 100L, PUBLISHERS, 100, BATCH100_SECONDS);

@@ -23,7 +23,7 @@ public final class TestEvents {
   public static ChangeEvent event(long source, long lsn) {
     Map<String, Object> columns = new LinkedHashMap<>();
     columns.put("id", lsn);
-    columns.put("name", "row-" + lsn + " ✓ \"quoted\"");
+    columns.put("name", "row-" + lsn + " ✓ \"quoted\" tab\t newline\n back\\slash");
     columns.put("amount", new BigDecimal("100.00"));
     columns.put("big", new BigDecimal("12345678901234567890.123456789012345678901234567890"));
     columns.put("huge", new BigInteger("123456789012345678901234567890"));
