@@ -3,7 +3,7 @@
 
 .PHONY: bench-changelog
 # Publish/consume throughput, publish latency and each backend's floor, for the PostgreSQL,
-# WAL file, NATS JetStream and Kafka change-log backends (about 4 minutes; see change-log/README.md).
+# WAL file, NATS JetStream and Kafka change-log backends (about 2.5 minutes; see change-log/README.md).
 # One backend only: make bench-changelog BENCH_BACKENDS=wal
 BENCH_BACKENDS ?= all
 bench-changelog:
