@@ -83,6 +83,11 @@ demo-down: ## Stop what `make demo` started
 	hack/demo.sh down
 
 # --- benchmarks ----------------------------------------------------------------------------------
-.PHONY: bench-reconcile
+.PHONY: bench-reconcile bench-changelog
+# One change-log backend only: make bench-changelog BENCH_BACKENDS=wal
+BENCH_BACKENDS ?= all
+bench-changelog: deps-test ## Change-log throughput, latency and each backend's floor (about 2.5 min)
+	$(MVN) -q -pl change-log -Pbench test-compile exec:exec -Dbench.backends=$(BENCH_BACKENDS)
+
 bench-reconcile: deps testbed-up ## Reconcile latency (p50/p99 over 50 clusters) and RSS with 200 clusters
 	$(MVN) -q -pl operator -Pbench -DskipTests verify

@@ -1,0 +1,129 @@
+package io.pgtrickle.changelog;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One row change captured from PostgreSQL, in the format shared by every backend (JSON field names
+ * in parentheses):
+ *
+ * <pre>{@code
+ * {"source_oid": 16384, "lsn": "0/1A3B4C0", "xid": 12345, "action": "INSERT",
+ *  "columns": {"id": 1, "name": "Alice", "amount": 100.00}, "old_columns": null,
+ *  "timestamp": "2026-05-30T12:00:00Z"}
+ * }</pre>
+ *
+ * <p>Column values keep full precision: JSON integers are {@link Long} (or {@link
+ * java.math.BigInteger} past 64 bits), JSON fractions are {@link java.math.BigDecimal} with their
+ * scale, text is {@link String}, booleans {@link Boolean}, SQL NULL is {@code null}, and nested
+ * JSON is {@link Map} / {@link java.util.List}. {@link ChangeEventCodec} reads and writes them.
+ *
+ * @param sourceOid the source table's OID ({@code source_oid}), 0 to 4294967295
+ * @param lsn the commit LSN of the change ({@code lsn}); unique and increasing per source
+ * @param xid the transaction id ({@code xid}), not negative
+ * @param action the kind of change ({@code action})
+ * @param columns the new row for INSERT and UPDATE ({@code columns}), else {@code null}
+ * @param oldColumns the old key or row for UPDATE and DELETE ({@code old_columns}), or {@code null}
+ * @param timestamp the commit time ({@code timestamp})
+ */
+public record ChangeEvent(
+    long sourceOid,
+    Lsn lsn,
+    long xid,
+    ChangeAction action,
+    Map<String, Object> columns,
+    Map<String, Object> oldColumns,
+    Instant timestamp) {
+
+  /** The largest OID PostgreSQL hands out: OIDs are unsigned 32-bit numbers. */
+  public static final long MAX_OID = 0xFFFF_FFFFL;
+
+  /**
+   * Validates the event and takes unmodifiable copies of the column maps.
+   *
+   * @throws MalformedEventException if a field is missing or out of range, or the columns do not
+   *     fit the action
+   */
+  public ChangeEvent {
+    checkOid(sourceOid);
+    if (lsn == null) {
+      throw new MalformedEventException("change event field 'lsn' is missing");
+    }
+    if (xid < 0) {
+      throw new MalformedEventException("change event field 'xid' is negative: " + xid);
+    }
+    if (action == null) {
+      throw new MalformedEventException("change event field 'action' is missing");
+    }
+    if (timestamp == null) {
+      throw new MalformedEventException("change event field 'timestamp' is missing");
+    }
+    columns = copy(columns);
+    oldColumns = copy(oldColumns);
+    switch (action) {
+      case INSERT, UPDATE -> require(columns != null, action, "'columns'");
+      case DELETE -> require(oldColumns != null, action, "'old_columns'");
+      case TRUNCATE ->
+          require(columns == null && oldColumns == null, action, "no 'columns' or 'old_columns'");
+    }
+  }
+
+  /**
+   * Checks that {@code sourceOid} is a valid PostgreSQL OID.
+   *
+   * @param sourceOid the value to check
+   * @return the same value
+   * @throws MalformedEventException if it is negative or above {@link #MAX_OID}
+   */
+  public static long checkOid(long sourceOid) {
+    if (sourceOid < 0 || sourceOid > MAX_OID) {
+      throw new MalformedEventException(
+          "source_oid " + sourceOid + " is not an OID (0 to " + MAX_OID + ")");
+    }
+    return sourceOid;
+  }
+
+  private static void require(boolean ok, ChangeAction action, String what) {
+    if (!ok) {
+      throw new MalformedEventException("a " + action + " change event needs " + what);
+    }
+  }
+
+  private static Map<String, Object> copy(Map<String, Object> map) {
+    // LinkedHashMap, not Map.copyOf: SQL NULL columns are null values, and column order matters
+    // to a reader of the JSON.
+    return map == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(map));
+  }
+
+  /**
+   * Creates an INSERT event.
+   *
+   * @param sourceOid the source table's OID
+   * @param lsn the commit LSN
+   * @param xid the transaction id
+   * @param columns the new row
+   * @param timestamp the commit time
+   * @return the event
+   */
+  public static ChangeEvent insert(
+      long sourceOid, Lsn lsn, long xid, Map<String, Object> columns, Instant timestamp) {
+    return new ChangeEvent(sourceOid, lsn, xid, ChangeAction.INSERT, columns, null, timestamp);
+  }
+
+  @Override
+  public String toString() {
+    return "ChangeEvent{source_oid="
+        + sourceOid
+        + ", lsn="
+        + lsn
+        + ", xid="
+        + xid
+        + ", action="
+        + action
+        + ", timestamp="
+        + timestamp
+        + "}";
+  }
+}

@@ -1,0 +1,226 @@
+package io.pgtrickle.changelog.kafka;
+
+import io.pgtrickle.changelog.ChangeEvent;
+import io.pgtrickle.changelog.ChangeEventCodec;
+import io.pgtrickle.changelog.Lsn;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consumer side of the Kafka backend. Sources share partitions, so reading one partition yields
+ * events of several sources: they are kept per source until asked for. Per source the reader
+ * remembers the highest LSN it has seen (buffered, delivered or acknowledged) and drops any record
+ * at or below it: that is what makes a re-published event invisible, whether the idempotent
+ * producer caught it or not.
+ *
+ * <p>The committed offset of a partition is the oldest record still buffered, unacknowledged or
+ * evicted, so a restart re-reads nothing that is needed and loses nothing that is not acknowledged;
+ * re-read records that were acknowledged are dropped by the LSN check against the stored positions.
+ *
+ * <p>Memory is bounded: when a partition holds more than {@code maxBuffered} events, the other
+ * sources' buffers are evicted and each remembers the offset to re-read from when it is next
+ * consumed.
+ *
+ * <p>Not thread-safe: {@link KafkaBackend} runs every call on one thread, as KafkaConsumer
+ * requires.
+ */
+final class KafkaReader {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaReader.class);
+
+  private record Held(long offset, Lsn lsn) {}
+
+  private final Consumer<byte[], byte[]> consumer;
+  private final List<TopicPartition> partitions;
+  private final int maxBuffered;
+  private final Map<Long, Lsn> acked;
+  private final Map<Long, Lsn> seen = new HashMap<>();
+  private final Map<Long, Lsn> delivered = new HashMap<>();
+  private final Map<Long, ArrayDeque<ChangeEvent>> buffers = new HashMap<>();
+  // Offsets of records buffered or delivered but not acknowledged, per source and per partition.
+  private final Map<Long, ArrayDeque<Held>> held = new HashMap<>();
+  private final Map<Integer, TreeMap<Long, Long>> outstanding = new HashMap<>();
+  private final Map<Long, Long> rewind = new HashMap<>();
+
+  KafkaReader(
+      Consumer<byte[], byte[]> consumer,
+      List<TopicPartition> partitions,
+      Map<Long, Lsn> acked,
+      int maxBuffered) {
+    this.consumer = consumer;
+    this.partitions = partitions;
+    this.acked = acked;
+    this.maxBuffered = maxBuffered;
+    this.seen.putAll(acked);
+    this.delivered.putAll(acked);
+    consumer.assign(partitions);
+    Map<TopicPartition, OffsetAndMetadata> committed =
+        consumer.committed(new java.util.HashSet<>(partitions), Duration.ofSeconds(30));
+    for (TopicPartition tp : partitions) {
+      OffsetAndMetadata at = committed.get(tp);
+      if (at == null) {
+        consumer.seekToBeginning(List.of(tp));
+      } else {
+        consumer.seek(tp, at.offset());
+      }
+      outstanding.put(tp.partition(), new TreeMap<>());
+    }
+  }
+
+  List<ChangeEvent> consume(long source, TopicPartition tp, Lsn from, int max, Duration wait) {
+    Long rewindTo = rewind.remove(source);
+    if (rewindTo != null) {
+      seekBack(tp, rewindTo);
+    }
+    ArrayDeque<ChangeEvent> buffer = buffers.computeIfAbsent(source, k -> new ArrayDeque<>());
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (buffer.isEmpty()) {
+      pollOnly(tp, source, Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0)));
+      if (System.nanoTime() >= deadline) {
+        break;
+      }
+    }
+    List<ChangeEvent> out = new ArrayList<>();
+    while (!buffer.isEmpty() && out.size() < max) {
+      ChangeEvent e = buffer.pollFirst();
+      if (e.lsn().compareTo(from) >= 0) {
+        out.add(e);
+      }
+      delivered.merge(source, e.lsn(), Lsn::max);
+    }
+    return out;
+  }
+
+  private void pollOnly(TopicPartition tp, long keep, Duration wait) {
+    List<TopicPartition> others = new ArrayList<>(partitions);
+    others.remove(tp);
+    consumer.pause(others);
+    consumer.resume(List.of(tp));
+    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(wait)) {
+      accept(r);
+    }
+    if (bufferedIn(tp.partition()) > maxBuffered) {
+      evictOthers(tp.partition(), keep);
+    }
+  }
+
+  private void accept(ConsumerRecord<byte[], byte[]> r) {
+    long source;
+    Lsn lsn;
+    try {
+      source = Long.parseLong(new String(r.key(), StandardCharsets.UTF_8));
+      Header h = r.headers().lastHeader(KafkaBackend.LSN_HEADER);
+      lsn = Lsn.parse(new String(h.value(), StandardCharsets.UTF_8));
+    } catch (RuntimeException e) {
+      LOG.error("skipping a record without a source key or lsn header at {}", r.offset(), e);
+      return;
+    }
+    Lsn highest = seen.get(source);
+    if (highest != null && !lsn.isAfter(highest)) {
+      return; // re-published or already acknowledged
+    }
+    ChangeEvent event = ChangeEventCodec.decode(r.value());
+    seen.put(source, lsn);
+    buffers.computeIfAbsent(source, k -> new ArrayDeque<>()).add(event);
+    held.computeIfAbsent(source, k -> new ArrayDeque<>()).add(new Held(r.offset(), lsn));
+    outstanding.get(r.partition()).put(r.offset(), source);
+  }
+
+  private int bufferedIn(int partition) {
+    int n = 0;
+    for (Long source : new java.util.HashSet<>(outstanding.get(partition).values())) {
+      n += buffers.getOrDefault(source, new ArrayDeque<>()).size();
+    }
+    return n;
+  }
+
+  /** Drops other sources' buffered events, remembering where to re-read them from. */
+  private void evictOthers(int partition, long keep) {
+    TreeMap<Long, Long> open = outstanding.get(partition);
+    for (Long source : new java.util.HashSet<>(open.values())) {
+      ArrayDeque<ChangeEvent> buffer = buffers.get(source);
+      if (source == keep || buffer == null || buffer.isEmpty()) {
+        continue;
+      }
+      ArrayDeque<Held> h = held.get(source);
+      // The buffered events are the last buffer.size() held records of this source.
+      List<Held> kept = new ArrayList<>(h);
+      List<Held> evicted = kept.subList(kept.size() - buffer.size(), kept.size());
+      rewind.merge(source, evicted.get(0).offset(), Math::min);
+      evicted.forEach(x -> open.remove(x.offset()));
+      h.clear();
+      h.addAll(kept.subList(0, kept.size() - buffer.size()));
+      buffer.clear();
+      seen.put(source, delivered.getOrDefault(source, Lsn.ZERO));
+    }
+  }
+
+  private void seekBack(TopicPartition tp, long offset) {
+    if (offset < consumer.position(tp)) {
+      consumer.seek(tp, offset);
+      // Sources evicted later than this offset will be read again on the way.
+      rewind.entrySet().removeIf(e -> e.getValue() >= offset && partitionOf(e.getKey()) == tp);
+    }
+  }
+
+  private TopicPartition partitionOf(long source) {
+    return partitions.get(KafkaBackend.partitionFor(source, partitions.size()));
+  }
+
+  void acknowledge(long source, Lsn upTo, TopicPartition tp) {
+    acked.merge(source, upTo, Lsn::max);
+    seen.merge(source, upTo, Lsn::max);
+    delivered.merge(source, upTo, Lsn::max);
+    ArrayDeque<Held> h = held.getOrDefault(source, new ArrayDeque<>());
+    TreeMap<Long, Long> open = outstanding.get(tp.partition());
+    while (!h.isEmpty() && !h.peekFirst().lsn().isAfter(upTo)) {
+      open.remove(h.pollFirst().offset());
+    }
+    ArrayDeque<ChangeEvent> buffer = buffers.getOrDefault(source, new ArrayDeque<>());
+    while (!buffer.isEmpty() && !buffer.peekFirst().lsn().isAfter(upTo)) {
+      buffer.pollFirst();
+    }
+    commit(tp);
+  }
+
+  private void commit(TopicPartition tp) {
+    long offset = consumer.position(tp);
+    TreeMap<Long, Long> open = outstanding.get(tp.partition());
+    if (!open.isEmpty()) {
+      offset = Math.min(offset, open.firstKey());
+    }
+    for (Map.Entry<Long, Long> e : rewind.entrySet()) {
+      if (partitionOf(e.getKey()).equals(tp)) {
+        offset = Math.min(offset, e.getValue());
+      }
+    }
+    consumer.commitSync(Map.of(tp, new OffsetAndMetadata(offset)));
+  }
+
+  /** Where a lag scan of the source must start, and what is already counted in memory. */
+  long scanStart(long source, TopicPartition tp) {
+    Long r = rewind.get(source);
+    return r != null ? r : consumer.position(tp);
+  }
+
+  long heldCount(long source) {
+    return held.getOrDefault(source, new ArrayDeque<>()).size();
+  }
+
+  Lsn seen(long source) {
+    return seen.getOrDefault(source, Lsn.ZERO);
+  }
+}

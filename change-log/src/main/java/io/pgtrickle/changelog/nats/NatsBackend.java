@@ -1,0 +1,298 @@
+package io.pgtrickle.changelog.nats;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.PublishAck;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import io.nats.client.api.StreamInfo;
+import io.pgtrickle.changelog.ChangeEvent;
+import io.pgtrickle.changelog.ChangeEventCodec;
+import io.pgtrickle.changelog.ChangeLogBackend;
+import io.pgtrickle.changelog.ChangeLogConfig;
+import io.pgtrickle.changelog.ChangeLogConfigException;
+import io.pgtrickle.changelog.ChangeLogException;
+import io.pgtrickle.changelog.Lsn;
+import io.pgtrickle.changelog.PublishBatch;
+import io.pgtrickle.changelog.internal.DaemonThreads;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * NATS JetStream: one stream, one subject per source ({@code <subjectPrefix>.<source_oid>}), a
+ * durable pull consumer per (consumer name, source).
+ *
+ * <p>URI: {@code nats://host:4222?stream=pgtrickle-changes&subjectPrefix=pgtrickle.changes
+ * &dedupWindowS=120&replicas=1&ackWaitS=300}. The stream is created (file storage) if missing; an
+ * existing stream is used as it is, and must cover the subjects. Every message carries {@code
+ * Nats-Msg-Id: <source_oid>/<lsn>}, so JetStream drops a re-published event within {@code
+ * dedupWindowS}; {@link NatsSourceReader} drops later ones.
+ */
+public final class NatsBackend implements ChangeLogBackend {
+
+  private static final Pattern STREAM_NAME = Pattern.compile("[A-Za-z0-9_-]{1,200}");
+  private static final Pattern SUBJECT_PREFIX =
+      Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*");
+
+  private final ChangeLogConfig config;
+  private final Connection connection;
+  private final JetStream jetStream;
+  private final JetStreamManagement management;
+  private final String stream;
+  private final String subjectPrefix;
+  private final Duration ackWait;
+  private final Map<Long, NatsSourceReader> readers = new ConcurrentHashMap<>();
+  private final ExecutorService executor =
+      Executors.newFixedThreadPool(4, new DaemonThreads("changelog-nats"));
+
+  private NatsBackend(
+      ChangeLogConfig config, Connection connection, String stream, String subjectPrefix)
+      throws java.io.IOException {
+    this.config = config;
+    this.connection = connection;
+    this.jetStream = connection.jetStream();
+    this.management = connection.jetStreamManagement();
+    this.stream = stream;
+    this.subjectPrefix = subjectPrefix;
+    this.ackWait = Duration.ofSeconds(config.intParam("ackWaitS", 300, 1, 86_400));
+  }
+
+  /**
+   * Connects and creates the stream if missing.
+   *
+   * @param config a {@code nats://} configuration
+   * @return the backend
+   * @throws ChangeLogConfigException if a setting is wrong, the server cannot be reached, or the
+   *     stream does not fit
+   */
+  public static NatsBackend open(ChangeLogConfig config) {
+    config.requireKnownParams(
+        Set.of("stream", "subjectPrefix", "dedupWindowS", "replicas", "ackWaitS"));
+    String stream = config.param("stream", "pgtrickle-changes");
+    if (!STREAM_NAME.matcher(stream).matches()) {
+      throw new ChangeLogConfigException(
+          "stream", "'" + stream + "' must be letters, digits, '-' or '_'");
+    }
+    String prefix = config.param("subjectPrefix", "pgtrickle.changes." + stream);
+    if (!SUBJECT_PREFIX.matcher(prefix).matches()) {
+      throw new ChangeLogConfigException(
+          "subjectPrefix", "'" + prefix + "' must be dot-separated tokens without wildcards");
+    }
+    Duration dedup = Duration.ofSeconds(config.intParam("dedupWindowS", 120, 1, 7 * 86_400));
+    int replicas = config.intParam("replicas", 1, 1, 5);
+    config.intParam("ackWaitS", 300, 1, 86_400);
+    Connection connection = connect(config);
+    try {
+      ensureStream(connection.jetStreamManagement(), stream, prefix, dedup, replicas);
+      return new NatsBackend(config, connection, stream, prefix);
+    } catch (ChangeLogConfigException e) {
+      closeQuietly(connection);
+      throw e;
+    } catch (Exception e) {
+      closeQuietly(connection);
+      throw new ChangeLogConfigException(
+          "stream",
+          "cannot create or read JetStream stream '"
+              + stream
+              + "' on "
+              + config.redacted()
+              + " (is JetStream enabled?): "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  private static Connection connect(ChangeLogConfig config) {
+    String server =
+        "nats://"
+            + (config.uri().getRawUserInfo() == null ? "" : config.uri().getRawUserInfo() + "@")
+            + config.uri().getHost()
+            + ":"
+            + (config.uri().getPort() < 0 ? 4222 : config.uri().getPort());
+    Options options =
+        new Options.Builder()
+            .server(server)
+            .connectionName("pgtrickle-changelog-" + config.consumerName())
+            .connectionTimeout(Duration.ofSeconds(5))
+            .maxReconnects(-1)
+            .reconnectWait(Duration.ofMillis(250))
+            .build();
+    try {
+      return Nats.connect(options);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new ChangeLogConfigException(
+          "uri", "cannot connect to NATS at " + config.redacted() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void ensureStream(
+      JetStreamManagement jsm, String stream, String prefix, Duration dedup, int replicas)
+      throws Exception {
+    String subjects = prefix + ".>";
+    try {
+      StreamInfo info = jsm.getStreamInfo(stream);
+      if (!info.getConfiguration().getSubjects().contains(subjects)) {
+        throw new ChangeLogConfigException(
+            "subjectPrefix",
+            "stream '"
+                + stream
+                + "' exists with subjects "
+                + info.getConfiguration().getSubjects()
+                + ", not "
+                + subjects);
+      }
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() != 10059) { // stream not found
+        throw e;
+      }
+      jsm.addStream(
+          StreamConfiguration.builder()
+              .name(stream)
+              .subjects(subjects)
+              .storageType(StorageType.File)
+              .replicas(replicas)
+              .duplicateWindow(dedup)
+              .build());
+    }
+  }
+
+  String subject(long sourceOid) {
+    return subjectPrefix + "." + sourceOid;
+  }
+
+  @Override
+  public String consumerName() {
+    return config.consumerName();
+  }
+
+  @Override
+  public CompletionStage<Void> publish(long sourceOid, List<ChangeEvent> events) {
+    try {
+      List<ChangeEvent> batch = PublishBatch.validate(sourceOid, events);
+      String subject = subject(sourceOid);
+      @SuppressWarnings("unchecked")
+      CompletableFuture<PublishAck>[] acks = new CompletableFuture[batch.size()];
+      for (int i = 0; i < acks.length; i++) {
+        ChangeEvent e = batch.get(i);
+        PublishOptions options =
+            PublishOptions.builder()
+                .expectedStream(stream)
+                .messageId(sourceOid + "/" + e.lsn())
+                .build();
+        acks[i] = jetStream.publishAsync(subject, ChangeEventCodec.encode(e), options);
+      }
+      return CompletableFuture.allOf(acks)
+          .handle(
+              (ok, error) -> {
+                if (error != null) {
+                  throw new ChangeLogException("NATS publish to " + subject + " failed", error);
+                }
+                return null;
+              });
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private NatsSourceReader reader(long sourceOid) throws Exception {
+    NatsSourceReader reader = readers.get(sourceOid);
+    if (reader == null) {
+      reader =
+          new NatsSourceReader(
+              management, stream, config.consumerName() + "-" + sourceOid, ackWait);
+      reader.open(connection, subject(sourceOid));
+      readers.put(sourceOid, reader);
+    }
+    return reader;
+  }
+
+  @Override
+  public CompletionStage<List<ChangeEvent>> consume(long sourceOid, Lsn fromLsn) {
+    ChangeEvent.checkOid(sourceOid);
+    return perSource(
+        sourceOid,
+        () -> reader(sourceOid).consume(fromLsn, config.batchSize(), config.pollTimeout()));
+  }
+
+  @Override
+  public CompletionStage<Void> acknowledge(long sourceOid, Lsn upToLsn) {
+    ChangeEvent.checkOid(sourceOid);
+    return perSource(
+        sourceOid,
+        () -> {
+          reader(sourceOid).acknowledge(upToLsn);
+          return null;
+        });
+  }
+
+  @Override
+  public CompletionStage<Long> lag(long sourceOid) {
+    ChangeEvent.checkOid(sourceOid);
+    return perSource(sourceOid, () -> reader(sourceOid).lag());
+  }
+
+  private final Map<Long, Object> locks = new ConcurrentHashMap<>();
+
+  private <T> CompletionStage<T> perSource(long sourceOid, Callable<T> work) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    try {
+      executor.execute(
+          () -> {
+            synchronized (locks.computeIfAbsent(sourceOid, k -> new Object())) {
+              try {
+                f.complete(work.call());
+              } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+              } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                  Thread.currentThread().interrupt();
+                }
+                f.completeExceptionally(
+                    new ChangeLogException("NATS change log, source " + sourceOid + ": " + e, e));
+              }
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      f.completeExceptionally(new ChangeLogException("NATS change log is closed", e));
+    }
+    return f;
+  }
+
+  private static void closeQuietly(Connection connection) {
+    try {
+      connection.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    executor.shutdown();
+    try {
+      executor.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closeQuietly(connection);
+  }
+}

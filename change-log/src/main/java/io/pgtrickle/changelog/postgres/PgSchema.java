@@ -1,0 +1,113 @@
+package io.pgtrickle.changelog.postgres;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The tables of the PostgreSQL backend and the statements on them, all in one schema.
+ *
+ * <ul>
+ *   <li>{@code events(source_oid, lsn, payload)}: primary key (source_oid, lsn) guarantees one row
+ *       per event and serves per-source reads in LSN order. The payload is the exact JSON text
+ *       ({@code text}, not {@code jsonb}: jsonb reorders keys and costs a parse on the hot path).
+ *   <li>{@code consumers(name)}: every consumer that ever opened; events are pruned only once all
+ *       of them acknowledged, so a consumer that has not yet read a source keeps its events.
+ *   <li>{@code positions(consumer, source_oid, acked_lsn)}: acknowledged positions, updated in the
+ *       same transaction that prunes.
+ * </ul>
+ *
+ * LSNs are stored as {@code pg_lsn}, which orders them as unsigned numbers like PostgreSQL does.
+ */
+final class PgSchema {
+
+  final String events;
+  final String consumers;
+  final String positions;
+  private final String schema;
+
+  PgSchema(String schema) {
+    this.schema = schema;
+    this.events = schema + ".events";
+    this.consumers = schema + ".consumers";
+    this.positions = schema + ".positions";
+  }
+
+  void create(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      // Serialises concurrent first opens: CREATE ... IF NOT EXISTS still races on the catalog.
+      s.execute("SELECT pg_advisory_xact_lock(hashtext('pgtrickle-changelog:" + schema + "'))");
+      s.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS "
+              + events
+              + " (source_oid bigint NOT NULL, lsn pg_lsn NOT NULL, payload text NOT NULL,"
+              + " PRIMARY KEY (source_oid, lsn))");
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS "
+              + consumers
+              + " (name text PRIMARY KEY, registered_at timestamptz NOT NULL DEFAULT now())");
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS "
+              + positions
+              + " (consumer text NOT NULL REFERENCES "
+              + consumers
+              + " ON DELETE CASCADE, source_oid bigint NOT NULL, acked_lsn pg_lsn NOT NULL,"
+              + " PRIMARY KEY (consumer, source_oid))");
+    }
+  }
+
+  String registerConsumer() {
+    return "INSERT INTO " + consumers + " (name) VALUES (?) ON CONFLICT DO NOTHING";
+  }
+
+  /**
+   * COPY, which cannot skip conflicts: the publisher skips what {@link #selectHighest()} reports as
+   * present, and the primary key refuses a duplicate that slips through a race.
+   */
+  String copyEvents() {
+    return "COPY " + events + " (source_oid, lsn, payload) FROM STDIN";
+  }
+
+  String selectHighest() {
+    return "SELECT max(lsn)::text FROM " + events + " WHERE source_oid = ?";
+  }
+
+  String selectBatch() {
+    return "SELECT payload FROM "
+        + events
+        + " WHERE source_oid = ? AND lsn > ?::pg_lsn AND lsn >= ?::pg_lsn ORDER BY lsn LIMIT ?";
+  }
+
+  String selectAcked() {
+    return "SELECT acked_lsn::text FROM " + positions + " WHERE consumer = ? AND source_oid = ?";
+  }
+
+  String upsertPosition() {
+    return "INSERT INTO "
+        + positions
+        + " AS p (consumer, source_oid, acked_lsn) VALUES (?, ?, ?::pg_lsn)"
+        + " ON CONFLICT (consumer, source_oid)"
+        + " DO UPDATE SET acked_lsn = GREATEST(p.acked_lsn, EXCLUDED.acked_lsn)";
+  }
+
+  /** Deletes what every registered consumer acknowledged; one without a position keeps all. */
+  String prune() {
+    return "DELETE FROM "
+        + events
+        + " WHERE source_oid = ? AND lsn <= (SELECT min(coalesce(p.acked_lsn, '0/0'::pg_lsn))"
+        + " FROM "
+        + consumers
+        + " c LEFT JOIN "
+        + positions
+        + " p ON p.consumer = c.name AND p.source_oid = ?)";
+  }
+
+  String countAbove() {
+    return "SELECT count(*) FROM "
+        + events
+        + " WHERE source_oid = ? AND lsn > coalesce((SELECT acked_lsn FROM "
+        + positions
+        + " WHERE consumer = ? AND source_oid = ?), '0/0'::pg_lsn)";
+  }
+}

@@ -1,0 +1,339 @@
+package io.pgtrickle.changelog.postgres;
+
+import io.pgtrickle.changelog.ChangeEvent;
+import io.pgtrickle.changelog.ChangeEventCodec;
+import io.pgtrickle.changelog.ChangeLogBackend;
+import io.pgtrickle.changelog.ChangeLogConfig;
+import io.pgtrickle.changelog.ChangeLogConfigException;
+import io.pgtrickle.changelog.ChangeLogException;
+import io.pgtrickle.changelog.Lsn;
+import io.pgtrickle.changelog.PublishBatch;
+import io.pgtrickle.changelog.internal.DaemonThreads;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+/**
+ * The default backend: change events in WAL-logged PostgreSQL tables (see {@link PgSchema}).
+ *
+ * <p>URI: {@code postgresql://user:password@host:5432/database?schema=pgtrickle_changelog&pool=4}
+ * (also {@code jdbc:postgresql://...}). {@code schema} names the schema of the tables (created if
+ * missing), {@code pool} the number of connections and worker threads; other parameters, such as
+ * {@code user}, {@code password} or {@code sslmode}, go to PgJDBC unchanged.
+ *
+ * <p>A publish is one transaction: it skips the events at or below the source's highest stored LSN
+ * and writes the rest with one {@code COPY} (see {@link PgCopyRows}); an acknowledgment updates the
+ * position and prunes in one transaction. Concurrent publishers share PostgreSQL's own WAL group
+ * commit.
+ */
+public final class PostgresBackend implements ChangeLogBackend {
+
+  private static final Set<String> OWN_PARAMS = Set.of("schema", "pool");
+  private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+  private final String consumer;
+  private final int batchSize;
+  private final PgSchema schema;
+  private final PgConnections connections;
+  private final ExecutorService executor;
+  private final Map<Long, Lsn> delivered = new ConcurrentHashMap<>();
+  private final Map<Long, Lsn> published = new ConcurrentHashMap<>();
+  private final Map<Long, Object> sourceLocks = new ConcurrentHashMap<>();
+
+  private PostgresBackend(ChangeLogConfig config, PgSchema schema, PgConnections connections) {
+    this.consumer = config.consumerName();
+    this.batchSize = config.batchSize();
+    this.schema = schema;
+    this.connections = connections;
+    int pool = config.intParam("pool", 4, 1, 64);
+    this.executor = Executors.newFixedThreadPool(pool, new DaemonThreads("changelog-pg"));
+  }
+
+  /**
+   * Opens the backend: connects, creates the schema if missing and registers the consumer.
+   *
+   * @param config a {@code postgresql://} configuration
+   * @return the backend
+   * @throws ChangeLogConfigException if a setting is wrong or PostgreSQL cannot be reached
+   */
+  public static PostgresBackend open(ChangeLogConfig config) {
+    String schemaName = config.param("schema", "pgtrickle_changelog");
+    if (!IDENTIFIER.matcher(schemaName).matches()) {
+      throw new ChangeLogConfigException(
+          "schema", "'" + schemaName + "' must be a lower-case SQL identifier");
+    }
+    int pool = config.intParam("pool", 4, 1, 64);
+    String url = jdbcUrl(config);
+    PgConnections connections = new PgConnections(url, driverProperties(config), pool);
+    PgSchema schema = new PgSchema(schemaName);
+    try (Connection c = connections.connect()) {
+      schema.create(c);
+      try (PreparedStatement ps = c.prepareStatement(schema.registerConsumer())) {
+        ps.setString(1, config.consumerName());
+        ps.executeUpdate();
+      }
+      c.commit();
+    } catch (SQLException e) {
+      connections.close();
+      throw new ChangeLogConfigException(
+          "uri",
+          "cannot open the PostgreSQL change log at " + config.redacted() + ": " + e.getMessage(),
+          e);
+    }
+    return new PostgresBackend(config, schema, connections);
+  }
+
+  private static String jdbcUrl(ChangeLogConfig config) {
+    var uri = config.uri();
+    if (uri.getHost() == null) {
+      throw new ChangeLogConfigException("uri", "has no host: " + config.redacted());
+    }
+    int port = uri.getPort() < 0 ? 5432 : uri.getPort();
+    String path = uri.getPath() == null ? "" : uri.getPath();
+    String database = path.length() > 1 ? path.substring(1) : "postgres";
+    return "jdbc:postgresql://" + uri.getHost() + ":" + port + "/" + database;
+  }
+
+  private static Properties driverProperties(ChangeLogConfig config) {
+    Properties p = new Properties();
+    // Rewrites a JDBC batch into multi-row INSERTs: one round trip per publish.
+    p.setProperty("reWriteBatchedInserts", "true");
+    p.setProperty("connectTimeout", "10");
+    p.setProperty("loginTimeout", "10");
+    p.setProperty("ApplicationName", "pgtrickle-changelog");
+    String userInfo = config.uri().getUserInfo();
+    if (userInfo != null) {
+      int colon = userInfo.indexOf(':');
+      p.setProperty("user", colon < 0 ? userInfo : userInfo.substring(0, colon));
+      if (colon >= 0) {
+        p.setProperty("password", userInfo.substring(colon + 1));
+      }
+    }
+    config
+        .params()
+        .forEach(
+            (k, v) -> {
+              if (!ChangeLogConfig.COMMON_PARAMS.contains(k) && !OWN_PARAMS.contains(k)) {
+                p.setProperty(k, v);
+              }
+            });
+    return p;
+  }
+
+  @Override
+  public String consumerName() {
+    return consumer;
+  }
+
+  @Override
+  public CompletionStage<Void> publish(long sourceOid, List<ChangeEvent> events) {
+    List<ChangeEvent> batch;
+    List<byte[]> payloads = new ArrayList<>();
+    try {
+      batch = PublishBatch.validate(sourceOid, events);
+      for (ChangeEvent e : batch) {
+        payloads.add(ChangeEventCodec.encode(e));
+      }
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (batch.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return async(
+        () -> {
+          Lsn stored;
+          try {
+            stored =
+                connections.inTransaction(
+                    c -> insertNew(c, sourceOid, batch, payloads, published.get(sourceOid)));
+          } catch (ChangeLogException e) {
+            published.remove(sourceOid);
+            if (!(e.getCause() instanceof SQLException sql) || !"23505".equals(sql.getSQLState())) {
+              throw e;
+            }
+            // Some of these events are stored already (a re-publish, or another instance
+            // publishing this source): the second attempt reads the stored LSN and skips them.
+            stored = connections.inTransaction(c -> insertNew(c, sourceOid, batch, payloads, null));
+          }
+          // Only after the commit: a failed publish must not be remembered as stored.
+          published.merge(sourceOid, stored, Lsn::max);
+          return null;
+        });
+  }
+
+  /**
+   * Inserts the events above the source's highest stored LSN: re-publishing is a no-op. {@code
+   * known} is that LSN as this instance last stored it, which saves a query per publish; when it is
+   * stale, the primary key refuses the insert and the caller retries with {@code null}.
+   *
+   * @return the source's highest stored LSN once this transaction commits
+   */
+  private Lsn insertNew(
+      Connection c, long sourceOid, List<ChangeEvent> batch, List<byte[]> payloads, Lsn known)
+      throws SQLException {
+    Lsn highest = known == null ? storedHighest(c, sourceOid) : known;
+    PgCopyRows rows = new PgCopyRows();
+    for (int i = 0; i < batch.size(); i++) {
+      if (highest == null || batch.get(i).lsn().isAfter(highest)) {
+        rows.add(sourceOid, batch.get(i).lsn().toString(), payloads.get(i));
+      }
+    }
+    if (rows.rows() > 0) {
+      CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(schema.copyEvents());
+      try {
+        copy.writeToCopy(rows.buffer(), 0, rows.length());
+        copy.endCopy();
+      } finally {
+        if (copy.isActive()) {
+          copy.cancelCopy();
+        }
+      }
+    }
+    Lsn last = batch.get(batch.size() - 1).lsn();
+    return highest == null ? last : Lsn.max(highest, last);
+  }
+
+  private Lsn storedHighest(Connection c, long sourceOid) throws SQLException {
+    Lsn highest = null;
+    try (PreparedStatement ps = c.prepareStatement(schema.selectHighest())) {
+      ps.setLong(1, sourceOid);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next() && rs.getString(1) != null) {
+          highest = Lsn.parse(rs.getString(1));
+        }
+      }
+    }
+    return highest;
+  }
+
+  @Override
+  public CompletionStage<List<ChangeEvent>> consume(long sourceOid, Lsn fromLsn) {
+    ChangeEvent.checkOid(sourceOid);
+    return async(
+        () -> {
+          synchronized (sourceLocks.computeIfAbsent(sourceOid, k -> new Object())) {
+            Lsn start = delivered.get(sourceOid);
+            if (start == null) {
+              // First read of this source on this instance: start after the acknowledged position.
+              start = connections.inTransaction(c -> acked(c, sourceOid));
+              delivered.merge(sourceOid, start, Lsn::max);
+            }
+            Lsn after = start;
+            List<ChangeEvent> batch =
+                connections.inTransaction(c -> readBatch(c, sourceOid, after, fromLsn));
+            if (!batch.isEmpty()) {
+              delivered.merge(sourceOid, batch.get(batch.size() - 1).lsn(), Lsn::max);
+            }
+            return batch;
+          }
+        });
+  }
+
+  private List<ChangeEvent> readBatch(Connection c, long sourceOid, Lsn after, Lsn from)
+      throws SQLException {
+    List<ChangeEvent> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(schema.selectBatch())) {
+      ps.setLong(1, sourceOid);
+      ps.setString(2, after.toString());
+      ps.setString(3, from.toString());
+      ps.setInt(4, batchSize);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(ChangeEventCodec.fromJson(rs.getString(1)));
+        }
+      }
+    }
+    return out;
+  }
+
+  private Lsn acked(Connection c, long sourceOid) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(schema.selectAcked())) {
+      ps.setString(1, consumer);
+      ps.setLong(2, sourceOid);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Lsn.parse(rs.getString(1)) : Lsn.ZERO;
+      }
+    }
+  }
+
+  @Override
+  public CompletionStage<Void> acknowledge(long sourceOid, Lsn upToLsn) {
+    ChangeEvent.checkOid(sourceOid);
+    return async(
+        () -> {
+          connections.inTransaction(
+              c -> {
+                try (PreparedStatement ps = c.prepareStatement(schema.upsertPosition())) {
+                  ps.setString(1, consumer);
+                  ps.setLong(2, sourceOid);
+                  ps.setString(3, upToLsn.toString());
+                  ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement(schema.prune())) {
+                  ps.setLong(1, sourceOid);
+                  ps.setLong(2, sourceOid);
+                  ps.executeUpdate();
+                }
+                return null;
+              });
+          delivered.computeIfPresent(sourceOid, (k, v) -> Lsn.max(v, upToLsn));
+          return null;
+        });
+  }
+
+  @Override
+  public CompletionStage<Long> lag(long sourceOid) {
+    ChangeEvent.checkOid(sourceOid);
+    return async(
+        () ->
+            connections.inTransaction(
+                c -> {
+                  try (PreparedStatement ps = c.prepareStatement(schema.countAbove())) {
+                    ps.setLong(1, sourceOid);
+                    ps.setString(2, consumer);
+                    ps.setLong(3, sourceOid);
+                    try (ResultSet rs = ps.executeQuery()) {
+                      rs.next();
+                      return rs.getLong(1);
+                    }
+                  }
+                }));
+  }
+
+  private <T> CompletionStage<T> async(Supplier<T> work) {
+    try {
+      return CompletableFuture.supplyAsync(work, executor);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(new ChangeLogException("change log is closed", e));
+    }
+  }
+
+  @Override
+  public void close() {
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    connections.close();
+  }
+}

@@ -1,0 +1,61 @@
+package io.pgtrickle.changelog.wal;
+
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+/**
+ * The on-disk frame of one event in a segment file:
+ *
+ * <pre>
+ *   int  length    bytes of the body that follows the checksum
+ *   int  crc32c    CRC32C of the body
+ *   body:
+ *     long source_oid
+ *     long lsn
+ *     byte[] the event's JSON (length - 16 bytes)
+ * </pre>
+ *
+ * All integers are big-endian. The checksum covers the body, so a torn write (a partial body, or
+ * garbage after a crash) is detected; the length is bounded, so a garbage length is too.
+ */
+final class WalRecord {
+
+  static final int HEADER = 8;
+  static final int BODY_PREFIX = 16;
+
+  /** Larger events than this are refused: it also bounds a corrupt length read at recovery. */
+  static final int MAX_BODY = 64 * 1024 * 1024;
+
+  private WalRecord() {}
+
+  /** Builds the complete frame; called on the publisher's thread so checksums run in parallel. */
+  static byte[] frame(long sourceOid, long lsn, byte[] json) {
+    int bodyLength = BODY_PREFIX + json.length;
+    if (bodyLength > MAX_BODY) {
+      throw new io.pgtrickle.changelog.MalformedEventException(
+          "change event at lsn "
+              + io.pgtrickle.changelog.Lsn.of(lsn)
+              + " is "
+              + json.length
+              + " bytes, above the WAL backend's limit of "
+              + (MAX_BODY - BODY_PREFIX));
+    }
+    ByteBuffer b = ByteBuffer.allocate(HEADER + bodyLength);
+    b.putInt(bodyLength);
+    b.putInt(0);
+    b.putLong(sourceOid);
+    b.putLong(lsn);
+    b.put(json);
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), HEADER, bodyLength);
+    b.putInt(4, (int) crc.getValue());
+    return b.array();
+  }
+
+  /** Whether {@code body} (without header) matches the checksum from the header. */
+  static boolean checksumMatches(ByteBuffer body, int expected) {
+    CRC32C crc = new CRC32C();
+    crc.update(body.duplicate());
+    return (int) crc.getValue() == expected;
+  }
+}

@@ -1,0 +1,60 @@
+package io.pgtrickle.changelog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgtrickle.changelog.support.TestEvents;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ChangeLogConfigTest {
+
+  @Test
+  void parsesSchemeParametersAndDefaults() {
+    ChangeLogConfig c =
+        ChangeLogConfig.parse(
+            "jdbc:postgresql://u:secret@db:5433/app?schema=s&consumer=w-1&batch=7");
+    assertThat(c.scheme()).isEqualTo("postgresql");
+    assertThat(c.consumerName()).isEqualTo("w-1");
+    assertThat(c.batchSize()).isEqualTo(7);
+    assertThat(c.pollTimeout().toMillis()).isEqualTo(100);
+    assertThat(c.param("schema", "x")).isEqualTo("s");
+    assertThat(c.redacted()).doesNotContain("secret");
+    assertThat(ChangeLogConfig.parse("file:///d").consumerName()).isEqualTo("default");
+    assertThat(ChangeLogConfig.parse("nats://h?password=p").redacted()).doesNotContain("=p");
+  }
+
+  @Test
+  void badSettingsAreNamed() {
+    assertSetting(() -> ChangeLogConfig.parse(""), "uri");
+    assertSetting(() -> ChangeLogConfig.parse("::nope"), "uri");
+    assertSetting(() -> ChangeLogConfig.parse("/no/scheme"), "uri");
+    assertSetting(() -> ChangeLogConfig.parse("file:///d?consumer=a/b"), "consumer");
+    assertSetting(() -> ChangeLogConfig.parse("file:///d?batch=0").batchSize(), "batch");
+    assertSetting(() -> ChangeLogConfig.parse("file:///d?pollMs=x").pollTimeout(), "pollMs");
+    assertSetting(
+        () ->
+            ChangeLogConfig.parse("file:///d?segmentMB=1").requireKnownParams(Set.of("segmentMb")),
+        "segmentMB");
+    assertSetting(() -> ChangeLogBackends.open("redis://h"), "uri");
+  }
+
+  private static void assertSetting(Runnable r, String setting) {
+    assertThatThrownBy(r::run)
+        .isInstanceOf(ChangeLogConfigException.class)
+        .satisfies(e -> assertThat(((ChangeLogConfigException) e).setting()).isEqualTo(setting))
+        .hasMessageContaining("'" + setting + "'");
+  }
+
+  @Test
+  void publishBatchChecksTheContract() {
+    List<ChangeEvent> events = TestEvents.range(5, 1, 4);
+    assertThat(PublishBatch.validate(5, events)).isSameAs(events);
+    assertThatThrownBy(() -> PublishBatch.validate(6, events))
+        .isInstanceOf(MalformedEventException.class)
+        .hasMessageContaining("source_oid 5");
+    assertThatThrownBy(() -> PublishBatch.validate(5, null))
+        .isInstanceOf(MalformedEventException.class);
+  }
+}

@@ -1,0 +1,138 @@
+package io.pgtrickle.changelog.bench;
+
+import io.pgtrickle.changelog.ChangeEvent;
+import io.pgtrickle.changelog.ChangeLogBackend;
+import io.pgtrickle.changelog.Lsn;
+import io.pgtrickle.changelog.support.TestEvents;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Publish and consume measurements against one backend: {@code publishers} threads, each owning a
+ * source and publishing batches back to back (the next batch after the previous one completed), for
+ * a fixed time.
+ */
+final class PublishBench {
+
+  /** The outcome of one publish run. */
+  record Result(long events, double seconds, double p50Ms, double p99Ms) {
+    double eventsPerSecond() {
+      return events / seconds;
+    }
+  }
+
+  static final int EVENT_BYTES = 1024;
+
+  private PublishBench() {}
+
+  static Result publish(
+      ChangeLogBackend log, long firstSource, int publishers, int batch, double seconds)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(publishers);
+    long deadline = System.nanoTime() + (long) (seconds * 1e9);
+    AtomicLong events = new AtomicLong();
+    List<Future<long[]>> latencies = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int p = 0; p < publishers; p++) {
+      long source = firstSource + p;
+      latencies.add(
+          pool.submit(
+              () -> {
+                // The row is built once: the caller's cost of making events is not the log's.
+                ChangeEvent template = TestEvents.sized(source, 1, EVENT_BYTES);
+                long[] samples = new long[1 << 16];
+                int n = 0;
+                long lsn = 0;
+                while (System.nanoTime() < deadline) {
+                  List<ChangeEvent> events1 = new ArrayList<>(batch);
+                  for (int i = 0; i < batch; i++) {
+                    ++lsn;
+                    events1.add(
+                        new ChangeEvent(
+                            source,
+                            Lsn.of(lsn),
+                            lsn,
+                            template.action(),
+                            template.columns(),
+                            null,
+                            template.timestamp()));
+                  }
+                  long t0 = System.nanoTime();
+                  log.publish(source, events1).toCompletableFuture().get(60, TimeUnit.SECONDS);
+                  if (n == samples.length) {
+                    samples = Arrays.copyOf(samples, n * 2);
+                  }
+                  samples[n++] = System.nanoTime() - t0;
+                  events.addAndGet(batch);
+                }
+                return Arrays.copyOf(samples, n);
+              }));
+    }
+    List<Long> all = new ArrayList<>();
+    for (Future<long[]> f : latencies) {
+      for (long l : f.get()) {
+        all.add(l);
+      }
+    }
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    pool.shutdown();
+    all.sort(Long::compare);
+    return new Result(events.get(), elapsed, percentile(all, 0.50), percentile(all, 0.99));
+  }
+
+  private static double percentile(List<Long> sorted, double q) {
+    if (sorted.isEmpty()) {
+      return Double.NaN;
+    }
+    return sorted.get(Math.min(sorted.size() - 1, (int) (q * sorted.size()))) / 1e6;
+  }
+
+  /** Reads every event of the sources with a fresh consumer; returns events per second. */
+  static double consume(Supplier<ChangeLogBackend> open, long firstSource, int sources, long total)
+      throws Exception {
+    try (ChangeLogBackend log = open.get()) {
+      ExecutorService pool = Executors.newFixedThreadPool(sources);
+      AtomicLong read = new AtomicLong();
+      long start = System.nanoTime();
+      List<Future<?>> readers = new ArrayList<>();
+      for (int s = 0; s < sources; s++) {
+        long source = firstSource + s;
+        readers.add(
+            pool.submit(
+                () -> {
+                  int emptyInARow = 0;
+                  while (emptyInARow < 3 && read.get() < total) {
+                    List<ChangeEvent> batch =
+                        log.consume(source, Lsn.ZERO)
+                            .toCompletableFuture()
+                            .get(60, TimeUnit.SECONDS);
+                    read.addAndGet(batch.size());
+                    emptyInARow = batch.isEmpty() ? emptyInARow + 1 : 0;
+                    if (!batch.isEmpty()) {
+                      log.acknowledge(source, batch.get(batch.size() - 1).lsn())
+                          .toCompletableFuture()
+                          .get(60, TimeUnit.SECONDS);
+                    }
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : readers) {
+        f.get(300, TimeUnit.SECONDS);
+      }
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      pool.shutdown();
+      if (read.get() < total) {
+        throw new IllegalStateException("consumed " + read.get() + " of " + total + " events");
+      }
+      return read.get() / elapsed;
+    }
+  }
+}

@@ -1,0 +1,143 @@
+package io.pgtrickle.changelog.support;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Helpers to run a server as a child process of the tests, on loopback. */
+public final class ServerProcess {
+
+  private ServerProcess() {}
+
+  /** A port that was free a moment ago on 127.0.0.1. */
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("no free port on 127.0.0.1", e);
+    }
+  }
+
+  /** Starts {@code command} with stdout and stderr appended to {@code log}. */
+  public static Process start(List<String> command, Path log) {
+    try {
+      Files.createDirectories(log.getParent());
+      return new ProcessBuilder(command)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+          .start();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + command + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs a command to completion; fails with its output if it does not exit 0 in time. */
+  public static String run(List<String> command, long timeoutSeconds) {
+    try {
+      File out = File.createTempFile("cmd", ".log");
+      out.deleteOnExit();
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.to(out))
+              .start();
+      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("timed out after " + timeoutSeconds + "s: " + command);
+      }
+      String text = Files.readString(out.toPath());
+      if (p.exitValue() != 0) {
+        throw new IllegalStateException(
+            "exit " + p.exitValue() + " from " + command + ":\n" + text);
+      }
+      return text;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run " + command + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted running " + command, e);
+    }
+  }
+
+  /** Waits until something accepts connections on the port, or fails naming the server. */
+  public static void awaitPort(String what, Process process, int port, Path log, long seconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      if (process != null && !process.isAlive()) {
+        throw new IllegalStateException(
+            what + " exited with " + process.exitValue() + " before listening; log:\n" + tail(log));
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        return;
+      } catch (IOException notYet) {
+        sleep(100);
+      }
+    }
+    throw new IllegalStateException(
+        what + " did not listen on port " + port + " within " + seconds + "s; log:\n" + tail(log));
+  }
+
+  /** Stops a process politely (SIGTERM), then forcibly. */
+  public static void stop(Process p, long seconds) {
+    if (p == null || !p.isAlive()) {
+      return;
+    }
+    p.destroy();
+    try {
+      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The last lines of a log file, for failure messages. */
+  public static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    } catch (IOException e) {
+      return "(no log at " + log + ")";
+    }
+  }
+
+  public static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The test class path, also under Failsafe's manifest-only jar. */
+  public static String testClassPath() {
+    String cp = System.getProperty("surefire.test.class.path");
+    return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
+  }
+
+  /** The java executable of this JVM. */
+  public static String javaExecutable() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** A fresh directory under the module's target/. */
+  public static Path targetDir(String name) {
+    try {
+      Path base = Path.of(System.getProperty("user.dir"), "target", "servers");
+      Files.createDirectories(base);
+      return Files.createTempDirectory(base, name + "-");
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
