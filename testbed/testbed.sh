@@ -17,6 +17,8 @@ testbed="$root/testbed"
 work="${TESTBED_DIR:-$root/target/testbed}"
 cluster="${TESTBED_CLUSTER:-pgtrickle}"
 nodes="${TESTBED_NODES:-3}"
+# kube-apiserver's default (10.0.0.0/24) holds 254 Services: too few for the 200-cluster benchmark.
+service_cidr="10.96.0.0/16"
 cache_root="${PGTRICKLE_CACHE:-$HOME/.cache/pg-trickle}"
 k8s_version="$(awk '$1=="k8s.io/kubernetes"{print $2}' "$testbed/go.mod")"
 # Bump recipe when the way the binaries are built changes, so old caches are not reused.
@@ -97,6 +99,39 @@ write_stages() {
     || { log "could not add container resources to kwok's pod-ready stage"; exit 1; }
 }
 
+# Fake nodes whose pod and node addresses are all loopback (127.0.0.0/8): a pod IP is then an
+# address a test can bind a real process to (Patroni, PostgreSQL, a worker), and nothing the
+# operator connects to in a test ever leaves the machine. kwok's own node template would use
+# 10.0.N.0/24 for pods and 192.0.2.N for nodes.
+add_nodes() {
+  local kubectl="$cache/bin/kubectl --kubeconfig=$kubeconfig"
+  for i in $(seq 0 $((nodes - 1))); do
+    local name
+    name="$(printf 'node-%06d' "$i")"
+    $kubectl apply --server-side --field-manager=testbed -f - <<NODE
+apiVersion: v1
+kind: Node
+metadata:
+  name: $name
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    kubernetes.io/arch: amd64
+    kubernetes.io/os: linux
+    kubernetes.io/hostname: $name
+    topology.kubernetes.io/zone: zone-$((i % 3))
+    type: kwok
+spec:
+  podCIDR: 127.1.$i.0/24
+  podCIDRs: [127.1.$i.0/24]
+NODE
+    $kubectl patch node "$name" --subresource=status --type=merge -p \
+      "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"127.0.1.$((i + 1))\"},{\"type\":\"Hostname\",\"address\":\"$name\"}],\"capacity\":{\"cpu\":\"32\",\"memory\":\"256Gi\",\"pods\":\"110\"},\"allocatable\":{\"cpu\":\"32\",\"memory\":\"256Gi\",\"pods\":\"110\"}}}"
+  done
+  $kubectl wait --for=condition=Ready node --all --timeout=60s
+}
+
 answers() {
   [ -f "$kubeconfig" ] && "$cache/bin/kubectl" --kubeconfig "$kubeconfig" --request-timeout=5s \
     get --raw /readyz >/dev/null 2>&1
@@ -124,10 +159,11 @@ up() {
       --kube-authorization=true \
       --kube-admission=true \
       --config "$work/kwok-stages.yaml" \
+      --extra-args "kube-apiserver=service-cluster-ip-range=$service_cidr" \
+      --extra-args "kube-controller-manager=service-cluster-ip-range=$service_cidr" \
       --kubeconfig "$kubeconfig" \
       --wait 3m >"$work/create.log" 2>&1 || { cat "$work/create.log" >&2; exit 1; }
-    "$cache/bin/kwokctl" scale node --name "$cluster" --replicas "$nodes" >>"$work/create.log" 2>&1 \
-      || { cat "$work/create.log" >&2; exit 1; }
+    add_nodes >>"$work/create.log" 2>&1 || { cat "$work/create.log" >&2; exit 1; }
     log "cluster $cluster started with $nodes nodes in $((SECONDS - started)) s"
   fi
   echo "export KUBECONFIG=$kubeconfig"

@@ -11,7 +11,9 @@ final class OperatorJvm {
     "-XX:MaxRAMPercentage=50",
     "-XX:MaxRAM=512m",
     "-Xss512k",
-    "-XX:TieredStopAtLevel=1"
+    "-XX:TieredStopAtLevel=1",
+    "-XX:MinHeapFreeRatio=10",
+    "-XX:MaxHeapFreeRatio=20"
   };
 
   private OperatorJvm() {}

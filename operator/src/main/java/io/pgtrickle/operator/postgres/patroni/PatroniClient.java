@@ -73,8 +73,7 @@ public class PatroniClient {
                 + response.body().strip());
       }
     } catch (IOException e) {
-      throw new PatroniException(
-          method + " " + path + " on " + target.host() + " failed: " + e.getMessage(), e);
+      throw new PatroniException(method + " " + path + " on " + target.host() + " failed: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new PatroniException(method + " " + path + " interrupted", e);

@@ -1,0 +1,181 @@
+package io.pgtrickle.operator.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.testbed.TestNamespace;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The operator as it runs in a pod: its own process, leader election on a Lease, probes and
+ * Prometheus metrics on its HTTP port, and configuration errors that stop it with a clear message.
+ */
+class OperatorRuntimeIT {
+
+  @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
+  private static final String LEASE = "pg-trickle-operator";
+
+  private Map<String, String> env() {
+    return Map.of(
+        "OPERATOR_NAMESPACE", NAMESPACE.name(),
+        "WATCH_NAMESPACES", NAMESPACE.name(),
+        "LEADER_ELECTION", "true");
+  }
+
+  private String holder() {
+    Lease lease = NAMESPACE.client().leases().inNamespace(NAMESPACE.name()).withName(LEASE).get();
+    return lease == null || lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+  }
+
+  private void createCluster(String name) {
+    String yaml =
+        "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name: "
+            + name
+            + "\n  namespace: "
+            + NAMESPACE.name()
+            + "\nspec:\n  version: 16\n  replicas: 1\n  storage:\n    size: 1Gi\n";
+    NAMESPACE
+        .client()
+        .resource(
+            NAMESPACE.client().getKubernetesSerialization().unmarshal(yaml, PostgresCluster.class))
+        .create();
+  }
+
+  private void awaitReconciled(String name) {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              PostgresCluster cluster =
+                  NAMESPACE
+                      .client()
+                      .resources(PostgresCluster.class)
+                      .inNamespace(NAMESPACE.name())
+                      .withName(name)
+                      .get();
+              return cluster.getStatus() != null
+                  && NAMESPACE
+                          .client()
+                          .apps()
+                          .statefulSets()
+                          .inNamespace(NAMESPACE.name())
+                          .withName(name)
+                          .get()
+                      != null;
+            });
+  }
+
+  /** Sum of a metric's samples whose labels contain every given label. */
+  static double metric(String scrape, String name, String... labels) {
+    double sum = 0;
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? ([0-9.eE+-]+)$")
+            .matcher(scrape);
+    boolean found = false;
+    while (m.find()) {
+      String labelText = m.group(1) == null ? "" : m.group(1);
+      boolean matches = true;
+      for (String label : labels) {
+        matches &= labelText.contains(label);
+      }
+      if (matches) {
+        sum += Double.parseDouble(m.group(2));
+        found = true;
+      }
+    }
+    return found ? sum : Double.NaN;
+  }
+
+  @Test
+  void onlyTheLeaderReconcilesAndTheStandbyTakesOverWhenItDies() throws Exception {
+    try (OperatorProcess first = OperatorProcess.start(NAMESPACE.testBed(), "operator-a", env())) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> "operator-a".equals(holder()));
+      try (OperatorProcess second =
+          OperatorProcess.start(NAMESPACE.testBed(), "operator-b", env())) {
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .untilAsserted(
+                () -> {
+                  HttpResponse<String> ready = second.get("/readyz");
+                  assertThat(ready).isNotNull();
+                  assertThat(ready.body()).isEqualTo("standby");
+                });
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .untilAsserted(() -> assertThat(first.get("/readyz").body()).isEqualTo("ready"));
+        assertThat(first.get("/healthz").statusCode()).isEqualTo(200);
+        assertThat(second.get("/healthz").statusCode()).isEqualTo(200);
+
+        createCluster("led");
+        awaitReconciled("led");
+
+        String leaderMetrics = first.get("/metrics").body();
+        assertThat(
+                metric(
+                    leaderMetrics,
+                    "postgres_operator_reconciliations_total",
+                    "controller=\"postgrescluster\"",
+                    "result=\"success\""))
+            .isGreaterThan(0);
+        assertThat(
+                metric(
+                    leaderMetrics,
+                    "postgres_operator_reconcile_duration_seconds_count",
+                    "controller=\"postgrescluster\""))
+            .isGreaterThan(0);
+        assertThat(
+                metric(
+                    leaderMetrics,
+                    "postgres_operator_reconciliation_errors_total",
+                    "controller=\"postgrescluster\""))
+            .isNotNaN();
+        assertThat(leaderMetrics).doesNotContain("resource.name").doesNotContain("name=\"led\"");
+        assertThat(metric(second.get("/metrics").body(), "postgres_operator_reconciliations_total"))
+            .as("the standby reconciles nothing")
+            .isNaN();
+
+        double before = metric(leaderMetrics, "postgres_operator_reconciliations_total");
+        createCluster("led-too");
+        awaitReconciled("led-too");
+        assertThat(metric(first.get("/metrics").body(), "postgres_operator_reconciliations_total"))
+            .as("the counter moves")
+            .isGreaterThan(before);
+
+        long killed = System.nanoTime();
+        first.kill();
+        await().atMost(Duration.ofSeconds(40)).until(() -> "operator-b".equals(holder()));
+        double takeoverSeconds = (System.nanoTime() - killed) / 1e9;
+        // The Lease lasts 15 s; the standby retries every 2 s.
+        assertThat(takeoverSeconds).isLessThan(15 + 2 + 5);
+        createCluster("after-takeover");
+        awaitReconciled("after-takeover");
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .untilAsserted(() -> assertThat(second.get("/readyz").body()).isEqualTo("ready"));
+      }
+    }
+  }
+
+  @Test
+  void aBadSettingStopsTheOperatorWithAClearMessage() throws Exception {
+    try (OperatorProcess bad =
+        OperatorProcess.start(
+            NAMESPACE.testBed(),
+            "operator-bad",
+            Map.of("WATCH_NAMESPACES", "Bad_Name", "LEADER_ELECTION", "maybe"))) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> !bad.alive());
+      assertThat(bad.exitCode()).isEqualTo(2);
+      assertThat(bad.output())
+          .contains("WATCH_NAMESPACES entry Bad_Name is not a namespace name")
+          .contains("LEADER_ELECTION=maybe must be true or false");
+    }
+  }
+}
