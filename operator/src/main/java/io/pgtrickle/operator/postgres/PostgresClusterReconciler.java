@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.OperatorException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -41,6 +43,8 @@ import io.pgtrickle.operator.postgres.status.ObservedCluster;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles a {@link PostgresCluster}: validate, apply the children (managed workflow of dependent
@@ -90,6 +94,7 @@ public class PostgresClusterReconciler
     implements Reconciler<PostgresCluster>, Cleaner<PostgresCluster> {
 
   public static final String NAME = "postgrescluster";
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresClusterReconciler.class);
   static final String PODS_EVENT_SOURCE = "pods";
 
   private final Clock clock;
@@ -146,8 +151,17 @@ public class PostgresClusterReconciler
         ClusterStatusCalculator.calculate(
             cluster, ObservedCluster.nothing().asDeleting(), clock.instant());
     if (cluster.getStatus() == null || cluster.getStatus().getPhase() != ClusterPhase.Deleting) {
-      PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(
-          cluster, statusPatch(cluster, deleting), context);
+      try {
+        PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(
+            cluster, statusPatch(cluster, deleting), context);
+      } catch (KubernetesClientException | OperatorException e) {
+        // Showing Deleting is a courtesy; it must never hold up the deletion itself (for
+        // example while the namespace is being deleted too).
+        LOG.debug(
+            "could not show phase Deleting for {}: {}",
+            cluster.getMetadata().getName(),
+            e.getMessage());
+      }
     }
     // Patroni's DCS ConfigMaps are Patroni's, not children with owner references: remove them
     // so a cluster created again under this name bootstraps instead of joining a ghost.

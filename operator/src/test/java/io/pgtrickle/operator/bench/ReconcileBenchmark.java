@@ -1,7 +1,10 @@
 package io.pgtrickle.operator.bench;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.testbed.TestBed;
 import java.io.IOException;
@@ -136,77 +139,25 @@ public final class ReconcileBenchmark {
   }
 
   private static int children(KubernetesClient client, String namespace, String cluster) {
-    int count = 0;
     String selector = "postgres.example.com/cluster=" + cluster;
-    count +=
-        client
-            .apps()
-            .statefulSets()
-            .inNamespace(namespace)
-            .withLabelSelector(selector)
-            .list()
-            .getItems()
-            .size();
-    count +=
-        client
-            .services()
-            .inNamespace(namespace)
-            .withLabelSelector(selector)
-            .list()
-            .getItems()
-            .size();
-    count +=
-        client
-            .configMaps()
-            .inNamespace(namespace)
-            .withLabelSelector(selector)
-            .list()
-            .getItems()
-            .size();
-    count +=
-        client
-            .secrets()
-            .inNamespace(namespace)
-            .withLabelSelector(selector)
-            .list()
-            .getItems()
-            .size();
-    count +=
-        client
-            .serviceAccounts()
-            .inNamespace(namespace)
-            .withLabelSelector(selector)
-            .list()
-            .getItems()
-            .size();
-    count +=
-        client
-            .rbac()
-            .roles()
-            .inNamespace(namespace)
-            .withLabelSelector(selector)
-            .list()
-            .getItems()
-            .size();
-    count +=
-        client
-            .rbac()
-            .roleBindings()
-            .inNamespace(namespace)
-            .withLabelSelector(selector)
-            .list()
-            .getItems()
-            .size();
-    count +=
-        client
-            .policy()
-            .v1()
-            .podDisruptionBudget()
-            .inNamespace(namespace)
-            .withLabelSelector(selector)
-            .list()
-            .getItems()
-            .size();
+    List<MixedOperation<? extends HasMetadata, ?, ?>> kinds =
+        List.of(
+            client.apps().statefulSets(),
+            client.services(),
+            client.configMaps(),
+            client.secrets(),
+            client.serviceAccounts(),
+            client.rbac().roles(),
+            client.rbac().roleBindings(),
+            client.policy().v1().podDisruptionBudget());
+    int count = 0;
+    for (MixedOperation<? extends HasMetadata, ?, ?> kind : kinds) {
+      count +=
+          ((KubernetesResourceList<?>)
+                  kind.inNamespace(namespace).withLabelSelector(selector).list())
+              .getItems()
+              .size();
+    }
     return count;
   }
 

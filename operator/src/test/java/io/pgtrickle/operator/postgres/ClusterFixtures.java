@@ -54,20 +54,15 @@ final class ClusterFixtures {
 
   /** Labels a pod primary, as Patroni does when it takes the leader lock. */
   void markPrimary(String pod) {
-    namespace
-        .client()
-        .pods()
-        .inNamespace(namespace.name())
-        .withName(pod)
-        .edit(
-            p -> {
-              p.getMetadata().getLabels().put(ClusterNames.ROLE_LABEL, ClusterNames.ROLE_PRIMARY);
-              return p;
-            });
+    markRole(pod, ClusterNames.ROLE_PRIMARY);
   }
 
   /** Labels a pod replica, as Patroni does for members that follow the leader. */
   void markReplica(String pod) {
+    markRole(pod, ClusterNames.ROLE_REPLICA);
+  }
+
+  private void markRole(String pod, String role) {
     namespace
         .client()
         .pods()
@@ -75,7 +70,7 @@ final class ClusterFixtures {
         .withName(pod)
         .edit(
             p -> {
-              p.getMetadata().getLabels().put(ClusterNames.ROLE_LABEL, ClusterNames.ROLE_REPLICA);
+              p.getMetadata().getLabels().put(ClusterNames.ROLE_LABEL, role);
               return p;
             });
   }
