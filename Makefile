@@ -26,9 +26,10 @@ deps-test: ## Install what the tests need (Go toolchain, PostgreSQL, pgBackRest,
 build: deps ## Compile and package every module (no tests)
 	$(MVN) -DskipTests package
 
-crds: deps ## Regenerate deploy/crds from the Java model
+crds: deps ## Regenerate deploy/crds (and the chart's copy) from the Java model
 	$(MVN) -q -pl operator process-classes
 	mkdir -p deploy/crds && cp operator/target/crds/*.yaml deploy/crds/
+	rm -f charts/pg-trickle/crds/*.yaml && cp deploy/crds/*.yaml charts/pg-trickle/crds/
 
 lint: deps ## Check formatting (google-java-format through Spotless)
 	$(MVN) -q spotless:check
@@ -73,6 +74,25 @@ install: testbed-up ## Install the CRDs into the test bed (or KUBECONFIG's clust
 
 uninstall: ## Remove the CRDs
 	$(KUBECTL) delete --ignore-not-found -f deploy/crds/
+
+# --- packaging -----------------------------------------------------------------------------------
+.PHONY: deploy undeploy deploy-sample manifests helm-lint
+# On the test bed kwok only simulates the operator's pod; `make run` runs the operator for real.
+deploy: install ## Deploy the operator from deploy/operator.yaml (namespace pg-trickle-system, RBAC)
+	$(KUBECTL) apply --server-side --force-conflicts --field-manager=pg-trickle -f deploy/operator.yaml
+
+undeploy: ## Remove the operator (the CRDs and every PostgresCluster stay; see uninstall)
+	$(KUBECTL) delete --ignore-not-found -f deploy/operator.yaml
+
+deploy-sample: ## Create the sample PostgresCluster config/samples/basic-cluster.yaml
+	$(KUBECTL) apply -f config/samples/basic-cluster.yaml
+
+manifests: deps ## Regenerate deploy/operator.yaml from the Helm chart charts/pg-trickle
+	$(MVN) -q -pl operator test-compile exec:java -Dexec.classpathScope=test \
+	  -Dexec.mainClass=io.pgtrickle.operator.packaging.DeployManifests
+
+helm-lint: deps ## Lint the Helm chart and check what it renders (Helm's library via helm-java, no CLI)
+	$(MVN) -q -pl operator test -Dtest=HelmChartTest -Dsurefire.failIfNoSpecifiedTests=false
 
 # --- demo ----------------------------------------------------------------------------------------
 .PHONY: demo demo-down
