@@ -7,7 +7,13 @@ MVN := ./mvnw -B -ntp
 CACHE ?= $(HOME)/.cache/pg-trickle
 export PATH := $(ROOT)/target/testbed/bin:$(CACHE)/go/1.26.8/bin:$(PATH)
 KUBECONFIG_TESTBED := $(ROOT)/target/testbed/kubeconfig
-KUBECTL := $(ROOT)/target/testbed/bin/kubectl --kubeconfig=$(KUBECONFIG_TESTBED)
+KUBECTL_TESTBED := $(ROOT)/target/testbed/bin/kubectl --kubeconfig=$(KUBECONFIG_TESTBED)
+KUBECTL := $(KUBECTL_TESTBED)
+# Targets that change a cluster start the test bed only when they act on it: with KUBECTL=kubectl
+# they act on KUBECONFIG's cluster and need no local Kubernetes.
+ifeq ($(KUBECTL),$(KUBECTL_TESTBED))
+TARGET_CLUSTER := testbed-up
+endif
 
 .PHONY: help
 help: ## List the targets
@@ -69,7 +75,7 @@ check: deps-test ## The whole suite, as CI runs it: test bed up, every test, tes
 run: build testbed-up ## Run the operator locally against the test bed
 	KUBECONFIG=$(KUBECONFIG_TESTBED) java -jar operator/target/operator.jar
 
-install: testbed-up ## Install the CRDs into the test bed (or KUBECONFIG's cluster with KUBECTL=kubectl)
+install: $(TARGET_CLUSTER) ## Install the CRDs into the test bed (or KUBECONFIG's cluster with KUBECTL=kubectl)
 	$(KUBECTL) apply --server-side --force-conflicts --field-manager=pg-trickle -f deploy/crds/
 
 uninstall: ## Remove the CRDs
@@ -84,7 +90,7 @@ deploy: install ## Deploy the operator from deploy/operator.yaml (namespace pg-t
 undeploy: ## Remove the operator (the CRDs and every PostgresCluster stay; see uninstall)
 	$(KUBECTL) delete --ignore-not-found -f deploy/operator.yaml
 
-deploy-sample: ## Create the sample PostgresCluster config/samples/basic-cluster.yaml
+deploy-sample: $(TARGET_CLUSTER) ## Create the sample PostgresCluster config/samples/basic-cluster.yaml
 	$(KUBECTL) apply -f config/samples/basic-cluster.yaml
 
 manifests: deps ## Regenerate deploy/operator.yaml from the Helm chart charts/pg-trickle
