@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -60,7 +61,7 @@ class HelmChartTest {
 
   private static Map<String, EnvVar> env(Deployment deployment) {
     return operatorContainer(deployment).getEnv().stream()
-        .collect(java.util.stream.Collectors.toMap(EnvVar::getName, e -> e));
+        .collect(Collectors.toMap(EnvVar::getName, e -> e));
   }
 
   @Test
