@@ -7,7 +7,13 @@ MVN := ./mvnw -B -ntp
 CACHE ?= $(HOME)/.cache/pg-trickle
 export PATH := $(ROOT)/target/testbed/bin:$(CACHE)/go/1.26.8/bin:$(PATH)
 KUBECONFIG_TESTBED := $(ROOT)/target/testbed/kubeconfig
-KUBECTL := $(ROOT)/target/testbed/bin/kubectl --kubeconfig=$(KUBECONFIG_TESTBED)
+KUBECTL_TESTBED := $(ROOT)/target/testbed/bin/kubectl --kubeconfig=$(KUBECONFIG_TESTBED)
+KUBECTL := $(KUBECTL_TESTBED)
+# Targets that change a cluster start the test bed only when they act on it: with KUBECTL=kubectl
+# they act on KUBECONFIG's cluster and need no local Kubernetes.
+ifeq ($(KUBECTL),$(KUBECTL_TESTBED))
+TARGET_CLUSTER := testbed-up
+endif
 
 .PHONY: help
 help: ## List the targets
@@ -26,9 +32,10 @@ deps-test: ## Install what the tests need (Go toolchain, PostgreSQL, pgBackRest,
 build: deps ## Compile and package every module (no tests)
 	$(MVN) -DskipTests package
 
-crds: deps ## Regenerate deploy/crds from the Java model
+crds: deps ## Regenerate deploy/crds (and the chart's copy) from the Java model
 	$(MVN) -q -pl operator process-classes
 	mkdir -p deploy/crds && cp operator/target/crds/*.yaml deploy/crds/
+	rm -f charts/pg-trickle/crds/*.yaml && cp deploy/crds/*.yaml charts/pg-trickle/crds/
 
 lint: deps ## Check formatting (google-java-format through Spotless)
 	$(MVN) -q spotless:check
@@ -68,11 +75,30 @@ check: deps-test ## The whole suite, as CI runs it: test bed up, every test, tes
 run: build testbed-up ## Run the operator locally against the test bed
 	KUBECONFIG=$(KUBECONFIG_TESTBED) java -jar operator/target/operator.jar
 
-install: testbed-up ## Install the CRDs into the test bed (or KUBECONFIG's cluster with KUBECTL=kubectl)
+install: $(TARGET_CLUSTER) ## Install the CRDs into the test bed (or KUBECONFIG's cluster with KUBECTL=kubectl)
 	$(KUBECTL) apply --server-side --force-conflicts --field-manager=pg-trickle -f deploy/crds/
 
 uninstall: ## Remove the CRDs
 	$(KUBECTL) delete --ignore-not-found -f deploy/crds/
+
+# --- packaging -----------------------------------------------------------------------------------
+.PHONY: deploy undeploy deploy-sample manifests helm-lint
+# On the test bed kwok only simulates the operator's pod; `make run` runs the operator for real.
+deploy: install ## Deploy the operator from deploy/operator.yaml (namespace pg-trickle-system, RBAC)
+	$(KUBECTL) apply --server-side --force-conflicts --field-manager=pg-trickle -f deploy/operator.yaml
+
+undeploy: ## Remove the operator (the CRDs and every PostgresCluster stay; see uninstall)
+	$(KUBECTL) delete --ignore-not-found -f deploy/operator.yaml
+
+deploy-sample: $(TARGET_CLUSTER) ## Create the sample PostgresCluster config/samples/basic-cluster.yaml
+	$(KUBECTL) apply -f config/samples/basic-cluster.yaml
+
+manifests: deps ## Regenerate deploy/operator.yaml from the Helm chart charts/pg-trickle
+	$(MVN) -q -pl operator test-compile exec:java -Dexec.classpathScope=test \
+	  -Dexec.mainClass=io.pgtrickle.operator.packaging.DeployManifests
+
+helm-lint: deps ## Lint the Helm chart and check what it renders (Helm's library via helm-java, no CLI)
+	$(MVN) -q -pl operator test -Dtest=HelmChartTest -Dsurefire.failIfNoSpecifiedTests=false
 
 # --- demo ----------------------------------------------------------------------------------------
 .PHONY: demo demo-down

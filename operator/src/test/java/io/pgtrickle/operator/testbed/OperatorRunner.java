@@ -2,8 +2,11 @@ package io.pgtrickle.operator.testbed;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.pgtrickle.operator.ApiServerFeatures;
 import io.pgtrickle.operator.postgres.PostgresClusterReconciler;
+import java.util.function.Consumer;
 
 /**
  * The operator, run inside the test JVM against the test bed and limited to one namespace, with a
@@ -17,14 +20,47 @@ public final class OperatorRunner implements AutoCloseable {
     this.operator = operator;
   }
 
+  /** As the test bed's administrator. */
   public static OperatorRunner start(TestBed testBed, String namespace) {
-    KubernetesClient client = testBed.newClient();
+    return start(testBed.newClient(), namespace, o -> {});
+  }
+
+  /**
+   * With the given client, for example one authenticated as the operator's ServiceAccount so that
+   * only its RBAC applies; the client is closed when the operator stops.
+   */
+  public static OperatorRunner start(KubernetesClient client, String namespace) {
+    return start(client, namespace, o -> {});
+  }
+
+  /**
+   * With the given client, electing a leader on the Lease {@code leaseName} in {@code
+   * leaseNamespace} before reconciling, as the deployed operator does. Losing the lease stops
+   * leading without {@code System.exit}, JOSDK's default, which would end the test JVM on close.
+   */
+  public static OperatorRunner startLeaderElected(
+      KubernetesClient client, String namespace, String leaseName, String leaseNamespace) {
+    return start(
+        client,
+        namespace,
+        o ->
+            o.withLeaderElectionConfiguration(
+                LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(leaseName)
+                    .withLeaseNamespace(leaseNamespace)
+                    .withExitOnStopLeading(false)
+                    .build()));
+  }
+
+  private static OperatorRunner start(
+      KubernetesClient client, String namespace, Consumer<ConfigurationServiceOverrider> more) {
     Operator operator =
         new Operator(
-            o ->
-                o.withKubernetesClient(client)
-                    .withCloseClientOnStop(true)
-                    .withStopOnInformerErrorDuringStartup(true));
+            o -> {
+              o.withKubernetesClient(client)
+                  .withCloseClientOnStop(true)
+                  .withStopOnInformerErrorDuringStartup(true);
+              more.accept(o);
+            });
     operator.register(
         new PostgresClusterReconciler(ApiServerFeatures.detect(client)),
         c -> c.settingNamespace(namespace));

@@ -184,7 +184,7 @@ public final class TestBed {
   }
 
   /** The directory holding testbed/go.mod, found upwards from the working directory. */
-  static Path repositoryRoot() {
+  public static Path repositoryRoot() {
     Path dir = Path.of("").toAbsolutePath();
     while (dir != null && !Files.exists(dir.resolve("testbed/go.mod"))) {
       dir = dir.getParent();

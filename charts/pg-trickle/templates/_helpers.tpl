@@ -1,0 +1,120 @@
+{{/* Chart name, overridable. */}}
+{{- define "pg-trickle.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Release-qualified name; the release name alone when it already contains the chart name. */}}
+{{- define "pg-trickle.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Name of the operator's Deployment, Service, Roles and bindings: pg-trickle-operator by default. */}}
+{{- define "pg-trickle.operatorName" -}}
+{{- printf "%s-operator" (include "pg-trickle.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "pg-trickle.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "pg-trickle.operatorName" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "pg-trickle.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "pg-trickle.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end }}
+
+{{- define "pg-trickle.labels" -}}
+{{ include "pg-trickle.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "pg-trickle.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{/*
+Leader election is on when asked for, and must be with more than one replica: two operators
+reconciling the same clusters at once would fight over every child.
+*/}}
+{{- define "pg-trickle.leaderElection" -}}
+{{- if and (gt (int .Values.replicaCount) 1) (not .Values.leaderElection.enabled) }}
+{{- fail "leaderElection.enabled must be true when replicaCount is greater than 1" }}
+{{- end }}
+{{- if .Values.leaderElection.enabled }}true{{ else }}false{{ end }}
+{{- end }}
+
+{{/*
+What the operator does in the namespaces it watches, derived from its code
+(operator/src/main/java/io/pgtrickle/operator). JOSDK keeps an informer (list, watch) on the
+PostgresClusters and on every child type, and applies children with server-side apply (patch;
+create when the object does not exist yet). Nothing here is updated with a plain update, except
+through subresources.
+*/}}
+{{- define "pg-trickle.namespacedRules" -}}
+# PostgresClusters: watched; finalizer added by server-side apply and removed by a JSON patch.
+- apiGroups: ["postgres.example.com"]
+  resources: ["postgresclusters"]
+  verbs: ["get", "list", "watch", "patch"]
+# Status written by server-side apply on the status subresource.
+- apiGroups: ["postgres.example.com"]
+  resources: ["postgresclusters/status"]
+  verbs: ["patch"]
+# Owner references with blockOwnerDeletion on the children need this where the
+# OwnerReferencesPermissionEnforcement admission plugin is on (OpenShift, for example).
+- apiGroups: ["postgres.example.com"]
+  resources: ["postgresclusters/finalizers"]
+  verbs: ["update"]
+# The StatefulSet of PostgreSQL members, the PodDisruptionBudget, the Services.
+- apiGroups: ["apps"]
+  resources: ["statefulsets"]
+  verbs: ["get", "list", "watch", "create", "patch"]
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["get", "list", "watch", "create", "patch"]
+- apiGroups: [""]
+  resources: ["services", "serviceaccounts"]
+  verbs: ["get", "list", "watch", "create", "patch"]
+# Secrets are generated once and never changed: no update, no patch, no delete (the garbage
+# collector removes them with their cluster). The informer has no label selector so that a
+# Secret the user made beforehand is found, hence list and watch on all Secrets.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "list", "watch", "create"]
+# ConfigMaps: its own two, plus Patroni's DCS ConfigMaps, deleted as a collection by label on
+# cluster deletion. update and delete are not used by the operator itself: it holds them because
+# it grants them to Patroni's Role, and the API server lets nobody grant more than they hold.
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "list", "watch", "create", "patch", "update", "delete", "deletecollection"]
+# Pods: watched; deleted for ordered restarts; resized in place. patch and update are granted
+# to Patroni (role labels), hence held.
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "list", "watch", "patch", "update", "delete"]
+- apiGroups: [""]
+  resources: ["pods/resize"]
+  verbs: ["update"]
+# Patroni's Role and RoleBinding, created per PostgresCluster.
+- apiGroups: ["rbac.authorization.k8s.io"]
+  resources: ["roles", "rolebindings"]
+  verbs: ["get", "list", "watch", "create", "patch"]
+# Events on PostgresClusters (ClusterReady, Failover, Scaling, ...).
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create"]
+{{- end }}
