@@ -25,7 +25,7 @@ deps: ## Install what the build needs (JDK 17; Maven comes with ./mvnw)
 	hack/install-deps.sh java
 
 deps-test: ## Install what the tests need (Go toolchain, PostgreSQL, pgBackRest, nats-server)
-	hack/install-deps.sh java go postgres nats python
+	hack/install-deps.sh java go postgres nats python patroni
 
 # --- build ---------------------------------------------------------------------------------------
 .PHONY: build crds lint fmt clean

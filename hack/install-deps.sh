@@ -6,6 +6,8 @@
 #   postgres  Debian's PostgreSQL 15 server and client tools, pgBackRest
 #   nats      Debian's nats-server (JetStream)
 #   python    python3 with venv, for Patroni's virtualenv
+#   patroni   Patroni (PyPI, pinned) in a virtualenv of Debian's python3 under /opt/pg-trickle,
+#             and the unprivileged user that runs PostgreSQL in tests
 # Safe to run again: each step checks first. Runs apt-get only when a package is missing.
 set -euo pipefail
 
@@ -75,6 +77,28 @@ need_python() {
   apt_install python3 python3-venv
 }
 
+PATRONI_VERSION=4.1.5
+PSYCOPG2_VERSION=2.9.13
+PATRONI_HOME="/opt/pg-trickle/patroni-$PATRONI_VERSION"
+
+# Debian's python3, not a pyenv build under /root: the unprivileged user that runs Patroni must
+# be able to read the interpreter. The user is the one PostgreSQL runs as in every test.
+need_patroni() {
+  need_python
+  apt_install util-linux passwd
+  if [ ! -x "$PATRONI_HOME/bin/patroni" ]; then
+    /usr/bin/python3 -m venv "$PATRONI_HOME.tmp"
+    "$PATRONI_HOME.tmp/bin/pip" install -q --disable-pip-version-check \
+      "patroni[kubernetes]==$PATRONI_VERSION" "psycopg2-binary==$PSYCOPG2_VERSION"
+    rm -rf "$PATRONI_HOME"
+    mv "$PATRONI_HOME.tmp" "$PATRONI_HOME"
+    # The venv's scripts name their interpreter by the path they were built at.
+    grep -l "^#!$PATRONI_HOME.tmp/" "$PATRONI_HOME"/bin/* | xargs sed -i "1s|$PATRONI_HOME.tmp|$PATRONI_HOME|"
+  fi
+  id -u "${PGTRICKLE_PG_USER:-pgtest}" >/dev/null 2>&1 \
+    || useradd --system --user-group --home-dir /nonexistent --shell /usr/sbin/nologin "${PGTRICKLE_PG_USER:-pgtest}"
+}
+
 for what in "$@"; do
   case "$what" in
     java) need_java ;;
@@ -82,6 +106,7 @@ for what in "$@"; do
     postgres) need_postgres ;;
     nats) need_nats ;;
     python) need_python ;;
+    patroni) need_patroni ;;
     *) echo "install-deps: unknown component '$what'" >&2; exit 2 ;;
   esac
 done

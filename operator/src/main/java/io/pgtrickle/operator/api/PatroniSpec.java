@@ -10,25 +10,25 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value =
         "(has(self.loopWait) ? self.loopWait : 2) + 2 * (has(self.retryTimeout) ? self.retryTimeout"
-            + " : 3) <= (has(self.ttl) ? self.ttl : 10)",
+            + " : 3) <= (has(self.ttl) ? self.ttl : 20)",
     message =
-        "spec.patroni: loopWait + 2 * retryTimeout must not exceed ttl (defaults: ttl 10, loopWait"
+        "spec.patroni: loopWait + 2 * retryTimeout must not exceed ttl (defaults: ttl 20, loopWait"
             + " 2, retryTimeout 3)",
     reason = "FieldValueInvalid")
 public class PatroniSpec {
 
-  @Min(5)
+  @Min(20)
   @JsonPropertyDescription(
-      "Seconds the leader lock lives without renewal; a crashed primary is replaced after about this long. Default 10.")
+      "Seconds the leader lock lives without renewal; a crashed primary is replaced after about this long. At least 20 (Patroni raises smaller values). Default 20.")
   private Integer ttl;
 
   @Min(1)
   @JsonPropertyDescription("Seconds between Patroni HA loop runs. Default 2.")
   private Integer loopWait;
 
-  @Min(1)
+  @Min(3)
   @JsonPropertyDescription(
-      "Seconds Patroni retries the DCS and PostgreSQL before demoting. Default 3.")
+      "Seconds Patroni retries the DCS and PostgreSQL before demoting. At least 3. Default 3.")
   private Integer retryTimeout;
 
   public Integer getTtl() {

@@ -82,8 +82,8 @@ public class PostgresClusterSpec {
   private RestoreSpec restore;
 
   @JsonPropertyDescription(
-      "Patroni timings that decide how fast a failed primary is replaced; the defaults recover"
-          + " from a crash in about 10 s.")
+      "Patroni timings that decide how fast a failed primary is replaced: after a crash, about"
+          + " ttl seconds (default 20, Patroni's minimum).")
   private PatroniSpec patroni;
 
   @JsonPropertyDescription(

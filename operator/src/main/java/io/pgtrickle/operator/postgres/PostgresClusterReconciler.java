@@ -56,7 +56,11 @@ import org.slf4j.LoggerFactory;
     dependents = {
       @Dependent(name = "service-account", type = ServiceAccountDependent.class),
       @Dependent(name = "role", type = RoleDependent.class),
-      @Dependent(name = "role-binding", type = RoleBindingDependent.class),
+      // The API server checks a RoleBinding against its Role: bind only once the Role exists.
+      @Dependent(
+          name = "role-binding",
+          type = RoleBindingDependent.class,
+          dependsOn = {"role", "service-account"}),
       @Dependent(name = "credentials", type = CredentialsSecretDependent.class),
       @Dependent(
           name = "replication",

@@ -75,14 +75,19 @@ class PostgresClusterValidationIT {
             "{version: 16, replicas: 1, storage: {size: 1Gi}, postgresqlParams: [a]}",
             "spec.postgresqlParams in body must be of type object"),
         Arguments.of(
+            "patroni ttl below Patroni's minimum",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, patroni: {ttl: 10}}",
+            "spec.patroni.ttl: Invalid value: 10: spec.patroni.ttl in body should be greater than or"
+                + " equal to 20"),
+        Arguments.of(
             "service type unknown",
             "{version: 16, replicas: 1, storage: {size: 1Gi}, service: {type: Public}}",
             "spec.service.type: Unsupported value: \"Public\": supported values: \"ClusterIP\","
                 + " \"LoadBalancer\", \"NodePort\""),
         Arguments.of(
             "patroni timings that cannot hold the lock",
-            "{version: 16, replicas: 1, storage: {size: 1Gi}, patroni: {ttl: 10, loopWait: 5,"
-                + " retryTimeout: 5}}",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, patroni: {ttl: 20, loopWait: 10,"
+                + " retryTimeout: 6}}",
             "spec.patroni: loopWait + 2 * retryTimeout must not exceed ttl"));
   }
 

@@ -5,13 +5,15 @@ import io.pgtrickle.operator.api.PostgresCluster;
 
 /**
  * Patroni's HA timings. After a crash a new primary takes the lock only once the old one expires,
- * so recovery takes about {@code ttl}: Patroni's defaults (30/10/10) measured 21–30 s here, these
- * defaults (10/2/3) 8.4–10.6 s. Shorter still makes a busy or slow API server more likely to cost
- * the primary its lock. Patroni needs {@code loopWait + 2 * retryTimeout <= ttl} (the CRD checks).
+ * so recovery by lock expiry takes about {@code ttl}. Patroni enforces {@code ttl >= 20} and {@code
+ * retry_timeout >= 3} (smaller values are silently raised), so the defaults are the fastest it
+ * accepts: 20/2/3 against its own 30/10/10. A short {@code loop_wait} makes members notice a free
+ * lock quickly. Patroni needs {@code loopWait + 2 * retryTimeout <= ttl} (the CRD checks all of
+ * this).
  */
 public record PatroniTimings(int ttl, int loopWait, int retryTimeout) {
 
-  public static final int DEFAULT_TTL = 10;
+  public static final int DEFAULT_TTL = 20;
   public static final int DEFAULT_LOOP_WAIT = 2;
   public static final int DEFAULT_RETRY_TIMEOUT = 3;
 

@@ -28,7 +28,7 @@ class PatroniConfigTest {
   void defaultTimingsMeetTheRecoveryObjective() {
     Map<String, Object> dcs = PatroniConfig.dynamic(Clusters.basic(3));
     assertThat(dcs)
-        .containsEntry("ttl", 10)
+        .containsEntry("ttl", 20)
         .containsEntry("loop_wait", 2)
         .containsEntry("retry_timeout", 3);
     assertThat(dcs).containsEntry("synchronous_mode", false);
@@ -40,13 +40,13 @@ class PatroniConfigTest {
     PostgresCluster cluster = Clusters.basic(3);
     cluster.getSpec().setSynchronous(true);
     PatroniSpec timings = new PatroniSpec();
-    timings.setTtl(20);
+    timings.setTtl(30);
     cluster.getSpec().setPatroni(timings);
     Map<String, Object> dcs = PatroniConfig.dynamic(cluster);
     assertThat(dcs)
         .containsEntry("synchronous_mode", true)
         .containsEntry("synchronous_mode_strict", true)
-        .containsEntry("ttl", 20);
+        .containsEntry("ttl", 30);
     assertThat((Map<String, Object>) dcs.get("postgresql")).containsEntry("use_pg_rewind", true);
   }
 

@@ -1,0 +1,149 @@
+package io.pgtrickle.operator.ha;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.pgtrickle.operator.api.ClusterPhase;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.testbed.OperatorRunner;
+import io.pgtrickle.operator.testbed.PatroniPods;
+import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.operator.testbed.VolumeProvisioner;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Real Patroni and PostgreSQL 15 behind the operator's pods: Patroni is configured only from what
+ * the operator created, authenticates as the cluster's ServiceAccount, elects a leader, labels the
+ * pods, and the cluster reports Running with that primary.
+ */
+class PatroniBootstrapIT {
+
+  @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
+
+  private static VolumeProvisioner volumes;
+  private static PatroniPods patroni;
+  private static OperatorRunner operator;
+
+  @BeforeAll
+  static void start() {
+    volumes = new VolumeProvisioner(NAMESPACE.client(), NAMESPACE.name());
+    patroni = new PatroniPods(NAMESPACE.testBed(), NAMESPACE.name());
+    operator = OperatorRunner.start(NAMESPACE.testBed(), NAMESPACE.name());
+  }
+
+  @AfterAll
+  static void stop() {
+    operator.close();
+    patroni.close();
+    volumes.close();
+  }
+
+  private PostgresCluster cluster(String name) {
+    return NAMESPACE
+        .client()
+        .resources(PostgresCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName(name)
+        .get();
+  }
+
+  private String password(String secret) {
+    return new String(
+        Base64.getDecoder()
+            .decode(
+                NAMESPACE
+                    .client()
+                    .secrets()
+                    .inNamespace(NAMESPACE.name())
+                    .withName(secret)
+                    .get()
+                    .getData()
+                    .get("password")),
+        StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void threeMembersElectOneLeaderAndStreamToTheOthers() throws Exception {
+    String yaml =
+        "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name: ha\n  namespace: "
+            + NAMESPACE.name()
+            + "\nspec:\n  version: 15\n  replicas: 3\n  storage:\n    size: 1Gi\n";
+    NAMESPACE
+        .client()
+        .resource(
+            NAMESPACE.client().getKubernetesSerialization().unmarshal(yaml, PostgresCluster.class))
+        .create();
+
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .untilAsserted(
+            () -> {
+              PostgresCluster c = cluster("ha");
+              assertThat(c.getStatus()).isNotNull();
+              assertThat(c.getStatus().getPhase()).isEqualTo(ClusterPhase.Running);
+              assertThat(c.getStatus().getPrimaryPod()).isNotNull();
+            });
+    List<Pod> pods =
+        NAMESPACE
+            .client()
+            .pods()
+            .inNamespace(NAMESPACE.name())
+            .withLabel("postgres.example.com/cluster", "ha")
+            .list()
+            .getItems();
+    assertThat(pods)
+        .extracting(p -> p.getMetadata().getLabels().get("postgres.example.com/role"))
+        .containsExactlyInAnyOrder("primary", "replica", "replica");
+    Pod primary =
+        pods.stream()
+            .filter(
+                p -> "primary".equals(p.getMetadata().getLabels().get("postgres.example.com/role")))
+            .findFirst()
+            .orElseThrow();
+    assertThat(cluster("ha").getStatus().getPrimaryPod())
+        .isEqualTo(primary.getMetadata().getName());
+
+    String url = "jdbc:postgresql://" + primary.getStatus().getPodIP() + ":5432/postgres";
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              try (Connection connection =
+                      DriverManager.getConnection(url, "postgres", password("ha-credentials"));
+                  ResultSet rs =
+                      connection
+                          .createStatement()
+                          .executeQuery(
+                              "select count(*) from pg_stat_replication where state = 'streaming'")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(2);
+              }
+            });
+    // The operator pushed Patroni's dynamic configuration through the primary's REST API.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> cluster("ha").getStatus().getPatroniConfigHash() != null);
+    assertThat(
+            NAMESPACE
+                .client()
+                .configMaps()
+                .inNamespace(NAMESPACE.name())
+                .withName("ha-leader")
+                .get()
+                .getMetadata()
+                .getLabels())
+        .containsEntry("postgres.example.com/patroni-scope", "ha")
+        .doesNotContainKey("postgres.example.com/cluster");
+  }
+}

@@ -1,0 +1,393 @@
+package io.pgtrickle.operator.testbed;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Plays the kubelet and container runtime for the PostgreSQL pods of one namespace: when kwok has
+ * given a pod its (loopback) IP, it runs real Patroni and PostgreSQL for it on that IP, with
+ * exactly what the pod would get: Patroni's configuration from the {@code NAME-patroni} ConfigMap,
+ * the container's environment (downward API and Secret references resolved), a token of the pod's
+ * ServiceAccount, and its data volume (one directory per PVC, so a recreated pod finds its data
+ * again). Deleting the pod stops its processes. See testbed/pod-entry.sh for the container part
+ * (mount and PID namespaces).
+ *
+ * <p>Two things differ from a real pod, because the pods here share the host's network: Patroni
+ * listens on the pod IP rather than 0.0.0.0, and the image's environment (the PostgreSQL binary
+ * directory) is supplied from the pod's image tag.
+ */
+public final class PatroniPods implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PatroniPods.class);
+  public static final String PATRONI_HOME = "/opt/pg-trickle/patroni-4.1.5";
+  private static final Pattern REFERENCE = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
+
+  private final TestBed testBed;
+  private final KubernetesClient client;
+  private final String namespace;
+  private final Path work;
+  private final SharedIndexInformer<Pod> informer;
+  private final Map<String, Process> running = new ConcurrentHashMap<>();
+  private final Map<String, String> ips = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService prober =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "patroni-readiness");
+            t.setDaemon(true);
+            return t;
+          });
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+  public PatroniPods(TestBed testBed, String namespace) {
+    this.testBed = testBed;
+    this.client = testBed.client();
+    this.namespace = namespace;
+    this.work = testBed.repositoryRootPath().resolve("target/testbed/pods").resolve(namespace);
+    this.informer =
+        client
+            .pods()
+            .inNamespace(namespace)
+            .withLabel("app.kubernetes.io/component", "database")
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(Pod pod) {
+                    reconcile(pod);
+                  }
+
+                  @Override
+                  public void onUpdate(Pod old, Pod pod) {
+                    reconcile(pod);
+                  }
+
+                  @Override
+                  public void onDelete(Pod pod, boolean unknown) {
+                    stop(pod.getMetadata().getName(), pod.getMetadata().getUid(), false);
+                  }
+                });
+    prober.scheduleWithFixedDelay(this::probeAll, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /**
+   * The kubelet's readiness probe, which kwok does not run: Patroni's {@code /health} on the pod IP
+   * decides the pod's Ready condition, so the operator sees a member ready only once its PostgreSQL
+   * really runs.
+   */
+  private void probeAll() {
+    for (String key : List.copyOf(running.keySet())) {
+      String pod = key.substring(0, key.indexOf('/'));
+      String ip = ips.get(key);
+      boolean healthy = ip != null && healthy(ip);
+      try {
+        Pod current = client.pods().inNamespace(namespace).withName(pod).get();
+        if (current == null
+            || current.getStatus() == null
+            || current.getStatus().getConditions() == null
+            || !key.endsWith("/" + current.getMetadata().getUid())) {
+          continue;
+        }
+        String wanted = healthy ? "True" : "False";
+        boolean differs =
+            current.getStatus().getConditions().stream()
+                .anyMatch(
+                    c ->
+                        ("Ready".equals(c.getType()) || "ContainersReady".equals(c.getType()))
+                            && !wanted.equals(c.getStatus()));
+        if (differs) {
+          client
+              .pods()
+              .inNamespace(namespace)
+              .withName(pod)
+              .editStatus(
+                  p -> {
+                    p.getStatus().getConditions().stream()
+                        .filter(
+                            c ->
+                                "Ready".equals(c.getType())
+                                    || "ContainersReady".equals(c.getType()))
+                        .forEach(
+                            c -> {
+                              c.setStatus(wanted);
+                              c.setLastTransitionTime(
+                                  java.time.Instant.now()
+                                      .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                                      .toString());
+                            });
+                    if (p.getStatus().getContainerStatuses() != null) {
+                      p.getStatus().getContainerStatuses().forEach(cs -> cs.setReady(healthy));
+                    }
+                    return p;
+                  });
+        }
+      } catch (RuntimeException e) {
+        LOG.debug("readiness of {} not updated: {}", pod, e.toString());
+      }
+    }
+  }
+
+  private boolean healthy(String ip) {
+    try {
+      HttpResponse<Void> response =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://" + ip + ":8008/health"))
+                  .timeout(Duration.ofSeconds(1))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      return response.statusCode() == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** SIGKILL of the pod's whole process tree, as when its container dies. */
+  public void crash(String pod) {
+    running.entrySet().stream()
+        .filter(e -> e.getKey().startsWith(pod + "/"))
+        .toList()
+        .forEach(e -> stop(pod, e.getKey().substring(pod.length() + 1), true));
+  }
+
+  private synchronized void reconcile(Pod pod) {
+    String name = pod.getMetadata().getName();
+    String key = name + "/" + pod.getMetadata().getUid();
+    String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+    if (pod.getMetadata().getDeletionTimestamp() != null) {
+      stop(name, pod.getMetadata().getUid(), false);
+      return;
+    }
+    if (ip == null || running.containsKey(key)) {
+      return;
+    }
+    try {
+      running.put(key, start(pod, ip));
+      ips.put(key, ip);
+    } catch (IOException | RuntimeException e) {
+      LOG.error("cannot start Patroni for pod {}: {}", name, e.toString());
+    }
+  }
+
+  private Process start(Pod pod, String ip) throws IOException {
+    String name = pod.getMetadata().getName();
+    Path dir = work.resolve(name);
+    Path volume = work.resolve("volumes").resolve("data-" + name);
+    for (Path d :
+        List.of(
+            dir.resolve("config"),
+            dir.resolve("serviceaccount"),
+            dir.resolve("tmp"),
+            dir.resolve("run"),
+            volume)) {
+      Files.createDirectories(d);
+    }
+    Container container = pod.getSpec().getContainers().get(0);
+    String cluster = pod.getMetadata().getLabels().get("postgres.example.com/cluster");
+    String config =
+        client
+            .configMaps()
+            .inNamespace(namespace)
+            .withName(cluster + "-patroni")
+            .get()
+            .getData()
+            .get("patroni.yml");
+    Files.writeString(dir.resolve("config/patroni.yml"), config);
+    writeServiceAccount(pod, dir.resolve("serviceaccount"));
+    chown(work);
+
+    Map<String, String> env = environment(pod, container, ip);
+    URI server = URI.create(client.getConfiguration().getMasterUrl());
+    env.put("KUBERNETES_SERVICE_HOST", server.getHost());
+    env.put("KUBERNETES_SERVICE_PORT", String.valueOf(server.getPort()));
+    env.put("PATRONI_POSTGRESQL_LISTEN", ip + ":5432");
+    env.put("PATRONI_RESTAPI_LISTEN", ip + ":8008");
+    env.put(
+        "PATRONI_POSTGRESQL_BIN_DIR",
+        "/usr/lib/postgresql/" + major(container.getImage()) + "/bin");
+    env.put("PATRONI_HOME", PATRONI_HOME);
+    env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                "unshare",
+                "--mount",
+                "--pid",
+                "--fork",
+                "--mount-proc",
+                "--propagation",
+                "private",
+                testBed.repositoryRootPath().resolve("testbed/pod-entry.sh").toString(),
+                dir.toString(),
+                volume.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("patroni.log").toFile()));
+    builder.environment().clear();
+    builder.environment().putAll(env);
+    LOG.info("starting Patroni for pod {} on {}", name, ip);
+    return builder.start();
+  }
+
+  private void stop(String pod, String uid, boolean crash) {
+    ips.remove(pod + "/" + uid);
+    Process process = running.remove(pod + "/" + uid);
+    if (process == null) {
+      return;
+    }
+    // unshare forwards nothing: signal its child, the PID namespace's init, which is Patroni.
+    process
+        .descendants()
+        .findFirst()
+        .ifPresent(
+            init -> {
+              if (crash) {
+                init.destroyForcibly();
+              } else {
+                init.destroy();
+              }
+            });
+    try {
+      if (!process.waitFor(crash ? 10 : 40, TimeUnit.SECONDS)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The container's environment with fieldRefs, secretKeyRefs and $(VAR) references resolved. */
+  private Map<String, String> environment(Pod pod, Container container, String ip) {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (EnvVar var : container.getEnv()) {
+      String value;
+      if (var.getValueFrom() != null && var.getValueFrom().getFieldRef() != null) {
+        value =
+            switch (var.getValueFrom().getFieldRef().getFieldPath()) {
+              case "metadata.name" -> pod.getMetadata().getName();
+              case "metadata.namespace" -> namespace;
+              case "status.podIP" -> ip;
+              default ->
+                  throw new IllegalArgumentException(
+                      "unsupported fieldRef " + var.getValueFrom().getFieldRef().getFieldPath());
+            };
+      } else if (var.getValueFrom() != null && var.getValueFrom().getSecretKeyRef() != null) {
+        var ref = var.getValueFrom().getSecretKeyRef();
+        Secret secret = client.secrets().inNamespace(namespace).withName(ref.getName()).get();
+        value =
+            new String(
+                Base64.getDecoder().decode(secret.getData().get(ref.getKey())),
+                StandardCharsets.UTF_8);
+      } else {
+        value = expand(var.getValue() == null ? "" : var.getValue(), env);
+      }
+      env.put(var.getName(), value);
+    }
+    return env;
+  }
+
+  private static String expand(String value, Map<String, String> env) {
+    Matcher m = REFERENCE.matcher(value);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(out, Matcher.quoteReplacement(env.getOrDefault(m.group(1), m.group())));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  private void writeServiceAccount(Pod pod, Path dir) throws IOException {
+    String token =
+        client
+            .serviceAccounts()
+            .inNamespace(namespace)
+            .withName(pod.getSpec().getServiceAccountName())
+            .tokenRequest(
+                new TokenRequestBuilder()
+                    .withNewSpec()
+                    .withExpirationSeconds(3600L)
+                    .withNewBoundObjectRef()
+                    .withApiVersion("v1")
+                    .withKind("Pod")
+                    .withName(pod.getMetadata().getName())
+                    .withUid(pod.getMetadata().getUid())
+                    .endBoundObjectRef()
+                    .endSpec()
+                    .build())
+            .getStatus()
+            .getToken();
+    Files.writeString(dir.resolve("token"), token);
+    Files.writeString(dir.resolve("namespace"), namespace);
+    String caData = client.getConfiguration().getCaCertData();
+    String ca =
+        caData != null
+            ? new String(Base64.getDecoder().decode(caData), StandardCharsets.UTF_8)
+            : Files.readString(Path.of(client.getConfiguration().getCaCertFile()));
+    Files.writeString(dir.resolve("ca.crt"), ca);
+  }
+
+  private static String major(String image) {
+    String tag = image.substring(image.lastIndexOf(':') + 1);
+    return tag.replaceAll("^(\\d+).*$", "$1");
+  }
+
+  private static void chown(Path dir) {
+    try {
+      Process p =
+          new ProcessBuilder(
+                  "chown",
+                  "-R",
+                  System.getenv().getOrDefault("PGTRICKLE_PG_USER", "pgtest"),
+                  dir.toString())
+              .inheritIO()
+              .start();
+      p.waitFor(30, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    prober.shutdownNow();
+    informer.close();
+    running.keySet().stream()
+        .toList()
+        .forEach(
+            key -> {
+              int slash = key.indexOf('/');
+              stop(key.substring(0, slash), key.substring(slash + 1), false);
+            });
+  }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Plays a container runtime for one PostgreSQL pod of the test bed: run under
+#   unshare --mount --pid --fork --mount-proc --propagation private testbed/pod-entry.sh POD_DIR VOLUME
+# it gives Patroni the filesystem view the pod's volumes would (data volume, config, service
+# account token, /tmp, /var/run/postgresql), then becomes the unprivileged postgres user and
+# execs Patroni. Patroni is then the main process of its own PID namespace, as in a container:
+# when it dies, the kernel kills everything left in the namespace, so PostgreSQL never outlives it.
+set -euo pipefail
+pod_dir="$1"
+volume="$2" # the PVC's directory: outlives the pod, as a volume does
+user="${PGTRICKLE_PG_USER:-pgtest}"
+
+mount_dir() { # source target
+  mkdir -p "$2"
+  mount --bind "$1" "$2"
+}
+mount_dir "$volume" /var/lib/postgresql/data
+mount_dir "$pod_dir/config" /etc/patroni
+mount_dir "$pod_dir/serviceaccount" /var/run/secrets/kubernetes.io/serviceaccount
+mount_dir "$pod_dir/tmp" /tmp
+mount_dir "$pod_dir/run" /var/run/postgresql
+
+exec setpriv --reuid="$user" --regid="$user" --init-groups \
+  "$PATRONI_HOME/bin/patroni" /etc/patroni/patroni.yml
