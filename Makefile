@@ -18,8 +18,8 @@ help: ## List the targets
 deps: ## Install what the build needs (JDK 17; Maven comes with ./mvnw)
 	hack/install-deps.sh java
 
-deps-test: ## Install what the tests need (Go toolchain, PostgreSQL, pgBackRest, nats-server)
-	hack/install-deps.sh java go postgres nats python
+deps-test: ## Install what the tests need (Go toolchain, PostgreSQL 14-18, pgBackRest, nats-server)
+	hack/install-deps.sh java go postgres nats python pgmajors
 
 # --- build ---------------------------------------------------------------------------------------
 .PHONY: build crds lint fmt clean
