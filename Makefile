@@ -83,11 +83,16 @@ demo-down: ## Stop what `make demo` started
 	hack/demo.sh down
 
 # --- benchmarks ----------------------------------------------------------------------------------
-.PHONY: bench-reconcile bench-changelog
+.PHONY: bench-reconcile bench-changelog bench-cdc
 # One change-log backend only: make bench-changelog BENCH_BACKENDS=wal
 BENCH_BACKENDS ?= all
 bench-changelog: deps-test ## Change-log throughput, latency and each backend's floor (about 2.5 min)
 	$(MVN) -q -pl change-log -Pbench test-compile exec:exec -Dbench.backends=$(BENCH_BACKENDS)
+
+# One change-log backend only: make bench-cdc CDC_BENCH_BACKENDS=nats
+CDC_BENCH_BACKENDS ?= all
+bench-cdc: deps-test ## CDC consumer events/s vs pg_recvlogical, end-to-end lag at 5k events/s (about 2 min)
+	$(MVN) -q -pl cdc-consumer -am -Pbench -DskipTests verify -Dbench.backends=$(CDC_BENCH_BACKENDS)
 
 bench-reconcile: deps testbed-up ## Reconcile latency (p50/p99 over 50 clusters) and RSS with 200 clusters
 	$(MVN) -q -pl operator -Pbench -DskipTests verify

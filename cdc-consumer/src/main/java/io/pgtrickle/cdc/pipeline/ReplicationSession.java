@@ -108,6 +108,8 @@ final class ReplicationSession {
         lastMessageNanos = System.nanoTime();
         idleRounds = 0;
         assembler.accept(PgOutputDecoder.decode(message));
+        // Batches grow while the publisher is busy: one publish (one fsync or round trip in
+        // the change log) then carries everything that arrived meanwhile.
         if (current.size() >= config.maxBatchEvents()
             || (current.hasCommit() && publisher.idle())) {
           handOff(stream);
@@ -116,7 +118,9 @@ final class ReplicationSession {
         continue;
       }
       if (!current.isEmpty()) {
-        handOff(stream);
+        if (publisher.idle()) {
+          handOff(stream);
+        }
       } else if (!assembler.inTransaction() && publisher.idle()) {
         // Everything received is published: up to the last position the server reported, the
         // stream held nothing for us, so the slot may move there (an idle source pins no WAL).
