@@ -70,6 +70,9 @@ final class ReplicationSession {
             .withSlotOption("proto_version", "1")
             .withSlotOption("publication_names", config.publication())
             .withStatusInterval((int) config.statusInterval().toMillis(), TimeUnit.MILLISECONDS)
+            // The confirmed position is this class's decision alone (see stream()): the
+            // driver's own keepalive-based advancing is off.
+            .withAutomaticFlush(false)
             .start();
     try {
       LOG.info("streaming from slot {} (publication {})", config.slot(), config.publication());

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The change log (PostgreSQL tables on a second server) goes away while the source keeps
- * committing: the consumer must wait without confirming, then deliver everything once. Around it,
+ * committing: the consumer must wait without confirming, then deliver everything once; the same
+ * after a lost connection and a restart of the source. An idle source does not pin WAL. Around it,
  * the slot's life: created on first start, kept across a restart, dropped by {@code decommission}.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -58,6 +59,26 @@ class OutageAndSlotLifecycleIT {
         awaitChangeLog(logUri, db, expected);
         Consumers.await(
             "ready again", Duration.ofSeconds(30), () -> !consumer.state.publishFailing());
+
+        // A lost connection, then a restart of the source server: reconnect, nothing lost.
+        db.sql(
+            "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots"
+                + " WHERE slot_name = '"
+                + SLOT
+                + "'");
+        insert(db, 101, 120, expected);
+        awaitChangeLog(logUri, db, expected);
+        db.server().restart();
+        insert(db, 121, 140, expected);
+        awaitChangeLog(logUri, db, expected);
+
+        // An idle source (WAL from unpublished tables only) must not pin WAL: the slot follows.
+        db.sql("CREATE TABLE unpublished AS SELECT generate_series(1, 10000) AS n");
+        String idleEnd = db.queryOne("SELECT pg_current_wal_lsn()::text");
+        Consumers.await(
+            "the slot to move past WAL it has nothing to publish from",
+            Duration.ofSeconds(30),
+            () -> !Lsn.parse(idleEnd).isAfter(Lsn.parse(confirmed(db))));
       }
 
       String confirmedAtStop = confirmed(db);
@@ -68,7 +89,7 @@ class OutageAndSlotLifecycleIT {
         assertThat(Lsn.parse(confirmed(db)))
             .as("a restart resumes from the kept slot")
             .isGreaterThanOrEqualTo(Lsn.parse(confirmedAtStop));
-        insert(db, 101, 110, expected);
+        insert(db, 141, 150, expected);
         awaitChangeLog(logUri, db, expected);
       }
 
