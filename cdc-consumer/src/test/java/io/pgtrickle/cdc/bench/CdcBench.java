@@ -44,6 +44,9 @@ public final class CdcBench {
   static final int LAG_SECONDS = Integer.getInteger("lagSeconds", 15);
   static final int WARMUP_SECONDS = 5;
 
+  /** Source tables the writes spread over (make bench-cdc CDC_BENCH_TABLES=4); 1 by default. */
+  static final int TABLES = Integer.getInteger("bench.tables", 1);
+
   private CdcBench() {}
 
   public static void main(String[] args) throws Exception {
@@ -52,10 +55,11 @@ public final class CdcBench {
         which.equals("all") ? List.of("postgres", "nats") : List.of(which.split(","));
     Map<String, double[]> results = new LinkedHashMap<>();
     try (SourceDb db = SourceDb.start()) {
+      for (int t = 1; t <= TABLES; t++) {
+        db.sql("CREATE TABLE bench" + t + " (id int8 PRIMARY KEY, v int4, pad text)");
+      }
       db.sql(
-          "CREATE TABLE bench (id int8 PRIMARY KEY, v int4, pad text)",
-          "CREATE SEQUENCE bench_ids",
-          "CREATE PUBLICATION pgtrickle_cdc FOR TABLE bench");
+          "CREATE SEQUENCE bench_ids", "CREATE PUBLICATION pgtrickle_cdc FOR TABLE " + tableList());
       Double recvEps = null;
       for (String b : backends) {
         results.put(b, runBackend(db, b));
@@ -106,10 +110,21 @@ public final class CdcBench {
         "DO $$ BEGIN FOR t IN 1.."
             + (BACKLOG / TX_ROWS)
             + " LOOP"
-            + " INSERT INTO bench SELECT nextval('bench_ids'), 0, repeat('x', 100)"
-            + " FROM generate_series(1, "
+            + " EXECUTE format('INSERT INTO bench%s SELECT nextval(''bench_ids''), 0,"
+            + " repeat(''x'', 100) FROM generate_series(1, "
             + TX_ROWS
-            + "); COMMIT; END LOOP; END $$");
+            + ")', t % "
+            + TABLES
+            + " + 1);"
+            + " COMMIT; END LOOP; END $$");
+  }
+
+  private static String tableList() {
+    StringBuilder sb = new StringBuilder();
+    for (int t = 1; t <= TABLES; t++) {
+      sb.append(t == 1 ? "" : ",").append("bench").append(t);
+    }
+    return sb.toString();
   }
 
   private static double recvlogical(SourceDb db, String endLsn) throws Exception {
@@ -146,7 +161,7 @@ public final class CdcBench {
       String uri = uriOf(backend, server);
       String slot = "cdc_" + backend;
       List<Long> lags = Collections.synchronizedList(new ArrayList<>());
-      Map<String, String> env = Consumers.env(db, "bench", slot, uri);
+      Map<String, String> env = Consumers.env(db, tableList(), slot, uri);
       env.put("PGTRICKLE_STATUS_INTERVAL_MS", "1000");
       try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
         double[] p;
@@ -221,18 +236,23 @@ public final class CdcBench {
   }
 
   private static void write(SourceDb db, long start, long intervalNanos, long stop) {
-    try (Connection c = db.connect();
-        PreparedStatement ps =
+    try (Connection c = db.connect()) {
+      List<PreparedStatement> inserts = new ArrayList<>();
+      for (int t = 1; t <= TABLES; t++) {
+        inserts.add(
             c.prepareStatement(
-                "INSERT INTO bench SELECT nextval('bench_ids'), 1, repeat('y', 100) FROM generate_series(1, "
+                "INSERT INTO bench"
+                    + t
+                    + " SELECT nextval('bench_ids'), 1, repeat('y', 100) FROM generate_series(1, "
                     + TX_ROWS
-                    + ")")) {
+                    + ")"));
+      }
       // synchronous_commit stays on: with it off, a commit reaches the walsender only when the WAL
       // writer flushes (wal_writer_delay, 200 ms), which would dominate the lag measured.
       long next = start;
-      while (next < stop) {
+      for (long tx = 0; next < stop; tx++) {
         LockSupport.parkNanos(next - System.nanoTime());
-        ps.executeUpdate();
+        inserts.get((int) (tx % TABLES)).executeUpdate();
         next += intervalNanos;
       }
     } catch (Exception e) {
