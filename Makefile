@@ -24,8 +24,8 @@ help: ## List the targets
 deps: ## Install what the build needs (JDK 17; Maven comes with ./mvnw)
 	hack/install-deps.sh java
 
-deps-test: ## Install what the tests need (Go toolchain, PostgreSQL, pgBackRest, nats-server)
-	hack/install-deps.sh java go postgres nats python patroni
+deps-test: ## Install what the tests need (Go, PostgreSQL 14-18, pgBackRest, nats-server, Patroni)
+	hack/install-deps.sh java go postgres nats python patroni pgmajors
 
 # --- build ---------------------------------------------------------------------------------------
 .PHONY: build crds lint fmt clean
@@ -109,11 +109,17 @@ demo-down: ## Stop what `make demo` started
 	hack/demo.sh down
 
 # --- benchmarks ----------------------------------------------------------------------------------
-.PHONY: bench-reconcile bench-changelog
+.PHONY: bench-reconcile bench-changelog bench-cdc
 # One change-log backend only: make bench-changelog BENCH_BACKENDS=wal
 BENCH_BACKENDS ?= all
 bench-changelog: deps-test ## Change-log throughput, latency and each backend's floor (about 2.5 min)
 	$(MVN) -q -pl change-log -Pbench test-compile exec:exec -Dbench.backends=$(BENCH_BACKENDS)
+
+# One change-log backend only: make bench-cdc CDC_BENCH_BACKENDS=nats; writes over 4 tables: CDC_BENCH_TABLES=4
+CDC_BENCH_BACKENDS ?= all
+CDC_BENCH_TABLES ?= 1
+bench-cdc: deps-test ## CDC consumer events/s vs pg_recvlogical, end-to-end lag at 5k events/s (about 2 min)
+	$(MVN) -q -pl cdc-consumer -am -Pbench -DskipTests verify -Dbench.backends=$(CDC_BENCH_BACKENDS) -Dbench.tables=$(CDC_BENCH_TABLES)
 
 bench-reconcile: deps testbed-up ## Reconcile latency (p50/p99 over 50 clusters) and RSS with 200 clusters
 	$(MVN) -q -pl operator -Pbench -DskipTests verify

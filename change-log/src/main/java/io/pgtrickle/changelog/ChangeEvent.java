@@ -21,7 +21,9 @@ import java.util.Map;
  * JSON is {@link Map} / {@link java.util.List}. {@link ChangeEventCodec} reads and writes them.
  *
  * @param sourceOid the source table's OID ({@code source_oid}), 0 to 4294967295
- * @param lsn the commit LSN of the change ({@code lsn}); unique and increasing per source
+ * @param lsn the position of the change: the commit LSN ({@code lsn}) and, when a transaction
+ *     changed several rows, the change's index in it ({@code seq}, omitted when 0); unique and
+ *     increasing per source, see {@link Lsn}
  * @param xid the transaction id ({@code xid}), not negative
  * @param action the kind of change ({@code action})
  * @param columns the new row for INSERT and UPDATE ({@code columns}), else {@code null}

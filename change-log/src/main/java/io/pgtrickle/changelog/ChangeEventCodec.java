@@ -64,7 +64,11 @@ public final class ChangeEventCodec {
     try (JsonGenerator gen = MAPPER.createGenerator(out)) {
       gen.writeStartObject();
       gen.writeNumberField("source_oid", event.sourceOid());
-      gen.writeStringField("lsn", event.lsn().toString());
+      gen.writeStringField("lsn", event.lsn().walText());
+      if (event.lsn().seq() != 0) {
+        // Only when there is one, so events of one-change transactions look as before.
+        gen.writeNumberField("seq", event.lsn().seq());
+      }
       gen.writeNumberField("xid", event.xid());
       gen.writeStringField("action", event.action().name());
       gen.writeFieldName("columns");
@@ -141,6 +145,7 @@ public final class ChangeEventCodec {
     }
     Long sourceOid = null;
     Lsn lsn = null;
+    long seq = 0;
     Long xid = null;
     ChangeAction action = null;
     Map<String, Object> columns = null;
@@ -152,6 +157,7 @@ public final class ChangeEventCodec {
       switch (field) {
         case "source_oid" -> sourceOid = readLong(p, value, field);
         case "lsn" -> lsn = readLsn(readText(p, value, field));
+        case "seq" -> seq = readLong(p, value, field);
         case "xid" -> xid = readLong(p, value, field);
         case "action" -> action = readAction(readText(p, value, field));
         case "columns" -> columns = readColumns(p, value, field);
@@ -168,6 +174,12 @@ public final class ChangeEventCodec {
     }
     if (xid == null) {
       throw new MalformedEventException("change event field 'xid' is missing");
+    }
+    if (seq < 0 || seq > Integer.MAX_VALUE) {
+      throw new MalformedEventException("change event field 'seq' is out of range: " + seq);
+    }
+    if (seq != 0 && lsn != null) {
+      lsn = Lsn.of(lsn.value(), (int) seq);
     }
     return new ChangeEvent(sourceOid, lsn, xid, action, columns, oldColumns, timestamp);
   }

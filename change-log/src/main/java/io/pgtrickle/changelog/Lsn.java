@@ -3,42 +3,71 @@ package io.pgtrickle.changelog;
 import java.util.Objects;
 
 /**
- * A PostgreSQL log sequence number: an unsigned 64-bit WAL position, written as two hexadecimal
- * 32-bit halves separated by a slash ({@code "0/1A3B4C0"}), exactly as {@code pg_lsn} prints it.
+ * A position in the change log: a PostgreSQL log sequence number (an unsigned 64-bit WAL position,
+ * written as two hexadecimal 32-bit halves separated by a slash, {@code "0/1A3B4C0"}, exactly as
+ * {@code pg_lsn} prints it) plus an optional sub-position {@link #seq()}.
  *
- * <p>Instances are immutable and ordered as unsigned numbers, so they compare the way PostgreSQL
- * compares {@code pg_lsn} values.
+ * <p>The sub-position exists because one transaction commits many rows at one commit LSN: the CDC
+ * consumer gives a transaction's changes the commit LSN and their index in the transaction, so
+ * every event of a source still has its own, increasing position, and the same one when PostgreSQL
+ * sends the transaction again. Most positions have sub-position 0; their text is just the LSN. A
+ * non-zero sub-position is written after a dot in decimal: {@code "0/1A3B4C0.7"}.
+ *
+ * <p>Instances are immutable and ordered by the LSN as an unsigned number (the way PostgreSQL
+ * compares {@code pg_lsn} values), then by the sub-position.
  */
 public final class Lsn implements Comparable<Lsn> {
 
   /** The smallest LSN, {@code 0/0}; every real change has a larger one. */
-  public static final Lsn ZERO = new Lsn(0);
+  public static final Lsn ZERO = new Lsn(0, 0);
 
   private final long value;
+  private final int seq;
 
-  private Lsn(long value) {
+  private Lsn(long value, int seq) {
     this.value = value;
+    this.seq = seq;
   }
 
   /**
    * Returns the LSN with the given raw value, read as an unsigned 64-bit number.
    *
    * @param value the position as PostgreSQL stores it
-   * @return the LSN
+   * @return the LSN, with sub-position 0
    */
   public static Lsn of(long value) {
-    return value == 0 ? ZERO : new Lsn(value);
+    return value == 0 ? ZERO : new Lsn(value, 0);
   }
 
   /**
-   * Parses the text form {@code "X/Y"}, each half one to eight hexadecimal digits.
+   * Returns the position {@code seq} after the WAL position {@code value}.
    *
-   * @param text the LSN as PostgreSQL prints it
+   * @param value the WAL position as PostgreSQL stores it
+   * @param seq the sub-position, 0 or more
+   * @return the position
+   * @throws IllegalArgumentException if {@code seq} is negative
+   */
+  public static Lsn of(long value, int seq) {
+    if (seq < 0) {
+      throw new IllegalArgumentException("lsn sub-position must not be negative: " + seq);
+    }
+    return seq == 0 ? of(value) : new Lsn(value, seq);
+  }
+
+  /**
+   * Parses the text form {@code "X/Y"}, each half one to eight hexadecimal digits, optionally
+   * followed by a dot and a decimal sub-position ({@code "X/Y.N"}).
+   *
+   * @param text the LSN as PostgreSQL prints it, or as {@link #toString()} writes it
    * @return the LSN
    * @throws IllegalArgumentException if {@code text} is not of that form
    */
   public static Lsn parse(String text) {
     Objects.requireNonNull(text, "lsn");
+    int dot = text.indexOf('.');
+    if (dot >= 0) {
+      return of(parse(text.substring(0, dot)).value, parseSeq(text, text.substring(dot + 1)));
+    }
     int slash = text.indexOf('/');
     if (slash <= 0 || slash == text.length() - 1 || text.indexOf('/', slash + 1) >= 0) {
       throw new IllegalArgumentException("lsn '" + text + "' is not of the form X/Y (hex/hex)");
@@ -46,6 +75,19 @@ public final class Lsn implements Comparable<Lsn> {
     long high = parseHalf(text, text.substring(0, slash));
     long low = parseHalf(text, text.substring(slash + 1));
     return of((high << 32) | low);
+  }
+
+  private static int parseSeq(String text, String digits) {
+    if (digits.isEmpty()
+        || digits.length() > 10
+        || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new IllegalArgumentException("lsn '" + text + "' has a malformed sub-position");
+    }
+    long seq = Long.parseLong(digits);
+    if (seq > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("lsn '" + text + "' has a sub-position above 2^31-1");
+    }
+    return (int) seq;
   }
 
   private static long parseHalf(String text, String half) {
@@ -61,7 +103,7 @@ public final class Lsn implements Comparable<Lsn> {
   }
 
   /**
-   * Returns the raw unsigned value.
+   * Returns the raw unsigned WAL position, without the sub-position.
    *
    * @return the position as a 64-bit number (compare with {@link Long#compareUnsigned})
    */
@@ -70,15 +112,34 @@ public final class Lsn implements Comparable<Lsn> {
   }
 
   /**
-   * Returns the next position, for consuming strictly after this one.
+   * Returns the sub-position: the index of a change among those sharing this WAL position.
    *
-   * @return this LSN plus one
+   * @return 0 or more
+   */
+  public int seq() {
+    return seq;
+  }
+
+  /**
+   * Returns this position without its sub-position: the LSN as PostgreSQL knows it.
+   *
+   * @return the WAL position, sub-position 0
+   */
+  public Lsn walPosition() {
+    return seq == 0 ? this : of(value);
+  }
+
+  /**
+   * Returns the smallest position after this one, for consuming strictly after it: the same WAL
+   * position with the next sub-position.
+   *
+   * @return this LSN with its sub-position plus one
    */
   public Lsn next() {
-    if (value == -1L) {
-      throw new ArithmeticException("lsn FFFFFFFF/FFFFFFFF has no successor");
+    if (seq == Integer.MAX_VALUE) {
+      throw new ArithmeticException("lsn " + this + " has no successor");
     }
-    return of(value + 1);
+    return new Lsn(value, seq + 1);
   }
 
   /**
@@ -104,23 +165,33 @@ public final class Lsn implements Comparable<Lsn> {
 
   @Override
   public int compareTo(Lsn other) {
-    return Long.compareUnsigned(value, other.value);
+    int byWal = Long.compareUnsigned(value, other.value);
+    return byWal != 0 ? byWal : Integer.compare(seq, other.seq);
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Lsn other && other.value == value;
+    return o instanceof Lsn other && other.value == value && other.seq == seq;
   }
 
   @Override
   public int hashCode() {
-    return Long.hashCode(value);
+    return Long.hashCode(value) * 31 + seq;
+  }
+
+  /**
+   * Returns the WAL position as {@code pg_lsn} prints it, {@code "X/Y"}, without the sub-position.
+   *
+   * @return the text
+   */
+  public String walText() {
+    return Long.toHexString(value >>> 32).toUpperCase()
+        + "/"
+        + Long.toHexString(value & 0xFFFFFFFFL).toUpperCase();
   }
 
   @Override
   public String toString() {
-    return Long.toHexString(value >>> 32).toUpperCase()
-        + "/"
-        + Long.toHexString(value & 0xFFFFFFFFL).toUpperCase();
+    return seq == 0 ? walText() : walText() + "." + seq;
   }
 }

@@ -92,6 +92,18 @@ class ChangeEventCodecTest {
   }
 
   @Test
+  void writesTheSubPositionAsSeqBesideTheCommitLsn() {
+    ChangeEvent e =
+        ChangeEvent.insert(7, Lsn.parse("0/1A3B4C0.2"), 9, Map.of("id", 1L), Instant.EPOCH);
+    String json = ChangeEventCodec.toJson(e);
+    assertThat(json).contains("\"lsn\":\"0/1A3B4C0\",\"seq\":2,");
+    assertThat(ChangeEventCodec.fromJson(json).lsn()).isEqualTo(Lsn.parse("0/1A3B4C0.2"));
+    assertThatThrownBy(() -> ChangeEventCodec.fromJson(json.replace("\"seq\":2", "\"seq\":-2")))
+        .isInstanceOf(MalformedEventException.class)
+        .hasMessageContaining("'seq'");
+  }
+
+  @Test
   void malformedEventsFailNamingTheField() {
     String ok = "\"xid\":1,\"timestamp\":\"2026-05-30T12:00:00Z\"";
     Map<String, String> cases = new LinkedHashMap<>();

@@ -164,6 +164,47 @@ public abstract class ChangeLogBackendConformance {
   }
 
   @Test
+  void subPositionsOrderTheChangesOfOneCommit() {
+    // A transaction's changes share the commit LSN and differ by sub-position (seq).
+    ChangeLogBackend b = open("worker");
+    List<ChangeEvent> first = new ArrayList<>();
+    for (int seq = 0; seq < 4; seq++) {
+      first.add(
+          ChangeEvent.insert(16, Lsn.of(100, seq), 5, Map.of("n", (long) seq), Instant.EPOCH));
+    }
+    List<ChangeEvent> second =
+        List.of(
+            ChangeEvent.insert(16, Lsn.of(101), 6, Map.of("n", 4L), Instant.EPOCH),
+            ChangeEvent.insert(16, Lsn.of(101, 3), 6, Map.of("n", 5L), Instant.EPOCH));
+    await(b.publish(16, first));
+    await(b.publish(16, first.subList(0, 2))); // a re-publish of the same commit: no-op
+    await(b.publish(16, second));
+    List<ChangeEvent> read = drain(b, 16, Lsn.ZERO, 6);
+    assertThat(read)
+        .extracting(ChangeEvent::lsn)
+        .containsExactly(
+            Lsn.of(100),
+            Lsn.of(100, 1),
+            Lsn.of(100, 2),
+            Lsn.of(100, 3),
+            Lsn.of(101),
+            Lsn.of(101, 3));
+    assertThat(drainQuiet(b, 16)).isEmpty();
+    await(b.acknowledge(16, Lsn.of(100, 2)));
+    assertThat(await(b.lag(16))).isEqualTo(3);
+    close(b);
+    ChangeLogBackend again = open("worker");
+    assertThat(drain(again, 16, Lsn.ZERO, 3))
+        .extracting(ChangeEvent::lsn)
+        .containsExactly(Lsn.of(100, 3), Lsn.of(101), Lsn.of(101, 3));
+    close(again);
+    ChangeLogBackend from = open("other");
+    assertThat(drain(from, 16, Lsn.of(100, 2).next(), 3))
+        .extracting(ChangeEvent::lsn)
+        .containsExactly(Lsn.of(100, 3), Lsn.of(101), Lsn.of(101, 3));
+  }
+
+  @Test
   void republishedEventsAreSeenOnceInOrder() {
     ChangeLogBackend b = open("worker");
     await(b.publish(9, range(9, 1, 10)));

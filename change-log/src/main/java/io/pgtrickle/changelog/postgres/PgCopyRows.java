@@ -4,8 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Rows of {@code (source_oid, lsn, payload)} in COPY's text format, built straight from the event's
- * UTF-8 JSON bytes. COPY instead of a multi-row INSERT: the server neither parses nor binds
+ * Rows of {@code (source_oid, lsn, seq, payload)} in COPY's text format, built straight from the
+ * event's UTF-8 JSON bytes. COPY instead of a multi-row INSERT: the server neither parses nor binds
  * hundreds of parameters per batch, and the client never turns the JSON into a String.
  */
 final class PgCopyRows {
@@ -14,10 +14,12 @@ final class PgCopyRows {
   private int length;
   private int rows;
 
-  void add(long sourceOid, String lsn, byte[] json) {
+  void add(long sourceOid, String lsn, int seq, byte[] json) {
     ascii(Long.toString(sourceOid));
     put((byte) '\t');
     ascii(lsn);
+    put((byte) '\t');
+    ascii(Integer.toString(seq));
     put((byte) '\t');
     int start = 0;
     for (int i = 0; i < json.length; i++) {

@@ -8,16 +8,21 @@ import java.sql.Statement;
  * The tables of the PostgreSQL backend and the statements on them, all in one schema.
  *
  * <ul>
- *   <li>{@code events(source_oid, lsn, payload)}: primary key (source_oid, lsn) guarantees one row
- *       per event and serves per-source reads in LSN order. The payload is the exact JSON text
- *       ({@code text}, not {@code jsonb}: jsonb reorders keys and costs a parse on the hot path).
+ *   <li>{@code events(source_oid, lsn, seq, payload)}: primary key (source_oid, lsn, seq)
+ *       guarantees one row per event and serves per-source reads in position order ({@code seq} is
+ *       {@link io.pgtrickle.changelog.Lsn#seq()}, the sub-position). The payload is the exact JSON
+ *       text ({@code text}, not {@code jsonb}: jsonb reorders keys and costs a parse on the hot
+ *       path).
  *   <li>{@code consumers(name)}: every consumer that ever opened; events are pruned only once all
  *       of them acknowledged, so a consumer that has not yet read a source keeps its events.
- *   <li>{@code positions(consumer, source_oid, acked_lsn)}: acknowledged positions, updated in the
- *       same transaction that prunes.
+ *   <li>{@code positions(consumer, source_oid, acked_lsn, acked_seq)}: acknowledged positions,
+ *       updated in the same transaction that prunes.
  * </ul>
  *
- * LSNs are stored as {@code pg_lsn}, which orders them as unsigned numbers like PostgreSQL does.
+ * LSNs are stored as {@code pg_lsn}, which orders them as unsigned numbers like PostgreSQL does;
+ * positions compare as rows {@code (lsn, seq)}, which a btree on (source_oid, lsn, seq) serves.
+ * Tables created before {@code seq} existed (development builds) must be dropped: the primary key
+ * changed.
  */
 final class PgSchema {
 
@@ -41,8 +46,9 @@ final class PgSchema {
       s.execute(
           "CREATE TABLE IF NOT EXISTS "
               + events
-              + " (source_oid bigint NOT NULL, lsn pg_lsn NOT NULL, payload text NOT NULL,"
-              + " PRIMARY KEY (source_oid, lsn))");
+              + " (source_oid bigint NOT NULL, lsn pg_lsn NOT NULL,"
+              + " seq integer NOT NULL DEFAULT 0, payload text NOT NULL,"
+              + " PRIMARY KEY (source_oid, lsn, seq))");
       s.execute(
           "CREATE TABLE IF NOT EXISTS "
               + consumers
@@ -53,7 +59,7 @@ final class PgSchema {
               + " (consumer text NOT NULL REFERENCES "
               + consumers
               + " ON DELETE CASCADE, source_oid bigint NOT NULL, acked_lsn pg_lsn NOT NULL,"
-              + " PRIMARY KEY (consumer, source_oid))");
+              + " acked_seq integer NOT NULL DEFAULT 0, PRIMARY KEY (consumer, source_oid))");
     }
   }
 
@@ -66,48 +72,55 @@ final class PgSchema {
    * present, and the primary key refuses a duplicate that slips through a race.
    */
   String copyEvents() {
-    return "COPY " + events + " (source_oid, lsn, payload) FROM STDIN";
+    return "COPY " + events + " (source_oid, lsn, seq, payload) FROM STDIN";
   }
 
   String selectHighest() {
-    return "SELECT max(lsn)::text FROM " + events + " WHERE source_oid = ?";
+    return "SELECT lsn::text, seq FROM "
+        + events
+        + " WHERE source_oid = ? ORDER BY lsn DESC, seq DESC LIMIT 1";
   }
 
   String selectBatch() {
     return "SELECT payload FROM "
         + events
-        + " WHERE source_oid = ? AND lsn > ?::pg_lsn AND lsn >= ?::pg_lsn ORDER BY lsn LIMIT ?";
+        + " WHERE source_oid = ? AND (lsn, seq) > (?::pg_lsn, ?) AND (lsn, seq) >= (?::pg_lsn, ?)"
+        + " ORDER BY lsn, seq LIMIT ?";
   }
 
   String selectAcked() {
-    return "SELECT acked_lsn::text FROM " + positions + " WHERE consumer = ? AND source_oid = ?";
+    return "SELECT acked_lsn::text, acked_seq FROM "
+        + positions
+        + " WHERE consumer = ? AND source_oid = ?";
   }
 
   String upsertPosition() {
     return "INSERT INTO "
         + positions
-        + " AS p (consumer, source_oid, acked_lsn) VALUES (?, ?, ?::pg_lsn)"
+        + " AS p (consumer, source_oid, acked_lsn, acked_seq) VALUES (?, ?, ?::pg_lsn, ?)"
         + " ON CONFLICT (consumer, source_oid)"
-        + " DO UPDATE SET acked_lsn = GREATEST(p.acked_lsn, EXCLUDED.acked_lsn)";
+        + " DO UPDATE SET acked_lsn = EXCLUDED.acked_lsn, acked_seq = EXCLUDED.acked_seq"
+        + " WHERE (EXCLUDED.acked_lsn, EXCLUDED.acked_seq) > (p.acked_lsn, p.acked_seq)";
   }
 
   /** Deletes what every registered consumer acknowledged; one without a position keeps all. */
   String prune() {
     return "DELETE FROM "
         + events
-        + " WHERE source_oid = ? AND lsn <= (SELECT min(coalesce(p.acked_lsn, '0/0'::pg_lsn))"
-        + " FROM "
+        + " WHERE source_oid = ? AND (lsn, seq) <= (SELECT coalesce(p.acked_lsn, '0/0'::pg_lsn),"
+        + " coalesce(p.acked_seq, 0) FROM "
         + consumers
         + " c LEFT JOIN "
         + positions
-        + " p ON p.consumer = c.name AND p.source_oid = ?)";
+        + " p ON p.consumer = c.name AND p.source_oid = ? ORDER BY 1, 2 LIMIT 1)";
   }
 
   String countAbove() {
     return "SELECT count(*) FROM "
         + events
-        + " WHERE source_oid = ? AND lsn > coalesce((SELECT acked_lsn FROM "
+        + " e LEFT JOIN "
         + positions
-        + " WHERE consumer = ? AND source_oid = ?), '0/0'::pg_lsn)";
+        + " p ON p.consumer = ? AND p.source_oid = e.source_oid WHERE e.source_oid = ?"
+        + " AND (e.lsn, e.seq) > (coalesce(p.acked_lsn, '0/0'::pg_lsn), coalesce(p.acked_seq, 0))";
   }
 }

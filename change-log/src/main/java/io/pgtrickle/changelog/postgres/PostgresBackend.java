@@ -191,7 +191,8 @@ public final class PostgresBackend implements ChangeLogBackend {
     PgCopyRows rows = new PgCopyRows();
     for (int i = 0; i < batch.size(); i++) {
       if (highest == null || batch.get(i).lsn().isAfter(highest)) {
-        rows.add(sourceOid, batch.get(i).lsn().toString(), payloads.get(i));
+        Lsn lsn = batch.get(i).lsn();
+        rows.add(sourceOid, lsn.walText(), lsn.seq(), payloads.get(i));
       }
     }
     if (rows.rows() > 0) {
@@ -214,8 +215,8 @@ public final class PostgresBackend implements ChangeLogBackend {
     try (PreparedStatement ps = c.prepareStatement(schema.selectHighest())) {
       ps.setLong(1, sourceOid);
       try (ResultSet rs = ps.executeQuery()) {
-        if (rs.next() && rs.getString(1) != null) {
-          highest = Lsn.parse(rs.getString(1));
+        if (rs.next()) {
+          highest = Lsn.of(Lsn.parse(rs.getString(1)).value(), rs.getInt(2));
         }
       }
     }
@@ -250,9 +251,11 @@ public final class PostgresBackend implements ChangeLogBackend {
     List<ChangeEvent> out = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(schema.selectBatch())) {
       ps.setLong(1, sourceOid);
-      ps.setString(2, after.toString());
-      ps.setString(3, from.toString());
-      ps.setInt(4, batchSize);
+      ps.setString(2, after.walText());
+      ps.setInt(3, after.seq());
+      ps.setString(4, from.walText());
+      ps.setInt(5, from.seq());
+      ps.setInt(6, batchSize);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.add(ChangeEventCodec.fromJson(rs.getString(1)));
@@ -267,7 +270,7 @@ public final class PostgresBackend implements ChangeLogBackend {
       ps.setString(1, consumer);
       ps.setLong(2, sourceOid);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Lsn.parse(rs.getString(1)) : Lsn.ZERO;
+        return rs.next() ? Lsn.of(Lsn.parse(rs.getString(1)).value(), rs.getInt(2)) : Lsn.ZERO;
       }
     }
   }
@@ -282,7 +285,8 @@ public final class PostgresBackend implements ChangeLogBackend {
                 try (PreparedStatement ps = c.prepareStatement(schema.upsertPosition())) {
                   ps.setString(1, consumer);
                   ps.setLong(2, sourceOid);
-                  ps.setString(3, upToLsn.toString());
+                  ps.setString(3, upToLsn.walText());
+                  ps.setInt(4, upToLsn.seq());
                   ps.executeUpdate();
                 }
                 try (PreparedStatement ps = c.prepareStatement(schema.prune())) {
@@ -305,9 +309,8 @@ public final class PostgresBackend implements ChangeLogBackend {
             connections.inTransaction(
                 c -> {
                   try (PreparedStatement ps = c.prepareStatement(schema.countAbove())) {
-                    ps.setLong(1, sourceOid);
-                    ps.setString(2, consumer);
-                    ps.setLong(3, sourceOid);
+                    ps.setString(1, consumer);
+                    ps.setLong(2, sourceOid);
                     try (ResultSet rs = ps.executeQuery()) {
                       rs.next();
                       return rs.getLong(1);

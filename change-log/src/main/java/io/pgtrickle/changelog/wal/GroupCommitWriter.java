@@ -1,6 +1,7 @@
 package io.pgtrickle.changelog.wal;
 
 import io.pgtrickle.changelog.ChangeLogException;
+import io.pgtrickle.changelog.Lsn;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -28,19 +29,19 @@ final class GroupCommitWriter implements Runnable {
   private static final int MAX_REQUESTS_PER_GROUP = 4096;
 
   /** Frames of one publish call, built on the caller's thread. */
-  record Request(long sourceOid, long[] lsns, byte[][] frames, CompletableFuture<Void> done) {}
+  record Request(long sourceOid, Lsn[] lsns, byte[][] frames, CompletableFuture<Void> done) {}
 
-  private record Placed(long sourceOid, long lsn, Segment segment, long position, int length) {}
+  private record Placed(long sourceOid, Lsn lsn, Segment segment, long position, int length) {}
 
   private final WalLog log;
   private final Executor completions;
   private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
-  private final Map<Long, Long> writtenHigh = new HashMap<>();
+  private final Map<Long, Lsn> writtenHigh = new HashMap<>();
   private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
   private volatile boolean stopping;
   private volatile Throwable failure;
 
-  GroupCommitWriter(WalLog log, Executor completions, Map<Long, Long> recoveredHigh) {
+  GroupCommitWriter(WalLog log, Executor completions, Map<Long, Lsn> recoveredHigh) {
     this.log = log;
     this.completions = completions;
     this.writtenHigh.putAll(recoveredHigh);
@@ -104,8 +105,8 @@ final class GroupCommitWriter implements Runnable {
     buffer.clear();
     for (Request r : group) {
       for (int i = 0; i < r.lsns().length; i++) {
-        Long high = writtenHigh.get(r.sourceOid());
-        if (high != null && Long.compareUnsigned(r.lsns()[i], high) <= 0) {
+        Lsn high = writtenHigh.get(r.sourceOid());
+        if (high != null && !r.lsns()[i].isAfter(high)) {
           continue; // already in the log: publishing is idempotent by (source, lsn)
         }
         byte[] frame = r.frames()[i];

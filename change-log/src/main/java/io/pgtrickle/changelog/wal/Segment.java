@@ -1,5 +1,6 @@
 package io.pgtrickle.changelog.wal;
 
+import io.pgtrickle.changelog.Lsn;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -19,7 +20,7 @@ final class Segment {
   private final Path path;
   private final FileChannel channel;
   private volatile long size;
-  private final Map<Long, Long> highestLsnBySource = new HashMap<>();
+  private final Map<Long, Lsn> highestLsnBySource = new HashMap<>();
 
   private Segment(long id, Path path, FileChannel channel, long size) {
     this.id = id;
@@ -87,11 +88,11 @@ final class Segment {
     size = length;
   }
 
-  synchronized void noteEvent(long sourceOid, long lsn) {
-    highestLsnBySource.merge(sourceOid, lsn, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+  synchronized void noteEvent(long sourceOid, Lsn lsn) {
+    highestLsnBySource.merge(sourceOid, lsn, Lsn::max);
   }
 
-  synchronized Map<Long, Long> highestLsnBySource() {
+  synchronized Map<Long, Lsn> highestLsnBySource() {
     return new HashMap<>(highestLsnBySource);
   }
 

@@ -10,18 +10,17 @@ import io.pgtrickle.changelog.Lsn;
 final class SourceIndex {
 
   /** One event's place in the log. */
-  record Entry(long lsn, long segment, long position, int length) {}
+  record Entry(Lsn lsn, long segment, long position, int length) {}
 
-  private long[] lsns = new long[16];
+  private Lsn[] lsns = new Lsn[16];
   private long[] segments = new long[16];
   private long[] positions = new long[16];
   private int[] lengths = new int[16];
   private int head;
   private int tail;
-  private long high;
-  private boolean hasHigh;
+  private Lsn high;
 
-  synchronized void add(long lsn, long segment, long position, int length) {
+  synchronized void add(Lsn lsn, long segment, long position, int length) {
     if (tail == lsns.length) {
       grow();
     }
@@ -34,22 +33,23 @@ final class SourceIndex {
   }
 
   /** Remembers an LSN as published without an entry (its segment is already deleted). */
-  synchronized void raiseHigh(long lsn) {
-    if (!hasHigh || Long.compareUnsigned(lsn, high) > 0) {
+  synchronized void raiseHigh(Lsn lsn) {
+    if (high == null || lsn.isAfter(high)) {
       high = lsn;
-      hasHigh = true;
     }
   }
 
   /** The highest LSN ever appended, or {@code null}. */
   synchronized Lsn high() {
-    return hasHigh ? Lsn.of(high) : null;
+    return high;
   }
 
   private void grow() {
     int live = tail - head;
     int capacity = live * 2 < lsns.length ? lsns.length : lsns.length * 2;
-    lsns = compact(lsns, capacity, live);
+    Lsn[] l2 = new Lsn[capacity];
+    System.arraycopy(lsns, head, l2, 0, live);
+    lsns = l2;
     segments = compact(segments, capacity, live);
     positions = compact(positions, capacity, live);
     int[] l = new int[capacity];
@@ -66,12 +66,12 @@ final class SourceIndex {
   }
 
   /** Index of the first live entry with an LSN strictly above {@code lsn}. */
-  private int firstAbove(long lsn) {
+  private int firstAbove(Lsn lsn) {
     int lo = head;
     int hi = tail;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      if (Long.compareUnsigned(lsns[mid], lsn) <= 0) {
+      if (!lsns[mid].isAfter(lsn)) {
         lo = mid + 1;
       } else {
         hi = mid;
@@ -82,8 +82,7 @@ final class SourceIndex {
 
   /** Up to {@code max} entries with an LSN above {@code after} and at least {@code from}. */
   synchronized Entry[] read(Lsn after, Lsn from, int max) {
-    long floor = from.value() == 0 ? after.value() : Lsn.max(after, prev(from)).value();
-    int start = firstAbove(floor);
+    int start = Math.max(firstAbove(after), firstAtLeast(from));
     int n = Math.min(max, tail - start);
     Entry[] out = new Entry[Math.max(n, 0)];
     for (int i = 0; i < out.length; i++) {
@@ -93,18 +92,30 @@ final class SourceIndex {
     return out;
   }
 
-  private static Lsn prev(Lsn from) {
-    return Lsn.of(from.value() - 1);
+  /** Index of the first live entry with an LSN at or above {@code lsn}. */
+  private int firstAtLeast(Lsn lsn) {
+    int lo = head;
+    int hi = tail;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (lsns[mid].compareTo(lsn) < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   /** How many live entries have an LSN above {@code acked}. */
   synchronized long countAbove(Lsn acked) {
-    return tail - firstAbove(acked.value());
+    return tail - firstAbove(acked);
   }
 
   /** Drops the entries that live in segments up to {@code segment}, which were deleted. */
   synchronized void dropUpTo(long segment) {
     while (head < tail && segments[head] <= segment) {
+      lsns[head] = null;
       head++;
     }
     if (head == tail) {

@@ -45,8 +45,8 @@ final class WalLog implements AutoCloseable {
     this.dir = dir;
     this.segmentBytes = segmentBytes;
     recover();
-    Map<Long, Long> high = new HashMap<>();
-    indexes.forEach((source, index) -> high.put(source, index.high().value()));
+    Map<Long, Lsn> high = new HashMap<>();
+    indexes.forEach((source, index) -> high.put(source, index.high()));
     this.writer = new GroupCommitWriter(this, completions, high);
     this.writerThread = new DaemonThreads("changelog-wal-writer").newThread(writer);
     writerThread.start();
@@ -78,7 +78,7 @@ final class WalLog implements AutoCloseable {
           (seg, source, lsn, position, length) -> {
             SourceIndex index = index(source);
             Lsn high = index.high();
-            if (high == null || Lsn.of(lsn).isAfter(high)) {
+            if (high == null || lsn.isAfter(high)) {
               seg.noteEvent(source, lsn);
               index.add(lsn, seg.id(), position, length);
             }
@@ -113,11 +113,11 @@ final class WalLog implements AutoCloseable {
   /** Appends a validated batch; completes once it is fsync'd. */
   CompletableFuture<Void> append(long sourceOid, List<ChangeEvent> events) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    long[] lsns = new long[events.size()];
+    Lsn[] lsns = new Lsn[events.size()];
     byte[][] frames = new byte[events.size()][];
     for (int i = 0; i < lsns.length; i++) {
       ChangeEvent e = events.get(i);
-      lsns[i] = e.lsn().value();
+      lsns[i] = e.lsn();
       frames[i] = WalRecord.frame(sourceOid, lsns[i], ChangeEventCodec.encode(e));
     }
     writer.submit(new GroupCommitWriter.Request(sourceOid, lsns, frames, done));
@@ -185,8 +185,8 @@ final class WalLog implements AutoCloseable {
   }
 
   private static boolean fullyAcknowledged(Segment s, LongFunction<Lsn> minAcked) {
-    for (Map.Entry<Long, Long> e : s.highestLsnBySource().entrySet()) {
-      if (Lsn.of(e.getValue()).isAfter(minAcked.apply(e.getKey()))) {
+    for (Map.Entry<Long, Lsn> e : s.highestLsnBySource().entrySet()) {
+      if (e.getValue().isAfter(minAcked.apply(e.getKey()))) {
         return false;
       }
     }

@@ -1,6 +1,7 @@
 package io.pgtrickle.changelog.wal;
 
 import io.pgtrickle.changelog.ChangeLogException;
+import io.pgtrickle.changelog.Lsn;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
@@ -22,7 +23,7 @@ final class WalRecovery {
 
   /** Receives each valid frame found. */
   interface Sink {
-    void event(Segment segment, long sourceOid, long lsn, long position, int bodyLength);
+    void event(Segment segment, long sourceOid, Lsn lsn, long position, int bodyLength);
   }
 
   private WalRecovery() {}
@@ -78,7 +79,7 @@ final class WalRecovery {
       if (!WalRecord.checksumMatches(body, crc)) {
         break;
       }
-      sink.event(segment, body.getLong(0), body.getLong(8), position, length);
+      sink.event(segment, WalRecord.sourceOf(body), WalRecord.lsnOf(body), position, length);
       position += WalRecord.HEADER + length;
     }
     return position;

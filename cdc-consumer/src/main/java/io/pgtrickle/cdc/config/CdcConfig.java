@@ -1,0 +1,76 @@
+package io.pgtrickle.cdc.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The consumer's settings, validated. Built by {@link ConfigParser} from environment variables and
+ * command-line flags; see the module README for each one.
+ *
+ * @param sourceUrl JDBC URL of the source database, through a name that follows the primary
+ * @param sourceUser the replication user
+ * @param sourcePassword its password, or {@code null}; never logged
+ * @param tables the published tables, {@code schema.table}
+ * @param publication the publication name
+ * @param slot the replication slot name
+ * @param changeLogUri the change log's URI (may hold a password; logged redacted)
+ * @param httpPort the port of /healthz, /readyz and /metrics (0: any free port)
+ * @param maxLagBytes the slot lag above which /healthz fails
+ * @param statusInterval how often status updates reach the server even when idle
+ * @param maxBatchEvents the most events one publish round carries
+ * @param reconnectMin the first wait after a lost connection or failed publish
+ * @param reconnectMax the longest wait between attempts
+ * @param failoverSlot whether to create the slot with {@code failover = true} (PostgreSQL 17+)
+ */
+public record CdcConfig(
+    String sourceUrl,
+    String sourceUser,
+    String sourcePassword,
+    List<String> tables,
+    String publication,
+    String slot,
+    String changeLogUri,
+    int httpPort,
+    long maxLagBytes,
+    Duration statusInterval,
+    int maxBatchEvents,
+    Duration reconnectMin,
+    Duration reconnectMax,
+    boolean failoverSlot) {
+
+  /**
+   * The settings for logs: everything but secrets.
+   *
+   * @return a printable description
+   */
+  public String describe() {
+    return "source="
+        + redactUrl(sourceUrl)
+        + " user="
+        + sourceUser
+        + " tables="
+        + tables
+        + " publication="
+        + publication
+        + " slot="
+        + slot
+        + " changelog="
+        + redactUrl(changeLogUri)
+        + " http_port="
+        + httpPort
+        + " max_lag_bytes="
+        + maxLagBytes
+        + " failover_slot="
+        + failoverSlot;
+  }
+
+  /** Removes {@code user:password@} and {@code password=...} from a URL. */
+  static String redactUrl(String url) {
+    return url.replaceAll("//[^/@]*:[^/@]*@", "//***@").replaceAll("(?i)(password=)[^&]*", "$1***");
+  }
+
+  @Override
+  public String toString() {
+    return "CdcConfig{" + describe() + "}";
+  }
+}

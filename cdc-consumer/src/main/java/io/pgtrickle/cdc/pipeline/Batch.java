@@ -1,0 +1,60 @@
+package io.pgtrickle.cdc.pipeline;
+
+import io.pgtrickle.changelog.ChangeEvent;
+import io.pgtrickle.changelog.Lsn;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Consecutive events from the stream, published together: possibly several whole transactions,
+ * possibly part of one. Only commits wholly inside a published batch (or earlier ones) may be
+ * confirmed to PostgreSQL, so a batch remembers the last commit it completes.
+ */
+final class Batch {
+
+  private final List<ChangeEvent> events = new ArrayList<>();
+  private final List<Instant> commitTimes = new ArrayList<>();
+  private Lsn lastCommitEnd;
+
+  void add(ChangeEvent event) {
+    events.add(event);
+  }
+
+  void commit(Lsn endLsn, Instant commitTime) {
+    lastCommitEnd = endLsn;
+    commitTimes.add(commitTime);
+  }
+
+  boolean isEmpty() {
+    return events.isEmpty() && lastCommitEnd == null;
+  }
+
+  int size() {
+    return events.size();
+  }
+
+  boolean hasCommit() {
+    return lastCommitEnd != null;
+  }
+
+  /** The end LSN of the last commit in this batch, or {@code null}. */
+  Lsn lastCommitEnd() {
+    return lastCommitEnd;
+  }
+
+  List<Instant> commitTimes() {
+    return commitTimes;
+  }
+
+  /** The events per source, each list in stream (so position) order. */
+  Map<Long, List<ChangeEvent>> bySource() {
+    Map<Long, List<ChangeEvent>> out = new LinkedHashMap<>();
+    for (ChangeEvent e : events) {
+      out.computeIfAbsent(e.sourceOid(), k -> new ArrayList<>()).add(e);
+    }
+    return out;
+  }
+}

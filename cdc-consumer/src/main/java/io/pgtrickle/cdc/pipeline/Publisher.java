@@ -1,0 +1,235 @@
+package io.pgtrickle.cdc.pipeline;
+
+import io.pgtrickle.changelog.ChangeEvent;
+import io.pgtrickle.changelog.ChangeLogBackend;
+import io.pgtrickle.changelog.Lsn;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes batches to the change log on its own thread, one batch at a time and in stream order,
+ * and records the end LSN of the last commit the change log acknowledged: the position the
+ * replication stream may confirm (the first phase of the two-phase acknowledgment; confirming it to
+ * PostgreSQL is the second).
+ *
+ * <p>A failed publish is retried with backoff, indefinitely: the change log being away must stall
+ * the consumer, never lose or reorder events. Re-publishing is safe because the change log is
+ * idempotent by (source, position). One batch at a time also keeps the contract that calls for one
+ * source never overlap; within a batch the sources are published concurrently.
+ */
+final class Publisher implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+
+  private final ChangeLogBackend log;
+  private final CdcMetrics metrics;
+  private final ConsumerState state;
+  private final Duration backoffMin;
+  private final Duration backoffMax;
+  private final LongConsumer lagMicros;
+  private final BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(2);
+  private final AtomicInteger pending = new AtomicInteger();
+  private final AtomicReference<Lsn> acknowledged = new AtomicReference<>(Lsn.ZERO);
+  private final Thread thread;
+  private volatile boolean stopping;
+
+  Publisher(
+      ChangeLogBackend log,
+      CdcMetrics metrics,
+      ConsumerState state,
+      Duration backoffMin,
+      Duration backoffMax,
+      LongConsumer lagMicros) {
+    this.log = log;
+    this.metrics = metrics;
+    this.state = state;
+    this.backoffMin = backoffMin;
+    this.backoffMax = backoffMax;
+    this.lagMicros = lagMicros;
+    this.thread = new Thread(this::run, "cdc-publisher");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /**
+   * Queues a batch, waiting up to {@code millis} for room.
+   *
+   * @return {@code false} if the queue stayed full (the caller keeps the connection alive and tries
+   *     again)
+   */
+  boolean offer(Batch batch, long millis) throws InterruptedException {
+    pending.incrementAndGet();
+    if (queue.offer(batch, millis, TimeUnit.MILLISECONDS)) {
+      return true;
+    }
+    pending.decrementAndGet();
+    return false;
+  }
+
+  /** Whether every queued batch has been published: nothing received is unacknowledged. */
+  boolean idle() {
+    return pending.get() == 0;
+  }
+
+  /** The end LSN of the last commit the change log acknowledged. */
+  Lsn acknowledged() {
+    return acknowledged.get();
+  }
+
+  /**
+   * Raises the acknowledged position without a publish: for a position up to which the stream
+   * carried nothing to publish (an idle source), so the slot does not hold WAL back.
+   */
+  void acknowledgeIdle(Lsn position) {
+    acknowledged.accumulateAndGet(position, Lsn::max);
+  }
+
+  /**
+   * Drops queued batches after the stream they came from broke: PostgreSQL sends them again from
+   * the confirmed position. A batch being published finishes (or keeps retrying) first.
+   */
+  void discardQueued() {
+    List<Batch> dropped = new ArrayList<>();
+    queue.drainTo(dropped);
+    pending.addAndGet(-dropped.size());
+  }
+
+  private void run() {
+    while (!stopping) {
+      Batch batch;
+      try {
+        batch = queue.poll(100, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (batch == null) {
+        continue;
+      }
+      try {
+        if (publishWithRetry(batch)) {
+          done(batch);
+        }
+      } finally {
+        pending.decrementAndGet();
+      }
+    }
+  }
+
+  private boolean publishWithRetry(Batch batch) {
+    Map<Long, List<ChangeEvent>> bySource = batch.bySource();
+    Backoff backoff = new Backoff(backoffMin, backoffMax);
+    while (!stopping) {
+      try {
+        publish(bySource);
+        state.publishFailing(false);
+        return true;
+      } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+        long wait = backoff.nextMillis();
+        metrics.publishRetries.increment();
+        state.publishFailing(true);
+        state.lastError("publish failed: " + cause);
+        LOG.warn("publish to the change log failed, retrying in {} ms: {}", wait, cause.toString());
+        sleepUnlessStopping(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
+  }
+
+  private void publish(Map<Long, List<ChangeEvent>> bySource)
+      throws ExecutionException, TimeoutException, InterruptedException {
+    List<CompletableFuture<Void>> futures = new ArrayList<>();
+    bySource.forEach(
+        (source, events) -> futures.add(log.publish(source, events).toCompletableFuture()));
+    CompletableFuture<Void> all =
+        CompletableFuture.allOf(futures.toArray(new CompletableFuture[0]));
+    while (true) {
+      try {
+        all.get(1, TimeUnit.SECONDS);
+        return;
+      } catch (TimeoutException stillWaiting) {
+        // Waiting for the whole group keeps publishes of one source from overlapping a retry.
+        if (stopping) {
+          throw stillWaiting;
+        }
+      }
+    }
+  }
+
+  private void done(Batch batch) {
+    metrics.events.increment(batch.size());
+    if (batch.hasCommit()) {
+      long nowMicros = micros(Instant.now());
+      for (Instant commit : batch.commitTimes()) {
+        long lag = Math.max(0, nowMicros - micros(commit));
+        metrics.lag.record(lag, TimeUnit.MICROSECONDS);
+        metrics.transactions.increment();
+        if (lagMicros != null) {
+          lagMicros.accept(lag);
+        }
+      }
+      acknowledged.accumulateAndGet(batch.lastCommitEnd(), Lsn::max);
+    }
+  }
+
+  private static long micros(Instant t) {
+    return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
+  }
+
+  private void sleepUnlessStopping(long millis) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (!stopping && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(Math.min(100, millis));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /**
+   * Waits up to {@code timeout} for queued batches to be published.
+   *
+   * @return {@code true} if everything was published
+   */
+  boolean drain(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!idle() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return idle();
+  }
+
+  @Override
+  public void close() {
+    stopping = true;
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,172 @@
+package io.pgtrickle.cdc.pipeline;
+
+import io.pgtrickle.cdc.config.CdcConfig;
+import io.pgtrickle.cdc.pgoutput.PgOutputDecoder;
+import io.pgtrickle.cdc.pgoutput.TransactionAssembler;
+import io.pgtrickle.changelog.ChangeEvent;
+import io.pgtrickle.changelog.Lsn;
+import java.nio.ByteBuffer;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One replication connection: reads pgoutput messages, assembles change events into batches for the
+ * {@link Publisher}, and confirms to PostgreSQL what the change log acknowledged. It ends by
+ * throwing when the connection breaks, or returns when asked to stop; {@link CdcConsumer} then
+ * decides whether to reconnect.
+ *
+ * <p>The stream is read without blocking, so status updates flow even while the source is idle or
+ * the publisher is stalled; otherwise PostgreSQL would end the connection after {@code
+ * wal_sender_timeout}, and an idle source would never see its slot advance.
+ */
+final class ReplicationSession {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicationSession.class);
+
+  /** Nothing at all (not even a keepalive) for this long means the connection is dead. */
+  private static final long SILENCE_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(75);
+
+  /** Confirm acknowledged progress to the server at least this often while it advances. */
+  private static final long CONFIRM_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  private final CdcConfig config;
+  private final Publisher publisher;
+  private final BooleanSupplier stopping;
+  private Batch current = new Batch();
+  private Lsn confirmedToServer = Lsn.ZERO;
+  private long lastConfirmNanos;
+  private long lastMessageNanos;
+
+  ReplicationSession(CdcConfig config, Publisher publisher, BooleanSupplier stopping) {
+    this.config = config;
+    this.publisher = publisher;
+    this.stopping = stopping;
+  }
+
+  /**
+   * Streams until the connection breaks or {@code stopping} turns true.
+   *
+   * @param connection a replication connection, closed by the caller
+   * @param onStreaming called once the stream is open
+   * @throws SQLException when the connection breaks
+   * @throws InterruptedException if interrupted
+   */
+  void run(PGConnection connection, Runnable onStreaming)
+      throws SQLException, InterruptedException {
+    PGReplicationStream stream =
+        connection
+            .getReplicationAPI()
+            .replicationStream()
+            .logical()
+            .withSlotName(config.slot())
+            .withSlotOption("proto_version", "1")
+            .withSlotOption("publication_names", config.publication())
+            .withStatusInterval((int) config.statusInterval().toMillis(), TimeUnit.MILLISECONDS)
+            // The confirmed position is this class's decision alone (see stream()): the
+            // driver's own keepalive-based advancing is off.
+            .withAutomaticFlush(false)
+            .start();
+    try {
+      LOG.info("streaming from slot {} (publication {})", config.slot(), config.publication());
+      onStreaming.run();
+      stream(stream);
+      // Asked to stop: publish what was read, so the confirmed position is as fresh as possible.
+      if (!current.isEmpty() && publisher.offer(current, 1000)) {
+        current = new Batch();
+      }
+      publisher.drain(java.time.Duration.ofSeconds(10));
+      confirm(stream, true);
+    } finally {
+      stream.close();
+    }
+  }
+
+  private void stream(PGReplicationStream stream) throws SQLException, InterruptedException {
+    TransactionAssembler assembler =
+        new TransactionAssembler(
+            new TransactionAssembler.Sink() {
+              @Override
+              public void event(ChangeEvent event) {
+                current.add(event);
+              }
+
+              @Override
+              public void commit(Lsn endLsn, Instant commitTime, int events) {
+                current.commit(endLsn, commitTime);
+              }
+            });
+    lastMessageNanos = System.nanoTime();
+    int idleRounds = 0;
+    while (!stopping.getAsBoolean()) {
+      ByteBuffer message = stream.readPending();
+      if (message != null) {
+        lastMessageNanos = System.nanoTime();
+        idleRounds = 0;
+        assembler.accept(PgOutputDecoder.decode(message));
+        // Batches grow while the publisher is busy: one publish (one fsync or round trip in
+        // the change log) then carries everything that arrived meanwhile.
+        if (current.size() >= config.maxBatchEvents()
+            || (current.hasCommit() && publisher.idle())) {
+          handOff(stream);
+        }
+        confirm(stream, false);
+        continue;
+      }
+      if (!current.isEmpty()) {
+        if (publisher.idle()) {
+          handOff(stream);
+        }
+      } else if (!assembler.inTransaction() && publisher.idle()) {
+        // Everything received is published: up to the last position the server reported, the
+        // stream held nothing for us, so the slot may move there (an idle source pins no WAL).
+        publisher.acknowledgeIdle(Lsn.of(stream.getLastReceiveLSN().asLong()));
+      }
+      confirm(stream, false);
+      if (System.nanoTime() - lastMessageNanos > SILENCE_LIMIT_NANOS) {
+        throw new SQLException("no message from the server for 75 s; reconnecting");
+      }
+      // Spin briefly while data flows, then back off to a few wakeups per 10 ms when idle.
+      LockSupport.parkNanos(idleRounds++ < 100 ? 200_000 : 2_000_000);
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
+    }
+  }
+
+  /** Queues the current batch, keeping the connection alive while the publisher is busy. */
+  private void handOff(PGReplicationStream stream) throws SQLException, InterruptedException {
+    while (!publisher.offer(current, 200)) {
+      confirm(stream, true);
+      lastMessageNanos = System.nanoTime(); // we are not reading: silence is ours
+      if (stopping.getAsBoolean()) {
+        return;
+      }
+    }
+    current = new Batch();
+  }
+
+  /** Tells the server what the change log acknowledged; at most every 100 ms unless forced. */
+  private void confirm(PGReplicationStream stream, boolean force) throws SQLException {
+    Lsn acknowledged = publisher.acknowledged();
+    long now = System.nanoTime();
+    boolean advanced = acknowledged.isAfter(confirmedToServer);
+    if (advanced) {
+      LogSequenceNumber lsn = LogSequenceNumber.valueOf(acknowledged.value());
+      stream.setAppliedLSN(lsn);
+      stream.setFlushedLSN(lsn);
+    }
+    if ((advanced && now - lastConfirmNanos >= CONFIRM_EVERY_NANOS) || force) {
+      stream.forceUpdateStatus();
+      confirmedToServer = acknowledged;
+      lastConfirmNanos = now;
+    }
+  }
+}

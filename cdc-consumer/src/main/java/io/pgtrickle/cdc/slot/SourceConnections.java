@@ -1,0 +1,71 @@
+package io.pgtrickle.cdc.slot;
+
+import io.pgtrickle.cdc.config.CdcConfig;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+import org.postgresql.PGConnection;
+import org.postgresql.PGProperty;
+
+/**
+ * Opens connections to the source database: plain ones for administration (publication, slot, lag)
+ * and replication ones for the stream. The URL should name a host that follows the primary (the
+ * cluster's {@code NAME-primary} Service, or several hosts with {@code targetServerType=primary}),
+ * so a reconnect after failover reaches the new primary.
+ */
+public final class SourceConnections {
+
+  private final CdcConfig config;
+
+  /**
+   * Creates the factory.
+   *
+   * @param config the settings naming the source
+   */
+  public SourceConnections(CdcConfig config) {
+    this.config = config;
+  }
+
+  /**
+   * Opens a plain connection.
+   *
+   * @return the connection, auto-commit on
+   * @throws SQLException if the server cannot be reached
+   */
+  public Connection admin() throws SQLException {
+    Properties p = base();
+    PGProperty.APPLICATION_NAME.set(p, "pgtrickle-cdc-admin");
+    // A lag query must never hang the caller: the liveness probe depends on it.
+    PGProperty.SOCKET_TIMEOUT.set(p, 30);
+    return DriverManager.getConnection(config.sourceUrl(), p);
+  }
+
+  /**
+   * Opens a logical replication connection.
+   *
+   * @return the connection; unwrap {@link PGConnection} for the replication API
+   * @throws SQLException if the server cannot be reached
+   */
+  public Connection replication() throws SQLException {
+    Properties p = base();
+    PGProperty.APPLICATION_NAME.set(p, config.slot());
+    PGProperty.REPLICATION.set(p, "database");
+    PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
+    // The replication protocol accepts only simple queries.
+    PGProperty.PREFER_QUERY_MODE.set(p, "simple");
+    return DriverManager.getConnection(config.sourceUrl(), p);
+  }
+
+  private Properties base() {
+    Properties p = new Properties();
+    PGProperty.USER.set(p, config.sourceUser());
+    if (config.sourcePassword() != null) {
+      PGProperty.PASSWORD.set(p, config.sourcePassword());
+    }
+    PGProperty.CONNECT_TIMEOUT.set(p, 10);
+    PGProperty.LOGIN_TIMEOUT.set(p, 10);
+    PGProperty.TCP_KEEP_ALIVE.set(p, true);
+    return p;
+  }
+}
