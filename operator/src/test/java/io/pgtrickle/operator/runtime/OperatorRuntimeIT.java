@@ -3,11 +3,13 @@ package io.pgtrickle.operator.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.testbed.TestNamespace;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -162,6 +164,84 @@ class OperatorRuntimeIT {
             .untilAsserted(() -> assertThat(second.get("/readyz").body()).isEqualTo("ready"));
       }
     }
+  }
+
+  @Test
+  void operatorKilledMidReconcileConvergesWithoutDuplicatesOrOrphans() throws Exception {
+    Map<String, String> env =
+        Map.of("WATCH_NAMESPACES", NAMESPACE.name(), "LEADER_ELECTION", "false");
+    List<String> names = List.of("k0", "k1", "k2", "k3", "k4");
+    try (OperatorProcess first =
+        OperatorProcess.start(NAMESPACE.testBed(), "operator-killed", env)) {
+      for (String name : names) {
+        createCluster(name);
+      }
+      // SIGKILL as soon as the first cluster got a status: the others are mid-flight.
+      await().atMost(Duration.ofSeconds(60)).until(() -> statusOf("k0") != null);
+      first.kill();
+    }
+    try (OperatorProcess second =
+        OperatorProcess.start(NAMESPACE.testBed(), "operator-restarted", env)) {
+      for (String name : names) {
+        awaitReconciled(name);
+        String uid =
+            NAMESPACE
+                .client()
+                .resources(PostgresCluster.class)
+                .inNamespace(NAMESPACE.name())
+                .withName(name)
+                .get()
+                .getMetadata()
+                .getUid();
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .untilAsserted(
+                () -> {
+                  List<HasMetadata> children = children(name);
+                  assertThat(children).as(name + " children").hasSize(12);
+                  assertThat(children)
+                      .allSatisfy(
+                          child ->
+                              assertThat(child.getMetadata().getOwnerReferences())
+                                  .singleElement()
+                                  .satisfies(o -> assertThat(o.getUid()).isEqualTo(uid)));
+                });
+      }
+    }
+  }
+
+  private Object statusOf(String name) {
+    PostgresCluster cluster =
+        NAMESPACE
+            .client()
+            .resources(PostgresCluster.class)
+            .inNamespace(NAMESPACE.name())
+            .withName(name)
+            .get();
+    return cluster == null ? null : cluster.getStatus();
+  }
+
+  private List<HasMetadata> children(String cluster) {
+    String ns = NAMESPACE.name();
+    var c = NAMESPACE.client();
+    String label = "postgres.example.com/cluster";
+    List<HasMetadata> all = new java.util.ArrayList<>();
+    all.addAll(c.apps().statefulSets().inNamespace(ns).withLabel(label, cluster).list().getItems());
+    all.addAll(c.services().inNamespace(ns).withLabel(label, cluster).list().getItems());
+    all.addAll(c.configMaps().inNamespace(ns).withLabel(label, cluster).list().getItems());
+    all.addAll(c.secrets().inNamespace(ns).withLabel(label, cluster).list().getItems());
+    all.addAll(c.serviceAccounts().inNamespace(ns).withLabel(label, cluster).list().getItems());
+    all.addAll(c.rbac().roles().inNamespace(ns).withLabel(label, cluster).list().getItems());
+    all.addAll(c.rbac().roleBindings().inNamespace(ns).withLabel(label, cluster).list().getItems());
+    all.addAll(
+        c.policy()
+            .v1()
+            .podDisruptionBudget()
+            .inNamespace(ns)
+            .withLabel(label, cluster)
+            .list()
+            .getItems());
+    return all;
   }
 
   @Test
