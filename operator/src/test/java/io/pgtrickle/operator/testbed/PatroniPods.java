@@ -171,12 +171,19 @@ public final class PatroniPods implements AutoCloseable {
     }
   }
 
-  /** SIGKILL of the pod's whole process tree, as when its container dies. */
+  /**
+   * SIGKILL of the pod's whole process tree, as when its container dies; then the container is
+   * started again, as the kubelet does for a pod with restartPolicy Always.
+   */
   public void crash(String pod) {
-    running.entrySet().stream()
-        .filter(e -> e.getKey().startsWith(pod + "/"))
+    running.keySet().stream()
+        .filter(key -> key.startsWith(pod + "/"))
         .toList()
-        .forEach(e -> stop(pod, e.getKey().substring(pod.length() + 1), true));
+        .forEach(key -> stop(pod, key.substring(pod.length() + 1), true));
+    Pod current = client.pods().inNamespace(namespace).withName(pod).get();
+    if (current != null) {
+      reconcile(current);
+    }
   }
 
   private synchronized void reconcile(Pod pod) {
