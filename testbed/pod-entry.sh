@@ -17,8 +17,9 @@ mount_dir() { # source target
 mount_dir "$volume" /var/lib/postgresql/data
 mount_dir "$pod_dir/config" /etc/patroni
 mount_dir "$pod_dir/serviceaccount" /var/run/secrets/kubernetes.io/serviceaccount
-mount_dir "$pod_dir/tmp" /tmp
 mount_dir "$pod_dir/run" /var/run/postgresql
+# Last: the sources above may themselves live under /tmp (a clone in /tmp), which this hides.
+mount_dir "$pod_dir/tmp" /tmp
 
 exec setpriv --reuid="$user" --regid="$user" --init-groups \
   "$PATRONI_HOME/bin/patroni" /etc/patroni/patroni.yml

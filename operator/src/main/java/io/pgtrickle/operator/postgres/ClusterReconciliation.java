@@ -88,12 +88,28 @@ final class ClusterReconciliation {
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
     StatefulSet statefulSet = PostgresClusterReconciler.statefulSet(context);
-    Duration retry = rollForward(statefulSet);
+    Duration retry = switchoverOnRequest();
+    if (retry == null) {
+      retry = rollForward(statefulSet);
+    }
     String appliedConfig = pushDynamicConfig();
     if (appliedConfig == null && members.stream().anyMatch(Member::primary)) {
       retry = retry == null ? PATRONI_RETRY : retry;
     }
     return report(observe(statefulSet), appliedConfig, retry);
+  }
+
+  /** Carries out a switchover asked for by annotation; returns when to look again, or null. */
+  private Duration switchoverOnRequest() {
+    Map<String, String> annotations = cluster.getMetadata().getAnnotations();
+    String target =
+        annotations == null ? null : annotations.get(ClusterNames.SWITCHOVER_ANNOTATION);
+    Optional<RolloutAction.Switchover> requested = RolloutPlanner.requested(members, target);
+    if (requested.isEmpty()) {
+      return null;
+    }
+    actions.switchover(client, cluster, members, requested.get(), replicationSecret());
+    return PATRONI_RETRY;
   }
 
   /** Takes the next rollout step, if any; returns when to look again without an event. */

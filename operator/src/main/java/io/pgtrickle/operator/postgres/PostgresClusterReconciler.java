@@ -93,7 +93,12 @@ import org.slf4j.LoggerFactory;
           }),
       @Dependent(name = "pdb", type = PodDisruptionBudgetDependent.class),
     })
-@ControllerConfiguration(name = PostgresClusterReconciler.NAME)
+// Not generation-aware: the switchover annotation changes metadata only, and must still wake the
+// reconciler. The status is patched only when it changed, so this costs one idle reconcile per
+// status change.
+@ControllerConfiguration(
+    name = PostgresClusterReconciler.NAME,
+    generationAwareEventProcessing = false)
 public class PostgresClusterReconciler
     implements Reconciler<PostgresCluster>, Cleaner<PostgresCluster> {
 

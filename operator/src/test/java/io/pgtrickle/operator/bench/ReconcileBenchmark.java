@@ -1,11 +1,9 @@
 package io.pgtrickle.operator.bench;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.testbed.ClusterChildren;
 import io.pgtrickle.operator.testbed.TestBed;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,7 +55,7 @@ public final class ReconcileBenchmark {
         String name = "bench-" + i;
         long start = System.nanoTime();
         create(client, namespace, name);
-        while (children(client, namespace, name) < 12) {
+        while (children(client, namespace, name) < ClusterChildren.COUNT) {
           Thread.sleep(5);
         }
         latencies.add((System.nanoTime() - start) / 1e6);
@@ -73,6 +71,7 @@ public final class ReconcileBenchmark {
         }
         Thread.sleep(500);
       }
+      // Let the last status patches and informer resyncs settle before reading memory.
       Thread.sleep(5000);
       long pid = operator.pid();
       run("jcmd", String.valueOf(pid), "GC.run");
@@ -117,7 +116,7 @@ public final class ReconcileBenchmark {
       throws InterruptedException {
     create(client, namespace, "warmup");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (children(client, namespace, "warmup") < 12) {
+    while (children(client, namespace, "warmup") < ClusterChildren.COUNT) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
             "the operator did not reconcile a first cluster within 60 s");
@@ -139,26 +138,7 @@ public final class ReconcileBenchmark {
   }
 
   private static int children(KubernetesClient client, String namespace, String cluster) {
-    String selector = "postgres.example.com/cluster=" + cluster;
-    List<MixedOperation<? extends HasMetadata, ?, ?>> kinds =
-        List.of(
-            client.apps().statefulSets(),
-            client.services(),
-            client.configMaps(),
-            client.secrets(),
-            client.serviceAccounts(),
-            client.rbac().roles(),
-            client.rbac().roleBindings(),
-            client.policy().v1().podDisruptionBudget());
-    int count = 0;
-    for (MixedOperation<? extends HasMetadata, ?, ?> kind : kinds) {
-      count +=
-          ((KubernetesResourceList<?>)
-                  kind.inNamespace(namespace).withLabelSelector(selector).list())
-              .getItems()
-              .size();
-    }
-    return count;
+    return ClusterChildren.of(client, namespace, cluster).size();
   }
 
   private static long converged(KubernetesClient client, String namespace) {

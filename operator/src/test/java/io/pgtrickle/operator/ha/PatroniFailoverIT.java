@@ -254,4 +254,41 @@ class PatroniFailoverIT {
       throw new AssertionError(e);
     }
   }
+
+  @Test
+  @Order(3)
+  void switchoverOnRequestMovesThePrimary() {
+    String old = primaryPod();
+    String target = old.equals("ha-1") ? "ha-2" : "ha-1";
+    NAMESPACE
+        .client()
+        .resources(PostgresCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName("ha")
+        .edit(
+            c -> {
+              java.util.Map<String, String> annotations =
+                  c.getMetadata().getAnnotations() == null
+                      ? new java.util.HashMap<>()
+                      : c.getMetadata().getAnnotations();
+              annotations.put("postgres.example.com/switchover-to", target);
+              c.getMetadata().setAnnotations(annotations);
+              return c;
+            });
+    await().atMost(OBJECTIVE).untilAsserted(() -> assertThat(primaryPod()).isEqualTo(target));
+    secondsUntilWritable(3000, null);
+    awaitRunning(Duration.ofSeconds(120));
+    assertThat(
+            NAMESPACE
+                .client()
+                .v1()
+                .events()
+                .inNamespace(NAMESPACE.name())
+                .list()
+                .getItems()
+                .stream()
+                .filter(e -> "Switchover".equals(e.getReason()))
+                .map(e -> e.getMessage()))
+        .anyMatch(m -> m.contains("to " + target));
+  }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.testbed.ClusterChildren;
 import io.pgtrickle.operator.testbed.TestNamespace;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -198,7 +199,7 @@ class OperatorRuntimeIT {
             .untilAsserted(
                 () -> {
                   List<HasMetadata> children = children(name);
-                  assertThat(children).as(name + " children").hasSize(12);
+                  assertThat(children).as(name + " children").hasSize(ClusterChildren.COUNT);
                   assertThat(children)
                       .allSatisfy(
                           child ->
@@ -222,26 +223,7 @@ class OperatorRuntimeIT {
   }
 
   private List<HasMetadata> children(String cluster) {
-    String ns = NAMESPACE.name();
-    var c = NAMESPACE.client();
-    String label = "postgres.example.com/cluster";
-    List<HasMetadata> all = new java.util.ArrayList<>();
-    all.addAll(c.apps().statefulSets().inNamespace(ns).withLabel(label, cluster).list().getItems());
-    all.addAll(c.services().inNamespace(ns).withLabel(label, cluster).list().getItems());
-    all.addAll(c.configMaps().inNamespace(ns).withLabel(label, cluster).list().getItems());
-    all.addAll(c.secrets().inNamespace(ns).withLabel(label, cluster).list().getItems());
-    all.addAll(c.serviceAccounts().inNamespace(ns).withLabel(label, cluster).list().getItems());
-    all.addAll(c.rbac().roles().inNamespace(ns).withLabel(label, cluster).list().getItems());
-    all.addAll(c.rbac().roleBindings().inNamespace(ns).withLabel(label, cluster).list().getItems());
-    all.addAll(
-        c.policy()
-            .v1()
-            .podDisruptionBudget()
-            .inNamespace(ns)
-            .withLabel(label, cluster)
-            .list()
-            .getItems());
-    return all;
+    return ClusterChildren.of(NAMESPACE.client(), NAMESPACE.name(), cluster);
   }
 
   @Test

@@ -78,6 +78,24 @@ public final class RolloutPlanner {
         .map(m -> new RolloutAction.Switchover(primary.get().name(), m.name()));
   }
 
+  /**
+   * A switchover the user asked for with the {@code postgres.example.com/switchover-to} annotation:
+   * due while the named member is ready and not yet the primary. Once it is primary the request is
+   * fulfilled, so the annotation can stay in place.
+   */
+  public static Optional<RolloutAction.Switchover> requested(List<Member> members, String target) {
+    if (target == null || target.isBlank()) {
+      return Optional.empty();
+    }
+    Optional<Member> primary = members.stream().filter(Member::primary).findFirst();
+    Optional<Member> candidate =
+        members.stream().filter(m -> m.name().equals(target.trim()) && m.ready()).findFirst();
+    if (primary.isEmpty() || candidate.isEmpty() || candidate.get().primary()) {
+      return Optional.empty();
+    }
+    return Optional.of(new RolloutAction.Switchover(primary.get().name(), candidate.get().name()));
+  }
+
   /** Resources compared by value, so 1000m equals 1 and an absent map equals an empty one. */
   static boolean sameResources(ResourceRequirements a, ResourceRequirements b) {
     return ResourceComparison.equal(a, b);

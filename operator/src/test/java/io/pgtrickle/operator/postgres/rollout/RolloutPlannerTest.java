@@ -89,4 +89,17 @@ class RolloutPlannerTest {
     List<Member> primaryStays = List.of(member(0, true, "h", SMALL), member(1, false, "h", SMALL));
     assertThat(RolloutPlanner.beforeScaleDown(primaryStays, 1)).isEmpty();
   }
+
+  @Test
+  void requestedSwitchoverUntilTheTargetIsPrimary() {
+    List<Member> members = List.of(member(0, true, "h", SMALL), member(1, false, "h", SMALL));
+    assertThat(RolloutPlanner.requested(members, "db-1"))
+        .contains(new RolloutAction.Switchover("db-0", "db-1"));
+    assertThat(RolloutPlanner.requested(members, "db-0")).isEmpty();
+    assertThat(RolloutPlanner.requested(members, "db-7")).isEmpty();
+    assertThat(RolloutPlanner.requested(members, null)).isEmpty();
+    Member notReady = new Member("db-1", 1, false, false, false, "h", SMALL, null);
+    assertThat(RolloutPlanner.requested(List.of(member(0, true, "h", SMALL), notReady), "db-1"))
+        .isEmpty();
+  }
 }
