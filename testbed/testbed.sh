@@ -171,6 +171,8 @@ up() {
 }
 
 down() {
+  # Memory-backed pod volumes a test JVM left mounted (testbed/PatroniPods).
+  findmnt -rn -o TARGET | grep "^$work/pods/" | xargs -r -n1 umount --lazy 2>/dev/null || true
   if [ -x "$cache/bin/kwokctl" ]; then
     "$cache/bin/kwokctl" delete cluster --name "$cluster" >/dev/null 2>&1 || true
   fi

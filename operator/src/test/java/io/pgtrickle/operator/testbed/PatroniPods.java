@@ -72,6 +72,7 @@ public final class PatroniPods implements AutoCloseable {
     this.client = testBed.client();
     this.namespace = namespace;
     this.work = testBed.repositoryRootPath().resolve("target/testbed/pods").resolve(namespace);
+    mountMemoryBackedVolumes(work);
     this.informer =
         client
             .pods()
@@ -290,6 +291,36 @@ public final class PatroniPods implements AutoCloseable {
     }
   }
 
+  /**
+   * The pods' volumes live in memory: initdb and checkpoints fsync, and on a shared 2-core machine
+   * a disk busy with another job's fsyncs stalled a bootstrap for minutes. Nothing here tests
+   * durability across a machine crash (faults are process kills, after which the page cache still
+   * holds every write), so memory loses nothing the tests rely on.
+   */
+  private static void mountMemoryBackedVolumes(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      run("mount", "-t", "tmpfs", "-o", "size=4g,mode=0755", "pgtrickle-pods", dir.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + dir, e);
+    }
+  }
+
+  private static void run(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted: " + String.join(" ", command), e);
+    }
+  }
+
   /** The container's environment with fieldRefs, secretKeyRefs and $(VAR) references resolved. */
   private Map<String, String> environment(Pod pod, Container container, String ip) {
     Map<String, String> env = new LinkedHashMap<>();
@@ -425,5 +456,6 @@ public final class PatroniPods implements AutoCloseable {
               int slash = key.indexOf('/');
               stop(key.substring(0, slash), key.substring(slash + 1), false);
             });
+    run("umount", "--lazy", work.toString());
   }
 }
