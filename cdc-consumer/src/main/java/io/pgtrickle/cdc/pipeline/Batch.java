@@ -28,18 +28,6 @@ final class Batch {
     commitTimes.add(commitTime);
   }
 
-  /**
-   * Appends a later batch of the same stream: its events after this one's, so each source's events
-   * stay in stream order, and its last commit (if any) becomes this batch's last commit.
-   */
-  void append(Batch later) {
-    events.addAll(later.events);
-    commitTimes.addAll(later.commitTimes);
-    if (later.lastCommitEnd != null) {
-      lastCommitEnd = later.lastCommitEnd;
-    }
-  }
-
   boolean isEmpty() {
     return events.isEmpty() && lastCommitEnd == null;
   }

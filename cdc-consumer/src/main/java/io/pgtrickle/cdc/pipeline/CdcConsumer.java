@@ -66,13 +66,7 @@ public final class CdcConsumer implements AutoCloseable {
     this.metrics = metrics;
     this.publisher =
         new Publisher(
-            changeLog,
-            metrics,
-            state,
-            config.reconnectMin(),
-            config.reconnectMax(),
-            Publisher.BATCHES_PER_PUBLISH * config.maxBatchEvents(),
-            lagMicros);
+            changeLog, metrics, state, config.reconnectMin(), config.reconnectMax(), lagMicros);
   }
 
   /** Streams until {@link #stop()}, reconnecting with backoff after every failure. */

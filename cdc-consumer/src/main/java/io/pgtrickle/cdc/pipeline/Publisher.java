@@ -41,25 +41,7 @@ final class Publisher implements AutoCloseable {
   private final Duration backoffMin;
   private final Duration backoffMax;
   private final LongConsumer lagMicros;
-
-  /**
-   * Batches the stream reader may run ahead by while a publish is in flight; the next publish takes
-   * all of them (up to {@link #maxPublishEvents}) at once.
-   */
-  static final int QUEUED_BATCHES = 8;
-
-  /** The most full batches ({@code max-batch-events} each) one publish merges. */
-  static final int BATCHES_PER_PUBLISH = 4;
-
-  private final BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(QUEUED_BATCHES);
-  private final int maxPublishEvents;
-
-  /** Guards taking from the queue against {@link #discardQueued()}. */
-  private final Object queueLock = new Object();
-
-  /** Bumped by each {@link #discardQueued()}: the queue then holds another stream's batches. */
-  private volatile long streamGeneration;
-
+  private final BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(2);
   private final AtomicInteger pending = new AtomicInteger();
   private final AtomicReference<Lsn> acknowledged = new AtomicReference<>(Lsn.ZERO);
   private final Thread thread;
@@ -71,10 +53,8 @@ final class Publisher implements AutoCloseable {
       ConsumerState state,
       Duration backoffMin,
       Duration backoffMax,
-      int maxPublishEvents,
       LongConsumer lagMicros) {
     this.log = log;
-    this.maxPublishEvents = maxPublishEvents;
     this.metrics = metrics;
     this.state = state;
     this.backoffMin = backoffMin;
@@ -124,17 +104,13 @@ final class Publisher implements AutoCloseable {
    */
   void discardQueued() {
     List<Batch> dropped = new ArrayList<>();
-    synchronized (queueLock) {
-      streamGeneration++;
-      queue.drainTo(dropped);
-    }
+    queue.drainTo(dropped);
     pending.addAndGet(-dropped.size());
   }
 
   private void run() {
     while (!stopping) {
       Batch batch;
-      long generation = streamGeneration;
       try {
         batch = queue.poll(100, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
@@ -143,45 +119,12 @@ final class Publisher implements AutoCloseable {
       if (batch == null) {
         continue;
       }
-      int taken = 1 + coalesce(batch, generation);
       try {
         if (publishWithRetry(batch)) {
           done(batch);
         }
       } finally {
-        pending.addAndGet(-taken);
-      }
-    }
-  }
-
-  /**
-   * Appends the batches queued behind {@code first} to it while the total stays within {@link
-   * #maxPublishEvents}: one publish (one commit or acknowledgment wait in the change log) then
-   * carries everything the stream reader decoded during the previous publish. Queue order is stream
-   * order, so each source's events stay in order, and the merged batch's last commit is the last
-   * one of all of them: nothing is confirmed before every event up to it is acknowledged.
-   *
-   * <p>Batches of different replication streams are never merged: after a broken stream {@link
-   * #discardQueued()} empties the queue, and the next stream starts again from the confirmed
-   * position, so its events may repeat ones already taken. {@code generation} is the stream
-   * generation read before {@code first} was taken; if a discard happened since, nothing is
-   * appended.
-   *
-   * @return how many batches were appended
-   */
-  private int coalesce(Batch first, long generation) {
-    int appended = 0;
-    synchronized (queueLock) {
-      if (generation != streamGeneration) {
-        return 0;
-      }
-      while (true) {
-        Batch next = queue.peek();
-        if (next == null || first.size() + next.size() > maxPublishEvents) {
-          return appended;
-        }
-        first.append(queue.poll()); // the lock keeps discardQueued out: poll returns what peek saw
-        appended++;
+        pending.decrementAndGet();
       }
     }
   }
