@@ -21,5 +21,8 @@ mount_dir "$pod_dir/run" /var/run/postgresql
 # Last: the sources above may themselves live under /tmp (a clone in /tmp), which this hides.
 mount_dir "$pod_dir/tmp" /tmp
 
+# A container starts in its image's working directory, not in the test's (which may now be hidden
+# under the pod's own /tmp); Patroni's worker processes change back into it.
+cd /
 exec setpriv --reuid="$user" --regid="$user" --init-groups \
   "$PATRONI_HOME/bin/patroni" /etc/patroni/patroni.yml
