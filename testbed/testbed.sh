@@ -171,7 +171,9 @@ up() {
 }
 
 down() {
-  # Memory-backed pod volumes a test JVM left mounted (testbed/PatroniPods).
+  # Pod processes and memory-backed volumes a test JVM that died left behind (testbed/PatroniPods).
+  # Killing a pod's unshare init ends everything in its PID namespace.
+  pkill -KILL -f "pod-entry.sh $work/pods/" 2>/dev/null || true
   findmnt -rn -o TARGET | grep "^$work/pods/" | xargs -r -n1 umount --lazy 2>/dev/null || true
   if [ -x "$cache/bin/kwokctl" ]; then
     "$cache/bin/kwokctl" delete cluster --name "$cluster" >/dev/null 2>&1 || true

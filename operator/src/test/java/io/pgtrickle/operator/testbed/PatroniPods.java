@@ -96,6 +96,8 @@ public final class PatroniPods implements AutoCloseable {
                   }
                 });
     prober.scheduleWithFixedDelay(this::probeAll, 1, 1, TimeUnit.SECONDS);
+    // A JVM that exits without close() must not leave PostgreSQL servers behind.
+    Runtime.getRuntime().addShutdownHook(new Thread(this::close, "patroni-pods-shutdown"));
   }
 
   /**
@@ -446,7 +448,10 @@ public final class PatroniPods implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (prober.isShutdown()) {
+      return;
+    }
     prober.shutdownNow();
     informer.close();
     running.keySet().stream()
