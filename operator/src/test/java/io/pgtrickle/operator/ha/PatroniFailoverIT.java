@@ -30,9 +30,12 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Faults of the primary with real Patroni and PostgreSQL behind the pods: after each, a primary
- * accepts writes through what {@code NAME-primary} selects within 30 s (the ticket's objective),
+ * Faults of the primary with real Patroni and PostgreSQL behind the pods, in synchronous mode
+ * (Patroni {@code synchronous_mode_strict}): after each, a primary accepts writes through what
+ * {@code NAME-primary} selects within 30 s (the ticket's objective), no acknowledged write is lost,
  * the phase leaves Running and comes back, and an Event records the change of primary.
+ * (Asynchronous replication may lose the last writes in a failover by design; an early run of this
+ * test in that mode lost one.)
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PatroniFailoverIT {
@@ -53,7 +56,7 @@ class PatroniFailoverIT {
     String yaml =
         "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name: ha\n  namespace: "
             + NAMESPACE.name()
-            + "\nspec:\n  version: 15\n  replicas: 3\n  storage:\n    size: 1Gi\n";
+            + "\nspec:\n  version: 15\n  replicas: 3\n  synchronous: true\n  storage:\n    size: 1Gi\n";
     NAMESPACE
         .client()
         .resource(
@@ -141,17 +144,29 @@ class PatroniFailoverIT {
         : Optional.empty();
   }
 
+  /** The primary as the operator reports it, once it reports one. */
   static String primaryPod() {
+    await()
+        .atMost(OBJECTIVE)
+        .until(
+            () -> {
+              PostgresCluster c =
+                  NAMESPACE
+                      .client()
+                      .resources(PostgresCluster.class)
+                      .inNamespace(NAMESPACE.name())
+                      .withName("ha")
+                      .get();
+              return c.getStatus() != null && c.getStatus().getPrimaryPod() != null;
+            });
     return NAMESPACE
         .client()
-        .pods()
+        .resources(PostgresCluster.class)
         .inNamespace(NAMESPACE.name())
-        .withLabel("postgres.example.com/role", "primary")
-        .list()
-        .getItems()
-        .get(0)
-        .getMetadata()
-        .getName();
+        .withName("ha")
+        .get()
+        .getStatus()
+        .getPrimaryPod();
   }
 
   static Connection connect(String ip) throws SQLException {
