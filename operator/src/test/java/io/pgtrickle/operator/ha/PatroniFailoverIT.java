@@ -144,6 +144,35 @@ class PatroniFailoverIT {
         : Optional.empty();
   }
 
+  /** The member the primary replicates to synchronously, by its Patroni name. */
+  static String synchronousStandby() {
+    await()
+        .atMost(OBJECTIVE)
+        .until(
+            () -> {
+              try (Connection c = connect(primaryIp().orElseThrow());
+                  var rs =
+                      c.createStatement()
+                          .executeQuery(
+                              "select count(*) from pg_stat_replication where sync_state = 'sync'")) {
+                rs.next();
+                return rs.getInt(1) == 1;
+              } catch (SQLException | java.util.NoSuchElementException e) {
+                return false;
+              }
+            });
+    try (Connection c = connect(primaryIp().orElseThrow());
+        var rs =
+            c.createStatement()
+                .executeQuery(
+                    "select application_name from pg_stat_replication where sync_state = 'sync'")) {
+      rs.next();
+      return rs.getString(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The primary as the operator reports it, once it reports one. */
   static String primaryPod() {
     await()
@@ -273,8 +302,8 @@ class PatroniFailoverIT {
   @Test
   @Order(3)
   void switchoverOnRequestMovesThePrimary() {
-    String old = primaryPod();
-    String target = old.equals("ha-1") ? "ha-2" : "ha-1";
+    // In synchronous mode Patroni hands over only to the synchronous standby.
+    String target = synchronousStandby();
     NAMESPACE
         .client()
         .resources(PostgresCluster.class)
