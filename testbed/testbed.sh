@@ -178,6 +178,8 @@ down() {
   if [ -x "$cache/bin/kwokctl" ]; then
     "$cache/bin/kwokctl" delete cluster --name "$cluster" >/dev/null 2>&1 || true
   fi
+  # kwokctl stops its components but has been seen to leave one behind; nothing may outlive down.
+  pkill -KILL -f "$KWOK_WORKDIR/clusters/$cluster/bin/" 2>/dev/null || true
   rm -rf "$KWOK_WORKDIR" "$kubeconfig"
   log "cluster $cluster stopped"
 }
