@@ -74,8 +74,8 @@ public final class ReconcileBenchmark {
       // Let the last status patches and informer resyncs settle before reading memory.
       Thread.sleep(5000);
       long pid = operator.pid();
+      // jcmd returns once the collection has finished.
       run("jcmd", String.valueOf(pid), "GC.run");
-      Thread.sleep(1000);
       double rssMb = rssKb(pid) / 1024.0;
       double heapMb = heapUsedKb(pid) / 1024.0;
       Collections.sort(latencies);

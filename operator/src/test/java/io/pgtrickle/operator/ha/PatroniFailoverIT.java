@@ -99,13 +99,7 @@ class PatroniFailoverIT {
         .atMost(within)
         .untilAsserted(
             () -> {
-              PostgresCluster c =
-                  NAMESPACE
-                      .client()
-                      .resources(PostgresCluster.class)
-                      .inNamespace(NAMESPACE.name())
-                      .withName("ha")
-                      .get();
+              PostgresCluster c = cluster();
               assertThat(c.getStatus()).isNotNull();
               assertThat(c.getStatus().getPhase()).isEqualTo(ClusterPhase.Running);
               assertThat(c.getStatus().getReplicas()).isEqualTo("3/3");
@@ -144,6 +138,15 @@ class PatroniFailoverIT {
         : Optional.empty();
   }
 
+  static PostgresCluster cluster() {
+    return NAMESPACE
+        .client()
+        .resources(PostgresCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName("ha")
+        .get();
+  }
+
   /** The member the primary replicates to synchronously, by its Patroni name. */
   static String synchronousStandby() {
     await()
@@ -179,23 +182,10 @@ class PatroniFailoverIT {
         .atMost(OBJECTIVE)
         .until(
             () -> {
-              PostgresCluster c =
-                  NAMESPACE
-                      .client()
-                      .resources(PostgresCluster.class)
-                      .inNamespace(NAMESPACE.name())
-                      .withName("ha")
-                      .get();
+              PostgresCluster c = cluster();
               return c.getStatus() != null && c.getStatus().getPrimaryPod() != null;
             });
-    return NAMESPACE
-        .client()
-        .resources(PostgresCluster.class)
-        .inNamespace(NAMESPACE.name())
-        .withName("ha")
-        .get()
-        .getStatus()
-        .getPrimaryPod();
+    return cluster().getStatus().getPrimaryPod();
   }
 
   static Connection connect(String ip) throws SQLException {
