@@ -200,6 +200,12 @@ public final class PatroniPods implements AutoCloseable {
     if (ip == null || running.containsKey(key)) {
       return;
     }
+    // A recreated pod (same name, new UID) must wait until its predecessor's processes are gone,
+    // as the kubelet does: both would use the same volume, and PostgreSQL's lock file cannot see
+    // a postmaster in another PID namespace. stop() starts it once the old one has exited.
+    if (running.keySet().stream().anyMatch(k -> k.startsWith(name + "/"))) {
+      return;
+    }
     try {
       running.put(key, start(pod, ip));
       ips.put(key, ip);
@@ -266,8 +272,9 @@ public final class PatroniPods implements AutoCloseable {
   }
 
   private void stop(String pod, String uid, boolean crash) {
-    ips.remove(pod + "/" + uid);
-    Process process = running.remove(pod + "/" + uid);
+    String key = pod + "/" + uid;
+    ips.remove(key);
+    Process process = running.get(key);
     if (process == null) {
       return;
     }
@@ -290,6 +297,13 @@ public final class PatroniPods implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    running.remove(key);
+    if (!crash && !prober.isShutdown()) {
+      Pod successor = client.pods().inNamespace(namespace).withName(pod).get();
+      if (successor != null && !uid.equals(successor.getMetadata().getUid())) {
+        reconcile(successor);
+      }
     }
   }
 
