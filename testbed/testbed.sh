@@ -17,6 +17,10 @@ testbed="$root/testbed"
 work="${TESTBED_DIR:-$root/target/testbed}"
 cluster="${TESTBED_CLUSTER:-pgtrickle}"
 nodes="${TESTBED_NODES:-3}"
+# Pod IPs are 127.<net>.<node>.<n>: loopback, so the pod player can bind them. The second octet
+# comes from the test bed's directory, so test beds of two checkouts on one machine never hand
+# out the same pod IP (their PostgreSQL processes would collide on it).
+pod_net="${TESTBED_POD_NET:-$(( 16#$(printf %s "$work" | sha256sum | cut -c1-2) % 200 + 20 ))}"
 # kube-apiserver's default (10.0.0.0/24) holds 254 Services: too few for the 200-cluster benchmark.
 service_cidr="10.96.0.0/16"
 cache_root="${PGTRICKLE_CACHE:-$HOME/.cache/pg-trickle}"
@@ -123,8 +127,8 @@ metadata:
     topology.kubernetes.io/zone: zone-$((i % 3))
     type: kwok
 spec:
-  podCIDR: 127.1.$i.0/24
-  podCIDRs: [127.1.$i.0/24]
+  podCIDR: 127.$pod_net.$i.0/24
+  podCIDRs: [127.$pod_net.$i.0/24]
 NODE
     $kubectl patch node "$name" --subresource=status --type=merge -p \
       "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"127.0.1.$((i + 1))\"},{\"type\":\"Hostname\",\"address\":\"$name\"}],\"capacity\":{\"cpu\":\"32\",\"memory\":\"256Gi\",\"pods\":\"110\"},\"allocatable\":{\"cpu\":\"32\",\"memory\":\"256Gi\",\"pods\":\"110\"}}}"
