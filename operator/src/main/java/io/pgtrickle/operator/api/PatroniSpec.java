@@ -31,6 +31,10 @@ public class PatroniSpec {
       "Seconds Patroni retries the DCS and PostgreSQL before demoting. At least 3. Default 3.")
   private Integer retryTimeout;
 
+  @JsonPropertyDescription(
+      "When the primary's container has stopped (its pod reports it terminated or waiting to restart) and its Patroni API does not answer, the operator releases the primary's leader lock at once, so the synchronous standby (or the most advanced replica) takes over within seconds instead of after ttl. Patroni's own rules still decide who is promoted. Default true; false leaves failover to lock expiry alone.")
+  private Boolean fastFailover;
+
   public Integer getTtl() {
     return ttl;
   }
@@ -53,5 +57,13 @@ public class PatroniSpec {
 
   public void setRetryTimeout(Integer retryTimeout) {
     this.retryTimeout = retryTimeout;
+  }
+
+  public Boolean getFastFailover() {
+    return fastFailover;
+  }
+
+  public void setFastFailover(Boolean fastFailover) {
+    this.fastFailover = fastFailover;
   }
 }

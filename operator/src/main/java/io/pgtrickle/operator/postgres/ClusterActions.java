@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.events.EventRecorder;
+import io.pgtrickle.operator.postgres.patroni.LeaderLock;
 import io.pgtrickle.operator.postgres.patroni.PatroniClient;
 import io.pgtrickle.operator.postgres.patroni.PatroniException;
 import io.pgtrickle.operator.postgres.rollout.Member;
@@ -74,6 +75,66 @@ public class ClusterActions {
     }
   }
 
+  /**
+   * Carries out the switchover a user asked for with the switchover annotation. The annotation is
+   * removed once the request is settled: done (Event {@code Switchover}) or refused by Patroni, for
+   * example for a candidate that is not the synchronous standby (Warning {@code SwitchoverRefused}
+   * with Patroni's reason). A Patroni that cannot be reached leaves it for the next attempt.
+   */
+  public void requestedSwitchover(
+      KubernetesClient client,
+      PostgresCluster cluster,
+      List<Member> members,
+      RolloutAction.Switchover switchover,
+      Secret replicationSecret) {
+    Optional<PatroniClient.Target> target = target(members, switchover.from(), replicationSecret);
+    if (target.isEmpty()) {
+      return;
+    }
+    try {
+      patroni.switchover(target.get(), switchover.from(), switchover.to());
+      EventRecorder.normal(
+          client,
+          cluster,
+          "Switchover",
+          "Switchover from " + switchover.from() + " to " + switchover.to() + " as requested");
+      clearSwitchoverRequest(client, cluster);
+    } catch (PatroniException e) {
+      if (!e.refused()) {
+        LOG.info(
+            "requested switchover of {} not sent yet: {}",
+            cluster.getMetadata().getName(),
+            e.getMessage());
+        return;
+      }
+      EventRecorder.warning(
+          client,
+          cluster,
+          "SwitchoverRefused",
+          "Switchover from "
+              + switchover.from()
+              + " to "
+              + switchover.to()
+              + " refused: "
+              + e.getMessage());
+      clearSwitchoverRequest(client, cluster);
+    }
+  }
+
+  /** Removes the switchover annotation: the request is settled. */
+  public void clearSwitchoverRequest(KubernetesClient client, PostgresCluster cluster) {
+    client
+        .resources(PostgresCluster.class)
+        .inNamespace(cluster.getMetadata().getNamespace())
+        .withName(cluster.getMetadata().getName())
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"metadata\":{\"annotations\":{\""
+                + ClusterNames.SWITCHOVER_ANNOTATION
+                + "\":null}}}");
+  }
+
   /** Asks the primary's Patroni to hand over to {@code to}; false when Patroni did not agree. */
   public boolean switchover(
       KubernetesClient client,
@@ -97,6 +158,43 @@ public class ClusterActions {
       LOG.warn("switchover of {} failed: {}", cluster.getMetadata().getName(), e.getMessage());
       return false;
     }
+  }
+
+  /**
+   * Releases the leader lock of a primary whose container the kubelet reports stopped, once its
+   * Patroni does not answer either; true when the lock was released. Patroni then elects a new
+   * primary by its own rules (in synchronous mode only the synchronous standby qualifies, and no
+   * replica promotes while the old primary still answers them) without waiting for the lock to
+   * expire.
+   */
+  public boolean releaseStoppedPrimary(
+      KubernetesClient client,
+      PostgresCluster cluster,
+      List<Member> members,
+      String pod,
+      Secret replicationSecret) {
+    Optional<PatroniClient.Target> target = target(members, pod, replicationSecret);
+    if (target.isPresent() && patroni.answers(target.get())) {
+      return false;
+    }
+    boolean released =
+        LeaderLock.releaseIfHeldBy(
+            client, cluster.getMetadata().getNamespace(), ClusterNames.patroniScope(cluster), pod);
+    if (released) {
+      LOG.warn(
+          "released the leader lock of {}/{}: its container stopped and Patroni does not answer",
+          cluster.getMetadata().getNamespace(),
+          pod);
+      EventRecorder.warning(
+          client,
+          cluster,
+          "LeaderReleased",
+          "Primary "
+              + pod
+              + " stopped (container not running, Patroni not answering); released its leader"
+              + " lock so a replica takes over without waiting for ttl");
+    }
+    return released;
   }
 
   /** Pushes Patroni's dynamic configuration through the primary; false when it did not apply. */

@@ -10,6 +10,7 @@ import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
 import io.pgtrickle.operator.events.EventRecorder;
+import io.pgtrickle.operator.postgres.failover.StoppedPrimary;
 import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.rollout.ResourceComparison;
 import io.pgtrickle.operator.postgres.rollout.RolloutAction;
@@ -32,6 +33,9 @@ final class ClusterReconciliation {
   /** How soon to look again while waiting on Patroni rather than on a Kubernetes event. */
   private static final Duration PATRONI_RETRY = Duration.ofSeconds(5);
 
+  /** While a stopped primary holds the lock: its Patroni may answer again any moment. */
+  private static final Duration STOPPED_PRIMARY_RETRY = Duration.ofSeconds(1);
+
   private static final Duration ENVIRONMENT_RETRY = Duration.ofSeconds(30);
 
   private final PostgresCluster cluster;
@@ -40,6 +44,7 @@ final class ClusterReconciliation {
   private final ApiServerFeatures features;
   private final ClusterActions actions;
   private final Clock clock;
+  private final List<Pod> pods;
   private final List<Member> members;
 
   ClusterReconciliation(
@@ -54,7 +59,8 @@ final class ClusterReconciliation {
     this.features = features;
     this.actions = actions;
     this.clock = clock;
-    this.members = Member.of(List.copyOf(context.getSecondaryResources(Pod.class)));
+    this.pods = List.copyOf(context.getSecondaryResources(Pod.class));
+    this.members = Member.of(pods);
   }
 
   UpdateControl<PostgresCluster> run() {
@@ -88,7 +94,10 @@ final class ClusterReconciliation {
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
     StatefulSet statefulSet = PostgresClusterReconciler.statefulSet(context);
-    Duration retry = switchoverOnRequest();
+    Duration retry = releaseStoppedPrimary();
+    if (retry == null) {
+      retry = switchoverOnRequest();
+    }
     if (retry == null) {
       retry = rollForward(statefulSet);
     }
@@ -99,16 +108,50 @@ final class ClusterReconciliation {
     return report(observe(statefulSet), appliedConfig, retry);
   }
 
+  /**
+   * Fast failover: releases the leader lock of a primary whose container stopped, so Patroni elects
+   * a new one now rather than when the lock expires. Returns when to look again, or null when no
+   * primary is stopped.
+   */
+  private Duration releaseStoppedPrimary() {
+    if (!StoppedPrimary.enabled(cluster)) {
+      return null;
+    }
+    Optional<String> stopped = StoppedPrimary.among(pods);
+    if (stopped.isEmpty()) {
+      return null;
+    }
+    actions.releaseStoppedPrimary(client, cluster, members, stopped.get(), replicationSecret());
+    return STOPPED_PRIMARY_RETRY;
+  }
+
   /** Carries out a switchover asked for by annotation; returns when to look again, or null. */
   private Duration switchoverOnRequest() {
     Map<String, String> annotations = cluster.getMetadata().getAnnotations();
     String target =
         annotations == null ? null : annotations.get(ClusterNames.SWITCHOVER_ANNOTATION);
-    Optional<RolloutAction.Switchover> requested = RolloutPlanner.requested(members, target);
-    if (requested.isEmpty()) {
+    if (target == null) {
       return null;
     }
-    actions.switchover(client, cluster, members, requested.get(), replicationSecret());
+    if (RolloutPlanner.fulfilled(members, target)) {
+      actions.clearSwitchoverRequest(client, cluster);
+      return null;
+    }
+    if (members.stream().noneMatch(m -> m.name().equals(target.trim()))) {
+      EventRecorder.warning(
+          client,
+          cluster,
+          "SwitchoverRefused",
+          "Switchover to " + target + " refused: no member of this cluster has that name");
+      actions.clearSwitchoverRequest(client, cluster);
+      return null;
+    }
+    Optional<RolloutAction.Switchover> requested = RolloutPlanner.requested(members, target);
+    if (requested.isEmpty()) {
+      // The candidate is not ready yet (or there is no primary to hand over from): wait.
+      return PATRONI_RETRY;
+    }
+    actions.requestedSwitchover(client, cluster, members, requested.get(), replicationSecret());
     return PATRONI_RETRY;
   }
 
@@ -216,8 +259,15 @@ final class ClusterReconciliation {
                 .filter(m -> Objects.equals(m.restartHash(), hash))
                 .filter(m -> ResourceComparison.equal(m.resources(), desiredResources))
                 .count();
+    // A primary that crashed keeps Patroni's role label until its Patroni runs again, so a
+    // failover briefly shows two pods labelled primary: the ready one is the primary.
     String primary =
-        live.stream().filter(Member::primary).map(Member::name).findFirst().orElse(null);
+        live.stream()
+            .filter(Member::primary)
+            .sorted(java.util.Comparator.comparing(m -> !m.ready()))
+            .map(Member::name)
+            .findFirst()
+            .orElse(null);
     return new ObservedCluster(
         true,
         live.size(),

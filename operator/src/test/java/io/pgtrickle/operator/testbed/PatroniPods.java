@@ -57,10 +57,19 @@ public final class PatroniPods implements AutoCloseable {
   private final SharedIndexInformer<Pod> informer;
   private final Map<String, Process> running = new ConcurrentHashMap<>();
   private final Map<String, String> ips = new ConcurrentHashMap<>();
+  private final java.util.Set<String> backingOff = ConcurrentHashMap.newKeySet();
+  private final CrashLoopBackOff restartBackOff = new CrashLoopBackOff();
   private final ScheduledExecutorService prober =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
             Thread t = new Thread(r, "patroni-readiness");
+            t.setDaemon(true);
+            return t;
+          });
+  private final ScheduledExecutorService restarter =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "patroni-restarts");
             t.setDaemon(true);
             return t;
           });
@@ -175,18 +184,62 @@ public final class PatroniPods implements AutoCloseable {
   }
 
   /**
-   * SIGKILL of the pod's whole process tree, as when its container dies; then the container is
-   * started again, as the kubelet does for a pod with restartPolicy Always.
+   * SIGKILL of the pod's whole process tree, as when its container dies. Then the kubelet's part:
+   * the container is reported terminated, and started again after the kubelet's back-off (at once
+   * the first time, then 10 s, 20 s, ... for a pod that keeps crashing; see {@link
+   * CrashLoopBackOff}). Returns that back-off.
    */
-  public void crash(String pod) {
-    running.keySet().stream()
-        .filter(key -> key.startsWith(pod + "/"))
-        .toList()
-        .forEach(key -> stop(pod, key.substring(pod.length() + 1), true));
+  public Duration crash(String pod) {
     Pod current = client.pods().inNamespace(namespace).withName(pod).get();
-    if (current != null) {
-      reconcile(current);
+    if (current == null) {
+      return Duration.ZERO;
     }
+    String uid = current.getMetadata().getUid();
+    String key = pod + "/" + uid;
+    Duration backOff = restartBackOff.next(pod, java.time.Instant.now());
+    // Held first, so no pod event in between starts the container before its back-off ends.
+    backingOff.add(key);
+    running.keySet().stream()
+        .filter(k -> k.startsWith(pod + "/"))
+        .toList()
+        .forEach(k -> stop(pod, k.substring(pod.length() + 1), true));
+    KubeletStatus.terminated(client, namespace, pod, uid);
+    if (!backOff.isZero()) {
+      KubeletStatus.backingOff(client, namespace, pod, uid);
+    }
+    restarter.schedule(
+        () -> restartAfterCrash(pod, uid), backOff.toMillis(), TimeUnit.MILLISECONDS);
+    return backOff;
+  }
+
+  private void restartAfterCrash(String pod, String uid) {
+    String key = pod + "/" + uid;
+    backingOff.remove(key);
+    Pod current = client.pods().inNamespace(namespace).withName(pod).get();
+    if (current == null || !uid.equals(current.getMetadata().getUid())) {
+      return;
+    }
+    reconcile(current);
+    if (running.containsKey(key)) {
+      KubeletStatus.restarted(client, namespace, pod, uid);
+    }
+  }
+
+  /** Pods whose Patroni log (every incarnation's) contains {@code text}. */
+  public java.util.SortedSet<String> podsWhoseLogMentions(String text) {
+    java.util.SortedSet<String> pods = new java.util.TreeSet<>();
+    try (var dirs = Files.list(work)) {
+      for (Path dir : dirs.toList()) {
+        Path log = dir.resolve("patroni.log");
+        if (Files.isRegularFile(log)
+            && new String(Files.readAllBytes(log), StandardCharsets.UTF_8).contains(text)) {
+          pods.add(dir.getFileName().toString());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return pods;
   }
 
   private synchronized void reconcile(Pod pod) {
@@ -197,7 +250,7 @@ public final class PatroniPods implements AutoCloseable {
       stop(name, pod.getMetadata().getUid(), false);
       return;
     }
-    if (ip == null || running.containsKey(key)) {
+    if (ip == null || running.containsKey(key) || backingOff.contains(key)) {
       return;
     }
     // A recreated pod (same name, new UID) must wait until its predecessor's processes are gone,
@@ -467,6 +520,7 @@ public final class PatroniPods implements AutoCloseable {
       return;
     }
     prober.shutdownNow();
+    restarter.shutdownNow();
     informer.close();
     running.keySet().stream()
         .toList()

@@ -13,13 +13,21 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Patroni's REST API on a member (port 8008): dynamic configuration and switchover. Calls are short
- * and bounded; a member that does not answer yields a {@link PatroniException}, which the
+ * Patroni's REST API on a member (port 8008): liveness, dynamic configuration and switchover. Calls
+ * are short and bounded; a member that does not answer yields a {@link PatroniException}, which the
  * reconciler reports and retries later rather than blocking.
  */
 public class PatroniClient {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(3);
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
+
+  /**
+   * Patroni answers a switchover only once the new primary is in place or it gave up, polling for
+   * up to {@code loop_wait + 2} seconds after the old primary stepped down.
+   */
+  private static final Duration SWITCHOVER_TIMEOUT = Duration.ofSeconds(20);
+
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   private final HttpClient http =
@@ -39,7 +47,7 @@ public class PatroniClient {
 
   /** {@code PATCH /config}: merges the settings into Patroni's dynamic configuration. */
   public void patchConfig(Target target, Map<String, Object> dynamicConfig) {
-    send(target, "PATCH", "/config", JSON.asJson(dynamicConfig), 200);
+    send(target, "PATCH", "/config", JSON.asJson(dynamicConfig), 200, TIMEOUT);
   }
 
   /** {@code POST /switchover}: moves the primary from {@code leader} to {@code candidate}. */
@@ -47,13 +55,32 @@ public class PatroniClient {
     Map<String, String> body = new LinkedHashMap<>();
     body.put("leader", leader);
     body.put("candidate", candidate);
-    send(target, "POST", "/switchover", JSON.asJson(body), 200);
+    send(target, "POST", "/switchover", JSON.asJson(body), 200, SWITCHOVER_TIMEOUT);
   }
 
-  private void send(Target target, String method, String path, String body, int expected) {
+  /**
+   * Whether Patroni on the member answers at all ({@code GET /liveness}, any status): an answer
+   * means its process runs and still acts on the lock, however unhealthy PostgreSQL is.
+   */
+  public boolean answers(Target target) {
+    HttpRequest request =
+        HttpRequest.newBuilder(target.uri("/liveness")).timeout(PROBE_TIMEOUT).GET().build();
+    try {
+      http.send(request, HttpResponse.BodyHandlers.discarding());
+      return true;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return true;
+    }
+  }
+
+  private void send(
+      Target target, String method, String path, String body, int expected, Duration timeout) {
     HttpRequest request =
         HttpRequest.newBuilder(target.uri(path))
-            .timeout(TIMEOUT)
+            .timeout(timeout)
             .header("Content-Type", "application/json")
             .header("Authorization", target.authorization())
             .method(method, HttpRequest.BodyPublishers.ofString(body))

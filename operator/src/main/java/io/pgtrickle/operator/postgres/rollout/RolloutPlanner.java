@@ -96,6 +96,12 @@ public final class RolloutPlanner {
     return Optional.of(new RolloutAction.Switchover(primary.get().name(), candidate.get().name()));
   }
 
+  /** Whether the member {@code target} already leads, so a switchover to it is done. */
+  public static boolean fulfilled(List<Member> members, String target) {
+    return members.stream()
+        .anyMatch(m -> m.primary() && m.ready() && m.name().equals(target.trim()));
+  }
+
   /** Resources compared by value, so 1000m equals 1 and an absent map equals an empty one. */
   static boolean sameResources(ResourceRequirements a, ResourceRequirements b) {
     return ResourceComparison.equal(a, b);

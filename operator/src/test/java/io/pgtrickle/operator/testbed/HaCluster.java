@@ -1,0 +1,352 @@
+package io.pgtrickle.operator.testbed;
+
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.pgtrickle.operator.api.ClusterPhase;
+import io.pgtrickle.operator.api.PostgresCluster;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A PostgresCluster with real Patroni and PostgreSQL behind its pods, run by the operator, for HA
+ * tests and the failover benchmark: the volume provisioner, the pod player and the operator
+ * process, plus what a client of the cluster sees (the primary Service's pod, connections, writes)
+ * and what the operator reports (phases, Events).
+ */
+public final class HaCluster implements AutoCloseable {
+
+  /** The ticket's recovery objective after any fault. */
+  public static final Duration OBJECTIVE = Duration.ofSeconds(30);
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final String name;
+  private final VolumeProvisioner volumes;
+  private final PatroniPods pods;
+  private final OperatorRunner operator;
+  private final SharedIndexInformer<PostgresCluster> phaseWatch;
+  private final List<ClusterPhase> phasesSeen = new CopyOnWriteArrayList<>();
+
+  private HaCluster(TestBed testBed, String namespace, String name, String spec) {
+    this.client = testBed.client();
+    this.namespace = namespace;
+    this.name = name;
+    this.volumes = new VolumeProvisioner(client, namespace);
+    this.pods = new PatroniPods(testBed, namespace);
+    this.operator = OperatorRunner.start(testBed, namespace);
+    String yaml =
+        "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name: "
+            + name
+            + "\n  namespace: "
+            + namespace
+            + "\nspec:\n"
+            + spec;
+    client
+        .resource(client.getKubernetesSerialization().unmarshal(yaml, PostgresCluster.class))
+        .create();
+    this.phaseWatch =
+        client
+            .resources(PostgresCluster.class)
+            .inNamespace(namespace)
+            .withName(name)
+            .inform(
+                new ResourceEventHandler<>() {
+                  public void onAdd(PostgresCluster c) {}
+
+                  public void onUpdate(PostgresCluster o, PostgresCluster c) {
+                    if (c.getStatus() != null && c.getStatus().getPhase() != null) {
+                      phasesSeen.add(c.getStatus().getPhase());
+                    }
+                  }
+
+                  public void onDelete(PostgresCluster c, boolean unknown) {}
+                });
+  }
+
+  /** The PostgreSQL major HA tests run on: {@code -Dit.pg.version=N}, default 15. */
+  public static int testedMajor() {
+    return Integer.getInteger("it.pg.version", 15);
+  }
+
+  /**
+   * Creates the cluster {@code name} with 3 members of {@code version} ({@code synchronous}
+   * replication or not) and waits until it runs.
+   */
+  public static HaCluster start(
+      TestBed testBed, String namespace, String name, int version, boolean synchronous) {
+    HaCluster cluster =
+        new HaCluster(
+            testBed,
+            namespace,
+            name,
+            "  version: "
+                + version
+                + "\n  replicas: 3\n  synchronous: "
+                + synchronous
+                + "\n  storage:\n    size: 1Gi\n");
+    try {
+      cluster.awaitRunning(Duration.ofSeconds(180));
+    } catch (RuntimeException | Error e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
+  }
+
+  public PatroniPods pods() {
+    return pods;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public PostgresCluster cluster() {
+    return client.resources(PostgresCluster.class).inNamespace(namespace).withName(name).get();
+  }
+
+  /** Phase Running with every member ready. */
+  public void awaitRunning(Duration within) {
+    await()
+        .atMost(within)
+        .until(
+            () -> {
+              PostgresCluster c = cluster();
+              return c.getStatus() != null
+                  && c.getStatus().getPhase() == ClusterPhase.Running
+                  && (c.getSpec().getReplicas() + "/" + c.getSpec().getReplicas())
+                      .equals(c.getStatus().getReplicas());
+            });
+  }
+
+  /**
+   * Running, every replica streaming, and in synchronous mode a synchronous standby chosen: only
+   * then can the next primary fault be survived (in strict synchronous mode no replica may take
+   * over from a primary that had no synchronous standby).
+   */
+  public void awaitReplicationHealthy(Duration within) {
+    awaitRunning(within);
+    int replicas = cluster().getSpec().getReplicas() - 1;
+    boolean synchronous = Boolean.TRUE.equals(cluster().getSpec().getSynchronous());
+    await()
+        .atMost(OBJECTIVE)
+        .ignoreExceptions()
+        .until(
+            () ->
+                queryLong("select count(*) from pg_stat_replication where state = 'streaming'")
+                        == replicas
+                    && (!synchronous
+                        || queryLong(
+                                    "select count(*) from pg_stat_replication where sync_state = 'sync'")
+                                == 1
+                            && patroniSyncStandby().isPresent()));
+  }
+
+  /**
+   * The synchronous standby Patroni recorded in its {@code NAME-sync} ConfigMap for the current
+   * leader. Patroni writes it a loop after PostgreSQL reports the standby synchronous, and only a
+   * member named there may replace a failed primary.
+   */
+  public Optional<String> patroniSyncStandby() {
+    var sync = client.configMaps().inNamespace(namespace).withName(name + "-sync").get();
+    Map<String, String> annotations = sync == null ? null : sync.getMetadata().getAnnotations();
+    var leader = client.configMaps().inNamespace(namespace).withName(name + "-leader").get();
+    String holder =
+        leader == null || leader.getMetadata().getAnnotations() == null
+            ? null
+            : leader.getMetadata().getAnnotations().get("leader");
+    if (annotations == null || holder == null || !holder.equals(annotations.get("leader"))) {
+      return Optional.empty();
+    }
+    String standby = annotations.get("sync_standby");
+    return standby == null || standby.isBlank() ? Optional.empty() : Optional.of(standby);
+  }
+
+  /** Forgets the phases seen so far; {@link #phasesSeen()} then lists those since. */
+  public void clearPhases() {
+    phasesSeen.clear();
+  }
+
+  public List<ClusterPhase> phasesSeen() {
+    return List.copyOf(phasesSeen);
+  }
+
+  /**
+   * What kube-proxy would route {@code NAME-primary} to: the ready pod its selector matches. (A
+   * crashed primary keeps its role label until its Patroni runs again; like an EndpointSlice, this
+   * leaves out pods that are not ready.)
+   */
+  public Optional<String> primaryIp() {
+    Map<String, String> selector =
+        client
+            .services()
+            .inNamespace(namespace)
+            .withName(name + "-primary")
+            .get()
+            .getSpec()
+            .getSelector();
+    List<Pod> selected =
+        client.pods().inNamespace(namespace).withLabels(selector).list().getItems().stream()
+            .filter(HaCluster::ready)
+            .toList();
+    return selected.size() == 1 && selected.get(0).getStatus().getPodIP() != null
+        ? Optional.of(selected.get(0).getStatus().getPodIP())
+        : Optional.empty();
+  }
+
+  private static boolean ready(Pod pod) {
+    return pod.getStatus() != null
+        && pod.getStatus().getConditions() != null
+        && pod.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  /** The primary as the operator reports it, once it reports one. */
+  public String primaryPod() {
+    await()
+        .atMost(OBJECTIVE)
+        .until(
+            () -> cluster().getStatus() != null && cluster().getStatus().getPrimaryPod() != null);
+    return cluster().getStatus().getPrimaryPod();
+  }
+
+  public String podIp(String pod) {
+    return client.pods().inNamespace(namespace).withName(pod).get().getStatus().getPodIP();
+  }
+
+  public String podUid(String pod) {
+    return client.pods().inNamespace(namespace).withName(pod).get().getMetadata().getUid();
+  }
+
+  public void deletePod(String pod) {
+    client.pods().inNamespace(namespace).withName(pod).delete();
+  }
+
+  /** A connection as the superuser to {@code ip}, with short timeouts. */
+  public Connection connect(String ip) throws SQLException {
+    Properties props = new Properties();
+    props.setProperty("user", "postgres");
+    props.setProperty("password", password());
+    props.setProperty("connectTimeout", "2");
+    props.setProperty("socketTimeout", "5");
+    return DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/postgres", props);
+  }
+
+  private String password() {
+    return new String(
+        Base64.getDecoder()
+            .decode(
+                client
+                    .secrets()
+                    .inNamespace(namespace)
+                    .withName(name + "-credentials")
+                    .get()
+                    .getData()
+                    .get("password")),
+        StandardCharsets.UTF_8);
+  }
+
+  /** Runs {@code sql} on what the primary Service selects; false when that failed. */
+  public boolean tryOnPrimary(String sql) {
+    Optional<String> ip = primaryIp();
+    if (ip.isEmpty()) {
+      return false;
+    }
+    try (Connection c = connect(ip.get())) {
+      c.createStatement().execute(sql);
+      return true;
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /** Seconds from now until {@code sql} succeeds through the primary Service; fails past 30 s. */
+  public double secondsUntilWritable(String sql) {
+    long start = System.nanoTime();
+    await().atMost(OBJECTIVE).pollInterval(Duration.ofMillis(100)).until(() -> tryOnPrimary(sql));
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  /** The long a single-row query on the primary returns. */
+  public long queryLong(String sql) {
+    await().atMost(OBJECTIVE).until(() -> primaryIp().isPresent());
+    try (Connection c = connect(primaryIp().orElseThrow());
+        var rs = c.createStatement().executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The member the primary replicates to synchronously, by its Patroni (pod) name. */
+  public String synchronousStandby() {
+    await()
+        .atMost(OBJECTIVE)
+        .ignoreExceptions()
+        .until(
+            () ->
+                queryLong("select count(*) from pg_stat_replication where sync_state = 'sync'")
+                    == 1);
+    try (Connection c = connect(primaryIp().orElseThrow());
+        var rs =
+            c.createStatement()
+                .executeQuery(
+                    "select application_name from pg_stat_replication where sync_state = 'sync'")) {
+      rs.next();
+      return rs.getString(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Asks the operator to switch over to {@code pod} (annotation switchover-to). */
+  public void requestSwitchover(String pod) {
+    client
+        .resources(PostgresCluster.class)
+        .inNamespace(namespace)
+        .withName(name)
+        .edit(
+            c -> {
+              Map<String, String> annotations =
+                  c.getMetadata().getAnnotations() == null
+                      ? new HashMap<>()
+                      : c.getMetadata().getAnnotations();
+              annotations.put("postgres.example.com/switchover-to", pod);
+              c.getMetadata().setAnnotations(annotations);
+              return c;
+            });
+  }
+
+  /** Events about the cluster with one of {@code reasons}, by message. */
+  public List<String> events(Set<String> reasons) {
+    return client.v1().events().inNamespace(namespace).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()))
+        .filter(e -> reasons.contains(e.getReason()))
+        .map(e -> e.getReason() + ": " + e.getMessage())
+        .toList();
+  }
+
+  @Override
+  public void close() {
+    phaseWatch.close();
+    operator.close();
+    pods.close();
+    volumes.close();
+  }
+}

@@ -1,0 +1,118 @@
+package io.pgtrickle.operator.testbed;
+
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.function.Consumer;
+
+/**
+ * What a kubelet reports in a pod's status when its container dies and comes back, which kwok does
+ * not simulate: the container terminated (exit 137 after SIGKILL), then waiting in
+ * CrashLoopBackOff, then running again with its restart count raised. The pod is not ready until
+ * the readiness probe passes again.
+ */
+final class KubeletStatus {
+
+  private KubeletStatus() {}
+
+  static void terminated(KubernetesClient client, String namespace, String pod, String uid) {
+    String now = now();
+    edit(
+        client,
+        namespace,
+        pod,
+        uid,
+        c ->
+            c.setState(
+                new ContainerStateBuilder()
+                    .withNewTerminated()
+                    .withExitCode(137)
+                    .withReason("Error")
+                    .withFinishedAt(now)
+                    .endTerminated()
+                    .build()));
+  }
+
+  static void backingOff(KubernetesClient client, String namespace, String pod, String uid) {
+    edit(
+        client,
+        namespace,
+        pod,
+        uid,
+        c -> {
+          c.setLastState(c.getState());
+          c.setState(
+              new ContainerStateBuilder()
+                  .withNewWaiting()
+                  .withReason("CrashLoopBackOff")
+                  .withMessage("back-off restarting failed container")
+                  .endWaiting()
+                  .build());
+        });
+  }
+
+  static void restarted(KubernetesClient client, String namespace, String pod, String uid) {
+    String now = now();
+    edit(
+        client,
+        namespace,
+        pod,
+        uid,
+        c -> {
+          ContainerState state = c.getState();
+          if (state != null && state.getTerminated() != null) {
+            c.setLastState(state);
+          }
+          c.setRestartCount(c.getRestartCount() == null ? 1 : c.getRestartCount() + 1);
+          c.setState(
+              new ContainerStateBuilder().withNewRunning().withStartedAt(now).endRunning().build());
+        });
+  }
+
+  private static void edit(
+      KubernetesClient client,
+      String namespace,
+      String pod,
+      String uid,
+      Consumer<ContainerStatus> change) {
+    Pod current = client.pods().inNamespace(namespace).withName(pod).get();
+    if (current == null
+        || !uid.equals(current.getMetadata().getUid())
+        || current.getStatus() == null
+        || current.getStatus().getContainerStatuses() == null) {
+      return;
+    }
+    client
+        .pods()
+        .inNamespace(namespace)
+        .withName(pod)
+        .editStatus(
+            p -> {
+              String now = now();
+              p.getStatus()
+                  .getContainerStatuses()
+                  .forEach(
+                      c -> {
+                        c.setReady(false);
+                        change.accept(c);
+                      });
+              p.getStatus().getConditions().stream()
+                  .filter(c -> "Ready".equals(c.getType()) || "ContainersReady".equals(c.getType()))
+                  .filter(c -> !"False".equals(c.getStatus()))
+                  .forEach(
+                      c -> {
+                        c.setStatus("False");
+                        c.setLastTransitionTime(now);
+                      });
+              return p;
+            });
+  }
+
+  private static String now() {
+    return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+}
