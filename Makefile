@@ -59,12 +59,20 @@ testbed-down: ## Stop the test bed and leave nothing running
 	@testbed/testbed.sh down
 
 # --- tests ---------------------------------------------------------------------------------------
-.PHONY: test test-integration check
+.PHONY: test test-integration test-ha-matrix check
 test: deps ## Unit tests only (no cluster, no servers)
 	$(MVN) verify
 
 test-integration: deps-test testbed-up ## Unit and integration tests on the test bed
 	$(MVN) -Pit verify
+
+# The HA suite (real Patroni) in full on every major, one after another (about 4 min each).
+HA_MAJORS ?= 14 15 16 17 18
+test-ha-matrix: deps-test testbed-up ## The full HA suite on PostgreSQL 14-18 (make check: full on 15, smoke on the rest)
+	for v in $(HA_MAJORS); do \
+	  $(MVN) -pl operator -Pit verify -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false \
+	    -Dit.test='PatroniBootstrapIT,PatroniFailoverIT,PatroniFaultsIT' -Dit.pg.version=$$v || exit 1; \
+	done
 
 check: deps-test ## The whole suite, as CI runs it: test bed up, every test, test bed down
 	testbed/testbed.sh up
@@ -109,7 +117,7 @@ demo-down: ## Stop what `make demo` started
 	hack/demo.sh down
 
 # --- benchmarks ----------------------------------------------------------------------------------
-.PHONY: bench-reconcile bench-changelog bench-cdc
+.PHONY: bench-reconcile bench-failover bench-changelog bench-cdc
 # One change-log backend only: make bench-changelog BENCH_BACKENDS=wal
 BENCH_BACKENDS ?= all
 bench-changelog: deps-test ## Change-log throughput, latency and each backend's floor (about 2.5 min)
@@ -123,3 +131,11 @@ bench-cdc: deps-test ## CDC consumer events/s vs pg_recvlogical, end-to-end lag 
 
 bench-reconcile: deps testbed-up ## Reconcile latency (p50/p99 over 50 clusters) and RSS with 200 clusters
 	$(MVN) -q -pl operator -Pbench -DskipTests verify
+
+# Another major: make bench-failover PG_VERSION=17; fewer rounds: FAILOVER_ROUNDS=3
+PG_VERSION ?= 15
+FAILOVER_ROUNDS ?= 10
+bench-failover: deps-test testbed-up ## Failover recovery (10 crash + 10 graceful, real Patroni, synchronous, under writes; about 8 min)
+	$(MVN) -q -pl operator -Pbench -DskipTests verify \
+	  -Dbench.mainClass=io.pgtrickle.operator.bench.FailoverBenchmark \
+	  -Dit.pg.version=$(PG_VERSION) -Dbench.failover.rounds=$(FAILOVER_ROUNDS)

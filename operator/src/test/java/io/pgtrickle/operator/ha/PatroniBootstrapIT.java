@@ -78,7 +78,9 @@ class PatroniBootstrapIT {
     String yaml =
         "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name: ha\n  namespace: "
             + NAMESPACE.name()
-            + "\nspec:\n  version: 15\n  replicas: 3\n  storage:\n    size: 1Gi\n";
+            + "\nspec:\n  version: "
+            + io.pgtrickle.operator.testbed.HaCluster.testedMajor()
+            + "\n  replicas: 3\n  storage:\n    size: 1Gi\n";
     NAMESPACE
         .client()
         .resource(

@@ -23,6 +23,7 @@ public final class ContinuousWriter implements AutoCloseable {
   // Guarded by this; appended at up to a few thousand rows a second.
   private final List<Long> acknowledged = new ArrayList<>();
   private final List<Long> acknowledgedAtNanos = new ArrayList<>();
+  private final List<String> acknowledgedBy = new ArrayList<>();
   private final Thread thread;
 
   /** Creates {@code table (id bigint primary key)} and starts writing to it. */
@@ -54,6 +55,7 @@ public final class ContinuousWriter implements AutoCloseable {
           synchronized (this) {
             acknowledged.add(id);
             acknowledgedAtNanos.add(at);
+            acknowledgedBy.add(ip.get());
           }
         }
       } catch (SQLException e) {
@@ -79,18 +81,25 @@ public final class ContinuousWriter implements AutoCloseable {
    * Seconds from {@code sinceNanos} (a {@link System#nanoTime()}) to the first write acknowledged
    * after it, once there is one.
    */
-  public synchronized Optional<Double> secondsToFirstAckAfter(long sinceNanos) {
-    for (int i = acknowledgedAtNanos.size() - 1; i >= 0; i--) {
-      long at = acknowledgedAtNanos.get(i);
-      if (at <= sinceNanos) {
-        return i + 1 < acknowledgedAtNanos.size()
-            ? Optional.of((acknowledgedAtNanos.get(i + 1) - sinceNanos) / 1e9)
-            : Optional.empty();
+  public Optional<Double> secondsToFirstAckAfter(long sinceNanos) {
+    return secondsToFirstAckAfter(sinceNanos, null);
+  }
+
+  /**
+   * As {@link #secondsToFirstAckAfter(long)}, counting only acknowledgments by a server other than
+   * {@code notByIp}: a pod being deleted keeps serving until its processes have stopped.
+   */
+  public synchronized Optional<Double> secondsToFirstAckAfter(long sinceNanos, String notByIp) {
+    int first = acknowledgedAtNanos.size();
+    while (first > 0 && acknowledgedAtNanos.get(first - 1) > sinceNanos) {
+      first--;
+    }
+    for (int i = first; i < acknowledgedAtNanos.size(); i++) {
+      if (notByIp == null || !notByIp.equals(acknowledgedBy.get(i))) {
+        return Optional.of((acknowledgedAtNanos.get(i) - sinceNanos) / 1e9);
       }
     }
-    return acknowledgedAtNanos.isEmpty()
-        ? Optional.empty()
-        : Optional.of((acknowledgedAtNanos.get(0) - sinceNanos) / 1e9);
+    return Optional.empty();
   }
 
   @Override
