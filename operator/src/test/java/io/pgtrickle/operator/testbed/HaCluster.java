@@ -342,8 +342,29 @@ public final class HaCluster implements AutoCloseable {
         .toList();
   }
 
+  /**
+   * Deletes the cluster and waits for its pods to go before stopping the pod player, so a later
+   * HaCluster in the same namespace (whose pod player watches the whole namespace) does not start
+   * this one's pods again.
+   */
   @Override
   public void close() {
+    try {
+      client.resources(PostgresCluster.class).inNamespace(namespace).withName(name).delete();
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(
+              () ->
+                  client
+                      .pods()
+                      .inNamespace(namespace)
+                      .withLabel("postgres.example.com/cluster", name)
+                      .list()
+                      .getItems()
+                      .isEmpty());
+    } catch (RuntimeException e) {
+      // Closing must stop the processes even when the API server no longer answers.
+    }
     phaseWatch.close();
     operator.close();
     pods.close();
