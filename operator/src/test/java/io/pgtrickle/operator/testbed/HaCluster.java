@@ -218,11 +218,14 @@ public final class HaCluster implements AutoCloseable {
 
   /** The primary as the operator reports it, once it reports one. */
   public String primaryPod() {
-    await()
+    return await()
         .atMost(OBJECTIVE)
         .until(
-            () -> cluster().getStatus() != null && cluster().getStatus().getPrimaryPod() != null);
-    return cluster().getStatus().getPrimaryPod();
+            () -> {
+              PostgresCluster c = cluster();
+              return c.getStatus() == null ? null : c.getStatus().getPrimaryPod();
+            },
+            java.util.Objects::nonNull);
   }
 
   public String podIp(String pod) {
