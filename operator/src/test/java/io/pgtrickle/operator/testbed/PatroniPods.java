@@ -248,6 +248,12 @@ public final class PatroniPods implements AutoCloseable {
     env.put("PATRONI_POSTGRESQL_LISTEN", ip + ":5432");
     env.put("PATRONI_RESTAPI_LISTEN", ip + ":8008");
     env.put("PATRONI_POSTGRESQL_BIN_DIR", binDir(major(container.getImage())));
+    // The PyPI builds of PostgreSQL link libpqwalreceiver to libpq by a build-time RUNPATH that
+    // does not exist here, so a standby loaded the system's older libpq (on 17: "invalid
+    // connection option sslnegotiation" in Patroni's primary_conninfo) and never replicated.
+    env.put(
+        "LD_LIBRARY_PATH",
+        Path.of(binDir(major(container.getImage()))).getParent().resolve("lib").toString());
     env.put("PATRONI_HOME", PATRONI_HOME);
     env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
 
