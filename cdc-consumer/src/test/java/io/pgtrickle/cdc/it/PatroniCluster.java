@@ -109,8 +109,37 @@ final class PatroniCluster implements AutoCloseable {
         .get();
   }
 
-  /** The pod {@code NAME-primary} selects, as PatroniFailoverIT finds it. */
+  /** The IP of the pod {@code NAME-primary} selects, as PatroniFailoverIT finds it. */
   Optional<String> primaryIp() {
+    return primary().map(p -> p.getStatus().getPodIP());
+  }
+
+  /**
+   * The name of the pod {@code NAME-primary} selects (Patroni's role label), once there is one and
+   * its PostgreSQL runs as primary: a crashed primary keeps its label until its Patroni runs again.
+   */
+  String primaryPod() {
+    return await("a primary selected and running as primary")
+        .atMost(OBJECTIVE)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> primary().filter(p -> runsAsPrimary(p.getStatus().getPodIP())),
+            Optional::isPresent)
+        .orElseThrow()
+        .getMetadata()
+        .getName();
+  }
+
+  private boolean runsAsPrimary(String ip) {
+    try (Connection c = connect(ip);
+        ResultSet rs = c.createStatement().executeQuery("SELECT NOT pg_is_in_recovery()")) {
+      return rs.next() && rs.getBoolean(1);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  private Optional<Pod> primary() {
     Map<String, String> selector =
         namespace
             .client()
@@ -129,17 +158,8 @@ final class PatroniCluster implements AutoCloseable {
             .list()
             .getItems();
     return pods.size() == 1 && pods.get(0).getStatus().getPodIP() != null
-        ? Optional.of(pods.get(0).getStatus().getPodIP())
+        ? Optional.of(pods.get(0))
         : Optional.empty();
-  }
-
-  /** The primary as the operator reports it, once it reports one. */
-  String primaryPod() {
-    await("the operator to report a primary")
-        .atMost(OBJECTIVE)
-        .until(
-            () -> resource().getStatus() != null && resource().getStatus().getPrimaryPod() != null);
-    return resource().getStatus().getPrimaryPod();
   }
 
   /** Deletes the pod: Patroni and PostgreSQL stop, the StatefulSet makes a new pod. */
@@ -217,9 +237,12 @@ final class PatroniCluster implements AutoCloseable {
   /**
    * Waits until the synchronous standby, the only member Patroni fails over to in synchronous mode,
    * holds a synchronized copy of the slot at or past the primary's confirmed position when this
-   * started.
+   * started, and returns "": a failover before the copy exists would lose the slot, the documented
+   * limit of failover slots. A member that was primary before and still holds its own copy of the
+   * slot never gets a synchronized one (PostgreSQL 17's slot sync refuses to replace a slot it did
+   * not create); then this returns at once, naming it.
    */
-  void awaitSlotSynchronizedOnStandby(String slot) {
+  String awaitSlotSynchronizedOnStandby(String slot) {
     String confirmed = queryOne(confirmedFlushSql(slot));
     String standby =
         await("a synchronous standby")
@@ -230,6 +253,7 @@ final class PatroniCluster implements AutoCloseable {
                         "SELECT application_name FROM pg_stat_replication"
                             + " WHERE sync_state = 'sync'"),
                 n -> n != null);
+    String[] state = {""};
     await("slot " + slot + " synchronized to " + standby)
         .atMost(OBJECTIVE)
         .pollInterval(Duration.ofMillis(500))
@@ -242,14 +266,26 @@ final class PatroniCluster implements AutoCloseable {
               }
               try (Connection c = connect(p.getStatus().getPodIP());
                   ResultSet rs =
-                      c.createStatement().executeQuery(confirmedFlushSql(slot) + " AND synced")) {
-                return rs.next()
-                    && rs.getString(1) != null
+                      c.createStatement()
+                          .executeQuery(
+                              "SELECT confirmed_flush_lsn::text, synced FROM pg_replication_slots"
+                                  + " WHERE slot_name = '"
+                                  + slot
+                                  + "'")) {
+                if (!rs.next()) {
+                  return false;
+                }
+                if (!rs.getBoolean(2)) {
+                  state[0] = standby + " holds a stale copy of the slot from when it was primary";
+                  return true;
+                }
+                return rs.getString(1) != null
                     && !Lsn.parse(confirmed).isAfter(Lsn.parse(rs.getString(1)));
               } catch (SQLException e) {
                 return false;
               }
             });
+    return state[0];
   }
 
   static String confirmedFlushSql(String slot) {

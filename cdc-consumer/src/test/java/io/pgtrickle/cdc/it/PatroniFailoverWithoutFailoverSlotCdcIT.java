@@ -15,13 +15,16 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The same failovers ({@link FailoverRun}) on PostgreSQL 15, which has no failover slots, and
- * without a Patroni permanent slot: what the consumer's README documents happens. Each failover
- * loses the slot; the consumer creates it again on the new primary, at that primary's current
- * position, and logs an ERROR. So the change log holds the committed history in commit order,
- * nothing twice and nothing that was not committed, except for at most one gap per failover: the
- * transactions committed between the consumer's last confirmed position on the old primary and the
- * new slot's creation. Everything after the last gap is there.
+ * The same faults ({@link FailoverRun}) on PostgreSQL 15, which has no failover slots, without a
+ * Patroni permanent slot: what the consumer's README documents happens. Every fault of the primary
+ * loses the slot, also when the same member comes back as primary: a restarted primary starts
+ * read-only and Patroni drops the logical slots it does not manage ("Trying to drop unknown
+ * replication slot") before it promotes itself again; a new primary never had the slot. The
+ * consumer then creates the slot on the primary at its current position and logs an ERROR. So the
+ * change log holds the committed history in commit order, nothing twice and nothing that was not
+ * committed, except for at most one gap per re-created slot: the transactions committed between the
+ * consumer's last confirmed position and the new slot's creation. Everything after the last gap is
+ * there.
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 class PatroniFailoverWithoutFailoverSlotCdcIT {
@@ -45,7 +48,11 @@ class PatroniFailoverWithoutFailoverSlotCdcIT {
   @Test
   void eachFailoverLosesTheSlotAndLeavesOneReportedGapNothingDuplicated() throws Exception {
     FailoverRun run = FailoverRun.run(cluster, false);
-    assertThat(run.slotsRecreated()).as("one ERROR per lost slot, %s", run.faults()).isEqualTo(2);
+    // Every fault of the primary loses the slot, also when the same member stays primary.
+    assertThat(run.failovers()).as("faults that moved the primary: %s", run.faults()).isPositive();
+    assertThat(run.slotsRecreated())
+        .as("slots re-created, %s", run.faults())
+        .isEqualTo(run.faults().size());
     run.assertNoAcknowledgedCommitLost();
     List<String> published = run.published();
     List<String> committed = run.committed();
@@ -67,7 +74,9 @@ class PatroniFailoverWithoutFailoverSlotCdcIT {
       }
     }
     assertThat(i).as("the change log follows commit order").isEqualTo(published.size());
-    assertThat(gaps).as("gaps in the change log, %s", run.faults()).isLessThanOrEqualTo(2);
+    assertThat(gaps)
+        .as("gaps in the change log, %s", run.faults())
+        .isLessThanOrEqualTo((int) run.slotsRecreated());
     assertThat(inGap).as("nothing missing after the last failover").isFalse();
     System.out.printf(
         "without failover slots: %d of %d committed rows in the change log, %d gaps%n",
