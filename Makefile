@@ -127,7 +127,7 @@ bench-changelog: deps-test ## Change-log throughput, latency and each backend's 
 CDC_BENCH_BACKENDS ?= all
 CDC_BENCH_TABLES ?= 1
 bench-cdc: deps-test ## CDC consumer events/s vs pg_recvlogical, end-to-end lag at 5k events/s (about 2 min)
-	$(MVN) -q -pl cdc-consumer -am -Pbench -DskipTests verify -Dbench.backends=$(CDC_BENCH_BACKENDS) -Dbench.tables=$(CDC_BENCH_TABLES)
+	$(MVN) -q -pl cdc-consumer -am -Pbench-cdc -DskipTests verify -Dbench.backends=$(CDC_BENCH_BACKENDS) -Dbench.tables=$(CDC_BENCH_TABLES)
 
 bench-reconcile: deps testbed-up ## Reconcile latency (p50/p99 over 50 clusters) and RSS with 200 clusters
 	$(MVN) -q -pl operator -Pbench -DskipTests verify

@@ -130,7 +130,20 @@ public final class ChangeEventCodec {
    * @throws MalformedEventException if the bytes are not a valid change event, naming the field
    */
   public static ChangeEvent decode(byte[] json) {
-    try (JsonParser p = MAPPER.createParser(json)) {
+    return decode(json, 0, json.length);
+  }
+
+  /**
+   * Reads an event from a slice of UTF-8 JSON bytes, e.g. one line of a frame of several events.
+   *
+   * @param json the bytes
+   * @param offset where the event starts
+   * @param length how many bytes it has
+   * @return the event
+   * @throws MalformedEventException if the bytes are not a valid change event, naming the field
+   */
+  public static ChangeEvent decode(byte[] json, int offset, int length) {
+    try (JsonParser p = MAPPER.createParser(json, offset, length)) {
       return readEvent(p);
     } catch (MalformedEventException e) {
       throw e;

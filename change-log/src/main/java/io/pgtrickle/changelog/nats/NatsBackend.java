@@ -4,20 +4,22 @@ import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamOptions;
+import io.nats.client.KeyValue;
+import io.nats.client.KeyValueManagement;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import io.nats.client.PublishOptions;
-import io.nats.client.api.PublishAck;
+import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import io.pgtrickle.changelog.ChangeEvent;
-import io.pgtrickle.changelog.ChangeEventCodec;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogConfig;
 import io.pgtrickle.changelog.ChangeLogConfigException;
 import io.pgtrickle.changelog.ChangeLogException;
 import io.pgtrickle.changelog.Lsn;
+import io.pgtrickle.changelog.MalformedEventException;
 import io.pgtrickle.changelog.PublishBatch;
 import io.pgtrickle.changelog.internal.DaemonThreads;
 import java.time.Duration;
@@ -26,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -36,13 +39,16 @@ import java.util.regex.Pattern;
 
 /**
  * NATS JetStream: one stream, one subject per source ({@code <subjectPrefix>.<source_oid>}), a
- * durable pull consumer per (consumer name, source).
+ * durable pull consumer per (consumer name, source). A message carries a frame of up to {@code
+ * eventsPerMessage} consecutive events of its source ({@link NatsFrames}): JetStream's cost is per
+ * message, so one message per event capped throughput at the server's message rate.
  *
  * <p>URI: {@code nats://host:4222?stream=pgtrickle-changes&subjectPrefix=pgtrickle.changes
- * &dedupWindowS=120&replicas=1&ackWaitS=300}. The stream is created (file storage) if missing; an
- * existing stream is used as it is, and must cover the subjects. Every message carries {@code
- * Nats-Msg-Id: <source_oid>/<lsn>}, so JetStream drops a re-published event within {@code
- * dedupWindowS}; {@link NatsSourceReader} drops later ones.
+ * &dedupWindowS=120&replicas=1&ackWaitS=300&eventsPerMessage=1000}. The stream is created (file
+ * storage) if missing; an existing stream is used as it is, and must cover the subjects. A
+ * key-value bucket {@code <stream>-acks} keeps acknowledgments that end inside a message. {@link
+ * NatsSourcePublisher} publishes only what the subject does not hold yet, and {@link
+ * NatsSourceReader} drops whatever a publisher repeated anyway.
  */
 public final class NatsBackend implements ChangeLogBackend {
 
@@ -57,20 +63,39 @@ public final class NatsBackend implements ChangeLogBackend {
   private final String stream;
   private final String subjectPrefix;
   private final Duration ackWait;
+  private final KeyValue positions;
+  private final int maxFrameBytes;
+  private final int eventsPerMessage;
   private final Map<Long, NatsSourceReader> readers = new ConcurrentHashMap<>();
+  private final Map<Long, NatsSourcePublisher> publishers = new ConcurrentHashMap<>();
+  private final Map<Long, CompletableFuture<Void>> lastPublish = new ConcurrentHashMap<>();
   private final ExecutorService executor =
       Executors.newFixedThreadPool(4, new DaemonThreads("changelog-nats"));
 
   private NatsBackend(
-      ChangeLogConfig config, Connection connection, String stream, String subjectPrefix)
+      ChangeLogConfig config,
+      Connection connection,
+      String stream,
+      String subjectPrefix,
+      KeyValue positions)
       throws java.io.IOException {
     this.config = config;
     this.connection = connection;
-    this.jetStream = connection.jetStream();
+    // Frames are up to a megabyte: allow a loaded server more than the default two seconds.
+    this.jetStream =
+        connection.jetStream(
+            JetStreamOptions.builder().requestTimeout(Duration.ofSeconds(10)).build());
     this.management = connection.jetStreamManagement();
     this.stream = stream;
     this.subjectPrefix = subjectPrefix;
+    this.positions = positions;
     this.ackWait = Duration.ofSeconds(config.intParam("ackWaitS", 300, 1, 86_400));
+    this.eventsPerMessage = config.intParam("eventsPerMessage", 1000, 1, 100_000);
+    long maxPayload = connection.getServerInfo().getMaxPayload();
+    this.maxFrameBytes =
+        (int)
+            Math.max(
+                1024, Math.min(NatsFrames.MAX_FRAME_BYTES, maxPayload - NatsFrames.HEADER_ROOM));
   }
 
   /**
@@ -83,7 +108,8 @@ public final class NatsBackend implements ChangeLogBackend {
    */
   public static NatsBackend open(ChangeLogConfig config) {
     config.requireKnownParams(
-        Set.of("stream", "subjectPrefix", "dedupWindowS", "replicas", "ackWaitS"));
+        Set.of(
+            "stream", "subjectPrefix", "dedupWindowS", "replicas", "ackWaitS", "eventsPerMessage"));
     String stream = config.param("stream", "pgtrickle-changes");
     if (!STREAM_NAME.matcher(stream).matches()) {
       throw new ChangeLogConfigException(
@@ -97,10 +123,12 @@ public final class NatsBackend implements ChangeLogBackend {
     Duration dedup = Duration.ofSeconds(config.intParam("dedupWindowS", 120, 1, 7 * 86_400));
     int replicas = config.intParam("replicas", 1, 1, 5);
     config.intParam("ackWaitS", 300, 1, 86_400);
+    config.intParam("eventsPerMessage", 1000, 1, 100_000);
     Connection connection = connect(config);
     try {
       ensureStream(connection.jetStreamManagement(), stream, prefix, dedup, replicas);
-      return new NatsBackend(config, connection, stream, prefix);
+      KeyValue positions = ensurePositions(connection, stream + "-acks", replicas);
+      return new NatsBackend(config, connection, stream, prefix, positions);
     } catch (ChangeLogConfigException e) {
       closeQuietly(connection);
       throw e;
@@ -175,6 +203,26 @@ public final class NatsBackend implements ChangeLogBackend {
     }
   }
 
+  private static KeyValue ensurePositions(Connection connection, String bucket, int replicas)
+      throws Exception {
+    KeyValueManagement kvm = connection.keyValueManagement();
+    try {
+      kvm.getStatus(bucket);
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() != 10059) { // bucket (stream) not found
+        throw e;
+      }
+      kvm.create(
+          KeyValueConfiguration.builder()
+              .name(bucket)
+              .storageType(StorageType.File)
+              .replicas(replicas)
+              .maxHistoryPerKey(1)
+              .build());
+    }
+    return connection.keyValue(bucket);
+  }
+
   String subject(long sourceOid) {
     return subjectPrefix + "." + sourceOid;
   }
@@ -186,29 +234,61 @@ public final class NatsBackend implements ChangeLogBackend {
 
   @Override
   public CompletionStage<Void> publish(long sourceOid, List<ChangeEvent> events) {
+    List<ChangeEvent> batch;
     try {
-      List<ChangeEvent> batch = PublishBatch.validate(sourceOid, events);
-      String subject = subject(sourceOid);
-      @SuppressWarnings("unchecked")
-      CompletableFuture<PublishAck>[] acks = new CompletableFuture[batch.size()];
-      for (int i = 0; i < acks.length; i++) {
-        ChangeEvent e = batch.get(i);
-        PublishOptions options =
-            PublishOptions.builder()
-                .expectedStream(stream)
-                .messageId(sourceOid + "/" + e.lsn())
-                .build();
-        acks[i] = jetStream.publishAsync(subject, ChangeEventCodec.encode(e), options);
-      }
-      return CompletableFuture.allOf(acks)
-          .handle(
-              (ok, error) -> {
-                if (error != null) {
-                  throw new ChangeLogException("NATS publish to " + subject + " failed", error);
-                }
-                return null;
-              });
+      batch = List.copyOf(PublishBatch.validate(sourceOid, events));
     } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    NatsSourcePublisher publisher =
+        publishers.computeIfAbsent(
+            sourceOid,
+            s ->
+                new NatsSourcePublisher(
+                    jetStream,
+                    management,
+                    stream,
+                    subject(s),
+                    s,
+                    maxFrameBytes,
+                    eventsPerMessage,
+                    executor));
+    // One publish per source at a time, in call order: frames of a source must not interleave.
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    CompletableFuture<Void> previous = lastPublish.put(sourceOid, done);
+    Runnable start =
+        () ->
+            startPublish(publisher, batch)
+                .whenComplete(
+                    (ok, error) -> {
+                      if (error == null) {
+                        done.complete(null);
+                        return;
+                      }
+                      Throwable cause =
+                          error instanceof CompletionException ? error.getCause() : error;
+                      done.completeExceptionally(
+                          cause instanceof ChangeLogException
+                                  || cause instanceof MalformedEventException
+                              ? cause
+                              : new ChangeLogException(
+                                  "NATS publish to " + subject(sourceOid) + " failed: " + cause,
+                                  cause));
+                    });
+    if (previous == null) {
+      start.run();
+    } else {
+      previous.whenComplete((ok, error) -> start.run());
+    }
+    done.whenComplete((ok, error) -> lastPublish.remove(sourceOid, done));
+    return done;
+  }
+
+  private static CompletableFuture<Void> startPublish(
+      NatsSourcePublisher publisher, List<ChangeEvent> batch) {
+    try {
+      return publisher.publish(batch);
+    } catch (RuntimeException e) { // e.g. the executor refused work: the backend is closed
       return CompletableFuture.failedFuture(e);
     }
   }
@@ -218,7 +298,7 @@ public final class NatsBackend implements ChangeLogBackend {
     if (reader == null) {
       reader =
           new NatsSourceReader(
-              management, stream, config.consumerName() + "-" + sourceOid, ackWait);
+              management, positions, stream, config.consumerName() + "-" + sourceOid, ackWait);
       reader.open(connection, subject(sourceOid));
       readers.put(sourceOid, reader);
     }

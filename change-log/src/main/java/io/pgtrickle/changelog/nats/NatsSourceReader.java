@@ -5,14 +5,17 @@ import io.nats.client.FetchConsumeOptions;
 import io.nats.client.FetchConsumer;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.KeyValue;
 import io.nats.client.Message;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.MessageInfo;
 import io.pgtrickle.changelog.ChangeEvent;
-import io.pgtrickle.changelog.ChangeEventCodec;
 import io.pgtrickle.changelog.Lsn;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -22,30 +25,68 @@ import java.util.List;
 /**
  * One source as seen by one named consumer: a durable pull consumer filtered on the source's
  * subject, with cumulative acknowledgment ({@code AckPolicy.All}: acknowledging a message
- * acknowledges every earlier one, exactly like {@code acknowledge(upTo)}).
+ * acknowledges every earlier one). A message is a frame of events ({@link NatsFrames}); the reader
+ * unpacks it and hands out events, at most {@code batch} per call.
+ *
+ * <p>A message is acknowledged in JetStream once {@code acknowledge(upTo)} covers its last event.
+ * An acknowledgment that ends inside a message is stored in the positions key-value bucket (key:
+ * the durable name, value: position and subject total), and a new instance starts after the larger
+ * of the two, so acknowledged events never come again however messages were cut.
  *
  * <p>JetStream drops a re-published message only within the stream's duplicate window, so this
- * reader also drops any message whose LSN is not above the highest LSN it delivered: idempotence
- * holds however late a publisher repeats itself. Dropped messages stay in the pending list and are
- * acknowledged together with the next real acknowledgment.
+ * reader also drops any event whose position is not above the highest it has seen: idempotence
+ * holds however late a publisher repeats itself. Messages holding only such events stay pending and
+ * are acknowledged together with the next real acknowledgment.
  *
  * <p>Not thread-safe; {@link NatsBackend} serialises calls per source.
  */
 final class NatsSourceReader {
 
-  private record Pending(Message message, long streamSequence, Lsn lsn, boolean skipped) {}
+  /** Fetched messages are bounded by bytes too, so large frames do not pile up in memory. */
+  private static final int FETCH_MAX_BYTES = 4 * NatsFrames.MAX_FRAME_BYTES;
+
+  private static final int NO_MESSAGE_FOUND = 10037;
+
+  /** A fetched message not yet acknowledged in JetStream. */
+  private record Pending(Message message, Lsn first, Lsn last, List<Lsn> positions, long total) {
+
+    boolean skipped() {
+      return first == null; // none of its events was new
+    }
+
+    /** The subject total at {@code upTo}, inside this message; -1 if unknown. */
+    long totalAt(Lsn upTo) {
+      if (total < 0) {
+        return -1;
+      }
+      long after = positions.stream().filter(p -> p.isAfter(upTo)).count();
+      return total - after;
+    }
+  }
 
   private final JetStreamManagement jsm;
+  private final KeyValue positions;
   private final String stream;
   private final String durable;
   private final Duration ackWait;
   private final Deque<Pending> pending = new ArrayDeque<>();
+  private final Deque<ChangeEvent> buffered = new ArrayDeque<>();
+  private String subject;
   private ConsumerContext context;
-  private Lsn delivered = Lsn.ZERO;
+  private Lsn delivered = Lsn.ZERO; // highest position handed out (or acknowledged)
+  private Lsn seen = Lsn.ZERO; // highest position unpacked into the buffer
+  private Lsn acknowledged = Lsn.ZERO;
+  private long acknowledgedTotal;
   private long lastSequence;
 
-  NatsSourceReader(JetStreamManagement jsm, String stream, String durable, Duration ackWait) {
+  NatsSourceReader(
+      JetStreamManagement jsm,
+      KeyValue positions,
+      String stream,
+      String durable,
+      Duration ackWait) {
     this.jsm = jsm;
+    this.positions = positions;
     this.stream = stream;
     this.durable = durable;
     this.ackWait = ackWait;
@@ -57,6 +98,7 @@ final class NatsSourceReader {
    * expires; a consumer name is used by one instance at a time, so nobody else is reading.
    */
   void open(io.nats.client.Connection connection, String subject) throws Exception {
+    this.subject = subject;
     long floor = 0;
     try {
       ConsumerInfo info = jsm.getConsumerInfo(stream, durable);
@@ -67,7 +109,21 @@ final class NatsSourceReader {
         throw e;
       }
     }
-    delivered = floor > 0 ? lsnAt(floor) : Lsn.ZERO;
+    NatsFrames.Summary atFloor =
+        floor > 0 ? summaryAt(floor) : new NatsFrames.Summary(Lsn.ZERO, 0, 0);
+    acknowledged = atFloor.last();
+    acknowledgedTotal = atFloor.total();
+    KeyValueEntry inside = positions.get(durable);
+    if (inside != null && inside.getValue() != null) {
+      String[] stored = new String(inside.getValue(), StandardCharsets.UTF_8).split(" ");
+      Lsn lsn = Lsn.parse(stored[0]);
+      if (lsn.isAfter(acknowledged)) {
+        acknowledged = lsn;
+        acknowledgedTotal = Long.parseLong(stored[1]);
+      }
+    }
+    delivered = acknowledged;
+    seen = acknowledged;
     lastSequence = floor;
     ConsumerConfiguration.Builder config =
         ConsumerConfiguration.builder()
@@ -85,13 +141,14 @@ final class NatsSourceReader {
     context = connection.getConsumerContext(stream, durable);
   }
 
-  private Lsn lsnAt(long sequence) throws Exception {
+  private NatsFrames.Summary summaryAt(long sequence) throws Exception {
     try {
-      return ChangeEventCodec.decode(jsm.getMessage(stream, sequence).getData()).lsn();
+      MessageInfo message = jsm.getMessage(stream, sequence);
+      return NatsFrames.summary(message.getHeaders(), message.getData());
     } catch (JetStreamApiException e) {
       // The acknowledged message was removed by the stream's limits; everything up to it is
       // acknowledged anyway, and only a very late duplicate could slip through.
-      return Lsn.ZERO;
+      return new NatsFrames.Summary(Lsn.ZERO, 0, -1);
     }
   }
 
@@ -99,16 +156,26 @@ final class NatsSourceReader {
     List<ChangeEvent> out = new ArrayList<>();
     // No-wait fetches return at once with what is there; JetStream's own waiting fetch has a
     // floor of one second, too coarse for pollMs, so an empty answer is retried until pollMs.
-    FetchConsumeOptions options = FetchConsumeOptions.builder().maxMessages(batch).noWait().build();
+    FetchConsumeOptions options =
+        FetchConsumeOptions.builder().max(FETCH_MAX_BYTES, batch).noWait().build();
     long deadline = System.nanoTime() + wait.toNanos();
     while (true) {
-      int fetched = fetchInto(options, from, out);
-      if (fetched > 0 || System.nanoTime() >= deadline) {
+      takeBuffered(from, batch, out);
+      if (out.size() >= batch) {
+        break;
+      }
+      if (fetchIntoBuffer(options) > 0) {
+        continue;
+      }
+      if (!out.isEmpty() || System.nanoTime() >= deadline) {
         break;
       }
       Thread.sleep(Math.max(1, Math.min(20, (deadline - System.nanoTime()) / 1_000_000)));
     }
-    if (out.isEmpty() && !pending.isEmpty() && pending.stream().allMatch(Pending::skipped)) {
+    if (out.isEmpty()
+        && buffered.isEmpty()
+        && !pending.isEmpty()
+        && pending.stream().allMatch(Pending::skipped)) {
       // Only duplicates are pending: acknowledge them so they do not count as lag.
       ackThrough(pending.peekLast());
       pending.clear();
@@ -116,8 +183,17 @@ final class NatsSourceReader {
     return out;
   }
 
-  private int fetchInto(FetchConsumeOptions options, Lsn from, List<ChangeEvent> out)
-      throws Exception {
+  private void takeBuffered(Lsn from, int batch, List<ChangeEvent> out) {
+    while (out.size() < batch && !buffered.isEmpty()) {
+      ChangeEvent event = buffered.pollFirst();
+      if (event.lsn().isAfter(delivered) && event.lsn().compareTo(from) >= 0) {
+        delivered = event.lsn();
+        out.add(event);
+      }
+    }
+  }
+
+  private int fetchIntoBuffer(FetchConsumeOptions options) throws Exception {
     int fetched = 0;
     try (FetchConsumer fetch = context.fetch(options)) {
       Message m;
@@ -128,13 +204,19 @@ final class NatsSourceReader {
           continue; // redelivered after the ack wait while still pending here: already handled
         }
         lastSequence = sequence;
-        ChangeEvent event = ChangeEventCodec.decode(m.getData());
-        boolean fresh = event.lsn().isAfter(delivered) && event.lsn().compareTo(from) >= 0;
-        if (fresh) {
-          delivered = event.lsn();
-          out.add(event);
+        List<ChangeEvent> events = NatsFrames.unpack(m.getData());
+        List<Lsn> lsns = new ArrayList<>(events.size());
+        Lsn first = null;
+        for (ChangeEvent event : events) {
+          lsns.add(event.lsn());
+          if (event.lsn().isAfter(seen)) {
+            seen = event.lsn();
+            first = first == null ? event.lsn() : first;
+            buffered.addLast(event);
+          }
         }
-        pending.add(new Pending(m, sequence, event.lsn(), !fresh));
+        long total = NatsFrames.summary(m.getHeaders(), m.getData()).total();
+        pending.add(new Pending(m, first, lsns.get(lsns.size() - 1), lsns, total));
       }
     }
     return fetched;
@@ -143,12 +225,23 @@ final class NatsSourceReader {
   void acknowledge(Lsn upTo) throws Exception {
     Pending last = null;
     while (!pending.isEmpty()
-        && (pending.peekFirst().skipped() || !pending.peekFirst().lsn().isAfter(upTo))) {
+        && (pending.peekFirst().skipped() || !pending.peekFirst().last().isAfter(upTo))) {
       last = pending.pollFirst();
     }
     if (last != null) {
       ackThrough(last);
+      if (last.total() >= 0) {
+        acknowledgedTotal = Math.max(acknowledgedTotal, last.total());
+      }
     }
+    Pending inside = pending.peekFirst();
+    if (inside != null && !inside.first().isAfter(upTo) && upTo.isAfter(acknowledged)) {
+      // The acknowledgment ends inside a message: JetStream cannot hold that, the bucket can.
+      long total = inside.totalAt(upTo);
+      positions.put(durable, (upTo + " " + total).getBytes(StandardCharsets.UTF_8));
+      acknowledgedTotal = total;
+    }
+    acknowledged = Lsn.max(acknowledged, upTo);
     delivered = Lsn.max(delivered, upTo);
   }
 
@@ -159,6 +252,22 @@ final class NatsSourceReader {
 
   long lag() throws Exception {
     ConsumerInfo info = jsm.getConsumerInfo(stream, durable);
-    return info.getNumPending() + info.getNumAckPending();
+    long messages = info.getNumPending() + info.getNumAckPending();
+    if (messages == 0) {
+      return 0;
+    }
+    long total = -1;
+    try {
+      MessageInfo last = jsm.getLastMessage(stream, subject);
+      total = NatsFrames.summary(last.getHeaders(), last.getData()).total();
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() != NO_MESSAGE_FOUND) {
+        throw e;
+      }
+    }
+    if (total < 0 || acknowledgedTotal < 0) {
+      return messages; // messages of the format before frames: one event each
+    }
+    return Math.max(0, total - acknowledgedTotal);
   }
 }

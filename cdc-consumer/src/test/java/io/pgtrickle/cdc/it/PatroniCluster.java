@@ -1,0 +1,338 @@
+package io.pgtrickle.cdc.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.pgtrickle.changelog.Lsn;
+import io.pgtrickle.changelog.support.ServerProcess;
+import io.pgtrickle.operator.api.ClusterPhase;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.testbed.OperatorRunner;
+import io.pgtrickle.operator.testbed.PatroniPods;
+import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.operator.testbed.VolumeProvisioner;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * A PostgresCluster of 3 members in synchronous mode on the test bed, with real Patroni and
+ * PostgreSQL behind its pods (the operator module's test bed), the operator running in this JVM,
+ * and a {@link PrimaryForwarder} that plays kube-proxy for its {@code NAME-primary} Service.
+ */
+final class PatroniCluster implements AutoCloseable {
+
+  static final Duration OBJECTIVE = Duration.ofSeconds(60);
+
+  final String name;
+  private final TestNamespace namespace;
+  private final VolumeProvisioner volumes;
+  private final PatroniPods patroni;
+  private final OperatorRunner operator;
+  private final PrimaryForwarder forwarder;
+
+  /**
+   * Creates the cluster and waits until it runs.
+   *
+   * @param params {@code spec.postgresqlParams}
+   */
+  PatroniCluster(TestNamespace namespace, String name, int major, Map<String, String> params)
+      throws IOException {
+    this.namespace = namespace;
+    this.name = name;
+    volumes = new VolumeProvisioner(namespace.client(), namespace.name());
+    patroni = new PatroniPods(namespace.testBed(), namespace.name());
+    operator = OperatorRunner.start(namespace.testBed(), namespace.name());
+    StringBuilder yaml =
+        new StringBuilder("apiVersion: postgres.example.com/v1\nkind: PostgresCluster\n")
+            .append("metadata:\n  name: ")
+            .append(name)
+            .append("\n  namespace: ")
+            .append(namespace.name())
+            .append("\nspec:\n  version: ")
+            .append(major)
+            .append("\n  replicas: 3\n  synchronous: true\n  storage:\n    size: 1Gi\n");
+    if (!params.isEmpty()) {
+      yaml.append("  postgresqlParams:\n");
+      params.forEach((k, v) -> yaml.append("    ").append(k).append(": '").append(v).append("'\n"));
+    }
+    namespace
+        .client()
+        .resource(
+            namespace
+                .client()
+                .getKubernetesSerialization()
+                .unmarshal(yaml.toString(), PostgresCluster.class))
+        .create();
+    awaitRunning();
+    forwarder = new PrimaryForwarder(this::primaryIp);
+  }
+
+  /** A JDBC URL that follows the primary, as {@code NAME-primary:5432} would. */
+  String serviceUrl() {
+    return "jdbc:postgresql://127.0.0.1:" + forwarder.port() + "/postgres";
+  }
+
+  void awaitRunning() {
+    await("cluster Running with 3/3")
+        .atMost(Duration.ofMinutes(3))
+        .untilAsserted(
+            () -> {
+              PostgresCluster c = resource();
+              assertThat(c.getStatus()).isNotNull();
+              assertThat(c.getStatus().getPhase()).isEqualTo(ClusterPhase.Running);
+              assertThat(c.getStatus().getReplicas()).isEqualTo("3/3");
+              assertThat(primaryIp()).isPresent();
+            });
+  }
+
+  private PostgresCluster resource() {
+    return namespace
+        .client()
+        .resources(PostgresCluster.class)
+        .inNamespace(namespace.name())
+        .withName(name)
+        .get();
+  }
+
+  /** The IP of the pod {@code NAME-primary} selects, as PatroniFailoverIT finds it. */
+  Optional<String> primaryIp() {
+    return primary().map(p -> p.getStatus().getPodIP());
+  }
+
+  /**
+   * The name of the pod {@code NAME-primary} selects (Patroni's role label), once there is one and
+   * its PostgreSQL runs as primary: a crashed primary keeps its label until its Patroni runs again.
+   */
+  String primaryPod() {
+    return await("a primary selected and running as primary")
+        .atMost(OBJECTIVE)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> primary().filter(p -> runsAsPrimary(p.getStatus().getPodIP())),
+            Optional::isPresent)
+        .orElseThrow()
+        .getMetadata()
+        .getName();
+  }
+
+  private boolean runsAsPrimary(String ip) {
+    try (Connection c = connect(ip);
+        ResultSet rs = c.createStatement().executeQuery("SELECT NOT pg_is_in_recovery()")) {
+      return rs.next() && rs.getBoolean(1);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  private Optional<Pod> primary() {
+    Map<String, String> selector =
+        namespace
+            .client()
+            .services()
+            .inNamespace(namespace.name())
+            .withName(name + "-primary")
+            .get()
+            .getSpec()
+            .getSelector();
+    List<Pod> pods =
+        namespace
+            .client()
+            .pods()
+            .inNamespace(namespace.name())
+            .withLabels(selector)
+            .list()
+            .getItems();
+    return pods.size() == 1 && pods.get(0).getStatus().getPodIP() != null
+        ? Optional.of(pods.get(0))
+        : Optional.empty();
+  }
+
+  /** Deletes the pod: Patroni and PostgreSQL stop, the StatefulSet makes a new pod. */
+  void deletePod(String pod) {
+    namespace.client().pods().inNamespace(namespace.name()).withName(pod).delete();
+  }
+
+  /** SIGKILL of the pod's processes; the container then starts again. */
+  void crash(String pod) {
+    patroni.crash(pod);
+  }
+
+  String password() {
+    return new String(
+        Base64.getDecoder()
+            .decode(
+                namespace
+                    .client()
+                    .secrets()
+                    .inNamespace(namespace.name())
+                    .withName(name + "-credentials")
+                    .get()
+                    .getData()
+                    .get("password")),
+        StandardCharsets.UTF_8);
+  }
+
+  Connection connect(String ip) throws SQLException {
+    Properties props = new Properties();
+    props.setProperty("user", "postgres");
+    props.setProperty("password", password());
+    props.setProperty("connectTimeout", "2");
+    props.setProperty("socketTimeout", "10");
+    return DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/postgres", props);
+  }
+
+  Connection connectToPrimary() throws SQLException {
+    return connect(primaryIp().orElseThrow(() -> new SQLException("no primary selected")));
+  }
+
+  String queryOne(String sql) {
+    String value = queryOrNull(sql);
+    if (value == null) {
+      throw new IllegalStateException("no value from " + sql);
+    }
+    return value;
+  }
+
+  /** The first column of the first row on the primary; null if none or the query failed. */
+  String queryOrNull(String sql) {
+    try (Connection c = connectToPrimary();
+        ResultSet rs = c.createStatement().executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : null;
+    } catch (SQLException e) {
+      return null;
+    }
+  }
+
+  /** Executes a statement on the primary once a synchronous standby lets commits through. */
+  void executeWhenSynchronous(String sql, String alreadyDoneState) {
+    await(sql)
+        .atMost(OBJECTIVE)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> {
+              try (Connection c = connectToPrimary()) {
+                c.createStatement().execute(sql);
+                return true;
+              } catch (SQLException e) {
+                return alreadyDoneState.equals(e.getSQLState()); // an attempt that timed out
+              }
+            });
+  }
+
+  /**
+   * Waits until the synchronous standby, the only member Patroni fails over to in synchronous mode,
+   * holds a synchronized copy of the slot at or past the primary's confirmed position when this
+   * started, and returns "": a failover before the copy exists would lose the slot, the documented
+   * limit of failover slots. A member that was primary before and still holds its own copy of the
+   * slot never gets a synchronized one (PostgreSQL 17's slot sync refuses to replace a slot it did
+   * not create); then this returns at once, naming it.
+   */
+  String awaitSlotSynchronizedOnStandby(String slot) {
+    String confirmed = queryOne(confirmedFlushSql(slot));
+    String standby =
+        await("a synchronous standby")
+            .atMost(OBJECTIVE)
+            .until(
+                () ->
+                    queryOrNull(
+                        "SELECT application_name FROM pg_stat_replication"
+                            + " WHERE sync_state = 'sync'"),
+                n -> n != null);
+    String[] state = {""};
+    await("slot " + slot + " synchronized to " + standby)
+        .atMost(OBJECTIVE)
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              Pod p =
+                  namespace.client().pods().inNamespace(namespace.name()).withName(standby).get();
+              if (p == null || p.getStatus() == null || p.getStatus().getPodIP() == null) {
+                return false;
+              }
+              try (Connection c = connect(p.getStatus().getPodIP());
+                  ResultSet rs =
+                      c.createStatement()
+                          .executeQuery(
+                              "SELECT confirmed_flush_lsn::text, synced FROM pg_replication_slots"
+                                  + " WHERE slot_name = '"
+                                  + slot
+                                  + "'")) {
+                if (!rs.next()) {
+                  return false;
+                }
+                if (!rs.getBoolean(2)) {
+                  state[0] = standby + " holds a stale copy of the slot from when it was primary";
+                  return true;
+                }
+                return rs.getString(1) != null
+                    && !Lsn.parse(confirmed).isAfter(Lsn.parse(rs.getString(1)));
+              } catch (SQLException e) {
+                return false;
+              }
+            });
+    return state[0];
+  }
+
+  static String confirmedFlushSql(String slot) {
+    return "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '"
+        + slot
+        + "'";
+  }
+
+  /** "tx:id" of every ledger row the primary holds, in commit order (by transaction number). */
+  List<String> committedLedger() throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Connection c = connectToPrimary();
+        ResultSet rs =
+            c.createStatement().executeQuery("SELECT tx, id FROM ledger ORDER BY tx, id")) {
+      while (rs.next()) {
+        out.add(rs.getLong(1) + ":" + rs.getLong(2));
+      }
+    }
+    return out;
+  }
+
+  /** Stops everything; keeps each pod's Patroni and PostgreSQL output in target/servers. */
+  @Override
+  public void close() throws IOException {
+    forwarder.close();
+    Path pods =
+        namespace
+            .testBed()
+            .repositoryRootPath()
+            .resolve("target/testbed/pods")
+            .resolve(namespace.name());
+    Path keep = ServerProcess.targetDir("patroni-" + name);
+    if (Files.isDirectory(pods)) {
+      try (var dirs = Files.list(pods)) {
+        for (Path pod : dirs.toList()) {
+          Path log = pod.resolve("patroni.log");
+          if (Files.isRegularFile(log)) {
+            Files.copy(
+                log,
+                keep.resolve(pod.getFileName() + ".patroni.log"),
+                StandardCopyOption.REPLACE_EXISTING);
+          }
+        }
+      }
+    }
+    operator.close();
+    patroni.close();
+    volumes.close();
+  }
+}
