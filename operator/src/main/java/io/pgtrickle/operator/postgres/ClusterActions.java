@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.postgres.patroni.LeaderLock;
@@ -128,8 +130,7 @@ public class ClusterActions {
         .inNamespace(cluster.getMetadata().getNamespace())
         .withName(cluster.getMetadata().getName())
         .patch(
-            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            PatchContext.of(PatchType.JSON_MERGE),
             "{\"metadata\":{\"annotations\":{\""
                 + ClusterNames.SWITCHOVER_ANNOTATION
                 + "\":null}}}");

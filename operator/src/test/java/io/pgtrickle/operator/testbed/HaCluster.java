@@ -4,17 +4,19 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.postgres.ClusterNames;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -319,21 +321,21 @@ public final class HaCluster implements AutoCloseable {
   }
 
   /** Asks the operator to switch over to {@code pod} (annotation switchover-to). */
+  /**
+   * Asks for a switchover as `kubectl annotate` does: a merge patch, whatever the resourceVersion.
+   */
   public void requestSwitchover(String pod) {
     client
         .resources(PostgresCluster.class)
         .inNamespace(namespace)
         .withName(name)
-        .edit(
-            c -> {
-              Map<String, String> annotations =
-                  c.getMetadata().getAnnotations() == null
-                      ? new HashMap<>()
-                      : c.getMetadata().getAnnotations();
-              annotations.put("postgres.example.com/switchover-to", pod);
-              c.getMetadata().setAnnotations(annotations);
-              return c;
-            });
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"metadata\":{\"annotations\":{\""
+                + ClusterNames.SWITCHOVER_ANNOTATION
+                + "\":\""
+                + pod
+                + "\"}}}");
   }
 
   /** Events about the cluster with one of {@code reasons}, by message. */
