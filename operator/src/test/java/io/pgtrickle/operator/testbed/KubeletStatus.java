@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.net.HttpURLConnection;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.function.Consumer;
@@ -16,6 +18,8 @@ import java.util.function.Consumer;
  * the readiness probe passes again.
  */
 final class KubeletStatus {
+
+  private static final int MAX_ATTEMPTS = 10;
 
   private KubeletStatus() {}
 
@@ -73,7 +77,29 @@ final class KubeletStatus {
         });
   }
 
+  /**
+   * Applies {@code change} to every container status, re-reading the pod when another writer (the
+   * readiness prober, kwok) changed it in between, as the kubelet's status manager does.
+   */
   private static void edit(
+      KubernetesClient client,
+      String namespace,
+      String pod,
+      String uid,
+      Consumer<ContainerStatus> change) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        editOnce(client, namespace, pod, uid, change);
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == MAX_ATTEMPTS) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static void editOnce(
       KubernetesClient client,
       String namespace,
       String pod,

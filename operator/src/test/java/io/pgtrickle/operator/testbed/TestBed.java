@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -139,11 +141,9 @@ public final class TestBed {
             cluster ->
                 client
                     .resource(cluster)
-                    .edit(
-                        c -> {
-                          c.getMetadata().setFinalizers(List.of());
-                          return c;
-                        }));
+                    .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"finalizers\":null}}"));
     client.namespaces().withName(namespace).delete();
   }
 
