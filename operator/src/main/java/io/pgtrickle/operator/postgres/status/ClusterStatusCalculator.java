@@ -27,7 +27,12 @@ public final class ClusterStatusCalculator {
     long generation =
         cluster.getMetadata().getGeneration() == null ? 0 : cluster.getMetadata().getGeneration();
 
-    Verdict verdict = verdict(previous == null ? null : previous.getPhase(), desired, observed);
+    boolean specChanged =
+        previous == null
+            || previous.getObservedGeneration() == null
+            || previous.getObservedGeneration() < generation;
+    Verdict verdict =
+        verdict(previous == null ? null : previous.getPhase(), specChanged, desired, observed);
 
     PostgresClusterStatus status = new PostgresClusterStatus();
     status.setPhase(verdict.phase());
@@ -85,7 +90,14 @@ public final class ClusterStatusCalculator {
   /** The phase with its reason and message. */
   record Verdict(ClusterPhase phase, String reason, String message) {}
 
-  static Verdict verdict(ClusterPhase previous, int desired, ObservedCluster o) {
+  /**
+   * The phase from what was observed. A missing pod alone is Degraded: Scaling needs a spec change
+   * (the user asked for another member count) and Updating pods left on an older template, so that
+   * a deleted replica is not reported as a scale or a rollout. Once entered, Scaling and Updating
+   * last until every member is back and ready.
+   */
+  static Verdict verdict(
+      ClusterPhase previous, boolean specChanged, int desired, ObservedCluster o) {
     if (o.deleting()) {
       return new Verdict(ClusterPhase.Deleting, "Deleting", "The cluster is being deleted");
     }
@@ -110,15 +122,16 @@ public final class ClusterStatusCalculator {
       return new Verdict(
           ClusterPhase.Recovering, "NoPrimary", "No primary; Patroni is electing one. " + members);
     }
-    if (o.currentReplicas() != desired
-        || (previous == ClusterPhase.Scaling && o.readyReplicas() < desired)) {
+    boolean membersMissing = o.currentReplicas() != desired || o.readyReplicas() < desired;
+    if ((specChanged && o.currentReplicas() != desired)
+        || (previous == ClusterPhase.Scaling && membersMissing)) {
       return new Verdict(
           ClusterPhase.Scaling,
           "Scaling",
           "Scaling from " + o.currentReplicas() + " to " + desired + " members");
     }
-    if (o.updatedReplicas() < desired
-        || (previous == ClusterPhase.Updating && o.readyReplicas() < desired)) {
+    if (o.updatedReplicas() < o.currentReplicas()
+        || (previous == ClusterPhase.Updating && membersMissing)) {
       return new Verdict(
           ClusterPhase.Updating,
           "RollingUpdate",

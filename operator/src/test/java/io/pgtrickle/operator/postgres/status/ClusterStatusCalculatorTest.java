@@ -18,6 +18,11 @@ class ClusterStatusCalculatorTest {
   private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
 
   static PostgresCluster cluster(int replicas, ClusterPhase previousPhase) {
+    return cluster(replicas, previousPhase, 3L);
+  }
+
+  /** A cluster at generation 4 whose stored status was written at {@code statusGeneration}. */
+  static PostgresCluster cluster(int replicas, ClusterPhase previousPhase, long statusGeneration) {
     PostgresCluster cluster = new PostgresCluster();
     cluster.setMetadata(new ObjectMetaBuilder().withName("c").withGeneration(4L).build());
     PostgresClusterSpec spec = new PostgresClusterSpec();
@@ -30,6 +35,7 @@ class ClusterStatusCalculatorTest {
     if (previousPhase != null) {
       PostgresClusterStatus status = new PostgresClusterStatus();
       status.setPhase(previousPhase);
+      status.setObservedGeneration(statusGeneration);
       cluster.setStatus(status);
     }
     return cluster;
@@ -81,10 +87,51 @@ class ClusterStatusCalculatorTest {
   @Test
   void phasesOfARunningCluster() {
     assertThat(phaseAfterRunning(5, observed(3, 3, 3, "c-0"))).isEqualTo(ClusterPhase.Scaling);
+    assertThat(phaseAfterRunning(1, observed(3, 3, 3, "c-0"))).isEqualTo(ClusterPhase.Scaling);
     assertThat(phaseAfterRunning(3, observed(3, 3, 1, "c-0"))).isEqualTo(ClusterPhase.Updating);
     assertThat(phaseAfterRunning(3, observed(3, 2, 3, "c-0"))).isEqualTo(ClusterPhase.Degraded);
     assertThat(phaseAfterRunning(3, observed(3, 2, 3, null))).isEqualTo(ClusterPhase.Recovering);
     assertThat(phaseAfterRunning(3, observed(3, 3, 3, "c-1"))).isEqualTo(ClusterPhase.Running);
+  }
+
+  @Test
+  void aLostReplicaIsDegradedNotScalingNorUpdating() {
+    // The StatefulSet has 2 of 3 pods and the spec did not change since the last status.
+    PostgresCluster steady = cluster(3, ClusterPhase.Running, 4L);
+    PostgresClusterStatus lost =
+        ClusterStatusCalculator.calculate(steady, observed(2, 2, 2, "c-0"), NOW);
+    assertThat(lost.getPhase()).isEqualTo(ClusterPhase.Degraded);
+    assertThat(Conditions.isTrue(lost.getConditions(), "Degraded")).isTrue();
+    assertThat(ClusterStatusCalculator.calculate(steady, observed(3, 2, 3, "c-0"), NOW).getPhase())
+        .as("recreated, not ready yet")
+        .isEqualTo(ClusterPhase.Degraded);
+  }
+
+  @Test
+  void scalingAndUpdatingLastUntilEveryMemberIsReady() {
+    // Scaling from 3 to 5: the spec changed once, later reconciles see the same generation.
+    assertThat(
+            ClusterStatusCalculator.calculate(
+                    cluster(5, ClusterPhase.Scaling, 4L), observed(5, 4, 5, "c-0"), NOW)
+                .getPhase())
+        .isEqualTo(ClusterPhase.Scaling);
+    assertThat(
+            ClusterStatusCalculator.calculate(
+                    cluster(1, ClusterPhase.Scaling, 4L), observed(2, 2, 2, "c-0"), NOW)
+                .getPhase())
+        .as("scaling down, one pod still to remove")
+        .isEqualTo(ClusterPhase.Scaling);
+    assertThat(
+            ClusterStatusCalculator.calculate(
+                    cluster(5, ClusterPhase.Scaling, 4L), observed(5, 5, 5, "c-0"), NOW)
+                .getPhase())
+        .isEqualTo(ClusterPhase.Running);
+    // The last old pod was deleted to be recreated on the new template.
+    assertThat(
+            ClusterStatusCalculator.calculate(
+                    cluster(3, ClusterPhase.Updating, 4L), observed(2, 2, 2, "c-0"), NOW)
+                .getPhase())
+        .isEqualTo(ClusterPhase.Updating);
   }
 
   @Test
