@@ -2,6 +2,7 @@ package io.pgtrickle.operator.postgres.failover;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.readiness.Readiness;
 import io.pgtrickle.operator.api.PatroniSpec;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.ClusterNames;
@@ -36,7 +37,7 @@ public final class StoppedPrimary {
     return pods.stream()
         .filter(StoppedPrimary::labelledPrimary)
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-        .filter(p -> !ready(p))
+        .filter(p -> !Readiness.isPodReady(p))
         .filter(StoppedPrimary::containerStopped)
         .map(p -> p.getMetadata().getName())
         .findFirst();
@@ -45,13 +46,6 @@ public final class StoppedPrimary {
   private static boolean labelledPrimary(Pod pod) {
     Map<String, String> labels = pod.getMetadata().getLabels();
     return labels != null && ClusterNames.ROLE_PRIMARY.equals(labels.get(ClusterNames.ROLE_LABEL));
-  }
-
-  private static boolean ready(Pod pod) {
-    return pod.getStatus() != null
-        && pod.getStatus().getConditions() != null
-        && pod.getStatus().getConditions().stream()
-            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   private static boolean containerStopped(Pod pod) {

@@ -2,6 +2,7 @@ package io.pgtrickle.operator.postgres.rollout;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.client.readiness.Readiness;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
 import java.util.Comparator;
@@ -34,11 +35,7 @@ public record Member(
     String name = pod.getMetadata().getName();
     Map<String, String> labels = pod.getMetadata().getLabels();
     Map<String, String> annotations = pod.getMetadata().getAnnotations();
-    boolean ready =
-        pod.getStatus() != null
-            && pod.getStatus().getConditions() != null
-            && pod.getStatus().getConditions().stream()
-                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    boolean ready = Readiness.isPodReady(pod);
     ResourceRequirements resources =
         pod.getSpec().getContainers().stream()
             .filter(c -> ClusterStatefulSet.CONTAINER.equals(c.getName()))
