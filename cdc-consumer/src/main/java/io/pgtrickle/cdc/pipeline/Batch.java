@@ -18,14 +18,27 @@ final class Batch {
   private final List<ChangeEvent> events = new ArrayList<>();
   private final List<Instant> commitTimes = new ArrayList<>();
   private Lsn lastCommitEnd;
+  private long lastTransactionCommit;
+  private long session;
 
   void add(ChangeEvent event) {
     events.add(event);
+    // An event's position is its transaction's commit LSN (pgoutput's Begin.final_lsn).
+    lastTransactionCommit = Math.max(lastTransactionCommit, event.lsn().value());
   }
 
   void commit(Lsn endLsn, Instant commitTime) {
     lastCommitEnd = endLsn;
     commitTimes.add(commitTime);
+  }
+
+  /** Which replication session (of the {@link Publisher}'s count) this batch came from. */
+  void session(long session) {
+    this.session = session;
+  }
+
+  long session() {
+    return session;
   }
 
   boolean isEmpty() {
@@ -43,6 +56,16 @@ final class Batch {
   /** The end LSN of the last commit in this batch, or {@code null}. */
   Lsn lastCommitEnd() {
     return lastCommitEnd;
+  }
+
+  /**
+   * The WAL position a synchronous standby must have flushed before this batch may be published:
+   * past the end of its last commit, or, for a transaction whose commit is not in this batch (one
+   * larger than a batch), past the start of that commit record.
+   */
+  Lsn requiredDurable() {
+    Lsn trailing = lastTransactionCommit == 0 ? Lsn.ZERO : Lsn.of(lastTransactionCommit + 1);
+    return lastCommitEnd == null ? trailing : Lsn.max(lastCommitEnd, trailing);
   }
 
   List<Instant> commitTimes() {

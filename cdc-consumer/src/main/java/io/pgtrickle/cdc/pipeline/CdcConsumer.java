@@ -66,7 +66,13 @@ public final class CdcConsumer implements AutoCloseable {
     this.metrics = metrics;
     this.publisher =
         new Publisher(
-            changeLog, metrics, state, config.reconnectMin(), config.reconnectMax(), lagMicros);
+            changeLog,
+            metrics,
+            state,
+            config.reconnectMin(),
+            config.reconnectMax(),
+            lagMicros,
+            new SynchronousCommitGate(connections, state));
   }
 
   /** Streams until {@link #stop()}, reconnecting with backoff after every failure. */

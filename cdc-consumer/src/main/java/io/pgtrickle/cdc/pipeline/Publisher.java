@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -30,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * the consumer, never lose or reorder events. Re-publishing is safe because the change log is
  * idempotent by (source, position). One batch at a time also keeps the contract that calls for one
  * source never overlap; within a batch the sources are published concurrently.
+ *
+ * <p>Before a batch is published, the {@link SynchronousCommitGate} holds it until the source's
+ * synchronous standbys have it. A batch of a session that ended is dropped while it waits there:
+ * PostgreSQL sends it again, or, after a failover, never had it.
  */
 final class Publisher implements AutoCloseable {
 
@@ -41,6 +46,8 @@ final class Publisher implements AutoCloseable {
   private final Duration backoffMin;
   private final Duration backoffMax;
   private final LongConsumer lagMicros;
+  private final SynchronousCommitGate gate;
+  private final AtomicLong session = new AtomicLong();
   private final BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(2);
   private final AtomicInteger pending = new AtomicInteger();
   private final AtomicReference<Lsn> acknowledged = new AtomicReference<>(Lsn.ZERO);
@@ -53,13 +60,15 @@ final class Publisher implements AutoCloseable {
       ConsumerState state,
       Duration backoffMin,
       Duration backoffMax,
-      LongConsumer lagMicros) {
+      LongConsumer lagMicros,
+      SynchronousCommitGate gate) {
     this.log = log;
     this.metrics = metrics;
     this.state = state;
     this.backoffMin = backoffMin;
     this.backoffMax = backoffMax;
     this.lagMicros = lagMicros;
+    this.gate = gate;
     this.thread = new Thread(this::run, "cdc-publisher");
     thread.setDaemon(true);
     thread.start();
@@ -72,12 +81,21 @@ final class Publisher implements AutoCloseable {
    *     again)
    */
   boolean offer(Batch batch, long millis) throws InterruptedException {
+    batch.session(session.get());
     pending.incrementAndGet();
     if (queue.offer(batch, millis, TimeUnit.MILLISECONDS)) {
       return true;
     }
     pending.decrementAndGet();
     return false;
+  }
+
+  /**
+   * A replication session starts, streaming through the walsender with this backend pid: the one
+   * whose server the gate asks about the synchronous standbys.
+   */
+  void sessionStarted(int walsenderPid) {
+    gate.session(walsenderPid);
   }
 
   /** Whether every queued batch has been published: nothing received is unacknowledged. */
@@ -103,6 +121,7 @@ final class Publisher implements AutoCloseable {
    * the confirmed position. A batch being published finishes (or keeps retrying) first.
    */
   void discardQueued() {
+    session.incrementAndGet();
     List<Batch> dropped = new ArrayList<>();
     queue.drainTo(dropped);
     pending.addAndGet(-dropped.size());
@@ -120,9 +139,13 @@ final class Publisher implements AutoCloseable {
         continue;
       }
       try {
-        if (publishWithRetry(batch)) {
+        if (gate.awaitDurable(
+                batch.requiredDurable(), () -> stopping || batch.session() != session.get())
+            && publishWithRetry(batch)) {
           done(batch);
         }
+      } catch (InterruptedException e) {
+        return;
       } finally {
         pending.decrementAndGet();
       }
@@ -231,5 +254,6 @@ final class Publisher implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    gate.close();
   }
 }

@@ -75,6 +75,7 @@ final class ReplicationSession {
             .withAutomaticFlush(false)
             .start();
     try {
+      publisher.sessionStarted(connection.getBackendPID());
       LOG.info("streaming from slot {} (publication {})", config.slot(), config.publication());
       onStreaming.run();
       stream(stream);

@@ -1,0 +1,113 @@
+package io.pgtrickle.cdc.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgtrickle.changelog.ChangeLogBackend;
+import io.pgtrickle.changelog.ChangeLogBackends;
+import io.pgtrickle.changelog.Lsn;
+import io.pgtrickle.changelog.support.PostgresServer;
+import io.pgtrickle.changelog.support.ServerProcess;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A source that replicates synchronously: a committed transaction the synchronous standby has not
+ * flushed is streamed to the consumer at once (the walsender does not wait), but reaches the change
+ * log only once the standby has it. Had the primary died in between, the standby promoted in its
+ * place would never have had it.
+ */
+class SynchronousCommitGateIT {
+
+  private static final String SLOT = "gate_slot";
+  private static final String STANDBY = "gate_standby";
+
+  @Test
+  void aTransactionReachesTheChangeLogOnlyOnceTheSynchronousStandbyHasIt() throws Exception {
+    try (SourceDb db = SourceDb.start();
+        PostgresServer logServer = PostgresServer.start();
+        ScriptedStandby standby = ScriptedStandby.start(db, STANDBY)) {
+      db.sql("CREATE TABLE t (id int8 PRIMARY KEY)");
+      db.sql(
+          "ALTER SYSTEM SET synchronous_standby_names = '" + STANDBY + "'",
+          "SELECT pg_reload_conf()");
+      Consumers.await(
+          "the standby to be synchronous",
+          Duration.ofSeconds(30),
+          () ->
+              "sync"
+                  .equals(
+                      db.queryOne(
+                          "SELECT sync_state FROM pg_stat_replication WHERE application_name = '"
+                              + STANDBY
+                              + "'")));
+      long oid = db.relationOid("t");
+      String readUri = logServer.uri("&consumer=verify");
+      Map<String, String> env = Consumers.env(db, "t", SLOT, logServer.uri(""));
+      try (ChangeLogBackend publishLog = ChangeLogBackends.open(logServer.uri(""));
+          Consumers.InProcess consumer = new Consumers.InProcess(env, publishLog, null)) {
+        Consumers.await("streaming", Duration.ofSeconds(30), consumer.state::streaming);
+        db.sql("INSERT INTO t VALUES (1)"); // the standby confirms at once
+        awaitInChangeLog(readUri, oid, List.of("INSERT 1"));
+
+        standby.hold();
+        CompletableFuture<Void> commit =
+            CompletableFuture.runAsync(() -> db.sql("INSERT INTO t VALUES (2)"));
+        String flushed =
+            awaitCommitWaitingForTheStandby(db, commit); // committed locally, not acknowledged
+        Consumers.await(
+            "the consumer's walsender to send the transaction",
+            Duration.ofSeconds(30),
+            () -> !Lsn.parse(flushed).isAfter(Lsn.parse(sentToConsumer(db))));
+        ServerProcess.sleep(1500); // ample time for a publish (milliseconds without the gate)
+        assertThat(changeLog(readUri, oid))
+            .as("a transaction the synchronous standby lacks is held back")
+            .containsExactly("INSERT 1");
+        assertThat(commit).isNotDone();
+
+        standby.release();
+        commit.get();
+        awaitInChangeLog(readUri, oid, List.of("INSERT 1", "INSERT 2"));
+      }
+    }
+  }
+
+  /** Waits until the commit of {@code commit} waits for the standby; the primary's flush LSN. */
+  private static String awaitCommitWaitingForTheStandby(
+      SourceDb db, CompletableFuture<Void> commit) {
+    Consumers.await(
+        "the commit to wait for the synchronous standby",
+        Duration.ofSeconds(30),
+        () ->
+            "1"
+                .equals(
+                    db.queryOne(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'")));
+    assertThat(commit).isNotDone();
+    return db.queryOne("SELECT pg_current_wal_flush_lsn()::text");
+  }
+
+  private static String sentToConsumer(SourceDb db) {
+    String sent =
+        db.queryOne(
+            "SELECT sent_lsn::text FROM pg_stat_replication WHERE application_name = '"
+                + SLOT
+                + "'");
+    return sent == null ? "0/0" : sent;
+  }
+
+  private static List<String> changeLog(String readUri, long oid) {
+    try (ChangeLogBackend read = ChangeLogBackends.open(readUri)) {
+      return ExactlyOnceIT.history(Consumers.readAll(read, oid));
+    }
+  }
+
+  private static void awaitInChangeLog(String readUri, long oid, List<String> expected) {
+    Consumers.await(
+        expected + " in the change log",
+        Duration.ofSeconds(30),
+        () -> changeLog(readUri, oid).equals(expected));
+  }
+}
