@@ -48,6 +48,7 @@ final class Publisher implements AutoCloseable {
   private final LongConsumer lagMicros;
   private final SynchronousCommitGate gate;
   private final AtomicLong session = new AtomicLong();
+  private final AtomicLong walsenderGone = new AtomicLong(-1);
   private final BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(2);
   private final AtomicInteger pending = new AtomicInteger();
   private final AtomicReference<Lsn> acknowledged = new AtomicReference<>(Lsn.ZERO);
@@ -98,6 +99,15 @@ final class Publisher implements AutoCloseable {
     gate.session(walsenderPid);
   }
 
+  /**
+   * Whether the gate found the current session's walsender gone from the server the source URL
+   * reaches: the session should end and reconnect, even if its socket has not noticed yet (a stream
+   * blocked on a full queue does not read, so it would not see the connection close).
+   */
+  boolean walsenderGone() {
+    return walsenderGone.get() == session.get();
+  }
+
   /** Whether every queued batch has been published: nothing received is unacknowledged. */
   boolean idle() {
     return pending.get() == 0;
@@ -139,9 +149,12 @@ final class Publisher implements AutoCloseable {
         continue;
       }
       try {
-        if (gate.awaitDurable(
-                batch.requiredDurable(), () -> stopping || batch.session() != session.get())
-            && publishWithRetry(batch)) {
+        SynchronousCommitGate.Outcome gated =
+            gate.awaitDurable(
+                batch.requiredDurable(), () -> stopping || batch.session() != session.get());
+        if (gated == SynchronousCommitGate.Outcome.WALSENDER_GONE) {
+          walsenderGone.set(batch.session());
+        } else if (gated == SynchronousCommitGate.Outcome.DURABLE && publishWithRetry(batch)) {
           done(batch);
         }
       } catch (InterruptedException e) {

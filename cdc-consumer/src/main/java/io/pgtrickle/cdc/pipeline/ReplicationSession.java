@@ -131,6 +131,7 @@ final class ReplicationSession {
         publisher.acknowledgeIdle(Lsn.of(stream.getLastReceiveLSN().asLong()));
       }
       confirm(stream, false);
+      checkWalsender();
       if (System.nanoTime() - lastMessageNanos > SILENCE_LIMIT_NANOS) {
         throw new SQLException("no message from the server for 75 s; reconnecting");
       }
@@ -145,6 +146,7 @@ final class ReplicationSession {
   /** Queues the current batch, keeping the connection alive while the publisher is busy. */
   private void handOff(PGReplicationStream stream) throws SQLException, InterruptedException {
     while (!publisher.offer(current, 200)) {
+      checkWalsender();
       confirm(stream, true);
       lastMessageNanos = System.nanoTime(); // we are not reading: silence is ours
       if (stopping.getAsBoolean()) {
@@ -152,6 +154,14 @@ final class ReplicationSession {
       }
     }
     current = new Batch();
+  }
+
+  private void checkWalsender() throws SQLException {
+    if (publisher.walsenderGone()) {
+      throw new SQLException(
+          "this session's walsender is not on the server the source URL reaches any more"
+              + " (failover or restart); reconnecting");
+    }
   }
 
   /** Tells the server what the change log acknowledged; at most every 100 ms unless forced. */

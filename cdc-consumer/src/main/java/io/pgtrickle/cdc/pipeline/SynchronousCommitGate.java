@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * also checks that the session's walsender (its backend pid) is there. Reading them on a new
  * primary after a failover would open the gate for a transaction of the old timeline.
  *
+ * <p>A server shutting down cleanly refuses new connections but keeps its walsenders until they
+ * sent everything and the clients confirmed it: then what the session sent is on the standbys
+ * anyway, and is published without asking (see {@link #shuttingDown}).
+ *
  * <p>Seeing other users' walsender positions needs {@code pg_read_all_stats} (or {@code
  * pg_monitor}). Without it the gate stays closed and says so: it cannot tell a durable transaction
  * from one a failover would take back.
@@ -54,13 +58,27 @@ final class SynchronousCommitGate implements AutoCloseable {
   private Connection connection;
   private PreparedStatement statement;
   private volatile int walsenderPid;
-  private int durableOnPid;
+  private int sessionPid;
   private Lsn durable = Lsn.ZERO;
   private long lastComplaintNanos;
+  private boolean shutdownSeen;
 
   SynchronousCommitGate(SourceConnections connections, ConsumerState state) {
     this.connections = connections;
     this.state = state;
+  }
+
+  /** What became of a batch at the gate. */
+  enum Outcome {
+    /** On every synchronous standby (or the source does not replicate synchronously): publish. */
+    DURABLE,
+    /** No longer wanted: its session ended, or the consumer stops. */
+    ABANDONED,
+    /**
+     * The session's walsender is not on the server the source URL reaches now (a failover, or the
+     * server restarted): the session is dead even if its socket has not noticed yet.
+     */
+    WALSENDER_GONE
   }
 
   /** A new replication session streams through the walsender with this backend pid. */
@@ -74,35 +92,42 @@ final class SynchronousCommitGate implements AutoCloseable {
    *
    * @param position the position a batch needs durable
    * @param abandoned true once the batch is no longer wanted (its session ended, or stopping)
-   * @return {@code true} when the batch may be published, {@code false} when abandoned
    */
-  boolean awaitDurable(Lsn position, BooleanSupplier abandoned) throws InterruptedException {
-    // Only the publisher thread calls this, so durable needs no synchronisation. What was durable
-    // on the previous session's server says nothing about this one's.
-    if (durableOnPid != walsenderPid) {
-      durableOnPid = walsenderPid;
+  Outcome awaitDurable(Lsn position, BooleanSupplier abandoned) throws InterruptedException {
+    // Only the publisher thread calls this, so these fields need no synchronisation. What was
+    // durable on the previous session's server says nothing about this one's, and a connection
+    // opened before this session may reach another server.
+    int pid = walsenderPid;
+    if (sessionPid != pid) {
+      sessionPid = pid;
       durable = Lsn.ZERO;
+      shutdownSeen = false;
+      close();
     }
     while (position.isAfter(durable)) {
       if (abandoned.getAsBoolean()) {
-        return false;
+        return Outcome.ABANDONED;
       }
-      Lsn seen = poll(position);
-      if (seen != null && !position.isAfter(seen)) {
-        durable = seen;
-        return true;
+      Poll poll = poll(pid, position);
+      if (poll == Poll.WALSENDER_GONE) {
+        return Outcome.WALSENDER_GONE;
+      }
+      if (!position.isAfter(durable)) {
+        return Outcome.DURABLE;
       }
       TimeUnit.NANOSECONDS.sleep(POLL_NANOS);
     }
-    return true;
+    return Outcome.DURABLE;
   }
 
-  /**
-   * The position known durable now, {@code position} itself when the source does not replicate
-   * synchronously, or {@code null} when it cannot be told.
-   */
-  private Lsn poll(Lsn position) {
-    int pid = walsenderPid;
+  private enum Poll {
+    SEEN,
+    UNKNOWN,
+    WALSENDER_GONE
+  }
+
+  /** Reads the durable position into {@link #durable}, or tells why it cannot. */
+  private Poll poll(int pid, Lsn position) {
     try {
       if (connection == null || connection.isClosed()) {
         connection = connections.admin();
@@ -116,27 +141,67 @@ final class SynchronousCommitGate implements AutoCloseable {
         String lowestFlush = rs.getString(3);
         long hidden = rs.getLong(4);
         if (!sameServer) {
-          // Our walsender is elsewhere (a Service now pointing at another member) or gone: the
-          // session ends soon; a new connection may reach its server meanwhile.
+          // This connection was opened during the session, through the URL that follows the
+          // primary: the session streams from a server that is no longer it.
           close();
-          return null;
+          return Poll.WALSENDER_GONE;
         }
         if (standbyNames == null || standbyNames.isBlank()) {
-          return position;
+          durable = Lsn.max(durable, position);
+          return Poll.SEEN;
         }
         if (hidden > 0) {
           complain(
               "the source replicates synchronously but its standbys' positions are hidden from"
                   + " this user: grant it pg_read_all_stats; changes are held back until then");
-          return null;
+          return Poll.UNKNOWN;
         }
-        return lowestFlush == null ? null : Lsn.parse(lowestFlush);
+        if (lowestFlush == null) {
+          return Poll.UNKNOWN; // no synchronous standby connected: commits wait, and so do we
+        }
+        durable = Lsn.max(durable, Lsn.parse(lowestFlush));
+        return Poll.SEEN;
       }
-    } catch (SQLException | RuntimeException e) {
+    } catch (SQLException e) {
+      close();
+      if (shuttingDown(e)) {
+        // A clean shutdown keeps our walsender until we confirm what it sent, and its physical
+        // walsenders until the standbys received everything; new connections are refused. Held
+        // back, the batch could never be confirmed and the shutdown (a switchover) would hang.
+        if (!shutdownSeen) {
+          shutdownSeen = true;
+          LOG.info(
+              "the source is shutting down cleanly: its standbys receive all its WAL before it"
+                  + " stops, so what it sent is published without asking them");
+        }
+        durable = Lsn.max(durable, position);
+        return Poll.SEEN;
+      }
+      complain("cannot read the synchronous standbys' positions, retrying: " + e);
+      return Poll.UNKNOWN;
+    } catch (RuntimeException e) {
       complain("cannot read the synchronous standbys' positions, retrying: " + e);
       close();
-      return null;
+      return Poll.UNKNOWN;
     }
+  }
+
+  /**
+   * Whether a new connection was refused because the server is shutting down. SQLSTATE 57P03 also
+   * means starting up or crash recovery, where a transaction not on the standbys may be lost, so
+   * the message decides; with messages in another language the gate stays closed (the shutdown then
+   * waits for the walsender to be killed: slow, but nothing phantom).
+   */
+  static boolean shuttingDown(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql
+          && "57P03".equals(sql.getSQLState())
+          && sql.getMessage() != null
+          && sql.getMessage().contains("the database system is shutting down")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void complain(String message) {

@@ -80,17 +80,23 @@ final class ScriptedStandby implements AutoCloseable {
         TimeUnit.MILLISECONDS.sleep(10);
       }
     } catch (SQLException | InterruptedException e) {
-      if (!closed) {
-        throw new IllegalStateException("scripted standby stopped", e);
-      }
+      closed = true; // the primary stopped, or close(): either way the standby is gone
     }
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws InterruptedException {
     closed = true;
     thread.join(5000);
-    stream.close();
-    connection.close();
+    try {
+      stream.close();
+    } catch (SQLException e) {
+      // the primary stopped: the stream is gone already
+    }
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      // likewise
+    }
   }
 }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,39 +29,15 @@ class SynchronousCommitGateIT {
   void aTransactionReachesTheChangeLogOnlyOnceTheSynchronousStandbyHasIt() throws Exception {
     try (SourceDb db = SourceDb.start();
         PostgresServer logServer = PostgresServer.start();
-        ScriptedStandby standby = ScriptedStandby.start(db, STANDBY)) {
-      db.sql("CREATE TABLE t (id int8 PRIMARY KEY)");
-      db.sql(
-          "ALTER SYSTEM SET synchronous_standby_names = '" + STANDBY + "'",
-          "SELECT pg_reload_conf()");
-      Consumers.await(
-          "the standby to be synchronous",
-          Duration.ofSeconds(30),
-          () ->
-              "sync"
-                  .equals(
-                      db.queryOne(
-                          "SELECT sync_state FROM pg_stat_replication WHERE application_name = '"
-                              + STANDBY
-                              + "'")));
-      long oid = db.relationOid("t");
+        ScriptedStandby standby = synchronousStandby(db)) {
       String readUri = logServer.uri("&consumer=verify");
-      Map<String, String> env = Consumers.env(db, "t", SLOT, logServer.uri(""));
       try (ChangeLogBackend publishLog = ChangeLogBackends.open(logServer.uri(""));
-          Consumers.InProcess consumer = new Consumers.InProcess(env, publishLog, null)) {
-        Consumers.await("streaming", Duration.ofSeconds(30), consumer.state::streaming);
+          Consumers.InProcess consumer = streaming(db, logServer, publishLog)) {
+        long oid = db.relationOid("t");
         db.sql("INSERT INTO t VALUES (1)"); // the standby confirms at once
         awaitInChangeLog(readUri, oid, List.of("INSERT 1"));
 
-        standby.hold();
-        CompletableFuture<Void> commit =
-            CompletableFuture.runAsync(() -> db.sql("INSERT INTO t VALUES (2)"));
-        String flushed =
-            awaitCommitWaitingForTheStandby(db, commit); // committed locally, not acknowledged
-        Consumers.await(
-            "the consumer's walsender to send the transaction",
-            Duration.ofSeconds(30),
-            () -> !Lsn.parse(flushed).isAfter(Lsn.parse(sentToConsumer(db))));
+        CompletableFuture<Void> commit = commitTheStandbyLacks(db, standby);
         ServerProcess.sleep(1500); // ample time for a publish (milliseconds without the gate)
         assertThat(changeLog(readUri, oid))
             .as("a transaction the synchronous standby lacks is held back")
@@ -72,6 +49,81 @@ class SynchronousCommitGateIT {
         awaitInChangeLog(readUri, oid, List.of("INSERT 1", "INSERT 2"));
       }
     }
+  }
+
+  /**
+   * A clean shutdown (a switchover) keeps the consumer's walsender until the consumer confirmed
+   * what it sent, and refuses the connection the gate asks through: the gate must let the batch
+   * through (the standbys receive everything before the server stops), or the shutdown hangs until
+   * the walsender is killed.
+   */
+  @Test
+  void aCleanShutdownOfTheSourceIsNotHeldUp() throws Exception {
+    try (SourceDb db = SourceDb.start();
+        PostgresServer logServer = PostgresServer.start();
+        ScriptedStandby standby = synchronousStandby(db)) {
+      String readUri = logServer.uri("&consumer=verify");
+      try (ChangeLogBackend publishLog = ChangeLogBackends.open(logServer.uri(""));
+          Consumers.InProcess consumer = streaming(db, logServer, publishLog)) {
+        long oid = db.relationOid("t");
+        db.sql("INSERT INTO t VALUES (1)");
+        awaitInChangeLog(readUri, oid, List.of("INSERT 1"));
+        CompletableFuture<Void> commit = commitTheStandbyLacks(db, standby);
+        CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> db.server().stop());
+        // The standby still holds its flush position: only the shutdown lets the batch through.
+        awaitInChangeLog(readUri, oid, List.of("INSERT 1", "INSERT 2"));
+        // A real standby flushes what it received; the primary's last walsender waits for that.
+        standby.release();
+        stop.get(60, TimeUnit.SECONDS);
+        assertThat(commit).isCompletedExceptionally(); // its backend was terminated
+        db.server().startAgain();
+      }
+    }
+  }
+
+  /** The source replicating synchronously to a scripted standby, with table t. */
+  private static ScriptedStandby synchronousStandby(SourceDb db) throws Exception {
+    db.sql("CREATE TABLE t (id int8 PRIMARY KEY)");
+    ScriptedStandby standby = ScriptedStandby.start(db, STANDBY);
+    db.sql(
+        "ALTER SYSTEM SET synchronous_standby_names = '" + STANDBY + "'",
+        "SELECT pg_reload_conf()");
+    Consumers.await(
+        "the standby to be synchronous",
+        Duration.ofSeconds(30),
+        () ->
+            "sync"
+                .equals(
+                    db.queryOne(
+                        "SELECT sync_state FROM pg_stat_replication WHERE application_name = '"
+                            + STANDBY
+                            + "'")));
+    return standby;
+  }
+
+  private static Consumers.InProcess streaming(
+      SourceDb db, PostgresServer logServer, ChangeLogBackend publishLog) {
+    Map<String, String> env = Consumers.env(db, "t", SLOT, logServer.uri(""));
+    Consumers.InProcess consumer = new Consumers.InProcess(env, publishLog, null);
+    Consumers.await("streaming", Duration.ofSeconds(30), consumer.state::streaming);
+    return consumer;
+  }
+
+  /**
+   * Inserts 2 while the standby holds its flush position: committed on the primary, waiting for the
+   * standby, and sent to the consumer by its walsender.
+   */
+  private static CompletableFuture<Void> commitTheStandbyLacks(
+      SourceDb db, ScriptedStandby standby) {
+    standby.hold();
+    CompletableFuture<Void> commit =
+        CompletableFuture.runAsync(() -> db.sql("INSERT INTO t VALUES (2)"));
+    String flushed = awaitCommitWaitingForTheStandby(db, commit);
+    Consumers.await(
+        "the consumer's walsender to send the transaction",
+        Duration.ofSeconds(30),
+        () -> !Lsn.parse(flushed).isAfter(Lsn.parse(sentToConsumer(db))));
+    return commit;
   }
 
   /** Waits until the commit of {@code commit} waits for the standby; the primary's flush LSN. */
