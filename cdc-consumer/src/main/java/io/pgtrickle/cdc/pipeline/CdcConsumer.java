@@ -5,7 +5,9 @@ import io.pgtrickle.cdc.slot.SlotManager;
 import io.pgtrickle.cdc.slot.SourceConnections;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.OptionalLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -84,6 +86,7 @@ public final class CdcConsumer implements AutoCloseable {
       try {
         prepare();
         try (Connection c = connections.replication()) {
+          startSession(c);
           new ReplicationSession(config, publisher, () -> stopping)
               .run(
                   c.unwrap(PGConnection.class),
@@ -115,6 +118,23 @@ public final class CdcConsumer implements AutoCloseable {
       }
     }
     state.streaming(false);
+  }
+
+  /**
+   * Tells the publisher which walsender and server this session streams from: the replication
+   * connection can still run plain SQL before it starts streaming.
+   */
+  private void startSession(Connection replication) throws SQLException {
+    String host = null;
+    int port = 0;
+    try (Statement s = replication.createStatement();
+        ResultSet rs = s.executeQuery("SELECT host(inet_server_addr()), inet_server_port()")) {
+      if (rs.next() && rs.getString(1) != null) {
+        host = rs.getString(1);
+        port = rs.getInt(2);
+      }
+    }
+    publisher.sessionStarted(replication.unwrap(PGConnection.class).getBackendPID(), host, port);
   }
 
   /** Publication and slot, on every (re)connect: after a failover the new primary may lack them. */

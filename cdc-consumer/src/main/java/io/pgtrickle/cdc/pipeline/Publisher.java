@@ -92,11 +92,17 @@ final class Publisher implements AutoCloseable {
   }
 
   /**
-   * A replication session starts, streaming through the walsender with this backend pid: the one
-   * whose server the gate asks about the synchronous standbys.
+   * A replication session starts, streaming through the walsender with this backend pid, on the
+   * server at {@code host}:{@code port} (null host: unknown), which the gate asks about the
+   * synchronous standbys.
    */
-  void sessionStarted(int walsenderPid) {
-    gate.session(walsenderPid);
+  void sessionStarted(int walsenderPid, String host, int port) {
+    gate.session(walsenderPid, host, port);
+  }
+
+  /** How long the batch at the synchronous-standby gate has waited, in nanoseconds (0: none). */
+  long gateWaitingNanos() {
+    return gate.waitingNanos();
   }
 
   /**

@@ -75,7 +75,6 @@ final class ReplicationSession {
             .withAutomaticFlush(false)
             .start();
     try {
-      publisher.sessionStarted(connection.getBackendPID());
       LOG.info("streaming from slot {} (publication {})", config.slot(), config.publication());
       onStreaming.run();
       stream(stream);
@@ -159,8 +158,13 @@ final class ReplicationSession {
   private void checkWalsender() throws SQLException {
     if (publisher.walsenderGone()) {
       throw new SQLException(
-          "this session's walsender is not on the server the source URL reaches any more"
-              + " (failover or restart); reconnecting");
+          "this session's walsender is no longer on its server (restarted); reconnecting");
+    }
+    // Blocked on a full queue the session does not read, so it would not notice a vanished
+    // server; a batch the gate could not clear for as long means the same as silence.
+    if (publisher.gateWaitingNanos() > SILENCE_LIMIT_NANOS) {
+      throw new SQLException(
+          "the synchronous standbys' positions could not be confirmed for 75 s; reconnecting");
     }
   }
 

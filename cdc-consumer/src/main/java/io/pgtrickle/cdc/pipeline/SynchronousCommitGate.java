@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,9 +25,12 @@ import org.slf4j.LoggerFactory;
  * whichever of them Patroni promotes has it. Without synchronous replication there is nothing to
  * wait for (and a failover loses acknowledged commits anyway).
  *
- * <p>The standby positions are read on the server the replication session streams from: each query
- * also checks that the session's walsender (its backend pid) is there. Reading them on a new
- * primary after a failover would open the gate for a transaction of the old timeline.
+ * <p>The standby positions are read on the server the replication session streams from, connecting
+ * to its own address (as the replication connection reported it), not through the URL's host name:
+ * a new primary's positions after a failover would open the gate for a transaction of the old
+ * timeline, and a Service stops routing to a primary that is shutting down. Each query also checks
+ * that the session's walsender (its backend pid) is there. A batch that cannot be cleared for 75 s
+ * ends the session (see ReplicationSession), as silence would.
  *
  * <p>A server shutting down cleanly refuses new connections but keeps its walsenders until they
  * sent everything and the clients confirmed it: then what the session sent is on the standbys
@@ -57,8 +61,12 @@ final class SynchronousCommitGate implements AutoCloseable {
   private final ConsumerState state;
   private Connection connection;
   private PreparedStatement statement;
+  private final AtomicLong sessions = new AtomicLong();
   private volatile int walsenderPid;
-  private int sessionPid;
+  private volatile String walsenderHost;
+  private volatile int walsenderPort;
+  private volatile long waitingSince;
+  private long session;
   private Lsn durable = Lsn.ZERO;
   private long lastComplaintNanos;
   private boolean shutdownSeen;
@@ -75,15 +83,27 @@ final class SynchronousCommitGate implements AutoCloseable {
     /** No longer wanted: its session ended, or the consumer stops. */
     ABANDONED,
     /**
-     * The session's walsender is not on the server the source URL reaches now (a failover, or the
-     * server restarted): the session is dead even if its socket has not noticed yet.
+     * The session's walsender is not on its server any more (the server restarted, or its address
+     * now belongs to another): the session is dead even if its socket has not noticed yet.
      */
     WALSENDER_GONE
   }
 
-  /** A new replication session streams through the walsender with this backend pid. */
-  void session(int pid) {
+  /**
+   * A new replication session streams through the walsender with this backend pid, on the server at
+   * {@code host}:{@code port} ({@code null} host: reach it through the source URL).
+   */
+  void session(int pid, String host, int port) {
+    walsenderHost = host;
+    walsenderPort = port;
     walsenderPid = pid;
+    sessions.incrementAndGet();
+  }
+
+  /** How long the batch at the gate has been waiting, in nanoseconds; 0 when none waits. */
+  long waitingNanos() {
+    long since = waitingSince;
+    return since == 0 ? 0 : System.nanoTime() - since;
   }
 
   /**
@@ -98,26 +118,33 @@ final class SynchronousCommitGate implements AutoCloseable {
     // durable on the previous session's server says nothing about this one's, and a connection
     // opened before this session may reach another server.
     int pid = walsenderPid;
-    if (sessionPid != pid) {
-      sessionPid = pid;
+    long current = sessions.get();
+    if (session != current) {
+      session = current;
       durable = Lsn.ZERO;
       shutdownSeen = false;
       close();
     }
-    while (position.isAfter(durable)) {
-      if (abandoned.getAsBoolean()) {
-        return Outcome.ABANDONED;
-      }
-      Poll poll = poll(pid, position);
-      if (poll == Poll.WALSENDER_GONE) {
-        return Outcome.WALSENDER_GONE;
-      }
-      if (!position.isAfter(durable)) {
-        return Outcome.DURABLE;
-      }
-      TimeUnit.NANOSECONDS.sleep(POLL_NANOS);
+    if (!position.isAfter(durable)) {
+      return Outcome.DURABLE;
     }
-    return Outcome.DURABLE;
+    waitingSince = System.nanoTime();
+    try {
+      while (true) {
+        if (abandoned.getAsBoolean()) {
+          return Outcome.ABANDONED;
+        }
+        if (poll(pid, position) == Poll.WALSENDER_GONE) {
+          return Outcome.WALSENDER_GONE;
+        }
+        if (!position.isAfter(durable)) {
+          return Outcome.DURABLE;
+        }
+        TimeUnit.NANOSECONDS.sleep(POLL_NANOS);
+      }
+    } finally {
+      waitingSince = 0;
+    }
   }
 
   private enum Poll {
@@ -130,7 +157,8 @@ final class SynchronousCommitGate implements AutoCloseable {
   private Poll poll(int pid, Lsn position) {
     try {
       if (connection == null || connection.isClosed()) {
-        connection = connections.admin();
+        String host = walsenderHost;
+        connection = host == null ? connections.admin() : connections.adminAt(host, walsenderPort);
         statement = connection.prepareStatement(QUERY);
       }
       statement.setInt(1, pid);
@@ -141,8 +169,8 @@ final class SynchronousCommitGate implements AutoCloseable {
         String lowestFlush = rs.getString(3);
         long hidden = rs.getLong(4);
         if (!sameServer) {
-          // This connection was opened during the session, through the URL that follows the
-          // primary: the session streams from a server that is no longer it.
+          // This connection was opened during the session, to the session's server: it
+          // restarted, or the address now belongs to another one.
           close();
           return Poll.WALSENDER_GONE;
         }

@@ -42,6 +42,35 @@ public final class SourceConnections {
   }
 
   /**
+   * Opens a plain connection to one server, by address, bypassing whatever the URL's host name
+   * routes to now: the server a replication session streams from, also while a Service no longer
+   * selects it (being shut down).
+   *
+   * @param host the server's address
+   * @param port its port
+   * @return the connection, auto-commit on
+   * @throws SQLException if the server cannot be reached or refuses
+   */
+  public Connection adminAt(String host, int port) throws SQLException {
+    Properties p = base();
+    PGProperty.APPLICATION_NAME.set(p, "pgtrickle-cdc-admin");
+    PGProperty.SOCKET_TIMEOUT.set(p, 30);
+    PGProperty.CONNECT_TIMEOUT.set(p, 2);
+    return DriverManager.getConnection(urlAt(config.sourceUrl(), host, port), p);
+  }
+
+  /** {@code url} with its host list replaced by {@code host:port}; database and options kept. */
+  static String urlAt(String url, String host, int port) {
+    String prefix = "jdbc:postgresql://";
+    String rest = url.substring(prefix.length());
+    int slash = rest.indexOf('/');
+    int query = rest.indexOf('?');
+    int end = slash >= 0 ? slash : (query >= 0 ? query : rest.length());
+    String address = host.contains(":") ? "[" + host + "]" : host;
+    return prefix + address + ":" + port + rest.substring(end);
+  }
+
+  /**
    * Opens a logical replication connection.
    *
    * @return the connection; unwrap {@link PGConnection} for the replication API
