@@ -117,8 +117,10 @@ final class SynchronousCommitGate implements AutoCloseable {
     // Only the publisher thread calls this, so these fields need no synchronisation. What was
     // durable on the previous session's server says nothing about this one's, and a connection
     // opened before this session may reach another server.
-    int pid = walsenderPid;
+    // session() writes the pid before counting the session: read in the opposite order, the pid
+    // is never older than the count.
     long current = sessions.get();
+    int pid = walsenderPid;
     if (session != current) {
       session = current;
       durable = Lsn.ZERO;

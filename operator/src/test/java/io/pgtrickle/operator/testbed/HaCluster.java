@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.readiness.Readiness;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.ClusterNames;
@@ -204,18 +205,11 @@ public final class HaCluster implements AutoCloseable {
             .getSelector();
     List<Pod> selected =
         client.pods().inNamespace(namespace).withLabels(selector).list().getItems().stream()
-            .filter(HaCluster::ready)
+            .filter(Readiness::isPodReady)
             .toList();
     return selected.size() == 1 && selected.get(0).getStatus().getPodIP() != null
         ? Optional.of(selected.get(0).getStatus().getPodIP())
         : Optional.empty();
-  }
-
-  private static boolean ready(Pod pod) {
-    return pod.getStatus() != null
-        && pod.getStatus().getConditions() != null
-        && pod.getStatus().getConditions().stream()
-            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   /** The primary as the operator reports it, once it reports one. */
