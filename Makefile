@@ -123,11 +123,13 @@ BENCH_BACKENDS ?= all
 bench-changelog: deps-test ## Change-log throughput, latency and each backend's floor (about 2.5 min)
 	$(MVN) -q -pl change-log -Pbench test-compile exec:exec -Dbench.backends=$(BENCH_BACKENDS)
 
-# One change-log backend only: make bench-cdc CDC_BENCH_BACKENDS=nats; writes over 4 tables: CDC_BENCH_TABLES=4
+# One change-log backend only: make bench-cdc CDC_BENCH_BACKENDS=nats; writes over 4 tables: CDC_BENCH_TABLES=4;
+# a source replicating synchronously (the consumer's gate waits for its standby): CDC_BENCH_SYNC=true
 CDC_BENCH_BACKENDS ?= all
 CDC_BENCH_TABLES ?= 1
+CDC_BENCH_SYNC ?= false
 bench-cdc: deps-test ## CDC consumer events/s vs pg_recvlogical, end-to-end lag at 5k events/s (about 2 min)
-	$(MVN) -q -pl cdc-consumer -am -Pbench-cdc -DskipTests verify -Dbench.backends=$(CDC_BENCH_BACKENDS) -Dbench.tables=$(CDC_BENCH_TABLES)
+	$(MVN) -q -pl cdc-consumer -am -Pbench-cdc -DskipTests verify -Dbench.backends=$(CDC_BENCH_BACKENDS) -Dbench.tables=$(CDC_BENCH_TABLES) -Dbench.synchronous=$(CDC_BENCH_SYNC)
 
 bench-reconcile: deps testbed-up ## Reconcile latency (p50/p99 over 50 clusters) and RSS with 200 clusters
 	$(MVN) -q -pl operator -Pbench -DskipTests verify

@@ -1,6 +1,7 @@
 package io.pgtrickle.cdc.bench;
 
 import io.pgtrickle.cdc.it.Consumers;
+import io.pgtrickle.cdc.it.ScriptedStandby;
 import io.pgtrickle.cdc.it.SourceDb;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogBackends;
@@ -47,6 +48,13 @@ public final class CdcBench {
   /** Source tables the writes spread over (make bench-cdc CDC_BENCH_TABLES=4); 1 by default. */
   static final int TABLES = Integer.getInteger("bench.tables", 1);
 
+  /**
+   * Whether the source replicates synchronously (make bench-cdc CDC_BENCH_SYNC=true): to a scripted
+   * standby that confirms what it receives at once, so the writers' commits and the consumer's
+   * synchronous-standby gate both wait for it.
+   */
+  static final boolean SYNCHRONOUS = Boolean.getBoolean("bench.synchronous");
+
   private CdcBench() {}
 
   public static void main(String[] args) throws Exception {
@@ -54,7 +62,8 @@ public final class CdcBench {
     List<String> backends =
         which.equals("all") ? List.of("postgres", "nats") : List.of(which.split(","));
     Map<String, double[]> results = new LinkedHashMap<>();
-    try (SourceDb db = SourceDb.start()) {
+    try (SourceDb db = SourceDb.start();
+        AutoCloseable standby = SYNCHRONOUS ? synchronousStandby(db) : () -> {}) {
       for (int t = 1; t <= TABLES; t++) {
         db.sql("CREATE TABLE bench" + t + " (id int8 PRIMARY KEY, v int4, pad text)");
       }
@@ -81,11 +90,12 @@ public final class CdcBench {
       last.append(
           String.format(
               Locale.ROOT,
-              "cdc_eps=%.0f recvlogical_eps=%.0f ratio=%.2f lag_p95_ms=%.1f",
+              "cdc_eps=%.0f recvlogical_eps=%.0f ratio=%.2f lag_p95_ms=%.1f synchronous=%s",
               minEps,
               recvEps,
               minEps / recvEps,
-              maxP95));
+              maxP95,
+              SYNCHRONOUS));
       results.forEach(
           (b, r) ->
               last.append(
@@ -102,6 +112,24 @@ public final class CdcBench {
                       r[3])));
       System.out.println(last);
     }
+  }
+
+  private static ScriptedStandby synchronousStandby(SourceDb db) throws Exception {
+    ScriptedStandby standby = ScriptedStandby.start(db, "bench_standby");
+    db.sql(
+        "ALTER SYSTEM SET synchronous_standby_names = 'bench_standby'", "SELECT pg_reload_conf()");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!"sync"
+        .equals(
+            db.queryOne(
+                "SELECT sync_state FROM pg_stat_replication"
+                    + " WHERE application_name = 'bench_standby'"))) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the scripted standby did not become synchronous");
+      }
+      Thread.sleep(20);
+    }
+    return standby;
   }
 
   private static void writeBacklog(SourceDb db) {

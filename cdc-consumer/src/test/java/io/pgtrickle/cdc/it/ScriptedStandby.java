@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
 import org.postgresql.replication.LogSequenceNumber;
@@ -17,7 +18,7 @@ import org.postgresql.replication.PGReplicationStream;
  * test holds back or lets follow what it received: PostgreSQL's own synchronous replication
  * protocol, with the standby's timing in the test's hands.
  */
-final class ScriptedStandby implements AutoCloseable {
+public final class ScriptedStandby implements AutoCloseable {
 
   private final Connection connection;
   private final PGReplicationStream stream;
@@ -36,7 +37,7 @@ final class ScriptedStandby implements AutoCloseable {
   }
 
   /** Connects to {@code db} as a physical standby named {@code name}, from its current position. */
-  static ScriptedStandby start(SourceDb db, String name) throws SQLException {
+  public static ScriptedStandby start(SourceDb db, String name) throws SQLException {
     String from = db.queryOne("SELECT pg_current_wal_flush_lsn()::text");
     Properties p = new Properties();
     PGProperty.USER.set(p, "postgres");
@@ -58,28 +59,32 @@ final class ScriptedStandby implements AutoCloseable {
   }
 
   /** From now on the reported flush position stays where it is: commits wait for it. */
-  void hold() {
+  public void hold() {
     holding.set(true);
   }
 
   /** The reported flush position follows what was received again. */
-  void release() {
+  public void release() {
     holding.set(false);
   }
 
+  /**
+   * Reads WAL (and drops it: only positions matter) and reports every millisecond what was received
+   * as flushed, as a standby with an instant disk would, unless held.
+   */
   private void run() {
     try {
       while (!closed) {
-        stream.readPending(); // WAL is read and dropped; only the positions matter
+        stream.readPending();
         if (!holding.get()) {
           reported = stream.getLastReceiveLSN();
         }
         stream.setFlushedLSN(reported);
         stream.setAppliedLSN(reported);
         stream.forceUpdateStatus();
-        TimeUnit.MILLISECONDS.sleep(10);
+        LockSupport.parkNanos(1_000_000);
       }
-    } catch (SQLException | InterruptedException e) {
+    } catch (SQLException e) {
       closed = true; // the primary stopped, or close(): either way the standby is gone
     }
   }
