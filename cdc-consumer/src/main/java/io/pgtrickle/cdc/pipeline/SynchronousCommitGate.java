@@ -159,8 +159,7 @@ final class SynchronousCommitGate implements AutoCloseable {
   private Poll poll(int pid, Lsn position) {
     try {
       if (connection == null || connection.isClosed()) {
-        String host = walsenderHost;
-        connection = host == null ? connections.admin() : connections.adminAt(host, walsenderPort);
+        connection = open();
         statement = connection.prepareStatement(QUERY);
       }
       statement.setInt(1, pid);
@@ -214,6 +213,26 @@ final class SynchronousCommitGate implements AutoCloseable {
       close();
       return Poll.UNKNOWN;
     }
+  }
+
+  /**
+   * A connection to the session's server: by its own address, or, where that address cannot be
+   * reached from here (a TCP proxy, NAT), through the source URL, where the walsender pid check
+   * tells whether it is the same server.
+   */
+  private Connection open() throws SQLException {
+    String host = walsenderHost;
+    if (host != null) {
+      try {
+        return connections.adminAt(host, walsenderPort);
+      } catch (SQLException e) {
+        boolean unreachable = e.getSQLState() != null && e.getSQLState().startsWith("08");
+        if (shuttingDown(e) || !unreachable) {
+          throw e;
+        }
+      }
+    }
+    return connections.admin();
   }
 
   /**
