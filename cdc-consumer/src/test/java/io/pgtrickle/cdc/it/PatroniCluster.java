@@ -1,33 +1,24 @@
 package io.pgtrickle.cdc.it;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.pgtrickle.changelog.Lsn;
 import io.pgtrickle.changelog.support.ServerProcess;
-import io.pgtrickle.operator.api.ClusterPhase;
-import io.pgtrickle.operator.api.PostgresCluster;
-import io.pgtrickle.operator.testbed.OperatorRunner;
-import io.pgtrickle.operator.testbed.PatroniPods;
+import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.operator.testbed.TestNamespace;
-import io.pgtrickle.operator.testbed.VolumeProvisioner;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 
 /**
  * A PostgresCluster of 3 members in synchronous mode on the test bed, with real Patroni and
@@ -40,9 +31,7 @@ final class PatroniCluster implements AutoCloseable {
 
   final String name;
   private final TestNamespace namespace;
-  private final VolumeProvisioner volumes;
-  private final PatroniPods patroni;
-  private final OperatorRunner operator;
+  private final HaCluster ha;
   private final PrimaryForwarder forwarder;
 
   /**
@@ -54,32 +43,9 @@ final class PatroniCluster implements AutoCloseable {
       throws IOException {
     this.namespace = namespace;
     this.name = name;
-    volumes = new VolumeProvisioner(namespace.client(), namespace.name());
-    patroni = new PatroniPods(namespace.testBed(), namespace.name());
-    operator = OperatorRunner.start(namespace.testBed(), namespace.name());
-    StringBuilder yaml =
-        new StringBuilder("apiVersion: postgres.example.com/v1\nkind: PostgresCluster\n")
-            .append("metadata:\n  name: ")
-            .append(name)
-            .append("\n  namespace: ")
-            .append(namespace.name())
-            .append("\nspec:\n  version: ")
-            .append(major)
-            .append("\n  replicas: 3\n  synchronous: true\n  storage:\n    size: 1Gi\n");
-    if (!params.isEmpty()) {
-      yaml.append("  postgresqlParams:\n");
-      params.forEach((k, v) -> yaml.append("    ").append(k).append(": '").append(v).append("'\n"));
-    }
-    namespace
-        .client()
-        .resource(
-            namespace
-                .client()
-                .getKubernetesSerialization()
-                .unmarshal(yaml.toString(), PostgresCluster.class))
-        .create();
+    ha = HaCluster.start(namespace.testBed(), namespace.name(), name, major, true, params);
     awaitRunning();
-    forwarder = new PrimaryForwarder(this::primaryIp);
+    forwarder = new PrimaryForwarder(ha::primaryIp);
   }
 
   /** A JDBC URL that follows the primary, as {@code NAME-primary:5432} would. */
@@ -87,31 +53,10 @@ final class PatroniCluster implements AutoCloseable {
     return "jdbc:postgresql://127.0.0.1:" + forwarder.port() + "/postgres";
   }
 
+  /** Running with every member ready, and a ready primary the Service selects. */
   void awaitRunning() {
-    await("cluster Running with 3/3")
-        .atMost(Duration.ofMinutes(3))
-        .untilAsserted(
-            () -> {
-              PostgresCluster c = resource();
-              assertThat(c.getStatus()).isNotNull();
-              assertThat(c.getStatus().getPhase()).isEqualTo(ClusterPhase.Running);
-              assertThat(c.getStatus().getReplicas()).isEqualTo("3/3");
-              assertThat(primaryIp()).isPresent();
-            });
-  }
-
-  private PostgresCluster resource() {
-    return namespace
-        .client()
-        .resources(PostgresCluster.class)
-        .inNamespace(namespace.name())
-        .withName(name)
-        .get();
-  }
-
-  /** The IP of the pod {@code NAME-primary} selects, as PatroniFailoverIT finds it. */
-  Optional<String> primaryIp() {
-    return primary().map(p -> p.getStatus().getPodIP());
+    ha.awaitRunning(Duration.ofMinutes(3));
+    await("a primary selected").atMost(OBJECTIVE).until(() -> ha.primaryIp().isPresent());
   }
 
   /**
@@ -122,12 +67,9 @@ final class PatroniCluster implements AutoCloseable {
     return await("a primary selected and running as primary")
         .atMost(OBJECTIVE)
         .pollInterval(Duration.ofMillis(200))
-        .until(
-            () -> primary().filter(p -> runsAsPrimary(p.getStatus().getPodIP())),
-            Optional::isPresent)
-        .orElseThrow()
-        .getMetadata()
-        .getName();
+        .until(() -> ha.primaryIp().filter(this::runsAsPrimary), Optional::isPresent)
+        .map(this::podAt)
+        .orElseThrow();
   }
 
   private boolean runsAsPrimary(String ip) {
@@ -139,65 +81,34 @@ final class PatroniCluster implements AutoCloseable {
     }
   }
 
-  private Optional<Pod> primary() {
-    Map<String, String> selector =
-        namespace
-            .client()
-            .services()
-            .inNamespace(namespace.name())
-            .withName(name + "-primary")
-            .get()
-            .getSpec()
-            .getSelector();
-    List<Pod> pods =
-        namespace
-            .client()
-            .pods()
-            .inNamespace(namespace.name())
-            .withLabels(selector)
-            .list()
-            .getItems();
-    return pods.size() == 1 && pods.get(0).getStatus().getPodIP() != null
-        ? Optional.of(pods.get(0))
-        : Optional.empty();
+  private String podAt(String ip) {
+    return namespace.client().pods().inNamespace(namespace.name()).list().getItems().stream()
+        .filter(p -> p.getStatus() != null && ip.equals(p.getStatus().getPodIP()))
+        .map(p -> p.getMetadata().getName())
+        .findFirst()
+        .orElseThrow();
   }
 
   /** Deletes the pod: Patroni and PostgreSQL stop, the StatefulSet makes a new pod. */
   void deletePod(String pod) {
-    namespace.client().pods().inNamespace(namespace.name()).withName(pod).delete();
+    ha.deletePod(pod);
   }
 
   /** SIGKILL of the pod's processes; the container then starts again. */
   void crash(String pod) {
-    patroni.crash(pod);
+    ha.pods().crash(pod);
   }
 
   String password() {
-    return new String(
-        Base64.getDecoder()
-            .decode(
-                namespace
-                    .client()
-                    .secrets()
-                    .inNamespace(namespace.name())
-                    .withName(name + "-credentials")
-                    .get()
-                    .getData()
-                    .get("password")),
-        StandardCharsets.UTF_8);
+    return ha.password();
   }
 
   Connection connect(String ip) throws SQLException {
-    Properties props = new Properties();
-    props.setProperty("user", "postgres");
-    props.setProperty("password", password());
-    props.setProperty("connectTimeout", "2");
-    props.setProperty("socketTimeout", "10");
-    return DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/postgres", props);
+    return ha.connect(ip);
   }
 
   Connection connectToPrimary() throws SQLException {
-    return connect(primaryIp().orElseThrow(() -> new SQLException("no primary selected")));
+    return connect(ha.primaryIp().orElseThrow(() -> new SQLException("no primary selected")));
   }
 
   String queryOne(String sql) {
@@ -307,7 +218,7 @@ final class PatroniCluster implements AutoCloseable {
     return out;
   }
 
-  /** Stops everything; keeps each pod's Patroni and PostgreSQL output in target/servers. */
+  /** Stops everything; keeps each pod's Patroni output in target/servers. */
   @Override
   public void close() throws IOException {
     forwarder.close();
@@ -331,8 +242,6 @@ final class PatroniCluster implements AutoCloseable {
         }
       }
     }
-    operator.close();
-    patroni.close();
-    volumes.close();
+    ha.close();
   }
 }

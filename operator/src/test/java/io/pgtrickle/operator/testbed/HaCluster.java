@@ -92,16 +92,29 @@ public final class HaCluster implements AutoCloseable {
    */
   public static HaCluster start(
       TestBed testBed, String namespace, String name, int version, boolean synchronous) {
-    HaCluster cluster =
-        new HaCluster(
-            testBed,
-            namespace,
-            name,
-            "  version: "
-                + version
-                + "\n  replicas: 3\n  synchronous: "
-                + synchronous
-                + "\n  storage:\n    size: 1Gi\n");
+    return start(testBed, namespace, name, version, synchronous, Map.of());
+  }
+
+  /** The same with {@code spec.postgresqlParams}. */
+  public static HaCluster start(
+      TestBed testBed,
+      String namespace,
+      String name,
+      int version,
+      boolean synchronous,
+      Map<String, String> postgresqlParams) {
+    StringBuilder spec =
+        new StringBuilder("  version: ")
+            .append(version)
+            .append("\n  replicas: 3\n  synchronous: ")
+            .append(synchronous)
+            .append("\n  storage:\n    size: 1Gi\n");
+    if (!postgresqlParams.isEmpty()) {
+      spec.append("  postgresqlParams:\n");
+      postgresqlParams.forEach(
+          (k, v) -> spec.append("    ").append(k).append(": '").append(v).append("'\n"));
+    }
+    HaCluster cluster = new HaCluster(testBed, namespace, name, spec.toString());
     try {
       cluster.awaitRunning(Duration.ofSeconds(180));
     } catch (RuntimeException | Error e) {
@@ -246,7 +259,8 @@ public final class HaCluster implements AutoCloseable {
     return DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/postgres", props);
   }
 
-  private String password() {
+  /** The superuser's password, from the cluster's credentials Secret. */
+  public String password() {
     return new String(
         Base64.getDecoder()
             .decode(

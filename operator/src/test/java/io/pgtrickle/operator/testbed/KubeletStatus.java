@@ -118,24 +118,32 @@ final class KubeletStatus {
         .withName(pod)
         .editStatus(
             p -> {
-              String now = now();
-              p.getStatus()
-                  .getContainerStatuses()
-                  .forEach(
-                      c -> {
-                        c.setReady(false);
-                        change.accept(c);
-                      });
-              p.getStatus().getConditions().stream()
-                  .filter(c -> "Ready".equals(c.getType()) || "ContainersReady".equals(c.getType()))
-                  .filter(c -> !"False".equals(c.getStatus()))
-                  .forEach(
-                      c -> {
-                        c.setStatus("False");
-                        c.setLastTransitionTime(now);
-                      });
+              p.getStatus().getContainerStatuses().forEach(change);
+              markReady(p, false);
               return p;
             });
+  }
+
+  /**
+   * Sets the pod's Ready and ContainersReady conditions (a transition time where one changes) and
+   * its containers' ready flags, as the kubelet's prober does.
+   */
+  static void markReady(Pod pod, boolean ready) {
+    String wanted = ready ? "True" : "False";
+    String now = now();
+    if (pod.getStatus().getConditions() != null) {
+      pod.getStatus().getConditions().stream()
+          .filter(c -> "Ready".equals(c.getType()) || "ContainersReady".equals(c.getType()))
+          .filter(c -> !wanted.equals(c.getStatus()))
+          .forEach(
+              c -> {
+                c.setStatus(wanted);
+                c.setLastTransitionTime(now);
+              });
+    }
+    if (pod.getStatus().getContainerStatuses() != null) {
+      pod.getStatus().getContainerStatuses().forEach(c -> c.setReady(ready));
+    }
   }
 
   private static String now() {

@@ -141,22 +141,7 @@ public final class PatroniPods implements AutoCloseable {
               .withName(pod)
               .editStatus(
                   p -> {
-                    p.getStatus().getConditions().stream()
-                        .filter(
-                            c ->
-                                "Ready".equals(c.getType())
-                                    || "ContainersReady".equals(c.getType()))
-                        .forEach(
-                            c -> {
-                              c.setStatus(wanted);
-                              c.setLastTransitionTime(
-                                  java.time.Instant.now()
-                                      .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-                                      .toString());
-                            });
-                    if (p.getStatus().getContainerStatuses() != null) {
-                      p.getStatus().getContainerStatuses().forEach(cs -> cs.setReady(healthy));
-                    }
+                    KubeletStatus.markReady(p, healthy);
                     return p;
                   });
         }
