@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A PostgresCluster of 3 members in synchronous mode on the test bed, with real Patroni and
@@ -28,6 +29,9 @@ import java.util.Optional;
 final class PatroniCluster implements AutoCloseable {
 
   static final Duration OBJECTIVE = Duration.ofSeconds(60);
+
+  /** The slot sync worker's longest nap (30 s) and one record round, with room for load. */
+  static final Duration SLOT_SYNC_WAIT = Duration.ofMinutes(2);
 
   final String name;
   private final TestNamespace namespace;
@@ -152,6 +156,16 @@ final class PatroniCluster implements AutoCloseable {
    * limit of failover slots. A member that was primary before and still holds its own copy of the
    * slot never gets a synchronized one (PostgreSQL 17's slot sync refuses to replace a slot it did
    * not create); then this returns at once, naming it.
+   *
+   * <p>Why it can take a while: the standby's slot sync worker first creates a temporary copy and
+   * persists it only once the primary's slot has a catalog xmin at or past the one the standby
+   * reserved ("could not synchronize replication slot ... Synchronization could lead to data loss"
+   * in its log). The primary's slot takes a newer catalog xmin only from a running-transactions
+   * record the consumer confirmed, and the server writes one every 15 s; meanwhile the worker's nap
+   * doubles up to 30 s. That added up to 51 s on a quiet machine and past a minute under load. So
+   * each poll writes a running-transactions record ({@code pg_log_standby_snapshot()}, added in
+   * PostgreSQL 16 to speed up logical slot creation on a standby), and the wait allows for the
+   * worker's longest nap.
    */
   String awaitSlotSynchronizedOnStandby(String slot) {
     String confirmed = queryOne(confirmedFlushSql(slot));
@@ -165,37 +179,52 @@ final class PatroniCluster implements AutoCloseable {
                             + " WHERE sync_state = 'sync'"),
                 n -> n != null);
     String[] state = {""};
-    await("slot " + slot + " synchronized to " + standby)
-        .atMost(OBJECTIVE)
-        .pollInterval(Duration.ofMillis(500))
-        .until(
-            () -> {
-              Pod p =
-                  namespace.client().pods().inNamespace(namespace.name()).withName(standby).get();
-              if (p == null || p.getStatus() == null || p.getStatus().getPodIP() == null) {
-                return false;
-              }
-              try (Connection c = connect(p.getStatus().getPodIP());
-                  ResultSet rs =
-                      c.createStatement()
-                          .executeQuery(
-                              "SELECT confirmed_flush_lsn::text, synced FROM pg_replication_slots"
-                                  + " WHERE slot_name = '"
-                                  + slot
-                                  + "'")) {
-                if (!rs.next()) {
+    String[] seen = {"no copy"};
+    try {
+      await("slot " + slot + " synchronized to " + standby)
+          .atMost(SLOT_SYNC_WAIT)
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                queryOrNull("SELECT pg_log_standby_snapshot()::text");
+                Pod p =
+                    namespace.client().pods().inNamespace(namespace.name()).withName(standby).get();
+                if (p == null || p.getStatus() == null || p.getStatus().getPodIP() == null) {
                   return false;
                 }
-                if (!rs.getBoolean(2)) {
-                  state[0] = standby + " holds a stale copy of the slot from when it was primary";
-                  return true;
+                try (Connection c = connect(p.getStatus().getPodIP());
+                    ResultSet rs =
+                        c.createStatement()
+                            .executeQuery(
+                                "SELECT confirmed_flush_lsn::text, synced, temporary"
+                                    + " FROM pg_replication_slots WHERE slot_name = '"
+                                    + slot
+                                    + "'")) {
+                  if (!rs.next()) {
+                    seen[0] = "no copy";
+                    return false;
+                  }
+                  if (!rs.getBoolean(2)) {
+                    state[0] = standby + " holds a stale copy of the slot from when it was primary";
+                    return true;
+                  }
+                  seen[0] =
+                      (rs.getBoolean(3) ? "a temporary copy" : "a copy")
+                          + " confirmed at "
+                          + rs.getString(1)
+                          + ", waiting for "
+                          + confirmed;
+                  return !rs.getBoolean(3)
+                      && rs.getString(1) != null
+                      && !Lsn.parse(confirmed).isAfter(Lsn.parse(rs.getString(1)));
+                } catch (SQLException e) {
+                  seen[0] = e.getMessage();
+                  return false;
                 }
-                return rs.getString(1) != null
-                    && !Lsn.parse(confirmed).isAfter(Lsn.parse(rs.getString(1)));
-              } catch (SQLException e) {
-                return false;
-              }
-            });
+              });
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(e.getMessage() + "; last seen on " + standby + ": " + seen[0], e);
+    }
     return state[0];
   }
 
