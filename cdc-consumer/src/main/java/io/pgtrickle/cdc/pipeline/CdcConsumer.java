@@ -3,6 +3,7 @@ package io.pgtrickle.cdc.pipeline;
 import io.pgtrickle.cdc.config.CdcConfig;
 import io.pgtrickle.cdc.slot.SlotManager;
 import io.pgtrickle.cdc.slot.SourceConnections;
+import io.pgtrickle.cdc.slot.StaleSlotCopies;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -29,6 +30,7 @@ public final class CdcConsumer implements AutoCloseable {
   private final CdcConfig config;
   private final SourceConnections connections;
   private final SlotManager slots;
+  private final StaleSlotCopies staleSlotCopies;
   private final ConsumerState state;
   private final CdcMetrics metrics;
   private final Publisher publisher;
@@ -64,6 +66,7 @@ public final class CdcConsumer implements AutoCloseable {
     this.slots =
         new SlotManager(
             config.slot(), config.publication(), config.tables(), config.failoverSlot());
+    this.staleSlotCopies = new StaleSlotCopies(config.slot(), connections::adminAt);
     this.state = state;
     this.metrics = metrics;
     this.publisher =
@@ -81,6 +84,9 @@ public final class CdcConsumer implements AutoCloseable {
   public void run() {
     runner = Thread.currentThread();
     lagPoller.scheduleWithFixedDelay(this::pollLag, 0, 2, TimeUnit.SECONDS);
+    if (config.failoverSlot()) {
+      lagPoller.scheduleWithFixedDelay(this::dropStaleSlotCopies, 5, 10, TimeUnit.SECONDS);
+    }
     Backoff backoff = new Backoff(config.reconnectMin(), config.reconnectMax());
     while (!stopping) {
       try {
@@ -135,6 +141,7 @@ public final class CdcConsumer implements AutoCloseable {
       }
     }
     publisher.sessionStarted(replication.unwrap(PGConnection.class).getBackendPID(), host, port);
+    staleSlotCopies.sessionStarted(host, port);
   }
 
   /** Publication and slot, on every (re)connect: after a failover the new primary may lack them. */
@@ -153,15 +160,29 @@ public final class CdcConsumer implements AutoCloseable {
 
   private void pollLag() {
     try {
-      if (lagConnection == null || lagConnection.isClosed()) {
-        lagConnection = connections.admin();
-      }
-      OptionalLong lag = slots.lagBytes(lagConnection);
+      OptionalLong lag = slots.lagBytes(lagConnection());
       state.slotLagBytes(lag.orElse(-1));
     } catch (SQLException | RuntimeException e) {
       state.slotLagBytes(-1);
       closeLagConnection();
     }
+  }
+
+  /** Runs on the lag poller's thread, so it shares the connection to the primary. */
+  private void dropStaleSlotCopies() {
+    try {
+      staleSlotCopies.dropOnStandbys(lagConnection());
+    } catch (SQLException | RuntimeException e) {
+      LOG.debug("stale slot copies not checked this round: {}", e.toString());
+      closeLagConnection();
+    }
+  }
+
+  private Connection lagConnection() throws SQLException {
+    if (lagConnection == null || lagConnection.isClosed()) {
+      lagConnection = connections.admin();
+    }
+    return lagConnection;
   }
 
   private void closeLagConnection() {

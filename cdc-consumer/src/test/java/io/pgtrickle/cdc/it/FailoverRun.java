@@ -51,7 +51,7 @@ record FailoverRun(
    * Runs the scenario.
    *
    * @param waitForSlotCopy whether to wait, before each fault, for the synchronous standby's
-   *     synchronized copy of the slot (failover slots)
+   *     synchronized copy of the slot, and at the end for one on every standby (failover slots)
    */
   static FailoverRun run(PatroniCluster cluster, boolean waitForSlotCopy) throws Exception {
     Path dir = ServerProcess.targetDir("failover-" + cluster.name);
@@ -91,7 +91,9 @@ record FailoverRun(
             .atMost(PatroniCluster.OBJECTIVE)
             .until(() -> w.count() >= before + 200);
         String primary = cluster.primaryPod();
-        String note = waitForSlotCopy ? cluster.awaitSlotSynchronizedOnStandby(SLOT) : "";
+        if (waitForSlotCopy) {
+          cluster.awaitSlotSynchronizedOnStandby(SLOT);
+        }
         if (fault.equals("delete")) {
           cluster.deletePod(primary);
         } else {
@@ -110,8 +112,7 @@ record FailoverRun(
         if (next.equals(primary)) {
           faults.add(fault + " " + primary + " (came back as primary)");
         } else {
-          faults.add(
-              fault + " " + primary + " -> " + next + (note.isEmpty() ? "" : " (" + note + ")"));
+          faults.add(fault + " " + primary + " -> " + next);
           failovers++;
         }
       }
@@ -124,6 +125,11 @@ record FailoverRun(
             String confirmed = cluster.queryOrNull(PatroniCluster.confirmedFlushSql(SLOT));
             return confirmed != null && !Lsn.parse(end).isAfter(Lsn.parse(confirmed));
           });
+      if (waitForSlotCopy) {
+        // The former primaries rejoined; the one the slot was created on had its own copy, which
+        // the consumer drops so that its slot sync worker keeps a synchronized one.
+        cluster.awaitSynchronizedCopyOnEveryStandby(SLOT);
+      }
     } finally {
       if (writer != null) {
         writer.close();
@@ -152,7 +158,7 @@ record FailoverRun(
     System.out.printf(
         "faults %s (%d failovers): %d transactions acknowledged, %d commits uncertain, %d writer reconnects, %d"
             + " rows committed, %d changes in the change log, %d consumer reconnects, %d slots"
-            + " re-created%n",
+            + " re-created, %d stale slot copies dropped%n",
         faults,
         failovers,
         writer.acknowledged.size(),
@@ -161,13 +167,19 @@ record FailoverRun(
         committed.size(),
         published.size(),
         log.lines().filter(l -> l.contains("replication stream ended")).count(),
-        run.slotsRecreated());
+        run.slotsRecreated(),
+        run.staleSlotCopiesDropped());
     return run;
   }
 
   /** How often the consumer found its slot missing and created it again. */
   long slotsRecreated() {
     return consumerLog.lines().filter(l -> l.contains(SLOT_RECREATED)).count();
+  }
+
+  /** How often the consumer dropped a former primary's own copy of the slot on a standby. */
+  long staleSlotCopiesDropped() {
+    return consumerLog.lines().filter(l -> l.contains("dropped a stale copy")).count();
   }
 
   /** Every acknowledged transaction is on the surviving primary (synchronous mode). */

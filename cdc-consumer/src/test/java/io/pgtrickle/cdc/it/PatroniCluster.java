@@ -152,10 +152,10 @@ final class PatroniCluster implements AutoCloseable {
   /**
    * Waits until the synchronous standby, the only member Patroni fails over to in synchronous mode,
    * holds a synchronized copy of the slot at or past the primary's confirmed position when this
-   * started, and returns "": a failover before the copy exists would lose the slot, the documented
-   * limit of failover slots. A member that was primary before and still holds its own copy of the
-   * slot never gets a synchronized one (PostgreSQL 17's slot sync refuses to replace a slot it did
-   * not create); then this returns at once, naming it.
+   * started: a failover before the copy exists would lose the slot, the documented limit of
+   * failover slots. A former primary that rejoined holds a stale copy of its own instead, which the
+   * consumer drops ({@code StaleSlotCopies}); then this waits for the synchronized copy that
+   * follows.
    *
    * <p>Why it can take a while: the standby's slot sync worker first creates a temporary copy and
    * persists it only once the primary's slot has a catalog xmin at or past the one the standby
@@ -167,8 +167,8 @@ final class PatroniCluster implements AutoCloseable {
    * PostgreSQL 16 to speed up logical slot creation on a standby), and the wait allows for the
    * worker's longest nap.
    */
-  String awaitSlotSynchronizedOnStandby(String slot) {
-    String confirmed = queryOne(confirmedFlushSql(slot));
+  void awaitSlotSynchronizedOnStandby(String slot) {
+    Lsn confirmed = Lsn.parse(queryOne(confirmedFlushSql(slot)));
     String standby =
         await("a synchronous standby")
             .atMost(OBJECTIVE)
@@ -178,54 +178,104 @@ final class PatroniCluster implements AutoCloseable {
                         "SELECT application_name FROM pg_stat_replication"
                             + " WHERE sync_state = 'sync'"),
                 n -> n != null);
-    String[] state = {""};
-    String[] seen = {"no copy"};
+    awaitSlotCopies(
+        slot + " synchronized to " + standby + " at or past " + confirmed,
+        () -> {
+          SlotCopy copy = slotCopyOn(standby, slot);
+          return copy.isSynchronized() && !confirmed.isAfter(copy.confirmed())
+              ? ""
+              : standby + ": " + copy;
+        });
+  }
+
+  /**
+   * Waits until every standby holds a synchronized copy of the slot, none a stale one of its own:
+   * every member is a failover target that keeps the slot.
+   */
+  void awaitSynchronizedCopyOnEveryStandby(String slot) {
+    awaitSlotCopies(
+        slot + " synchronized on every standby",
+        () -> {
+          List<String> missing = new ArrayList<>();
+          for (Pod p : namespace.client().pods().inNamespace(namespace.name()).list().getItems()) {
+            String pod = p.getMetadata().getName();
+            if (!pod.startsWith(name + "-") || runsAsPrimary(podIp(pod))) {
+              continue;
+            }
+            SlotCopy copy = slotCopyOn(pod, slot);
+            if (!copy.isSynchronized()) {
+              missing.add(pod + ": " + copy);
+            }
+          }
+          return String.join("; ", missing);
+        });
+  }
+
+  /** Polls {@code unmet} (what is still missing, "" once met) while nudging the primary's slot. */
+  private void awaitSlotCopies(String what, java.util.concurrent.Callable<String> unmet) {
+    String[] last = {"nothing checked yet"};
     try {
-      await("slot " + slot + " synchronized to " + standby)
+      await("slot " + what)
           .atMost(SLOT_SYNC_WAIT)
           .pollInterval(Duration.ofMillis(500))
           .until(
               () -> {
                 queryOrNull("SELECT pg_log_standby_snapshot()::text");
-                Pod p =
-                    namespace.client().pods().inNamespace(namespace.name()).withName(standby).get();
-                if (p == null || p.getStatus() == null || p.getStatus().getPodIP() == null) {
-                  return false;
-                }
-                try (Connection c = connect(p.getStatus().getPodIP());
-                    ResultSet rs =
-                        c.createStatement()
-                            .executeQuery(
-                                "SELECT confirmed_flush_lsn::text, synced, temporary"
-                                    + " FROM pg_replication_slots WHERE slot_name = '"
-                                    + slot
-                                    + "'")) {
-                  if (!rs.next()) {
-                    seen[0] = "no copy";
-                    return false;
-                  }
-                  if (!rs.getBoolean(2)) {
-                    state[0] = standby + " holds a stale copy of the slot from when it was primary";
-                    return true;
-                  }
-                  seen[0] =
-                      (rs.getBoolean(3) ? "a temporary copy" : "a copy")
-                          + " confirmed at "
-                          + rs.getString(1)
-                          + ", waiting for "
-                          + confirmed;
-                  return !rs.getBoolean(3)
-                      && rs.getString(1) != null
-                      && !Lsn.parse(confirmed).isAfter(Lsn.parse(rs.getString(1)));
-                } catch (SQLException e) {
-                  seen[0] = e.getMessage();
-                  return false;
-                }
+                last[0] = unmet.call();
+                return last[0].isEmpty();
               });
     } catch (ConditionTimeoutException e) {
-      throw new AssertionError(e.getMessage() + "; last seen on " + standby + ": " + seen[0], e);
+      throw new AssertionError(e.getMessage() + "; last seen: " + last[0], e);
     }
-    return state[0];
+  }
+
+  /**
+   * A member's copy of a slot.
+   *
+   * @param state "none", "unreachable: ...", or what pg_replication_slots says
+   * @param confirmed its confirmed position, {@link Lsn#ZERO} if none
+   */
+  record SlotCopy(String state, Lsn confirmed) {
+    boolean isSynchronized() {
+      return state.equals("synchronized");
+    }
+
+    @Override
+    public String toString() {
+      return state + (confirmed.equals(Lsn.ZERO) ? "" : " at " + confirmed);
+    }
+  }
+
+  private SlotCopy slotCopyOn(String pod, String slot) {
+    String ip = podIp(pod);
+    if (ip == null) {
+      return new SlotCopy("unreachable: no pod IP", Lsn.ZERO);
+    }
+    try (Connection c = connect(ip);
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT confirmed_flush_lsn::text, synced, temporary FROM pg_replication_slots"
+                        + " WHERE slot_name = '"
+                        + slot
+                        + "'")) {
+      if (!rs.next()) {
+        return new SlotCopy("none", Lsn.ZERO);
+      }
+      Lsn confirmed = rs.getString(1) == null ? Lsn.ZERO : Lsn.parse(rs.getString(1));
+      String state =
+          !rs.getBoolean(2)
+              ? "stale (its own, from when it was primary)"
+              : rs.getBoolean(3) ? "temporary (primary's slot not caught up)" : "synchronized";
+      return new SlotCopy(state, confirmed);
+    } catch (SQLException e) {
+      return new SlotCopy("unreachable: " + e.getMessage(), Lsn.ZERO);
+    }
+  }
+
+  private String podIp(String pod) {
+    Pod p = namespace.client().pods().inNamespace(namespace.name()).withName(pod).get();
+    return p == null || p.getStatus() == null ? null : p.getStatus().getPodIP();
   }
 
   static String confirmedFlushSql(String slot) {

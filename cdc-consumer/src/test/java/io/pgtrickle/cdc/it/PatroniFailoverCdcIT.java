@@ -24,7 +24,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * what PostgreSQL sends again is dropped by the change log's idempotence. A standby has the copy
  * only once its slot sync worker ran after the slot's creation, so the test waits for the
  * synchronous standby's copy before each fault: a failover before that would lose the slot, the
- * documented limit of failover slots, not what this test is about.
+ * documented limit of failover slots, not what this test is about. At the end every standby must
+ * hold a synchronized copy: the former primary the slot was created on rejoins with its own copy,
+ * which the consumer drops ({@code StaleSlotCopies}) so that its slot sync worker keeps one.
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 class PatroniFailoverCdcIT {

@@ -2,6 +2,9 @@ package io.pgtrickle.changelog.support;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -173,6 +176,48 @@ public final class PostgresServer implements AutoCloseable {
   /** Starts the server again after {@link #stop()}, on the same data directory and port. */
   public void startAgain() {
     startServer();
+  }
+
+  /**
+   * A standby of this server made from a copy of its data directory, slots included: this server is
+   * stopped for the copy and started again. A copy keeps everything the server had, as a former
+   * primary that rejoins with pg_rewind does (pg_basebackup would leave the slots out). The standby
+   * streams through the physical slot {@code slotName}, created here.
+   *
+   * @param slotName the physical slot to stream through
+   * @param standbyOptions more {@code -c name=value} options for the standby
+   * @return the running standby
+   */
+  public PostgresServer startStandbyCopy(String slotName, String standbyOptions) {
+    stop();
+    Path dir = ServerProcess.targetDir("postgres-standby");
+    PostgresServer standby =
+        new PostgresServer(
+            bin,
+            dir,
+            runAs,
+            extraOptions
+                + " "
+                + standbyOptions
+                + " -c primary_conninfo='host=127.0.0.1 port="
+                + port
+                + " user=postgres dbname=postgres application_name=standby'"
+                + " -c primary_slot_name="
+                + slotName);
+    ServerProcess.run(List.of("cp", "-a", data.toString(), standby.data.toString()), 120);
+    if (!runAs.isEmpty()) {
+      ServerProcess.run(List.of("chown", "-R", USER, dir.toString()), 30);
+    }
+    startServer();
+    try (Connection c = DriverManager.getConnection(jdbcUrl())) {
+      c.createStatement()
+          .execute("SELECT pg_create_physical_replication_slot('" + slotName + "', true)");
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot create physical slot " + slotName, e);
+    }
+    ServerProcess.run(as("touch", standby.data.resolve("standby.signal").toString()), 10);
+    standby.startServer();
+    return standby;
   }
 
   /** A change-log URI for this server. */

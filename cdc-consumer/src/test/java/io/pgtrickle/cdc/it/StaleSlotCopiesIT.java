@@ -1,0 +1,129 @@
+package io.pgtrickle.cdc.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgtrickle.cdc.slot.SlotManager;
+import io.pgtrickle.cdc.slot.StaleSlotCopies;
+import io.pgtrickle.changelog.support.PostgresServer;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link StaleSlotCopies} against a real PostgreSQL 17 primary and a standby made from a copy of
+ * its data directory, so the standby holds the primary's failover slot as its own, not
+ * synchronized: the state a former primary rejoins in. The copy is dropped on the standby, the
+ * standby's slot sync worker then keeps a synchronized copy, which is never dropped, and a server
+ * that answers as a primary keeps its slot. ({@code PatroniFailoverCdcIT} covers the same through
+ * real failovers.)
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class StaleSlotCopiesIT {
+
+  private static final String SLOT = "stale_copy_slot";
+  private static final String HOST = "127.0.0.1";
+
+  @Test
+  void aFormerPrimarysOwnCopyIsDroppedOnTheStandbyAndNothingElseIs() throws Exception {
+    Path bin17 =
+        SourceDb.allMajors().stream()
+            .filter(b -> b.toString().contains("/17."))
+            .findFirst()
+            .orElseThrow();
+    try (SourceDb db = SourceDb.start(bin17)) {
+      PostgresServer primary = db.server();
+      try (Connection c = connect(primary)) {
+        new SlotManager(SLOT, "stale_copy_pub", List.of("public.t"), true).ensureSlot(c);
+      }
+      try (PostgresServer standby =
+          primary.startStandbyCopy(
+              "standby_slot", "-c sync_replication_slots=on -c hot_standby_feedback=on")) {
+        assertThat(copyOn(standby)).isEqualTo("own");
+
+        // The consumer streamed from the standby's server before (it was primary), now from the
+        // primary: the standby is a former server.
+        StaleSlotCopies copies = new StaleSlotCopies(SLOT, StaleSlotCopiesIT::connect);
+        copies.sessionStarted(HOST, standby.port());
+        copies.sessionStarted(HOST, primary.port());
+        try (Connection c = connect(primary)) {
+          assertThat(copies.dropOnStandbys(c)).isEqualTo(1);
+          assertThat(copyOn(standby)).isEqualTo("none");
+
+          await("the standby's slot sync worker to keep a synchronized copy")
+              .atMost(Duration.ofSeconds(120))
+              .pollInterval(Duration.ofMillis(500))
+              .until(
+                  () -> {
+                    // Move the primary's slot past the catalog xmin the standby reserved.
+                    c.createStatement().execute("SELECT pg_log_standby_snapshot()");
+                    c.createStatement()
+                        .execute(
+                            "SELECT pg_replication_slot_advance('"
+                                + SLOT
+                                + "', pg_current_wal_lsn())");
+                    return copyOn(standby).equals("synchronized");
+                  });
+
+          copies.sessionStarted(HOST, standby.port());
+          copies.sessionStarted(HOST, primary.port());
+          assertThat(copies.dropOnStandbys(c)).as("a synchronized copy is kept").isZero();
+          assertThat(copyOn(standby)).isEqualTo("synchronized");
+
+          // The other way round: the primary as the former server, say a member not yet
+          // demoted. It answers as a primary, so its slot stays.
+          StaleSlotCopies reverse = new StaleSlotCopies(SLOT, StaleSlotCopiesIT::connect);
+          reverse.sessionStarted(HOST, primary.port());
+          reverse.sessionStarted(HOST, standby.port());
+          assertThat(reverse.dropOnStandbys(c)).isZero();
+          assertThat(copyOn(primary)).isEqualTo("own");
+        }
+      }
+    }
+  }
+
+  @Test
+  void beforePostgresql17ThereIsNothingToDrop() throws Exception {
+    try (SourceDb db = SourceDb.start();
+        Connection c = connect(db.server())) {
+      new SlotManager(SLOT, "stale_copy_pub", List.of("public.t"), true).ensureSlot(c);
+      StaleSlotCopies copies = new StaleSlotCopies(SLOT, StaleSlotCopiesIT::connect);
+      copies.sessionStarted(HOST, db.server().port());
+      copies.sessionStarted(HOST, 1);
+      assertThat(copies.dropOnStandbys(c)).isZero();
+      assertThat(db.slotExists(SLOT)).isTrue();
+    }
+  }
+
+  private static Connection connect(String host, int port) throws SQLException {
+    return DriverManager.getConnection(
+        "jdbc:postgresql://" + host + ":" + port + "/postgres?user=postgres");
+  }
+
+  private static Connection connect(PostgresServer server) throws SQLException {
+    return connect(HOST, server.port());
+  }
+
+  /** "none", "own" (not synchronized), "temporary" or "synchronized". */
+  private static String copyOn(PostgresServer server) throws SQLException {
+    try (Connection c = connect(server);
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT synced, temporary FROM pg_replication_slots WHERE slot_name = '"
+                        + SLOT
+                        + "'")) {
+      if (!rs.next()) {
+        return "none";
+      }
+      return !rs.getBoolean(1) ? "own" : rs.getBoolean(2) ? "temporary" : "synchronized";
+    }
+  }
+}
