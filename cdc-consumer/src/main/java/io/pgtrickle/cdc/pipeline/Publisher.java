@@ -48,7 +48,8 @@ final class Publisher implements AutoCloseable {
   private final LongConsumer lagMicros;
   private final SynchronousCommitGate gate;
   private final AtomicLong session = new AtomicLong();
-  private final AtomicLong walsenderGone = new AtomicLong(-1);
+  private final AtomicLong endedSession = new AtomicLong(-1);
+  private volatile String endReason = "";
   private final BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(2);
   private final AtomicInteger pending = new AtomicInteger();
   private final AtomicReference<Lsn> acknowledged = new AtomicReference<>(Lsn.ZERO);
@@ -106,12 +107,13 @@ final class Publisher implements AutoCloseable {
   }
 
   /**
-   * Whether the gate found the current session's walsender gone from the server the source URL
-   * reaches: the session should end and reconnect, even if its socket has not noticed yet (a stream
-   * blocked on a full queue does not read, so it would not see the connection close).
+   * Why the gate wants the current session to end, or {@code null}: its walsender is gone from its
+   * server, or the server is shutting down. The session should end and reconnect even if its socket
+   * has not noticed yet (a stream blocked on a full queue does not read, so it would not see the
+   * connection close).
    */
-  boolean walsenderGone() {
-    return walsenderGone.get() == session.get();
+  String sessionEndReason() {
+    return endedSession.get() == session.get() ? endReason : null;
   }
 
   /** Whether every queued batch has been published: nothing received is unacknowledged. */
@@ -159,7 +161,13 @@ final class Publisher implements AutoCloseable {
             gate.awaitDurable(
                 batch.requiredDurable(), () -> stopping || batch.session() != session.get());
         if (gated == SynchronousCommitGate.Outcome.WALSENDER_GONE) {
-          walsenderGone.set(batch.session());
+          endSession(
+              batch.session(),
+              "this session's walsender is no longer on its server (restarted); reconnecting");
+        } else if (gated == SynchronousCommitGate.Outcome.SOURCE_STOPPING) {
+          endSession(
+              batch.session(),
+              "the source is shutting down; reconnecting (what was not published is read again)");
         } else if (gated == SynchronousCommitGate.Outcome.DURABLE && publishWithRetry(batch)) {
           done(batch);
         }
@@ -169,6 +177,11 @@ final class Publisher implements AutoCloseable {
         pending.decrementAndGet();
       }
     }
+  }
+
+  private void endSession(long ended, String reason) {
+    endReason = reason;
+    endedSession.set(ended);
   }
 
   private boolean publishWithRetry(Batch batch) {

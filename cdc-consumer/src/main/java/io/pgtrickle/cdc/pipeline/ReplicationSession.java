@@ -156,9 +156,9 @@ final class ReplicationSession {
   }
 
   private void checkWalsender() throws SQLException {
-    if (publisher.walsenderGone()) {
-      throw new SQLException(
-          "this session's walsender is no longer on its server (restarted); reconnecting");
+    String endReason = publisher.sessionEndReason();
+    if (endReason != null) {
+      throw new SQLException(endReason);
     }
     // Blocked on a full queue the session does not read, so it would not notice a vanished
     // server; a batch the gate could not clear for as long means the same as silence.

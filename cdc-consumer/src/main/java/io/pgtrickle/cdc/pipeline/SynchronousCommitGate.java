@@ -32,9 +32,15 @@ import org.slf4j.LoggerFactory;
  * that the session's walsender (its backend pid) is there. A batch that cannot be cleared for 75 s
  * ends the session (see ReplicationSession), as silence would.
  *
- * <p>A server shutting down cleanly refuses new connections but keeps its walsenders until they
- * sent everything and the clients confirmed it: then what the session sent is on the standbys
- * anyway, and is published without asking (see {@link #shuttingDown}).
+ * <p>A server shutting down cleanly refuses new connections, so the standbys cannot be asked, while
+ * the session's walsender waits for the consumer to confirm what it sent before it exits: held
+ * back, a batch would hold up the shutdown (a switchover, a deleted pod). The gate then ends the
+ * session instead ({@link Outcome#SOURCE_STOPPING}): the walsender exits at once, and what the
+ * standbys had not confirmed is dropped here and read again from the next primary, if it has it.
+ * Publishing it instead would assume the standbys receive everything before the server stops, which
+ * holds only for standbys still connected: a test saw both standbys disconnect 300 ms before the
+ * shutdown (their Patroni lost sight of the leader's pod) and a transaction only the old primary
+ * had reach the change log.
  *
  * <p>Seeing other users' walsender positions needs {@code pg_read_all_stats} (or {@code
  * pg_monitor}). Without it the gate stays closed and says so: it cannot tell a durable transaction
@@ -69,7 +75,6 @@ final class SynchronousCommitGate implements AutoCloseable {
   private long session;
   private Lsn durable = Lsn.ZERO;
   private long lastComplaintNanos;
-  private boolean shutdownSeen;
 
   SynchronousCommitGate(SourceConnections connections, ConsumerState state) {
     this.connections = connections;
@@ -86,7 +91,12 @@ final class SynchronousCommitGate implements AutoCloseable {
      * The session's walsender is not on its server any more (the server restarted, or its address
      * now belongs to another): the session is dead even if its socket has not noticed yet.
      */
-    WALSENDER_GONE
+    WALSENDER_GONE,
+    /**
+     * The session's server is shutting down and cannot be asked: the session should end, so that
+     * its walsender exits, and the batch be read again from the next primary.
+     */
+    SOURCE_STOPPING
   }
 
   /**
@@ -124,7 +134,6 @@ final class SynchronousCommitGate implements AutoCloseable {
     if (session != current) {
       session = current;
       durable = Lsn.ZERO;
-      shutdownSeen = false;
       close();
     }
     if (!position.isAfter(durable)) {
@@ -136,8 +145,12 @@ final class SynchronousCommitGate implements AutoCloseable {
         if (abandoned.getAsBoolean()) {
           return Outcome.ABANDONED;
         }
-        if (poll(pid, position) == Poll.WALSENDER_GONE) {
+        Poll poll = poll(pid, position);
+        if (poll == Poll.WALSENDER_GONE) {
           return Outcome.WALSENDER_GONE;
+        }
+        if (poll == Poll.SOURCE_STOPPING) {
+          return Outcome.SOURCE_STOPPING;
         }
         if (!position.isAfter(durable)) {
           return Outcome.DURABLE;
@@ -152,7 +165,8 @@ final class SynchronousCommitGate implements AutoCloseable {
   private enum Poll {
     SEEN,
     UNKNOWN,
-    WALSENDER_GONE
+    WALSENDER_GONE,
+    SOURCE_STOPPING
   }
 
   /** Reads the durable position into {@link #durable}, or tells why it cannot. */
@@ -194,17 +208,10 @@ final class SynchronousCommitGate implements AutoCloseable {
     } catch (SQLException e) {
       close();
       if (shuttingDown(e)) {
-        // A clean shutdown keeps our walsender until we confirm what it sent, and its physical
-        // walsenders until the standbys received everything; new connections are refused. Held
-        // back, the batch could never be confirmed and the shutdown (a switchover) would hang.
-        if (!shutdownSeen) {
-          shutdownSeen = true;
-          LOG.info(
-              "the source is shutting down cleanly: its standbys receive all its WAL before it"
-                  + " stops, so what it sent is published without asking them");
-        }
-        durable = Lsn.max(durable, position);
-        return Poll.SEEN;
+        LOG.info(
+            "the source is shutting down: ending the session so that its walsender can exit; what"
+                + " its synchronous standbys had not confirmed is read again from the next primary");
+        return Poll.SOURCE_STOPPING;
       }
       complain("cannot read the synchronous standbys' positions, retrying: " + e);
       return Poll.UNKNOWN;
@@ -238,8 +245,8 @@ final class SynchronousCommitGate implements AutoCloseable {
   /**
    * Whether a new connection was refused because the server is shutting down. SQLSTATE 57P03 also
    * means starting up or crash recovery, where a transaction not on the standbys may be lost, so
-   * the message decides; with messages in another language the gate stays closed (the shutdown then
-   * waits for the walsender to be killed: slow, but nothing phantom).
+   * the message decides; with messages in another language the gate stays closed and the session
+   * ends when the walsender is killed or the 75 s limit passes (slow, but nothing phantom).
    */
   static boolean shuttingDown(SQLException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {

@@ -52,13 +52,15 @@ class SynchronousCommitGateIT {
   }
 
   /**
-   * A clean shutdown (a switchover) keeps the consumer's walsender until the consumer confirmed
-   * what it sent, and refuses the connection the gate asks through: the gate must let the batch
-   * through (the standbys receive everything before the server stops), or the shutdown hangs until
-   * the walsender is killed.
+   * A clean shutdown (a switchover, a deleted pod) refuses the connection the gate asks through,
+   * while the consumer's walsender waits for the consumer to confirm what it sent. The gate must
+   * end the session, so the shutdown is not held up, without publishing the transaction the standby
+   * never confirmed: a standby that disconnected before the shutdown would never get it. The
+   * transaction is read again from the server that comes back (here the same one, which has it),
+   * once.
    */
   @Test
-  void aCleanShutdownOfTheSourceIsNotHeldUp() throws Exception {
+  void aCleanShutdownEndsTheSessionAndWhatTheStandbyLacksIsReadAgainAfterwards() throws Exception {
     try (SourceDb db = SourceDb.start();
         PostgresServer logServer = PostgresServer.start();
         ScriptedStandby standby = synchronousStandby(db)) {
@@ -70,13 +72,22 @@ class SynchronousCommitGateIT {
         awaitInChangeLog(readUri, oid, List.of("INSERT 1"));
         CompletableFuture<Void> commit = commitTheStandbyLacks(db, standby);
         CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> db.server().stop());
-        // The standby still holds its flush position: only the shutdown lets the batch through.
-        awaitInChangeLog(readUri, oid, List.of("INSERT 1", "INSERT 2"));
-        // A real standby flushes what it received; the primary's last walsender waits for that.
-        standby.release();
+        // The standby holds its flush position, so the server's shutdown waits for it; the
+        // consumer's session must not wait too, and must not publish what the standby lacks.
+        Consumers.await(
+            "the consumer's session to end while the source shuts down",
+            Duration.ofSeconds(10),
+            () -> !consumer.state.streaming());
+        assertThat(changeLog(readUri, oid))
+            .as("a transaction the standby never confirmed is not published at shutdown")
+            .containsExactly("INSERT 1");
+        standby.release(); // a real standby flushes what it received; the shutdown waits for it
         stop.get(60, TimeUnit.SECONDS);
         assertThat(commit).isCompletedExceptionally(); // its backend was terminated
         db.server().startAgain();
+        try (ScriptedStandby reconnected = ScriptedStandby.start(db, STANDBY)) {
+          awaitInChangeLog(readUri, oid, List.of("INSERT 1", "INSERT 2"));
+        }
       }
     }
   }
