@@ -21,6 +21,8 @@ import java.util.List;
  * @param reconnectMin the first wait after a lost connection or failed publish
  * @param reconnectMax the longest wait between attempts
  * @param failoverSlot whether to create the slot with {@code failover = true} (PostgreSQL 17+)
+ * @param sourceMembers a DNS name that resolves to every member of the source cluster (its headless
+ *     Service), or "" if not given: where stale copies of the slot are looked for
  */
 public record CdcConfig(
     String sourceUrl,
@@ -36,7 +38,8 @@ public record CdcConfig(
     int maxBatchEvents,
     Duration reconnectMin,
     Duration reconnectMax,
-    boolean failoverSlot) {
+    boolean failoverSlot,
+    String sourceMembers) {
 
   /**
    * The settings for logs: everything but secrets.
@@ -61,7 +64,9 @@ public record CdcConfig(
         + " max_lag_bytes="
         + maxLagBytes
         + " failover_slot="
-        + failoverSlot;
+        + failoverSlot
+        + " source_members="
+        + sourceMembers;
   }
 
   /** Removes {@code user:password@} and {@code password=...} from a URL. */

@@ -34,7 +34,8 @@ public final class ConfigParser {
     MAX_BATCH_EVENTS("max-batch-events", "5000"),
     RECONNECT_MIN_MS("reconnect-min-ms", "200"),
     RECONNECT_MAX_MS("reconnect-max-ms", "30000"),
-    FAILOVER_SLOT("failover-slot", "true");
+    FAILOVER_SLOT("failover-slot", "true"),
+    SOURCE_MEMBERS("source-members", "");
 
     final String flag;
     final String defaultValue;
@@ -56,6 +57,7 @@ public final class ConfigParser {
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   private static final Pattern TABLE =
       Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)?");
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.\\-]*[A-Za-z0-9])?");
   private static final Pattern POD_ORDINAL = Pattern.compile(".*-(\\d+)");
 
   private final Map<Setting, String> values = new HashMap<>();
@@ -163,7 +165,22 @@ public final class ConfigParser {
         (int) number(Setting.MAX_BATCH_EVENTS, 1, 1_000_000),
         Duration.ofMillis(number(Setting.RECONNECT_MIN_MS, 1, 600_000)),
         Duration.ofMillis(number(Setting.RECONNECT_MAX_MS, 1, 3_600_000)),
-        bool(Setting.FAILOVER_SLOT));
+        bool(Setting.FAILOVER_SLOT),
+        hostName(Setting.SOURCE_MEMBERS));
+  }
+
+  /** A DNS name or address, or "" when not given. */
+  private String hostName(Setting setting) {
+    String value = get(setting);
+    if (!value.isEmpty() && !HOST.matcher(value).matches()) {
+      throw new ConfigException(
+          setting.label()
+              + ": '"
+              + value
+              + "' is not a host name (a DNS name such as NAME-pods.NAMESPACE.svc, or an address;"
+              + " no scheme, no port)");
+    }
+    return value;
   }
 
   private List<String> tables() {

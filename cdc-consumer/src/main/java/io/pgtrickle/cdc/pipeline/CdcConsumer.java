@@ -66,7 +66,11 @@ public final class CdcConsumer implements AutoCloseable {
     this.slots =
         new SlotManager(
             config.slot(), config.publication(), config.tables(), config.failoverSlot());
-    this.staleSlotCopies = new StaleSlotCopies(config.slot(), connections::adminAt);
+    this.staleSlotCopies =
+        new StaleSlotCopies(
+            config.slot(),
+            connections::adminAt,
+            StaleSlotCopies.Members.resolving(config.sourceMembers()));
     this.state = state;
     this.metrics = metrics;
     this.publisher =
@@ -141,7 +145,6 @@ public final class CdcConsumer implements AutoCloseable {
       }
     }
     publisher.sessionStarted(replication.unwrap(PGConnection.class).getBackendPID(), host, port);
-    staleSlotCopies.sessionStarted(host, port);
   }
 
   /** Publication and slot, on every (re)connect: after a failover the new primary may lack them. */

@@ -1,5 +1,7 @@
 package io.pgtrickle.cdc.slot;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,9 +12,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,22 +32,25 @@ import org.slf4j.LoggerFactory;
  * the consumer drops the copy; the standby's slot sync worker then keeps a synchronized one, and
  * the member is a safe failover target again.
  *
- * <p>Which servers it checks, each round: (1) every server an earlier replication session streamed
- * from, until it answers as a standby (a former primary takes a while to rejoin; given up after
- * {@link #GIVE_UP_AFTER}); (2) every physical standby streaming from the primary, by its address in
- * {@code pg_stat_replication} (needs {@code pg_read_all_stats}) at the primary's port, once per
- * replication connection, which also covers a consumer that restarted after the failover. A standby
- * that connects from a loopback address (same host, or a sidecar proxy) does not say where it
- * listens and is skipped. On the standby, one statement drops the copy only if it is not
- * synchronized, not in use and the server is still in recovery, so a member promoted meanwhile
- * keeps its slot.
+ * <p>When: a member rejoins by opening a new replication connection to the primary. So each round
+ * reads the primary's physical walsenders ({@code pg_stat_replication}); for {@link #CHECK_WINDOW}
+ * after they change (and after the consumer starts) every round checks every member. The window
+ * outlasts DNS caches, which may still hide a recreated pod's new address for 30 s.
+ *
+ * <p>Where: the members are the addresses {@code members} resolves to (the source cluster's
+ * headless Service, {@code NAME-pods}, which lists every pod, ready or not), plus each standby's
+ * client address in {@code pg_stat_replication} (needs {@code pg_read_all_stats}), both at the
+ * primary's port. A client address of 127.0.0.1 or ::1 (same host, or a sidecar proxy) says nothing
+ * about where a standby listens and is skipped. On each member one statement drops the copy only if
+ * it is not synchronized, not in use and the server is in recovery: the primary, or a member
+ * promoted meanwhile, keeps its slot.
  */
 public final class StaleSlotCopies {
 
   private static final Logger LOG = LoggerFactory.getLogger(StaleSlotCopies.class);
 
-  /** How long a former server that cannot be reached, or is not a standby, is tried again. */
-  static final Duration GIVE_UP_AFTER = Duration.ofMinutes(30);
+  /** How long after the standbys change every member is checked, each round. */
+  static final Duration CHECK_WINDOW = Duration.ofSeconds(60);
 
   /** Opens a plain connection to one server by address. */
   @FunctionalInterface
@@ -62,39 +66,41 @@ public final class StaleSlotCopies {
     Connection connect(String host, int port) throws SQLException;
   }
 
-  /**
-   * A server by address.
-   *
-   * @param host its address
-   * @param port its port
-   */
-  record Server(String host, int port) {
-    @Override
-    public String toString() {
-      return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+  /** The addresses of the source cluster's members. */
+  @FunctionalInterface
+  public interface Members {
+    /**
+     * Resolves the members now.
+     *
+     * @return their addresses; empty if none are configured
+     * @throws UnknownHostException if the name does not resolve
+     */
+    List<String> addresses() throws UnknownHostException;
+
+    /**
+     * The members a DNS name resolves to, looked up on each call.
+     *
+     * @param name the name, or "" for none
+     * @return the lookup
+     */
+    static Members resolving(String name) {
+      return () -> {
+        if (name.isEmpty()) {
+          return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (InetAddress a : InetAddress.getAllByName(name)) {
+          out.add(a.getHostAddress());
+        }
+        return out;
+      };
     }
   }
 
-  /**
-   * One standby's replication connection as the primary sees it.
-   *
-   * @param server where the standby listens (its address, the primary's port)
-   * @param since when its walsender started: a reconnect is a new connection
-   */
-  record StandbyConnection(Server server, String since) {}
-
-  /**
-   * What one server answered.
-   *
-   * @param standby whether it is in recovery
-   * @param dropped how many copies it dropped (0 or 1)
-   */
-  record Answer(boolean standby, int dropped) {}
-
   static final String STANDBYS_SQL =
-      "SELECT host(r.client_addr), r.backend_start::text, inet_server_port()"
+      "SELECT r.pid, r.backend_start::text, host(r.client_addr)"
           + " FROM pg_stat_replication r JOIN pg_stat_activity a ON a.pid = r.pid"
-          + " WHERE a.datname IS NULL AND r.state = 'streaming'"; // physical walsenders only
+          + " WHERE a.datname IS NULL"; // physical walsenders only
 
   /** Returns whether the server is a standby and how many copies it dropped (0 or 1). */
   static final String DROP_STALE_COPY_SQL =
@@ -104,133 +110,112 @@ public final class StaleSlotCopies {
 
   private final String slot;
   private final ServerConnector connector;
+  private final Members members;
   private final Clock clock;
-  private final Map<Server, Instant> formerServers = new LinkedHashMap<>();
-  private final Set<StandbyConnection> checked = new HashSet<>();
-  private volatile Server current;
+  private Set<String> lastWalsenders;
+  private Instant checkUntil = Instant.MIN;
   private boolean toldAboutHiddenAddresses;
 
   /**
    * Creates the cleaner.
    *
    * @param slot the consumer's slot name
-   * @param connector opens a connection to a server by address
+   * @param connector opens a connection to a member by address
+   * @param members the source cluster's members
    */
-  public StaleSlotCopies(String slot, ServerConnector connector) {
-    this(slot, connector, Clock.systemUTC());
+  public StaleSlotCopies(String slot, ServerConnector connector, Members members) {
+    this(slot, connector, members, Clock.systemUTC());
   }
 
-  StaleSlotCopies(String slot, ServerConnector connector, Clock clock) {
+  StaleSlotCopies(String slot, ServerConnector connector, Members members, Clock clock) {
     this.slot = slot;
     this.connector = connector;
+    this.members = members;
     this.clock = clock;
   }
 
   /**
-   * Records the server a new replication session streams from; the one before becomes a former
-   * server, checked until it answers as a standby.
-   *
-   * @param host its address, or {@code null} if unknown (a Unix socket)
-   * @param port its port
-   */
-  public synchronized void sessionStarted(String host, int port) {
-    Server next = host == null ? null : new Server(host, port);
-    if (current != null && !current.equals(next)) {
-      formerServers.putIfAbsent(current, clock.instant());
-    }
-    if (next != null) {
-      formerServers.remove(next);
-    }
-    current = next;
-  }
-
-  /**
-   * One round: checks the former servers and the standbys streaming from {@code primary} not
-   * checked yet, and drops a stale copy of the slot where one is.
+   * One round: if the primary's standbys changed within {@link #CHECK_WINDOW}, checks every member
+   * and drops a stale copy of the slot where one is.
    *
    * @param primary a plain connection to the primary
    * @return how many stale copies were dropped
-   * @throws SQLException if the primary cannot be asked; a standby that cannot be reached is only
+   * @throws SQLException if the primary cannot be asked; a member that cannot be reached is only
    *     logged and checked again next round
    */
-  public synchronized int dropOnStandbys(Connection primary) throws SQLException {
-    if (!supportsFailoverSlots(primary)) {
+  public int dropOnStandbys(Connection primary) throws SQLException {
+    int port = portIfFailoverSlots(primary);
+    if (port == 0) {
       return 0;
     }
-    List<StandbyConnection> streaming = streamingStandbys(primary);
-    checked.retainAll(streaming);
-    int dropped = 0;
+    Set<String> walsenders = new HashSet<>();
+    Set<String> clientAddresses = new LinkedHashSet<>();
+    readStandbys(primary, walsenders, clientAddresses);
     Instant now = clock.instant();
-    for (Server former : List.copyOf(formerServers.keySet())) {
-      if (former.equals(current)) {
-        formerServers.remove(former);
-        continue;
-      }
-      Answer answer = check(former);
-      if (answer != null && answer.standby()) {
-        formerServers.remove(former);
-        dropped += answer.dropped();
-      } else if (Duration.between(formerServers.get(former), now).compareTo(GIVE_UP_AFTER) > 0) {
-        formerServers.remove(former);
-        LOG.info(
-            "stopped checking {} for a stale copy of slot {}: not back as a standby after {}",
-            former,
-            slot,
-            GIVE_UP_AFTER);
-      }
+    if (!walsenders.equals(lastWalsenders)) {
+      lastWalsenders = walsenders;
+      checkUntil = now.plus(CHECK_WINDOW);
     }
-    for (StandbyConnection standby : streaming) {
-      if (checked.contains(standby)) {
-        continue;
-      }
-      Answer answer = check(standby.server());
-      if (answer != null) {
-        checked.add(standby);
-        dropped += answer.dropped();
-      }
+    if (now.isAfter(checkUntil)) {
+      return 0;
+    }
+    Set<String> candidates = new LinkedHashSet<>();
+    try {
+      candidates.addAll(members.addresses());
+    } catch (UnknownHostException e) {
+      LOG.debug("source members not resolved this round: {}", e.getMessage());
+    }
+    candidates.addAll(clientAddresses);
+    int dropped = 0;
+    for (String host : candidates) {
+      dropped += check(host, port);
     }
     return dropped;
   }
 
-  /**
-   * Drops a stale copy on one server.
-   *
-   * @return what it answered, or {@code null} if it could not be asked
-   */
-  private Answer check(Server server) {
-    try (Connection c = connector.connect(server.host(), server.port());
+  /** Drops a stale copy on one member; how many it dropped (0 if none or unreachable). */
+  private int check(String host, int port) {
+    try (Connection c = connector.connect(host, port);
         PreparedStatement ps = c.prepareStatement(DROP_STALE_COPY_SQL)) {
       ps.setString(1, slot);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        Answer answer = new Answer(rs.getBoolean(1), rs.getInt(2));
-        if (answer.dropped() > 0) {
+        int dropped = rs.getInt(2);
+        if (dropped > 0) {
           LOG.warn(
-              "dropped a stale copy of replication slot {} on standby {}, left from when that"
+              "dropped a stale copy of replication slot {} on standby {}:{}, left from when that"
                   + " member was primary (it pinned WAL there and held back catalog vacuum); its"
                   + " slot sync worker now keeps a synchronized copy",
               slot,
-              server);
+              host,
+              port);
         }
-        return answer;
+        return dropped;
       }
     } catch (SQLException e) {
-      LOG.debug("could not check {} for a stale copy of slot {}: {}", server, slot, e.getMessage());
-      return null;
+      LOG.debug(
+          "could not check {}:{} for a stale copy of slot {}: {}",
+          host,
+          port,
+          slot,
+          e.getMessage());
+      return 0;
     }
   }
 
-  private List<StandbyConnection> streamingStandbys(Connection primary) throws SQLException {
-    List<StandbyConnection> streaming = new ArrayList<>();
+  /** Fills the walsenders' identities and the standbys' usable addresses. */
+  private void readStandbys(Connection primary, Set<String> walsenders, Set<String> addresses)
+      throws SQLException {
     int hidden = 0;
     try (Statement s = primary.createStatement();
         ResultSet rs = s.executeQuery(STANDBYS_SQL)) {
       while (rs.next()) {
-        String address = rs.getString(1);
+        walsenders.add(rs.getInt(1) + "@" + rs.getString(2));
+        String address = rs.getString(3);
         if (address == null) {
           hidden++; // no pg_read_all_stats, or a standby on a Unix socket
         } else if (!isLoopbackHost(address)) {
-          streaming.add(new StandbyConnection(new Server(address, rs.getInt(3)), rs.getString(2)));
+          addresses.add(address);
         }
       }
     }
@@ -238,12 +223,11 @@ public final class StaleSlotCopies {
       toldAboutHiddenAddresses = true;
       LOG.warn(
           "cannot see the address of {} standby(s) in pg_stat_replication (grant"
-              + " pg_read_all_stats): only servers this consumer streamed from are checked for a"
-              + " stale copy of slot {}",
+              + " pg_read_all_stats); only the source members (PGTRICKLE_SOURCE_MEMBERS) are"
+              + " checked for a stale copy of slot {}",
           hidden,
           slot);
     }
-    return streaming;
   }
 
   /** The host's own loopback address: a connection from it says nothing about where it listens. */
@@ -251,10 +235,16 @@ public final class StaleSlotCopies {
     return address.equals("127.0.0.1") || address.equals("::1");
   }
 
-  private static boolean supportsFailoverSlots(Connection c) throws SQLException {
+  /**
+   * The primary's port, where the members listen too; 0 before PostgreSQL 17 (no failover slots) or
+   * on a Unix socket.
+   */
+  private static int portIfFailoverSlots(Connection c) throws SQLException {
     try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT current_setting('server_version_num')::int")) {
-      return rs.next() && rs.getInt(1) >= 170000;
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT current_setting('server_version_num')::int, inet_server_port()")) {
+      return rs.next() && rs.getInt(1) >= 170000 ? rs.getInt(2) : 0;
     }
   }
 }

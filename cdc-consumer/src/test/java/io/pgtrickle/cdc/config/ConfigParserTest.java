@@ -32,6 +32,7 @@ class ConfigParserTest {
     assertThat(c.httpPort()).isEqualTo(8080);
     assertThat(c.statusInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.failoverSlot()).isTrue();
+    assertThat(c.sourceMembers()).isEmpty();
   }
 
   @Test
@@ -44,6 +45,9 @@ class ConfigParserTest {
     assertThat(c.slot()).isEqualTo("pgtrickle_cdc_7");
     assertThat(c.failoverSlot()).isFalse();
     assertThat(ConfigParser.parse(env(), List.of("--slot=mine")).slot()).isEqualTo("mine");
+    assertThat(
+            ConfigParser.parse(env(), List.of("--source-members=db-pods.shop.svc")).sourceMembers())
+        .isEqualTo("db-pods.shop.svc");
   }
 
   @Test
@@ -60,7 +64,10 @@ class ConfigParserTest {
             env("HOSTNAME", "laptop"),
                 "PGTRICKLE_SLOT (--slot) or PGTRICKLE_ORDINAL (--ordinal) is required",
             env("PGTRICKLE_SLOT", "Bad-Name"), "PGTRICKLE_SLOT (--slot): 'Bad-Name'",
-            env("PGTRICKLE_FAILOVER_SLOT", "maybe"), "must be true or false");
+            env("PGTRICKLE_FAILOVER_SLOT", "maybe"), "must be true or false",
+            env("PGTRICKLE_SOURCE_MEMBERS", "postgres://db-pods:5432"),
+                "PGTRICKLE_SOURCE_MEMBERS (--source-members): 'postgres://db-pods:5432' is not a"
+                    + " host name");
     cases.forEach(
         (e, message) ->
             assertThatThrownBy(() -> ConfigParser.parse(e, List.of()))

@@ -73,8 +73,15 @@ public final class Consumers {
 
   /** Starts {@code CdcConsumerMain} in a child JVM with the given settings. */
   public static Process child(Map<String, String> env, Path log, String... args) {
+    return child(List.of(), env, log, args);
+  }
+
+  /** Starts {@code CdcConsumerMain} in a child JVM with more JVM options and the given settings. */
+  public static Process child(
+      List<String> jvmOptions, Map<String, String> env, Path log, String... args) {
     List<String> command = new ArrayList<>();
     command.add(ServerProcess.javaExecutable());
+    command.addAll(jvmOptions);
     command.add("-Xmx256m");
     command.add("-XX:TieredStopAtLevel=1"); // starts faster; the tests kill it often
     command.add("-cp");

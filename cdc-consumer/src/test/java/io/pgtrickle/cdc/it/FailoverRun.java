@@ -70,7 +70,10 @@ record FailoverRun(
     env.put("PGTRICKLE_RECONNECT_MIN_MS", "100");
     env.put("PGTRICKLE_RECONNECT_MAX_MS", "1000");
     env.put("PGTRICKLE_STATUS_INTERVAL_MS", "200");
-    Process consumer = Consumers.child(env, consumerLog);
+    // The cluster's members, for the consumer's check for stale slot copies (StaleSlotCopies).
+    HeadlessServiceHosts members = cluster.headlessServiceHosts(dir);
+    env.put("PGTRICKLE_SOURCE_MEMBERS", members.name());
+    Process consumer = Consumers.child(List.of(members.jvmOption()), env, consumerLog);
     List<String> faults = new ArrayList<>();
     int failovers = 0;
     LedgerWriter writer = null;
@@ -138,6 +141,7 @@ record FailoverRun(
       if (!consumer.waitFor(30, TimeUnit.SECONDS)) {
         consumer.destroyForcibly();
       }
+      members.close();
     }
     List<String> committed = cluster.committedLedger();
     long source = Long.parseLong(cluster.queryOne("SELECT 'ledger'::regclass::oid"));

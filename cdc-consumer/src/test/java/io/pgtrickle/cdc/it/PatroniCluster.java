@@ -103,6 +103,11 @@ final class PatroniCluster implements AutoCloseable {
     ha.pods().crash(pod);
   }
 
+  /** Plays the cluster DNS for the headless {@code NAME-pods} Service, with a hosts file in dir. */
+  HeadlessServiceHosts headlessServiceHosts(Path dir) {
+    return new HeadlessServiceHosts(namespace, name, dir);
+  }
+
   String password() {
     return ha.password();
   }

@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,10 +21,10 @@ import org.junit.jupiter.api.Timeout;
 /**
  * {@link StaleSlotCopies} against a real PostgreSQL 17 primary and a standby made from a copy of
  * its data directory, so the standby holds the primary's failover slot as its own, not
- * synchronized: the state a former primary rejoins in. The copy is dropped on the standby, the
- * standby's slot sync worker then keeps a synchronized copy, which is never dropped, and a server
- * that answers as a primary keeps its slot. ({@code PatroniFailoverCdcIT} covers the same through
- * real failovers.)
+ * synchronized: the state a former primary rejoins in. Both are members; the copy is dropped on the
+ * standby, the primary keeps its slot, and the standby's slot sync worker then keeps a synchronized
+ * copy, which is never dropped. ({@code PatroniFailoverCdcIT} covers the same through real
+ * failovers.)
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class StaleSlotCopiesIT {
@@ -48,14 +49,19 @@ class StaleSlotCopiesIT {
               "standby_slot", "-c sync_replication_slots=on -c hot_standby_feedback=on")) {
         assertThat(copyOn(standby)).isEqualTo("own");
 
-        // The consumer streamed from the standby's server before (it was primary), now from the
-        // primary: the standby is a former server.
-        StaleSlotCopies copies = new StaleSlotCopies(SLOT, StaleSlotCopiesIT::connect);
-        copies.sessionStarted(HOST, standby.port());
-        copies.sessionStarted(HOST, primary.port());
+        // Both servers listen on 127.0.0.1 at different ports, where cluster members share a
+        // port at different addresses: the members' names stand for addresses, and the
+        // connector sends each to its server's port.
+        Map<String, Integer> ports =
+            Map.of("standby.member", standby.port(), "primary.member", primary.port());
+        StaleSlotCopies.ServerConnector network =
+            (host, port) -> connect(HOST, ports.getOrDefault(host, port));
+        StaleSlotCopies copies =
+            new StaleSlotCopies(SLOT, network, () -> List.of("standby.member", "primary.member"));
         try (Connection c = connect(primary)) {
           assertThat(copies.dropOnStandbys(c)).isEqualTo(1);
           assertThat(copyOn(standby)).isEqualTo("none");
+          assertThat(copyOn(primary)).as("the primary keeps its slot").isEqualTo("own");
 
           await("the standby's slot sync worker to keep a synchronized copy")
               .atMost(Duration.ofSeconds(120))
@@ -72,17 +78,10 @@ class StaleSlotCopiesIT {
                     return copyOn(standby).equals("synchronized");
                   });
 
-          copies.sessionStarted(HOST, standby.port());
-          copies.sessionStarted(HOST, primary.port());
-          assertThat(copies.dropOnStandbys(c)).as("a synchronized copy is kept").isZero();
+          StaleSlotCopies again =
+              new StaleSlotCopies(SLOT, network, () -> List.of("standby.member", "primary.member"));
+          assertThat(again.dropOnStandbys(c)).as("a synchronized copy is kept").isZero();
           assertThat(copyOn(standby)).isEqualTo("synchronized");
-
-          // The other way round: the primary as the former server, say a member not yet
-          // demoted. It answers as a primary, so its slot stays.
-          StaleSlotCopies reverse = new StaleSlotCopies(SLOT, StaleSlotCopiesIT::connect);
-          reverse.sessionStarted(HOST, primary.port());
-          reverse.sessionStarted(HOST, standby.port());
-          assertThat(reverse.dropOnStandbys(c)).isZero();
           assertThat(copyOn(primary)).isEqualTo("own");
         }
       }
@@ -94,9 +93,9 @@ class StaleSlotCopiesIT {
     try (SourceDb db = SourceDb.start();
         Connection c = connect(db.server())) {
       new SlotManager(SLOT, "stale_copy_pub", List.of("public.t"), true).ensureSlot(c);
-      StaleSlotCopies copies = new StaleSlotCopies(SLOT, StaleSlotCopiesIT::connect);
-      copies.sessionStarted(HOST, db.server().port());
-      copies.sessionStarted(HOST, 1);
+      StaleSlotCopies copies =
+          new StaleSlotCopies(
+              SLOT, (host, port) -> connect(HOST, db.server().port()), () -> List.of("member"));
       assertThat(copies.dropOnStandbys(c)).isZero();
       assertThat(db.slotExists(SLOT)).isTrue();
     }

@@ -16,8 +16,9 @@ class StaleSlotCopiesTest {
   }
 
   @Test
-  void serversAreNamedAsAUrlWouldName() {
-    assertThat(new StaleSlotCopies.Server("10.244.1.7", 5432)).hasToString("10.244.1.7:5432");
-    assertThat(new StaleSlotCopies.Server("fd00::7", 5432)).hasToString("[fd00::7]:5432");
+  void membersResolveANameOnEachCallAndNoNameToNone() throws Exception {
+    assertThat(StaleSlotCopies.Members.resolving("").addresses()).isEmpty();
+    assertThat(StaleSlotCopies.Members.resolving("127.23.1.1").addresses())
+        .containsExactly("127.23.1.1");
   }
 }
