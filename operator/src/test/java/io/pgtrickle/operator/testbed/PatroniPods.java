@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * exactly what the pod would get: Patroni's configuration from the {@code NAME-patroni} ConfigMap,
  * the container's environment (downward API and Secret references resolved), a token of the pod's
  * ServiceAccount, and its data volume (one directory per PVC, so a recreated pod finds its data
- * again). Deleting the pod stops its processes. See testbed/pod-entry.sh for the container part
- * (mount and PID namespaces).
+ * again). Deleting the pod stops its processes, and the pod object stays until they exited ({@link
+ * GracefulTermination}). See testbed/pod-entry.sh for the container part (mount and PID
+ * namespaces).
  *
  * <p>Two things differ from a real pod, because the pods here share the host's network: Patroni
  * listens on the pod IP rather than 0.0.0.0, and the image's environment (the PostgreSQL binary
@@ -59,6 +60,7 @@ public final class PatroniPods implements AutoCloseable {
   private final Map<String, String> ips = new ConcurrentHashMap<>();
   private final java.util.Set<String> backingOff = ConcurrentHashMap.newKeySet();
   private final CrashLoopBackOff restartBackOff = new CrashLoopBackOff();
+  private final GracefulTermination termination;
   private final ScheduledExecutorService prober =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -81,6 +83,7 @@ public final class PatroniPods implements AutoCloseable {
     this.client = testBed.client();
     this.namespace = namespace;
     this.work = testBed.repositoryRootPath().resolve("target/testbed/pods").resolve(namespace);
+    this.termination = new GracefulTermination(client, namespace);
     mountMemoryBackedVolumes(work);
     this.informer =
         client
@@ -233,6 +236,7 @@ public final class PatroniPods implements AutoCloseable {
     String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
     if (pod.getMetadata().getDeletionTimestamp() != null) {
       stop(name, pod.getMetadata().getUid(), false);
+      termination.release(name, pod.getMetadata().getUid());
       return;
     }
     if (ip == null || running.containsKey(key) || backingOff.contains(key)) {
@@ -245,6 +249,7 @@ public final class PatroniPods implements AutoCloseable {
       return;
     }
     try {
+      termination.hold(pod);
       running.put(key, start(pod, ip));
       ips.put(key, ip);
     } catch (IOException | RuntimeException e) {
@@ -519,6 +524,11 @@ public final class PatroniPods implements AutoCloseable {
             key -> {
               int slash = key.indexOf('/');
               stop(key.substring(0, slash), key.substring(slash + 1), false);
+              try {
+                termination.release(key.substring(0, slash), key.substring(slash + 1));
+              } catch (RuntimeException e) {
+                // The API server is gone (JVM shutdown): nothing left to hold back.
+              }
             });
     run("umount", "--lazy", work.toString());
   }

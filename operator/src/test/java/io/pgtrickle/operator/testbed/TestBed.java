@@ -144,6 +144,19 @@ public final class TestBed {
                     .patch(
                         PatchContext.of(PatchType.JSON_MERGE),
                         "{\"metadata\":{\"finalizers\":null}}"));
+    // Pods the pod player held for a graceful stop, if it did not get to release them.
+    client.pods().inNamespace(namespace).list().getItems().stream()
+        .filter(
+            p ->
+                p.getMetadata().getFinalizers() != null
+                    && p.getMetadata().getFinalizers().contains(GracefulTermination.FINALIZER))
+        .forEach(
+            p ->
+                client
+                    .resource(p)
+                    .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"finalizers\":null}}"));
     client.namespaces().withName(namespace).delete();
   }
 
