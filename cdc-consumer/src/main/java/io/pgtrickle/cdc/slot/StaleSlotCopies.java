@@ -7,7 +7,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -111,9 +110,7 @@ public final class StaleSlotCopies {
   private final String slot;
   private final ServerConnector connector;
   private final Members members;
-  private final Clock clock;
-  private Set<String> lastWalsenders;
-  private Instant checkUntil = Instant.MIN;
+  private final CheckWindow window = new CheckWindow(CHECK_WINDOW);
   private boolean toldAboutHiddenAddresses;
 
   /**
@@ -124,14 +121,9 @@ public final class StaleSlotCopies {
    * @param members the source cluster's members
    */
   public StaleSlotCopies(String slot, ServerConnector connector, Members members) {
-    this(slot, connector, members, Clock.systemUTC());
-  }
-
-  StaleSlotCopies(String slot, ServerConnector connector, Members members, Clock clock) {
     this.slot = slot;
     this.connector = connector;
     this.members = members;
-    this.clock = clock;
   }
 
   /**
@@ -151,12 +143,7 @@ public final class StaleSlotCopies {
     Set<String> walsenders = new HashSet<>();
     Set<String> clientAddresses = new LinkedHashSet<>();
     readStandbys(primary, walsenders, clientAddresses);
-    Instant now = clock.instant();
-    if (!walsenders.equals(lastWalsenders)) {
-      lastWalsenders = walsenders;
-      checkUntil = now.plus(CHECK_WINDOW);
-    }
-    if (now.isAfter(checkUntil)) {
+    if (!window.check(walsenders, Instant.now())) {
       return 0;
     }
     Set<String> candidates = new LinkedHashSet<>();

@@ -2,6 +2,9 @@ package io.pgtrickle.cdc.slot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class StaleSlotCopiesTest {
@@ -20,5 +23,20 @@ class StaleSlotCopiesTest {
     assertThat(StaleSlotCopies.Members.resolving("").addresses()).isEmpty();
     assertThat(StaleSlotCopies.Members.resolving("127.23.1.1").addresses())
         .containsExactly("127.23.1.1");
+  }
+
+  @Test
+  void membersAreCheckedForAWhileAfterTheStandbyConnectionsChangeAndNotOtherwise() {
+    CheckWindow window = new CheckWindow(Duration.ofSeconds(60));
+    Instant t0 = Instant.parse("2026-11-22T03:00:00Z");
+    assertThat(window.check(Set.of("101@t0"), t0)).as("the first look").isTrue();
+    assertThat(window.check(Set.of("101@t0"), t0.plusSeconds(60))).isTrue();
+    assertThat(window.check(Set.of("101@t0"), t0.plusSeconds(61))).as("steady").isFalse();
+    // A member rejoins: a new walsender.
+    assertThat(window.check(Set.of("101@t0", "205@t1"), t0.plusSeconds(90))).isTrue();
+    assertThat(window.check(Set.of("101@t0", "205@t1"), t0.plusSeconds(150))).isTrue();
+    assertThat(window.check(Set.of("101@t0", "205@t1"), t0.plusSeconds(151))).isFalse();
+    // A member leaves (deleted, crashed): its successor connects later, so look again.
+    assertThat(window.check(Set.of("101@t0"), t0.plusSeconds(200))).isTrue();
   }
 }
