@@ -145,18 +145,13 @@ public final class TestBed {
                         PatchContext.of(PatchType.JSON_MERGE),
                         "{\"metadata\":{\"finalizers\":null}}"));
     // Pods the pod player held for a graceful stop, if it did not get to release them.
+    GracefulTermination termination = new GracefulTermination(client, namespace);
     client.pods().inNamespace(namespace).list().getItems().stream()
         .filter(
             p ->
                 p.getMetadata().getFinalizers() != null
                     && p.getMetadata().getFinalizers().contains(GracefulTermination.FINALIZER))
-        .forEach(
-            p ->
-                client
-                    .resource(p)
-                    .patch(
-                        PatchContext.of(PatchType.JSON_MERGE),
-                        "{\"metadata\":{\"finalizers\":null}}"));
+        .forEach(p -> termination.release(p.getMetadata().getName(), p.getMetadata().getUid()));
     client.namespaces().withName(namespace).delete();
   }
 
