@@ -27,9 +27,20 @@ BEGIN
   END IF;
   PERFORM set_config('search_path', search_path, true);
   -- One statement only (a cursor refuses several before running any), parsed and planned.
-  OPEN c FOR EXECUTE repeat(' ', coalesce(query_offset, 0)) || q;
-  CLOSE c;
-  EXECUTE format(E'CREATE TEMPORARY VIEW %I AS %s\n', probe, q);
+  BEGIN
+    OPEN c FOR EXECUTE repeat(' ', coalesce(query_offset, 0)) || q;
+    CLOSE c;
+  EXCEPTION WHEN invalid_cursor_definition THEN
+    RAISE EXCEPTION 'the query of a stream table must be one SELECT statement'
+      USING ERRCODE = '42601', DETAIL = SQLERRM;
+  END;
+  BEGIN
+    EXECUTE format(E'CREATE TEMPORARY VIEW %I AS %s\n', probe, q);
+  EXCEPTION WHEN syntax_error THEN
+    -- It parsed as a statement above, so it is one that is not a query (INSERT ... RETURNING).
+    RAISE EXCEPTION 'the query of a stream table must be one SELECT statement'
+      USING ERRCODE = '42601', DETAIL = SQLERRM;
+  END;
   PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
   a := pgtrickle._analyze(format('pg_temp.%I', probe)::regclass);
   -- DIFFERENTIAL matches rows by value: every output column needs an equality operator.
