@@ -97,12 +97,15 @@ public final class CaptureSet {
    *
    * @param c an auto-commit connection to the primary
    * @param slotExists whether the slot exists: if not, it is about to be created, and a GAP for
-   *     every source is recorded then ({@link #sources()}), so no gap markers are emitted now
+   *     every source is recorded then ({@link #sources()}); if it does, tables added now get their
+   *     gap markers in the first periodic round
    * @throws ConfigException naming a {@code --tables} table that cannot be captured
    * @throws SQLException on a database error
    */
   public synchronized void start(Connection c, boolean slotExists) throws SQLException {
-    round(c, true, slotExists, () -> false);
+    // Gap markers wait for transactions in flight: left to the first periodic round, so a long
+    // transaction does not hold up streaming the tables already captured.
+    round(c, true, slotExists, false, () -> false);
   }
 
   /**
@@ -113,7 +116,7 @@ public final class CaptureSet {
    * @throws SQLException on a database error (the next round tries again)
    */
   public synchronized void sync(Connection c, BooleanSupplier stop) throws SQLException {
-    round(c, false, true, stop);
+    round(c, false, true, true, stop);
   }
 
   /**
@@ -151,7 +154,8 @@ public final class CaptureSet {
     return done + "; released " + released + " row(s) of " + CatalogClaims.TABLE;
   }
 
-  private void round(Connection c, boolean strict, boolean slotExists, BooleanSupplier stop)
+  private void round(
+      Connection c, boolean strict, boolean slotExists, boolean markNow, BooleanSupplier stop)
       throws SQLException {
     publication.ensure(c);
     Map<String, String> problems = new TreeMap<>();
@@ -255,6 +259,10 @@ public final class CaptureSet {
       // everything that commits after its creation, with these tables in the publication.
       pendingStarts.removeIf(oid -> owned == null || !owned.containsKey(oid));
       pendingGaps.clear();
+      report(problems);
+      return;
+    }
+    if (!markNow) {
       report(problems);
       return;
     }

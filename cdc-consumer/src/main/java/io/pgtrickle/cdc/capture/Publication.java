@@ -169,10 +169,10 @@ final class Publication {
             String table = tableName(c, oid);
             if (table != null) {
               s.execute("ALTER PUBLICATION " + quoted() + " DROP TABLE " + table);
+              LOG.info("removed {} (oid {}) from publication {}", table, oid, name);
             }
             comment(s, record.without(oid));
           });
-      LOG.info("removed table oid {} from publication {}", oid, name);
     } catch (SQLException e) {
       if (!UNDEFINED_OBJECT.equals(e.getSQLState())) {
         throw e;

@@ -34,9 +34,11 @@ final class SourceTables {
           + "   AND CASE r.relreplident WHEN 'd' THEN i.indisprimary"
           + "            WHEN 'i' THEN i.indisreplident ELSE false END)"
           + " FROM unnest(?::bigint[]) AS t(root)"
-          + " CROSS JOIN LATERAL pg_partition_tree(t.root::oid::regclass) p"
-          + " JOIN pg_class r ON r.oid = p.relid JOIN pg_namespace n ON n.oid = r.relnamespace"
-          + " WHERE p.isleaf AND r.relkind = 'r'";
+          // pg_partition_tree lists nothing for a table that is not part of a partition tree.
+          + " CROSS JOIN LATERAL (SELECT p.relid FROM pg_partition_tree(t.root::oid::regclass) p"
+          + "   WHERE p.isleaf UNION SELECT t.root::oid) l"
+          + " JOIN pg_class r ON r.oid = l.relid JOIN pg_namespace n ON n.oid = r.relnamespace"
+          + " WHERE r.relkind = 'r'";
 
   private SourceTables() {}
 
