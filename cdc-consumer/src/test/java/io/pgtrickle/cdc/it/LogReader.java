@@ -34,6 +34,21 @@ final class LogReader {
     return ExactlyOnceIT.history(events(source));
   }
 
+  /** Waits until the source's changes, GAP events left out, are {@code expected}. */
+  void awaitChanges(long source, List<String> expected) {
+    Consumers.await(
+        "changes " + expected + " of source " + source,
+        Duration.ofSeconds(30),
+        () -> changes(source).size() >= expected.size());
+    org.assertj.core.api.Assertions.assertThat(changes(source))
+        .as("source %d", source)
+        .isEqualTo(expected);
+  }
+
+  private List<String> changes(long source) {
+    return history(source).stream().filter(h -> !h.equals("GAP")).toList();
+  }
+
   /** Waits until the source's history is {@code expected} (fails on anything else). */
   void await(long source, List<String> expected) {
     Consumers.await(
