@@ -161,6 +161,7 @@ public final class CdcConsumer implements AutoCloseable {
       } catch (SQLException | RuntimeException e) {
         state.streaming(false);
         state.walsenderPid(0);
+        state.holding(false);
         state.lastError(e.toString());
         publisher.discardQueued();
         if (stopping) {
@@ -290,6 +291,7 @@ public final class CdcConsumer implements AutoCloseable {
               slot,
               state.walsenderPid(),
               state.lastProgressNanos(),
+              state.holding(),
               state.publishFailing());
       if (stuck != null && state.stuck().isEmpty()) {
         LOG.error("{}", stuck);

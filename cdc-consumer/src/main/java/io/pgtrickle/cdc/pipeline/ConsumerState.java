@@ -18,6 +18,7 @@ public final class ConsumerState {
   private volatile Map<String, String> captureProblems = Map.of();
   private volatile long lastProgressNanos = System.nanoTime();
   private volatile int walsenderPid;
+  private volatile boolean holding;
 
   /**
    * Whether a replication stream is open and being read.
@@ -123,6 +124,20 @@ public final class ConsumerState {
 
   void progressed() {
     lastProgressNanos = System.nanoTime();
+  }
+
+  /**
+   * Whether the session holds changes it received and the change log has not acknowledged yet (or
+   * is inside a transaction): then the pipeline, not the server, decides when the slot moves.
+   */
+  boolean holding() {
+    return holding;
+  }
+
+  void holding(boolean value) {
+    if (holding != value) {
+      holding = value;
+    }
   }
 
   /** The backend pid of the walsender the current session streams from, or 0. */

@@ -120,6 +120,7 @@ final class ReplicationSession {
       if (message != null) {
         lastMessageNanos = System.nanoTime();
         idleRounds = 0;
+        state.holding(true);
         assembler.accept(PgOutputDecoder.decode(message));
         // Batches grow while the publisher is busy: one publish (one fsync or round trip in
         // the change log) then carries everything that arrived meanwhile.
@@ -139,6 +140,7 @@ final class ReplicationSession {
         // stream held nothing for us, so the slot may move there (an idle source pins no WAL).
         publisher.acknowledgeIdle(Lsn.of(stream.getLastReceiveLSN().asLong()));
       }
+      state.holding(!current.isEmpty() || assembler.inTransaction() || !publisher.idle());
       confirm(stream, false);
       checkWalsender();
       if (System.nanoTime() - lastMessageNanos > SILENCE_LIMIT_NANOS) {

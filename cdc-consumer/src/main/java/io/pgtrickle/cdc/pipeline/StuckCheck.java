@@ -13,14 +13,19 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>"Has WAL for the slot": the server's position is past the slot's confirmed one, and the server
  * is not simply waiting on itself, which it is when our own walsender has sent nothing past what we
- * confirmed (it is still decoding; a keepalive follows once it read further). A change log refusing
- * publishes is not "stuck": the consumer knows why it waits, says so on {@code /readyz}, and a
- * restart would not help.
+ * confirmed (it is still decoding; a keepalive follows once it read further). While the session
+ * holds nothing unpublished, our walsender's sent position moving counts as progress too: it is
+ * reading WAL for us (say a transaction of millions of rows it decodes before sending anything,
+ * with keepalives rare or off). While the session holds unpublished changes, only the pipeline's
+ * own progress counts: the walsender reads unrelated WAL whether or not the pipeline moves. A
+ * change log refusing publishes is not "stuck": the consumer knows why it waits, says so on {@code
+ * /readyz}, and a restart would not help.
  */
 final class StuckCheck {
 
   private final long stuckAfterNanos;
   private Lsn lastConfirmed;
+  private Lsn lastSent;
   private long lastMoveNanos;
 
   /**
@@ -39,6 +44,7 @@ final class StuckCheck {
    * @param slot the slot as the server reports it
    * @param walsenderPid our session's walsender pid, or 0 if not streaming
    * @param pipelineProgressNanos when the pipeline last published or confirmed
+   * @param holding whether the session holds changes not yet acknowledged by the change log
    * @param publishFailing whether the change log is refusing publishes
    * @return why the consumer is stuck, or {@code null} if it is not
    */
@@ -47,23 +53,25 @@ final class StuckCheck {
       SlotStatus slot,
       int walsenderPid,
       long pipelineProgressNanos,
+      boolean holding,
       boolean publishFailing) {
     if (!slot.exists() || slot.confirmed() == null) {
       lastMoveNanos = nowNanos;
       return null;
     }
     Lsn confirmed = slot.confirmed();
-    if (lastConfirmed == null || confirmed.isAfter(lastConfirmed)) {
+    boolean ours = walsenderPid != 0 && slot.activePid() == walsenderPid && slot.sent() != null;
+    Lsn sent = ours ? slot.sent() : null;
+    if (lastConfirmed == null
+        || confirmed.isAfter(lastConfirmed)
+        || (!holding && sent != null && lastSent != null && sent.isAfter(lastSent))) {
       lastMoveNanos = nowNanos;
     }
     lastConfirmed = confirmed;
+    lastSent = sent;
     long moved = Math.max(lastMoveNanos, pipelineProgressNanos);
     boolean serverAhead = slot.server().isAfter(confirmed);
-    boolean ourWalsenderCaughtUp =
-        walsenderPid != 0
-            && slot.activePid() == walsenderPid
-            && slot.sent() != null
-            && !slot.sent().isAfter(confirmed);
+    boolean ourWalsenderCaughtUp = sent != null && !sent.isAfter(confirmed);
     if (!serverAhead || ourWalsenderCaughtUp || publishFailing) {
       lastMoveNanos = nowNanos;
       return null;
