@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,6 +40,9 @@ public final class CdcConsumer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(CdcConsumer.class);
 
+  /** Consecutive failed capture rounds after which /readyz reports them. */
+  private static final int CAPTURE_FAILURES_REPORTED = 3;
+
   private final CdcConfig config;
   private final SourceConnections connections;
   private final SlotManager slots;
@@ -59,6 +63,7 @@ public final class CdcConsumer implements AutoCloseable {
   private boolean streamedBefore;
   private boolean started;
   private Connection captureConnection;
+  private int captureFailures;
 
   /**
    * Creates the consumer; nothing connects until {@link #run()}.
@@ -251,10 +256,23 @@ public final class CdcConsumer implements AutoCloseable {
         }
       }
       capture.sync(captureConnection, () -> stopping);
+      captureFailures = 0;
     } catch (SQLException | RuntimeException e) {
-      LOG.debug("capture not checked this round: {}", e.toString());
       closeQuietly(captureConnection);
       captureConnection = null;
+      // One failed round is a blip (a failover, a lock timeout); a round that keeps failing (say
+      // no privilege on the catalog) means tables go uncaptured: say so, on /readyz too.
+      if (++captureFailures == CAPTURE_FAILURES_REPORTED
+          || (captureFailures > CAPTURE_FAILURES_REPORTED && captureFailures % 60 == 0)) {
+        LOG.warn(
+            "the captured tables could not be checked {} times: {}", captureFailures, e.toString());
+      } else {
+        LOG.debug("capture not checked this round: {}", e.toString());
+      }
+      if (captureFailures >= CAPTURE_FAILURES_REPORTED) {
+        state.captureProblems(
+            Map.of("(capture)", "the captured tables cannot be checked: " + e.getMessage()));
+      }
     }
   }
 
