@@ -24,6 +24,7 @@ import io.pgtrickle.worker.schedule.Scheduler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -88,17 +89,23 @@ public final class WorkerMain {
   }
 
   private static void run(WorkerConfig config) throws Exception {
+    // SIGTERM at any moment, also during start-up, ends the run with a drain and exit 0.
+    CountDownLatch stop = new CountDownLatch(1);
+    Signal.handle(new Signal("TERM"), sig -> stop.countDown());
+    Signal.handle(new Signal("INT"), sig -> stop.countDown());
     LOG.info("starting: {}", config.describe());
     // Fails fast, with exit 2, on a change-log URI the library refuses.
     ChangeLogBackends.open(config.changeLogUri()).close();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     WorkerState state = new WorkerState();
     WorkerMetrics metrics = new WorkerMetrics(registry, state, new CpuSampler());
-    CountDownLatch done = new CountDownLatch(1);
     try (HttpEndpoints http =
         new HttpEndpoints(config.httpPort(), state, config.stuckAfter(), registry)) {
       LOG.info("serving /healthz, /readyz and /metrics on port {}", http.port());
-      installCatalog(config, state);
+      if (!installCatalog(config, state, stop)) {
+        LOG.info("stopped before the catalog was installed");
+        return;
+      }
       Database database = new Database(config);
       Lease lease = new Lease("ingest", config.workerId(), config.leaseDuration());
       IngestLeaseKeeper keeper = new IngestLeaseKeeper(database, lease, state);
@@ -128,43 +135,45 @@ public final class WorkerMain {
       Thread keeperThread = start(keeper, "ingest-lease");
       Thread ingestThread = start(ingest, "ingest");
       Thread schedulerThread = start(scheduler, "scheduler");
-      Runnable drain =
-          () -> {
-            LOG.info("draining: no new refreshes; finishing {} in progress", pool.runningCount());
-            state.draining();
-            scheduler.close();
-            boolean finished = pool.drain(config.drainTimeout());
-            ingest.close();
-            keeper.close();
-            join(schedulerThread, ingestThread, keeperThread);
-            keeper.release();
-            pool.close();
-            LOG.info("drained ({})", finished ? "every refresh finished" : "some were cancelled");
-            done.countDown();
-          };
-      Signal.handle(new Signal("TERM"), sig -> new Thread(drain, "drain").start());
-      Signal.handle(new Signal("INT"), sig -> new Thread(drain, "drain").start());
-      done.await();
+      stop.await();
+      LOG.info("draining: no new refreshes; finishing {} in progress", pool.runningCount());
+      state.draining();
+      scheduler.close();
+      keeper.stopAcquiring();
+      boolean finished = pool.drain(config.drainTimeout());
+      ingest.close();
+      keeper.close();
+      join(schedulerThread, ingestThread, keeperThread);
+      keeper.release();
+      pool.close();
+      LOG.info("drained ({})", finished ? "every refresh finished" : "some were cancelled");
     }
   }
 
-  /** Installs or upgrades the catalog, retrying while the database cannot be reached. */
-  private static void installCatalog(WorkerConfig config, WorkerState state)
+  /**
+   * Installs or upgrades the catalog, retrying while the database cannot be reached.
+   *
+   * @return false if a stop was requested first
+   */
+  private static boolean installCatalog(WorkerConfig config, WorkerState state, CountDownLatch stop)
       throws InterruptedException {
     long backoff = 1_000;
-    while (true) {
+    while (stop.getCount() > 0) {
       try {
         migrate(config);
         state.catalogReady();
-        return;
+        return true;
       } catch (RuntimeException e) {
         LOG.warn("cannot install the catalog yet (retrying in {} ms): {}", backoff, e.getMessage());
         state.error("catalog: " + e.getMessage());
         state.schedulerRound(false);
-        Thread.sleep(backoff);
+        if (stop.await(backoff, TimeUnit.MILLISECONDS)) {
+          break;
+        }
         backoff = Math.min(30_000, backoff * 2);
       }
     }
+    return false;
   }
 
   private static Thread start(Runnable r, String name) {

@@ -27,6 +27,7 @@ public final class IngestLeaseKeeper implements Runnable, AutoCloseable {
   private volatile long heldUntilNanos = Long.MIN_VALUE;
   private volatile boolean stopped;
   private volatile boolean released;
+  private volatile boolean acquiring = true;
   private Connection connection;
 
   /**
@@ -75,7 +76,7 @@ public final class IngestLeaseKeeper implements Runnable, AutoCloseable {
           connection = database.open("lease", 30);
         }
         boolean wasHeld = held();
-        boolean got = lease.acquireOrRenew(connection);
+        boolean got = (wasHeld || acquiring) && lease.acquireOrRenew(connection);
         if (got) {
           // A quarter of the lease as margin for the round trip and clock rates.
           heldUntilNanos = sent + lease.duration().toNanos() * 3 / 4;
@@ -106,6 +107,14 @@ public final class IngestLeaseKeeper implements Runnable, AutoCloseable {
       }
     }
     closeConnection();
+  }
+
+  /**
+   * Stops taking the lease (draining): a lease already held is still renewed, so the ingest keeps
+   * serving the refreshes that are finishing.
+   */
+  public void stopAcquiring() {
+    acquiring = false;
   }
 
   /**
