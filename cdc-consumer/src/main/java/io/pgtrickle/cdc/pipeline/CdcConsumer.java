@@ -1,15 +1,19 @@
 package io.pgtrickle.cdc.pipeline;
 
+import io.pgtrickle.cdc.capture.CaptureSet;
 import io.pgtrickle.cdc.config.CdcConfig;
+import io.pgtrickle.cdc.config.ConfigException;
 import io.pgtrickle.cdc.slot.SlotManager;
+import io.pgtrickle.cdc.slot.SlotStatus;
 import io.pgtrickle.cdc.slot.SourceConnections;
 import io.pgtrickle.cdc.slot.StaleSlotCopies;
 import io.pgtrickle.changelog.ChangeLogBackend;
+import io.pgtrickle.changelog.Lsn;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -20,8 +24,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The consumer: sets up the publication and slot, runs {@link ReplicationSession}s one after the
- * other with backoff in between (a lost connection, a failover, a restarted primary), and polls the
- * slot lag for the liveness probe and metrics. {@link #run()} blocks until {@link #stop()}.
+ * other with backoff in between (a lost connection, a failover, a restarted primary), keeps the
+ * captured tables in step with {@code --tables} and the catalog ({@link CaptureSet}, on a thread of
+ * its own), and polls the slot for the probes and metrics. {@link #run()} blocks until {@link
+ * #stop()}.
+ *
+ * <p>A new slot (the first start, a slot lost in a failover without failover slots, a slot dropped
+ * by hand) decodes only what commits after its creation: before creating it, the consumer publishes
+ * a GAP event for every captured source at the server's insert position, so the change log says
+ * where its history of each source is incomplete, before {@code confirmed_flush_lsn} could suggest
+ * otherwise. A slot PostgreSQL invalidated ({@code wal_status = lost}) ends the consumer with
+ * {@link SlotLostException}.
  */
 public final class CdcConsumer implements AutoCloseable {
 
@@ -30,6 +43,7 @@ public final class CdcConsumer implements AutoCloseable {
   private final CdcConfig config;
   private final SourceConnections connections;
   private final SlotManager slots;
+  private final CaptureSet capture;
   private final StaleSlotCopies staleSlotCopies;
   private final ConsumerState state;
   private final CdcMetrics metrics;
@@ -41,10 +55,20 @@ public final class CdcConsumer implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
+  private final ScheduledExecutorService capturePoller =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "cdc-capture");
+            t.setDaemon(true);
+            return t;
+          });
   private volatile boolean stopping;
   private volatile Thread runner;
   private boolean streamedBefore;
+  private boolean started;
   private Connection lagConnection;
+  private Connection captureConnection;
+  private final StuckCheck stuckCheck;
 
   /**
    * Creates the consumer; nothing connects until {@link #run()}.
@@ -63,9 +87,17 @@ public final class CdcConsumer implements AutoCloseable {
       LongConsumer lagMicros) {
     this.config = config;
     this.connections = new SourceConnections(config);
-    this.slots =
-        new SlotManager(
-            config.slot(), config.publication(), config.tables(), config.failoverSlot());
+    this.slots = new SlotManager(config.slot(), config.failoverSlot());
+    this.capture =
+        new CaptureSet(
+            config.slot(),
+            config.publication(),
+            config.tables(),
+            config.catalog(),
+            config.ordinal(),
+            config.replicas(),
+            state::captureProblems);
+    this.stuckCheck = new StuckCheck(config.stuckTimeout(), System.nanoTime());
     this.staleSlotCopies =
         new StaleSlotCopies(
             config.slot(),
@@ -84,7 +116,12 @@ public final class CdcConsumer implements AutoCloseable {
             new SynchronousCommitGate(connections, state));
   }
 
-  /** Streams until {@link #stop()}, reconnecting with backoff after every failure. */
+  /**
+   * Streams until {@link #stop()}, reconnecting with backoff after every failure.
+   *
+   * @throws ConfigException if a {@code --tables} table cannot be captured (at start)
+   * @throws SlotLostException if PostgreSQL invalidated the slot
+   */
   public void run() {
     runner = Thread.currentThread();
     lagPoller.scheduleWithFixedDelay(this::pollLag, 0, 2, TimeUnit.SECONDS);
@@ -95,9 +132,12 @@ public final class CdcConsumer implements AutoCloseable {
     while (!stopping) {
       try {
         prepare();
+        if (stopping) {
+          break;
+        }
         try (Connection c = connections.replication()) {
           startSession(c);
-          new ReplicationSession(config, publisher, () -> stopping)
+          new ReplicationSession(config, publisher, state, () -> stopping)
               .run(
                   c.unwrap(PGConnection.class),
                   () -> {
@@ -112,8 +152,16 @@ public final class CdcConsumer implements AutoCloseable {
           LOG.warn("interrupted while streaming; stopping");
         }
         break;
+      } catch (ConfigException | SlotLostException e) {
+        state.streaming(false);
+        if (e instanceof SlotLostException) {
+          state.terminal(e.getMessage());
+        }
+        throw e;
       } catch (SQLException | RuntimeException e) {
         state.streaming(false);
+        state.walsenderPid(0);
+        state.holding(false);
         state.lastError(e.toString());
         publisher.discardQueued();
         if (stopping) {
@@ -128,6 +176,10 @@ public final class CdcConsumer implements AutoCloseable {
       }
     }
     state.streaming(false);
+    state.walsenderPid(0);
+    if (!state.terminal().isEmpty()) {
+      throw new SlotLostException(state.terminal());
+    }
   }
 
   /**
@@ -144,31 +196,119 @@ public final class CdcConsumer implements AutoCloseable {
         port = rs.getInt(2);
       }
     }
-    publisher.sessionStarted(replication.unwrap(PGConnection.class).getBackendPID(), host, port);
+    int pid = replication.unwrap(PGConnection.class).getBackendPID();
+    state.walsenderPid(pid);
+    publisher.sessionStarted(pid, host, port);
   }
 
-  /** Publication and slot, on every (re)connect: after a failover the new primary may lack them. */
-  private void prepare() throws SQLException {
+  /**
+   * Publication, tables and slot, on every (re)connect: after a failover the new primary may lack
+   * the slot. The first time, the captured tables are set up strictly ({@link CaptureSet#start})
+   * and the capture poller starts.
+   */
+  private void prepare() throws SQLException, InterruptedException {
     try (Connection c = connections.admin()) {
-      slots.ensurePublication(c);
-      if (slots.ensureSlot(c) && streamedBefore) {
-        LOG.error(
-            "replication slot {} was missing after a reconnect and was created again: changes"
-                + " committed between the last confirmed position and now are not in the change log"
-                + " (a failover to a standby without a failover or permanent slot?)",
-            config.slot());
+      SlotStatus slot = slots.status(c);
+      if (slot.lost()) {
+        throw SlotLostException.of(config.slot(), slot);
       }
+      if (!started) {
+        capture.start(c, slot.exists());
+      } else {
+        capture.ensurePublication(c);
+      }
+      if (!slot.exists()) {
+        Set<Long> sources = capture.sources();
+        Lsn before = Lsn.parse(queryOne(c, "SELECT pg_current_wal_insert_lsn()::text"));
+        if (!sources.isEmpty() && !publisher.publishGaps(sources, before, () -> stopping)) {
+          return; // stopping
+        }
+        if (slots.ensureSlot(c)) {
+          if (streamedBefore) {
+            LOG.error(
+                "replication slot {} was missing after a reconnect and was created again: changes"
+                    + " committed between the last confirmed position and {} are not in the change"
+                    + " log; a GAP event marks it for each of the {} captured table(s) (a failover"
+                    + " to a standby without a failover or permanent slot?)",
+                config.slot(),
+                before,
+                sources.size());
+          } else if (!sources.isEmpty()) {
+            LOG.info(
+                "new replication slot {}: a GAP event at {} marks where the change log's history"
+                    + " of each of the {} captured table(s) starts",
+                config.slot(),
+                before,
+                sources.size());
+          }
+        }
+      }
+    }
+    if (!started) {
+      started = true;
+      long every = config.catalogPoll().toMillis();
+      capturePoller.scheduleWithFixedDelay(this::syncCapture, every, every, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private static String queryOne(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  /** Runs on the capture poller's thread, with a connection of its own. */
+  private void syncCapture() {
+    try {
+      if (captureConnection == null || captureConnection.isClosed()) {
+        captureConnection = connections.admin();
+        try (Statement s = captureConnection.createStatement()) {
+          s.execute("SET lock_timeout = '10s'"); // ALTER PUBLICATION waits for the table's lock
+        }
+      }
+      capture.sync(captureConnection, () -> stopping);
+    } catch (SQLException | RuntimeException e) {
+      LOG.debug("capture not checked this round: {}", e.toString());
+      closeQuietly(captureConnection);
+      captureConnection = null;
     }
   }
 
   private void pollLag() {
     try {
-      OptionalLong lag = slots.lagBytes(lagConnection());
-      state.slotLagBytes(lag.orElse(-1));
+      SlotStatus slot = slots.status(lagConnection());
+      state.slotLagBytes(slot.lagBytes());
+      if (slot.lost()) {
+        LOG.error("{}", SlotLostException.of(config.slot(), slot).getMessage());
+        terminate(SlotLostException.of(config.slot(), slot).getMessage());
+        return;
+      }
+      String stuck =
+          stuckCheck.observe(
+              System.nanoTime(),
+              slot,
+              state.walsenderPid(),
+              state.lastProgressNanos(),
+              state.holding(),
+              state.publishFailing());
+      if (stuck != null && state.stuck().isEmpty()) {
+        LOG.error("{}", stuck);
+      } else if (stuck == null && !state.stuck().isEmpty()) {
+        LOG.info("progressing again");
+      }
+      state.stuck(stuck);
     } catch (SQLException | RuntimeException e) {
       state.slotLagBytes(-1);
       closeLagConnection();
     }
+  }
+
+  /** Stops for good: the slot can never stream again. */
+  private void terminate(String message) {
+    state.terminal(message);
+    stop();
   }
 
   /** Runs on the lag poller's thread, so it shares the connection to the primary. */
@@ -189,13 +329,17 @@ public final class CdcConsumer implements AutoCloseable {
   }
 
   private void closeLagConnection() {
-    if (lagConnection != null) {
+    closeQuietly(lagConnection);
+    lagConnection = null;
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
       try {
-        lagConnection.close();
+        c.close();
       } catch (SQLException ignored) {
         // Broken already; a new one is opened on the next poll.
       }
-      lagConnection = null;
     }
   }
 
@@ -231,6 +375,14 @@ public final class CdcConsumer implements AutoCloseable {
     stop();
     publisher.close();
     lagPoller.shutdownNow();
+    capturePoller.shutdownNow();
+    try {
+      lagPoller.awaitTermination(5, TimeUnit.SECONDS);
+      capturePoller.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     closeLagConnection();
+    closeQuietly(captureConnection);
   }
 }
