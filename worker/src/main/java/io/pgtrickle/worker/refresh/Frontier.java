@@ -16,36 +16,43 @@ import java.util.TreeMap;
  * <pre>{@code
  * {"sources": {"16384": "0/1A2B3C4", "16390": "0/1A2B3C4"},
  *  "data_lsn": "0/1A2B3C4",
+ *  "upstream": {"16390": "0/1A2B000"},
  *  "schemas": {"16384": "9f0c..."}}
  * }</pre>
  *
  * <ul>
  *   <li>{@code sources}: per source OID, an LSN F: every change of that source committed below F
  *       has been applied, none at or above. A base table missing here (not captured yet at the last
- *       refresh, or the query changed) makes the next refresh FULL. For a source that is itself a
- *       stream table the value is that table's {@code data_lsn} as the last refresh saw it.
+ *       refresh, or the query changed) makes the next refresh FULL. A source that is itself a
+ *       stream table has the snapshot's LSN too: the refresh saw every refresh of it committed
+ *       below.
  *   <li>{@code data_lsn} (our addition): the snapshot LSN of the last refresh that changed this
  *       table's contents; a stream table reading this one compares it to tell whether it changed.
+ *   <li>{@code upstream} (our addition): per stream-table source, its {@code data_lsn} as the last
+ *       refresh saw it.
  *   <li>{@code schemas} (our addition): a fingerprint of each source's columns at the last refresh;
  *       a change (column added, dropped, retyped) is handed to the maintenance plan.
  * </ul>
  *
  * @param sources the per-source positions
  * @param dataLsn the snapshot LSN of the last change of the contents, or {@code null}
+ * @param upstream per stream-table source: its data_lsn as seen
  * @param schemas the per-source column fingerprints
  */
-public record Frontier(Map<Long, Lsn> sources, Lsn dataLsn, Map<Long, String> schemas) {
+public record Frontier(
+    Map<Long, Lsn> sources, Lsn dataLsn, Map<Long, Lsn> upstream, Map<Long, String> schemas) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Copies the maps, sorted by OID so that equal frontiers print equally. */
   public Frontier {
     sources = Collections.unmodifiableMap(new TreeMap<>(sources));
+    upstream = Collections.unmodifiableMap(new TreeMap<>(upstream));
     schemas = Collections.unmodifiableMap(new TreeMap<>(schemas));
   }
 
   /** A frontier with nothing in it. */
-  public static final Frontier EMPTY = new Frontier(Map.of(), null, Map.of());
+  public static final Frontier EMPTY = new Frontier(Map.of(), null, Map.of(), Map.of());
 
   /**
    * Parses the catalog's JSON.
@@ -62,6 +69,12 @@ public record Frontier(Map<Long, Lsn> sources, Lsn dataLsn, Map<Long, String> sc
       JsonNode root = JSON.readTree(json);
       Map<Long, Lsn> sources = new TreeMap<>();
       Map<Long, String> schemas = new TreeMap<>();
+      Map<Long, Lsn> upstream = new TreeMap<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = root.path("upstream").fields();
+          it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        upstream.put(Long.parseLong(e.getKey()), Lsn.parse(e.getValue().asText()));
+      }
       for (Iterator<Map.Entry<String, JsonNode>> it = root.path("sources").fields();
           it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
@@ -78,7 +91,7 @@ public record Frontier(Map<Long, Lsn> sources, Lsn dataLsn, Map<Long, String> sc
         schemas.put(Long.parseLong(e.getKey()), e.getValue().asText());
       }
       String data = root.path("data_lsn").asText(null);
-      return new Frontier(sources, data == null ? null : Lsn.parse(data), schemas);
+      return new Frontier(sources, data == null ? null : Lsn.parse(data), upstream, schemas);
     } catch (JsonProcessingException | RuntimeException e) {
       throw new IllegalArgumentException("frontier is not valid: " + e.getMessage(), e);
     }
@@ -105,6 +118,10 @@ public record Frontier(Map<Long, Lsn> sources, Lsn dataLsn, Map<Long, String> sc
     sources.forEach((oid, lsn) -> s.put(Long.toString(oid), lsn.walText()));
     if (dataLsn != null) {
       root.put("data_lsn", dataLsn.walText());
+    }
+    if (!upstream.isEmpty()) {
+      ObjectNode u = root.putObject("upstream");
+      upstream.forEach((oid, lsn) -> u.put(Long.toString(oid), lsn.walText()));
     }
     if (!schemas.isEmpty()) {
       ObjectNode f = root.putObject("schemas");

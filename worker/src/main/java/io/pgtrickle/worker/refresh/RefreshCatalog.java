@@ -60,6 +60,9 @@ final class RefreshCatalog {
         while (rs.next()) {
           long oid = rs.getLong(1);
           names.put(oid, rs.getString(3));
+          if ("VIEW".equals(rs.getString(2))) {
+            continue; // the tables behind it are dependencies of their own
+          }
           if ("STREAM_TABLE".equals(rs.getString(2))) {
             String data = rs.getString(6);
             upstream.put(oid, data == null ? null : Lsn.parse(data));

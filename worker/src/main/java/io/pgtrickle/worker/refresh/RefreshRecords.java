@@ -44,11 +44,10 @@ final class RefreshRecords {
    *
    * @param c the refresh transaction's connection
    * @param st the row as this transaction locked it
-   * @param mode the plan's mode, the catalog's {@code refresh_mode}
    * @param done what the refresh did
    * @throws SQLException if the database fails, or with SQLSTATE 40001 if the frontier moved
    */
-  static void completed(Connection c, StreamTable st, String mode, Done done) throws SQLException {
+  static void completed(Connection c, StreamTable st, Done done) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
             "UPDATE pgtrickle.pgt_stream_tables SET frontier = ?::jsonb, data_timestamp = now(),"
@@ -56,13 +55,12 @@ final class RefreshRecords {
                 + " status = CASE WHEN status IN ('INITIALIZING', 'ERROR') THEN 'ACTIVE'"
                 + " ELSE status END,"
                 + " consecutive_errors = 0, last_error_message = NULL, needs_reinit = false,"
-                + " refresh_mode = ?, refresh_reason = ?"
+                + " refresh_reason = ?"
                 + " WHERE pgt_id = ? AND frontier IS NOT DISTINCT FROM ?::jsonb")) {
       ps.setString(1, done.after().toJson());
-      ps.setString(2, mode);
-      ps.setString(3, done.reason());
-      ps.setLong(4, st.pgtId());
-      ps.setString(5, st.frontier());
+      ps.setString(2, done.reason());
+      ps.setLong(3, st.pgtId());
+      ps.setString(4, st.frontier());
       if (ps.executeUpdate() != 1) {
         throw new SQLException(
             "the frontier of " + st.displayName() + " moved during the refresh", "40001");

@@ -185,8 +185,7 @@ public final class Refresher implements AutoCloseable {
         .upstream()
         .forEach(
             (oid, dataLsn) -> {
-              Lsn seen = before.source(oid);
-              if (dataLsn != null && !dataLsn.equals(seen)) {
+              if (dataLsn != null && !dataLsn.equals(before.upstream().get(oid))) {
                 upstreamChanged.add(oid);
               }
             });
@@ -208,17 +207,23 @@ public final class Refresher implements AutoCloseable {
         positions.put(w.oid(), l);
       }
     }
+    Map<Long, Lsn> upstreamSeen = new HashMap<>();
     sources
         .upstream()
         .forEach(
             (oid, dataLsn) -> {
+              // Every refresh of the upstream table committed below L is in the snapshot.
+              positions.put(oid, l);
               if (dataLsn != null) {
-                positions.put(oid, dataLsn);
+                upstreamSeen.put(oid, dataLsn);
               }
             });
     Frontier after =
         new Frontier(
-            positions, "NO_DATA".equals(decision.action()) ? before.dataLsn() : l, fingerprints);
+            positions,
+            "NO_DATA".equals(decision.action()) ? before.dataLsn() : l,
+            upstreamSeen,
+            fingerprints);
     List<Long> commitTimes = new ArrayList<>();
     for (SourceWindow w : windows.values()) {
       if (w.changes() > 0 && w.from() != null) {
@@ -261,7 +266,6 @@ public final class Refresher implements AutoCloseable {
     RefreshRecords.completed(
         conn,
         st,
-        plan.mode(),
         new RefreshRecords.Done(
             decision.action(),
             counts,

@@ -22,6 +22,7 @@ import java.time.Instant;
  * @param consecutiveErrors failed refreshes in a row
  * @param needsReinit whether the storage must be rebuilt before the next refresh
  * @param updatedAt the row's last change (the catalog's {@code updated_at})
+ * @param differentialBlocker what in the query prevents DIFFERENTIAL, or {@code null}
  */
 public record StreamTable(
     long pgtId,
@@ -40,13 +41,15 @@ public record StreamTable(
     String frontier,
     int consecutiveErrors,
     boolean needsReinit,
-    Instant updatedAt) {
+    Instant updatedAt,
+    String differentialBlocker) {
 
   /** The columns to select, in the record's order, from {@code pgtrickle.pgt_stream_tables}. */
   public static final String COLUMNS =
       "pgt_id, pgt_relid::oid::bigint, pgt_schema, pgt_name, defining_query, defining_search_path,"
           + " schedule, refresh_mode, requested_refresh_mode, status, is_populated, initialize,"
-          + " data_timestamp, frontier::text, consecutive_errors, needs_reinit, updated_at";
+          + " data_timestamp, frontier::text, consecutive_errors, needs_reinit, updated_at,"
+          + " differential_blocker";
 
   /**
    * The name for logs and metric labels.
@@ -84,6 +87,7 @@ public record StreamTable(
         rs.getString(14),
         rs.getInt(15),
         rs.getBoolean(16),
-        updated == null ? null : updated.toInstant());
+        updated == null ? null : updated.toInstant(),
+        rs.getString(18));
   }
 }

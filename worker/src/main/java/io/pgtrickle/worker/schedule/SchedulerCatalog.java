@@ -17,10 +17,12 @@ import java.util.regex.Pattern;
 final class SchedulerCatalog {
 
   /**
-   * The {@code application_name} of a session waiting in {@code pgtrickle.refresh_stream_table}
-   * (the front door's signal to the workers: see the module README).
+   * The {@code application_name} of a session waiting in {@code pgtrickle.refresh_stream_table},
+   * {@code pgtrickle refresh <pgt_id> <target lsn>} (the front door's signal to the workers: see
+   * the module README). A refresh that starts after the request takes its snapshot LSN above the
+   * target, so any refresh that starts now answers it.
    */
-  static final Pattern MANUAL_REQUEST = Pattern.compile("pgtrickle refresh (\\d+)");
+  static final Pattern MANUAL_REQUEST = Pattern.compile("pgtrickle refresh (\\d+)( \\S+)?");
 
   /**
    * One round's view.

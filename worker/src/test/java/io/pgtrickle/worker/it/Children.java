@@ -19,7 +19,10 @@ public final class Children {
 
   private Children() {}
 
-  /** Settings of a cdc-consumer capturing {@code tables} into {@code changeLogUri}. */
+  /**
+   * Settings of a cdc-consumer capturing {@code tables} ("" for none) and the catalog's tracked
+   * sources into {@code changeLogUri}.
+   */
   public static Map<String, String> cdcEnv(
       PipelineDb db, String tables, String slot, String changeLogUri) {
     Map<String, String> env = new HashMap<>();
@@ -31,6 +34,7 @@ public final class Children {
     env.put("PGTRICKLE_RECONNECT_MIN_MS", "50");
     env.put("PGTRICKLE_RECONNECT_MAX_MS", "500");
     env.put("PGTRICKLE_STATUS_INTERVAL_MS", "100");
+    env.put("PGTRICKLE_CATALOG_POLL_MS", "200");
     return env;
   }
 

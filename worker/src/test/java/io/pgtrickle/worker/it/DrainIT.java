@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgtrickle.changelog.support.ServerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -107,7 +106,7 @@ class DrainIT {
         "CREATE TABLE public.big AS SELECT g AS id, md5(g::text) || md5((g + 1)::text) AS pad"
             + " FROM generate_series(1, 2000000) g",
         "ALTER TABLE public.big ADD PRIMARY KEY (id)");
-    db.createStreamTable("st_big", QUERY, "1h", List.of("public.big"), List.of());
+    db.createStreamTable("st_big", QUERY, "1h");
   }
 
   /** Waits until the worker's refresh connection runs the INSERT of the FULL refresh. */

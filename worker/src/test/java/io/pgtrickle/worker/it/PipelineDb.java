@@ -128,96 +128,46 @@ public final class PipelineDb implements AutoCloseable {
   }
 
   /**
-   * Creates a stream table as the front door does: sources get REPLICA IDENTITY FULL, the storage
-   * table is created from the query with no data, and the catalog rows are written.
+   * Creates a stream table through the SQL front door, {@code pgtrickle.create_stream_table} (which
+   * gives the sources REPLICA IDENTITY FULL, creates the storage table and writes the catalog rows
+   * the cdc-consumer and the worker follow).
    *
    * @param name the stream table, in schema public
-   * @param query the defining query (names schema-qualified)
-   * @param schedule the schedule, {@code null} for calculated
-   * @param sources base tables read, {@code schema.table}
-   * @param upstream stream tables read, {@code schema.table}
+   * @param query the defining query
+   * @param schedule the schedule, {@code null} for 'calculated'
    * @return the pgt_id
    */
-  public long createStreamTable(
-      String name, String query, String schedule, List<String> sources, List<String> upstream) {
-    try (Connection c = connect()) {
-      c.setAutoCommit(false);
-      try (Statement s = c.createStatement()) {
-        for (String src : sources) {
-          s.execute("ALTER TABLE " + src + " REPLICA IDENTITY FULL");
-        }
-        s.execute("CREATE TABLE public." + name + " AS " + query + " WITH NO DATA");
-      }
-      long id;
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "INSERT INTO pgtrickle.pgt_stream_tables (pgt_relid, pgt_schema, pgt_name,"
-                  + " defining_query, schedule, refresh_mode, requested_refresh_mode)"
-                  + " VALUES (?::regclass, 'public', ?, ?, ?, 'FULL', 'AUTO') RETURNING pgt_id")) {
-        ps.setString(1, "public." + name);
-        ps.setString(2, name);
-        ps.setString(3, query);
-        ps.setString(4, schedule);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          id = rs.getLong(1);
-        }
-      }
-      for (String src : sources) {
-        dependency(c, id, src, "TABLE");
-        try (PreparedStatement ps =
-            c.prepareStatement(
-                "INSERT INTO pgtrickle.pgt_change_tracking (source_relid, tracked_by_pgt_ids)"
-                    + " VALUES (?::regclass, ARRAY[?::bigint]) ON CONFLICT (source_relid) DO UPDATE"
-                    + " SET tracked_by_pgt_ids = pgt_change_tracking.tracked_by_pgt_ids"
-                    + " || EXCLUDED.tracked_by_pgt_ids")) {
-          ps.setString(1, src);
-          ps.setLong(2, id);
-          ps.executeUpdate();
-        }
-      }
-      for (String up : upstream) {
-        dependency(c, id, up, "STREAM_TABLE");
-      }
-      c.commit();
-      return id;
+  public long createStreamTable(String name, String query, String schedule) {
+    try (Connection c = connect();
+        PreparedStatement ps =
+            c.prepareStatement("SELECT pgtrickle.create_stream_table(?, ?, ?, 'AUTO')")) {
+      ps.setString(1, "public." + name);
+      ps.setString(2, query);
+      ps.setString(3, schedule == null ? "calculated" : schedule);
+      ps.execute();
     } catch (SQLException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }
-  }
-
-  private static void dependency(Connection c, long id, String relation, String type)
-      throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO pgtrickle.pgt_dependencies (pgt_id, source_relid, source_type)"
-                + " VALUES (?, ?::regclass, ?)")) {
-      ps.setLong(1, id);
-      ps.setString(2, relation);
-      ps.setString(3, type);
-      ps.executeUpdate();
-    }
+    return Long.parseLong(
+        one(
+            "SELECT pgt_id FROM pgtrickle.pgt_stream_tables WHERE pgt_relid = ?::regclass",
+            "public." + name));
   }
 
   /**
-   * Plays the cdc-consumer's part of CONTRACTS.md §2 for a consumer run with {@code --tables}: once
-   * its slot exists (and so its publication), every transaction committing from now on is captured,
-   * so the unclaimed sources get the slot and {@code captured_since_lsn}.
-   *
-   * @param slot the consumer's slot
+   * Waits until a cdc-consumer captures every tracked source (CONTRACTS.md §2: it claimed the row
+   * and set {@code captured_since_lsn}).
    */
-  public void markCaptured(String slot) {
-    try (Connection c = connect();
-        PreparedStatement ps =
-            c.prepareStatement(
-                "UPDATE pgtrickle.pgt_change_tracking SET slot_name = ?,"
-                    + " captured_since_lsn = pg_current_wal_insert_lsn()"
-                    + " WHERE slot_name IS NULL")) {
-      ps.setString(1, slot);
-      ps.executeUpdate();
-    } catch (SQLException e) {
-      throw new IllegalStateException(e.getMessage(), e);
-    }
+  public void awaitCaptured() {
+    Children.await(
+        "every tracked source captured",
+        java.time.Duration.ofSeconds(60),
+        () ->
+            "0"
+                .equals(
+                    one(
+                        "SELECT count(*) FROM pgtrickle.pgt_change_tracking"
+                            + " WHERE captured_since_lsn IS NULL")));
   }
 
   @Override

@@ -15,12 +15,13 @@ class FrontierTest {
         new Frontier(
             Map.of(16390L, Lsn.parse("0/2"), 16384L, Lsn.parse("1/A2B3C4")),
             Lsn.parse("1/A2B3C4"),
+            Map.of(16390L, Lsn.parse("0/1")),
             Map.of(16384L, "abc"));
     String json = f.toJson();
     assertThat(json)
         .isEqualTo(
             "{\"sources\":{\"16384\":\"1/A2B3C4\",\"16390\":\"0/2\"},\"data_lsn\":\"1/A2B3C4\","
-                + "\"schemas\":{\"16384\":\"abc\"}}");
+                + "\"upstream\":{\"16390\":\"0/1\"},\"schemas\":{\"16384\":\"abc\"}}");
     assertThat(Frontier.parse(json)).isEqualTo(f);
     assertThat(Frontier.parse(json).source(16384)).isEqualTo(Lsn.parse("1/A2B3C4"));
     assertThat(Frontier.parse(json).source(1)).isNull();
