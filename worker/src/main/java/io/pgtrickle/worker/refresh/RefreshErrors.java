@@ -3,6 +3,7 @@ package io.pgtrickle.worker.refresh;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.Set;
+import org.postgresql.util.PSQLException;
 
 /** How a refresh failure is treated, by SQLSTATE. */
 final class RefreshErrors {
@@ -38,7 +39,11 @@ final class RefreshErrors {
 
   /** The message for {@code last_error_message} and the history. */
   static String message(SQLException e, Set<Long> schemaChanged, Map<Long, String> names) {
-    StringBuilder m = new StringBuilder("refresh failed: ").append(e.getMessage());
+    String text = e.getMessage();
+    if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
+      text = p.getServerErrorMessage().getMessage(); // without "ERROR: " and the position
+    }
+    StringBuilder m = new StringBuilder("refresh failed: ").append(text);
     if (e.getSQLState() != null) {
       m.append(" (SQLSTATE ").append(e.getSQLState()).append(')');
     }
