@@ -172,9 +172,18 @@ public final class Ingest implements Runnable, AutoCloseable {
     log = openLog.get();
     buffers.forget();
     round =
-        new IngestRound(
-            conn, log, lease, buffers, config.changeLogUri().startsWith("kafka:"), state);
+        new IngestRound(conn, log, lease, buffers, emptyPollsMayMiss(config.changeLogUri()), state);
     LOG.info("ingesting from the change log as consumer {}", log.consumerName());
+  }
+
+  /**
+   * Whether an empty consume of the backend may hide events that are already in the log: NATS (a
+   * pull consumer learns of a stored message asynchronously, so a no-wait fetch right after the
+   * publisher's acknowledgment can come back empty) and Kafka (a poll returns what was fetched so
+   * far). For those, a source counts as drained only when its lag is 0.
+   */
+  static boolean emptyPollsMayMiss(String uri) {
+    return uri.startsWith("nats:") || uri.startsWith("kafka:");
   }
 
   private void closeSession() {

@@ -138,11 +138,15 @@ final class IngestRound {
       }
     }
     if (confirmDrainByLag) {
-      // Kafka: an empty poll does not prove that nothing is there; the lag (events not
+      // NATS, Kafka: an empty poll does not prove that nothing is there; the lag (events not
       // acknowledged, and everything copied was acknowledged) does.
+      Map<Long, CompletableFuture<Long>> lags = new LinkedHashMap<>();
       for (long oid : drainedEmpty) {
-        if (log.lag(oid).toCompletableFuture().get(60, TimeUnit.SECONDS) > 0) {
-          drained.remove(oid);
+        lags.put(oid, log.lag(oid).toCompletableFuture());
+      }
+      for (var e : lags.entrySet()) {
+        if (e.getValue().get(60, TimeUnit.SECONDS) > 0) {
+          drained.remove(e.getKey());
         }
       }
     }
