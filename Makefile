@@ -117,7 +117,7 @@ demo-down: ## Stop what `make demo` started
 	hack/demo.sh down
 
 # --- benchmarks ----------------------------------------------------------------------------------
-.PHONY: bench-reconcile bench-failover bench-changelog bench-cdc
+.PHONY: bench-reconcile bench-failover bench-changelog bench-cdc bench-worker
 # One change-log backend only: make bench-changelog BENCH_BACKENDS=wal
 BENCH_BACKENDS ?= all
 bench-changelog: deps-test ## Change-log throughput, latency and each backend's floor (about 2.5 min)
@@ -130,6 +130,11 @@ CDC_BENCH_TABLES ?= 1
 CDC_BENCH_SYNC ?= false
 bench-cdc: deps-test ## CDC consumer events/s vs pg_recvlogical, end-to-end lag at 5k events/s (about 2 min)
 	$(MVN) -q -pl cdc-consumer -am -Pbench-cdc -DskipTests verify -Dbench.backends=$(CDC_BENCH_BACKENDS) -Dbench.tables=$(CDC_BENCH_TABLES) -Dbench.synchronous=$(CDC_BENCH_SYNC)
+
+# The NATS change log instead of PostgreSQL tables: make bench-worker WORKER_BENCH_BACKEND=nats
+WORKER_BENCH_BACKEND ?= postgres
+bench-worker: deps-test ## Worker: freshness p50/p95 at 5k changes/s (schedule 1s), FULL vs REFRESH MATERIALIZED VIEW (about 2 min)
+	$(MVN) -q -pl worker -am -Pbench-worker -DskipTests verify -Dbench.backend=$(WORKER_BENCH_BACKEND)
 
 bench-reconcile: deps testbed-up ## Reconcile latency (p50/p99 over 50 clusters) and RSS with 200 clusters
 	$(MVN) -q -pl operator -Pbench -DskipTests verify
