@@ -59,7 +59,7 @@ testbed-down: ## Stop the test bed and leave nothing running
 	@testbed/testbed.sh down
 
 # --- tests ---------------------------------------------------------------------------------------
-.PHONY: test test-integration test-ha-matrix check
+.PHONY: test test-integration test-ha-matrix test-worker-soak check
 test: deps ## Unit tests only (no cluster, no servers)
 	$(MVN) verify
 
@@ -72,6 +72,15 @@ test-ha-matrix: deps-test testbed-up ## The full HA suite on PostgreSQL 14-18 (m
 	for v in $(HA_MAJORS); do \
 	  $(MVN) -pl operator -Pit verify -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false \
 	    -Dit.test='PatroniBootstrapIT,PatroniFailoverIT,PatroniFaultsIT' -Dit.pg.version=$$v || exit 1; \
+	done
+
+# Longer kill runs of the worker (not in make check): 100 rounds on each change-log backend.
+WORKER_SOAK_ROUNDS ?= 100
+test-worker-soak: deps-test ## Worker kill test, long: SIGKILLs/SIGTERMs of 3 workers, PostgreSQL tables then NATS (about 15 min)
+	for b in postgres nats; do \
+	  $(MVN) -pl worker -am -Pit verify -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false \
+	    -Dit.test=KillIT -Dfailsafe.failIfNoSpecifiedTests=false \
+	    -Dit.kill.rounds=$(WORKER_SOAK_ROUNDS) -Dit.kill.backend=$$b || exit 1; \
 	done
 
 check: deps-test ## The whole suite, as CI runs it: test bed up, every test, test bed down

@@ -2,6 +2,7 @@ package io.pgtrickle.worker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgtrickle.changelog.support.NatsServer;
 import io.pgtrickle.changelog.support.ServerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,14 +26,16 @@ import org.junit.jupiter.api.Timeout;
 class KillIT {
 
   private static final int ROUNDS = Integer.getInteger("it.kill.rounds", 22);
+  private static final String BACKEND = System.getProperty("it.kill.backend", "postgres");
 
   @Test
   void killedWorkersLoseNothingAndApplyNothingTwice() throws Exception {
     long seed = Long.getLong("it.seed", System.nanoTime());
     Random random = new Random(seed);
     Path dir = ServerProcess.targetDir("kill");
-    try (PipelineDb db = PipelineDb.start()) {
-      String log = db.changeLogUri();
+    try (PipelineDb db = PipelineDb.start();
+        NatsServer nats = BACKEND.equals("nats") ? NatsServer.start() : null) {
+      String log = nats != null ? nats.uri("stream=kill") : db.changeLogUri();
       db.sql(Workload.TABLES);
       db.sql(
           "INSERT INTO public.items SELECT g, g % 10, g % 100 FROM generate_series(1, 200) g",
@@ -136,7 +139,9 @@ class KillIT {
           assertThat(p.waitFor(40, TimeUnit.SECONDS)).isTrue();
         }
         System.out.printf(
-            "kill test (seed %d): %d SIGKILL (%d of the lease holder, %d in a refresh), %d SIGTERM;"
+            "kill test ("
+                + BACKEND
+                + ", seed %d): %d SIGKILL (%d of the lease holder, %d in a refresh), %d SIGTERM;"
                 + " refreshes by action: %s; audited %s%n",
             seed,
             sigkills,
