@@ -78,7 +78,7 @@ BEGIN
   IF schedule IS NULL OR lower(s) = 'calculated' THEN
     RETURN NULL;
   END IF;
-  IF s ~* '^([0-9]+\s*[smhdw]\s*)+$' THEN
+  IF s ~* '^([0-9]{1,9}\s*[smhdw]\s*)+$' THEN
     norm := lower(regexp_replace(s, '\s', '', 'g'));
     SELECT sum(m[1]::numeric * CASE m[2] WHEN 's' THEN 1 WHEN 'm' THEN 60 WHEN 'h' THEN 3600
                                           WHEN 'd' THEN 86400 ELSE 604800 END)

@@ -171,11 +171,13 @@ BEGIN
   END LOOP;
   out := out || 'Defining query:'::text || ('  ' || replace(r.defining_query, E'\n', E'\n  '))
              || 'FULL refresh plan:'::text;
-  PERFORM set_config('search_path', _explain.search_path, true);
-  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || r.defining_query LOOP
-    out := out || ('  ' || line);
-  END LOOP;
-  PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+  BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || r.defining_query LOOP
+      out := out || ('  ' || line);
+    END LOOP;
+  EXCEPTION WHEN insufficient_privilege THEN
+    out := out || ('  (not shown: ' || SQLERRM || ')');
+  END;
   out := out || 'Differential refresh SQL:'::text
              || ('  ' || coalesce(replace(r.delta_sql, E'\n', E'\n  '),
                                   CASE WHEN r.refresh_mode = 'DIFFERENTIAL'

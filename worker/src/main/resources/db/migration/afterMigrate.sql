@@ -71,4 +71,26 @@ BEGIN
 END
 $do$;
 
+-- Event triggers (R__60) where the worker's role is a superuser.
+DO $do$
+BEGIN
+  IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'pgtrickle_sql_drop')
+    THEN
+      CREATE EVENT TRIGGER pgtrickle_sql_drop ON sql_drop
+        EXECUTE FUNCTION pgtrickle._on_sql_drop();
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = 'pgtrickle_ddl_end')
+    THEN
+      CREATE EVENT TRIGGER pgtrickle_ddl_end ON ddl_command_end
+        WHEN TAG IN ('ALTER TABLE', 'ALTER SCHEMA')
+        EXECUTE FUNCTION pgtrickle._on_ddl_end();
+    END IF;
+  ELSE
+    RAISE NOTICE 'pgtrickle: % is not a superuser: no event triggers (a stream table dropped with '
+                 'DROP TABLE stays in the catalog until drop_stream_table)', current_user;
+  END IF;
+END
+$do$;
+
 SELECT pgtrickle._check_instance();

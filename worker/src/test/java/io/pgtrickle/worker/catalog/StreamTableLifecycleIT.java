@@ -217,6 +217,33 @@ class StreamTableLifecycleIT {
   }
 
   @Test
+  void plainDdlKeepsTheCatalogInStep() throws Exception {
+    exec(
+        "SELECT pgtrickle.create_stream_table('names', 'SELECT name FROM customers')",
+        "CREATE SCHEMA archive");
+    // Renames and moves show in pgt_schema / pgt_name.
+    exec("ALTER TABLE totals RENAME TO category_totals", "ALTER TABLE names SET SCHEMA archive");
+    assertThat(
+            db.column(
+                d,
+                "SELECT pgt_schema || '.' || pgt_name FROM pgtrickle.pgt_stream_tables ORDER BY"
+                    + " pgt_id"))
+        .containsExactly("public.category_totals", "archive.names");
+    // DROP TABLE of a stream table removes it from the catalog, and its sources' tracking.
+    exec("DROP TABLE category_totals");
+    assertThat(db.column(d, "SELECT pgt_name FROM pgtrickle.pgt_stream_tables"))
+        .containsExactly("names");
+    assertThat(db.column(d, "SELECT source_relid::text FROM pgtrickle.pgt_change_tracking"))
+        .containsExactly("customers");
+    // A dropped source is no longer tracked; the stream table stays, for the worker to report.
+    exec("DROP TABLE customers");
+    assertThat(one("SELECT count(*) FROM pgtrickle.pgt_change_tracking")).isEqualTo("0");
+    assertThat(one("SELECT count(*) FROM pgtrickle.pgt_stream_tables")).isEqualTo("1");
+    exec("DROP SCHEMA archive CASCADE");
+    assertThat(one("SELECT count(*) FROM pgtrickle.pgt_stream_tables")).isEqualTo("0");
+  }
+
+  @Test
   void pauseAndResume() throws Exception {
     exec("SELECT pgtrickle.pause_stream_table('totals')");
     assertThat(row("totals")).contains("SUSPENDED");
