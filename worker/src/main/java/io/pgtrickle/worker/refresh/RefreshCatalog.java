@@ -101,6 +101,27 @@ final class RefreshCatalog {
     return out;
   }
 
+  /**
+   * Makes the rest of the transaction (until {@link #resetRole}) run as the storage table's owner.
+   * The worker's role must be a superuser or a member of the owner's role.
+   */
+  static void setRoleToOwner(Connection c, long relid) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT set_config('role', (SELECT rolname FROM pg_roles r JOIN pg_class t"
+                + " ON t.relowner = r.oid WHERE t.oid = ?::bigint::oid), true)")) {
+      ps.setLong(1, relid);
+      ps.execute();
+    }
+  }
+
+  /** Back to the worker's own role, for the catalog writes. */
+  static void resetRole(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT set_config('role', 'none', true)")) {
+      ps.execute();
+    }
+  }
+
   static void setSearchPath(Connection c, String searchPath) throws SQLException {
     if (searchPath == null || searchPath.isBlank()) {
       return;

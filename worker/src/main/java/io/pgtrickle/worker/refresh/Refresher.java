@@ -315,6 +315,9 @@ public final class Refresher implements AutoCloseable {
     if ("NO_DATA".equals(decision.action())) {
       return RowCounts.NONE;
     }
+    // As the stream table's owner, like REFRESH MATERIALIZED VIEW: a revoked privilege on a
+    // source stops the refresh instead of being bypassed by the worker's role.
+    RefreshCatalog.setRoleToOwner(conn, st.relid());
     RefreshCatalog.setSearchPath(conn, st.searchPath());
     Map<Long, String> windowTables = new HashMap<>();
     if (decision.applies() && plan.needsWindowRows()) {
@@ -329,7 +332,9 @@ public final class Refresher implements AutoCloseable {
     if (decision.prepareStorage()) {
       plan.prepareStorage(conn, ctx);
     }
-    return decision.applies() ? plan.apply(conn, ctx) : plan.recompute(conn, ctx);
+    RowCounts counts = decision.applies() ? plan.apply(conn, ctx) : plan.recompute(conn, ctx);
+    RefreshCatalog.resetRole(conn);
+    return counts;
   }
 
   /** Cancels the statement in progress (draining ran out of time); the refresh rolls back. */

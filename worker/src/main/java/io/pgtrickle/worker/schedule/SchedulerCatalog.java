@@ -10,19 +10,16 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-/** The scheduler's reads: stream tables, their stream-table sources, manual requests, the clock. */
+/**
+ * The scheduler's reads: stream tables, their stream-table sources, manual requests, the clock.
+ *
+ * <p>Manual requests are sessions waiting in {@code pgtrickle.refresh_stream_table}, whose {@code
+ * application_name} is {@code pgtrickle refresh <pgt_id> <target lsn>} (the front door's signal to
+ * the workers: see the module README). Any refresh whose snapshot is taken after the request was
+ * seen has an LSN above the target and answers it.
+ */
 final class SchedulerCatalog {
-
-  /**
-   * The {@code application_name} of a session waiting in {@code pgtrickle.refresh_stream_table},
-   * {@code pgtrickle refresh <pgt_id> <target lsn>} (the front door's signal to the workers: see
-   * the module README). A refresh that starts after the request takes its snapshot LSN above the
-   * target, so any refresh that starts now answers it.
-   */
-  static final Pattern MANUAL_REQUEST = Pattern.compile("pgtrickle refresh (\\d+)( \\S+)?");
 
   /**
    * One round's view.
@@ -88,16 +85,23 @@ final class SchedulerCatalog {
                   upstream.getOrDefault(id, Set.of())));
         }
       }
+      // Requests not answered yet: a refresh that already moved every source's frontier to the
+      // target answers it (the caller notices within its next poll).
       try (ResultSet rs =
           s.executeQuery(
-              "SELECT application_name FROM pg_stat_activity"
-                  + " WHERE application_name LIKE 'pgtrickle refresh %'"
-                  + " AND datname = current_database()")) {
+              "SELECT r.id FROM (SELECT m[1]::bigint AS id, m[2]::pg_lsn AS target"
+                  + " FROM (SELECT regexp_match(application_name,"
+                  + " '^pgtrickle refresh ([0-9]+) ([0-9A-Fa-f]+/[0-9A-Fa-f]+)$') AS m"
+                  + " FROM pg_stat_activity WHERE application_name LIKE 'pgtrickle refresh %'"
+                  + " AND datname = current_database()) a WHERE m IS NOT NULL) r"
+                  + " LEFT JOIN pgtrickle.pgt_stream_tables st ON st.pgt_id = r.id"
+                  + " WHERE st.pgt_id IS NULL OR NOT st.is_populated OR EXISTS ("
+                  + " SELECT 1 FROM pgtrickle.pgt_dependencies d WHERE d.pgt_id = r.id"
+                  + " AND d.source_type IN ('TABLE', 'STREAM_TABLE')"
+                  + " AND coalesce((st.frontier -> 'sources' ->> d.source_relid::oid::text)::pg_lsn"
+                  + " < r.target, true))")) {
         while (rs.next()) {
-          Matcher m = MANUAL_REQUEST.matcher(rs.getString(1));
-          if (m.matches()) {
-            manual.add(Long.parseLong(m.group(1)));
-          }
+          manual.add(rs.getLong(1));
         }
       }
       try (ResultSet rs =

@@ -102,6 +102,18 @@ public final class PipelineDb implements AutoCloseable {
     }
   }
 
+  /** Runs statements as another user (trust authentication), each in its own transaction. */
+  public void sqlAs(String user, String... statements) {
+    try (Connection c = DriverManager.getConnection(jdbcUrl() + "?user=" + user);
+        Statement s = c.createStatement()) {
+      for (String sql : statements) {
+        s.execute(sql);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
   /** The first column of every row, as text. */
   public List<String> column(String query, Object... params) {
     try (Connection c = connect();
