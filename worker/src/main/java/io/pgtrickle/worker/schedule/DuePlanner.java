@@ -97,6 +97,31 @@ public final class DuePlanner {
     return new DuePlanner(nodes, manual, now, defaultSchedule).plan();
   }
 
+  /**
+   * How long until the next stream table with a duration schedule falls due (refreshable ones that
+   * are not due yet), so the scheduler need not wait a whole interval for it.
+   *
+   * @param nodes every stream table
+   * @param now the current time
+   * @return milliseconds, if any such table exists
+   */
+  public static java.util.OptionalLong millisToNextDue(Map<Long, Node> nodes, Instant now) {
+    long best = Long.MAX_VALUE;
+    for (Node n : nodes.values()) {
+      if (n.schedule() instanceof Schedule.Every every
+          && n.dataTimestamp() != null
+          && ("ACTIVE".equals(n.status()) || "INITIALIZING".equals(n.status()))) {
+        long ms = Duration.between(now, n.dataTimestamp().plus(every.interval())).toMillis();
+        if (ms > 0) {
+          best = Math.min(best, ms);
+        }
+      }
+    }
+    return best == Long.MAX_VALUE
+        ? java.util.OptionalLong.empty()
+        : java.util.OptionalLong.of(best);
+  }
+
   private static void addWithUpstream(Map<Long, Node> nodes, long id, Set<Long> out) {
     Node n = nodes.get(id);
     if (n != null && out.add(id)) {

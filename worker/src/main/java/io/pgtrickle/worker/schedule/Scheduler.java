@@ -31,6 +31,7 @@ public final class Scheduler implements Runnable, AutoCloseable {
   private final Set<Long> reportedBadSchedules = new HashSet<>();
   private volatile boolean stopped;
   private Connection conn;
+  private long nextSleepMillis;
 
   /**
    * Creates the loop; {@link #run} on a thread of its own.
@@ -67,7 +68,7 @@ public final class Scheduler implements Runnable, AutoCloseable {
         closeConnection();
       }
       try {
-        Thread.sleep(config.schedulerInterval().toMillis());
+        Thread.sleep(nextSleepMillis);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -77,6 +78,7 @@ public final class Scheduler implements Runnable, AutoCloseable {
   }
 
   private void round() throws SQLException {
+    nextSleepMillis = config.schedulerInterval().toMillis();
     if (conn == null) {
       conn = database.open("scheduler", 30);
     }
@@ -91,6 +93,13 @@ public final class Scheduler implements Runnable, AutoCloseable {
     Set<Long> claimed = Claims.claimed(conn);
     DuePlanner.Plan plan =
         DuePlanner.plan(view.nodes(), view.manual(), view.now(), config.defaultSchedule());
+    // Sleep until the next duration schedule falls due, if that is sooner than the interval.
+    nextSleepMillis =
+        Math.max(
+            1,
+            Math.min(
+                nextSleepMillis,
+                DuePlanner.millisToNextDue(view.nodes(), view.now()).orElse(nextSleepMillis)));
     long unclaimed = plan.due().stream().filter(id -> !claimed.contains(id)).count();
     metrics.queueDepth(unclaimed);
     metrics.ingestLagBytes(view.ingestLagBytes());

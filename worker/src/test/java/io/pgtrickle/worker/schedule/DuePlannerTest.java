@@ -140,6 +140,17 @@ class DuePlannerTest {
   }
 
   @Test
+  void theNextDurationDue() {
+    add(1, "10s", "ACTIVE", NOW.minusSeconds(9));
+    add(2, "1s", "ACTIVE", NOW.minusMillis(700));
+    add(3, "1s", "SUSPENDED", NOW.minusMillis(900));
+    add(4, "1s", "ACTIVE", NOW.minusSeconds(5)); // due already
+    assertThat(DuePlanner.millisToNextDue(nodes, NOW)).hasValue(300);
+    nodes.clear();
+    assertThat(DuePlanner.millisToNextDue(nodes, NOW)).isEmpty();
+  }
+
+  @Test
   void anUnparseableScheduleIsNeverDue() {
     nodes.put(
         1L,
