@@ -22,11 +22,16 @@ final class RefreshCatalog {
    *
    * @param base base tables, by OID
    * @param captured the base tables the CDC captures from at or below the snapshot's LSN
+   * @param capturedSince per captured base table: its {@code captured_since_lsn}
    * @param upstream stream tables read, with their {@code data_lsn} (or {@code null})
    * @param names every source's name for messages
    */
   record Sources(
-      List<Long> base, Set<Long> captured, Map<Long, Lsn> upstream, Map<Long, String> names) {}
+      List<Long> base,
+      Set<Long> captured,
+      Map<Long, Lsn> capturedSince,
+      Map<Long, Lsn> upstream,
+      Map<Long, String> names) {}
 
   static StreamTable lockStreamTable(Connection c, long pgtId) throws SQLException {
     try (PreparedStatement ps =
@@ -44,6 +49,7 @@ final class RefreshCatalog {
   static Sources sources(Connection c, long pgtId, Lsn l) throws SQLException {
     List<Long> base = new ArrayList<>();
     Set<Long> captured = new HashSet<>();
+    Map<Long, Lsn> capturedSince = new HashMap<>();
     Map<Long, Lsn> upstream = new HashMap<>();
     Map<Long, String> names = new HashMap<>();
     try (PreparedStatement ps =
@@ -72,11 +78,12 @@ final class RefreshCatalog {
           String since = rs.getString(5);
           if (rs.getString(4) != null && since != null && Lsn.parse(since).compareTo(l) <= 0) {
             captured.add(oid);
+            capturedSince.put(oid, Lsn.parse(since));
           }
         }
       }
     }
-    return new Sources(base, captured, upstream, names);
+    return new Sources(base, captured, capturedSince, upstream, names);
   }
 
   /** A fingerprint of each source's columns (names and types, in order). */

@@ -77,7 +77,12 @@ public record RefreshDecision(String action, boolean prepareStorage, String reas
       }
       if (w.from() == null) {
         return new RefreshDecision(
-            "FULL", false, "no frontier for " + names.apply(w.oid()) + " yet");
+            "FULL",
+            false,
+            "no complete window for "
+                + names.apply(w.oid())
+                + " yet (first refresh since its"
+                + " capture began)");
       }
     }
     long changes = windows.values().stream().mapToLong(SourceWindow::changes).sum();

@@ -159,8 +159,13 @@ public final class Refresher implements AutoCloseable {
     }
     Map<Long, SourceWindow> windows = new HashMap<>();
     for (long oid : sources.base()) {
-      Lsn from = before.source(oid);
       boolean captured = sources.captured().contains(oid);
+      // The window is known only if the capture began at or below the frontier: changes of a
+      // source committed before its capture began are in no buffer.
+      Lsn from = before.source(oid);
+      if (from != null && captured && sources.capturedSince().get(oid).compareTo(from) > 0) {
+        from = null;
+      }
       if (captured && from != null && from.compareTo(l) < 0) {
         long[] s = reader.stats(oid, from, l, snapshot);
         if (s[3] > 0) {
@@ -203,9 +208,9 @@ public final class Refresher implements AutoCloseable {
     long delta = windows.values().stream().mapToLong(SourceWindow::changes).sum();
     Map<Long, Lsn> positions = new HashMap<>();
     for (SourceWindow w : windows.values()) {
-      if (w.captured()) {
-        positions.put(w.oid(), l);
-      }
+      // Every change of the source committed below L is in the snapshot, captured or not;
+      // whether the next window is known is decided then, from captured_since_lsn.
+      positions.put(w.oid(), l);
     }
     Map<Long, Lsn> upstreamSeen = new HashMap<>();
     sources

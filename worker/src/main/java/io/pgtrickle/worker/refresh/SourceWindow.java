@@ -7,7 +7,8 @@ import io.pgtrickle.changelog.Lsn;
  * from} is the stream table's frontier for the source and {@code to} the snapshot's LSN.
  *
  * @param oid the source table's OID
- * @param from the frontier, or {@code null} if unknown (first refresh, source added)
+ * @param from the frontier, or {@code null} if the window is not known (first refresh, source
+ *     added, or the capture began after the frontier)
  * @param to the refresh snapshot's LSN
  * @param captured whether the CDC captures the source from at or below {@code to}; if not, the
  *     window is unknown and the new frontier leaves the source out

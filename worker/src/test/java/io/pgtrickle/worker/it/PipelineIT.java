@@ -120,8 +120,17 @@ class PipelineIT {
                         + " WHERE st.pgt_name = 'st_tagged' AND h.action = 'FULL'"))
             .as("a FULL refresh because of the TRUNCATE")
             .contains("TRUNCATE of tags");
-        assertThat(db.column("SELECT DISTINCT action FROM pgtrickle.pgt_refresh_history"))
-            .contains("FULL", "NO_DATA");
+        // The writes stopped: the next refreshes find nothing to do.
+        Children.await(
+            "a NO_DATA refresh of st_big once the writes stopped",
+            Duration.ofSeconds(30),
+            () ->
+                !"0"
+                    .equals(
+                        db.one(
+                            "SELECT count(*) FROM pgtrickle.pgt_refresh_history"
+                                + " JOIN pgtrickle.pgt_stream_tables USING (pgt_id)"
+                                + " WHERE pgt_name = 'st_big' AND action = 'NO_DATA'")));
         assertThat(db.column("SELECT DISTINCT status FROM pgtrickle.pgt_stream_tables"))
             .containsExactly("ACTIVE");
         assertThat(

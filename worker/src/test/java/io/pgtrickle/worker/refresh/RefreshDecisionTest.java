@@ -92,7 +92,7 @@ class RefreshDecisionTest {
         .isEqualTo("t3 is not captured by the CDC yet");
     var noFrontier = new SourceWindow(4, null, L, true, 0, false, false);
     assertThat(decide(diff, Map.of(4L, noFrontier), Set.of(), Set.of()).reason())
-        .isEqualTo("no frontier for t4 yet");
+        .isEqualTo("no complete window for t4 yet (first refresh since its capture began)");
     assertThat(decide(diff, Map.of(4L, noFrontier), Set.of(), Set.of()).action()).isEqualTo("FULL");
   }
 
