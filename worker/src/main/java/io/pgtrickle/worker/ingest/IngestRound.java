@@ -28,14 +28,16 @@ import org.slf4j.LoggerFactory;
  *       reading the change log: every change committed below C is in the log by then.
  *   <li>Consume every source at once (the backend's calls for different sources run concurrently,
  *       so waits of NATS or Kafka overlap), commit the batches into the buffers in one fenced
- *       transaction, then acknowledge them in the log. Repeat for the sources that returned events
+ *       transaction, then acknowledge them in the log (without waiting, except where the lag is
+ *       read next). Repeat for the sources that returned events
  *       until each is drained with respect to C: an empty batch, or an event at or past C (events
  *       of a source come in order, and whatever is published after C was read commits at or above
  *       C).
- *   <li>Set {@code ingested_lsn = C} for the drained sources of each slot, in a fenced transaction:
- *       when changes were copied, when a refresh asked for it, and otherwise about once a second
- *       (each update writes WAL and so moves the slots; updating on every round would keep the
- *       ingest busy with its own updates).
+ *   <li>Set {@code ingested_lsn = C} for the drained sources of each slot, in the transaction of
+ *       the last copy (or one of its own): when changes were copied, when a refresh asked for
+ *       it, and otherwise about once a second (each update writes WAL and so moves the slots;
+ *       updating on every round would keep the ingest busy with its own updates). On NATS and
+ *       Kafka the drain is confirmed by the lag first, after the acknowledgments.
  * </ol>
  *
  * A crash after the commit and before the acknowledgment makes the log deliver the events again;
@@ -56,6 +58,7 @@ final class IngestRound {
   private final boolean confirmDrainByLag;
   private final WorkerState state;
   private final Map<Long, Long> lastAdvance = new HashMap<>();
+  private final Map<Long, CompletableFuture<Void>> acks = new HashMap<>();
 
   /** What a round did. */
   record Result(long events, Map<Long, Lsn> ingested, Set<Long> captured) {}
@@ -108,6 +111,7 @@ final class IngestRound {
     Set<Long> drained = new HashSet<>();
     Set<Long> drainedEmpty = new HashSet<>();
     Set<Long> copied = new HashSet<>();
+    Map<Long, Map.Entry<String, Lsn>> advanced = null;
     long events = 0;
     for (int pass = 0; pass < MAX_PASSES && !pending.isEmpty(); pass++) {
       Map<Long, List<ChangeEvent>> got = consumeAll(pending);
@@ -118,12 +122,6 @@ final class IngestRound {
               nonEmpty.put(oid, b);
             }
           });
-      if (!nonEmpty.isEmpty()) {
-        events += commit(nonEmpty);
-        acknowledge(nonEmpty);
-        copied.addAll(nonEmpty.keySet());
-        state.ingestProgress();
-      }
       for (var e : got.entrySet()) {
         List<ChangeEvent> b = e.getValue();
         Lsn t = target.get(e.getKey());
@@ -136,28 +134,70 @@ final class IngestRound {
           drained.add(e.getKey());
         }
       }
-    }
-    if (confirmDrainByLag) {
-      // NATS, Kafka: an empty poll does not prove that nothing is there; the lag (events not
-      // acknowledged, and everything copied was acknowledged) does.
-      Map<Long, CompletableFuture<Long>> lags = new LinkedHashMap<>();
-      for (long oid : drainedEmpty) {
-        lags.put(oid, log.lag(oid).toCompletableFuture());
+      copied.addAll(nonEmpty.keySet());
+      // The last pass commits the copy and ingested_lsn together (one commit fewer), unless the
+      // drain must still be confirmed by the lag after the acknowledgments.
+      Map<Long, Map.Entry<String, Lsn>> advance =
+          pending.isEmpty() && !confirmDrainByLag
+              ? advanceFor(sources, target, drained, copied, wanted)
+              : Map.of();
+      if (!nonEmpty.isEmpty() || !advance.isEmpty()) {
+        events += commit(nonEmpty, advance);
+        acknowledge(nonEmpty, confirmDrainByLag);
+        state.ingestProgress();
       }
-      for (var e : lags.entrySet()) {
-        if (e.getValue().get(60, TimeUnit.SECONDS) > 0) {
-          drained.remove(e.getKey());
+      if (pending.isEmpty() && !confirmDrainByLag) {
+        advanced = advance;
+      }
+    }
+    if (advanced == null) {
+      if (confirmDrainByLag) {
+        // NATS, Kafka: an empty poll does not prove that nothing is there; the lag (events not
+        // acknowledged, and everything copied was acknowledged) does.
+        Map<Long, CompletableFuture<Long>> lags = new LinkedHashMap<>();
+        for (long oid : drainedEmpty) {
+          lags.put(oid, log.lag(oid).toCompletableFuture());
+        }
+        for (var e : lags.entrySet()) {
+          if (e.getValue().get(60, TimeUnit.SECONDS) > 0) {
+            drained.remove(e.getKey());
+          }
         }
       }
+      advanced = advanceFor(sources, target, drained, copied, wanted);
+      if (!advanced.isEmpty()) {
+        Map<Long, Map.Entry<String, Lsn>> a = advanced;
+        inFencedTransaction(() -> TrackedSources.advance(conn, a));
+      }
     }
-    Map<Long, Map.Entry<String, Lsn>> advance = new HashMap<>();
     long now = System.nanoTime();
     for (var s : sources) {
-      Lsn t = target.get(s.oid());
       ingested.put(s.oid(), s.ingested());
       if (s.capturedSince() != null && s.slotName() != null) {
         captured.add(s.oid());
       }
+    }
+    for (var e : advanced.entrySet()) {
+      ingested.put(e.getKey(), e.getValue().getValue());
+      lastAdvance.put(e.getKey(), now);
+    }
+    return new Result(events, ingested, captured);
+  }
+
+  /**
+   * The drained sources whose {@code ingested_lsn} moves to their slot's C: when changes were
+   * copied, when a refresh asked, and otherwise about once a second.
+   */
+  private Map<Long, Map.Entry<String, Lsn>> advanceFor(
+      List<TrackedSources.Source> sources,
+      Map<Long, Lsn> target,
+      Set<Long> drained,
+      Set<Long> copied,
+      Lsn wanted) {
+    Map<Long, Map.Entry<String, Lsn>> advance = new HashMap<>();
+    long now = System.nanoTime();
+    for (var s : sources) {
+      Lsn t = target.get(s.oid());
       if (t == null
           || !drained.contains(s.oid())
           || s.capturedSince() == null
@@ -172,14 +212,7 @@ final class IngestRound {
         advance.put(s.oid(), new AbstractMap.SimpleEntry<>(s.slotName(), t));
       }
     }
-    if (!advance.isEmpty()) {
-      inFencedTransaction(() -> TrackedSources.advance(conn, advance));
-      for (var e : advance.entrySet()) {
-        ingested.put(e.getKey(), e.getValue().getValue());
-        lastAdvance.put(e.getKey(), now);
-      }
-    }
-    return new Result(events, ingested, captured);
+    return advance;
   }
 
   private Map<Long, List<ChangeEvent>> consumeAll(Set<Long> oids) throws Exception {
@@ -196,34 +229,57 @@ final class IngestRound {
     return out;
   }
 
-  private long commit(Map<Long, List<ChangeEvent>> batches) throws SQLException {
-    Map<Long, List<Set<String>>> bytea = TrackedSources.byteaColumns(conn, batches.keySet());
+  /** Copies the batches and advances {@code ingested_lsn}, in one fenced transaction. */
+  private long commit(
+      Map<Long, List<ChangeEvent>> batches, Map<Long, Map.Entry<String, Lsn>> advance)
+      throws SQLException {
     StringBuilder csv = new StringBuilder();
     long n = 0;
-    for (var e : batches.entrySet()) {
-      List<Set<String>> cols = bytea.get(e.getKey());
-      for (ChangeEvent event : e.getValue()) {
-        BufferRows.appendCsv(csv, event, cols.get(0), cols.get(1));
-        n++;
+    if (!batches.isEmpty()) {
+      Map<Long, List<Set<String>>> bytea = TrackedSources.byteaColumns(conn, batches.keySet());
+      for (var e : batches.entrySet()) {
+        List<Set<String>> cols = bytea.get(e.getKey());
+        for (ChangeEvent event : e.getValue()) {
+          BufferRows.appendCsv(csv, event, cols.get(0), cols.get(1));
+          n++;
+        }
       }
     }
-    inFencedTransaction(() -> buffers.copy(conn, csv, batches.keySet()));
+    inFencedTransaction(
+        () -> {
+          if (!batches.isEmpty()) {
+            buffers.copy(conn, csv, batches.keySet());
+          }
+          return TrackedSources.advance(conn, advance);
+        });
     return n;
   }
 
-  private void acknowledge(Map<Long, List<ChangeEvent>> batches) {
-    Map<Long, CompletableFuture<Void>> acks = new LinkedHashMap<>();
+  /**
+   * Acknowledges what was committed. Not waited for unless {@code wait} (the lag is read next): an
+   * acknowledgment that is lost only means the events come again and are dropped by the buffer's
+   * key. One acknowledgment per source at a time.
+   */
+  private void acknowledge(Map<Long, List<ChangeEvent>> batches, boolean wait) {
     for (var e : batches.entrySet()) {
+      finishAck(e.getKey());
       List<ChangeEvent> b = e.getValue();
       acks.put(
           e.getKey(), log.acknowledge(e.getKey(), b.get(b.size() - 1).lsn()).toCompletableFuture());
     }
-    for (var e : acks.entrySet()) {
+    if (wait) {
+      batches.keySet().forEach(this::finishAck);
+    }
+  }
+
+  private void finishAck(long oid) {
+    CompletableFuture<Void> previous = acks.remove(oid);
+    if (previous != null) {
       try {
-        e.getValue().get(60, TimeUnit.SECONDS);
+        previous.get(60, TimeUnit.SECONDS);
       } catch (Exception ex) {
         // Not acknowledged means delivered again later, and dropped by the buffer's key.
-        LOG.warn("acknowledging source {} failed: {}", e.getKey(), ex.getMessage());
+        LOG.warn("acknowledging source {} failed: {}", oid, ex.getMessage());
       }
     }
   }

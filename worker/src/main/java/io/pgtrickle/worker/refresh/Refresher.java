@@ -149,7 +149,10 @@ public final class Refresher implements AutoCloseable {
     RefreshCatalog.Sources sources = RefreshCatalog.sources(conn, pgtId, l);
     Frontier before = Frontier.parse(st.frontier());
     WindowReader reader = new WindowReader(probe);
-    if (!reader.awaitIngested(sources.captured(), l, waitTimeout)) {
+    long waitStart = System.nanoTime();
+    boolean reached = reader.awaitIngested(sources.captured(), l, waitTimeout);
+    metrics.ingestWait(Duration.ofNanos(System.nanoTime() - waitStart));
+    if (!reached) {
       conn.rollback();
       metrics.waitGaveUp();
       return RefreshOutcome.of(

@@ -42,6 +42,7 @@ public final class WorkerMetrics {
   private final AtomicLong inProgress = new AtomicLong();
   private final AtomicLong ingestLagBytes = new AtomicLong(-1);
   private final Counter waits;
+  private final Timer ingestWait;
   private final Counter ingestEvents;
   private final Counter ingestRounds;
 
@@ -62,6 +63,15 @@ public final class WorkerMetrics {
             .maximumExpectedValue(1e9)
             .register(registry);
     waits = Counter.builder("pg_trickle_refresh_waits").register(registry);
+    ingestWait =
+        Timer.builder("pg_trickle_refresh_ingest_wait")
+            .description("a refresh's wait for the slots and the ingest to reach its LSN")
+            .publishPercentiles(0.5, 0.95)
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofMinutes(5))
+            .distributionStatisticExpiry(Duration.ofMinutes(1))
+            .register(registry);
     ingestEvents = Counter.builder("pg_trickle_ingest_events").register(registry);
     ingestRounds = Counter.builder("pg_trickle_ingest_rounds").register(registry);
     Gauge.builder("pg_trickle_parallel_queue_depth", queueDepth, AtomicLong::get)
@@ -165,6 +175,15 @@ public final class WorkerMetrics {
 
   public void refreshEnded() {
     inProgress.decrementAndGet();
+  }
+
+  /**
+   * Records how long a refresh waited for the slots and the ingest.
+   *
+   * @param waited the wait
+   */
+  public void ingestWait(Duration waited) {
+    ingestWait.record(waited);
   }
 
   public void waitGaveUp() {

@@ -161,7 +161,13 @@ public final class WorkerBench {
                   MEASURE_SECONDS));
       int port = Integer.parseInt(env.get("PGTRICKLE_HTTP_PORT"));
       double gauge = -1;
-      for (String line : Children.http(port, "/metrics").body().split("\n")) {
+      String metrics = Children.http(port, "/metrics").body();
+      for (String line : metrics.split("\n")) {
+        if (line.startsWith("pg_trickle_refresh_ingest_wait_seconds{quantile")) {
+          System.out.println("worker: " + line);
+        }
+      }
+      for (String line : metrics.split("\n")) {
         if (line.startsWith("pg_trickle_freshness_lag_ms{stream_table=\"public.st_markers\"}")) {
           gauge = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
         }
