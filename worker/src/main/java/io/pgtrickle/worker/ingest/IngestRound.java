@@ -29,15 +29,14 @@ import org.slf4j.LoggerFactory;
  *   <li>Consume every source at once (the backend's calls for different sources run concurrently,
  *       so waits of NATS or Kafka overlap), commit the batches into the buffers in one fenced
  *       transaction, then acknowledge them in the log (without waiting, except where the lag is
- *       read next). Repeat for the sources that returned events
- *       until each is drained with respect to C: an empty batch, or an event at or past C (events
- *       of a source come in order, and whatever is published after C was read commits at or above
- *       C).
+ *       read next). Repeat for the sources that returned events until each is drained with respect
+ *       to C: an empty batch, or an event at or past C (events of a source come in order, and
+ *       whatever is published after C was read commits at or above C).
  *   <li>Set {@code ingested_lsn = C} for the drained sources of each slot, in the transaction of
- *       the last copy (or one of its own): when changes were copied, when a refresh asked for
- *       it, and otherwise about once a second (each update writes WAL and so moves the slots;
- *       updating on every round would keep the ingest busy with its own updates). On NATS and
- *       Kafka the drain is confirmed by the lag first, after the acknowledgments.
+ *       the last copy (or one of its own): when changes were copied, when a refresh asked for it,
+ *       and otherwise about once a second (each update writes WAL and so moves the slots; updating
+ *       on every round would keep the ingest busy with its own updates). On NATS and Kafka the
+ *       drain is confirmed by the lag first, after the acknowledgments.
  * </ol>
  *
  * A crash after the commit and before the acknowledgment makes the log deliver the events again;

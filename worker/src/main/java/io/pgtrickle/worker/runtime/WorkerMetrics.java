@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code pg_trickle_refresh_duration_seconds{mode}}: claim to commit, histogram;
  *   <li>{@code pg_trickle_refresh_delta_rows}: source changes per refresh window, histogram;
  *   <li>{@code pg_trickle_freshness_lag_seconds{stream_table}}: source commit to visible in the
- *       stream table, per source transaction, histogram with p50/p95; {@code
- *       pg_trickle_freshness_lag_ms{stream_table}} its p95 as a plain gauge (metrics adapter);
+ *       stream table, per source transaction, histogram; {@code
+ *       pg_trickle_freshness_lag_ms{stream_table}} its p95 over the last minute or so as a plain
+ *       gauge (metrics adapter);
  *   <li>{@code pg_trickle_parallel_queue_depth}: due stream tables nobody has claimed;
  *   <li>{@code pg_trickle_worker_cpu_percent}: this process's CPU use;
  *   <li>{@code pg_trickle_refreshes_in_progress}, {@code pg_trickle_refresh_waits_total} (refreshes
@@ -66,7 +67,6 @@ public final class WorkerMetrics {
     ingestWait =
         Timer.builder("pg_trickle_refresh_ingest_wait")
             .description("a refresh's wait for the slots and the ingest to reach its LSN")
-            .publishPercentiles(0.5, 0.95)
             .publishPercentileHistogram()
             .minimumExpectedValue(Duration.ofMillis(1))
             .maximumExpectedValue(Duration.ofMinutes(5))

@@ -163,7 +163,8 @@ public final class WorkerBench {
       double gauge = -1;
       String metrics = Children.http(port, "/metrics").body();
       for (String line : metrics.split("\n")) {
-        if (line.startsWith("pg_trickle_refresh_ingest_wait_seconds{quantile")) {
+        if (line.startsWith("pg_trickle_refresh_ingest_wait_seconds_")
+            && !line.contains("bucket")) {
           System.out.println("worker: " + line);
         }
       }
