@@ -6,13 +6,13 @@ import io.pgtrickle.cdc.config.ConfigException;
 import io.pgtrickle.cdc.slot.SlotManager;
 import io.pgtrickle.cdc.slot.SlotStatus;
 import io.pgtrickle.cdc.slot.SourceConnections;
-import io.pgtrickle.cdc.slot.StaleSlotCopies;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.Lsn;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * The consumer: sets up the publication and slot, runs {@link ReplicationSession}s one after the
  * other with backoff in between (a lost connection, a failover, a restarted primary), keeps the
  * captured tables in step with {@code --tables} and the catalog ({@link CaptureSet}, on a thread of
- * its own), and polls the slot for the probes and metrics. {@link #run()} blocks until {@link
- * #stop()}.
+ * its own), and watches the slot for the probes and metrics ({@link SlotWatch}). {@link #run()}
+ * blocks until {@link #stop()}.
  *
  * <p>A new slot (the first start, a slot lost in a failover without failover slots, a slot dropped
  * by hand) decodes only what commits after its creation: before creating it, the consumer publishes
@@ -40,21 +40,17 @@ public final class CdcConsumer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(CdcConsumer.class);
 
+  /** Consecutive failed capture rounds after which /readyz reports them. */
+  private static final int CAPTURE_FAILURES_REPORTED = 3;
+
   private final CdcConfig config;
   private final SourceConnections connections;
   private final SlotManager slots;
   private final CaptureSet capture;
-  private final StaleSlotCopies staleSlotCopies;
+  private final SlotWatch slotWatch;
   private final ConsumerState state;
   private final CdcMetrics metrics;
   private final Publisher publisher;
-  private final ScheduledExecutorService lagPoller =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "cdc-lag-poller");
-            t.setDaemon(true);
-            return t;
-          });
   private final ScheduledExecutorService capturePoller =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -66,9 +62,8 @@ public final class CdcConsumer implements AutoCloseable {
   private volatile Thread runner;
   private boolean streamedBefore;
   private boolean started;
-  private Connection lagConnection;
   private Connection captureConnection;
-  private final StuckCheck stuckCheck;
+  private int captureFailures;
 
   /**
    * Creates the consumer; nothing connects until {@link #run()}.
@@ -97,12 +92,7 @@ public final class CdcConsumer implements AutoCloseable {
             config.ordinal(),
             config.replicas(),
             state::captureProblems);
-    this.stuckCheck = new StuckCheck(config.stuckTimeout(), System.nanoTime());
-    this.staleSlotCopies =
-        new StaleSlotCopies(
-            config.slot(),
-            connections::adminAt,
-            StaleSlotCopies.Members.resolving(config.sourceMembers()));
+    this.slotWatch = new SlotWatch(config, connections, slots, state, this::terminate);
     this.state = state;
     this.metrics = metrics;
     this.publisher =
@@ -124,10 +114,7 @@ public final class CdcConsumer implements AutoCloseable {
    */
   public void run() {
     runner = Thread.currentThread();
-    lagPoller.scheduleWithFixedDelay(this::pollLag, 0, 2, TimeUnit.SECONDS);
-    if (config.failoverSlot()) {
-      lagPoller.scheduleWithFixedDelay(this::dropStaleSlotCopies, 5, 10, TimeUnit.SECONDS);
-    }
+    slotWatch.start();
     Backoff backoff = new Backoff(config.reconnectMin(), config.reconnectMax());
     while (!stopping) {
       try {
@@ -269,39 +256,23 @@ public final class CdcConsumer implements AutoCloseable {
         }
       }
       capture.sync(captureConnection, () -> stopping);
+      captureFailures = 0;
     } catch (SQLException | RuntimeException e) {
-      LOG.debug("capture not checked this round: {}", e.toString());
       closeQuietly(captureConnection);
       captureConnection = null;
-    }
-  }
-
-  private void pollLag() {
-    try {
-      SlotStatus slot = slots.status(lagConnection());
-      state.slotLagBytes(slot.lagBytes());
-      if (slot.lost()) {
-        LOG.error("{}", SlotLostException.of(config.slot(), slot).getMessage());
-        terminate(SlotLostException.of(config.slot(), slot).getMessage());
-        return;
+      // One failed round is a blip (a failover, a lock timeout); a round that keeps failing (say
+      // no privilege on the catalog) means tables go uncaptured: say so, on /readyz too.
+      if (++captureFailures == CAPTURE_FAILURES_REPORTED
+          || (captureFailures > CAPTURE_FAILURES_REPORTED && captureFailures % 60 == 0)) {
+        LOG.warn(
+            "the captured tables could not be checked {} times: {}", captureFailures, e.toString());
+      } else {
+        LOG.debug("capture not checked this round: {}", e.toString());
       }
-      String stuck =
-          stuckCheck.observe(
-              System.nanoTime(),
-              slot,
-              state.walsenderPid(),
-              state.lastProgressNanos(),
-              state.holding(),
-              state.publishFailing());
-      if (stuck != null && state.stuck().isEmpty()) {
-        LOG.error("{}", stuck);
-      } else if (stuck == null && !state.stuck().isEmpty()) {
-        LOG.info("progressing again");
+      if (captureFailures >= CAPTURE_FAILURES_REPORTED) {
+        state.captureProblems(
+            Map.of("(capture)", "the captured tables cannot be checked: " + e.getMessage()));
       }
-      state.stuck(stuck);
-    } catch (SQLException | RuntimeException e) {
-      state.slotLagBytes(-1);
-      closeLagConnection();
     }
   }
 
@@ -309,28 +280,6 @@ public final class CdcConsumer implements AutoCloseable {
   private void terminate(String message) {
     state.terminal(message);
     stop();
-  }
-
-  /** Runs on the lag poller's thread, so it shares the connection to the primary. */
-  private void dropStaleSlotCopies() {
-    try {
-      staleSlotCopies.dropOnStandbys(lagConnection());
-    } catch (SQLException | RuntimeException e) {
-      LOG.debug("stale slot copies not checked this round: {}", e.toString());
-      closeLagConnection();
-    }
-  }
-
-  private Connection lagConnection() throws SQLException {
-    if (lagConnection == null || lagConnection.isClosed()) {
-      lagConnection = connections.admin();
-    }
-    return lagConnection;
-  }
-
-  private void closeLagConnection() {
-    closeQuietly(lagConnection);
-    lagConnection = null;
   }
 
   private static void closeQuietly(Connection c) {
@@ -374,15 +323,13 @@ public final class CdcConsumer implements AutoCloseable {
   public void close() {
     stop();
     publisher.close();
-    lagPoller.shutdownNow();
+    slotWatch.close();
     capturePoller.shutdownNow();
     try {
-      lagPoller.awaitTermination(5, TimeUnit.SECONDS);
       capturePoller.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    closeLagConnection();
     closeQuietly(captureConnection);
   }
 }

@@ -41,6 +41,9 @@ final class ReplicationSession {
    */
   private static final long CONFIRM_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
+  /** While blocked on a full publish queue, a status update at least this often. */
+  private static final long KEEP_ALIVE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
   private final CdcConfig config;
   private final Publisher publisher;
   private final BooleanSupplier stopping;
@@ -156,10 +159,11 @@ final class ReplicationSession {
 
   /** Queues the current batch, keeping the connection alive while the publisher is busy. */
   private void handOff(PGReplicationStream stream) throws SQLException, InterruptedException {
-    // Short waits: confirmations (and status updates) go out between them.
+    // Short waits: confirmations go out between them as they advance, and a status update at least
+    // every 200 ms keeps the connection alive while the stream is not read.
     while (!publisher.offer(current, 10)) {
       checkWalsender();
-      confirm(stream, true);
+      confirm(stream, System.nanoTime() - lastConfirmNanos >= KEEP_ALIVE_NANOS);
       lastMessageNanos = System.nanoTime(); // we are not reading: silence is ours
       if (stopping.getAsBoolean()) {
         return;
