@@ -13,6 +13,15 @@ import java.util.Optional;
  * <p>Order: replicas first (highest ordinal first), the primary last and only after a switchover to
  * an up-to-date ready replica, so the cluster loses its primary at most for a switchover.
  * Resource-only changes are resized in place when the API server supports it.
+ *
+ * <p>A step waits while a member is not ready, so that a broken template (an image that does not
+ * start, a major that cannot read the data) stops at the first member it reaches. Except for a
+ * member that is not ready <em>and</em> runs an outdated template: it is replaced at once, since
+ * waiting for it could wait forever. That is what lets a fixed spec heal a cluster broken by the
+ * previous one: the members the broken template reached are outdated again and never became ready.
+ * (A primary is never left on a broken template: it is restarted last, after a switchover to an
+ * updated ready replica; a primary that is down is Patroni's and the fast failover's business, not
+ * the rollout's.)
  */
 public final class RolloutPlanner {
 
@@ -23,7 +32,18 @@ public final class RolloutPlanner {
       String desiredHash,
       ResourceRequirements desiredResources,
       boolean inPlaceResize) {
-    if (members.stream().anyMatch(m -> m.terminating() || !m.ready())) {
+    if (members.stream().anyMatch(Member::terminating)) {
+      return new RolloutAction.Wait("waiting for a member to be replaced");
+    }
+    Optional<Member> stuck =
+        members.stream()
+            .filter(m -> !m.ready() && !m.primary())
+            .filter(m -> !Objects.equals(m.restartHash(), desiredHash))
+            .max(Comparator.comparingInt(Member::ordinal));
+    if (stuck.isPresent()) {
+      return new RolloutAction.Restart(stuck.get().name());
+    }
+    if (members.stream().anyMatch(m -> !m.ready())) {
       return new RolloutAction.Wait("waiting for every member to be ready");
     }
     List<String> resize =

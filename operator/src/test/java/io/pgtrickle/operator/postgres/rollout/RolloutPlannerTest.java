@@ -30,12 +30,51 @@ class RolloutPlannerTest {
         .isInstanceOf(RolloutAction.Done.class);
   }
 
+  /** A broken template stops at the first member it reaches: the next step waits for it. */
   @Test
-  void waitsWhileAMemberIsNotReady() {
-    Member notReady = new Member("db-1", 1, false, false, false, "old", SMALL, null);
+  void waitsWhileAnUpdatedMemberIsNotReady() {
+    Member notReady = new Member("db-2", 2, false, false, false, "new", SMALL, null);
     assertThat(
             RolloutPlanner.next(
-                List.of(member(0, true, "old", SMALL), notReady), "new", SMALL, true))
+                List.of(member(0, true, "old", SMALL), member(1, false, "old", SMALL), notReady),
+                "new",
+                SMALL,
+                true))
+        .isInstanceOf(RolloutAction.Wait.class);
+  }
+
+  @Test
+  void waitsWhileAMemberIsBeingReplaced() {
+    Member terminating = new Member("db-1", 1, true, true, false, "old", SMALL, null);
+    assertThat(
+            RolloutPlanner.next(
+                List.of(member(0, true, "old", SMALL), terminating), "new", SMALL, true))
+        .isInstanceOf(RolloutAction.Wait.class);
+  }
+
+  /**
+   * Issue #18 case 3: the spec is fixed after a broken template reached db-2; db-2 is outdated
+   * again and will never be ready on its template, so it is replaced without waiting for it.
+   */
+  @Test
+  void aMemberNotReadyOnAnOutdatedTemplateIsReplacedAtOnce() {
+    Member broken = new Member("db-2", 2, false, false, false, "bad", SMALL, "127.0.0.2");
+    List<Member> members =
+        List.of(member(0, true, "good", SMALL), member(1, false, "good", SMALL), broken);
+    assertThat(RolloutPlanner.next(members, "good", SMALL, true))
+        .isEqualTo(new RolloutAction.Restart("db-2"));
+    // The same while another template is being rolled out: the stuck member goes first.
+    assertThat(RolloutPlanner.next(members, "newer", SMALL, true))
+        .isEqualTo(new RolloutAction.Restart("db-2"));
+  }
+
+  /** A primary that is down is for Patroni to replace (failover), not for the rollout. */
+  @Test
+  void aPrimaryNotReadyIsNotRestartedByTheRollout() {
+    Member downPrimary = new Member("db-0", 0, false, false, true, "old", SMALL, "127.0.0.1");
+    assertThat(
+            RolloutPlanner.next(
+                List.of(downPrimary, member(1, false, "old", SMALL)), "new", SMALL, true))
         .isInstanceOf(RolloutAction.Wait.class);
   }
 
