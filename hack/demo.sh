@@ -52,14 +52,15 @@ else
   echo $! >"$work/operator.pid"
 fi
 
-step "Starting the pod player: real Patroni + PostgreSQL for each pod (log: target/demo/pods.log)"
+step "Starting the pod player: real Patroni + PostgreSQL for each pod, in every namespace (log: target/demo/pods.log)"
 # kwok plays the kubelet without running containers; this plays the container runtime for the
-# PostgreSQL pods, so the cluster is real (see testbed/README.md).
+# PostgreSQL pods of every namespace (and the storage driver for their volumes), so clusters are
+# real wherever they are created (see testbed/README.md).
 if [ -f "$work/pods.pid" ] && kill -0 "$(cat "$work/pods.pid")" 2>/dev/null; then
   echo "already running (pid $(cat "$work/pods.pid"))"
 else
   nohup ./mvnw -B -ntp -q -pl operator exec:java -Dexec.classpathScope=test \
-    -Dexec.mainClass=io.pgtrickle.operator.testbed.PodPlayerMain -Dexec.args=default \
+    -Dexec.mainClass=io.pgtrickle.operator.testbed.PodPlayerMain \
     -Dexec.cleanupDaemonThreads=false >"$work/pods.log" 2>&1 &
   echo $! >"$work/pods.pid"
 fi
