@@ -10,6 +10,8 @@ import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
 import io.pgtrickle.operator.events.EventRecorder;
+import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
+import io.pgtrickle.operator.postgres.credentials.RolePasswords;
 import io.pgtrickle.operator.postgres.failover.StoppedPrimary;
 import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.rollout.ResourceComparison;
@@ -19,7 +21,9 @@ import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
 import io.pgtrickle.operator.postgres.spec.Hashes;
 import io.pgtrickle.operator.postgres.spec.PatroniConfig;
 import io.pgtrickle.operator.postgres.status.ClusterStatusCalculator;
+import io.pgtrickle.operator.postgres.status.MemberBlocker;
 import io.pgtrickle.operator.postgres.status.ObservedCluster;
+import io.pgtrickle.operator.postgres.status.PodCreationFailure;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +34,9 @@ import java.util.Optional;
 /** One reconcile of one cluster: validate, apply, roll forward, configure, report. */
 final class ClusterReconciliation {
 
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ClusterReconciliation.class);
+
   /** How soon to look again while waiting on Patroni rather than on a Kubernetes event. */
   private static final Duration PATRONI_RETRY = Duration.ofSeconds(5);
 
@@ -37,6 +44,26 @@ final class ClusterReconciliation {
   private static final Duration STOPPED_PRIMARY_RETRY = Duration.ofSeconds(1);
 
   private static final Duration ENVIRONMENT_RETRY = Duration.ofSeconds(30);
+
+  /**
+   * While members are missing: the StatefulSet controller reports a pod it cannot create only as an
+   * Event, and an Event that is merely touched again wakes no one.
+   */
+  private static final Duration MEMBERS_MISSING_RETRY = Duration.ofSeconds(15);
+
+  /**
+   * Reasons that get a Warning Event even when the phase stays (for example a Degraded cluster
+   * whose last standby goes too): the ones a user must act on or wait for.
+   */
+  private static final java.util.Set<String> WARNED_REASONS =
+      java.util.Set.of(
+          ClusterStatusCalculator.SYNCHRONOUS_STANDBY_MISSING,
+          PodCreationFailure.REASON,
+          CredentialRotation.NOT_APPLIED,
+          "ResourceRejected");
+
+  /** Reason of a cluster whose child the API server refused. */
+  static final String RESOURCE_REJECTED = "ResourceRejected";
 
   private final PostgresCluster cluster;
   private final Context<PostgresCluster> context;
@@ -80,7 +107,8 @@ final class ClusterReconciliation {
         Optional<RolloutAction.Switchover> first = RolloutPlanner.beforeScaleDown(members, desired);
         if (first.isPresent()) {
           // The StatefulSet removes the highest ordinals: move the primary off them first.
-          actions.switchover(client, cluster, members, first.get(), replicationSecret());
+          actions.switchover(client, cluster, members, first.get(), patroniLogin());
+          // Whatever Patroni answered, scale down only once the primary stays.
           return report(observe(existing), null, PATRONI_RETRY);
         }
       }
@@ -98,6 +126,10 @@ final class ClusterReconciliation {
     if (retry == null) {
       retry = switchoverOnRequest();
     }
+    CredentialRotation.Outcome credentials = rotateCredentials();
+    if (retry == null && credentials.retrySoon()) {
+      retry = PATRONI_RETRY;
+    }
     if (retry == null) {
       retry = rollForward(statefulSet);
     }
@@ -105,7 +137,17 @@ final class ClusterReconciliation {
     if (appliedConfig == null && members.stream().anyMatch(Member::primary)) {
       retry = retry == null ? PATRONI_RETRY : retry;
     }
-    return report(observe(statefulSet), appliedConfig, retry);
+    ObservedCluster observed = observe(statefulSet);
+    if (credentials.problem() != null && observed.problem() == null) {
+      observed =
+          observed.withProblem(credentials.problem().reason(), credentials.problem().message());
+    }
+    if (retry == null
+        && statefulSet != null
+        && observed.currentReplicas() < statefulSet.getSpec().getReplicas()) {
+      retry = MEMBERS_MISSING_RETRY;
+    }
+    return report(observed, appliedConfig, retry);
   }
 
   /**
@@ -121,8 +163,33 @@ final class ClusterReconciliation {
     if (stopped.isEmpty()) {
       return null;
     }
-    actions.releaseStoppedPrimary(client, cluster, members, stopped.get(), replicationSecret());
+    actions.releaseStoppedPrimary(client, cluster, members, stopped.get(), patroniLogin());
     return STOPPED_PRIMARY_RETRY;
+  }
+
+  /**
+   * Applies passwords a user changed in the cluster's Secrets (see {@link CredentialRotation}); a
+   * primary that cannot be reached now is tried again soon.
+   */
+  private CredentialRotation.Outcome rotateCredentials() {
+    try {
+      return actions
+          .credentials()
+          .reconcile(
+              client,
+              cluster,
+              PostgresClusterReconciler.secretNamed(
+                  context, cluster, ClusterNames.credentialsSecret(cluster)),
+              PostgresClusterReconciler.secretNamed(
+                  context, cluster, ClusterNames.replicationSecret(cluster)),
+              PostgresClusterReconciler.secretNamed(
+                  context, cluster, ClusterNames.appliedCredentialsSecret(cluster)),
+              Boolean.TRUE.equals(cluster.getSpec().getSynchronous()),
+              members);
+    } catch (RolePasswords.RoleUpdateException e) {
+      LOG.info("{}; trying again", e.getMessage());
+      return new CredentialRotation.Outcome(true, null);
+    }
   }
 
   /** Carries out a switchover asked for by annotation; returns when to look again, or null. */
@@ -151,7 +218,7 @@ final class ClusterReconciliation {
       // The candidate is not ready yet (or there is no primary to hand over from): wait.
       return PATRONI_RETRY;
     }
-    actions.requestedSwitchover(client, cluster, members, requested.get(), replicationSecret());
+    actions.requestedSwitchover(client, cluster, members, requested.get(), patroniLogin());
     return PATRONI_RETRY;
   }
 
@@ -163,6 +230,7 @@ final class ClusterReconciliation {
     RolloutAction action =
         RolloutPlanner.next(
             members,
+            statefulSet.getSpec().getReplicas(),
             desiredHash(statefulSet),
             ClusterStatefulSet.resources(cluster),
             features.inPlacePodResize());
@@ -171,7 +239,17 @@ final class ClusterReconciliation {
     } else if (action instanceof RolloutAction.Restart restart) {
       actions.restart(client, cluster, restart.pod());
     } else if (action instanceof RolloutAction.Switchover switchover) {
-      if (!actions.switchover(client, cluster, members, switchover, replicationSecret())) {
+      // With synchronous replication only the synchronous standby may take over, and Patroni
+      // names it a loop or two after a replica restarted: let Patroni pick it.
+      boolean synchronous = Boolean.TRUE.equals(cluster.getSpec().getSynchronous());
+      ClusterActions.SwitchoverResult result =
+          actions.switchover(
+              client,
+              cluster,
+              members,
+              synchronous ? new RolloutAction.Switchover(switchover.from(), null) : switchover,
+              patroniLogin());
+      if (result == ClusterActions.SwitchoverResult.UNREACHABLE) {
         // Patroni on the primary does not answer, so it cannot hand over gracefully; the
         // rollout still has to finish. Restarting the primary makes Patroni fail over to an
         // up-to-date replica within about ttl seconds.
@@ -179,9 +257,10 @@ final class ClusterReconciliation {
             client,
             cluster,
             "SwitchoverFailed",
-            "Patroni on " + switchover.from() + " did not accept a switchover; restarting it");
+            "Patroni on " + switchover.from() + " does not answer a switchover; restarting it");
         actions.restart(client, cluster, switchover.from());
       }
+      // Refused: Patroni runs and says not now (e.g. no synchronous standby yet); ask again.
       return PATRONI_RETRY;
     }
     return null;
@@ -200,9 +279,7 @@ final class ClusterReconciliation {
     if (wanted.equals(applied)) {
       return applied;
     }
-    return actions.applyDynamicConfig(cluster, members, dynamic, replicationSecret())
-        ? wanted
-        : null;
+    return actions.applyDynamicConfig(cluster, members, dynamic, patroniLogin()) ? wanted : null;
   }
 
   private UpdateControl<PostgresCluster> report(
@@ -223,7 +300,11 @@ final class ClusterReconciliation {
 
   private void recordTransitions(PostgresClusterStatus previous, PostgresClusterStatus next) {
     ClusterPhase before = previous == null ? null : previous.getPhase();
-    if (before != next.getPhase()) {
+    String reasonBefore = previous == null ? null : previous.getPhaseReason();
+    boolean newTrouble =
+        !Objects.equals(reasonBefore, next.getPhaseReason())
+            && WARNED_REASONS.contains(next.getPhaseReason());
+    if (before != next.getPhase() || newTrouble) {
       switch (next.getPhase()) {
         case Running -> EventRecorder.normal(client, cluster, "ClusterReady", next.getMessage());
         case Failed, Degraded, Recovering ->
@@ -261,22 +342,52 @@ final class ClusterReconciliation {
                 .count();
     // A primary that crashed keeps Patroni's role label until its Patroni runs again, so a
     // failover briefly shows two pods labelled primary: the ready one is the primary.
-    String primary =
+    Optional<Member> primary =
         live.stream()
             .filter(Member::primary)
             .sorted(java.util.Comparator.comparing(m -> !m.ready()))
-            .map(Member::name)
-            .findFirst()
-            .orElse(null);
-    return new ObservedCluster(
-        true,
-        live.size(),
-        (int) live.stream().filter(Member::ready).count(),
-        updated,
-        primary,
-        null,
-        null,
-        false);
+            .findFirst();
+    int readyStandbys =
+        (int)
+            live.stream()
+                .filter(Member::ready)
+                .filter(m -> primary.isEmpty() || !m.name().equals(primary.get().name()))
+                .count();
+    ObservedCluster observed =
+        ObservedCluster.members(
+                live.size(),
+                (int) live.stream().filter(Member::ready).count(),
+                updated,
+                primary.map(Member::name).orElse(null),
+                readyStandbys)
+            .withBlockers(MemberBlocker.of(pods));
+    Optional<ObservedCluster.Finding> failedCreate =
+        PodCreationFailure.among(
+            PostgresClusterReconciler.failedCreateEvents(context, cluster),
+            statefulSet.getMetadata().getUid(),
+            PodCreationFailure.missing(
+                statefulSet.getMetadata().getName(),
+                statefulSet.getSpec().getReplicas(),
+                members.stream().map(Member::name).toList()),
+            clock.instant());
+    return failedCreate.map(f -> observed.withProblem(f.reason(), f.message())).orElse(observed);
+  }
+
+  /**
+   * The status after the API server refused to create or change a child (a {@link
+   * io.fabric8.kubernetes.client.KubernetesClientException} out of the workflow): Failed, or
+   * Degraded while the cluster has a primary, with the API server's message. Null when the status
+   * stored already says so.
+   */
+  PostgresClusterStatus refused(String message) {
+    ObservedCluster observed =
+        observe(PostgresClusterReconciler.statefulSet(context))
+            .withProblem(RESOURCE_REJECTED, message);
+    PostgresClusterStatus previous = cluster.getStatus();
+    PostgresClusterStatus next =
+        ClusterStatusCalculator.calculate(cluster, observed, clock.instant());
+    recordTransitions(previous, next);
+    return next.equals(previous) ? null : next;
   }
 
   private static String desiredHash(StatefulSet statefulSet) {
@@ -285,8 +396,11 @@ final class ClusterReconciliation {
     return annotations == null ? null : annotations.get(ClusterNames.RESTART_HASH_ANNOTATION);
   }
 
-  private io.fabric8.kubernetes.api.model.Secret replicationSecret() {
-    return PostgresClusterReconciler.secretNamed(
-        context, cluster, ClusterNames.replicationSecret(cluster));
+  private io.pgtrickle.operator.postgres.patroni.PatroniClient.Login patroniLogin() {
+    return ClusterActions.login(
+        PostgresClusterReconciler.secretNamed(
+            context, cluster, ClusterNames.appliedCredentialsSecret(cluster)),
+        PostgresClusterReconciler.secretNamed(
+            context, cluster, ClusterNames.replicationSecret(cluster)));
   }
 }

@@ -27,13 +27,28 @@ public final class RolloutPlanner {
 
   private RolloutPlanner() {}
 
+  /**
+   * The next step.
+   *
+   * @param members the pods there are now
+   * @param expectedMembers how many the StatefulSet should have: while one is missing (deleted and
+   *     not yet created again, or still being created), the members seen are not the whole cluster,
+   *     and a step taken on them could restart a primary whose replica is missing
+   * @param desiredHash the template hash of the StatefulSet
+   * @param desiredResources the PostgreSQL container's resources of the template
+   * @param inPlaceResize whether the API server resizes pods in place
+   */
   public static RolloutAction next(
       List<Member> members,
+      int expectedMembers,
       String desiredHash,
       ResourceRequirements desiredResources,
       boolean inPlaceResize) {
     if (members.stream().anyMatch(Member::terminating)) {
       return new RolloutAction.Wait("waiting for a member to be replaced");
+    }
+    if (members.size() < expectedMembers) {
+      return new RolloutAction.Wait("waiting for every member to exist");
     }
     Optional<Member> stuck =
         members.stream()
