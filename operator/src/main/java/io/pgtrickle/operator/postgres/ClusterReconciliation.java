@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.pgtrickle.operator.ApiServerFeatures;
-import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
 import io.pgtrickle.operator.events.EventRecorder;
@@ -14,21 +13,17 @@ import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
 import io.pgtrickle.operator.postgres.credentials.RolePasswords;
 import io.pgtrickle.operator.postgres.failover.StoppedPrimary;
 import io.pgtrickle.operator.postgres.rollout.Member;
-import io.pgtrickle.operator.postgres.rollout.ResourceComparison;
 import io.pgtrickle.operator.postgres.rollout.RolloutAction;
 import io.pgtrickle.operator.postgres.rollout.RolloutPlanner;
 import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
 import io.pgtrickle.operator.postgres.spec.Hashes;
 import io.pgtrickle.operator.postgres.spec.PatroniConfig;
 import io.pgtrickle.operator.postgres.status.ClusterStatusCalculator;
-import io.pgtrickle.operator.postgres.status.MemberBlocker;
 import io.pgtrickle.operator.postgres.status.ObservedCluster;
-import io.pgtrickle.operator.postgres.status.PodCreationFailure;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /** One reconcile of one cluster: validate, apply, roll forward, configure, report. */
@@ -50,17 +45,6 @@ final class ClusterReconciliation {
    * Event, and an Event that is merely touched again wakes no one.
    */
   private static final Duration MEMBERS_MISSING_RETRY = Duration.ofSeconds(15);
-
-  /**
-   * Reasons that get a Warning Event even when the phase stays (for example a Degraded cluster
-   * whose last standby goes too): the ones a user must act on or wait for.
-   */
-  private static final java.util.Set<String> WARNED_REASONS =
-      java.util.Set.of(
-          ClusterStatusCalculator.SYNCHRONOUS_STANDBY_MISSING,
-          PodCreationFailure.REASON,
-          CredentialRotation.NOT_APPLIED,
-          "ResourceRejected");
 
   /** Reason of a cluster whose child the API server refused. */
   static final String RESOURCE_REJECTED = "ResourceRejected";
@@ -231,7 +215,7 @@ final class ClusterReconciliation {
         RolloutPlanner.next(
             members,
             statefulSet.getSpec().getReplicas(),
-            desiredHash(statefulSet),
+            ClusterObservation.desiredHash(statefulSet),
             ClusterStatefulSet.resources(cluster),
             features.inPlacePodResize());
     if (action instanceof RolloutAction.Resize resize) {
@@ -290,7 +274,7 @@ final class ClusterReconciliation {
     if (appliedConfig != null) {
       next.setPatroniConfigHash(appliedConfig);
     }
-    recordTransitions(previous, next);
+    TransitionEvents.record(client, cluster, previous, next);
     UpdateControl<PostgresCluster> control =
         next.equals(previous)
             ? UpdateControl.noUpdate()
@@ -298,79 +282,14 @@ final class ClusterReconciliation {
     return retry == null ? control : control.rescheduleAfter(retry);
   }
 
-  private void recordTransitions(PostgresClusterStatus previous, PostgresClusterStatus next) {
-    ClusterPhase before = previous == null ? null : previous.getPhase();
-    String reasonBefore = previous == null ? null : previous.getPhaseReason();
-    boolean newTrouble =
-        !Objects.equals(reasonBefore, next.getPhaseReason())
-            && WARNED_REASONS.contains(next.getPhaseReason());
-    if (before != next.getPhase() || newTrouble) {
-      switch (next.getPhase()) {
-        case Running -> EventRecorder.normal(client, cluster, "ClusterReady", next.getMessage());
-        case Failed, Degraded, Recovering ->
-            EventRecorder.warning(client, cluster, next.getPhaseReason(), next.getMessage());
-        default -> {}
-      }
-    }
-    String primaryBefore = previous == null ? null : previous.getPrimaryPod();
-    if (primaryBefore != null && !Objects.equals(primaryBefore, next.getPrimaryPod())) {
-      if (next.getPrimaryPod() == null) {
-        EventRecorder.warning(
-            client, cluster, "PrimaryLost", "Primary " + primaryBefore + " is gone; electing");
-      } else {
-        EventRecorder.normal(
-            client,
-            cluster,
-            "Failover",
-            "Primary moved from " + primaryBefore + " to " + next.getPrimaryPod());
-      }
-    }
-  }
-
   private ObservedCluster observe(StatefulSet statefulSet) {
-    if (statefulSet == null) {
-      return ObservedCluster.nothing();
-    }
-    String hash = desiredHash(statefulSet);
-    var desiredResources = ClusterStatefulSet.resources(cluster);
-    List<Member> live = members.stream().filter(m -> !m.terminating()).toList();
-    int updated =
-        (int)
-            live.stream()
-                .filter(m -> Objects.equals(m.restartHash(), hash))
-                .filter(m -> ResourceComparison.equal(m.resources(), desiredResources))
-                .count();
-    // A primary that crashed keeps Patroni's role label until its Patroni runs again, so a
-    // failover briefly shows two pods labelled primary: the ready one is the primary.
-    Optional<Member> primary =
-        live.stream()
-            .filter(Member::primary)
-            .sorted(java.util.Comparator.comparing(m -> !m.ready()))
-            .findFirst();
-    int readyStandbys =
-        (int)
-            live.stream()
-                .filter(Member::ready)
-                .filter(m -> primary.isEmpty() || !m.name().equals(primary.get().name()))
-                .count();
-    ObservedCluster observed =
-        ObservedCluster.members(
-                live.size(),
-                (int) live.stream().filter(Member::ready).count(),
-                updated,
-                primary.map(Member::name).orElse(null),
-                readyStandbys)
-            .withBlockers(MemberBlocker.of(pods));
-    Optional<ObservedCluster.Finding> failedCreate =
-        PodCreationFailure.among(
-            PostgresClusterReconciler.failedCreateEvents(context, cluster),
-            statefulSet.getMetadata().getUid(),
-            PodCreationFailure.missing(
-                statefulSet.getMetadata().getName(),
-                statefulSet.getSpec().getReplicas(),
-                members.stream().map(Member::name).toList()),
-            clock.instant());
-    return failedCreate.map(f -> observed.withProblem(f.reason(), f.message())).orElse(observed);
+    return ClusterObservation.of(
+        cluster,
+        statefulSet,
+        pods,
+        members,
+        PostgresClusterReconciler.failedCreateEvents(context, cluster),
+        clock.instant());
   }
 
   /**
@@ -386,14 +305,8 @@ final class ClusterReconciliation {
     PostgresClusterStatus previous = cluster.getStatus();
     PostgresClusterStatus next =
         ClusterStatusCalculator.calculate(cluster, observed, clock.instant());
-    recordTransitions(previous, next);
+    TransitionEvents.record(client, cluster, previous, next);
     return next.equals(previous) ? null : next;
-  }
-
-  private static String desiredHash(StatefulSet statefulSet) {
-    Map<String, String> annotations =
-        statefulSet.getSpec().getTemplate().getMetadata().getAnnotations();
-    return annotations == null ? null : annotations.get(ClusterNames.RESTART_HASH_ANNOTATION);
   }
 
   private io.pgtrickle.operator.postgres.patroni.PatroniClient.Login patroniLogin() {
