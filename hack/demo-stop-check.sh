@@ -105,7 +105,7 @@ s = socket.socket(); s.bind(('127.$net.250.1', 8008)); s.listen(); time.sleep(60
 for _ in $(seq 1 50); do [ -n "$(leftovers)" ] && break; sleep 0.1; done
 [ -n "$(leftovers)" ] || fail "could not start the stand-in leftover"
 timeout 300 testbed/testbed.sh up >"$log/up-leftover.log" 2>&1 || fail "testbed up (see $log/up-leftover.log)"
-grep -q "killed .* processes of 1 pods an earlier run left on $range" "$log/up-leftover.log" \
+grep -q "killed .* processes of 1 pod(s) an earlier run left on $range" "$log/up-leftover.log" \
   || fail "testbed up did not report the leftover: $(cat "$log/up-leftover.log")"
 assert_nothing_left "after testbed up"
 grep "testbed: killed" "$log/up-leftover.log"

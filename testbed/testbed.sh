@@ -172,16 +172,17 @@ clean_leftovers() {
     [ "$mode" = refuse ] && exit 1
   fi
   [ "${#namespaces[@]}" -eq 0 ] && return 0
-  local killed=() p
+  local killed=() doomed=() p
   for ns in "${namespaces[@]}"; do
     for p in /proc/[0-9]*; do
       if [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ]; then
-        killed+=("${p#/proc/} ($(tr '\0' ' ' <"$p/cmdline" 2>/dev/null | cut -c1-60))")
-        kill -KILL "${p#/proc/}" 2>/dev/null || true
+        doomed+=("${p#/proc/}")
+        killed+=("${p#/proc/} ($(tr '\0' ' ' <"$p/cmdline" 2>/dev/null | cut -c1-80))")
       fi
     done
   done
-  log "killed ${#killed[@]} processes of ${#namespaces[@]} pods an earlier run left on $range:"
+  kill -KILL "${doomed[@]}" 2>/dev/null || true
+  log "killed ${#killed[@]} processes of ${#namespaces[@]} pod(s) an earlier run left on $range:"
   printf 'testbed:   %s\n' "${killed[@]}" >&2
   for _ in $(seq 1 50); do
     [ -z "$(ss -Hltn "src $range" 2>/dev/null)" ] && return 0
