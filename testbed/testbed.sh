@@ -147,7 +147,7 @@ NODE
 clean_leftovers() {
   local mode="${1:-refuse}" range="127.$pod_net.0.0/16" pids host_ns pid ns cmd
   command -v ss >/dev/null 2>&1 || "$root/hack/install-deps.sh" testbed
-  pids="$(ss -Hltnp "src $range" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -un)"
+  pids="$(ss -Hltnp "src $range" 2>/dev/null | { grep -o 'pid=[0-9]*' || true; } | cut -d= -f2 | sort -un)"
   [ -z "$pids" ] && return 0
   host_ns="$(readlink /proc/$$/ns/pid)"
   local -a foreign=() namespaces=()
