@@ -117,7 +117,7 @@ demo-down: ## Stop what `make demo` started
 	hack/demo.sh down
 
 .PHONY: demo-stop-check
-demo-stop-check: ## Issue #18's stop sequence under timeout: no pod process outlives the test bed (about 15 min)
+demo-stop-check: ## Issue #18's stop sequence under timeout: no pod process outlives the test bed (about 6 min once built)
 	hack/demo-stop-check.sh
 
 # --- benchmarks ----------------------------------------------------------------------------------
