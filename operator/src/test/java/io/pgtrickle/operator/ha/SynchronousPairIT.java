@@ -180,20 +180,16 @@ class SynchronousPairIT {
     int wrongMajor = HaCluster.testedMajor() == 18 ? 17 : HaCluster.testedMajor() + 1;
     patchCluster("{\"spec\":{\"image\":\"ghcr.io/pg-trickle/postgres:" + wrongMajor + "\"}}");
 
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> pod(replica) != null && !replicaUid.equals(ha.podUid(replica)));
-    String brokenUid = ha.podUid(replica);
+    await().atMost(Duration.ofSeconds(60)).until(() -> replaced(replica, replicaUid));
+    String brokenUid = uid(replica);
     // It never becomes ready on that template, and the rollout goes no further.
     await()
         .during(Duration.ofSeconds(20))
         .atMost(Duration.ofSeconds(25))
-        .until(() -> !ready(replica) && primaryUid.equals(ha.podUid(primary)));
+        .until(() -> !ready(replica) && primaryUid.equals(uid(primary)));
 
     patchCluster("{\"spec\":{\"image\":null}}");
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> pod(replica) != null && !brokenUid.equals(ha.podUid(replica)));
+    await().atMost(Duration.ofSeconds(60)).until(() -> replaced(replica, brokenUid));
     ha.awaitReplicationHealthy(ROLLED);
     assertThat(ha.podUid(primary)).as("the primary was never restarted").isEqualTo(primaryUid);
   }
@@ -283,6 +279,18 @@ class SynchronousPairIT {
     props.setProperty("connectTimeout", "5");
     return DriverManager.getConnection(
         "jdbc:postgresql://" + ha.primaryIp().orElseThrow() + ":5432/postgres", props);
+  }
+
+  /** The pod's UID, or null while it does not exist. */
+  private String uid(String name) {
+    Pod pod = pod(name);
+    return pod == null ? null : pod.getMetadata().getUid();
+  }
+
+  /** Whether a pod of that name exists again, with another UID than {@code uid}. */
+  private boolean replaced(String name, String uid) {
+    String now = uid(name);
+    return now != null && !now.equals(uid);
   }
 
   private Pod pod(String name) {

@@ -100,6 +100,14 @@ public final class ClusterStatusCalculator {
      * conditions carry it), and every blocker (up to three) is added to the message.
      */
     Verdict blockedBy(List<MemberBlocker> blockers) {
+      return blockedBy(blockers, false);
+    }
+
+    /**
+     * The same, but a reason that matters more than any one member's (writes waiting for a standby)
+     * stays, and the blockers only explain it in the message.
+     */
+    Verdict blockedBy(List<MemberBlocker> blockers, boolean keepReason) {
       if (blockers.isEmpty()) {
         return this;
       }
@@ -111,7 +119,8 @@ public final class ClusterStatusCalculator {
       if (blockers.size() > MAX_BLOCKERS_SHOWN) {
         described += "; and " + (blockers.size() - MAX_BLOCKERS_SHOWN) + " more";
       }
-      return new Verdict(phase, blockers.get(0).reason(), message + ". " + described);
+      return new Verdict(
+          phase, keepReason ? reason : blockers.get(0).reason(), message + ". " + described);
     }
   }
 
@@ -125,8 +134,9 @@ public final class ClusterStatusCalculator {
    * (the user asked for another member count) and Updating pods left on an older template, so that
    * a deleted replica is not reported as a scale or a rollout. Once entered, Scaling and Updating
    * last until every member is back and ready. Whatever keeps members from coming up is added to
-   * the reason and message ({@link MemberBlocker}); the API server refusing a child or a pod makes
-   * the cluster Failed, or Degraded while it still has a primary.
+   * the message ({@link MemberBlocker}), and becomes the reason where the reason would only say
+   * that members are not ready (WaitingForMembers, MembersNotReady); the API server refusing a
+   * child or a pod makes the cluster Failed, or Degraded while it still has a primary.
    */
   static Verdict verdict(
       ClusterPhase previous,
@@ -166,7 +176,7 @@ public final class ClusterStatusCalculator {
               ClusterPhase.Recovering,
               "NoPrimary",
               "No primary; Patroni is electing one. " + members)
-          .blockedBy(o.blockers());
+          .blockedBy(o.blockers(), true);
     }
     if (synchronous && o.readyStandbys() == 0) {
       // Strict synchronous mode: the primary acknowledges no commit until a standby confirms it.
@@ -178,7 +188,7 @@ public final class ClusterStatusCalculator {
                   + " wait for a standby to be ready again ("
                   + members
                   + ")")
-          .blockedBy(o.blockers());
+          .blockedBy(o.blockers(), true);
     }
     boolean membersMissing = o.currentReplicas() != desired || o.readyReplicas() < desired;
     if ((specChanged && o.currentReplicas() != desired)
@@ -187,7 +197,7 @@ public final class ClusterStatusCalculator {
               ClusterPhase.Scaling,
               "Scaling",
               "Scaling from " + o.currentReplicas() + " to " + desired + " members")
-          .blockedBy(o.blockers());
+          .blockedBy(o.blockers(), true);
     }
     if (o.updatedReplicas() < o.currentReplicas()
         || (previous == ClusterPhase.Updating && membersMissing)) {
@@ -195,7 +205,7 @@ public final class ClusterStatusCalculator {
               ClusterPhase.Updating,
               "RollingUpdate",
               o.updatedReplicas() + " of " + desired + " members updated")
-          .blockedBy(o.blockers());
+          .blockedBy(o.blockers(), true);
     }
     if (o.readyReplicas() < desired) {
       return new Verdict(ClusterPhase.Degraded, "MembersNotReady", members).blockedBy(o.blockers());

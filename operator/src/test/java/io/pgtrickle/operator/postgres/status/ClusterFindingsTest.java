@@ -117,6 +117,19 @@ class ClusterFindingsTest {
             "Synchronous replication has no standby: writes on c-0 wait for a standby to be"
                 + " ready again (1 of 2 members ready)");
 
+    // The standby's own trouble explains it, but does not replace it.
+    PostgresClusterStatus crashLooping =
+        ClusterStatusCalculator.calculate(
+            synchronous,
+            observed(2, 1, 2, "c-0")
+                .withBlockers(
+                    List.of(new MemberBlocker("c-1", "CrashLoopBackOff", "container postgres: x"))),
+            NOW);
+    assertThat(crashLooping.getPhaseReason()).isEqualTo("SynchronousStandbyMissing");
+    assertThat(crashLooping.getMessage())
+        .startsWith("Synchronous replication has no standby")
+        .endsWith("c-1: CrashLoopBackOff: container postgres: x");
+
     PostgresCluster asynchronous = cluster(2, ClusterPhase.Running, 4L);
     assertThat(
             ClusterStatusCalculator.calculate(asynchronous, observed(2, 1, 2, "c-0"), NOW)
