@@ -1,0 +1,205 @@
+package io.pgtrickle.worker.dvm.support;
+
+import io.pgtrickle.worker.dvm.Analysis;
+import io.pgtrickle.worker.dvm.DifferentialEngine;
+import io.pgtrickle.worker.dvm.DifferentialPlan;
+import io.pgtrickle.worker.dvm.SourceWindow;
+import io.pgtrickle.worker.dvm.catalog.RelationInfo;
+import io.pgtrickle.worker.dvm.sql.BoundStatement;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A stream table maintained the way the worker's refresh will (CONTRACTS.md §4): each refresh is
+ * one REPEATABLE READ transaction whose first statement takes the snapshot and L; each source's
+ * window is {@code frontier <= lsn < L}; a window holding 'T' or 'G' makes the refresh FULL;
+ * frontiers advance to L in the same transaction.
+ */
+public final class TestStreamTable {
+
+  private final DifferentialPlan plan;
+  private final String schema;
+  private final String name;
+  private final String query;
+  private final Map<Long, String> frontier = new HashMap<>();
+  private Function<SourceWindow, SourceWindow> windowMapper = w -> w;
+
+  private TestStreamTable(DifferentialPlan plan, String schema, String name, String query) {
+    this.plan = plan;
+    this.schema = schema;
+    this.name = name;
+    this.query = query;
+  }
+
+  /** Analyzes, creates the storage table (dropping an old one) and fills it. */
+  public static TestStreamTable create(Connection c, String schema, String name, String query)
+      throws SQLException {
+    Analysis a = DifferentialEngine.analyze(c, query);
+    if (!(a instanceof Analysis.Differential d)) {
+      throw new AssertionError(
+          "not differentiable: " + ((Analysis.FullOnly) a).describe() + "\n" + query);
+    }
+    TestStreamTable st = new TestStreamTable(d.plan(), schema, name, query);
+    try (Statement s = c.createStatement()) {
+      s.execute("DROP TABLE IF EXISTS " + st.qualified());
+      for (String ddl : d.plan().createStorage(schema, name)) {
+        s.execute(ddl);
+      }
+    }
+    st.full(c);
+    return st;
+  }
+
+  public DifferentialPlan plan() {
+    return plan;
+  }
+
+  public String qualified() {
+    return '"' + schema + "\".\"" + name + '"';
+  }
+
+  /** Maps each window before it is applied (e.g. to a copy of the window in a temporary table). */
+  public void windowMapper(Function<SourceWindow, SourceWindow> mapper) {
+    this.windowMapper = mapper;
+  }
+
+  /** A full recompute in one transaction; frontiers move to its L. */
+  public void full(Connection c) throws SQLException {
+    inRefreshTransaction(
+        c,
+        l -> {
+          try (Statement s = c.createStatement()) {
+            for (String sql : plan.fullRefresh(schema, name)) {
+              s.execute(sql);
+            }
+          }
+          return "FULL";
+        });
+  }
+
+  /**
+   * One refresh.
+   *
+   * @return "NO_DATA", "FULL" (a window had 'T' or 'G') or "DIFFERENTIAL"
+   */
+  public String refresh(Connection c) throws SQLException {
+    return inRefreshTransaction(
+        c,
+        l -> {
+          List<SourceWindow> windows = new ArrayList<>();
+          boolean full = false;
+          for (RelationInfo r : plan.sources()) {
+            String lower = frontier.get(r.oid());
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "SELECT count(*), coalesce(bool_or(action IN ('T', 'G')), false) FROM"
+                        + " pgtrickle_changes.changes_"
+                        + r.oid()
+                        + " WHERE lsn >= ?::pg_lsn AND lsn < ?::pg_lsn")) {
+              ps.setString(1, lower);
+              ps.setString(2, l);
+              try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(2)) {
+                  full = true;
+                } else if (rs.getLong(1) > 0) {
+                  windows.add(windowMapper.apply(new SourceWindow(r.oid(), lower, l)));
+                }
+              }
+            }
+          }
+          if (full) {
+            try (Statement s = c.createStatement()) {
+              for (String sql : plan.fullRefresh(schema, name)) {
+                s.execute(sql);
+              }
+            }
+            return "FULL";
+          }
+          if (windows.isEmpty()) {
+            return "NO_DATA";
+          }
+          BoundStatement apply = plan.apply(schema, name, windows);
+          try (PreparedStatement ps = c.prepareStatement(apply.sql())) {
+            for (int i = 0; i < apply.parameters().size(); i++) {
+              ps.setObject(i + 1, apply.parameters().get(i));
+            }
+            ps.execute();
+          } catch (SQLException e) {
+            throw new SQLException(
+                e.getMessage() + "\nstatement: " + apply.sql(), e.getSQLState(), e);
+          }
+          return "DIFFERENTIAL";
+        });
+  }
+
+  private interface Body {
+    String run(String l) throws SQLException;
+  }
+
+  private String inRefreshTransaction(Connection c, Body body) throws SQLException {
+    boolean auto = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+      String l;
+      try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+        rs.next();
+        l = rs.getString(1);
+      }
+      String action = body.run(l);
+      c.commit();
+      for (RelationInfo r : plan.sources()) {
+        frontier.put(r.oid(), l);
+      }
+      return action;
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(auto);
+    }
+  }
+
+  /**
+   * Asserts the storage's visible columns equal the defining query recomputed, as multisets of
+   * their text forms (so 1.0 and 1.00 differ, as they would to a reader).
+   */
+  public void assertMatchesQuery(Connection c) throws SQLException {
+    String cols =
+        String.join(
+            ", ", plan.layout().visible().stream().map(v -> "st.\"" + v.name() + "\"").toList());
+    String stored = "SELECT ROW(" + cols + ")::text AS r FROM " + qualified() + " AS st";
+    String fresh = "SELECT ROW(" + cols + ")::text AS r FROM (" + query + ") AS st";
+    String sql =
+        "SELECT 'extra' AS side, r FROM (("
+            + stored
+            + ") EXCEPT ALL ("
+            + fresh
+            + ")) x"
+            + " UNION ALL SELECT 'missing', r FROM (("
+            + fresh
+            + ") EXCEPT ALL ("
+            + stored
+            + ")) y ORDER BY 1, 2 LIMIT 20";
+    List<String> diff = new ArrayList<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        diff.add(rs.getString(1) + " " + rs.getString(2));
+      }
+    }
+    if (!diff.isEmpty()) {
+      throw new AssertionError(
+          "stream table differs from its query (" + query + "):\n  " + String.join("\n  ", diff));
+    }
+  }
+}
