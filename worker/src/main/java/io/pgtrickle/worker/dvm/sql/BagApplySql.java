@@ -62,20 +62,19 @@ public final class BagApplySql {
   private static String keyed(
       ApplyContext ctx, List<String> ctes, List<String> cols, List<String> ids) {
     StorageLayout layout = ctx.layout();
+    // One row per identity, the insertion first; no identity columns: at most one row at all.
+    List<String> applyCols = new ArrayList<>(cols);
+    applyCols.addAll(ids);
+    applyCols.add("__pgt_w");
+    applyCols.add(Consolidation.hash(ids) + " AS " + StorageLayout.ROW_ID);
     ctes.add(
-        "__pgt_apply AS (SELECT DISTINCT ON ("
-            + String.join(", ", ids)
-            + ") "
-            + String.join(", ", cols)
-            + ", "
-            + String.join(", ", ids)
-            + ", __pgt_w, "
-            + Consolidation.hash(ids)
-            + " AS "
-            + StorageLayout.ROW_ID
+        "__pgt_apply AS (SELECT "
+            + (ids.isEmpty() ? "" : "DISTINCT ON (" + String.join(", ", ids) + ") ")
+            + String.join(", ", applyCols)
             + " FROM __pgt_net ORDER BY "
-            + String.join(", ", ids)
-            + ", __pgt_w DESC)");
+            + (ids.isEmpty()
+                ? "__pgt_w DESC LIMIT 1)"
+                : String.join(", ", ids) + ", __pgt_w DESC)"));
     String match = match(layout);
     List<String> differs = new ArrayList<>();
     List<String> set = new ArrayList<>();

@@ -103,23 +103,22 @@ public final class ChangeCapture {
 
   /**
    * Gives every unstamped change (of transactions committed so far; no other transaction may be
-   * writing) one position: the current WAL insert position, in one statement per buffer.
+   * writing) one position: the WAL insert position, read once, in one statement.
    */
   public static void stamp(Connection c, List<String> buffers) throws SQLException {
-    boolean auto = c.getAutoCommit();
-    c.setAutoCommit(false);
+    StringBuilder sql = new StringBuilder("WITH l AS (SELECT pg_current_wal_insert_lsn() AS lsn)");
+    for (int i = 0; i < buffers.size(); i++) {
+      sql.append(", u")
+          .append(i)
+          .append(" AS (UPDATE ")
+          .append(buffers.get(i))
+          .append(" SET lsn = l.lsn FROM l WHERE ")
+          .append(buffers.get(i))
+          .append(".lsn = '0/0' RETURNING 1)");
+    }
+    sql.append(" SELECT 1");
     try (Statement s = c.createStatement()) {
-      String lsn;
-      try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()")) {
-        rs.next();
-        lsn = rs.getString(1);
-      }
-      for (String b : buffers) {
-        s.execute("UPDATE " + b + " SET lsn = '" + lsn + "' WHERE lsn = '0/0'");
-      }
-      c.commit();
-    } finally {
-      c.setAutoCommit(auto);
+      s.execute(sql.toString());
     }
   }
 }
