@@ -68,7 +68,7 @@ public final class DifferentialPlan {
   }
 
   private static String indexName(String table) {
-    String name = table + "__pgt_row_id_idx";
+    String name = table + "__pgt_idx";
     return name.length() > 63
         ? name.substring(0, 40) + "_" + Integer.toHexString(name.hashCode()) + "__pgt_idx"
         : name;

@@ -73,6 +73,82 @@ public final class Identity {
   }
 
   /**
+   * For each identity column (as {@link #types}), whether it is never NULL: primary-key columns
+   * outside the NULL-padded side of a LEFT JOIN, grouping keys that are such NOT NULL columns,
+   * branch numbers. Then rows can be matched with {@code =} on a unique index.
+   */
+  public static List<Boolean> nonNull(QueryNode node) {
+    if (node instanceof UnionAll u) {
+      List<Boolean> out = new ArrayList<>(List.of(true));
+      for (QueryNode b : u.branches()) {
+        types(b).orElseThrow().forEach(t -> out.add(false));
+      }
+      return out;
+    }
+    Block b = (Block) node;
+    java.util.Set<String> padded = new java.util.HashSet<>();
+    paddedAliases(b.from(), false, padded);
+    List<Boolean> out = new ArrayList<>();
+    if (b.aggregated()) {
+      for (Aggregation.GroupKey k : b.aggregation().keys()) {
+        out.add(notNullColumn(k.expr(), b.from(), padded));
+      }
+      return out;
+    }
+    for (FromNode item : items(b.from())) {
+      boolean isPadded = padded.contains(item.aliases().get(0));
+      if (item instanceof Table t) {
+        t.relation().primaryKey().forEach(pk -> out.add(!isPadded));
+      } else {
+        Subquery s = (Subquery) item;
+        for (boolean nn : nonNull(s.query())) {
+          out.add(nn && !isPadded);
+        }
+        if (s.nullable()) {
+          out.add(false);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void paddedAliases(FromNode f, boolean padded, java.util.Set<String> out) {
+    if (f instanceof FromNode.InnerJoin j) {
+      j.parts().forEach(p -> paddedAliases(p, padded, out));
+    } else if (f instanceof FromNode.LeftJoin l) {
+      paddedAliases(l.left(), padded, out);
+      paddedAliases(l.right(), true, out);
+    } else if (padded) {
+      out.add(f.aliases().get(0));
+    }
+  }
+
+  /** True if {@code e} is {@code alias.column} of a NOT NULL column of an unpadded table. */
+  private static boolean notNullColumn(
+      io.pgtrickle.worker.dvm.parse.Expr e, FromNode from, java.util.Set<String> padded) {
+    List<io.pgtrickle.worker.dvm.parse.Token> t =
+        io.pgtrickle.worker.dvm.parse.Expr.of(e.canonical()).tokens();
+    if (t.size() != 3
+        || !t.get(1).is(".")
+        || !t.get(0).isIdentifier()
+        || !t.get(2).isIdentifier()) {
+      return false;
+    }
+    String alias = t.get(0).identifierName();
+    String column = t.get(2).identifierName();
+    if (padded.contains(alias)) {
+      return false;
+    }
+    for (FromNode item : items(from)) {
+      if (item instanceof Table tb && tb.alias().equals(alias)) {
+        int i = tb.columnNames().indexOf(column);
+        return i >= 0 && tb.relation().columns().get(i).notNull();
+      }
+    }
+    return false;
+  }
+
+  /**
    * The identity expressions of a block's rows, in the scope of its FROM items (aggregate blocks:
    * the grouping keys).
    */

@@ -185,7 +185,7 @@ public final class AggregateApplySql {
   private String oldState() {
     List<String> select = new ArrayList<>(List.of("d.*"));
     select.add("st." + StorageLayout.COUNT + " AS __pgt_oc");
-    select.add("(st." + StorageLayout.ROW_ID + " IS NOT NULL) AS __pgt_found");
+    select.add("(st." + StorageLayout.COUNT + " IS NOT NULL) AS __pgt_found");
     for (AggState s : layout.aggregates()) {
       int n = s.index();
       select.add("st." + Sql.ident(s.value()) + " AS __pgt_ov" + n);
@@ -199,13 +199,19 @@ public final class AggregateApplySql {
         select.add("st." + s.scale() + " AS __pgt_osc" + n);
       }
     }
+    String dagg =
+        layout.hashed()
+            ? "(SELECT __pgt_dagg.*, "
+                + rowHash("__pgt_dagg.")
+                + " AS "
+                + StorageLayout.ROW_ID
+                + " FROM __pgt_dagg)"
+            : "__pgt_dagg";
     return "SELECT "
         + String.join(", ", select)
-        + " FROM (SELECT __pgt_dagg.*, "
-        + rowHash("__pgt_dagg.")
-        + " AS "
-        + StorageLayout.ROW_ID
-        + " FROM __pgt_dagg) AS d LEFT JOIN "
+        + " FROM "
+        + dagg
+        + " AS d LEFT JOIN "
         + ctx.target()
         + " AS st ON "
         + match("st", "d");

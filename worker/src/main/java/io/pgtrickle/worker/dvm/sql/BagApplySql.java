@@ -66,7 +66,9 @@ public final class BagApplySql {
     List<String> applyCols = new ArrayList<>(cols);
     applyCols.addAll(ids);
     applyCols.add("__pgt_w");
-    applyCols.add(Consolidation.hash(ids) + " AS " + StorageLayout.ROW_ID);
+    if (layout.hashed()) {
+      applyCols.add(Consolidation.hash(ids) + " AS " + StorageLayout.ROW_ID);
+    }
     ctes.add(
         "__pgt_apply AS (SELECT "
             + (ids.isEmpty() ? "" : "DISTINCT ON (" + String.join(", ", ids) + ") ")
@@ -93,8 +95,10 @@ public final class BagApplySql {
         insertVals.add("d." + Identity.column(at + 1));
       }
     }
-    insertCols.add(StorageLayout.ROW_ID);
-    insertVals.add("d." + StorageLayout.ROW_ID);
+    if (layout.hashed()) {
+      insertCols.add(StorageLayout.ROW_ID);
+      insertVals.add("d." + StorageLayout.ROW_ID);
+    }
     String with = "WITH " + String.join(", ", ctes);
     String differsSql = String.join(" OR ", differs);
     if (ctx.merge()) {
@@ -142,17 +146,26 @@ public final class BagApplySql {
         + ")";
   }
 
-  /** Storage row {@code __pgt_st} is delta row {@code d}: hash, then every identity column. */
+  /**
+   * Storage row {@code __pgt_st} is delta row {@code d}: the hash, then every identity column
+   * exactly (NULLs equal); unhashed layouts: {@code =} on the unique identity columns.
+   */
   static String match(StorageLayout layout) {
     List<String> conds = new ArrayList<>();
-    conds.add("__pgt_st." + StorageLayout.ROW_ID + " = d." + StorageLayout.ROW_ID);
+    if (layout.hashed()) {
+      conds.add("__pgt_st." + StorageLayout.ROW_ID + " = d." + StorageLayout.ROW_ID);
+    }
     for (int i = 0; i < layout.identity().size(); i++) {
       String col = layout.identity().get(i);
-      TypeRef type = typeOf(layout, col);
-      conds.add("__pgt_st." + Sql.ident(col) + " IS NOT DISTINCT FROM d." + Identity.column(i + 1));
-      if (type == null) {
+      if (typeOf(layout, col) == null) {
         throw new IllegalStateException("no identity column " + col);
       }
+      conds.add(
+          "__pgt_st."
+              + Sql.ident(col)
+              + (layout.hashed() ? " IS NOT DISTINCT FROM " : " = ")
+              + "d."
+              + Identity.column(i + 1));
     }
     return String.join(" AND ", conds);
   }

@@ -46,8 +46,10 @@ public final class FullRefreshSql {
             values.add(ids.get(at));
           }
         }
-        cols.add(StorageLayout.ROW_ID);
-        values.add(Consolidation.hash(ids));
+        if (layout.hashed()) {
+          cols.add(StorageLayout.ROW_ID);
+          values.add(Consolidation.hash(ids));
+        }
         return "INSERT INTO "
             + target
             + " ("

@@ -11,6 +11,12 @@ import java.util.List;
  */
 public final class StorageDdl {
 
+  /**
+   * Room on each page for updated rows: most differential updates then stay on the page and skip
+   * index maintenance (HOT).
+   */
+  private static final String FILLFACTOR = " WITH (fillfactor = 90)";
+
   private StorageDdl() {}
 
   /** {@code CREATE TABLE target (...)} and the index. */
@@ -20,7 +26,8 @@ public final class StorageDdl {
       cols.add(Sql.ident(c.name()) + " " + c.type().sqlName() + collate(c));
     }
     return List.of(
-        "CREATE TABLE " + target + " (" + String.join(", ", cols) + ")", index(target, indexName));
+        "CREATE TABLE " + target + " (" + String.join(", ", cols) + ")" + FILLFACTOR,
+        index(layout, target, indexName));
   }
 
   /** {@code ALTER TABLE ... ADD COLUMN IF NOT EXISTS} for each hidden column, and the index. */
@@ -36,17 +43,28 @@ public final class StorageDdl {
               + c.type().sqlName()
               + collate(c));
     }
-    out.add(index(target, indexName));
+    out.add("ALTER TABLE " + target + " SET (fillfactor = 90)");
+    out.add(index(layout, target, indexName));
     return out;
   }
 
-  private static String index(String target, String indexName) {
-    return "CREATE INDEX IF NOT EXISTS "
+  /** The row-id index, or the unique index on the identity columns (unhashed layouts). */
+  private static String index(StorageLayout layout, String target, String indexName) {
+    if (layout.hashed()) {
+      return "CREATE INDEX IF NOT EXISTS "
+          + Sql.ident(indexName)
+          + " ON "
+          + target
+          + " ("
+          + StorageLayout.ROW_ID
+          + ")";
+    }
+    return "CREATE UNIQUE INDEX IF NOT EXISTS "
         + Sql.ident(indexName)
         + " ON "
         + target
         + " ("
-        + StorageLayout.ROW_ID
+        + String.join(", ", layout.identity().stream().map(Sql::ident).toList())
         + ")";
   }
 

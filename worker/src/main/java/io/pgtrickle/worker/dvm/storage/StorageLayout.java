@@ -33,13 +33,16 @@ import java.util.Optional;
  * @param identity storage columns holding the identity, in identity order (COUNTED: every visible
  *     column)
  * @param aggregates aggregate states (AGGREGATE mode), else empty
+ * @param hashed rows are found through {@code __pgt_row_id} (some identity column may be NULL, or
+ *     COUNTED); else the identity columns carry a unique index and are matched with {@code =}
  */
 public record StorageLayout(
     Mode mode,
     List<StorageColumn> visible,
     List<StorageColumn> hidden,
     List<String> identity,
-    List<AggState> aggregates) {
+    List<AggState> aggregates,
+    boolean hashed) {
 
   /** The hidden hash column every layout has. */
   public static final String ROW_ID = "__pgt_row_id";
@@ -75,9 +78,13 @@ public record StorageLayout(
       visible.add(new StorageColumn(c.name(), c.type(), false, "query column"));
     }
     List<StorageColumn> hidden = new ArrayList<>();
-    hidden.add(new StorageColumn(ROW_ID, BIGINT, true, "hash of the row identity"));
+    StorageColumn rowId = new StorageColumn(ROW_ID, BIGINT, true, "hash of the row identity");
     if (root instanceof Block b && b.aggregated()) {
-      return aggregate(b, visible, hidden);
+      boolean hashed = b.aggregation().keys().isEmpty() || Identity.nonNull(b).contains(false);
+      if (hashed) {
+        hidden.add(rowId);
+      }
+      return aggregate(b, visible, hidden, hashed);
     }
     Optional<List<TypeRef>> ids = Identity.types(root);
     if (ids.isEmpty() || ids.get().stream().anyMatch(t -> !t.hashable())) {
@@ -93,7 +100,15 @@ public record StorageLayout(
         }
       }
       List<String> all = visible.stream().map(StorageColumn::name).toList();
-      return new StorageLayout(Mode.COUNTED, visible, hidden, all, List.of());
+      hidden.add(rowId);
+      return new StorageLayout(Mode.COUNTED, visible, hidden, all, List.of(), true);
+    }
+    boolean hashed =
+        ids.get().isEmpty()
+            || Identity.nonNull(root).contains(false)
+            || ids.get().stream().anyMatch(t -> !t.orderable());
+    if (hashed) {
+      hidden.add(rowId);
     }
     List<String> idExprs = root instanceof Block b ? Identity.exprs(b) : List.of();
     List<String> identity = new ArrayList<>();
@@ -108,11 +123,11 @@ public record StorageLayout(
       }
       identity.add(reused);
     }
-    return new StorageLayout(Mode.KEYED, visible, hidden, identity, List.of());
+    return new StorageLayout(Mode.KEYED, visible, hidden, identity, List.of(), hashed);
   }
 
   private static StorageLayout aggregate(
-      Block b, List<StorageColumn> visible, List<StorageColumn> hidden) {
+      Block b, List<StorageColumn> visible, List<StorageColumn> hidden, boolean hashed) {
     Aggregation agg = b.aggregation();
     List<String> identity = new ArrayList<>();
     for (int i = 0; i < agg.keys().size(); i++) {
@@ -154,7 +169,7 @@ public record StorageLayout(
       }
       states.add(new AggState(c, n, value, nn, sum, scale));
     }
-    return new StorageLayout(Mode.AGGREGATE, visible, hidden, identity, states);
+    return new StorageLayout(Mode.AGGREGATE, visible, hidden, identity, states, hashed);
   }
 
   /** The visible column whose expression is exactly {@code expr} (and of that type), or null. */

@@ -1,13 +1,13 @@
 package io.pgtrickle.worker.dvm.support;
 
 import io.pgtrickle.worker.dvm.Analysis;
+import io.pgtrickle.worker.dvm.DeltaApplier;
 import io.pgtrickle.worker.dvm.DifferentialEngine;
 import io.pgtrickle.worker.dvm.DifferentialPlan;
 import io.pgtrickle.worker.dvm.SourceWindow;
+import io.pgtrickle.worker.dvm.WindowStats;
 import io.pgtrickle.worker.dvm.catalog.RelationInfo;
-import io.pgtrickle.worker.dvm.sql.BoundStatement;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -76,11 +76,7 @@ public final class TestStreamTable {
     inRefreshTransaction(
         c,
         l -> {
-          try (Statement s = c.createStatement()) {
-            for (String sql : plan.fullRefresh(schema, name)) {
-              s.execute(sql);
-            }
-          }
+          DeltaApplier.full(c, plan, schema, name);
           return "FULL";
         });
   }
@@ -94,55 +90,30 @@ public final class TestStreamTable {
     return inRefreshTransaction(
         c,
         l -> {
-          List<SourceWindow> windows = new ArrayList<>();
-          boolean full = false;
-          List<String> counts = new ArrayList<>();
-          for (RelationInfo r : plan.sources()) {
-            counts.add(
-                "SELECT "
-                    + r.oid()
-                    + "::bigint, count(*), coalesce(bool_or(action IN ('T', 'G')), false)"
-                    + " FROM pgtrickle_changes.changes_"
-                    + r.oid()
-                    + " WHERE lsn >= ?::pg_lsn AND lsn < ?::pg_lsn");
-          }
-          try (PreparedStatement ps = c.prepareStatement(String.join(" UNION ALL ", counts))) {
-            int p = 1;
-            for (RelationInfo r : plan.sources()) {
-              ps.setString(p++, frontier.get(r.oid()));
-              ps.setString(p++, l);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                if (rs.getBoolean(3)) {
-                  full = true;
-                } else if (rs.getLong(2) > 0) {
-                  long oid = rs.getLong(1);
-                  windows.add(windowMapper.apply(new SourceWindow(oid, frontier.get(oid), l)));
-                }
-              }
-            }
-          }
-          if (full) {
-            try (Statement s = c.createStatement()) {
-              for (String sql : plan.fullRefresh(schema, name)) {
-                s.execute(sql);
-              }
-            }
+          WindowStats stats = DeltaApplier.inspect(c, plan, frontier, l, Map.of());
+          if (stats.recomputeRequired()) {
+            DeltaApplier.full(c, plan, schema, name);
             return "FULL";
           }
+          List<SourceWindow> windows = new ArrayList<>();
+          stats
+              .changes()
+              .forEach(
+                  (oid, n) -> {
+                    if (n > 0) {
+                      windows.add(windowMapper.apply(new SourceWindow(oid, frontier.get(oid), l)));
+                    }
+                  });
           if (windows.isEmpty()) {
             return "NO_DATA";
           }
-          BoundStatement apply = plan.apply(schema, name, windows);
-          try (PreparedStatement ps = c.prepareStatement(apply.sql())) {
-            for (int i = 0; i < apply.parameters().size(); i++) {
-              ps.setObject(i + 1, apply.parameters().get(i));
-            }
-            ps.execute();
+          try {
+            DeltaApplier.apply(c, plan, schema, name, windows);
           } catch (SQLException e) {
             throw new SQLException(
-                e.getMessage() + "\nstatement: " + apply.sql(), e.getSQLState(), e);
+                e.getMessage() + "\nstatement: " + plan.apply(schema, name, windows).sql(),
+                e.getSQLState(),
+                e);
           }
           return "DIFFERENTIAL";
         });
