@@ -64,6 +64,59 @@ public final class DeltaApplier {
   }
 
   /**
+   * The opening statement of a refresh transaction: takes the snapshot and, in the same
+   * statement, L = {@code pg_current_wal_insert_lsn()} and each source's window count (lower
+   * bound = the frontier, upper bound = L). One round trip.
+   *
+   * @param lower the window's lower bound per source oid (the frontier)
+   * @param relations the relation holding each source's changes, by oid (absent: the change
+   *     buffer)
+   */
+  public static Opening open(
+      Connection c, DifferentialPlan plan, Map<Long, String> lower, Map<Long, String> relations)
+      throws SQLException {
+    List<String> arms = new ArrayList<>();
+    for (RelationInfo r : plan.sources()) {
+      String rel = relations.getOrDefault(r.oid(), SourceDeltaSql.changeBuffer(r));
+      arms.add(
+          "SELECT l.l::text, "
+              + r.oid()
+              + "::bigint, w.n, w.t FROM __pgt_l AS l CROSS JOIN LATERAL (SELECT count(*) AS n,"
+              + " coalesce(bool_or(action IN ('T', 'G')), false) AS t FROM "
+              + rel
+              + " WHERE lsn >= ?::pg_lsn AND lsn < l.l) AS w");
+    }
+    String sql =
+        "WITH __pgt_l AS MATERIALIZED (SELECT pg_current_wal_insert_lsn() AS l) "
+            + String.join(" UNION ALL ", arms);
+    Map<Long, Long> counts = new HashMap<>();
+    boolean recompute = false;
+    String upper = null;
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      int p = 1;
+      for (RelationInfo r : plan.sources()) {
+        ps.setString(p++, lower.get(r.oid()));
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          upper = rs.getString(1);
+          counts.put(rs.getLong(2), rs.getLong(3));
+          recompute |= rs.getBoolean(4);
+        }
+      }
+    }
+    return new Opening(upper, new WindowStats(counts, recompute));
+  }
+
+  /**
+   * What {@link #open} found.
+   *
+   * @param upper L, the windows' upper bound ({@code pg_lsn} text)
+   * @param stats the windows' counts
+   */
+  public record Opening(String upper, WindowStats stats) {}
+
+  /**
    * Applies the windows of the sources that changed (one statement).
    *
    * @return the number of storage rows inserted, updated or deleted

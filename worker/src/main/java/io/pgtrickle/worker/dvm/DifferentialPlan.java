@@ -109,7 +109,7 @@ public final class DifferentialPlan {
     List<Object> params = new ArrayList<>();
     for (int i : changed) {
       SourceWindow w = byIndex.get(i);
-      params.addAll(List.of(w.lower(), w.upper(), w.lower(), w.upper()));
+      params.addAll(List.of(w.lower(), w.upper()));
     }
     return new BoundStatement(sql, params);
   }

@@ -49,8 +49,14 @@ public final class Analyzer {
     Analyzer a = new Analyzer(catalog);
     QueryNode root = a.node(inner, List.of(), nq.columns());
     String normalized = NewStateSql.query(root, false, false);
+    List<RelationInfo> sources = List.copyOf(a.sources);
     return new DefiningQuery(
-        root, nq.columns(), List.copyOf(a.sources), normalized, catalog.serverVersion());
+        root,
+        nq.columns(),
+        sources,
+        normalized,
+        catalog.serverVersion(),
+        UsedColumns.of(root, sources));
   }
 
   private static void checkFunctions(List<NormalizedQuery.FunctionRef> functions) {

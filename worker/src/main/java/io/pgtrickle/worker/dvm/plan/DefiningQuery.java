@@ -14,10 +14,13 @@ import java.util.List;
  * @param normalizedSql the query as PostgreSQL normalized it (schema-qualified), for full
  *     recomputes and display
  * @param serverVersion {@code server_version_num} of the server analyzed on (MERGE from 150000)
+ * @param usedColumns per source: the columns the query reads (with the primary key), in table
+ *     order, or null for all
  */
 public record DefiningQuery(
     QueryNode root,
     List<ColumnInfo> columns,
     List<RelationInfo> sources,
     String normalizedSql,
-    int serverVersion) {}
+    int serverVersion,
+    List<List<String>> usedColumns) {}

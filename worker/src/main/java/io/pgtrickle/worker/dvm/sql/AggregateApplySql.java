@@ -168,16 +168,13 @@ public final class AggregateApplySql {
   /** Storage row {@code st} is the group of row {@code alias}. */
   private String match(String st, String alias) {
     List<String> conds = new ArrayList<>();
-    conds.add(st + "." + StorageLayout.ROW_ID + " = " + alias + "." + StorageLayout.ROW_ID);
+    if (layout.hashed()) {
+      conds.add(st + "." + StorageLayout.ROW_ID + " = " + alias + "." + StorageLayout.ROW_ID);
+    }
     for (int j = 0; j < layout.identity().size(); j++) {
       conds.add(
-          st
-              + "."
-              + Sql.ident(layout.identity().get(j))
-              + " IS NOT DISTINCT FROM "
-              + alias
-              + ".__pgt_g"
-              + (j + 1));
+          st + "." + Sql.ident(layout.identity().get(j))
+              + (layout.hashed() ? " IS NOT DISTINCT FROM " : " = ") + alias + ".__pgt_g" + (j + 1));
     }
     return String.join(" AND ", conds);
   }

@@ -30,20 +30,11 @@ public record ApplyContext(
   public List<String> sourceCtes() {
     List<String> out = new ArrayList<>();
     for (int i : changed) {
-      out.add(SourceDeltaSql.cte(i, query.sources().get(i), windows.get(i)));
+      out.add(
+          SourceDeltaSql.cte(
+              i, query.sources().get(i), windows.get(i), query.usedColumns().get(i)));
     }
     return out;
   }
 
-  /** Placeholder for each parameter of {@link #sourceCtes()}: source index and which bound. */
-  public List<int[]> parameterSlots() {
-    List<int[]> out = new ArrayList<>();
-    for (int i : changed) {
-      out.add(new int[] {i, 0});
-      out.add(new int[] {i, 1});
-      out.add(new int[] {i, 0});
-      out.add(new int[] {i, 1});
-    }
-    return out;
-  }
 }

@@ -115,7 +115,7 @@ final class GroupDeltaSql {
     if (marker) {
       select.add("1 AS " + Identity.MARKER);
     }
-    select.add(weight + "::bigint AS __pgt_w");
+    select.add(weight + "::int AS __pgt_w");
     return select;
   }
 
@@ -131,7 +131,7 @@ final class GroupDeltaSql {
     newWhere.addAll(inK());
     arms.add(
         "SELECT "
-            + join(imageSelect, "1::bigint AS __pgt_w")
+            + join(imageSelect, "1 AS __pgt_w")
             + " FROM "
             + delta.newItem(block.from())
             + (newWhere.isEmpty() ? "" : " WHERE " + NewStateSql.conjunction(newWhere)));

@@ -10,7 +10,7 @@ import java.util.List;
  *
  * @param items FROM items, in order (later ones may be LATERAL)
  * @param predicates conditions, AND-ed
- * @param weights weight factors (SQL expressions of type bigint)
+ * @param weights weight factors (SQL expressions of type integer; their sums are bigint)
  * @param sign +1 or -1
  */
 public record Term(List<String> items, List<String> predicates, List<String> weights, int sign) {
@@ -39,7 +39,7 @@ public record Term(List<String> items, List<String> predicates, List<String> wei
 
   /** The weight as an SQL expression. */
   public String weight() {
-    String product = weights.isEmpty() ? "1::bigint" : String.join(" * ", weights);
+    String product = weights.isEmpty() ? "1" : String.join(" * ", weights);
     return sign < 0 ? "-(" + product + ")" : product;
   }
 

@@ -8,6 +8,7 @@ import io.pgtrickle.worker.dvm.RefreshCostModel;
 import io.pgtrickle.worker.dvm.SourceWindow;
 import io.pgtrickle.worker.dvm.WindowStats;
 import io.pgtrickle.worker.dvm.catalog.RelationInfo;
+import io.pgtrickle.worker.dvm.sql.BoundStatement;
 import java.io.ByteArrayInputStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -31,6 +32,17 @@ final class BenchStreamTable {
   final String name;
   final DifferentialPlan plan;
   final RefreshCostModel model = new RefreshCostModel();
+
+  /** Time per phase of the last refresh (ms), for {@code -Dbench.phases=true}. */
+  final java.util.Map<String, Double> phases = new java.util.LinkedHashMap<>();
+
+  private long mark;
+
+  private void lap(String phase) {
+    long now = System.nanoTime();
+    phases.put(phase, (now - mark) / 1e6);
+    mark = now;
+  }
   private final Map<Long, String> frontier = new HashMap<>();
   private final String buffer;
   private final long srcOid;
@@ -65,11 +77,14 @@ final class BenchStreamTable {
    */
   Result loadAndRefresh(Connection c, byte[] batch, boolean auto) throws Exception {
     long t0 = System.nanoTime();
+    mark = t0;
+    phases.clear();
     ((PGConnection) c)
         .getCopyAPI()
         .copyIn(
             "COPY " + buffer + " (lsn, seq, xid, action, new_row, old_row) FROM STDIN",
             new ByteArrayInputStream(batch));
+    lap("load");
     Result r = refresh(c, auto ? model : null, false);
     double ms = (System.nanoTime() - t0) / 1e6;
     if (r.full()) {
@@ -80,54 +95,60 @@ final class BenchStreamTable {
     return new Result(ms, r.full(), r.changes());
   }
 
-  private Result refresh(Connection c, RefreshCostModel auto, boolean forceFull)
-      throws SQLException {
+  /**
+   * One refresh transaction in three round trips: the opening statement (snapshot, L, window
+   * counts), the apply with the frontier's compare-and-set and the consumed changes' deletion
+   * (one batch), COMMIT. The connection's transactions are REPEATABLE READ.
+   */
+  private Result refresh(Connection c, RefreshCostModel auto, boolean forceFull) throws SQLException {
     c.setAutoCommit(false);
-    try (Statement s = c.createStatement()) {
-      s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-      String l;
-      try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
-        rs.next();
-        l = rs.getString(1);
-      }
-      boolean full = forceFull;
-      long changes = 0;
-      if (!forceFull) {
-        WindowStats stats = DeltaApplier.inspect(c, plan, frontier, l, Map.of());
-        changes = stats.total();
-        full = stats.recomputeRequired() || (auto != null && auto.decide(changes).full());
-        if (!full && changes > 0) {
-          List<SourceWindow> windows = new ArrayList<>();
-          stats
-              .changes()
-              .forEach(
-                  (oid, n) -> {
-                    if (n > 0) {
-                      windows.add(new SourceWindow(oid, frontier.get(oid), l));
-                    }
-                  });
-          DeltaApplier.apply(c, plan, "bench", name, windows);
-        }
-      }
+    try {
+      DeltaApplier.Opening open = DeltaApplier.open(c, plan, frontier, Map.of());
+      String l = open.upper();
+      lap("open");
+      WindowStats stats = open.stats();
+      long changes = stats.total();
+      boolean full = forceFull || stats.recomputeRequired() || (auto != null && auto.decide(changes).full());
+      List<String> sql = new ArrayList<>();
+      List<Object> params = new ArrayList<>();
       if (full) {
-        DeltaApplier.full(c, plan, "bench", name);
+        sql.addAll(plan.fullRefresh("bench", name));
+      } else if (changes > 0) {
+        List<SourceWindow> windows = new ArrayList<>();
+        stats.changes().forEach((oid, n) -> {
+          if (n > 0) {
+            windows.add(new SourceWindow(oid, frontier.get(oid), l));
+          }
+        });
+        BoundStatement apply = plan.apply("bench", name, windows);
+        sql.add(apply.sql());
+        params.addAll(apply.parameters());
       }
-      try (PreparedStatement cas =
-          c.prepareStatement(
-              "UPDATE bench.frontiers SET lsn = ?::pg_lsn WHERE name = ? AND lsn = ?::pg_lsn")) {
-        cas.setString(1, l);
-        cas.setString(2, name);
-        cas.setString(3, frontier.getOrDefault(srcOid, "0/0"));
-        if (cas.executeUpdate() != 1) {
-          throw new IllegalStateException("frontier moved under " + name);
+      sql.add("UPDATE bench.frontiers SET lsn = ?::pg_lsn WHERE name = ? AND lsn = ?::pg_lsn");
+      params.addAll(List.of(l, name, frontier.getOrDefault(srcOid, "0/0")));
+      sql.add("DELETE FROM " + buffer + " WHERE lsn < ?::pg_lsn");
+      params.add(l);
+      try (PreparedStatement ps = c.prepareStatement(String.join(";\n", sql))) {
+        for (int i = 0; i < params.size(); i++) {
+          ps.setObject(i + 1, params.get(i));
+        }
+        ps.execute();
+        // The compare-and-set's update count: the statement before the last.
+        int casCount = -1;
+        int index = 0;
+        do {
+          if (index == sql.size() - 2) {
+            casCount = ps.getUpdateCount();
+          }
+          index++;
+        } while (ps.getMoreResults() || ps.getUpdateCount() != -1);
+        if (casCount != 1) {
+          throw new IllegalStateException("frontier moved under " + name + " (" + casCount + ")");
         }
       }
-      try (PreparedStatement del =
-          c.prepareStatement("DELETE FROM " + buffer + " WHERE lsn < ?::pg_lsn")) {
-        del.setString(1, l);
-        del.executeUpdate();
-      }
+      lap(full ? "full" : "apply+frontier+cleanup");
       c.commit();
+      lap("commit");
       for (RelationInfo r : plan.sources()) {
         frontier.put(r.oid(), l);
       }

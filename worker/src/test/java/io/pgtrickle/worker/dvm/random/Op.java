@@ -67,9 +67,9 @@ public sealed interface Op {
           + s
           + ".d VALUES ("
           + id
-          + ", "
+          + ", coalesce("
           + bid
-          + ", "
+          + ", 0), "
           + z
           + ") ON CONFLICT DO NOTHING";
     }

@@ -194,22 +194,29 @@ public final class QueryGen {
   }
 
   static Arbitrary<String> joinAggregate() {
-    return Combinators.combine(
-            Arbitraries.of("b.t", "a.g", "b.k", "b.t, a.g"),
-            columns(
-                List.of(
-                    "count(*) AS cnt",
-                    "sum(a.v) AS sv",
-                    "sum(a.n * b.w) AS snw",
-                    "min(b.w) AS mw",
-                    "avg(a.v) AS av",
-                    "count(b.w) AS cw"),
-                3),
-            Arbitraries.of(
-                "{S}.a JOIN {S}.b ON a.k = b.k",
-                "{S}.a LEFT JOIN {S}.b ON a.k = b.k",
-                "{S}.a JOIN {S}.b ON a.k = b.k JOIN {S}.d ON d.bid = b.id"))
-        .as((k, aggs, f) -> "SELECT " + k + ", " + aggs + " FROM " + f + " GROUP BY " + k);
+    Arbitrary<String> onD =
+        Arbitraries.of(
+            "SELECT d.bid, count(*) AS cnt, sum(d.z) AS sz, min(d.z) AS mz, avg(d.z) AS az FROM {S}.d"
+                + " GROUP BY d.bid",
+            "SELECT d.bid, b.t, count(*) AS cnt, sum(b.w) AS sw FROM {S}.d JOIN {S}.b ON b.id = d.bid"
+                + " GROUP BY d.bid, b.t",
+            "SELECT d.bid, max(b.w) AS mw FROM {S}.d LEFT JOIN {S}.b ON b.id = d.bid GROUP BY d.bid"
+                + " HAVING count(*) > 1");
+    Arbitrary<String> generic =
+        Combinators.combine(
+                Arbitraries.of("b.t", "a.g", "b.k", "b.t, a.g"),
+                columns(
+                    List.of(
+                        "count(*) AS cnt", "sum(a.v) AS sv", "sum(a.n * b.w) AS snw", "min(b.w) AS mw",
+                        "avg(a.v) AS av", "count(b.w) AS cw"),
+                    3),
+                Arbitraries.of(
+                    "{S}.a JOIN {S}.b ON a.k = b.k",
+                    "{S}.a LEFT JOIN {S}.b ON a.k = b.k",
+                    "{S}.a JOIN {S}.b ON a.k = b.k JOIN {S}.d ON d.bid = b.id"))
+            .as((k, aggs, f) -> "SELECT " + k + ", " + aggs + " FROM " + f + " GROUP BY " + k);
+    return Arbitraries.frequencyOf(
+        net.jqwik.api.Tuple.of(3, generic), net.jqwik.api.Tuple.of(1, onD));
   }
 
   static Arbitrary<String> distinct() {
@@ -239,6 +246,8 @@ public final class QueryGen {
         "SELECT b.id, q.mx FROM {S}.b LEFT JOIN (SELECT a.k, max(a.v) AS mx FROM {S}.a GROUP BY a.k) q ON q.k = b.k",
         "SELECT q.g, count(*) AS cnt FROM (SELECT DISTINCT a.g, a.k FROM {S}.a) q GROUP BY q.g",
         "SELECT s.kk, s.total FROM (SELECT x.k AS kk, sum(x.w) AS total FROM (SELECT b.k, b.w FROM {S}.b WHERE b.w > 0) x GROUP BY x.k) s WHERE s.total > 1",
-        "SELECT q.n FROM (SELECT sum(a.v) AS n FROM {S}.a) q");
+        "SELECT q.n FROM (SELECT sum(a.v) AS n FROM {S}.a) q",
+        "SELECT q.bid, q.sz, b.t FROM (SELECT d.bid, sum(d.z) AS sz FROM {S}.d GROUP BY d.bid) q"
+            + " LEFT JOIN {S}.b ON b.id = q.bid");
   }
 }

@@ -48,6 +48,11 @@ public final class Schemas {
     return variant != 2;
   }
 
+  /** Whether {@code d.bid} is NOT NULL (grouping on it needs no hash). */
+  public static boolean dBidNotNull(int variant) {
+    return variant == 0 || variant == 2;
+  }
+
   /** Creates every variant's tables with change capture (idempotent per server). */
   public static synchronized void install(Connection c) throws SQLException {
     ChangeCapture.install(c);
@@ -76,7 +81,9 @@ public final class Schemas {
                 + (bKeyed(v) ? " PRIMARY KEY" : "")
                 + ", k int, w int, t text)");
         st.execute("CREATE TABLE " + s + ".c (k int, x int, y text)");
-        st.execute("CREATE TABLE " + s + ".d (id int PRIMARY KEY, bid int, z numeric(10,2))");
+        st.execute(
+            "CREATE TABLE " + s + ".d (id int PRIMARY KEY, bid int" + (dBidNotNull(v) ? " NOT NULL" : "")
+                + ", z numeric(10,2))");
       }
       for (String t : List.of("a", "b", "c", "d")) {
         ChangeCapture.track(c, s + "." + t);
