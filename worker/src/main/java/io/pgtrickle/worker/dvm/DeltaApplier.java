@@ -64,13 +64,12 @@ public final class DeltaApplier {
   }
 
   /**
-   * The opening statement of a refresh transaction: takes the snapshot and, in the same
-   * statement, L = {@code pg_current_wal_insert_lsn()} and each source's window count (lower
-   * bound = the frontier, upper bound = L). One round trip.
+   * The opening statement of a refresh transaction: takes the snapshot and, in the same statement,
+   * L = {@code pg_current_wal_insert_lsn()} and each source's window count (lower bound = the
+   * frontier, upper bound = L). One round trip.
    *
    * @param lower the window's lower bound per source oid (the frontier)
-   * @param relations the relation holding each source's changes, by oid (absent: the change
-   *     buffer)
+   * @param relations the relation holding each source's changes, by oid (absent: the change buffer)
    */
   public static Opening open(
       Connection c, DifferentialPlan plan, Map<Long, String> lower, Map<Long, String> relations)

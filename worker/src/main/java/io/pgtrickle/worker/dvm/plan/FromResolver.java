@@ -142,8 +142,10 @@ final class FromResolver {
       default ->
           throw new Unsupported("relation kind '" + rel.relkind() + "' as a source", t.name());
     }
-    if (rel.column(WEIGHT).isPresent()) {
-      throw new Unsupported("source column named " + WEIGHT, t.name());
+    for (ColumnInfo c : rel.columns()) {
+      if (c.name().equals(WEIGHT) || c.name().equals("__pgt_lsn") || c.name().equals("__pgt_seq")) {
+        throw new Unsupported("source column named " + c.name() + " (reserved)", t.name());
+      }
     }
     int index = -1;
     for (int i = 0; i < sources.size(); i++) {

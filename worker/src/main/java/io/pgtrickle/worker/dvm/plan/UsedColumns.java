@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The columns of each source the query reads (plus its primary key), so that a source's changes
- * are decoded into only those columns. A source read through renamed columns ({@code t AS x(a,
- * b)}) is decoded whole.
+ * The columns of each source the query reads (plus its primary key), so that a source's changes are
+ * decoded into only those columns. A source read through renamed columns ({@code t AS x(a, b)}) is
+ * decoded whole.
  */
 final class UsedColumns {
 

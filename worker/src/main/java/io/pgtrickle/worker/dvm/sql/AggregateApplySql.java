@@ -173,8 +173,13 @@ public final class AggregateApplySql {
     }
     for (int j = 0; j < layout.identity().size(); j++) {
       conds.add(
-          st + "." + Sql.ident(layout.identity().get(j))
-              + (layout.hashed() ? " IS NOT DISTINCT FROM " : " = ") + alias + ".__pgt_g" + (j + 1));
+          st
+              + "."
+              + Sql.ident(layout.identity().get(j))
+              + (layout.hashed() ? " IS NOT DISTINCT FROM " : " = ")
+              + alias
+              + ".__pgt_g"
+              + (j + 1));
     }
     return String.join(" AND ", conds);
   }

@@ -36,5 +36,4 @@ public record ApplyContext(
     }
     return out;
   }
-
 }

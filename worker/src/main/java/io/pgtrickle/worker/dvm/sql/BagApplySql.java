@@ -14,7 +14,10 @@ import java.util.List;
  * <ul>
  *   <li>KEYED: one row per identity, the insertion preferred to the removal, merged: a removal
  *       deletes, an insertion of a present identity updates (an UPDATE, or a key change seen as two
- *       identities), an insertion of an absent one inserts;
+ *       identities), an insertion of an absent one inserts. When the delta is one chain of changes
+ *       per identity (a single changed table, joined only with unchanged tables, no LEFT JOIN),
+ *       consolidation is skipped: an identity's last image in the window (by position) decides, an
+ *       insertion for an upsert, a removal for a delete;
  *   <li>COUNTED: for each distinct row content with weight w, |w| copies are deleted (w < 0) or w
  *       copies inserted (w > 0).
  * </ul>
@@ -27,7 +30,12 @@ public final class BagApplySql {
   public static String build(ApplyContext ctx) {
     StorageLayout layout = ctx.layout();
     boolean keyed = layout.mode() == StorageLayout.Mode.KEYED;
-    String delta = new DeltaBuilder(ctx.changed(), keyed).deltaQuery(ctx.query().root(), false);
+    String chain = keyed && !layout.identity().isEmpty() ? chainAlias(ctx) : null;
+    DeltaBuilder builder = new DeltaBuilder(ctx.changed(), keyed);
+    if (chain != null) {
+      builder.withChainPositions(chain);
+    }
+    String delta = builder.deltaQuery(ctx.query().root(), false);
     List<String> ctes = new ArrayList<>(ctx.sourceCtes());
     ctes.add("__pgt_delta AS (" + delta + ")");
     List<String> cols = new ArrayList<>();
@@ -55,12 +63,51 @@ public final class BagApplySql {
             + ", sum(__pgt_w) AS __pgt_w FROM __pgt_delta GROUP BY "
             + String.join(", ", groupBy)
             + " HAVING sum(__pgt_w) <> 0)";
-    ctes.add(net);
-    return keyed ? keyed(ctx, ctes, cols, ids) : counted(ctx, ctes, cols);
+    if (chain == null) {
+      ctes.add(net);
+    }
+    return keyed ? keyed(ctx, ctes, cols, ids, chain != null) : counted(ctx, ctes, cols);
+  }
+
+  /**
+   * The alias of the one changed table when the delta is a single chain per identity: the root is a
+   * projection/filter/inner join of tables only, one of which changed, appearing once.
+   */
+  static String chainAlias(ApplyContext ctx) {
+    if (!(ctx.query().root() instanceof io.pgtrickle.worker.dvm.plan.Block b)
+        || b.aggregated()
+        || ctx.changed().size() != 1) {
+      return null;
+    }
+    String alias = null;
+    if (!tablesAndInnerJoins(b.from())) {
+      return null;
+    }
+    for (io.pgtrickle.worker.dvm.plan.FromNode item : Identity.items(b.from())) {
+      io.pgtrickle.worker.dvm.plan.FromNode.Table t =
+          (io.pgtrickle.worker.dvm.plan.FromNode.Table) item;
+      if (ctx.changed().contains(t.sourceIndex())) {
+        if (alias != null) {
+          return null;
+        }
+        alias = t.alias();
+      }
+    }
+    return alias;
+  }
+
+  private static boolean tablesAndInnerJoins(io.pgtrickle.worker.dvm.plan.FromNode f) {
+    if (f instanceof io.pgtrickle.worker.dvm.plan.FromNode.Table) {
+      return true;
+    }
+    if (f instanceof io.pgtrickle.worker.dvm.plan.FromNode.InnerJoin j) {
+      return j.parts().stream().allMatch(BagApplySql::tablesAndInnerJoins);
+    }
+    return false;
   }
 
   private static String keyed(
-      ApplyContext ctx, List<String> ctes, List<String> cols, List<String> ids) {
+      ApplyContext ctx, List<String> ctes, List<String> cols, List<String> ids, boolean chain) {
     StorageLayout layout = ctx.layout();
     // One row per identity, the insertion first; no identity columns: at most one row at all.
     List<String> applyCols = new ArrayList<>(cols);
@@ -73,10 +120,11 @@ public final class BagApplySql {
         "__pgt_apply AS (SELECT "
             + (ids.isEmpty() ? "" : "DISTINCT ON (" + String.join(", ", ids) + ") ")
             + String.join(", ", applyCols)
-            + " FROM __pgt_net ORDER BY "
+            + (chain ? " FROM __pgt_delta ORDER BY " : " FROM __pgt_net ORDER BY ")
+            + (ids.isEmpty() ? "__pgt_w DESC LIMIT 1)" : String.join(", ", ids) + ", ")
             + (ids.isEmpty()
-                ? "__pgt_w DESC LIMIT 1)"
-                : String.join(", ", ids) + ", __pgt_w DESC)"));
+                ? ""
+                : chain ? "__pgt_lsn DESC, __pgt_seq DESC, __pgt_w DESC)" : "__pgt_w DESC)"));
     String match = match(layout);
     List<String> differs = new ArrayList<>();
     List<String> set = new ArrayList<>();

@@ -79,6 +79,21 @@ public final class DeltaBuilder {
     return String.join(" UNION ALL ", arms);
   }
 
+  /**
+   * The alias whose change positions the projection carries ({@code __pgt_lsn}, {@code __pgt_seq}),
+   * or null.
+   */
+  private String chainAlias;
+
+  /**
+   * Makes {@link #deltaQuery} of a root block carry the change position of {@code alias}'s rows
+   * (see {@link BagApplySql}: a delta that is one chain of changes per identity).
+   */
+  public DeltaBuilder withChainPositions(String alias) {
+    this.chainAlias = alias;
+    return this;
+  }
+
   /** One delta term of an SPJ block, projected: outputs, identity, marker, weight. */
   String projection(Block b, Term t, boolean marker) {
     List<String> select = new ArrayList<>();
@@ -95,6 +110,10 @@ public final class DeltaBuilder {
       select.add("1 AS " + Identity.MARKER);
     }
     select.add(t.weight() + " AS __pgt_w");
+    if (chainAlias != null) {
+      select.add(Sql.column(chainAlias, "__pgt_lsn") + " AS __pgt_lsn");
+      select.add(Sql.column(chainAlias, "__pgt_seq") + " AS __pgt_seq");
+    }
     return "SELECT " + String.join(", ", select) + t.fromWhere(where(b));
   }
 

@@ -6,13 +6,14 @@ import java.util.List;
 
 /**
  * The change of one source table in a window, as a Z-set: a common table expression with the
- * table's columns (typed by {@code jsonb_populate_record}) and {@code __pgt_w}: +1 for each new
- * image (INSERT, UPDATE), -1 for each old image (UPDATE, DELETE). Changes are not netted here: the
- * weights add up wherever the engine consolidates, so a row inserted and deleted in one window
- * cancels out, and an UPDATE is the removal of the old row plus the insertion of the new one.
+ * table's columns (typed by {@code jsonb_populate_record}), the change's position ({@code
+ * __pgt_lsn}, {@code __pgt_seq}) and {@code __pgt_w}: +1 for each new image (INSERT, UPDATE), -1
+ * for each old image (UPDATE, DELETE). Changes are not netted here: the weights add up wherever the
+ * engine consolidates, so a row inserted and deleted in one window cancels out, and an UPDATE is
+ * the removal of the old row plus the insertion of the new one.
  *
- * <p>Two parameters, bound in this order: lower bound, upper bound ({@code pg_lsn} text; the
- * window is {@code lower <= lsn < upper}).
+ * <p>Two parameters, bound in this order: lower bound, upper bound ({@code pg_lsn} text; the window
+ * is {@code lower <= lsn < upper}).
  */
 public final class SourceDeltaSql {
 
@@ -27,9 +28,9 @@ public final class SourceDeltaSql {
   }
 
   /**
-   * {@code __pgt_dN AS (...)}: one pass over the window; each change row gives its new image
-   * (+1) and its old image (-1), whichever it has (INSERT: new, DELETE: old, UPDATE: both), decoded
-   * into the table's row type, or into only {@code columns} when given.
+   * {@code __pgt_dN AS (...)}: one pass over the window; each change row gives its new image (+1)
+   * and its old image (-1), whichever it has (INSERT: new, DELETE: old, UPDATE: both), decoded into
+   * the table's row type, or into only {@code columns} when given.
    *
    * @param relation the source table
    * @param window the relation holding its changes (the change buffer, or a copy of the window)
@@ -40,7 +41,8 @@ public final class SourceDeltaSql {
     String select;
     if (columns == null) {
       decode =
-          "jsonb_populate_record(NULL::" + Sql.qualified(relation.schema(), relation.name())
+          "jsonb_populate_record(NULL::"
+              + Sql.qualified(relation.schema(), relation.name())
               + ", v.__pgt_row) AS r";
       select = "r.*";
     } else {
@@ -56,7 +58,7 @@ public final class SourceDeltaSql {
     return name(index)
         + " AS (SELECT "
         + select
-        + ", v.__pgt_w FROM "
+        + ", v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq FROM "
         + window
         + " AS c CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, -1))"
         + " AS v(__pgt_row, __pgt_w) CROSS JOIN LATERAL "

@@ -12,7 +12,6 @@ import io.pgtrickle.worker.dvm.sql.BoundStatement;
 import java.io.ByteArrayInputStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -43,6 +42,7 @@ final class BenchStreamTable {
     phases.put(phase, (now - mark) / 1e6);
     mark = now;
   }
+
   private final Map<Long, String> frontier = new HashMap<>();
   private final String buffer;
   private final long srcOid;
@@ -97,10 +97,11 @@ final class BenchStreamTable {
 
   /**
    * One refresh transaction in three round trips: the opening statement (snapshot, L, window
-   * counts), the apply with the frontier's compare-and-set and the consumed changes' deletion
-   * (one batch), COMMIT. The connection's transactions are REPEATABLE READ.
+   * counts), the apply with the frontier's compare-and-set and the consumed changes' deletion (one
+   * batch), COMMIT. The connection's transactions are REPEATABLE READ.
    */
-  private Result refresh(Connection c, RefreshCostModel auto, boolean forceFull) throws SQLException {
+  private Result refresh(Connection c, RefreshCostModel auto, boolean forceFull)
+      throws SQLException {
     c.setAutoCommit(false);
     try {
       DeltaApplier.Opening open = DeltaApplier.open(c, plan, frontier, Map.of());
@@ -108,18 +109,22 @@ final class BenchStreamTable {
       lap("open");
       WindowStats stats = open.stats();
       long changes = stats.total();
-      boolean full = forceFull || stats.recomputeRequired() || (auto != null && auto.decide(changes).full());
+      boolean full =
+          forceFull || stats.recomputeRequired() || (auto != null && auto.decide(changes).full());
       List<String> sql = new ArrayList<>();
       List<Object> params = new ArrayList<>();
       if (full) {
         sql.addAll(plan.fullRefresh("bench", name));
       } else if (changes > 0) {
         List<SourceWindow> windows = new ArrayList<>();
-        stats.changes().forEach((oid, n) -> {
-          if (n > 0) {
-            windows.add(new SourceWindow(oid, frontier.get(oid), l));
-          }
-        });
+        stats
+            .changes()
+            .forEach(
+                (oid, n) -> {
+                  if (n > 0) {
+                    windows.add(new SourceWindow(oid, frontier.get(oid), l));
+                  }
+                });
         BoundStatement apply = plan.apply("bench", name, windows);
         sql.add(apply.sql());
         params.addAll(apply.parameters());

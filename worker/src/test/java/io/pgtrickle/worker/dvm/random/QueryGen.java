@@ -207,8 +207,12 @@ public final class QueryGen {
                 Arbitraries.of("b.t", "a.g", "b.k", "b.t, a.g"),
                 columns(
                     List.of(
-                        "count(*) AS cnt", "sum(a.v) AS sv", "sum(a.n * b.w) AS snw", "min(b.w) AS mw",
-                        "avg(a.v) AS av", "count(b.w) AS cw"),
+                        "count(*) AS cnt",
+                        "sum(a.v) AS sv",
+                        "sum(a.n * b.w) AS snw",
+                        "min(b.w) AS mw",
+                        "avg(a.v) AS av",
+                        "count(b.w) AS cw"),
                     3),
                 Arbitraries.of(
                     "{S}.a JOIN {S}.b ON a.k = b.k",

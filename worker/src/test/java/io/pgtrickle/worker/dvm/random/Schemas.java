@@ -82,7 +82,10 @@ public final class Schemas {
                 + ", k int, w int, t text)");
         st.execute("CREATE TABLE " + s + ".c (k int, x int, y text)");
         st.execute(
-            "CREATE TABLE " + s + ".d (id int PRIMARY KEY, bid int" + (dBidNotNull(v) ? " NOT NULL" : "")
+            "CREATE TABLE "
+                + s
+                + ".d (id int PRIMARY KEY, bid int"
+                + (dBidNotNull(v) ? " NOT NULL" : "")
                 + ", z numeric(10,2))");
       }
       for (String t : List.of("a", "b", "c", "d")) {
