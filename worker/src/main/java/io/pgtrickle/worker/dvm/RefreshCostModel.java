@@ -1,11 +1,16 @@
 package io.pgtrickle.worker.dvm;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Locale;
+
 /**
  * AUTO's choice between a differential and a full refresh, from measured costs of this stream table
  * (never from a fixed fraction): the full refresh's duration, and the differential refresh's
- * duration per change row, both as moving averages (weight 1/2 on the newest). A differential
- * refresh is chosen unless its predicted duration (changes x measured cost per change) exceeds the
- * measured full refresh. Until a differential refresh has been measured, it is tried (the first
+ * duration per change row. Each is the minimum of the last {@value #WINDOW} measurements: delays on
+ * a busy server only ever add time, so the minimum is the steadiest estimate of the real cost. A
+ * differential refresh is chosen unless its predicted duration (changes x cost per change) exceeds
+ * the full refresh's. Until a differential refresh has been measured, it is tried (the first
  * measurement teaches the model).
  *
  * <p>Not thread-safe: one instance per stream table, used by the worker that claims it. The runtime
@@ -14,77 +19,89 @@ package io.pgtrickle.worker.dvm;
  */
 public final class RefreshCostModel {
 
+  /** Measurements remembered per kind. */
+  static final int WINDOW = 4;
+
   /**
-   * The model's memory.
+   * The model's memory (ms), newest last.
    *
-   * @param fullMs moving average of full refresh durations (ms), NaN if never measured
-   * @param differentialMsPerChange moving average of differential refresh durations per change row
-   *     (ms), NaN if never measured
+   * @param full recent full refresh durations
+   * @param differentialPerChange recent differential refresh durations per change row
    */
-  public record State(double fullMs, double differentialMsPerChange) {}
+  public record State(double[] full, double[] differentialPerChange) {}
 
   /** The verdict and why, for {@code pgt_refresh_history.refresh_reason}. */
   public record Decision(boolean full, String reason) {}
 
-  private static final double WEIGHT = 0.5;
+  private final Deque<Double> full = new ArrayDeque<>();
+  private final Deque<Double> perChange = new ArrayDeque<>();
 
-  private double fullMs;
-  private double perChange;
-
-  public RefreshCostModel() {
-    this(new State(Double.NaN, Double.NaN));
-  }
+  public RefreshCostModel() {}
 
   public RefreshCostModel(State state) {
-    this.fullMs = state.fullMs();
-    this.perChange = state.differentialMsPerChange();
+    for (double v : state.full()) {
+      remember(full, v);
+    }
+    for (double v : state.differentialPerChange()) {
+      remember(perChange, v);
+    }
   }
 
   public State state() {
-    return new State(fullMs, perChange);
+    return new State(
+        full.stream().mapToDouble(Double::doubleValue).toArray(),
+        perChange.stream().mapToDouble(Double::doubleValue).toArray());
   }
 
   /** The choice for a window of {@code changes} change rows (all sources together). */
   public Decision decide(long changes) {
-    if (Double.isNaN(perChange)) {
+    if (perChange.isEmpty()) {
       return new Decision(false, "differential: no differential refresh measured yet");
     }
-    double predicted = perChange * changes;
-    if (!Double.isNaN(fullMs) && predicted > fullMs) {
+    double cost = min(perChange);
+    double predicted = cost * changes;
+    if (!full.isEmpty() && predicted > min(full)) {
       return new Decision(
           true,
           String.format(
-              java.util.Locale.ROOT,
+              Locale.ROOT,
               "full: predicted differential %.1f ms (%d changes x %.4f ms) > measured full %.1f ms",
               predicted,
               changes,
-              perChange,
-              fullMs));
+              cost,
+              min(full)));
     }
     return new Decision(
         false,
         String.format(
-            java.util.Locale.ROOT,
-            "differential: predicted %.1f ms (%d changes x %.4f ms) <= measured full %s ms",
+            Locale.ROOT,
+            "differential: predicted %.1f ms (%d changes x %.4f ms) <= measured full %s",
             predicted,
             changes,
-            perChange,
-            Double.isNaN(fullMs)
-                ? "unknown"
-                : String.format(java.util.Locale.ROOT, "%.1f", fullMs)));
+            cost,
+            full.isEmpty() ? "(none yet)" : String.format(Locale.ROOT, "%.1f ms", min(full))));
   }
 
   /** Records a full refresh that took {@code ms}. */
   public void recordFull(double ms) {
-    fullMs = Double.isNaN(fullMs) ? ms : WEIGHT * ms + (1 - WEIGHT) * fullMs;
+    remember(full, ms);
   }
 
   /** Records a differential refresh of {@code changes} change rows that took {@code ms}. */
   public void recordDifferential(long changes, double ms) {
-    if (changes <= 0) {
-      return;
+    if (changes > 0) {
+      remember(perChange, ms / changes);
     }
-    double sample = ms / changes;
-    perChange = Double.isNaN(perChange) ? sample : WEIGHT * sample + (1 - WEIGHT) * perChange;
+  }
+
+  private static void remember(Deque<Double> q, double v) {
+    q.addLast(v);
+    while (q.size() > WINDOW) {
+      q.removeFirst();
+    }
+  }
+
+  private static double min(Deque<Double> q) {
+    return q.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
   }
 }
