@@ -62,6 +62,19 @@ public final class TestStreamTable {
     return plan;
   }
 
+  public String schema() {
+    return schema;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** The current frontier of {@code sourceOid}. */
+  public String frontier(long sourceOid) {
+    return frontier.get(sourceOid);
+  }
+
   public String qualified() {
     return '"' + schema + "\".\"" + name + '"';
   }
