@@ -76,7 +76,7 @@ public final class CatalogReader implements AutoCloseable {
       }
     }
     List<ColumnInfo> columns = viewColumns(view);
-    List<NormalizedQuery.FunctionRef> functions = referencedFunctions(view);
+    List<NormalizedQuery.FunctionRef> functions = MutabilityScan.of(conn, view);
     return new NormalizedQuery(text, columns, functions);
   }
 
@@ -108,36 +108,6 @@ public final class CatalogReader implements AutoCloseable {
           out.add(
               new ColumnInfo(
                   rs.getString(1), type(rs.getLong(2), rs.getInt(3), rs.getLong(4)), false));
-        }
-      }
-    }
-    return out;
-  }
-
-  private List<NormalizedQuery.FunctionRef> referencedFunctions(String view) throws SQLException {
-    String sql =
-        "SELECT DISTINCT n.nspname, p.proname, p.prokind, p.provolatile"
-            + " FROM pg_catalog.pg_depend d"
-            + " JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
-            + "  AND d.objid = r.oid"
-            + " LEFT JOIN pg_catalog.pg_operator o"
-            + "  ON d.refclassid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND o.oid = d.refobjid"
-            + " JOIN pg_catalog.pg_proc p ON p.oid = CASE"
-            + "  WHEN d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass THEN d.refobjid"
-            + "  ELSE o.oprcode::pg_catalog.oid END"
-            + " JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
-            + " WHERE r.ev_class = ('pg_temp.' || ?)::pg_catalog.regclass";
-    List<NormalizedQuery.FunctionRef> out = new ArrayList<>();
-    try (PreparedStatement ps = conn.prepareStatement(sql)) {
-      ps.setString(1, view);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(
-              new NormalizedQuery.FunctionRef(
-                  rs.getString(1),
-                  rs.getString(2),
-                  rs.getString(3).charAt(0),
-                  rs.getString(4).charAt(0)));
         }
       }
     }
