@@ -1,6 +1,8 @@
 package io.pgtrickle.worker.dvm;
 
 import io.pgtrickle.worker.dvm.catalog.CatalogReader;
+import io.pgtrickle.worker.dvm.catalog.NormalizedQuery;
+import io.pgtrickle.worker.dvm.parse.Blocker;
 import io.pgtrickle.worker.dvm.parse.SqlSyntaxException;
 import io.pgtrickle.worker.dvm.parse.Unsupported;
 import io.pgtrickle.worker.dvm.plan.Analyzer;
@@ -8,6 +10,8 @@ import io.pgtrickle.worker.dvm.plan.DefiningQuery;
 import io.pgtrickle.worker.dvm.storage.StorageLayout;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Entry point of the differential engine: analyzes a defining query on a live connection (the
@@ -27,13 +31,26 @@ public final class DifferentialEngine {
    */
   public static Analysis analyze(Connection conn, String definingQuery) throws SQLException {
     try (CatalogReader catalog = new CatalogReader(conn)) {
-      DefiningQuery q = Analyzer.analyze(catalog, definingQuery);
-      return new Analysis.Differential(new DifferentialPlan(q, StorageLayout.of(q)));
-    } catch (Unsupported u) {
-      String detail = u.getMessage().equals(u.construct()) ? null : u.getMessage();
-      return new Analysis.FullOnly(u.construct(), detail);
-    } catch (SqlSyntaxException e) {
-      return new Analysis.FullOnly("unreadable normalized query", e.getMessage());
+      NormalizedQuery nq = catalog.normalize(definingQuery);
+      List<Blocker> found = new ArrayList<>(nq.blockers());
+      DifferentialPlan plan = null;
+      String detail = null;
+      try {
+        DefiningQuery q = Analyzer.analyze(catalog, nq);
+        plan = new DifferentialPlan(q, StorageLayout.of(q));
+      } catch (Unsupported u) {
+        found.add(u.blocker());
+        detail = u.getMessage().equals(u.construct()) ? null : u.getMessage();
+      } catch (SqlSyntaxException e) {
+        found.add(Blocker.of("unreadable normalized query"));
+        detail = e.getMessage();
+      }
+      Blocker first = Blocker.first(found);
+      if (first != null) {
+        boolean fromEngine = detail != null && detail.startsWith(first.construct());
+        return new Analysis.FullOnly(first.construct(), fromEngine ? detail : null);
+      }
+      return new Analysis.Differential(plan);
     }
   }
 }

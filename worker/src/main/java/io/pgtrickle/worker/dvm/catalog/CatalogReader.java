@@ -63,6 +63,9 @@ public final class CatalogReader implements AutoCloseable {
     }
     String text;
     try (Statement s = conn.createStatement()) {
+      // For the rest of this reader's savepoint (its rollback restores the caller's setting):
+      // the text names everything outside pg_catalog schema-qualified, and the probes built
+      // from it resolve the same way.
       s.execute("SET LOCAL search_path = ''");
       try (ResultSet rs =
           s.executeQuery(
@@ -71,13 +74,11 @@ public final class CatalogReader implements AutoCloseable {
                   + "'::pg_catalog.regclass, false)")) {
         rs.next();
         text = rs.getString(1);
-      } finally {
-        s.execute("RESET search_path");
       }
     }
     List<ColumnInfo> columns = viewColumns(view);
-    List<NormalizedQuery.FunctionRef> functions = MutabilityScan.of(conn, view);
-    return new NormalizedQuery(text, columns, functions);
+    QueryTreeScan scan = QueryTreeScan.of(conn, view);
+    return new NormalizedQuery(text, columns, scan.functions(), scan.blockers());
   }
 
   /**
@@ -167,6 +168,30 @@ public final class CatalogReader implements AutoCloseable {
       }
     }
     return new RelationInfo(oid, schema, name, relkind, List.copyOf(columns), List.copyOf(pk));
+  }
+
+  /** Whether {@code oid} is the storage table of a stream table (pg_trickle's catalog, if any). */
+  public boolean isStreamTable(long oid) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT pg_catalog.to_regclass('pgtrickle.pgt_stream_tables') IS NOT NULL")) {
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        if (!rs.getBoolean(1)) {
+          return false;
+        }
+      }
+    }
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables"
+                + " WHERE pgt_relid::pg_catalog.oid = ?::pg_catalog.oid)")) {
+      ps.setLong(1, oid);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
   }
 
   /** The type {@code oid} with modifier and collation, with its properties (cached). */

@@ -8,9 +8,14 @@ import java.util.List;
  * @param viewText {@code pg_get_viewdef} of {@code SELECT * FROM (<query>) __pgt_q}
  * @param columns the query's output columns (names and types of the stream table's columns)
  * @param functions every function, aggregate and operator implementation the query calls
+ * @param blockers constructs of the query tree that prevent differential maintenance (the front
+ *     door's rules)
  */
 public record NormalizedQuery(
-    String viewText, List<ColumnInfo> columns, List<FunctionRef> functions) {
+    String viewText,
+    List<ColumnInfo> columns,
+    List<FunctionRef> functions,
+    List<io.pgtrickle.worker.dvm.parse.Blocker> blockers) {
 
   /**
    * A function the query calls.

@@ -58,10 +58,13 @@ public final class AggregateCallScanner {
           throw new SqlSyntaxException("aggregate without argument", k.offset());
         }
         if (args.get(0).isWord("distinct")) {
-          throw new Unsupported("aggregate with DISTINCT", name + "(DISTINCT ...)");
+          throw new Unsupported("DISTINCT aggregate", name + "(DISTINCT ...)");
         }
-        if (topLevel(args, "order") || topLevelComma(args)) {
-          throw new Unsupported("aggregate with ORDER BY or several arguments", name);
+        if (topLevel(args, "order")) {
+          throw new Unsupported("ORDER BY in aggregate", name);
+        }
+        if (topLevelComma(args)) {
+          throw new Unsupported("aggregate with several arguments", name);
         }
         args = args.get(0).isWord("all") ? args.subList(1, args.size()) : args;
         arg = new Expr(args);

@@ -69,7 +69,7 @@ public final class QueryParser {
 
   private QueryAst query() {
     if (peekWord("with")) {
-      throw new Unsupported("WITH (common table expression)");
+      throw new Unsupported("WITH query (CTE)");
     }
     QueryAst q = setOperand();
     while (peekWord("union") || peekWord("intersect") || peekWord("except")) {
@@ -90,7 +90,7 @@ public final class QueryParser {
       list(() -> expr(Set.of("limit", "offset", "fetch", "for")));
     }
     if (peekWord("limit") || peekWord("offset") || peekWord("fetch")) {
-      throw new Unsupported(t.get(pos).text().toUpperCase());
+      throw new Unsupported(peekWord("offset") ? "OFFSET" : "LIMIT");
     }
     if (peekWord("for")) {
       throw new Unsupported("FOR UPDATE/SHARE");
@@ -106,7 +106,7 @@ public final class QueryParser {
       return q;
     }
     if (peekWord("values")) {
-      throw new Unsupported("VALUES");
+      throw new Unsupported("VALUES list");
     }
     if (peekWord("table")) {
       throw new Unsupported("TABLE statement");
@@ -138,7 +138,7 @@ public final class QueryParser {
     if (acceptWord("group")) {
       expectWord("by");
       if (peekWord("grouping") || peekWord("rollup") || peekWord("cube")) {
-        throw new Unsupported("GROUPING SETS/ROLLUP/CUBE");
+        throw new Unsupported("GROUPING SETS");
       }
       acceptWord("all");
       groupBy = list(() -> expr(Set.of()));
@@ -149,7 +149,7 @@ public final class QueryParser {
             || (g.tokens().get(0).is("(")
                 && g.tokens().get(g.tokens().size() - 1).is(")")
                 && g.tokens().size() == 2)) {
-          throw new Unsupported("GROUPING SETS/ROLLUP/CUBE");
+          throw new Unsupported("GROUPING SETS");
         }
       }
     }
@@ -221,13 +221,15 @@ public final class QueryParser {
 
   private FromItem fromPrimary() {
     if (peekWord("lateral")) {
-      throw new Unsupported("LATERAL");
+      // LATERAL func(...) is a set-returning function; LATERAL (SELECT ...) a lateral subquery.
+      boolean function = pos + 1 < t.size() && t.get(pos + 1).isIdentifier();
+      throw new Unsupported(function ? "set-returning function" : "LATERAL");
     }
     if (peekWord("only")) {
       throw new Unsupported("ONLY (inheritance)");
     }
     if (peekWord("rows") && pos + 1 < t.size() && t.get(pos + 1).isWord("from")) {
-      throw new Unsupported("function in FROM");
+      throw new Unsupported("set-returning function");
     }
     if (peekIs("(")) {
       int close = Expr.closing(t, pos);
@@ -278,7 +280,7 @@ public final class QueryParser {
       }
     }
     if (peekIs("(")) {
-      throw new Unsupported("function in FROM");
+      throw new Unsupported("set-returning function");
     }
     if (peekWord("tablesample")) {
       throw new Unsupported("TABLESAMPLE");

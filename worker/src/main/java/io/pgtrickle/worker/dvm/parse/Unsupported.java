@@ -22,4 +22,9 @@ public final class Unsupported extends RuntimeException {
   public String construct() {
     return construct;
   }
+
+  /** The construct, ranked as the front door ranks it. */
+  public Blocker blocker() {
+    return Blocker.of(construct);
+  }
 }

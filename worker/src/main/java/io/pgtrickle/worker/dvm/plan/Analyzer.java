@@ -42,12 +42,27 @@ public final class Analyzer {
    * @throws SQLException if PostgreSQL rejects the query
    */
   public static DefiningQuery analyze(CatalogReader catalog, String query) throws SQLException {
-    NormalizedQuery nq = catalog.normalize(query);
+    return analyze(catalog, catalog.normalize(query));
+  }
+
+  /**
+   * Analyzes a query PostgreSQL normalized.
+   *
+   * @throws Unsupported if the query cannot be maintained differentially
+   */
+  public static DefiningQuery analyze(CatalogReader catalog, NormalizedQuery nq)
+      throws SQLException {
     checkFunctions(nq.functions());
     QueryAst.Select wrapper = (QueryAst.Select) QueryParser.parse(nq.viewText());
     QueryAst inner = ((QueryAst.SubqueryRef) wrapper.from().get(0)).query();
     Analyzer a = new Analyzer(catalog);
     QueryNode root = a.node(inner, List.of(), nq.columns());
+    for (ColumnInfo c : nq.columns()) {
+      if (!c.type().orderable() && !c.type().hashable()) {
+        throw new Unsupported(
+            "column " + c.name() + " of type " + c.type().sqlName() + " (no equality operator)");
+      }
+    }
     String normalized = NewStateSql.query(root, false, false);
     List<RelationInfo> sources = List.copyOf(a.sources);
     return new DefiningQuery(
@@ -59,16 +74,10 @@ public final class Analyzer {
         UsedColumns.of(root, sources));
   }
 
+  /** Functions the result of which may change while the sources do not. */
   private static void checkFunctions(List<NormalizedQuery.FunctionRef> functions) {
     for (NormalizedQuery.FunctionRef f : functions) {
       String name = f.schema().equals("pg_catalog") ? f.name() : f.schema() + "." + f.name();
-      if (f.kind() == 'w') {
-        throw new Unsupported("window function", name);
-      }
-      if (f.kind() == 'a'
-          && !(f.schema().equals("pg_catalog") && AggregateCallScanner.NAMES.contains(f.name()))) {
-        throw new Unsupported("aggregate " + name);
-      }
       if (f.volatility() != 'i') {
         throw new Unsupported(
             (f.volatility() == 'v' ? "volatile" : "stable") + " function " + name + "()");

@@ -136,11 +136,14 @@ final class FromResolver {
     RelationInfo rel = catalog.relation(t.schema(), t.name());
     switch (rel.relkind()) {
       case 'r', 'p' -> {}
-      case 'v' -> throw new Unsupported("view as a source", t.schema() + "." + t.name());
+      case 'v' -> throw new Unsupported("view source", t.schema() + "." + t.name());
       case 'm' -> throw new Unsupported("materialized view as a source", t.name());
       case 'f' -> throw new Unsupported("foreign table as a source", t.name());
       default ->
           throw new Unsupported("relation kind '" + rel.relkind() + "' as a source", t.name());
+    }
+    if (catalog.isStreamTable(rel.oid())) {
+      throw new Unsupported("stream table source", t.schema() + "." + t.name());
     }
     for (ColumnInfo c : rel.columns()) {
       if (c.name().equals(WEIGHT) || c.name().equals("__pgt_lsn") || c.name().equals("__pgt_seq")) {

@@ -59,16 +59,16 @@ class QueryParserTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "WITH c AS (SELECT 1) SELECT * FROM c|WITH (common table expression)",
+        "WITH c AS (SELECT 1) SELECT * FROM c|WITH query (CTE)",
         "SELECT a.x FROM public.a LIMIT 5|LIMIT",
         "SELECT a.x FROM public.a UNION SELECT b.x FROM public.b|UNION",
         "SELECT a.x FROM public.a EXCEPT SELECT b.x FROM public.b|EXCEPT",
         "SELECT DISTINCT ON (a.x) a.x FROM public.a|DISTINCT ON",
         "SELECT a.x FROM public.a, LATERAL (SELECT 1) l|LATERAL",
-        "SELECT x FROM generate_series(1, 3) x|function in FROM",
-        "SELECT a.x FROM public.a GROUP BY ROLLUP (a.x)|GROUPING SETS/ROLLUP/CUBE",
+        "SELECT x FROM generate_series(1, 3) x|set-returning function",
+        "SELECT a.x FROM public.a GROUP BY ROLLUP (a.x)|GROUPING SETS",
         "SELECT a.x FROM public.a FOR UPDATE|FOR UPDATE/SHARE",
-        "VALUES (1)|VALUES",
+        "VALUES (1)|VALUES list",
       })
   void refusesConstructsByName(String sql, String construct) {
     assertThatThrownBy(() -> QueryParser.parse(sql))
