@@ -30,7 +30,19 @@ public final class DifferentialEngine {
    *     PostgreSQL's message and SQLSTATE
    */
   public static Analysis analyze(Connection conn, String definingQuery) throws SQLException {
+    return analyze(conn, definingQuery, null);
+  }
+
+  /**
+   * Analyzes {@code definingQuery} with {@code searchPath} (a stream table's stored {@code
+   * defining_search_path}; null: the connection's), set only for the analysis.
+   */
+  public static Analysis analyze(Connection conn, String definingQuery, String searchPath)
+      throws SQLException {
     try (CatalogReader catalog = new CatalogReader(conn)) {
+      if (searchPath != null) {
+        catalog.setSearchPath(searchPath);
+      }
       NormalizedQuery nq = catalog.normalize(definingQuery);
       List<Blocker> found = new ArrayList<>(nq.blockers());
       DifferentialPlan plan = null;

@@ -11,7 +11,9 @@ import java.util.Locale;
  * a busy server only ever add time, so the minimum is the steadiest estimate of the real cost. A
  * differential refresh is chosen unless its predicted duration (changes x cost per change) exceeds
  * the full refresh's. Until a differential refresh has been measured, it is tried (the first
- * measurement teaches the model).
+ * measurement teaches the model), and after {@value #EXPLORE_AFTER} full refreshes in a row it is
+ * tried again, so that one slow measurement (a cold plan cache, a busy machine) does not decide
+ * forever.
  *
  * <p>Not thread-safe: one instance per stream table, used by the worker that claims it. The runtime
  * may persist {@link #state()} (e.g. in its catalog) and restore it with {@link
@@ -21,6 +23,11 @@ public final class RefreshCostModel {
 
   /** Measurements remembered per kind. */
   static final int WINDOW = 4;
+
+  /** Full refreshes chosen in a row after which a differential one is measured again. */
+  static final int EXPLORE_AFTER = 8;
+
+  private int fullsInARow;
 
   /**
    * The model's memory (ms), newest last.
@@ -61,6 +68,18 @@ public final class RefreshCostModel {
     double cost = min(perChange);
     double predicted = cost * changes;
     if (!full.isEmpty() && predicted > min(full)) {
+      if (++fullsInARow > EXPLORE_AFTER) {
+        fullsInARow = 0;
+        return new Decision(
+            false,
+            String.format(
+                Locale.ROOT,
+                "differential: measured again after %d full refreshes (predicted %.1f ms, full"
+                    + " %.1f ms)",
+                EXPLORE_AFTER,
+                predicted,
+                min(full)));
+      }
       return new Decision(
           true,
           String.format(
@@ -71,6 +90,7 @@ public final class RefreshCostModel {
               cost,
               min(full)));
     }
+    fullsInARow = 0;
     return new Decision(
         false,
         String.format(

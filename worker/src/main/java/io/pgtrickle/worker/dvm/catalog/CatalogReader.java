@@ -35,6 +35,15 @@ public final class CatalogReader implements AutoCloseable {
     this.savepoint = conn.setSavepoint();
   }
 
+  /** Sets {@code search_path} for the rest of this reader's savepoint (restored on close). */
+  public void setSearchPath(String searchPath) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement("SELECT pg_catalog.set_config('search_path', ?, true)")) {
+      ps.setString(1, searchPath);
+      ps.execute();
+    }
+  }
+
   /** {@code server_version_num}, e.g. 150004. */
   public int serverVersion() throws SQLException {
     try (Statement s = conn.createStatement();

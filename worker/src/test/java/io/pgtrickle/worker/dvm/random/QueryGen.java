@@ -188,7 +188,7 @@ public final class QueryGen {
         "SELECT a.id, b.t, d.z FROM {S}.a LEFT JOIN {S}.b ON a.k = b.k LEFT JOIN {S}.d ON d.bid = b.id",
         "SELECT a.id, b.t, d.z FROM {S}.a LEFT JOIN ({S}.b JOIN {S}.d ON d.bid = b.id) ON b.k = a.k",
         "SELECT a.id, b.w FROM {S}.a LEFT JOIN {S}.b ON a.k = b.k WHERE b.w IS NULL",
-        "SELECT a.id, b.w FROM {S}.b RIGHT JOIN {S}.a ON a.k = b.k",
+        "SELECT a.id, b.w FROM {S}.a LEFT JOIN {S}.b ON b.k = a.k AND b.t IS NOT NULL WHERE a.g IS NOT NULL",
         "SELECT a.g, b.t FROM {S}.a JOIN {S}.d ON d.bid = a.k LEFT JOIN {S}.b ON b.id = d.bid",
         "SELECT a.id, c.x FROM {S}.a LEFT JOIN {S}.c ON c.k = a.k AND c.x > a.v");
   }

@@ -45,4 +45,19 @@ class RefreshCostModelTest {
     assertThat(copy.state().full()).containsExactly(30, 40, 50, 60);
     assertThat(copy.decide(10_000).reason()).isEqualTo(m.decide(10_000).reason());
   }
+
+  @Test
+  void measuresDifferentialAgainAfterARunOfFullRefreshes() {
+    RefreshCostModel m = new RefreshCostModel();
+    m.recordFull(1);
+    m.recordDifferential(100, 50); // a cold first run
+    int full = 0;
+    for (int i = 0; i < 8; i++) {
+      full += m.decide(100).full() ? 1 : 0;
+    }
+    assertThat(full).isEqualTo(8);
+    RefreshCostModel.Decision again = m.decide(100);
+    assertThat(again.full()).isFalse();
+    assertThat(again.reason()).contains("measured again");
+  }
 }
