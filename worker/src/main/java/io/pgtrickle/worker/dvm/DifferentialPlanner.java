@@ -34,8 +34,18 @@ public final class DifferentialPlanner implements MaintenancePlanner {
                   ? ""
                   : ": the query uses " + st.differentialBlocker()));
     }
-    Analysis a =
-        DifferentialEngine.analyze(c, withoutSemicolon(st.definingQuery()), st.searchPath());
+    Analysis a;
+    try {
+      a = DifferentialEngine.analyze(c, withoutSemicolon(st.definingQuery()), st.searchPath());
+    } catch (SQLException e) {
+      if (!doesNotFit(e)) {
+        throw e; // a lost connection, a serialization failure...: the refresh is tried again
+      }
+      // The query no longer fits its sources (a dropped column...): the recompute fails with
+      // PostgreSQL's own error inside the plan, where the runtime records it (ERROR for class 42).
+      // A source's columns changing or the catalog row changing (resume, alter) plans again.
+      return new FullPlan(requested + " chose FULL: the query does not resolve: " + e.getMessage());
+    }
     if (a instanceof Analysis.FullOnly f) {
       return new FullPlan(
           requested + " chose FULL: the differential engine cannot maintain " + f.describe());
@@ -43,6 +53,12 @@ public final class DifferentialPlanner implements MaintenancePlanner {
     RefreshCostModel model = models.computeIfAbsent(st.pgtId(), id -> new RefreshCostModel());
     return new DifferentialMaintenancePlan(
         ((Analysis.Differential) a).plan(), model, "AUTO".equals(requested), requested);
+  }
+
+  /** SQLSTATE class 42 (syntax, undefined or retyped objects, privileges) or 0A. */
+  static boolean doesNotFit(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.startsWith("42") || state.startsWith("0A"));
   }
 
   /** The query without trailing semicolons (they would end the temporary view's statement). */
