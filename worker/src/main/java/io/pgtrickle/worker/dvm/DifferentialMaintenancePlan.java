@@ -105,6 +105,13 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
       return RowCounts.NONE;
     }
     long t0 = System.nanoTime();
+    try (Statement s = c.createStatement()) {
+      // A delta reads the windows, not always the sources: the owner's right to read them (and
+      // call the query's functions) is checked as a recompute would, so a revoked privilege
+      // stops the refresh as it stops REFRESH MATERIALIZED VIEW. Permissions are checked on every
+      // relation of the plan's range table even when the plan is constant-false.
+      s.execute("SELECT FROM (" + plan.query().normalizedSql() + ") __pgt_check WHERE false");
+    }
     long affected = DeltaApplier.apply(c, plan, st.schema(), st.name(), windows);
     model.recordDifferential(changes, (System.nanoTime() - t0) / 1e6);
     // MERGE reports one count for its inserts, updates and deletes together.
