@@ -130,7 +130,7 @@ demo-stop-check: ## Issue #18's stop sequence under timeout: no pod process outl
 	hack/demo-stop-check.sh
 
 # --- benchmarks ----------------------------------------------------------------------------------
-.PHONY: bench-reconcile bench-failover bench-changelog bench-cdc bench-worker
+.PHONY: bench-reconcile bench-failover bench-changelog bench-cdc bench-worker bench-dvm
 # One change-log backend only: make bench-changelog BENCH_BACKENDS=wal
 BENCH_BACKENDS ?= all
 bench-changelog: deps-test ## Change-log throughput, latency and each backend's floor (about 2.5 min)
@@ -143,6 +143,13 @@ CDC_BENCH_TABLES ?= 1
 CDC_BENCH_SYNC ?= false
 bench-cdc: deps-test ## CDC consumer events/s vs pg_recvlogical, end-to-end lag at 5k events/s (about 2 min)
 	$(MVN) -q -pl cdc-consumer -am -Pbench-cdc -DskipTests verify -Dbench.backends=$(CDC_BENCH_BACKENDS) -Dbench.tables=$(CDC_BENCH_TABLES) -Dbench.synchronous=$(CDC_BENCH_SYNC)
+
+# One size or rate only: make bench-dvm DVM_BENCH_SIZES=100000 DVM_BENCH_RATES=0.01; another major: DVM_BENCH_PG=18
+DVM_BENCH_SIZES ?= 100000,1000000
+DVM_BENCH_RATES ?= 0.01,0.10
+DVM_BENCH_PG ?= 15
+bench-dvm: deps-test ## Differential refresh vs REFRESH MATERIALIZED VIEW: pg_trickle's matrix, 100K/1M rows, 1%/10% (about 25 min)
+	$(MVN) -q -pl worker -am -Pbench-dvm -DskipTests verify -Dbench.sizes=$(DVM_BENCH_SIZES) -Dbench.rates=$(DVM_BENCH_RATES) -Dbench.pg=$(DVM_BENCH_PG)
 
 # The NATS change log instead of PostgreSQL tables: make bench-worker WORKER_BENCH_BACKEND=nats
 WORKER_BENCH_BACKEND ?= postgres
