@@ -18,9 +18,9 @@ public final class ClusterValidation {
   private ClusterValidation() {}
 
   /**
-   * Checks that need nothing but the resource. The CRD refuses a name its children could not
-   * carry; a cluster stored before that rule existed is reported here instead of failing later,
-   * child by child.
+   * Checks that need nothing but the resource. The CRD refuses a name its children could not carry;
+   * a cluster stored before that rule existed is reported here instead of failing later, child by
+   * child.
    */
   public static Optional<Problem> ofSpec(PostgresCluster cluster) {
     String name = cluster.getMetadata().getName();

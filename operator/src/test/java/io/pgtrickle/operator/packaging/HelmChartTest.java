@@ -155,6 +155,22 @@ class HelmChartTest {
         .noneMatch(verb -> allows(rules, "", "secrets", verb));
   }
 
+  /** What a StreamTableCluster's reconciler needs, and no more (issue #14). */
+  @Test
+  void streamTableClustersAndTheirChildrenAreCoveredWithLeastPrivilege() {
+    List<PolicyRule> rules = one(render(Map.of()), ClusterRole.class, OPERATOR).getRules();
+    assertThat(Stream.of("get", "list", "watch", "patch"))
+        .allMatch(verb -> allows(rules, "trickle-labs.io", "streamtableclusters", verb));
+    assertThat(allows(rules, "trickle-labs.io", "streamtableclusters/status", "patch")).isTrue();
+    assertThat(allows(rules, "trickle-labs.io", "streamtableclusters", "delete")).isFalse();
+    assertThat(allows(rules, "apps", "deployments", "patch")).isTrue();
+    assertThat(allows(rules, "apps", "deployments", "delete")).isFalse();
+    assertThat(allows(rules, "apps", "statefulsets", "delete")).isFalse();
+    assertThat(allows(rules, "autoscaling", "horizontalpodautoscalers", "delete")).isTrue();
+    assertThat(allows(rules, "batch", "jobs", "create")).isTrue();
+    assertThat(allows(rules, "monitoring.coreos.com", "servicemonitors", "patch")).isTrue();
+  }
+
   /**
    * The API server lets nobody create a Role granting more than they hold themselves, so the
    * operator must hold everything Patroni's Role grants, in every namespace it manages.
