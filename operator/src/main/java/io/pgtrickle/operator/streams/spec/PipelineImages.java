@@ -15,6 +15,9 @@ public record PipelineImages(String cdc, String worker) {
   public static final String DEFAULT_CDC = "ghcr.io/pg-trickle/cdc-consumer:0.1.0";
   public static final String DEFAULT_WORKER = "ghcr.io/pg-trickle/worker:0.1.0";
 
+  /** The operator's images: its environment, read once. */
+  public static final PipelineImages OPERATOR = fromEnvironment();
+
   /** From the operator's environment. */
   public static PipelineImages fromEnvironment() {
     return new PipelineImages(
