@@ -16,6 +16,7 @@ import io.pgtrickle.operator.api.streams.StreamTableClusterStatus;
 import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.streams.changelog.ChangeLogLifecycle;
 import io.pgtrickle.operator.streams.changelog.ChangeLogLifecycle.ChangeLogException;
+import io.pgtrickle.operator.streams.db.SlotSweep;
 import io.pgtrickle.operator.streams.spec.CdcStatefulSet;
 import io.pgtrickle.operator.streams.spec.PipelineImages;
 import io.pgtrickle.operator.streams.spec.PipelineSettings;
@@ -37,7 +38,9 @@ import org.slf4j.LoggerFactory;
  *   <li>stop the workers (HPA deleted, Deployment scaled to 0) and the CDC consumers (StatefulSet
  *       scaled to 0; each publishes what it read and confirms it);
  *   <li>once no consumer pod is left, drop every consumer's replication slot (decommission Jobs),
- *       unless the PostgresCluster itself is gone or being deleted (its slots go with it);
+ *       unless the PostgresCluster itself is gone or being deleted (its slots go with it); then
+ *       drop, from the operator, any of its slots still there ({@link SlotSweep}: a Job that could
+ *       not run, a namespace being deleted that refuses new Jobs);
  *   <li>remove the change log, unless {@code cdc.logReclaimPolicy: Retain};
  *   <li>let the resource go: the garbage collector removes the children. The stream tables and the
  *       pgtrickle catalog in the database stay.
@@ -111,13 +114,23 @@ final class PipelineDeletion {
               + " is gone or being deleted: its replication"
               + " slots go with it");
     } else {
-      Decommissioning.Outcome outcome =
-          Decommissioning.step(client, stc, settings, 0, slotOrdinals);
+      Decommissioning.Outcome outcome;
+      try {
+        outcome = Decommissioning.step(client, stc, settings, 0, slotOrdinals);
+      } catch (KubernetesClientException e) {
+        // A namespace being deleted refuses new Jobs (403): the sweep below drops the slots.
+        outcome = new Decommissioning.Outcome(true, null, null);
+        LOG.info(
+            "deleting {}: no decommission Jobs ({})", stc.getMetadata().getName(), e.getMessage());
+      }
       if (outcome.failure() != null) {
         EventRecorder.warning(client, stc, "DecommissionFailed", outcome.failure());
       } else if (!outcome.done()) {
         LOG.info("deleting {}: {}", stc.getMetadata().getName(), outcome.progress());
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(SOON);
+      }
+      if (!sweepSlots(access)) {
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
       }
     }
 
@@ -149,6 +162,49 @@ final class PipelineDeletion {
     }
     changeLogs.forget(stc.getMetadata().getUid());
     return DeleteControl.defaultDelete();
+  }
+
+  /**
+   * Drops the pipeline's slots that are still there after the decommission. Returns false to try
+   * again later (the database did not answer), true when done or given up.
+   */
+  private boolean sweepSlots(DatabaseAccess access) {
+    if (access.endpoint() == null) {
+      return giveUpOr(
+          "slots",
+          "cannot reach the database to check for leftover slots: " + access.problemMessage());
+    }
+    try (var c = access.endpoint().connect()) {
+      var dropped = SlotSweep.dropLeftovers(c, StreamTableClusterNames.slotPrefix(settings.name()));
+      if (!dropped.isEmpty()) {
+        EventRecorder.normal(
+            client, stc, "SlotsDropped", "Dropped replication slots left behind: " + dropped);
+      }
+      FAILING_SINCE.remove(stc.getMetadata().getUid() + "/slots");
+      return true;
+    } catch (java.sql.SQLException e) {
+      return giveUpOr("slots", "cannot drop leftover slots: " + e.getMessage());
+    }
+  }
+
+  /** False (retry) until a step has failed for GIVE_UP_MINUTES, then a Warning and true. */
+  private boolean giveUpOr(String step, String message) {
+    Instant since =
+        FAILING_SINCE.computeIfAbsent(
+            stc.getMetadata().getUid() + "/" + step, u -> clock.instant());
+    if (clock.instant().isBefore(since.plus(Duration.ofMinutes(GIVE_UP_MINUTES)))) {
+      LOG.info("deleting {}: {}", stc.getMetadata().getName(), message);
+      return false;
+    }
+    EventRecorder.warning(
+        client,
+        stc,
+        "SlotsLeftBehind",
+        message
+            + "; replication slots named "
+            + StreamTableClusterNames.slotPrefix(settings.name())
+            + "* may pin WAL: drop them with pg_drop_replication_slot");
+    return true;
   }
 
   /** Workers first (nothing reads a change log being removed), then the consumers. */

@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.spec.PatroniRbac;
 import io.pgtrickle.operator.postgres.spec.PostgresImages;
+import io.pgtrickle.operator.streams.spec.PipelineImages;
 import io.pgtrickle.operator.testbed.TestBed;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -237,8 +238,13 @@ class HelmChartTest {
             "WATCH_NAMESPACES",
             "OPERATOR_NAMESPACE",
             PostgresImages.REPOSITORY_ENV,
+            PipelineImages.CDC_ENV,
+            PipelineImages.WORKER_ENV,
             "LOG_LEVEL",
             "LEADER_ELECTION");
+    assertThat(env.get(PipelineImages.CDC_ENV).getValue()).isEqualTo(PipelineImages.DEFAULT_CDC);
+    assertThat(env.get(PipelineImages.WORKER_ENV).getValue())
+        .isEqualTo(PipelineImages.DEFAULT_WORKER);
     assertThat(env.get("OPERATOR_NAMESPACE").getValueFrom().getFieldRef().getFieldPath())
         .isEqualTo("metadata.namespace");
     assertThat(env.get(PostgresImages.REPOSITORY_ENV).getValue())

@@ -291,6 +291,13 @@ class StreamTableClusterProvisioningIT {
           s.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname = 'pgtrickle_changelog'");
       rs.next();
       assertThat(rs.getInt(1)).as("the change log schema").isZero();
+      // kwok completes the decommission Job without running it: the operator's sweep drops
+      // the slot the test made for consumer 0.
+      rs =
+          s.executeQuery(
+              "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pgtrickle_orders%'");
+      rs.next();
+      assertThat(rs.getInt(1)).as("the pipeline's slots").isZero();
       rs = s.executeQuery("SELECT count(*) FROM pgtrickle.pgt_stream_tables");
       rs.next();
       assertThat(rs.getInt(1)).as("the catalog stays").isEqualTo(3);
@@ -308,10 +315,64 @@ class StreamTableClusterProvisioningIT {
                     == null);
   }
 
+  /**
+   * A clusterRef to a PostgresCluster that does not exist: Failed, naming it. Creating the cluster
+   * wakes the pipeline at once (the PostgresCluster informer), well before its 30 s retry; without
+   * Patroni behind the pods it has no primary yet, which is Pending, not a failure.
+   */
+  @Test
+  @Order(7)
+  void aMissingPostgresClusterIsNamedAndItsCreationWakesThePipeline() {
+    apply("refd", "{postgresql: {clusterRef: {name: db}, database: postgres}, workers: {max: 2}}");
+    StreamTableCluster failed =
+        await("Failed")
+            .atMost(WAIT)
+            .until(
+                () ->
+                    client()
+                        .resources(StreamTableCluster.class)
+                        .inNamespace(NAMESPACE.name())
+                        .withName("refd")
+                        .get(),
+                s ->
+                    s.getStatus() != null
+                        && s.getStatus().getPhase() == StreamTableClusterPhase.Failed);
+    assertThat(failed.getStatus().getPhaseReason()).isEqualTo("ClusterNotFound");
+    assertThat(failed.getStatus().getMessage())
+        .contains("spec.postgresql.clusterRef: PostgresCluster db does not exist");
+    client()
+        .resource(
+            Serialization.unmarshal(
+                "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name:"
+                    + " db\n  namespace: "
+                    + NAMESPACE.name()
+                    + "\nspec: {version: 16, replicas: 1, storage: {size: 1Gi}}\n",
+                io.pgtrickle.operator.api.PostgresCluster.class))
+        .create();
+    StreamTableCluster pending =
+        await("woken by the PostgresCluster")
+            .atMost(Duration.ofSeconds(25))
+            .until(
+                () ->
+                    client()
+                        .resources(StreamTableCluster.class)
+                        .inNamespace(NAMESPACE.name())
+                        .withName("refd")
+                        .get(),
+                s -> s.getStatus().getPhase() == StreamTableClusterPhase.Pending);
+    assertThat(pending.getStatus().getPhaseReason()).isEqualTo("NoPrimary");
+    assertThat(condition(pending, PipelineStatusCalculator.CHANGE_LOG_READY).getStatus())
+        .isEqualTo("False");
+  }
+
   private static void apply(String spec) {
+    apply(NAME, spec);
+  }
+
+  private static void apply(String name, String spec) {
     String yaml =
         "apiVersion: trickle-labs.io/v1alpha1\nkind: StreamTableCluster\nmetadata:\n  name: "
-            + NAME
+            + name
             + "\n  namespace: "
             + NAMESPACE.name()
             + "\nspec: "
