@@ -280,19 +280,16 @@ class StreamTableClusterCdcIT {
     }
   }
 
+  /** A merge patch of the spec: no resourceVersion, so the operator's status writes never clash. */
   private void scaleCdc(int replicas) {
     client()
         .resources(StreamTableCluster.class)
         .inNamespace(NAMESPACE.name())
         .withName(name)
-        .edit(
-            s -> {
-              if (s.getSpec().getCdc() == null) {
-                s.getSpec().setCdc(new io.pgtrickle.operator.api.streams.CdcSpec());
-              }
-              s.getSpec().getCdc().setReplicas(replicas);
-              return s;
-            });
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"cdc\":{\"replicas\":" + replicas + "}}}");
   }
 
   private StreamTableCluster current() {
