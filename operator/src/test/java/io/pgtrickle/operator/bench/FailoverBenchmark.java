@@ -1,6 +1,5 @@
 package io.pgtrickle.operator.bench;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.pgtrickle.operator.testbed.ContinuousWriter;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.operator.testbed.TestBed;
@@ -35,8 +34,7 @@ public final class FailoverBenchmark {
     testBed
         .client()
         .namespaces()
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+        .resource(io.pgtrickle.operator.testbed.TestBed.testNamespace(namespace))
         .create();
     int major = HaCluster.testedMajor();
     int exit = 0;

@@ -66,9 +66,18 @@ class NetworkPolicySampleTest {
     assertThat(memberLabels()).containsAllEntriesOf(peer.getPodSelector().getMatchLabels());
   }
 
+  /** Patroni's REST API, and PostgreSQL itself to change role passwords. */
   @Test
-  void theOperatorOfDeployReachesPatroni() {
+  void theOperatorOfDeployReachesPatroniAndPostgresql() {
     NetworkPolicyPeer peer = onlyPeer("my-cluster-operator");
+    NetworkPolicy policy =
+        policies.stream()
+            .filter(p -> p.getMetadata().getName().equals("my-cluster-operator"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(policy.getSpec().getIngress().get(0).getPorts())
+        .extracting(p -> p.getPort().getIntVal())
+        .containsExactlyInAnyOrder(ClusterServices.PATRONI_PORT, ClusterServices.POSTGRES_PORT);
     assertThat(peer.getNamespaceSelector().getMatchLabels())
         .containsExactly(Map.entry("kubernetes.io/metadata.name", DeployManifests.NAMESPACE));
     List<HasMetadata> chart =

@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * CrashLoopBackOff, then running again with its restart count raised. The pod is not ready until
  * the readiness probe passes again.
  */
-final class KubeletStatus {
+public final class KubeletStatus {
 
   private static final int MAX_ATTEMPTS = 10;
 
@@ -57,6 +57,28 @@ final class KubeletStatus {
                   .endWaiting()
                   .build());
         });
+  }
+
+  /**
+   * The container cannot start and waits with {@code reason}, e.g. ImagePullBackOff with the
+   * registry's answer, as the kubelet reports it.
+   */
+  public static void waiting(
+      KubernetesClient client, String namespace, String pod, String reason, String message) {
+    Pod current = client.pods().inNamespace(namespace).withName(pod).get();
+    edit(
+        client,
+        namespace,
+        pod,
+        current.getMetadata().getUid(),
+        c ->
+            c.setState(
+                new ContainerStateBuilder()
+                    .withNewWaiting()
+                    .withReason(reason)
+                    .withMessage(message)
+                    .endWaiting()
+                    .build()));
   }
 
   static void restarted(KubernetesClient client, String namespace, String pod, String uid) {

@@ -300,9 +300,17 @@ public final class PatroniPods implements AutoCloseable {
     env.put("PATRONI_HOME", PATRONI_HOME);
     env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
 
+    // Kernel guarantees, so no pod process outlives the pod player however it ends (issue #18):
+    // unshare dies with the thread that started it (setpriv --pdeathsig, see Spawner), Patroni,
+    // the PID namespace's init, dies with unshare (--kill-child; pod-entry.sh sets it again after
+    // the change of user), and the kernel kills everything left in a PID namespace whose init died.
     ProcessBuilder builder =
         new ProcessBuilder(
+                "setpriv",
+                "--pdeathsig",
+                "KILL",
                 "unshare",
+                "--kill-child=SIGKILL",
                 "--mount",
                 "--pid",
                 "--fork",
@@ -317,7 +325,7 @@ public final class PatroniPods implements AutoCloseable {
     builder.environment().clear();
     builder.environment().putAll(env);
     LOG.info("starting Patroni for pod {} on {}", name, ip);
-    return builder.start();
+    return Spawner.start(builder);
   }
 
   private void stop(String pod, String uid, boolean crash) {

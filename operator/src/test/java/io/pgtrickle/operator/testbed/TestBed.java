@@ -167,6 +167,23 @@ public final class TestBed {
     client.namespaces().withName(namespace).delete();
   }
 
+  /**
+   * Label of namespaces whose pods a test plays itself ({@link PatroniPods}, {@link
+   * VolumeProvisioner}) or deliberately leaves unplayed: the demo's pod player, which plays every
+   * other namespace, keeps out of them.
+   */
+  public static final String PLAYED_BY_TEST_LABEL = "testbed.pgtrickle.io/played-by-test";
+
+  /** A namespace for a test or benchmark, labelled so the demo's pod player keeps out. */
+  public static io.fabric8.kubernetes.api.model.Namespace testNamespace(String name) {
+    return new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .addToLabels(PLAYED_BY_TEST_LABEL, "true")
+        .endMetadata()
+        .build();
+  }
+
   /** The exit code and the merged stdout/stderr of a finished command. */
   public record Result(int exitCode, String output) {
     public boolean ok() {
