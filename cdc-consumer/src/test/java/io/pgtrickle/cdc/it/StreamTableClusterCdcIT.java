@@ -15,8 +15,8 @@ import io.pgtrickle.changelog.support.PostgresServer;
 import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
 import io.pgtrickle.operator.testbed.OperatorRunner;
-import io.pgtrickle.operator.testbed.ProgramPods;
-import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.testbed.ProgramPods;
+import io.pgtrickle.testbed.TestNamespace;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -79,15 +79,8 @@ class StreamTableClusterCdcIT {
                 .withStringData(Map.of("username", "postgres", "password", "trust"))
                 .build())
         .create();
-    String java = ProcessHandle.current().info().command().orElse("java");
-    String classpath = System.getProperty("java.class.path");
-    programs =
-        new ProgramPods(
-            NAMESPACE.testBed(),
-            NAMESPACE.name(),
-            Map.of(
-                "cdc-consumer",
-                container -> List.of(java, "-cp", classpath, "io.pgtrickle.cdc.CdcConsumerMain")));
+    // The image's program: the packaged cdc-consumer.jar, as the image runs it.
+    programs = new ProgramPods(NAMESPACE.testBed(), NAMESPACE.name());
     operator = OperatorRunner.start(NAMESPACE.testBed(), NAMESPACE.name());
   }
 

@@ -20,7 +20,7 @@ import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.spec.PatroniRbac;
 import io.pgtrickle.operator.postgres.spec.PostgresImages;
 import io.pgtrickle.operator.streams.spec.PipelineImages;
-import io.pgtrickle.operator.testbed.TestBed;
+import io.pgtrickle.testbed.TestBed;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -15,7 +15,7 @@ import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
 import io.pgtrickle.operator.streams.status.PipelineStatusCalculator;
 import io.pgtrickle.operator.testbed.OperatorRunner;
-import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestNamespace;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;

@@ -1,4 +1,4 @@
-package io.pgtrickle.operator.testbed;
+package io.pgtrickle.testbed;
 
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
@@ -24,6 +24,12 @@ public final class KubeletStatus {
   private KubeletStatus() {}
 
   static void terminated(KubernetesClient client, String namespace, String pod, String uid) {
+    terminated(client, namespace, pod, uid, 137);
+  }
+
+  /** The container ended with {@code exitCode} (128 + signal after a signal). */
+  static void terminated(
+      KubernetesClient client, String namespace, String pod, String uid, int exitCode) {
     String now = now();
     edit(
         client,
@@ -34,8 +40,8 @@ public final class KubeletStatus {
             c.setState(
                 new ContainerStateBuilder()
                     .withNewTerminated()
-                    .withExitCode(137)
-                    .withReason("Error")
+                    .withExitCode(exitCode)
+                    .withReason(exitCode == 0 ? "Completed" : "Error")
                     .withFinishedAt(now)
                     .endTerminated()
                     .build()));

@@ -1,4 +1,4 @@
-package io.pgtrickle.operator.testbed;
+package io.pgtrickle.testbed;
 
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -10,10 +10,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Plays the kubelet and the storage driver in every namespace of the test bed, as a real cluster's
- * nodes would: a {@link VolumeProvisioner} and {@link PatroniPods} for each namespace from the
- * moment it appears until it is gone (a namespace being deleted is played until then, so its pods
- * can stop gracefully). Namespaces labelled {@link TestBed#PLAYED_BY_TEST_LABEL} are left alone:
- * their test plays them itself, or wants them unplayed.
+ * nodes would: a {@link VolumeProvisioner}, {@link PatroniPods} and {@link ProgramPods} (the
+ * project's programs, with cluster DNS and Service routing) for each namespace from the moment it
+ * appears until it is gone (a namespace being deleted is played until then, so its pods can stop
+ * gracefully). Namespaces labelled {@link TestBed#PLAYED_BY_TEST_LABEL} are left alone: their test
+ * plays them itself, or wants them unplayed.
  */
 public final class EveryNamespace implements AutoCloseable {
 
@@ -23,7 +24,7 @@ public final class EveryNamespace implements AutoCloseable {
   private final Map<String, Played> played = new ConcurrentHashMap<>();
   private final SharedIndexInformer<Namespace> informer;
 
-  private record Played(VolumeProvisioner volumes, PatroniPods pods) {}
+  private record Played(VolumeProvisioner volumes, PatroniPods pods, ProgramPods programs) {}
 
   public EveryNamespace(TestBed testBed) {
     this.testBed = testBed;
@@ -64,16 +65,20 @@ public final class EveryNamespace implements AutoCloseable {
     if (namespace.getMetadata().getDeletionTimestamp() != null) {
       return;
     }
-    LOG.info("playing the kubelet for PostgreSQL pods in namespace {}", name);
+    LOG.info("playing the kubelet for PostgreSQL and program pods in namespace {}", name);
     played.put(
         name,
-        new Played(new VolumeProvisioner(testBed.client(), name), new PatroniPods(testBed, name)));
+        new Played(
+            new VolumeProvisioner(testBed.client(), name),
+            new PatroniPods(testBed, name),
+            new ProgramPods(testBed, name)));
   }
 
   private synchronized void stop(String name) {
     Played gone = played.remove(name);
     if (gone != null) {
       LOG.info("namespace {} is gone", name);
+      gone.programs().close();
       gone.pods().close();
       gone.volumes().close();
     }
