@@ -82,8 +82,9 @@ link_bin() {
   done
 }
 
-# kwok's default stages, with one change: a ready pod reports its containers' resources in
-# status, as a kubelet with in-place resize does (the API server refuses resizes otherwise).
+# kwok's default stages, with two changes: a ready pod reports its containers' resources in
+# status, as a kubelet with in-place resize does (the API server refuses resizes otherwise); and
+# the pods of backup and restore Jobs are not completed by kwok (the pod player runs them).
 write_stages() {
   local kwok_dir
   kwok_dir="$(cd "$testbed" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
@@ -96,12 +97,17 @@ write_stages() {
     sed '/^      containerStatuses:/,/^      initContainerStatuses:/ s/^\(      - image: {{ .image | Quote }}\)$/\1\n        resources: {{ if .resources }}{{ toJson .resources }}{{ else }}{}{{ end }}/' \
       "$stages/pod/fast/pod-ready.yaml"
     echo "---"
-    cat "$stages/pod/fast/pod-complete.yaml"
+    # Job pods whose container the pod player runs for real (pgBackRest backups and restores of
+    # PostgresClusters) end when their program ends: the pod player reports it, not kwok.
+    sed "/^      - 'Job'\$/a\\    - key: '.metadata.labels[\"app.kubernetes.io/component\"]'\\n      operator: 'NotIn'\\n      values:\\n      - 'backup'\\n      - 'restore'" \
+      "$stages/pod/fast/pod-complete.yaml"
     echo "---"
     cat "$stages/pod/fast/pod-delete.yaml"
   } >"$work/kwok-stages.yaml"
   grep -q "toJson .resources" "$work/kwok-stages.yaml" \
     || { log "could not add container resources to kwok's pod-ready stage"; exit 1; }
+  grep -q "app.kubernetes.io/component" "$work/kwok-stages.yaml" \
+    || { log "could not exclude played Job pods from kwok's pod-complete stage"; exit 1; }
 }
 
 # Fake nodes whose pod and node addresses are all loopback (127.0.0.0/8): a pod IP is then an
@@ -223,6 +229,8 @@ up() {
       --kube-admission=true \
       --config "$work/kwok-stages.yaml" \
       --extra-args "kube-apiserver=service-cluster-ip-range=$service_cidr" \
+      --extra-args "kube-apiserver=kubelet-preferred-address-types=InternalIP" \
+      --enable-crds Exec \
       --extra-args "kube-controller-manager=service-cluster-ip-range=$service_cidr" \
       --kubeconfig "$kubeconfig" \
       --wait 3m >"$work/create.log" 2>&1 || { cat "$work/create.log" >&2; exit 1; }

@@ -2,28 +2,49 @@ package io.pgtrickle.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.ValidationRule;
 
-/** Continuous WAL archiving and scheduled base backups with pgBackRest. */
+/**
+ * Continuous WAL archiving and base backups with pgBackRest: the repository of the cluster, and
+ * optionally a schedule of full backups. {@link PostgresBackup} resources schedule and trigger more
+ * backups into the same repository.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class BackupSpec {
 
-  @JsonPropertyDescription("Cron schedule of base backups, e.g. \"0 2 * * *\".")
+  @JsonPropertyDescription(
+      "Cron schedule (UTC) of full base backups, e.g. \"0 2 * * *\"; absent: only the first"
+          + " backup after the repository is created, plus what PostgresBackup resources ask for.")
+  @ValidationRule(
+      value = PostgresBackupSpec.SCHEDULE_RULE,
+      message =
+          "spec.backup.schedule must be a cron expression of five fields (minute hour"
+              + " day-of-month month day-of-week, e.g. \"0 2 * * *\") or one of @yearly, @monthly,"
+              + " @weekly, @daily, @hourly",
+      reason = "FieldValueInvalid")
   private String schedule;
 
-  @JsonPropertyDescription("Retention of base backups.")
+  @JsonPropertyDescription(
+      "Retention of the cluster's own backups (the first one and the scheduled ones): defaults 7"
+          + " days, 5 backups.")
   private RetentionSpec retention;
 
-  @JsonPropertyDescription("Where backups are stored.")
+  @JsonPropertyDescription("Where backups and archived WAL are stored; default a PVC.")
   private BackupDestination destination;
 
   @JsonPropertyDescription(
       "Compression of backups and archived WAL: zstd (default), lz4, gz or none.")
   private Compression compression;
 
-  @JsonPropertyDescription("Take base backups from a replica to spare the primary. Default false.")
+  @JsonPropertyDescription(
+      "Copy the data files from a streaming replica to spare the primary (the backup still starts"
+          + " and stops on the primary); falls back to the primary when no replica is streaming."
+          + " Default false.")
   private Boolean backupFromReplica;
 
-  @JsonPropertyDescription("Encryption at rest.")
+  @JsonPropertyDescription(
+      "Encryption at rest (pgBackRest repository cipher aes-256-cbc, client-side: the object"
+          + " store never sees plaintext). Must be decided before the first backup.")
   private EncryptionSpec encryption;
 
   public String getSchedule() {

@@ -11,7 +11,9 @@ public class EncryptionSpec {
   private Boolean enabled;
 
   @JsonPropertyDescription(
-      "Secret whose key passphrase holds the repository cipher passphrase; generated when absent.")
+      "Secret whose key \"passphrase\" holds the repository cipher passphrase. Absent: NAME-backup-"
+          + "cipher. The operator generates the Secret when it does not exist, and never deletes it"
+          + " (without it the backups cannot be read): keep a copy elsewhere.")
   private String keySecret;
 
   public Boolean getEnabled() {
