@@ -89,6 +89,9 @@ need_postgres() {
 PGBACKREST_VERSION=2.55.1-1
 PGBACKREST_HOME="/opt/pg-trickle/pgbackrest-${PGBACKREST_VERSION%-*}"
 need_pgbackrest() {
+  # Debian's own package too: its libraries, and the path /usr/bin/pgbackrest the test bed's pods
+  # see the extracted binary at (testbed/pod-entry.sh), as in the PostgreSQL image.
+  apt_install pgbackrest
   [ -x "$PGBACKREST_HOME/bin/pgbackrest" ] && return 0
   apt_install ca-certificates debian-archive-keyring libssl3 libxml2 libzstd1 liblz4-1 libbz2-1.0 libssh2-1 libpq5 zlib1g
   local tmp

@@ -82,9 +82,18 @@ link_bin() {
   done
 }
 
-# kwok's default stages, with two changes: a ready pod reports its containers' resources in
-# status, as a kubelet with in-place resize does (the API server refuses resizes otherwise); and
-# the pods of backup and restore Jobs are not completed by kwok (the pod player runs them).
+# The commands `kubectl exec` can run in a played pod: kwok resolves an exec's command on its own
+# PATH, where these links to pod-exec.sh come first (see pod-exec.sh).
+exec_bin_commands=(pgbackrest psql pg_controldata patronictl sh bash cat ls)
+link_exec_bin() {
+  mkdir -p "$work/exec-bin"
+  for c in "${exec_bin_commands[@]}"; do
+    ln -sfn "$testbed/pod-exec.sh" "$work/exec-bin/$c"
+  done
+}
+
+# kwok's default stages, with one change: a ready pod reports its containers' resources in
+# status, as a kubelet with in-place resize does (the API server refuses resizes otherwise).
 write_stages() {
   local kwok_dir
   kwok_dir="$(cd "$testbed" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
@@ -97,17 +106,12 @@ write_stages() {
     sed '/^      containerStatuses:/,/^      initContainerStatuses:/ s/^\(      - image: {{ .image | Quote }}\)$/\1\n        resources: {{ if .resources }}{{ toJson .resources }}{{ else }}{}{{ end }}/' \
       "$stages/pod/fast/pod-ready.yaml"
     echo "---"
-    # Job pods whose container the pod player runs for real (pgBackRest backups and restores of
-    # PostgresClusters) end when their program ends: the pod player reports it, not kwok.
-    sed "/^      - 'Job'\$/a\\    - key: '.metadata.labels[\"app.kubernetes.io/component\"]'\\n      operator: 'NotIn'\\n      values:\\n      - 'backup'\\n      - 'restore'" \
-      "$stages/pod/fast/pod-complete.yaml"
+    cat "$stages/pod/fast/pod-complete.yaml"
     echo "---"
     cat "$stages/pod/fast/pod-delete.yaml"
   } >"$work/kwok-stages.yaml"
   grep -q "toJson .resources" "$work/kwok-stages.yaml" \
     || { log "could not add container resources to kwok's pod-ready stage"; exit 1; }
-  grep -q "app.kubernetes.io/component" "$work/kwok-stages.yaml" \
-    || { log "could not exclude played Job pods from kwok's pod-complete stage"; exit 1; }
 }
 
 # Fake nodes whose pod and node addresses are all loopback (127.0.0.0/8): a pod IP is then an
@@ -219,7 +223,10 @@ up() {
     mkdir -p "$work"
     ensure_go
     write_stages
-    "$cache/bin/kwokctl" create cluster --name "$cluster" --runtime binary \
+    link_exec_bin
+    # kwok serves `kubectl exec` (Exec objects, kubelet address = node InternalIP) and finds the
+    # exec's command on its PATH: the links into played pods first.
+    PATH="$work/exec-bin:$PATH" "$cache/bin/kwokctl" create cluster --name "$cluster" --runtime binary \
       --kube-apiserver-binary "$cache/bin/kube-apiserver" \
       --kube-controller-manager-binary "$cache/bin/kube-controller-manager" \
       --kube-scheduler-binary "$cache/bin/kube-scheduler" \

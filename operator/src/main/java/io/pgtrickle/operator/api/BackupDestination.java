@@ -84,7 +84,8 @@ public class BackupDestination {
 
   @JsonPropertyDescription(
       "Secret with key ca.crt: the certificate authority of the endpoint's TLS certificate, for"
-          + " servers with a private CA. Without it the system's CAs are trusted.")
+          + " servers with a private CA (mounted at /etc/pgbackrest/ca/ca.crt). Without it the"
+          + " system's CAs are trusted.")
   private String caSecret;
 
   @JsonPropertyDescription(

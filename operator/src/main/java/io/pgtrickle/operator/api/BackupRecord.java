@@ -29,6 +29,50 @@ public class BackupRecord {
   @JsonPropertyDescription("Kept forever: retention never removes it.")
   private Boolean keepForever;
 
+  @JsonPropertyDescription("First WAL file the backup needs (pgBackRest archive.start).")
+  private String walStart;
+
+  @JsonPropertyDescription("Last WAL file the backup needs (pgBackRest archive.stop).")
+  private String walStop;
+
+  @JsonPropertyDescription("LSN where the backup started.")
+  private String lsnStart;
+
+  @JsonPropertyDescription("LSN where the backup stopped.")
+  private String lsnStop;
+
+  public String getWalStart() {
+    return walStart;
+  }
+
+  public void setWalStart(String walStart) {
+    this.walStart = walStart;
+  }
+
+  public String getWalStop() {
+    return walStop;
+  }
+
+  public void setWalStop(String walStop) {
+    this.walStop = walStop;
+  }
+
+  public String getLsnStart() {
+    return lsnStart;
+  }
+
+  public void setLsnStart(String lsnStart) {
+    this.lsnStart = lsnStart;
+  }
+
+  public String getLsnStop() {
+    return lsnStop;
+  }
+
+  public void setLsnStop(String lsnStop) {
+    this.lsnStop = lsnStop;
+  }
+
   public String getName() {
     return name;
   }
@@ -94,11 +138,26 @@ public class BackupRecord {
         && Objects.equals(completed, other.completed)
         && Objects.equals(size, other.size)
         && Objects.equals(repositoryBytes, other.repositoryBytes)
-        && Objects.equals(keepForever, other.keepForever);
+        && Objects.equals(keepForever, other.keepForever)
+        && Objects.equals(walStart, other.walStart)
+        && Objects.equals(walStop, other.walStop)
+        && Objects.equals(lsnStart, other.lsnStart)
+        && Objects.equals(lsnStop, other.lsnStop);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, type, started, completed, size, repositoryBytes, keepForever);
+    return Objects.hash(
+        name,
+        type,
+        started,
+        completed,
+        size,
+        repositoryBytes,
+        keepForever,
+        walStart,
+        walStop,
+        lsnStart,
+        lsnStop);
   }
 }

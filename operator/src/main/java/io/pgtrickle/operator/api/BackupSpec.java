@@ -10,6 +10,37 @@ import io.fabric8.generator.annotation.ValidationRule;
  * backups into the same repository.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!has(self.schedule) && !has(self.retention)",
+    message =
+        "spec.backup.schedule and spec.backup.retention are not built yet: schedule backups and"
+            + " their retention with a PostgresBackup (spec.clusterName, spec.schedule,"
+            + " spec.retention)",
+    reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "!has(self.backupFromReplica) || !self.backupFromReplica",
+    message = "spec.backup.backupFromReplica is not built yet: backups are taken from the primary",
+    reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "has(self.destination) && has(self.destination.type) && self.destination.type == 'S3'",
+    message =
+        "spec.backup.destination.type: only S3 (AWS S3 and S3-compatible servers such as MinIO)"
+            + " is built yet; PVC (the default), GCS and Azure are not built yet",
+    reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "!has(self.destination) || has(self.destination.credentialsSecret)",
+    message =
+        "spec.backup.destination.credentialsSecret is required: instance credentials (IAM roles)"
+            + " are not built yet",
+    reason = "FieldValueRequired")
+@ValidationRule(
+    value =
+        "!has(self.encryption) || !has(self.encryption.enabled) || !self.encryption.enabled"
+            + " || has(self.encryption.keySecret)",
+    message =
+        "spec.backup.encryption.keySecret is required with encryption: generating the passphrase"
+            + " Secret is not built yet",
+    reason = "FieldValueRequired")
 public class BackupSpec {
 
   @JsonPropertyDescription(

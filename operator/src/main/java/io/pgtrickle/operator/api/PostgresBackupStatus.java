@@ -33,18 +33,8 @@ public class PostgresBackupStatus {
       "When the schedule runs next (UTC, RFC 3339); absent without a schedule.")
   private String nextScheduled;
 
-  @JsonPropertyDescription("The type the next scheduled backup will take (full or diff).")
-  private String nextBackupType;
-
   @JsonPropertyDescription("This resource's backups in the repository, oldest first.")
   private java.util.List<BackupRecord> backups;
-
-  @JsonPropertyDescription(
-      "The value of the trigger annotation last acted on, with when (for idempotence).")
-  private String lastTrigger;
-
-  @JsonPropertyDescription("Label of the backup after which retention last ran.")
-  private String retentionAppliedAfter;
 
   @JsonPropertyDescription("The generation of the spec this status describes.")
   private Long observedGeneration;
@@ -118,36 +108,12 @@ public class PostgresBackupStatus {
     this.nextScheduled = nextScheduled;
   }
 
-  public String getNextBackupType() {
-    return nextBackupType;
-  }
-
-  public void setNextBackupType(String nextBackupType) {
-    this.nextBackupType = nextBackupType;
-  }
-
   public java.util.List<BackupRecord> getBackups() {
     return backups;
   }
 
   public void setBackups(java.util.List<BackupRecord> backups) {
     this.backups = backups;
-  }
-
-  public String getLastTrigger() {
-    return lastTrigger;
-  }
-
-  public void setLastTrigger(String lastTrigger) {
-    this.lastTrigger = lastTrigger;
-  }
-
-  public String getRetentionAppliedAfter() {
-    return retentionAppliedAfter;
-  }
-
-  public void setRetentionAppliedAfter(String retentionAppliedAfter) {
-    this.retentionAppliedAfter = retentionAppliedAfter;
   }
 
   public Long getObservedGeneration() {
@@ -177,10 +143,7 @@ public class PostgresBackupStatus {
         && Objects.equals(lastBackupType, other.lastBackupType)
         && Objects.equals(backupCount, other.backupCount)
         && Objects.equals(nextScheduled, other.nextScheduled)
-        && Objects.equals(nextBackupType, other.nextBackupType)
         && Objects.equals(backups, other.backups)
-        && Objects.equals(lastTrigger, other.lastTrigger)
-        && Objects.equals(retentionAppliedAfter, other.retentionAppliedAfter)
         && Objects.equals(observedGeneration, other.observedGeneration)
         && Objects.equals(conditions, other.conditions);
   }
@@ -196,10 +159,7 @@ public class PostgresBackupStatus {
         lastBackupType,
         backupCount,
         nextScheduled,
-        nextBackupType,
         backups,
-        lastTrigger,
-        retentionAppliedAfter,
         observedGeneration,
         conditions);
   }
