@@ -122,10 +122,11 @@ through subresources.
   resources: ["events"]
   verbs: ["create", "list", "watch"]
 # PostgresBackups: watched; the trigger annotation removed (JSON patch) once acted on; status
-# written by server-side apply.
+# written by server-side apply; NAME-schedule (spec.backup.schedule) created by server-side apply
+# and deleted when the schedule goes.
 - apiGroups: ["postgres.example.com"]
   resources: ["postgresbackups"]
-  verbs: ["get", "list", "watch", "patch"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["postgres.example.com"]
   resources: ["postgresbackups/status"]
   verbs: ["patch"]

@@ -11,12 +11,11 @@ import io.fabric8.generator.annotation.ValidationRule;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
-    value = "!has(self.schedule) && !has(self.retention)",
+    value = "!has(self.retention) || has(self.schedule)",
     message =
-        "spec.backup.schedule and spec.backup.retention are not built yet: schedule backups and"
-            + " their retention with a PostgresBackup (spec.clusterName, spec.schedule,"
-            + " spec.retention)",
-    reason = "FieldValueForbidden")
+        "spec.backup.retention applies to the scheduled backups of spec.backup.schedule: give a"
+            + " schedule, or set retention on a PostgresBackup",
+    reason = "FieldValueInvalid")
 @ValidationRule(
     value = "!has(self.backupFromReplica) || !self.backupFromReplica",
     message = "spec.backup.backupFromReplica is not built yet: backups are taken from the primary",
@@ -44,8 +43,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 public class BackupSpec {
 
   @JsonPropertyDescription(
-      "Cron schedule (UTC) of full base backups, e.g. \"0 2 * * *\"; absent: only the first"
-          + " backup after the repository is created, plus what PostgresBackup resources ask for.")
+      "Cron schedule (UTC) of base backups, e.g. \"0 2 * * *\": the operator creates the"
+          + " PostgresBackup NAME-schedule with it and spec.backup.retention (see kubectl get"
+          + " postgresbackup). Absent: backups only as PostgresBackup resources ask for them.")
   @ValidationRule(
       value = PostgresBackupSpec.SCHEDULE_RULE,
       message =
@@ -56,8 +56,7 @@ public class BackupSpec {
   private String schedule;
 
   @JsonPropertyDescription(
-      "Retention of the cluster's own backups (the first one and the scheduled ones): defaults 7"
-          + " days, 5 backups.")
+      "Retention of the scheduled backups (NAME-schedule): defaults 7 days, 5 backups.")
   private RetentionSpec retention;
 
   @JsonPropertyDescription("Where backups and archived WAL are stored; default a PVC.")
