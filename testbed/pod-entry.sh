@@ -22,6 +22,16 @@ mount_dir "$volume" /var/lib/postgresql/data
 mount_dir "$pod_dir/config" /etc/patroni
 mount_dir "$pod_dir/serviceaccount" /var/run/secrets/kubernetes.io/serviceaccount
 mount_dir "$pod_dir/run" /var/run/postgresql
+# pgBackRest: the configuration volume the pod mounts at /etc/pgbackrest (written by the pod
+# player), and the image's pgBackRest (2.55.1, every major) in place of the machine's.
+if [ -d "$pod_dir/pgbackrest" ]; then
+  mount_dir "$pod_dir/pgbackrest" /etc/pgbackrest
+fi
+if [ -n "${TESTBED_PGBACKREST_BIN:-}" ]; then
+  [ -e /usr/bin/pgbackrest ] || { echo "pod-entry: /usr/bin/pgbackrest missing (hack/install-deps.sh pgbackrest)" >&2; exit 1; }
+  mount --bind "$TESTBED_PGBACKREST_BIN" /usr/bin/pgbackrest
+fi
+unset TESTBED_PGBACKREST_BIN
 # Last: the sources above may themselves live under /tmp (a clone in /tmp), which this hides.
 mount_dir "$pod_dir/tmp" /tmp
 

@@ -39,6 +39,7 @@ import io.pgtrickle.operator.postgres.dependent.ReplicaServiceDependent;
 import io.pgtrickle.operator.postgres.dependent.ReplicationSecretDependent;
 import io.pgtrickle.operator.postgres.dependent.RoleBindingDependent;
 import io.pgtrickle.operator.postgres.dependent.RoleDependent;
+import io.pgtrickle.operator.postgres.dependent.ScheduledBackupDependent;
 import io.pgtrickle.operator.postgres.dependent.ServiceAccountDependent;
 import io.pgtrickle.operator.postgres.dependent.StatefulSetDependent;
 import io.pgtrickle.operator.postgres.patroni.PatroniClient;
@@ -97,6 +98,10 @@ import org.slf4j.LoggerFactory;
             "headless-service"
           }),
       @Dependent(name = "pdb", type = PodDisruptionBudgetDependent.class),
+      @Dependent(
+          name = "scheduled-backup",
+          type = ScheduledBackupDependent.class,
+          reconcilePrecondition = ScheduledBackupDependent.Wanted.class),
     })
 // Not generation-aware: the switchover annotation changes metadata only, and must still wake the
 // reconciler. The status is patched only when it changed, so this costs one idle reconcile per
