@@ -151,8 +151,6 @@ public final class Authenticator {
     } catch (InvalidNameException e) {
       // no such attribute then
     }
-    // LdapName lists RDNs from the last to the first; keep the certificate's order.
-    java.util.Collections.reverse(out);
     return out;
   }
 }

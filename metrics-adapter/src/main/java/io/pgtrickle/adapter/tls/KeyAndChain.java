@@ -16,6 +16,7 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
 /**
  * A private key with its certificate chain (leaf first), and their PEM forms (BouncyCastle's PEM
@@ -38,7 +39,11 @@ public record KeyAndChain(PrivateKey key, List<X509Certificate> chain) {
 
   /** The key as PEM (PKCS#8). */
   public String keyPem() {
-    return pem(key);
+    try {
+      return pem(new JcaPKCS8Generator(key, null).generate());
+    } catch (org.bouncycastle.util.io.pem.PemGenerationException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**
