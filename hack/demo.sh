@@ -58,9 +58,8 @@ step "Starting the pod player: real Patroni + PostgreSQL for each pod (log: targ
 if [ -f "$work/pods.pid" ] && kill -0 "$(cat "$work/pods.pid")" 2>/dev/null; then
   echo "already running (pid $(cat "$work/pods.pid"))"
 else
-  nohup ./mvnw -B -ntp -q -pl operator exec:java -Dexec.classpathScope=test \
-    -Dexec.mainClass=io.pgtrickle.operator.testbed.PodPlayerMain -Dexec.args=default \
-    -Dexec.cleanupDaemonThreads=false >"$work/pods.log" 2>&1 &
+  nohup ./mvnw -B -ntp -q -pl operator -am -Prun-test-main -DskipTests process-test-classes \
+    -Dtest.main.class=io.pgtrickle.operator.testbed.PodPlayerMain -Dtest.main.args=default >"$work/pods.log" 2>&1 &
   echo $! >"$work/pods.pid"
 fi
 

@@ -2,6 +2,7 @@ package io.pgtrickle.cdc;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pgtrickle.cdc.capture.CaptureSet;
 import io.pgtrickle.cdc.config.CdcConfig;
 import io.pgtrickle.cdc.config.ConfigException;
 import io.pgtrickle.cdc.config.ConfigParser;
@@ -9,6 +10,7 @@ import io.pgtrickle.cdc.http.HttpEndpoints;
 import io.pgtrickle.cdc.pipeline.CdcConsumer;
 import io.pgtrickle.cdc.pipeline.CdcMetrics;
 import io.pgtrickle.cdc.pipeline.ConsumerState;
+import io.pgtrickle.cdc.pipeline.SlotLostException;
 import io.pgtrickle.cdc.slot.SlotManager;
 import io.pgtrickle.cdc.slot.SourceConnections;
 import io.pgtrickle.changelog.ChangeLogBackend;
@@ -30,7 +32,9 @@ import org.slf4j.LoggerFactory;
  *   cdc-consumer help                            list the settings
  * </pre>
  *
- * Exit codes: 0 done, 2 bad configuration, 1 any other failure.
+ * Exit codes: 0 done (also after SIGTERM or SIGINT, once what was read is published and confirmed),
+ * 2 bad configuration (a setting, or a {@code --tables} table that does not exist or has no replica
+ * identity), 3 the replication slot is lost (see the message), 1 any other failure.
  */
 public final class CdcConsumerMain {
 
@@ -56,6 +60,9 @@ public final class CdcConsumerMain {
     } catch (ConfigException | ChangeLogConfigException e) {
       LOG.error("bad configuration: {}", e.getMessage());
       System.exit(2);
+    } catch (SlotLostException e) {
+      LOG.error("stopping for good: {}", e.getMessage());
+      System.exit(3);
     } catch (Exception e) {
       LOG.error("cdc-consumer failed", e);
       System.exit(1);
@@ -76,39 +83,62 @@ public final class CdcConsumerMain {
     CountDownLatch stopped = new CountDownLatch(1);
     try (ChangeLogBackend log = ChangeLogBackends.open(config.changeLogUri());
         HttpEndpoints http =
-            new HttpEndpoints(config.httpPort(), state, config.maxLagBytes(), registry);
+            new HttpEndpoints(
+                config.httpAddress(), config.httpPort(), state, config.maxLagBytes(), registry);
         CdcConsumer consumer = new CdcConsumer(config, log, state, metrics, null)) {
       LOG.info("serving /healthz, /readyz and /metrics on port {}", http.port());
-      Runtime.getRuntime()
-          .addShutdownHook(
-              new Thread(
-                  () -> {
-                    LOG.info("stopping: publishing what was read and confirming it");
-                    consumer.stop();
-                    try {
-                      stopped.await();
-                    } catch (InterruptedException e) {
-                      Thread.currentThread().interrupt();
-                    }
-                  },
-                  "cdc-shutdown"));
+      Runnable stop =
+          () -> {
+            LOG.info("stopping: publishing what was read and confirming it");
+            consumer.stop();
+          };
+      if (!StopSignals.handle(stop)) {
+        // No signal handler: the JVM's shutdown hook still stops cleanly, but exits with 143.
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      stop.run();
+                      try {
+                        stopped.await();
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                    },
+                    "cdc-shutdown"));
+      }
       try {
         consumer.run();
       } finally {
         stopped.countDown();
       }
     }
+    LOG.info("stopped");
+    System.exit(0); // a clean stop, also after SIGTERM
   }
 
+  /**
+   * Drops the slot, undoes what the consumer did to its publication (drops it if the consumer
+   * created it, else removes the tables it added) and gives up its catalog rows.
+   */
   private static void decommission(CdcConfig config) throws Exception {
-    SlotManager slots =
-        new SlotManager(config.slot(), config.publication(), config.tables(), false);
+    SlotManager slots = new SlotManager(config.slot(), false);
+    CaptureSet capture =
+        new CaptureSet(
+            config.slot(),
+            config.publication(),
+            config.tables(),
+            config.catalog(),
+            config.ordinal(),
+            config.replicas(),
+            problems -> {});
     try (Connection c = new SourceConnections(config).admin()) {
       if (slots.dropSlot(c)) {
-        LOG.info("decommissioned: replication slot {} dropped", config.slot());
+        LOG.info("decommission: replication slot {} dropped", config.slot());
       } else {
-        LOG.info("decommissioned: replication slot {} did not exist", config.slot());
+        LOG.info("decommission: replication slot {} did not exist", config.slot());
       }
+      LOG.info("decommission: {}", capture.decommission(c));
     }
   }
 }

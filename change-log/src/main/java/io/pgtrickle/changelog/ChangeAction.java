@@ -9,5 +9,13 @@ public enum ChangeAction {
   /** A removed row; {@code old_columns} holds its key or row. */
   DELETE,
   /** The whole table was emptied; no columns. */
-  TRUNCATE
+  TRUNCATE,
+  /**
+   * Changes of the source may be missing before this position (a replication slot was lost and
+   * created again, a captured table was dropped and created again, capture of the table started or
+   * moved to another consumer); no columns. Everything at or after the event's position is
+   * complete. A reader that keeps derived state must recompute it from the source (a stream table
+   * gets a FULL refresh) instead of applying the changes around it.
+   */
+  GAP
 }

@@ -67,7 +67,7 @@ public record ChangeEvent(
     switch (action) {
       case INSERT, UPDATE -> require(columns != null, action, "'columns'");
       case DELETE -> require(oldColumns != null, action, "'old_columns'");
-      case TRUNCATE ->
+      case TRUNCATE, GAP ->
           require(columns == null && oldColumns == null, action, "no 'columns' or 'old_columns'");
     }
   }
@@ -97,6 +97,19 @@ public record ChangeEvent(
     // LinkedHashMap, not Map.copyOf: SQL NULL columns are null values, and column order matters
     // to a reader of the JSON.
     return map == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(map));
+  }
+
+  /**
+   * Creates a GAP marker: changes of {@code sourceOid} before {@code lsn} may be missing.
+   *
+   * @param sourceOid the source table's OID
+   * @param lsn the first position after the gap
+   * @param xid the transaction that recorded the gap, or 0 if none did
+   * @param timestamp when the gap was recorded
+   * @return the event
+   */
+  public static ChangeEvent gap(long sourceOid, Lsn lsn, long xid, Instant timestamp) {
+    return new ChangeEvent(sourceOid, lsn, xid, ChangeAction.GAP, null, null, timestamp);
   }
 
   /**

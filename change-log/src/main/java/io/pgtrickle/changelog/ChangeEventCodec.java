@@ -236,7 +236,7 @@ public final class ChangeEventCodec {
       return ChangeAction.valueOf(text);
     } catch (IllegalArgumentException e) {
       throw new MalformedEventException(
-          "change event field 'action' must be INSERT, UPDATE, DELETE or TRUNCATE, got '"
+          "change event field 'action' must be INSERT, UPDATE, DELETE, TRUNCATE or GAP, got '"
               + text
               + "'",
           e);

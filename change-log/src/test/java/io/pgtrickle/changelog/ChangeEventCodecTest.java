@@ -92,6 +92,21 @@ class ChangeEventCodecTest {
   }
 
   @Test
+  void aGapMarkerRoundTripsWithoutColumns() {
+    ChangeEvent gap = ChangeEvent.gap(16384, Lsn.parse("0/1A3B4C0.1"), 0, Instant.EPOCH);
+    String json = ChangeEventCodec.toJson(gap);
+    assertThat(json).contains("\"action\":\"GAP\"");
+    assertThat(ChangeEventCodec.fromJson(json)).isEqualTo(gap);
+    assertThat(gap.action()).isEqualTo(ChangeAction.GAP);
+    assertThatThrownBy(
+            () ->
+                new ChangeEvent(
+                    1, Lsn.of(1), 0, ChangeAction.GAP, Map.of("id", 1L), null, Instant.EPOCH))
+        .isInstanceOf(MalformedEventException.class)
+        .hasMessageContaining("a GAP change event needs no 'columns' or 'old_columns'");
+  }
+
+  @Test
   void writesTheSubPositionAsSeqBesideTheCommitLsn() {
     ChangeEvent e =
         ChangeEvent.insert(7, Lsn.parse("0/1A3B4C0.2"), 9, Map.of("id", 1L), Instant.EPOCH);
@@ -120,7 +135,9 @@ class ChangeEventCodecTest {
         "'source_oid' must be an integer");
     cases.put("{\"source_oid\":1,\"lsn\":\"12\",\"action\":\"TRUNCATE\"," + ok + "}", "'lsn'");
     cases.put("{\"source_oid\":1,\"action\":\"TRUNCATE\"," + ok + "}", "'lsn' is missing");
-    cases.put("{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"UPSERT\"," + ok + "}", "'action'");
+    cases.put(
+        "{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"UPSERT\"," + ok + "}",
+        "'action' must be INSERT, UPDATE, DELETE, TRUNCATE or GAP");
     cases.put(
         "{\"source_oid\":1,\"lsn\":\"0/1\",\"action\":\"INSERT\"," + ok + "}", "needs 'columns'");
     cases.put(

@@ -77,6 +77,8 @@ public abstract class ChangeLogBackendConformance {
             16384, Lsn.of(21), 7, ChangeAction.DELETE, null, Map.of("id", 1L), Instant.EPOCH));
     events.add(
         new ChangeEvent(16384, Lsn.of(22), 7, ChangeAction.TRUNCATE, null, null, Instant.EPOCH));
+    events.add(ChangeEvent.gap(16384, Lsn.of(23), 0, Instant.EPOCH));
+    events.add(ChangeEvent.insert(16384, Lsn.of(23, 1), 8, Map.of("id", 2L), Instant.EPOCH));
     await(b.publish(16384, events));
     List<ChangeEvent> got = drain(b, 16384, Lsn.ZERO, events.size());
     assertThat(got).containsExactlyElementsOf(events);

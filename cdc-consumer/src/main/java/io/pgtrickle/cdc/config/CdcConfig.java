@@ -10,8 +10,10 @@ import java.util.List;
  * @param sourceUrl JDBC URL of the source database, through a name that follows the primary
  * @param sourceUser the replication user
  * @param sourcePassword its password, or {@code null}; never logged
- * @param tables the published tables, {@code schema.table}
- * @param publication the publication name
+ * @param tables the tables always captured ({@code --tables}), {@code schema.table}; may be empty
+ *     when the catalog is followed
+ * @param publication the publication name (this consumer's own: tables are added to and removed
+ *     from it)
  * @param slot the replication slot name
  * @param changeLogUri the change log's URI (may hold a password; logged redacted)
  * @param httpPort the port of /healthz, /readyz and /metrics (0: any free port)
@@ -23,6 +25,15 @@ import java.util.List;
  * @param failoverSlot whether to create the slot with {@code failover = true} (PostgreSQL 17+)
  * @param sourceMembers a DNS name that resolves to every member of the source cluster (its headless
  *     Service), or "" if not given: where stale copies of the slot are looked for
+ * @param catalog whether the captured tables follow {@code pgtrickle.pgt_change_tracking}
+ * @param catalogPoll how often the catalog (and the captured tables' identity) is checked
+ * @param ordinal this consumer's index among {@code replicas}: it claims the catalog rows whose
+ *     table OID modulo {@code replicas} equals it
+ * @param replicas how many consumers share the catalog's rows (the StatefulSet's replicas)
+ * @param httpAddress the address /healthz, /readyz and /metrics listen on, "" for every interface
+ *     (a pod's own address where pods share a host's network, as on the test bed)
+ * @param stuckTimeout how long the slot's confirmed position may stand still while the source has
+ *     WAL for it before the probes call the consumer stuck
  */
 public record CdcConfig(
     String sourceUrl,
@@ -39,7 +50,13 @@ public record CdcConfig(
     Duration reconnectMin,
     Duration reconnectMax,
     boolean failoverSlot,
-    String sourceMembers) {
+    String sourceMembers,
+    boolean catalog,
+    Duration catalogPoll,
+    int ordinal,
+    int replicas,
+    Duration stuckTimeout,
+    String httpAddress) {
 
   /**
    * The settings for logs: everything but secrets.
@@ -61,12 +78,23 @@ public record CdcConfig(
         + redactUrl(changeLogUri)
         + " http_port="
         + httpPort
+        + (httpAddress.isEmpty() ? "" : " http_address=" + httpAddress)
         + " max_lag_bytes="
         + maxLagBytes
         + " failover_slot="
         + failoverSlot
         + " source_members="
-        + sourceMembers;
+        + sourceMembers
+        + " catalog="
+        + catalog
+        + " catalog_poll_ms="
+        + catalogPoll.toMillis()
+        + " ordinal="
+        + ordinal
+        + " replicas="
+        + replicas
+        + " stuck_timeout_ms="
+        + stuckTimeout.toMillis();
   }
 
   /** Removes {@code user:password@} and {@code password=...} from a URL. */

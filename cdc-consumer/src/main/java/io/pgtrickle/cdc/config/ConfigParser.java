@@ -22,20 +22,25 @@ public final class ConfigParser {
     SOURCE_URL("source-url", null),
     SOURCE_USER("source-user", "postgres"),
     SOURCE_PASSWORD("source-password", ""),
-    TABLES("tables", null),
-    PUBLICATION("publication", "pgtrickle_cdc"),
+    TABLES("tables", ""),
+    PUBLICATION("publication", ""),
     SLOT("slot", ""),
     SLOT_PREFIX("slot-prefix", "pgtrickle_cdc_"),
     ORDINAL("ordinal", ""),
     CHANGELOG_URI("changelog-uri", null),
     HTTP_PORT("http-port", "8080"),
+    HTTP_ADDRESS("http-address", ""),
     MAX_LAG_BYTES("max-lag-bytes", "1073741824"),
     STATUS_INTERVAL_MS("status-interval-ms", "1000"),
     MAX_BATCH_EVENTS("max-batch-events", "5000"),
     RECONNECT_MIN_MS("reconnect-min-ms", "200"),
     RECONNECT_MAX_MS("reconnect-max-ms", "30000"),
     FAILOVER_SLOT("failover-slot", "true"),
-    SOURCE_MEMBERS("source-members", "");
+    SOURCE_MEMBERS("source-members", ""),
+    CATALOG("catalog", "true"),
+    CATALOG_POLL_MS("catalog-poll-ms", "1000"),
+    REPLICAS("replicas", "1"),
+    STUCK_TIMEOUT_MS("stuck-timeout-ms", "60000");
 
     final String flag;
     final String defaultValue;
@@ -97,7 +102,9 @@ public final class ConfigParser {
               s.env(),
               s.defaultValue == null
                   ? "(required)"
-                  : "default: " + (s.defaultValue.isEmpty() ? "none" : s.defaultValue)));
+                  : s == Setting.PUBLICATION
+                      ? "default: the slot's name"
+                      : "default: " + (s.defaultValue.isEmpty() ? "none" : s.defaultValue)));
     }
     return sb.toString();
   }
@@ -151,13 +158,44 @@ public final class ConfigParser {
               + CdcConfig.redactUrl(url)
               + "'");
     }
+    boolean catalog = bool(Setting.CATALOG);
+    List<String> tables = tables(catalog);
+    int replicas = (int) number(Setting.REPLICAS, 1, 10_000);
+    Integer ordinal = ordinal();
+    String slot = slot(ordinal);
+    if (ordinal == null) {
+      if (catalog && replicas > 1) {
+        throw new ConfigException(
+            Setting.ORDINAL.label()
+                + " is required with "
+                + Setting.REPLICAS.label()
+                + " = "
+                + replicas
+                + ": it says which catalog rows this consumer claims (give it, or run as a"
+                + " StatefulSet pod whose HOSTNAME ends in -<ordinal>)");
+      }
+      ordinal = 0;
+    }
+    if (catalog && ordinal >= replicas && tables.isEmpty()) {
+      // It would claim no catalog row, ever, and has no --tables: it could capture nothing.
+      throw new ConfigException(
+          Setting.ORDINAL.label()
+              + " must be below "
+              + Setting.REPLICAS.label()
+              + " ("
+              + replicas
+              + "), got "
+              + ordinal
+              + ": set PGTRICKLE_REPLICAS to the StatefulSet's replicas");
+    }
+    String publication = get(Setting.PUBLICATION);
     return new CdcConfig(
         url,
         get(Setting.SOURCE_USER),
         emptyToNull(get(Setting.SOURCE_PASSWORD)),
-        tables(),
-        identifier(Setting.PUBLICATION, get(Setting.PUBLICATION)),
-        slot(),
+        tables,
+        publication.isEmpty() ? slot : identifier(Setting.PUBLICATION, publication),
+        slot,
         changeLogUri(),
         (int) number(Setting.HTTP_PORT, 0, 65535),
         number(Setting.MAX_LAG_BYTES, 1, Long.MAX_VALUE),
@@ -166,7 +204,13 @@ public final class ConfigParser {
         Duration.ofMillis(number(Setting.RECONNECT_MIN_MS, 1, 600_000)),
         Duration.ofMillis(number(Setting.RECONNECT_MAX_MS, 1, 3_600_000)),
         bool(Setting.FAILOVER_SLOT),
-        hostName(Setting.SOURCE_MEMBERS));
+        hostName(Setting.SOURCE_MEMBERS),
+        catalog,
+        Duration.ofMillis(number(Setting.CATALOG_POLL_MS, 50, 600_000)),
+        ordinal,
+        replicas,
+        Duration.ofMillis(number(Setting.STUCK_TIMEOUT_MS, 1000, 86_400_000)),
+        hostName(Setting.HTTP_ADDRESS));
   }
 
   /** A DNS name or address, or "" when not given. */
@@ -183,7 +227,7 @@ public final class ConfigParser {
     return value;
   }
 
-  private List<String> tables() {
+  private List<String> tables(boolean catalog) {
     List<String> out = new ArrayList<>();
     for (String t : get(Setting.TABLES).split(",")) {
       String table = t.trim();
@@ -199,40 +243,52 @@ public final class ConfigParser {
       }
       out.add(table.contains(".") ? table : "public." + table);
     }
-    if (out.isEmpty()) {
-      throw new ConfigException(Setting.TABLES.label() + " must name at least one table");
+    if (out.isEmpty() && !catalog) {
+      throw new ConfigException(
+          Setting.TABLES.label()
+              + " must name at least one table when "
+              + Setting.CATALOG.label()
+              + " is false");
     }
     return List.copyOf(out);
   }
 
   /**
-   * The slot: {@code --slot}, or the prefix plus the ordinal, which comes from {@code --ordinal} or
-   * from the StatefulSet pod name in {@code HOSTNAME} ({@code name-3} gives 3). A stable name is
-   * what lets a restarted pod find its slot and resume where it confirmed.
+   * The ordinal: {@code --ordinal}, or the StatefulSet pod name in {@code HOSTNAME} ({@code name-3}
+   * gives 3); {@code null} if neither says.
    */
-  private String slot() {
+  private Integer ordinal() {
+    String ordinal = get(Setting.ORDINAL);
+    if (ordinal.isEmpty()) {
+      Matcher m = POD_ORDINAL.matcher(env.getOrDefault("HOSTNAME", ""));
+      return m.matches() && m.group(1).length() <= 6 ? Integer.valueOf(m.group(1)) : null;
+    }
+    if (!ordinal.matches("\\d{1,6}")) {
+      throw new ConfigException(
+          Setting.ORDINAL.label() + " must be a number, got '" + ordinal + "'");
+    }
+    return Integer.valueOf(ordinal);
+  }
+
+  /**
+   * The slot: {@code --slot}, or the prefix plus the ordinal. A stable name is what lets a
+   * restarted pod find its slot and resume where it confirmed.
+   */
+  private String slot(Integer ordinal) {
     String explicit = get(Setting.SLOT);
     if (!explicit.isEmpty()) {
       return identifier(Setting.SLOT, explicit);
     }
-    String ordinal = get(Setting.ORDINAL);
-    if (ordinal.isEmpty()) {
-      Matcher m = POD_ORDINAL.matcher(env.getOrDefault("HOSTNAME", ""));
-      if (!m.matches()) {
-        throw new ConfigException(
-            Setting.SLOT.label()
-                + " or "
-                + Setting.ORDINAL.label()
-                + " is required when HOSTNAME ('"
-                + env.getOrDefault("HOSTNAME", "")
-                + "') is not a StatefulSet pod name ending in -<ordinal>");
-      }
-      ordinal = m.group(1);
-    } else if (!ordinal.matches("\\d{1,6}")) {
+    if (ordinal == null) {
       throw new ConfigException(
-          Setting.ORDINAL.label() + " must be a number, got '" + ordinal + "'");
+          Setting.SLOT.label()
+              + " or "
+              + Setting.ORDINAL.label()
+              + " is required when HOSTNAME ('"
+              + env.getOrDefault("HOSTNAME", "")
+              + "') is not a StatefulSet pod name ending in -<ordinal>");
     }
-    return identifier(Setting.SLOT_PREFIX, get(Setting.SLOT_PREFIX) + Integer.parseInt(ordinal));
+    return identifier(Setting.SLOT_PREFIX, get(Setting.SLOT_PREFIX) + ordinal);
   }
 
   private String changeLogUri() {

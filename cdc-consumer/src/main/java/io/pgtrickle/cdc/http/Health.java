@@ -1,17 +1,21 @@
 package io.pgtrickle.cdc.http;
 
 import io.pgtrickle.cdc.pipeline.ConsumerState;
+import java.util.Map;
 
 /**
  * The probe decisions, pure so they are unit tested.
  *
  * <ul>
- *   <li>Liveness ({@code /healthz}) fails only when the slot lag is above the threshold: then the
- *       consumer is alive but not keeping up, and a restart is the remedy the probe can offer. An
- *       unknown lag (source unreachable) does not fail it: restarting would not bring the source
- *       back, and the reconnect loop is already waiting for it.
- *   <li>Readiness ({@code /readyz}) means consuming: a stream is open and the change log accepts
- *       publishes.
+ *   <li>Liveness ({@code /healthz}) fails when the consumer cannot or does not do its job and a
+ *       restart is the remedy the probe can offer: its slot is lost (terminal: the process exits
+ *       too), it is stuck (the source has WAL for the slot and nothing moved for the stuck
+ *       timeout), or the slot lag is above the threshold. An unknown lag (source unreachable) and a
+ *       change log that refuses publishes do not fail it: restarting would not bring either back,
+ *       and the consumer is already waiting for them ({@code /readyz} says so).
+ *   <li>Readiness ({@code /readyz}) means consuming everything it should: a stream is open, the
+ *       change log accepts publishes, the consumer is not stuck, and every table it should capture
+ *       is captured.
  * </ul>
  */
 public final class Health {
@@ -34,6 +38,12 @@ public final class Health {
    * @return the verdict
    */
   public static Verdict liveness(ConsumerState state, long maxLagBytes) {
+    if (!state.terminal().isEmpty()) {
+      return new Verdict(false, state.terminal());
+    }
+    if (!state.stuck().isEmpty()) {
+      return new Verdict(false, state.stuck());
+    }
     long lag = state.slotLagBytes();
     if (lag > maxLagBytes) {
       return new Verdict(false, "slot lag " + lag + " bytes is above " + maxLagBytes);
@@ -48,11 +58,26 @@ public final class Health {
    * @return the verdict
    */
   public static Verdict readiness(ConsumerState state) {
+    if (!state.terminal().isEmpty()) {
+      return new Verdict(false, state.terminal());
+    }
     if (!state.streaming()) {
       return new Verdict(false, "not streaming: " + state.lastError());
     }
     if (state.publishFailing()) {
       return new Verdict(false, "change log unavailable: " + state.lastError());
+    }
+    if (!state.stuck().isEmpty()) {
+      return new Verdict(false, state.stuck());
+    }
+    Map<String, String> problems = state.captureProblems();
+    if (!problems.isEmpty()) {
+      return new Verdict(
+          false,
+          "not capturing "
+              + problems.size()
+              + " table(s): "
+              + String.join("; ", problems.values()));
     }
     return new Verdict(true, "consuming");
   }

@@ -6,6 +6,7 @@ import io.pgtrickle.cdc.pgoutput.PgOutputMessage.Commit;
 import io.pgtrickle.cdc.pgoutput.PgOutputMessage.Delete;
 import io.pgtrickle.cdc.pgoutput.PgOutputMessage.Ignored;
 import io.pgtrickle.cdc.pgoutput.PgOutputMessage.Insert;
+import io.pgtrickle.cdc.pgoutput.PgOutputMessage.LogicalMessage;
 import io.pgtrickle.cdc.pgoutput.PgOutputMessage.Relation;
 import io.pgtrickle.cdc.pgoutput.PgOutputMessage.Truncate;
 import io.pgtrickle.cdc.pgoutput.PgOutputMessage.Update;
@@ -48,8 +49,9 @@ public final class PgOutputDecoder {
             case 'U' -> update(b);
             case 'D' -> delete(b);
             case 'T' -> truncate(b);
-            // Origin, Type and logical decoding Message: nothing the change log carries.
-            case 'O', 'Y', 'M' -> new Ignored(tag);
+            case 'M' -> message(b);
+            // Origin and Type: nothing the change log carries.
+            case 'O', 'Y' -> new Ignored(tag);
             default ->
                 throw new PgOutputException(
                     "unknown pgoutput message type '"
@@ -65,6 +67,20 @@ public final class PgOutputDecoder {
   private static Commit commit(ByteBuffer b) {
     b.get(); // flags: unused in protocol version 1
     return new Commit(b.getLong(), b.getLong(), toUnixMicros(b.getLong()));
+  }
+
+  private static LogicalMessage message(ByteBuffer b) {
+    boolean transactional = (b.get() & 1) != 0;
+    long lsn = b.getLong();
+    String prefix = string(b);
+    int length = b.getInt();
+    if (length < 0 || length > b.remaining()) {
+      throw new PgOutputException(
+          "logical decoding message of " + length + " bytes, " + b.remaining() + " left");
+    }
+    byte[] content = new byte[length];
+    b.get(content);
+    return new LogicalMessage(transactional, lsn, prefix, content);
   }
 
   private static Relation relation(ByteBuffer b) {

@@ -92,7 +92,20 @@ public sealed interface PgOutputMessage {
       implements PgOutputMessage {}
 
   /**
-   * A message the consumer does not act on (origin, type, logical decoding message).
+   * A logical decoding message ({@code pg_logical_emit_message}), sent when the stream was started
+   * with {@code messages 'true'}.
+   *
+   * @param transactional whether it belongs to the current transaction (then it arrives between
+   *     Begin and Commit, in order with the transaction's changes)
+   * @param lsn the message's WAL position
+   * @param prefix the prefix it was emitted with
+   * @param content its content
+   */
+  record LogicalMessage(boolean transactional, long lsn, String prefix, byte[] content)
+      implements PgOutputMessage {}
+
+  /**
+   * A message the consumer does not act on (origin, type).
    *
    * @param tag the message's type byte
    */

@@ -5,6 +5,7 @@ import io.pgtrickle.cdc.pgoutput.PgOutputMessage.Column;
 import io.pgtrickle.cdc.pgoutput.PgOutputMessage.Commit;
 import io.pgtrickle.cdc.pgoutput.PgOutputMessage.Delete;
 import io.pgtrickle.cdc.pgoutput.PgOutputMessage.Insert;
+import io.pgtrickle.cdc.pgoutput.PgOutputMessage.LogicalMessage;
 import io.pgtrickle.cdc.pgoutput.PgOutputMessage.Relation;
 import io.pgtrickle.cdc.pgoutput.PgOutputMessage.Truncate;
 import io.pgtrickle.cdc.pgoutput.PgOutputMessage.Update;
@@ -33,6 +34,9 @@ import java.util.Map;
  * REPLICA IDENTITY FULL and otherwise left out of {@code columns}: a missing column means "not
  * changed, value not sent", unlike a column that is present with a null value (SQL NULL).
  *
+ * <p>Gaps: a transactional {@link GapMarkers gap marker} for this consumer's slot becomes one
+ * {@code GAP} event per source it names, at the marker's place in its transaction.
+ *
  * <p>Not thread-safe: one instance per replication session, fed from one thread.
  */
 public final class TransactionAssembler {
@@ -59,6 +63,7 @@ public final class TransactionAssembler {
 
   private final Map<Long, Relation> relations = new HashMap<>();
   private final Sink sink;
+  private final String slot;
   private Begin current;
   private Instant commitTime;
   private int index;
@@ -69,7 +74,18 @@ public final class TransactionAssembler {
    * @param sink where events and commits go
    */
   public TransactionAssembler(Sink sink) {
+    this(sink, null);
+  }
+
+  /**
+   * Creates an assembler that also turns this slot's gap markers into GAP events.
+   *
+   * @param sink where events and commits go
+   * @param slot the slot whose {@link GapMarkers gap markers} count, or {@code null} for none
+   */
+  public TransactionAssembler(Sink sink, String slot) {
     this.sink = sink;
+    this.slot = slot;
   }
 
   /**
@@ -115,6 +131,10 @@ public final class TransactionAssembler {
       for (long oid : t.relationOids()) {
         emit(oid, ChangeAction.TRUNCATE, null, null);
       }
+    } else if (message instanceof LogicalMessage m && m.transactional()) {
+      for (long oid : GapMarkers.sources(slot, m.prefix(), m.content())) {
+        emit(oid, ChangeAction.GAP, null, null);
+      }
     }
   }
 
@@ -134,7 +154,9 @@ public final class TransactionAssembler {
   private void emit(
       long relationOid, ChangeAction action, Map<String, Object> columns, Map<String, Object> old) {
     requireTransaction(action.name());
-    relation(relationOid);
+    if (action != ChangeAction.GAP) {
+      relation(relationOid);
+    }
     if (index == Integer.MAX_VALUE) {
       throw new PgOutputException("transaction " + current.xid() + " has more than 2^31 changes");
     }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Consecutive events from the stream, published together: possibly several whole transactions,
@@ -20,6 +21,17 @@ final class Batch {
   private Lsn lastCommitEnd;
   private long lastTransactionCommit;
   private long session;
+  private final CompletableFuture<Void> published = new CompletableFuture<>();
+
+  /**
+   * A batch of GAP markers only, recorded outside any transaction (before a new slot exists): no
+   * commit to confirm and nothing a synchronous standby must have first.
+   */
+  static Batch gaps(List<ChangeEvent> markers) {
+    Batch b = new Batch();
+    b.events.addAll(markers);
+    return b;
+  }
 
   void add(ChangeEvent event) {
     events.add(event);
@@ -66,6 +78,11 @@ final class Batch {
   Lsn requiredDurable() {
     Lsn trailing = lastTransactionCommit == 0 ? Lsn.ZERO : Lsn.of(lastTransactionCommit + 1);
     return lastCommitEnd == null ? trailing : Lsn.max(lastCommitEnd, trailing);
+  }
+
+  /** Completes once the change log acknowledged the whole batch. */
+  CompletableFuture<Void> published() {
+    return published;
   }
 
   List<Instant> commitTimes() {

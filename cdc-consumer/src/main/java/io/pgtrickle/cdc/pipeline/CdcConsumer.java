@@ -1,15 +1,19 @@
 package io.pgtrickle.cdc.pipeline;
 
+import io.pgtrickle.cdc.capture.CaptureSet;
 import io.pgtrickle.cdc.config.CdcConfig;
+import io.pgtrickle.cdc.config.ConfigException;
 import io.pgtrickle.cdc.slot.SlotManager;
+import io.pgtrickle.cdc.slot.SlotStatus;
 import io.pgtrickle.cdc.slot.SourceConnections;
-import io.pgtrickle.cdc.slot.StaleSlotCopies;
 import io.pgtrickle.changelog.ChangeLogBackend;
+import io.pgtrickle.changelog.Lsn;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.OptionalLong;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -20,31 +24,46 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The consumer: sets up the publication and slot, runs {@link ReplicationSession}s one after the
- * other with backoff in between (a lost connection, a failover, a restarted primary), and polls the
- * slot lag for the liveness probe and metrics. {@link #run()} blocks until {@link #stop()}.
+ * other with backoff in between (a lost connection, a failover, a restarted primary), keeps the
+ * captured tables in step with {@code --tables} and the catalog ({@link CaptureSet}, on a thread of
+ * its own), and watches the slot for the probes and metrics ({@link SlotWatch}). {@link #run()}
+ * blocks until {@link #stop()}.
+ *
+ * <p>A new slot (the first start, a slot lost in a failover without failover slots, a slot dropped
+ * by hand) decodes only what commits after its creation: before creating it, the consumer publishes
+ * a GAP event for every captured source at the server's insert position, so the change log says
+ * where its history of each source is incomplete, before {@code confirmed_flush_lsn} could suggest
+ * otherwise. A slot PostgreSQL invalidated ({@code wal_status = lost}) ends the consumer with
+ * {@link SlotLostException}.
  */
 public final class CdcConsumer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(CdcConsumer.class);
 
+  /** Consecutive failed capture rounds after which /readyz reports them. */
+  private static final int CAPTURE_FAILURES_REPORTED = 3;
+
   private final CdcConfig config;
   private final SourceConnections connections;
   private final SlotManager slots;
-  private final StaleSlotCopies staleSlotCopies;
+  private final CaptureSet capture;
+  private final SlotWatch slotWatch;
   private final ConsumerState state;
   private final CdcMetrics metrics;
   private final Publisher publisher;
-  private final ScheduledExecutorService lagPoller =
+  private final ScheduledExecutorService capturePoller =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
-            Thread t = new Thread(r, "cdc-lag-poller");
+            Thread t = new Thread(r, "cdc-capture");
             t.setDaemon(true);
             return t;
           });
   private volatile boolean stopping;
   private volatile Thread runner;
   private boolean streamedBefore;
-  private Connection lagConnection;
+  private boolean started;
+  private Connection captureConnection;
+  private int captureFailures;
 
   /**
    * Creates the consumer; nothing connects until {@link #run()}.
@@ -63,14 +82,17 @@ public final class CdcConsumer implements AutoCloseable {
       LongConsumer lagMicros) {
     this.config = config;
     this.connections = new SourceConnections(config);
-    this.slots =
-        new SlotManager(
-            config.slot(), config.publication(), config.tables(), config.failoverSlot());
-    this.staleSlotCopies =
-        new StaleSlotCopies(
+    this.slots = new SlotManager(config.slot(), config.failoverSlot());
+    this.capture =
+        new CaptureSet(
             config.slot(),
-            connections::adminAt,
-            StaleSlotCopies.Members.resolving(config.sourceMembers()));
+            config.publication(),
+            config.tables(),
+            config.catalog(),
+            config.ordinal(),
+            config.replicas(),
+            state::captureProblems);
+    this.slotWatch = new SlotWatch(config, connections, slots, state, this::terminate);
     this.state = state;
     this.metrics = metrics;
     this.publisher =
@@ -84,20 +106,25 @@ public final class CdcConsumer implements AutoCloseable {
             new SynchronousCommitGate(connections, state));
   }
 
-  /** Streams until {@link #stop()}, reconnecting with backoff after every failure. */
+  /**
+   * Streams until {@link #stop()}, reconnecting with backoff after every failure.
+   *
+   * @throws ConfigException if a {@code --tables} table cannot be captured (at start)
+   * @throws SlotLostException if PostgreSQL invalidated the slot
+   */
   public void run() {
     runner = Thread.currentThread();
-    lagPoller.scheduleWithFixedDelay(this::pollLag, 0, 2, TimeUnit.SECONDS);
-    if (config.failoverSlot()) {
-      lagPoller.scheduleWithFixedDelay(this::dropStaleSlotCopies, 5, 10, TimeUnit.SECONDS);
-    }
+    slotWatch.start();
     Backoff backoff = new Backoff(config.reconnectMin(), config.reconnectMax());
     while (!stopping) {
       try {
         prepare();
+        if (stopping) {
+          break;
+        }
         try (Connection c = connections.replication()) {
           startSession(c);
-          new ReplicationSession(config, publisher, () -> stopping)
+          new ReplicationSession(config, publisher, state, () -> stopping)
               .run(
                   c.unwrap(PGConnection.class),
                   () -> {
@@ -112,8 +139,16 @@ public final class CdcConsumer implements AutoCloseable {
           LOG.warn("interrupted while streaming; stopping");
         }
         break;
+      } catch (ConfigException | SlotLostException e) {
+        state.streaming(false);
+        if (e instanceof SlotLostException) {
+          state.terminal(e.getMessage());
+        }
+        throw e;
       } catch (SQLException | RuntimeException e) {
         state.streaming(false);
+        state.walsenderPid(0);
+        state.holding(false);
         state.lastError(e.toString());
         publisher.discardQueued();
         if (stopping) {
@@ -128,6 +163,10 @@ public final class CdcConsumer implements AutoCloseable {
       }
     }
     state.streaming(false);
+    state.walsenderPid(0);
+    if (!state.terminal().isEmpty()) {
+      throw new SlotLostException(state.terminal());
+    }
   }
 
   /**
@@ -144,58 +183,112 @@ public final class CdcConsumer implements AutoCloseable {
         port = rs.getInt(2);
       }
     }
-    publisher.sessionStarted(replication.unwrap(PGConnection.class).getBackendPID(), host, port);
+    int pid = replication.unwrap(PGConnection.class).getBackendPID();
+    state.walsenderPid(pid);
+    publisher.sessionStarted(pid, host, port);
   }
 
-  /** Publication and slot, on every (re)connect: after a failover the new primary may lack them. */
-  private void prepare() throws SQLException {
+  /**
+   * Publication, tables and slot, on every (re)connect: after a failover the new primary may lack
+   * the slot. The first time, the captured tables are set up strictly ({@link CaptureSet#start})
+   * and the capture poller starts.
+   */
+  private void prepare() throws SQLException, InterruptedException {
     try (Connection c = connections.admin()) {
-      slots.ensurePublication(c);
-      if (slots.ensureSlot(c) && streamedBefore) {
-        LOG.error(
-            "replication slot {} was missing after a reconnect and was created again: changes"
-                + " committed between the last confirmed position and now are not in the change log"
-                + " (a failover to a standby without a failover or permanent slot?)",
-            config.slot());
+      SlotStatus slot = slots.status(c);
+      if (slot.lost()) {
+        throw SlotLostException.of(config.slot(), slot);
+      }
+      if (!started) {
+        capture.start(c, slot.exists());
+      } else {
+        capture.ensurePublication(c);
+      }
+      if (!slot.exists()) {
+        Set<Long> sources = capture.sources();
+        Lsn before = Lsn.parse(queryOne(c, "SELECT pg_current_wal_insert_lsn()::text"));
+        if (!sources.isEmpty() && !publisher.publishGaps(sources, before, () -> stopping)) {
+          return; // stopping
+        }
+        if (slots.ensureSlot(c)) {
+          if (streamedBefore) {
+            LOG.error(
+                "replication slot {} was missing after a reconnect and was created again: changes"
+                    + " committed between the last confirmed position and {} are not in the change"
+                    + " log; a GAP event marks it for each of the {} captured table(s) (a failover"
+                    + " to a standby without a failover or permanent slot?)",
+                config.slot(),
+                before,
+                sources.size());
+          } else if (!sources.isEmpty()) {
+            LOG.info(
+                "new replication slot {}: a GAP event at {} marks where the change log's history"
+                    + " of each of the {} captured table(s) starts",
+                config.slot(),
+                before,
+                sources.size());
+          }
+        }
+      }
+    }
+    if (!started) {
+      started = true;
+      long every = config.catalogPoll().toMillis();
+      capturePoller.scheduleWithFixedDelay(this::syncCapture, every, every, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private static String queryOne(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  /** Runs on the capture poller's thread, with a connection of its own. */
+  private void syncCapture() {
+    try {
+      if (captureConnection == null || captureConnection.isClosed()) {
+        captureConnection = connections.admin();
+        try (Statement s = captureConnection.createStatement()) {
+          s.execute("SET lock_timeout = '10s'"); // ALTER PUBLICATION waits for the table's lock
+        }
+      }
+      capture.sync(captureConnection, () -> stopping);
+      captureFailures = 0;
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(captureConnection);
+      captureConnection = null;
+      // One failed round is a blip (a failover, a lock timeout); a round that keeps failing (say
+      // no privilege on the catalog) means tables go uncaptured: say so, on /readyz too.
+      if (++captureFailures == CAPTURE_FAILURES_REPORTED
+          || (captureFailures > CAPTURE_FAILURES_REPORTED && captureFailures % 60 == 0)) {
+        LOG.warn(
+            "the captured tables could not be checked {} times: {}", captureFailures, e.toString());
+      } else {
+        LOG.debug("capture not checked this round: {}", e.toString());
+      }
+      if (captureFailures >= CAPTURE_FAILURES_REPORTED) {
+        state.captureProblems(
+            Map.of("(capture)", "the captured tables cannot be checked: " + e.getMessage()));
       }
     }
   }
 
-  private void pollLag() {
-    try {
-      OptionalLong lag = slots.lagBytes(lagConnection());
-      state.slotLagBytes(lag.orElse(-1));
-    } catch (SQLException | RuntimeException e) {
-      state.slotLagBytes(-1);
-      closeLagConnection();
-    }
+  /** Stops for good: the slot can never stream again. */
+  private void terminate(String message) {
+    state.terminal(message);
+    stop();
   }
 
-  /** Runs on the lag poller's thread, so it shares the connection to the primary. */
-  private void dropStaleSlotCopies() {
-    try {
-      staleSlotCopies.dropOnStandbys(lagConnection());
-    } catch (SQLException | RuntimeException e) {
-      LOG.debug("stale slot copies not checked this round: {}", e.toString());
-      closeLagConnection();
-    }
-  }
-
-  private Connection lagConnection() throws SQLException {
-    if (lagConnection == null || lagConnection.isClosed()) {
-      lagConnection = connections.admin();
-    }
-    return lagConnection;
-  }
-
-  private void closeLagConnection() {
-    if (lagConnection != null) {
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
       try {
-        lagConnection.close();
+        c.close();
       } catch (SQLException ignored) {
         // Broken already; a new one is opened on the next poll.
       }
-      lagConnection = null;
     }
   }
 
@@ -230,7 +323,13 @@ public final class CdcConsumer implements AutoCloseable {
   public void close() {
     stop();
     publisher.close();
-    lagPoller.shutdownNow();
-    closeLagConnection();
+    slotWatch.close();
+    capturePoller.shutdownNow();
+    try {
+      capturePoller.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closeQuietly(captureConnection);
   }
 }

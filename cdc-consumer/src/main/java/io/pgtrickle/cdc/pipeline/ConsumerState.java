@@ -1,5 +1,8 @@
 package io.pgtrickle.cdc.pipeline;
 
+import java.util.Map;
+import java.util.TreeMap;
+
 /**
  * What the health endpoints need to know, written by the pipeline threads. Each field is a single
  * volatile value: probes read a consistent enough picture without locking the hot path.
@@ -10,6 +13,12 @@ public final class ConsumerState {
   private volatile boolean publishFailing;
   private volatile long slotLagBytes = -1;
   private volatile String lastError = "";
+  private volatile String terminal = "";
+  private volatile String stuck = "";
+  private volatile Map<String, String> captureProblems = Map.of();
+  private volatile long lastProgressNanos = System.nanoTime();
+  private volatile int walsenderPid;
+  private volatile boolean holding;
 
   /**
    * Whether a replication stream is open and being read.
@@ -61,5 +70,82 @@ public final class ConsumerState {
 
   void lastError(String value) {
     lastError = value == null ? "" : value;
+  }
+
+  /**
+   * Why the consumer stopped for good (its slot is lost), or empty while it runs.
+   *
+   * @return the message, or empty
+   */
+  public String terminal() {
+    return terminal;
+  }
+
+  void terminal(String message) {
+    terminal = message == null ? "" : message;
+  }
+
+  /**
+   * Why the consumer counts as stuck (not progressing while the source has WAL for its slot), or
+   * empty.
+   *
+   * @return the message, or empty
+   */
+  public String stuck() {
+    return stuck;
+  }
+
+  void stuck(String message) {
+    stuck = message == null ? "" : message;
+  }
+
+  /**
+   * Tables that should be captured and are not (or that break their writers), with why.
+   *
+   * @return table name to message; empty when everything is captured
+   */
+  public Map<String, String> captureProblems() {
+    return captureProblems;
+  }
+
+  /**
+   * Replaces the capture problems (the capture set's view after each of its rounds).
+   *
+   * @param problems table name to message
+   */
+  public void captureProblems(Map<String, String> problems) {
+    captureProblems = Map.copyOf(new TreeMap<>(problems));
+  }
+
+  /** When the pipeline last moved: a batch published or a position confirmed (System.nanoTime). */
+  long lastProgressNanos() {
+    return lastProgressNanos;
+  }
+
+  void progressed() {
+    lastProgressNanos = System.nanoTime();
+  }
+
+  /**
+   * Whether the session holds changes it received and the change log has not acknowledged yet (or
+   * is inside a transaction): then the pipeline, not the server, decides when the slot moves.
+   */
+  boolean holding() {
+    return holding;
+  }
+
+  void holding(boolean value) {
+    if (holding != value) {
+      holding = value;
+    }
+  }
+
+  /** The backend pid of the walsender the current session streams from, or 0. */
+  int walsenderPid() {
+    return walsenderPid;
+  }
+
+  void walsenderPid(int pid) {
+    walsenderPid = pid;
   }
 }

@@ -6,11 +6,13 @@ import io.pgtrickle.changelog.Lsn;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -53,6 +55,7 @@ final class Publisher implements AutoCloseable {
   private final BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(2);
   private final AtomicInteger pending = new AtomicInteger();
   private final AtomicReference<Lsn> acknowledged = new AtomicReference<>(Lsn.ZERO);
+  private final Map<Long, Lsn> highest = new ConcurrentHashMap<>();
   private final Thread thread;
   private volatile boolean stopping;
 
@@ -89,6 +92,48 @@ final class Publisher implements AutoCloseable {
       return true;
     }
     pending.decrementAndGet();
+    return false;
+  }
+
+  /**
+   * Records a gap for each source before a new slot exists: queues one GAP event per source, at
+   * {@code position} or just above the highest position this process published for the source
+   * (whichever is later: the change log drops an event that is not above what it holds), and waits
+   * until the change log acknowledged them. Batches queued before it are published first.
+   *
+   * @param sources the source OIDs
+   * @param position the server's WAL insert position before the slot is created: every change the
+   *     new slot delivers commits after it
+   * @param stop ends the wait when it turns true
+   * @return {@code true} once published, {@code false} if stopped first
+   * @throws InterruptedException if interrupted
+   */
+  boolean publishGaps(
+      Collection<Long> sources, Lsn position, java.util.function.BooleanSupplier stop)
+      throws InterruptedException {
+    Instant now = Instant.now();
+    List<ChangeEvent> markers = new ArrayList<>();
+    for (long source : sources) {
+      Lsn above = highest.get(source);
+      Lsn at = above == null || position.isAfter(above) ? position : above.next();
+      markers.add(ChangeEvent.gap(source, at, 0, now));
+    }
+    Batch batch = Batch.gaps(markers);
+    while (!offer(batch, 100)) {
+      if (stop.getAsBoolean()) {
+        return false;
+      }
+    }
+    while (!stop.getAsBoolean()) {
+      try {
+        batch.published().get(100, TimeUnit.MILLISECONDS);
+        return true;
+      } catch (TimeoutException stillWaiting) {
+        // the change log may be away: publishWithRetry keeps trying
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e.getCause());
+      }
+    }
     return false;
   }
 
@@ -168,8 +213,11 @@ final class Publisher implements AutoCloseable {
           endSession(
               batch.session(),
               "the source is shutting down; reconnecting (what was not published is read again)");
-        } else if (gated == SynchronousCommitGate.Outcome.DURABLE && publishWithRetry(batch)) {
-          done(batch);
+        } else if (gated == SynchronousCommitGate.Outcome.DURABLE) {
+          Map<Long, List<ChangeEvent>> bySource = batch.bySource();
+          if (publishWithRetry(bySource)) {
+            done(batch, bySource);
+          }
         }
       } catch (InterruptedException e) {
         return;
@@ -184,8 +232,7 @@ final class Publisher implements AutoCloseable {
     endedSession.set(ended);
   }
 
-  private boolean publishWithRetry(Batch batch) {
-    Map<Long, List<ChangeEvent>> bySource = batch.bySource();
+  private boolean publishWithRetry(Map<Long, List<ChangeEvent>> bySource) {
     Backoff backoff = new Backoff(backoffMin, backoffMax);
     while (!stopping) {
       try {
@@ -228,7 +275,9 @@ final class Publisher implements AutoCloseable {
     }
   }
 
-  private void done(Batch batch) {
+  private void done(Batch batch, Map<Long, List<ChangeEvent>> bySource) {
+    state.progressed();
+    bySource.forEach((source, events) -> highest.put(source, events.get(events.size() - 1).lsn()));
     metrics.events.increment(batch.size());
     if (batch.hasCommit()) {
       long nowMicros = micros(Instant.now());
@@ -242,6 +291,7 @@ final class Publisher implements AutoCloseable {
       }
       acknowledged.accumulateAndGet(batch.lastCommitEnd(), Lsn::max);
     }
+    batch.published().complete(null);
   }
 
   private static long micros(Instant t) {

@@ -34,20 +34,30 @@ final class ReplicationSession {
   /** Nothing at all (not even a keepalive) for this long means the connection is dead. */
   private static final long SILENCE_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(75);
 
-  /** Confirm acknowledged progress to the server at least this often while it advances. */
-  private static final long CONFIRM_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /**
+   * Confirm acknowledged progress to the server as soon as it advances, but at most this often: the
+   * worker waits for {@code confirmed_flush_lsn} to pass a position before it refreshes, so the
+   * slot trails the change log by milliseconds (CONTRACTS.md §2).
+   */
+  private static final long CONFIRM_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+  /** While blocked on a full publish queue, a status update at least this often. */
+  private static final long KEEP_ALIVE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
   private final CdcConfig config;
   private final Publisher publisher;
   private final BooleanSupplier stopping;
+  private final ConsumerState state;
   private Batch current = new Batch();
   private Lsn confirmedToServer = Lsn.ZERO;
   private long lastConfirmNanos;
   private long lastMessageNanos;
 
-  ReplicationSession(CdcConfig config, Publisher publisher, BooleanSupplier stopping) {
+  ReplicationSession(
+      CdcConfig config, Publisher publisher, ConsumerState state, BooleanSupplier stopping) {
     this.config = config;
     this.publisher = publisher;
+    this.state = state;
     this.stopping = stopping;
   }
 
@@ -69,6 +79,8 @@ final class ReplicationSession {
             .withSlotName(config.slot())
             .withSlotOption("proto_version", "1")
             .withSlotOption("publication_names", config.publication())
+            // Logical decoding messages: the consumer's own gap markers (GapMarkers).
+            .withSlotOption("messages", "true")
             .withStatusInterval((int) config.statusInterval().toMillis(), TimeUnit.MILLISECONDS)
             // The confirmed position is this class's decision alone (see stream()): the
             // driver's own keepalive-based advancing is off.
@@ -102,7 +114,8 @@ final class ReplicationSession {
               public void commit(Lsn endLsn, Instant commitTime, int events) {
                 current.commit(endLsn, commitTime);
               }
-            });
+            },
+            config.slot());
     lastMessageNanos = System.nanoTime();
     int idleRounds = 0;
     while (!stopping.getAsBoolean()) {
@@ -110,6 +123,7 @@ final class ReplicationSession {
       if (message != null) {
         lastMessageNanos = System.nanoTime();
         idleRounds = 0;
+        state.holding(true);
         assembler.accept(PgOutputDecoder.decode(message));
         // Batches grow while the publisher is busy: one publish (one fsync or round trip in
         // the change log) then carries everything that arrived meanwhile.
@@ -129,6 +143,7 @@ final class ReplicationSession {
         // stream held nothing for us, so the slot may move there (an idle source pins no WAL).
         publisher.acknowledgeIdle(Lsn.of(stream.getLastReceiveLSN().asLong()));
       }
+      state.holding(!current.isEmpty() || assembler.inTransaction() || !publisher.idle());
       confirm(stream, false);
       checkWalsender();
       if (System.nanoTime() - lastMessageNanos > SILENCE_LIMIT_NANOS) {
@@ -144,9 +159,11 @@ final class ReplicationSession {
 
   /** Queues the current batch, keeping the connection alive while the publisher is busy. */
   private void handOff(PGReplicationStream stream) throws SQLException, InterruptedException {
-    while (!publisher.offer(current, 200)) {
+    // Short waits: confirmations go out between them as they advance, and a status update at least
+    // every 200 ms keeps the connection alive while the stream is not read.
+    while (!publisher.offer(current, 10)) {
       checkWalsender();
-      confirm(stream, true);
+      confirm(stream, System.nanoTime() - lastConfirmNanos >= KEEP_ALIVE_NANOS);
       lastMessageNanos = System.nanoTime(); // we are not reading: silence is ours
       if (stopping.getAsBoolean()) {
         return;
@@ -168,7 +185,10 @@ final class ReplicationSession {
     }
   }
 
-  /** Tells the server what the change log acknowledged; at most every 100 ms unless forced. */
+  /**
+   * Tells the server what the change log acknowledged, at once when it advanced (at most every 10
+   * ms), or anyway when forced.
+   */
   private void confirm(PGReplicationStream stream, boolean force) throws SQLException {
     Lsn acknowledged = publisher.acknowledged();
     long now = System.nanoTime();
@@ -180,6 +200,9 @@ final class ReplicationSession {
     }
     if ((advanced && now - lastConfirmNanos >= CONFIRM_EVERY_NANOS) || force) {
       stream.forceUpdateStatus();
+      if (advanced) {
+        state.progressed();
+      }
       confirmedToServer = acknowledged;
       lastConfirmNanos = now;
     }

@@ -6,15 +6,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HashSet;
-import java.util.List;
-import java.util.OptionalLong;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The publication and the replication slot of one consumer, on a plain connection.
+ * The replication slot of one consumer, on a plain connection.
  *
  * <p>The slot is created when missing and otherwise kept: it holds the confirmed position across
  * restarts. It is dropped only by {@link #dropSlot}, the {@code decommission} command, because
@@ -23,68 +19,70 @@ import org.slf4j.LoggerFactory;
  * <p>On PostgreSQL 17 and later the slot is created with {@code failover = true}, so a standby with
  * {@code sync_replication_slots = on} keeps a synchronized copy and the slot survives a failover.
  * Older majors have no failover slots: configure the slot as a Patroni permanent slot, or a
- * failover loses it; the consumer then creates it anew at the new primary's position and reports
- * that changes since its last confirmation may be missing.
+ * failover loses it; the consumer then creates it anew at the new primary's position and records a
+ * gap in the change log.
+ *
+ * <p>A slot PostgreSQL invalidated ({@link SlotStatus#lost()}: its WAL was removed past {@code
+ * max_slot_wal_keep_size}, or a conflict on a standby) can never stream again; the consumer stops
+ * and says so instead of retrying.
  */
 public final class SlotManager {
 
   private static final Logger LOG = LoggerFactory.getLogger(SlotManager.class);
 
   private final String slot;
-  private final String publication;
-  private final List<String> tables;
   private final boolean failover;
 
   /**
    * Creates the manager.
    *
    * @param slot the slot name
-   * @param publication the publication name
-   * @param tables the tables to publish, {@code schema.table}
    * @param failover whether to ask for a failover slot where the server supports it
    */
-  public SlotManager(String slot, String publication, List<String> tables, boolean failover) {
+  public SlotManager(String slot, boolean failover) {
     this.slot = slot;
-    this.publication = publication;
-    this.tables = tables;
     this.failover = failover;
   }
 
   /**
-   * Creates the publication if missing, and adds any configured table it lacks.
+   * The slot's state as the server reports it now, with the server's WAL position and what the
+   * walsender streaming from it has sent.
    *
-   * @param c a plain connection
-   * @throws SQLException if a table does not exist or the user may not publish it
+   * @param c a plain connection to the primary
+   * @return the status ({@link SlotStatus#exists()} false if there is no such slot)
+   * @throws SQLException on a database error
    */
-  public void ensurePublication(Connection c) throws SQLException {
-    Set<String> published = new HashSet<>();
-    boolean exists = false;
+  public SlotStatus status(Connection c) throws SQLException {
+    // to_jsonb reads the columns a major has without naming the ones it lacks: wal_status (13+),
+    // conflicting (16+), invalidation_reason (17+).
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT p.pubname, t.schemaname || '.' || t.tablename FROM pg_publication p"
-                + " LEFT JOIN pg_publication_tables t ON t.pubname = p.pubname"
-                + " WHERE p.pubname = ?")) {
-      ps.setString(1, publication);
+            "SELECT pg_current_wal_lsn()::text, s.plugin, s.confirmed_flush_lsn::text,"
+                + " s.active_pid,"
+                + " (SELECT r.sent_lsn::text FROM pg_stat_replication r WHERE r.pid = s.active_pid),"
+                + " to_jsonb(s)->>'wal_status', to_jsonb(s)->>'invalidation_reason',"
+                + " to_jsonb(s)->>'conflicting'"
+                + " FROM (SELECT 1) AS one LEFT JOIN pg_replication_slots s ON s.slot_name = ?")) {
+      ps.setString(1, slot);
       try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          exists = true;
-          if (rs.getString(2) != null) {
-            published.add(rs.getString(2));
-          }
+        rs.next();
+        Lsn server = Lsn.parse(rs.getString(1));
+        if (rs.getString(2) == null) {
+          return SlotStatus.missing(server);
         }
-      }
-    }
-    try (Statement s = c.createStatement()) {
-      if (!exists) {
-        s.execute("CREATE PUBLICATION " + publication + " FOR TABLE " + String.join(", ", tables));
-        LOG.info("created publication {} for {}", publication, tables);
-        return;
-      }
-      for (String table : tables) {
-        if (!published.contains(table.toLowerCase(java.util.Locale.ROOT))) {
-          s.execute("ALTER PUBLICATION " + publication + " ADD TABLE " + table);
-          LOG.info("added {} to publication {}", table, publication);
-        }
+        String confirmed = rs.getString(3);
+        int pid = rs.getInt(4);
+        String sent = rs.getString(5);
+        return new SlotStatus(
+            true,
+            rs.getString(2),
+            server,
+            confirmed == null ? null : Lsn.parse(confirmed),
+            pid,
+            sent == null ? null : Lsn.parse(sent),
+            rs.getString(6),
+            rs.getString(7),
+            "true".equals(rs.getString(8)));
       }
     }
   }
@@ -172,25 +170,6 @@ public final class SlotManager {
       }
     }
     throw new SQLException("replication slot " + slot + " stays in use; stop its consumer first");
-  }
-
-  /**
-   * Bytes of WAL between the server's current position and the slot's confirmed position.
-   *
-   * @param c a plain connection to the primary
-   * @return the lag, or empty if the slot does not exist
-   * @throws SQLException on a database error
-   */
-  public OptionalLong lagBytes(Connection c) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint"
-                + " FROM pg_replication_slots WHERE slot_name = ?")) {
-      ps.setString(1, slot);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? OptionalLong.of(Math.max(0, rs.getLong(1))) : OptionalLong.empty();
-      }
-    }
   }
 
   /**

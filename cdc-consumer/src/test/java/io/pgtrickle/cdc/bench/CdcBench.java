@@ -35,7 +35,10 @@ import java.util.concurrent.locks.LockSupport;
  * </ol>
  *
  * And pg_recvlogical draining its own slot over the same backlog to /dev/null: the practical limit
- * of the server's decoding. The last line is machine-readable.
+ * of the server's decoding. During the lag phase, and for {@value #IDLE_SECONDS} s afterwards while
+ * only an unpublished table is written, {@link ConfirmSampler} measures how long the slot's {@code
+ * confirmed_flush_lsn} takes to pass {@code pg_current_wal_insert_lsn()} taken at a moment (what
+ * the worker waits for). The last line is machine-readable.
  */
 public final class CdcBench {
 
@@ -44,6 +47,7 @@ public final class CdcBench {
   static final int RATE = 5_000;
   static final int LAG_SECONDS = Integer.getInteger("lagSeconds", 15);
   static final int WARMUP_SECONDS = 5;
+  static final int IDLE_SECONDS = 5;
 
   /** Source tables the writes spread over (make bench-cdc CDC_BENCH_TABLES=4); 1 by default. */
   static final int TABLES = Integer.getInteger("bench.tables", 1);
@@ -68,7 +72,9 @@ public final class CdcBench {
         db.sql("CREATE TABLE bench" + t + " (id int8 PRIMARY KEY, v int4, pad text)");
       }
       db.sql(
-          "CREATE SEQUENCE bench_ids", "CREATE PUBLICATION pgtrickle_cdc FOR TABLE " + tableList());
+          "CREATE SEQUENCE bench_ids",
+          "CREATE TABLE bench_unpublished (id int8)",
+          "CREATE PUBLICATION pgtrickle_cdc FOR TABLE " + tableList());
       Double recvEps = null;
       for (String b : backends) {
         results.put(b, runBackend(db, b));
@@ -87,21 +93,28 @@ public final class CdcBench {
       StringBuilder last = new StringBuilder();
       double minEps = results.values().stream().mapToDouble(r -> r[0]).min().orElse(0);
       double maxP95 = results.values().stream().mapToDouble(r -> r[2]).max().orElse(0);
+      double confirmP95 = results.values().stream().mapToDouble(r -> r[5]).max().orElse(0);
+      double idleConfirmP95 = results.values().stream().mapToDouble(r -> r[7]).max().orElse(0);
       last.append(
           String.format(
               Locale.ROOT,
-              "cdc_eps=%.0f recvlogical_eps=%.0f ratio=%.2f lag_p95_ms=%.1f synchronous=%s",
+              "cdc_eps=%.0f recvlogical_eps=%.0f ratio=%.2f lag_p95_ms=%.1f synchronous=%s"
+                  + " confirm_p95_ms=%.1f idle_confirm_p95_ms=%.1f",
               minEps,
               recvEps,
               minEps / recvEps,
               maxP95,
-              SYNCHRONOUS));
+              SYNCHRONOUS,
+              confirmP95,
+              idleConfirmP95));
       results.forEach(
           (b, r) ->
               last.append(
                   String.format(
                       Locale.ROOT,
-                      " %s_eps=%.0f %s_lag_p50_ms=%.1f %s_lag_p95_ms=%.1f %s_lag_p99_ms=%.1f",
+                      " %s_eps=%.0f %s_lag_p50_ms=%.1f %s_lag_p95_ms=%.1f %s_lag_p99_ms=%.1f"
+                          + " %s_confirm_p50_ms=%.1f %s_confirm_p95_ms=%.1f"
+                          + " %s_idle_confirm_p50_ms=%.1f %s_idle_confirm_p95_ms=%.1f",
                       b,
                       r[0],
                       b,
@@ -109,7 +122,15 @@ public final class CdcBench {
                       b,
                       r[2],
                       b,
-                      r[3])));
+                      r[3],
+                      b,
+                      r[4],
+                      b,
+                      r[5],
+                      b,
+                      r[6],
+                      b,
+                      r[7])));
       System.out.println(last);
     }
   }
@@ -193,20 +214,36 @@ public final class CdcBench {
       env.put("PGTRICKLE_STATUS_INTERVAL_MS", "1000");
       try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
         double[] p;
+        double[] confirm;
+        double[] idleConfirm;
         try (Consumers.InProcess consumer = new Consumers.InProcess(env, log, lags::add)) {
           Consumers.await("streaming", Duration.ofSeconds(60), consumer.state::streaming);
-          p = fixedRate(db, lags);
+          p = fixedRate(db, lags, slot);
+          confirm = java.util.Arrays.copyOfRange(p, 4, 7);
           System.out.printf(
               Locale.ROOT,
               "%s: %d events/s for %d s, lag p50 %.1f ms, p95 %.1f ms, p99 %.1f ms (%d"
-                  + " transactions)%n",
+                  + " transactions); confirmed_flush_lsn passed an insert position after p50"
+                  + " %.1f ms, p95 %.1f ms (%d samples)%n",
               backend,
               RATE,
               LAG_SECONDS,
               p[0],
               p[1],
               p[2],
-              (long) p[3]);
+              (long) p[3],
+              confirm[0],
+              confirm[1],
+              (long) confirm[2]);
+          idleConfirm = idle(db, slot);
+          System.out.printf(
+              Locale.ROOT,
+              "%s: idle (only an unpublished table written), confirmed_flush_lsn passed an insert"
+                  + " position after p50 %.1f ms, p95 %.1f ms (%d samples)%n",
+              backend,
+              idleConfirm[0],
+              idleConfirm[1],
+              (long) idleConfirm[2]);
         }
         writeBacklog(db);
         String end = db.queryOne("SELECT pg_current_wal_lsn()::text");
@@ -217,7 +254,9 @@ public final class CdcBench {
         double eps = BACKLOG / ((System.nanoTime() - t0) / 1e9);
         System.out.printf(
             Locale.ROOT, "%s: drained %d events at %.0f events/s%n", backend, BACKLOG, eps);
-        return new double[] {eps, p[0], p[1], p[2]};
+        return new double[] {
+          eps, p[0], p[1], p[2], confirm[0], confirm[1], idleConfirm[0], idleConfirm[1]
+        };
       }
     }
   }
@@ -236,8 +275,28 @@ public final class CdcBench {
     }
   }
 
-  /** Two writers at RATE/2 events/s each; returns lag p50, p95, p99 (ms) and the sample count. */
-  private static double[] fixedRate(SourceDb db, List<Long> lags) throws Exception {
+  /**
+   * {@value #IDLE_SECONDS} s of writes to an unpublished table only (one insert every 10 ms) while
+   * the confirmation is sampled: the slot must follow without a change of its own to publish.
+   */
+  private static double[] idle(SourceDb db, String slot) throws Exception {
+    long stop = System.nanoTime() + TimeUnit.SECONDS.toNanos(IDLE_SECONDS);
+    try (Connection c = db.connect();
+        PreparedStatement insert = c.prepareStatement("INSERT INTO bench_unpublished VALUES (1)")) {
+      ConfirmSampler sampler = new ConfirmSampler(db, slot);
+      while (System.nanoTime() < stop) {
+        insert.executeUpdate();
+        Thread.sleep(10);
+      }
+      return sampler.finish();
+    }
+  }
+
+  /**
+   * Two writers at RATE/2 events/s each; returns lag p50, p95, p99 (ms), the sample count, and the
+   * confirmation's p50, p95 (ms) and sample count (after the warm-up).
+   */
+  private static double[] fixedRate(SourceDb db, List<Long> lags, String slot) throws Exception {
     long txPerSecondPerWriter = RATE / TX_ROWS / 2;
     long intervalNanos = TimeUnit.SECONDS.toNanos(1) / txPerSecondPerWriter;
     long start = System.nanoTime();
@@ -251,16 +310,26 @@ public final class CdcBench {
     }
     LockSupport.parkNanos(warmEnd - System.nanoTime());
     lags.clear();
+    ConfirmSampler sampler = new ConfirmSampler(db, slot);
     for (Thread t : writers) {
       t.join();
     }
+    double[] confirm = sampler.finish();
     ServerProcess.sleep(1000); // the last transactions' acknowledgments
     List<Long> sorted;
     synchronized (lags) {
       sorted = new ArrayList<>(lags);
     }
     Collections.sort(sorted);
-    return new double[] {pct(sorted, 0.50), pct(sorted, 0.95), pct(sorted, 0.99), sorted.size()};
+    return new double[] {
+      pct(sorted, 0.50),
+      pct(sorted, 0.95),
+      pct(sorted, 0.99),
+      sorted.size(),
+      confirm[0],
+      confirm[1],
+      confirm[2]
+    };
   }
 
   private static void write(SourceDb db, long start, long intervalNanos, long stop) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,12 @@ class ConfigParserTest {
     CdcConfig c = ConfigParser.parse(env(), List.of());
     assertThat(c.slot()).isEqualTo("pgtrickle_cdc_3");
     assertThat(c.tables()).containsExactly("public.orders", "public.items");
-    assertThat(c.publication()).isEqualTo("pgtrickle_cdc");
+    assertThat(c.publication()).as("each consumer its own").isEqualTo("pgtrickle_cdc_3");
+    assertThat(c.catalog()).isTrue();
+    assertThat(c.catalogPoll()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.ordinal()).isEqualTo(3);
+    assertThat(c.replicas()).isEqualTo(1);
+    assertThat(c.stuckTimeout()).isEqualTo(Duration.ofMinutes(1));
     assertThat(c.httpPort()).isEqualTo(8080);
     assertThat(c.statusInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.failoverSlot()).isTrue();
@@ -51,23 +57,54 @@ class ConfigParserTest {
   }
 
   @Test
+  void tablesAreOptionalWhenTheCatalogIsFollowed() {
+    CdcConfig c = ConfigParser.parse(env("PGTRICKLE_TABLES", ""), List.of("--replicas=4"));
+    assertThat(c.tables()).isEmpty();
+    assertThat(c.ordinal()).isEqualTo(3);
+    assertThat(c.replicas()).isEqualTo(4);
+    CdcConfig explicit =
+        ConfigParser.parse(env("HOSTNAME", "laptop"), List.of("--slot=mine", "--publication=p"));
+    assertThat(explicit.ordinal()).as("one consumer: ordinal 0").isZero();
+    assertThat(explicit.publication()).isEqualTo("p");
+  }
+
+  @Test
   void badSettingsAreNamed() {
-    Map<Map<String, String>, String> cases =
-        Map.of(
-            env("PGTRICKLE_TABLES", " , "), "PGTRICKLE_TABLES (--tables) must name at least one",
-            env("PGTRICKLE_TABLES", "a;drop"), "PGTRICKLE_TABLES (--tables): 'a;drop'",
-            env("PGTRICKLE_HTTP_PORT", "http"),
-                "PGTRICKLE_HTTP_PORT (--http-port) must be a whole number",
-            env("PGTRICKLE_MAX_LAG_BYTES", "0"),
-                "PGTRICKLE_MAX_LAG_BYTES (--max-lag-bytes) must be between",
-            env("PGTRICKLE_SOURCE_URL", "postgres://u:secret@h/db"), "jdbc:postgresql://",
-            env("HOSTNAME", "laptop"),
-                "PGTRICKLE_SLOT (--slot) or PGTRICKLE_ORDINAL (--ordinal) is required",
-            env("PGTRICKLE_SLOT", "Bad-Name"), "PGTRICKLE_SLOT (--slot): 'Bad-Name'",
-            env("PGTRICKLE_FAILOVER_SLOT", "maybe"), "must be true or false",
-            env("PGTRICKLE_SOURCE_MEMBERS", "postgres://db-pods:5432"),
-                "PGTRICKLE_SOURCE_MEMBERS (--source-members): 'postgres://db-pods:5432' is not a"
-                    + " host name");
+    Map<Map<String, String>, String> cases = new LinkedHashMap<>();
+    cases.put(
+        env("PGTRICKLE_TABLES", " , ", "PGTRICKLE_CATALOG", "false"),
+        "PGTRICKLE_TABLES (--tables) must name at least one table when PGTRICKLE_CATALOG"
+            + " (--catalog) is false");
+    cases.put(
+        env("PGTRICKLE_REPLICAS", "3", "PGTRICKLE_TABLES", ""),
+        "PGTRICKLE_ORDINAL (--ordinal) must be below PGTRICKLE_REPLICAS (--replicas) (3),"
+            + " got 3");
+    cases.put(
+        env("HOSTNAME", "laptop", "PGTRICKLE_SLOT", "s", "PGTRICKLE_REPLICAS", "2"),
+        "PGTRICKLE_ORDINAL (--ordinal) is required with PGTRICKLE_REPLICAS (--replicas) = 2");
+    cases.put(
+        env("PGTRICKLE_CATALOG_POLL_MS", "5"),
+        "PGTRICKLE_CATALOG_POLL_MS (--catalog-poll-ms) must be between 50 and 600000");
+    cases.put(
+        env("PGTRICKLE_STUCK_TIMEOUT_MS", "soon"),
+        "PGTRICKLE_STUCK_TIMEOUT_MS (--stuck-timeout-ms) must be a whole number");
+    cases.put(env("PGTRICKLE_TABLES", "a;drop"), "PGTRICKLE_TABLES (--tables): 'a;drop'");
+    cases.put(
+        env("PGTRICKLE_HTTP_PORT", "http"),
+        "PGTRICKLE_HTTP_PORT (--http-port) must be a whole number");
+    cases.put(
+        env("PGTRICKLE_MAX_LAG_BYTES", "0"),
+        "PGTRICKLE_MAX_LAG_BYTES (--max-lag-bytes) must be between");
+    cases.put(env("PGTRICKLE_SOURCE_URL", "postgres://u:secret@h/db"), "jdbc:postgresql://");
+    cases.put(
+        env("HOSTNAME", "laptop"),
+        "PGTRICKLE_SLOT (--slot) or PGTRICKLE_ORDINAL (--ordinal) is required");
+    cases.put(env("PGTRICKLE_SLOT", "Bad-Name"), "PGTRICKLE_SLOT (--slot): 'Bad-Name'");
+    cases.put(env("PGTRICKLE_FAILOVER_SLOT", "maybe"), "must be true or false");
+    cases.put(
+        env("PGTRICKLE_SOURCE_MEMBERS", "postgres://db-pods:5432"),
+        "PGTRICKLE_SOURCE_MEMBERS (--source-members): 'postgres://db-pods:5432' is not a"
+            + " host name");
     cases.forEach(
         (e, message) ->
             assertThatThrownBy(() -> ConfigParser.parse(e, List.of()))

@@ -144,6 +144,20 @@ public final class Consumers {
     }
   }
 
+  /**
+   * A source's events after the GAP event that opens its log (published when the slot was created:
+   * the change log holds nothing of the source before it); fails if the first event is another.
+   */
+  public static List<ChangeEvent> afterStartGap(List<ChangeEvent> events) {
+    if (events.isEmpty()) {
+      return events;
+    }
+    if (events.get(0).action() != io.pgtrickle.changelog.ChangeAction.GAP) {
+      throw new AssertionError("the source's log does not open with a GAP event: " + events.get(0));
+    }
+    return events.subList(1, events.size());
+  }
+
   public static <T> T await(java.util.concurrent.CompletionStage<T> stage) {
     try {
       return stage.toCompletableFuture().get(60, TimeUnit.SECONDS);

@@ -131,7 +131,8 @@ class OutageAndSlotLifecycleIT {
         () -> {
           seen.clear();
           try (ChangeLogBackend read = ChangeLogBackends.open(logUri)) {
-            seen.addAll(ExactlyOnceIT.history(Consumers.readAll(read, oid)));
+            seen.addAll(
+                ExactlyOnceIT.history(Consumers.afterStartGap(Consumers.readAll(read, oid))));
           }
           return seen.size() >= expected.size();
         });

@@ -20,11 +20,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * loses the slot, also when the same member comes back as primary: a restarted primary starts
  * read-only and Patroni drops the logical slots it does not manage ("Trying to drop unknown
  * replication slot") before it promotes itself again; a new primary never had the slot. The
- * consumer then creates the slot on the primary at its current position and logs an ERROR. So the
- * change log holds the committed history in commit order, nothing twice and nothing that was not
- * committed, except for at most one gap per re-created slot: the transactions committed between the
- * consumer's last confirmed position and the new slot's creation. Everything after the last gap is
- * there.
+ * consumer then publishes a GAP event, creates the slot on the primary at its current position and
+ * logs an ERROR. So the change log holds the committed history in commit order, nothing twice and
+ * nothing that was not committed, except for at most one gap per re-created slot: the transactions
+ * committed between the consumer's last confirmed position and the new slot's creation, each gap
+ * followed by a GAP event. Everything after the last gap is there.
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 class PatroniFailoverWithoutFailoverSlotCdcIT {
@@ -54,26 +54,41 @@ class PatroniFailoverWithoutFailoverSlotCdcIT {
         .as("slots re-created, %s", run.faults())
         .isEqualTo(run.faults().size());
     run.assertNoAcknowledgedCommitLost();
-    List<String> published = run.published();
+    List<String> withMarkers = run.published();
+    List<String> published = withMarkers.stream().filter(r -> !r.equals("GAP")).toList();
     List<String> committed = run.committed();
     assertThat(new HashSet<>(published)).as("nothing twice").hasSize(published.size());
     Set<String> real = new HashSet<>(committed);
     assertThat(published).as("nothing that was not committed").allMatch(real::contains);
+    assertThat(withMarkers.get(0)).as("the first slot's GAP opens the log").isEqualTo("GAP");
+    assertThat(withMarkers.stream().filter(r -> r.equals("GAP")).count())
+        .as("one GAP per slot created, %s", run.faults())
+        .isEqualTo(run.slotsRecreated() + 1);
     // The change log is the committed history with contiguous runs left out: at most one per
-    // failover, and none at the end.
+    // failover, none at the end, and each one marked by a GAP event right where it ends.
     int gaps = 0;
     int i = 0;
     boolean inGap = false;
+    boolean marked = false;
     for (String row : committed) {
-      if (i < published.size() && published.get(i).equals(row)) {
+      while (i < withMarkers.size() && withMarkers.get(i).equals("GAP")) {
+        marked = true;
+        i++;
+      }
+      if (i < withMarkers.size() && withMarkers.get(i).equals(row)) {
+        assertThat(!inGap || marked).as("a GAP event before %s, after gap %d", row, gaps).isTrue();
         i++;
         inGap = false;
+        marked = false;
       } else if (!inGap) {
         gaps++;
         inGap = true;
       }
     }
-    assertThat(i).as("the change log follows commit order").isEqualTo(published.size());
+    while (i < withMarkers.size() && withMarkers.get(i).equals("GAP")) {
+      i++; // a slot created last, with nothing committed after it
+    }
+    assertThat(i).as("the change log follows commit order").isEqualTo(withMarkers.size());
     assertThat(gaps)
         .as("gaps in the change log, %s", run.faults())
         .isLessThanOrEqualTo((int) run.slotsRecreated());

@@ -42,7 +42,7 @@ class StaleSlotCopiesIT {
     try (SourceDb db = SourceDb.start(bin17)) {
       PostgresServer primary = db.server();
       try (Connection c = connect(primary)) {
-        new SlotManager(SLOT, "stale_copy_pub", List.of("public.t"), true).ensureSlot(c);
+        new SlotManager(SLOT, true).ensureSlot(c);
       }
       try (PostgresServer standby =
           primary.startStandbyCopy(
@@ -92,7 +92,7 @@ class StaleSlotCopiesIT {
   void beforePostgresql17ThereIsNothingToDrop() throws Exception {
     try (SourceDb db = SourceDb.start();
         Connection c = connect(db.server())) {
-      new SlotManager(SLOT, "stale_copy_pub", List.of("public.t"), true).ensureSlot(c);
+      new SlotManager(SLOT, true).ensureSlot(c);
       StaleSlotCopies copies =
           new StaleSlotCopies(
               SLOT, (host, port) -> connect(HOST, db.server().port()), () -> List.of("member"));

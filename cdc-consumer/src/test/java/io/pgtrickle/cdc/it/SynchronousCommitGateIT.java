@@ -163,7 +163,7 @@ class SynchronousCommitGateIT {
 
   private static List<String> changeLog(String readUri, long oid) {
     try (ChangeLogBackend read = ChangeLogBackends.open(readUri)) {
-      return ExactlyOnceIT.history(Consumers.readAll(read, oid));
+      return ExactlyOnceIT.history(Consumers.afterStartGap(Consumers.readAll(read, oid)));
     }
   }
 

@@ -77,6 +77,23 @@ class PgOutputDecoderTest {
   }
 
   @Test
+  void logicalDecodingMessage() {
+    byte[] content = "gap slot=s sources=1".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Messages m = Messages.of('M').b(1).i64(0x1234).str("pgtrickle_cdc").i32(content.length);
+    for (byte b : content) {
+      m.b(b);
+    }
+    PgOutputMessage.LogicalMessage decoded = (PgOutputMessage.LogicalMessage) m.decode();
+    assertThat(decoded.transactional()).isTrue();
+    assertThat(decoded.lsn()).isEqualTo(0x1234);
+    assertThat(decoded.prefix()).isEqualTo("pgtrickle_cdc");
+    assertThat(decoded.content()).isEqualTo(content);
+    assertThatThrownBy(() -> Messages.of('M').b(0).i64(1).str("p").i32(5).b(1).decode())
+        .isInstanceOf(PgOutputException.class)
+        .hasMessageContaining("logical decoding message of 5 bytes");
+  }
+
+  @Test
   void otherMessagesAreIgnoredAndGarbageFails() {
     assertThat(Messages.of('O').i64(1).str("origin").decode())
         .isEqualTo(new PgOutputMessage.Ignored('O'));

@@ -34,7 +34,8 @@ class TransactionAssemblerTest {
               public void commit(Lsn endLsn, Instant commitTime, int count) {
                 commits.add(endLsn);
               }
-            });
+            },
+            "slot_a");
     // orders(id int8 key, name text, doc text) with DEFAULT identity; audit with FULL.
     relation(100, 'd');
     relation(200, 'f');
@@ -166,6 +167,36 @@ class TransactionAssemblerTest {
     assertThat(events)
         .extracting(ChangeEvent::lsn)
         .containsExactly(Lsn.of(0x8000), Lsn.of(0x8000, 1));
+  }
+
+  private void message(boolean transactional, String prefix, String content) {
+    byte[] bytes = content.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Messages m = Messages.of('M').b(transactional ? 1 : 0).i64(1).str(prefix).i32(bytes.length);
+    for (byte b : bytes) {
+      m.b(b);
+    }
+    feed(m);
+  }
+
+  @Test
+  void thisSlotsGapMarkerBecomesGapEventsAtItsPlaceInTheTransaction() {
+    begin(0xA000, 5);
+    feed(Messages.of('I').i32(100).b('N').tuple("1", "a", null));
+    message(true, GapMarkers.PREFIX, GapMarkers.format("slot_a", List.of(300L, 100L)));
+    message(true, GapMarkers.PREFIX, GapMarkers.format("slot_b", List.of(400L))); // not ours
+    message(true, "pgtrickle", "gap slot=slot_a sources=500"); // another prefix
+    message(false, GapMarkers.PREFIX, GapMarkers.format("slot_a", List.of(600L))); // no order
+    commit(0xA000, 0xA040);
+    assertThat(events)
+        .extracting(ChangeEvent::action)
+        .containsExactly(ChangeAction.INSERT, ChangeAction.GAP, ChangeAction.GAP);
+    assertThat(events).extracting(ChangeEvent::sourceOid).containsExactly(100L, 300L, 100L);
+    assertThat(events)
+        .extracting(ChangeEvent::lsn)
+        .containsExactly(Lsn.of(0xA000), Lsn.of(0xA000, 1), Lsn.of(0xA000, 2));
+    assertThat(events.get(1).columns()).isNull();
+    assertThat(events.get(1).oldColumns()).isNull();
+    assertThat(events.get(1).xid()).isEqualTo(5);
   }
 
   @Test

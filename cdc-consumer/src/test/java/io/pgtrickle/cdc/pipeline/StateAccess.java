@@ -16,4 +16,12 @@ public final class StateAccess {
   public static void publishFailing(ConsumerState s, boolean value) {
     s.publishFailing(value);
   }
+
+  public static void stuck(ConsumerState s, String message) {
+    s.stuck(message);
+  }
+
+  public static void terminal(ConsumerState s, String message) {
+    s.terminal(message);
+  }
 }

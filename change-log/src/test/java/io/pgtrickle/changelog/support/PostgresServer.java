@@ -153,6 +153,37 @@ public final class PostgresServer implements AutoCloseable {
         90);
   }
 
+  /**
+   * Freezes the server (SIGSTOP to the postmaster and every backend): connections stay open and
+   * every query hangs, as behind a network that drops packets. {@link #resume()} thaws it.
+   */
+  public void pause() {
+    signalAll("-STOP");
+  }
+
+  /** Thaws a server {@link #pause() paused}. */
+  public void resume() {
+    signalAll("-CONT");
+  }
+
+  private void signalAll(String signal) {
+    String postmaster;
+    try {
+      postmaster = Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("server not running: " + e.getMessage(), e);
+    }
+    List<String> pids = new ArrayList<>(List.of(postmaster));
+    for (String child : ServerProcess.run(List.of("pgrep", "-P", postmaster), 10).split("\\s+")) {
+      if (!child.isBlank()) {
+        pids.add(child.trim());
+      }
+    }
+    List<String> command = new ArrayList<>(List.of("kill", signal));
+    command.addAll(pids);
+    ServerProcess.run(command, 10);
+  }
+
   /** Stops and starts the server on the same data directory and port. */
   public void restart() {
     stop();

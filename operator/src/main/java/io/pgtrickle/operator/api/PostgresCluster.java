@@ -2,6 +2,7 @@ package io.pgtrickle.operator.api;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -10,13 +11,19 @@ import io.fabric8.kubernetes.model.annotation.Plural;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Singular;
 import io.fabric8.kubernetes.model.annotation.Version;
+import io.pgtrickle.operator.postgres.ClusterNames;
 
 /**
  * A highly available PostgreSQL cluster: a StatefulSet of Patroni-managed PostgreSQL pods with
  * read-write and read-only Services, generated credentials and optional pgBackRest backups.
+ *
+ * <p>Its name is limited by what is derived from it ({@link ClusterNames#DERIVED}): the API server
+ * refuses a name too long or not usable as a Service name. The rules are declared on this class and
+ * inherited by the served {@code v1alpha1} version ({@link
+ * io.pgtrickle.operator.api.v1alpha1.PostgresCluster}).
  */
 @Group(PostgresCluster.GROUP)
-@Version(PostgresCluster.VERSION)
+@Version(value = PostgresCluster.VERSION, storage = true, served = true)
 @Kind("PostgresCluster")
 @Plural("postgresclusters")
 @Singular("postgrescluster")
@@ -40,6 +47,14 @@ import io.fabric8.kubernetes.model.annotation.Version;
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
+@ValidationRule(
+    value = ClusterNames.NAME_LENGTH_RULE,
+    message = ClusterNames.NAME_LENGTH_MESSAGE,
+    reason = "FieldValueInvalid")
+@ValidationRule(
+    value = ClusterNames.NAME_FORMAT_RULE,
+    message = ClusterNames.NAME_FORMAT_MESSAGE,
+    reason = "FieldValueInvalid")
 public class PostgresCluster extends CustomResource<PostgresClusterSpec, PostgresClusterStatus>
     implements Namespaced {
 

@@ -13,24 +13,45 @@ import java.util.Map;
 
 /** Desired state of a {@link PostgresCluster}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!has(self.synchronous) || !self.synchronous || self.replicas >= 2",
+    message =
+        "spec.synchronous: true needs at least 2 members (spec.replicas >= 2): a commit waits for"
+            + " a standby to confirm it, and with a single member every write would wait forever",
+    reason = "FieldValueInvalid",
+    fieldPath = ".synchronous")
 public class PostgresClusterSpec {
 
   /** The PostgreSQL majors this operator runs; kept in step with the CEL rule below. */
   public static final java.util.List<Integer> SUPPORTED_MAJORS =
       java.util.List.of(14, 15, 16, 17, 18);
 
+  /** The most members a cluster may have; pod ordinals go up to one less. */
+  public static final int MAX_REPLICAS = 10;
+
   @Required
   @JsonPropertyDescription(
-      "PostgreSQL major version: one of 14, 15, 16, 17, 18, given as an integer or a string.")
+      "PostgreSQL major version: one of 14, 15, 16, 17, 18, given as an integer or a string."
+          + " Fixed once the cluster exists: a major upgrade needs pg_upgrade, which the operator"
+          + " does not run, so the API server refuses the change (\"16\" and 16 are the same"
+          + " version).")
   @ValidationRule(
       value = "string(self) in ['14', '15', '16', '17', '18']",
       message = "spec.version must be one of [14, 15, 16, 17, 18]",
       reason = "FieldValueInvalid")
+  @ValidationRule(
+      value = "string(self) == string(oldSelf)",
+      messageExpression =
+          "'spec.version cannot change from ' + string(oldSelf) + ' to ' + string(self) + ':"
+              + " PostgreSQL ' + string(self) + ' cannot read the data directory of PostgreSQL '"
+              + " + string(oldSelf) + ' and this operator does not run pg_upgrade; create a new"
+              + " cluster and move the data (pg_dump and pg_restore, or logical replication)'",
+      reason = "FieldValueForbidden")
   private IntOrString version;
 
   @Required
   @Min(1)
-  @Max(10)
+  @Max(MAX_REPLICAS)
   @JsonPropertyDescription(
       "Number of cluster members (1 primary plus replicas), from 1 to 10. 3 or more gives"
           + " automatic failover with a majority.")
@@ -73,7 +94,8 @@ public class PostgresClusterSpec {
   @JsonPropertyDescription(
       "Synchronous replication: a commit is acknowledged only once a standby has it, so a"
           + " failover never loses an acknowledged write (Patroni synchronous_mode_strict)."
-          + " Writes block while no standby is available. Default false.")
+          + " Needs replicas >= 2. Writes wait while no standby is available; the cluster is then"
+          + " Degraded with reason SynchronousStandbyMissing. Default false.")
   private Boolean synchronous;
 
   @JsonPropertyDescription(

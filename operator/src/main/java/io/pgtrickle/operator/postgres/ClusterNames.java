@@ -1,11 +1,45 @@
 package io.pgtrickle.operator.postgres;
 
+import static io.pgtrickle.operator.naming.DerivedName.generated;
+
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.naming.DerivedName;
+import io.pgtrickle.operator.naming.KubernetesLimits;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Every name and label of a PostgresCluster's children, in one place (DESIGN.md §3). */
 public final class ClusterNames {
+
+  /**
+   * The longest name a PostgresCluster may have: the least any of {@link #DERIVED} allows, here the
+   * backup CronJobs ({@code NAME-backup-incr}, 52 characters at most). A compile-time constant
+   * because the CRD's CEL rule is generated from it; ClusterNamesTest checks it against {@link
+   * #DERIVED}, so a new, longer derived name fails the build until this is lowered.
+   */
+  public static final int MAX_NAME_LENGTH = 40;
+
+  /** The CRD's rule on {@code metadata.name} (CEL at the root of the schema). */
+  public static final String NAME_LENGTH_RULE = "size(self.metadata.name) <= " + MAX_NAME_LENGTH;
+
+  public static final String NAME_LENGTH_MESSAGE =
+      "metadata.name must be at most "
+          + MAX_NAME_LENGTH
+          + " characters: the operator derives the names of the cluster's objects from it, and"
+          + " the longest, the backup CronJob NAME-backup-incr, must fit Kubernetes' limit of 52"
+          + " characters for CronJob names";
+
+  public static final String NAME_FORMAT_RULE =
+      "self.metadata.name.matches('" + KubernetesLimits.DNS_1035_LABEL + "')";
+
+  public static final String NAME_FORMAT_MESSAGE =
+      "metadata.name must consist of lower-case letters, digits and '-', start with a letter and"
+          + " end with a letter or digit: it names the cluster's Services (NAME-primary), whose"
+          + " names must be DNS-1035 labels";
+
+  /** Kinds of scheduled backups; each has its CronJob {@code NAME-backup-KIND}. */
+  public static final List<String> BACKUP_KINDS = List.of("full", "diff", "incr");
 
   public static final String CLUSTER_LABEL = "postgres.example.com/cluster";
   public static final String ROLE_LABEL = "postgres.example.com/role";
@@ -88,6 +122,84 @@ public final class ClusterNames {
 
   public static String pod(PostgresCluster c, int ordinal) {
     return name(c) + "-" + ordinal;
+  }
+
+  /**
+   * The CronJob of scheduled backups of one kind ({@link #BACKUP_KINDS}); reserved for the backup
+   * issue, counted in {@link #MAX_NAME_LENGTH} already.
+   */
+  public static String backupCronJob(PostgresCluster c, String kind) {
+    return backupCronJob(name(c), kind);
+  }
+
+  /** The Job of the first backup after the repository is created (pgBackRest stanza). */
+  public static String initialBackupJob(PostgresCluster c) {
+    return initialBackupJob(name(c));
+  }
+
+  /**
+   * Everything derived from a cluster's name, at its longest, with the limit it must meet: the
+   * names of its children, the labels carrying the name, and what the StatefulSet controller and
+   * (for backups) the CronJob controller derive from those.
+   */
+  public static final List<DerivedName> DERIVED =
+      List.of(
+          new DerivedName(
+              "label controller-revision-hash of the pods (StatefulSet NAME + '-' + hash)",
+              n -> n + "-" + generated(KubernetesLimits.CONTROLLER_HASH),
+              KubernetesLimits.LABEL,
+              "label values are limited to 63 characters"),
+          new DerivedName(
+              "pod NAME-ORDINAL, its host name and label statefulset.kubernetes.io/pod-name",
+              n -> n + "-" + (io.pgtrickle.operator.api.PostgresClusterSpec.MAX_REPLICAS - 1),
+              KubernetesLimits.LABEL,
+              "host names and label values are limited to 63 characters"),
+          new DerivedName(
+              "Services NAME-primary, NAME-replica, NAME-pods",
+              n -> longest(n + "-primary", n + "-replica", n + "-pods"),
+              KubernetesLimits.LABEL,
+              "Service names are DNS labels, limited to 63 characters"),
+          new DerivedName(
+              "labels postgres.example.com/cluster, app.kubernetes.io/instance and Patroni's scope",
+              n -> n,
+              KubernetesLimits.LABEL,
+              "label values are limited to 63 characters"),
+          new DerivedName(
+              "backup CronJobs NAME-backup-full|diff|incr",
+              n -> longest(BACKUP_KINDS.stream().map(k -> backupCronJob(n, k)).toList()),
+              KubernetesLimits.CRONJOB,
+              "CronJob names are limited to 52 characters"),
+          new DerivedName(
+              "first backup Job NAME-backup-initial (label batch.kubernetes.io/job-name)",
+              ClusterNames::initialBackupJob,
+              KubernetesLimits.LABEL,
+              "a Job's name is a label value of its pods, limited to 63 characters"),
+          new DerivedName(
+              "ConfigMaps, Secrets, ServiceAccount, Patroni's DCS ConfigMaps and volume claims",
+              n ->
+                  longest(
+                      n + "-postgresql",
+                      n + "-credentials",
+                      n + "-replication",
+                      n + "-failover",
+                      "data-" + n + "-" + generated(1)),
+              KubernetesLimits.SUBDOMAIN,
+              "object names are DNS subdomains, limited to 253 characters"));
+
+  private static String backupCronJob(String name, String kind) {
+    return name + "-backup-" + kind;
+  }
+
+  private static String initialBackupJob(String name) {
+    return name + "-backup-initial";
+  }
+
+  private static String longest(String... names) {
+    return longest(List.of(names));
+  }
+
+  private static String longest(List<String> names) {
+    return names.stream().max(java.util.Comparator.comparingInt(String::length)).orElseThrow();
   }
 
   /** The labels every child carries. */

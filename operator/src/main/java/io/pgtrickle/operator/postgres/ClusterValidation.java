@@ -17,8 +17,19 @@ public final class ClusterValidation {
 
   private ClusterValidation() {}
 
-  /** Checks that need nothing but the spec. */
+  /**
+   * Checks that need nothing but the resource. The CRD refuses a name its children could not carry;
+   * a cluster stored before that rule existed is reported here instead of failing later, child by
+   * child.
+   */
   public static Optional<Problem> ofSpec(PostgresCluster cluster) {
+    String name = cluster.getMetadata().getName();
+    if (name.length() > ClusterNames.MAX_NAME_LENGTH) {
+      return Optional.of(new Problem("NameTooLong", ClusterNames.NAME_LENGTH_MESSAGE, false));
+    }
+    if (!name.matches(io.pgtrickle.operator.naming.KubernetesLimits.DNS_1035_LABEL)) {
+      return Optional.of(new Problem("NameNotAllowed", ClusterNames.NAME_FORMAT_MESSAGE, false));
+    }
     List<String> rejected = PostgresqlParameters.rejected(cluster);
     if (!rejected.isEmpty()) {
       return Optional.of(

@@ -106,6 +106,12 @@ public class PostgresClusterReconciler
   private static final Logger LOG = LoggerFactory.getLogger(PostgresClusterReconciler.class);
   static final String PODS_EVENT_SOURCE = "pods";
 
+  /**
+   * After showing Deleting: the status event normally starts the second round at once; this is the
+   * fallback.
+   */
+  private static final java.time.Duration DELETING_SHOWN = java.time.Duration.ofSeconds(1);
+
   private final Clock clock;
   private final ApiServerFeatures features;
   private final ClusterActions actions;
@@ -153,16 +159,29 @@ public class PostgresClusterReconciler
     return round.run();
   }
 
+  /**
+   * Deletion in two rounds. The first shows phase {@code Deleting} and stops there; the status
+   * patch wakes the controller again, and the second round, working on the cluster as it is after
+   * that patch, removes Patroni's state and lets the finalizer go.
+   *
+   * <p>Why not both at once: JOSDK removes the finalizer with a JSON patch computed against the
+   * cluster the round started from, carrying its resourceVersion. A status patch in the same round
+   * makes that version stale (409), and JOSDK's retries then diff the stale cluster against the
+   * fresh one: a status field that the Deleting status no longer has (e.g. {@code primaryPod})
+   * becomes a "remove" of a key that is already gone (422), ten times, logged as "Exceeded maximum
+   * (10) retry attempts to patch resource" (issue #18).
+   */
   @Override
   public DeleteControl cleanup(PostgresCluster cluster, Context<PostgresCluster> context) {
     KubernetesClient client = context.getClient();
-    PostgresClusterStatus deleting =
-        ClusterStatusCalculator.calculate(
-            cluster, ObservedCluster.nothing().asDeleting(), clock.instant());
     if (cluster.getStatus() == null || cluster.getStatus().getPhase() != ClusterPhase.Deleting) {
+      PostgresClusterStatus deleting =
+          ClusterStatusCalculator.calculate(
+              cluster, ObservedCluster.nothing().asDeleting(), clock.instant());
       try {
         PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(
             cluster, statusPatch(cluster, deleting), context);
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(DELETING_SHOWN);
       } catch (KubernetesClientException | OperatorException e) {
         // Showing Deleting is a courtesy; it must never hold up the deletion itself (for
         // example while the namespace is being deleted too).

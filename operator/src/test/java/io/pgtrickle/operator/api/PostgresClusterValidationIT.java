@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.pgtrickle.operator.testbed.TestNamespace;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -85,6 +86,11 @@ class PostgresClusterValidationIT {
             "spec.service.type: Unsupported value: \"Public\": supported values: \"ClusterIP\","
                 + " \"LoadBalancer\", \"NodePort\""),
         Arguments.of(
+            "synchronous with a single member",
+            "{version: 16, replicas: 1, synchronous: true, storage: {size: 1Gi}}",
+            "spec.synchronous: Invalid value: spec.synchronous: true needs at least 2 members"
+                + " (spec.replicas >= 2)"),
+        Arguments.of(
             "patroni timings that cannot hold the lock",
             "{version: 16, replicas: 1, storage: {size: 1Gi}, patroni: {ttl: 20, loopWait: 10,"
                 + " retryTimeout: 6}}",
@@ -129,13 +135,133 @@ class PostgresClusterValidationIT {
     assertThat(created.getMetadata().getUid()).isNotBlank();
   }
 
+  static Stream<Arguments> invalidNames() {
+    String tooLong = "metadata.name must be at most 40 characters";
+    String format = "metadata.name must consist of lower-case letters, digits and '-'";
+    return Stream.of(
+        // Issue #18: 53 and 55 characters were accepted and the StatefulSet could not create
+        // its pods (the controller-revision-hash label would exceed 63 characters).
+        Arguments.of("n".repeat(53), tooLong),
+        Arguments.of("n".repeat(55), tooLong),
+        Arguments.of("n".repeat(41), tooLong),
+        Arguments.of("1cluster", format),
+        Arguments.of("my.cluster", format));
+  }
+
+  @ParameterizedTest(name = "name {0} is rejected")
+  @MethodSource("invalidNames")
+  void rejectsNamesItsChildrenCouldNotCarry(String name, String expectedMessage) {
+    GenericKubernetesResource resource =
+        manifest("v1", name, "{version: 16, replicas: 1, storage: {size: 1Gi}}");
+    assertThatThrownBy(() -> NAMESPACE.client().resource(resource).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+        .hasMessageContaining(expectedMessage);
+  }
+
+  @Test
+  void acceptsANameOfTheMaximumLength() {
+    String name = "n".repeat(io.pgtrickle.operator.postgres.ClusterNames.MAX_NAME_LENGTH);
+    GenericKubernetesResource created =
+        NAMESPACE
+            .client()
+            .resource(manifest("v1", name, "{version: 16, replicas: 1, storage: {size: 1Gi}}"))
+            .create();
+    assertThat(created.getMetadata().getName()).hasSize(40);
+  }
+
+  /**
+   * A major upgrade would need pg_upgrade: the API server refuses it (issue #18 case 3), while the
+   * same major spelt as an integer or a string stays the same version.
+   */
+  @Test
+  void refusesAMajorVersionChangeButNotARespelling() {
+    String name = "upgrade-" + COUNTER.incrementAndGet();
+    NAMESPACE
+        .client()
+        .resource(manifest("v1", name, "{version: 16, replicas: 1, storage: {size: 1Gi}}"))
+        .create();
+    var cluster =
+        NAMESPACE
+            .client()
+            .genericKubernetesResources(PostgresCluster.GROUP + "/v1", "PostgresCluster")
+            .inNamespace(NAMESPACE.name())
+            .withName(name);
+    cluster.patch(
+        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+            io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+        "{\"spec\":{\"version\":\"16\"}}");
+    cluster.patch(
+        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+            io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+        "{\"spec\":{\"version\":16}}");
+    assertThatThrownBy(
+            () ->
+                cluster.patch(
+                    io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                        io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                    "{\"spec\":{\"version\":17}}"))
+        .isInstanceOf(KubernetesClientException.class)
+        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+        .hasMessageContaining(
+            "spec.version cannot change from 16 to 17: PostgreSQL 17 cannot read the data"
+                + " directory of PostgreSQL 16 and this operator does not run pg_upgrade");
+    assertThatThrownBy(
+            () ->
+                cluster.patch(
+                    io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                        io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                    "{\"spec\":{\"version\":\"15\"}}"))
+        .hasMessageContaining("spec.version cannot change from 16 to 15");
+  }
+
+  /** The reference README's version (seed 003) is served too, with the same rules. */
+  @Test
+  void v1alpha1IsServedWithTheSameRules() {
+    GenericKubernetesResource created =
+        NAMESPACE
+            .client()
+            .resource(
+                manifest(
+                    "v1alpha1",
+                    "alpha-" + COUNTER.incrementAndGet(),
+                    "{version: \"16\", replicas: 3, storage: {size: 1Gi}}"))
+            .create();
+    assertThat(created.getApiVersion()).isEqualTo("postgres.example.com/v1alpha1");
+    PostgresCluster asV1 =
+        NAMESPACE
+            .client()
+            .resources(PostgresCluster.class)
+            .inNamespace(NAMESPACE.name())
+            .withName(created.getMetadata().getName())
+            .get();
+    assertThat(asV1.getSpec().getReplicas()).isEqualTo(3);
+    assertThatThrownBy(
+            () ->
+                NAMESPACE
+                    .client()
+                    .resource(
+                        manifest(
+                            "v1alpha1",
+                            "alpha-" + COUNTER.incrementAndGet(),
+                            "{version: 13, replicas: 1, storage: {size: 1Gi}}"))
+                    .create())
+        .hasMessageContaining("spec.version must be one of [14, 15, 16, 17, 18]");
+  }
+
   private static GenericKubernetesResource manifest(String spec) {
+    return manifest("v1", "case-" + COUNTER.incrementAndGet(), spec);
+  }
+
+  private static GenericKubernetesResource manifest(String version, String name, String spec) {
     String yaml =
-        "apiVersion: postgres.example.com/v1\n"
+        "apiVersion: postgres.example.com/"
+            + version
+            + "\n"
             + "kind: PostgresCluster\n"
             + "metadata:\n"
-            + "  name: case-"
-            + COUNTER.incrementAndGet()
+            + "  name: "
+            + name
             + "\n"
             + "  namespace: "
             + NAMESPACE.name()

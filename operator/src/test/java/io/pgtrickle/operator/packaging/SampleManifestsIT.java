@@ -66,7 +66,8 @@ class SampleManifestsIT {
               "backup-azure.yaml",
               "backup-minio.yaml",
               "backup-encrypted.yaml",
-              "networkpolicy-postgresql.yaml");
+              "networkpolicy-postgresql.yaml",
+              "streamtablecluster.yaml");
     }
   }
 

@@ -127,9 +127,9 @@ public final class TestBed {
   }
 
   /**
-   * Deletes a namespace. The operator that would run the finalizers of its PostgresClusters is
-   * usually stopped by then, so they are dropped first; otherwise the namespace would stay
-   * Terminating and a later operator would find clusters of tests long gone.
+   * Deletes a namespace. The operator that would run the finalizers of its PostgresClusters and
+   * StreamTableClusters is usually stopped by then, so they are dropped first; otherwise the
+   * namespace would stay Terminating and a later operator would find clusters of tests long gone.
    */
   public void deleteNamespace(String namespace) {
     client
@@ -141,6 +141,18 @@ public final class TestBed {
             cluster ->
                 client
                     .resource(cluster)
+                    .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"finalizers\":null}}"));
+    client
+        .resources(io.pgtrickle.operator.api.streams.StreamTableCluster.class)
+        .inNamespace(namespace)
+        .list()
+        .getItems()
+        .forEach(
+            stc ->
+                client
+                    .resource(stc)
                     .patch(
                         PatchContext.of(PatchType.JSON_MERGE),
                         "{\"metadata\":{\"finalizers\":null}}"));

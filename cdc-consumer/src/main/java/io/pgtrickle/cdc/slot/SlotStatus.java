@@ -1,0 +1,69 @@
+package io.pgtrickle.cdc.slot;
+
+import io.pgtrickle.changelog.Lsn;
+
+/**
+ * One reading of {@code pg_replication_slots} for the consumer's slot.
+ *
+ * @param exists whether the slot exists
+ * @param plugin its output plugin, or {@code null}
+ * @param server the server's current WAL position ({@code pg_current_wal_lsn()})
+ * @param confirmed the slot's {@code confirmed_flush_lsn}, or {@code null}
+ * @param activePid the pid of the walsender streaming from it, or 0 if none
+ * @param sent what that walsender has sent ({@code pg_stat_replication.sent_lsn}), or {@code null}
+ * @param walStatus {@code wal_status}: reserved, extended, unreserved or lost
+ * @param invalidationReason {@code invalidation_reason} (PostgreSQL 17+), or {@code null}
+ * @param conflicting {@code conflicting} (PostgreSQL 16+): invalidated by a recovery conflict
+ */
+public record SlotStatus(
+    boolean exists,
+    String plugin,
+    Lsn server,
+    Lsn confirmed,
+    int activePid,
+    Lsn sent,
+    String walStatus,
+    String invalidationReason,
+    boolean conflicting) {
+
+  static SlotStatus missing(Lsn server) {
+    return new SlotStatus(false, null, server, null, 0, null, null, null, false);
+  }
+
+  /**
+   * Whether PostgreSQL invalidated the slot: it can never stream again.
+   *
+   * @return {@code true} if lost
+   */
+  public boolean lost() {
+    return exists && ("lost".equals(walStatus) || invalidationReason != null || conflicting);
+  }
+
+  /**
+   * Why the slot is lost, in PostgreSQL's words.
+   *
+   * @return e.g. {@code wal_status=lost invalidation_reason=wal_removed}
+   */
+  public String lostReason() {
+    StringBuilder sb = new StringBuilder("wal_status=").append(walStatus);
+    if (invalidationReason != null) {
+      sb.append(" invalidation_reason=").append(invalidationReason);
+    }
+    if (conflicting) {
+      sb.append(" conflicting=true");
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Bytes of WAL between the server's position and the slot's confirmed one.
+   *
+   * @return the lag, or -1 if the slot does not exist or has no confirmed position
+   */
+  public long lagBytes() {
+    if (!exists || confirmed == null) {
+      return -1;
+    }
+    return Math.max(0, server.value() - confirmed.value());
+  }
+}
