@@ -103,7 +103,11 @@ public final class PodScraper {
           target + " did not answer /metrics within " + timeout.toMillis() + " ms", e);
     } catch (IOException e) {
       throw new ScrapeException(
-          target + " is unreachable: " + (e.getMessage() == null ? e.toString() : e.getMessage()),
+          target
+              + " is unreachable: "
+              + (e instanceof java.net.ConnectException
+                  ? "connection refused"
+                  : e.getMessage() == null ? e.toString() : e.getMessage()),
           e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
