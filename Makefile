@@ -106,7 +106,7 @@ manifests: deps ## Regenerate deploy/operator.yaml from the Helm chart charts/pg
 	  -Dtest.main.class=io.pgtrickle.operator.packaging.DeployManifests
 
 helm-lint: deps ## Lint the Helm chart and check what it renders (Helm's library via helm-java, no CLI)
-	$(MVN) -q -pl operator -am test -Dtest=HelmChartTest -Dsurefire.failIfNoSpecifiedTests=false
+	$(MVN) -q -pl operator -am test -Dtest=HelmChartTest,MetricsAdapterChartTest -Dsurefire.failIfNoSpecifiedTests=false
 
 # --- demo ----------------------------------------------------------------------------------------
 .PHONY: demo demo-down
