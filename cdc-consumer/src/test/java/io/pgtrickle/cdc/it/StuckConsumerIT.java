@@ -99,6 +99,16 @@ class StuckConsumerIT {
 
   /** Another client streaming from the slot, confirming nothing. */
   private static Connection holdTheSlot(SourceDb db, String slot) throws Exception {
+    Consumers.await(
+        "the previous walsender to release the slot",
+        DETECTED,
+        () ->
+            "f"
+                .equals(
+                    db.queryOne(
+                        "SELECT active FROM pg_replication_slots WHERE slot_name = '"
+                            + slot
+                            + "'")));
     Properties p = new Properties();
     PGProperty.USER.set(p, "postgres");
     PGProperty.REPLICATION.set(p, "database");
