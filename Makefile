@@ -59,7 +59,7 @@ testbed-down: ## Stop the test bed and leave nothing running
 	@testbed/testbed.sh down
 
 # --- tests ---------------------------------------------------------------------------------------
-.PHONY: test test-integration test-ha-matrix check
+.PHONY: test test-integration test-ha-matrix test-worker-soak check
 test: deps ## Unit tests only (no cluster, no servers)
 	$(MVN) verify
 
@@ -72,6 +72,15 @@ test-ha-matrix: deps-test testbed-up ## The full HA suite on PostgreSQL 14-18 (m
 	for v in $(HA_MAJORS); do \
 	  $(MVN) -pl operator -am -Pit verify -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false \
 	    -Dit.test='PatroniBootstrapIT,PatroniFailoverIT,PatroniFaultsIT' -Dit.pg.version=$$v || exit 1; \
+	done
+
+# Longer kill runs of the worker (not in make check): 100 rounds on each change-log backend.
+WORKER_SOAK_ROUNDS ?= 100
+test-worker-soak: deps-test ## Worker kill test, long: SIGKILLs/SIGTERMs of 3 workers, PostgreSQL tables then NATS (about 15 min)
+	for b in postgres nats; do \
+	  $(MVN) -pl worker -am -Pit verify -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false \
+	    -Dit.test=KillIT -Dfailsafe.failIfNoSpecifiedTests=false \
+	    -Dit.kill.rounds=$(WORKER_SOAK_ROUNDS) -Dit.kill.backend=$$b || exit 1; \
 	done
 
 check: deps-test ## The whole suite, as CI runs it: test bed up, every test, test bed down
@@ -117,7 +126,7 @@ demo-down: ## Stop what `make demo` started
 	hack/demo.sh down
 
 # --- benchmarks ----------------------------------------------------------------------------------
-.PHONY: bench-reconcile bench-failover bench-changelog bench-cdc
+.PHONY: bench-reconcile bench-failover bench-changelog bench-cdc bench-worker
 # One change-log backend only: make bench-changelog BENCH_BACKENDS=wal
 BENCH_BACKENDS ?= all
 bench-changelog: deps-test ## Change-log throughput, latency and each backend's floor (about 2.5 min)
@@ -130,6 +139,11 @@ CDC_BENCH_TABLES ?= 1
 CDC_BENCH_SYNC ?= false
 bench-cdc: deps-test ## CDC consumer events/s vs pg_recvlogical, end-to-end lag at 5k events/s (about 2 min)
 	$(MVN) -q -pl cdc-consumer -am -Pbench-cdc -DskipTests verify -Dbench.backends=$(CDC_BENCH_BACKENDS) -Dbench.tables=$(CDC_BENCH_TABLES) -Dbench.synchronous=$(CDC_BENCH_SYNC)
+
+# The NATS change log instead of PostgreSQL tables: make bench-worker WORKER_BENCH_BACKEND=nats
+WORKER_BENCH_BACKEND ?= postgres
+bench-worker: deps-test ## Worker: freshness p50/p95 at 5k changes/s (schedule 1s), FULL vs REFRESH MATERIALIZED VIEW (about 2 min)
+	$(MVN) -q -pl worker -am -Pbench-worker -DskipTests verify -Dbench.backend=$(WORKER_BENCH_BACKEND)
 
 bench-reconcile: deps testbed-up ## Reconcile latency (p50/p99 over 50 clusters) and RSS with 200 clusters
 	$(MVN) -q -pl operator -am -Pbench -DskipTests verify

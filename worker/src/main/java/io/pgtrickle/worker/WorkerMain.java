@@ -1,0 +1,195 @@
+package io.pgtrickle.worker;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pgtrickle.changelog.ChangeLogBackends;
+import io.pgtrickle.changelog.ChangeLogConfigException;
+import io.pgtrickle.worker.catalog.CatalogMigrations;
+import io.pgtrickle.worker.config.ConfigException;
+import io.pgtrickle.worker.config.ConfigParser;
+import io.pgtrickle.worker.config.WorkerConfig;
+import io.pgtrickle.worker.db.Database;
+import io.pgtrickle.worker.db.Lease;
+import io.pgtrickle.worker.http.HttpEndpoints;
+import io.pgtrickle.worker.ingest.Ingest;
+import io.pgtrickle.worker.ingest.IngestLeaseKeeper;
+import io.pgtrickle.worker.refresh.FullPlanner;
+import io.pgtrickle.worker.refresh.Plans;
+import io.pgtrickle.worker.refresh.Refresher;
+import io.pgtrickle.worker.runtime.CpuSampler;
+import io.pgtrickle.worker.runtime.WorkerMetrics;
+import io.pgtrickle.worker.runtime.WorkerState;
+import io.pgtrickle.worker.schedule.RefreshPool;
+import io.pgtrickle.worker.schedule.Scheduler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * The worker program.
+ *
+ * <pre>
+ *   worker [run] [--flag=value ...]       keep stream tables fresh (the default)
+ *   worker migrate [--flag=value ...]     install or upgrade the pgtrickle catalog, then exit
+ *   worker help                           list the settings
+ * </pre>
+ *
+ * Exit codes: 0 done (also after SIGTERM, once drained), 2 bad configuration, 1 any other failure.
+ */
+public final class WorkerMain {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
+
+  private WorkerMain() {}
+
+  /**
+   * Runs the program.
+   *
+   * @param args the subcommand and flags
+   */
+  public static void main(String[] args) {
+    List<String> rest = new ArrayList<>(List.of(args));
+    String command = !rest.isEmpty() && !rest.get(0).startsWith("--") ? rest.remove(0) : "run";
+    try {
+      switch (command) {
+        case "run" -> run(ConfigParser.parse(System.getenv(), rest));
+        case "migrate" -> migrate(ConfigParser.parse(System.getenv(), rest));
+        case "help", "--help" -> System.out.print(usage());
+        default -> throw new ConfigException("unknown command '" + command + "'\n" + usage());
+      }
+    } catch (ConfigException | ChangeLogConfigException e) {
+      LOG.error("bad configuration: {}", e.getMessage());
+      System.exit(2);
+    } catch (Exception e) {
+      LOG.error("worker failed", e);
+      System.exit(1);
+    }
+    System.exit(0);
+  }
+
+  private static String usage() {
+    return "usage: worker [run|migrate|help] [--flag=value ...]\n"
+        + "settings (flag, environment variable, default):\n"
+        + ConfigParser.usage();
+  }
+
+  private static void migrate(WorkerConfig config) {
+    CatalogMigrations.Result r =
+        CatalogMigrations.migrate(
+            config.databaseUrl(), config.databaseUser(), config.databasePassword());
+    LOG.info(
+        "catalog at version {} (was {}, {} migrations applied)",
+        r.version(),
+        r.previousVersion(),
+        r.migrationsApplied());
+  }
+
+  private static void run(WorkerConfig config) throws Exception {
+    // SIGTERM at any moment, also during start-up, ends the run with a drain and exit 0.
+    CountDownLatch stop = new CountDownLatch(1);
+    Signal.handle(new Signal("TERM"), sig -> stop.countDown());
+    Signal.handle(new Signal("INT"), sig -> stop.countDown());
+    LOG.info("starting: {}", config.describe());
+    // Fails fast, with exit 2, on a change-log URI the library refuses.
+    ChangeLogBackends.open(config.changeLogUri()).close();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    WorkerState state = new WorkerState();
+    WorkerMetrics metrics = new WorkerMetrics(registry, state, new CpuSampler());
+    try (HttpEndpoints http =
+        new HttpEndpoints(config.httpPort(), state, config.stuckAfter(), registry)) {
+      LOG.info("serving /healthz, /readyz and /metrics on port {}", http.port());
+      if (!installCatalog(config, state, stop)) {
+        LOG.info("stopped before the catalog was installed");
+        return;
+      }
+      Database database = new Database(config);
+      Lease lease = new Lease("ingest", config.workerId(), config.leaseDuration());
+      IngestLeaseKeeper keeper = new IngestLeaseKeeper(database, lease, state);
+      Ingest ingest =
+          new Ingest(
+              config,
+              database,
+              () -> ChangeLogBackends.open(config.changeLogUri()),
+              lease,
+              keeper,
+              state,
+              metrics);
+      Plans plans = new Plans(new FullPlanner());
+      List<Refresher> refreshers = new ArrayList<>();
+      for (int i = 1; i <= config.maxParallelRefreshes(); i++) {
+        refreshers.add(
+            new Refresher(
+                database,
+                "refresh-" + i,
+                plans,
+                metrics,
+                config.refreshWaitTimeout(),
+                config.maxConsecutiveErrors()));
+      }
+      RefreshPool pool = new RefreshPool(refreshers);
+      Scheduler scheduler = new Scheduler(config, database, pool, state, metrics);
+      Thread keeperThread = start(keeper, "ingest-lease");
+      Thread ingestThread = start(ingest, "ingest");
+      Thread schedulerThread = start(scheduler, "scheduler");
+      stop.await();
+      LOG.info("draining: no new refreshes; finishing {} in progress", pool.runningCount());
+      state.draining();
+      scheduler.close();
+      keeper.stopAcquiring();
+      boolean finished = pool.drain(config.drainTimeout());
+      ingest.close();
+      keeper.close();
+      join(schedulerThread, ingestThread, keeperThread);
+      keeper.release();
+      pool.close();
+      LOG.info("drained ({})", finished ? "every refresh finished" : "some were cancelled");
+    }
+  }
+
+  /**
+   * Installs or upgrades the catalog, retrying while the database cannot be reached.
+   *
+   * @return false if a stop was requested first
+   */
+  private static boolean installCatalog(WorkerConfig config, WorkerState state, CountDownLatch stop)
+      throws InterruptedException {
+    long backoff = 1_000;
+    while (stop.getCount() > 0) {
+      try {
+        migrate(config);
+        state.catalogReady();
+        return true;
+      } catch (RuntimeException e) {
+        LOG.warn("cannot install the catalog yet (retrying in {} ms): {}", backoff, e.getMessage());
+        state.error("catalog: " + e.getMessage());
+        state.schedulerRound(false);
+        if (stop.await(backoff, TimeUnit.MILLISECONDS)) {
+          break;
+        }
+        backoff = Math.min(30_000, backoff * 2);
+      }
+    }
+    return false;
+  }
+
+  private static Thread start(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  private static void join(Thread... threads) {
+    for (Thread t : threads) {
+      try {
+        t.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package io.pgtrickle.worker.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pgtrickle.worker.runtime.WorkerState;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/** {@code /healthz}, {@code /readyz} and {@code /metrics} on the JDK's HTTP server. */
+public final class HttpEndpoints implements AutoCloseable {
+
+  private final HttpServer server;
+
+  /**
+   * Starts serving.
+   *
+   * @param port the port (0: any free one, see {@link #port()})
+   * @param state the worker's state
+   * @param stuckAfter the liveness threshold
+   * @param registry the metrics to render
+   * @throws IOException if the port cannot be bound
+   */
+  public HttpEndpoints(
+      int port, WorkerState state, Duration stuckAfter, PrometheusMeterRegistry registry)
+      throws IOException {
+    server = HttpServer.create(new InetSocketAddress(port), 16);
+    server.createContext("/healthz", probe(() -> Health.liveness(state, stuckAfter)));
+    server.createContext("/readyz", probe(() -> Health.readiness(state)));
+    server.createContext(
+        "/metrics",
+        ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+    server.setExecutor(
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "worker-http");
+              t.setDaemon(true);
+              return t;
+            }));
+    server.start();
+  }
+
+  private static com.sun.net.httpserver.HttpHandler probe(Supplier<Health.Verdict> verdict) {
+    return ex -> {
+      Health.Verdict v = verdict.get();
+      respond(ex, v.ok() ? 200 : 503, "text/plain; charset=utf-8", v.message() + "\n");
+    };
+  }
+
+  private static void respond(HttpExchange ex, int status, String type, String body)
+      throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", type);
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  /**
+   * The bound port.
+   *
+   * @return the port
+   */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}

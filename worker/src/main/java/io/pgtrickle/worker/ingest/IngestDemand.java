@@ -1,0 +1,85 @@
+package io.pgtrickle.worker.ingest;
+
+import io.pgtrickle.changelog.Lsn;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+/**
+ * How a refresh asks the ingest to bring {@code ingested_lsn} up to its snapshot's LSN: a {@code
+ * NOTIFY pgtrickle_ingest, '<lsn>'}, which wakes the lease holder's ingest at once wherever it
+ * runs. The ingest does not advance {@code ingested_lsn} of an idle source on every round (each
+ * update writes WAL, which moves the slots, which would call for another update): it does so when
+ * it copied changes, when asked, and otherwise about once a second.
+ *
+ * <p>The {@code NOTIFY} also flushes the WAL: it assigns its transaction an id, so its commit
+ * record is written and flushed, past the refresh's LSN, and the walsender decodes up to there
+ * instead of waiting for the WAL writer.
+ */
+public final class IngestDemand implements AutoCloseable {
+
+  /** The notification channel. */
+  public static final String CHANNEL = "pgtrickle_ingest";
+
+  private final Connection listener;
+
+  /**
+   * Starts listening.
+   *
+   * @param listener a dedicated autocommit connection, closed with this object
+   * @throws SQLException if LISTEN fails
+   */
+  public IngestDemand(Connection listener) throws SQLException {
+    this.listener = listener;
+    try (Statement s = listener.createStatement()) {
+      s.execute("LISTEN " + CHANNEL);
+    }
+  }
+
+  /**
+   * Asks the ingest to reach {@code wanted}.
+   *
+   * @param c an autocommit connection
+   * @param wanted the LSN the caller waits for
+   * @throws SQLException if the database fails
+   */
+  public static void request(Connection c, Lsn wanted) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+      ps.setString(1, CHANNEL);
+      ps.setString(2, wanted.walText());
+      ps.execute();
+    }
+  }
+
+  /**
+   * Waits for requests.
+   *
+   * @param timeoutMillis the longest wait (0: only what already arrived)
+   * @return the highest LSN asked for, or {@code null} if nobody asked
+   * @throws SQLException if the connection fails
+   */
+  public Lsn await(int timeoutMillis) throws SQLException {
+    PGNotification[] got =
+        listener.unwrap(PGConnection.class).getNotifications(Math.max(1, timeoutMillis));
+    Lsn highest = null;
+    if (got != null) {
+      for (PGNotification n : got) {
+        try {
+          Lsn l = Lsn.parse(n.getParameter());
+          highest = highest == null ? l : Lsn.max(highest, l);
+        } catch (IllegalArgumentException notAnLsn) {
+          // Someone else's message on our channel: ignore.
+        }
+      }
+    }
+    return highest;
+  }
+
+  @Override
+  public void close() throws SQLException {
+    listener.close();
+  }
+}

@@ -1,0 +1,315 @@
+package io.pgtrickle.worker.ingest;
+
+import io.pgtrickle.changelog.ChangeEvent;
+import io.pgtrickle.changelog.ChangeLogBackend;
+import io.pgtrickle.changelog.Lsn;
+import io.pgtrickle.worker.db.Lease;
+import io.pgtrickle.worker.runtime.WorkerState;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.AbstractMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ingest round (CONTRACTS.md §3, §4): copy what the change log holds into the change buffers
+ * and advance {@code ingested_lsn}.
+ *
+ * <ol>
+ *   <li>Read the tracked sources and their slots' {@code confirmed_flush_lsn} C, <b>before</b>
+ *       reading the change log: every change committed below C is in the log by then.
+ *   <li>Consume every source at once (the backend's calls for different sources run concurrently,
+ *       so waits of NATS or Kafka overlap), commit the batches into the buffers in one fenced
+ *       transaction, then acknowledge them in the log (without waiting, except where the lag is
+ *       read next). Repeat for the sources that returned events until each is drained with respect
+ *       to C: an empty batch, or an event at or past C (events of a source come in order, and
+ *       whatever is published after C was read commits at or above C).
+ *   <li>Set {@code ingested_lsn = C} for the drained sources of each slot, in the transaction of
+ *       the last copy (or one of its own): when changes were copied, when a refresh asked for it,
+ *       and otherwise about once a second (each update writes WAL and so moves the slots; updating
+ *       on every round would keep the ingest busy with its own updates). On NATS and Kafka the
+ *       drain is confirmed by the lag first, after the acknowledgments.
+ * </ol>
+ *
+ * A crash after the commit and before the acknowledgment makes the log deliver the events again;
+ * the buffers' primary key drops them. A failure anywhere in a round must close the change-log
+ * instance ({@link Ingest} does): a new instance starts again at the acknowledged positions,
+ * whereas this one has moved past events it delivered and that were never committed.
+ */
+final class IngestRound {
+
+  private static final Logger LOG = LoggerFactory.getLogger(IngestRound.class);
+  private static final int MAX_PASSES = 10;
+  private static final long IDLE_ADVANCE_NANOS = 1_000_000_000L;
+
+  private final Connection conn;
+  private final ChangeLogBackend log;
+  private final Lease lease;
+  private final ChangeBuffers buffers;
+  private final boolean confirmDrainByLag;
+  private final WorkerState state;
+  private final Map<Long, Long> lastAdvance = new HashMap<>();
+  private final Map<Long, CompletableFuture<Void>> acks = new HashMap<>();
+
+  /** What a round did. */
+  record Result(long events, Map<Long, Lsn> ingested, Set<Long> captured) {}
+
+  IngestRound(
+      Connection conn,
+      ChangeLogBackend log,
+      Lease lease,
+      ChangeBuffers buffers,
+      boolean confirmDrainByLag,
+      WorkerState state) {
+    this.conn = conn;
+    this.log = log;
+    this.lease = lease;
+    this.buffers = buffers;
+    this.confirmDrainByLag = confirmDrainByLag;
+    this.state = state;
+  }
+
+  /**
+   * Runs a round.
+   *
+   * @param wanted the LSN a refresh waits for, or {@code null}
+   * @return the events copied and the sources' {@code ingested_lsn} afterwards
+   * @throws Exception if the database or the change log fails, or the lease was lost
+   */
+  Result run(Lsn wanted) throws Exception {
+    List<TrackedSources.Source> sources = TrackedSources.read(conn);
+    Map<Long, Lsn> ingested = new HashMap<>();
+    Set<Long> captured = new HashSet<>();
+    if (sources.isEmpty()) {
+      return new Result(0, ingested, captured);
+    }
+    buffers.ensure(conn, sources.stream().map(TrackedSources.Source::oid).toList());
+    Set<String> slots = new HashSet<>();
+    for (var s : sources) {
+      if (s.slotName() != null) {
+        slots.add(s.slotName());
+      }
+    }
+    Map<String, Lsn> confirmed = TrackedSources.confirmed(conn, slots);
+    Map<Long, Lsn> target = new HashMap<>();
+    for (var s : sources) {
+      if (s.slotName() != null && confirmed.containsKey(s.slotName())) {
+        target.put(s.oid(), confirmed.get(s.slotName()));
+      }
+    }
+    Set<Long> pending = new HashSet<>();
+    sources.forEach(s -> pending.add(s.oid()));
+    Set<Long> drained = new HashSet<>();
+    Set<Long> drainedEmpty = new HashSet<>();
+    Set<Long> copied = new HashSet<>();
+    Map<Long, Map.Entry<String, Lsn>> advanced = null;
+    long events = 0;
+    for (int pass = 0; pass < MAX_PASSES && !pending.isEmpty(); pass++) {
+      Map<Long, List<ChangeEvent>> got = consumeAll(pending);
+      Map<Long, List<ChangeEvent>> nonEmpty = new LinkedHashMap<>();
+      got.forEach(
+          (oid, b) -> {
+            if (!b.isEmpty()) {
+              nonEmpty.put(oid, b);
+            }
+          });
+      for (var e : got.entrySet()) {
+        List<ChangeEvent> b = e.getValue();
+        Lsn t = target.get(e.getKey());
+        if (b.isEmpty()) {
+          drainedEmpty.add(e.getKey());
+        }
+        if (b.isEmpty()
+            || (t != null && b.get(b.size() - 1).lsn().walPosition().compareTo(t) >= 0)) {
+          pending.remove(e.getKey());
+          drained.add(e.getKey());
+        }
+      }
+      copied.addAll(nonEmpty.keySet());
+      // The last pass commits the copy and ingested_lsn together (one commit fewer), unless the
+      // drain must still be confirmed by the lag after the acknowledgments.
+      Map<Long, Map.Entry<String, Lsn>> advance =
+          pending.isEmpty() && !confirmDrainByLag
+              ? advanceFor(sources, target, drained, copied, wanted)
+              : Map.of();
+      if (!nonEmpty.isEmpty() || !advance.isEmpty()) {
+        events += commit(nonEmpty, advance);
+        acknowledge(nonEmpty, confirmDrainByLag);
+        state.ingestProgress();
+      }
+      if (pending.isEmpty() && !confirmDrainByLag) {
+        advanced = advance;
+      }
+    }
+    if (advanced == null) {
+      if (confirmDrainByLag) {
+        // NATS, Kafka: an empty poll does not prove that nothing is there; the lag (events not
+        // acknowledged, and everything copied was acknowledged) does.
+        Map<Long, CompletableFuture<Long>> lags = new LinkedHashMap<>();
+        for (long oid : drainedEmpty) {
+          lags.put(oid, log.lag(oid).toCompletableFuture());
+        }
+        for (var e : lags.entrySet()) {
+          if (e.getValue().get(60, TimeUnit.SECONDS) > 0) {
+            drained.remove(e.getKey());
+          }
+        }
+      }
+      advanced = advanceFor(sources, target, drained, copied, wanted);
+      if (!advanced.isEmpty()) {
+        Map<Long, Map.Entry<String, Lsn>> a = advanced;
+        inFencedTransaction(() -> TrackedSources.advance(conn, a));
+      }
+    }
+    long now = System.nanoTime();
+    for (var s : sources) {
+      ingested.put(s.oid(), s.ingested());
+      if (s.capturedSince() != null && s.slotName() != null) {
+        captured.add(s.oid());
+      }
+    }
+    for (var e : advanced.entrySet()) {
+      ingested.put(e.getKey(), e.getValue().getValue());
+      lastAdvance.put(e.getKey(), now);
+    }
+    return new Result(events, ingested, captured);
+  }
+
+  /**
+   * The drained sources whose {@code ingested_lsn} moves to their slot's C: when changes were
+   * copied, when a refresh asked, and otherwise about once a second.
+   */
+  private Map<Long, Map.Entry<String, Lsn>> advanceFor(
+      List<TrackedSources.Source> sources,
+      Map<Long, Lsn> target,
+      Set<Long> drained,
+      Set<Long> copied,
+      Lsn wanted) {
+    Map<Long, Map.Entry<String, Lsn>> advance = new HashMap<>();
+    long now = System.nanoTime();
+    for (var s : sources) {
+      Lsn t = target.get(s.oid());
+      if (t == null
+          || !drained.contains(s.oid())
+          || s.capturedSince() == null
+          || t.compareTo(s.capturedSince()) < 0
+          || (s.ingested() != null && t.compareTo(s.ingested()) <= 0)) {
+        continue;
+      }
+      boolean asked =
+          wanted != null && (s.ingested() == null || s.ingested().compareTo(wanted) < 0);
+      boolean stale = now - lastAdvance.getOrDefault(s.oid(), 0L) > IDLE_ADVANCE_NANOS;
+      if (copied.contains(s.oid()) || asked || stale) {
+        advance.put(s.oid(), new AbstractMap.SimpleEntry<>(s.slotName(), t));
+      }
+    }
+    return advance;
+  }
+
+  private Map<Long, List<ChangeEvent>> consumeAll(Set<Long> oids) throws Exception {
+    Map<Long, CompletableFuture<List<ChangeEvent>>> futures = new LinkedHashMap<>();
+    for (long oid : oids) {
+      futures.put(oid, log.consume(oid, Lsn.ZERO).toCompletableFuture());
+    }
+    CompletableFuture.allOf(futures.values().toArray(CompletableFuture[]::new))
+        .get(60, TimeUnit.SECONDS);
+    Map<Long, List<ChangeEvent>> out = new LinkedHashMap<>();
+    for (var e : futures.entrySet()) {
+      out.put(e.getKey(), e.getValue().join());
+    }
+    return out;
+  }
+
+  /** Copies the batches and advances {@code ingested_lsn}, in one fenced transaction. */
+  private long commit(
+      Map<Long, List<ChangeEvent>> batches, Map<Long, Map.Entry<String, Lsn>> advance)
+      throws SQLException {
+    StringBuilder csv = new StringBuilder();
+    long n = 0;
+    if (!batches.isEmpty()) {
+      Map<Long, List<Set<String>>> bytea = TrackedSources.byteaColumns(conn, batches.keySet());
+      for (var e : batches.entrySet()) {
+        List<Set<String>> cols = bytea.get(e.getKey());
+        for (ChangeEvent event : e.getValue()) {
+          BufferRows.appendCsv(csv, event, cols.get(0), cols.get(1));
+          n++;
+        }
+      }
+    }
+    inFencedTransaction(
+        () -> {
+          if (!batches.isEmpty()) {
+            buffers.copy(conn, csv, batches.keySet());
+          }
+          return TrackedSources.advance(conn, advance);
+        });
+    return n;
+  }
+
+  /**
+   * Acknowledges what was committed. Not waited for unless {@code wait} (the lag is read next): an
+   * acknowledgment that is lost only means the events come again and are dropped by the buffer's
+   * key. One acknowledgment per source at a time.
+   */
+  private void acknowledge(Map<Long, List<ChangeEvent>> batches, boolean wait) {
+    for (var e : batches.entrySet()) {
+      finishAck(e.getKey());
+      List<ChangeEvent> b = e.getValue();
+      acks.put(
+          e.getKey(), log.acknowledge(e.getKey(), b.get(b.size() - 1).lsn()).toCompletableFuture());
+    }
+    if (wait) {
+      batches.keySet().forEach(this::finishAck);
+    }
+  }
+
+  private void finishAck(long oid) {
+    CompletableFuture<Void> previous = acks.remove(oid);
+    if (previous != null) {
+      try {
+        previous.get(60, TimeUnit.SECONDS);
+      } catch (Exception ex) {
+        // Not acknowledged means delivered again later, and dropped by the buffer's key.
+        LOG.warn("acknowledging source {} failed: {}", oid, ex.getMessage());
+      }
+    }
+  }
+
+  /** A unit of work in a transaction that first checks the ingest lease. */
+  private interface Work {
+    Object run() throws SQLException;
+  }
+
+  private void inFencedTransaction(Work work) throws SQLException {
+    conn.setAutoCommit(false);
+    try {
+      if (!lease.fence(conn)) {
+        throw new LeaseLostException();
+      }
+      work.run();
+      conn.commit();
+    } catch (SQLException | RuntimeException e) {
+      conn.rollback();
+      throw e;
+    } finally {
+      conn.setAutoCommit(true);
+    }
+  }
+
+  /** The ingest lease expired or was taken: nothing of the round was committed. */
+  static final class LeaseLostException extends SQLException {
+    private static final long serialVersionUID = 1L;
+
+    LeaseLostException() {
+      super("the ingest lease is no longer held by this worker");
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package io.pgtrickle.worker.refresh;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * How one stream table is kept equal to its query: the seam between the runtime (transactions,
+ * snapshots, frontiers, history, scheduling, claims) and a maintenance engine (CONTRACTS.md §5).
+ * The runtime ships {@link FullPlan}; the differential engine ({@code io.pgtrickle.worker.dvm})
+ * provides plans whose {@link #mode} is {@code DIFFERENTIAL} through its {@link
+ * MaintenancePlanner}.
+ *
+ * <p>Every method runs inside the runtime's refresh transaction on the connection given, after the
+ * runtime has claimed the stream table, taken the snapshot, waited for the change buffers and
+ * checked that every change of the windows is visible in the snapshot; the runtime then writes the
+ * frontier (compare-and-set), the catalog row and the history row in the same transaction. A method
+ * throws {@link SQLException} to fail the refresh: the transaction rolls back to before the plan
+ * ran, and the failure is recorded. No method commits, rolls back, changes the isolation level or
+ * the session's state beyond {@code SET LOCAL}.
+ */
+public interface MaintenancePlan {
+
+  /**
+   * What {@link #apply} does.
+   *
+   * @return {@code FULL} (apply is never called; every refresh with changes recomputes) or {@code
+   *     DIFFERENTIAL}
+   */
+  String mode();
+
+  /**
+   * Why this plan: the stream table's {@code refresh_reason} and the history row's, e.g. {@code
+   * "AUTO: DIFFERENTIAL"}, {@code "AUTO chose FULL: window function row_number()"}.
+   *
+   * @return one line
+   */
+  String reason();
+
+  /**
+   * Whether {@link #apply} reads the windows' rows ({@link RefreshContext#windowTables}).
+   *
+   * @return true to have the runtime copy them in
+   */
+  boolean needsWindowRows();
+
+  /**
+   * Makes the storage table fit the plan (hidden {@code __pgt_*} columns, indexes), idempotently.
+   * Called before {@link #recompute} on the first refresh, when the catalog says {@code
+   * needs_reinit}, and when a source's columns changed.
+   *
+   * @param c the refresh transaction's connection
+   * @param ctx the refresh
+   * @throws SQLException to fail the refresh
+   */
+  void prepareStorage(Connection c, RefreshContext ctx) throws SQLException;
+
+  /**
+   * Replaces the contents with the query evaluated in the snapshot (and fills hidden columns).
+   * Readers must never be blocked: no TRUNCATE, no table rewrite.
+   *
+   * @param c the refresh transaction's connection
+   * @param ctx the refresh
+   * @return rows inserted and deleted
+   * @throws SQLException to fail the refresh
+   */
+  RowCounts recompute(Connection c, RefreshContext ctx) throws SQLException;
+
+  /**
+   * Applies the windows: afterwards the contents equal the query in the snapshot, given that before
+   * they equalled it at the previous frontier. Called only when {@link #mode} is DIFFERENTIAL, the
+   * storage is prepared, and every window is {@link SourceWindow#applicable}.
+   *
+   * @param c the refresh transaction's connection
+   * @param ctx the refresh, with {@link RefreshContext#windowTables} filled if asked for
+   * @return rows inserted, updated and deleted
+   * @throws SQLException to fail the refresh
+   */
+  RowCounts apply(Connection c, RefreshContext ctx) throws SQLException;
+}

@@ -1,0 +1,58 @@
+package io.pgtrickle.worker.refresh;
+
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Set;
+import org.postgresql.util.PSQLException;
+
+/** How a refresh failure is treated, by SQLSTATE. */
+final class RefreshErrors {
+
+  private RefreshErrors() {}
+
+  /**
+   * Failures that say nothing about the stream table: serialization failures and deadlocks (40),
+   * lock timeouts (55P03), cancellation (57014, a drain running out of time), shutdowns (57P), lost
+   * connections (08) and exhausted resources (53). They are retried without counting as errors.
+   */
+  static boolean transientFailure(SQLException e) {
+    String s = e.getSQLState();
+    return s == null
+        || s.startsWith("40")
+        || s.equals("55P03")
+        || s.equals("57014")
+        || s.startsWith("57P")
+        || s.startsWith("08")
+        || s.startsWith("53");
+  }
+
+  /**
+   * Failures retrying cannot fix: the query no longer fits the sources (an undefined column, table
+   * or function, a type mismatch: class 42) or uses something unsupported (0A). The stream table
+   * goes to ERROR at once; {@code resume_stream_table} or {@code alter_stream_table(query => ...)}
+   * recovers it.
+   */
+  static boolean permanent(SQLException e) {
+    String s = e.getSQLState();
+    return s != null && (s.startsWith("42") || s.startsWith("0A"));
+  }
+
+  /** The message for {@code last_error_message} and the history. */
+  static String message(SQLException e, Set<Long> schemaChanged, Map<Long, String> names) {
+    String text = e.getMessage();
+    if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
+      text = p.getServerErrorMessage().getMessage(); // without "ERROR: " and the position
+    }
+    StringBuilder m = new StringBuilder("refresh failed: ").append(text);
+    if (e.getSQLState() != null) {
+      m.append(" (SQLSTATE ").append(e.getSQLState()).append(')');
+    }
+    if (!schemaChanged.isEmpty()) {
+      m.append("; the columns of ")
+          .append(String.join(", ", schemaChanged.stream().sorted().map(names::get).toList()))
+          .append(" changed since the last refresh: resume_stream_table after fixing the source,")
+          .append(" or alter_stream_table(query => ...)");
+    }
+    return m.toString();
+  }
+}

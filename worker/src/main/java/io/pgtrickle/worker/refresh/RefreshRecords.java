@@ -1,0 +1,135 @@
+package io.pgtrickle.worker.refresh;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+
+/**
+ * The catalog writes of a refresh: the stream table's row (frontier compare-and-set, data
+ * timestamp, status, errors) and its history row. All in the caller's transaction.
+ */
+final class RefreshRecords {
+
+  private RefreshRecords() {}
+
+  /**
+   * What one refresh did, for its history row.
+   *
+   * @param action NO_DATA, FULL, DIFFERENTIAL or REINITIALIZE
+   * @param counts rows inserted, updated, deleted
+   * @param deltaRows source changes in the windows
+   * @param initiatedBy SCHEDULER, MANUAL or INITIAL
+   * @param reason why this action
+   * @param before the frontier before
+   * @param after the frontier after
+   * @param start when the refresh began
+   * @param workerId who ran it
+   */
+  record Done(
+      String action,
+      RowCounts counts,
+      long deltaRows,
+      String initiatedBy,
+      String reason,
+      Frontier before,
+      Frontier after,
+      Instant start,
+      String workerId) {}
+
+  /**
+   * Records a completed refresh: compare-and-set of the frontier together with the stream table's
+   * row, and the history row.
+   *
+   * @param c the refresh transaction's connection
+   * @param st the row as this transaction locked it
+   * @param done what the refresh did
+   * @throws SQLException if the database fails, or with SQLSTATE 40001 if the frontier moved
+   */
+  static void completed(Connection c, StreamTable st, Done done) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE pgtrickle.pgt_stream_tables SET frontier = ?::jsonb, data_timestamp = now(),"
+                + " last_refresh_at = clock_timestamp(), is_populated = true,"
+                + " status = CASE WHEN status IN ('INITIALIZING', 'ERROR') THEN 'ACTIVE'"
+                + " ELSE status END,"
+                + " consecutive_errors = 0, last_error_message = NULL, needs_reinit = false,"
+                + " refresh_reason = ?"
+                + " WHERE pgt_id = ? AND frontier IS NOT DISTINCT FROM ?::jsonb")) {
+      ps.setString(1, done.after().toJson());
+      ps.setString(2, done.reason());
+      ps.setLong(3, st.pgtId());
+      ps.setString(4, st.frontier());
+      if (ps.executeUpdate() != 1) {
+        throw new SQLException(
+            "the frontier of " + st.displayName() + " moved during the refresh", "40001");
+      }
+    }
+    history(c, st.pgtId(), done, "COMPLETED", null);
+  }
+
+  /**
+   * Records a failed refresh: one more consecutive error, the message, ERROR status when the
+   * failure is permanent or the errors reached the limit, and a FAILED history row.
+   *
+   * @param c a connection in a transaction that holds the stream table's claim
+   * @param st the stream table
+   * @param message the error
+   * @param permanent whether retrying cannot help (the query no longer fits the sources)
+   * @param maxErrors the limit of consecutive errors
+   * @param done the attempt (action, initiator, frontier)
+   * @return whether the stream table is in ERROR now
+   * @throws SQLException if the database fails
+   */
+  static boolean failed(
+      Connection c, StreamTable st, String message, boolean permanent, int maxErrors, Done done)
+      throws SQLException {
+    boolean error;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE pgtrickle.pgt_stream_tables SET consecutive_errors = consecutive_errors + 1,"
+                + " last_error_message = ?, last_error_at = clock_timestamp(),"
+                + " status = CASE WHEN status <> 'SUSPENDED'"
+                + " AND (? OR consecutive_errors + 1 >= ?) THEN 'ERROR' ELSE status END"
+                + " WHERE pgt_id = ? RETURNING status")) {
+      ps.setString(1, message);
+      ps.setBoolean(2, permanent);
+      ps.setInt(3, maxErrors);
+      ps.setLong(4, st.pgtId());
+      try (var rs = ps.executeQuery()) {
+        error = rs.next() && "ERROR".equals(rs.getString(1));
+      }
+    }
+    history(c, st.pgtId(), done, "FAILED", message);
+    return error;
+  }
+
+  private static void history(Connection c, long pgtId, Done d, String status, String error)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, data_timestamp, start_time,"
+                + " end_time, action, rows_inserted, rows_updated, rows_deleted, delta_row_count,"
+                + " status, error_message, initiated_by, refresh_reason, frontier_before,"
+                + " frontier_after, worker_id) VALUES (?, CASE WHEN ? = 'COMPLETED' THEN now()"
+                + " END, ?, clock_timestamp(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)")) {
+      ps.setLong(1, pgtId);
+      ps.setString(2, status);
+      ps.setTimestamp(3, Timestamp.from(d.start()));
+      ps.setString(4, d.action());
+      ps.setLong(5, d.counts().inserted());
+      ps.setLong(6, d.counts().updated());
+      ps.setLong(7, d.counts().deleted());
+      ps.setLong(8, d.deltaRows());
+      ps.setString(9, status);
+      ps.setString(10, error);
+      ps.setString(11, d.initiatedBy());
+      ps.setString(12, d.reason());
+      ps.setString(13, d.before() == null ? null : d.before().toJson());
+      ps.setString(14, d.after() == null ? null : d.after().toJson());
+      ps.setString(15, d.workerId());
+      ps.executeUpdate();
+    }
+  }
+}

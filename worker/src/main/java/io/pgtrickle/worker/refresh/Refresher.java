@@ -1,0 +1,404 @@
+package io.pgtrickle.worker.refresh;
+
+import io.pgtrickle.changelog.Lsn;
+import io.pgtrickle.worker.db.Claims;
+import io.pgtrickle.worker.db.Database;
+import io.pgtrickle.worker.runtime.WorkerMetrics;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs refreshes, one at a time, on two connections of its own (CONTRACTS.md §4):
+ *
+ * <ol>
+ *   <li>{@code BEGIN ISOLATION LEVEL REPEATABLE READ}; the first statement claims the stream table
+ *       ({@link Claims}), takes the snapshot S and {@code L = pg_current_wal_insert_lsn()}:
+ *       everything visible in S committed below L. The catalog row is locked ({@code FOR NO KEY
+ *       UPDATE}), so the front door's ALTER or DROP waits for the refresh.
+ *   <li>Waits until each captured source's slot confirmed L and its {@code ingested_lsn} reached L
+ *       ({@link WindowReader#awaitIngested}).
+ *   <li>Checks that every buffered change below L belongs to a transaction visible in S; if one
+ *       does not (its commit was being made visible when S was taken), starts over with a new
+ *       snapshot. Then the sources in S are exactly their state at L, and each window is {@code
+ *       frontier <= lsn < L}.
+ *   <li>Decides ({@link RefreshDecision}), runs the plan inside a savepoint, and writes the
+ *       frontier (compare-and-set), the catalog row and the history row in the same transaction. A
+ *       failing plan is rolled back to the savepoint and the failure recorded, still under the
+ *       claim.
+ * </ol>
+ */
+public final class Refresher implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Refresher.class);
+  private static final int VISIBILITY_ATTEMPTS = 50;
+
+  private final Database database;
+  private final String role;
+  private final Plans plans;
+  private final WorkerMetrics metrics;
+  private final Duration waitTimeout;
+  private final int maxErrors;
+  private Connection conn;
+  private Connection probe;
+
+  /**
+   * Creates a refresher.
+   *
+   * @param database the connection factory
+   * @param role the connections' role name, e.g. {@code refresh-1}
+   * @param plans the plans
+   * @param metrics the metrics
+   * @param waitTimeout how long to wait for the CDC and the ingest
+   * @param maxErrors consecutive errors that put a stream table in ERROR
+   */
+  public Refresher(
+      Database database,
+      String role,
+      Plans plans,
+      WorkerMetrics metrics,
+      Duration waitTimeout,
+      int maxErrors) {
+    this.database = database;
+    this.role = role;
+    this.plans = plans;
+    this.metrics = metrics;
+    this.waitTimeout = waitTimeout;
+    this.maxErrors = maxErrors;
+  }
+
+  /**
+   * Refreshes a stream table if nobody else is.
+   *
+   * @param pgtId the stream table
+   * @param manual whether {@code refresh_stream_table} asked for it (then also from ERROR)
+   * @return how it ended
+   */
+  public RefreshOutcome refresh(long pgtId, boolean manual) {
+    Instant start = Instant.now();
+    long t0 = System.nanoTime();
+    metrics.refreshStarted();
+    try {
+      open();
+      for (int attempt = 0; attempt < VISIBILITY_ATTEMPTS; attempt++) {
+        RefreshOutcome o = attempt(pgtId, manual, start, t0);
+        if (o != null) {
+          return o;
+        }
+        Thread.sleep(Math.min(10, 1 + attempt));
+      }
+      return RefreshOutcome.of(
+          RefreshOutcome.Kind.RETRY, null, "changes below L stayed invisible to new snapshots");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      rollbackQuietly();
+      return RefreshOutcome.of(RefreshOutcome.Kind.RETRY, null, "interrupted");
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly();
+      if (conn != null && isBroken(e)) {
+        close();
+      }
+      return RefreshOutcome.of(RefreshOutcome.Kind.RETRY, null, describe(e));
+    } finally {
+      metrics.refreshEnded();
+    }
+  }
+
+  /** One attempt; {@code null} means "a change below L is not visible yet: try again". */
+  private RefreshOutcome attempt(long pgtId, boolean manual, Instant start, long t0)
+      throws SQLException, InterruptedException {
+    conn.setAutoCommit(false);
+    conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+    String snapshot;
+    Lsn l;
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT pg_try_advisory_xact_lock(?, ?), pg_current_snapshot()::text,"
+                + " pg_current_wal_insert_lsn()::text")) {
+      ps.setInt(1, Claims.CLASS);
+      ps.setInt(2, Math.toIntExact(pgtId));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        if (!rs.getBoolean(1)) {
+          conn.rollback();
+          return RefreshOutcome.of(RefreshOutcome.Kind.SKIPPED, null, "claimed by another worker");
+        }
+        snapshot = rs.getString(2);
+        l = Lsn.parse(rs.getString(3));
+      }
+    }
+    StreamTable st = RefreshCatalog.lockStreamTable(conn, pgtId);
+    if (st == null || "SUSPENDED".equals(st.status()) || ("ERROR".equals(st.status()) && !manual)) {
+      conn.rollback();
+      return RefreshOutcome.of(
+          RefreshOutcome.Kind.SKIPPED, null, st == null ? "dropped" : "status " + st.status());
+    }
+    String initiatedBy = !st.populated() ? "INITIAL" : manual ? "MANUAL" : "SCHEDULER";
+    RefreshCatalog.Sources sources = RefreshCatalog.sources(conn, pgtId, l);
+    Frontier before = Frontier.parse(st.frontier());
+    WindowReader reader = new WindowReader(probe);
+    long waitStart = System.nanoTime();
+    boolean reached = reader.awaitIngested(sources.captured(), l, waitTimeout);
+    metrics.ingestWait(Duration.ofNanos(System.nanoTime() - waitStart));
+    if (!reached) {
+      conn.rollback();
+      metrics.waitGaveUp();
+      return RefreshOutcome.of(
+          RefreshOutcome.Kind.WAITING,
+          null,
+          "the CDC or the ingest did not reach " + l + " within " + waitTimeout.toMillis() + " ms");
+    }
+    Map<Long, SourceWindow> windows = new HashMap<>();
+    for (long oid : sources.base()) {
+      boolean captured = sources.captured().contains(oid);
+      // The window is known only if the capture began at or below the frontier: changes of a
+      // source committed before its capture began are in no buffer.
+      Lsn from = before.source(oid);
+      if (from != null && captured && sources.capturedSince().get(oid).compareTo(from) > 0) {
+        from = null;
+      }
+      if (captured && from != null && from.compareTo(l) < 0) {
+        long[] s = reader.stats(oid, from, l, snapshot);
+        if (s[3] > 0) {
+          conn.rollback();
+          return null; // a commit below L not visible in S yet: new snapshot
+        }
+        windows.put(oid, new SourceWindow(oid, from, l, true, s[0], s[1] > 0, s[2] > 0));
+      } else {
+        windows.put(oid, new SourceWindow(oid, from, l, captured, 0, false, false));
+      }
+    }
+    Map<Long, String> fingerprints = RefreshCatalog.fingerprints(conn, sources.base());
+    Set<Long> schemaChanged = new HashSet<>();
+    for (long oid : sources.base()) {
+      String old = before.schemas().get(oid);
+      if (old != null && !old.equals(fingerprints.get(oid))) {
+        schemaChanged.add(oid);
+      }
+    }
+    Set<Long> upstreamChanged = new HashSet<>();
+    sources
+        .upstream()
+        .forEach(
+            (oid, dataLsn) -> {
+              if (dataLsn != null && !dataLsn.equals(before.upstream().get(oid))) {
+                upstreamChanged.add(oid);
+              }
+            });
+    MaintenancePlan plan = plans.get(conn, st, !schemaChanged.isEmpty());
+    boolean first = !st.populated() || st.frontier() == null;
+    RefreshDecision decision =
+        RefreshDecision.decide(
+            first,
+            st.needsReinit(),
+            plan,
+            windows,
+            schemaChanged,
+            upstreamChanged,
+            sources.names()::get);
+    long delta = windows.values().stream().mapToLong(SourceWindow::changes).sum();
+    Map<Long, Lsn> positions = new HashMap<>();
+    for (SourceWindow w : windows.values()) {
+      // Every change of the source committed below L is in the snapshot, captured or not;
+      // whether the next window is known is decided then, from captured_since_lsn.
+      positions.put(w.oid(), l);
+    }
+    Map<Long, Lsn> upstreamSeen = new HashMap<>();
+    sources
+        .upstream()
+        .forEach(
+            (oid, dataLsn) -> {
+              // Every refresh of the upstream table committed below L is in the snapshot.
+              positions.put(oid, l);
+              if (dataLsn != null) {
+                upstreamSeen.put(oid, dataLsn);
+              }
+            });
+    Frontier after =
+        new Frontier(
+            positions,
+            "NO_DATA".equals(decision.action()) ? before.dataLsn() : l,
+            upstreamSeen,
+            fingerprints);
+    List<Long> commitTimes = new ArrayList<>();
+    for (SourceWindow w : windows.values()) {
+      if (w.changes() > 0 && w.from() != null) {
+        commitTimes.addAll(reader.commitTimes(w.oid(), w.from(), l, w.changes()));
+      }
+    }
+    RefreshRecords.Done attempt =
+        new RefreshRecords.Done(
+            decision.action(),
+            RowCounts.NONE,
+            delta,
+            initiatedBy,
+            decision.reason(),
+            st.frontier() == null ? null : before,
+            after,
+            start,
+            database.workerId());
+    var savepoint = conn.setSavepoint("pgt_plan");
+    RowCounts counts;
+    try {
+      counts =
+          runPlan(st, plan, decision, reader, snapshot, l, windows, schemaChanged, upstreamChanged);
+    } catch (SQLException e) {
+      if (RefreshErrors.transientFailure(e)) {
+        throw e;
+      }
+      conn.rollback(savepoint);
+      String message = RefreshErrors.message(e, schemaChanged, sources.names());
+      boolean error =
+          RefreshRecords.failed(conn, st, message, RefreshErrors.permanent(e), maxErrors, attempt);
+      conn.commit();
+      metrics.refresh(decision.action(), "failed", Duration.ofNanos(System.nanoTime() - t0));
+      LOG.warn(
+          "refresh of {} failed{}: {}",
+          st.displayName(),
+          error ? " (stream table now in ERROR)" : "",
+          message);
+      return RefreshOutcome.of(RefreshOutcome.Kind.FAILED, decision.action(), message);
+    }
+    RefreshRecords.completed(
+        conn,
+        st,
+        new RefreshRecords.Done(
+            decision.action(),
+            counts,
+            delta,
+            initiatedBy,
+            decision.reason(),
+            attempt.before(),
+            after,
+            start,
+            database.workerId()));
+    long dbNowMillis = RefreshCatalog.clockMillis(conn);
+    long beforeCommit = System.nanoTime();
+    conn.commit();
+    long visibleMillis = dbNowMillis + (System.nanoTime() - beforeCommit) / 1_000_000;
+    metrics.refresh(decision.action(), "completed", Duration.ofNanos(System.nanoTime() - t0));
+    if (!"NO_DATA".equals(decision.action())) {
+      metrics.deltaRows(delta);
+    }
+    if (!commitTimes.isEmpty()) {
+      metrics.freshness(
+          st.displayName(), commitTimes.stream().mapToLong(ts -> visibleMillis - ts).toArray());
+    }
+    if (!"NO_DATA".equals(decision.action())) {
+      LOG.debug(
+          "refreshed {}: {} ({}), +{} -{} rows, {} changes",
+          st.displayName(),
+          decision.action(),
+          decision.reason(),
+          counts.inserted(),
+          counts.deleted(),
+          delta);
+    }
+    return RefreshOutcome.of(RefreshOutcome.Kind.COMPLETED, decision.action(), decision.reason());
+  }
+
+  private RowCounts runPlan(
+      StreamTable st,
+      MaintenancePlan plan,
+      RefreshDecision decision,
+      WindowReader reader,
+      String snapshot,
+      Lsn l,
+      Map<Long, SourceWindow> windows,
+      Set<Long> schemaChanged,
+      Set<Long> upstreamChanged)
+      throws SQLException {
+    if ("NO_DATA".equals(decision.action())) {
+      return RowCounts.NONE;
+    }
+    // As the stream table's owner, like REFRESH MATERIALIZED VIEW: a revoked privilege on a
+    // source stops the refresh instead of being bypassed by the worker's role.
+    RefreshCatalog.setRoleToOwner(conn, st.relid());
+    RefreshCatalog.setSearchPath(conn, st.searchPath());
+    Map<Long, String> windowTables = new HashMap<>();
+    if (decision.applies() && plan.needsWindowRows()) {
+      for (SourceWindow w : windows.values()) {
+        if (w.changes() > 0) {
+          windowTables.put(w.oid(), reader.materialize(conn, w.oid(), w.from(), l));
+        }
+      }
+    }
+    RefreshContext ctx =
+        new RefreshContext(st, l, snapshot, windows, windowTables, schemaChanged, upstreamChanged);
+    if (decision.prepareStorage()) {
+      plan.prepareStorage(conn, ctx);
+    }
+    RowCounts counts = decision.applies() ? plan.apply(conn, ctx) : plan.recompute(conn, ctx);
+    RefreshCatalog.resetRole(conn);
+    return counts;
+  }
+
+  /** Cancels the statement in progress (draining ran out of time); the refresh rolls back. */
+  public void cancel() {
+    Connection c = conn;
+    if (c != null) {
+      try {
+        c.unwrap(PGConnection.class).cancelQuery();
+      } catch (SQLException e) {
+        LOG.debug("cancel: {}", e.getMessage());
+      }
+    }
+  }
+
+  private void open() throws SQLException {
+    if (conn == null || conn.isClosed()) {
+      conn = database.open(role, 0);
+    }
+    if (probe == null || probe.isClosed()) {
+      probe = database.open(role + "-probe", 60);
+    }
+  }
+
+  private void rollbackQuietly() {
+    try {
+      if (conn != null && !conn.isClosed() && !conn.getAutoCommit()) {
+        conn.rollback();
+      }
+    } catch (SQLException ignored) {
+      // The connection is broken; it is reopened.
+    }
+  }
+
+  private static boolean isBroken(Exception e) {
+    return e instanceof SQLException s
+        && (s.getSQLState() == null || s.getSQLState().startsWith("08"));
+  }
+
+  private static String describe(Exception e) {
+    return e instanceof SQLException s && s.getSQLState() != null
+        ? s.getMessage() + " (SQLSTATE " + s.getSQLState() + ")"
+        : e.toString();
+  }
+
+  @Override
+  public void close() {
+    for (Connection c : new Connection[] {conn, probe}) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (SQLException ignored) {
+          // Broken already.
+        }
+      }
+    }
+    conn = null;
+    probe = null;
+  }
+}

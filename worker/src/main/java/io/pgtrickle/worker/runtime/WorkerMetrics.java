@@ -1,0 +1,201 @@
+package io.pgtrickle.worker.runtime;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The worker's Prometheus metrics:
+ *
+ * <ul>
+ *   <li>{@code pg_trickle_refreshes_total{mode, outcome}}: refreshes by what ran (FULL,
+ *       DIFFERENTIAL, NO_DATA) and how it ended (completed, failed);
+ *   <li>{@code pg_trickle_refresh_duration_seconds{mode}}: claim to commit, histogram;
+ *   <li>{@code pg_trickle_refresh_delta_rows}: source changes per refresh window, histogram;
+ *   <li>{@code pg_trickle_freshness_lag_seconds{stream_table}}: source commit to visible in the
+ *       stream table, per source transaction, histogram; {@code
+ *       pg_trickle_freshness_lag_ms{stream_table}} its p95 over the last minute or so as a plain
+ *       gauge (metrics adapter);
+ *   <li>{@code pg_trickle_parallel_queue_depth}: due stream tables nobody has claimed;
+ *   <li>{@code pg_trickle_worker_cpu_percent}: this process's CPU use;
+ *   <li>{@code pg_trickle_refreshes_in_progress}, {@code pg_trickle_refresh_waits_total} (refreshes
+ *       that gave up waiting for the CDC or the ingest);
+ *   <li>{@code pg_trickle_ingest_events_total}, {@code pg_trickle_ingest_rounds_total}, {@code
+ *       pg_trickle_ingest_lease_held} (1 on the lease holder), {@code pg_trickle_ingest_lag_bytes}
+ *       (WAL between the server's position and the furthest-behind source's {@code ingested_lsn}).
+ * </ul>
+ */
+public final class WorkerMetrics {
+
+  private final MeterRegistry registry;
+  private final Map<String, Counter> refreshes = new ConcurrentHashMap<>();
+  private final Map<String, Timer> durations = new ConcurrentHashMap<>();
+  private final Map<String, Timer> freshness = new ConcurrentHashMap<>();
+  private final DistributionSummary deltaRows;
+  private final AtomicLong queueDepth = new AtomicLong();
+  private final AtomicLong inProgress = new AtomicLong();
+  private final AtomicLong ingestLagBytes = new AtomicLong(-1);
+  private final Counter waits;
+  private final Timer ingestWait;
+  private final Counter ingestEvents;
+  private final Counter ingestRounds;
+
+  /**
+   * Registers the metrics.
+   *
+   * @param registry the registry /metrics renders
+   * @param state where the lease gauge reads from
+   * @param cpu the CPU sampler
+   */
+  public WorkerMetrics(MeterRegistry registry, WorkerState state, CpuSampler cpu) {
+    this.registry = registry;
+    deltaRows =
+        DistributionSummary.builder("pg_trickle_refresh_delta_rows")
+            .description("source changes in a refresh window")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(1.0)
+            .maximumExpectedValue(1e9)
+            .register(registry);
+    waits = Counter.builder("pg_trickle_refresh_waits").register(registry);
+    ingestWait =
+        Timer.builder("pg_trickle_refresh_ingest_wait")
+            .description("a refresh's wait for the slots and the ingest to reach its LSN")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofMinutes(5))
+            .distributionStatisticExpiry(Duration.ofMinutes(1))
+            .register(registry);
+    ingestEvents = Counter.builder("pg_trickle_ingest_events").register(registry);
+    ingestRounds = Counter.builder("pg_trickle_ingest_rounds").register(registry);
+    Gauge.builder("pg_trickle_parallel_queue_depth", queueDepth, AtomicLong::get)
+        .description("due stream tables nobody has claimed yet")
+        .register(registry);
+    Gauge.builder("pg_trickle_refreshes_in_progress", inProgress, AtomicLong::get)
+        .register(registry);
+    Gauge.builder("pg_trickle_worker_cpu_percent", cpu, CpuSampler::percent).register(registry);
+    Gauge.builder("pg_trickle_ingest_lease_held", state, s -> s.holdsIngestLease() ? 1 : 0)
+        .register(registry);
+    Gauge.builder("pg_trickle_ingest_lag_bytes", ingestLagBytes, AtomicLong::get)
+        .register(registry);
+  }
+
+  /**
+   * Records a finished refresh.
+   *
+   * @param mode FULL, DIFFERENTIAL or NO_DATA
+   * @param outcome completed or failed
+   * @param elapsed claim to commit (or to the failure)
+   */
+  public void refresh(String mode, String outcome, Duration elapsed) {
+    refreshes
+        .computeIfAbsent(
+            mode + "/" + outcome,
+            k ->
+                Counter.builder("pg_trickle_refreshes")
+                    .tag("mode", mode)
+                    .tag("outcome", outcome)
+                    .register(registry))
+        .increment();
+    durations
+        .computeIfAbsent(
+            mode,
+            k ->
+                Timer.builder("pg_trickle_refresh_duration")
+                    .tag("mode", mode)
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofHours(1))
+                    .register(registry))
+        .record(elapsed);
+  }
+
+  /**
+   * Records the number of source changes a refresh window held.
+   *
+   * @param rows changes in the window
+   */
+  public void deltaRows(long rows) {
+    deltaRows.record(rows);
+  }
+
+  /**
+   * Records how long source transactions took to become visible in a stream table.
+   *
+   * @param streamTable {@code schema.name}
+   * @param lagsMillis one value per source transaction of the refresh window
+   */
+  public void freshness(String streamTable, long[] lagsMillis) {
+    Timer t =
+        freshness.computeIfAbsent(
+            streamTable,
+            name -> {
+              Timer timer =
+                  Timer.builder("pg_trickle_freshness_lag")
+                      .description("source commit to visible in the stream table")
+                      .tag("stream_table", name)
+                      .publishPercentiles(0.5, 0.95)
+                      .publishPercentileHistogram()
+                      .minimumExpectedValue(Duration.ofMillis(1))
+                      .maximumExpectedValue(Duration.ofHours(1))
+                      .distributionStatisticExpiry(Duration.ofMinutes(1))
+                      .register(registry);
+              Gauge.builder("pg_trickle_freshness_lag_ms", timer, WorkerMetrics::p95Millis)
+                  .tag("stream_table", name)
+                  .register(registry);
+              return timer;
+            });
+    for (long ms : lagsMillis) {
+      t.record(Math.max(0, ms), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private static double p95Millis(Timer t) {
+    for (var p : t.takeSnapshot().percentileValues()) {
+      if (p.percentile() == 0.95) {
+        return p.value(TimeUnit.MILLISECONDS);
+      }
+    }
+    return 0;
+  }
+
+  public void queueDepth(long due) {
+    queueDepth.set(due);
+  }
+
+  public void refreshStarted() {
+    inProgress.incrementAndGet();
+  }
+
+  public void refreshEnded() {
+    inProgress.decrementAndGet();
+  }
+
+  /**
+   * Records how long a refresh waited for the slots and the ingest.
+   *
+   * @param waited the wait
+   */
+  public void ingestWait(Duration waited) {
+    ingestWait.record(waited);
+  }
+
+  public void waitGaveUp() {
+    waits.increment();
+  }
+
+  public void ingestRound(long events) {
+    ingestRounds.increment();
+    ingestEvents.increment(events);
+  }
+
+  public void ingestLagBytes(long bytes) {
+    ingestLagBytes.set(bytes);
+  }
+}

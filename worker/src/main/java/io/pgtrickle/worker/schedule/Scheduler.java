@@ -1,0 +1,135 @@
+package io.pgtrickle.worker.schedule;
+
+import io.pgtrickle.worker.config.WorkerConfig;
+import io.pgtrickle.worker.db.Claims;
+import io.pgtrickle.worker.db.Database;
+import io.pgtrickle.worker.runtime.WorkerMetrics;
+import io.pgtrickle.worker.runtime.WorkerState;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.HashSet;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scheduler loop: every {@code schedulerInterval} it reads the catalog, plans the round ({@link
+ * DuePlanner}), publishes the queue depth (due stream tables no worker has claimed), and hands
+ * ready stream tables to free refresh threads. Every worker runs it; claims ({@link Claims}) make
+ * sure only one refreshes a stream table at a time, so work spreads over the workers as their
+ * threads free up, and a worker that goes away simply stops taking any.
+ */
+public final class Scheduler implements Runnable, AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
+
+  private final WorkerConfig config;
+  private final Database database;
+  private final RefreshPool pool;
+  private final WorkerState state;
+  private final WorkerMetrics metrics;
+  private final Set<Long> reportedBadSchedules = new HashSet<>();
+  private volatile boolean stopped;
+  private Connection conn;
+  private long nextSleepMillis;
+
+  /**
+   * Creates the loop; {@link #run} on a thread of its own.
+   *
+   * @param config the settings
+   * @param database the connection factory
+   * @param pool the refresh threads
+   * @param state the probes' state
+   * @param metrics the metrics
+   */
+  public Scheduler(
+      WorkerConfig config,
+      Database database,
+      RefreshPool pool,
+      WorkerState state,
+      WorkerMetrics metrics) {
+    this.config = config;
+    this.database = database;
+    this.pool = pool;
+    this.state = state;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void run() {
+    while (!stopped) {
+      try {
+        round();
+        state.schedulerRound(true);
+      } catch (SQLException | RuntimeException e) {
+        LOG.warn("scheduler round failed: {}", e.getMessage());
+        state.error("scheduler: " + e.getMessage());
+        state.schedulerRound(false);
+        closeConnection();
+      }
+      try {
+        Thread.sleep(nextSleepMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    closeConnection();
+  }
+
+  private void round() throws SQLException {
+    nextSleepMillis = config.schedulerInterval().toMillis();
+    if (conn == null) {
+      conn = database.open("scheduler", 30);
+    }
+    SchedulerCatalog.View view =
+        SchedulerCatalog.read(
+            conn,
+            (id, problem) -> {
+              if (reportedBadSchedules.add(id)) {
+                LOG.warn("stream table {} is not scheduled: {}", id, problem);
+              }
+            });
+    Set<Long> claimed = Claims.claimed(conn);
+    DuePlanner.Plan plan =
+        DuePlanner.plan(view.nodes(), view.manual(), view.now(), config.defaultSchedule());
+    // Sleep until the next duration schedule falls due, if that is sooner than the interval.
+    nextSleepMillis =
+        Math.max(
+            1,
+            Math.min(
+                nextSleepMillis,
+                DuePlanner.millisToNextDue(view.nodes(), view.now()).orElse(nextSleepMillis)));
+    long unclaimed = plan.due().stream().filter(id -> !claimed.contains(id)).count();
+    metrics.queueDepth(unclaimed);
+    metrics.ingestLagBytes(view.ingestLagBytes());
+    if (state.isDraining()) {
+      return;
+    }
+    for (long id : plan.ready()) {
+      if (claimed.contains(id) || !pool.mayStart(id)) {
+        continue;
+      }
+      if (!pool.trySubmit(id, plan.manual().contains(id))) {
+        break; // every refresh thread is busy
+      }
+    }
+  }
+
+  private void closeConnection() {
+    if (conn != null) {
+      try {
+        conn.close();
+      } catch (SQLException ignored) {
+        // Broken already.
+      }
+      conn = null;
+    }
+  }
+
+  /** Ends the loop after the round in progress. */
+  @Override
+  public void close() {
+    stopped = true;
+  }
+}

@@ -1,0 +1,217 @@
+package io.pgtrickle.worker.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgtrickle.changelog.support.ServerProcess;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What a data team does around a running worker, through the SQL front door: {@code
+ * refresh_stream_table} (answered by the worker), pause and resume, DDL on a source (a column added
+ * or retyped: refreshes go on; a used column or the table dropped: ERROR with the reason, recovered
+ * by {@code resume_stream_table} after the fix or by {@code alter_stream_table(query => ...)}), and
+ * failures counted up to {@code max-consecutive-errors}.
+ */
+@Timeout(value = 400, unit = TimeUnit.SECONDS)
+class LifecycleIT {
+
+  @Test
+  void manualRefreshPauseResumeAndSourceDdl() throws Exception {
+    Path dir = ServerProcess.targetDir("lifecycle");
+    try (PipelineDb db = PipelineDb.start()) {
+      db.sql(Workload.TABLES);
+      db.sql(
+          "INSERT INTO public.items SELECT g, g % 5, g FROM generate_series(1, 100) g",
+          "INSERT INTO public.tags SELECT g, g, 't' || (g % 3) FROM generate_series(1, 50) g");
+      db.createStreamTable(
+          "st_sum", "SELECT grp, sum(v) AS total FROM public.items GROUP BY grp", "1h");
+      db.createStreamTable("st_fast", "SELECT id, v FROM public.items WHERE v % 2 = 0", "1s");
+      db.createStreamTable(
+          "st_tags", "SELECT tag, count(*) AS n FROM public.tags GROUP BY tag", "1s");
+      db.createStreamTable(
+          "st_ratio", "SELECT grp, sum(1000 / v) AS r FROM public.items GROUP BY grp", "1s");
+      Process cdc =
+          Children.cdc(
+              Children.cdcEnv(db, "", "lifecycle", db.changeLogUri()), dir.resolve("cdc.log"));
+      Map<String, String> env = Children.workerEnv(db, db.changeLogUri(), "solo");
+      Process worker = Children.worker(env, dir.resolve("worker.log"));
+      try {
+        db.awaitCaptured();
+        awaitStatus(db, "st_sum", "ACTIVE");
+
+        // refresh_stream_table returns when the stream table has every change committed before.
+        db.sql("INSERT INTO public.items VALUES (1001, 1, 7), (1002, 2, 9)");
+        refresh(db, "st_sum");
+        assertEqualsQuery(db, "st_sum");
+        assertThat(lastHistory(db, "st_sum", "initiated_by")).isEqualTo("MANUAL");
+
+        // Paused: no refreshes; resumed: caught up.
+        db.sql("SELECT pgtrickle.pause_stream_table('public.st_fast')");
+        String count = historyCount(db, "st_fast");
+        db.sql("INSERT INTO public.items VALUES (1003, 3, 10)");
+        ServerProcess.sleep(3_000);
+        assertThat(historyCount(db, "st_fast")).as("refreshes while paused").isEqualTo(count);
+        db.sql("SELECT pgtrickle.resume_stream_table('public.st_fast')");
+        refresh(db, "st_fast");
+        assertEqualsQuery(db, "st_fast");
+
+        // A column added to, or one retyped in, a source the query still fits: refreshes go on.
+        db.sql("ALTER TABLE public.items ADD COLUMN note text");
+        db.sql("INSERT INTO public.items VALUES (1004, 4, 12, 'x')");
+        refresh(db, "st_sum");
+        assertEqualsQuery(db, "st_sum");
+        assertThat(
+                db.column(
+                    "SELECT h.refresh_reason FROM pgtrickle.pgt_refresh_history h"
+                        + " JOIN pgtrickle.pgt_stream_tables USING (pgt_id)"
+                        + " WHERE pgt_name = 'st_sum'"))
+            .contains("columns of items changed; recomputed");
+        db.sql("ALTER TABLE public.items ALTER COLUMN v TYPE bigint");
+        refresh(db, "st_sum");
+        assertEqualsQuery(db, "st_sum");
+        assertThat(status(db, "st_sum")).isEqualTo("ACTIVE");
+
+        // A used column dropped: ERROR at once, with the reason; resume after the fix recovers.
+        db.sql("ALTER TABLE public.items DROP COLUMN v");
+        awaitStatus(db, "st_fast", "ERROR");
+        awaitStatus(db, "st_ratio", "ERROR"); // it reads v too
+        assertThat(
+                db.one(
+                    "SELECT last_error_message FROM pgtrickle.pgt_stream_tables"
+                        + " WHERE pgt_name = 'st_fast'"))
+            .startsWith("refresh failed: column items.v does not exist (SQLSTATE 42703)")
+            .contains("the columns of items changed");
+        assertThatThrownBy(() -> refresh(db, "st_sum"))
+            .hasMessageContaining("column items.v does not exist");
+        db.sql("ALTER TABLE public.items ADD COLUMN v int NOT NULL DEFAULT 2");
+        db.sql("SELECT pgtrickle.resume_stream_table('public.st_fast')");
+        awaitStatus(db, "st_fast", "ACTIVE");
+        db.sql("SELECT pgtrickle.resume_stream_table('public.st_ratio')");
+        awaitStatus(db, "st_ratio", "ACTIVE");
+        refresh(db, "st_fast");
+        assertEqualsQuery(db, "st_fast");
+        // ... or a new query.
+        awaitStatus(db, "st_sum", "ERROR");
+        db.sql(
+            "SELECT pgtrickle.alter_stream_table('public.st_sum',"
+                + " query => 'SELECT grp, count(*) AS n FROM public.items GROUP BY grp')");
+        refresh(db, "st_sum");
+        assertEqualsQuery(db, "st_sum");
+        assertThat(status(db, "st_sum")).isEqualTo("ACTIVE");
+
+        // The source table dropped: ERROR, naming it.
+        db.sql("DROP TABLE public.tags");
+        awaitStatus(db, "st_tags", "ERROR");
+        assertThat(
+                db.one(
+                    "SELECT last_error_message FROM pgtrickle.pgt_stream_tables"
+                        + " WHERE pgt_name = 'st_tags'"))
+            .contains("does not exist");
+
+        // Refreshes run as the stream table's owner: a revoked privilege stops them.
+        db.sql(
+            "CREATE ROLE alice LOGIN",
+            "GRANT pgtrickle_operator TO alice",
+            "GRANT CREATE ON SCHEMA public TO alice",
+            "GRANT SELECT ON public.items TO alice");
+        db.sqlAs(
+            "alice",
+            "SELECT pgtrickle.create_stream_table('public.st_alice',"
+                + " 'SELECT id, grp FROM public.items', '1s')");
+        awaitStatus(db, "st_alice", "ACTIVE");
+        db.sql("REVOKE SELECT ON public.items FROM alice");
+        db.sql("INSERT INTO public.items VALUES (1005, 5, 3)");
+        awaitStatus(db, "st_alice", "ERROR");
+        assertThat(
+                db.one(
+                    "SELECT last_error_message FROM pgtrickle.pgt_stream_tables"
+                        + " WHERE pgt_name = 'st_alice'"))
+            .contains("permission denied for table items");
+
+        // A failure that may pass (division by zero) counts; the third in a row is ERROR.
+        db.sql("UPDATE public.items SET v = 0 WHERE id = 1");
+        awaitStatus(db, "st_ratio", "ERROR");
+        assertThat(
+                db.one(
+                    "SELECT consecutive_errors FROM pgtrickle.pgt_stream_tables"
+                        + " WHERE pgt_name = 'st_ratio'"))
+            .isEqualTo("3");
+        assertThat(
+                db.one(
+                    "SELECT count(*) FROM pgtrickle.pgt_refresh_history h"
+                        + " JOIN pgtrickle.pgt_stream_tables USING (pgt_id) WHERE pgt_name = 'st_ratio'"
+                        + " AND h.status = 'FAILED' AND h.error_message LIKE '%division by zero%'"))
+            .isEqualTo("3");
+        db.sql("UPDATE public.items SET v = 1 WHERE id = 1");
+        db.sql("SELECT pgtrickle.resume_stream_table('public.st_ratio')");
+        refresh(db, "st_ratio");
+        assertEqualsQuery(db, "st_ratio");
+        assertThat(
+                db.one(
+                    "SELECT consecutive_errors FROM pgtrickle.pgt_stream_tables"
+                        + " WHERE pgt_name = 'st_ratio'"))
+            .isEqualTo("0");
+      } finally {
+        worker.destroy();
+        assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        ServerProcess.stop(cdc, 30);
+      }
+    }
+  }
+
+  private static void refresh(PipelineDb db, String name) {
+    db.sql(
+        "SET statement_timeout = '60s'",
+        "SELECT pgtrickle.refresh_stream_table('public." + name + "')");
+  }
+
+  private static String status(PipelineDb db, String name) {
+    return db.one("SELECT status FROM pgtrickle.pgt_stream_tables WHERE pgt_name = ?", name);
+  }
+
+  private static void awaitStatus(PipelineDb db, String name, String status) {
+    Children.await(
+        name + " " + status, Duration.ofSeconds(60), () -> status.equals(status(db, name)));
+  }
+
+  private static String historyCount(PipelineDb db, String name) {
+    return db.one(
+        "SELECT count(*) FROM pgtrickle.pgt_refresh_history JOIN pgtrickle.pgt_stream_tables"
+            + " USING (pgt_id) WHERE pgt_name = ?",
+        name);
+  }
+
+  private static String lastHistory(PipelineDb db, String name, String column) {
+    return db.one(
+        "SELECT h."
+            + column
+            + " FROM pgtrickle.pgt_refresh_history h"
+            + " JOIN pgtrickle.pgt_stream_tables USING (pgt_id) WHERE pgt_name = ?"
+            + " AND h.status = 'COMPLETED' ORDER BY refresh_id DESC LIMIT 1",
+        name);
+  }
+
+  private static void assertEqualsQuery(PipelineDb db, String name) {
+    String q =
+        db.one("SELECT defining_query FROM pgtrickle.pgt_stream_tables WHERE pgt_name = ?", name);
+    assertThat(
+            db.one(
+                "SELECT (SELECT count(*) FROM (("
+                    + q
+                    + ") EXCEPT ALL TABLE public."
+                    + name
+                    + ") a) + (SELECT count(*) FROM (TABLE public."
+                    + name
+                    + " EXCEPT ALL ("
+                    + q
+                    + ")) b)"))
+        .as("rows of %s differing from its query", name)
+        .isEqualTo("0");
+  }
+}

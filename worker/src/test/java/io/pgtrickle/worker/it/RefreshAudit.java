@@ -1,0 +1,140 @@
+package io.pgtrickle.worker.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgtrickle.changelog.Lsn;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks every refresh in its own transaction: a trigger on {@code pgt_refresh_history} (the worker
+ * writes the history row in the refresh transaction) compares the stream table's contents with its
+ * query evaluated right there, in the refresh's snapshot, and records the differences in {@code
+ * public.pgt_test_audit}. So "the stream table equals its query on one consistent snapshot after
+ * every refresh" is checked for each refresh, while the sources keep changing.
+ */
+public final class RefreshAudit {
+
+  private RefreshAudit() {}
+
+  /** Installs the audit table and trigger. */
+  public static void install(PipelineDb db) {
+    db.sql(
+        "CREATE TABLE public.pgt_test_audit (refresh_id bigint, pgt_id bigint, action text,"
+            + " reason text, snapshot text, missing bigint, extra bigint, row_count bigint)",
+        "CREATE FUNCTION public.pgt_test_audit() RETURNS trigger LANGUAGE plpgsql AS $$"
+            + " DECLARE st record; cols text; m bigint; x bigint; n bigint;"
+            + " BEGIN"
+            + "  IF NEW.status <> 'COMPLETED' THEN RETURN NULL; END IF;"
+            + "  SELECT pgt_relid, defining_query INTO st FROM pgtrickle.pgt_stream_tables"
+            + "   WHERE pgt_id = NEW.pgt_id;"
+            + "  SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cols"
+            + "   FROM pg_attribute WHERE attrelid = st.pgt_relid AND attnum > 0"
+            + "   AND NOT attisdropped AND attname NOT LIKE '\\_\\_pgt\\_%';"
+            + "  EXECUTE format('SELECT count(*) FROM ((%s) EXCEPT ALL SELECT %s FROM %s) d',"
+            + "   st.defining_query, cols, st.pgt_relid) INTO m;"
+            + "  EXECUTE format('SELECT count(*) FROM (SELECT %s FROM %s EXCEPT ALL (%s)) d',"
+            + "   cols, st.pgt_relid, st.defining_query) INTO x;"
+            + "  EXECUTE format('SELECT count(*) FROM %s', st.pgt_relid) INTO n;"
+            + "  INSERT INTO public.pgt_test_audit VALUES (NEW.refresh_id, NEW.pgt_id, NEW.action,"
+            + "   NEW.refresh_reason, pg_current_snapshot()::text, m, x, n);"
+            + "  RETURN NULL;"
+            + " END $$",
+        "CREATE TRIGGER pgt_test_audit AFTER INSERT ON pgtrickle.pgt_refresh_history"
+            + " FOR EACH ROW EXECUTE FUNCTION public.pgt_test_audit()");
+  }
+
+  /** Every completed refresh was audited, and none differed from its query. */
+  public static void assertEveryRefreshMatched(PipelineDb db) {
+    // One statement, one snapshot: the worker keeps refreshing meanwhile.
+    assertThat(
+            db.one(
+                "SELECT format('%s of %s', (SELECT count(*) FROM public.pgt_test_audit),"
+                    + " (SELECT count(*) FROM pgtrickle.pgt_refresh_history"
+                    + " WHERE status = 'COMPLETED'))"))
+        .as("completed refreshes audited")
+        .matches("(\\d+) of \\1");
+    List<String> bad =
+        db.column(
+            "SELECT format('refresh %s of %s (%s, %s): %s rows missing, %s extra',"
+                + " refresh_id, pgt_id, action, reason, missing, extra)"
+                + " FROM public.pgt_test_audit WHERE missing <> 0 OR extra <> 0"
+                + " ORDER BY refresh_id");
+    assertThat(bad).as("refreshes whose stream table differed from its query").isEmpty();
+  }
+
+  /**
+   * The history of each stream table is one chain of frontiers: each completed refresh started from
+   * the frontier the previous one ended with, every source position moved forward, and the last one
+   * ended where the catalog is. A refresh applied twice, or one lost, breaks the chain.
+   */
+  public static void assertFrontierChains(PipelineDb db) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    for (String id : db.column("SELECT pgt_id FROM pgtrickle.pgt_stream_tables")) {
+      List<String> before =
+          db.column(
+              "SELECT coalesce(frontier_before::text, 'null') FROM pgtrickle.pgt_refresh_history"
+                  + " WHERE pgt_id = ?::bigint AND status = 'COMPLETED' ORDER BY refresh_id",
+              id);
+      List<String> after =
+          db.column(
+              "SELECT frontier_after::text FROM pgtrickle.pgt_refresh_history"
+                  + " WHERE pgt_id = ?::bigint AND status = 'COMPLETED' ORDER BY refresh_id",
+              id);
+      assertThat(after).as("completed refreshes of %s", id).isNotEmpty();
+      assertThat(before.get(0)).as("first refresh of %s starts from nothing", id).isEqualTo("null");
+      for (int i = 1; i < after.size(); i++) {
+        JsonNode prev = json.readTree(after.get(i - 1));
+        JsonNode next = json.readTree(before.get(i));
+        assertThat(next).as("refresh %d of %s starts where %d ended", i, id, i - 1).isEqualTo(prev);
+        JsonNode end = json.readTree(after.get(i)).path("sources");
+        for (Iterator<Map.Entry<String, JsonNode>> it = prev.path("sources").fields();
+            it.hasNext(); ) {
+          Map.Entry<String, JsonNode> e = it.next();
+          if (end.has(e.getKey())) {
+            assertThat(Lsn.parse(end.get(e.getKey()).asText()))
+                .as("source %s of %s moves forward at refresh %d", e.getKey(), id, i)
+                .isGreaterThanOrEqualTo(Lsn.parse(e.getValue().asText()));
+          }
+        }
+      }
+      String catalog =
+          db.one(
+              "SELECT frontier::text FROM pgtrickle.pgt_stream_tables WHERE pgt_id = ?::bigint",
+              id);
+      assertThat(json.readTree(catalog))
+          .as("catalog frontier of %s is the last refresh's", id)
+          .isEqualTo(json.readTree(after.get(after.size() - 1)));
+    }
+  }
+
+  /** Every stream table equals its query now. */
+  public static void assertAllEqualQuery(PipelineDb db) {
+    for (String id : db.column("SELECT pgt_id FROM pgtrickle.pgt_stream_tables")) {
+      String q =
+          db.one(
+              "SELECT defining_query FROM pgtrickle.pgt_stream_tables WHERE pgt_id = ?::bigint",
+              id);
+      String t =
+          db.one(
+              "SELECT pgt_relid::text FROM pgtrickle.pgt_stream_tables WHERE pgt_id = ?::bigint",
+              id);
+      String diff =
+          db.one(
+              "SELECT (SELECT count(*) FROM (("
+                  + q
+                  + ") EXCEPT ALL TABLE "
+                  + t
+                  + ") a) + "
+                  + "(SELECT count(*) FROM (TABLE "
+                  + t
+                  + " EXCEPT ALL ("
+                  + q
+                  + ")) b)");
+      assertThat(diff).as("rows of %s differing from its query", t).isEqualTo("0");
+    }
+  }
+}
