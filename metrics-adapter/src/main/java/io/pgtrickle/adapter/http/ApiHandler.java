@@ -137,6 +137,8 @@ public final class ApiHandler {
     } catch (ApiException e) {
       if (e.code() >= 500) {
         LOG.warn("{} {}: {}", e.code(), r.rawPath(), e.getMessage());
+      } else {
+        LOG.info("{} {}: {}", e.code(), r.rawPath(), e.getMessage());
       }
       return error(e, "error");
     } catch (RuntimeException e) {

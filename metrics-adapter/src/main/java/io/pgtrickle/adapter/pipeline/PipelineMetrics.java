@@ -31,6 +31,9 @@ import java.util.concurrent.ExecutorService;
  */
 public final class PipelineMetrics {
 
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(PipelineMetrics.class);
+
   /** Reads {@code pgtrickle.pg_stat_pgtrickle} of a StreamTableCluster's database. */
   @FunctionalInterface
   public interface CatalogSource {
@@ -226,7 +229,8 @@ public final class PipelineMetrics {
               + cluster
               + ")");
     }
-    List<SampleCache.Timed<List<PrometheusText.Sample>>> scrapes = scrapeAll(targets, true);
+    List<SampleCache.Timed<List<PrometheusText.Sample>>> scrapes =
+        scrapeAll(targets, true, new ArrayList<>());
     List<Double> values = new ArrayList<>();
     Instant oldest = null;
     for (var s : scrapes) {
@@ -277,7 +281,9 @@ public final class PipelineMetrics {
         pods.stream().flatMap(p -> PipelinePods.target(p).stream()).toList();
     // Pods metrics: a pod that cannot be scraped is left out, as metrics-server does; the HPA
     // then treats it conservatively (as at target when scaling down, as 0 when scaling up).
-    List<SampleCache.Timed<List<PrometheusText.Sample>>> scrapes = scrapeAll(targets, false);
+    List<String> failures = new ArrayList<>();
+    List<SampleCache.Timed<List<PrometheusText.Sample>>> scrapes =
+        scrapeAll(targets, false, failures);
     List<MetricValue> out = new ArrayList<>();
     for (int i = 0; i < targets.size(); i++) {
       var s = scrapes.get(i);
@@ -305,14 +311,21 @@ public final class PipelineMetrics {
               + ": "
               + (targets.isEmpty()
                   ? "no running pod"
-                  : "no running pod exposes it (" + targets.size() + " asked)"));
+                  : "no running pod exposes it ("
+                      + targets.size()
+                      + " asked"
+                      + (failures.isEmpty() ? "" : "; " + String.join("; ", failures))
+                      + ")"));
     }
     return out;
   }
 
-  /** Scrapes every target at once; with {@code failOnError} the first failure is a 503. */
+  /**
+   * Scrapes every target at once; with {@code failOnError} the first failure is a 503, otherwise a
+   * failed pod's entry is null and the reason goes to {@code failures}.
+   */
   private List<SampleCache.Timed<List<PrometheusText.Sample>>> scrapeAll(
-      List<PodScraper.Target> targets, boolean failOnError) {
+      List<PodScraper.Target> targets, boolean failOnError, List<String> failures) {
     List<CompletableFuture<SampleCache.Timed<List<PrometheusText.Sample>>>> futures =
         new ArrayList<>();
     for (PodScraper.Target t : targets) {
@@ -335,6 +348,8 @@ public final class PipelineMetrics {
         if (failOnError) {
           throw ApiException.unavailable(e.getCause().getMessage());
         }
+        LOG.warn("left out of a Pods metric: {}", e.getCause().getMessage());
+        failures.add(e.getCause().getMessage());
         out.add(null);
       }
     }
