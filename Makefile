@@ -125,6 +125,10 @@ demo: ## The main job: build, start the test bed, run the operator, create a sam
 demo-down: ## Stop what `make demo` started
 	hack/demo.sh down
 
+.PHONY: demo-stop-check
+demo-stop-check: ## Issue #18's stop sequence under timeout: no pod process outlives the test bed (about 6 min once built)
+	hack/demo-stop-check.sh
+
 # --- benchmarks ----------------------------------------------------------------------------------
 .PHONY: bench-reconcile bench-failover bench-changelog bench-cdc bench-worker
 # One change-log backend only: make bench-changelog BENCH_BACKENDS=wal

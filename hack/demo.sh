@@ -48,18 +48,23 @@ step "Starting the operator (log: target/demo/operator.log)"
 if [ -f "$work/operator.pid" ] && kill -0 "$(cat "$work/operator.pid")" 2>/dev/null; then
   echo "already running (pid $(cat "$work/operator.pid"))"
 else
-  KUBECONFIG="$kubeconfig" nohup java -jar operator/target/operator.jar >"$work/operator.log" 2>&1 &
+  # /healthz, /readyz and /metrics on a free port: 8080 may be taken on a shared machine (another
+  # process on any address with that port makes the operator's wildcard bind fail).
+  http_port="${DEMO_HTTP_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])')}"
+  KUBECONFIG="$kubeconfig" HTTP_PORT="$http_port" nohup java -jar operator/target/operator.jar \
+    >"$work/operator.log" 2>&1 &
   echo $! >"$work/operator.pid"
+  echo "health and metrics: http://localhost:$http_port/healthz, /readyz, /metrics"
 fi
 
-step "Starting the pod player: real Patroni + PostgreSQL for each pod (log: target/demo/pods.log)"
+step "Starting the pod player: real Patroni + PostgreSQL for each pod, in every namespace (log: target/demo/pods.log)"
 # kwok plays the kubelet without running containers; this plays the container runtime for the
-# PostgreSQL pods, so the cluster is real (see testbed/README.md).
+# PostgreSQL pods of every namespace (and the storage driver for their volumes), so clusters are
+# real wherever they are created (see testbed/README.md).
 if [ -f "$work/pods.pid" ] && kill -0 "$(cat "$work/pods.pid")" 2>/dev/null; then
   echo "already running (pid $(cat "$work/pods.pid"))"
 else
-  nohup ./mvnw -B -ntp -q -pl operator -am -Prun-test-main -DskipTests process-test-classes \
-    -Dtest.main.class=io.pgtrickle.operator.testbed.PodPlayerMain -Dtest.main.args=default >"$work/pods.log" 2>&1 &
+  nohup ./mvnw -B -ntp -q -pl testbed/java -Ppod-player compile exec:java >"$work/pods.log" 2>&1 &
   echo $! >"$work/pods.pid"
 fi
 
@@ -69,6 +74,11 @@ $kubectl apply -f config/samples/basic-cluster.yaml
 step "Watching the cluster until it is Running (Patroni elects a primary, replicas stream)"
 last=""
 for _ in $(seq 1 180); do
+  if ! kill -0 "$(cat "$work/operator.pid")" 2>/dev/null; then
+    echo "The operator stopped; the end of target/demo/operator.log:" >&2
+    tail -20 "$work/operator.log" >&2
+    exit 1
+  fi
   line="$($kubectl get postgrescluster my-cluster --no-headers 2>/dev/null || true)"
   if [ "$line" != "$last" ]; then echo "$line"; last="$line"; fi
   phase="$($kubectl get pgc my-cluster -o jsonpath='{.status.phase}' 2>/dev/null || true)"
@@ -76,6 +86,11 @@ for _ in $(seq 1 180); do
   sleep 1
 done
 $kubectl get postgrescluster
+if [ "$phase" != "Running" ]; then
+  echo "my-cluster did not reach Running within 3 minutes; see target/demo/operator.log and" >&2
+  echo "target/demo/pods.log, and: $kubectl describe pgc my-cluster" >&2
+  exit 1
+fi
 $kubectl get statefulset,svc,configmap,secret -l postgres.example.com/cluster=my-cluster
 primary="$($kubectl get pgc my-cluster -o jsonpath='{.status.primaryPod}')"
 primary_ip="$($kubectl get pod "$primary" -o jsonpath='{.status.podIP}' 2>/dev/null || true)"

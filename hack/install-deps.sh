@@ -3,6 +3,8 @@
 # Usage: hack/install-deps.sh [java] [go] [postgres] [nats] [python] [pgmajors] ...
 #   java      a JDK 17 (the Maven wrapper brings Maven itself)
 #   go        a Go toolchain new enough for testbed/go.mod, from the Go module proxy if missing
+#   testbed   what testbed/testbed.sh runs besides Go: ss (iproute2), setpriv and unshare
+#             (util-linux)
 #   postgres  Debian's PostgreSQL 15 server and client tools, pgBackRest
 #   nats      Debian's nats-server (JetStream)
 #   python    python3 with venv, for Patroni's virtualenv
@@ -68,6 +70,11 @@ need_go() {
   echo "install-deps: Go $version at $dir/bin (add it to PATH)" >&2
 }
 
+need_testbed() {
+  command -v ss >/dev/null 2>&1 || apt_install iproute2
+  command -v setpriv >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1 || apt_install util-linux
+}
+
 need_postgres() {
   apt_install postgresql-15 postgresql-client-15 pgbackrest
 }
@@ -128,6 +135,7 @@ for what in "$@"; do
   case "$what" in
     java) need_java ;;
     go) need_go ;;
+    testbed) need_testbed ;;
     postgres) need_postgres ;;
     nats) need_nats ;;
     python) need_python ;;

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Plays a container runtime for one PostgreSQL pod of the test bed: run under
-#   unshare --mount --pid --fork --mount-proc --propagation private testbed/pod-entry.sh POD_DIR VOLUME
+#   setpriv --pdeathsig KILL unshare --kill-child=SIGKILL --mount --pid --fork --mount-proc \
+#     --propagation private testbed/pod-entry.sh POD_DIR VOLUME
 # it gives Patroni the filesystem view the pod's volumes would (data volume, config, service
 # account token, /tmp, /var/run/postgresql), then becomes the unprivileged postgres user and
 # execs Patroni. Patroni is then the main process of its own PID namespace, as in a container:
 # when it dies, the kernel kills everything left in the namespace, so PostgreSQL never outlives it.
+# And Patroni dies with unshare, whatever kills it: unshare --kill-child gave this process a
+# parent-death signal, which the kernel clears when the user changes, so setpriv sets it again
+# (--pdeathsig) after becoming the postgres user.
 set -euo pipefail
 pod_dir="$1"
 volume="$2" # the PVC's directory: outlives the pod, as a volume does
@@ -24,5 +28,5 @@ mount_dir "$pod_dir/tmp" /tmp
 # A container starts in its image's working directory, not in the test's (which may now be hidden
 # under the pod's own /tmp); Patroni's worker processes change back into it.
 cd /
-exec setpriv --reuid="$user" --regid="$user" --init-groups \
+exec setpriv --reuid="$user" --regid="$user" --init-groups --pdeathsig KILL \
   "$PATRONI_HOME/bin/patroni" /etc/patroni/patroni.yml

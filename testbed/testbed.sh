@@ -7,6 +7,7 @@
 #   testbed/testbed.sh down    stop the cluster and remove its state
 #   testbed/testbed.sh status  exit 0 when the cluster answers
 #   testbed/testbed.sh hpa-sync-period  the running cluster's HPA sync period (see below)
+#   testbed/testbed.sh pod-net print the second octet of the pod network (127.<net>.0.0/16)
 #
 # Binaries are cached by the hash of go.mod and go.sum under $PGTRICKLE_CACHE (default
 # ~/.cache/pg-trickle), so a second run builds nothing. The cluster's state, kubeconfig and the
@@ -172,6 +173,63 @@ running_hpa_sync_period() {
   cat "$work/hpa-sync-period" 2>/dev/null || echo unknown
 }
 
+# Processes a pod player left on this test bed's pod network (127.<net>.0.0/16): pods run in PID
+# namespaces of their own (testbed/pod-entry.sh), and since processes die with their pod player
+# (parent-death signals, see PatroniPods), only a run before that guarantee, or a pod player
+# killed in a way that left its pods running, leaves any. They would take the addresses of the
+# next run's pods (same IPs, same ports) and wedge it. Kills every process of each PID namespace
+# with a listener on the range, saying what it killed; refuses (exit 1) when a process outside any
+# pod holds an address of the range, since that is not the test bed's to kill.
+clean_leftovers() {
+  local mode="${1:-refuse}" range="127.$pod_net.0.0/16" pids host_ns pid ns cmd
+  command -v ss >/dev/null 2>&1 || "$root/hack/install-deps.sh" testbed
+  pids="$(ss -Hltnp "src $range" 2>/dev/null | { grep -o 'pid=[0-9]*' || true; } | cut -d= -f2 | sort -un)"
+  [ -z "$pids" ] && return 0
+  host_ns="$(readlink /proc/$$/ns/pid)"
+  local -a foreign=() namespaces=()
+  for pid in $pids; do
+    ns="$(readlink "/proc/$pid/ns/pid" 2>/dev/null)" || continue
+    cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-100)"
+    if [ "$ns" = "$host_ns" ]; then
+      foreign+=("pid $pid: $cmd")
+    elif [[ " ${namespaces[*]} " != *" $ns "* ]]; then
+      namespaces+=("$ns")
+    fi
+  done
+  if [ "${#foreign[@]}" -gt 0 ]; then
+    if [ "$mode" = refuse ]; then
+      log "refusing to start: addresses of this test bed's pod network $range are held by"
+      log "processes that are not test bed pods; stop them, or give this test bed another network"
+      log "(another TESTBED_POD_NET):"
+    else
+      log "left running: processes outside the test bed's pods hold addresses of $range:"
+    fi
+    printf 'testbed:   %s\n' "${foreign[@]}" >&2
+    [ "$mode" = refuse ] && exit 1
+  fi
+  [ "${#namespaces[@]}" -eq 0 ] && return 0
+  local killed=() doomed=() p
+  for ns in "${namespaces[@]}"; do
+    for p in /proc/[0-9]*; do
+      if [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ]; then
+        doomed+=("${p#/proc/}")
+        killed+=("${p#/proc/} ($(tr '\0' ' ' <"$p/cmdline" 2>/dev/null | cut -c1-80))")
+      fi
+    done
+  done
+  kill -KILL "${doomed[@]}" 2>/dev/null || true
+  log "killed ${#killed[@]} processes of ${#namespaces[@]} pod(s) an earlier run left on $range:"
+  printf 'testbed:   %s\n' "${killed[@]}" >&2
+  for _ in $(seq 1 50); do
+    [ -z "$(ss -Hltn "src $range" 2>/dev/null)" ] && return 0
+    sleep 0.2
+  done
+  log "addresses of $range are still in use after killing the leftovers:"
+  ss -Hltnp "src $range" >&2
+  [ "$mode" = refuse ] && exit 1
+  return 0
+}
+
 answers() {
   [ -f "$kubeconfig" ] && "$cache/bin/kubectl" --kubeconfig "$kubeconfig" --request-timeout=5s \
     get --raw /readyz >/dev/null 2>&1
@@ -187,6 +245,7 @@ up() {
       exit 1
     fi
   else
+    clean_leftovers
     local started=$SECONDS
     # A half-started cluster from an earlier run would make create fail; clear it first.
     "$cache/bin/kwokctl" delete cluster --name "$cluster" >/dev/null 2>&1 || true
@@ -226,8 +285,9 @@ up() {
 
 down() {
   # Pod processes and memory-backed volumes a test JVM that died left behind (testbed/PatroniPods).
-  # Killing a pod's unshare init ends everything in its PID namespace.
+  # Killing a pod's unshare kills its PID namespace's init (--kill-child), and with it the pod.
   pkill -KILL -f "pod-entry.sh $work/pods/" 2>/dev/null || true
+  clean_leftovers warn
   findmnt -rn -o TARGET | grep "^$work/pods/" | xargs -r -n1 umount --lazy 2>/dev/null || true
   if [ -x "$cache/bin/kwokctl" ]; then
     "$cache/bin/kwokctl" delete cluster --name "$cluster" >/dev/null 2>&1 || true
@@ -244,5 +304,6 @@ case "${1:-}" in
   down) down ;;
   status) answers ;;
   hpa-sync-period) running_hpa_sync_period ;;
-  *) echo "usage: $0 build|up|down|status|hpa-sync-period" >&2; exit 2 ;;
+  pod-net) echo "$pod_net" ;;
+  *) echo "usage: $0 build|up|down|status|pod-net|hpa-sync-period" >&2; exit 2 ;;
 esac

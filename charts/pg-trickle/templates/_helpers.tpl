@@ -89,12 +89,14 @@ through subresources.
 - apiGroups: [""]
   resources: ["services", "serviceaccounts"]
   verbs: ["get", "list", "watch", "create", "patch"]
-# Secrets are generated once and never changed: no update, no patch, no delete (the garbage
-# collector removes them with their cluster). The informer has no label selector so that a
-# Secret the user made beforehand is found, hence list and watch on all Secrets.
+# Secrets users see (NAME-credentials, NAME-replication) are generated once and never changed by
+# the operator: no update, no delete (the garbage collector removes them with their cluster).
+# patch: its own record NAME-applied-credentials, written by server-side apply when a user
+# changes a password. The informer has no label selector so that a Secret the user made
+# beforehand is found, hence list and watch on all Secrets.
 - apiGroups: [""]
   resources: ["secrets"]
-  verbs: ["get", "list", "watch", "create"]
+  verbs: ["get", "list", "watch", "create", "patch"]
 # ConfigMaps: its own two, plus Patroni's DCS ConfigMaps, deleted as a collection by label on
 # cluster deletion. update and delete are not used by the operator itself: it holds them because
 # it grants them to Patroni's Role, and the API server lets nobody grant more than they hold.
@@ -113,10 +115,12 @@ through subresources.
 - apiGroups: ["rbac.authorization.k8s.io"]
   resources: ["roles", "rolebindings"]
   verbs: ["get", "list", "watch", "create", "patch"]
-# Events on PostgresClusters (ClusterReady, Failover, Scaling, ...) and StreamTableClusters.
+# Events on PostgresClusters (ClusterReady, Failover, Scaling, ...) and StreamTableClusters; list
+# and watch for the StatefulSet controller's FailedCreate Events, its only report of a pod it
+# cannot create.
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create"]
+  verbs: ["create", "list", "watch"]
 # StreamTableClusters: watched; finalizer and status as for PostgresClusters.
 - apiGroups: ["trickle-labs.io"]
   resources: ["streamtableclusters"]

@@ -9,6 +9,9 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.events.EventRecorder;
+import io.pgtrickle.operator.postgres.credentials.AppliedCredentials;
+import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
+import io.pgtrickle.operator.postgres.credentials.RolePasswords;
 import io.pgtrickle.operator.postgres.patroni.LeaderLock;
 import io.pgtrickle.operator.postgres.patroni.PatroniClient;
 import io.pgtrickle.operator.postgres.patroni.PatroniException;
@@ -34,9 +37,20 @@ public class ClusterActions {
   private static final Logger LOG = LoggerFactory.getLogger(ClusterActions.class);
 
   private final PatroniClient patroni;
+  private final CredentialRotation credentials;
 
   public ClusterActions(PatroniClient patroni) {
+    this(patroni, new CredentialRotation(new RolePasswords()));
+  }
+
+  public ClusterActions(PatroniClient patroni, CredentialRotation credentials) {
     this.patroni = patroni;
+    this.credentials = credentials;
+  }
+
+  /** Applies passwords changed in the cluster's Secrets. */
+  public CredentialRotation credentials() {
+    return credentials;
   }
 
   /** Deletes a pod so the StatefulSet recreates it from the current template. */
@@ -88,8 +102,8 @@ public class ClusterActions {
       PostgresCluster cluster,
       List<Member> members,
       RolloutAction.Switchover switchover,
-      Secret replicationSecret) {
-    Optional<PatroniClient.Target> target = target(members, switchover.from(), replicationSecret);
+      PatroniClient.Login login) {
+    Optional<PatroniClient.Target> target = target(members, switchover.from(), login);
     if (target.isEmpty()) {
       return;
     }
@@ -136,16 +150,29 @@ public class ClusterActions {
                 + "\":null}}}");
   }
 
-  /** Asks the primary's Patroni to hand over to {@code to}; false when Patroni did not agree. */
-  public boolean switchover(
+  /** What became of a switchover the operator asked for. */
+  public enum SwitchoverResult {
+    /** Patroni moved the primary. */
+    DONE,
+    /** Patroni answered and refused (for now), e.g. the candidate is not the sync standby yet. */
+    REFUSED,
+    /** Patroni on the primary could not be reached (or no credentials or address to reach it). */
+    UNREACHABLE
+  }
+
+  /**
+   * Asks the primary's Patroni to hand over to {@code switchover.to()}, or to the member Patroni
+   * picks when that is null (with synchronous replication: the synchronous standby).
+   */
+  public SwitchoverResult switchover(
       KubernetesClient client,
       PostgresCluster cluster,
       List<Member> members,
       RolloutAction.Switchover switchover,
-      Secret replicationSecret) {
-    Optional<PatroniClient.Target> target = target(members, switchover.from(), replicationSecret);
+      PatroniClient.Login login) {
+    Optional<PatroniClient.Target> target = target(members, switchover.from(), login);
     if (target.isEmpty()) {
-      return false;
+      return SwitchoverResult.UNREACHABLE;
     }
     try {
       patroni.switchover(target.get(), switchover.from(), switchover.to());
@@ -153,11 +180,23 @@ public class ClusterActions {
           client,
           cluster,
           "Switchover",
-          "Switchover from " + switchover.from() + " to " + switchover.to());
-      return true;
+          "Switchover from "
+              + switchover.from()
+              + (switchover.to() == null
+                  ? " to the synchronous standby"
+                  : " to " + switchover.to()));
+      return SwitchoverResult.DONE;
     } catch (PatroniException e) {
+      if (e.refused()) {
+        // Expected for a while after a replica restarted (no synchronous standby yet).
+        LOG.info(
+            "switchover of {} not accepted yet: {}",
+            cluster.getMetadata().getName(),
+            e.getMessage());
+        return SwitchoverResult.REFUSED;
+      }
       LOG.warn("switchover of {} failed: {}", cluster.getMetadata().getName(), e.getMessage());
-      return false;
+      return SwitchoverResult.UNREACHABLE;
     }
   }
 
@@ -173,8 +212,8 @@ public class ClusterActions {
       PostgresCluster cluster,
       List<Member> members,
       String pod,
-      Secret replicationSecret) {
-    Optional<PatroniClient.Target> target = target(members, pod, replicationSecret);
+      PatroniClient.Login login) {
+    Optional<PatroniClient.Target> target = target(members, pod, login);
     if (target.isPresent() && patroni.answers(target.get())) {
       return false;
     }
@@ -203,13 +242,12 @@ public class ClusterActions {
       PostgresCluster cluster,
       List<Member> members,
       Map<String, Object> dynamicConfig,
-      Secret replicationSecret) {
+      PatroniClient.Login login) {
     Optional<Member> primary = members.stream().filter(Member::primary).findFirst();
     if (primary.isEmpty()) {
       return false;
     }
-    Optional<PatroniClient.Target> target =
-        target(members, primary.get().name(), replicationSecret);
+    Optional<PatroniClient.Target> target = target(members, primary.get().name(), login);
     if (target.isEmpty()) {
       return false;
     }
@@ -226,23 +264,49 @@ public class ClusterActions {
   }
 
   private static Optional<PatroniClient.Target> target(
-      List<Member> members, String pod, Secret replicationSecret) {
+      List<Member> members, String pod, PatroniClient.Login login) {
     Optional<Member> member =
         members.stream().filter(m -> m.name().equals(pod) && m.podIp() != null).findFirst();
-    if (member.isEmpty() || replicationSecret == null || replicationSecret.getData() == null) {
-      return Optional.empty();
-    }
-    Map<String, String> data = replicationSecret.getData();
-    if (!data.containsKey(ClusterSecrets.RESTAPI_USERNAME)
-        || !data.containsKey(ClusterSecrets.RESTAPI_PASSWORD)) {
+    if (member.isEmpty() || login == null) {
       return Optional.empty();
     }
     return Optional.of(
         new PatroniClient.Target(
             member.get().podIp(),
             ClusterServices.PATRONI_PORT,
-            decode(data.get(ClusterSecrets.RESTAPI_USERNAME)),
-            decode(data.get(ClusterSecrets.RESTAPI_PASSWORD))));
+            login.username(),
+            login.password(),
+            login.previousPassword()));
+  }
+
+  /**
+   * How to log in to the members' Patroni: the REST API user of the operator's record of applied
+   * credentials (with the password members started before the last change still expect), or of the
+   * replication Secret before that record exists; null when neither has one.
+   */
+  public static PatroniClient.Login login(Secret applied, Secret replication) {
+    if (applied != null && applied.getData() != null) {
+      Map<String, String> data = applied.getData();
+      if (data.containsKey(AppliedCredentials.RESTAPI_USER)
+          && data.containsKey(AppliedCredentials.RESTAPI_PASSWORD)) {
+        return new PatroniClient.Login(
+            decode(data.get(AppliedCredentials.RESTAPI_USER)),
+            decode(data.get(AppliedCredentials.RESTAPI_PASSWORD)),
+            AppliedCredentials.previousRestApiPassword(applied));
+      }
+    }
+    if (replication == null || replication.getData() == null) {
+      return null;
+    }
+    Map<String, String> data = replication.getData();
+    if (!data.containsKey(ClusterSecrets.RESTAPI_USERNAME)
+        || !data.containsKey(ClusterSecrets.RESTAPI_PASSWORD)) {
+      return null;
+    }
+    return new PatroniClient.Login(
+        decode(data.get(ClusterSecrets.RESTAPI_USERNAME)),
+        decode(data.get(ClusterSecrets.RESTAPI_PASSWORD)),
+        null);
   }
 
   private static String decode(String base64) {

@@ -107,6 +107,11 @@ public final class ClusterNames {
     return name(c) + "-replication";
   }
 
+  /** The operator's record of the passwords it applied (see credentials.AppliedCredentials). */
+  public static String appliedCredentialsSecret(PostgresCluster c) {
+    return name(c) + "-applied-credentials";
+  }
+
   public static String patroniServiceAccount(PostgresCluster c) {
     return name(c) + "-patroni";
   }
@@ -179,7 +184,7 @@ public final class ClusterNames {
               n ->
                   longest(
                       n + "-postgresql",
-                      n + "-credentials",
+                      n + "-applied-credentials",
                       n + "-replication",
                       n + "-failover",
                       "data-" + n + "-" + generated(1)),

@@ -6,13 +6,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.pgtrickle.operator.ApiServerFeatures;
-import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
 import io.pgtrickle.operator.events.EventRecorder;
+import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
+import io.pgtrickle.operator.postgres.credentials.RolePasswords;
 import io.pgtrickle.operator.postgres.failover.StoppedPrimary;
 import io.pgtrickle.operator.postgres.rollout.Member;
-import io.pgtrickle.operator.postgres.rollout.ResourceComparison;
 import io.pgtrickle.operator.postgres.rollout.RolloutAction;
 import io.pgtrickle.operator.postgres.rollout.RolloutPlanner;
 import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
@@ -24,11 +24,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /** One reconcile of one cluster: validate, apply, roll forward, configure, report. */
 final class ClusterReconciliation {
+
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ClusterReconciliation.class);
 
   /** How soon to look again while waiting on Patroni rather than on a Kubernetes event. */
   private static final Duration PATRONI_RETRY = Duration.ofSeconds(5);
@@ -37,6 +39,15 @@ final class ClusterReconciliation {
   private static final Duration STOPPED_PRIMARY_RETRY = Duration.ofSeconds(1);
 
   private static final Duration ENVIRONMENT_RETRY = Duration.ofSeconds(30);
+
+  /**
+   * While members are missing: the StatefulSet controller reports a pod it cannot create only as an
+   * Event, and an Event that is merely touched again wakes no one.
+   */
+  private static final Duration MEMBERS_MISSING_RETRY = Duration.ofSeconds(15);
+
+  /** Reason of a cluster whose child the API server refused. */
+  static final String RESOURCE_REJECTED = "ResourceRejected";
 
   private final PostgresCluster cluster;
   private final Context<PostgresCluster> context;
@@ -80,7 +91,8 @@ final class ClusterReconciliation {
         Optional<RolloutAction.Switchover> first = RolloutPlanner.beforeScaleDown(members, desired);
         if (first.isPresent()) {
           // The StatefulSet removes the highest ordinals: move the primary off them first.
-          actions.switchover(client, cluster, members, first.get(), replicationSecret());
+          actions.switchover(client, cluster, members, first.get(), patroniLogin());
+          // Whatever Patroni answered, scale down only once the primary stays.
           return report(observe(existing), null, PATRONI_RETRY);
         }
       }
@@ -98,6 +110,10 @@ final class ClusterReconciliation {
     if (retry == null) {
       retry = switchoverOnRequest();
     }
+    CredentialRotation.Outcome credentials = rotateCredentials();
+    if (retry == null && credentials.retrySoon()) {
+      retry = PATRONI_RETRY;
+    }
     if (retry == null) {
       retry = rollForward(statefulSet);
     }
@@ -105,7 +121,17 @@ final class ClusterReconciliation {
     if (appliedConfig == null && members.stream().anyMatch(Member::primary)) {
       retry = retry == null ? PATRONI_RETRY : retry;
     }
-    return report(observe(statefulSet), appliedConfig, retry);
+    ObservedCluster observed = observe(statefulSet);
+    if (credentials.problem() != null && observed.problem() == null) {
+      observed =
+          observed.withProblem(credentials.problem().reason(), credentials.problem().message());
+    }
+    if (retry == null
+        && statefulSet != null
+        && observed.currentReplicas() < statefulSet.getSpec().getReplicas()) {
+      retry = MEMBERS_MISSING_RETRY;
+    }
+    return report(observed, appliedConfig, retry);
   }
 
   /**
@@ -121,8 +147,33 @@ final class ClusterReconciliation {
     if (stopped.isEmpty()) {
       return null;
     }
-    actions.releaseStoppedPrimary(client, cluster, members, stopped.get(), replicationSecret());
+    actions.releaseStoppedPrimary(client, cluster, members, stopped.get(), patroniLogin());
     return STOPPED_PRIMARY_RETRY;
+  }
+
+  /**
+   * Applies passwords a user changed in the cluster's Secrets (see {@link CredentialRotation}); a
+   * primary that cannot be reached now is tried again soon.
+   */
+  private CredentialRotation.Outcome rotateCredentials() {
+    try {
+      return actions
+          .credentials()
+          .reconcile(
+              client,
+              cluster,
+              PostgresClusterReconciler.secretNamed(
+                  context, cluster, ClusterNames.credentialsSecret(cluster)),
+              PostgresClusterReconciler.secretNamed(
+                  context, cluster, ClusterNames.replicationSecret(cluster)),
+              PostgresClusterReconciler.secretNamed(
+                  context, cluster, ClusterNames.appliedCredentialsSecret(cluster)),
+              Boolean.TRUE.equals(cluster.getSpec().getSynchronous()),
+              members);
+    } catch (RolePasswords.RoleUpdateException e) {
+      LOG.info("{}; trying again", e.getMessage());
+      return new CredentialRotation.Outcome(true, null);
+    }
   }
 
   /** Carries out a switchover asked for by annotation; returns when to look again, or null. */
@@ -151,7 +202,7 @@ final class ClusterReconciliation {
       // The candidate is not ready yet (or there is no primary to hand over from): wait.
       return PATRONI_RETRY;
     }
-    actions.requestedSwitchover(client, cluster, members, requested.get(), replicationSecret());
+    actions.requestedSwitchover(client, cluster, members, requested.get(), patroniLogin());
     return PATRONI_RETRY;
   }
 
@@ -163,7 +214,8 @@ final class ClusterReconciliation {
     RolloutAction action =
         RolloutPlanner.next(
             members,
-            desiredHash(statefulSet),
+            statefulSet.getSpec().getReplicas(),
+            ClusterObservation.desiredHash(statefulSet),
             ClusterStatefulSet.resources(cluster),
             features.inPlacePodResize());
     if (action instanceof RolloutAction.Resize resize) {
@@ -171,7 +223,17 @@ final class ClusterReconciliation {
     } else if (action instanceof RolloutAction.Restart restart) {
       actions.restart(client, cluster, restart.pod());
     } else if (action instanceof RolloutAction.Switchover switchover) {
-      if (!actions.switchover(client, cluster, members, switchover, replicationSecret())) {
+      // With synchronous replication only the synchronous standby may take over, and Patroni
+      // names it a loop or two after a replica restarted: let Patroni pick it.
+      boolean synchronous = Boolean.TRUE.equals(cluster.getSpec().getSynchronous());
+      ClusterActions.SwitchoverResult result =
+          actions.switchover(
+              client,
+              cluster,
+              members,
+              synchronous ? new RolloutAction.Switchover(switchover.from(), null) : switchover,
+              patroniLogin());
+      if (result == ClusterActions.SwitchoverResult.UNREACHABLE) {
         // Patroni on the primary does not answer, so it cannot hand over gracefully; the
         // rollout still has to finish. Restarting the primary makes Patroni fail over to an
         // up-to-date replica within about ttl seconds.
@@ -179,9 +241,10 @@ final class ClusterReconciliation {
             client,
             cluster,
             "SwitchoverFailed",
-            "Patroni on " + switchover.from() + " did not accept a switchover; restarting it");
+            "Patroni on " + switchover.from() + " does not answer a switchover; restarting it");
         actions.restart(client, cluster, switchover.from());
       }
+      // Refused: Patroni runs and says not now (e.g. no synchronous standby yet); ask again.
       return PATRONI_RETRY;
     }
     return null;
@@ -200,9 +263,7 @@ final class ClusterReconciliation {
     if (wanted.equals(applied)) {
       return applied;
     }
-    return actions.applyDynamicConfig(cluster, members, dynamic, replicationSecret())
-        ? wanted
-        : null;
+    return actions.applyDynamicConfig(cluster, members, dynamic, patroniLogin()) ? wanted : null;
   }
 
   private UpdateControl<PostgresCluster> report(
@@ -213,7 +274,7 @@ final class ClusterReconciliation {
     if (appliedConfig != null) {
       next.setPatroniConfigHash(appliedConfig);
     }
-    recordTransitions(previous, next);
+    TransitionEvents.record(client, cluster, previous, next);
     UpdateControl<PostgresCluster> control =
         next.equals(previous)
             ? UpdateControl.noUpdate()
@@ -221,72 +282,38 @@ final class ClusterReconciliation {
     return retry == null ? control : control.rescheduleAfter(retry);
   }
 
-  private void recordTransitions(PostgresClusterStatus previous, PostgresClusterStatus next) {
-    ClusterPhase before = previous == null ? null : previous.getPhase();
-    if (before != next.getPhase()) {
-      switch (next.getPhase()) {
-        case Running -> EventRecorder.normal(client, cluster, "ClusterReady", next.getMessage());
-        case Failed, Degraded, Recovering ->
-            EventRecorder.warning(client, cluster, next.getPhaseReason(), next.getMessage());
-        default -> {}
-      }
-    }
-    String primaryBefore = previous == null ? null : previous.getPrimaryPod();
-    if (primaryBefore != null && !Objects.equals(primaryBefore, next.getPrimaryPod())) {
-      if (next.getPrimaryPod() == null) {
-        EventRecorder.warning(
-            client, cluster, "PrimaryLost", "Primary " + primaryBefore + " is gone; electing");
-      } else {
-        EventRecorder.normal(
-            client,
-            cluster,
-            "Failover",
-            "Primary moved from " + primaryBefore + " to " + next.getPrimaryPod());
-      }
-    }
-  }
-
   private ObservedCluster observe(StatefulSet statefulSet) {
-    if (statefulSet == null) {
-      return ObservedCluster.nothing();
-    }
-    String hash = desiredHash(statefulSet);
-    var desiredResources = ClusterStatefulSet.resources(cluster);
-    List<Member> live = members.stream().filter(m -> !m.terminating()).toList();
-    int updated =
-        (int)
-            live.stream()
-                .filter(m -> Objects.equals(m.restartHash(), hash))
-                .filter(m -> ResourceComparison.equal(m.resources(), desiredResources))
-                .count();
-    // A primary that crashed keeps Patroni's role label until its Patroni runs again, so a
-    // failover briefly shows two pods labelled primary: the ready one is the primary.
-    String primary =
-        live.stream()
-            .filter(Member::primary)
-            .sorted(java.util.Comparator.comparing(m -> !m.ready()))
-            .map(Member::name)
-            .findFirst()
-            .orElse(null);
-    return new ObservedCluster(
-        true,
-        live.size(),
-        (int) live.stream().filter(Member::ready).count(),
-        updated,
-        primary,
-        null,
-        null,
-        false);
+    return ClusterObservation.of(
+        cluster,
+        statefulSet,
+        pods,
+        members,
+        PostgresClusterReconciler.failedCreateEvents(context, cluster),
+        clock.instant());
   }
 
-  private static String desiredHash(StatefulSet statefulSet) {
-    Map<String, String> annotations =
-        statefulSet.getSpec().getTemplate().getMetadata().getAnnotations();
-    return annotations == null ? null : annotations.get(ClusterNames.RESTART_HASH_ANNOTATION);
+  /**
+   * The status after the API server refused to create or change a child (a {@link
+   * io.fabric8.kubernetes.client.KubernetesClientException} out of the workflow): Failed, or
+   * Degraded while the cluster has a primary, with the API server's message. Null when the status
+   * stored already says so.
+   */
+  PostgresClusterStatus refused(String message) {
+    ObservedCluster observed =
+        observe(PostgresClusterReconciler.statefulSet(context))
+            .withProblem(RESOURCE_REJECTED, message);
+    PostgresClusterStatus previous = cluster.getStatus();
+    PostgresClusterStatus next =
+        ClusterStatusCalculator.calculate(cluster, observed, clock.instant());
+    TransitionEvents.record(client, cluster, previous, next);
+    return next.equals(previous) ? null : next;
   }
 
-  private io.fabric8.kubernetes.api.model.Secret replicationSecret() {
-    return PostgresClusterReconciler.secretNamed(
-        context, cluster, ClusterNames.replicationSecret(cluster));
+  private io.pgtrickle.operator.postgres.patroni.PatroniClient.Login patroniLogin() {
+    return ClusterActions.login(
+        PostgresClusterReconciler.secretNamed(
+            context, cluster, ClusterNames.appliedCredentialsSecret(cluster)),
+        PostgresClusterReconciler.secretNamed(
+            context, cluster, ClusterNames.replicationSecret(cluster)));
   }
 }

@@ -1,5 +1,6 @@
 package io.pgtrickle.operator.postgres;
 
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -7,11 +8,13 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.OperatorException;
+import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -21,6 +24,7 @@ import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import io.pgtrickle.operator.ApiServerFeatures;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
@@ -42,6 +46,7 @@ import io.pgtrickle.operator.postgres.status.ClusterStatusCalculator;
 import io.pgtrickle.operator.postgres.status.ObservedCluster;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,15 +101,21 @@ import org.slf4j.LoggerFactory;
 // Not generation-aware: the switchover annotation changes metadata only, and must still wake the
 // reconciler. The status is patched only when it changed, so this costs one idle reconcile per
 // status change.
+//
+// Failed reconciles are retried without a limit, at most a minute apart: a child the API server
+// refused (quota, policy) or an API server that is away must not leave a cluster unreconciled
+// until its next change.
 @ControllerConfiguration(
     name = PostgresClusterReconciler.NAME,
     generationAwareEventProcessing = false)
+@GradualRetry(maxAttempts = -1, maxInterval = 60_000)
 public class PostgresClusterReconciler
     implements Reconciler<PostgresCluster>, Cleaner<PostgresCluster> {
 
   public static final String NAME = "postgrescluster";
   private static final Logger LOG = LoggerFactory.getLogger(PostgresClusterReconciler.class);
   static final String PODS_EVENT_SOURCE = "pods";
+  static final String FAILED_CREATE_EVENT_SOURCE = "failed-create-events";
 
   /**
    * After showing Deleting: the status event normally starts the second round at once; this is the
@@ -126,7 +137,11 @@ public class PostgresClusterReconciler
     this.actions = actions;
   }
 
-  /** The cluster's pods, found by the cluster label (their owner is the StatefulSet). */
+  /**
+   * The cluster's pods, found by the cluster label (their owner is the StatefulSet), and the
+   * StatefulSet controller's FailedCreate Events, the only place it says that it cannot create a
+   * pod (mapped to the cluster of the same name).
+   */
   @Override
   public List<EventSource<?, PostgresCluster>> prepareEventSources(
       EventSourceContext<PostgresCluster> context) {
@@ -148,7 +163,67 @@ public class PostgresClusterReconciler
                                     pod.getMetadata().getNamespace())))
                 .build(),
             context);
-    return List.of(pods);
+    var failedCreates =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Event.class, PostgresCluster.class)
+                .withName(FAILED_CREATE_EVENT_SOURCE)
+                .withFieldSelector(
+                    new FieldSelector(
+                        new FieldSelector.Field("involvedObject.kind", "StatefulSet"),
+                        new FieldSelector.Field("reason", "FailedCreate")))
+                .withSecondaryToPrimaryMapper(
+                    event ->
+                        Set.of(
+                            new ResourceID(
+                                event.getInvolvedObject().getName(),
+                                event.getMetadata().getNamespace())))
+                .build(),
+            context);
+    return List.of(pods, failedCreates);
+  }
+
+  /** FailedCreate Events of StatefulSets in the cluster's namespace, from the informer cache. */
+  @SuppressWarnings("unchecked")
+  static List<Event> failedCreateEvents(Context<PostgresCluster> context, PostgresCluster cluster) {
+    var source =
+        (InformerEventSource<Event, PostgresCluster>)
+            context
+                .eventSourceRetriever()
+                .getEventSourceFor(Event.class, FAILED_CREATE_EVENT_SOURCE);
+    return source
+        .list(
+            cluster.getMetadata().getNamespace(),
+            e ->
+                e.getInvolvedObject() != null
+                    && ClusterNames.statefulSet(cluster).equals(e.getInvolvedObject().getName()))
+        .toList();
+  }
+
+  /**
+   * A reconcile failed. When the API server refused a child (invalid, forbidden by RBAC, quota or a
+   * policy), the status says so with the API server's message, rather than the cluster staying in
+   * its last phase; everything else is retried with back-off without touching the status. JOSDK
+   * keeps retrying in both cases ({@link GradualRetry} without a limit), so a cluster recovers once
+   * the cause is fixed.
+   */
+  @Override
+  public ErrorStatusUpdateControl<PostgresCluster> updateErrorStatus(
+      PostgresCluster cluster, Context<PostgresCluster> context, Exception e) {
+    Optional<String> refusal = ApiRefusal.in(e);
+    if (refusal.isEmpty()) {
+      return ErrorStatusUpdateControl.defaultErrorProcessing();
+    }
+    LOG.warn(
+        "the API server refused a child of {}/{}: {}",
+        cluster.getMetadata().getNamespace(),
+        cluster.getMetadata().getName(),
+        refusal.get());
+    PostgresClusterStatus status =
+        new ClusterReconciliation(cluster, context, features, actions, clock)
+            .refused(refusal.get());
+    return status == null
+        ? ErrorStatusUpdateControl.defaultErrorProcessing()
+        : ErrorStatusUpdateControl.patchStatus(statusPatch(cluster, status));
   }
 
   @Override
@@ -218,7 +293,7 @@ public class PostgresClusterReconciler
   }
 
   /** A Secret from the credentials informer's cache, by name (it may be the user's own). */
-  static Secret secretNamed(
+  public static Secret secretNamed(
       Context<PostgresCluster> context, PostgresCluster cluster, String name) {
     var source = context.eventSourceRetriever().getEventSourceFor(Secret.class, "credentials");
     return ((InformerEventSource<Secret, PostgresCluster>) source)

@@ -1,9 +1,8 @@
 package io.pgtrickle.operator.bench;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.pgtrickle.operator.testbed.ContinuousWriter;
 import io.pgtrickle.operator.testbed.HaCluster;
-import io.pgtrickle.operator.testbed.TestBed;
+import io.pgtrickle.testbed.TestBed;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -35,8 +34,7 @@ public final class FailoverBenchmark {
     testBed
         .client()
         .namespaces()
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+        .resource(io.pgtrickle.testbed.TestBed.testNamespace(namespace))
         .create();
     int major = HaCluster.testedMajor();
     int exit = 0;

@@ -1,10 +1,9 @@
 package io.pgtrickle.operator.bench;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.testbed.ClusterChildren;
-import io.pgtrickle.operator.testbed.TestBed;
+import io.pgtrickle.testbed.TestBed;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,11 +40,7 @@ public final class ReconcileBenchmark {
     testBed.applyGeneratedCrds();
     KubernetesClient client = testBed.client();
     String namespace = "bench-" + Long.toHexString(System.nanoTime() & 0xffffff);
-    client
-        .namespaces()
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
-        .create();
+    client.namespaces().resource(io.pgtrickle.testbed.TestBed.testNamespace(namespace)).create();
     Path log = Files.createTempFile("operator-bench", ".log");
     Process operator = startOperator(testBed, log);
     try {
@@ -82,7 +77,8 @@ public final class ReconcileBenchmark {
       double p50 = percentile(latencies, 50);
       double p99 = percentile(latencies, 99);
       System.out.printf(
-          "create to all 12 children present, %d clusters one after another:%n", TIMED);
+          "create to all %d children present, %d clusters one after another:%n",
+          ClusterChildren.COUNT, TIMED);
       System.out.printf(
           "  p50 %.1f ms, p99 %.1f ms, max %.1f ms (target p99 < 1000 ms)%n",
           p50, p99, latencies.get(latencies.size() - 1));

@@ -10,7 +10,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.spec.ClusterServices;
-import io.pgtrickle.operator.testbed.TestBed;
+import io.pgtrickle.testbed.TestBed;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
@@ -66,9 +66,18 @@ class NetworkPolicySampleTest {
     assertThat(memberLabels()).containsAllEntriesOf(peer.getPodSelector().getMatchLabels());
   }
 
+  /** Patroni's REST API, and PostgreSQL itself to change role passwords. */
   @Test
-  void theOperatorOfDeployReachesPatroni() {
+  void theOperatorOfDeployReachesPatroniAndPostgresql() {
     NetworkPolicyPeer peer = onlyPeer("my-cluster-operator");
+    NetworkPolicy policy =
+        policies.stream()
+            .filter(p -> p.getMetadata().getName().equals("my-cluster-operator"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(policy.getSpec().getIngress().get(0).getPorts())
+        .extracting(p -> p.getPort().getIntVal())
+        .containsExactlyInAnyOrder(ClusterServices.PATRONI_PORT, ClusterServices.POSTGRES_PORT);
     assertThat(peer.getNamespaceSelector().getMatchLabels())
         .containsExactly(Map.entry("kubernetes.io/metadata.name", DeployManifests.NAMESPACE));
     List<HasMetadata> chart =

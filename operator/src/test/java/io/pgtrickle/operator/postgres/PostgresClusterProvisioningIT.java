@@ -14,10 +14,11 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.testbed.ClusterChildren;
 import io.pgtrickle.operator.testbed.OperatorRunner;
-import io.pgtrickle.operator.testbed.TestBed;
-import io.pgtrickle.operator.testbed.TestNamespace;
-import io.pgtrickle.operator.testbed.VolumeProvisioner;
+import io.pgtrickle.testbed.TestBed;
+import io.pgtrickle.testbed.TestNamespace;
+import io.pgtrickle.testbed.VolumeProvisioner;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -126,6 +127,7 @@ class PostgresClusterProvisioningIT {
         .containsExactly(
             "configmap/my-cluster-patroni",
             "configmap/my-cluster-postgresql",
+            "secret/my-cluster-applied-credentials",
             "secret/my-cluster-credentials",
             "secret/my-cluster-replication",
             "service/my-cluster-pods",
@@ -144,6 +146,7 @@ class PostgresClusterProvisioningIT {
             client().configMaps().inNamespace(ns).withName("my-cluster-patroni").get(),
             client().secrets().inNamespace(ns).withName("my-cluster-credentials").get(),
             client().secrets().inNamespace(ns).withName("my-cluster-replication").get(),
+            client().secrets().inNamespace(ns).withName("my-cluster-applied-credentials").get(),
             client().serviceAccounts().inNamespace(ns).withName("my-cluster-patroni").get(),
             client().rbac().roles().inNamespace(ns).withName("my-cluster-patroni").get(),
             client().rbac().roleBindings().inNamespace(ns).withName("my-cluster-patroni").get(),
@@ -514,7 +517,7 @@ class PostgresClusterProvisioningIT {
                           .output()
                           .lines())
               .collect(Collectors.toSet());
-      assertThat(kinds).hasSize(12);
+      assertThat(kinds).hasSize(ClusterChildren.COUNT);
     }
   }
 

@@ -15,7 +15,7 @@ import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
 import io.pgtrickle.operator.streams.status.PipelineStatusCalculator;
 import io.pgtrickle.operator.testbed.OperatorRunner;
-import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestNamespace;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -47,6 +47,11 @@ class StreamTableClusterProvisioningIT {
 
   private static final Duration WAIT = Duration.ofSeconds(90);
   private static final String NAME = "orders";
+
+  /** Spec changes as merge patches: no resourceVersion, so status writes never make them fail. */
+  private static final io.fabric8.kubernetes.client.dsl.base.PatchContext MERGE =
+      io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+          io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE);
 
   private static PostgresServer postgres;
   private static OperatorRunner operator;
@@ -193,11 +198,7 @@ class StreamTableClusterProvisioningIT {
         .resources(StreamTableCluster.class)
         .inNamespace(NAMESPACE.name())
         .withName(NAME)
-        .edit(
-            s -> {
-              s.getSpec().getCdc().setReplicas(1);
-              return s;
-            });
+        .patch(MERGE, "{\"spec\":{\"cdc\":{\"replicas\":1}}}");
     await("the StatefulSet scaled down")
         .atMost(WAIT)
         .until(
@@ -240,12 +241,7 @@ class StreamTableClusterProvisioningIT {
         .resources(StreamTableCluster.class)
         .inNamespace(NAMESPACE.name())
         .withName(NAME)
-        .edit(
-            s -> {
-              s.getSpec().getWorkers().setAutoscaler("none");
-              s.getSpec().getWorkers().setMin(2);
-              return s;
-            });
+        .patch(MERGE, "{\"spec\":{\"workers\":{\"autoscaler\":\"none\",\"min\":2}}}");
     await("HPA removed, 2 workers")
         .atMost(WAIT)
         .until(

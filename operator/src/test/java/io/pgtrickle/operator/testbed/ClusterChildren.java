@@ -8,7 +8,7 @@ import java.util.List;
 /** Every object the operator creates for a PostgresCluster, found by the cluster label. */
 public final class ClusterChildren {
 
-  public static final int COUNT = 12;
+  public static final int COUNT = 13;
   private static final String LABEL = "postgres.example.com/cluster";
 
   private ClusterChildren() {}

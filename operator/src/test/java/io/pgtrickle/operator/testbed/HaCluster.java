@@ -12,6 +12,9 @@ import io.fabric8.kubernetes.client.readiness.Readiness;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.ClusterNames;
+import io.pgtrickle.testbed.PatroniPods;
+import io.pgtrickle.testbed.TestBed;
+import io.pgtrickle.testbed.VolumeProvisioner;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -103,10 +106,24 @@ public final class HaCluster implements AutoCloseable {
       int version,
       boolean synchronous,
       Map<String, String> postgresqlParams) {
+    return start(testBed, namespace, name, version, synchronous, 3, postgresqlParams);
+  }
+
+  /** The same with {@code replicas} members. */
+  public static HaCluster start(
+      TestBed testBed,
+      String namespace,
+      String name,
+      int version,
+      boolean synchronous,
+      int replicas,
+      Map<String, String> postgresqlParams) {
     StringBuilder spec =
         new StringBuilder("  version: ")
             .append(version)
-            .append("\n  replicas: 3\n  synchronous: ")
+            .append("\n  replicas: ")
+            .append(replicas)
+            .append("\n  synchronous: ")
             .append(synchronous)
             .append("\n  storage:\n    size: 1Gi\n");
     if (!postgresqlParams.isEmpty()) {
@@ -251,9 +268,14 @@ public final class HaCluster implements AutoCloseable {
 
   /** A connection as the superuser to {@code ip}, with short timeouts. */
   public Connection connect(String ip) throws SQLException {
+    return connect(ip, "postgres", password());
+  }
+
+  /** A connection as {@code user} with {@code password} to {@code ip}, with short timeouts. */
+  public Connection connect(String ip, String user, String password) throws SQLException {
     Properties props = new Properties();
-    props.setProperty("user", "postgres");
-    props.setProperty("password", password());
+    props.setProperty("user", user);
+    props.setProperty("password", password);
     props.setProperty("connectTimeout", "2");
     props.setProperty("socketTimeout", "5");
     return DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/postgres", props);

@@ -7,6 +7,7 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import io.pgtrickle.operator.ApiServerFeatures;
 import io.pgtrickle.operator.postgres.PostgresClusterReconciler;
 import io.pgtrickle.operator.streams.StreamTableClusterReconciler;
+import io.pgtrickle.testbed.TestBed;
 import java.util.function.Consumer;
 
 /**

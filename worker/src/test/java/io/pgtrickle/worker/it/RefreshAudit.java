@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgtrickle.changelog.Lsn;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -74,23 +75,33 @@ public final class RefreshAudit {
   public static void assertFrontierChains(PipelineDb db) throws Exception {
     ObjectMapper json = new ObjectMapper();
     for (String id : db.column("SELECT pgt_id FROM pgtrickle.pgt_stream_tables")) {
-      List<String> before =
+      // One statement, one snapshot: the worker keeps refreshing meanwhile. Each row: the
+      // frontier before, the frontier after, and (the same on every row) the catalog's frontier.
+      List<String> rows =
           db.column(
-              "SELECT coalesce(frontier_before::text, 'null') FROM pgtrickle.pgt_refresh_history"
-                  + " WHERE pgt_id = ?::bigint AND status = 'COMPLETED' ORDER BY refresh_id",
+              "SELECT json_build_array(h.frontier_before, h.frontier_after, st.frontier)::text"
+                  + " FROM pgtrickle.pgt_refresh_history h"
+                  + " JOIN pgtrickle.pgt_stream_tables st USING (pgt_id)"
+                  + " WHERE h.pgt_id = ?::bigint AND h.status = 'COMPLETED'"
+                  + " ORDER BY h.refresh_id",
               id);
-      List<String> after =
-          db.column(
-              "SELECT frontier_after::text FROM pgtrickle.pgt_refresh_history"
-                  + " WHERE pgt_id = ?::bigint AND status = 'COMPLETED' ORDER BY refresh_id",
-              id);
-      assertThat(after).as("completed refreshes of %s", id).isNotEmpty();
-      assertThat(before.get(0)).as("first refresh of %s starts from nothing", id).isEqualTo("null");
+      assertThat(rows).as("completed refreshes of %s", id).isNotEmpty();
+      List<JsonNode> before = new ArrayList<>();
+      List<JsonNode> after = new ArrayList<>();
+      JsonNode catalog = null;
+      for (String row : rows) {
+        JsonNode r = json.readTree(row);
+        before.add(r.get(0));
+        after.add(r.get(1));
+        catalog = r.get(2);
+      }
+      assertThat(before.get(0).isNull()).as("first refresh of %s starts from nothing", id).isTrue();
       for (int i = 1; i < after.size(); i++) {
-        JsonNode prev = json.readTree(after.get(i - 1));
-        JsonNode next = json.readTree(before.get(i));
-        assertThat(next).as("refresh %d of %s starts where %d ended", i, id, i - 1).isEqualTo(prev);
-        JsonNode end = json.readTree(after.get(i)).path("sources");
+        JsonNode prev = after.get(i - 1);
+        assertThat(before.get(i))
+            .as("refresh %d of %s starts where %d ended", i, id, i - 1)
+            .isEqualTo(prev);
+        JsonNode end = after.get(i).path("sources");
         for (Iterator<Map.Entry<String, JsonNode>> it = prev.path("sources").fields();
             it.hasNext(); ) {
           Map.Entry<String, JsonNode> e = it.next();
@@ -101,13 +112,9 @@ public final class RefreshAudit {
           }
         }
       }
-      String catalog =
-          db.one(
-              "SELECT frontier::text FROM pgtrickle.pgt_stream_tables WHERE pgt_id = ?::bigint",
-              id);
-      assertThat(json.readTree(catalog))
+      assertThat(catalog)
           .as("catalog frontier of %s is the last refresh's", id)
-          .isEqualTo(json.readTree(after.get(after.size() - 1)));
+          .isEqualTo(after.get(after.size() - 1));
     }
   }
 

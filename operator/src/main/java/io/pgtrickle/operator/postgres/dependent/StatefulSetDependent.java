@@ -7,6 +7,8 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernete
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.ClusterNames;
+import io.pgtrickle.operator.postgres.PostgresClusterReconciler;
+import io.pgtrickle.operator.postgres.credentials.AppliedCredentials;
 import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
 import io.pgtrickle.operator.postgres.spec.PostgresImages;
 
@@ -17,6 +19,11 @@ public class StatefulSetDependent
 
   @Override
   protected StatefulSet desired(PostgresCluster cluster, Context<PostgresCluster> context) {
-    return ClusterStatefulSet.build(cluster, PostgresImages.forCluster(cluster));
+    long credentialsGeneration =
+        AppliedCredentials.generation(
+            PostgresClusterReconciler.secretNamed(
+                context, cluster, ClusterNames.appliedCredentialsSecret(cluster)));
+    return ClusterStatefulSet.build(
+        cluster, PostgresImages.forCluster(cluster), credentialsGeneration);
   }
 }

@@ -33,15 +33,49 @@ public class PatroniClient {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  /** Where and as whom to call: the member's IP and the REST API credentials. */
-  public record Target(String host, int port, String username, String password) {
+  /**
+   * Patroni's REST API user; {@code previousPassword} (may be null) is the one members that started
+   * before the last password change still expect.
+   */
+  public record Login(String username, String password, String previousPassword) {
+    @Override
+    public String toString() {
+      return "Login[" + username + "]";
+    }
+  }
+
+  /**
+   * Where and as whom to call: the member's IP and the REST API credentials. {@code
+   * previousPassword} (may be null) is tried when Patroni answers 401: a member that started before
+   * the REST API password was changed expects it until it restarts.
+   */
+  public record Target(
+      String host, int port, String username, String password, String previousPassword) {
+
+    public Target(String host, int port, String username, String password) {
+      this(host, port, username, password, null);
+    }
+
     URI uri(String path) {
       return URI.create("http://" + host + ":" + port + path);
     }
 
     String authorization() {
-      String pair = username + ":" + password;
+      return basic(password);
+    }
+
+    String previousAuthorization() {
+      return previousPassword == null ? null : basic(previousPassword);
+    }
+
+    private String basic(String secret) {
+      String pair = username + ":" + secret;
       return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public String toString() {
+      return "Target[" + host + ":" + port + "]";
     }
   }
 
@@ -50,11 +84,16 @@ public class PatroniClient {
     send(target, "PATCH", "/config", JSON.asJson(dynamicConfig), 200, TIMEOUT);
   }
 
-  /** {@code POST /switchover}: moves the primary from {@code leader} to {@code candidate}. */
+  /**
+   * {@code POST /switchover}: moves the primary from {@code leader} to {@code candidate}, or to the
+   * member Patroni picks when {@code candidate} is null (in synchronous mode, a sync standby).
+   */
   public void switchover(Target target, String leader, String candidate) {
     Map<String, String> body = new LinkedHashMap<>();
     body.put("leader", leader);
-    body.put("candidate", candidate);
+    if (candidate != null) {
+      body.put("candidate", candidate);
+    }
     send(target, "POST", "/switchover", JSON.asJson(body), 200, SWITCHOVER_TIMEOUT);
   }
 
@@ -78,15 +117,17 @@ public class PatroniClient {
 
   private void send(
       Target target, String method, String path, String body, int expected, Duration timeout) {
-    HttpRequest request =
-        HttpRequest.newBuilder(target.uri(path))
-            .timeout(timeout)
-            .header("Content-Type", "application/json")
-            .header("Authorization", target.authorization())
-            .method(method, HttpRequest.BodyPublishers.ofString(body))
-            .build();
     try {
-      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          http.send(
+              request(target, target.authorization(), method, path, body, timeout),
+              HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() == 401 && target.previousAuthorization() != null) {
+        response =
+            http.send(
+                request(target, target.previousAuthorization(), method, path, body, timeout),
+                HttpResponse.BodyHandlers.ofString());
+      }
       if (response.statusCode() != expected) {
         throw new PatroniException(
             method
@@ -105,5 +146,20 @@ public class PatroniClient {
       Thread.currentThread().interrupt();
       throw new PatroniException(method + " " + path + " interrupted", e);
     }
+  }
+
+  private static HttpRequest request(
+      Target target,
+      String authorization,
+      String method,
+      String path,
+      String body,
+      Duration timeout) {
+    return HttpRequest.newBuilder(target.uri(path))
+        .timeout(timeout)
+        .header("Content-Type", "application/json")
+        .header("Authorization", authorization)
+        .method(method, HttpRequest.BodyPublishers.ofString(body))
+        .build();
   }
 }

@@ -13,17 +13,52 @@ import java.util.Optional;
  * <p>Order: replicas first (highest ordinal first), the primary last and only after a switchover to
  * an up-to-date ready replica, so the cluster loses its primary at most for a switchover.
  * Resource-only changes are resized in place when the API server supports it.
+ *
+ * <p>A step waits while a member is not ready, so that a broken template (an image that does not
+ * start, a major that cannot read the data) stops at the first member it reaches. Except for a
+ * member that is not ready <em>and</em> runs an outdated template: it is replaced at once, since
+ * waiting for it could wait forever. That is what lets a fixed spec heal a cluster broken by the
+ * previous one: the members the broken template reached are outdated again and never became ready.
+ * (A primary is never left on a broken template: it is restarted last, after a switchover to an
+ * updated ready replica; a primary that is down is Patroni's and the fast failover's business, not
+ * the rollout's.)
  */
 public final class RolloutPlanner {
 
   private RolloutPlanner() {}
 
+  /**
+   * The next step.
+   *
+   * @param members the pods there are now
+   * @param expectedMembers how many the StatefulSet should have: while one is missing (deleted and
+   *     not yet created again, or still being created), the members seen are not the whole cluster,
+   *     and a step taken on them could restart a primary whose replica is missing
+   * @param desiredHash the template hash of the StatefulSet
+   * @param desiredResources the PostgreSQL container's resources of the template
+   * @param inPlaceResize whether the API server resizes pods in place
+   */
   public static RolloutAction next(
       List<Member> members,
+      int expectedMembers,
       String desiredHash,
       ResourceRequirements desiredResources,
       boolean inPlaceResize) {
-    if (members.stream().anyMatch(m -> m.terminating() || !m.ready())) {
+    if (members.stream().anyMatch(Member::terminating)) {
+      return new RolloutAction.Wait("waiting for a member to be replaced");
+    }
+    if (members.size() < expectedMembers) {
+      return new RolloutAction.Wait("waiting for every member to exist");
+    }
+    Optional<Member> stuck =
+        members.stream()
+            .filter(m -> !m.ready() && !m.primary())
+            .filter(m -> !Objects.equals(m.restartHash(), desiredHash))
+            .max(Comparator.comparingInt(Member::ordinal));
+    if (stuck.isPresent()) {
+      return new RolloutAction.Restart(stuck.get().name());
+    }
+    if (members.stream().anyMatch(m -> !m.ready())) {
       return new RolloutAction.Wait("waiting for every member to be ready");
     }
     List<String> resize =

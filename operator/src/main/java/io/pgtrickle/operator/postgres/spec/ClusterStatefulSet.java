@@ -35,11 +35,29 @@ public final class ClusterStatefulSet {
   public static final String DATA_VOLUME = "data";
   public static final long POSTGRES_UID = 999L;
   static final String PATRONI_CONFIG_ANNOTATION = "postgres.example.com/patroni-config-hash";
+  static final String CREDENTIALS_GENERATION_ANNOTATION =
+      "postgres.example.com/credentials-generation";
 
   private ClusterStatefulSet() {}
 
   public static StatefulSet build(PostgresCluster cluster, String image) {
+    return build(cluster, image, 0);
+  }
+
+  /**
+   * The StatefulSet whose pods run with the {@code credentialsGeneration}-th set of passwords (see
+   * credentials.AppliedCredentials): a new generation changes the template, so the members restart
+   * onto the new passwords. Generation 0 (never changed) adds nothing to the template.
+   */
+  public static StatefulSet build(
+      PostgresCluster cluster, String image, long credentialsGeneration) {
     PodTemplateSpec template = podTemplate(cluster, image);
+    if (credentialsGeneration > 0) {
+      template
+          .getMetadata()
+          .getAnnotations()
+          .put(CREDENTIALS_GENERATION_ANNOTATION, Long.toString(credentialsGeneration));
+    }
     String restartHash = restartHash(template);
     template.getMetadata().getAnnotations().put(ClusterNames.RESTART_HASH_ANNOTATION, restartHash);
     boolean deleteVolumes =

@@ -32,7 +32,12 @@ public final class ClusterStatusCalculator {
             || previous.getObservedGeneration() == null
             || previous.getObservedGeneration() < generation;
     Verdict verdict =
-        verdict(previous == null ? null : previous.getPhase(), specChanged, desired, observed);
+        verdict(
+            previous == null ? null : previous.getPhase(),
+            specChanged,
+            desired,
+            Boolean.TRUE.equals(cluster.getSpec().getSynchronous()),
+            observed);
 
     PostgresClusterStatus status = new PostgresClusterStatus();
     status.setPhase(verdict.phase());
@@ -88,21 +93,68 @@ public final class ClusterStatusCalculator {
   }
 
   /** The phase with its reason and message. */
-  record Verdict(ClusterPhase phase, String reason, String message) {}
+  record Verdict(ClusterPhase phase, String reason, String message) {
+
+    /**
+     * Shows why members are not coming up: the first blocker's reason becomes the reason (the
+     * conditions carry it), and every blocker (up to three) is added to the message.
+     */
+    Verdict blockedBy(List<MemberBlocker> blockers) {
+      return blockedBy(blockers, false);
+    }
+
+    /**
+     * The same, but a reason that matters more than any one member's (writes waiting for a standby)
+     * stays, and the blockers only explain it in the message.
+     */
+    Verdict blockedBy(List<MemberBlocker> blockers, boolean keepReason) {
+      if (blockers.isEmpty()) {
+        return this;
+      }
+      String described =
+          blockers.stream()
+              .limit(MAX_BLOCKERS_SHOWN)
+              .map(MemberBlocker::describe)
+              .collect(java.util.stream.Collectors.joining("; "));
+      if (blockers.size() > MAX_BLOCKERS_SHOWN) {
+        described += "; and " + (blockers.size() - MAX_BLOCKERS_SHOWN) + " more";
+      }
+      return new Verdict(
+          phase, keepReason ? reason : blockers.get(0).reason(), message + ". " + described);
+    }
+  }
+
+  static final int MAX_BLOCKERS_SHOWN = 3;
+
+  /** Reason of a synchronous cluster whose primary has no ready standby. */
+  public static final String SYNCHRONOUS_STANDBY_MISSING = "SynchronousStandbyMissing";
 
   /**
    * The phase from what was observed. A missing pod alone is Degraded: Scaling needs a spec change
    * (the user asked for another member count) and Updating pods left on an older template, so that
    * a deleted replica is not reported as a scale or a rollout. Once entered, Scaling and Updating
-   * last until every member is back and ready.
+   * last until every member is back and ready. Whatever keeps members from coming up is added to
+   * the message ({@link MemberBlocker}), and becomes the reason where the reason would only say
+   * that members are not ready (WaitingForMembers, MembersNotReady); the API server refusing a
+   * child or a pod makes the cluster Failed, or Degraded while it still has a primary.
    */
   static Verdict verdict(
-      ClusterPhase previous, boolean specChanged, int desired, ObservedCluster o) {
+      ClusterPhase previous,
+      boolean specChanged,
+      int desired,
+      boolean synchronous,
+      ObservedCluster o) {
     if (o.deleting()) {
       return new Verdict(ClusterPhase.Deleting, "Deleting", "The cluster is being deleted");
     }
-    if (o.failureReason() != null) {
-      return new Verdict(ClusterPhase.Failed, o.failureReason(), o.failureMessage());
+    if (o.failure() != null) {
+      return new Verdict(ClusterPhase.Failed, o.failure().reason(), o.failure().message());
+    }
+    if (o.problem() != null) {
+      return new Verdict(
+          o.primaryPod() == null ? ClusterPhase.Failed : ClusterPhase.Degraded,
+          o.problem().reason(),
+          o.problem().message());
     }
     boolean everRunning =
         previous != null && previous != ClusterPhase.Pending && previous != ClusterPhase.Creating;
@@ -116,29 +168,47 @@ public final class ClusterStatusCalculator {
         return new Verdict(ClusterPhase.Running, "ClusterReady", members);
       }
       return new Verdict(
-          ClusterPhase.Creating, "WaitingForMembers", members + ", waiting for the rest");
+              ClusterPhase.Creating, "WaitingForMembers", members + ", waiting for the rest")
+          .blockedBy(o.blockers());
     }
     if (o.primaryPod() == null) {
       return new Verdict(
-          ClusterPhase.Recovering, "NoPrimary", "No primary; Patroni is electing one. " + members);
+              ClusterPhase.Recovering,
+              "NoPrimary",
+              "No primary; Patroni is electing one. " + members)
+          .blockedBy(o.blockers(), true);
+    }
+    if (synchronous && o.readyStandbys() == 0) {
+      // Strict synchronous mode: the primary acknowledges no commit until a standby confirms it.
+      return new Verdict(
+              ClusterPhase.Degraded,
+              SYNCHRONOUS_STANDBY_MISSING,
+              "Synchronous replication has no standby: writes on "
+                  + o.primaryPod()
+                  + " wait for a standby to be ready again ("
+                  + members
+                  + ")")
+          .blockedBy(o.blockers(), true);
     }
     boolean membersMissing = o.currentReplicas() != desired || o.readyReplicas() < desired;
     if ((specChanged && o.currentReplicas() != desired)
         || (previous == ClusterPhase.Scaling && membersMissing)) {
       return new Verdict(
-          ClusterPhase.Scaling,
-          "Scaling",
-          "Scaling from " + o.currentReplicas() + " to " + desired + " members");
+              ClusterPhase.Scaling,
+              "Scaling",
+              "Scaling from " + o.currentReplicas() + " to " + desired + " members")
+          .blockedBy(o.blockers(), true);
     }
     if (o.updatedReplicas() < o.currentReplicas()
         || (previous == ClusterPhase.Updating && membersMissing)) {
       return new Verdict(
-          ClusterPhase.Updating,
-          "RollingUpdate",
-          o.updatedReplicas() + " of " + desired + " members updated");
+              ClusterPhase.Updating,
+              "RollingUpdate",
+              o.updatedReplicas() + " of " + desired + " members updated")
+          .blockedBy(o.blockers(), true);
     }
     if (o.readyReplicas() < desired) {
-      return new Verdict(ClusterPhase.Degraded, "MembersNotReady", members);
+      return new Verdict(ClusterPhase.Degraded, "MembersNotReady", members).blockedBy(o.blockers());
     }
     return new Verdict(ClusterPhase.Running, "ClusterReady", members);
   }

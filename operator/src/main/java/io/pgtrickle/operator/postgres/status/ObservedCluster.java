@@ -1,16 +1,24 @@
 package io.pgtrickle.operator.postgres.status;
 
+import java.util.List;
+
 /**
  * What the operator saw of a cluster's children in one reconcile: the input of {@link
  * ClusterStatusCalculator}. Built from the informer caches, never from the spec alone.
  *
  * @param statefulSetExists whether the StatefulSet has been created
- * @param currentReplicas pods the StatefulSet has now (its status.replicas)
+ * @param currentReplicas pods the StatefulSet has now, not counting those being deleted
  * @param readyReplicas pods whose readiness probe passes
  * @param updatedReplicas pods already on the StatefulSet's latest template revision
  * @param primaryPod the pod Patroni labelled primary, or null when there is none
- * @param failureReason a reason the spec cannot work (e.g. StorageClassNotFound), or null
- * @param failureMessage what the user has to change, or null
+ * @param readyStandbys ready members other than the primary: with synchronous replication, none
+ *     means every write waits
+ * @param blockers why members do not come up (unschedulable, image pull, crash loop), from the
+ *     pods' own status; empty when none is known
+ * @param failure a reason the spec cannot work (e.g. StorageClassNotFound), or null
+ * @param problem something only the user can fix keeps the cluster from working as asked: the API
+ *     server refused to create a child or a pod (the StatefulSet's FailedCreate), with the API
+ *     server's message, or the Secrets' credentials cannot be applied; or null
  * @param deleting whether the cluster is being deleted
  */
 public record ObservedCluster(
@@ -19,13 +27,29 @@ public record ObservedCluster(
     int readyReplicas,
     int updatedReplicas,
     String primaryPod,
-    String failureReason,
-    String failureMessage,
+    int readyStandbys,
+    List<MemberBlocker> blockers,
+    Finding failure,
+    Finding problem,
     boolean deleting) {
+
+  /** A reason for the phase and what the user should know or do, for status and conditions. */
+  public record Finding(String reason, String message) {}
+
+  public ObservedCluster {
+    blockers = List.copyOf(blockers);
+  }
 
   /** Nothing created yet. */
   public static ObservedCluster nothing() {
-    return new ObservedCluster(false, 0, 0, 0, null, null, null, false);
+    return new ObservedCluster(false, 0, 0, 0, null, 0, List.of(), null, null, false);
+  }
+
+  /** A StatefulSet with these members; the primary, if any, is counted among the ready ones. */
+  public static ObservedCluster members(
+      int current, int ready, int updated, String primaryPod, int readyStandbys) {
+    return new ObservedCluster(
+        true, current, ready, updated, primaryPod, readyStandbys, List.of(), null, null, false);
   }
 
   public ObservedCluster withFailure(String reason, String message) {
@@ -35,8 +59,38 @@ public record ObservedCluster(
         readyReplicas,
         updatedReplicas,
         primaryPod,
-        reason,
-        message,
+        readyStandbys,
+        blockers,
+        new Finding(reason, message),
+        problem,
+        deleting);
+  }
+
+  public ObservedCluster withProblem(String reason, String message) {
+    return new ObservedCluster(
+        statefulSetExists,
+        currentReplicas,
+        readyReplicas,
+        updatedReplicas,
+        primaryPod,
+        readyStandbys,
+        blockers,
+        failure,
+        new Finding(reason, message),
+        deleting);
+  }
+
+  public ObservedCluster withBlockers(List<MemberBlocker> blockers) {
+    return new ObservedCluster(
+        statefulSetExists,
+        currentReplicas,
+        readyReplicas,
+        updatedReplicas,
+        primaryPod,
+        readyStandbys,
+        blockers,
+        failure,
+        problem,
         deleting);
   }
 
@@ -47,8 +101,10 @@ public record ObservedCluster(
         readyReplicas,
         updatedReplicas,
         primaryPod,
-        failureReason,
-        failureMessage,
+        readyStandbys,
+        blockers,
+        failure,
+        problem,
         true);
   }
 }

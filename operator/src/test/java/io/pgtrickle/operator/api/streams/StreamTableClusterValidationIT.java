@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pgtrickle.operator.streams.StreamTableClusterNames;
-import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestNamespace;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;

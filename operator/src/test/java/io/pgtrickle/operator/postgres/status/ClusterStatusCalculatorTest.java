@@ -41,8 +41,10 @@ class ClusterStatusCalculatorTest {
     return cluster;
   }
 
+  /** Members as counted; every ready member but the primary is a ready standby. */
   static ObservedCluster observed(int current, int ready, int updated, String primary) {
-    return new ObservedCluster(true, current, ready, updated, primary, null, null, false);
+    return ObservedCluster.members(
+        current, ready, updated, primary, primary == null ? ready : Math.max(0, ready - 1));
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.pgtrickle.operator.testbed;
+package io.pgtrickle.testbed;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,4 +1,4 @@
-package io.pgtrickle.operator.testbed;
+package io.pgtrickle.testbed;
 
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
@@ -17,13 +17,19 @@ import java.util.function.Consumer;
  * CrashLoopBackOff, then running again with its restart count raised. The pod is not ready until
  * the readiness probe passes again.
  */
-final class KubeletStatus {
+public final class KubeletStatus {
 
   private static final int MAX_ATTEMPTS = 10;
 
   private KubeletStatus() {}
 
   static void terminated(KubernetesClient client, String namespace, String pod, String uid) {
+    terminated(client, namespace, pod, uid, 137);
+  }
+
+  /** The container ended with {@code exitCode} (128 + signal after a signal). */
+  static void terminated(
+      KubernetesClient client, String namespace, String pod, String uid, int exitCode) {
     String now = now();
     edit(
         client,
@@ -34,8 +40,8 @@ final class KubeletStatus {
             c.setState(
                 new ContainerStateBuilder()
                     .withNewTerminated()
-                    .withExitCode(137)
-                    .withReason("Error")
+                    .withExitCode(exitCode)
+                    .withReason(exitCode == 0 ? "Completed" : "Error")
                     .withFinishedAt(now)
                     .endTerminated()
                     .build()));
@@ -57,6 +63,28 @@ final class KubeletStatus {
                   .endWaiting()
                   .build());
         });
+  }
+
+  /**
+   * The container cannot start and waits with {@code reason}, e.g. ImagePullBackOff with the
+   * registry's answer, as the kubelet reports it.
+   */
+  public static void waiting(
+      KubernetesClient client, String namespace, String pod, String reason, String message) {
+    Pod current = client.pods().inNamespace(namespace).withName(pod).get();
+    edit(
+        client,
+        namespace,
+        pod,
+        current.getMetadata().getUid(),
+        c ->
+            c.setState(
+                new ContainerStateBuilder()
+                    .withNewWaiting()
+                    .withReason(reason)
+                    .withMessage(message)
+                    .endWaiting()
+                    .build()));
   }
 
   static void restarted(KubernetesClient client, String namespace, String pod, String uid) {

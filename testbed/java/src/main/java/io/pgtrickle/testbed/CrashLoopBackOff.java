@@ -1,4 +1,4 @@
-package io.pgtrickle.operator.testbed;
+package io.pgtrickle.testbed;
 
 import java.time.Duration;
 import java.time.Instant;

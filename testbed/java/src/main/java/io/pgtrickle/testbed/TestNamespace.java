@@ -1,6 +1,5 @@
-package io.pgtrickle.operator.testbed;
+package io.pgtrickle.testbed;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
@@ -27,10 +26,7 @@ public final class TestNamespace implements BeforeAllCallback, AfterAllCallback 
         context.getRequiredTestClass().getSimpleName().toLowerCase(Locale.ROOT).replace('$', '-');
     base = base.length() > 40 ? base.substring(0, 40) : base;
     name = base + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
-    client()
-        .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
-        .create();
+    client().namespaces().resource(TestBed.testNamespace(name)).create();
   }
 
   @Override

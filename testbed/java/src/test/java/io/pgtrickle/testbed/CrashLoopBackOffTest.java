@@ -1,4 +1,4 @@
-package io.pgtrickle.operator.testbed;
+package io.pgtrickle.testbed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

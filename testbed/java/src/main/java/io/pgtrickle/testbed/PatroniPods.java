@@ -1,9 +1,7 @@
-package io.pgtrickle.operator.testbed;
+package io.pgtrickle.testbed;
 
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -26,8 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +45,6 @@ public final class PatroniPods implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(PatroniPods.class);
   public static final String PATRONI_HOME = "/opt/pg-trickle/patroni-4.1.5";
-  private static final Pattern REFERENCE = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
 
   private final TestBed testBed;
   private final KubernetesClient client;
@@ -284,7 +279,7 @@ public final class PatroniPods implements AutoCloseable {
     writeServiceAccount(pod, dir.resolve("serviceaccount"));
     chown(work);
 
-    Map<String, String> env = environment(pod, container, ip);
+    Map<String, String> env = new LinkedHashMap<>(PodEnvironment.of(client, pod, container, ip));
     URI server = URI.create(client.getConfiguration().getMasterUrl());
     env.put("KUBERNETES_SERVICE_HOST", server.getHost());
     env.put("KUBERNETES_SERVICE_PORT", String.valueOf(server.getPort()));
@@ -300,9 +295,17 @@ public final class PatroniPods implements AutoCloseable {
     env.put("PATRONI_HOME", PATRONI_HOME);
     env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
 
+    // Kernel guarantees, so no pod process outlives the pod player however it ends (issue #18):
+    // unshare dies with the thread that started it (setpriv --pdeathsig, see Spawner), Patroni,
+    // the PID namespace's init, dies with unshare (--kill-child; pod-entry.sh sets it again after
+    // the change of user), and the kernel kills everything left in a PID namespace whose init died.
     ProcessBuilder builder =
         new ProcessBuilder(
+                "setpriv",
+                "--pdeathsig",
+                "KILL",
                 "unshare",
+                "--kill-child=SIGKILL",
                 "--mount",
                 "--pid",
                 "--fork",
@@ -317,7 +320,7 @@ public final class PatroniPods implements AutoCloseable {
     builder.environment().clear();
     builder.environment().putAll(env);
     LOG.info("starting Patroni for pod {} on {}", name, ip);
-    return builder.start();
+    return Spawner.start(builder);
   }
 
   private void stop(String pod, String uid, boolean crash) {
@@ -384,46 +387,6 @@ public final class PatroniPods implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted: " + String.join(" ", command), e);
     }
-  }
-
-  /** The container's environment with fieldRefs, secretKeyRefs and $(VAR) references resolved. */
-  private Map<String, String> environment(Pod pod, Container container, String ip) {
-    Map<String, String> env = new LinkedHashMap<>();
-    for (EnvVar var : container.getEnv()) {
-      String value;
-      if (var.getValueFrom() != null && var.getValueFrom().getFieldRef() != null) {
-        value =
-            switch (var.getValueFrom().getFieldRef().getFieldPath()) {
-              case "metadata.name" -> pod.getMetadata().getName();
-              case "metadata.namespace" -> namespace;
-              case "status.podIP" -> ip;
-              default ->
-                  throw new IllegalArgumentException(
-                      "unsupported fieldRef " + var.getValueFrom().getFieldRef().getFieldPath());
-            };
-      } else if (var.getValueFrom() != null && var.getValueFrom().getSecretKeyRef() != null) {
-        var ref = var.getValueFrom().getSecretKeyRef();
-        Secret secret = client.secrets().inNamespace(namespace).withName(ref.getName()).get();
-        value =
-            new String(
-                Base64.getDecoder().decode(secret.getData().get(ref.getKey())),
-                StandardCharsets.UTF_8);
-      } else {
-        value = expand(var.getValue() == null ? "" : var.getValue(), env);
-      }
-      env.put(var.getName(), value);
-    }
-    return env;
-  }
-
-  private static String expand(String value, Map<String, String> env) {
-    Matcher m = REFERENCE.matcher(value);
-    StringBuilder out = new StringBuilder();
-    while (m.find()) {
-      m.appendReplacement(out, Matcher.quoteReplacement(env.getOrDefault(m.group(1), m.group())));
-    }
-    m.appendTail(out);
-    return out.toString();
   }
 
   private void writeServiceAccount(Pod pod, Path dir) throws IOException {

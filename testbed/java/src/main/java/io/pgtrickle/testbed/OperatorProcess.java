@@ -1,6 +1,5 @@
-package io.pgtrickle.operator.runtime;
+package io.pgtrickle.testbed;
 
-import io.pgtrickle.operator.testbed.TestBed;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -14,15 +13,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The packaged operator jar run as its own process, as a pod would run it. */
-final class OperatorProcess implements AutoCloseable {
+/**
+ * The packaged operator ({@code operator/target/operator.jar} with its {@code lib/}, built by
+ * {@code ./mvnw -pl operator -am package}) run as its own process against the test bed, as a pod
+ * would run it: configured only by its environment (e.g. {@code WATCH_NAMESPACES}), logging to
+ * {@link #log}.
+ */
+public final class OperatorProcess implements AutoCloseable {
 
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  final String identity;
-  final int port;
-  final Path log;
+  public final String identity;
+  public final int port;
+  public final Path log;
   private final Process process;
 
   private OperatorProcess(String identity, int port, Path log, Process process) {
@@ -32,15 +36,27 @@ final class OperatorProcess implements AutoCloseable {
     this.process = process;
   }
 
-  static OperatorProcess start(TestBed testBed, String identity, Map<String, String> env)
+  /**
+   * Starts the operator.
+   *
+   * @param identity its HOSTNAME (the leader election identity) and the name of its log
+   * @param env more environment, e.g. {@code WATCH_NAMESPACES}
+   * @throws IOException when the jar is missing or cannot start
+   */
+  public static OperatorProcess start(TestBed testBed, String identity, Map<String, String> env)
       throws IOException {
     Path root = testBed.repositoryRootPath();
+    Path jar = root.resolve("operator/target/operator.jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new IOException(jar + " is missing: build it with ./mvnw -pl operator -am package");
+    }
     int port = freePort();
-    Path log = root.resolve("operator/target/" + identity + ".log");
+    Path log = root.resolve("target/testbed/operators/" + identity + ".log");
+    Files.createDirectories(log.getParent());
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-    command.addAll(List.of("-jar", root.resolve("operator/target/operator.jar").toString()));
+    command.addAll(List.of("-jar", jar.toString()));
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().putAll(env);
@@ -51,7 +67,7 @@ final class OperatorProcess implements AutoCloseable {
   }
 
   /** GET on the operator's HTTP port: the status code and body, or -1 when it does not answer. */
-  HttpResponse<String> get(String path) {
+  public HttpResponse<String> get(String path) {
     try {
       return HTTP.send(
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
@@ -67,20 +83,20 @@ final class OperatorProcess implements AutoCloseable {
   }
 
   /** SIGKILL, as when a node or container dies. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor();
   }
 
-  boolean alive() {
+  public boolean alive() {
     return process.isAlive();
   }
 
-  int exitCode() {
+  public int exitCode() {
     return process.exitValue();
   }
 
-  String output() throws IOException {
+  public String output() throws IOException {
     return Files.readString(log);
   }
 

@@ -1,11 +1,13 @@
-package io.pgtrickle.operator.testbed;
+package io.pgtrickle.testbed;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +33,7 @@ public final class TestBed {
   private final Path kubeconfig;
   private final Path bin;
   private final KubernetesClient client;
+  private int podNet = -1;
 
   private TestBed(Path root) {
     this.root = root;
@@ -85,6 +88,24 @@ public final class TestBed {
     return root;
   }
 
+  /**
+   * The second octet of this test bed's pod network, {@code 127.<net>.0.0/16}: the nodes' pod CIDRs
+   * are {@code 127.<net>.<node>.0/24} (testbed/testbed.sh).
+   */
+  public synchronized int podNet() {
+    if (podNet < 0) {
+      String cidr =
+          client.nodes().list().getItems().stream()
+              .map(n -> n.getSpec().getPodCIDR())
+              .filter(c -> c != null && c.startsWith("127."))
+              .findFirst()
+              .orElseThrow(
+                  () -> new IllegalStateException("no node of the test bed has a 127.x pod CIDR"));
+      podNet = Integer.parseInt(cidr.split("\\.")[1]);
+    }
+    return podNet;
+  }
+
   /** Runs the test bed's kubectl against this cluster. */
   public Result kubectl(String... args) {
     List<String> command = new ArrayList<>();
@@ -94,9 +115,14 @@ public final class TestBed {
     return run(root, Duration.ofMinutes(2), command.toArray(String[]::new));
   }
 
-  /** Applies the CRDs the build generated (operator/target/crds) and waits until established. */
+  /**
+   * Applies the project's CRDs and waits until they are established: those the operator's build
+   * generated ({@code operator/target/crds}, so an operator test sees its own changes), else the
+   * committed ones ({@code deploy/crds}, which a test keeps equal to the build's).
+   */
   public void applyGeneratedCrds() {
-    Path dir = root.resolve("operator/target/crds");
+    Path generated = root.resolve("operator/target/crds");
+    Path dir = Files.isDirectory(generated) ? generated : root.resolve("deploy/crds");
     try (Stream<Path> files = Files.list(dir)) {
       for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).toList()) {
         CustomResourceDefinition crd =
@@ -127,35 +153,53 @@ public final class TestBed {
   }
 
   /**
+   * The project's custom resources whose finalizers {@link #deleteNamespace} drops: (apiVersion,
+   * kind). Named here rather than through the operator's classes, so the test bed depends on no
+   * module of the project.
+   */
+  static final List<ResourceDefinitionContext> OPERATOR_KINDS =
+      List.of(
+          kind("postgres.example.com", "v1", "PostgresCluster", "postgresclusters"),
+          kind("postgres.example.com", "v1", "PostgresBackup", "postgresbackups"),
+          kind("trickle-labs.io", "v1alpha1", "StreamTableCluster", "streamtableclusters"));
+
+  private static ResourceDefinitionContext kind(
+      String group, String version, String kind, String plural) {
+    return new ResourceDefinitionContext.Builder()
+        .withGroup(group)
+        .withVersion(version)
+        .withKind(kind)
+        .withPlural(plural)
+        .withNamespaced(true)
+        .build();
+  }
+
+  /**
    * Deletes a namespace. The operator that would run the finalizers of its PostgresClusters and
    * StreamTableClusters is usually stopped by then, so they are dropped first; otherwise the
    * namespace would stay Terminating and a later operator would find clusters of tests long gone.
    */
   public void deleteNamespace(String namespace) {
-    client
-        .resources(io.pgtrickle.operator.api.PostgresCluster.class)
-        .inNamespace(namespace)
-        .list()
-        .getItems()
-        .forEach(
-            cluster ->
-                client
-                    .resource(cluster)
-                    .patch(
-                        PatchContext.of(PatchType.JSON_MERGE),
-                        "{\"metadata\":{\"finalizers\":null}}"));
-    client
-        .resources(io.pgtrickle.operator.api.streams.StreamTableCluster.class)
-        .inNamespace(namespace)
-        .list()
-        .getItems()
-        .forEach(
-            stc ->
-                client
-                    .resource(stc)
-                    .patch(
-                        PatchContext.of(PatchType.JSON_MERGE),
-                        "{\"metadata\":{\"finalizers\":null}}"));
+    for (ResourceDefinitionContext kind : OPERATOR_KINDS) {
+      try {
+        client
+            .genericKubernetesResources(kind)
+            .inNamespace(namespace)
+            .list()
+            .getItems()
+            .forEach(
+                resource ->
+                    client
+                        .resource(resource)
+                        .patch(
+                            PatchContext.of(PatchType.JSON_MERGE),
+                            "{\"metadata\":{\"finalizers\":null}}"));
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 404) {
+          throw e; // 404: the kind's CRD is not installed
+        }
+      }
+    }
     // Pods the pod player held for a graceful stop, if it did not get to release them.
     GracefulTermination termination = new GracefulTermination(client, namespace);
     client.pods().inNamespace(namespace).list().getItems().stream()
@@ -167,6 +211,23 @@ public final class TestBed {
     client.namespaces().withName(namespace).delete();
   }
 
+  /**
+   * Label of namespaces whose pods a test plays itself ({@link PatroniPods}, {@link
+   * VolumeProvisioner}) or deliberately leaves unplayed: the demo's pod player, which plays every
+   * other namespace, keeps out of them.
+   */
+  public static final String PLAYED_BY_TEST_LABEL = "testbed.pgtrickle.io/played-by-test";
+
+  /** A namespace for a test or benchmark, labelled so the demo's pod player keeps out. */
+  public static io.fabric8.kubernetes.api.model.Namespace testNamespace(String name) {
+    return new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .addToLabels(PLAYED_BY_TEST_LABEL, "true")
+        .endMetadata()
+        .build();
+  }
+
   /** The exit code and the merged stdout/stderr of a finished command. */
   public record Result(int exitCode, String output) {
     public boolean ok() {
@@ -174,7 +235,8 @@ public final class TestBed {
     }
   }
 
-  static Result run(Path dir, Duration timeout, String... command) {
+  /** Runs a command in {@code dir}, its output merged, waiting at most {@code timeout}. */
+  public static Result run(Path dir, Duration timeout, String... command) {
     try {
       Path log = Files.createTempFile("testbed", ".log");
       Process process =

@@ -1,4 +1,4 @@
-package io.pgtrickle.operator.testbed;
+package io.pgtrickle.testbed;
 
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;

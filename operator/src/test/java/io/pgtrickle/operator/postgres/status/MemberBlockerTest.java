@@ -1,0 +1,92 @@
+package io.pgtrickle.operator.postgres.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import org.junit.jupiter.api.Test;
+
+/** Reading the scheduler's and the kubelet's reasons out of a pod's status. */
+class MemberBlockerTest {
+
+  private static PodBuilder pod() {
+    return new PodBuilder().withNewMetadata().withName("c-0").endMetadata();
+  }
+
+  @Test
+  void theSchedulersReason() {
+    Pod pod =
+        pod()
+            .withNewStatus()
+            .withPhase("Pending")
+            .addNewCondition()
+            .withType("PodScheduled")
+            .withStatus("False")
+            .withReason("Unschedulable")
+            .withMessage("0/3 nodes are available: 3 Insufficient memory.")
+            .endCondition()
+            .endStatus()
+            .build();
+    assertThat(MemberBlocker.of(pod))
+        .contains(
+            new MemberBlocker(
+                "c-0", "Unschedulable", "0/3 nodes are available: 3 Insufficient memory."));
+  }
+
+  @Test
+  void theKubeletsReasonsForAContainerThatDoesNotStart() {
+    for (String reason : new String[] {"ImagePullBackOff", "ErrImagePull", "CrashLoopBackOff"}) {
+      Pod pod =
+          pod()
+              .withNewStatus()
+              .withPhase("Pending")
+              .addNewContainerStatus()
+              .withName("postgres")
+              .withNewState()
+              .withNewWaiting()
+              .withReason(reason)
+              .withMessage("it says why")
+              .endWaiting()
+              .endState()
+              .endContainerStatus()
+              .endStatus()
+              .build();
+      assertThat(MemberBlocker.of(pod))
+          .contains(new MemberBlocker("c-0", reason, "container postgres: it says why"));
+    }
+  }
+
+  @Test
+  void startingIsNoBlocker() {
+    Pod pod =
+        pod()
+            .withNewStatus()
+            .withPhase("Pending")
+            .addNewContainerStatus()
+            .withName("postgres")
+            .withNewState()
+            .withNewWaiting()
+            .withReason("ContainerCreating")
+            .endWaiting()
+            .endState()
+            .endContainerStatus()
+            .endStatus()
+            .build();
+    assertThat(MemberBlocker.of(pod)).isEmpty();
+    assertThat(MemberBlocker.of(pod().build())).isEmpty();
+  }
+
+  @Test
+  void aFailedPod() {
+    Pod evicted =
+        pod()
+            .withNewStatus()
+            .withPhase("Failed")
+            .withReason("Evicted")
+            .withMessage("The node was low on resource: memory.")
+            .endStatus()
+            .build();
+    assertThat(MemberBlocker.of(evicted))
+        .contains(new MemberBlocker("c-0", "Evicted", "The node was low on resource: memory."));
+  }
+}
