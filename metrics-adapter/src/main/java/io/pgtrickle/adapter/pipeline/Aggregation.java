@@ -31,6 +31,25 @@ public final class Aggregation {
   }
 
   /**
+   * Whether the pod has the metric's series but only NaN values (a program that cannot compute it
+   * right now), which is worth saying in an error.
+   *
+   * @param samples the pod's scrape
+   * @param metric the metric
+   * @param selector the request's metricLabelSelector
+   * @return true if every matching series is NaN and there is at least one
+   */
+  public static boolean onlyNaN(
+      List<PrometheusText.Sample> samples, String metric, LabelSelector selector) {
+    List<PrometheusText.Sample> series =
+        samples.stream()
+            .filter(s -> s.name().equals(metric))
+            .filter(s -> selector.matches(s.labels()))
+            .toList();
+    return !series.isEmpty() && series.stream().allMatch(s -> Double.isNaN(s.value()));
+  }
+
+  /**
    * The value of a series map (stream table to value) under a selector on label {@code
    * stream_table}: the largest.
    *

@@ -291,6 +291,9 @@ public final class PipelineMetrics {
         continue;
       }
       OptionalDouble v = Aggregation.podValue(s.value(), metric.metricName(), selector);
+      if (v.isEmpty() && Aggregation.onlyNaN(s.value(), metric.metricName(), selector)) {
+        failures.add(targets.get(i) + " reports NaN");
+      }
       if (v.isPresent()) {
         PodScraper.Target t = targets.get(i);
         out.add(

@@ -36,6 +36,23 @@ class ProgramMetricsTextTest {
   }
 
   @Test
+  void theWorkersCpuSurvivesGarbageCollection() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new WorkerMetrics(registry, new WorkerState(), new CpuSampler());
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    List<PrometheusText.Sample> samples = PrometheusText.parse(registry.scrape());
+    assertThat(
+            Aggregation.onlyNaN(samples, "pg_trickle_worker_cpu_percent", LabelSelector.EVERYTHING))
+        .isFalse();
+    assertThat(
+            Aggregation.podValue(
+                samples, "pg_trickle_worker_cpu_percent", LabelSelector.EVERYTHING))
+        .isPresent();
+  }
+
+  @Test
   void theWorkersCpuQueueAndFreshness() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     WorkerMetrics metrics = new WorkerMetrics(registry, new WorkerState(), new CpuSampler());
