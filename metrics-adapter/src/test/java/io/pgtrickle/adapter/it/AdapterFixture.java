@@ -107,7 +107,7 @@ final class AdapterFixture implements AutoCloseable {
                 "--secure-port=" + port,
                 "--http-port=0",
                 "--cache-ms=500",
-                "--scrape-timeout-ms=1000"));
+                "--scrape-timeout-ms=3000"));
     running = AdapterMain.start(config, client);
   }
 
