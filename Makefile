@@ -130,7 +130,7 @@ demo-stop-check: ## Issue #18's stop sequence under timeout: no pod process outl
 	hack/demo-stop-check.sh
 
 # --- benchmarks ----------------------------------------------------------------------------------
-.PHONY: bench-reconcile bench-failover bench-changelog bench-cdc bench-worker
+.PHONY: bench-reconcile bench-failover bench-changelog bench-cdc bench-worker bench-hpa
 # One change-log backend only: make bench-changelog BENCH_BACKENDS=wal
 BENCH_BACKENDS ?= all
 bench-changelog: deps-test ## Change-log throughput, latency and each backend's floor (about 2.5 min)
@@ -148,6 +148,11 @@ bench-cdc: deps-test ## CDC consumer events/s vs pg_recvlogical, end-to-end lag 
 WORKER_BENCH_BACKEND ?= postgres
 bench-worker: deps-test ## Worker: freshness p50/p95 at 5k changes/s (schedule 1s), FULL vs REFRESH MATERIALIZED VIEW (about 2 min)
 	$(MVN) -q -pl worker -am -Pbench-worker -DskipTests verify -Dbench.backend=$(WORKER_BENCH_BACKEND)
+
+# Fewer rounds: make bench-hpa HPA_BENCH_ROUNDS=2
+HPA_BENCH_ROUNDS ?= 5
+bench-hpa: deps-test ## HPA on CDC lag through the metrics adapter: scale-up/down seconds, stock 15 s vs tuned 1 s sync (test bed restarted and left down; about 25 min)
+	$(MVN) -q -pl metrics-adapter -am -Pbench-hpa -DskipTests verify -Dbench.rounds=$(HPA_BENCH_ROUNDS)
 
 bench-reconcile: deps testbed-up ## Reconcile latency (p50/p99 over 50 clusters) and RSS with 200 clusters
 	$(MVN) -q -pl operator -am -Pbench -DskipTests verify
