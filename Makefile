@@ -115,7 +115,7 @@ manifests: deps ## Regenerate deploy/operator.yaml from the Helm chart charts/pg
 	  -Dtest.main.class=io.pgtrickle.operator.packaging.DeployManifests
 
 helm-lint: deps ## Lint the Helm chart and check what it renders (Helm's library via helm-java, no CLI)
-	$(MVN) -q -pl operator -am test -Dtest=HelmChartTest -Dsurefire.failIfNoSpecifiedTests=false
+	$(MVN) -q -pl operator -am test -Dtest=HelmChartTest,MetricsAdapterChartTest -Dsurefire.failIfNoSpecifiedTests=false
 
 # --- demo ----------------------------------------------------------------------------------------
 .PHONY: demo demo-down
@@ -130,7 +130,7 @@ demo-stop-check: ## Issue #18's stop sequence under timeout: no pod process outl
 	hack/demo-stop-check.sh
 
 # --- benchmarks ----------------------------------------------------------------------------------
-.PHONY: bench-reconcile bench-failover bench-changelog bench-cdc bench-worker bench-dvm profile-changelog profile-cdc
+.PHONY: bench-reconcile bench-failover bench-changelog bench-cdc bench-worker bench-dvm profile-changelog profile-cdc bench-hpa
 # One change-log backend only: make bench-changelog BENCH_BACKENDS=wal; a quick, noisier run:
 # BENCH_EVENTS=200000 BENCH_ROUNDS=3 (default: 5 interleaved rounds of 1,000,000 events each side)
 BENCH_BACKENDS ?= all
@@ -184,6 +184,11 @@ bench-dvm: deps-test ## Differential refresh vs REFRESH MATERIALIZED VIEW: pg_tr
 WORKER_BENCH_BACKEND ?= postgres
 bench-worker: deps-test ## Worker: freshness p50/p95 at 5k changes/s (schedule 1s), FULL vs REFRESH MATERIALIZED VIEW (about 2 min)
 	$(MVN) -q -pl worker -am -Pbench-worker -DskipTests verify -Dbench.backend=$(WORKER_BENCH_BACKEND)
+
+# Fewer rounds: make bench-hpa HPA_BENCH_ROUNDS=2
+HPA_BENCH_ROUNDS ?= 5
+bench-hpa: deps-test ## HPA on CDC lag through the metrics adapter: scale-up/down seconds, stock 15 s vs tuned 1 s sync (test bed restarted and left down; about 30 min)
+	$(MVN) -q -pl metrics-adapter -am -Pbench-hpa -DskipTests verify -Dbench.rounds=$(HPA_BENCH_ROUNDS)
 
 bench-reconcile: deps testbed-up ## Reconcile latency (p50/p99 over 50 clusters) and RSS with 200 clusters
 	$(MVN) -q -pl operator -am -Pbench -DskipTests verify

@@ -6,6 +6,7 @@
 #   testbed/testbed.sh up      build if needed, then start the cluster (idempotent)
 #   testbed/testbed.sh down    stop the cluster and remove its state
 #   testbed/testbed.sh status  exit 0 when the cluster answers
+#   testbed/testbed.sh hpa-sync-period  the running cluster's HPA sync period (see below)
 #   testbed/testbed.sh pod-net print the second octet of the pod network (127.<net>.0.0/16)
 #
 # Binaries are cached by the hash of go.mod and go.sum under $PGTRICKLE_CACHE (default
@@ -32,6 +33,16 @@ key="$( (cat "$testbed/go.mod" "$testbed/go.sum"; echo "$recipe") | sha256sum | 
 cache="$cache_root/testbed/$k8s_version-$key"
 kubeconfig="$work/kubeconfig"
 export KWOK_WORKDIR="$work/kwok"
+# The HPA controller's sync period (kube-controller-manager --horizontal-pod-autoscaler-sync-period).
+# Tests get 1s so a scaling step shows within seconds; TESTBED_HPA_SYNC_PERIOD=15s is Kubernetes'
+# stock setting (make bench-hpa compares the two). A running cluster keeps the period it was started
+# with (`testbed.sh hpa-sync-period` prints it); asking for another one explicitly is refused.
+hpa_sync_period="${TESTBED_HPA_SYNC_PERIOD:-1s}"
+# The aggregation layer's front proxy (kube-apiserver -> aggregated API servers such as the metrics
+# adapter): its own CA and client certificate, as kubeadm sets it up. kwok's defaults would reuse
+# the cluster CA and the admin certificate (CN kwok-admin, group system:masters) without any
+# --requestheader-* flag, so an aggregated server could not tell the user a request is made for.
+front_proxy="$work/front-proxy"
 
 log() { echo "testbed: $*" >&2; }
 
@@ -147,6 +158,31 @@ NODE
   $kubectl wait --for=condition=Ready node --all --timeout=60s
 }
 
+# The front-proxy CA and the client certificate kube-apiserver presents to aggregated API servers
+# (CN front-proxy-client, the only name in --requestheader-allowed-names). Made once per test bed
+# directory with openssl (ca-certificates, which install-deps installs, depends on it).
+front_proxy_pki() {
+  [ -s "$front_proxy/client.crt" ] && [ -s "$front_proxy/ca.crt" ] && return 0
+  mkdir -p "$front_proxy"
+  (
+    cd "$front_proxy"
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=front-proxy-ca" \
+      -keyout ca.key -out ca.crt \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=front-proxy-client" -keyout client.key -out client.csr 2>/dev/null
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile client.ext -out client.crt 2>/dev/null
+    rm -f client.csr client.ext ca.srl
+  )
+  [ -s "$front_proxy/client.crt" ] || { log "could not create the front-proxy certificates"; exit 1; }
+}
+
+running_hpa_sync_period() {
+  cat "$work/hpa-sync-period" 2>/dev/null || echo unknown
+}
+
 # Processes a pod player left on this test bed's pod network (127.<net>.0.0/16): pods run in PID
 # namespaces of their own (testbed/pod-entry.sh), and since processes die with their pod player
 # (parent-death signals, see PatroniPods), only a run before that guarantee, or a pod player
@@ -214,6 +250,10 @@ up() {
   link_bin
   if answers; then
     log "cluster $cluster already running"
+    if [ -n "${TESTBED_HPA_SYNC_PERIOD:-}" ] && [ "$(running_hpa_sync_period)" != "$hpa_sync_period" ]; then
+      log "it runs with HPA sync period $(running_hpa_sync_period), not TESTBED_HPA_SYNC_PERIOD=$hpa_sync_period: testbed.sh down first"
+      exit 1
+    fi
   else
     clean_leftovers
     local started=$SECONDS
@@ -224,6 +264,7 @@ up() {
     ensure_go
     write_stages
     link_exec_bin
+    front_proxy_pki
     # kwok serves `kubectl exec` (Exec objects, kubelet address = node InternalIP) and finds the
     # exec's command on its PATH: the links into played pods first.
     PATH="$work/exec-bin:$PATH" "$cache/bin/kwokctl" create cluster --name "$cluster" --runtime binary \
@@ -239,9 +280,18 @@ up() {
       --extra-args "kube-apiserver=kubelet-preferred-address-types=InternalIP" \
       --enable-crds Exec \
       --extra-args "kube-controller-manager=service-cluster-ip-range=$service_cidr" \
+      --extra-args "kube-apiserver=requestheader-client-ca-file=$front_proxy/ca.crt" \
+      --extra-args "kube-apiserver=requestheader-allowed-names=front-proxy-client" \
+      --extra-args "kube-apiserver=requestheader-username-headers=X-Remote-User" \
+      --extra-args "kube-apiserver=requestheader-group-headers=X-Remote-Group" \
+      --extra-args "kube-apiserver=requestheader-extra-headers-prefix=X-Remote-Extra-" \
+      --extra-args "kube-apiserver=proxy-client-cert-file=$front_proxy/client.crt" \
+      --extra-args "kube-apiserver=proxy-client-key-file=$front_proxy/client.key" \
+      --extra-args "kube-controller-manager=horizontal-pod-autoscaler-sync-period=$hpa_sync_period" \
       --kubeconfig "$kubeconfig" \
       --wait 3m >"$work/create.log" 2>&1 || { cat "$work/create.log" >&2; exit 1; }
     add_nodes >>"$work/create.log" 2>&1 || { cat "$work/create.log" >&2; exit 1; }
+    echo "$hpa_sync_period" >"$work/hpa-sync-period"
     log "cluster $cluster started with $nodes nodes in $((SECONDS - started)) s"
   fi
   echo "export KUBECONFIG=$kubeconfig"
@@ -259,7 +309,7 @@ down() {
   fi
   # kwokctl stops its components but has been seen to leave one behind; nothing may outlive down.
   pkill -KILL -f "$KWOK_WORKDIR/clusters/$cluster/bin/" 2>/dev/null || true
-  rm -rf "$KWOK_WORKDIR" "$kubeconfig"
+  rm -rf "$KWOK_WORKDIR" "$kubeconfig" "$work/hpa-sync-period"
   log "cluster $cluster stopped"
 }
 
@@ -268,6 +318,7 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) answers ;;
+  hpa-sync-period) running_hpa_sync_period ;;
   pod-net) echo "$pod_net" ;;
-  *) echo "usage: $0 build|up|down|status|pod-net" >&2; exit 2 ;;
+  *) echo "usage: $0 build|up|down|status|pod-net|hpa-sync-period" >&2; exit 2 ;;
 esac

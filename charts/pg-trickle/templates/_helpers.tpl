@@ -163,3 +163,37 @@ through subresources.
   resources: ["servicemonitors"]
   verbs: ["get", "create", "patch", "delete"]
 {{- end }}
+
+{{/* The metrics adapter's Deployment, Service, ServiceAccount, Roles: pg-trickle-metrics-adapter by default. */}}
+{{- define "pg-trickle.adapterName" -}}
+{{- printf "%s-metrics-adapter" (include "pg-trickle.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "pg-trickle.adapterSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "pg-trickle.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: metrics-adapter
+{{- end }}
+
+{{- define "pg-trickle.adapterLabels" -}}
+{{ include "pg-trickle.adapterSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "pg-trickle.adapterTlsSecret" -}}
+{{- default (printf "%s-tls" (include "pg-trickle.adapterName" .)) .Values.metricsAdapter.tls.existingSecret }}
+{{- end }}
+
+{{/* The APIService names, one per served version: v1beta2.custom.metrics.k8s.io, ... */}}
+{{- define "pg-trickle.adapterApiServices" -}}
+{{- $names := list }}
+{{- range .Values.metricsAdapter.apiVersions }}
+{{- if not (has . (list "v1beta2" "v1beta1")) }}
+{{- fail (printf "metricsAdapter.apiVersions: %s is not a custom.metrics.k8s.io version the adapter serves (v1beta2, v1beta1)" .) }}
+{{- end }}
+{{- $names = append $names (printf "%s.custom.metrics.k8s.io" .) }}
+{{- end }}
+{{- join "," $names }}
+{{- end }}

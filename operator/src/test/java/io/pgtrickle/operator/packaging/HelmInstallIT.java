@@ -21,6 +21,19 @@ class HelmInstallIT {
 
   @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
 
+  private static final java.util.List<String> ADAPTER_API_SERVICES =
+      java.util.List.of("v1beta2.custom.metrics.k8s.io", "v1beta1.custom.metrics.k8s.io");
+
+  private static final io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext
+      API_SERVICES =
+          new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder()
+              .withGroup("apiregistration.k8s.io")
+              .withVersion("v1")
+              .withKind("APIService")
+              .withPlural("apiservices")
+              .withNamespaced(false)
+              .build();
+
   @Test
   void installsTwoRestrictedReplicasWithTheirRbacAndUninstallsCleanly() {
     KubernetesClient client = NAMESPACE.client();
@@ -84,11 +97,35 @@ class HelmInstallIT {
                   .withName("postgresclusters.postgres.example.com")
                   .get())
           .isNotNull();
+      // The metrics adapter: its pod passes the restricted standard too, and its APIServices
+      // name its Service (kube-proxy is missing here, so they stay unavailable; the adapter's
+      // own tests route to it through an ExternalName Service).
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          client
+                              .apps()
+                              .deployments()
+                              .inNamespace(namespace)
+                              .withName(release + "-metrics-adapter")
+                              .get()
+                              .getStatus()
+                              .getAvailableReplicas())
+                      .isEqualTo(1));
+      for (String api : ADAPTER_API_SERVICES) {
+        assertThat(client.genericKubernetesResources(API_SERVICES).withName(api).get()).isNotNull();
+      }
     } finally {
       PgTrickleChart.uninstall(NAMESPACE.testBed().kubeconfig(), release, namespace);
     }
 
     assertThat(client.rbac().clusterRoles().withName(operator).get()).isNull();
+    // Gone with the release: no namespace deletion or discovery waits on a dead API.
+    for (String api : ADAPTER_API_SERVICES) {
+      assertThat(client.genericKubernetesResources(API_SERVICES).withName(api).get()).isNull();
+    }
     assertThat(client.rbac().clusterRoleBindings().withName(operator + "-cluster-reads").get())
         .isNull();
   }

@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The kubelet's prober for program pods (HTTP GET probes on the pod IP; a status of 200 to 399
- * passes). Readiness is looked at every second and sets the pod's Ready condition; liveness at the
- * probe's {@code periodSeconds} after {@code initialDelaySeconds}, and {@code failureThreshold}
- * failures in a row hand the program to {@code onUnhealthy} (the kubelet restarts the container).
+ * passes). A startup probe, when the container has one, runs first and holds back the others.
+ * Readiness is looked at every second and sets the pod's Ready condition; liveness at the probe's
+ * {@code periodSeconds} after {@code initialDelaySeconds}, and {@code failureThreshold} failures in
+ * a row hand the program to {@code onUnhealthy} (the kubelet restarts the container).
  */
 final class ProgramProbes {
 
@@ -45,12 +46,53 @@ final class ProgramProbes {
         continue;
       }
       try {
+        if (!startup(program)) {
+          continue;
+        }
         liveness(program);
         readiness(program);
       } catch (RuntimeException e) {
         LOG.debug("probes of {} not done: {}", program.podName(), e.toString());
       }
     }
+  }
+
+  /**
+   * The startup probe, if the container has one: until it passes, liveness and readiness are not
+   * run (the pod stays not ready); {@code failureThreshold} failures restart the program.
+   *
+   * @return whether the program has started (no startup probe: at once)
+   */
+  private boolean startup(ProgramProcess program) {
+    Container container = program.container();
+    Probe probe = container.getStartupProbe();
+    if (program.startupPassed || probe == null || probe.getHttpGet() == null) {
+      return true;
+    }
+    Instant now = Instant.now();
+    if (program.nextStartup == null) {
+      program.nextStartup =
+          program.started().plusSeconds(orDefault(probe.getInitialDelaySeconds(), 0));
+    }
+    if (now.isBefore(program.nextStartup)) {
+      return false;
+    }
+    program.nextStartup = now.plusSeconds(orDefault(probe.getPeriodSeconds(), 10));
+    if (get(program, container, probe)) {
+      program.startupPassed = true;
+      // Liveness counts from here, as the kubelet's does once the startup probe has passed.
+      program.nextLiveness =
+          now.plusSeconds(
+              container.getLivenessProbe() == null
+                  ? 0
+                  : orDefault(container.getLivenessProbe().getPeriodSeconds(), 10));
+      return true;
+    }
+    if (++program.startupFailures >= orDefault(probe.getFailureThreshold(), 3)) {
+      program.stopping = true;
+      onUnhealthy.accept(program);
+    }
+    return false;
   }
 
   private void liveness(ProgramProcess program) {

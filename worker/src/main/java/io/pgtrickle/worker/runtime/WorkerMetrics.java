@@ -79,7 +79,10 @@ public final class WorkerMetrics {
         .register(registry);
     Gauge.builder("pg_trickle_refreshes_in_progress", inProgress, AtomicLong::get)
         .register(registry);
-    Gauge.builder("pg_trickle_worker_cpu_percent", cpu, CpuSampler::percent).register(registry);
+    // Held strongly: nothing else keeps the sampler, and a gauge on a collected object is NaN.
+    Gauge.builder("pg_trickle_worker_cpu_percent", cpu, CpuSampler::percent)
+        .strongReference(true)
+        .register(registry);
     Gauge.builder("pg_trickle_ingest_lease_held", state, s -> s.holdsIngestLease() ? 1 : 0)
         .register(registry);
     Gauge.builder("pg_trickle_ingest_lag_bytes", ingestLagBytes, AtomicLong::get)

@@ -40,6 +40,26 @@ public final class PipelinePods {
         .build();
   }
 
+  /**
+   * Startup: the program's /healthz, every 2 s for up to {@value #STARTUP_SECONDS} s. Liveness and
+   * readiness wait for it, so a JVM that starts slowly on a busy node (several workers the HPA adds
+   * at once) is not restarted before it has begun to answer.
+   */
+  static Probe startup() {
+    return new ProbeBuilder()
+        .withNewHttpGet()
+        .withPath("/healthz")
+        .withNewPort(METRICS_PORT_NAME)
+        .endHttpGet()
+        .withPeriodSeconds(2)
+        .withTimeoutSeconds(3)
+        .withFailureThreshold(STARTUP_SECONDS / 2)
+        .build();
+  }
+
+  /** How long a program may take to answer /healthz after its start. */
+  static final int STARTUP_SECONDS = 180;
+
   /** Liveness: the program's /healthz, which fails when it is stuck (a restart helps). */
   static Probe liveness() {
     return new ProbeBuilder()

@@ -46,6 +46,12 @@ class PipelineWorkloadsTest {
     assertThat(pod.getServiceAccountName()).isEqualTo("orders-cdc");
     assertThat(pod.getContainers().get(0).getLivenessProbe().getHttpGet().getPath())
         .isEqualTo("/healthz");
+    assertThat(pod.getContainers().get(0).getStartupProbe().getHttpGet().getPath())
+        .isEqualTo("/healthz");
+    assertThat(
+            pod.getContainers().get(0).getStartupProbe().getPeriodSeconds()
+                * pod.getContainers().get(0).getStartupProbe().getFailureThreshold())
+        .isEqualTo(180);
     assertThat(pod.getContainers().get(0).getReadinessProbe().getHttpGet().getPath())
         .isEqualTo("/readyz");
     assertThat(pod.getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem())

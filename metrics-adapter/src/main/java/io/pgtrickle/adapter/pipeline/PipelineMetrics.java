@@ -1,0 +1,365 @@
+package io.pgtrickle.adapter.pipeline;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.pgtrickle.adapter.custommetrics.ApiException;
+import io.pgtrickle.adapter.custommetrics.ApiRequest.MetricQuery;
+import io.pgtrickle.adapter.custommetrics.LabelSelector;
+import io.pgtrickle.adapter.custommetrics.MetricValue;
+import io.pgtrickle.adapter.custommetrics.MetricValue.DescribedObject;
+import io.pgtrickle.adapter.sources.PodScraper;
+import io.pgtrickle.adapter.sources.PrometheusText;
+import io.pgtrickle.adapter.sources.SampleCache;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Answers metric queries from the pipelines' pods and databases. Objects are looked up in the API
+ * server (a missing object is a 404); a source that cannot be read is a 503 naming the pod or
+ * database and the reason, never an old value.
+ */
+public final class PipelineMetrics {
+
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(PipelineMetrics.class);
+
+  /** Reads {@code pgtrickle.pg_stat_pgtrickle} of a StreamTableCluster's database. */
+  @FunctionalInterface
+  public interface CatalogSource {
+    /**
+     * Current lag per stream table.
+     *
+     * @param stc the StreamTableCluster
+     * @return {@code schema.name} to milliseconds, with the read time
+     * @throws ApiException 503 when the database cannot be read
+     */
+    SampleCache.Timed<Map<String, Double>> currentLagMs(GenericKubernetesResource stc);
+  }
+
+  private final KubernetesClient client;
+  private final PodScraper scraper;
+  private final CatalogSource catalog;
+  private final ExecutorService executor;
+
+  /**
+   * @param client the Kubernetes client (the adapter's ServiceAccount)
+   * @param scraper reads pods' {@code /metrics}
+   * @param catalog reads the catalog, or null when catalog metrics are off
+   * @param executor runs the scrapes of several pods at once
+   */
+  public PipelineMetrics(
+      KubernetesClient client,
+      PodScraper scraper,
+      CatalogSource catalog,
+      ExecutorService executor) {
+    this.client = client;
+    this.scraper = scraper;
+    this.catalog = catalog;
+    this.executor = executor;
+  }
+
+  /**
+   * Answers a query.
+   *
+   * @param q the query
+   * @return the values (one for a named object; one per object for {@code *})
+   * @throws ApiException 404 for an unknown metric or object, 503 for an unreadable source
+   */
+  public List<MetricValue> query(MetricQuery q) {
+    PipelineMetric metric =
+        PipelineMetric.byName(q.metric())
+            .orElseThrow(() -> ApiException.metricNotFound(q.metric(), q.resource()));
+    LabelSelector metricSelector =
+        LabelSelector.parse(q.metricLabelSelector(), "metricLabelSelector");
+    if (q.namespace() == null) {
+      throw ApiException.metricNotFound(q.metric(), q.resource() + " (cluster-scoped)");
+    }
+    try {
+      return switch (q.resource()) {
+        case PipelineNames.STC_RESOURCE -> streamTableClusters(q, metric, metricSelector);
+        case PipelineNames.DEPLOYMENT_RESOURCE -> deployments(q, metric, metricSelector);
+        case PipelineNames.POD_RESOURCE -> pods(q, metric, metricSelector);
+        default -> throw ApiException.metricNotFound(q.metric(), q.resource());
+      };
+    } catch (KubernetesClientException e) {
+      throw ApiException.unavailable(
+          "cannot read " + q.resource() + " in namespace " + q.namespace() + ": " + e.getMessage());
+    }
+  }
+
+  private List<MetricValue> streamTableClusters(
+      MetricQuery q, PipelineMetric metric, LabelSelector selector) {
+    var stcs = client.genericKubernetesResources(PipelineNames.STREAM_TABLE_CLUSTERS);
+    List<GenericKubernetesResource> objects;
+    if (q.wildcard()) {
+      objects = stcs.inNamespace(q.namespace()).list(listOptions(q.labelSelector())).getItems();
+    } else {
+      GenericKubernetesResource stc = stcs.inNamespace(q.namespace()).withName(q.name()).get();
+      if (stc == null) {
+        throw ApiException.notFound(
+            PipelineNames.STC_RESOURCE
+                + " \""
+                + q.name()
+                + "\" not found in namespace "
+                + q.namespace());
+      }
+      objects = List.of(stc);
+    }
+    List<MetricValue> out = new ArrayList<>();
+    for (GenericKubernetesResource stc : objects) {
+      out.add(pipelineValue(stc, stc, stc.getMetadata().getName(), metric, selector));
+    }
+    return out;
+  }
+
+  private List<MetricValue> deployments(
+      MetricQuery q, PipelineMetric metric, LabelSelector selector) {
+    List<Deployment> objects;
+    if (q.wildcard()) {
+      objects =
+          client
+              .apps()
+              .deployments()
+              .inNamespace(q.namespace())
+              .list(listOptions(q.labelSelector()))
+              .getItems();
+    } else {
+      Deployment d =
+          client.apps().deployments().inNamespace(q.namespace()).withName(q.name()).get();
+      if (d == null) {
+        throw ApiException.notFound(
+            "deployments.apps \"" + q.name() + "\" not found in namespace " + q.namespace());
+      }
+      objects = List.of(d);
+    }
+    List<MetricValue> out = new ArrayList<>();
+    for (Deployment d : objects) {
+      Map<String, String> labels = d.getMetadata().getLabels();
+      String cluster = labels == null ? null : labels.get(PipelineNames.CLUSTER_LABEL);
+      if (cluster == null) {
+        if (q.wildcard()) {
+          continue;
+        }
+        throw ApiException.notFound(
+            "the server could not find the metric "
+                + q.metric()
+                + " for deployments.apps "
+                + d.getMetadata().getName()
+                + ": it belongs to no StreamTableCluster (no label "
+                + PipelineNames.CLUSTER_LABEL
+                + ")");
+      }
+      GenericKubernetesResource stc =
+          metric.source() == PipelineMetric.Source.CATALOG ? stc(q.namespace(), cluster) : null;
+      out.add(pipelineValue(d, stc, cluster, metric, selector));
+    }
+    return out;
+  }
+
+  private GenericKubernetesResource stc(String namespace, String name) {
+    GenericKubernetesResource stc =
+        client
+            .genericKubernetesResources(PipelineNames.STREAM_TABLE_CLUSTERS)
+            .inNamespace(namespace)
+            .withName(name)
+            .get();
+    if (stc == null) {
+      throw ApiException.notFound(
+          PipelineNames.STC_RESOURCE + " \"" + name + "\" not found in namespace " + namespace);
+    }
+    return stc;
+  }
+
+  /** The pipeline's value of a metric, described as {@code described}. */
+  private MetricValue pipelineValue(
+      HasMetadata described,
+      GenericKubernetesResource stc,
+      String cluster,
+      PipelineMetric metric,
+      LabelSelector selector) {
+    String ns = described.getMetadata().getNamespace();
+    DescribedObject ref =
+        new DescribedObject(
+            described.getApiVersion(), described.getKind(), ns, described.getMetadata().getName());
+    if (metric.source() == PipelineMetric.Source.CATALOG) {
+      if (catalog == null) {
+        throw ApiException.metricNotFound(
+            metric.metricName(), ref.kind() + " (catalog metrics are turned off)");
+      }
+      SampleCache.Timed<Map<String, Double>> lags = catalog.currentLagMs(stc);
+      double value = Aggregation.streamTables(lags.value(), selector).orElse(0);
+      return new MetricValue(ref, metric.metricName(), value, lags.readAt(), null);
+    }
+    String component = metric.source().component();
+    List<Pod> pods =
+        client
+            .pods()
+            .inNamespace(ns)
+            .withLabels(PipelineNames.podSelector(cluster, component))
+            .list()
+            .getItems()
+            .stream()
+            .filter(p -> !PipelinePods.terminating(p))
+            .toList();
+    List<PodScraper.Target> targets =
+        pods.stream().flatMap(p -> PipelinePods.target(p).stream()).toList();
+    if (targets.isEmpty()) {
+      throw ApiException.unavailable(
+          metric.metricName()
+              + " of StreamTableCluster "
+              + ns
+              + "/"
+              + cluster
+              + ": no running "
+              + component
+              + " pod (label "
+              + PipelineNames.CLUSTER_LABEL
+              + "="
+              + cluster
+              + ")");
+    }
+    List<SampleCache.Timed<List<PrometheusText.Sample>>> scrapes =
+        scrapeAll(targets, true, new ArrayList<>());
+    List<Double> values = new ArrayList<>();
+    Instant oldest = null;
+    for (var s : scrapes) {
+      OptionalDouble v = Aggregation.podValue(s.value(), metric.metricName(), selector);
+      if (v.isPresent()) {
+        values.add(v.getAsDouble());
+        oldest = oldest == null || s.readAt().isBefore(oldest) ? s.readAt() : oldest;
+      }
+    }
+    if (values.isEmpty()) {
+      throw ApiException.notFound(
+          "no "
+              + component
+              + " pod of StreamTableCluster "
+              + ns
+              + "/"
+              + cluster
+              + " exposes "
+              + metric.metricName()
+              + (selector.isEmpty() ? "" : " with labels matching the metricLabelSelector")
+              + " (yet)");
+    }
+    return new MetricValue(
+        ref,
+        metric.metricName(),
+        Aggregation.combine(values, metric.aggregation()),
+        oldest,
+        metric.windowSeconds());
+  }
+
+  private List<MetricValue> pods(MetricQuery q, PipelineMetric metric, LabelSelector selector) {
+    if (!metric.perPod()) {
+      throw ApiException.metricNotFound(q.metric(), "pods");
+    }
+    List<Pod> pods;
+    if (q.wildcard()) {
+      pods =
+          client.pods().inNamespace(q.namespace()).list(listOptions(q.labelSelector())).getItems();
+    } else {
+      Pod p = client.pods().inNamespace(q.namespace()).withName(q.name()).get();
+      if (p == null) {
+        throw ApiException.notFound(
+            "pods \"" + q.name() + "\" not found in namespace " + q.namespace());
+      }
+      pods = List.of(p);
+    }
+    List<PodScraper.Target> targets =
+        pods.stream().flatMap(p -> PipelinePods.target(p).stream()).toList();
+    // Pods metrics: a pod that cannot be scraped is left out, as metrics-server does; the HPA
+    // then treats it conservatively (as at target when scaling down, as 0 when scaling up).
+    List<String> failures = new ArrayList<>();
+    List<SampleCache.Timed<List<PrometheusText.Sample>>> scrapes =
+        scrapeAll(targets, false, failures);
+    List<MetricValue> out = new ArrayList<>();
+    for (int i = 0; i < targets.size(); i++) {
+      var s = scrapes.get(i);
+      if (s == null) {
+        continue;
+      }
+      OptionalDouble v = Aggregation.podValue(s.value(), metric.metricName(), selector);
+      if (v.isEmpty() && Aggregation.onlyNaN(s.value(), metric.metricName(), selector)) {
+        failures.add(targets.get(i) + " reports NaN");
+      }
+      if (v.isPresent()) {
+        PodScraper.Target t = targets.get(i);
+        out.add(
+            new MetricValue(
+                new DescribedObject("v1", "Pod", t.namespace(), t.pod()),
+                metric.metricName(),
+                v.getAsDouble(),
+                s.readAt(),
+                metric.windowSeconds()));
+      }
+    }
+    if (out.isEmpty()) {
+      throw ApiException.notFound(
+          "the server could not find the metric "
+              + q.metric()
+              + " for pods"
+              + (q.wildcard() ? " matching " + q.labelSelector() : " " + q.name())
+              + ": "
+              + (targets.isEmpty()
+                  ? "no running pod"
+                  : "no running pod exposes it ("
+                      + targets.size()
+                      + " asked"
+                      + (failures.isEmpty() ? "" : "; " + String.join("; ", failures))
+                      + ")"));
+    }
+    return out;
+  }
+
+  /**
+   * Scrapes every target at once; with {@code failOnError} the first failure is a 503, otherwise a
+   * failed pod's entry is null and the reason goes to {@code failures}.
+   */
+  private List<SampleCache.Timed<List<PrometheusText.Sample>>> scrapeAll(
+      List<PodScraper.Target> targets, boolean failOnError, List<String> failures) {
+    List<CompletableFuture<SampleCache.Timed<List<PrometheusText.Sample>>>> futures =
+        new ArrayList<>();
+    for (PodScraper.Target t : targets) {
+      futures.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return scraper.scrape(t);
+                } catch (PodScraper.ScrapeException e) {
+                  throw new CompletionException(e);
+                }
+              },
+              executor));
+    }
+    List<SampleCache.Timed<List<PrometheusText.Sample>>> out = new ArrayList<>();
+    for (var f : futures) {
+      try {
+        out.add(f.join());
+      } catch (CompletionException e) {
+        if (failOnError) {
+          throw ApiException.unavailable(e.getCause().getMessage());
+        }
+        LOG.warn("left out of a Pods metric: {}", e.getCause().getMessage());
+        failures.add(e.getCause().getMessage());
+        out.add(null);
+      }
+    }
+    return out;
+  }
+
+  private static io.fabric8.kubernetes.api.model.ListOptions listOptions(String labelSelector) {
+    return new ListOptionsBuilder().withLabelSelector(labelSelector).build();
+  }
+}

@@ -1,0 +1,105 @@
+package io.pgtrickle.adapter.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.pgtrickle.adapter.custommetrics.LabelSelector;
+import io.pgtrickle.adapter.sources.PodScraper;
+import io.pgtrickle.adapter.sources.PrometheusText;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AggregationTest {
+
+  private static final List<PrometheusText.Sample> WORKER =
+      PrometheusText.parse(
+          "pg_trickle_freshness_lag_ms{stream_table=\"public.a\"} 120\n"
+              + "pg_trickle_freshness_lag_ms{stream_table=\"public.b\"} 80\n"
+              + "pg_trickle_freshness_lag_ms{stream_table=\"public.c\"} NaN\n"
+              + "pg_trickle_worker_cpu_percent 35.5\n");
+
+  @Test
+  void aPodsValueIsItsWorstMatchingSeries() {
+    assertThat(
+            Aggregation.podValue(WORKER, "pg_trickle_freshness_lag_ms", LabelSelector.EVERYTHING))
+        .hasValue(120);
+    assertThat(
+            Aggregation.podValue(
+                WORKER,
+                "pg_trickle_freshness_lag_ms",
+                LabelSelector.parse("stream_table=public.b", "m")))
+        .hasValue(80);
+    assertThat(Aggregation.podValue(WORKER, "pg_trickle_cdc_lag_p95_ms", LabelSelector.EVERYTHING))
+        .isEmpty();
+  }
+
+  @Test
+  void podsCombineByMaxOrAverage() {
+    assertThat(Aggregation.combine(List.of(10.0, 30.0, 20.0), PipelineMetric.Aggregation.MAX))
+        .isEqualTo(30.0);
+    assertThat(Aggregation.combine(List.of(10.0, 30.0, 20.0), PipelineMetric.Aggregation.AVERAGE))
+        .isEqualTo(20.0);
+    assertThat(
+            Aggregation.streamTables(
+                Map.of("public.a", 5.0, "public.b", 9.0),
+                LabelSelector.parse("stream_table!=public.b", "m")))
+        .hasValue(5.0);
+  }
+
+  @Test
+  void scrapeTargets() {
+    Pod running =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("w-1")
+            .withNamespace("ns")
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("worker")
+            .addNewPort()
+            .withName("metrics")
+            .withContainerPort(9102)
+            .endPort()
+            .endContainer()
+            .endSpec()
+            .withNewStatus()
+            .withPhase("Running")
+            .withPodIP("127.36.0.5")
+            .endStatus()
+            .build();
+    assertThat(PipelinePods.target(running))
+        .contains(new PodScraper.Target("ns", "w-1", "127.36.0.5", 9102));
+    Pod annotated =
+        new PodBuilder(running)
+            .editSpec()
+            .editFirstContainer()
+            .withPorts()
+            .endContainer()
+            .endSpec()
+            .editMetadata()
+            .addToAnnotations("prometheus.io/port", "9000")
+            .endMetadata()
+            .build();
+    assertThat(PipelinePods.metricsPort(annotated)).isEqualTo(9000);
+    Pod plain =
+        new PodBuilder(annotated).editMetadata().withAnnotations(Map.of()).endMetadata().build();
+    assertThat(PipelinePods.metricsPort(plain)).isEqualTo(8080);
+    Pod pending = new PodBuilder(running).editStatus().withPhase("Pending").endStatus().build();
+    assertThat(PipelinePods.target(pending)).isEmpty();
+  }
+
+  @Test
+  void discoveryListsObjectMetricsForStreamTableClustersAndDeploymentsAndPodMetrics() {
+    assertThat(PipelineNames.discoveryResources())
+        .contains(
+            "streamtableclusters.trickle-labs.io/pg_trickle_cdc_lag_p95_ms",
+            "deployments.apps/pg_trickle_cdc_lag_p95_ms",
+            "pods/pg_trickle_worker_cpu_percent",
+            "pods/pg_trickle_cdc_lag_p95_ms",
+            "streamtableclusters.trickle-labs.io/pg_trickle_stream_table_lag_ms")
+        .doesNotContain("pods/pg_trickle_stream_table_lag_ms");
+  }
+}
