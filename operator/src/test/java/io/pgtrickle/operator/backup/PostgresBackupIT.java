@@ -9,6 +9,8 @@ import io.pgtrickle.operator.api.BackupPhase;
 import io.pgtrickle.operator.api.BackupRecord;
 import io.pgtrickle.operator.api.PostgresBackup;
 import io.pgtrickle.operator.api.PostgresBackupStatus;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.api.RetentionSpec;
 import io.pgtrickle.operator.backup.pgbackrest.InfoParser;
 import io.pgtrickle.operator.backup.pgbackrest.RepositoryBackup;
 import io.pgtrickle.operator.testbed.HaCluster;
@@ -34,7 +36,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Patroni's archive_command, and PostgresBackups whose backups run pgBackRest 2.55.1 in the
  * primary's container through the exec API: a one-off full backup with its figures in status,
  * {@code kubectl exec POD -- pgbackrest info} agreeing with them, a triggered differential one,
- * retention by count with a keep-forever backup surviving it, and a schedule every minute.
+ * retention by count with a keep-forever backup surviving it, a schedule every minute, and the
+ * cluster's own {@code spec.backup.schedule} as the PostgresBackup {@code NAME-schedule}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PostgresBackupIT {
@@ -226,6 +229,63 @@ class PostgresBackupIT {
         .inNamespace(NAMESPACE.name())
         .withName("minutely")
         .delete();
+  }
+
+  @Test
+  @Order(6)
+  void specBackupScheduleBecomesThePostgresBackupNameScheduleAndGoesWithIt() {
+    client
+        .resources(PostgresCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName("bk")
+        .edit(
+            c -> {
+              c.getSpec().getBackup().setSchedule("@daily");
+              RetentionSpec retention = new RetentionSpec();
+              retention.setCount(3);
+              c.getSpec().getBackup().setRetention(retention);
+              return c;
+            });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              PostgresBackup scheduled =
+                  client
+                      .resources(PostgresBackup.class)
+                      .inNamespace(NAMESPACE.name())
+                      .withName("bk-schedule")
+                      .get();
+              assertThat(scheduled).isNotNull();
+              assertThat(scheduled.getSpec().getClusterName()).isEqualTo("bk");
+              assertThat(scheduled.getSpec().getSchedule()).isEqualTo("@daily");
+              assertThat(scheduled.getSpec().getRetention().getCount()).isEqualTo(3);
+              assertThat(scheduled.getSpec().getRetention().getDays()).isEqualTo(7);
+              assertThat(scheduled.getStatus()).isNotNull();
+              assertThat(scheduled.getStatus().getPhase()).isEqualTo(BackupPhase.Scheduled);
+              assertThat(Instant.parse(scheduled.getStatus().getNextScheduled()))
+                  .isAfter(Instant.now());
+            });
+    client
+        .resources(PostgresCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName("bk")
+        .edit(
+            c -> {
+              c.getSpec().getBackup().setSchedule(null);
+              c.getSpec().getBackup().setRetention(null);
+              return c;
+            });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                client
+                        .resources(PostgresBackup.class)
+                        .inNamespace(NAMESPACE.name())
+                        .withName("bk-schedule")
+                        .get()
+                    == null);
   }
 
   private static TestBed.Result kubectlExec(String... command) {

@@ -190,6 +190,11 @@ public final class S3Server implements AutoCloseable {
     }
   }
 
+  /** The file holding an object of a bucket (filesystem backend), to read what the store holds. */
+  public Path file(String bucket, String object) {
+    return dir.resolve("data").resolve(bucket).resolve(object);
+  }
+
   /** The endpoint for pgBackRest and clients: {@code https://localhost:PORT}. */
   public String endpoint() {
     return "https://localhost:" + port;

@@ -1,0 +1,156 @@
+package io.pgtrickle.operator.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgtrickle.operator.api.BackupPhase;
+import io.pgtrickle.operator.api.PostgresBackup;
+import io.pgtrickle.operator.testbed.HaCluster;
+import io.pgtrickle.testbed.S3Server;
+import io.pgtrickle.testbed.TestBed;
+import io.pgtrickle.testbed.TestNamespace;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@code spec.backup.encryption} for real: a repository encrypted with the passphrase of a Secret
+ * (pgBackRest's aes-256-cbc, client side) and zstd: a backup completes, pgBackRest reports the
+ * cipher, and the object store holds no plaintext of pgBackRest's files (its info files start with
+ * {@code [backrest]} when not encrypted).
+ */
+class EncryptedBackupIT {
+
+  @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
+
+  private static S3Server s3;
+  private static HaCluster cluster;
+  private static KubernetesClient client;
+
+  @BeforeAll
+  static void start() {
+    client = NAMESPACE.client();
+    s3 = S3Server.start(NAMESPACE.testBed());
+    s3.createBucket("enc");
+    for (var secret :
+        List.of(
+            Map.of(
+                "name",
+                "s3-credentials",
+                "AWS_ACCESS_KEY_ID",
+                s3.accessKey(),
+                "AWS_SECRET_ACCESS_KEY",
+                s3.secretKey()),
+            Map.of("name", "s3-ca", "ca.crt", s3.caPem()),
+            Map.of("name", "passphrase", "passphrase", "correct horse battery staple"))) {
+      Map<String, String> data = new java.util.HashMap<>(secret);
+      String name = data.remove("name");
+      client
+          .resource(
+              new SecretBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .withNamespace(NAMESPACE.name())
+                  .endMetadata()
+                  .withStringData(data)
+                  .build())
+          .create();
+    }
+    cluster =
+        HaCluster.startWith(
+            NAMESPACE.testBed(),
+            NAMESPACE.name(),
+            "enc",
+            HaCluster.testedMajor(),
+            1,
+            "  backup:\n"
+                + "    compression: zstd\n"
+                + "    encryption:\n"
+                + "      enabled: true\n"
+                + "      keySecret: passphrase\n"
+                + "    destination:\n"
+                + "      type: S3\n"
+                + "      endpoint: "
+                + s3.endpoint()
+                + "\n"
+                + "      bucket: enc\n"
+                + "      region: us-east-1\n"
+                + "      credentialsSecret: s3-credentials\n"
+                + "      caSecret: s3-ca\n");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (s3 != null) {
+      s3.close();
+    }
+  }
+
+  @Test
+  void backupsAreEncryptedWithThePassphraseOfTheSecret() throws Exception {
+    client
+        .resource(
+            client
+                .getKubernetesSerialization()
+                .unmarshal(
+                    "apiVersion: postgres.example.com/v1\nkind: PostgresBackup\nmetadata:\n"
+                        + "  name: once\n  namespace: "
+                        + NAMESPACE.name()
+                        + "\nspec:\n  clusterName: enc\n",
+                    PostgresBackup.class))
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(150))
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(
+            () -> {
+              var b =
+                  client
+                      .resources(PostgresBackup.class)
+                      .inNamespace(NAMESPACE.name())
+                      .withName("once")
+                      .get();
+              assertThat(b.getStatus()).isNotNull();
+              assertThat(b.getStatus().getPhase())
+                  .as(b.getStatus().getMessage())
+                  .isEqualTo(BackupPhase.Succeeded);
+            });
+    TestBed.Result info =
+        NAMESPACE
+            .testBed()
+            .kubectl(
+                "exec",
+                "-n",
+                NAMESPACE.name(),
+                cluster.primaryPod(),
+                "--",
+                "pgbackrest",
+                "info",
+                "--output=json");
+    assertThat(info.ok()).as(info.output()).isTrue();
+    assertThat(info.output()).contains("\"cipher\":\"aes-256-cbc\"");
+
+    String prefix = "pgbackrest/" + NAMESPACE.name() + "/enc";
+    List<String> objects = s3.objects("enc", prefix);
+    assertThat(objects).anyMatch(o -> o.endsWith("backup/db/backup.info"));
+    assertThat(objects).anyMatch(o -> o.contains("/archive/db/"));
+    for (String object : objects) {
+      byte[] bytes = Files.readAllBytes(s3.file("enc", object));
+      assertThat(new String(bytes, StandardCharsets.ISO_8859_1))
+          .as(object)
+          .doesNotContain("[backrest]")
+          .doesNotContain("PG_VERSION");
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package io.pgtrickle.operator.backup.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.postgres.spec.ClusterConfigMaps;
+import io.pgtrickle.operator.postgres.spec.PostgresqlParameters;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PgBackRestTest {
+
+  private static final KubernetesSerialization YAML = new KubernetesSerialization();
+
+  private static PostgresCluster cluster(String backup) {
+    String yaml =
+        "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name: c\n"
+            + "  namespace: ns\nspec:\n  version: 16\n  replicas: 1\n  storage:\n    size: 1Gi\n"
+            + (backup == null ? "" : "  backup: " + backup + "\n");
+    return YAML.unmarshal(yaml, PostgresCluster.class);
+  }
+
+  @Test
+  void anS3CompatibleRepositoryWithItsCaAndEncryption() {
+    PostgresCluster c =
+        cluster(
+            "{compression: lz4, encryption: {enabled: true, keySecret: pass}, destination: {type:"
+                + " S3, bucket: b, region: r, endpoint: 'https://minio.example:9000',"
+                + " credentialsSecret: creds, caSecret: ca}}");
+    String conf = PgBackRest.config(c);
+    assertThat(conf)
+        .contains("repo1-type=s3\n")
+        .contains("repo1-path=/pgbackrest/ns/c\n")
+        .contains("repo1-s3-bucket=b\n")
+        .contains("repo1-s3-endpoint=minio.example\n")
+        .contains("repo1-storage-port=9000\n")
+        .contains("repo1-s3-uri-style=path\n")
+        .contains("repo1-storage-ca-file=/etc/pgbackrest/ca/ca.crt\n")
+        .contains("repo1-cipher-type=aes-256-cbc\n")
+        .contains("compress-type=lz4\n")
+        .contains("[db]\npg1-path=/var/lib/postgresql/data/pgdata\n")
+        .doesNotContain("key")
+        .doesNotContain("pass=");
+    List<EnvVar> env = PgBackRest.env(c);
+    assertThat(env)
+        .extracting(EnvVar::getName)
+        .containsExactly(
+            "PGBACKREST_PG1_USER",
+            "PGPASSWORD",
+            "PGBACKREST_REPO1_S3_KEY",
+            "PGBACKREST_REPO1_S3_KEY_SECRET",
+            "PGBACKREST_REPO1_CIPHER_PASS");
+    assertThat(env).allSatisfy(e -> assertThat(e.getValue()).isNull());
+    assertThat(env.get(4).getValueFrom().getSecretKeyRef().getName()).isEqualTo("pass");
+    assertThat(env.get(2).getValueFrom().getSecretKeyRef().getKey()).isEqualTo("AWS_ACCESS_KEY_ID");
+    assertThat(PgBackRest.volumes(c).get(0).getProjected().getSources()).hasSize(2);
+    assertThat(ClusterConfigMaps.patroni(c).getData()).containsKey("pgbackrest.conf");
+    assertThat(PostgresqlParameters.effective(c))
+        .containsEntry("archive_mode", "on")
+        .containsEntry("archive_command", "pgbackrest --stanza=db archive-push \"%p\"");
+  }
+
+  @Test
+  void awsS3AndZstdByDefault() {
+    String conf =
+        PgBackRest.config(
+            cluster(
+                "{destination: {type: S3, bucket: b, region: eu-west-1, path: /p,"
+                    + " credentialsSecret: creds}}"));
+    assertThat(conf)
+        .contains("repo1-s3-endpoint=s3.eu-west-1.amazonaws.com\n")
+        .contains("repo1-path=/p\n")
+        .contains("compress-type=zst\n")
+        .doesNotContain("uri-style")
+        .doesNotContain("cipher");
+  }
+
+  @Test
+  void withoutBackupNothingChanges() {
+    PostgresCluster c = cluster(null);
+    assertThat(PgBackRest.env(c)).isEmpty();
+    assertThat(PgBackRest.volumes(c)).isEmpty();
+    assertThat(ClusterConfigMaps.patroni(c).getData()).doesNotContainKey("pgbackrest.conf");
+    assertThat(PostgresqlParameters.effective(c)).doesNotContainKey("archive_mode");
+  }
+}
