@@ -138,7 +138,7 @@ BENCH_EVENTS ?= 1000000
 BENCH_ROUNDS ?= 5
 BENCH_CHANGELOG = $(MVN) -q -pl change-log -Pbench test-compile exec:exec -Dbench.backends=$(BENCH_BACKENDS) \
 	  -Dbench.events=$(BENCH_EVENTS) -Dbench.rounds=$(BENCH_ROUNDS)
-bench-changelog: deps-test ## Change-log publish throughput vs each backend's floor, 5 interleaved rounds of 1M events (about 12 min)
+bench-changelog: deps-test ## Change-log publish throughput vs each backend's floor, 5 interleaved rounds of 1M events (about 25 min on a loaded machine)
 	$(BENCH_CHANGELOG)
 
 # JFR of the bench JVM (the publishers and the backend's client side); summary printed, file kept.
@@ -162,7 +162,7 @@ CDC_BENCH_ROUNDS ?= 5
 BENCH_CDC = $(MVN) -q -pl cdc-consumer -am -Pbench-cdc -DskipTests verify -Dbench.backends=$(CDC_BENCH_BACKENDS) \
 	  -Dbench.tables=$(CDC_BENCH_TABLES) -Dbench.synchronous=$(CDC_BENCH_SYNC) \
 	  -Dbench.events=$(CDC_BENCH_EVENTS) -Dbench.rounds=$(CDC_BENCH_ROUNDS)
-bench-cdc: deps-test ## CDC consumer events/s vs pg_recvlogical (5 interleaved rounds of 1M events), lag at 5k events/s (about 15 min)
+bench-cdc: deps-test ## CDC consumer events/s vs pg_recvlogical (5 interleaved rounds of 1M events), lag at 5k events/s (about 26 min on a loaded machine)
 	$(BENCH_CDC)
 
 profile-cdc: deps-test ## JFR recording of bench-cdc's JVM (the consumer; default: PostgreSQL tables, 1 round), with a summary

@@ -76,6 +76,7 @@ public final class CdcBench {
         Runtime.getRuntime().availableProcessors(),
         DrainRounds.loadAverage());
     Map<String, Outcome> results = new LinkedHashMap<>();
+    java.util.Set<String> before = ServerProcess.serverDirs();
     try (SourceDb db = SourceDb.start();
         AutoCloseable standby = SYNCHRONOUS ? synchronousStandby(db) : () -> {}) {
       for (int t = 1; t <= TABLES; t++) {
@@ -88,6 +89,9 @@ public final class CdcBench {
       for (String b : backends) {
         results.put(b, runBackend(db, b));
       }
+    } finally {
+      // Five backlogs of a million rows per backend, and the change log's copies: gigabytes.
+      ServerProcess.deleteServerDirsSince(before);
     }
     System.out.println(summary(results));
   }

@@ -62,14 +62,17 @@ public final class ChangeLogBench {
         loadAverage());
     for (String backend : backends) {
       Set<String> before = ServerProcess.serverDirs();
-      switch (backend) {
-        case "postgres" -> bench.postgres();
-        case "wal" -> bench.wal();
-        case "nats" -> bench.nats();
-        case "kafka" -> bench.kafka();
-        default -> throw new IllegalArgumentException("unknown backend " + backend);
+      try {
+        switch (backend) {
+          case "postgres" -> bench.postgres();
+          case "wal" -> bench.wal();
+          case "nats" -> bench.nats();
+          case "kafka" -> bench.kafka();
+          default -> throw new IllegalArgumentException("unknown backend " + backend);
+        }
+      } finally {
+        ServerProcess.deleteServerDirsSince(before);
       }
-      ServerProcess.deleteServerDirsSince(before);
     }
     StringBuilder last = new StringBuilder();
     bench.summary.forEach(
