@@ -19,9 +19,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The kubelet's prober for program pods (HTTP GET probes on the pod IP; a status of 200 to 399
- * passes). Readiness is looked at every second and sets the pod's Ready condition; liveness at the
- * probe's {@code periodSeconds} after {@code initialDelaySeconds}, and {@code failureThreshold}
- * failures in a row hand the program to {@code onUnhealthy} (the kubelet restarts the container).
+ * passes). A startup probe, when the container has one, comes first: at its {@code periodSeconds}
+ * after {@code initialDelaySeconds} until it passes once (the pod stays not ready and liveness is
+ * not looked at meanwhile), {@code failureThreshold} failures hand the program to {@code
+ * onUnhealthy}. Then readiness is looked at every second and sets the pod's Ready condition;
+ * liveness at the probe's {@code periodSeconds} after {@code initialDelaySeconds}, and {@code
+ * failureThreshold} failures in a row hand the program to {@code onUnhealthy} (the kubelet restarts
+ * the container).
  */
 final class ProgramProbes {
 
@@ -45,12 +49,45 @@ final class ProgramProbes {
         continue;
       }
       try {
+        if (!startup(program)) {
+          continue;
+        }
         liveness(program);
         readiness(program);
       } catch (RuntimeException e) {
         LOG.debug("probes of {} not done: {}", program.podName(), e.toString());
       }
     }
+  }
+
+  /** Whether the startup probe passed (or there is none). */
+  private boolean startup(ProgramProcess program) {
+    Container container = program.container();
+    Probe probe = container.getStartupProbe();
+    if (probe == null || probe.getHttpGet() == null) {
+      program.startupPassed = true;
+    }
+    if (program.startupPassed) {
+      return true;
+    }
+    Instant now = Instant.now();
+    if (program.nextStartup == null) {
+      program.nextStartup =
+          program.started().plusSeconds(orDefault(probe.getInitialDelaySeconds(), 0));
+    }
+    if (now.isBefore(program.nextStartup)) {
+      return false;
+    }
+    program.nextStartup = now.plusSeconds(orDefault(probe.getPeriodSeconds(), 10));
+    if (get(program, container, probe)) {
+      program.startupPassed = true;
+      return true;
+    }
+    if (++program.startupFailures >= orDefault(probe.getFailureThreshold(), 3)) {
+      program.stopping = true;
+      onUnhealthy.accept(program);
+    }
+    return false;
   }
 
   private void liveness(ProgramProcess program) {

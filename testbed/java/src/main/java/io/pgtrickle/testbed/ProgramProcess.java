@@ -33,7 +33,10 @@ final class ProgramProcess {
   private final String ip;
   private final Process unshare;
   private final Instant started = Instant.now();
-  // Liveness probe state, kept by ProgramProbes (one thread).
+  // Startup and liveness probe state, kept by ProgramProbes (one thread).
+  boolean startupPassed;
+  int startupFailures;
+  Instant nextStartup;
   int livenessFailures;
   Instant nextLiveness;
 

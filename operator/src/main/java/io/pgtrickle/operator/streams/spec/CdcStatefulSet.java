@@ -75,6 +75,7 @@ public final class CdcStatefulSet {
         .withArgs("run")
         .withEnv(env)
         .withPorts(PipelinePods.metricsPort())
+        .withStartupProbe(PipelinePods.startup())
         .withLivenessProbe(PipelinePods.liveness())
         .withReadinessProbe(PipelinePods.readiness())
         .withSecurityContext(PipelinePods.containerSecurity())

@@ -28,6 +28,10 @@ public final class PipelinePods {
   public static final String METRICS_PORT_NAME = "metrics";
 
   public static final int METRICS_PORT = 8080;
+
+  /** How long a program may take to serve /healthz after its start. */
+  public static final int STARTUP_SECONDS = 180;
+
   public static final long UID = 1000L;
 
   private PipelinePods() {}
@@ -37,6 +41,23 @@ public final class PipelinePods {
         .withName(METRICS_PORT_NAME)
         .withContainerPort(METRICS_PORT)
         .withProtocol("TCP")
+        .build();
+  }
+
+  /**
+   * Startup: /healthz every 2 s for up to {@value #STARTUP_SECONDS} s before liveness counts. A JVM
+   * that installs a catalog or connects through a failover may take longer than the liveness
+   * probe's 40 s on a busy node; without this the kubelet would restart it in a loop.
+   */
+  static Probe startup() {
+    return new ProbeBuilder()
+        .withNewHttpGet()
+        .withPath("/healthz")
+        .withNewPort(METRICS_PORT_NAME)
+        .endHttpGet()
+        .withPeriodSeconds(2)
+        .withTimeoutSeconds(3)
+        .withFailureThreshold(STARTUP_SECONDS / 2)
         .build();
   }
 

@@ -70,6 +70,7 @@ public final class WorkerDeployment {
                 .withArgs("run")
                 .withEnv(env(s))
                 .withPorts(PipelinePods.metricsPort())
+                .withStartupProbe(PipelinePods.startup())
                 .withLivenessProbe(PipelinePods.liveness())
                 .withReadinessProbe(PipelinePods.readiness())
                 .withSecurityContext(PipelinePods.containerSecurity())
