@@ -119,7 +119,7 @@ helm-lint: deps ## Lint the Helm chart and check what it renders (Helm's library
 
 # --- demo ----------------------------------------------------------------------------------------
 .PHONY: demo demo-down
-demo: ## The main job: build, start the test bed, run the operator, create a sample cluster
+demo: ## The main job: test bed, operator, a PostgresCluster, a StreamTableCluster and a stream table kept fresh
 	hack/demo.sh
 
 demo-down: ## Stop what `make demo` started
@@ -130,7 +130,7 @@ demo-stop-check: ## Issue #18's stop sequence under timeout: no pod process outl
 	hack/demo-stop-check.sh
 
 # --- benchmarks ----------------------------------------------------------------------------------
-.PHONY: bench-reconcile bench-failover bench-changelog bench-cdc bench-worker bench-dvm profile-changelog profile-cdc bench-hpa
+.PHONY: bench-reconcile bench-failover bench-changelog bench-cdc bench-worker bench-dvm profile-changelog profile-cdc bench-hpa bench-pipeline
 # One change-log backend only: make bench-changelog BENCH_BACKENDS=wal; a quick, noisier run:
 # BENCH_EVENTS=200000 BENCH_ROUNDS=3 (default: 5 interleaved rounds of 1,000,000 events each side)
 BENCH_BACKENDS ?= all
@@ -189,6 +189,13 @@ bench-worker: deps-test ## Worker: freshness p50/p95 at 5k changes/s (schedule 1
 HPA_BENCH_ROUNDS ?= 5
 bench-hpa: deps-test ## HPA on CDC lag through the metrics adapter: scale-up/down seconds, stock 15 s vs tuned 1 s sync (test bed restarted and left down; about 30 min)
 	$(MVN) -q -pl metrics-adapter -am -Pbench-hpa -DskipTests verify -Dbench.rounds=$(HPA_BENCH_ROUNDS)
+
+# Other sizes or a longer measurement: make bench-pipeline PIPELINE_BENCH_WORKERS=1,2 PIPELINE_BENCH_SECONDS=60
+PIPELINE_BENCH_WORKERS ?= 1,2,4
+PIPELINE_BENCH_SECONDS ?= 30
+bench-pipeline: deps-test testbed-up ## Whole pipeline on the test bed: freshness p95 and worker CPU with 1, 2, 4 workers at 5k changes/s, 8 stream tables (about 6 min)
+	$(MVN) -q -pl e2e -am -Pbench-pipeline -DskipTests verify \
+	  -Dbench.workers=$(PIPELINE_BENCH_WORKERS) -Dbench.seconds=$(PIPELINE_BENCH_SECONDS)
 
 bench-reconcile: deps testbed-up ## Reconcile latency (p50/p99 over 50 clusters) and RSS with 200 clusters
 	$(MVN) -q -pl operator -am -Pbench -DskipTests verify

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: build, start the test bed, install the CRDs, run the operator in the background,
-# apply the basic sample and show it converge. `make demo-down` stops everything again.
+# apply the basic sample and show it converge, then the main job: a StreamTableCluster on it (real
+# cdc-consumer and worker programs behind its pods), a stream table created with SQL and kept
+# fresh under a short write load. `make demo-down` stops everything again.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -14,7 +16,8 @@ step() { printf '\n==> %s\n' "$*"; }
 
 stop_pid() {
   if [ -f "$work/$1.pid" ]; then
-    kill "$(cat "$work/$1.pid")" 2>/dev/null || true
+    # The operator's restart loop leads a process group: stop the group (the loop and the JVM).
+    kill -- "-$(cat "$work/$1.pid")" 2>/dev/null || kill "$(cat "$work/$1.pid")" 2>/dev/null || true
     # The pod player stops Patroni gracefully on SIGTERM; give it the time.
     for _ in $(seq 1 30); do kill -0 "$(cat "$work/$1.pid")" 2>/dev/null || break; sleep 1; done
     rm -f "$work/$1.pid"
@@ -35,7 +38,7 @@ fi
 step "Installing what the build and the test bed need"
 hack/install-deps.sh java go postgres patroni
 
-step "Building the operator"
+step "Building the operator, the cdc-consumer and the worker"
 ./mvnw -B -ntp -q -DskipTests package
 
 step "Starting the Kubernetes test bed"
@@ -51,8 +54,15 @@ else
   # /healthz, /readyz and /metrics on a free port: 8080 may be taken on a shared machine (another
   # process on any address with that port makes the operator's wildcard bind fail).
   http_port="${DEMO_HTTP_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])')}"
-  KUBECONFIG="$kubeconfig" HTTP_PORT="$http_port" nohup java -jar operator/target/operator.jar \
-    >"$work/operator.log" 2>&1 &
+  # Started again when it exits, as the kubelet would its pod (it exits when it cannot start, e.g.
+  # an API server too busy to answer its first lists in time). A process group of its own, so
+  # `make demo-down` stops the loop and the JVM together.
+  KUBECONFIG="$kubeconfig" HTTP_PORT="$http_port" setsid nohup bash -c '
+    while :; do
+      java -jar operator/target/operator.jar
+      echo "the operator exited ($?); starting it again in 2 s"
+      sleep 2
+    done' >"$work/operator.log" 2>&1 &
   echo $! >"$work/operator.pid"
   echo "health and metrics: http://localhost:$http_port/healthz, /readyz, /metrics"
 fi
@@ -92,18 +102,21 @@ if [ "$phase" != "Running" ]; then
   exit 1
 fi
 $kubectl get statefulset,svc,configmap,secret -l postgres.example.com/cluster=my-cluster
-primary="$($kubectl get pgc my-cluster -o jsonpath='{.status.primaryPod}')"
-primary_ip="$($kubectl get pod "$primary" -o jsonpath='{.status.podIP}' 2>/dev/null || true)"
+
+hack/demo-pipeline.sh
 
 cat <<MSG
 
-The operator and the pod player run in the background. Connect to the primary ($primary):
-  PGPASSWORD=\$($kubectl get secret my-cluster-credentials -o jsonpath='{.data.password}' | base64 -d) \\
-    psql -h $primary_ip -U postgres
+The operator and the pod player run in the background (logs: target/demo/operator.log,
+target/demo/pods.log; each program pod's log: target/testbed/programs/default/POD.log).
 Look around:
   export KUBECONFIG=$kubeconfig
   export PATH=$root/target/testbed/bin:\$PATH
-  kubectl get postgrescluster -w
-  kubectl describe pgc my-cluster
+  kubectl get stc -w                      # the pipeline: workers, CDC lag, stream tables, status
+  kubectl describe stc shop
+  kubectl get postgrescluster,pods
+Query the stream table on the primary (it follows every write to orders within about a second):
+  $(hack/demo-pipeline.sh psql-command) -c 'SELECT * FROM category_totals ORDER BY category'
+  ... -c 'SELECT * FROM pgtrickle.pg_stat_stream_tables'
 Stop everything with: make demo-down
 MSG

@@ -16,6 +16,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,8 +30,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * pod specs are what start them, their Service names resolve and route). A stream table is created
  * through SQL ({@code pgtrickle.exec_stream_ddl}), writes to its source reach it through the real
  * CDC consumer, the PostgreSQL-tables change log and the real workers, and it equals the
- * recomputation of its query after every round; the resource's status counts it. Deleting the
- * resource stops the pods and drops the slot and the change log, and leaves the stream table.
+ * recomputation of its query after every round; the resource's status counts it. Then faults under
+ * a write load: a worker pod deleted, the CDC pod deleted, PostgreSQL crashed (its pod's processes
+ * SIGKILLed and restarted by the pod player); after each the stream table converges to the
+ * recomputation again (nothing lost, nothing applied twice). Deleting the resource stops the pods
+ * and drops the slot and the change log, and leaves the stream table.
  */
 class StreamTableClusterPipelineIT {
 
@@ -92,6 +97,7 @@ class StreamTableClusterPipelineIT {
 
     execute(
         "CREATE TABLE orders (id int PRIMARY KEY, category text NOT NULL, amount numeric NOT NULL)",
+        "CREATE SEQUENCE order_ids START 1000",
         "INSERT INTO orders SELECT g, 'c' || (g % 5), g FROM generate_series(1, 50) g",
         "SELECT pgtrickle.exec_stream_ddl($$CREATE STREAM TABLE category_totals AS "
             + QUERY
@@ -107,6 +113,18 @@ class StreamTableClusterPipelineIT {
         "DELETE FROM orders WHERE id % 4 = 0",
         "UPDATE orders SET category = 'moved' WHERE id % 10 = 1");
     awaitEqualToRecomputation("after deletes and a changed group");
+    assertThat(scalar("SELECT status FROM pgtrickle.pgt_stream_tables")).isEqualTo("ACTIVE");
+
+    // Faults under a write load; after each the stream table converges to its query's result:
+    // nothing lost, nothing applied twice (a sum would show either).
+    String worker = workerPod();
+    underWrites(() -> client().pods().inNamespace(NAMESPACE.name()).withName(worker).delete());
+    awaitEqualToRecomputation("after worker pod " + worker + " was deleted under writes");
+    underWrites(
+        () -> client().pods().inNamespace(NAMESPACE.name()).withName(NAME + "-cdc-0").delete());
+    awaitEqualToRecomputation("after the CDC pod was deleted under writes");
+    underWrites(() -> postgres.pods().crash(postgres.primaryPod()));
+    awaitEqualToRecomputation("after PostgreSQL crashed under writes");
     assertThat(scalar("SELECT status FROM pgtrickle.pgt_stream_tables")).isEqualTo("ACTIVE");
     await("the status counts the stream table")
         .atMost(WAIT)
@@ -136,6 +154,58 @@ class StreamTableClusterPipelineIT {
         .isEqualTo("0");
     assertThat(scalar("SELECT count(*) FROM category_totals")).isNotEqualTo("0");
     assertThat(difference()).as("the stream table left as it was").isEmpty();
+  }
+
+  /**
+   * Runs {@code fault} while a writer commits transactions (an insert and an update each, retried
+   * on a new connection when the database is away), until 100 more have committed after it.
+   */
+  private static void underWrites(Runnable fault) throws InterruptedException {
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger committed = new AtomicInteger();
+    Thread writer =
+        new Thread(
+            () -> {
+              while (!stop.get()) {
+                try (Connection c = postgres.connect(postgres.primaryIp().orElseThrow());
+                    Statement s = c.createStatement()) {
+                  c.setAutoCommit(false);
+                  while (!stop.get()) {
+                    s.execute(
+                        "INSERT INTO orders SELECT nextval('order_ids'), 'c' || (random() * 9)::int,"
+                            + " (random() * 100)::int");
+                    s.execute(
+                        "UPDATE orders SET amount = amount + 1 WHERE id = (SELECT max(id) - 5"
+                            + " FROM orders)");
+                    c.commit();
+                    committed.incrementAndGet();
+                  }
+                } catch (SQLException | RuntimeException e) {
+                  sleep(200); // away: a crash, a restart; the next connection finds the primary
+                }
+              }
+            },
+            "writer");
+    writer.start();
+    try {
+      await("the writer started").atMost(WAIT).until(() -> committed.get() >= 20);
+      fault.run();
+      int after = committed.get();
+      await("100 transactions after the fault")
+          .atMost(WAIT)
+          .until(() -> committed.get() >= after + 100);
+    } finally {
+      stop.set(true);
+      writer.join(30_000);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void awaitEqualToRecomputation(String when) {

@@ -98,7 +98,15 @@ public final class OperatorMain {
             registry);
     Runtime.getRuntime().addShutdownHook(new Thread(health::close, "health-shutdown"));
     operator.installShutdownHook(SHUTDOWN_GRACE);
-    operator.start();
+    try {
+      operator.start();
+    } catch (RuntimeException e) {
+      // An informer that could not start (the API server too slow to answer its first list, RBAC
+      // missing) stops the operator; its HTTP server would keep this JVM up and /healthz passing
+      // with nothing reconciling. Exit instead, so the pod is restarted.
+      LOG.error("the operator could not start; exiting: {}", e.toString());
+      System.exit(1);
+    }
     LOG.info(
         "pg-trickle operator started: namespaces {}, leader election {}, http port {}",
         config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces(),

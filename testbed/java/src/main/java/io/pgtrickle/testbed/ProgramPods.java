@@ -302,10 +302,14 @@ public final class ProgramPods implements AutoCloseable {
     }
   }
 
-  /** The liveness probe failed too often: the kubelet stops the container and starts it again. */
+  /**
+   * The liveness (or startup) probe failed too often: the kubelet stops the container and starts it
+   * again.
+   */
   private void restartUnhealthy(ProgramProcess process) {
-    LOG.info("liveness probe of pod {} failed; restarting its program", process.podName());
-    appendLog(process.podName(), "test bed: liveness probe failed, restarting");
+    String probe = process.startupPassed ? "liveness" : "startup";
+    LOG.info("{} probe of pod {} failed; restarting its program", probe, process.podName());
+    appendLog(process.podName(), "test bed: " + probe + " probe failed, restarting");
     Thread t =
         new Thread(() -> process.stop(process.graceSeconds()), "program-pods-liveness-restart");
     t.setDaemon(true);

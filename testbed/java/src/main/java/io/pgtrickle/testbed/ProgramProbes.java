@@ -19,10 +19,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The kubelet's prober for program pods (HTTP GET probes on the pod IP; a status of 200 to 399
- * passes). A startup probe, when the container has one, runs first and holds back the others.
- * Readiness is looked at every second and sets the pod's Ready condition; liveness at the probe's
- * {@code periodSeconds} after {@code initialDelaySeconds}, and {@code failureThreshold} failures in
- * a row hand the program to {@code onUnhealthy} (the kubelet restarts the container).
+ * passes). A startup probe, when the container has one, comes first: at its {@code periodSeconds}
+ * after {@code initialDelaySeconds} until it passes once (the pod stays not ready and liveness is
+ * not looked at meanwhile), {@code failureThreshold} failures hand the program to {@code
+ * onUnhealthy}. Then readiness is looked at every second and sets the pod's Ready condition;
+ * liveness at the probe's {@code periodSeconds} after {@code initialDelaySeconds}, and {@code
+ * failureThreshold} failures in a row hand the program to {@code onUnhealthy} (the kubelet restarts
+ * the container).
  */
 final class ProgramProbes {
 

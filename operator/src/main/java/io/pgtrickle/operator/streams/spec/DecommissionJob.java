@@ -52,6 +52,7 @@ public final class DecommissionJob {
                     s, CdcStatefulSet.env(s, Math.max(slotOrdinals, ordinal + 1), ordinal))
                 .toBuilder()
                 .withArgs("decommission")
+                .withStartupProbe(null)
                 .withLivenessProbe(null)
                 .withReadinessProbe(null)
                 .withPorts()

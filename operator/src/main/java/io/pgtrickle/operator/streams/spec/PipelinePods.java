@@ -28,6 +28,10 @@ public final class PipelinePods {
   public static final String METRICS_PORT_NAME = "metrics";
 
   public static final int METRICS_PORT = 8080;
+
+  /** How long a program may take to serve /healthz after its start. */
+  public static final int STARTUP_SECONDS = 180;
+
   public static final long UID = 1000L;
 
   private PipelinePods() {}
@@ -56,9 +60,6 @@ public final class PipelinePods {
         .withFailureThreshold(STARTUP_SECONDS / 2)
         .build();
   }
-
-  /** How long a program may take to answer /healthz after its start. */
-  static final int STARTUP_SECONDS = 180;
 
   /** Liveness: the program's /healthz, which fails when it is stuck (a restart helps). */
   static Probe liveness() {

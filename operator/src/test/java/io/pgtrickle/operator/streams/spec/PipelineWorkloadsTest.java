@@ -54,6 +54,13 @@ class PipelineWorkloadsTest {
         .isEqualTo(180);
     assertThat(pod.getContainers().get(0).getReadinessProbe().getHttpGet().getPath())
         .isEqualTo("/readyz");
+    // A slow start (busy node, catalog install) is not a failed liveness probe.
+    assertThat(pod.getContainers().get(0).getStartupProbe().getHttpGet().getPath())
+        .isEqualTo("/healthz");
+    assertThat(
+            pod.getContainers().get(0).getStartupProbe().getPeriodSeconds()
+                * pod.getContainers().get(0).getStartupProbe().getFailureThreshold())
+        .isEqualTo(PipelinePods.STARTUP_SECONDS);
     assertThat(pod.getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem())
         .isTrue();
     assertThat(sts.getSpec().getTemplate().getMetadata().getAnnotations()).isEmpty();
@@ -89,6 +96,8 @@ class PipelineWorkloadsTest {
     assertThat(pod.getTerminationGracePeriodSeconds() * 1000).isGreaterThan(drainMs);
     assertThat(env.get("PGTRICKLE_WORKER_ID").getValueFrom().getFieldRef().getFieldPath())
         .isEqualTo("metadata.name");
+    assertThat(pod.getContainers().get(0).getStartupProbe().getHttpGet().getPath())
+        .isEqualTo("/healthz");
 
     Deployment fixed = WorkerDeployment.build(Pipelines.settings(Pipelines.NATS));
     assertThat(fixed.getSpec().getReplicas()).isEqualTo(1);
@@ -104,6 +113,7 @@ class PipelineWorkloadsTest {
     assertThat(env(c).get("PGTRICKLE_ORDINAL").getValue()).isEqualTo("2");
     assertThat(env(c).get("PGTRICKLE_REPLICAS").getValue()).isEqualTo("3");
     assertThat(c.getReadinessProbe()).isNull();
+    assertThat(c.getStartupProbe()).isNull();
     assertThat(job.getMetadata().getLabels()).containsEntry(DecommissionJob.ORDINAL_LABEL, "2");
   }
 

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The second half of `make demo` (hack/demo.sh runs it once my-cluster is Running): the main job.
+#   1. kubectl apply config/samples/streamtablecluster-postgres.yaml (StreamTableCluster shop on
+#      my-cluster) and watch it reach Running: the pod player runs the real cdc-consumer and worker
+#      programs behind its pods;
+#   2. on my-cluster's primary: a table orders and a stream table category_totals created with
+#      CREATE STREAM TABLE through pgtrickle.exec_stream_ddl;
+#   3. a short write load (inserts, updates, deletes every second), printing the stream table and
+#      its staleness as it follows, then the stream table compared with its query's result.
+# `hack/demo-pipeline.sh psql-command` prints the psql command for the primary.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+kubeconfig="$root/target/testbed/kubeconfig"
+kubectl="$root/target/testbed/bin/kubectl --kubeconfig=$kubeconfig"
+LOAD_SECONDS="${DEMO_LOAD_SECONDS:-10}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+primary_ip() {
+  local pod
+  pod="$($kubectl get pgc my-cluster -o jsonpath='{.status.primaryPod}')"
+  $kubectl get pod "$pod" -o jsonpath='{.status.podIP}'
+}
+
+if [ "${1:-}" = "psql-command" ]; then
+  echo "PGPASSWORD=\$($kubectl get secret my-cluster-credentials -o jsonpath='{.data.password}' | base64 -d) psql -h $(primary_ip) -U postgres"
+  exit 0
+fi
+
+# psql as the superuser on the primary, no .psqlrc.
+PGPASSWORD="$($kubectl get secret my-cluster-credentials -o jsonpath='{.data.password}' | base64 -d)"
+export PGPASSWORD PGCONNECT_TIMEOUT=5 PGOPTIONS='-c statement_timeout=120s'
+PGHOST="$(primary_ip)"
+export PGHOST
+sql() { psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres "$@"; }
+
+step "Applying config/samples/streamtablecluster-postgres.yaml: a StreamTableCluster on my-cluster"
+$kubectl apply -f config/samples/streamtablecluster-postgres.yaml
+
+step "Watching it until it is Running (the cdc-consumer and worker programs run behind its pods)"
+last="" phase=""
+for _ in $(seq 1 240); do
+  line="$($kubectl get stc shop --no-headers 2>/dev/null || true)"
+  if [ "$line" != "$last" ]; then echo "$line"; last="$line"; fi
+  phase="$($kubectl get stc shop -o jsonpath='{.status.phase}' 2>/dev/null || true)"
+  [ "$phase" = "Running" ] && break
+  sleep 1
+done
+if [ "$phase" != "Running" ]; then
+  echo "shop did not reach Running within 4 minutes; see kubectl describe stc shop," >&2
+  echo "target/demo/pods.log and target/testbed/programs/default/*.log" >&2
+  $kubectl describe stc shop >&2 || true
+  exit 1
+fi
+$kubectl get stc
+$kubectl get statefulset,deployment,hpa,pods -l trickle-labs.io/stream-table-cluster=shop -o wide
+
+step "Waiting for the workers to install the pgtrickle schema (Flyway, once)"
+for _ in $(seq 1 60); do
+  [ "$(sql -Atc "SELECT to_regproc('pgtrickle.exec_stream_ddl') IS NOT NULL" 2>/dev/null)" = t ] && break
+  sleep 1
+done
+
+PGHOST="$(primary_ip)" # the primary now (a failover meanwhile would have moved it)
+step "Creating a table and a stream table with SQL on the primary ($PGHOST)"
+query="SELECT category, count(*) AS orders, sum(amount) AS total FROM orders GROUP BY category"
+sql -e <<SQL
+CREATE TABLE IF NOT EXISTS orders (
+  id bigserial PRIMARY KEY, category text NOT NULL, amount numeric(10,2) NOT NULL);
+INSERT INTO orders (category, amount)
+  SELECT (ARRAY['books', 'games', 'music'])[1 + g % 3], g FROM generate_series(1, 30) g;
+SELECT pgtrickle.exec_stream_ddl(\$\$
+  CREATE STREAM TABLE IF NOT EXISTS category_totals AS
+    $query
+  WITH (schedule = '1s')
+\$\$);
+SQL
+# Returns once the stream table holds everything committed before the call.
+sql -Atc "SELECT pgtrickle.refresh_stream_table('category_totals')" >/dev/null
+sql -c "SELECT pgt_name, status, refresh_mode, schedule, is_populated FROM pgtrickle.pgt_stream_tables"
+echo "category_totals before the load:"
+sql -c "SELECT * FROM category_totals ORDER BY category"
+
+step "A write load for ${LOAD_SECONDS} s (inserts, updates, deletes each second); the stream table follows"
+# Staleness: how long ago the snapshot the stream table shows was taken (data_timestamp).
+watch_line="SELECT to_char(clock_timestamp(), 'HH24:MI:SS') || '  ' ||
+  (SELECT string_agg(category || ' ' || orders || ' orders ' || total, ' | ' ORDER BY category)
+     FROM category_totals) || '   (staleness ' ||
+  (SELECT round(extract(epoch FROM clock_timestamp() - data_timestamp) * 1000)
+     FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'category_totals') || ' ms)'"
+for i in $(seq 1 "$LOAD_SECONDS"); do
+  sql -c "INSERT INTO orders (category, amount)
+            SELECT (ARRAY['books', 'games', 'music', 'films'])[1 + (g + $i) % 4], round((random() * 100)::numeric, 2)
+            FROM generate_series(1, 20) g;
+          UPDATE orders SET amount = amount + 1 WHERE id % 10 = $i % 10;
+          DELETE FROM orders WHERE id IN (SELECT id FROM orders ORDER BY random() LIMIT 3);"
+  sql -Atc "$watch_line"
+  sleep 1
+done
+sql -Atc "SELECT pgtrickle.refresh_stream_table('category_totals')" >/dev/null
+echo "category_totals after the load:"
+sql -c "SELECT * FROM category_totals ORDER BY category"
+echo "the same computed from orders now:"
+sql -c "$query ORDER BY category"
+differences="$(sql -Atc "SELECT count(*) FROM ((TABLE category_totals EXCEPT ALL $query)
+  UNION ALL ($query EXCEPT ALL TABLE category_totals)) d")"
+if [ "$differences" != 0 ]; then
+  echo "category_totals differs from its query in $differences rows" >&2
+  exit 1
+fi
+echo "category_totals equals its query: every write reached it through the CDC consumer, the change log and the workers."
+sql -c "SELECT table_name, total_refreshes, total_full_refreshes, total_diff_refreshes,
+                round(avg_refresh_duration_ms::numeric, 1) AS avg_refresh_ms
+          FROM pgtrickle.pg_stat_pgtrickle"
+
+step "The pipeline"
+$kubectl get pods -l trickle-labs.io/stream-table-cluster=shop -o wide
+$kubectl get stc
