@@ -22,6 +22,25 @@ mount_dir "$volume" /var/lib/postgresql/data
 mount_dir "$pod_dir/config" /etc/patroni
 mount_dir "$pod_dir/serviceaccount" /var/run/secrets/kubernetes.io/serviceaccount
 mount_dir "$pod_dir/run" /var/run/postgresql
+# Further volumes of the pod's containers (Secrets, ConfigMaps: TLS files, PgBouncer's and the
+# exporter's configuration), one "SOURCE TARGET" per line, written by the pod player (PodExtras).
+if [ -f "$pod_dir/mounts" ]; then
+  while read -r source target; do
+    [ -n "$source" ] && mount_dir "$source" "$target"
+  done <"$pod_dir/mounts"
+fi
+# The namespace's names (pods under their headless Service), as cluster DNS would resolve them.
+if [ -f "$pod_dir/../hosts" ]; then
+  mount --bind "$pod_dir/../hosts" /etc/hosts
+fi
+# The pod's other containers (PgBouncer, the exporter): started here, inside the pod's namespaces,
+# so they share its volumes and die with it (see PodExtras); before /tmp is hidden, since their
+# script and logs may live under it. Containers get a high file limit.
+ulimit -n 65536 2>/dev/null || true
+if [ -f "$pod_dir/sidecars.sh" ]; then
+  # shellcheck source=/dev/null
+  . "$pod_dir/sidecars.sh"
+fi
 # Last: the sources above may themselves live under /tmp (a clone in /tmp), which this hides.
 mount_dir "$pod_dir/tmp" /tmp
 

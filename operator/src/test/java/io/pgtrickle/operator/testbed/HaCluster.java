@@ -138,6 +138,26 @@ public final class HaCluster implements AutoCloseable {
     return cluster;
   }
 
+  /**
+   * Creates the cluster {@code name} with the given spec (YAML lines under {@code spec:}, indented
+   * by two spaces) and waits until it runs.
+   */
+  public static HaCluster startWithSpec(
+      TestBed testBed, String namespace, String name, String spec, Duration within) {
+    HaCluster cluster = new HaCluster(testBed, namespace, name, spec);
+    try {
+      cluster.awaitRunning(within);
+    } catch (RuntimeException | Error e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
+  }
+
+  public String namespace() {
+    return namespace;
+  }
+
   public PatroniPods pods() {
     return pods;
   }

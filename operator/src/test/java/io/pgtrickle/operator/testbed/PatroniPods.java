@@ -61,6 +61,7 @@ public final class PatroniPods implements AutoCloseable {
   private final java.util.Set<String> backingOff = ConcurrentHashMap.newKeySet();
   private final CrashLoopBackOff restartBackOff = new CrashLoopBackOff();
   private final GracefulTermination termination;
+  private final PodExtras extras;
   private final ScheduledExecutorService prober =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -78,6 +79,13 @@ public final class PatroniPods implements AutoCloseable {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
+  /** HTTPS probes verify nothing, as the kubelet's do not. */
+  private final HttpClient https =
+      HttpClient.newBuilder()
+          .connectTimeout(Duration.ofSeconds(1))
+          .sslContext(TrustAll.context())
+          .build();
+
   public PatroniPods(TestBed testBed, String namespace) {
     this.testBed = testBed;
     this.client = testBed.client();
@@ -85,6 +93,12 @@ public final class PatroniPods implements AutoCloseable {
     this.work = testBed.repositoryRootPath().resolve("target/testbed/pods").resolve(namespace);
     this.termination = new GracefulTermination(client, namespace);
     mountMemoryBackedVolumes(work);
+    this.extras =
+        new PodExtras(
+            client,
+            namespace,
+            work,
+            testBed.repositoryRootPath().resolve("target/testbed/pod-volumes").resolve(namespace));
     this.informer =
         client
             .pods()
@@ -121,9 +135,9 @@ public final class PatroniPods implements AutoCloseable {
     for (String key : List.copyOf(running.keySet())) {
       String pod = key.substring(0, key.indexOf('/'));
       String ip = ips.get(key);
-      boolean healthy = ip != null && healthy(ip);
       try {
         Pod current = client.pods().inNamespace(namespace).withName(pod).get();
+        boolean healthy = ip != null && current != null && healthy(ip, scheme(current));
         if (current == null
             || current.getStatus() == null
             || current.getStatus().getConditions() == null
@@ -154,11 +168,19 @@ public final class PatroniPods implements AutoCloseable {
     }
   }
 
-  private boolean healthy(String ip) {
+  /** The scheme of the PostgreSQL container's readiness probe: HTTPS once TLS is on. */
+  private static String scheme(Pod pod) {
+    var probe = pod.getSpec().getContainers().get(0).getReadinessProbe();
+    return probe != null && probe.getHttpGet() != null && "HTTPS".equals(probe.getHttpGet().getScheme())
+        ? "https"
+        : "http";
+  }
+
+  private boolean healthy(String ip, String scheme) {
     try {
       HttpResponse<Void> response =
-          http.send(
-              HttpRequest.newBuilder(URI.create("http://" + ip + ":8008/health"))
+          ("https".equals(scheme) ? https : http).send(
+              HttpRequest.newBuilder(URI.create(scheme + "://" + ip + ":8008/health"))
                   .timeout(Duration.ofSeconds(1))
                   .build(),
               HttpResponse.BodyHandlers.discarding());
@@ -231,6 +253,7 @@ public final class PatroniPods implements AutoCloseable {
   }
 
   private synchronized void reconcile(Pod pod) {
+    extras.updateHosts(informer == null ? List.of(pod) : informer.getStore().list());
     String name = pod.getMetadata().getName();
     String key = name + "/" + pod.getMetadata().getUid();
     String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
@@ -254,6 +277,18 @@ public final class PatroniPods implements AutoCloseable {
       ips.put(key, ip);
     } catch (IOException | RuntimeException e) {
       LOG.error("cannot start Patroni for pod {}: {}", name, e.toString());
+      // As the kubelet waits for a Secret or ConfigMap a pod mounts: try again shortly.
+      if (!restarter.isShutdown()) {
+        restarter.schedule(
+            () -> {
+              Pod current = client.pods().inNamespace(namespace).withName(name).get();
+              if (current != null) {
+                reconcile(current);
+              }
+            },
+            2,
+            TimeUnit.SECONDS);
+      }
     }
   }
 
@@ -283,6 +318,7 @@ public final class PatroniPods implements AutoCloseable {
     Files.writeString(dir.resolve("config/patroni.yml"), config);
     writeServiceAccount(pod, dir.resolve("serviceaccount"));
     chown(work);
+    extras.prepare(pod, dir, ip, c -> environment(pod, c, ip));
 
     Map<String, String> env = environment(pod, container, ip);
     URI server = URI.create(client.getConfiguration().getMasterUrl());
@@ -526,6 +562,7 @@ public final class PatroniPods implements AutoCloseable {
     prober.shutdownNow();
     restarter.shutdownNow();
     informer.close();
+    extras.close();
     running.keySet().stream()
         .toList()
         .forEach(

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 
 /**
  * Patroni's REST API on a member (port 8008): liveness, dynamic configuration and switchover. Calls
@@ -33,11 +34,34 @@ public class PatroniClient {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+  /** One HTTPS client per trust (a cluster's CA), made on first use. */
+  private final Map<SSLContext, HttpClient> https = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private HttpClient client(Target target) {
+    if (target.tls() == null) {
+      return http;
+    }
+    return https.computeIfAbsent(
+        target.tls(),
+        ssl -> HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).sslContext(ssl).build());
+  }
+
   /**
    * Patroni's REST API user; {@code previousPassword} (may be null) is the one members that started
    * before the last password change still expect.
    */
-  public record Login(String username, String password, String previousPassword) {
+  public record Login(
+      String username, String password, String previousPassword, SSLContext tls) {
+
+    public Login(String username, String password, String previousPassword) {
+      this(username, password, previousPassword, null);
+    }
+
+    /** The same login over HTTPS, trusting what {@code tls} trusts (null: plain HTTP). */
+    public Login withTls(SSLContext tls) {
+      return new Login(username, password, previousPassword, tls);
+    }
+
     @Override
     public String toString() {
       return "Login[" + username + "]";
@@ -50,14 +74,24 @@ public class PatroniClient {
    * the REST API password was changed expects it until it restarts.
    */
   public record Target(
-      String host, int port, String username, String password, String previousPassword) {
+      String host,
+      int port,
+      String username,
+      String password,
+      String previousPassword,
+      SSLContext tls) {
+
+    public Target(
+        String host, int port, String username, String password, String previousPassword) {
+      this(host, port, username, password, previousPassword, null);
+    }
 
     public Target(String host, int port, String username, String password) {
-      this(host, port, username, password, null);
+      this(host, port, username, password, null, null);
     }
 
     URI uri(String path) {
-      return URI.create("http://" + host + ":" + port + path);
+      return URI.create((tls == null ? "http://" : "https://") + host + ":" + port + path);
     }
 
     String authorization() {
@@ -98,6 +132,15 @@ public class PatroniClient {
   }
 
   /**
+   * {@code POST /reload}: Patroni reads its configuration again, reloads PostgreSQL ({@code
+   * pg_reload_conf}, which picks up new certificate files) and its REST API's certificate when its
+   * serial changed.
+   */
+  public void reload(Target target) {
+    send(target, "POST", "/reload", "", 202, TIMEOUT);
+  }
+
+  /**
    * Whether Patroni on the member answers at all ({@code GET /liveness}, any status): an answer
    * means its process runs and still acts on the lock, however unhealthy PostgreSQL is.
    */
@@ -105,7 +148,7 @@ public class PatroniClient {
     HttpRequest request =
         HttpRequest.newBuilder(target.uri("/liveness")).timeout(PROBE_TIMEOUT).GET().build();
     try {
-      http.send(request, HttpResponse.BodyHandlers.discarding());
+      client(target).send(request, HttpResponse.BodyHandlers.discarding());
       return true;
     } catch (IOException e) {
       return false;
@@ -118,6 +161,7 @@ public class PatroniClient {
   private void send(
       Target target, String method, String path, String body, int expected, Duration timeout) {
     try {
+      HttpClient http = client(target);
       HttpResponse<String> response =
           http.send(
               request(target, target.authorization(), method, path, body, timeout),
