@@ -285,7 +285,8 @@ public class ClusterActions {
             ClusterServices.PATRONI_PORT,
             login.username(),
             login.password(),
-            login.previousPassword()));
+            login.previousPassword(),
+            login.tls()));
   }
 
   /**

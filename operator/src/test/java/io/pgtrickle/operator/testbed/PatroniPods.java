@@ -82,7 +82,7 @@ public final class PatroniPods implements AutoCloseable {
   /** HTTPS probes verify nothing, as the kubelet's do not. */
   private final HttpClient https =
       HttpClient.newBuilder()
-          .connectTimeout(Duration.ofSeconds(1))
+          .connectTimeout(Duration.ofSeconds(3))
           .sslContext(TrustAll.context())
           .build();
 
@@ -137,7 +137,8 @@ public final class PatroniPods implements AutoCloseable {
       String ip = ips.get(key);
       try {
         Pod current = client.pods().inNamespace(namespace).withName(pod).get();
-        boolean healthy = ip != null && current != null && healthy(ip, scheme(current));
+        boolean healthy =
+            ip != null && current != null && healthy(ip, scheme(current), timeout(current));
         if (current == null
             || current.getStatus() == null
             || current.getStatus().getConditions() == null
@@ -176,12 +177,19 @@ public final class PatroniPods implements AutoCloseable {
         : "http";
   }
 
-  private boolean healthy(String ip, String scheme) {
+  /** The probe's own timeout (the template asks for 3 s; a TLS handshake on a loaded machine needs it). */
+  private static Duration timeout(Pod pod) {
+    var probe = pod.getSpec().getContainers().get(0).getReadinessProbe();
+    return Duration.ofSeconds(
+        probe == null || probe.getTimeoutSeconds() == null ? 1 : probe.getTimeoutSeconds());
+  }
+
+  private boolean healthy(String ip, String scheme, Duration timeout) {
     try {
       HttpResponse<Void> response =
           ("https".equals(scheme) ? https : http).send(
               HttpRequest.newBuilder(URI.create(scheme + "://" + ip + ":8008/health"))
-                  .timeout(Duration.ofSeconds(1))
+                  .timeout(timeout)
                   .build(),
               HttpResponse.BodyHandlers.discarding());
       return response.statusCode() == 200;
