@@ -33,7 +33,7 @@ build: deps ## Compile and package every module (no tests)
 	$(MVN) -DskipTests package
 
 crds: deps ## Regenerate deploy/crds (and the chart's copy) from the Java model
-	$(MVN) -q -pl operator process-classes
+	$(MVN) -q -pl operator -am process-classes
 	mkdir -p deploy/crds && cp operator/target/crds/*.yaml deploy/crds/
 	rm -f charts/pg-trickle/crds/*.yaml && cp deploy/crds/*.yaml charts/pg-trickle/crds/
 
@@ -70,7 +70,7 @@ test-integration: deps-test testbed-up ## Unit and integration tests on the test
 HA_MAJORS ?= 14 15 16 17 18
 test-ha-matrix: deps-test testbed-up ## The full HA suite on PostgreSQL 14-18 (make check: full on 15, smoke on the rest)
 	for v in $(HA_MAJORS); do \
-	  $(MVN) -pl operator -Pit verify -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false \
+	  $(MVN) -pl operator -am -Pit verify -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false \
 	    -Dit.test='PatroniBootstrapIT,PatroniFailoverIT,PatroniFaultsIT' -Dit.pg.version=$$v || exit 1; \
 	done
 
@@ -111,11 +111,11 @@ deploy-sample: $(TARGET_CLUSTER) ## Create the sample PostgresCluster config/sam
 	$(KUBECTL) apply -f config/samples/basic-cluster.yaml
 
 manifests: deps ## Regenerate deploy/operator.yaml from the Helm chart charts/pg-trickle
-	$(MVN) -q -pl operator test-compile exec:java -Dexec.classpathScope=test \
-	  -Dexec.mainClass=io.pgtrickle.operator.packaging.DeployManifests
+	$(MVN) -q -pl operator -am -Prun-test-main -DskipTests process-test-classes \
+	  -Dtest.main.class=io.pgtrickle.operator.packaging.DeployManifests
 
 helm-lint: deps ## Lint the Helm chart and check what it renders (Helm's library via helm-java, no CLI)
-	$(MVN) -q -pl operator test -Dtest=HelmChartTest -Dsurefire.failIfNoSpecifiedTests=false
+	$(MVN) -q -pl operator -am test -Dtest=HelmChartTest -Dsurefire.failIfNoSpecifiedTests=false
 
 # --- demo ----------------------------------------------------------------------------------------
 .PHONY: demo demo-down
@@ -150,12 +150,12 @@ bench-worker: deps-test ## Worker: freshness p50/p95 at 5k changes/s (schedule 1
 	$(MVN) -q -pl worker -am -Pbench-worker -DskipTests verify -Dbench.backend=$(WORKER_BENCH_BACKEND)
 
 bench-reconcile: deps testbed-up ## Reconcile latency (p50/p99 over 50 clusters) and RSS with 200 clusters
-	$(MVN) -q -pl operator -Pbench -DskipTests verify
+	$(MVN) -q -pl operator -am -Pbench -DskipTests verify
 
 # Another major: make bench-failover PG_VERSION=17; fewer rounds: FAILOVER_ROUNDS=3
 PG_VERSION ?= 15
 FAILOVER_ROUNDS ?= 10
 bench-failover: deps-test testbed-up ## Failover recovery (10 crash + 10 graceful, real Patroni, synchronous, under writes; about 8 min)
-	$(MVN) -q -pl operator -Pbench -DskipTests verify \
+	$(MVN) -q -pl operator -am -Pbench -DskipTests verify \
 	  -Dbench.mainClass=io.pgtrickle.operator.bench.FailoverBenchmark \
 	  -Dit.pg.version=$(PG_VERSION) -Dbench.failover.rounds=$(FAILOVER_ROUNDS)

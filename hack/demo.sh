@@ -64,9 +64,7 @@ step "Starting the pod player: real Patroni + PostgreSQL for each pod, in every 
 if [ -f "$work/pods.pid" ] && kill -0 "$(cat "$work/pods.pid")" 2>/dev/null; then
   echo "already running (pid $(cat "$work/pods.pid"))"
 else
-  nohup ./mvnw -B -ntp -q -pl operator exec:java -Dexec.classpathScope=test \
-    -Dexec.mainClass=io.pgtrickle.operator.testbed.PodPlayerMain \
-    -Dexec.cleanupDaemonThreads=false >"$work/pods.log" 2>&1 &
+  nohup ./mvnw -B -ntp -q -pl testbed/java -Ppod-player compile exec:java >"$work/pods.log" 2>&1 &
   echo $! >"$work/pods.pid"
 fi
 

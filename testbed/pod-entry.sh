@@ -29,7 +29,8 @@ if [ -f "$pod_dir/mounts" ]; then
     [ -n "$source" ] && mount_dir "$source" "$target"
   done <"$pod_dir/mounts"
 fi
-# The namespace's names (pods under their headless Service), as cluster DNS would resolve them.
+# Cluster DNS of the namespace (Services and the pods under headless Services), a copy that the
+# pod player keeps in place (ServiceRouting, ClusterDns.mirror).
 if [ -f "$pod_dir/../hosts" ]; then
   mount --bind "$pod_dir/../hosts" /etc/hosts
 fi

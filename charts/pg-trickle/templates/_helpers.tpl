@@ -61,7 +61,7 @@ reconciling the same clusters at once would fight over every child.
 {{/*
 What the operator does in the namespaces it watches, derived from its code
 (operator/src/main/java/io/pgtrickle/operator). JOSDK keeps an informer (list, watch) on the
-PostgresClusters and on every child type, and applies children with server-side apply (patch;
+PostgresClusters, the StreamTableClusters and on every child type, and applies children with server-side apply (patch;
 create when the object does not exist yet). Nothing here is updated with a plain update, except
 through subresources.
 */}}
@@ -115,9 +115,38 @@ through subresources.
 - apiGroups: ["rbac.authorization.k8s.io"]
   resources: ["roles", "rolebindings"]
   verbs: ["get", "list", "watch", "create", "patch"]
-# Events on PostgresClusters (ClusterReady, Failover, Scaling, ...); list and watch for the
-# StatefulSet controller's FailedCreate Events, its only report of a pod it cannot create.
+# Events on PostgresClusters (ClusterReady, Failover, Scaling, ...) and StreamTableClusters; list
+# and watch for the StatefulSet controller's FailedCreate Events, its only report of a pod it
+# cannot create.
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "list", "watch"]
+# StreamTableClusters: watched; finalizer and status as for PostgresClusters.
+- apiGroups: ["trickle-labs.io"]
+  resources: ["streamtableclusters"]
+  verbs: ["get", "list", "watch", "patch"]
+- apiGroups: ["trickle-labs.io"]
+  resources: ["streamtableclusters/status"]
+  verbs: ["patch"]
+- apiGroups: ["trickle-labs.io"]
+  resources: ["streamtableclusters/finalizers"]
+  verbs: ["update"]
+# The workers' Deployment (the CDC consumers' StatefulSet is covered above).
+- apiGroups: ["apps"]
+  resources: ["deployments"]
+  verbs: ["get", "list", "watch", "create", "patch"]
+# The workers' HorizontalPodAutoscaler; deleted when spec.workers.autoscaler becomes none.
+- apiGroups: ["autoscaling"]
+  resources: ["horizontalpodautoscalers"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+# Decommission Jobs dropping a removed CDC consumer's replication slot; deleted once done (their
+# pods with them, by the garbage collector).
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["get", "list", "watch", "create", "delete"]
+# ServiceMonitors (Prometheus Operator) for spec.monitoring.serviceMonitor; whether their CRD exists
+# is read from API discovery, which needs no rule.
+- apiGroups: ["monitoring.coreos.com"]
+  resources: ["servicemonitors"]
+  verbs: ["get", "create", "patch", "delete"]
 {{- end }}

@@ -83,7 +83,8 @@ public final class CdcConsumerMain {
     CountDownLatch stopped = new CountDownLatch(1);
     try (ChangeLogBackend log = ChangeLogBackends.open(config.changeLogUri());
         HttpEndpoints http =
-            new HttpEndpoints(config.httpPort(), state, config.maxLagBytes(), registry);
+            new HttpEndpoints(
+                config.httpAddress(), config.httpPort(), state, config.maxLagBytes(), registry);
         CdcConsumer consumer = new CdcConsumer(config, log, state, metrics, null)) {
       LOG.info("serving /healthz, /readyz and /metrics on port {}", http.port());
       Runnable stop =

@@ -15,6 +15,7 @@ import io.pgtrickle.operator.runtime.HealthServer;
 import io.pgtrickle.operator.runtime.HealthServer.Probe;
 import io.pgtrickle.operator.runtime.OperatorConfig;
 import io.pgtrickle.operator.runtime.OperatorMetrics;
+import io.pgtrickle.operator.streams.StreamTableClusterReconciler;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
@@ -69,6 +70,13 @@ public final class OperatorMain {
             });
     operator.register(
         new PostgresClusterReconciler(ApiServerFeatures.detect(operator.getKubernetesClient())),
+        c -> {
+          if (!config.watchNamespaces().isEmpty()) {
+            c.settingNamespaces(config.watchNamespaces());
+          }
+        });
+    operator.register(
+        new StreamTableClusterReconciler(),
         c -> {
           if (!config.watchNamespaces().isEmpty()) {
             c.settingNamespaces(config.watchNamespaces());

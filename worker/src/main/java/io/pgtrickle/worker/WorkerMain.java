@@ -100,7 +100,8 @@ public final class WorkerMain {
     WorkerState state = new WorkerState();
     WorkerMetrics metrics = new WorkerMetrics(registry, state, new CpuSampler());
     try (HttpEndpoints http =
-        new HttpEndpoints(config.httpPort(), state, config.stuckAfter(), registry)) {
+        new HttpEndpoints(
+            config.httpAddress(), config.httpPort(), state, config.stuckAfter(), registry)) {
       LOG.info("serving /healthz, /readyz and /metrics on port {}", http.port());
       if (!installCatalog(config, state, stop)) {
         LOG.info("stopped before the catalog was installed");

@@ -30,6 +30,8 @@ import java.util.List;
  * @param ordinal this consumer's index among {@code replicas}: it claims the catalog rows whose
  *     table OID modulo {@code replicas} equals it
  * @param replicas how many consumers share the catalog's rows (the StatefulSet's replicas)
+ * @param httpAddress the address /healthz, /readyz and /metrics listen on, "" for every interface
+ *     (a pod's own address where pods share a host's network, as on the test bed)
  * @param stuckTimeout how long the slot's confirmed position may stand still while the source has
  *     WAL for it before the probes call the consumer stuck
  */
@@ -53,7 +55,8 @@ public record CdcConfig(
     Duration catalogPoll,
     int ordinal,
     int replicas,
-    Duration stuckTimeout) {
+    Duration stuckTimeout,
+    String httpAddress) {
 
   /**
    * The settings for logs: everything but secrets.
@@ -75,6 +78,7 @@ public record CdcConfig(
         + redactUrl(changeLogUri)
         + " http_port="
         + httpPort
+        + (httpAddress.isEmpty() ? "" : " http_address=" + httpAddress)
         + " max_lag_bytes="
         + maxLagBytes
         + " failover_slot="

@@ -29,6 +29,7 @@ public final class ConfigParser {
     ORDINAL("ordinal", ""),
     CHANGELOG_URI("changelog-uri", null),
     HTTP_PORT("http-port", "8080"),
+    HTTP_ADDRESS("http-address", ""),
     MAX_LAG_BYTES("max-lag-bytes", "1073741824"),
     STATUS_INTERVAL_MS("status-interval-ms", "1000"),
     MAX_BATCH_EVENTS("max-batch-events", "5000"),
@@ -208,7 +209,8 @@ public final class ConfigParser {
         Duration.ofMillis(number(Setting.CATALOG_POLL_MS, 50, 600_000)),
         ordinal,
         replicas,
-        Duration.ofMillis(number(Setting.STUCK_TIMEOUT_MS, 1000, 86_400_000)));
+        Duration.ofMillis(number(Setting.STUCK_TIMEOUT_MS, 1000, 86_400_000)),
+        hostName(Setting.HTTP_ADDRESS));
   }
 
   /** A DNS name or address, or "" when not given. */

@@ -19,6 +19,7 @@ public final class HttpEndpoints implements AutoCloseable {
   /**
    * Starts serving.
    *
+   * @param address the address to listen on, "" for every interface
    * @param port the port (0: any free one, see {@link #port()})
    * @param state the consumer's state
    * @param maxLagBytes the liveness threshold
@@ -26,9 +27,16 @@ public final class HttpEndpoints implements AutoCloseable {
    * @throws IOException if the port cannot be bound
    */
   public HttpEndpoints(
-      int port, ConsumerState state, long maxLagBytes, PrometheusMeterRegistry registry)
+      String address,
+      int port,
+      ConsumerState state,
+      long maxLagBytes,
+      PrometheusMeterRegistry registry)
       throws IOException {
-    server = HttpServer.create(new InetSocketAddress(port), 16);
+    server =
+        HttpServer.create(
+            address.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(address, port),
+            16);
     server.createContext("/healthz", probe(() -> Health.liveness(state, maxLagBytes)));
     server.createContext("/readyz", probe(() -> Health.readiness(state)));
     server.createContext(

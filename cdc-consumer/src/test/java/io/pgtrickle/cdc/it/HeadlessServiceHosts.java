@@ -1,7 +1,7 @@
 package io.pgtrickle.cdc.it;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestNamespace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.pgtrickle.changelog.Lsn;
 import io.pgtrickle.changelog.support.ServerProcess;
 import io.pgtrickle.operator.testbed.HaCluster;
-import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestNamespace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.pgtrickle.cdc.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestNamespace;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;

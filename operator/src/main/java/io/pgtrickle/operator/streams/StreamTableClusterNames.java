@@ -4,27 +4,17 @@ import static io.pgtrickle.operator.naming.DerivedName.generated;
 
 import io.pgtrickle.operator.naming.DerivedName;
 import io.pgtrickle.operator.naming.KubernetesLimits;
+import io.pgtrickle.operator.postgres.ClusterNames;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
- * The names a StreamTableCluster {@code NAME} will give its children (DESIGN.md §6), and so the
- * longest name it may have. Its CRD does not exist yet; the issue that adds it applies the limit by
- * annotating the resource class, exactly as {@code api.PostgresCluster} does:
- *
- * <pre>{@code
- * @ValidationRule(
- *     value = StreamTableClusterNames.NAME_LENGTH_RULE,
- *     message = StreamTableClusterNames.NAME_LENGTH_MESSAGE,
- *     reason = "FieldValueInvalid")
- * @ValidationRule(
- *     value = StreamTableClusterNames.NAME_FORMAT_RULE,
- *     message = StreamTableClusterNames.NAME_FORMAT_MESSAGE,
- *     reason = "FieldValueInvalid")
- * public class StreamTableCluster extends CustomResource<...> implements Namespaced {...}
- * }</pre>
- *
- * and by naming every child through this class (a new child's name goes into {@link #DERIVED};
- * StreamTableClusterNamesTest then fails until {@link #MAX_NAME_LENGTH} allows it).
+ * Every name and label a StreamTableCluster {@code NAME} gives its children (DESIGN.md §6), and so
+ * the longest name it may have: {@code api.streams.StreamTableCluster} carries the limit as CEL
+ * rules, and every child is named through this class (a new child's name goes into {@link
+ * #DERIVED}; StreamTableClusterNamesTest then fails until {@link #MAX_NAME_LENGTH} allows it).
  */
 public final class StreamTableClusterNames {
 
@@ -70,6 +60,77 @@ public final class StreamTableClusterNames {
     return name + "-worker";
   }
 
+  /** The label naming the StreamTableCluster on every child. */
+  public static final String CLUSTER_LABEL = "trickle-labs.io/stream-table-cluster";
+
+  /** Component label values of the two kinds of pods (and their Services). */
+  public static final String CDC_COMPONENT = "cdc-consumer";
+
+  public static final String WORKER_COMPONENT = "worker";
+  public static final String APP_NAME = "pg-trickle";
+
+  /** Finalizer: slots dropped and the change log removed before the resource goes. */
+  public static final String FINALIZER = "trickle-labs.io/finalizer";
+
+  /** The workers' metrics Service. */
+  public static String workerService(String name) {
+    return name + "-worker";
+  }
+
+  /** ServiceAccounts of the two kinds of pods (no Role: they never call the Kubernetes API). */
+  public static String cdcServiceAccount(String name) {
+    return name + "-cdc";
+  }
+
+  public static String workerServiceAccount(String name) {
+    return name + "-worker";
+  }
+
+  /** The Job dropping the replication slot of CDC consumer {@code ordinal} (decommission). */
+  public static String decommissionJob(String name, int ordinal) {
+    return name + "-cdc-drop-" + ordinal;
+  }
+
+  /** ServiceMonitors (Prometheus Operator) of the two metrics Services. */
+  public static String cdcServiceMonitor(String name) {
+    return name + "-cdc";
+  }
+
+  public static String workerServiceMonitor(String name) {
+    return name + "-worker";
+  }
+
+  /**
+   * Prefix of the CDC consumers' replication slots ({@code PREFIX<ordinal>}, also their
+   * publications): the resource's namespace-free name in PostgreSQL's identifier alphabet, so two
+   * pipelines on one server never share a slot. At most 10 + 48 + 1 characters, 63 with the ordinal
+   * (NAMEDATALEN - 1).
+   */
+  public static String slotPrefix(String name) {
+    return "pgtrickle_" + name.toLowerCase(Locale.ROOT).replace('-', '_') + "_";
+  }
+
+  /** The slot of CDC consumer {@code ordinal}. */
+  public static String slot(String name, int ordinal) {
+    return slotPrefix(name) + ordinal;
+  }
+
+  /** The labels every child carries. */
+  public static Map<String, String> labels(String name, String component) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(CLUSTER_LABEL, name);
+    labels.put(ClusterNames.NAME_LABEL, APP_NAME);
+    labels.put(ClusterNames.INSTANCE_LABEL, name);
+    labels.put(ClusterNames.COMPONENT_LABEL, component);
+    labels.put(ClusterNames.MANAGED_BY_LABEL, ClusterNames.MANAGED_BY);
+    return labels;
+  }
+
+  /** What selects one kind of pods; immutable once the workload exists, so kept minimal. */
+  public static Map<String, String> podSelector(String name, String component) {
+    return Map.of(CLUSTER_LABEL, name, ClusterNames.COMPONENT_LABEL, component);
+  }
+
   /** Everything derived from a StreamTableCluster's name, at its longest, with its limit. */
   public static final List<DerivedName> DERIVED =
       List.of(
@@ -98,6 +159,17 @@ public final class StreamTableClusterNames {
               StreamTableClusterNames::workerAutoscaler,
               KubernetesLimits.SUBDOMAIN,
               "object names are DNS subdomains, limited to 253 characters"),
+          new DerivedName(
+              "decommission Job NAME-cdc-drop-ORDINAL (its pods' job-name label)",
+              n -> decommissionJob(n, MAX_CDC_REPLICAS),
+              KubernetesLimits.LABEL,
+              "a Job's name is its pods' label batch.kubernetes.io/job-name, limited to 63"
+                  + " characters"),
+          new DerivedName(
+              "replication slot and publication PREFIX_ORDINAL",
+              n -> slot(n, MAX_CDC_REPLICAS),
+              KubernetesLimits.LABEL,
+              "PostgreSQL identifiers are limited to 63 bytes"),
           new DerivedName(
               "labels app.kubernetes.io/instance and the cluster label",
               n -> n,

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Test;
  */
 class CrdFieldsReadTest {
 
-  private static final Path CRD = Path.of("../deploy/crds/postgresclusters.postgres.example.com.yaml");
+  private static final Path CRD =
+      Path.of("../deploy/crds/postgresclusters.postgres.example.com.yaml");
 
   /**
    * Fields owned by the backup work (issue #16: pgBackRest, archiving, PostgresBackup). They are
@@ -46,7 +47,8 @@ class CrdFieldsReadTest {
       Path.of("../deploy/crds/postgresbackups.postgres.example.com.yaml");
 
   private static final Pattern CALL =
-      Pattern.compile("Method (io/pgtrickle/operator/api/[A-Za-z0-9_$/]+)\\.(get[A-Za-z0-9_]+|is[A-Za-z0-9_]+):");
+      Pattern.compile(
+          "Method (io/pgtrickle/operator/api/[A-Za-z0-9_$/]+)\\.(get[A-Za-z0-9_]+|is[A-Za-z0-9_]+):");
 
   @Test
   void everySpecFieldIsReadOrRefused() throws IOException {
@@ -57,7 +59,9 @@ class CrdFieldsReadTest {
     boolean backupsMerged = Files.exists(BACKUP_CRD);
     walk("spec", spec, PostgresClusterSpec.class, called, unread, pendingButRead);
     if (!backupsMerged) {
-      unread.removeIf(path -> PENDING_ISSUE_16.stream().anyMatch(p -> path.equals(p) || path.startsWith(p + ".")));
+      unread.removeIf(
+          path ->
+              PENDING_ISSUE_16.stream().anyMatch(p -> path.equals(p) || path.startsWith(p + ".")));
     }
     assertThat(unread)
         .as(
@@ -98,7 +102,9 @@ class CrdFieldsReadTest {
         continue;
       }
       Field field = field(type, name);
-      assertThat(field).as("%s has no Java field in %s", fieldPath, type.getSimpleName()).isNotNull();
+      assertThat(field)
+          .as("%s has no Java field in %s", fieldPath, type.getSimpleName())
+          .isNotNull();
       String getter =
           type.getName().replace('.', '/')
               + ".get"
@@ -116,7 +122,9 @@ class CrdFieldsReadTest {
     }
   }
 
-  /** Refused by the API server: a CEL rule {@code !has(self.NAME)} saying it is not supported yet. */
+  /**
+   * Refused by the API server: a CEL rule {@code !has(self.NAME)} saying it is not supported yet.
+   */
   private static boolean refused(JSONSchemaProps parent, String name) {
     if (parent.getXKubernetesValidations() == null) {
       return false;
@@ -162,7 +170,8 @@ class CrdFieldsReadTest {
     try (Stream<Path> all = Files.walk(classes)) {
       files =
           all.filter(p -> p.toString().endsWith(".class"))
-              .filter(p -> !classes.relativize(p).toString().startsWith("io/pgtrickle/operator/api/"))
+              .filter(
+                  p -> !classes.relativize(p).toString().startsWith("io/pgtrickle/operator/api/"))
               .map(Path::toString)
               .toList();
     }
@@ -171,7 +180,9 @@ class CrdFieldsReadTest {
     StringWriter out = new StringWriter();
     List<String> args = new ArrayList<>(List.of("-c", "-p"));
     args.addAll(files);
-    int code = javap.run(new PrintWriter(out), new PrintWriter(new StringWriter()), args.toArray(String[]::new));
+    int code =
+        javap.run(
+            new PrintWriter(out), new PrintWriter(new StringWriter()), args.toArray(String[]::new));
     assertThat(code).as("javap exit code").isZero();
     Set<String> called = new TreeSet<>();
     Matcher m = CALL.matcher(out.toString());

@@ -2,8 +2,8 @@ package io.pgtrickle.operator.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgtrickle.operator.testbed.TestBed;
-import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestBed;
+import io.pgtrickle.testbed.TestNamespace;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 

@@ -2,7 +2,7 @@ package io.pgtrickle.operator.bench;
 
 import io.pgtrickle.operator.testbed.ContinuousWriter;
 import io.pgtrickle.operator.testbed.HaCluster;
-import io.pgtrickle.operator.testbed.TestBed;
+import io.pgtrickle.testbed.TestBed;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -34,7 +34,7 @@ public final class FailoverBenchmark {
     testBed
         .client()
         .namespaces()
-        .resource(io.pgtrickle.operator.testbed.TestBed.testNamespace(namespace))
+        .resource(io.pgtrickle.testbed.TestBed.testNamespace(namespace))
         .create();
     int major = HaCluster.testedMajor();
     int exit = 0;

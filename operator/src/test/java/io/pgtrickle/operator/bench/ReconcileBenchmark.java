@@ -3,7 +3,7 @@ package io.pgtrickle.operator.bench;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.testbed.ClusterChildren;
-import io.pgtrickle.operator.testbed.TestBed;
+import io.pgtrickle.testbed.TestBed;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,10 +40,7 @@ public final class ReconcileBenchmark {
     testBed.applyGeneratedCrds();
     KubernetesClient client = testBed.client();
     String namespace = "bench-" + Long.toHexString(System.nanoTime() & 0xffffff);
-    client
-        .namespaces()
-        .resource(io.pgtrickle.operator.testbed.TestBed.testNamespace(namespace))
-        .create();
+    client.namespaces().resource(io.pgtrickle.testbed.TestBed.testNamespace(namespace)).create();
     Path log = Files.createTempFile("operator-bench", ".log");
     Process operator = startOperator(testBed, log);
     try {

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.testbed.HaCluster;
-import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestNamespace;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

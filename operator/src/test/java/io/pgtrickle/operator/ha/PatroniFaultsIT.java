@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.testbed.ContinuousWriter;
 import io.pgtrickle.operator.testbed.HaCluster;
-import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestNamespace;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package io.pgtrickle.operator.ha;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgtrickle.operator.testbed.HaCluster;
-import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestNamespace;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.stream.IntStream;

@@ -1,6 +1,6 @@
 package io.pgtrickle.operator.packaging;
 
-import io.pgtrickle.operator.testbed.TestBed;
+import io.pgtrickle.testbed.TestBed;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

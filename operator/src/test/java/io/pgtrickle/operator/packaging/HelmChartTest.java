@@ -19,7 +19,8 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.spec.PatroniRbac;
 import io.pgtrickle.operator.postgres.spec.PostgresImages;
-import io.pgtrickle.operator.testbed.TestBed;
+import io.pgtrickle.operator.streams.spec.PipelineImages;
+import io.pgtrickle.testbed.TestBed;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -159,6 +160,22 @@ class HelmChartTest {
         .noneMatch(verb -> allows(rules, "", "secrets", verb));
   }
 
+  /** What a StreamTableCluster's reconciler needs, and no more (issue #14). */
+  @Test
+  void streamTableClustersAndTheirChildrenAreCoveredWithLeastPrivilege() {
+    List<PolicyRule> rules = one(render(Map.of()), ClusterRole.class, OPERATOR).getRules();
+    assertThat(Stream.of("get", "list", "watch", "patch"))
+        .allMatch(verb -> allows(rules, "trickle-labs.io", "streamtableclusters", verb));
+    assertThat(allows(rules, "trickle-labs.io", "streamtableclusters/status", "patch")).isTrue();
+    assertThat(allows(rules, "trickle-labs.io", "streamtableclusters", "delete")).isFalse();
+    assertThat(allows(rules, "apps", "deployments", "patch")).isTrue();
+    assertThat(allows(rules, "apps", "deployments", "delete")).isFalse();
+    assertThat(allows(rules, "apps", "statefulsets", "delete")).isFalse();
+    assertThat(allows(rules, "autoscaling", "horizontalpodautoscalers", "delete")).isTrue();
+    assertThat(allows(rules, "batch", "jobs", "create")).isTrue();
+    assertThat(allows(rules, "monitoring.coreos.com", "servicemonitors", "patch")).isTrue();
+  }
+
   /**
    * The API server lets nobody create a Role granting more than they hold themselves, so the
    * operator must hold everything Patroni's Role grants, in every namespace it manages.
@@ -225,8 +242,13 @@ class HelmChartTest {
             "WATCH_NAMESPACES",
             "OPERATOR_NAMESPACE",
             PostgresImages.REPOSITORY_ENV,
+            PipelineImages.CDC_ENV,
+            PipelineImages.WORKER_ENV,
             "LOG_LEVEL",
             "LEADER_ELECTION");
+    assertThat(env.get(PipelineImages.CDC_ENV).getValue()).isEqualTo(PipelineImages.DEFAULT_CDC);
+    assertThat(env.get(PipelineImages.WORKER_ENV).getValue())
+        .isEqualTo(PipelineImages.DEFAULT_WORKER);
     assertThat(env.get("OPERATOR_NAMESPACE").getValueFrom().getFieldRef().getFieldPath())
         .isEqualTo("metadata.namespace");
     assertThat(env.get(PostgresImages.REPOSITORY_ENV).getValue())

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.marcnuri.helm.Release;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestNamespace;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -20,8 +20,8 @@ import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.testbed.OperatorRunner;
-import io.pgtrickle.operator.testbed.TestNamespace;
-import io.pgtrickle.operator.testbed.VolumeProvisioner;
+import io.pgtrickle.testbed.TestNamespace;
+import io.pgtrickle.testbed.VolumeProvisioner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -64,7 +64,7 @@ class OperatorRbacIT {
     release = "pg-trickle-" + suffix;
     admin()
         .namespaces()
-        .resource(io.pgtrickle.operator.testbed.TestBed.testNamespace(otherNamespace))
+        .resource(io.pgtrickle.testbed.TestBed.testNamespace(otherNamespace))
         .create();
     admin()
         .secrets()

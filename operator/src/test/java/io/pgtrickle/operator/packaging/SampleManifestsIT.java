@@ -11,8 +11,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.FieldValidateable.Validation;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.ClusterValidation;
-import io.pgtrickle.operator.testbed.TestBed;
-import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestBed;
+import io.pgtrickle.testbed.TestNamespace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +66,8 @@ class SampleManifestsIT {
               "backup-azure.yaml",
               "backup-minio.yaml",
               "backup-encrypted.yaml",
-              "networkpolicy-postgresql.yaml");
+              "networkpolicy-postgresql.yaml",
+              "streamtablecluster.yaml");
     }
   }
 

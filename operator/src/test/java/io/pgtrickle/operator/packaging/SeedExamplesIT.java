@@ -2,8 +2,8 @@ package io.pgtrickle.operator.packaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgtrickle.operator.testbed.TestBed;
-import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestBed;
+import io.pgtrickle.testbed.TestNamespace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.pgtrickle.operator.postgres;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.pgtrickle.operator.api.PostgresCluster;
-import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestNamespace;
 import java.util.List;
 
 /** Shared steps of the PostgresCluster integration tests. */

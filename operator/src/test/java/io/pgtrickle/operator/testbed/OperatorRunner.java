@@ -6,6 +6,8 @@ import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.pgtrickle.operator.ApiServerFeatures;
 import io.pgtrickle.operator.postgres.PostgresClusterReconciler;
+import io.pgtrickle.operator.streams.StreamTableClusterReconciler;
+import io.pgtrickle.testbed.TestBed;
 import java.util.function.Consumer;
 
 /**
@@ -64,6 +66,7 @@ public final class OperatorRunner implements AutoCloseable {
     operator.register(
         new PostgresClusterReconciler(ApiServerFeatures.detect(client)),
         c -> c.settingNamespace(namespace));
+    operator.register(new StreamTableClusterReconciler(), c -> c.settingNamespace(namespace));
     operator.start();
     return new OperatorRunner(operator);
   }

@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.testbed.PodPlayerMain;
+import io.pgtrickle.testbed.TestBed;
+import io.pgtrickle.testbed.TestNamespace;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

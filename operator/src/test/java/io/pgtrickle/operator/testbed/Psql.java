@@ -9,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The real psql client, as a user runs it: one command, a libpq connection string, the password in
- * {@code PGPASSWORD}. Through a Service name on the test bed: {@code host=} carries the Service's DNS
- * name (what libpq checks the certificate against with {@code sslmode=verify-full}) and {@code
+ * {@code PGPASSWORD}. Through a Service name on the test bed: {@code host=} carries the Service's
+ * DNS name (what libpq checks the certificate against with {@code sslmode=verify-full}) and {@code
  * hostaddr=} the IP of the pod the Service selects (what kube-proxy would route to; see
  * testbed/README.md).
  */

@@ -9,7 +9,7 @@ import io.pgtrickle.operator.postgres.tls.CertificateAuthority;
 import io.pgtrickle.operator.postgres.tls.ClusterTls;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.operator.testbed.Psql;
-import io.pgtrickle.operator.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestNamespace;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +30,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * without TLS are refused, replicas stream over TLS, a renewed certificate is served after a reload
  * without restarting the primary, and a failover works with TLS on.
  *
- * <p>"Through the primary Service" on the test bed: psql gets {@code host=NAME-primary.NS.svc}
- * (the name the certificate must carry) and {@code hostaddr=} the pod the Service selects (see
+ * <p>"Through the primary Service" on the test bed: psql gets {@code host=NAME-primary.NS.svc} (the
+ * name the certificate must carry) and {@code hostaddr=} the pod the Service selects (see
  * testbed/README.md).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -94,8 +94,7 @@ class TlsIT {
   @Test
   @Order(2)
   void remoteClientsWithoutTlsAreRefused() {
-    Psql.Result result =
-        Psql.run(primaryConninfo("disable"), cluster.password(), "select 1");
+    Psql.Result result = Psql.run(primaryConninfo("disable"), cluster.password(), "select 1");
     assertThat(result.ok()).isFalse();
     assertThat(result.output()).contains("no pg_hba.conf entry").contains("no encryption");
   }
@@ -163,7 +162,10 @@ class TlsIT {
         .until(
             () ->
                 !old.equals(cluster.cluster().getStatus().getPrimaryPod())
-                    && Psql.run(primaryConninfo("verify-full"), cluster.password(), "create table if not exists after_failover (id int)")
+                    && Psql.run(
+                            primaryConninfo("verify-full"),
+                            cluster.password(),
+                            "create table if not exists after_failover (id int)")
                         .ok());
     cluster.awaitRunning(Duration.ofSeconds(180));
     await()
@@ -213,7 +215,8 @@ class TlsIT {
   private static String secretText(String name, String key) {
     Secret secret = NAMESPACE.client().secrets().inNamespace(NAMESPACE.name()).withName(name).get();
     assertThat(secret).as("Secret " + name).isNotNull();
-    return new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
+    return new String(
+        Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
   }
 
   private static void replaceTls(CertificateAuthority.Issued server, String caPem) {

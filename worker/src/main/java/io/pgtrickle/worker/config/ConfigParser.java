@@ -28,6 +28,7 @@ public final class ConfigParser {
     DATABASE_PASSWORD("database-password", ""),
     CHANGELOG_URI("changelog-uri", null),
     HTTP_PORT("http-port", "8080"),
+    HTTP_ADDRESS("http-address", ""),
     WORKER_ID("worker-id", ""),
     MAX_PARALLEL_REFRESHES("max-parallel-refreshes", "2"),
     LEASE_MS("lease-ms", "15000"),
@@ -167,7 +168,20 @@ public final class ConfigParser {
         (int) number(Setting.MAX_CONSECUTIVE_ERRORS, 1, 1_000),
         defaultSchedule(),
         Duration.ofMillis(number(Setting.BUFFER_CLEANUP_MS, 100, 3_600_000)),
-        Duration.ofMillis(number(Setting.STUCK_AFTER_MS, 1_000, 86_400_000)));
+        Duration.ofMillis(number(Setting.STUCK_AFTER_MS, 1_000, 86_400_000)),
+        httpAddress());
+  }
+
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.\\-:]*[A-Za-z0-9])?");
+
+  /** The address /healthz, /readyz and /metrics listen on, "" for every interface. */
+  private String httpAddress() {
+    String value = get(Setting.HTTP_ADDRESS);
+    if (!value.isEmpty() && !HOST.matcher(value).matches()) {
+      throw new ConfigException(
+          Setting.HTTP_ADDRESS.label() + ": '" + value + "' is not an address or host name");
+    }
+    return value;
   }
 
   /**

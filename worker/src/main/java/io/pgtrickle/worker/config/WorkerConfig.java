@@ -25,6 +25,8 @@ import java.time.Duration;
  * @param defaultSchedule the schedule of a 'calculated' stream table that no stream table reads
  * @param bufferCleanupInterval how often applied change-buffer rows are deleted
  * @param stuckAfter how long a loop may go without completing a round before /healthz fails
+ * @param httpAddress the address /healthz, /readyz and /metrics listen on, "" for every interface
+ *     (the test bed's pods share the host's network and set their pod IP here)
  */
 public record WorkerConfig(
     String databaseUrl,
@@ -42,7 +44,8 @@ public record WorkerConfig(
     int maxConsecutiveErrors,
     Duration defaultSchedule,
     Duration bufferCleanupInterval,
-    Duration stuckAfter) {
+    Duration stuckAfter,
+    String httpAddress) {
 
   /**
    * The settings for logs: everything but secrets.
@@ -58,6 +61,7 @@ public record WorkerConfig(
         + redactUrl(changeLogUri)
         + " http_port="
         + httpPort
+        + (httpAddress.isEmpty() ? "" : " http_address=" + httpAddress)
         + " worker_id="
         + workerId
         + " max_parallel_refreshes="

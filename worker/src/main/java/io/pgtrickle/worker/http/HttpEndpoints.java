@@ -29,7 +29,30 @@ public final class HttpEndpoints implements AutoCloseable {
   public HttpEndpoints(
       int port, WorkerState state, Duration stuckAfter, PrometheusMeterRegistry registry)
       throws IOException {
-    server = HttpServer.create(new InetSocketAddress(port), 16);
+    this("", port, state, stuckAfter, registry);
+  }
+
+  /**
+   * Starts serving on one address.
+   *
+   * @param address the address to listen on, "" for every interface
+   * @param port the port (0: any free one, see {@link #port()})
+   * @param state the worker's state
+   * @param stuckAfter the liveness threshold
+   * @param registry the metrics to render
+   * @throws IOException if the port cannot be bound
+   */
+  public HttpEndpoints(
+      String address,
+      int port,
+      WorkerState state,
+      Duration stuckAfter,
+      PrometheusMeterRegistry registry)
+      throws IOException {
+    server =
+        HttpServer.create(
+            address.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(address, port),
+            16);
     server.createContext("/healthz", probe(() -> Health.liveness(state, stuckAfter)));
     server.createContext("/readyz", probe(() -> Health.readiness(state)));
     server.createContext(

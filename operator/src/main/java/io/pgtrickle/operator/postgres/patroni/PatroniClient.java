@@ -43,15 +43,15 @@ public class PatroniClient {
     }
     return https.computeIfAbsent(
         target.tls(),
-        ssl -> HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).sslContext(ssl).build());
+        ssl ->
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).sslContext(ssl).build());
   }
 
   /**
    * Patroni's REST API user; {@code previousPassword} (may be null) is the one members that started
    * before the last password change still expect.
    */
-  public record Login(
-      String username, String password, String previousPassword, SSLContext tls) {
+  public record Login(String username, String password, String previousPassword, SSLContext tls) {
 
     public Login(String username, String password, String previousPassword) {
       this(username, password, previousPassword, null);

@@ -19,11 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Prometheus Operator {@code PodMonitor} for a cluster with {@code spec.metrics.enabled}, when the
- * API server serves {@code monitoring.coreos.com/v1} podmonitors (looked up through discovery at
- * most once a minute): the exporter's port {@code metrics} and Patroni's {@code /metrics} on port
- * {@code patroni} (HTTPS with TLS). Without that CRD the pods' {@code prometheus.io/*} annotations
- * are what a Prometheus finds them by.
+ * A Prometheus Operator {@code PodMonitor} for a cluster with {@code spec.metrics.enabled}, when
+ * the API server serves {@code monitoring.coreos.com/v1} podmonitors (looked up through discovery
+ * at most once a minute): the exporter's port {@code metrics} and Patroni's {@code /metrics} on
+ * port {@code patroni} (HTTPS with TLS). Without that CRD the pods' {@code prometheus.io/*}
+ * annotations are what a Prometheus finds them by.
  */
 public final class PodMonitors {
 
@@ -80,7 +80,8 @@ public final class PodMonitors {
           "tlsConfig",
           Map.of(
               "ca",
-              Map.of("secret", Map.of("name", ClusterNames.caSecret(cluster), "key", ClusterTls.CA)),
+              Map.of(
+                  "secret", Map.of("name", ClusterNames.caSecret(cluster), "key", ClusterTls.CA)),
               "serverName",
               ClusterNames.headlessService(cluster)
                   + "."

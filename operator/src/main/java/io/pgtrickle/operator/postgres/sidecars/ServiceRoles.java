@@ -128,7 +128,8 @@ public class ServiceRoles {
           new Role(
               SidecarObjects.POOLER_USER, ClusterTls.text(pooler, ClusterSecrets.PASSWORD), true));
     }
-    if (io.pgtrickle.operator.postgres.spec.ExporterQueries.enabled(cluster) && monitoring != null) {
+    if (io.pgtrickle.operator.postgres.spec.ExporterQueries.enabled(cluster)
+        && monitoring != null) {
       roles.add(
           new Role(
               SidecarObjects.MONITORING_USER,

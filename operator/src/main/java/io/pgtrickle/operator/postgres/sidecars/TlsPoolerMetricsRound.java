@@ -59,7 +59,8 @@ public final class TlsPoolerMetricsRound {
         members.stream().filter(m -> m.primary() && m.ready() && !m.terminating()).findFirst();
     Secret applied = secrets.apply(ClusterNames.appliedCredentialsSecret(cluster));
     Secret credentials = secrets.apply(ClusterNames.credentialsSecret(cluster));
-    String superuser = text(applied, AppliedCredentials.SUPERUSER, credentials, ClusterSecrets.USERNAME);
+    String superuser =
+        text(applied, AppliedCredentials.SUPERUSER, credentials, ClusterSecrets.USERNAME);
     String password =
         text(applied, AppliedCredentials.SUPERUSER_PASSWORD, credentials, ClusterSecrets.PASSWORD);
     if (!roles.ensure(

@@ -33,7 +33,10 @@ public final class TlsReferences {
   /** The clusters of {@code namespace} that serve the Secret {@code name}. */
   public static Set<ResourceID> clustersServing(String namespace, String name) {
     return SERVING.entrySet().stream()
-        .filter(e -> name.equals(e.getValue()) && namespace.equals(e.getKey().getNamespace().orElse(null)))
+        .filter(
+            e ->
+                name.equals(e.getValue())
+                    && namespace.equals(e.getKey().getNamespace().orElse(null)))
         .map(Map.Entry::getKey)
         .collect(Collectors.toSet());
   }

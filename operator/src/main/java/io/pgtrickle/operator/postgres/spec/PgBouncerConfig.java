@@ -45,8 +45,8 @@ public final class PgBouncerConfig {
 
   /**
    * Server connections per database and user: a quarter of max_connections, at least 5 and at most
-   * 50; {@code max_db_connections} caps a database at three quarters, so Patroni, replication tools,
-   * the exporter and the superuser always find a free slot.
+   * 50; {@code max_db_connections} caps a database at three quarters, so Patroni, replication
+   * tools, the exporter and the superuser always find a free slot.
    */
   static int poolSize(int maxConnections) {
     return Math.max(5, Math.min(50, maxConnections / 4));
@@ -63,7 +63,9 @@ public final class PgBouncerConfig {
     ini.append("; Managed by the pg-trickle operator; edit spec.pgbouncer.\n");
     ini.append("[databases]\n");
     // Every database, on this member's PostgreSQL, over the Unix socket.
-    ini.append("* = host=/var/run/postgresql port=").append(ClusterServices.POSTGRES_PORT).append('\n');
+    ini.append("* = host=/var/run/postgresql port=")
+        .append(ClusterServices.POSTGRES_PORT)
+        .append('\n');
     ini.append("\n[pgbouncer]\n");
     line(ini, "listen_addr", "*");
     line(ini, "listen_port", Integer.toString(PORT));

@@ -70,7 +70,11 @@ public final class CertificateAuthority {
       JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
       X509v3CertificateBuilder builder =
           new JcaX509v3CertificateBuilder(
-                  subject, serial(), notBefore(now), notAfter(now, validity), subject,
+                  subject,
+                  serial(),
+                  notBefore(now),
+                  notAfter(now, validity),
+                  subject,
                   keys.getPublic())
               .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
               .addExtension(
@@ -99,7 +103,9 @@ public final class CertificateAuthority {
       notAfter = caCert.getNotAfter();
     }
     GeneralName[] names =
-        dnsNames.stream().map(n -> new GeneralName(GeneralName.dNSName, n)).toArray(GeneralName[]::new);
+        dnsNames.stream()
+            .map(n -> new GeneralName(GeneralName.dNSName, n))
+            .toArray(GeneralName[]::new);
     try {
       JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
       X509v3CertificateBuilder builder =
@@ -119,7 +125,9 @@ public final class CertificateAuthority {
                   Extension.extendedKeyUsage,
                   false,
                   new ExtendedKeyUsage(
-                      new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
+                      new KeyPurposeId[] {
+                        KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
+                      }))
               .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names))
               .addExtension(
                   Extension.authorityKeyIdentifier,

@@ -148,7 +148,9 @@ public final class ClusterTls {
       CertificateAuthority.certificate(text(secret, CA));
     } catch (IllegalArgumentException e) {
       return Optional.of(
-          "spec.tls.certSecret: Secret \"" + name + "\" does not hold PEM certificates: "
+          "spec.tls.certSecret: Secret \""
+              + name
+              + "\" does not hold PEM certificates: "
               + e.getMessage());
     }
     return Optional.empty();

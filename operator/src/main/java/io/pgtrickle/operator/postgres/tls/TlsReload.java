@@ -31,10 +31,7 @@ public final class TlsReload {
    * was enabled) are left to the rolling restart.
    */
   public static boolean reloadStale(
-      List<Member> members,
-      String wantedPem,
-      PatroniClient patroni,
-      PatroniClient.Login login) {
+      List<Member> members, String wantedPem, PatroniClient patroni, PatroniClient.Login login) {
     if (wantedPem == null || login == null) {
       return false;
     }

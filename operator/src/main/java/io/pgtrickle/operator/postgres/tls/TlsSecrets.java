@@ -18,7 +18,8 @@ public final class TlsSecrets {
 
   /** {@code NAME-tls-ca}: the operator's CA, certificate and key; only the operator reads it. */
   public static Secret ca(PostgresCluster cluster, CertificateAuthority.Issued ca) {
-    return tls(cluster, ClusterNames.tlsCaSecret(cluster), ca.certificatePem(), ca.privateKeyPem(), null);
+    return tls(
+        cluster, ClusterNames.tlsCaSecret(cluster), ca.certificatePem(), ca.privateKeyPem(), null);
   }
 
   /** {@code NAME-tls}: the members' certificate and key, and the CA that signed it. */

@@ -82,10 +82,12 @@ class PgBouncerConfigTest {
     var exporter = template.getSpec().getContainers().get(2);
     assertThat(exporter.getEnv())
         .anySatisfy(e -> assertThat(e.getName()).isEqualTo("DATA_SOURCE_PASS"))
-        .allSatisfy(e -> assertThat(e.getValue() == null || !e.getValue().contains("password")).isTrue());
+        .allSatisfy(
+            e -> assertThat(e.getValue() == null || !e.getValue().contains("password")).isTrue());
     var service = SidecarObjects.poolerService(cluster);
     assertThat(service.getMetadata().getName()).isEqualTo("db-pooler");
-    assertThat(service.getSpec().getSelector()).containsEntry("postgres.example.com/role", "primary");
+    assertThat(service.getSpec().getSelector())
+        .containsEntry("postgres.example.com/role", "primary");
   }
 
   @Test
@@ -104,7 +106,10 @@ class PgBouncerConfigTest {
             });
     assertThat(postgres.getReadinessProbe().getHttpGet().getScheme()).isEqualTo("HTTPS");
     assertThat(template.getSpec().getVolumes())
-        .anySatisfy(v -> assertThat(v.getSecret() == null ? null : v.getSecret().getSecretName()).isEqualTo("db-tls"));
+        .anySatisfy(
+            v ->
+                assertThat(v.getSecret() == null ? null : v.getSecret().getSecretName())
+                    .isEqualTo("db-tls"));
     String patroni = SidecarObjects.class.getName(); // keep import order simple
     assertThat(patroni).isNotEmpty();
     var config = PatroniConfig.build(cluster);

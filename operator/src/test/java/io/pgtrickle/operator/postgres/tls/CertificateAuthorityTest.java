@@ -18,7 +18,8 @@ class CertificateAuthorityTest {
   @Test
   void theServerCertificateIsSignedByTheCaAndNamesEveryService() throws Exception {
     var cluster = Clusters.basic(3);
-    CertificateAuthority.Issued ca = CertificateAuthority.newCa("ns/db CA", NOW, Duration.ofDays(3650));
+    CertificateAuthority.Issued ca =
+        CertificateAuthority.newCa("ns/db CA", NOW, Duration.ofDays(3650));
     List<String> names = ClusterTls.dnsNames(cluster);
     CertificateAuthority.Issued server =
         CertificateAuthority.issueServer(ca, names, NOW, ClusterTls.SERVER_VALIDITY);
@@ -54,12 +55,14 @@ class CertificateAuthorityTest {
 
   @Test
   void aServerCertificateNeverOutlivesItsCa() {
-    CertificateAuthority.Issued ca = CertificateAuthority.newCa("short CA", NOW, Duration.ofDays(30));
+    CertificateAuthority.Issued ca =
+        CertificateAuthority.newCa("short CA", NOW, Duration.ofDays(30));
     var cert =
         CertificateAuthority.certificate(
             CertificateAuthority.issueServer(ca, List.of("a"), NOW, Duration.ofDays(365))
                 .certificatePem());
-    assertThat(cert.getNotAfter()).isEqualTo(CertificateAuthority.certificate(ca.certificatePem()).getNotAfter());
+    assertThat(cert.getNotAfter())
+        .isEqualTo(CertificateAuthority.certificate(ca.certificatePem()).getNotAfter());
   }
 
   @Test
@@ -69,7 +72,8 @@ class CertificateAuthorityTest {
     CertificateAuthority.Issued ca = CertificateAuthority.newCa("ca", NOW, Duration.ofDays(3650));
     X509Certificate cert =
         CertificateAuthority.certificate(
-            CertificateAuthority.issueServer(ca, names, NOW, Duration.ofDays(365)).certificatePem());
+            CertificateAuthority.issueServer(ca, names, NOW, Duration.ofDays(365))
+                .certificatePem());
     assertThat(ClusterTls.renewalDue(cert, names, NOW)).isFalse();
     assertThat(ClusterTls.renewalDue(cert, names, NOW.plus(Duration.ofDays(240)))).isFalse();
     assertThat(ClusterTls.renewalDue(cert, names, NOW.plus(Duration.ofDays(250)))).isTrue();
@@ -101,7 +105,8 @@ class CertificateAuthorityTest {
             .addToStringData("tls.key", server.privateKeyPem())
             .build();
     assertThat(ClusterTls.problemWith(secret, "postgres-tls"))
-        .hasValueSatisfying(m -> assertThat(m).contains("has no ca.crt").contains("spec.tls.certSecret"));
+        .hasValueSatisfying(
+            m -> assertThat(m).contains("has no ca.crt").contains("spec.tls.certSecret"));
     secret.getStringData().put("ca.crt", ca.certificatePem());
     assertThat(ClusterTls.problemWith(secret, "postgres-tls")).isEmpty();
     secret.getStringData().put("ca.crt", "garbage");

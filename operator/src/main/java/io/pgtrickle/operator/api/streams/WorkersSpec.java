@@ -1,0 +1,144 @@
+package io.pgtrickle.operator.api.streams;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** The workers' Deployment and how it is scaled. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class WorkersSpec {
+
+  /** The most workers the operator lets an autoscaler run. */
+  public static final int MAX_WORKERS = 1000;
+
+  @Default("1")
+  @JsonPropertyDescription("Fewest workers, at least 1. Default 1.")
+  @ValidationRule(
+      value = "self >= 1",
+      message = "spec.workers.min must be at least 1",
+      reason = "FieldValueInvalid")
+  private Integer min = 1;
+
+  @Required
+  @JsonPropertyDescription("Most workers the autoscaler may run, from min to 1000.")
+  @ValidationRule(
+      value = "self >= 1 && self <= " + MAX_WORKERS,
+      message = "spec.workers.max must be between 1 and " + MAX_WORKERS,
+      reason = "FieldValueInvalid")
+  private Integer max;
+
+  @Default("100")
+  @JsonPropertyDescription(
+      "CDC lag (p95, milliseconds) the autoscaler aims for: the HPA's Object metric"
+          + " pg_trickle_cdc_lag_p95_ms on this StreamTableCluster. Greater than 0. Default 100.")
+  @ValidationRule(
+      value = "self > 0",
+      message = "spec.workers.targetCdcLagMs must be greater than 0",
+      reason = "FieldValueInvalid")
+  private Long targetCdcLagMs = 100L;
+
+  @Default("70")
+  @JsonPropertyDescription(
+      "Average worker CPU (percent of one core) the autoscaler aims for: the HPA's Pods metric"
+          + " pg_trickle_worker_cpu_percent. 1 to 1000. Default 70.")
+  @ValidationRule(
+      value = "self >= 1 && self <= 1000",
+      message = "spec.workers.targetCpuPercent must be between 1 and 1000",
+      reason = "FieldValueInvalid")
+  private Integer targetCpuPercent = 70;
+
+  @JsonPropertyDescription(
+      "Worker image. Default: the operator's (PG_TRICKLE_WORKER_IMAGE, ghcr.io/pg-trickle/worker"
+          + " of the operator's version).")
+  @Size(max = 512)
+  private String image;
+
+  @Default("hpa")
+  @JsonPropertyDescription(
+      "Who scales the workers: hpa (default) creates a HorizontalPodAutoscaler NAME-worker on CDC"
+          + " lag and CPU, served by the pg-trickle metrics adapter; none runs min workers and"
+          + " creates no autoscaler; keda (a KEDA ScaledObject instead of the HPA) is not"
+          + " supported yet.")
+  @ValidationRule(
+      value = "self in ['hpa', 'keda', 'none']",
+      message = "spec.workers.autoscaler must be one of hpa, keda, none",
+      reason = "FieldValueInvalid")
+  @ValidationRule(
+      value = "self != 'keda'",
+      message =
+          "spec.workers.autoscaler: keda is not supported yet (the operator cannot write a KEDA"
+              + " ScaledObject yet); use hpa (with the pg-trickle metrics adapter) or none",
+      reason = "FieldValueInvalid")
+  @Size(max = 8)
+  private String autoscaler = "hpa";
+
+  /** The autoscaler as a value; valid only for a spec the API server has accepted. */
+  @JsonIgnore
+  public Autoscaler autoscalerKind() {
+    return Autoscaler.of(autoscaler);
+  }
+
+  public Integer getMin() {
+    return min;
+  }
+
+  public void setMin(Integer min) {
+    this.min = min;
+  }
+
+  public Integer getMax() {
+    return max;
+  }
+
+  public void setMax(Integer max) {
+    this.max = max;
+  }
+
+  public Long getTargetCdcLagMs() {
+    return targetCdcLagMs;
+  }
+
+  public void setTargetCdcLagMs(Long targetCdcLagMs) {
+    this.targetCdcLagMs = targetCdcLagMs;
+  }
+
+  public Integer getTargetCpuPercent() {
+    return targetCpuPercent;
+  }
+
+  public void setTargetCpuPercent(Integer targetCpuPercent) {
+    this.targetCpuPercent = targetCpuPercent;
+  }
+
+  public String getImage() {
+    return image;
+  }
+
+  public void setImage(String image) {
+    this.image = image;
+  }
+
+  public String getAutoscaler() {
+    return autoscaler;
+  }
+
+  public void setAutoscaler(String autoscaler) {
+    this.autoscaler = autoscaler;
+  }
+
+  /** Who scales the workers. */
+  public enum Autoscaler {
+    HPA,
+    KEDA,
+    NONE;
+
+    /** From the spec's lower-case spelling; null means the default, hpa. */
+    public static Autoscaler of(String value) {
+      return value == null ? HPA : valueOf(value.toUpperCase(java.util.Locale.ROOT));
+    }
+  }
+}

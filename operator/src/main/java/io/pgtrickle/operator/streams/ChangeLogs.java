@@ -1,0 +1,54 @@
+package io.pgtrickle.operator.streams;
+
+import io.pgtrickle.operator.streams.changelog.ChangeLogLifecycle;
+import io.pgtrickle.operator.streams.changelog.ChangeLogLifecycle.ChangeLogException;
+import io.pgtrickle.operator.streams.db.DatabaseEndpoint;
+import io.pgtrickle.operator.streams.spec.ChangeLogTarget;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The change logs this operator created, so that a pipeline's is opened again (to check that it
+ * still exists and answers) at most once a minute or when its settings change, not on every
+ * reconcile.
+ */
+final class ChangeLogs {
+
+  static final Duration RECHECK = Duration.ofMinutes(1);
+
+  private record Checked(ChangeLogTarget target, Instant at) {}
+
+  private final Map<String, Checked> checked = new ConcurrentHashMap<>();
+
+  /**
+   * Makes sure the change log exists.
+   *
+   * @param uid the resource's uid
+   * @return null when it is ready, else why not
+   */
+  String ensure(String uid, ChangeLogTarget target, DatabaseEndpoint db, Instant now) {
+    Checked last = checked.get(uid);
+    if (last != null && last.target().equals(target) && now.isBefore(last.at().plus(RECHECK))) {
+      return null;
+    }
+    try {
+      ChangeLogLifecycle.ensure(target, db);
+      checked.put(uid, new Checked(target, now));
+      return null;
+    } catch (ChangeLogException e) {
+      checked.remove(uid);
+      return e.getMessage();
+    }
+  }
+
+  /** Whether the change log was created (or found) by this operator since it started. */
+  boolean known(String uid) {
+    return checked.containsKey(uid);
+  }
+
+  void forget(String uid) {
+    checked.remove(uid);
+  }
+}

@@ -1,0 +1,119 @@
+package io.pgtrickle.operator.streams;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgtrickle.operator.api.streams.StreamTableCluster;
+import io.pgtrickle.operator.streams.spec.DecommissionJob;
+import io.pgtrickle.operator.streams.spec.PipelineSettings;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Drops the replication slots of CDC consumers that no longer run (scale-down, deletion), so that
+ * no slot pins WAL: once the consumer's pod is gone, a Job runs {@code cdc-consumer decommission}
+ * for its ordinal; once every Job succeeded they are deleted. Idempotent: a round that finds a Job
+ * already done moves on, and dropping a slot that is gone is a no-op for the program.
+ */
+final class Decommissioning {
+
+  /**
+   * Where the decommission stands.
+   *
+   * @param done every slot in the range dropped (or nothing to do)
+   * @param progress what is being waited for, or null
+   * @param failure a Job that failed for good, with what to do by hand, or null
+   */
+  record Outcome(boolean done, String progress, String failure) {}
+
+  private Decommissioning() {}
+
+  /**
+   * @param from the first ordinal to decommission (the consumers below it keep running)
+   * @param to one past the last ordinal whose slot may exist
+   */
+  static Outcome step(
+      KubernetesClient client, StreamTableCluster stc, PipelineSettings s, int from, int to) {
+    if (from >= to) {
+      return new Outcome(true, null, null);
+    }
+    String ns = s.namespace();
+    List<String> running = new ArrayList<>();
+    for (Pod pod :
+        client
+            .pods()
+            .inNamespace(ns)
+            .withLabels(
+                StreamTableClusterNames.podSelector(
+                    s.name(), StreamTableClusterNames.CDC_COMPONENT))
+            .list()
+            .getItems()) {
+      int ordinal = ordinal(pod.getMetadata().getName());
+      if (ordinal >= from) {
+        running.add(pod.getMetadata().getName());
+      }
+    }
+    if (!running.isEmpty()) {
+      return new Outcome(false, "waiting for CDC pods " + running + " to stop", null);
+    }
+    List<String> pending = new ArrayList<>();
+    List<Job> finished = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      String name = StreamTableClusterNames.decommissionJob(s.name(), i);
+      Job job = client.batch().v1().jobs().inNamespace(ns).withName(name).get();
+      if (job == null) {
+        Owned.apply(client, stc, DecommissionJob.build(s, i, to));
+        pending.add(StreamTableClusterNames.slot(s.name(), i));
+      } else if (succeeded(job)) {
+        finished.add(job);
+      } else if (failed(job)) {
+        return new Outcome(
+            false,
+            null,
+            "decommission Job "
+                + name
+                + " failed: replication slot "
+                + StreamTableClusterNames.slot(s.name(), i)
+                + " may still pin WAL; see the Job's logs, or drop it by hand with SELECT"
+                + " pg_drop_replication_slot('"
+                + StreamTableClusterNames.slot(s.name(), i)
+                + "') and delete the Job to retry");
+      } else {
+        pending.add(StreamTableClusterNames.slot(s.name(), i));
+      }
+    }
+    if (!pending.isEmpty()) {
+      return new Outcome(false, "dropping replication slots " + pending, null);
+    }
+    for (Job job : finished) {
+      client
+          .resource(job)
+          .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)
+          .delete();
+    }
+    return new Outcome(true, null, null);
+  }
+
+  private static boolean succeeded(Job job) {
+    return job.getStatus() != null
+        && job.getStatus().getSucceeded() != null
+        && job.getStatus().getSucceeded() > 0;
+  }
+
+  private static boolean failed(Job job) {
+    return job.getStatus() != null
+        && job.getStatus().getConditions() != null
+        && job.getStatus().getConditions().stream()
+            .anyMatch(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  /** The ordinal of a StatefulSet pod {@code NAME-cdc-ORDINAL}, or -1. */
+  static int ordinal(String podName) {
+    int dash = podName.lastIndexOf('-');
+    try {
+      return Integer.parseInt(podName.substring(dash + 1));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}

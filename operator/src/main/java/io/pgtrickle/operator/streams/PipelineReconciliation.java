@@ -1,0 +1,235 @@
+package io.pgtrickle.operator.streams;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.pgtrickle.operator.api.streams.StreamTableCluster;
+import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
+import io.pgtrickle.operator.api.streams.StreamTableClusterStatus;
+import io.pgtrickle.operator.api.streams.WorkersSpec.Autoscaler;
+import io.pgtrickle.operator.events.EventRecorder;
+import io.pgtrickle.operator.streams.db.CatalogObservation;
+import io.pgtrickle.operator.streams.db.CatalogReader;
+import io.pgtrickle.operator.streams.dependent.WorkloadsAllowed;
+import io.pgtrickle.operator.streams.spec.PipelineImages;
+import io.pgtrickle.operator.streams.spec.PipelineSettings;
+import io.pgtrickle.operator.streams.status.ObservedPipeline;
+import io.pgtrickle.operator.streams.status.ObservedPipeline.Autoscaling;
+import io.pgtrickle.operator.streams.status.PipelineStatusCalculator;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One reconcile of one pipeline: reach the database, make sure the change log exists, apply the
+ * children, decommission slots of consumers scaled away, ServiceMonitors, then observe (children,
+ * HPA, catalog) and report. Looks again every {@value #POLL_SECONDS} s: the catalog (stream tables
+ * created with SQL) and the lag change without any Kubernetes event.
+ */
+final class PipelineReconciliation {
+
+  static final long POLL_SECONDS = 10;
+  private static final Duration POLL = Duration.ofSeconds(POLL_SECONDS);
+  private static final Duration SOON = Duration.ofSeconds(3);
+  private static final Duration PROBLEM_RETRY = Duration.ofSeconds(30);
+  private static final Logger LOG = LoggerFactory.getLogger(PipelineReconciliation.class);
+
+  private final StreamTableCluster stc;
+  private final Context<StreamTableCluster> context;
+  private final KubernetesClient client;
+  private final ChangeLogs changeLogs;
+  private final Clock clock;
+  private final PipelineSettings settings;
+
+  PipelineReconciliation(
+      StreamTableCluster stc,
+      Context<StreamTableCluster> context,
+      ChangeLogs changeLogs,
+      Clock clock) {
+    this.stc = stc;
+    this.context = context;
+    this.client = context.getClient();
+    this.changeLogs = changeLogs;
+    this.clock = clock;
+    this.settings = PipelineSettings.of(stc, PipelineImages.OPERATOR);
+  }
+
+  UpdateControl<StreamTableCluster> run() {
+    DatabaseAccess access = DatabaseAccess.resolve(client, settings);
+    String problemReason = access.problemReason();
+    String problemMessage = access.problemMessage();
+
+    // The change log, before any consumer starts.
+    String changeLogProblem;
+    if (access.endpoint() == null
+        && settings.backend() == io.pgtrickle.operator.api.streams.CdcSpec.LogBackend.POSTGRES) {
+      changeLogProblem = "waiting for the database: " + problemMessage;
+    } else {
+      changeLogProblem =
+          changeLogs.ensure(
+              stc.getMetadata().getUid(), settings.changeLog(), access.endpoint(), clock.instant());
+    }
+    boolean changeLogReady = changeLogProblem == null;
+
+    // The catalog and the slots, from the database itself.
+    CatalogObservation catalog = null;
+    if (access.endpoint() != null) {
+      try (Connection c = access.endpoint().connect()) {
+        catalog =
+            CatalogReader.read(
+                c,
+                io.pgtrickle.operator.streams.StreamTableClusterNames.slotPrefix(settings.name()));
+      } catch (SQLException e) {
+        problemReason = "DatabaseUnreachable";
+        problemMessage =
+            "cannot read the pgtrickle catalog at " + access.endpoint() + ": " + e.getMessage();
+        LOG.debug("{}", problemMessage);
+      }
+    }
+
+    StatefulSet sts = context.getSecondaryResource(StatefulSet.class).orElse(null);
+    int slotOrdinals = slotOrdinals(sts);
+    Decommissioning.Outcome decommission =
+        Decommissioning.step(client, stc, settings, settings.cdcReplicas(), slotOrdinals);
+    if (decommission.done() && slotOrdinals > settings.cdcReplicas()) {
+      EventRecorder.normal(
+          client,
+          stc,
+          "SlotsDropped",
+          "Dropped the replication slots of CDC consumers "
+              + settings.cdcReplicas()
+              + " to "
+              + (slotOrdinals - 1));
+      slotOrdinals = settings.cdcReplicas();
+    }
+
+    context
+        .managedWorkflowAndDependentResourceContext()
+        .put(WorkloadsAllowed.KEY, changeLogReady || sts != null);
+    context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+
+    var monitoring = ServiceMonitors.reconcile(client, stc, settings);
+
+    sts = context.getSecondaryResource(StatefulSet.class).orElse(null);
+    Deployment workers = context.getSecondaryResource(Deployment.class).orElse(null);
+    ObservedPipeline observed =
+        new ObservedPipeline(
+            problemReason,
+            problemMessage,
+            access.needsUser(),
+            changeLogReady,
+            changeLogReady ? settings.changeLog().describe() : changeLogProblem,
+            settings.cdcReplicas(),
+            sts == null || sts.getStatus() == null
+                ? 0
+                : Objects.requireNonNullElse(sts.getStatus().getReadyReplicas(), 0),
+            sts != null,
+            workers == null || workers.getSpec().getReplicas() == null
+                ? settings.workersMin()
+                : workers.getSpec().getReplicas(),
+            workers == null || workers.getStatus() == null
+                ? 0
+                : Objects.requireNonNullElse(workers.getStatus().getReadyReplicas(), 0),
+            workers != null,
+            autoscaling(),
+            monitoring,
+            catalog,
+            decommission.done() ? null : decommission.progress(),
+            decommission.failure(),
+            slotOrdinals);
+    StreamTableClusterStatus previous = stc.getStatus();
+    StreamTableClusterStatus next =
+        PipelineStatusCalculator.calculate(stc, observed, clock.instant());
+    recordTransitions(previous, next, changeLogReady);
+    UpdateControl<StreamTableCluster> control =
+        next.equals(previous)
+            ? UpdateControl.noUpdate()
+            : UpdateControl.patchStatus(StreamTableClusterReconciler.statusPatch(stc, next));
+    Duration retry =
+        access.needsUser()
+            ? PROBLEM_RETRY
+            : !decommission.done() || next.getPhase() != StreamTableClusterPhase.Running
+                ? SOON
+                : POLL;
+    return control.rescheduleAfter(retry);
+  }
+
+  /** Ordinals whose slot may exist: the most consumers ever run, as far as status and spec say. */
+  private int slotOrdinals(StatefulSet sts) {
+    int known =
+        stc.getStatus() == null || stc.getStatus().getSlotOrdinals() == null
+            ? 0
+            : stc.getStatus().getSlotOrdinals();
+    int running =
+        sts == null || sts.getSpec().getReplicas() == null ? 0 : sts.getSpec().getReplicas();
+    return Math.max(known, Math.max(running, settings.cdcReplicas()));
+  }
+
+  /** The AutoscalingActive condition's input: what the HPA itself says. */
+  private Autoscaling autoscaling() {
+    if (settings.autoscaler() == Autoscaler.NONE) {
+      return new Autoscaling(
+          false,
+          "Disabled",
+          "spec.workers.autoscaler is none: " + settings.workersMin() + " worker(s), not scaled");
+    }
+    HorizontalPodAutoscaler hpa =
+        context.getSecondaryResource(HorizontalPodAutoscaler.class).orElse(null);
+    if (hpa == null) {
+      return new Autoscaling(false, "NotCreated", "the HPA is created with the workers");
+    }
+    var active =
+        hpa.getStatus() == null || hpa.getStatus().getConditions() == null
+            ? null
+            : hpa.getStatus().getConditions().stream()
+                .filter(c -> "ScalingActive".equals(c.getType()))
+                .findFirst()
+                .orElse(null);
+    if (active == null) {
+      return new Autoscaling(
+          false,
+          "Pending",
+          "the HPA controller has not evaluated HPA " + hpa.getMetadata().getName() + " yet");
+    }
+    return new Autoscaling(
+        "True".equals(active.getStatus()),
+        active.getReason() == null ? "Unknown" : active.getReason(),
+        "HPA " + hpa.getMetadata().getName() + ": " + active.getMessage());
+  }
+
+  private void recordTransitions(
+      StreamTableClusterStatus previous, StreamTableClusterStatus next, boolean changeLogReady) {
+    StreamTableClusterPhase before = previous == null ? null : previous.getPhase();
+    if (before != next.getPhase()) {
+      switch (next.getPhase()) {
+        case Running -> EventRecorder.normal(client, stc, "PipelineReady", next.getMessage());
+        case Failed, Degraded ->
+            EventRecorder.warning(client, stc, next.getPhaseReason(), next.getMessage());
+        default -> {}
+      }
+    }
+    boolean readyBefore =
+        previous != null
+            && io.pgtrickle.operator.status.Conditions.isTrue(
+                previous.getConditions(), PipelineStatusCalculator.CHANGE_LOG_READY);
+    if (changeLogReady && !readyBefore) {
+      EventRecorder.normal(
+          client, stc, "ChangeLogReady", "Change log ready: " + settings.changeLog().describe());
+    }
+    Integer workersBefore = previous == null ? null : previous.getDesiredWorkers();
+    if (workersBefore != null && !workersBefore.equals(next.getDesiredWorkers())) {
+      EventRecorder.normal(
+          client,
+          stc,
+          "WorkersScaled",
+          "Workers scaled from " + workersBefore + " to " + next.getDesiredWorkers());
+    }
+  }
+}

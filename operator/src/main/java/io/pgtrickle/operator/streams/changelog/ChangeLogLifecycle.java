@@ -1,0 +1,182 @@
+package io.pgtrickle.operator.streams.changelog;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.pgtrickle.changelog.ChangeLogBackend;
+import io.pgtrickle.changelog.ChangeLogBackends;
+import io.pgtrickle.changelog.ChangeLogConfigException;
+import io.pgtrickle.operator.streams.db.DatabaseEndpoint;
+import io.pgtrickle.operator.streams.spec.ChangeLogTarget;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/**
+ * Creates a pipeline's change log before its CDC consumers start, and removes it when the
+ * StreamTableCluster is deleted (unless {@code cdc.logReclaimPolicy: Retain}).
+ *
+ * <p>Creation opens the backend exactly as the programs do ({@code ChangeLogBackends.open}, with
+ * the same settings: NATS stream and its {@code -acks} bucket with the configured replicas, Kafka
+ * topics with the configured replication, the PostgreSQL schema), as the workers' consumer {@value
+ * #WORKER_CONSUMER}, so there is one definition of what the change log looks like. Removal uses the
+ * backends' own clients: JetStream stream and bucket deleted, Kafka topics deleted, {@code DROP
+ * SCHEMA ... CASCADE}. Both are idempotent. Errors come back as {@link ChangeLogException} with a
+ * message for the ChangeLogReady condition; no credential is ever part of it.
+ */
+public final class ChangeLogLifecycle {
+
+  /** The change-log consumer name of the workers' ingest (worker ConfigParser.CONSUMER_NAME). */
+  public static final String WORKER_CONSUMER = "pgtrickle-worker";
+
+  private ChangeLogLifecycle() {}
+
+  /**
+   * Creates the change log if it does not exist, and checks that it can be reached.
+   *
+   * @param target the change log
+   * @param db where the operator reaches the database (for the PostgreSQL backend), or null
+   * @throws ChangeLogException when it cannot be created or reached
+   */
+  public static void ensure(ChangeLogTarget target, DatabaseEndpoint db) {
+    String uri = operatorUri(target, db);
+    try (ChangeLogBackend backend = ChangeLogBackends.open(uri)) {
+      // Opened, so it exists with its settings; nothing else to do.
+    } catch (ChangeLogConfigException e) {
+      throw new ChangeLogException(target.describe() + ": " + e.getMessage(), e);
+    } catch (Exception e) {
+      throw new ChangeLogException(target.describe() + ": " + e, e);
+    }
+  }
+
+  /**
+   * Removes the change log and everything kept beside it.
+   *
+   * @param target the change log
+   * @param db where the operator reaches the database (for the PostgreSQL backend), or null
+   * @throws ChangeLogException when it cannot be removed (it may be tried again)
+   */
+  public static void remove(ChangeLogTarget target, DatabaseEndpoint db) {
+    try {
+      switch (target.backend()) {
+        case NATS -> removeNats(target);
+        case KAFKA -> removeKafka(target);
+        case POSTGRES -> removePostgres(db);
+        case WAL -> {}
+      }
+    } catch (ChangeLogException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new ChangeLogException("cannot remove " + target.describe() + ": " + e, e);
+    }
+  }
+
+  /** The URI the operator opens: the programs' settings, reachable from the operator. */
+  static String operatorUri(ChangeLogTarget target, DatabaseEndpoint db) {
+    String consumer = "consumer=" + WORKER_CONSUMER;
+    return switch (target.backend()) {
+      case NATS, KAFKA -> target.uri("unused", "unused") + "&" + consumer;
+      case POSTGRES ->
+          "postgresql://"
+              + db.host()
+              + ":"
+              + db.port()
+              + "/"
+              + db.database()
+              + "?schema="
+              + ChangeLogTarget.POSTGRES_SCHEMA
+              + "&pool=1&"
+              + consumer
+              + "&user="
+              + encode(db.user())
+              + (db.password() == null ? "" : "&password=" + encode(db.password()))
+              + "&ApplicationName=pg-trickle-operator&connectTimeout=5&socketTimeout=20";
+      case WAL -> throw new IllegalStateException("wal is refused by the CRD");
+    };
+  }
+
+  private static void removeNats(ChangeLogTarget target)
+      throws java.io.IOException, InterruptedException {
+    Options options =
+        new Options.Builder()
+            .server(target.natsUrl())
+            .connectionTimeout(Duration.ofSeconds(5))
+            .maxReconnects(0)
+            .build();
+    try (Connection nats = Nats.connect(options)) {
+      var jsm = nats.jetStreamManagement();
+      try {
+        jsm.deleteStream(target.stream());
+      } catch (JetStreamApiException e) {
+        if (e.getErrorCode() != 404) {
+          throw new ChangeLogException(
+              "cannot delete NATS stream " + target.stream() + ": " + e, e);
+        }
+      }
+      try {
+        nats.keyValueManagement().delete(target.acksBucket());
+      } catch (JetStreamApiException e) {
+        if (e.getErrorCode() != 404) {
+          throw new ChangeLogException(
+              "cannot delete NATS bucket " + target.acksBucket() + ": " + e, e);
+        }
+      }
+    }
+  }
+
+  private static void removeKafka(ChangeLogTarget target)
+      throws InterruptedException, TimeoutException {
+    try (Admin admin =
+        Admin.create(
+            Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                target.kafkaServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                10_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                20_000))) {
+      Set<String> existing = admin.listTopics().names().get(20, TimeUnit.SECONDS);
+      List<String> doomed =
+          List.of(target.topic(), target.positionsTopic()).stream()
+              .filter(existing::contains)
+              .toList();
+      if (!doomed.isEmpty()) {
+        admin.deleteTopics(doomed).all().get(30, TimeUnit.SECONDS);
+      }
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+        throw new ChangeLogException("cannot delete the Kafka topics: " + e.getCause(), e);
+      }
+    }
+  }
+
+  private static void removePostgres(DatabaseEndpoint db) throws SQLException {
+    try (var c = db.connect();
+        Statement s = c.createStatement()) {
+      s.execute("DROP SCHEMA IF EXISTS " + ChangeLogTarget.POSTGRES_SCHEMA + " CASCADE");
+    }
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+
+  /** The change log could not be created, reached or removed; the message says why. */
+  public static final class ChangeLogException extends RuntimeException {
+    public ChangeLogException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

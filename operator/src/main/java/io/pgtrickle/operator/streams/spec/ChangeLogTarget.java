@@ -1,0 +1,144 @@
+package io.pgtrickle.operator.streams.spec;
+
+import io.pgtrickle.operator.api.streams.CdcSpec.LogBackend;
+import io.pgtrickle.operator.api.streams.KafkaSpec;
+import io.pgtrickle.operator.api.streams.NatsSpec;
+
+/**
+ * The change log of one pipeline: which backend, the resource it lives in (NATS stream, Kafka
+ * topic, PostgreSQL schema) and the settings it is created with, and the change-log URI the
+ * programs are given (change-log/README.md).
+ *
+ * @param backend postgres, nats or kafka
+ * @param natsUrl {@code nats://host:port} (nats only)
+ * @param stream the JetStream stream (nats only)
+ * @param natsReplicas the stream's replicas (nats only)
+ * @param kafkaServers bootstrap servers (kafka only)
+ * @param topic the change topic; its positions topic is {@code TOPIC.positions} (kafka only)
+ * @param replicationFactor the topics' replication factor, null for the brokers' default
+ * @param partitions the change topic's partitions (kafka only)
+ * @param pgHost the database host as the pods reach it (postgres only)
+ * @param pgPort its port
+ * @param pgDatabase the database holding the schema {@link #POSTGRES_SCHEMA}
+ */
+public record ChangeLogTarget(
+    LogBackend backend,
+    String natsUrl,
+    String stream,
+    int natsReplicas,
+    String kafkaServers,
+    String topic,
+    Integer replicationFactor,
+    int partitions,
+    String pgHost,
+    int pgPort,
+    String pgDatabase) {
+
+  /** The schema of the PostgreSQL-tables backend, in the pipeline's own database. */
+  public static final String POSTGRES_SCHEMA = "pgtrickle_changelog";
+
+  static ChangeLogTarget of(
+      LogBackend backend,
+      String name,
+      String namespace,
+      String host,
+      int port,
+      String database,
+      NatsSpec nats,
+      KafkaSpec kafka) {
+    return switch (backend) {
+      case NATS ->
+          new ChangeLogTarget(
+              backend,
+              nats.getUrl(),
+              nats.getStream() != null ? nats.getStream() : "pgtrickle-" + namespace + "-" + name,
+              nats.getReplicas() == null ? 1 : nats.getReplicas(),
+              null,
+              null,
+              null,
+              0,
+              null,
+              0,
+              null);
+      case KAFKA ->
+          new ChangeLogTarget(
+              backend,
+              null,
+              null,
+              0,
+              kafka.getBootstrapServers(),
+              (kafka.getTopicPrefix() != null
+                      ? kafka.getTopicPrefix()
+                      : "pgtrickle." + namespace + "." + name)
+                  + ".changes",
+              kafka.getReplicationFactor(),
+              kafka.getPartitions() == null ? 8 : kafka.getPartitions(),
+              null,
+              0,
+              null);
+      case POSTGRES ->
+          new ChangeLogTarget(backend, null, null, 0, null, null, null, 0, host, port, database);
+      case WAL ->
+          throw new IllegalArgumentException(
+              "spec.cdc.logBackend: wal is not supported by a StreamTableCluster");
+    };
+  }
+
+  /**
+   * The URI the programs get. For the PostgreSQL backend the credentials are Kubernetes
+   * dependent-variable references ({@code $(VAR)}), expanded by the kubelet from variables that
+   * come from the Secret: no secret value is ever written into a pod spec.
+   *
+   * @param userVariable the environment variable holding the user name
+   * @param passwordVariable the one holding the password
+   * @return the change-log URI
+   */
+  public String uri(String userVariable, String passwordVariable) {
+    return switch (backend) {
+      case NATS -> natsUrl + "?stream=" + stream + "&replicas=" + natsReplicas;
+      case KAFKA ->
+          "kafka://"
+              + kafkaServers
+              + "?topic="
+              + topic
+              + "&partitions="
+              + partitions
+              + (replicationFactor == null ? "" : "&replicationFactor=" + replicationFactor);
+      case POSTGRES ->
+          "postgresql://"
+              + pgHost
+              + ":"
+              + pgPort
+              + "/"
+              + pgDatabase
+              + "?schema="
+              + POSTGRES_SCHEMA
+              + "&user=$("
+              + userVariable
+              + ")&password=$("
+              + passwordVariable
+              + ")";
+      case WAL -> throw new IllegalStateException("wal is refused by the CRD");
+    };
+  }
+
+  /** The Kafka topic holding the consumers' positions, beside the change topic. */
+  public String positionsTopic() {
+    return topic + ".positions";
+  }
+
+  /** The NATS key-value bucket holding acknowledgments inside messages, beside the stream. */
+  public String acksBucket() {
+    return stream + "-acks";
+  }
+
+  /** What and where the change log is, for the status and Events. */
+  public String describe() {
+    return switch (backend) {
+      case NATS -> "NATS stream " + stream + " at " + natsUrl;
+      case KAFKA -> "Kafka topics " + topic + " and " + positionsTopic();
+      case POSTGRES -> "schema " + POSTGRES_SCHEMA + " in database " + pgDatabase;
+      case WAL -> "local WAL files";
+    };
+  }
+}

@@ -1,0 +1,101 @@
+package io.pgtrickle.operator.streams.spec;
+
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.pgtrickle.operator.api.streams.WorkersSpec.Autoscaler;
+import io.pgtrickle.operator.streams.StreamTableClusterNames;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The workers' Deployment {@code NAME-worker}. Workers are stateless (claims and frontiers live in
+ * the database), so any number can run; a rollout adds one before it removes one.
+ *
+ * <p>Graceful drain: on SIGTERM a worker takes no new refresh, lets the ones in progress finish
+ * within {@code PGTRICKLE_DRAIN_TIMEOUT_MS} ({@value #DRAIN_TIMEOUT_MS} ms), releases its lease and
+ * exits 0; the grace period ({@value #TERMINATION_GRACE_SECONDS} s) leaves 10 s beyond that before
+ * the kubelet kills it. A refresh cut short anyway is rolled back and redone by another worker,
+ * never applied twice (each refresh commits its rows and frontier in one transaction).
+ *
+ * <p>Replicas: with an autoscaler the spec leaves {@code replicas} out, so the HPA alone owns it
+ * (server-side apply would otherwise reset every scaling decision); without one it is {@code
+ * workers.min}.
+ */
+public final class WorkerDeployment {
+
+  public static final String CONTAINER = "worker";
+  public static final long DRAIN_TIMEOUT_MS = 50_000;
+  public static final long TERMINATION_GRACE_SECONDS = 60;
+
+  private WorkerDeployment() {}
+
+  public static Deployment build(PipelineSettings s) {
+    String name = s.name();
+    return new DeploymentBuilder()
+        .withNewMetadata()
+        .withName(StreamTableClusterNames.workerDeployment(name))
+        .withNamespace(s.namespace())
+        .withLabels(s.labels(StreamTableClusterNames.WORKER_COMPONENT))
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(s.autoscaler() == Autoscaler.NONE ? s.workersMin() : null)
+        .withNewStrategy()
+        .withType("RollingUpdate")
+        .withNewRollingUpdate()
+        .withMaxSurge(new IntOrString(1))
+        .withMaxUnavailable(new IntOrString(0))
+        .endRollingUpdate()
+        .endStrategy()
+        .withNewSelector()
+        .withMatchLabels(
+            StreamTableClusterNames.podSelector(name, StreamTableClusterNames.WORKER_COMPONENT))
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(s.labels(StreamTableClusterNames.WORKER_COMPONENT))
+        .withAnnotations(PipelinePods.annotations(s))
+        .endMetadata()
+        .withNewSpec()
+        .withServiceAccountName(StreamTableClusterNames.workerServiceAccount(name))
+        .withAutomountServiceAccountToken(false)
+        .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
+        .withSecurityContext(PipelinePods.podSecurity())
+        .withContainers(
+            new ContainerBuilder()
+                .withName(CONTAINER)
+                .withImage(s.workerImage())
+                .withArgs("run")
+                .withEnv(env(s))
+                .withPorts(PipelinePods.metricsPort())
+                .withLivenessProbe(PipelinePods.liveness())
+                .withReadinessProbe(PipelinePods.readiness())
+                .withSecurityContext(PipelinePods.containerSecurity())
+                .withVolumeMounts(PipelinePods.tmpMount())
+                .build())
+        .withVolumes(PipelinePods.tmpVolume())
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  /** The worker's environment (CONTRACTS.md §6), credentials from the Secret. */
+  static List<EnvVar> env(PipelineSettings s) {
+    List<EnvVar> env = new ArrayList<>();
+    env.add(PipelinePods.env("PGTRICKLE_DATABASE_URL", s.jdbcUrl()));
+    env.add(PipelinePods.fromSecret(s, "PGTRICKLE_DATABASE_USER", PipelineSettings.USERNAME_KEY));
+    env.add(
+        PipelinePods.fromSecret(s, "PGTRICKLE_DATABASE_PASSWORD", PipelineSettings.PASSWORD_KEY));
+    env.add(
+        PipelinePods.env(
+            "PGTRICKLE_CHANGELOG_URI",
+            s.changeLog().uri("PGTRICKLE_DATABASE_USER", "PGTRICKLE_DATABASE_PASSWORD")));
+    env.add(PipelinePods.fromField("PGTRICKLE_WORKER_ID", "metadata.name"));
+    env.add(PipelinePods.env("PGTRICKLE_DRAIN_TIMEOUT_MS", String.valueOf(DRAIN_TIMEOUT_MS)));
+    env.add(PipelinePods.env("PGTRICKLE_HTTP_PORT", String.valueOf(PipelinePods.METRICS_PORT)));
+    return env;
+  }
+}

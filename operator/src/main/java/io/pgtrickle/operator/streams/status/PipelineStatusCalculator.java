@@ -1,0 +1,194 @@
+package io.pgtrickle.operator.streams.status;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.pgtrickle.operator.api.streams.StreamTableCluster;
+import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
+import io.pgtrickle.operator.api.streams.StreamTableClusterStatus;
+import io.pgtrickle.operator.status.Conditions;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The status of a StreamTableCluster from what one reconcile observed: phase, conditions (Ready,
+ * Progressing, Degraded, ChangeLogReady, AutoscalingActive, MonitoringReady) and the figures the
+ * printer columns show. Pure: the same observation gives the same status, byte for byte, so it is
+ * patched only when something changed.
+ */
+public final class PipelineStatusCalculator {
+
+  public static final String READY = "Ready";
+  public static final String PROGRESSING = "Progressing";
+  public static final String DEGRADED = "Degraded";
+  public static final String CHANGE_LOG_READY = "ChangeLogReady";
+  public static final String AUTOSCALING_ACTIVE = "AutoscalingActive";
+  public static final String MONITORING_READY = "MonitoringReady";
+
+  private PipelineStatusCalculator() {}
+
+  public static StreamTableClusterStatus calculate(
+      StreamTableCluster stc, ObservedPipeline o, Instant now) {
+    StreamTableClusterStatus previous = stc.getStatus();
+    long generation =
+        stc.getMetadata().getGeneration() == null ? 0 : stc.getMetadata().getGeneration();
+    StreamTableClusterStatus s = new StreamTableClusterStatus();
+    s.setObservedGeneration(generation);
+    s.setWorkers(o.workersReady() + "/" + o.workersDesired());
+    s.setReadyWorkers(o.workersReady());
+    s.setDesiredWorkers(o.workersDesired());
+    s.setCdcConsumers(o.cdcReady() + "/" + o.cdcDesired());
+    s.setSlotOrdinals(o.slotOrdinals());
+    s.setChangeLog(o.changeLogMessage());
+    if (o.catalog() != null) {
+      s.setStreamTables(o.catalog().streamTables());
+      s.setWorstFreshnessLagMs(o.catalog().worstFreshnessLagMs());
+      s.setWorstFreshnessTable(o.catalog().worstFreshnessTable());
+      s.setCdcLagBytes(o.catalog().maxSlotLagBytes());
+      s.setCdcLag(
+          o.catalog().maxSlotLagBytes() == null ? null : bytes(o.catalog().maxSlotLagBytes()));
+    } else if (previous != null) {
+      // The database did not answer this time: keep the last figures rather than blank them.
+      s.setStreamTables(previous.getStreamTables());
+      s.setWorstFreshnessLagMs(previous.getWorstFreshnessLagMs());
+      s.setWorstFreshnessTable(previous.getWorstFreshnessTable());
+      s.setCdcLagBytes(previous.getCdcLagBytes());
+      s.setCdcLag(previous.getCdcLag());
+    }
+
+    StreamTableClusterPhase before = previous == null ? null : previous.getPhase();
+    boolean cdcUp = o.cdcExists() && o.cdcDesired() > 0 && o.cdcReady() >= o.cdcDesired();
+    boolean workersUp =
+        o.workersExist() && o.workersDesired() > 0 && o.workersReady() >= o.workersDesired();
+    StreamTableClusterPhase phase;
+    String reason;
+    String message;
+    if (o.problemReason() != null) {
+      phase =
+          o.problemNeedsUser()
+              ? StreamTableClusterPhase.Failed
+              : wasUp(before) ? StreamTableClusterPhase.Degraded : StreamTableClusterPhase.Pending;
+      reason = o.problemReason();
+      message = o.problemMessage();
+    } else if (!o.changeLogReady() && !o.cdcExists()) {
+      phase = StreamTableClusterPhase.Pending;
+      reason = "ChangeLogNotReady";
+      message =
+          "waiting for the change log before starting the CDC consumers: " + o.changeLogMessage();
+    } else if (o.changeLogReady() && cdcUp && workersUp) {
+      phase = StreamTableClusterPhase.Running;
+      reason = "PipelineReady";
+      message =
+          o.cdcReady()
+              + " CDC consumer(s) and "
+              + o.workersReady()
+              + " worker(s) ready, change log "
+              + o.changeLogMessage();
+    } else {
+      phase = wasUp(before) ? StreamTableClusterPhase.Degraded : StreamTableClusterPhase.Creating;
+      reason =
+          !o.changeLogReady() ? "ChangeLogUnavailable" : !cdcUp ? "CdcNotReady" : "WorkersNotReady";
+      message =
+          (!o.changeLogReady() ? "change log not ready: " + o.changeLogMessage() + "; " : "")
+              + "CDC consumers ready "
+              + o.cdcReady()
+              + "/"
+              + o.cdcDesired()
+              + ", workers ready "
+              + o.workersReady()
+              + "/"
+              + o.workersDesired();
+    }
+    if (o.decommissionFailure() != null && phase == StreamTableClusterPhase.Running) {
+      phase = StreamTableClusterPhase.Degraded;
+      reason = "DecommissionFailed";
+      message = o.decommissionFailure();
+    }
+    s.setPhase(phase);
+    s.setPhaseReason(reason);
+    s.setMessage(message);
+
+    List<Condition> c = previous == null ? List.of() : previous.getConditions();
+    boolean running = phase == StreamTableClusterPhase.Running;
+    c = Conditions.with(c, READY, running, reason, message, generation, now);
+    boolean progressing =
+        phase == StreamTableClusterPhase.Creating
+            || phase == StreamTableClusterPhase.Pending
+            || o.decommissioning() != null;
+    c =
+        Conditions.with(
+            c,
+            PROGRESSING,
+            progressing,
+            o.decommissioning() != null ? "Decommissioning" : progressing ? reason : "Stable",
+            o.decommissioning() != null
+                ? o.decommissioning()
+                : progressing ? message : "nothing in progress",
+            generation,
+            now);
+    boolean degraded =
+        phase == StreamTableClusterPhase.Degraded || phase == StreamTableClusterPhase.Failed;
+    c =
+        Conditions.with(
+            c,
+            DEGRADED,
+            degraded,
+            degraded ? reason : "AsExpected",
+            degraded ? message : "all parts ready or starting",
+            generation,
+            now);
+    c =
+        Conditions.with(
+            c,
+            CHANGE_LOG_READY,
+            o.changeLogReady(),
+            o.changeLogReady() ? "Available" : "Unavailable",
+            o.changeLogMessage(),
+            generation,
+            now);
+    c =
+        Conditions.with(
+            c,
+            AUTOSCALING_ACTIVE,
+            o.autoscaling().active(),
+            o.autoscaling().reason(),
+            o.autoscaling().message(),
+            generation,
+            now);
+    if (o.monitoring() != null) {
+      c =
+          Conditions.with(
+              c,
+              MONITORING_READY,
+              o.monitoring().ready(),
+              o.monitoring().reason(),
+              o.monitoring().message(),
+              generation,
+              now);
+    } else {
+      c = c.stream().filter(x -> !MONITORING_READY.equals(x.getType())).toList();
+    }
+    s.setConditions(new java.util.ArrayList<>(c));
+    return s;
+  }
+
+  private static boolean wasUp(StreamTableClusterPhase before) {
+    return before == StreamTableClusterPhase.Running || before == StreamTableClusterPhase.Degraded;
+  }
+
+  /** A byte count as kubectl users read it: 0 B, 12 KiB, 3.4 MiB. */
+  static String bytes(long n) {
+    if (n < 1024) {
+      return n + " B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    double v = n;
+    int i = -1;
+    while (v >= 1024 && i < units.length - 1) {
+      v /= 1024;
+      i++;
+    }
+    return (v >= 10 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v))
+        + " "
+        + units[i];
+  }
+}

@@ -1,0 +1,404 @@
+package io.pgtrickle.operator.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.pgtrickle.changelog.support.PostgresServer;
+import io.pgtrickle.operator.api.streams.StreamTableCluster;
+import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
+import io.pgtrickle.operator.streams.status.PipelineStatusCalculator;
+import io.pgtrickle.operator.testbed.OperatorRunner;
+import io.pgtrickle.testbed.TestNamespace;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The StreamTableCluster reconciler on the test bed's real API server and controllers, against a
+ * real PostgreSQL (the database given by {@code host}, PostgreSQL-tables change log): children with
+ * their names, owners and settings, the change log's schema created before the consumers, the
+ * status following the HPA and the catalog, scale-down decommission, autoscaler switched off, and
+ * deletion removing the change log. kwok plays the pods (Ready at once, Job pods Succeeded): the
+ * real programs behind the pods are the end-to-end tests' part.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StreamTableClusterProvisioningIT {
+
+  @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
+
+  private static final Duration WAIT = Duration.ofSeconds(90);
+  private static final String NAME = "orders";
+
+  /** Spec changes as merge patches: no resourceVersion, so status writes never make them fail. */
+  private static final io.fabric8.kubernetes.client.dsl.base.PatchContext MERGE =
+      io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+          io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE);
+
+  private static PostgresServer postgres;
+  private static OperatorRunner operator;
+
+  @BeforeAll
+  static void start() {
+    postgres = PostgresServer.start(PostgresServer.defaultBin(), "-c wal_level=logical");
+    client()
+        .secrets()
+        .inNamespace(NAMESPACE.name())
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("pg")
+                .endMetadata()
+                .withStringData(Map.of("username", "postgres", "password", "unused-trust-auth"))
+                .build())
+        .create();
+    operator = OperatorRunner.start(NAMESPACE.testBed(), NAMESPACE.name());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (operator != null) {
+      operator.close();
+    }
+    if (postgres != null) {
+      postgres.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void createsTheChangeLogThenTheChildrenAndReportsRunning() throws SQLException {
+    apply(
+        "{postgresql: {host: 127.0.0.1, port: "
+            + postgres.port()
+            + ", database: postgres, secretRef: {name: pg}}, workers: {min: 1, max: 3,"
+            + " targetCdcLagMs: 250}, cdc: {replicas: 2}, monitoring: {prometheus: true,"
+            + " serviceMonitor: true}}");
+
+    StreamTableCluster stc =
+        await("phase Running")
+            .atMost(WAIT)
+            .until(
+                this::current,
+                s ->
+                    s.getStatus() != null
+                        && s.getStatus().getPhase() == StreamTableClusterPhase.Running);
+    assertThat(condition(stc, PipelineStatusCalculator.CHANGE_LOG_READY).getStatus())
+        .isEqualTo("True");
+    assertThat(stc.getStatus().getChangeLog())
+        .isEqualTo("schema pgtrickle_changelog in database postgres");
+    assertThat(stc.getStatus().getWorkers()).isEqualTo("1/1");
+    assertThat(stc.getStatus().getSlotOrdinals()).isEqualTo(2);
+    assertThat(stc.getStatus().getStreamTables()).isZero();
+    // The schema exists, with the workers' consumer registered before any event.
+    try (Connection c = db();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT name FROM pgtrickle_changelog.consumers")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo("pgtrickle-worker");
+    }
+
+    KubernetesClient k = client();
+    String ns = NAMESPACE.name();
+    StatefulSet sts = k.apps().statefulSets().inNamespace(ns).withName("orders-cdc").get();
+    assertThat(sts.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(sts.getMetadata().getOwnerReferences().get(0).getKind())
+        .isEqualTo("StreamTableCluster");
+    assertThat(sts.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry("prometheus.io/scrape", "true");
+    Deployment workers = k.apps().deployments().inNamespace(ns).withName("orders-worker").get();
+    assertThat(workers.getSpec().getReplicas()).as("set by the HPA").isEqualTo(1);
+    assertThat(k.services().inNamespace(ns).withName("orders-cdc").get()).isNotNull();
+    assertThat(k.services().inNamespace(ns).withName("orders-worker").get()).isNotNull();
+    assertThat(k.serviceAccounts().inNamespace(ns).withName("orders-cdc").get()).isNotNull();
+    HorizontalPodAutoscaler hpa =
+        k.autoscaling()
+            .v2()
+            .horizontalPodAutoscalers()
+            .inNamespace(ns)
+            .withName("orders-worker")
+            .get();
+    assertThat(hpa.getSpec().getMaxReplicas()).isEqualTo(3);
+    assertThat(hpa.getSpec().getMetrics().get(0).getObject().getTarget().getValue().toString())
+        .isEqualTo("250");
+    // No ServiceMonitor CRD on the test bed: the condition says so.
+    Condition monitoring = condition(stc, PipelineStatusCalculator.MONITORING_READY);
+    assertThat(monitoring.getStatus()).isEqualTo("False");
+    assertThat(monitoring.getReason()).isEqualTo("ServiceMonitorCrdMissing");
+  }
+
+  /** No metrics adapter here: the HPA controller cannot get the lag, and the status says so. */
+  @Test
+  @Order(2)
+  void autoscalingActiveReportsWhatTheHpaSays() {
+    StreamTableCluster stc =
+        await("the HPA's verdict")
+            .atMost(WAIT)
+            .until(
+                this::current,
+                s ->
+                    Optional.ofNullable(condition(s, PipelineStatusCalculator.AUTOSCALING_ACTIVE))
+                        .map(c -> c.getReason().startsWith("FailedGet"))
+                        .orElse(false));
+    Condition active = condition(stc, PipelineStatusCalculator.AUTOSCALING_ACTIVE);
+    assertThat(active.getStatus()).isEqualTo("False");
+    assertThat(active.getMessage()).startsWith("HPA orders-worker: ");
+  }
+
+  @Test
+  @Order(3)
+  void followsTheCatalogAndTheSlots() throws SQLException {
+    try (Connection c = db();
+        Statement s = c.createStatement()) {
+      s.execute("CREATE SCHEMA pgtrickle");
+      s.execute(
+          "CREATE TABLE pgtrickle.pgt_stream_tables (pgt_id bigserial PRIMARY KEY, pgt_schema"
+              + " text, pgt_name text, data_timestamp timestamptz)");
+      s.execute(
+          "INSERT INTO pgtrickle.pgt_stream_tables (pgt_schema, pgt_name, data_timestamp) VALUES"
+              + " ('public', 'fresh', now()), ('public', 'stale', now() - interval '42 seconds'),"
+              + " ('public', 'new', NULL)");
+      s.execute("SELECT pg_create_logical_replication_slot('pgtrickle_orders_0', 'pgoutput')");
+    }
+    StreamTableCluster stc =
+        await("the catalog in the status")
+            .atMost(WAIT)
+            .until(
+                this::current,
+                s ->
+                    Integer.valueOf(3).equals(s.getStatus().getStreamTables())
+                        && s.getStatus().getCdcLag() != null);
+    assertThat(stc.getStatus().getWorstFreshnessTable()).isEqualTo("public.stale");
+    assertThat(stc.getStatus().getWorstFreshnessLagMs()).isBetween(42_000L, 200_000L);
+    assertThat(stc.getStatus().getCdcLagBytes()).isNotNegative();
+  }
+
+  @Test
+  @Order(4)
+  void scalingDownDecommissionsTheRemovedConsumersSlot() {
+    client()
+        .resources(StreamTableCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName(NAME)
+        .patch(MERGE, "{\"spec\":{\"cdc\":{\"replicas\":1}}}");
+    await("the StatefulSet scaled down")
+        .atMost(WAIT)
+        .until(
+            () ->
+                client()
+                    .apps()
+                    .statefulSets()
+                    .inNamespace(NAMESPACE.name())
+                    .withName("orders-cdc")
+                    .get()
+                    .getSpec()
+                    .getReplicas(),
+            r -> r == 1);
+    // The Job of ordinal 1 runs `cdc-consumer decommission` (kwok completes it); then it is
+    // removed and the status forgets ordinal 1.
+    await("ordinal 1 decommissioned")
+        .atMost(WAIT)
+        .until(this::current, s -> Integer.valueOf(1).equals(s.getStatus().getSlotOrdinals()));
+    assertThat(
+            client()
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(NAMESPACE.name())
+                .withName("orders-cdc-drop-1")
+                .get())
+        .satisfiesAnyOf(
+            j -> assertThat(j).isNull(),
+            j -> assertThat(j.getMetadata().getDeletionTimestamp()).isNotNull());
+    assertThat(
+            client().v1().events().inNamespace(NAMESPACE.name()).list().getItems().stream()
+                .filter(e -> "SlotsDropped".equals(e.getReason())))
+        .isNotEmpty();
+  }
+
+  @Test
+  @Order(5)
+  void withoutAnAutoscalerTheHpaGoesAndMinWorkersRun() {
+    client()
+        .resources(StreamTableCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName(NAME)
+        .patch(MERGE, "{\"spec\":{\"workers\":{\"autoscaler\":\"none\",\"min\":2}}}");
+    await("HPA removed, 2 workers")
+        .atMost(WAIT)
+        .until(
+            () ->
+                client()
+                            .autoscaling()
+                            .v2()
+                            .horizontalPodAutoscalers()
+                            .inNamespace(NAMESPACE.name())
+                            .withName("orders-worker")
+                            .get()
+                        == null
+                    && client()
+                            .apps()
+                            .deployments()
+                            .inNamespace(NAMESPACE.name())
+                            .withName("orders-worker")
+                            .get()
+                            .getSpec()
+                            .getReplicas()
+                        == 2);
+    StreamTableCluster stc =
+        await("status")
+            .atMost(WAIT)
+            .until(
+                this::current,
+                s -> "Disabled".equals(condition(s, "AutoscalingActive").getReason()));
+    assertThat(condition(stc, "AutoscalingActive").getStatus()).isEqualTo("False");
+  }
+
+  @Test
+  @Order(6)
+  void deletionDropsTheSlotsAndTheChangeLogAndKeepsTheStreamTables() throws SQLException {
+    client()
+        .resources(StreamTableCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName(NAME)
+        .delete();
+    await("deleted").atMost(WAIT).until(() -> current() == null);
+    try (Connection c = db();
+        Statement s = c.createStatement()) {
+      ResultSet rs =
+          s.executeQuery("SELECT count(*) FROM pg_namespace WHERE nspname = 'pgtrickle_changelog'");
+      rs.next();
+      assertThat(rs.getInt(1)).as("the change log schema").isZero();
+      // kwok completes the decommission Job without running it: the operator's sweep drops
+      // the slot the test made for consumer 0.
+      rs =
+          s.executeQuery(
+              "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pgtrickle_orders%'");
+      rs.next();
+      assertThat(rs.getInt(1)).as("the pipeline's slots").isZero();
+      rs = s.executeQuery("SELECT count(*) FROM pgtrickle.pgt_stream_tables");
+      rs.next();
+      assertThat(rs.getInt(1)).as("the catalog stays").isEqualTo(3);
+    }
+    await("children collected")
+        .atMost(WAIT)
+        .until(
+            () ->
+                client()
+                        .apps()
+                        .statefulSets()
+                        .inNamespace(NAMESPACE.name())
+                        .withName("orders-cdc")
+                        .get()
+                    == null);
+  }
+
+  /**
+   * A clusterRef to a PostgresCluster that does not exist: Failed, naming it. Creating the cluster
+   * wakes the pipeline at once (the PostgresCluster informer), well before its 30 s retry; without
+   * Patroni behind the pods it has no primary yet, which is Pending, not a failure.
+   */
+  @Test
+  @Order(7)
+  void aMissingPostgresClusterIsNamedAndItsCreationWakesThePipeline() {
+    apply("refd", "{postgresql: {clusterRef: {name: db}, database: postgres}, workers: {max: 2}}");
+    StreamTableCluster failed =
+        await("Failed")
+            .atMost(WAIT)
+            .until(
+                () ->
+                    client()
+                        .resources(StreamTableCluster.class)
+                        .inNamespace(NAMESPACE.name())
+                        .withName("refd")
+                        .get(),
+                s ->
+                    s.getStatus() != null
+                        && s.getStatus().getPhase() == StreamTableClusterPhase.Failed);
+    assertThat(failed.getStatus().getPhaseReason()).isEqualTo("ClusterNotFound");
+    assertThat(failed.getStatus().getMessage())
+        .contains("spec.postgresql.clusterRef: PostgresCluster db does not exist");
+    client()
+        .resource(
+            Serialization.unmarshal(
+                "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name:"
+                    + " db\n  namespace: "
+                    + NAMESPACE.name()
+                    + "\nspec: {version: 16, replicas: 1, storage: {size: 1Gi}}\n",
+                io.pgtrickle.operator.api.PostgresCluster.class))
+        .create();
+    StreamTableCluster pending =
+        await("woken by the PostgresCluster")
+            .atMost(Duration.ofSeconds(25))
+            .until(
+                () ->
+                    client()
+                        .resources(StreamTableCluster.class)
+                        .inNamespace(NAMESPACE.name())
+                        .withName("refd")
+                        .get(),
+                s -> s.getStatus().getPhase() == StreamTableClusterPhase.Pending);
+    assertThat(pending.getStatus().getPhaseReason()).isEqualTo("NoPrimary");
+    assertThat(condition(pending, PipelineStatusCalculator.CHANGE_LOG_READY).getStatus())
+        .isEqualTo("False");
+  }
+
+  private static void apply(String spec) {
+    apply(NAME, spec);
+  }
+
+  private static void apply(String name, String spec) {
+    String yaml =
+        "apiVersion: trickle-labs.io/v1alpha1\nkind: StreamTableCluster\nmetadata:\n  name: "
+            + name
+            + "\n  namespace: "
+            + NAMESPACE.name()
+            + "\nspec: "
+            + spec
+            + "\n";
+    client().resource(Serialization.unmarshal(yaml, StreamTableCluster.class)).create();
+  }
+
+  private StreamTableCluster current() {
+    return client()
+        .resources(StreamTableCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName(NAME)
+        .get();
+  }
+
+  private static Condition condition(StreamTableCluster s, String type) {
+    return s.getStatus() == null
+        ? null
+        : s.getStatus().getConditions().stream()
+            .filter(c -> type.equals(c.getType()))
+            .findFirst()
+            .orElse(null);
+  }
+
+  private static Connection db() throws SQLException {
+    return DriverManager.getConnection(postgres.jdbcUrl());
+  }
+
+  private static KubernetesClient client() {
+    return NAMESPACE.client();
+  }
+}

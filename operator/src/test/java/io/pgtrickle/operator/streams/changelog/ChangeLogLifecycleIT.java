@@ -1,0 +1,103 @@
+package io.pgtrickle.operator.streams.changelog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.api.StreamInfo;
+import io.pgtrickle.changelog.support.KafkaServer;
+import io.pgtrickle.changelog.support.NatsServer;
+import io.pgtrickle.operator.api.streams.CdcSpec.LogBackend;
+import io.pgtrickle.operator.streams.changelog.ChangeLogLifecycle.ChangeLogException;
+import io.pgtrickle.operator.streams.spec.ChangeLogTarget;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The change log's lifecycle against real NATS JetStream and Kafka servers: created with the
+ * configured settings, idempotently, and removed with everything kept beside it. (The
+ * PostgreSQL-tables backend is covered by StreamTableClusterProvisioningIT.)
+ */
+class ChangeLogLifecycleIT {
+
+  @Test
+  void natsStreamAndItsBucketAreCreatedThenRemoved() throws Exception {
+    try (NatsServer server = NatsServer.start()) {
+      ChangeLogTarget target =
+          new ChangeLogTarget(
+              LogBackend.NATS,
+              "nats://127.0.0.1:" + server.port(),
+              "pgtrickle-ns-orders",
+              1,
+              null,
+              null,
+              null,
+              0,
+              null,
+              0,
+              null);
+      ChangeLogLifecycle.ensure(target, null);
+      ChangeLogLifecycle.ensure(target, null);
+      try (Connection nats = Nats.connect("nats://127.0.0.1:" + server.port())) {
+        StreamInfo info = nats.jetStreamManagement().getStreamInfo("pgtrickle-ns-orders");
+        assertThat(info.getConfiguration().getReplicas()).isEqualTo(1);
+        assertThat(nats.keyValueManagement().getBucketNames()).contains("pgtrickle-ns-orders-acks");
+
+        ChangeLogLifecycle.remove(target, null);
+        ChangeLogLifecycle.remove(target, null);
+        assertThat(nats.jetStreamManagement().getStreamNames()).isEmpty();
+        assertThat(nats.keyValueManagement().getBucketNames()).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void kafkaTopicsAreCreatedWithTheirPartitionsThenRemoved() throws Exception {
+    try (KafkaServer server = KafkaServer.start()) {
+      ChangeLogTarget target =
+          new ChangeLogTarget(
+              LogBackend.KAFKA,
+              null,
+              null,
+              0,
+              server.bootstrap(),
+              "pgt.ns.orders.changes",
+              1,
+              3,
+              null,
+              0,
+              null);
+      ChangeLogLifecycle.ensure(target, null);
+      try (Admin admin =
+          Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, server.bootstrap()))) {
+        Map<String, TopicDescription> topics =
+            admin
+                .describeTopics(Set.of("pgt.ns.orders.changes", "pgt.ns.orders.changes.positions"))
+                .allTopicNames()
+                .get(30, TimeUnit.SECONDS);
+        assertThat(topics.get("pgt.ns.orders.changes").partitions()).hasSize(3);
+        assertThat(topics.get("pgt.ns.orders.changes").partitions().get(0).replicas()).hasSize(1);
+
+        ChangeLogLifecycle.remove(target, null);
+        assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
+            .doesNotContain("pgt.ns.orders.changes", "pgt.ns.orders.changes.positions");
+      }
+    }
+  }
+
+  @Test
+  void anUnreachableServerIsAClearErrorWithoutCredentials() {
+    ChangeLogTarget target =
+        new ChangeLogTarget(
+            LogBackend.NATS, "nats://127.0.0.1:1", "s", 1, null, null, null, 0, null, 0, null);
+    assertThatThrownBy(() -> ChangeLogLifecycle.ensure(target, null))
+        .isInstanceOf(ChangeLogException.class)
+        .hasMessageStartingWith("NATS stream s at nats://127.0.0.1:1: ");
+  }
+}

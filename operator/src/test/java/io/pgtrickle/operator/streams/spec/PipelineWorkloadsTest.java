@@ -1,0 +1,107 @@
+package io.pgtrickle.operator.streams.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The CDC StatefulSet, the worker Deployment and the decommission Job. */
+class PipelineWorkloadsTest {
+
+  @Test
+  void cdcConsumersGetOneSlotEachAndCredentialsOnlyFromTheSecret() {
+    PipelineSettings s = Pipelines.settings(Pipelines.REF);
+    StatefulSet sts = CdcStatefulSet.build(s, 1);
+    assertThat(sts.getMetadata().getName()).isEqualTo("orders-cdc");
+    assertThat(sts.getSpec().getServiceName()).isEqualTo("orders-cdc");
+    assertThat(sts.getSpec().getReplicas()).isEqualTo(1);
+    PodSpec pod = sts.getSpec().getTemplate().getSpec();
+    Map<String, EnvVar> env = env(pod.getContainers().get(0));
+    assertThat(env.get("PGTRICKLE_SOURCE_URL").getValue())
+        .isEqualTo("jdbc:postgresql://db-primary:5432/app");
+    assertThat(env.get("PGTRICKLE_SOURCE_PASSWORD").getValue()).isNull();
+    assertThat(env.get("PGTRICKLE_SOURCE_PASSWORD").getValueFrom().getSecretKeyRef().getName())
+        .isEqualTo("db-credentials");
+    assertThat(env.get("PGTRICKLE_SOURCE_USER").getValueFrom().getSecretKeyRef().getKey())
+        .isEqualTo("username");
+    assertThat(env.get("PGTRICKLE_SLOT_PREFIX").getValue()).isEqualTo("pgtrickle_orders_");
+    assertThat(env.get("PGTRICKLE_REPLICAS").getValue()).isEqualTo("1");
+    assertThat(env.get("PGTRICKLE_SOURCE_MEMBERS").getValue()).isEqualTo("db-pods.prod.svc");
+    assertThat(env).doesNotContainKey("PGTRICKLE_ORDINAL");
+    // $(VAR) references only to variables defined before.
+    assertThat(
+            pod.getContainers().get(0).getEnv().stream()
+                .map(EnvVar::getName)
+                .toList()
+                .indexOf("PGTRICKLE_CHANGELOG_URI"))
+        .isGreaterThan(2);
+    assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+    assertThat(pod.getServiceAccountName()).isEqualTo("orders-cdc");
+    assertThat(pod.getContainers().get(0).getLivenessProbe().getHttpGet().getPath())
+        .isEqualTo("/healthz");
+    assertThat(pod.getContainers().get(0).getReadinessProbe().getHttpGet().getPath())
+        .isEqualTo("/readyz");
+    assertThat(pod.getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem())
+        .isTrue();
+    assertThat(sts.getSpec().getTemplate().getMetadata().getAnnotations()).isEmpty();
+  }
+
+  @Test
+  void prometheusAnnotationsWhenAskedFor() {
+    PipelineSettings s = Pipelines.settings(Pipelines.NATS);
+    assertThat(CdcStatefulSet.build(s, 3).getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry("prometheus.io/scrape", "true")
+        .containsEntry("prometheus.io/port", "8080");
+    assertThat(
+            env(CdcStatefulSet.build(s, 3).getSpec().getTemplate().getSpec().getContainers().get(0))
+                .get("PGTRICKLE_CHANGELOG_URI")
+                .getValue())
+        .isEqualTo("nats://nats:4222?stream=pgtrickle-prod-orders&replicas=3");
+  }
+
+  @Test
+  void workersLeaveReplicasToTheAutoscalerAndDrainWithinTheGracePeriod() {
+    Deployment hpa = WorkerDeployment.build(Pipelines.settings(Pipelines.REF));
+    assertThat(hpa.getMetadata().getName()).isEqualTo("orders-worker");
+    assertThat(hpa.getSpec().getReplicas()).isNull();
+    assertThat(hpa.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal())
+        .isZero();
+    PodSpec pod = hpa.getSpec().getTemplate().getSpec();
+    Map<String, EnvVar> env = env(pod.getContainers().get(0));
+    assertThat(env.get("PGTRICKLE_DATABASE_PASSWORD").getValueFrom().getSecretKeyRef().getName())
+        .isEqualTo("db-credentials");
+    assertThat(env.get("PGTRICKLE_CHANGELOG_URI").getValue())
+        .contains("user=$(PGTRICKLE_DATABASE_USER)&password=$(PGTRICKLE_DATABASE_PASSWORD)");
+    long drainMs = Long.parseLong(env.get("PGTRICKLE_DRAIN_TIMEOUT_MS").getValue());
+    assertThat(pod.getTerminationGracePeriodSeconds() * 1000).isGreaterThan(drainMs);
+    assertThat(env.get("PGTRICKLE_WORKER_ID").getValueFrom().getFieldRef().getFieldPath())
+        .isEqualTo("metadata.name");
+
+    Deployment fixed = WorkerDeployment.build(Pipelines.settings(Pipelines.NATS));
+    assertThat(fixed.getSpec().getReplicas()).isEqualTo(1);
+  }
+
+  @Test
+  void decommissionRunsTheConsumerForOneOrdinal() {
+    PipelineSettings s = Pipelines.settings(Pipelines.NATS);
+    Job job = DecommissionJob.build(s, 2, 3);
+    assertThat(job.getMetadata().getName()).isEqualTo("orders-cdc-drop-2");
+    Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(c.getArgs()).containsExactly("decommission");
+    assertThat(env(c).get("PGTRICKLE_ORDINAL").getValue()).isEqualTo("2");
+    assertThat(env(c).get("PGTRICKLE_REPLICAS").getValue()).isEqualTo("3");
+    assertThat(c.getReadinessProbe()).isNull();
+    assertThat(job.getMetadata().getLabels()).containsEntry(DecommissionJob.ORDINAL_LABEL, "2");
+  }
+
+  private static Map<String, EnvVar> env(Container c) {
+    return c.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e));
+  }
+}

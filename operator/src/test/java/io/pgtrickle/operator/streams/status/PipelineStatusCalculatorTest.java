@@ -1,0 +1,161 @@
+package io.pgtrickle.operator.streams.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.pgtrickle.operator.api.streams.StreamTableCluster;
+import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
+import io.pgtrickle.operator.api.streams.StreamTableClusterStatus;
+import io.pgtrickle.operator.streams.db.CatalogObservation;
+import io.pgtrickle.operator.streams.status.ObservedPipeline.Autoscaling;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class PipelineStatusCalculatorTest {
+
+  private static final Instant NOW = Instant.parse("2026-11-30T10:00:00Z");
+  private static final Autoscaling ACTIVE = new Autoscaling(true, "ValidMetricFound", "ok");
+  private static final CatalogObservation CATALOG =
+      new CatalogObservation(true, 4, 1_250L, "public.sales", 1, 2048L);
+
+  @Test
+  void everythingReadyIsRunningWithTheFigures() {
+    StreamTableClusterStatus s = calc(null, observed(true, 1, 1, 2, 2, null));
+    assertThat(s.getPhase()).isEqualTo(StreamTableClusterPhase.Running);
+    assertThat(s.getWorkers()).isEqualTo("2/2");
+    assertThat(s.getStreamTables()).isEqualTo(4);
+    assertThat(s.getCdcLag()).isEqualTo("2.0 KiB");
+    assertThat(s.getWorstFreshnessLagMs()).isEqualTo(1250L);
+    assertThat(status(s, "Ready")).isEqualTo("True");
+    assertThat(status(s, "Degraded")).isEqualTo("False");
+    assertThat(status(s, "ChangeLogReady")).isEqualTo("True");
+    assertThat(status(s, "AutoscalingActive")).isEqualTo("True");
+  }
+
+  @Test
+  void noChangeLogAndNoConsumersYetIsPending() {
+    StreamTableClusterStatus s = calc(null, observed(false, 0, 0, 0, 0, null));
+    assertThat(s.getPhase()).isEqualTo(StreamTableClusterPhase.Pending);
+    assertThat(s.getPhaseReason()).isEqualTo("ChangeLogNotReady");
+    assertThat(status(s, "Progressing")).isEqualTo("True");
+  }
+
+  @Test
+  void aConsumerLostAfterRunningIsDegradedAndRecovers() {
+    StreamTableClusterStatus running = calc(null, observed(true, 1, 1, 1, 1, null));
+    StreamTableClusterStatus degraded = calc(running, observed(true, 1, 0, 1, 1, null));
+    assertThat(degraded.getPhase()).isEqualTo(StreamTableClusterPhase.Degraded);
+    assertThat(degraded.getPhaseReason()).isEqualTo("CdcNotReady");
+    assertThat(status(degraded, "Degraded")).isEqualTo("True");
+    StreamTableClusterStatus back = calc(degraded, observed(true, 1, 1, 1, 1, null));
+    assertThat(back.getPhase()).isEqualTo(StreamTableClusterPhase.Running);
+  }
+
+  @Test
+  void aMissingSecretIsFailedNamingIt() {
+    ObservedPipeline o =
+        new ObservedPipeline(
+            "SecretNotFound",
+            "Secret pg does not exist",
+            true,
+            false,
+            "waiting",
+            1,
+            0,
+            false,
+            1,
+            0,
+            false,
+            ACTIVE,
+            null,
+            null,
+            null,
+            null,
+            1);
+    StreamTableClusterStatus s = calc(null, o);
+    assertThat(s.getPhase()).isEqualTo(StreamTableClusterPhase.Failed);
+    assertThat(s.getMessage()).isEqualTo("Secret pg does not exist");
+  }
+
+  @Test
+  void aStableStatusIsEqualSoNothingIsPatched() {
+    StreamTableClusterStatus first = calc(null, observed(true, 1, 1, 1, 1, null));
+    StreamTableClusterStatus second = calc(first, observed(true, 1, 1, 1, 1, null));
+    assertThat(second).isEqualTo(first);
+  }
+
+  @Test
+  void theHpasVerdictIsReportedAsItIs() {
+    ObservedPipeline o =
+        new ObservedPipeline(
+            null,
+            null,
+            false,
+            true,
+            "log",
+            1,
+            1,
+            true,
+            1,
+            1,
+            true,
+            new Autoscaling(false, "FailedGetObjectMetric", "HPA x: no custom metrics API"),
+            null,
+            CATALOG,
+            null,
+            null,
+            1);
+    Condition c = condition(calc(null, o), "AutoscalingActive");
+    assertThat(c.getStatus()).isEqualTo("False");
+    assertThat(c.getReason()).isEqualTo("FailedGetObjectMetric");
+  }
+
+  @Test
+  void bytesArePrintedAsPeopleReadThem() {
+    assertThat(PipelineStatusCalculator.bytes(0)).isEqualTo("0 B");
+    assertThat(PipelineStatusCalculator.bytes(1536)).isEqualTo("1.5 KiB");
+    assertThat(PipelineStatusCalculator.bytes(50L * 1024 * 1024)).isEqualTo("50 MiB");
+  }
+
+  private static ObservedPipeline observed(
+      boolean log, int cdcWanted, int cdcReady, int workersWanted, int workersReady, String dec) {
+    return new ObservedPipeline(
+        null,
+        null,
+        false,
+        log,
+        log ? "schema x" : "unreachable",
+        cdcWanted,
+        cdcReady,
+        cdcWanted > 0,
+        workersWanted,
+        workersReady,
+        workersWanted > 0,
+        ACTIVE,
+        null,
+        CATALOG,
+        dec,
+        null,
+        1);
+  }
+
+  private static StreamTableClusterStatus calc(
+      StreamTableClusterStatus previous, ObservedPipeline o) {
+    StreamTableCluster stc = new StreamTableCluster();
+    stc.setMetadata(new ObjectMetaBuilder().withName("x").withGeneration(1L).build());
+    stc.setStatus(previous);
+    return PipelineStatusCalculator.calculate(stc, o, NOW);
+  }
+
+  private static String status(StreamTableClusterStatus s, String type) {
+    return condition(s, type).getStatus();
+  }
+
+  private static Condition condition(StreamTableClusterStatus s, String type) {
+    return s.getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst()
+        .orElseThrow();
+  }
+}
