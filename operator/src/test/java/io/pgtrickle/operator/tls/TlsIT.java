@@ -82,7 +82,7 @@ class TlsIT {
     Psql.Result wrongName =
         Psql.run(
             "host=elsewhere.example hostaddr="
-                + cluster.primaryIp().orElseThrow()
+                + primaryService()
                 + " user=postgres dbname=postgres sslmode=verify-full sslrootcert="
                 + caFile,
             cluster.password(),
@@ -187,11 +187,16 @@ class TlsIT {
         + "-primary."
         + NAMESPACE.name()
         + ".svc hostaddr="
-        + cluster.primaryIp().orElseThrow()
+        + primaryService()
         + " port=5432 user=postgres dbname=postgres sslmode="
         + sslmode
         + " sslrootcert="
         + caFile;
+  }
+
+  /** The virtual address of {@code NAME-primary}. */
+  private static String primaryService() {
+    return cluster.pods().routing().virtualAddress(NAME + "-primary").orElseThrow();
   }
 
   private static String primary(String sql) {

@@ -80,6 +80,9 @@ public final class PatroniPods implements AutoCloseable {
       HttpClient.newBuilder()
           .connectTimeout(Duration.ofSeconds(3))
           .sslContext(TrustAll.context())
+          // JDK 17's HttpClient stalls in TLS 1.3 handshakes with Patroni's server (see the
+          // operator's PatroniClient); 1.2 answers at once.
+          .sslParameters(new javax.net.ssl.SSLParameters(null, new String[] {"TLSv1.2"}))
           .build();
 
   public PatroniPods(TestBed testBed, String namespace) {

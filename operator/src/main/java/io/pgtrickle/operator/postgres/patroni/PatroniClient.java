@@ -34,6 +34,14 @@ public class PatroniClient {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+  /**
+   * TLS 1.2 for Patroni's REST API: with TLS 1.3, JDK 17's HttpClient stalled in the handshake with
+   * Patroni's (Python) HTTPS server on the test bed (and with {@code openssl s_server}), beyond
+   * every timeout, while 1.2 answered in milliseconds. Patroni serves both.
+   */
+  private static final javax.net.ssl.SSLParameters TLS_1_2 =
+      new javax.net.ssl.SSLParameters(null, new String[] {"TLSv1.2"});
+
   /** One HTTPS client per trust (a cluster's CA), made on first use. */
   private final Map<SSLContext, HttpClient> https = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -44,7 +52,11 @@ public class PatroniClient {
     return https.computeIfAbsent(
         target.tls(),
         ssl ->
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).sslContext(ssl).build());
+            HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .sslContext(ssl)
+                .sslParameters(TLS_1_2)
+                .build());
   }
 
   /**
