@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.pgtrickle.operator.packaging.DashboardQueries;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.operator.testbed.Psql;
 import io.pgtrickle.testbed.TestNamespace;
@@ -205,6 +206,17 @@ class PoolerMetricsIT {
     String patroni = curl.output();
     assertThat(curl.ok()).as(patroni).isTrue();
     assertThat(patroni).contains("patroni_postgres_running");
+    // Every metric the chart's dashboard and alerts name (except the kubelet's volume figures) is
+    // served by the exporters or Patroni of this running cluster.
+    List<String> exprs = new ArrayList<>(DashboardQueries.dashboardExpressions());
+    exprs.addAll(DashboardQueries.ruleExpressions());
+    String served = scrape(primaryIp) + scrape(replicaIp) + patroni;
+    java.util.Set<String> wanted = new java.util.TreeSet<>(DashboardQueries.metrics(exprs, "pg_"));
+    wanted.addAll(DashboardQueries.metrics(exprs, "patroni_"));
+    assertThat(wanted).hasSizeGreaterThan(8);
+    assertThat(DashboardQueries.missing(wanted, served))
+        .as("dashboard metrics not served")
+        .isEmpty();
   }
 
   @Test

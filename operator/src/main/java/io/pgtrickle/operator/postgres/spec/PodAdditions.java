@@ -113,14 +113,18 @@ final class PodAdditions {
             .withArgs(
                 "--web.listen-address=:" + EXPORTER_PORT,
                 "--extend.query-path=" + EXPORTER_MOUNT + "/" + ExporterQueries.FILE)
+            // The key=value form: the exporter's DATA_SOURCE_URI cannot name a Unix socket (its
+            // host= parameter is ignored). The password reaches it only through the Secret
+            // reference, expanded by the kubelet ($(VAR) of an earlier variable).
             .withEnv(
+                secret("MONITORING_USER", monitoring, ClusterSecrets.USERNAME),
+                secret("MONITORING_PASSWORD", monitoring, ClusterSecrets.PASSWORD),
                 value(
-                    "DATA_SOURCE_URI",
-                    "localhost:"
+                    "DATA_SOURCE_NAME",
+                    "host=/var/run/postgresql port="
                         + ClusterServices.POSTGRES_PORT
-                        + "/postgres?host=/var/run/postgresql&sslmode=disable"),
-                secret("DATA_SOURCE_USER", monitoring, ClusterSecrets.USERNAME),
-                secret("DATA_SOURCE_PASS", monitoring, ClusterSecrets.PASSWORD))
+                        + " dbname=postgres user=$(MONITORING_USER)"
+                        + " password=$(MONITORING_PASSWORD) sslmode=disable"))
             .addNewPort()
             .withName("metrics")
             .withContainerPort(EXPORTER_PORT)

@@ -80,10 +80,20 @@ class PgBouncerConfigTest {
         .containsEntry("prometheus.io/scrape", "true")
         .containsEntry("prometheus.io/port", "9187");
     var exporter = template.getSpec().getContainers().get(2);
+    // The password only through the Secret: a secretKeyRef, referenced by the DSN as $(VAR).
     assertThat(exporter.getEnv())
-        .anySatisfy(e -> assertThat(e.getName()).isEqualTo("DATA_SOURCE_PASS"))
-        .allSatisfy(
-            e -> assertThat(e.getValue() == null || !e.getValue().contains("password")).isTrue());
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("MONITORING_PASSWORD");
+              assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("db-monitoring");
+            })
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("DATA_SOURCE_NAME");
+              assertThat(e.getValue())
+                  .contains("host=/var/run/postgresql")
+                  .contains("password=$(MONITORING_PASSWORD)");
+            });
     var service = SidecarObjects.poolerService(cluster);
     assertThat(service.getMetadata().getName()).isEqualTo("db-pooler");
     assertThat(service.getSpec().getSelector())
