@@ -130,19 +130,55 @@ demo-stop-check: ## Issue #18's stop sequence under timeout: no pod process outl
 	hack/demo-stop-check.sh
 
 # --- benchmarks ----------------------------------------------------------------------------------
-.PHONY: bench-reconcile bench-failover bench-changelog bench-cdc bench-worker
-# One change-log backend only: make bench-changelog BENCH_BACKENDS=wal
+.PHONY: bench-reconcile bench-failover bench-changelog bench-cdc bench-worker bench-dvm profile-changelog profile-cdc
+# One change-log backend only: make bench-changelog BENCH_BACKENDS=wal; a quick, noisier run:
+# BENCH_EVENTS=200000 BENCH_ROUNDS=3 (default: 5 interleaved rounds of 1,000,000 events each side)
 BENCH_BACKENDS ?= all
-bench-changelog: deps-test ## Change-log throughput, latency and each backend's floor (about 2.5 min)
-	$(MVN) -q -pl change-log -Pbench test-compile exec:exec -Dbench.backends=$(BENCH_BACKENDS)
+BENCH_EVENTS ?= 1000000
+BENCH_ROUNDS ?= 5
+BENCH_CHANGELOG = $(MVN) -q -pl change-log -Pbench test-compile exec:exec -Dbench.backends=$(BENCH_BACKENDS) \
+	  -Dbench.events=$(BENCH_EVENTS) -Dbench.rounds=$(BENCH_ROUNDS)
+bench-changelog: deps-test ## Change-log publish throughput vs each backend's floor, 5 interleaved rounds of 1M events (about 12 min)
+	$(BENCH_CHANGELOG)
+
+# JFR of the bench JVM (the publishers and the backend's client side); summary printed, file kept.
+PROFILE_DIR := $(ROOT)/target/profile
+profile-changelog: deps-test ## JFR recording of bench-changelog's JVM (default: PostgreSQL tables, 1 round), with a summary
+	mkdir -p $(PROFILE_DIR)
+	$(MVN) -q -pl change-log -Pbench test-compile exec:exec \
+	  -Dbench.backends=$(if $(filter all,$(BENCH_BACKENDS)),postgres,$(BENCH_BACKENDS)) \
+	  -Dbench.events=$(BENCH_EVENTS) -Dbench.rounds=1 \
+	  -Dbench.jvmArg=-XX:StartFlightRecording=filename=$(PROFILE_DIR)/changelog.jfr,settings=profile
+	hack/jfr-summary.sh $(PROFILE_DIR)/changelog.jfr
 
 # One change-log backend only: make bench-cdc CDC_BENCH_BACKENDS=nats; writes over 4 tables: CDC_BENCH_TABLES=4;
 # a source replicating synchronously (the consumer's gate waits for its standby): CDC_BENCH_SYNC=true
+# A quick, noisier run: CDC_BENCH_EVENTS=200000 CDC_BENCH_ROUNDS=3 (default: 5 rounds of 1,000,000 events)
 CDC_BENCH_BACKENDS ?= all
 CDC_BENCH_TABLES ?= 1
 CDC_BENCH_SYNC ?= false
-bench-cdc: deps-test ## CDC consumer events/s vs pg_recvlogical, end-to-end lag at 5k events/s (about 2 min)
-	$(MVN) -q -pl cdc-consumer -am -Pbench-cdc -DskipTests verify -Dbench.backends=$(CDC_BENCH_BACKENDS) -Dbench.tables=$(CDC_BENCH_TABLES) -Dbench.synchronous=$(CDC_BENCH_SYNC)
+CDC_BENCH_EVENTS ?= 1000000
+CDC_BENCH_ROUNDS ?= 5
+BENCH_CDC = $(MVN) -q -pl cdc-consumer -am -Pbench-cdc -DskipTests verify -Dbench.backends=$(CDC_BENCH_BACKENDS) \
+	  -Dbench.tables=$(CDC_BENCH_TABLES) -Dbench.synchronous=$(CDC_BENCH_SYNC) \
+	  -Dbench.events=$(CDC_BENCH_EVENTS) -Dbench.rounds=$(CDC_BENCH_ROUNDS)
+bench-cdc: deps-test ## CDC consumer events/s vs pg_recvlogical (5 interleaved rounds of 1M events), lag at 5k events/s (about 15 min)
+	$(BENCH_CDC)
+
+profile-cdc: deps-test ## JFR recording of bench-cdc's JVM (the consumer; default: PostgreSQL tables, 1 round), with a summary
+	mkdir -p $(PROFILE_DIR)
+	$(MVN) -q -pl cdc-consumer -am -Pbench-cdc -DskipTests verify \
+	  -Dbench.backends=$(if $(filter all,$(CDC_BENCH_BACKENDS)),postgres,$(CDC_BENCH_BACKENDS)) \
+	  -Dbench.tables=$(CDC_BENCH_TABLES) -Dbench.events=$(CDC_BENCH_EVENTS) -Dbench.rounds=1 \
+	  -Dbench.jvmArg=-XX:StartFlightRecording=filename=$(PROFILE_DIR)/cdc.jfr,settings=profile
+	hack/jfr-summary.sh $(PROFILE_DIR)/cdc.jfr
+
+# One size or rate only: make bench-dvm DVM_BENCH_SIZES=100000 DVM_BENCH_RATES=0.01; another major: DVM_BENCH_PG=18
+DVM_BENCH_SIZES ?= 100000,1000000
+DVM_BENCH_RATES ?= 0.01,0.10
+DVM_BENCH_PG ?= 15
+bench-dvm: deps-test ## Differential refresh vs REFRESH MATERIALIZED VIEW: pg_trickle's matrix, 100K/1M rows, 1%/10% (about 25 min)
+	$(MVN) -q -pl worker -am -Pbench-dvm -DskipTests verify -Dbench.sizes=$(DVM_BENCH_SIZES) -Dbench.rates=$(DVM_BENCH_RATES) -Dbench.pg=$(DVM_BENCH_PG)
 
 # The NATS change log instead of PostgreSQL tables: make bench-worker WORKER_BENCH_BACKEND=nats
 WORKER_BENCH_BACKEND ?= postgres

@@ -3,7 +3,6 @@ package io.pgtrickle.changelog;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -13,7 +12,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -61,44 +59,15 @@ public final class ChangeEventCodec {
    */
   public static byte[] encode(ChangeEvent event) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator gen = MAPPER.createGenerator(out)) {
-      gen.writeStartObject();
-      gen.writeNumberField("source_oid", event.sourceOid());
-      gen.writeStringField("lsn", event.lsn().walText());
-      if (event.lsn().seq() != 0) {
-        // Only when there is one, so events of one-change transactions look as before.
-        gen.writeNumberField("seq", event.lsn().seq());
-      }
-      gen.writeNumberField("xid", event.xid());
-      gen.writeStringField("action", event.action().name());
-      gen.writeFieldName("columns");
-      writeColumns(gen, event.columns(), "columns");
-      gen.writeFieldName("old_columns");
-      writeColumns(gen, event.oldColumns(), "old_columns");
-      gen.writeStringField("timestamp", event.timestamp().toString());
-      gen.writeEndObject();
-    } catch (JsonProcessingException e) {
-      throw new MalformedEventException(
-          "change event at lsn " + event.lsn() + " cannot be written as JSON: " + e.getMessage(),
-          e);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    try (ChangeEventWriter writer = new ChangeEventWriter(out)) {
+      writer.write(event);
     }
     return out.toByteArray();
   }
 
-  private static void writeColumns(JsonGenerator gen, Map<String, Object> columns, String field)
-      throws IOException {
-    if (columns == null) {
-      gen.writeNull();
-      return;
-    }
-    try {
-      MAPPER.writeValue(gen, columns);
-    } catch (JsonProcessingException e) {
-      throw new MalformedEventException(
-          "change event field '" + field + "' has a value JSON cannot carry: " + e.getMessage(), e);
-    }
+  /** The configured mapper, for {@link ChangeEventWriter}. */
+  static ObjectMapper mapper() {
+    return MAPPER;
   }
 
   /**

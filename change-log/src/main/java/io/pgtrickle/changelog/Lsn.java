@@ -185,9 +185,21 @@ public final class Lsn implements Comparable<Lsn> {
    * @return the text
    */
   public String walText() {
-    return Long.toHexString(value >>> 32).toUpperCase()
-        + "/"
-        + Long.toHexString(value & 0xFFFFFFFFL).toUpperCase();
+    // Upper-case hex without leading zeros, as pg_lsn prints it; on every event's hot path.
+    byte[] text = new byte[17];
+    int n = hex(text, 0, value >>> 32);
+    text[n++] = '/';
+    n = hex(text, n, value & 0xFFFFFFFFL);
+    return new String(text, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+  }
+
+  private static int hex(byte[] out, int at, long half) {
+    int digits = Math.max(1, (64 - Long.numberOfLeadingZeros(half) + 3) / 4);
+    for (int i = digits - 1; i >= 0; i--) {
+      out[at + i] = (byte) "0123456789ABCDEF".charAt((int) (half & 0xF));
+      half >>>= 4;
+    }
+    return at + digits;
   }
 
   @Override

@@ -10,10 +10,10 @@ import io.pgtrickle.worker.config.ConfigParser;
 import io.pgtrickle.worker.config.WorkerConfig;
 import io.pgtrickle.worker.db.Database;
 import io.pgtrickle.worker.db.Lease;
+import io.pgtrickle.worker.dvm.DifferentialPlanner;
 import io.pgtrickle.worker.http.HttpEndpoints;
 import io.pgtrickle.worker.ingest.Ingest;
 import io.pgtrickle.worker.ingest.IngestLeaseKeeper;
-import io.pgtrickle.worker.refresh.FullPlanner;
 import io.pgtrickle.worker.refresh.Plans;
 import io.pgtrickle.worker.refresh.Refresher;
 import io.pgtrickle.worker.runtime.CpuSampler;
@@ -119,7 +119,7 @@ public final class WorkerMain {
               keeper,
               state,
               metrics);
-      Plans plans = new Plans(new FullPlanner());
+      Plans plans = new Plans(new DifferentialPlanner());
       List<Refresher> refreshers = new ArrayList<>();
       for (int i = 1; i <= config.maxParallelRefreshes(); i++) {
         refreshers.add(

@@ -5,14 +5,13 @@ import io.pgtrickle.cdc.it.ScriptedStandby;
 import io.pgtrickle.cdc.it.SourceDb;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogBackends;
-import io.pgtrickle.changelog.Lsn;
+import io.pgtrickle.changelog.support.KafkaServer;
 import io.pgtrickle.changelog.support.NatsServer;
 import io.pgtrickle.changelog.support.PostgresServer;
 import io.pgtrickle.changelog.support.ServerProcess;
+import io.pgtrickle.changelog.support.Spread;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,25 +23,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * {@code make bench-cdc}. For each change-log backend (PostgreSQL tables, NATS JetStream):
+ * {@code make bench-cdc}. For each change-log backend (PostgreSQL tables, NATS JetStream, Kafka):
  *
  * <ol>
  *   <li>lag: {@value #RATE} events/s for {@value #LAG_SECONDS} s with the consumer live, end-to-end
  *       lag (commit to acknowledged by the change log) p50/p95/p99 per transaction;
- *   <li>throughput: drain a backlog of {@value #BACKLOG} events (transactions of {@value #TX_ROWS}
- *       rows) committed while the consumer was stopped, events/s from its start to the slot
- *       confirming the backlog's end.
+ *   <li>throughput: {@link DrainRounds}, backlogs of a million events drained by a fresh consumer
+ *       and by pg_recvlogical (the practical limit of the server's decoding), interleaved, five
+ *       rounds: medians with min and max.
  * </ol>
  *
- * And pg_recvlogical draining its own slot over the same backlog to /dev/null: the practical limit
- * of the server's decoding. During the lag phase, and for {@value #IDLE_SECONDS} s afterwards while
- * only an unpublished table is written, {@link ConfirmSampler} measures how long the slot's {@code
- * confirmed_flush_lsn} takes to pass {@code pg_current_wal_insert_lsn()} taken at a moment (what
- * the worker waits for). The last line is machine-readable.
+ * During the lag phase, and for {@value #IDLE_SECONDS} s afterwards while only an unpublished table
+ * is written, {@link ConfirmSampler} measures how long the slot's {@code confirmed_flush_lsn} takes
+ * to pass {@code pg_current_wal_insert_lsn()} taken at a moment (what the worker waits for). The
+ * last line is machine-readable, with medians.
  */
 public final class CdcBench {
 
-  static final int BACKLOG = 100_000;
   static final int TX_ROWS = 10;
   static final int RATE = 5_000;
   static final int LAG_SECONDS = Integer.getInteger("lagSeconds", 15);
@@ -59,13 +56,26 @@ public final class CdcBench {
    */
   static final boolean SYNCHRONOUS = Boolean.getBoolean("bench.synchronous");
 
+  /** One backend's figures: lag and confirmation percentiles (ms), and the drain rounds. */
+  record Outcome(double[] lag, double[] confirm, double[] idleConfirm, DrainRounds.Result drain) {}
+
   private CdcBench() {}
 
   public static void main(String[] args) throws Exception {
     String which = args.length > 0 ? args[0] : "all";
     List<String> backends =
-        which.equals("all") ? List.of("postgres", "nats") : List.of(which.split(","));
-    Map<String, double[]> results = new LinkedHashMap<>();
+        which.equals("all") ? List.of("postgres", "nats", "kafka") : List.of(which.split(","));
+    System.out.printf(
+        Locale.ROOT,
+        "cdc bench %s: backends %s, %d rounds of %d events, %d table(s), %d cores, load %s%n",
+        java.time.Instant.now(),
+        backends,
+        DrainRounds.ROUNDS,
+        DrainRounds.EVENTS,
+        TABLES,
+        Runtime.getRuntime().availableProcessors(),
+        DrainRounds.loadAverage());
+    Map<String, Outcome> results = new LinkedHashMap<>();
     try (SourceDb db = SourceDb.start();
         AutoCloseable standby = SYNCHRONOUS ? synchronousStandby(db) : () -> {}) {
       for (int t = 1; t <= TABLES; t++) {
@@ -75,64 +85,71 @@ public final class CdcBench {
           "CREATE SEQUENCE bench_ids",
           "CREATE TABLE bench_unpublished (id int8)",
           "CREATE PUBLICATION pgtrickle_cdc FOR TABLE " + tableList());
-      Double recvEps = null;
       for (String b : backends) {
         results.put(b, runBackend(db, b));
-        if (recvEps == null) {
-          // The same backlog, drained by pg_recvlogical from a slot of its own.
-          db.sql("SELECT pg_create_logical_replication_slot('recv', 'pgoutput')");
-          writeBacklog(db);
-          recvEps = recvlogical(db, db.queryOne("SELECT pg_current_wal_lsn()::text"));
-          System.out.printf(
-              Locale.ROOT,
-              "pg_recvlogical: drained %d events at %.0f events/s%n",
-              BACKLOG,
-              recvEps);
-        }
       }
-      StringBuilder last = new StringBuilder();
-      double minEps = results.values().stream().mapToDouble(r -> r[0]).min().orElse(0);
-      double maxP95 = results.values().stream().mapToDouble(r -> r[2]).max().orElse(0);
-      double confirmP95 = results.values().stream().mapToDouble(r -> r[5]).max().orElse(0);
-      double idleConfirmP95 = results.values().stream().mapToDouble(r -> r[7]).max().orElse(0);
-      last.append(
-          String.format(
-              Locale.ROOT,
-              "cdc_eps=%.0f recvlogical_eps=%.0f ratio=%.2f lag_p95_ms=%.1f synchronous=%s"
-                  + " confirm_p95_ms=%.1f idle_confirm_p95_ms=%.1f",
-              minEps,
-              recvEps,
-              minEps / recvEps,
-              maxP95,
-              SYNCHRONOUS,
-              confirmP95,
-              idleConfirmP95));
-      results.forEach(
-          (b, r) ->
-              last.append(
-                  String.format(
-                      Locale.ROOT,
-                      " %s_eps=%.0f %s_lag_p50_ms=%.1f %s_lag_p95_ms=%.1f %s_lag_p99_ms=%.1f"
-                          + " %s_confirm_p50_ms=%.1f %s_confirm_p95_ms=%.1f"
-                          + " %s_idle_confirm_p50_ms=%.1f %s_idle_confirm_p95_ms=%.1f",
-                      b,
-                      r[0],
-                      b,
-                      r[1],
-                      b,
-                      r[2],
-                      b,
-                      r[3],
-                      b,
-                      r[4],
-                      b,
-                      r[5],
-                      b,
-                      r[6],
-                      b,
-                      r[7])));
-      System.out.println(last);
     }
+    System.out.println(summary(results));
+  }
+
+  /**
+   * The machine-readable line: {@code cdc_eps} is the slowest backend's median, {@code
+   * recvlogical_eps} the median of every pg_recvlogical drain, {@code ratio} the lowest backend
+   * ratio (its median over the median of the pg_recvlogical drains interleaved with it), lag and
+   * confirmation the worst backend's.
+   */
+  private static String summary(Map<String, Outcome> results) {
+    Spread allRecv = new Spread();
+    results.values().forEach(o -> o.drain.recv().values().forEach(allRecv::add));
+    double minEps =
+        results.values().stream().mapToDouble(o -> o.drain.ours().median()).min().orElse(0);
+    double minRatio = results.values().stream().mapToDouble(o -> o.drain.ratio()).min().orElse(0);
+    double maxP95 = results.values().stream().mapToDouble(o -> o.lag[1]).max().orElse(0);
+    double confirmP95 = results.values().stream().mapToDouble(o -> o.confirm[1]).max().orElse(0);
+    double idleConfirmP95 =
+        results.values().stream().mapToDouble(o -> o.idleConfirm[1]).max().orElse(0);
+    StringBuilder last = new StringBuilder();
+    last.append(
+        String.format(
+            Locale.ROOT,
+            "cdc_eps=%.0f recvlogical_eps=%.0f ratio=%.2f lag_p95_ms=%.1f synchronous=%s"
+                + " confirm_p95_ms=%.1f idle_confirm_p95_ms=%.1f events=%d rounds=%d",
+            minEps,
+            allRecv.median(),
+            minRatio,
+            maxP95,
+            SYNCHRONOUS,
+            confirmP95,
+            idleConfirmP95,
+            DrainRounds.EVENTS,
+            DrainRounds.ROUNDS));
+    results.forEach(
+        (b, o) ->
+            last.append(
+                String.format(
+                    Locale.ROOT,
+                    " %1$s_eps=%2$.0f %1$s_eps_min=%3$.0f %1$s_eps_max=%4$.0f"
+                        + " %1$s_recvlogical_eps=%5$.0f %1$s_ratio=%6$.2f"
+                        + " %1$s_ratio_min=%7$.2f %1$s_ratio_max=%8$.2f"
+                        + " %1$s_lag_p50_ms=%9$.1f %1$s_lag_p95_ms=%10$.1f %1$s_lag_p99_ms=%11$.1f"
+                        + " %1$s_confirm_p50_ms=%12$.1f %1$s_confirm_p95_ms=%13$.1f"
+                        + " %1$s_idle_confirm_p50_ms=%14$.1f %1$s_idle_confirm_p95_ms=%15$.1f",
+                    b,
+                    o.drain.ours().median(),
+                    o.drain.ours().min(),
+                    o.drain.ours().max(),
+                    o.drain.recv().median(),
+                    o.drain.ratio(),
+                    o.drain.pairRatio().min(),
+                    o.drain.pairRatio().max(),
+                    o.lag[0],
+                    o.lag[1],
+                    o.lag[2],
+                    o.confirm[0],
+                    o.confirm[1],
+                    o.idleConfirm[0],
+                    o.idleConfirm[1])));
+    return last.toString();
   }
 
   private static ScriptedStandby synchronousStandby(SourceDb db) throws Exception {
@@ -153,21 +170,6 @@ public final class CdcBench {
     return standby;
   }
 
-  private static void writeBacklog(SourceDb db) {
-    // Server-side loop with a COMMIT per transaction: the backlog's shape without client latency.
-    db.sql(
-        "DO $$ BEGIN FOR t IN 1.."
-            + (BACKLOG / TX_ROWS)
-            + " LOOP"
-            + " EXECUTE format('INSERT INTO bench%s SELECT nextval(''bench_ids''), 0,"
-            + " repeat(''x'', 100) FROM generate_series(1, "
-            + TX_ROWS
-            + ")', t % "
-            + TABLES
-            + " + 1);"
-            + " COMMIT; END LOOP; END $$");
-  }
-
   private static String tableList() {
     StringBuilder sb = new StringBuilder();
     for (int t = 1; t <= TABLES; t++) {
@@ -176,37 +178,12 @@ public final class CdcBench {
     return sb.toString();
   }
 
-  private static double recvlogical(SourceDb db, String endLsn) throws Exception {
-    PostgresServer s = db.server();
-    List<String> command =
-        List.of(
-            s.bin().resolve("pg_recvlogical").toString(),
-            "-d",
-            "host=127.0.0.1 port=" + s.port() + " user=postgres dbname=postgres",
-            "--slot=recv",
-            "--start",
-            "-P",
-            "pgoutput",
-            "-o",
-            "proto_version=1",
-            "-o",
-            "publication_names=pgtrickle_cdc",
-            "-f",
-            "/dev/null",
-            "--endpos=" + endLsn,
-            "--no-loop");
-    long t0 = System.nanoTime();
-    ServerProcess.run(command, 300);
-    return BACKLOG / ((System.nanoTime() - t0) / 1e9);
-  }
-
   /**
    * The lag phase first, which also warms the JIT up as a long-running consumer is; then the
-   * consumer stops, a backlog is committed, and a new consumer (same JVM) drains it.
+   * consumer stops and {@link DrainRounds} measures throughput with fresh consumers (same JVM).
    */
-  private static double[] runBackend(SourceDb db, String backend) throws Exception {
-    try (AutoCloseable server = backendServer(backend);
-        Connection admin = db.connect()) {
+  private static Outcome runBackend(SourceDb db, String backend) throws Exception {
+    try (AutoCloseable server = backendServer(backend)) {
       String uri = uriOf(backend, server);
       String slot = "cdc_" + backend;
       List<Long> lags = Collections.synchronizedList(new ArrayList<>());
@@ -245,33 +222,21 @@ public final class CdcBench {
               idleConfirm[1],
               (long) idleConfirm[2]);
         }
-        writeBacklog(db);
-        String end = db.queryOne("SELECT pg_current_wal_lsn()::text");
-        long t0 = System.nanoTime();
-        try (Consumers.InProcess consumer = new Consumers.InProcess(env, log, null)) {
-          Consumers.await("drain", Duration.ofMinutes(5), () -> confirmedPast(admin, slot, end));
-        }
-        double eps = BACKLOG / ((System.nanoTime() - t0) / 1e9);
-        System.out.printf(
-            Locale.ROOT, "%s: drained %d events at %.0f events/s%n", backend, BACKLOG, eps);
-        return new double[] {
-          eps, p[0], p[1], p[2], confirm[0], confirm[1], idleConfirm[0], idleConfirm[1]
-        };
+        DrainRounds.Result drain = DrainRounds.run(db, backend, slot, env, log);
+        // The slot would hold the WAL of the next backend's backlogs.
+        Consumers.await(
+            "slot " + slot + " released",
+            Duration.ofSeconds(30),
+            () ->
+                "false"
+                    .equals(
+                        db.queryOne(
+                            "SELECT active::text FROM pg_replication_slots WHERE slot_name = '"
+                                + slot
+                                + "'")));
+        db.sql("SELECT pg_drop_replication_slot('" + slot + "')");
+        return new Outcome(p, confirm, idleConfirm, drain);
       }
-    }
-  }
-
-  private static boolean confirmedPast(Connection admin, String slot, String end) {
-    try (PreparedStatement ps =
-        admin.prepareStatement(
-            "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
-      ps.setString(1, slot);
-      try (ResultSet rs = ps.executeQuery()) {
-        String c = rs.next() ? rs.getString(1) : null;
-        return c != null && !Lsn.parse(end).isAfter(Lsn.parse(c));
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
     }
   }
 
@@ -369,13 +334,17 @@ public final class CdcBench {
     return switch (backend) {
       case "postgres" -> PostgresServer.start();
       case "nats" -> NatsServer.start();
-      default -> throw new IllegalArgumentException("backend " + backend + " (postgres or nats)");
+      case "kafka" -> KafkaServer.start();
+      default ->
+          throw new IllegalArgumentException("backend " + backend + " (postgres, nats or kafka)");
     };
   }
 
   private static String uriOf(String backend, AutoCloseable server) {
-    return backend.equals("postgres")
-        ? ((PostgresServer) server).uri("")
-        : ((NatsServer) server).uri("stream=cdc-bench");
+    return switch (backend) {
+      case "postgres" -> ((PostgresServer) server).uri("");
+      case "nats" -> ((NatsServer) server).uri("stream=cdc-bench");
+      default -> ((KafkaServer) server).uri("topic=cdc-bench");
+    };
   }
 }

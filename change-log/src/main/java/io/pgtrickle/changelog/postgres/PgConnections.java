@@ -54,7 +54,20 @@ final class PgConnections implements AutoCloseable {
     return c;
   }
 
+  /** Runs {@code work} in one transaction, committed when it returns. */
   <T> T inTransaction(SqlWork<T> work) {
+    return withConnection(work, false);
+  }
+
+  /**
+   * Runs {@code work} with auto-commit: each statement is a transaction of its own, committed
+   * before the server answers it (one round trip fewer than a statement and a {@code COMMIT}).
+   */
+  <T> T autoCommitted(SqlWork<T> work) {
+    return withConnection(work, true);
+  }
+
+  private <T> T withConnection(SqlWork<T> work, boolean autoCommit) {
     Slot slot;
     try {
       slot = slots.take();
@@ -64,14 +77,14 @@ final class PgConnections implements AutoCloseable {
     }
     try {
       try {
-        return attempt(slot, work);
+        return attempt(slot, work, autoCommit);
       } catch (SQLException first) {
         if (!isConnectionFailure(first)) {
           throw first;
         }
         LOG.warn("PostgreSQL connection failed ({}); reconnecting once", first.getMessage());
         discard(slot);
-        return attempt(slot, work);
+        return attempt(slot, work, autoCommit);
       }
     } catch (SQLException e) {
       throw new ChangeLogException("PostgreSQL change log: " + e.getMessage(), e);
@@ -80,11 +93,22 @@ final class PgConnections implements AutoCloseable {
     }
   }
 
-  private <T> T attempt(Slot slot, SqlWork<T> work) throws SQLException {
+  private <T> T attempt(Slot slot, SqlWork<T> work, boolean autoCommit) throws SQLException {
     if (slot.connection == null) {
       slot.connection = connect();
     }
     Connection c = slot.connection;
+    if (autoCommit) {
+      // Between transactions both switches are local to the driver: no round trip.
+      c.setAutoCommit(true);
+      try {
+        return work.run(c);
+      } finally {
+        if (slot.connection != null && !c.isClosed()) {
+          c.setAutoCommit(false);
+        }
+      }
+    }
     try {
       T result = work.run(c);
       c.commit();

@@ -69,10 +69,11 @@ final class PgSchema {
 
   /**
    * COPY, which cannot skip conflicts: the publisher skips what {@link #selectHighest()} reports as
-   * present, and the primary key refuses a duplicate that slips through a race.
+   * present, and the primary key refuses a duplicate that slips through a race. Binary format
+   * ({@link PgCopyBinary}).
    */
   String copyEvents() {
-    return "COPY " + events + " (source_oid, lsn, seq, payload) FROM STDIN";
+    return "COPY " + events + " (source_oid, lsn, seq, payload) FROM STDIN WITH (FORMAT binary)";
   }
 
   String selectHighest() {

@@ -6,18 +6,24 @@ import io.pgtrickle.changelog.support.KafkaServer;
 import io.pgtrickle.changelog.support.NatsServer;
 import io.pgtrickle.changelog.support.PostgresServer;
 import io.pgtrickle.changelog.support.ServerProcess;
+import io.pgtrickle.changelog.support.Spread;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code make bench-changelog}: for each backend, publish throughput and latency with 1 KB events
  * at batch sizes 1 and 100, consume throughput, and the backend's own floor on this machine. The
- * last line is machine-readable: {@code <backend>_eps} is publish throughput at batch 100 with
- * {@value #PUBLISHERS} concurrent publishers, {@code <backend>_floor_eps} the floor.
+ * last line is machine-readable: {@code <backend>_eps} is the median publish throughput at batch
+ * 100 with {@value #PUBLISHERS} concurrent publishers over the rounds, {@code <backend>_floor_eps}
+ * the floor's median, {@code <backend>_ratio} the ratio of the two.
  *
  * <p>Argument: a comma-separated list of backends to run (default {@code all}: postgres, wal, nats,
  * kafka), e.g. {@code ./mvnw -f change-log/pom.xml -Pbench test-compile exec:exec
@@ -26,10 +32,13 @@ import java.util.Map;
 public final class ChangeLogBench {
 
   static final int PUBLISHERS = 8;
-  private static final double BATCH100_SECONDS = 3;
   private static final double BATCH1_SECONDS = 2;
-  private static final double FLOOR_SECONDS = 3;
-  private static final int ROUNDS = 3;
+
+  /** Events per measurement at batch 100, backend and floor alike (make BENCH_EVENTS=...). */
+  static final long EVENTS = Long.getLong("bench.events", 1_000_000);
+
+  /** Interleaved rounds of backend and floor (make BENCH_ROUNDS=...). */
+  static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
 
   private final Map<String, String> summary = new LinkedHashMap<>();
 
@@ -42,9 +51,17 @@ public final class ChangeLogBench {
             : List.of(args[0].split(","));
     ChangeLogBench bench = new ChangeLogBench();
     System.out.printf(
-        "change-log bench %s: 1 KB events, %d publishers, %d cores%n",
-        Instant.now(), PUBLISHERS, Runtime.getRuntime().availableProcessors());
+        Locale.ROOT,
+        "change-log bench %s: 1 KB events, %d publishers, %d rounds of %d events, %d cores,"
+            + " load %s%n",
+        Instant.now(),
+        PUBLISHERS,
+        ROUNDS,
+        EVENTS,
+        Runtime.getRuntime().availableProcessors(),
+        loadAverage());
     for (String backend : backends) {
+      Set<String> before = ServerProcess.serverDirs();
       switch (backend) {
         case "postgres" -> bench.postgres();
         case "wal" -> bench.wal();
@@ -52,6 +69,7 @@ public final class ChangeLogBench {
         case "kafka" -> bench.kafka();
         default -> throw new IllegalArgumentException("unknown backend " + backend);
       }
+      ServerProcess.deleteServerDirsSince(before);
     }
     StringBuilder last = new StringBuilder();
     bench.summary.forEach(
@@ -64,7 +82,7 @@ public final class ChangeLogBench {
     try (PostgresServer server = PostgresServer.start()) {
       run(
           "postgres",
-          () -> Floors.postgres(server.port(), PUBLISHERS, 100, FLOOR_SECONDS),
+          () -> Floors.postgres(server.port(), PUBLISHERS, 100, EVENTS),
           consumer -> server.uri("&schema=bench&pool=8&batch=1000&consumer=" + consumer));
     }
   }
@@ -73,7 +91,7 @@ public final class ChangeLogBench {
     Path dir = ServerProcess.targetDir("bench-wal");
     run(
         "wal",
-        () -> Floors.walFiles(dir, 100, FLOOR_SECONDS),
+        () -> Floors.walFiles(dir, 100, EVENTS),
         consumer -> "file://" + dir.resolve("log") + "?batch=1000&consumer=" + consumer);
   }
 
@@ -81,7 +99,7 @@ public final class ChangeLogBench {
     try (NatsServer server = NatsServer.start()) {
       run(
           "nats",
-          () -> Floors.nats(server.port(), PUBLISHERS, 100, FLOOR_SECONDS),
+          () -> Floors.nats(server.port(), PUBLISHERS, 100, EVENTS),
           consumer -> server.uri("stream=bench&batch=1000&pollMs=20&consumer=" + consumer));
     }
   }
@@ -90,7 +108,7 @@ public final class ChangeLogBench {
     try (KafkaServer server = KafkaServer.start()) {
       run(
           "kafka",
-          () -> Floors.kafka(server.bootstrap(), 400_000),
+          () -> Floors.kafka(server.bootstrap(), EVENTS),
           consumer -> server.uri("topic=bench&batch=1000&pollMs=100&consumer=" + consumer));
     }
   }
@@ -104,32 +122,48 @@ public final class ChangeLogBench {
   }
 
   /**
-   * One backend: batch 1, then the floor and batch 100 twice, interleaved, from {@link #PUBLISHERS}
-   * threads, then a fresh consumer reading everything published at batch 100. The machine is
-   * shared, so each figure is the better of its two rounds: floor and backend are treated alike and
-   * measured close together in time.
+   * One backend: batch 1 for {@value #BATCH1_SECONDS} s (latency), then {@link #ROUNDS} rounds of
+   * {@link #EVENTS} events at batch 100 from {@link #PUBLISHERS} threads and the floor with as many
+   * events, alternating which goes first (odd rounds: the backend), so background load on the
+   * shared machine hits both alike; then a fresh consumer reads (and acknowledges) the first
+   * round's events. Medians with min and max; the ratio is of the medians.
    */
   private void run(String name, Floor floorRun, UriForConsumer uri) throws Exception {
     PublishBench.Result one;
-    PublishBench.Result hundred = null;
-    double floor = 0;
+    Spread publish = new Spread();
+    Spread floor = new Spread();
+    Spread pairRatio = new Spread();
+    List<PublishBench.Result> results = new ArrayList<>();
     long published = 0;
     try (ChangeLogBackend log = ChangeLogBackends.open(uri.uri("publisher"))) {
-      one = PublishBench.publish(log, 1, PUBLISHERS, 1, BATCH1_SECONDS);
-      for (int round = 0; round < ROUNDS; round++) {
-        double f = floorRun.measure();
+      one = PublishBench.publishFor(log, 1, PUBLISHERS, 1, BATCH1_SECONDS);
+      for (int round = 1; round <= ROUNDS; round++) {
+        String load = loadAverage();
+        double f = 0;
+        if (round % 2 == 0) {
+          f = floorRun.measure();
+        }
         PublishBench.Result r =
-            PublishBench.publish(log, 101 + round * 100L, PUBLISHERS, 100, BATCH100_SECONDS);
+            PublishBench.publishCount(log, round * 100L + 1, PUBLISHERS, 100, EVENTS);
+        if (round % 2 == 1) {
+          f = floorRun.measure();
+        }
         System.out.printf(
             Locale.ROOT,
-            "%-8s round %d: floor_eps=%.0f publish_eps=%.0f%n",
+            "%-8s round %d/%d (%s first, load %s): publish_eps=%.0f floor_eps=%.0f ratio=%.2f%n",
             name,
-            round + 1,
+            round,
+            ROUNDS,
+            round % 2 == 1 ? "backend" : "floor",
+            load,
+            r.eventsPerSecond(),
             f,
-            r.eventsPerSecond());
-        floor = Math.max(floor, f);
-        hundred = hundred == null || r.eventsPerSecond() > hundred.eventsPerSecond() ? r : hundred;
-        if (round == 0) {
+            r.eventsPerSecond() / f);
+        publish.add(r.eventsPerSecond());
+        floor.add(f);
+        pairRatio.add(r.eventsPerSecond() / f);
+        results.add(r);
+        if (round == 1) {
           published = r.events();
         }
       }
@@ -138,15 +172,34 @@ public final class ChangeLogBench {
         PublishBench.consume(
             () -> ChangeLogBackends.open(uri.uri("reader")), 101, PUBLISHERS, published);
     print(name, 1, one, Double.NaN);
-    print(name, 100, hundred, consume);
+    results.sort(Comparator.comparingDouble(PublishBench.Result::eventsPerSecond));
+    print(name, 100, results.get(results.size() / 2), consume);
     System.out.printf(
         Locale.ROOT,
-        "%-8s floor_eps=%.0f  ratio=%.2f%n",
+        "%-8s batch=100 publish_eps %s, floor_eps %s, ratio of medians %.2f, per-round ratios %s%n",
         name,
-        floor,
-        hundred.eventsPerSecond() / floor);
-    summary.put(name + "_eps", String.format(Locale.ROOT, "%.0f", hundred.eventsPerSecond()));
-    summary.put(name + "_floor_eps", String.format(Locale.ROOT, "%.0f", floor));
+        publish.describe("%.0f"),
+        floor.describe("%.0f"),
+        publish.median() / floor.median(),
+        pairRatio.describe("%.2f"));
+    summary.put(name + "_eps", String.format(Locale.ROOT, "%.0f", publish.median()));
+    summary.put(name + "_floor_eps", String.format(Locale.ROOT, "%.0f", floor.median()));
+    summary.put(
+        name + "_ratio", String.format(Locale.ROOT, "%.2f", publish.median() / floor.median()));
+    summary.put(name + "_eps_min", String.format(Locale.ROOT, "%.0f", publish.min()));
+    summary.put(name + "_eps_max", String.format(Locale.ROOT, "%.0f", publish.max()));
+    summary.put(name + "_floor_eps_min", String.format(Locale.ROOT, "%.0f", floor.min()));
+    summary.put(name + "_floor_eps_max", String.format(Locale.ROOT, "%.0f", floor.max()));
+    summary.put(name + "_consume_eps", String.format(Locale.ROOT, "%.0f", consume));
+  }
+
+  /** The 1-minute load average, as {@code uptime} prints it first. */
+  static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (Exception e) {
+      return "?";
+    }
   }
 
   private static void print(String name, int batch, PublishBench.Result r, double consume) {

@@ -40,16 +40,15 @@ final class Floors {
   private Floors() {}
 
   /** A raw loop: write {@code batch} records of 1 KB with one write call, fsync, repeat. */
-  static double walFiles(Path dir, int batch, double seconds) throws Exception {
+  static double walFiles(Path dir, int batch, long total) throws Exception {
     Path file = dir.resolve("floor.log");
     ByteBuffer buffer = ByteBuffer.allocateDirect(batch * BYTES);
     long events = 0;
     long start = System.nanoTime();
-    long deadline = start + (long) (seconds * 1e9);
     try (FileChannel ch =
         FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       long position = 0;
-      while (System.nanoTime() < deadline) {
+      while (events < total) {
         buffer.clear();
         while (buffer.hasRemaining()) {
           buffer.put((byte) 'x');
@@ -68,7 +67,7 @@ final class Floors {
   }
 
   /** Plain batched INSERTs of 1 KB rows, one transaction per batch, from several connections. */
-  static double postgres(int port, int threads, int batch, double seconds) throws Exception {
+  static double postgres(int port, int threads, int batch, long total) throws Exception {
     String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
     Properties props = new Properties();
     props.setProperty("reWriteBatchedInserts", "true");
@@ -80,7 +79,7 @@ final class Floors {
     String payload = "x".repeat(BYTES);
     return parallel(
         threads,
-        seconds,
+        total,
         () -> {
           // One connection per thread for the whole run; the bench process ends right after.
           java.sql.Connection c = DriverManager.getConnection(url, props);
@@ -103,21 +102,24 @@ final class Floors {
   }
 
   /** Raw jnats: async JetStream publishes of 1 KB, a window of {@code batch} acks at a time. */
-  static double nats(int port, int threads, int batch, double seconds) throws Exception {
+  static double nats(int port, int threads, int batch, long total) throws Exception {
     try (io.nats.client.Connection nc = Nats.connect("nats://127.0.0.1:" + port)) {
-      nc.jetStreamManagement()
-          .addStream(
-              StreamConfiguration.builder()
-                  .name("floor")
-                  .subjects("floor.>")
-                  .storageType(StorageType.File)
-                  .build());
+      var jsm = nc.jetStreamManagement();
+      if (jsm.getStreamNames().contains("floor")) {
+        jsm.deleteStream("floor"); // a gigabyte per round otherwise
+      }
+      jsm.addStream(
+          StreamConfiguration.builder()
+              .name("floor")
+              .subjects("floor.>")
+              .storageType(StorageType.File)
+              .build());
       JetStream js = nc.jetStream();
       byte[] body = new byte[BYTES];
       AtomicLong sequence = new AtomicLong();
       return parallel(
           threads,
-          seconds,
+          total,
           () ->
               (Counter)
                   () -> {
@@ -189,20 +191,23 @@ final class Floors {
     Counter create() throws Exception;
   }
 
-  private static double parallel(int threads, double seconds, CounterFactory factory)
-      throws Exception {
+  /** {@code threads} threads writing {@code total} events between them: events per second. */
+  private static double parallel(int threads, long total, CounterFactory factory) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     AtomicLong events = new AtomicLong();
+    long share = (total + threads - 1) / threads;
     long start = System.nanoTime();
-    long deadline = start + (long) (seconds * 1e9);
     List<Future<?>> workers = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       workers.add(
           pool.submit(
               () -> {
                 Counter counter = factory.create();
-                while (System.nanoTime() < deadline) {
-                  events.addAndGet(counter.run());
+                long mine = 0;
+                while (mine < share) {
+                  int n = counter.run();
+                  mine += n;
+                  events.addAndGet(n);
                 }
                 return null;
               }));

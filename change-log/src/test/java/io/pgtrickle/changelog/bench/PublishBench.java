@@ -16,8 +16,8 @@ import java.util.function.Supplier;
 
 /**
  * Publish and consume measurements against one backend: {@code publishers} threads, each owning a
- * source and publishing batches back to back (the next batch after the previous one completed), for
- * a fixed time.
+ * source and publishing batches back to back (the next batch after the previous one completed),
+ * until a number of events or a time is reached.
  */
 final class PublishBench {
 
@@ -32,11 +32,28 @@ final class PublishBench {
 
   private PublishBench() {}
 
-  static Result publish(
+  /** Publishes for {@code seconds} seconds. */
+  static Result publishFor(
       ChangeLogBackend log, long firstSource, int publishers, int batch, double seconds)
       throws Exception {
+    return publish(log, firstSource, publishers, batch, seconds, Long.MAX_VALUE);
+  }
+
+  /** Publishes {@code total} events (rounded up to whole batches per publisher). */
+  static Result publishCount(
+      ChangeLogBackend log, long firstSource, int publishers, int batch, long total)
+      throws Exception {
+    return publish(log, firstSource, publishers, batch, Double.POSITIVE_INFINITY, total);
+  }
+
+  private static Result publish(
+      ChangeLogBackend log, long firstSource, int publishers, int batch, double seconds, long total)
+      throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(publishers);
-    long deadline = System.nanoTime() + (long) (seconds * 1e9);
+    long deadline =
+        Double.isInfinite(seconds) ? Long.MAX_VALUE : System.nanoTime() + (long) (seconds * 1e9);
+    long perPublisher =
+        total == Long.MAX_VALUE ? Long.MAX_VALUE : (total + publishers - 1) / publishers;
     AtomicLong events = new AtomicLong();
     List<Future<long[]>> latencies = new ArrayList<>();
     long start = System.nanoTime();
@@ -50,7 +67,8 @@ final class PublishBench {
                 long[] samples = new long[1 << 16];
                 int n = 0;
                 long lsn = 0;
-                while (System.nanoTime() < deadline) {
+                long mine = 0;
+                while (mine < perPublisher && System.nanoTime() < deadline) {
                   List<ChangeEvent> events1 = new ArrayList<>(batch);
                   for (int i = 0; i < batch; i++) {
                     ++lsn;
@@ -71,6 +89,7 @@ final class PublishBench {
                   }
                   samples[n++] = System.nanoTime() - t0;
                   events.addAndGet(batch);
+                  mine += batch;
                 }
                 return Arrays.copyOf(samples, n);
               }));

@@ -140,4 +140,36 @@ public final class ServerProcess {
       throw new IllegalStateException(e);
     }
   }
+
+  /**
+   * Deletes what {@link #targetDir} created after {@code before} was listed (the benchmarks write
+   * gigabytes per backend; tests keep their directories for post-mortems).
+   *
+   * @param before the names in {@code target/servers} before, from {@link #serverDirs()}
+   */
+  public static void deleteServerDirsSince(java.util.Set<String> before) {
+    Path base = Path.of(System.getProperty("user.dir"), "target", "servers");
+    for (String name : serverDirs()) {
+      if (!before.contains(name)) {
+        try (java.util.stream.Stream<Path> tree = Files.walk(base.resolve(name))) {
+          tree.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+          System.err.println("could not delete " + base.resolve(name) + ": " + e);
+        }
+      }
+    }
+  }
+
+  /** The names in {@code target/servers} now. */
+  public static java.util.Set<String> serverDirs() {
+    Path base = Path.of(System.getProperty("user.dir"), "target", "servers");
+    if (!Files.isDirectory(base)) {
+      return java.util.Set.of();
+    }
+    try (java.util.stream.Stream<Path> list = Files.list(base)) {
+      return list.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 }

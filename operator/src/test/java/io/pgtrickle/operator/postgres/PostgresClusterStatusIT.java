@@ -133,11 +133,22 @@ class PostgresClusterStatusIT {
                 get("stable").getStatus() != null
                     && get("stable").getStatus().getPhase() == ClusterPhase.Creating);
     // Converged: the pods exist (unschedulable here, so never ready) and nothing else moves.
-    String settled = get("stable").getMetadata().getResourceVersion();
+    // Settled: the resource version stays the same for 3 s (a pod event may still move the
+    // status once after the phase is reached; a loaded machine delays it).
+    String[] lastSeen = {get("stable").getMetadata().getResourceVersion()};
+    long[] unchangedSince = {System.nanoTime()};
     await()
-        .pollDelay(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> settled.equals(get("stable").getMetadata().getResourceVersion()));
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              String now = get("stable").getMetadata().getResourceVersion();
+              if (!now.equals(lastSeen[0])) {
+                lastSeen[0] = now;
+                unchangedSince[0] = System.nanoTime();
+              }
+              return System.nanoTime() - unchangedSince[0] >= Duration.ofSeconds(3).toNanos();
+            });
     operator.close();
     String resourceVersion = get("stable").getMetadata().getResourceVersion();
     var conditions = get("stable").getStatus().getConditions();

@@ -2,6 +2,7 @@ package io.pgtrickle.worker.refresh;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Map;
 
 /**
  * How one stream table is kept equal to its query: the seam between the runtime (transactions,
@@ -42,6 +43,18 @@ public interface MaintenancePlan {
    * @return true to have the runtime copy them in
    */
   boolean needsWindowRows();
+
+  /**
+   * Whether a refresh that would apply these windows should recompute instead (AUTO's choice for a
+   * large fraction of the source, from measured costs), and why; asked only for a DIFFERENTIAL plan
+   * whose windows are all applicable.
+   *
+   * @param windows per base source: its window
+   * @return the reason to recompute, or {@code null} to apply
+   */
+  default String recomputeInstead(Map<Long, SourceWindow> windows) {
+    return null;
+  }
 
   /**
    * Makes the storage table fit the plan (hidden {@code __pgt_*} columns, indexes), idempotently.

@@ -122,6 +122,22 @@ final class RefreshCatalog {
     }
   }
 
+  /** The name of the role owning a relation. */
+  static String ownerName(Connection c, long relid) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT r.rolname FROM pg_roles r JOIN pg_class t ON t.relowner = r.oid"
+                + " WHERE t.oid = ?::bigint::oid")) {
+      ps.setLong(1, relid);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException("relation " + relid + " does not exist", "42P01");
+        }
+        return rs.getString(1);
+      }
+    }
+  }
+
   /** Back to the worker's own role, for the catalog writes. */
   static void resetRole(Connection c) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT set_config('role', 'none', true)")) {

@@ -96,6 +96,10 @@ public record RefreshDecision(String action, boolean prepareStorage, String reas
             false,
             "upstream stream table " + list(upstreamChanged, names) + " changed; recomputed");
       }
+      String recompute = plan.recomputeInstead(windows);
+      if (recompute != null) {
+        return new RefreshDecision("FULL", false, recompute);
+      }
       return new RefreshDecision("DIFFERENTIAL", false, plan.reason());
     }
     return new RefreshDecision("FULL", false, plan.reason());

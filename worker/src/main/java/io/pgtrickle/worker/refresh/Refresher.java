@@ -323,18 +323,21 @@ public final class Refresher implements AutoCloseable {
     if ("NO_DATA".equals(decision.action())) {
       return RowCounts.NONE;
     }
+    // The windows are copied as the worker (the owner need not read pgtrickle_changes); the
+    // owner may read the copies.
+    Map<Long, String> windowTables = new HashMap<>();
+    if (decision.applies() && plan.needsWindowRows()) {
+      String owner = RefreshCatalog.ownerName(conn, st.relid());
+      for (SourceWindow w : windows.values()) {
+        if (w.changes() > 0) {
+          windowTables.put(w.oid(), reader.materialize(conn, w.oid(), w.from(), l, owner));
+        }
+      }
+    }
     // As the stream table's owner, like REFRESH MATERIALIZED VIEW: a revoked privilege on a
     // source stops the refresh instead of being bypassed by the worker's role.
     RefreshCatalog.setRoleToOwner(conn, st.relid());
     RefreshCatalog.setSearchPath(conn, st.searchPath());
-    Map<Long, String> windowTables = new HashMap<>();
-    if (decision.applies() && plan.needsWindowRows()) {
-      for (SourceWindow w : windows.values()) {
-        if (w.changes() > 0) {
-          windowTables.put(w.oid(), reader.materialize(conn, w.oid(), w.from(), l));
-        }
-      }
-    }
     RefreshContext ctx =
         new RefreshContext(st, l, snapshot, windows, windowTables, schemaChanged, upstreamChanged);
     if (decision.prepareStorage()) {

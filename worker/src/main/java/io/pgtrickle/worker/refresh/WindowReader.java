@@ -167,10 +167,12 @@ final class WindowReader {
    * @param oid the source
    * @param from the frontier
    * @param to L
+   * @param reader the role that reads the copy (the stream table's owner), granted SELECT
    * @return the temporary table's name
    * @throws SQLException if the database fails
    */
-  String materialize(Connection refresh, long oid, Lsn from, Lsn to) throws SQLException {
+  String materialize(Connection refresh, long oid, Lsn from, Lsn to, String reader)
+      throws SQLException {
     String table = "pgt_window_" + oid;
     try (Statement s = refresh.createStatement()) {
       s.execute(
@@ -179,6 +181,7 @@ final class WindowReader {
               + " (LIKE "
               + Sql.changeBuffer(oid)
               + " INCLUDING DEFAULTS) ON COMMIT DROP");
+      s.execute("GRANT SELECT ON pg_temp." + table + " TO " + Sql.ident(reader));
     }
     String select =
         "COPY (SELECT "

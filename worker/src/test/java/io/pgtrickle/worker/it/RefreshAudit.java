@@ -129,14 +129,25 @@ public final class RefreshAudit {
           db.one(
               "SELECT pgt_relid::text FROM pgtrickle.pgt_stream_tables WHERE pgt_id = ?::bigint",
               id);
+      // The query's columns only: a differential plan adds hidden __pgt_* bookkeeping columns.
+      String cols =
+          db.one(
+              "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute"
+                  + " WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped"
+                  + " AND attname NOT LIKE '\\_\\_pgt\\_%'",
+              t);
       String diff =
           db.one(
               "SELECT (SELECT count(*) FROM (("
                   + q
-                  + ") EXCEPT ALL TABLE "
+                  + ") EXCEPT ALL SELECT "
+                  + cols
+                  + " FROM "
                   + t
                   + ") a) + "
-                  + "(SELECT count(*) FROM (TABLE "
+                  + "(SELECT count(*) FROM (SELECT "
+                  + cols
+                  + " FROM "
                   + t
                   + " EXCEPT ALL ("
                   + q

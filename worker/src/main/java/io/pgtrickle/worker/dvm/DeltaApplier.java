@@ -1,0 +1,145 @@
+package io.pgtrickle.worker.dvm;
+
+import io.pgtrickle.worker.dvm.catalog.RelationInfo;
+import io.pgtrickle.worker.dvm.sql.BoundStatement;
+import io.pgtrickle.worker.dvm.sql.SourceDeltaSql;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a plan's statements on a connection, inside the caller's refresh transaction (the caller
+ * owns BEGIN REPEATABLE READ, the snapshot, frontiers and COMMIT: CONTRACTS.md §4-5).
+ */
+public final class DeltaApplier {
+
+  private DeltaApplier() {}
+
+  /**
+   * Counts each source's window in one query.
+   *
+   * @param lower the window's lower bound per source oid (the frontier)
+   * @param upper the upper bound L
+   * @param relations the relation holding each source's changes, by oid (absent: the change buffer)
+   */
+  public static WindowStats inspect(
+      Connection c,
+      DifferentialPlan plan,
+      Map<Long, String> lower,
+      String upper,
+      Map<Long, String> relations)
+      throws SQLException {
+    List<String> arms = new ArrayList<>();
+    for (RelationInfo r : plan.sources()) {
+      String rel = relations.getOrDefault(r.oid(), SourceDeltaSql.changeBuffer(r));
+      arms.add(
+          "SELECT "
+              + r.oid()
+              + "::bigint, count(*), coalesce(bool_or(action IN ('T', 'G')), false) FROM "
+              + rel
+              + " WHERE lsn >= ?::pg_lsn AND lsn < ?::pg_lsn");
+    }
+    Map<Long, Long> counts = new HashMap<>();
+    boolean recompute = false;
+    try (PreparedStatement ps = c.prepareStatement(String.join(" UNION ALL ", arms))) {
+      int p = 1;
+      for (RelationInfo r : plan.sources()) {
+        ps.setString(p++, lower.get(r.oid()));
+        ps.setString(p++, upper);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          counts.put(rs.getLong(1), rs.getLong(2));
+          recompute |= rs.getBoolean(3);
+        }
+      }
+    }
+    return new WindowStats(counts, recompute);
+  }
+
+  /**
+   * The opening statement of a refresh transaction: takes the snapshot and, in the same statement,
+   * L = {@code pg_current_wal_insert_lsn()} and each source's window count (lower bound = the
+   * frontier, upper bound = L). One round trip.
+   *
+   * @param lower the window's lower bound per source oid (the frontier)
+   * @param relations the relation holding each source's changes, by oid (absent: the change buffer)
+   */
+  public static Opening open(
+      Connection c, DifferentialPlan plan, Map<Long, String> lower, Map<Long, String> relations)
+      throws SQLException {
+    List<String> arms = new ArrayList<>();
+    for (RelationInfo r : plan.sources()) {
+      String rel = relations.getOrDefault(r.oid(), SourceDeltaSql.changeBuffer(r));
+      arms.add(
+          "SELECT l.l::text, "
+              + r.oid()
+              + "::bigint, w.n, w.t FROM __pgt_l AS l CROSS JOIN LATERAL (SELECT count(*) AS n,"
+              + " coalesce(bool_or(action IN ('T', 'G')), false) AS t FROM "
+              + rel
+              + " WHERE lsn >= ?::pg_lsn AND lsn < l.l) AS w");
+    }
+    String sql =
+        "WITH __pgt_l AS MATERIALIZED (SELECT pg_current_wal_insert_lsn() AS l) "
+            + String.join(" UNION ALL ", arms);
+    Map<Long, Long> counts = new HashMap<>();
+    boolean recompute = false;
+    String upper = null;
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      int p = 1;
+      for (RelationInfo r : plan.sources()) {
+        ps.setString(p++, lower.get(r.oid()));
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          upper = rs.getString(1);
+          counts.put(rs.getLong(2), rs.getLong(3));
+          recompute |= rs.getBoolean(4);
+        }
+      }
+    }
+    return new Opening(upper, new WindowStats(counts, recompute));
+  }
+
+  /**
+   * What {@link #open} found.
+   *
+   * @param upper L, the windows' upper bound ({@code pg_lsn} text)
+   * @param stats the windows' counts
+   */
+  public record Opening(String upper, WindowStats stats) {}
+
+  /**
+   * Applies the windows of the sources that changed (one statement).
+   *
+   * @return the number of storage rows inserted, updated or deleted
+   */
+  public static long apply(
+      Connection c, DifferentialPlan plan, String schema, String table, List<SourceWindow> windows)
+      throws SQLException {
+    BoundStatement apply = plan.apply(schema, table, windows);
+    try (PreparedStatement ps = c.prepareStatement(apply.sql())) {
+      for (int i = 0; i < apply.parameters().size(); i++) {
+        ps.setObject(i + 1, apply.parameters().get(i));
+      }
+      ps.execute();
+      return Math.max(0, ps.getUpdateCount());
+    }
+  }
+
+  /** Recomputes the stream table (DELETE and INSERT, bookkeeping columns filled). */
+  public static void full(Connection c, DifferentialPlan plan, String schema, String table)
+      throws SQLException {
+    try (Statement s = c.createStatement()) {
+      for (String sql : plan.fullRefresh(schema, table)) {
+        s.execute(sql);
+      }
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package io.pgtrickle.worker.dvm;
+
+import io.pgtrickle.worker.refresh.MaintenancePlan;
+import io.pgtrickle.worker.refresh.RefreshContext;
+import io.pgtrickle.worker.refresh.RowCounts;
+import io.pgtrickle.worker.refresh.StreamTable;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A stream table maintained by the differential engine, inside the runtime's refresh transaction:
+ * {@link #prepareStorage} adds the bookkeeping columns and the identity index, {@link #recompute}
+ * fills every column, {@link #apply} runs the one apply statement over the windows the runtime
+ * copied into temporary tables. Under AUTO, {@link #recomputeInstead} asks the cost model, with
+ * durations this plan measured, whether the window is better recomputed.
+ */
+final class DifferentialMaintenancePlan implements MaintenancePlan {
+
+  private final DifferentialPlan plan;
+  private final RefreshCostModel model;
+  private final boolean auto;
+  private final String requested;
+
+  DifferentialMaintenancePlan(
+      DifferentialPlan plan, RefreshCostModel model, boolean auto, String requested) {
+    this.plan = plan;
+    this.model = model;
+    this.auto = auto;
+    this.requested = requested;
+  }
+
+  @Override
+  public String mode() {
+    return "DIFFERENTIAL";
+  }
+
+  @Override
+  public String reason() {
+    return requested + ": DIFFERENTIAL";
+  }
+
+  @Override
+  public boolean needsWindowRows() {
+    return true;
+  }
+
+  @Override
+  public String recomputeInstead(Map<Long, io.pgtrickle.worker.refresh.SourceWindow> windows) {
+    if (!auto) {
+      return null;
+    }
+    long changes = windows.values().stream().mapToLong(w -> w.changes()).sum();
+    RefreshCostModel.Decision d = model.decide(changes);
+    return d.full() ? "AUTO chose FULL: " + d.reason() : null;
+  }
+
+  @Override
+  public void prepareStorage(Connection c, RefreshContext ctx) throws SQLException {
+    StreamTable st = ctx.streamTable();
+    try (Statement s = c.createStatement()) {
+      for (String sql : plan.ensureStorage(st.schema(), st.name())) {
+        s.execute(sql);
+      }
+    }
+  }
+
+  @Override
+  public RowCounts recompute(Connection c, RefreshContext ctx) throws SQLException {
+    StreamTable st = ctx.streamTable();
+    long t0 = System.nanoTime();
+    List<String> statements = plan.fullRefresh(st.schema(), st.name());
+    long deleted;
+    long inserted;
+    try (Statement s = c.createStatement()) {
+      deleted = s.executeUpdate(statements.get(0));
+      inserted = s.executeUpdate(statements.get(1));
+    }
+    model.recordFull((System.nanoTime() - t0) / 1e6);
+    return new RowCounts(inserted, 0, deleted);
+  }
+
+  @Override
+  public RowCounts apply(Connection c, RefreshContext ctx) throws SQLException {
+    StreamTable st = ctx.streamTable();
+    List<SourceWindow> windows = new ArrayList<>();
+    long changes = 0;
+    for (io.pgtrickle.worker.refresh.SourceWindow w : ctx.windows().values()) {
+      String table = ctx.windowTables().get(w.oid());
+      if (w.changes() == 0 || table == null) {
+        continue;
+      }
+      changes += w.changes();
+      windows.add(
+          new SourceWindow(
+              w.oid(),
+              w.from().walText(),
+              w.to().walText(),
+              table.contains(".") ? table : "pg_temp." + table));
+    }
+    if (windows.isEmpty()) {
+      return RowCounts.NONE;
+    }
+    long t0 = System.nanoTime();
+    try (Statement s = c.createStatement()) {
+      // A delta reads the windows, not always the sources: the owner's right to read them (and
+      // call the query's functions) is checked as a recompute would, so a revoked privilege
+      // stops the refresh as it stops REFRESH MATERIALIZED VIEW. Permissions are checked on every
+      // relation of the plan's range table even when the plan is constant-false.
+      s.execute("SELECT FROM (" + plan.query().normalizedSql() + ") __pgt_check WHERE false");
+    }
+    long affected = DeltaApplier.apply(c, plan, st.schema(), st.name(), windows);
+    model.recordDifferential(changes, (System.nanoTime() - t0) / 1e6);
+    // MERGE reports one count for its inserts, updates and deletes together.
+    return new RowCounts(0, affected, 0);
+  }
+}

@@ -1,0 +1,138 @@
+package io.pgtrickle.worker.dvm;
+
+import io.pgtrickle.worker.dvm.catalog.RelationInfo;
+import io.pgtrickle.worker.dvm.plan.DefiningQuery;
+import io.pgtrickle.worker.dvm.sql.AggregateApplySql;
+import io.pgtrickle.worker.dvm.sql.ApplyContext;
+import io.pgtrickle.worker.dvm.sql.BagApplySql;
+import io.pgtrickle.worker.dvm.sql.BoundStatement;
+import io.pgtrickle.worker.dvm.sql.FullRefreshSql;
+import io.pgtrickle.worker.dvm.sql.SourceDeltaSql;
+import io.pgtrickle.worker.dvm.sql.Sql;
+import io.pgtrickle.worker.dvm.sql.StorageDdl;
+import io.pgtrickle.worker.dvm.storage.StorageLayout;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * How one stream table is maintained: its storage layout and the statements that fill it (full
+ * recompute) and apply a window of source changes. Statements name the storage table {@code
+ * schema.table}; generated SQL is cached per set of changed sources, so a runtime that reuses a
+ * connection's prepared statements plans it once.
+ */
+public final class DifferentialPlan {
+
+  private final DefiningQuery query;
+  private final StorageLayout layout;
+  private final Map<String, String> applyCache = new ConcurrentHashMap<>();
+
+  DifferentialPlan(DefiningQuery query, StorageLayout layout) {
+    this.query = query;
+    this.layout = layout;
+  }
+
+  public DefiningQuery query() {
+    return query;
+  }
+
+  public StorageLayout layout() {
+    return layout;
+  }
+
+  /** The base tables read, each once (the changes to capture). */
+  public List<RelationInfo> sources() {
+    return query.sources();
+  }
+
+  /** Whether applies use MERGE (PostgreSQL 15 and later) or data-modifying CTEs (14). */
+  public boolean usesMerge() {
+    return query.serverVersion() >= 150000;
+  }
+
+  /** Creates the storage table with every column and the row-id index. */
+  public List<String> createStorage(String schema, String table) {
+    return StorageDdl.create(layout, Sql.qualified(schema, table), indexName(table));
+  }
+
+  /**
+   * Adds the bookkeeping columns and the index to a storage table created with the query's columns
+   * (idempotent; takes a short exclusive lock, run it when initializing).
+   */
+  public List<String> ensureStorage(String schema, String table) {
+    return StorageDdl.ensureHidden(layout, Sql.qualified(schema, table), indexName(table));
+  }
+
+  private static String indexName(String table) {
+    String name = table + "__pgt_idx";
+    return name.length() > 63
+        ? name.substring(0, 40) + "_" + Integer.toHexString(name.hashCode()) + "__pgt_idx"
+        : name;
+  }
+
+  /** DELETE and INSERT recomputing the stream table with its bookkeeping columns. */
+  public List<String> fullRefresh(String schema, String table) {
+    return FullRefreshSql.build(query, layout, Sql.qualified(schema, table));
+  }
+
+  /**
+   * The statement applying the windows: one MERGE (or, on PostgreSQL 14, one statement of
+   * data-modifying CTEs). Windows of sources without changes may be omitted.
+   *
+   * @param windows the windows of the sources that have changes
+   * @throws IllegalArgumentException for a window of a table the query does not read
+   */
+  public BoundStatement apply(String schema, String table, List<SourceWindow> windows) {
+    SortedSet<Integer> changed = new TreeSet<>();
+    Map<Integer, SourceWindow> byIndex = new HashMap<>();
+    Map<Integer, String> relations = new HashMap<>();
+    for (SourceWindow w : windows) {
+      int index = sourceIndex(w.sourceOid());
+      changed.add(index);
+      byIndex.put(index, w);
+      relations.put(
+          index,
+          w.relation() != null
+              ? w.relation()
+              : SourceDeltaSql.changeBuffer(query.sources().get(index)));
+    }
+    if (changed.isEmpty()) {
+      throw new IllegalArgumentException("no window to apply");
+    }
+    String target = Sql.qualified(schema, table);
+    String key = target + "|" + changed + "|" + relations;
+    String sql = applyCache.computeIfAbsent(key, k -> build(target, changed, relations));
+    List<Object> params = new ArrayList<>();
+    for (int i : changed) {
+      SourceWindow w = byIndex.get(i);
+      params.addAll(List.of(w.lower(), w.upper()));
+    }
+    return new BoundStatement(sql, params);
+  }
+
+  private String build(String target, SortedSet<Integer> changed, Map<Integer, String> relations) {
+    ApplyContext ctx = new ApplyContext(query, layout, target, changed, relations, usesMerge());
+    return layout.mode() == StorageLayout.Mode.AGGREGATE
+        ? AggregateApplySql.build(ctx)
+        : BagApplySql.build(ctx);
+  }
+
+  /** Index of source {@code oid} in {@link #sources()}. */
+  public int sourceIndex(long oid) {
+    for (int i = 0; i < query.sources().size(); i++) {
+      if (query.sources().get(i).oid() == oid) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("the query does not read the table with oid " + oid);
+  }
+
+  /** What the engine does for this stream table, with the generated SQL (every source changed). */
+  public String explain(String schema, String table) {
+    return Explain.render(this, schema, table);
+  }
+}

@@ -1,0 +1,53 @@
+package io.pgtrickle.worker.dvm;
+
+import io.pgtrickle.worker.dvm.catalog.RelationInfo;
+import io.pgtrickle.worker.dvm.sql.SqlFormatter;
+import io.pgtrickle.worker.dvm.storage.StorageColumn;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The human-readable account of a plan ({@code explain_stream_table}): mode, storage columns,
+ * full-recompute SQL and the delta SQL applied when every source changed. Also the content of the
+ * golden files, so a reviewer reads the delta rules a query shape produces.
+ */
+final class Explain {
+
+  private Explain() {}
+
+  static String render(DifferentialPlan plan, String schema, String table) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("-- mode: ").append(plan.layout().mode()).append('\n');
+    sb.append("-- sources:");
+    for (RelationInfo r : plan.sources()) {
+      sb.append(' ').append(r.schema()).append('.').append(r.name());
+      sb.append(
+          r.keyed()
+              ? " (key " + String.join(", ", r.primaryKey()) + ")"
+              : " (no key: rows counted)");
+    }
+    sb.append('\n');
+    sb.append("-- columns:\n");
+    for (StorageColumn c : plan.layout().columns()) {
+      sb.append("--   ").append(c.name()).append(' ').append(c.type().sqlName());
+      if (c.hidden()) {
+        sb.append("  (hidden: ").append(c.role()).append(')');
+      }
+      sb.append('\n');
+    }
+    sb.append("-- identity: ").append(String.join(", ", plan.layout().identity())).append("\n\n");
+    sb.append("-- full refresh\n");
+    for (String s : plan.fullRefresh(schema, table)) {
+      sb.append(SqlFormatter.format(s)).append(";\n");
+    }
+    List<SourceWindow> all = new ArrayList<>();
+    for (RelationInfo r : plan.sources()) {
+      all.add(new SourceWindow(r.oid(), "$lower", "$upper"));
+    }
+    sb.append("\n-- apply a window of changes (")
+        .append(plan.usesMerge() ? "MERGE" : "data-modifying CTEs")
+        .append("; ? = lower, upper bound of each source's window)\n");
+    sb.append(SqlFormatter.format(plan.apply(schema, table, all).sql())).append(";\n");
+    return sb.toString();
+  }
+}

@@ -1,0 +1,39 @@
+package io.pgtrickle.worker.dvm.sql;
+
+import io.pgtrickle.worker.dvm.plan.DefiningQuery;
+import io.pgtrickle.worker.dvm.storage.StorageLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+
+/**
+ * What every apply statement is built from: the query, its storage layout, the storage table's
+ * name, the changed sources and the relations holding their windows.
+ *
+ * @param query the defining query
+ * @param layout the storage layout
+ * @param target the storage table, already quoted ({@link Sql#qualified})
+ * @param changed indexes of the sources with changes in the window
+ * @param windows relation (quoted) holding each changed source's changes, by source index
+ * @param merge use MERGE (PostgreSQL 15+); else data-modifying CTEs
+ */
+public record ApplyContext(
+    DefiningQuery query,
+    StorageLayout layout,
+    String target,
+    SortedSet<Integer> changed,
+    Map<Integer, String> windows,
+    boolean merge) {
+
+  /** {@code WITH <source deltas>, } prefix entries, in source order. */
+  public List<String> sourceCtes() {
+    List<String> out = new ArrayList<>();
+    for (int i : changed) {
+      out.add(
+          SourceDeltaSql.cte(
+              i, query.sources().get(i), windows.get(i), query.usedColumns().get(i)));
+    }
+    return out;
+  }
+}

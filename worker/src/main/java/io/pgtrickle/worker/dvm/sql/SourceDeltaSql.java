@@ -1,0 +1,73 @@
+package io.pgtrickle.worker.dvm.sql;
+
+import io.pgtrickle.worker.dvm.catalog.RelationInfo;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The change of one source table in a window, as a Z-set: a common table expression with the
+ * table's columns (typed by {@code jsonb_populate_record}), the change's position ({@code
+ * __pgt_lsn}, {@code __pgt_seq}) and {@code __pgt_w}: +1 for each new image (INSERT, UPDATE), -1
+ * for each old image (UPDATE, DELETE). Changes are not netted here: the weights add up wherever the
+ * engine consolidates, so a row inserted and deleted in one window cancels out, and an UPDATE is
+ * the removal of the old row plus the insertion of the new one.
+ *
+ * <p>Two parameters, bound in this order: lower bound, upper bound ({@code pg_lsn} text; the window
+ * is {@code lower <= lsn < upper}).
+ */
+public final class SourceDeltaSql {
+
+  /** Parameters each source's CTE takes: lower and upper bound. */
+  public static final int PARAMETERS = 2;
+
+  private SourceDeltaSql() {}
+
+  /** CTE name of source {@code index}'s delta. */
+  public static String name(int index) {
+    return "__pgt_d" + index;
+  }
+
+  /**
+   * {@code __pgt_dN AS (...)}: one pass over the window; each change row gives its new image (+1)
+   * and its old image (-1), whichever it has (INSERT: new, DELETE: old, UPDATE: both), decoded into
+   * the table's row type, or into only {@code columns} when given.
+   *
+   * @param relation the source table
+   * @param window the relation holding its changes (the change buffer, or a copy of the window)
+   * @param columns the columns to decode (table order), or null for all
+   */
+  public static String cte(int index, RelationInfo relation, String window, List<String> columns) {
+    String decode;
+    String select;
+    if (columns == null) {
+      decode =
+          "jsonb_populate_record(NULL::"
+              + Sql.qualified(relation.schema(), relation.name())
+              + ", v.__pgt_row) AS r";
+      select = "r.*";
+    } else {
+      List<String> defs = new ArrayList<>();
+      List<String> refs = new ArrayList<>();
+      for (String c : columns) {
+        defs.add(Sql.ident(c) + " " + relation.column(c).orElseThrow().type().sqlName());
+        refs.add("r." + Sql.ident(c));
+      }
+      decode = "jsonb_to_record(v.__pgt_row) AS r(" + String.join(", ", defs) + ")";
+      select = String.join(", ", refs);
+    }
+    return name(index)
+        + " AS (SELECT "
+        + select
+        + ", v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq FROM "
+        + window
+        + " AS c CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, -1))"
+        + " AS v(__pgt_row, __pgt_w) CROSS JOIN LATERAL "
+        + decode
+        + " WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL)";
+  }
+
+  /** The change buffer table of a source: {@code pgtrickle_changes.changes_<oid>}. */
+  public static String changeBuffer(RelationInfo relation) {
+    return Sql.qualified("pgtrickle_changes", "changes_" + relation.oid());
+  }
+}

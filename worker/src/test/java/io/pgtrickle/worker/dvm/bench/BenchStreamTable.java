@@ -1,0 +1,168 @@
+package io.pgtrickle.worker.dvm.bench;
+
+import io.pgtrickle.worker.dvm.Analysis;
+import io.pgtrickle.worker.dvm.DeltaApplier;
+import io.pgtrickle.worker.dvm.DifferentialEngine;
+import io.pgtrickle.worker.dvm.DifferentialPlan;
+import io.pgtrickle.worker.dvm.RefreshCostModel;
+import io.pgtrickle.worker.dvm.SourceWindow;
+import io.pgtrickle.worker.dvm.WindowStats;
+import io.pgtrickle.worker.dvm.catalog.RelationInfo;
+import io.pgtrickle.worker.dvm.sql.BoundStatement;
+import java.io.ByteArrayInputStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.postgresql.PGConnection;
+
+/**
+ * A stream table refreshed the way the worker will: the batch is loaded into the change buffer
+ * (COPY of the recorded events, standing in for the ingest), then one REPEATABLE READ transaction
+ * takes L, counts the windows, applies them (or recomputes), advances the frontier with a
+ * compare-and-set and deletes the consumed changes.
+ */
+final class BenchStreamTable {
+
+  final String name;
+  final DifferentialPlan plan;
+  final RefreshCostModel model = new RefreshCostModel();
+
+  /** Time per phase of the last refresh (ms), for {@code -Dbench.phases=true}. */
+  final java.util.Map<String, Double> phases = new java.util.LinkedHashMap<>();
+
+  private long mark;
+
+  private void lap(String phase) {
+    long now = System.nanoTime();
+    phases.put(phase, (now - mark) / 1e6);
+    mark = now;
+  }
+
+  private final Map<Long, String> frontier = new HashMap<>();
+  private final String buffer;
+  private final long srcOid;
+
+  BenchStreamTable(Connection c, String name, String query, long srcOid) throws SQLException {
+    this.name = name;
+    this.srcOid = srcOid;
+    Analysis a = DifferentialEngine.analyze(c, query);
+    if (!(a instanceof Analysis.Differential d)) {
+      throw new IllegalStateException(query + ": " + ((Analysis.FullOnly) a).describe());
+    }
+    plan = d.plan();
+    buffer = "pgtrickle_changes.changes_" + srcOid;
+    try (Statement s = c.createStatement()) {
+      for (String ddl : plan.createStorage("bench", name)) {
+        s.execute(ddl);
+      }
+      s.execute("INSERT INTO bench.frontiers VALUES ('" + name + "', '0/0')");
+    }
+    long t0 = System.nanoTime();
+    refresh(c, null, true);
+    model.recordFull((System.nanoTime() - t0) / 1e6);
+  }
+
+  /** The outcome of one refresh. */
+  record Result(double ms, boolean full, long changes) {}
+
+  /**
+   * Loads {@code batch} (COPY text rows of the change buffer) and refreshes.
+   *
+   * @param auto let the cost model choose; else always differential
+   */
+  Result loadAndRefresh(Connection c, byte[] batch, boolean auto) throws Exception {
+    long t0 = System.nanoTime();
+    mark = t0;
+    phases.clear();
+    ((PGConnection) c)
+        .getCopyAPI()
+        .copyIn(
+            "COPY " + buffer + " (lsn, seq, xid, action, new_row, old_row) FROM STDIN",
+            new ByteArrayInputStream(batch));
+    lap("load");
+    Result r = refresh(c, auto ? model : null, false);
+    double ms = (System.nanoTime() - t0) / 1e6;
+    if (r.full()) {
+      model.recordFull(ms);
+    } else {
+      model.recordDifferential(r.changes(), ms);
+    }
+    return new Result(ms, r.full(), r.changes());
+  }
+
+  /**
+   * One refresh transaction in three round trips: the opening statement (snapshot, L, window
+   * counts), the apply with the frontier's compare-and-set and the consumed changes' deletion (one
+   * batch), COMMIT. The connection's transactions are REPEATABLE READ.
+   */
+  private Result refresh(Connection c, RefreshCostModel auto, boolean forceFull)
+      throws SQLException {
+    c.setAutoCommit(false);
+    try {
+      DeltaApplier.Opening open = DeltaApplier.open(c, plan, frontier, Map.of());
+      String l = open.upper();
+      lap("open");
+      WindowStats stats = open.stats();
+      long changes = stats.total();
+      boolean full =
+          forceFull || stats.recomputeRequired() || (auto != null && auto.decide(changes).full());
+      List<String> sql = new ArrayList<>();
+      List<Object> params = new ArrayList<>();
+      if (full) {
+        sql.addAll(plan.fullRefresh("bench", name));
+      } else if (changes > 0) {
+        List<SourceWindow> windows = new ArrayList<>();
+        stats
+            .changes()
+            .forEach(
+                (oid, n) -> {
+                  if (n > 0) {
+                    windows.add(new SourceWindow(oid, frontier.get(oid), l));
+                  }
+                });
+        BoundStatement apply = plan.apply("bench", name, windows);
+        sql.add(apply.sql());
+        params.addAll(apply.parameters());
+      }
+      sql.add("UPDATE bench.frontiers SET lsn = ?::pg_lsn WHERE name = ? AND lsn = ?::pg_lsn");
+      params.addAll(List.of(l, name, frontier.getOrDefault(srcOid, "0/0")));
+      sql.add("DELETE FROM " + buffer + " WHERE lsn < ?::pg_lsn");
+      params.add(l);
+      try (PreparedStatement ps = c.prepareStatement(String.join(";\n", sql))) {
+        for (int i = 0; i < params.size(); i++) {
+          ps.setObject(i + 1, params.get(i));
+        }
+        ps.execute();
+        // The compare-and-set's update count: the statement before the last.
+        int casCount = -1;
+        int index = 0;
+        do {
+          if (index == sql.size() - 2) {
+            casCount = ps.getUpdateCount();
+          }
+          index++;
+        } while (ps.getMoreResults() || ps.getUpdateCount() != -1);
+        if (casCount != 1) {
+          throw new IllegalStateException("frontier moved under " + name + " (" + casCount + ")");
+        }
+      }
+      lap(full ? "full" : "apply+frontier+cleanup");
+      c.commit();
+      lap("commit");
+      for (RelationInfo r : plan.sources()) {
+        frontier.put(r.oid(), l);
+      }
+      return new Result(0, full, changes);
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(true);
+    }
+  }
+}

@@ -1,0 +1,310 @@
+package io.pgtrickle.worker.dvm.bench;
+
+import io.pgtrickle.changelog.support.PostgresServer;
+import io.pgtrickle.worker.dvm.support.PgServers;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.postgresql.PGConnection;
+
+/**
+ * {@code make bench-dvm}: pg_trickle's refresh matrix (issue #13 §5) on this machine. For each size
+ * (100K, 1M rows) and change rate (1%, 10%): the five queries, each as a materialized view (FULL =
+ * {@code REFRESH MATERIALIZED VIEW}), a stream table refreshed differentially, and a stream table
+ * under AUTO; 2 warm-up and 3 measured cycles of UPDATE 70% / DELETE 15% / INSERT 15% of rows x
+ * rate, then ANALYZE. A differential (and AUTO) refresh is timed from loading the batch into the
+ * change buffer to COMMIT. Until the worker's ingest is merged the batch is loaded with COPY from
+ * the changes recorded (by triggers, untimed) during the cycle's writes.
+ *
+ * <p>Properties: {@code bench.sizes} (default 100000,1000000), {@code bench.rates} (0.01,0.10),
+ * {@code bench.queries} (all), {@code bench.pg} (15). Last line: one {@code
+ * <query>_<size>_<rate>_speedup=} key per cell (FULL ms / DIFFERENTIAL ms).
+ */
+public final class DvmBench {
+
+  private static final int WARMUP = 2;
+  private static final int MEASURED = 3;
+
+  private DvmBench() {}
+
+  /** Averages of one cell. */
+  record Cell(
+      String query,
+      int size,
+      double rate,
+      double fullMs,
+      double diffMs,
+      double autoMs,
+      String autoChoices) {
+    String key() {
+      return query
+          + "_"
+          + (size >= 1_000_000 ? size / 1_000_000 + "m" : size / 1000 + "k")
+          + "_"
+          + Math.round(rate * 100)
+          + "pct";
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    List<Integer> sizes = ints(System.getProperty("bench.sizes", "100000,1000000"));
+    List<Double> rates = new ArrayList<>();
+    for (String r : System.getProperty("bench.rates", "0.01,0.10").split(",")) {
+      rates.add(Double.parseDouble(r.trim()));
+    }
+    Map<String, String> queries = BenchQueries.queries();
+    String only = System.getProperty("bench.queries", "");
+    if (!only.isBlank()) {
+      queries.keySet().retainAll(List.of(only.split(",")));
+    }
+    int major = Integer.getInteger("bench.pg", 15);
+    PostgresServer server =
+        PostgresServer.start(PgServers.bin(major), "-c shared_buffers=1GB -c work_mem=64MB");
+    List<Cell> cells = new ArrayList<>();
+    // Statements are prepared on the server from their first use and planned once (generic plan):
+    // a worker refreshing a stream table repeatedly runs the same statements.
+    try (Connection c = DriverManager.getConnection(server.jdbcUrl() + "&prepareThreshold=1")) {
+      try (Statement s = c.createStatement()) {
+        s.execute("SET plan_cache_mode = force_generic_plan");
+      }
+      // Refresh transactions are REPEATABLE READ (the worker's rule); BEGIN then goes with the
+      // first statement instead of a round trip of its own.
+      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      String version;
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SHOW server_version")) {
+        rs.next();
+        version = rs.getString(1);
+      }
+      System.out.printf(
+          "PostgreSQL %s, %d cores; FULL = REFRESH MATERIALIZED VIEW; DIFF and AUTO include"
+              + " loading the batch into the change buffer (COPY of the recorded events)%n",
+          version, Runtime.getRuntime().availableProcessors());
+      for (int size : sizes) {
+        for (double rate : rates) {
+          cells.addAll(runMatrixCell(c, size, rate, queries));
+        }
+      }
+    } finally {
+      server.close();
+    }
+    System.out.println();
+    System.out.printf(
+        "%-10s %8s %5s %11s %11s %8s %11s %6s %7s%n",
+        "query", "rows", "rate", "full_ms", "diff_ms", "speedup", "auto_ms", "auto", "auto/full");
+    List<String> keys = new ArrayList<>();
+    List<String> autoKeys = new ArrayList<>();
+    for (Cell cell : cells) {
+      System.out.printf(
+          Locale.ROOT,
+          "%-10s %8d %4.0f%% %11.1f %11.1f %7.1fx %11.1f %6s %7.2f%n",
+          cell.query(),
+          cell.size(),
+          cell.rate() * 100,
+          cell.fullMs(),
+          cell.diffMs(),
+          cell.fullMs() / cell.diffMs(),
+          cell.autoMs(),
+          cell.autoChoices(),
+          cell.autoMs() / cell.fullMs());
+      keys.add(
+          String.format(Locale.ROOT, "%s_speedup=%.1f", cell.key(), cell.fullMs() / cell.diffMs()));
+      autoKeys.add(
+          String.format(
+              Locale.ROOT, "%s_auto_vs_full=%.2f", cell.key(), cell.autoMs() / cell.fullMs()));
+    }
+    System.out.println(String.join(" ", autoKeys));
+    System.out.println(String.join(" ", keys));
+  }
+
+  private static List<Cell> runMatrixCell(
+      Connection c, int size, double rate, Map<String, String> queries) throws Exception {
+    try (Statement s = c.createStatement()) {
+      s.execute("DROP SCHEMA IF EXISTS bench CASCADE");
+      s.execute("CREATE SCHEMA bench");
+      s.execute("CREATE SCHEMA IF NOT EXISTS pgtrickle_changes");
+      for (String sql : BenchQueries.SETUP) {
+        s.execute(sql);
+      }
+      s.execute(BenchQueries.load(size));
+      s.execute("CREATE TABLE bench.frontiers (name text PRIMARY KEY, lsn pg_lsn NOT NULL)");
+      s.execute("ALTER TABLE bench.src REPLICA IDENTITY FULL");
+      s.execute("ALTER TABLE bench.dim REPLICA IDENTITY FULL");
+    }
+    long srcOid = oid(c, "bench.src");
+    long dimOid = oid(c, "bench.dim");
+    Recorder recorder = new Recorder(c, srcOid, dimOid);
+    Map<String, BenchStreamTable> diff = new LinkedHashMap<>();
+    Map<String, BenchStreamTable> auto = new LinkedHashMap<>();
+    try (Statement s = c.createStatement()) {
+      for (Map.Entry<String, String> q : queries.entrySet()) {
+        s.execute("CREATE MATERIALIZED VIEW bench.mv_" + q.getKey() + " AS " + q.getValue());
+        diff.put(q.getKey(), new BenchStreamTable(c, "st_" + q.getKey(), q.getValue(), srcOid));
+        auto.put(q.getKey(), new BenchStreamTable(c, "auto_" + q.getKey(), q.getValue(), srcOid));
+      }
+      s.execute("VACUUM ANALYZE");
+    }
+    Map<String, double[]> sums = new LinkedHashMap<>();
+    Map<String, StringBuilder> choices = new LinkedHashMap<>();
+    for (int cycle = 0; cycle < WARMUP + MEASURED; cycle++) {
+      boolean measured = cycle >= WARMUP;
+      try (Statement s = c.createStatement()) {
+        for (String sql : BenchQueries.cycle(size, rate)) {
+          s.execute(sql);
+        }
+        s.execute("ANALYZE bench.src");
+      }
+      byte[] batch = recorder.takeBatch();
+      int order = 0;
+      for (String q : queries.keySet()) {
+        double full = 0;
+        BenchStreamTable.Result d;
+        BenchStreamTable.Result a;
+        // Alternate which runs first, so neither always finds the other's pages cached.
+        if ((cycle + order++) % 2 == 0) {
+          full = refreshMatview(c, q);
+          d = diff.get(q).loadAndRefresh(c, batch, false);
+          a = auto.get(q).loadAndRefresh(c, batch, true);
+        } else {
+          a = auto.get(q).loadAndRefresh(c, batch, true);
+          d = diff.get(q).loadAndRefresh(c, batch, false);
+          full = refreshMatview(c, q);
+        }
+        if (d.full()) {
+          throw new IllegalStateException(q + ": the differential table refreshed FULL");
+        }
+        try (Statement s = c.createStatement()) {
+          s.execute("TRUNCATE pgtrickle_changes.changes_" + srcOid);
+        }
+        System.out.printf(
+            Locale.ROOT,
+            "%s %d %.0f%% cycle %d%s: full %.1f ms, diff %.1f ms (%d changes), auto %.1f ms (%s)%n",
+            q,
+            size,
+            rate * 100,
+            cycle + 1,
+            measured ? "" : " (warm-up)",
+            full,
+            d.ms(),
+            d.changes(),
+            a.ms(),
+            a.full() ? "FULL" : "DIFF");
+        if (Boolean.getBoolean("bench.phases")) {
+          System.out.println("  diff phases (ms): " + diff.get(q).phases);
+        }
+        if (measured) {
+          double[] acc = sums.computeIfAbsent(q, k -> new double[3]);
+          acc[0] += full;
+          acc[1] += d.ms();
+          acc[2] += a.ms();
+          choices.computeIfAbsent(q, k -> new StringBuilder()).append(a.full() ? 'F' : 'D');
+        }
+      }
+    }
+    List<Cell> out = new ArrayList<>();
+    for (String q : queries.keySet()) {
+      double[] acc = sums.get(q);
+      out.add(
+          new Cell(
+              q,
+              size,
+              rate,
+              acc[0] / MEASURED,
+              acc[1] / MEASURED,
+              acc[2] / MEASURED,
+              choices.get(q).toString()));
+    }
+    return out;
+  }
+
+  private static double refreshMatview(Connection c, String q) throws Exception {
+    long t0 = System.nanoTime();
+    try (Statement s = c.createStatement()) {
+      s.execute("REFRESH MATERIALIZED VIEW bench.mv_" + q);
+    }
+    return (System.nanoTime() - t0) / 1e6;
+  }
+
+  private static long oid(Connection c, String table) throws Exception {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT '" + table + "'::regclass::oid")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static List<Integer> ints(String csv) {
+    List<Integer> out = new ArrayList<>();
+    for (String v : csv.split(",")) {
+      out.add(Integer.parseInt(v.trim()));
+    }
+    return out;
+  }
+
+  /**
+   * Records the cycle's changes (row triggers into {@code bench.recorded}, untimed) and turns them
+   * into the COPY text of change-buffer rows: position = the WAL insert position after the cycle's
+   * commits, then seq, xid, action, new_row, old_row.
+   */
+  static final class Recorder {
+    private final Connection c;
+
+    Recorder(Connection c, long srcOid, long dimOid) throws Exception {
+      this.c = c;
+      try (Statement s = c.createStatement()) {
+        for (long oid : new long[] {srcOid, dimOid}) {
+          s.execute(
+              "CREATE TABLE IF NOT EXISTS pgtrickle_changes.changes_"
+                  + oid
+                  + " (lsn pg_lsn NOT NULL, seq int NOT NULL, xid bigint NOT NULL, action \"char\" NOT NULL,"
+                  + " new_row jsonb, old_row jsonb, PRIMARY KEY (lsn, seq))");
+        }
+        s.execute("CREATE SEQUENCE bench.seq AS integer CYCLE");
+        s.execute(
+            "CREATE TABLE bench.recorded (seq int, xid bigint, action \"char\", new_row jsonb, old_row jsonb)");
+        s.execute(
+            "CREATE FUNCTION bench.record() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN"
+                + " INSERT INTO bench.recorded VALUES (nextval('bench.seq'), txid_current(),"
+                + " CASE TG_OP WHEN 'INSERT' THEN 'I' WHEN 'UPDATE' THEN 'U' ELSE 'D' END,"
+                + " CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END,"
+                + " CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END); RETURN NULL; END $f$");
+        s.execute(
+            "CREATE TRIGGER record AFTER INSERT OR UPDATE OR DELETE ON bench.src"
+                + " FOR EACH ROW EXECUTE FUNCTION bench.record()");
+      }
+    }
+
+    byte[] takeBatch() throws Exception {
+      String lsn;
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()")) {
+        rs.next();
+        lsn = rs.getString(1);
+      }
+      ByteArrayOutputStream raw = new ByteArrayOutputStream();
+      ((PGConnection) c)
+          .getCopyAPI()
+          .copyOut(
+              "COPY (SELECT seq, xid, action, new_row, old_row FROM bench.recorded ORDER BY seq) TO STDOUT",
+              raw);
+      try (Statement s = c.createStatement()) {
+        s.execute("TRUNCATE bench.recorded");
+      }
+      StringBuilder out = new StringBuilder();
+      for (String line : raw.toString(StandardCharsets.UTF_8).split("\n")) {
+        if (!line.isEmpty()) {
+          out.append(lsn).append('\t').append(line).append('\n');
+        }
+      }
+      return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package io.pgtrickle.worker.dvm.unit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgtrickle.worker.dvm.RefreshCostModel;
+import org.junit.jupiter.api.Test;
+
+class RefreshCostModelTest {
+
+  @Test
+  void triesDifferentialFirst() {
+    RefreshCostModel m = new RefreshCostModel();
+    m.recordFull(100);
+    assertThat(m.decide(1_000_000).full()).isFalse();
+  }
+
+  @Test
+  void choosesFullWhenTheChangeWouldCostMoreThanARecompute() {
+    RefreshCostModel m = new RefreshCostModel();
+    m.recordFull(100);
+    m.recordDifferential(1_000, 10); // 0.01 ms per change
+    assertThat(m.decide(5_000).full()).isFalse();
+    RefreshCostModel.Decision d = m.decide(20_000);
+    assertThat(d.full()).isTrue();
+    assertThat(d.reason()).contains("20000 changes").contains("100.0 ms");
+  }
+
+  @Test
+  void aSlowOutlierDoesNotFlipTheChoice() {
+    RefreshCostModel m = new RefreshCostModel();
+    m.recordFull(100);
+    m.recordDifferential(1_000, 10);
+    m.recordDifferential(1_000, 500); // a busy machine
+    assertThat(m.decide(5_000).full()).isFalse();
+  }
+
+  @Test
+  void stateRoundTrips() {
+    RefreshCostModel m = new RefreshCostModel();
+    for (int i = 1; i <= 6; i++) {
+      m.recordFull(i * 10);
+      m.recordDifferential(100, i);
+    }
+    RefreshCostModel copy = new RefreshCostModel(m.state());
+    assertThat(copy.state().full()).containsExactly(30, 40, 50, 60);
+    assertThat(copy.decide(10_000).reason()).isEqualTo(m.decide(10_000).reason());
+  }
+
+  @Test
+  void measuresDifferentialAgainAfterARunOfFullRefreshes() {
+    RefreshCostModel m = new RefreshCostModel();
+    m.recordFull(1);
+    m.recordDifferential(100, 50); // a cold first run
+    int full = 0;
+    for (int i = 0; i < 8; i++) {
+      full += m.decide(100).full() ? 1 : 0;
+    }
+    assertThat(full).isEqualTo(8);
+    RefreshCostModel.Decision again = m.decide(100);
+    assertThat(again.full()).isFalse();
+    assertThat(again.reason()).contains("measured again");
+  }
+}

@@ -1,0 +1,49 @@
+-- SELECT region, SUM(amount) AS total, COUNT(*) AS cnt FROM golden.src GROUP BY region
+-- mode: AGGREGATE
+-- sources: golden.src (key id)
+-- columns:
+--   region text
+--   total bigint
+--   cnt bigint
+--   __pgt_row_id bigint  (hidden: hash of the row identity)
+--   __pgt_count bigint  (hidden: rows in the group)
+--   __pgt_nn_1 bigint  (hidden: non-NULL inputs of sum(src.amount))
+-- identity: region
+
+-- full refresh
+DELETE
+FROM golden.st_aggregate;
+INSERT INTO golden.st_aggregate(region, total, cnt, __pgt_row_id, __pgt_count, __pgt_nn_1)
+SELECT src.region, sum(src.amount), count(*), hash_record_extended(ROW(src.region), 0), count(*), count(src.amount)
+FROM golden.src AS src
+GROUP BY src.region;
+
+-- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
+WITH __pgt_d0 AS (SELECT r.id, r.region, r.amount, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+  FROM pgtrickle_changes.changes_<oid> AS c
+  CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
+  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(id integer, region text, amount integer)
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+__pgt_delta AS (SELECT src.region AS __pgt_g1, src.amount AS __pgt_a1, src.__pgt_w AS __pgt_w
+  FROM __pgt_d0 AS src),
+__pgt_dagg AS (SELECT __pgt_g1, sum(__pgt_w) AS __pgt_dc, sum((__pgt_a1)::numeric * __pgt_w) FILTER (WHERE __pgt_a1 IS NOT NULL) AS __pgt_ds1, coalesce(sum(__pgt_w) FILTER (WHERE __pgt_a1 IS NOT NULL), 0) AS __pgt_dn1, coalesce(sum(__pgt_w) FILTER (WHERE TRUE), 0) AS __pgt_dv2
+  FROM __pgt_delta
+  GROUP BY __pgt_g1),
+__pgt_old AS (SELECT d.*, st.__pgt_count AS __pgt_oc, (st.__pgt_count IS NOT NULL) AS __pgt_found, st.total AS __pgt_ov1, st.__pgt_nn_1 AS __pgt_on1, st.cnt AS __pgt_ov2
+  FROM (SELECT __pgt_dagg.*, hash_record_extended(ROW(__pgt_dagg.__pgt_g1), 0) AS __pgt_row_id
+    FROM __pgt_dagg) AS d
+  LEFT JOIN golden.st_aggregate AS st ON st.__pgt_row_id = d.__pgt_row_id AND st.region IS NOT DISTINCT FROM d.__pgt_g1),
+__pgt_new AS (SELECT v.*, v.__pgt_nc > 0 AS __pgt_keep
+  FROM (SELECT s.*, CASE
+    WHEN s.__pgt_nn1 = 0 THEN NULL ELSE (coalesce(s.__pgt_ov1, 0)::numeric + coalesce(s.__pgt_ds1, 0))::bigint END AS __pgt_nv1, coalesce(s.__pgt_ov2, 0) + s.__pgt_dv2 AS __pgt_nv2
+    FROM (SELECT o.*, coalesce(o.__pgt_oc, 0) + o.__pgt_dc AS __pgt_nc, coalesce(o.__pgt_on1, 0) + o.__pgt_dn1 AS __pgt_nn1
+      FROM (SELECT __pgt_old.*, FALSE AS __pgt_rescan
+        FROM __pgt_old) AS o) AS s) AS v)
+MERGE INTO golden.st_aggregate AS __pgt_st USING __pgt_new AS n ON __pgt_st.__pgt_row_id = n.__pgt_row_id AND __pgt_st.region IS NOT DISTINCT FROM n.__pgt_g1
+WHEN MATCHED AND NOT n.__pgt_keep THEN
+DELETE
+WHEN MATCHED THEN
+UPDATE SET total = n.__pgt_nv1, cnt = n.__pgt_nv2, __pgt_count = n.__pgt_nc, __pgt_nn_1 = n.__pgt_nn1
+WHEN NOT MATCHED AND n.__pgt_keep THEN
+INSERT(region, total, cnt, __pgt_row_id, __pgt_count, __pgt_nn_1)
+VALUES (n.__pgt_g1, n.__pgt_nv1, n.__pgt_nv2, n.__pgt_row_id, n.__pgt_nc, n.__pgt_nn1);

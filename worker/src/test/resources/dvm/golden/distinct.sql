@@ -1,0 +1,46 @@
+-- SELECT DISTINCT region, category FROM golden.src
+-- mode: AGGREGATE
+-- sources: golden.src (key id)
+-- columns:
+--   region text
+--   category text
+--   __pgt_row_id bigint  (hidden: hash of the row identity)
+--   __pgt_count bigint  (hidden: rows in the group)
+-- identity: region, category
+
+-- full refresh
+DELETE
+FROM golden.st_distinct;
+INSERT INTO golden.st_distinct(region, category, __pgt_row_id, __pgt_count)
+SELECT src.region, src.category, hash_record_extended(ROW(src.region, src.category), 0), count(*)
+FROM golden.src AS src
+GROUP BY src.region, src.category;
+
+-- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
+WITH __pgt_d0 AS (SELECT r.id, r.region, r.category, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+  FROM pgtrickle_changes.changes_<oid> AS c
+  CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
+  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(id integer, region text, category text)
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+__pgt_delta AS (SELECT src.region AS __pgt_g1, src.category AS __pgt_g2, src.__pgt_w AS __pgt_w
+  FROM __pgt_d0 AS src),
+__pgt_dagg AS (SELECT __pgt_g1, __pgt_g2, sum(__pgt_w) AS __pgt_dc
+  FROM __pgt_delta
+  GROUP BY __pgt_g1, __pgt_g2),
+__pgt_old AS (SELECT d.*, st.__pgt_count AS __pgt_oc, (st.__pgt_count IS NOT NULL) AS __pgt_found
+  FROM (SELECT __pgt_dagg.*, hash_record_extended(ROW(__pgt_dagg.__pgt_g1, __pgt_dagg.__pgt_g2), 0) AS __pgt_row_id
+    FROM __pgt_dagg) AS d
+  LEFT JOIN golden.st_distinct AS st ON st.__pgt_row_id = d.__pgt_row_id AND st.region IS NOT DISTINCT FROM d.__pgt_g1 AND st.category IS NOT DISTINCT FROM d.__pgt_g2),
+__pgt_new AS (SELECT v.*, v.__pgt_nc > 0 AS __pgt_keep
+  FROM (SELECT s.*
+    FROM (SELECT o.*, coalesce(o.__pgt_oc, 0) + o.__pgt_dc AS __pgt_nc
+      FROM (SELECT __pgt_old.*, FALSE AS __pgt_rescan
+        FROM __pgt_old) AS o) AS s) AS v)
+MERGE INTO golden.st_distinct AS __pgt_st USING __pgt_new AS n ON __pgt_st.__pgt_row_id = n.__pgt_row_id AND __pgt_st.region IS NOT DISTINCT FROM n.__pgt_g1 AND __pgt_st.category IS NOT DISTINCT FROM n.__pgt_g2
+WHEN MATCHED AND NOT n.__pgt_keep THEN
+DELETE
+WHEN MATCHED THEN
+UPDATE SET __pgt_count = n.__pgt_nc
+WHEN NOT MATCHED AND n.__pgt_keep THEN
+INSERT(region, category, __pgt_row_id, __pgt_count)
+VALUES (n.__pgt_g1, n.__pgt_g2, n.__pgt_row_id, n.__pgt_nc);

@@ -1,0 +1,38 @@
+-- SELECT id, CASE WHEN amount > 5000 THEN 'big' ELSE 'small' END AS size FROM golden.src WHERE score > 10
+-- mode: KEYED
+-- sources: golden.src (key id)
+-- columns:
+--   id integer
+--   size text
+-- identity: id
+
+-- full refresh
+DELETE
+FROM golden.st_filter_case;
+INSERT INTO golden.st_filter_case(id, size)
+SELECT q.id, q.size
+FROM (SELECT src.id AS id, CASE
+  WHEN (src.amount > 5000) THEN 'big'::text ELSE 'small'::text END AS size, src.id AS __pgt_i1
+  FROM golden.src AS src
+  WHERE (src.score > 10)) AS q;
+
+-- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
+WITH __pgt_d0 AS (SELECT r.id, r.amount, r.score, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+  FROM pgtrickle_changes.changes_<oid> AS c
+  CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
+  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(id integer, amount integer, score integer)
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+__pgt_delta AS (SELECT src.id AS id, CASE
+  WHEN (src.amount > 5000) THEN 'big'::text ELSE 'small'::text END AS size, src.id AS __pgt_i1, src.__pgt_w AS __pgt_w, src.__pgt_lsn AS __pgt_lsn, src.__pgt_seq AS __pgt_seq
+  FROM __pgt_d0 AS src
+  WHERE (src.score > 10)),
+__pgt_apply AS (SELECT DISTINCT ON (__pgt_i1) id, size, __pgt_i1, __pgt_w
+  FROM __pgt_delta ORDER BY __pgt_i1, __pgt_lsn DESC, __pgt_seq DESC, __pgt_w DESC)
+MERGE INTO golden.st_filter_case AS __pgt_st USING __pgt_apply AS d ON __pgt_st.id = d.__pgt_i1
+WHEN MATCHED AND d.__pgt_w < 0 THEN
+DELETE
+WHEN MATCHED AND (NOT (__pgt_st.id IS NOT DISTINCT FROM d.id) OR NOT (__pgt_st.size IS NOT DISTINCT FROM d.size)) THEN
+UPDATE SET id = d.id, size = d.size
+WHEN NOT MATCHED AND d.__pgt_w > 0 THEN
+INSERT(id, size)
+VALUES (d.id, d.size);

@@ -1,0 +1,56 @@
+-- SELECT s.id, s.region, s.amount, d.region_name FROM golden.src s INNER JOIN golden.dim d ON s.region = d.region
+-- mode: KEYED
+-- sources: golden.src (key id) golden.dim (key id)
+-- columns:
+--   id integer
+--   region text
+--   amount integer
+--   region_name text
+--   __pgt_id_2 integer  (hidden: row identity)
+-- identity: id, __pgt_id_2
+
+-- full refresh
+DELETE
+FROM golden.st_join;
+INSERT INTO golden.st_join(id, region, amount, region_name, __pgt_id_2)
+SELECT q.id, q.region, q.amount, q.region_name, q.__pgt_i2
+FROM (SELECT s.id AS id, s.region AS region, s.amount AS amount, d.region_name AS region_name, s.id AS __pgt_i1, d.id AS __pgt_i2
+  FROM (golden.src AS s
+    INNER JOIN golden.dim AS d ON ((s.region = d.region)))) AS q;
+
+-- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
+WITH __pgt_d0 AS (SELECT r.id, r.region, r.amount, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+  FROM pgtrickle_changes.changes_<oid> AS c
+  CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
+  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(id integer, region text, amount integer)
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+__pgt_d1 AS (SELECT r.id, r.region, r.region_name, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+  FROM pgtrickle_changes.changes_<oid> AS c
+  CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
+  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(id integer, region text, region_name text)
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+__pgt_delta AS (SELECT s.id AS id, s.region AS region, s.amount AS amount, d.region_name AS region_name, s.id AS __pgt_i1, d.id AS __pgt_i2, s.__pgt_w AS __pgt_w
+  FROM __pgt_d0 AS s, golden.dim AS d
+  WHERE ((s.region = d.region))
+  UNION ALL
+  SELECT s.id AS id, s.region AS region, s.amount AS amount, d.region_name AS region_name, s.id AS __pgt_i1, d.id AS __pgt_i2, d.__pgt_w AS __pgt_w
+  FROM golden.src AS s, __pgt_d1 AS d
+  WHERE ((s.region = d.region))
+  UNION ALL
+  SELECT s.id AS id, s.region AS region, s.amount AS amount, d.region_name AS region_name, s.id AS __pgt_i1, d.id AS __pgt_i2, - (s.__pgt_w * d.__pgt_w) AS __pgt_w
+  FROM __pgt_d0 AS s, __pgt_d1 AS d
+  WHERE ((s.region = d.region))),
+__pgt_net AS (SELECT id AS id, region AS region, amount AS amount, region_name AS region_name, __pgt_i1, __pgt_i2, sum(__pgt_w) AS __pgt_w
+  FROM __pgt_delta
+  GROUP BY id, region, amount, region_name, __pgt_i1, __pgt_i2
+  HAVING sum(__pgt_w) <> 0),
+__pgt_apply AS (SELECT DISTINCT ON (__pgt_i1, __pgt_i2) id, region, amount, region_name, __pgt_i1, __pgt_i2, __pgt_w
+  FROM __pgt_net ORDER BY __pgt_i1, __pgt_i2, __pgt_w DESC)
+MERGE INTO golden.st_join AS __pgt_st USING __pgt_apply AS d ON __pgt_st.id = d.__pgt_i1 AND __pgt_st.__pgt_id_2 = d.__pgt_i2
+WHEN MATCHED AND d.__pgt_w < 0 THEN
+DELETE
+WHEN MATCHED AND (NOT (__pgt_st.id IS NOT DISTINCT FROM d.id) OR NOT (__pgt_st.region IS NOT DISTINCT FROM d.region) OR NOT (__pgt_st.amount IS NOT DISTINCT FROM d.amount) OR NOT (__pgt_st.region_name IS NOT DISTINCT FROM d.region_name)) THEN
+UPDATE SET id = d.id, region = d.region, amount = d.amount, region_name = d.region_name
+WHEN NOT MATCHED AND d.__pgt_w > 0 THEN
+INSERT(id, region, amount, region_name, __pgt_id_2)
+VALUES (d.id, d.region, d.amount, d.region_name, d.__pgt_i2);

@@ -1,0 +1,119 @@
+-- SELECT s.id, d.region_name, o.note, l.v FROM golden.src s JOIN golden.dim d ON d.region = s.region JOIN golden.owner o ON o.region = d.region JOIN golden.log l ON l.k = s.score
+-- mode: COUNTED
+-- sources: golden.src (key id) golden.dim (key id) golden.owner (key region) golden.log (no key: rows counted)
+-- columns:
+--   id integer
+--   region_name text
+--   note text
+--   v integer
+--   __pgt_row_id bigint  (hidden: hash of the row identity)
+-- identity: id, region_name, note, v
+
+-- full refresh
+DELETE
+FROM golden.st_join_4_tables;
+INSERT INTO golden.st_join_4_tables(id, region_name, note, v, __pgt_row_id)
+SELECT q.id, q.region_name, q.note, q.v, hash_record_extended(ROW(q.id, q.region_name, q.note, q.v), 0)
+FROM (SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v
+  FROM (golden.src AS s
+    INNER JOIN golden.dim AS d ON TRUE
+    INNER JOIN golden.owner AS o ON TRUE
+    INNER JOIN golden.log AS l ON (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score))))) AS q;
+
+-- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
+WITH __pgt_d0 AS (SELECT r.id, r.region, r.score, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+  FROM pgtrickle_changes.changes_<oid> AS c
+  CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
+  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(id integer, region text, score integer)
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+__pgt_d1 AS (SELECT r.id, r.region, r.region_name, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+  FROM pgtrickle_changes.changes_<oid> AS c
+  CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
+  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(id integer, region text, region_name text)
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+__pgt_d2 AS (SELECT r.region, r.note, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+  FROM pgtrickle_changes.changes_<oid> AS c
+  CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
+  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(region text, note text)
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+__pgt_d3 AS (SELECT r.k, r.v, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+  FROM pgtrickle_changes.changes_<oid> AS c
+  CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
+  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(k integer, v integer)
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+__pgt_delta AS (SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v, s.__pgt_w AS __pgt_w
+  FROM __pgt_d0 AS s, golden.dim AS d, golden.owner AS o, golden.log AS l
+  WHERE (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score)))
+  UNION ALL
+  SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v, d.__pgt_w AS __pgt_w
+  FROM golden.src AS s, __pgt_d1 AS d, golden.owner AS o, golden.log AS l
+  WHERE (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score)))
+  UNION ALL
+  SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v, - (s.__pgt_w * d.__pgt_w) AS __pgt_w
+  FROM __pgt_d0 AS s, __pgt_d1 AS d, golden.owner AS o, golden.log AS l
+  WHERE (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score)))
+  UNION ALL
+  SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v, o.__pgt_w AS __pgt_w
+  FROM golden.src AS s, golden.dim AS d, __pgt_d2 AS o, golden.log AS l
+  WHERE (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score)))
+  UNION ALL
+  SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v, - (s.__pgt_w * o.__pgt_w) AS __pgt_w
+  FROM __pgt_d0 AS s, golden.dim AS d, __pgt_d2 AS o, golden.log AS l
+  WHERE (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score)))
+  UNION ALL
+  SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v, - (d.__pgt_w * o.__pgt_w) AS __pgt_w
+  FROM golden.src AS s, __pgt_d1 AS d, __pgt_d2 AS o, golden.log AS l
+  WHERE (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score)))
+  UNION ALL
+  SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v, s.__pgt_w * d.__pgt_w * o.__pgt_w AS __pgt_w
+  FROM __pgt_d0 AS s, __pgt_d1 AS d, __pgt_d2 AS o, golden.log AS l
+  WHERE (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score)))
+  UNION ALL
+  SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v, l.__pgt_w AS __pgt_w
+  FROM golden.src AS s, golden.dim AS d, golden.owner AS o, __pgt_d3 AS l
+  WHERE (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score)))
+  UNION ALL
+  SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v, - (s.__pgt_w * l.__pgt_w) AS __pgt_w
+  FROM __pgt_d0 AS s, golden.dim AS d, golden.owner AS o, __pgt_d3 AS l
+  WHERE (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score)))
+  UNION ALL
+  SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v, - (d.__pgt_w * l.__pgt_w) AS __pgt_w
+  FROM golden.src AS s, __pgt_d1 AS d, golden.owner AS o, __pgt_d3 AS l
+  WHERE (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score)))
+  UNION ALL
+  SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v, s.__pgt_w * d.__pgt_w * l.__pgt_w AS __pgt_w
+  FROM __pgt_d0 AS s, __pgt_d1 AS d, golden.owner AS o, __pgt_d3 AS l
+  WHERE (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score)))
+  UNION ALL
+  SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v, - (o.__pgt_w * l.__pgt_w) AS __pgt_w
+  FROM golden.src AS s, golden.dim AS d, __pgt_d2 AS o, __pgt_d3 AS l
+  WHERE (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score)))
+  UNION ALL
+  SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v, s.__pgt_w * o.__pgt_w * l.__pgt_w AS __pgt_w
+  FROM __pgt_d0 AS s, golden.dim AS d, __pgt_d2 AS o, __pgt_d3 AS l
+  WHERE (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score)))
+  UNION ALL
+  SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v, d.__pgt_w * o.__pgt_w * l.__pgt_w AS __pgt_w
+  FROM golden.src AS s, __pgt_d1 AS d, __pgt_d2 AS o, __pgt_d3 AS l
+  WHERE (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score)))
+  UNION ALL
+  SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v, - (s.__pgt_w * d.__pgt_w * o.__pgt_w * l.__pgt_w) AS __pgt_w
+  FROM __pgt_d0 AS s, __pgt_d1 AS d, __pgt_d2 AS o, __pgt_d3 AS l
+  WHERE (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score)))),
+__pgt_net AS MATERIALIZED(SELECT id AS id, region_name AS region_name, note AS note, v AS v, sum(__pgt_w) AS __pgt_w
+  FROM __pgt_delta
+  GROUP BY id, region_name, note, v
+  HAVING sum(__pgt_w) <> 0),
+__pgt_del AS (DELETE
+  FROM golden.st_join_4_tables
+  WHERE ctid = ANY (ARRAY (SELECT x.ctid
+      FROM __pgt_net AS d
+      CROSS JOIN LATERAL (SELECT __pgt_st.ctid
+        FROM golden.st_join_4_tables AS __pgt_st
+        WHERE __pgt_st.__pgt_row_id = hash_record_extended(ROW(d.id, d.region_name, d.note, d.v), 0) AND __pgt_st.id IS NOT DISTINCT FROM d.id AND __pgt_st.region_name IS NOT DISTINCT FROM d.region_name AND __pgt_st.note IS NOT DISTINCT FROM d.note AND __pgt_st.v IS NOT DISTINCT FROM d.v LIMIT - d.__pgt_w) AS x
+      WHERE d.__pgt_w < 0)) RETURNING 1)
+INSERT INTO golden.st_join_4_tables(id, region_name, note, v, __pgt_row_id)
+SELECT d.id, d.region_name, d.note, d.v, hash_record_extended(ROW(d.id, d.region_name, d.note, d.v), 0)
+FROM __pgt_net AS d
+CROSS JOIN LATERAL generate_series(1, d.__pgt_w) AS __pgt_copy
+WHERE d.__pgt_w > 0;

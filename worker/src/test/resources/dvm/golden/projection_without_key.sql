@@ -1,0 +1,37 @@
+-- SELECT region, amount FROM golden.src WHERE amount > 5000
+-- mode: KEYED
+-- sources: golden.src (key id)
+-- columns:
+--   region text
+--   amount integer
+--   __pgt_id_1 integer  (hidden: row identity)
+-- identity: __pgt_id_1
+
+-- full refresh
+DELETE
+FROM golden.st_projection_without_key;
+INSERT INTO golden.st_projection_without_key(region, amount, __pgt_id_1)
+SELECT q.region, q.amount, q.__pgt_i1
+FROM (SELECT src.region AS region, src.amount AS amount, src.id AS __pgt_i1
+  FROM golden.src AS src
+  WHERE (src.amount > 5000)) AS q;
+
+-- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
+WITH __pgt_d0 AS (SELECT r.id, r.region, r.amount, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+  FROM pgtrickle_changes.changes_<oid> AS c
+  CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
+  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(id integer, region text, amount integer)
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+__pgt_delta AS (SELECT src.region AS region, src.amount AS amount, src.id AS __pgt_i1, src.__pgt_w AS __pgt_w, src.__pgt_lsn AS __pgt_lsn, src.__pgt_seq AS __pgt_seq
+  FROM __pgt_d0 AS src
+  WHERE (src.amount > 5000)),
+__pgt_apply AS (SELECT DISTINCT ON (__pgt_i1) region, amount, __pgt_i1, __pgt_w
+  FROM __pgt_delta ORDER BY __pgt_i1, __pgt_lsn DESC, __pgt_seq DESC, __pgt_w DESC)
+MERGE INTO golden.st_projection_without_key AS __pgt_st USING __pgt_apply AS d ON __pgt_st.__pgt_id_1 = d.__pgt_i1
+WHEN MATCHED AND d.__pgt_w < 0 THEN
+DELETE
+WHEN MATCHED AND (NOT (__pgt_st.region IS NOT DISTINCT FROM d.region) OR NOT (__pgt_st.amount IS NOT DISTINCT FROM d.amount)) THEN
+UPDATE SET region = d.region, amount = d.amount
+WHEN NOT MATCHED AND d.__pgt_w > 0 THEN
+INSERT(region, amount, __pgt_id_1)
+VALUES (d.region, d.amount, d.__pgt_i1);

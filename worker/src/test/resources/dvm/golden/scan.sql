@@ -1,0 +1,37 @@
+-- SELECT id, region, category, amount, score FROM golden.src
+-- mode: KEYED
+-- sources: golden.src (key id)
+-- columns:
+--   id integer
+--   region text
+--   category text
+--   amount integer
+--   score integer
+-- identity: id
+
+-- full refresh
+DELETE
+FROM golden.st_scan;
+INSERT INTO golden.st_scan(id, region, category, amount, score)
+SELECT q.id, q.region, q.category, q.amount, q.score
+FROM (SELECT src.id AS id, src.region AS region, src.category AS category, src.amount AS amount, src.score AS score, src.id AS __pgt_i1
+  FROM golden.src AS src) AS q;
+
+-- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
+WITH __pgt_d0 AS (SELECT r.id, r.region, r.category, r.amount, r.score, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+  FROM pgtrickle_changes.changes_<oid> AS c
+  CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
+  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(id integer, region text, category text, amount integer, score integer)
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+__pgt_delta AS (SELECT src.id AS id, src.region AS region, src.category AS category, src.amount AS amount, src.score AS score, src.id AS __pgt_i1, src.__pgt_w AS __pgt_w, src.__pgt_lsn AS __pgt_lsn, src.__pgt_seq AS __pgt_seq
+  FROM __pgt_d0 AS src),
+__pgt_apply AS (SELECT DISTINCT ON (__pgt_i1) id, region, category, amount, score, __pgt_i1, __pgt_w
+  FROM __pgt_delta ORDER BY __pgt_i1, __pgt_lsn DESC, __pgt_seq DESC, __pgt_w DESC)
+MERGE INTO golden.st_scan AS __pgt_st USING __pgt_apply AS d ON __pgt_st.id = d.__pgt_i1
+WHEN MATCHED AND d.__pgt_w < 0 THEN
+DELETE
+WHEN MATCHED AND (NOT (__pgt_st.id IS NOT DISTINCT FROM d.id) OR NOT (__pgt_st.region IS NOT DISTINCT FROM d.region) OR NOT (__pgt_st.category IS NOT DISTINCT FROM d.category) OR NOT (__pgt_st.amount IS NOT DISTINCT FROM d.amount) OR NOT (__pgt_st.score IS NOT DISTINCT FROM d.score)) THEN
+UPDATE SET id = d.id, region = d.region, category = d.category, amount = d.amount, score = d.score
+WHEN NOT MATCHED AND d.__pgt_w > 0 THEN
+INSERT(id, region, category, amount, score)
+VALUES (d.id, d.region, d.category, d.amount, d.score);
