@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, and nothing that is already there.
-# Usage: hack/install-deps.sh [java] [go] [postgres] [nats] [python] [pgmajors] ...
+# Usage: hack/install-deps.sh [java] [go] [postgres] [pgbackrest] [nats] [python] [pgmajors] ...
 #   java      a JDK 17 (the Maven wrapper brings Maven itself)
 #   go        a Go toolchain new enough for testbed/go.mod, from the Go module proxy if missing
 #   testbed   what testbed/testbed.sh runs besides Go: ss (iproute2), setpriv and unshare
 #             (util-linux)
-#   postgres  Debian's PostgreSQL 15 server and client tools, pgBackRest
+#   postgres  Debian's PostgreSQL 15 server and client tools
+#   pgbackrest pgBackRest 2.55.1 (one for every major, 14 to 18) extracted from Debian 13's package
+#             under /opt/pg-trickle/pgbackrest-2.55.1 (Debian 12's 2.45 stops at PostgreSQL 15)
 #   nats      Debian's nats-server (JetStream)
 #   python    python3 with venv, for Patroni's virtualenv
 #   patroni   Patroni (PyPI, pinned) in a virtualenv of Debian's python3 under /opt/pg-trickle,
@@ -78,7 +80,38 @@ need_testbed() {
 }
 
 need_postgres() {
-  apt_install postgresql-15 postgresql-client-15 pgbackrest
+  apt_install postgresql-15 postgresql-client-15
+}
+
+# Debian 13's package, fetched by apt-get download with trixie only in a private source list and
+# lists directory (the system's sources stay as they are), then extracted, not installed: its
+# declared dependencies carry trixie's names, but the binary runs with Debian 12's libraries
+# (libc6 >= 2.34, libssl3, libpq5, libssh2, libzstd1, liblz4-1, libxml2, libbz2, zlib). The PostgreSQL
+# image installs the same version from PGDG (images/postgres/Dockerfile).
+PGBACKREST_VERSION=2.55.1-1
+PGBACKREST_HOME="/opt/pg-trickle/pgbackrest-${PGBACKREST_VERSION%-*}"
+need_pgbackrest() {
+  # Debian's own package too: its libraries, and the path /usr/bin/pgbackrest the test bed's pods
+  # see the extracted binary at (testbed/pod-entry.sh), as in the PostgreSQL image.
+  apt_install pgbackrest
+  [ -x "$PGBACKREST_HOME/bin/pgbackrest" ] && return 0
+  apt_install ca-certificates debian-archive-keyring libssl3 libxml2 libzstd1 liblz4-1 libbz2-1.0 libssh2-1 libpq5 zlib1g
+  local tmp
+  tmp="$(mktemp -d)"
+  mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" >"$tmp/sources.list"
+  local opts=(-o "Dir::Etc::SourceList=$tmp/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
+    -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache=$tmp/cache" -o "APT::Sandbox::User=root")
+  echo "install-deps: pgBackRest $PGBACKREST_VERSION (Debian 13 package, extracted) into $PGBACKREST_HOME" >&2
+  apt-get "${opts[@]}" update -qq
+  (cd "$tmp" && apt-get "${opts[@]}" download -qq "pgbackrest=$PGBACKREST_VERSION")
+  dpkg-deb -x "$tmp"/pgbackrest_*.deb "$tmp/root"
+  rm -rf "$PGBACKREST_HOME.tmp" && mkdir -p "$PGBACKREST_HOME.tmp/bin"
+  cp "$tmp/root/usr/bin/pgbackrest" "$PGBACKREST_HOME.tmp/bin/"
+  "$PGBACKREST_HOME.tmp/bin/pgbackrest" version | grep -q "pgBackRest ${PGBACKREST_VERSION%-*}" \
+    || { echo "install-deps: the extracted pgBackRest does not run here" >&2; exit 1; }
+  rm -rf "$tmp" "$PGBACKREST_HOME"
+  mv "$PGBACKREST_HOME.tmp" "$PGBACKREST_HOME"
 }
 
 need_nats() {
@@ -154,6 +187,7 @@ for what in "$@"; do
     go) need_go ;;
     testbed) need_testbed ;;
     postgres) need_postgres ;;
+    pgbackrest) need_pgbackrest ;;
     nats) need_nats ;;
     python) need_python ;;
     patroni) need_patroni ;;

@@ -34,6 +34,16 @@ fi
 if [ -f "$pod_dir/../hosts" ]; then
   mount --bind "$pod_dir/../hosts" /etc/hosts
 fi
+# pgBackRest: the configuration volume the pod mounts at /etc/pgbackrest (written by the pod
+# player), and the image's pgBackRest (2.55.1, every major) in place of the machine's.
+if [ -d "$pod_dir/pgbackrest" ]; then
+  mount_dir "$pod_dir/pgbackrest" /etc/pgbackrest
+fi
+if [ -n "${TESTBED_PGBACKREST_BIN:-}" ]; then
+  [ -e /usr/bin/pgbackrest ] || { echo "pod-entry: /usr/bin/pgbackrest missing (hack/install-deps.sh pgbackrest)" >&2; exit 1; }
+  mount --bind "$TESTBED_PGBACKREST_BIN" /usr/bin/pgbackrest
+fi
+unset TESTBED_PGBACKREST_BIN
 # The pod's other containers (PgBouncer, the exporter): started here, inside the pod's namespaces,
 # so they share its volumes and die with it (see PodExtras); before /tmp is hidden, since their
 # script and logs may live under it. Containers get a high file limit.

@@ -82,6 +82,16 @@ link_bin() {
   done
 }
 
+# The commands `kubectl exec` can run in a played pod: kwok resolves an exec's command on its own
+# PATH, where these links to pod-exec.sh come first (see pod-exec.sh).
+exec_bin_commands=(pgbackrest psql pg_controldata patronictl sh bash cat ls)
+link_exec_bin() {
+  mkdir -p "$work/exec-bin"
+  for c in "${exec_bin_commands[@]}"; do
+    ln -sfn "$testbed/pod-exec.sh" "$work/exec-bin/$c"
+  done
+}
+
 # kwok's default stages, with one change: a ready pod reports its containers' resources in
 # status, as a kubelet with in-place resize does (the API server refuses resizes otherwise).
 write_stages() {
@@ -213,7 +223,10 @@ up() {
     mkdir -p "$work"
     ensure_go
     write_stages
-    "$cache/bin/kwokctl" create cluster --name "$cluster" --runtime binary \
+    link_exec_bin
+    # kwok serves `kubectl exec` (Exec objects, kubelet address = node InternalIP) and finds the
+    # exec's command on its PATH: the links into played pods first.
+    PATH="$work/exec-bin:$PATH" "$cache/bin/kwokctl" create cluster --name "$cluster" --runtime binary \
       --kube-apiserver-binary "$cache/bin/kube-apiserver" \
       --kube-controller-manager-binary "$cache/bin/kube-controller-manager" \
       --kube-scheduler-binary "$cache/bin/kube-scheduler" \
@@ -223,6 +236,8 @@ up() {
       --kube-admission=true \
       --config "$work/kwok-stages.yaml" \
       --extra-args "kube-apiserver=service-cluster-ip-range=$service_cidr" \
+      --extra-args "kube-apiserver=kubelet-preferred-address-types=InternalIP" \
+      --enable-crds Exec \
       --extra-args "kube-controller-manager=service-cluster-ip-range=$service_cidr" \
       --kubeconfig "$kubeconfig" \
       --wait 3m >"$work/create.log" 2>&1 || { cat "$work/create.log" >&2; exit 1; }

@@ -121,6 +121,19 @@ through subresources.
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "list", "watch"]
+# PostgresBackups: watched; the trigger annotation removed (JSON patch) once acted on; status
+# written by server-side apply; NAME-schedule (spec.backup.schedule) created by server-side apply
+# and deleted when the schedule goes.
+- apiGroups: ["postgres.example.com"]
+  resources: ["postgresbackups"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["postgres.example.com"]
+  resources: ["postgresbackups/status"]
+  verbs: ["patch"]
+# pgBackRest runs in the primary's PostgreSQL container (stanza-create, backup, expire, info).
+- apiGroups: [""]
+  resources: ["pods/exec"]
+  verbs: ["create"]
 # StreamTableClusters: watched; finalizer and status as for PostgresClusters.
 - apiGroups: ["trickle-labs.io"]
   resources: ["streamtableclusters"]

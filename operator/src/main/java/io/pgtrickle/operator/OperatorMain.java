@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pgtrickle.operator.backup.PostgresBackupReconciler;
 import io.pgtrickle.operator.postgres.PostgresClusterReconciler;
 import io.pgtrickle.operator.runtime.HealthServer;
 import io.pgtrickle.operator.runtime.HealthServer.Probe;
@@ -70,6 +71,13 @@ public final class OperatorMain {
             });
     operator.register(
         new PostgresClusterReconciler(ApiServerFeatures.detect(operator.getKubernetesClient())),
+        c -> {
+          if (!config.watchNamespaces().isEmpty()) {
+            c.settingNamespaces(config.watchNamespaces());
+          }
+        });
+    operator.register(
+        new PostgresBackupReconciler(),
         c -> {
           if (!config.watchNamespaces().isEmpty()) {
             c.settingNamespaces(config.watchNamespaces());

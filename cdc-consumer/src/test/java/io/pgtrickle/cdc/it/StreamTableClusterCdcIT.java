@@ -15,6 +15,7 @@ import io.pgtrickle.changelog.support.PostgresServer;
 import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
 import io.pgtrickle.operator.testbed.OperatorRunner;
+import io.pgtrickle.testbed.Launchers;
 import io.pgtrickle.testbed.ProgramPods;
 import io.pgtrickle.testbed.TestNamespace;
 import java.nio.file.Files;
@@ -79,8 +80,17 @@ class StreamTableClusterCdcIT {
                 .withStringData(Map.of("username", "postgres", "password", "trust"))
                 .build())
         .create();
-    // The image's program: the packaged cdc-consumer.jar, as the image runs it.
-    programs = new ProgramPods(NAMESPACE.testBed(), NAMESPACE.name());
+    // The image's program: the packaged cdc-consumer.jar, as the image runs it. Only that one: the
+    // reactor packages worker.jar after this module's tests, so worker pods stay kwok's (ready
+    // without a program; the whole pipeline is e2e's StreamTableClusterPipelineIT).
+    programs =
+        new ProgramPods(
+            NAMESPACE.testBed(),
+            NAMESPACE.name(),
+            Map.of(
+                "cdc-consumer",
+                Launchers.projectPrograms(NAMESPACE.testBed().repositoryRootPath())
+                    .get("cdc-consumer")));
     operator = OperatorRunner.start(NAMESPACE.testBed(), NAMESPACE.name());
   }
 

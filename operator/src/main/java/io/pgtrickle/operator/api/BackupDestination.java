@@ -2,9 +2,44 @@ package io.pgtrickle.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.ValidationRule;
 
-/** Where pgBackRest keeps its repository. */
+/**
+ * Where pgBackRest keeps its repository: a volume of the cluster (PVC, the default) or an object
+ * store (S3 and S3-compatible servers, Google Cloud Storage, Azure Blob Storage).
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!has(self.type) || self.type != 'S3' || (has(self.bucket) && has(self.region))",
+    message =
+        "spec.backup.destination: type S3 needs bucket and region (S3-compatible servers such as"
+            + " MinIO accept any region, e.g. us-east-1)",
+    reason = "FieldValueRequired")
+@ValidationRule(
+    value = "!has(self.type) || self.type != 'GCS' || has(self.bucket)",
+    message = "spec.backup.destination: type GCS needs bucket",
+    reason = "FieldValueRequired")
+@ValidationRule(
+    value =
+        "!has(self.type) || self.type != 'Azure' || (has(self.bucket) &&"
+            + " has(self.credentialsSecret))",
+    message =
+        "spec.backup.destination: type Azure needs bucket (the container) and credentialsSecret"
+            + " (a Secret with AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY)",
+    reason = "FieldValueRequired")
+@ValidationRule(
+    value =
+        "(has(self.type) && self.type != 'PVC') || !(has(self.bucket) || has(self.region) ||"
+            + " has(self.endpoint) || has(self.credentialsSecret) || has(self.caSecret))",
+    message =
+        "spec.backup.destination: type PVC (the default) keeps the repository on a volume;"
+            + " bucket, region, endpoint, credentialsSecret and caSecret are for object stores"
+            + " (type S3, GCS or Azure)",
+    reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "!has(self.size) || !has(self.type) || self.type == 'PVC'",
+    message = "spec.backup.destination.size is the size of the repository volume: type PVC only",
+    reason = "FieldValueForbidden")
 public class BackupDestination {
 
   @JsonPropertyDescription("Repository type: PVC (default), S3, GCS or Azure.")
@@ -16,18 +51,52 @@ public class BackupDestination {
   @JsonPropertyDescription("Region of an S3 bucket.")
   private String region;
 
-  @JsonPropertyDescription("Endpoint of an S3-compatible server, e.g. https://minio.example:9000.")
+  @JsonPropertyDescription(
+      "Endpoint of an S3-compatible server (or of a GCS or Azure emulator), e.g."
+          + " https://minio.example:9000; host names are used path-style (bucket in the path)."
+          + " Absent: the provider's own endpoint (AWS S3 with the bucket in the host name).")
+  @ValidationRule(
+      value = "!self.startsWith('http://')",
+      message =
+          "spec.backup.destination.endpoint must use https: pgBackRest 2.55 reaches object stores"
+              + " over TLS only",
+      reason = "FieldValueInvalid")
+  @ValidationRule(
+      value = "self.matches('^(https://)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$')",
+      message =
+          "spec.backup.destination.endpoint must be a host name with an optional port, e.g."
+              + " https://minio.example:9000",
+      reason = "FieldValueInvalid")
   private String endpoint;
 
   @JsonPropertyDescription(
-      "Path of the repository inside the bucket or volume. Default /pgbackrest/NAMESPACE/CLUSTER.")
+      "Path of the repository inside the bucket or volume. Default /pgbackrest/NAMESPACE/CLUSTER."
+          + " Every cluster needs a path of its own: a restored cluster archives to its own.")
+  @ValidationRule(
+      value = "self.startsWith('/') && !self.contains('..')",
+      message = "spec.backup.destination.path must be absolute (start with /) without '..'",
+      reason = "FieldValueInvalid")
   private String path;
 
   @JsonPropertyDescription(
       "Secret with the object store credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, GCS key.json, or AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY).")
   private String credentialsSecret;
 
-  @JsonPropertyDescription("Size of the repository volume when type is PVC, a Kubernetes quantity.")
+  @JsonPropertyDescription(
+      "Secret with key ca.crt: the certificate authority of the endpoint's TLS certificate, for"
+          + " servers with a private CA (mounted at /etc/pgbackrest/ca/ca.crt). Without it the"
+          + " system's CAs are trusted.")
+  private String caSecret;
+
+  @JsonPropertyDescription(
+      "Size of the repository volume when type is PVC, a Kubernetes quantity. Default: the"
+          + " cluster's storage.size. The volume is ReadWriteMany: every member archives to it.")
+  @ValidationRule(
+      value = "isQuantity(self) && quantity(self).isGreaterThan(quantity('0'))",
+      message =
+          "spec.backup.destination.size must be a Kubernetes quantity greater than zero, such as"
+              + " 50Gi",
+      reason = "FieldValueInvalid")
   private String size;
 
   public DestinationType getType() {
@@ -76,6 +145,14 @@ public class BackupDestination {
 
   public void setCredentialsSecret(String credentialsSecret) {
     this.credentialsSecret = credentialsSecret;
+  }
+
+  public String getCaSecret() {
+    return caSecret;
+  }
+
+  public void setCaSecret(String caSecret) {
+    this.caSecret = caSecret;
   }
 
   public String getSize() {

@@ -2,28 +2,79 @@ package io.pgtrickle.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.ValidationRule;
 
-/** Continuous WAL archiving and scheduled base backups with pgBackRest. */
+/**
+ * Continuous WAL archiving and base backups with pgBackRest: the repository of the cluster, and
+ * optionally a schedule of full backups. {@link PostgresBackup} resources schedule and trigger more
+ * backups into the same repository.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!has(self.retention) || has(self.schedule)",
+    message =
+        "spec.backup.retention applies to the scheduled backups of spec.backup.schedule: give a"
+            + " schedule, or set retention on a PostgresBackup",
+    reason = "FieldValueInvalid")
+@ValidationRule(
+    value = "!has(self.backupFromReplica) || !self.backupFromReplica",
+    message = "spec.backup.backupFromReplica is not built yet: backups are taken from the primary",
+    reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "has(self.destination) && has(self.destination.type) && self.destination.type == 'S3'",
+    message =
+        "spec.backup.destination.type: only S3 (AWS S3 and S3-compatible servers such as MinIO)"
+            + " is built yet; PVC (the default), GCS and Azure are not built yet",
+    reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "!has(self.destination) || has(self.destination.credentialsSecret)",
+    message =
+        "spec.backup.destination.credentialsSecret is required: instance credentials (IAM roles)"
+            + " are not built yet",
+    reason = "FieldValueRequired")
+@ValidationRule(
+    value =
+        "!has(self.encryption) || !has(self.encryption.enabled) || !self.encryption.enabled"
+            + " || has(self.encryption.keySecret)",
+    message =
+        "spec.backup.encryption.keySecret is required with encryption: generating the passphrase"
+            + " Secret is not built yet",
+    reason = "FieldValueRequired")
 public class BackupSpec {
 
-  @JsonPropertyDescription("Cron schedule of base backups, e.g. \"0 2 * * *\".")
+  @JsonPropertyDescription(
+      "Cron schedule (UTC) of base backups, e.g. \"0 2 * * *\": the operator creates the"
+          + " PostgresBackup NAME-schedule with it and spec.backup.retention (see kubectl get"
+          + " postgresbackup). Absent: backups only as PostgresBackup resources ask for them.")
+  @ValidationRule(
+      value = PostgresBackupSpec.SCHEDULE_RULE,
+      message =
+          "spec.backup.schedule must be a cron expression of five fields (minute hour"
+              + " day-of-month month day-of-week, e.g. \"0 2 * * *\") or one of @yearly, @monthly,"
+              + " @weekly, @daily, @hourly",
+      reason = "FieldValueInvalid")
   private String schedule;
 
-  @JsonPropertyDescription("Retention of base backups.")
+  @JsonPropertyDescription(
+      "Retention of the scheduled backups (NAME-schedule): defaults 7 days, 5 backups.")
   private RetentionSpec retention;
 
-  @JsonPropertyDescription("Where backups are stored.")
+  @JsonPropertyDescription("Where backups and archived WAL are stored; default a PVC.")
   private BackupDestination destination;
 
   @JsonPropertyDescription(
       "Compression of backups and archived WAL: zstd (default), lz4, gz or none.")
   private Compression compression;
 
-  @JsonPropertyDescription("Take base backups from a replica to spare the primary. Default false.")
+  @JsonPropertyDescription(
+      "Copy the data files from a streaming replica to spare the primary (the backup still starts"
+          + " and stops on the primary); falls back to the primary when no replica is streaming."
+          + " Default false.")
   private Boolean backupFromReplica;
 
-  @JsonPropertyDescription("Encryption at rest.")
+  @JsonPropertyDescription(
+      "Encryption at rest (pgBackRest repository cipher aes-256-cbc, client-side: the object"
+          + " store never sees plaintext). Must be decided before the first backup.")
   private EncryptionSpec encryption;
 
   public String getSchedule() {

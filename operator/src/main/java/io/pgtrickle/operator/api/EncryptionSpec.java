@@ -11,7 +11,10 @@ public class EncryptionSpec {
   private Boolean enabled;
 
   @JsonPropertyDescription(
-      "Secret whose key passphrase holds the repository cipher passphrase; generated when absent.")
+      "Secret whose key \"passphrase\" holds the repository cipher passphrase (required with"
+          + " enabled: generating it is not built yet). Without it the backups cannot be read:"
+          + " keep a copy elsewhere. Decide before the first backup: the repository's files are"
+          + " encrypted from stanza creation on.")
   private String keySecret;
 
   public Boolean getEnabled() {

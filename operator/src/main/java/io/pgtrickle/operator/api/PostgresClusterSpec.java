@@ -20,6 +20,20 @@ import java.util.Map;
             + " a standby to confirm it, and with a single member every write would wait forever",
     reason = "FieldValueInvalid",
     fieldPath = ".synchronous")
+@ValidationRule(
+    value = "!has(self.restore)",
+    message =
+        "spec.restore is not built yet: restoring a backup into a new cluster (and point-in-time"
+            + " recovery) is not available in this version",
+    reason = "FieldValueForbidden",
+    fieldPath = ".restore")
+@ValidationRule(
+    value = "!has(self.restore) || has(oldSelf.restore)",
+    message =
+        "spec.restore can only be given when the cluster is created: restoring replaces the"
+            + " whole database; create a new cluster from the backup instead",
+    reason = "FieldValueForbidden",
+    fieldPath = ".restore")
 public class PostgresClusterSpec {
 
   /** The PostgreSQL majors this operator runs; kept in step with the CEL rule below. */
@@ -100,7 +114,13 @@ public class PostgresClusterSpec {
 
   @JsonPropertyDescription(
       "Create this cluster from a backup instead of an empty database, optionally to a point in"
-          + " time.")
+          + " time. Fixed once the cluster exists.")
+  @ValidationRule(
+      value = "self == oldSelf",
+      message =
+          "spec.restore cannot change: a cluster is restored once, when it is created; create"
+              + " another cluster to restore again",
+      reason = "FieldValueForbidden")
   private RestoreSpec restore;
 
   @JsonPropertyDescription(

@@ -3,18 +3,39 @@ package io.pgtrickle.operator.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 
-/** Bootstraps a new cluster from a backup. */
+/**
+ * Creates a new cluster from a backup: its first member is restored (pgBackRest restore and WAL
+ * replay to the target, in the Job NAME-restore) before any pod starts; the others are cloned from
+ * it. The source is only read: the new cluster archives into its own repository path.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RestoreSpec {
 
   @Required
   @JsonPropertyDescription(
-      "Name of the PostgresBackup (or PostgresCluster with backup) whose repository is restored.")
+      "Name of a PostgresBackup (same namespace) whose cluster's repository is restored, or of a"
+          + " PostgresCluster with spec.backup.")
+  @ValidationRule(
+      value = "size(self) > 0",
+      message = "spec.restore.backupName must name a PostgresBackup or a PostgresCluster",
+      reason = "FieldValueRequired")
   private String backupName;
 
   @JsonPropertyDescription(
-      "Point in time to recover to (RFC 3339, e.g. 2024-01-15T01:30:00Z); the latest state when empty.")
+      "Point in time to recover to (RFC 3339, e.g. 2024-01-15T01:30:00Z): the state of the"
+          + " last transaction committed before it. Absent: everything archived. It must lie"
+          + " after the end of a backup and within the archived WAL, or the restore fails"
+          + " (phase Failed with the reason); it never promotes other data.")
+  @ValidationRule(
+      value =
+          "self.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\\\.[0-9]+)?"
+              + "([Zz]|[+-][0-9]{2}:[0-9]{2})$')",
+      message =
+          "spec.restore.targetTime must be an RFC 3339 time with a zone, e.g."
+              + " 2024-01-15T01:30:00Z",
+      reason = "FieldValueInvalid")
   private String targetTime;
 
   public String getBackupName() {

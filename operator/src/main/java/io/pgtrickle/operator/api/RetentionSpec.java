@@ -1,22 +1,36 @@
 package io.pgtrickle.operator.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 
-/** How long backups are kept: a backup goes when it is older than days or beyond count. */
+/**
+ * How long backups are kept: a backup goes when it is older than {@code days} or beyond the newest
+ * {@code count}, unless a backup that stays depends on it (the full backup under a differential
+ * one) or it is marked keep-forever. The newest backup always stays.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RetentionSpec {
 
+  public static final int DEFAULT_DAYS = 7;
+  public static final int DEFAULT_COUNT = 5;
+
   @Min(1)
+  @Max(36500)
   @Default("7")
-  @JsonPropertyDescription("Delete backups older than this many days. Default 7.")
+  @JsonPropertyDescription(
+      "Delete backups older than this many days (1 to 36500). Default 7. A full backup older than"
+          + " this stays while a newer differential backup needs it.")
   private Integer days;
 
   @Min(1)
+  @Max(1000)
   @Default("5")
-  @JsonPropertyDescription("Keep at most this many full backups. Default 5.")
+  @JsonPropertyDescription(
+      "Keep at most this many backups (1 to 1000), full and differential ones alike. Default 5.")
   private Integer count;
 
   public Integer getDays() {
@@ -33,5 +47,17 @@ public class RetentionSpec {
 
   public void setCount(Integer count) {
     this.count = count;
+  }
+
+  /** The days in effect: the field, or the default when it or the whole retention is absent. */
+  @JsonIgnore
+  public static int days(RetentionSpec retention) {
+    return retention == null || retention.days == null ? DEFAULT_DAYS : retention.days;
+  }
+
+  /** The count in effect: the field, or the default when it or the whole retention is absent. */
+  @JsonIgnore
+  public static int count(RetentionSpec retention) {
+    return retention == null || retention.count == null ? DEFAULT_COUNT : retention.count;
   }
 }

@@ -182,6 +182,11 @@ public final class ClusterNames {
     return backupCronJob(name(c), kind);
   }
 
+  /** The PostgresBackup carrying {@code spec.backup.schedule} and {@code retention}. */
+  public static String scheduledBackup(PostgresCluster c) {
+    return name(c) + "-schedule";
+  }
+
   /** The Job of the first backup after the repository is created (pgBackRest stanza). */
   public static String initialBackupJob(PostgresCluster c) {
     return initialBackupJob(name(c));
@@ -219,6 +224,11 @@ public final class ClusterNames {
               n -> longest(BACKUP_KINDS.stream().map(k -> backupCronJob(n, k)).toList()),
               KubernetesLimits.CRONJOB,
               "CronJob names are limited to 52 characters"),
+          new DerivedName(
+              "PostgresBackup NAME-schedule (spec.backup.schedule; its name labels its backups)",
+              n -> n + "-schedule",
+              KubernetesLimits.LABEL,
+              "a PostgresBackup's name is limited to 63 characters"),
           new DerivedName(
               "first backup Job NAME-backup-initial (label batch.kubernetes.io/job-name)",
               ClusterNames::initialBackupJob,

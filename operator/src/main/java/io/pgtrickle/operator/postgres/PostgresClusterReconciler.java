@@ -46,6 +46,7 @@ import io.pgtrickle.operator.postgres.dependent.ReplicaServiceDependent;
 import io.pgtrickle.operator.postgres.dependent.ReplicationSecretDependent;
 import io.pgtrickle.operator.postgres.dependent.RoleBindingDependent;
 import io.pgtrickle.operator.postgres.dependent.RoleDependent;
+import io.pgtrickle.operator.postgres.dependent.ScheduledBackupDependent;
 import io.pgtrickle.operator.postgres.dependent.ServiceAccountDependent;
 import io.pgtrickle.operator.postgres.dependent.StatefulSetDependent;
 import io.pgtrickle.operator.postgres.patroni.PatroniClient;
@@ -130,6 +131,10 @@ import org.slf4j.LoggerFactory;
           type = MonitoringSecretDependent.class,
           useEventSourceWithName = "credentials",
           reconcilePrecondition = MetricsEnabled.class),
+      @Dependent(
+          name = "scheduled-backup",
+          type = ScheduledBackupDependent.class,
+          reconcilePrecondition = ScheduledBackupDependent.Wanted.class),
     })
 // Not generation-aware: the switchover annotation changes metadata only, and must still wake the
 // reconciler. The status is patched only when it changed, so this costs one idle reconcile per

@@ -157,6 +157,30 @@ public final class HaCluster implements AutoCloseable {
     return cluster;
   }
 
+  /**
+   * Creates the cluster {@code name} with {@code replicas} asynchronous members of {@code version}
+   * and more of the spec ({@code extraSpec}: YAML lines indented by two spaces, e.g. a {@code
+   * backup:} section), and waits until it runs.
+   */
+  public static HaCluster startWith(
+      TestBed testBed, String namespace, String name, int version, int replicas, String extraSpec) {
+    String spec =
+        "  version: "
+            + version
+            + "\n  replicas: "
+            + replicas
+            + "\n  storage:\n    size: 1Gi\n"
+            + extraSpec;
+    HaCluster cluster = new HaCluster(testBed, namespace, name, spec);
+    try {
+      cluster.awaitRunning(Duration.ofSeconds(180));
+    } catch (RuntimeException | Error e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
+  }
+
   public String namespace() {
     return namespace;
   }

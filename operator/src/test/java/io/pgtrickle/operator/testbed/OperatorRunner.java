@@ -5,6 +5,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.pgtrickle.operator.ApiServerFeatures;
+import io.pgtrickle.operator.backup.PostgresBackupReconciler;
 import io.pgtrickle.operator.postgres.PostgresClusterReconciler;
 import io.pgtrickle.operator.streams.StreamTableClusterReconciler;
 import io.pgtrickle.testbed.TestBed;
@@ -67,6 +68,7 @@ public final class OperatorRunner implements AutoCloseable {
         new PostgresClusterReconciler(ApiServerFeatures.detect(client)),
         c -> c.settingNamespace(namespace));
     operator.register(new StreamTableClusterReconciler(), c -> c.settingNamespace(namespace));
+    operator.register(new PostgresBackupReconciler(), c -> c.settingNamespace(namespace));
     operator.start();
     return new OperatorRunner(operator);
   }

@@ -46,6 +46,9 @@ public final class PatroniPods implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PatroniPods.class);
   public static final String PATRONI_HOME = "/opt/pg-trickle/patroni-4.1.5";
 
+  /** pgBackRest 2.55.1 (every major), extracted by hack/install-deps.sh pgbackrest. */
+  public static final String PGBACKREST = "/opt/pg-trickle/pgbackrest-2.55.1/bin/pgbackrest";
+
   private final TestBed testBed;
   private final KubernetesClient client;
   private final String namespace;
@@ -332,6 +335,10 @@ public final class PatroniPods implements AutoCloseable {
             .getData()
             .get("patroni.yml");
     Files.writeString(dir.resolve("config/patroni.yml"), config);
+    // pgBackRest's configuration volume (and the image's pgBackRest, see pod-entry.sh).
+    Path pgbackrest = dir.resolve("pgbackrest");
+    deleteRecursively(pgbackrest);
+    boolean backups = PodVolumeFiles.write(client, pod, container, "/etc/pgbackrest", pgbackrest);
     writeServiceAccount(pod, dir.resolve("serviceaccount"));
     chown(work);
     extras.prepare(pod, dir, ip, c -> PodEnvironment.of(client, pod, c, ip));
@@ -351,6 +358,9 @@ public final class PatroniPods implements AutoCloseable {
         Path.of(binDir(major(container.getImage()))).getParent().resolve("lib").toString());
     env.put("PATRONI_HOME", PATRONI_HOME);
     env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+    if (backups) {
+      env.put("TESTBED_PGBACKREST_BIN", PGBACKREST);
+    }
 
     // Kernel guarantees, so no pod process outlives the pod player however it ends (issue #18):
     // unshare dies with the thread that started it (setpriv --pdeathsig, see Spawner), Patroni,
@@ -377,7 +387,46 @@ public final class PatroniPods implements AutoCloseable {
     builder.environment().clear();
     builder.environment().putAll(env);
     LOG.info("starting Patroni for pod {} on {}", name, ip);
-    return Spawner.start(builder);
+    Process process = Spawner.start(builder);
+    exposeExec(pod, process);
+    return process;
+  }
+
+  /** `kubectl exec` into the pod enters its container (see {@link PodExec}). */
+  private void exposeExec(Pod pod, Process process) {
+    for (int i = 0; i < 50; i++) {
+      var init = process.children().findFirst();
+      if (init.isPresent()) {
+        try {
+          PodExec.expose(
+              client,
+              pod,
+              init.get().pid(),
+              System.getenv().getOrDefault("PGTRICKLE_PG_USER", "pgtest"));
+        } catch (RuntimeException e) {
+          LOG.warn("cannot expose exec for pod {}: {}", pod.getMetadata().getName(), e.toString());
+        }
+        return;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    LOG.warn("pod {}: no container process to exec into", pod.getMetadata().getName());
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var files = Files.walk(dir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   private void stop(String pod, String uid, boolean crash) {

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.backup.spec.PgBackRest;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import java.util.Map;
 
@@ -27,11 +28,20 @@ public final class ClusterConfigMaps {
         .build();
   }
 
-  /** {@code NAME-patroni}: patroni.yml, mounted into every PostgreSQL pod. */
+  /**
+   * {@code NAME-patroni}: patroni.yml (and pgbackrest.conf with spec.backup), mounted into every
+   * PostgreSQL pod.
+   */
   public static ConfigMap patroni(PostgresCluster cluster) {
+    Map<String, String> data = new java.util.TreeMap<>();
+    data.put(PatroniConfig.CONFIG_FILE, YAML.asYaml(PatroniConfig.build(cluster)));
+    if (PgBackRest.enabled(cluster)) {
+      // pgBackRest's configuration, mounted at /etc/pgbackrest (no secret in it).
+      data.put(PgBackRest.CONFIG_KEY, PgBackRest.config(cluster));
+    }
     return new ConfigMapBuilder()
         .withMetadata(Metadata.of(cluster, ClusterNames.patroniConfigMap(cluster), "configuration"))
-        .withData(Map.of(PatroniConfig.CONFIG_FILE, YAML.asYaml(PatroniConfig.build(cluster))))
+        .withData(data)
         .build();
   }
 }

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.ReclaimPolicy;
+import io.pgtrickle.operator.backup.spec.PgBackRest;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -134,6 +135,7 @@ public final class ClusterStatefulSet {
         .withNewEmptyDir()
         .endEmptyDir()
         .endVolume()
+        .addAllToVolumes(PgBackRest.volumes(cluster))
         .withNewAffinity()
         .withNewPodAntiAffinity()
         .addNewPreferredDuringSchedulingIgnoredDuringExecution()
@@ -238,6 +240,7 @@ public final class ClusterStatefulSet {
         .withName("run")
         .withMountPath("/var/run/postgresql")
         .endVolumeMount()
+        .addAllToVolumeMounts(PgBackRest.volumeMounts(cluster))
         .build();
   }
 
@@ -269,6 +272,7 @@ public final class ClusterStatefulSet {
     env.add(secret("PATRONI_RESTAPI_USERNAME", replication, ClusterSecrets.RESTAPI_USERNAME));
     env.add(secret("PATRONI_RESTAPI_PASSWORD", replication, ClusterSecrets.RESTAPI_PASSWORD));
     env.add(value("PGDATA", PatroniConfig.DATA_DIR));
+    env.addAll(PgBackRest.env(cluster));
     return env;
   }
 

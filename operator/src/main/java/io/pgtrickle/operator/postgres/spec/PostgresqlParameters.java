@@ -87,6 +87,7 @@ public final class PostgresqlParameters {
     params.put("log_destination", "stderr");
     params.put("logging_collector", "off");
     params.put("log_min_duration_statement", "1000");
+    params.putAll(io.pgtrickle.operator.backup.spec.PgBackRest.archiveParameters(cluster));
     if (cluster.getSpec().getPostgresqlParams() != null) {
       cluster.getSpec().getPostgresqlParams().forEach(params::put);
     }

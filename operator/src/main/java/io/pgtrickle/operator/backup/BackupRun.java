@@ -1,0 +1,142 @@
+package io.pgtrickle.operator.backup;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgtrickle.operator.backup.pgbackrest.InfoParser;
+import io.pgtrickle.operator.backup.pgbackrest.PodCommand;
+import io.pgtrickle.operator.backup.pgbackrest.RepositoryBackup;
+import io.pgtrickle.operator.backup.spec.PgBackRest;
+import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One backup of a PostgresBackup, run in the cluster's primary pod through the exec API: the stanza
+ * (created if missing, idempotent), the backup ({@link BackupPolicy} picks full or diff, annotated
+ * with the resource's name), retention ({@code expire --set} for each set it removes), and the
+ * repository's backups afterwards ({@code info --output=json}).
+ *
+ * @param client the operator's client
+ * @param namespace the cluster's namespace
+ * @param pod the primary pod
+ * @param owner the PostgresBackup's name
+ * @param count retention count
+ * @param days retention days
+ * @param keepForever whether this backup is kept forever
+ */
+record BackupRun(
+    KubernetesClient client,
+    String namespace,
+    String pod,
+    String owner,
+    int count,
+    int days,
+    boolean keepForever,
+    Clock clock) {
+
+  /** The longest a backup may take before it counts as failed. */
+  static final Duration BACKUP_TIMEOUT = Duration.ofHours(6);
+
+  private static final Duration SHORT = Duration.ofMinutes(5);
+
+  /**
+   * What a run produced.
+   *
+   * @param ok whether the backup completed
+   * @param message what happened, for people (the failure's last lines of output)
+   * @param label the new backup's label (when ok)
+   * @param type full or diff (when ok)
+   * @param backups the repository's backups after the run (null when they could not be read)
+   * @param expired the sets retention removed
+   */
+  record Outcome(
+      boolean ok,
+      String message,
+      String label,
+      String type,
+      List<RepositoryBackup> backups,
+      List<String> expired) {}
+
+  Outcome call() throws InterruptedException {
+    try {
+      PodCommand.Result stanza = pgbackrest(SHORT, "stanza-create");
+      if (!stanza.ok()) {
+        return failed("stanza-create failed: " + stanza.tail());
+      }
+      List<RepositoryBackup> before = info();
+      String type = BackupPolicy.nextType(before, owner, count, days, keepForever, clock.instant());
+      List<String> args = new ArrayList<>(List.of("backup", "--type=" + type));
+      args.add("--annotation=" + BackupPolicy.OWNER_ANNOTATION + "=" + owner);
+      if (keepForever) {
+        args.add("--annotation=" + BackupPolicy.KEEP_ANNOTATION + "=true");
+      }
+      PodCommand.Result backup = pgbackrest(BACKUP_TIMEOUT, args.toArray(String[]::new));
+      if (!backup.ok()) {
+        return failed(
+            "pgbackrest backup failed (exit " + backup.exitCode() + "): " + backup.tail());
+      }
+      List<RepositoryBackup> after = info();
+      List<RepositoryBackup> ours = BackupPolicy.owned(after, owner);
+      RepositoryBackup newest = ours.isEmpty() ? null : ours.get(ours.size() - 1);
+      if (newest == null || before.stream().anyMatch(b -> b.label().equals(newest.label()))) {
+        return failed("pgbackrest backup reported success but the repository lists no new backup");
+      }
+      List<String> expired = BackupPolicy.expire(after, owner, count, days, clock.instant());
+      for (String set : expired) {
+        PodCommand.Result expire = pgbackrest(SHORT, "expire", "--set=" + set);
+        if (!expire.ok()) {
+          return new Outcome(
+              true,
+              "backup "
+                  + newest.label()
+                  + " completed; retention failed to remove "
+                  + set
+                  + ": "
+                  + expire.tail(),
+              newest.label(),
+              newest.type(),
+              info(),
+              List.of());
+        }
+      }
+      return new Outcome(
+          true,
+          "backup " + newest.label() + " (" + newest.type() + ") completed",
+          newest.label(),
+          newest.type(),
+          expired.isEmpty() ? after : info(),
+          expired);
+    } catch (TimeoutException e) {
+      return failed("pgbackrest did not finish in time: " + e.getMessage());
+    } catch (RuntimeException e) {
+      return failed(e.toString());
+    }
+  }
+
+  private List<RepositoryBackup> info() throws TimeoutException, InterruptedException {
+    PodCommand.Result info = pgbackrest(SHORT, "info", "--output=json");
+    if (!info.ok()) {
+      throw new IllegalStateException("pgbackrest info failed: " + info.tail());
+    }
+    return InfoParser.backups(info.stdout(), PgBackRest.STANZA);
+  }
+
+  private PodCommand.Result pgbackrest(Duration timeout, String... args)
+      throws TimeoutException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("pgbackrest", "--stanza=" + PgBackRest.STANZA));
+    command.addAll(List.of(args));
+    return PodCommand.run(
+        client,
+        namespace,
+        pod,
+        ClusterStatefulSet.CONTAINER,
+        timeout,
+        command.toArray(String[]::new));
+  }
+
+  private static Outcome failed(String message) {
+    return new Outcome(false, message, null, null, null, List.of());
+  }
+}

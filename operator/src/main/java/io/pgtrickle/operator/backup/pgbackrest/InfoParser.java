@@ -1,0 +1,89 @@
+package io.pgtrickle.operator.backup.pgbackrest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads {@code pgbackrest info --output=json}: an array of stanzas, each with its backups oldest
+ * first. Pure.
+ */
+public final class InfoParser {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private InfoParser() {}
+
+  /**
+   * The backups of {@code stanza}, oldest first; empty when the stanza is absent or has none.
+   *
+   * @throws IllegalArgumentException when the text is not pgBackRest's JSON
+   */
+  public static List<RepositoryBackup> backups(String json, String stanza) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not pgbackrest info JSON: " + e.getMessage(), e);
+    }
+    if (root == null || !root.isArray()) {
+      throw new IllegalArgumentException("not pgbackrest info JSON: expected an array of stanzas");
+    }
+    List<RepositoryBackup> result = new ArrayList<>();
+    for (JsonNode s : root) {
+      if (!stanza.equals(s.path("name").asText())) {
+        continue;
+      }
+      for (JsonNode b : s.path("backup")) {
+        result.add(backup(b));
+      }
+    }
+    return result;
+  }
+
+  /** The stanza's status message ({@code status.message}), or null when the stanza is absent. */
+  public static String status(String json, String stanza) {
+    try {
+      for (JsonNode s : JSON.readTree(json)) {
+        if (stanza.equals(s.path("name").asText())) {
+          return s.path("status").path("message").asText(null);
+        }
+      }
+      return null;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static RepositoryBackup backup(JsonNode b) {
+    List<String> references = new ArrayList<>();
+    b.path("reference").forEach(r -> references.add(r.asText()));
+    Map<String, String> annotations = new LinkedHashMap<>();
+    b.path("annotation")
+        .fields()
+        .forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText()));
+    JsonNode repo = b.path("info").path("repository");
+    return new RepositoryBackup(
+        b.path("label").asText(),
+        b.path("type").asText(),
+        b.path("prior").isNull() || b.path("prior").isMissingNode()
+            ? null
+            : b.path("prior").asText(),
+        references,
+        Instant.ofEpochSecond(b.path("timestamp").path("start").asLong()),
+        Instant.ofEpochSecond(b.path("timestamp").path("stop").asLong()),
+        b.path("info").path("size").asLong(),
+        repo.has("delta") ? repo.path("delta").asLong() : null,
+        b.path("archive").path("start").asText(null),
+        b.path("archive").path("stop").asText(null),
+        b.path("lsn").path("start").asText(null),
+        b.path("lsn").path("stop").asText(null),
+        annotations);
+  }
+}

@@ -1,0 +1,233 @@
+package io.pgtrickle.operator.backup.spec;
+
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
+import io.pgtrickle.operator.api.BackupDestination;
+import io.pgtrickle.operator.api.BackupSpec;
+import io.pgtrickle.operator.api.Compression;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.postgres.ClusterNames;
+import io.pgtrickle.operator.postgres.spec.ClusterSecrets;
+import io.pgtrickle.operator.postgres.spec.PatroniConfig;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * pgBackRest in a cluster's PostgreSQL pods, for {@code spec.backup}: the configuration file (no
+ * secret in it: it lives in the {@code NAME-patroni} ConfigMap), the environment carrying the
+ * secrets (object store keys, cipher passphrase, the superuser's password for pgBackRest's local
+ * connection: all {@code secretKeyRef}s), the volume at {@code /etc/pgbackrest}, and the archiving
+ * parameters PostgreSQL gets through Patroni. Pure: no client calls.
+ */
+public final class PgBackRest {
+
+  /** The one stanza of a cluster's repository path (each cluster has a path of its own). */
+  public static final String STANZA = "db";
+
+  public static final String CONFIG_KEY = "pgbackrest.conf";
+  public static final String CONFIG_DIR = "/etc/pgbackrest";
+  public static final String CA_FILE = CONFIG_DIR + "/ca/ca.crt";
+  public static final String SOCKET_DIR = "/var/run/postgresql";
+  public static final String VOLUME = "pgbackrest-config";
+
+  /** Keys of the object store credentials Secret (seed 003's aws-backup-credentials). */
+  public static final String ACCESS_KEY = "AWS_ACCESS_KEY_ID";
+
+  public static final String SECRET_KEY = "AWS_SECRET_ACCESS_KEY";
+
+  /** Key of the encryption Secret. */
+  public static final String PASSPHRASE = "passphrase";
+
+  /** What archive_command runs: one WAL file pushed to the repository. */
+  public static final String ARCHIVE_COMMAND =
+      "pgbackrest --stanza=" + STANZA + " archive-push \"%p\"";
+
+  private PgBackRest() {}
+
+  /** Whether the cluster has backups configured. */
+  public static boolean enabled(PostgresCluster cluster) {
+    return cluster.getSpec().getBackup() != null;
+  }
+
+  /** The repository path: {@code destination.path}, or /pgbackrest/NAMESPACE/NAME. */
+  public static String repositoryPath(PostgresCluster cluster) {
+    BackupDestination d = cluster.getSpec().getBackup().getDestination();
+    if (d != null && d.getPath() != null) {
+      return d.getPath();
+    }
+    return "/pgbackrest/"
+        + cluster.getMetadata().getNamespace()
+        + "/"
+        + cluster.getMetadata().getName();
+  }
+
+  /** pgbackrest.conf for the cluster's pods. */
+  public static String config(PostgresCluster cluster) {
+    BackupSpec backup = cluster.getSpec().getBackup();
+    BackupDestination d = backup.getDestination();
+    Map<String, String> global = new LinkedHashMap<>();
+    global.put("repo1-path", repositoryPath(cluster));
+    if (d != null && d.getType() != null && d.getType().name().equals("S3")) {
+      global.put("repo1-type", "s3");
+      global.put("repo1-s3-bucket", d.getBucket());
+      global.put("repo1-s3-region", d.getRegion());
+      if (d.getEndpoint() != null) {
+        URI endpoint =
+            URI.create(
+                d.getEndpoint().contains("://") ? d.getEndpoint() : "https://" + d.getEndpoint());
+        global.put("repo1-s3-endpoint", endpoint.getHost());
+        if (endpoint.getPort() > 0) {
+          global.put("repo1-storage-port", String.valueOf(endpoint.getPort()));
+        }
+        // S3-compatible servers: the bucket in the path, not in the host name.
+        global.put("repo1-s3-uri-style", "path");
+      } else {
+        global.put("repo1-s3-endpoint", "s3." + d.getRegion() + ".amazonaws.com");
+      }
+      if (d.getCaSecret() != null) {
+        global.put("repo1-storage-ca-file", CA_FILE);
+      }
+    }
+    if (backup.getEncryption() != null
+        && Boolean.TRUE.equals(backup.getEncryption().getEnabled())) {
+      global.put("repo1-cipher-type", "aes-256-cbc");
+    }
+    global.put("compress-type", compressType(backup.getCompression()));
+    // Retention is the operator's (PostgresBackup, by count and age, keep-forever): pgBackRest's
+    // own expiry after each backup must never remove what the operator keeps.
+    global.put("repo1-retention-full", "9999999");
+    global.put("start-fast", "y");
+    global.put("log-level-console", "info");
+    global.put("log-level-file", "off");
+    StringBuilder conf = new StringBuilder("# Managed by the pg-trickle operator (spec.backup).\n");
+    conf.append("[global]\n");
+    global.forEach((k, v) -> conf.append(k).append('=').append(v).append('\n'));
+    conf.append('\n').append('[').append(STANZA).append("]\n");
+    conf.append("pg1-path=").append(PatroniConfig.DATA_DIR).append('\n');
+    conf.append("pg1-socket-path=").append(SOCKET_DIR).append('\n');
+    conf.append("pg1-port=5432\n");
+    return conf.toString();
+  }
+
+  static String compressType(Compression compression) {
+    if (compression == null) {
+      return "zst";
+    }
+    return switch (compression) {
+      case zstd -> "zst";
+      case lz4 -> "lz4";
+      case gz -> "gz";
+      case none -> "none";
+    };
+  }
+
+  /** Environment of the PostgreSQL container: the secrets pgBackRest needs, as references. */
+  public static List<EnvVar> env(PostgresCluster cluster) {
+    List<EnvVar> env = new ArrayList<>();
+    if (!enabled(cluster)) {
+      return env;
+    }
+    String credentials = ClusterNames.credentialsSecret(cluster);
+    // pgBackRest's connection to the local PostgreSQL (socket, password authentication).
+    env.add(secret("PGBACKREST_PG1_USER", credentials, ClusterSecrets.USERNAME));
+    env.add(secret("PGPASSWORD", credentials, ClusterSecrets.PASSWORD));
+    BackupSpec backup = cluster.getSpec().getBackup();
+    BackupDestination d = backup.getDestination();
+    if (d != null && d.getCredentialsSecret() != null) {
+      env.add(secret("PGBACKREST_REPO1_S3_KEY", d.getCredentialsSecret(), ACCESS_KEY));
+      env.add(secret("PGBACKREST_REPO1_S3_KEY_SECRET", d.getCredentialsSecret(), SECRET_KEY));
+    }
+    if (backup.getEncryption() != null
+        && Boolean.TRUE.equals(backup.getEncryption().getEnabled())) {
+      env.add(
+          secret(
+              "PGBACKREST_REPO1_CIPHER_PASS", backup.getEncryption().getKeySecret(), PASSPHRASE));
+    }
+    return env;
+  }
+
+  /** The volume at {@code /etc/pgbackrest}: the config file, and the CA when there is one. */
+  public static List<Volume> volumes(PostgresCluster cluster) {
+    if (!enabled(cluster)) {
+      return List.of();
+    }
+    VolumeBuilder volume =
+        new VolumeBuilder()
+            .withName(VOLUME)
+            .withNewProjected()
+            .addToSources(
+                new VolumeProjectionBuilder()
+                    .withNewConfigMap()
+                    .withName(ClusterNames.patroniConfigMap(cluster))
+                    .addNewItem()
+                    .withKey(CONFIG_KEY)
+                    .withPath(CONFIG_KEY)
+                    .endItem()
+                    .endConfigMap()
+                    .build())
+            .endProjected();
+    BackupDestination d = cluster.getSpec().getBackup().getDestination();
+    if (d != null && d.getCaSecret() != null) {
+      volume
+          .editProjected()
+          .addToSources(
+              new VolumeProjectionBuilder()
+                  .withNewSecret()
+                  .withName(d.getCaSecret())
+                  .addNewItem()
+                  .withKey("ca.crt")
+                  .withPath("ca/ca.crt")
+                  .endItem()
+                  .endSecret()
+                  .build())
+          .endProjected();
+    }
+    return List.of(volume.build());
+  }
+
+  public static List<VolumeMount> volumeMounts(PostgresCluster cluster) {
+    if (!enabled(cluster)) {
+      return List.of();
+    }
+    return List.of(
+        new VolumeMountBuilder()
+            .withName(VOLUME)
+            .withMountPath(CONFIG_DIR)
+            .withReadOnly(true)
+            .build());
+  }
+
+  /** PostgreSQL parameters for continuous archiving (through Patroni's configuration). */
+  public static Map<String, String> archiveParameters(PostgresCluster cluster) {
+    Map<String, String> params = new LinkedHashMap<>();
+    if (!enabled(cluster)) {
+      return params;
+    }
+    params.put("archive_mode", "on");
+    params.put("archive_command", ARCHIVE_COMMAND);
+    // A quiet primary still ships a WAL file at least this often: the RPO of the archive.
+    params.put("archive_timeout", "60s");
+    params.put("unix_socket_directories", SOCKET_DIR);
+    return params;
+  }
+
+  private static EnvVar secret(String name, String secret, String key) {
+    return new EnvVarBuilder()
+        .withName(name)
+        .withNewValueFrom()
+        .withNewSecretKeyRef()
+        .withName(secret)
+        .withKey(key)
+        .endSecretKeyRef()
+        .endValueFrom()
+        .build();
+  }
+}

@@ -1,0 +1,174 @@
+package io.pgtrickle.operator.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.pgtrickle.testbed.TestNamespace;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The backup fields' validation on the real API server: PostgresBackup's rules, and every field of
+ * {@code spec.backup} / {@code spec.restore} that is not built yet refused with a message saying
+ * so.
+ */
+class BackupValidationIT {
+
+  @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
+
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+  private static final String S3 =
+      "destination: {type: S3, bucket: b, region: us-east-1, credentialsSecret: c}";
+
+  static Stream<Arguments> invalidBackups() {
+    return Stream.of(
+        Arguments.of("no clusterName", "{schedule: '0 2 * * *'}", "spec.clusterName: Required"),
+        Arguments.of(
+            "empty clusterName",
+            "{clusterName: ''}",
+            "spec.clusterName must name a PostgresCluster"),
+        Arguments.of(
+            "schedule of four fields",
+            "{clusterName: c, schedule: '0 2 * *'}",
+            "spec.schedule must be a cron expression of five fields"),
+        Arguments.of(
+            "retention count 0",
+            "{clusterName: c, retention: {count: 0}}",
+            "spec.retention.count in body should be greater than or equal to 1"),
+        Arguments.of(
+            "retention days 0",
+            "{clusterName: c, retention: {days: 0}}",
+            "spec.retention.days in body should be greater than or equal to 1"));
+  }
+
+  @ParameterizedTest(name = "PostgresBackup with {0} is rejected")
+  @MethodSource("invalidBackups")
+  void rejectsInvalidBackups(String description, String spec, String message) {
+    assertRefused(manifest("PostgresBackup", spec), message);
+  }
+
+  @Test
+  void theSeedsPostgresBackupIsAcceptedWithItsDefaults() {
+    GenericKubernetesResource created =
+        NAMESPACE
+            .client()
+            .resource(manifest("PostgresBackup", "{clusterName: my-cluster, retention: {}}"))
+            .create();
+    assertThat(created.get("spec", "retention", "days").toString()).isEqualTo("7");
+    assertThat(created.get("spec", "retention", "count").toString()).isEqualTo("5");
+  }
+
+  @Test
+  void clusterNameCannotChange() {
+    GenericKubernetesResource created =
+        NAMESPACE.client().resource(manifest("PostgresBackup", "{clusterName: a}")).create();
+    created.setAdditionalProperty("spec", java.util.Map.of("clusterName", "b"));
+    assertThatThrownBy(() -> NAMESPACE.client().resource(created).update())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.clusterName cannot change");
+  }
+
+  static Stream<Arguments> notBuiltYet() {
+    return Stream.of(
+        Arguments.of(
+            "a PVC repository (the default)",
+            "{}",
+            "PVC (the default), GCS and Azure are not built yet"),
+        Arguments.of(
+            "GCS",
+            "{destination: {type: GCS, bucket: b, credentialsSecret: c}}",
+            "PVC (the default), GCS and Azure are not built yet"),
+        Arguments.of(
+            "Azure",
+            "{destination: {type: Azure, bucket: b, credentialsSecret: c}}",
+            "PVC (the default), GCS and Azure are not built yet"),
+        Arguments.of(
+            "backupFromReplica",
+            "{backupFromReplica: true, " + S3 + "}",
+            "spec.backup.backupFromReplica is not built yet"),
+        Arguments.of(
+            "S3 without credentials",
+            "{destination: {type: S3, bucket: b, region: us-east-1}}",
+            "instance credentials (IAM roles) are not built yet"),
+        Arguments.of(
+            "encryption without keySecret",
+            "{encryption: {enabled: true}, " + S3 + "}",
+            "generating the passphrase Secret is not built yet"),
+        Arguments.of(
+            "an http endpoint",
+            "{destination: {type: S3, bucket: b, region: r, credentialsSecret: c, endpoint:"
+                + " 'http://minio:9000'}}",
+            "spec.backup.destination.endpoint must use https"),
+        Arguments.of(
+            "retention without schedule",
+            "{retention: {count: 3}, " + S3 + "}",
+            "spec.backup.retention applies to the scheduled backups"));
+  }
+
+  @ParameterizedTest(name = "spec.backup with {0} is refused")
+  @MethodSource("notBuiltYet")
+  void refusesWhatIsNotBuilt(String description, String backup, String message) {
+    assertRefused(
+        manifest(
+            "PostgresCluster",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, backup: " + backup + "}"),
+        message);
+  }
+
+  @Test
+  void refusesRestoreAsNotBuilt() {
+    assertRefused(
+        manifest(
+            "PostgresCluster",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, restore: {backupName: b}}"),
+        "spec.restore is not built yet");
+  }
+
+  @Test
+  void acceptsWhatIsBuilt() {
+    GenericKubernetesResource created =
+        NAMESPACE
+            .client()
+            .resource(
+                manifest(
+                    "PostgresCluster",
+                    "{version: 16, replicas: 1, storage: {size: 1Gi}, backup: {schedule: '@daily',"
+                        + " retention: {count: 3, days: 2}, compression: lz4, encryption:"
+                        + " {enabled: true, keySecret: k}, destination: {type: S3, bucket: b,"
+                        + " region: us-east-1, endpoint: 'https://minio.example:9000', path:"
+                        + " /x/y, credentialsSecret: c, caSecret: ca}}}"))
+            .create();
+    assertThat(created.getMetadata().getUid()).isNotBlank();
+  }
+
+  private static void assertRefused(GenericKubernetesResource resource, String message) {
+    assertThatThrownBy(() -> NAMESPACE.client().resource(resource).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+        .hasMessageContaining(message);
+  }
+
+  private static GenericKubernetesResource manifest(String kind, String spec) {
+    String yaml =
+        "apiVersion: postgres.example.com/v1\nkind: "
+            + kind
+            + "\nmetadata:\n  name: case-"
+            + COUNTER.incrementAndGet()
+            + "\n  namespace: "
+            + NAMESPACE.name()
+            + "\nspec: "
+            + spec
+            + "\n";
+    return NAMESPACE
+        .client()
+        .getKubernetesSerialization()
+        .unmarshal(yaml, GenericKubernetesResource.class);
+  }
+}
