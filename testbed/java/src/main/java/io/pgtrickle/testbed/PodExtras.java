@@ -54,8 +54,12 @@ import java.util.function.Function;
  */
 final class PodExtras implements AutoCloseable {
 
-  /** Volumes PatroniPods and pod-entry.sh provide themselves. */
-  private static final Set<String> BUILT_IN = Set.of("data", "patroni-config", "tmp", "run");
+  /**
+   * Volumes PatroniPods and pod-entry.sh provide themselves (pgBackRest's configuration too, see
+   * PodVolumeFiles).
+   */
+  private static final Set<String> BUILT_IN =
+      Set.of("data", "patroni-config", "tmp", "run", "pgbackrest-config");
 
   /** Where the programs of the sidecar images are on this machine (Debian packages). */
   private static final Map<String, String> PROGRAMS =
