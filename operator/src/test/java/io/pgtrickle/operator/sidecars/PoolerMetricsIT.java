@@ -227,14 +227,17 @@ class PoolerMetricsIT {
         Statement s = replica.createStatement()) {
       s.execute("select pg_wal_replay_pause()");
       try {
-        try (Connection c = cluster.connect(cluster.primaryIp().orElseThrow());
-            Statement w = c.createStatement()) {
-          w.execute("insert into writes (at) select now() from generate_series(1, 20000)");
-        }
+        // Writes go on until the paused replica has received WAL it has not replayed (streaming
+        // may take a while on a loaded machine).
         await()
-            .atMost(Duration.ofSeconds(30))
+            .atMost(Duration.ofSeconds(90))
+            .pollInterval(Duration.ofSeconds(1))
             .untilAsserted(
                 () -> {
+                  try (Connection c = cluster.connect(cluster.primaryIp().orElseThrow());
+                      Statement w = c.createStatement()) {
+                    w.execute("insert into writes (at) select now() from generate_series(1, 2000)");
+                  }
                   String metrics = scrape(replicaIp);
                   assertThat(value(metrics, "pg_replica_replay_lag_bytes")).isGreaterThan(0.0);
                   assertThat(value(metrics, "pg_replica_replay_lag_seconds")).isGreaterThan(0.0);
@@ -244,7 +247,7 @@ class PoolerMetricsIT {
       }
     }
     await()
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(60))
         .untilAsserted(
             () -> assertThat(value(scrape(replicaIp), "pg_replica_replay_lag_bytes")).isZero());
   }

@@ -5,9 +5,13 @@ import io.pgtrickle.operator.postgres.patroni.PatroniException;
 import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.spec.ClusterServices;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +26,11 @@ import org.slf4j.LoggerFactory;
 public final class TlsReload {
 
   private static final Logger LOG = LoggerFactory.getLogger(TlsReload.class);
+
+  /** How long a member gets to serve the new certificate before it is asked again. */
+  static final Duration REASK_AFTER = Duration.ofSeconds(20);
+
+  private static final Map<String, Instant> ASKED = new ConcurrentHashMap<>();
 
   private TlsReload() {}
 
@@ -47,6 +56,16 @@ public final class TlsReload {
         continue;
       }
       stale = true;
+      // One request per member and certificate at a time: Patroni reloads asynchronously, and a
+      // burst of reloads (a round every second or two while the member catches up) once left a
+      // member's REST API refusing connections on a loaded machine.
+      String key = member.podIp() + "/" + member.name() + "/" + wanted.getSerialNumber();
+      Instant last = ASKED.get(key);
+      Instant now = Instant.now();
+      if (last != null && Duration.between(last, now).compareTo(REASK_AFTER) < 0) {
+        continue;
+      }
+      ASKED.put(key, now);
       try {
         patroni.reload(
             new PatroniClient.Target(
