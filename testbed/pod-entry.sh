@@ -22,6 +22,18 @@ mount_dir "$volume" /var/lib/postgresql/data
 mount_dir "$pod_dir/config" /etc/patroni
 mount_dir "$pod_dir/serviceaccount" /var/run/secrets/kubernetes.io/serviceaccount
 mount_dir "$pod_dir/run" /var/run/postgresql
+# Further volumes of the pod's containers (Secrets, ConfigMaps: TLS files, PgBouncer's and the
+# exporter's configuration), one "SOURCE TARGET" per line, written by the pod player (PodExtras).
+if [ -f "$pod_dir/mounts" ]; then
+  while read -r source target; do
+    [ -n "$source" ] && mount_dir "$source" "$target"
+  done <"$pod_dir/mounts"
+fi
+# Cluster DNS of the namespace (Services and the pods under headless Services), a copy that the
+# pod player keeps in place (ServiceRouting, ClusterDns.mirror).
+if [ -f "$pod_dir/../hosts" ]; then
+  mount --bind "$pod_dir/../hosts" /etc/hosts
+fi
 # pgBackRest: the configuration volume the pod mounts at /etc/pgbackrest (written by the pod
 # player), and the image's pgBackRest (2.55.1, every major) in place of the machine's.
 if [ -d "$pod_dir/pgbackrest" ]; then
@@ -32,6 +44,14 @@ if [ -n "${TESTBED_PGBACKREST_BIN:-}" ]; then
   mount --bind "$TESTBED_PGBACKREST_BIN" /usr/bin/pgbackrest
 fi
 unset TESTBED_PGBACKREST_BIN
+# The pod's other containers (PgBouncer, the exporter): started here, inside the pod's namespaces,
+# so they share its volumes and die with it (see PodExtras); before /tmp is hidden, since their
+# script and logs may live under it. Containers get a high file limit.
+ulimit -n 65536 2>/dev/null || true
+if [ -f "$pod_dir/sidecars.sh" ]; then
+  # shellcheck source=/dev/null
+  . "$pod_dir/sidecars.sh"
+fi
 # Last: the sources above may themselves live under /tmp (a clone in /tmp), which this hides.
 mount_dir "$pod_dir/tmp" /tmp
 

@@ -38,6 +38,7 @@ public class ClusterActions {
 
   private final PatroniClient patroni;
   private final CredentialRotation credentials;
+  private final io.pgtrickle.operator.postgres.sidecars.TlsPoolerMetricsRound sidecars;
 
   public ClusterActions(PatroniClient patroni) {
     this(patroni, new CredentialRotation(new RolePasswords()));
@@ -46,6 +47,14 @@ public class ClusterActions {
   public ClusterActions(PatroniClient patroni, CredentialRotation credentials) {
     this.patroni = patroni;
     this.credentials = credentials;
+    this.sidecars =
+        new io.pgtrickle.operator.postgres.sidecars.TlsPoolerMetricsRound(
+            new io.pgtrickle.operator.postgres.sidecars.ServiceRoles(), patroni);
+  }
+
+  /** Certificates, sidecar roles, reloads and PodMonitors (spec.tls, pgbouncer, metrics). */
+  public io.pgtrickle.operator.postgres.sidecars.TlsPoolerMetricsRound sidecars() {
+    return sidecars;
   }
 
   /** Applies passwords changed in the cluster's Secrets. */
@@ -276,7 +285,8 @@ public class ClusterActions {
             ClusterServices.PATRONI_PORT,
             login.username(),
             login.password(),
-            login.previousPassword()));
+            login.previousPassword(),
+            login.tls()));
   }
 
   /**

@@ -112,6 +112,51 @@ public final class ClusterNames {
     return name(c) + "-applied-credentials";
   }
 
+  /** The server certificate the operator issues (type kubernetes.io/tls, with ca.crt). */
+  public static String tlsSecret(PostgresCluster c) {
+    return name(c) + "-tls";
+  }
+
+  /** The operator's CA for the cluster: certificate and key, for the operator only. */
+  public static String tlsCaSecret(PostgresCluster c) {
+    return name(c) + "-tls-ca";
+  }
+
+  /** The CA certificate clients verify the server with ({@code ca.crt}), published for them. */
+  public static String caSecret(PostgresCluster c) {
+    return name(c) + "-ca";
+  }
+
+  /** The Service of the connection pooler: PgBouncer on the current primary. */
+  public static String poolerService(PostgresCluster c) {
+    return name(c) + "-pooler";
+  }
+
+  /** PgBouncer's configuration (pgbouncer.ini, no secrets). */
+  public static String poolerConfigMap(PostgresCluster c) {
+    return name(c) + "-pgbouncer";
+  }
+
+  /** PgBouncer's auth_query user (its password, and the auth file PgBouncer reads it from). */
+  public static String poolerSecret(PostgresCluster c) {
+    return name(c) + "-pgbouncer";
+  }
+
+  /** The metrics exporter's database user. */
+  public static String monitoringSecret(PostgresCluster c) {
+    return name(c) + "-monitoring";
+  }
+
+  /** The exporter's queries (replication lag, WAL) beyond its built-in metrics. */
+  public static String exporterConfigMap(PostgresCluster c) {
+    return name(c) + "-exporter";
+  }
+
+  /** The PodMonitor, when the Prometheus Operator's CRD exists. */
+  public static String podMonitor(PostgresCluster c) {
+    return name(c);
+  }
+
   public static String patroniServiceAccount(PostgresCluster c) {
     return name(c) + "-patroni";
   }
@@ -165,8 +210,8 @@ public final class ClusterNames {
               KubernetesLimits.LABEL,
               "host names and label values are limited to 63 characters"),
           new DerivedName(
-              "Services NAME-primary, NAME-replica, NAME-pods",
-              n -> longest(n + "-primary", n + "-replica", n + "-pods"),
+              "Services NAME-primary, NAME-replica, NAME-pods, NAME-pooler",
+              n -> longest(n + "-primary", n + "-replica", n + "-pods", n + "-pooler"),
               KubernetesLimits.LABEL,
               "Service names are DNS labels, limited to 63 characters"),
           new DerivedName(
@@ -195,6 +240,9 @@ public final class ClusterNames {
                   longest(
                       n + "-postgresql",
                       n + "-applied-credentials",
+                      n + "-monitoring",
+                      n + "-pgbouncer",
+                      n + "-tls-ca",
                       n + "-replication",
                       n + "-failover",
                       "data-" + n + "-" + generated(1)),

@@ -103,6 +103,14 @@ final class ClusterReconciliation {
           "Scaling from " + existing.getSpec().getReplicas() + " to " + desired + " members");
     }
 
+    Optional<ClusterValidation.Problem> tls =
+        actions.sidecars().beforeChildren(client, cluster, this::secret, clock.instant());
+    if (tls.isPresent()) {
+      ObservedCluster observed =
+          observe(existing).withFailure(tls.get().reason(), tls.get().message());
+      return report(observed, null, ENVIRONMENT_RETRY);
+    }
+
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
     StatefulSet statefulSet = PostgresClusterReconciler.statefulSet(context);
@@ -116,6 +124,10 @@ final class ClusterReconciliation {
     }
     if (retry == null) {
       retry = rollForward(statefulSet);
+    }
+    if (actions.sidecars().afterChildren(client, cluster, members, this::secret, patroniLogin())
+        && retry == null) {
+      retry = PATRONI_RETRY;
     }
     String appliedConfig = pushDynamicConfig();
     if (appliedConfig == null && members.stream().anyMatch(Member::primary)) {
@@ -310,10 +322,18 @@ final class ClusterReconciliation {
   }
 
   private io.pgtrickle.operator.postgres.patroni.PatroniClient.Login patroniLogin() {
-    return ClusterActions.login(
-        PostgresClusterReconciler.secretNamed(
-            context, cluster, ClusterNames.appliedCredentialsSecret(cluster)),
-        PostgresClusterReconciler.secretNamed(
-            context, cluster, ClusterNames.replicationSecret(cluster)));
+    return io.pgtrickle.operator.postgres.sidecars.TlsPoolerMetricsRound.withTls(
+        ClusterActions.login(
+            PostgresClusterReconciler.secretNamed(
+                context, cluster, ClusterNames.appliedCredentialsSecret(cluster)),
+            PostgresClusterReconciler.secretNamed(
+                context, cluster, ClusterNames.replicationSecret(cluster))),
+        cluster,
+        this::secret);
+  }
+
+  /** A Secret of the cluster's namespace from the operator's cache, or null. */
+  private io.fabric8.kubernetes.api.model.Secret secret(String name) {
+    return PostgresClusterReconciler.secretNamed(context, cluster, name);
   }
 }

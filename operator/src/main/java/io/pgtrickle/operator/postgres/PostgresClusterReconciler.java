@@ -30,9 +30,16 @@ import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
 import io.pgtrickle.operator.postgres.dependent.CredentialsSecretDependent;
+import io.pgtrickle.operator.postgres.dependent.ExporterConfigMapDependent;
 import io.pgtrickle.operator.postgres.dependent.HeadlessServiceDependent;
+import io.pgtrickle.operator.postgres.dependent.MetricsEnabled;
+import io.pgtrickle.operator.postgres.dependent.MonitoringSecretDependent;
 import io.pgtrickle.operator.postgres.dependent.PatroniConfigMapDependent;
 import io.pgtrickle.operator.postgres.dependent.PodDisruptionBudgetDependent;
+import io.pgtrickle.operator.postgres.dependent.PoolerConfigMapDependent;
+import io.pgtrickle.operator.postgres.dependent.PoolerEnabled;
+import io.pgtrickle.operator.postgres.dependent.PoolerSecretDependent;
+import io.pgtrickle.operator.postgres.dependent.PoolerServiceDependent;
 import io.pgtrickle.operator.postgres.dependent.PostgresqlConfigMapDependent;
 import io.pgtrickle.operator.postgres.dependent.PrimaryServiceDependent;
 import io.pgtrickle.operator.postgres.dependent.ReplicaServiceDependent;
@@ -98,6 +105,32 @@ import org.slf4j.LoggerFactory;
             "headless-service"
           }),
       @Dependent(name = "pdb", type = PodDisruptionBudgetDependent.class),
+      // Pooler and exporter (issue #17): present while enabled, removed when turned off.
+      @Dependent(
+          name = "pooler-config",
+          type = PoolerConfigMapDependent.class,
+          useEventSourceWithName = "postgresql-config",
+          reconcilePrecondition = PoolerEnabled.class),
+      @Dependent(
+          name = "pooler-secret",
+          type = PoolerSecretDependent.class,
+          useEventSourceWithName = "credentials",
+          reconcilePrecondition = PoolerEnabled.class),
+      @Dependent(
+          name = "pooler-service",
+          type = PoolerServiceDependent.class,
+          useEventSourceWithName = "primary-service",
+          reconcilePrecondition = PoolerEnabled.class),
+      @Dependent(
+          name = "exporter-config",
+          type = ExporterConfigMapDependent.class,
+          useEventSourceWithName = "postgresql-config",
+          reconcilePrecondition = MetricsEnabled.class),
+      @Dependent(
+          name = "monitoring-secret",
+          type = MonitoringSecretDependent.class,
+          useEventSourceWithName = "credentials",
+          reconcilePrecondition = MetricsEnabled.class),
       @Dependent(
           name = "scheduled-backup",
           type = ScheduledBackupDependent.class,

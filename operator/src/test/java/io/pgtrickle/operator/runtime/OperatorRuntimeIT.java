@@ -122,6 +122,15 @@ class OperatorRuntimeIT {
         awaitReconciled("led");
 
         String leaderMetrics = first.get("/metrics").body();
+        // Every operator metric of the chart's Grafana dashboard is served.
+        assertThat(
+                io.pgtrickle.operator.packaging.DashboardQueries.missing(
+                    io.pgtrickle.operator.packaging.DashboardQueries.metrics(
+                        io.pgtrickle.operator.packaging.DashboardQueries.dashboardExpressions(),
+                        "postgres_operator_"),
+                    leaderMetrics))
+            .as("dashboard metrics the operator does not serve")
+            .isEmpty();
         assertThat(
                 metric(
                     leaderMetrics,

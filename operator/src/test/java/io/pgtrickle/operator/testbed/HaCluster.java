@@ -142,6 +142,22 @@ public final class HaCluster implements AutoCloseable {
   }
 
   /**
+   * Creates the cluster {@code name} with the given spec (YAML lines under {@code spec:}, indented
+   * by two spaces) and waits until it runs.
+   */
+  public static HaCluster startWithSpec(
+      TestBed testBed, String namespace, String name, String spec, Duration within) {
+    HaCluster cluster = new HaCluster(testBed, namespace, name, spec);
+    try {
+      cluster.awaitRunning(within);
+    } catch (RuntimeException | Error e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
+  }
+
+  /**
    * Creates the cluster {@code name} with {@code replicas} asynchronous members of {@code version}
    * and more of the spec ({@code extraSpec}: YAML lines indented by two spaces, e.g. a {@code
    * backup:} section), and waits until it runs.
@@ -163,6 +179,10 @@ public final class HaCluster implements AutoCloseable {
       throw e;
     }
     return cluster;
+  }
+
+  public String namespace() {
+    return namespace;
   }
 
   public PatroniPods pods() {

@@ -36,6 +36,11 @@ final class ClusterDns {
   private final String hostname;
   private final Map<String, List<Record>> byNamespace = new TreeMap<>();
 
+  /** The last text of each namespace's file, and the files that take copies of it in place. */
+  private final Map<String, String> texts = new TreeMap<>();
+
+  private final Map<String, List<Path>> mirrors = new TreeMap<>();
+
   private ClusterDns(Path dir) {
     this.dir = dir;
     String name;
@@ -67,6 +72,33 @@ final class ClusterDns {
     }
     byNamespace.put(namespace, now);
     byNamespace.keySet().forEach(this::write);
+  }
+
+  /**
+   * Keeps {@code file} a copy of the namespace's hosts file, written in place (same inode): pods of
+   * the PostgreSQL pod player bind-mount it over {@code /etc/hosts}, where a replaced file would
+   * not reach them (glibc reads {@code /etc/hosts} at each lookup).
+   */
+  synchronized void mirror(String namespace, Path file) {
+    mirrors.computeIfAbsent(namespace, k -> new java.util.ArrayList<>()).add(file);
+    copyInPlace(file, texts.getOrDefault(namespace, "127.0.0.1 localhost " + hostname + "\n"));
+  }
+
+  /** Stops copying to {@code file}. */
+  synchronized void unmirror(String namespace, Path file) {
+    List<Path> files = mirrors.get(namespace);
+    if (files != null) {
+      files.remove(file);
+    }
+  }
+
+  private static void copyInPlace(Path file, String text) {
+    try {
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, text, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
   }
 
   /** A namespace no longer routed: its names go, and its file. */
@@ -102,6 +134,8 @@ final class ClusterDns {
           }
         });
     Path file = hostsFile(own);
+    texts.put(own, hosts.toString());
+    mirrors.getOrDefault(own, List.of()).forEach(m -> copyInPlace(m, hosts.toString()));
     try {
       Files.createDirectories(file.getParent());
       Path next = file.resolveSibling("hosts.next");

@@ -59,6 +59,8 @@ public final class PatroniPods implements AutoCloseable {
   private final java.util.Set<String> backingOff = ConcurrentHashMap.newKeySet();
   private final CrashLoopBackOff restartBackOff = new CrashLoopBackOff();
   private final GracefulTermination termination;
+  private final PodExtras extras;
+  private final ServiceRouting routing;
   private final ScheduledExecutorService prober =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -76,6 +78,16 @@ public final class PatroniPods implements AutoCloseable {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
+  /** HTTPS probes verify nothing, as the kubelet's do not. */
+  private final HttpClient https =
+      HttpClient.newBuilder()
+          .connectTimeout(Duration.ofSeconds(3))
+          .sslContext(TrustAll.context())
+          // JDK 17's HttpClient stalls in TLS 1.3 handshakes with Patroni's server (see the
+          // operator's PatroniClient); 1.2 answers at once.
+          .sslParameters(new javax.net.ssl.SSLParameters(null, new String[] {"TLSv1.2"}))
+          .build();
+
   public PatroniPods(TestBed testBed, String namespace) {
     this.testBed = testBed;
     this.client = testBed.client();
@@ -83,6 +95,16 @@ public final class PatroniPods implements AutoCloseable {
     this.work = testBed.repositoryRootPath().resolve("target/testbed/pods").resolve(namespace);
     this.termination = new GracefulTermination(client, namespace);
     mountMemoryBackedVolumes(work);
+    this.extras =
+        new PodExtras(
+            client,
+            namespace,
+            testBed.repositoryRootPath().resolve("target/testbed/pod-volumes").resolve(namespace));
+    // Cluster DNS and Service routing shared with the namespace's program pods: NAME-primary and
+    // the other Services get a virtual address with forwarders, members are found by their names
+    // under the headless Service; pod-entry.sh bind-mounts this copy of the names over /etc/hosts.
+    this.routing = ServiceRouting.open(testBed, namespace);
+    routing.mirror(work.resolve("hosts"));
     this.informer =
         client
             .pods()
@@ -119,9 +141,10 @@ public final class PatroniPods implements AutoCloseable {
     for (String key : List.copyOf(running.keySet())) {
       String pod = key.substring(0, key.indexOf('/'));
       String ip = ips.get(key);
-      boolean healthy = ip != null && healthy(ip);
       try {
         Pod current = client.pods().inNamespace(namespace).withName(pod).get();
+        boolean healthy =
+            ip != null && current != null && healthy(ip, scheme(current), timeout(current));
         if (current == null
             || current.getStatus() == null
             || current.getStatus().getConditions() == null
@@ -152,14 +175,35 @@ public final class PatroniPods implements AutoCloseable {
     }
   }
 
-  private boolean healthy(String ip) {
+  /** The scheme of the PostgreSQL container's readiness probe: HTTPS once TLS is on. */
+  private static String scheme(Pod pod) {
+    var probe = pod.getSpec().getContainers().get(0).getReadinessProbe();
+    return probe != null
+            && probe.getHttpGet() != null
+            && "HTTPS".equals(probe.getHttpGet().getScheme())
+        ? "https"
+        : "http";
+  }
+
+  /**
+   * The probe's own timeout (the template asks for 3 s; a TLS handshake on a loaded machine needs
+   * it).
+   */
+  private static Duration timeout(Pod pod) {
+    var probe = pod.getSpec().getContainers().get(0).getReadinessProbe();
+    return Duration.ofSeconds(
+        probe == null || probe.getTimeoutSeconds() == null ? 1 : probe.getTimeoutSeconds());
+  }
+
+  private boolean healthy(String ip, String scheme, Duration timeout) {
     try {
       HttpResponse<Void> response =
-          http.send(
-              HttpRequest.newBuilder(URI.create("http://" + ip + ":8008/health"))
-                  .timeout(Duration.ofSeconds(1))
-                  .build(),
-              HttpResponse.BodyHandlers.discarding());
+          ("https".equals(scheme) ? https : http)
+              .send(
+                  HttpRequest.newBuilder(URI.create(scheme + "://" + ip + ":8008/health"))
+                      .timeout(timeout)
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding());
       return response.statusCode() == 200;
     } catch (IOException e) {
       return false;
@@ -252,6 +296,18 @@ public final class PatroniPods implements AutoCloseable {
       ips.put(key, ip);
     } catch (IOException | RuntimeException e) {
       LOG.error("cannot start Patroni for pod {}: {}", name, e.toString());
+      // As the kubelet waits for a Secret or ConfigMap a pod mounts: try again shortly.
+      if (!restarter.isShutdown()) {
+        restarter.schedule(
+            () -> {
+              Pod current = client.pods().inNamespace(namespace).withName(name).get();
+              if (current != null) {
+                reconcile(current);
+              }
+            },
+            2,
+            TimeUnit.SECONDS);
+      }
     }
   }
 
@@ -285,6 +341,7 @@ public final class PatroniPods implements AutoCloseable {
     boolean backups = PodVolumeFiles.write(client, pod, container, "/etc/pgbackrest", pgbackrest);
     writeServiceAccount(pod, dir.resolve("serviceaccount"));
     chown(work);
+    extras.prepare(pod, dir, ip, c -> PodEnvironment.of(client, pod, c, ip));
 
     Map<String, String> env = new LinkedHashMap<>(PodEnvironment.of(client, pod, container, ip));
     URI server = URI.create(client.getConfiguration().getMasterUrl());
@@ -522,6 +579,11 @@ public final class PatroniPods implements AutoCloseable {
     }
   }
 
+  /** Cluster DNS and Service routing of the namespace (shared with its program pods). */
+  public ServiceRouting routing() {
+    return routing;
+  }
+
   @Override
   public synchronized void close() {
     if (prober.isShutdown()) {
@@ -530,6 +592,9 @@ public final class PatroniPods implements AutoCloseable {
     prober.shutdownNow();
     restarter.shutdownNow();
     informer.close();
+    extras.close();
+    routing.unmirror(work.resolve("hosts"));
+    routing.close();
     running.keySet().stream()
         .toList()
         .forEach(

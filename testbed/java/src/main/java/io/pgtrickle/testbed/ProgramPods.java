@@ -89,7 +89,7 @@ public final class ProgramPods implements AutoCloseable {
     this.launchers = Map.copyOf(launchers);
     this.work = testBed.repositoryRootPath().resolve("target/testbed/programs").resolve(namespace);
     this.termination = new GracefulTermination(client, namespace);
-    this.routing = new ServiceRouting(testBed, namespace);
+    this.routing = ServiceRouting.open(testBed, namespace);
     this.probes = new ProgramProbes(client, namespace, this::restartUnhealthy);
     this.informer =
         client

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -72,8 +73,39 @@ public final class ServiceRouting implements AutoCloseable {
           });
   private final AtomicBoolean pending = new AtomicBoolean();
 
+  /** The routing of each namespace, shared by the pod players of that namespace. */
+  private static final Map<String, ServiceRouting> SHARED = new HashMap<>();
+
+  private int users;
+
+  /**
+   * The routing of a namespace, started by its first user (the program pods' and the PostgreSQL
+   * pods' players of one namespace share it: one virtual address per Service, one hosts file); each
+   * user closes it once, and the last close stops it.
+   */
+  public static ServiceRouting open(TestBed testBed, String namespace) {
+    synchronized (SHARED) {
+      ServiceRouting routing = SHARED.get(namespace);
+      if (routing == null) {
+        routing = new ServiceRouting(testBed, namespace);
+        SHARED.put(namespace, routing);
+      }
+      routing.users++;
+      return routing;
+    }
+  }
+
+  /** Copies the namespace's hosts file in place to {@code file} (see {@link ClusterDns#mirror}). */
+  void mirror(Path file) {
+    dns.mirror(namespace, file);
+  }
+
+  void unmirror(Path file) {
+    dns.unmirror(namespace, file);
+  }
+
   /** Routes a namespace until closed; its hosts file exists when this returns. */
-  public ServiceRouting(TestBed testBed, String namespace) {
+  private ServiceRouting(TestBed testBed, String namespace) {
     this.namespace = namespace;
     this.podNet = testBed.podNet();
     this.dns = ClusterDns.shared(testBed);
@@ -272,7 +304,17 @@ public final class ServiceRouting implements AutoCloseable {
   }
 
   @Override
-  public synchronized void close() {
+  public void close() {
+    synchronized (SHARED) {
+      if (--users > 0) {
+        return;
+      }
+      SHARED.remove(namespace, this);
+    }
+    stop();
+  }
+
+  private synchronized void stop() {
     refresher.shutdownNow();
     services.close();
     pods.close();

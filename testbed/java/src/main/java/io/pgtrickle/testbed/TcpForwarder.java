@@ -83,6 +83,7 @@ final class TcpForwarder implements AutoCloseable {
     try {
       backend.setTcpNoDelay(true);
       client.setTcpNoDelay(true);
+      backend.bind(new InetSocketAddress(source(client), 0));
       backend.connect(new InetSocketAddress(target.ip(), target.port()), 2000);
     } catch (IOException e) {
       LOG.debug("{}: endpoint {} refused: {}", name, target, e.toString());
@@ -97,6 +98,18 @@ final class TcpForwarder implements AutoCloseable {
     back.setDaemon(true);
     back.start();
     pump(client, backend, ended);
+  }
+
+  /**
+   * The address the endpoint sees the connection come from. kube-proxy keeps a pod client's own
+   * address, so a pod's connection keeps its pod IP; a client outside every pod (a test's JVM, psql
+   * on the host: 127.0.0.1) comes from the Service's virtual address, as from another host, never
+   * from 127.0.0.1, which the endpoint would take for itself (PostgreSQL's pg_hba trusts 127.0.0.1
+   * differently from remote clients).
+   */
+  private InetAddress source(Socket client) {
+    InetAddress from = client.getInetAddress();
+    return from.getHostAddress().equals("127.0.0.1") ? server.getInetAddress() : from;
   }
 
   /**

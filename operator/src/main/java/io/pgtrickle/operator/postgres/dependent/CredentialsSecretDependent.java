@@ -36,6 +36,9 @@ public class CredentialsSecretDependent extends CreateOnlySecretDependent
               o -> owners.add(new ResourceID(o.getName(), secret.getMetadata().getNamespace())));
     }
     String name = secret.getMetadata().getName();
+    owners.addAll(
+        io.pgtrickle.operator.postgres.sidecars.TlsReferences.clustersServing(
+            secret.getMetadata().getNamespace(), name));
     for (String suffix : new String[] {"-credentials", "-replication"}) {
       if (name.endsWith(suffix) && name.length() > suffix.length()) {
         owners.add(

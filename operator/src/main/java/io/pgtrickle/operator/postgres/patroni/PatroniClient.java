@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 
 /**
  * Patroni's REST API on a member (port 8008): liveness, dynamic configuration and switchover. Calls
@@ -34,10 +35,45 @@ public class PatroniClient {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   /**
+   * TLS 1.2 for Patroni's REST API: with TLS 1.3, JDK 17's HttpClient stalled in the handshake with
+   * Patroni's (Python) HTTPS server on the test bed (and with {@code openssl s_server}), beyond
+   * every timeout, while 1.2 answered in milliseconds. Patroni serves both.
+   */
+  private static final javax.net.ssl.SSLParameters TLS_1_2 =
+      new javax.net.ssl.SSLParameters(null, new String[] {"TLSv1.2"});
+
+  /** One HTTPS client per trust (a cluster's CA), made on first use. */
+  private final Map<SSLContext, HttpClient> https = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private HttpClient client(Target target) {
+    if (target.tls() == null) {
+      return http;
+    }
+    return https.computeIfAbsent(
+        target.tls(),
+        ssl ->
+            HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .sslContext(ssl)
+                .sslParameters(TLS_1_2)
+                .build());
+  }
+
+  /**
    * Patroni's REST API user; {@code previousPassword} (may be null) is the one members that started
    * before the last password change still expect.
    */
-  public record Login(String username, String password, String previousPassword) {
+  public record Login(String username, String password, String previousPassword, SSLContext tls) {
+
+    public Login(String username, String password, String previousPassword) {
+      this(username, password, previousPassword, null);
+    }
+
+    /** The same login over HTTPS, trusting what {@code tls} trusts (null: plain HTTP). */
+    public Login withTls(SSLContext tls) {
+      return new Login(username, password, previousPassword, tls);
+    }
+
     @Override
     public String toString() {
       return "Login[" + username + "]";
@@ -50,14 +86,24 @@ public class PatroniClient {
    * the REST API password was changed expects it until it restarts.
    */
   public record Target(
-      String host, int port, String username, String password, String previousPassword) {
+      String host,
+      int port,
+      String username,
+      String password,
+      String previousPassword,
+      SSLContext tls) {
+
+    public Target(
+        String host, int port, String username, String password, String previousPassword) {
+      this(host, port, username, password, previousPassword, null);
+    }
 
     public Target(String host, int port, String username, String password) {
-      this(host, port, username, password, null);
+      this(host, port, username, password, null, null);
     }
 
     URI uri(String path) {
-      return URI.create("http://" + host + ":" + port + path);
+      return URI.create((tls == null ? "http://" : "https://") + host + ":" + port + path);
     }
 
     String authorization() {
@@ -98,6 +144,15 @@ public class PatroniClient {
   }
 
   /**
+   * {@code POST /reload}: Patroni reads its configuration again, reloads PostgreSQL ({@code
+   * pg_reload_conf}, which picks up new certificate files) and its REST API's certificate when its
+   * serial changed.
+   */
+  public void reload(Target target) {
+    send(target, "POST", "/reload", "", 202, TIMEOUT);
+  }
+
+  /**
    * Whether Patroni on the member answers at all ({@code GET /liveness}, any status): an answer
    * means its process runs and still acts on the lock, however unhealthy PostgreSQL is.
    */
@@ -105,7 +160,7 @@ public class PatroniClient {
     HttpRequest request =
         HttpRequest.newBuilder(target.uri("/liveness")).timeout(PROBE_TIMEOUT).GET().build();
     try {
-      http.send(request, HttpResponse.BodyHandlers.discarding());
+      client(target).send(request, HttpResponse.BodyHandlers.discarding());
       return true;
     } catch (IOException e) {
       return false;
@@ -118,6 +173,7 @@ public class PatroniClient {
   private void send(
       Target target, String method, String path, String body, int expected, Duration timeout) {
     try {
+      HttpClient http = client(target);
       HttpResponse<String> response =
           http.send(
               request(target, target.authorization(), method, path, body, timeout),

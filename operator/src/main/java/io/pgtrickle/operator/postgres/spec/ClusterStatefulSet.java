@@ -53,6 +53,8 @@ public final class ClusterStatefulSet {
   public static StatefulSet build(
       PostgresCluster cluster, String image, long credentialsGeneration) {
     PodTemplateSpec template = podTemplate(cluster, image);
+    // TLS, the pooler and the exporter (issue #17): additions kept in their own builders.
+    PodAdditions.apply(cluster, template);
     if (credentialsGeneration > 0) {
       template
           .getMetadata()

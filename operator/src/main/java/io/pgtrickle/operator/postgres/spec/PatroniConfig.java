@@ -2,6 +2,7 @@ package io.pgtrickle.operator.postgres.spec;
 
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.ClusterNames;
+import io.pgtrickle.operator.postgres.tls.ClusterTls;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,9 @@ public final class PatroniConfig {
     config.put("bootstrap", bootstrap(cluster));
     config.put("postgresql", postgresql(cluster));
     config.put("watchdog", map("mode", "off"));
+    if (ClusterTls.enabled(cluster)) {
+      withTls(config);
+    }
     return config;
   }
 
@@ -114,6 +118,38 @@ public final class PatroniConfig {
         remote + " replication replicator ::/0 scram-sha-256",
         remote + " all all 0.0.0.0/0 scram-sha-256",
         remote + " all all ::/0 scram-sha-256");
+  }
+
+  /**
+   * TLS everywhere (issue #17): PostgreSQL serves the mounted certificate; replication and
+   * pg_rewind connect to the primary by its DNS name with {@code sslmode=verify-full}; Patroni's
+   * REST API serves HTTPS and Patroni verifies the other members' REST APIs against the CA. Local
+   * {@code postgresql.parameters} win over the dynamic ones, so only members started with the
+   * certificate mounted turn SSL on.
+   */
+  @SuppressWarnings("unchecked")
+  private static void withTls(Map<String, Object> config) {
+    String cert = ClusterTls.MOUNT + "/" + ClusterTls.CERT;
+    String key = ClusterTls.MOUNT + "/" + ClusterTls.KEY;
+    String ca = ClusterTls.MOUNT + "/" + ClusterTls.CA;
+    Map<String, Object> restapi = (Map<String, Object>) config.get("restapi");
+    restapi.put("certfile", cert);
+    restapi.put("keyfile", key);
+    config.put("ctl", map("cacert", ca));
+    Map<String, Object> pg = (Map<String, Object>) config.get("postgresql");
+    Map<String, Object> parameters = new LinkedHashMap<>();
+    parameters.put("ssl", "on");
+    parameters.put("ssl_cert_file", cert);
+    parameters.put("ssl_key_file", key);
+    parameters.put("ssl_min_protocol_version", "TLSv1.2");
+    pg.put("parameters", parameters);
+    Map<String, Object> auth = (Map<String, Object>) pg.get("authentication");
+    for (String user : List.of("replication", "rewind")) {
+      Map<String, Object> entry = new LinkedHashMap<>((Map<String, Object>) auth.get(user));
+      entry.put("sslmode", "verify-full");
+      entry.put("sslrootcert", ca);
+      auth.put(user, entry);
+    }
   }
 
   private static Map<String, Object> map(Object... keyValues) {

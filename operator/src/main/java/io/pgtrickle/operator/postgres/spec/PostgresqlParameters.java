@@ -43,6 +43,7 @@ public final class PostgresqlParameters {
           "recovery_target_xid",
           "recovery_target_name",
           "synchronous_standby_names",
+          "ssl",
           "ssl_cert_file",
           "ssl_key_file",
           "ssl_ca_file");

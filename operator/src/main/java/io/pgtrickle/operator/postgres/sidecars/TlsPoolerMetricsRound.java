@@ -1,0 +1,103 @@
+package io.pgtrickle.operator.postgres.sidecars;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.postgres.ClusterNames;
+import io.pgtrickle.operator.postgres.ClusterValidation;
+import io.pgtrickle.operator.postgres.credentials.AppliedCredentials;
+import io.pgtrickle.operator.postgres.patroni.PatroniClient;
+import io.pgtrickle.operator.postgres.rollout.Member;
+import io.pgtrickle.operator.postgres.spec.ClusterSecrets;
+import io.pgtrickle.operator.postgres.tls.ClusterTls;
+import io.pgtrickle.operator.postgres.tls.ClusterTrust;
+import io.pgtrickle.operator.postgres.tls.TlsCertificates;
+import io.pgtrickle.operator.postgres.tls.TlsReload;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The parts of a reconcile round that {@code spec.tls}, {@code spec.pgbouncer} and {@code
+ * spec.metrics} add (issue #17), called by the round at two points: {@link #beforeChildren} (the
+ * certificates must exist before pods mount them) and {@link #afterChildren} (roles for the
+ * sidecars, certificate reloads, the PodMonitor).
+ */
+public final class TlsPoolerMetricsRound {
+
+  private final ServiceRoles roles;
+  private final PatroniClient patroni;
+
+  public TlsPoolerMetricsRound(ServiceRoles roles, PatroniClient patroni) {
+    this.roles = roles;
+    this.patroni = patroni;
+  }
+
+  /** Certificates issued, renewed or checked; a problem for the status when they cannot be. */
+  public Optional<ClusterValidation.Problem> beforeChildren(
+      KubernetesClient client,
+      PostgresCluster cluster,
+      Function<String, Secret> secrets,
+      Instant now) {
+    TlsReferences.record(cluster);
+    return TlsCertificates.ensure(client, cluster, secrets, now);
+  }
+
+  /**
+   * Returns true when something is still under way and the round should look again soon: the
+   * sidecars' roles not made yet, or a member still serving an old certificate.
+   */
+  public boolean afterChildren(
+      KubernetesClient client,
+      PostgresCluster cluster,
+      List<Member> members,
+      Function<String, Secret> secrets,
+      PatroniClient.Login login) {
+    boolean again = false;
+    Optional<Member> primary =
+        members.stream().filter(m -> m.primary() && m.ready() && !m.terminating()).findFirst();
+    Secret applied = secrets.apply(ClusterNames.appliedCredentialsSecret(cluster));
+    Secret credentials = secrets.apply(ClusterNames.credentialsSecret(cluster));
+    String superuser =
+        text(applied, AppliedCredentials.SUPERUSER, credentials, ClusterSecrets.USERNAME);
+    String password =
+        text(applied, AppliedCredentials.SUPERUSER_PASSWORD, credentials, ClusterSecrets.PASSWORD);
+    if (!roles.ensure(
+        cluster,
+        primary.map(Member::podIp).orElse(null),
+        superuser == null ? ClusterSecrets.SUPERUSER : superuser,
+        password,
+        secrets.apply(ClusterNames.poolerSecret(cluster)),
+        secrets.apply(ClusterNames.monitoringSecret(cluster)))) {
+      again = true;
+    }
+    if (ClusterTls.enabled(cluster)) {
+      String wanted =
+          ClusterTls.text(secrets.apply(ClusterTls.servingSecret(cluster)), ClusterTls.CERT);
+      if (TlsReload.reloadStale(members, wanted, patroni, login)) {
+        again = true;
+      }
+    }
+    PodMonitors.reconcile(client, cluster);
+    return again;
+  }
+
+  /**
+   * The login to Patroni over HTTPS when TLS is on, trusting the cluster's CA ({@code ca.crt} of
+   * the serving Secret); unchanged otherwise or before the Secret exists.
+   */
+  public static PatroniClient.Login withTls(
+      PatroniClient.Login login, PostgresCluster cluster, Function<String, Secret> secrets) {
+    if (login == null || !ClusterTls.enabled(cluster)) {
+      return login;
+    }
+    String ca = ClusterTls.text(secrets.apply(ClusterTls.servingSecret(cluster)), ClusterTls.CA);
+    return ca == null ? login : login.withTls(ClusterTrust.context(ca));
+  }
+
+  private static String text(Secret first, String firstKey, Secret second, String secondKey) {
+    String value = ClusterTls.text(first, firstKey);
+    return value != null ? value : ClusterTls.text(second, secondKey);
+  }
+}

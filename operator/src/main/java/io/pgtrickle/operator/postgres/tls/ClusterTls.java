@@ -1,0 +1,158 @@
+package io.pgtrickle.operator.postgres.tls;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.api.TlsSpec;
+import io.pgtrickle.operator.postgres.ClusterNames;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * TLS of a cluster, pure: whether it is on, which Secret the pods serve, the names a server
+ * certificate must carry, where the files are in the pods, and when a certificate is due for
+ * renewal.
+ */
+public final class ClusterTls {
+
+  /** Where the serving Secret is mounted in the PostgreSQL container (and the sidecars). */
+  public static final String MOUNT = "/etc/postgresql/tls";
+
+  public static final String CERT = "tls.crt";
+  public static final String KEY = "tls.key";
+  public static final String CA = "ca.crt";
+
+  /** How long the operator's CA is valid: it is not renewed (clients pin it). */
+  public static final Duration CA_VALIDITY = Duration.ofDays(3650);
+
+  /** How long a server certificate the operator issues is valid. */
+  public static final Duration SERVER_VALIDITY = Duration.ofDays(365);
+
+  /** Kubernetes' default cluster domain, used for the fully qualified names. */
+  public static final String CLUSTER_DOMAIN = "cluster.local";
+
+  private ClusterTls() {}
+
+  public static boolean enabled(PostgresCluster cluster) {
+    TlsSpec tls = cluster.getSpec().getTls();
+    return tls != null && Boolean.TRUE.equals(tls.getEnabled());
+  }
+
+  /** The user's Secret ({@code spec.tls.certSecret}), when one is named. */
+  public static Optional<String> userSecret(PostgresCluster cluster) {
+    TlsSpec tls = cluster.getSpec().getTls();
+    return tls == null || tls.getCertSecret() == null || tls.getCertSecret().isBlank()
+        ? Optional.empty()
+        : Optional.of(tls.getCertSecret());
+  }
+
+  /** The Secret the pods serve: the user's, or the one the operator issues ({@code NAME-tls}). */
+  public static String servingSecret(PostgresCluster cluster) {
+    return userSecret(cluster).orElse(ClusterNames.tlsSecret(cluster));
+  }
+
+  /**
+   * The names a member's certificate carries: every Service of the cluster and every pod under the
+   * headless Service, short, with the namespace, with {@code .svc} and fully qualified.
+   */
+  public static List<String> dnsNames(PostgresCluster cluster) {
+    String ns = cluster.getMetadata().getNamespace();
+    List<String> names = new ArrayList<>();
+    for (String service :
+        List.of(
+            ClusterNames.primaryService(cluster),
+            ClusterNames.replicaService(cluster),
+            ClusterNames.poolerService(cluster),
+            ClusterNames.headlessService(cluster),
+            "*." + ClusterNames.headlessService(cluster))) {
+      names.add(service + "." + ns + ".svc");
+      names.add(service + "." + ns + ".svc." + CLUSTER_DOMAIN);
+      names.add(service + "." + ns);
+      names.add(service);
+    }
+    names.add("localhost");
+    return names;
+  }
+
+  /**
+   * The host name of a member under the headless Service, {@code POD.NAME-pods.NAMESPACE.svc}: what
+   * members and sidecars connect to, so that {@code sslmode=verify-full} can check it.
+   */
+  public static String memberHost(PostgresCluster cluster, String podNameExpression) {
+    return podNameExpression
+        + "."
+        + ClusterNames.headlessService(cluster)
+        + "."
+        + cluster.getMetadata().getNamespace()
+        + ".svc";
+  }
+
+  /**
+   * Whether an issued server certificate must be replaced: less than a third of its life left (a
+   * year's certificate is renewed four months before it expires, leaving time for every member to
+   * reload), or it lacks one of the names the cluster needs.
+   */
+  public static boolean renewalDue(X509Certificate cert, List<String> names, Instant now) {
+    Instant notBefore = cert.getNotBefore().toInstant();
+    Instant notAfter = cert.getNotAfter().toInstant();
+    Duration life = Duration.between(notBefore, notAfter);
+    if (Duration.between(now, notAfter).compareTo(life.dividedBy(3)) < 0) {
+      return true;
+    }
+    return !CertificateNames.of(cert).containsAll(names);
+  }
+
+  /** A key of a Secret as text; null when absent. */
+  public static String text(Secret secret, String key) {
+    if (secret == null) {
+      return null;
+    }
+    if (secret.getData() != null && secret.getData().get(key) != null) {
+      return new String(
+          Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
+    }
+    if (secret.getStringData() != null) {
+      return secret.getStringData().get(key);
+    }
+    return null;
+  }
+
+  /**
+   * What is wrong with a user's serving Secret, or empty: it must hold {@code tls.crt}, {@code
+   * tls.key} and {@code ca.crt} (the members verify each other against it), all PEM.
+   */
+  public static Optional<String> problemWith(Secret secret, String name) {
+    List<String> missing = new ArrayList<>();
+    for (String key : List.of(CERT, KEY, CA)) {
+      String value = text(secret, key);
+      if (value == null || value.isBlank()) {
+        missing.add(key);
+      }
+    }
+    if (!missing.isEmpty()) {
+      return Optional.of(
+          "spec.tls.certSecret: Secret \""
+              + name
+              + "\" has no "
+              + String.join(", ", missing)
+              + "; it needs tls.crt, tls.key and ca.crt (type kubernetes.io/tls, as cert-manager"
+              + " writes it): the members verify each other's certificate against ca.crt");
+    }
+    try {
+      CertificateAuthority.certificate(text(secret, CERT));
+      CertificateAuthority.certificate(text(secret, CA));
+    } catch (IllegalArgumentException e) {
+      return Optional.of(
+          "spec.tls.certSecret: Secret \""
+              + name
+              + "\" does not hold PEM certificates: "
+              + e.getMessage());
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,398 @@
+package io.pgtrickle.operator.sidecars;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.pgtrickle.operator.packaging.DashboardQueries;
+import io.pgtrickle.operator.testbed.HaCluster;
+import io.pgtrickle.operator.testbed.Psql;
+import io.pgtrickle.testbed.TestNamespace;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The seed's production settings for the pooler and metrics (issue #17 sections 2 and 3), with real
+ * Patroni, PostgreSQL, PgBouncer (Debian's 1.18) and postgres_exporter (Debian's 0.11) behind every
+ * pod and TLS on: a cluster of 2 with {@code max_connections: 100}, {@code pgbouncer: {enabled:
+ * true, poolMode: transaction, maxClientConn: 600}} and {@code metrics: {enabled: true}}. Clients
+ * reach {@code NAME-pooler} through its virtual address (the test bed's kube-proxy), which follows
+ * Patroni's role label.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PoolerMetricsIT {
+
+  @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
+  private static final String NAME = "pooled";
+  private static final String APP_PASSWORD = "app-secret-1";
+  private static HaCluster cluster;
+  private static Path caFile;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster =
+        HaCluster.startWithSpec(
+            NAMESPACE.testBed(),
+            NAMESPACE.name(),
+            NAME,
+            "  version: "
+                + HaCluster.testedMajor()
+                + "\n  replicas: 2\n  storage:\n    size: 1Gi\n"
+                + "  postgresqlParams:\n    max_connections: '100'\n"
+                + "  tls:\n    enabled: true\n"
+                + "  pgbouncer:\n    enabled: true\n    poolMode: transaction\n"
+                + "    maxClientConn: 600\n"
+                + "  metrics:\n    enabled: true\n",
+            Duration.ofSeconds(300));
+    caFile = Files.createTempFile("pooler-it-ca", ".crt");
+    Files.writeString(caFile, secretText(NAME + "-ca", "ca.crt"));
+    // An application role: PgBouncer's auth_query serves roles that are not superusers.
+    try (Connection c = cluster.connect(cluster.primaryIp().orElseThrow());
+        Statement s = c.createStatement()) {
+      s.execute("CREATE ROLE app LOGIN PASSWORD '" + APP_PASSWORD + "'");
+      s.execute("CREATE TABLE IF NOT EXISTS writes (id bigserial PRIMARY KEY, at timestamptz)");
+      s.execute("GRANT ALL ON writes TO app");
+      s.execute("GRANT ALL ON SEQUENCE writes_id_seq TO app");
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (caFile != null) {
+      Files.deleteIfExists(caFile);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void fiveHundredClientsShareTheServerConnections() throws Exception {
+    List<Connection> clients = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(50);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .ignoreExceptions()
+          .until(() -> query(poolerConnection(), "select 1").equals("1"));
+      for (int i = 0; i < 500; i++) {
+        clients.add(poolerConnection());
+      }
+      List<Future<String>> results = new ArrayList<>();
+      for (Connection c : clients) {
+        results.add(pool.submit(() -> query(c, "select count(*) from (select pg_sleep(0.02)) s")));
+      }
+      for (Future<String> r : results) {
+        assertThat(r.get()).isEqualTo("1");
+      }
+      // 500 clients open at once, against max_connections 100: PgBouncer's pool is what reaches
+      // PostgreSQL (default_pool_size 25 for max_connections 100).
+      long servers =
+          cluster.queryLong("select count(*) from pg_stat_activity where usename = 'app'");
+      assertThat(servers).isBetween(1L, 25L);
+      String pools = Psql.run(adminConninfo(), poolerPassword(), "SHOW POOLS").output();
+      assertThat(pools).as(pools).contains("postgres|app|");
+    } finally {
+      pool.shutdownNow();
+      for (Connection c : clients) {
+        c.close();
+      }
+    }
+  }
+
+  @Test
+  @Order(2)
+  void thePoolerVerifiesAsItsServiceNameAndShowsItsStats() {
+    // verify-full against NAME-ca, by the pooler Service's DNS name.
+    Psql.Result app =
+        Psql.run(
+            "host="
+                + NAME
+                + "-pooler."
+                + NAMESPACE.name()
+                + ".svc hostaddr="
+                + poolerAddress()
+                + " port=6432 user=app dbname=postgres sslmode=verify-full sslrootcert="
+                + caFile,
+            APP_PASSWORD,
+            "select current_user");
+    assertThat(app.ok()).as(app.output()).isTrue();
+    assertThat(app.output()).isEqualTo("app");
+    // PgBouncer's own statistics: its admin console, for the stats user of NAME-pgbouncer.
+    Psql.Result stats = Psql.run(adminConninfo(), poolerPassword(), "SHOW STATS");
+    assertThat(stats.ok()).as(stats.output()).isTrue();
+    assertThat(stats.output()).contains("postgres|");
+  }
+
+  @Test
+  @Order(3)
+  void theExporterAndPatroniServeMetricsThatMoveUnderWrites() throws Exception {
+    String primaryIp = cluster.primaryIp().orElseThrow();
+    String replicaIp = replicaIp();
+    String before = scrape(primaryIp);
+    assertThat(value(before, "pg_up")).isEqualTo(1.0);
+    assertThat(before)
+        .contains("pg_stat_database_xact_commit{")
+        .contains("pg_database_size_bytes{")
+        .contains("pg_stat_activity_count{")
+        .contains("pg_replication_lag_bytes{")
+        .contains("pg_replication_lag_seconds{");
+    double commits =
+        value(before, "pg_stat_database_xact_commit\\{datid=\"[0-9]+\",datname=\"postgres\"");
+    double wal = value(before, "pg_wal_position_bytes");
+    try (Connection c = cluster.connect(primaryIp);
+        Statement s = c.createStatement()) {
+      for (int i = 0; i < 20; i++) {
+        s.execute("insert into writes (at) select now() from generate_series(1, 500)");
+      }
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              String after = scrape(primaryIp);
+              assertThat(
+                      value(
+                          after,
+                          "pg_stat_database_xact_commit\\{datid=\"[0-9]+\",datname=\"postgres\""))
+                  .isGreaterThan(commits);
+              assertThat(value(after, "pg_wal_position_bytes")).isGreaterThan(wal);
+            });
+    // The replica's exporter says it is one; Patroni's own /metrics over HTTPS (trusting NAME-ca).
+    assertThat(value(scrape(replicaIp), "pg_replica_is_replica")).isEqualTo(1.0);
+    // curl verifies the member's certificate by its DNS name under the headless Service.
+    String member = NAME + "-0." + NAME + "-pods." + NAMESPACE.name() + ".svc";
+    var curl =
+        io.pgtrickle.testbed.TestBed.run(
+            Path.of("."),
+            Duration.ofSeconds(30),
+            "curl",
+            "-sS",
+            "--fail",
+            "--cacert",
+            caFile.toString(),
+            "--resolve",
+            member + ":8008:" + cluster.podIp(NAME + "-0"),
+            "https://" + member + ":8008/metrics");
+    String patroni = curl.output();
+    assertThat(curl.ok()).as(patroni).isTrue();
+    assertThat(patroni).contains("patroni_postgres_running");
+    // Every metric the chart's dashboard and alerts name (except the kubelet's volume figures) is
+    // served by the exporters or Patroni of this running cluster.
+    List<String> exprs = new ArrayList<>(DashboardQueries.dashboardExpressions());
+    exprs.addAll(DashboardQueries.ruleExpressions());
+    String served = scrape(primaryIp) + scrape(replicaIp) + patroni;
+    java.util.Set<String> wanted = new java.util.TreeSet<>(DashboardQueries.metrics(exprs, "pg_"));
+    wanted.addAll(DashboardQueries.metrics(exprs, "patroni_"));
+    assertThat(wanted).hasSizeGreaterThan(8);
+    assertThat(DashboardQueries.missing(wanted, served))
+        .as("dashboard metrics not served")
+        .isEmpty();
+  }
+
+  @Test
+  @Order(4)
+  void replicationLagRisesWhileTheReplicaIsPaused() throws Exception {
+    String replicaIp = replicaIp();
+    try (Connection replica = cluster.connect(replicaIp);
+        Statement s = replica.createStatement()) {
+      s.execute("select pg_wal_replay_pause()");
+      try {
+        // Writes go on until the paused replica has received WAL it has not replayed (streaming
+        // may take a while on a loaded machine).
+        await()
+            .atMost(Duration.ofSeconds(90))
+            .pollInterval(Duration.ofSeconds(1))
+            .untilAsserted(
+                () -> {
+                  try (Connection c = cluster.connect(cluster.primaryIp().orElseThrow());
+                      Statement w = c.createStatement()) {
+                    w.execute("insert into writes (at) select now() from generate_series(1, 2000)");
+                  }
+                  String metrics = scrape(replicaIp);
+                  assertThat(value(metrics, "pg_replica_replay_lag_bytes")).isGreaterThan(0.0);
+                  assertThat(value(metrics, "pg_replica_replay_lag_seconds")).isGreaterThan(0.0);
+                });
+      } finally {
+        s.execute("select pg_wal_replay_resume()");
+      }
+    }
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> assertThat(value(scrape(replicaIp), "pg_replica_replay_lag_bytes")).isZero());
+  }
+
+  @Test
+  @Order(5)
+  void aFailoverUnderLoadRecoversThroughThePoolerWithoutReconfiguration() throws Exception {
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicLong written = new AtomicLong();
+    AtomicLong failures = new AtomicLong();
+    ExecutorService writers = Executors.newFixedThreadPool(8);
+    for (int i = 0; i < 8; i++) {
+      writers.submit(
+          () -> {
+            Connection c = null;
+            while (running.get()) {
+              try {
+                if (c == null) {
+                  c = poolerConnection();
+                }
+                try (Statement s = c.createStatement()) {
+                  s.execute("insert into writes (at) values (now())");
+                }
+                written.incrementAndGet();
+              } catch (SQLException e) {
+                failures.incrementAndGet();
+                closeQuietly(c);
+                c = null;
+                sleep(100);
+              }
+            }
+            closeQuietly(c);
+            return null;
+          });
+    }
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> written.get() > 200);
+      String old = cluster.primaryPod();
+      cluster.pods().crash(old);
+      long crashedAt = System.nanoTime();
+      await()
+          .atMost(HaCluster.OBJECTIVE)
+          .until(
+              () -> {
+                var status = cluster.cluster().getStatus();
+                return status != null && !old.equals(status.getPrimaryPod());
+              });
+      long afterFailover = written.get();
+      await().atMost(HaCluster.OBJECTIVE).until(() -> written.get() > afterFailover + 200);
+      System.out.printf(
+          "pooler failover: writes again %.1f s after the crash, %d failed statements%n",
+          (System.nanoTime() - crashedAt) / 1e9, failures.get());
+    } finally {
+      running.set(false);
+      writers.shutdown();
+    }
+    cluster.awaitRunning(Duration.ofSeconds(180));
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  private static String poolerAddress() {
+    return cluster.pods().routing().virtualAddress(NAME + "-pooler").orElseThrow();
+  }
+
+  /**
+   * A JDBC connection through the pooler as {@code app}, TLS required (the JDBC driver has no
+   * {@code hostaddr}, so verify-full by name is checked with psql), no server-side prepared
+   * statements (PgBouncer 1.18 in transaction mode cannot keep them).
+   */
+  private static Connection poolerConnection() throws SQLException {
+    Properties props = new Properties();
+    props.setProperty("user", "app");
+    props.setProperty("password", APP_PASSWORD);
+    props.setProperty("sslmode", "require");
+    props.setProperty("prepareThreshold", "0");
+    props.setProperty("connectTimeout", "5");
+    props.setProperty("socketTimeout", "10");
+    return DriverManager.getConnection(
+        "jdbc:postgresql://" + poolerAddress() + ":6432/postgres", props);
+  }
+
+  private static String adminConninfo() {
+    return "host=" + poolerAddress() + " port=6432 user=pgbouncer dbname=pgbouncer sslmode=require";
+  }
+
+  private static String poolerPassword() {
+    return secretText(NAME + "-pgbouncer", "password");
+  }
+
+  private static String query(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement();
+        var rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  private static String replicaIp() {
+    String primary = cluster.primaryPod();
+    String replica = primary.equals(NAME + "-0") ? NAME + "-1" : NAME + "-0";
+    return cluster.podIp(replica);
+  }
+
+  private static String scrape(String ip) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://" + ip + ":9187/metrics"))
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    return response.body();
+  }
+
+  /** The value of the first series whose name (and labels) start with {@code prefix}. */
+  private static double value(String metrics, String prefix) {
+    Matcher m = Pattern.compile("(?m)^" + prefix + "[^ ]*\\s+([-+0-9.eE]+|NaN)$").matcher(metrics);
+    assertThat(m.find()).as("series %s in%n%s", prefix, metrics).isTrue();
+    return Double.parseDouble(m.group(1));
+  }
+
+  private static String secretText(String name, String key) {
+    Secret secret = NAMESPACE.client().secrets().inNamespace(NAMESPACE.name()).withName(name).get();
+    assertThat(secret).as("Secret " + name).isNotNull();
+    return new String(
+        Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException e) {
+        // gone anyway
+      }
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
