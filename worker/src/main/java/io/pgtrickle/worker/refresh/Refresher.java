@@ -326,6 +326,7 @@ public final class Refresher implements AutoCloseable {
     // The windows are copied as the worker (the owner need not read pgtrickle_changes); the
     // owner may read the copies.
     Map<Long, String> windowTables = new HashMap<>();
+    long copyStart = System.nanoTime();
     if (decision.applies() && plan.needsWindowRows()) {
       String owner = RefreshCatalog.ownerName(conn, st.relid());
       for (SourceWindow w : windows.values()) {
@@ -339,7 +340,15 @@ public final class Refresher implements AutoCloseable {
     RefreshCatalog.setRoleToOwner(conn, st.relid());
     RefreshCatalog.setSearchPath(conn, st.searchPath());
     RefreshContext ctx =
-        new RefreshContext(st, l, snapshot, windows, windowTables, schemaChanged, upstreamChanged);
+        new RefreshContext(
+            st,
+            l,
+            snapshot,
+            windows,
+            windowTables,
+            schemaChanged,
+            upstreamChanged,
+            System.nanoTime() - copyStart);
     if (decision.prepareStorage()) {
       plan.prepareStorage(conn, ctx);
     }
