@@ -33,6 +33,9 @@ public final class RefreshCostModel {
 
   private int fullsInARow;
 
+  /** Whether {@link #full} holds first populations only. */
+  private boolean initialOnly;
+
   /**
    * The model's memory, newest last.
    *
@@ -117,7 +120,22 @@ public final class RefreshCostModel {
 
   /** Records a full refresh that took {@code ms}. */
   public void recordFull(double ms) {
+    if (initialOnly) {
+      full.clear();
+      initialOnly = false;
+    }
     remember(full, ms);
+  }
+
+  /**
+   * Records the first population (into an empty table: no rows to delete, cheaper than a
+   * recompute), used only until a recompute of a populated table is measured.
+   */
+  public void recordInitialFull(double ms) {
+    if (full.isEmpty() || initialOnly) {
+      initialOnly = true;
+      remember(full, ms);
+    }
   }
 
   /** Records a differential refresh of {@code changes} change rows that took {@code ms}. */

@@ -177,6 +177,18 @@ public final class Refresher implements AutoCloseable {
         }
         windows.put(oid, new SourceWindow(oid, from, l, true, s[0], s[1] > 0, s[2] > 0));
       } else {
+        if (captured && from == null) {
+          // A recompute (no known window) also ends at frontier L, so S must show every change
+          // committed below L here too: one committed while S was taken would be in neither S
+          // nor any later window (a differential table would keep it wrong for good).
+          Lsn since = sources.capturedSince().get(oid);
+          if (since != null
+              && since.compareTo(l) < 0
+              && reader.stats(oid, since, l, snapshot)[3] > 0) {
+            conn.rollback();
+            return null; // new snapshot
+          }
+        }
         windows.put(oid, new SourceWindow(oid, from, l, captured, 0, false, false));
       }
     }

@@ -37,6 +37,18 @@ class RefreshCostModelTest {
   }
 
   @Test
+  void aFirstPopulationCountsOnlyUntilARecomputeIsMeasured() {
+    RefreshCostModel m = new RefreshCostModel();
+    m.recordInitialFull(10); // into an empty table
+    m.recordDifferential(100, 20);
+    assertThat(m.decide(100).full()).isTrue();
+    m.recordFull(50); // a recompute of the populated table
+    assertThat(m.decide(100).full()).isFalse();
+    m.recordInitialFull(1); // ignored now
+    assertThat(m.decide(100).full()).isFalse();
+  }
+
+  @Test
   void aSlowOutlierDoesNotFlipTheChoice() {
     RefreshCostModel m = new RefreshCostModel();
     m.recordFull(100);
