@@ -11,6 +11,8 @@ import io.pgtrickle.worker.dvm.sql.SourceDeltaSql;
 import io.pgtrickle.worker.dvm.sql.Sql;
 import io.pgtrickle.worker.dvm.sql.StorageDdl;
 import io.pgtrickle.worker.dvm.storage.StorageLayout;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,6 +20,7 @@ import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongFunction;
 
 /**
  * How one stream table is maintained: its storage layout and the statements that fill it (full
@@ -64,7 +67,22 @@ public final class DifferentialPlan {
    * (idempotent; takes a short exclusive lock, run it when initializing).
    */
   public List<String> ensureStorage(String schema, String table) {
-    return StorageDdl.ensureHidden(layout, Sql.qualified(schema, table), indexName(table));
+    return ensureStorage(schema, table, StorageDdl.Existing.NONE);
+  }
+
+  /**
+   * As {@link #ensureStorage(String, String)}, for a table that has {@code now} (read with {@link
+   * #existingStorage}): only the DDL needed.
+   */
+  public List<String> ensureStorage(String schema, String table, StorageDdl.Existing now) {
+    return StorageDdl.ensureHidden(
+        layout, Sql.qualified(schema, table), schema, indexName(table), now);
+  }
+
+  /** What the storage table has now (hidden columns, fillfactor, the plan's index). */
+  public StorageDdl.Existing existingStorage(Connection c, String schema, String table)
+      throws SQLException {
+    return StorageDdl.existing(c, Sql.qualified(schema, table), indexName(table));
   }
 
   private static String indexName(String table) {
@@ -134,5 +152,13 @@ public final class DifferentialPlan {
   /** What the engine does for this stream table, with the generated SQL (every source changed). */
   public String explain(String schema, String table) {
     return Explain.render(this, schema, table);
+  }
+
+  /**
+   * As {@link #explain}, with each source's window read from {@code window.apply(oid)} (the
+   * relation a runtime copies the window into), so the text is the statement that runs.
+   */
+  public String explainAsRun(String schema, String table, LongFunction<String> window) {
+    return Explain.render(this, schema, table, window);
   }
 }

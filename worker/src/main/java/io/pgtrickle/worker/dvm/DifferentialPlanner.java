@@ -5,6 +5,7 @@ import io.pgtrickle.worker.refresh.MaintenancePlan;
 import io.pgtrickle.worker.refresh.MaintenancePlanner;
 import io.pgtrickle.worker.refresh.StreamTable;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,6 +23,18 @@ public final class DifferentialPlanner implements MaintenancePlanner {
 
   @Override
   public MaintenancePlan plan(Connection c, StreamTable st) throws SQLException {
+    MaintenancePlan plan = choose(c, st);
+    String deltaSql =
+        plan instanceof DifferentialMaintenancePlan d
+            ? d.plan()
+                .explainAsRun(
+                    st.schema(), st.name(), oid -> DifferentialMaintenancePlan.window(oid))
+            : null;
+    recordDeltaSql(c, st.pgtId(), deltaSql);
+    return plan;
+  }
+
+  private MaintenancePlan choose(Connection c, StreamTable st) throws SQLException {
     String requested = st.requestedRefreshMode() == null ? "AUTO" : st.requestedRefreshMode();
     if ("FULL".equals(requested)) {
       return new FullPlan("refresh_mode FULL");
@@ -53,6 +66,24 @@ public final class DifferentialPlanner implements MaintenancePlanner {
     RefreshCostModel model = models.computeIfAbsent(st.pgtId(), id -> new RefreshCostModel());
     return new DifferentialMaintenancePlan(
         ((Analysis.Differential) a).plan(), model, "AUTO".equals(requested), requested);
+  }
+
+  /**
+   * Stores the generated SQL in {@code pgt_stream_tables.delta_sql} (shown by {@code
+   * pgtrickle.explain_stream_table}), in the refresh transaction, as the worker; null for a FULL
+   * plan. Written only when it differs; {@code updated_at} is left alone (it is the catalog version
+   * plans are cached by).
+   */
+  static void recordDeltaSql(Connection c, long pgtId, String deltaSql) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE pgtrickle.pgt_stream_tables SET delta_sql = ? WHERE pgt_id = ?"
+                + " AND delta_sql IS DISTINCT FROM ?")) {
+      ps.setString(1, deltaSql);
+      ps.setLong(2, pgtId);
+      ps.setString(3, deltaSql);
+      ps.executeUpdate();
+    }
   }
 
   /** SQLSTATE class 42 (syntax, undefined or retyped objects, privileges) or 0A. */

@@ -5,6 +5,7 @@ import io.pgtrickle.worker.dvm.sql.SqlFormatter;
 import io.pgtrickle.worker.dvm.storage.StorageColumn;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongFunction;
 
 /**
  * The human-readable account of a plan ({@code explain_stream_table}): mode, storage columns,
@@ -16,6 +17,15 @@ final class Explain {
   private Explain() {}
 
   static String render(DifferentialPlan plan, String schema, String table) {
+    return render(plan, schema, table, oid -> null);
+  }
+
+  /**
+   * As {@link #render(DifferentialPlan, String, String)}, with the relation holding each source's
+   * window ({@code relation.apply(oid)}, null: the change buffer).
+   */
+  static String render(
+      DifferentialPlan plan, String schema, String table, LongFunction<String> relation) {
     StringBuilder sb = new StringBuilder();
     sb.append("-- mode: ").append(plan.layout().mode()).append('\n');
     sb.append("-- sources:");
@@ -42,7 +52,7 @@ final class Explain {
     }
     List<SourceWindow> all = new ArrayList<>();
     for (RelationInfo r : plan.sources()) {
-      all.add(new SourceWindow(r.oid(), "$lower", "$upper"));
+      all.add(new SourceWindow(r.oid(), "$lower", "$upper", relation.apply(r.oid())));
     }
     sb.append("\n-- apply a window of changes (")
         .append(plan.usesMerge() ? "MERGE" : "data-modifying CTEs")

@@ -6,11 +6,15 @@ import java.util.Locale;
 
 /**
  * AUTO's choice between a differential and a full refresh, from measured costs of this stream table
- * (never from a fixed fraction): the full refresh's duration, and the differential refresh's
- * duration per change row. Each is the minimum of the last {@value #WINDOW} measurements: delays on
- * a busy server only ever add time, so the minimum is the steadiest estimate of the real cost. A
- * differential refresh is chosen unless its predicted duration (changes x cost per change) exceeds
- * the full refresh's. Until a differential refresh has been measured, it is tried (the first
+ * (never from a fixed fraction): the full refresh's duration, and the differential refreshes'
+ * (changes, duration) pairs. A full refresh is estimated by the minimum of the last {@value
+ * #WINDOW} durations (delays on a busy server only ever add time, so the minimum is the steadiest
+ * estimate of the real cost). A differential refresh of n changes is estimated from each of the
+ * last {@value #WINDOW} measurements (n_i, t_i) as t_i x max(1, n / n_i), and the smallest estimate
+ * is taken: a batch no larger than a measured one is assumed to cost no more than it did (a refresh
+ * has a fixed part: statements, plans, the window's copy, that does not shrink with the batch), a
+ * larger one proportionally more. A differential refresh is chosen unless its estimate exceeds the
+ * full refresh's. Until a differential refresh has been measured, it is tried (the first
  * measurement teaches the model), and after {@value #EXPLORE_AFTER} full refreshes in a row it is
  * tried again, so that one slow measurement (a cold plan cache, a busy machine) does not decide
  * forever.
@@ -29,19 +33,25 @@ public final class RefreshCostModel {
 
   private int fullsInARow;
 
+  /** Whether {@link #full} holds first populations only. */
+  private boolean initialOnly;
+
   /**
-   * The model's memory (ms), newest last.
+   * The model's memory, newest last.
    *
-   * @param full recent full refresh durations
-   * @param differentialPerChange recent differential refresh durations per change row
+   * @param full recent full refresh durations (ms)
+   * @param differentialChanges change rows of the recent differential refreshes
+   * @param differentialMs their durations (ms), same order
    */
-  public record State(double[] full, double[] differentialPerChange) {}
+  public record State(double[] full, long[] differentialChanges, double[] differentialMs) {}
 
   /** The verdict and why, for {@code pgt_refresh_history.refresh_reason}. */
   public record Decision(boolean full, String reason) {}
 
+  private record Sample(long changes, double ms) {}
+
   private final Deque<Double> full = new ArrayDeque<>();
-  private final Deque<Double> perChange = new ArrayDeque<>();
+  private final Deque<Sample> differential = new ArrayDeque<>();
 
   public RefreshCostModel() {}
 
@@ -49,24 +59,32 @@ public final class RefreshCostModel {
     for (double v : state.full()) {
       remember(full, v);
     }
-    for (double v : state.differentialPerChange()) {
-      remember(perChange, v);
+    for (int i = 0; i < state.differentialChanges().length; i++) {
+      remember(differential, new Sample(state.differentialChanges()[i], state.differentialMs()[i]));
     }
   }
 
   public State state() {
     return new State(
         full.stream().mapToDouble(Double::doubleValue).toArray(),
-        perChange.stream().mapToDouble(Double::doubleValue).toArray());
+        differential.stream().mapToLong(Sample::changes).toArray(),
+        differential.stream().mapToDouble(Sample::ms).toArray());
+  }
+
+  /** The estimated duration (ms) of a differential refresh of {@code changes} change rows. */
+  double predict(long changes) {
+    return differential.stream()
+        .mapToDouble(s -> s.ms() * Math.max(1.0, (double) changes / s.changes()))
+        .min()
+        .orElse(Double.NaN);
   }
 
   /** The choice for a window of {@code changes} change rows (all sources together). */
   public Decision decide(long changes) {
-    if (perChange.isEmpty()) {
+    if (differential.isEmpty()) {
       return new Decision(false, "differential: no differential refresh measured yet");
     }
-    double cost = min(perChange);
-    double predicted = cost * changes;
+    double predicted = predict(changes);
     if (!full.isEmpty() && predicted > min(full)) {
       if (++fullsInARow > EXPLORE_AFTER) {
         fullsInARow = 0;
@@ -84,10 +102,9 @@ public final class RefreshCostModel {
           true,
           String.format(
               Locale.ROOT,
-              "full: predicted differential %.1f ms (%d changes x %.4f ms) > measured full %.1f ms",
+              "full: predicted differential %.1f ms for %d changes > measured full %.1f ms",
               predicted,
               changes,
-              cost,
               min(full)));
     }
     fullsInARow = 0;
@@ -95,26 +112,40 @@ public final class RefreshCostModel {
         false,
         String.format(
             Locale.ROOT,
-            "differential: predicted %.1f ms (%d changes x %.4f ms) <= measured full %s",
+            "differential: predicted %.1f ms for %d changes <= measured full %s",
             predicted,
             changes,
-            cost,
             full.isEmpty() ? "(none yet)" : String.format(Locale.ROOT, "%.1f ms", min(full))));
   }
 
   /** Records a full refresh that took {@code ms}. */
   public void recordFull(double ms) {
+    if (initialOnly) {
+      full.clear();
+      initialOnly = false;
+    }
     remember(full, ms);
+  }
+
+  /**
+   * Records the first population (into an empty table: no rows to delete, cheaper than a
+   * recompute), used only until a recompute of a populated table is measured.
+   */
+  public void recordInitialFull(double ms) {
+    if (full.isEmpty() || initialOnly) {
+      initialOnly = true;
+      remember(full, ms);
+    }
   }
 
   /** Records a differential refresh of {@code changes} change rows that took {@code ms}. */
   public void recordDifferential(long changes, double ms) {
     if (changes > 0) {
-      remember(perChange, ms / changes);
+      remember(differential, new Sample(changes, ms));
     }
   }
 
-  private static void remember(Deque<Double> q, double v) {
+  private static <T> void remember(Deque<T> q, T v) {
     q.addLast(v);
     while (q.size() > WINDOW) {
       q.removeFirst();

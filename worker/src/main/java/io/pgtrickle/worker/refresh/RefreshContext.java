@@ -21,6 +21,8 @@ import java.util.Set;
  *     unless the plan needs them and applies them)
  * @param schemaChanged base sources whose columns changed since the last refresh
  * @param upstreamChanged stream-table sources whose contents changed since the last refresh
+ * @param windowCopyNanos how long copying {@link #windowTables} took (part of a differential
+ *     refresh's cost: AUTO's cost model counts it)
  */
 public record RefreshContext(
     StreamTable streamTable,
@@ -29,4 +31,5 @@ public record RefreshContext(
     Map<Long, SourceWindow> windows,
     Map<Long, String> windowTables,
     Set<Long> schemaChanged,
-    Set<Long> upstreamChanged) {}
+    Set<Long> upstreamChanged,
+    long windowCopyNanos) {}

@@ -177,6 +177,18 @@ public final class Refresher implements AutoCloseable {
         }
         windows.put(oid, new SourceWindow(oid, from, l, true, s[0], s[1] > 0, s[2] > 0));
       } else {
+        if (captured && from == null) {
+          // A recompute (no known window) also ends at frontier L, so S must show every change
+          // committed below L here too: one committed while S was taken would be in neither S
+          // nor any later window (a differential table would keep it wrong for good).
+          Lsn since = sources.capturedSince().get(oid);
+          if (since != null
+              && since.compareTo(l) < 0
+              && reader.stats(oid, since, l, snapshot)[3] > 0) {
+            conn.rollback();
+            return null; // new snapshot
+          }
+        }
         windows.put(oid, new SourceWindow(oid, from, l, captured, 0, false, false));
       }
     }
@@ -326,6 +338,7 @@ public final class Refresher implements AutoCloseable {
     // The windows are copied as the worker (the owner need not read pgtrickle_changes); the
     // owner may read the copies.
     Map<Long, String> windowTables = new HashMap<>();
+    long copyStart = System.nanoTime();
     if (decision.applies() && plan.needsWindowRows()) {
       String owner = RefreshCatalog.ownerName(conn, st.relid());
       for (SourceWindow w : windows.values()) {
@@ -339,7 +352,15 @@ public final class Refresher implements AutoCloseable {
     RefreshCatalog.setRoleToOwner(conn, st.relid());
     RefreshCatalog.setSearchPath(conn, st.searchPath());
     RefreshContext ctx =
-        new RefreshContext(st, l, snapshot, windows, windowTables, schemaChanged, upstreamChanged);
+        new RefreshContext(
+            st,
+            l,
+            snapshot,
+            windows,
+            windowTables,
+            schemaChanged,
+            upstreamChanged,
+            System.nanoTime() - copyStart);
     if (decision.prepareStorage()) {
       plan.prepareStorage(conn, ctx);
     }

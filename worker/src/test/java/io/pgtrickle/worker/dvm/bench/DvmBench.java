@@ -21,8 +21,10 @@ import org.postgresql.PGConnection;
  * {@code REFRESH MATERIALIZED VIEW}), a stream table refreshed differentially, and a stream table
  * under AUTO; 2 warm-up and 3 measured cycles of UPDATE 70% / DELETE 15% / INSERT 15% of rows x
  * rate, then ANALYZE. A differential (and AUTO) refresh is timed from loading the batch into the
- * change buffer to COMMIT. Until the worker's ingest is merged the batch is loaded with COPY from
- * the changes recorded (by triggers, untimed) during the cycle's writes.
+ * change buffer to COMMIT: the cycle's changes are recorded by triggers (untimed) and loaded with
+ * COPY in the change buffer's format, standing in for the ingest; the refresh is the engine's (one
+ * REPEATABLE READ transaction: L and the window counts, the apply or recompute, the frontier's
+ * compare-and-set), without the runtime's waits for the CDC and the ingest.
  *
  * <p>Properties: {@code bench.sizes} (default 100000,1000000), {@code bench.rates} (0.01,0.10),
  * {@code bench.queries} (all), {@code bench.pg} (15). Last line: one {@code

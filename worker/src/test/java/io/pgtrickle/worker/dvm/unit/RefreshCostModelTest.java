@@ -22,7 +22,30 @@ class RefreshCostModelTest {
     assertThat(m.decide(5_000).full()).isFalse();
     RefreshCostModel.Decision d = m.decide(20_000);
     assertThat(d.full()).isTrue();
-    assertThat(d.reason()).contains("20000 changes").contains("100.0 ms");
+    assertThat(d.reason()).contains("200.0 ms for 20000 changes").contains("100.0 ms");
+  }
+
+  @Test
+  void theFixedPartOfADifferentialRefreshIsNotScaledDown() {
+    RefreshCostModel m = new RefreshCostModel();
+    m.recordFull(8);
+    m.recordDifferential(10, 10); // statements and plans, whatever the batch
+    assertThat(m.decide(1).full()).isTrue(); // still 10 ms > 8 ms
+    m.recordDifferential(1_000, 20);
+    assertThat(m.decide(10).reason()).contains("10.0 ms for 10 changes");
+    assertThat(m.decide(2_000).reason()).contains("40.0 ms for 2000 changes"); // min(10x200, 20x2)
+  }
+
+  @Test
+  void aFirstPopulationCountsOnlyUntilARecomputeIsMeasured() {
+    RefreshCostModel m = new RefreshCostModel();
+    m.recordInitialFull(10); // into an empty table
+    m.recordDifferential(100, 20);
+    assertThat(m.decide(100).full()).isTrue();
+    m.recordFull(50); // a recompute of the populated table
+    assertThat(m.decide(100).full()).isFalse();
+    m.recordInitialFull(1); // ignored now
+    assertThat(m.decide(100).full()).isFalse();
   }
 
   @Test
@@ -43,6 +66,7 @@ class RefreshCostModelTest {
     }
     RefreshCostModel copy = new RefreshCostModel(m.state());
     assertThat(copy.state().full()).containsExactly(30, 40, 50, 60);
+    assertThat(copy.state().differentialMs()).containsExactly(3, 4, 5, 6);
     assertThat(copy.decide(10_000).reason()).isEqualTo(m.decide(10_000).reason());
   }
 
