@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgtrickle.changelog.ChangeLogBackends;
 import io.pgtrickle.changelog.ChangeLogConfigException;
+import io.pgtrickle.changelog.ChangeLogException;
 import io.pgtrickle.worker.catalog.CatalogMigrations;
 import io.pgtrickle.worker.config.ConfigException;
 import io.pgtrickle.worker.config.ConfigParser;
@@ -94,8 +95,6 @@ public final class WorkerMain {
     Signal.handle(new Signal("TERM"), sig -> stop.countDown());
     Signal.handle(new Signal("INT"), sig -> stop.countDown());
     LOG.info("starting: {}", config.describe());
-    // Fails fast, with exit 2, on a change-log URI the library refuses.
-    ChangeLogBackends.open(config.changeLogUri()).close();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     WorkerState state = new WorkerState();
     WorkerMetrics metrics = new WorkerMetrics(registry, state, new CpuSampler());
@@ -103,6 +102,12 @@ public final class WorkerMain {
         new HttpEndpoints(
             config.httpAddress(), config.httpPort(), state, config.stuckAfter(), registry)) {
       LOG.info("serving /healthz, /readyz and /metrics on port {}", http.port());
+      // Fails fast, with exit 2, on a change-log URI the library refuses; waits (not ready, and
+      // answering SIGTERM) while the change log cannot be reached yet.
+      if (!changeLogReachable(config, state, stop)) {
+        LOG.info("stopped before the change log could be reached");
+        return;
+      }
       if (!installCatalog(config, state, stop)) {
         LOG.info("stopped before the catalog was installed");
         return;
@@ -149,6 +154,34 @@ public final class WorkerMain {
       pool.close();
       LOG.info("drained ({})", finished ? "every refresh finished" : "some were cancelled");
     }
+  }
+
+  /**
+   * Opens the change log once, retrying with back-off (1 s doubling to 30 s) while it cannot be
+   * reached: a server that is starting or failing over is not a configuration error.
+   *
+   * @return false if a stop was requested first
+   * @throws ChangeLogConfigException if the change-log URI or its settings are wrong (exit 2)
+   */
+  private static boolean changeLogReachable(
+      WorkerConfig config, WorkerState state, CountDownLatch stop) throws InterruptedException {
+    long backoff = 1_000;
+    while (stop.getCount() > 0) {
+      try {
+        ChangeLogBackends.open(config.changeLogUri()).close();
+        return true;
+      } catch (ChangeLogConfigException e) {
+        throw e;
+      } catch (ChangeLogException e) {
+        LOG.warn(
+            "cannot reach the change log yet (retrying in {} ms): {}", backoff, e.getMessage());
+        if (stop.await(backoff, TimeUnit.MILLISECONDS)) {
+          break;
+        }
+        backoff = Math.min(30_000, backoff * 2);
+      }
+    }
+    return false;
   }
 
   /**
