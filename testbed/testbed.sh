@@ -267,6 +267,10 @@ up() {
     front_proxy_pki
     # kwok serves `kubectl exec` (Exec objects, kubelet address = node InternalIP) and finds the
     # exec's command on its PATH: the links into played pods first.
+    # Order of --extra-args: kwokctl 0.8 files a component's later arguments under the index of
+    # its first one among all --extra-args, so the first kube-apiserver and the first
+    # kube-controller-manager argument must come first, in that order (else it panics: "index out
+    # of range"); the rest may follow in any order.
     PATH="$work/exec-bin:$PATH" "$cache/bin/kwokctl" create cluster --name "$cluster" --runtime binary \
       --kube-apiserver-binary "$cache/bin/kube-apiserver" \
       --kube-controller-manager-binary "$cache/bin/kube-controller-manager" \
@@ -277,9 +281,9 @@ up() {
       --kube-admission=true \
       --config "$work/kwok-stages.yaml" \
       --extra-args "kube-apiserver=service-cluster-ip-range=$service_cidr" \
+      --extra-args "kube-controller-manager=service-cluster-ip-range=$service_cidr" \
       --extra-args "kube-apiserver=kubelet-preferred-address-types=InternalIP" \
       --enable-crds Exec \
-      --extra-args "kube-controller-manager=service-cluster-ip-range=$service_cidr" \
       --extra-args "kube-apiserver=requestheader-client-ca-file=$front_proxy/ca.crt" \
       --extra-args "kube-apiserver=requestheader-allowed-names=front-proxy-client" \
       --extra-args "kube-apiserver=requestheader-username-headers=X-Remote-User" \
