@@ -69,7 +69,10 @@ final class ProgramProbes {
   private boolean startup(ProgramProcess program) {
     Container container = program.container();
     Probe probe = container.getStartupProbe();
-    if (program.startupPassed || probe == null || probe.getHttpGet() == null) {
+    if (probe == null || probe.getHttpGet() == null) {
+      program.startupPassed = true; // no startup probe: started at once (liveness counts)
+    }
+    if (program.startupPassed) {
       return true;
     }
     Instant now = Instant.now();
