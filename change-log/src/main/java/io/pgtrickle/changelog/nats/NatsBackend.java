@@ -5,6 +5,7 @@ import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamOptions;
+import io.nats.client.JetStreamSubscription;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueManagement;
 import io.nats.client.Nats;
@@ -13,6 +14,8 @@ import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
+import io.nats.client.impl.ErrorListenerLoggerImpl;
+import io.nats.client.support.Status;
 import io.pgtrickle.changelog.ChangeEvent;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogConfig;
@@ -160,6 +163,7 @@ public final class NatsBackend implements ChangeLogBackend {
             .connectionTimeout(Duration.ofSeconds(5))
             .maxReconnects(-1)
             .reconnectWait(Duration.ofMillis(250))
+            .errorListener(new QuietPullEnds())
             .build();
     try {
       return Nats.connect(options);
@@ -170,6 +174,16 @@ public final class NatsBackend implements ChangeLogBackend {
       throw new ChangeLogConfigException(
           "uri", "cannot connect to NATS at " + config.redacted() + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * jnats' logging listener, less its warning for every pull the server ends with a status: a
+   * reader's no-wait pulls end so as a rule (no more messages, or the next one past the byte
+   * limit).
+   */
+  private static final class QuietPullEnds extends ErrorListenerLoggerImpl {
+    @Override
+    public void pullStatusWarning(Connection conn, JetStreamSubscription sub, Status status) {}
   }
 
   private static void ensureStream(

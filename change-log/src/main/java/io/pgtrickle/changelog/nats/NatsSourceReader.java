@@ -1,12 +1,12 @@
 package io.pgtrickle.changelog.nats;
 
-import io.nats.client.ConsumerContext;
-import io.nats.client.FetchConsumeOptions;
-import io.nats.client.FetchConsumer;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
 import io.nats.client.KeyValue;
 import io.nats.client.Message;
+import io.nats.client.PullRequestOptions;
+import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.ConsumerInfo;
@@ -38,6 +38,13 @@ import java.util.List;
  * holds however late a publisher repeats itself. Messages holding only such events stay pending and
  * are acknowledged together with the next real acknowledgment.
  *
+ * <p>Messages are pulled through one subscription that lives as long as the reader. A pull's
+ * messages that arrive after the reader stopped waiting for them (a loaded machine or a slow link
+ * can take longer than {@link #PULL_WAIT} for one pull) stay queued in it and are read by the next
+ * call. A fetch that unsubscribes when its wait ends (jnats' {@code FetchConsumer}) loses them: the
+ * server counts them delivered, and the next acknowledgment ({@code AckPolicy.All}) acknowledges
+ * them unread. {@code NatsSlowDeliveryIT} shows that.
+ *
  * <p>Not thread-safe; {@link NatsBackend} serialises calls per source.
  */
 final class NatsSourceReader {
@@ -46,6 +53,17 @@ final class NatsSourceReader {
   private static final int FETCH_MAX_BYTES = 4 * NatsFrames.MAX_FRAME_BYTES;
 
   private static final int NO_MESSAGE_FOUND = 10037;
+
+  /** The longest one call waits for a pull's next message (later ones are read later). */
+  private static final Duration PULL_WAIT = Duration.ofSeconds(1);
+
+  /**
+   * A pull that is not complete and brought no message for this long is taken as lost (the
+   * connection was re-established meanwhile, or the server completed it without a status at exactly
+   * its byte limit) and a new one is sent. That is always safe: should the old one still deliver,
+   * its messages come in stream order before the new one's, into the same subscription.
+   */
+  private static final long PULL_GIVE_UP_NANOS = Duration.ofSeconds(5).toNanos();
 
   /** A fetched message not yet acknowledged in JetStream. */
   private record Pending(Message message, Lsn first, Lsn last, List<Lsn> positions, long total) {
@@ -72,7 +90,11 @@ final class NatsSourceReader {
   private final Deque<Pending> pending = new ArrayDeque<>();
   private final Deque<ChangeEvent> buffered = new ArrayDeque<>();
   private String subject;
-  private ConsumerContext context;
+  private JetStreamSubscription subscription;
+  private boolean pullOpen; // the last pull may still deliver messages
+  private long pullSentAt;
+  private int pullMessagesLeft;
+  private long pullBytesLeft;
   private Lsn delivered = Lsn.ZERO; // highest position handed out (or acknowledged)
   private Lsn seen = Lsn.ZERO; // highest position unpacked into the buffer
   private Lsn acknowledged = Lsn.ZERO;
@@ -138,7 +160,10 @@ final class NatsSourceReader {
       config.deliverPolicy(DeliverPolicy.All);
     }
     jsm.addOrUpdateConsumer(stream, config.build());
-    context = connection.getConsumerContext(stream, durable);
+    subscription =
+        connection.jetStream().subscribe(subject, PullSubscribeOptions.bind(stream, durable));
+    // Pulls bound what is in flight; a limit here would drop messages the server counts delivered.
+    subscription.setPendingLimits(-1, -1);
   }
 
   private NatsFrames.Summary summaryAt(long sequence) throws Exception {
@@ -154,17 +179,15 @@ final class NatsSourceReader {
 
   List<ChangeEvent> consume(Lsn from, int batch, Duration wait) throws Exception {
     List<ChangeEvent> out = new ArrayList<>();
-    // No-wait fetches return at once with what is there; JetStream's own waiting fetch has a
-    // floor of one second, too coarse for pollMs, so an empty answer is retried until pollMs.
-    FetchConsumeOptions options =
-        FetchConsumeOptions.builder().max(FETCH_MAX_BYTES, batch).noWait().build();
+    // No-wait pulls return at once with what is there; JetStream's own waiting pull has a floor
+    // of one second, too coarse for pollMs, so an empty answer is retried until pollMs.
     long deadline = System.nanoTime() + wait.toNanos();
     while (true) {
       takeBuffered(from, batch, out);
       if (out.size() >= batch) {
         break;
       }
-      if (fetchIntoBuffer(options) > 0) {
+      if (fetchIntoBuffer(batch) > 0) {
         continue;
       }
       if (!out.isEmpty() || System.nanoTime() >= deadline) {
@@ -193,31 +216,56 @@ final class NatsSourceReader {
     }
   }
 
-  private int fetchIntoBuffer(FetchConsumeOptions options) throws Exception {
+  /**
+   * Reads the open pull's messages, sending a new no-wait pull (at most {@code batch} messages and
+   * {@link #FETCH_MAX_BYTES}) first if none is open. Stops when the pull is complete (its counts
+   * are reached, or the server ended it with a status: no more messages, the next one too large) or
+   * after {@link #PULL_WAIT} without a message; the pull then stays open and its remaining messages
+   * are read by the next call.
+   *
+   * @return the number of messages read
+   */
+  private int fetchIntoBuffer(int batch) throws Exception {
+    if (!pullOpen || System.nanoTime() - pullSentAt > PULL_GIVE_UP_NANOS) {
+      subscription.pull(
+          PullRequestOptions.builder(batch).maxBytes(FETCH_MAX_BYTES).noWait().build());
+      pullOpen = true;
+      pullSentAt = System.nanoTime();
+      pullMessagesLeft = batch;
+      pullBytesLeft = FETCH_MAX_BYTES;
+    }
     int fetched = 0;
-    try (FetchConsumer fetch = context.fetch(options)) {
-      Message m;
-      while ((m = fetch.nextMessage()) != null) {
-        fetched++;
-        long sequence = m.metaData().streamSequence();
-        if (sequence <= lastSequence) {
-          continue; // redelivered after the ack wait while still pending here: already handled
-        }
-        lastSequence = sequence;
-        List<ChangeEvent> events = NatsFrames.unpack(m.getData());
-        List<Lsn> lsns = new ArrayList<>(events.size());
-        Lsn first = null;
-        for (ChangeEvent event : events) {
-          lsns.add(event.lsn());
-          if (event.lsn().isAfter(seen)) {
-            seen = event.lsn();
-            first = first == null ? event.lsn() : first;
-            buffered.addLast(event);
-          }
-        }
-        long total = NatsFrames.summary(m.getHeaders(), m.getData()).total();
-        pending.add(new Pending(m, first, lsns.get(lsns.size() - 1), lsns, total));
+    while (pullOpen) {
+      long waitStart = System.nanoTime();
+      Message m = subscription.nextMessage(PULL_WAIT);
+      if (m == null) {
+        // null before the wait is over: a status ended the pull. Otherwise it is still on its way.
+        pullOpen = System.nanoTime() - waitStart >= PULL_WAIT.toNanos();
+        break;
       }
+      pullSentAt = System.nanoTime(); // answering: not lost
+      pullMessagesLeft--;
+      pullBytesLeft -= m.consumeByteCount();
+      pullOpen = pullMessagesLeft > 0 && pullBytesLeft > 0;
+      fetched++;
+      long sequence = m.metaData().streamSequence();
+      if (sequence <= lastSequence) {
+        continue; // redelivered after the ack wait while still pending here: already handled
+      }
+      lastSequence = sequence;
+      List<ChangeEvent> events = NatsFrames.unpack(m.getData());
+      List<Lsn> lsns = new ArrayList<>(events.size());
+      Lsn first = null;
+      for (ChangeEvent event : events) {
+        lsns.add(event.lsn());
+        if (event.lsn().isAfter(seen)) {
+          seen = event.lsn();
+          first = first == null ? event.lsn() : first;
+          buffered.addLast(event);
+        }
+      }
+      long total = NatsFrames.summary(m.getHeaders(), m.getData()).total();
+      pending.add(new Pending(m, first, lsns.get(lsns.size() - 1), lsns, total));
     }
     return fetched;
   }

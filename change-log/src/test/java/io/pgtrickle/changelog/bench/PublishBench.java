@@ -113,7 +113,10 @@ final class PublishBench {
     return sorted.get(Math.min(sorted.size() - 1, (int) (q * sorted.size()))) / 1e6;
   }
 
-  /** Reads every event of the sources with a fresh consumer; returns events per second. */
+  /**
+   * Reads every event of the sources with a fresh consumer, checking that each source's come in
+   * order without a gap; returns events per second.
+   */
   static double consume(Supplier<ChangeLogBackend> open, long firstSource, int sources, long total)
       throws Exception {
     try (ChangeLogBackend log = open.get()) {
@@ -129,12 +132,20 @@ final class PublishBench {
                   // Until everything is read, or nothing came for 30 s: an empty batch only means
                   // nothing arrived within pollMs, which a loaded machine makes common.
                   long quietSince = System.nanoTime();
+                  long next = 1; // publishers number a source's events 1, 2, 3, ...
                   while (read.get() < total
                       && System.nanoTime() - quietSince < TimeUnit.SECONDS.toNanos(30)) {
                     List<ChangeEvent> batch =
                         log.consume(source, Lsn.ZERO)
                             .toCompletableFuture()
                             .get(60, TimeUnit.SECONDS);
+                    for (ChangeEvent e : batch) {
+                      if (e.lsn().value() != next) { // a lost or repeated event, not just a count
+                        throw new IllegalStateException(
+                            "source " + source + ": after LSN " + (next - 1) + " came " + e.lsn());
+                      }
+                      next++;
+                    }
                     read.addAndGet(batch.size());
                     if (batch.isEmpty()) {
                       Thread.sleep(5); // PostgreSQL and WAL files answer at once: no busy loop
