@@ -18,6 +18,7 @@ import io.pgtrickle.worker.ingest.IngestLeaseKeeper;
 import io.pgtrickle.worker.refresh.Plans;
 import io.pgtrickle.worker.refresh.Refresher;
 import io.pgtrickle.worker.runtime.CpuSampler;
+import io.pgtrickle.worker.runtime.Reachability;
 import io.pgtrickle.worker.runtime.WorkerMetrics;
 import io.pgtrickle.worker.runtime.WorkerState;
 import io.pgtrickle.worker.schedule.RefreshPool;
@@ -158,7 +159,8 @@ public final class WorkerMain {
 
   /**
    * Opens the change log once, retrying with back-off (1 s doubling to 30 s) while it cannot be
-   * reached: a server that is starting or failing over is not a configuration error.
+   * reached ({@link Reachability}): a server that is starting or failing over is not a
+   * configuration error.
    *
    * @return false if a stop was requested first
    * @throws ChangeLogConfigException if the change-log URI or its settings are wrong (exit 2)
@@ -170,9 +172,10 @@ public final class WorkerMain {
       try {
         ChangeLogBackends.open(config.changeLogUri()).close();
         return true;
-      } catch (ChangeLogConfigException e) {
-        throw e;
       } catch (ChangeLogException e) {
+        if (!Reachability.unreachable(e)) {
+          throw e; // a wrong setting (a ChangeLogConfigException exits 2)
+        }
         LOG.warn(
             "cannot reach the change log yet (retrying in {} ms): {}", backoff, e.getMessage());
         if (stop.await(backoff, TimeUnit.MILLISECONDS)) {

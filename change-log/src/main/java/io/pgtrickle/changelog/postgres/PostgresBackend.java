@@ -69,10 +69,7 @@ public final class PostgresBackend implements ChangeLogBackend {
    *
    * @param config a {@code postgresql://} configuration
    * @return the backend
-   * @throws ChangeLogConfigException if a setting is wrong or PostgreSQL refuses it (e.g. the
-   *     credentials, the database name)
-   * @throws ChangeLogException if PostgreSQL cannot be reached or does not accept connections yet
-   *     (see {@link #unreachable(String)}): a retry may succeed
+   * @throws ChangeLogConfigException if a setting is wrong or PostgreSQL cannot be reached
    */
   public static PostgresBackend open(ChangeLogConfig config) {
     String schemaName = config.param("schema", "pgtrickle_changelog");
@@ -93,36 +90,12 @@ public final class PostgresBackend implements ChangeLogBackend {
       c.commit();
     } catch (SQLException e) {
       connections.close();
-      if (unreachable(e.getSQLState())) {
-        throw new ChangeLogException(
-            "cannot reach the PostgreSQL change log at "
-                + config.redacted()
-                + " (may be transient): "
-                + e.getMessage(),
-            e);
-      }
       throw new ChangeLogConfigException(
           "uri",
           "cannot open the PostgreSQL change log at " + config.redacted() + ": " + e.getMessage(),
           e);
     }
     return new PostgresBackend(config, schema, connections);
-  }
-
-  /**
-   * Whether an error opening the change log means the server could not be reached or is not
-   * accepting connections yet (a retry may succeed) rather than a wrong setting.
-   *
-   * @param sqlState the error's SQLSTATE, or {@code null}
-   * @return true for connection exceptions (class 08), a server starting, shutting down or in
-   *     recovery (57P01 to 57P03), too many connections (53300), and errors without a SQLSTATE
-   *     (PostgreSQL's "Errors and Messages" appendix)
-   */
-  static boolean unreachable(String sqlState) {
-    return sqlState == null
-        || sqlState.startsWith("08")
-        || sqlState.startsWith("57P0")
-        || "53300".equals(sqlState);
   }
 
   private static String jdbcUrl(ChangeLogConfig config) {
