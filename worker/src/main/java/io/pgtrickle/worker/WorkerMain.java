@@ -178,6 +178,8 @@ public final class WorkerMain {
         }
         LOG.warn(
             "cannot reach the change log yet (retrying in {} ms): {}", backoff, e.getMessage());
+        state.error("change log: " + e.getMessage());
+        state.schedulerRound(false); // alive, not ready: a restart would not reach it sooner
         if (stop.await(backoff, TimeUnit.MILLISECONDS)) {
           break;
         }
