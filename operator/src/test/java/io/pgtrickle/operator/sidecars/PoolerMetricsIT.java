@@ -285,16 +285,8 @@ class PoolerMetricsIT {
     }
     try {
       await().atMost(Duration.ofSeconds(30)).until(() -> written.get() > 200);
-      String old = cluster.primaryPod();
-      cluster.pods().crash(old);
       long crashedAt = System.nanoTime();
-      await()
-          .atMost(HaCluster.OBJECTIVE)
-          .until(
-              () -> {
-                var status = cluster.cluster().getStatus();
-                return status != null && !old.equals(status.getPrimaryPod());
-              });
+      cluster.crashPrimaryUntilFailover();
       long afterFailover = written.get();
       await().atMost(HaCluster.OBJECTIVE).until(() -> written.get() > afterFailover + 200);
       System.out.printf(

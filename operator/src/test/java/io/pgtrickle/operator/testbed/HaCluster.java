@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -284,6 +285,39 @@ public final class HaCluster implements AutoCloseable {
     return selected.size() == 1 && selected.get(0).getStatus().getPodIP() != null
         ? Optional.of(selected.get(0).getStatus().getPodIP())
         : Optional.empty();
+  }
+
+  /**
+   * Crashes the primary (SIGKILL of its pod's processes) until a replica takes over, and returns
+   * the new primary's pod once the operator reports it.
+   *
+   * <p>The kubelet restarts a container that crashes for the first time at once, so the old
+   * primary's Patroni can be back before the operator released its leader lock; it then simply
+   * stays the leader (crash recovery, not a failover). A second crash keeps it down for the
+   * kubelet's 10 s back-off, and a replica takes over.
+   *
+   * @throws AssertionError if the primary Service still routes to the old primary after two crashes
+   */
+  public String crashPrimaryUntilFailover() {
+    String old = primaryPod();
+    String oldIp = podIp(old);
+    for (int crash = 0; crash < 2; crash++) {
+      pods.crash(old);
+      boolean failedOver =
+          await()
+              .atMost(OBJECTIVE)
+              .pollInterval(Duration.ofMillis(250))
+              .ignoreExceptions()
+              .until(() -> primaryIp().map(ip -> !ip.equals(oldIp)).orElse(null), Objects::nonNull);
+      if (failedOver) {
+        return await()
+            .atMost(OBJECTIVE)
+            .until(
+                () -> cluster().getStatus().getPrimaryPod(),
+                now -> now != null && !now.equals(old));
+      }
+    }
+    throw new AssertionError("the primary Service still routes to " + old + " after two crashes");
   }
 
   /** The primary as the operator reports it, once it reports one. */
