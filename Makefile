@@ -33,7 +33,7 @@ build: deps ## Compile and package every module (no tests)
 	$(MVN) -DskipTests package
 
 crds: deps ## Regenerate deploy/crds (and the chart's copy) from the Java model
-	$(MVN) -q -pl operator -am process-classes
+	$(MVN) -q -pl operator -am -DskipTests package
 	mkdir -p deploy/crds && cp operator/target/crds/*.yaml deploy/crds/
 	rm -f charts/pg-trickle/crds/*.yaml && cp deploy/crds/*.yaml charts/pg-trickle/crds/
 

@@ -162,6 +162,10 @@ through subresources.
 - apiGroups: ["monitoring.coreos.com"]
   resources: ["servicemonitors"]
   verbs: ["get", "create", "patch", "delete"]
+# The workers' KEDA ScaledObject for spec.workers.autoscaler keda; deleted when it changes.
+- apiGroups: ["keda.sh"]
+  resources: ["scaledobjects"]
+  verbs: ["get", "create", "patch", "delete"]
 {{- end }}
 
 {{/* The metrics adapter's Deployment, Service, ServiceAccount, Roles: pg-trickle-metrics-adapter by default. */}}

@@ -72,7 +72,16 @@ final class AdapterFixture implements AutoCloseable {
       api.setApiVersion("apiregistration.k8s.io/v1");
       api.setKind("APIService");
       api.setMetadata(
-          new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).build());
+          new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+              .withName(name)
+              // The chart's labels: the operator tells its own adapter's APIService from another's.
+              .withLabels(
+                  Map.of(
+                      "app.kubernetes.io/component",
+                      "metrics-adapter",
+                      "helm.sh/chart",
+                      "pg-trickle-0.1.0"))
+              .build());
       api.setAdditionalProperty(
           "spec",
           Map.of(

@@ -110,12 +110,14 @@ final class PipelineReconciliation {
       slotOrdinals = settings.cdcReplicas();
     }
 
+    boolean workloadsAllowed = changeLogReady || sts != null;
     context
         .managedWorkflowAndDependentResourceContext()
-        .put(WorkloadsAllowed.KEY, changeLogReady || sts != null);
+        .put(WorkloadsAllowed.KEY, workloadsAllowed);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
     var monitoring = ServiceMonitors.reconcile(client, stc, settings);
+    Autoscaling keda = KedaScaledObjects.reconcile(client, stc, settings, workloadsAllowed);
 
     sts = context.getSecondaryResource(StatefulSet.class).orElse(null);
     Deployment workers = context.getSecondaryResource(Deployment.class).orElse(null);
@@ -138,7 +140,7 @@ final class PipelineReconciliation {
                 ? 0
                 : Objects.requireNonNullElse(workers.getStatus().getReadyReplicas(), 0),
             workers != null,
-            autoscaling(),
+            keda != null ? keda : autoscaling(),
             monitoring,
             catalog,
             decommission.done() ? null : decommission.progress(),
@@ -172,7 +174,10 @@ final class PipelineReconciliation {
     return Math.max(known, Math.max(running, settings.cdcReplicas()));
   }
 
-  /** The AutoscalingActive condition's input: what the HPA itself says. */
+  /**
+   * The AutoscalingActive condition's input: what the HPA itself says, explained when the custom
+   * metrics API is why it fails ({@link CustomMetricsApi}).
+   */
   private Autoscaling autoscaling() {
     if (settings.autoscaler() == Autoscaler.NONE) {
       return new Autoscaling(
@@ -198,10 +203,12 @@ final class PipelineReconciliation {
           "Pending",
           "the HPA controller has not evaluated HPA " + hpa.getMetadata().getName() + " yet");
     }
-    return new Autoscaling(
-        "True".equals(active.getStatus()),
-        active.getReason() == null ? "Unknown" : active.getReason(),
-        "HPA " + hpa.getMetadata().getName() + ": " + active.getMessage());
+    return CustomMetricsApi.explain(
+        client,
+        new Autoscaling(
+            "True".equals(active.getStatus()),
+            active.getReason() == null ? "Unknown" : active.getReason(),
+            "HPA " + hpa.getMetadata().getName() + ": " + active.getMessage()));
   }
 
   private void recordTransitions(

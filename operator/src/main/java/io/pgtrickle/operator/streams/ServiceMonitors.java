@@ -2,12 +2,11 @@ package io.pgtrickle.operator.streams;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgtrickle.operator.ApiDiscovery;
 import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.streams.spec.PipelineServiceMonitors;
 import io.pgtrickle.operator.streams.spec.PipelineSettings;
 import io.pgtrickle.operator.streams.status.ObservedPipeline.Monitoring;
-import java.time.Duration;
-import java.time.Instant;
 
 /**
  * Applies the ServiceMonitors when {@code monitoring.serviceMonitor} is true and their CRD exists
@@ -16,15 +15,13 @@ import java.time.Instant;
  */
 final class ServiceMonitors {
 
-  private static final Duration DISCOVERY_TTL = Duration.ofMinutes(1);
-  private static volatile Instant checkedAt = Instant.EPOCH;
-  private static volatile boolean crdPresent;
-
   private ServiceMonitors() {}
 
   /** Returns the condition's state, or null when ServiceMonitors are not asked for. */
   static Monitoring reconcile(KubernetesClient client, StreamTableCluster stc, PipelineSettings s) {
-    boolean present = crdPresent(client);
+    boolean present =
+        ApiDiscovery.serves(
+            client, PipelineServiceMonitors.API_VERSION, PipelineServiceMonitors.KIND);
     if (!s.serviceMonitor()) {
       if (present) {
         for (GenericKubernetesResource m : PipelineServiceMonitors.build(s)) {
@@ -50,15 +47,5 @@ final class ServiceMonitors {
     }
     return new Monitoring(
         true, "Created", "ServiceMonitors " + s.name() + "-cdc and " + s.name() + "-worker");
-  }
-
-  private static boolean crdPresent(KubernetesClient client) {
-    Instant now = Instant.now();
-    if (now.isAfter(checkedAt.plus(DISCOVERY_TTL))) {
-      crdPresent =
-          client.supports(PipelineServiceMonitors.API_VERSION, PipelineServiceMonitors.KIND);
-      checkedAt = now;
-    }
-    return crdPresent;
   }
 }

@@ -123,7 +123,7 @@ class HelmChartTest {
   }
 
   @Test
-  void watchedNamespacesGetARoleEachAndNothingClusterWideButStorageClasses() {
+  void watchedNamespacesGetARoleEachAndNothingClusterWideButTwoReads() {
     List<HasMetadata> objects = render(Map.of("watchNamespaces", List.of("team-a", "team-b")));
 
     for (String namespace : List.of("team-a", "team-b")) {
@@ -145,12 +145,13 @@ class HelmChartTest {
             role -> {
               assertThat(role.getMetadata().getName()).isEqualTo(OPERATOR + "-cluster-reads");
               assertThat(role.getRules())
-                  .singleElement()
-                  .satisfies(
-                      rule -> {
-                        assertThat(rule.getResources()).containsExactly("storageclasses");
-                        assertThat(rule.getVerbs()).containsExactly("get");
-                      });
+                  .hasSize(2)
+                  .allSatisfy(rule -> assertThat(rule.getVerbs()).containsExactly("get"));
+              assertThat(role.getRules().get(0).getResources()).containsExactly("storageclasses");
+              // Only the one APIService whose owner a failing HPA is explained by.
+              assertThat(role.getRules().get(1).getResources()).containsExactly("apiservices");
+              assertThat(role.getRules().get(1).getResourceNames())
+                  .containsExactly("v1beta2.custom.metrics.k8s.io");
             });
     assertThat(env(one(objects, Deployment.class, OPERATOR)).get("WATCH_NAMESPACES").getValue())
         .isEqualTo("team-a,team-b");

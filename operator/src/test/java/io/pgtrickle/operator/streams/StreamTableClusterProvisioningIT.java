@@ -145,7 +145,10 @@ class StreamTableClusterProvisioningIT {
     assertThat(monitoring.getReason()).isEqualTo("ServiceMonitorCrdMissing");
   }
 
-  /** No metrics adapter here: the HPA controller cannot get the lag, and the status says so. */
+  /**
+   * No metrics adapter here: the HPA controller cannot get the lag, and the status says so, and why
+   * (no custom metrics APIService on this API server).
+   */
   @Test
   @Order(2)
   void autoscalingActiveReportsWhatTheHpaSays() {
@@ -156,10 +159,12 @@ class StreamTableClusterProvisioningIT {
                 this::current,
                 s ->
                     Optional.ofNullable(condition(s, PipelineStatusCalculator.AUTOSCALING_ACTIVE))
-                        .map(c -> c.getReason().startsWith("FailedGet"))
+                        .map(c -> CustomMetricsApi.MISSING.equals(c.getReason()))
                         .orElse(false));
     Condition active = condition(stc, PipelineStatusCalculator.AUTOSCALING_ACTIVE);
     assertThat(active.getStatus()).isEqualTo("False");
+    assertThat(active.getMessage())
+        .contains("No APIService v1beta2.custom.metrics.k8s.io", "metricsAdapter.enabled");
     assertThat(active.getMessage()).startsWith("HPA orders-worker: ");
   }
 

@@ -60,18 +60,13 @@ public class WorkersSpec {
   @Default("hpa")
   @JsonPropertyDescription(
       "Who scales the workers: hpa (default) creates a HorizontalPodAutoscaler NAME-worker on CDC"
-          + " lag and CPU, served by the pg-trickle metrics adapter; none runs min workers and"
-          + " creates no autoscaler; keda (a KEDA ScaledObject instead of the HPA) is not"
-          + " supported yet.")
+          + " lag and CPU, served by the pg-trickle metrics adapter; keda creates a KEDA"
+          + " ScaledObject NAME-worker instead (KEDA 2.19 or later, metrics-api triggers reading"
+          + " the consumers' and workers' /metrics); none runs min workers and creates no"
+          + " autoscaler.")
   @ValidationRule(
       value = "self in ['hpa', 'keda', 'none']",
       message = "spec.workers.autoscaler must be one of hpa, keda, none",
-      reason = "FieldValueInvalid")
-  @ValidationRule(
-      value = "self != 'keda'",
-      message =
-          "spec.workers.autoscaler: keda is not supported yet (the operator cannot write a KEDA"
-              + " ScaledObject yet); use hpa (with the pg-trickle metrics adapter) or none",
       reason = "FieldValueInvalid")
   @Size(max = 8)
   private String autoscaler = "hpa";

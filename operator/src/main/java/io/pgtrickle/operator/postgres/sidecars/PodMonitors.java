@@ -1,17 +1,15 @@
 package io.pgtrickle.operator.postgres.sidecars;
 
-import io.fabric8.kubernetes.api.model.APIResourceList;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.pgtrickle.operator.ApiDiscovery;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.spec.ExporterQueries;
 import io.pgtrickle.operator.postgres.tls.ClusterTls;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,14 +27,12 @@ public final class PodMonitors {
 
   private static final Logger LOG = LoggerFactory.getLogger(PodMonitors.class);
   static final String API_VERSION = "monitoring.coreos.com/v1";
-  private static final Duration DISCOVERY_TTL = Duration.ofMinutes(1);
-  private static volatile Instant checkedAt = Instant.EPOCH;
-  private static volatile boolean served;
 
   private PodMonitors() {}
 
   static void reconcile(KubernetesClient client, PostgresCluster cluster) {
-    if (!ExporterQueries.enabled(cluster) || !served(client)) {
+    if (!ExporterQueries.enabled(cluster)
+        || !ApiDiscovery.serves(client, API_VERSION, "PodMonitor")) {
       return;
     }
     try {
@@ -48,22 +44,6 @@ public final class PodMonitors {
     } catch (KubernetesClientException e) {
       LOG.warn("PodMonitor of {} not applied: {}", cluster.getMetadata().getName(), e.getMessage());
     }
-  }
-
-  private static boolean served(KubernetesClient client) {
-    Instant now = Instant.now();
-    if (Duration.between(checkedAt, now).compareTo(DISCOVERY_TTL) > 0) {
-      try {
-        APIResourceList list = client.getApiResources(API_VERSION);
-        served =
-            list != null
-                && list.getResources().stream().anyMatch(r -> "podmonitors".equals(r.getName()));
-      } catch (KubernetesClientException e) {
-        served = false;
-      }
-      checkedAt = now;
-    }
-    return served;
   }
 
   /** The PodMonitor, pure. */

@@ -107,10 +107,6 @@ class StreamTableClusterValidationIT {
             "{" + HOST + ", workers: {max: 2, autoscaler: vpa}}",
             "spec.workers.autoscaler must be one of hpa, keda, none"),
         Arguments.of(
-            "autoscaler keda",
-            "{" + HOST + ", workers: {max: 2, autoscaler: keda}}",
-            "spec.workers.autoscaler: keda is not supported yet"),
-        Arguments.of(
             "logBackend unknown",
             "{" + HOST + ", " + WORKERS + ", cdc: {logBackend: redis}}",
             "spec.cdc.logBackend must be one of postgres, wal, nats, kafka"),
@@ -236,6 +232,7 @@ class StreamTableClusterValidationIT {
                 + "}"),
         Arguments.of("min equal to max", "{" + HOST + ", workers: {min: 3, max: 3}}"),
         Arguments.of("no autoscaler", "{" + HOST + ", workers: {max: 3, autoscaler: none}}"),
+        Arguments.of("KEDA", "{" + HOST + ", workers: {max: 3, autoscaler: keda}}"),
         Arguments.of(
             "the seed's example (host, nats)",
             "{postgresql: {host: pg-primary.default.svc, port: 5432, database: myapp, secretRef:"
