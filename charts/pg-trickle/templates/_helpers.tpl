@@ -162,6 +162,10 @@ through subresources.
 - apiGroups: ["monitoring.coreos.com"]
   resources: ["servicemonitors"]
   verbs: ["get", "create", "patch", "delete"]
+# cert-manager Certificates for spec.tls.certManager; deleted when certManager is removed.
+- apiGroups: ["cert-manager.io"]
+  resources: ["certificates"]
+  verbs: ["get", "create", "patch", "delete"]
 # The workers' KEDA ScaledObject for spec.workers.autoscaler keda; deleted when it changes.
 - apiGroups: ["keda.sh"]
   resources: ["scaledobjects"]

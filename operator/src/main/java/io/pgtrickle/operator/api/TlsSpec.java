@@ -2,9 +2,23 @@ package io.pgtrickle.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.ValidationRule;
 
-/** TLS for client connections. */
+/**
+ * TLS for client connections. The server certificate comes from the operator's own CA (default),
+ * from {@code certSecret}, or from cert-manager ({@code certManager}).
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!(has(self.certSecret) && has(self.certManager))",
+    message =
+        "spec.tls: certSecret (a Secret you provide) and certManager (a Certificate the operator"
+            + " writes) exclude each other; set one",
+    reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "!has(self.certManager) || (has(self.enabled) && self.enabled)",
+    message = "spec.tls.certManager needs spec.tls.enabled: true",
+    reason = "FieldValueForbidden")
 public class TlsSpec {
 
   @JsonPropertyDescription("Serve TLS to clients. Default false.")
@@ -14,12 +28,26 @@ public class TlsSpec {
       "Secret of type kubernetes.io/tls with the server certificate (tls.crt, tls.key and optionally ca.crt).")
   private String certSecret;
 
+  @JsonPropertyDescription(
+      "Have cert-manager issue the server certificate: the operator writes a cert-manager.io/v1"
+          + " Certificate NAME-tls (Secret NAME-tls, every Service and pod name) for this issuer and"
+          + " follows its renewals. Needs cert-manager installed.")
+  private CertManagerSpec certManager;
+
   public Boolean getEnabled() {
     return enabled;
   }
 
   public void setEnabled(Boolean enabled) {
     this.enabled = enabled;
+  }
+
+  public CertManagerSpec getCertManager() {
+    return certManager;
+  }
+
+  public void setCertManager(CertManagerSpec certManager) {
+    this.certManager = certManager;
   }
 
   public String getCertSecret() {

@@ -53,6 +53,26 @@ class PostgresClusterValidationIT {
             "version 15.5",
             "{version: 15.5, replicas: 1, storage: {size: 1Gi}}",
             "spec.version in body must be of type integer,string"),
+        Arguments.of(
+            "tls certSecret and certManager",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, tls: {enabled: true, certSecret: s,"
+                + " certManager: {issuerRef: {name: ca}}}}",
+            "spec.tls: certSecret (a Secret you provide) and certManager"),
+        Arguments.of(
+            "tls certManager without enabled",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, tls: {certManager: {issuerRef:"
+                + " {name: ca}}}}",
+            "spec.tls.certManager needs spec.tls.enabled: true"),
+        Arguments.of(
+            "tls certManager issuer kind",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, tls: {enabled: true, certManager:"
+                + " {issuerRef: {name: ca, kind: Vault}}}}",
+            "spec.tls.certManager.issuerRef.kind must be Issuer or ClusterIssuer"),
+        Arguments.of(
+            "tls certManager without issuer",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, tls: {enabled: true, certManager:"
+                + " {}}}",
+            "spec.tls.certManager.issuerRef: Required value"),
         Arguments.of("replicas 0", "{version: 16, replicas: 0, storage: {size: 1Gi}}", replicas),
         Arguments.of("replicas 11", "{version: 16, replicas: 11, storage: {size: 1Gi}}", replicas),
         Arguments.of("replicas -1", "{version: 16, replicas: -1, storage: {size: 1Gi}}", replicas),
@@ -114,6 +134,10 @@ class PostgresClusterValidationIT {
         Arguments.of("version 14", "{version: 14, replicas: 1, storage: {size: 500Mi}}"),
         Arguments.of("version \"18\"", "{version: \"18\", replicas: 1, storage: {size: 1Gi}}"),
         Arguments.of("replicas 1", "{version: 17, replicas: 1, storage: {size: 1Gi}}"),
+        Arguments.of(
+            "tls from cert-manager",
+            "{version: 17, replicas: 1, storage: {size: 1Gi}, tls: {enabled: true, certManager:"
+                + " {issuerRef: {name: ca, kind: ClusterIssuer}}}}"),
         Arguments.of("replicas 10", "{version: 15, replicas: 10, storage: {size: 1Gi}}"),
         Arguments.of(
             "everything",

@@ -3,19 +3,13 @@ package io.pgtrickle.operator.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.pgtrickle.operator.postgres.tls.CertificateAuthority;
 import io.pgtrickle.operator.postgres.tls.ClusterTls;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.operator.testbed.Psql;
 import io.pgtrickle.testbed.TestNamespace;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -40,7 +34,7 @@ class TlsIT {
   @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
   private static final String NAME = "secure";
   private static HaCluster cluster;
-  private static Path caFile;
+  private static TlsProbe tls;
 
   @BeforeAll
   static void start() throws Exception {
@@ -53,8 +47,7 @@ class TlsIT {
                 + HaCluster.testedMajor()
                 + "\n  replicas: 3\n  storage:\n    size: 1Gi\n  tls:\n    enabled: true\n",
             Duration.ofSeconds(240));
-    caFile = Files.createTempFile("tls-it-ca", ".crt");
-    Files.writeString(caFile, secretText(NAME + "-ca", "ca.crt"));
+    tls = new TlsProbe(NAMESPACE, cluster);
   }
 
   @AfterAll
@@ -62,8 +55,8 @@ class TlsIT {
     if (cluster != null) {
       cluster.close();
     }
-    if (caFile != null) {
-      Files.deleteIfExists(caFile);
+    if (tls != null) {
+      tls.close();
     }
   }
 
@@ -72,7 +65,7 @@ class TlsIT {
   void clientsVerifyThePrimaryByItsServiceName() {
     Psql.Result result =
         Psql.run(
-            primaryConninfo("verify-full"),
+            tls.primaryConninfo("verify-full"),
             cluster.password(),
             "select ssl, version from pg_stat_ssl where pid = pg_backend_pid()");
     assertThat(result.ok()).as(result.output()).isTrue();
@@ -82,9 +75,9 @@ class TlsIT {
     Psql.Result wrongName =
         Psql.run(
             "host=elsewhere.example hostaddr="
-                + primaryService()
+                + tls.primaryService()
                 + " user=postgres dbname=postgres sslmode=verify-full sslrootcert="
-                + caFile,
+                + tls.caFile(),
             cluster.password(),
             "select 1");
     assertThat(wrongName.ok()).isFalse();
@@ -94,7 +87,7 @@ class TlsIT {
   @Test
   @Order(2)
   void remoteClientsWithoutTlsAreRefused() {
-    Psql.Result result = Psql.run(primaryConninfo("disable"), cluster.password(), "select 1");
+    Psql.Result result = Psql.run(tls.primaryConninfo("disable"), cluster.password(), "select 1");
     assertThat(result.ok()).isFalse();
     assertThat(result.output()).contains("no pg_hba.conf entry").contains("no encryption");
   }
@@ -107,7 +100,7 @@ class TlsIT {
         .untilAsserted(
             () ->
                 assertThat(
-                        primary(
+                        tls.primary(
                             "select count(*) from pg_stat_replication r join pg_stat_ssl s"
                                 + " using (pid) where r.state = 'streaming' and s.ssl"))
                     .isEqualTo("2"));
@@ -116,19 +109,20 @@ class TlsIT {
   @Test
   @Order(4)
   void aRenewedCertificateIsServedWithoutRestartingThePrimary() throws Exception {
-    String started = primary("select pg_postmaster_start_time()");
-    String before = serial(secretText(NAME + "-tls", "tls.crt"));
+    String started = tls.primary("select pg_postmaster_start_time()");
+    String before = TlsProbe.serial(tls.secretText(NAME + "-tls", "tls.crt"));
     // A certificate near its end, signed by the cluster's CA, as if a year had passed.
     CertificateAuthority.Issued ca =
         new CertificateAuthority.Issued(
-            secretText(NAME + "-tls-ca", "tls.crt"), secretText(NAME + "-tls-ca", "tls.key"));
+            tls.secretText(NAME + "-tls-ca", "tls.crt"),
+            tls.secretText(NAME + "-tls-ca", "tls.key"));
     CertificateAuthority.Issued old =
         CertificateAuthority.issueServer(
             ca,
             ClusterTls.dnsNames(cluster.cluster()),
             Instant.now().minus(Duration.ofDays(360)),
             Duration.ofDays(365));
-    replaceTls(old, ca.certificatePem());
+    tls.replaceTls(NAME + "-tls", old, ca.certificatePem());
     // The operator renews it (the old one has 5 of 365 days left), the pods' files follow, and the
     // operator reloads every member.
     await()
@@ -138,17 +132,19 @@ class TlsIT {
         .ignoreExceptions()
         .untilAsserted(
             () -> {
-              String now = serial(secretText(NAME + "-tls", "tls.crt"));
-              assertThat(now).isNotEqualTo(before).isNotEqualTo(serial(old.certificatePem()));
+              String now = TlsProbe.serial(tls.secretText(NAME + "-tls", "tls.crt"));
+              assertThat(now)
+                  .isNotEqualTo(before)
+                  .isNotEqualTo(TlsProbe.serial(old.certificatePem()));
               Psql.Result served =
                   Psql.run(
-                      primaryConninfo("verify-full"),
+                      tls.primaryConninfo("verify-full"),
                       cluster.password(),
                       "select ssl from pg_stat_ssl where pid = pg_backend_pid()");
               assertThat(served.ok()).as(served.output()).isTrue();
-              assertThat(servedSerial()).isEqualTo(now);
+              assertThat(tls.servedSerial()).isEqualTo(now);
             });
-    assertThat(primary("select pg_postmaster_start_time()")).isEqualTo(started);
+    assertThat(tls.primary("select pg_postmaster_start_time()")).isEqualTo(started);
     assertThat(cluster.events(java.util.Set.of("CertificateRenewed"))).isNotEmpty();
   }
 
@@ -162,7 +158,7 @@ class TlsIT {
         .until(
             () ->
                 Psql.run(
-                        primaryConninfo("verify-full"),
+                        tls.primaryConninfo("verify-full"),
                         cluster.password(),
                         "create table if not exists after_failover (id int)")
                     .ok());
@@ -172,74 +168,9 @@ class TlsIT {
         .untilAsserted(
             () ->
                 assertThat(
-                        primary(
+                        tls.primary(
                             "select count(*) from pg_stat_replication r join pg_stat_ssl s"
                                 + " using (pid) where r.state = 'streaming' and s.ssl"))
                     .isEqualTo("2"));
-  }
-
-  // --- helpers ---------------------------------------------------------------------------------
-
-  private static String primaryConninfo(String sslmode) {
-    return "host="
-        + NAME
-        + "-primary."
-        + NAMESPACE.name()
-        + ".svc hostaddr="
-        + primaryService()
-        + " port=5432 user=postgres dbname=postgres sslmode="
-        + sslmode
-        + " sslrootcert="
-        + caFile;
-  }
-
-  /** The virtual address of {@code NAME-primary}. */
-  private static String primaryService() {
-    return cluster.pods().routing().virtualAddress(NAME + "-primary").orElseThrow();
-  }
-
-  private static String primary(String sql) {
-    Psql.Result result = Psql.run(primaryConninfo("verify-full"), cluster.password(), sql);
-    assertThat(result.ok()).as(result.output()).isTrue();
-    return result.output();
-  }
-
-  /** The serial of the certificate the primary serves now, read with openssl. */
-  private static String servedSerial() {
-    var cert =
-        io.pgtrickle.operator.postgres.tls.ServedCertificate.of(
-            cluster.primaryIp().orElseThrow(), 5432);
-    return cert.map(c -> c.getSerialNumber().toString(16)).orElse("none");
-  }
-
-  private static String serial(String pem) {
-    return CertificateAuthority.certificate(pem).getSerialNumber().toString(16);
-  }
-
-  private static String secretText(String name, String key) {
-    Secret secret = NAMESPACE.client().secrets().inNamespace(NAMESPACE.name()).withName(name).get();
-    assertThat(secret).as("Secret " + name).isNotNull();
-    return new String(
-        Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
-  }
-
-  private static void replaceTls(CertificateAuthority.Issued server, String caPem) {
-    Secret current =
-        NAMESPACE.client().secrets().inNamespace(NAMESPACE.name()).withName(NAME + "-tls").get();
-    NAMESPACE
-        .client()
-        .secrets()
-        .inNamespace(NAMESPACE.name())
-        .resource(
-            new SecretBuilder(current)
-                .addToData("tls.crt", b64(server.certificatePem()))
-                .addToData("tls.key", b64(server.privateKeyPem()))
-                .addToData("ca.crt", b64(caPem))
-                .build())
-        .update();
-  }
-
-  private static String b64(String s) {
-    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -1,6 +1,7 @@
 package io.pgtrickle.operator.postgres.tls;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.pgtrickle.operator.api.CertManagerSpec;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.TlsSpec;
 import io.pgtrickle.operator.postgres.ClusterNames;
@@ -43,12 +44,33 @@ public final class ClusterTls {
     return tls != null && Boolean.TRUE.equals(tls.getEnabled());
   }
 
-  /** The user's Secret ({@code spec.tls.certSecret}), when one is named. */
+  /**
+   * The Secret somebody else writes, when one is served: the user's ({@code spec.tls.certSecret})
+   * or cert-manager's ({@code NAME-tls} with {@code spec.tls.certManager}). The operator checks it
+   * and follows its rotation but never writes it.
+   */
   public static Optional<String> userSecret(PostgresCluster cluster) {
     TlsSpec tls = cluster.getSpec().getTls();
-    return tls == null || tls.getCertSecret() == null || tls.getCertSecret().isBlank()
-        ? Optional.empty()
-        : Optional.of(tls.getCertSecret());
+    if (tls == null) {
+      return Optional.empty();
+    }
+    if (tls.getCertSecret() != null && !tls.getCertSecret().isBlank()) {
+      return Optional.of(tls.getCertSecret());
+    }
+    return tls.getCertManager() != null
+        ? Optional.of(ClusterNames.tlsSecret(cluster))
+        : Optional.empty();
+  }
+
+  /** {@code spec.tls.certManager}, when cert-manager issues the server certificate. */
+  public static Optional<CertManagerSpec> certManager(PostgresCluster cluster) {
+    TlsSpec tls = cluster.getSpec().getTls();
+    return tls == null ? Optional.empty() : Optional.ofNullable(tls.getCertManager());
+  }
+
+  /** The field a problem with {@link #userSecret} is reported on. */
+  static String userSecretField(PostgresCluster cluster) {
+    return certManager(cluster).isPresent() ? "spec.tls.certManager" : "spec.tls.certSecret";
   }
 
   /** The Secret the pods serve: the user's, or the one the operator issues ({@code NAME-tls}). */
@@ -127,6 +149,11 @@ public final class ClusterTls {
    * tls.key} and {@code ca.crt} (the members verify each other against it), all PEM.
    */
   public static Optional<String> problemWith(Secret secret, String name) {
+    return problemWith(secret, name, "spec.tls.certSecret");
+  }
+
+  /** As {@link #problemWith(Secret, String)}, reported on {@code field}. */
+  public static Optional<String> problemWith(Secret secret, String name, String field) {
     List<String> missing = new ArrayList<>();
     for (String key : List.of(CERT, KEY, CA)) {
       String value = text(secret, key);
@@ -136,7 +163,8 @@ public final class ClusterTls {
     }
     if (!missing.isEmpty()) {
       return Optional.of(
-          "spec.tls.certSecret: Secret \""
+          field
+              + ": Secret \""
               + name
               + "\" has no "
               + String.join(", ", missing)
@@ -148,10 +176,7 @@ public final class ClusterTls {
       CertificateAuthority.certificate(text(secret, CA));
     } catch (IllegalArgumentException e) {
       return Optional.of(
-          "spec.tls.certSecret: Secret \""
-              + name
-              + "\" does not hold PEM certificates: "
-              + e.getMessage());
+          field + ": Secret \"" + name + "\" does not hold PEM certificates: " + e.getMessage());
     }
     return Optional.empty();
   }

@@ -18,10 +18,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes sure a TLS cluster has its certificates before its pods need them: with {@code
- * spec.tls.certSecret}, checks the user's Secret; otherwise creates the cluster's CA once ({@code
- * NAME-tls-ca}) and issues, and renews when due, the server certificate ({@code NAME-tls}). Either
- * way it publishes the CA for clients ({@code NAME-ca}). Secrets are read from the operator's
- * informer cache ({@code secrets}); writes go to the API server.
+ * spec.tls.certSecret}, checks the user's Secret; with {@code spec.tls.certManager}, applies the
+ * cert-manager Certificate and checks the Secret cert-manager writes; otherwise creates the
+ * cluster's CA once ({@code NAME-tls-ca}) and issues, and renews when due, the server certificate
+ * ({@code NAME-tls}). Either way it publishes the CA for clients ({@code NAME-ca}). Secrets are
+ * read from the operator's informer cache ({@code secrets}); writes go to the API server.
  */
 public final class TlsCertificates {
 
@@ -41,10 +42,18 @@ public final class TlsCertificates {
     if (!ClusterTls.enabled(cluster)) {
       return Optional.empty();
     }
+    Optional<ClusterValidation.Problem> certManager =
+        CertManagerCertificates.reconcile(client, cluster);
+    if (certManager.isPresent()) {
+      return certManager;
+    }
     Optional<String> user = ClusterTls.userSecret(cluster);
     String caPem;
     if (user.isPresent()) {
       Secret secret = secrets.apply(user.get());
+      if (secret == null && ClusterTls.certManager(cluster).isPresent()) {
+        return Optional.of(CertManagerCertificates.pending(client, cluster));
+      }
       if (secret == null) {
         return Optional.of(
             new ClusterValidation.Problem(
@@ -55,7 +64,8 @@ public final class TlsCertificates {
                     + " and ca.crt) or remove certSecret to let the operator issue certificates",
                 true));
       }
-      Optional<String> problem = ClusterTls.problemWith(secret, user.get());
+      Optional<String> problem =
+          ClusterTls.problemWith(secret, user.get(), ClusterTls.userSecretField(cluster));
       if (problem.isPresent()) {
         return Optional.of(new ClusterValidation.Problem("TLSSecretInvalid", problem.get(), true));
       }

@@ -57,8 +57,7 @@ public final class TlsSecrets {
         .build();
   }
 
-  private static io.fabric8.kubernetes.api.model.ObjectMeta metadata(
-      PostgresCluster cluster, String name) {
+  static io.fabric8.kubernetes.api.model.ObjectMeta metadata(PostgresCluster cluster, String name) {
     return new ObjectMetaBuilder()
         .withName(name)
         .withNamespace(cluster.getMetadata().getNamespace())

@@ -1,0 +1,109 @@
+package io.pgtrickle.operator.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.pgtrickle.operator.postgres.tls.CertificateAuthority;
+import io.pgtrickle.operator.postgres.tls.ServedCertificate;
+import io.pgtrickle.operator.testbed.HaCluster;
+import io.pgtrickle.operator.testbed.Psql;
+import io.pgtrickle.testbed.TestNamespace;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+
+/**
+ * A TLS client of a test cluster: psql through the primary Service with {@code host=NAME-primary.
+ * NS.svc} (the name the certificate must carry) and {@code hostaddr=} the pod the Service selects,
+ * verifying against the CA the operator publishes in {@code NAME-ca}; the serial a member serves;
+ * the cluster's Secrets.
+ */
+final class TlsProbe implements AutoCloseable {
+
+  private final TestNamespace namespace;
+  private final HaCluster cluster;
+  private final Path caFile;
+
+  TlsProbe(TestNamespace namespace, HaCluster cluster) throws IOException {
+    this.namespace = namespace;
+    this.cluster = cluster;
+    this.caFile = Files.createTempFile("tls-it-ca", ".crt");
+    Files.writeString(caFile, secretText(cluster.name() + "-ca", "ca.crt"));
+  }
+
+  Path caFile() {
+    return caFile;
+  }
+
+  /** The virtual address of {@code NAME-primary}. */
+  String primaryService() {
+    return cluster.pods().routing().virtualAddress(cluster.name() + "-primary").orElseThrow();
+  }
+
+  String primaryConninfo(String sslmode) {
+    return "host="
+        + cluster.name()
+        + "-primary."
+        + namespace.name()
+        + ".svc hostaddr="
+        + primaryService()
+        + " port=5432 user=postgres dbname=postgres sslmode="
+        + sslmode
+        + " sslrootcert="
+        + caFile;
+  }
+
+  /** Runs {@code sql} on the primary with {@code verify-full}; returns its output. */
+  String primary(String sql) {
+    Psql.Result result = Psql.run(primaryConninfo("verify-full"), cluster.password(), sql);
+    assertThat(result.ok()).as(result.output()).isTrue();
+    return result.output();
+  }
+
+  /** The serial of the certificate the primary serves now, read with openssl. */
+  String servedSerial() {
+    return ServedCertificate.of(cluster.primaryIp().orElseThrow(), 5432)
+        .map(c -> c.getSerialNumber().toString(16))
+        .orElse("none");
+  }
+
+  static String serial(String pem) {
+    return CertificateAuthority.certificate(pem).getSerialNumber().toString(16);
+  }
+
+  String secretText(String name, String key) {
+    Secret secret = namespace.client().secrets().inNamespace(namespace.name()).withName(name).get();
+    assertThat(secret).as("Secret " + name).isNotNull();
+    return new String(
+        Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
+  }
+
+  /** Writes a server certificate into the Secret {@code name}, as a renewal would. */
+  void replaceTls(String name, CertificateAuthority.Issued server, String caPem) {
+    Secret current =
+        namespace.client().secrets().inNamespace(namespace.name()).withName(name).get();
+    namespace
+        .client()
+        .secrets()
+        .inNamespace(namespace.name())
+        .resource(
+            new SecretBuilder(current)
+                .addToData("tls.crt", b64(server.certificatePem()))
+                .addToData("tls.key", b64(server.privateKeyPem()))
+                .addToData("ca.crt", b64(caPem))
+                .build())
+        .update();
+  }
+
+  static String b64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public void close() throws IOException {
+    Files.deleteIfExists(caFile);
+  }
+}
