@@ -24,6 +24,9 @@ final class RefreshCatalog {
    * @param captured the base tables the CDC captures from at or below the snapshot's LSN
    * @param capturedSince per captured base table: its {@code captured_since_lsn}
    * @param upstream stream tables read, with their {@code data_lsn} (or {@code null})
+   * @param upstreamThrough per stream table read whose frontier has an entry for each of its own
+   *     sources: the lowest of them (its contents reflect every change to the base tables behind it
+   *     committed below that LSN); missing while it lacks one (never refreshed, a source added)
    * @param names every source's name for messages
    */
   record Sources(
@@ -31,6 +34,7 @@ final class RefreshCatalog {
       Set<Long> captured,
       Map<Long, Lsn> capturedSince,
       Map<Long, Lsn> upstream,
+      Map<Long, Lsn> upstreamThrough,
       Map<Long, String> names) {}
 
   static StreamTable lockStreamTable(Connection c, long pgtId) throws SQLException {
@@ -51,15 +55,24 @@ final class RefreshCatalog {
     Set<Long> captured = new HashSet<>();
     Map<Long, Lsn> capturedSince = new HashMap<>();
     Map<Long, Lsn> upstream = new HashMap<>();
+    Map<Long, Lsn> upstreamThrough = new HashMap<>();
     Map<Long, String> names = new HashMap<>();
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT d.source_relid::oid::bigint, d.source_type, d.source_relid::text,"
                 + " t.slot_name, t.captured_since_lsn::text,"
-                + " (SELECT u.frontier ->> 'data_lsn' FROM pgtrickle.pgt_stream_tables u"
-                + " WHERE u.pgt_relid = d.source_relid)"
+                + " u.frontier ->> 'data_lsn',"
+                // How far the upstream table is fresh: the lowest position of its own frontier,
+                // if it has one for every source it reads (none: it reads nothing that changes).
+                + " (SELECT CASE WHEN u.frontier IS NULL THEN NULL"
+                + "   WHEN coalesce(bool_and(u.frontier -> 'sources' ->> ud.source_relid::oid::text"
+                + "   IS NOT NULL), true) THEN coalesce(min((u.frontier -> 'sources' ->>"
+                + "   ud.source_relid::oid::text)::pg_lsn)::text, '') END"
+                + "  FROM pgtrickle.pgt_dependencies ud WHERE ud.pgt_id = u.pgt_id"
+                + "  AND ud.source_type IN ('TABLE', 'STREAM_TABLE'))"
                 + " FROM pgtrickle.pgt_dependencies d"
                 + " LEFT JOIN pgtrickle.pgt_change_tracking t ON t.source_relid = d.source_relid"
+                + " LEFT JOIN pgtrickle.pgt_stream_tables u ON u.pgt_relid = d.source_relid"
                 + " WHERE d.pgt_id = ? ORDER BY 1")) {
       ps.setLong(1, pgtId);
       try (ResultSet rs = ps.executeQuery()) {
@@ -72,6 +85,10 @@ final class RefreshCatalog {
           if ("STREAM_TABLE".equals(rs.getString(2))) {
             String data = rs.getString(6);
             upstream.put(oid, data == null ? null : Lsn.parse(data));
+            String through = rs.getString(7);
+            if (through != null) {
+              upstreamThrough.put(oid, through.isEmpty() ? l : min(Lsn.parse(through), l));
+            }
             continue;
           }
           base.add(oid);
@@ -83,7 +100,11 @@ final class RefreshCatalog {
         }
       }
     }
-    return new Sources(base, captured, capturedSince, upstream, names);
+    return new Sources(base, captured, capturedSince, upstream, upstreamThrough, names);
+  }
+
+  private static Lsn min(Lsn a, Lsn b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   /** A fingerprint of each source's columns (names and types, in order). */

@@ -228,12 +228,16 @@ public final class Refresher implements AutoCloseable {
       positions.put(w.oid(), l);
     }
     Map<Long, Lsn> upstreamSeen = new HashMap<>();
+    // A stream-table source's position is how far its contents (as seen in S) are fresh: the
+    // lowest position of its own frontier, not L. So "every source at or past L" means the
+    // contents reflect every change to the base tables behind them committed below L, through
+    // chains of stream tables too (refresh_stream_table and readiness checks rely on that); an
+    // upstream table that was not refreshed since gets no entry past its own.
+    positions.putAll(sources.upstreamThrough());
     sources
         .upstream()
         .forEach(
             (oid, dataLsn) -> {
-              // Every refresh of the upstream table committed below L is in the snapshot.
-              positions.put(oid, l);
               if (dataLsn != null) {
                 upstreamSeen.put(oid, dataLsn);
               }
