@@ -35,7 +35,19 @@ final class RefreshCatalog {
       Map<Long, Lsn> capturedSince,
       Map<Long, Lsn> upstream,
       Map<Long, Lsn> upstreamThrough,
-      Map<Long, String> names) {}
+      Map<Long, String> names) {
+
+    /**
+     * Every table and stream-table source.
+     *
+     * @return their OIDs
+     */
+    Set<Long> all() {
+      Set<Long> all = new HashSet<>(base);
+      all.addAll(upstream.keySet());
+      return all;
+    }
+  }
 
   static StreamTable lockStreamTable(Connection c, long pgtId) throws SQLException {
     try (PreparedStatement ps =
@@ -47,6 +59,81 @@ final class RefreshCatalog {
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? StreamTable.read(rs) : null;
       }
+    }
+  }
+
+  /**
+   * What a refresh must lock before its snapshot, read outside the refresh transaction.
+   *
+   * @param sources every table and stream-table source by OID (views excluded: the tables behind
+   *     them are sources of their own)
+   * @param lockable the quoted names of those {@code LOCK TABLE} accepts (tables, partitioned
+   *     tables), in OID order
+   */
+  record LockSet(Set<Long> sources, List<String> lockable) {}
+
+  /**
+   * The sources to lock before a refresh's snapshot is taken ({@link Refresher}: TRUNCATE is not
+   * MVCC-safe, so a snapshot taken while a TRUNCATE is uncommitted would read the table empty once
+   * it commits).
+   *
+   * @param c a connection in auto-commit (the refresh's own must not take a snapshot yet)
+   * @param pgtId the stream table
+   * @return the set
+   * @throws SQLException if the catalog cannot be read
+   */
+  static LockSet lockSet(Connection c, long pgtId) throws SQLException {
+    Set<Long> sources = new HashSet<>();
+    List<String> lockable = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT d.source_relid::oid::bigint, CASE WHEN r.relkind IN ('r', 'p')"
+                + " THEN format('%I.%I', n.nspname, r.relname) END"
+                + " FROM pgtrickle.pgt_dependencies d"
+                + " LEFT JOIN pg_class r ON r.oid = d.source_relid"
+                + " LEFT JOIN pg_namespace n ON n.oid = r.relnamespace"
+                + " WHERE d.pgt_id = ? AND d.source_type IN ('TABLE', 'STREAM_TABLE') ORDER BY 1")) {
+      ps.setLong(1, pgtId);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          sources.add(rs.getLong(1));
+          if (rs.getString(2) != null) {
+            lockable.add(rs.getString(2));
+          }
+        }
+      }
+    }
+    return new LockSet(sources, lockable);
+  }
+
+  /**
+   * Locks the sources {@code IN ACCESS SHARE MODE} as the transaction's first statement, before its
+   * snapshot ({@code LOCK} takes none). TRUNCATE is not MVCC-safe: a snapshot taken while a
+   * TRUNCATE is uncommitted would, once it commits, read the table empty although the snapshot
+   * predates it. With the lock, a TRUNCATE in progress is waited for (the snapshot then shows it,
+   * and its window the 'T'), and one that starts later waits for the refresh; readers and writers
+   * of the sources are not blocked ({@code ROW EXCLUSIVE} does not conflict).
+   *
+   * @param conn the refresh connection, in a transaction that has run no statement yet
+   * @param probe an auto-commit connection to read the catalog on
+   * @param pgtId the stream table
+   * @return what was locked, or {@code null} when the worker's role may not lock a source (the
+   *     refresh goes on without, and the owner's privileges decide as before)
+   */
+  static LockSet lockSources(Connection conn, Connection probe, long pgtId) throws SQLException {
+    LockSet set = lockSet(probe, pgtId);
+    if (set.lockable().isEmpty()) {
+      return set;
+    }
+    try (var s = conn.createStatement()) {
+      s.execute("LOCK TABLE " + String.join(", ", set.lockable()) + " IN ACCESS SHARE MODE");
+      return set;
+    } catch (SQLException e) {
+      if (!"42501".equals(e.getSQLState())) {
+        throw e;
+      }
+      conn.rollback();
+      return null;
     }
   }
 

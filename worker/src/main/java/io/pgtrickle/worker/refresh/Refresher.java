@@ -121,6 +121,7 @@ public final class Refresher implements AutoCloseable {
       throws SQLException, InterruptedException {
     conn.setAutoCommit(false);
     conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+    RefreshCatalog.LockSet locked = RefreshCatalog.lockSources(conn, probe, pgtId);
     String snapshot;
     Lsn l;
     try (PreparedStatement ps =
@@ -147,6 +148,10 @@ public final class Refresher implements AutoCloseable {
     }
     String initiatedBy = !st.populated() ? "INITIAL" : manual ? "MANUAL" : "SCHEDULER";
     RefreshCatalog.Sources sources = RefreshCatalog.sources(conn, pgtId, l);
+    if (locked != null && !locked.sources().equals(sources.all())) {
+      conn.rollback();
+      return null; // the query changed between the lock and the snapshot: lock again
+    }
     Frontier before = Frontier.parse(st.frontier());
     WindowReader reader = new WindowReader(probe);
     long waitStart = System.nanoTime();
