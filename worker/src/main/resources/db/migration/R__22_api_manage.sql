@@ -53,6 +53,7 @@ SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   r pgtrickle.pgt_stream_tables;
   cur record;
+  blocked record;
   target pg_lsn;
   app text := current_setting('application_name');
   delay float8 := 0.005;
@@ -104,6 +105,27 @@ BEGIN
         USING ERRCODE = '55000';
     ELSIF cur.is_populated AND cur.caught_up THEN
       EXIT;
+    END IF;
+    -- A stream table it reads (directly or further up) that is paused or in ERROR is not
+    -- refreshed, so this one cannot catch up through it (its frontier entry for a stream-table
+    -- source is how far that source is fresh).
+    WITH RECURSIVE up(relid) AS (
+      SELECT d.source_relid FROM pgtrickle.pgt_dependencies d
+       WHERE d.pgt_id = r.pgt_id AND d.source_type = 'STREAM_TABLE'
+      UNION
+      SELECT d.source_relid FROM up
+        JOIN pgtrickle.pgt_stream_tables u ON u.pgt_relid = up.relid
+        JOIN pgtrickle.pgt_dependencies d ON d.pgt_id = u.pgt_id AND d.source_type = 'STREAM_TABLE')
+    SELECT u.pgt_relid, u.status, u.last_error_message INTO blocked
+      FROM up JOIN pgtrickle.pgt_stream_tables u ON u.pgt_relid = up.relid
+     WHERE u.status IN ('SUSPENDED', 'ERROR') ORDER BY u.pgt_id LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'stream table % reads stream table %, which is %', r.pgt_relid,
+        blocked.pgt_relid, CASE blocked.status WHEN 'SUSPENDED' THEN 'paused'
+                                               ELSE 'in ERROR: ' || blocked.last_error_message END
+        USING ERRCODE = '55000',
+              HINT = format('Fix the cause if any, then SELECT pgtrickle.resume_stream_table(%L)',
+                            blocked.pgt_relid::text);
     END IF;
     PERFORM pg_sleep(delay);
     delay := least(delay * 2, 0.1);

@@ -14,12 +14,14 @@ import io.pgtrickle.cdc.pipeline.SlotLostException;
 import io.pgtrickle.cdc.slot.SlotManager;
 import io.pgtrickle.cdc.slot.SourceConnections;
 import io.pgtrickle.changelog.ChangeLogBackend;
-import io.pgtrickle.changelog.ChangeLogBackends;
 import io.pgtrickle.changelog.ChangeLogConfigException;
+import io.pgtrickle.changelog.Reachability;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * Exit codes: 0 done (also after SIGTERM or SIGINT, once what was read is published and confirmed),
  * 2 bad configuration (a setting, or a {@code --tables} table that does not exist or has no replica
- * identity), 3 the replication slot is lost (see the message), 1 any other failure.
+ * identity; a change log that cannot be reached yet is waited for instead, {@link Reachability}), 3
+ * the replication slot is lost (see the message), 1 any other failure.
  */
 public final class CdcConsumerMain {
 
@@ -80,17 +83,21 @@ public final class CdcConsumerMain {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ConsumerState state = new ConsumerState();
     CdcMetrics metrics = new CdcMetrics(registry, state);
+    CountDownLatch stopRequested = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
-    try (ChangeLogBackend log = ChangeLogBackends.open(config.changeLogUri());
-        HttpEndpoints http =
-            new HttpEndpoints(
-                config.httpAddress(), config.httpPort(), state, config.maxLagBytes(), registry);
-        CdcConsumer consumer = new CdcConsumer(config, log, state, metrics, null)) {
+    AtomicReference<CdcConsumer> running = new AtomicReference<>();
+    try (HttpEndpoints http =
+        new HttpEndpoints(
+            config.httpAddress(), config.httpPort(), state, config.maxLagBytes(), registry)) {
       LOG.info("serving /healthz, /readyz and /metrics on port {}", http.port());
       Runnable stop =
           () -> {
             LOG.info("stopping: publishing what was read and confirming it");
-            consumer.stop();
+            stopRequested.countDown();
+            CdcConsumer c = running.get();
+            if (c != null) {
+              c.stop();
+            }
           };
       if (!StopSignals.handle(stop)) {
         // No signal handler: the JVM's shutdown hook still stops cleanly, but exits with 143.
@@ -108,7 +115,29 @@ public final class CdcConsumerMain {
                     "cdc-shutdown"));
       }
       try {
-        consumer.run();
+        // A change log that cannot be reached yet (starting, failing over) is waited for, alive
+        // and not ready; a wrong setting still exits 2.
+        ChangeLogBackend log =
+            Reachability.openWhenReachable(
+                config.changeLogUri(),
+                (e, backoff) -> {
+                  LOG.warn(
+                      "cannot reach the change log yet (retrying in {} ms): {}",
+                      backoff,
+                      e.getMessage());
+                  state.changeLogUnreachable(e.getMessage());
+                  return !stopRequested.await(backoff, TimeUnit.MILLISECONDS);
+                });
+        if (log != null) {
+          try (log;
+              CdcConsumer consumer = new CdcConsumer(config, log, state, metrics, null)) {
+            running.set(consumer);
+            if (stopRequested.getCount() == 0) {
+              consumer.stop(); // asked while it was being created
+            }
+            consumer.run();
+          }
+        }
       } finally {
         stopped.countDown();
       }

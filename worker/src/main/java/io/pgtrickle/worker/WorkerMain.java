@@ -2,9 +2,10 @@ package io.pgtrickle.worker;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogBackends;
 import io.pgtrickle.changelog.ChangeLogConfigException;
-import io.pgtrickle.changelog.ChangeLogException;
+import io.pgtrickle.changelog.Reachability;
 import io.pgtrickle.worker.catalog.CatalogMigrations;
 import io.pgtrickle.worker.config.ConfigException;
 import io.pgtrickle.worker.config.ConfigParser;
@@ -18,7 +19,6 @@ import io.pgtrickle.worker.ingest.IngestLeaseKeeper;
 import io.pgtrickle.worker.refresh.Plans;
 import io.pgtrickle.worker.refresh.Refresher;
 import io.pgtrickle.worker.runtime.CpuSampler;
-import io.pgtrickle.worker.runtime.Reachability;
 import io.pgtrickle.worker.runtime.WorkerMetrics;
 import io.pgtrickle.worker.runtime.WorkerState;
 import io.pgtrickle.worker.schedule.RefreshPool;
@@ -167,26 +167,26 @@ public final class WorkerMain {
    */
   private static boolean changeLogReachable(
       WorkerConfig config, WorkerState state, CountDownLatch stop) throws InterruptedException {
-    long backoff = 1_000;
-    while (stop.getCount() > 0) {
-      try {
-        ChangeLogBackends.open(config.changeLogUri()).close();
-        return true;
-      } catch (ChangeLogException e) {
-        if (!Reachability.unreachable(e)) {
-          throw e; // a wrong setting (a ChangeLogConfigException exits 2)
-        }
-        LOG.warn(
-            "cannot reach the change log yet (retrying in {} ms): {}", backoff, e.getMessage());
-        state.error("change log: " + e.getMessage());
-        state.schedulerRound(false); // alive, not ready: a restart would not reach it sooner
-        if (stop.await(backoff, TimeUnit.MILLISECONDS)) {
-          break;
-        }
-        backoff = Math.min(30_000, backoff * 2);
-      }
+    if (stop.getCount() == 0) {
+      return false;
     }
-    return false;
+    ChangeLogBackend log =
+        Reachability.openWhenReachable(
+            config.changeLogUri(),
+            (e, backoff) -> {
+              LOG.warn(
+                  "cannot reach the change log yet (retrying in {} ms): {}",
+                  backoff,
+                  e.getMessage());
+              state.error("change log: " + e.getMessage());
+              state.schedulerRound(false); // alive, not ready: a restart would not reach it sooner
+              return !stop.await(backoff, TimeUnit.MILLISECONDS);
+            });
+    if (log == null) {
+      return false;
+    }
+    log.close();
+    return true;
   }
 
   /**

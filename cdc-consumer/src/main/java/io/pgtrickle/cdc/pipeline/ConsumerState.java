@@ -73,6 +73,16 @@ public final class ConsumerState {
   }
 
   /**
+   * Records that the change log cannot be reached yet (before the consumer starts): {@code /readyz}
+   * fails naming it, {@code /healthz} passes (a restart would not reach it sooner).
+   *
+   * @param message the error, one line
+   */
+  public void changeLogUnreachable(String message) {
+    lastError("change log unreachable: " + message);
+  }
+
+  /**
    * Why the consumer stopped for good (its slot is lost), or empty while it runs.
    *
    * @return the message, or empty

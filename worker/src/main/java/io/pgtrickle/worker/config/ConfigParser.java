@@ -39,7 +39,10 @@ public final class ConfigParser {
     MAX_CONSECUTIVE_ERRORS("max-consecutive-errors", "3"),
     DEFAULT_SCHEDULE("default-schedule", "1m"),
     BUFFER_CLEANUP_MS("buffer-cleanup-ms", "5000"),
-    STUCK_AFTER_MS("stuck-after-ms", "120000");
+    STUCK_AFTER_MS("stuck-after-ms", "120000"),
+    HISTORY_RETENTION("history-retention", "7d"),
+    HISTORY_MAX_ROWS("history-max-rows", "10000"),
+    HISTORY_CLEANUP_MS("history-cleanup-ms", "60000");
 
     final String flag;
     final String defaultValue;
@@ -169,7 +172,10 @@ public final class ConfigParser {
         defaultSchedule(),
         Duration.ofMillis(number(Setting.BUFFER_CLEANUP_MS, 100, 3_600_000)),
         Duration.ofMillis(number(Setting.STUCK_AFTER_MS, 1_000, 86_400_000)),
-        httpAddress());
+        httpAddress(),
+        historyRetention(),
+        number(Setting.HISTORY_MAX_ROWS, 0, 1_000_000_000),
+        Duration.ofMillis(number(Setting.HISTORY_CLEANUP_MS, 1_000, 86_400_000)));
   }
 
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.\\-:]*[A-Za-z0-9])?");
@@ -252,6 +258,24 @@ public final class ConfigParser {
       throw new ConfigException(
           Setting.DEFAULT_SCHEDULE.label()
               + " must be a duration such as '30s', '1m' or '1h30m', got '"
+              + value
+              + "'");
+    }
+    return d;
+  }
+
+  /** How long refresh-history rows are kept: a duration, or 0 / 'forever' for no age limit. */
+  private Duration historyRetention() {
+    String value = get(Setting.HISTORY_RETENTION);
+    if (value.equals("0") || value.equalsIgnoreCase("forever")) {
+      return Duration.ZERO;
+    }
+    Duration d = Schedule.parseDuration(value);
+    if (d == null || d.compareTo(Duration.ofMinutes(1)) < 0) {
+      throw new ConfigException(
+          Setting.HISTORY_RETENTION.label()
+              + " must be a duration of at least 1m such as '7d' or '12h', or 0 (or 'forever') to"
+              + " keep every row, got '"
               + value
               + "'");
     }

@@ -27,6 +27,10 @@ import java.time.Duration;
  * @param stuckAfter how long a loop may go without completing a round before /healthz fails
  * @param httpAddress the address /healthz, /readyz and /metrics listen on, "" for every interface
  *     (the test bed's pods share the host's network and set their pod IP here)
+ * @param historyRetention refresh-history rows older than this are deleted ({@link Duration#ZERO}:
+ *     kept whatever their age)
+ * @param historyMaxRows refresh-history rows kept per stream table at most (0: no limit)
+ * @param historyCleanupInterval how often the ingest lease holder deletes history rows past either
  */
 public record WorkerConfig(
     String databaseUrl,
@@ -45,7 +49,10 @@ public record WorkerConfig(
     Duration defaultSchedule,
     Duration bufferCleanupInterval,
     Duration stuckAfter,
-    String httpAddress) {
+    String httpAddress,
+    Duration historyRetention,
+    long historyMaxRows,
+    Duration historyCleanupInterval) {
 
   /**
    * The settings for logs: everything but secrets.
@@ -83,7 +90,13 @@ public record WorkerConfig(
         + " buffer_cleanup_ms="
         + bufferCleanupInterval.toMillis()
         + " stuck_after_ms="
-        + stuckAfter.toMillis();
+        + stuckAfter.toMillis()
+        + " history_retention="
+        + (historyRetention.isZero() ? "forever" : historyRetention)
+        + " history_max_rows="
+        + historyMaxRows
+        + " history_cleanup_ms="
+        + historyCleanupInterval.toMillis();
   }
 
   /**

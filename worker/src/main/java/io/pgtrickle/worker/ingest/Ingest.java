@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * every few milliseconds until every captured source reached that LSN (or the request expires);
  * otherwise it runs a round every {@code ingestInterval}. Every {@code bufferCleanupInterval} it
  * also deletes buffer rows every reader passed ({@link BufferPruner}) and drops the buffers of
- * sources nobody reads.
+ * sources nobody reads; every {@code historyCleanupInterval}, refresh-history rows past the
+ * retention ({@link HistoryRetention}).
  *
  * <p>Each time the lease is taken the loop opens a new change-log instance (consumer {@code
  * pgtrickle-worker}: one instance at a time, which the lease ensures), and any failure closes it:
@@ -45,6 +46,7 @@ public final class Ingest implements Runnable, AutoCloseable {
   private Lsn wanted;
   private long wantedUntil;
   private long nextPrune;
+  private long nextHistoryPrune;
 
   /**
    * Creates the loop; {@link #run} on a thread of its own.
@@ -160,6 +162,18 @@ public final class Ingest implements Runnable, AutoCloseable {
       }
     } catch (SQLException e) {
       LOG.warn("pruning the change buffers failed (retried later): {}", e.getMessage());
+    }
+    if (now >= nextHistoryPrune) {
+      nextHistoryPrune = now + config.historyCleanupInterval().toNanos();
+      try {
+        long deleted =
+            HistoryRetention.of(config.historyRetention(), config.historyMaxRows()).prune(conn);
+        if (deleted > 0) {
+          LOG.debug("deleted {} refresh-history rows past the retention", deleted);
+        }
+      } catch (SQLException e) {
+        LOG.warn("pruning the refresh history failed (retried later): {}", e.getMessage());
+      }
     }
   }
 

@@ -24,8 +24,9 @@ import java.util.TreeMap;
  *   <li>{@code sources}: per source OID, an LSN F: every change of that source committed below F
  *       has been applied, none at or above. A base table missing here (not captured yet at the last
  *       refresh, or the query changed) makes the next refresh FULL. A source that is itself a
- *       stream table has the snapshot's LSN too: the refresh saw every refresh of it committed
- *       below.
+ *       stream table has how far its contents were fresh in the refresh's snapshot: the lowest
+ *       entry of its own frontier (no entry while it lacks one for any of its sources), so "every
+ *       entry at or past X" means fresh at X through chains of stream tables too.
  *   <li>{@code data_lsn} (our addition): the snapshot LSN of the last refresh that changed this
  *       table's contents; a stream table reading this one compares it to tell whether it changed.
  *   <li>{@code upstream} (our addition): per stream-table source, its {@code data_lsn} as the last

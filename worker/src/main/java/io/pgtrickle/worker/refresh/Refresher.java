@@ -121,6 +121,7 @@ public final class Refresher implements AutoCloseable {
       throws SQLException, InterruptedException {
     conn.setAutoCommit(false);
     conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+    RefreshCatalog.LockSet locked = RefreshCatalog.lockSources(conn, probe, pgtId);
     String snapshot;
     Lsn l;
     try (PreparedStatement ps =
@@ -147,6 +148,10 @@ public final class Refresher implements AutoCloseable {
     }
     String initiatedBy = !st.populated() ? "INITIAL" : manual ? "MANUAL" : "SCHEDULER";
     RefreshCatalog.Sources sources = RefreshCatalog.sources(conn, pgtId, l);
+    if (locked != null && !locked.sources().equals(sources.all())) {
+      conn.rollback();
+      return null; // the query changed between the lock and the snapshot: lock again
+    }
     Frontier before = Frontier.parse(st.frontier());
     WindowReader reader = new WindowReader(probe);
     long waitStart = System.nanoTime();
@@ -228,12 +233,16 @@ public final class Refresher implements AutoCloseable {
       positions.put(w.oid(), l);
     }
     Map<Long, Lsn> upstreamSeen = new HashMap<>();
+    // A stream-table source's position is how far its contents (as seen in S) are fresh: the
+    // lowest position of its own frontier, not L. So "every source at or past L" means the
+    // contents reflect every change to the base tables behind them committed below L, through
+    // chains of stream tables too (refresh_stream_table and readiness checks rely on that); an
+    // upstream table that was not refreshed since gets no entry past its own.
+    positions.putAll(sources.upstreamThrough());
     sources
         .upstream()
         .forEach(
             (oid, dataLsn) -> {
-              // Every refresh of the upstream table committed below L is in the snapshot.
-              positions.put(oid, l);
               if (dataLsn != null) {
                 upstreamSeen.put(oid, dataLsn);
               }

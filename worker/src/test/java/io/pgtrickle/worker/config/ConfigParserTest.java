@@ -101,4 +101,33 @@ class ConfigParserTest {
     assertThat(c.describe()).doesNotContain("s3cret").doesNotContain("pw");
     assertThat(c.toString()).doesNotContain("s3cret");
   }
+
+  @Test
+  void historyRetention() {
+    WorkerConfig d = ConfigParser.parse(env(), List.of());
+    assertThat(d.historyRetention()).isEqualTo(Duration.ofDays(7));
+    assertThat(d.historyMaxRows()).isEqualTo(10_000);
+    assertThat(d.historyCleanupInterval()).isEqualTo(Duration.ofMinutes(1));
+    WorkerConfig c =
+        ConfigParser.parse(
+            env("PGTRICKLE_HISTORY_RETENTION", "12h", "PGTRICKLE_HISTORY_MAX_ROWS", "0"),
+            List.of("--history-cleanup-ms=5000"));
+    assertThat(c.historyRetention()).isEqualTo(Duration.ofHours(12));
+    assertThat(c.historyMaxRows()).isZero();
+    assertThat(c.historyCleanupInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.describe()).contains("history_retention=PT12H history_max_rows=0");
+    assertThat(
+            ConfigParser.parse(env("PGTRICKLE_HISTORY_RETENTION", "forever"), List.of())
+                .historyRetention())
+        .isZero();
+    assertThatThrownBy(
+            () -> ConfigParser.parse(env("PGTRICKLE_HISTORY_RETENTION", "7 days"), List.of()))
+        .hasMessageContaining("PGTRICKLE_HISTORY_RETENTION (--history-retention)")
+        .hasMessageContaining("'7 days'");
+    assertThatThrownBy(
+            () -> ConfigParser.parse(env("PGTRICKLE_HISTORY_RETENTION", "10s"), List.of()))
+        .hasMessageContaining("at least 1m");
+    assertThatThrownBy(() -> ConfigParser.parse(env("PGTRICKLE_HISTORY_MAX_ROWS", "-1"), List.of()))
+        .hasMessageContaining("PGTRICKLE_HISTORY_MAX_ROWS (--history-max-rows) must be between 0");
+  }
 }

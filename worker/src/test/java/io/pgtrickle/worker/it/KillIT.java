@@ -121,17 +121,8 @@ class KillIT {
           }
         }
         String end = db.one("SELECT pg_current_wal_insert_lsn()::text");
-        Children.await(
-            "every stream table's frontier past " + end + " (logs in " + dir + ")",
-            Duration.ofSeconds(120),
-            () ->
-                db.column(
-                        "SELECT st.pgt_name FROM pgtrickle.pgt_stream_tables st"
-                            + " JOIN pgtrickle.pgt_dependencies d USING (pgt_id)"
-                            + " WHERE d.source_type = 'TABLE' AND coalesce((st.frontier -> 'sources'"
-                            + " ->> d.source_relid::oid::text)::pg_lsn < ?::pg_lsn, true)",
-                        end)
-                    .isEmpty());
+        // Every source, stream tables included: st_top must be refreshed after st_totals is.
+        db.awaitFresh(end, Duration.ofSeconds(120), dir);
         for (Process p : workers) {
           p.destroy();
         }

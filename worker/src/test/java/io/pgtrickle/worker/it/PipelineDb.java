@@ -182,6 +182,31 @@ public final class PipelineDb implements AutoCloseable {
                             + " WHERE captured_since_lsn IS NULL")));
   }
 
+  /**
+   * Waits until every stream table is fresh at {@code lsn}: each of its sources, base tables and
+   * stream tables alike, has a frontier entry at or past it (for a stream-table source, the entry
+   * is how far that source was fresh when the reader last refreshed, so a reader refreshed before
+   * its source caught up keeps this waiting).
+   *
+   * @param lsn the position, e.g. {@code pg_current_wal_insert_lsn()} after the load stopped
+   * @param timeout how long to wait
+   * @param logs where to look on a timeout, for the message
+   */
+  public void awaitFresh(String lsn, java.time.Duration timeout, Object logs) {
+    Children.await(
+        "every stream table fresh at " + lsn + " (logs in " + logs + ")",
+        timeout,
+        () ->
+            column(
+                    "SELECT st.pgt_name FROM pgtrickle.pgt_stream_tables st"
+                        + " JOIN pgtrickle.pgt_dependencies d USING (pgt_id)"
+                        + " WHERE d.source_type IN ('TABLE', 'STREAM_TABLE')"
+                        + " AND coalesce((st.frontier -> 'sources'"
+                        + " ->> d.source_relid::oid::text)::pg_lsn < ?::pg_lsn, true)",
+                    lsn)
+                .isEmpty());
+  }
+
   @Override
   public void close() {
     server.close();

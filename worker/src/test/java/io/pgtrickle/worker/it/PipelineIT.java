@@ -88,31 +88,7 @@ class PipelineIT {
           transactions = w.transactions();
         }
         String end = db.one("SELECT pg_current_wal_insert_lsn()::text");
-        Children.await(
-            "every stream table's frontier past " + end,
-            Duration.ofSeconds(60),
-            () ->
-                db.column(
-                        "SELECT st.pgt_name FROM pgtrickle.pgt_stream_tables st"
-                            + " JOIN pgtrickle.pgt_dependencies d USING (pgt_id)"
-                            + " WHERE d.source_type = 'TABLE' AND coalesce((st.frontier -> 'sources'"
-                            + " ->> d.source_relid::oid::text)::pg_lsn < ?::pg_lsn, true)",
-                        end)
-                    .isEmpty());
-        // st_top refreshes after st_totals (dependency order): wait for its refresh after the last.
-        String totalsData =
-            db.one(
-                "SELECT data_timestamp::text FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'st_totals'");
-        Children.await(
-            "st_top refreshed after st_totals",
-            Duration.ofSeconds(30),
-            () ->
-                "t"
-                    .equals(
-                        db.one(
-                            "SELECT data_timestamp >= ?::timestamptz FROM pgtrickle.pgt_stream_tables"
-                                + " WHERE pgt_name = 'st_top'",
-                            totalsData)));
+        db.awaitFresh(end, Duration.ofSeconds(60), dir);
         System.out.printf(
             "pipeline %s: %s transactions written; refreshes by action: %s; audited %s%n",
             backend,

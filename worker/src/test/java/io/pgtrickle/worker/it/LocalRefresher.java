@@ -1,0 +1,65 @@
+package io.pgtrickle.worker.it;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pgtrickle.worker.config.ConfigParser;
+import io.pgtrickle.worker.config.WorkerConfig;
+import io.pgtrickle.worker.db.Database;
+import io.pgtrickle.worker.refresh.FullPlanner;
+import io.pgtrickle.worker.refresh.Plans;
+import io.pgtrickle.worker.refresh.RefreshOutcome;
+import io.pgtrickle.worker.refresh.Refresher;
+import io.pgtrickle.worker.runtime.CpuSampler;
+import io.pgtrickle.worker.runtime.WorkerMetrics;
+import io.pgtrickle.worker.runtime.WorkerState;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The worker's refresh code run inside the test (no scheduler, no ingest, no cdc-consumer), so a
+ * test decides exactly which stream table is refreshed when. Sources nobody captures are refreshed
+ * FULL, as the worker does before the CDC captures them.
+ */
+final class LocalRefresher implements AutoCloseable {
+
+  private final Refresher refresher;
+
+  /**
+   * A refresher on the test database.
+   *
+   * @param db the database
+   * @param role the connections' role name (in {@code application_name}: {@code pgtrickle-worker
+   *     <id> <role>})
+   */
+  LocalRefresher(PipelineDb db, String role) {
+    WorkerConfig config =
+        ConfigParser.parse(
+            Map.of(
+                "PGTRICKLE_DATABASE_URL", db.jdbcUrl(),
+                "PGTRICKLE_CHANGELOG_URI", db.changeLogUri(),
+                "PGTRICKLE_WORKER_ID", "local"),
+            List.of());
+    refresher =
+        new Refresher(
+            new Database(config),
+            role,
+            new Plans(new FullPlanner()),
+            new WorkerMetrics(new SimpleMeterRegistry(), new WorkerState(), new CpuSampler()),
+            Duration.ofSeconds(30),
+            3);
+  }
+
+  /** Refreshes one stream table; fails unless the refresh completed. */
+  RefreshOutcome refresh(long pgtId) {
+    RefreshOutcome o = refresher.refresh(pgtId, true);
+    if (o.kind() != RefreshOutcome.Kind.COMPLETED) {
+      throw new IllegalStateException("refresh of " + pgtId + " did not complete: " + o);
+    }
+    return o;
+  }
+
+  @Override
+  public void close() {
+    refresher.close();
+  }
+}
