@@ -21,13 +21,6 @@ import java.util.Map;
     reason = "FieldValueInvalid",
     fieldPath = ".synchronous")
 @ValidationRule(
-    value = "!has(self.restore)",
-    message =
-        "spec.restore is not built yet: restoring a backup into a new cluster (and point-in-time"
-            + " recovery) is not available in this version",
-    reason = "FieldValueForbidden",
-    fieldPath = ".restore")
-@ValidationRule(
     value = "!has(self.restore) || has(oldSelf.restore)",
     message =
         "spec.restore can only be given when the cluster is created: restoring replaces the"

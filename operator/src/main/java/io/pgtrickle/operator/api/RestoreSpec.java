@@ -6,9 +6,10 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /**
- * Creates a new cluster from a backup: its first member is restored (pgBackRest restore and WAL
- * replay to the target, in the Job NAME-restore) before any pod starts; the others are cloned from
- * it. The source is only read: the new cluster archives into its own repository path.
+ * Creates a new cluster from a backup: its first member is restored by Patroni's custom bootstrap
+ * (pgBackRest restore and WAL replay to the target, see {@code backup.spec.RestoreBootstrap}); the
+ * others are cloned from it. The source is only read: the new cluster archives into its own
+ * repository path.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RestoreSpec {

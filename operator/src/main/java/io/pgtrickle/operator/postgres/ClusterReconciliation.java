@@ -8,6 +8,8 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.pgtrickle.operator.ApiServerFeatures;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
+import io.pgtrickle.operator.backup.RestoreFailure;
+import io.pgtrickle.operator.backup.RestoreSources;
 import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
 import io.pgtrickle.operator.postgres.credentials.RolePasswords;
@@ -49,6 +51,9 @@ final class ClusterReconciliation {
   /** Reason of a cluster whose child the API server refused. */
   static final String RESOURCE_REJECTED = "ResourceRejected";
 
+  /** Reason of a cluster whose restore failed (restore.sh's reason in the message). */
+  static final String RESTORE_FAILED = "RestoreFailed";
+
   private final PostgresCluster cluster;
   private final Context<PostgresCluster> context;
   private final KubernetesClient client;
@@ -86,6 +91,14 @@ final class ClusterReconciliation {
 
     int desired = cluster.getSpec().getReplicas();
     StatefulSet existing = PostgresClusterReconciler.statefulSet(context);
+    if (cluster.getSpec().getRestore() != null && existing == null) {
+      // Nothing is created before the source is known: the first member must restore it.
+      RestoreSources.Problem p = RestoreSources.resolve(client, cluster).problem();
+      if (p != null) {
+        ObservedCluster observed = observe(null).withFailure(p.reason(), p.message());
+        return report(observed, null, p.mayResolveItself() ? ENVIRONMENT_RETRY : null);
+      }
+    }
     if (existing != null && desired != existing.getSpec().getReplicas()) {
       if (desired < existing.getSpec().getReplicas()) {
         Optional<RolloutAction.Switchover> first = RolloutPlanner.beforeScaleDown(members, desired);
@@ -134,6 +147,19 @@ final class ClusterReconciliation {
       retry = retry == null ? PATRONI_RETRY : retry;
     }
     ObservedCluster observed = observe(statefulSet);
+    if (restoring()) {
+      Optional<String> failed = RestoreFailure.read(client, pods);
+      if (failed.isPresent()) {
+        observed =
+            observed.withFailure(
+                RESTORE_FAILED,
+                "spec.restore failed and nothing was promoted: "
+                    + failed.get().strip()
+                    + (failed.get().strip().endsWith(".") ? "" : ".")
+                    + " Delete this cluster and create it again once the cause is fixed.");
+      }
+      retry = retry == null ? PATRONI_RETRY : retry;
+    }
     if (credentials.problem() != null && observed.problem() == null) {
       observed =
           observed.withProblem(credentials.problem().reason(), credentials.problem().message());
@@ -144,6 +170,13 @@ final class ClusterReconciliation {
       retry = MEMBERS_MISSING_RETRY;
     }
     return report(observed, appliedConfig, retry);
+  }
+
+  /** A cluster with spec.restore whose first member has not finished bootstrapping. */
+  private boolean restoring() {
+    return cluster.getSpec().getRestore() != null
+        && members.stream().noneMatch(Member::primary)
+        && !RestoreSources.initialized(client, cluster);
   }
 
   /**

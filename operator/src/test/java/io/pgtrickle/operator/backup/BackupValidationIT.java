@@ -16,8 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The backup fields' validation on the real API server: PostgresBackup's rules, and every field of
- * {@code spec.backup} / {@code spec.restore} that is not built yet refused with a message saying
- * so.
+ * {@code spec.backup} that is not built yet refused with a message saying so.
  */
 class BackupValidationIT {
 
@@ -123,12 +122,23 @@ class BackupValidationIT {
   }
 
   @Test
-  void refusesRestoreAsNotBuilt() {
+  void acceptsRestoreAndRefusesATargetTimeWithoutAZone() {
+    GenericKubernetesResource created =
+        NAMESPACE
+            .client()
+            .resource(
+                manifest(
+                    "PostgresCluster",
+                    "{version: 16, replicas: 1, storage: {size: 1Gi}, restore: {backupName: b,"
+                        + " targetTime: '2024-01-15T01:30:00Z'}}"))
+            .create();
+    assertThat(created.getMetadata().getUid()).isNotBlank();
     assertRefused(
         manifest(
             "PostgresCluster",
-            "{version: 16, replicas: 1, storage: {size: 1Gi}, restore: {backupName: b}}"),
-        "spec.restore is not built yet");
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, restore: {backupName: b,"
+                + " targetTime: '2024-01-15 01:30'}}"),
+        "spec.restore.targetTime must be an RFC 3339 time with a zone");
   }
 
   @Test

@@ -49,13 +49,37 @@ public final class HaCluster implements AutoCloseable {
   private final SharedIndexInformer<PostgresCluster> phaseWatch;
   private final List<ClusterPhase> phasesSeen = new CopyOnWriteArrayList<>();
 
+  /** Whether close() stops the operator, pod player and provisioner (false: another's). */
+  private final boolean ownsPlayers;
+
   private HaCluster(TestBed testBed, String namespace, String name, String spec) {
-    this.client = testBed.client();
+    this(
+        testBed.client(),
+        namespace,
+        name,
+        spec,
+        new VolumeProvisioner(testBed.client(), namespace),
+        new PatroniPods(testBed, namespace),
+        OperatorRunner.start(testBed, namespace),
+        true);
+  }
+
+  private HaCluster(
+      KubernetesClient client,
+      String namespace,
+      String name,
+      String spec,
+      VolumeProvisioner volumes,
+      PatroniPods pods,
+      OperatorRunner operator,
+      boolean ownsPlayers) {
+    this.client = client;
     this.namespace = namespace;
     this.name = name;
-    this.volumes = new VolumeProvisioner(client, namespace);
-    this.pods = new PatroniPods(testBed, namespace);
-    this.operator = OperatorRunner.start(testBed, namespace);
+    this.volumes = volumes;
+    this.pods = pods;
+    this.operator = operator;
+    this.ownsPlayers = ownsPlayers;
     String yaml =
         "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name: "
             + name
@@ -180,6 +204,23 @@ public final class HaCluster implements AutoCloseable {
       throw e;
     }
     return cluster;
+  }
+
+  /**
+   * Creates a second cluster {@code name} (YAML lines under {@code spec:}, indented by two spaces)
+   * in {@code running}'s namespace, played by its operator, pod player and provisioner, without
+   * waiting for it. Closing it deletes only this cluster.
+   */
+  public static HaCluster beside(HaCluster running, String name, String spec) {
+    return new HaCluster(
+        running.client,
+        running.namespace,
+        name,
+        spec,
+        running.volumes,
+        running.pods,
+        running.operator,
+        false);
   }
 
   public String namespace() {
@@ -479,8 +520,10 @@ public final class HaCluster implements AutoCloseable {
       // Closing must stop the processes even when the API server no longer answers.
     }
     phaseWatch.close();
-    operator.close();
-    pods.close();
-    volumes.close();
+    if (ownsPlayers) {
+      operator.close();
+      pods.close();
+      volumes.close();
+    }
   }
 }

@@ -59,22 +59,26 @@ public final class PgBackRest {
 
   /** The repository path: {@code destination.path}, or /pgbackrest/NAMESPACE/NAME. */
   public static String repositoryPath(PostgresCluster cluster) {
-    BackupDestination d = cluster.getSpec().getBackup().getDestination();
-    if (d != null && d.getPath() != null) {
-      return d.getPath();
-    }
-    return "/pgbackrest/"
-        + cluster.getMetadata().getNamespace()
-        + "/"
-        + cluster.getMetadata().getName();
+    return repositoryPath(
+        cluster.getSpec().getBackup(),
+        cluster.getMetadata().getNamespace(),
+        cluster.getMetadata().getName());
   }
 
   /** pgbackrest.conf for the cluster's pods. */
   public static String config(PostgresCluster cluster) {
-    BackupSpec backup = cluster.getSpec().getBackup();
+    return config(cluster.getSpec().getBackup(), repositoryPath(cluster), CA_FILE);
+  }
+
+  /**
+   * pgbackrest.conf for the repository {@code backup} describes at {@code path}, stanza {@link
+   * #STANZA} over the pod's data directory; a private CA of the endpoint is read from {@code
+   * caFile}. Also the configuration a restored cluster reads its source's repository with.
+   */
+  public static String config(BackupSpec backup, String path, String caFile) {
     BackupDestination d = backup.getDestination();
     Map<String, String> global = new LinkedHashMap<>();
-    global.put("repo1-path", repositoryPath(cluster));
+    global.put("repo1-path", path);
     if (d != null && d.getType() != null && d.getType().name().equals("S3")) {
       global.put("repo1-type", "s3");
       global.put("repo1-s3-bucket", d.getBucket());
@@ -93,11 +97,10 @@ public final class PgBackRest {
         global.put("repo1-s3-endpoint", "s3." + d.getRegion() + ".amazonaws.com");
       }
       if (d.getCaSecret() != null) {
-        global.put("repo1-storage-ca-file", CA_FILE);
+        global.put("repo1-storage-ca-file", caFile);
       }
     }
-    if (backup.getEncryption() != null
-        && Boolean.TRUE.equals(backup.getEncryption().getEnabled())) {
+    if (encrypted(backup)) {
       global.put("repo1-cipher-type", "aes-256-cbc");
     }
     global.put("compress-type", compressType(backup.getCompression()));
@@ -115,6 +118,21 @@ public final class PgBackRest {
     conf.append("pg1-socket-path=").append(SOCKET_DIR).append('\n');
     conf.append("pg1-port=5432\n");
     return conf.toString();
+  }
+
+  /** Whether {@code backup} encrypts its repository. */
+  public static boolean encrypted(BackupSpec backup) {
+    return backup.getEncryption() != null
+        && Boolean.TRUE.equals(backup.getEncryption().getEnabled());
+  }
+
+  /** The repository path of {@code backup} for cluster {@code name} in {@code namespace}. */
+  public static String repositoryPath(BackupSpec backup, String namespace, String name) {
+    BackupDestination d = backup.getDestination();
+    if (d != null && d.getPath() != null) {
+      return d.getPath();
+    }
+    return "/pgbackrest/" + namespace + "/" + name;
   }
 
   static String compressType(Compression compression) {
@@ -219,7 +237,7 @@ public final class PgBackRest {
     return params;
   }
 
-  private static EnvVar secret(String name, String secret, String key) {
+  static EnvVar secret(String name, String secret, String key) {
     return new EnvVarBuilder()
         .withName(name)
         .withNewValueFrom()

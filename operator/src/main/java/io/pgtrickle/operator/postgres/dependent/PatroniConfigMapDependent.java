@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.backup.RestoreSources;
 import io.pgtrickle.operator.postgres.spec.ClusterConfigMaps;
 
 /** Patroni's configuration file. Shares the informer of {@link PostgresqlConfigMapDependent}. */
@@ -12,6 +13,7 @@ public class PatroniConfigMapDependent
 
   @Override
   protected ConfigMap desired(PostgresCluster cluster, Context<PostgresCluster> context) {
-    return ClusterConfigMaps.patroni(cluster);
+    return ClusterConfigMaps.patroni(
+        cluster, RestoreSources.forBuilders(context.getClient(), cluster));
   }
 }

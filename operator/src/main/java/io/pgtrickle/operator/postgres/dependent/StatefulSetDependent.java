@@ -6,6 +6,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.backup.RestoreSources;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.PostgresClusterReconciler;
 import io.pgtrickle.operator.postgres.credentials.AppliedCredentials;
@@ -24,6 +25,9 @@ public class StatefulSetDependent
             PostgresClusterReconciler.secretNamed(
                 context, cluster, ClusterNames.appliedCredentialsSecret(cluster)));
     return ClusterStatefulSet.build(
-        cluster, PostgresImages.forCluster(cluster), credentialsGeneration);
+        cluster,
+        PostgresImages.forCluster(cluster),
+        credentialsGeneration,
+        RestoreSources.forBuilders(context.getClient(), cluster));
   }
 }

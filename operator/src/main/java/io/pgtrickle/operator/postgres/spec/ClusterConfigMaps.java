@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.backup.spec.PgBackRest;
+import io.pgtrickle.operator.backup.spec.RestoreBootstrap;
+import io.pgtrickle.operator.backup.spec.RestoreSource;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import java.util.Map;
 
@@ -33,8 +35,19 @@ public final class ClusterConfigMaps {
    * PostgreSQL pod.
    */
   public static ConfigMap patroni(PostgresCluster cluster) {
+    return patroni(cluster, null);
+  }
+
+  /**
+   * The same for a cluster restored from {@code source} (null: none), with the restore script and
+   * the source repository's configuration.
+   */
+  public static ConfigMap patroni(PostgresCluster cluster, RestoreSource source) {
     Map<String, String> data = new java.util.TreeMap<>();
-    data.put(PatroniConfig.CONFIG_FILE, YAML.asYaml(PatroniConfig.build(cluster)));
+    data.put(PatroniConfig.CONFIG_FILE, YAML.asYaml(PatroniConfig.build(cluster, source)));
+    if (source != null) {
+      data.putAll(RestoreBootstrap.configFiles(source));
+    }
     if (PgBackRest.enabled(cluster)) {
       // pgBackRest's configuration, mounted at /etc/pgbackrest (no secret in it).
       data.put(PgBackRest.CONFIG_KEY, PgBackRest.config(cluster));

@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.ReclaimPolicy;
 import io.pgtrickle.operator.backup.spec.PgBackRest;
+import io.pgtrickle.operator.backup.spec.RestoreBootstrap;
+import io.pgtrickle.operator.backup.spec.RestoreSource;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,7 +54,19 @@ public final class ClusterStatefulSet {
    */
   public static StatefulSet build(
       PostgresCluster cluster, String image, long credentialsGeneration) {
+    return build(cluster, image, credentialsGeneration, null);
+  }
+
+  /**
+   * The same for a cluster restored from {@code source} ({@code spec.restore}; null: none): its
+   * pods also carry the source repository's secrets and the restore script.
+   */
+  public static StatefulSet build(
+      PostgresCluster cluster, String image, long credentialsGeneration, RestoreSource source) {
     PodTemplateSpec template = podTemplate(cluster, image);
+    if (source != null) {
+      RestoreBootstrap.apply(cluster, source, template);
+    }
     // TLS, the pooler and the exporter (issue #17): additions kept in their own builders.
     PodAdditions.apply(cluster, template);
     if (credentialsGeneration > 0) {

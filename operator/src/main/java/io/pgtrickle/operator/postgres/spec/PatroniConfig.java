@@ -1,6 +1,8 @@
 package io.pgtrickle.operator.postgres.spec;
 
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.backup.spec.RestoreBootstrap;
+import io.pgtrickle.operator.backup.spec.RestoreSource;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.tls.ClusterTls;
 import java.util.LinkedHashMap;
@@ -23,11 +25,19 @@ public final class PatroniConfig {
 
   /** The whole configuration as nested maps, in a stable order. */
   public static Map<String, Object> build(PostgresCluster cluster) {
+    return build(cluster, null);
+  }
+
+  /**
+   * The same for a cluster restored from {@code source} ({@code spec.restore}; null: none): its
+   * bootstrap restores the source's backup instead of running initdb.
+   */
+  public static Map<String, Object> build(PostgresCluster cluster, RestoreSource source) {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("scope", ClusterNames.patroniScope(cluster));
     config.put("restapi", map("listen", "0.0.0.0:" + ClusterServices.PATRONI_PORT));
     config.put("kubernetes", kubernetes(cluster));
-    config.put("bootstrap", bootstrap(cluster));
+    config.put("bootstrap", bootstrap(cluster, source));
     config.put("postgresql", postgresql(cluster));
     config.put("watchdog", map("mode", "off"));
     if (ClusterTls.enabled(cluster)) {
@@ -82,9 +92,12 @@ public final class PatroniConfig {
     return k8s;
   }
 
-  private static Map<String, Object> bootstrap(PostgresCluster cluster) {
+  private static Map<String, Object> bootstrap(PostgresCluster cluster, RestoreSource source) {
     Map<String, Object> bootstrap = new LinkedHashMap<>();
     bootstrap.put("dcs", dynamic(cluster));
+    if (source != null) {
+      bootstrap.putAll(RestoreBootstrap.patroniBootstrap(source));
+    }
     bootstrap.put(
         "initdb", List.of(map("encoding", "UTF8"), map("locale", "C.UTF-8"), "data-checksums"));
     return bootstrap;
@@ -102,6 +115,13 @@ public final class PatroniConfig {
             "replication", map("username", "replicator"),
             "rewind", map("username", "rewinder")));
     pg.put("pg_hba", pgHba(cluster));
+    if (cluster.getSpec().getRestore() != null) {
+      // A restored database has the source's superuser password until Patroni changes it after
+      // the restore; meanwhile Patroni's custom bootstrap trusts only its local connections:
+      // the Unix socket here (the pod's own address would do in a pod, not where pods share the
+      // host's network, as on the test bed).
+      pg.put("use_unix_socket", true);
+    }
     return pg;
   }
 

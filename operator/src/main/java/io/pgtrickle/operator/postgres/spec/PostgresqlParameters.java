@@ -88,6 +88,11 @@ public final class PostgresqlParameters {
     params.put("logging_collector", "off");
     params.put("log_min_duration_statement", "1000");
     params.putAll(io.pgtrickle.operator.backup.spec.PgBackRest.archiveParameters(cluster));
+    if (cluster.getSpec().getRestore() != null) {
+      // Patroni reaches a restored member over this socket (see PatroniConfig).
+      params.put(
+          "unix_socket_directories", io.pgtrickle.operator.backup.spec.PgBackRest.SOCKET_DIR);
+    }
     if (cluster.getSpec().getPostgresqlParams() != null) {
       cluster.getSpec().getPostgresqlParams().forEach(params::put);
     }

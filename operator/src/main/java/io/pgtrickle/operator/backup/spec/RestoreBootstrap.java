@@ -1,0 +1,180 @@
+package io.pgtrickle.operator.backup.spec;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.VolumeProjection;
+import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
+import io.pgtrickle.operator.api.BackupDestination;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.postgres.ClusterNames;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code spec.restore}: a new cluster whose first member is restored from the source cluster's
+ * pgBackRest repository by Patroni's custom bootstrap ({@code restore.sh bootstrap}, then recovery
+ * with {@code restore.sh archive-get} as restore_command, to the end of the archive or to {@code
+ * targetTime} and promoted); the other members are cloned from it as usual. The source is
+ * configured apart ({@code /etc/pgbackrest/restore-source.conf}, its secrets under their own
+ * names), so the cluster's own archive_command and backups only ever use its own repository. Pure:
+ * no client calls.
+ */
+public final class RestoreBootstrap {
+
+  /** Patroni's bootstrap method name. */
+  public static final String METHOD = "pgbackrest_restore";
+
+  public static final String SCRIPT_KEY = "restore.sh";
+  public static final String SOURCE_CONFIG_KEY = "restore-source.conf";
+  public static final String SCRIPT = PgBackRest.CONFIG_DIR + "/" + SCRIPT_KEY;
+  public static final String SOURCE_CA_FILE = PgBackRest.CONFIG_DIR + "/source-ca/ca.crt";
+
+  /** Where a failed restore leaves its reason, on the member's volume (outside the data dir). */
+  public static final String FAILED_FILE = "/var/lib/postgresql/data/restore.failed";
+
+  public static final String RESTORE_COMMAND = "sh " + SCRIPT + " archive-get %f \"%p\"";
+
+  private RestoreBootstrap() {}
+
+  /** Patroni's {@code bootstrap.method} and its section, for {@code bootstrap}. */
+  public static Map<String, Object> patroniBootstrap(RestoreSource source) {
+    Map<String, Object> recovery = new LinkedHashMap<>();
+    recovery.put("restore_command", RESTORE_COMMAND);
+    recovery.put("recovery_target_timeline", "latest");
+    String command = "sh " + SCRIPT + " bootstrap";
+    if (source.targetTime() != null) {
+      recovery.put("recovery_target_time", source.targetTime());
+      recovery.put("recovery_target_action", "promote");
+      command += " '" + source.targetTime() + "'";
+    }
+    Map<String, Object> method = new LinkedHashMap<>();
+    method.put("command", command);
+    method.put("no_params", true);
+    method.put("keep_existing_recovery_conf", false);
+    method.put("recovery_conf", recovery);
+    Map<String, Object> bootstrap = new LinkedHashMap<>();
+    bootstrap.put("method", METHOD);
+    bootstrap.put(METHOD, method);
+    return bootstrap;
+  }
+
+  /** The ConfigMap entries: the script and the source repository's configuration. */
+  public static Map<String, String> configFiles(RestoreSource source) {
+    Map<String, String> files = new LinkedHashMap<>();
+    files.put(SCRIPT_KEY, script());
+    files.put(
+        SOURCE_CONFIG_KEY,
+        "# The repository of the PostgresCluster "
+            + source.clusterName()
+            + ", read by spec.restore.\n"
+            + PgBackRest.config(source.backup(), source.repositoryPath(), SOURCE_CA_FILE));
+    return files;
+  }
+
+  /** The restore script, {@code restore.sh} (a resource of the operator). */
+  public static String script() {
+    try (InputStream in = RestoreBootstrap.class.getResourceAsStream("/pgbackrest/restore.sh")) {
+      if (in == null) {
+        throw new IllegalStateException("pgbackrest/restore.sh is missing from the operator");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Adds to the pod template what the restore needs: the source's secrets as environment ({@code
+   * RESTORE_SOURCE_*}, references only) and the script, source configuration and source CA in the
+   * volume at {@code /etc/pgbackrest} (made here when the cluster has no {@code spec.backup}).
+   */
+  public static void apply(
+      PostgresCluster cluster, RestoreSource source, PodTemplateSpec template) {
+    Container postgres = template.getSpec().getContainers().get(0);
+    List<EnvVar> env = new ArrayList<>(postgres.getEnv());
+    env.addAll(env(source));
+    postgres.setEnv(env);
+    Volume volume =
+        template.getSpec().getVolumes().stream()
+            .filter(v -> v.getName().equals(PgBackRest.VOLUME))
+            .findFirst()
+            .orElse(null);
+    if (volume == null) {
+      volume =
+          new VolumeBuilder().withName(PgBackRest.VOLUME).withNewProjected().endProjected().build();
+      template.getSpec().getVolumes().add(volume);
+      postgres
+          .getVolumeMounts()
+          .add(
+              new VolumeMountBuilder()
+                  .withName(PgBackRest.VOLUME)
+                  .withMountPath(PgBackRest.CONFIG_DIR)
+                  .withReadOnly(true)
+                  .build());
+    }
+    volume.getProjected().getSources().addAll(projections(cluster, source));
+  }
+
+  static List<EnvVar> env(RestoreSource source) {
+    List<EnvVar> env = new ArrayList<>();
+    BackupDestination d = source.backup().getDestination();
+    if (d != null && d.getCredentialsSecret() != null) {
+      env.add(
+          PgBackRest.secret(
+              "RESTORE_SOURCE_S3_KEY", d.getCredentialsSecret(), PgBackRest.ACCESS_KEY));
+      env.add(
+          PgBackRest.secret(
+              "RESTORE_SOURCE_S3_KEY_SECRET", d.getCredentialsSecret(), PgBackRest.SECRET_KEY));
+    }
+    if (PgBackRest.encrypted(source.backup())) {
+      env.add(
+          PgBackRest.secret(
+              "RESTORE_SOURCE_CIPHER_PASS",
+              source.backup().getEncryption().getKeySecret(),
+              PgBackRest.PASSPHRASE));
+    }
+    return env;
+  }
+
+  static List<VolumeProjection> projections(PostgresCluster cluster, RestoreSource source) {
+    List<VolumeProjection> sources = new ArrayList<>();
+    sources.add(
+        new VolumeProjectionBuilder()
+            .withNewConfigMap()
+            .withName(ClusterNames.patroniConfigMap(cluster))
+            .addNewItem()
+            .withKey(SCRIPT_KEY)
+            .withPath(SCRIPT_KEY)
+            .endItem()
+            .addNewItem()
+            .withKey(SOURCE_CONFIG_KEY)
+            .withPath(SOURCE_CONFIG_KEY)
+            .endItem()
+            .endConfigMap()
+            .build());
+    BackupDestination d = source.backup().getDestination();
+    if (d != null && d.getCaSecret() != null) {
+      sources.add(
+          new VolumeProjectionBuilder()
+              .withNewSecret()
+              .withName(d.getCaSecret())
+              .addNewItem()
+              .withKey("ca.crt")
+              .withPath("source-ca/ca.crt")
+              .endItem()
+              .endSecret()
+              .build());
+    }
+    return sources;
+  }
+}

@@ -1,0 +1,106 @@
+#!/bin/sh
+# Managed by the pg-trickle operator (spec.restore). Patroni's custom bootstrap of a restored
+# cluster, and the restore_command of its recovery. Reads the source cluster's pgBackRest
+# repository (restore-source.conf beside this file) and never writes to it.
+#
+#   restore.sh bootstrap [TARGET_TIME]   restore the newest backup (or the newest one that ended
+#                                        before TARGET_TIME) into $PGDATA; with a target, replay
+#                                        the WAL to it once and stop there, so that a target
+#                                        PostgreSQL cannot reach fails here, before Patroni
+#                                        starts anything. Then Patroni replays again and promotes.
+#   restore.sh archive-get WAL PATH      one WAL file of the source's archive
+#
+# A failure is written to restore.failed on the volume (the operator reads it: phase Failed,
+# reason RestoreFailed), the restored files are removed, and the script waits there, so nothing
+# is ever promoted and a restarted member reports the same failure without restoring again.
+set -u
+
+CONF=/etc/pgbackrest/restore-source.conf
+VOLUME=/var/lib/postgresql/data
+FAILED="$VOLUME/restore.failed"
+LOG="$VOLUME/restore.log"
+PGDATA="${PGDATA:-$VOLUME/pgdata}"
+
+# The source repository's secrets, under names the cluster's own repository cannot collide with.
+source_repository() {
+  unset PGBACKREST_REPO1_S3_KEY PGBACKREST_REPO1_S3_KEY_SECRET PGBACKREST_REPO1_CIPHER_PASS
+  if [ -n "${RESTORE_SOURCE_S3_KEY:-}" ]; then
+    export PGBACKREST_REPO1_S3_KEY="$RESTORE_SOURCE_S3_KEY"
+    export PGBACKREST_REPO1_S3_KEY_SECRET="${RESTORE_SOURCE_S3_KEY_SECRET:-}"
+  fi
+  if [ -n "${RESTORE_SOURCE_CIPHER_PASS:-}" ]; then
+    export PGBACKREST_REPO1_CIPHER_PASS="$RESTORE_SOURCE_CIPHER_PASS"
+  fi
+}
+
+fail() {
+  printf '%s\n' "$1" > "$FAILED"
+  rm -rf "$PGDATA"
+  echo "restore failed: $1" >&2
+  # Never hand Patroni a data directory: wait, not ready, until the cluster is deleted.
+  while :; do sleep 3600; done
+}
+
+# The last lines of the log matching $1, on one line.
+lines() {
+  grep -E "$1" "$LOG" | tail -n 3 | sed -e 's/^.*\(ERROR\|FATAL\|PANIC\|WARN\):/\1:/' | tr '\n' ' '
+}
+
+replay_to() {
+  sockets=$(mktemp -d)
+  "${PATRONI_POSTGRESQL_BIN_DIR:+$PATRONI_POSTGRESQL_BIN_DIR/}postgres" -D "$PGDATA" \
+    -c listen_addresses= -c "unix_socket_directories=$sockets" -c archive_mode=off \
+    -c hot_standby=off -c ssl=off -c logging_collector=off -c log_destination=stderr \
+    -c lc_messages=C \
+    -c "restore_command=sh /etc/pgbackrest/restore.sh archive-get %f \"%p\"" \
+    -c "recovery_target_time=$1" -c recovery_target_action=shutdown \
+    -c recovery_target_timeline=latest >> "$LOG" 2>&1
+  rc=$?
+  rm -rf "$sockets"
+  if [ "$rc" -ne 0 ] || ! grep -q 'shutdown at recovery target' "$LOG"; then
+    fail "recovery to targetTime $1 failed: $(lines 'FATAL|PANIC')"
+  fi
+}
+
+bootstrap() {
+  target="${1:-}"
+  if [ -s "$FAILED" ]; then
+    fail "$(cat "$FAILED")"
+  fi
+  rm -rf "$PGDATA"
+  mkdir -p "$PGDATA" && chmod 0700 "$PGDATA"
+  source_repository
+  if [ -n "$target" ]; then
+    set -- --type=time "--target=$target" --target-action=promote
+  else
+    set -- --type=default
+  fi
+  # The spool path is for asynchronous archiving, which a restored cluster does not inherit.
+  if ! pgbackrest --config="$CONF" --stanza=db --spool-path=/tmp/pgbackrest-restore "$@" \
+    restore > "$LOG" 2>&1; then
+    fail "pgBackRest restore from the source repository failed: $(lines 'ERROR|WARN')"
+  fi
+  # The source's Patroni state is not this cluster's.
+  rm -f "$PGDATA/patroni.dynamic.json"
+  if [ -n "$target" ]; then
+    replay_to "$target"
+  fi
+  # Patroni writes the recovery settings (bootstrap.method's recovery_conf) and its own signal.
+  rm -f "$PGDATA/recovery.signal" "$PGDATA/standby.signal"
+}
+
+case "${1:-}" in
+  bootstrap)
+    shift
+    bootstrap "$@"
+    ;;
+  archive-get)
+    shift
+    source_repository
+    exec pgbackrest --config="$CONF" --stanza=db archive-get "$@"
+    ;;
+  *)
+    echo "usage: restore.sh bootstrap [TARGET_TIME] | restore.sh archive-get WAL PATH" >&2
+    exit 2
+    ;;
+esac
