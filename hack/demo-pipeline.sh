@@ -6,7 +6,10 @@
 #   2. on my-cluster's primary: a table orders and a stream table category_totals created with
 #      CREATE STREAM TABLE through pgtrickle.exec_stream_ddl;
 #   3. a short write load (inserts, updates, deletes every second), printing the stream table and
-#      its staleness as it follows, then the stream table compared with its query's result.
+#      its staleness as it follows, and the workers' HPA (the CDC lag the metrics adapter serves,
+#      the workers it adds when the lag is above spec.workers.targetCdcLagMs); then the stream
+#      table compared with its query's result, and the HPA, its scaling events and the
+#      StreamTableCluster's AutoscalingActive condition.
 # `hack/demo-pipeline.sh psql-command` prints the psql command for the primary.
 set -euo pipefail
 
@@ -15,6 +18,11 @@ cd "$root"
 kubeconfig="$root/target/testbed/kubeconfig"
 kubectl="$root/target/testbed/bin/kubectl --kubeconfig=$kubeconfig"
 LOAD_SECONDS="${DEMO_LOAD_SECONDS:-10}"
+# The load (LOAD_SECONDS rounds, one a second on a quiet machine) goes on while workers the HPA
+# added are still starting, until this many seconds since it began (wall clock: a loaded machine
+# makes each round slower).
+LOAD_MAX_SECONDS="${DEMO_LOAD_MAX_SECONDS:-45}"
+hpa=shop-worker
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -22,6 +30,29 @@ primary_ip() {
   local pod
   pod="$($kubectl get pgc my-cluster -o jsonpath='{.status.primaryPod}')"
   $kubectl get pod "$pod" -o jsonpath='{.status.podIP}'
+}
+
+# A Quantity of the custom metrics API in milli-units (367002m) as a number (367.0); '?' if none.
+quantity() {
+  case "$1" in
+    "") echo "?" ;;
+    *m) awk -v v="${1%m}" 'BEGIN { printf "%.1f", v / 1000 }' ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# The workers' HPA and Deployment in one call: sets hpa_desired, hpa_ready, hpa_lag (ms), hpa_target.
+hpa_read() {
+  local out
+  out="$($kubectl get "hpa/$hpa" "deployment/$hpa" -o jsonpath='{.items[0].status.desiredReplicas}|{.items[1].status.readyReplicas}|{.items[0].status.currentMetrics[?(@.type=="Object")].object.current.value}|{.items[0].spec.metrics[?(@.type=="Object")].object.target.value}' 2>/dev/null || true)"
+  IFS='|' read -r hpa_desired hpa_ready hpa_lag hpa_target <<<"$out"
+  hpa_desired="${hpa_desired:-0}" hpa_ready="${hpa_ready:-0}" hpa_lag="$(quantity "${hpa_lag:-}")"
+}
+
+hpa_desired() { $kubectl get hpa "$hpa" -o jsonpath='{.status.desiredReplicas}' 2>/dev/null || echo 0; }
+
+scaling_active() {
+  [ "$($kubectl get hpa "$hpa" -o jsonpath='{.status.conditions[?(@.type=="ScalingActive")].status}' 2>/dev/null)" = True ]
 }
 
 if [ "${1:-}" = "psql-command" ]; then
@@ -57,6 +88,15 @@ fi
 $kubectl get stc
 $kubectl get statefulset,deployment,hpa,pods -l trickle-labs.io/stream-table-cluster=shop -o wide
 
+step "The workers' HPA reads the CDC lag through kube-apiserver from the metrics adapter"
+for _ in $(seq 1 60); do scaling_active && break; sleep 1; done
+if ! scaling_active; then
+  echo "HPA $hpa cannot read its metrics; see kubectl describe hpa $hpa and target/demo/metrics-adapter.log" >&2
+  $kubectl describe hpa "$hpa" >&2 || true
+  exit 1
+fi
+$kubectl get hpa "$hpa"
+
 step "Waiting for the workers to install the pgtrickle schema (Flyway, once)"
 for _ in $(seq 1 60); do
   [ "$(sql -Atc "SELECT to_regproc('pgtrickle.exec_stream_ddl') IS NOT NULL" 2>/dev/null)" = t ] && break
@@ -86,20 +126,31 @@ sql -c "SELECT pgt_name, status, refresh_mode, schedule, is_populated FROM pgtri
 echo "category_totals before the load:"
 sql -c "SELECT $columns FROM category_totals ORDER BY category"
 
-step "A write load for ${LOAD_SECONDS} s (inserts, updates, deletes each second); the stream table follows"
+step "A write load for ${LOAD_SECONDS} s or more (inserts, updates, deletes each second); the stream table follows, the HPA adds workers while the CDC lag is above its target"
+initial_workers="$($kubectl get hpa "$hpa" -o jsonpath='{.spec.minReplicas}')"
 # Staleness: how long ago the snapshot the stream table shows was taken (data_timestamp).
 watch_line="SELECT to_char(clock_timestamp(), 'HH24:MI:SS') || '  ' ||
   (SELECT string_agg(category || ' ' || orders || ' orders ' || total, ' | ' ORDER BY category)
      FROM category_totals) || '   (staleness ' ||
   (SELECT round(extract(epoch FROM clock_timestamp() - data_timestamp) * 1000)
      FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'category_totals') || ' ms)'"
-for i in $(seq 1 "$LOAD_SECONDS"); do
+i=0
+load_start=$SECONDS
+while :; do
+  i=$((i + 1))
   sql -c "INSERT INTO orders (category, amount)
             SELECT (ARRAY['books', 'games', 'music', 'films'])[1 + (g + $i) % 4], round((random() * 100)::numeric, 2)
             FROM generate_series(1, 20) g;
           UPDATE orders SET amount = amount + 1 WHERE id % 10 = $i % 10;
           DELETE FROM orders WHERE id IN (SELECT id FROM orders ORDER BY random() LIMIT 3);"
-  sql -Atc "$watch_line"
+  hpa_read
+  echo "$(sql -Atc "$watch_line")   workers $hpa_ready ready / $hpa_desired desired, CDC lag p95 $hpa_lag ms (target ${hpa_target:-?})"
+  # Long enough, and any workers the HPA added are ready (or it is time to stop waiting for them).
+  if [ "$i" -ge "$LOAD_SECONDS" ]; then
+    [ "$hpa_desired" -le "${initial_workers:-0}" ] && break
+    [ "$hpa_ready" -ge "$hpa_desired" ] && break
+    [ $((SECONDS - load_start)) -ge "$LOAD_MAX_SECONDS" ] && break
+  fi
   sleep 1
 done
 sql -Atc "SELECT pgtrickle.refresh_stream_table('category_totals')" >/dev/null
@@ -117,6 +168,22 @@ echo "category_totals equals its query: every write reached it through the CDC c
 sql -c "SELECT table_name, total_refreshes, total_full_refreshes, total_diff_refreshes,
                 round(avg_refresh_duration_ms::numeric, 1) AS avg_refresh_ms
           FROM pgtrickle.pg_stat_pgtrickle"
+
+step "The workers' autoscaler: HPA $hpa on the CDC lag (Object metric of StreamTableCluster shop) and the workers' CPU"
+for _ in $(seq 1 30); do scaling_active && break; sleep 1; done
+$kubectl get hpa "$hpa"
+echo "kubectl get --raw /apis/custom.metrics.k8s.io/v1beta2/namespaces/default/streamtableclusters.trickle-labs.io/shop/pg_trickle_cdc_lag_p95_ms:"
+$kubectl get --raw /apis/custom.metrics.k8s.io/v1beta2/namespaces/default/streamtableclusters.trickle-labs.io/shop/pg_trickle_cdc_lag_p95_ms
+echo
+$kubectl get events --field-selector "involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=$hpa,reason=SuccessfulRescale" \
+  -o custom-columns=LAST:.lastTimestamp,REASON:.reason,MESSAGE:.message
+$kubectl get stc shop -o jsonpath='{range .status.conditions[?(@.type=="AutoscalingActive")]}StreamTableCluster shop: {.type}={.status} ({.reason}: {.message}){"\n"}{end}'
+if [ "$(hpa_desired)" -gt "${initial_workers:-0}" ]; then
+  echo "The HPA scaled the workers from $initial_workers to $(hpa_desired) on the CDC lag; it scales them back to"
+  echo "spec.workers.min once the lag's one-minute p95 is under the target for Kubernetes' 5-minute window."
+else
+  echo "The HPA kept $(hpa_desired) workers: the CDC lag stayed under spec.workers.targetCdcLagMs during this load."
+fi
 
 step "The pipeline"
 $kubectl get pods -l trickle-labs.io/stream-table-cluster=shop -o wide

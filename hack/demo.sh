@@ -2,7 +2,8 @@
 # `make demo`: build, start the test bed, install the CRDs, run the operator in the background,
 # apply the basic sample and show it converge, then the main job: a StreamTableCluster on it (real
 # cdc-consumer and worker programs behind its pods), a stream table created with SQL and kept
-# fresh under a short write load. `make demo-down` stops everything again.
+# fresh under a short write load, and the workers' HPA scaling them on the CDC lag the metrics
+# adapter serves (hack/demo-adapter.sh). `make demo-down` stops everything again.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,6 +28,7 @@ stop_pid() {
 down() {
   stop_pid pods
   stop_pid operator
+  hack/demo-adapter.sh stop
   testbed/testbed.sh down
 }
 
@@ -38,7 +40,7 @@ fi
 step "Installing what the build and the test bed need"
 hack/install-deps.sh java go postgres patroni
 
-step "Building the operator, the cdc-consumer and the worker"
+step "Building the operator, the cdc-consumer, the worker and the metrics adapter"
 ./mvnw -B -ntp -q -DskipTests package
 
 step "Starting the Kubernetes test bed"
@@ -66,6 +68,9 @@ else
   echo $! >"$work/operator.pid"
   echo "health and metrics: http://localhost:$http_port/healthz, /readyz, /metrics"
 fi
+
+step "Starting the metrics adapter (log: target/demo/metrics-adapter.log): custom.metrics.k8s.io for the HPA"
+hack/demo-adapter.sh start
 
 step "Starting the pod player: real Patroni + PostgreSQL for each pod, in every namespace (log: target/demo/pods.log)"
 # kwok plays the kubelet without running containers; this plays the container runtime for the
@@ -103,20 +108,26 @@ if [ "$phase" != "Running" ]; then
 fi
 $kubectl get statefulset,svc,configmap,secret -l postgres.example.com/cluster=my-cluster
 
+step "Waiting for kube-apiserver to report the metrics adapter's APIServices Available"
+hack/demo-adapter.sh await
+
 hack/demo-pipeline.sh
 
 cat <<MSG
 
-The operator and the pod player run in the background (logs: target/demo/operator.log,
-target/demo/pods.log; each program pod's log: target/testbed/programs/default/POD.log).
+The operator, the metrics adapter and the pod player run in the background (logs:
+target/demo/operator.log, target/demo/metrics-adapter.log, target/demo/pods.log; each program
+pod's log: target/testbed/programs/default/POD.log).
 Look around:
   export KUBECONFIG=$kubeconfig
   export PATH=$root/target/testbed/bin:\$PATH
   kubectl get stc -w                      # the pipeline: workers, CDC lag, stream tables, status
   kubectl describe stc shop
+  kubectl get hpa shop-worker -w          # the workers' autoscaler: CDC lag and worker CPU vs targets
+  kubectl get --raw /apis/custom.metrics.k8s.io/v1beta2/namespaces/default/streamtableclusters.trickle-labs.io/shop/pg_trickle_cdc_lag_p95_ms
   kubectl get postgrescluster,pods
 Query the stream table on the primary (it follows every write to orders within about a second):
-  $(hack/demo-pipeline.sh psql-command) -c 'SELECT * FROM category_totals ORDER BY category'
+  $(hack/demo-pipeline.sh psql-command) -c 'SELECT category, orders, total FROM category_totals ORDER BY category'
   ... -c 'SELECT * FROM pgtrickle.pg_stat_stream_tables'
 Stop everything with: make demo-down
 MSG
