@@ -108,16 +108,20 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
     return new RowCounts(inserted, 0, deleted);
   }
 
-  /** Runs {@link DifferentialPlan#refill}'s statements; returns the INSERT's count. */
+  /**
+   * Runs {@link DifferentialPlan#refill}'s statements in one round trip; returns the INSERT's count
+   * (the last statement but one).
+   */
   static long refill(Connection c, List<String> statements) throws SQLException {
     long inserted = 0;
     try (Statement s = c.createStatement()) {
-      for (int i = 0; i < statements.size(); i++) {
-        long n = s.executeUpdate(statements.get(i));
-        if (i == statements.size() - 2) {
-          inserted = n;
+      s.execute(String.join(";\n", statements));
+      int index = 0;
+      do {
+        if (index++ == statements.size() - 2) {
+          inserted = s.getUpdateCount();
         }
-      }
+      } while (s.getMoreResults() || s.getUpdateCount() != -1);
     }
     return inserted;
   }

@@ -5,7 +5,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.sql.Statement;
 
 /**
@@ -55,25 +54,38 @@ public final class ExclusiveRecompute {
    * @throws SQLException if the database fails otherwise
    */
   public static boolean lock(Connection c, String target) throws SQLException {
-    Savepoint sp = c.setSavepoint();
+    // One round trip: the lock is tried in a PL/pgSQL block that catches the timeout (its own
+    // subtransaction) and leaves the outcome in a transaction-local setting read right after.
     try (Statement s = c.createStatement()) {
       s.execute(
           "DO $pgt$ DECLARE old text := current_setting('lock_timeout'); BEGIN"
               + " PERFORM set_config('lock_timeout', '"
               + LOCK_WAIT
-              + "', true); LOCK TABLE "
+              + "', true); BEGIN LOCK TABLE "
               + target
-              + " IN ACCESS EXCLUSIVE MODE; PERFORM set_config('lock_timeout', old, true);"
-              + " END $pgt$");
-    } catch (SQLException e) {
-      if (!"55P03".equals(e.getSQLState())) {
-        throw e;
-      }
-      c.rollback(sp);
-      return false;
+              + " IN ACCESS EXCLUSIVE MODE;"
+              + " PERFORM set_config('pgtrickle.exclusive_lock', 'on', true);"
+              + " EXCEPTION WHEN lock_not_available THEN"
+              + " PERFORM set_config('pgtrickle.exclusive_lock', 'off', true); END;"
+              + " PERFORM set_config('lock_timeout', old, true); END $pgt$;"
+              + " SELECT current_setting('pgtrickle.exclusive_lock')");
+      return "on".equals(firstValue(s));
     }
-    c.releaseSavepoint(sp);
-    return true;
+  }
+
+  /** The first column of the first result set of a multi-statement execution. */
+  private static String firstValue(Statement s) throws SQLException {
+    while (true) {
+      ResultSet rs = s.getResultSet();
+      if (rs != null) {
+        try (rs) {
+          return rs.next() ? rs.getString(1) : null;
+        }
+      }
+      if (!s.getMoreResults() && s.getUpdateCount() == -1) {
+        return null;
+      }
+    }
   }
 
   /**
@@ -112,16 +124,10 @@ public final class ExclusiveRecompute {
    * @return the rows the table held
    */
   public static long truncate(Connection c, String target) throws SQLException {
-    long rows;
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT count(*) FROM " + target)) {
-      rs.next();
-      rows = rs.getLong(1);
-    }
     try (Statement s = c.createStatement()) {
-      s.execute("TRUNCATE " + target);
+      s.execute("SELECT count(*) FROM " + target + "; TRUNCATE " + target);
+      return Long.parseLong(firstValue(s));
     }
-    return rows;
   }
 
   /** {@code schema.name}, quoted. */
