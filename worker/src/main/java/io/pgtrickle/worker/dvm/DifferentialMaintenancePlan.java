@@ -1,5 +1,7 @@
 package io.pgtrickle.worker.dvm;
 
+import io.pgtrickle.worker.dvm.sql.Sql;
+import io.pgtrickle.worker.refresh.ExclusiveRecompute;
 import io.pgtrickle.worker.refresh.MaintenancePlan;
 import io.pgtrickle.worker.refresh.RefreshContext;
 import io.pgtrickle.worker.refresh.RowCounts;
@@ -14,7 +16,8 @@ import java.util.Map;
 /**
  * A stream table maintained by the differential engine, inside the runtime's refresh transaction:
  * {@link #prepareStorage} adds the bookkeeping columns and the identity index, {@link #recompute}
- * fills every column, {@link #apply} runs the one apply statement over the windows the runtime
+ * fills every column (with TRUNCATE when the runtime holds the table exclusively, the plan's index
+ * rebuilt after the fill), {@link #apply} runs the one apply statement over the windows the runtime
  * copied into temporary tables. Under AUTO, {@link #recomputeInstead} asks the cost model, with
  * durations this plan measured, whether the window is better recomputed.
  */
@@ -84,12 +87,17 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
   public RowCounts recompute(Connection c, RefreshContext ctx) throws SQLException {
     StreamTable st = ctx.streamTable();
     long t0 = System.nanoTime();
-    List<String> statements = plan.fullRefresh(st.schema(), st.name());
     long deleted;
     long inserted;
-    try (Statement s = c.createStatement()) {
-      deleted = s.executeUpdate(statements.get(0));
-      inserted = s.executeUpdate(statements.get(1));
+    if (ctx.exclusive()) {
+      deleted = ExclusiveRecompute.truncate(c, Sql.qualified(st.schema(), st.name()));
+      inserted = refill(c, plan.refill(st.schema(), st.name()));
+    } else {
+      List<String> statements = plan.fullRefresh(st.schema(), st.name());
+      try (Statement s = c.createStatement()) {
+        deleted = s.executeUpdate(statements.get(0));
+        inserted = s.executeUpdate(statements.get(1));
+      }
     }
     double ms = (System.nanoTime() - t0) / 1e6;
     if (deleted == 0) {
@@ -98,6 +106,24 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
       model.recordFull(ms);
     }
     return new RowCounts(inserted, 0, deleted);
+  }
+
+  /**
+   * Runs {@link DifferentialPlan#refill}'s statements in one round trip; returns the INSERT's count
+   * (the last statement but one).
+   */
+  static long refill(Connection c, List<String> statements) throws SQLException {
+    long inserted = 0;
+    try (Statement s = c.createStatement()) {
+      s.execute(String.join(";\n", statements));
+      int index = 0;
+      do {
+        if (index++ == statements.size() - 2) {
+          inserted = s.getUpdateCount();
+        }
+      } while (s.getMoreResults() || s.getUpdateCount() != -1);
+    }
+    return inserted;
   }
 
   @Override

@@ -98,6 +98,20 @@ public final class DifferentialPlan {
   }
 
   /**
+   * The recompute of a table the caller has just truncated, holding it exclusively (see {@code
+   * refresh.ExclusiveRecompute}): the plan's index is dropped, the query's result inserted, and the
+   * index built again in one sort (as {@code REFRESH MATERIALIZED VIEW} builds a view's indexes),
+   * instead of being maintained row by row. The last statement but one is the INSERT.
+   */
+  public List<String> refill(String schema, String table) {
+    String target = Sql.qualified(schema, table);
+    return List.of(
+        "DROP INDEX IF EXISTS " + Sql.qualified(schema, indexName(table)),
+        FullRefreshSql.insert(query, layout, target),
+        StorageDdl.index(layout, target, indexName(table)));
+  }
+
+  /**
    * The statement applying the windows: one MERGE (or, on PostgreSQL 14, one statement of
    * data-modifying CTEs). Windows of sources without changes may be omitted.
    *

@@ -12,10 +12,11 @@ import java.util.List;
 /**
  * FULL maintenance (CONTRACTS.md §5): {@code DELETE FROM st; INSERT INTO st (cols) SELECT cols FROM
  * (query) q} in the refresh transaction. Readers are never blocked; they see the old contents until
- * the commit and the new ones after. The columns are the storage table's own, except hidden {@code
- * __pgt_*} columns, selected by name from the query, so a query whose output gained a column (a
- * {@code SELECT *} over a source that got one) keeps working, and one that lost a column fails
- * naming it.
+ * the commit and the new ones after. When the runtime holds the table exclusively ({@link
+ * RefreshContext#exclusive}, see {@link ExclusiveRecompute}) the DELETE is a {@code TRUNCATE}. The
+ * columns are the storage table's own, except hidden {@code __pgt_*} columns, selected by name from
+ * the query, so a query whose output gained a column (a {@code SELECT *} over a source that got
+ * one) keeps working, and one that lost a column fails naming it.
  */
 public final class FullPlan implements MaintenancePlan {
 
@@ -68,7 +69,10 @@ public final class FullPlan implements MaintenancePlan {
     long deleted;
     long inserted;
     try (Statement s = c.createStatement()) {
-      deleted = s.executeUpdate("DELETE FROM " + target);
+      deleted =
+          ctx.exclusive()
+              ? ExclusiveRecompute.truncate(c, target)
+              : s.executeUpdate("DELETE FROM " + target);
       inserted =
           s.executeUpdate(
               "INSERT INTO "

@@ -217,32 +217,22 @@ final class RefreshCatalog {
   }
 
   /**
-   * Makes the rest of the transaction (until {@link #resetRole}) run as the storage table's owner.
-   * The worker's role must be a superuser or a member of the owner's role.
+   * Makes the rest of the transaction (until {@link #resetRole}) run as the storage table's owner,
+   * with the stream table's {@code search_path} when it has one (one statement). The worker's role
+   * must be a superuser or a member of the owner's role.
    */
-  static void setRoleToOwner(Connection c, long relid) throws SQLException {
+  static void setRoleToOwner(Connection c, long relid, String searchPath) throws SQLException {
+    boolean path = searchPath != null && !searchPath.isBlank();
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT set_config('role', (SELECT rolname FROM pg_roles r JOIN pg_class t"
-                + " ON t.relowner = r.oid WHERE t.oid = ?::bigint::oid), true)")) {
+                + " ON t.relowner = r.oid WHERE t.oid = ?::bigint::oid), true)"
+                + (path ? ", set_config('search_path', ?, true)" : ""))) {
       ps.setLong(1, relid);
-      ps.execute();
-    }
-  }
-
-  /** The name of the role owning a relation. */
-  static String ownerName(Connection c, long relid) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT r.rolname FROM pg_roles r JOIN pg_class t ON t.relowner = r.oid"
-                + " WHERE t.oid = ?::bigint::oid")) {
-      ps.setLong(1, relid);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          throw new SQLException("relation " + relid + " does not exist", "42P01");
-        }
-        return rs.getString(1);
+      if (path) {
+        ps.setString(2, searchPath);
       }
+      ps.execute();
     }
   }
 
@@ -250,26 +240,6 @@ final class RefreshCatalog {
   static void resetRole(Connection c) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT set_config('role', 'none', true)")) {
       ps.execute();
-    }
-  }
-
-  static void setSearchPath(Connection c, String searchPath) throws SQLException {
-    if (searchPath == null || searchPath.isBlank()) {
-      return;
-    }
-    try (PreparedStatement ps = c.prepareStatement("SELECT set_config('search_path', ?, true)")) {
-      ps.setString(1, searchPath);
-      ps.execute();
-    }
-  }
-
-  /** The database's clock in epoch milliseconds. */
-  static long clockMillis(Connection c) throws SQLException {
-    try (PreparedStatement ps =
-            c.prepareStatement("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint");
-        ResultSet rs = ps.executeQuery()) {
-      rs.next();
-      return rs.getLong(1);
     }
   }
 }

@@ -11,7 +11,8 @@ import java.util.Set;
  * #snapshotLsn} exactly (CONTRACTS.md §4). The change buffers are <b>not</b> read through it: their
  * rows for the window were committed by the ingest after the snapshot was taken, so the runtime
  * copies each window into a temporary table ({@link #windowTables}, same columns as the buffer,
- * {@code ON COMMIT DROP}) when the plan asks for them ({@link MaintenancePlan#needsWindowRows}).
+ * {@code ON COMMIT DELETE ROWS}, kept for the connection) when the plan asks for them ({@link
+ * MaintenancePlan#needsWindowRows}).
  *
  * @param streamTable the catalog row, as locked by this transaction
  * @param snapshotLsn L: the WAL insert position taken right after the snapshot
@@ -23,6 +24,9 @@ import java.util.Set;
  * @param upstreamChanged stream-table sources whose contents changed since the last refresh
  * @param windowCopyNanos how long copying {@link #windowTables} took (part of a differential
  *     refresh's cost: AUTO's cost model counts it)
+ * @param exclusive whether a recompute holds the stream table's {@code ACCESS EXCLUSIVE} lock and
+ *     may replace its contents with {@code TRUNCATE} ({@link ExclusiveRecompute}); false for an
+ *     apply, or when a reader holds the table, another stream table reads it, it is published...
  */
 public record RefreshContext(
     StreamTable streamTable,
@@ -32,4 +36,5 @@ public record RefreshContext(
     Map<Long, String> windowTables,
     Set<Long> schemaChanged,
     Set<Long> upstreamChanged,
-    long windowCopyNanos) {}
+    long windowCopyNanos,
+    boolean exclusive) {}

@@ -2,6 +2,7 @@ package io.pgtrickle.worker.refresh;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -40,33 +41,46 @@ final class RefreshRecords {
 
   /**
    * Records a completed refresh: compare-and-set of the frontier together with the stream table's
-   * row, and the history row.
+   * row, and the history row, in one statement (data-modifying CTEs: one round trip).
    *
    * @param c the refresh transaction's connection
    * @param st the row as this transaction locked it
    * @param done what the refresh did
+   * @return the database's clock after the writes, epoch milliseconds (for the freshness metric)
    * @throws SQLException if the database fails, or with SQLSTATE 40001 if the frontier moved
    */
-  static void completed(Connection c, StreamTable st, Done done) throws SQLException {
+  static long completed(Connection c, StreamTable st, Done done) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "UPDATE pgtrickle.pgt_stream_tables SET frontier = ?::jsonb, data_timestamp = now(),"
-                + " last_refresh_at = clock_timestamp(), is_populated = true,"
+            "WITH u AS (UPDATE pgtrickle.pgt_stream_tables SET frontier = ?::jsonb,"
+                + " data_timestamp = now(), last_refresh_at = clock_timestamp(),"
+                + " is_populated = true,"
                 + " status = CASE WHEN status IN ('INITIALIZING', 'ERROR') THEN 'ACTIVE'"
                 + " ELSE status END,"
                 + " consecutive_errors = 0, last_error_message = NULL, needs_reinit = false,"
                 + " refresh_reason = ?"
-                + " WHERE pgt_id = ? AND frontier IS NOT DISTINCT FROM ?::jsonb")) {
+                + " WHERE pgt_id = ? AND frontier IS NOT DISTINCT FROM ?::jsonb RETURNING 1),"
+                + " h AS (INSERT INTO pgtrickle.pgt_refresh_history ("
+                + HISTORY_COLUMNS
+                + ") SELECT "
+                + HISTORY_VALUES
+                + " WHERE EXISTS (SELECT FROM u) RETURNING 1)"
+                + " SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM h),"
+                + " (extract(epoch FROM clock_timestamp()) * 1000)::bigint")) {
       ps.setString(1, done.after().toJson());
       ps.setString(2, done.reason());
       ps.setLong(3, st.pgtId());
       ps.setString(4, st.frontier());
-      if (ps.executeUpdate() != 1) {
-        throw new SQLException(
-            "the frontier of " + st.displayName() + " moved during the refresh", "40001");
+      historyParameters(ps, 5, st.pgtId(), done, "COMPLETED", null);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        if (rs.getLong(1) != 1) {
+          throw new SQLException(
+              "the frontier of " + st.displayName() + " moved during the refresh", "40001");
+        }
+        return rs.getLong(3);
       }
     }
-    history(c, st.pgtId(), done, "COMPLETED", null);
   }
 
   /**
@@ -105,31 +119,48 @@ final class RefreshRecords {
     return error;
   }
 
+  private static final String HISTORY_COLUMNS =
+      "pgt_id, data_timestamp, start_time, end_time, action, rows_inserted, rows_updated,"
+          + " rows_deleted, delta_row_count, status, error_message, initiated_by, refresh_reason,"
+          + " frontier_before, frontier_after, worker_id";
+
+  private static final String HISTORY_VALUES =
+      "?, CASE WHEN ? = 'COMPLETED' THEN now() END, ?, clock_timestamp(), ?, ?, ?, ?, ?, ?, ?, ?,"
+          + " ?, ?::jsonb, ?::jsonb, ?";
+
   private static void history(Connection c, long pgtId, Done d, String status, String error)
       throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "INSERT INTO pgtrickle.pgt_refresh_history (pgt_id, data_timestamp, start_time,"
-                + " end_time, action, rows_inserted, rows_updated, rows_deleted, delta_row_count,"
-                + " status, error_message, initiated_by, refresh_reason, frontier_before,"
-                + " frontier_after, worker_id) VALUES (?, CASE WHEN ? = 'COMPLETED' THEN now()"
-                + " END, ?, clock_timestamp(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)")) {
-      ps.setLong(1, pgtId);
-      ps.setString(2, status);
-      ps.setTimestamp(3, Timestamp.from(d.start()));
-      ps.setString(4, d.action());
-      ps.setLong(5, d.counts().inserted());
-      ps.setLong(6, d.counts().updated());
-      ps.setLong(7, d.counts().deleted());
-      ps.setLong(8, d.deltaRows());
-      ps.setString(9, status);
-      ps.setString(10, error);
-      ps.setString(11, d.initiatedBy());
-      ps.setString(12, d.reason());
-      ps.setString(13, d.before() == null ? null : d.before().toJson());
-      ps.setString(14, d.after() == null ? null : d.after().toJson());
-      ps.setString(15, d.workerId());
+            "INSERT INTO pgtrickle.pgt_refresh_history ("
+                + HISTORY_COLUMNS
+                + ") VALUES ("
+                + HISTORY_VALUES
+                + ")")) {
+      historyParameters(ps, 1, pgtId, d, status, error);
       ps.executeUpdate();
     }
+  }
+
+  /** Binds {@link #HISTORY_VALUES}' 15 parameters from {@code first} on. */
+  private static void historyParameters(
+      PreparedStatement ps, int first, long pgtId, Done d, String status, String error)
+      throws SQLException {
+    int i = first;
+    ps.setLong(i++, pgtId);
+    ps.setString(i++, status);
+    ps.setTimestamp(i++, Timestamp.from(d.start()));
+    ps.setString(i++, d.action());
+    ps.setLong(i++, d.counts().inserted());
+    ps.setLong(i++, d.counts().updated());
+    ps.setLong(i++, d.counts().deleted());
+    ps.setLong(i++, d.deltaRows());
+    ps.setString(i++, status);
+    ps.setString(i++, error);
+    ps.setString(i++, d.initiatedBy());
+    ps.setString(i++, d.reason());
+    ps.setString(i++, d.before() == null ? null : d.before().toJson());
+    ps.setString(i++, d.after() == null ? null : d.after().toJson());
+    ps.setString(i, d.workerId());
   }
 }

@@ -119,6 +119,7 @@ public final class Refresher implements AutoCloseable {
   /** One attempt; {@code null} means "a change below L is not visible yet: try again". */
   private RefreshOutcome attempt(long pgtId, boolean manual, Instant start, long t0)
       throws SQLException, InterruptedException {
+    RefreshPhases phases = new RefreshPhases();
     conn.setAutoCommit(false);
     conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
     RefreshCatalog.LockSet locked = RefreshCatalog.lockSources(conn, probe, pgtId);
@@ -140,6 +141,7 @@ public final class Refresher implements AutoCloseable {
         l = Lsn.parse(rs.getString(3));
       }
     }
+    phases.lap("snapshot");
     StreamTable st = RefreshCatalog.lockStreamTable(conn, pgtId);
     if (st == null || "SUSPENDED".equals(st.status()) || ("ERROR".equals(st.status()) && !manual)) {
       conn.rollback();
@@ -154,6 +156,7 @@ public final class Refresher implements AutoCloseable {
     }
     Frontier before = Frontier.parse(st.frontier());
     WindowReader reader = new WindowReader(probe);
+    phases.lap("catalog");
     long waitStart = System.nanoTime();
     boolean reached = reader.awaitIngested(sources.captured(), l, waitTimeout);
     metrics.ingestWait(Duration.ofNanos(System.nanoTime() - waitStart));
@@ -165,6 +168,7 @@ public final class Refresher implements AutoCloseable {
           null,
           "the CDC or the ingest did not reach " + l + " within " + waitTimeout.toMillis() + " ms");
     }
+    phases.lap("ingest_wait");
     Map<Long, SourceWindow> windows = new HashMap<>();
     for (long oid : sources.base()) {
       boolean captured = sources.captured().contains(oid);
@@ -197,6 +201,7 @@ public final class Refresher implements AutoCloseable {
         windows.put(oid, new SourceWindow(oid, from, l, captured, 0, false, false));
       }
     }
+    phases.lap("windows");
     Map<Long, String> fingerprints = RefreshCatalog.fingerprints(conn, sources.base());
     Set<Long> schemaChanged = new HashSet<>();
     for (long oid : sources.base()) {
@@ -253,6 +258,7 @@ public final class Refresher implements AutoCloseable {
             "NO_DATA".equals(decision.action()) ? before.dataLsn() : l,
             upstreamSeen,
             fingerprints);
+    phases.lap("plan");
     List<Long> commitTimes = new ArrayList<>();
     for (SourceWindow w : windows.values()) {
       if (w.changes() > 0 && w.from() != null) {
@@ -270,11 +276,22 @@ public final class Refresher implements AutoCloseable {
             after,
             start,
             database.workerId());
+    phases.lap("commit_times");
     var savepoint = conn.setSavepoint("pgt_plan");
     RowCounts counts;
     try {
       counts =
-          runPlan(st, plan, decision, reader, snapshot, l, windows, schemaChanged, upstreamChanged);
+          runPlan(
+              st,
+              plan,
+              decision,
+              reader,
+              snapshot,
+              l,
+              windows,
+              schemaChanged,
+              upstreamChanged,
+              phases);
     } catch (SQLException e) {
       if (RefreshErrors.transientFailure(e)) {
         throw e;
@@ -292,23 +309,26 @@ public final class Refresher implements AutoCloseable {
           message);
       return RefreshOutcome.of(RefreshOutcome.Kind.FAILED, decision.action(), message);
     }
-    RefreshRecords.completed(
-        conn,
-        st,
-        new RefreshRecords.Done(
-            decision.action(),
-            counts,
-            delta,
-            initiatedBy,
-            decision.reason(),
-            attempt.before(),
-            after,
-            start,
-            database.workerId()));
-    long dbNowMillis = RefreshCatalog.clockMillis(conn);
+    long dbNowMillis =
+        RefreshRecords.completed(
+            conn,
+            st,
+            new RefreshRecords.Done(
+                decision.action(),
+                counts,
+                delta,
+                initiatedBy,
+                decision.reason(),
+                attempt.before(),
+                after,
+                start,
+                database.workerId()));
+    phases.lap("records");
     long beforeCommit = System.nanoTime();
     conn.commit();
     long visibleMillis = dbNowMillis + (System.nanoTime() - beforeCommit) / 1_000_000;
+    phases.lap("commit");
+    metrics.refreshPhases(decision.action(), phases.nanos());
     metrics.refresh(decision.action(), "completed", Duration.ofNanos(System.nanoTime() - t0));
     if (!"NO_DATA".equals(decision.action())) {
       metrics.deltaRows(delta);
@@ -319,13 +339,14 @@ public final class Refresher implements AutoCloseable {
     }
     if (!"NO_DATA".equals(decision.action())) {
       LOG.debug(
-          "refreshed {}: {} ({}), +{} -{} rows, {} changes",
+          "refreshed {}: {} ({}), +{} -{} rows, {} changes; {}",
           st.displayName(),
           decision.action(),
           decision.reason(),
           counts.inserted(),
           counts.deleted(),
-          delta);
+          delta,
+          phases.describe());
     }
     return RefreshOutcome.of(RefreshOutcome.Kind.COMPLETED, decision.action(), decision.reason());
   }
@@ -339,7 +360,8 @@ public final class Refresher implements AutoCloseable {
       Lsn l,
       Map<Long, SourceWindow> windows,
       Set<Long> schemaChanged,
-      Set<Long> upstreamChanged)
+      Set<Long> upstreamChanged,
+      RefreshPhases phases)
       throws SQLException {
     if ("NO_DATA".equals(decision.action())) {
       return RowCounts.NONE;
@@ -349,17 +371,23 @@ public final class Refresher implements AutoCloseable {
     Map<Long, String> windowTables = new HashMap<>();
     long copyStart = System.nanoTime();
     if (decision.applies() && plan.needsWindowRows()) {
-      String owner = RefreshCatalog.ownerName(conn, st.relid());
       for (SourceWindow w : windows.values()) {
         if (w.changes() > 0) {
-          windowTables.put(w.oid(), reader.materialize(conn, w.oid(), w.from(), l, owner));
+          windowTables.put(w.oid(), reader.materialize(conn, w.oid(), w.from(), l, st.relid()));
         }
       }
     }
+    phases.lap("window_copy");
+    // A recompute replaces the contents as REFRESH MATERIALIZED VIEW does when nothing can tell
+    // (see ExclusiveRecompute): the lock first, then the conditions with a fresh snapshot.
+    boolean exclusive =
+        !decision.applies()
+            && ExclusiveRecompute.lock(conn, ExclusiveRecompute.target(st))
+            && ExclusiveRecompute.allowed(probe, st.relid());
+    phases.lap("exclusive_lock");
     // As the stream table's owner, like REFRESH MATERIALIZED VIEW: a revoked privilege on a
     // source stops the refresh instead of being bypassed by the worker's role.
-    RefreshCatalog.setRoleToOwner(conn, st.relid());
-    RefreshCatalog.setSearchPath(conn, st.searchPath());
+    RefreshCatalog.setRoleToOwner(conn, st.relid(), st.searchPath());
     RefreshContext ctx =
         new RefreshContext(
             st,
@@ -369,12 +397,16 @@ public final class Refresher implements AutoCloseable {
             windowTables,
             schemaChanged,
             upstreamChanged,
-            System.nanoTime() - copyStart);
+            System.nanoTime() - copyStart,
+            exclusive);
+    phases.lap("role");
     if (decision.prepareStorage()) {
       plan.prepareStorage(conn, ctx);
+      phases.lap("prepare_storage");
     }
     RowCounts counts = decision.applies() ? plan.apply(conn, ctx) : plan.recompute(conn, ctx);
     RefreshCatalog.resetRole(conn);
+    phases.lap(decision.applies() ? "apply" : "recompute");
     return counts;
   }
 

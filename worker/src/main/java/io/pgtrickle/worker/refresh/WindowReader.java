@@ -160,28 +160,43 @@ final class WindowReader {
   }
 
   /**
-   * Copies a window's rows into a temporary table of the refresh transaction, streaming from the
-   * probe connection's {@code COPY TO} into the refresh connection's {@code COPY FROM}.
+   * Copies a window's rows into a temporary table of the refresh connection, streaming from the
+   * probe connection's {@code COPY TO} into the refresh connection's {@code COPY FROM}. The table
+   * lives as long as the connection ({@code ON COMMIT DELETE ROWS}): it is created, and granted to
+   * the stream table's owner, only when missing, in one statement, so a refresh neither writes
+   * catalog rows for it nor invalidates the plans that read it.
    *
    * @param refresh the refresh transaction's connection
    * @param oid the source
    * @param from the frontier
    * @param to L
-   * @param reader the role that reads the copy (the stream table's owner), granted SELECT
+   * @param streamTable the stream table, whose owner reads the copy
    * @return the temporary table's name
    * @throws SQLException if the database fails
    */
-  String materialize(Connection refresh, long oid, Lsn from, Lsn to, String reader)
+  String materialize(Connection refresh, long oid, Lsn from, Lsn to, long streamTable)
       throws SQLException {
     String table = "pgt_window_" + oid;
     try (Statement s = refresh.createStatement()) {
       s.execute(
-          "CREATE TEMP TABLE "
+          "DO $pgt$ DECLARE owner text := (SELECT r.rolname FROM pg_roles r JOIN pg_class t"
+              + " ON t.relowner = r.oid WHERE t.oid = "
+              + streamTable
+              + "); BEGIN IF to_regclass('pg_temp."
+              + table
+              + "') IS NULL THEN CREATE TEMP TABLE "
               + table
               + " (LIKE "
               + Sql.changeBuffer(oid)
-              + " INCLUDING DEFAULTS) ON COMMIT DROP");
-      s.execute("GRANT SELECT ON pg_temp." + table + " TO " + Sql.ident(reader));
+              + " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS; END IF;"
+              + " IF owner IS NULL THEN RAISE EXCEPTION 'relation % does not exist', "
+              + streamTable
+              + " USING ERRCODE = '42P01'; END IF;"
+              + " IF NOT has_table_privilege(owner, 'pg_temp."
+              + table
+              + "', 'SELECT') THEN EXECUTE format('GRANT SELECT ON pg_temp."
+              + table
+              + " TO %I', owner); END IF; END $pgt$");
     }
     String select =
         "COPY (SELECT "

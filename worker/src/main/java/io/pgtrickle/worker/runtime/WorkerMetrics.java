@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       DIFFERENTIAL, NO_DATA) and how it ended (completed, failed);
  *   <li>{@code pg_trickle_refresh_duration_seconds{mode}}: claim to commit, histogram;
  *   <li>{@code pg_trickle_refresh_delta_rows}: source changes per refresh window, histogram;
+ *   <li>{@code pg_trickle_refresh_phase_seconds{mode, phase}}: time per phase of completed
+ *       refreshes (sum, count, max), see {@code RefreshPhases};
  *   <li>{@code pg_trickle_freshness_lag_seconds{stream_table}}: source commit to visible in the
  *       stream table, per source transaction, histogram; {@code
  *       pg_trickle_freshness_lag_ms{stream_table}} its p95 over the last minute or so as a plain
@@ -38,6 +40,7 @@ public final class WorkerMetrics {
   private final Map<String, Counter> refreshes = new ConcurrentHashMap<>();
   private final Map<String, Timer> durations = new ConcurrentHashMap<>();
   private final Map<String, Timer> freshness = new ConcurrentHashMap<>();
+  private final Map<String, Timer> phases = new ConcurrentHashMap<>();
   private final DistributionSummary deltaRows;
   private final AtomicLong queueDepth = new AtomicLong();
   private final AtomicLong inProgress = new AtomicLong();
@@ -117,6 +120,28 @@ public final class WorkerMetrics {
                     .maximumExpectedValue(Duration.ofHours(1))
                     .register(registry))
         .record(elapsed);
+  }
+
+  /**
+   * Records where a completed refresh spent its time, as {@code
+   * pg_trickle_refresh_phase_seconds{mode, phase}} (sum and count: the mean per phase).
+   *
+   * @param mode FULL, DIFFERENTIAL, REINITIALIZE or NO_DATA
+   * @param nanos nanoseconds per phase
+   */
+  public void refreshPhases(String mode, Map<String, Long> nanos) {
+    nanos.forEach(
+        (phase, n) ->
+            phases
+                .computeIfAbsent(
+                    mode + "/" + phase,
+                    k ->
+                        Timer.builder("pg_trickle_refresh_phase")
+                            .description("time a refresh spent in one phase")
+                            .tag("mode", mode)
+                            .tag("phase", phase)
+                            .register(registry))
+                .record(Duration.ofNanos(n)));
   }
 
   /**

@@ -155,7 +155,7 @@ public final class StorageDdl {
   }
 
   /** The row-id index, or the unique index on the identity columns (unhashed layouts). */
-  private static String index(StorageLayout layout, String target, String indexName) {
+  public static String index(StorageLayout layout, String target, String indexName) {
     if (layout.hashed()) {
       return "CREATE INDEX IF NOT EXISTS "
           + Sql.ident(indexName)

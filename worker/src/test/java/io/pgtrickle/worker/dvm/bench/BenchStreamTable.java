@@ -9,6 +9,7 @@ import io.pgtrickle.worker.dvm.SourceWindow;
 import io.pgtrickle.worker.dvm.WindowStats;
 import io.pgtrickle.worker.dvm.catalog.RelationInfo;
 import io.pgtrickle.worker.dvm.sql.BoundStatement;
+import io.pgtrickle.worker.refresh.ExclusiveRecompute;
 import java.io.ByteArrayInputStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,8 +24,9 @@ import org.postgresql.PGConnection;
 /**
  * A stream table refreshed the way the worker will: the batch is loaded into the change buffer
  * (COPY of the recorded events, standing in for the ingest), then one REPEATABLE READ transaction
- * takes L, counts the windows, applies them (or recomputes), advances the frontier with a
- * compare-and-set and deletes the consumed changes.
+ * takes L, counts the windows, applies them (or recomputes) and advances the frontier with a
+ * compare-and-set. The consumed changes are deleted afterwards, untimed (the worker's ingest prunes
+ * buffers outside refreshes).
  */
 final class BenchStreamTable {
 
@@ -42,6 +44,9 @@ final class BenchStreamTable {
     phases.put(phase, (now - mark) / 1e6);
     mark = now;
   }
+
+  /** {@code -Dbench.explain=true}: the apply runs as EXPLAIN (ANALYZE, BUFFERS), printed. */
+  private static final boolean EXPLAIN = Boolean.getBoolean("bench.explain");
 
   private final Map<Long, String> frontier = new HashMap<>();
   private final String buffer;
@@ -67,8 +72,29 @@ final class BenchStreamTable {
     model.recordInitialFull((System.nanoTime() - t0) / 1e6);
   }
 
-  /** The outcome of one refresh. */
-  record Result(double ms, boolean full, long changes) {}
+  private void explain(Connection c, BoundStatement apply) throws SQLException {
+    StringBuilder out = new StringBuilder("  EXPLAIN ANALYZE of " + name + "'s apply:\n");
+    try (PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, BUFFERS) " + apply.sql())) {
+      for (int i = 0; i < apply.parameters().size(); i++) {
+        ps.setObject(i + 1, apply.parameters().get(i));
+      }
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.append("    ").append(rs.getString(1)).append('\n');
+        }
+      }
+    }
+    System.out.print(out);
+    lap("explain-apply");
+  }
+
+  /**
+   * The outcome of one refresh.
+   *
+   * @param ms from the start of the load to the commit
+   * @param loadMs the load (COPY into the change buffer) alone
+   */
+  record Result(double ms, boolean full, long changes, double loadMs) {}
 
   /**
    * Loads {@code batch} (COPY text rows of the change buffer) and refreshes.
@@ -87,18 +113,24 @@ final class BenchStreamTable {
     lap("load");
     Result r = refresh(c, auto ? model : null, false);
     double ms = (System.nanoTime() - t0) / 1e6;
+    // The consumed changes are deleted outside the timed refresh, as the worker's ingest prunes
+    // the buffers on its own schedule, not in a refresh.
+    try (Statement s = c.createStatement()) {
+      s.execute("DELETE FROM " + buffer);
+    }
     if (r.full()) {
       model.recordFull(ms);
     } else {
       model.recordDifferential(r.changes(), ms);
     }
-    return new Result(ms, r.full(), r.changes());
+    return new Result(ms, r.full(), r.changes(), phases.get("load"));
   }
 
   /**
    * One refresh transaction in three round trips: the opening statement (snapshot, L, window
-   * counts), the apply with the frontier's compare-and-set and the consumed changes' deletion (one
-   * batch), COMMIT. The connection's transactions are REPEATABLE READ.
+   * counts), the apply with the frontier's compare-and-set (one batch), COMMIT; a recompute first
+   * tries the worker's exclusive lock (then TRUNCATE and refill). The connection's transactions are
+   * REPEATABLE READ.
    */
   private Result refresh(Connection c, RefreshCostModel auto, boolean forceFull)
       throws SQLException {
@@ -114,7 +146,15 @@ final class BenchStreamTable {
       List<String> sql = new ArrayList<>();
       List<Object> params = new ArrayList<>();
       if (full) {
-        sql.addAll(plan.fullRefresh("bench", name));
+        // As the worker's recompute: TRUNCATE and refill when the lock is granted at once (the
+        // bench's stream tables have no readers, dependants, publications or triggers).
+        String target = "bench." + name;
+        if (ExclusiveRecompute.lock(c, target)) {
+          ExclusiveRecompute.truncate(c, target);
+          sql.addAll(plan.refill("bench", name));
+        } else {
+          sql.addAll(plan.fullRefresh("bench", name));
+        }
       } else if (changes > 0) {
         List<SourceWindow> windows = new ArrayList<>();
         stats
@@ -126,23 +166,25 @@ final class BenchStreamTable {
                   }
                 });
         BoundStatement apply = plan.apply("bench", name, windows);
-        sql.add(apply.sql());
-        params.addAll(apply.parameters());
+        if (EXPLAIN) {
+          explain(c, apply);
+        } else {
+          sql.add(apply.sql());
+          params.addAll(apply.parameters());
+        }
       }
       sql.add("UPDATE bench.frontiers SET lsn = ?::pg_lsn WHERE name = ? AND lsn = ?::pg_lsn");
       params.addAll(List.of(l, name, frontier.getOrDefault(srcOid, "0/0")));
-      sql.add("DELETE FROM " + buffer + " WHERE lsn < ?::pg_lsn");
-      params.add(l);
       try (PreparedStatement ps = c.prepareStatement(String.join(";\n", sql))) {
         for (int i = 0; i < params.size(); i++) {
           ps.setObject(i + 1, params.get(i));
         }
         ps.execute();
-        // The compare-and-set's update count: the statement before the last.
+        // The compare-and-set's update count: the last statement.
         int casCount = -1;
         int index = 0;
         do {
-          if (index == sql.size() - 2) {
+          if (index == sql.size() - 1) {
             casCount = ps.getUpdateCount();
           }
           index++;
@@ -151,13 +193,13 @@ final class BenchStreamTable {
           throw new IllegalStateException("frontier moved under " + name + " (" + casCount + ")");
         }
       }
-      lap(full ? "full" : "apply+frontier+cleanup");
+      lap(full ? "full" : "apply+frontier");
       c.commit();
       lap("commit");
       for (RelationInfo r : plan.sources()) {
         frontier.put(r.oid(), l);
       }
-      return new Result(0, full, changes);
+      return new Result(0, full, changes, 0);
     } catch (SQLException | RuntimeException e) {
       c.rollback();
       throw e;

@@ -45,6 +45,7 @@ public final class DvmBench {
       double fullMs,
       double diffMs,
       double autoMs,
+      double autoLoadMs,
       String autoChoices) {
     String key() {
       return query
@@ -100,14 +101,24 @@ public final class DvmBench {
     }
     System.out.println();
     System.out.printf(
-        "%-10s %8s %5s %11s %11s %8s %11s %6s %7s%n",
-        "query", "rows", "rate", "full_ms", "diff_ms", "speedup", "auto_ms", "auto", "auto/full");
+        "%-10s %8s %5s %11s %11s %8s %11s %6s %9s %11s %9s%n",
+        "query",
+        "rows",
+        "rate",
+        "full_ms",
+        "diff_ms",
+        "speedup",
+        "auto_ms",
+        "auto",
+        "auto/full",
+        "auto_load",
+        "excl/full");
     List<String> keys = new ArrayList<>();
     List<String> autoKeys = new ArrayList<>();
     for (Cell cell : cells) {
       System.out.printf(
           Locale.ROOT,
-          "%-10s %8d %4.0f%% %11.1f %11.1f %7.1fx %11.1f %6s %7.2f%n",
+          "%-10s %8d %4.0f%% %11.1f %11.1f %7.1fx %11.1f %6s %9.2f %11.1f %9.2f%n",
           cell.query(),
           cell.size(),
           cell.rate() * 100,
@@ -116,7 +127,9 @@ public final class DvmBench {
           cell.fullMs() / cell.diffMs(),
           cell.autoMs(),
           cell.autoChoices(),
-          cell.autoMs() / cell.fullMs());
+          cell.autoMs() / cell.fullMs(),
+          cell.autoLoadMs(),
+          (cell.autoMs() - cell.autoLoadMs()) / cell.fullMs());
       keys.add(
           String.format(Locale.ROOT, "%s_speedup=%.1f", cell.key(), cell.fullMs() / cell.diffMs()));
       autoKeys.add(
@@ -203,10 +216,11 @@ public final class DvmBench {
           System.out.println("  diff phases (ms): " + diff.get(q).phases);
         }
         if (measured) {
-          double[] acc = sums.computeIfAbsent(q, k -> new double[3]);
+          double[] acc = sums.computeIfAbsent(q, k -> new double[4]);
           acc[0] += full;
           acc[1] += d.ms();
           acc[2] += a.ms();
+          acc[3] += a.loadMs();
           choices.computeIfAbsent(q, k -> new StringBuilder()).append(a.full() ? 'F' : 'D');
         }
       }
@@ -222,6 +236,7 @@ public final class DvmBench {
               acc[0] / MEASURED,
               acc[1] / MEASURED,
               acc[2] / MEASURED,
+              acc[3] / MEASURED,
               choices.get(q).toString()));
     }
     return out;

@@ -1,0 +1,197 @@
+package io.pgtrickle.worker.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgtrickle.changelog.support.ServerProcess;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Recomputes through the worker (cdc-consumer and worker as child JVMs): a stream table nothing
+ * else reads is TRUNCATEd and refilled (a new relfilenode; the plan's index rebuilt and used by the
+ * next differential refresh), while one that another stream table reads, one in a publication, and
+ * one a reader holds open are recomputed with DELETE + INSERT (same relfilenode) without waiting
+ * for the reader, who keeps seeing the old contents. Every result equals the query.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class ExclusiveRecomputeIT {
+
+  @Test
+  void truncatesOnlyWhenNothingCanTell() throws Exception {
+    Path dir = ServerProcess.targetDir("exclusive-recompute");
+    try (PipelineDb db = PipelineDb.start()) {
+      db.sql(
+          "CREATE TABLE public.xr (id int PRIMARY KEY, v int NOT NULL)",
+          "INSERT INTO public.xr SELECT g, g % 7 FROM generate_series(1, 1000) g");
+      full(db, "st_solo", "SELECT id, v FROM public.xr");
+      full(db, "st_up", "SELECT id, v FROM public.xr WHERE v < 4");
+      full(db, "st_down", "SELECT count(*) AS n FROM public.st_up");
+      full(db, "st_pub", "SELECT id FROM public.xr WHERE v = 1");
+      db.sql(
+          "ALTER TABLE public.st_pub REPLICA IDENTITY FULL",
+          "CREATE PUBLICATION xr_pub FOR TABLE public.st_pub");
+      db.createStreamTable(
+          "st_auto", "SELECT v, count(*) AS n, sum(id) AS s FROM public.xr GROUP BY v", "1h");
+      Process cdc =
+          Children.cdc(
+              Children.cdcEnv(db, "", "exclusive", db.changeLogUri()), dir.resolve("cdc.log"));
+      Map<String, String> env = Children.workerEnv(db, db.changeLogUri(), "solo");
+      Process worker = Children.worker(env, dir.resolve("worker.log"));
+      try {
+        db.awaitCaptured();
+        Children.await(
+            "stream tables populated",
+            Duration.ofSeconds(60),
+            () ->
+                "5"
+                    .equals(
+                        db.one(
+                            "SELECT count(*) FROM pgtrickle.pgt_stream_tables"
+                                + " WHERE is_populated AND status = 'ACTIVE'")));
+
+        // Nothing else reads st_solo: TRUNCATE and refill.
+        String solo = filenode(db, "st_solo");
+        db.sql("UPDATE public.xr SET v = v + 1 WHERE id <= 100");
+        refresh(db, "st_solo");
+        assertThat(filenode(db, "st_solo")).isNotEqualTo(solo);
+        assertThat(last(db, "st_solo", "rows_deleted")).isEqualTo("1000");
+        assertEqualsQuery(db, "st_solo");
+
+        // st_down reads st_up (and is refreshed every second); st_pub is published: DELETE +
+        // INSERT.
+        String up = filenode(db, "st_up");
+        String pub = filenode(db, "st_pub");
+        db.sql("UPDATE public.xr SET v = v + 1 WHERE id <= 200");
+        refresh(db, "st_up");
+        refresh(db, "st_pub");
+        assertThat(last(db, "st_up", "action")).isEqualTo("FULL");
+        assertThat(filenode(db, "st_up")).isEqualTo(up);
+        assertThat(filenode(db, "st_pub")).isEqualTo(pub);
+        assertEqualsQuery(db, "st_up");
+        assertEqualsQuery(db, "st_pub");
+        Children.await(
+            "st_down follows st_up",
+            Duration.ofSeconds(60),
+            () ->
+                db.one("SELECT count(*)::text FROM public.st_up")
+                    .equals(db.one("SELECT n::text FROM public.st_down")));
+
+        // A reader holds st_solo: the refresh does not wait for it, the reader's snapshot keeps
+        // the old contents.
+        try (Connection reader = db.connect()) {
+          reader.setAutoCommit(false);
+          reader.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+          long before = count(reader, "SELECT sum(v) FROM public.st_solo");
+          solo = filenode(db, "st_solo");
+          db.sql("UPDATE public.xr SET v = v + 1 WHERE id <= 300");
+          refresh(db, "st_solo");
+          assertThat(filenode(db, "st_solo")).isEqualTo(solo);
+          assertThat(count(reader, "SELECT sum(v) FROM public.st_solo")).isEqualTo(before);
+          reader.commit();
+        }
+        assertEqualsQuery(db, "st_solo");
+
+        // AUTO's recompute (a TRUNCATE of the source forces one) rebuilds the plan's index after
+        // the fill; the next window is applied differentially.
+        String auto = filenode(db, "st_auto");
+        db.sql(
+            "TRUNCATE public.xr",
+            "INSERT INTO public.xr SELECT g, g % 5 FROM generate_series(1, 500) g");
+        refresh(db, "st_auto");
+        assertThat(last(db, "st_auto", "action")).isEqualTo("FULL");
+        assertThat(filenode(db, "st_auto")).isNotEqualTo(auto);
+        assertThat(
+                db.one(
+                    "SELECT bool_and(i.indisvalid)::text || count(*) FROM pg_index i"
+                        + " JOIN pg_class c ON c.oid = i.indexrelid"
+                        + " WHERE i.indrelid = 'public.st_auto'::regclass"
+                        + " AND c.relname = 'st_auto__pgt_idx'"))
+            .isEqualTo("true1");
+        assertEqualsQuery(db, "st_auto");
+        db.sql("UPDATE public.xr SET v = 9 WHERE id <= 20", "DELETE FROM public.xr WHERE id > 490");
+        refresh(db, "st_auto");
+        assertThat(last(db, "st_auto", "action")).isEqualTo("DIFFERENTIAL");
+        assertEqualsQuery(db, "st_auto");
+      } finally {
+        worker.destroy();
+        assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        ServerProcess.stop(cdc, 30);
+      }
+    }
+  }
+
+  private static void full(PipelineDb db, String name, String query) {
+    db.sql(
+        "SELECT pgtrickle.create_stream_table('public."
+            + name
+            + "', '"
+            + query
+            + "', "
+            + (name.equals("st_up") ? "'calculated'" : name.equals("st_down") ? "'1s'" : "'1h'")
+            + ", 'FULL')");
+  }
+
+  private static String filenode(PipelineDb db, String name) {
+    return db.one("SELECT pg_relation_filenode(('public.' || ?)::regclass)::text", name);
+  }
+
+  private static long count(Connection c, String sql) throws Exception {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static void refresh(PipelineDb db, String name) {
+    db.sql(
+        "SET statement_timeout = '60s'",
+        "SELECT pgtrickle.refresh_stream_table('public." + name + "')");
+  }
+
+  private static String last(PipelineDb db, String name, String column) {
+    return db.one(
+        "SELECT h."
+            + column
+            + "::text FROM pgtrickle.pgt_refresh_history h"
+            + " JOIN pgtrickle.pgt_stream_tables USING (pgt_id) WHERE pgt_name = ?"
+            + " AND h.status = 'COMPLETED' AND h.action <> 'NO_DATA'"
+            + " ORDER BY refresh_id DESC LIMIT 1",
+        name);
+  }
+
+  private static void assertEqualsQuery(PipelineDb db, String name) {
+    String q =
+        db.one("SELECT defining_query FROM pgtrickle.pgt_stream_tables WHERE pgt_name = ?", name);
+    String st =
+        "(SELECT "
+            + db.one(
+                "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute"
+                    + " WHERE attrelid = ('public.' || ?)::regclass AND attnum > 0"
+                    + " AND NOT attisdropped AND attname NOT LIKE '\\_\\_pgt\\_%'",
+                name)
+            + " FROM public."
+            + name
+            + ")";
+    assertThat(
+            db.one(
+                "SELECT (SELECT count(*) FROM (("
+                    + q
+                    + ") EXCEPT ALL "
+                    + st
+                    + ") a) + (SELECT count(*) FROM ("
+                    + st
+                    + " EXCEPT ALL ("
+                    + q
+                    + ")) b)"))
+        .as("rows of %s differing from its query", name)
+        .isEqualTo("0");
+  }
+}
