@@ -19,7 +19,12 @@ public final class ApiDiscovery {
 
   private record Answer(boolean served, Instant at) {}
 
-  private static final Map<String, Answer> ANSWERS = new ConcurrentHashMap<>();
+  /**
+   * Per client, so an operator started again (a new client, as after a pod restart) asks afresh;
+   * weakly held, so a closed client's answers go with it.
+   */
+  private static final Map<KubernetesClient, Map<String, Answer>> ANSWERS =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
   private ApiDiscovery() {}
 
@@ -30,7 +35,8 @@ public final class ApiDiscovery {
   public static boolean serves(KubernetesClient client, String apiVersion, String kind) {
     String key = apiVersion + "/" + kind;
     Instant now = Instant.now();
-    Answer answer = ANSWERS.get(key);
+    Map<String, Answer> answers = ANSWERS.computeIfAbsent(client, c -> new ConcurrentHashMap<>());
+    Answer answer = answers.get(key);
     if (answer == null || now.isAfter(answer.at().plus(TTL))) {
       boolean served;
       try {
@@ -39,7 +45,7 @@ public final class ApiDiscovery {
         served = false; // asked again after the TTL
       }
       answer = new Answer(served, now);
-      ANSWERS.put(key, answer);
+      answers.put(key, answer);
     }
     return answer.served();
   }
