@@ -63,6 +63,11 @@ apiVersion: apiregistration.k8s.io/v1
 kind: APIService
 metadata:
   name: $api
+  # The chart's labels: the operator tells its own adapter's APIService from another adapter's.
+  labels:
+    app.kubernetes.io/name: pg-trickle
+    app.kubernetes.io/component: metrics-adapter
+    helm.sh/chart: pg-trickle-$(awk '/^version:/ {print $2}' charts/pg-trickle/Chart.yaml)
 spec:
   group: custom.metrics.k8s.io
   version: $version
