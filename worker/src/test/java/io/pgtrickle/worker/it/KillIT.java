@@ -2,7 +2,6 @@ package io.pgtrickle.worker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgtrickle.changelog.support.NatsServer;
 import io.pgtrickle.changelog.support.ServerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,8 +33,8 @@ class KillIT {
     Random random = new Random(seed);
     Path dir = ServerProcess.targetDir("kill");
     try (PipelineDb db = PipelineDb.start();
-        NatsServer nats = BACKEND.equals("nats") ? NatsServer.start() : null) {
-      String log = nats != null ? nats.uri("stream=kill") : db.changeLogUri();
+        ChangeLogServer changeLog = ChangeLogServer.start(BACKEND, db, "kill")) {
+      String log = changeLog.uri();
       db.sql(Workload.TABLES);
       db.sql(
           "INSERT INTO public.items SELECT g, g % 10, g % 100 FROM generate_series(1, 200) g",

@@ -3,7 +3,6 @@ package io.pgtrickle.worker.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgtrickle.changelog.Lsn;
-import io.pgtrickle.changelog.support.NatsServer;
 import io.pgtrickle.changelog.support.ServerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,12 +32,12 @@ class PipelineIT {
   static final String TOP = "SELECT grp, total FROM public.st_totals WHERE total > 500";
 
   @ParameterizedTest
-  @ValueSource(strings = {"postgres", "nats"})
+  @ValueSource(strings = {"postgres", "nats", "kafka"})
   void streamTablesEqualTheirQueryAfterEveryRefresh(String backend) throws Exception {
     Path dir = ServerProcess.targetDir("pipeline-" + backend);
     try (PipelineDb db = PipelineDb.start();
-        NatsServer nats = backend.equals("nats") ? NatsServer.start() : null) {
-      String log = nats != null ? nats.uri("stream=pipeline") : db.changeLogUri();
+        ChangeLogServer changeLog = ChangeLogServer.start(backend, db, "pipeline")) {
+      String log = changeLog.uri();
       db.sql(Workload.TABLES);
       db.sql("INSERT INTO public.items SELECT g, g % 10, g % 100 FROM generate_series(1, 200) g");
       // st_totals is calculated: it refreshes when st_top, which reads it, is due.
