@@ -1,9 +1,11 @@
 package io.pgtrickle.operator.streams;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.pgtrickle.operator.api.streams.StreamTableCluster;
@@ -16,6 +18,7 @@ import io.pgtrickle.operator.streams.db.CatalogReader;
 import io.pgtrickle.operator.streams.dependent.WorkloadsAllowed;
 import io.pgtrickle.operator.streams.spec.PipelineImages;
 import io.pgtrickle.operator.streams.spec.PipelineSettings;
+import io.pgtrickle.operator.streams.status.CustomMetricsApiOwner;
 import io.pgtrickle.operator.streams.status.ObservedPipeline;
 import io.pgtrickle.operator.streams.status.ObservedPipeline.Autoscaling;
 import io.pgtrickle.operator.streams.status.PipelineStatusCalculator;
@@ -23,7 +26,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +39,15 @@ import org.slf4j.LoggerFactory;
  * created with SQL) and the lag change without any Kubernetes event.
  */
 final class PipelineReconciliation {
+
+  /**
+   * The pg-trickle metrics adapter's Service ({@code PG_TRICKLE_METRICS_ADAPTER_SERVICE}, the chart
+   * sets it): an APIService for custom.metrics.k8s.io naming another Service belongs to another
+   * adapter.
+   */
+  static final String METRICS_ADAPTER_SERVICE =
+      System.getenv()
+          .getOrDefault("PG_TRICKLE_METRICS_ADAPTER_SERVICE", "pg-trickle-metrics-adapter");
 
   static final long POLL_SECONDS = 10;
   private static final Duration POLL = Duration.ofSeconds(POLL_SECONDS);
@@ -198,10 +212,42 @@ final class PipelineReconciliation {
           "Pending",
           "the HPA controller has not evaluated HPA " + hpa.getMetadata().getName() + " yet");
     }
+    if ("False".equals(active.getStatus())) {
+      Optional<Autoscaling> foreign =
+          CustomMetricsApiOwner.explain(
+              customMetricsApiServiceSpec(),
+              METRICS_ADAPTER_SERVICE,
+              hpa.getMetadata().getName(),
+              active.getMessage());
+      if (foreign.isPresent()) {
+        return foreign.get();
+      }
+    }
     return new Autoscaling(
         "True".equals(active.getStatus()),
         active.getReason() == null ? "Unknown" : active.getReason(),
         "HPA " + hpa.getMetadata().getName() + ": " + active.getMessage());
+  }
+
+  /**
+   * The {@code spec} of the APIService the HPA reads custom metrics through, or null when there is
+   * none or it cannot be read (then the HPA's own reason stands).
+   */
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> customMetricsApiServiceSpec() {
+    try {
+      GenericKubernetesResource api =
+          client
+              .genericKubernetesResources("apiregistration.k8s.io/v1", "APIService")
+              .withName(CustomMetricsApiOwner.API_SERVICE)
+              .get();
+      return api == null || !(api.getAdditionalProperties().get("spec") instanceof Map<?, ?> spec)
+          ? null
+          : (Map<String, Object>) spec;
+    } catch (KubernetesClientException e) {
+      LOG.debug("cannot read APIService {}: {}", CustomMetricsApiOwner.API_SERVICE, e.getMessage());
+      return null;
+    }
   }
 
   private void recordTransitions(

@@ -145,10 +145,17 @@ class HelmChartTest {
             role -> {
               assertThat(role.getMetadata().getName()).isEqualTo(OPERATOR + "-cluster-reads");
               assertThat(role.getRules())
-                  .singleElement()
-                  .satisfies(
+                  .satisfiesExactly(
                       rule -> {
                         assertThat(rule.getResources()).containsExactly("storageclasses");
+                        assertThat(rule.getVerbs()).containsExactly("get");
+                      },
+                      rule -> {
+                        // Who serves custom.metrics.k8s.io: one APIService, read only.
+                        assertThat(rule.getApiGroups()).containsExactly("apiregistration.k8s.io");
+                        assertThat(rule.getResources()).containsExactly("apiservices");
+                        assertThat(rule.getResourceNames())
+                            .containsExactly("v1beta2.custom.metrics.k8s.io");
                         assertThat(rule.getVerbs()).containsExactly("get");
                       });
             });
@@ -253,8 +260,11 @@ class HelmChartTest {
             PostgresImages.REPOSITORY_ENV,
             PipelineImages.CDC_ENV,
             PipelineImages.WORKER_ENV,
+            "PG_TRICKLE_METRICS_ADAPTER_SERVICE",
             "LOG_LEVEL",
             "LEADER_ELECTION");
+    assertThat(env.get("PG_TRICKLE_METRICS_ADAPTER_SERVICE").getValue())
+        .isEqualTo("pg-trickle-metrics-adapter");
     assertThat(env.get(PipelineImages.CDC_ENV).getValue()).isEqualTo(PipelineImages.DEFAULT_CDC);
     assertThat(env.get(PipelineImages.WORKER_ENV).getValue())
         .isEqualTo(PipelineImages.DEFAULT_WORKER);
