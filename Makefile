@@ -119,7 +119,7 @@ helm-lint: deps ## Lint the Helm chart and check what it renders (Helm's library
 
 # --- demo ----------------------------------------------------------------------------------------
 .PHONY: demo demo-down
-demo: ## The main job: test bed, operator, a PostgresCluster, a StreamTableCluster and a stream table kept fresh
+demo: ## The main job: test bed, operator, metrics adapter, a PostgresCluster, a StreamTableCluster, a stream table kept fresh, workers autoscaled on CDC lag
 	hack/demo.sh
 
 demo-down: ## Stop what `make demo` started

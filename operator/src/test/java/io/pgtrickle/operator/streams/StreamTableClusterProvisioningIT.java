@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -166,6 +168,56 @@ class StreamTableClusterProvisioningIT {
     assertThat(active.getMessage())
         .contains("No APIService v1beta2.custom.metrics.k8s.io", "metricsAdapter.enabled");
     assertThat(active.getMessage()).startsWith("HPA orders-worker: ");
+
+    // Another adapter (here a prometheus-adapter that does not even run) owns custom.metrics: the
+    // condition names it and the alternatives, and the operator leaves its APIService alone.
+    GenericKubernetesResource foreign = new GenericKubernetesResource();
+    foreign.setApiVersion("apiregistration.k8s.io/v1");
+    foreign.setKind("APIService");
+    foreign.setMetadata(new ObjectMetaBuilder().withName("v1beta2.custom.metrics.k8s.io").build());
+    foreign.setAdditionalProperty(
+        "spec",
+        Map.of(
+            "group",
+            "custom.metrics.k8s.io",
+            "version",
+            "v1beta2",
+            "groupPriorityMinimum",
+            100,
+            "versionPriority",
+            200,
+            "insecureSkipTLSVerify",
+            true,
+            "service",
+            Map.of("namespace", "monitoring", "name", "prometheus-adapter", "port", 443)));
+    client().resource(foreign).create();
+    try {
+      Condition other =
+          await("the condition names the other adapter")
+              .atMost(WAIT)
+              .until(
+                  () -> condition(current(), PipelineStatusCalculator.AUTOSCALING_ACTIVE),
+                  c -> CustomMetricsApi.SERVED_BY_ANOTHER.equals(c.getReason()));
+      assertThat(other.getStatus()).isEqualTo("False");
+      assertThat(other.getMessage())
+          .contains("served by Service monitoring/prometheus-adapter")
+          .contains("spec.workers.autoscaler keda");
+      assertThat(
+              client()
+                  .genericKubernetesResources("apiregistration.k8s.io/v1", "APIService")
+                  .withName("v1beta2.custom.metrics.k8s.io")
+                  .get()
+                  .getAdditionalProperties()
+                  .get("spec"))
+          .as("left as its owner made it")
+          .isEqualTo(foreign.getAdditionalProperties().get("spec"));
+    } finally {
+      // A dead APIService would break discovery, and namespace deletion with it.
+      client()
+          .genericKubernetesResources("apiregistration.k8s.io/v1", "APIService")
+          .withName("v1beta2.custom.metrics.k8s.io")
+          .delete();
+    }
   }
 
   @Test
