@@ -152,7 +152,8 @@ record BackupRun(
 
   private PodCommand.Result pgbackrest(Duration timeout, String... args)
       throws TimeoutException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("pgbackrest", "--stanza=" + PgBackRest.STANZA));
+    List<String> command = new ArrayList<>(PgBackRest.RUN_WITH_PASSWORD);
+    command.add("--stanza=" + PgBackRest.STANZA);
     command.addAll(List.of(args));
     return PodCommand.run(
         client,
