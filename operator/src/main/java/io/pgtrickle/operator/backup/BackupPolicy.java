@@ -3,24 +3,30 @@ package io.pgtrickle.operator.backup;
 import io.pgtrickle.operator.backup.pgbackrest.RepositoryBackup;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * What a PostgresBackup takes next and what its retention removes, from the repository's backups.
  * Pure.
  *
- * <p>Type: the first backup is full; later ones are differential (changes since the newest full, so
- * each depends on one full only), and a new full is taken when the newest full of this resource is
- * older than {@code days}, or {@code count} backups of this resource have been taken since it, or
- * for a keep-forever backup (it pins only itself).
+ * <p>Type: the first backup is full; later ones are incremental (changes since the repository's
+ * newest backup, whichever resource took it: pgBackRest builds each on the newest one), and a new
+ * full is taken when the newest full of this resource is older than {@code days}, or {@code count}
+ * backups of this resource have been taken since it, or for a keep-forever backup (it pins only
+ * itself). So a chain is at most {@code count} backups long and retention removes whole chains.
  *
  * <p>Retention, after each successful backup: a backup of this resource goes when it is not among
- * its newest {@code count}, or older than {@code days}; except the newest, keep-forever ones, and a
- * full that a backup which stays (of any resource) depends on. Other resources' backups are never
+ * its newest {@code count}, or older than {@code days}; except the newest, keep-forever ones, and
+ * every backup that a backup which stays (of any resource) builds on, directly or through others
+ * (its {@code prior} chain and the backups it references). Other resources' backups are never
  * removed.
  */
 public final class BackupPolicy {
@@ -38,7 +44,7 @@ public final class BackupPolicy {
     return all.stream().filter(b -> owner.equals(b.annotation(OWNER_ANNOTATION))).toList();
   }
 
-  /** {@code full} or {@code diff}: what the next backup of {@code owner} should be. */
+  /** {@code full} or {@code incr}: what the next backup of {@code owner} should be. */
   public static String nextType(
       List<RepositoryBackup> all,
       String owner,
@@ -64,7 +70,7 @@ public final class BackupPolicy {
       return "full";
     }
     int sinceFull = ours.size() - newestFull;
-    return sinceFull >= count ? "full" : "diff";
+    return sinceFull >= count ? "full" : "incr";
   }
 
   /**
@@ -87,11 +93,21 @@ public final class BackupPolicy {
         expired.add(b.label());
       }
     }
-    // A backup that stays keeps what it depends on.
+    // A backup that stays keeps everything it builds on, through its whole chain.
+    Map<String, RepositoryBackup> byLabel = new HashMap<>();
+    all.forEach(b -> byLabel.put(b.label(), b));
     Set<String> needed = new HashSet<>();
+    Deque<String> pending = new ArrayDeque<>();
     for (RepositoryBackup b : all) {
-      if (!expired.contains(b.label()) && b.references() != null) {
-        needed.addAll(b.references());
+      if (!expired.contains(b.label())) {
+        pending.addAll(dependencies(b));
+      }
+    }
+    while (!pending.isEmpty()) {
+      String label = pending.pop();
+      RepositoryBackup b = byLabel.get(label);
+      if (needed.add(label) && b != null) {
+        pending.addAll(dependencies(b));
       }
     }
     expired.removeAll(needed);
@@ -101,12 +117,23 @@ public final class BackupPolicy {
       if (!expired.contains(b.label())) {
         continue;
       }
-      boolean underExpired =
-          b.references() != null && b.references().stream().anyMatch(expired::contains);
+      boolean underExpired = dependencies(b).stream().anyMatch(expired::contains);
       if (!underExpired) {
         sets.add(b.label());
       }
     }
     return sets;
+  }
+
+  /** The backups {@code b} builds on directly: its prior and those it references. */
+  private static List<String> dependencies(RepositoryBackup b) {
+    List<String> labels = new ArrayList<>();
+    if (b.prior() != null) {
+      labels.add(b.prior());
+    }
+    if (b.references() != null) {
+      labels.addAll(b.references());
+    }
+    return labels;
   }
 }

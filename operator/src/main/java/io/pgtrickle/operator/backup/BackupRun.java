@@ -14,9 +14,10 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One backup of a PostgresBackup, run in the cluster's primary pod through the exec API: the stanza
- * (created if missing, idempotent), the backup ({@link BackupPolicy} picks full or diff, annotated
- * with the resource's name), retention ({@code expire --set} for each set it removes), and the
- * repository's backups afterwards ({@code info --output=json}).
+ * (created if missing, idempotent), the backup ({@link BackupPolicy} picks full or incr, annotated
+ * with the resource's name), retention ({@code expire --set} for each set it removes, then the WAL
+ * older than the oldest full left), and the repository's backups afterwards ({@code info
+ * --output=json}).
  *
  * @param client the operator's client
  * @param namespace the cluster's namespace
@@ -47,7 +48,7 @@ record BackupRun(
    * @param ok whether the backup completed
    * @param message what happened, for people (the failure's last lines of output)
    * @param label the new backup's label (when ok)
-   * @param type full or diff (when ok)
+   * @param type full or incr (when ok)
    * @param backups the repository's backups after the run (null when they could not be read)
    * @param expired the sets retention removed
    */
@@ -101,18 +102,44 @@ record BackupRun(
               List.of());
         }
       }
+      List<RepositoryBackup> remaining = expired.isEmpty() ? after : info();
+      PodCommand.Result wal = expireWal(remaining);
       return new Outcome(
           true,
-          "backup " + newest.label() + " (" + newest.type() + ") completed",
+          "backup "
+              + newest.label()
+              + " ("
+              + newest.type()
+              + ") completed"
+              + (wal.ok() ? "" : "; expiring the WAL no backup needs failed: " + wal.tail()),
           newest.label(),
           newest.type(),
-          expired.isEmpty() ? after : info(),
+          remaining,
           expired);
     } catch (TimeoutException e) {
       return failed("pgbackrest did not finish in time: " + e.getMessage());
     } catch (RuntimeException e) {
       return failed(e.toString());
     }
+  }
+
+  /**
+   * Removes the archived WAL older than the oldest full backup left (the WAL only expired backups
+   * needed): archive retention counted in full backups, as many as there are, so pgBackRest keeps
+   * the WAL of every backup that stays (and the WAL each needs to be consistent) and removes no
+   * backup (its own backup retention is off, see {@code PgBackRest}).
+   */
+  private PodCommand.Result expireWal(List<RepositoryBackup> remaining)
+      throws TimeoutException, InterruptedException {
+    long fulls = remaining.stream().filter(RepositoryBackup::isFull).count();
+    if (fulls == 0) {
+      return new PodCommand.Result(0, "", "");
+    }
+    return pgbackrest(
+        SHORT,
+        "expire",
+        "--repo1-retention-archive-type=full",
+        "--repo1-retention-archive=" + fulls);
   }
 
   private List<RepositoryBackup> info() throws TimeoutException, InterruptedException {
@@ -125,7 +152,8 @@ record BackupRun(
 
   private PodCommand.Result pgbackrest(Duration timeout, String... args)
       throws TimeoutException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("pgbackrest", "--stanza=" + PgBackRest.STANZA));
+    List<String> command = new ArrayList<>(PgBackRest.RUN_WITH_PASSWORD);
+    command.add("--stanza=" + PgBackRest.STANZA);
     command.addAll(List.of(args));
     return PodCommand.run(
         client,

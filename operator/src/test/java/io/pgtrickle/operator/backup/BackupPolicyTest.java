@@ -42,16 +42,71 @@ class BackupPolicyTest {
         Map.of(BackupPolicy.OWNER_ANNOTATION, owner));
   }
 
+  private static RepositoryBackup incr(String label, String prior, String owner, Duration age) {
+    Instant at = NOW.minus(age);
+    return new RepositoryBackup(
+        label,
+        "incr",
+        prior,
+        List.of(prior),
+        at,
+        at,
+        100,
+        1L,
+        "W3",
+        "W4",
+        "0/3",
+        "0/4",
+        Map.of(BackupPolicy.OWNER_ANNOTATION, owner));
+  }
+
   @Test
-  void theFirstBackupIsFullThenDifferentialUntilCountBackupsBuildOnTheFull() {
+  void theFirstBackupIsFullThenIncrementalUntilCountBackupsBuildOnTheFull() {
     List<RepositoryBackup> repo = new ArrayList<>();
     assertThat(BackupPolicy.nextType(repo, "a", 3, 7, false, NOW)).isEqualTo("full");
     repo.add(full("F1", "a", Duration.ofHours(3), false));
-    assertThat(BackupPolicy.nextType(repo, "a", 3, 7, false, NOW)).isEqualTo("diff");
-    repo.add(diff("D1", "F1", "a", Duration.ofHours(2)));
-    assertThat(BackupPolicy.nextType(repo, "a", 3, 7, false, NOW)).isEqualTo("diff");
-    repo.add(diff("D2", "F1", "a", Duration.ofHours(1)));
+    assertThat(BackupPolicy.nextType(repo, "a", 3, 7, false, NOW)).isEqualTo("incr");
+    repo.add(incr("I1", "F1", "a", Duration.ofHours(2)));
+    assertThat(BackupPolicy.nextType(repo, "a", 3, 7, false, NOW)).isEqualTo("incr");
+    repo.add(incr("I2", "I1", "a", Duration.ofHours(1)));
     assertThat(BackupPolicy.nextType(repo, "a", 3, 7, false, NOW)).isEqualTo("full");
+  }
+
+  @Test
+  void anIncrementalThatStaysKeepsItsWholeChainEvenWhatItDoesNotReference() {
+    // I2 builds on I1 (its prior) but references only F1's files: expiring I1 would remove I2.
+    RepositoryBackup i2 =
+        new RepositoryBackup(
+            "I2",
+            "incr",
+            "I1",
+            List.of("F1"),
+            NOW.minus(Duration.ofHours(1)),
+            NOW.minus(Duration.ofHours(1)),
+            100,
+            1L,
+            "W5",
+            "W6",
+            "0/5",
+            "0/6",
+            Map.of(BackupPolicy.OWNER_ANNOTATION, "b"));
+    List<RepositoryBackup> repo =
+        List.of(
+            full("F1", "a", Duration.ofHours(4), false),
+            incr("I1", "F1", "a", Duration.ofHours(3)),
+            i2,
+            full("F2", "a", Duration.ofHours(2), false));
+    assertThat(BackupPolicy.expire(repo, "a", 1, 7, NOW)).isEmpty();
+    // Without another resource's backup on the chain, the whole chain goes with its full.
+    List<RepositoryBackup> ours =
+        List.of(
+            full("F1", "a", Duration.ofHours(4), false),
+            incr("I1", "F1", "a", Duration.ofHours(3)),
+            incr("I2", "I1", "a", Duration.ofHours(2)),
+            full("F2", "a", Duration.ofHours(1), false));
+    assertThat(BackupPolicy.expire(ours, "a", 1, 7, NOW)).containsExactly("F1");
+    // Keep 3: I1 and I2 stay, and so F1 does.
+    assertThat(BackupPolicy.expire(ours, "a", 3, 7, NOW)).isEmpty();
   }
 
   @Test

@@ -40,6 +40,8 @@ class InfoParserTest {
     assertThat(b.lsnStop()).isEqualTo("0/2000138");
     assertThat(b.annotation("postgres.example.com/backup")).isEqualTo("x");
     assertThat(InfoParser.status(INFO, "db")).isEqualTo("ok");
+    assertThat(InfoParser.archiveMin(INFO, "db")).isEqualTo("000000010000000000000001");
+    assertThat(InfoParser.archiveMin(INFO, "other")).isNull();
   }
 
   @Test

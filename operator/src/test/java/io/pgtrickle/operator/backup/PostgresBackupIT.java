@@ -171,11 +171,13 @@ class PostgresBackupIT {
 
   @Test
   @Order(3)
-  void theTriggerAnnotationTakesADifferentialBackupAndCanBeSetAgain() {
+  void theTriggerAnnotationTakesAnIncrementalBackupAndCanBeSetAgain() {
     trigger("once", false);
     PostgresBackupStatus status = awaitBackups("once", 2);
-    assertThat(status.getLastBackupType()).isEqualTo("diff");
-    assertThat(status.getLastBackupName()).endsWith("D");
+    assertThat(status.getLastBackupType()).isEqualTo("incr");
+    assertThat(status.getLastBackupName()).endsWith("I");
+    assertThat(status.getBackups().get(1).getName())
+        .startsWith(status.getBackups().get(0).getName());
     assertThat(annotations("once")).doesNotContainKey(PostgresBackup.TRIGGER_ANNOTATION);
   }
 
@@ -286,6 +288,39 @@ class PostgresBackupIT {
                         .withName("bk-schedule")
                         .get()
                     == null);
+  }
+
+  @Test
+  @Order(7)
+  void retentionRemovesTheWalOnlyExpiredBackupsNeeded() {
+    String info = kubectlExec("pgbackrest", "info", "--output=json").output();
+    String minBefore = InfoParser.archiveMin(info, "db");
+    String oldest = InfoParser.backups(info, "db").get(0).label();
+    assertThat(status("once").getBackups().get(0).getName()).isEqualTo(oldest);
+    // "once" keeps one backup from now on: its next one is full, and its first chain (the oldest
+    // backups of the repository, which nothing else builds on) goes, with the WAL before the
+    // oldest full left.
+    client
+        .resources(PostgresBackup.class)
+        .inNamespace(NAMESPACE.name())
+        .withName("once")
+        .edit(
+            b -> {
+              RetentionSpec retention = new RetentionSpec();
+              retention.setCount(1);
+              b.getSpec().setRetention(retention);
+              return b;
+            });
+    cluster.tryOnPrimary("insert into t select g from generate_series(20001, 30000) g");
+    trigger("once", false);
+    PostgresBackupStatus status = awaitBackups("once", 1);
+    assertThat(status.getLastBackupType()).isEqualTo("full");
+    String after = kubectlExec("pgbackrest", "info", "--output=json").output();
+    List<RepositoryBackup> left = InfoParser.backups(after, "db");
+    assertThat(left).extracting(RepositoryBackup::label).doesNotContain(oldest);
+    String minAfter = InfoParser.archiveMin(after, "db");
+    assertThat(minAfter).isGreaterThan(minBefore);
+    assertThat(minAfter).isLessThanOrEqualTo(left.get(0).walStart());
   }
 
   private static TestBed.Result kubectlExec(String... command) {

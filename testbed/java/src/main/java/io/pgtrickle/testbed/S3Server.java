@@ -162,6 +162,40 @@ public final class S3Server implements AutoCloseable {
         "s3proxy did not listen on 127.0.0.1:" + port + " in " + timeout);
   }
 
+  /**
+   * Freezes the server (SIGSTOP): the kernel still accepts connections, but nothing answers them,
+   * as with a repository that cannot be reached. {@link #resume()} undoes it.
+   */
+  public void pause() {
+    signal("STOP");
+  }
+
+  /** Lets a paused server answer again (SIGCONT). */
+  public void resume() {
+    signal("CONT");
+  }
+
+  private void signal(String signal) {
+    try {
+      Process kill =
+          new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+              .redirectErrorStream(true)
+              .start();
+      if (kill.waitFor() != 0) {
+        throw new IllegalStateException(
+            "kill -"
+                + signal
+                + " s3proxy failed: "
+                + new String(kill.getInputStream().readAllBytes()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Creates a bucket (a directory of the filesystem backend). */
   public void createBucket(String bucket) {
     try {

@@ -47,6 +47,29 @@ public final class InfoParser {
     return result;
   }
 
+  /**
+   * The oldest WAL file of the stanza's archive ({@code archive[].min} of the newest database entry
+   * that has one), or null when nothing is archived.
+   */
+  public static String archiveMin(String json, String stanza) {
+    try {
+      String min = null;
+      for (JsonNode s : JSON.readTree(json)) {
+        if (stanza.equals(s.path("name").asText())) {
+          for (JsonNode a : s.path("archive")) {
+            String m = a.path("min").asText(null);
+            if (m != null && (min == null || m.compareTo(min) < 0)) {
+              min = m;
+            }
+          }
+        }
+      }
+      return min;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The stanza's status message ({@code status.message}), or null when the stanza is absent. */
   public static String status(String json, String stanza) {
     try {

@@ -46,11 +46,27 @@ public final class PgBackRest {
   /** Key of the encryption Secret. */
   public static final String PASSPHRASE = "passphrase";
 
+  /** pgBackRest's io-timeout for archive-push and archive-get, seconds (its default: 60). */
+  public static final int ARCHIVE_IO_TIMEOUT_SECONDS = 10;
+
   /** What archive_command runs: one WAL file pushed to the repository. */
   public static final String ARCHIVE_COMMAND =
       "pgbackrest --stanza=" + STANZA + " archive-push \"%p\"";
 
   private PgBackRest() {}
+
+  /**
+   * The command prefix that runs pgBackRest with the superuser's password for its connection to
+   * PostgreSQL: {@code sh -c 'PGPASSWORD=$PATRONI_SUPERUSER_PASSWORD exec pgbackrest "$@"'
+   * pgbackrest ARGS...} (the password comes from the container's own environment, never from a
+   * command line).
+   */
+  public static final List<String> RUN_WITH_PASSWORD =
+      List.of(
+          "sh",
+          "-c",
+          "PGPASSWORD=\"$PATRONI_SUPERUSER_PASSWORD\" exec pgbackrest \"$@\"",
+          "pgbackrest");
 
   /** Whether the cluster has backups configured. */
   public static boolean enabled(PostgresCluster cluster) {
@@ -113,6 +129,13 @@ public final class PgBackRest {
     StringBuilder conf = new StringBuilder("# Managed by the pg-trickle operator (spec.backup).\n");
     conf.append("[global]\n");
     global.forEach((k, v) -> conf.append(k).append('=').append(v).append('\n'));
+    // An unreachable repository fails a WAL push or fetch within seconds rather than pgBackRest's
+    // default minute: PostgreSQL retries a failed archive_command, so archiving catches up soon
+    // after the repository returns, and a restore_command never holds recovery for long.
+    for (String command : List.of("archive-push", "archive-get")) {
+      conf.append("\n[global:").append(command).append("]\n");
+      conf.append("io-timeout=").append(ARCHIVE_IO_TIMEOUT_SECONDS).append('\n');
+    }
     conf.append('\n').append('[').append(STANZA).append("]\n");
     conf.append("pg1-path=").append(PatroniConfig.DATA_DIR).append('\n');
     conf.append("pg1-socket-path=").append(SOCKET_DIR).append('\n');
@@ -154,9 +177,12 @@ public final class PgBackRest {
       return env;
     }
     String credentials = ClusterNames.credentialsSecret(cluster);
-    // pgBackRest's connection to the local PostgreSQL (socket, password authentication).
+    // pgBackRest's connection to the local PostgreSQL (socket, password authentication). The
+    // password is not PGPASSWORD in the container's environment: libpq prefers that to the pgpass
+    // file Patroni writes, so every pg_basebackup Patroni runs to make a replica would log in as
+    // replicator with the superuser's password. BackupRun sets it for pgbackrest only
+    // (PGPASSWORD from PATRONI_SUPERUSER_PASSWORD, see RUN_WITH_PASSWORD).
     env.add(secret("PGBACKREST_PG1_USER", credentials, ClusterSecrets.USERNAME));
-    env.add(secret("PGPASSWORD", credentials, ClusterSecrets.PASSWORD));
     BackupSpec backup = cluster.getSpec().getBackup();
     BackupDestination d = backup.getDestination();
     if (d != null && d.getCredentialsSecret() != null) {
@@ -229,6 +255,8 @@ public final class PgBackRest {
     if (!enabled(cluster)) {
       return params;
     }
+    // Not "always": pgBackRest refuses to back up a cluster archiving from its standbys
+    // ("archive_mode=always not supported").
     params.put("archive_mode", "on");
     params.put("archive_command", ARCHIVE_COMMAND);
     // A quiet primary still ships a WAL file at least this often: the RPO of the archive.

@@ -41,6 +41,8 @@ class PgBackRestTest {
         .contains("repo1-cipher-type=aes-256-cbc\n")
         .contains("compress-type=lz4\n")
         .contains("[db]\npg1-path=/var/lib/postgresql/data/pgdata\n")
+        .contains("[global:archive-push]\nio-timeout=10\n")
+        .contains("[global:archive-get]\nio-timeout=10\n")
         .doesNotContain("key")
         .doesNotContain("pass=");
     List<EnvVar> env = PgBackRest.env(c);
@@ -48,13 +50,12 @@ class PgBackRestTest {
         .extracting(EnvVar::getName)
         .containsExactly(
             "PGBACKREST_PG1_USER",
-            "PGPASSWORD",
             "PGBACKREST_REPO1_S3_KEY",
             "PGBACKREST_REPO1_S3_KEY_SECRET",
             "PGBACKREST_REPO1_CIPHER_PASS");
     assertThat(env).allSatisfy(e -> assertThat(e.getValue()).isNull());
-    assertThat(env.get(4).getValueFrom().getSecretKeyRef().getName()).isEqualTo("pass");
-    assertThat(env.get(2).getValueFrom().getSecretKeyRef().getKey()).isEqualTo("AWS_ACCESS_KEY_ID");
+    assertThat(env.get(3).getValueFrom().getSecretKeyRef().getName()).isEqualTo("pass");
+    assertThat(env.get(1).getValueFrom().getSecretKeyRef().getKey()).isEqualTo("AWS_ACCESS_KEY_ID");
     assertThat(PgBackRest.volumes(c).get(0).getProjected().getSources()).hasSize(2);
     assertThat(ClusterConfigMaps.patroni(c).getData()).containsKey("pgbackrest.conf");
     assertThat(PostgresqlParameters.effective(c))

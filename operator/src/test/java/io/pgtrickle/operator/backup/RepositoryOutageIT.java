@@ -1,0 +1,163 @@
+package io.pgtrickle.operator.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgtrickle.operator.api.BackupPhase;
+import io.pgtrickle.operator.api.PostgresBackup;
+import io.pgtrickle.operator.testbed.HaCluster;
+import io.pgtrickle.testbed.S3Server;
+import io.pgtrickle.testbed.TestNamespace;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Failover never waits on the backup repository: with the S3 server frozen (SIGSTOP: connections
+ * hang unanswered, the worst case for a client), WAL archiving fails while writes go on, a crash of
+ * the primary still recovers within the HA objective, and once the server answers again the new
+ * primary archives what waited, its new timeline included.
+ */
+class RepositoryOutageIT {
+
+  @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
+
+  private static final String BUCKET = "backups";
+
+  private static S3Server s3;
+  private static HaCluster cluster;
+  private static KubernetesClient client;
+
+  @BeforeAll
+  static void start() {
+    client = NAMESPACE.client();
+    s3 = S3Server.start(NAMESPACE.testBed());
+    s3.createBucket(BUCKET);
+    client
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("s3-credentials")
+                .withNamespace(NAMESPACE.name())
+                .endMetadata()
+                .withStringData(
+                    Map.of(
+                        "AWS_ACCESS_KEY_ID", s3.accessKey(),
+                        "AWS_SECRET_ACCESS_KEY", s3.secretKey(),
+                        "ca.crt", s3.caPem()))
+                .build())
+        .create();
+    cluster =
+        HaCluster.startWith(
+            NAMESPACE.testBed(),
+            NAMESPACE.name(),
+            "out",
+            HaCluster.testedMajor(),
+            2,
+            "  backup:\n    destination:\n      type: S3\n      endpoint: "
+                + s3.endpoint()
+                + "\n      bucket: "
+                + BUCKET
+                + "\n      region: us-east-1\n      credentialsSecret: s3-credentials\n"
+                + "      caSecret: s3-credentials\n");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (s3 != null) {
+      s3.resume();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (s3 != null) {
+      s3.close();
+    }
+  }
+
+  @Test
+  void aCrashFailoverWithTheRepositoryUnreachableMeetsTheObjectiveAndArchivingCatchesUp()
+      throws Exception {
+    // The stanza exists (the first backup made it) and archiving works.
+    client
+        .resource(
+            client
+                .getKubernetesSerialization()
+                .unmarshal(
+                    "apiVersion: postgres.example.com/v1\nkind: PostgresBackup\nmetadata:\n"
+                        + "  name: first\n  namespace: "
+                        + NAMESPACE.name()
+                        + "\nspec:\n  clusterName: out\n",
+                    PostgresBackup.class))
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .until(
+            () -> {
+              PostgresBackup b =
+                  client
+                      .resources(PostgresBackup.class)
+                      .inNamespace(NAMESPACE.name())
+                      .withName("first")
+                      .get();
+              return b.getStatus() != null && b.getStatus().getPhase() == BackupPhase.Succeeded;
+            });
+    cluster.tryOnPrimary("create table acked (id int primary key)");
+    cluster.awaitReplicationHealthy(Duration.ofSeconds(120));
+
+    s3.pause();
+    for (int i = 0; i < 100; i++) {
+      assertThat(cluster.tryOnPrimary("insert into acked values (" + i + ")")).isTrue();
+    }
+    // Writes go on; the WAL file they filled waits for the repository.
+    String waiting = query("select pg_walfile_name(pg_switch_wal())");
+    Thread.sleep(5000);
+    assertThat(query("select coalesce(last_archived_wal, '') from pg_stat_archiver"))
+        .isLessThan(waiting);
+
+    String old = cluster.primaryPod();
+    cluster.pods().crash(old);
+    double seconds = cluster.secondsUntilWritable("insert into acked values (1000)");
+    System.out.println("crash recovery with the repository unreachable: " + seconds + " s");
+    assertThat(seconds).isLessThan(HaCluster.OBJECTIVE.toSeconds());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !old.equals(cluster.cluster().getStatus().getPrimaryPod()));
+    int timeline =
+        Integer.parseInt(query("select substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"), 16);
+    String history = String.format("%08X.history", timeline);
+    assertThat(s3.objects(BUCKET, "pgbackrest/" + NAMESPACE.name() + "/out/archive/db"))
+        .noneMatch(o -> o.contains(history));
+
+    s3.resume();
+    String after = query("select pg_walfile_name(pg_switch_wal())");
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              assertThat(query("select coalesce(last_archived_wal, '') from pg_stat_archiver"))
+                  .isGreaterThanOrEqualTo(after);
+              assertThat(s3.objects(BUCKET, "pgbackrest/" + NAMESPACE.name() + "/out/archive/db"))
+                  .anyMatch(o -> o.contains(history));
+            });
+  }
+
+  private static String query(String sql) throws SQLException {
+    String ip =
+        await().atMost(Duration.ofSeconds(30)).until(cluster::primaryIp, o -> o.isPresent()).get();
+    try (Connection c = cluster.connect(ip);
+        ResultSet rs = c.createStatement().executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+}
