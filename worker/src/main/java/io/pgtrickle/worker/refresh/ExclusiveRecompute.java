@@ -31,11 +31,12 @@ import java.sql.Statement;
  *       readers never blocked.
  * </ul>
  *
- * <p>The lock is taken first, then the conditions are read with a fresh snapshot, so a stream table
- * created to read this one while the refresh runs is seen (its creation plans the query, which
- * takes a lock that conflicts with this one). One caveat remains, as for {@code TRUNCATE} itself: a
- * REPEATABLE READ or SERIALIZABLE transaction of a user whose snapshot is older than the refresh's
- * commit and that first reads the stream table after it finds it empty.
+ * <p>The runtime reads the conditions, takes the lock, and reads the conditions again with a fresh
+ * snapshot, so a stream table created to read this one while the refresh runs is seen (its creation
+ * plans the query, which takes a lock that conflicts with this one), and a table that does not
+ * qualify is never locked. One caveat remains, as for {@code TRUNCATE} itself: a REPEATABLE READ or
+ * SERIALIZABLE transaction of a user whose snapshot is older than the refresh's commit and that
+ * first reads the stream table after it finds it empty.
  */
 public final class ExclusiveRecompute {
 
