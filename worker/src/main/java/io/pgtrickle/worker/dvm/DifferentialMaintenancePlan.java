@@ -109,21 +109,20 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
   }
 
   /**
-   * Runs {@link DifferentialPlan#refill}'s statements in one round trip; returns the INSERT's count
-   * (the last statement but one).
+   * Runs {@link DifferentialPlan#refill}'s statements (DROP INDEX, INSERT, CREATE INDEX) in two
+   * round trips, the INSERT starting the second so that its text is the statement's own in {@code
+   * pg_stat_activity}; returns the INSERT's count.
    */
   static long refill(Connection c, List<String> statements) throws SQLException {
-    long inserted = 0;
     try (Statement s = c.createStatement()) {
-      s.execute(String.join(";\n", statements));
-      int index = 0;
-      do {
-        if (index++ == statements.size() - 2) {
-          inserted = s.getUpdateCount();
-        }
-      } while (s.getMoreResults() || s.getUpdateCount() != -1);
+      s.execute(statements.get(0));
+      s.execute(String.join(";\n", statements.subList(1, statements.size())));
+      long inserted = s.getUpdateCount();
+      while (s.getMoreResults() || s.getUpdateCount() != -1) {
+        // the index build
+      }
+      return inserted;
     }
-    return inserted;
   }
 
   @Override

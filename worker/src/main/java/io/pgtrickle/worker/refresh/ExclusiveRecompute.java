@@ -11,10 +11,10 @@ import java.sql.Statement;
  * Whether a recompute may replace a stream table's contents the way {@code REFRESH MATERIALIZED
  * VIEW} does: {@code TRUNCATE} and refill (and rebuild the plan's index after the fill) instead of
  * {@code DELETE} and {@code INSERT}. That writes no WAL record and leaves no dead tuple per old
- * row, and builds the index in one sort instead of row by row (on 100K rows about 2-4x cheaper),
- * but holds an {@code ACCESS EXCLUSIVE} lock on the stream table until the refresh commits: its
- * readers wait for the commit (then see the new contents), as they wait for a non-concurrent {@code
- * REFRESH MATERIALIZED VIEW}. Writers to the sources are not affected (they are only read).
+ * row, and builds the index in one sort instead of row by row (on 100K rows about 4x cheaper), but
+ * holds an {@code ACCESS EXCLUSIVE} lock on the stream table until the refresh commits: its readers
+ * wait for the commit (then see the new contents), as they wait for a non-concurrent {@code REFRESH
+ * MATERIALIZED VIEW}. Writers to the sources are not affected (they are only read).
  *
  * <p>Used only when nothing would see the difference between the two:
  *
@@ -31,11 +31,12 @@ import java.sql.Statement;
  *       readers never blocked.
  * </ul>
  *
- * <p>The lock is taken first, then the conditions are read with a fresh snapshot, so a stream table
- * created to read this one while the refresh runs is seen (its creation plans the query, which
- * takes a lock that conflicts with this one). One caveat remains, as for {@code TRUNCATE} itself: a
- * REPEATABLE READ or SERIALIZABLE transaction of a user whose snapshot is older than the refresh's
- * commit and that first reads the stream table after it finds it empty.
+ * <p>The runtime reads the conditions, takes the lock, and reads the conditions again with a fresh
+ * snapshot, so a stream table created to read this one while the refresh runs is seen (its creation
+ * plans the query, which takes a lock that conflicts with this one), and a table that does not
+ * qualify is never locked. One caveat remains, as for {@code TRUNCATE} itself: a REPEATABLE READ or
+ * SERIALIZABLE transaction of a user whose snapshot is older than the refresh's commit and that
+ * first reads the stream table after it finds it empty.
  */
 public final class ExclusiveRecompute {
 

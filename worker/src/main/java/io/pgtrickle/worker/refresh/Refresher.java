@@ -379,9 +379,11 @@ public final class Refresher implements AutoCloseable {
     }
     phases.lap("window_copy");
     // A recompute replaces the contents as REFRESH MATERIALIZED VIEW does when nothing can tell
-    // (see ExclusiveRecompute): the lock first, then the conditions with a fresh snapshot.
+    // (see ExclusiveRecompute): the conditions, the lock, the conditions again with a fresh
+    // snapshot (a reader created meanwhile); a table that does not qualify is never locked.
     boolean exclusive =
         !decision.applies()
+            && ExclusiveRecompute.allowed(probe, st.relid())
             && ExclusiveRecompute.lock(conn, ExclusiveRecompute.target(st))
             && ExclusiveRecompute.allowed(probe, st.relid());
     phases.lap("exclusive_lock");
