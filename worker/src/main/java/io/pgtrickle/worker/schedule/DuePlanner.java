@@ -21,7 +21,10 @@ import java.util.Set;
  *       its data timestamp (since {@code created_at} if never populated). A 'calculated' table is
  *       due when a refreshable table reading it is due and it has not been refreshed since that
  *       reader was; with no readers it follows the default schedule. A manual request also asks for
- *       the stream tables the requested one reads, so the refresh sees them current.
+ *       the stream tables the requested one reads, so the refresh sees them current: such an
+ *       upstream table is due while it has not been refreshed since a requesting reader was (as a
+ *       'calculated' one), not for as long as the request waits, which would keep it due and its
+ *       reader blocked behind it forever.
  *   <li>Ready: due and no stream table it reads is due (dependency order: upstream first). Ready
  *       tables come upstream first, then the stalest first.
  * </ul>
@@ -62,14 +65,20 @@ public final class DuePlanner {
   private final Map<Long, Node> nodes;
   private final Map<Long, Set<Long>> readers = new HashMap<>();
   private final Set<Long> requested;
+  private final Set<Long> direct;
   private final Instant now;
   private final Duration defaultSchedule;
   private final Map<Long, Boolean> memo = new HashMap<>();
 
   private DuePlanner(
-      Map<Long, Node> nodes, Set<Long> requested, Instant now, Duration defaultSchedule) {
+      Map<Long, Node> nodes,
+      Set<Long> requested,
+      Set<Long> direct,
+      Instant now,
+      Duration defaultSchedule) {
     this.nodes = nodes;
     this.requested = requested;
+    this.direct = direct;
     this.now = now;
     this.defaultSchedule = defaultSchedule;
     for (Node n : nodes.values()) {
@@ -94,7 +103,7 @@ public final class DuePlanner {
     for (long id : manualRequests) {
       addWithUpstream(nodes, id, manual);
     }
-    return new DuePlanner(nodes, manual, now, defaultSchedule).plan();
+    return new DuePlanner(nodes, manual, manualRequests, now, defaultSchedule).plan();
   }
 
   /**
@@ -135,9 +144,10 @@ public final class DuePlanner {
     Set<Long> due = new LinkedHashSet<>();
     Set<Long> manualDue = new HashSet<>();
     for (Node n : nodes.values()) {
-      if (refreshable(n) && (requested.contains(n.pgtId()) || dueBySchedule(n.pgtId(), 0))) {
+      boolean asked = dueByRequest(n);
+      if (refreshable(n) && (asked || dueBySchedule(n.pgtId(), 0))) {
         due.add(n.pgtId());
-        if (requested.contains(n.pgtId())) {
+        if (asked) {
           manualDue.add(n.pgtId());
         }
       }
@@ -161,6 +171,33 @@ public final class DuePlanner {
                 id -> nodes.get(id).dataTimestamp(),
                 Comparator.nullsFirst(Comparator.naturalOrder())));
     return new Plan(due, ready, manualDue);
+  }
+
+  /**
+   * Asked for by a manual request: directly, or as an upstream of a requested table that has not
+   * been refreshed since that reader was.
+   */
+  private boolean dueByRequest(Node n) {
+    if (direct.contains(n.pgtId())) {
+      return true;
+    }
+    if (!requested.contains(n.pgtId())) {
+      return false;
+    }
+    for (long r : readers.getOrDefault(n.pgtId(), Set.of())) {
+      Node reader = nodes.get(r);
+      if (reader != null && requested.contains(r) && notRefreshedSince(n, reader)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code upstream} was not refreshed since {@code reader} was (or never was). */
+  private static boolean notRefreshedSince(Node upstream, Node reader) {
+    Instant mine = upstream.dataTimestamp();
+    Instant theirs = reader.dataTimestamp();
+    return mine == null || (theirs != null && !mine.isAfter(theirs));
   }
 
   private boolean refreshable(Node n) {
@@ -198,13 +235,9 @@ public final class DuePlanner {
         continue;
       }
       anyReader = true;
-      if (requested.contains(r) || dueBySchedule(r, depth + 1)) {
-        Instant mine = n.dataTimestamp();
-        Instant theirs = reader.dataTimestamp();
-        // Refreshed since the reader was (or the reader never was): the reader goes first.
-        if (mine == null || (theirs != null && !mine.isAfter(theirs))) {
-          return true;
-        }
+      // Refreshed since the reader was (or the reader never was): the reader goes first.
+      if ((requested.contains(r) || dueBySchedule(r, depth + 1)) && notRefreshedSince(n, reader)) {
+        return true;
       }
     }
     return !anyReader && new Schedule.Every(defaultSchedule).isDue(last(n), now);

@@ -110,6 +110,32 @@ class DuePlannerTest {
     assertThat(p.manual()).containsExactlyInAnyOrder(1L, 2L);
   }
 
+  /**
+   * The upstream of a requested table is refreshed once for the request, then its reader goes: it
+   * stayed due as long as the request waited, and its reader blocked behind it forever.
+   */
+  @Test
+  void anUpstreamRefreshedForARequestNoLongerBlocksTheRequestedTable() {
+    add(1, "calculated", "ACTIVE", NOW.minusSeconds(10));
+    add(2, "1h", "ACTIVE", NOW.minusSeconds(5), 1L);
+    DuePlanner.Plan p = plan(2L);
+    assertThat(p.due()).containsExactlyInAnyOrder(1L, 2L);
+    assertThat(p.ready()).containsExactly(1L);
+    add(1, "calculated", "ACTIVE", NOW.minusSeconds(1));
+    p = plan(2L);
+    assertThat(p.due()).containsExactly(2L);
+    assertThat(p.ready()).containsExactly(2L);
+    // Three levels: each upstream, then the next.
+    add(3, "1h", "ACTIVE", NOW.minusSeconds(20), 2L);
+    add(2, "1h", "ACTIVE", NOW.minusSeconds(30), 1L);
+    add(1, "calculated", "ACTIVE", NOW.minusSeconds(40));
+    assertThat(plan(3L).ready()).containsExactly(1L);
+    add(1, "calculated", "ACTIVE", NOW.minusSeconds(2));
+    assertThat(plan(3L).ready()).containsExactly(2L);
+    add(2, "1h", "ACTIVE", NOW.minusSeconds(1));
+    assertThat(plan(3L).ready()).contains(3L);
+  }
+
   @Test
   void notInitializedWaitsForItsSchedule() {
     nodes.put(
