@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -16,7 +15,6 @@ import io.pgtrickle.operator.ApiDiscovery;
 import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.streams.spec.WorkerScaledObject;
 import io.pgtrickle.operator.streams.status.PipelineStatusCalculator;
-import io.pgtrickle.operator.testbed.OperatorRunner;
 import io.pgtrickle.testbed.TestNamespace;
 import java.io.InputStream;
 import java.time.Duration;
@@ -48,34 +46,20 @@ class StreamTableClusterKedaIT {
   private static final String CRD = "scaledobjects.keda.sh";
   private static final PatchContext MERGE = PatchContext.of(PatchType.JSON_MERGE);
 
+  private static PipelineTestBed bed;
   private static PostgresServer postgres;
-  private static OperatorRunner operator;
 
   @BeforeAll
   static void start() {
     removeKedaCrd();
-    postgres = PostgresServer.start(PostgresServer.defaultBin(), "-c wal_level=logical");
-    client()
-        .secrets()
-        .inNamespace(NAMESPACE.name())
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("pg")
-                .endMetadata()
-                .withStringData(Map.of("username", "postgres", "password", "unused-trust-auth"))
-                .build())
-        .create();
-    operator = OperatorRunner.start(NAMESPACE.testBed(), NAMESPACE.name());
+    bed = PipelineTestBed.start(NAMESPACE);
+    postgres = bed.postgres();
   }
 
   @AfterAll
   static void stop() {
-    if (operator != null) {
-      operator.close();
-    }
-    if (postgres != null) {
-      postgres.close();
+    if (bed != null) {
+      bed.close();
     }
     removeKedaCrd();
   }

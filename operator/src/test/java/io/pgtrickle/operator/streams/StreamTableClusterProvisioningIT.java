@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
@@ -16,7 +15,6 @@ import io.pgtrickle.changelog.support.PostgresServer;
 import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
 import io.pgtrickle.operator.streams.status.PipelineStatusCalculator;
-import io.pgtrickle.operator.testbed.OperatorRunner;
 import io.pgtrickle.testbed.TestNamespace;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -55,33 +53,19 @@ class StreamTableClusterProvisioningIT {
       io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
           io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE);
 
+  private static PipelineTestBed bed;
   private static PostgresServer postgres;
-  private static OperatorRunner operator;
 
   @BeforeAll
   static void start() {
-    postgres = PostgresServer.start(PostgresServer.defaultBin(), "-c wal_level=logical");
-    client()
-        .secrets()
-        .inNamespace(NAMESPACE.name())
-        .resource(
-            new SecretBuilder()
-                .withNewMetadata()
-                .withName("pg")
-                .endMetadata()
-                .withStringData(Map.of("username", "postgres", "password", "unused-trust-auth"))
-                .build())
-        .create();
-    operator = OperatorRunner.start(NAMESPACE.testBed(), NAMESPACE.name());
+    bed = PipelineTestBed.start(NAMESPACE);
+    postgres = bed.postgres();
   }
 
   @AfterAll
   static void stop() {
-    if (operator != null) {
-      operator.close();
-    }
-    if (postgres != null) {
-      postgres.close();
+    if (bed != null) {
+      bed.close();
     }
   }
 

@@ -163,14 +163,26 @@ class TlsIT {
                         "create table if not exists after_failover (id int)")
                     .ok());
     cluster.awaitRunning(Duration.ofSeconds(180));
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .untilAsserted(
-            () ->
-                assertThat(
-                        tls.primary(
-                            "select count(*) from pg_stat_replication r join pg_stat_ssl s"
-                                + " using (pid) where r.state = 'streaming' and s.ssl"))
-                    .isEqualTo("2"));
+    try {
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          tls.primary(
+                              "select count(*) from pg_stat_replication r join pg_stat_ssl s"
+                                  + " using (pid) where r.state = 'streaming' and s.ssl"))
+                      .isEqualTo("2"));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      StringBuilder logs = new StringBuilder();
+      for (String pod : java.util.List.of(NAME + "-0", NAME + "-1", NAME + "-2")) {
+        logs.append("\n--- ").append(pod).append(" ---\n").append(cluster.pods().logTail(pod, 40));
+      }
+      throw new AssertionError(
+          "a replica does not stream over TLS after the failover; replication: "
+              + tls.primary("select application_name, state, client_addr from pg_stat_replication")
+              + logs,
+          e);
+    }
   }
 }

@@ -255,6 +255,23 @@ public final class PatroniPods implements AutoCloseable {
     }
   }
 
+  /**
+   * The last {@code lines} lines of a pod's Patroni log (every incarnation's), for a test's failure
+   * message; empty when there is none.
+   */
+  public String logTail(String pod, int lines) {
+    Path log = work.resolve(pod).resolve("patroni.log");
+    try {
+      if (!Files.isRegularFile(log)) {
+        return "";
+      }
+      java.util.List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(cannot read " + log + ": " + e.getMessage() + ")";
+    }
+  }
+
   /** Pods whose Patroni log (every incarnation's) contains {@code text}. */
   public java.util.SortedSet<String> podsWhoseLogMentions(String text) {
     java.util.SortedSet<String> pods = new java.util.TreeSet<>();

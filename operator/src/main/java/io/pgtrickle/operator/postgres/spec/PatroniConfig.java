@@ -133,6 +133,8 @@ public final class PatroniConfig {
     String remote = tls ? "hostssl" : "host";
     return List.of(
         "local all all scram-sha-256",
+        // Patroni's own replication connection to its member (with TLS: over the socket).
+        "local replication replicator scram-sha-256",
         "host all all 127.0.0.1/32 scram-sha-256",
         remote + " replication replicator 0.0.0.0/0 scram-sha-256",
         remote + " replication replicator ::/0 scram-sha-256",
@@ -162,7 +164,14 @@ public final class PatroniConfig {
     parameters.put("ssl_cert_file", cert);
     parameters.put("ssl_key_file", key);
     parameters.put("ssl_min_protocol_version", "TLSv1.2");
+    // Patroni's replication connection to its own member (which timeline and LSN it is at, how
+    // it decides on pg_rewind after a failover) goes over the Unix socket: over TCP it would
+    // verify-full the member's certificate against an IP address and fail, and the old primary
+    // would never be rewound (seen in TlsIT: "does not match host name 127.11.0.1").
+    parameters.put(
+        "unix_socket_directories", io.pgtrickle.operator.backup.spec.PgBackRest.SOCKET_DIR);
     pg.put("parameters", parameters);
+    pg.put("use_unix_socket_repl", true);
     Map<String, Object> auth = (Map<String, Object>) pg.get("authentication");
     for (String user : List.of("replication", "rewind")) {
       Map<String, Object> entry = new LinkedHashMap<>((Map<String, Object>) auth.get(user));

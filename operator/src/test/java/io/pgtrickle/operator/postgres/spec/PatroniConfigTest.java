@@ -65,4 +65,20 @@ class PatroniConfigTest {
     assertThat(PatroniConfig.pgHba(cluster))
         .allMatch(l -> !l.startsWith("host ") || l.contains("127.0.0.1"));
   }
+
+  /**
+   * With TLS, Patroni's replication connection to its own member goes over the socket: over TCP
+   * verify-full would check the certificate against an IP address, fail, and leave an old primary
+   * that needs pg_rewind never rewound.
+   */
+  @Test
+  void withTlsPatroniReachesItsOwnMemberOverTheSocket() {
+    PostgresCluster cluster = Clusters.basic(3);
+    TlsSpec tls = new TlsSpec();
+    tls.setEnabled(true);
+    cluster.getSpec().setTls(tls);
+    String yaml = ClusterConfigMaps.patroni(cluster).getData().get("patroni.yml");
+    assertThat(yaml).contains("use_unix_socket_repl: true");
+    assertThat(PatroniConfig.pgHba(cluster)).contains("local replication replicator scram-sha-256");
+  }
 }
