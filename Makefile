@@ -59,7 +59,7 @@ testbed-down: ## Stop the test bed and leave nothing running
 	@testbed/testbed.sh down
 
 # --- tests ---------------------------------------------------------------------------------------
-.PHONY: test test-integration test-ha-matrix test-worker-soak check
+.PHONY: test test-integration test-ha-matrix test-worker-soak test-worker-kafka check
 test: deps ## Unit tests only (no cluster, no servers)
 	$(MVN) verify
 
@@ -82,6 +82,11 @@ test-worker-soak: deps-test ## Worker kill test, long: SIGKILLs/SIGTERMs of 3 wo
 	    -Dit.test=KillIT -Dfailsafe.failIfNoSpecifiedTests=false \
 	    -Dit.kill.rounds=$(WORKER_SOAK_ROUNDS) -Dit.kill.backend=$$b || exit 1; \
 	done
+
+# The worker's pipeline test on the Kafka change log (not in make check: the Kafka ingest is slow).
+test-worker-kafka: deps-test ## Worker PipelineIT on PostgreSQL tables, NATS and Kafka (about 6 min)
+	$(MVN) -pl worker -am -Pit verify -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dit.test=PipelineIT -Dfailsafe.failIfNoSpecifiedTests=false -Dit.pipeline.kafka=true
 
 check: deps-test ## The whole suite, as CI runs it: test bed up, every test, test bed down
 	testbed/testbed.sh up
