@@ -23,12 +23,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -254,47 +253,62 @@ class PoolerMetricsIT {
 
   @Test
   @Order(5)
-  void aFailoverUnderLoadRecoversThroughThePoolerWithoutReconfiguration() throws Exception {
-    AtomicBoolean running = new AtomicBoolean(true);
-    AtomicLong written = new AtomicLong();
-    AtomicLong failures = new AtomicLong();
-    ExecutorService writers = Executors.newFixedThreadPool(8);
-    for (int i = 0; i < 8; i++) {
-      writers.submit(
-          () -> {
-            Connection c = null;
-            while (running.get()) {
-              try {
-                if (c == null) {
-                  c = poolerConnection();
-                }
-                try (Statement s = c.createStatement()) {
-                  s.execute("insert into writes (at) values (now())");
-                }
-                written.incrementAndGet();
-              } catch (SQLException e) {
-                failures.incrementAndGet();
-                closeQuietly(c);
-                c = null;
-                sleep(100);
-              }
-            }
-            closeQuietly(c);
-            return null;
-          });
+  void aFailoverUnderPgbenchLoadRecoversThroughThePoolerWithoutReconfiguration() throws Exception {
+    try (Connection c = cluster.connect(cluster.primaryIp().orElseThrow());
+        Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TABLE pgbench_failover (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())");
+      s.execute("GRANT ALL ON pgbench_failover TO app");
+      s.execute("GRANT ALL ON SEQUENCE pgbench_failover_id_seq TO app");
     }
-    try {
-      await().atMost(Duration.ofSeconds(30)).until(() -> written.get() > 200);
+    Path script = Files.createTempFile("pgbench-failover", ".sql");
+    Files.writeString(script, "INSERT INTO pgbench_failover DEFAULT VALUES;\n");
+    // One command line throughout: the pooler Service's name (verify-full) and virtual address.
+    String conninfo =
+        "host="
+            + NAME
+            + "-pooler."
+            + NAMESPACE.name()
+            + ".svc hostaddr="
+            + poolerAddress()
+            + " port=6432 user=app dbname=postgres sslmode=verify-full sslrootcert="
+            + caFile;
+    long started = System.nanoTime();
+    try (PgbenchLoop pgbench =
+        new PgbenchLoop(
+            PgbenchLoop.binary(HaCluster.testedMajor()), conninfo, APP_PASSWORD, script, 16, 3)) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> pgbench.firstCleanRunStartedAfter(started).isPresent());
       long crashedAt = System.nanoTime();
-      cluster.crashPrimaryUntilFailover();
-      long afterFailover = written.get();
-      await().atMost(HaCluster.OBJECTIVE).until(() -> written.get() > afterFailover + 200);
+      String newPrimary = cluster.crashPrimaryUntilFailover();
+      long failedOverAt = System.nanoTime();
+      long rowsBefore =
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .ignoreExceptions()
+              .until(() -> countOn(newPrimary), n -> true);
+      PgbenchLoop.Run after =
+          await()
+              .atMost(HaCluster.OBJECTIVE.plus(Duration.ofSeconds(60)))
+              .until(() -> pgbench.firstCleanRunStartedAfter(failedOverAt), Optional::isPresent)
+              .orElseThrow();
+      // Every transaction of that run committed on the new primary: the pooler followed it (had it
+      // stayed on the old member, back as a replica, the inserts would fail as read-only).
+      assertThat(countOn(newPrimary) - rowsBefore).isGreaterThanOrEqualTo(after.processed());
+      // The crash did break pgbench's connections (the old primary's PgBouncer died with it).
+      List<PgbenchLoop.Run> broken =
+          pgbench.runs().stream()
+              .filter(r -> r.endedNanos() > crashedAt && r.startedNanos() < failedOverAt)
+              .filter(r -> !r.clean())
+              .toList();
+      assertThat(broken).as("pgbench runs the crash interrupted").isNotEmpty();
       System.out.printf(
-          "pooler failover: writes again %.1f s after the crash, %d failed statements%n",
-          (System.nanoTime() - crashedAt) / 1e9, failures.get());
+          "pooler failover under pgbench: clean again in a run started %.1f s after the crash"
+              + " (%d runs failed in between), %d transactions, 0 failed, on %s%n",
+          (after.startedNanos() - crashedAt) / 1e9, broken.size(), after.processed(), newPrimary);
     } finally {
-      running.set(false);
-      writers.shutdown();
+      Files.deleteIfExists(script);
     }
     cluster.awaitRunning(Duration.ofSeconds(180));
   }
@@ -363,28 +377,19 @@ class PoolerMetricsIT {
     return Double.parseDouble(m.group(1));
   }
 
+  private static long countOn(String pod) throws SQLException {
+    try (Connection c = cluster.connect(cluster.podIp(pod));
+        Statement s = c.createStatement();
+        var rs = s.executeQuery("select count(*) from pgbench_failover")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   private static String secretText(String name, String key) {
     Secret secret = NAMESPACE.client().secrets().inNamespace(NAMESPACE.name()).withName(name).get();
     assertThat(secret).as("Secret " + name).isNotNull();
     return new String(
         Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
-  }
-
-  private static void closeQuietly(Connection c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (SQLException e) {
-        // gone anyway
-      }
-    }
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }
