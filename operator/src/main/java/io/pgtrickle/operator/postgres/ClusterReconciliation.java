@@ -214,9 +214,13 @@ final class ClusterReconciliation {
               PostgresClusterReconciler.secretNamed(
                   context, cluster, ClusterNames.appliedCredentialsSecret(cluster)),
               Boolean.TRUE.equals(cluster.getSpec().getSynchronous()),
-              members);
+              members,
+              this::secret);
     } catch (RolePasswords.RoleUpdateException e) {
       LOG.info("{}; trying again", e.getMessage());
+      return new CredentialRotation.Outcome(true, null);
+    } catch (io.pgtrickle.operator.postgres.tls.MemberJdbc.NoCaException e) {
+      LOG.warn("new passwords not applied: {}; trying again", e.getMessage());
       return new CredentialRotation.Outcome(true, null);
     }
   }

@@ -7,11 +7,12 @@ import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.rollout.Member;
-import io.pgtrickle.operator.postgres.spec.ClusterServices;
 import io.pgtrickle.operator.postgres.status.ObservedCluster;
+import io.pgtrickle.operator.postgres.tls.MemberJdbc;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +49,10 @@ public final class CredentialRotation {
   /**
    * One round. {@code credentials}, {@code replication} and {@code applied} are the three Secrets
    * as the informer has them (null when missing); {@code synchronous} and {@code members} decide
-   * whether a primary can take the change now.
+   * whether a primary can take the change now; {@code secrets} looks up the serving TLS Secret by
+   * name (the primary is verified against its CA when TLS is on).
+   *
+   * @throws MemberJdbc.NoCaException when TLS is on and that Secret has no CA
    */
   public Outcome reconcile(
       KubernetesClient client,
@@ -57,7 +61,8 @@ public final class CredentialRotation {
       Secret replication,
       Secret applied,
       boolean synchronous,
-      List<Member> members) {
+      List<Member> members,
+      Function<String, Secret> secrets) {
     Optional<Credentials> wanted = Credentials.fromSecrets(credentials, replication);
     if (wanted.isEmpty()) {
       return Outcome.DONE;
@@ -99,8 +104,7 @@ public final class CredentialRotation {
         return Outcome.WAIT;
       }
       roles.apply(
-          primary.get().podIp(),
-          ClusterServices.POSTGRES_PORT,
+          MemberJdbc.target(cluster, primary.get().name(), primary.get().podIp(), secrets),
           current.get().superuser(),
           current.get().superuserPassword(),
           wanted.get().superuserPassword(),

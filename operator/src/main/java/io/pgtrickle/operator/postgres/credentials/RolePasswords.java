@@ -1,5 +1,6 @@
 package io.pgtrickle.operator.postgres.credentials;
 
+import io.pgtrickle.operator.postgres.tls.MemberJdbc;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -27,18 +28,18 @@ public class RolePasswords {
   }
 
   /**
-   * Logs in to {@code host}:{@code port} as the superuser, first with {@code currentPassword}, then
-   * with {@code newPassword} (a previous attempt may have changed it already), and sets the
-   * password of every role in {@code roles}.
+   * Logs in to the primary {@code target} (with TLS over {@code verify-full}, see {@link
+   * MemberJdbc}) as the superuser, first with {@code currentPassword}, then with {@code
+   * newPassword} (a previous attempt may have changed it already), and sets the password of every
+   * role in {@code roles}.
    */
   public void apply(
-      String host,
-      int port,
+      MemberJdbc.Target target,
       String superuser,
       String currentPassword,
       String newPassword,
       List<Credentials.Role> roles) {
-    try (Connection connection = connect(host, port, superuser, currentPassword, newPassword)) {
+    try (Connection connection = connect(target, superuser, currentPassword, newPassword)) {
       try (Statement statement = connection.createStatement()) {
         // A change of credentials must not wait for a standby: the reconcile checks one exists,
         // and an ALTER stuck in a synchronous commit would hold the reconcile.
@@ -50,35 +51,26 @@ public class RolePasswords {
       }
     } catch (SQLException e) {
       throw new RoleUpdateException(
-          "cannot change the passwords of " + roles + " on " + host + ": " + e.getMessage(), e);
+          "cannot change the passwords of " + roles + " on " + target + ": " + e.getMessage(), e);
     }
   }
 
   private static Connection connect(
-      String host, int port, String user, String password, String fallbackPassword)
+      MemberJdbc.Target target, String user, String password, String fallbackPassword)
       throws SQLException {
+    String url = MemberJdbc.url(target, "postgres");
     try {
-      return DriverManager.getConnection(url(host, port), properties(user, password));
+      return DriverManager.getConnection(url, properties(target, user, password));
     } catch (SQLException e) {
       if (!"28P01".equals(e.getSQLState()) || fallbackPassword == null) {
         throw e;
       }
-      return DriverManager.getConnection(url(host, port), properties(user, fallbackPassword));
+      return DriverManager.getConnection(url, properties(target, user, fallbackPassword));
     }
   }
 
-  private static String url(String host, int port) {
-    return "jdbc:postgresql://" + host + ":" + port + "/postgres";
-  }
-
-  private static Properties properties(String user, String password) {
-    Properties props = new Properties();
-    props.setProperty("user", user);
-    props.setProperty("password", password);
-    props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
-    props.setProperty("socketTimeout", Integer.toString(SOCKET_TIMEOUT_SECONDS));
-    props.setProperty("ApplicationName", "pg-trickle-operator");
-    props.setProperty("sslmode", "prefer");
-    return props;
+  private static Properties properties(MemberJdbc.Target target, String user, String password) {
+    return MemberJdbc.properties(
+        target, user, password, CONNECT_TIMEOUT_SECONDS, SOCKET_TIMEOUT_SECONDS);
   }
 }

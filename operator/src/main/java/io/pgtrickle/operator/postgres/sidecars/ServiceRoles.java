@@ -6,14 +6,15 @@ import io.pgtrickle.operator.postgres.spec.ClusterSecrets;
 import io.pgtrickle.operator.postgres.spec.PgBouncerConfig;
 import io.pgtrickle.operator.postgres.spec.SidecarObjects;
 import io.pgtrickle.operator.postgres.tls.ClusterTls;
+import io.pgtrickle.operator.postgres.tls.MemberJdbc;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,13 +59,14 @@ public class ServiceRoles {
   }
 
   /**
-   * Makes the roles the cluster's sidecars need, on the primary at {@code primaryIp}. Returns true
-   * when they are in place (or none are needed), false when the primary could not be reached (the
-   * caller tries again soon). Never throws for a database error.
+   * Makes the roles the cluster's sidecars need, on the primary {@code primary} (null when there is
+   * none; with TLS over {@code verify-full}, see {@link MemberJdbc}). Returns true when they are in
+   * place (or none are needed), false when the primary could not be reached or verified (the caller
+   * tries again soon). Never throws for a database error.
    */
   public boolean ensure(
       PostgresCluster cluster,
-      String primaryIp,
+      Supplier<MemberJdbc.Target> primary,
       String superuser,
       String superuserPassword,
       Secret pooler,
@@ -75,12 +77,16 @@ public class ServiceRoles {
     if (roles.isEmpty() || hash.equals(applied.get(key))) {
       return true;
     }
-    if (primaryIp == null || superuserPassword == null) {
+    if (superuserPassword == null) {
       return false;
     }
     try {
+      MemberJdbc.Target target = primary.get();
+      if (target == null) {
+        return false;
+      }
       for (String database : List.of("postgres", "template1")) {
-        try (Connection c = connect(primaryIp, database, superuser, superuserPassword);
+        try (Connection c = connect(target, database, superuser, superuserPassword);
             Statement s = c.createStatement()) {
           s.execute("SET statement_timeout = '10s'");
           if (database.equals("postgres")) {
@@ -117,6 +123,9 @@ public class ServiceRoles {
       LOG.info(
           "sidecar roles of {} not made yet: {}", cluster.getMetadata().getName(), e.getMessage());
       return false;
+    } catch (MemberJdbc.NoCaException e) {
+      LOG.warn("sidecar roles of {} not made: {}", cluster.getMetadata().getName(), e.getMessage());
+      return false;
     }
   }
 
@@ -140,15 +149,9 @@ public class ServiceRoles {
     return roles;
   }
 
-  private static Connection connect(String host, String database, String user, String password)
-      throws SQLException {
-    Properties props = new Properties();
-    props.setProperty("user", user);
-    props.setProperty("password", password);
-    props.setProperty("connectTimeout", "5");
-    props.setProperty("socketTimeout", "15");
-    props.setProperty("ApplicationName", "pg-trickle-operator");
-    props.setProperty("sslmode", "prefer");
-    return DriverManager.getConnection("jdbc:postgresql://" + host + ":5432/" + database, props);
+  private static Connection connect(
+      MemberJdbc.Target target, String database, String user, String password) throws SQLException {
+    return DriverManager.getConnection(
+        MemberJdbc.url(target, database), MemberJdbc.properties(target, user, password, 5, 15));
   }
 }

@@ -11,6 +11,7 @@ import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.spec.ClusterSecrets;
 import io.pgtrickle.operator.postgres.tls.ClusterTls;
 import io.pgtrickle.operator.postgres.tls.ClusterTrust;
+import io.pgtrickle.operator.postgres.tls.MemberJdbc;
 import io.pgtrickle.operator.postgres.tls.TlsCertificates;
 import io.pgtrickle.operator.postgres.tls.TlsReload;
 import java.time.Instant;
@@ -65,7 +66,11 @@ public final class TlsPoolerMetricsRound {
         text(applied, AppliedCredentials.SUPERUSER_PASSWORD, credentials, ClusterSecrets.PASSWORD);
     if (!roles.ensure(
         cluster,
-        primary.map(Member::podIp).orElse(null),
+        () ->
+            primary
+                .filter(m -> m.podIp() != null)
+                .map(m -> MemberJdbc.target(cluster, m.name(), m.podIp(), secrets))
+                .orElse(null),
         superuser == null ? ClusterSecrets.SUPERUSER : superuser,
         password,
         secrets.apply(ClusterNames.poolerSecret(cluster)),
