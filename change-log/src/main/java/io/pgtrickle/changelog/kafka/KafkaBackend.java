@@ -64,7 +64,6 @@ public final class KafkaBackend implements ChangeLogBackend {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final KafkaPositions positions;
   private final KafkaReader reader;
-  private final KafkaLagScanner lagScanner;
   private final List<TopicPartition> partitions;
   private final ExecutorService readerThread =
       Executors.newSingleThreadExecutor(new DaemonThreads("changelog-kafka-reader"));
@@ -84,7 +83,6 @@ public final class KafkaBackend implements ChangeLogBackend {
     Map<Long, Lsn> acked = positions.load(consumerProperties(base, null, 500));
     int maxBuffered = config.intParam("maxBuffered", 100_000, 100, 10_000_000);
     this.reader = new KafkaReader(consumer, partitions, acked, maxBuffered);
-    this.lagScanner = new KafkaLagScanner(consumerProperties(base, null, 2000));
   }
 
   /**
@@ -160,6 +158,10 @@ public final class KafkaBackend implements ChangeLogBackend {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(Math.max(maxPoll, 500)));
+    // The reader polls one partition at a time (the others paused); a fetch the broker holds open
+    // for a partition with nothing new delays the next partition's fetch to the same broker by
+    // up to this long (Kafka's default is 500 ms). Fetches are sent only while a call polls.
+    p.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     return p;
@@ -237,13 +239,7 @@ public final class KafkaBackend implements ChangeLogBackend {
   @Override
   public CompletionStage<Long> lag(long sourceOid) {
     ChangeEvent.checkOid(sourceOid);
-    return onReader(
-        () -> {
-          TopicPartition tp = partition(sourceOid);
-          return reader.heldCount(sourceOid)
-              + lagScanner.countNewer(
-                  tp, reader.scanStart(sourceOid, tp), sourceOid, reader.seen(sourceOid));
-        });
+    return onReader(() -> reader.lag(sourceOid, partition(sourceOid)));
   }
 
   private <T> CompletionStage<T> onReader(Callable<T> work) {
@@ -270,11 +266,7 @@ public final class KafkaBackend implements ChangeLogBackend {
 
   @Override
   public void close() {
-    readerThread.execute(
-        () -> {
-          consumer.close(Duration.ofSeconds(5));
-          lagScanner.close();
-        });
+    readerThread.execute(() -> consumer.close(Duration.ofSeconds(5)));
     readerThread.shutdown();
     try {
       readerThread.awaitTermination(15, TimeUnit.SECONDS);

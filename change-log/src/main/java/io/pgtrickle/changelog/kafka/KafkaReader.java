@@ -2,6 +2,7 @@ package io.pgtrickle.changelog.kafka;
 
 import io.pgtrickle.changelog.ChangeEvent;
 import io.pgtrickle.changelog.ChangeEventCodec;
+import io.pgtrickle.changelog.ChangeLogException;
 import io.pgtrickle.changelog.Lsn;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -34,6 +36,15 @@ import org.slf4j.LoggerFactory;
  * sources' buffers are evicted and each remembers the offset to re-read from when it is next
  * consumed.
  *
+ * <p>One consumer, assigned every partition for its life; positions move only by polling (and by a
+ * seek back to an evicted source's offset). A consume whose source has nothing buffered reads its
+ * partition up to the end offsets known from an earlier call and, if that gave nothing, up to ones
+ * fetched now (one {@code endOffsets} call for all partitions), stopping at the source's first
+ * event: so an empty batch means that nothing of the source was in the log when the call began, not
+ * merely that nothing had been fetched yet (a minute of reading without either throws). {@link
+ * #lag} catches up to a fresh end offset and counts what is held: the records read on the way are
+ * buffered for the next consume, not read twice.
+ *
  * <p>Not thread-safe: {@link KafkaBackend} runs every call on one thread, as KafkaConsumer
  * requires.
  */
@@ -42,6 +53,9 @@ final class KafkaReader {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaReader.class);
 
   private record Held(long offset, Lsn lsn) {}
+
+  /** How long a consume or a lag may read to reach the end offset. */
+  private static final long CATCH_UP_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   private final Consumer<byte[], byte[]> consumer;
   private final List<TopicPartition> partitions;
@@ -54,6 +68,8 @@ final class KafkaReader {
   private final Map<Long, ArrayDeque<Held>> held = new HashMap<>();
   private final Map<Integer, TreeMap<Long, Long>> outstanding = new HashMap<>();
   private final Map<Long, Long> rewind = new HashMap<>();
+  // End offsets from the last endOffsets call, per partition.
+  private final Map<TopicPartition, Long> ends = new HashMap<>();
 
   KafkaReader(
       Consumer<byte[], byte[]> consumer,
@@ -86,12 +102,21 @@ final class KafkaReader {
       seekBack(tp, rewindTo);
     }
     ArrayDeque<ChangeEvent> buffer = buffers.computeIfAbsent(source, k -> new ArrayDeque<>());
-    long deadline = System.nanoTime() + wait.toNanos();
-    while (buffer.isEmpty()) {
-      pollOnly(tp, source, Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0)));
-      if (System.nanoTime() >= deadline) {
-        break;
+    if (buffer.isEmpty()) {
+      // Read up to the end offset known from an earlier call, then (still nothing) up to one
+      // fetched now: an empty batch means that nothing of the source was in the log at the call.
+      long deadline = System.nanoTime() + CATCH_UP_NANOS;
+      if (consumer.position(tp) < ends.getOrDefault(tp, -1L)) {
+        catchUp(tp, source, true, deadline);
       }
+      if (buffer.isEmpty()) {
+        fetchEnds();
+        catchUp(tp, source, true, deadline);
+      }
+    }
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (buffer.isEmpty() && System.nanoTime() < deadline) {
+      pollOnly(tp, source, Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0)));
     }
     List<ChangeEvent> out = new ArrayList<>();
     while (!buffer.isEmpty() && out.size() < max) {
@@ -102,6 +127,47 @@ final class KafkaReader {
       delivered.merge(source, e.lsn(), Lsn::max);
     }
     return out;
+  }
+
+  /**
+   * The number of the source's events not acknowledged: reads its partition up to a fresh end
+   * offset (buffering what it reads), then counts the held records.
+   *
+   * @throws ChangeLogException if the end is not reached within a minute
+   */
+  long lag(long source, TopicPartition tp) {
+    Long rewindTo = rewind.remove(source);
+    if (rewindTo != null) {
+      seekBack(tp, rewindTo);
+    }
+    fetchEnds();
+    catchUp(tp, source, false, System.nanoTime() + CATCH_UP_NANOS);
+    return heldCount(source);
+  }
+
+  /** One request for the end offsets of every partition. */
+  private void fetchEnds() {
+    ends.putAll(consumer.endOffsets(partitions, Duration.ofSeconds(30)));
+  }
+
+  /**
+   * Polls the partition until its position reaches the known end offset (or, if {@code
+   * untilBuffered}, the source has events buffered).
+   *
+   * @throws ChangeLogException if neither happens before the deadline ({@code System.nanoTime()})
+   */
+  private void catchUp(TopicPartition tp, long source, boolean untilBuffered, long deadline) {
+    long end = ends.getOrDefault(tp, 0L);
+    while (consumer.position(tp) < end) {
+      if (untilBuffered && !buffers.getOrDefault(source, new ArrayDeque<>()).isEmpty()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new ChangeLogException(
+            "Kafka: could not read " + tp + " up to offset " + end + " within a minute");
+      }
+      pollOnly(tp, source, Duration.ofMillis(200));
+    }
   }
 
   private void pollOnly(TopicPartition tp, long keep, Duration wait) {
@@ -207,20 +273,20 @@ final class KafkaReader {
         offset = Math.min(offset, e.getValue());
       }
     }
-    consumer.commitSync(Map.of(tp, new OffsetAndMetadata(offset)));
+    // Asynchronous: the offset only bounds what a new instance re-reads (the positions topic,
+    // stored
+    // before, says what was acknowledged), and commits go out in order on one connection.
+    // close() waits for those still in flight.
+    consumer.commitAsync(
+        Map.of(tp, new OffsetAndMetadata(offset)),
+        (offsets, error) -> {
+          if (error != null) {
+            LOG.debug("committing offsets {} failed: {}", offsets, error.toString());
+          }
+        });
   }
 
-  /** Where a lag scan of the source must start, and what is already counted in memory. */
-  long scanStart(long source, TopicPartition tp) {
-    Long r = rewind.get(source);
-    return r != null ? r : consumer.position(tp);
-  }
-
-  long heldCount(long source) {
+  private long heldCount(long source) {
     return held.getOrDefault(source, new ArrayDeque<>()).size();
-  }
-
-  Lsn seen(long source) {
-    return seen.getOrDefault(source, Lsn.ZERO);
   }
 }

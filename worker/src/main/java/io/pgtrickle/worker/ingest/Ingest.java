@@ -193,11 +193,13 @@ public final class Ingest implements Runnable, AutoCloseable {
   /**
    * Whether an empty consume of the backend may hide events that are already in the log: NATS (a
    * pull consumer learns of a stored message asynchronously, so a no-wait fetch right after the
-   * publisher's acknowledgment can come back empty) and Kafka (a poll returns what was fetched so
-   * far). For those, a source counts as drained only when its lag is 0.
+   * publisher's acknowledgment can come back empty). For NATS a source counts as drained only when
+   * its lag is 0. Kafka's consume reads the partition up to an end offset fetched during the call
+   * (change-log's KafkaReader), so there, as for PostgreSQL and WAL files, an empty batch proves
+   * that nothing was in the log when the call began.
    */
   static boolean emptyPollsMayMiss(String uri) {
-    return uri.startsWith("nats:") || uri.startsWith("kafka:");
+    return uri.startsWith("nats:");
   }
 
   private void closeSession() {

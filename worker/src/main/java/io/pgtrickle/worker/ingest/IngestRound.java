@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Set {@code ingested_lsn = C} for the drained sources of each slot, in the transaction of
  *       the last copy (or one of its own): when changes were copied, when a refresh asked for it,
  *       and otherwise about once a second (each update writes WAL and so moves the slots; updating
- *       on every round would keep the ingest busy with its own updates). On NATS and Kafka the
- *       drain is confirmed by the lag first, after the acknowledgments.
+ *       on every round would keep the ingest busy with its own updates). On NATS the drain is
+ *       confirmed by the lag first, after the acknowledgments.
  * </ol>
  *
  * A crash after the commit and before the acknowledgment makes the log deliver the events again;
@@ -151,7 +151,7 @@ final class IngestRound {
     }
     if (advanced == null) {
       if (confirmDrainByLag) {
-        // NATS, Kafka: an empty poll does not prove that nothing is there; the lag (events not
+        // NATS: an empty poll does not prove that nothing is there; the lag (events not
         // acknowledged, and everything copied was acknowledged) does.
         Map<Long, CompletableFuture<Long>> lags = new LinkedHashMap<>();
         for (long oid : drainedEmpty) {
