@@ -8,6 +8,8 @@
 #   testbed/testbed.sh status  exit 0 when the cluster answers
 #   testbed/testbed.sh hpa-sync-period  the running cluster's HPA sync period (see below)
 #   testbed/testbed.sh pod-net print the second octet of the pod network (127.<net>.0.0/16)
+#   testbed/testbed.sh otelcol build the OpenTelemetry Collector of testbed/otelcol (OTLP receiver,
+#                              file exporter) into the cache if needed; print its path
 #
 # Binaries are cached by the hash of go.mod and go.sum under $PGTRICKLE_CACHE (default
 # ~/.cache/pg-trickle), so a second run builds nothing. The cluster's state, kubeconfig and the
@@ -84,6 +86,27 @@ build() {
   # Older recipes or pins are never used again; each holds about 500 MB.
   find "$cache_root/testbed" -mindepth 1 -maxdepth 1 ! -name "$(basename "$cache")" -exec rm -rf {} +
   log "built in $((SECONDS - started)) s"
+}
+
+# The OpenTelemetry Collector the OTLP tests send to (testbed/otelcol: the OTLP receiver and the
+# file exporter of collector v0.165.0), built from the module proxy like the control plane, cached
+# by the hash of its go.mod, go.sum and main.go. Prints the binary's path on stdout.
+build_otelcol() {
+  local okey odir
+  okey="$(cat "$testbed/otelcol/go.mod" "$testbed/otelcol/go.sum" "$testbed/otelcol/main.go" | sha256sum | cut -c1-16)"
+  odir="$cache_root/otelcol/$okey"
+  if [ ! -x "$odir/otelcol" ]; then
+    ensure_go
+    local started=$SECONDS tmp="$odir.tmp.$$"
+    log "building the OpenTelemetry Collector into $odir (cold: about 5 minutes on 2 cores)"
+    mkdir -p "$tmp"
+    (cd "$testbed/otelcol" && go build -ldflags="-s -w" -o "$tmp/otelcol" .)
+    rm -rf "$odir"
+    mv "$tmp" "$odir"
+    find "$cache_root/otelcol" -mindepth 1 -maxdepth 1 ! -name "$okey" -exec rm -rf {} +
+    log "built in $((SECONDS - started)) s"
+  fi
+  echo "$odir/otelcol"
 }
 
 link_bin() {
@@ -324,5 +347,6 @@ case "${1:-}" in
   status) answers ;;
   hpa-sync-period) running_hpa_sync_period ;;
   pod-net) echo "$pod_net" ;;
-  *) echo "usage: $0 build|up|down|status|pod-net|hpa-sync-period" >&2; exit 2 ;;
+  otelcol) build_otelcol ;;
+  *) echo "usage: $0 build|up|down|status|pod-net|hpa-sync-period|otelcol" >&2; exit 2 ;;
 esac

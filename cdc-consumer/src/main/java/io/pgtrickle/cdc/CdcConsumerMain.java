@@ -16,6 +16,7 @@ import io.pgtrickle.cdc.slot.SourceConnections;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogConfigException;
 import io.pgtrickle.changelog.Reachability;
+import io.pgtrickle.telemetry.Telemetry;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,8 +82,10 @@ public final class CdcConsumerMain {
   private static void run(CdcConfig config) throws Exception {
     LOG.info("starting: {}", config.describe());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; /metrics serves the same meters.
+    Telemetry telemetry = Telemetry.start(config.otlp(), "io.pgtrickle.cdc", registry);
     ConsumerState state = new ConsumerState();
-    CdcMetrics metrics = new CdcMetrics(registry, state);
+    CdcMetrics metrics = new CdcMetrics(telemetry.registry(), state, telemetry.tracer());
     CountDownLatch stopRequested = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicReference<CdcConsumer> running = new AtomicReference<>();
@@ -142,6 +145,7 @@ public final class CdcConsumerMain {
         stopped.countDown();
       }
     }
+    telemetry.close(); // the last spans and metrics, at most 5 s
     LOG.info("stopped");
     System.exit(0); // a clean stop, also after SIGTERM
   }

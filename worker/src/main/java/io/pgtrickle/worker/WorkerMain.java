@@ -6,6 +6,7 @@ import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogBackends;
 import io.pgtrickle.changelog.ChangeLogConfigException;
 import io.pgtrickle.changelog.Reachability;
+import io.pgtrickle.telemetry.Telemetry;
 import io.pgtrickle.worker.catalog.CatalogMigrations;
 import io.pgtrickle.worker.config.ConfigException;
 import io.pgtrickle.worker.config.ConfigParser;
@@ -97,11 +98,14 @@ public final class WorkerMain {
     Signal.handle(new Signal("INT"), sig -> stop.countDown());
     LOG.info("starting: {}", config.describe());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; /metrics serves the same meters.
     WorkerState state = new WorkerState();
-    WorkerMetrics metrics = new WorkerMetrics(registry, state, new CpuSampler());
-    try (HttpEndpoints http =
-        new HttpEndpoints(
-            config.httpAddress(), config.httpPort(), state, config.stuckAfter(), registry)) {
+    try (Telemetry telemetry = Telemetry.start(config.otlp(), "io.pgtrickle.worker", registry);
+        HttpEndpoints http =
+            new HttpEndpoints(
+                config.httpAddress(), config.httpPort(), state, config.stuckAfter(), registry)) {
+      WorkerMetrics metrics =
+          new WorkerMetrics(telemetry.registry(), state, new CpuSampler(), telemetry.tracer());
       LOG.info("serving /healthz, /readyz and /metrics on port {}", http.port());
       // Fails fast, with exit 2, on a change-log URI the library refuses; waits (not ready, and
       // answering SIGTERM) while the change log cannot be reached yet.

@@ -1,7 +1,9 @@
 package io.pgtrickle.cdc.config;
 
+import io.pgtrickle.telemetry.OtlpSettings;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The consumer's settings, validated. Built by {@link ConfigParser} from environment variables and
@@ -31,7 +33,9 @@ import java.util.List;
  *     table OID modulo {@code replicas} equals it
  * @param replicas how many consumers share the catalog's rows (the StatefulSet's replicas)
  * @param httpAddress the address /healthz, /readyz and /metrics listen on, "" for every interface
- *     (a pod's own address where pods share a host's network, as on the test bed)
+ * @param otlp where traces and metrics are exported over OTLP (the standard OTEL_* variables,
+ *     telemetry/README.md); empty: no export (a pod's own address where pods share a host's
+ *     network, as on the test bed)
  * @param stuckTimeout how long the slot's confirmed position may stand still while the source has
  *     WAL for it before the probes call the consumer stuck
  */
@@ -56,7 +60,8 @@ public record CdcConfig(
     int ordinal,
     int replicas,
     Duration stuckTimeout,
-    String httpAddress) {
+    String httpAddress,
+    Optional<OtlpSettings> otlp) {
 
   /**
    * The settings for logs: everything but secrets.
@@ -94,7 +99,9 @@ public record CdcConfig(
         + " replicas="
         + replicas
         + " stuck_timeout_ms="
-        + stuckTimeout.toMillis();
+        + stuckTimeout.toMillis()
+        + " otlp="
+        + otlp.map(OtlpSettings::describe).orElse("off");
   }
 
   /** Removes {@code user:password@} and {@code password=...} from a URL. */

@@ -1,5 +1,6 @@
 package io.pgtrickle.cdc.config;
 
+import io.pgtrickle.telemetry.OtlpSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -7,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -210,7 +212,17 @@ public final class ConfigParser {
         ordinal,
         replicas,
         Duration.ofMillis(number(Setting.STUCK_TIMEOUT_MS, 1000, 86_400_000)),
-        hostName(Setting.HTTP_ADDRESS));
+        hostName(Setting.HTTP_ADDRESS),
+        otlp());
+  }
+
+  /** OTLP export from the standard OTEL_* variables (telemetry/README.md). */
+  private Optional<OtlpSettings> otlp() {
+    try {
+      return OtlpSettings.fromEnvironment(env, "pg-trickle-cdc-consumer");
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
   }
 
   /** A DNS name or address, or "" when not given. */

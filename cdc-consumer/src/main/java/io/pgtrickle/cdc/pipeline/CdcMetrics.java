@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Tracer;
 import java.time.Duration;
 
 /**
@@ -27,6 +29,7 @@ public final class CdcMetrics {
   final Counter reconnects;
   final Counter publishRetries;
   final Timer lag;
+  final Tracer tracer;
 
   /**
    * Registers the metrics.
@@ -35,6 +38,18 @@ public final class CdcMetrics {
    * @param state where the slot lag gauge reads from
    */
   public CdcMetrics(MeterRegistry registry, ConsumerState state) {
+    this(registry, state, OpenTelemetry.noop().getTracer("io.pgtrickle.cdc"));
+  }
+
+  /**
+   * Registers the metrics; published batches become spans of {@code tracer} ({@link PublishSpans}).
+   *
+   * @param registry the registry /metrics renders (and, with OTLP export, the OTLP bridge)
+   * @param state where the slot lag gauge reads from
+   * @param tracer the program's tracer, a no-op one without OTLP export
+   */
+  public CdcMetrics(MeterRegistry registry, ConsumerState state, Tracer tracer) {
+    this.tracer = tracer;
     events = Counter.builder("pg_trickle_cdc_events").register(registry);
     transactions = Counter.builder("pg_trickle_cdc_transactions").register(registry);
     reconnects = Counter.builder("pg_trickle_cdc_reconnects").register(registry);

@@ -1,5 +1,6 @@
 package io.pgtrickle.cdc.pipeline;
 
+import io.opentelemetry.api.trace.Span;
 import io.pgtrickle.changelog.ChangeEvent;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.Lsn;
@@ -215,8 +216,15 @@ final class Publisher implements AutoCloseable {
               "the source is shutting down; reconnecting (what was not published is read again)");
         } else if (gated == SynchronousCommitGate.Outcome.DURABLE) {
           Map<Long, List<ChangeEvent>> bySource = batch.bySource();
-          if (publishWithRetry(bySource)) {
-            done(batch, bySource);
+          Span span = PublishSpans.start(metrics.tracer, batch, bySource);
+          boolean published = false;
+          try {
+            published = publishWithRetry(bySource, span);
+            if (published) {
+              done(batch, bySource);
+            }
+          } finally {
+            PublishSpans.end(span, published);
           }
         }
       } catch (InterruptedException e) {
@@ -232,8 +240,9 @@ final class Publisher implements AutoCloseable {
     endedSession.set(ended);
   }
 
-  private boolean publishWithRetry(Map<Long, List<ChangeEvent>> bySource) {
+  private boolean publishWithRetry(Map<Long, List<ChangeEvent>> bySource, Span span) {
     Backoff backoff = new Backoff(backoffMin, backoffMax);
+    int retries = 0;
     while (!stopping) {
       try {
         publish(bySource);
@@ -243,6 +252,7 @@ final class Publisher implements AutoCloseable {
         Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
         long wait = backoff.nextMillis();
         metrics.publishRetries.increment();
+        PublishSpans.failedAttempt(span, cause, ++retries);
         state.publishFailing(true);
         state.lastError("publish failed: " + cause);
         LOG.warn("publish to the change log failed, retrying in {} ms: {}", wait, cause.toString());

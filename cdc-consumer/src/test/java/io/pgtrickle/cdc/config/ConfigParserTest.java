@@ -132,4 +132,34 @@ class ConfigParserTest {
     assertThat(c.describe()).doesNotContain("hunter2").contains("nats://***@nats:4222");
     assertThat(c.toString()).doesNotContain("hunter2");
   }
+
+  @Test
+  void otlpExportOnlyWithAnEndpoint() {
+    assertThat(ConfigParser.parse(env(), List.of()).otlp()).isEmpty();
+    CdcConfig c =
+        ConfigParser.parse(
+            env(
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                "http://otel-collector.monitoring.svc:4318",
+                "OTEL_EXPORTER_OTLP_PROTOCOL",
+                "http/protobuf",
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "k8s.pod.name=p-0"),
+            List.of());
+    assertThat(c.otlp().orElseThrow().metricsEndpoint())
+        .isEqualTo("http://otel-collector.monitoring.svc:4318/v1/metrics");
+    assertThat(c.otlp().orElseThrow().serviceName()).isEqualTo("pg-trickle-cdc-consumer");
+    assertThat(c.describe()).contains("otlp=OTLP http/protobuf");
+    assertThatThrownBy(
+            () ->
+                ConfigParser.parse(
+                    env(
+                        "OTEL_EXPORTER_OTLP_ENDPOINT",
+                        "http://c:4317",
+                        "OTEL_EXPORTER_OTLP_PROTOCOL",
+                        "udp"),
+                    List.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("OTEL_EXPORTER_OTLP_PROTOCOL");
+  }
 }

@@ -1,5 +1,6 @@
 package io.pgtrickle.worker.config;
 
+import io.pgtrickle.telemetry.OtlpSettings;
 import io.pgtrickle.worker.schedule.Schedule;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -175,7 +177,17 @@ public final class ConfigParser {
         httpAddress(),
         historyRetention(),
         number(Setting.HISTORY_MAX_ROWS, 0, 1_000_000_000),
-        Duration.ofMillis(number(Setting.HISTORY_CLEANUP_MS, 1_000, 86_400_000)));
+        Duration.ofMillis(number(Setting.HISTORY_CLEANUP_MS, 1_000, 86_400_000)),
+        otlp());
+  }
+
+  /** OTLP export from the standard OTEL_* variables (telemetry/README.md). */
+  private Optional<OtlpSettings> otlp() {
+    try {
+      return OtlpSettings.fromEnvironment(env, "pg-trickle-worker");
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
   }
 
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.\\-:]*[A-Za-z0-9])?");

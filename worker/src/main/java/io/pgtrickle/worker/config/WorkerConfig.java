@@ -1,6 +1,8 @@
 package io.pgtrickle.worker.config;
 
+import io.pgtrickle.telemetry.OtlpSettings;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The worker's settings, validated. Built by {@link ConfigParser} from environment variables and
@@ -31,6 +33,8 @@ import java.time.Duration;
  *     kept whatever their age)
  * @param historyMaxRows refresh-history rows kept per stream table at most (0: no limit)
  * @param historyCleanupInterval how often the ingest lease holder deletes history rows past either
+ * @param otlp where traces and metrics are exported over OTLP (the standard OTEL_* variables,
+ *     telemetry/README.md); empty: no export
  */
 public record WorkerConfig(
     String databaseUrl,
@@ -52,7 +56,8 @@ public record WorkerConfig(
     String httpAddress,
     Duration historyRetention,
     long historyMaxRows,
-    Duration historyCleanupInterval) {
+    Duration historyCleanupInterval,
+    Optional<OtlpSettings> otlp) {
 
   /**
    * The settings for logs: everything but secrets.
@@ -96,7 +101,9 @@ public record WorkerConfig(
         + " history_max_rows="
         + historyMaxRows
         + " history_cleanup_ms="
-        + historyCleanupInterval.toMillis();
+        + historyCleanupInterval.toMillis()
+        + " otlp="
+        + otlp.map(OtlpSettings::describe).orElse("off");
   }
 
   /**

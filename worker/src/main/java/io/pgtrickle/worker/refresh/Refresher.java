@@ -1,5 +1,8 @@
 package io.pgtrickle.worker.refresh;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import io.pgtrickle.changelog.Lsn;
 import io.pgtrickle.worker.db.Claims;
 import io.pgtrickle.worker.db.Database;
@@ -87,6 +90,21 @@ public final class Refresher implements AutoCloseable {
    * @return how it ended
    */
   public RefreshOutcome refresh(long pgtId, boolean manual) {
+    Span span = RefreshSpans.start(metrics.tracer(), pgtId, manual);
+    try (Scope ignored = span.makeCurrent()) {
+      RefreshOutcome outcome = refreshInSpan(pgtId, manual);
+      RefreshSpans.ended(span, outcome);
+      return outcome;
+    } catch (RuntimeException e) {
+      span.recordException(e);
+      span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
+      throw e;
+    } finally {
+      span.end();
+    }
+  }
+
+  private RefreshOutcome refreshInSpan(long pgtId, boolean manual) {
     Instant start = Instant.now();
     long t0 = System.nanoTime();
     metrics.refreshStarted();
@@ -106,6 +124,7 @@ public final class Refresher implements AutoCloseable {
       rollbackQuietly();
       return RefreshOutcome.of(RefreshOutcome.Kind.RETRY, null, "interrupted");
     } catch (SQLException | RuntimeException e) {
+      Span.current().recordException(e);
       rollbackQuietly();
       if (conn != null && isBroken(e)) {
         close();
@@ -149,6 +168,7 @@ public final class Refresher implements AutoCloseable {
           RefreshOutcome.Kind.SKIPPED, null, st == null ? "dropped" : "status " + st.status());
     }
     String initiatedBy = !st.populated() ? "INITIAL" : manual ? "MANUAL" : "SCHEDULER";
+    RefreshSpans.named(st, initiatedBy);
     RefreshCatalog.Sources sources = RefreshCatalog.sources(conn, pgtId, l);
     if (locked != null && !locked.sources().equals(sources.all())) {
       conn.rollback();
@@ -231,6 +251,7 @@ public final class Refresher implements AutoCloseable {
             upstreamChanged,
             sources.names()::get);
     long delta = windows.values().stream().mapToLong(SourceWindow::changes).sum();
+    RefreshSpans.decided(st, decision, delta);
     Map<Long, Lsn> positions = new HashMap<>();
     for (SourceWindow w : windows.values()) {
       // Every change of the source committed below L is in the snapshot, captured or not;
@@ -296,6 +317,7 @@ public final class Refresher implements AutoCloseable {
       if (RefreshErrors.transientFailure(e)) {
         throw e;
       }
+      Span.current().recordException(e);
       conn.rollback(savepoint);
       String message = RefreshErrors.message(e, schemaChanged, sources.names());
       boolean error =
@@ -309,6 +331,7 @@ public final class Refresher implements AutoCloseable {
           message);
       return RefreshOutcome.of(RefreshOutcome.Kind.FAILED, decision.action(), message);
     }
+    RefreshSpans.rows(counts);
     long dbNowMillis =
         RefreshRecords.completed(
             conn,

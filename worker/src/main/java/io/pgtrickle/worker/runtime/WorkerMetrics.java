@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Tracer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class WorkerMetrics {
 
   private final MeterRegistry registry;
+  private final Tracer tracer;
   private final Map<String, Counter> refreshes = new ConcurrentHashMap<>();
   private final Map<String, Timer> durations = new ConcurrentHashMap<>();
   private final Map<String, Timer> freshness = new ConcurrentHashMap<>();
@@ -58,7 +61,20 @@ public final class WorkerMetrics {
    * @param cpu the CPU sampler
    */
   public WorkerMetrics(MeterRegistry registry, WorkerState state, CpuSampler cpu) {
+    this(registry, state, cpu, OpenTelemetry.noop().getTracer("io.pgtrickle.worker"));
+  }
+
+  /**
+   * Registers the metrics; refreshes become spans of {@code tracer}.
+   *
+   * @param registry the registry /metrics renders (and, with OTLP export, the OTLP bridge)
+   * @param state where the lease gauge reads from
+   * @param cpu the CPU sampler
+   * @param tracer the program's tracer, a no-op one without OTLP export
+   */
+  public WorkerMetrics(MeterRegistry registry, WorkerState state, CpuSampler cpu, Tracer tracer) {
     this.registry = registry;
+    this.tracer = tracer;
     deltaRows =
         DistributionSummary.builder("pg_trickle_refresh_delta_rows")
             .description("source changes in a refresh window")
@@ -225,5 +241,10 @@ public final class WorkerMetrics {
 
   public void ingestLagBytes(long bytes) {
     ingestLagBytes.set(bytes);
+  }
+
+  /** The tracer refreshes are spans of (a no-op one without OTLP export). */
+  public Tracer tracer() {
+    return tracer;
   }
 }

@@ -130,4 +130,34 @@ class ConfigParserTest {
     assertThatThrownBy(() -> ConfigParser.parse(env("PGTRICKLE_HISTORY_MAX_ROWS", "-1"), List.of()))
         .hasMessageContaining("PGTRICKLE_HISTORY_MAX_ROWS (--history-max-rows) must be between 0");
   }
+
+  @Test
+  void otlpExportOnlyWithAnEndpoint() {
+    assertThat(ConfigParser.parse(env(), List.of()).otlp()).isEmpty();
+    WorkerConfig c =
+        ConfigParser.parse(
+            env(
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                "http://otel-collector.monitoring.svc:4318",
+                "OTEL_EXPORTER_OTLP_PROTOCOL",
+                "http/protobuf",
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "k8s.pod.name=p-0"),
+            List.of());
+    assertThat(c.otlp().orElseThrow().metricsEndpoint())
+        .isEqualTo("http://otel-collector.monitoring.svc:4318/v1/metrics");
+    assertThat(c.otlp().orElseThrow().serviceName()).isEqualTo("pg-trickle-worker");
+    assertThat(c.describe()).contains("otlp=OTLP http/protobuf");
+    assertThatThrownBy(
+            () ->
+                ConfigParser.parse(
+                    env(
+                        "OTEL_EXPORTER_OTLP_ENDPOINT",
+                        "http://c:4317",
+                        "OTEL_EXPORTER_OTLP_PROTOCOL",
+                        "udp"),
+                    List.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("OTEL_EXPORTER_OTLP_PROTOCOL");
+  }
 }

@@ -60,12 +60,27 @@ public final class CdcStatefulSet {
         .withAutomountServiceAccountToken(false)
         .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
         .withSecurityContext(PipelinePods.podSecurity())
-        .withContainers(container(s, env(s, replicas, null)))
+        .withContainers(container(s, podEnv(s, replicas)))
         .withVolumes(PipelinePods.tmpVolume())
         .endSpec()
         .endTemplate()
         .endSpec()
         .build();
+  }
+
+  /** The StatefulSet pods' environment: {@link #env} and, when asked for, OTLP export. */
+  static List<EnvVar> podEnv(PipelineSettings s, int replicas) {
+    List<EnvVar> env = env(s, replicas, null);
+    if (s.otlp() != null) {
+      env.addAll(
+          s.otlp()
+              .env(
+                  s,
+                  CONTAINER,
+                  "k8s.statefulset.name",
+                  StreamTableClusterNames.cdcStatefulSet(s.name())));
+    }
+    return env;
   }
 
   static Container container(PipelineSettings s, List<EnvVar> env) {

@@ -38,6 +38,7 @@ import io.pgtrickle.operator.api.streams.WorkersSpec.Autoscaler;
  * @param targetCpuPercent the HPA's average worker CPU target, percent of a core
  * @param prometheus whether pods carry Prometheus scrape annotations
  * @param serviceMonitor whether ServiceMonitors are wanted
+ * @param otlp where the pods export traces and metrics over OTLP, or null for nowhere
  */
 public record PipelineSettings(
     String name,
@@ -60,7 +61,8 @@ public record PipelineSettings(
     long targetCdcLagMs,
     int targetCpuPercent,
     boolean prometheus,
-    boolean serviceMonitor) {
+    boolean serviceMonitor,
+    OtlpExport otlp) {
 
   /** The key of the user name in the credentials Secret (a PostgresCluster's own layout). */
   public static final String USERNAME_KEY = "username";
@@ -123,7 +125,8 @@ public record PipelineSettings(
         workers.getTargetCdcLagMs() == null ? 100 : workers.getTargetCdcLagMs(),
         workers.getTargetCpuPercent() == null ? 70 : workers.getTargetCpuPercent(),
         Boolean.TRUE.equals(monitoring.getPrometheus()),
-        Boolean.TRUE.equals(monitoring.getServiceMonitor()));
+        Boolean.TRUE.equals(monitoring.getServiceMonitor()),
+        OtlpExport.of(monitoring.getOtlp()));
   }
 
   /** The JDBC URL of the database, as the pods reach it. */

@@ -97,6 +97,15 @@ public final class WorkerDeployment {
     env.add(PipelinePods.fromField("PGTRICKLE_WORKER_ID", "metadata.name"));
     env.add(PipelinePods.env("PGTRICKLE_DRAIN_TIMEOUT_MS", String.valueOf(DRAIN_TIMEOUT_MS)));
     env.add(PipelinePods.env("PGTRICKLE_HTTP_PORT", String.valueOf(PipelinePods.METRICS_PORT)));
+    if (s.otlp() != null) {
+      env.addAll(
+          s.otlp()
+              .env(
+                  s,
+                  CONTAINER,
+                  "k8s.deployment.name",
+                  StreamTableClusterNames.workerDeployment(s.name())));
+    }
     return env;
   }
 }

@@ -202,13 +202,30 @@ class StreamTableClusterValidationIT {
             "{" + HOST + ", " + WORKERS + ", cdc: {logReclaimPolicy: Keep}}",
             "spec.cdc.logReclaimPolicy: Unsupported value: \"Keep\": supported values: \"Delete\", \"Retain\""),
         Arguments.of(
-            "otlp",
+            "otlp without endpoint",
+            "{" + HOST + ", " + WORKERS + ", monitoring: {otlp: {protocol: grpc}}}",
+            "spec.monitoring.otlp.endpoint: Required value"),
+        Arguments.of(
+            "otlp endpoint with a path",
             "{"
                 + HOST
                 + ", "
                 + WORKERS
-                + ", monitoring: {otlp: {endpoint: 'otel-collector.monitoring.svc:4317'}}}",
-            "spec.monitoring.otlp is not supported yet"));
+                + ", monitoring: {otlp: {endpoint: 'http://collector:4318/v1/traces'}}}",
+            "spec.monitoring.otlp.endpoint must be host:port, host, http://host:port or"
+                + " https://host:port without a path"),
+        Arguments.of(
+            "otlp endpoint with another scheme",
+            "{" + HOST + ", " + WORKERS + ", monitoring: {otlp: {endpoint: 'grpc://collector'}}}",
+            "spec.monitoring.otlp.endpoint must be host:port"),
+        Arguments.of(
+            "otlp protocol http/json",
+            "{"
+                + HOST
+                + ", "
+                + WORKERS
+                + ", monitoring: {otlp: {endpoint: collector, protocol: http/json}}}",
+            "spec.monitoring.otlp.protocol must be grpc (port 4317) or http/protobuf (port 4318)"));
   }
 
   @ParameterizedTest(name = "{0} is rejected")
@@ -240,7 +257,16 @@ class StreamTableClusterValidationIT {
                 + " targetCpuPercent: 70, image: 'ghcr.io/trickle-labs/pg-trickle-worker:0.85.0'},"
                 + " cdc: {mode: external, replicas: 1, logBackend: nats}, nats: {url:"
                 + " 'nats://nats.default.svc:4222', stream: pgtrickle-changes}, monitoring:"
-                + " {prometheus: true, serviceMonitor: true}}"),
+                + " {prometheus: true, serviceMonitor: true, otlp: {endpoint:"
+                + " 'otel-collector.monitoring.svc:4317'}}}"),
+        Arguments.of(
+            "otlp over http/protobuf with headers from a Secret",
+            "{"
+                + REF
+                + ", "
+                + WORKERS
+                + ", monitoring: {otlp: {endpoint: 'https://collector.example.com', protocol:"
+                + " http/protobuf, headersSecretRef: {name: otlp-auth}}}}"),
         Arguments.of(
             "kafka",
             "{"
@@ -279,6 +305,21 @@ class StreamTableClusterValidationIT {
     assertThat(cdc.getReplicas()).isEqualTo(1);
     assertThat(cdc.getLogBackend()).isEqualTo("postgres");
     assertThat(stc.getSpec().getMonitoring().getPrometheus()).isFalse();
+  }
+
+  @Test
+  void otlpProtocolDefaultsToGrpc() {
+    GenericKubernetesResource created =
+        NAMESPACE
+            .client()
+            .resource(
+                manifest(
+                    name(),
+                    "{" + REF + ", " + WORKERS + ", monitoring: {otlp: {endpoint: collector}}}"))
+            .create();
+    StreamTableCluster stc =
+        Serialization.unmarshal(Serialization.asJson(created), StreamTableCluster.class);
+    assertThat(stc.getSpec().getMonitoring().getOtlp().getProtocol()).isEqualTo("grpc");
   }
 
   @Test
