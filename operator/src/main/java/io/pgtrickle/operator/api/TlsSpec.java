@@ -6,7 +6,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /**
  * TLS for client connections. The server certificate comes from the operator's own CA (default),
- * from {@code certSecret}, or from cert-manager ({@code certManager}).
+ * from {@code certSecret}, or from cert-manager ({@code certManager}). With the operator's CA,
+ * replication is also authenticated by client certificate (mTLS); the operator holds no CA key for
+ * the other two, and replication there is password-authenticated over verified TLS.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
@@ -21,7 +23,11 @@ import io.fabric8.generator.annotation.ValidationRule;
     reason = "FieldValueForbidden")
 public class TlsSpec {
 
-  @JsonPropertyDescription("Serve TLS to clients. Default false.")
+  @JsonPropertyDescription(
+      "Serve TLS to clients (remote clients must use it). Default false. Without certSecret and"
+          + " certManager the operator is the cluster's CA, and remote replication then also needs"
+          + " the replication user's client certificate, which the operator issues and renews"
+          + " (mTLS).")
   private Boolean enabled;
 
   @JsonPropertyDescription(

@@ -117,6 +117,14 @@ public final class ClusterNames {
     return name(c) + "-tls";
   }
 
+  /**
+   * The replication user's client certificate the operator issues with its own CA (type
+   * kubernetes.io/tls, with ca.crt), mounted in the members.
+   */
+  public static String replicationTlsSecret(PostgresCluster c) {
+    return name(c) + "-replication-tls";
+  }
+
   /** The operator's CA for the cluster: certificate and key, for the operator only. */
   public static String tlsCaSecret(PostgresCluster c) {
     return name(c) + "-tls-ca";

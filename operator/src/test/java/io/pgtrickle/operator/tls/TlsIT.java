@@ -22,7 +22,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code tls: {enabled: true}} with real Patroni and PostgreSQL (issue #17 section 1): the operator
  * issues the certificates, clients verify the server by the primary Service's name, remote clients
  * without TLS are refused, replicas stream over TLS, a renewed certificate is served after a reload
- * without restarting the primary, and a failover works with TLS on.
+ * without restarting the primary, and a failover works with TLS on. mTLS (seed 001): replicas
+ * authenticate with the replication user's client certificate (and password); the password alone is
+ * refused, and a renewed client certificate is used after the failover.
  *
  * <p>"Through the primary Service" on the test bed: psql gets {@code host=NAME-primary.NS.svc} (the
  * name the certificate must carry) and {@code hostaddr=} the pod the Service selects (see
@@ -106,8 +108,37 @@ class TlsIT {
                     .isEqualTo("2"));
   }
 
+  /**
+   * mTLS with the operator's CA: each replica's walsender connection presents the replication
+   * user's client certificate ({@code NAME-replication-tls}); the password alone is refused.
+   */
   @Test
   @Order(4)
+  void replicationNeedsTheClientCertificateAsWellAsThePassword() throws Exception {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(() -> assertThat(replicasWithClientCertificate()).isEqualTo("2"));
+    String password = tls.secretText(NAME + "-replication", "password");
+    Psql.Result withoutCertificate =
+        Psql.run(tls.replicationConninfo(null), password, "IDENTIFY_SYSTEM");
+    assertThat(withoutCertificate.ok()).as(withoutCertificate.output()).isFalse();
+    assertThat(withoutCertificate.output()).contains("certificate");
+    try (TlsProbe.ClientFiles files =
+        tls.clientFiles(
+            tls.secretText(NAME + "-replication-tls", "tls.crt"),
+            tls.secretText(NAME + "-replication-tls", "tls.key"))) {
+      Psql.Result withCertificate =
+          Psql.run(tls.replicationConninfo(files), password, "IDENTIFY_SYSTEM");
+      assertThat(withCertificate.ok()).as(withCertificate.output()).isTrue();
+      // The certificate alone is not enough either.
+      Psql.Result wrongPassword =
+          Psql.run(tls.replicationConninfo(files), "not-the-password", "IDENTIFY_SYSTEM");
+      assertThat(wrongPassword.ok()).as(wrongPassword.output()).isFalse();
+    }
+  }
+
+  @Test
+  @Order(5)
   void aRenewedCertificateIsServedWithoutRestartingThePrimary() throws Exception {
     String started = tls.primary("select pg_postmaster_start_time()");
     String before = TlsProbe.serial(tls.secretText(NAME + "-tls", "tls.crt"));
@@ -123,6 +154,13 @@ class TlsIT {
             Instant.now().minus(Duration.ofDays(360)),
             Duration.ofDays(365));
     tls.replaceTls(NAME + "-tls", old, ca.certificatePem());
+    // The replication client certificate too: renewed by the operator, used by the replicas'
+    // next connections (after the failover below).
+    String clientBefore = TlsProbe.serial(tls.secretText(NAME + "-replication-tls", "tls.crt"));
+    CertificateAuthority.Issued oldClient =
+        CertificateAuthority.issueClient(
+            ca, "replicator", Instant.now().minus(Duration.ofDays(360)), Duration.ofDays(365));
+    tls.replaceTls(NAME + "-replication-tls", oldClient, ca.certificatePem());
     // The operator renews it (the old one has 5 of 365 days left), the pods' files follow, and the
     // operator reloads every member.
     await()
@@ -144,12 +182,19 @@ class TlsIT {
               assertThat(served.ok()).as(served.output()).isTrue();
               assertThat(tls.servedSerial()).isEqualTo(now);
             });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(TlsProbe.serial(tls.secretText(NAME + "-replication-tls", "tls.crt")))
+                    .isNotEqualTo(clientBefore)
+                    .isNotEqualTo(TlsProbe.serial(oldClient.certificatePem())));
     assertThat(tls.primary("select pg_postmaster_start_time()")).isEqualTo(started);
     assertThat(cluster.events(java.util.Set.of("CertificateRenewed"))).isNotEmpty();
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void failoverWorksWithTlsOn() {
     cluster.crashPrimaryUntilFailover();
     await()
@@ -166,13 +211,7 @@ class TlsIT {
     try {
       await()
           .atMost(Duration.ofSeconds(90))
-          .untilAsserted(
-              () ->
-                  assertThat(
-                          tls.primary(
-                              "select count(*) from pg_stat_replication r join pg_stat_ssl s"
-                                  + " using (pid) where r.state = 'streaming' and s.ssl"))
-                      .isEqualTo("2"));
+          .untilAsserted(() -> assertThat(replicasWithClientCertificate()).isEqualTo("2"));
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       StringBuilder logs = new StringBuilder();
       for (String pod : java.util.List.of(NAME + "-0", NAME + "-1", NAME + "-2")) {
@@ -184,5 +223,12 @@ class TlsIT {
               + logs,
           e);
     }
+  }
+
+  /** Replicas streaming over TLS with the replication user's client certificate. */
+  private static String replicasWithClientCertificate() {
+    return tls.primary(
+        "select count(*) from pg_stat_replication r join pg_stat_ssl s using (pid)"
+            + " where r.state = 'streaming' and s.ssl and s.client_dn like '%CN=replicator'");
   }
 }

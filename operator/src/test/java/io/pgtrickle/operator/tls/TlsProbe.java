@@ -56,6 +56,46 @@ final class TlsProbe implements AutoCloseable {
         + caFile;
   }
 
+  /** A client certificate and key in files only the owner may read (as libpq demands). */
+  record ClientFiles(Path cert, Path key) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      Files.deleteIfExists(cert);
+      Files.deleteIfExists(key);
+    }
+  }
+
+  ClientFiles clientFiles(String certPem, String keyPem) throws IOException {
+    var ownerOnly =
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Path cert = Files.createTempFile("tls-it-client", ".crt", ownerOnly);
+    Path key = Files.createTempFile("tls-it-client", ".key", ownerOnly);
+    Files.writeString(cert, certPem);
+    Files.writeString(key, keyPem);
+    return new ClientFiles(cert, key);
+  }
+
+  /**
+   * A physical replication connection as {@code replicator} through the primary Service with {@code
+   * verify-full}, presenting {@code client}'s certificate, or none (a file that does not exist:
+   * libpq then sends no certificate).
+   */
+  String replicationConninfo(ClientFiles client) {
+    return "host="
+        + cluster.name()
+        + "-primary."
+        + namespace.name()
+        + ".svc hostaddr="
+        + primaryService()
+        + " port=5432 user=replicator dbname=postgres replication=true sslmode=verify-full"
+        + " sslrootcert="
+        + caFile
+        + (client == null
+            ? " sslcert=/nonexistent/client.crt sslkey=/nonexistent/client.key"
+            : " sslcert=" + client.cert() + " sslkey=" + client.key());
+  }
+
   /** Runs {@code sql} on the primary with {@code verify-full}; returns its output. */
   String primary(String sql) {
     Psql.Result result = Psql.run(primaryConninfo("verify-full"), cluster.password(), sql);

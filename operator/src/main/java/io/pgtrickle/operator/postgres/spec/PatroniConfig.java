@@ -41,7 +41,7 @@ public final class PatroniConfig {
     config.put("postgresql", postgresql(cluster));
     config.put("watchdog", map("mode", "off"));
     if (ClusterTls.enabled(cluster)) {
-      withTls(config);
+      withTls(config, cluster);
     }
     return config;
   }
@@ -125,19 +125,26 @@ public final class PatroniConfig {
     return pg;
   }
 
-  /** Password authentication (SCRAM) everywhere; TLS required for remote clients when enabled. */
+  /**
+   * Password authentication (SCRAM) everywhere; TLS required for remote clients when enabled; with
+   * the operator's CA ({@link ClusterTls#clientCertificates}) remote replication also needs the
+   * replication user's client certificate ({@code clientcert=verify-full}: signed by the cluster's
+   * CA, common name = the user).
+   */
   static List<String> pgHba(PostgresCluster cluster) {
-    boolean tls =
-        cluster.getSpec().getTls() != null
-            && Boolean.TRUE.equals(cluster.getSpec().getTls().getEnabled());
+    boolean tls = ClusterTls.enabled(cluster);
     String remote = tls ? "hostssl" : "host";
+    String replication =
+        ClusterTls.clientCertificates(cluster)
+            ? "scram-sha-256 clientcert=verify-full"
+            : "scram-sha-256";
     return List.of(
         "local all all scram-sha-256",
         // Patroni's own replication connection to its member (with TLS: over the socket).
         "local replication replicator scram-sha-256",
         "host all all 127.0.0.1/32 scram-sha-256",
-        remote + " replication replicator 0.0.0.0/0 scram-sha-256",
-        remote + " replication replicator ::/0 scram-sha-256",
+        remote + " replication replicator 0.0.0.0/0 " + replication,
+        remote + " replication replicator ::/0 " + replication,
         remote + " all all 0.0.0.0/0 scram-sha-256",
         remote + " all all ::/0 scram-sha-256");
   }
@@ -150,7 +157,7 @@ public final class PatroniConfig {
    * certificate mounted turn SSL on.
    */
   @SuppressWarnings("unchecked")
-  private static void withTls(Map<String, Object> config) {
+  private static void withTls(Map<String, Object> config, PostgresCluster cluster) {
     String cert = ClusterTls.MOUNT + "/" + ClusterTls.CERT;
     String key = ClusterTls.MOUNT + "/" + ClusterTls.KEY;
     String ca = ClusterTls.MOUNT + "/" + ClusterTls.CA;
@@ -178,6 +185,15 @@ public final class PatroniConfig {
       entry.put("sslmode", "verify-full");
       entry.put("sslrootcert", ca);
       auth.put(user, entry);
+    }
+    if (ClusterTls.clientCertificates(cluster)) {
+      // The CA client certificates must lead to (clientcert=verify-full in pg_hba needs it).
+      parameters.put("ssl_ca_file", ca);
+      Map<String, Object> entry =
+          new LinkedHashMap<>((Map<String, Object>) auth.get("replication"));
+      entry.put("sslcert", ClusterTls.CLIENT_MOUNT + "/" + ClusterTls.CERT);
+      entry.put("sslkey", ClusterTls.CLIENT_MOUNT + "/" + ClusterTls.KEY);
+      auth.put("replication", entry);
     }
   }
 

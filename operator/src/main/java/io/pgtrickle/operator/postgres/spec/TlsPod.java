@@ -6,17 +6,23 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.tls.ClusterTls;
 
 /**
  * What TLS adds to a PostgreSQL pod: the serving Secret as volume {@code tls} (files readable by
  * the postgres group, owned by root, which PostgreSQL accepts for a key), members announced by
  * their DNS name under the headless Service (so peers can verify them with {@code
- * sslmode=verify-full}), and the readiness probe over HTTPS.
+ * sslmode=verify-full}), the readiness probe over HTTPS, and with the operator's CA the replication
+ * user's client certificate as volume {@code replication-tls} (libpq accepts a root-owned key with
+ * the same bits).
  */
 final class TlsPod {
 
   static final String VOLUME = "tls";
+
+  /** The replication user's client certificate, with {@link ClusterTls#clientCertificates}. */
+  static final String CLIENT_VOLUME = "replication-tls";
 
   /** Owner read-write, group read: PostgreSQL accepts a root-owned key with these bits. */
   private static final int MODE = 0640;
@@ -40,6 +46,27 @@ final class TlsPod {
                 .build());
     Container postgres = postgres(template);
     postgres.getVolumeMounts().add(mount());
+    if (ClusterTls.clientCertificates(cluster)) {
+      template
+          .getSpec()
+          .getVolumes()
+          .add(
+              new VolumeBuilder()
+                  .withName(CLIENT_VOLUME)
+                  .withNewSecret()
+                  .withSecretName(ClusterNames.replicationTlsSecret(cluster))
+                  .withDefaultMode(MODE)
+                  .endSecret()
+                  .build());
+      postgres
+          .getVolumeMounts()
+          .add(
+              new VolumeMountBuilder()
+                  .withName(CLIENT_VOLUME)
+                  .withMountPath(ClusterTls.CLIENT_MOUNT)
+                  .withReadOnly(true)
+                  .build());
+    }
     String host = ClusterTls.memberHost(cluster, "$(PATRONI_NAME)");
     for (EnvVar env : postgres.getEnv()) {
       if ("PATRONI_POSTGRESQL_CONNECT_ADDRESS".equals(env.getName())) {

@@ -95,6 +95,33 @@ public final class CertificateAuthority {
    */
   public static Issued issueServer(
       Issued ca, List<String> dnsNames, Instant now, Duration validity) {
+    return issue(
+        ca,
+        dnsNames.get(0),
+        dnsNames,
+        new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth},
+        now,
+        validity);
+  }
+
+  /**
+   * A client certificate for the database role {@code user} (its common name, which PostgreSQL
+   * compares with the user name for {@code clientcert=verify-full}), for client authentication
+   * only, signed by {@code ca}, valid from {@code now} for {@code validity} but never beyond the
+   * CA.
+   */
+  public static Issued issueClient(Issued ca, String user, Instant now, Duration validity) {
+    return issue(
+        ca, user, List.of(), new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth}, now, validity);
+  }
+
+  private static Issued issue(
+      Issued ca,
+      String commonName,
+      List<String> dnsNames,
+      KeyPurposeId[] purposes,
+      Instant now,
+      Duration validity) {
     X509Certificate caCert = certificate(ca.certificatePem());
     PrivateKey caKey = privateKey(ca.privateKeyPem());
     KeyPair keys = keyPair();
@@ -102,10 +129,6 @@ public final class CertificateAuthority {
     if (notAfter.after(caCert.getNotAfter())) {
       notAfter = caCert.getNotAfter();
     }
-    GeneralName[] names =
-        dnsNames.stream()
-            .map(n -> new GeneralName(GeneralName.dNSName, n))
-            .toArray(GeneralName[]::new);
     try {
       JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
       X509v3CertificateBuilder builder =
@@ -114,21 +137,14 @@ public final class CertificateAuthority {
                   serial(),
                   notBefore(now),
                   notAfter,
-                  new X500Name("CN=" + dnsNames.get(0)),
+                  new X500Name("CN=" + commonName),
                   keys.getPublic())
               .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
               .addExtension(
                   Extension.keyUsage,
                   true,
                   new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
-              .addExtension(
-                  Extension.extendedKeyUsage,
-                  false,
-                  new ExtendedKeyUsage(
-                      new KeyPurposeId[] {
-                        KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
-                      }))
-              .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names))
+              .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes))
               .addExtension(
                   Extension.authorityKeyIdentifier,
                   false,
@@ -137,9 +153,17 @@ public final class CertificateAuthority {
                   Extension.subjectKeyIdentifier,
                   false,
                   utils.createSubjectKeyIdentifier(keys.getPublic()));
+      if (!dnsNames.isEmpty()) {
+        GeneralName[] names =
+            dnsNames.stream()
+                .map(n -> new GeneralName(GeneralName.dNSName, n))
+                .toArray(GeneralName[]::new);
+        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
+      }
       return new Issued(pem(sign(builder, caKey)), pem(keys.getPrivate()));
     } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalStateException("cannot issue a server certificate: " + e, e);
+      throw new IllegalStateException(
+          "cannot issue the certificate of " + commonName + ": " + e, e);
     }
   }
 

@@ -24,6 +24,12 @@ public final class ClusterTls {
   /** Where the serving Secret is mounted in the PostgreSQL container (and the sidecars). */
   public static final String MOUNT = "/etc/postgresql/tls";
 
+  /**
+   * Where the replication user's client certificate ({@code NAME-replication-tls}) is mounted in
+   * the PostgreSQL container, with {@link #clientCertificates}.
+   */
+  public static final String CLIENT_MOUNT = "/etc/postgresql/replication-tls";
+
   public static final String CERT = "tls.crt";
   public static final String KEY = "tls.key";
   public static final String CA = "ca.crt";
@@ -42,6 +48,17 @@ public final class ClusterTls {
   public static boolean enabled(PostgresCluster cluster) {
     TlsSpec tls = cluster.getSpec().getTls();
     return tls != null && Boolean.TRUE.equals(tls.getEnabled());
+  }
+
+  /**
+   * Whether members authenticate the replication user by client certificate (mTLS) as well as by
+   * password: with TLS on and the operator as the cluster's CA (no {@code certSecret}, no {@code
+   * certManager}), because only then does the operator hold a CA key to issue client certificates
+   * with. With a user's or cert-manager's certificate, replication is password-authenticated over
+   * {@code verify-full} TLS.
+   */
+  public static boolean clientCertificates(PostgresCluster cluster) {
+    return enabled(cluster) && userSecret(cluster).isEmpty();
   }
 
   /**

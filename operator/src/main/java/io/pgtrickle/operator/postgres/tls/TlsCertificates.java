@@ -7,6 +7,7 @@ import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.ClusterValidation;
+import io.pgtrickle.operator.postgres.spec.ClusterSecrets;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
@@ -21,8 +22,10 @@ import org.slf4j.LoggerFactory;
  * spec.tls.certSecret}, checks the user's Secret; with {@code spec.tls.certManager}, applies the
  * cert-manager Certificate and checks the Secret cert-manager writes; otherwise creates the
  * cluster's CA once ({@code NAME-tls-ca}) and issues, and renews when due, the server certificate
- * ({@code NAME-tls}). Either way it publishes the CA for clients ({@code NAME-ca}). Secrets are
- * read from the operator's informer cache ({@code secrets}); writes go to the API server.
+ * ({@code NAME-tls}) and the replication user's client certificate ({@code NAME-replication-tls},
+ * see {@link ClusterTls#clientCertificates}). Either way it publishes the CA for clients ({@code
+ * NAME-ca}). Secrets are read from the operator's informer cache ({@code secrets}); writes go to
+ * the API server.
  */
 public final class TlsCertificates {
 
@@ -138,7 +141,61 @@ public final class TlsCertificates {
                 + "; members reload it without a restart");
       }
     }
+    issueReplicationClient(client, cluster, secrets, ca, now);
     return ca.certificatePem();
+  }
+
+  /**
+   * The replication user's client certificate ({@code NAME-replication-tls}), issued or renewed
+   * when due like the server's: members read the files at each new replication connection, so a
+   * renewal needs no restart.
+   */
+  private static void issueReplicationClient(
+      KubernetesClient client,
+      PostgresCluster cluster,
+      Function<String, Secret> secrets,
+      CertificateAuthority.Issued ca,
+      Instant now) {
+    Secret current = secrets.apply(ClusterNames.replicationTlsSecret(cluster));
+    String reason = clientRenewalReason(current, ca, ClusterSecrets.REPLICATION_USER, now);
+    if (reason == null) {
+      return;
+    }
+    CertificateAuthority.Issued issued =
+        CertificateAuthority.issueClient(
+            ca, ClusterSecrets.REPLICATION_USER, now, ClusterTls.SERVER_VALIDITY);
+    apply(client, TlsSecrets.replicationClient(cluster, issued, ca.certificatePem()));
+    X509Certificate cert = CertificateAuthority.certificate(issued.certificatePem());
+    LOG.info(
+        "issued the replication client certificate of {}/{} ({}), valid until {}",
+        cluster.getMetadata().getNamespace(),
+        cluster.getMetadata().getName(),
+        reason,
+        cert.getNotAfter().toInstant());
+    if (current != null) {
+      EventRecorder.normal(
+          client,
+          cluster,
+          "CertificateRenewed",
+          "Replication client certificate renewed ("
+              + reason
+              + "), valid until "
+              + cert.getNotAfter().toInstant());
+    }
+  }
+
+  /** Why a client certificate for {@code user} must be (re)issued, or null when it is fine. */
+  static String clientRenewalReason(
+      Secret secret, CertificateAuthority.Issued ca, String user, Instant now) {
+    String reason = renewalReason(secret, ca, List.of(), now);
+    if (reason != null) {
+      return reason;
+    }
+    X509Certificate cert =
+        CertificateAuthority.certificate(ClusterTls.text(secret, ClusterTls.CERT));
+    return ("CN=" + user).equals(cert.getSubjectX500Principal().getName())
+        ? null
+        : "issued for another user";
   }
 
   /** Why the server certificate must be (re)issued, or null when it is fine. */

@@ -11,7 +11,10 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The Secrets of a cluster's TLS, pure builders: CA, server certificate, published CA. */
+/**
+ * The Secrets of a cluster's TLS, pure builders: CA, server certificate, the replication user's
+ * client certificate, published CA.
+ */
 public final class TlsSecrets {
 
   private TlsSecrets() {}
@@ -30,6 +33,17 @@ public final class TlsSecrets {
         ClusterNames.tlsSecret(cluster),
         server.certificatePem(),
         server.privateKeyPem(),
+        caPem);
+  }
+
+  /** {@code NAME-replication-tls}: the replication user's client certificate, key and CA. */
+  public static Secret replicationClient(
+      PostgresCluster cluster, CertificateAuthority.Issued client, String caPem) {
+    return tls(
+        cluster,
+        ClusterNames.replicationTlsSecret(cluster),
+        client.certificatePem(),
+        client.privateKeyPem(),
         caPem);
   }
 

@@ -81,4 +81,63 @@ class PatroniConfigTest {
     assertThat(yaml).contains("use_unix_socket_repl: true");
     assertThat(PatroniConfig.pgHba(cluster)).contains("local replication replicator scram-sha-256");
   }
+
+  /**
+   * With the operator as the CA, remote replication needs the replication user's client certificate
+   * as well as its password, and Patroni presents it; with a user's (or cert-manager's) certificate
+   * the operator has no CA key to issue one, and replication stays password over TLS.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void withTheOperatorsCaReplicationNeedsTheClientCertificate() {
+    PostgresCluster cluster = Clusters.basic(3);
+    TlsSpec tls = new TlsSpec();
+    tls.setEnabled(true);
+    cluster.getSpec().setTls(tls);
+    assertThat(PatroniConfig.pgHba(cluster))
+        .contains(
+            "hostssl replication replicator 0.0.0.0/0 scram-sha-256 clientcert=verify-full",
+            "hostssl replication replicator ::/0 scram-sha-256 clientcert=verify-full",
+            "local replication replicator scram-sha-256");
+    Map<String, Object> auth =
+        (Map<String, Object>)
+            ((Map<String, Object>) PatroniConfig.build(cluster).get("postgresql"))
+                .get("authentication");
+    assertThat((Map<String, Object>) auth.get("replication"))
+        .containsEntry("sslmode", "verify-full")
+        .containsEntry("sslcert", "/etc/postgresql/replication-tls/tls.crt")
+        .containsEntry("sslkey", "/etc/postgresql/replication-tls/tls.key");
+    assertThat((Map<String, Object>) auth.get("rewind")).doesNotContainKey("sslcert");
+    assertThat(
+            (Map<String, Object>)
+                ((Map<String, Object>) PatroniConfig.build(cluster).get("postgresql"))
+                    .get("parameters"))
+        .containsEntry("ssl_ca_file", "/etc/postgresql/tls/ca.crt");
+    var pod = ClusterStatefulSet.build(cluster, "img:16").getSpec().getTemplate().getSpec();
+    assertThat(pod.getVolumes())
+        .anySatisfy(
+            v -> {
+              assertThat(v.getName()).isEqualTo("replication-tls");
+              assertThat(v.getSecret().getSecretName()).isEqualTo("db-replication-tls");
+              assertThat(v.getSecret().getDefaultMode()).isEqualTo(0640);
+            });
+
+    tls.setCertSecret("postgres-tls");
+    assertThat(PatroniConfig.pgHba(cluster))
+        .contains("hostssl replication replicator 0.0.0.0/0 scram-sha-256")
+        .noneMatch(l -> l.contains("clientcert"));
+    auth =
+        (Map<String, Object>)
+            ((Map<String, Object>) PatroniConfig.build(cluster).get("postgresql"))
+                .get("authentication");
+    assertThat((Map<String, Object>) auth.get("replication")).doesNotContainKey("sslcert");
+    assertThat(
+            (Map<String, Object>)
+                ((Map<String, Object>) PatroniConfig.build(cluster).get("postgresql"))
+                    .get("parameters"))
+        .doesNotContainKey("ssl_ca_file");
+    assertThat(ClusterStatefulSet.build(cluster, "img:16").getSpec().getTemplate().getSpec())
+        .satisfies(
+            p -> assertThat(p.getVolumes()).noneMatch(v -> v.getName().equals("replication-tls")));
+  }
 }

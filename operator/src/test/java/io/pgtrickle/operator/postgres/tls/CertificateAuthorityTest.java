@@ -118,4 +118,33 @@ class CertificateAuthorityTest {
     assertThatThrownBy(() -> CertificateAuthority.certificate("nothing"))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void theReplicationClientCertificateNamesTheUserAndIsRenewedLikeTheServers() throws Exception {
+    CertificateAuthority.Issued ca = CertificateAuthority.newCa("ca", NOW, Duration.ofDays(3650));
+    CertificateAuthority.Issued client =
+        CertificateAuthority.issueClient(ca, "replicator", NOW, Duration.ofDays(365));
+    X509Certificate cert = CertificateAuthority.certificate(client.certificatePem());
+    cert.verify(CertificateAuthority.certificate(ca.certificatePem()).getPublicKey());
+    assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("CN=replicator");
+    assertThat(cert.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2");
+    assertThat(cert.getSubjectAlternativeNames()).isNull();
+
+    var secret = TlsSecrets.replicationClient(Clusters.basic(1), client, ca.certificatePem());
+    assertThat(secret.getMetadata().getName()).isEqualTo("db-replication-tls");
+    assertThat(secret.getType()).isEqualTo("kubernetes.io/tls");
+    assertThat(TlsCertificates.clientRenewalReason(secret, ca, "replicator", NOW)).isNull();
+    assertThat(TlsCertificates.clientRenewalReason(null, ca, "replicator", NOW))
+        .isEqualTo("none issued yet");
+    assertThat(TlsCertificates.clientRenewalReason(secret, ca, "other", NOW))
+        .isEqualTo("issued for another user");
+    assertThat(
+            TlsCertificates.clientRenewalReason(
+                secret, ca, "replicator", NOW.plus(Duration.ofDays(250))))
+        .isEqualTo("due for renewal");
+    CertificateAuthority.Issued otherCa =
+        CertificateAuthority.newCa("other", NOW, Duration.ofDays(3650));
+    assertThat(TlsCertificates.clientRenewalReason(secret, otherCa, "replicator", NOW))
+        .isEqualTo("issued by another CA");
+  }
 }
