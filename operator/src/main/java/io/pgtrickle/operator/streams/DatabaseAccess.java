@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.postgres.tls.MemberJdbc;
 import io.pgtrickle.operator.streams.db.DatabaseEndpoint;
 import io.pgtrickle.operator.streams.spec.PipelineSettings;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,8 @@ import java.util.Base64;
  *
  * @param endpoint where to connect, or null
  * @param problemReason why there is none (SecretNotFound, SecretInvalid, ClusterNotFound,
- *     ClusterDeleting, NoPrimary), or null
+ *     ClusterDeleting, NoPrimary, ClusterCaNotFound: TLS on and no ca.crt to verify the primary
+ *     by), or null
  * @param problemMessage the explanation, naming the object
  * @param needsUser whether only the user can fix it (a missing object) rather than time (no primary
  *     yet)
@@ -34,6 +36,7 @@ record DatabaseAccess(
     String ns = s.namespace();
     String host = s.dbHost();
     int port = s.dbPort();
+    MemberJdbc.Target tls = null;
     if (s.clusterRef() != null) {
       PostgresCluster cluster =
           client.resources(PostgresCluster.class).inNamespace(ns).withName(s.clusterRef()).get();
@@ -65,9 +68,19 @@ record DatabaseAccess(
             false);
       }
       // The operator talks to the primary pod directly (as to Patroni); the pipeline's pods use
-      // the NAME-primary Service, which follows failovers.
+      // the NAME-primary Service, which follows failovers. With TLS, verify-full as a member.
       host = ip;
       port = 5432;
+      try {
+        tls =
+            MemberJdbc.target(
+                cluster,
+                primary,
+                ip,
+                name -> client.secrets().inNamespace(ns).withName(name).get());
+      } catch (MemberJdbc.NoCaException e) {
+        return problem("ClusterCaNotFound", e.getMessage(), false, false);
+      }
     }
     Secret secret = client.secrets().inNamespace(ns).withName(s.secretName()).get();
     if (secret == null) {
@@ -96,7 +109,11 @@ record DatabaseAccess(
           false);
     }
     return new DatabaseAccess(
-        new DatabaseEndpoint(host, port, s.database(), user, password), null, null, false, false);
+        new DatabaseEndpoint(host, port, s.database(), user, password, tls),
+        null,
+        null,
+        false,
+        false);
   }
 
   private static DatabaseAccess problem(

@@ -288,10 +288,12 @@ class PoolerMetricsIT {
               .atMost(Duration.ofSeconds(30))
               .ignoreExceptions()
               .until(() -> countOn(newPrimary), n -> true);
+      // A run started after that count: all its rows come on top of it.
+      long countedAt = System.nanoTime();
       PgbenchLoop.Run after =
           await()
               .atMost(HaCluster.OBJECTIVE.plus(Duration.ofSeconds(60)))
-              .until(() -> pgbench.firstCleanRunStartedAfter(failedOverAt), Optional::isPresent)
+              .until(() -> pgbench.firstCleanRunStartedAfter(countedAt), Optional::isPresent)
               .orElseThrow();
       // Every transaction of that run committed on the new primary: the pooler followed it (had it
       // stayed on the old member, back as a replica, the inserts would fail as read-only).

@@ -8,12 +8,13 @@ import java.util.function.Function;
 
 /**
  * How the operator's own JDBC connections reach a member's PostgreSQL (setting passwords, making
- * the sidecars' roles), pure. The operator connects by pod IP (no DNS needed), and with {@code
- * spec.tls.enabled} it uses {@code sslmode=verify-full}: the server's chain must lead to the
- * cluster's CA ({@code ca.crt} of the serving Secret: the operator's own, {@code certSecret}'s or
- * cert-manager's, see {@link ClusterTls#servingSecret}) and its certificate must name the member as
- * {@code POD.NAME-pods.NAMESPACE.svc} (what replicas check too). The driver gets both through
- * {@link CaSocketFactory} and {@link MemberNameVerifier}. Without TLS, {@code sslmode=prefer}.
+ * the sidecars' roles, a StreamTableCluster's database by {@code clusterRef}), pure. The operator
+ * connects by pod IP (no DNS needed), and with {@code spec.tls.enabled} it uses {@code
+ * sslmode=verify-full}: the server's chain must lead to the cluster's CA ({@code ca.crt} of the
+ * serving Secret: the operator's own, {@code certSecret}'s or cert-manager's, see {@link
+ * ClusterTls#servingSecret}) and its certificate must name the member as {@code
+ * POD.NAME-pods.NAMESPACE.svc} (what replicas check too). The driver gets both through {@link
+ * CaSocketFactory} and {@link MemberNameVerifier}. Without TLS, {@code sslmode=prefer}.
  */
 public final class MemberJdbc {
 
@@ -94,6 +95,15 @@ public final class MemberJdbc {
     props.setProperty("connectTimeout", Integer.toString(connectTimeout));
     props.setProperty("socketTimeout", Integer.toString(socketTimeout));
     props.setProperty("ApplicationName", "pg-trickle-operator");
+    tls(target, props);
+    return props;
+  }
+
+  /**
+   * Sets the target's TLS settings in {@code props}: {@code sslmode=verify-full} with the CA and
+   * name checks, or {@code sslmode=prefer} without TLS.
+   */
+  public static void tls(Target target, Properties props) {
     if (target.tls()) {
       props.setProperty("sslmode", "verify-full");
       props.setProperty("sslfactory", CaSocketFactory.class.getName());
@@ -103,6 +113,5 @@ public final class MemberJdbc {
     } else {
       props.setProperty("sslmode", "prefer");
     }
-    return props;
   }
 }

@@ -1,5 +1,6 @@
 package io.pgtrickle.operator.streams.db;
 
+import io.pgtrickle.operator.postgres.tls.MemberJdbc;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -16,9 +17,17 @@ import java.util.Properties;
  * @param database database name
  * @param user user name
  * @param password password, never logged
+ * @param tls with a clusterRef, the primary as a member of its PostgresCluster: {@code
+ *     sslmode=verify-full} against the cluster's CA when it has TLS (see {@link MemberJdbc}); null
+ *     otherwise (the driver's default, {@code sslmode=prefer})
  */
 public record DatabaseEndpoint(
-    String host, int port, String database, String user, String password) {
+    String host, int port, String database, String user, String password, MemberJdbc.Target tls) {
+
+  /** An endpoint without a PostgresCluster's TLS (the spec's host). */
+  public DatabaseEndpoint(String host, int port, String database, String user, String password) {
+    this(host, port, database, user, password, null);
+  }
 
   /** Seconds to wait for a connection, and for any statement. */
   static final int CONNECT_TIMEOUT_S = 5;
@@ -27,6 +36,11 @@ public record DatabaseEndpoint(
 
   /** A connection in auto-commit mode. */
   public Connection connect() throws SQLException {
+    return DriverManager.getConnection(jdbcUrl(), properties());
+  }
+
+  /** The driver's properties: login, timeouts, and the cluster's TLS settings. */
+  Properties properties() {
     Properties p = new Properties();
     p.setProperty("user", user);
     if (password != null) {
@@ -36,7 +50,10 @@ public record DatabaseEndpoint(
     p.setProperty("loginTimeout", String.valueOf(CONNECT_TIMEOUT_S));
     p.setProperty("socketTimeout", String.valueOf(SOCKET_TIMEOUT_S));
     p.setProperty("ApplicationName", "pg-trickle-operator");
-    return DriverManager.getConnection(jdbcUrl(), p);
+    if (tls != null) {
+      MemberJdbc.tls(tls, p);
+    }
+    return p;
   }
 
   public String jdbcUrl() {
