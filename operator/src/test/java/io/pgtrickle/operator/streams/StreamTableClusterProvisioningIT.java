@@ -56,6 +56,9 @@ class StreamTableClusterProvisioningIT {
   private static PipelineTestBed bed;
   private static PostgresServer postgres;
 
+  /** Where the pods are told to export (kwok plays them: nothing connects). */
+  private static final String OTLP = "http://otel-collector.monitoring.svc:4317";
+
   @BeforeAll
   static void start() {
     bed = PipelineTestBed.start(NAMESPACE);
@@ -77,7 +80,9 @@ class StreamTableClusterProvisioningIT {
             + postgres.port()
             + ", database: postgres, secretRef: {name: pg}}, workers: {min: 1, max: 3,"
             + " targetCdcLagMs: 250}, cdc: {replicas: 2}, monitoring: {prometheus: true,"
-            + " serviceMonitor: true}}");
+            + " serviceMonitor: true, otlp: {endpoint: '"
+            + OTLP.replace("http://", "")
+            + "'}}}");
 
     StreamTableCluster stc =
         await("phase Running")
@@ -125,6 +130,47 @@ class StreamTableClusterProvisioningIT {
     assertThat(hpa.getSpec().getMaxReplicas()).isEqualTo(3);
     assertThat(hpa.getSpec().getMetrics().get(0).getObject().getTarget().getValue().toString())
         .isEqualTo("250");
+    // monitoring.otlp: the pods export to the collector, saying who they are.
+    var cdcEnv = sts.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv();
+    assertThat(cdcEnv)
+        .anyMatch(
+            e -> e.getName().equals("OTEL_EXPORTER_OTLP_ENDPOINT") && e.getValue().equals(OTLP))
+        .anyMatch(
+            e -> e.getName().equals("OTEL_SERVICE_NAME") && e.getValue().equals("orders-cdc"));
+    assertThat(workers.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+        .anyMatch(
+            e -> e.getName().equals("OTEL_SERVICE_NAME") && e.getValue().equals("orders-worker"));
+    // The pods the controllers made carry them (kwok plays these pods: no program runs here;
+    // worker's OtlpExportIT and cdc-consumer's StreamTableClusterCdcIT run the real programs).
+    await("orders-cdc-0 with the OTLP environment")
+        .atMost(WAIT)
+        .until(
+            () -> {
+              var pod = k.pods().inNamespace(ns).withName("orders-cdc-0").get();
+              return pod != null
+                  && pod.getSpec().getContainers().get(0).getEnv().stream()
+                      .anyMatch(
+                          e ->
+                              e.getName().equals("OTEL_RESOURCE_ATTRIBUTES")
+                                  && e.getValue().contains("k8s.statefulset.name=orders-cdc")
+                                  && e.getValue().contains("k8s.pod.name=$(K8S_POD_NAME)"));
+            });
+    assertThat(
+            k.pods()
+                .inNamespace(ns)
+                .withLabels(
+                    StreamTableClusterNames.podSelector(
+                        NAME, StreamTableClusterNames.WORKER_COMPONENT))
+                .list()
+                .getItems())
+        .isNotEmpty()
+        .allSatisfy(
+            pod ->
+                assertThat(pod.getSpec().getContainers().get(0).getEnv())
+                    .anyMatch(
+                        e ->
+                            e.getName().equals("OTEL_EXPORTER_OTLP_ENDPOINT")
+                                && e.getValue().equals(OTLP)));
     // No ServiceMonitor CRD on the test bed: the condition says so.
     Condition monitoring = condition(stc, PipelineStatusCalculator.MONITORING_READY);
     assertThat(monitoring.getStatus()).isEqualTo("False");
