@@ -67,7 +67,10 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
       return null;
     }
     long changes = windows.values().stream().mapToLong(w -> w.changes()).sum();
-    RefreshCostModel.Decision d = model.decide(changes);
+    // Decided from the windows' counts, before anything is copied into the window tables.
+    boolean sized = windows.values().stream().allMatch(w -> w.rowEstimate() >= 0);
+    double rows = sized ? windows.values().stream().mapToDouble(w -> w.rowEstimate()).sum() : -1;
+    RefreshCostModel.Decision d = model.decide(changes, rows);
     return d.full() ? "AUTO chose FULL: " + d.reason() : null;
   }
 

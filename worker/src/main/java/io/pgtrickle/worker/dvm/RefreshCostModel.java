@@ -19,6 +19,14 @@ import java.util.Locale;
  * tried again, so that one slow measurement (a cold plan cache, a busy machine) does not decide
  * forever.
  *
+ * <p>Before both costs are measured, {@link #decide(long, double)} also recomputes a batch that is
+ * clearly large: at least {@value #LARGE_FRACTION} of the sources' estimated rows ({@code
+ * pg_class.reltuples}), where applying it cannot be cheaper than reading the sources once. The
+ * decision needs only the number of pending changes, so the caller can make it before it loads the
+ * batch and skip the load when the answer is FULL. While the full estimate is only the first
+ * population's (often slow: cold caches, first plans), a differential refresh predicted at more
+ * than {@value #MEASURE_FULL_ABOVE} of it makes AUTO measure one recompute instead.
+ *
  * <p>Not thread-safe: one instance per stream table, used by the worker that claims it. The runtime
  * may persist {@link #state()} (e.g. in its catalog) and restore it with {@link
  * #RefreshCostModel(State)}.
@@ -30,6 +38,18 @@ public final class RefreshCostModel {
 
   /** Full refreshes chosen in a row after which a differential one is measured again. */
   static final int EXPLORE_AFTER = 8;
+
+  /**
+   * The fraction of the sources' estimated rows at which a batch is recomputed while a cost is not
+   * measured yet.
+   */
+  static final double LARGE_FRACTION = 0.5;
+
+  /**
+   * While the full estimate is the first population's only, a differential refresh predicted at
+   * more than this fraction of it makes AUTO measure one recompute of the populated table.
+   */
+  static final double MEASURE_FULL_ABOVE = 0.5;
 
   private int fullsInARow;
 
@@ -79,6 +99,32 @@ public final class RefreshCostModel {
         .orElse(Double.NaN);
   }
 
+  /**
+   * The choice for a batch of {@code changes} change rows of sources with about {@code sourceRows}
+   * rows (pure: needs no database, so it can be made before the batch is loaded).
+   *
+   * @param changes pending change rows, all sources together
+   * @param sourceRows the sources' estimated rows (sum of {@code reltuples}); 0 or less if unknown
+   * @return the verdict and why
+   */
+  public Decision decide(long changes, double sourceRows) {
+    if ((differential.isEmpty() || full.isEmpty())
+        && sourceRows > 0
+        && changes >= LARGE_FRACTION * sourceRows) {
+      return new Decision(
+          true,
+          String.format(
+              Locale.ROOT,
+              "full: %d changes are %.0f%% of the sources' estimated %.0f rows (%s not measured"
+                  + " yet)",
+              changes,
+              100.0 * changes / sourceRows,
+              sourceRows,
+              differential.isEmpty() ? "differential" : "full"));
+    }
+    return decide(changes);
+  }
+
   /** The choice for a window of {@code changes} change rows (all sources together). */
   public Decision decide(long changes) {
     if (differential.isEmpty()) {
@@ -103,6 +149,19 @@ public final class RefreshCostModel {
           String.format(
               Locale.ROOT,
               "full: predicted differential %.1f ms for %d changes > measured full %.1f ms",
+              predicted,
+              changes,
+              min(full)));
+    }
+    if (initialOnly && predicted > MEASURE_FULL_ABOVE * min(full)) {
+      // The first population (a cold cache, a first plan) may have been much slower than a
+      // recompute: measure one before trusting it against a differential that costs as much.
+      return new Decision(
+          true,
+          String.format(
+              Locale.ROOT,
+              "full: measuring a recompute of the populated table (predicted differential %.1f ms"
+                  + " for %d changes, first population %.1f ms)",
               predicted,
               changes,
               min(full)));

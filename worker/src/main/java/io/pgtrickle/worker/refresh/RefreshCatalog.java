@@ -194,26 +194,42 @@ final class RefreshCatalog {
     return a.compareTo(b) <= 0 ? a : b;
   }
 
-  /** A fingerprint of each source's columns (names and types, in order). */
-  static Map<Long, String> fingerprints(Connection c, List<Long> oids) throws SQLException {
+  /**
+   * The base sources' column fingerprints and estimated rows.
+   *
+   * @param fingerprints per source: md5 of its columns' names and types, in order
+   * @param rows per source: {@code pg_class.reltuples} (absent if never analyzed: -1 on PostgreSQL
+   *     14+)
+   */
+  record Shapes(Map<Long, String> fingerprints, Map<Long, Double> rows) {}
+
+  /** A fingerprint of each source's columns and its estimated rows, in one statement. */
+  static Shapes shapes(Connection c, List<Long> oids) throws SQLException {
     Map<Long, String> out = new HashMap<>();
+    Map<Long, Double> rows = new HashMap<>();
     if (oids.isEmpty()) {
-      return out;
+      return new Shapes(out, rows);
     }
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT attrelid::bigint, md5(string_agg(attname::text || ' '"
-                + " || format_type(atttypid, atttypmod), ',' ORDER BY attnum))"
-                + " FROM pg_attribute WHERE attrelid::bigint = ANY(?) AND attnum > 0"
-                + " AND NOT attisdropped GROUP BY attrelid")) {
+            "SELECT a.attrelid::bigint, md5(string_agg(a.attname::text || ' '"
+                + " || format_type(a.atttypid, a.atttypmod), ',' ORDER BY a.attnum)),"
+                + " max(t.reltuples)::float8"
+                + " FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid"
+                + " WHERE a.attrelid::bigint = ANY(?) AND a.attnum > 0"
+                + " AND NOT a.attisdropped GROUP BY a.attrelid")) {
       ps.setArray(1, c.createArrayOf("bigint", oids.toArray()));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.put(rs.getLong(1), rs.getString(2));
+          double r = rs.getDouble(3);
+          if (r >= 0) {
+            rows.put(rs.getLong(1), r);
+          }
         }
       }
     }
-    return out;
+    return new Shapes(out, rows);
   }
 
   /**

@@ -222,7 +222,9 @@ public final class Refresher implements AutoCloseable {
       }
     }
     phases.lap("windows");
-    Map<Long, String> fingerprints = RefreshCatalog.fingerprints(conn, sources.base());
+    RefreshCatalog.Shapes shapes = RefreshCatalog.shapes(conn, sources.base());
+    Map<Long, String> fingerprints = shapes.fingerprints();
+    windows.replaceAll((oid, w) -> w.withRowEstimate(shapes.rows().get(oid)));
     Set<Long> schemaChanged = new HashSet<>();
     for (long oid : sources.base()) {
       String old = before.schemas().get(oid);

@@ -15,9 +15,35 @@ import io.pgtrickle.changelog.Lsn;
  * @param changes change rows in the window (0 when {@code from} is unknown)
  * @param truncated whether the window holds a TRUNCATE
  * @param gap whether the window holds a GAP marker (changes may be missing)
+ * @param rowEstimate the source's estimated rows ({@code pg_class.reltuples}), -1 if unknown: AUTO
+ *     compares the window's changes with it before anything is loaded
  */
 public record SourceWindow(
-    long oid, Lsn from, Lsn to, boolean captured, long changes, boolean truncated, boolean gap) {
+    long oid,
+    Lsn from,
+    Lsn to,
+    boolean captured,
+    long changes,
+    boolean truncated,
+    boolean gap,
+    double rowEstimate) {
+
+  /** A window whose source's size is not known. */
+  public SourceWindow(
+      long oid, Lsn from, Lsn to, boolean captured, long changes, boolean truncated, boolean gap) {
+    this(oid, from, to, captured, changes, truncated, gap, -1);
+  }
+
+  /**
+   * This window with the source's estimated rows.
+   *
+   * @param rows {@code pg_class.reltuples}, or {@code null} if unknown
+   * @return a copy
+   */
+  public SourceWindow withRowEstimate(Double rows) {
+    return new SourceWindow(
+        oid, from, to, captured, changes, truncated, gap, rows == null ? -1 : rows);
+  }
 
   /**
    * Whether the changes of this window can be applied differentially.

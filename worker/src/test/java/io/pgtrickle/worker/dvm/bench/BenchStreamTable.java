@@ -68,7 +68,7 @@ final class BenchStreamTable {
       s.execute("INSERT INTO bench.frontiers VALUES ('" + name + "', '0/0')");
     }
     long t0 = System.nanoTime();
-    refresh(c, null, true);
+    refresh(c, true);
     model.recordInitialFull((System.nanoTime() - t0) / 1e6);
   }
 
@@ -97,7 +97,10 @@ final class BenchStreamTable {
   record Result(double ms, boolean full, long changes, double loadMs) {}
 
   /**
-   * Loads {@code batch} (COPY text rows of the change buffer) and refreshes.
+   * Loads {@code batch} (COPY text rows of the change buffer) and refreshes. Under AUTO the choice
+   * is made first, from the number of pending changes and the source's estimated rows ({@link
+   * RefreshCostModel#decide(long, double)}): a recompute loads nothing (as the worker copies no
+   * window for one), so its time is the estimate's statement and the recompute.
    *
    * @param auto let the cost model choose; else always differential
    */
@@ -105,13 +108,24 @@ final class BenchStreamTable {
     long t0 = System.nanoTime();
     mark = t0;
     phases.clear();
-    ((PGConnection) c)
-        .getCopyAPI()
-        .copyIn(
-            "COPY " + buffer + " (lsn, seq, xid, action, new_row, old_row) FROM STDIN",
-            new ByteArrayInputStream(batch));
-    lap("load");
-    Result r = refresh(c, auto ? model : null, false);
+    boolean full = false;
+    if (auto) {
+      long pending = 0;
+      for (byte b : batch) {
+        pending += b == '\n' ? 1 : 0;
+      }
+      full = model.decide(pending, rowEstimate(c)).full();
+      lap("decide");
+    }
+    if (!full) {
+      ((PGConnection) c)
+          .getCopyAPI()
+          .copyIn(
+              "COPY " + buffer + " (lsn, seq, xid, action, new_row, old_row) FROM STDIN",
+              new ByteArrayInputStream(batch));
+      lap("load");
+    }
+    Result r = refresh(c, full);
     double ms = (System.nanoTime() - t0) / 1e6;
     // The consumed changes are deleted outside the timed refresh, as the worker's ingest prunes
     // the buffers on its own schedule, not in a refresh.
@@ -123,7 +137,16 @@ final class BenchStreamTable {
     } else {
       model.recordDifferential(r.changes(), ms);
     }
-    return new Result(ms, r.full(), r.changes(), phases.get("load"));
+    return new Result(ms, r.full(), r.changes(), phases.getOrDefault("load", 0.0));
+  }
+
+  /** The source's {@code reltuples} (one round trip, timed with the refresh). */
+  private double rowEstimate(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        java.sql.ResultSet rs =
+            s.executeQuery("SELECT reltuples::float8 FROM pg_class WHERE oid = " + srcOid)) {
+      return rs.next() ? rs.getDouble(1) : -1;
+    }
   }
 
   /**
@@ -132,8 +155,7 @@ final class BenchStreamTable {
    * tries the worker's exclusive lock (then TRUNCATE and refill). The connection's transactions are
    * REPEATABLE READ.
    */
-  private Result refresh(Connection c, RefreshCostModel auto, boolean forceFull)
-      throws SQLException {
+  private Result refresh(Connection c, boolean forceFull) throws SQLException {
     c.setAutoCommit(false);
     try {
       DeltaApplier.Opening open = DeltaApplier.open(c, plan, frontier, Map.of());
@@ -141,8 +163,7 @@ final class BenchStreamTable {
       lap("open");
       WindowStats stats = open.stats();
       long changes = stats.total();
-      boolean full =
-          forceFull || stats.recomputeRequired() || (auto != null && auto.decide(changes).full());
+      boolean full = forceFull || stats.recomputeRequired();
       List<String> sql = new ArrayList<>();
       List<Object> params = new ArrayList<>();
       if (full) {

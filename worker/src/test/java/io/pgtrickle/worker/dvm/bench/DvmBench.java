@@ -214,6 +214,7 @@ public final class DvmBench {
             a.full() ? "FULL" : "DIFF");
         if (Boolean.getBoolean("bench.phases")) {
           System.out.println("  diff phases (ms): " + diff.get(q).phases);
+          System.out.println("  auto phases (ms): " + auto.get(q).phases);
         }
         if (measured) {
           double[] acc = sums.computeIfAbsent(q, k -> new double[4]);

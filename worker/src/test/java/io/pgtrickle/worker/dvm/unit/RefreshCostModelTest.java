@@ -84,4 +84,41 @@ class RefreshCostModelTest {
     assertThat(again.full()).isFalse();
     assertThat(again.reason()).contains("measured again");
   }
+
+  @Test
+  void aClearlyLargeBatchIsRecomputedBeforeAnythingIsMeasured() {
+    RefreshCostModel m = new RefreshCostModel();
+    m.recordInitialFull(100);
+    RefreshCostModel.Decision d = m.decide(60_000, 100_000);
+    assertThat(d.full()).isTrue();
+    assertThat(d.reason())
+        .contains("60000 changes are 60% of the sources' estimated 100000 rows")
+        .contains("differential not measured yet");
+    assertThat(m.decide(40_000, 100_000).full()).as("below half: measured first").isFalse();
+    assertThat(m.decide(60_000, -1).full()).as("size unknown").isFalse();
+  }
+
+  @Test
+  void onceBothCostsAreMeasuredTheyDecideWhateverTheFraction() {
+    RefreshCostModel m = new RefreshCostModel();
+    m.recordFull(1_000);
+    m.recordDifferential(60_000, 100); // cheap even at 60%
+    assertThat(m.decide(60_000, 100_000).full()).isFalse();
+    m.recordDifferential(1_000, 50);
+    m.recordFull(10);
+    assertThat(m.decide(10_000, 1_000_000).full()).as("10 ms full vs 100+ ms").isTrue();
+  }
+
+  @Test
+  void aSlowFirstPopulationIsCheckedByOneRecomputeWhenTheDifferentialComesClose() {
+    RefreshCostModel m = new RefreshCostModel();
+    m.recordInitialFull(400); // cold
+    m.recordDifferential(10_000, 300);
+    RefreshCostModel.Decision d = m.decide(10_000);
+    assertThat(d.full()).isTrue();
+    assertThat(d.reason()).contains("measuring a recompute of the populated table");
+    m.recordFull(150); // the real cost
+    assertThat(m.decide(10_000).full()).isTrue();
+    assertThat(m.decide(10_000).reason()).contains("> measured full 150.0 ms");
+  }
 }
