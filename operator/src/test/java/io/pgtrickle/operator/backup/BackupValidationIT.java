@@ -89,9 +89,9 @@ class BackupValidationIT {
             "{destination: {type: Azure, bucket: b, credentialsSecret: c}}",
             "PVC (the default), GCS and Azure are not built yet"),
         Arguments.of(
-            "backupFromReplica",
+            "backupFromReplica on a single member",
             "{backupFromReplica: true, " + S3 + "}",
-            "spec.backup.backupFromReplica is not built yet"),
+            "spec.backup.backupFromReplica: true needs at least 2 members"),
         Arguments.of(
             "S3 without credentials",
             "{destination: {type: S3, bucket: b, region: us-east-1}}",

@@ -65,7 +65,9 @@ final class PodExtras implements AutoCloseable {
   private static final Map<String, String> PROGRAMS =
       Map.of(
           "pgbouncer", "/usr/sbin/pgbouncer",
-          "prometheus-postgres-exporter", "/usr/bin/prometheus-postgres-exporter");
+          "prometheus-postgres-exporter", "/usr/bin/prometheus-postgres-exporter",
+          // pgBackRest 2.55.1, bind-mounted there in the pod's mount namespace (pod-entry.sh).
+          "pgbackrest", "/usr/bin/pgbackrest");
 
   private record Materialized(Path dir, Volume volume) {}
 

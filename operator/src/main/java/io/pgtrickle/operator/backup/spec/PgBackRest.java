@@ -126,6 +126,10 @@ public final class PgBackRest {
     global.put("start-fast", "y");
     global.put("log-level-console", "info");
     global.put("log-level-file", "off");
+    if (Boolean.TRUE.equals(backup.getBackupFromReplica())) {
+      // backupFromReplica: every member serves pgBackRest over TLS (PgBackRestServer).
+      global.putAll(PgBackRestServer.serverOptions());
+    }
     StringBuilder conf = new StringBuilder("# Managed by the pg-trickle operator (spec.backup).\n");
     conf.append("[global]\n");
     global.forEach((k, v) -> conf.append(k).append('=').append(v).append('\n'));
@@ -218,6 +222,9 @@ public final class PgBackRest {
                     .endConfigMap()
                     .build())
             .endProjected();
+    if (PgBackRestServer.enabled(cluster)) {
+      volume.editProjected().addToSources(PgBackRestServer.projection(cluster)).endProjected();
+    }
     BackupDestination d = cluster.getSpec().getBackup().getDestination();
     if (d != null && d.getCaSecret() != null) {
       volume
