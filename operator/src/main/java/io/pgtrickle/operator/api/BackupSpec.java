@@ -17,13 +17,17 @@ import io.fabric8.generator.annotation.ValidationRule;
             + " schedule, or set retention on a PostgresBackup",
     reason = "FieldValueInvalid")
 @ValidationRule(
-    value = "has(self.destination) && has(self.destination.type) && self.destination.type == 'S3'",
+    value =
+        "!has(self.destination) || !has(self.destination.type) || self.destination.type in"
+            + " ['PVC', 'S3']",
     message =
-        "spec.backup.destination.type: only S3 (AWS S3 and S3-compatible servers such as MinIO)"
-            + " is built yet; PVC (the default), GCS and Azure are not built yet",
+        "spec.backup.destination.type: PVC (the default) and S3 (AWS S3 and S3-compatible servers"
+            + " such as MinIO) are built; GCS and Azure are not built yet",
     reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "!has(self.destination) || has(self.destination.credentialsSecret)",
+    value =
+        "!has(self.destination) || !has(self.destination.type) || self.destination.type != 'S3'"
+            + " || has(self.destination.credentialsSecret)",
     message =
         "spec.backup.destination.credentialsSecret is required: instance credentials (IAM roles)"
             + " are not built yet",

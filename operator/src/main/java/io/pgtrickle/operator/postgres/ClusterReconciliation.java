@@ -127,6 +127,8 @@ final class ClusterReconciliation {
     // spec.backup.backupFromReplica: the pgBackRest servers' certificate, before pods mount it.
     io.pgtrickle.operator.backup.PgBackRestCertificates.ensure(
         client, cluster, this::secret, clock.instant());
+    // spec.backup.destination.type PVC: the repository volume, before pods mount it.
+    io.pgtrickle.operator.backup.RepositoryVolume.ensure(client, cluster);
 
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
