@@ -106,7 +106,6 @@ public final class BackupBenchmark {
     check(pgbackrest(pod, Duration.ofMinutes(5), "stanza-create"), "stanza-create");
     System.out.printf(Locale.ROOT, "loading %d MB into %s ...%n", MB, pod);
     load();
-    awaitArchived();
 
     Result p1 = backup(pod, 1);
     Result p2 = backup(pod, 2);
@@ -170,6 +169,9 @@ public final class BackupBenchmark {
                     + ", "
                     + to
                     + ") g");
+        // Archiving at its own pace keeps every WAL file it has not pushed yet: let it catch up
+        // after each chunk, so that the data and the WAL fit the member's volume.
+        awaitArchived();
       }
       c.createStatement().execute("checkpoint");
       try (ResultSet rs =
@@ -185,7 +187,7 @@ public final class BackupBenchmark {
     }
   }
 
-  /** Waits until the WAL of the load is archived, so that archiving does not compete. */
+  /** Waits until the WAL written so far is archived (the current file closed and pushed). */
   private void awaitArchived() throws Exception {
     long start = System.nanoTime();
     String target;
@@ -203,7 +205,7 @@ public final class BackupBenchmark {
     }
     System.out.printf(
         Locale.ROOT,
-        "the load's WAL archived up to %s after %.0f s%n",
+        "WAL archived up to %s after %.0f s%n",
         target,
         (System.nanoTime() - start) / 1e9);
   }
