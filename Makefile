@@ -135,7 +135,7 @@ demo-stop-check: ## Issue #18's stop sequence under timeout: no pod process outl
 	hack/demo-stop-check.sh
 
 # --- benchmarks ----------------------------------------------------------------------------------
-.PHONY: bench-reconcile bench-failover bench-changelog bench-cdc bench-worker bench-dvm profile-changelog profile-cdc bench-hpa bench-pipeline
+.PHONY: bench-reconcile bench-failover bench-backup bench-changelog bench-cdc bench-worker bench-dvm profile-changelog profile-cdc bench-hpa bench-pipeline
 # One change-log backend only: make bench-changelog BENCH_BACKENDS=wal; a quick, noisier run:
 # BENCH_EVENTS=200000 BENCH_ROUNDS=3 (default: 5 interleaved rounds of 1,000,000 events each side)
 BENCH_BACKENDS ?= all
@@ -212,3 +212,11 @@ bench-failover: deps-test testbed-up ## Failover recovery (10 crash + 10 gracefu
 	$(MVN) -q -pl operator -am -Pbench -DskipTests verify \
 	  -Dbench.mainClass=io.pgtrickle.operator.bench.FailoverBenchmark \
 	  -Dit.pg.version=$(PG_VERSION) -Dbench.failover.rounds=$(FAILOVER_ROUNDS)
+
+# A quick run on a smaller database: make bench-backup BACKUP_BENCH_MB=256; another major: PG_VERSION=17
+BACKUP_BENCH_MB ?= 2048
+bench-backup: deps-test testbed-up ## pgBackRest to S3 (zstd, process-max 1/2) vs pg_basebackup, restore MB/s, archive lag p95 (2 GB; about 15 min)
+	$(MVN) -q -pl operator -am -Pit,bench -DskipTests verify \
+	  -Dbench.mainClass=io.pgtrickle.operator.bench.BackupBenchmark \
+	  -Dit.pg.version=$(PG_VERSION) -Dbench.backup.mb=$(BACKUP_BENCH_MB) \
+	  -Ds3proxy.jar=$(CURDIR)/operator/target/s3proxy/s3proxy.jar

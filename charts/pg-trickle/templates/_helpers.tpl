@@ -89,6 +89,11 @@ through subresources.
 - apiGroups: [""]
   resources: ["services", "serviceaccounts"]
   verbs: ["get", "list", "watch", "create", "patch"]
+# The pgBackRest repository volume of spec.backup.destination.type PVC (NAME-pgbackrest-repo):
+# created once, never changed or deleted by the operator (backups outlive their cluster).
+- apiGroups: [""]
+  resources: ["persistentvolumeclaims"]
+  verbs: ["get", "create"]
 # Secrets users see (NAME-credentials, NAME-replication) are generated once and never changed by
 # the operator: no update, no delete (the garbage collector removes them with their cluster).
 # patch: its own record NAME-applied-credentials, written by server-side apply when a user

@@ -17,17 +17,17 @@ import io.fabric8.generator.annotation.ValidationRule;
             + " schedule, or set retention on a PostgresBackup",
     reason = "FieldValueInvalid")
 @ValidationRule(
-    value = "!has(self.backupFromReplica) || !self.backupFromReplica",
-    message = "spec.backup.backupFromReplica is not built yet: backups are taken from the primary",
-    reason = "FieldValueForbidden")
-@ValidationRule(
-    value = "has(self.destination) && has(self.destination.type) && self.destination.type == 'S3'",
+    value =
+        "!has(self.destination) || !has(self.destination.type) || self.destination.type in"
+            + " ['PVC', 'S3']",
     message =
-        "spec.backup.destination.type: only S3 (AWS S3 and S3-compatible servers such as MinIO)"
-            + " is built yet; PVC (the default), GCS and Azure are not built yet",
+        "spec.backup.destination.type: PVC (the default) and S3 (AWS S3 and S3-compatible servers"
+            + " such as MinIO) are built; GCS and Azure are not built yet",
     reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "!has(self.destination) || has(self.destination.credentialsSecret)",
+    value =
+        "!has(self.destination) || !has(self.destination.type) || self.destination.type != 'S3'"
+            + " || has(self.destination.credentialsSecret)",
     message =
         "spec.backup.destination.credentialsSecret is required: instance credentials (IAM roles)"
             + " are not built yet",
@@ -67,9 +67,11 @@ public class BackupSpec {
   private Compression compression;
 
   @JsonPropertyDescription(
-      "Copy the data files from a streaming replica to spare the primary (the backup still starts"
-          + " and stops on the primary); falls back to the primary when no replica is streaming."
-          + " Default false.")
+      "Copy the data files from a streaming replica to spare the primary (pgBackRest's"
+          + " backup-standby: the backup still starts and stops on the primary, reached through the"
+          + " pgBackRest TLS server every member then runs). Needs spec.replicas >= 2; a backup"
+          + " that finds no streaming replica fails (condition reason NoStreamingReplica), it never"
+          + " falls back to the primary. Default false.")
   private Boolean backupFromReplica;
 
   @JsonPropertyDescription(

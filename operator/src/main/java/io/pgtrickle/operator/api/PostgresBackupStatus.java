@@ -26,6 +26,14 @@ public class PostgresBackupStatus {
   @JsonPropertyDescription("full, diff or incr: the type of the newest backup of this resource.")
   private String lastBackupType;
 
+  @JsonPropertyDescription(
+      "The member (pod) whose files the newest backup of this resource read: the primary, or a"
+          + " streaming replica with spec.backup.backupFromReplica.")
+  private String lastBackupMember;
+
+  @JsonPropertyDescription("primary or replica: the role of lastBackupMember during the backup.")
+  private String lastBackupSource;
+
   @JsonPropertyDescription("How many backups of this resource the repository holds.")
   private Integer backupCount;
 
@@ -43,6 +51,22 @@ public class PostgresBackupStatus {
       "Ready (configured and waiting for its schedule or done), BackupRunning, LastBackupSucceeded.")
   private java.util.List<io.fabric8.kubernetes.api.model.Condition> conditions =
       new java.util.ArrayList<>();
+
+  public String getLastBackupMember() {
+    return lastBackupMember;
+  }
+
+  public void setLastBackupMember(String lastBackupMember) {
+    this.lastBackupMember = lastBackupMember;
+  }
+
+  public String getLastBackupSource() {
+    return lastBackupSource;
+  }
+
+  public void setLastBackupSource(String lastBackupSource) {
+    this.lastBackupSource = lastBackupSource;
+  }
 
   public BackupPhase getPhase() {
     return phase;
@@ -141,6 +165,8 @@ public class PostgresBackupStatus {
         && Objects.equals(lastBackupSize, other.lastBackupSize)
         && Objects.equals(lastBackupName, other.lastBackupName)
         && Objects.equals(lastBackupType, other.lastBackupType)
+        && Objects.equals(lastBackupMember, other.lastBackupMember)
+        && Objects.equals(lastBackupSource, other.lastBackupSource)
         && Objects.equals(backupCount, other.backupCount)
         && Objects.equals(nextScheduled, other.nextScheduled)
         && Objects.equals(backups, other.backups)
@@ -157,6 +183,8 @@ public class PostgresBackupStatus {
         lastBackupSize,
         lastBackupName,
         lastBackupType,
+        lastBackupMember,
+        lastBackupSource,
         backupCount,
         nextScheduled,
         backups,

@@ -21,6 +21,14 @@ import java.util.Map;
     reason = "FieldValueInvalid",
     fieldPath = ".synchronous")
 @ValidationRule(
+    value =
+        "!has(self.backup) || !has(self.backup.backupFromReplica) || !self.backup.backupFromReplica"
+            + " || self.replicas >= 2",
+    message =
+        "spec.backup.backupFromReplica: true needs at least 2 members (spec.replicas >= 2): the"
+            + " backup reads a streaming replica",
+    reason = "FieldValueInvalid")
+@ValidationRule(
     value = "!has(self.restore) || has(oldSelf.restore)",
     message =
         "spec.restore can only be given when the cluster is created: restoring replaces the"

@@ -1,10 +1,12 @@
 package io.pgtrickle.operator.backup;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.backup.pgbackrest.InfoParser;
 import io.pgtrickle.operator.backup.pgbackrest.PodCommand;
 import io.pgtrickle.operator.backup.pgbackrest.RepositoryBackup;
 import io.pgtrickle.operator.backup.spec.PgBackRest;
+import io.pgtrickle.operator.backup.spec.PgBackRestServer;
 import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +28,8 @@ import java.util.concurrent.TimeoutException;
  * @param count retention count
  * @param days retention days
  * @param keepForever whether this backup is kept forever
+ * @param cluster the cluster (with {@code spec.backup.backupFromReplica} the backup itself runs in
+ *     a streaming replica's container, {@link PgBackRestServer})
  */
 record BackupRun(
     KubernetesClient client,
@@ -35,7 +39,11 @@ record BackupRun(
     int count,
     int days,
     boolean keepForever,
+    PostgresCluster cluster,
     Clock clock) {
+
+  /** The condition reason when a backup from a replica finds no streaming replica. */
+  static final String NO_STREAMING_REPLICA = "NoStreamingReplica";
 
   /** The longest a backup may take before it counts as failed. */
   static final Duration BACKUP_TIMEOUT = Duration.ofHours(6);
@@ -51,6 +59,9 @@ record BackupRun(
    * @param type full or incr (when ok)
    * @param backups the repository's backups after the run (null when they could not be read)
    * @param expired the sets retention removed
+   * @param member the pod whose files the backup read (when ok)
+   * @param source primary or replica (when ok)
+   * @param reason the condition reason of a failure (null: BackupFailed)
    */
   record Outcome(
       boolean ok,
@@ -58,7 +69,15 @@ record BackupRun(
       String label,
       String type,
       List<RepositoryBackup> backups,
-      List<String> expired) {}
+      List<String> expired,
+      String member,
+      String source,
+      String reason) {
+
+    static Outcome failure(String message) {
+      return new Outcome(false, message, null, null, null, List.of(), null, null, null);
+    }
+  }
 
   Outcome call() throws InterruptedException {
     try {
@@ -73,10 +92,39 @@ record BackupRun(
       if (keepForever) {
         args.add("--annotation=" + BackupPolicy.KEEP_ANNOTATION + "=true");
       }
-      PodCommand.Result backup = pgbackrest(BACKUP_TIMEOUT, args.toArray(String[]::new));
+      String member = pod;
+      String source = "primary";
+      if (PgBackRestServer.enabled(cluster)) {
+        List<String> replicas = streamingReplicas();
+        if (replicas.isEmpty()) {
+          return new Outcome(
+              false,
+              "spec.backup.backupFromReplica: PostgresCluster "
+                  + cluster.getMetadata().getName()
+                  + " has no streaming replica to back up (pg_stat_replication on "
+                  + pod
+                  + " lists none)",
+              null,
+              null,
+              null,
+              List.of(),
+              null,
+              null,
+              NO_STREAMING_REPLICA);
+        }
+        member = replicas.get(0);
+        source = "replica";
+        args.addAll(PgBackRestServer.standbyBackupOptions(cluster, pod));
+      }
+      PodCommand.Result backup = pgbackrestIn(member, BACKUP_TIMEOUT, args.toArray(String[]::new));
       if (!backup.ok()) {
         return failed(
-            "pgbackrest backup failed (exit " + backup.exitCode() + "): " + backup.tail());
+            "pgbackrest backup on "
+                + member
+                + " failed (exit "
+                + backup.exitCode()
+                + "): "
+                + backup.tail());
       }
       List<RepositoryBackup> after = info();
       List<RepositoryBackup> ours = BackupPolicy.owned(after, owner);
@@ -99,7 +147,10 @@ record BackupRun(
               newest.label(),
               newest.type(),
               info(),
-              List.of());
+              List.of(),
+              member,
+              source,
+              null);
         }
       }
       List<RepositoryBackup> remaining = expired.isEmpty() ? after : info();
@@ -110,12 +161,19 @@ record BackupRun(
               + newest.label()
               + " ("
               + newest.type()
-              + ") completed"
+              + ") of "
+              + source
+              + " "
+              + member
+              + " completed"
               + (wal.ok() ? "" : "; expiring the WAL no backup needs failed: " + wal.tail()),
           newest.label(),
           newest.type(),
           remaining,
-          expired);
+          expired,
+          member,
+          source,
+          null);
     } catch (TimeoutException e) {
       return failed("pgbackrest did not finish in time: " + e.getMessage());
     } catch (RuntimeException e) {
@@ -150,7 +208,39 @@ record BackupRun(
     return InfoParser.backups(info.stdout(), PgBackRest.STANZA);
   }
 
+  /**
+   * The members streaming from the primary (pg_stat_replication's application_name is Patroni's
+   * member name, the pod's), by name.
+   */
+  private List<String> streamingReplicas() throws TimeoutException, InterruptedException {
+    String prefix = cluster.getMetadata().getName() + "-";
+    PodCommand.Result result =
+        PodCommand.run(
+            client,
+            namespace,
+            pod,
+            ClusterStatefulSet.CONTAINER,
+            SHORT,
+            "sh",
+            "-c",
+            "PGPASSWORD=\"$PATRONI_SUPERUSER_PASSWORD\" exec"
+                + " \"${PATRONI_POSTGRESQL_BIN_DIR:+$PATRONI_POSTGRESQL_BIN_DIR/}psql\" -XAtq -h "
+                + PgBackRest.SOCKET_DIR
+                + " -U \"$PGBACKREST_PG1_USER\" -d postgres -c \"select application_name from"
+                + " pg_stat_replication where state = 'streaming' order by application_name\"");
+    if (!result.ok()) {
+      throw new IllegalStateException(
+          "could not list the streaming replicas on " + pod + ": " + result.tail());
+    }
+    return result.stdout().lines().map(String::strip).filter(n -> n.startsWith(prefix)).toList();
+  }
+
   private PodCommand.Result pgbackrest(Duration timeout, String... args)
+      throws TimeoutException, InterruptedException {
+    return pgbackrestIn(pod, timeout, args);
+  }
+
+  private PodCommand.Result pgbackrestIn(String target, Duration timeout, String... args)
       throws TimeoutException, InterruptedException {
     List<String> command = new ArrayList<>(PgBackRest.RUN_WITH_PASSWORD);
     command.add("--stanza=" + PgBackRest.STANZA);
@@ -158,13 +248,13 @@ record BackupRun(
     return PodCommand.run(
         client,
         namespace,
-        pod,
+        target,
         ClusterStatefulSet.CONTAINER,
         timeout,
         command.toArray(String[]::new));
   }
 
   private static Outcome failed(String message) {
-    return new Outcome(false, message, null, null, null, List.of());
+    return Outcome.failure(message);
   }
 }

@@ -116,6 +116,8 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
             status, BackupPolicy.owned(outcome.backups(), backup.getMetadata().getName()));
       }
       if (outcome.ok()) {
+        status.setLastBackupMember(outcome.member());
+        status.setLastBackupSource(outcome.source());
         status.setConditions(
             Conditions.with(
                 status.getConditions(),
@@ -146,7 +148,7 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
                 status.getConditions(),
                 CONDITION,
                 false,
-                "BackupFailed",
+                outcome.reason() == null ? "BackupFailed" : outcome.reason(),
                 message,
                 generation,
                 now));
@@ -218,9 +220,7 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
         attempts.put(
             uid,
             new Attempt(
-                CompletableFuture.completedFuture(
-                    new BackupRun.Outcome(
-                        false, waiting.get(), null, null, null, java.util.List.of())),
+                CompletableFuture.completedFuture(BackupRun.Outcome.failure(waiting.get())),
                 failures - 1,
                 keep));
       }
@@ -236,6 +236,7 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
               count,
               days,
               keep,
+              cluster,
               clock);
       CompletableFuture<BackupRun.Outcome> outcome =
           CompletableFuture.supplyAsync(
@@ -244,8 +245,7 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
                   return run.call();
                 } catch (InterruptedException e) {
                   Thread.currentThread().interrupt();
-                  return new BackupRun.Outcome(
-                      false, "interrupted", null, null, null, java.util.List.of());
+                  return BackupRun.Outcome.failure("interrupted");
                 }
               },
               pool);

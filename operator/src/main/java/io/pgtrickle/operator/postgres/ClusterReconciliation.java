@@ -124,6 +124,12 @@ final class ClusterReconciliation {
       return report(observed, null, ENVIRONMENT_RETRY);
     }
 
+    // spec.backup.backupFromReplica: the pgBackRest servers' certificate, before pods mount it.
+    io.pgtrickle.operator.backup.PgBackRestCertificates.ensure(
+        client, cluster, this::secret, clock.instant());
+    // spec.backup.destination.type PVC: the repository volume, before pods mount it.
+    io.pgtrickle.operator.backup.RepositoryVolume.ensure(client, cluster);
+
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
     StatefulSet statefulSet = PostgresClusterReconciler.statefulSet(context);

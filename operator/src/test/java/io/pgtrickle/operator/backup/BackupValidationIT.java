@@ -77,21 +77,17 @@ class BackupValidationIT {
   static Stream<Arguments> notBuiltYet() {
     return Stream.of(
         Arguments.of(
-            "a PVC repository (the default)",
-            "{}",
-            "PVC (the default), GCS and Azure are not built yet"),
-        Arguments.of(
             "GCS",
             "{destination: {type: GCS, bucket: b, credentialsSecret: c}}",
-            "PVC (the default), GCS and Azure are not built yet"),
+            "GCS and Azure are not built yet"),
         Arguments.of(
             "Azure",
             "{destination: {type: Azure, bucket: b, credentialsSecret: c}}",
-            "PVC (the default), GCS and Azure are not built yet"),
+            "GCS and Azure are not built yet"),
         Arguments.of(
-            "backupFromReplica",
+            "backupFromReplica on a single member",
             "{backupFromReplica: true, " + S3 + "}",
-            "spec.backup.backupFromReplica is not built yet"),
+            "spec.backup.backupFromReplica: true needs at least 2 members"),
         Arguments.of(
             "S3 without credentials",
             "{destination: {type: S3, bucket: b, region: us-east-1}}",
@@ -109,6 +105,20 @@ class BackupValidationIT {
             "retention without schedule",
             "{retention: {count: 3}, " + S3 + "}",
             "spec.backup.retention applies to the scheduled backups"));
+  }
+
+  @Test
+  void aPvcRepositoryIsAcceptedAsTheDefaultAndWithASize() {
+    for (String backup :
+        java.util.List.of("{}", "{destination: {type: PVC, size: 5Gi}}", "{destination: {}}")) {
+      NAMESPACE
+          .client()
+          .resource(
+              manifest(
+                  "PostgresCluster",
+                  "{version: 16, replicas: 1, storage: {size: 1Gi}, backup: " + backup + "}"))
+          .create();
+    }
   }
 
   @ParameterizedTest(name = "spec.backup with {0} is refused")

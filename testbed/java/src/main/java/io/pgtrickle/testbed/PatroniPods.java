@@ -358,6 +358,7 @@ public final class PatroniPods implements AutoCloseable {
     boolean backups = PodVolumeFiles.write(client, pod, container, "/etc/pgbackrest", pgbackrest);
     writeServiceAccount(pod, dir.resolve("serviceaccount"));
     chown(work);
+    PodVolumeFiles.rootOwnsModedFiles(pgbackrest);
     extras.prepare(pod, dir, ip, c -> PodEnvironment.of(client, pod, c, ip));
 
     Map<String, String> env = new LinkedHashMap<>(PodEnvironment.of(client, pod, container, ip));

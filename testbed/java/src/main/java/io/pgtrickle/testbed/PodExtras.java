@@ -65,7 +65,9 @@ final class PodExtras implements AutoCloseable {
   private static final Map<String, String> PROGRAMS =
       Map.of(
           "pgbouncer", "/usr/sbin/pgbouncer",
-          "prometheus-postgres-exporter", "/usr/bin/prometheus-postgres-exporter");
+          "prometheus-postgres-exporter", "/usr/bin/prometheus-postgres-exporter",
+          // pgBackRest 2.55.1, bind-mounted there in the pod's mount namespace (pod-entry.sh).
+          "pgbackrest", "/usr/bin/pgbackrest");
 
   private record Materialized(Path dir, Volume volume) {}
 
@@ -113,6 +115,18 @@ final class PodExtras implements AutoCloseable {
     List<String> mounts = new ArrayList<>();
     Map<String, Path> sources = new LinkedHashMap<>();
     for (Volume volume : pod.getSpec().getVolumes()) {
+      if (!BUILT_IN.contains(volume.getName()) && volume.getPersistentVolumeClaim() != null) {
+        // A claim of the pod's own (not its StatefulSet's template): one directory per claim in
+        // the namespace, shared by every pod that mounts it, as a ReadWriteMany volume would be
+        // (pgBackRest's repository volume). The pod user's, as fsGroup would make it.
+        Path claim =
+            volumes.resolve("claims").resolve(volume.getPersistentVolumeClaim().getClaimName());
+        Files.createDirectories(claim);
+        run("chown", user + ":" + user, claim.toString());
+        run("chmod", "0770", claim.toString());
+        sources.put(volume.getName(), claim);
+        continue;
+      }
       if (BUILT_IN.contains(volume.getName())
           || (volume.getSecret() == null && volume.getConfigMap() == null)) {
         continue;

@@ -130,6 +130,59 @@ final class PodVolumeFiles {
       } else {
         Files.writeString(file, e.getValue());
       }
+      Integer mode =
+          items == null
+              ? null
+              : items.stream()
+                  .filter(i -> i.getKey().equals(e.getKey()))
+                  .map(io.fabric8.kubernetes.api.model.KeyToPath::getMode)
+                  .filter(java.util.Objects::nonNull)
+                  .findFirst()
+                  .orElse(null);
+      if (mode != null) {
+        // An item's mode, owned by root and the pod user's group as the kubelet's fsGroup has it
+        // (pgBackRest accepts a root-owned key with mode 0640 and no more).
+        Files.setPosixFilePermissions(file, permissions(mode));
+        Files.getFileAttributeView(file, java.nio.file.attribute.PosixFileAttributeView.class)
+            .setGroup(
+                file.getFileSystem()
+                    .getUserPrincipalLookupService()
+                    .lookupPrincipalByGroupName(
+                        System.getenv().getOrDefault("PGTRICKLE_PG_USER", "pgtest")));
+      }
+    }
+  }
+
+  private static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(int mode) {
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> set =
+        java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+    java.nio.file.attribute.PosixFilePermission[] bits =
+        java.nio.file.attribute.PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE
+    for (int i = 0; i < 9; i++) {
+      if ((mode & (1 << (8 - i))) != 0) {
+        set.add(bits[i]);
+      }
+    }
+    return set;
+  }
+
+  /**
+   * Gives the files written with an item mode (no permission for others) back to root, after the
+   * pod player handed the pod's directory to the pod user: the kubelet's Secret files are root's,
+   * readable by the pod's group (fsGroup).
+   */
+  static void rootOwnsModedFiles(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    var root = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("root");
+    try (var files = Files.walk(dir)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        if (!Files.getPosixFilePermissions(file)
+            .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
+          Files.setOwner(file, root);
+        }
+      }
     }
   }
 }

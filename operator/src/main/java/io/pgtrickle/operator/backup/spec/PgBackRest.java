@@ -2,6 +2,9 @@ package io.pgtrickle.operator.backup.spec;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -10,6 +13,7 @@ import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
 import io.pgtrickle.operator.api.BackupDestination;
 import io.pgtrickle.operator.api.BackupSpec;
 import io.pgtrickle.operator.api.Compression;
+import io.pgtrickle.operator.api.DestinationType;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.spec.ClusterSecrets;
@@ -37,6 +41,11 @@ public final class PgBackRest {
   public static final String CA_FILE = CONFIG_DIR + "/ca/ca.crt";
   public static final String SOCKET_DIR = "/var/run/postgresql";
   public static final String VOLUME = "pgbackrest-config";
+
+  /** Where the repository volume of {@code destination.type} PVC is mounted in the pods. */
+  public static final String REPO_MOUNT = "/pgbackrest-repo";
+
+  public static final String REPO_VOLUME = "pgbackrest-repo";
 
   /** Keys of the object store credentials Secret (seed 003's aws-backup-credentials). */
   public static final String ACCESS_KEY = "AWS_ACCESS_KEY_ID";
@@ -94,7 +103,13 @@ public final class PgBackRest {
   public static String config(BackupSpec backup, String path, String caFile) {
     BackupDestination d = backup.getDestination();
     Map<String, String> global = new LinkedHashMap<>();
-    global.put("repo1-path", path);
+    if (onVolume(backup)) {
+      // The cluster's repository volume (ReadWriteMany), mounted in every member.
+      global.put("repo1-type", "posix");
+      global.put("repo1-path", REPO_MOUNT + path);
+    } else {
+      global.put("repo1-path", path);
+    }
     if (d != null && d.getType() != null && d.getType().name().equals("S3")) {
       global.put("repo1-type", "s3");
       global.put("repo1-s3-bucket", d.getBucket());
@@ -126,6 +141,10 @@ public final class PgBackRest {
     global.put("start-fast", "y");
     global.put("log-level-console", "info");
     global.put("log-level-file", "off");
+    if (Boolean.TRUE.equals(backup.getBackupFromReplica())) {
+      // backupFromReplica: every member serves pgBackRest over TLS (PgBackRestServer).
+      global.putAll(PgBackRestServer.serverOptions());
+    }
     StringBuilder conf = new StringBuilder("# Managed by the pg-trickle operator (spec.backup).\n");
     conf.append("[global]\n");
     global.forEach((k, v) -> conf.append(k).append('=').append(v).append('\n'));
@@ -141,6 +160,49 @@ public final class PgBackRest {
     conf.append("pg1-socket-path=").append(SOCKET_DIR).append('\n');
     conf.append("pg1-port=5432\n");
     return conf.toString();
+  }
+
+  /**
+   * Whether the repository is a volume of the cluster ({@code destination.type} PVC, the default).
+   */
+  public static boolean onVolume(BackupSpec backup) {
+    BackupDestination d = backup.getDestination();
+    return d == null || d.getType() == null || d.getType() == DestinationType.PVC;
+  }
+
+  /** The repository volume's claim: {@code NAME-pgbackrest-repo}. */
+  public static String repositoryClaim(PostgresCluster cluster) {
+    return cluster.getMetadata().getName() + "-pgbackrest-repo";
+  }
+
+  /**
+   * The repository volume of {@code destination.type} PVC: ReadWriteMany (every member archives to
+   * it, and a backup runs in whichever member is the primary), {@code destination.size} or the
+   * cluster's {@code storage.size}, the cluster's storage class (it must offer ReadWriteMany, e.g.
+   * NFS, CephFS, EFS, Azure Files). No owner reference: the backups outlive the cluster.
+   */
+  public static PersistentVolumeClaim repositoryVolume(PostgresCluster cluster) {
+    BackupDestination d = cluster.getSpec().getBackup().getDestination();
+    String size =
+        d != null && d.getSize() != null ? d.getSize() : cluster.getSpec().getStorage().getSize();
+    PersistentVolumeClaimBuilder claim =
+        new PersistentVolumeClaimBuilder()
+            .withNewMetadata()
+            .withName(repositoryClaim(cluster))
+            .withNamespace(cluster.getMetadata().getNamespace())
+            .withLabels(ClusterNames.labels(cluster, "backup"))
+            .endMetadata()
+            .withNewSpec()
+            .withAccessModes("ReadWriteMany")
+            .withNewResources()
+            .addToRequests("storage", new Quantity(size))
+            .endResources()
+            .endSpec();
+    String storageClass = cluster.getSpec().getStorage().getStorageClass();
+    if (storageClass != null && !storageClass.isBlank()) {
+      claim.editSpec().withStorageClassName(storageClass).endSpec();
+    }
+    return claim.build();
   }
 
   /** Whether {@code backup} encrypts its repository. */
@@ -218,7 +280,20 @@ public final class PgBackRest {
                     .endConfigMap()
                     .build())
             .endProjected();
+    if (PgBackRestServer.enabled(cluster)) {
+      volume.editProjected().addToSources(PgBackRestServer.projection(cluster)).endProjected();
+    }
     BackupDestination d = cluster.getSpec().getBackup().getDestination();
+    List<Volume> volumes = new ArrayList<>();
+    if (onVolume(cluster.getSpec().getBackup())) {
+      volumes.add(
+          new VolumeBuilder()
+              .withName(REPO_VOLUME)
+              .withNewPersistentVolumeClaim()
+              .withClaimName(repositoryClaim(cluster))
+              .endPersistentVolumeClaim()
+              .build());
+    }
     if (d != null && d.getCaSecret() != null) {
       volume
           .editProjected()
@@ -234,19 +309,25 @@ public final class PgBackRest {
                   .build())
           .endProjected();
     }
-    return List.of(volume.build());
+    volumes.add(0, volume.build());
+    return volumes;
   }
 
   public static List<VolumeMount> volumeMounts(PostgresCluster cluster) {
     if (!enabled(cluster)) {
       return List.of();
     }
-    return List.of(
+    List<VolumeMount> mounts = new ArrayList<>();
+    mounts.add(
         new VolumeMountBuilder()
             .withName(VOLUME)
             .withMountPath(CONFIG_DIR)
             .withReadOnly(true)
             .build());
+    if (onVolume(cluster.getSpec().getBackup())) {
+      mounts.add(new VolumeMountBuilder().withName(REPO_VOLUME).withMountPath(REPO_MOUNT).build());
+    }
+    return mounts;
   }
 
   /** PostgreSQL parameters for continuous archiving (through Patroni's configuration). */

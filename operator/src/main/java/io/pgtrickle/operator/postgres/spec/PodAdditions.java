@@ -26,6 +26,15 @@ final class PodAdditions {
 
   static void apply(PostgresCluster cluster, PodTemplateSpec template) {
     TlsPod.apply(cluster, template);
+    if (io.pgtrickle.operator.backup.spec.PgBackRestServer.enabled(cluster)) {
+      // spec.backup.backupFromReplica: pgBackRest's TLS server, in the PostgreSQL image.
+      template
+          .getSpec()
+          .getContainers()
+          .add(
+              io.pgtrickle.operator.backup.spec.PgBackRestServer.sidecar(
+                  cluster, template.getSpec().getContainers().get(0).getImage()));
+    }
     if (PgBouncerConfig.enabled(cluster)) {
       addPgBouncer(cluster, template);
     }

@@ -23,6 +23,41 @@ class PgBackRestTest {
   }
 
   @Test
+  void aVolumeRepositoryIsAReadWriteManyClaimEveryMemberMounts() {
+    PostgresCluster c = cluster("{destination: {type: PVC, size: 5Gi}}");
+    assertThat(PgBackRest.config(c))
+        .contains("repo1-type=posix\n")
+        .contains("repo1-path=/pgbackrest-repo/pgbackrest/ns/c\n")
+        .doesNotContain("s3");
+    var claim = PgBackRest.repositoryVolume(c);
+    assertThat(claim.getMetadata().getName()).isEqualTo("c-pgbackrest-repo");
+    assertThat(claim.getMetadata().getOwnerReferences()).isNullOrEmpty();
+    assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteMany");
+    assertThat(claim.getSpec().getResources().getRequests().get("storage").toString())
+        .isEqualTo("5Gi");
+    assertThat(PgBackRest.volumes(c))
+        .filteredOn(v -> v.getPersistentVolumeClaim() != null)
+        .singleElement()
+        .satisfies(
+            v ->
+                assertThat(v.getPersistentVolumeClaim().getClaimName())
+                    .isEqualTo("c-pgbackrest-repo"));
+    assertThat(PgBackRest.volumeMounts(c))
+        .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/pgbackrest-repo"));
+    // The default type, sized like the cluster's storage.
+    PostgresCluster d = cluster("{}");
+    assertThat(PgBackRest.config(d)).contains("repo1-type=posix\n");
+    assertThat(
+            PgBackRest.repositoryVolume(d)
+                .getSpec()
+                .getResources()
+                .getRequests()
+                .get("storage")
+                .toString())
+        .isEqualTo("1Gi");
+  }
+
+  @Test
   void anS3CompatibleRepositoryWithItsCaAndEncryption() {
     PostgresCluster c =
         cluster(
