@@ -114,6 +114,13 @@ final class RefreshCatalog {
    * and its window the 'T'), and one that starts later waits for the refresh; readers and writers
    * of the sources are not blocked ({@code ROW EXCLUSIVE} does not conflict).
    *
+   * <p>The tables are locked in one order, by OID ({@link #lockSet}), so two refreshes never
+   * deadlock with each other. A user transaction that locks several sources of one stream table
+   * exclusively (TRUNCATE) in another order can deadlock with a refresh; PostgreSQL aborts one of
+   * the two after {@code deadlock_timeout}. A refresh aborted so (40P01) is retried like any
+   * transient failure ({@link RefreshErrors#transientFailure}) and never recorded as an error of
+   * the stream table.
+   *
    * @param conn the refresh connection, in a transaction that has run no statement yet
    * @param probe an auto-commit connection to read the catalog on
    * @param pgtId the stream table

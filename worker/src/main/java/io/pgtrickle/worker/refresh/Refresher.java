@@ -14,7 +14,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -189,37 +188,10 @@ public final class Refresher implements AutoCloseable {
           "the CDC or the ingest did not reach " + l + " within " + waitTimeout.toMillis() + " ms");
     }
     phases.lap("ingest_wait");
-    Map<Long, SourceWindow> windows = new HashMap<>();
-    for (long oid : sources.base()) {
-      boolean captured = sources.captured().contains(oid);
-      // The window is known only if the capture began at or below the frontier: changes of a
-      // source committed before its capture began are in no buffer.
-      Lsn from = before.source(oid);
-      if (from != null && captured && sources.capturedSince().get(oid).compareTo(from) > 0) {
-        from = null;
-      }
-      if (captured && from != null && from.compareTo(l) < 0) {
-        long[] s = reader.stats(oid, from, l, snapshot);
-        if (s[3] > 0) {
-          conn.rollback();
-          return null; // a commit below L not visible in S yet: new snapshot
-        }
-        windows.put(oid, new SourceWindow(oid, from, l, true, s[0], s[1] > 0, s[2] > 0));
-      } else {
-        if (captured && from == null) {
-          // A recompute (no known window) also ends at frontier L, so S must show every change
-          // committed below L here too: one committed while S was taken would be in neither S
-          // nor any later window (a differential table would keep it wrong for good).
-          Lsn since = sources.capturedSince().get(oid);
-          if (since != null
-              && since.compareTo(l) < 0
-              && reader.stats(oid, since, l, snapshot)[3] > 0) {
-            conn.rollback();
-            return null; // new snapshot
-          }
-        }
-        windows.put(oid, new SourceWindow(oid, from, l, captured, 0, false, false));
-      }
+    Map<Long, SourceWindow> windows = RefreshWindows.read(reader, sources, before, l, snapshot);
+    if (windows == null) {
+      conn.rollback();
+      return null; // a commit below L not visible in S yet: new snapshot
     }
     phases.lap("windows");
     RefreshCatalog.Shapes shapes = RefreshCatalog.shapes(conn, sources.base());
@@ -254,33 +226,7 @@ public final class Refresher implements AutoCloseable {
             sources.names()::get);
     long delta = windows.values().stream().mapToLong(SourceWindow::changes).sum();
     RefreshSpans.decided(st, decision, delta);
-    Map<Long, Lsn> positions = new HashMap<>();
-    for (SourceWindow w : windows.values()) {
-      // Every change of the source committed below L is in the snapshot, captured or not;
-      // whether the next window is known is decided then, from captured_since_lsn.
-      positions.put(w.oid(), l);
-    }
-    Map<Long, Lsn> upstreamSeen = new HashMap<>();
-    // A stream-table source's position is how far its contents (as seen in S) are fresh: the
-    // lowest position of its own frontier, not L. So "every source at or past L" means the
-    // contents reflect every change to the base tables behind them committed below L, through
-    // chains of stream tables too (refresh_stream_table and readiness checks rely on that); an
-    // upstream table that was not refreshed since gets no entry past its own.
-    positions.putAll(sources.upstreamThrough());
-    sources
-        .upstream()
-        .forEach(
-            (oid, dataLsn) -> {
-              if (dataLsn != null) {
-                upstreamSeen.put(oid, dataLsn);
-              }
-            });
-    Frontier after =
-        new Frontier(
-            positions,
-            "NO_DATA".equals(decision.action()) ? before.dataLsn() : l,
-            upstreamSeen,
-            fingerprints);
+    Frontier after = NextFrontier.of(windows, sources, decision, before, l, fingerprints);
     phases.lap("plan");
     List<Long> commitTimes = new ArrayList<>();
     for (SourceWindow w : windows.values()) {
@@ -304,7 +250,9 @@ public final class Refresher implements AutoCloseable {
     RowCounts counts;
     try {
       counts =
-          runPlan(
+          PlanRunner.run(
+              conn,
+              probe,
               st,
               plan,
               decision,
@@ -374,67 +322,6 @@ public final class Refresher implements AutoCloseable {
           phases.describe());
     }
     return RefreshOutcome.of(RefreshOutcome.Kind.COMPLETED, decision.action(), decision.reason());
-  }
-
-  private RowCounts runPlan(
-      StreamTable st,
-      MaintenancePlan plan,
-      RefreshDecision decision,
-      WindowReader reader,
-      String snapshot,
-      Lsn l,
-      Map<Long, SourceWindow> windows,
-      Set<Long> schemaChanged,
-      Set<Long> upstreamChanged,
-      RefreshPhases phases)
-      throws SQLException {
-    if ("NO_DATA".equals(decision.action())) {
-      return RowCounts.NONE;
-    }
-    // The windows are copied as the worker (the owner need not read pgtrickle_changes); the
-    // owner may read the copies.
-    Map<Long, String> windowTables = new HashMap<>();
-    long copyStart = System.nanoTime();
-    if (decision.applies() && plan.needsWindowRows()) {
-      for (SourceWindow w : windows.values()) {
-        if (w.changes() > 0) {
-          windowTables.put(w.oid(), reader.materialize(conn, w.oid(), w.from(), l, st.relid()));
-        }
-      }
-    }
-    phases.lap("window_copy");
-    // A recompute replaces the contents as REFRESH MATERIALIZED VIEW does when nothing can tell
-    // (see ExclusiveRecompute): the conditions, the lock, the conditions again with a fresh
-    // snapshot (a reader created meanwhile); a table that does not qualify is never locked.
-    boolean exclusive =
-        !decision.applies()
-            && ExclusiveRecompute.allowed(probe, st.relid())
-            && ExclusiveRecompute.lock(conn, ExclusiveRecompute.target(st))
-            && ExclusiveRecompute.allowed(probe, st.relid());
-    phases.lap("exclusive_lock");
-    // As the stream table's owner, like REFRESH MATERIALIZED VIEW: a revoked privilege on a
-    // source stops the refresh instead of being bypassed by the worker's role.
-    RefreshCatalog.setRoleToOwner(conn, st.relid(), st.searchPath());
-    RefreshContext ctx =
-        new RefreshContext(
-            st,
-            l,
-            snapshot,
-            windows,
-            windowTables,
-            schemaChanged,
-            upstreamChanged,
-            System.nanoTime() - copyStart,
-            exclusive);
-    phases.lap("role");
-    if (decision.prepareStorage()) {
-      plan.prepareStorage(conn, ctx);
-      phases.lap("prepare_storage");
-    }
-    RowCounts counts = decision.applies() ? plan.apply(conn, ctx) : plan.recompute(conn, ctx);
-    RefreshCatalog.resetRole(conn);
-    phases.lap(decision.applies() ? "apply" : "recompute");
-    return counts;
   }
 
   /** Cancels the statement in progress (draining ran out of time); the refresh rolls back. */

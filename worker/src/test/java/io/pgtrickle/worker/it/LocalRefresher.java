@@ -49,6 +49,11 @@ final class LocalRefresher implements AutoCloseable {
             3);
   }
 
+  /** Refreshes one stream table however it ends. */
+  RefreshOutcome attempt(long pgtId) {
+    return refresher.refresh(pgtId, true);
+  }
+
   /** Refreshes one stream table; fails unless the refresh completed. */
   RefreshOutcome refresh(long pgtId) {
     RefreshOutcome o = refresher.refresh(pgtId, true);
