@@ -90,6 +90,7 @@ test-worker-kafka: deps-test ## Worker PipelineIT on PostgreSQL tables, NATS and
 
 check: deps-test ## The whole suite, as CI runs it: test bed up, every test, test bed down
 	testbed/testbed.sh up
+	testbed/testbed.sh otelcol >/dev/null
 	status=0; $(MVN) -Pit verify || status=$$?; testbed/testbed.sh down; exit $$status
 
 # --- operator ------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * A program's OpenTelemetry: a {@link Tracer} for its spans and the {@link MeterRegistry} its
@@ -93,6 +94,11 @@ public final class Telemetry implements AutoCloseable {
       return new Telemetry(null, null, OpenTelemetry.noop().getTracer(scope), prometheus, null);
     }
     OtlpSettings s = settings.get();
+    // The SDK reports failed exports through java.util.logging (throttled): into our logs.
+    if (!SLF4JBridgeHandler.isInstalled()) {
+      SLF4JBridgeHandler.removeHandlersForRootLogger();
+      SLF4JBridgeHandler.install();
+    }
     ExportFailures failures = new ExportFailures();
     Resource resource = resource(s);
     DroppedSpans dropped = new DroppedSpans();

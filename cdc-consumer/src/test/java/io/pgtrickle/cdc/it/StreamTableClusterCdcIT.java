@@ -16,6 +16,7 @@ import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
 import io.pgtrickle.operator.testbed.OperatorRunner;
 import io.pgtrickle.testbed.Launchers;
+import io.pgtrickle.testbed.OtelCollector;
 import io.pgtrickle.testbed.ProgramPods;
 import io.pgtrickle.testbed.TestNamespace;
 import java.nio.file.Files;
@@ -41,7 +42,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * reach the PostgreSQL-tables change log the operator created; its /readyz makes the pod Ready and
  * the pipeline Running. Scaling to 2 consumers and back runs the real decommission (the second slot
  * dropped); deleting the resource stops the consumer, drops its slot and the change log, and leaves
- * the catalog. (The worker pods are kwok's: the worker program is not part of this test.)
+ * the catalog. With {@code monitoring.otlp} the consumer exports its spans and metrics to a real
+ * OpenTelemetry Collector ({@link OtelCollector}) under the pod's name. (The worker pods are
+ * kwok's: the worker program is not part of this test.)
  */
 class StreamTableClusterCdcIT {
 
@@ -53,11 +56,15 @@ class StreamTableClusterCdcIT {
   private String name;
   private static OperatorRunner operator;
   private static ProgramPods programs;
+  private static OtelCollector collector;
 
   @BeforeAll
   static void start() throws SQLException {
     postgres = PostgresServer.start(PostgresServer.defaultBin(), "-c wal_level=logical");
     natsServer = NatsServer.start();
+    collector =
+        OtelCollector.start(
+            NAMESPACE.testBed().repositoryRootPath().resolve("target/otelcol-" + NAMESPACE.name()));
     try (Connection c = db();
         Statement s = c.createStatement()) {
       s.execute("CREATE TABLE orders (id bigint PRIMARY KEY, amount numeric NOT NULL)");
@@ -108,6 +115,9 @@ class StreamTableClusterCdcIT {
     if (natsServer != null) {
       natsServer.close();
     }
+    if (collector != null) {
+      collector.close();
+    }
   }
 
   /** Reads the source's events from the NATS change log as a consumer of its own. */
@@ -152,6 +162,9 @@ class StreamTableClusterCdcIT {
             + postgres.port()
             + ", database: postgres, secretRef: {name: pg}}\n  workers: {max: 2, autoscaler:"
             + " none}\n"
+            + "  monitoring: {otlp: {endpoint: '"
+            + collector.grpcEndpoint().replace("http://", "")
+            + "'}}\n"
             + (nats
                 ? "  cdc: {logBackend: nats}\n  nats: {url: 'nats://127.0.0.1:"
                     + natsServer.port()
@@ -199,6 +212,31 @@ class StreamTableClusterCdcIT {
                 s.getStatus() != null
                     && s.getStatus().getPhase() == StreamTableClusterPhase.Running);
     assertThat(Files.readString(programs.log(name + "-cdc-0"))).doesNotContain("trust");
+    // monitoring.otlp: the consumer behind the pod exports its batches and metrics to the
+    // collector, named by the variables the operator gave the pod (the pod's name through the
+    // downward API).
+    String pod = name + "-cdc-0";
+    await("cdc.publish spans and pg_trickle_cdc_events over OTLP from " + pod)
+        .atMost(WAIT)
+        .until(
+            () ->
+                collector.spans().stream()
+                        .anyMatch(
+                            sp ->
+                                sp.name().equals("cdc.publish")
+                                    && pod.equals(sp.resource().get("k8s.pod.name"))
+                                    && (name + "-cdc").equals(sp.resource().get("service.name"))
+                                    && name.equals(
+                                        sp.resource().get("pgtrickle.stream_table_cluster"))
+                                    && Long.parseLong(
+                                            sp.attributes()
+                                                .getOrDefault("pgtrickle.cdc.events", "0"))
+                                        > 0)
+                    && collector.metrics().stream()
+                        .anyMatch(
+                            m ->
+                                m.name().equals("pg_trickle_cdc_events")
+                                    && pod.equals(m.resource().get("service.instance.id"))));
 
     // Two consumers, then back to one: the second one's slot is dropped by the real decommission.
     scaleCdc(2);
