@@ -117,6 +117,7 @@ final class ReplicationSession {
             },
             config.slot());
     lastMessageNanos = System.nanoTime();
+    publisher.wakeWhenDone(Thread.currentThread());
     int idleRounds = 0;
     while (!stopping.getAsBoolean()) {
       ByteBuffer message = stream.readPending();

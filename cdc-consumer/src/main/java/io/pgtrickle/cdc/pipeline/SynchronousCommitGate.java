@@ -124,18 +124,7 @@ final class SynchronousCommitGate implements AutoCloseable {
    * @param abandoned true once the batch is no longer wanted (its session ended, or stopping)
    */
   Outcome awaitDurable(Lsn position, BooleanSupplier abandoned) throws InterruptedException {
-    // Only the publisher thread calls this, so these fields need no synchronisation. What was
-    // durable on the previous session's server says nothing about this one's, and a connection
-    // opened before this session may reach another server.
-    // session() writes the pid before counting the session: read in the opposite order, the pid
-    // is never older than the count.
-    long current = sessions.get();
-    int pid = walsenderPid;
-    if (session != current) {
-      session = current;
-      durable = Lsn.ZERO;
-      close();
-    }
+    int pid = currentSessionPid();
     if (!position.isAfter(durable)) {
       return Outcome.DURABLE;
     }
@@ -160,6 +149,41 @@ final class SynchronousCommitGate implements AutoCloseable {
     } finally {
       waitingSince = 0;
     }
+  }
+
+  /**
+   * Asks once, without waiting, whether {@code position} is durable, so that the batch holding it
+   * passes {@link #awaitDurable} without a round trip of its own: called for the next queued batch
+   * while the previous one is being published. The same query as {@link #awaitDurable}, after the
+   * batch was received, so it proves the same; any answer but "durable" is left for {@link
+   * #awaitDurable} to find again.
+   *
+   * @param position the position the next batch needs durable
+   */
+  void lookAhead(Lsn position) {
+    int pid = currentSessionPid();
+    if (position.isAfter(durable)) {
+      poll(pid, position);
+    }
+  }
+
+  /**
+   * The current session's walsender pid, after forgetting what the previous session's server had
+   * durable (it says nothing about this one's, and a connection opened before this session may
+   * reach another server). Only the publisher thread calls the gate, so its fields need no
+   * synchronisation.
+   */
+  private int currentSessionPid() {
+    // session() writes the pid before counting the session: read in the opposite order, the pid
+    // is never older than the count.
+    long current = sessions.get();
+    int pid = walsenderPid;
+    if (session != current) {
+      session = current;
+      durable = Lsn.ZERO;
+      close();
+    }
+    return pid;
   }
 
   private enum Poll {

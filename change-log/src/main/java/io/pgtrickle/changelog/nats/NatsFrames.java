@@ -3,6 +3,7 @@ package io.pgtrickle.changelog.nats;
 import io.nats.client.impl.Headers;
 import io.pgtrickle.changelog.ChangeEvent;
 import io.pgtrickle.changelog.ChangeEventCodec;
+import io.pgtrickle.changelog.ChangeEventWriter;
 import io.pgtrickle.changelog.Lsn;
 import io.pgtrickle.changelog.MalformedEventException;
 import java.io.ByteArrayOutputStream;
@@ -90,31 +91,48 @@ final class NatsFrames {
       List<ChangeEvent> events, long totalBefore, int maxBytes, int maxEvents) {
     List<Frame> frames = new ArrayList<>();
     ByteArrayOutputStream body = new ByteArrayOutputStream(Math.min(maxBytes, 64 * 1024));
+    // One generator for every event of the call, each event written into a reused scratch buffer
+    // and copied from there into the frame: no generator, array or copy of its own per event.
+    Scratch json = new Scratch();
     Lsn first = null;
     Lsn last = null;
     int count = 0;
     long total = totalBefore;
-    for (ChangeEvent event : events) {
-      byte[] json = ChangeEventCodec.encode(event);
-      if (count > 0 && (count == maxEvents || body.size() + 1 + json.length > maxBytes)) {
-        frames.add(new Frame(body.toByteArray(), first, last, count, total));
-        body.reset();
-        count = 0;
+    try (ChangeEventWriter writer = new ChangeEventWriter(json)) {
+      for (ChangeEvent event : events) {
+        json.reset();
+        writer.write(event);
+        if (count > 0 && (count == maxEvents || body.size() + 1 + json.size() > maxBytes)) {
+          frames.add(new Frame(body.toByteArray(), first, last, count, total));
+          body.reset();
+          count = 0;
+        }
+        if (count == 0) {
+          first = event.lsn();
+        } else {
+          body.write('\n');
+        }
+        json.appendTo(body);
+        last = event.lsn();
+        count++;
+        total++;
       }
-      if (count == 0) {
-        first = event.lsn();
-      } else {
-        body.write('\n');
-      }
-      body.writeBytes(json);
-      last = event.lsn();
-      count++;
-      total++;
     }
     if (count > 0) {
       frames.add(new Frame(body.toByteArray(), first, last, count, total));
     }
     return frames;
+  }
+
+  /** A byte buffer whose contents are appended to another without a copy of their own. */
+  private static final class Scratch extends ByteArrayOutputStream {
+    Scratch() {
+      super(1024);
+    }
+
+    void appendTo(ByteArrayOutputStream out) {
+      out.write(buf, 0, count);
+    }
   }
 
   /**

@@ -194,8 +194,8 @@ public final class PostgresBackend implements ChangeLogBackend {
     }
     if (first < batch.size()) {
       CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(schema.copyEvents());
+      PgCopyBinary rows = new PgCopyBinary(copy);
       try {
-        PgCopyBinary rows = new PgCopyBinary(copy);
         for (int i = first; i < batch.size(); i++) {
           rows.add(sourceOid, batch.get(i));
         }
@@ -204,6 +204,7 @@ public final class PostgresBackend implements ChangeLogBackend {
         if (copy.isActive()) {
           copy.cancelCopy();
         }
+        rows.release();
       }
     }
     Lsn last = batch.get(batch.size() - 1).lsn();
