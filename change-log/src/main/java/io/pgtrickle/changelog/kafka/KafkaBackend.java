@@ -215,6 +215,7 @@ public final class KafkaBackend implements ChangeLogBackend {
   @Override
   public CompletionStage<List<ChangeEvent>> consume(long sourceOid, Lsn fromLsn) {
     ChangeEvent.checkOid(sourceOid);
+    long calledAt = System.nanoTime();
     return onReader(
         () ->
             reader.consume(
@@ -222,7 +223,8 @@ public final class KafkaBackend implements ChangeLogBackend {
                 partition(sourceOid),
                 fromLsn,
                 config.batchSize(),
-                config.pollTimeout()));
+                config.pollTimeout(),
+                calledAt));
   }
 
   @Override
@@ -239,7 +241,8 @@ public final class KafkaBackend implements ChangeLogBackend {
   @Override
   public CompletionStage<Long> lag(long sourceOid) {
     ChangeEvent.checkOid(sourceOid);
-    return onReader(() -> reader.lag(sourceOid, partition(sourceOid)));
+    long calledAt = System.nanoTime();
+    return onReader(() -> reader.lag(sourceOid, partition(sourceOid), calledAt));
   }
 
   private <T> CompletionStage<T> onReader(Callable<T> work) {

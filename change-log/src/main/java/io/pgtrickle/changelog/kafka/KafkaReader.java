@@ -39,11 +39,12 @@ import org.slf4j.LoggerFactory;
  * <p>One consumer, assigned every partition for its life; positions move only by polling (and by a
  * seek back to an evicted source's offset). A consume whose source has nothing buffered reads its
  * partition up to the end offsets known from an earlier call and, if that gave nothing, up to ones
- * fetched now (one {@code endOffsets} call for all partitions), stopping at the source's first
- * event: so an empty batch means that nothing of the source was in the log when the call began, not
- * merely that nothing had been fetched yet (a minute of reading without either throws). {@link
- * #lag} catches up to a fresh end offset and counts what is held: the records read on the way are
- * buffered for the next consume, not read twice.
+ * fetched after the call was made (one {@code endOffsets} call for all partitions, shared by the
+ * calls queued before it: the worker's ingest asks for every source at once), stopping at the
+ * source's first event: so an empty batch means that nothing of the source was in the log when the
+ * call began, not merely that nothing had been fetched yet (a minute of reading without either
+ * throws). {@link #lag} catches up to a fresh end offset and counts what is held: the records read
+ * on the way are buffered for the next consume, not read twice.
  *
  * <p>Not thread-safe: {@link KafkaBackend} runs every call on one thread, as KafkaConsumer
  * requires.
@@ -70,6 +71,9 @@ final class KafkaReader {
   private final Map<Long, Long> rewind = new HashMap<>();
   // End offsets from the last endOffsets call, per partition.
   private final Map<TopicPartition, Long> ends = new HashMap<>();
+  // When the request for them was sent (System.nanoTime()): they prove "nothing more" only to a
+  // call made before that.
+  private long endsFetchedAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
   KafkaReader(
       Consumer<byte[], byte[]> consumer,
@@ -96,7 +100,13 @@ final class KafkaReader {
     }
   }
 
-  List<ChangeEvent> consume(long source, TopicPartition tp, Lsn from, int max, Duration wait) {
+  /**
+   * The next batch of a source.
+   *
+   * @param calledAt {@code System.nanoTime()} when the caller asked (before the call was queued)
+   */
+  List<ChangeEvent> consume(
+      long source, TopicPartition tp, Lsn from, int max, Duration wait, long calledAt) {
     Long rewindTo = rewind.remove(source);
     if (rewindTo != null) {
       seekBack(tp, rewindTo);
@@ -109,7 +119,7 @@ final class KafkaReader {
       if (consumer.position(tp) < ends.getOrDefault(tp, -1L)) {
         catchUp(tp, source, true, deadline);
       }
-      if (buffer.isEmpty()) {
+      if (buffer.isEmpty() && endsFetchedAt - calledAt < 0) {
         fetchEnds();
         catchUp(tp, source, true, deadline);
       }
@@ -135,19 +145,23 @@ final class KafkaReader {
    *
    * @throws ChangeLogException if the end is not reached within a minute
    */
-  long lag(long source, TopicPartition tp) {
+  long lag(long source, TopicPartition tp, long calledAt) {
     Long rewindTo = rewind.remove(source);
     if (rewindTo != null) {
       seekBack(tp, rewindTo);
     }
-    fetchEnds();
+    if (endsFetchedAt - calledAt < 0) {
+      fetchEnds();
+    }
     catchUp(tp, source, false, System.nanoTime() + CATCH_UP_NANOS);
     return heldCount(source);
   }
 
   /** One request for the end offsets of every partition. */
   private void fetchEnds() {
+    long at = System.nanoTime();
     ends.putAll(consumer.endOffsets(partitions, Duration.ofSeconds(30)));
+    endsFetchedAt = at;
   }
 
   /**

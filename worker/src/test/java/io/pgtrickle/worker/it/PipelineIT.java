@@ -101,11 +101,15 @@ class PipelineIT {
           transactions = w.transactions();
         }
         String end = db.one("SELECT pg_current_wal_insert_lsn()::text");
+        long freshStart = System.nanoTime();
         db.awaitFresh(end, Duration.ofSeconds(60), dir);
+        long freshMs = (System.nanoTime() - freshStart) / 1_000_000;
         System.out.printf(
-            "pipeline %s: %s transactions written; refreshes by action: %s; audited %s%n",
+            "pipeline %s: %s transactions written; every stream table fresh %d ms after the writes"
+                + " stopped; refreshes by action: %s; audited %s%n",
             backend,
             transactions,
+            freshMs,
             db.column(
                 "SELECT action || '=' || count(*) FROM pgtrickle.pgt_refresh_history"
                     + " GROUP BY action ORDER BY action"),
