@@ -24,7 +24,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * {@code make bench-backup} (issue #16 §4): a one-member PostgresCluster (real Patroni, PostgreSQL
  * and pgBackRest 2.55.1) with its repository in the local S3 server (s3proxy over HTTPS), a
- * database of {@code bench.backup.mb} MB (default 2048), then in the same run:
+ * database of {@code bench.backup.mb} MB (default 1024), then in the same run:
  *
  * <ul>
  *   <li>full backups to S3 with zstd (level 3), {@code process-max} 1 and 2: pgBackRest run in the
@@ -32,9 +32,8 @@ import java.util.concurrent.TimeoutException;
  *       BackupRun}: the pod's own pgbackrest.conf, its socket and data directory, the superuser's
  *       password from the container's environment);
  *   <li>{@code pg_basebackup} of the same cluster in the same container (plain format, WAL
- *       streamed, no compression, to the pod's {@code /tmp}: the single-threaded floor);
- *   <li>restores of the process-max 2 backup to the pod's {@code /tmp}, {@code process-max} 1 and
- *       2;
+ *       streamed, no compression, to a scratch directory on disk: the single-threaded floor);
+ *   <li>restores of the process-max 2 backup to the scratch directory, {@code process-max} 1 and 2;
  *   <li>the archive lag under a write load: a marker committed every 250 ms, the time until {@code
  *       pg_stat_archiver.last_archived_wal} reaches the WAL file of its commit.
  * </ul>
@@ -45,7 +44,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class BackupBenchmark {
 
-  private static final int MB = Integer.getInteger("bench.backup.mb", 2048);
+  private static final int MB = Integer.getInteger("bench.backup.mb", 1024);
   private static final int LAG_SECONDS = Integer.getInteger("bench.backup.lagSeconds", 90);
 
   /** Rows of the write load per 100 ms tick (about 250 bytes of WAL each). */
@@ -58,10 +57,18 @@ public final class BackupBenchmark {
   private final String namespace;
   private final HaCluster cluster;
 
+  /**
+   * Where pg_basebackup and the restores write, in the pod's view: on the test bed the pod's own
+   * {@code /tmp} shares the member volume's 4 GB tmpfs, so a directory of the machine's disk (pods
+   * see the host's file system outside their own mounts).
+   */
+  private final String scratch;
+
   private BackupBenchmark(KubernetesClient client, String namespace, HaCluster cluster) {
     this.client = client;
     this.namespace = namespace;
     this.cluster = cluster;
+    this.scratch = "/var/tmp/pgtrickle-" + namespace;
   }
 
   public static void main(String[] args) throws Exception {
@@ -103,6 +110,7 @@ public final class BackupBenchmark {
 
   private void run() throws Exception {
     String pod = cluster.primaryPod();
+    check(sh(pod, Duration.ofMinutes(1), "mkdir -p -m 0700 " + scratch), "mkdir " + scratch);
     check(pgbackrest(pod, Duration.ofMinutes(5), "stanza-create"), "stanza-create");
     System.out.printf(Locale.ROOT, "loading %d MB into %s ...%n", MB, pod);
     load();
@@ -113,6 +121,7 @@ public final class BackupBenchmark {
     double restore1 = restore(pod, p2.label, 1, p2.bytes);
     double restore2 = restore(pod, p2.label, 2, p2.bytes);
     double lagP95 = archiveLag();
+    sh(pod, Duration.ofMinutes(10), "rm -rf " + scratch);
 
     System.out.printf(
         Locale.ROOT,
@@ -238,7 +247,7 @@ public final class BackupBenchmark {
   }
 
   private double basebackup(String pod, long bytes) throws Exception {
-    sh(pod, Duration.ofMinutes(10), "rm -rf /tmp/bench-basebackup");
+    sh(pod, Duration.ofMinutes(10), "rm -rf " + scratch + "/basebackup");
     long start = System.nanoTime();
     check(
         sh(
@@ -248,10 +257,12 @@ public final class BackupBenchmark {
                 + " \"${PATRONI_POSTGRESQL_BIN_DIR:+$PATRONI_POSTGRESQL_BIN_DIR/}pg_basebackup\""
                 + " -h "
                 + PgBackRest.SOCKET_DIR
-                + " -U replicator -D /tmp/bench-basebackup -Fp -X stream -c fast"),
+                + " -U replicator -D "
+                + scratch
+                + "/basebackup -Fp -X stream -c fast"),
         "pg_basebackup");
     double seconds = (System.nanoTime() - start) / 1e9;
-    sh(pod, Duration.ofMinutes(10), "rm -rf /tmp/bench-basebackup");
+    sh(pod, Duration.ofMinutes(10), "rm -rf " + scratch + "/basebackup");
     System.out.printf(Locale.ROOT, "pg_basebackup: %.1f s%n", seconds);
     return bytes / 1e6 / seconds;
   }
@@ -260,14 +271,14 @@ public final class BackupBenchmark {
     sh(
         pod,
         Duration.ofMinutes(10),
-        "rm -rf /tmp/bench-restore && mkdir -m 0700 /tmp/bench-restore");
+        "rm -rf " + scratch + "/restore && mkdir -m 0700 " + scratch + "/restore");
     long start = System.nanoTime();
     check(
         pgbackrest(
             pod,
             LONG,
             "restore",
-            "--pg1-path=/tmp/bench-restore",
+            "--pg1-path=" + scratch + "/restore",
             "--set=" + label,
             "--type=immediate",
             // Not the container's spool directory (the archive queue of the running cluster).
@@ -275,7 +286,7 @@ public final class BackupBenchmark {
             "--process-max=" + processMax),
         "restore process-max " + processMax);
     double seconds = (System.nanoTime() - start) / 1e9;
-    sh(pod, Duration.ofMinutes(10), "rm -rf /tmp/bench-restore");
+    sh(pod, Duration.ofMinutes(10), "rm -rf " + scratch + "/restore");
     System.out.printf(Locale.ROOT, "restore process-max %d: %.1f s%n", processMax, seconds);
     return bytes / 1e6 / seconds;
   }
