@@ -3,12 +3,15 @@ package io.pgtrickle.operator.packaging;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.backup.ContinuousArchiving;
 import io.pgtrickle.operator.postgres.tls.CertificateAuthority;
 import io.pgtrickle.operator.postgres.tls.ClusterTls;
+import io.pgtrickle.operator.status.Conditions;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.operator.testbed.Psql;
 import io.pgtrickle.operator.tls.TlsProbe;
@@ -264,6 +267,22 @@ class ProductionExampleIT {
                 assertThat(tls.primary("select failed_count > 0 from pg_stat_archiver"))
                     .isEqualTo("t"));
     assertThat(tls.primary("select archived_count from pg_stat_archiver")).isEqualTo("0");
+    // The operator says so on the cluster (it reads the primary's archiver every minute).
+    await()
+        .atMost(Duration.ofSeconds(150))
+        .untilAsserted(
+            () -> {
+              Condition archiving =
+                  Conditions.find(
+                          cluster.cluster().getStatus().getConditions(), ContinuousArchiving.TYPE)
+                      .orElse(null);
+              assertThat(archiving).as("condition ContinuousArchiving").isNotNull();
+              assertThat(archiving.getStatus()).isEqualTo("False");
+              assertThat(archiving.getReason()).isEqualTo(ContinuousArchiving.FAILING);
+              assertThat(archiving.getMessage())
+                  .contains("s3://my-backups (us-east-1)")
+                  .contains("none archived yet");
+            });
     // Writes go on, through the pooler, while every WAL file waits for the archive.
     for (int i = 0; i < 3; i++) {
       tls.primary("select pg_switch_wal()");
@@ -277,6 +296,18 @@ class ProductionExampleIT {
     assertThat(tls.primary("select count(*) from orders where item = 'while archiving fails'"))
         .isEqualTo("300");
     assertThat(cluster.cluster().getStatus().getPhase().name()).isEqualTo("Running");
+    // backup.schedule and retention: the PostgresBackup NAME-schedule, nightly at 02:00 UTC.
+    var scheduled =
+        NAMESPACE
+            .client()
+            .resources(io.pgtrickle.operator.api.PostgresBackup.class)
+            .inNamespace(NAMESPACE.name())
+            .withName(NAME + "-schedule")
+            .get();
+    assertThat(scheduled).as(NAME + "-schedule").isNotNull();
+    assertThat(scheduled.getSpec().getClusterName()).isEqualTo(NAME);
+    assertThat(scheduled.getSpec().getSchedule()).isEqualTo("0 2 * * *");
+    assertThat(scheduled.getSpec().getRetention().getCount()).isEqualTo(7);
   }
 
   private static String poolerConninfo() {
