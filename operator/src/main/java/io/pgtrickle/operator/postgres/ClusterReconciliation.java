@@ -8,6 +8,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.pgtrickle.operator.ApiServerFeatures;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
+import io.pgtrickle.operator.backup.ArchiverProbe;
 import io.pgtrickle.operator.backup.RestoreFailure;
 import io.pgtrickle.operator.backup.RestoreSources;
 import io.pgtrickle.operator.events.EventRecorder;
@@ -36,6 +37,9 @@ final class ClusterReconciliation {
 
   /** How soon to look again while waiting on Patroni rather than on a Kubernetes event. */
   private static final Duration PATRONI_RETRY = Duration.ofSeconds(5);
+
+  /** How often the primary's archiver is read with {@code spec.backup}. */
+  private static final Duration ARCHIVING_CHECK = Duration.ofSeconds(60);
 
   /** While a stopped primary holds the lock: its Patroni may answer again any moment. */
   private static final Duration STOPPED_PRIMARY_RETRY = Duration.ofSeconds(1);
@@ -328,6 +332,11 @@ final class ClusterReconciliation {
         ClusterStatusCalculator.calculate(cluster, observed, clock.instant());
     if (appliedConfig != null) {
       next.setPatroniConfigHash(appliedConfig);
+    }
+    if (cluster.getSpec().getBackup() != null) {
+      // pg_stat_archiver changes without an event: look again every minute.
+      ArchiverProbe.report(next, cluster, members, this::secret, clock.instant());
+      retry = retry == null || retry.compareTo(ARCHIVING_CHECK) > 0 ? ARCHIVING_CHECK : retry;
     }
     TransitionEvents.record(client, cluster, previous, next);
     UpdateControl<PostgresCluster> control =

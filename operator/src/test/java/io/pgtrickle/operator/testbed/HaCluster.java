@@ -2,6 +2,7 @@ package io.pgtrickle.operator.testbed;
 
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -80,16 +81,18 @@ public final class HaCluster implements AutoCloseable {
     this.pods = pods;
     this.operator = operator;
     this.ownsPlayers = ownsPlayers;
-    String yaml =
-        "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name: "
-            + name
-            + "\n  namespace: "
-            + namespace
-            + "\nspec:\n"
-            + spec;
-    client
-        .resource(client.getKubernetesSerialization().unmarshal(yaml, PostgresCluster.class))
-        .create();
+    if (spec != null) {
+      String yaml =
+          "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name: "
+              + name
+              + "\n  namespace: "
+              + namespace
+              + "\nspec:\n"
+              + spec;
+      client
+          .resource(client.getKubernetesSerialization().unmarshal(yaml, PostgresCluster.class))
+          .create();
+    }
     this.phaseWatch =
         client
             .resources(PostgresCluster.class)
@@ -107,6 +110,31 @@ public final class HaCluster implements AutoCloseable {
 
                   public void onDelete(PostgresCluster c, boolean unknown) {}
                 });
+  }
+
+  /**
+   * Creates the PostgresCluster of {@code manifest} (a user's YAML, in any served version, applied
+   * as written except for its namespace) with its own operator, pod player and volume provisioner,
+   * and waits until it runs.
+   */
+  public static HaCluster fromManifest(
+      TestBed testBed, String namespace, String manifest, Duration within) {
+    KubernetesClient client = testBed.client();
+    GenericKubernetesResource resource =
+        client.getKubernetesSerialization().unmarshal(manifest, GenericKubernetesResource.class);
+    String name = resource.getMetadata().getName();
+    VolumeProvisioner volumes = new VolumeProvisioner(client, namespace);
+    PatroniPods pods = new PatroniPods(testBed, namespace);
+    OperatorRunner operator = OperatorRunner.start(testBed, namespace);
+    client.resource(resource).inNamespace(namespace).create();
+    HaCluster cluster = new HaCluster(client, namespace, name, null, volumes, pods, operator, true);
+    try {
+      cluster.awaitRunning(within);
+    } catch (RuntimeException | Error e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
   }
 
   /** The PostgreSQL major HA tests run on: {@code -Dit.pg.version=N}, default 15. */

@@ -21,29 +21,29 @@ import java.util.Base64;
  * verifying against the CA the operator publishes in {@code NAME-ca}; the serial a member serves;
  * the cluster's Secrets.
  */
-final class TlsProbe implements AutoCloseable {
+public final class TlsProbe implements AutoCloseable {
 
   private final TestNamespace namespace;
   private final HaCluster cluster;
   private final Path caFile;
 
-  TlsProbe(TestNamespace namespace, HaCluster cluster) throws IOException {
+  public TlsProbe(TestNamespace namespace, HaCluster cluster) throws IOException {
     this.namespace = namespace;
     this.cluster = cluster;
     this.caFile = Files.createTempFile("tls-it-ca", ".crt");
     Files.writeString(caFile, secretText(cluster.name() + "-ca", "ca.crt"));
   }
 
-  Path caFile() {
+  public Path caFile() {
     return caFile;
   }
 
   /** The virtual address of {@code NAME-primary}. */
-  String primaryService() {
+  public String primaryService() {
     return cluster.pods().routing().virtualAddress(cluster.name() + "-primary").orElseThrow();
   }
 
-  String primaryConninfo(String sslmode) {
+  public String primaryConninfo(String sslmode) {
     return "host="
         + cluster.name()
         + "-primary."
@@ -97,24 +97,24 @@ final class TlsProbe implements AutoCloseable {
   }
 
   /** Runs {@code sql} on the primary with {@code verify-full}; returns its output. */
-  String primary(String sql) {
+  public String primary(String sql) {
     Psql.Result result = Psql.run(primaryConninfo("verify-full"), cluster.password(), sql);
     assertThat(result.ok()).as(result.output()).isTrue();
     return result.output();
   }
 
   /** The serial of the certificate the primary serves now, read with openssl. */
-  String servedSerial() {
+  public String servedSerial() {
     return ServedCertificate.of(cluster.primaryIp().orElseThrow(), 5432)
         .map(c -> c.getSerialNumber().toString(16))
         .orElse("none");
   }
 
-  static String serial(String pem) {
+  public static String serial(String pem) {
     return CertificateAuthority.certificate(pem).getSerialNumber().toString(16);
   }
 
-  String secretText(String name, String key) {
+  public String secretText(String name, String key) {
     Secret secret = namespace.client().secrets().inNamespace(namespace.name()).withName(name).get();
     assertThat(secret).as("Secret " + name).isNotNull();
     return new String(
@@ -138,7 +138,7 @@ final class TlsProbe implements AutoCloseable {
         .update();
   }
 
-  static String b64(String s) {
+  public static String b64(String s) {
     return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
 

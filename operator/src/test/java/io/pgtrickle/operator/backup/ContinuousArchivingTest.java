@@ -1,0 +1,99 @@
+package io.pgtrickle.operator.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.status.Conditions;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ContinuousArchivingTest {
+
+  private static final KubernetesSerialization YAML = new KubernetesSerialization();
+  private static final Instant T0 = Instant.parse("2026-11-30T21:00:00Z");
+  private static final Instant NOW = Instant.parse("2026-11-30T21:10:00Z");
+
+  private static PostgresCluster cluster(String backup) {
+    String yaml =
+        "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name: c\n"
+            + "  namespace: ns\nspec:\n  version: 16\n  replicas: 3\n  storage:\n    size: 1Gi\n"
+            + "  backup: "
+            + backup
+            + "\n";
+    return YAML.unmarshal(yaml, PostgresCluster.class);
+  }
+
+  private static final PostgresCluster S3 =
+      cluster(
+          "{destination: {type: S3, bucket: my-backups, region: us-east-1,"
+              + " credentialsSecret: aws-credentials}}");
+
+  private static Condition condition(PostgresCluster cluster, ContinuousArchiving.Archiver a) {
+    List<Condition> conditions = ContinuousArchiving.with(List.of(), cluster, a, 1, NOW);
+    return Conditions.find(conditions, ContinuousArchiving.TYPE).orElseThrow();
+  }
+
+  @Test
+  void aPushThatNeverSucceededIsFailingAndNamesTheRepositoryAndTheWalFile() {
+    Condition c =
+        condition(
+            S3,
+            new ContinuousArchiving.Archiver(
+                0, null, null, 4, "000000010000000000000003", T0.plusSeconds(30)));
+    assertThat(c.getStatus()).isEqualTo("False");
+    assertThat(c.getReason()).isEqualTo("ArchiveFailing");
+    assertThat(c.getMessage())
+        .contains("s3://my-backups (us-east-1)")
+        .contains("000000010000000000000003")
+        .contains("4 failed attempts")
+        .contains("none archived yet")
+        .contains("Writes go on");
+  }
+
+  @Test
+  void aFailureAfterTheLastArchivedFileIsFailing() {
+    Condition c =
+        condition(
+            S3,
+            new ContinuousArchiving.Archiver(
+                7,
+                "000000010000000000000007",
+                T0,
+                1,
+                "000000010000000000000008",
+                T0.plusSeconds(5)));
+    assertThat(c.getStatus()).isEqualTo("False");
+    assertThat(c.getMessage()).contains("last archived 000000010000000000000007");
+  }
+
+  @Test
+  void aFileArchivedAfterTheLastFailureMeansArchivingWorksAgain() {
+    Condition c =
+        condition(
+            S3,
+            new ContinuousArchiving.Archiver(
+                8,
+                "000000010000000000000008",
+                T0.plusSeconds(60),
+                3,
+                "000000010000000000000008",
+                T0));
+    assertThat(c.getStatus()).isEqualTo("True");
+    assertThat(c.getReason()).isEqualTo("WalArchived");
+    assertThat(c.getMessage()).contains("000000010000000000000008");
+  }
+
+  @Test
+  void nothingDoneYetIsNotAFailure() {
+    Condition c =
+        condition(
+            cluster("{destination: {type: PVC}}"),
+            new ContinuousArchiving.Archiver(0, null, null, 0, null, null));
+    assertThat(c.getStatus()).isEqualTo("True");
+    assertThat(c.getReason()).isEqualTo("NoWalFileDone");
+    assertThat(c.getMessage()).contains("the volume c-pgbackrest-repo");
+  }
+}
