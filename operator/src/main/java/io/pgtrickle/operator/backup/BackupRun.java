@@ -51,6 +51,13 @@ record BackupRun(
   private static final Duration SHORT = Duration.ofMinutes(5);
 
   /**
+   * How long a backup from a replica waits for the primary's pgBackRest TLS server to accept
+   * connections (a member that just started, or restarted, starts its sidecar at the same time as
+   * PostgreSQL; without it pgBackRest answers "unable to find primary cluster").
+   */
+  static final Duration SERVER_WAIT = Duration.ofSeconds(60);
+
+  /**
    * What a run produced.
    *
    * @param ok whether the backup completed
@@ -114,6 +121,22 @@ record BackupRun(
         }
         member = replicas.get(0);
         source = "replica";
+        PodCommand.Result ping = awaitServer(member, PgBackRestServer.host(cluster, pod));
+        if (!ping.ok()) {
+          return failed(
+              "spec.backup.backupFromReplica: the pgBackRest TLS server of primary "
+                  + pod
+                  + " (container "
+                  + PgBackRestServer.CONTAINER
+                  + ", port "
+                  + PgBackRestServer.PORT
+                  + ") does not answer from "
+                  + member
+                  + " after "
+                  + SERVER_WAIT.toSeconds()
+                  + " s: "
+                  + ping.tail());
+        }
         args.addAll(PgBackRestServer.standbyBackupOptions(cluster, pod));
       }
       PodCommand.Result backup = pgbackrestIn(member, BACKUP_TIMEOUT, args.toArray(String[]::new));
@@ -233,6 +256,35 @@ record BackupRun(
           "could not list the streaming replicas on " + pod + ": " + result.tail());
     }
     return result.stdout().lines().map(String::strip).filter(n -> n.startsWith(prefix)).toList();
+  }
+
+  /**
+   * Pings {@code host}'s pgBackRest TLS server from {@code member}'s container ({@code pgbackrest
+   * server-ping}: an aliveness check, no authentication) every 2 s until it answers or {@link
+   * #SERVER_WAIT} passed.
+   *
+   * @return the last ping's result
+   */
+  private PodCommand.Result awaitServer(String member, String host)
+      throws TimeoutException, InterruptedException {
+    long deadline = System.nanoTime() + SERVER_WAIT.toNanos();
+    while (true) {
+      PodCommand.Result ping =
+          PodCommand.run(
+              client,
+              namespace,
+              member,
+              ClusterStatefulSet.CONTAINER,
+              SHORT,
+              "pgbackrest",
+              "server-ping",
+              host,
+              "--tls-server-port=" + PgBackRestServer.PORT);
+      if (ping.ok() || System.nanoTime() > deadline) {
+        return ping;
+      }
+      Thread.sleep(2_000);
+    }
   }
 
   private PodCommand.Result pgbackrest(Duration timeout, String... args)

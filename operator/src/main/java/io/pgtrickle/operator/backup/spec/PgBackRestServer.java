@@ -191,7 +191,7 @@ public final class PgBackRestServer {
   public static List<String> standbyBackupOptions(PostgresCluster cluster, String primaryPod) {
     return List.of(
         "--backup-standby=y",
-        "--pg2-host=" + ClusterTls.memberHost(cluster, primaryPod),
+        "--pg2-host=" + host(cluster, primaryPod),
         "--pg2-host-type=tls",
         "--pg2-host-port=" + PORT,
         "--pg2-host-ca-file=" + TLS_DIR + "/" + CA,
@@ -200,6 +200,11 @@ public final class PgBackRestServer {
         "--pg2-path=" + PatroniConfig.DATA_DIR,
         "--pg2-socket-path=" + PgBackRest.SOCKET_DIR,
         "--pg2-port=5432");
+  }
+
+  /** The name by which the other members reach {@code pod}'s TLS server (its member name). */
+  public static String host(PostgresCluster cluster, String pod) {
+    return ClusterTls.memberHost(cluster, pod);
   }
 
   private static String base64(String text) {
