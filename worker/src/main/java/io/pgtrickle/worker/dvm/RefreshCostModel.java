@@ -70,6 +70,9 @@ public final class RefreshCostModel {
 
   private record Sample(long changes, double ms) {}
 
+  /** Rows stored by the last recompute (-1: none measured by this worker). */
+  private long lastRecomputeRows = -1;
+
   private final Deque<Double> full = new ArrayDeque<>();
   private final Deque<Sample> differential = new ArrayDeque<>();
 
@@ -195,6 +198,16 @@ public final class RefreshCostModel {
       initialOnly = true;
       remember(full, ms);
     }
+  }
+
+  /** Remembers the rows the last recompute stored (which way the next one goes). */
+  public void recordRecomputeRows(long rows) {
+    lastRecomputeRows = rows;
+  }
+
+  /** The rows the last recompute stored, -1 if none was measured. */
+  public long lastRecomputeRows() {
+    return lastRecomputeRows;
   }
 
   /** Records a differential refresh of {@code changes} change rows that took {@code ms}. */
