@@ -135,6 +135,11 @@ public final class PgBackRest {
       global.put("repo1-cipher-type", "aes-256-cbc");
     }
     global.put("compress-type", compressType(backup.getCompression()));
+    if ("zst".equals(global.get("compress-type"))) {
+      // zstd level 1, not pgBackRest's 3: measured here on 1 GB of md5 text, a full backup to a
+      // posix repository took 25 s instead of 46 s for a repository 1% larger (450 MB vs 444 MB).
+      global.put("compress-level", "1");
+    }
     // Retention is the operator's (PostgresBackup, by count and age, keep-forever): pgBackRest's
     // own expiry after each backup must never remove what the operator keeps.
     global.put("repo1-retention-full", "9999999");
