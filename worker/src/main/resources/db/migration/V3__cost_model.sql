@@ -6,6 +6,6 @@
 -- recomputed a table never knew the full cost and always applied it differentially, however much
 -- slower that was: with N workers about (N-1)/N of the refreshes. The model now lives here, read
 -- and written by each refresh in its own transaction (under the stream table's claim), so one
--- worker's measurement teaches all of them. NULL until a worker wrote it; a worker's own
--- knowledge is kept while it is NULL.
+-- worker's measurement teaches all of them. NULL: nothing measured yet (a new table, or its query
+-- replaced: _replace_query empties it).
 ALTER TABLE pgtrickle.pgt_stream_tables ADD COLUMN cost_model jsonb;

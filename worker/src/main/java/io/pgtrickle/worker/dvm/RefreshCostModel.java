@@ -111,15 +111,20 @@ public final class RefreshCostModel {
   }
 
   /**
-   * Replaces the memory with {@link #toJson}'s output (another worker's, from the catalog). Text
-   * that does not parse as that shape leaves the memory as it is (the next write replaces it).
+   * Replaces the memory with {@link #toJson}'s output (the last refresh's, by whichever worker,
+   * from the catalog); {@code null} (nothing measured yet, or the query was replaced) empties it.
+   * Text that does not parse as that shape leaves the memory as it is (the next write replaces it).
    *
-   * @param json the JSON text, or {@code null} (nothing stored yet: the memory is kept)
+   * @param json the JSON text, or {@code null}
    * @return whether the memory was replaced
    */
   public boolean restore(String json) {
     if (json == null) {
-      return false;
+      full.clear();
+      differential.clear();
+      fullsInARow = 0;
+      initialOnly = false;
+      return true;
     }
     try {
       JsonNode o = JSON.readTree(json);

@@ -153,14 +153,15 @@ class RefreshCostModelTest {
   }
 
   @Test
-  void nothingStoredOrSomethingElseKeepsTheWorkersOwnMemory() {
+  void nothingStoredEmptiesTheMemoryAndSomethingElseKeepsIt() {
     RefreshCostModel m = new RefreshCostModel();
     m.recordFull(10);
     String before = m.toJson();
-    assertThat(m.restore(null)).isFalse();
     assertThat(m.restore("{\"full\": \"x\"}")).isFalse();
     assertThat(m.restore("{\"full\": [1], \"differential\": [[1]]}")).isFalse();
     assertThat(m.restore("not json")).isFalse();
     assertThat(m.toJson()).isEqualTo(before);
+    assertThat(m.restore(null)).isTrue(); // a new table, or its query replaced
+    assertThat(m.toJson()).isEqualTo(new RefreshCostModel().toJson());
   }
 }
