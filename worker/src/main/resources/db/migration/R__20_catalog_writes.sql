@@ -322,6 +322,7 @@ BEGIN
          needs_reinit = true,
          consecutive_errors = 0,
          delta_sql = NULL,
+         cost_model = NULL,
          refresh_reason = 'query replaced',
          updated_at = now()
    WHERE pgt_id = r.pgt_id;

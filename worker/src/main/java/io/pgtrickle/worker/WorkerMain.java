@@ -143,6 +143,7 @@ public final class WorkerMain {
       }
       RefreshPool pool = new RefreshPool(refreshers);
       Scheduler scheduler = new Scheduler(config, database, pool, state, metrics);
+      pool.onThreadFree(scheduler::wake);
       Thread keeperThread = start(keeper, "ingest-lease");
       Thread ingestThread = start(ingest, "ingest");
       Thread schedulerThread = start(scheduler, "scheduler");

@@ -248,17 +248,28 @@ public final class PipelineBench {
     return r;
   }
 
-  /** The refreshes of the last {@code seconds}: count and duration p50/p95, or why not. */
+  /**
+   * The refreshes of the last {@code seconds}, or why not: count (and how many recomputed),
+   * duration p50/p95 (start to commit), and how late they started: start minus the moment the table
+   * fell due (its previous refresh's {@code data_timestamp} plus the 1 s schedule), p50/p95, the
+   * scheduling delay that adds to freshness on top of the schedule.
+   */
   private static String history(Db db, int seconds) {
     try {
       return db.one(
-          "SELECT format('refreshes %s, duration p50 %s ms p95 %s ms', count(*),"
+          "SELECT format('refreshes %s (%s FULL), duration p50 %s ms p95 %s ms, started late by"
+              + " p50 %s ms p95 %s ms', count(*), count(*) FILTER (WHERE action = 'FULL'),"
               + " percentile_disc(0.5) WITHIN GROUP (ORDER BY d),"
-              + " percentile_disc(0.95) WITHIN GROUP (ORDER BY d)) FROM (SELECT"
-              + " (extract(epoch FROM end_time - start_time) * 1000)::int d"
-              + " FROM pgtrickle.pgt_refresh_history WHERE start_time > now() - "
+              + " percentile_disc(0.95) WITHIN GROUP (ORDER BY d),"
+              + " percentile_disc(0.5) WITHIN GROUP (ORDER BY late),"
+              + " percentile_disc(0.95) WITHIN GROUP (ORDER BY late)) FROM (SELECT action,"
+              + " start_time, (extract(epoch FROM end_time - start_time) * 1000)::int d,"
+              + " (extract(epoch FROM start_time - lag(data_timestamp) OVER (PARTITION BY pgt_id"
+              + " ORDER BY start_time) - interval '1 second') * 1000)::int late"
+              + " FROM pgtrickle.pgt_refresh_history WHERE status = 'COMPLETED') h"
+              + " WHERE start_time > now() - "
               + seconds
-              + " * interval '1 second') h");
+              + " * interval '1 second'");
     } catch (SQLException | RuntimeException e) {
       return "refresh history not readable: " + e.getMessage();
     }

@@ -85,6 +85,18 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
   }
 
   @Override
+  public void restoreCostModel(String json) {
+    if (auto) {
+      model.restore(json);
+    }
+  }
+
+  @Override
+  public String costModel() {
+    return auto ? model.toJson() : null;
+  }
+
+  @Override
   public void prepareStorage(Connection c, RefreshContext ctx) throws SQLException {
     StreamTable st = ctx.streamTable();
     try (Statement s = c.createStatement()) {

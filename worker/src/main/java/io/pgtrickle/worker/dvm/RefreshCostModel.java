@@ -1,5 +1,10 @@
 package io.pgtrickle.worker.dvm;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Locale;
@@ -28,8 +33,10 @@ import java.util.Locale;
  * than {@value #MEASURE_FULL_ABOVE} of it makes AUTO measure one recompute instead.
  *
  * <p>Not thread-safe: one instance per stream table, used by the worker that claims it. The runtime
- * may persist {@link #state()} (e.g. in its catalog) and restore it with {@link
- * #RefreshCostModel(State)}.
+ * keeps it in the catalog ({@code pgt_stream_tables.cost_model}, {@link #toJson}, {@link
+ * #restore}), so that every worker decides from every worker's measurements: a worker that only
+ * knew its own never measured a full refresh of a table another worker had populated, and so always
+ * applied it differentially, however much slower.
  */
 public final class RefreshCostModel {
 
@@ -50,6 +57,8 @@ public final class RefreshCostModel {
    * more than this fraction of it makes AUTO measure one recompute of the populated table.
    */
   static final double MEASURE_FULL_ABOVE = 0.5;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private int fullsInARow;
 
@@ -84,6 +93,72 @@ public final class RefreshCostModel {
     }
     for (int i = 0; i < state.differentialChanges().length; i++) {
       remember(differential, new Sample(state.differentialChanges()[i], state.differentialMs()[i]));
+    }
+  }
+
+  /**
+   * The whole memory, exploration counter included, as JSON: {@code {"full": [ms, ...],
+   * "differential": [[changes, ms], ...], "fullsInARow": n, "initialOnly": bool}}, oldest first.
+   *
+   * @return the JSON text
+   */
+  public String toJson() {
+    ObjectNode o = JSON.createObjectNode();
+    ArrayNode f = o.putArray("full");
+    full.forEach(f::add);
+    ArrayNode d = o.putArray("differential");
+    differential.forEach(x -> d.addArray().add(x.changes()).add(x.ms()));
+    o.put("fullsInARow", fullsInARow);
+    o.put("initialOnly", initialOnly);
+    return o.toString();
+  }
+
+  /**
+   * Replaces the memory with {@link #toJson}'s output (the last refresh's, by whichever worker,
+   * from the catalog); {@code null} (nothing measured yet, or the query was replaced) empties it.
+   * Text that does not parse as that shape leaves the memory as it is (the next write replaces it).
+   *
+   * @param json the JSON text, or {@code null}
+   * @return whether the memory was replaced
+   */
+  public boolean restore(String json) {
+    if (json == null) {
+      full.clear();
+      differential.clear();
+      fullsInARow = 0;
+      initialOnly = false;
+      return true;
+    }
+    try {
+      JsonNode o = JSON.readTree(json);
+      JsonNode f = o.path("full");
+      JsonNode d = o.path("differential");
+      if (!f.isArray() || !d.isArray()) {
+        return false;
+      }
+      Deque<Double> newFull = new ArrayDeque<>();
+      for (JsonNode v : f) {
+        if (!v.isNumber()) {
+          return false;
+        }
+        remember(newFull, v.asDouble());
+      }
+      Deque<Sample> newDifferential = new ArrayDeque<>();
+      for (JsonNode v : d) {
+        if (!v.isArray() || v.size() != 2 || !v.get(0).isNumber() || !v.get(1).isNumber()) {
+          return false;
+        }
+        remember(newDifferential, new Sample(v.get(0).asLong(), v.get(1).asDouble()));
+      }
+      full.clear();
+      full.addAll(newFull);
+      differential.clear();
+      differential.addAll(newDifferential);
+      fullsInARow = o.path("fullsInARow").asInt(0);
+      initialOnly = o.path("initialOnly").asBoolean(false);
+      return true;
+    } catch (JsonProcessingException e) {
+      return false;
     }
   }
 

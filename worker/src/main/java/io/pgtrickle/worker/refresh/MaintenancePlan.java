@@ -70,6 +70,24 @@ public interface MaintenancePlan {
   }
 
   /**
+   * Loads AUTO's measurements as the catalog holds them ({@code pgt_stream_tables.cost_model}, the
+   * last refresh's, by whichever worker), before {@link #recomputeInstead} is asked.
+   *
+   * @param json {@link #costModel()}'s output of an earlier refresh, or {@code null} if none
+   */
+  default void restoreCostModel(String json) {}
+
+  /**
+   * AUTO's measurements after this refresh, for the catalog, or {@code null} if the plan keeps none
+   * (the row's value is then left as it is).
+   *
+   * @return JSON text, or {@code null}
+   */
+  default String costModel() {
+    return null;
+  }
+
+  /**
    * Makes the storage table fit the plan (hidden {@code __pgt_*} columns, indexes), idempotently.
    * Called before {@link #recompute} on the first refresh, when the catalog says {@code
    * needs_reinit}, and when a source's columns changed.

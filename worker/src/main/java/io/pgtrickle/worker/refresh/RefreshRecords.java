@@ -46,10 +46,13 @@ final class RefreshRecords {
    * @param c the refresh transaction's connection
    * @param st the row as this transaction locked it
    * @param done what the refresh did
+   * @param costModel AUTO's measurements after the refresh (JSON), or {@code null} to keep the
+   *     stored ones
    * @return the database's clock after the writes, epoch milliseconds (for the freshness metric)
    * @throws SQLException if the database fails, or with SQLSTATE 40001 if the frontier moved
    */
-  static long completed(Connection c, StreamTable st, Done done) throws SQLException {
+  static long completed(Connection c, StreamTable st, Done done, String costModel)
+      throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
             "WITH u AS (UPDATE pgtrickle.pgt_stream_tables SET frontier = ?::jsonb,"
@@ -58,7 +61,7 @@ final class RefreshRecords {
                 + " status = CASE WHEN status IN ('INITIALIZING', 'ERROR') THEN 'ACTIVE'"
                 + " ELSE status END,"
                 + " consecutive_errors = 0, last_error_message = NULL, needs_reinit = false,"
-                + " refresh_reason = ?"
+                + " refresh_reason = ?, cost_model = coalesce(?::jsonb, cost_model)"
                 + " WHERE pgt_id = ? AND frontier IS NOT DISTINCT FROM ?::jsonb RETURNING 1),"
                 + " h AS (INSERT INTO pgtrickle.pgt_refresh_history ("
                 + HISTORY_COLUMNS
@@ -69,9 +72,10 @@ final class RefreshRecords {
                 + " (extract(epoch FROM clock_timestamp()) * 1000)::bigint")) {
       ps.setString(1, done.after().toJson());
       ps.setString(2, done.reason());
-      ps.setLong(3, st.pgtId());
-      ps.setString(4, st.frontier());
-      historyParameters(ps, 5, st.pgtId(), done, "COMPLETED", null);
+      ps.setString(3, costModel);
+      ps.setLong(4, st.pgtId());
+      ps.setString(5, st.frontier());
+      historyParameters(ps, 6, st.pgtId(), done, "COMPLETED", null);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         if (rs.getLong(1) != 1) {

@@ -214,6 +214,7 @@ public final class Refresher implements AutoCloseable {
               }
             });
     MaintenancePlan plan = plans.get(conn, st, !schemaChanged.isEmpty());
+    plan.restoreCostModel(st.costModel()); // AUTO decides from every worker's measurements
     boolean first = !st.populated() || st.frontier() == null;
     RefreshDecision decision =
         RefreshDecision.decide(
@@ -295,7 +296,8 @@ public final class Refresher implements AutoCloseable {
                 attempt.before(),
                 after,
                 start,
-                database.workerId()));
+                database.workerId()),
+            plan.costModel());
     phases.lap("records");
     long beforeCommit = System.nanoTime();
     conn.commit();

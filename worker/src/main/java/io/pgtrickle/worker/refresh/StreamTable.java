@@ -23,6 +23,7 @@ import java.time.Instant;
  * @param needsReinit whether the storage must be rebuilt before the next refresh
  * @param updatedAt the row's last change (the catalog's {@code updated_at})
  * @param differentialBlocker what in the query prevents DIFFERENTIAL, or {@code null}
+ * @param costModel AUTO's measurements shared by the workers (JSON), or {@code null}
  */
 public record StreamTable(
     long pgtId,
@@ -42,14 +43,15 @@ public record StreamTable(
     int consecutiveErrors,
     boolean needsReinit,
     Instant updatedAt,
-    String differentialBlocker) {
+    String differentialBlocker,
+    String costModel) {
 
   /** The columns to select, in the record's order, from {@code pgtrickle.pgt_stream_tables}. */
   public static final String COLUMNS =
       "pgt_id, pgt_relid::oid::bigint, pgt_schema, pgt_name, defining_query, defining_search_path,"
           + " schedule, refresh_mode, requested_refresh_mode, status, is_populated, initialize,"
           + " data_timestamp, frontier::text, consecutive_errors, needs_reinit, updated_at,"
-          + " differential_blocker";
+          + " differential_blocker, cost_model::text";
 
   /**
    * The name for logs and metric labels.
@@ -88,6 +90,7 @@ public record StreamTable(
         rs.getInt(15),
         rs.getBoolean(16),
         updated == null ? null : updated.toInstant(),
-        rs.getString(18));
+        rs.getString(18),
+        rs.getString(19));
   }
 }

@@ -31,6 +31,7 @@ public final class RefreshPool implements AutoCloseable {
   private final Map<Long, Refresher> running = new ConcurrentHashMap<>();
   private final Map<Long, long[]> backoff = new ConcurrentHashMap<>();
   private final AtomicInteger threadNumber = new AtomicInteger();
+  private volatile Runnable onThreadFree = () -> {};
   private volatile boolean closed;
 
   /**
@@ -49,6 +50,16 @@ public final class RefreshPool implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+  }
+
+  /**
+   * Sets what to call each time a refresh ends and its thread is free again (the scheduler's {@link
+   * Scheduler#wake}).
+   *
+   * @param callback called on the refresh thread, after the thread was returned to the pool
+   */
+  public void onThreadFree(Runnable callback) {
+    this.onThreadFree = callback;
   }
 
   /**
@@ -93,6 +104,7 @@ public final class RefreshPool implements AutoCloseable {
             free.push(r);
             notifyAll();
           }
+          onThreadFree.run();
         });
     return true;
   }

@@ -9,6 +9,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +20,11 @@ import org.slf4j.LoggerFactory;
  * ready stream tables to free refresh threads. Every worker runs it; claims ({@link Claims}) make
  * sure only one refreshes a stream table at a time, so work spreads over the workers as their
  * threads free up, and a worker that goes away simply stops taking any.
+ *
+ * <p>A round that leaves a ready stream table behind because every refresh thread was busy (or
+ * because a thread was taken by a table another worker claimed first) does not wait out the
+ * interval: the end of any refresh of this worker ({@link #wake}) starts the next round at once, so
+ * a due table waits for a free thread, not for the next tick.
  */
 public final class Scheduler implements Runnable, AutoCloseable {
 
@@ -29,7 +36,9 @@ public final class Scheduler implements Runnable, AutoCloseable {
   private final WorkerState state;
   private final WorkerMetrics metrics;
   private final Set<Long> reportedBadSchedules = new HashSet<>();
+  private final Semaphore wakeups = new Semaphore(0);
   private volatile boolean stopped;
+  private boolean leftBehind;
   private Connection conn;
   private long nextSleepMillis;
 
@@ -58,6 +67,7 @@ public final class Scheduler implements Runnable, AutoCloseable {
   @Override
   public void run() {
     while (!stopped) {
+      wakeups.drainPermits();
       try {
         round();
         state.schedulerRound(true);
@@ -68,7 +78,11 @@ public final class Scheduler implements Runnable, AutoCloseable {
         closeConnection();
       }
       try {
-        Thread.sleep(nextSleepMillis);
+        if (leftBehind) {
+          wakeups.tryAcquire(nextSleepMillis, TimeUnit.MILLISECONDS);
+        } else {
+          Thread.sleep(nextSleepMillis);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -77,8 +91,17 @@ public final class Scheduler implements Runnable, AutoCloseable {
     closeConnection();
   }
 
+  /**
+   * Called when a refresh of this worker ended (its thread is free again): starts the next round at
+   * once if the last one left a ready stream table behind.
+   */
+  public void wake() {
+    wakeups.release();
+  }
+
   private void round() throws SQLException {
     nextSleepMillis = config.schedulerInterval().toMillis();
+    leftBehind = false;
     if (conn == null) {
       conn = database.open("scheduler", 30);
     }
@@ -111,7 +134,8 @@ public final class Scheduler implements Runnable, AutoCloseable {
         continue;
       }
       if (!pool.trySubmit(id, plan.manual().contains(id))) {
-        break; // every refresh thread is busy
+        leftBehind = true; // every refresh thread is busy: wake when one is free
+        break;
       }
     }
   }

@@ -109,7 +109,8 @@ class CatalogMigrationsIT {
             "updated_at timestamp with time zone",
             "needs_reinit boolean",
             "refresh_reason text",
-            "differential_blocker text");
+            "differential_blocker text",
+            "cost_model jsonb");
     assertThat(columns(d, "pgt_dependencies"))
         .containsExactly(
             "pgt_id bigint", "source_relid regclass", "source_type text", "columns_used ARRAY");

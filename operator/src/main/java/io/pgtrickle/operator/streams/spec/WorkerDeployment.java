@@ -30,6 +30,17 @@ public final class WorkerDeployment {
   public static final long DRAIN_TIMEOUT_MS = 50_000;
   public static final long TERMINATION_GRACE_SECONDS = 60;
 
+  /**
+   * The worker JVM's options ({@code JAVA_TOOL_OPTIONS}, so they apply whatever the image's
+   * entrypoint): the worker's own computing is small (the refreshes run in PostgreSQL), and on a
+   * 2-core machine C2's compiler threads took most of each worker JVM's CPU (2.6 of 3.6 s of CPU in
+   * a worker's first half minute, 9.8 of 13 s after 2.5 minutes on the ingest lease holder: {@code
+   * make bench-pipeline}, /proc per thread), repeated by every replica the HPA adds. C1 only
+   * ({@code TieredStopAtLevel=1}) and the serial collector (no concurrent GC threads) leave the
+   * cores to PostgreSQL.
+   */
+  public static final String JAVA_TOOL_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
+
   private WorkerDeployment() {}
 
   public static Deployment build(PipelineSettings s) {
@@ -97,6 +108,7 @@ public final class WorkerDeployment {
     env.add(PipelinePods.fromField("PGTRICKLE_WORKER_ID", "metadata.name"));
     env.add(PipelinePods.env("PGTRICKLE_DRAIN_TIMEOUT_MS", String.valueOf(DRAIN_TIMEOUT_MS)));
     env.add(PipelinePods.env("PGTRICKLE_HTTP_PORT", String.valueOf(PipelinePods.METRICS_PORT)));
+    env.add(PipelinePods.env("JAVA_TOOL_OPTIONS", JAVA_TOOL_OPTIONS));
     if (s.otlp() != null) {
       env.addAll(
           s.otlp()

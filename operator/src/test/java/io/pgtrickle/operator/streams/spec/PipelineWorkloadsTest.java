@@ -96,6 +96,8 @@ class PipelineWorkloadsTest {
     assertThat(pod.getTerminationGracePeriodSeconds() * 1000).isGreaterThan(drainMs);
     assertThat(env.get("PGTRICKLE_WORKER_ID").getValueFrom().getFieldRef().getFieldPath())
         .isEqualTo("metadata.name");
+    assertThat(env.get("JAVA_TOOL_OPTIONS").getValue())
+        .contains("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
     assertThat(pod.getContainers().get(0).getStartupProbe().getHttpGet().getPath())
         .isEqualTo("/healthz");
 

@@ -138,4 +138,47 @@ class RefreshCostModelTest {
     assertThat(m.decide(10_000).full()).isTrue();
     assertThat(m.decide(10_000).reason()).contains("> measured full 150.0 ms");
   }
+
+  @Test
+  void aWorkerThatNeverRecomputedDecidesFromAnotherWorkersMeasurements() {
+    RefreshCostModel populator = new RefreshCostModel();
+    populator.recordInitialFull(40);
+    populator.recordFull(10);
+    populator.recordDifferential(5_000, 120);
+    assertThat(populator.decide(5_000).full()).isTrue();
+    RefreshCostModel other = new RefreshCostModel(); // another worker: no recompute of its own
+    other.recordDifferential(5_000, 120);
+    assertThat(other.decide(5_000).full()).isFalse(); // alone, it would never learn the full cost
+    assertThat(other.restore(populator.toJson())).isTrue();
+    RefreshCostModel.Decision d = other.decide(5_000);
+    assertThat(d.full()).isTrue();
+    assertThat(d.reason()).contains("> measured full 10.0 ms");
+  }
+
+  @Test
+  void theSharedMemoryRoundTripsWithItsExplorationCounter() {
+    RefreshCostModel m = new RefreshCostModel();
+    m.recordFull(10);
+    m.recordDifferential(5_000, 120);
+    for (int i = 0; i < 8; i++) {
+      assertThat(m.decide(5_000).full()).isTrue();
+    }
+    RefreshCostModel copy = new RefreshCostModel();
+    copy.restore(m.toJson());
+    assertThat(copy.toJson()).isEqualTo(m.toJson());
+    assertThat(copy.decide(5_000).reason()).contains("measured again after 8 full refreshes");
+  }
+
+  @Test
+  void nothingStoredEmptiesTheMemoryAndSomethingElseKeepsIt() {
+    RefreshCostModel m = new RefreshCostModel();
+    m.recordFull(10);
+    String before = m.toJson();
+    assertThat(m.restore("{\"full\": \"x\"}")).isFalse();
+    assertThat(m.restore("{\"full\": [1], \"differential\": [[1]]}")).isFalse();
+    assertThat(m.restore("not json")).isFalse();
+    assertThat(m.toJson()).isEqualTo(before);
+    assertThat(m.restore(null)).isTrue(); // a new table, or its query replaced
+    assertThat(m.toJson()).isEqualTo(new RefreshCostModel().toJson());
+  }
 }

@@ -1,0 +1,11 @@
+-- pg_trickle catalog, version 3: AUTO's measurements, shared by every worker.
+--
+-- A refresh under AUTO chooses between a differential and a full refresh from measured costs of
+-- this stream table (RefreshCostModel: the last full refreshes' durations, the last differential
+-- refreshes' change counts and durations). Kept in each worker's memory only, a worker that never
+-- recomputed a table never knew the full cost and always applied it differentially, however much
+-- slower that was: with N workers about (N-1)/N of the refreshes. The model now lives here, read
+-- and written by each refresh in its own transaction (under the stream table's claim), so one
+-- worker's measurement teaches all of them. NULL: nothing measured yet (a new table, or its query
+-- replaced: _replace_query empties it).
+ALTER TABLE pgtrickle.pgt_stream_tables ADD COLUMN cost_model jsonb;
