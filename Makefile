@@ -24,8 +24,8 @@ help: ## List the targets
 deps: ## Install what the build needs (JDK 17; Maven comes with ./mvnw)
 	hack/install-deps.sh java
 
-deps-test: ## Install what the tests need (Go, PostgreSQL 14-18, pgBackRest, nats-server, Patroni, PgBouncer, the exporter)
-	hack/install-deps.sh java go postgres pgbackrest nats python patroni pgmajors sidecars
+deps-test: ## Install what the tests need (Go, PostgreSQL 14-18, pgBackRest, nats-server, Patroni, PgBouncer, the exporter, Node.js)
+	hack/install-deps.sh java go postgres pgbackrest nats python patroni pgmajors sidecars node
 
 # --- build ---------------------------------------------------------------------------------------
 .PHONY: build crds lint fmt clean
@@ -100,6 +100,8 @@ test-worker-kafka: deps-test ## Worker PipelineIT on PostgreSQL tables, NATS and
 check: deps-test ## The whole suite, as CI runs it: test bed up, every test, test bed down
 	testbed/testbed.sh up
 	testbed/testbed.sh otelcol >/dev/null
+	testbed/testbed.sh fakegcs >/dev/null
+	testbed/testbed.sh azurite >/dev/null
 	status=0; $(MVN) -Pit verify || status=$$?; testbed/testbed.sh down; exit $$status
 
 # --- operator ------------------------------------------------------------------------------------
