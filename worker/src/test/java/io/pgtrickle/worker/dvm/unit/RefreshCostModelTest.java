@@ -145,6 +145,7 @@ class RefreshCostModelTest {
     populator.recordInitialFull(40);
     populator.recordFull(10);
     populator.recordDifferential(5_000, 120);
+    populator.recordDifferential(5_000, 125); // two: not explored again after one full refresh
     assertThat(populator.decide(5_000).full()).isTrue();
     RefreshCostModel other = new RefreshCostModel(); // another worker: no recompute of its own
     other.recordDifferential(5_000, 120);
@@ -160,6 +161,7 @@ class RefreshCostModelTest {
     RefreshCostModel m = new RefreshCostModel();
     m.recordFull(10);
     m.recordDifferential(5_000, 120);
+    m.recordDifferential(5_000, 125);
     for (int i = 0; i < 8; i++) {
       assertThat(m.decide(5_000).full()).isTrue();
     }
