@@ -27,8 +27,8 @@ import java.util.concurrent.TimeoutException;
  * database of {@code bench.backup.mb} MB (default 1024), then in the same run:
  *
  * <ul>
- *   <li>full backups to S3 with zstd (level 1, the operator's), {@code process-max} 1 and 2, and to a
- *       posix repository on disk (as a PVC repository is) at both: pgBackRest run in the
+ *   <li>full backups to S3 with zstd (level 1, the operator's), {@code process-max} 1 and 2, and to
+ *       a posix repository on disk (as a PVC repository is) at both: pgBackRest run in the
  *       primary's container through the exec API, exactly as the operator's backups run ({@code
  *       BackupRun}: the pod's own pgbackrest.conf, its socket and data directory, the superuser's
  *       password from the container's environment);

@@ -378,8 +378,7 @@ public final class PatroniPods implements AutoCloseable {
     // The major's binaries first, as the image's PATH has them (images/postgres/Dockerfile):
     // Patroni does not hand its PATRONI_* variables to the commands it runs (a custom bootstrap's
     // restore.sh started the machine's PostgreSQL 15 on a PostgreSQL 18 data directory).
-    env.put(
-        "PATH", binDir(major(container.getImage())) + ":/usr/local/bin:/usr/bin:/bin");
+    env.put("PATH", binDir(major(container.getImage())) + ":/usr/local/bin:/usr/bin:/bin");
     if (backups) {
       env.put("TESTBED_PGBACKREST_BIN", PGBACKREST);
     }
