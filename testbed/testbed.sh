@@ -10,6 +10,10 @@
 #   testbed/testbed.sh pod-net print the second octet of the pod network (127.<net>.0.0/16)
 #   testbed/testbed.sh otelcol build the OpenTelemetry Collector of testbed/otelcol (OTLP receiver,
 #                              file exporter) into the cache if needed; print its path
+#   testbed/testbed.sh fakegcs build fake-gcs-server (testbed/fakegcs, the GCS emulator of the
+#                              backup tests) into the cache if needed; print its path
+#   testbed/testbed.sh azurite install Azurite and the Azure Storage SDK (testbed/azurite, npm ci
+#                              of its lock file) into the cache if needed; print the directory
 #
 # Binaries are cached by the hash of go.mod and go.sum under $PGTRICKLE_CACHE (default
 # ~/.cache/pg-trickle), so a second run builds nothing. The cluster's state, kubeconfig and the
@@ -107,6 +111,51 @@ build_otelcol() {
     log "built in $((SECONDS - started)) s"
   fi
   echo "$odir/otelcol"
+}
+
+# fake-gcs-server, the GCS emulator the backup tests keep pgBackRest repositories in
+# (testbed/fakegcs: github.com/fsouza/fake-gcs-server as a Go tool dependency), built from the
+# module proxy like the control plane, cached by the hash of its go.mod and go.sum. Prints the
+# binary's path on stdout.
+build_fakegcs() {
+  local gkey gdir
+  gkey="$(cat "$testbed/fakegcs/go.mod" "$testbed/fakegcs/go.sum" | sha256sum | cut -c1-16)"
+  gdir="$cache_root/fakegcs/$gkey"
+  if [ ! -x "$gdir/fake-gcs-server" ]; then
+    ensure_go
+    local started=$SECONDS tmp="$gdir.tmp.$$"
+    log "building fake-gcs-server into $gdir (cold: about 3 minutes on 2 cores)"
+    mkdir -p "$tmp"
+    (cd "$testbed/fakegcs" && go build -ldflags="-s -w" -o "$tmp/fake-gcs-server" github.com/fsouza/fake-gcs-server)
+    rm -rf "$gdir"
+    mv "$tmp" "$gdir"
+    find "$cache_root/fakegcs" -mindepth 1 -maxdepth 1 ! -name "$gkey" -exec rm -rf {} +
+    log "built in $((SECONDS - started)) s"
+  fi
+  echo "$gdir/fake-gcs-server"
+}
+
+# Azurite, the Azure Blob Storage emulator the backup tests keep pgBackRest repositories in, and
+# @azure/storage-blob (pgBackRest does not create containers; testbed/azurite/container.js does):
+# `npm ci` of testbed/azurite's lock file from the npm registry, cached by the hash of the lock
+# file and the script. Prints the directory (node_modules/.bin/azurite-blob, container.js).
+install_azurite() {
+  local akey adir
+  akey="$(cat "$testbed/azurite/package.json" "$testbed/azurite/package-lock.json" "$testbed/azurite/container.js" | sha256sum | cut -c1-16)"
+  adir="$cache_root/azurite/$akey"
+  if [ ! -x "$adir/node_modules/.bin/azurite-blob" ]; then
+    "$root/hack/install-deps.sh" node
+    local started=$SECONDS tmp="$adir.tmp.$$"
+    log "installing Azurite into $adir (npm ci)"
+    mkdir -p "$tmp"
+    cp "$testbed/azurite/package.json" "$testbed/azurite/package-lock.json" "$testbed/azurite/container.js" "$tmp/"
+    (cd "$tmp" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    rm -rf "$adir"
+    mv "$tmp" "$adir"
+    find "$cache_root/azurite" -mindepth 1 -maxdepth 1 ! -name "$akey" -exec rm -rf {} +
+    log "installed in $((SECONDS - started)) s"
+  fi
+  echo "$adir"
 }
 
 link_bin() {
@@ -348,5 +397,7 @@ case "${1:-}" in
   hpa-sync-period) running_hpa_sync_period ;;
   pod-net) echo "$pod_net" ;;
   otelcol) build_otelcol ;;
-  *) echo "usage: $0 build|up|down|status|pod-net|hpa-sync-period|otelcol" >&2; exit 2 ;;
+  fakegcs) build_fakegcs ;;
+  azurite) install_azurite ;;
+  *) echo "usage: $0 build|up|down|status|pod-net|hpa-sync-period|otelcol|fakegcs|azurite" >&2; exit 2 ;;
 esac

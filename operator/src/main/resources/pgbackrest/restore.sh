@@ -22,12 +22,15 @@ LOG="$VOLUME/restore.log"
 PGDATA="${PGDATA:-$VOLUME/pgdata}"
 
 # The source repository's secrets, under names the cluster's own repository cannot collide with.
+# RESTORE_SOURCE_REPO1_X becomes PGBACKREST_REPO1_X (S3, Azure and GCS credentials).
 source_repository() {
-  unset PGBACKREST_REPO1_S3_KEY PGBACKREST_REPO1_S3_KEY_SECRET PGBACKREST_REPO1_CIPHER_PASS
-  if [ -n "${RESTORE_SOURCE_S3_KEY:-}" ]; then
-    export PGBACKREST_REPO1_S3_KEY="$RESTORE_SOURCE_S3_KEY"
-    export PGBACKREST_REPO1_S3_KEY_SECRET="${RESTORE_SOURCE_S3_KEY_SECRET:-}"
-  fi
+  for option in S3_KEY S3_KEY_SECRET AZURE_ACCOUNT AZURE_KEY GCS_KEY CIPHER_PASS; do
+    unset "PGBACKREST_REPO1_$option"
+    eval "value=\${RESTORE_SOURCE_REPO1_$option:-}"
+    if [ -n "$value" ]; then
+      export "PGBACKREST_REPO1_$option=$value"
+    fi
+  done
   if [ -n "${RESTORE_SOURCE_CIPHER_PASS:-}" ]; then
     export PGBACKREST_REPO1_CIPHER_PASS="$RESTORE_SOURCE_CIPHER_PASS"
   fi

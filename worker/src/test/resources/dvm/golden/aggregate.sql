@@ -19,10 +19,9 @@ FROM golden.src AS src
 GROUP BY src.region;
 
 -- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
-WITH __pgt_d0 AS (SELECT r.id, r.region, r.amount, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'amount')::integer AS amount, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(id integer, region text, amount integer)
   WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
 __pgt_delta AS (SELECT src.region AS __pgt_g1, src.amount AS __pgt_a1, src.__pgt_w AS __pgt_w
   FROM __pgt_d0 AS src),

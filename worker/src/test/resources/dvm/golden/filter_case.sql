@@ -17,10 +17,9 @@ FROM (SELECT src.id AS id, CASE
   WHERE (src.score > 10)) AS q;
 
 -- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
-WITH __pgt_d0 AS (SELECT r.id, r.amount, r.score, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'amount')::integer AS amount, (v.__pgt_row ->> 'score')::integer AS score, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(id integer, amount integer, score integer)
   WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
 __pgt_delta AS (SELECT src.id AS id, CASE
   WHEN (src.amount > 5000) THEN 'big'::text ELSE 'small'::text END AS size, src.id AS __pgt_i1, src.__pgt_w AS __pgt_w, src.__pgt_lsn AS __pgt_lsn, src.__pgt_seq AS __pgt_seq

@@ -17,10 +17,9 @@ FROM (SELECT log.k AS k, log.v AS v
   WHERE (log.v IS NOT NULL)) AS q;
 
 -- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
-WITH __pgt_d0 AS (SELECT r.k, r.v, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'k')::integer AS k, (v.__pgt_row ->> 'v')::integer AS v, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(k integer, v integer)
   WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
 __pgt_delta AS (SELECT log.k AS k, log.v AS v, log.__pgt_w AS __pgt_w
   FROM __pgt_d0 AS log

@@ -18,10 +18,9 @@ FROM (SELECT src.id AS id, src.region AS region, src.category AS category, src.a
   FROM golden.src AS src) AS q;
 
 -- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
-WITH __pgt_d0 AS (SELECT r.id, r.region, r.category, r.amount, r.score, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'category')::text AS category, (v.__pgt_row ->> 'amount')::integer AS amount, (v.__pgt_row ->> 'score')::integer AS score, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(id integer, region text, category text, amount integer, score integer)
   WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
 __pgt_delta AS (SELECT src.id AS id, src.region AS region, src.category AS category, src.amount AS amount, src.score AS score, src.id AS __pgt_i1, src.__pgt_w AS __pgt_w, src.__pgt_lsn AS __pgt_lsn, src.__pgt_seq AS __pgt_seq
   FROM __pgt_d0 AS src),

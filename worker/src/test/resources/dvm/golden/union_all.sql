@@ -24,15 +24,13 @@ FROM (SELECT __pgt_b.region AS region, 1 AS __pgt_i1, __pgt_b.__pgt_i1 AS __pgt_
     FROM golden.dim AS dim) AS __pgt_b) AS q;
 
 -- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
-WITH __pgt_d0 AS (SELECT r.id, r.region, r.amount, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'amount')::integer AS amount, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(id integer, region text, amount integer)
   WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
-__pgt_d1 AS (SELECT r.id, r.region, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
+__pgt_d1 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r(id integer, region text)
   WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
 __pgt_delta AS (SELECT __pgt_b.region AS region, 1 AS __pgt_i1, __pgt_b.__pgt_i1 AS __pgt_i2, NULL::integer AS __pgt_i3, __pgt_b.__pgt_w
   FROM (SELECT src.region AS region, src.id AS __pgt_i1, src.__pgt_w AS __pgt_w

@@ -16,8 +16,13 @@ import io.fabric8.generator.annotation.ValidationRule;
             + " MinIO accept any region, e.g. us-east-1)",
     reason = "FieldValueRequired")
 @ValidationRule(
-    value = "!has(self.type) || self.type != 'GCS' || has(self.bucket)",
-    message = "spec.backup.destination: type GCS needs bucket",
+    value =
+        "!has(self.type) || self.type != 'GCS' || (has(self.bucket) &&"
+            + " has(self.credentialsSecret))",
+    message =
+        "spec.backup.destination: type GCS needs bucket and credentialsSecret (a Secret with"
+            + " key.json, a service account key, or with gcsKeyType token an access token in key"
+            + " token)",
     reason = "FieldValueRequired")
 @ValidationRule(
     value =
@@ -30,11 +35,23 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value =
         "(has(self.type) && self.type != 'PVC') || !(has(self.bucket) || has(self.region) ||"
-            + " has(self.endpoint) || has(self.credentialsSecret) || has(self.caSecret))",
+            + " has(self.endpoint) || has(self.credentialsSecret) || has(self.gcsKeyType) ||"
+            + " has(self.caSecret))",
     message =
         "spec.backup.destination: type PVC (the default) keeps the repository on a volume;"
-            + " bucket, region, endpoint, credentialsSecret and caSecret are for object stores"
+            + " bucket, region, endpoint, credentialsSecret, gcsKeyType and caSecret are for"
+            + " object stores"
             + " (type S3, GCS or Azure)",
+    reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "!has(self.region) || !has(self.type) || self.type == 'S3'",
+    message =
+        "spec.backup.destination.region is the region of an S3 bucket: type S3 only (GCS and Azure"
+            + " take the bucket or container and, for emulators, an endpoint)",
+    reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "!has(self.gcsKeyType) || (has(self.type) && self.type == 'GCS')",
+    message = "spec.backup.destination.gcsKeyType is for type GCS only",
     reason = "FieldValueForbidden")
 @ValidationRule(
     value = "!has(self.size) || !has(self.type) || self.type == 'PVC'",
@@ -52,9 +69,11 @@ public class BackupDestination {
   private String region;
 
   @JsonPropertyDescription(
-      "Endpoint of an S3-compatible server (or of a GCS or Azure emulator), e.g."
-          + " https://minio.example:9000; host names are used path-style (bucket in the path)."
-          + " Absent: the provider's own endpoint (AWS S3 with the bucket in the host name).")
+      "Endpoint of an S3-compatible server, of a GCS server or of an Azure Blob endpoint or"
+          + " emulator, e.g. https://minio.example:9000; S3 and Azure endpoints are used path-style"
+          + " (bucket or account in the path). Absent: the provider's own endpoint (AWS S3 with"
+          + " the bucket in the host name, storage.googleapis.com,"
+          + " ACCOUNT.blob.core.windows.net).")
   @ValidationRule(
       value = "!self.startsWith('http://')",
       message =
@@ -79,8 +98,17 @@ public class BackupDestination {
   private String path;
 
   @JsonPropertyDescription(
-      "Secret with the object store credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, GCS key.json, or AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY).")
+      "Secret with the object store credentials, never logged or copied: S3 AWS_ACCESS_KEY_ID and"
+          + " AWS_SECRET_ACCESS_KEY; GCS key.json (a service account key) or, with gcsKeyType"
+          + " token, token (an OAuth 2 access token); Azure AZURE_STORAGE_ACCOUNT and"
+          + " AZURE_STORAGE_KEY (the account's shared key).")
   private String credentialsSecret;
+
+  @JsonPropertyDescription(
+      "Type GCS: how pgBackRest authenticates. service (default): the service account key"
+          + " key.json of credentialsSecret. token: the OAuth 2 access token in key token of"
+          + " credentialsSecret, used as it is (it is not refreshed).")
+  private GcsKeyType gcsKeyType;
 
   @JsonPropertyDescription(
       "Secret with key ca.crt: the certificate authority of the endpoint's TLS certificate, for"
@@ -145,6 +173,14 @@ public class BackupDestination {
 
   public void setCredentialsSecret(String credentialsSecret) {
     this.credentialsSecret = credentialsSecret;
+  }
+
+  public GcsKeyType getGcsKeyType() {
+    return gcsKeyType;
+  }
+
+  public void setGcsKeyType(GcsKeyType gcsKeyType) {
+    this.gcsKeyType = gcsKeyType;
   }
 
   public String getCaSecret() {

@@ -18,14 +18,6 @@ import io.fabric8.generator.annotation.ValidationRule;
     reason = "FieldValueInvalid")
 @ValidationRule(
     value =
-        "!has(self.destination) || !has(self.destination.type) || self.destination.type in"
-            + " ['PVC', 'S3']",
-    message =
-        "spec.backup.destination.type: PVC (the default) and S3 (AWS S3 and S3-compatible servers"
-            + " such as MinIO) are built; GCS and Azure are not built yet",
-    reason = "FieldValueForbidden")
-@ValidationRule(
-    value =
         "!has(self.destination) || !has(self.destination.type) || self.destination.type != 'S3'"
             + " || has(self.destination.credentialsSecret)",
     message =

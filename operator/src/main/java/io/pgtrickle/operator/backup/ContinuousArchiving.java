@@ -121,11 +121,21 @@ public final class ContinuousArchiving {
         now);
   }
 
-  /** Where the repository is, as the user wrote it: {@code s3://BUCKET (REGION)} or the claim. */
+  /**
+   * Where the repository is, as the user wrote it: {@code s3://BUCKET (REGION)}, {@code
+   * gs://BUCKET}, {@code azure://CONTAINER} (each with {@code at ENDPOINT} when given) or the
+   * claim.
+   */
   static String repository(PostgresCluster cluster) {
     BackupDestination d = cluster.getSpec().getBackup().getDestination();
     if (d != null && d.getBucket() != null) {
-      return "s3://"
+      String scheme =
+          switch (d.getType()) {
+            case GCS -> "gs://";
+            case Azure -> "azure://";
+            default -> "s3://";
+          };
+      return scheme
           + d.getBucket()
           + (d.getEndpoint() != null ? " at " + d.getEndpoint() : "")
           + (d.getRegion() != null ? " (" + d.getRegion() + ")" : "");

@@ -62,7 +62,7 @@ public final class RestoreSources {
               + ": PostgresCluster \""
               + clusterName
               + "\" keeps its repository on a volume (destination.type PVC); restoring from a"
-              + " volume repository is not built yet (only from S3)",
+              + " volume repository is not built yet (only from S3, GCS and Azure)",
           false);
     }
     if (source.getSpec().majorVersion() != cluster.getSpec().majorVersion()) {

@@ -41,8 +41,7 @@ class CrdFieldsReadTest {
   /**
    * Fields the API server refuses through a combination of rules rather than one rule of their own,
    * each with the rules that do it. {@code spec.backup.destination.size} is allowed only with
-   * {@code type: PVC} (its own rule), and {@code spec.backup} refuses every type but S3 ("PVC (the
-   * default), GCS and Azure are not built yet"), so no accepted spec carries it.
+   * {@code type: PVC} (its own rule; the repository volume's size, read by PgBackRest).
    */
   private static final Set<String> REFUSED_JOINTLY = Set.of("spec.backup.destination.size");
 

@@ -15,8 +15,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The backup fields' validation on the real API server: PostgresBackup's rules, and every field of
- * {@code spec.backup} that is not built yet refused with a message saying so.
+ * The backup fields' validation on the real API server: PostgresBackup's rules, S3, GCS and Azure
+ * destinations accepted with what they need and refused without it, and every field of {@code
+ * spec.backup} that is not built yet refused with a message saying so.
  */
 class BackupValidationIT {
 
@@ -77,13 +78,39 @@ class BackupValidationIT {
   static Stream<Arguments> notBuiltYet() {
     return Stream.of(
         Arguments.of(
-            "GCS",
-            "{destination: {type: GCS, bucket: b, credentialsSecret: c}}",
-            "GCS and Azure are not built yet"),
+            "GCS without a bucket",
+            "{destination: {type: GCS, credentialsSecret: c}}",
+            "spec.backup.destination: type GCS needs bucket and credentialsSecret"),
         Arguments.of(
-            "Azure",
-            "{destination: {type: Azure, bucket: b, credentialsSecret: c}}",
-            "GCS and Azure are not built yet"),
+            "GCS without credentials",
+            "{destination: {type: GCS, bucket: b}}",
+            "spec.backup.destination: type GCS needs bucket and credentialsSecret"),
+        Arguments.of(
+            "GCS with a region",
+            "{destination: {type: GCS, bucket: b, region: r, credentialsSecret: c}}",
+            "spec.backup.destination.region is the region of an S3 bucket: type S3 only"),
+        Arguments.of(
+            "GCS with an unknown key type",
+            "{destination: {type: GCS, bucket: b, credentialsSecret: c, gcsKeyType: auto}}",
+            "spec.backup.destination.gcsKeyType: Unsupported value: \"auto\""),
+        Arguments.of(
+            "Azure without a container",
+            "{destination: {type: Azure, credentialsSecret: c}}",
+            "spec.backup.destination: type Azure needs bucket (the container) and"
+                + " credentialsSecret"),
+        Arguments.of(
+            "Azure without credentials",
+            "{destination: {type: Azure, bucket: b}}",
+            "spec.backup.destination: type Azure needs bucket (the container) and"
+                + " credentialsSecret"),
+        Arguments.of(
+            "Azure with gcsKeyType",
+            "{destination: {type: Azure, bucket: b, credentialsSecret: c, gcsKeyType: token}}",
+            "spec.backup.destination.gcsKeyType is for type GCS only"),
+        Arguments.of(
+            "PVC with gcsKeyType",
+            "{destination: {gcsKeyType: token}}",
+            "spec.backup.destination: type PVC (the default) keeps the repository on a volume"),
         Arguments.of(
             "backupFromReplica on a single member",
             "{backupFromReplica: true, " + S3 + "}",
@@ -166,6 +193,24 @@ class BackupValidationIT {
                         + " /x/y, credentialsSecret: c, caSecret: ca}}}"))
             .create();
     assertThat(created.getMetadata().getUid()).isNotBlank();
+    for (String destination :
+        java.util.List.of(
+            "{type: GCS, bucket: b, credentialsSecret: c}",
+            "{type: GCS, bucket: b, endpoint: 'https://127.0.0.1:4443', gcsKeyType: token,"
+                + " credentialsSecret: c, caSecret: ca}",
+            "{type: Azure, bucket: b, credentialsSecret: c}",
+            "{type: Azure, bucket: b, endpoint: 'https://127.0.0.1:10000', path: /x,"
+                + " credentialsSecret: c, caSecret: ca}")) {
+      NAMESPACE
+          .client()
+          .resource(
+              manifest(
+                  "PostgresCluster",
+                  "{version: 16, replicas: 1, storage: {size: 1Gi}, backup: {destination: "
+                      + destination
+                      + "}}"))
+          .create();
+    }
   }
 
   private static void assertRefused(GenericKubernetesResource resource, String message) {

@@ -27,7 +27,8 @@ import java.util.concurrent.TimeoutException;
  * database of {@code bench.backup.mb} MB (default 1024), then in the same run:
  *
  * <ul>
- *   <li>full backups to S3 with zstd (level 3), {@code process-max} 1 and 2: pgBackRest run in the
+ *   <li>full backups to S3 with zstd (level 1, the operator's), {@code process-max} 1 and 2, and to a
+ *       posix repository on disk (as a PVC repository is) at both: pgBackRest run in the
  *       primary's container through the exec API, exactly as the operator's backups run ({@code
  *       BackupRun}: the pod's own pgbackrest.conf, its socket and data directory, the superuser's
  *       password from the container's environment);
@@ -117,6 +118,8 @@ public final class BackupBenchmark {
 
     Result p1 = backup(pod, 1);
     Result p2 = backup(pod, 2);
+    double posix1 = posixBackup(pod, 1, p2.bytes);
+    double posix2 = posixBackup(pod, 2, p2.bytes);
     double basebackup = basebackup(pod, p2.bytes);
     double restore1 = restore(pod, p2.label, 1, p2.bytes);
     double restore2 = restore(pod, p2.label, 2, p2.bytes);
@@ -126,7 +129,7 @@ public final class BackupBenchmark {
     System.out.printf(
         Locale.ROOT,
         "database %.0f MB (pgBackRest info size), PostgreSQL %d, S3 (s3proxy, HTTPS), zstd level"
-            + " 3%n",
+            + " 1%n",
         p2.bytes / 1e6,
         HaCluster.testedMajor());
     System.out.printf(
@@ -141,6 +144,11 @@ public final class BackupBenchmark {
         p2.mbps,
         p2.seconds,
         p2.repoBytes / 1e6);
+    System.out.printf(
+        Locale.ROOT,
+        "backup to a volume (posix) process-max 1: %.1f MB/s, process-max 2: %.1f MB/s%n",
+        posix1,
+        posix2);
     System.out.printf(Locale.ROOT, "pg_basebackup (plain, -X stream): %.1f MB/s%n", basebackup);
     System.out.printf(
         Locale.ROOT,
@@ -150,13 +158,16 @@ public final class BackupBenchmark {
     System.out.printf(
         Locale.ROOT,
         "backup_mbps=%.1f basebackup_mbps=%.1f restore_mbps=%.1f archive_lag_p95_s=%.2f"
-            + " backup_p1_mbps=%.1f restore_p1_mbps=%.1f db_mb=%.0f%n",
+            + " backup_p1_mbps=%.1f restore_p1_mbps=%.1f pvc_backup_mbps=%.1f"
+            + " pvc_backup_p1_mbps=%.1f db_mb=%.0f%n",
         p2.mbps,
         basebackup,
         restore2,
         lagP95,
         p1.mbps,
         restore1,
+        posix2,
+        posix1,
         p2.bytes / 1e6);
   }
 
@@ -244,6 +255,39 @@ public final class BackupBenchmark {
         last.repositoryBytes() == null ? 0 : last.repositoryBytes(),
         seconds,
         last.databaseBytes() / 1e6 / seconds);
+  }
+
+  /**
+   * A full backup of the same cluster into a posix repository on the machine's disk (what a PVC
+   * repository is on the test bed), with the pod's configuration but {@code --repo1-type=posix}:
+   * the same compression and checksums without S3 and HTTPS. The cluster archives to S3, so the
+   * backup does not wait for its stop WAL in this repository ({@code --no-archive-check}); it is
+   * timed, not restored. Returns MB/s of {@code bytes}.
+   */
+  private double posixBackup(String pod, int processMax, long bytes) throws Exception {
+    String repo = scratch + "/posix-repo";
+    sh(pod, Duration.ofMinutes(10), "rm -rf " + repo);
+    String[] posix = {"--repo1-type=posix", "--repo1-path=" + repo};
+    check(
+        pgbackrest(pod, Duration.ofMinutes(5), posix[0], posix[1], "stanza-create"),
+        "stanza-create posix");
+    long start = System.nanoTime();
+    check(
+        pgbackrest(
+            pod,
+            LONG,
+            posix[0],
+            posix[1],
+            "backup",
+            "--type=full",
+            "--no-archive-check",
+            "--process-max=" + processMax),
+        "posix backup process-max " + processMax);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    sh(pod, Duration.ofMinutes(10), "rm -rf " + repo);
+    System.out.printf(
+        Locale.ROOT, "backup to a volume (posix) process-max %d: %.1f s%n", processMax, seconds);
+    return bytes / 1e6 / seconds;
   }
 
   private double basebackup(String pod, long bytes) throws Exception {

@@ -375,7 +375,11 @@ public final class PatroniPods implements AutoCloseable {
         "LD_LIBRARY_PATH",
         Path.of(binDir(major(container.getImage()))).getParent().resolve("lib").toString());
     env.put("PATRONI_HOME", PATRONI_HOME);
-    env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+    // The major's binaries first, as the image's PATH has them (images/postgres/Dockerfile):
+    // Patroni does not hand its PATRONI_* variables to the commands it runs (a custom bootstrap's
+    // restore.sh started the machine's PostgreSQL 15 on a PostgreSQL 18 data directory).
+    env.put(
+        "PATH", binDir(major(container.getImage())) + ":/usr/local/bin:/usr/bin:/bin");
     if (backups) {
       env.put("TESTBED_PGBACKREST_BIN", PGBACKREST);
     }

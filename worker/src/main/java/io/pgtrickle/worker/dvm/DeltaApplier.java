@@ -65,8 +65,9 @@ public final class DeltaApplier {
 
   /**
    * The opening statement of a refresh transaction: takes the snapshot and, in the same statement,
-   * L = {@code pg_current_wal_insert_lsn()} and each source's window count (lower bound = the
-   * frontier, upper bound = L). One round trip.
+   * L = {@code pg_current_wal_insert_lsn()}, each source's window count (lower bound = the
+   * frontier, upper bound = L) and its estimated rows ({@code pg_class.reltuples}, for AUTO's
+   * choice). One round trip.
    *
    * @param lower the window's lower bound per source oid (the frontier)
    * @param relations the relation holding each source's changes, by oid (absent: the change buffer)
@@ -80,7 +81,9 @@ public final class DeltaApplier {
       arms.add(
           "SELECT l.l::text, "
               + r.oid()
-              + "::bigint, w.n, w.t FROM __pgt_l AS l CROSS JOIN LATERAL (SELECT count(*) AS n,"
+              + "::bigint, w.n, w.t, (SELECT reltuples::float8 FROM pg_class WHERE oid = "
+              + r.oid()
+              + ") FROM __pgt_l AS l CROSS JOIN LATERAL (SELECT count(*) AS n,"
               + " coalesce(bool_or(action IN ('T', 'G')), false) AS t FROM "
               + rel
               + " WHERE lsn >= ?::pg_lsn AND lsn < l.l) AS w");
@@ -91,6 +94,7 @@ public final class DeltaApplier {
     Map<Long, Long> counts = new HashMap<>();
     boolean recompute = false;
     String upper = null;
+    double rows = 0;
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       int p = 1;
       for (RelationInfo r : plan.sources()) {
@@ -101,10 +105,12 @@ public final class DeltaApplier {
           upper = rs.getString(1);
           counts.put(rs.getLong(2), rs.getLong(3));
           recompute |= rs.getBoolean(4);
+          double estimate = rs.getDouble(5);
+          rows = rows < 0 || rs.wasNull() || estimate < 0 ? -1 : rows + estimate;
         }
       }
     }
-    return new Opening(upper, new WindowStats(counts, recompute));
+    return new Opening(upper, new WindowStats(counts, recompute), rows);
   }
 
   /**
@@ -112,8 +118,10 @@ public final class DeltaApplier {
    *
    * @param upper L, the windows' upper bound ({@code pg_lsn} text)
    * @param stats the windows' counts
+   * @param sourceRows the sources' estimated rows together (sum of {@code reltuples}; -1 when one
+   *     is unknown: never analyzed)
    */
-  public record Opening(String upper, WindowStats stats) {}
+  public record Opening(String upper, WindowStats stats, double sourceRows) {}
 
   /**
    * Applies the windows of the sources that changed (one statement).

@@ -74,6 +74,16 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
     return d.full() ? "AUTO chose FULL: " + d.reason() : null;
   }
 
+  /**
+   * A recompute is exclusive ({@code TRUNCATE}, refill, index rebuilt) unless the last recompute
+   * stored fewer than {@link DifferentialPlan#SMALL_RESULT} rows: then {@code DELETE} + {@code
+   * INSERT} costs less (and never blocks readers).
+   */
+  @Override
+  public boolean exclusiveRecompute() {
+    return DifferentialPlan.recomputesExclusively(model.lastRecomputeRows());
+  }
+
   @Override
   public void restoreCostModel(String json) {
     if (auto) {
@@ -105,8 +115,12 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
     long deleted;
     long inserted;
     if (ctx.exclusive()) {
-      deleted = ExclusiveRecompute.truncate(c, Sql.qualified(st.schema(), st.name()));
-      inserted = refill(c, plan.refill(st.schema(), st.name()));
+      List<String> refill = plan.refill(st.schema(), st.name());
+      // Two round trips: count, TRUNCATE and DROP INDEX; then the INSERT (starting its round trip,
+      // so that pg_stat_activity shows it) and the index build.
+      deleted =
+          ExclusiveRecompute.truncate(c, Sql.qualified(st.schema(), st.name()), refill.get(0));
+      inserted = refill(c, refill.subList(1, refill.size()));
     } else {
       List<String> statements = plan.fullRefresh(st.schema(), st.name());
       try (Statement s = c.createStatement()) {
@@ -115,6 +129,7 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
       }
     }
     double ms = (System.nanoTime() - t0) / 1e6;
+    model.recordRecomputeRows(inserted);
     if (deleted == 0) {
       model.recordInitialFull(ms); // an empty table: cheaper than recomputing a populated one
     } else {
@@ -124,14 +139,12 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
   }
 
   /**
-   * Runs {@link DifferentialPlan#refill}'s statements (DROP INDEX, INSERT, CREATE INDEX) in two
-   * round trips, the INSERT starting the second so that its text is the statement's own in {@code
-   * pg_stat_activity}; returns the INSERT's count.
+   * Runs the INSERT and CREATE INDEX of {@link DifferentialPlan#refill} in one round trip; returns
+   * the INSERT's count.
    */
   static long refill(Connection c, List<String> statements) throws SQLException {
     try (Statement s = c.createStatement()) {
-      s.execute(statements.get(0));
-      s.execute(String.join(";\n", statements.subList(1, statements.size())));
+      s.execute(String.join(";\n", statements));
       long inserted = s.getUpdateCount();
       while (s.getMoreResults() || s.getUpdateCount() != -1) {
         // the index build

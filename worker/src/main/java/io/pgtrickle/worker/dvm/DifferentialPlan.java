@@ -112,6 +112,22 @@ public final class DifferentialPlan {
   }
 
   /**
+   * Below this many stored rows a recompute is {@code DELETE} + {@code INSERT} rather than
+   * exclusive ({@code TRUNCATE}, refill, index rebuilt): for a small result the lock's round trips,
+   * the new files and the catalog changes (after which every cached plan of the table is planned
+   * again) cost more than deleting and inserting its rows.
+   */
+  public static final long SMALL_RESULT = 1_000;
+
+  /**
+   * Whether a recompute should take the table exclusively, given the rows its last recompute stored
+   * ({@code -1}: unknown, as before the first population).
+   */
+  public static boolean recomputesExclusively(long lastRecomputeRows) {
+    return lastRecomputeRows < 0 || lastRecomputeRows >= SMALL_RESULT;
+  }
+
+  /**
    * The statement applying the windows: one MERGE (or, on PostgreSQL 14, one statement of
    * data-modifying CTEs). Windows of sources without changes may be omitted.
    *

@@ -21,8 +21,8 @@ import java.util.Locale;
  * larger one proportionally more. A differential refresh is chosen unless its estimate exceeds the
  * full refresh's. Until a differential refresh has been measured, it is tried (the first
  * measurement teaches the model), and after {@value #EXPLORE_AFTER} full refreshes in a row it is
- * tried again, so that one slow measurement (a cold plan cache, a busy machine) does not decide
- * forever.
+ * tried again (after one, while only one differential refresh is measured), so that one slow
+ * measurement (a cold plan cache, a busy machine) does not decide forever.
  *
  * <p>Before both costs are measured, {@link #decide(long, double)} also recomputes a batch that is
  * clearly large: at least {@value #LARGE_FRACTION} of the sources' estimated rows ({@code
@@ -78,6 +78,9 @@ public final class RefreshCostModel {
   public record Decision(boolean full, String reason) {}
 
   private record Sample(long changes, double ms) {}
+
+  /** Rows stored by the last recompute (-1: none measured by this worker). */
+  private long lastRecomputeRows = -1;
 
   private final Deque<Double> full = new ArrayDeque<>();
   private final Deque<Sample> differential = new ArrayDeque<>();
@@ -207,7 +210,10 @@ public final class RefreshCostModel {
     }
     double predicted = predict(changes);
     if (!full.isEmpty() && predicted > min(full)) {
-      if (++fullsInARow > EXPLORE_AFTER) {
+      // One differential measurement is thin evidence (a busy moment can make it 5-10x slow):
+      // it is measured again after one full refresh, more of them after EXPLORE_AFTER.
+      int exploreAfter = differential.size() < 2 ? 1 : EXPLORE_AFTER;
+      if (++fullsInARow > exploreAfter) {
         fullsInARow = 0;
         return new Decision(
             false,
@@ -215,7 +221,7 @@ public final class RefreshCostModel {
                 Locale.ROOT,
                 "differential: measured again after %d full refreshes (predicted %.1f ms, full"
                     + " %.1f ms)",
-                EXPLORE_AFTER,
+                exploreAfter,
                 predicted,
                 min(full)));
       }
@@ -270,6 +276,16 @@ public final class RefreshCostModel {
       initialOnly = true;
       remember(full, ms);
     }
+  }
+
+  /** Remembers the rows the last recompute stored (which way the next one goes). */
+  public void recordRecomputeRows(long rows) {
+    lastRecomputeRows = rows;
+  }
+
+  /** The rows the last recompute stored, -1 if none was measured. */
+  public long lastRecomputeRows() {
+    return lastRecomputeRows;
   }
 
   /** Records a differential refresh of {@code changes} change rows that took {@code ms}. */

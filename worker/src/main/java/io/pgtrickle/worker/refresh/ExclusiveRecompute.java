@@ -120,14 +120,25 @@ public final class ExclusiveRecompute {
 
   /**
    * {@code TRUNCATE} of {@code target} after counting its rows (the history's {@code
-   * rows_deleted}); the caller holds the lock ({@link #lock}).
+   * rows_deleted}); the caller holds the lock ({@link #lock}). One round trip, with {@code then}'s
+   * statements (e.g. the DROP INDEX of a refill).
    *
+   * @param then statements run right after the TRUNCATE, in the same round trip
    * @return the rows the table held
    */
-  public static long truncate(Connection c, String target) throws SQLException {
+  public static long truncate(Connection c, String target, String... then) throws SQLException {
+    StringBuilder sql =
+        new StringBuilder("SELECT count(*) FROM " + target + "; TRUNCATE " + target);
+    for (String t : then) {
+      sql.append(";\n").append(t);
+    }
     try (Statement s = c.createStatement()) {
-      s.execute("SELECT count(*) FROM " + target + "; TRUNCATE " + target);
-      return Long.parseLong(firstValue(s));
+      s.execute(sql.toString());
+      long rows = Long.parseLong(firstValue(s));
+      while (s.getMoreResults() || s.getUpdateCount() != -1) {
+        // the statements after the count
+      }
+      return rows;
     }
   }
 

@@ -57,6 +57,19 @@ public interface MaintenancePlan {
   }
 
   /**
+   * Whether a recompute should try to take the stream table exclusively ({@link
+   * ExclusiveRecompute}: {@code TRUNCATE} and refill, as {@code REFRESH MATERIALIZED VIEW}). That
+   * pays for a large table (no WAL record or dead tuple per old row, indexes built in one sort) and
+   * costs more than {@code DELETE} + {@code INSERT} for a small one (the lock's round trips, new
+   * files, catalog changes that make every cached plan of the table be planned again).
+   *
+   * @return false to recompute with {@code DELETE} + {@code INSERT}, readers never blocked
+   */
+  default boolean exclusiveRecompute() {
+    return true;
+  }
+
+  /**
    * Loads AUTO's measurements as the catalog holds them ({@code pgt_stream_tables.cost_model}, the
    * last refresh's, by whichever worker), before {@link #recomputeInstead} is asked.
    *

@@ -60,6 +60,7 @@ final class PlanRunner {
     // snapshot (a reader created meanwhile); a table that does not qualify is never locked.
     boolean exclusive =
         !decision.applies()
+            && plan.exclusiveRecompute()
             && ExclusiveRecompute.allowed(probe, st.relid())
             && ExclusiveRecompute.lock(conn, ExclusiveRecompute.target(st))
             && ExclusiveRecompute.allowed(probe, st.relid());

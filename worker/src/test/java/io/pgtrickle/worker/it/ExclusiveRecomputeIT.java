@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Timeout;
  * else reads is TRUNCATEd and refilled (a new relfilenode; the plan's index rebuilt and used by the
  * next differential refresh), while one that another stream table reads, one in a publication, and
  * one a reader holds open are recomputed with DELETE + INSERT (same relfilenode) without waiting
- * for the reader, who keeps seeing the old contents. Every result equals the query.
+ * for the reader, who keeps seeing the old contents; an AUTO table whose last recompute stored
+ * fewer than 1,000 rows is recomputed with DELETE + INSERT too. Every result equals the query.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ExclusiveRecomputeIT {
@@ -38,7 +39,9 @@ class ExclusiveRecomputeIT {
           "ALTER TABLE public.st_pub REPLICA IDENTITY FULL",
           "CREATE PUBLICATION xr_pub FOR TABLE public.st_pub");
       db.createStreamTable(
-          "st_auto", "SELECT v, count(*) AS n, sum(id) AS s FROM public.xr GROUP BY v", "1h");
+          "st_auto", "SELECT id, count(*) AS n, sum(v) AS s FROM public.xr GROUP BY id", "1h");
+      db.createStreamTable(
+          "st_few", "SELECT v, count(*) AS n, sum(id) AS s FROM public.xr GROUP BY v", "1h");
       Process cdc =
           Children.cdc(
               Children.cdcEnv(db, "", "exclusive", db.changeLogUri()), dir.resolve("cdc.log"));
@@ -50,7 +53,7 @@ class ExclusiveRecomputeIT {
             "stream tables populated",
             Duration.ofSeconds(60),
             () ->
-                "5"
+                "6"
                     .equals(
                         db.one(
                             "SELECT count(*) FROM pgtrickle.pgt_stream_tables"
@@ -98,12 +101,18 @@ class ExclusiveRecomputeIT {
         }
         assertEqualsQuery(db, "st_solo");
 
-        // AUTO's recompute (a TRUNCATE of the source forces one) rebuilds the plan's index after
-        // the fill; the next window is applied differentially.
+        // AUTO's recompute (a TRUNCATE of the source forces one) of a table that stored 1,000 rows
+        // or more rebuilds the plan's index after the fill; the next window is applied
+        // differentially. One that stored fewer (7 groups) is DELETE + INSERT, no lock.
         String auto = filenode(db, "st_auto");
+        String few = filenode(db, "st_few");
         db.sql(
             "TRUNCATE public.xr",
             "INSERT INTO public.xr SELECT g, g % 5 FROM generate_series(1, 500) g");
+        refresh(db, "st_few");
+        assertThat(last(db, "st_few", "action")).isEqualTo("FULL");
+        assertThat(filenode(db, "st_few")).isEqualTo(few);
+        assertEqualsQuery(db, "st_few");
         refresh(db, "st_auto");
         assertThat(last(db, "st_auto", "action")).isEqualTo("FULL");
         assertThat(filenode(db, "st_auto")).isNotEqualTo(auto);

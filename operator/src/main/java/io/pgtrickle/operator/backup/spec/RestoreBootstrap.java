@@ -38,6 +38,7 @@ public final class RestoreBootstrap {
   public static final String SOURCE_CONFIG_KEY = "restore-source.conf";
   public static final String SCRIPT = PgBackRest.CONFIG_DIR + "/" + SCRIPT_KEY;
   public static final String SOURCE_CA_FILE = PgBackRest.CONFIG_DIR + "/source-ca/ca.crt";
+  public static final String SOURCE_GCS_KEY_FILE = PgBackRest.CONFIG_DIR + "/source-gcs/key.json";
 
   /** Where a failed restore leaves its reason, on the member's volume (outside the data dir). */
   public static final String FAILED_FILE = "/var/lib/postgresql/data/restore.failed";
@@ -77,7 +78,8 @@ public final class RestoreBootstrap {
         "# The repository of the PostgresCluster "
             + source.clusterName()
             + ", read by spec.restore.\n"
-            + PgBackRest.config(source.backup(), source.repositoryPath(), SOURCE_CA_FILE));
+            + PgBackRest.config(
+                source.backup(), source.repositoryPath(), SOURCE_CA_FILE, SOURCE_GCS_KEY_FILE));
     return files;
   }
 
@@ -128,14 +130,8 @@ public final class RestoreBootstrap {
   static List<EnvVar> env(RestoreSource source) {
     List<EnvVar> env = new ArrayList<>();
     BackupDestination d = source.backup().getDestination();
-    if (d != null && d.getCredentialsSecret() != null) {
-      env.add(
-          PgBackRest.secret(
-              "RESTORE_SOURCE_S3_KEY", d.getCredentialsSecret(), PgBackRest.ACCESS_KEY));
-      env.add(
-          PgBackRest.secret(
-              "RESTORE_SOURCE_S3_KEY_SECRET", d.getCredentialsSecret(), PgBackRest.SECRET_KEY));
-    }
+    // RESTORE_SOURCE_REPO1_S3_KEY and so on: restore.sh exports them as PGBACKREST_REPO1_*.
+    env.addAll(ObjectStore.env(d, "RESTORE_SOURCE_"));
     if (PgBackRest.encrypted(source.backup())) {
       env.add(
           PgBackRest.secret(
@@ -175,6 +171,7 @@ public final class RestoreBootstrap {
               .endSecret()
               .build());
     }
+    sources.addAll(ObjectStore.keyFiles(d, "source-gcs/key.json"));
     return sources;
   }
 }

@@ -75,6 +75,7 @@ class PgBackRestTest {
         .contains("repo1-storage-ca-file=/etc/pgbackrest/ca/ca.crt\n")
         .contains("repo1-cipher-type=aes-256-cbc\n")
         .contains("compress-type=lz4\n")
+        .doesNotContain("compress-level")
         .contains("[db]\npg1-path=/var/lib/postgresql/data/pgdata\n")
         .contains("[global:archive-push]\nio-timeout=10\n")
         .contains("[global:archive-get]\nio-timeout=10\n")
@@ -108,7 +109,7 @@ class PgBackRestTest {
     assertThat(conf)
         .contains("repo1-s3-endpoint=s3.eu-west-1.amazonaws.com\n")
         .contains("repo1-path=/p\n")
-        .contains("compress-type=zst\n")
+        .contains("compress-type=zst\ncompress-level=1\n")
         .doesNotContain("uri-style")
         .doesNotContain("cipher");
   }

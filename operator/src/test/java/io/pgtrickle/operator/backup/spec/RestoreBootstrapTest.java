@@ -116,8 +116,8 @@ class RestoreBootstrapTest {
         .extracting(EnvVar::getName)
         .contains(
             "PGBACKREST_REPO1_S3_KEY",
-            "RESTORE_SOURCE_S3_KEY",
-            "RESTORE_SOURCE_S3_KEY_SECRET",
+            "RESTORE_SOURCE_REPO1_S3_KEY",
+            "RESTORE_SOURCE_REPO1_S3_KEY_SECRET",
             "RESTORE_SOURCE_CIPHER_PASS");
     assertThat(postgres.getEnv())
         .filteredOn(e -> e.getName().startsWith("RESTORE_SOURCE_"))

@@ -1,21 +1,50 @@
 package io.pgtrickle.worker.dvm.sql;
 
 import io.pgtrickle.worker.dvm.catalog.RelationInfo;
+import io.pgtrickle.worker.dvm.catalog.TypeRef;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The change of one source table in a window, as a Z-set: a common table expression with the
- * table's columns (typed by {@code jsonb_populate_record}), the change's position ({@code
- * __pgt_lsn}, {@code __pgt_seq}) and {@code __pgt_w}: +1 for each new image (INSERT, UPDATE), -1
- * for each old image (UPDATE, DELETE). Changes are not netted here: the weights add up wherever the
- * engine consolidates, so a row inserted and deleted in one window cancels out, and an UPDATE is
- * the removal of the old row plus the insertion of the new one.
+ * table's columns (typed by {@code ->>} and a cast, or {@code jsonb_to_record}), the change's
+ * position ({@code __pgt_lsn}, {@code __pgt_seq}) and {@code __pgt_w}: +1 for each new image
+ * (INSERT, UPDATE), -1 for each old image (UPDATE, DELETE). Changes are not netted here: the
+ * weights add up wherever the engine consolidates, so a row inserted and deleted in one window
+ * cancels out, and an UPDATE is the removal of the old row plus the insertion of the new one.
  *
  * <p>Two parameters, bound in this order: lower bound, upper bound ({@code pg_lsn} text; the window
  * is {@code lower <= lsn < upper}).
  */
 public final class SourceDeltaSql {
+
+  /**
+   * Built-in scalar types read from an image as {@code (image ->> 'column')::type}: for them that
+   * is what {@code jsonb_to_record} does (the JSON scalar's text through the type's input function,
+   * with the type modifier; NULL for a JSON null or a missing key). Others (json, jsonb, arrays,
+   * enums, domains, composites, ranges) are decoded by {@code jsonb_to_record}.
+   */
+  static final Set<Long> TEXT_INPUT =
+      Set.of(
+          16L, // boolean
+          17L, // bytea
+          20L, // bigint
+          21L, // smallint
+          23L, // integer
+          25L, // text
+          700L, // real
+          701L, // double precision
+          1042L, // character
+          1043L, // character varying
+          1082L, // date
+          1083L, // time
+          1114L, // timestamp
+          1184L, // timestamptz
+          1186L, // interval
+          1266L, // timetz
+          1700L, // numeric
+          2950L); // uuid
 
   /** Parameters each source's CTE takes: lower and upper bound. */
   public static final int PARAMETERS = 2;
@@ -41,7 +70,7 @@ public final class SourceDeltaSql {
     String select;
     if (columns == null) {
       decode =
-          "jsonb_populate_record(NULL::"
+          " CROSS JOIN LATERAL jsonb_populate_record(NULL::"
               + Sql.qualified(relation.schema(), relation.name())
               + ", v.__pgt_row) AS r";
       select = "r.*";
@@ -49,10 +78,28 @@ public final class SourceDeltaSql {
       List<String> defs = new ArrayList<>();
       List<String> refs = new ArrayList<>();
       for (String c : columns) {
-        defs.add(Sql.ident(c) + " " + relation.column(c).orElseThrow().type().sqlName());
-        refs.add("r." + Sql.ident(c));
+        TypeRef type = relation.column(c).orElseThrow().type();
+        if (TEXT_INPUT.contains(type.oid())) {
+          // The key's text through the type's input, as jsonb_to_record converts a scalar, at a
+          // fraction of its cost (it resolves the record type and looks every column up per row).
+          refs.add(
+              "(v.__pgt_row ->> "
+                  + Sql.literal(c)
+                  + ")::"
+                  + type.sqlName()
+                  + " AS "
+                  + Sql.ident(c));
+        } else {
+          defs.add(Sql.ident(c) + " " + type.sqlName());
+          refs.add("r." + Sql.ident(c));
+        }
       }
-      decode = "jsonb_to_record(v.__pgt_row) AS r(" + String.join(", ", defs) + ")";
+      decode =
+          defs.isEmpty()
+              ? ""
+              : " CROSS JOIN LATERAL jsonb_to_record(v.__pgt_row) AS r("
+                  + String.join(", ", defs)
+                  + ")";
       select = String.join(", ", refs);
     }
     return name(index)
@@ -61,7 +108,7 @@ public final class SourceDeltaSql {
         + ", v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq FROM "
         + window
         + " AS c CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, -1))"
-        + " AS v(__pgt_row, __pgt_w) CROSS JOIN LATERAL "
+        + " AS v(__pgt_row, __pgt_w)"
         + decode
         + " WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL)";
   }

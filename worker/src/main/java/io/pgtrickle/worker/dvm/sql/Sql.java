@@ -195,6 +195,17 @@ public final class Sql {
     return '"' + name.replace("\"", "\"\"") + '"';
   }
 
+  /**
+   * {@code value} as an SQL string literal ({@code E'...'} when it holds a backslash, so that its
+   * meaning does not depend on {@code standard_conforming_strings}).
+   */
+  public static String literal(String value) {
+    String quoted = value.replace("'", "''");
+    return value.indexOf('\\') >= 0
+        ? "E'" + quoted.replace("\\", "\\\\") + "'"
+        : "'" + quoted + "'";
+  }
+
   /** {@code schema.name}, each part through {@link #ident}. */
   public static String qualified(String schema, String name) {
     return schema == null ? ident(name) : ident(schema) + "." + ident(name);

@@ -10,7 +10,6 @@ import io.pgtrickle.worker.dvm.WindowStats;
 import io.pgtrickle.worker.dvm.catalog.RelationInfo;
 import io.pgtrickle.worker.dvm.sql.BoundStatement;
 import io.pgtrickle.worker.refresh.ExclusiveRecompute;
-import java.io.ByteArrayInputStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -19,14 +18,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.postgresql.PGConnection;
 
 /**
- * A stream table refreshed the way the worker will: the batch is loaded into the change buffer
- * (COPY of the recorded events, standing in for the ingest), then one REPEATABLE READ transaction
- * takes L, counts the windows, applies them (or recomputes) and advances the frontier with a
- * compare-and-set. The consumed changes are deleted afterwards, untimed (the worker's ingest prunes
- * buffers outside refreshes).
+ * A stream table refreshed the way the worker does, from a change buffer the ingest has already
+ * filled (as pg_trickle's refresh reads buffers its capture triggers filled during the source DML):
+ * one REPEATABLE READ transaction takes the snapshot, L, the window counts and the sources'
+ * estimated rows (one round trip; AUTO decides from them), then applies the windows, or recomputes,
+ * advances the frontier with a compare-and-set and commits in one more round trip (an exclusive
+ * recompute: two more, the lock and the TRUNCATE). The refresh is timed from its first statement to
+ * its commit.
  */
 final class BenchStreamTable {
 
@@ -49,8 +49,10 @@ final class BenchStreamTable {
   private static final boolean EXPLAIN = Boolean.getBoolean("bench.explain");
 
   private final Map<Long, String> frontier = new HashMap<>();
-  private final String buffer;
   private final long srcOid;
+
+  /** Rows stored by the last recompute (-1: none yet), for the worker's exclusive-or-not rule. */
+  private long lastRecomputeRows = -1;
 
   BenchStreamTable(Connection c, String name, String query, long srcOid) throws SQLException {
     this.name = name;
@@ -60,16 +62,14 @@ final class BenchStreamTable {
       throw new IllegalStateException(query + ": " + ((Analysis.FullOnly) a).describe());
     }
     plan = d.plan();
-    buffer = "pgtrickle_changes.changes_" + srcOid;
     try (Statement s = c.createStatement()) {
       for (String ddl : plan.createStorage("bench", name)) {
         s.execute(ddl);
       }
       s.execute("INSERT INTO bench.frontiers VALUES ('" + name + "', '0/0')");
     }
-    long t0 = System.nanoTime();
-    refresh(c, true);
-    model.recordInitialFull((System.nanoTime() - t0) / 1e6);
+    Result first = run(c, true, false);
+    model.recordInitialFull(first.ms());
   }
 
   private void explain(Connection c, BoundStatement apply) throws SQLException {
@@ -91,71 +91,41 @@ final class BenchStreamTable {
   /**
    * The outcome of one refresh.
    *
-   * @param ms from the start of the load to the commit
-   * @param loadMs the load (COPY into the change buffer) alone
+   * @param ms from the refresh's first statement to its commit
+   * @param full whether it recomputed
+   * @param changes the windows' change rows
    */
-  record Result(double ms, boolean full, long changes, double loadMs) {}
+  record Result(double ms, boolean full, long changes) {}
 
   /**
-   * Loads {@code batch} (COPY text rows of the change buffer) and refreshes. Under AUTO the choice
-   * is made first, from the number of pending changes and the source's estimated rows ({@link
-   * RefreshCostModel#decide(long, double)}): a recompute loads nothing (as the worker copies no
-   * window for one), so its time is the estimate's statement and the recompute.
+   * Refreshes from the change buffer as it is (filled by the ingest before). Under AUTO the cost
+   * model chooses from the window's change count and the source's estimated rows, both read by the
+   * opening statement ({@link RefreshCostModel#decide(long, double)}), and learns the outcome.
    *
    * @param auto let the cost model choose; else always differential
    */
-  Result loadAndRefresh(Connection c, byte[] batch, boolean auto) throws Exception {
-    long t0 = System.nanoTime();
-    mark = t0;
-    phases.clear();
-    boolean full = false;
-    if (auto) {
-      long pending = 0;
-      for (byte b : batch) {
-        pending += b == '\n' ? 1 : 0;
-      }
-      full = model.decide(pending, rowEstimate(c)).full();
-      lap("decide");
-    }
-    if (!full) {
-      ((PGConnection) c)
-          .getCopyAPI()
-          .copyIn(
-              "COPY " + buffer + " (lsn, seq, xid, action, new_row, old_row) FROM STDIN",
-              new ByteArrayInputStream(batch));
-      lap("load");
-    }
-    Result r = refresh(c, full);
-    double ms = (System.nanoTime() - t0) / 1e6;
-    // The consumed changes are deleted outside the timed refresh, as the worker's ingest prunes
-    // the buffers on its own schedule, not in a refresh.
-    try (Statement s = c.createStatement()) {
-      s.execute("DELETE FROM " + buffer);
-    }
+  Result refresh(Connection c, boolean auto) throws SQLException {
+    Result r = run(c, false, auto);
     if (r.full()) {
-      model.recordFull(ms);
+      model.recordFull(r.ms());
     } else {
-      model.recordDifferential(r.changes(), ms);
+      model.recordDifferential(r.changes(), r.ms());
     }
-    return new Result(ms, r.full(), r.changes(), phases.getOrDefault("load", 0.0));
-  }
-
-  /** The source's {@code reltuples} (one round trip, timed with the refresh). */
-  private double rowEstimate(Connection c) throws SQLException {
-    try (Statement s = c.createStatement();
-        java.sql.ResultSet rs =
-            s.executeQuery("SELECT reltuples::float8 FROM pg_class WHERE oid = " + srcOid)) {
-      return rs.next() ? rs.getDouble(1) : -1;
-    }
+    return r;
   }
 
   /**
-   * One refresh transaction in three round trips: the opening statement (snapshot, L, window
-   * counts), the apply with the frontier's compare-and-set (one batch), COMMIT; a recompute first
-   * tries the worker's exclusive lock (then TRUNCATE and refill). The connection's transactions are
-   * REPEATABLE READ.
+   * One refresh transaction: the opening statement (BEGIN, snapshot, L, window counts, row
+   * estimate), then the apply (or recompute), the frontier's compare-and-set and COMMIT in one
+   * round trip. A recompute of a table whose last recompute stored {@link
+   * DifferentialPlan#SMALL_RESULT} rows or more first tries the worker's exclusive lock (then
+   * count, TRUNCATE and DROP INDEX in one round trip, and the refill with the index build in the
+   * last), else it is DELETE + INSERT.
    */
-  private Result refresh(Connection c, boolean forceFull) throws SQLException {
+  private Result run(Connection c, boolean forceFull, boolean auto) throws SQLException {
+    long t0 = System.nanoTime();
+    mark = t0;
+    phases.clear();
     c.setAutoCommit(false);
     try {
       DeltaApplier.Opening open = DeltaApplier.open(c, plan, frontier, Map.of());
@@ -164,17 +134,26 @@ final class BenchStreamTable {
       WindowStats stats = open.stats();
       long changes = stats.total();
       boolean full = forceFull || stats.recomputeRequired();
+      if (!full && auto && changes > 0) {
+        full = model.decide(changes, open.sourceRows()).full();
+      }
       List<String> sql = new ArrayList<>();
       List<Object> params = new ArrayList<>();
+      int insertIndex = -1;
       if (full) {
-        // As the worker's recompute: TRUNCATE and refill when the lock is granted at once (the
-        // bench's stream tables have no readers, dependants, publications or triggers).
         String target = "bench." + name;
-        if (ExclusiveRecompute.lock(c, target)) {
-          ExclusiveRecompute.truncate(c, target);
-          sql.addAll(plan.refill("bench", name));
+        List<String> refill = plan.refill("bench", name);
+        if (DifferentialPlan.recomputesExclusively(lastRecomputeRows)
+            && ExclusiveRecompute.lock(c, target)) {
+          lap("lock");
+          ExclusiveRecompute.truncate(c, target, refill.get(0));
+          lap("truncate");
+          insertIndex = sql.size();
+          sql.addAll(refill.subList(1, refill.size()));
         } else {
-          sql.addAll(plan.fullRefresh("bench", name));
+          List<String> statements = plan.fullRefresh("bench", name);
+          sql.addAll(statements);
+          insertIndex = statements.size() - 1;
         }
       } else if (changes > 0) {
         List<SourceWindow> windows = new ArrayList<>();
@@ -194,33 +173,40 @@ final class BenchStreamTable {
           params.addAll(apply.parameters());
         }
       }
+      int casIndex = sql.size();
       sql.add("UPDATE bench.frontiers SET lsn = ?::pg_lsn WHERE name = ? AND lsn = ?::pg_lsn");
       params.addAll(List.of(l, name, frontier.getOrDefault(srcOid, "0/0")));
+      // COMMIT in the same round trip: the server commits once every statement before it
+      // succeeded (an error skips the rest, COMMIT included, and the catch rolls back).
+      sql.add("COMMIT");
+      int[] counts = new int[sql.size()];
       try (PreparedStatement ps = c.prepareStatement(String.join(";\n", sql))) {
         for (int i = 0; i < params.size(); i++) {
           ps.setObject(i + 1, params.get(i));
         }
         ps.execute();
-        // The compare-and-set's update count: the last statement.
-        int casCount = -1;
         int index = 0;
         do {
-          if (index == sql.size() - 1) {
-            casCount = ps.getUpdateCount();
+          if (index < counts.length) {
+            counts[index] = ps.getUpdateCount();
           }
           index++;
         } while (ps.getMoreResults() || ps.getUpdateCount() != -1);
-        if (casCount != 1) {
-          throw new IllegalStateException("frontier moved under " + name + " (" + casCount + ")");
-        }
       }
-      lap(full ? "full" : "apply+frontier");
-      c.commit();
-      lap("commit");
+      if (counts[casIndex] != 1) {
+        throw new IllegalStateException(
+            "frontier moved under " + name + " (" + counts[casIndex] + ")");
+      }
+      lap(full ? "full+frontier+commit" : "apply+frontier+commit");
+      c.commit(); // the transaction is over: no round trip
+      lap("driver-commit");
+      if (full) {
+        lastRecomputeRows = counts[insertIndex];
+      }
       for (RelationInfo r : plan.sources()) {
         frontier.put(r.oid(), l);
       }
-      return new Result(0, full, changes, 0);
+      return new Result((System.nanoTime() - t0) / 1e6, full, changes);
     } catch (SQLException | RuntimeException e) {
       c.rollback();
       throw e;

@@ -75,6 +75,7 @@ class RefreshCostModelTest {
     RefreshCostModel m = new RefreshCostModel();
     m.recordFull(1);
     m.recordDifferential(100, 50); // a cold first run
+    m.recordDifferential(100, 40); // and a second
     int full = 0;
     for (int i = 0; i < 8; i++) {
       full += m.decide(100).full() ? 1 : 0;
@@ -83,6 +84,21 @@ class RefreshCostModelTest {
     RefreshCostModel.Decision again = m.decide(100);
     assertThat(again.full()).isFalse();
     assertThat(again.reason()).contains("measured again");
+  }
+
+  @Test
+  void aSingleSlowDifferentialMeasurementIsCheckedAfterOneFullRefresh() {
+    RefreshCostModel m = new RefreshCostModel();
+    m.recordFull(100);
+    m.recordDifferential(10_000, 1_200); // one measurement, on a busy machine
+    assertThat(m.decide(10_000).full()).isTrue();
+    RefreshCostModel.Decision again = m.decide(10_000);
+    assertThat(again.full()).isFalse();
+    assertThat(again.reason()).contains("measured again after 1 full refreshes");
+    m.recordDifferential(10_000, 900); // slow again: now two measurements say so
+    for (int i = 0; i < 8; i++) {
+      assertThat(m.decide(10_000).full()).isTrue();
+    }
   }
 
   @Test
@@ -118,6 +134,7 @@ class RefreshCostModelTest {
     assertThat(d.full()).isTrue();
     assertThat(d.reason()).contains("measuring a recompute of the populated table");
     m.recordFull(150); // the real cost
+    m.recordDifferential(10_000, 310); // measured twice
     assertThat(m.decide(10_000).full()).isTrue();
     assertThat(m.decide(10_000).reason()).contains("> measured full 150.0 ms");
   }

@@ -20,6 +20,13 @@ class SqlTest {
   }
 
   @Test
+  void quotesLiterals() {
+    assertThat(Sql.literal("amount")).isEqualTo("'amount'");
+    assertThat(Sql.literal("it's")).isEqualTo("'it''s'");
+    assertThat(Sql.literal("a\\b'c")).isEqualTo("E'a\\\\b''c'");
+  }
+
+  @Test
   void termsMultiplyWeightsAndSigns() {
     Term a = new Term(List.of("x AS a"), List.of("a.k > 0"), List.of("a.__pgt_w"), 1);
     Term b = new Term(List.of("y AS b"), List.of(), List.of("b.__pgt_w"), -1);
