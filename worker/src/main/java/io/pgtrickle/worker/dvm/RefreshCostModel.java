@@ -98,7 +98,8 @@ public final class RefreshCostModel {
 
   /**
    * The whole memory, exploration counter included, as JSON: {@code {"full": [ms, ...],
-   * "differential": [[changes, ms], ...], "fullsInARow": n, "initialOnly": bool}}, oldest first.
+   * "differential": [[changes, ms], ...], "fullsInARow": n, "initialOnly": bool,
+   * "lastRecomputeRows": n}}, oldest first.
    *
    * @return the JSON text
    */
@@ -110,6 +111,7 @@ public final class RefreshCostModel {
     differential.forEach(x -> d.addArray().add(x.changes()).add(x.ms()));
     o.put("fullsInARow", fullsInARow);
     o.put("initialOnly", initialOnly);
+    o.put("lastRecomputeRows", lastRecomputeRows);
     return o.toString();
   }
 
@@ -127,6 +129,7 @@ public final class RefreshCostModel {
       differential.clear();
       fullsInARow = 0;
       initialOnly = false;
+      lastRecomputeRows = -1;
       return true;
     }
     try {
@@ -156,6 +159,7 @@ public final class RefreshCostModel {
       differential.addAll(newDifferential);
       fullsInARow = o.path("fullsInARow").asInt(0);
       initialOnly = o.path("initialOnly").asBoolean(false);
+      lastRecomputeRows = o.path("lastRecomputeRows").asLong(-1);
       return true;
     } catch (JsonProcessingException e) {
       return false;

@@ -145,7 +145,7 @@ class RefreshCostModelTest {
     populator.recordInitialFull(40);
     populator.recordFull(10);
     populator.recordDifferential(5_000, 120);
-    populator.recordDifferential(5_000, 125); // two: not explored again after one full refresh
+    populator.recordDifferential(4_000, 110); // two: one alone is checked again after one full
     assertThat(populator.decide(5_000).full()).isTrue();
     RefreshCostModel other = new RefreshCostModel(); // another worker: no recompute of its own
     other.recordDifferential(5_000, 120);
@@ -161,13 +161,15 @@ class RefreshCostModelTest {
     RefreshCostModel m = new RefreshCostModel();
     m.recordFull(10);
     m.recordDifferential(5_000, 120);
-    m.recordDifferential(5_000, 125);
+    m.recordDifferential(4_000, 110);
     for (int i = 0; i < 8; i++) {
       assertThat(m.decide(5_000).full()).isTrue();
     }
+    m.recordRecomputeRows(500); // which way the next recompute goes, shared too
     RefreshCostModel copy = new RefreshCostModel();
     copy.restore(m.toJson());
     assertThat(copy.toJson()).isEqualTo(m.toJson());
+    assertThat(copy.lastRecomputeRows()).isEqualTo(500);
     assertThat(copy.decide(5_000).reason()).contains("measured again after 8 full refreshes");
   }
 
