@@ -194,7 +194,7 @@ profile-cdc: deps-test ## JFR recording of bench-cdc's JVM (the consumer; defaul
 DVM_BENCH_SIZES ?= 100000,1000000
 DVM_BENCH_RATES ?= 0.01,0.10
 DVM_BENCH_PG ?= 15
-bench-dvm: deps-test ## Differential refresh vs REFRESH MATERIALIZED VIEW: pg_trickle's matrix, 100K/1M rows, 1%/10% (about 25 min)
+bench-dvm: deps-test ## Differential refresh vs REFRESH MATERIALIZED VIEW: pg_trickle's matrix, 100K/1M rows, 1%/10% (about 10 min)
 	$(MVN) -q -pl worker -am -Pbench-dvm -DskipTests verify -Dbench.sizes=$(DVM_BENCH_SIZES) -Dbench.rates=$(DVM_BENCH_RATES) -Dbench.pg=$(DVM_BENCH_PG)
 
 # The NATS change log instead of PostgreSQL tables: make bench-worker WORKER_BENCH_BACKEND=nats
