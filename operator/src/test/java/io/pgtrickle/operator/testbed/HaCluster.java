@@ -251,6 +251,23 @@ public final class HaCluster implements AutoCloseable {
         false);
   }
 
+  /**
+   * A cluster {@code name} that someone else created in {@code running}'s namespace (e.g. with
+   * {@code kubectl apply}), played by {@code running}'s operator, pod player and provisioner.
+   * Closing it deletes only this cluster.
+   */
+  public static HaCluster adopt(HaCluster running, String name) {
+    return new HaCluster(
+        running.client,
+        running.namespace,
+        name,
+        null,
+        running.volumes,
+        running.pods,
+        running.operator,
+        false);
+  }
+
   public String namespace() {
     return namespace;
   }
