@@ -96,4 +96,19 @@ class ContinuousArchivingTest {
     assertThat(c.getReason()).isEqualTo("NoWalFileDone");
     assertThat(c.getMessage()).contains("the volume c-pgbackrest-repo");
   }
+
+  @Test
+  void gcsAndAzureRepositoriesAreNamedWithTheirOwnSchemes() {
+    assertThat(
+            ContinuousArchiving.repository(
+                cluster("{destination: {type: GCS, bucket: b, credentialsSecret: g}}")))
+        .isEqualTo("gs://b");
+    assertThat(
+            ContinuousArchiving.repository(
+                cluster(
+                    "{destination: {type: Azure, bucket: cont, endpoint: 'https://127.0.0.1:10000',"
+                        + " credentialsSecret: a}}")))
+        .isEqualTo("azure://cont at https://127.0.0.1:10000");
+    assertThat(ContinuousArchiving.repository(S3)).isEqualTo("s3://my-backups (us-east-1)");
+  }
 }

@@ -1,5 +1,7 @@
 package io.pgtrickle.operator.backup;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.pgtrickle.testbed.GcsServer;
 import io.pgtrickle.testbed.TestNamespace;
 import java.util.Map;
@@ -9,8 +11,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * {@code spec.backup.destination.type: GCS} for real: pgBackRest 2.55.1 archives WAL to, backs up
  * to (full, then incremental) and restores a new cluster from a Google Cloud Storage bucket served
- * by fake-gcs-server over HTTPS on loopback, trusted through {@code caSecret}; the access token
- * comes from the credentials Secret ({@code gcsKeyType: token}). See {@link ObjectStoreRoundTrip}.
+ * by fake-gcs-server over HTTPS on loopback, trusted through {@code caSecret}, authenticated with
+ * the service account key {@code key.json} of the credentials Secret (mounted from it; pgBackRest
+ * exchanges signed JWTs for access tokens at the key's token endpoint, which checks the signature).
+ * See {@link ObjectStoreRoundTrip}.
  */
 class GcsRepositoryIT {
 
@@ -23,8 +27,9 @@ class GcsRepositoryIT {
     try (GcsServer gcs = GcsServer.start(NAMESPACE.testBed())) {
       gcs.createBucket(BUCKET);
       ObjectStoreRoundTrip roundTrip = new ObjectStoreRoundTrip(NAMESPACE);
-      // fake-gcs-server accepts any bearer token; pgBackRest sends this one from the Secret.
-      roundTrip.secret("gcs-credentials", Map.of("token", "test-access-token"));
+      // A service account key (the default gcsKeyType): pgBackRest signs a JWT with it and gets
+      // its access tokens from the key's token_uri, the test bed's token endpoint.
+      roundTrip.secret("gcs-credentials", Map.of("key.json", gcs.serviceAccountKeyJson()));
       roundTrip.secret("gcs-ca", Map.of("ca.crt", gcs.caPem()));
       roundTrip.run(
           "  backup:\n"
@@ -36,11 +41,11 @@ class GcsRepositoryIT {
               + "      bucket: "
               + BUCKET
               + "\n"
-              + "      gcsKeyType: token\n"
               + "      credentialsSecret: gcs-credentials\n"
               + "      caSecret: gcs-ca\n",
           "gs://" + BUCKET,
           () -> gcs.objects(BUCKET, roundTrip.path("src")));
+      assertThat(gcs.tokensGranted()).isPositive();
     }
   }
 }

@@ -35,11 +35,13 @@ public final class GcsServer implements AutoCloseable {
   private final Path dir;
   private final int port;
   private final Process process;
+  private final GcsTokenEndpoint tokens;
 
-  private GcsServer(Path dir, int port, Process process) {
+  private GcsServer(Path dir, int port, Process process, GcsTokenEndpoint tokens) {
     this.dir = dir;
     this.port = port;
     this.process = process;
+    this.tokens = tokens;
   }
 
   /** Builds fake-gcs-server if needed, starts it; waits (up to 60 s) until it listens. */
@@ -75,7 +77,7 @@ public final class GcsServer implements AutoCloseable {
                 "warn"),
             log,
             Map.of());
-    GcsServer server = new GcsServer(dir, port, process);
+    GcsServer server = new GcsServer(dir, port, process, new GcsTokenEndpoint(dir));
     LoopbackEmulator.awaitListening(process, port, log, "fake-gcs-server", Duration.ofSeconds(60));
     return server;
   }
@@ -131,6 +133,20 @@ public final class GcsServer implements AutoCloseable {
     }
   }
 
+  /**
+   * A service account key file (JSON, what Google hands out) whose {@code token_uri} is this
+   * server's token endpoint ({@link GcsTokenEndpoint}): a client signing its JWT with it gets an
+   * access token, the way pgBackRest's {@code repo1-gcs-key-type=service} does against Google.
+   */
+  public String serviceAccountKeyJson() {
+    return tokens.keyJson();
+  }
+
+  /** How many access tokens the token endpoint granted to assertions signed with the key. */
+  public int tokensGranted() {
+    return tokens.granted();
+  }
+
   /** {@code https://127.0.0.1:PORT}. */
   public String endpoint() {
     return "https://127.0.0.1:" + port;
@@ -167,6 +183,7 @@ public final class GcsServer implements AutoCloseable {
 
   @Override
   public void close() {
+    tokens.close();
     LoopbackEmulator.stop(process, dir);
   }
 }
