@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -357,7 +358,14 @@ public final class PatroniPods implements AutoCloseable {
     deleteRecursively(pgbackrest);
     boolean backups = PodVolumeFiles.write(client, pod, container, "/etc/pgbackrest", pgbackrest);
     writeServiceAccount(pod, dir.resolve("serviceaccount"));
-    chown(work);
+    // This pod's files only: a recursive chown of the whole namespace directory handed another
+    // running pod's root-owned Secret files (its pgBackRest TLS key, 0640) back to the pod user
+    // while that pod's sidecar started, and pgBackRest's server refused the key ("has group or
+    // other permissions") and exited (ReplicaBackupIT's backup then waited on a dead server).
+    chown(work, false);
+    chown(work.resolve("volumes"), false);
+    chown(dir, true);
+    chown(volume, true);
     PodVolumeFiles.rootOwnsModedFiles(pgbackrest);
     extras.prepare(pod, dir, ip, c -> PodEnvironment.of(client, pod, c, ip));
 
@@ -582,16 +590,15 @@ public final class PatroniPods implements AutoCloseable {
     return tag.replaceAll("^(\\d+).*$", "$1");
   }
 
-  private static void chown(Path dir) {
+  private static void chown(Path dir, boolean recursive) {
     try {
-      Process p =
-          new ProcessBuilder(
-                  "chown",
-                  "-R",
-                  System.getenv().getOrDefault("PGTRICKLE_PG_USER", "pgtest"),
-                  dir.toString())
-              .inheritIO()
-              .start();
+      List<String> command = new ArrayList<>(List.of("chown"));
+      if (recursive) {
+        command.add("-R");
+      }
+      command.add(System.getenv().getOrDefault("PGTRICKLE_PG_USER", "pgtest"));
+      command.add(dir.toString());
+      Process p = new ProcessBuilder(command).inheritIO().start();
       p.waitFor(30, TimeUnit.SECONDS);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
