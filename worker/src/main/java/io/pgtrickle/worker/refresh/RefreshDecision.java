@@ -27,6 +27,24 @@ public record RefreshDecision(String action, boolean prepareStorage, String reas
   }
 
   /**
+   * A recompute in place of {@code differential}, whose apply failed with {@code failure} (a data
+   * exception of an image the net change does not keep; see {@code Refresher}).
+   *
+   * @return FULL, storage prepared as {@code differential} would have, the failure in the reason
+   */
+  public static RefreshDecision recomputeAfter(
+      RefreshDecision differential, java.sql.SQLException failure) {
+    return new RefreshDecision(
+        "FULL",
+        differential.prepareStorage(),
+        "recomputed: the differential apply failed with SQLSTATE "
+            + failure.getSQLState()
+            + " ("
+            + differential.reason()
+            + ")");
+  }
+
+  /**
    * Decides, in this order: first population; {@code needs_reinit}; a source whose columns changed;
    * a window with TRUNCATE or a GAP (changes may be missing); a base source without a known window;
    * no change anywhere (NO_DATA); then the plan's mode (a differential plan with a changed upstream

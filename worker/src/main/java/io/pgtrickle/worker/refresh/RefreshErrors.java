@@ -32,6 +32,16 @@ final class RefreshErrors {
    * goes to ERROR at once; {@code resume_stream_table} or {@code alter_stream_table(query => ...)}
    * recovers it.
    */
+  /**
+   * PostgreSQL's class 22, data exception (division by zero, a value out of range, an invalid cast
+   * of a text): raised by the rows a statement evaluates, so another statement over other rows may
+   * succeed.
+   */
+  static boolean dataException(SQLException e) {
+    String s = e.getSQLState();
+    return s != null && s.startsWith("22");
+  }
+
   static boolean permanent(SQLException e) {
     String s = e.getSQLState();
     return s != null && (s.startsWith("42") || s.startsWith("0A"));

@@ -37,7 +37,22 @@ final class RefreshRecords {
       Frontier before,
       Frontier after,
       Instant start,
-      String workerId) {}
+      String workerId) {
+
+    /** The same attempt under another decision (its action and reason) and frontier. */
+    Done as(RefreshDecision decision, Frontier newAfter) {
+      return new Done(
+          decision.action(),
+          counts,
+          deltaRows,
+          initiatedBy,
+          decision.reason(),
+          before,
+          newAfter,
+          start,
+          workerId);
+    }
+  }
 
   /**
    * Records a completed refresh: compare-and-set of the frontier together with the stream table's

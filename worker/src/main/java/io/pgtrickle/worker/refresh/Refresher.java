@@ -264,23 +264,56 @@ public final class Refresher implements AutoCloseable {
               schemaChanged,
               upstreamChanged,
               phases);
-    } catch (SQLException e) {
-      if (RefreshErrors.transientFailure(e)) {
-        throw e;
+    } catch (SQLException failed) {
+      SQLException e = failed;
+      counts = null;
+      if (decision.applies() && RefreshErrors.dataException(e)) {
+        // A differential apply evaluates every image in the window, also the intermediate ones
+        // the net change cancels (v set to 0, then back to 1): a data error there (division by
+        // zero) would fail every later refresh of the same window, while the query over the
+        // current data succeeds. Recompute instead, as AUTO may; if that fails too, it counts.
+        conn.rollback(savepoint);
+        decision = RefreshDecision.recomputeAfter(decision, e);
+        after = NextFrontier.of(windows, sources, decision, before, l, fingerprints);
+        attempt = attempt.as(decision, after);
+        try {
+          counts =
+              PlanRunner.run(
+                  conn,
+                  probe,
+                  st,
+                  plan,
+                  decision,
+                  reader,
+                  snapshot,
+                  l,
+                  windows,
+                  schemaChanged,
+                  upstreamChanged,
+                  phases);
+        } catch (SQLException full) {
+          e = full;
+        }
       }
-      Span.current().recordException(e);
-      conn.rollback(savepoint);
-      String message = RefreshErrors.message(e, schemaChanged, sources.names());
-      boolean error =
-          RefreshRecords.failed(conn, st, message, RefreshErrors.permanent(e), maxErrors, attempt);
-      conn.commit();
-      metrics.refresh(decision.action(), "failed", Duration.ofNanos(System.nanoTime() - t0));
-      LOG.warn(
-          "refresh of {} failed{}: {}",
-          st.displayName(),
-          error ? " (stream table now in ERROR)" : "",
-          message);
-      return RefreshOutcome.of(RefreshOutcome.Kind.FAILED, decision.action(), message);
+      if (counts == null) {
+        if (RefreshErrors.transientFailure(e)) {
+          throw e;
+        }
+        Span.current().recordException(e);
+        conn.rollback(savepoint);
+        String message = RefreshErrors.message(e, schemaChanged, sources.names());
+        boolean error =
+            RefreshRecords.failed(
+                conn, st, message, RefreshErrors.permanent(e), maxErrors, attempt);
+        conn.commit();
+        metrics.refresh(decision.action(), "failed", Duration.ofNanos(System.nanoTime() - t0));
+        LOG.warn(
+            "refresh of {} failed{}: {}",
+            st.displayName(),
+            error ? " (stream table now in ERROR)" : "",
+            message);
+        return RefreshOutcome.of(RefreshOutcome.Kind.FAILED, decision.action(), message);
+      }
     }
     RefreshSpans.rows(counts);
     long dbNowMillis =
