@@ -92,11 +92,21 @@ build() {
   log "built in $((SECONDS - started)) s"
 }
 
+# Holds an exclusive lock on the cache entry $1 until this script exits, so that builds of the
+# same entry (make check's head start and a test's on-demand call) run one after the other: the
+# second finds the first's result. One lock at a time (fd 9).
+lock_cache() {
+  mkdir -p "$cache_root"
+  exec 9>"$cache_root/.$1.lock"
+  flock 9
+}
+
 # The OpenTelemetry Collector the OTLP tests send to (testbed/otelcol: the OTLP receiver and the
 # file exporter of collector v0.165.0), built from the module proxy like the control plane, cached
 # by the hash of its go.mod, go.sum and main.go. Prints the binary's path on stdout.
 build_otelcol() {
   local okey odir
+  lock_cache otelcol
   okey="$(cat "$testbed/otelcol/go.mod" "$testbed/otelcol/go.sum" "$testbed/otelcol/main.go" | sha256sum | cut -c1-16)"
   odir="$cache_root/otelcol/$okey"
   if [ ! -x "$odir/otelcol" ]; then
@@ -119,6 +129,7 @@ build_otelcol() {
 # binary's path on stdout.
 build_fakegcs() {
   local gkey gdir
+  lock_cache fakegcs
   gkey="$(cat "$testbed/fakegcs/go.mod" "$testbed/fakegcs/go.sum" | sha256sum | cut -c1-16)"
   gdir="$cache_root/fakegcs/$gkey"
   if [ ! -x "$gdir/fake-gcs-server" ]; then
@@ -141,6 +152,7 @@ build_fakegcs() {
 # file and the script. Prints the directory (node_modules/.bin/azurite-blob, container.js).
 install_azurite() {
   local akey adir
+  lock_cache azurite
   akey="$(cat "$testbed/azurite/package.json" "$testbed/azurite/package-lock.json" "$testbed/azurite/container.js" | sha256sum | cut -c1-16)"
   adir="$cache_root/azurite/$akey"
   if [ ! -x "$adir/node_modules/.bin/azurite-blob" ]; then
