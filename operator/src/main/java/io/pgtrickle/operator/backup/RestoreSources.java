@@ -55,16 +55,6 @@ public final class RestoreSources {
           field + ": PostgresCluster \"" + clusterName + "\" has no spec.backup repository",
           true);
     }
-    if (PgBackRest.onVolume(source.getSpec().getBackup())) {
-      return problem(
-          "RestoreSourceOnVolume",
-          field
-              + ": PostgresCluster \""
-              + clusterName
-              + "\" keeps its repository on a volume (destination.type PVC); restoring from a"
-              + " volume repository is not built yet (only from S3, GCS and Azure)",
-          false);
-    }
     if (source.getSpec().majorVersion() != cluster.getSpec().majorVersion()) {
       return problem(
           "RestoreVersionMismatch",

@@ -105,12 +105,22 @@ public final class PgBackRest {
    * cluster reads its source's repository with.
    */
   public static String config(BackupSpec backup, String path, String caFile, String gcsKeyFile) {
+    return config(backup, path, caFile, gcsKeyFile, REPO_MOUNT);
+  }
+
+  /**
+   * As {@link #config(BackupSpec, String, String, String)}, with a volume repository ({@code
+   * destination.type} PVC) mounted at {@code repoMount} instead of {@link #REPO_MOUNT} (a restored
+   * cluster mounts its source's volume beside its own).
+   */
+  public static String config(
+      BackupSpec backup, String path, String caFile, String gcsKeyFile, String repoMount) {
     BackupDestination d = backup.getDestination();
     Map<String, String> global = new LinkedHashMap<>();
     if (onVolume(backup)) {
       // The cluster's repository volume (ReadWriteMany), mounted in every member.
       global.put("repo1-type", "posix");
-      global.put("repo1-path", REPO_MOUNT + path);
+      global.put("repo1-path", repoMount + path);
     } else {
       global.put("repo1-path", path);
     }
@@ -161,7 +171,12 @@ public final class PgBackRest {
 
   /** The repository volume's claim: {@code NAME-pgbackrest-repo}. */
   public static String repositoryClaim(PostgresCluster cluster) {
-    return cluster.getMetadata().getName() + "-pgbackrest-repo";
+    return repositoryClaim(cluster.getMetadata().getName());
+  }
+
+  /** The repository volume's claim of the cluster named {@code clusterName}. */
+  public static String repositoryClaim(String clusterName) {
+    return clusterName + "-pgbackrest-repo";
   }
 
   /**

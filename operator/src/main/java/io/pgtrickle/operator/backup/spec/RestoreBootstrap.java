@@ -40,6 +40,15 @@ public final class RestoreBootstrap {
   public static final String SOURCE_CA_FILE = PgBackRest.CONFIG_DIR + "/source-ca/ca.crt";
   public static final String SOURCE_GCS_KEY_FILE = PgBackRest.CONFIG_DIR + "/source-gcs/key.json";
 
+  /**
+   * Where the source's repository volume ({@code destination.type} PVC) is mounted, read-only, in a
+   * restored cluster's pods: beside the cluster's own {@link PgBackRest#REPO_MOUNT}, so the
+   * restored cluster can never write into its source's repository.
+   */
+  public static final String SOURCE_REPO_MOUNT = "/pgbackrest-source-repo";
+
+  public static final String SOURCE_REPO_VOLUME = "pgbackrest-source-repo";
+
   /** Where a failed restore leaves its reason, on the member's volume (outside the data dir). */
   public static final String FAILED_FILE = "/var/lib/postgresql/data/restore.failed";
 
@@ -79,7 +88,11 @@ public final class RestoreBootstrap {
             + source.clusterName()
             + ", read by spec.restore.\n"
             + PgBackRest.config(
-                source.backup(), source.repositoryPath(), SOURCE_CA_FILE, SOURCE_GCS_KEY_FILE));
+                source.backup(),
+                source.repositoryPath(),
+                SOURCE_CA_FILE,
+                SOURCE_GCS_KEY_FILE,
+                SOURCE_REPO_MOUNT));
     return files;
   }
 
@@ -98,7 +111,8 @@ public final class RestoreBootstrap {
   /**
    * Adds to the pod template what the restore needs: the source's secrets as environment ({@code
    * RESTORE_SOURCE_*}, references only) and the script, source configuration and source CA in the
-   * volume at {@code /etc/pgbackrest} (made here when the cluster has no {@code spec.backup}).
+   * volume at {@code /etc/pgbackrest} (made here when the cluster has no {@code spec.backup}); for
+   * a source repository on a volume, that volume's claim, read-only at {@link #SOURCE_REPO_MOUNT}.
    */
   public static void apply(
       PostgresCluster cluster, RestoreSource source, PodTemplateSpec template) {
@@ -125,6 +139,29 @@ public final class RestoreBootstrap {
                   .build());
     }
     volume.getProjected().getSources().addAll(projections(cluster, source));
+    if (PgBackRest.onVolume(source.backup())) {
+      // The source's ReadWriteMany claim, read-only. Kubernetes keeps the claim while pods mount
+      // it (pvc-protection), so the source's backups cannot be deleted under a running restore.
+      template
+          .getSpec()
+          .getVolumes()
+          .add(
+              new VolumeBuilder()
+                  .withName(SOURCE_REPO_VOLUME)
+                  .withNewPersistentVolumeClaim()
+                  .withClaimName(PgBackRest.repositoryClaim(source.clusterName()))
+                  .withReadOnly(true)
+                  .endPersistentVolumeClaim()
+                  .build());
+      postgres
+          .getVolumeMounts()
+          .add(
+              new VolumeMountBuilder()
+                  .withName(SOURCE_REPO_VOLUME)
+                  .withMountPath(SOURCE_REPO_MOUNT)
+                  .withReadOnly(true)
+                  .build());
+    }
   }
 
   static List<EnvVar> env(RestoreSource source) {

@@ -148,4 +148,39 @@ class RestoreBootstrapTest {
         .doesNotContainKey("pgbackrest.conf")
         .containsKeys("restore.sh", "restore-source.conf");
   }
+
+  @Test
+  void aSourceRepositoryOnAVolumeIsMountedReadOnlyBesideTheClustersOwn() {
+    PostgresCluster source = cluster("src", "  backup: {destination: {type: PVC}}\n");
+    PostgresCluster copy = restored(null, "  backup: {destination: {type: PVC}}\n");
+    RestoreSource from = RestoreSource.of(copy, source);
+    PodSpec pod =
+        ClusterStatefulSet.build(copy, "img:16", 0, from).getSpec().getTemplate().getSpec();
+    assertThat(pod.getVolumes())
+        .filteredOn(v -> v.getPersistentVolumeClaim() != null)
+        .extracting(v -> v.getPersistentVolumeClaim().getClaimName())
+        .contains("copy-pgbackrest-repo", "src-pgbackrest-repo");
+    Volume sourceRepository =
+        pod.getVolumes().stream()
+            .filter(v -> v.getName().equals(RestoreBootstrap.SOURCE_REPO_VOLUME))
+            .findFirst()
+            .orElseThrow();
+    assertThat(sourceRepository.getPersistentVolumeClaim().getClaimName())
+        .isEqualTo("src-pgbackrest-repo");
+    assertThat(sourceRepository.getPersistentVolumeClaim().getReadOnly()).isTrue();
+    assertThat(pod.getContainers().get(0).getVolumeMounts())
+        .filteredOn(m -> m.getName().equals(RestoreBootstrap.SOURCE_REPO_VOLUME))
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.getMountPath()).isEqualTo("/pgbackrest-source-repo");
+              assertThat(m.getReadOnly()).isTrue();
+            });
+    String sourceConf = RestoreBootstrap.configFiles(from).get("restore-source.conf");
+    assertThat(sourceConf)
+        .contains("repo1-type=posix")
+        .contains("repo1-path=/pgbackrest-source-repo/pgbackrest/ns/src\n");
+    assertThat(ClusterConfigMaps.patroni(copy, from).getData().get("pgbackrest.conf"))
+        .contains("repo1-path=/pgbackrest-repo/pgbackrest/ns/copy\n");
+  }
 }
