@@ -171,19 +171,27 @@ public final class BackupBenchmark {
         p2.bytes / 1e6);
   }
 
-  /** A table of about {@link #MB} MB of hard-to-compress rows (md5 text), checkpointed. */
+  /**
+   * About {@link #MB} MB of hard-to-compress rows (md5 text), one table per million rows (about 140
+   * MB each), checkpointed. Several tables, as a real database has: pgBackRest shares the work
+   * between its processes by file, and a single 1 GB table is one segment file that one process
+   * would copy alone, whatever {@code process-max}.
+   */
   private void load() throws Exception {
     // About 140 bytes per row on disk: header, int and 96 hex characters.
     long rows = MB * 1024L * 1024L / 140;
     long chunk = 1_000_000;
     long start = System.nanoTime();
     try (Connection c = longConnection()) {
-      c.createStatement().execute("create table bench_data (id bigint, payload text)");
       for (long from = 1; from <= rows; from += chunk) {
         long to = Math.min(rows, from + chunk - 1);
+        String table = "bench_data_" + (from / chunk + 1);
+        c.createStatement().execute("create table " + table + " (id bigint, payload text)");
         c.createStatement()
             .execute(
-                "insert into bench_data select g, md5(g::text) || md5((g * 7)::text) ||"
+                "insert into "
+                    + table
+                    + " select g, md5(g::text) || md5((g * 7)::text) ||"
                     + " md5((g * 13)::text) from generate_series("
                     + from
                     + ", "
