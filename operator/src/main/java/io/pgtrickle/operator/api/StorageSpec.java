@@ -7,6 +7,15 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** Persistent storage of each cluster member. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value =
+        "has(self.storageClass) == has(oldSelf.storageClass)"
+            + " && (!has(self.storageClass) || self.storageClass == oldSelf.storageClass)",
+    message =
+        "spec.storage.storageClass cannot change: the members' volumes exist; create a new cluster"
+            + " (or restore one from a backup) on the other storage class",
+    reason = "FieldValueForbidden",
+    fieldPath = ".storageClass")
 public class StorageSpec {
 
   @Required
@@ -15,7 +24,14 @@ public class StorageSpec {
       message =
           "spec.storage.size must be a Kubernetes quantity greater than zero, such as 10Gi or 500Mi",
       reason = "FieldValueInvalid")
-  @JsonPropertyDescription("Size of each member's volume, a Kubernetes quantity such as 10Gi.")
+  @ValidationRule(
+      value = "self == oldSelf",
+      message =
+          "spec.storage.size cannot change: resizing the members' volumes is not built yet; create"
+              + " a new cluster (or restore one from a backup) with the new size",
+      reason = "FieldValueForbidden")
+  @JsonPropertyDescription(
+      "Size of each member's volume, a Kubernetes quantity such as 10Gi. Cannot change.")
   private String size;
 
   @JsonPropertyDescription("StorageClass of the volumes; the cluster default when empty.")

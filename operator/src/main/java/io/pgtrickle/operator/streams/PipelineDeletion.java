@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  *       unless the PostgresCluster itself is gone or being deleted (its slots go with it); then
  *       drop, from the operator, any of its slots still there ({@link SlotSweep}: a Job that could
  *       not run, a namespace being deleted that refuses new Jobs);
- *   <li>remove the change log, unless {@code cdc.logReclaimPolicy: Retain};
+ *   <li>remove the change log, unless {@code cdc.logReclaimPolicy: Retain} or another
+ *       StreamTableCluster names the same database ({@link DatabaseClaims}: then it goes on with
+ *       this change log; one refused for that database removes nothing but its own slots);
  *   <li>let the resource go: the garbage collector removes the children. The stream tables and the
  *       pgtrickle catalog in the database stay.
  * </ol>
@@ -97,6 +99,19 @@ final class PipelineDeletion {
         LOG.debug("could not show phase Deleting: {}", e.getMessage());
       }
     }
+    var sharedWith = DatabaseClaims.sharedWith(stc, context.getPrimaryCache().list().toList());
+    if (sharedWith.isPresent()
+        && DatabaseClaims.heldBy(stc, context.getPrimaryCache().list().toList()).isPresent()) {
+      // Refused (DatabaseClaims): the change log is the other pipeline's. Only slots named after
+      // this one can be its own (none, unless it ran before the other one existed).
+      stopWorkloads();
+      DatabaseAccess access = DatabaseAccess.resolve(client, settings);
+      if (!access.clusterGone() && !sweepSlots(access)) {
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
+      }
+      changeLogs.forget(stc.getMetadata().getUid());
+      return DeleteControl.defaultDelete();
+    }
     stopWorkloads();
 
     DatabaseAccess access = DatabaseAccess.resolve(client, settings);
@@ -134,7 +149,19 @@ final class PipelineDeletion {
       }
     }
 
-    if (settings.logReclaimPolicy() == ReclaimPolicy.Delete) {
+    if (sharedWith.isPresent()) {
+      EventRecorder.warning(
+          client,
+          stc,
+          "ChangeLogKept",
+          "Kept "
+              + settings.changeLog().describe()
+              + ": StreamTableCluster "
+              + sharedWith.get().getMetadata().getNamespace()
+              + "/"
+              + sharedWith.get().getMetadata().getName()
+              + " maintains the same database");
+    } else if (settings.logReclaimPolicy() == ReclaimPolicy.Delete) {
       String uid = stc.getMetadata().getUid();
       try {
         ChangeLogLifecycle.remove(settings.changeLog(), access.endpoint());

@@ -62,6 +62,10 @@ final class PipelineReconciliation {
   }
 
   UpdateControl<StreamTableCluster> run() {
+    var holder = DatabaseClaims.heldBy(stc, context.getPrimaryCache().list().toList());
+    if (holder.isPresent()) {
+      return refused(holder.get());
+    }
     DatabaseAccess access = DatabaseAccess.resolve(client, settings);
     String problemReason = access.problemReason();
     String problemMessage = access.problemMessage();
@@ -161,6 +165,45 @@ final class PipelineReconciliation {
                 ? SOON
                 : POLL;
     return control.rescheduleAfter(retry);
+  }
+
+  /**
+   * Another StreamTableCluster holds the database ({@link DatabaseClaims}): nothing is made, the
+   * status says which one; looked at again every {@link #PROBLEM_RETRY} (that one may be deleted).
+   */
+  private UpdateControl<StreamTableCluster> refused(StreamTableCluster holder) {
+    ObservedPipeline observed =
+        new ObservedPipeline(
+            DatabaseClaims.REASON,
+            DatabaseClaims.message(holder),
+            true,
+            false,
+            "not created: " + DatabaseClaims.message(holder),
+            settings.cdcReplicas(),
+            0,
+            false,
+            settings.workersMin(),
+            0,
+            false,
+            new Autoscaling(false, DatabaseClaims.REASON, "no workers to scale"),
+            null,
+            null,
+            null,
+            null,
+            stc.getStatus() == null || stc.getStatus().getSlotOrdinals() == null
+                ? 0
+                : stc.getStatus().getSlotOrdinals());
+    StreamTableClusterStatus previous = stc.getStatus();
+    StreamTableClusterStatus next =
+        PipelineStatusCalculator.calculate(stc, observed, clock.instant());
+    if (previous == null || !DatabaseClaims.REASON.equals(previous.getPhaseReason())) {
+      EventRecorder.warning(client, stc, DatabaseClaims.REASON, DatabaseClaims.message(holder));
+    }
+    UpdateControl<StreamTableCluster> control =
+        next.equals(previous)
+            ? UpdateControl.noUpdate()
+            : UpdateControl.patchStatus(StreamTableClusterReconciler.statusPatch(stc, next));
+    return control.rescheduleAfter(PROBLEM_RETRY);
   }
 
   /** Ordinals whose slot may exist: the most consumers ever run, as far as status and spec say. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.pgtrickle.testbed.TestNamespace;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -237,6 +238,39 @@ class PostgresClusterValidationIT {
                         io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
                     "{\"spec\":{\"version\":\"15\"}}"))
         .hasMessageContaining("spec.version cannot change from 16 to 15");
+  }
+
+  /** The members' volumes cannot be resized or moved yet: refused, not accepted and stuck. */
+  @Test
+  void storageSizeAndClassCannotChange() {
+    String name = "storage-" + COUNTER.incrementAndGet();
+    NAMESPACE
+        .client()
+        .resource(manifest("v1", name, "{version: 16, replicas: 1, storage: {size: 1Gi}}"))
+        .create();
+    var cluster =
+        NAMESPACE
+            .client()
+            .genericKubernetesResources(PostgresCluster.GROUP + "/v1", "PostgresCluster")
+            .inNamespace(NAMESPACE.name())
+            .withName(name);
+    var merge =
+        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+            io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE);
+    for (String size : List.of("500Mi", "2Gi")) {
+      assertThatThrownBy(
+              () -> cluster.patch(merge, "{\"spec\":{\"storage\":{\"size\":\"" + size + "\"}}}"))
+          .isInstanceOf(KubernetesClientException.class)
+          .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+          .hasMessageContaining(
+              "spec.storage.size cannot change: resizing the members' volumes is not built yet");
+    }
+    assertThatThrownBy(
+            () -> cluster.patch(merge, "{\"spec\":{\"storage\":{\"storageClass\":\"fast\"}}}"))
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.storage.storageClass cannot change");
+    // Other fields of the cluster still change.
+    cluster.patch(merge, "{\"spec\":{\"replicas\":2}}");
   }
 
   /** The reference README's version (seed 003) is served too, with the same rules. */

@@ -359,8 +359,82 @@ class StreamTableClusterProvisioningIT {
     assertThat(condition(stc, "AutoscalingActive").getStatus()).isEqualTo("False");
   }
 
+  /**
+   * A second pipeline on the same database (DatabaseClaims): refused in its status, nothing made;
+   * deleting it leaves the first one's change log, which the first one still writes to and reads.
+   */
   @Test
   @Order(6)
+  void aSecondPipelineOnTheSameDatabaseIsRefusedAndItsDeletionKeepsTheChangeLog()
+      throws SQLException {
+    apply(
+        "orders2",
+        "{postgresql: {host: 127.0.0.1, port: "
+            + postgres.port()
+            + ", database: postgres, secretRef: {name: pg}}, workers: {min: 1, max: 1,"
+            + " autoscaler: none}}");
+    StreamTableCluster refused =
+        await("Failed")
+            .atMost(WAIT)
+            .until(
+                () ->
+                    client()
+                        .resources(StreamTableCluster.class)
+                        .inNamespace(NAMESPACE.name())
+                        .withName("orders2")
+                        .get(),
+                s ->
+                    s.getStatus() != null
+                        && s.getStatus().getPhase() == StreamTableClusterPhase.Failed);
+    assertThat(refused.getStatus().getPhaseReason()).isEqualTo("DatabaseInUse");
+    assertThat(refused.getStatus().getMessage())
+        .contains("StreamTableCluster " + NAMESPACE.name() + "/" + NAME)
+        .contains("one StreamTableCluster per database");
+    assertThat(
+            client()
+                .apps()
+                .statefulSets()
+                .inNamespace(NAMESPACE.name())
+                .withName("orders2-cdc")
+                .get())
+        .isNull();
+    assertThat(
+            client()
+                .apps()
+                .deployments()
+                .inNamespace(NAMESPACE.name())
+                .withName("orders2-worker")
+                .get())
+        .isNull();
+
+    client()
+        .resources(StreamTableCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName("orders2")
+        .delete();
+    await("orders2 deleted")
+        .atMost(WAIT)
+        .until(
+            () ->
+                client()
+                        .resources(StreamTableCluster.class)
+                        .inNamespace(NAMESPACE.name())
+                        .withName("orders2")
+                        .get()
+                    == null);
+    try (Connection c = db();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT count(*) FROM pg_namespace WHERE nspname = 'pgtrickle_changelog'")) {
+      rs.next();
+      assertThat(rs.getInt(1)).as("the first pipeline's change log").isEqualTo(1);
+    }
+    assertThat(current().getStatus().getPhase()).isEqualTo(StreamTableClusterPhase.Running);
+  }
+
+  @Test
+  @Order(7)
   void deletionDropsTheSlotsAndTheChangeLogAndKeepsTheStreamTables() throws SQLException {
     client()
         .resources(StreamTableCluster.class)
@@ -404,7 +478,7 @@ class StreamTableClusterProvisioningIT {
    * Patroni behind the pods it has no primary yet, which is Pending, not a failure.
    */
   @Test
-  @Order(7)
+  @Order(8)
   void aMissingPostgresClusterIsNamedAndItsCreationWakesThePipeline() {
     apply("refd", "{postgresql: {clusterRef: {name: db}, database: postgres}, workers: {max: 2}}");
     StreamTableCluster failed =

@@ -33,6 +33,17 @@ import io.fabric8.generator.annotation.ValidationRule;
             + " port (5432) is used",
     reason = "FieldValueForbidden",
     fieldPath = ".port")
+@ValidationRule(
+    value =
+        "self.database == oldSelf.database && has(self.host) == has(oldSelf.host)"
+            + " && (!has(self.host) || self.host == oldSelf.host)"
+            + " && has(self.clusterRef) == has(oldSelf.clusterRef)"
+            + " && (!has(self.clusterRef) || self.clusterRef.name == oldSelf.clusterRef.name)",
+    message =
+        "spec.postgresql.database, host and clusterRef cannot change: the pipeline's replication"
+            + " slots, change log and pgtrickle catalog live in that database; delete this"
+            + " StreamTableCluster and create one for the other database",
+    reason = "FieldValueForbidden")
 public class PostgresqlSource {
 
   /** PostgreSQL's port, and the one of a PostgresCluster's primary Service. */

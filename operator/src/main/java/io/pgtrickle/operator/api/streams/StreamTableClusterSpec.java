@@ -43,6 +43,16 @@ import io.fabric8.generator.annotation.ValidationRule;
             + " or remove spec.kafka",
     reason = "FieldValueInvalid",
     fieldPath = ".kafka")
+@ValidationRule(
+    value =
+        "(has(self.cdc) && has(self.cdc.logBackend) ? self.cdc.logBackend : 'postgres')"
+            + " == (has(oldSelf.cdc) && has(oldSelf.cdc.logBackend)"
+            + " ? oldSelf.cdc.logBackend : 'postgres')",
+    message =
+        "spec.cdc.logBackend cannot change: the change events not yet applied are in the current"
+            + " change log; delete this StreamTableCluster and create one with the other backend",
+    reason = "FieldValueForbidden",
+    fieldPath = ".cdc")
 public class StreamTableClusterSpec {
 
   @Required

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pgtrickle.operator.streams.StreamTableClusterNames;
 import io.pgtrickle.testbed.TestNamespace;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -305,6 +306,41 @@ class StreamTableClusterValidationIT {
     assertThat(cdc.getReplicas()).isEqualTo(1);
     assertThat(cdc.getLogBackend()).isEqualTo("postgres");
     assertThat(stc.getSpec().getMonitoring().getPrometheus()).isFalse();
+  }
+
+  /** The database and the change log's backend are fixed for the pipeline's life. */
+  @Test
+  void theDatabaseAndTheLogBackendCannotChange() {
+    String name = name();
+    NAMESPACE.client().resource(manifest(name, "{" + REF + ", " + WORKERS + "}")).create();
+    var stc =
+        NAMESPACE
+            .client()
+            .genericKubernetesResources(StreamTableCluster.API_VERSION, "StreamTableCluster")
+            .inNamespace(NAMESPACE.name())
+            .withName(name);
+    var merge =
+        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+            io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE);
+    for (String patch :
+        List.of(
+            "{\"spec\":{\"postgresql\":{\"database\":\"other\"}}}",
+            "{\"spec\":{\"postgresql\":{\"clusterRef\":{\"name\":\"db2\"}}}}")) {
+      assertThatThrownBy(() -> stc.patch(merge, patch))
+          .as(patch)
+          .isInstanceOf(KubernetesClientException.class)
+          .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+          .hasMessageContaining("spec.postgresql.database, host and clusterRef cannot change");
+    }
+    assertThatThrownBy(
+            () ->
+                stc.patch(
+                    merge,
+                    "{\"spec\":{\"cdc\":{\"logBackend\":\"nats\"},\"nats\":{\"url\":\"nats://n:4222\"}}}"))
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.cdc.logBackend cannot change");
+    // Other fields still change.
+    stc.patch(merge, "{\"spec\":{\"workers\":{\"max\":6}}}");
   }
 
   @Test
