@@ -11,7 +11,10 @@ import java.util.Set;
 /**
  * Finds, in what a failed reconcile threw, the API server refusing a request for a reason that
  * retrying will not fix by itself: 400 (bad request), 403 (RBAC, quota, admission policy) or 422
- * (invalid). Not: 404 or 409 (a race, retried), 429 and 5xx (the API server is busy or away).
+ * (invalid), and the 500 that server-side apply answers for a patch it cannot convert to the
+ * object's type ("failed to create typed patch object", "failed to convert new object ... to smd
+ * typed"), e.g. a resource quantity such as {@code cpu: lots} taken from the cluster's spec). Not:
+ * 404 or 409 (a race, retried), 429 and other 5xx (the API server is busy or away).
  */
 final class ApiRefusal {
 
@@ -27,7 +30,7 @@ final class ApiRefusal {
       if (!seen.add(t)) {
         continue;
       }
-      if (t instanceof KubernetesClientException k && refused(k.getCode())) {
+      if (t instanceof KubernetesClientException k && (refused(k.getCode()) || untypedPatch(k))) {
         return Optional.of(message(k));
       }
       if (t instanceof AggregatedOperatorException aggregated) {
@@ -43,6 +46,18 @@ final class ApiRefusal {
 
   static boolean refused(int code) {
     return code == 400 || code == 403 || code == 422;
+  }
+
+  /** Server-side apply's 500 for a patch that does not fit the object's schema. */
+  private static boolean untypedPatch(KubernetesClientException e) {
+    String detail =
+        e.getStatus() != null && e.getStatus().getMessage() != null
+            ? e.getStatus().getMessage()
+            : e.getMessage();
+    return e.getCode() == 500
+        && detail != null
+        && (detail.contains("failed to create typed patch object")
+            || detail.contains("to smd typed"));
   }
 
   private static String message(KubernetesClientException e) {

@@ -39,4 +39,27 @@ class ApiRefusalTest {
     assertThat(ApiRefusal.in(new IllegalStateException("no cause"))).isEmpty();
     assertThat(ApiRefusal.in(status(422, "StatefulSet.apps \"c\" is invalid"))).isPresent();
   }
+
+  /**
+   * What server-side apply answered for {@code resources.limits.cpu: lots} (seen on the test bed).
+   */
+  @Test
+  void aPatchThatDoesNotFitTheSchemaIsARefusal() {
+    assertThat(
+            ApiRefusal.in(
+                status(
+                    500,
+                    "failed to create typed patch object (ns/c; apps/v1, Kind=StatefulSet):"
+                        + " .spec.template.spec.containers[name=\"postgres\"].resources.limits.cpu:"
+                        + " quantities must match the regular expression")))
+        .hasValueSatisfying(m -> assertThat(m).contains("quantities must match"));
+    assertThat(
+            ApiRefusal.in(
+                status(
+                    500,
+                    "failed to convert new object (ns/c; apps/v1, Kind=StatefulSet) to smd typed:"
+                        + " .spec.template.spec.containers[name=\"postgres\"].resources.limits.cpu:"
+                        + " quantities must match the regular expression")))
+        .isPresent();
+  }
 }
