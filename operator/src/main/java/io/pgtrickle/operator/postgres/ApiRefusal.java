@@ -12,9 +12,9 @@ import java.util.Set;
  * Finds, in what a failed reconcile threw, the API server refusing a request for a reason that
  * retrying will not fix by itself: 400 (bad request), 403 (RBAC, quota, admission policy) or 422
  * (invalid), and the 500 that server-side apply answers for a patch it cannot convert to the
- * object's type ("failed to create typed patch object", "failed to convert new object ... to smd
- * typed"), e.g. a resource quantity such as {@code cpu: lots} taken from the cluster's spec). Not:
- * 404 or 409 (a race, retried), 429 and other 5xx (the API server is busy or away).
+ * object's type ("failed to create typed patch object", "failed to convert new object"), e.g. a
+ * resource quantity such as {@code cpu: lots} taken from the cluster's spec). Not: 404 or 409 (a
+ * race, retried), 429 and other 5xx (the API server is busy or away).
  */
 final class ApiRefusal {
 
@@ -57,7 +57,7 @@ final class ApiRefusal {
     return e.getCode() == 500
         && detail != null
         && (detail.contains("failed to create typed patch object")
-            || detail.contains("to smd typed"));
+            || detail.contains("failed to convert new object"));
   }
 
   private static String message(KubernetesClientException e) {

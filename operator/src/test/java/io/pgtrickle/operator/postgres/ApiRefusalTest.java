@@ -57,8 +57,8 @@ class ApiRefusalTest {
             ApiRefusal.in(
                 status(
                     500,
-                    "failed to convert new object (ns/c; apps/v1, Kind=StatefulSet) to smd typed:"
-                        + " .spec.template.spec.containers[name=\"postgres\"].resources.limits.cpu:"
+                    "failed to convert new object (ns/c; apps/v1, Kind=StatefulSet) to proper version:"
+                        + " unable to convert unstructured object to apps/v1, Kind=StatefulSet:"
                         + " quantities must match the regular expression")))
         .isPresent();
   }

@@ -142,6 +142,26 @@ class ClusterProblemsIT {
                     .isNotEqualTo("ResourceRejected"));
   }
 
+  /**
+   * A resource quantity the CRD cannot check ({@code cpu: lots}): server-side apply answers 500 for
+   * the StatefulSet; the status says so instead of staying as it was.
+   */
+  @Test
+  void aQuantityTheStatefulSetCannotTakeIsShown() {
+    fixtures.apply(
+        "{version: 16, replicas: 1, storage: {size: 1Gi}, resources: {limits: {cpu: lots}}}",
+        "bad-cpu");
+    await()
+        .atMost(CONVERGE)
+        .untilAsserted(
+            () -> {
+              PostgresCluster cluster = fixtures.get("bad-cpu");
+              assertThat(cluster.getStatus()).isNotNull();
+              assertThat(cluster.getStatus().getPhaseReason()).isEqualTo("ResourceRejected");
+              assertThat(cluster.getStatus().getMessage()).contains("quantities must match");
+            });
+  }
+
   /** The scheduler's reason, not just "0 of 1 members ready". */
   @Test
   void anUnschedulableMemberSaysWhy() {
