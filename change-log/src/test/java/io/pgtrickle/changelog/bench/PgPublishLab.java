@@ -150,6 +150,25 @@ final class PgPublishLab {
           System.out.printf(Locale.ROOT, "index %s: %d bytes%n", rs.getString(1), rs.getLong(2));
         }
       }
+      // Whether the 1 KB JSON payloads were compressed or moved out of line (TOAST).
+      try (Connection c = DriverManager.getConnection(server.jdbcUrl());
+          Statement s = c.createStatement();
+          java.sql.ResultSet rs =
+              s.executeQuery(
+                  "SELECT count(*), count(pg_column_compression(payload)),"
+                      + " avg(pg_column_size(payload))::int,"
+                      + " (SELECT pg_relation_size(reltoastrelid) FROM pg_class"
+                      + " WHERE oid = 'lab.events'::regclass) FROM lab.events")) {
+        rs.next();
+        System.out.printf(
+            Locale.ROOT,
+            "lab.events: %d rows, %d payloads compressed, %d bytes a payload stored,"
+                + " TOAST table %d bytes%n",
+            rs.getLong(1),
+            rs.getLong(2),
+            rs.getLong(3),
+            rs.getLong(4));
+      }
     }
   }
 
