@@ -68,6 +68,7 @@ public final class ChangeLogBench {
           case "wal" -> bench.wal();
           case "nats" -> bench.nats();
           case "kafka" -> bench.kafka();
+          case "pglab" -> PgPublishLab.run(EVENTS, ROUNDS);
           default -> throw new IllegalArgumentException("unknown backend " + backend);
         }
       } finally {
