@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +61,12 @@ final class PipelineDeletion {
 
   /** When removing a pipeline's change log first failed, by uid. */
   private static final Map<String, Instant> FAILING_SINCE = new ConcurrentHashMap<>();
+
+  /**
+   * Pipelines (by uid) whose slots are dropped: later rounds (the change log's removal retried)
+   * start no new decommission Jobs. In memory: after an operator restart one more round runs them.
+   */
+  private static final Set<String> SLOTS_DONE = ConcurrentHashMap.newKeySet();
 
   private final StreamTableCluster stc;
   private final Context<StreamTableCluster> context;
@@ -119,7 +126,9 @@ final class PipelineDeletion {
         stc.getStatus() == null || stc.getStatus().getSlotOrdinals() == null
             ? settings.cdcReplicas()
             : Math.max(stc.getStatus().getSlotOrdinals(), settings.cdcReplicas());
-    if (access.clusterGone()) {
+    if (SLOTS_DONE.contains(stc.getMetadata().getUid())) {
+      LOG.debug("deleting {}: slots already dropped", stc.getMetadata().getName());
+    } else if (access.clusterGone()) {
       EventRecorder.normal(
           client,
           stc,
@@ -148,6 +157,7 @@ final class PipelineDeletion {
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
       }
     }
+    SLOTS_DONE.add(stc.getMetadata().getUid());
 
     if (sharedWith.isPresent()) {
       EventRecorder.warning(
@@ -188,6 +198,7 @@ final class PipelineDeletion {
       FAILING_SINCE.remove(uid);
     }
     changeLogs.forget(stc.getMetadata().getUid());
+    SLOTS_DONE.remove(stc.getMetadata().getUid());
     return DeleteControl.defaultDelete();
   }
 
