@@ -168,7 +168,12 @@ public final class ClusterStatusCalculator {
         return new Verdict(ClusterPhase.Running, "ClusterReady", members);
       }
       return new Verdict(
-              ClusterPhase.Creating, "WaitingForMembers", members + ", waiting for the rest")
+              ClusterPhase.Creating,
+              "WaitingForMembers",
+              members
+                  + (o.readyReplicas() >= desired
+                      ? ", waiting for Patroni to elect a primary"
+                      : ", waiting for the rest"))
           .blockedBy(o.blockers());
     }
     if (o.primaryPod() == null) {

@@ -79,11 +79,12 @@ class ClusterStatusCalculatorTest {
 
   @Test
   void creatingWithoutPrimaryIsNotRunning() {
-    assertThat(
-            ClusterStatusCalculator.calculate(
-                    cluster(3, ClusterPhase.Creating), observed(3, 3, 3, null), NOW)
-                .getPhase())
-        .isEqualTo(ClusterPhase.Creating);
+    PostgresClusterStatus status =
+        ClusterStatusCalculator.calculate(
+            cluster(3, ClusterPhase.Creating), observed(3, 3, 3, null), NOW);
+    assertThat(status.getPhase()).isEqualTo(ClusterPhase.Creating);
+    assertThat(status.getMessage())
+        .isEqualTo("3 of 3 members ready, waiting for Patroni to elect a primary");
   }
 
   @Test
