@@ -25,7 +25,7 @@ WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->>
   WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
 __pgt_delta AS (SELECT src.region AS __pgt_g1, src.amount AS __pgt_a1, src.__pgt_w AS __pgt_w
   FROM __pgt_d0 AS src),
-__pgt_dagg AS (SELECT __pgt_g1, sum(__pgt_w) AS __pgt_dc, sum((__pgt_a1)::numeric * __pgt_w) FILTER (WHERE __pgt_a1 IS NOT NULL) AS __pgt_ds1, coalesce(sum(__pgt_w) FILTER (WHERE __pgt_a1 IS NOT NULL), 0) AS __pgt_dn1, coalesce(sum(__pgt_w) FILTER (WHERE TRUE), 0) AS __pgt_dv2
+__pgt_dagg AS (SELECT __pgt_g1, sum(__pgt_w) AS __pgt_dc, sum((__pgt_a1)::bigint * __pgt_w) FILTER (WHERE __pgt_a1 IS NOT NULL) AS __pgt_ds1, coalesce(sum(__pgt_w) FILTER (WHERE __pgt_a1 IS NOT NULL), 0) AS __pgt_dn1, coalesce(sum(__pgt_w) FILTER (WHERE TRUE), 0) AS __pgt_dv2
   FROM __pgt_delta
   GROUP BY __pgt_g1),
 __pgt_old AS (SELECT d.*, st.__pgt_count AS __pgt_oc, (st.__pgt_count IS NOT NULL) AS __pgt_found, st.total AS __pgt_ov1, st.__pgt_nn_1 AS __pgt_on1, st.cnt AS __pgt_ov2

@@ -38,7 +38,7 @@ __pgt_delta AS (SELECT d.region_name AS __pgt_g1, s.amount AS __pgt_a1, s.__pgt_
   SELECT d.region_name AS __pgt_g1, s.amount AS __pgt_a1, - (s.__pgt_w * d.__pgt_w) AS __pgt_w
   FROM __pgt_d0 AS s, __pgt_d1 AS d
   WHERE ((s.region = d.region))),
-__pgt_dagg AS (SELECT __pgt_g1, sum(__pgt_w) AS __pgt_dc, sum((__pgt_a1)::numeric * __pgt_w) FILTER (WHERE __pgt_a1 IS NOT NULL) AS __pgt_ds1, coalesce(sum(__pgt_w) FILTER (WHERE __pgt_a1 IS NOT NULL), 0) AS __pgt_dn1, coalesce(sum(__pgt_w) FILTER (WHERE TRUE), 0) AS __pgt_dv2
+__pgt_dagg AS (SELECT __pgt_g1, sum(__pgt_w) AS __pgt_dc, sum((__pgt_a1)::bigint * __pgt_w) FILTER (WHERE __pgt_a1 IS NOT NULL) AS __pgt_ds1, coalesce(sum(__pgt_w) FILTER (WHERE __pgt_a1 IS NOT NULL), 0) AS __pgt_dn1, coalesce(sum(__pgt_w) FILTER (WHERE TRUE), 0) AS __pgt_dv2
   FROM __pgt_delta
   GROUP BY __pgt_g1),
 __pgt_old AS (SELECT d.*, st.__pgt_count AS __pgt_oc, (st.__pgt_count IS NOT NULL) AS __pgt_found, st.total AS __pgt_ov1, st.__pgt_nn_1 AS __pgt_on1, st.cnt AS __pgt_ov2

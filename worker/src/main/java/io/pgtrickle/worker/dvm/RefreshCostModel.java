@@ -19,18 +19,19 @@ import java.util.Locale;
  * is taken: a batch no larger than a measured one is assumed to cost no more than it did (a refresh
  * has a fixed part: statements, plans, the window's copy, that does not shrink with the batch), a
  * larger one proportionally more. A differential refresh is chosen unless its estimate exceeds the
- * full refresh's. Until a differential refresh has been measured, it is tried (the first
- * measurement teaches the model), and after {@value #EXPLORE_AFTER} full refreshes in a row it is
- * tried again (after one, while only one differential refresh is measured), so that one slow
- * measurement (a cold plan cache, a busy machine) does not decide forever.
+ * full refresh's. Until {@value #TRUST_AFTER} differential refreshes have been measured, they are
+ * tried (in a row: the first run of a statement plans it and warms its caches, and one slow
+ * measurement on a busy machine must not decide), and after {@value #EXPLORE_AFTER} full refreshes
+ * in a row one is tried again, so that slow measurements do not decide forever.
  *
- * <p>Before both costs are measured, {@link #decide(long, double)} also recomputes a batch that is
- * clearly large: at least {@value #LARGE_FRACTION} of the sources' estimated rows ({@code
- * pg_class.reltuples}), where applying it cannot be cheaper than reading the sources once. The
- * decision needs only the number of pending changes, so the caller can make it before it loads the
- * batch and skip the load when the answer is FULL. While the full estimate is only the first
- * population's (often slow: cold caches, first plans), a differential refresh predicted at more
- * than {@value #MEASURE_FULL_ABOVE} of it makes AUTO measure one recompute instead.
+ * <p>Before both costs are measured (the differential's {@value #TRUST_AFTER} times), {@link
+ * #decide(long, double)} also recomputes a batch that is clearly large: at least {@value
+ * #LARGE_FRACTION} of the sources' estimated rows ({@code pg_class.reltuples}), where applying it
+ * cannot be cheaper than reading the sources once. The decision needs only the number of pending
+ * changes, so the caller can make it before it loads the batch and skip the load when the answer is
+ * FULL. While the full estimate is only the first population's (often slow: cold caches, first
+ * plans), a differential refresh predicted at more than {@value #MEASURE_FULL_ABOVE} of it makes
+ * AUTO measure one recompute instead.
  *
  * <p>Not thread-safe: one instance per stream table, used by the worker that claims it. The runtime
  * keeps it in the catalog ({@code pgt_stream_tables.cost_model}, {@link #toJson}, {@link
@@ -42,6 +43,9 @@ public final class RefreshCostModel {
 
   /** Measurements remembered per kind. */
   static final int WINDOW = 4;
+
+  /** Differential measurements needed before they are compared with the full refresh's. */
+  static final int TRUST_AFTER = 2;
 
   /** Full refreshes chosen in a row after which a differential one is measured again. */
   static final int EXPLORE_AFTER = 8;
@@ -61,6 +65,9 @@ public final class RefreshCostModel {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private int fullsInARow;
+
+  /** Differential refreshes chosen in a row while the full estimate is the first population's. */
+  private int differentialsInARow;
 
   /** Whether {@link #full} holds first populations only. */
   private boolean initialOnly;
@@ -98,8 +105,8 @@ public final class RefreshCostModel {
 
   /**
    * The whole memory, exploration counter included, as JSON: {@code {"full": [ms, ...],
-   * "differential": [[changes, ms], ...], "fullsInARow": n, "initialOnly": bool,
-   * "lastRecomputeRows": n}}, oldest first.
+   * "differential": [[changes, ms], ...], "fullsInARow": n, "differentialsInARow": n,
+   * "initialOnly": bool, "lastRecomputeRows": n}}, oldest first.
    *
    * @return the JSON text
    */
@@ -110,6 +117,7 @@ public final class RefreshCostModel {
     ArrayNode d = o.putArray("differential");
     differential.forEach(x -> d.addArray().add(x.changes()).add(x.ms()));
     o.put("fullsInARow", fullsInARow);
+    o.put("differentialsInARow", differentialsInARow);
     o.put("initialOnly", initialOnly);
     o.put("lastRecomputeRows", lastRecomputeRows);
     return o.toString();
@@ -128,6 +136,7 @@ public final class RefreshCostModel {
       full.clear();
       differential.clear();
       fullsInARow = 0;
+      differentialsInARow = 0;
       initialOnly = false;
       lastRecomputeRows = -1;
       return true;
@@ -158,6 +167,7 @@ public final class RefreshCostModel {
       differential.clear();
       differential.addAll(newDifferential);
       fullsInARow = o.path("fullsInARow").asInt(0);
+      differentialsInARow = o.path("differentialsInARow").asInt(0);
       initialOnly = o.path("initialOnly").asBoolean(false);
       lastRecomputeRows = o.path("lastRecomputeRows").asLong(-1);
       return true;
@@ -190,7 +200,7 @@ public final class RefreshCostModel {
    * @return the verdict and why
    */
   public Decision decide(long changes, double sourceRows) {
-    if ((differential.isEmpty() || full.isEmpty())
+    if ((differential.size() < TRUST_AFTER || full.isEmpty())
         && sourceRows > 0
         && changes >= LARGE_FRACTION * sourceRows) {
       return new Decision(
@@ -202,7 +212,7 @@ public final class RefreshCostModel {
               changes,
               100.0 * changes / sourceRows,
               sourceRows,
-              differential.isEmpty() ? "differential" : "full"));
+              differential.size() < TRUST_AFTER ? "differential" : "full"));
     }
     return decide(changes);
   }
@@ -212,12 +222,23 @@ public final class RefreshCostModel {
     if (differential.isEmpty()) {
       return new Decision(false, "differential: no differential refresh measured yet");
     }
+    if (differential.size() < TRUST_AFTER) {
+      // One differential measurement is thin evidence (the statement's first run plans it and
+      // warms its caches; a busy moment makes any run 5-10x slow): measure it again right away,
+      // before comparing, rather than after a full refresh (which reached the steady choice one
+      // refresh later, and measured the differential again among the full refreshes).
+      return new Decision(
+          false,
+          String.format(
+              Locale.ROOT,
+              "differential: measuring it again (%d measurement so far: %.1f ms for %d changes)",
+              differential.size(),
+              differential.peekLast().ms(),
+              differential.peekLast().changes()));
+    }
     double predicted = predict(changes);
     if (!full.isEmpty() && predicted > min(full)) {
-      // One differential measurement is thin evidence (a busy moment can make it 5-10x slow):
-      // it is measured again after one full refresh, more of them after EXPLORE_AFTER.
-      int exploreAfter = differential.size() < 2 ? 1 : EXPLORE_AFTER;
-      if (++fullsInARow > exploreAfter) {
+      if (++fullsInARow > EXPLORE_AFTER) {
         fullsInARow = 0;
         return new Decision(
             false,
@@ -225,7 +246,7 @@ public final class RefreshCostModel {
                 Locale.ROOT,
                 "differential: measured again after %d full refreshes (predicted %.1f ms, full"
                     + " %.1f ms)",
-                exploreAfter,
+                EXPLORE_AFTER,
                 predicted,
                 min(full)));
       }
@@ -238,9 +259,14 @@ public final class RefreshCostModel {
               changes,
               min(full)));
     }
-    if (initialOnly && predicted > MEASURE_FULL_ABOVE * min(full)) {
+    if (initialOnly
+        && predicted > MEASURE_FULL_ABOVE * min(full)
+        && ++differentialsInARow > EXPLORE_AFTER) {
       // The first population (a cold cache, a first plan) may have been much slower than a
-      // recompute: measure one before trusting it against a differential that costs as much.
+      // recompute: measure one before trusting it for good against a differential that costs as
+      // much. Not at once: the differential is predicted at no more than the first population, so
+      // waiting costs at most that ratio for a few refreshes, as the exploration above does.
+      differentialsInARow = 0;
       return new Decision(
           true,
           String.format(

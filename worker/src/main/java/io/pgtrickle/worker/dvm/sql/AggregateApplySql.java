@@ -115,8 +115,13 @@ public final class AggregateApplySql {
             select.add("coalesce(sum(__pgt_w) FILTER (WHERE " + in + "), 0) AS __pgt_dv" + n);
         case SUM, AVG -> {
           if (c.algebraic()) {
+            // smallint/integer inputs: x * (+1/-1) in bigint cannot overflow, and sum(bigint)
+            // is exact (numeric result, 128-bit accumulator): no numeric arithmetic per image.
+            long argOid = c.argType().oid();
+            String wide =
+                argOid == TypeRef.INT2 || argOid == TypeRef.INT4 ? "::bigint" : "::numeric";
             select.add(
-                "sum((" + a + ")::numeric * __pgt_w) FILTER (WHERE " + in + ") AS __pgt_ds" + n);
+                "sum((" + a + ")" + wide + " * __pgt_w) FILTER (WHERE " + in + ") AS __pgt_ds" + n);
             select.add("coalesce(sum(__pgt_w) FILTER (WHERE " + in + "), 0) AS __pgt_dn" + n);
             if (c.argType().family() == TypeRef.Family.NUMERIC) {
               select.add(

@@ -39,6 +39,9 @@ final class BenchStreamTable {
 
   private long mark;
 
+  /** AUTO's reason for the last refresh's choice. */
+  String lastReason = "";
+
   private void lap(String phase) {
     long now = System.nanoTime();
     phases.put(phase, (now - mark) / 1e6);
@@ -74,7 +77,8 @@ final class BenchStreamTable {
 
   private void explain(Connection c, BoundStatement apply) throws SQLException {
     StringBuilder out = new StringBuilder("  EXPLAIN ANALYZE of " + name + "'s apply:\n");
-    try (PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, BUFFERS) " + apply.sql())) {
+    try (PreparedStatement ps =
+        c.prepareStatement("EXPLAIN (ANALYZE, BUFFERS, WAL) " + apply.sql())) {
       for (int i = 0; i < apply.parameters().size(); i++) {
         ps.setObject(i + 1, apply.parameters().get(i));
       }
@@ -135,7 +139,9 @@ final class BenchStreamTable {
       long changes = stats.total();
       boolean full = forceFull || stats.recomputeRequired();
       if (!full && auto && changes > 0) {
-        full = model.decide(changes, open.sourceRows()).full();
+        RefreshCostModel.Decision decision = model.decide(changes, open.sourceRows());
+        lastReason = decision.reason();
+        full = decision.full();
       }
       List<String> sql = new ArrayList<>();
       List<Object> params = new ArrayList<>();

@@ -74,7 +74,9 @@ public final class DvmBench {
     }
     int major = Integer.getInteger("bench.pg", 15);
     PostgresServer server =
-        PostgresServer.start(PgServers.bin(major), "-c shared_buffers=1GB -c work_mem=64MB");
+        PostgresServer.start(
+            PgServers.bin(major),
+            "-c shared_buffers=1GB -c work_mem=64MB" + BenchServerStats.serverOptions());
     List<Cell> cells = new ArrayList<>();
     // Statements are prepared on the server from their first use and planned once (generic plan):
     // a worker refreshing a stream table repeatedly runs the same statements.
@@ -82,6 +84,7 @@ public final class DvmBench {
       try (Statement s = c.createStatement()) {
         s.execute("SET plan_cache_mode = force_generic_plan");
       }
+      BenchServerStats.install(c);
       // Refresh transactions are REPEATABLE READ (the worker's rule); BEGIN then goes with the
       // first statement instead of a round trip of its own.
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
@@ -102,7 +105,12 @@ public final class DvmBench {
         }
       }
     } finally {
-      server.close();
+      if (Boolean.getBoolean("bench.keep")) {
+        // -Dbench.keep=true: left running for psql (stop it with pg_ctl -D <data> stop).
+        System.out.println("server left running: port " + server.port() + ", bin " + server.bin());
+      } else {
+        server.close();
+      }
     }
     System.out.println();
     System.out.printf(
@@ -176,6 +184,9 @@ public final class DvmBench {
     double ingestSum = 0;
     for (int cycle = 0; cycle < WARMUP + MEASURED; cycle++) {
       boolean measured = cycle >= WARMUP;
+      if (cycle == WARMUP) {
+        BenchServerStats.reset(c);
+      }
       try (Statement s = c.createStatement()) {
         for (String sql : BenchQueries.cycle(size, rate)) {
           s.execute(sql);
@@ -235,7 +246,8 @@ public final class DvmBench {
             a.full() ? "FULL" : "DIFF");
         if (Boolean.getBoolean("bench.phases")) {
           System.out.println("  diff phases (ms): " + diff.get(q).phases);
-          System.out.println("  auto phases (ms): " + auto.get(q).phases);
+          System.out.println(
+              "  auto phases (ms): " + auto.get(q).phases + " (" + auto.get(q).lastReason + ")");
         }
         if (measured) {
           double[] acc = sums.computeIfAbsent(q, k -> new double[3]);
@@ -250,6 +262,7 @@ public final class DvmBench {
         s.execute("TRUNCATE " + buffer);
       }
     }
+    BenchServerStats.print(c, size + " rows, " + Math.round(rate * 100) + "%");
     List<Cell> out = new ArrayList<>();
     for (String q : queries.keySet()) {
       double[] acc = sums.get(q);

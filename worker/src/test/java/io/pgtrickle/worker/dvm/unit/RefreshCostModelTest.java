@@ -19,6 +19,7 @@ class RefreshCostModelTest {
     RefreshCostModel m = new RefreshCostModel();
     m.recordFull(100);
     m.recordDifferential(1_000, 10); // 0.01 ms per change
+    m.recordDifferential(1_000, 12);
     assertThat(m.decide(5_000).full()).isFalse();
     RefreshCostModel.Decision d = m.decide(20_000);
     assertThat(d.full()).isTrue();
@@ -30,6 +31,7 @@ class RefreshCostModelTest {
     RefreshCostModel m = new RefreshCostModel();
     m.recordFull(8);
     m.recordDifferential(10, 10); // statements and plans, whatever the batch
+    m.recordDifferential(10, 10);
     assertThat(m.decide(1).full()).isTrue(); // still 10 ms > 8 ms
     m.recordDifferential(1_000, 20);
     assertThat(m.decide(10).reason()).contains("10.0 ms for 10 changes");
@@ -40,6 +42,7 @@ class RefreshCostModelTest {
   void aFirstPopulationCountsOnlyUntilARecomputeIsMeasured() {
     RefreshCostModel m = new RefreshCostModel();
     m.recordInitialFull(10); // into an empty table
+    m.recordDifferential(100, 20);
     m.recordDifferential(100, 20);
     assertThat(m.decide(100).full()).isTrue();
     m.recordFull(50); // a recompute of the populated table
@@ -87,18 +90,34 @@ class RefreshCostModelTest {
   }
 
   @Test
-  void aSingleSlowDifferentialMeasurementIsCheckedAfterOneFullRefresh() {
+  void aSingleDifferentialMeasurementIsRepeatedBeforeItIsCompared() {
     RefreshCostModel m = new RefreshCostModel();
     m.recordFull(100);
-    m.recordDifferential(10_000, 1_200); // one measurement, on a busy machine
-    assertThat(m.decide(10_000).full()).isTrue();
+    m.recordDifferential(10_000, 1_200); // one measurement, on a busy machine (or a cold plan)
     RefreshCostModel.Decision again = m.decide(10_000);
     assertThat(again.full()).isFalse();
-    assertThat(again.reason()).contains("measured again after 1 full refreshes");
-    m.recordDifferential(10_000, 900); // slow again: now two measurements say so
+    assertThat(again.reason())
+        .contains("measuring it again (1 measurement so far: 1200.0 ms for 10000 changes)");
+    m.recordDifferential(10_000, 90); // the real cost
+    assertThat(m.decide(10_000).full()).isFalse();
+    RefreshCostModel slow = new RefreshCostModel();
+    slow.recordFull(100);
+    slow.recordDifferential(10_000, 1_200);
+    slow.recordDifferential(10_000, 900); // slow again: two measurements say so
     for (int i = 0; i < 8; i++) {
-      assertThat(m.decide(10_000).full()).isTrue();
+      assertThat(slow.decide(10_000).full()).isTrue();
     }
+    assertThat(slow.decide(10_000).reason()).contains("measured again after 8 full refreshes");
+  }
+
+  @Test
+  void aLargeBatchIsRecomputedWhileOnlyOneDifferentialIsMeasured() {
+    RefreshCostModel m = new RefreshCostModel();
+    m.recordFull(100);
+    m.recordDifferential(1_000, 10);
+    RefreshCostModel.Decision d = m.decide(60_000, 100_000);
+    assertThat(d.full()).isTrue();
+    assertThat(d.reason()).contains("differential not measured yet");
   }
 
   @Test
@@ -119,6 +138,7 @@ class RefreshCostModelTest {
     RefreshCostModel m = new RefreshCostModel();
     m.recordFull(1_000);
     m.recordDifferential(60_000, 100); // cheap even at 60%
+    m.recordDifferential(60_000, 110);
     assertThat(m.decide(60_000, 100_000).full()).isFalse();
     m.recordDifferential(1_000, 50);
     m.recordFull(10);
@@ -130,6 +150,11 @@ class RefreshCostModelTest {
     RefreshCostModel m = new RefreshCostModel();
     m.recordInitialFull(400); // cold
     m.recordDifferential(10_000, 300);
+    m.recordDifferential(10_000, 320);
+    for (int i = 0; i < 8; i++) {
+      // at most 400/300 slower than a recompute meanwhile: measured with the explorations' pace
+      assertThat(m.decide(10_000).full()).isFalse();
+    }
     RefreshCostModel.Decision d = m.decide(10_000);
     assertThat(d.full()).isTrue();
     assertThat(d.reason()).contains("measuring a recompute of the populated table");
