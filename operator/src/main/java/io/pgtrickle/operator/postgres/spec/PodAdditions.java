@@ -27,7 +27,7 @@ final class PodAdditions {
   static void apply(PostgresCluster cluster, PodTemplateSpec template) {
     TlsPod.apply(cluster, template);
     if (io.pgtrickle.operator.backup.spec.PgBackRestServer.enabled(cluster)) {
-      // spec.backup.backupFromReplica: pgBackRest's TLS server, in the PostgreSQL image.
+      // spec.backup: pgBackRest's TLS server, in the PostgreSQL image (the backup Jobs use it).
       template
           .getSpec()
           .getContainers()
