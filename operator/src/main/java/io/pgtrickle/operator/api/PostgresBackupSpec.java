@@ -53,6 +53,8 @@ public class PostgresBackupSpec {
               + " value, a range or a list of them, optionally with /STEP; e.g. \"0 2 * * *\") or"
               + " one of @yearly, @monthly, @weekly, @daily, @hourly, as a CronJob takes it",
       reason = "FieldValueInvalid")
+  // Bounded so that the API server's cost estimate of the rule above stays within its budget.
+  @io.fabric8.generator.annotation.Size(max = 100)
   private String schedule;
 
   @JsonPropertyDescription(
