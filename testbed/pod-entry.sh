@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Plays a container runtime for one PostgreSQL pod of the test bed: run under
 #   setpriv --pdeathsig KILL unshare --kill-child=SIGKILL --mount --pid --fork --mount-proc \
-#     --propagation private testbed/pod-entry.sh POD_DIR VOLUME
+#     --propagation private testbed/pod-entry.sh POD_DIR VOLUME [COMMAND ARGS...]
+# (with a COMMAND, as for a backup Job's pod, that command runs in place of Patroni, BackupJobPods)
 # it gives Patroni the filesystem view the pod's volumes would (data volume, config, service
 # account token, /tmp, /var/run/postgresql), then becomes the unprivileged postgres user and
 # execs Patroni. Patroni is then the main process of its own PID namespace, as in a container:
@@ -12,6 +13,7 @@
 set -euo pipefail
 pod_dir="$1"
 volume="$2" # the PVC's directory: outlives the pod, as a volume does
+shift 2
 user="${PGTRICKLE_PG_USER:-pgtest}"
 
 mount_dir() { # source target
@@ -58,5 +60,8 @@ mount_dir "$pod_dir/tmp" /tmp
 # A container starts in its image's working directory, not in the test's (which may now be hidden
 # under the pod's own /tmp); Patroni's worker processes change back into it.
 cd /
+if [ $# -gt 0 ]; then
+  exec setpriv --reuid="$user" --regid="$user" --init-groups --pdeathsig KILL "$@"
+fi
 exec setpriv --reuid="$user" --regid="$user" --init-groups --pdeathsig KILL \
   "$PATRONI_HOME/bin/patroni" /etc/patroni/patroni.yml

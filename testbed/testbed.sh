@@ -201,12 +201,18 @@ write_stages() {
     sed '/^      containerStatuses:/,/^      initContainerStatuses:/ s/^\(      - image: {{ .image | Quote }}\)$/\1\n        resources: {{ if .resources }}{{ toJson .resources }}{{ else }}{}{{ end }}/' \
       "$stages/pod/fast/pod-ready.yaml"
     echo "---"
-    cat "$stages/pod/fast/pod-complete.yaml"
+    # Job pods with restartPolicy Never (the operator's backup Jobs) are played for real: their
+    # phase comes from their program's exit (BackupJobPods), so the Job controller counts real
+    # failures against backoffLimit. Other Job pods still complete at once.
+    sed "s/^\(    - key: '.metadata.ownerReferences.\[\].kind'\)$/    - key: '.spec.restartPolicy'\n      operator: 'NotIn'\n      values:\n      - 'Never'\n\1/" \
+      "$stages/pod/fast/pod-complete.yaml"
     echo "---"
     cat "$stages/pod/fast/pod-delete.yaml"
   } >"$work/kwok-stages.yaml"
   grep -q "toJson .resources" "$work/kwok-stages.yaml" \
     || { log "could not add container resources to kwok's pod-ready stage"; exit 1; }
+  grep -q "key: '.spec.restartPolicy'" "$work/kwok-stages.yaml" \
+    || { log "could not exclude restartPolicy Never pods from kwok's pod-complete stage"; exit 1; }
 }
 
 # Fake nodes whose pod and node addresses are all loopback (127.0.0.0/8): a pod IP is then an

@@ -135,7 +135,8 @@ through subresources.
 - apiGroups: ["postgres.example.com"]
   resources: ["postgresbackups/status"]
   verbs: ["patch"]
-# pgBackRest runs in the primary's PostgreSQL container (stanza-create, backup, expire, info).
+# pgBackRest's short commands in the primary's PostgreSQL container (info, expire after a backup,
+# the streaming replicas for backupFromReplica); the backups themselves run as Jobs.
 - apiGroups: [""]
   resources: ["pods/exec"]
   verbs: ["create"]
@@ -158,10 +159,15 @@ through subresources.
   resources: ["horizontalpodautoscalers"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
 # Decommission Jobs dropping a removed CDC consumer's replication slot; deleted once done (their
-# pods with them, by the garbage collector).
+# pods with them, by the garbage collector). Backup Jobs of PostgresBackups (one-off and
+# triggered), watched for their outcome; their pods are read (list above) for a failure's reason.
 - apiGroups: ["batch"]
   resources: ["jobs"]
   verbs: ["get", "list", "watch", "create", "delete"]
+# The CronJob of a scheduled PostgresBackup: server-side applied, deleted when the schedule goes.
+- apiGroups: ["batch"]
+  resources: ["cronjobs"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 # ServiceMonitors (Prometheus Operator) for spec.monitoring.serviceMonitor; whether their CRD exists
 # is read from API discovery, which needs no rule.
 - apiGroups: ["monitoring.coreos.com"]

@@ -41,10 +41,13 @@ public class BackupSpec {
   @ValidationRule(
       value = PostgresBackupSpec.SCHEDULE_RULE,
       message =
-          "spec.backup.schedule must be a cron expression of five fields (minute hour"
-              + " day-of-month month day-of-week, e.g. \"0 2 * * *\") or one of @yearly, @monthly,"
-              + " @weekly, @daily, @hourly",
+          "spec.backup.schedule must be a cron expression of five fields (minute 0-59, hour"
+              + " 0-23, day-of-month 1-31, month 1-12 or JAN-DEC, day-of-week 0-6 or SUN-SAT; each"
+              + " *, a value, a range or a list of them, optionally with /STEP; e.g. \"0 2 * * *\")"
+              + " or one of @yearly, @monthly, @weekly, @daily, @hourly, as a CronJob takes it",
       reason = "FieldValueInvalid")
+  // Bounded so that the API server's cost estimate of the rule above stays within its budget.
+  @io.fabric8.generator.annotation.Size(max = 100)
   private String schedule;
 
   @JsonPropertyDescription(

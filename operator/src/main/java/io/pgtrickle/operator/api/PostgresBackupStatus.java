@@ -44,6 +44,15 @@ public class PostgresBackupStatus {
   @JsonPropertyDescription("This resource's backups in the repository, oldest first.")
   private java.util.List<BackupRecord> backups;
 
+  @JsonPropertyDescription(
+      "The newest backup Job (one-off, triggered or scheduled) whose outcome this status reports.")
+  private String lastJob;
+
+  @JsonPropertyDescription(
+      "How many Jobs the operator created itself for this resource (its one-off backup and each"
+          + " trigger): the next one is NAME-(jobSequence+1).")
+  private Integer jobSequence;
+
   @JsonPropertyDescription("The generation of the spec this status describes.")
   private Long observedGeneration;
 
@@ -51,6 +60,22 @@ public class PostgresBackupStatus {
       "Ready (configured and waiting for its schedule or done), BackupRunning, LastBackupSucceeded.")
   private java.util.List<io.fabric8.kubernetes.api.model.Condition> conditions =
       new java.util.ArrayList<>();
+
+  public String getLastJob() {
+    return lastJob;
+  }
+
+  public void setLastJob(String lastJob) {
+    this.lastJob = lastJob;
+  }
+
+  public Integer getJobSequence() {
+    return jobSequence;
+  }
+
+  public void setJobSequence(Integer jobSequence) {
+    this.jobSequence = jobSequence;
+  }
 
   public String getLastBackupMember() {
     return lastBackupMember;
@@ -170,6 +195,8 @@ public class PostgresBackupStatus {
         && Objects.equals(backupCount, other.backupCount)
         && Objects.equals(nextScheduled, other.nextScheduled)
         && Objects.equals(backups, other.backups)
+        && Objects.equals(lastJob, other.lastJob)
+        && Objects.equals(jobSequence, other.jobSequence)
         && Objects.equals(observedGeneration, other.observedGeneration)
         && Objects.equals(conditions, other.conditions);
   }
@@ -188,6 +215,8 @@ public class PostgresBackupStatus {
         backupCount,
         nextScheduled,
         backups,
+        lastJob,
+        jobSequence,
         observedGeneration,
         conditions);
   }

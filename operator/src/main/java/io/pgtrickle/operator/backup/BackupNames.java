@@ -1,6 +1,10 @@
 package io.pgtrickle.operator.backup;
 
 import io.pgtrickle.operator.naming.KubernetesLimits;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /** Every name and label of a PostgresBackup and of the backups it takes, in one place. */
 public final class BackupNames {
@@ -27,5 +31,44 @@ public final class BackupNames {
   /** Label (and pgBackRest backup annotation) naming the PostgresBackup a backup belongs to. */
   public static final String BACKUP_LABEL = "postgres.example.com/backup";
 
+  /** Label of a backup Job: {@code trigger} (one-off or trigger annotation) or {@code schedule}. */
+  public static final String JOB_KIND_LABEL = "postgres.example.com/backup-job";
+
   private BackupNames() {}
+
+  /**
+   * The CronJob of a scheduled PostgresBackup: its name, or for a name longer than a CronJob's 52
+   * characters its first 45 and a hash of the whole (the controller appends 11 to name its Jobs).
+   */
+  public static String cronJob(String backup) {
+    return fit(backup, "", KubernetesLimits.CRONJOB);
+  }
+
+  /**
+   * The {@code sequence}-th Job the operator creates itself for a PostgresBackup (its one-off
+   * backup and each trigger): {@code NAME-SEQUENCE}, shortened with a hash to fit 63 characters
+   * (the Job's name labels its pods).
+   */
+  public static String job(String backup, int sequence) {
+    return fit(backup, "-" + sequence, KubernetesLimits.LABEL);
+  }
+
+  /** {@code base + suffix}, or a prefix of base, '-', 6 hex characters of its hash and suffix. */
+  static String fit(String base, String suffix, int limit) {
+    if (base.length() + suffix.length() <= limit) {
+      return base + suffix;
+    }
+    String prefix = base.substring(0, limit - suffix.length() - 7).replaceAll("-+$", "");
+    return prefix + "-" + hash(base) + suffix;
+  }
+
+  private static String hash(String text) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest).substring(0, 6);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 }

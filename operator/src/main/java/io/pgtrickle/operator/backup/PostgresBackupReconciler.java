@@ -1,38 +1,44 @@
 package io.pgtrickle.operator.backup;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.pgtrickle.operator.api.BackupPhase;
 import io.pgtrickle.operator.api.PostgresBackup;
 import io.pgtrickle.operator.api.PostgresBackupStatus;
 import io.pgtrickle.operator.api.PostgresCluster;
-import io.pgtrickle.operator.api.RetentionSpec;
-import io.pgtrickle.operator.events.EventRecorder;
+import io.pgtrickle.operator.backup.spec.BackupJob;
 import io.pgtrickle.operator.status.Conditions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reconciles a {@link PostgresBackup}: takes its backups with pgBackRest in the cluster's primary
- * pod (exec API) when they are due — once for a resource without a schedule, at each time of its
- * cron schedule (cron-utils, UTC), and whenever the trigger annotation appears (then removed, so it
- * can be set again) — retries a failed backup up to {@link #RETRIES} times, applies retention after
- * each success ({@link BackupPolicy}) and reports the repository's figures in status. Backups run
- * on a small pool, never on a reconcile thread; the reconciler looks again every few seconds while
- * one runs.
+ * Reconciles a {@link PostgresBackup}: its backups run as Kubernetes Jobs ({@link BackupJob}) — a
+ * Job for a resource without a schedule (once) and for each trigger annotation (then removed, so it
+ * can be set again), a CronJob for a schedule — which retry a failed backup {@value
+ * BackupJob#BACKOFF_LIMIT} times and are cleaned up after {@code ttlSecondsAfterFinished}. The
+ * reconciler applies them and reports: it watches the Jobs, and when one finished it applies
+ * retention ({@link BackupPolicy}, after a success) and writes the outcome and the repository's
+ * figures into status; a Job that failed for good gives the condition {@value #CONDITION} False
+ * with the last pod's exit code and log lines. First backup full, later ones incremental: the type
+ * is decided when a Job (or the CronJob's template) is made, from {@code pgbackrest info}.
  */
 // Not generation-aware: the trigger annotation changes metadata only, and must wake the reconciler.
 @ControllerConfiguration(
@@ -42,52 +48,68 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
 
   public static final String NAME = "postgresbackup";
 
-  /** Retries of a failed backup before the attempt counts as failed (seed 002: 3). */
-  public static final int RETRIES = 3;
+  /** The environment variable with the finished Jobs' time to live, seconds (default 600). */
+  public static final String JOB_TTL_ENV = "PG_TRICKLE_BACKUP_JOB_TTL_SECONDS";
 
+  static final long DEFAULT_JOB_TTL_SECONDS = 600;
   static final String CONDITION = "LastBackupSucceeded";
+  static final String JOBS_EVENT_SOURCE = "backup-jobs";
   private static final Logger LOG = LoggerFactory.getLogger(PostgresBackupReconciler.class);
-  private static final Duration WHILE_RUNNING = Duration.ofSeconds(2);
   private static final Duration WHILE_PENDING = Duration.ofSeconds(10);
 
+  /** How often a scheduled resource looks at its cluster again (the primary may have moved). */
+  private static final Duration RECHECK = Duration.ofSeconds(30);
+
   private final Clock clock;
-  private final ExecutorService pool =
-      Executors.newFixedThreadPool(
-          2,
-          r -> {
-            Thread t = new Thread(r, "pgbackrest-backup");
-            t.setDaemon(true);
-            return t;
-          });
-
-  /** Running (or finished, not yet reported) backups by resource UID. */
-  private final Map<String, Attempt> attempts = new ConcurrentHashMap<>();
-
-  /** A backup in flight and how many times it failed before. */
-  private record Attempt(
-      CompletableFuture<BackupRun.Outcome> outcome, int failures, boolean keep) {}
+  private final long jobTtlSeconds;
 
   public PostgresBackupReconciler() {
-    this(Clock.systemUTC());
+    this(
+        Clock.systemUTC(),
+        Long.parseLong(
+            System.getenv().getOrDefault(JOB_TTL_ENV, String.valueOf(DEFAULT_JOB_TTL_SECONDS))));
   }
 
-  PostgresBackupReconciler(Clock clock) {
+  /**
+   * @param jobTtlSeconds {@code ttlSecondsAfterFinished} of the backup Jobs
+   */
+  public PostgresBackupReconciler(Clock clock, long jobTtlSeconds) {
     this.clock = clock;
+    this.jobTtlSeconds = jobTtlSeconds;
+  }
+
+  @Override
+  public List<EventSource<?, PostgresBackup>> prepareEventSources(
+      EventSourceContext<PostgresBackup> context) {
+    var jobs =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Job.class, PostgresBackup.class)
+                .withName(JOBS_EVENT_SOURCE)
+                .withLabelSelector(BackupNames.BACKUP_LABEL)
+                .withSecondaryToPrimaryMapper(
+                    job ->
+                        BackupJobs.owner(job) == null
+                            ? Set.of()
+                            : Set.of(
+                                new ResourceID(
+                                    BackupJobs.owner(job), job.getMetadata().getNamespace())))
+                .build(),
+            context);
+    return List.of(jobs);
   }
 
   @Override
   public UpdateControl<PostgresBackup> reconcile(
-      PostgresBackup backup, Context<PostgresBackup> context) {
+      PostgresBackup backup, Context<PostgresBackup> context) throws Exception {
     var client = context.getClient();
     Instant now = clock.instant();
-    String uid = backup.getMetadata().getUid();
+    String name = backup.getMetadata().getName();
+    String namespace = backup.getMetadata().getNamespace();
     PostgresBackupStatus previous =
         backup.getStatus() == null ? new PostgresBackupStatus() : backup.getStatus();
     PostgresBackupStatus status = client.getKubernetesSerialization().clone(previous);
-    status.setObservedGeneration(backup.getMetadata().getGeneration());
     long generation = backup.getMetadata().getGeneration();
-    int count = RetentionSpec.count(backup.getSpec().getRetention());
-    int days = RetentionSpec.days(backup.getSpec().getRetention());
+    status.setObservedGeneration(generation);
 
     BackupSchedule schedule = null;
     if (backup.getSpec().getSchedule() != null) {
@@ -99,184 +121,174 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
         return done(backup, previous, status, null);
       }
     }
-
-    // A finished attempt: report it, retry it, or count it.
-    Attempt attempt = attempts.get(uid);
-    int failures = 0;
-    boolean retry = false;
-    if (attempt != null && !attempt.outcome().isDone()) {
-      status.setPhase(BackupPhase.Running);
-      return done(backup, previous, status, WHILE_RUNNING);
-    }
-    if (attempt != null) {
-      attempts.remove(uid);
-      BackupRun.Outcome outcome = attempt.outcome().getNow(null);
-      if (outcome.backups() != null) {
-        BackupStatusFigures.apply(
-            status, BackupPolicy.owned(outcome.backups(), backup.getMetadata().getName()));
+    if (schedule == null) {
+      status.setNextScheduled(null);
+      if (BackupJobs.cronJob(client, namespace, BackupNames.cronJob(name)) != null) {
+        BackupJobs.deleteCronJob(client, namespace, BackupNames.cronJob(name));
       }
-      if (outcome.ok()) {
-        status.setLastBackupMember(outcome.member());
-        status.setLastBackupSource(outcome.source());
-        status.setConditions(
-            Conditions.with(
-                status.getConditions(),
-                CONDITION,
-                true,
-                "BackupCompleted",
-                outcome.message(),
-                generation,
-                now));
-        status.setMessage(
-            outcome.message()
-                + (outcome.expired().isEmpty()
-                    ? ""
-                    : "; retention removed " + String.join(", ", outcome.expired())));
-        EventRecorder.normal(client, backup, "BackupCompleted", status.getMessage());
-        status.setPhase(schedule == null ? BackupPhase.Succeeded : BackupPhase.Scheduled);
+    }
+
+    // The Jobs: report the newest finished one not reported yet.
+    List<Job> jobs = BackupJobs.oldestFirst(jobs(context, backup));
+    Job active = jobs.stream().filter(j -> !finished(j)).reduce((a, b) -> b).orElse(null);
+    Job newest =
+        jobs.stream().filter(PostgresBackupReconciler::finished).reduce((a, b) -> b).orElse(null);
+    PostgresCluster cluster = cluster(client, backup);
+    String primary =
+        cluster == null || cluster.getStatus() == null ? null : cluster.getStatus().getPrimaryPod();
+    BackupOutcomes outcomes = new BackupOutcomes(client, backup, cluster, primary, clock);
+    boolean reported = false;
+    if (newest != null && !newest.getMetadata().getName().equals(status.getLastJob())) {
+      JobOutcome outcome = JobOutcome.of(newest, BackupJobs.pods(client, newest));
+      outcomes.report(newest, outcome, status, generation, now);
+      status.setPhase(
+          schedule != null
+              ? BackupPhase.Scheduled
+              : outcome.state() == JobOutcome.State.SUCCEEDED
+                  ? BackupPhase.Succeeded
+                  : BackupPhase.Failed);
+      reported = true;
+    }
+
+    // What the backups need: the cluster, its repository, its primary.
+    String waiting = outcomes.waiting();
+    String trigger = annotation(backup, PostgresBackup.TRIGGER_ANNOTATION);
+    boolean keep = "true".equals(annotation(backup, PostgresBackup.KEEP_FOREVER_ANNOTATION));
+    int sequence = status.getJobSequence() == null ? 0 : status.getJobSequence();
+    boolean oneOffDue =
+        schedule == null
+            && sequence == 0
+            && status.getLastBackupName() == null
+            && status.getPhase() != BackupPhase.Failed
+            && status.getPhase() != BackupPhase.Succeeded;
+    boolean due = trigger != null || oneOffDue;
+    if (schedule != null) {
+      Instant next =
+          status.getNextScheduled() == null ? null : Instant.parse(status.getNextScheduled());
+      if (next == null
+          || !now.isBefore(next)
+          || !Objects.equals(previous.getObservedGeneration(), generation)) {
+        status.setNextScheduled(schedule.next(now).map(Instant::toString).orElse(null));
+      }
+    }
+    if (waiting != null) {
+      status.setPhase(BackupPhase.Pending);
+      status.setMessage(waiting + (due ? "; the due backup waits for it" : ""));
+      return done(backup, previous, status, WHILE_PENDING);
+    }
+
+    String image = io.pgtrickle.operator.postgres.spec.PostgresImages.forCluster(cluster);
+    if (schedule != null) {
+      String cronName = BackupNames.cronJob(name);
+      CronJob existing = BackupJobs.cronJob(client, namespace, cronName);
+      BackupJob.Plan plan = outcomes.planFor(true, existing, reported, false);
+      if (plan == null) {
+        status.setPhase(BackupPhase.Pending);
+        status.setMessage(outcomes.planProblem());
+        return done(backup, previous, status, WHILE_PENDING);
       } else {
-        failures = attempt.failures() + 1;
-        retry = failures <= RETRIES;
-        String message =
-            outcome.message()
-                + (retry
-                    ? " (attempt " + failures + " of " + (RETRIES + 1) + ", retrying)"
-                    : " (gave up after " + failures + " attempts)");
-        status.setMessage(message);
+        CronJob desired =
+            BackupJob.cronJob(
+                backup, cluster, image, backup.getSpec().getSchedule(), plan, jobTtlSeconds);
+        try {
+          BackupJobs.apply(client, desired);
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != 422) {
+            throw e;
+          }
+          // The API server's CronJob validation is the last word on a schedule.
+          status.setPhase(BackupPhase.Failed);
+          status.setMessage(
+              "spec.schedule \""
+                  + backup.getSpec().getSchedule()
+                  + "\" is refused for the CronJob "
+                  + cronName
+                  + ": "
+                  + (e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage()));
+          return done(backup, previous, status, null);
+        }
+      }
+    }
+    if (due && active != null) {
+      status.setPhase(BackupPhase.Running);
+      status.setMessage(
+          "backup Job "
+              + active.getMetadata().getName()
+              + " is running; the requested backup starts after it");
+      return done(backup, previous, status, null);
+    }
+    if (due) {
+      BackupJob.Plan plan = outcomes.planFor(false, null, true, keep);
+      if (plan == null) {
+        status.setPhase(BackupPhase.Pending);
+        status.setMessage(outcomes.planProblem() + "; the due backup waits for it");
         status.setConditions(
             Conditions.with(
                 status.getConditions(),
                 CONDITION,
                 false,
-                outcome.reason() == null ? "BackupFailed" : outcome.reason(),
-                message,
+                BackupOutcomes.NO_STREAMING_REPLICA,
+                outcomes.planProblem(),
                 generation,
                 now));
-        EventRecorder.warning(client, backup, "BackupFailed", message);
-        if (!retry) {
-          status.setPhase(schedule == null ? BackupPhase.Failed : BackupPhase.Scheduled);
-        }
+        return done(backup, previous, status, WHILE_PENDING);
       }
-    } else if (status.getPhase() == BackupPhase.Running) {
-      // The operator restarted while a backup ran: its exec ended with the old process.
-      failures = 1;
-      retry = true;
-      status.setMessage("the operator restarted during the backup; retrying");
-    }
-
-    // What the backup needs: the cluster, its repository, its primary.
-    Optional<String> waiting = Optional.empty();
-    PostgresCluster cluster =
-        client
-            .resources(PostgresCluster.class)
-            .inNamespace(backup.getMetadata().getNamespace())
-            .withName(backup.getSpec().getClusterName())
-            .get();
-    String primary = null;
-    if (cluster == null) {
-      waiting =
-          Optional.of(
-              "PostgresCluster "
-                  + backup.getSpec().getClusterName()
-                  + " not found (spec.clusterName)");
-    } else if (cluster.getSpec().getBackup() == null) {
-      waiting =
-          Optional.of(
-              "PostgresCluster "
-                  + backup.getSpec().getClusterName()
-                  + " has no spec.backup: its repository is configured there");
-    } else if (cluster.getStatus() == null || cluster.getStatus().getPrimaryPod() == null) {
-      waiting =
-          Optional.of(
-              "waiting for a primary in PostgresCluster " + cluster.getMetadata().getName());
-    } else {
-      primary = cluster.getStatus().getPrimaryPod();
-    }
-
-    // Is a backup due?
-    String trigger = annotation(backup, PostgresBackup.TRIGGER_ANNOTATION);
-    boolean keep = "true".equals(annotation(backup, PostgresBackup.KEEP_FOREVER_ANNOTATION));
-    boolean oneOffDue =
-        schedule == null
-            && status.getLastBackupName() == null
-            && status.getPhase() != BackupPhase.Failed
-            && status.getPhase() != BackupPhase.Succeeded;
-    Instant next =
-        status.getNextScheduled() == null ? null : Instant.parse(status.getNextScheduled());
-    boolean scheduledDue = schedule != null && next != null && !now.isBefore(next);
-    if (schedule == null) {
-      status.setNextScheduled(null);
-    } else if (next == null
-        || scheduledDue
-        || !Objects.equals(previous.getObservedGeneration(), generation)) {
-      status.setNextScheduled(schedule.next(now).map(Instant::toString).orElse(null));
-    }
-    boolean due = retry || trigger != null || oneOffDue || scheduledDue;
-
-    if (waiting.isPresent()) {
-      status.setPhase(BackupPhase.Pending);
-      status.setMessage(waiting.get() + (due ? "; the due backup waits for it" : ""));
-      if (retry) {
-        attempts.put(
-            uid,
-            new Attempt(
-                CompletableFuture.completedFuture(BackupRun.Outcome.failure(waiting.get())),
-                failures - 1,
-                keep));
-      }
-      return done(backup, previous, status, WHILE_PENDING);
-    }
-    if (due) {
-      BackupRun run =
-          new BackupRun(
-              client,
-              backup.getMetadata().getNamespace(),
-              primary,
-              backup.getMetadata().getName(),
-              count,
-              days,
-              keep,
-              cluster,
-              clock);
-      CompletableFuture<BackupRun.Outcome> outcome =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return run.call();
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                  return BackupRun.Outcome.failure("interrupted");
-                }
-              },
-              pool);
-      attempts.put(uid, new Attempt(outcome, failures, keep));
+      String jobName = BackupNames.job(name, sequence + 1);
+      BackupJobs.create(
+          client, BackupJob.job(backup, cluster, image, jobName, plan, jobTtlSeconds));
+      status.setJobSequence(sequence + 1);
       if (trigger != null) {
         removeTrigger(backup, context);
       }
       LOG.info(
-          "backup of PostgresCluster {} for PostgresBackup {}/{} started on {}",
-          backup.getSpec().getClusterName(),
-          backup.getMetadata().getNamespace(),
-          backup.getMetadata().getName(),
-          primary);
+          "backup Job {}/{} ({}) created for PostgresCluster {}",
+          namespace,
+          jobName,
+          plan.type(),
+          cluster.getMetadata().getName());
       status.setPhase(BackupPhase.Running);
       status.setMessage(
-          "backing up PostgresCluster " + backup.getSpec().getClusterName() + " on " + primary);
-      return done(backup, previous, status, WHILE_RUNNING);
+          "backup Job " + jobName + " (" + plan.type() + ") of " + plan.members().get(0));
+      return done(backup, previous, status, null);
     }
-    if (status.getPhase() == null
+    if (active != null) {
+      status.setPhase(BackupPhase.Running);
+      status.setMessage("backup Job " + active.getMetadata().getName() + " is running");
+    } else if (status.getPhase() == null
         || status.getPhase() == BackupPhase.Pending
         || status.getPhase() == BackupPhase.Running) {
+      if (status.getPhase() == BackupPhase.Pending) {
+        status.setMessage(null); // what it waited for is there now
+      }
       status.setPhase(schedule == null ? BackupPhase.Succeeded : BackupPhase.Scheduled);
     }
     if (schedule != null && status.getMessage() == null) {
       status.setMessage("next backup at " + status.getNextScheduled());
     }
-    Duration until =
-        status.getNextScheduled() == null
-            ? null
-            : Duration.between(now, Instant.parse(status.getNextScheduled())).plusMillis(200);
-    return done(backup, previous, status, until);
+    return done(backup, previous, status, schedule == null ? null : RECHECK);
+  }
+
+  private static boolean finished(Job job) {
+    return JobOutcome.of(job, List.of()).finished();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Job> jobs(Context<PostgresBackup> context, PostgresBackup backup) {
+    var source =
+        (InformerEventSource<Job, PostgresBackup>)
+            context.eventSourceRetriever().getEventSourceFor(Job.class, JOBS_EVENT_SOURCE);
+    return source
+        .list(backup.getMetadata().getNamespace(), j -> BackupJobs.ownedBy(j, backup))
+        .toList();
+  }
+
+  private static PostgresCluster cluster(
+      io.fabric8.kubernetes.client.KubernetesClient client, PostgresBackup backup) {
+    return client
+        .resources(PostgresCluster.class)
+        .inNamespace(backup.getMetadata().getNamespace())
+        .withName(backup.getSpec().getClusterName())
+        .get();
   }
 
   private static String annotation(PostgresBackup backup, String key) {

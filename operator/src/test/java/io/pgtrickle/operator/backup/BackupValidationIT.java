@@ -39,6 +39,10 @@ class BackupValidationIT {
             "{clusterName: c, schedule: '0 2 * *'}",
             "spec.schedule must be a cron expression of five fields"),
         Arguments.of(
+            "schedule with 7 for Sunday (the CronJob API refuses it)",
+            "{clusterName: c, schedule: '0 2 * * 7'}",
+            "spec.schedule must be a cron expression of five fields"),
+        Arguments.of(
             "retention count 0",
             "{clusterName: c, retention: {count: 0}}",
             "spec.retention.count in body should be greater than or equal to 1"),

@@ -33,11 +33,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Backups for real: a PostgresCluster (real Patroni and PostgreSQL) with {@code spec.backup} in a
  * local S3 server (s3proxy over HTTPS, its CA from a Secret), continuous WAL archiving through
- * Patroni's archive_command, and PostgresBackups whose backups run pgBackRest 2.55.1 in the
- * primary's container through the exec API: a one-off full backup with its figures in status,
- * {@code kubectl exec POD -- pgbackrest info} agreeing with them, a triggered differential one,
- * retention by count with a keep-forever backup surviving it, a schedule every minute, and the
- * cluster's own {@code spec.backup.schedule} as the PostgresBackup {@code NAME-schedule}.
+ * Patroni's archive_command, and PostgresBackups whose backups run pgBackRest 2.55.1 in Jobs (the
+ * test bed runs their pods for real, reading the members through their TLS servers): a one-off full
+ * backup with its figures in status, {@code kubectl exec POD -- pgbackrest info} agreeing with
+ * them, a triggered differential one, retention by count with a keep-forever backup surviving it, a
+ * schedule every minute, and the cluster's own {@code spec.backup.schedule} as the PostgresBackup
+ * {@code NAME-schedule}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PostgresBackupIT {

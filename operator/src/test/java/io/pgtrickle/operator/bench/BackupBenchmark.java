@@ -29,9 +29,9 @@ import java.util.concurrent.TimeoutException;
  * <ul>
  *   <li>full backups to S3 with zstd (level 1, the operator's), {@code process-max} 1 and 2, and to
  *       a posix repository on disk (as a PVC repository is) at both: pgBackRest run in the
- *       primary's container through the exec API, exactly as the operator's backups run ({@code
- *       BackupRun}: the pod's own pgbackrest.conf, its socket and data directory, the superuser's
- *       password from the container's environment);
+ *       primary's container through the exec API (the pod's own pgbackrest.conf, its socket and
+ *       data directory, the superuser's password from the container's environment; the operator's
+ *       backups run the same pgBackRest in a Job, reading the member through its TLS server);
  *   <li>{@code pg_basebackup} of the same cluster in the same container (plain format, WAL
  *       streamed, no compression, to a scratch directory on disk: the single-threaded floor);
  *   <li>restores of the process-max 2 backup to the scratch directory, {@code process-max} 1 and 2;

@@ -17,6 +17,12 @@ import java.util.function.Consumer;
  */
 public final class OperatorRunner implements AutoCloseable {
 
+  /**
+   * {@code ttlSecondsAfterFinished} of the backup Jobs in the tests: short enough for a test to see
+   * the TTL controller clean them up, long enough for the reconciler to read their outcome first.
+   */
+  public static final long BACKUP_JOB_TTL_SECONDS = 60;
+
   private final Operator operator;
 
   private OperatorRunner(Operator operator) {
@@ -68,7 +74,9 @@ public final class OperatorRunner implements AutoCloseable {
         new PostgresClusterReconciler(ApiServerFeatures.detect(client)),
         c -> c.settingNamespace(namespace));
     operator.register(new StreamTableClusterReconciler(), c -> c.settingNamespace(namespace));
-    operator.register(new PostgresBackupReconciler(), c -> c.settingNamespace(namespace));
+    operator.register(
+        new PostgresBackupReconciler(java.time.Clock.systemUTC(), BACKUP_JOB_TTL_SECONDS),
+        c -> c.settingNamespace(namespace));
     operator.start();
     return new OperatorRunner(operator);
   }

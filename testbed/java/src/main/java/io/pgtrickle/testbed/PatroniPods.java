@@ -29,12 +29,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Plays the kubelet and container runtime for the PostgreSQL pods of one namespace: when kwok has
- * given a pod its (loopback) IP, it runs real Patroni and PostgreSQL for it on that IP, with
- * exactly what the pod would get: Patroni's configuration from the {@code NAME-patroni} ConfigMap,
- * the container's environment (downward API and Secret references resolved), a token of the pod's
- * ServiceAccount, and its data volume (one directory per PVC, so a recreated pod finds its data
- * again). Deleting the pod stops its processes, and the pod object stays until they exited ({@link
+ * Plays the kubelet and container runtime for the PostgreSQL pods of one namespace (and, through
+ * {@link BackupJobPods}, for the pods of the operator's backup Jobs): when kwok has given a pod its
+ * (loopback) IP, it runs real Patroni and PostgreSQL for it on that IP, with exactly what the pod
+ * would get: Patroni's configuration from the {@code NAME-patroni} ConfigMap, the container's
+ * environment (downward API and Secret references resolved), a token of the pod's ServiceAccount,
+ * and its data volume (one directory per PVC, so a recreated pod finds its data again). Deleting
+ * the pod stops its processes, and the pod object stays until they exited ({@link
  * GracefulTermination}). See testbed/pod-entry.sh for the container part (mount and PID
  * namespaces).
  *
@@ -62,6 +63,7 @@ public final class PatroniPods implements AutoCloseable {
   private final GracefulTermination termination;
   private final PodExtras extras;
   private final ServiceRouting routing;
+  private final BackupJobPods backupJobs;
   private final ScheduledExecutorService prober =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -106,6 +108,8 @@ public final class PatroniPods implements AutoCloseable {
     // under the headless Service; pod-entry.sh bind-mounts this copy of the names over /etc/hosts.
     this.routing = ServiceRouting.open(testBed, namespace);
     routing.mirror(work.resolve("hosts"));
+    // The operator's backup Jobs: their pods run pgBackRest for real (BackupJobPods).
+    this.backupJobs = new BackupJobPods(testBed, namespace, work, extras);
     this.informer =
         client
             .pods()
@@ -607,6 +611,11 @@ public final class PatroniPods implements AutoCloseable {
     }
   }
 
+  /** The log of a backup Job's pod (its container's output), for a test's failure message. */
+  public Path backupJobLog(String pod) {
+    return backupJobs.log(pod);
+  }
+
   /** Cluster DNS and Service routing of the namespace (shared with its program pods). */
   public ServiceRouting routing() {
     return routing;
@@ -620,6 +629,7 @@ public final class PatroniPods implements AutoCloseable {
     prober.shutdownNow();
     restarter.shutdownNow();
     informer.close();
+    backupJobs.close();
     extras.close();
     routing.unmirror(work.resolve("hosts"));
     routing.close();

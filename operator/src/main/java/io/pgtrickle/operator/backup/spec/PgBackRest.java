@@ -140,10 +140,8 @@ public final class PgBackRest {
     global.put("start-fast", "y");
     global.put("log-level-console", "info");
     global.put("log-level-file", "off");
-    if (Boolean.TRUE.equals(backup.getBackupFromReplica())) {
-      // backupFromReplica: every member serves pgBackRest over TLS (PgBackRestServer).
-      global.putAll(PgBackRestServer.serverOptions());
-    }
+    // Every member serves pgBackRest over TLS (PgBackRestServer): the backup Jobs read through it.
+    global.putAll(PgBackRestServer.serverOptions());
     StringBuilder conf = new StringBuilder("# Managed by the pg-trickle operator (spec.backup).\n");
     conf.append("[global]\n");
     global.forEach((k, v) -> conf.append(k).append('=').append(v).append('\n'));
@@ -246,7 +244,7 @@ public final class PgBackRest {
     // pgBackRest's connection to the local PostgreSQL (socket, password authentication). The
     // password is not PGPASSWORD in the container's environment: libpq prefers that to the pgpass
     // file Patroni writes, so every pg_basebackup Patroni runs to make a replica would log in as
-    // replicator with the superuser's password. BackupRun sets it for pgbackrest only
+    // replicator with the superuser's password. The operator's commands set it for pgbackrest only
     // (PGPASSWORD from PATRONI_SUPERUSER_PASSWORD, see RUN_WITH_PASSWORD).
     env.add(secret("PGBACKREST_PG1_USER", credentials, ClusterSecrets.USERNAME));
     BackupSpec backup = cluster.getSpec().getBackup();

@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.spec.ClusterSecrets;
-import io.pgtrickle.operator.postgres.spec.PatroniConfig;
 import io.pgtrickle.operator.postgres.tls.CertificateAuthority;
 import io.pgtrickle.operator.postgres.tls.ClusterTls;
 import java.nio.charset.StandardCharsets;
@@ -23,13 +22,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code spec.backup.backupFromReplica}: pgBackRest's backup from a standby ({@code
- * backup-standby=y}) needs the primary (pg1 or pg2) and a streaming replica, each reachable from
- * where the backup runs. The backup runs in the replica's container (its files are read there, so
- * the primary's disk is spared); the primary is reached through the pgBackRest TLS server every
- * member runs as the sidecar {@value #CONTAINER} (port {@value #PORT}, mutual TLS with the
- * cluster's own CA in the Secret {@code NAME-pgbackrest-tls}, client name {@value #CLIENT_CN}
- * authorised for the stanza only). Pure: no client calls.
+ * pgBackRest's TLS server in every member of a cluster with {@code spec.backup}: the backup Jobs
+ * ({@link BackupJob}) reach the database through it. {@code spec.backup.backupFromReplica}:
+ * pgBackRest's backup from a standby ({@code backup-standby=y}) needs the primary (pg1 or pg2) and
+ * a streaming replica, each reachable from where the backup runs (the standby's files are read, so
+ * the primary's disk is spared). Every member runs the server as the sidecar {@value #CONTAINER}
+ * (port {@value #PORT}, mutual TLS with the cluster's own CA in the Secret {@code
+ * NAME-pgbackrest-tls}, client name {@value #CLIENT_CN} authorised for the stanza only). Pure: no
+ * client calls.
  */
 public final class PgBackRestServer {
 
@@ -46,8 +46,16 @@ public final class PgBackRestServer {
 
   private PgBackRestServer() {}
 
-  /** Whether the cluster backs up from a replica (and so runs the servers). */
+  /**
+   * Whether the members run the servers: whenever the cluster has {@code spec.backup}, since every
+   * backup Job reads the database through them ({@link BackupJob}).
+   */
   public static boolean enabled(PostgresCluster cluster) {
+    return cluster.getSpec().getBackup() != null;
+  }
+
+  /** Whether the cluster backs up from a streaming replica ({@code backupFromReplica}). */
+  public static boolean fromReplica(PostgresCluster cluster) {
     return cluster.getSpec().getBackup() != null
         && Boolean.TRUE.equals(cluster.getSpec().getBackup().getBackupFromReplica());
   }
@@ -182,24 +190,6 @@ public final class PgBackRestServer {
         .endVolumeMount()
         .addAllToVolumeMounts(PgBackRest.volumeMounts(cluster))
         .build();
-  }
-
-  /**
-   * The options of a backup run in a replica's container: backup from the standby, with the primary
-   * ({@code primaryPod}) as pg2, reached through its TLS server.
-   */
-  public static List<String> standbyBackupOptions(PostgresCluster cluster, String primaryPod) {
-    return List.of(
-        "--backup-standby=y",
-        "--pg2-host=" + host(cluster, primaryPod),
-        "--pg2-host-type=tls",
-        "--pg2-host-port=" + PORT,
-        "--pg2-host-ca-file=" + TLS_DIR + "/" + CA,
-        "--pg2-host-cert-file=" + TLS_DIR + "/" + CERT,
-        "--pg2-host-key-file=" + TLS_DIR + "/" + KEY,
-        "--pg2-path=" + PatroniConfig.DATA_DIR,
-        "--pg2-socket-path=" + PgBackRest.SOCKET_DIR,
-        "--pg2-port=5432");
   }
 
   /** The name by which the other members reach {@code pod}'s TLS server (its member name). */

@@ -27,7 +27,13 @@ final class PodAdditions {
   static void apply(PostgresCluster cluster, PodTemplateSpec template) {
     TlsPod.apply(cluster, template);
     if (io.pgtrickle.operator.backup.spec.PgBackRestServer.enabled(cluster)) {
-      // spec.backup.backupFromReplica: pgBackRest's TLS server, in the PostgreSQL image.
+      // spec.backup: pgBackRest's TLS server, in the PostgreSQL image (the backup Jobs use it).
+      // `kubectl exec POD -- pgbackrest info` (the seed's demo) still means the PostgreSQL
+      // container, without kubectl's "Defaulted container" notice.
+      template
+          .getMetadata()
+          .getAnnotations()
+          .put("kubectl.kubernetes.io/default-container", ClusterStatefulSet.CONTAINER);
       template
           .getSpec()
           .getContainers()

@@ -38,12 +38,13 @@ class ObjectStoreTest {
         .contains("repo1-gcs-key=/etc/pgbackrest/gcs/key.json\n")
         .contains("repo1-path=/pgbackrest/ns/c\n")
         .doesNotContain("repo1-gcs-endpoint")
-        .doesNotContain("ca-file");
+        .doesNotContain("repo1-storage-ca-file");
     assertThat(PgBackRest.env(c))
         .extracting(EnvVar::getName)
         .containsExactly("PGBACKREST_PG1_USER");
+    // Besides the members' TLS server files (NAME-pgbackrest-tls), the key file.
     assertThat(sources(c))
-        .filteredOn(s -> s.getSecret() != null)
+        .filteredOn(s -> s.getSecret() != null && !s.getSecret().getName().endsWith("-tls"))
         .singleElement()
         .satisfies(
             s -> {
@@ -72,11 +73,11 @@ class ObjectStoreTest {
     assertThat(env.get(1).getValue()).isNull();
     assertThat(env.get(1).getValueFrom().getSecretKeyRef().getName()).isEqualTo("gcs");
     assertThat(env.get(1).getValueFrom().getSecretKeyRef().getKey()).isEqualTo("token");
-    // The CA only: no key file with a token.
+    // The members' TLS server files and the CA only: no key file with a token.
     assertThat(sources(c))
         .filteredOn(s -> s.getSecret() != null)
         .extracting(s -> s.getSecret().getName())
-        .containsExactly("ca");
+        .containsExactly("c-pgbackrest-tls", "ca");
   }
 
   @Test

@@ -79,7 +79,10 @@ class PgBackRestTest {
         .contains("[db]\npg1-path=/var/lib/postgresql/data/pgdata\n")
         .contains("[global:archive-push]\nio-timeout=10\n")
         .contains("[global:archive-get]\nio-timeout=10\n")
-        .doesNotContain("key")
+        // No secret: only the TLS server's key file name (the key itself is a Secret's file).
+        .doesNotContain("s3-key")
+        .doesNotContain("key=")
+        .contains("tls-server-key-file=/etc/pgbackrest/tls/tls.key\n")
         .doesNotContain("pass=");
     List<EnvVar> env = PgBackRest.env(c);
     assertThat(env)
@@ -92,7 +95,8 @@ class PgBackRestTest {
     assertThat(env).allSatisfy(e -> assertThat(e.getValue()).isNull());
     assertThat(env.get(3).getValueFrom().getSecretKeyRef().getName()).isEqualTo("pass");
     assertThat(env.get(1).getValueFrom().getSecretKeyRef().getKey()).isEqualTo("AWS_ACCESS_KEY_ID");
-    assertThat(PgBackRest.volumes(c).get(0).getProjected().getSources()).hasSize(2);
+    // The configuration, the TLS server's files (every member serves backups), the endpoint's CA.
+    assertThat(PgBackRest.volumes(c).get(0).getProjected().getSources()).hasSize(3);
     assertThat(ClusterConfigMaps.patroni(c).getData()).containsKey("pgbackrest.conf");
     assertThat(PostgresqlParameters.effective(c))
         .containsEntry("archive_mode", "on")

@@ -129,8 +129,9 @@ class RestoreBootstrapTest {
             .filter(v -> v.getName().equals(PgBackRest.VOLUME))
             .findFirst()
             .orElseThrow();
-    // pgbackrest.conf and its CA (none here), the restore files, the source's CA.
-    assertThat(volume.getProjected().getSources()).hasSize(3);
+    // pgbackrest.conf and its CA (none here), the TLS server's files (every member of a cluster
+    // with spec.backup serves the backup Jobs), the restore files, the source's CA.
+    assertThat(volume.getProjected().getSources()).hasSize(4);
     assertThat(postgres.getVolumeMounts())
         .filteredOn(m -> m.getName().equals(PgBackRest.VOLUME))
         .hasSize(1);

@@ -1,0 +1,279 @@
+package io.pgtrickle.operator.backup;
+
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgtrickle.operator.api.PostgresBackup;
+import io.pgtrickle.operator.api.PostgresBackupStatus;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.api.RetentionSpec;
+import io.pgtrickle.operator.backup.pgbackrest.RepositoryBackup;
+import io.pgtrickle.operator.backup.spec.BackupJob;
+import io.pgtrickle.operator.backup.spec.PgBackRestServer;
+import io.pgtrickle.operator.events.EventRecorder;
+import io.pgtrickle.operator.status.Conditions;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One reconcile's view of a PostgresBackup's cluster and repository: what its backups wait for,
+ * what the next backup Job takes (type and members, {@link BackupJob.Plan}), and what a finished
+ * Job did (retention after a success, the repository's figures, the condition). Reads the
+ * repository at most once per reconcile ({@link RepositoryCommands} in the primary).
+ */
+final class BackupOutcomes {
+
+  /** The condition reason when a backup from a replica finds no streaming replica. */
+  static final String NO_STREAMING_REPLICA = "NoStreamingReplica";
+
+  private static final Logger LOG = LoggerFactory.getLogger(BackupOutcomes.class);
+
+  private final KubernetesClient client;
+  private final PostgresBackup backup;
+  private final PostgresCluster cluster;
+  private final String primary;
+  private final Clock clock;
+  private List<RepositoryBackup> repository;
+  private String repositoryProblem;
+  private String planProblem;
+
+  BackupOutcomes(
+      KubernetesClient client,
+      PostgresBackup backup,
+      PostgresCluster cluster,
+      String primary,
+      Clock clock) {
+    this.client = client;
+    this.backup = backup;
+    this.cluster = cluster;
+    this.primary = primary;
+    this.clock = clock;
+  }
+
+  /** What the backups wait for (the cluster, its repository, its primary), or null. */
+  String waiting() {
+    String clusterName = backup.getSpec().getClusterName();
+    if (cluster == null) {
+      return "PostgresCluster " + clusterName + " not found (spec.clusterName)";
+    }
+    if (cluster.getSpec().getBackup() == null) {
+      return "PostgresCluster "
+          + clusterName
+          + " has no spec.backup: its repository is configured there";
+    }
+    if (primary == null) {
+      return "waiting for a primary in PostgresCluster " + clusterName;
+    }
+    return null;
+  }
+
+  /** Why {@link #planFor} gave no plan. */
+  String planProblem() {
+    return planProblem;
+  }
+
+  /**
+   * The plan of the next backup: for a CronJob whose template still fits the cluster's roles and
+   * nothing was reported ({@code fresh} false), the template's own; otherwise a new one, its type
+   * from the repository. Null (see {@link #planProblem}) when a backup from a replica has no
+   * streaming replica to read.
+   *
+   * @param schedule whether the plan is a CronJob's (else a one-off or triggered Job's)
+   * @param existing the CronJob as it is, or null
+   * @param fresh whether to decide the type anew
+   * @param keepForever whether the backup is kept forever (always full)
+   */
+  BackupJob.Plan planFor(boolean schedule, CronJob existing, boolean fresh, boolean keepForever)
+      throws InterruptedException {
+    boolean fromReplica = PgBackRestServer.fromReplica(cluster);
+    String type = BackupJob.type(existing);
+    String member = member(existing);
+    boolean fits =
+        member != null && (fromReplica ? !member.equals(primary) : member.equals(primary));
+    if (existing != null && !fresh && type != null && fits) {
+      return new BackupJob.Plan(
+          type, false, BackupJob.members(cluster, member, primary), fromReplica);
+    }
+    String source = primary;
+    if (fromReplica) {
+      List<String> replicas = streamingReplicas();
+      if (replicas.isEmpty()) {
+        planProblem =
+            "spec.backup.backupFromReplica: PostgresCluster "
+                + cluster.getMetadata().getName()
+                + " has no streaming replica to back up (pg_stat_replication on "
+                + primary
+                + " lists none)";
+        if (!schedule) {
+          return null;
+        }
+        // A schedule keeps its CronJob: pgBackRest looks for a standby among every member.
+        List<String> members = BackupJob.members(cluster, primary, primary);
+        replicas = members.subList(1, members.size());
+        if (replicas.isEmpty()) {
+          return null;
+        }
+      }
+      source = replicas.get(0);
+    }
+    String nextType = nextType(keepForever);
+    return new BackupJob.Plan(
+        nextType, keepForever, BackupJob.members(cluster, source, primary), fromReplica);
+  }
+
+  /**
+   * Reports a finished Job in {@code status}: after a success, retention and the repository's
+   * figures; after a failure, the reason. Sets {@code lastJob}, the condition and the message, and
+   * emits an Event.
+   */
+  void report(
+      Job job, JobOutcome outcome, PostgresBackupStatus status, long generation, Instant now)
+      throws InterruptedException {
+    status.setLastJob(job.getMetadata().getName());
+    String owner = backup.getMetadata().getName();
+    if (outcome.state() != JobOutcome.State.SUCCEEDED) {
+      status.setMessage(outcome.message());
+      status.setConditions(
+          Conditions.with(
+              status.getConditions(),
+              PostgresBackupReconciler.CONDITION,
+              false,
+              outcome.reason() == null ? "BackupFailed" : outcome.reason(),
+              outcome.message(),
+              generation,
+              now));
+      EventRecorder.warning(client, backup, "BackupFailed", outcome.message());
+      refreshFigures(status);
+      return;
+    }
+    StringBuilder message = new StringBuilder();
+    List<RepositoryBackup> before = repository();
+    if (before != null) {
+      List<String> expired =
+          BackupPolicy.expire(
+              before,
+              owner,
+              RetentionSpec.count(backup.getSpec().getRetention()),
+              RetentionSpec.days(backup.getSpec().getRetention()),
+              now);
+      String problem = expire(expired);
+      repository = null;
+      if (!expired.isEmpty()) {
+        message.append("; retention removed ").append(String.join(", ", expired));
+      }
+      if (problem != null) {
+        message.append("; ").append(problem);
+      }
+    }
+    refreshFigures(status);
+    Map<String, String> annotations = job.getMetadata().getAnnotations();
+    String member = annotations == null ? null : annotations.get(BackupJob.MEMBER_ANNOTATION);
+    String source = PgBackRestServer.fromReplica(cluster) ? "replica" : "primary";
+    status.setLastBackupMember(member);
+    status.setLastBackupSource(source);
+    String head =
+        "backup "
+            + status.getLastBackupName()
+            + " ("
+            + status.getLastBackupType()
+            + ") of "
+            + source
+            + " "
+            + member
+            + " completed (Job "
+            + job.getMetadata().getName()
+            + ")";
+    status.setMessage(head + message);
+    status.setConditions(
+        Conditions.with(
+            status.getConditions(),
+            PostgresBackupReconciler.CONDITION,
+            true,
+            "BackupCompleted",
+            head,
+            generation,
+            now));
+    EventRecorder.normal(client, backup, "BackupCompleted", status.getMessage());
+  }
+
+  /** The figures of status from the repository, when it can be read. */
+  private void refreshFigures(PostgresBackupStatus status) throws InterruptedException {
+    List<RepositoryBackup> now = repository();
+    if (now != null) {
+      BackupStatusFigures.apply(status, BackupPolicy.owned(now, backup.getMetadata().getName()));
+    } else {
+      status.setMessage(status.getMessage() + "; " + repositoryProblem);
+    }
+  }
+
+  private String nextType(boolean keepForever) throws InterruptedException {
+    List<RepositoryBackup> backups = repository();
+    if (backups == null) {
+      // A full backup is always right, only larger; the Job reports what is wrong.
+      LOG.warn("{}; the next backup is full", repositoryProblem);
+      return "full";
+    }
+    return BackupPolicy.nextType(
+        backups,
+        backup.getMetadata().getName(),
+        RetentionSpec.count(backup.getSpec().getRetention()),
+        RetentionSpec.days(backup.getSpec().getRetention()),
+        keepForever,
+        clock.instant());
+  }
+
+  /** The repository's backups (read once), or null with {@link #repositoryProblem}. */
+  private List<RepositoryBackup> repository() throws InterruptedException {
+    if (repository == null && repositoryProblem == null && primary == null) {
+      repositoryProblem = "the repository could not be read: the cluster has no primary";
+    }
+    if (repository == null && repositoryProblem == null) {
+      try {
+        repository = commands().info();
+      } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+        repositoryProblem = "the repository could not be read: " + e.getMessage();
+      }
+    }
+    return repository;
+  }
+
+  private String expire(List<String> sets) throws InterruptedException {
+    try {
+      return commands().expire(sets);
+    } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+      return "retention failed: " + e.getMessage();
+    }
+  }
+
+  private List<String> streamingReplicas() throws InterruptedException {
+    try {
+      return commands().streamingReplicas(cluster.getMetadata().getName());
+    } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+      LOG.warn("streaming replicas of {} unknown: {}", primary, e.toString());
+      return List.of();
+    }
+  }
+
+  private RepositoryCommands commands() {
+    return new RepositoryCommands(client, backup.getMetadata().getNamespace(), primary);
+  }
+
+  private static String member(CronJob existing) {
+    if (existing == null
+        || existing.getSpec() == null
+        || existing.getSpec().getJobTemplate().getMetadata() == null
+        || existing.getSpec().getJobTemplate().getMetadata().getAnnotations() == null) {
+      return null;
+    }
+    return existing
+        .getSpec()
+        .getJobTemplate()
+        .getMetadata()
+        .getAnnotations()
+        .get(BackupJob.MEMBER_ANNOTATION);
+  }
+}
