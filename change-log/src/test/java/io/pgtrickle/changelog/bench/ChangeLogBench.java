@@ -87,7 +87,11 @@ public final class ChangeLogBench {
       run(
           "postgres",
           () -> Floors.postgres(server.port(), PUBLISHERS, 100, EVENTS),
-          consumer -> server.uri("&schema=bench&pool=8&batch=1000&consumer=" + consumer));
+          // A schema per round, the previous one dropped before the round: the backend starts each
+          // round on empty tables, as the floor does (it drops and creates its table each time).
+          (consumer, round) ->
+              server.uri("&schema=bench_r" + round + "&pool=8&batch=1000&consumer=" + consumer),
+          round -> dropSchema(server, "bench_r" + (round - 1)));
     }
   }
 
@@ -96,7 +100,8 @@ public final class ChangeLogBench {
     run(
         "wal",
         () -> Floors.walFiles(dir, 100, EVENTS),
-        consumer -> "file://" + dir.resolve("log") + "?batch=1000&consumer=" + consumer);
+        (consumer, round) -> "file://" + dir.resolve("log") + "?batch=1000&consumer=" + consumer,
+        round -> {});
   }
 
   private void nats() throws Exception {
@@ -104,7 +109,8 @@ public final class ChangeLogBench {
       run(
           "nats",
           () -> Floors.nats(server.port(), PUBLISHERS, 100, EVENTS),
-          consumer -> server.uri("stream=bench&batch=1000&pollMs=20&consumer=" + consumer));
+          (consumer, round) -> server.uri("stream=bench&batch=1000&pollMs=20&consumer=" + consumer),
+          round -> {});
     }
   }
 
@@ -113,12 +119,26 @@ public final class ChangeLogBench {
       run(
           "kafka",
           () -> Floors.kafka(server.bootstrap(), EVENTS),
-          consumer -> server.uri("topic=bench&batch=1000&pollMs=100&consumer=" + consumer));
+          (consumer, round) -> server.uri("topic=bench&batch=1000&pollMs=100&consumer=" + consumer),
+          round -> {});
     }
   }
 
+  /** The backend's URI for a consumer name in a round (1-based). */
   interface UriForConsumer {
-    String uri(String consumer);
+    String uri(String consumer, int round);
+  }
+
+  /** Run before a round whose URI differs from the previous round's (outside the timing). */
+  interface BeforeNewLog {
+    void prepare(int round) throws Exception;
+  }
+
+  private static void dropSchema(PostgresServer server, String schema) throws Exception {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(server.jdbcUrl());
+        java.sql.Statement s = c.createStatement()) {
+      s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    }
   }
 
   interface Floor {
@@ -130,18 +150,30 @@ public final class ChangeLogBench {
    * {@link #EVENTS} events at batch 100 from {@link #PUBLISHERS} threads and the floor with as many
    * events, alternating which goes first (odd rounds: the backend), so background load on the
    * shared machine hits both alike; then a fresh consumer reads (and acknowledges) the first
-   * round's events. Medians with min and max; the ratio is of the medians.
+   * round's events. When {@code uri} changes from one round to the next (PostgreSQL: a schema per
+   * round), the log is opened again after {@code beforeNewLog} (outside the timing), and the
+   * consumer reads the last round's events. Medians with min and max; the ratio is of the medians.
    */
-  private void run(String name, Floor floorRun, UriForConsumer uri) throws Exception {
+  private void run(String name, Floor floorRun, UriForConsumer uri, BeforeNewLog beforeNewLog)
+      throws Exception {
     PublishBench.Result one;
     Spread publish = new Spread();
     Spread floor = new Spread();
     Spread pairRatio = new Spread();
     List<PublishBench.Result> results = new ArrayList<>();
     long published = 0;
-    try (ChangeLogBackend log = ChangeLogBackends.open(uri.uri("publisher"))) {
+    // A fresh consumer reads the first round's events afterwards; with a log per round (PostgreSQL)
+    // the last round's, the only one kept.
+    int consumeRound = uri.uri("reader", 1).equals(uri.uri("reader", ROUNDS)) ? 1 : ROUNDS;
+    ChangeLogBackend log = ChangeLogBackends.open(uri.uri("publisher", 1));
+    try {
       one = PublishBench.publishFor(log, 1, PUBLISHERS, 1, BATCH1_SECONDS);
       for (int round = 1; round <= ROUNDS; round++) {
+        if (round > 1 && !uri.uri("publisher", round).equals(uri.uri("publisher", round - 1))) {
+          log.close();
+          beforeNewLog.prepare(round);
+          log = ChangeLogBackends.open(uri.uri("publisher", round));
+        }
         String load = loadAverage();
         double f = 0;
         if (round % 2 == 0) {
@@ -167,14 +199,19 @@ public final class ChangeLogBench {
         floor.add(f);
         pairRatio.add(r.eventsPerSecond() / f);
         results.add(r);
-        if (round == 1) {
+        if (round == consumeRound) {
           published = r.events();
         }
       }
+    } finally {
+      log.close();
     }
     double consume =
         PublishBench.consume(
-            () -> ChangeLogBackends.open(uri.uri("reader")), 101, PUBLISHERS, published);
+            () -> ChangeLogBackends.open(uri.uri("reader", consumeRound)),
+            consumeRound * 100L + 1,
+            PUBLISHERS,
+            published);
     print(name, 1, one, Double.NaN);
     results.sort(Comparator.comparingDouble(PublishBench.Result::eventsPerSecond));
     print(name, 100, results.get(results.size() / 2), consume);
