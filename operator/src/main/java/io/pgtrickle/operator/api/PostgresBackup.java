@@ -1,5 +1,6 @@
 package io.pgtrickle.operator.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -72,7 +73,18 @@ public class PostgresBackup extends CustomResource<PostgresBackupSpec, PostgresB
   /** Declared here only to mark the spec as required in the generated schema. */
   @Override
   @Required
+  @JsonPropertyDescription(
+      "Which cluster to back up, when (cron schedule; absent: once) and how long"
+          + " backups are kept.")
   public PostgresBackupSpec getSpec() {
     return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription(
+      "The last backup, its size, how many backups the repository holds, the next"
+          + " scheduled run and conditions.")
+  public PostgresBackupStatus getStatus() {
+    return super.getStatus();
   }
 }

@@ -1,5 +1,6 @@
 package io.pgtrickle.operator.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -64,7 +65,18 @@ public class PostgresCluster extends CustomResource<PostgresClusterSpec, Postgre
   /** Declared here only to mark the spec as required in the generated schema. */
   @Override
   @Required
+  @JsonPropertyDescription(
+      "The desired cluster: PostgreSQL version, members, storage, resources,"
+          + " parameters, backup, restore, TLS, pooler and monitoring.")
   public PostgresClusterSpec getSpec() {
     return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription(
+      "What the operator observed: phase, ready members, the primary, conditions"
+          + " (Ready, Progressing, Degraded, ContinuousArchiving, ...).")
+  public PostgresClusterStatus getStatus() {
+    return super.getStatus();
   }
 }

@@ -74,6 +74,21 @@ public class CdcSpec {
   @Size(max = 512)
   private String image;
 
+  @JsonPropertyDescription(
+      "CPU and memory requests and limits (cpu, memory) of each CDC consumer's container, used as given."
+          + " Absent: requests cpu 250m and memory 512Mi, limit memory 1Gi (the JVM's heap is half"
+          + " of the limit). Requests may not exceed limits.")
+  @ValidationRule(
+      value = ContainerResources.QUANTITIES_RULE,
+      message =
+          "spec.cdc.resources: cpu and memory must be quantities such as 500m, 2, 512Mi or 1Gi",
+      reason = "FieldValueInvalid")
+  @ValidationRule(
+      value = ContainerResources.REQUESTS_WITHIN_LIMITS_RULE,
+      message = "spec.cdc.resources: a request may not exceed its limit",
+      reason = "FieldValueInvalid")
+  private ContainerResources resources;
+
   /** The backend as a value; valid only for a spec the API server has accepted. */
   @JsonIgnore
   public LogBackend backend() {
@@ -110,6 +125,14 @@ public class CdcSpec {
 
   public void setLogReclaimPolicy(ReclaimPolicy logReclaimPolicy) {
     this.logReclaimPolicy = logReclaimPolicy;
+  }
+
+  public ContainerResources getResources() {
+    return resources;
+  }
+
+  public void setResources(ContainerResources resources) {
+    this.resources = resources;
   }
 
   public String getImage() {

@@ -1,5 +1,6 @@
 package io.pgtrickle.operator.api.streams;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -73,7 +74,18 @@ public class StreamTableCluster
   /** Declared here only to mark the spec as required in the generated schema. */
   @Override
   @Required
+  @JsonPropertyDescription(
+      "The database, the CDC consumers and change log, the workers and their"
+          + " autoscaler, and monitoring.")
   public StreamTableClusterSpec getSpec() {
     return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription(
+      "Phase, CDC consumers and workers ready, CDC lag, stream tables, autoscaling and"
+          + " conditions.")
+  public StreamTableClusterStatus getStatus() {
+    return super.getStatus();
   }
 }

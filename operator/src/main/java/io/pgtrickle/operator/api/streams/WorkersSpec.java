@@ -71,6 +71,21 @@ public class WorkersSpec {
   @Size(max = 8)
   private String autoscaler = "hpa";
 
+  @JsonPropertyDescription(
+      "CPU and memory requests and limits (cpu, memory) of each worker's container, used as given. Absent: "
+          + "requests cpu 100m and memory 256Mi, limit memory 512Mi (the JVM's heap is half of"
+          + " the limit). Requests may not exceed limits.")
+  @ValidationRule(
+      value = ContainerResources.QUANTITIES_RULE,
+      message =
+          "spec.workers.resources: cpu and memory must be quantities such as 500m, 2, 512Mi or 1Gi",
+      reason = "FieldValueInvalid")
+  @ValidationRule(
+      value = ContainerResources.REQUESTS_WITHIN_LIMITS_RULE,
+      message = "spec.workers.resources: a request may not exceed its limit",
+      reason = "FieldValueInvalid")
+  private ContainerResources resources;
+
   /** The autoscaler as a value; valid only for a spec the API server has accepted. */
   @JsonIgnore
   public Autoscaler autoscalerKind() {
@@ -115,6 +130,14 @@ public class WorkersSpec {
 
   public void setImage(String image) {
     this.image = image;
+  }
+
+  public ContainerResources getResources() {
+    return resources;
+  }
+
+  public void setResources(ContainerResources resources) {
+    this.resources = resources;
   }
 
   public String getAutoscaler() {

@@ -90,6 +90,7 @@ public final class CdcStatefulSet {
         .withArgs("run")
         .withEnv(env)
         .withPorts(PipelinePods.metricsPort())
+        .withResources(s.cdcResources())
         .withStartupProbe(PipelinePods.startup())
         .withLivenessProbe(PipelinePods.liveness())
         .withReadinessProbe(PipelinePods.readiness())

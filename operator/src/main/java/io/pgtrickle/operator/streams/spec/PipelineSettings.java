@@ -1,5 +1,6 @@
 package io.pgtrickle.operator.streams.spec;
 
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.pgtrickle.operator.api.ReclaimPolicy;
 import io.pgtrickle.operator.api.streams.CdcSpec;
 import io.pgtrickle.operator.api.streams.CdcSpec.LogBackend;
@@ -30,7 +31,9 @@ import io.pgtrickle.operator.api.streams.WorkersSpec.Autoscaler;
  * @param logReclaimPolicy what happens to the change log on deletion
  * @param cdcImage the CDC consumers' image
  * @param cdcReplicas how many CDC consumers (slots)
+ * @param cdcResources the CDC consumers' container resources ({@link PipelineResources})
  * @param workerImage the workers' image
+ * @param workerResources the workers' container resources ({@link PipelineResources})
  * @param workersMin fewest workers
  * @param workersMax most workers
  * @param autoscaler who scales the workers
@@ -54,7 +57,9 @@ public record PipelineSettings(
     ReclaimPolicy logReclaimPolicy,
     String cdcImage,
     int cdcReplicas,
+    ResourceRequirements cdcResources,
     String workerImage,
+    ResourceRequirements workerResources,
     int workersMin,
     int workersMax,
     Autoscaler autoscaler,
@@ -118,7 +123,9 @@ public record PipelineSettings(
         cdc.getLogReclaimPolicy() == null ? ReclaimPolicy.Delete : cdc.getLogReclaimPolicy(),
         blank(cdc.getImage()) ? images.cdc() : cdc.getImage(),
         cdc.getReplicas() == null ? 1 : cdc.getReplicas(),
+        PipelineResources.orDefault(cdc.getResources(), PipelineResources.CDC_DEFAULT),
         blank(workers.getImage()) ? images.worker() : workers.getImage(),
+        PipelineResources.orDefault(workers.getResources(), PipelineResources.WORKER_DEFAULT),
         min,
         workers.getMax() == null ? min : workers.getMax(),
         workers.autoscalerKind(),

@@ -81,6 +81,7 @@ public final class WorkerDeployment {
                 .withArgs("run")
                 .withEnv(env(s))
                 .withPorts(PipelinePods.metricsPort())
+                .withResources(s.workerResources())
                 .withStartupProbe(PipelinePods.startup())
                 .withLivenessProbe(PipelinePods.liveness())
                 .withReadinessProbe(PipelinePods.readiness())

@@ -104,6 +104,25 @@ class StreamTableClusterValidationIT {
             "{" + HOST + ", workers: {max: 2, targetCpuPercent: 0}}",
             "spec.workers.targetCpuPercent must be between 1 and 1000"),
         Arguments.of(
+            "worker request above its limit",
+            "{"
+                + HOST
+                + ", workers: {max: 2, resources: {requests: {memory: 2Gi}, limits: {memory:"
+                + " 1Gi}}}}",
+            "spec.workers.resources: a request may not exceed its limit"),
+        Arguments.of(
+            "CDC cpu not a quantity",
+            "{" + HOST + ", " + WORKERS + ", cdc: {resources: {requests: {cpu: lots}}}}",
+            "spec.cdc.resources: cpu and memory must be quantities such as 500m, 2, 512Mi or 1Gi"),
+        Arguments.of(
+            "CDC request above its limit in other units",
+            "{"
+                + HOST
+                + ", "
+                + WORKERS
+                + ", cdc: {resources: {requests: {cpu: 1500m}, limits: {cpu: 1}}}}",
+            "spec.cdc.resources: a request may not exceed its limit"),
+        Arguments.of(
             "autoscaler unknown",
             "{" + HOST + ", workers: {max: 2, autoscaler: vpa}}",
             "spec.workers.autoscaler must be one of hpa, keda, none"),
@@ -251,6 +270,13 @@ class StreamTableClusterValidationIT {
         Arguments.of("min equal to max", "{" + HOST + ", workers: {min: 3, max: 3}}"),
         Arguments.of("no autoscaler", "{" + HOST + ", workers: {max: 3, autoscaler: none}}"),
         Arguments.of("KEDA", "{" + HOST + ", workers: {max: 3, autoscaler: keda}}"),
+        Arguments.of(
+            "resources",
+            "{"
+                + HOST
+                + ", workers: {max: 3, resources: {requests: {cpu: 500m, memory: 1Gi}, limits:"
+                + " {cpu: 2, memory: 1024Mi}}}, cdc: {resources: {requests: {cpu: 1}, limits:"
+                + " {memory: 2Gi}}}}"),
         Arguments.of(
             "the seed's example (host, nats)",
             "{postgresql: {host: pg-primary.default.svc, port: 5432, database: myapp, secretRef:"

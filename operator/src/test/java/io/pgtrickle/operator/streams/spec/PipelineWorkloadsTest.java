@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -64,6 +65,41 @@ class PipelineWorkloadsTest {
     assertThat(pod.getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem())
         .isTrue();
     assertThat(sts.getSpec().getTemplate().getMetadata().getAnnotations()).isEmpty();
+  }
+
+  @Test
+  void containersGetDefaultResourcesUnlessTheSpecGivesSome() {
+    PipelineSettings defaults = Pipelines.settings(Pipelines.REF);
+    Container cdc =
+        CdcStatefulSet.build(defaults, 1).getSpec().getTemplate().getSpec().getContainers().get(0);
+    Container worker =
+        WorkerDeployment.build(defaults).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(cdc.getResources().getRequests())
+        .containsEntry("cpu", new Quantity("250m"))
+        .containsEntry("memory", new Quantity("512Mi"));
+    assertThat(cdc.getResources().getLimits())
+        .containsOnlyKeys("memory")
+        .containsEntry("memory", new Quantity("1Gi"));
+    assertThat(worker.getResources().getRequests())
+        .containsEntry("cpu", new Quantity("100m"))
+        .containsEntry("memory", new Quantity("256Mi"));
+    assertThat(worker.getResources().getLimits()).containsOnlyKeys("memory");
+
+    PipelineSettings given =
+        Pipelines.settings(
+            "{postgresql: {clusterRef: {name: db}, database: app}, workers: {max: 4, resources:"
+                + " {limits: {cpu: 2}}}, cdc: {resources: {requests: {memory: 3Gi}}}}");
+    Container givenWorker =
+        WorkerDeployment.build(given).getSpec().getTemplate().getSpec().getContainers().get(0);
+    Container givenCdc =
+        CdcStatefulSet.build(given, 1).getSpec().getTemplate().getSpec().getContainers().get(0);
+    // As given, not merged with the defaults: a limit alone makes the requests equal to it.
+    assertThat(givenWorker.getResources().getRequests()).isNullOrEmpty();
+    assertThat(givenWorker.getResources().getLimits()).containsOnlyKeys("cpu");
+    assertThat(givenCdc.getResources().getRequests()).containsOnlyKeys("memory");
+    assertThat(givenCdc.getResources().getLimits()).isNullOrEmpty();
+    // The defaults are never shared, so nothing a caller changes leaks into another pipeline.
+    assertThat(cdc.getResources()).isNotSameAs(PipelineResources.CDC_DEFAULT);
   }
 
   @Test
