@@ -11,8 +11,9 @@ import java.util.TreeMap;
 
 /**
  * PostgreSQL parameters of a cluster: defaults sized from the container's memory, with {@code
- * spec.postgresqlParams} merged over them. Parameters that Patroni or the operator must own are not
- * accepted from users.
+ * spec.postgresqlParams} merged over them (names lower-cased, as PostgreSQL compares them).
+ * Parameters that Patroni or the operator must own are not accepted from users; {@link
+ * ParameterCheck} refuses names and values the cluster's major would not take.
  */
 public final class PostgresqlParameters {
 
@@ -94,7 +95,12 @@ public final class PostgresqlParameters {
           "unix_socket_directories", io.pgtrickle.operator.backup.spec.PgBackRest.SOCKET_DIR);
     }
     if (cluster.getSpec().getPostgresqlParams() != null) {
-      cluster.getSpec().getPostgresqlParams().forEach(params::put);
+      // PostgreSQL and Patroni compare names case-insensitively: Shared_Buffers must replace the
+      // default shared_buffers, not sit next to it for whichever comes last to win.
+      cluster
+          .getSpec()
+          .getPostgresqlParams()
+          .forEach((k, v) -> params.put(k.toLowerCase(java.util.Locale.ROOT), v));
     }
     return params;
   }
