@@ -36,11 +36,11 @@ public final class ClusterValidation {
   }
 
   /**
-   * spec.postgresqlParams against the cluster's major: names the operator owns (reason
-   * ParameterNotAllowed), names the major does not know (ParameterUnknown, with the closest known
-   * name), values PostgreSQL would refuse (ParameterInvalid, with what is allowed). The reason is
-   * the first of these that applies; the message lists every problem, owned names first, then
-   * sorted by name. Patroni would drop any of them with only a log line.
+   * spec.postgresqlParams against the cluster's major: names the operator owns or Patroni drops
+   * (reason ParameterNotAllowed), names the major does not know (ParameterUnknown, with the closest
+   * known name), values PostgreSQL would refuse (ParameterInvalid, with what is allowed). The
+   * reason is the first of these that applies; the message lists every problem, owned names first,
+   * then sorted by name. Patroni would drop any of them with only a log line.
    */
   static Optional<Problem> parameters(PostgresCluster cluster) {
     List<String> rejected = PostgresqlParameters.rejected(cluster);
@@ -61,12 +61,16 @@ public final class ClusterValidation {
     }
     findings.forEach(f -> sentences.add(f.message()));
     String reason =
-        !rejected.isEmpty()
-            ? "ParameterNotAllowed"
-            : findings.stream().anyMatch(f -> f.reason().equals(ParameterCheck.UNKNOWN))
+        !rejected.isEmpty() || has(findings, ParameterCheck.NOT_ALLOWED)
+            ? ParameterCheck.NOT_ALLOWED
+            : has(findings, ParameterCheck.UNKNOWN)
                 ? ParameterCheck.UNKNOWN
                 : ParameterCheck.INVALID;
     return Optional.of(new Problem(reason, String.join("; ", sentences), false));
+  }
+
+  private static boolean has(List<ParameterCheck.Finding> findings, String reason) {
+    return findings.stream().anyMatch(f -> f.reason().equals(reason));
   }
 
   /** Checks against the cluster: a named StorageClass must exist (it may be created later). */

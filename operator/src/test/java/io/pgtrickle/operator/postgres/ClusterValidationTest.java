@@ -67,5 +67,9 @@ class ClusterValidationTest {
         .containsSubsequence("jit", "shared_bufers is not a parameter", "wal_level: \"bogus\"");
     assertThat(problemWith(Map.of("wal_level", "bogus", "shared_bufers", "1GB")).reason())
         .isEqualTo("ParameterUnknown");
+    assertThat(problemWith(Map.of("recovery_min_apply_delay", "5min")).message())
+        .isEqualTo(
+            "spec.postgresqlParams: recovery_min_apply_delay is managed by the operator and Patroni"
+                + " and cannot be set; remove it");
   }
 }

@@ -24,6 +24,12 @@ public final class ParameterCheck {
   /** Reason of a value PostgreSQL would refuse, or a parameter that cannot be set at all. */
   public static final String INVALID = "ParameterInvalid";
 
+  /**
+   * Reason of a parameter PostgreSQL knows but Patroni drops whatever its value (as for the names
+   * the operator owns, which the caller reports).
+   */
+  public static final String NOT_ALLOWED = "ParameterNotAllowed";
+
   /** How far (Levenshtein) a known name may be from an unknown one to be suggested. */
   static final int SUGGESTION_DISTANCE = 2;
 
@@ -32,7 +38,7 @@ public final class ParameterCheck {
   /**
    * One problem with one parameter.
    *
-   * @param reason {@link #UNKNOWN} or {@link #INVALID}
+   * @param reason {@link #UNKNOWN}, {@link #INVALID} or {@link #NOT_ALLOWED}
    * @param name the parameter as the spec spells it
    * @param message a sentence naming the field, the parameter and what is allowed
    */
@@ -127,6 +133,18 @@ public final class ParameterCheck {
                   + "."
                   + name
                   + ": read-only, fixed when PostgreSQL is built or initialized; remove it"));
+    }
+    if (parameter.get().patroniDrops()) {
+      return Optional.of(
+          new Finding(
+              NOT_ALLOWED,
+              name,
+              FIELD
+                  + "."
+                  + name
+                  + ": Patroni drops this parameter of PostgreSQL "
+                  + catalog.major()
+                  + " from the configuration it writes; it cannot be set"));
     }
     return PostgresqlValues.problem(parameter.get(), value)
         .map(p -> new Finding(INVALID, name, FIELD + "." + name + ": " + p));

@@ -25,7 +25,7 @@ public final class PostgresqlCatalog {
   public static final String RESOURCE_DIR = "postgresql-parameters/";
 
   private static final String HEADER =
-      "name\tcontext\tvartype\tunit\tmin_val\tmax_val\tenumvals\thidden_enumvals";
+      "name\tcontext\tvartype\tunit\tmin_val\tmax_val\tenumvals\thidden_enumvals\tpatroni";
 
   private static final Map<Integer, PostgresqlCatalog> LOADED = new ConcurrentHashMap<>();
 
@@ -39,8 +39,11 @@ public final class PostgresqlCatalog {
    * @param min {@code pg_settings.min_val} (integer and real only, else empty)
    * @param max {@code pg_settings.max_val} (integer and real only, else empty)
    * @param enumValues the spellings {@code pg_settings.enumvals} lists (may include "")
-   * @param hiddenEnumValues further spellings the server accepts but does not list (e.g.
-   *     synchronous_commit=true, wal_level=hot_standby)
+   * @param hiddenEnumValues further spellings the server accepts but does not list, and Patroni
+   *     passes on (e.g. synchronous_commit=true; not wal_level=hot_standby, which Patroni drops)
+   * @param patroniDrops Patroni drops the parameter whatever its value: it has no validator for the
+   *     major and {@code postgres --describe-config} does not list it (developer options such as
+   *     debug_discard_caches), or it is one of Patroni's recovery parameters
    */
   public record Parameter(
       String name,
@@ -50,7 +53,8 @@ public final class PostgresqlCatalog {
       String min,
       String max,
       List<String> enumValues,
-      List<String> hiddenEnumValues) {
+      List<String> hiddenEnumValues,
+      boolean patroniDrops) {
 
     /** Fixed when PostgreSQL is built or initialized: no configuration file can change it. */
     public boolean readOnly() {
@@ -85,11 +89,21 @@ public final class PostgresqlCatalog {
     }
     for (String line = reader.readLine(); line != null; line = reader.readLine()) {
       String[] f = line.split("\t", -1);
-      if (f.length != 8) {
-        throw new IOException("PostgreSQL " + major + " catalog: not 8 fields: " + line);
+      if (f.length != 9) {
+        throw new IOException("PostgreSQL " + major + " catalog: not 9 fields: " + line);
       }
       parameters.put(
-          f[0], new Parameter(f[0], f[1], f[2], f[3], f[4], f[5], values(f[6]), values(f[7])));
+          f[0],
+          new Parameter(
+              f[0],
+              f[1],
+              f[2],
+              f[3],
+              f[4],
+              f[5],
+              values(f[6]),
+              values(f[7]),
+              "drops".equals(f[8])));
     }
     return new PostgresqlCatalog(major, Map.copyOf(parameters));
   }

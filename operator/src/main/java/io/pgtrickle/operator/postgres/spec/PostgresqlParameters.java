@@ -19,7 +19,9 @@ public final class PostgresqlParameters {
 
   /**
    * Owned by Patroni (ports, paths, replication wiring, recovery) or by the operator (archiving
-   * with pgBackRest, TLS files). Setting them would break failover, backups or the pod layout.
+   * with pgBackRest, TLS files). Setting them would break failover, backups or the pod layout; the
+   * recovery ones Patroni would also drop from the parameters it writes (its {@code
+   * recovery_parameters}), so they could never take effect.
    */
   public static final Set<String> OWNED =
       Set.of(
@@ -43,6 +45,13 @@ public final class PostgresqlParameters {
           "recovery_target_lsn",
           "recovery_target_xid",
           "recovery_target_name",
+          "recovery_target_action",
+          "recovery_target_inclusive",
+          "recovery_target_timeline",
+          "recovery_min_apply_delay",
+          "recovery_end_command",
+          "archive_cleanup_command",
+          "promote_trigger_file",
           "synchronous_standby_names",
           "ssl",
           "ssl_cert_file",

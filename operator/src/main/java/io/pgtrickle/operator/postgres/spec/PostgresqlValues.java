@@ -10,8 +10,9 @@ import java.util.regex.Pattern;
 
 /**
  * Whether PostgreSQL would take a value for a parameter from its configuration file, decided as its
- * {@code guc.c} does: {@code parse_bool} for bool (on, off, true, false, yes, no, 1, 0 and unique
- * prefixes, any case), the listed and hidden spellings for enum (any case), {@code
+ * {@code guc.c} does, and Patroni (4.1.5, the image's) would pass it on: on, off, true, false, yes,
+ * no, 1, 0 for bool, any case (PostgreSQL's unique prefixes such as "t" Patroni drops); for enum
+ * the catalog's spellings, which are already those Patroni passes, any case; {@code
  * parse_int}/{@code parse_real} for integer and real (C's strtol with base 0 then strtod, an
  * optional unit after optional spaces, the value rounded as PostgreSQL rounds it, then the range).
  * Strings are always taken. Check hooks (e.g. max_connections against other settings) are not
@@ -24,6 +25,13 @@ public final class PostgresqlValues {
 
   /** PostgreSQL's time units, largest first ({@code time_unit_conversion_table}). */
   private static final List<String> TIME_UNITS = List.of("d", "h", "min", "s", "ms", "us");
+
+  /**
+   * The spellings of a bool both PostgreSQL and Patroni take. PostgreSQL also takes a unique prefix
+   * (t, tr, of, y, ...), but Patroni's validator drops it from the configuration with a log line.
+   */
+  private static final java.util.Set<String> BOOL_WORDS =
+      java.util.Set.of("on", "off", "true", "false", "yes", "no", "1", "0");
 
   private static final String MEMORY_HINT = "a memory unit (B, kB, MB, GB, TB)";
   private static final String TIME_HINT = "a time unit (us, ms, s, min, h, d)";
@@ -48,12 +56,15 @@ public final class PostgresqlValues {
     String quoted = "\"" + v + "\"";
     switch (parameter.vartype()) {
       case "bool":
-        return parseBool(v)
-            ? Optional.empty()
-            : Optional.of(
-                quoted
-                    + " is not a boolean; allowed: on, off, true, false, yes, no, 1, 0 (any case,"
-                    + " or a unique prefix such as t, f, y, n, of)");
+        if (BOOL_WORDS.contains(v.toLowerCase(Locale.ROOT))) {
+          return Optional.empty();
+        }
+        return Optional.of(
+            quoted
+                + (parseBool(v)
+                    ? " is a prefix PostgreSQL would take but Patroni drops"
+                    : " is not a boolean")
+                + "; allowed: on, off, true, false, yes, no, 1, 0 (any case)");
       case "enum":
         return enumAccepts(parameter, v)
             ? Optional.empty()

@@ -133,6 +133,22 @@ class ParameterCheckTest {
   }
 
   @Test
+  void parametersPatroniDropsCannotBeSet() {
+    assertThat(check(16, Map.of("debug_logical_replication_streaming", "immediate")))
+        .containsExactly(
+            new Finding(
+                ParameterCheck.NOT_ALLOWED,
+                "debug_logical_replication_streaming",
+                "spec.postgresqlParams.debug_logical_replication_streaming: Patroni drops this"
+                    + " parameter of PostgreSQL 16 from the configuration it writes; it cannot be"
+                    + " set"));
+    assertThat(
+            PostgresqlCatalog.of(16).find("recovery_min_apply_delay").orElseThrow().patroniDrops())
+        .isTrue();
+    assertThat(PostgresqlParameters.OWNED).contains("recovery_min_apply_delay");
+  }
+
+  @Test
   void everyProblemIsReportedSortedByName() {
     assertThat(
             check(

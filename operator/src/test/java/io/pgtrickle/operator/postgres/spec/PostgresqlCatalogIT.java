@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,15 +20,35 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The committed parameter catalogs against the real PostgreSQL binaries of {@code make deps-test}:
  * the catalogs are what {@code hack/pg-parameters.sh} dumps from them today, and {@link
- * ParameterCheck} judges names and values as the server itself does ({@code postgres -C NAME -c
- * NAME=VALUE} on a throwaway data directory). Skipped, with the reason, where no binaries are
- * installed.
+ * ParameterCheck} takes a name and value exactly when the server takes it ({@code postgres -C NAME
+ * -c NAME=VALUE} on a throwaway data directory) and Patroni's validator passes it on unchanged
+ * (Patroni drops or clamps what it does not take, with a log line). Skipped, with the reason, where
+ * no binaries are installed.
  */
 class PostgresqlCatalogIT {
 
   private static final List<Integer> MAJORS = List.of(14, 15, 16, 17, 18);
   private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
   private static final String PG_USER = System.getenv().getOrDefault("PGTRICKLE_PG_USER", "pgtest");
+  private static final Path PATRONI_PYTHON =
+      Path.of(
+          System.getenv().getOrDefault("PATRONI_HOME", "/opt/pg-trickle/patroni-4.1.5"),
+          "bin/python");
+
+  /** Prints "name TAB value" for each pair Patroni's validator passes on unchanged. */
+  private static final String PATRONI_VERDICT =
+      String.join(
+          "\n",
+          "import logging, sys",
+          "logging.disable(logging.CRITICAL)",
+          "from patroni.collections import CaseInsensitiveSet",
+          "from patroni.postgresql.validator import transform_postgresql_parameter_value as t",
+          "version, gucs, pairs = int(sys.argv[1]), sys.argv[2], sys.argv[3]",
+          "gucs = CaseInsensitiveSet(l.split('\\t')[0] for l in open(gucs) if l.strip())",
+          "for line in open(pairs):",
+          "    name, value = line.rstrip('\\n').split('\\t')",
+          "    if t(version, name, value, gucs) == value:",
+          "        print(name + '\\t' + value)");
 
   /** Names and values with PostgreSQL's edge cases: units, rounding, ranges, C number syntax. */
   private static final Map<String, List<String>> CORPUS =
@@ -91,9 +112,14 @@ class PostgresqlCatalogIT {
           Map.entry(
               "seq_page_cost", List.of("1.5", "-1", "1e308", "1e309", "cheap", "1ms", "1e-400")),
           Map.entry(
-              "jit", List.of("on", "ON", "of", "o", "t", "tr", "TRUE", "yess", "1", "0", "2", "")),
+              "jit",
+              List.of("on", "ON", "of", "o", "t", "tr", "TRUE", "yess", "1", "0", "2", "", "No")),
           Map.entry("wal_level", List.of("replica", "LOGICAL", "hot_standby", "archive", "bogus")),
           Map.entry("synchronous_commit", List.of("true", "remote", "remote_apply", "On", "1")),
+          Map.entry("huge_pages", List.of("try", "yes", "t")),
+          Map.entry("log_min_messages", List.of("debug", "DEBUG1", "warning")),
+          Map.entry("ssl_max_protocol_version", List.of("", "TLSv1.3", "TLSv9")),
+          Map.entry("recovery_min_apply_delay", List.of("5min")),
           Map.entry("block_size", List.of("8192")),
           Map.entry("shared_bufers", List.of("1GB")),
           Map.entry("pg_trickle.enabled", List.of("whatever")),
@@ -178,56 +204,88 @@ class PostgresqlCatalogIT {
   }
 
   @Test
-  void namesAndValuesAreJudgedAsTheServerJudgesThem(@TempDir Path work) throws Exception {
+  void namesAndValuesAreTakenExactlyWhenPostgresqlAndPatroniTakeThem(@TempDir Path work)
+      throws Exception {
     List<Integer> installed = installedMajors();
+    Assumptions.assumeTrue(
+        Files.isExecutable(PATRONI_PYTHON), "no Patroni at " + PATRONI_PYTHON + ": make deps-test");
     if (root) {
       new ProcessBuilder("chown", PG_USER + ":" + PG_USER, work.toString()).start().waitFor();
     }
+    StringBuilder pairs = new StringBuilder();
+    CORPUS.forEach((name, values) -> values.forEach(v -> pairs.append(name + "\t" + v + "\n")));
+    Files.writeString(work.resolve("pairs.tsv"), pairs);
     List<String> disagreements = new ArrayList<>();
     int probes = 0;
     for (int major : installed) {
       Path bin = binDir(major).orElseThrow();
       Path data = work.resolve("data" + major);
-      assertThat(
-              run(
-                  work,
-                  List.of(bin.resolve("initdb").toString(), "-A", "trust", "-D", data.toString())))
+      assertThat(run(work, List.of(bin.resolve("initdb").toString(), "-D", data.toString())))
           .isZero();
+      assertThat(
+              run(work, List.of(postgres(bin), "-D", data.toString(), "-C", "server_version_num")))
+          .isZero();
+      String versionNum = Files.readString(work.resolve("out.log")).strip();
+      // What Patroni reads to know the binary's parameters.
+      Files.writeString(
+          work.resolve("gucs.tsv"), output(List.of(postgres(bin), "--describe-config")));
+      String patroniTakes =
+          output(
+              List.of(
+                  PATRONI_PYTHON.toString(),
+                  "-c",
+                  PATRONI_VERDICT,
+                  versionNum,
+                  work.resolve("gucs.tsv").toString(),
+                  work.resolve("pairs.tsv").toString()));
+      Set<String> patroni = Set.of(patroniTakes.split("\n"));
       for (Map.Entry<String, List<String>> e : CORPUS.entrySet()) {
         for (String value : e.getValue()) {
           String name = e.getKey();
-          int exit =
+          boolean postgres =
               run(
-                  work,
-                  List.of(
-                      bin.resolve("postgres").toString(),
-                      "-D",
-                      data.toString(),
-                      "-C",
-                      name,
-                      "-c",
-                      name + "=" + value));
-          boolean server = exit == 0;
-          boolean ours = ParameterCheck.check(major, Map.of(name, value)).isEmpty();
+                      work,
+                      List.of(
+                          postgres(bin),
+                          "-D",
+                          data.toString(),
+                          "-C",
+                          name,
+                          "-c",
+                          name + "=" + value))
+                  == 0;
+          boolean passed = patroni.contains(name + "\t" + value);
+          boolean ours =
+              !PostgresqlParameters.OWNED.contains(name)
+                  && ParameterCheck.check(major, Map.of(name, value)).isEmpty();
           probes++;
-          if (server != ours) {
+          if ((postgres && passed) != ours) {
             disagreements.add(
-                "PostgreSQL "
-                    + major
-                    + " "
-                    + (server ? "takes" : "refuses")
-                    + " "
-                    + name
-                    + "='"
-                    + value
-                    + "' ("
-                    + Files.readString(work.resolve("out.log")).strip()
-                    + ")");
+                String.format(
+                    "PostgreSQL %d %s, Patroni %s, the operator %s %s='%s' (%s)",
+                    major,
+                    postgres ? "takes" : "refuses",
+                    passed ? "passes" : "drops",
+                    ours ? "takes" : "refuses",
+                    name,
+                    value,
+                    Files.readString(work.resolve("out.log")).strip()));
           }
         }
       }
     }
     assertThat(probes).isGreaterThan(100);
     assertThat(disagreements).isEmpty();
+  }
+
+  private static String postgres(Path bin) {
+    return bin.resolve("postgres").toString();
+  }
+
+  private static String output(List<String> command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as("%s", command).isZero();
+    return out;
   }
 }

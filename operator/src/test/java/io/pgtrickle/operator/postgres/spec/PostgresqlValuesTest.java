@@ -26,10 +26,21 @@ class PostgresqlValuesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {"on", "off", "ON", "Off", "true", "t", "tr", "FALSE", "f", "yes", "y", "no", "n"})
-  void booleansAsPostgresqlSpellsThem(String value) {
+  @ValueSource(strings = {"on", "off", "ON", "Off", "true", "FALSE", "yes", "No", "1", "0"})
+  void booleansAsPostgresqlAndPatroniSpellThem(String value) {
     assertThat(ok("jit", value)).isTrue();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"t", "tr", "f", "y", "n", "of", "OF"})
+  void prefixesPostgresqlTakesButPatroniDrops(String value) {
+    assertThat(PostgresqlValues.parseBool(value)).isTrue();
+    assertThat(PostgresqlValues.problem(p("jit"), value))
+        .contains(
+            "\""
+                + value
+                + "\" is a prefix PostgreSQL would take but Patroni drops; allowed: on, off, true,"
+                + " false, yes, no, 1, 0 (any case)");
   }
 
   @ParameterizedTest
@@ -44,7 +55,8 @@ class PostgresqlValuesTest {
     assertThat(PostgresqlValues.problem(p("wal_level"), "bogus"))
         .contains("\"bogus\" is not one of minimal, replica, logical");
     assertThat(ok("wal_level", "LOGICAL")).isTrue();
-    assertThat(ok("wal_level", "hot_standby")).isTrue();
+    // An alias PostgreSQL hides and Patroni drops.
+    assertThat(ok("wal_level", "hot_standby")).isFalse();
     assertThat(ok("synchronous_commit", "true")).isTrue();
     assertThat(ok("synchronous_commit", "remote_apply")).isTrue();
     assertThat(ok("synchronous_commit", "remote")).isFalse();
