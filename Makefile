@@ -40,7 +40,7 @@ crds: deps ## Regenerate deploy/crds (and the chart's copy) from the Java model
 lint: deps ## Check formatting (google-java-format through Spotless)
 	$(MVN) -q spotless:check
 
-pg-parameters: deps-test ## Regenerate the operator's PostgreSQL 14-18 parameter catalogs from pg_settings of the real binaries (about 75 s)
+pg-parameters: deps-test ## Regenerate the operator's PostgreSQL 14-18 parameter catalogs: pg_settings of the real binaries, filtered through Patroni's validator (about 90 s)
 	hack/pg-parameters.sh
 
 fmt: deps ## Format the Java sources
