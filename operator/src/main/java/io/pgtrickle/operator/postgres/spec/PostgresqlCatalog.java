@@ -38,7 +38,8 @@ public final class PostgresqlCatalog {
    * @param unit {@code pg_settings.unit}: B, kB, MB, 8kB (a block), ms, s, min, or empty
    * @param min {@code pg_settings.min_val} (integer and real only, else empty)
    * @param max {@code pg_settings.max_val} (integer and real only, else empty)
-   * @param enumValues the spellings {@code pg_settings.enumvals} lists (may include "")
+   * @param enumValues the spellings {@code pg_settings.enumvals} lists that Patroni passes on (may
+   *     include "")
    * @param hiddenEnumValues further spellings the server accepts but does not list, and Patroni
    *     passes on (e.g. synchronous_commit=true; not wal_level=hot_standby, which Patroni drops)
    * @param patroniDrops Patroni drops the parameter whatever its value: it has no validator for the
