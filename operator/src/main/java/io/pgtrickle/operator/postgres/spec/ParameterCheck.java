@@ -93,7 +93,7 @@ public final class ParameterCheck {
 
   private static Optional<Finding> check(PostgresqlCatalog catalog, String name, String value) {
     if (name.contains(".")) {
-      if (catalog.major() >= 15 && !validCustomName(name)) {
+      if (!validCustomName(name)) {
         return Optional.of(
             new Finding(
                 UNKNOWN,
@@ -101,9 +101,8 @@ public final class ParameterCheck {
                 FIELD
                     + ": "
                     + name
-                    + " is not a valid extension parameter name (PostgreSQL "
-                    + catalog.major()
-                    + " wants identifiers separated by dots, e.g. pg_stat_statements.max)"));
+                    + " is not a valid extension parameter name (PostgreSQL wants identifiers"
+                    + " separated by dots, e.g. pg_stat_statements.max)"));
       }
       return Optional.empty();
     }
@@ -194,8 +193,9 @@ public final class ParameterCheck {
   }
 
   /**
-   * PostgreSQL 15's {@code valid_custom_variable_name}: identifiers (letters, digits after the
-   * first character, _ and $) separated by single dots, at least one dot.
+   * PostgreSQL's {@code valid_custom_variable_name} (15, and 14 since a minor release: 14.23
+   * refuses "a..b" too): identifiers (letters, digits after the first character, _ and $)
+   * separated by single dots, at least one dot.
    */
   static boolean validCustomName(String name) {
     boolean sawDot = false;
