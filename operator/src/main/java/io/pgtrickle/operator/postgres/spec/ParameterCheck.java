@@ -194,8 +194,8 @@ public final class ParameterCheck {
 
   /**
    * PostgreSQL's {@code valid_custom_variable_name} (15, and 14 since a minor release: 14.23
-   * refuses "a..b" too): identifiers (letters, digits after the first character, _ and $)
-   * separated by single dots, at least one dot.
+   * refuses "a..b" too): identifiers (letters, digits after the first character, _ and $) separated
+   * by single dots, at least one dot.
    */
   static boolean validCustomName(String name) {
     boolean sawDot = false;
