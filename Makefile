@@ -28,7 +28,7 @@ deps-test: ## Install what the tests need (Go, PostgreSQL 14-18, pgBackRest, nat
 	hack/install-deps.sh java go postgres pgbackrest nats python patroni pgmajors sidecars node
 
 # --- build ---------------------------------------------------------------------------------------
-.PHONY: build crds lint fmt clean
+.PHONY: build crds lint fmt clean pg-parameters
 build: deps ## Compile and package every module (no tests)
 	$(MVN) -DskipTests package
 
@@ -39,6 +39,9 @@ crds: deps ## Regenerate deploy/crds (and the chart's copy) from the Java model
 
 lint: deps ## Check formatting (google-java-format through Spotless)
 	$(MVN) -q spotless:check
+
+pg-parameters: deps-test ## Regenerate the operator's PostgreSQL 14-18 parameter catalogs: pg_settings of the real binaries, filtered through Patroni's validator (about 90 s)
+	hack/pg-parameters.sh
 
 fmt: deps ## Format the Java sources
 	$(MVN) -q spotless:apply

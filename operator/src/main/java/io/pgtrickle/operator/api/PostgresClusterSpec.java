@@ -87,8 +87,13 @@ public class PostgresClusterSpec {
 
   @JsonPropertyDescription(
       "PostgreSQL parameters merged over the operator's defaults, e.g. max_connections: \"200\"."
-          + " Parameters the operator owns (port, data_directory, listen_addresses, ...) are"
-          + " rejected.")
+          + " Names are case-insensitive. Checked against the parameters of spec.version; the"
+          + " cluster turns Failed, nothing applied, for a name the operator owns (port,"
+          + " data_directory, listen_addresses, ...: reason ParameterNotAllowed), a name that"
+          + " major does not know (ParameterUnknown, with the closest known name) or a value"
+          + " PostgreSQL would refuse (ParameterInvalid: bool on/off/true/false/yes/no/1/0, enum"
+          + " values as listed, numbers in range with units B/kB/MB/GB/TB or us/ms/s/min/h/d)."
+          + " Names with a dot are extension parameters (pg_stat_statements.max) and pass.")
   private Map<String, String> postgresqlParams;
 
   @JsonPropertyDescription("How the read-write and read-only Services are exposed.")

@@ -88,8 +88,12 @@ final class ClusterReconciliation {
         ClusterValidation.ofSpec(cluster)
             .or(() -> ClusterValidation.ofEnvironment(cluster, client));
     if (problem.isPresent()) {
+      // Nothing is applied: a running cluster keeps running as it is (no child changed, no
+      // restart, no Patroni config pushed), and its status shows its members with the problem.
       ClusterValidation.Problem p = problem.get();
-      ObservedCluster observed = observe(null).withFailure(p.reason(), p.message());
+      ObservedCluster observed =
+          observe(PostgresClusterReconciler.statefulSet(context))
+              .withFailure(p.reason(), p.message());
       return report(observed, null, p.mayResolveItself() ? ENVIRONMENT_RETRY : null);
     }
 

@@ -2,7 +2,9 @@ package io.pgtrickle.operator.postgres;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.postgres.spec.ParameterCheck;
 import io.pgtrickle.operator.postgres.spec.PostgresqlParameters;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,19 +32,45 @@ public final class ClusterValidation {
     if (!name.matches(io.pgtrickle.operator.naming.KubernetesLimits.DNS_1035_LABEL)) {
       return Optional.of(new Problem("NameNotAllowed", ClusterNames.NAME_FORMAT_MESSAGE, false));
     }
+    return parameters(cluster);
+  }
+
+  /**
+   * spec.postgresqlParams against the cluster's major: names the operator owns or Patroni drops
+   * (reason ParameterNotAllowed), names the major does not know (ParameterUnknown, with the closest
+   * known name), values PostgreSQL would refuse (ParameterInvalid, with what is allowed). The
+   * reason is the first of these that applies; the message lists every problem, owned names first,
+   * then sorted by name. Patroni would drop any of them with only a log line.
+   */
+  static Optional<Problem> parameters(PostgresCluster cluster) {
     List<String> rejected = PostgresqlParameters.rejected(cluster);
-    if (!rejected.isEmpty()) {
-      return Optional.of(
-          new Problem(
-              "ParameterNotAllowed",
-              "spec.postgresqlParams: "
-                  + String.join(", ", rejected)
-                  + (rejected.size() == 1 ? " is" : " are")
-                  + " managed by the operator and Patroni and cannot be set; remove "
-                  + (rejected.size() == 1 ? "it" : "them"),
-              false));
+    List<ParameterCheck.Finding> findings =
+        ParameterCheck.check(
+            cluster.getSpec().majorVersion(), cluster.getSpec().getPostgresqlParams());
+    if (rejected.isEmpty() && findings.isEmpty()) {
+      return Optional.empty();
     }
-    return Optional.empty();
+    List<String> sentences = new ArrayList<>();
+    if (!rejected.isEmpty()) {
+      sentences.add(
+          "spec.postgresqlParams: "
+              + String.join(", ", rejected)
+              + (rejected.size() == 1 ? " is" : " are")
+              + " managed by the operator and Patroni and cannot be set; remove "
+              + (rejected.size() == 1 ? "it" : "them"));
+    }
+    findings.forEach(f -> sentences.add(f.message()));
+    String reason =
+        !rejected.isEmpty() || has(findings, ParameterCheck.NOT_ALLOWED)
+            ? ParameterCheck.NOT_ALLOWED
+            : has(findings, ParameterCheck.UNKNOWN)
+                ? ParameterCheck.UNKNOWN
+                : ParameterCheck.INVALID;
+    return Optional.of(new Problem(reason, String.join("; ", sentences), false));
+  }
+
+  private static boolean has(List<ParameterCheck.Finding> findings, String reason) {
+    return findings.stream().anyMatch(f -> f.reason().equals(reason));
   }
 
   /** Checks against the cluster: a named StorageClass must exist (it may be created later). */

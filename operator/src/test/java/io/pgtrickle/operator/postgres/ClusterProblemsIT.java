@@ -113,6 +113,61 @@ class ClusterProblemsIT {
             });
   }
 
+  /**
+   * A typo in spec.postgresqlParams of a running cluster (Patroni would drop it with a log line)
+   * fails the cluster with a did-you-mean, and leaves it running as it was: no StatefulSet change,
+   * no pod replaced. Fixed, the cluster is Running again.
+   */
+  @Test
+  void aParameterTypoFailsARunningClusterWithoutTouchingIt() {
+    String spec = "{version: 16, replicas: 1, storage: {size: 1Gi}%s}";
+    fixtures.apply(String.format(spec, ""), "typo");
+    await()
+        .atMost(CONVERGE)
+        .until(
+            () ->
+                fixtures.pods("typo").stream().filter(PostgresClusterProvisioningIT::ready).count()
+                    == 1);
+    fixtures.markPrimary("typo-0");
+    await().atMost(CONVERGE).until(() -> phase("typo") == ClusterPhase.Running);
+    var statefulSet =
+        NAMESPACE.client().apps().statefulSets().inNamespace(NAMESPACE.name()).withName("typo");
+    long generation = statefulSet.get().getMetadata().getGeneration();
+    String podUid = fixtures.pods("typo").get(0).getMetadata().getUid();
+
+    fixtures.apply(String.format(spec, ", postgresqlParams: {shared_bufers: 1GB}"), "typo");
+    await()
+        .atMost(CONVERGE)
+        .untilAsserted(
+            () -> {
+              PostgresCluster cluster = fixtures.get("typo");
+              assertThat(cluster.getStatus().getObservedGeneration())
+                  .isEqualTo(cluster.getMetadata().getGeneration());
+              assertThat(cluster.getStatus().getPhase()).isEqualTo(ClusterPhase.Failed);
+              assertThat(cluster.getStatus().getPhaseReason()).isEqualTo("ParameterUnknown");
+              assertThat(condition(cluster, "Ready").getReason()).isEqualTo("ParameterUnknown");
+              assertThat(condition(cluster, "Ready").getMessage())
+                  .isEqualTo(
+                      "spec.postgresqlParams: shared_bufers is not a parameter of PostgreSQL 16;"
+                          + " did you mean shared_buffers?");
+              assertThat(cluster.getStatus().getReplicas()).isEqualTo("1/1");
+            });
+    assertThat(warnings("typo", "ParameterUnknown")).isPositive();
+    assertThat(statefulSet.get().getMetadata().getGeneration()).isEqualTo(generation);
+    assertThat(fixtures.pods("typo"))
+        .singleElement()
+        .satisfies(pod -> assertThat(pod.getMetadata().getUid()).isEqualTo(podUid));
+
+    fixtures.apply(String.format(spec, ""), "typo");
+    await().atMost(CONVERGE).until(() -> phase("typo") == ClusterPhase.Running);
+    assertThat(statefulSet.get().getMetadata().getGeneration()).isEqualTo(generation);
+  }
+
+  private ClusterPhase phase(String name) {
+    PostgresCluster cluster = fixtures.get(name);
+    return cluster == null || cluster.getStatus() == null ? null : cluster.getStatus().getPhase();
+  }
+
   /** A child the API server refuses (a quota of one Service) fails the cluster, then recovers. */
   @Test
   void aChildTheApiServerRefusesFailsTheClusterWithItsMessage() {

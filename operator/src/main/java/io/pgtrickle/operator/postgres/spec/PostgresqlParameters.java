@@ -11,14 +11,17 @@ import java.util.TreeMap;
 
 /**
  * PostgreSQL parameters of a cluster: defaults sized from the container's memory, with {@code
- * spec.postgresqlParams} merged over them. Parameters that Patroni or the operator must own are not
- * accepted from users.
+ * spec.postgresqlParams} merged over them (names lower-cased, as PostgreSQL compares them).
+ * Parameters that Patroni or the operator must own are not accepted from users; {@link
+ * ParameterCheck} refuses names and values the cluster's major would not take.
  */
 public final class PostgresqlParameters {
 
   /**
    * Owned by Patroni (ports, paths, replication wiring, recovery) or by the operator (archiving
-   * with pgBackRest, TLS files). Setting them would break failover, backups or the pod layout.
+   * with pgBackRest, TLS files). Setting them would break failover, backups or the pod layout; the
+   * recovery ones Patroni would also drop from the parameters it writes (its {@code
+   * recovery_parameters}), so they could never take effect.
    */
   public static final Set<String> OWNED =
       Set.of(
@@ -42,6 +45,13 @@ public final class PostgresqlParameters {
           "recovery_target_lsn",
           "recovery_target_xid",
           "recovery_target_name",
+          "recovery_target_action",
+          "recovery_target_inclusive",
+          "recovery_target_timeline",
+          "recovery_min_apply_delay",
+          "recovery_end_command",
+          "archive_cleanup_command",
+          "promote_trigger_file",
           "synchronous_standby_names",
           "ssl",
           "ssl_cert_file",
@@ -94,7 +104,12 @@ public final class PostgresqlParameters {
           "unix_socket_directories", io.pgtrickle.operator.backup.spec.PgBackRest.SOCKET_DIR);
     }
     if (cluster.getSpec().getPostgresqlParams() != null) {
-      cluster.getSpec().getPostgresqlParams().forEach(params::put);
+      // PostgreSQL and Patroni compare names case-insensitively: Shared_Buffers must replace the
+      // default shared_buffers, not sit next to it for whichever comes last to win.
+      cluster
+          .getSpec()
+          .getPostgresqlParams()
+          .forEach((k, v) -> params.put(k.toLowerCase(java.util.Locale.ROOT), v));
     }
     return params;
   }

@@ -39,6 +39,15 @@ class PostgresqlParametersTest {
   }
 
   @Test
+  void userNamesReplaceDefaultsWhateverTheirCase() {
+    PostgresCluster cluster = Clusters.withMemoryLimit("4Gi");
+    cluster.getSpec().setPostgresqlParams(Map.of("Shared_Buffers", "2GB"));
+    assertThat(PostgresqlParameters.effective(cluster))
+        .containsEntry("shared_buffers", "2GB")
+        .doesNotContainKey("Shared_Buffers");
+  }
+
+  @Test
   void parametersTheOperatorOwnsAreRejected() {
     PostgresCluster cluster = Clusters.basic(1);
     cluster

@@ -1,0 +1,220 @@
+package io.pgtrickle.operator.postgres.spec;
+
+import io.pgtrickle.operator.postgres.spec.PostgresqlCatalog.Parameter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Checks {@code spec.postgresqlParams} against the parameters of the cluster's PostgreSQL major
+ * ({@link PostgresqlCatalog}), because Patroni drops an unknown name or a bad value with only a log
+ * line. Names compare case-insensitively, as PostgreSQL compares them; a name with a dot is an
+ * extension's (pg_stat_statements.max, pg_trickle.*, auto_explain.*) and is taken as PostgreSQL
+ * takes it, whatever its value.
+ */
+public final class ParameterCheck {
+
+  /** Reason of a name the major does not know (or that is not a valid name). */
+  public static final String UNKNOWN = "ParameterUnknown";
+
+  /** Reason of a value PostgreSQL would refuse, or a parameter that cannot be set at all. */
+  public static final String INVALID = "ParameterInvalid";
+
+  /**
+   * Reason of a parameter PostgreSQL knows but Patroni drops whatever its value (as for the names
+   * the operator owns, which the caller reports).
+   */
+  public static final String NOT_ALLOWED = "ParameterNotAllowed";
+
+  /** How far (Levenshtein) a known name may be from an unknown one to be suggested. */
+  static final int SUGGESTION_DISTANCE = 2;
+
+  private static final String FIELD = "spec.postgresqlParams";
+
+  /**
+   * One problem with one parameter.
+   *
+   * @param reason {@link #UNKNOWN}, {@link #INVALID} or {@link #NOT_ALLOWED}
+   * @param name the parameter as the spec spells it
+   * @param message a sentence naming the field, the parameter and what is allowed
+   */
+  public record Finding(String reason, String name, String message) {}
+
+  private ParameterCheck() {}
+
+  /**
+   * Every problem of the parameters, sorted by name; empty when PostgreSQL would take them all.
+   * Names in {@link PostgresqlParameters#OWNED} are left to the caller.
+   *
+   * @param major the cluster's PostgreSQL major, 14 to 18
+   * @param params {@code spec.postgresqlParams}, may be null
+   */
+  public static List<Finding> check(int major, Map<String, String> params) {
+    if (params == null || params.isEmpty()) {
+      return List.of();
+    }
+    PostgresqlCatalog catalog = PostgresqlCatalog.of(major);
+    List<Finding> findings = new ArrayList<>();
+    Map<String, List<String>> byLowerCase = new TreeMap<>();
+    params.keySet().stream()
+        .sorted()
+        .forEach(
+            n ->
+                byLowerCase
+                    .computeIfAbsent(n.toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                    .add(n));
+    byLowerCase.forEach(
+        (lower, spellings) -> {
+          if (spellings.size() > 1) {
+            findings.add(
+                new Finding(
+                    INVALID,
+                    spellings.get(0),
+                    FIELD
+                        + ": "
+                        + String.join(" and ", spellings)
+                        + " name the same parameter (names are case-insensitive); keep one"));
+          }
+        });
+    for (Map.Entry<String, String> e : new TreeMap<>(params).entrySet()) {
+      String name = e.getKey();
+      if (PostgresqlParameters.OWNED.contains(name.toLowerCase(Locale.ROOT))) {
+        continue;
+      }
+      check(catalog, name, e.getValue()).ifPresent(findings::add);
+    }
+    findings.sort(Comparator.comparing((Finding f) -> f.name().toLowerCase(Locale.ROOT)));
+    return List.copyOf(findings);
+  }
+
+  private static Optional<Finding> check(PostgresqlCatalog catalog, String name, String value) {
+    if (name.contains(".")) {
+      if (!validCustomName(name)) {
+        return Optional.of(
+            new Finding(
+                UNKNOWN,
+                name,
+                FIELD
+                    + ": "
+                    + name
+                    + " is not a valid extension parameter name (PostgreSQL wants identifiers"
+                    + " separated by dots, e.g. pg_stat_statements.max)"));
+      }
+      return Optional.empty();
+    }
+    Optional<Parameter> parameter = catalog.find(name);
+    if (parameter.isEmpty()) {
+      String suggestion =
+          suggestion(catalog, name.toLowerCase(Locale.ROOT))
+              .map(s -> "; did you mean " + s + "?")
+              .orElse("");
+      return Optional.of(
+          new Finding(
+              UNKNOWN,
+              name,
+              FIELD
+                  + ": "
+                  + name
+                  + " is not a parameter of PostgreSQL "
+                  + catalog.major()
+                  + suggestion));
+    }
+    if (parameter.get().readOnly()) {
+      return Optional.of(
+          new Finding(
+              INVALID,
+              name,
+              FIELD
+                  + "."
+                  + name
+                  + ": read-only, fixed when PostgreSQL is built or initialized; remove it"));
+    }
+    if (parameter.get().patroniDrops()) {
+      return Optional.of(
+          new Finding(
+              NOT_ALLOWED,
+              name,
+              FIELD
+                  + "."
+                  + name
+                  + ": Patroni drops this parameter of PostgreSQL "
+                  + catalog.major()
+                  + " from the configuration it writes; it cannot be set"));
+    }
+    return PostgresqlValues.problem(parameter.get(), value)
+        .map(p -> new Finding(INVALID, name, FIELD + "." + name + ": " + p));
+  }
+
+  /** The closest known name within {@link #SUGGESTION_DISTANCE} edits (ties: alphabetical). */
+  static Optional<String> suggestion(PostgresqlCatalog catalog, String name) {
+    String best = null;
+    int bestDistance = SUGGESTION_DISTANCE + 1;
+    for (String known : catalog.names().stream().sorted().toList()) {
+      int d = distance(name, known, bestDistance);
+      if (d < bestDistance) {
+        best = known;
+        bestDistance = d;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  /** Levenshtein distance, or {@code limit} when it is at least that. */
+  static int distance(String a, String b, int limit) {
+    if (Math.abs(a.length() - b.length()) >= limit) {
+      return limit;
+    }
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      int rowMin = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        current[j] =
+            Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+        rowMin = Math.min(rowMin, current[j]);
+      }
+      if (rowMin >= limit) {
+        return limit;
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return Math.min(previous[b.length()], limit);
+  }
+
+  /**
+   * PostgreSQL's {@code valid_custom_variable_name} (15, and 14 since a minor release: 14.23
+   * refuses "a..b" too): identifiers (letters, digits after the first character, _ and $) separated
+   * by single dots, at least one dot.
+   */
+  static boolean validCustomName(String name) {
+    boolean sawDot = false;
+    boolean partStart = true;
+    for (char c : name.toCharArray()) {
+      if (c == '.') {
+        if (partStart) {
+          return false;
+        }
+        sawDot = true;
+        partStart = true;
+      } else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c > 127) {
+        partStart = false;
+      } else if (!partStart && ((c >= '0' && c <= '9') || c == '$')) {
+        continue;
+      } else {
+        return false;
+      }
+    }
+    return sawDot && !partStart;
+  }
+}
