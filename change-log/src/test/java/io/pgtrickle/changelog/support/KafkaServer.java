@@ -95,17 +95,20 @@ public final class KafkaServer implements AutoCloseable {
 
   private void startServer() {
     process = ServerProcess.start(java("kafka.Kafka", config.toString()), log);
-    ServerProcess.awaitPort("kafka broker", process, port, log, 90);
+    ServerProcess.awaitPort("kafka broker", process, port, log, 180);
     awaitReady();
   }
 
-  /** The port opens before the broker has joined the quorum; wait until it answers. */
+  /**
+   * The port opens before the broker has joined the quorum; wait until it answers. Both waits are
+   * 180 s: on a 2-core machine under a full build the broker took more than 90 s to listen.
+   */
   private void awaitReady() {
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port);
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     try (Admin admin = Admin.create(p)) {
       while (true) {
         try {
