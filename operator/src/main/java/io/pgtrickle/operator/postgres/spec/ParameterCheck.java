@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.apache.commons.text.similarity.LevenshteinDistance;
 
 /**
  * Checks {@code spec.postgresqlParams} against the parameters of the cluster's PostgreSQL major
@@ -165,31 +166,8 @@ public final class ParameterCheck {
 
   /** Levenshtein distance, or {@code limit} when it is at least that. */
   static int distance(String a, String b, int limit) {
-    if (Math.abs(a.length() - b.length()) >= limit) {
-      return limit;
-    }
-    int[] previous = new int[b.length() + 1];
-    int[] current = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      previous[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      current[0] = i;
-      int rowMin = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        current[j] =
-            Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-        rowMin = Math.min(rowMin, current[j]);
-      }
-      if (rowMin >= limit) {
-        return limit;
-      }
-      int[] swap = previous;
-      previous = current;
-      current = swap;
-    }
-    return Math.min(previous[b.length()], limit);
+    int d = new LevenshteinDistance(limit - 1).apply(a, b);
+    return d < 0 ? limit : d;
   }
 
   /**
