@@ -38,10 +38,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The custom metrics API through the test bed's real kube-apiserver and its aggregator: the
  * APIServices (ExternalName Service to the adapter on 127.0.0.1) become Available with the caBundle
  * the adapter generated and put in; {@code kubectl get --raw} returns a StreamTableCluster's CDC
- * lag (v1beta2 and v1beta1), a worker Deployment's and the worker pods' values; unknown metrics and
- * objects are 404 Status; a user without RBAC gets 403 (from kube-apiserver, and from the adapter's
- * own SubjectAccessReview when asked directly through the front proxy's certificate); headers from
- * a client that is not the front proxy are ignored; a pod that stops answering is a 503 naming it.
+ * lag (v1beta2 and v1beta1), a worker Deployment's and the worker pods' values, the stream tables'
+ * lag from the workers' series (per stream table the freshest worker, then the worst stream table;
+ * a pipeline without a running worker is a 503, never 0); unknown metrics and objects are 404
+ * Status; a user without RBAC gets 403 (from kube-apiserver, and from the adapter's own
+ * SubjectAccessReview when asked directly through the front proxy's certificate); headers from a
+ * client that is not the front proxy are ignored; a pod that stops answering is a 503 naming it.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CustomMetricsApiIT {
@@ -50,6 +52,11 @@ class CustomMetricsApiIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String STC = "orders";
+  private static final String LAG = "pg_trickle_stream_table_lag_ms";
+
+  /** A StreamTableCluster with no worker pod: nobody measures its lag. */
+  private static final String IDLE = "idle";
+
   private static AdapterFixture adapter;
   private static final List<PodMetricsEndpoint> endpoints = new ArrayList<>();
   private static PodMetricsEndpoint cdcEndpoint;
@@ -73,6 +80,23 @@ class CustomMetricsApiIT {
                         + "kind: StreamTableCluster\n"
                         + "metadata: {name: "
                         + STC
+                        + ", namespace: "
+                        + NS.name()
+                        + "}\n"
+                        + "spec:\n"
+                        + "  postgresql: {host: 127.0.0.1, database: app, secretRef: {name: app-db}}\n"
+                        + "  workers: {min: 1, max: 4, targetCdcLagMs: 100}\n",
+                    io.fabric8.kubernetes.api.model.GenericKubernetesResource.class))
+        .create();
+    client()
+        .resource(
+            client()
+                .getKubernetesSerialization()
+                .unmarshal(
+                    "apiVersion: trickle-labs.io/v1alpha1\n"
+                        + "kind: StreamTableCluster\n"
+                        + "metadata: {name: "
+                        + IDLE
                         + ", namespace: "
                         + NS.name()
                         + "}\n"
@@ -117,10 +141,21 @@ class CustomMetricsApiIT {
         .until(
             () -> workerPods().stream().filter(p -> p.getStatus().getPodIP() != null).count() == 2);
     double cpu = 30;
+    // Each worker's read of the catalog: the first read before public.b's last refresh, the second
+    // after it (a stale read errs high); public.c only the second has seen yet.
+    double[][] lags = {{500, 2000, Double.NaN}, {700, 40, 250}};
+    int i = 0;
     for (Pod p : workerPods()) {
-      endpoints.add(
-          new PodMetricsEndpoint(p.getStatus().getPodIP(), "pg_trickle_worker_cpu_percent", cpu));
+      PodMetricsEndpoint e =
+          new PodMetricsEndpoint(p.getStatus().getPodIP(), "pg_trickle_worker_cpu_percent", cpu);
+      e.streamTableGauge(LAG, "public.a", lags[i][0]);
+      e.streamTableGauge(LAG, "public.b", lags[i][1]);
+      if (!Double.isNaN(lags[i][2])) {
+        e.streamTableGauge(LAG, "public.c", lags[i][2]);
+      }
+      endpoints.add(e);
       cpu += 20;
+      i++;
     }
     adapter = new AdapterFixture(client(), NS.name()).install();
     adapter.awaitAvailable(Duration.ofSeconds(90));
@@ -270,6 +305,54 @@ class CustomMetricsApiIT {
 
   @Test
   @Order(4)
+  void theStreamTablesLagFromTheWorkers() throws Exception {
+    // a: min(500, 700) = 500, b: min(2000, 40) = 40, c: 250 -> the worst, 500.
+    JsonNode stc = raw(base() + "/streamtableclusters.trickle-labs.io/" + STC + "/" + LAG);
+    assertThat(stc.at("/items/0/describedObject/kind").asText()).isEqualTo("StreamTableCluster");
+    assertThat(stc.at("/items/0/value").asText()).isEqualTo("500");
+    assertThat(stc.at("/items/0/windowSeconds").isNull()).isTrue();
+    String one = java.net.URLEncoder.encode("stream_table=public.b", StandardCharsets.UTF_8);
+    assertThat(
+            raw(base()
+                    + "/streamtableclusters.trickle-labs.io/"
+                    + STC
+                    + "/"
+                    + LAG
+                    + "?metricLabelSelector="
+                    + one)
+                .at("/items/0/value")
+                .asText())
+        .isEqualTo("40");
+    assertThat(
+            raw(base() + "/deployments.apps/" + STC + "-worker/" + LAG)
+                .at("/items/0/value")
+                .asText())
+        .isEqualTo("500");
+    // Each worker's own figure: its worst stream table.
+    String selector =
+        java.net.URLEncoder.encode(
+            PipelineNames.CLUSTER_LABEL
+                + "="
+                + STC
+                + ","
+                + PipelineNames.COMPONENT_LABEL
+                + "=worker",
+            StandardCharsets.UTF_8);
+    List<String> values = new ArrayList<>();
+    raw(base() + "/pods/*/" + LAG + "?labelSelector=" + selector)
+        .get("items")
+        .forEach(item -> values.add(item.get("value").asText()));
+    assertThat(values).containsExactlyInAnyOrder("2000", "700");
+    // No worker: nobody measures, an error and not 0.
+    TestBed.Result idle =
+        kubectl(
+            "get", "--raw", base() + "/streamtableclusters.trickle-labs.io/" + IDLE + "/" + LAG);
+    assertThat(idle.ok()).isFalse();
+    assertThat(idle.output()).contains("ServiceUnavailable").contains("no running worker pod");
+  }
+
+  @Test
+  @Order(5)
   void unknownMetricsAndObjectsAre404() {
     TestBed.Result metric =
         kubectl("get", "--raw", base() + "/streamtableclusters.trickle-labs.io/" + STC + "/nope");
@@ -285,7 +368,7 @@ class CustomMetricsApiIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aUserWithoutRbacIsForbiddenAtBothLayers() throws Exception {
     String path =
         base() + "/streamtableclusters.trickle-labs.io/" + STC + "/pg_trickle_cdc_lag_p95_ms";
@@ -343,7 +426,7 @@ class CustomMetricsApiIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void headersOfAClientThatIsNotTheFrontProxyAreIgnored() throws Exception {
     String path =
         base() + "/streamtableclusters.trickle-labs.io/" + STC + "/pg_trickle_cdc_lag_p95_ms";
@@ -364,7 +447,7 @@ class CustomMetricsApiIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void anUnreachablePodIsAClearErrorNotAnOldValue() throws Exception {
     cdcEndpoint.close();
     String path =
