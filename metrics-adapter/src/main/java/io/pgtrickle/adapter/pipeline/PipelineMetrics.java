@@ -205,9 +205,9 @@ public final class PipelineMetrics {
               + ns
               + "/"
               + cluster
-              + ": every "
+              + ": no "
               + component
-              + " pod reports NaN (cannot measure it now): "
+              + " pod gives a figure; NaN (cannot measure it now) from "
               + String.join(", ", nan));
     }
     if (values.isEmpty()) {

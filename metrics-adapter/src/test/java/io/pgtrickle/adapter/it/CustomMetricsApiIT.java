@@ -153,6 +153,8 @@ class CustomMetricsApiIT {
       if (!Double.isNaN(lags[i][2])) {
         e.streamTableGauge(LAG, "public.c", lags[i][2]);
       }
+      // A series no worker can give a figure for now (as after stuck-after-ms without a read).
+      e.streamTableGauge(LAG, "public.stale", Double.NaN);
       endpoints.add(e);
       cpu += 20;
       i++;
@@ -343,6 +345,23 @@ class CustomMetricsApiIT {
         .get("items")
         .forEach(item -> values.add(item.get("value").asText()));
     assertThat(values).containsExactlyInAnyOrder("2000", "700");
+    // Only NaN for the selected stream table: nobody measures it now, a 503 naming the pods.
+    TestBed.Result stale =
+        kubectl(
+            "get",
+            "--raw",
+            base()
+                + "/streamtableclusters.trickle-labs.io/"
+                + STC
+                + "/"
+                + LAG
+                + "?metricLabelSelector="
+                + java.net.URLEncoder.encode("stream_table=public.stale", StandardCharsets.UTF_8));
+    assertThat(stale.ok()).isFalse();
+    assertThat(stale.output())
+        .contains("ServiceUnavailable")
+        .contains("NaN")
+        .contains(STC + "-worker");
     // No worker: nobody measures, an error and not 0.
     TestBed.Result idle =
         kubectl(
