@@ -35,15 +35,17 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The custom metrics API through the test bed's real kube-apiserver and its aggregator: the
- * APIServices (ExternalName Service to the adapter on 127.0.0.1) become Available with the caBundle
- * the adapter generated and put in; {@code kubectl get --raw} returns a StreamTableCluster's CDC
- * lag (v1beta2 and v1beta1), a worker Deployment's and the worker pods' values, the stream tables'
- * lag from the workers' series (per stream table the freshest worker, then the worst stream table;
- * a pipeline without a running worker is a 503, never 0); unknown metrics and objects are 404
- * Status; a user without RBAC gets 403 (from kube-apiserver, and from the adapter's own
- * SubjectAccessReview when asked directly through the front proxy's certificate); headers from a
- * client that is not the front proxy are ignored; a pod that stops answering is a 503 naming it.
+ * The custom metrics API through the test bed's real kube-apiserver and its aggregator, the adapter
+ * acting as a ServiceAccount with only the RBAC deploy/operator.yaml ships ({@link ShippedRbac}):
+ * the APIServices (ExternalName Service to the adapter on 127.0.0.1) become Available with the
+ * caBundle the adapter generated and put in; {@code kubectl get --raw} returns a
+ * StreamTableCluster's CDC lag (v1beta2 and v1beta1), a worker Deployment's and the worker pods'
+ * values, the stream tables' lag from the workers' series (per stream table the freshest worker,
+ * then the worst stream table; a pipeline without a running worker is a 503, never 0); unknown
+ * metrics and objects are 404 Status; a user without RBAC gets 403 (from kube-apiserver, and from
+ * the adapter's own SubjectAccessReview when asked directly through the front proxy's certificate);
+ * headers from a client that is not the front proxy are ignored; a pod that stops answering is a
+ * 503 naming it.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CustomMetricsApiIT {
@@ -58,6 +60,7 @@ class CustomMetricsApiIT {
   private static final String IDLE = "idle";
 
   private static AdapterFixture adapter;
+  private static ShippedRbac rbac;
   private static final List<PodMetricsEndpoint> endpoints = new ArrayList<>();
   private static PodMetricsEndpoint cdcEndpoint;
 
@@ -159,7 +162,12 @@ class CustomMetricsApiIT {
       cpu += 20;
       i++;
     }
-    adapter = new AdapterFixture(client(), NS.name()).install();
+    // The adapter runs as a ServiceAccount with exactly the RBAC deploy/operator.yaml ships (no
+    // Secrets but its TLS Secret): every metric below is served with nothing more.
+    rbac = new ShippedRbac(client(), NS.name());
+    KubernetesClient asAdapter =
+        rbac.install(NS.testBed().repositoryRootPath().resolve("deploy/operator.yaml"));
+    adapter = new AdapterFixture(client(), asAdapter, NS.name()).install();
     adapter.awaitAvailable(Duration.ofSeconds(90));
   }
 
@@ -167,6 +175,9 @@ class CustomMetricsApiIT {
   static void stop() {
     if (adapter != null) {
       adapter.close();
+    }
+    if (rbac != null) {
+      rbac.close();
     }
     endpoints.forEach(PodMetricsEndpoint::close);
   }
