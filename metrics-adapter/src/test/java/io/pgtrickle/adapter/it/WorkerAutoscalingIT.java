@@ -117,7 +117,7 @@ class WorkerAutoscalingIT {
     // view's current_lag_ms: with totals_0 paused (nothing refreshes it) the served figure lies
     // between two reads of the view around it, give or take the adapter's 500 ms cache.
     s.execute("SELECT pgtrickle.pause_stream_table('totals_0')");
-    Thread.sleep(2_000);
+    Thread.sleep(3_000);
     String lagPath =
         "/apis/custom.metrics.k8s.io/v1beta2/namespaces/"
             + NS.name()

@@ -171,7 +171,7 @@ class PipelineIT {
         // st_top paused nothing refreshes it, so both grow alike and the scrape's figure lies
         // between two reads of the view around it (a refresh still in flight is waited out).
         db.sql("SELECT pgtrickle.pause_stream_table('st_top')");
-        Thread.sleep(1_500);
+        Thread.sleep(3_000);
         String view =
             "SELECT current_lag_ms FROM pgtrickle.pg_stat_pgtrickle WHERE table_name = 'st_top'";
         double before = Double.parseDouble(db.one(view));
