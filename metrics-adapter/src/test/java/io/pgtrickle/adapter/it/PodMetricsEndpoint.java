@@ -48,6 +48,8 @@ final class PodMetricsEndpoint implements AutoCloseable {
     AtomicReference<Double> v = new AtomicReference<>(initial);
     Gauge.builder(gauge, v, AtomicReference::get)
         .tag("stream_table", streamTable)
+        // Held strongly: the caller may drop the reference; a collected one would read NaN.
+        .strongReference(true)
         .register(registry);
     return v;
   }
