@@ -114,18 +114,18 @@ class WorkerAutoscalingIT {
     await("one worker left, Ready").atMost(STEP).until(() -> s.readyWorkers() == 1);
 
     // The stream tables' lag, from the real worker's /metrics through the aggregator, is the
-    // view's current_lag_ms: with totals_0 paused (nothing refreshes it) the served figure lies
+    // view's current_lag_ms: with totals_1 paused (nothing refreshes it) the served figure lies
     // between two reads of the view around it, give or take the adapter's 500 ms cache.
-    s.execute("SELECT pgtrickle.pause_stream_table('totals_0')");
+    s.execute("SELECT pgtrickle.pause_stream_table('totals_1')");
     Thread.sleep(3_000);
     String lagPath =
         "/apis/custom.metrics.k8s.io/v1beta2/namespaces/"
             + NS.name()
             + "/streamtableclusters.trickle-labs.io/"
             + HpaScenario.STC
-            + "/pg_trickle_stream_table_lag_ms?metricLabelSelector=stream_table%3Dpublic.totals_0";
+            + "/pg_trickle_stream_table_lag_ms?metricLabelSelector=stream_table%3Dpublic.totals_1";
     String view =
-        "SELECT current_lag_ms FROM pgtrickle.pg_stat_pgtrickle WHERE table_name = 'totals_0'";
+        "SELECT current_lag_ms FROM pgtrickle.pg_stat_pgtrickle WHERE table_name = 'totals_1'";
     await("kubectl get --raw " + lagPath)
         .atMost(Duration.ofSeconds(60))
         .until(() -> NS.testBed().kubectl("get", "--raw", lagPath).ok());
@@ -134,7 +134,7 @@ class WorkerAutoscalingIT {
     double after = Double.parseDouble(s.scalar(view));
     LOG.info("view {} .. {} ms, served {}", before, after, served);
     assertThat(servedMs(served)).isBetween(before - 600, after + 600);
-    s.execute("SELECT pgtrickle.resume_stream_table('totals_0')");
+    s.execute("SELECT pgtrickle.resume_stream_table('totals_1')");
 
     // The adapter stops: no metric, no change; the worker keeps running; the condition says why.
     s.adapter.stop();
