@@ -6,23 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.adapter.pipeline.PipelineNames;
-import io.pgtrickle.adapter.tls.CertificateAuthority;
-import io.pgtrickle.adapter.tls.KeyAndChain;
-import io.pgtrickle.adapter.tls.ServingCertificate;
 import io.pgtrickle.testbed.TestBed;
 import io.pgtrickle.testbed.TestNamespace;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
@@ -74,40 +67,8 @@ class CustomMetricsApiIT {
 
   @BeforeAll
   static void pipelineAndAdapter() throws Exception {
-    client()
-        .resource(
-            client()
-                .getKubernetesSerialization()
-                .unmarshal(
-                    "apiVersion: trickle-labs.io/v1alpha1\n"
-                        + "kind: StreamTableCluster\n"
-                        + "metadata: {name: "
-                        + STC
-                        + ", namespace: "
-                        + NS.name()
-                        + "}\n"
-                        + "spec:\n"
-                        + "  postgresql: {host: 127.0.0.1, database: app, secretRef: {name: app-db}}\n"
-                        + "  workers: {min: 1, max: 4, targetCdcLagMs: 100}\n",
-                    io.fabric8.kubernetes.api.model.GenericKubernetesResource.class))
-        .create();
-    client()
-        .resource(
-            client()
-                .getKubernetesSerialization()
-                .unmarshal(
-                    "apiVersion: trickle-labs.io/v1alpha1\n"
-                        + "kind: StreamTableCluster\n"
-                        + "metadata: {name: "
-                        + IDLE
-                        + ", namespace: "
-                        + NS.name()
-                        + "}\n"
-                        + "spec:\n"
-                        + "  postgresql: {host: 127.0.0.1, database: app, secretRef: {name: app-db}}\n"
-                        + "  workers: {min: 1, max: 4, targetCdcLagMs: 100}\n",
-                    io.fabric8.kubernetes.api.model.GenericKubernetesResource.class))
-        .create();
+    streamTableCluster(STC);
+    streamTableCluster(IDLE);
     Pod cdc =
         client()
             .pods()
@@ -180,6 +141,26 @@ class CustomMetricsApiIT {
       rbac.close();
     }
     endpoints.forEach(PodMetricsEndpoint::close);
+  }
+
+  private static void streamTableCluster(String name) {
+    client()
+        .resource(
+            client()
+                .getKubernetesSerialization()
+                .unmarshal(
+                    "apiVersion: trickle-labs.io/v1alpha1\n"
+                        + "kind: StreamTableCluster\n"
+                        + "metadata: {name: "
+                        + name
+                        + ", namespace: "
+                        + NS.name()
+                        + "}\n"
+                        + "spec:\n"
+                        + "  postgresql: {host: 127.0.0.1, database: app, secretRef: {name: app-db}}\n"
+                        + "  workers: {min: 1, max: 4, targetCdcLagMs: 100}\n",
+                    io.fabric8.kubernetes.api.model.GenericKubernetesResource.class))
+        .create();
   }
 
   private static Pod pod(String name, String component) {
@@ -407,7 +388,9 @@ class CustomMetricsApiIT {
     assertThat(alice.output()).contains("Forbidden");
 
     // Past kube-apiserver, with its front-proxy certificate: the adapter's own SubjectAccessReview.
-    DirectClient frontProxy = new DirectClient(caPem(), frontProxyClient(), adapter.port());
+    DirectClient frontProxy =
+        new DirectClient(
+            TestBedPki.adapterCaPem(NS), TestBedPki.frontProxyClient(NS), adapter.port());
     DirectClient.Response denied = frontProxy.get(path, Map.of("X-Remote-User", "alice"));
     assertThat(denied.code()).as(denied.body()).isEqualTo(403);
     assertThat(JSON.readTree(denied.body()).get("reason").asText()).isEqualTo("Forbidden");
@@ -465,12 +448,14 @@ class CustomMetricsApiIT {
     // A certificate of the cluster's client CA: it is bob, whatever the headers say.
     DirectClient bob =
         new DirectClient(
-            caPem(), clusterCa().issueClient("CN=bob", Duration.ofHours(1)), adapter.port());
+            TestBedPki.adapterCaPem(NS),
+            TestBedPki.clusterCa(NS).issueClient("CN=bob", Duration.ofHours(1)),
+            adapter.port());
     DirectClient.Response r = bob.get(path, impersonate);
     assertThat(r.code()).as(r.body()).isEqualTo(403);
     assertThat(r.body()).contains("user \\\"bob\\\"");
     // No certificate: 401.
-    DirectClient anonymous = new DirectClient(caPem(), null, adapter.port());
+    DirectClient anonymous = new DirectClient(TestBedPki.adapterCaPem(NS), null, adapter.port());
     assertThat(anonymous.get(path, impersonate).code()).isEqualTo(401);
     // Probes are open.
     assertThat(anonymous.get("/readyz", Map.of()).code()).isEqualTo(200);
@@ -491,36 +476,5 @@ class CustomMetricsApiIT {
                   && r.output().contains(STC + "-cdc-0")
                   && r.output().contains("ServiceUnavailable");
             });
-  }
-
-  private static String caPem() {
-    Secret s =
-        client().secrets().inNamespace(NS.name()).withName("pg-trickle-metrics-adapter-tls").get();
-    return new String(
-        Base64.getDecoder().decode(s.getData().get(ServingCertificate.CA_KEY)),
-        StandardCharsets.US_ASCII);
-  }
-
-  private static Path testBedDir() {
-    String dir = System.getenv("TESTBED_DIR");
-    return dir != null ? Path.of(dir) : NS.testBed().repositoryRootPath().resolve("target/testbed");
-  }
-
-  private static KeyAndChain frontProxyClient() throws Exception {
-    Path d = testBedDir().resolve("front-proxy");
-    return KeyAndChain.fromPem(
-        Files.readString(d.resolve("client.crt")), Files.readString(d.resolve("client.key")));
-  }
-
-  private static CertificateAuthority clusterCa() throws Exception {
-    Path pki =
-        testBedDir()
-            .resolve(
-                "kwok/clusters/"
-                    + System.getenv().getOrDefault("TESTBED_CLUSTER", "pgtrickle")
-                    + "/pki");
-    return CertificateAuthority.of(
-        KeyAndChain.fromPem(
-            Files.readString(pki.resolve("ca.crt")), Files.readString(pki.resolve("ca.key"))));
   }
 }
