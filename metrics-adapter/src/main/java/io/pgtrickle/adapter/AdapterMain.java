@@ -15,7 +15,6 @@ import io.pgtrickle.adapter.http.ApiServer;
 import io.pgtrickle.adapter.http.Health;
 import io.pgtrickle.adapter.http.HttpEndpoints;
 import io.pgtrickle.adapter.pipeline.PipelineMetrics;
-import io.pgtrickle.adapter.sources.CatalogStats;
 import io.pgtrickle.adapter.sources.PodScraper;
 import io.pgtrickle.adapter.tls.ApiServiceBundles;
 import io.pgtrickle.adapter.tls.ServingCertificate;
@@ -123,14 +122,7 @@ public final class AdapterMain {
     ScheduledExecutorService chores =
         Executors.newSingleThreadScheduledExecutor(threads("adapter-chores"));
     PodScraper scraper = new PodScraper(config.cacheTtl(), config.scrapeTimeout());
-    PipelineMetrics metrics =
-        new PipelineMetrics(
-            client,
-            scraper,
-            config.catalogMetrics()
-                ? new CatalogStats(client, config.cacheTtl(), config.scrapeTimeout())
-                : null,
-            scrapes);
+    PipelineMetrics metrics = new PipelineMetrics(client, scraper, scrapes);
     Authorizer authorizer =
         new Authorizer(client, config.authorizationCacheTtl(), Clock.systemUTC());
     ApiHandler handler = new ApiHandler(frontProxy::config, authorizer::authorize, metrics::query);

@@ -20,12 +20,9 @@ import java.util.List;
  *     <serviceName>.<namespace>.svc}, the name kube-apiserver verifies
  * @param apiServices APIServices whose {@code caBundle} the adapter keeps equal to its CA, if they
  *     point at its Service (never another's)
- * @param cacheTtl how long a scraped or queried sample is served before it is read again
- * @param scrapeTimeout how long one scrape of a pod's {@code /metrics} (or one catalog query) may
- *     take
+ * @param cacheTtl how long a scraped sample is served before it is read again
+ * @param scrapeTimeout how long one scrape of a pod's {@code /metrics} may take
  * @param authorizationCacheTtl how long a SubjectAccessReview answer is reused
- * @param catalogMetrics whether {@code pgtrickle.pg_stat_pgtrickle} is read (needs the
- *     StreamTableClusters' database Secrets)
  */
 public record AdapterConfig(
     String bindAddress,
@@ -39,8 +36,7 @@ public record AdapterConfig(
     List<String> apiServices,
     Duration cacheTtl,
     Duration scrapeTimeout,
-    Duration authorizationCacheTtl,
-    boolean catalogMetrics) {
+    Duration authorizationCacheTtl) {
 
   /** The DNS names the serving certificate carries. */
   public List<String> serviceDnsNames() {
@@ -74,7 +70,6 @@ public record AdapterConfig(
         + cacheTtl.toMillis()
         + " ms, scrape timeout "
         + scrapeTimeout.toMillis()
-        + " ms, catalog metrics "
-        + catalogMetrics;
+        + " ms";
   }
 }

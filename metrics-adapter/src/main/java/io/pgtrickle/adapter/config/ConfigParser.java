@@ -30,8 +30,7 @@ public final class ConfigParser {
     APISERVICES("apiservices", "v1beta2.custom.metrics.k8s.io,v1beta1.custom.metrics.k8s.io"),
     CACHE_MS("cache-ms", "1000"),
     SCRAPE_TIMEOUT_MS("scrape-timeout-ms", "1000"),
-    AUTHORIZATION_CACHE_MS("authorization-cache-ms", "10000"),
-    CATALOG_METRICS("catalog-metrics", "true");
+    AUTHORIZATION_CACHE_MS("authorization-cache-ms", "10000");
 
     final String flag;
     final String defaultValue;
@@ -54,6 +53,16 @@ public final class ConfigParser {
   private static final Pattern SUBDOMAIN =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
+  /**
+   * {@code PGTRICKLE_CATALOG_METRICS} ({@code --catalog-metrics}) let the adapter read the
+   * pipelines' databases with their Secrets; the workers export that metric now. Refused rather
+   * than ignored, so that nobody believes it still does something.
+   */
+  static final String REMOVED_CATALOG_METRICS =
+      "PGTRICKLE_CATALOG_METRICS (--catalog-metrics) was removed: pg_trickle_stream_table_lag_ms"
+          + " now comes from the workers' /metrics and the adapter reads no database and no"
+          + " Secret but its own; remove the setting";
+
   private final Map<Setting, String> values = new EnumMap<>(Setting.class);
 
   private ConfigParser() {}
@@ -69,6 +78,9 @@ public final class ConfigParser {
    */
   public static AdapterConfig parse(Map<String, String> env, List<String> args) {
     ConfigParser p = new ConfigParser();
+    if (env.containsKey("PGTRICKLE_CATALOG_METRICS")) {
+      throw new ConfigException(REMOVED_CATALOG_METRICS);
+    }
     for (Setting s : Setting.values()) {
       String v = env.get(s.env());
       if (v == null && s == Setting.NAMESPACE) {
@@ -114,6 +126,9 @@ public final class ConfigParser {
         if (s.flag.equals(name)) {
           setting = s;
         }
+      }
+      if (setting == null && name.equals("catalog-metrics")) {
+        throw new ConfigException(REMOVED_CATALOG_METRICS);
       }
       if (setting == null) {
         throw new ConfigException("unknown flag --" + name + " (see help)");
@@ -222,11 +237,6 @@ public final class ConfigParser {
       }
       apiServices.add(name);
     }
-    String catalog = raw(Setting.CATALOG_METRICS).toLowerCase(Locale.ROOT);
-    if (!catalog.equals("true") && !catalog.equals("false")) {
-      throw new ConfigException(
-          Setting.CATALOG_METRICS.label() + ": '" + catalog + "' is not true or false");
-    }
     return new AdapterConfig(
         bind,
         securePort,
@@ -239,7 +249,6 @@ public final class ConfigParser {
         List.copyOf(apiServices),
         millis(Setting.CACHE_MS, 0, 60_000),
         millis(Setting.SCRAPE_TIMEOUT_MS, 50, 30_000),
-        millis(Setting.AUTHORIZATION_CACHE_MS, 0, 600_000),
-        catalog.equals("true"));
+        millis(Setting.AUTHORIZATION_CACHE_MS, 0, 600_000));
   }
 }

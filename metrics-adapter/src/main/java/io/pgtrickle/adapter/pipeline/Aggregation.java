@@ -2,6 +2,7 @@ package io.pgtrickle.adapter.pipeline;
 
 import io.pgtrickle.adapter.custommetrics.LabelSelector;
 import io.pgtrickle.adapter.sources.PrometheusText;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -50,19 +51,28 @@ public final class Aggregation {
   }
 
   /**
-   * The value of a series map (stream table to value) under a selector on label {@code
-   * stream_table}: the largest.
+   * Per series the lowest of the pods' values, then the largest series ({@link
+   * PipelineMetric.Aggregation#WORST_SERIES_FRESHEST_READ}). A series is the metric's samples with
+   * the same labels on different pods (e.g. {@code stream_table="public.a"} on every worker); only
+   * series the selector matches count, NaN samples are skipped (a pod that cannot measure now), a
+   * series some pods lack is taken from those that have it.
    *
-   * @param byStreamTable values by {@code schema.name}
+   * @param pods each pod's scrape
+   * @param metric the metric
    * @param selector the request's metricLabelSelector
-   * @return the largest matching value, or empty when none matches
+   * @return the value, or empty if no pod has a matching series with a number
    */
-  public static OptionalDouble streamTables(
-      Map<String, Double> byStreamTable, LabelSelector selector) {
-    return byStreamTable.entrySet().stream()
-        .filter(e -> selector.matches(Map.of("stream_table", e.getKey())))
-        .mapToDouble(Map.Entry::getValue)
-        .max();
+  public static OptionalDouble worstSeriesFreshestRead(
+      List<List<PrometheusText.Sample>> pods, String metric, LabelSelector selector) {
+    Map<Map<String, String>, Double> lowest = new HashMap<>();
+    for (List<PrometheusText.Sample> samples : pods) {
+      for (PrometheusText.Sample s : samples) {
+        if (s.name().equals(metric) && !Double.isNaN(s.value()) && selector.matches(s.labels())) {
+          lowest.merge(s.labels(), s.value(), Math::min);
+        }
+      }
+    }
+    return lowest.values().stream().mapToDouble(Double::doubleValue).max();
   }
 
   /**
@@ -79,6 +89,9 @@ public final class Aggregation {
     return switch (how) {
       case MAX -> values.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
       case AVERAGE -> values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+      case WORST_SERIES_FRESHEST_READ ->
+          throw new IllegalArgumentException(
+              "per-series aggregation needs the series: use worstSeriesFreshestRead");
     };
   }
 }

@@ -10,9 +10,12 @@ import java.util.Optional;
  * <ul>
  *   <li>Object metrics on a StreamTableCluster (and on a Deployment that belongs to one, by its
  *       label {@value PipelineNames#CLUSTER_LABEL}): every metric; the pipeline's figure.
- *   <li>Pods metrics ({@code pods/*?labelSelector=}): the metrics a pod itself exposes (everything
- *       but {@link Source#CATALOG}).
+ *   <li>Pods metrics ({@code pods/*?labelSelector=}): every metric, a pod's own figure (the largest
+ *       of its series that match the metricLabelSelector).
  * </ul>
+ *
+ * Every metric is read from the pods' {@code /metrics}; the adapter has no other source (it reads
+ * no database and no Secret but its own TLS Secret).
  */
 public enum PipelineMetric {
   /**
@@ -30,19 +33,24 @@ public enum PipelineMetric {
    */
   FRESHNESS_LAG_MS("pg_trickle_freshness_lag_ms", Source.WORKER, Aggregation.MAX, 60L),
   /**
-   * From {@code pgtrickle.pg_stat_pgtrickle.current_lag_ms}: milliseconds since each stream table
-   * was last refreshed (series label {@code stream_table} = {@code schema.name}); the worst.
+   * Milliseconds since each stream table was last refreshed, {@code
+   * pgtrickle.pg_stat_pgtrickle.current_lag_ms} as of the scrape (series label {@code stream_table}
+   * = {@code schema.name}; every worker reports every stream table from its own catalog read, and
+   * errs high by at most the time since that read): per stream table the lowest of the workers'
+   * figures (the freshest read), then the worst stream table.
    */
-  STREAM_TABLE_LAG_MS("pg_trickle_stream_table_lag_ms", Source.CATALOG, Aggregation.MAX, null);
+  STREAM_TABLE_LAG_MS(
+      "pg_trickle_stream_table_lag_ms",
+      Source.WORKER,
+      Aggregation.WORST_SERIES_FRESHEST_READ,
+      null);
 
   /** Where a metric is read. */
   public enum Source {
     /** The CDC consumers' {@code /metrics} (pods of component {@code cdc-consumer}). */
     CDC(PipelineNames.CDC_COMPONENT),
     /** The workers' {@code /metrics} (pods of component {@code worker}). */
-    WORKER(PipelineNames.WORKER_COMPONENT),
-    /** The view {@code pgtrickle.pg_stat_pgtrickle} in the pipeline's database. */
-    CATALOG(null);
+    WORKER(PipelineNames.WORKER_COMPONENT);
 
     private final String component;
 
@@ -50,7 +58,7 @@ public enum PipelineMetric {
       this.component = component;
     }
 
-    /** The pods' {@code app.kubernetes.io/component} label, or null for the catalog. */
+    /** The pods' {@code app.kubernetes.io/component} label. */
     public String component() {
       return component;
     }
@@ -58,8 +66,15 @@ public enum PipelineMetric {
 
   /** How the values of several pods (or series) become one. */
   public enum Aggregation {
+    /** The largest pod's value (a pod's value: the largest of its matching series). */
     MAX,
-    AVERAGE
+    /** The average of the pods' values. */
+    AVERAGE,
+    /**
+     * Per series (same labels) the lowest of the pods' values, then the largest series: for figures
+     * every pod measures of the same things, where each pod's figure is an upper bound.
+     */
+    WORST_SERIES_FRESHEST_READ
   }
 
   private final String metricName;
@@ -89,11 +104,6 @@ public enum PipelineMetric {
   /** The window the value covers, or null for a point-in-time value. */
   public Long windowSeconds() {
     return windowSeconds;
-  }
-
-  /** Whether a pod exposes it itself (a Pods metric). */
-  public boolean perPod() {
-    return source != Source.CATALOG;
   }
 
   /**

@@ -25,47 +25,28 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 
 /**
- * Answers metric queries from the pipelines' pods and databases. Objects are looked up in the API
- * server (a missing object is a 404); a source that cannot be read is a 503 naming the pod or
- * database and the reason, never an old value.
+ * Answers metric queries from the pipelines' pods ({@code /metrics}). Objects are looked up in the
+ * API server (a missing object is a 404); a pod that cannot be read is a 503 naming it and the
+ * reason, never an old value; a pipeline without a running pod of the source's component is a 503
+ * too (nobody measures: never a 0).
  */
 public final class PipelineMetrics {
 
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(PipelineMetrics.class);
 
-  /** Reads {@code pgtrickle.pg_stat_pgtrickle} of a StreamTableCluster's database. */
-  @FunctionalInterface
-  public interface CatalogSource {
-    /**
-     * Current lag per stream table.
-     *
-     * @param stc the StreamTableCluster
-     * @return {@code schema.name} to milliseconds, with the read time
-     * @throws ApiException 503 when the database cannot be read
-     */
-    SampleCache.Timed<Map<String, Double>> currentLagMs(GenericKubernetesResource stc);
-  }
-
   private final KubernetesClient client;
   private final PodScraper scraper;
-  private final CatalogSource catalog;
   private final ExecutorService executor;
 
   /**
    * @param client the Kubernetes client (the adapter's ServiceAccount)
    * @param scraper reads pods' {@code /metrics}
-   * @param catalog reads the catalog, or null when catalog metrics are off
    * @param executor runs the scrapes of several pods at once
    */
-  public PipelineMetrics(
-      KubernetesClient client,
-      PodScraper scraper,
-      CatalogSource catalog,
-      ExecutorService executor) {
+  public PipelineMetrics(KubernetesClient client, PodScraper scraper, ExecutorService executor) {
     this.client = client;
     this.scraper = scraper;
-    this.catalog = catalog;
     this.executor = executor;
   }
 
@@ -118,7 +99,7 @@ public final class PipelineMetrics {
     }
     List<MetricValue> out = new ArrayList<>();
     for (GenericKubernetesResource stc : objects) {
-      out.add(pipelineValue(stc, stc, stc.getMetadata().getName(), metric, selector));
+      out.add(pipelineValue(stc, stc.getMetadata().getName(), metric, selector));
     }
     return out;
   }
@@ -160,47 +141,18 @@ public final class PipelineMetrics {
                 + PipelineNames.CLUSTER_LABEL
                 + ")");
       }
-      GenericKubernetesResource stc =
-          metric.source() == PipelineMetric.Source.CATALOG ? stc(q.namespace(), cluster) : null;
-      out.add(pipelineValue(d, stc, cluster, metric, selector));
+      out.add(pipelineValue(d, cluster, metric, selector));
     }
     return out;
   }
 
-  private GenericKubernetesResource stc(String namespace, String name) {
-    GenericKubernetesResource stc =
-        client
-            .genericKubernetesResources(PipelineNames.STREAM_TABLE_CLUSTERS)
-            .inNamespace(namespace)
-            .withName(name)
-            .get();
-    if (stc == null) {
-      throw ApiException.notFound(
-          PipelineNames.STC_RESOURCE + " \"" + name + "\" not found in namespace " + namespace);
-    }
-    return stc;
-  }
-
   /** The pipeline's value of a metric, described as {@code described}. */
   private MetricValue pipelineValue(
-      HasMetadata described,
-      GenericKubernetesResource stc,
-      String cluster,
-      PipelineMetric metric,
-      LabelSelector selector) {
+      HasMetadata described, String cluster, PipelineMetric metric, LabelSelector selector) {
     String ns = described.getMetadata().getNamespace();
     DescribedObject ref =
         new DescribedObject(
             described.getApiVersion(), described.getKind(), ns, described.getMetadata().getName());
-    if (metric.source() == PipelineMetric.Source.CATALOG) {
-      if (catalog == null) {
-        throw ApiException.metricNotFound(
-            metric.metricName(), ref.kind() + " (catalog metrics are turned off)");
-      }
-      SampleCache.Timed<Map<String, Double>> lags = catalog.currentLagMs(stc);
-      double value = Aggregation.streamTables(lags.value(), selector).orElse(0);
-      return new MetricValue(ref, metric.metricName(), value, lags.readAt(), null);
-    }
     String component = metric.source().component();
     List<Pod> pods =
         client
@@ -232,13 +184,31 @@ public final class PipelineMetrics {
     List<SampleCache.Timed<List<PrometheusText.Sample>>> scrapes =
         scrapeAll(targets, true, new ArrayList<>());
     List<Double> values = new ArrayList<>();
+    List<String> nan = new ArrayList<>();
     Instant oldest = null;
-    for (var s : scrapes) {
+    for (int i = 0; i < scrapes.size(); i++) {
+      var s = scrapes.get(i);
       OptionalDouble v = Aggregation.podValue(s.value(), metric.metricName(), selector);
       if (v.isPresent()) {
         values.add(v.getAsDouble());
         oldest = oldest == null || s.readAt().isBefore(oldest) ? s.readAt() : oldest;
+      } else if (Aggregation.onlyNaN(s.value(), metric.metricName(), selector)) {
+        nan.add(targets.get(i).toString());
       }
+    }
+    if (values.isEmpty() && !nan.isEmpty()) {
+      // The series are there but no pod can give a figure now (e.g. a worker that has not read
+      // the catalog for too long): a source that cannot be read, not a metric that does not exist.
+      throw ApiException.unavailable(
+          metric.metricName()
+              + " of StreamTableCluster "
+              + ns
+              + "/"
+              + cluster
+              + ": no "
+              + component
+              + " pod gives a figure; NaN (cannot measure it now) from "
+              + String.join(", ", nan));
     }
     if (values.isEmpty()) {
       throw ApiException.notFound(
@@ -253,18 +223,18 @@ public final class PipelineMetrics {
               + (selector.isEmpty() ? "" : " with labels matching the metricLabelSelector")
               + " (yet)");
     }
-    return new MetricValue(
-        ref,
-        metric.metricName(),
-        Aggregation.combine(values, metric.aggregation()),
-        oldest,
-        metric.windowSeconds());
+    double value =
+        metric.aggregation() == PipelineMetric.Aggregation.WORST_SERIES_FRESHEST_READ
+            ? Aggregation.worstSeriesFreshestRead(
+                    scrapes.stream().map(SampleCache.Timed::value).toList(),
+                    metric.metricName(),
+                    selector)
+                .orElseThrow()
+            : Aggregation.combine(values, metric.aggregation());
+    return new MetricValue(ref, metric.metricName(), value, oldest, metric.windowSeconds());
   }
 
   private List<MetricValue> pods(MetricQuery q, PipelineMetric metric, LabelSelector selector) {
-    if (!metric.perPod()) {
-      throw ApiException.metricNotFound(q.metric(), "pods");
-    }
     List<Pod> pods;
     if (q.wildcard()) {
       pods =

@@ -46,15 +46,6 @@ public final class PipelineNames {
           .withNamespaced(true)
           .build();
 
-  public static final ResourceDefinitionContext POSTGRES_CLUSTERS =
-      new ResourceDefinitionContext.Builder()
-          .withGroup("postgres.example.com")
-          .withVersion("v1")
-          .withKind("PostgresCluster")
-          .withPlural("postgresclusters")
-          .withNamespaced(true)
-          .build();
-
   private PipelineNames() {}
 
   /** What selects one kind of pods of a StreamTableCluster. */
@@ -73,9 +64,7 @@ public final class PipelineNames {
       for (String r : OBJECT_RESOURCES) {
         out.add(r + "/" + m.metricName());
       }
-      if (m.perPod()) {
-        out.add(POD_RESOURCE + "/" + m.metricName());
-      }
+      out.add(POD_RESOURCE + "/" + m.metricName());
     }
     return out;
   }

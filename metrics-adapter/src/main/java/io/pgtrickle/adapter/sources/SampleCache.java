@@ -9,11 +9,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 
 /**
- * Reads of a source (a pod's {@code /metrics}, a database's catalog), kept for a short time so that
- * the HPA's requests, the aggregator's and {@code kubectl}'s share one read. A read that fails is
- * never answered from an older success: the caller gets the error, so a source that went away shows
- * as an error within {@code ttl}, never as a value that stays forever. Concurrent callers of one
- * key wait for the same read.
+ * Reads of a source (a pod's {@code /metrics}), kept for a short time so that the HPA's requests,
+ * the aggregator's and {@code kubectl}'s share one read. A read that fails is never answered from
+ * an older success: the caller gets the error, so a source that went away shows as an error within
+ * {@code ttl}, never as a value that stays forever. Concurrent callers of one key wait for the same
+ * read.
  *
  * @param <K> what is read
  * @param <V> what a read gives

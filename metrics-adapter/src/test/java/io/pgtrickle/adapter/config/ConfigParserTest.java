@@ -22,7 +22,6 @@ class ConfigParserTest {
     assertThat(c.apiServices())
         .containsExactly("v1beta2.custom.metrics.k8s.io", "v1beta1.custom.metrics.k8s.io");
     assertThat(c.cacheTtl().toMillis()).isEqualTo(1000);
-    assertThat(c.catalogMetrics()).isTrue();
   }
 
   @Test
@@ -30,15 +29,24 @@ class ConfigParserTest {
     AdapterConfig c =
         ConfigParser.parse(
             Map.of("PGTRICKLE_NAMESPACE", "a", "PGTRICKLE_SECURE_PORT", "7443"),
-            List.of(
-                "--secure-port=9443",
-                "--http-port=0",
-                "--apiservices=",
-                "--catalog-metrics=false"));
+            List.of("--secure-port=9443", "--http-port=0", "--apiservices="));
     assertThat(c.securePort()).isEqualTo(9443);
     assertThat(c.httpPort()).isZero();
     assertThat(c.apiServices()).isEmpty();
-    assertThat(c.catalogMetrics()).isFalse();
+  }
+
+  @Test
+  void theRemovedCatalogSwitchIsRefusedNotIgnored() {
+    Map<String, String> ns = Map.of("PGTRICKLE_NAMESPACE", "a");
+    assertThatThrownBy(() -> ConfigParser.parse(ns, List.of("--catalog-metrics=false")))
+        .hasMessageStartingWith("PGTRICKLE_CATALOG_METRICS (--catalog-metrics) was removed")
+        .hasMessageContaining("workers' /metrics");
+    assertThatThrownBy(
+            () ->
+                ConfigParser.parse(
+                    Map.of("PGTRICKLE_NAMESPACE", "a", "PGTRICKLE_CATALOG_METRICS", "true"),
+                    List.of()))
+        .hasMessageStartingWith("PGTRICKLE_CATALOG_METRICS (--catalog-metrics) was removed");
   }
 
   @Test

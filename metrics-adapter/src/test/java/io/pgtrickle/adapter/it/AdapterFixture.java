@@ -40,12 +40,23 @@ final class AdapterFixture implements AutoCloseable {
           .build();
 
   private final KubernetesClient client;
+  private final KubernetesClient adapterClient;
   private final String namespace;
   private final int port;
   private AdapterMain.Running running;
 
   AdapterFixture(KubernetesClient client, String namespace) {
+    this(client, client, namespace);
+  }
+
+  /**
+   * @param client creates the Service and APIServices (an administrator)
+   * @param adapterClient the adapter's own identity (e.g. {@link ShippedRbac}'s ServiceAccount)
+   * @param namespace the adapter's namespace
+   */
+  AdapterFixture(KubernetesClient client, KubernetesClient adapterClient, String namespace) {
     this.client = client;
+    this.adapterClient = adapterClient;
     this.namespace = namespace;
     this.port = freePort();
   }
@@ -117,7 +128,7 @@ final class AdapterFixture implements AutoCloseable {
                 "--http-port=0",
                 "--cache-ms=500",
                 "--scrape-timeout-ms=3000"));
-    running = AdapterMain.start(config, client);
+    running = AdapterMain.start(config, adapterClient);
   }
 
   void stop() {

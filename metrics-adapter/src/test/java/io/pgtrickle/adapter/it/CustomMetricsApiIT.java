@@ -6,23 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.adapter.pipeline.PipelineNames;
-import io.pgtrickle.adapter.tls.CertificateAuthority;
-import io.pgtrickle.adapter.tls.KeyAndChain;
-import io.pgtrickle.adapter.tls.ServingCertificate;
 import io.pgtrickle.testbed.TestBed;
 import io.pgtrickle.testbed.TestNamespace;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
@@ -35,13 +28,17 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The custom metrics API through the test bed's real kube-apiserver and its aggregator: the
- * APIServices (ExternalName Service to the adapter on 127.0.0.1) become Available with the caBundle
- * the adapter generated and put in; {@code kubectl get --raw} returns a StreamTableCluster's CDC
- * lag (v1beta2 and v1beta1), a worker Deployment's and the worker pods' values; unknown metrics and
- * objects are 404 Status; a user without RBAC gets 403 (from kube-apiserver, and from the adapter's
- * own SubjectAccessReview when asked directly through the front proxy's certificate); headers from
- * a client that is not the front proxy are ignored; a pod that stops answering is a 503 naming it.
+ * The custom metrics API through the test bed's real kube-apiserver and its aggregator, the adapter
+ * acting as a ServiceAccount with only the RBAC deploy/operator.yaml ships ({@link ShippedRbac}):
+ * the APIServices (ExternalName Service to the adapter on 127.0.0.1) become Available with the
+ * caBundle the adapter generated and put in; {@code kubectl get --raw} returns a
+ * StreamTableCluster's CDC lag (v1beta2 and v1beta1), a worker Deployment's and the worker pods'
+ * values, the stream tables' lag from the workers' series (per stream table the freshest worker,
+ * then the worst stream table; a pipeline without a running worker is a 503, never 0); unknown
+ * metrics and objects are 404 Status; a user without RBAC gets 403 (from kube-apiserver, and from
+ * the adapter's own SubjectAccessReview when asked directly through the front proxy's certificate);
+ * headers from a client that is not the front proxy are ignored; a pod that stops answering is a
+ * 503 naming it.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CustomMetricsApiIT {
@@ -50,7 +47,13 @@ class CustomMetricsApiIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String STC = "orders";
+  private static final String LAG = "pg_trickle_stream_table_lag_ms";
+
+  /** A StreamTableCluster with no worker pod: nobody measures its lag. */
+  private static final String IDLE = "idle";
+
   private static AdapterFixture adapter;
+  private static ShippedRbac rbac;
   private static final List<PodMetricsEndpoint> endpoints = new ArrayList<>();
   private static PodMetricsEndpoint cdcEndpoint;
 
@@ -64,23 +67,8 @@ class CustomMetricsApiIT {
 
   @BeforeAll
   static void pipelineAndAdapter() throws Exception {
-    client()
-        .resource(
-            client()
-                .getKubernetesSerialization()
-                .unmarshal(
-                    "apiVersion: trickle-labs.io/v1alpha1\n"
-                        + "kind: StreamTableCluster\n"
-                        + "metadata: {name: "
-                        + STC
-                        + ", namespace: "
-                        + NS.name()
-                        + "}\n"
-                        + "spec:\n"
-                        + "  postgresql: {host: 127.0.0.1, database: app, secretRef: {name: app-db}}\n"
-                        + "  workers: {min: 1, max: 4, targetCdcLagMs: 100}\n",
-                    io.fabric8.kubernetes.api.model.GenericKubernetesResource.class))
-        .create();
+    streamTableCluster(STC);
+    streamTableCluster(IDLE);
     Pod cdc =
         client()
             .pods()
@@ -117,12 +105,30 @@ class CustomMetricsApiIT {
         .until(
             () -> workerPods().stream().filter(p -> p.getStatus().getPodIP() != null).count() == 2);
     double cpu = 30;
+    // Each worker's read of the catalog: the first read before public.b's last refresh, the second
+    // after it (a stale read errs high); public.c only the second has seen yet.
+    double[][] lags = {{500, 2000, Double.NaN}, {700, 40, 250}};
+    int i = 0;
     for (Pod p : workerPods()) {
-      endpoints.add(
-          new PodMetricsEndpoint(p.getStatus().getPodIP(), "pg_trickle_worker_cpu_percent", cpu));
+      PodMetricsEndpoint e =
+          new PodMetricsEndpoint(p.getStatus().getPodIP(), "pg_trickle_worker_cpu_percent", cpu);
+      e.streamTableGauge(LAG, "public.a", lags[i][0]);
+      e.streamTableGauge(LAG, "public.b", lags[i][1]);
+      if (!Double.isNaN(lags[i][2])) {
+        e.streamTableGauge(LAG, "public.c", lags[i][2]);
+      }
+      // A series no worker can give a figure for now (as after stuck-after-ms without a read).
+      e.streamTableGauge(LAG, "public.stale", Double.NaN);
+      endpoints.add(e);
       cpu += 20;
+      i++;
     }
-    adapter = new AdapterFixture(client(), NS.name()).install();
+    // The adapter runs as a ServiceAccount with exactly the RBAC deploy/operator.yaml ships (no
+    // Secrets but its TLS Secret): every metric below is served with nothing more.
+    rbac = new ShippedRbac(client(), NS.name());
+    KubernetesClient asAdapter =
+        rbac.install(NS.testBed().repositoryRootPath().resolve("deploy/operator.yaml"));
+    adapter = new AdapterFixture(client(), asAdapter, NS.name()).install();
     adapter.awaitAvailable(Duration.ofSeconds(90));
   }
 
@@ -131,7 +137,30 @@ class CustomMetricsApiIT {
     if (adapter != null) {
       adapter.close();
     }
+    if (rbac != null) {
+      rbac.close();
+    }
     endpoints.forEach(PodMetricsEndpoint::close);
+  }
+
+  private static void streamTableCluster(String name) {
+    client()
+        .resource(
+            client()
+                .getKubernetesSerialization()
+                .unmarshal(
+                    "apiVersion: trickle-labs.io/v1alpha1\n"
+                        + "kind: StreamTableCluster\n"
+                        + "metadata: {name: "
+                        + name
+                        + ", namespace: "
+                        + NS.name()
+                        + "}\n"
+                        + "spec:\n"
+                        + "  postgresql: {host: 127.0.0.1, database: app, secretRef: {name: app-db}}\n"
+                        + "  workers: {min: 1, max: 4, targetCdcLagMs: 100}\n",
+                    io.fabric8.kubernetes.api.model.GenericKubernetesResource.class))
+        .create();
   }
 
   private static Pod pod(String name, String component) {
@@ -270,6 +299,71 @@ class CustomMetricsApiIT {
 
   @Test
   @Order(4)
+  void theStreamTablesLagFromTheWorkers() throws Exception {
+    // a: min(500, 700) = 500, b: min(2000, 40) = 40, c: 250 -> the worst, 500.
+    JsonNode stc = raw(base() + "/streamtableclusters.trickle-labs.io/" + STC + "/" + LAG);
+    assertThat(stc.at("/items/0/describedObject/kind").asText()).isEqualTo("StreamTableCluster");
+    assertThat(stc.at("/items/0/value").asText()).isEqualTo("500");
+    assertThat(stc.at("/items/0/windowSeconds").isNull()).isTrue();
+    String one = java.net.URLEncoder.encode("stream_table=public.b", StandardCharsets.UTF_8);
+    assertThat(
+            raw(base()
+                    + "/streamtableclusters.trickle-labs.io/"
+                    + STC
+                    + "/"
+                    + LAG
+                    + "?metricLabelSelector="
+                    + one)
+                .at("/items/0/value")
+                .asText())
+        .isEqualTo("40");
+    assertThat(
+            raw(base() + "/deployments.apps/" + STC + "-worker/" + LAG)
+                .at("/items/0/value")
+                .asText())
+        .isEqualTo("500");
+    // Each worker's own figure: its worst stream table.
+    String selector =
+        java.net.URLEncoder.encode(
+            PipelineNames.CLUSTER_LABEL
+                + "="
+                + STC
+                + ","
+                + PipelineNames.COMPONENT_LABEL
+                + "=worker",
+            StandardCharsets.UTF_8);
+    List<String> values = new ArrayList<>();
+    raw(base() + "/pods/*/" + LAG + "?labelSelector=" + selector)
+        .get("items")
+        .forEach(item -> values.add(item.get("value").asText()));
+    assertThat(values).containsExactlyInAnyOrder("2000", "700");
+    // Only NaN for the selected stream table: nobody measures it now, a 503 naming the pods.
+    TestBed.Result stale =
+        kubectl(
+            "get",
+            "--raw",
+            base()
+                + "/streamtableclusters.trickle-labs.io/"
+                + STC
+                + "/"
+                + LAG
+                + "?metricLabelSelector="
+                + java.net.URLEncoder.encode("stream_table=public.stale", StandardCharsets.UTF_8));
+    assertThat(stale.ok()).isFalse();
+    assertThat(stale.output())
+        .contains("ServiceUnavailable")
+        .contains("NaN")
+        .contains(STC + "-worker");
+    // No worker: nobody measures, an error and not 0.
+    TestBed.Result idle =
+        kubectl(
+            "get", "--raw", base() + "/streamtableclusters.trickle-labs.io/" + IDLE + "/" + LAG);
+    assertThat(idle.ok()).isFalse();
+    assertThat(idle.output()).contains("ServiceUnavailable").contains("no running worker pod");
+  }
+
+  @Test
+  @Order(5)
   void unknownMetricsAndObjectsAre404() {
     TestBed.Result metric =
         kubectl("get", "--raw", base() + "/streamtableclusters.trickle-labs.io/" + STC + "/nope");
@@ -285,7 +379,7 @@ class CustomMetricsApiIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aUserWithoutRbacIsForbiddenAtBothLayers() throws Exception {
     String path =
         base() + "/streamtableclusters.trickle-labs.io/" + STC + "/pg_trickle_cdc_lag_p95_ms";
@@ -294,7 +388,9 @@ class CustomMetricsApiIT {
     assertThat(alice.output()).contains("Forbidden");
 
     // Past kube-apiserver, with its front-proxy certificate: the adapter's own SubjectAccessReview.
-    DirectClient frontProxy = new DirectClient(caPem(), frontProxyClient(), adapter.port());
+    DirectClient frontProxy =
+        new DirectClient(
+            TestBedPki.adapterCaPem(NS), TestBedPki.frontProxyClient(NS), adapter.port());
     DirectClient.Response denied = frontProxy.get(path, Map.of("X-Remote-User", "alice"));
     assertThat(denied.code()).as(denied.body()).isEqualTo(403);
     assertThat(JSON.readTree(denied.body()).get("reason").asText()).isEqualTo("Forbidden");
@@ -343,7 +439,7 @@ class CustomMetricsApiIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void headersOfAClientThatIsNotTheFrontProxyAreIgnored() throws Exception {
     String path =
         base() + "/streamtableclusters.trickle-labs.io/" + STC + "/pg_trickle_cdc_lag_p95_ms";
@@ -352,19 +448,21 @@ class CustomMetricsApiIT {
     // A certificate of the cluster's client CA: it is bob, whatever the headers say.
     DirectClient bob =
         new DirectClient(
-            caPem(), clusterCa().issueClient("CN=bob", Duration.ofHours(1)), adapter.port());
+            TestBedPki.adapterCaPem(NS),
+            TestBedPki.clusterCa(NS).issueClient("CN=bob", Duration.ofHours(1)),
+            adapter.port());
     DirectClient.Response r = bob.get(path, impersonate);
     assertThat(r.code()).as(r.body()).isEqualTo(403);
     assertThat(r.body()).contains("user \\\"bob\\\"");
     // No certificate: 401.
-    DirectClient anonymous = new DirectClient(caPem(), null, adapter.port());
+    DirectClient anonymous = new DirectClient(TestBedPki.adapterCaPem(NS), null, adapter.port());
     assertThat(anonymous.get(path, impersonate).code()).isEqualTo(401);
     // Probes are open.
     assertThat(anonymous.get("/readyz", Map.of()).code()).isEqualTo(200);
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void anUnreachablePodIsAClearErrorNotAnOldValue() throws Exception {
     cdcEndpoint.close();
     String path =
@@ -378,36 +476,5 @@ class CustomMetricsApiIT {
                   && r.output().contains(STC + "-cdc-0")
                   && r.output().contains("ServiceUnavailable");
             });
-  }
-
-  private static String caPem() {
-    Secret s =
-        client().secrets().inNamespace(NS.name()).withName("pg-trickle-metrics-adapter-tls").get();
-    return new String(
-        Base64.getDecoder().decode(s.getData().get(ServingCertificate.CA_KEY)),
-        StandardCharsets.US_ASCII);
-  }
-
-  private static Path testBedDir() {
-    String dir = System.getenv("TESTBED_DIR");
-    return dir != null ? Path.of(dir) : NS.testBed().repositoryRootPath().resolve("target/testbed");
-  }
-
-  private static KeyAndChain frontProxyClient() throws Exception {
-    Path d = testBedDir().resolve("front-proxy");
-    return KeyAndChain.fromPem(
-        Files.readString(d.resolve("client.crt")), Files.readString(d.resolve("client.key")));
-  }
-
-  private static CertificateAuthority clusterCa() throws Exception {
-    Path pki =
-        testBedDir()
-            .resolve(
-                "kwok/clusters/"
-                    + System.getenv().getOrDefault("TESTBED_CLUSTER", "pgtrickle")
-                    + "/pki");
-    return CertificateAuthority.of(
-        KeyAndChain.fromPem(
-            Files.readString(pki.resolve("ca.crt")), Files.readString(pki.resolve("ca.key"))));
   }
 }

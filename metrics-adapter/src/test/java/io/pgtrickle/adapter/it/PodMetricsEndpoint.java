@@ -18,11 +18,12 @@ import java.util.concurrent.atomic.AtomicReference;
 final class PodMetricsEndpoint implements AutoCloseable {
 
   private final HttpServer server;
+  private final PrometheusMeterRegistry registry;
   final AtomicReference<Double> value;
 
   PodMetricsEndpoint(String ip, String gauge, double initial) throws IOException {
     value = new AtomicReference<>(initial);
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Gauge.builder(gauge, value, AtomicReference::get).register(registry);
     server = HttpServer.create(new InetSocketAddress(ip, 8080), 8);
     server.createContext(
@@ -35,6 +36,22 @@ final class PodMetricsEndpoint implements AutoCloseable {
           }
         });
     server.start();
+  }
+
+  /**
+   * Adds a series of a per-stream-table gauge, as the worker registers them (tag {@code
+   * stream_table}).
+   *
+   * @return the value, to change
+   */
+  AtomicReference<Double> streamTableGauge(String gauge, String streamTable, double initial) {
+    AtomicReference<Double> v = new AtomicReference<>(initial);
+    Gauge.builder(gauge, v, AtomicReference::get)
+        .tag("stream_table", streamTable)
+        // Held strongly: the caller may drop the reference; a collected one would read NaN.
+        .strongReference(true)
+        .register(registry);
+    return v;
   }
 
   @Override

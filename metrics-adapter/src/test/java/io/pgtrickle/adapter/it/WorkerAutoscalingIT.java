@@ -26,9 +26,11 @@ import org.slf4j.LoggerFactory;
  * the CDC lag above {@code targetCdcLagMs}; the HPA scales the workers up, the new worker processes
  * start (startup probe), become Ready and refresh stream tables; {@code kubectl get --raw} returns
  * the lag the HPA used. The load stops, the lag p95 window (one minute) empties and the HPA scales
- * down to 1. Then the adapter stops: the HPA reports ScalingActive=False (FailedGetObjectMetric)
- * and changes nothing, the worker keeps running, the StreamTableCluster says
- * AutoscalingActive=False; the adapter comes back and both say active again.
+ * down to 1. The stream-table lag the adapter serves from the worker's {@code /metrics} matches
+ * {@code pg_stat_pgtrickle.current_lag_ms} of a paused stream table. Then the adapter stops: the
+ * HPA reports ScalingActive=False (FailedGetObjectMetric) and changes nothing, the worker keeps
+ * running, the StreamTableCluster says AutoscalingActive=False; the adapter comes back and both say
+ * active again.
  */
 class WorkerAutoscalingIT {
 
@@ -111,6 +113,29 @@ class WorkerAutoscalingIT {
             });
     await("one worker left, Ready").atMost(STEP).until(() -> s.readyWorkers() == 1);
 
+    // The stream tables' lag, from the real worker's /metrics through the aggregator, is the
+    // view's current_lag_ms: with totals_1 paused (nothing refreshes it) the served figure lies
+    // between two reads of the view around it, give or take the adapter's 500 ms cache.
+    s.execute("SELECT pgtrickle.pause_stream_table('totals_1')");
+    Thread.sleep(3_000);
+    String lagPath =
+        "/apis/custom.metrics.k8s.io/v1beta2/namespaces/"
+            + NS.name()
+            + "/streamtableclusters.trickle-labs.io/"
+            + HpaScenario.STC
+            + "/pg_trickle_stream_table_lag_ms?metricLabelSelector=stream_table%3Dpublic.totals_1";
+    String view =
+        "SELECT current_lag_ms FROM pgtrickle.pg_stat_pgtrickle WHERE table_name = 'totals_1'";
+    await("kubectl get --raw " + lagPath)
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> NS.testBed().kubectl("get", "--raw", lagPath).ok());
+    double before = Double.parseDouble(s.scalar(view));
+    String served = NS.testBed().kubectl("get", "--raw", lagPath).output();
+    double after = Double.parseDouble(s.scalar(view));
+    LOG.info("view {} .. {} ms, served {}", before, after, served);
+    assertThat(servedMs(served)).isBetween(before - 600, after + 600);
+    s.execute("SELECT pgtrickle.resume_stream_table('totals_1')");
+
     // The adapter stops: no metric, no change; the worker keeps running; the condition says why.
     s.adapter.stop();
     await("ScalingActive=False")
@@ -143,5 +168,17 @@ class WorkerAutoscalingIT {
               Condition c = s.stcCondition("AutoscalingActive");
               return c != null && "True".equals(c.getStatus());
             });
+  }
+
+  /** The value of a one-item MetricValueList, in the metric's unit (Quantity {@code 123500m}). */
+  private static double servedMs(String metricValueList) throws Exception {
+    String q =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(metricValueList)
+            .at("/items/0/value")
+            .asText();
+    return q.endsWith("m")
+        ? Double.parseDouble(q.substring(0, q.length() - 1)) / 1000
+        : Double.parseDouble(q);
   }
 }

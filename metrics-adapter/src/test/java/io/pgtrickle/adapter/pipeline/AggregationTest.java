@@ -41,11 +41,59 @@ class AggregationTest {
         .isEqualTo(30.0);
     assertThat(Aggregation.combine(List.of(10.0, 30.0, 20.0), PipelineMetric.Aggregation.AVERAGE))
         .isEqualTo(20.0);
+  }
+
+  private static List<PrometheusText.Sample> lags(String... tableAndMs) {
+    StringBuilder text = new StringBuilder("pg_trickle_worker_cpu_percent 99\n");
+    for (int i = 0; i < tableAndMs.length; i += 2) {
+      text.append("pg_trickle_stream_table_lag_ms{stream_table=\"")
+          .append(tableAndMs[i])
+          .append("\"} ")
+          .append(tableAndMs[i + 1])
+          .append('\n');
+    }
+    return PrometheusText.parse(text.toString());
+  }
+
+  @Test
+  void streamTableLagIsTheWorstStreamTableOfTheFreshestRead() {
+    String m = "pg_trickle_stream_table_lag_ms";
+    // Worker 1 read the catalog just before public.b was refreshed, worker 2 just after; worker 3
+    // has not read it for too long (NaN) and does not know public.c yet.
+    List<List<PrometheusText.Sample>> pods =
+        List.of(
+            lags("public.a", "500", "public.b", "2000", "public.c", "300"),
+            lags("public.a", "700", "public.b", "40", "public.c", "250"),
+            lags("public.a", "NaN", "public.b", "NaN"));
+    // a: 500, b: 40, c: 250 -> 500 (the largest pod value, 2000, is a stale read of public.b).
+    assertThat(Aggregation.worstSeriesFreshestRead(pods, m, LabelSelector.EVERYTHING))
+        .hasValue(500);
     assertThat(
-            Aggregation.streamTables(
-                Map.of("public.a", 5.0, "public.b", 9.0),
-                LabelSelector.parse("stream_table!=public.b", "m")))
-        .hasValue(5.0);
+            Aggregation.worstSeriesFreshestRead(
+                pods, m, LabelSelector.parse("stream_table=public.b", "m")))
+        .hasValue(40);
+    assertThat(
+            Aggregation.worstSeriesFreshestRead(
+                pods, m, LabelSelector.parse("stream_table notin (public.a)", "m")))
+        .hasValue(250);
+    // A series only one pod has counts (a stream table created since the others' reads).
+    assertThat(
+            Aggregation.worstSeriesFreshestRead(
+                List.of(lags("public.a", "10"), lags("public.a", "20", "public.new", "90")),
+                m,
+                LabelSelector.EVERYTHING))
+        .hasValue(90);
+    // Nobody measures: no value (the caller answers an error, never 0).
+    assertThat(
+            Aggregation.worstSeriesFreshestRead(
+                List.of(lags("public.a", "NaN"), lags()), m, LabelSelector.EVERYTHING))
+        .isEmpty();
+    assertThat(Aggregation.worstSeriesFreshestRead(List.of(), m, LabelSelector.EVERYTHING))
+        .isEmpty();
+    assertThat(
+            Aggregation.worstSeriesFreshestRead(
+                pods, m, LabelSelector.parse("stream_table=public.zz", "m")))
+        .isEmpty();
   }
 
   @Test
@@ -99,7 +147,8 @@ class AggregationTest {
             "deployments.apps/pg_trickle_cdc_lag_p95_ms",
             "pods/pg_trickle_worker_cpu_percent",
             "pods/pg_trickle_cdc_lag_p95_ms",
-            "streamtableclusters.trickle-labs.io/pg_trickle_stream_table_lag_ms")
-        .doesNotContain("pods/pg_trickle_stream_table_lag_ms");
+            "streamtableclusters.trickle-labs.io/pg_trickle_stream_table_lag_ms",
+            "deployments.apps/pg_trickle_stream_table_lag_ms",
+            "pods/pg_trickle_stream_table_lag_ms");
   }
 }

@@ -62,7 +62,24 @@ class ProgramMetricsTextTest {
     metrics.freshness("public.totals_1", new long[] {5, 10, 250});
     metrics.freshness("public.totals_2", new long[] {7});
     metrics.queueDepth(3);
+    metrics.streamTableLags(
+        java.util.Map.of("public.totals_1", 400.0, "public.totals_2", 90.0),
+        System.nanoTime(),
+        Duration.ofMinutes(2));
     List<PrometheusText.Sample> samples = PrometheusText.parse(registry.scrape());
+    // At least the lag at the read, plus the moments since (well under a minute here).
+    assertThat(
+            Aggregation.worstSeriesFreshestRead(
+                    List.of(samples), "pg_trickle_stream_table_lag_ms", LabelSelector.EVERYTHING)
+                .orElseThrow())
+        .isBetween(400.0, 60_400.0);
+    assertThat(
+            Aggregation.podValue(
+                    samples,
+                    "pg_trickle_stream_table_lag_ms",
+                    LabelSelector.parse("stream_table=public.totals_2", "m"))
+                .orElseThrow())
+        .isBetween(90.0, 60_090.0);
     assertThat(
             Aggregation.podValue(
                 samples, "pg_trickle_worker_cpu_percent", LabelSelector.EVERYTHING))

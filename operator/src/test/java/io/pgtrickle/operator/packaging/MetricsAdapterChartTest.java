@@ -137,12 +137,6 @@ class MetricsAdapterChartTest {
     assertThat(rules)
         .anySatisfy(
             r -> {
-              assertThat(r.getResources()).containsExactly("secrets");
-              assertThat(r.getVerbs()).containsExactly("get");
-            });
-    assertThat(rules)
-        .anySatisfy(
-            r -> {
               assertThat(r.getResources()).containsExactly("apiservices");
               assertThat(r.getResourceNames())
                   .containsExactly(
@@ -154,10 +148,78 @@ class MetricsAdapterChartTest {
     assertThat(tls.getRules())
         .anySatisfy(r -> assertThat(r.getResourceNames()).containsExactly(ADAPTER + "-tls"));
 
-    List<PolicyRule> noCatalog =
-        one(render(adapter(Map.of("catalogMetrics", false))), ClusterRole.class, ADAPTER)
-            .getRules();
-    assertThat(noCatalog).noneMatch(r -> r.getResources().contains("secrets"));
+    assertThat(secretRules(objects))
+        .as("the adapter's only Secret access: its TLS Secret in the release namespace")
+        .containsExactlyInAnyOrder(
+            "Role " + NAMESPACE + "/" + ADAPTER + "-tls: [create] on []",
+            "Role " + NAMESPACE + "/" + ADAPTER + "-tls: [get, update] on [" + ADAPTER + "-tls]");
+    assertThat(
+            secretRules(
+                render(
+                    adapter(Map.of("tls", Map.of("existingSecret", "mine", "caBundle", "Q0E="))))))
+        .as("with a certificate of its own (mounted by the kubelet) no Secret access at all")
+        .isEmpty();
+    assertThatThrownBy(() -> render(adapter(Map.of("catalogMetrics", true))))
+        .hasMessageContaining("metricsAdapter.catalogMetrics was removed");
+  }
+
+  /**
+   * Every rule on Secrets in a ClusterRole or Role the chart binds to the adapter's ServiceAccount,
+   * as {@code "Kind ns/name: [verbs] on [resourceNames]"}. The roles it binds that the chart does
+   * not render are Kubernetes' own: system:auth-delegator (TokenReviews, SubjectAccessReviews) and
+   * extension-apiserver-authentication-reader (one ConfigMap), neither of which grants Secrets.
+   */
+  private static List<String> secretRules(List<HasMetadata> objects) {
+    List<String> out = new java.util.ArrayList<>();
+    List<String> boundClusterRoles =
+        all(objects, ClusterRoleBinding.class).stream()
+            .filter(b -> b.getSubjects().stream().anyMatch(s -> s.getName().equals(ADAPTER)))
+            .map(b -> b.getRoleRef().getName())
+            .toList();
+    assertThat(boundClusterRoles)
+        .allMatch(n -> n.equals(ADAPTER) || n.equals("system:auth-delegator"));
+    for (ClusterRole r : all(objects, ClusterRole.class)) {
+      if (boundClusterRoles.contains(r.getMetadata().getName())) {
+        r.getRules().stream()
+            .filter(p -> p.getResources().contains("secrets") || p.getResources().contains("*"))
+            .forEach(p -> out.add("ClusterRole " + r.getMetadata().getName() + ": " + p));
+      }
+    }
+    for (RoleBinding b : all(objects, RoleBinding.class)) {
+      if (b.getSubjects().stream().noneMatch(s -> s.getName().equals(ADAPTER))) {
+        continue;
+      }
+      if (b.getRoleRef().getKind().equals("ClusterRole")) {
+        out.add("RoleBinding to ClusterRole " + b.getRoleRef().getName());
+        continue;
+      }
+      Role role =
+          all(objects, Role.class).stream()
+              .filter(
+                  r ->
+                      r.getMetadata().getName().equals(b.getRoleRef().getName())
+                          && r.getMetadata().getNamespace().equals(b.getMetadata().getNamespace()))
+              .findFirst()
+              .orElse(null);
+      if (role == null) {
+        assertThat(b.getRoleRef().getName()).isEqualTo("extension-apiserver-authentication-reader");
+        continue;
+      }
+      role.getRules().stream()
+          .filter(p -> p.getResources().contains("secrets") || p.getResources().contains("*"))
+          .forEach(
+              p ->
+                  out.add(
+                      "Role "
+                          + role.getMetadata().getNamespace()
+                          + "/"
+                          + role.getMetadata().getName()
+                          + ": "
+                          + p.getVerbs()
+                          + " on "
+                          + (p.getResourceNames() == null ? List.of() : p.getResourceNames())));
+    }
+    return out;
   }
 
   @Test

@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       stream table, per source transaction, histogram; {@code
  *       pg_trickle_freshness_lag_ms{stream_table}} its p95 over the last minute or so as a plain
  *       gauge (metrics adapter);
+ *   <li>{@code pg_trickle_stream_table_lag_ms{stream_table}}: milliseconds since each stream table
+ *       was last refreshed, as of the scrape ({@link StreamTableLags}; metrics adapter);
  *   <li>{@code pg_trickle_parallel_queue_depth}: due stream tables nobody has claimed;
  *   <li>{@code pg_trickle_worker_cpu_percent}: this process's CPU use;
  *   <li>{@code pg_trickle_refreshes_in_progress}, {@code pg_trickle_refresh_waits_total} (refreshes
@@ -52,6 +54,7 @@ public final class WorkerMetrics {
   private final Timer ingestWait;
   private final Counter ingestEvents;
   private final Counter ingestRounds;
+  private final StreamTableLags streamTableLags;
 
   /**
    * Registers the metrics.
@@ -75,6 +78,7 @@ public final class WorkerMetrics {
   public WorkerMetrics(MeterRegistry registry, WorkerState state, CpuSampler cpu, Tracer tracer) {
     this.registry = registry;
     this.tracer = tracer;
+    streamTableLags = new StreamTableLags(registry, System::nanoTime);
     deltaRows =
         DistributionSummary.builder("pg_trickle_refresh_delta_rows")
             .description("source changes in a refresh window")
@@ -207,6 +211,17 @@ public final class WorkerMetrics {
       }
     }
     return 0;
+  }
+
+  /**
+   * Takes the scheduler's read of every stream table's lag (see {@link StreamTableLags#update}).
+   *
+   * @param lagMsAtRead {@code schema.name} to milliseconds since its last refresh, at the read
+   * @param readNanos {@link System#nanoTime} just before the read
+   * @param validFor how long the read stands; the series are NaN after it
+   */
+  public void streamTableLags(Map<String, Double> lagMsAtRead, long readNanos, Duration validFor) {
+    streamTableLags.update(lagMsAtRead, readNanos, validFor);
   }
 
   public void queueDepth(long due) {

@@ -16,10 +16,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The scheduler loop: every {@code schedulerInterval} it reads the catalog, plans the round ({@link
- * DuePlanner}), publishes the queue depth (due stream tables no worker has claimed), and hands
- * ready stream tables to free refresh threads. Every worker runs it; claims ({@link Claims}) make
- * sure only one refreshes a stream table at a time, so work spreads over the workers as their
- * threads free up, and a worker that goes away simply stops taking any.
+ * DuePlanner}), publishes the queue depth (due stream tables no worker has claimed) and each stream
+ * table's lag since its last refresh, and hands ready stream tables to free refresh threads. Every
+ * worker runs it; claims ({@link Claims}) make sure only one refreshes a stream table at a time, so
+ * work spreads over the workers as their threads free up, and a worker that goes away simply stops
+ * taking any.
  *
  * <p>A round that leaves a ready stream table behind because every refresh thread was busy (or
  * because a thread was taken by a table another worker claimed first) does not wait out the
@@ -126,6 +127,8 @@ public final class Scheduler implements Runnable, AutoCloseable {
     long unclaimed = plan.due().stream().filter(id -> !claimed.contains(id)).count();
     metrics.queueDepth(unclaimed);
     metrics.ingestLagBytes(view.ingestLagBytes());
+    // Valid as long as the loop is not stuck; past that /healthz fails too.
+    metrics.streamTableLags(view.lagMs(), view.lagReadNanos(), config.stuckAfter());
     if (state.isDraining()) {
       return;
     }

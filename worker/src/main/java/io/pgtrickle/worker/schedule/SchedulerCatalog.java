@@ -29,9 +29,17 @@ final class SchedulerCatalog {
    * @param now the database's clock
    * @param ingestLagBytes WAL between the server's position and the furthest-behind source's {@code
    *     ingested_lsn} (-1 if no source is captured)
+   * @param lagMs {@code schema.name} to milliseconds since the stream table's last refresh (or its
+   *     creation), {@code pg_stat_pgtrickle.current_lag_ms} at the read
+   * @param lagReadNanos {@link System#nanoTime} just before {@code lagMs} was read
    */
   record View(
-      Map<Long, DuePlanner.Node> nodes, Set<Long> manual, Instant now, long ingestLagBytes) {}
+      Map<Long, DuePlanner.Node> nodes,
+      Set<Long> manual,
+      Instant now,
+      long ingestLagBytes,
+      Map<String, Double> lagMs,
+      long lagReadNanos) {}
 
   private SchedulerCatalog() {}
 
@@ -47,6 +55,8 @@ final class SchedulerCatalog {
     Map<Long, Set<Long>> upstream = new HashMap<>();
     Map<Long, DuePlanner.Node> nodes = new HashMap<>();
     Set<Long> manual = new HashSet<>();
+    Map<String, Double> lagMs = new HashMap<>();
+    long lagReadNanos;
     Instant now;
     long lag;
     try (Statement s = c.createStatement()) {
@@ -59,11 +69,21 @@ final class SchedulerCatalog {
           upstream.computeIfAbsent(rs.getLong(1), k -> new HashSet<>()).add(rs.getLong(2));
         }
       }
+      // Names and lags as pg_stat_pgtrickle has them (schema_name, table_name, current_lag_ms).
+      lagReadNanos = System.nanoTime();
       try (ResultSet rs =
           s.executeQuery(
-              "SELECT pgt_id, schedule, status, is_populated, initialize, data_timestamp,"
-                  + " created_at FROM pgtrickle.pgt_stream_tables")) {
+              "SELECT st.pgt_id, st.schedule, st.status, st.is_populated, st.initialize,"
+                  + " st.data_timestamp, st.created_at,"
+                  + " coalesce(n.nspname::text, st.pgt_schema) || '.'"
+                  + " || coalesce(c.relname::text, st.pgt_name),"
+                  + " (extract(epoch FROM clock_timestamp()"
+                  + " - coalesce(st.last_refresh_at, st.created_at)) * 1000)::float8"
+                  + " FROM pgtrickle.pgt_stream_tables st"
+                  + " LEFT JOIN pg_catalog.pg_class c ON c.oid = st.pgt_relid"
+                  + " LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace")) {
         while (rs.next()) {
+          lagMs.merge(rs.getString(8), rs.getDouble(9), Math::max);
           long id = rs.getLong(1);
           Schedule schedule;
           try {
@@ -114,7 +134,7 @@ final class SchedulerCatalog {
         lag = rs.getLong(2);
       }
     }
-    return new View(nodes, manual, now, lag);
+    return new View(nodes, manual, now, lag, lagMs, lagReadNanos);
   }
 
   private static Instant instant(ResultSet rs, int column) throws SQLException {

@@ -167,6 +167,18 @@ class PipelineIT {
                       min);
               return "0".equals(below);
             });
+        // pg_trickle_stream_table_lag_ms is pg_stat_pgtrickle.current_lag_ms as of the scrape. With
+        // st_top paused nothing refreshes it, so both grow alike and the scrape's figure lies
+        // between two reads of the view around it (a refresh still in flight is waited out).
+        db.sql("SELECT pgtrickle.pause_stream_table('st_top')");
+        Thread.sleep(3_000);
+        String view =
+            "SELECT current_lag_ms FROM pgtrickle.pg_stat_pgtrickle WHERE table_name = 'st_top'";
+        double before = Double.parseDouble(db.one(view));
+        double scraped = streamTableLag(Children.http(port, "/metrics").body(), "public.st_top");
+        double after = Double.parseDouble(db.one(view));
+        assertThat(before).isGreaterThan(1_000);
+        assertThat(scraped).isBetween(before - 1, after + 250);
         worker.destroy();
         assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(worker.exitValue()).as("exit after SIGTERM").isZero();
@@ -178,5 +190,16 @@ class PipelineIT {
         ServerProcess.stop(cdc, 30);
       }
     }
+  }
+
+  /** The value of {@code pg_trickle_stream_table_lag_ms{stream_table="<name>"}} in a scrape. */
+  private static double streamTableLag(String metrics, String streamTable) {
+    String prefix = "pg_trickle_stream_table_lag_ms{stream_table=\"" + streamTable + "\"} ";
+    return metrics
+        .lines()
+        .filter(l -> l.startsWith(prefix))
+        .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length()).strip()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + prefix + "in\n" + metrics));
   }
 }
