@@ -50,10 +50,22 @@ public final class CdcMetrics {
    */
   public CdcMetrics(MeterRegistry registry, ConsumerState state, Tracer tracer) {
     this.tracer = tracer;
-    events = Counter.builder("pg_trickle_cdc_events").register(registry);
-    transactions = Counter.builder("pg_trickle_cdc_transactions").register(registry);
-    reconnects = Counter.builder("pg_trickle_cdc_reconnects").register(registry);
-    publishRetries = Counter.builder("pg_trickle_cdc_publish_retries").register(registry);
+    events =
+        Counter.builder("pg_trickle_cdc_events")
+            .description("change events published to the change log")
+            .register(registry);
+    transactions =
+        Counter.builder("pg_trickle_cdc_transactions")
+            .description("transactions published and confirmed to PostgreSQL")
+            .register(registry);
+    reconnects =
+        Counter.builder("pg_trickle_cdc_reconnects")
+            .description("replication connections opened again after a loss")
+            .register(registry);
+    publishRetries =
+        Counter.builder("pg_trickle_cdc_publish_retries")
+            .description("publishes to the change log retried after a failure")
+            .register(registry);
     lag =
         Timer.builder("pg_trickle_cdc_lag")
             .description("commit to acknowledged by the change log")
@@ -64,8 +76,13 @@ public final class CdcMetrics {
             .distributionStatisticExpiry(Duration.ofMinutes(1))
             .register(registry);
     Gauge.builder("pg_trickle_cdc_slot_lag_bytes", state, ConsumerState::slotLagBytes)
+        .description(
+            "WAL bytes between the primary's position and the slot's confirmed one; -1 while"
+                + " unknown")
         .register(registry);
-    Gauge.builder("pg_trickle_cdc_lag_p95_ms", lag, CdcMetrics::p95Millis).register(registry);
+    Gauge.builder("pg_trickle_cdc_lag_p95_ms", lag, CdcMetrics::p95Millis)
+        .description("p95 of pg_trickle_cdc_lag over about the last minute, ms")
+        .register(registry);
   }
 
   private static double p95Millis(Timer t) {

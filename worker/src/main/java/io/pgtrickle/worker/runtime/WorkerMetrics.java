@@ -86,7 +86,10 @@ public final class WorkerMetrics {
             .minimumExpectedValue(1.0)
             .maximumExpectedValue(1e9)
             .register(registry);
-    waits = Counter.builder("pg_trickle_refresh_waits").register(registry);
+    waits =
+        Counter.builder("pg_trickle_refresh_waits")
+            .description("refreshes that gave up waiting for the CDC consumers or the ingest")
+            .register(registry);
     ingestWait =
         Timer.builder("pg_trickle_refresh_ingest_wait")
             .description("a refresh's wait for the slots and the ingest to reach its LSN")
@@ -95,20 +98,32 @@ public final class WorkerMetrics {
             .maximumExpectedValue(Duration.ofMinutes(5))
             .distributionStatisticExpiry(Duration.ofMinutes(1))
             .register(registry);
-    ingestEvents = Counter.builder("pg_trickle_ingest_events").register(registry);
-    ingestRounds = Counter.builder("pg_trickle_ingest_rounds").register(registry);
+    ingestEvents =
+        Counter.builder("pg_trickle_ingest_events")
+            .description("change events this worker copied from the change log into change buffers")
+            .register(registry);
+    ingestRounds =
+        Counter.builder("pg_trickle_ingest_rounds")
+            .description("ingest rounds this worker ran as the ingest lease holder")
+            .register(registry);
     Gauge.builder("pg_trickle_parallel_queue_depth", queueDepth, AtomicLong::get)
         .description("due stream tables nobody has claimed yet")
         .register(registry);
     Gauge.builder("pg_trickle_refreshes_in_progress", inProgress, AtomicLong::get)
+        .description("refreshes this worker is running now")
         .register(registry);
     // Held strongly: nothing else keeps the sampler, and a gauge on a collected object is NaN.
     Gauge.builder("pg_trickle_worker_cpu_percent", cpu, CpuSampler::percent)
+        .description("this process's CPU use, percent of one core")
         .strongReference(true)
         .register(registry);
     Gauge.builder("pg_trickle_ingest_lease_held", state, s -> s.holdsIngestLease() ? 1 : 0)
+        .description("1 while this worker holds the ingest lease, else 0")
         .register(registry);
     Gauge.builder("pg_trickle_ingest_lag_bytes", ingestLagBytes, AtomicLong::get)
+        .description(
+            "WAL bytes between the server's position and the furthest-behind source's ingested"
+                + " LSN; -1 before the first measurement")
         .register(registry);
   }
 
@@ -125,6 +140,7 @@ public final class WorkerMetrics {
             mode + "/" + outcome,
             k ->
                 Counter.builder("pg_trickle_refreshes")
+                    .description("refreshes by what ran (mode) and how they ended (outcome)")
                     .tag("mode", mode)
                     .tag("outcome", outcome)
                     .register(registry))
@@ -134,6 +150,7 @@ public final class WorkerMetrics {
             mode,
             k ->
                 Timer.builder("pg_trickle_refresh_duration")
+                    .description("a refresh from its claim to its commit (or failure)")
                     .tag("mode", mode)
                     .publishPercentileHistogram()
                     .minimumExpectedValue(Duration.ofMillis(1))
@@ -195,6 +212,7 @@ public final class WorkerMetrics {
                       .distributionStatisticExpiry(Duration.ofMinutes(1))
                       .register(registry);
               Gauge.builder("pg_trickle_freshness_lag_ms", timer, WorkerMetrics::p95Millis)
+                  .description("p95 of pg_trickle_freshness_lag over about the last minute, ms")
                   .tag("stream_table", name)
                   .register(registry);
               return timer;

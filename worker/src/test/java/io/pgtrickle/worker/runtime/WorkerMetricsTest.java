@@ -1,0 +1,45 @@
+package io.pgtrickle.worker.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What /metrics shows: every family of the worker carries a HELP text. */
+class WorkerMetricsTest {
+
+  @Test
+  void everyMetricFamilyHasHelp() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    WorkerMetrics metrics = new WorkerMetrics(registry, new WorkerState(), new CpuSampler());
+    metrics.refresh("DIFFERENTIAL", "completed", Duration.ofMillis(12));
+    metrics.refreshPhases("DIFFERENTIAL", Map.of("apply", 1_000_000L));
+    metrics.deltaRows(10);
+    metrics.freshness("public.orders_by_region", new long[] {5, 7});
+    metrics.streamTableLags(
+        Map.of("public.orders_by_region", 250.0), System.nanoTime(), Duration.ofMinutes(2));
+    metrics.ingestWait(Duration.ofMillis(3));
+    metrics.waitGaveUp();
+    metrics.ingestRound(100);
+    metrics.ingestLagBytes(4096);
+
+    String text = registry.scrape();
+    List<String> help = text.lines().filter(l -> l.startsWith("# HELP ")).toList();
+    assertThat(help)
+        .as("HELP lines")
+        .anySatisfy(l -> assertThat(l).startsWith("# HELP pg_trickle_refreshes_total "));
+    assertThat(help)
+        .allSatisfy(
+            l -> {
+              String[] parts = l.split(" ", 4);
+              assertThat(parts).as(l).hasSize(4);
+              assertThat(parts[3].strip()).as(l).isNotEmpty();
+            });
+    assertThat(text.lines().filter(l -> l.startsWith("# TYPE pg_trickle_")).count())
+        .isEqualTo(help.stream().filter(l -> l.startsWith("# HELP pg_trickle_")).count());
+  }
+}
