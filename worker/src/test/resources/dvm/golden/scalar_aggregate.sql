@@ -25,7 +25,7 @@ WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->>
   WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
 __pgt_delta AS (SELECT src.amount AS __pgt_a2, src.__pgt_w AS __pgt_w
   FROM __pgt_d0 AS src),
-__pgt_dagg AS (SELECT sum(__pgt_w) AS __pgt_dc, coalesce(sum(__pgt_w) FILTER (WHERE TRUE), 0) AS __pgt_dv1, sum((__pgt_a2)::bigint * __pgt_w) FILTER (WHERE __pgt_a2 IS NOT NULL) AS __pgt_ds2, coalesce(sum(__pgt_w) FILTER (WHERE __pgt_a2 IS NOT NULL), 0) AS __pgt_dn2
+__pgt_dagg AS (SELECT coalesce(sum(__pgt_w), 0) AS __pgt_dc, coalesce(sum(__pgt_w) FILTER (WHERE TRUE), 0) AS __pgt_dv1, sum((__pgt_a2)::bigint * __pgt_w) FILTER (WHERE __pgt_a2 IS NOT NULL) AS __pgt_ds2, coalesce(sum(__pgt_w) FILTER (WHERE __pgt_a2 IS NOT NULL), 0) AS __pgt_dn2
   FROM __pgt_delta),
 __pgt_old AS (SELECT d.*, st.__pgt_count AS __pgt_oc, (st.__pgt_count IS NOT NULL) AS __pgt_found, st.n AS __pgt_ov1, st.total AS __pgt_ov2, st.__pgt_nn_2 AS __pgt_on2
   FROM (SELECT __pgt_dagg.*, 0::bigint AS __pgt_row_id

@@ -106,7 +106,13 @@ public final class AggregateApplySql {
 
   private String deltaAggregate() {
     List<String> select = new ArrayList<>(keyColumns(""));
-    select.add("sum(__pgt_w) AS __pgt_dc");
+    // A scalar aggregate has its one row even when no delta row passed the filter: sum() of
+    // nothing is NULL, which would store a NULL count (and, on 14, make the next apply insert a
+    // second row, the stored one no longer "found").
+    select.add(
+        agg.keys().isEmpty()
+            ? "coalesce(sum(__pgt_w), 0) AS __pgt_dc"
+            : "sum(__pgt_w) AS __pgt_dc");
     for (AggState s : layout.aggregates()) {
       AggCall c = s.call();
       int n = s.index();
