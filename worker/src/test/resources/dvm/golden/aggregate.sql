@@ -19,6 +19,8 @@ FROM golden.src AS src
 GROUP BY src.region;
 
 -- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
+SELECT pg_stat_get_xact_tuples_inserted(r.oid), pg_stat_get_xact_tuples_updated(r.oid), pg_stat_get_xact_tuples_deleted(r.oid), current_setting('track_counts')::boolean
+FROM (SELECT to_regclass('golden.st_aggregate')::oid AS oid) AS r;
 WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'amount')::integer AS amount, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
@@ -46,3 +48,5 @@ UPDATE SET total = n.__pgt_nv1, cnt = n.__pgt_nv2, __pgt_count = n.__pgt_nc, __p
 WHEN NOT MATCHED AND n.__pgt_keep THEN
 INSERT(region, total, cnt, __pgt_row_id, __pgt_count, __pgt_nn_1)
 VALUES (n.__pgt_g1, n.__pgt_nv1, n.__pgt_nv2, n.__pgt_row_id, n.__pgt_nc, n.__pgt_nn1);
+SELECT pg_stat_get_xact_tuples_inserted(r.oid), pg_stat_get_xact_tuples_updated(r.oid), pg_stat_get_xact_tuples_deleted(r.oid), current_setting('track_counts')::boolean
+FROM (SELECT to_regclass('golden.st_aggregate')::oid AS oid) AS r;

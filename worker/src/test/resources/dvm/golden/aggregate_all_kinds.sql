@@ -30,6 +30,8 @@ GROUP BY src.category
 HAVING(count(*) > 1);
 
 -- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
+SELECT pg_stat_get_xact_tuples_inserted(r.oid), pg_stat_get_xact_tuples_updated(r.oid), pg_stat_get_xact_tuples_deleted(r.oid), current_setting('track_counts')::boolean
+FROM (SELECT to_regclass('golden.st_aggregate_all_kinds')::oid AS oid) AS r;
 WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'category')::text AS category, (v.__pgt_row ->> 'amount')::integer AS amount, (v.__pgt_row ->> 'score')::integer AS score, (v.__pgt_row ->> 'price')::numeric AS price, (v.__pgt_row ->> 'ratio')::double precision AS ratio, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
@@ -76,3 +78,5 @@ UPDATE SET c = n.__pgt_nv1, a = n.__pgt_nv2, lo = n.__pgt_nv3, hi = n.__pgt_nv4,
 WHEN NOT MATCHED AND n.__pgt_keep THEN
 INSERT(category, c, a, lo, hi, big, p, r, __pgt_row_id, __pgt_count, __pgt_nn_2, __pgt_sum_2, __pgt_nn_5, __pgt_nn_6, __pgt_scale_6, __pgt_agg_8)
 VALUES (n.__pgt_g1, n.__pgt_nv1, n.__pgt_nv2, n.__pgt_nv3, n.__pgt_nv4, n.__pgt_nv5, n.__pgt_nv6, n.__pgt_nv7, n.__pgt_row_id, n.__pgt_nc, n.__pgt_nn2, n.__pgt_ns2, n.__pgt_nn5, n.__pgt_nn6, n.__pgt_nsc6, n.__pgt_nv8);
+SELECT pg_stat_get_xact_tuples_inserted(r.oid), pg_stat_get_xact_tuples_updated(r.oid), pg_stat_get_xact_tuples_deleted(r.oid), current_setting('track_counts')::boolean
+FROM (SELECT to_regclass('golden.st_aggregate_all_kinds')::oid AS oid) AS r;

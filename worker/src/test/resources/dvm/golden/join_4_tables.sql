@@ -20,7 +20,7 @@ FROM (SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v
     INNER JOIN golden.owner AS o ON TRUE
     INNER JOIN golden.log AS l ON (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score))))) AS q;
 
--- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
+-- apply a window of changes (data-modifying CTEs; ? = lower, upper bound of each source's window)
 WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'score')::integer AS score, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
@@ -107,9 +107,12 @@ __pgt_del AS (DELETE
       CROSS JOIN LATERAL (SELECT __pgt_st.ctid
         FROM golden.st_join_4_tables AS __pgt_st
         WHERE __pgt_st.__pgt_row_id = hash_record_extended(ROW(d.id, d.region_name, d.note, d.v), 0) AND __pgt_st.id IS NOT DISTINCT FROM d.id AND __pgt_st.region_name IS NOT DISTINCT FROM d.region_name AND __pgt_st.note IS NOT DISTINCT FROM d.note AND __pgt_st.v IS NOT DISTINCT FROM d.v LIMIT - d.__pgt_w) AS x
-      WHERE d.__pgt_w < 0)) RETURNING 1)
-INSERT INTO golden.st_join_4_tables(id, region_name, note, v, __pgt_row_id)
-SELECT d.id, d.region_name, d.note, d.v, hash_record_extended(ROW(d.id, d.region_name, d.note, d.v), 0)
-FROM __pgt_net AS d
-CROSS JOIN LATERAL generate_series(1, d.__pgt_w) AS __pgt_copy
-WHERE d.__pgt_w > 0;
+      WHERE d.__pgt_w < 0)) RETURNING 1),
+__pgt_ins AS (INSERT INTO golden.st_join_4_tables(id, region_name, note, v, __pgt_row_id)
+  SELECT d.id, d.region_name, d.note, d.v, hash_record_extended(ROW(d.id, d.region_name, d.note, d.v), 0)
+  FROM __pgt_net AS d
+  CROSS JOIN LATERAL generate_series(1, d.__pgt_w) AS __pgt_copy
+  WHERE d.__pgt_w > 0 RETURNING 1)
+SELECT (SELECT count(*)
+  FROM __pgt_ins) AS inserted, 0::bigint AS updated, (SELECT count(*)
+  FROM __pgt_del) AS deleted;

@@ -16,7 +16,7 @@ FROM (SELECT log.k AS k, log.v AS v
   FROM golden.log AS log
   WHERE (log.v IS NOT NULL)) AS q;
 
--- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
+-- apply a window of changes (data-modifying CTEs; ? = lower, upper bound of each source's window)
 WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'k')::integer AS k, (v.__pgt_row ->> 'v')::integer AS v, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
@@ -35,9 +35,12 @@ __pgt_del AS (DELETE
       CROSS JOIN LATERAL (SELECT __pgt_st.ctid
         FROM golden.st_keyless AS __pgt_st
         WHERE __pgt_st.__pgt_row_id = hash_record_extended(ROW(d.k, d.v), 0) AND __pgt_st.k IS NOT DISTINCT FROM d.k AND __pgt_st.v IS NOT DISTINCT FROM d.v LIMIT - d.__pgt_w) AS x
-      WHERE d.__pgt_w < 0)) RETURNING 1)
-INSERT INTO golden.st_keyless(k, v, __pgt_row_id)
-SELECT d.k, d.v, hash_record_extended(ROW(d.k, d.v), 0)
-FROM __pgt_net AS d
-CROSS JOIN LATERAL generate_series(1, d.__pgt_w) AS __pgt_copy
-WHERE d.__pgt_w > 0;
+      WHERE d.__pgt_w < 0)) RETURNING 1),
+__pgt_ins AS (INSERT INTO golden.st_keyless(k, v, __pgt_row_id)
+  SELECT d.k, d.v, hash_record_extended(ROW(d.k, d.v), 0)
+  FROM __pgt_net AS d
+  CROSS JOIN LATERAL generate_series(1, d.__pgt_w) AS __pgt_copy
+  WHERE d.__pgt_w > 0 RETURNING 1)
+SELECT (SELECT count(*)
+  FROM __pgt_ins) AS inserted, 0::bigint AS updated, (SELECT count(*)
+  FROM __pgt_del) AS deleted;

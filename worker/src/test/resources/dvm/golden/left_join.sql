@@ -18,6 +18,8 @@ FROM (SELECT s.id AS id, d.region_name AS region_name, s.id AS __pgt_i1, d.id AS
     LEFT JOIN golden.dim AS d ON ((d.region = s.region)))) AS q;
 
 -- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
+SELECT pg_stat_get_xact_tuples_inserted(r.oid), pg_stat_get_xact_tuples_updated(r.oid), pg_stat_get_xact_tuples_deleted(r.oid), current_setting('track_counts')::boolean
+FROM (SELECT to_regclass('golden.st_left_join')::oid AS oid) AS r;
 WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
@@ -85,3 +87,5 @@ UPDATE SET id = d.id, region_name = d.region_name
 WHEN NOT MATCHED AND d.__pgt_w > 0 THEN
 INSERT(id, region_name, __pgt_id_2, __pgt_row_id)
 VALUES (d.id, d.region_name, d.__pgt_i2, d.__pgt_row_id);
+SELECT pg_stat_get_xact_tuples_inserted(r.oid), pg_stat_get_xact_tuples_updated(r.oid), pg_stat_get_xact_tuples_deleted(r.oid), current_setting('track_counts')::boolean
+FROM (SELECT to_regclass('golden.st_left_join')::oid AS oid) AS r;

@@ -17,6 +17,8 @@ FROM (SELECT src.region AS region, src.amount AS amount, src.id AS __pgt_i1
   WHERE (src.amount > 5000)) AS q;
 
 -- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
+SELECT pg_stat_get_xact_tuples_inserted(r.oid), pg_stat_get_xact_tuples_updated(r.oid), pg_stat_get_xact_tuples_deleted(r.oid), current_setting('track_counts')::boolean
+FROM (SELECT to_regclass('golden.st_projection_without_key')::oid AS oid) AS r;
 WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'amount')::integer AS amount, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
@@ -34,3 +36,5 @@ UPDATE SET region = d.region, amount = d.amount
 WHEN NOT MATCHED AND d.__pgt_w > 0 THEN
 INSERT(region, amount, __pgt_id_1)
 VALUES (d.region, d.amount, d.__pgt_i1);
+SELECT pg_stat_get_xact_tuples_inserted(r.oid), pg_stat_get_xact_tuples_updated(r.oid), pg_stat_get_xact_tuples_deleted(r.oid), current_setting('track_counts')::boolean
+FROM (SELECT to_regclass('golden.st_projection_without_key')::oid AS oid) AS r;

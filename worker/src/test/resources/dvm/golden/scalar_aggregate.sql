@@ -17,13 +17,15 @@ SELECT count(*), sum(src.amount), 0::bigint, count(*), count(src.amount)
 FROM golden.src AS src;
 
 -- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
+SELECT pg_stat_get_xact_tuples_inserted(r.oid), pg_stat_get_xact_tuples_updated(r.oid), pg_stat_get_xact_tuples_deleted(r.oid), current_setting('track_counts')::boolean
+FROM (SELECT to_regclass('golden.st_scalar_aggregate')::oid AS oid) AS r;
 WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'amount')::integer AS amount, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
   WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
 __pgt_delta AS (SELECT src.amount AS __pgt_a2, src.__pgt_w AS __pgt_w
   FROM __pgt_d0 AS src),
-__pgt_dagg AS (SELECT sum(__pgt_w) AS __pgt_dc, coalesce(sum(__pgt_w) FILTER (WHERE TRUE), 0) AS __pgt_dv1, sum((__pgt_a2)::bigint * __pgt_w) FILTER (WHERE __pgt_a2 IS NOT NULL) AS __pgt_ds2, coalesce(sum(__pgt_w) FILTER (WHERE __pgt_a2 IS NOT NULL), 0) AS __pgt_dn2
+__pgt_dagg AS (SELECT coalesce(sum(__pgt_w), 0) AS __pgt_dc, coalesce(sum(__pgt_w) FILTER (WHERE TRUE), 0) AS __pgt_dv1, sum((__pgt_a2)::bigint * __pgt_w) FILTER (WHERE __pgt_a2 IS NOT NULL) AS __pgt_ds2, coalesce(sum(__pgt_w) FILTER (WHERE __pgt_a2 IS NOT NULL), 0) AS __pgt_dn2
   FROM __pgt_delta),
 __pgt_old AS (SELECT d.*, st.__pgt_count AS __pgt_oc, (st.__pgt_count IS NOT NULL) AS __pgt_found, st.n AS __pgt_ov1, st.total AS __pgt_ov2, st.__pgt_nn_2 AS __pgt_on2
   FROM (SELECT __pgt_dagg.*, 0::bigint AS __pgt_row_id
@@ -43,3 +45,5 @@ UPDATE SET n = n.__pgt_nv1, total = n.__pgt_nv2, __pgt_count = n.__pgt_nc, __pgt
 WHEN NOT MATCHED AND n.__pgt_keep THEN
 INSERT(n, total, __pgt_row_id, __pgt_count, __pgt_nn_2)
 VALUES (n.__pgt_nv1, n.__pgt_nv2, n.__pgt_row_id, n.__pgt_nc, n.__pgt_nn2);
+SELECT pg_stat_get_xact_tuples_inserted(r.oid), pg_stat_get_xact_tuples_updated(r.oid), pg_stat_get_xact_tuples_deleted(r.oid), current_setting('track_counts')::boolean
+FROM (SELECT to_regclass('golden.st_scalar_aggregate')::oid AS oid) AS r;

@@ -21,6 +21,8 @@ FROM (SELECT d.region_name AS region_name, t.total AS total, t.__pgt_i1 AS __pgt
     INNER JOIN golden.dim AS d ON ((d.region = t.region)))) AS q;
 
 -- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
+SELECT pg_stat_get_xact_tuples_inserted(r.oid), pg_stat_get_xact_tuples_updated(r.oid), pg_stat_get_xact_tuples_deleted(r.oid), current_setting('track_counts')::boolean
+FROM (SELECT to_regclass('golden.st_subquery_aggregate_join')::oid AS oid) AS r;
 WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'amount')::integer AS amount, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
@@ -102,3 +104,5 @@ UPDATE SET region_name = d.region_name, total = d.total
 WHEN NOT MATCHED AND d.__pgt_w > 0 THEN
 INSERT(region_name, total, __pgt_id_1, __pgt_id_2, __pgt_row_id)
 VALUES (d.region_name, d.total, d.__pgt_i1, d.__pgt_i2, d.__pgt_row_id);
+SELECT pg_stat_get_xact_tuples_inserted(r.oid), pg_stat_get_xact_tuples_updated(r.oid), pg_stat_get_xact_tuples_deleted(r.oid), current_setting('track_counts')::boolean
+FROM (SELECT to_regclass('golden.st_subquery_aggregate_join')::oid AS oid) AS r;

@@ -3,6 +3,7 @@ package io.pgtrickle.worker.dvm;
 import io.pgtrickle.worker.dvm.catalog.RelationInfo;
 import io.pgtrickle.worker.dvm.sql.BoundStatement;
 import io.pgtrickle.worker.dvm.sql.SourceDeltaSql;
+import io.pgtrickle.worker.refresh.RowCounts;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -124,11 +125,13 @@ public final class DeltaApplier {
   public record Opening(String upper, WindowStats stats, double sourceRows) {}
 
   /**
-   * Applies the windows of the sources that changed (one statement).
+   * Applies the windows of the sources that changed (one statement; on PostgreSQL 15 and 16 with
+   * the two reads of {@link DifferentialPlan#countsFromStatistics}, in the same round trip).
    *
-   * @return the number of storage rows inserted, updated or deleted
+   * @return the storage rows inserted, updated and deleted ({@link RowCounts#UNKNOWN} when they
+   *     cannot be counted exactly, see {@link #counts})
    */
-  public static long apply(
+  public static RowCounts apply(
       Connection c, DifferentialPlan plan, String schema, String table, List<SourceWindow> windows)
       throws SQLException {
     BoundStatement apply = plan.apply(schema, table, windows);
@@ -137,7 +140,56 @@ public final class DeltaApplier {
         ps.setObject(i + 1, apply.parameters().get(i));
       }
       ps.execute();
-      return Math.max(0, ps.getUpdateCount());
+      return counts(ps, plan.countsFromStatistics());
+    }
+  }
+
+  /**
+   * Reads the counts of an executed apply statement ({@link DifferentialPlan#apply}), starting at
+   * its first result and leaving {@code s} at its last one (a caller that sent more statements in
+   * the same round trip goes on with {@code getMoreResults}).
+   *
+   * @param statistics {@link DifferentialPlan#countsFromStatistics}: three results, the storage
+   *     table's transaction statistics, the MERGE's row count and the statistics again; otherwise
+   *     one row of three counts
+   * @return inserted, updated, deleted; {@link RowCounts#UNKNOWN} when the statistics cannot be
+   *     trusted: {@code track_counts} off, or differences that do not add up to the MERGE's row
+   *     count (something else wrote the table in between, as a trigger would)
+   */
+  public static RowCounts counts(Statement s, boolean statistics) throws SQLException {
+    if (!statistics) {
+      return row(s.getResultSet());
+    }
+    long[] before = statisticsRow(s.getResultSet());
+    s.getMoreResults();
+    long merged = s.getLargeUpdateCount();
+    s.getMoreResults();
+    long[] after = statisticsRow(s.getResultSet());
+    RowCounts counts =
+        new RowCounts(after[0] - before[0], after[1] - before[1], after[2] - before[2]);
+    boolean tracked = before[3] == 1 && after[3] == 1;
+    return tracked
+            && counts.known()
+            && counts.inserted() + counts.updated() + counts.deleted() == merged
+        ? counts
+        : RowCounts.UNKNOWN;
+  }
+
+  private static RowCounts row(ResultSet rs) throws SQLException {
+    try (rs) {
+      if (!rs.next()) {
+        throw new IllegalStateException("the apply statement returned no counts");
+      }
+      return new RowCounts(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+    }
+  }
+
+  private static long[] statisticsRow(ResultSet rs) throws SQLException {
+    try (rs) {
+      if (!rs.next()) {
+        throw new IllegalStateException("the statistics read returned no row");
+      }
+      return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getBoolean(4) ? 1 : 0};
     }
   }
 

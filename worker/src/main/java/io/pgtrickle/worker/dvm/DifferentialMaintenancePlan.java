@@ -182,10 +182,9 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
       // relation of the plan's range table even when the plan is constant-false.
       s.execute("SELECT FROM (" + plan.query().normalizedSql() + ") __pgt_check WHERE false");
     }
-    long affected = DeltaApplier.apply(c, plan, st.schema(), st.name(), windows);
+    RowCounts counts = DeltaApplier.apply(c, plan, st.schema(), st.name(), windows);
     // The window's copy is part of a differential refresh's cost (a recompute needs none).
     model.recordDifferential(changes, (System.nanoTime() - t0 + ctx.windowCopyNanos()) / 1e6);
-    // MERGE reports one count for its inserts, updates and deletes together.
-    return new RowCounts(0, affected, 0);
+    return counts;
   }
 }

@@ -4,6 +4,7 @@ import io.pgtrickle.worker.dvm.catalog.RelationInfo;
 import io.pgtrickle.worker.dvm.plan.DefiningQuery;
 import io.pgtrickle.worker.dvm.sql.AggregateApplySql;
 import io.pgtrickle.worker.dvm.sql.ApplyContext;
+import io.pgtrickle.worker.dvm.sql.ApplyCounts;
 import io.pgtrickle.worker.dvm.sql.BagApplySql;
 import io.pgtrickle.worker.dvm.sql.BoundStatement;
 import io.pgtrickle.worker.dvm.sql.FullRefreshSql;
@@ -55,6 +56,21 @@ public final class DifferentialPlan {
   /** Whether applies use MERGE (PostgreSQL 15 and later) or data-modifying CTEs (14). */
   public boolean usesMerge() {
     return query.serverVersion() >= 150000;
+  }
+
+  /**
+   * Whether the apply is a MERGE that cannot return its counts (PostgreSQL 15 and 16): then {@link
+   * #apply} is three statements, the MERGE between two reads of the storage table's transaction
+   * statistics ({@link ApplyCounts#statistics}); otherwise it is one statement returning one row of
+   * the three counts. {@link DeltaApplier#counts} reads either.
+   */
+  public boolean countsFromStatistics() {
+    return !context(null, new TreeSet<>(), Map.of()).returnsCounts();
+  }
+
+  private ApplyContext context(
+      String target, SortedSet<Integer> changed, Map<Integer, String> relations) {
+    return new ApplyContext(query, layout, target, changed, relations, query.serverVersion());
   }
 
   /** Creates the storage table with every column and the row-id index. */
@@ -129,7 +145,9 @@ public final class DifferentialPlan {
 
   /**
    * The statement applying the windows: one MERGE (or, on PostgreSQL 14, one statement of
-   * data-modifying CTEs). Windows of sources without changes may be omitted.
+   * data-modifying CTEs) returning one row: rows inserted, updated, deleted ({@link ApplyCounts});
+   * on PostgreSQL 15 and 16, {@link #countsFromStatistics}. Windows of sources without changes may
+   * be omitted.
    *
    * @param windows the windows of the sources that have changes
    * @throws IllegalArgumentException for a window of a table the query does not read
@@ -163,10 +181,16 @@ public final class DifferentialPlan {
   }
 
   private String build(String target, SortedSet<Integer> changed, Map<Integer, String> relations) {
-    ApplyContext ctx = new ApplyContext(query, layout, target, changed, relations, usesMerge());
-    return layout.mode() == StorageLayout.Mode.AGGREGATE
-        ? AggregateApplySql.build(ctx)
-        : BagApplySql.build(ctx);
+    ApplyContext ctx = context(target, changed, relations);
+    String sql =
+        layout.mode() == StorageLayout.Mode.AGGREGATE
+            ? AggregateApplySql.build(ctx)
+            : BagApplySql.build(ctx);
+    if (ctx.returnsCounts()) {
+      return sql;
+    }
+    String statistics = ApplyCounts.statistics(target);
+    return statistics + ";\n" + sql + ";\n" + statistics;
   }
 
   /** Index of source {@code oid} in {@link #sources()}. */

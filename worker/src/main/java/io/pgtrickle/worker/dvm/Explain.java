@@ -1,8 +1,11 @@
 package io.pgtrickle.worker.dvm;
 
 import io.pgtrickle.worker.dvm.catalog.RelationInfo;
+import io.pgtrickle.worker.dvm.sql.ApplyCounts;
+import io.pgtrickle.worker.dvm.sql.Sql;
 import io.pgtrickle.worker.dvm.sql.SqlFormatter;
 import io.pgtrickle.worker.dvm.storage.StorageColumn;
+import io.pgtrickle.worker.dvm.storage.StorageLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongFunction;
@@ -54,10 +57,21 @@ final class Explain {
     for (RelationInfo r : plan.sources()) {
       all.add(new SourceWindow(r.oid(), "$lower", "$upper", relation.apply(r.oid())));
     }
+    boolean merge = plan.usesMerge() && plan.layout().mode() != StorageLayout.Mode.COUNTED;
     sb.append("\n-- apply a window of changes (")
-        .append(plan.usesMerge() ? "MERGE" : "data-modifying CTEs")
+        .append(merge ? "MERGE" : "data-modifying CTEs")
         .append("; ? = lower, upper bound of each source's window)\n");
-    sb.append(SqlFormatter.format(plan.apply(schema, table, all).sql())).append(";\n");
+    String apply = plan.apply(schema, table, all).sql();
+    if (plan.countsFromStatistics()) {
+      // The MERGE between two reads of the table's transaction statistics (its counts).
+      String read = ApplyCounts.statistics(Sql.qualified(schema, table));
+      String statement = apply.substring(read.length() + 2, apply.length() - read.length() - 2);
+      for (String s : List.of(read, statement, read)) {
+        sb.append(SqlFormatter.format(s)).append(";\n");
+      }
+    } else {
+      sb.append(SqlFormatter.format(apply)).append(";\n");
+    }
     return sb.toString();
   }
 }

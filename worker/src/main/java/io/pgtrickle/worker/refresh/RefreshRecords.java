@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Instant;
 
 /**
@@ -170,9 +171,13 @@ final class RefreshRecords {
     ps.setString(i++, status);
     ps.setTimestamp(i++, Timestamp.from(d.start()));
     ps.setString(i++, d.action());
-    ps.setLong(i++, d.counts().inserted());
-    ps.setLong(i++, d.counts().updated());
-    ps.setLong(i++, d.counts().deleted());
+    for (long n : new long[] {d.counts().inserted(), d.counts().updated(), d.counts().deleted()}) {
+      if (d.counts().known()) {
+        ps.setLong(i++, n);
+      } else {
+        ps.setNull(i++, Types.BIGINT);
+      }
+    }
     ps.setLong(i++, d.deltaRows());
     ps.setString(i++, status);
     ps.setString(i++, error);

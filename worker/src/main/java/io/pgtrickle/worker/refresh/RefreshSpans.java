@@ -59,6 +59,9 @@ final class RefreshSpans {
   }
 
   static void rows(RowCounts counts) {
+    if (!counts.known()) {
+      return;
+    }
     Span.current()
         .setAttribute(INSERTED, counts.inserted())
         .setAttribute(UPDATED, counts.updated())

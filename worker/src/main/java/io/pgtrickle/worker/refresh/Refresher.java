@@ -347,12 +347,13 @@ public final class Refresher implements AutoCloseable {
     }
     if (!"NO_DATA".equals(decision.action())) {
       LOG.debug(
-          "refreshed {}: {} ({}), +{} -{} rows, {} changes; {}",
+          "refreshed {}: {} ({}), rows {}, {} changes; {}",
           st.displayName(),
           decision.action(),
           decision.reason(),
-          counts.inserted(),
-          counts.deleted(),
+          counts.known()
+              ? "+" + counts.inserted() + " ~" + counts.updated() + " -" + counts.deleted()
+              : "not counted",
           delta,
           phases.describe());
     }

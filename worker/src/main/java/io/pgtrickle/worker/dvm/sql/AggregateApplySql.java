@@ -55,9 +55,11 @@ public final class AggregateApplySql {
     ctes.add("__pgt_dagg AS (" + deltaAggregate() + ")");
     ctes.add("__pgt_old AS (" + oldState() + ")");
     ctes.add("__pgt_new AS (" + new AggregateNewState(block, layout, delta).sql() + ")");
-    return "WITH "
-        + String.join(", ", ctes)
-        + (ctx.merge() ? " " + merge() : ", " + modifyingCtes());
+    String with = "WITH " + String.join(", ", ctes);
+    if (!ctx.merge()) {
+      return with + ", " + modifyingCtes();
+    }
+    return ctx.returnsCounts() ? ApplyCounts.mergeReturning(with, merge()) : with + " " + merge();
   }
 
   private String deltaRows() {
@@ -104,7 +106,13 @@ public final class AggregateApplySql {
 
   private String deltaAggregate() {
     List<String> select = new ArrayList<>(keyColumns(""));
-    select.add("sum(__pgt_w) AS __pgt_dc");
+    // A scalar aggregate has its one row even when no delta row passed the filter: sum() of
+    // nothing is NULL, which would store a NULL count (and, on 14, make the next apply insert a
+    // second row, the stored one no longer "found").
+    select.add(
+        agg.keys().isEmpty()
+            ? "coalesce(sum(__pgt_w), 0) AS __pgt_dc"
+            : "sum(__pgt_w) AS __pgt_dc");
     for (AggState s : layout.aggregates()) {
       AggCall c = s.call();
       int n = s.index();
@@ -304,12 +312,13 @@ public final class AggregateApplySql {
         + String.join(", ", upd.stream().map(a -> a[0] + " = " + a[1]).toList())
         + " FROM __pgt_new AS n WHERE "
         + match("__pgt_st", "n")
-        + " AND n.__pgt_keep RETURNING 1) INSERT INTO "
+        + " AND n.__pgt_keep RETURNING 1), __pgt_ins AS (INSERT INTO "
         + ctx.target()
         + " ("
         + String.join(", ", ins.stream().map(a -> a[0]).toList())
         + ") SELECT "
         + String.join(", ", ins.stream().map(a -> a[1]).toList())
-        + " FROM __pgt_new AS n WHERE NOT n.__pgt_found AND n.__pgt_keep";
+        + " FROM __pgt_new AS n WHERE NOT n.__pgt_found AND n.__pgt_keep RETURNING 1)"
+        + ApplyCounts.select("__pgt_ins", "__pgt_upd", "__pgt_del");
   }
 }

@@ -16,7 +16,9 @@ import java.util.SortedSet;
  * @param target the storage table, already quoted ({@link Sql#qualified})
  * @param changed indexes of the sources with changes in the window
  * @param windows relation (quoted) holding each changed source's changes, by source index
- * @param merge use MERGE (PostgreSQL 15+); else data-modifying CTEs
+ * @param serverVersion {@code server_version_num} of the server the statement runs on: MERGE from
+ *     150000 (else data-modifying CTEs), MERGE inside a data-modifying CTE with {@code RETURNING
+ *     merge_action()} from 170000
  */
 public record ApplyContext(
     DefiningQuery query,
@@ -24,7 +26,20 @@ public record ApplyContext(
     String target,
     SortedSet<Integer> changed,
     Map<Integer, String> windows,
-    boolean merge) {
+    int serverVersion) {
+
+  /** Whether the apply is a MERGE (PostgreSQL 15 and later). */
+  public boolean merge() {
+    return serverVersion >= 150000;
+  }
+
+  /**
+   * Whether the statement itself returns its counts ({@link ApplyCounts}): every apply but a MERGE
+   * on PostgreSQL 15 and 16, which has no {@code RETURNING} (COUNTED layouts never use MERGE).
+   */
+  public boolean returnsCounts() {
+    return layout.mode() == StorageLayout.Mode.COUNTED || !merge() || serverVersion >= 170000;
+  }
 
   /** {@code WITH <source deltas>, } prefix entries, in source order. */
   public List<String> sourceCtes() {

@@ -150,21 +150,22 @@ public final class BagApplySql {
     String with = "WITH " + String.join(", ", ctes);
     String differsSql = String.join(" OR ", differs);
     if (ctx.merge()) {
-      return with
-          + " MERGE INTO "
-          + ctx.target()
-          + " AS __pgt_st USING __pgt_apply AS d ON "
-          + match
-          + " WHEN MATCHED AND d.__pgt_w < 0 THEN DELETE"
-          + " WHEN MATCHED AND ("
-          + differsSql
-          + ") THEN UPDATE SET "
-          + String.join(", ", set)
-          + " WHEN NOT MATCHED AND d.__pgt_w > 0 THEN INSERT ("
-          + String.join(", ", insertCols)
-          + ") VALUES ("
-          + String.join(", ", insertVals)
-          + ")";
+      String merge =
+          "MERGE INTO "
+              + ctx.target()
+              + " AS __pgt_st USING __pgt_apply AS d ON "
+              + match
+              + " WHEN MATCHED AND d.__pgt_w < 0 THEN DELETE"
+              + " WHEN MATCHED AND ("
+              + differsSql
+              + ") THEN UPDATE SET "
+              + String.join(", ", set)
+              + " WHEN NOT MATCHED AND d.__pgt_w > 0 THEN INSERT ("
+              + String.join(", ", insertCols)
+              + ") VALUES ("
+              + String.join(", ", insertVals)
+              + ")";
+      return ctx.returnsCounts() ? ApplyCounts.mergeReturning(with, merge) : with + " " + merge;
     }
     return with
         + ", __pgt_del AS (DELETE FROM "
@@ -181,7 +182,7 @@ public final class BagApplySql {
         + " AND d.__pgt_w > 0 AND ("
         + differsSql
         + ") RETURNING 1)"
-        + " INSERT INTO "
+        + ", __pgt_ins AS (INSERT INTO "
         + ctx.target()
         + " ("
         + String.join(", ", insertCols)
@@ -191,7 +192,8 @@ public final class BagApplySql {
         + ctx.target()
         + " AS __pgt_st WHERE "
         + match
-        + ")";
+        + ") RETURNING 1)"
+        + ApplyCounts.select("__pgt_ins", "__pgt_upd", "__pgt_del");
   }
 
   /**
@@ -251,7 +253,7 @@ public final class BagApplySql {
             + " LIMIT -d.__pgt_w) AS x WHERE d.__pgt_w < 0)) RETURNING 1)");
     return "WITH "
         + String.join(", ", ctes)
-        + " INSERT INTO "
+        + ", __pgt_ins AS (INSERT INTO "
         + ctx.target()
         + " ("
         + String.join(", ", cols)
@@ -262,6 +264,7 @@ public final class BagApplySql {
         + ", "
         + hash
         + " FROM __pgt_net AS d CROSS JOIN LATERAL generate_series(1, d.__pgt_w) AS __pgt_copy"
-        + " WHERE d.__pgt_w > 0";
+        + " WHERE d.__pgt_w > 0 RETURNING 1)"
+        + ApplyCounts.select("__pgt_ins", null, "__pgt_del");
   }
 }

@@ -10,6 +10,7 @@ import io.pgtrickle.worker.dvm.WindowStats;
 import io.pgtrickle.worker.dvm.catalog.RelationInfo;
 import io.pgtrickle.worker.dvm.sql.BoundStatement;
 import io.pgtrickle.worker.refresh.ExclusiveRecompute;
+import io.pgtrickle.worker.refresh.RowCounts;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -56,6 +57,8 @@ final class BenchStreamTable {
 
   /** Rows stored by the last recompute (-1: none yet), for the worker's exclusive-or-not rule. */
   private long lastRecomputeRows = -1;
+
+  private RowCounts lastCounts = RowCounts.NONE;
 
   BenchStreamTable(Connection c, String name, String query, long srcOid) throws SQLException {
     this.name = name;
@@ -146,6 +149,7 @@ final class BenchStreamTable {
       List<String> sql = new ArrayList<>();
       List<Object> params = new ArrayList<>();
       int insertIndex = -1;
+      boolean applied = false;
       if (full) {
         String target = "bench." + name;
         List<String> refill = plan.refill("bench", name);
@@ -177,6 +181,7 @@ final class BenchStreamTable {
         } else {
           sql.add(apply.sql());
           params.addAll(apply.parameters());
+          applied = true;
         }
       }
       int casIndex = sql.size();
@@ -192,6 +197,16 @@ final class BenchStreamTable {
         }
         ps.execute();
         int index = 0;
+        if (applied) {
+          // The apply's counts, read as the worker reads them (one row, or the statistics
+          // around a MERGE on 15 and 16), then the results of the statements after it.
+          lastCounts = DeltaApplier.counts(ps, plan.countsFromStatistics());
+          if (!lastCounts.known()) {
+            throw new IllegalStateException("the apply of " + name + " was not counted");
+          }
+          ps.getMoreResults();
+          index = 1;
+        }
         do {
           if (index < counts.length) {
             counts[index] = ps.getUpdateCount();

@@ -7,6 +7,7 @@ import io.pgtrickle.worker.dvm.DifferentialPlan;
 import io.pgtrickle.worker.dvm.SourceWindow;
 import io.pgtrickle.worker.dvm.WindowStats;
 import io.pgtrickle.worker.dvm.catalog.RelationInfo;
+import io.pgtrickle.worker.refresh.RowCounts;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -31,6 +32,7 @@ public final class TestStreamTable {
   private final String query;
   private final Map<Long, String> frontier = new HashMap<>();
   private Function<SourceWindow, SourceWindow> windowMapper = w -> w;
+  private RowCounts lastCounts;
 
   private TestStreamTable(DifferentialPlan plan, String schema, String name, String query) {
     this.plan = plan;
@@ -79,6 +81,11 @@ public final class TestStreamTable {
     return '"' + schema + "\".\"" + name + '"';
   }
 
+  /** What the last differential refresh's apply counted (null before the first). */
+  public RowCounts lastCounts() {
+    return lastCounts;
+  }
+
   /** Maps each window before it is applied (e.g. to a copy of the window in a temporary table). */
   public void windowMapper(Function<SourceWindow, SourceWindow> mapper) {
     this.windowMapper = mapper;
@@ -121,7 +128,7 @@ public final class TestStreamTable {
             return "NO_DATA";
           }
           try {
-            DeltaApplier.apply(c, plan, schema, name, windows);
+            lastCounts = DeltaApplier.apply(c, plan, schema, name, windows);
           } catch (SQLException e) {
             throw new SQLException(
                 e.getMessage() + "\nstatement: " + plan.apply(schema, name, windows).sql(),
