@@ -168,6 +168,12 @@ echo "category_totals equals its query: every write reached it through the CDC c
 sql -c "SELECT table_name, total_refreshes, total_full_refreshes, total_diff_refreshes,
                 round(avg_refresh_duration_ms::numeric, 1) AS avg_refresh_ms
           FROM pgtrickle.pg_stat_pgtrickle"
+echo "The last refreshes that changed something (AUTO applies the change alone, or recomputes a table this"
+echo "small when that measured cheaper; each row says why; NO_DATA rounds are left out):"
+sql -c "SELECT to_char(start_time, 'HH24:MI:SS') AS at, action, rows_inserted AS ins, rows_updated AS upd,
+                rows_deleted AS del, delta_row_count AS changes, left(refresh_reason, 100) AS reason
+          FROM pgtrickle.pgt_refresh_history WHERE action <> 'NO_DATA'
+          ORDER BY start_time DESC LIMIT 6"
 
 step "The workers' autoscaler: HPA $hpa on the CDC lag (Object metric of StreamTableCluster shop) and the workers' CPU"
 for _ in $(seq 1 30); do scaling_active && break; sleep 1; done
