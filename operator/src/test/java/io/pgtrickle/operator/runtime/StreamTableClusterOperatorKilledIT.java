@@ -24,7 +24,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The packaged operator SIGKILLed while it reconciles several StreamTableClusters: a new operator
  * process brings every one to Running with exactly its children, each owned once, and the change
- * log created once (issue #14 section 4, as for PostgresCluster in OperatorRuntimeIT).
+ * log created once (issue #14 section 4, as for PostgresCluster in OperatorRuntimeIT). Each one on
+ * a database of its own: a database has one pipeline (DatabaseClaims).
  */
 class StreamTableClusterOperatorKilledIT {
 
@@ -48,6 +49,11 @@ class StreamTableClusterOperatorKilledIT {
           .create();
       Map<String, String> env = Map.of("WATCH_NAMESPACES", ns, "LEADER_ELECTION", "false");
       List<String> names = List.of("p0", "p1", "p2", "p3");
+      try (Connection c = DriverManager.getConnection(postgres.jdbcUrl())) {
+        for (String name : names) {
+          c.createStatement().execute("CREATE DATABASE " + name);
+        }
+      }
       try (OperatorProcess first = OperatorProcess.start(NAMESPACE.testBed(), "stc-killed", env)) {
         for (String name : names) {
           String yaml =
@@ -57,7 +63,9 @@ class StreamTableClusterOperatorKilledIT {
                   + ns
                   + "\nspec:\n  postgresql: {host: 127.0.0.1, port: "
                   + postgres.port()
-                  + ", database: postgres, secretRef: {name: pg}}\n  workers: {max: 2}\n";
+                  + ", database: "
+                  + name
+                  + ", secretRef: {name: pg}}\n  workers: {max: 2}\n";
           k.resource(k.getKubernetesSerialization().unmarshal(yaml, StreamTableCluster.class))
               .create();
         }
@@ -93,14 +101,19 @@ class StreamTableClusterOperatorKilledIT {
                           .satisfies(o -> assertThat(o.getUid()).isEqualTo(uid)));
         }
       }
-      try (Connection c = DriverManager.getConnection(postgres.jdbcUrl());
-          ResultSet rs =
-              c.createStatement().executeQuery("SELECT name FROM pgtrickle_changelog.consumers")) {
-        List<String> consumers = new ArrayList<>();
-        while (rs.next()) {
-          consumers.add(rs.getString(1));
+      for (String name : names) {
+        try (Connection c =
+                DriverManager.getConnection(
+                    postgres.jdbcUrl().replace("/postgres?", "/" + name + "?"));
+            ResultSet rs =
+                c.createStatement()
+                    .executeQuery("SELECT name FROM pgtrickle_changelog.consumers")) {
+          List<String> consumers = new ArrayList<>();
+          while (rs.next()) {
+            consumers.add(rs.getString(1));
+          }
+          assertThat(consumers).as(name).containsExactly("pgtrickle-worker");
         }
-        assertThat(consumers).containsExactly("pgtrickle-worker");
       }
     }
   }
