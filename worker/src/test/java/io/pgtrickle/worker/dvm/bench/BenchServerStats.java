@@ -65,10 +65,17 @@ final class BenchServerStats {
             "hit",
             "read",
             "statement (per call)"));
+    // PostgreSQL 17 split blk_read_time/blk_write_time into shared_ and local_ columns.
+    String ioTime =
+        c.getMetaData().getDatabaseMajorVersion() >= 17
+            ? "(shared_blk_read_time + shared_blk_write_time + local_blk_read_time"
+                + " + local_blk_write_time)"
+            : "(blk_read_time + blk_write_time)";
     try (Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
-                "SELECT calls, mean_plan_time, mean_exec_time, (blk_read_time + blk_write_time)"
+                "SELECT calls, mean_plan_time, mean_exec_time, "
+                    + ioTime
                     + " / calls, wal_records / calls, wal_bytes / calls, shared_blks_hit / calls,"
                     + " shared_blks_read / calls, regexp_replace(query, '\\s+', ' ', 'g')"
                     + " FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
