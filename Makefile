@@ -28,7 +28,7 @@ deps-test: ## Install what the tests need (Go, PostgreSQL 14-18, pgBackRest, nat
 	hack/install-deps.sh java go postgres pgbackrest nats python patroni pgmajors sidecars node
 
 # --- build ---------------------------------------------------------------------------------------
-.PHONY: build crds lint fmt clean pg-parameters
+.PHONY: build crds lint fmt clean pg-parameters test-pg-parameters
 build: deps ## Compile and package every module (no tests)
 	$(MVN) -DskipTests package
 
@@ -42,6 +42,10 @@ lint: deps ## Check formatting (google-java-format through Spotless)
 
 pg-parameters: deps-test ## Regenerate the operator's PostgreSQL 14-18 parameter catalogs: pg_settings of the real binaries, filtered through Patroni's validator (about 90 s)
 	hack/pg-parameters.sh
+
+test-pg-parameters: deps-test ## Check the committed parameter catalogs and the parameter checks against PostgreSQL 14-18 and Patroni (about 3 min; not in make check)
+	$(MVN) -pl operator -am -Pit verify -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dit.test=PostgresqlCatalogIT -Dfailsafe.failIfNoSpecifiedTests=false -Dit.pg.catalog=true
 
 fmt: deps ## Format the Java sources
 	$(MVN) -q spotless:apply

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,7 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
  * -c NAME=VALUE} on a throwaway data directory) and Patroni's validator passes it on unchanged
  * (Patroni drops or clamps what it does not take, with a log line). Skipped, with the reason, where
  * no binaries are installed.
+ *
+ * <p>A matrix over every major (about 3 minutes), so not in {@code make check}: {@code make
+ * test-pg-parameters} runs it ({@code -Dit.pg.catalog=true}), and should after every PostgreSQL or
+ * Patroni upgrade and every {@code make pg-parameters}.
  */
+@EnabledIfSystemProperty(
+    named = "it.pg.catalog",
+    matches = "true",
+    disabledReason = "a matrix over PostgreSQL 14-18: make test-pg-parameters")
 class PostgresqlCatalogIT {
 
   private static final List<Integer> MAJORS = List.of(14, 15, 16, 17, 18);
