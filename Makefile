@@ -109,7 +109,7 @@ check: deps-test ## The whole suite, as CI runs it: test bed up, every test, tes
 	# The collector's and the emulators' builds (cold: minutes) run beside the first modules'
 	# tests; a test that needs one waits for it (testbed.sh locks each cache entry).
 	(testbed/testbed.sh otelcol; testbed/testbed.sh fakegcs; testbed/testbed.sh azurite) >/dev/null 2>&1 &
-	status=0; $(MVN) -Pit verify || status=$$?; testbed/testbed.sh down; exit $$status
+	status=0; hack/check.sh || status=$$?; testbed/testbed.sh down; exit $$status
 
 # --- operator ------------------------------------------------------------------------------------
 .PHONY: run install uninstall

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# make check: every test, as CI runs it, in two streams on one test bed.
+#
+# The operator's integration tests take about 30 minutes and mostly wait (Patroni elections, Jobs'
+# backoff, archive timeouts), so the modules that do not need them run beside them:
+#   stream 1: operator, then metrics-adapter and e2e (they share the custom metrics APIService and
+#             the cluster-scoped CRDs some operator tests install and remove),
+#   stream 2: change-log, telemetry, cdc-consumer, worker.
+# Every test creates its own namespaces, servers on free ports and directories of its own, so the
+# two streams share only the API server and its controllers. First everything is built and
+# installed into the local Maven repository once (no tests), so that each stream resolves the
+# other modules' jars from there instead of building them twice.
+#
+# Output: stream 1 as it runs (and into target/check-stream1.log); stream 2 into
+# target/check-stream2.log, printed when both ended; then a failed stream's failing tests and one
+# summary line. Exit status: 0 only when both streams passed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+MVN=(./mvnw -B -ntp)
+
+"${MVN[@]}" -Pit install -DskipTests -DskipITs || exit 1
+
+mkdir -p target
+log2=target/check-stream2.log
+started=$(date +%s)
+"${MVN[@]}" -Pit verify -pl change-log,telemetry,cdc-consumer,worker >"$log2" 2>&1 &
+pid2=$!
+log1=target/check-stream1.log
+"${MVN[@]}" -Pit verify -pl operator,metrics-adapter,e2e 2>&1 | tee "$log1"
+status1=${PIPESTATUS[0]}
+wait "$pid2"
+status2=$?
+
+echo
+echo "=== stream 2 (change-log, telemetry, cdc-consumer, worker): target/check-stream2.log ==="
+cat "$log2"
+for s in 1 2; do
+  log=target/check-stream$s.log
+  if grep -q 'BUILD FAILURE' "$log"; then
+    echo
+    echo "=== stream $s failed: ==="
+    grep -E '^\[ERROR\] +(Tests run|Failures|Errors|  [A-Za-z].*(IT|Test)\.)|<<< (FAILURE|ERROR)' "$log" | head -40
+  fi
+done
+echo
+echo "check: stream 1 (operator, metrics-adapter, e2e) exit $status1;" \
+  "stream 2 (change-log, telemetry, cdc-consumer, worker) exit $status2;" \
+  "$(($(date +%s) - started)) s of tests"
+for s in "$status1" "$status2"; do
+  [ "$s" -eq 0 ] || exit "$s"
+done
