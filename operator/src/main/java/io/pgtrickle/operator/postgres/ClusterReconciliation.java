@@ -38,9 +38,6 @@ final class ClusterReconciliation {
   /** How soon to look again while waiting on Patroni rather than on a Kubernetes event. */
   private static final Duration PATRONI_RETRY = Duration.ofSeconds(5);
 
-  /** How often the primary's archiver is read with {@code spec.backup}. */
-  private static final Duration ARCHIVING_CHECK = Duration.ofSeconds(60);
-
   /** While a stopped primary holds the lock: its Patroni may answer again any moment. */
   private static final Duration STOPPED_PRIMARY_RETRY = Duration.ofSeconds(1);
 
@@ -64,6 +61,7 @@ final class ClusterReconciliation {
   private final ApiServerFeatures features;
   private final ClusterActions actions;
   private final Clock clock;
+  private final Duration archivingCheck;
   private final List<Pod> pods;
   private final List<Member> members;
 
@@ -72,13 +70,15 @@ final class ClusterReconciliation {
       Context<PostgresCluster> context,
       ApiServerFeatures features,
       ClusterActions actions,
-      Clock clock) {
+      Clock clock,
+      Duration archivingCheck) {
     this.cluster = cluster;
     this.context = context;
     this.client = context.getClient();
     this.features = features;
     this.actions = actions;
     this.clock = clock;
+    this.archivingCheck = archivingCheck;
     this.pods = List.copyOf(context.getSecondaryResources(Pod.class));
     this.members = Member.of(pods);
   }
@@ -338,9 +338,9 @@ final class ClusterReconciliation {
       next.setPatroniConfigHash(appliedConfig);
     }
     if (cluster.getSpec().getBackup() != null) {
-      // pg_stat_archiver changes without an event: look again every minute.
+      // pg_stat_archiver changes without an event: look again after archivingCheck.
       ArchiverProbe.report(next, cluster, members, this::secret, clock.instant());
-      retry = retry == null || retry.compareTo(ARCHIVING_CHECK) > 0 ? ARCHIVING_CHECK : retry;
+      retry = retry == null || retry.compareTo(archivingCheck) > 0 ? archivingCheck : retry;
     }
     TransitionEvents.record(client, cluster, previous, next);
     UpdateControl<PostgresCluster> control =

@@ -161,18 +161,39 @@ public class PostgresClusterReconciler
    */
   private static final java.time.Duration DELETING_SHOWN = java.time.Duration.ofSeconds(1);
 
+  /**
+   * How often the primary's archiver ({@code pg_stat_archiver}, which changes without an event) is
+   * read for a cluster with {@code spec.backup}: the ContinuousArchiving condition is at most this
+   * old.
+   */
+  public static final java.time.Duration ARCHIVING_CHECK = java.time.Duration.ofSeconds(60);
+
   private final Clock clock;
   private final ApiServerFeatures features;
   private final ClusterActions actions;
+  private final java.time.Duration archivingCheck;
 
   public PostgresClusterReconciler(ApiServerFeatures features) {
-    this(Clock.systemUTC(), features, new ClusterActions(new PatroniClient()));
+    this(features, ARCHIVING_CHECK);
   }
 
-  PostgresClusterReconciler(Clock clock, ApiServerFeatures features, ClusterActions actions) {
+  /**
+   * @param archivingCheck how often the archiver is read ({@link #ARCHIVING_CHECK} in the operator;
+   *     the test bed's operators read it more often)
+   */
+  public PostgresClusterReconciler(ApiServerFeatures features, java.time.Duration archivingCheck) {
+    this(Clock.systemUTC(), features, new ClusterActions(new PatroniClient()), archivingCheck);
+  }
+
+  PostgresClusterReconciler(
+      Clock clock,
+      ApiServerFeatures features,
+      ClusterActions actions,
+      java.time.Duration archivingCheck) {
     this.clock = clock;
     this.features = features;
     this.actions = actions;
+    this.archivingCheck = archivingCheck;
   }
 
   /**
@@ -257,7 +278,7 @@ public class PostgresClusterReconciler
         cluster.getMetadata().getName(),
         refusal.get());
     PostgresClusterStatus status =
-        new ClusterReconciliation(cluster, context, features, actions, clock)
+        new ClusterReconciliation(cluster, context, features, actions, clock, archivingCheck)
             .refused(refusal.get());
     return status == null
         ? ErrorStatusUpdateControl.defaultErrorProcessing()
@@ -268,7 +289,7 @@ public class PostgresClusterReconciler
   public UpdateControl<PostgresCluster> reconcile(
       PostgresCluster cluster, Context<PostgresCluster> context) {
     ClusterReconciliation round =
-        new ClusterReconciliation(cluster, context, features, actions, clock);
+        new ClusterReconciliation(cluster, context, features, actions, clock, archivingCheck);
     return round.run();
   }
 

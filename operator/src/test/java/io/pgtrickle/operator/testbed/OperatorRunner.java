@@ -23,6 +23,9 @@ public final class OperatorRunner implements AutoCloseable {
    */
   public static final long BACKUP_JOB_TTL_SECONDS = 60;
 
+  /** How often these operators read a primary's archiver (the operator's own: 60 s). */
+  public static final java.time.Duration ARCHIVING_CHECK = java.time.Duration.ofSeconds(10);
+
   private final Operator operator;
 
   private OperatorRunner(Operator operator) {
@@ -71,7 +74,7 @@ public final class OperatorRunner implements AutoCloseable {
               more.accept(o);
             });
     operator.register(
-        new PostgresClusterReconciler(ApiServerFeatures.detect(client)),
+        new PostgresClusterReconciler(ApiServerFeatures.detect(client), ARCHIVING_CHECK),
         c -> c.settingNamespace(namespace));
     operator.register(new StreamTableClusterReconciler(), c -> c.settingNamespace(namespace));
     operator.register(
