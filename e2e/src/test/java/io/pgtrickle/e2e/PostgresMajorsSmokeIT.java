@@ -1,4 +1,4 @@
-package io.pgtrickle.operator.ha;
+package io.pgtrickle.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.pgtrickle.operator.packaging;
+package io.pgtrickle.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -267,7 +267,8 @@ class ProductionExampleIT {
                 assertThat(tls.primary("select failed_count > 0 from pg_stat_archiver"))
                     .isEqualTo("t"));
     assertThat(tls.primary("select archived_count from pg_stat_archiver")).isEqualTo("0");
-    // The operator says so on the cluster (it reads the primary's archiver every minute).
+    // The operator says so on the cluster (it reads the primary's archiver every
+    // OperatorRunner.ARCHIVING_CHECK).
     await()
         .atMost(Duration.ofSeconds(150))
         .untilAsserted(
