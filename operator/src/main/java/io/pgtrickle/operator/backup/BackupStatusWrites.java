@@ -1,5 +1,6 @@
 package io.pgtrickle.operator.backup;
 
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -73,7 +74,10 @@ final class BackupStatusWrites {
     }
   }
 
-  /** "now at version V, last written by MANAGER (OPERATION[ SUBRESOURCE]) at TIME", for the log. */
+  /**
+   * "now at version V, last written at TIME by MANAGER (OPERATION[ SUBRESOURCE]), ...", for the
+   * log: every managedFields entry of the newest time (seconds: several may share it).
+   */
   private static String lastWrite(KubernetesClient client, PostgresBackup backup) {
     try {
       PostgresBackup now =
@@ -85,21 +89,27 @@ final class BackupStatusWrites {
       if (now == null) {
         return "gone now";
       }
-      return "now at version "
-          + now.getMetadata().getResourceVersion()
-          + now.getMetadata().getManagedFields().stream()
-              .filter(f -> f.getTime() != null)
-              .max(java.util.Comparator.comparing(f -> f.getTime()))
+      var fields = now.getMetadata().getManagedFields();
+      String newest =
+          fields.stream()
+              .map(ManagedFieldsEntry::getTime)
+              .filter(java.util.Objects::nonNull)
+              .max(String::compareTo)
+              .orElse(null);
+      String writers =
+          fields.stream()
+              .filter(f -> newest != null && newest.equals(f.getTime()))
               .map(
                   f ->
-                      ", last written by "
-                          + f.getManager()
+                      f.getManager()
                           + " ("
                           + f.getOperation()
                           + (f.getSubresource() == null ? "" : " " + f.getSubresource())
-                          + ") at "
-                          + f.getTime())
-              .orElse("");
+                          + ")")
+              .collect(java.util.stream.Collectors.joining(", "));
+      return "now at version "
+          + now.getMetadata().getResourceVersion()
+          + (newest == null ? "" : ", last written at " + newest + " by " + writers);
     } catch (RuntimeException e) {
       return "its version now unknown: " + e.getMessage();
     }
