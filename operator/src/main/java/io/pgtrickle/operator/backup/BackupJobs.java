@@ -32,16 +32,19 @@ final class BackupJobs {
   }
 
   /**
-   * Creates the Job; one that exists already (the same trigger, seen again after a restart) is left
-   * as it is: a Job's template cannot change.
+   * Creates the Job; one that exists already (the same trigger, seen again by a reconcile whose
+   * status write was refused, or after a restart) is left as it is: a Job's template cannot change.
+   *
+   * @return the Job created, or null when it existed
    */
-  static void create(KubernetesClient client, Job job) {
+  static Job create(KubernetesClient client, Job job) {
     try {
-      client.resource(job).create();
+      return client.resource(job).create();
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {
         throw e;
       }
+      return null;
     }
   }
 

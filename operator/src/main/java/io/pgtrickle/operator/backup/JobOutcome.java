@@ -17,7 +17,10 @@ import java.util.Optional;
  * @param reason the Job's failure reason ({@code BackoffLimitExceeded}, {@code DeadlineExceeded}),
  *     or null
  * @param message for people: for a failure, how many pods failed and the last one's exit code and
- *     termination message (the last lines of its log, {@code FallbackToLogsOnError})
+ *     termination message (the last lines of its log, {@code FallbackToLogsOnError}); for a Job
+ *     that runs again after failed pods, its attempt out of {@code 1 + backoffLimit} and the last
+ *     failure, e.g. {@code backup Job b-2 is running (attempt 2 of 4; pod b-2-x7k exited 1: ERROR:
+ *     [049]: ...)}
  */
 public record JobOutcome(State state, String reason, String message) {
 
@@ -41,10 +44,13 @@ public record JobOutcome(State state, String reason, String message) {
       return new JobOutcome(State.SUCCEEDED, null, "backup Job " + name + " completed");
     }
     Optional<JobCondition> failed = condition(job, "Failed");
+    int failures =
+        job.getStatus() == null || job.getStatus().getFailed() == null
+            ? 0
+            : job.getStatus().getFailed();
     if (failed.isEmpty()) {
-      return new JobOutcome(State.RUNNING, null, "backup Job " + name + " is running");
+      return new JobOutcome(State.RUNNING, null, running(job, failures, pods));
     }
-    int failures = job.getStatus().getFailed() == null ? 0 : job.getStatus().getFailed();
     StringBuilder message = new StringBuilder("backup Job ").append(name).append(" failed");
     if (failed.get().getReason() != null) {
       message.append(" (").append(failed.get().getReason());
@@ -56,6 +62,22 @@ public record JobOutcome(State state, String reason, String message) {
     message.append(" after ").append(failures).append(failures == 1 ? " attempt" : " attempts");
     lastFailure(pods).ifPresent(m -> message.append("; ").append(m));
     return new JobOutcome(State.FAILED, failed.get().getReason(), message.toString());
+  }
+
+  /** "backup Job X is running", with the attempt and the last failure once a pod failed. */
+  private static String running(Job job, int failures, List<Pod> pods) {
+    StringBuilder message =
+        new StringBuilder("backup Job ").append(job.getMetadata().getName()).append(" is running");
+    if (failures > 0) {
+      Integer limit = job.getSpec() == null ? null : job.getSpec().getBackoffLimit();
+      message.append(" (attempt ").append(failures + 1);
+      if (limit != null) {
+        message.append(" of ").append(limit + 1);
+      }
+      lastFailure(pods).ifPresent(m -> message.append("; ").append(m));
+      message.append(')');
+    }
+    return message.toString();
   }
 
   /** Whether the Job has finished, either way. */

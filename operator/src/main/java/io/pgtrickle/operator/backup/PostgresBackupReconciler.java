@@ -1,6 +1,5 @@
 package io.pgtrickle.operator.backup;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -22,6 +21,7 @@ import io.pgtrickle.operator.status.Conditions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -56,6 +56,9 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
   static final String JOBS_EVENT_SOURCE = "backup-jobs";
   private static final Logger LOG = LoggerFactory.getLogger(PostgresBackupReconciler.class);
   private static final Duration WHILE_PENDING = Duration.ofSeconds(10);
+
+  /** When to look again after a status write found the resource changed since it was read. */
+  private static final Duration STALE_RETRY = Duration.ofSeconds(1);
 
   /** How often a scheduled resource looks at its cluster again (the primary may have moved). */
   private static final Duration RECHECK = Duration.ofSeconds(30);
@@ -105,6 +108,8 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
     Instant now = clock.instant();
     String name = backup.getMetadata().getName();
     String namespace = backup.getMetadata().getNamespace();
+    // The version this reconcile read: its writes are conditional on it (BackupStatusWrites).
+    String version = backup.getMetadata().getResourceVersion();
     PostgresBackupStatus previous =
         backup.getStatus() == null ? new PostgresBackupStatus() : backup.getStatus();
     PostgresBackupStatus status = client.getKubernetesSerialization().clone(previous);
@@ -118,7 +123,7 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
       } catch (IllegalArgumentException e) {
         status.setPhase(BackupPhase.Failed);
         status.setMessage(e.getMessage());
-        return done(backup, previous, status, null);
+        return done(context, backup, version, previous, status, null);
       }
     }
     if (schedule == null) {
@@ -129,7 +134,7 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
     }
 
     // The Jobs: report the newest finished one not reported yet.
-    List<Job> jobs = BackupJobs.oldestFirst(jobs(context, backup));
+    List<Job> jobs = BackupJobs.oldestFirst(jobs(context, backup, status));
     Job active = jobs.stream().filter(j -> !finished(j)).reduce((a, b) -> b).orElse(null);
     Job newest =
         jobs.stream().filter(PostgresBackupReconciler::finished).reduce((a, b) -> b).orElse(null);
@@ -174,7 +179,7 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
     if (waiting != null) {
       status.setPhase(BackupPhase.Pending);
       status.setMessage(waiting + (due ? "; the due backup waits for it" : ""));
-      return done(backup, previous, status, WHILE_PENDING);
+      return done(context, backup, version, previous, status, WHILE_PENDING);
     }
 
     String image = io.pgtrickle.operator.postgres.spec.PostgresImages.forCluster(cluster);
@@ -185,7 +190,7 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
       if (plan == null) {
         status.setPhase(BackupPhase.Pending);
         status.setMessage(outcomes.planProblem());
-        return done(backup, previous, status, WHILE_PENDING);
+        return done(context, backup, version, previous, status, WHILE_PENDING);
       } else {
         CronJob desired =
             BackupJob.cronJob(
@@ -205,7 +210,7 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
                   + cronName
                   + ": "
                   + (e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage()));
-          return done(backup, previous, status, null);
+          return done(context, backup, version, previous, status, null);
         }
       }
     }
@@ -215,7 +220,7 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
           "backup Job "
               + active.getMetadata().getName()
               + " is running; the requested backup starts after it");
-      return done(backup, previous, status, null);
+      return done(context, backup, version, previous, status, null);
     }
     if (due) {
       BackupJob.Plan plan = outcomes.planFor(false, null, true, keep);
@@ -231,29 +236,42 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
                 outcomes.planProblem(),
                 generation,
                 now));
-        return done(backup, previous, status, WHILE_PENDING);
+        return done(context, backup, version, previous, status, WHILE_PENDING);
       }
-      String jobName = BackupNames.job(name, sequence + 1);
-      BackupJobs.create(
-          client, BackupJob.job(backup, cluster, image, jobName, plan, jobTtlSeconds));
-      status.setJobSequence(sequence + 1);
+      int next = nextSequence(name, sequence, status.getLastJob());
+      String jobName = BackupNames.job(name, next);
+      Job created =
+          BackupJobs.create(
+              client, BackupJob.job(backup, cluster, image, jobName, plan, jobTtlSeconds));
+      if (created != null) {
+        // Seen by the next reconcile even before the informer has it (else: no Job running).
+        jobSource(context).handleRecentResourceCreate(ResourceID.fromResource(backup), created);
+      }
+      status.setJobSequence(next);
       if (trigger != null) {
-        removeTrigger(backup, context);
+        String removed = BackupStatusWrites.removeTrigger(client, backup, version);
+        version = removed == null ? version : removed;
       }
       LOG.info(
-          "backup Job {}/{} ({}) created for PostgresCluster {}",
+          "backup Job {}/{} ({}) {} for PostgresCluster {}",
           namespace,
           jobName,
           plan.type(),
+          created != null ? "created" : "exists already, taken as this trigger's",
           cluster.getMetadata().getName());
       status.setPhase(BackupPhase.Running);
       status.setMessage(
           "backup Job " + jobName + " (" + plan.type() + ") of " + plan.members().get(0));
-      return done(backup, previous, status, null);
+      return done(context, backup, version, previous, status, null);
     }
     if (active != null) {
       status.setPhase(BackupPhase.Running);
-      status.setMessage("backup Job " + active.getMetadata().getName() + " is running");
+      boolean retried =
+          active.getStatus() != null
+              && active.getStatus().getFailed() != null
+              && active.getStatus().getFailed() > 0;
+      status.setMessage(
+          JobOutcome.of(active, retried ? BackupJobs.pods(client, active) : List.of()).message());
     } else if (status.getPhase() == null
         || status.getPhase() == BackupPhase.Pending
         || status.getPhase() == BackupPhase.Running) {
@@ -265,21 +283,53 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
     if (schedule != null && status.getMessage() == null) {
       status.setMessage("next backup at " + status.getNextScheduled());
     }
-    return done(backup, previous, status, schedule == null ? null : RECHECK);
+    return done(context, backup, version, previous, status, schedule == null ? null : RECHECK);
   }
 
   private static boolean finished(Job job) {
     return JobOutcome.of(job, List.of()).finished();
   }
 
+  /**
+   * The next Job's sequence number: after {@code sequence}, and never the name of the Job reported
+   * last (that Job cannot be a new trigger's).
+   */
+  static int nextSequence(String name, int sequence, String lastJob) {
+    int next = sequence + 1;
+    while (BackupNames.job(name, next).equals(lastJob)) {
+      next++;
+    }
+    return next;
+  }
+
   @SuppressWarnings("unchecked")
-  private static List<Job> jobs(Context<PostgresBackup> context, PostgresBackup backup) {
-    var source =
-        (InformerEventSource<Job, PostgresBackup>)
-            context.eventSourceRetriever().getEventSourceFor(Job.class, JOBS_EVENT_SOURCE);
-    return source
-        .list(backup.getMetadata().getNamespace(), j -> BackupJobs.ownedBy(j, backup))
-        .toList();
+  private static InformerEventSource<Job, PostgresBackup> jobSource(
+      Context<PostgresBackup> context) {
+    return (InformerEventSource<Job, PostgresBackup>)
+        context.eventSourceRetriever().getEventSourceFor(Job.class, JOBS_EVENT_SOURCE);
+  }
+
+  /**
+   * The PostgresBackup's Jobs in the informer's cache, and the Job it created last when the cache
+   * does not list it yet (JOSDK keeps a created Job until its informer sees it).
+   */
+  private static List<Job> jobs(
+      Context<PostgresBackup> context, PostgresBackup backup, PostgresBackupStatus status) {
+    var source = jobSource(context);
+    String namespace = backup.getMetadata().getNamespace();
+    List<Job> jobs =
+        new ArrayList<>(source.list(namespace, j -> BackupJobs.ownedBy(j, backup)).toList());
+    if (status.getJobSequence() != null && status.getJobSequence() > 0) {
+      String last = BackupNames.job(backup.getMetadata().getName(), status.getJobSequence());
+      if (!last.equals(status.getLastJob())
+          && jobs.stream().noneMatch(j -> last.equals(j.getMetadata().getName()))) {
+        source
+            .get(new ResourceID(last, namespace))
+            .filter(j -> BackupJobs.ownedBy(j, backup))
+            .ifPresent(jobs::add);
+      }
+    }
+    return jobs;
   }
 
   private static PostgresCluster cluster(
@@ -296,45 +346,27 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
     return annotations == null ? null : annotations.get(key);
   }
 
-  /** Removes the trigger, so that {@code kubectl annotate ... trigger=now} works again. */
-  private static void removeTrigger(PostgresBackup backup, Context<PostgresBackup> context) {
-    String key = PostgresBackup.TRIGGER_ANNOTATION.replace("~", "~0").replace("/", "~1");
-    try {
-      context
-          .getClient()
-          .resources(PostgresBackup.class)
-          .inNamespace(backup.getMetadata().getNamespace())
-          .withName(backup.getMetadata().getName())
-          .patch(
-              new io.fabric8.kubernetes.client.dsl.base.PatchContext.Builder()
-                  .withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON)
-                  .build(),
-              "[{\"op\":\"remove\",\"path\":\"/metadata/annotations/" + key + "\"}]");
-    } catch (RuntimeException e) {
-      LOG.warn(
-          "could not remove the trigger annotation of {}: {}",
-          backup.getMetadata().getName(),
-          e.toString());
-    }
-  }
-
+  /**
+   * Writes {@code status} when it changed, on the condition that the PostgresBackup is still at
+   * {@code version}; when it is not, nothing is written and the reconcile runs again shortly (the
+   * newer copy's event comes too).
+   */
   private static UpdateControl<PostgresBackup> done(
+      Context<PostgresBackup> context,
       PostgresBackup backup,
+      String version,
       PostgresBackupStatus previous,
       PostgresBackupStatus status,
       Duration reschedule) {
-    UpdateControl<PostgresBackup> control;
-    if (status.equals(previous)) {
-      control = UpdateControl.noUpdate();
-    } else {
-      PostgresBackup patch = new PostgresBackup();
-      patch.setMetadata(
-          new ObjectMetaBuilder()
-              .withName(backup.getMetadata().getName())
-              .withNamespace(backup.getMetadata().getNamespace())
-              .build());
-      patch.setStatus(status);
-      control = UpdateControl.patchStatus(patch);
+    UpdateControl<PostgresBackup> control = UpdateControl.noUpdate();
+    if (!status.equals(previous)
+        && !BackupStatusWrites.status(
+            context.getClient(),
+            backup,
+            version,
+            status,
+            context.getControllerConfiguration().fieldManager())) {
+      return control.rescheduleAfter(STALE_RETRY);
     }
     if (reschedule != null) {
       control.rescheduleAfter(reschedule.isNegative() ? Duration.ZERO : reschedule);

@@ -27,12 +27,18 @@ record RepositoryCommands(KubernetesClient client, String namespace, String pod)
   private static final Duration SHORT = Duration.ofMinutes(5);
 
   /**
+   * The bound of {@code pgbackrest info}: it reads two small files of the repository (seconds), and
+   * the reconcile that waits for it holds the PostgresBackup's status meanwhile.
+   */
+  static final Duration INFO = Duration.ofSeconds(60);
+
+  /**
    * The repository's backups, oldest first.
    *
    * @throws IllegalStateException with pgBackRest's last lines when it cannot be read
    */
   List<RepositoryBackup> info() throws TimeoutException, InterruptedException {
-    PodCommand.Result info = pgbackrest("info", "--output=json");
+    PodCommand.Result info = pgbackrest(INFO, "info", "--output=json");
     if (!info.ok()) {
       throw new IllegalStateException("pgbackrest info failed: " + info.tail());
     }
@@ -47,7 +53,7 @@ record RepositoryCommands(KubernetesClient client, String namespace, String pod)
    */
   String expire(List<String> sets) throws TimeoutException, InterruptedException {
     for (String set : sets) {
-      PodCommand.Result expire = pgbackrest("expire", "--set=" + set);
+      PodCommand.Result expire = pgbackrest(SHORT, "expire", "--set=" + set);
       if (!expire.ok()) {
         return "retention failed to remove " + set + ": " + expire.tail();
       }
@@ -60,7 +66,10 @@ record RepositoryCommands(KubernetesClient client, String namespace, String pod)
     // of every backup that stays and removes no backup (its own backup retention is off).
     PodCommand.Result wal =
         pgbackrest(
-            "expire", "--repo1-retention-archive-type=full", "--repo1-retention-archive=" + fulls);
+            SHORT,
+            "expire",
+            "--repo1-retention-archive-type=full",
+            "--repo1-retention-archive=" + fulls);
     return wal.ok() ? null : "expiring the WAL no backup needs failed: " + wal.tail();
   }
 
@@ -91,7 +100,7 @@ record RepositoryCommands(KubernetesClient client, String namespace, String pod)
     return result.stdout().lines().map(String::strip).filter(n -> n.startsWith(prefix)).toList();
   }
 
-  private PodCommand.Result pgbackrest(String... args)
+  private PodCommand.Result pgbackrest(Duration timeout, String... args)
       throws TimeoutException, InterruptedException {
     List<String> command = new ArrayList<>(PgBackRest.RUN_WITH_PASSWORD);
     command.add("--stanza=" + PgBackRest.STANZA);
@@ -101,7 +110,7 @@ record RepositoryCommands(KubernetesClient client, String namespace, String pod)
         namespace,
         pod,
         ClusterStatefulSet.CONTAINER,
-        SHORT,
+        timeout,
         command.toArray(String[]::new));
   }
 }

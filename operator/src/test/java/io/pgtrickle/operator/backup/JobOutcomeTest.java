@@ -60,6 +60,32 @@ class JobOutcomeTest {
   }
 
   @Test
+  void aRunningJobAfterFailedPodsSaysWhichAttemptAndWhyTheLastOneFailed() {
+    Job retried = job(null, null, null, 1);
+    retried.setSpec(new io.fabric8.kubernetes.api.model.batch.v1.JobSpec());
+    retried.getSpec().setBackoffLimit(3);
+    JobOutcome o =
+        JobOutcome.of(
+            retried,
+            List.of(
+                failedPod(
+                    "nightly-1-aaaaa",
+                    "2026-12-01T02:00:00Z",
+                    1,
+                    "P00   INFO: backup command begin\nP00  ERROR: [049]: unable to get address\n")));
+    assertThat(o.state()).isEqualTo(JobOutcome.State.RUNNING);
+    assertThat(o.message())
+        .isEqualTo(
+            "backup Job nightly-1 is running (attempt 2 of 4; pod nightly-1-aaaaa exited 1: P00 "
+                + " ERROR: [049]: unable to get address)");
+    // Before any failure, and without a spec or the pods: no attempt count to tell.
+    assertThat(JobOutcome.of(job(null, null, null, null), List.of()).message())
+        .isEqualTo("backup Job nightly-1 is running");
+    assertThat(JobOutcome.of(job(null, null, null, 2), List.of()).message())
+        .isEqualTo("backup Job nightly-1 is running (attempt 3)");
+  }
+
+  @Test
   void aCompleteJobSucceeded() {
     JobOutcome o = JobOutcome.of(job("Complete", null, null, null), List.of());
     assertThat(o.state()).isEqualTo(JobOutcome.State.SUCCEEDED);

@@ -168,16 +168,20 @@ final class ObjectStoreRoundTrip {
   }
 
   private PostgresBackupStatus awaitBackups(int count) {
-    await()
-        .atMost(Duration.ofSeconds(180))
-        .pollInterval(Duration.ofSeconds(1))
-        .untilAsserted(
-            () -> {
-              PostgresBackupStatus s = status();
-              assertThat(s).isNotNull();
-              assertThat(s.getBackupCount()).as(s.getMessage()).isEqualTo(count);
-              assertThat(s.getPhase()).isIn(BackupPhase.Succeeded, BackupPhase.Scheduled);
-            });
+    BackupDiagnostics.onTimeout(
+        namespace,
+        "src-backup",
+        () ->
+            await()
+                .atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(
+                    () -> {
+                      PostgresBackupStatus s = status();
+                      assertThat(s).isNotNull();
+                      assertThat(s.getBackupCount()).as(s.getMessage()).isEqualTo(count);
+                      assertThat(s.getPhase()).isIn(BackupPhase.Succeeded, BackupPhase.Scheduled);
+                    }));
     return status();
   }
 

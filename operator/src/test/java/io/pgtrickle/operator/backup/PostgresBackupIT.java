@@ -389,31 +389,39 @@ class PostgresBackupIT {
 
   /** Waits until {@code count} backups of {@code name} are done and none runs. */
   private static PostgresBackupStatus awaitBackups(String name, int count, Duration within) {
-    await()
-        .atMost(within)
-        .pollInterval(Duration.ofSeconds(1))
-        .untilAsserted(
-            () -> {
-              PostgresBackupStatus s = status(name);
-              assertThat(s).isNotNull();
-              assertThat(s.getPhase()).as(s.getMessage()).isNotIn(BackupPhase.Failed);
-              assertThat(s.getBackupCount()).as(s.getMessage()).isEqualTo(count);
-              assertThat(s.getPhase()).isNotEqualTo(BackupPhase.Running);
-            });
+    BackupDiagnostics.onTimeout(
+        NAMESPACE,
+        name,
+        () ->
+            await()
+                .atMost(within)
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(
+                    () -> {
+                      PostgresBackupStatus s = status(name);
+                      assertThat(s).isNotNull();
+                      assertThat(s.getPhase()).as(s.getMessage()).isNotIn(BackupPhase.Failed);
+                      assertThat(s.getBackupCount()).as(s.getMessage()).isEqualTo(count);
+                      assertThat(s.getPhase()).isNotEqualTo(BackupPhase.Running);
+                    }));
     return status(name);
   }
 
   private static PostgresBackupStatus awaitLastBackupNot(String name, String label) {
-    await()
-        .atMost(BACKUP_WITHIN)
-        .pollInterval(Duration.ofSeconds(1))
-        .untilAsserted(
-            () -> {
-              PostgresBackupStatus s = status(name);
-              assertThat(s.getPhase()).as(s.getMessage()).isNotIn(BackupPhase.Failed);
-              assertThat(s.getLastBackupName()).as(s.getMessage()).isNotEqualTo(label);
-              assertThat(s.getPhase()).isNotEqualTo(BackupPhase.Running);
-            });
+    BackupDiagnostics.onTimeout(
+        NAMESPACE,
+        name,
+        () ->
+            await()
+                .atMost(BACKUP_WITHIN)
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(
+                    () -> {
+                      PostgresBackupStatus s = status(name);
+                      assertThat(s.getPhase()).as(s.getMessage()).isNotIn(BackupPhase.Failed);
+                      assertThat(s.getLastBackupName()).as(s.getMessage()).isNotEqualTo(label);
+                      assertThat(s.getPhase()).isNotEqualTo(BackupPhase.Running);
+                    }));
     return status(name);
   }
 }

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
@@ -44,6 +45,9 @@ final class BackupJobPods implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BackupJobPods.class);
   static final String SELECTOR_KEY = "app.kubernetes.io/component";
   static final String SELECTOR_VALUE = "backup";
+
+  /** How often a finished pod's status is written at most before giving up (about 85 s). */
+  static final int REPORT_ATTEMPTS = 12;
 
   private final TestBed testBed;
   private final KubernetesClient client;
@@ -201,7 +205,7 @@ final class BackupJobPods implements AutoCloseable {
 
   /** The log of a backup pod's container. */
   Path log(String pod) {
-    return work.resolve(pod).resolve("job.log");
+    return BackupPodLogs.log(work, pod);
   }
 
   private void exited(Pod pod, String key, Process process, Instant started) {
@@ -212,12 +216,56 @@ final class BackupJobPods implements AutoCloseable {
     int exit = process.exitValue();
     String name = pod.getMetadata().getName();
     LOG.info("backup pod {} exited {}", name, exit);
-    try {
-      report(pod, exit, started, exit == 0 ? null : terminationMessage(log(name)));
-    } catch (RuntimeException e) {
-      LOG.warn("status of backup pod {} not reported: {}", name, e.toString());
+    String message = exit == 0 ? null : terminationMessage(log(name));
+    if (!reported(pod, exit, started, message, 1)) {
+      // As a kubelet keeps syncing a pod's status: again and again, else the Job never ends.
+      Thread t =
+          new Thread(
+              () -> {
+                for (int attempt = 2; attempt <= REPORT_ATTEMPTS; attempt++) {
+                  try {
+                    Thread.sleep(Math.min(1000L << (attempt - 2), 10_000L));
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                  if (reported(pod, exit, started, message, attempt)) {
+                    return;
+                  }
+                }
+                LOG.error("status of backup pod {} never reported: its Job hangs", name);
+              },
+              "backup-job-pods-report");
+      t.setDaemon(true);
+      t.start();
     }
     release(key);
+  }
+
+  /**
+   * One try at {@link #report}.
+   *
+   * @return true when the status is written, or the pod is gone (nothing left to report)
+   */
+  private boolean reported(Pod pod, int exit, Instant started, String message, int attempt) {
+    String name = pod.getMetadata().getName();
+    try {
+      report(pod, exit, started, message);
+      if (attempt > 1) {
+        LOG.info("status of backup pod {} reported at attempt {}", name, attempt);
+      }
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        return true;
+      }
+      LOG.warn(
+          "status of backup pod {} not reported (attempt {}): {}", name, attempt, e.toString());
+      return false;
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "status of backup pod {} not reported (attempt {}): {}", name, attempt, e.toString());
+      return false;
+    }
   }
 
   /** The kubelet's report of a finished {@code restartPolicy: Never} pod. */

@@ -95,7 +95,7 @@ public final class PatroniPods implements AutoCloseable {
     this.testBed = testBed;
     this.client = testBed.client();
     this.namespace = namespace;
-    this.work = testBed.repositoryRootPath().resolve("target/testbed/pods").resolve(namespace);
+    this.work = BackupPodLogs.podsDirectory(testBed, namespace);
     this.termination = new GracefulTermination(client, namespace);
     mountMemoryBackedVolumes(work);
     this.extras =
