@@ -238,7 +238,14 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
                 now));
         return done(context, backup, version, previous, status, WHILE_PENDING);
       }
-      int next = nextSequence(name, sequence, status.getLastJob());
+      java.util.Set<String> taken = new java.util.HashSet<>();
+      if (status.getLastJob() != null) {
+        taken.add(status.getLastJob());
+      }
+      jobs.stream()
+          .filter(PostgresBackupReconciler::finished)
+          .forEach(j -> taken.add(j.getMetadata().getName()));
+      int next = nextSequence(name, sequence, taken);
       String jobName = BackupNames.job(name, next);
       Job created =
           BackupJobs.create(
@@ -291,12 +298,13 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
   }
 
   /**
-   * The next Job's sequence number: after {@code sequence}, and never the name of the Job reported
-   * last (that Job cannot be a new trigger's).
+   * The next Job's sequence number: after {@code sequence}, and never the name of a Job that
+   * finished already or was reported last ({@code taken}: such a Job cannot be a new trigger's; a
+   * counter behind the Jobs, from a status written from an older copy, is thus never fatal).
    */
-  static int nextSequence(String name, int sequence, String lastJob) {
+  static int nextSequence(String name, int sequence, java.util.Set<String> taken) {
     int next = sequence + 1;
-    while (BackupNames.job(name, next).equals(lastJob)) {
+    while (taken.contains(BackupNames.job(name, next))) {
       next++;
     }
     return next;
