@@ -52,6 +52,20 @@ public final class BackupBenchmark {
   private static final int LOAD_ROWS = Integer.getInteger("bench.backup.loadRows", 800);
 
   private static final String BUCKET = "bench";
+
+  /** pgBackRest's console log with a timestamped line per file, for {@link BackupPhases}. */
+  private static final String DETAIL = "--log-level-console=detail";
+
+  /**
+   * Extra pgBackRest options for every benchmarked backup, space-separated ({@code
+   * -Dbench.backup.options=--buffer-size=4MiB}): to try a setting before it goes into the
+   * operator's configuration. Empty by default.
+   */
+  private static final List<String> OPTIONS =
+      List.of(System.getProperty("bench.backup.options", "").trim().split("\\s+")).stream()
+          .filter(o -> !o.isEmpty())
+          .toList();
+
   private static final Duration LONG = Duration.ofHours(2);
 
   private final KubernetesClient client;
@@ -201,7 +215,12 @@ public final class BackupBenchmark {
         // after each chunk, so that the data and the WAL fit the member's volume.
         awaitArchived();
       }
+      // What autovacuum would do to the new tables during the first backups (with data checksums
+      // every page it marks all-visible is a full-page image in the WAL): done before any
+      // backup, so every command below copies the same settled database.
+      c.createStatement().execute("vacuum (analyze)");
       c.createStatement().execute("checkpoint");
+      awaitArchived();
       try (ResultSet rs =
           c.createStatement().executeQuery("select pg_database_size(current_database())")) {
         rs.next();
@@ -242,10 +261,14 @@ public final class BackupBenchmark {
 
   private Result backup(String pod, int processMax) throws Exception {
     long start = System.nanoTime();
-    check(
-        pgbackrest(pod, LONG, "backup", "--type=full", "--process-max=" + processMax),
-        "backup process-max " + processMax);
+    List<String> args =
+        new ArrayList<>(List.of("backup", "--type=full", "--process-max=" + processMax, DETAIL));
+    args.addAll(OPTIONS);
+    PodCommand.Result run = pgbackrest(pod, LONG, args.toArray(String[]::new));
+    check(run, "backup process-max " + processMax);
     double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf(
+        Locale.ROOT, "  phases: %s%n", BackupPhases.parse(run.stdout()).describe(seconds));
     PodCommand.Result info = pgbackrest(pod, Duration.ofMinutes(5), "info", "--output=json");
     check(info, "info");
     List<RepositoryBackup> backups = InfoParser.backups(info.stdout(), PgBackRest.STANZA);
@@ -280,18 +303,22 @@ public final class BackupBenchmark {
         pgbackrest(pod, Duration.ofMinutes(5), posix[0], posix[1], "stanza-create"),
         "stanza-create posix");
     long start = System.nanoTime();
-    check(
-        pgbackrest(
-            pod,
-            LONG,
-            posix[0],
-            posix[1],
-            "backup",
-            "--type=full",
-            "--no-archive-check",
-            "--process-max=" + processMax),
-        "posix backup process-max " + processMax);
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                posix[0],
+                posix[1],
+                "backup",
+                "--type=full",
+                "--no-archive-check",
+                "--process-max=" + processMax,
+                DETAIL));
+    args.addAll(OPTIONS);
+    PodCommand.Result run = pgbackrest(pod, LONG, args.toArray(String[]::new));
+    check(run, "posix backup process-max " + processMax);
     double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf(
+        Locale.ROOT, "  phases: %s%n", BackupPhases.parse(run.stdout()).describe(seconds));
     sh(pod, Duration.ofMinutes(10), "rm -rf " + repo);
     System.out.printf(
         Locale.ROOT, "backup to a volume (posix) process-max %d: %.1f s%n", processMax, seconds);
