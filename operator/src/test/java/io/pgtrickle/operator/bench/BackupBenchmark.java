@@ -33,7 +33,9 @@ import java.util.concurrent.TimeoutException;
  *       data directory, the superuser's password from the container's environment; the operator's
  *       backups run the same pgBackRest in a Job, reading the member through its TLS server);
  *   <li>{@code pg_basebackup} of the same cluster in the same container (plain format, WAL
- *       streamed, no compression, to a scratch directory on disk: the single-threaded floor);
+ *       streamed, no compression, to a scratch directory on disk: the single-threaded floor), and
+ *       in tar format compressed by the server with zstd level 1 (pgBackRest's work, PostgreSQL
+ *       15+);
  *   <li>restores of the process-max 2 backup to the scratch directory, {@code process-max} 1 and 2;
  *   <li>the archive lag under a write load: a marker committed every 250 ms, the time until {@code
  *       pg_stat_archiver.last_archived_wal} reaches the WAL file of its commit.
@@ -135,6 +137,12 @@ public final class BackupBenchmark {
     double posix1 = posixBackup(pod, 1, p2.bytes);
     double posix2 = posixBackup(pod, 2, p2.bytes);
     double basebackup = basebackup(pod, p2.bytes);
+    // The same work as pgBackRest's (zstd level 1, in the server as pgBackRest compresses in its
+    // own process), for a comparison at equal compression; PostgreSQL 15+ only.
+    double basebackupZstd =
+        HaCluster.testedMajor() >= 15
+            ? basebackup(pod, p2.bytes, "-Ft --compress=server-zstd:1")
+            : Double.NaN;
     double restore1 = restore(pod, p2.label, 1, p2.bytes);
     double restore2 = restore(pod, p2.label, 2, p2.bytes);
     double lagP95 = archiveLag();
@@ -165,6 +173,8 @@ public final class BackupBenchmark {
         posix2);
     System.out.printf(Locale.ROOT, "pg_basebackup (plain, -X stream): %.1f MB/s%n", basebackup);
     System.out.printf(
+        Locale.ROOT, "pg_basebackup (tar, server-zstd:1, -X stream): %.1f MB/s%n", basebackupZstd);
+    System.out.printf(
         Locale.ROOT,
         "restore process-max 1: %.1f MB/s, process-max 2: %.1f MB/s%n",
         restore1,
@@ -173,7 +183,7 @@ public final class BackupBenchmark {
         Locale.ROOT,
         "backup_mbps=%.1f basebackup_mbps=%.1f restore_mbps=%.1f archive_lag_p95_s=%.2f"
             + " backup_p1_mbps=%.1f restore_p1_mbps=%.1f pvc_backup_mbps=%.1f"
-            + " pvc_backup_p1_mbps=%.1f db_mb=%.0f%n",
+            + " pvc_backup_p1_mbps=%.1f basebackup_zstd_mbps=%.1f db_mb=%.0f%n",
         p2.mbps,
         basebackup,
         restore2,
@@ -182,6 +192,7 @@ public final class BackupBenchmark {
         restore1,
         posix2,
         posix1,
+        basebackupZstd,
         p2.bytes / 1e6);
   }
 
@@ -326,6 +337,15 @@ public final class BackupBenchmark {
   }
 
   private double basebackup(String pod, long bytes) throws Exception {
+    return basebackup(pod, bytes, "-Fp");
+  }
+
+  /**
+   * {@code pg_basebackup} with {@code format} and its options ({@code -Fp}, or {@code -Ft
+   * --compress=server-zstd:1}), WAL streamed, fast checkpoint, into the scratch directory: MB/s of
+   * {@code bytes}.
+   */
+  private double basebackup(String pod, long bytes, String format) throws Exception {
     sh(pod, Duration.ofMinutes(10), "rm -rf " + scratch + "/basebackup");
     long start = System.nanoTime();
     check(
@@ -338,11 +358,13 @@ public final class BackupBenchmark {
                 + PgBackRest.SOCKET_DIR
                 + " -U replicator -D "
                 + scratch
-                + "/basebackup -Fp -X stream -c fast"),
-        "pg_basebackup");
+                + "/basebackup "
+                + format
+                + " -X stream -c fast"),
+        "pg_basebackup " + format);
     double seconds = (System.nanoTime() - start) / 1e9;
     sh(pod, Duration.ofMinutes(10), "rm -rf " + scratch + "/basebackup");
-    System.out.printf(Locale.ROOT, "pg_basebackup: %.1f s%n", seconds);
+    System.out.printf(Locale.ROOT, "pg_basebackup %s: %.1f s%n", format, seconds);
     return bytes / 1e6 / seconds;
   }
 
