@@ -63,10 +63,21 @@ public final class BackupBenchmark {
    * -Dbench.backup.options=--buffer-size=4MiB}): to try a setting before it goes into the
    * operator's configuration. Empty by default.
    */
-  private static final List<String> OPTIONS =
-      List.of(System.getProperty("bench.backup.options", "").trim().split("\\s+")).stream()
-          .filter(o -> !o.isEmpty())
-          .toList();
+  private static final List<String> OPTIONS = options("bench.backup.options");
+
+  /**
+   * Options of a second set of backups taken right after each benchmarked one ({@code
+   * -Dbench.backup.compare=--no-repo1-bundle}), so that a setting's effect is measured in pairs on
+   * the same database under the same load; the figures go to the {@code compare_*} keys. None by
+   * default.
+   */
+  private static final List<String> COMPARE = options("bench.backup.compare");
+
+  private static List<String> options(String property) {
+    return List.of(System.getProperty(property, "").trim().split("\\s+")).stream()
+        .filter(o -> !o.isEmpty())
+        .toList();
+  }
 
   private static final Duration LONG = Duration.ofHours(2);
 
@@ -132,10 +143,15 @@ public final class BackupBenchmark {
     System.out.printf(Locale.ROOT, "loading %d MB into %s ...%n", MB, pod);
     load();
 
-    Result p1 = backup(pod, 1);
-    Result p2 = backup(pod, 2);
-    double posix1 = posixBackup(pod, 1, p2.bytes);
-    double posix2 = posixBackup(pod, 2, p2.bytes);
+    boolean compare = !COMPARE.isEmpty();
+    Result p1 = backup(pod, 1, OPTIONS);
+    Result c1 = compare ? backup(pod, 1, COMPARE) : null;
+    Result p2 = backup(pod, 2, OPTIONS);
+    Result c2 = compare ? backup(pod, 2, COMPARE) : null;
+    double posix1 = posixBackup(pod, 1, p2.bytes, OPTIONS);
+    double cposix1 = compare ? posixBackup(pod, 1, p2.bytes, COMPARE) : Double.NaN;
+    double posix2 = posixBackup(pod, 2, p2.bytes, OPTIONS);
+    double cposix2 = compare ? posixBackup(pod, 2, p2.bytes, COMPARE) : Double.NaN;
     double basebackup = basebackup(pod, p2.bytes);
     // The same work as pgBackRest's (zstd level 1, in the server as pgBackRest compresses in its
     // own process), for a comparison at equal compression; PostgreSQL 15+ only.
@@ -171,6 +187,17 @@ public final class BackupBenchmark {
         "backup to a volume (posix) process-max 1: %.1f MB/s, process-max 2: %.1f MB/s%n",
         posix1,
         posix2);
+    if (compare) {
+      System.out.printf(
+          Locale.ROOT,
+          "compare, with %s: backup process-max 1: %.1f MB/s, process-max 2: %.1f MB/s;"
+              + " to a volume process-max 1: %.1f MB/s, process-max 2: %.1f MB/s%n",
+          String.join(" ", COMPARE),
+          c1.mbps,
+          c2.mbps,
+          cposix1,
+          cposix2);
+    }
     System.out.printf(Locale.ROOT, "pg_basebackup (plain, -X stream): %.1f MB/s%n", basebackup);
     System.out.printf(
         Locale.ROOT, "pg_basebackup (tar, server-zstd:1, -X stream): %.1f MB/s%n", basebackupZstd);
@@ -179,21 +206,34 @@ public final class BackupBenchmark {
         "restore process-max 1: %.1f MB/s, process-max 2: %.1f MB/s%n",
         restore1,
         restore2);
-    System.out.printf(
-        Locale.ROOT,
-        "backup_mbps=%.1f basebackup_mbps=%.1f restore_mbps=%.1f archive_lag_p95_s=%.2f"
-            + " backup_p1_mbps=%.1f restore_p1_mbps=%.1f pvc_backup_mbps=%.1f"
-            + " pvc_backup_p1_mbps=%.1f basebackup_zstd_mbps=%.1f db_mb=%.0f%n",
-        p2.mbps,
-        basebackup,
-        restore2,
-        lagP95,
-        p1.mbps,
-        restore1,
-        posix2,
-        posix1,
-        basebackupZstd,
-        p2.bytes / 1e6);
+    String line =
+        String.format(
+            Locale.ROOT,
+            "backup_mbps=%.1f basebackup_mbps=%.1f restore_mbps=%.1f archive_lag_p95_s=%.2f"
+                + " backup_p1_mbps=%.1f restore_p1_mbps=%.1f pvc_backup_mbps=%.1f"
+                + " pvc_backup_p1_mbps=%.1f basebackup_zstd_mbps=%.1f db_mb=%.0f",
+            p2.mbps,
+            basebackup,
+            restore2,
+            lagP95,
+            p1.mbps,
+            restore1,
+            posix2,
+            posix1,
+            basebackupZstd,
+            p2.bytes / 1e6);
+    if (compare) {
+      line +=
+          String.format(
+              Locale.ROOT,
+              " compare_backup_mbps=%.1f compare_backup_p1_mbps=%.1f"
+                  + " compare_pvc_backup_mbps=%.1f compare_pvc_backup_p1_mbps=%.1f",
+              c2.mbps,
+              c1.mbps,
+              cposix2,
+              cposix1);
+    }
+    System.out.println(line);
   }
 
   /**
@@ -270,11 +310,14 @@ public final class BackupBenchmark {
 
   private record Result(String label, long bytes, long repoBytes, double seconds, double mbps) {}
 
-  private Result backup(String pod, int processMax) throws Exception {
+  private Result backup(String pod, int processMax, List<String> options) throws Exception {
+    if (!options.isEmpty()) {
+      System.out.printf(Locale.ROOT, "with %s:%n", String.join(" ", options));
+    }
     long start = System.nanoTime();
     List<String> args =
         new ArrayList<>(List.of("backup", "--type=full", "--process-max=" + processMax, DETAIL));
-    args.addAll(OPTIONS);
+    args.addAll(options);
     PodCommand.Result run = pgbackrest(pod, LONG, args.toArray(String[]::new));
     check(run, "backup process-max " + processMax);
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -306,7 +349,11 @@ public final class BackupBenchmark {
    * backup does not wait for its stop WAL in this repository ({@code --no-archive-check}); it is
    * timed, not restored. Returns MB/s of {@code bytes}.
    */
-  private double posixBackup(String pod, int processMax, long bytes) throws Exception {
+  private double posixBackup(String pod, int processMax, long bytes, List<String> options)
+      throws Exception {
+    if (!options.isEmpty()) {
+      System.out.printf(Locale.ROOT, "with %s:%n", String.join(" ", options));
+    }
     String repo = scratch + "/posix-repo";
     sh(pod, Duration.ofMinutes(10), "rm -rf " + repo);
     String[] posix = {"--repo1-type=posix", "--repo1-path=" + repo};
@@ -324,7 +371,7 @@ public final class BackupBenchmark {
                 "--no-archive-check",
                 "--process-max=" + processMax,
                 DETAIL));
-    args.addAll(OPTIONS);
+    args.addAll(options);
     PodCommand.Result run = pgbackrest(pod, LONG, args.toArray(String[]::new));
     check(run, "posix backup process-max " + processMax);
     double seconds = (System.nanoTime() - start) / 1e9;
