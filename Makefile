@@ -235,8 +235,13 @@ bench-failover: deps-test testbed-up ## Failover recovery (10 crash + 10 gracefu
 # A quick run on a smaller database: make bench-backup BACKUP_BENCH_MB=256; another major: PG_VERSION=17.
 # 2048 (issue #16's size) does not fit the test bed's 4 GB tmpfs member volume with its WAL.
 BACKUP_BENCH_MB ?= 1024
+# pgBackRest options for every benchmarked backup, and of a second backup right after each
+# (measured in pairs): make bench-backup BACKUP_BENCH_COMPARE='--no-repo1-bundle'
+BACKUP_BENCH_OPTIONS ?=
+BACKUP_BENCH_COMPARE ?=
 bench-backup: deps-test testbed-up ## pgBackRest to S3 (zstd, process-max 1/2) vs pg_basebackup, restore MB/s, archive lag p95 (1 GB; about 15 min)
 	$(MVN) -q -pl operator -am -Pit,bench -DskipTests verify \
 	  -Dbench.mainClass=io.pgtrickle.operator.bench.BackupBenchmark \
 	  -Dit.pg.version=$(PG_VERSION) -Dbench.backup.mb=$(BACKUP_BENCH_MB) \
+	  -Dbench.backup.options='$(BACKUP_BENCH_OPTIONS)' -Dbench.backup.compare='$(BACKUP_BENCH_COMPARE)' \
 	  -Ds3proxy.jar=$(CURDIR)/operator/target/s3proxy/s3proxy.jar

@@ -33,7 +33,9 @@ import java.util.concurrent.TimeoutException;
  *       data directory, the superuser's password from the container's environment; the operator's
  *       backups run the same pgBackRest in a Job, reading the member through its TLS server);
  *   <li>{@code pg_basebackup} of the same cluster in the same container (plain format, WAL
- *       streamed, no compression, to a scratch directory on disk: the single-threaded floor);
+ *       streamed, no compression, to a scratch directory on disk: the single-threaded floor), and
+ *       in tar format compressed by the server with zstd level 1 (pgBackRest's work, PostgreSQL
+ *       15+);
  *   <li>restores of the process-max 2 backup to the scratch directory, {@code process-max} 1 and 2;
  *   <li>the archive lag under a write load: a marker committed every 250 ms, the time until {@code
  *       pg_stat_archiver.last_archived_wal} reaches the WAL file of its commit.
@@ -52,6 +54,31 @@ public final class BackupBenchmark {
   private static final int LOAD_ROWS = Integer.getInteger("bench.backup.loadRows", 800);
 
   private static final String BUCKET = "bench";
+
+  /** pgBackRest's console log with a timestamped line per file, for {@link BackupPhases}. */
+  private static final String DETAIL = "--log-level-console=detail";
+
+  /**
+   * Extra pgBackRest options for every benchmarked backup, space-separated ({@code
+   * -Dbench.backup.options=--buffer-size=4MiB}): to try a setting before it goes into the
+   * operator's configuration. Empty by default.
+   */
+  private static final List<String> OPTIONS = options("bench.backup.options");
+
+  /**
+   * Options of a second set of backups taken right after each benchmarked one ({@code
+   * -Dbench.backup.compare=--no-repo1-bundle}), so that a setting's effect is measured in pairs on
+   * the same database under the same load; the figures go to the {@code compare_*} keys. None by
+   * default.
+   */
+  private static final List<String> COMPARE = options("bench.backup.compare");
+
+  private static List<String> options(String property) {
+    return List.of(System.getProperty(property, "").trim().split("\\s+")).stream()
+        .filter(o -> !o.isEmpty())
+        .toList();
+  }
+
   private static final Duration LONG = Duration.ofHours(2);
 
   private final KubernetesClient client;
@@ -116,11 +143,22 @@ public final class BackupBenchmark {
     System.out.printf(Locale.ROOT, "loading %d MB into %s ...%n", MB, pod);
     load();
 
-    Result p1 = backup(pod, 1);
-    Result p2 = backup(pod, 2);
-    double posix1 = posixBackup(pod, 1, p2.bytes);
-    double posix2 = posixBackup(pod, 2, p2.bytes);
+    boolean compare = !COMPARE.isEmpty();
+    Result p1 = backup(pod, 1, OPTIONS);
+    Result c1 = compare ? backup(pod, 1, COMPARE) : null;
+    Result p2 = backup(pod, 2, OPTIONS);
+    Result c2 = compare ? backup(pod, 2, COMPARE) : null;
+    double posix1 = posixBackup(pod, 1, p2.bytes, OPTIONS);
+    double cposix1 = compare ? posixBackup(pod, 1, p2.bytes, COMPARE) : Double.NaN;
+    double posix2 = posixBackup(pod, 2, p2.bytes, OPTIONS);
+    double cposix2 = compare ? posixBackup(pod, 2, p2.bytes, COMPARE) : Double.NaN;
     double basebackup = basebackup(pod, p2.bytes);
+    // The same work as pgBackRest's (zstd level 1, in the server as pgBackRest compresses in its
+    // own process), for a comparison at equal compression; PostgreSQL 15+ only.
+    double basebackupZstd =
+        HaCluster.testedMajor() >= 15
+            ? basebackup(pod, p2.bytes, "-Ft --compress=server-zstd:1")
+            : Double.NaN;
     double restore1 = restore(pod, p2.label, 1, p2.bytes);
     double restore2 = restore(pod, p2.label, 2, p2.bytes);
     double lagP95 = archiveLag();
@@ -149,26 +187,53 @@ public final class BackupBenchmark {
         "backup to a volume (posix) process-max 1: %.1f MB/s, process-max 2: %.1f MB/s%n",
         posix1,
         posix2);
+    if (compare) {
+      System.out.printf(
+          Locale.ROOT,
+          "compare, with %s: backup process-max 1: %.1f MB/s, process-max 2: %.1f MB/s;"
+              + " to a volume process-max 1: %.1f MB/s, process-max 2: %.1f MB/s%n",
+          String.join(" ", COMPARE),
+          c1.mbps,
+          c2.mbps,
+          cposix1,
+          cposix2);
+    }
     System.out.printf(Locale.ROOT, "pg_basebackup (plain, -X stream): %.1f MB/s%n", basebackup);
+    System.out.printf(
+        Locale.ROOT, "pg_basebackup (tar, server-zstd:1, -X stream): %.1f MB/s%n", basebackupZstd);
     System.out.printf(
         Locale.ROOT,
         "restore process-max 1: %.1f MB/s, process-max 2: %.1f MB/s%n",
         restore1,
         restore2);
-    System.out.printf(
-        Locale.ROOT,
-        "backup_mbps=%.1f basebackup_mbps=%.1f restore_mbps=%.1f archive_lag_p95_s=%.2f"
-            + " backup_p1_mbps=%.1f restore_p1_mbps=%.1f pvc_backup_mbps=%.1f"
-            + " pvc_backup_p1_mbps=%.1f db_mb=%.0f%n",
-        p2.mbps,
-        basebackup,
-        restore2,
-        lagP95,
-        p1.mbps,
-        restore1,
-        posix2,
-        posix1,
-        p2.bytes / 1e6);
+    String line =
+        String.format(
+            Locale.ROOT,
+            "backup_mbps=%.1f basebackup_mbps=%.1f restore_mbps=%.1f archive_lag_p95_s=%.2f"
+                + " backup_p1_mbps=%.1f restore_p1_mbps=%.1f pvc_backup_mbps=%.1f"
+                + " pvc_backup_p1_mbps=%.1f basebackup_zstd_mbps=%.1f db_mb=%.0f",
+            p2.mbps,
+            basebackup,
+            restore2,
+            lagP95,
+            p1.mbps,
+            restore1,
+            posix2,
+            posix1,
+            basebackupZstd,
+            p2.bytes / 1e6);
+    if (compare) {
+      line +=
+          String.format(
+              Locale.ROOT,
+              " compare_backup_mbps=%.1f compare_backup_p1_mbps=%.1f"
+                  + " compare_pvc_backup_mbps=%.1f compare_pvc_backup_p1_mbps=%.1f",
+              c2.mbps,
+              c1.mbps,
+              cposix2,
+              cposix1);
+    }
+    System.out.println(line);
   }
 
   /**
@@ -201,7 +266,12 @@ public final class BackupBenchmark {
         // after each chunk, so that the data and the WAL fit the member's volume.
         awaitArchived();
       }
+      // What autovacuum would do to the new tables during the first backups (with data checksums
+      // every page it marks all-visible is a full-page image in the WAL): done before any
+      // backup, so every command below copies the same settled database.
+      c.createStatement().execute("vacuum (analyze)");
       c.createStatement().execute("checkpoint");
+      awaitArchived();
       try (ResultSet rs =
           c.createStatement().executeQuery("select pg_database_size(current_database())")) {
         rs.next();
@@ -240,12 +310,19 @@ public final class BackupBenchmark {
 
   private record Result(String label, long bytes, long repoBytes, double seconds, double mbps) {}
 
-  private Result backup(String pod, int processMax) throws Exception {
+  private Result backup(String pod, int processMax, List<String> options) throws Exception {
+    if (!options.isEmpty()) {
+      System.out.printf(Locale.ROOT, "with %s:%n", String.join(" ", options));
+    }
     long start = System.nanoTime();
-    check(
-        pgbackrest(pod, LONG, "backup", "--type=full", "--process-max=" + processMax),
-        "backup process-max " + processMax);
+    List<String> args =
+        new ArrayList<>(List.of("backup", "--type=full", "--process-max=" + processMax, DETAIL));
+    args.addAll(options);
+    PodCommand.Result run = pgbackrest(pod, LONG, args.toArray(String[]::new));
+    check(run, "backup process-max " + processMax);
     double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf(
+        Locale.ROOT, "  phases: %s%n", BackupPhases.parse(run.stdout()).describe(seconds));
     PodCommand.Result info = pgbackrest(pod, Duration.ofMinutes(5), "info", "--output=json");
     check(info, "info");
     List<RepositoryBackup> backups = InfoParser.backups(info.stdout(), PgBackRest.STANZA);
@@ -272,7 +349,11 @@ public final class BackupBenchmark {
    * backup does not wait for its stop WAL in this repository ({@code --no-archive-check}); it is
    * timed, not restored. Returns MB/s of {@code bytes}.
    */
-  private double posixBackup(String pod, int processMax, long bytes) throws Exception {
+  private double posixBackup(String pod, int processMax, long bytes, List<String> options)
+      throws Exception {
+    if (!options.isEmpty()) {
+      System.out.printf(Locale.ROOT, "with %s:%n", String.join(" ", options));
+    }
     String repo = scratch + "/posix-repo";
     sh(pod, Duration.ofMinutes(10), "rm -rf " + repo);
     String[] posix = {"--repo1-type=posix", "--repo1-path=" + repo};
@@ -280,18 +361,22 @@ public final class BackupBenchmark {
         pgbackrest(pod, Duration.ofMinutes(5), posix[0], posix[1], "stanza-create"),
         "stanza-create posix");
     long start = System.nanoTime();
-    check(
-        pgbackrest(
-            pod,
-            LONG,
-            posix[0],
-            posix[1],
-            "backup",
-            "--type=full",
-            "--no-archive-check",
-            "--process-max=" + processMax),
-        "posix backup process-max " + processMax);
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                posix[0],
+                posix[1],
+                "backup",
+                "--type=full",
+                "--no-archive-check",
+                "--process-max=" + processMax,
+                DETAIL));
+    args.addAll(options);
+    PodCommand.Result run = pgbackrest(pod, LONG, args.toArray(String[]::new));
+    check(run, "posix backup process-max " + processMax);
     double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf(
+        Locale.ROOT, "  phases: %s%n", BackupPhases.parse(run.stdout()).describe(seconds));
     sh(pod, Duration.ofMinutes(10), "rm -rf " + repo);
     System.out.printf(
         Locale.ROOT, "backup to a volume (posix) process-max %d: %.1f s%n", processMax, seconds);
@@ -299,6 +384,15 @@ public final class BackupBenchmark {
   }
 
   private double basebackup(String pod, long bytes) throws Exception {
+    return basebackup(pod, bytes, "-Fp");
+  }
+
+  /**
+   * {@code pg_basebackup} with {@code format} and its options ({@code -Fp}, or {@code -Ft
+   * --compress=server-zstd:1}), WAL streamed, fast checkpoint, into the scratch directory: MB/s of
+   * {@code bytes}.
+   */
+  private double basebackup(String pod, long bytes, String format) throws Exception {
     sh(pod, Duration.ofMinutes(10), "rm -rf " + scratch + "/basebackup");
     long start = System.nanoTime();
     check(
@@ -311,11 +405,13 @@ public final class BackupBenchmark {
                 + PgBackRest.SOCKET_DIR
                 + " -U replicator -D "
                 + scratch
-                + "/basebackup -Fp -X stream -c fast"),
-        "pg_basebackup");
+                + "/basebackup "
+                + format
+                + " -X stream -c fast"),
+        "pg_basebackup " + format);
     double seconds = (System.nanoTime() - start) / 1e9;
     sh(pod, Duration.ofMinutes(10), "rm -rf " + scratch + "/basebackup");
-    System.out.printf(Locale.ROOT, "pg_basebackup: %.1f s%n", seconds);
+    System.out.printf(Locale.ROOT, "pg_basebackup %s: %.1f s%n", format, seconds);
     return bytes / 1e6 / seconds;
   }
 

@@ -28,6 +28,7 @@ class PgBackRestTest {
     assertThat(PgBackRest.config(c))
         .contains("repo1-type=posix\n")
         .contains("repo1-path=/pgbackrest-repo/pgbackrest/ns/c\n")
+        .contains("repo1-bundle=y\n")
         .doesNotContain("s3");
     var claim = PgBackRest.repositoryVolume(c);
     assertThat(claim.getMetadata().getName()).isEqualTo("c-pgbackrest-repo");
@@ -114,6 +115,9 @@ class PgBackRestTest {
         .contains("repo1-s3-endpoint=s3.eu-west-1.amazonaws.com\n")
         .contains("repo1-path=/p\n")
         .contains("compress-type=zst\ncompress-level=1\n")
+        // Small files bundled; retention is the operator's, pgBackRest's own expiry off.
+        .contains("repo1-bundle=y\n")
+        .contains("repo1-retention-full=9999999\nexpire-auto=n\n")
         .doesNotContain("uri-style")
         .doesNotContain("cipher");
   }
