@@ -62,13 +62,31 @@ public class ClusterActions {
     return credentials;
   }
 
-  /** Deletes a pod so the StatefulSet recreates it from the current template. */
-  public void restart(KubernetesClient client, PostgresCluster cluster, String pod) {
-    LOG.info(
-        "restarting pod {}/{} for the new template", cluster.getMetadata().getNamespace(), pod);
-    client.pods().inNamespace(cluster.getMetadata().getNamespace()).withName(pod).delete();
+  /**
+   * Deletes a pod so the StatefulSet recreates it from the current template, unless the pod is
+   * already going or gone: the reconcile decided from the informer's cache, which may not show yet
+   * that an earlier round deleted this pod (or that the StatefulSet recreated it under the same
+   * name, from the new template), and such a pod must not be restarted a second time.
+   *
+   * @param observedUid the UID of the pod the decision was made on, or null for whichever pod has
+   *     the name now
+   * @return whether the pod was deleted (and the {@code RollingRestart} Event recorded)
+   */
+  public boolean restart(
+      KubernetesClient client, PostgresCluster cluster, String pod, String observedUid) {
+    String namespace = cluster.getMetadata().getNamespace();
+    Pod now = client.pods().inNamespace(namespace).withName(pod).get();
+    if (now == null
+        || now.getMetadata().getDeletionTimestamp() != null
+        || (observedUid != null && !observedUid.equals(now.getMetadata().getUid()))) {
+      LOG.info("pod {}/{} is already being replaced; not restarting it again", namespace, pod);
+      return false;
+    }
+    LOG.info("restarting pod {}/{} for the new template", namespace, pod);
+    client.pods().inNamespace(namespace).withName(pod).delete();
     EventRecorder.normal(
         client, cluster, "RollingRestart", "Restarting " + pod + " to apply the new pod template");
+    return true;
   }
 
   /**
@@ -95,7 +113,7 @@ public class ClusterActions {
         EventRecorder.normal(client, cluster, "Resized", "Resized " + name + " in place");
       } catch (KubernetesClientException e) {
         LOG.info("pod {} cannot be resized in place ({}); restarting it", name, e.getMessage());
-        restart(client, cluster, name);
+        restart(client, cluster, name, pod.getMetadata().getUid());
       }
     }
   }

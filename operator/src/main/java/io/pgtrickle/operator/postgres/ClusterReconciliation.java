@@ -269,6 +269,15 @@ final class ClusterReconciliation {
     return PATRONI_RETRY;
   }
 
+  /** The UID of the cached pod of that name (what a rollout step was decided on), or null. */
+  private String uid(String pod) {
+    return pods.stream()
+        .filter(p -> pod.equals(p.getMetadata().getName()))
+        .map(p -> p.getMetadata().getUid())
+        .findFirst()
+        .orElse(null);
+  }
+
   /** Takes the next rollout step, if any; returns when to look again without an event. */
   private Duration rollForward(StatefulSet statefulSet) {
     if (statefulSet == null || members.isEmpty()) {
@@ -284,7 +293,7 @@ final class ClusterReconciliation {
     if (action instanceof RolloutAction.Resize resize) {
       actions.resize(client, cluster, resize.pods(), ClusterStatefulSet.resources(cluster));
     } else if (action instanceof RolloutAction.Restart restart) {
-      actions.restart(client, cluster, restart.pod());
+      actions.restart(client, cluster, restart.pod(), uid(restart.pod()));
     } else if (action instanceof RolloutAction.Switchover switchover) {
       // With synchronous replication only the synchronous standby may take over, and Patroni
       // names it a loop or two after a replica restarted: let Patroni pick it.
@@ -305,7 +314,7 @@ final class ClusterReconciliation {
             cluster,
             "SwitchoverFailed",
             "Patroni on " + switchover.from() + " does not answer a switchover; restarting it");
-        actions.restart(client, cluster, switchover.from());
+        actions.restart(client, cluster, switchover.from(), uid(switchover.from()));
       }
       // Refused: Patroni runs and says not now (e.g. no synchronous standby yet); ask again.
       return PATRONI_RETRY;
