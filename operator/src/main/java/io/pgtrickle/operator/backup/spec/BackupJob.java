@@ -25,6 +25,7 @@ import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.spec.ClusterSecrets;
 import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
 import io.pgtrickle.operator.postgres.spec.PatroniConfig;
+import io.pgtrickle.operator.spec.RestrictedSecurity;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -257,15 +258,7 @@ public final class BackupJob {
         .withRestartPolicy("Never")
         .withAutomountServiceAccountToken(false)
         .withEnableServiceLinks(false)
-        .withNewSecurityContext()
-        .withRunAsNonRoot(true)
-        .withRunAsUser(ClusterStatefulSet.POSTGRES_UID)
-        .withRunAsGroup(ClusterStatefulSet.POSTGRES_UID)
-        .withFsGroup(ClusterStatefulSet.POSTGRES_UID)
-        .withNewSeccompProfile()
-        .withType("RuntimeDefault")
-        .endSeccompProfile()
-        .endSecurityContext()
+        .withSecurityContext(RestrictedSecurity.pod(ClusterStatefulSet.POSTGRES_UID))
         .withContainers(container(backup, cluster, image, plan))
         .withVolumes(volumes)
         .endSpec()
@@ -300,17 +293,7 @@ public final class BackupJob {
         .addToRequests("memory", new Quantity("64Mi"))
         .addToLimits("memory", new Quantity("512Mi"))
         .endResources()
-        .withNewSecurityContext()
-        .withAllowPrivilegeEscalation(false)
-        .withReadOnlyRootFilesystem(true)
-        .withRunAsNonRoot(true)
-        .withNewCapabilities()
-        .withDrop("ALL")
-        .endCapabilities()
-        .withNewSeccompProfile()
-        .withType("RuntimeDefault")
-        .endSeccompProfile()
-        .endSecurityContext()
+        .withSecurityContext(RestrictedSecurity.container())
         .withVolumeMounts(PgBackRest.volumeMounts(cluster))
         .addToVolumeMounts(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build())
         .build();

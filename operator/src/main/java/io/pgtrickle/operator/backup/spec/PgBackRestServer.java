@@ -15,6 +15,7 @@ import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.spec.ClusterSecrets;
 import io.pgtrickle.operator.postgres.tls.CertificateAuthority;
 import io.pgtrickle.operator.postgres.tls.ClusterTls;
+import io.pgtrickle.operator.spec.RestrictedSecurity;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -168,14 +169,7 @@ public final class PgBackRestServer {
         .addToRequests("memory", new Quantity("32Mi"))
         .addToLimits("memory", new Quantity("256Mi"))
         .endResources()
-        .withNewSecurityContext()
-        .withAllowPrivilegeEscalation(false)
-        .withReadOnlyRootFilesystem(true)
-        .withRunAsNonRoot(true)
-        .withNewCapabilities()
-        .withDrop("ALL")
-        .endCapabilities()
-        .endSecurityContext()
+        .withSecurityContext(RestrictedSecurity.container())
         .addNewVolumeMount()
         .withName("data")
         .withMountPath("/var/lib/postgresql/data")

@@ -19,6 +19,7 @@ import io.pgtrickle.operator.backup.spec.PgBackRest;
 import io.pgtrickle.operator.backup.spec.RestoreBootstrap;
 import io.pgtrickle.operator.backup.spec.RestoreSource;
 import io.pgtrickle.operator.postgres.ClusterNames;
+import io.pgtrickle.operator.spec.RestrictedSecurity;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -123,15 +124,7 @@ public final class ClusterStatefulSet {
         .withServiceAccountName(ClusterNames.patroniServiceAccount(cluster))
         .withTerminationGracePeriodSeconds(30L)
         .withEnableServiceLinks(false)
-        .withNewSecurityContext()
-        .withRunAsNonRoot(true)
-        .withRunAsUser(POSTGRES_UID)
-        .withRunAsGroup(POSTGRES_UID)
-        .withFsGroup(POSTGRES_UID)
-        .withNewSeccompProfile()
-        .withType("RuntimeDefault")
-        .endSeccompProfile()
-        .endSecurityContext()
+        .withSecurityContext(RestrictedSecurity.pod(POSTGRES_UID))
         .withContainers(container(cluster, image))
         .addNewVolume()
         .withName("patroni-config")
@@ -229,14 +222,7 @@ public final class ClusterStatefulSet {
         .withTimeoutSeconds(5)
         .withFailureThreshold(12)
         .endStartupProbe()
-        .withNewSecurityContext()
-        .withAllowPrivilegeEscalation(false)
-        .withReadOnlyRootFilesystem(true)
-        .withRunAsNonRoot(true)
-        .withNewCapabilities()
-        .withDrop("ALL")
-        .endCapabilities()
-        .endSecurityContext()
+        .withSecurityContext(RestrictedSecurity.container())
         .addNewVolumeMount()
         .withName(DATA_VOLUME)
         .withMountPath("/var/lib/postgresql/data")

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.tls.ClusterTls;
+import io.pgtrickle.operator.spec.RestrictedSecurity;
 
 /**
  * What {@code spec.tls}, {@code spec.pgbouncer} and {@code spec.metrics} add to the pod template:
@@ -180,14 +181,7 @@ final class PodAdditions {
         .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("32Mi"))
         .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("128Mi"))
         .endResources()
-        .withNewSecurityContext()
-        .withAllowPrivilegeEscalation(false)
-        .withReadOnlyRootFilesystem(true)
-        .withRunAsNonRoot(true)
-        .withNewCapabilities()
-        .withDrop("ALL")
-        .endCapabilities()
-        .endSecurityContext();
+        .withSecurityContext(RestrictedSecurity.container());
   }
 
   private static EnvVar value(String name, String value) {
