@@ -105,10 +105,8 @@ test-worker-kafka: deps-test ## Worker PipelineIT on PostgreSQL tables, NATS and
 	  -Dit.test=PipelineIT -Dfailsafe.failIfNoSpecifiedTests=false -Dit.pipeline.kafka=true
 
 check: deps-test ## The whole suite, as CI runs it: test bed up, every test, test bed down
-	testbed/testbed.sh up
-	# The collector's and the emulators' builds (cold: minutes) run beside the first modules'
-	# tests; a test that needs one waits for it (testbed.sh locks each cache entry).
-	(testbed/testbed.sh otelcol; testbed/testbed.sh fakegcs; testbed/testbed.sh azurite) >/dev/null 2>&1 &
+	# hack/check.sh builds the test bed's binaries beside the Maven build, starts the test bed, and
+	# the collector's and emulators' builds beside the first tests.
 	status=0; hack/check.sh || status=$$?; testbed/testbed.sh down; exit $$status
 
 # --- operator ------------------------------------------------------------------------------------
