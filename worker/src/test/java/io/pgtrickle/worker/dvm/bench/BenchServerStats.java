@@ -84,6 +84,12 @@ final class BenchServerStats {
                     + " ORDER BY total_exec_time + total_plan_time DESC LIMIT 40")) {
       while (rs.next()) {
         String q = rs.getString(10);
+        // An apply is long: name its stream table first (the text is cut at 150 characters).
+        int merge = q.indexOf("MERGE INTO ");
+        if (merge >= 0) {
+          int end = q.indexOf(' ', merge + 11);
+          q = "[" + q.substring(merge + 11, end < 0 ? q.length() : end) + "] " + q;
+        }
         out.append(
             String.format(
                 Locale.ROOT,
