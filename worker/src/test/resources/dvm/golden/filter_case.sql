@@ -22,12 +22,12 @@ FROM (SELECT to_regclass('golden.st_filter_case')::oid AS oid) AS r;
 WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'amount')::integer AS amount, (v.__pgt_row ->> 'score')::integer AS score, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL OFFSET 0),
 __pgt_delta AS (SELECT src.id AS id, CASE
   WHEN (src.amount > 5000) THEN 'big'::text ELSE 'small'::text END AS size, src.id AS __pgt_i1, src.__pgt_w AS __pgt_w, src.__pgt_lsn AS __pgt_lsn, src.__pgt_seq AS __pgt_seq
   FROM __pgt_d0 AS src
   WHERE (src.score > 10)),
-__pgt_apply AS (SELECT DISTINCT ON (__pgt_i1) id, size, __pgt_i1, __pgt_w
+__pgt_apply AS (SELECT DISTINCT ON (__pgt_i1) __pgt_i1, __pgt_lsn, __pgt_seq, __pgt_w, id, size
   FROM __pgt_delta ORDER BY __pgt_i1, __pgt_lsn DESC, __pgt_seq DESC, __pgt_w DESC)
 MERGE INTO golden.st_filter_case AS __pgt_st USING __pgt_apply AS d ON __pgt_st.id = d.__pgt_i1
 WHEN MATCHED AND d.__pgt_w < 0 THEN

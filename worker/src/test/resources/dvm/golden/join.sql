@@ -24,11 +24,11 @@ FROM (SELECT to_regclass('golden.st_join')::oid AS oid) AS r;
 WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'amount')::integer AS amount, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL OFFSET 0),
 __pgt_d1 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'region_name')::text AS region_name, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL OFFSET 0),
 __pgt_delta AS (SELECT s.id AS id, s.region AS region, s.amount AS amount, d.region_name AS region_name, s.id AS __pgt_i1, d.id AS __pgt_i2, s.__pgt_w AS __pgt_w
   FROM __pgt_d0 AS s, golden.dim AS d
   WHERE ((s.region = d.region))
@@ -44,7 +44,7 @@ __pgt_net AS (SELECT id AS id, region AS region, amount AS amount, region_name A
   FROM __pgt_delta
   GROUP BY id, region, amount, region_name, __pgt_i1, __pgt_i2
   HAVING sum(__pgt_w) <> 0),
-__pgt_apply AS (SELECT DISTINCT ON (__pgt_i1, __pgt_i2) id, region, amount, region_name, __pgt_i1, __pgt_i2, __pgt_w
+__pgt_apply AS (SELECT DISTINCT ON (__pgt_i1, __pgt_i2) __pgt_i1, __pgt_i2, __pgt_w, id, region, amount, region_name
   FROM __pgt_net ORDER BY __pgt_i1, __pgt_i2, __pgt_w DESC)
 MERGE INTO golden.st_join AS __pgt_st USING __pgt_apply AS d ON __pgt_st.id = d.__pgt_i1 AND __pgt_st.__pgt_id_2 = d.__pgt_i2
 WHEN MATCHED AND d.__pgt_w < 0 THEN

@@ -22,11 +22,11 @@ FROM (SELECT to_regclass('golden.st_projection_without_key')::oid AS oid) AS r;
 WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'amount')::integer AS amount, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL OFFSET 0),
 __pgt_delta AS (SELECT src.region AS region, src.amount AS amount, src.id AS __pgt_i1, src.__pgt_w AS __pgt_w, src.__pgt_lsn AS __pgt_lsn, src.__pgt_seq AS __pgt_seq
   FROM __pgt_d0 AS src
   WHERE (src.amount > 5000)),
-__pgt_apply AS (SELECT DISTINCT ON (__pgt_i1) region, amount, __pgt_i1, __pgt_w
+__pgt_apply AS (SELECT DISTINCT ON (__pgt_i1) __pgt_i1, __pgt_lsn, __pgt_seq, __pgt_w, region, amount
   FROM __pgt_delta ORDER BY __pgt_i1, __pgt_lsn DESC, __pgt_seq DESC, __pgt_w DESC)
 MERGE INTO golden.st_projection_without_key AS __pgt_st USING __pgt_apply AS d ON __pgt_st.__pgt_id_1 = d.__pgt_i1
 WHEN MATCHED AND d.__pgt_w < 0 THEN

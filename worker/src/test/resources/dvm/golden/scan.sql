@@ -23,10 +23,10 @@ FROM (SELECT to_regclass('golden.st_scan')::oid AS oid) AS r;
 WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'category')::text AS category, (v.__pgt_row ->> 'amount')::integer AS amount, (v.__pgt_row ->> 'score')::integer AS score, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL OFFSET 0),
 __pgt_delta AS (SELECT src.id AS id, src.region AS region, src.category AS category, src.amount AS amount, src.score AS score, src.id AS __pgt_i1, src.__pgt_w AS __pgt_w, src.__pgt_lsn AS __pgt_lsn, src.__pgt_seq AS __pgt_seq
   FROM __pgt_d0 AS src),
-__pgt_apply AS (SELECT DISTINCT ON (__pgt_i1) id, region, category, amount, score, __pgt_i1, __pgt_w
+__pgt_apply AS (SELECT DISTINCT ON (__pgt_i1) __pgt_i1, __pgt_lsn, __pgt_seq, __pgt_w, id, region, category, amount, score
   FROM __pgt_delta ORDER BY __pgt_i1, __pgt_lsn DESC, __pgt_seq DESC, __pgt_w DESC)
 MERGE INTO golden.st_scan AS __pgt_st USING __pgt_apply AS d ON __pgt_st.id = d.__pgt_i1
 WHEN MATCHED AND d.__pgt_w < 0 THEN

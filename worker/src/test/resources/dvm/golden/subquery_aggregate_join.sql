@@ -26,11 +26,11 @@ FROM (SELECT to_regclass('golden.st_subquery_aggregate_join')::oid AS oid) AS r;
 WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'amount')::integer AS amount, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL OFFSET 0),
 __pgt_d1 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'region_name')::text AS region_name, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL OFFSET 0),
 __pgt_delta AS (SELECT d.region_name AS region_name, t.total AS total, t.__pgt_i1 AS __pgt_i1, d.id AS __pgt_i2, t.__pgt_w AS __pgt_w
   FROM (WITH __pgt_k1 AS (SELECT DISTINCT *
       FROM (SELECT src.region AS __pgt_g1
@@ -94,7 +94,7 @@ __pgt_net AS (SELECT region_name AS region_name, total AS total, __pgt_i1, __pgt
   FROM __pgt_delta
   GROUP BY region_name, total, __pgt_i1, __pgt_i2
   HAVING sum(__pgt_w) <> 0),
-__pgt_apply AS (SELECT DISTINCT ON (__pgt_i1, __pgt_i2) region_name, total, __pgt_i1, __pgt_i2, __pgt_w, hash_record_extended(ROW(__pgt_i1, __pgt_i2), 0) AS __pgt_row_id
+__pgt_apply AS (SELECT DISTINCT ON (__pgt_i1, __pgt_i2) __pgt_i1, __pgt_i2, __pgt_w, region_name, total, hash_record_extended(ROW(__pgt_i1, __pgt_i2), 0) AS __pgt_row_id
   FROM __pgt_net ORDER BY __pgt_i1, __pgt_i2, __pgt_w DESC)
 MERGE INTO golden.st_subquery_aggregate_join AS __pgt_st USING __pgt_apply AS d ON __pgt_st.__pgt_row_id = d.__pgt_row_id AND __pgt_st.__pgt_id_1 IS NOT DISTINCT FROM d.__pgt_i1 AND __pgt_st.__pgt_id_2 IS NOT DISTINCT FROM d.__pgt_i2
 WHEN MATCHED AND d.__pgt_w < 0 THEN

@@ -29,11 +29,11 @@ FROM (SELECT to_regclass('golden.st_union_all')::oid AS oid) AS r;
 WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'amount')::integer AS amount, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL OFFSET 0),
 __pgt_d1 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
   FROM pgtrickle_changes.changes_<oid> AS c
   CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL),
+  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL OFFSET 0),
 __pgt_delta AS (SELECT __pgt_b.region AS region, 1 AS __pgt_i1, __pgt_b.__pgt_i1 AS __pgt_i2, NULL::integer AS __pgt_i3, __pgt_b.__pgt_w
   FROM (SELECT src.region AS region, src.id AS __pgt_i1, src.__pgt_w AS __pgt_w
     FROM __pgt_d0 AS src
@@ -46,7 +46,7 @@ __pgt_net AS (SELECT region AS region, __pgt_i1, __pgt_i2, __pgt_i3, sum(__pgt_w
   FROM __pgt_delta
   GROUP BY region, __pgt_i1, __pgt_i2, __pgt_i3
   HAVING sum(__pgt_w) <> 0),
-__pgt_apply AS (SELECT DISTINCT ON (__pgt_i1, __pgt_i2, __pgt_i3) region, __pgt_i1, __pgt_i2, __pgt_i3, __pgt_w, hash_record_extended(ROW(__pgt_i1, __pgt_i2, __pgt_i3), 0) AS __pgt_row_id
+__pgt_apply AS (SELECT DISTINCT ON (__pgt_i1, __pgt_i2, __pgt_i3) __pgt_i1, __pgt_i2, __pgt_i3, __pgt_w, region, hash_record_extended(ROW(__pgt_i1, __pgt_i2, __pgt_i3), 0) AS __pgt_row_id
   FROM __pgt_net ORDER BY __pgt_i1, __pgt_i2, __pgt_i3, __pgt_w DESC)
 MERGE INTO golden.st_union_all AS __pgt_st USING __pgt_apply AS d ON __pgt_st.__pgt_row_id = d.__pgt_row_id AND __pgt_st.__pgt_id_1 IS NOT DISTINCT FROM d.__pgt_i1 AND __pgt_st.__pgt_id_2 IS NOT DISTINCT FROM d.__pgt_i2 AND __pgt_st.__pgt_id_3 IS NOT DISTINCT FROM d.__pgt_i3
 WHEN MATCHED AND d.__pgt_w < 0 THEN

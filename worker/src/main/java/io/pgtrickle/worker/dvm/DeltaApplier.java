@@ -82,9 +82,8 @@ public final class DeltaApplier {
       arms.add(
           "SELECT l.l::text, "
               + r.oid()
-              + "::bigint, w.n, w.t, (SELECT reltuples::float8 FROM pg_class WHERE oid = "
-              + r.oid()
-              + ") FROM __pgt_l AS l CROSS JOIN LATERAL (SELECT count(*) AS n,"
+              + "::bigint, w.n, w.t, (SELECT reltuples::float8 FROM pg_class WHERE oid = ?::oid)"
+              + " FROM __pgt_l AS l CROSS JOIN LATERAL (SELECT count(*) AS n,"
               + " coalesce(bool_or(action IN ('T', 'G')), false) AS t FROM "
               + rel
               + " WHERE lsn >= ?::pg_lsn AND lsn < l.l) AS w");
@@ -99,6 +98,9 @@ public final class DeltaApplier {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       int p = 1;
       for (RelationInfo r : plan.sources()) {
+        // The OID is bound, not written: a cached plan holding an oid constant depends on that
+        // relation, and every ANALYZE of the source (new reltuples) would make it planned again.
+        ps.setLong(p++, r.oid());
         ps.setString(p++, lower.get(r.oid()));
       }
       try (ResultSet rs = ps.executeQuery()) {

@@ -110,9 +110,14 @@ public final class BagApplySql {
       ApplyContext ctx, List<String> ctes, List<String> cols, List<String> ids, boolean chain) {
     StorageLayout layout = ctx.layout();
     // One row per identity, the insertion first; no identity columns: at most one row at all.
-    List<String> applyCols = new ArrayList<>(cols);
-    applyCols.addAll(ids);
+    // The sort keys come first in the row (identity, the change's position, the weight): the sort
+    // then reads them at fixed offsets, not by walking the variable-width columns before them.
+    List<String> applyCols = new ArrayList<>(ids);
+    if (chain && !ids.isEmpty()) {
+      applyCols.addAll(List.of("__pgt_lsn", "__pgt_seq"));
+    }
     applyCols.add("__pgt_w");
+    applyCols.addAll(cols);
     if (layout.hashed()) {
       applyCols.add(Consolidation.hash(ids) + " AS " + StorageLayout.ROW_ID);
     }

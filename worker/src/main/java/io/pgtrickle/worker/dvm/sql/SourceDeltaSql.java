@@ -110,7 +110,13 @@ public final class SourceDeltaSql {
         + " AS c CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, -1))"
         + " AS v(__pgt_row, __pgt_w)"
         + decode
-        + " WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL)";
+        + " WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL"
+        // OFFSET 0 keeps the CTE a subquery of its own (not pulled up into the query reading it):
+        // each column is then decoded once per image and referenced as a value, where a pulled-up
+        // decode is evaluated again at every reference (a join key in the join condition and in
+        // the output, an identity column twice, an aggregate argument in its call and its FILTERs),
+        // and columns nothing reads are not decoded at all.
+        + " OFFSET 0)";
   }
 
   /** The change buffer table of a source: {@code pgtrickle_changes.changes_<oid>}. */

@@ -11,8 +11,9 @@ import java.util.Locale;
  * machine is shared, so wall clock swings 2-5x): the bench's PostgreSQL is started with {@code
  * pg_stat_statements} (planning tracked), {@code track_io_timing} and {@code track_wal_io_timing};
  * the statistics are reset after the warm-up cycles and printed after the measured ones, per
- * statement: calls, mean planning and execution ms, WAL records and bytes, buffers hit and read,
- * and the WAL writer's totals ({@code pg_stat_wal}: syncs and their time, the COMMITs' fsyncs).
+ * statement: calls, plans (times planned: a cached plan is planned again only after an
+ * invalidation), mean planning and execution ms, WAL records and bytes, buffers hit and read, and
+ * the WAL writer's totals ({@code pg_stat_wal}: syncs and their time, the COMMITs' fsyncs).
  */
 final class BenchServerStats {
 
@@ -55,8 +56,9 @@ final class BenchServerStats {
     out.append(
         String.format(
             Locale.ROOT,
-            "  %5s %8s %8s %8s %7s %10s %8s %7s  %s%n",
+            "  %5s %5s %8s %8s %8s %7s %10s %8s %7s  %s%n",
             "calls",
+            "plans",
             "plan_ms",
             "exec_ms",
             "io_ms",
@@ -74,26 +76,33 @@ final class BenchServerStats {
     try (Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
-                "SELECT calls, mean_plan_time, mean_exec_time, "
+                "SELECT calls, plans, mean_plan_time, mean_exec_time, "
                     + ioTime
                     + " / calls, wal_records / calls, wal_bytes / calls, shared_blks_hit / calls,"
                     + " shared_blks_read / calls, regexp_replace(query, '\\s+', ' ', 'g')"
                     + " FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
                     + " ORDER BY total_exec_time + total_plan_time DESC LIMIT 40")) {
       while (rs.next()) {
-        String q = rs.getString(9);
+        String q = rs.getString(10);
+        // An apply is long: name its stream table first (the text is cut at 150 characters).
+        int merge = q.indexOf("MERGE INTO ");
+        if (merge >= 0) {
+          int end = q.indexOf(' ', merge + 11);
+          q = "[" + q.substring(merge + 11, end < 0 ? q.length() : end) + "] " + q;
+        }
         out.append(
             String.format(
                 Locale.ROOT,
-                "  %5d %8.2f %8.2f %8.2f %7d %10d %8d %7d  %s%n",
+                "  %5d %5d %8.2f %8.2f %8.2f %7d %10d %8d %7d  %s%n",
                 rs.getLong(1),
-                rs.getDouble(2),
+                rs.getLong(2),
                 rs.getDouble(3),
                 rs.getDouble(4),
-                rs.getLong(5),
+                rs.getDouble(5),
                 rs.getLong(6),
                 rs.getLong(7),
                 rs.getLong(8),
+                rs.getLong(9),
                 q.length() > 150 ? q.substring(0, 150) + "..." : q));
       }
     }

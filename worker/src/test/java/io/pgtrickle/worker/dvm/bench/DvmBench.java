@@ -257,9 +257,16 @@ public final class DvmBench {
           choices.computeIfAbsent(q, k -> new StringBuilder()).append(a.full() ? 'F' : 'D');
         }
       }
-      // Every stream table has consumed the window: the ingest prunes it (untimed).
+      // Every stream table has consumed the window: the ingest prunes it (untimed), with a DELETE
+      // as the worker's BufferPruner does. A TRUNCATE (until 2026-12-01) gave the buffer a new
+      // relfilenode, which invalidated every cached plan reading it: each refresh of the next
+      // cycle parsed and planned its opening statement and its apply again, which a worker
+      // refreshing from a pruned buffer does not.
       try (Statement s = c.createStatement()) {
-        s.execute("TRUNCATE " + buffer);
+        s.execute(
+            "truncate".equals(System.getProperty("bench.prune"))
+                ? "TRUNCATE " + buffer
+                : "DELETE FROM " + buffer);
       }
     }
     BenchServerStats.print(c, size + " rows, " + Math.round(rate * 100) + "%");
