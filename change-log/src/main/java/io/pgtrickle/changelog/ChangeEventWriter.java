@@ -19,10 +19,11 @@ import java.util.Map;
  * itself (a COPY row, a line). This is the hot loop of publishing, so the usual case takes no
  * generator: the envelope, column names and values of the usual types ({@code null}, {@link
  * String}, {@link Long}, {@link Integer}, {@link BigDecimal}, {@link Boolean}, {@link BigInteger})
- * are written as UTF-8 into a reused buffer, a string that needs no escaping (plain ASCII, see
- * {@link JsonText}) is copied as it is, and a transaction's shared timestamp is formatted once.
- * Everything else (a string to escape or with non-ASCII characters, a nested map or list, another
- * type) is written by Jackson's generator, configured as the codec's, into the same buffer.
+ * are written as UTF-8 into a reused buffer, a string that needs no escaping (no quote, backslash,
+ * control character or surrogate, see {@link JsonText}) is copied as its UTF-8 bytes, and a
+ * transaction's shared timestamp is formatted once. Everything else (a string to escape or with
+ * non-ASCII characters, a nested map or list, another type) is written by Jackson's generator,
+ * configured as the codec's, into the same buffer.
  *
  * <p>Not thread-safe; one writer per publishing thread.
  */
@@ -230,31 +231,35 @@ public final class ChangeEventWriter implements AutoCloseable {
     }
   }
 
-  /** A JSON string: copied as it is when nothing in it needs escaping, else Jackson's. */
+  /**
+   * A JSON string: its UTF-8 bytes as they are when nothing in it needs escaping, else Jackson's. A
+   * string whose first {@value JsonText#BULK} characters or a few samples of the rest are not all
+   * plain ASCII goes to Jackson at once: text in another script would only be encoded twice.
+   */
   private void string(String s) throws IOException {
     int n = s.length();
-    if (n >= JsonText.BULK) {
-      byte[] latin1 = s.getBytes(StandardCharsets.ISO_8859_1);
-      if (JsonText.plainAscii(s, latin1)) {
-        ensure(n + 2);
-        buf[len++] = '"';
-        System.arraycopy(latin1, 0, buf, len, n);
-        len += n;
-        buf[len++] = '"';
-        return;
-      }
-    } else {
-      ensure(n + 2);
-      byte[] b = buf;
-      int p = len;
+    int prefix = Math.min(n, JsonText.BULK);
+    ensure(prefix + 2);
+    byte[] b = buf;
+    int p = len;
+    b[p++] = '"';
+    int i = 0;
+    while (i < prefix && JsonText.plain(s.charAt(i))) {
+      b[p++] = (byte) s.charAt(i++);
+    }
+    if (i == n) {
       b[p++] = '"';
-      int i = 0;
-      while (i < n && JsonText.plain(s.charAt(i))) {
-        b[p++] = (byte) s.charAt(i++);
-      }
-      if (i == n) {
-        b[p++] = '"';
-        len = p;
+      len = p;
+      return;
+    }
+    if (i == prefix && JsonText.plainSamples(s, prefix)) {
+      byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+      if (JsonText.plainUtf8(s, utf8)) {
+        ensure(utf8.length + 2);
+        buf[len++] = '"';
+        System.arraycopy(utf8, 0, buf, len, utf8.length);
+        len += utf8.length;
+        buf[len++] = '"';
         return;
       }
     }

@@ -131,7 +131,8 @@ class ChangeEventWriterTest {
     // Around the bulk path's length and its 32-byte blocks, each tricky character at every place.
     char[] tricky = {
       'a', '?', '"', '\\', '/', '\u0000', '\n', '\u001F', ' ', '\u007F', '\u0080', 'é', '\u00FF',
-      '\u0100', '\u0122', '\u015C', '\u013F', '☃', '\uD83D', '\uDE00', '\uFFFF'
+      '\u0100', '\u0122', '\u015C', '\u013F', '☃', '\uD83D', '\uDE00', '\uFFFF', '\u0085', '\u07FF',
+      '\u0800', '\u2028', '\u2029', '\uD7FF', '\uE000', '\uFEFF', 'ж'
     };
     Random random = new Random(7);
     List<String> strings = new ArrayList<>();
@@ -144,8 +145,17 @@ class ChangeEventWriterTest {
         }
       }
     }
-    // Every character up to U+017F and a few beyond, short and on the bulk path.
-    for (char c = 0; c < 0x180; c++) {
+    // A surrogate pair (a 4-byte UTF-8 sequence, which Jackson escapes) at every place.
+    for (int n = 2; n <= 66; n++) {
+      for (int at = 0; at + 1 < n; at++) {
+        char[] s = "x".repeat(n).toCharArray();
+        s[at] = '\uD83D';
+        s[at + 1] = '\uDE00';
+        strings.add(new String(s));
+      }
+    }
+    // Every character up to U+047F and a few beyond, short and on the bulk path.
+    for (char c = 0; c < 0x480; c++) {
       for (int n : new int[] {1, 9, 31, 32, 33, 40, 63, 64, 65}) {
         for (int at : new int[] {0, n / 2, n - 1}) {
           char[] s = "y".repeat(n).toCharArray();
@@ -160,6 +170,8 @@ class ChangeEventWriterTest {
         s[j] = random.nextInt(4) == 0 ? tricky[random.nextInt(tricky.length)] : 'q';
       }
       strings.add(new String(s));
+      // The same after a plain prefix: checked on the bulk path, not sent to Jackson at once.
+      strings.add("p".repeat(JsonText.BULK) + new String(s));
     }
     for (String s : strings) {
       String expected = new String(DATA_BINDING.writeValueAsBytes(s), StandardCharsets.UTF_8);
