@@ -10,7 +10,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
@@ -48,6 +47,10 @@ public final class ChangeEventCodec {
 
   private static final TypeReference<Map<String, Object>> COLUMNS = new TypeReference<>() {};
 
+  /** One writer (and its buffer) per thread for {@link #encode}, which backends call per event. */
+  private static final ThreadLocal<ChangeEventWriter> ENCODER =
+      ThreadLocal.withInitial(ChangeEventWriter::new);
+
   private ChangeEventCodec() {}
 
   /**
@@ -58,11 +61,7 @@ public final class ChangeEventCodec {
    * @throws MalformedEventException if a column value has a type JSON cannot carry
    */
   public static byte[] encode(ChangeEvent event) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (ChangeEventWriter writer = new ChangeEventWriter(out)) {
-      writer.write(event);
-    }
-    return out.toByteArray();
+    return ENCODER.get().toBytes(event);
   }
 
   /** The configured mapper, for {@link ChangeEventWriter}. */

@@ -185,12 +185,26 @@ public final class Lsn implements Comparable<Lsn> {
    * @return the text
    */
   public String walText() {
-    // Upper-case hex without leading zeros, as pg_lsn prints it; on every event's hot path.
-    byte[] text = new byte[17];
-    int n = hex(text, 0, value >>> 32);
-    text[n++] = '/';
-    n = hex(text, n, value & 0xFFFFFFFFL);
+    byte[] text = new byte[WAL_TEXT_MAX];
+    int n = writeWalText(text, 0);
     return new String(text, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+  }
+
+  /** The longest {@link #walText()}: two halves of 8 hex digits and the slash. */
+  static final int WAL_TEXT_MAX = 17;
+
+  /**
+   * Writes {@link #walText()} as ASCII bytes (the JSON writer's hot path: no string on the way).
+   *
+   * @param out room for {@link #WAL_TEXT_MAX} bytes from {@code at}
+   * @param at where the text starts
+   * @return where it ends
+   */
+  int writeWalText(byte[] out, int at) {
+    // Upper-case hex without leading zeros, as pg_lsn prints it.
+    int n = hex(out, at, value >>> 32);
+    out[n++] = '/';
+    return hex(out, n, value & 0xFFFFFFFFL);
   }
 
   private static int hex(byte[] out, int at, long half) {

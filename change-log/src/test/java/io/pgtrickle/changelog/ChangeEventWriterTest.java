@@ -85,6 +85,152 @@ class ChangeEventWriterTest {
     return new String(DATA_BINDING.writeValueAsBytes(envelope), StandardCharsets.UTF_8);
   }
 
+  /** One INSERT whose only column is {@code name: value}, as the writer writes it. */
+  private static String written(String name, Object value) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put(name, value);
+    return new String(
+        ChangeEventCodec.encode(
+            ChangeEvent.insert(1, Lsn.of(1), 1, c, Instant.parse("2026-05-30T12:00:00Z"))),
+        StandardCharsets.UTF_8);
+  }
+
+  private static String wrapped(String columnJson) {
+    return "{\"source_oid\":1,\"lsn\":\"0/1\",\"xid\":1,\"action\":\"INSERT\",\"columns\":{"
+        + columnJson
+        + "},\"old_columns\":null,\"timestamp\":\"2026-05-30T12:00:00Z\"}";
+  }
+
+  @Test
+  void pinsTheBytesOfStringsThatNeedEscapingOrEncoding() {
+    String pad = "p".repeat(JsonText.BULK); // the same again on the bulk path
+    Map<String, String> cases = new LinkedHashMap<>();
+    cases.put("plain /?~ and DEL \u007F", "plain /?~ and DEL \u007F");
+    cases.put("quote \" backslash \\", "quote \\\" backslash \\\\");
+    cases.put("\b\f\n\r\t", "\\b\\f\\n\\r\\t");
+    cases.put("nul \u0000 us \u001F", "nul \\u0000 us \\u001F");
+    cases.put("é ☃ Ā", "é ☃ Ā"); // UTF-8: C3 A9, E2 98 83, C4 80
+    cases.put("pair 😀", "pair \\uD83D\\uDE00"); // Jackson escapes surrogates
+    cases.put("lone \uD800 \uDC00", "lone \\uD800 \\uDC00");
+    // Characters whose low byte is a quote, a backslash or a letter: never truncated to it.
+    cases.put("\u0122\u015C\u0141", "\u0122\u015C\u0141");
+    cases.forEach(
+        (text, json) -> {
+          for (String s : List.of(text, pad + text, text + pad)) {
+            String escaped = s.startsWith(pad) ? pad + json : s.endsWith(pad) ? json + pad : json;
+            assertThat(written("c", s)).as(s).isEqualTo(wrapped("\"c\":\"" + escaped + "\""));
+            assertThat(written(s, 1L)).as(s).isEqualTo(wrapped("\"" + escaped + "\":1"));
+          }
+        });
+    assertThat(written("c", "é").getBytes(StandardCharsets.UTF_8))
+        .containsSubsequence((byte) '"', (byte) 0xC3, (byte) 0xA9, (byte) '"');
+  }
+
+  @Test
+  void everyStringIsWrittenAsJacksonWritesIt() throws Exception {
+    // Around the bulk path's length and its 32-byte blocks, each tricky character at every place.
+    char[] tricky = {
+      'a', '?', '"', '\\', '/', '\u0000', '\n', '\u001F', ' ', '\u007F', '\u0080', 'é', '\u00FF',
+      '\u0100', '\u0122', '\u015C', '\u013F', '☃', '\uD83D', '\uDE00', '\uFFFF', '\u0085', '\u07FF',
+      '\u0800', '\u2028', '\u2029', '\uD7FF', '\uE000', '\uFEFF', 'ж'
+    };
+    Random random = new Random(7);
+    List<String> strings = new ArrayList<>();
+    for (int n = 0; n <= 66; n++) {
+      for (char c : tricky) {
+        for (int at = 0; at < n; at++) {
+          char[] s = "x".repeat(n).toCharArray();
+          s[at] = c;
+          strings.add(new String(s));
+        }
+      }
+    }
+    // A surrogate pair (a 4-byte UTF-8 sequence, which Jackson escapes) at every place.
+    for (int n = 2; n <= 66; n++) {
+      for (int at = 0; at + 1 < n; at++) {
+        char[] s = "x".repeat(n).toCharArray();
+        s[at] = '\uD83D';
+        s[at + 1] = '\uDE00';
+        strings.add(new String(s));
+      }
+    }
+    // Every character up to U+047F and a few beyond, short and on the bulk path.
+    for (char c = 0; c < 0x480; c++) {
+      for (int n : new int[] {1, 9, 31, 32, 33, 40, 63, 64, 65}) {
+        for (int at : new int[] {0, n / 2, n - 1}) {
+          char[] s = "y".repeat(n).toCharArray();
+          s[at] = c;
+          strings.add(new String(s));
+        }
+      }
+    }
+    for (int i = 0; i < 20_000; i++) {
+      char[] s = new char[random.nextInt(90)];
+      for (int j = 0; j < s.length; j++) {
+        s[j] = random.nextInt(4) == 0 ? tricky[random.nextInt(tricky.length)] : 'q';
+      }
+      strings.add(new String(s));
+      // The same after a plain prefix: checked on the bulk path, not sent to Jackson at once.
+      strings.add("p".repeat(JsonText.BULK) + new String(s));
+    }
+    for (String s : strings) {
+      String expected = new String(DATA_BINDING.writeValueAsBytes(s), StandardCharsets.UTF_8);
+      assertThat(written("c", s)).as(s).isEqualTo(wrapped("\"c\":" + expected));
+      assertThat(written(s, null)).as(s).isEqualTo(wrapped(expected + ":null"));
+    }
+  }
+
+  @Test
+  void numbersAreWrittenAsJacksonWritesThem() throws Exception {
+    Random random = new Random(11);
+    List<Object> values =
+        new ArrayList<>(
+            List.of(
+                0L,
+                -1L,
+                9L,
+                10L,
+                Long.MAX_VALUE,
+                Long.MIN_VALUE,
+                Long.MIN_VALUE + 1,
+                0,
+                Integer.MIN_VALUE,
+                Integer.MAX_VALUE,
+                new BigDecimal("0.00"),
+                new BigDecimal("-1E+5"),
+                new BigDecimal("1E-9999"),
+                new BigDecimal("1E+9999"),
+                new BigInteger("-123456789012345678901234567890"),
+                true,
+                false,
+                1.5d,
+                (short) 3));
+    for (int i = 0; i < 10_000; i++) {
+      values.add(random.nextLong() >> random.nextInt(64));
+      values.add(BigDecimal.valueOf(random.nextLong(), random.nextInt(40) - 20));
+    }
+    for (Object v : values) {
+      String expected = new String(DATA_BINDING.writeValueAsBytes(v), StandardCharsets.UTF_8);
+      assertThat(written("c", v)).as(String.valueOf(v)).isEqualTo(wrapped("\"c\":" + expected));
+    }
+  }
+
+  @Test
+  void aDecimalJacksonRefusesToWritePlainIsMalformedAndTheWriterGoesOn() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ChangeEventWriter writer = new ChangeEventWriter(out);
+    ChangeEvent bad =
+        ChangeEvent.insert(1, Lsn.of(1), 1, Map.of("d", new BigDecimal("1E-10000")), Instant.EPOCH);
+    assertThatThrownBy(() -> writer.write(bad))
+        .isInstanceOf(MalformedEventException.class)
+        .hasMessageContaining("illegal scale");
+    assertThat(out.size()).isZero(); // nothing of the failed event
+    ChangeEvent good = ChangeEvent.insert(1, Lsn.of(2), 1, Map.of("s", "é\""), Instant.EPOCH);
+    writer.write(good);
+    assertThat(out.toByteArray()).isEqualTo(ChangeEventCodec.encode(good));
+    assertThat(ChangeEventCodec.decode(out.toByteArray())).isEqualTo(good);
+  }
+
   @Test
   void aColumnWithoutANameIsMalformed() {
     Map<String, Object> c = new HashMap<>();

@@ -32,39 +32,50 @@ final class PgCopyBinary extends OutputStream {
   private static final int BUFFER = CHUNK + 16 * 1024;
 
   /**
-   * The buffer of this thread's previous publish, handed back by {@link #release()}: a publish of
-   * 100 events of 1 KB otherwise allocates (and zeroes) 272 KiB for 100 KiB of rows. Only buffers
-   * of the standard size are kept, one per publishing thread (the backend's pool).
+   * This thread's previous instance (its buffer and JSON writer), handed back by {@link
+   * #release()}: a publish of 100 events of 1 KB otherwise allocates (and zeroes) 272 KiB for 100
+   * KiB of rows. One per publishing thread (the backend's pool).
    */
-  private static final ThreadLocal<byte[]> SPARE = new ThreadLocal<>();
+  private static final ThreadLocal<PgCopyBinary> SPARE = new ThreadLocal<>();
 
-  private final CopyIn copy;
   private final ChangeEventWriter json = new ChangeEventWriter(this);
-  private byte[] buffer;
+  private CopyIn copy;
+  private byte[] buffer = new byte[BUFFER];
   private int length;
   private int rows;
 
-  PgCopyBinary(CopyIn copy) {
-    this.copy = copy;
-    byte[] spare = SPARE.get();
-    if (spare != null) {
-      SPARE.remove();
-      buffer = spare;
+  private PgCopyBinary() {}
+
+  /**
+   * Rows for {@code copy}, written with this thread's spare buffer and writer if it has them.
+   *
+   * @param copy a binary COPY just started
+   * @return the rows, header written; call {@link #release()} once the COPY ended or failed
+   */
+  static PgCopyBinary start(CopyIn copy) {
+    PgCopyBinary rows = SPARE.get();
+    if (rows == null) {
+      rows = new PgCopyBinary();
     } else {
-      buffer = new byte[BUFFER];
+      SPARE.remove();
     }
-    put(HEADER, 0, HEADER.length);
+    rows.copy = copy;
+    rows.length = 0;
+    rows.rows = 0;
+    rows.put(HEADER, 0, HEADER.length);
+    return rows;
   }
 
   /**
-   * Hands the buffer to this thread's next publish; this instance is unusable afterwards. Call once
-   * the COPY ended or was cancelled.
+   * Hands the buffer and writer to this thread's next publish; this instance must not be used
+   * afterwards. Call once the COPY ended or was cancelled.
    */
   void release() {
-    if (buffer != null && buffer.length == BUFFER) {
-      SPARE.set(buffer);
+    copy = null;
+    if (buffer.length != BUFFER) {
+      buffer = new byte[BUFFER]; // grown by a large publish: not kept
     }
-    buffer = null;
+    SPARE.set(this);
   }
 
   /**

@@ -194,7 +194,7 @@ public final class PostgresBackend implements ChangeLogBackend {
     }
     if (first < batch.size()) {
       CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(schema.copyEvents());
-      PgCopyBinary rows = new PgCopyBinary(copy);
+      PgCopyBinary rows = PgCopyBinary.start(copy);
       try {
         for (int i = first; i < batch.size(); i++) {
           rows.add(sourceOid, batch.get(i));
