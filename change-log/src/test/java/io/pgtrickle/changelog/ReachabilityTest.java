@@ -48,6 +48,20 @@ class ReachabilityTest {
   }
 
   @Test
+  void anUnknownHostIsWaitedForAndNamed() throws Exception {
+    List<String> messages = new ArrayList<>();
+    ChangeLogBackend log =
+        Reachability.openWhenReachable(
+            "postgresql://no-such-host.invalid:5432/db?user=u&consumer=c",
+            (error, backoff) -> {
+              messages.add(error.getMessage());
+              return false;
+            });
+    assertThat(log).isNull();
+    assertThat(messages).singleElement().asString().contains("UnknownHostException");
+  }
+
+  @Test
   void aWrongSettingIsNotWaitedFor() throws Exception {
     List<Long> pauses = new ArrayList<>();
     assertThatThrownBy(

@@ -92,10 +92,26 @@ public final class PostgresBackend implements ChangeLogBackend {
       connections.close();
       throw new ChangeLogConfigException(
           "uri",
-          "cannot open the PostgreSQL change log at " + config.redacted() + ": " + e.getMessage(),
+          "cannot open the PostgreSQL change log at " + config.redacted() + ": " + withRootCause(e),
           e);
     }
     return new PostgresBackend(config, schema, connections);
+  }
+
+  /**
+   * The message of {@code e}, followed by its innermost cause's class and message when that says
+   * more: PgJDBC's "The connection attempt failed." hides an unknown host in its cause.
+   */
+  static String withRootCause(SQLException e) {
+    String message = String.valueOf(e.getMessage());
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (root == e || root.getMessage() == null || message.contains(root.getMessage())) {
+      return message;
+    }
+    return message + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
   }
 
   private static String jdbcUrl(ChangeLogConfig config) {
