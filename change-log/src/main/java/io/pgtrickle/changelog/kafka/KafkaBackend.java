@@ -58,6 +58,32 @@ public final class KafkaBackend implements ChangeLogBackend {
   static final String POSITIONS_SUFFIX = ".positions";
   private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,200}");
 
+  /**
+   * Kafka client settings a {@code kafka.<setting>} parameter may not change, with why: the
+   * delivery guarantees (an event acknowledged only once every in-sync replica has it, no duplicate
+   * or reordering on a retry) and the reader's own offset management rest on them.
+   */
+  static final Map<String, String> FIXED_CLIENT_SETTINGS =
+      Map.ofEntries(
+          fixed(ProducerConfig.ACKS_CONFIG, "all: acknowledged once the in-sync replicas have it"),
+          fixed(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true: retries never duplicate"),
+          fixed(
+              ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+              "5: the most an idempotent producer keeps in order"),
+          fixed(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, "byte arrays"),
+          fixed(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, "byte arrays"),
+          fixed(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, "byte arrays"),
+          fixed(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, "byte arrays"),
+          fixed(ConsumerConfig.GROUP_ID_CONFIG, "the consumer name"),
+          fixed(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false: stored on acknowledge"),
+          fixed(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest: nothing unread is skipped"),
+          fixed(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "the batchSize parameter, at least 500"),
+          fixed(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "the URI's host:port list"));
+
+  private static Map.Entry<String, String> fixed(String setting, String why) {
+    return Map.entry("kafka." + setting, why);
+  }
+
   private final ChangeLogConfig config;
   private final String topic;
   private final Producer<byte[], byte[]> producer;
@@ -103,6 +129,14 @@ public final class KafkaBackend implements ChangeLogBackend {
               throw new ChangeLogConfigException(
                   k, "is not a known parameter of the kafka backend (known: " + known + ")");
             });
+    config.params().keySet().stream()
+        .filter(FIXED_CLIENT_SETTINGS::containsKey)
+        .findFirst()
+        .ifPresent(
+            k -> {
+              throw new ChangeLogConfigException(
+                  k, "cannot be set: the backend fixes it (" + FIXED_CLIENT_SETTINGS.get(k) + ")");
+            });
     String topic = config.param("topic", "pgtrickle-changes");
     if (!TOPIC.matcher(topic).matches()) {
       throw new ChangeLogConfigException(
@@ -142,8 +176,11 @@ public final class KafkaBackend implements ChangeLogBackend {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, "1");
-    p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+    // A publish sends its records at once and then waits for their acknowledgment, so holding a
+    // batch back for more records only adds to every publish's latency; records appended while a
+    // request is in flight still share the next one.
+    p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "0");
+    p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     return p;

@@ -56,7 +56,11 @@ class KafkaBackendIT extends ChangeLogBackendConformance {
         server.uri("topic=ok&partitions=0"),
         "partitions",
         server.uri("topic=ok&partiton=2"),
-        "partiton");
+        "partiton",
+        server.uri("topic=ok&kafka.acks=1"),
+        "kafka.acks",
+        server.uri("topic=ok&kafka.enable.auto.commit=true"),
+        "kafka.enable.auto.commit");
   }
 
   @Test
