@@ -6,6 +6,7 @@ import io.pgtrickle.cdc.capture.CaptureSet;
 import io.pgtrickle.cdc.config.CdcConfig;
 import io.pgtrickle.cdc.config.ConfigException;
 import io.pgtrickle.cdc.config.ConfigParser;
+import io.pgtrickle.cdc.config.SourceRefusedException;
 import io.pgtrickle.cdc.http.HttpEndpoints;
 import io.pgtrickle.cdc.pipeline.CdcConsumer;
 import io.pgtrickle.cdc.pipeline.CdcMetrics;
@@ -36,9 +37,11 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * Exit codes: 0 done (also after SIGTERM or SIGINT, once what was read is published and confirmed),
- * 2 bad configuration (a setting, or a {@code --tables} table that does not exist or has no replica
- * identity; a change log that cannot be reached yet is waited for instead, {@link Reachability}), 3
- * the replication slot is lost (see the message), 1 any other failure.
+ * 2 bad configuration (a setting, a {@code --tables} table that does not exist or has no replica
+ * identity, or a source that refuses the user, its password, the database or a privilege the
+ * consumer needs, {@link SourceRefusedException}, naming the fix; a change log that cannot be
+ * reached yet is waited for instead, {@link Reachability}), 3 the replication slot is lost (see the
+ * message), 1 any other failure.
  */
 public final class CdcConsumerMain {
 
@@ -61,7 +64,7 @@ public final class CdcConsumerMain {
         case "help", "--help" -> System.out.print(usage());
         default -> throw new ConfigException("unknown command '" + command + "'\n" + usage());
       }
-    } catch (ConfigException | ChangeLogConfigException e) {
+    } catch (ConfigException | ChangeLogConfigException | SourceRefusedException e) {
       LOG.error("bad configuration: {}", e.getMessage());
       System.exit(2);
     } catch (SlotLostException e) {

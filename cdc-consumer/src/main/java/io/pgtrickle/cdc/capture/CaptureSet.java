@@ -1,6 +1,7 @@
 package io.pgtrickle.cdc.capture;
 
 import io.pgtrickle.cdc.config.ConfigException;
+import io.pgtrickle.cdc.config.SourceRefusedException;
 import io.pgtrickle.cdc.pgoutput.GapMarkers;
 import io.pgtrickle.changelog.Lsn;
 import java.sql.Connection;
@@ -35,7 +36,10 @@ import org.slf4j.LoggerFactory;
  *       never added (at start a {@code --tables} table without one, or missing, stops the consumer
  *       with exit code 2), and a captured one that lost it is reported;
  *   <li>adds what is missing from the publication, removes what it added that nobody wants any more
- *       (a deleted catalog row; never a {@code --tables} table, never a table it did not add);
+ *       (a deleted catalog row; never a {@code --tables} table, never a table it did not add); a
+ *       table the user may not publish (not its owner) is reported with the fix and added once it
+ *       may, except a {@code --tables} table at start, which refuses the start ({@link
+ *       SourceRefusedException});
  *   <li>for each table whose capture (re)started, waits for the transactions in flight to end, then
  *       records a gap in its own stream ({@link GapMarkers}): the change log gets a GAP event for
  *       the table at that point, from which its changes are complete; a catalog row then gets
@@ -100,6 +104,7 @@ public final class CaptureSet {
    *     every source is recorded then ({@link #sources()}); if it does, tables added now get their
    *     gap markers in the first periodic round
    * @throws ConfigException naming a {@code --tables} table that cannot be captured
+   * @throws SourceRefusedException if the user lacks a privilege it needs (naming the fix)
    * @throws SQLException on a database error
    */
   public synchronized void start(Connection c, boolean slotExists) throws SQLException {
@@ -240,7 +245,15 @@ public final class CaptureSet {
           pendingStarts.add(table.oid());
         }
       } else if (table.publishable()) {
-        publication.add(c, table);
+        try {
+          publication.add(c, table);
+        } catch (SourceRefusedException e) {
+          if (strict && staticOids.contains(table.oid())) {
+            throw e; // at start: a configuration error (exit 2)
+          }
+          problems.put(table.name(), e.getMessage()); // added once the privilege is granted
+          continue;
+        }
         captured.add(table.oid());
         pendingStarts.add(table.oid());
       }

@@ -1,5 +1,6 @@
 package io.pgtrickle.cdc.capture;
 
+import io.pgtrickle.cdc.config.SourceRefusedException;
 import io.pgtrickle.changelog.Lsn;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -56,9 +57,18 @@ final class CatalogClaims {
    * @param c an auto-commit connection
    * @return table OID to its {@code captured_since_lsn} (empty while not captured yet), in no
    *     particular order; {@code null} if the catalog is not installed
+   * @throws SourceRefusedException if the user may not read or update the catalog table
    * @throws SQLException on a database error
    */
   Map<Long, Optional<Lsn>> claimAndList(Connection c) throws SQLException {
+    try {
+      return claimAndListOrFail(c);
+    } catch (SQLException e) {
+      throw SourceRefusedException.onCatalog(e, c.getMetaData().getUserName(), TABLE);
+    }
+  }
+
+  private Map<Long, Optional<Lsn>> claimAndListOrFail(Connection c) throws SQLException {
     if (!installed(c)) {
       return null;
     }

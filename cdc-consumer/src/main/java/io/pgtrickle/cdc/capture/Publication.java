@@ -1,5 +1,6 @@
 package io.pgtrickle.cdc.capture;
 
+import io.pgtrickle.cdc.config.SourceRefusedException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -48,6 +49,8 @@ final class Publication {
    * Creates the publication if missing, and makes it publish partitioned tables through their root.
    *
    * @param c an auto-commit connection
+   * @throws SourceRefusedException if the user may not create it ({@code CREATE} on the database),
+   *     or may not alter it (another role's)
    * @throws SQLException on a database error
    */
   void ensure(Connection c) throws SQLException {
@@ -65,7 +68,8 @@ final class Publication {
         return;
       } catch (SQLException e) {
         if (!DUPLICATE_OBJECT.equals(e.getSQLState())) {
-          throw e;
+          throw SourceRefusedException.onCreatePublication(
+              e, c.getMetaData().getUserName(), c.getCatalog(), name);
         }
         viaRoot = viaRoot(c); // created by someone else just now
       }
@@ -73,6 +77,8 @@ final class Publication {
     if (Boolean.FALSE.equals(viaRoot)) {
       try (Statement s = c.createStatement()) {
         s.execute("ALTER PUBLICATION " + quoted() + " SET (publish_via_partition_root = true)");
+      } catch (SQLException e) {
+        throw refusal(c, e, null);
       }
       LOG.info("publication {} now publishes partitioned tables through their root", name);
     }
@@ -132,6 +138,8 @@ final class Publication {
    * @param c an auto-commit connection
    * @param table the table; its replica identity must have been checked
    * @return {@code true} if added now, {@code false} if it was a member already
+   * @throws SourceRefusedException if the user may not publish it (not the table's owner, or not
+   *     the publication's)
    * @throws SQLException on a database error
    */
   boolean add(Connection c, SourceTable table) throws SQLException {
@@ -149,7 +157,7 @@ final class Publication {
       if (DUPLICATE_OBJECT.equals(e.getSQLState())) {
         return false; // "relation ... is already member of publication"
       }
-      throw e;
+      throw refusal(c, e, table);
     }
   }
 
@@ -223,6 +231,40 @@ final class Publication {
       remove(c, oid);
     }
     return "removed the " + record.added().size() + " table(s) this consumer added to " + name;
+  }
+
+  /**
+   * What a 42501 while changing the publication means: the publication is another role's, or the
+   * table is (PostgreSQL asks for the ownership of both). Anything else is returned unchanged.
+   */
+  private SQLException refusal(Connection c, SQLException e, SourceTable table) {
+    if (!SourceRefusedException.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
+      return e;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT pg_get_userbyid(p.pubowner), pg_has_role(p.pubowner, 'USAGE'),"
+                + " (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = ?::bigint::oid),"
+                + " (SELECT pg_has_role(relowner, 'USAGE') FROM pg_class"
+                + "   WHERE oid = ?::bigint::oid)"
+                + " FROM pg_publication p WHERE p.pubname = ?")) {
+      long oid = table == null ? 0 : table.oid();
+      ps.setLong(1, oid);
+      ps.setLong(2, oid);
+      ps.setString(3, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        String user = c.getMetaData().getUserName();
+        if (rs.next() && !rs.getBoolean(2)) {
+          return SourceRefusedException.onPublicationOwner(e, user, name, rs.getString(1));
+        }
+        if (table != null && rs.getString(3) != null && !rs.getBoolean(4)) {
+          return SourceRefusedException.onAddTable(e, user, table.name(), rs.getString(3));
+        }
+      }
+    } catch (SQLException unreadable) {
+      // The original error says more than a failed look-up.
+    }
+    return e;
   }
 
   private static String tableName(Connection c, long oid) throws SQLException {

@@ -3,6 +3,7 @@ package io.pgtrickle.cdc.pipeline;
 import io.pgtrickle.cdc.capture.CaptureSet;
 import io.pgtrickle.cdc.config.CdcConfig;
 import io.pgtrickle.cdc.config.ConfigException;
+import io.pgtrickle.cdc.config.SourceRefusedException;
 import io.pgtrickle.cdc.slot.SlotManager;
 import io.pgtrickle.cdc.slot.SlotStatus;
 import io.pgtrickle.cdc.slot.SourceConnections;
@@ -64,6 +65,8 @@ public final class CdcConsumer implements AutoCloseable {
   private boolean started;
   private Connection captureConnection;
   private int captureFailures;
+  private volatile String refusalLogged;
+  private String captureRefusalLogged;
 
   /**
    * Creates the consumer; nothing connects until {@link #run()}.
@@ -109,7 +112,10 @@ public final class CdcConsumer implements AutoCloseable {
   /**
    * Streams until {@link #stop()}, reconnecting with backoff after every failure.
    *
-   * @throws ConfigException if a {@code --tables} table cannot be captured (at start)
+   * @throws ConfigException if a {@code --tables} table cannot be captured, or the source refuses
+   *     the user, its password, the database or a privilege ({@link SourceRefusedException}),
+   *     before the first stream opened; later such a refusal makes {@code /readyz} fail naming the
+   *     fix while the consumer retries
    * @throws SlotLostException if PostgreSQL invalidated the slot
    */
   public void run() {
@@ -130,6 +136,10 @@ public final class CdcConsumer implements AutoCloseable {
                   () -> {
                     state.streaming(true);
                     state.lastError("");
+                    if (refusalLogged != null) {
+                      LOG.info("the source accepts the consumer again: streaming");
+                      refusalLogged = null;
+                    }
                     backoff.reset();
                     streamedBefore = true;
                   });
@@ -139,6 +149,26 @@ public final class CdcConsumer implements AutoCloseable {
           LOG.warn("interrupted while streaming; stopping");
         }
         break;
+      } catch (SourceRefusedException e) {
+        state.streaming(false);
+        state.walsenderPid(0);
+        state.holding(false);
+        publisher.discardQueued();
+        if (!streamedBefore) {
+          throw new ConfigException(e.getMessage()); // at start: exit 2, naming the fix
+        }
+        // Once running (a privilege revoked, a password changed): not ready, naming the fix, and
+        // streaming again as soon as the source accepts. A restart would not fix it.
+        state.lastError(e.getMessage());
+        if (!e.getMessage().equals(refusalLogged)) {
+          LOG.error(
+              "the source refuses the consumer (retrying until it accepts): {}", e.getMessage());
+          refusalLogged = e.getMessage();
+        }
+        metrics.reconnects.increment();
+        if (stopping || !sleep(backoff.nextMillis())) {
+          break;
+        }
       } catch (ConfigException | SlotLostException e) {
         state.streaming(false);
         if (e instanceof SlotLostException) {
@@ -257,6 +287,16 @@ public final class CdcConsumer implements AutoCloseable {
       }
       capture.sync(captureConnection, () -> stopping);
       captureFailures = 0;
+      captureRefusalLogged = null;
+    } catch (SourceRefusedException e) {
+      // No privilege (on the catalog, or a password changed): say so at once, with the fix.
+      closeQuietly(captureConnection);
+      captureConnection = null;
+      if (!e.getMessage().equals(captureRefusalLogged)) {
+        LOG.error("the captured tables cannot be checked: {}", e.getMessage());
+        captureRefusalLogged = e.getMessage();
+      }
+      state.captureProblems(Map.of("(capture)", e.getMessage()));
     } catch (SQLException | RuntimeException e) {
       closeQuietly(captureConnection);
       captureConnection = null;

@@ -1,5 +1,6 @@
 package io.pgtrickle.cdc.slot;
 
+import io.pgtrickle.cdc.config.SourceRefusedException;
 import io.pgtrickle.changelog.Lsn;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -92,6 +93,7 @@ public final class SlotManager {
    *
    * @param c a plain connection
    * @return {@code true} if the slot was created now, {@code false} if it existed
+   * @throws SourceRefusedException if the user lacks {@code REPLICATION}
    * @throws SQLException if the slot exists with another plugin, or cannot be created
    */
   public boolean ensureSlot(Connection c) throws SQLException {
@@ -123,7 +125,7 @@ public final class SlotManager {
       if ("42710".equals(e.getSQLState())) {
         return false; // another process created it just now
       }
-      throw e;
+      throw SourceRefusedException.onReplicationSlot(e, c.getMetaData().getUserName());
     }
   }
 

@@ -1,6 +1,7 @@
 package io.pgtrickle.cdc.slot;
 
 import io.pgtrickle.cdc.config.CdcConfig;
+import io.pgtrickle.cdc.config.SourceRefusedException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -31,6 +32,7 @@ public final class SourceConnections {
    * Opens a plain connection.
    *
    * @return the connection, auto-commit on
+   * @throws SourceRefusedException if the source refused the user, its password or the database
    * @throws SQLException if the server cannot be reached
    */
   public Connection admin() throws SQLException {
@@ -38,7 +40,38 @@ public final class SourceConnections {
     PGProperty.APPLICATION_NAME.set(p, "pgtrickle-cdc-admin");
     // A lag query must never hang the caller: the liveness probe depends on it.
     PGProperty.SOCKET_TIMEOUT.set(p, 30);
-    return DriverManager.getConnection(config.sourceUrl(), p);
+    return connect(config.sourceUrl(), p, false);
+  }
+
+  private Connection connect(String url, Properties p, boolean replication) throws SQLException {
+    try {
+      return DriverManager.getConnection(url, p);
+    } catch (SQLException e) {
+      throw SourceRefusedException.onConnect(e, config.sourceUser(), database(), replication);
+    }
+  }
+
+  /**
+   * The database the source URL names.
+   *
+   * @return the name (PgJDBC's default, the user's name, when the URL names none)
+   */
+  public String database() {
+    return databaseOf(config.sourceUrl(), config.sourceUser());
+  }
+
+  /** The database of a {@code jdbc:postgresql://hosts/db?options} URL, else {@code user}. */
+  static String databaseOf(String url, String user) {
+    String rest = url.substring("jdbc:postgresql://".length());
+    int slash = rest.indexOf('/');
+    if (slash < 0) {
+      return user;
+    }
+    int query = rest.indexOf('?', slash);
+    String db = rest.substring(slash + 1, query >= 0 ? query : rest.length());
+    return db.isEmpty()
+        ? user
+        : java.net.URLDecoder.decode(db, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /**
@@ -56,7 +89,7 @@ public final class SourceConnections {
     PGProperty.APPLICATION_NAME.set(p, "pgtrickle-cdc-admin");
     PGProperty.SOCKET_TIMEOUT.set(p, 30);
     PGProperty.CONNECT_TIMEOUT.set(p, 2);
-    return DriverManager.getConnection(urlAt(config.sourceUrl(), host, port), p);
+    return connect(urlAt(config.sourceUrl(), host, port), p, false);
   }
 
   /** {@code url} with its host list replaced by {@code host:port}; database and options kept. */
@@ -74,6 +107,8 @@ public final class SourceConnections {
    * Opens a logical replication connection.
    *
    * @return the connection; unwrap {@link PGConnection} for the replication API
+   * @throws SourceRefusedException if the source refused the user (also for lack of {@code
+   *     REPLICATION}), its password or the database
    * @throws SQLException if the server cannot be reached
    */
   public Connection replication() throws SQLException {
@@ -83,7 +118,7 @@ public final class SourceConnections {
     PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
     // The replication protocol accepts only simple queries.
     PGProperty.PREFER_QUERY_MODE.set(p, "simple");
-    return DriverManager.getConnection(config.sourceUrl(), p);
+    return connect(config.sourceUrl(), p, true);
   }
 
   private Properties base() {

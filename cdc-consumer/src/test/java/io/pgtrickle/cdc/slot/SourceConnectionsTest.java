@@ -19,4 +19,14 @@ class SourceConnectionsTest {
     assertThat(SourceConnections.urlAt("jdbc:postgresql://db", "fd00::7", 5432))
         .isEqualTo("jdbc:postgresql://[fd00::7]:5432");
   }
+
+  @Test
+  void theDatabaseIsTheUrlsPathOrTheUsersName() {
+    assertThat(SourceConnections.databaseOf("jdbc:postgresql://a:5432,b:5432/app?x=1", "cdc"))
+        .isEqualTo("app");
+    assertThat(SourceConnections.databaseOf("jdbc:postgresql://db/my%20db", "cdc"))
+        .isEqualTo("my db");
+    assertThat(SourceConnections.databaseOf("jdbc:postgresql://db:5432", "cdc")).isEqualTo("cdc");
+    assertThat(SourceConnections.databaseOf("jdbc:postgresql://db/?x=1", "cdc")).isEqualTo("cdc");
+  }
 }
