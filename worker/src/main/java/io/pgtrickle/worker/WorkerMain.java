@@ -12,6 +12,7 @@ import io.pgtrickle.worker.config.ConfigException;
 import io.pgtrickle.worker.config.ConfigParser;
 import io.pgtrickle.worker.config.WorkerConfig;
 import io.pgtrickle.worker.db.Database;
+import io.pgtrickle.worker.db.DatabaseRefusal;
 import io.pgtrickle.worker.db.Lease;
 import io.pgtrickle.worker.dvm.DifferentialPlanner;
 import io.pgtrickle.worker.http.HttpEndpoints;
@@ -26,6 +27,7 @@ import io.pgtrickle.worker.schedule.RefreshPool;
 import io.pgtrickle.worker.schedule.Scheduler;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -80,10 +82,29 @@ public final class WorkerMain {
         + ConfigParser.usage();
   }
 
+  /**
+   * Installs or upgrades the catalog.
+   *
+   * @throws ConfigException if the database refuses in a way retrying will not change ({@link
+   *     DatabaseRefusal}), naming the fix
+   */
   private static void migrate(WorkerConfig config) {
-    CatalogMigrations.Result r =
-        CatalogMigrations.migrate(
-            config.databaseUrl(), config.databaseUser(), config.databasePassword());
+    CatalogMigrations.Result r;
+    try {
+      r =
+          CatalogMigrations.migrate(
+              config.databaseUrl(), config.databaseUser(), config.databasePassword());
+    } catch (RuntimeException e) {
+      Optional<String> fix =
+          DatabaseRefusal.fix(
+              e,
+              config.databaseUser(),
+              DatabaseRefusal.databaseOf(config.databaseUrl(), config.databaseUser()));
+      if (fix.isPresent()) {
+        throw new ConfigException(fix.get());
+      }
+      throw e;
+    }
     LOG.info(
         "catalog at version {} (was {}, {} migrations applied)",
         r.version(),
@@ -198,6 +219,9 @@ public final class WorkerMain {
    * Installs or upgrades the catalog, retrying while the database cannot be reached.
    *
    * @return false if a stop was requested first
+   * @throws ConfigException if the database refuses in a way retrying will not change (wrong
+   *     password, no such role or database, no pg_hba entry, a missing privilege; {@link
+   *     DatabaseRefusal}): exit 2 naming the fix
    */
   private static boolean installCatalog(WorkerConfig config, WorkerState state, CountDownLatch stop)
       throws InterruptedException {
@@ -207,6 +231,8 @@ public final class WorkerMain {
         migrate(config);
         state.catalogReady();
         return true;
+      } catch (ConfigException e) {
+        throw e; // retrying will not change it: exit 2
       } catch (RuntimeException e) {
         LOG.warn("cannot install the catalog yet (retrying in {} ms): {}", backoff, e.getMessage());
         state.error("catalog: " + e.getMessage());

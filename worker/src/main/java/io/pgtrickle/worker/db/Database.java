@@ -41,7 +41,9 @@ public final class Database {
    * @param socketTimeoutSeconds the longest a single server round trip may take (0: unlimited, for
    *     refresh statements that take as long as the data needs)
    * @return the connection
-   * @throws SQLException if the database cannot be reached
+   * @throws SQLException if the database cannot be reached; when it refuses the user, password,
+   *     database or {@code CONNECT} privilege, the message names the setting and the fix ({@link
+   *     DatabaseRefusal})
    */
   public Connection open(String role, int socketTimeoutSeconds) throws SQLException {
     Properties p = new Properties();
@@ -53,7 +55,17 @@ public final class Database {
     p.setProperty("tcpKeepAlive", "true");
     p.setProperty("connectTimeout", "10");
     p.setProperty("socketTimeout", String.valueOf(socketTimeoutSeconds));
-    Connection c = DriverManager.getConnection(config.databaseUrl(), p);
+    Connection c;
+    try {
+      c = DriverManager.getConnection(config.databaseUrl(), p);
+    } catch (SQLException e) {
+      // A wrong password, a missing role, database or CONNECT privilege: name the fix, so the
+      // probes (readiness: "database unavailable: ...") say what to do.
+      throw DatabaseRefusal.onConnect(
+          e,
+          config.databaseUser(),
+          DatabaseRefusal.databaseOf(config.databaseUrl(), config.databaseUser()));
+    }
     try (Statement s = c.createStatement()) {
       s.execute(
           "SET client_connection_check_interval = '2s'; SET tcp_keepalives_idle = 10;"
