@@ -245,6 +245,21 @@ public final class SourceRefusedException extends SQLException {
         e);
   }
 
+  /**
+   * What to say when the source replicates synchronously and hides its standbys' positions from the
+   * user (no {@code pg_read_all_stats}): the consumer holds every change back until granted.
+   *
+   * @param user the {@code --source-user}
+   * @return one line naming the setting and the fix
+   */
+  public static String standbysHidden(String user) {
+    return "PGTRICKLE_SOURCE_USER (--source-user): the source replicates synchronously but its"
+        + " standbys' positions are hidden from user "
+        + user
+        + "; changes are held back until GRANT pg_read_all_stats TO "
+        + ident(user);
+  }
+
   /** An identifier as SQL needs it: bare when plain lower case, else double-quoted. */
   static String ident(String name) {
     if (name.matches("[a-z_][a-z0-9_$]*")) {

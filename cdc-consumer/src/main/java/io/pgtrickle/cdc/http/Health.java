@@ -10,12 +10,14 @@ import java.util.Map;
  *   <li>Liveness ({@code /healthz}) fails when the consumer cannot or does not do its job and a
  *       restart is the remedy the probe can offer: its slot is lost (terminal: the process exits
  *       too), it is stuck (the source has WAL for the slot and nothing moved for the stuck
- *       timeout), or the slot lag is above the threshold. An unknown lag (source unreachable) and a
- *       change log that refuses publishes do not fail it: restarting would not bring either back,
- *       and the consumer is already waiting for them ({@code /readyz} says so).
+ *       timeout), or the slot lag is above the threshold. An unknown lag (source unreachable), a
+ *       change log that refuses publishes and a source that refuses the consumer (a privilege, the
+ *       password; {@link ConsumerState#refused()}) do not fail it, nor count as stuck: restarting
+ *       would not bring any of them back, and the consumer is already waiting for them ({@code
+ *       /readyz} says so).
  *   <li>Readiness ({@code /readyz}) means consuming everything it should: a stream is open, the
- *       change log accepts publishes, the consumer is not stuck, and every table it should capture
- *       is captured.
+ *       change log accepts publishes, the source refuses nothing the consumer needs, the consumer
+ *       is not stuck, and every table it should capture is captured.
  * </ul>
  */
 public final class Health {
@@ -63,6 +65,9 @@ public final class Health {
     }
     if (!state.streaming()) {
       return new Verdict(false, "not streaming: " + state.lastError());
+    }
+    if (!state.refused().isEmpty()) {
+      return new Verdict(false, state.refused());
     }
     if (state.publishFailing()) {
       return new Verdict(false, "change log unavailable: " + state.lastError());

@@ -136,6 +136,7 @@ public final class CdcConsumer implements AutoCloseable {
                   () -> {
                     state.streaming(true);
                     state.lastError("");
+                    state.refused("");
                     if (refusalLogged != null) {
                       LOG.info("the source accepts the consumer again: streaming");
                       refusalLogged = null;
@@ -160,6 +161,7 @@ public final class CdcConsumer implements AutoCloseable {
         // Once running (a privilege revoked, a password changed): not ready, naming the fix, and
         // streaming again as soon as the source accepts. A restart would not fix it.
         state.lastError(e.getMessage());
+        state.refused(e.getMessage());
         if (!e.getMessage().equals(refusalLogged)) {
           LOG.error(
               "the source refuses the consumer (retrying until it accepts): {}", e.getMessage());

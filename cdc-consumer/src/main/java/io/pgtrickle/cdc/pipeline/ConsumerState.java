@@ -14,6 +14,7 @@ public final class ConsumerState {
   private volatile long slotLagBytes = -1;
   private volatile String lastError = "";
   private volatile String terminal = "";
+  private volatile String refused = "";
   private volatile String stuck = "";
   private volatile Map<String, String> captureProblems = Map.of();
   private volatile long lastProgressNanos = System.nanoTime();
@@ -93,6 +94,20 @@ public final class ConsumerState {
 
   void terminal(String message) {
     terminal = message == null ? "" : message;
+  }
+
+  /**
+   * What the source refuses for good while the consumer runs (a revoked privilege, a changed
+   * password), naming the fix; the consumer keeps trying. Empty while the source accepts.
+   *
+   * @return the message, or empty
+   */
+  public String refused() {
+    return refused;
+  }
+
+  void refused(String message) {
+    refused = message == null ? "" : message;
   }
 
   /**

@@ -83,7 +83,8 @@ final class SlotWatch implements AutoCloseable {
               state.walsenderPid(),
               state.lastProgressNanos(),
               state.holding(),
-              state.publishFailing());
+              // Waiting for a known reason that a restart would not remove is not being stuck.
+              state.publishFailing() || !state.refused().isEmpty());
       if (stuck != null && state.stuck().isEmpty()) {
         LOG.error("{}", stuck);
       } else if (stuck == null && !state.stuck().isEmpty()) {

@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
  * reading WAL for us (say a transaction of millions of rows it decodes before sending anything,
  * with keepalives rare or off). While the session holds unpublished changes, only the pipeline's
  * own progress counts: the walsender reads unrelated WAL whether or not the pipeline moves. A
- * change log refusing publishes is not "stuck": the consumer knows why it waits, says so on {@code
- * /readyz}, and a restart would not help.
+ * change log refusing publishes, or a source refusing the consumer (a revoked privilege), is not
+ * "stuck": the consumer knows why it waits, says so on {@code /readyz}, and a restart would not
+ * help.
  */
 final class StuckCheck {
 
@@ -45,7 +46,8 @@ final class StuckCheck {
    * @param walsenderPid our session's walsender pid, or 0 if not streaming
    * @param pipelineProgressNanos when the pipeline last published or confirmed
    * @param holding whether the session holds changes not yet acknowledged by the change log
-   * @param publishFailing whether the change log is refusing publishes
+   * @param publishFailing whether the change log is refusing publishes, or the source refuses the
+   *     consumer ({@link ConsumerState#refused()}): a wait with a known cause
    * @return why the consumer is stuck, or {@code null} if it is not
    */
   String observe(

@@ -1,5 +1,6 @@
 package io.pgtrickle.cdc.pipeline;
 
+import io.pgtrickle.cdc.config.SourceRefusedException;
 import io.pgtrickle.cdc.slot.SourceConnections;
 import io.pgtrickle.changelog.Lsn;
 import java.sql.Connection;
@@ -51,14 +52,15 @@ final class SynchronousCommitGate implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SynchronousCommitGate.class);
 
   // One round trip: the setting, whether our walsender is on this server, the lowest flush
-  // position among synchronous standbys, and how many of them hide their positions from us.
+  // position among synchronous standbys, and how many walsenders hide their details from us.
+  // Without pg_read_all_stats PostgreSQL shows only the pid of every walsender (sync_state too is
+  // NULL), so a hidden standby cannot be told from an asynchronous one: any hidden row counts.
   private static final String QUERY =
       "SELECT current_setting('synchronous_standby_names'),"
           + " EXISTS (SELECT 1 FROM pg_stat_replication WHERE pid = ?),"
           + " (SELECT min(flush_lsn) FROM pg_stat_replication"
           + "   WHERE sync_state IN ('sync', 'quorum'))::text,"
-          + " (SELECT count(*) FROM pg_stat_replication"
-          + "   WHERE sync_state IN ('sync', 'quorum') AND flush_lsn IS NULL)";
+          + " (SELECT count(*) FROM pg_stat_replication WHERE sync_state IS NULL)";
 
   private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   private static final long COMPLAIN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -75,6 +77,7 @@ final class SynchronousCommitGate implements AutoCloseable {
   private long session;
   private Lsn durable = Lsn.ZERO;
   private long lastComplaintNanos;
+  private boolean refusing;
 
   SynchronousCommitGate(SourceConnections connections, ConsumerState state) {
     this.connections = connections;
@@ -215,18 +218,18 @@ final class SynchronousCommitGate implements AutoCloseable {
         }
         if (standbyNames == null || standbyNames.isBlank()) {
           durable = Lsn.max(durable, position);
+          accepted();
           return Poll.SEEN;
         }
         if (hidden > 0) {
-          complain(
-              "the source replicates synchronously but its standbys' positions are hidden from"
-                  + " this user: grant it pg_read_all_stats; changes are held back until then");
+          refuse(SourceRefusedException.standbysHidden(connection.getMetaData().getUserName()));
           return Poll.UNKNOWN;
         }
         if (lowestFlush == null) {
           return Poll.UNKNOWN; // no synchronous standby connected: commits wait, and so do we
         }
         durable = Lsn.max(durable, Lsn.parse(lowestFlush));
+        accepted();
         return Poll.SEEN;
       }
     } catch (SQLException e) {
@@ -236,6 +239,10 @@ final class SynchronousCommitGate implements AutoCloseable {
             "the source is shutting down: ending the session so that its walsender can exit; what"
                 + " its synchronous standbys had not confirmed is read again from the next primary");
         return Poll.SOURCE_STOPPING;
+      }
+      if (e instanceof SourceRefusedException) {
+        refuse(e.getMessage()); // say, password changed on the source: not ready, not stuck
+        return Poll.UNKNOWN;
       }
       complain("cannot read the synchronous standbys' positions, retrying: " + e);
       return Poll.UNKNOWN;
@@ -282,6 +289,24 @@ final class SynchronousCommitGate implements AutoCloseable {
       }
     }
     return false;
+  }
+
+  /**
+   * The source refuses what the gate needs for good: {@code /readyz} names the fix, and the wait
+   * does not count as stuck ({@link ConsumerState#refused()}).
+   */
+  private void refuse(String message) {
+    refusing = true;
+    state.refused(message);
+    complain(message);
+  }
+
+  private void accepted() {
+    if (refusing) {
+      refusing = false;
+      state.refused("");
+      LOG.info("the synchronous standbys' positions are readable again");
+    }
   }
 
   private void complain(String message) {

@@ -52,4 +52,18 @@ class HealthTest {
     assertThat(Health.readiness(s).message()).startsWith("change log unavailable");
     assertThat(Health.liveness(s, 100).ok()).isTrue();
   }
+
+  @Test
+  void aSourceRefusalFailsReadinessNamingTheFixButNotLiveness() {
+    ConsumerState s = new ConsumerState();
+    StateAccess.streaming(s, true);
+    StateAccess.refused(s, "changes are held back until GRANT pg_read_all_stats TO cdc");
+    assertThat(Health.readiness(s))
+        .isEqualTo(
+            new Health.Verdict(
+                false, "changes are held back until GRANT pg_read_all_stats TO cdc"));
+    assertThat(Health.liveness(s, 100).ok()).as("a restart would not grant it").isTrue();
+    StateAccess.refused(s, "");
+    assertThat(Health.readiness(s).ok()).isTrue();
+  }
 }

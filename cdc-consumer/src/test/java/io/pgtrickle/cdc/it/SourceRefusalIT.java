@@ -117,6 +117,8 @@ class SourceRefusalIT {
       Path dir = ServerProcess.targetDir("source-refusal-running");
       Map<String, String> env = env(db, dir, "runner", "secret-runner", "t", "s_runner");
       env.put("PGTRICKLE_CATALOG_POLL_MS", "100");
+      // A refusal outlasting the stuck timeout while the source writes is still not "stuck".
+      env.put("PGTRICKLE_STUCK_TIMEOUT_MS", "2000");
       long t = db.relationOid("t");
       try (ChangeLogBackend log = ChangeLogBackends.open(env.get("PGTRICKLE_CHANGELOG_URI"));
           Consumers.InProcess consumer = new Consumers.InProcess(env, log, null)) {
@@ -141,6 +143,14 @@ class SourceRefusalIT {
         terminateWalsender(db, "s_runner");
         awaitNotReadyWith(consumer, "ALTER ROLE runner REPLICATION");
         db.sql("INSERT INTO t VALUES (2)");
+        ServerProcess.sleep(5_000); // past the stuck timeout and two lag polls
+        assertThat(Health.liveness(consumer.state, Long.MAX_VALUE).ok())
+            .as(
+                "liveness after 5 s of refusal: %s",
+                Health.liveness(consumer.state, Long.MAX_VALUE))
+            .isTrue();
+        assertThat(Health.readiness(consumer.state).message())
+            .contains("ALTER ROLE runner REPLICATION");
         db.sql("ALTER ROLE runner REPLICATION");
         awaitReady(consumer);
         read.awaitChanges(t, List.of("INSERT 1", "INSERT 2"));

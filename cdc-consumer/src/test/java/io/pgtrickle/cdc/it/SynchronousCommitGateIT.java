@@ -2,6 +2,7 @@ package io.pgtrickle.cdc.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgtrickle.cdc.http.Health;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogBackends;
 import io.pgtrickle.changelog.Lsn;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * A source that replicates synchronously: a committed transaction the synchronous standby has not
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * log only once the standby has it. Had the primary died in between, the standby promoted in its
  * place would never have had it.
  */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class SynchronousCommitGateIT {
 
   private static final String SLOT = "gate_slot";
@@ -88,6 +91,54 @@ class SynchronousCommitGateIT {
         try (ScriptedStandby reconnected = ScriptedStandby.start(db, STANDBY)) {
           awaitInChangeLog(readUri, oid, List.of("INSERT 1", "INSERT 2"));
         }
+      }
+    }
+  }
+
+  /**
+   * A user without {@code pg_read_all_stats} cannot see the standbys' positions, so the gate holds
+   * every change back: {@code /readyz} names the grant, and the wait is not "stuck" (liveness
+   * passes past the stuck timeout while the source has WAL for the slot: a restart would not grant
+   * it). Once granted, the change is published.
+   */
+  @Test
+  void aUserWhoCannotSeeTheStandbysIsNotReadyNamingTheGrantUntilGranted() throws Exception {
+    try (SourceDb db = SourceDb.start();
+        PostgresServer logServer = PostgresServer.start();
+        ScriptedStandby standby = synchronousStandby(db)) {
+      db.sql(
+          "CREATE ROLE gate_user LOGIN REPLICATION",
+          "GRANT CREATE ON DATABASE postgres TO gate_user",
+          "ALTER TABLE t OWNER TO gate_user");
+      String readUri = logServer.uri("&consumer=verify");
+      Map<String, String> env = Consumers.env(db, "t", SLOT, logServer.uri(""));
+      env.put("PGTRICKLE_SOURCE_USER", "gate_user");
+      env.put("PGTRICKLE_STUCK_TIMEOUT_MS", "2000");
+      try (ChangeLogBackend publishLog = ChangeLogBackends.open(logServer.uri(""));
+          Consumers.InProcess consumer = new Consumers.InProcess(env, publishLog, null)) {
+        Consumers.await("streaming", Duration.ofSeconds(30), consumer.state::streaming);
+        long oid = db.relationOid("t");
+        db.sql("INSERT INTO t VALUES (1)"); // the standby confirms at once
+        Consumers.await(
+            "/readyz to name the grant",
+            Duration.ofSeconds(30),
+            () ->
+                Health.readiness(consumer.state)
+                    .message()
+                    .contains("GRANT pg_read_all_stats TO gate_user"));
+        ServerProcess.sleep(5_000); // past the stuck timeout and two lag polls
+        assertThat(Health.liveness(consumer.state, Long.MAX_VALUE).ok())
+            .as("liveness: %s", Health.liveness(consumer.state, Long.MAX_VALUE))
+            .isTrue();
+        assertThat(Health.readiness(consumer.state).ok()).isFalse();
+        assertThat(changeLog(readUri, oid)).as("held back").isEmpty();
+
+        db.sql("GRANT pg_read_all_stats TO gate_user");
+        awaitInChangeLog(readUri, oid, List.of("INSERT 1"));
+        Consumers.await(
+            "ready once granted",
+            Duration.ofSeconds(30),
+            () -> Health.readiness(consumer.state).ok());
       }
     }
   }

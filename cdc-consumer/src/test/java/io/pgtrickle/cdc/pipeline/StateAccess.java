@@ -21,6 +21,10 @@ public final class StateAccess {
     s.stuck(message);
   }
 
+  public static void refused(ConsumerState s, String message) {
+    s.refused(message);
+  }
+
   public static void terminal(ConsumerState s, String message) {
     s.terminal(message);
   }
