@@ -42,6 +42,8 @@ public final class Scheduler implements Runnable, AutoCloseable {
   private boolean leftBehind;
   private Connection conn;
   private long nextSleepMillis;
+  private String lastFailure;
+  private long lastFailureLoggedNanos;
 
   /**
    * Creates the loop; {@link #run} on a thread of its own.
@@ -72,8 +74,20 @@ public final class Scheduler implements Runnable, AutoCloseable {
       try {
         round();
         state.schedulerRound(true);
+        if (lastFailure != null) {
+          LOG.info("scheduler rounds reach the database again");
+          lastFailure = null;
+        }
       } catch (SQLException | RuntimeException e) {
-        LOG.warn("scheduler round failed: {}", e.getMessage());
+        // A round every scheduler-interval-ms: the same failure (a refused password) is logged
+        // when it changes and once a minute, not ten times a second; /readyz carries it anyway.
+        long now = System.nanoTime();
+        if (!String.valueOf(e.getMessage()).equals(lastFailure)
+            || now - lastFailureLoggedNanos > 60_000_000_000L) {
+          LOG.warn("scheduler round failed: {}", e.getMessage());
+          lastFailure = String.valueOf(e.getMessage());
+          lastFailureLoggedNanos = now;
+        }
         state.error("scheduler: " + e.getMessage());
         state.schedulerRound(false);
         closeConnection();

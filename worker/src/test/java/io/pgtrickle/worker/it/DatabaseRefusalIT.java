@@ -94,6 +94,11 @@ class DatabaseRefusalIT {
         assertThat(Children.http(port, "/healthz").status())
             .as("a restart would not fix it: liveness passes")
             .isEqualTo(200);
+        long before = schedulerFailuresLogged(log);
+        ServerProcess.sleep(3_000); // 30 scheduler rounds, each refused
+        assertThat(schedulerFailuresLogged(log) - before)
+            .as("the same failure is logged when it changes, not at every round")
+            .isLessThanOrEqualTo(1);
 
         db.sql("ALTER ROLE ws PASSWORD 'secret-ws'");
         Children.await(
@@ -108,6 +113,12 @@ class DatabaseRefusalIT {
         worker.destroyForcibly();
       }
     }
+  }
+
+  private static long schedulerFailuresLogged(Path log) throws Exception {
+    return Files.readAllLines(log).stream()
+        .filter(l -> l.contains("scheduler round failed"))
+        .count();
   }
 
   /**
