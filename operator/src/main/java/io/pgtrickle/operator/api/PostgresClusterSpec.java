@@ -82,7 +82,15 @@ public class PostgresClusterSpec {
 
   @JsonPropertyDescription(
       "CPU and memory requests and limits of the PostgreSQL container. Memory sizes the default"
-          + " shared_buffers and effective_cache_size.")
+          + " shared_buffers and effective_cache_size. claims (dynamic resource allocation) is"
+          + " not supported yet and refused.")
+  @ValidationRule(
+      value = "!has(self.claims)",
+      message =
+          "spec.resources.claims is not supported yet: a container's claims must name the pod's"
+              + " resourceClaims (dynamic resource allocation), which the operator does not add;"
+              + " use requests and limits",
+      reason = "FieldValueForbidden")
   private ResourceRequirements resources;
 
   @JsonPropertyDescription(
