@@ -70,6 +70,16 @@ class PostgresClusterValidationIT {
                 + " {issuerRef: {name: ca, kind: Vault}}}}",
             "spec.tls.certManager.issuerRef.kind must be Issuer or ClusterIssuer"),
         Arguments.of(
+            "tls certManager issuer kind of another group under cert-manager.io",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, tls: {enabled: true, certManager:"
+                + " {issuerRef: {name: ca, group: cert-manager.io, kind: AWSPCAClusterIssuer}}}}",
+            "spec.tls.certManager.issuerRef.kind must be Issuer or ClusterIssuer"),
+        Arguments.of(
+            "tls certManager issuer kind not a kind name",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, tls: {enabled: true, certManager:"
+                + " {issuerRef: {name: ca, group: example.com, kind: 'my issuer'}}}}",
+            "spec.tls.certManager.issuerRef.kind must be a kind name"),
+        Arguments.of(
             "tls certManager without issuer",
             "{version: 16, replicas: 1, storage: {size: 1Gi}, tls: {enabled: true, certManager:"
                 + " {}}}",
@@ -168,6 +178,11 @@ class PostgresClusterValidationIT {
             "{version: 17, replicas: 1, storage: {size: 1Gi}, tls: {enabled: true, certManager:"
                 + " {issuerRef: {name: ca, kind: ClusterIssuer}}}}"),
         Arguments.of("replicas 10", "{version: 15, replicas: 10, storage: {size: 1Gi}}"),
+        Arguments.of(
+            "tls from an external issuer (its own group and kind)",
+            "{version: 17, replicas: 1, storage: {size: 1Gi}, tls: {enabled: true, certManager:"
+                + " {issuerRef: {name: pca, group: awspca.cert-manager.io, kind:"
+                + " AWSPCAClusterIssuer}}}}"),
         Arguments.of(
             "pgbouncer and tls switched off",
             "{version: 16, replicas: 1, storage: {size: 1Gi}, pgbouncer: {enabled: false}, tls:"
