@@ -173,6 +173,11 @@ through subresources.
 - apiGroups: ["monitoring.coreos.com"]
   resources: ["servicemonitors"]
   verbs: ["get", "create", "patch", "delete"]
+# The PodMonitor of a PostgresCluster with spec.metrics.enabled (server-side applied); deleted when
+# metrics are turned off.
+- apiGroups: ["monitoring.coreos.com"]
+  resources: ["podmonitors"]
+  verbs: ["get", "create", "patch", "delete"]
 # cert-manager Certificates for spec.tls.certManager; deleted when certManager is removed.
 - apiGroups: ["cert-manager.io"]
   resources: ["certificates"]
