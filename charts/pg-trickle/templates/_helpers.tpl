@@ -87,8 +87,12 @@ through subresources.
   resources: ["poddisruptionbudgets"]
   verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: [""]
-  resources: ["services", "serviceaccounts"]
+  resources: ["serviceaccounts"]
   verbs: ["get", "list", "watch", "create", "patch"]
+# The Services; delete for NAME-pooler when spec.pgbouncer.enabled is turned off.
+- apiGroups: [""]
+  resources: ["services"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 # The pgBackRest repository volume of spec.backup.destination.type PVC (NAME-pgbackrest-repo):
 # created once, never changed or deleted by the operator (backups outlive their cluster).
 - apiGroups: [""]

@@ -195,6 +195,8 @@ class HelmChartTest {
     List<PolicyRule> rules = one(render(Map.of()), ClusterRole.class, OPERATOR).getRules();
     assertThat(Stream.of("get", "create", "patch", "delete"))
         .allMatch(verb -> allows(rules, "monitoring.coreos.com", "podmonitors", verb));
+    // NAME-pooler goes when spec.pgbouncer.enabled is turned off.
+    assertThat(allows(rules, "", "services", "delete")).isTrue();
   }
 
   /**
