@@ -132,6 +132,10 @@ class PostgresClusterValidationIT {
             "{version: 16, replicas: 1, storage: {size: 1Gi}, resources: {claims: [{name: gpu}]}}",
             "spec.resources.claims is not supported yet"),
         Arguments.of(
+            "memory not a quantity",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, resources: {limits: {memory: lots}}}",
+            "spec.resources: cpu and memory must be quantities"),
+        Arguments.of(
             "source ranges on a NodePort Service",
             "{version: 16, replicas: 1, storage: {size: 1Gi}, service: {type: NodePort,"
                 + " loadBalancerSourceRanges: [10.0.0.0/8]}}",
