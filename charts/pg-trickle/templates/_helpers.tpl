@@ -87,8 +87,12 @@ through subresources.
   resources: ["poddisruptionbudgets"]
   verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: [""]
-  resources: ["services", "serviceaccounts"]
+  resources: ["serviceaccounts"]
   verbs: ["get", "list", "watch", "create", "patch"]
+# The Services; delete for NAME-pooler when spec.pgbouncer.enabled is turned off.
+- apiGroups: [""]
+  resources: ["services"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 # The pgBackRest repository volume of spec.backup.destination.type PVC (NAME-pgbackrest-repo):
 # created once, never changed or deleted by the operator (backups outlive their cluster).
 - apiGroups: [""]
@@ -172,6 +176,11 @@ through subresources.
 # is read from API discovery, which needs no rule.
 - apiGroups: ["monitoring.coreos.com"]
   resources: ["servicemonitors"]
+  verbs: ["get", "create", "patch", "delete"]
+# The PodMonitor of a PostgresCluster with spec.metrics.enabled (server-side applied); deleted when
+# metrics are turned off.
+- apiGroups: ["monitoring.coreos.com"]
+  resources: ["podmonitors"]
   verbs: ["get", "create", "patch", "delete"]
 # cert-manager Certificates for spec.tls.certManager; deleted when certManager is removed.
 - apiGroups: ["cert-manager.io"]

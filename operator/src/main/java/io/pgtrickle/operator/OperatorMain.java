@@ -77,7 +77,7 @@ public final class OperatorMain {
           }
         });
     operator.register(
-        new PostgresBackupReconciler(),
+        new PostgresBackupReconciler(java.time.Clock.systemUTC(), config.backupJobTtlSeconds()),
         c -> {
           if (!config.watchNamespaces().isEmpty()) {
             c.settingNamespaces(config.watchNamespaces());

@@ -57,6 +57,16 @@ import io.fabric8.generator.annotation.ValidationRule;
     value = "!has(self.size) || !has(self.type) || self.type == 'PVC'",
     message = "spec.backup.destination.size is the size of the repository volume: type PVC only",
     reason = "FieldValueForbidden")
+@ValidationRule(
+    value =
+        "(has(oldSelf.type) && oldSelf.type != 'PVC') || (has(self.type) && self.type != 'PVC')"
+            + " || (has(self.size) == has(oldSelf.size)"
+            + " && (!has(self.size) || self.size == oldSelf.size))",
+    message =
+        "spec.backup.destination.size cannot change: the repository volume exists, and resizing it"
+            + " is not built yet",
+    reason = "FieldValueForbidden",
+    fieldPath = ".size")
 public class BackupDestination {
 
   @JsonPropertyDescription("Repository type: PVC (default), S3, GCS or Azure.")
@@ -118,7 +128,8 @@ public class BackupDestination {
 
   @JsonPropertyDescription(
       "Size of the repository volume when type is PVC, a Kubernetes quantity. Default: the"
-          + " cluster's storage.size. The volume is ReadWriteMany: every member archives to it.")
+          + " cluster's storage.size. The volume is ReadWriteMany: every member archives to it."
+          + " Fixed once the volume exists (resizing it is not built yet).")
   @ValidationRule(
       value = "isQuantity(self) && quantity(self).isGreaterThan(quantity('0'))",
       message =

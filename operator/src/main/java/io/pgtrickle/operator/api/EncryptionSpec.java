@@ -2,9 +2,17 @@ package io.pgtrickle.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** Encryption of the backup repository at rest (pgBackRest repo cipher, aes-256-cbc). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!has(self.keySecret) || (has(self.enabled) && self.enabled)",
+    message =
+        "spec.backup.encryption.keySecret needs spec.backup.encryption.enabled: true (without it"
+            + " the repository is not encrypted and the Secret is not used)",
+    reason = "FieldValueForbidden",
+    fieldPath = ".keySecret")
 public class EncryptionSpec {
 
   @JsonPropertyDescription("Encrypt the repository. Default false.")

@@ -6,8 +6,21 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
-/** A cert-manager issuer, as cert-manager's {@code Certificate.spec.issuerRef} names it. */
+/**
+ * A cert-manager issuer, as cert-manager's {@code Certificate.spec.issuerRef} names it: an Issuer
+ * or ClusterIssuer of cert-manager.io, or an external issuer of its own group and kind (such as
+ * awspca.cert-manager.io AWSPCAClusterIssuer), passed to the Certificate as given.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value =
+        "!has(self.kind) || (has(self.group) && self.group != 'cert-manager.io')"
+            + " || self.kind in ['Issuer', 'ClusterIssuer']",
+    message =
+        "spec.tls.certManager.issuerRef.kind must be Issuer or ClusterIssuer for group"
+            + " cert-manager.io (the default); an external issuer's kind needs its group",
+    reason = "FieldValueInvalid",
+    fieldPath = ".kind")
 public class IssuerRef {
 
   @Required
@@ -15,11 +28,16 @@ public class IssuerRef {
   @JsonPropertyDescription("Name of the Issuer (in the cluster's namespace) or ClusterIssuer.")
   private String name;
 
-  @JsonPropertyDescription("Issuer (default) or ClusterIssuer.")
+  @JsonPropertyDescription(
+      "Issuer (default) or ClusterIssuer; with an external issuer's group, that issuer's kind"
+          + " (e.g. AWSPCAClusterIssuer).")
   @ValidationRule(
-      value = "self in ['Issuer', 'ClusterIssuer']",
-      message = "spec.tls.certManager.issuerRef.kind must be Issuer or ClusterIssuer",
+      value = "self.matches('^[A-Z][A-Za-z0-9]*$')",
+      message =
+          "spec.tls.certManager.issuerRef.kind must be a kind name such as Issuer, ClusterIssuer"
+              + " or an external issuer's kind",
       reason = "FieldValueInvalid")
+  @Size(max = 63)
   private String kind;
 
   @JsonPropertyDescription(

@@ -82,7 +82,26 @@ public class PostgresClusterSpec {
 
   @JsonPropertyDescription(
       "CPU and memory requests and limits of the PostgreSQL container. Memory sizes the default"
-          + " shared_buffers and effective_cache_size.")
+          + " shared_buffers and effective_cache_size. claims (dynamic resource allocation) is"
+          + " not supported yet and refused.")
+  @ValidationRule(
+      value = "!has(self.claims)",
+      message =
+          "spec.resources.claims is not supported yet: a container's claims must name the pod's"
+              + " resourceClaims (dynamic resource allocation), which the operator does not add;"
+              + " use requests and limits",
+      reason = "FieldValueForbidden")
+  @ValidationRule(
+      value =
+          "(!has(self.requests) || ((!('cpu' in self.requests) ||"
+              + " isQuantity(string(self.requests['cpu']))) && (!('memory' in self.requests) ||"
+              + " isQuantity(string(self.requests['memory']))))) && (!has(self.limits) ||"
+              + " ((!('cpu' in self.limits) || isQuantity(string(self.limits['cpu']))) &&"
+              + " (!('memory' in self.limits) || isQuantity(string(self.limits['memory'])))))",
+      message =
+          "spec.resources: cpu and memory must be quantities such as 500m, 2, 512Mi or 1Gi (the"
+              + " members' memory also sizes shared_buffers)",
+      reason = "FieldValueInvalid")
   private ResourceRequirements resources;
 
   @JsonPropertyDescription(

@@ -38,7 +38,9 @@ public class StorageSpec {
   private String storageClass;
 
   @JsonPropertyDescription(
-      "What happens to the volumes when the cluster is deleted: Retain (default) keeps them, Delete removes them.")
+      "What happens to the members' volumes when the cluster is deleted: Retain (default) keeps"
+          + " them, Delete removes them. The backup repository volume (destination type PVC) is"
+          + " always kept.")
   private ReclaimPolicy reclaimPolicy;
 
   public String getSize() {

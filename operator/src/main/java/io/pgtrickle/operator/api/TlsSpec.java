@@ -21,6 +21,13 @@ import io.fabric8.generator.annotation.ValidationRule;
     value = "!has(self.certManager) || (has(self.enabled) && self.enabled)",
     message = "spec.tls.certManager needs spec.tls.enabled: true",
     reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "!has(self.certSecret) || (has(self.enabled) && self.enabled)",
+    message =
+        "spec.tls.certSecret needs spec.tls.enabled: true (without it the members serve no TLS"
+            + " and the Secret is not used)",
+    reason = "FieldValueForbidden",
+    fieldPath = ".certSecret")
 public class TlsSpec {
 
   @JsonPropertyDescription(
@@ -31,7 +38,8 @@ public class TlsSpec {
   private Boolean enabled;
 
   @JsonPropertyDescription(
-      "Secret of type kubernetes.io/tls with the server certificate (tls.crt, tls.key and optionally ca.crt).")
+      "Secret of type kubernetes.io/tls with the server certificate (tls.crt, tls.key and"
+          + " optionally ca.crt). Needs enabled: true.")
   private String certSecret;
 
   @JsonPropertyDescription(

@@ -48,10 +48,6 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
 
   public static final String NAME = "postgresbackup";
 
-  /** The environment variable with the finished Jobs' time to live, seconds (default 600). */
-  public static final String JOB_TTL_ENV = "PG_TRICKLE_BACKUP_JOB_TTL_SECONDS";
-
-  static final long DEFAULT_JOB_TTL_SECONDS = 600;
   static final String CONDITION = "LastBackupSucceeded";
   static final String JOBS_EVENT_SOURCE = "backup-jobs";
   private static final Logger LOG = LoggerFactory.getLogger(PostgresBackupReconciler.class);
@@ -66,15 +62,11 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
   private final Clock clock;
   private final long jobTtlSeconds;
 
-  public PostgresBackupReconciler() {
-    this(
-        Clock.systemUTC(),
-        Long.parseLong(
-            System.getenv().getOrDefault(JOB_TTL_ENV, String.valueOf(DEFAULT_JOB_TTL_SECONDS))));
-  }
-
   /**
-   * @param jobTtlSeconds {@code ttlSecondsAfterFinished} of the backup Jobs
+   * @param clock the time source (retention ages, status times)
+   * @param jobTtlSeconds {@code ttlSecondsAfterFinished} of the backup Jobs, seconds ({@code
+   *     PG_TRICKLE_BACKUP_JOB_TTL_SECONDS}, checked by {@link
+   *     io.pgtrickle.operator.runtime.OperatorConfig})
    */
   public PostgresBackupReconciler(Clock clock, long jobTtlSeconds) {
     this.clock = clock;

@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
  * @param leaseName the Lease's name
  * @param httpPort port of /healthz, /readyz and /metrics
  * @param logLevel level of the operator's own loggers
+ * @param backupJobTtlSeconds {@code ttlSecondsAfterFinished} of the backup Jobs, seconds (0 or
+ *     more)
  */
 public record OperatorConfig(
     Set<String> watchNamespaces,
@@ -25,7 +27,8 @@ public record OperatorConfig(
     boolean leaderElection,
     String leaseName,
     int httpPort,
-    String logLevel) {
+    String logLevel,
+    long backupJobTtlSeconds) {
 
   public static final String WATCH_NAMESPACES = "WATCH_NAMESPACES";
   public static final String OPERATOR_NAMESPACE = "OPERATOR_NAMESPACE";
@@ -33,6 +36,10 @@ public record OperatorConfig(
   public static final String LEASE_NAME = "LEASE_NAME";
   public static final String HTTP_PORT = "HTTP_PORT";
   public static final String LOG_LEVEL = "LOG_LEVEL";
+  public static final String BACKUP_JOB_TTL_SECONDS = "PG_TRICKLE_BACKUP_JOB_TTL_SECONDS";
+
+  /** How long a finished backup Job stays (for its logs) by default, seconds. */
+  public static final long DEFAULT_BACKUP_JOB_TTL_SECONDS = 600;
 
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
@@ -79,11 +86,25 @@ public record OperatorConfig(
     if (!LEVELS.contains(level)) {
       problems.add(LOG_LEVEL + "=" + level + " must be one of " + LEVELS);
     }
+    long jobTtl = DEFAULT_BACKUP_JOB_TTL_SECONDS;
+    String jobTtlText =
+        env.getOrDefault(BACKUP_JOB_TTL_SECONDS, String.valueOf(DEFAULT_BACKUP_JOB_TTL_SECONDS))
+            .trim();
+    try {
+      // A Job's ttlSecondsAfterFinished is an int32 the API server refuses when negative.
+      jobTtl = Integer.parseInt(jobTtlText);
+      if (jobTtl < 0) {
+        problems.add(BACKUP_JOB_TTL_SECONDS + "=" + jobTtlText + " must be 0 or more seconds");
+      }
+    } catch (NumberFormatException e) {
+      problems.add(
+          BACKUP_JOB_TTL_SECONDS + "=" + jobTtlText + " must be a number of seconds (0 or more)");
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid configuration: " + String.join("; ", problems));
     }
     return new OperatorConfig(
-        namespaces, operatorNamespace, leaderElection, leaseName, port, level);
+        namespaces, operatorNamespace, leaderElection, leaseName, port, level, jobTtl);
   }
 
   private static Set<String> namespaces(String text, List<String> problems) {

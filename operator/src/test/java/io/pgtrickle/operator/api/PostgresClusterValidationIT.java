@@ -70,6 +70,16 @@ class PostgresClusterValidationIT {
                 + " {issuerRef: {name: ca, kind: Vault}}}}",
             "spec.tls.certManager.issuerRef.kind must be Issuer or ClusterIssuer"),
         Arguments.of(
+            "tls certManager issuer kind of another group under cert-manager.io",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, tls: {enabled: true, certManager:"
+                + " {issuerRef: {name: ca, group: cert-manager.io, kind: AWSPCAClusterIssuer}}}}",
+            "spec.tls.certManager.issuerRef.kind must be Issuer or ClusterIssuer"),
+        Arguments.of(
+            "tls certManager issuer kind not a kind name",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, tls: {enabled: true, certManager:"
+                + " {issuerRef: {name: ca, group: example.com, kind: 'my issuer'}}}}",
+            "spec.tls.certManager.issuerRef.kind must be a kind name"),
+        Arguments.of(
             "tls certManager without issuer",
             "{version: 16, replicas: 1, storage: {size: 1Gi}, tls: {enabled: true, certManager:"
                 + " {}}}",
@@ -115,7 +125,39 @@ class PostgresClusterValidationIT {
             "patroni timings that cannot hold the lock",
             "{version: 16, replicas: 1, storage: {size: 1Gi}, patroni: {ttl: 20, loopWait: 10,"
                 + " retryTimeout: 6}}",
-            "spec.patroni: loopWait + 2 * retryTimeout must not exceed ttl"));
+            "spec.patroni: loopWait + 2 * retryTimeout must not exceed ttl"),
+        // Accepted before and then ignored (the audit of 2026-12-01): refused now.
+        Arguments.of(
+            "resources.claims",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, resources: {claims: [{name: gpu}]}}",
+            "spec.resources.claims is not supported yet"),
+        Arguments.of(
+            "memory not a quantity",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, resources: {limits: {memory: lots}}}",
+            "spec.resources: cpu and memory must be quantities"),
+        Arguments.of(
+            "source ranges on a NodePort Service",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, service: {type: NodePort,"
+                + " loadBalancerSourceRanges: [10.0.0.0/8]}}",
+            "spec.service.loadBalancerSourceRanges applies to type LoadBalancer only"),
+        Arguments.of(
+            "source ranges on the default ClusterIP Service",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, service: {loadBalancerSourceRanges:"
+                + " [10.0.0.0/8]}}",
+            "spec.service.loadBalancerSourceRanges applies to type LoadBalancer only"),
+        Arguments.of(
+            "tls certSecret without enabled",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, tls: {certSecret: s}}",
+            "spec.tls.certSecret needs spec.tls.enabled: true"),
+        Arguments.of(
+            "pgbouncer poolMode without enabled",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, pgbouncer: {poolMode: session}}",
+            "spec.pgbouncer.poolMode and maxClientConn need spec.pgbouncer.enabled: true"),
+        Arguments.of(
+            "pgbouncer maxClientConn with enabled false",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, pgbouncer: {enabled: false,"
+                + " maxClientConn: 50}}",
+            "spec.pgbouncer.poolMode and maxClientConn need spec.pgbouncer.enabled: true"));
   }
 
   @ParameterizedTest(name = "{0} is rejected")
@@ -140,6 +182,15 @@ class PostgresClusterValidationIT {
             "{version: 17, replicas: 1, storage: {size: 1Gi}, tls: {enabled: true, certManager:"
                 + " {issuerRef: {name: ca, kind: ClusterIssuer}}}}"),
         Arguments.of("replicas 10", "{version: 15, replicas: 10, storage: {size: 1Gi}}"),
+        Arguments.of(
+            "tls from an external issuer (its own group and kind)",
+            "{version: 17, replicas: 1, storage: {size: 1Gi}, tls: {enabled: true, certManager:"
+                + " {issuerRef: {name: pca, group: awspca.cert-manager.io, kind:"
+                + " AWSPCAClusterIssuer}}}}"),
+        Arguments.of(
+            "pgbouncer and tls switched off",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, pgbouncer: {enabled: false}, tls:"
+                + " {enabled: false}, service: {type: NodePort}}"),
         Arguments.of(
             "everything",
             "{version: 16, replicas: 3, storage: {size: 100Gi, storageClass: fast-ssd},"

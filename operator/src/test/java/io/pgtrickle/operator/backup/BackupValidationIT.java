@@ -128,6 +128,14 @@ class BackupValidationIT {
             "{encryption: {enabled: true}, " + S3 + "}",
             "generating the passphrase Secret is not built yet"),
         Arguments.of(
+            "a keySecret without encryption (the repository would stay plain)",
+            "{encryption: {keySecret: k}, " + S3 + "}",
+            "spec.backup.encryption.keySecret needs spec.backup.encryption.enabled: true"),
+        Arguments.of(
+            "a keySecret with encryption off",
+            "{encryption: {enabled: false, keySecret: k}, " + S3 + "}",
+            "spec.backup.encryption.keySecret needs spec.backup.encryption.enabled: true"),
+        Arguments.of(
             "an http endpoint",
             "{destination: {type: S3, bucket: b, region: r, credentialsSecret: c, endpoint:"
                 + " 'http://minio:9000'}}",
@@ -150,6 +158,48 @@ class BackupValidationIT {
                   "{version: 16, replicas: 1, storage: {size: 1Gi}, backup: " + backup + "}"))
           .create();
     }
+  }
+
+  /**
+   * The repository volume is made once and never resized: a new size is refused, not accepted and
+   * ignored; moving the repository to an object store (where size does not apply) still works.
+   */
+  @Test
+  void theRepositoryVolumeSizeCannotChange() {
+    GenericKubernetesResource created =
+        NAMESPACE
+            .client()
+            .resource(
+                manifest(
+                    "PostgresCluster",
+                    "{version: 16, replicas: 1, storage: {size: 1Gi}, backup: {destination:"
+                        + " {size: 5Gi}}}"))
+            .create();
+    var cluster =
+        NAMESPACE
+            .client()
+            .genericKubernetesResources("postgres.example.com/v1", "PostgresCluster")
+            .inNamespace(NAMESPACE.name())
+            .withName(created.getMetadata().getName());
+    var merge =
+        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+            io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE);
+    for (String size : java.util.List.of("\"10Gi\"", "null")) {
+      assertThatThrownBy(
+              () ->
+                  cluster.patch(
+                      merge, "{\"spec\":{\"backup\":{\"destination\":{\"size\":" + size + "}}}}"))
+          .as(size)
+          .isInstanceOf(KubernetesClientException.class)
+          .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+          .hasMessageContaining(
+              "spec.backup.destination.size cannot change: the repository volume exists");
+    }
+    cluster.patch(merge, "{\"spec\":{\"backup\":{\"destination\":{\"size\":\"5Gi\"}}}}");
+    cluster.patch(
+        merge,
+        "{\"spec\":{\"backup\":{\"destination\":{\"size\":null,\"type\":\"S3\","
+            + "\"bucket\":\"b\",\"region\":\"r\",\"credentialsSecret\":\"c\"}}}}");
   }
 
   @ParameterizedTest(name = "spec.backup with {0} is refused")

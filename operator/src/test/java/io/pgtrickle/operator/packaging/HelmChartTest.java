@@ -187,6 +187,19 @@ class HelmChartTest {
   }
 
   /**
+   * A PostgresCluster's PodMonitor (spec.metrics.enabled) is server-side applied and deleted when
+   * metrics are turned off; without these verbs the operator only logged a warning.
+   */
+  @Test
+  void podMonitorsAreCovered() {
+    List<PolicyRule> rules = one(render(Map.of()), ClusterRole.class, OPERATOR).getRules();
+    assertThat(Stream.of("get", "create", "patch", "delete"))
+        .allMatch(verb -> allows(rules, "monitoring.coreos.com", "podmonitors", verb));
+    // NAME-pooler goes when spec.pgbouncer.enabled is turned off.
+    assertThat(allows(rules, "", "services", "delete")).isTrue();
+  }
+
+  /**
    * The API server lets nobody create a Role granting more than they hold themselves, so the
    * operator must hold everything Patroni's Role grants, in every namespace it manages.
    */

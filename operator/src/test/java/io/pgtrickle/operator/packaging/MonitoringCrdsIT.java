@@ -18,7 +18,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -30,6 +33,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * the chart's ServiceMonitor and PrometheusRule (server-side dry run). Server-side apply and
  * creation refuse any field a schema does not declare.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MonitoringCrdsIT {
 
   @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
@@ -113,6 +117,26 @@ class MonitoringCrdsIT {
         (List<Map<String, Object>>) spec.get("podMetricsEndpoints");
     assertThat(endpoints).extracting(e -> e.get("port")).containsExactly("metrics", "patroni");
     assertThat(endpoints.get(1)).containsEntry("scheme", "https").containsKey("tlsConfig");
+  }
+
+  /** Last: turning metrics off removes the PodMonitor (it stayed behind, scraping nothing). */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void turningMetricsOffRemovesThePodMonitor() {
+    await("PodMonitor " + NAME)
+        .atMost(WAIT)
+        .until(() -> monitoring("PodMonitor").withName(NAME).get(), m -> m != null);
+    client()
+        .genericKubernetesResources("postgres.example.com/v1", "PostgresCluster")
+        .inNamespace(NAMESPACE.name())
+        .withName(NAME)
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"metrics\":{\"enabled\":false}}}");
+    await("PodMonitor " + NAME + " removed")
+        .atMost(WAIT)
+        .until(() -> monitoring("PodMonitor").withName(NAME).get() == null);
   }
 
   @Test

@@ -227,6 +227,39 @@ class OperatorRbacIT {
             });
   }
 
+  /**
+   * Turning the pooler and the metrics off removes their Service and ConfigMaps; their logins'
+   * Secrets stay (the operator may not delete Secrets), and no child is refused. Before, the
+   * chart's RBAC refused both deletes, and every reconcile failed (ResourceRejected).
+   */
+  @Test
+  void turnsThePoolerAndTheMetricsOff() {
+    String on = "{version: 16, replicas: 1, storage: {size: 1Gi}, %s}";
+    createRunning(
+        "rbac-off", on.formatted("pgbouncer: {enabled: true}, metrics: {enabled: true}"), 1);
+    String ns = WATCHED.name();
+    await()
+        .atMost(CONVERGE)
+        .until(() -> admin().services().inNamespace(ns).withName("rbac-off-pooler").get() != null);
+    apply("rbac-off", on.formatted("pgbouncer: {enabled: false}, metrics: {enabled: false}"));
+    await()
+        .atMost(CONVERGE)
+        .during(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              assertThat(admin().services().inNamespace(ns).withName("rbac-off-pooler").get())
+                  .isNull();
+              assertThat(admin().configMaps().inNamespace(ns).withName("rbac-off-pgbouncer").get())
+                  .isNull();
+              // The member restarts without its sidecars (Patroni does not run here, so the
+              // phase is not checked); what matters is that no child was refused.
+              PostgresCluster cluster = get("rbac-off");
+              assertThat(cluster.getStatus().getConditions())
+                  .noneMatch(c -> "ResourceRejected".equals(c.getReason()));
+            });
+    assertThat(admin().secrets().inNamespace(ns).withName("rbac-off-pgbouncer").get()).isNotNull();
+  }
+
   @Test
   void deletesAClusterWithPatronisStateAndRemovesItsFinalizer() {
     createRunning("rbac-doomed", "{version: 16, replicas: 1, storage: {size: 1Gi}}", 1);

@@ -15,6 +15,30 @@ class OperatorConfigTest {
     assertThat(config.leaderElection()).isFalse();
     assertThat(config.httpPort()).isEqualTo(8080);
     assertThat(config.logLevel()).isEqualTo("INFO");
+    assertThat(config.backupJobTtlSeconds()).isEqualTo(600);
+  }
+
+  /** The backup Jobs' time to live is read here (it was parsed unchecked by the reconciler). */
+  @Test
+  void backupJobTtlIsReadAndChecked() {
+    assertThat(
+            OperatorConfig.fromEnvironment(Map.of("PG_TRICKLE_BACKUP_JOB_TTL_SECONDS", " 60 "))
+                .backupJobTtlSeconds())
+        .isEqualTo(60);
+    assertThat(
+            OperatorConfig.fromEnvironment(Map.of("PG_TRICKLE_BACKUP_JOB_TTL_SECONDS", "0"))
+                .backupJobTtlSeconds())
+        .isZero();
+    for (var bad :
+        Map.of("-1", "must be 0 or more seconds", "10m", "must be a number").entrySet()) {
+      assertThatThrownBy(
+              () ->
+                  OperatorConfig.fromEnvironment(
+                      Map.of("PG_TRICKLE_BACKUP_JOB_TTL_SECONDS", bad.getKey())))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("PG_TRICKLE_BACKUP_JOB_TTL_SECONDS=" + bad.getKey())
+          .hasMessageContaining(bad.getValue());
+    }
   }
 
   @Test

@@ -9,6 +9,25 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** An Apache Kafka change log. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value =
+        "has(self.topicPrefix) == has(oldSelf.topicPrefix) && (!has(self.topicPrefix) ||"
+            + " self.topicPrefix == oldSelf.topicPrefix)",
+    message =
+        "spec.kafka.topicPrefix cannot change: the change events not yet applied are in the"
+            + " current topics; delete this StreamTableCluster and create one with the other prefix",
+    reason = "FieldValueForbidden",
+    fieldPath = ".topicPrefix")
+@ValidationRule(
+    value =
+        "has(self.replicationFactor) == has(oldSelf.replicationFactor) &&"
+            + " (!has(self.replicationFactor) || self.replicationFactor =="
+            + " oldSelf.replicationFactor)",
+    message =
+        "spec.kafka.replicationFactor cannot change: the topics exist with their replication, and"
+            + " reassigning it is not built yet",
+    reason = "FieldValueForbidden",
+    fieldPath = ".replicationFactor")
 public class KafkaSpec {
 
   @Required
@@ -25,7 +44,8 @@ public class KafkaSpec {
   @JsonPropertyDescription(
       "Prefix of the topics: PREFIX.changes holds the change events, PREFIX.changes.positions"
           + " (compacted) the consumers' positions. Both are created with the configured"
-          + " replication before the CDC consumers start. Default pgtrickle.NAMESPACE.NAME.")
+          + " replication before the CDC consumers start. Default pgtrickle.NAMESPACE.NAME."
+          + " Cannot change.")
   @ValidationRule(
       value = "self.matches('^[A-Za-z0-9._-]{1,200}$')",
       message = "spec.kafka.topicPrefix must be 1 to 200 letters, digits, '.', '_' or '-'",
@@ -34,7 +54,8 @@ public class KafkaSpec {
   private String topicPrefix;
 
   @JsonPropertyDescription(
-      "Replication factor of the topics, 1 to 32. Default: the brokers' default.replication.factor.")
+      "Replication factor of the topics, 1 to 32. Default: the brokers'"
+          + " default.replication.factor. Cannot change.")
   @ValidationRule(
       value = "self >= 1 && self <= 32",
       message = "spec.kafka.replicationFactor must be between 1 and 32",
@@ -44,11 +65,17 @@ public class KafkaSpec {
   @Default("8")
   @JsonPropertyDescription(
       "Partitions of the change topic, 1 to 1000; a source's events stay in one partition."
-          + " Default 8.")
+          + " Default 8. Cannot change.")
   @ValidationRule(
       value = "self >= 1 && self <= 1000",
       message = "spec.kafka.partitions must be between 1 and 1000",
       reason = "FieldValueInvalid")
+  @ValidationRule(
+      value = "self == oldSelf",
+      message =
+          "spec.kafka.partitions cannot change: the change topic exists with its partitions, and"
+              + " adding some would move sources to other partitions mid-stream (not built yet)",
+      reason = "FieldValueForbidden")
   private Integer partitions = 8;
 
   public String getBootstrapServers() {

@@ -9,6 +9,15 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** A NATS JetStream change log. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value =
+        "has(self.stream) == has(oldSelf.stream) && (!has(self.stream) || self.stream =="
+            + " oldSelf.stream)",
+    message =
+        "spec.nats.stream cannot change: the change events not yet applied are in the current"
+            + " stream; delete this StreamTableCluster and create one with the other stream",
+    reason = "FieldValueForbidden",
+    fieldPath = ".stream")
 public class NatsSpec {
 
   @Required
@@ -25,7 +34,8 @@ public class NatsSpec {
   @JsonPropertyDescription(
       "The JetStream stream, created with the configured replicas before the CDC consumers start"
           + " (and a key-value bucket STREAM-acks beside it). Default pgtrickle-NAMESPACE-NAME, so"
-          + " that two pipelines never share a stream. Letters, digits, '-' and '_'.")
+          + " that two pipelines never share a stream. Letters, digits, '-' and '_'. Cannot"
+          + " change.")
   @ValidationRule(
       value = "self.matches('^[A-Za-z0-9_-]{1,200}$')",
       message =
@@ -37,11 +47,18 @@ public class NatsSpec {
 
   @Default("1")
   @JsonPropertyDescription(
-      "Copies of the stream kept by the NATS cluster, 1 to 5 (JetStream's limit). Default 1.")
+      "Copies of the stream kept by the NATS cluster, 1 to 5 (JetStream's limit). Default 1."
+          + " Fixed once the stream exists.")
   @ValidationRule(
       value = "self >= 1 && self <= 5",
       message = "spec.nats.replicas must be between 1 and 5",
       reason = "FieldValueInvalid")
+  @ValidationRule(
+      value = "self == oldSelf",
+      message =
+          "spec.nats.replicas cannot change: the stream exists with its replicas, and changing"
+              + " them is not built yet",
+      reason = "FieldValueForbidden")
   private Integer replicas = 1;
 
   public String getUrl() {

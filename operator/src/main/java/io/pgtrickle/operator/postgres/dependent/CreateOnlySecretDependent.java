@@ -16,6 +16,12 @@ import java.util.Optional;
  * <p>The existing Secret is looked up by name rather than by owner reference: a Secret the user
  * created beforehand under the same name has no owner reference, and is then used as it is instead
  * of being created again (which would fail) or overwritten.
+ *
+ * <p>Never deleted by the operator either, not even when the feature it serves is turned off (the
+ * pooler's or the exporter's login): the operator's RBAC has no delete on Secrets (a credential is
+ * never removed by it, and a Secret the user made must not be), so a delete would be refused and
+ * fail every reconcile. The Secret goes with the cluster, by its owner reference, and is reused if
+ * the feature is turned on again.
  */
 abstract class CreateOnlySecretDependent
     extends KubernetesDependentResource<Secret, PostgresCluster>
@@ -29,5 +35,12 @@ abstract class CreateOnlySecretDependent
       PostgresCluster cluster, Context<PostgresCluster> context) {
     ResourceID id = new ResourceID(name(cluster), cluster.getMetadata().getNamespace());
     return eventSource().flatMap(source -> source.get(id));
+  }
+
+  /** Kept: see the class comment. */
+  @Override
+  protected void handleDelete(
+      PostgresCluster cluster, Secret secret, Context<PostgresCluster> context) {
+    // Nothing: the Secret stays until the cluster is deleted.
   }
 }

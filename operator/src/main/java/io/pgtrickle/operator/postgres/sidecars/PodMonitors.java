@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * the API server serves {@code monitoring.coreos.com/v1} podmonitors (looked up through discovery
  * at most once a minute): the exporter's port {@code metrics} and Patroni's {@code /metrics} on
  * port {@code patroni} (HTTPS with TLS). Without that CRD the pods' {@code prometheus.io/*}
- * annotations are what a Prometheus finds them by.
+ * annotations are what a Prometheus finds them by. Turning metrics off deletes the PodMonitor.
  */
 public final class PodMonitors {
 
@@ -31,11 +31,19 @@ public final class PodMonitors {
   private PodMonitors() {}
 
   static void reconcile(KubernetesClient client, PostgresCluster cluster) {
-    if (!ExporterQueries.enabled(cluster)
-        || !ApiDiscovery.serves(client, API_VERSION, "PodMonitor")) {
+    if (!ApiDiscovery.serves(client, API_VERSION, "PodMonitor")) {
       return;
     }
     try {
+      if (!ExporterQueries.enabled(cluster)) {
+        // Metrics turned off (or never on): no PodMonitor scraping a port the pods no longer have.
+        client
+            .genericKubernetesResources(API_VERSION, "PodMonitor")
+            .inNamespace(cluster.getMetadata().getNamespace())
+            .withName(ClusterNames.podMonitor(cluster))
+            .delete();
+        return;
+      }
       client
           .resource(build(cluster))
           .fieldManager(ClusterNames.FIELD_MANAGER)
