@@ -198,13 +198,15 @@ class ClusterProblemsIT {
   }
 
   /**
-   * A resource quantity the CRD cannot check ({@code cpu: lots}): server-side apply answers 500 for
-   * the StatefulSet; the status says so instead of staying as it was.
+   * A resource quantity the CRD does not check (it checks cpu and memory, not {@code
+   * ephemeral-storage: lots}): the API server refuses the StatefulSet; the status says so instead
+   * of staying as it was.
    */
   @Test
   void aQuantityTheStatefulSetCannotTakeIsShown() {
     fixtures.apply(
-        "{version: 16, replicas: 1, storage: {size: 1Gi}, resources: {limits: {cpu: lots}}}",
+        "{version: 16, replicas: 1, storage: {size: 1Gi},"
+            + " resources: {limits: {ephemeral-storage: lots}}}",
         "bad-cpu");
     await()
         .atMost(CONVERGE)
