@@ -62,16 +62,11 @@ public final class SourceConnections {
 
   /** The database of a {@code jdbc:postgresql://hosts/db?options} URL, else {@code user}. */
   static String databaseOf(String url, String user) {
-    String rest = url.substring("jdbc:postgresql://".length());
-    int slash = rest.indexOf('/');
-    if (slash < 0) {
-      return user;
-    }
-    int query = rest.indexOf('?', slash);
-    String db = rest.substring(slash + 1, query >= 0 ? query : rest.length());
-    return db.isEmpty()
-        ? user
-        : java.net.URLDecoder.decode(db, java.nio.charset.StandardCharsets.UTF_8);
+    // PgJDBC's own parsing (host lists, percent-decoding); null for a URL it would not connect to.
+    java.util.Properties parsed = org.postgresql.Driver.parseURL(url, null);
+    String db =
+        parsed == null ? null : parsed.getProperty(org.postgresql.PGProperty.PG_DBNAME.getName());
+    return db == null || db.isEmpty() ? user : db;
   }
 
   /**
