@@ -154,6 +154,24 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   /**
+   * Crashes the server: {@code pg_ctl stop -m immediate} (every process quits at once, no
+   * checkpoint, WAL not yet written from the WAL buffers is lost, as after a power cut of the
+   * server alone). {@link #startAgain()} recovers it from its WAL.
+   */
+  public void crash() {
+    ServerProcess.run(
+        as(
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            data.toString(),
+            "-m",
+            "immediate",
+            "-w",
+            "stop"),
+        90);
+  }
+
+  /**
    * Freezes the server (SIGSTOP to the postmaster and every backend): connections stay open and
    * every query hangs, as behind a network that drops packets. {@link #resume()} thaws it.
    */

@@ -1,5 +1,6 @@
 package io.pgtrickle.worker.dvm;
 
+import io.pgtrickle.worker.db.AsynchronousCommit;
 import io.pgtrickle.worker.dvm.catalog.RelationInfo;
 import io.pgtrickle.worker.dvm.sql.BoundStatement;
 import io.pgtrickle.worker.dvm.sql.SourceDeltaSql;
@@ -68,7 +69,8 @@ public final class DeltaApplier {
    * The opening statement of a refresh transaction: takes the snapshot and, in the same statement,
    * L = {@code pg_current_wal_insert_lsn()}, each source's window count (lower bound = the
    * frontier, upper bound = L) and its estimated rows ({@code pg_class.reltuples}, for AUTO's
-   * choice). One round trip.
+   * choice); and makes the transaction's commit asynchronous, as the worker's refreshes are ({@link
+   * AsynchronousCommit}). One round trip.
    *
    * @param lower the window's lower bound per source oid (the frontier)
    * @param relations the relation holding each source's changes, by oid (absent: the change buffer)
@@ -89,7 +91,9 @@ public final class DeltaApplier {
               + " WHERE lsn >= ?::pg_lsn AND lsn < l.l) AS w");
     }
     String sql =
-        "WITH __pgt_l AS MATERIALIZED (SELECT pg_current_wal_insert_lsn() AS l) "
+        "WITH __pgt_l AS MATERIALIZED (SELECT pg_current_wal_insert_lsn() AS l, "
+            + AsynchronousCommit.SET_LOCAL
+            + " AS c) "
             + String.join(" UNION ALL ", arms);
     Map<Long, Long> counts = new HashMap<>();
     boolean recompute = false;

@@ -4,6 +4,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Scope;
 import io.pgtrickle.changelog.Lsn;
+import io.pgtrickle.worker.db.AsynchronousCommit;
 import io.pgtrickle.worker.db.Claims;
 import io.pgtrickle.worker.db.Database;
 import io.pgtrickle.worker.runtime.WorkerMetrics;
@@ -40,6 +41,7 @@ import org.slf4j.LoggerFactory;
  *       frontier (compare-and-set), the catalog row and the history row in the same transaction. A
  *       failing plan is rolled back to the savepoint and the failure recorded, still under the
  *       claim.
+ *   <li>Commits asynchronously ({@link AsynchronousCommit}: set by the first statement).
  * </ol>
  */
 public final class Refresher implements AutoCloseable {
@@ -146,7 +148,8 @@ public final class Refresher implements AutoCloseable {
     try (PreparedStatement ps =
         conn.prepareStatement(
             "SELECT pg_try_advisory_xact_lock(?, ?), pg_current_snapshot()::text,"
-                + " pg_current_wal_insert_lsn()::text")) {
+                + " pg_current_wal_insert_lsn()::text, "
+                + AsynchronousCommit.SET_LOCAL)) {
       ps.setInt(1, Claims.CLASS);
       ps.setInt(2, Math.toIntExact(pgtId));
       try (ResultSet rs = ps.executeQuery()) {

@@ -117,6 +117,7 @@ class PipelineIT {
         RefreshAudit.assertEveryRefreshMatched(db);
         RefreshAudit.assertAllEqualQuery(db);
         RefreshAudit.assertFrontierChains(db);
+        RefreshAudit.assertCommittedAsynchronously(db);
         assertThat(
                 db.column(
                     "SELECT h.refresh_reason FROM pgtrickle.pgt_refresh_history h"

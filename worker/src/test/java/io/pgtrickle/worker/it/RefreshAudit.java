@@ -25,7 +25,8 @@ public final class RefreshAudit {
   public static void install(PipelineDb db) {
     db.sql(
         "CREATE TABLE public.pgt_test_audit (refresh_id bigint, pgt_id bigint, action text,"
-            + " reason text, snapshot text, missing bigint, extra bigint, row_count bigint)",
+            + " reason text, snapshot text, missing bigint, extra bigint, row_count bigint,"
+            + " synchronous_commit text)",
         "CREATE FUNCTION public.pgt_test_audit() RETURNS trigger LANGUAGE plpgsql AS $$"
             + " DECLARE st record; cols text; m bigint; x bigint; n bigint;"
             + " BEGIN"
@@ -41,7 +42,8 @@ public final class RefreshAudit {
             + "   cols, st.pgt_relid, st.defining_query) INTO x;"
             + "  EXECUTE format('SELECT count(*) FROM %s', st.pgt_relid) INTO n;"
             + "  INSERT INTO public.pgt_test_audit VALUES (NEW.refresh_id, NEW.pgt_id, NEW.action,"
-            + "   NEW.refresh_reason, pg_current_snapshot()::text, m, x, n);"
+            + "   NEW.refresh_reason, pg_current_snapshot()::text, m, x, n,"
+            + "   current_setting('synchronous_commit'));"
             + "  RETURN NULL;"
             + " END $$",
         "CREATE TRIGGER pgt_test_audit AFTER INSERT ON pgtrickle.pgt_refresh_history"
@@ -65,6 +67,20 @@ public final class RefreshAudit {
                 + " FROM public.pgt_test_audit WHERE missing <> 0 OR extra <> 0"
                 + " ORDER BY refresh_id");
     assertThat(bad).as("refreshes whose stream table differed from its query").isEmpty();
+  }
+
+  /**
+   * Every audited refresh ran with {@code synchronous_commit = off} (its commit asynchronous,
+   * {@link io.pgtrickle.worker.db.AsynchronousCommit}), and there was at least one.
+   */
+  public static void assertCommittedAsynchronously(PipelineDb db) {
+    assertThat(
+            db.column(
+                "SELECT synchronous_commit || ': ' || count(*) FROM public.pgt_test_audit"
+                    + " GROUP BY synchronous_commit ORDER BY synchronous_commit"))
+        .as("synchronous_commit of the audited refreshes")
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("off: ");
   }
 
   /**
