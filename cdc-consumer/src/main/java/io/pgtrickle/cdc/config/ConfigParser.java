@@ -61,6 +61,12 @@ public final class ConfigParser {
     }
   }
 
+  /** The level of every logger, read by logback.xml (not by this parser): no flag. */
+  static final String LOG_LEVEL = "PGTRICKLE_LOG_LEVEL";
+
+  /** The logback levels {@link #LOG_LEVEL} may name, in any case. */
+  static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   private static final Pattern TABLE =
       Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)?");
@@ -152,6 +158,7 @@ public final class ConfigParser {
   }
 
   private CdcConfig build() {
+    checkLogLevel();
     String url = get(Setting.SOURCE_URL);
     if (!url.startsWith("jdbc:postgresql://")) {
       throw new ConfigException(
@@ -214,6 +221,23 @@ public final class ConfigParser {
         Duration.ofMillis(number(Setting.STUCK_TIMEOUT_MS, 1000, 86_400_000)),
         hostName(Setting.HTTP_ADDRESS),
         otlp());
+  }
+
+  /**
+   * Refuses a {@link #LOG_LEVEL} that logback would not understand: it takes an unknown or empty
+   * level as DEBUG without a word.
+   */
+  private void checkLogLevel() {
+    String level = env.get(LOG_LEVEL);
+    if (level != null && !LOG_LEVELS.contains(level.trim().toUpperCase(Locale.ROOT))) {
+      throw new ConfigException(
+          LOG_LEVEL
+              + ": '"
+              + level
+              + "' is not a log level; use one of "
+              + String.join(", ", LOG_LEVELS)
+              + " (any case), or leave it unset for INFO");
+    }
   }
 
   /** OTLP export from the standard OTEL_* variables (telemetry/README.md). */

@@ -49,6 +49,12 @@ public final class ConfigParser {
     }
   }
 
+  /** The level of every logger, read by logback.xml (not by this parser): no flag. */
+  static final String LOG_LEVEL = "PGTRICKLE_LOG_LEVEL";
+
+  /** The logback levels {@link #LOG_LEVEL} may name, in any case. */
+  static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern SUBDOMAIN =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -81,6 +87,7 @@ public final class ConfigParser {
     if (env.containsKey("PGTRICKLE_CATALOG_METRICS")) {
       throw new ConfigException(REMOVED_CATALOG_METRICS);
     }
+    checkLogLevel(env);
     for (Setting s : Setting.values()) {
       String v = env.get(s.env());
       if (v == null && s == Setting.NAMESPACE) {
@@ -134,6 +141,23 @@ public final class ConfigParser {
         throw new ConfigException("unknown flag --" + name + " (see help)");
       }
       values.put(setting, arg.substring(arg.indexOf('=') + 1));
+    }
+  }
+
+  /**
+   * Refuses a {@link #LOG_LEVEL} that logback would not understand: it takes an unknown or empty
+   * level as DEBUG without a word.
+   */
+  private static void checkLogLevel(Map<String, String> env) {
+    String level = env.get(LOG_LEVEL);
+    if (level != null && !LOG_LEVELS.contains(level.trim().toUpperCase(Locale.ROOT))) {
+      throw new ConfigException(
+          LOG_LEVEL
+              + ": '"
+              + level
+              + "' is not a log level; use one of "
+              + String.join(", ", LOG_LEVELS)
+              + " (any case), or leave it unset for INFO");
     }
   }
 

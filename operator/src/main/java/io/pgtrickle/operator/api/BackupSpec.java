@@ -32,7 +32,48 @@ import io.fabric8.generator.annotation.ValidationRule;
         "spec.backup.encryption.keySecret is required with encryption: generating the passphrase"
             + " Secret is not built yet",
     reason = "FieldValueRequired")
+@ValidationRule(
+    value = BackupSpec.ENCRYPTION_KEPT_RULE,
+    message =
+        "spec.backup.encryption.enabled cannot change while the repository stays the same: its"
+            + " files are encrypted or not from stanza creation on. To change it, point"
+            + " spec.backup.destination at a new repository in the same edit (a new path, bucket,"
+            + " endpoint or type)",
+    reason = "FieldValueForbidden",
+    fieldPath = ".encryption")
 public class BackupSpec {
+
+  /** The repository now: [type, bucket, endpoint, path], absent ones as PVC or ''. */
+  private static final String REPOSITORY_NOW =
+      "(has(self.destination) ? ["
+          + "has(self.destination.type) ? self.destination.type : 'PVC',"
+          + " has(self.destination.bucket) ? self.destination.bucket : '',"
+          + " has(self.destination.endpoint) ? self.destination.endpoint : '',"
+          + " has(self.destination.path) ? self.destination.path : ''"
+          + "] : ['PVC', '', '', ''])";
+
+  /** The repository before the change, likewise. */
+  private static final String REPOSITORY_BEFORE =
+      "(has(oldSelf.destination) ? ["
+          + "has(oldSelf.destination.type) ? oldSelf.destination.type : 'PVC',"
+          + " has(oldSelf.destination.bucket) ? oldSelf.destination.bucket : '',"
+          + " has(oldSelf.destination.endpoint) ? oldSelf.destination.endpoint : '',"
+          + " has(oldSelf.destination.path) ? oldSelf.destination.path : ''"
+          + "] : ['PVC', '', '', ''])";
+
+  /**
+   * Transition rule: {@code encryption.enabled} (absent: false) may change only together with the
+   * repository, identified by the destination's type (absent: PVC), bucket, endpoint and path.
+   * Evaluated only when both the old and the new object have {@code spec.backup}.
+   */
+  static final String ENCRYPTION_KEPT_RULE =
+      "(has(self.encryption) && has(self.encryption.enabled) && self.encryption.enabled)"
+          + " == (has(oldSelf.encryption) && has(oldSelf.encryption.enabled)"
+          + " && oldSelf.encryption.enabled)"
+          + " || "
+          + REPOSITORY_NOW
+          + " != "
+          + REPOSITORY_BEFORE;
 
   @JsonPropertyDescription(
       "Cron schedule (UTC) of base backups, e.g. \"0 2 * * *\": the operator creates the"
@@ -71,7 +112,9 @@ public class BackupSpec {
 
   @JsonPropertyDescription(
       "Encryption at rest (pgBackRest repository cipher aes-256-cbc, client-side: the object"
-          + " store never sees plaintext). Must be decided before the first backup.")
+          + " store never sees plaintext). Fixed for a repository: enabled can change only"
+          + " together with spec.backup.destination pointing at a new repository (a new path,"
+          + " bucket, endpoint or type), else the API server refuses the change.")
   private EncryptionSpec encryption;
 
   public String getSchedule() {

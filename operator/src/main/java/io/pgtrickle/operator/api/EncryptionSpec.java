@@ -15,14 +15,17 @@ import io.fabric8.generator.annotation.ValidationRule;
     fieldPath = ".keySecret")
 public class EncryptionSpec {
 
-  @JsonPropertyDescription("Encrypt the repository. Default false.")
+  @JsonPropertyDescription(
+      "Encrypt the repository. Default false. Changes only with a new repository"
+          + " (spec.backup.destination): a repository's files are encrypted or not from stanza"
+          + " creation on.")
   private Boolean enabled;
 
   @JsonPropertyDescription(
       "Secret whose key \"passphrase\" holds the repository cipher passphrase (required with"
           + " enabled: generating it is not built yet). Without it the backups cannot be read:"
-          + " keep a copy elsewhere. Decide before the first backup: the repository's files are"
-          + " encrypted from stanza creation on.")
+          + " keep a copy elsewhere. Another Secret later must hold the same passphrase: the"
+          + " repository's files are encrypted with it from stanza creation on.")
   private String keySecret;
 
   public Boolean getEnabled() {

@@ -1,5 +1,8 @@
 package io.pgtrickle.operator.runtime;
 
+import io.pgtrickle.operator.postgres.spec.PostgresImages;
+import io.pgtrickle.operator.postgres.spec.SidecarImages;
+import io.pgtrickle.operator.streams.spec.PipelineImages;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -10,7 +13,8 @@ import java.util.regex.Pattern;
 
 /**
  * The operator's settings, from environment variables, checked at start-up: a bad value stops the
- * operator with a message naming the variable and what it accepts.
+ * operator with a message naming the variable and what it accepts. The image variables ({@link
+ * #IMAGES}) are read where they are used and only checked here.
  *
  * @param watchNamespaces namespaces to reconcile; empty means every namespace
  * @param operatorNamespace where the operator runs (its Lease lives there)
@@ -42,7 +46,17 @@ public record OperatorConfig(
   public static final long DEFAULT_BACKUP_JOB_TTL_SECONDS = 600;
 
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-  private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
+  private static final List<String> LEVELS =
+      List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
+  /** The image variables, each with its default (what an unset variable means). */
+  public static final Map<String, String> IMAGES =
+      Map.of(
+          PostgresImages.REPOSITORY_ENV, PostgresImages.DEFAULT_REPOSITORY,
+          SidecarImages.PGBOUNCER_ENV, SidecarImages.DEFAULT_PGBOUNCER,
+          SidecarImages.EXPORTER_ENV, SidecarImages.DEFAULT_EXPORTER,
+          PipelineImages.CDC_ENV, PipelineImages.DEFAULT_CDC,
+          PipelineImages.WORKER_ENV, PipelineImages.DEFAULT_WORKER);
 
   /** Reads and checks every setting; throws one error listing every bad one. */
   public static OperatorConfig fromEnvironment(Map<String, String> env) {
@@ -100,11 +114,42 @@ public record OperatorConfig(
       problems.add(
           BACKUP_JOB_TTL_SECONDS + "=" + jobTtlText + " must be a number of seconds (0 or more)");
     }
+    images(env, problems);
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid configuration: " + String.join("; ", problems));
     }
     return new OperatorConfig(
         namespaces, operatorNamespace, leaderElection, leaseName, port, level, jobTtl);
+  }
+
+  /**
+   * An image variable that is set must be an image reference: not empty (pods with an empty image
+   * are refused by the API server, long after start), without blanks; the PostgreSQL one a
+   * repository without tag or digest, since the operator appends {@code :MAJOR}.
+   */
+  private static void images(Map<String, String> env, List<String> problems) {
+    for (String name : IMAGES.keySet().stream().sorted().toList()) {
+      String value = env.get(name);
+      String example = IMAGES.get(name);
+      if (value == null) {
+        continue;
+      }
+      if (value.isBlank()) {
+        problems.add(
+            name + " is empty: give an image such as " + example + ", or leave it unset for that");
+      } else if (value.chars().anyMatch(Character::isWhitespace)) {
+        problems.add(name + "='" + value + "' has blanks: an image reference such as " + example);
+      } else if (name.equals(PostgresImages.REPOSITORY_ENV)
+          && value.substring(value.lastIndexOf('/') + 1).matches(".*[:@].*")) {
+        problems.add(
+            name
+                + "="
+                + value
+                + " has a tag or digest: give the repository only, such as "
+                + example
+                + " (the operator appends :MAJOR)");
+      }
+    }
   }
 
   private static Set<String> namespaces(String text, List<String> problems) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.pgtrickle.testbed.TestNamespace;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -146,6 +147,38 @@ class PostgresClusterValidationIT {
                 + " [10.0.0.0/8]}}",
             "spec.service.loadBalancerSourceRanges applies to type LoadBalancer only"),
         Arguments.of(
+            "source ranges that are not CIDRs",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, service: {type: LoadBalancer,"
+                + " loadBalancerSourceRanges: [10.0.0.0/8, 10.0.0.0, 300.0.0.0/8,"
+                + " office]}}",
+            "spec.service.loadBalancerSourceRanges entries must be CIDRs such as 10.0.0.0/8 or"
+                + " 2001:db8::/32 (an address, a slash and a prefix length, no blanks), not"
+                + " '10.0.0.0'"),
+        Arguments.of(
+            "a source range with blanks",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, service: {type: LoadBalancer,"
+                + " loadBalancerSourceRanges: ['2001:db8::/32', ' 10.1.0.0/16']}}",
+            "no blanks), not ' 10.1.0.0/16'"),
+        Arguments.of(
+            "an IPv6 source range with a prefix past 128",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, service: {type: LoadBalancer,"
+                + " loadBalancerSourceRanges: ['fd00::/129']}}",
+            "not 'fd00::/129'"),
+        Arguments.of(
+            "a source range longer than any CIDR",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, service: {type: LoadBalancer,"
+                + " loadBalancerSourceRanges: ['"
+                + "1".repeat(50)
+                + "']}}",
+            "spec.service.loadBalancerSourceRanges[0]: Too long: may not be more than 49 bytes"),
+        Arguments.of(
+            "more source ranges than the bound",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, service: {type: LoadBalancer,"
+                + " loadBalancerSourceRanges: ["
+                + String.join(", ", Collections.nCopies(257, "10.0.0.0/8"))
+                + "]}}",
+            "spec.service.loadBalancerSourceRanges: Too many: 257: must have at most 256 items"),
+        Arguments.of(
             "tls certSecret without enabled",
             "{version: 16, replicas: 1, storage: {size: 1Gi}, tls: {certSecret: s}}",
             "spec.tls.certSecret needs spec.tls.enabled: true"),
@@ -196,7 +229,8 @@ class PostgresClusterValidationIT {
             "{version: 16, replicas: 3, storage: {size: 100Gi, storageClass: fast-ssd},"
                 + " resources: {requests: {cpu: '2', memory: 4Gi}, limits: {memory: 8Gi}},"
                 + " postgresqlParams: {max_connections: '200'},"
-                + " service: {type: LoadBalancer, loadBalancerSourceRanges: [10.0.0.0/8]},"
+                + " service: {type: LoadBalancer, loadBalancerSourceRanges: [10.0.0.0/8,"
+                + " 192.168.1.7/32, '2001:db8::/32', 'ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128']},"
                 + " tls: {enabled: true, certSecret: postgres-tls},"
                 + " pgbouncer: {enabled: true, poolMode: transaction, maxClientConn: 1000},"
                 + " synchronous: true, patroni: {ttl: 30, loopWait: 10, retryTimeout: 10},"

@@ -202,6 +202,70 @@ class BackupValidationIT {
             + "\"bucket\":\"b\",\"region\":\"r\",\"credentialsSecret\":\"c\"}}}}");
   }
 
+  /**
+   * A repository's files are encrypted or not from stanza creation on: switching {@code
+   * encryption.enabled} on the same repository is refused (archiving would fail on it), switching
+   * it together with a new repository (path, bucket, endpoint or type) is allowed.
+   */
+  @Test
+  void encryptionChangesOnlyWithANewRepository() {
+    String refusal =
+        "spec.backup.encryption.enabled cannot change while the repository stays the same";
+    var s3 =
+        cluster(
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, backup: {compression: lz4,"
+                + " destination: {type: S3, bucket: b, region: us-east-1, path: /x,"
+                + " credentialsSecret: c}}}");
+    String on = "\"encryption\":{\"enabled\":true,\"keySecret\":\"k\"}";
+    assertPatchRefused(s3, "{" + on + "}", refusal);
+    assertPatchRefused(s3, "{" + on + ",\"destination\":{\"region\":\"eu-west-1\"}}", refusal);
+    patch(s3, "{\"encryption\":{\"enabled\":false},\"compression\":\"zstd\"}");
+    patch(s3, "{" + on + ",\"destination\":{\"path\":\"/y\"}}");
+    patch(s3, "{\"encryption\":{\"enabled\":true},\"compression\":\"gz\"}");
+    assertPatchRefused(s3, "{\"encryption\":null}", refusal);
+    assertPatchRefused(s3, "{\"encryption\":{\"enabled\":false,\"keySecret\":null}}", refusal);
+    patch(s3, "{\"encryption\":null,\"destination\":{\"bucket\":\"b2\"}}");
+    patch(s3, "{" + on + ",\"destination\":{\"endpoint\":\"https://minio.example:9000\"}}");
+
+    var pvc = cluster("{version: 16, replicas: 1, storage: {size: 1Gi}, backup: {}}");
+    assertPatchRefused(pvc, "{" + on + "}", refusal);
+    assertPatchRefused(pvc, "{" + on + ",\"destination\":{\"type\":\"PVC\"}}", refusal);
+    patch(pvc, "{" + on + ",\"destination\":{\"path\":\"/encrypted\"}}");
+  }
+
+  private static io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource> cluster(
+      String spec) {
+    GenericKubernetesResource created =
+        NAMESPACE.client().resource(manifest("PostgresCluster", spec)).create();
+    return NAMESPACE
+        .client()
+        .genericKubernetesResources("postgres.example.com/v1", "PostgresCluster")
+        .inNamespace(NAMESPACE.name())
+        .withName(created.getMetadata().getName());
+  }
+
+  /** A JSON merge patch of spec.backup. */
+  private static void patch(
+      io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource> cluster, String backup) {
+    cluster.patch(
+        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+            io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+        "{\"spec\":{\"backup\":" + backup + "}}");
+  }
+
+  private static void assertPatchRefused(
+      io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource> cluster,
+      String backup,
+      String message) {
+    assertThatThrownBy(() -> patch(cluster, backup))
+        .as(backup)
+        .isInstanceOf(KubernetesClientException.class)
+        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+        .hasMessageContaining(message)
+        .hasMessageContaining(
+            "To change it, point spec.backup.destination at a new repository in the same edit");
+  }
+
   @ParameterizedTest(name = "spec.backup with {0} is refused")
   @MethodSource("notBuiltYet")
   void refusesWhatIsNotBuilt(String description, String backup, String message) {

@@ -3,6 +3,7 @@ package io.pgtrickle.operator.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -72,5 +73,54 @@ class OperatorConfigTest {
   void electionNeedsANamespaceForTheLease() {
     assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("LEADER_ELECTION", "true")))
         .hasMessageContaining("LEADER_ELECTION=true needs OPERATOR_NAMESPACE");
+  }
+
+  /** logback's levels, OFF included, in any case; the chart gives the same value to the adapter. */
+  @Test
+  void logLevelsAreLogbacks() {
+    assertThat(OperatorConfig.fromEnvironment(Map.of("LOG_LEVEL", "off")).logLevel())
+        .isEqualTo("OFF");
+    assertThat(OperatorConfig.fromEnvironment(Map.of("LOG_LEVEL", " Debug ")).logLevel())
+        .isEqualTo("DEBUG");
+    assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of("LOG_LEVEL", "")))
+        .hasMessageContaining("LOG_LEVEL= must be one of [TRACE, DEBUG, INFO, WARN, ERROR, OFF]");
+  }
+
+  /**
+   * The image variables were read unchecked where used: an empty one gave pods the image "" (or
+   * ":16"), refused by the API server on every reconcile instead of at start.
+   */
+  @Test
+  void imagesAreCheckedAtStart() {
+    assertThat(
+            OperatorConfig.fromEnvironment(
+                Map.of(
+                    "PG_TRICKLE_POSTGRES_IMAGE", "registry.local:5000/team/postgres",
+                    "PG_TRICKLE_CDC_IMAGE", "registry.local:5000/cdc@sha256:0123abcd",
+                    "PG_TRICKLE_WORKER_IMAGE", "worker:1")))
+        .isNotNull();
+    for (String name :
+        List.of(
+            "PG_TRICKLE_POSTGRES_IMAGE",
+            "PG_TRICKLE_PGBOUNCER_IMAGE",
+            "PG_TRICKLE_EXPORTER_IMAGE",
+            "PG_TRICKLE_CDC_IMAGE",
+            "PG_TRICKLE_WORKER_IMAGE")) {
+      assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of(name, " ")))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(name + " is empty: give an image such as ghcr.io/pg-trickle/")
+          .hasMessageContaining("or leave it unset for that");
+      assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of(name, "a b")))
+          .hasMessageContaining(name + "='a b' has blanks");
+    }
+    for (String tagged : List.of("ghcr.io/pg-trickle/postgres:16", "pg@sha256:ab")) {
+      assertThatThrownBy(
+              () -> OperatorConfig.fromEnvironment(Map.of("PG_TRICKLE_POSTGRES_IMAGE", tagged)))
+          .hasMessageContaining(
+              "PG_TRICKLE_POSTGRES_IMAGE="
+                  + tagged
+                  + " has a tag or digest: give the repository only, such as"
+                  + " ghcr.io/pg-trickle/postgres (the operator appends :MAJOR)");
+    }
   }
 }

@@ -63,6 +63,12 @@ public final class ConfigParser {
     }
   }
 
+  /** The level of every logger, read by logback.xml (not by this parser): no flag. */
+  static final String LOG_LEVEL = "PGTRICKLE_LOG_LEVEL";
+
+  /** The logback levels {@link #LOG_LEVEL} may name, in any case. */
+  static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
   private static final Pattern WORKER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
   private final Map<Setting, String> values = new HashMap<>();
@@ -148,6 +154,7 @@ public final class ConfigParser {
   }
 
   private WorkerConfig build() {
+    checkLogLevel();
     String url = get(Setting.DATABASE_URL);
     if (!url.startsWith("jdbc:postgresql://")) {
       throw new ConfigException(
@@ -179,6 +186,23 @@ public final class ConfigParser {
         number(Setting.HISTORY_MAX_ROWS, 0, 1_000_000_000),
         Duration.ofMillis(number(Setting.HISTORY_CLEANUP_MS, 1_000, 86_400_000)),
         otlp());
+  }
+
+  /**
+   * Refuses a {@link #LOG_LEVEL} that logback would not understand: it takes an unknown or empty
+   * level as DEBUG without a word.
+   */
+  private void checkLogLevel() {
+    String level = env.get(LOG_LEVEL);
+    if (level != null && !LOG_LEVELS.contains(level.trim().toUpperCase(Locale.ROOT))) {
+      throw new ConfigException(
+          LOG_LEVEL
+              + ": '"
+              + level
+              + "' is not a log level; use one of "
+              + String.join(", ", LOG_LEVELS)
+              + " (any case), or leave it unset for INFO");
+    }
   }
 
   /** OTLP export from the standard OTEL_* variables (telemetry/README.md). */
