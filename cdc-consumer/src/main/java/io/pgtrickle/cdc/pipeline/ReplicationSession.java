@@ -131,6 +131,8 @@ final class ReplicationSession {
         if (current.size() >= config.maxBatchEvents()
             || (current.hasCommit() && publisher.idle())) {
           handOff(stream);
+        } else if (current.hasCommit()) {
+          publisher.building(current.requiredDurable());
         }
         confirm(stream, false);
         continue;

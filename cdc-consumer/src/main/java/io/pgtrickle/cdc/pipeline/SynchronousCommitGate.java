@@ -156,10 +156,11 @@ final class SynchronousCommitGate implements AutoCloseable {
 
   /**
    * Asks once, without waiting, whether {@code position} is durable, so that the batch holding it
-   * passes {@link #awaitDurable} without a round trip of its own: called for the next queued batch
-   * while the previous one is being published. The same query as {@link #awaitDurable}, after the
-   * batch was received, so it proves the same; any answer but "durable" is left for {@link
-   * #awaitDurable} to find again.
+   * passes {@link #awaitDurable} without a round trip of its own: called while a batch is being
+   * published, for the next queued batch or the one the replication session is still building (its
+   * commits received so far). The same query as {@link #awaitDurable}, after what it asks about was
+   * received, so it proves the same; any answer but "durable" is left for {@link #awaitDurable} to
+   * find again.
    *
    * @param position the position the next batch needs durable
    */

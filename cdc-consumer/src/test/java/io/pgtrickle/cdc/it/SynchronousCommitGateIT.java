@@ -3,6 +3,7 @@ package io.pgtrickle.cdc.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgtrickle.cdc.http.Health;
+import io.pgtrickle.changelog.ChangeEvent;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogBackends;
 import io.pgtrickle.changelog.Lsn;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,6 +44,43 @@ class SynchronousCommitGateIT {
 
         CompletableFuture<Void> commit = commitTheStandbyLacks(db, standby);
         ServerProcess.sleep(1500); // ample time for a publish (milliseconds without the gate)
+        assertThat(changeLog(readUri, oid))
+            .as("a transaction the synchronous standby lacks is held back")
+            .containsExactly("INSERT 1");
+        assertThat(commit).isNotDone();
+
+        standby.release();
+        commit.get();
+        awaitInChangeLog(readUri, oid, List.of("INSERT 1", "INSERT 2"));
+      }
+    }
+  }
+
+  /**
+   * While a publish is in flight the gate already asks about the batch the session is building, so
+   * that a steady stream waits for one round trip per batch (the change log's), not two. That early
+   * question must not let a transaction the standby lacks through: here it arrives while the
+   * change log holds the previous publish, and still waits for the standby once that publish is
+   * done.
+   */
+  @Test
+  void aTransactionArrivingDuringAPublishStillWaitsForTheStandby() throws Exception {
+    try (SourceDb db = SourceDb.start();
+        PostgresServer logServer = PostgresServer.start();
+        ScriptedStandby standby = synchronousStandby(db)) {
+      String readUri = logServer.uri("&consumer=verify");
+      try (HeldAcknowledgments publishLog =
+              new HeldAcknowledgments(ChangeLogBackends.open(logServer.uri("")));
+          Consumers.InProcess consumer = streaming(db, logServer, publishLog)) {
+        long oid = db.relationOid("t");
+        publishLog.hold();
+        db.sql("INSERT INTO t VALUES (1)"); // the standby confirms at once
+        Consumers.await("a publish in flight", Duration.ofSeconds(30), publishLog::holding);
+        CompletableFuture<Void> commit = commitTheStandbyLacks(db, standby);
+        ServerProcess.sleep(500); // the gate asks about the batch being built meanwhile
+        publishLog.release();
+        awaitInChangeLog(readUri, oid, List.of("INSERT 1"));
+        ServerProcess.sleep(1500); // ample time for the next publish without the gate
         assertThat(changeLog(readUri, oid))
             .as("a transaction the synchronous standby lacks is held back")
             .containsExactly("INSERT 1");
@@ -223,5 +262,66 @@ class SynchronousCommitGateIT {
         expected + " in the change log",
         Duration.ofSeconds(30),
         () -> changeLog(readUri, oid).equals(expected));
+  }
+
+  /**
+   * A change log whose acknowledgments can be held: publishes are written at once, but their
+   * completion waits while held, as a slow change log's would.
+   */
+  private static final class HeldAcknowledgments implements ChangeLogBackend {
+    private final ChangeLogBackend log;
+    private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
+    private volatile boolean holding;
+
+    HeldAcknowledgments(ChangeLogBackend log) {
+      this.log = log;
+    }
+
+    void hold() {
+      gate = new CompletableFuture<>();
+    }
+
+    void release() {
+      gate.complete(null);
+    }
+
+    /** Whether a publish is waiting for {@link #release}. */
+    boolean holding() {
+      return holding && !gate.isDone();
+    }
+
+    @Override
+    public CompletionStage<Void> publish(long sourceOid, List<ChangeEvent> events) {
+      CompletableFuture<Void> held = gate;
+      if (!held.isDone()) {
+        holding = true;
+      }
+      return log.publish(sourceOid, events).thenCombine(held, (a, b) -> null);
+    }
+
+    @Override
+    public CompletionStage<List<ChangeEvent>> consume(long sourceOid, Lsn fromLsn) {
+      return log.consume(sourceOid, fromLsn);
+    }
+
+    @Override
+    public CompletionStage<Void> acknowledge(long sourceOid, Lsn upToLsn) {
+      return log.acknowledge(sourceOid, upToLsn);
+    }
+
+    @Override
+    public CompletionStage<Long> lag(long sourceOid) {
+      return log.lag(sourceOid);
+    }
+
+    @Override
+    public String consumerName() {
+      return log.consumerName();
+    }
+
+    @Override
+    public void close() {
+      log.close();
+    }
   }
 }
