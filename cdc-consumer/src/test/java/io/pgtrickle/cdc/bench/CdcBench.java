@@ -27,8 +27,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <ol>
  *   <li>lag: {@value #RATE} events/s for {@value #LAG_SECONDS} s with the consumer live, after a
- *       warm-up at the same rate ({@link #WARMUP_SECONDS}), end-to-end
- *       lag (commit to acknowledged by the change log) p50/p95/p99 per transaction;
+ *       warm-up at the same rate ({@link #WARMUP_SECONDS}), end-to-end lag (commit to acknowledged
+ *       by the change log) p50/p95/p99 per transaction;
  *   <li>throughput: {@link DrainRounds}, backlogs of a million events drained by a fresh consumer
  *       and by pg_recvlogical (the practical limit of the server's decoding), interleaved, five
  *       rounds: medians with min and max.
@@ -44,14 +44,16 @@ public final class CdcBench {
   static final int TX_ROWS = 10;
   static final int RATE = 5_000;
   static final int LAG_SECONDS = Integer.getInteger("lagSeconds", 15);
+
   /**
    * Seconds at {@value #RATE} events/s before the lag is measured (make bench-cdc
    * CDC_BENCH_WARMUP=..): the steady state of a long-running consumer and change log. The consumer
    * and the Kafka broker are JVMs started by the bench; on two cores their JIT compilers still took
-   * about half a core 45 s after the start, and a Kafka produce round trip (20 records, acks=all) measured
-   * alone went from p50 4.0 / p95 12.6 ms in the first 5 s to 0.7 / 1.3 ms after 20-30 s.
+   * about half a core 45 s after the start, and a Kafka produce round trip (20 records, acks=all)
+   * measured alone went from p50 4.0 / p95 12.6 ms in the first 5 s to 0.7 / 1.3 ms after 20-30 s.
    */
   static final int WARMUP_SECONDS = Integer.getInteger("bench.warmupSeconds", 60);
+
   static final int IDLE_SECONDS = 5;
 
   /** Source tables the writes spread over (make bench-cdc CDC_BENCH_TABLES=4); 1 by default. */

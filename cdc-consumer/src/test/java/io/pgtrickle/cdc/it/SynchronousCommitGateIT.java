@@ -59,9 +59,8 @@ class SynchronousCommitGateIT {
   /**
    * While a publish is in flight the gate already asks about the batch the session is building, so
    * that a steady stream waits for one round trip per batch (the change log's), not two. That early
-   * question must not let a transaction the standby lacks through: here it arrives while the
-   * change log holds the previous publish, and still waits for the standby once that publish is
-   * done.
+   * question must not let a transaction the standby lacks through: here it arrives while the change
+   * log holds the previous publish, and still waits for the standby once that publish is done.
    */
   @Test
   void aTransactionArrivingDuringAPublishStillWaitsForTheStandby() throws Exception {
