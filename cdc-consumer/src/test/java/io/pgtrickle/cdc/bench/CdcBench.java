@@ -35,9 +35,9 @@ import java.util.concurrent.locks.LockSupport;
  * </ol>
  *
  * Right after the lag phase, at the same rate for as long, and for {@value #IDLE_SECONDS} s
- * afterwards while only an unpublished table is written, {@link ConfirmSampler} measures how long the slot's {@code confirmed_flush_lsn} takes
- * to pass {@code pg_current_wal_insert_lsn()} taken at a moment (what the worker waits for). The
- * last line is machine-readable, with medians.
+ * afterwards while only an unpublished table is written, {@link ConfirmSampler} measures how long
+ * the slot's {@code confirmed_flush_lsn} takes to pass {@code pg_current_wal_insert_lsn()} taken at
+ * a moment (what the worker waits for). The last line is machine-readable, with medians.
  */
 public final class CdcBench {
 
@@ -275,8 +275,8 @@ public final class CdcBench {
   /**
    * Two writers at RATE/2 events/s each: the warm-up, then {@value #LAG_SECONDS} s in which the lag
    * is recorded, then as long again in which the {@link ConfirmSampler} polls the slot (its queries
-   * to the source, up to one a millisecond, stay out of the lag measured). Returns lag p50, p95, p99
-   * (ms), the sample count, and the confirmation's p50, p95 (ms) and sample count.
+   * to the source, up to one a millisecond, stay out of the lag measured). Returns lag p50, p95,
+   * p99 (ms), the sample count, and the confirmation's p50, p95 (ms) and sample count.
    */
   private static double[] fixedRate(SourceDb db, List<Long> lags, String slot) throws Exception {
     long txPerSecondPerWriter = RATE / TX_ROWS / 2;
