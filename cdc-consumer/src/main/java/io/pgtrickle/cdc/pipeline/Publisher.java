@@ -62,8 +62,7 @@ final class Publisher implements AutoCloseable {
   private final AtomicReference<Lsn> acknowledged = new AtomicReference<>(Lsn.ZERO);
   private final Map<Long, Lsn> highest = new ConcurrentHashMap<>();
   private final Thread thread;
-  private volatile Ahead beingBuilt;
-  private Ahead askedAhead;
+  private final BatchInTheMaking inTheMaking;
   private volatile Thread waker;
   private volatile boolean stopping;
 
@@ -83,6 +82,7 @@ final class Publisher implements AutoCloseable {
     this.lagMicros = lagMicros;
     this.gate = gate;
     this.thread = new Thread(this::run, "cdc-publisher");
+    this.inTheMaking = new BatchInTheMaking(thread);
     thread.setDaemon(true);
     thread.start();
   }
@@ -179,12 +179,6 @@ final class Publisher implements AutoCloseable {
   }
 
   /**
-   * The batch the replication session is building, not handed over yet: the position it needs
-   * durable, of the {@link #session} it comes from.
-   */
-  private record Ahead(long session, Lsn position) {}
-
-  /**
    * The replication session is building a batch that needs {@code position} durable (its commits so
    * far, {@link Batch#requiredDurable}) while a publish is in flight: the gate asks about it
    * meanwhile, so that once the publish is done the batch passes the gate without a round trip to
@@ -193,12 +187,7 @@ final class Publisher implements AutoCloseable {
    * session thread; cheap when the position did not move.
    */
   void building(Lsn position) {
-    Ahead current = beingBuilt;
-    long s = session.get();
-    if (current == null || current.session() != s || position.isAfter(current.position())) {
-      beingBuilt = new Ahead(s, position);
-      LockSupport.unpark(thread);
-    }
+    inTheMaking.needs(session.get(), position);
   }
 
   /** Whether every queued batch has been published: nothing received is unacknowledged. */
@@ -258,7 +247,7 @@ final class Publisher implements AutoCloseable {
           Span span = PublishSpans.start(metrics.tracer, batch, bySource);
           boolean published = false;
           try {
-            published = publishWithRetry(bySource, span);
+            published = publishWithRetry(batch, bySource, span);
             if (published) {
               done(batch, bySource);
             }
@@ -283,12 +272,12 @@ final class Publisher implements AutoCloseable {
     endedSession.set(ended);
   }
 
-  private boolean publishWithRetry(Map<Long, List<ChangeEvent>> bySource, Span span) {
+  private boolean publishWithRetry(Batch batch, Map<Long, List<ChangeEvent>> bySource, Span span) {
     Backoff backoff = new Backoff(backoffMin, backoffMax);
     int retries = 0;
     while (!stopping) {
       try {
-        publish(bySource);
+        publish(batch, bySource);
         state.publishFailing(false);
         return true;
       } catch (ExecutionException | TimeoutException | RuntimeException e) {
@@ -308,29 +297,47 @@ final class Publisher implements AutoCloseable {
     return false;
   }
 
-  private void publish(Map<Long, List<ChangeEvent>> bySource)
+  private void publish(Batch batch, Map<Long, List<ChangeEvent>> bySource)
       throws ExecutionException, TimeoutException, InterruptedException {
     List<CompletableFuture<Void>> futures = new ArrayList<>();
     bySource.forEach(
         (source, events) -> futures.add(log.publish(source, events).toCompletableFuture()));
     CompletableFuture<Void> all =
         CompletableFuture.allOf(futures.toArray(new CompletableFuture[0]));
-    // While the change log writes, the gate asks about the next batch (queued, as while a backlog
-    // drains, or still being built by the session): that batch then starts without the round trip
-    // to the source. Waiting for the whole group keeps publishes of one source from overlapping a
-    // retry.
+    // While the change log writes, the gate asks once about the next batch: the queued one (a
+    // backlog draining), or else the one the session is building (a steady stream, where nothing
+    // is queued during a publish). That batch then starts without the round trip to the source.
+    // Once per publish, so that a backlog's stream of commits does not turn into a stream of
+    // queries. Waiting for the whole group keeps publishes of one source from overlapping a retry.
     Thread self = Thread.currentThread();
     all.whenComplete((ignored, error) -> LockSupport.unpark(self));
     Batch next = queue.peek();
+    boolean askedAhead = false;
     if (next != null && next.session() == session.get() && !all.isDone()) {
       gate.lookAhead(next.requiredDurable());
+      askedAhead = true;
     }
+    inTheMaking.wanted(!askedAhead);
+    try {
+      awaitPublished(batch, all, askedAhead);
+    } finally {
+      inTheMaking.wanted(false);
+    }
+  }
+
+  /** Waits for {@code all}, asking the gate about the batch being built if not asked yet. */
+  private void awaitPublished(Batch batch, CompletableFuture<Void> all, boolean askedAhead)
+      throws ExecutionException, TimeoutException, InterruptedException {
     long checkStoppingAt = System.nanoTime() + STOP_CHECK_NANOS;
     while (!all.isDone()) {
-      Ahead ahead = beingBuilt;
-      if (ahead != null && ahead != askedAhead && ahead.session() == session.get()) {
-        askedAhead = ahead;
-        gate.lookAhead(ahead.position());
+      Lsn ahead =
+          askedAhead || !queue.isEmpty()
+              ? null
+              : inTheMaking.beyond(session.get(), batch.requiredDurable());
+      if (ahead != null) {
+        askedAhead = true;
+        inTheMaking.wanted(false);
+        gate.lookAhead(ahead);
         continue;
       }
       LockSupport.parkNanos(this, Math.max(1, checkStoppingAt - System.nanoTime()));
