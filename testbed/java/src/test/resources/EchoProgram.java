@@ -7,6 +7,7 @@
 //   /resolve?name=N     the addresses N resolves to, comma-separated (the JVM's resolver)
 //   /fetch?url=U        the body of a GET of U (through the cluster DNS and Service routing)
 // SIGTERM: waits 1 s (a drain) and exits 0, noting it in the log.
+// With the argument "once" (a Job's program): prints "ran once as $HOSTNAME" and exits 0.
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -23,6 +24,10 @@ import java.util.stream.Collectors;
 
 public class EchoProgram {
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("once")) {
+      System.out.println("ran once as " + System.getenv("HOSTNAME"));
+      return;
+    }
     String address = System.getenv("PGTRICKLE_HTTP_ADDRESS");
     Path tmp = Path.of(System.getenv("TMPDIR"));
     HttpServer server = HttpServer.create(new InetSocketAddress(address, 8080), 16);

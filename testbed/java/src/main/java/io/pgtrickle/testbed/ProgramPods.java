@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * GracefulTermination}).
  *
  * <p>Job pods: kwok's pod-complete stage reports them Succeeded at once; the program still runs to
- * its end here, holding the pod until then.
+ * its end here, holding the pod until then. A Job pod deleted before its program started here (its
+ * Job, reported done, garbage-collected first) still gets its program run to its end, as a kubelet
+ * would have before reporting Succeeded.
  */
 public final class ProgramPods implements AutoCloseable {
 
@@ -62,6 +64,7 @@ public final class ProgramPods implements AutoCloseable {
   private final Map<String, ProgramProcess> running = new ConcurrentHashMap<>();
   private final Set<String> stopping = ConcurrentHashMap.newKeySet();
   private final Set<String> backingOff = ConcurrentHashMap.newKeySet();
+  private final Set<String> ranLate = ConcurrentHashMap.newKeySet();
   private final CrashLoopBackOff restartBackOff = new CrashLoopBackOff();
   private final SharedIndexInformer<Pod> informer;
   private final ProgramProbes probes;
@@ -109,7 +112,11 @@ public final class ProgramPods implements AutoCloseable {
 
                   @Override
                   public void onDelete(Pod pod, boolean unknown) {
-                    stop(key(pod), 0, false);
+                    if (job(pod)) {
+                      finishJob(pod);
+                    } else {
+                      stop(key(pod), 0, false);
+                    }
                   }
                 });
     timers.scheduleWithFixedDelay(
@@ -149,11 +156,11 @@ public final class ProgramPods implements AutoCloseable {
           pod.getSpec().getTerminationGracePeriodSeconds() == null
               ? 30
               : pod.getSpec().getTerminationGracePeriodSeconds();
-      // A Job pod: kwok already reported it Succeeded, so its Job may be deleted while the program
-      // still runs; a kubelet would only have reported the real end. Let it finish first.
-      boolean job = job(pod);
-      Thread t =
-          new Thread(() -> stop(key, job ? JOB_FINISH_SECONDS : grace, job), "program-pods-stop");
+      if (job(pod)) {
+        finishJob(pod);
+        return;
+      }
+      Thread t = new Thread(() -> stop(key, grace, false), "program-pods-stop");
       t.setDaemon(true);
       t.start();
       return;
@@ -182,6 +189,50 @@ public final class ProgramPods implements AutoCloseable {
           "cannot start the program of pod {}: {}", pod.getMetadata().getName(), e.toString());
       appendLog(pod.getMetadata().getName(), "test bed: cannot start: " + e.getMessage());
       exited(key, null, e.getMessage());
+    }
+  }
+
+  /**
+   * A Job pod being deleted: kwok already reported it Succeeded, so its Job may be deleted while
+   * the program still runs, or before it started here; a kubelet would only have reported the real
+   * end. Its program runs (started now if it never was) to its end, up to {@value
+   * #JOB_FINISH_SECONDS} s.
+   */
+  private void finishJob(Pod pod) {
+    String key = key(pod);
+    startLate(pod, key);
+    Thread t = new Thread(() -> stop(key, JOB_FINISH_SECONDS, true), "program-pods-job-end");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /**
+   * Starts the program of a Job pod deleted before it started here, once; without holding the pod
+   * (an object being deleted takes no new finalizer).
+   */
+  private synchronized void startLate(Pod pod, String key) {
+    String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+    Launcher launcher =
+        pod.getSpec().getContainers().isEmpty()
+            ? null
+            : Launchers.forImage(launchers, pod.getSpec().getContainers().get(0).getImage());
+    if (ip == null
+        || launcher == null
+        || running.containsKey(key)
+        || stopping.contains(key)
+        || backingOff.contains(key)
+        || finished(pod)
+        || !ranLate.add(key)) {
+      return;
+    }
+    try {
+      ProgramProcess process = start(pod, ip, launcher);
+      running.put(key, process);
+      process.onExit(() -> exited(key, process, null));
+      LOG.info("pod {} was deleted before its program started: it runs to its end", key);
+    } catch (IOException | RuntimeException e) {
+      LOG.error("cannot start the program of deleted pod {}: {}", key, e.toString());
+      appendLog(pod.getMetadata().getName(), "test bed: cannot start: " + e.getMessage());
     }
   }
 

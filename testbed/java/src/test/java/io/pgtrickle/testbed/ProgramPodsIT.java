@@ -45,20 +45,25 @@ class ProgramPodsIT {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private static ProgramPods programs;
 
+  /** {@code EchoProgram.java} in source-file mode, for the image {@code echo-program}. */
+  static Launcher echoLauncher() throws java.net.URISyntaxException {
+    Path source = Path.of(ProgramPodsIT.class.getResource("/EchoProgram.java").toURI());
+    return launch -> {
+      List<String> command =
+          new java.util.ArrayList<>(
+              List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+      command.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m"));
+      command.addAll(launch.jvmOptions());
+      command.add(source.toString());
+      return command;
+    };
+  }
+
   @BeforeAll
   static void start() throws Exception {
-    Path source = Path.of(ProgramPodsIT.class.getResource("/EchoProgram.java").toURI());
-    Launcher echo =
-        launch -> {
-          List<String> command =
-              new java.util.ArrayList<>(
-                  List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-          command.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m"));
-          command.addAll(launch.jvmOptions());
-          command.add(source.toString());
-          return command;
-        };
-    programs = new ProgramPods(NAMESPACE.testBed(), NAMESPACE.name(), Map.of("echo-program", echo));
+    programs =
+        new ProgramPods(
+            NAMESPACE.testBed(), NAMESPACE.name(), Map.of("echo-program", echoLauncher()));
     KubernetesClient client = NAMESPACE.client();
     String ns = NAMESPACE.name();
     client
