@@ -60,7 +60,9 @@ class StaleSlotCopiesIT {
             new StaleSlotCopies(SLOT, network, () -> List.of("standby.member", "primary.member"));
         try (Connection c = connect(primary)) {
           assertThat(copies.dropOnStandbys(c)).isEqualTo(1);
-          assertThat(copyOn(standby)).isEqualTo("none");
+          // The standby's slot sync worker may already have made its own (temporary) copy in the
+          // moment since: what must be gone is the stale one the consumer dropped.
+          assertThat(copyOn(standby)).as("the stale copy").isNotEqualTo("own");
           assertThat(copyOn(primary)).as("the primary keeps its slot").isEqualTo("own");
 
           await("the standby's slot sync worker to keep a synchronized copy")
