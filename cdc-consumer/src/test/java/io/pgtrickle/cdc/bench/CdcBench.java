@@ -203,6 +203,10 @@ public final class CdcBench {
       List<Long> lags = Collections.synchronizedList(new ArrayList<>());
       Map<String, String> env = Consumers.env(db, tableList(), slot, uri);
       env.put("PGTRICKLE_STATUS_INTERVAL_MS", "1000");
+      // The previous backend's backlogs (millions of events) leave WAL that a checkpoint (due by
+      // max_wal_size or checkpoint_timeout) would write out in this backend's lag window: start
+      // each backend's steady phase from a fresh checkpoint, as the first backend does.
+      db.sql("CHECKPOINT");
       try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
         double[] p;
         double[] confirm;
