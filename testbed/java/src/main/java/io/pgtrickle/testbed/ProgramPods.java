@@ -6,12 +6,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -54,11 +51,10 @@ public final class ProgramPods implements AutoCloseable {
   /** How long a deleted Job pod's program may still run to its end. */
   private static final long JOB_FINISH_SECONDS = 120;
 
-  private final TestBed testBed;
   private final KubernetesClient client;
   private final String namespace;
   private final Map<String, Launcher> launchers;
-  private final Path work;
+  private final ProgramWorkspace workspace;
   private final GracefulTermination termination;
   private final ServiceRouting routing;
   private final Map<String, ProgramProcess> running = new ConcurrentHashMap<>();
@@ -79,7 +75,6 @@ public final class ProgramPods implements AutoCloseable {
    * @param launchers by a substring of the image's name, e.g. {@code "cdc-consumer"}
    */
   public ProgramPods(TestBed testBed, String namespace, Map<String, Launcher> launchers) {
-    this.testBed = testBed;
     this.client = testBed.client();
     this.namespace = namespace;
     this.timers =
@@ -90,9 +85,13 @@ public final class ProgramPods implements AutoCloseable {
               return t;
             });
     this.launchers = Map.copyOf(launchers);
-    this.work = testBed.repositoryRootPath().resolve("target/testbed/programs").resolve(namespace);
     this.termination = new GracefulTermination(client, namespace);
     this.routing = ServiceRouting.open(testBed, namespace);
+    this.workspace =
+        new ProgramWorkspace(
+            testBed,
+            routing,
+            testBed.repositoryRootPath().resolve("target/testbed/programs").resolve(namespace));
     this.probes = new ProgramProbes(client, namespace, this::restartUnhealthy);
     this.informer =
         client
@@ -131,7 +130,7 @@ public final class ProgramPods implements AutoCloseable {
 
   /** The log of a pod's program (every incarnation's). */
   public Path log(String pod) {
-    return work.resolve(pod + ".log");
+    return workspace.log(pod);
   }
 
   /** Whether a program runs for the pod now. */
@@ -175,19 +174,19 @@ public final class ProgramPods implements AutoCloseable {
         || launcher == null
         || running.containsKey(key)
         || backingOff.contains(key)
-        || finished(pod)) {
+        || workspace.finished(pod)) {
       return;
     }
     try {
       termination.hold(pod);
-      ProgramProcess process = start(pod, ip, launcher);
+      ProgramProcess process = workspace.start(pod, ip, launcher);
       running.put(key, process);
       process.onExit(() -> exited(key, process, null));
       notReadyYet(pod);
     } catch (IOException | RuntimeException e) {
       LOG.error(
           "cannot start the program of pod {}: {}", pod.getMetadata().getName(), e.toString());
-      appendLog(pod.getMetadata().getName(), "test bed: cannot start: " + e.getMessage());
+      workspace.appendLog(pod.getMetadata().getName(), "test bed: cannot start: " + e.getMessage());
       exited(key, null, e.getMessage());
     }
   }
@@ -221,49 +220,19 @@ public final class ProgramPods implements AutoCloseable {
         || running.containsKey(key)
         || stopping.contains(key)
         || backingOff.contains(key)
-        || finished(pod)
+        || workspace.finished(pod)
         || !ranLate.add(key)) {
       return;
     }
     try {
-      ProgramProcess process = start(pod, ip, launcher);
+      ProgramProcess process = workspace.start(pod, ip, launcher);
       running.put(key, process);
       process.onExit(() -> exited(key, process, null));
       LOG.info("pod {} was deleted before its program started: it runs to its end", key);
     } catch (IOException | RuntimeException e) {
       LOG.error("cannot start the program of deleted pod {}: {}", key, e.toString());
-      appendLog(pod.getMetadata().getName(), "test bed: cannot start: " + e.getMessage());
+      workspace.appendLog(pod.getMetadata().getName(), "test bed: cannot start: " + e.getMessage());
     }
-  }
-
-  private ProgramProcess start(Pod pod, String ip, Launcher launcher) throws IOException {
-    String name = pod.getMetadata().getName();
-    Path tmp = work.resolve(name).resolve("tmp");
-    Files.createDirectories(tmp);
-    Container container = pod.getSpec().getContainers().get(0);
-    Long uid = ProgramProcess.runAsUser(pod, container);
-    if (uid != null) {
-      TestBed.run(
-          testBed.repositoryRootPath(),
-          Duration.ofSeconds(30),
-          "chown",
-          "-R",
-          uid + "",
-          tmp.toString());
-    }
-    List<String> command =
-        new ArrayList<>(launcher.command(new Launch(pod, container, ip, routing.hostsFile(), tmp)));
-    if (container.getArgs() != null) {
-      command.addAll(container.getArgs());
-    }
-    Map<String, String> env = new java.util.LinkedHashMap<>();
-    env.put("HOSTNAME", name);
-    env.putAll(PodEnvironment.of(client, pod, container, ip));
-    env.put("PGTRICKLE_HTTP_ADDRESS", ip);
-    env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
-    env.put("TMPDIR", tmp.toString());
-    LOG.info("starting {} for pod {} on {}", container.getImage(), name, ip);
-    return ProgramProcess.start(pod, container, ip, command, env, log(name));
   }
 
   /**
@@ -283,7 +252,7 @@ public final class ProgramPods implements AutoCloseable {
     }
     int exit = process == null ? 128 : process.exitCode();
     if (job(pod) && exit == 0) {
-      markDone(pod);
+      workspace.markDone(pod);
       release(key);
       return;
     }
@@ -360,7 +329,7 @@ public final class ProgramPods implements AutoCloseable {
   private void restartUnhealthy(ProgramProcess process) {
     String probe = process.startupPassed ? "liveness" : "startup";
     LOG.info("{} probe of pod {} failed; restarting its program", probe, process.podName());
-    appendLog(process.podName(), "test bed: " + probe + " probe failed, restarting");
+    workspace.appendLog(process.podName(), "test bed: " + probe + " probe failed, restarting");
     Thread t =
         new Thread(() -> process.stop(process.graceSeconds()), "program-pods-liveness-restart");
     t.setDaemon(true);
@@ -404,36 +373,6 @@ public final class ProgramPods implements AutoCloseable {
   private static boolean job(Pod pod) {
     return pod.getSpec().getRestartPolicy() != null
         && !"Always".equals(pod.getSpec().getRestartPolicy());
-  }
-
-  /** A Job pod whose program already ran to its end (kwok reports it Succeeded meanwhile). */
-  private boolean finished(Pod pod) {
-    return Files.exists(doneMarker(pod));
-  }
-
-  private void markDone(Pod pod) {
-    try {
-      Files.writeString(doneMarker(pod), "0");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private Path doneMarker(Pod pod) {
-    return work.resolve(pod.getMetadata().getName() + "-" + pod.getMetadata().getUid() + ".done");
-  }
-
-  private void appendLog(String pod, String line) {
-    try {
-      Files.createDirectories(work);
-      Files.writeString(
-          log(pod),
-          line + "\n",
-          java.nio.file.StandardOpenOption.CREATE,
-          java.nio.file.StandardOpenOption.APPEND);
-    } catch (IOException e) {
-      LOG.debug("cannot write the log of {}: {}", pod, e.toString());
-    }
   }
 
   private static String key(Pod pod) {
