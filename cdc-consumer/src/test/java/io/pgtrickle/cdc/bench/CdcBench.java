@@ -203,10 +203,13 @@ public final class CdcBench {
       List<Long> lags = Collections.synchronizedList(new ArrayList<>());
       Map<String, String> env = Consumers.env(db, tableList(), slot, uri);
       env.put("PGTRICKLE_STATUS_INTERVAL_MS", "1000");
-      // The previous backend's backlogs (millions of events) leave WAL that a checkpoint (due by
-      // max_wal_size or checkpoint_timeout) would write out in this backend's lag window: start
-      // each backend's steady phase from a fresh checkpoint, as the first backend does.
-      db.sql("CHECKPOINT");
+      // Every backend starts where the first one does: from empty source tables (the previous
+      // backend's backlogs left five million rows in them; no slot exists now to decode the
+      // TRUNCATE: the previous backend's were dropped, this one's is created by its consumer) and
+      // from a fresh checkpoint (the backlogs' WAL would be written out by a checkpoint due in this
+      // backend's lag window). The lag window's line says which autovacuums, autoanalyzes and
+      // checkpoints of the source overlapped it.
+      db.sql("TRUNCATE " + tableList(), "CHECKPOINT");
       try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
         double[] p;
         double[] confirm;
@@ -296,12 +299,19 @@ public final class CdcBench {
       writers.add(t);
     }
     LockSupport.parkNanos(warmEnd - System.nanoTime());
+    String maintenanceBefore = maintenance(db);
     lags.clear();
     LockSupport.parkNanos(lagEnd - System.nanoTime());
     List<Long> sorted;
     synchronized (lags) {
       sorted = new ArrayList<>(lags);
     }
+    System.out.printf(
+        Locale.ROOT,
+        "lag window: source maintenance (autovacuum workers, autovacuums, autoanalyzes,"
+            + " checkpoints) at its start %s, at its end %s%n",
+        maintenanceBefore,
+        maintenance(db));
     ConfirmSampler sampler = new ConfirmSampler(db, slot);
     for (Thread t : writers) {
       t.join();
@@ -318,6 +328,26 @@ public final class CdcBench {
       confirm[1],
       confirm[2]
     };
+  }
+
+  /**
+   * The source's background work a lag window may overlap, as one text: autovacuum workers running,
+   * then the source tables' autovacuum and autoanalyze counts and the checkpoints so far ({@code
+   * pg_stat_bgwriter} up to PostgreSQL 16, {@code pg_stat_checkpointer} from 17).
+   */
+  private static String maintenance(SourceDb db) {
+    String checkpoints =
+        Integer.parseInt(db.queryOne("SHOW server_version_num")) >= 170000
+            ? "(SELECT num_timed + num_requested FROM pg_stat_checkpointer)"
+            : "(SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter)";
+    return db.queryOne(
+        "SELECT concat_ws('/',"
+            + " (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'),"
+            + " (SELECT sum(autovacuum_count) FROM pg_stat_user_tables WHERE relname LIKE 'bench%'),"
+            + " (SELECT sum(autoanalyze_count) FROM pg_stat_user_tables WHERE relname LIKE 'bench%'),"
+            + " "
+            + checkpoints
+            + ")");
   }
 
   private static void write(SourceDb db, long start, long intervalNanos, long stop) {

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * {@code make bench-backup} (issue #16 §4): a one-member PostgresCluster (real Patroni, PostgreSQL
  * and pgBackRest 2.55.1) with its repository in the local S3 server (s3proxy over HTTPS), a
- * database of {@code bench.backup.mb} MB (default 1024), then in the same run:
+ * database of {@code bench.backup.mb} MB (default 2048, issue #16's 2 GB), then in the same run:
  *
  * <ul>
  *   <li>full backups to S3 with zstd (level 1, the operator's), {@code process-max} 1 and 2, and to
@@ -47,7 +47,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class BackupBenchmark {
 
-  private static final int MB = Integer.getInteger("bench.backup.mb", 1024);
+  private static final int MB = Integer.getInteger("bench.backup.mb", 2048);
   private static final int LAG_SECONDS = Integer.getInteger("bench.backup.lagSeconds", 90);
 
   /** Rows of the write load per 100 ms tick (about 250 bytes of WAL each). */
@@ -87,7 +87,8 @@ public final class BackupBenchmark {
 
   /**
    * Where pg_basebackup and the restores write, in the pod's view: on the test bed the pod's own
-   * {@code /tmp} shares the member volume's 4 GB tmpfs, so a directory of the machine's disk (pods
+   * {@code /tmp} shares the member volume's tmpfs (sized for the database and its WAL, {@code
+   * testbed.volumesSize}), so a directory of the machine's disk (pods
    * see the host's file system outside their own mounts).
    */
   private final String scratch;

@@ -502,15 +502,39 @@ public final class PatroniPods implements AutoCloseable {
    * The pods' volumes live in memory: initdb and checkpoints fsync, and on a shared 2-core machine
    * a disk busy with another job's fsyncs stalled a bootstrap for minutes. Nothing here tests
    * durability across a machine crash (faults are process kills, after which the page cache still
-   * holds every write), so memory loses nothing the tests rely on.
+   * holds every write), so memory loses nothing the tests rely on. One tmpfs per namespace, of
+   * {@link #volumesSize()}; it takes memory only for what is written.
    */
   private static void mountMemoryBackedVolumes(Path dir) {
     try {
       Files.createDirectories(dir);
-      run("mount", "-t", "tmpfs", "-o", "size=4g,mode=0755", "pgtrickle-pods", dir.toString());
+      run(
+          "mount",
+          "-t",
+          "tmpfs",
+          "-o",
+          "size=" + volumesSize() + ",mode=0755",
+          "pgtrickle-pods",
+          dir.toString());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + dir, e);
     }
+  }
+
+  /**
+   * The size of a namespace's memory-backed volumes: the system property {@code
+   * testbed.volumesSize} (a number of bytes with an optional {@code k}, {@code m} or {@code g}, as
+   * tmpfs takes it), 4g by default; {@code make bench-backup} sets it from the database size.
+   *
+   * @throws IllegalArgumentException if the property is set to anything else
+   */
+  static String volumesSize() {
+    String size = System.getProperty("testbed.volumesSize", "4g").trim();
+    if (!size.matches("[1-9][0-9]*[kmg]?")) {
+      throw new IllegalArgumentException(
+          "testbed.volumesSize is '" + size + "': a size such as 4g, 8192m or 8589934592");
+    }
+    return size;
   }
 
   private static void run(String... command) {
