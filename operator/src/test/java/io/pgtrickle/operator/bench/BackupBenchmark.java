@@ -30,8 +30,9 @@ import java.util.concurrent.TimeoutException;
  *   <li>full backups to S3 with zstd (level 1, the operator's), {@code process-max} 1 and 2, and to
  *       a posix repository on disk (as a PVC repository is) at both: pgBackRest run in the
  *       primary's container through the exec API (the pod's own pgbackrest.conf, its socket and
- *       data directory, the superuser's password from the container's environment; the operator's
- *       backups run the same pgBackRest in a Job, reading the member through its TLS server);
+ *       data directory, the superuser's password from the container's environment);
+ *   <li>the operator's own backup of the same cluster to S3 ({@link OperatorBackupTiming}: a
+ *       PostgresBackup, its Job's pod reading the member through its pgBackRest TLS server);
  *   <li>{@code pg_basebackup} of the same cluster in the same container (plain format, WAL
  *       streamed, no compression, to a scratch directory on disk: the single-threaded floor), and
  *       in tar format compressed by the server with zstd level 1 (pgBackRest's work, PostgreSQL
@@ -88,8 +89,8 @@ public final class BackupBenchmark {
   /**
    * Where pg_basebackup and the restores write, in the pod's view: on the test bed the pod's own
    * {@code /tmp} shares the member volume's tmpfs (sized for the database and its WAL, {@code
-   * testbed.volumesSize}), so a directory of the machine's disk (pods
-   * see the host's file system outside their own mounts).
+   * testbed.volumesSize}), so a directory of the machine's disk (pods see the host's file system
+   * outside their own mounts).
    */
   private final String scratch;
 
@@ -147,6 +148,8 @@ public final class BackupBenchmark {
     boolean compare = !COMPARE.isEmpty();
     Result p1 = backup(pod, 1, OPTIONS);
     Result c1 = compare ? backup(pod, 1, COMPARE) : null;
+    OperatorBackupTiming.Timing job =
+        OperatorBackupTiming.run(client, namespace, "bench", LONG, () -> repositoryBackups(pod));
     Result p2 = backup(pod, 2, OPTIONS);
     Result c2 = compare ? backup(pod, 2, COMPARE) : null;
     double posix1 = posixBackup(pod, 1, p2.bytes, OPTIONS);
@@ -188,6 +191,14 @@ public final class BackupBenchmark {
         "backup to a volume (posix) process-max 1: %.1f MB/s, process-max 2: %.1f MB/s%n",
         posix1,
         posix2);
+    System.out.printf(
+        Locale.ROOT,
+        "the operator's backup (PostgresBackup to S3, a Job reading the member's TLS server,"
+            + " process-max 1): %.1f MB/s end to end (%.1f s), %.1f MB/s in pgBackRest (%d s)%n",
+        job.endToEndMbps(),
+        job.endToEndSeconds(),
+        job.pgBackRestMbps(),
+        job.pgBackRestSeconds());
     if (compare) {
       System.out.printf(
           Locale.ROOT,
@@ -212,7 +223,8 @@ public final class BackupBenchmark {
             Locale.ROOT,
             "backup_mbps=%.1f basebackup_mbps=%.1f restore_mbps=%.1f archive_lag_p95_s=%.2f"
                 + " backup_p1_mbps=%.1f restore_p1_mbps=%.1f pvc_backup_mbps=%.1f"
-                + " pvc_backup_p1_mbps=%.1f basebackup_zstd_mbps=%.1f db_mb=%.0f",
+                + " pvc_backup_p1_mbps=%.1f basebackup_zstd_mbps=%.1f job_backup_mbps=%.1f"
+                + " job_backup_pgbackrest_mbps=%.1f db_mb=%.0f",
             p2.mbps,
             basebackup,
             restore2,
@@ -222,6 +234,8 @@ public final class BackupBenchmark {
             posix2,
             posix1,
             basebackupZstd,
+            job.endToEndMbps(),
+            job.pgBackRestMbps(),
             p2.bytes / 1e6);
     if (compare) {
       line +=
@@ -311,6 +325,20 @@ public final class BackupBenchmark {
 
   private record Result(String label, long bytes, long repoBytes, double seconds, double mbps) {}
 
+  /** The repository's backups, as {@code pgbackrest info} lists them in the pod. */
+  private List<RepositoryBackup> repositoryBackups(String pod) {
+    try {
+      PodCommand.Result info = pgbackrest(pod, Duration.ofMinutes(5), "info", "--output=json");
+      check(info, "info");
+      return InfoParser.backups(info.stdout(), PgBackRest.STANZA);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("pgbackrest info timed out", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
   private Result backup(String pod, int processMax, List<String> options) throws Exception {
     if (!options.isEmpty()) {
       System.out.printf(Locale.ROOT, "with %s:%n", String.join(" ", options));
@@ -324,9 +352,7 @@ public final class BackupBenchmark {
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf(
         Locale.ROOT, "  phases: %s%n", BackupPhases.parse(run.stdout()).describe(seconds));
-    PodCommand.Result info = pgbackrest(pod, Duration.ofMinutes(5), "info", "--output=json");
-    check(info, "info");
-    List<RepositoryBackup> backups = InfoParser.backups(info.stdout(), PgBackRest.STANZA);
+    List<RepositoryBackup> backups = repositoryBackups(pod);
     RepositoryBackup last = backups.get(backups.size() - 1);
     System.out.printf(
         Locale.ROOT,
