@@ -2,6 +2,8 @@ package io.pgtrickle.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /**
@@ -117,6 +119,17 @@ public class BackupSpec {
           + " bucket, endpoint or type), else the API server refuses the change.")
   private EncryptionSpec encryption;
 
+  @JsonPropertyDescription(
+      "Processes a backup copies with (pgBackRest's process-max for the backup command), 1 to"
+          + " 16; default 1. Each one reads, checksums and compresses a file at a time, about a"
+          + " core's worth of CPU in the backup Job's pod and in the member it reads (through the"
+          + " member's pgBackRest TLS server); a database of several tables gains from 2 when"
+          + " both have the cores (make bench-backup, operator/README.md). Takes effect with the"
+          + " next backup; WAL archiving and restores keep one process.")
+  @Min(1)
+  @Max(16)
+  private Integer processMax;
+
   public String getSchedule() {
     return schedule;
   }
@@ -163,5 +176,13 @@ public class BackupSpec {
 
   public void setEncryption(EncryptionSpec encryption) {
     this.encryption = encryption;
+  }
+
+  public Integer getProcessMax() {
+    return processMax;
+  }
+
+  public void setProcessMax(Integer processMax) {
+    this.processMax = processMax;
   }
 }

@@ -143,7 +143,15 @@ class BackupValidationIT {
         Arguments.of(
             "retention without schedule",
             "{retention: {count: 3}, " + S3 + "}",
-            "spec.backup.retention applies to the scheduled backups"));
+            "spec.backup.retention applies to the scheduled backups"),
+        Arguments.of(
+            "no backup process",
+            "{processMax: 0, " + S3 + "}",
+            "spec.backup.processMax in body should be greater than or equal to 1"),
+        Arguments.of(
+            "more backup processes than allowed",
+            "{processMax: 17, " + S3 + "}",
+            "spec.backup.processMax in body should be less than or equal to 16"));
   }
 
   @Test
@@ -305,7 +313,8 @@ class BackupValidationIT {
                 manifest(
                     "PostgresCluster",
                     "{version: 16, replicas: 1, storage: {size: 1Gi}, backup: {schedule: '@daily',"
-                        + " retention: {count: 3, days: 2}, compression: lz4, encryption:"
+                        + " retention: {count: 3, days: 2}, compression: lz4, processMax: 16,"
+                        + " encryption:"
                         + " {enabled: true, keySecret: k}, destination: {type: S3, bucket: b,"
                         + " region: us-east-1, endpoint: 'https://minio.example:9000', path:"
                         + " /x/y, credentialsSecret: c, caSecret: ca}}}"))

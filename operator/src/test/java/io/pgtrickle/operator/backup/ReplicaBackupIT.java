@@ -31,7 +31,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * pgBackRest 2.55.1 and its TLS server as the {@code pgbackrest} sidecar of every member) backing
  * up to s3proxy; a PostgresBackup's backup runs in the streaming replica's container with {@code
  * backup-standby=y} and the primary as pg2 over mutual TLS, its status names the replica, and a new
- * cluster restored from it holds the source's data (equal checksum).
+ * cluster restored from it holds the source's data (equal checksum). The cluster sets {@code
+ * spec.backup.processMax: 2}, which the backup's manifest records.
  */
 class ReplicaBackupIT {
 
@@ -61,7 +62,7 @@ class ReplicaBackupIT {
             "rep",
             HaCluster.testedMajor(),
             2,
-            backupSpec() + "    backupFromReplica: true\n");
+            backupSpec() + "    backupFromReplica: true\n    processMax: 2\n");
   }
 
   @AfterAll
@@ -138,6 +139,8 @@ class ReplicaBackupIT {
                     + status.getLastBackupName()
                     + "/backup.manifest"));
     assertThat(manifest).contains("option-backup-standby=true");
+    // spec.backup.processMax reached the Job's pgBackRest.
+    assertThat(manifest).contains("option-process-max=2");
 
     String expected = query(source, CHECKSUM);
     awaitArchived(source);

@@ -12,9 +12,9 @@ import java.util.function.Supplier;
 
 /**
  * The operator's own backup path in {@code make bench-backup}: a one-off PostgresBackup, so a
- * Kubernetes Job whose pod runs pgBackRest (process-max 1) and reads the member through the
- * member's pgBackRest TLS server, writing the cluster's repository (the bench's in-container
- * backups run pgBackRest beside PostgreSQL instead).
+ * Kubernetes Job whose pod runs pgBackRest (with the cluster's {@code spec.backup.processMax}) and
+ * reads the member through the member's pgBackRest TLS server, writing the cluster's repository
+ * (the bench's in-container backups run pgBackRest beside PostgreSQL instead).
  *
  * <p>Two times: <b>end to end</b>, from the resource's creation until its status says Succeeded
  * (polled every 100 ms: the Job's creation, its pod's start, {@code stanza-create}, the servers'
@@ -23,9 +23,6 @@ import java.util.function.Supplier;
  * them (whole seconds, so within a second either way).
  */
 final class OperatorBackupTiming {
-
-  /** The resource's name in the bench's namespace. */
-  static final String NAME = "bench-job";
 
   record Timing(String label, long bytes, double endToEndSeconds, long pgBackRestSeconds) {
 
@@ -41,7 +38,7 @@ final class OperatorBackupTiming {
   private OperatorBackupTiming() {}
 
   /**
-   * Creates the PostgresBackup {@value #NAME} for {@code cluster}, waits for its Job's backup and
+   * Creates the PostgresBackup {@code name} for {@code cluster}, waits for its Job's backup and
    * times it.
    *
    * @param info the repository's backups, listed after the Job ({@code pgbackrest info})
@@ -51,6 +48,7 @@ final class OperatorBackupTiming {
       KubernetesClient client,
       String namespace,
       String cluster,
+      String name,
       Duration within,
       Supplier<List<RepositoryBackup>> info)
       throws InterruptedException {
@@ -59,7 +57,7 @@ final class OperatorBackupTiming {
             .getKubernetesSerialization()
             .unmarshal(
                 "apiVersion: postgres.example.com/v1\nkind: PostgresBackup\nmetadata:\n  name: "
-                    + NAME
+                    + name
                     + "\n  namespace: "
                     + namespace
                     + "\nspec:\n  clusterName: "
@@ -74,7 +72,7 @@ final class OperatorBackupTiming {
           client
               .resources(PostgresBackup.class)
               .inNamespace(namespace)
-              .withName(NAME)
+              .withName(name)
               .get()
               .getStatus();
       BackupPhase phase = status == null ? null : status.getPhase();
@@ -106,8 +104,9 @@ final class OperatorBackupTiming {
     Timing timing = new Timing(label, made.databaseBytes(), seconds, own);
     System.out.printf(
         Locale.ROOT,
-        "operator's backup (PostgresBackup, Job, TLS server, process-max 1): %s, %.0f MB,"
-            + " %.1f s end to end, %d s in pgBackRest%n",
+        "operator's backup %s (PostgresBackup, Job, TLS server): %s, %.0f MB, %.1f s end to end,"
+            + " %d s in pgBackRest%n",
+        name,
         label,
         made.databaseBytes() / 1e6,
         seconds,

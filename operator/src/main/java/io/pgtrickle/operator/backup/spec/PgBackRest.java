@@ -158,6 +158,11 @@ public final class PgBackRest {
       conf.append("\n[global:").append(command).append("]\n");
       conf.append("io-timeout=").append(ARCHIVE_IO_TIMEOUT_SECONDS).append('\n');
     }
+    // spec.backup.processMax: the backup command only (the Jobs' backups and one run by hand).
+    if (backup.getProcessMax() != null) {
+      conf.append("\n[global:backup]\n");
+      conf.append("process-max=").append(backup.getProcessMax()).append('\n');
+    }
     conf.append('\n').append('[').append(STANZA).append("]\n");
     conf.append("pg1-path=").append(PatroniConfig.DATA_DIR).append('\n');
     conf.append("pg1-socket-path=").append(SOCKET_DIR).append('\n');

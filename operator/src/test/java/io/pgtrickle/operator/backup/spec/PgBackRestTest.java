@@ -123,6 +123,16 @@ class PgBackRestTest {
   }
 
   @Test
+  void processMaxAppliesToTheBackupCommandOnly() {
+    assertThat(PgBackRest.config(cluster("{}"))).doesNotContain("process-max");
+    String conf = PgBackRest.config(cluster("{processMax: 2}"));
+    assertThat(conf).contains("\n[global:backup]\nprocess-max=2\n");
+    // Not in [global]: archive-push and restore keep one process.
+    String global = conf.substring(0, conf.indexOf("\n[global:"));
+    assertThat(global).doesNotContain("process-max");
+  }
+
+  @Test
   void withoutBackupNothingChanges() {
     PostgresCluster c = cluster(null);
     assertThat(PgBackRest.env(c)).isEmpty();
