@@ -9,10 +9,15 @@ import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.testbed.ClusterChildren;
 import io.pgtrickle.testbed.OperatorProcess;
 import io.pgtrickle.testbed.TestNamespace;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -234,6 +239,40 @@ class OperatorRuntimeIT {
 
   private List<HasMetadata> children(String cluster) {
     return ClusterChildren.of(NAMESPACE.client(), NAMESPACE.name(), cluster);
+  }
+
+  /**
+   * The test harness's own fault: the HTTP port it picked was taken before the operator bound it
+   * (CI runs two test streams on one machine), which failed a test once (2026-12-02). The operator
+   * exits on the bind error and {@link OperatorProcess#start} starts it again on another port.
+   */
+  @Test
+  void anOperatorWhosePortWasTakenIsStartedAgainOnAnother() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0)) {
+      AtomicInteger calls = new AtomicInteger();
+      IntSupplier ports =
+          () -> {
+            if (calls.getAndIncrement() == 0) {
+              return taken.getLocalPort();
+            }
+            try (ServerSocket free = new ServerSocket(0)) {
+              return free.getLocalPort();
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          };
+      try (OperatorProcess operator =
+          OperatorProcess.start(
+              NAMESPACE.testBed(),
+              "operator-port-taken",
+              Map.of("WATCH_NAMESPACES", NAMESPACE.name(), "LEADER_ELECTION", "false"),
+              ports)) {
+        assertThat(calls).hasValue(2);
+        assertThat(operator.port).isNotEqualTo(taken.getLocalPort());
+        assertThat(operator.alive()).isTrue();
+        assertThat(operator.get("/healthz").statusCode()).isEqualTo(200);
+      }
+    }
   }
 
   @Test
