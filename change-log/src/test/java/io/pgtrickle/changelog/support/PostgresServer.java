@@ -22,16 +22,17 @@ public final class PostgresServer implements AutoCloseable {
   private final Path bin;
   private final Path data;
   private final Path log;
-  private final int port;
+  private int port;
   private final List<String> runAs;
   private final String extraOptions;
 
-  private PostgresServer(Path bin, Path dir, List<String> runAs, String extraOptions) {
+  private PostgresServer(
+      Path bin, Path dir, List<String> runAs, String extraOptions, int firstPort) {
     this.bin = bin;
     this.extraOptions = extraOptions;
     this.data = dir.resolve("data");
     this.log = dir.resolve("postgres.log");
-    this.port = ServerProcess.freePort();
+    this.port = firstPort;
     this.runAs = runAs;
   }
 
@@ -51,6 +52,11 @@ public final class PostgresServer implements AutoCloseable {
    * @param extraOptions more {@code -c name=value} options, e.g. {@code -c wal_level=logical}
    */
   public static PostgresServer start(Path bin, String extraOptions) {
+    return start(bin, extraOptions, ServerProcess.freePort());
+  }
+
+  /** {@link #start(Path, String)} trying {@code firstPort} first (for the test of the retry). */
+  static PostgresServer start(Path bin, String extraOptions, int firstPort) {
     if (!Files.isExecutable(bin.resolve("postgres"))) {
       throw new IllegalStateException(
           "PostgreSQL not found at "
@@ -65,10 +71,40 @@ public final class PostgresServer implements AutoCloseable {
       ServerProcess.run(List.of("chown", "-R", USER, dir.toString()), 30);
       runAs.addAll(List.of("runuser", "-u", USER, "--"));
     }
-    PostgresServer server = new PostgresServer(bin, dir, runAs, extraOptions);
+    PostgresServer server = new PostgresServer(bin, dir, runAs, extraOptions, firstPort);
     server.initdb();
-    server.startServer();
+    server.startOnAFreePort();
     return server;
+  }
+
+  /**
+   * The first start. The port was free when picked, before initdb; another process on the machine
+   * (the parallel test streams open thousands of connections) may have taken it since: then the
+   * server is started again on another port, up to {@value #START_ATTEMPTS} times. Later starts
+   * ({@link #restart}, {@link #startAgain}) keep the port.
+   */
+  private void startOnAFreePort() {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        startServer();
+        return;
+      } catch (IllegalStateException e) {
+        if (attempt == START_ATTEMPTS || !portWasTaken()) {
+          throw e;
+        }
+        port = ServerProcess.freePort();
+      }
+    }
+  }
+
+  private static final int START_ATTEMPTS = 5;
+
+  private boolean portWasTaken() {
+    try {
+      return Files.readString(log).contains("Address already in use");
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   /** {@code bin}, or a copy of its installation in target/ if {@code pgtest} cannot run it. */
@@ -252,7 +288,8 @@ public final class PostgresServer implements AutoCloseable {
                 + port
                 + " user=postgres dbname=postgres application_name=standby'"
                 + " -c primary_slot_name="
-                + slotName);
+                + slotName,
+            ServerProcess.freePort());
     ServerProcess.run(List.of("cp", "-a", data.toString(), standby.data.toString()), 120);
     if (!runAs.isEmpty()) {
       ServerProcess.run(List.of("chown", "-R", USER, dir.toString()), 30);
@@ -265,7 +302,7 @@ public final class PostgresServer implements AutoCloseable {
       throw new IllegalStateException("cannot create physical slot " + slotName, e);
     }
     ServerProcess.run(as("touch", standby.data.resolve("standby.signal").toString()), 10);
-    standby.startServer();
+    standby.startOnAFreePort();
     return standby;
   }
 
