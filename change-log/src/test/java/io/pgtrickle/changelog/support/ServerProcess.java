@@ -3,7 +3,6 @@ package io.pgtrickle.changelog.support;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,14 +14,12 @@ public final class ServerProcess {
 
   private ServerProcess() {}
 
-  /** A port that was free a moment ago on 127.0.0.1. */
+  /**
+   * A port for a server on 127.0.0.1, free now and reserved for this JVM ({@link
+   * io.pgtrickle.testbed.LoopbackPorts}: no other process takes it before the server binds it).
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException("no free port on 127.0.0.1", e);
-    }
+    return io.pgtrickle.testbed.LoopbackPorts.reserve();
   }
 
   /** Starts {@code command} with stdout and stderr appended to {@code log}. */
@@ -76,10 +73,16 @@ public final class ServerProcess {
       }
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return;
+        // A server started as a child must hold the socket itself: another process listening
+        // there would otherwise pass for it (the child then fails to bind).
+        if (process == null
+            || io.pgtrickle.testbed.ListeningSockets.heldBy(process.toHandle(), port)) {
+          return;
+        }
       } catch (IOException notYet) {
-        sleep(100);
+        // not listening yet
       }
+      sleep(100);
     }
     throw new IllegalStateException(
         what + " did not listen on port " + port + " within " + seconds + "s; log:\n" + tail(log));

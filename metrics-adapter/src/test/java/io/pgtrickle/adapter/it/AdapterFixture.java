@@ -7,9 +7,6 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.pgtrickle.adapter.AdapterMain;
 import io.pgtrickle.adapter.config.AdapterConfig;
 import io.pgtrickle.adapter.config.ConfigParser;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +55,7 @@ final class AdapterFixture implements AutoCloseable {
     this.client = client;
     this.adapterClient = adapterClient;
     this.namespace = namespace;
-    this.port = freePort();
+    this.port = io.pgtrickle.testbed.LoopbackPorts.reserve();
   }
 
   /** Creates the Service and APIServices (no caBundle: the adapter fills it) and starts. */
@@ -170,14 +167,6 @@ final class AdapterFixture implements AutoCloseable {
     // test.
     for (String name : API_SERVICES) {
       client.genericKubernetesResources(API_SERVICE).withName(name).delete();
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

@@ -76,27 +76,37 @@ class BackupDemoScriptIT {
                 "postgresbackup",
                 "my-cluster-backup",
                 "backup.postgres.example.com/trigger=now"));
-        // Watch backup progress: the ticket's columns, filled in.
-        await()
-            .atMost(Duration.ofSeconds(240))
-            .pollInterval(Duration.ofSeconds(2))
-            .untilAsserted(
-                () -> {
-                  TestBed.Result get = bed.kubectl("get", "-n", ns, "postgresbackup");
-                  ok(get);
-                  String[] lines = get.output().strip().split("\n");
-                  assertThat(lines[0].split("\\s{2,}"))
-                      .containsExactly(
-                          "NAME", "CLUSTER", "LAST BACKUP", "SIZE", "COUNT", "NEXT SCHEDULED");
-                  String[] row = lines[1].split("\\s{2,}");
-                  assertThat(row).as(get.output()).hasSize(6);
-                  assertThat(row[0]).isEqualTo("my-cluster-backup");
-                  assertThat(row[1]).isEqualTo("my-cluster");
-                  assertThat(row[2]).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d.*");
-                  assertThat(row[3]).matches("[0-9.]+ ?[kKMGT]?i?B");
-                  assertThat(row[4]).isEqualTo("1");
-                  assertThat(row[5]).contains("T02:00:00");
-                });
+        // Watch backup progress: the ticket's columns, filled in. On a timeout, the Job's pods
+        // and their logs say which link broke.
+        BackupDiagnostics.onTimeout(
+            NAMESPACE,
+            "my-cluster-backup",
+            () ->
+                await()
+                    .atMost(Duration.ofSeconds(240))
+                    .pollInterval(Duration.ofSeconds(2))
+                    .untilAsserted(
+                        () -> {
+                          TestBed.Result get = bed.kubectl("get", "-n", ns, "postgresbackup");
+                          ok(get);
+                          String[] lines = get.output().strip().split("\n");
+                          assertThat(lines[0].split("\\s{2,}"))
+                              .containsExactly(
+                                  "NAME",
+                                  "CLUSTER",
+                                  "LAST BACKUP",
+                                  "SIZE",
+                                  "COUNT",
+                                  "NEXT SCHEDULED");
+                          String[] row = lines[1].split("\\s{2,}");
+                          assertThat(row).as(get.output()).hasSize(6);
+                          assertThat(row[0]).isEqualTo("my-cluster-backup");
+                          assertThat(row[1]).isEqualTo("my-cluster");
+                          assertThat(row[2]).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d.*");
+                          assertThat(row[3]).matches("[0-9.]+ ?[kKMGT]?i?B");
+                          assertThat(row[4]).isEqualTo("1");
+                          assertThat(row[5]).contains("T02:00:00");
+                        }));
         // List backups
         TestBed.Result info =
             bed.kubectl("exec", "-n", ns, "my-cluster-0", "--", "pgbackrest", "info");

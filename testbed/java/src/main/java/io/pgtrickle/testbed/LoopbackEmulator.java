@@ -2,9 +2,7 @@ package io.pgtrickle.testbed;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,11 +86,7 @@ final class LoopbackEmulator {
   }
 
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return LoopbackPorts.reserve();
   }
 
   /** Starts {@code command} under {@code setpriv --pdeathsig KILL}, its output into {@code log}. */
@@ -111,7 +105,10 @@ final class LoopbackEmulator {
     }
   }
 
-  /** Waits until 127.0.0.1:{@code port} accepts connections, failing early when it exits. */
+  /**
+   * Waits until 127.0.0.1:{@code port} accepts connections on a socket of {@code process} ({@link
+   * ListeningSockets}: not another process listening there), failing early when it exits.
+   */
   static void awaitListening(Process process, int port, Path log, String name, Duration timeout) {
     Instant deadline = Instant.now().plus(timeout);
     while (Instant.now().isBefore(deadline)) {
@@ -120,14 +117,17 @@ final class LoopbackEmulator {
       }
       try (Socket socket = new Socket()) {
         socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-        return;
-      } catch (IOException notYet) {
-        try {
-          Thread.sleep(200);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException(e);
+        if (ListeningSockets.heldBy(process.toHandle(), port)) {
+          return; // ours, not another process's
         }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
       }
     }
     throw new IllegalStateException(

@@ -1,8 +1,6 @@
 package io.pgtrickle.testbed;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,10 +44,11 @@ public final class OperatorProcess implements AutoCloseable {
 
   /**
    * Starts the operator and waits until it has started (its log says so) or exited. The HTTP port
-   * is a free port picked here, which another process on the machine may take before the operator
-   * binds it; an operator that exits on {@code BindException} is started again on another port (up
-   * to {@value #BIND_ATTEMPTS} times). An operator that exits for any other reason (a refused
-   * setting, an informer that could not start) is returned as it is, for the test to inspect.
+   * is reserved with {@link LoopbackPorts}; should another process still have bound it before the
+   * operator (a server that ignores the reservation), an operator that exits on {@code
+   * BindException} is started again on another port (up to {@value #BIND_ATTEMPTS} times). An
+   * operator that exits for any other reason (a refused setting, an informer that could not start)
+   * is returned as it is, for the test to inspect.
    *
    * @param identity its HOSTNAME (the leader election identity) and the name of its log
    * @param env more environment, e.g. {@code WATCH_NAMESPACES}
@@ -57,7 +56,7 @@ public final class OperatorProcess implements AutoCloseable {
    */
   public static OperatorProcess start(TestBed testBed, String identity, Map<String, String> env)
       throws IOException {
-    return start(testBed, identity, env, OperatorProcess::freePort);
+    return start(testBed, identity, env, LoopbackPorts::reserve);
   }
 
   /**
@@ -170,14 +169,6 @@ public final class OperatorProcess implements AutoCloseable {
       if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
         kill();
       }
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

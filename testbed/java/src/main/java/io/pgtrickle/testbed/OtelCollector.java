@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,8 +67,8 @@ public final class OtelCollector implements AutoCloseable {
         throw new IllegalStateException(
             "testbed/testbed.sh otelcol failed (exit " + built.exitCode() + "): " + built.output());
       }
-      int grpc = freePort();
-      int http = freePort();
+      int grpc = LoopbackPorts.reserve();
+      int http = LoopbackPorts.reserve();
       Path out = dir.resolve("otlp.jsonl");
       Files.deleteIfExists(out);
       Path config = dir.resolve("otelcol.yaml");
@@ -232,12 +231,6 @@ public final class OtelCollector implements AutoCloseable {
     return out;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
   private void awaitListening(int port, Duration timeout) throws IOException {
     Instant deadline = Instant.now().plus(timeout);
     while (Instant.now().isBefore(deadline)) {
@@ -247,14 +240,17 @@ public final class OtelCollector implements AutoCloseable {
       }
       try (Socket socket = new Socket()) {
         socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-        return;
-      } catch (IOException notYet) {
-        try {
-          Thread.sleep(100);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException(e);
+        if (ListeningSockets.heldBy(process.toHandle(), port)) {
+          return; // ours, not another process's
         }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
       }
     }
     throw new IllegalStateException(

@@ -3,7 +3,6 @@ package io.pgtrickle.testbed;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,11 +54,7 @@ public final class S3Server implements AutoCloseable {
           Files.createTempDirectory(
               Files.createDirectories(testBed.repositoryRootPath().resolve("target/testbed/s3")),
               "s3-");
-      int port;
-      try (ServerSocket socket =
-          new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-        port = socket.getLocalPort();
-      }
+      int port = LoopbackPorts.reserve();
       String password = random(16);
       Path keystore = dir.resolve("keystore.p12");
       run(
@@ -148,14 +143,17 @@ public final class S3Server implements AutoCloseable {
       }
       try (Socket socket = new Socket()) {
         socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-        return;
-      } catch (IOException notYet) {
-        try {
-          Thread.sleep(200);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException(e);
+        if (ListeningSockets.heldBy(process.toHandle(), port)) {
+          return; // ours, not another process's
         }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
       }
     }
     throw new IllegalStateException(
