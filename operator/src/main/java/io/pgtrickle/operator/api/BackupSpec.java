@@ -121,11 +121,12 @@ public class BackupSpec {
 
   @JsonPropertyDescription(
       "Processes a backup copies with (pgBackRest's process-max for the backup command), 1 to"
-          + " 16; default 1. Each one reads, checksums and compresses a file at a time, about a"
-          + " core's worth of CPU in the backup Job's pod and in the member it reads (through the"
-          + " member's pgBackRest TLS server); a database of several tables gains from 2 when"
-          + " both have the cores (make bench-backup, operator/README.md). Takes effect with the"
-          + " next backup; WAL archiving and restores keep one process.")
+          + " 16; default 2 (as CloudNativePG's backup jobs). Each one reads, checksums and"
+          + " compresses a file at a time, about a core's worth of CPU in the backup Job's pod and"
+          + " in the member it reads (through the member's pgBackRest TLS server): 1 spares a"
+          + " busy member, more gains only with the cores (make bench-backup,"
+          + " operator/README.md). Takes effect with the next backup; WAL archiving and restores"
+          + " keep one process.")
   @Min(1)
   @Max(16)
   private Integer processMax;

@@ -130,7 +130,9 @@ public final class BackupBenchmark {
                   + "\n      region: us-east-1\n"
                   + "      credentialsSecret: s3-credentials\n"
                   + "      caSecret: s3-ca\n"
-                  + "    compression: zstd\n")) {
+                  + "    compression: zstd\n"
+                  // The first operator backup with one process, the second with two.
+                  + "    processMax: 1\n")) {
         new BackupBenchmark(client, namespace, cluster).run();
         exit = 0;
       }

@@ -124,9 +124,12 @@ class PgBackRestTest {
 
   @Test
   void processMaxAppliesToTheBackupCommandOnly() {
-    assertThat(PgBackRest.config(cluster("{}"))).doesNotContain("process-max");
-    String conf = PgBackRest.config(cluster("{processMax: 2}"));
-    assertThat(conf).contains("\n[global:backup]\nprocess-max=2\n");
+    // Default 2 (CloudNativePG's default backup jobs); 1 when asked for.
+    assertThat(PgBackRest.config(cluster("{}"))).contains("\n[global:backup]\nprocess-max=2\n");
+    assertThat(PgBackRest.config(cluster("{processMax: 1}")))
+        .contains("\n[global:backup]\nprocess-max=1\n");
+    String conf = PgBackRest.config(cluster("{processMax: 3}"));
+    assertThat(conf).contains("\n[global:backup]\nprocess-max=3\n");
     // Not in [global]: archive-push and restore keep one process.
     String global = conf.substring(0, conf.indexOf("\n[global:"));
     assertThat(global).doesNotContain("process-max");
