@@ -154,20 +154,20 @@ demo-stop-check: ## Issue #18's stop sequence under timeout: no pod process outl
 # --- benchmarks ----------------------------------------------------------------------------------
 .PHONY: bench-reconcile bench-failover bench-backup bench-changelog bench-cdc bench-worker bench-dvm profile-changelog profile-cdc bench-hpa bench-pipeline
 # One change-log backend only: make bench-changelog BENCH_BACKENDS=wal; a quick, noisier run:
-# BENCH_EVENTS=200000 BENCH_ROUNDS=3 (default: 5 interleaved rounds of 1,000,000 events each side)
+# BENCH_EVENTS=200000 BENCH_ROUNDS=4 (default: 6 interleaved rounds of 1,000,000 events each side, each first in 3)
 BENCH_BACKENDS ?= all
 BENCH_EVENTS ?= 1000000
-BENCH_ROUNDS ?= 5
-BENCH_CHANGELOG = $(MVN) -q -pl change-log -Pbench test-compile exec:exec -Dbench.backends=$(BENCH_BACKENDS) \
+BENCH_ROUNDS ?= 6
+BENCH_CHANGELOG = $(MVN) -q -pl change-log -am -Pbench -DskipTests verify -Dbench.backends=$(BENCH_BACKENDS) \
 	  -Dbench.events=$(BENCH_EVENTS) -Dbench.rounds=$(BENCH_ROUNDS)
-bench-changelog: deps-test ## Change-log publish throughput vs each backend's floor, 5 interleaved rounds of 1M events (about 25 min on a loaded machine)
+bench-changelog: deps-test ## Change-log publish throughput vs each backend's floor, 6 interleaved rounds of 1M events (about 25 min on a loaded machine)
 	$(BENCH_CHANGELOG)
 
 # JFR of the bench JVM (the publishers and the backend's client side); summary printed, file kept.
 PROFILE_DIR := $(ROOT)/target/profile
 profile-changelog: deps-test ## JFR recording of bench-changelog's JVM (default: PostgreSQL tables, 1 round), with a summary
 	mkdir -p $(PROFILE_DIR)
-	$(MVN) -q -pl change-log -Pbench test-compile exec:exec \
+	$(MVN) -q -pl change-log -am -Pbench -DskipTests verify \
 	  -Dbench.backends=$(if $(filter all,$(BENCH_BACKENDS)),postgres,$(BENCH_BACKENDS)) \
 	  -Dbench.events=$(BENCH_EVENTS) -Dbench.rounds=1 \
 	  -Dbench.jvmArg=-XX:StartFlightRecording=filename=$(PROFILE_DIR)/changelog.jfr,settings=profile

@@ -37,8 +37,11 @@ public final class ChangeLogBench {
   /** Events per measurement at batch 100, backend and floor alike (make BENCH_EVENTS=...). */
   static final long EVENTS = Long.getLong("bench.events", 1_000_000);
 
-  /** Interleaved rounds of backend and floor (make BENCH_ROUNDS=...). */
-  static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
+  /**
+   * Interleaved rounds of backend and floor (make BENCH_ROUNDS=...): even, so each goes first as
+   * often.
+   */
+  static final int ROUNDS = Integer.getInteger("bench.rounds", 6);
 
   private final Map<String, String> summary = new LinkedHashMap<>();
 
@@ -91,7 +94,11 @@ public final class ChangeLogBench {
           // round on empty tables, as the floor does (it drops and creates its table each time).
           (consumer, round) ->
               server.uri("&schema=bench_r" + round + "&pool=8&batch=1000&consumer=" + consumer),
-          round -> dropSchema(server, "bench_r" + (round - 1)));
+          round -> dropSchema(server, "bench_r" + (round - 1)),
+          () -> {
+            vacuumAndCheckpoint(server);
+            syncDisks();
+          });
     }
   }
 
@@ -101,7 +108,8 @@ public final class ChangeLogBench {
         "wal",
         () -> Floors.walFiles(dir, 100, EVENTS),
         (consumer, round) -> "file://" + dir.resolve("log") + "?batch=1000&consumer=" + consumer,
-        round -> {});
+        round -> {},
+        ChangeLogBench::syncDisks);
   }
 
   private void nats() throws Exception {
@@ -110,7 +118,8 @@ public final class ChangeLogBench {
           "nats",
           () -> Floors.nats(server.port(), PUBLISHERS, 100, EVENTS),
           (consumer, round) -> server.uri("stream=bench&batch=1000&pollMs=20&consumer=" + consumer),
-          round -> {});
+          round -> {},
+          ChangeLogBench::syncDisks);
     }
   }
 
@@ -120,7 +129,8 @@ public final class ChangeLogBench {
           "kafka",
           () -> Floors.kafka(server.bootstrap(), EVENTS),
           (consumer, round) -> server.uri("topic=bench&batch=1000&pollMs=100&consumer=" + consumer),
-          round -> {});
+          round -> {},
+          ChangeLogBench::syncDisks);
     }
   }
 
@@ -132,6 +142,38 @@ public final class ChangeLogBench {
   /** Run before a round whose URI differs from the previous round's (outside the timing). */
   interface BeforeNewLog {
     void prepare(int round) throws Exception;
+  }
+
+  /**
+   * Run before each side's measurement (outside the timing), so that neither side measures the
+   * other's aftermath: a million 1 KB events leave about a gigabyte of dirty pages (and, on
+   * PostgreSQL, of shared buffers and WAL for the next checkpoint, and a million-row table that
+   * autovacuum then vacuums and analyzes), which fell into whichever side ran second (per-round
+   * ratios of 1.75 and 1.12 with the backend first, 0.49 and 0.60 with the floor first, on
+   * 2026-12-02).
+   */
+  interface Settle {
+    void run() throws Exception;
+  }
+
+  /**
+   * {@code VACUUM (ANALYZE)} of the bench's database (what autovacuum would do to the previous
+   * side's table during the next side), then {@code CHECKPOINT} (its buffers and WAL written out).
+   */
+  private static void vacuumAndCheckpoint(PostgresServer server) throws Exception {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(server.jdbcUrl());
+        java.sql.Statement s = c.createStatement()) {
+      s.execute("VACUUM (ANALYZE)");
+      s.execute("CHECKPOINT");
+    }
+  }
+
+  /** {@code sync(1)}: every dirty page of the machine written back. */
+  static void syncDisks() throws Exception {
+    Process p = new ProcessBuilder("sync").inheritIO().start();
+    if (!p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0) {
+      throw new IllegalStateException("sync failed or took over 5 minutes");
+    }
   }
 
   private static void dropSchema(PostgresServer server, String schema) throws Exception {
@@ -152,9 +194,11 @@ public final class ChangeLogBench {
    * shared machine hits both alike; then a fresh consumer reads (and acknowledges) the first
    * round's events. When {@code uri} changes from one round to the next (PostgreSQL: a schema per
    * round), the log is opened again after {@code beforeNewLog} (outside the timing), and the
-   * consumer reads the last round's events. Medians with min and max; the ratio is of the medians.
+   * consumer reads the last round's events. Before each side of a round, {@code settle} (outside
+   * the timing). Medians with min and max; the ratio is of the medians.
    */
-  private void run(String name, Floor floorRun, UriForConsumer uri, BeforeNewLog beforeNewLog)
+  private void run(
+      String name, Floor floorRun, UriForConsumer uri, BeforeNewLog beforeNewLog, Settle settle)
       throws Exception {
     PublishBench.Result one;
     Spread publish = new Spread();
@@ -177,11 +221,14 @@ public final class ChangeLogBench {
         String load = loadAverage();
         double f = 0;
         if (round % 2 == 0) {
+          settle.run();
           f = floorRun.measure();
         }
+        settle.run();
         PublishBench.Result r =
             PublishBench.publishCount(log, round * 100L + 1, PUBLISHERS, 100, EVENTS);
         if (round % 2 == 1) {
+          settle.run();
           f = floorRun.measure();
         }
         System.out.printf(
