@@ -175,13 +175,13 @@ profile-changelog: deps-test ## JFR recording of bench-changelog's JVM (default:
 
 # One change-log backend only: make bench-cdc CDC_BENCH_BACKENDS=nats; writes over 4 tables: CDC_BENCH_TABLES=4;
 # a source replicating synchronously (the consumer's gate waits for its standby): CDC_BENCH_SYNC=true
-# A quick, noisier run: CDC_BENCH_EVENTS=200000 CDC_BENCH_ROUNDS=3 (default: 5 rounds of 1,000,000 events);
+# A quick, noisier run: CDC_BENCH_EVENTS=200000 CDC_BENCH_ROUNDS=2 (default: 6 rounds of 1,000,000 events);
 # seconds at 5k events/s before the lag is measured: CDC_BENCH_WARMUP (default 60)
 CDC_BENCH_BACKENDS ?= all
 CDC_BENCH_TABLES ?= 1
 CDC_BENCH_SYNC ?= false
 CDC_BENCH_EVENTS ?= 1000000
-CDC_BENCH_ROUNDS ?= 5
+CDC_BENCH_ROUNDS ?= 6
 CDC_BENCH_WARMUP ?= 60
 BENCH_CDC = $(MVN) -q -pl cdc-consumer -am -Pbench-cdc -DskipTests verify -Dbench.backends=$(CDC_BENCH_BACKENDS) \
 	  -Dbench.tables=$(CDC_BENCH_TABLES) -Dbench.synchronous=$(CDC_BENCH_SYNC) \

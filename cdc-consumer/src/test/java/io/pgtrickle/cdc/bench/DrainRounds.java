@@ -26,12 +26,16 @@ import java.util.Map;
  * slots, then draining that same backlog twice: a fresh CDC consumer from its own slot into the
  * change log, and pg_recvlogical from a slot of its own to /dev/null. The order alternates (odd
  * rounds: ours first), so background load on a shared machine hits both sides alike and the ratio
- * of the medians holds still where the absolute figures do not.
+ * of the medians holds still where the absolute figures do not; before each drain the machine
+ * settles ({@link #settle}).
  */
 final class DrainRounds {
 
   static final int DEFAULT_EVENTS = 1_000_000;
-  static final int DEFAULT_ROUNDS = 5;
+
+  /** Even, so that each side drains first as often (five until 2026-12-02: ours first 3 times). */
+  static final int DEFAULT_ROUNDS = 6;
+
   static final int EVENTS = Integer.getInteger("bench.events", DEFAULT_EVENTS);
   static final int ROUNDS = Integer.getInteger("bench.rounds", DEFAULT_ROUNDS);
 
@@ -57,10 +61,14 @@ final class DrainRounds {
         double ours;
         double recv;
         if (round % 2 == 1) {
+          settle(db);
           ours = drainOurs(admin, slot, env, log, end);
+          settle(db);
           recv = recvlogical(db, recvSlot, end);
         } else {
+          settle(db);
           recv = recvlogical(db, recvSlot, end);
+          settle(db);
           ours = drainOurs(admin, slot, env, log, end);
         }
         result.ours.add(ours);
@@ -93,6 +101,19 @@ final class DrainRounds {
         result.ratio(),
         result.pairRatio.describe("%.2f"));
     return result;
+  }
+
+  /**
+   * Before each drain, outside the timing: {@code CHECKPOINT} on the source and {@code sync(1)}, so
+   * that the writeback of the backlog just committed (about a gigabyte of WAL and table), and of
+   * the change log the consumer's drain wrote, does not fall into whichever drain runs next.
+   */
+  private static void settle(SourceDb db) throws Exception {
+    db.sql("CHECKPOINT");
+    Process p = new ProcessBuilder("sync").inheritIO().start();
+    if (!p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0) {
+      throw new IllegalStateException("sync failed or took over 5 minutes");
+    }
   }
 
   /** The 1-minute load average of the machine, as {@code uptime} prints it first. */
