@@ -4,12 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,8 +108,10 @@ public final class OtelCollector implements AutoCloseable {
               .redirectOutput(
                   ProcessBuilder.Redirect.appendTo(dir.resolve("otelcol.log").toFile()));
       OtelCollector collector = new OtelCollector(dir, grpc, http, Spawner.start(builder));
-      collector.awaitListening(grpc, Duration.ofSeconds(60));
-      collector.awaitListening(http, Duration.ofSeconds(60));
+      for (int port : new int[] {grpc, http}) {
+        LoopbackEmulator.awaitListening(
+            collector.process, port, dir.resolve("otelcol.log"), "otelcol", Duration.ofSeconds(60));
+      }
       return collector;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -229,31 +228,5 @@ public final class OtelCollector implements AutoCloseable {
       out.put(kv.path("key").asText(), text);
     }
     return out;
-  }
-
-  private void awaitListening(int port, Duration timeout) throws IOException {
-    Instant deadline = Instant.now().plus(timeout);
-    while (Instant.now().isBefore(deadline)) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(
-            "otelcol exited: " + Files.readString(dir.resolve("otelcol.log")));
-      }
-      try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-        if (ListeningSockets.heldBy(process.toHandle(), port)) {
-          return; // ours, not another process's
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
-    throw new IllegalStateException(
-        "otelcol did not listen on 127.0.0.1:" + port + " in " + timeout);
   }
 }

@@ -2,13 +2,10 @@ package io.pgtrickle.testbed;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -127,37 +124,12 @@ public final class S3Server implements AutoCloseable {
               .redirectOutput(dir.resolve("s3proxy.log").toFile());
       Process process = Spawner.start(builder);
       S3Server server = new S3Server(dir, port, accessKey, secretKey, process);
-      server.awaitListening(Duration.ofSeconds(60));
+      LoopbackEmulator.awaitListening(
+          process, port, dir.resolve("s3proxy.log"), "s3proxy", Duration.ofSeconds(60));
       return server;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private void awaitListening(Duration timeout) throws IOException {
-    Instant deadline = Instant.now().plus(timeout);
-    while (Instant.now().isBefore(deadline)) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(
-            "s3proxy exited: " + Files.readString(dir.resolve("s3proxy.log")));
-      }
-      try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-        if (ListeningSockets.heldBy(process.toHandle(), port)) {
-          return; // ours, not another process's
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
-    throw new IllegalStateException(
-        "s3proxy did not listen on 127.0.0.1:" + port + " in " + timeout);
   }
 
   /**
