@@ -158,22 +158,27 @@ class ReplicaBackupIT {
   }
 
   private static PostgresBackupStatus awaitBackup(String name) {
-    await()
-        .atMost(Duration.ofSeconds(180))
-        .pollInterval(Duration.ofSeconds(1))
-        .untilAsserted(
-            () -> {
-              PostgresBackup b =
-                  client
-                      .resources(PostgresBackup.class)
-                      .inNamespace(NAMESPACE.name())
-                      .withName(name)
-                      .get();
-              assertThat(b.getStatus()).isNotNull();
-              assertThat(b.getStatus().getPhase())
-                  .as(b.getStatus().getMessage())
-                  .isEqualTo(BackupPhase.Succeeded);
-            });
+    // On a timeout, the Job's pods and their logs say which link broke.
+    BackupDiagnostics.onTimeout(
+        NAMESPACE,
+        name,
+        () ->
+            await()
+                .atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(
+                    () -> {
+                      PostgresBackup b =
+                          client
+                              .resources(PostgresBackup.class)
+                              .inNamespace(NAMESPACE.name())
+                              .withName(name)
+                              .get();
+                      assertThat(b.getStatus()).isNotNull();
+                      assertThat(b.getStatus().getPhase())
+                          .as(b.getStatus().getMessage())
+                          .isEqualTo(BackupPhase.Succeeded);
+                    }));
     return client
         .resources(PostgresBackup.class)
         .inNamespace(NAMESPACE.name())
