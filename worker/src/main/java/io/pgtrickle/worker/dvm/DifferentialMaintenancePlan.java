@@ -1,8 +1,10 @@
 package io.pgtrickle.worker.dvm;
 
+import io.pgtrickle.worker.dvm.sql.BoundStatement;
 import io.pgtrickle.worker.dvm.sql.Sql;
 import io.pgtrickle.worker.refresh.ExclusiveRecompute;
 import io.pgtrickle.worker.refresh.MaintenancePlan;
+import io.pgtrickle.worker.refresh.PlanStatement;
 import io.pgtrickle.worker.refresh.RefreshContext;
 import io.pgtrickle.worker.refresh.RowCounts;
 import io.pgtrickle.worker.refresh.StreamTable;
@@ -17,9 +19,10 @@ import java.util.Map;
  * A stream table maintained by the differential engine, inside the runtime's refresh transaction:
  * {@link #prepareStorage} adds the bookkeeping columns and the identity index, {@link #recompute}
  * fills every column (with TRUNCATE when the runtime holds the table exclusively, the plan's index
- * rebuilt after the fill), {@link #apply} runs the one apply statement over the windows the runtime
- * copied into temporary tables. Under AUTO, {@link #recomputeInstead} asks the cost model, with
- * durations this plan measured, whether the window is better recomputed.
+ * rebuilt after the fill), {@link #apply} builds the one apply statement over the windows the
+ * runtime names (the change buffers for what the refresh's snapshot shows, the rest inline or
+ * copied). Under AUTO, {@link #recomputeInstead} asks the cost model, with durations this plan
+ * measured, whether the window is better recomputed.
  */
 final class DifferentialMaintenancePlan implements MaintenancePlan {
 
@@ -39,11 +42,6 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
   /** The differential plan (its SQL). */
   DifferentialPlan plan() {
     return plan;
-  }
-
-  /** The temporary table the runtime copies a source's window into (RefreshContext). */
-  static String window(long oid) {
-    return "pg_temp.pgt_window_" + oid;
   }
 
   @Override
@@ -153,38 +151,55 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
     }
   }
 
+  /**
+   * The privilege check and the apply statement, in one round trip. A delta reads the windows, not
+   * always the sources: the owner's right to read them (and call the query's functions) is checked
+   * as a recompute would, so a revoked privilege stops the refresh as it stops REFRESH MATERIALIZED
+   * VIEW (permissions are checked on every relation of the plan's range table, also when the plan
+   * is constant-false).
+   */
   @Override
-  public RowCounts apply(Connection c, RefreshContext ctx) throws SQLException {
+  public PlanStatement apply(RefreshContext ctx) {
     StreamTable st = ctx.streamTable();
     List<SourceWindow> windows = new ArrayList<>();
-    long changes = 0;
     for (io.pgtrickle.worker.refresh.SourceWindow w : ctx.windows().values()) {
-      String table = ctx.windowTables().get(w.oid());
-      if (w.changes() == 0 || table == null) {
+      RefreshContext.WindowRelation relation = ctx.windowRelations().get(w.oid());
+      if (w.changes() == 0 || relation == null) {
         continue;
       }
-      changes += w.changes();
       windows.add(
           new SourceWindow(
               w.oid(),
               w.from().walText(),
               w.to().walText(),
-              table.contains(".") ? table : "pg_temp." + table));
+              relation.sql(),
+              relation.parameters()));
     }
     if (windows.isEmpty()) {
-      return RowCounts.NONE;
+      // Nothing changed (the runtime applies only windows with changes): nothing to apply.
+      return new PlanStatement(
+          "SELECT 0::bigint, 0::bigint, 0::bigint",
+          1,
+          List.of(),
+          s -> DeltaApplier.counts(s, false));
     }
-    long t0 = System.nanoTime();
-    try (Statement s = c.createStatement()) {
-      // A delta reads the windows, not always the sources: the owner's right to read them (and
-      // call the query's functions) is checked as a recompute would, so a revoked privilege
-      // stops the refresh as it stops REFRESH MATERIALIZED VIEW. Permissions are checked on every
-      // relation of the plan's range table even when the plan is constant-false.
-      s.execute("SELECT FROM (" + plan.query().normalizedSql() + ") __pgt_check WHERE false");
-    }
-    RowCounts counts = DeltaApplier.apply(c, plan, st.schema(), st.name(), windows);
-    // The window's copy is part of a differential refresh's cost (a recompute needs none).
-    model.recordDifferential(changes, (System.nanoTime() - t0 + ctx.windowCopyNanos()) / 1e6);
-    return counts;
+    BoundStatement apply = plan.apply(st.schema(), st.name(), windows);
+    boolean statistics = plan.countsFromStatistics();
+    return new PlanStatement(
+        io.pgtrickle.worker.db.Sql.withoutPlaceholders(
+                "SELECT FROM (" + plan.query().normalizedSql() + ") __pgt_check WHERE false")
+            + ";\n"
+            + apply.sql(),
+        statistics ? 4 : 2,
+        apply.parameters(),
+        s -> {
+          s.getMoreResults(); // past the check
+          return DeltaApplier.counts(s, statistics);
+        });
+  }
+
+  @Override
+  public void applied(long changes, long nanos) {
+    model.recordDifferential(changes, nanos / 1e6);
   }
 }

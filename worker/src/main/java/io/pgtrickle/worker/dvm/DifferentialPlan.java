@@ -149,7 +149,9 @@ public final class DifferentialPlan {
    * on PostgreSQL 15 and 16, {@link #countsFromStatistics}. Windows of sources without changes may
    * be omitted.
    *
-   * @param windows the windows of the sources that have changes
+   * @param windows the windows of the sources that have changes; parameters are bound per changed
+   *     source, in source order: the relation's own ({@link SourceWindow#relationParameters}), then
+   *     the lower and upper bound
    * @throws IllegalArgumentException for a window of a table the query does not read
    */
   public BoundStatement apply(String schema, String table, List<SourceWindow> windows) {
@@ -174,7 +176,10 @@ public final class DifferentialPlan {
     String sql = applyCache.computeIfAbsent(key, k -> build(target, changed, relations));
     List<Object> params = new ArrayList<>();
     for (int i : changed) {
+      // Each source's CTE reads its relation (with the relation's own placeholders) and then
+      // filters on the window's bounds: the parameters come in that order.
       SourceWindow w = byIndex.get(i);
+      params.addAll(w.relationParameters());
       params.addAll(List.of(w.lower(), w.upper()));
     }
     return new BoundStatement(sql, params);
@@ -210,9 +215,12 @@ public final class DifferentialPlan {
 
   /**
    * As {@link #explain}, with each source's window read from {@code window.apply(oid)} (the
-   * relation a runtime copies the window into), so the text is the statement that runs.
+   * relation a runtime reads the window from), so the text is the statement that runs.
+   *
+   * @param placeholders what the statement's {@code ?} placeholders stand for, in order
    */
-  public String explainAsRun(String schema, String table, LongFunction<String> window) {
-    return Explain.render(this, schema, table, window);
+  public String explainAsRun(
+      String schema, String table, LongFunction<String> window, String placeholders) {
+    return Explain.render(this, schema, table, window, placeholders);
   }
 }

@@ -4,6 +4,7 @@ import io.pgtrickle.worker.refresh.FullPlan;
 import io.pgtrickle.worker.refresh.MaintenancePlan;
 import io.pgtrickle.worker.refresh.MaintenancePlanner;
 import io.pgtrickle.worker.refresh.StreamTable;
+import io.pgtrickle.worker.refresh.WindowRelations;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -28,7 +29,10 @@ public final class DifferentialPlanner implements MaintenancePlanner {
         plan instanceof DifferentialMaintenancePlan d
             ? d.plan()
                 .explainAsRun(
-                    st.schema(), st.name(), oid -> DifferentialMaintenancePlan.window(oid))
+                    st.schema(),
+                    st.name(),
+                    oid -> WindowRelations.relation(oid, true, WindowRelations.Rest.INLINE),
+                    WindowRelations.PLACEHOLDERS)
             : null;
     recordDeltaSql(c, st.pgtId(), deltaSql);
     return plan;

@@ -19,16 +19,25 @@ final class Explain {
 
   private Explain() {}
 
+  /** What the {@code ?} placeholders of an apply reading the change buffers stand for. */
+  static final String BOUNDS = "lower, upper bound of each source's window";
+
   static String render(DifferentialPlan plan, String schema, String table) {
-    return render(plan, schema, table, oid -> null);
+    return render(plan, schema, table, oid -> null, BOUNDS);
   }
 
   /**
    * As {@link #render(DifferentialPlan, String, String)}, with the relation holding each source's
    * window ({@code relation.apply(oid)}, null: the change buffer).
+   *
+   * @param placeholders what the apply's {@code ?} placeholders stand for, in order
    */
   static String render(
-      DifferentialPlan plan, String schema, String table, LongFunction<String> relation) {
+      DifferentialPlan plan,
+      String schema,
+      String table,
+      LongFunction<String> relation,
+      String placeholders) {
     StringBuilder sb = new StringBuilder();
     sb.append("-- mode: ").append(plan.layout().mode()).append('\n');
     sb.append("-- sources:");
@@ -60,7 +69,9 @@ final class Explain {
     boolean merge = plan.usesMerge() && plan.layout().mode() != StorageLayout.Mode.COUNTED;
     sb.append("\n-- apply a window of changes (")
         .append(merge ? "MERGE" : "data-modifying CTEs")
-        .append("; ? = lower, upper bound of each source's window)\n");
+        .append("; ? = ")
+        .append(placeholders)
+        .append(")\n");
     String apply = plan.apply(schema, table, all).sql();
     if (plan.countsFromStatistics()) {
       // The MERGE between two reads of the table's transaction statistics (its counts).

@@ -140,7 +140,9 @@ public final class ChangeBuffers {
     }
     for (long oid : orphans) {
       try (Statement s = c.createStatement()) {
-        s.execute("DROP TABLE IF EXISTS " + Sql.changeBuffer(oid));
+        // CASCADE: refresh sessions read a buffer through a temporary view of their own
+        // (refresh.WindowRelations), which depends on it; it goes with the buffer.
+        s.execute("DROP TABLE IF EXISTS " + Sql.changeBuffer(oid) + " CASCADE");
       }
       created.remove(oid);
     }

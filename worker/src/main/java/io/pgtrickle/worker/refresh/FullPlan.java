@@ -88,11 +88,6 @@ public final class FullPlan implements MaintenancePlan {
     return new RowCounts(inserted, 0, deleted);
   }
 
-  @Override
-  public RowCounts apply(Connection c, RefreshContext ctx) throws SQLException {
-    return recompute(c, ctx);
-  }
-
   /** The query without a trailing semicolon, which would end the subquery. */
   static String query(String definingQuery) {
     String q = definingQuery.strip();

@@ -38,9 +38,10 @@ public interface MaintenancePlan {
   String reason();
 
   /**
-   * Whether {@link #apply} reads the windows' rows ({@link RefreshContext#windowTables}).
+   * Whether {@link #apply} reads the windows' rows ({@link RefreshContext#windowRelations}).
    *
-   * @return true to have the runtime copy them in
+   * @return true to have the runtime bring them (small windows' rows travel with the statement that
+   *     checks the windows, so the answer is asked before the windows are read)
    */
   boolean needsWindowRows();
 
@@ -110,14 +111,25 @@ public interface MaintenancePlan {
   RowCounts recompute(Connection c, RefreshContext ctx) throws SQLException;
 
   /**
-   * Applies the windows: afterwards the contents equal the query in the snapshot, given that before
-   * they equalled it at the previous frontier. Called only when {@link #mode} is DIFFERENTIAL, the
-   * storage is prepared, and every window is {@link SourceWindow#applicable}.
+   * The statement applying the windows: afterwards the contents equal the query in the snapshot,
+   * given that before they equalled it at the previous frontier. Asked only when {@link #mode} is
+   * DIFFERENTIAL, the storage is prepared, and every window is {@link SourceWindow#applicable}. The
+   * plan builds it and the runtime runs it, in one round trip after its own statements (the
+   * savepoint, the owner's role), and then reports its duration ({@link #applied}).
    *
-   * @param c the refresh transaction's connection
-   * @param ctx the refresh, with {@link RefreshContext#windowTables} filled if asked for
-   * @return rows inserted, updated and deleted
-   * @throws SQLException to fail the refresh
+   * @param ctx the refresh, with {@link RefreshContext#windowRelations} for the changed sources
+   * @return the statement (one or several separated by {@code ;\n}), its parameters and how to read
+   *     its counts
    */
-  RowCounts apply(Connection c, RefreshContext ctx) throws SQLException;
+  default PlanStatement apply(RefreshContext ctx) {
+    throw new IllegalStateException(mode() + " plans recompute; they apply no windows");
+  }
+
+  /**
+   * AUTO's measurement of an apply the runtime ran ({@link #apply}).
+   *
+   * @param changes the windows' change rows
+   * @param nanos how long it took, with the copies of windows it needed
+   */
+  default void applied(long changes, long nanos) {}
 }

@@ -12,13 +12,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** The catalog reads of a refresh, in its transaction (so as of its snapshot). */
+/**
+ * The catalog reads of a refresh: what to lock before the snapshot (on the auto-commit connection),
+ * and the stream table's sources as the snapshot shows them (a statement of the opening round trip,
+ * {@link RefreshOpening}).
+ */
 final class RefreshCatalog {
 
   private RefreshCatalog() {}
 
   /**
-   * The sources of a stream table.
+   * The sources of a stream table, as its refresh's snapshot shows them.
    *
    * @param base base tables, by OID
    * @param captured the base tables the CDC captures from at or below the snapshot's LSN
@@ -28,6 +32,13 @@ final class RefreshCatalog {
    *     sources: the lowest of them (its contents reflect every change to the base tables behind it
    *     committed below that LSN); missing while it lacks one (never refreshed, a source added)
    * @param names every source's name for messages
+   * @param lockSet what {@link #lockSet} reads now: the sources to lock and the names to lock them
+   *     by (so a refresh that locked by a remembered set can tell that the set still holds)
+   * @param fingerprints per base table: md5 of its columns' names and types, in order
+   * @param rows per base table: {@code pg_class.reltuples} (absent if never analyzed)
+   * @param buffers the base tables whose change buffer exists
+   * @param views the base tables whose window view ({@link WindowRelations#view}) exists in this
+   *     session and may be read by the stream table's owner
    */
   record Sources(
       List<Long> base,
@@ -35,35 +46,17 @@ final class RefreshCatalog {
       Map<Long, Lsn> capturedSince,
       Map<Long, Lsn> upstream,
       Map<Long, Lsn> upstreamThrough,
-      Map<Long, String> names) {
-
-    /**
-     * Every table and stream-table source.
-     *
-     * @return their OIDs
-     */
-    Set<Long> all() {
-      Set<Long> all = new HashSet<>(base);
-      all.addAll(upstream.keySet());
-      return all;
-    }
-  }
-
-  static StreamTable lockStreamTable(Connection c, long pgtId) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT "
-                + StreamTable.COLUMNS
-                + " FROM pgtrickle.pgt_stream_tables WHERE pgt_id = ? FOR NO KEY UPDATE")) {
-      ps.setLong(1, pgtId);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? StreamTable.read(rs) : null;
-      }
-    }
-  }
+      Map<Long, String> names,
+      LockSet lockSet,
+      Map<Long, String> fingerprints,
+      Map<Long, Double> rows,
+      Set<Long> buffers,
+      Set<Long> views) {}
 
   /**
-   * What a refresh must lock before its snapshot, read outside the refresh transaction.
+   * What a refresh locks before its snapshot is taken ({@link RefreshOpening}: TRUNCATE is not
+   * MVCC-safe, so a snapshot taken while a TRUNCATE is uncommitted would read the table empty once
+   * it commits).
    *
    * @param sources every table and stream-table source by OID (views excluded: the tables behind
    *     them are sources of their own)
@@ -73,11 +66,11 @@ final class RefreshCatalog {
   record LockSet(Set<Long> sources, List<String> lockable) {}
 
   /**
-   * The sources to lock before a refresh's snapshot is taken ({@link Refresher}: TRUNCATE is not
-   * MVCC-safe, so a snapshot taken while a TRUNCATE is uncommitted would read the table empty once
-   * it commits).
+   * The sources to lock, read outside the refresh transaction (whose first statement must be the
+   * lock, before any snapshot). A refresher remembers the set per stream table and reads it again
+   * only when the opening statement finds it changed.
    *
-   * @param c a connection in auto-commit (the refresh's own must not take a snapshot yet)
+   * @param c a connection in auto-commit
    * @param pgtId the stream table
    * @return the set
    * @throws SQLException if the catalog cannot be read
@@ -107,94 +100,112 @@ final class RefreshCatalog {
   }
 
   /**
-   * Locks the sources {@code IN ACCESS SHARE MODE} as the transaction's first statement, before its
-   * snapshot ({@code LOCK} takes none). TRUNCATE is not MVCC-safe: a snapshot taken while a
-   * TRUNCATE is uncommitted would, once it commits, read the table empty although the snapshot
-   * predates it. With the lock, a TRUNCATE in progress is waited for (the snapshot then shows it,
-   * and its window the 'T'), and one that starts later waits for the refresh; readers and writers
-   * of the sources are not blocked ({@code ROW EXCLUSIVE} does not conflict).
-   *
-   * <p>The tables are locked in one order, by OID ({@link #lockSet}), so two refreshes never
-   * deadlock with each other. A user transaction that locks several sources of one stream table
-   * exclusively (TRUNCATE) in another order can deadlock with a refresh; PostgreSQL aborts one of
-   * the two after {@code deadlock_timeout}. A refresh aborted so (40P01) is retried like any
-   * transient failure ({@link RefreshErrors#transientFailure}) and never recorded as an error of
-   * the stream table.
-   *
-   * @param conn the refresh connection, in a transaction that has run no statement yet
-   * @param probe an auto-commit connection to read the catalog on
-   * @param pgtId the stream table
-   * @return what was locked, or {@code null} when the worker's role may not lock a source (the
-   *     refresh goes on without, and the owner's privileges decide as before)
+   * The statement reading the sources in the refresh transaction (one parameter: the pgt_id), one
+   * row per dependency in OID order, read by {@link #sources}.
    */
-  static LockSet lockSources(Connection conn, Connection probe, long pgtId) throws SQLException {
-    LockSet set = lockSet(probe, pgtId);
-    if (set.lockable().isEmpty()) {
-      return set;
-    }
-    try (var s = conn.createStatement()) {
-      s.execute("LOCK TABLE " + String.join(", ", set.lockable()) + " IN ACCESS SHARE MODE");
-      return set;
-    } catch (SQLException e) {
-      if (!"42501".equals(e.getSQLState())) {
-        throw e;
-      }
-      conn.rollback();
-      return null;
-    }
-  }
+  static final String SOURCES =
+      "SELECT d.source_relid::oid::bigint, d.source_type, d.source_relid::text,"
+          + " t.slot_name, t.captured_since_lsn::text, u.frontier ->> 'data_lsn',"
+          // How far the upstream table is fresh: the lowest position of its own frontier, if it
+          // has one for every source it reads (none: it reads nothing that changes).
+          + " (SELECT CASE WHEN u.frontier IS NULL THEN NULL"
+          + "   WHEN coalesce(bool_and(u.frontier -> 'sources' ->> ud.source_relid::oid::text"
+          + "   IS NOT NULL), true) THEN coalesce(min((u.frontier -> 'sources' ->>"
+          + "   ud.source_relid::oid::text)::pg_lsn)::text, '') END"
+          + "  FROM pgtrickle.pgt_dependencies ud WHERE ud.pgt_id = u.pgt_id"
+          + "  AND ud.source_type IN ('TABLE', 'STREAM_TABLE')),"
+          + " CASE WHEN r.relkind IN ('r', 'p') THEN format('%I.%I', n.nspname, r.relname) END,"
+          + " (SELECT md5(string_agg(a.attname::text || ' ' || format_type(a.atttypid,"
+          + "   a.atttypmod), ',' ORDER BY a.attnum)) FROM pg_attribute a"
+          + "   WHERE a.attrelid = d.source_relid::oid AND a.attnum > 0 AND NOT a.attisdropped),"
+          + " r.reltuples::float8,"
+          + " to_regclass('pgtrickle_changes.changes_' || d.source_relid::oid) IS NOT NULL,"
+          // The window view of this session (WindowRelations), readable by the owner.
+          + " coalesce((SELECT has_table_privilege(st.relowner, v.oid, 'SELECT')"
+          + "   FROM (SELECT to_regclass('pg_temp.pgt_buffer_' || d.source_relid::oid) AS oid) v,"
+          + "   (SELECT relowner FROM pg_class WHERE oid = (SELECT pgt_relid FROM"
+          + "   pgtrickle.pgt_stream_tables WHERE pgt_id = d.pgt_id)) st WHERE v.oid IS NOT NULL),"
+          + "   false)"
+          + " FROM pgtrickle.pgt_dependencies d"
+          + " LEFT JOIN pg_class r ON r.oid = d.source_relid"
+          + " LEFT JOIN pg_namespace n ON n.oid = r.relnamespace"
+          + " LEFT JOIN pgtrickle.pgt_change_tracking t ON t.source_relid = d.source_relid"
+          + " LEFT JOIN pgtrickle.pgt_stream_tables u ON u.pgt_relid = d.source_relid"
+          + " WHERE d.pgt_id = ? ORDER BY 1";
 
-  static Sources sources(Connection c, long pgtId, Lsn l) throws SQLException {
+  /**
+   * Reads the rows of {@link #SOURCES}.
+   *
+   * @param rs the result
+   * @param l the snapshot's LSN
+   * @return the sources
+   * @throws SQLException if a column cannot be read
+   */
+  static Sources sources(ResultSet rs, Lsn l) throws SQLException {
     List<Long> base = new ArrayList<>();
     Set<Long> captured = new HashSet<>();
     Map<Long, Lsn> capturedSince = new HashMap<>();
     Map<Long, Lsn> upstream = new HashMap<>();
     Map<Long, Lsn> upstreamThrough = new HashMap<>();
     Map<Long, String> names = new HashMap<>();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT d.source_relid::oid::bigint, d.source_type, d.source_relid::text,"
-                + " t.slot_name, t.captured_since_lsn::text,"
-                + " u.frontier ->> 'data_lsn',"
-                // How far the upstream table is fresh: the lowest position of its own frontier,
-                // if it has one for every source it reads (none: it reads nothing that changes).
-                + " (SELECT CASE WHEN u.frontier IS NULL THEN NULL"
-                + "   WHEN coalesce(bool_and(u.frontier -> 'sources' ->> ud.source_relid::oid::text"
-                + "   IS NOT NULL), true) THEN coalesce(min((u.frontier -> 'sources' ->>"
-                + "   ud.source_relid::oid::text)::pg_lsn)::text, '') END"
-                + "  FROM pgtrickle.pgt_dependencies ud WHERE ud.pgt_id = u.pgt_id"
-                + "  AND ud.source_type IN ('TABLE', 'STREAM_TABLE'))"
-                + " FROM pgtrickle.pgt_dependencies d"
-                + " LEFT JOIN pgtrickle.pgt_change_tracking t ON t.source_relid = d.source_relid"
-                + " LEFT JOIN pgtrickle.pgt_stream_tables u ON u.pgt_relid = d.source_relid"
-                + " WHERE d.pgt_id = ? ORDER BY 1")) {
-      ps.setLong(1, pgtId);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          long oid = rs.getLong(1);
-          names.put(oid, rs.getString(3));
-          if ("VIEW".equals(rs.getString(2))) {
-            continue; // the tables behind it are dependencies of their own
-          }
-          if ("STREAM_TABLE".equals(rs.getString(2))) {
-            String data = rs.getString(6);
-            upstream.put(oid, data == null ? null : Lsn.parse(data));
-            String through = rs.getString(7);
-            if (through != null) {
-              upstreamThrough.put(oid, through.isEmpty() ? l : min(Lsn.parse(through), l));
-            }
-            continue;
-          }
-          base.add(oid);
-          String since = rs.getString(5);
-          if (rs.getString(4) != null && since != null && Lsn.parse(since).compareTo(l) <= 0) {
-            captured.add(oid);
-            capturedSince.put(oid, Lsn.parse(since));
-          }
+    Set<Long> locked = new HashSet<>();
+    List<String> lockable = new ArrayList<>();
+    Map<Long, String> fingerprints = new HashMap<>();
+    Map<Long, Double> rows = new HashMap<>();
+    Set<Long> buffers = new HashSet<>();
+    Set<Long> views = new HashSet<>();
+    while (rs.next()) {
+      long oid = rs.getLong(1);
+      String type = rs.getString(2);
+      names.put(oid, rs.getString(3));
+      if ("VIEW".equals(type)) {
+        continue; // the tables behind it are dependencies of their own
+      }
+      locked.add(oid);
+      if (rs.getString(8) != null) {
+        lockable.add(rs.getString(8));
+      }
+      if ("STREAM_TABLE".equals(type)) {
+        String data = rs.getString(6);
+        upstream.put(oid, data == null ? null : Lsn.parse(data));
+        String through = rs.getString(7);
+        if (through != null) {
+          upstreamThrough.put(oid, through.isEmpty() ? l : min(Lsn.parse(through), l));
         }
+        continue;
+      }
+      base.add(oid);
+      String since = rs.getString(5);
+      if (rs.getString(4) != null && since != null && Lsn.parse(since).compareTo(l) <= 0) {
+        captured.add(oid);
+        capturedSince.put(oid, Lsn.parse(since));
+      }
+      if (rs.getString(9) != null) {
+        fingerprints.put(oid, rs.getString(9));
+      }
+      double estimate = rs.getDouble(10);
+      if (!rs.wasNull() && estimate >= 0) {
+        rows.put(oid, estimate);
+      }
+      if (rs.getBoolean(11)) {
+        buffers.add(oid);
+      }
+      if (rs.getBoolean(12)) {
+        views.add(oid);
       }
     }
-    return new Sources(base, captured, capturedSince, upstream, upstreamThrough, names);
+    return new Sources(
+        base,
+        captured,
+        capturedSince,
+        upstream,
+        upstreamThrough,
+        names,
+        new LockSet(locked, lockable),
+        fingerprints,
+        rows,
+        buffers,
+        views);
   }
 
   private static Lsn min(Lsn a, Lsn b) {
@@ -202,67 +213,17 @@ final class RefreshCatalog {
   }
 
   /**
-   * The base sources' column fingerprints and estimated rows.
-   *
-   * @param fingerprints per source: md5 of its columns' names and types, in order
-   * @param rows per source: {@code pg_class.reltuples} (absent if never analyzed: -1 on PostgreSQL
-   *     14+)
-   */
-  record Shapes(Map<Long, String> fingerprints, Map<Long, Double> rows) {}
-
-  /** A fingerprint of each source's columns and its estimated rows, in one statement. */
-  static Shapes shapes(Connection c, List<Long> oids) throws SQLException {
-    Map<Long, String> out = new HashMap<>();
-    Map<Long, Double> rows = new HashMap<>();
-    if (oids.isEmpty()) {
-      return new Shapes(out, rows);
-    }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT a.attrelid::bigint, md5(string_agg(a.attname::text || ' '"
-                + " || format_type(a.atttypid, a.atttypmod), ',' ORDER BY a.attnum)),"
-                + " max(t.reltuples)::float8"
-                + " FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid"
-                + " WHERE a.attrelid::bigint = ANY(?) AND a.attnum > 0"
-                + " AND NOT a.attisdropped GROUP BY a.attrelid")) {
-      ps.setArray(1, c.createArrayOf("bigint", oids.toArray()));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.put(rs.getLong(1), rs.getString(2));
-          double r = rs.getDouble(3);
-          if (r >= 0) {
-            rows.put(rs.getLong(1), r);
-          }
-        }
-      }
-    }
-    return new Shapes(out, rows);
-  }
-
-  /**
-   * Makes the rest of the transaction (until {@link #resetRole}) run as the storage table's owner,
-   * with the stream table's {@code search_path} when it has one (one statement). The worker's role
+   * The select-list items that make the rest of the transaction run as the storage table's owner
+   * with the stream table's {@code search_path} (the one parameter: the pgt_id). The worker's role
    * must be a superuser or a member of the owner's role.
    */
-  static void setRoleToOwner(Connection c, long relid, String searchPath) throws SQLException {
-    boolean path = searchPath != null && !searchPath.isBlank();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT set_config('role', (SELECT rolname FROM pg_roles r JOIN pg_class t"
-                + " ON t.relowner = r.oid WHERE t.oid = ?::bigint::oid), true)"
-                + (path ? ", set_config('search_path', ?, true)" : ""))) {
-      ps.setLong(1, relid);
-      if (path) {
-        ps.setString(2, searchPath);
-      }
-      ps.execute();
-    }
-  }
+  static final String OWNER_ROLE =
+      "SELECT set_config('role', x.rolname, true), set_config('search_path',"
+          + " coalesce(nullif(x.path, ''), current_setting('search_path')), true)"
+          + " FROM (SELECT r.rolname, s.defining_search_path AS path"
+          + " FROM pgtrickle.pgt_stream_tables s JOIN pg_class t ON t.oid = s.pgt_relid"
+          + " JOIN pg_roles r ON r.oid = t.relowner WHERE s.pgt_id = ?) x";
 
-  /** Back to the worker's own role, for the catalog writes. */
-  static void resetRole(Connection c) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT set_config('role', 'none', true)")) {
-      ps.execute();
-    }
-  }
+  /** Back to the worker's own role (for the catalog writes). */
+  static final String WORKER_ROLE = "SELECT set_config('role', 'none', true)";
 }

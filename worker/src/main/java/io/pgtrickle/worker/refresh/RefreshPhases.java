@@ -6,11 +6,11 @@ import java.util.Map;
 import java.util.StringJoiner;
 
 /**
- * Where one refresh attempt spends its time: the time since the previous lap, per named phase
- * (claim and snapshot, catalog reads, the wait for the CDC and the ingest, window checks, planning,
- * the window copy, the lock of an exclusive recompute, the plan's statements, the catalog and
- * history writes, the commit). Read with {@code pg_trickle_refresh_phase_seconds{mode, phase}} and
- * the worker's debug log. Not thread-safe: one per attempt.
+ * Where one refresh attempt spends its time: the time since the previous lap, per named phase (the
+ * opening round trip, the plan lookup, the wait for the CDC and the ingest, the window checks, the
+ * decision, window copies, the lock of an exclusive recompute, the plan's statements, the records
+ * and the commit). Read with {@code pg_trickle_refresh_phase_seconds{mode, phase}} and the worker's
+ * debug log. Not thread-safe: one per attempt.
  */
 final class RefreshPhases {
 
@@ -22,6 +22,16 @@ final class RefreshPhases {
     long now = System.nanoTime();
     nanos.merge(phase, now - mark, Long::sum);
     mark = now;
+  }
+
+  /**
+   * Ends phase {@code phase} {@code nanosAgo} before now: the time since then goes to the next
+   * phase (a wait that ended with the statement whose time is the next phase's).
+   */
+  void lapBefore(String phase, long nanosAgo) {
+    long end = System.nanoTime() - nanosAgo;
+    nanos.merge(phase, Math.max(0, end - mark), Long::sum);
+    mark = Math.max(mark, end);
   }
 
   /** Nanoseconds per phase, in the order the phases first ended. */

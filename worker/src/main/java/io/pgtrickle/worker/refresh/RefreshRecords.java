@@ -1,5 +1,6 @@
 package io.pgtrickle.worker.refresh;
 
+import io.pgtrickle.worker.db.RoundTrip;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -7,6 +8,8 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The catalog writes of a refresh: the stream table's row (frontier compare-and-set, data
@@ -56,21 +59,38 @@ final class RefreshRecords {
   }
 
   /**
-   * Records a completed refresh: compare-and-set of the frontier together with the stream table's
-   * row, and the history row, in one statement (data-modifying CTEs: one round trip).
+   * Records a completed refresh and commits, in one round trip: back to the worker's role, the
+   * compare-and-set of the frontier together with the stream table's row and the history row (one
+   * statement of data-modifying CTEs), and {@code COMMIT}. A frontier that moved makes the
+   * statement fail ({@code pgtrickle._frontier_moved}, SQLSTATE 40001), so the COMMIT after it does
+   * not run.
    *
    * @param c the refresh transaction's connection
    * @param st the row as this transaction locked it
    * @param done what the refresh did
    * @param costModel AUTO's measurements after the refresh (JSON), or {@code null} to keep the
    *     stored ones
-   * @return the database's clock after the writes, epoch milliseconds (for the freshness metric)
-   * @throws SQLException if the database fails, or with SQLSTATE 40001 if the frontier moved
+   * @return the database's clock right before the commit, epoch milliseconds (for the freshness
+   *     metric)
+   * @throws SQLException if the database fails, or with SQLSTATE 40001 if the frontier moved (the
+   *     transaction is then aborted, not committed)
    */
-  static long completed(Connection c, StreamTable st, Done done, String costModel)
+  static long completeAndCommit(Connection c, StreamTable st, Done done, String costModel)
       throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
+    RoundTrip trip = new RoundTrip();
+    trip.add(RefreshCatalog.WORKER_ROLE);
+    List<Object> p = new ArrayList<>();
+    p.addAll(
+        List.of(
+            done.after().toJson(),
+            done.reason(),
+            costModel == null ? RoundTrip.nullOf(Types.VARCHAR) : costModel,
+            st.pgtId(),
+            st.frontier() == null ? RoundTrip.nullOf(Types.VARCHAR) : st.frontier()));
+    p.addAll(historyParameters(st.pgtId(), done, "COMPLETED", null));
+    p.add(st.displayName());
+    int records =
+        trip.add(
             "WITH u AS (UPDATE pgtrickle.pgt_stream_tables SET frontier = ?::jsonb,"
                 + " data_timestamp = now(), last_refresh_at = clock_timestamp(),"
                 + " is_populated = true,"
@@ -84,22 +104,16 @@ final class RefreshRecords {
                 + ") SELECT "
                 + HISTORY_VALUES
                 + " WHERE EXISTS (SELECT FROM u) RETURNING 1)"
-                + " SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM h),"
-                + " (extract(epoch FROM clock_timestamp()) * 1000)::bigint")) {
-      ps.setString(1, done.after().toJson());
-      ps.setString(2, done.reason());
-      ps.setString(3, costModel);
-      ps.setLong(4, st.pgtId());
-      ps.setString(5, st.frontier());
-      historyParameters(ps, 6, st.pgtId(), done, "COMPLETED", null);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        if (rs.getLong(1) != 1) {
-          throw new SQLException(
-              "the frontier of " + st.displayName() + " moved during the refresh", "40001");
-        }
-        return rs.getLong(3);
-      }
+                + " SELECT CASE WHEN (SELECT count(*) FROM u) = 1 AND (SELECT count(*) FROM h) = 1"
+                + " THEN (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+                + " ELSE pgtrickle._frontier_moved(?) END",
+            1,
+            p);
+    trip.add("COMMIT");
+    try (RoundTrip.Results r = trip.run(c);
+        ResultSet rs = r.rows(records)) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 
@@ -150,41 +164,40 @@ final class RefreshRecords {
 
   private static void history(Connection c, long pgtId, Done d, String status, String error)
       throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO pgtrickle.pgt_refresh_history ("
-                + HISTORY_COLUMNS
-                + ") VALUES ("
-                + HISTORY_VALUES
-                + ")")) {
-      historyParameters(ps, 1, pgtId, d, status, error);
-      ps.executeUpdate();
-    }
+    RoundTrip trip = new RoundTrip();
+    trip.add(
+        "INSERT INTO pgtrickle.pgt_refresh_history ("
+            + HISTORY_COLUMNS
+            + ") VALUES ("
+            + HISTORY_VALUES
+            + ")",
+        1,
+        historyParameters(pgtId, d, status, error));
+    trip.run(c).close();
   }
 
-  /** Binds {@link #HISTORY_VALUES}' 15 parameters from {@code first} on. */
-  private static void historyParameters(
-      PreparedStatement ps, int first, long pgtId, Done d, String status, String error)
-      throws SQLException {
-    int i = first;
-    ps.setLong(i++, pgtId);
-    ps.setString(i++, status);
-    ps.setTimestamp(i++, Timestamp.from(d.start()));
-    ps.setString(i++, d.action());
+  /** {@link #HISTORY_VALUES}' 15 parameters. */
+  private static List<Object> historyParameters(long pgtId, Done d, String status, String error) {
+    List<Object> p = new ArrayList<>();
+    p.add(pgtId);
+    p.add(status);
+    p.add(Timestamp.from(d.start()));
+    p.add(d.action());
     for (long n : new long[] {d.counts().inserted(), d.counts().updated(), d.counts().deleted()}) {
-      if (d.counts().known()) {
-        ps.setLong(i++, n);
-      } else {
-        ps.setNull(i++, Types.BIGINT);
-      }
+      p.add(d.counts().known() ? (Object) n : RoundTrip.nullOf(Types.BIGINT));
     }
-    ps.setLong(i++, d.deltaRows());
-    ps.setString(i++, status);
-    ps.setString(i++, error);
-    ps.setString(i++, d.initiatedBy());
-    ps.setString(i++, d.reason());
-    ps.setString(i++, d.before() == null ? null : d.before().toJson());
-    ps.setString(i++, d.after() == null ? null : d.after().toJson());
-    ps.setString(i, d.workerId());
+    p.add(d.deltaRows());
+    p.add(status);
+    p.add(text(error));
+    p.add(d.initiatedBy());
+    p.add(text(d.reason()));
+    p.add(d.before() == null ? RoundTrip.nullOf(Types.VARCHAR) : d.before().toJson());
+    p.add(d.after() == null ? RoundTrip.nullOf(Types.VARCHAR) : d.after().toJson());
+    p.add(text(d.workerId()));
+    return p;
+  }
+
+  private static Object text(String s) {
+    return s == null ? RoundTrip.nullOf(Types.VARCHAR) : s;
   }
 }

@@ -9,12 +9,10 @@ import io.pgtrickle.worker.db.Claims;
 import io.pgtrickle.worker.db.Database;
 import io.pgtrickle.worker.runtime.WorkerMetrics;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,24 +22,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs refreshes, one at a time, on two connections of its own (CONTRACTS.md §4):
+ * Runs refreshes, one at a time, on two connections of its own (CONTRACTS.md §4), in four round
+ * trips when the ingest is there already and the window is small:
  *
  * <ol>
- *   <li>{@code BEGIN ISOLATION LEVEL REPEATABLE READ}; the first statement claims the stream table
- *       ({@link Claims}), takes the snapshot S and {@code L = pg_current_wal_insert_lsn()}:
- *       everything visible in S committed below L. The catalog row is locked ({@code FOR NO KEY
- *       UPDATE}), so the front door's ALTER or DROP waits for the refresh.
- *   <li>Waits until each captured source's slot confirmed L and its {@code ingested_lsn} reached L
- *       ({@link WindowReader#awaitIngested}).
- *   <li>Checks that every buffered change below L belongs to a transaction visible in S; if one
- *       does not (its commit was being made visible when S was taken), starts over with a new
- *       snapshot. Then the sources in S are exactly their state at L, and each window is {@code
- *       frontier <= lsn < L}.
- *   <li>Decides ({@link RefreshDecision}), runs the plan inside a savepoint, and writes the
- *       frontier (compare-and-set), the catalog row and the history row in the same transaction. A
- *       failing plan is rolled back to the savepoint and the failure recorded, still under the
- *       claim.
- *   <li>Commits asynchronously ({@link AsynchronousCommit}: set by the first statement).
+ *   <li>The opening round trip ({@link RefreshOpening}), the transaction's first statements: the
+ *       sources locked ({@code LOCK TABLE ... IN ACCESS SHARE MODE}, by the set remembered for the
+ *       stream table); the claim ({@link Claims}), the snapshot S and {@code L =
+ *       pg_current_wal_insert_lsn()} (everything visible in S committed below L), asynchronous
+ *       commit ({@link AsynchronousCommit}) and what S shows of each window; the catalog row,
+ *       locked ({@code FOR NO KEY UPDATE}, so the front door's ALTER or DROP waits for the
+ *       refresh); the sources.
+ *   <li>On the second connection, one statement ({@link WindowReader#read}), repeated while it
+ *       waits: once each captured source's slot confirmed L and its {@code ingested_lsn} reached L,
+ *       the windows {@code frontier <= lsn < L}, whether every buffered change below L belongs to a
+ *       transaction visible in S (if one does not, its commit was being made visible when S was
+ *       taken: start over with a new snapshot; then the sources in S are exactly their state at L),
+ *       and the rows S does not show, when few.
+ *   <li>Decides ({@link RefreshDecision}) and runs the plan inside a savepoint as the stream
+ *       table's owner ({@link PlanRunner}; an apply: one round trip). A failing plan is rolled back
+ *       to the savepoint and the failure recorded, still under the claim.
+ *   <li>Writes the frontier (compare-and-set), the catalog row and the history row, and commits,
+ *       asynchronously, in one round trip ({@link RefreshRecords#completeAndCommit}).
  * </ol>
  */
 public final class Refresher implements AutoCloseable {
@@ -57,6 +59,7 @@ public final class Refresher implements AutoCloseable {
   private final int maxErrors;
   private Connection conn;
   private Connection probe;
+  private final RefreshOpening opening = new RefreshOpening();
 
   /**
    * Creates a refresher.
@@ -140,30 +143,16 @@ public final class Refresher implements AutoCloseable {
   private RefreshOutcome attempt(long pgtId, boolean manual, Instant start, long t0)
       throws SQLException, InterruptedException {
     RefreshPhases phases = new RefreshPhases();
-    conn.setAutoCommit(false);
-    conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-    RefreshCatalog.LockSet locked = RefreshCatalog.lockSources(conn, probe, pgtId);
-    String snapshot;
-    Lsn l;
-    try (PreparedStatement ps =
-        conn.prepareStatement(
-            "SELECT pg_try_advisory_xact_lock(?, ?), pg_current_snapshot()::text,"
-                + " pg_current_wal_insert_lsn()::text, "
-                + AsynchronousCommit.SET_LOCAL)) {
-      ps.setInt(1, Claims.CLASS);
-      ps.setInt(2, Math.toIntExact(pgtId));
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        if (!rs.getBoolean(1)) {
-          conn.rollback();
-          return RefreshOutcome.of(RefreshOutcome.Kind.SKIPPED, null, "claimed by another worker");
-        }
-        snapshot = rs.getString(2);
-        l = Lsn.parse(rs.getString(3));
-      }
+    RefreshOpening.Opening o = opening.open(conn, probe, pgtId);
+    if (o == null) {
+      return null; // a remembered source or name is gone: read them again
     }
-    phases.lap("snapshot");
-    StreamTable st = RefreshCatalog.lockStreamTable(conn, pgtId);
+    phases.lap("open");
+    if (!o.claimed()) {
+      conn.rollback();
+      return RefreshOutcome.of(RefreshOutcome.Kind.SKIPPED, null, "claimed by another worker");
+    }
+    StreamTable st = o.streamTable();
     if (st == null || "SUSPENDED".equals(st.status()) || ("ERROR".equals(st.status()) && !manual)) {
       conn.rollback();
       return RefreshOutcome.of(
@@ -171,42 +160,10 @@ public final class Refresher implements AutoCloseable {
     }
     String initiatedBy = !st.populated() ? "INITIAL" : manual ? "MANUAL" : "SCHEDULER";
     RefreshSpans.named(st, initiatedBy);
-    RefreshCatalog.Sources sources = RefreshCatalog.sources(conn, pgtId, l);
-    if (locked != null && !locked.sources().equals(sources.all())) {
-      conn.rollback();
-      return null; // the query changed between the lock and the snapshot: lock again
-    }
+    RefreshCatalog.Sources sources = o.sources();
+    Lsn l = o.l();
     Frontier before = Frontier.parse(st.frontier());
-    WindowReader reader = new WindowReader(probe);
-    phases.lap("catalog");
-    long waitStart = System.nanoTime();
-    boolean reached = reader.awaitIngested(sources.captured(), l, waitTimeout);
-    metrics.ingestWait(Duration.ofNanos(System.nanoTime() - waitStart));
-    if (!reached) {
-      conn.rollback();
-      metrics.waitGaveUp();
-      return RefreshOutcome.of(
-          RefreshOutcome.Kind.WAITING,
-          null,
-          "the CDC or the ingest did not reach " + l + " within " + waitTimeout.toMillis() + " ms");
-    }
-    phases.lap("ingest_wait");
-    Map<Long, SourceWindow> windows = RefreshWindows.read(reader, sources, before, l, snapshot);
-    if (windows == null) {
-      conn.rollback();
-      return null; // a commit below L not visible in S yet: new snapshot
-    }
-    phases.lap("windows");
-    RefreshCatalog.Shapes shapes = RefreshCatalog.shapes(conn, sources.base());
-    Map<Long, String> fingerprints = shapes.fingerprints();
-    windows.replaceAll((oid, w) -> w.withRowEstimate(shapes.rows().get(oid)));
-    Set<Long> schemaChanged = new HashSet<>();
-    for (long oid : sources.base()) {
-      String old = before.schemas().get(oid);
-      if (old != null && !old.equals(fingerprints.get(oid))) {
-        schemaChanged.add(oid);
-      }
-    }
+    Set<Long> schemaChanged = schemaChanged(sources, before);
     Set<Long> upstreamChanged = new HashSet<>();
     sources
         .upstream()
@@ -218,6 +175,35 @@ public final class Refresher implements AutoCloseable {
             });
     MaintenancePlan plan = plans.get(conn, st, !schemaChanged.isEmpty());
     plan.restoreCostModel(st.costModel()); // AUTO decides from every worker's measurements
+    phases.lap("plan");
+    WindowReader reader = new WindowReader(probe);
+    List<WindowReader.Ask> asks =
+        RefreshWindows.asks(
+            sources,
+            before,
+            l,
+            o.visible(),
+            plan.needsWindowRows() ? WindowRelations.INLINE_MAX : 0);
+    long waitStart = System.nanoTime();
+    Map<Long, WindowReader.Found> found =
+        reader.read(sources.captured(), l, o.snapshot(), asks, waitTimeout);
+    metrics.ingestWait(Duration.ofNanos(System.nanoTime() - waitStart - reader.lastReadNanos()));
+    if (found == null) {
+      conn.rollback();
+      metrics.waitGaveUp();
+      return RefreshOutcome.of(
+          RefreshOutcome.Kind.WAITING,
+          null,
+          "the CDC or the ingest did not reach " + l + " within " + waitTimeout.toMillis() + " ms");
+    }
+    phases.lapBefore("ingest_wait", reader.lastReadNanos());
+    phases.lap("windows");
+    RefreshWindows.Read read = RefreshWindows.of(sources, before, l, o.visible(), found);
+    if (read == null) {
+      conn.rollback();
+      return null; // a commit below L not visible in S yet: new snapshot
+    }
+    Map<Long, SourceWindow> windows = read.windows();
     boolean first = !st.populated() || st.frontier() == null;
     RefreshDecision decision =
         RefreshDecision.decide(
@@ -230,14 +216,8 @@ public final class Refresher implements AutoCloseable {
             sources.names()::get);
     long delta = windows.values().stream().mapToLong(SourceWindow::changes).sum();
     RefreshSpans.decided(st, decision, delta);
-    Frontier after = NextFrontier.of(windows, sources, decision, before, l, fingerprints);
-    phases.lap("plan");
-    List<Long> commitTimes = new ArrayList<>();
-    for (SourceWindow w : windows.values()) {
-      if (w.changes() > 0 && w.from() != null) {
-        commitTimes.addAll(reader.commitTimes(w.oid(), w.from(), l, w.changes()));
-      }
-    }
+    Frontier after = NextFrontier.of(windows, sources, decision, before, l, sources.fingerprints());
+    phases.lap("decide");
     RefreshRecords.Done attempt =
         new RefreshRecords.Done(
             decision.action(),
@@ -249,24 +229,21 @@ public final class Refresher implements AutoCloseable {
             after,
             start,
             database.workerId());
-    phases.lap("commit_times");
-    var savepoint = conn.setSavepoint("pgt_plan");
+    PlanRunner.Input in =
+        new PlanRunner.Input(
+            conn,
+            probe,
+            reader,
+            o.snapshot(),
+            l,
+            windows,
+            read.rows(),
+            sources.views(),
+            schemaChanged,
+            upstreamChanged);
     RowCounts counts;
     try {
-      counts =
-          PlanRunner.run(
-              conn,
-              probe,
-              st,
-              plan,
-              decision,
-              reader,
-              snapshot,
-              l,
-              windows,
-              schemaChanged,
-              upstreamChanged,
-              phases);
+      counts = PlanRunner.run(in, st, plan, decision, phases);
     } catch (SQLException failed) {
       SQLException e = failed;
       counts = null;
@@ -275,25 +252,12 @@ public final class Refresher implements AutoCloseable {
         // the net change cancels (v set to 0, then back to 1): a data error there (division by
         // zero) would fail every later refresh of the same window, while the query over the
         // current data succeeds. Recompute instead, as AUTO may; if that fails too, it counts.
-        conn.rollback(savepoint);
+        PlanRunner.rollback(conn);
         decision = RefreshDecision.recomputeAfter(decision, e);
-        after = NextFrontier.of(windows, sources, decision, before, l, fingerprints);
+        after = NextFrontier.of(windows, sources, decision, before, l, sources.fingerprints());
         attempt = attempt.as(decision, after);
         try {
-          counts =
-              PlanRunner.run(
-                  conn,
-                  probe,
-                  st,
-                  plan,
-                  decision,
-                  reader,
-                  snapshot,
-                  l,
-                  windows,
-                  schemaChanged,
-                  upstreamChanged,
-                  phases);
+          counts = PlanRunner.run(in, st, plan, decision, phases);
         } catch (SQLException full) {
           e = full;
         }
@@ -303,7 +267,7 @@ public final class Refresher implements AutoCloseable {
           throw e;
         }
         Span.current().recordException(e);
-        conn.rollback(savepoint);
+        PlanRunner.rollback(conn);
         String message = RefreshErrors.message(e, schemaChanged, sources.names());
         boolean error =
             RefreshRecords.failed(
@@ -319,8 +283,8 @@ public final class Refresher implements AutoCloseable {
       }
     }
     RefreshSpans.rows(counts);
-    long dbNowMillis =
-        RefreshRecords.completed(
+    long visibleMillis =
+        RefreshRecords.completeAndCommit(
             conn,
             st,
             new RefreshRecords.Done(
@@ -335,18 +299,15 @@ public final class Refresher implements AutoCloseable {
                 database.workerId()),
             plan.costModel());
     phases.lap("records");
-    long beforeCommit = System.nanoTime();
-    conn.commit();
-    long visibleMillis = dbNowMillis + (System.nanoTime() - beforeCommit) / 1_000_000;
-    phases.lap("commit");
     metrics.refreshPhases(decision.action(), phases.nanos());
     metrics.refresh(decision.action(), "completed", Duration.ofNanos(System.nanoTime() - t0));
     if (!"NO_DATA".equals(decision.action())) {
       metrics.deltaRows(delta);
     }
-    if (!commitTimes.isEmpty()) {
+    if (!read.commitTimes().isEmpty()) {
       metrics.freshness(
-          st.displayName(), commitTimes.stream().mapToLong(ts -> visibleMillis - ts).toArray());
+          st.displayName(),
+          read.commitTimes().stream().mapToLong(ts -> visibleMillis - ts).toArray());
     }
     if (!"NO_DATA".equals(decision.action())) {
       LOG.debug(
@@ -361,6 +322,17 @@ public final class Refresher implements AutoCloseable {
           phases.describe());
     }
     return RefreshOutcome.of(RefreshOutcome.Kind.COMPLETED, decision.action(), decision.reason());
+  }
+
+  private static Set<Long> schemaChanged(RefreshCatalog.Sources sources, Frontier before) {
+    Set<Long> changed = new HashSet<>();
+    for (long oid : sources.base()) {
+      String old = before.schemas().get(oid);
+      if (old != null && !old.equals(sources.fingerprints().get(oid))) {
+        changed.add(oid);
+      }
+    }
+    return changed;
   }
 
   /** Cancels the statement in progress (draining ran out of time); the refresh rolls back. */
@@ -378,6 +350,16 @@ public final class Refresher implements AutoCloseable {
   private void open() throws SQLException {
     if (conn == null || conn.isClosed()) {
       conn = database.open(role, 0);
+      // Once per connection: every transaction it begins is REPEATABLE READ (the driver's BEGIN
+      // then goes with the first statement of each refresh, no round trip of its own), and a
+      // prepared statement is planned once, not again for each of its first executions and for as
+      // long as PostgreSQL finds a custom plan cheaper (a refresh's statements differ only in
+      // their LSNs and ids: planning an apply again cost as much as running it).
+      try (Statement s = conn.createStatement()) {
+        s.execute("SET plan_cache_mode = force_generic_plan");
+      }
+      conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      conn.setAutoCommit(false);
     }
     if (probe == null || probe.isClosed()) {
       probe = database.open(role + "-probe", 60);

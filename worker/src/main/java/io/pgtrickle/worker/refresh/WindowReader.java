@@ -1,26 +1,37 @@
 package io.pgtrickle.worker.refresh;
 
 import io.pgtrickle.changelog.Lsn;
+import io.pgtrickle.worker.db.RoundTrip;
 import io.pgtrickle.worker.db.Sql;
 import io.pgtrickle.worker.ingest.ChangeBuffers;
 import io.pgtrickle.worker.ingest.IngestDemand;
+import java.sql.Array;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyOut;
 
 /**
  * Reads the change buffers for a refresh through a second connection (autocommit, READ COMMITTED):
- * the rows of a window were committed by the ingest after the refresh's snapshot was taken, so the
- * refresh transaction itself cannot see them.
+ * the rows of a window committed by the ingest after the refresh's snapshot was taken cannot be
+ * seen by the refresh transaction itself.
+ *
+ * <p>One statement ({@link #read}) waits for the ingest and reads the windows: while a captured
+ * source's slot has not confirmed L or the ingest has not copied the log up to L, it returns no
+ * window (and asks the ingest, {@link IngestDemand}, on the first try and every second); once both
+ * have, in the same statement (so in one snapshot in which everything below L is in the buffers),
+ * each window's counts and markers, whether every change is visible in the refresh's snapshot, how
+ * many of its rows the refresh's snapshot shows, the rows it does not show (inline, when few), and
+ * a sample of its commit times.
  */
 final class WindowReader {
 
@@ -29,175 +40,246 @@ final class WindowReader {
       "greatest(3, CASE WHEN ((x.base | b.xid) > x.xmax8 + 2147483648)"
           + " THEN (x.base | b.xid) - 4294967296 ELSE (x.base | b.xid) END)::text::xid8";
 
+  /** The commit times sampled per window for the freshness metric (about this many). */
+  static final int COMMIT_TIMES = 2_000;
+
   private final Connection probe;
+  private long lastReadNanos;
 
   WindowReader(Connection probe) {
     this.probe = probe;
   }
 
   /**
-   * Waits until every given source's slot confirmed L and the ingest copied the log up to L, asking
-   * the ingest for it at once and every second while waiting.
+   * How long the last statement of {@link #read} took (the one that found the ingest there and read
+   * the windows; the rest of the call was the wait).
    *
-   * @param sources captured base sources
+   * @return nanoseconds
+   */
+  long lastReadNanos() {
+    return lastReadNanos;
+  }
+
+  /**
+   * What to read of one source's window {@code from <= lsn < to}.
+   *
+   * @param oid the source
+   * @param from the lower bound (the frontier, or {@code captured_since_lsn} for a check alone)
+   * @param to L
+   * @param after the refresh's snapshot shows the window's rows up to this {@code (lsn, seq)}: rows
+   *     after it are "the rest" ({@code null}: the snapshot shows none)
+   * @param afterSeq the seq of {@code after}
+   * @param inlineMax return the rest inline if it has at most this many rows (0: never)
+   * @param commitTimes whether to sample the window's commit times
+   */
+  record Ask(
+      long oid, Lsn from, Lsn to, Lsn after, int afterSeq, int inlineMax, boolean commitTimes) {}
+
+  /**
+   * What a window holds.
+   *
+   * @param changes rows in the window
+   * @param truncated whether it holds a TRUNCATE
+   * @param gap whether it holds a GAP marker
+   * @param invisible changes of transactions not visible in the refresh's snapshot
+   * @param upToAfter rows at or before {@link Ask#after}
+   * @param rest the rows after {@link Ask#after} as a JSON array, when there are at most {@link
+   *     Ask#inlineMax}; otherwise {@code null}
+   * @param commitTimes the sampled commit times (epoch ms), empty unless asked
+   */
+  record Found(
+      long changes,
+      boolean truncated,
+      boolean gap,
+      long invisible,
+      long upToAfter,
+      String rest,
+      List<Long> commitTimes) {
+
+    /**
+     * The rows after {@link Ask#after}.
+     *
+     * @return their count
+     */
+    long restCount() {
+      return changes - upToAfter;
+    }
+  }
+
+  /**
+   * Waits until every captured source's slot confirmed L and the ingest copied the log up to L,
+   * then reads the windows.
+   *
+   * @param captured captured base sources
    * @param l the refresh snapshot's LSN
+   * @param snapshot the refresh's snapshot
+   * @param asks the windows to read
    * @param timeout the longest wait
-   * @return true if reached, false on timeout
+   * @return per source its window, or {@code null} on timeout
    * @throws SQLException if the database fails
    * @throws InterruptedException if interrupted
    */
-  boolean awaitIngested(Collection<Long> sources, Lsn l, Duration timeout)
+  Map<Long, Found> read(
+      Collection<Long> captured, Lsn l, String snapshot, List<Ask> asks, Duration timeout)
       throws SQLException, InterruptedException {
-    if (sources.isEmpty()) {
-      return true;
-    }
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
     long nextAsk = start;
     long pause = 1;
     while (true) {
-      if (notReady(sources, l) == 0) {
-        return true;
-      }
       long now = System.nanoTime();
-      if (now > deadline) {
-        return false;
+      boolean ask = now >= nextAsk;
+      Map<Long, Found> found = readOnce(captured, l, snapshot, asks, ask);
+      lastReadNanos = System.nanoTime() - now;
+      if (found != null) {
+        return found;
       }
-      if (now >= nextAsk) {
-        IngestDemand.request(probe, l);
+      if (ask) {
         nextAsk = now + 1_000_000_000L;
+      }
+      if (System.nanoTime() > deadline) {
+        return null;
       }
       Thread.sleep(pause);
       pause = Math.min(20, pause * 2);
     }
   }
 
-  private int notReady(Collection<Long> sources, Lsn l) throws SQLException {
-    try (PreparedStatement ps =
-        probe.prepareStatement(
-            "SELECT count(*) FROM pgtrickle.pgt_change_tracking t"
-                + " LEFT JOIN pg_replication_slots s ON s.slot_name = t.slot_name"
-                + " WHERE t.source_relid::oid::bigint = ANY(?)"
-                + " AND NOT coalesce(t.ingested_lsn >= ?::pg_lsn"
-                + " AND s.confirmed_flush_lsn >= ?::pg_lsn, false)")) {
-      ps.setArray(1, probe.createArrayOf("bigint", sources.toArray()));
-      ps.setString(2, l.walText());
-      ps.setString(3, l.walText());
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getInt(1);
-      }
+  private Map<Long, Found> readOnce(
+      Collection<Long> captured, Lsn l, String snapshot, List<Ask> asks, boolean askIngest)
+      throws SQLException {
+    RoundTrip trip = new RoundTrip();
+    List<Object> p = new ArrayList<>();
+    p.addAll(List.of(snapshot, snapshot, snapshot));
+    p.add("{" + captured.stream().map(String::valueOf).collect(Collectors.joining(",")) + "}");
+    p.addAll(List.of(l.walText(), l.walText(), askIngest, l.walText()));
+    for (Ask a : asks) {
+      p.add(a.from().walText());
+      p.add(a.to().walText());
+      p.add(a.after() == null ? "0/0" : a.after().walText());
+      p.add(a.after() == null ? Integer.MIN_VALUE : a.afterSeq());
+      p.add(a.inlineMax() > 0 ? a.inlineMax() + 1 : 0);
+      p.add(a.commitTimes());
     }
-  }
-
-  /**
-   * What a source's window holds.
-   *
-   * @param oid the source
-   * @param from the frontier
-   * @param to L
-   * @param snapshot the refresh's snapshot
-   * @return {changes, truncates, gaps, changes of transactions not visible in the snapshot}
-   * @throws SQLException if the database fails
-   */
-  long[] stats(long oid, Lsn from, Lsn to, String snapshot) throws SQLException {
-    try (PreparedStatement ps =
-        probe.prepareStatement(
-            "WITH x AS (SELECT pg_snapshot_xmax(?::pg_snapshot)::text::bigint AS xmax8,"
-                + " pg_snapshot_xmax(?::pg_snapshot)::text::bigint & -4294967296 AS base)"
-                + " SELECT count(*), count(*) FILTER (WHERE b.action = 'T'),"
-                + " count(*) FILTER (WHERE b.action = 'G'),"
-                + " count(*) FILTER (WHERE b.action <> 'G' AND NOT pg_visible_in_snapshot("
-                + WIDENED_XID
-                + ", ?::pg_snapshot))"
-                + " FROM "
-                + Sql.changeBuffer(oid)
-                + " b, x WHERE b.lsn >= ?::pg_lsn AND b.lsn < ?::pg_lsn")) {
-      ps.setString(1, snapshot);
-      ps.setString(2, snapshot);
-      ps.setString(3, snapshot);
-      ps.setString(4, from.walText());
-      ps.setString(5, to.walText());
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)};
-      }
-    }
-  }
-
-  /**
-   * Commit times of the window's transactions (a sample of about 2,000 when there are more), in
-   * epoch milliseconds, for the freshness metric.
-   *
-   * @param oid the source
-   * @param from the frontier
-   * @param to L
-   * @param changes the window's change count (to size the sample)
-   * @return the commit times
-   * @throws SQLException if the database fails
-   */
-  List<Long> commitTimes(long oid, Lsn from, Lsn to, long changes) throws SQLException {
-    List<Long> out = new ArrayList<>();
-    double fraction = changes <= 2_000 ? 1.0 : 2_000.0 / changes;
-    try (PreparedStatement ps =
-        probe.prepareStatement(
-            "SELECT (extract(epoch FROM commit_ts) * 1000)::bigint FROM (SELECT DISTINCT ON (lsn)"
-                + " lsn, commit_ts FROM "
-                + Sql.changeBuffer(oid)
-                + " WHERE lsn >= ?::pg_lsn AND lsn < ?::pg_lsn AND action <> 'G' ORDER BY lsn) t"
-                + " WHERE ? >= 1.0 OR random() < ?")) {
-      ps.setString(1, from.walText());
-      ps.setString(2, to.walText());
-      ps.setDouble(3, fraction);
-      ps.setDouble(4, fraction);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getLong(1));
+    int result = trip.add(sql(asks), 1, p);
+    try (RoundTrip.Results r = trip.run(probe);
+        ResultSet rs = r.rows(result)) {
+      Map<Long, Integer> inlineMax = new HashMap<>();
+      asks.forEach(a -> inlineMax.put(a.oid(), a.inlineMax()));
+      Map<Long, Found> out = new HashMap<>();
+      boolean ready = false;
+      while (rs.next()) {
+        if (rs.getString(1) == null) {
+          ready = rs.getBoolean(2);
+          continue;
         }
+        long oid = rs.getLong(1);
+        long changes = rs.getLong(3);
+        long upTo = rs.getLong(7);
+        // The rows came with one more than allowed, to tell a rest that is too long.
+        String rest = changes - upTo <= inlineMax.get(oid) ? rs.getString(8) : null;
+        out.put(
+            oid,
+            new Found(
+                changes,
+                rs.getLong(4) > 0,
+                rs.getLong(5) > 0,
+                rs.getLong(6),
+                upTo,
+                rest,
+                longs(rs.getArray(9))));
       }
+      return ready ? out : null;
+    }
+  }
+
+  private static List<Long> longs(Array array) throws SQLException {
+    if (array == null) {
+      return List.of();
+    }
+    List<Long> out = new ArrayList<>();
+    for (Object o : (Object[]) array.getArray()) {
+      out.add(((Number) o).longValue());
     }
     return out;
   }
 
   /**
-   * Copies a window's rows into a temporary table of the refresh connection, streaming from the
-   * probe connection's {@code COPY TO} into the refresh connection's {@code COPY FROM}. The table
-   * lives as long as the connection ({@code ON COMMIT DELETE ROWS}): it is created, and granted to
-   * the stream table's owner, only when missing, in one statement, so a refresh neither writes
-   * catalog rows for it nor invalidates the plans that read it.
+   * The statement: a header row (NULL OID; whether the ingest is there; the request to it), then,
+   * once it is, a row per ask. Parameters: the snapshot three times, the captured sources ({@code
+   * bigint[]} text), L twice, whether to ask the ingest, L again; per ask {@code from, to, after,
+   * afterSeq, limit (inlineMax + 1, or 0), commitTimes}.
+   */
+  static String sql(List<Ask> asks) {
+    StringBuilder sql =
+        new StringBuilder(
+            "WITH x AS (SELECT pg_snapshot_xmax(?::pg_snapshot)::text::bigint AS xmax8,"
+                + " pg_snapshot_xmax(?::pg_snapshot)::text::bigint & -4294967296 AS base,"
+                + " ?::pg_snapshot AS snap),"
+                + " r AS MATERIALIZED (SELECT count(*) = 0 AS ready FROM"
+                + " pgtrickle.pgt_change_tracking t LEFT JOIN pg_replication_slots s"
+                + " ON s.slot_name = t.slot_name WHERE t.source_relid::oid::bigint"
+                + " = ANY(?::bigint[]) AND NOT coalesce(t.ingested_lsn >= ?::pg_lsn"
+                + " AND s.confirmed_flush_lsn >= ?::pg_lsn, false))"
+                // Not there yet: ask the ingest (NOTIFY, sent when this statement commits).
+                + " SELECT NULL::bigint, r.ready, CASE WHEN NOT r.ready AND ? THEN (SELECT"
+                + " count(*) FROM pg_notify('"
+                + IngestDemand.CHANNEL
+                + "', ?::text)) END, NULL::bigint, NULL::bigint,"
+                + " NULL::bigint, NULL::bigint, NULL::text, NULL::bigint[] FROM r");
+    for (Ask a : asks) {
+      String buffer = Sql.changeBuffer(a.oid());
+      sql.append(" UNION ALL SELECT ")
+          .append(a.oid())
+          .append("::bigint, NULL, w.n, w.t, w.g, w.inv, w.upto,")
+          .append(" (SELECT json_agg(j ORDER BY j.lsn, j.seq)::text FROM (SELECT c.lsn, c.seq,")
+          .append(" c.new_row, c.old_row FROM ")
+          .append(buffer)
+          .append(" c WHERE c.lsn >= p.lower AND c.lsn < p.upper")
+          .append(" AND (c.lsn, c.seq) > (p.al, p.aseq) ORDER BY c.lsn, c.seq LIMIT p.lim) j),")
+          .append(" (SELECT array_agg(e.ms) FROM (SELECT (extract(epoch FROM d.commit_ts)")
+          .append(" * 1000)::bigint AS ms, count(*) OVER () AS k FROM (SELECT DISTINCT ON (c.lsn)")
+          .append(" c.lsn, c.commit_ts FROM ")
+          .append(buffer)
+          .append(" c WHERE c.lsn >= p.lower AND c.lsn < p.upper AND c.action <> 'G'")
+          .append(" ORDER BY c.lsn) d) e WHERE p.times AND (e.k <= ")
+          .append(COMMIT_TIMES)
+          .append(" OR random() < ")
+          .append(COMMIT_TIMES)
+          .append(".0 / e.k))")
+          .append(" FROM (VALUES (?::pg_lsn, ?::pg_lsn, ?::pg_lsn, ?::integer, ?::integer,")
+          .append(" ?::boolean)) AS p(lower, upper, al, aseq, lim, times)")
+          .append(" CROSS JOIN LATERAL (SELECT count(*) AS n,")
+          .append(" count(*) FILTER (WHERE b.action = 'T') AS t,")
+          .append(" count(*) FILTER (WHERE b.action = 'G') AS g,")
+          .append(" count(*) FILTER (WHERE b.action <> 'G' AND NOT pg_visible_in_snapshot(")
+          .append(WIDENED_XID)
+          .append(", x.snap)) AS inv,")
+          .append(" count(*) FILTER (WHERE (b.lsn, b.seq) <= (p.al, p.aseq)) AS upto")
+          .append(" FROM ")
+          .append(buffer)
+          .append(" b CROSS JOIN x WHERE b.lsn >= p.lower AND b.lsn < p.upper) w")
+          .append(" WHERE (SELECT ready FROM r)");
+    }
+    return sql.toString();
+  }
+
+  /**
+   * Copies a window's rows after {@code (after, afterSeq)} into the temporary table {@link
+   * WindowRelations#table} of the refresh transaction (created just before by {@link
+   * WindowRelations#createTable}), streaming from the probe connection's {@code COPY TO} into the
+   * refresh connection's {@code COPY FROM}.
    *
    * @param refresh the refresh transaction's connection
    * @param oid the source
    * @param from the frontier
    * @param to L
-   * @param streamTable the stream table, whose owner reads the copy
-   * @return the temporary table's name
+   * @param after the last row the refresh's snapshot shows ({@code null}: copy the whole window)
+   * @param afterSeq its seq
    * @throws SQLException if the database fails
    */
-  String materialize(Connection refresh, long oid, Lsn from, Lsn to, long streamTable)
+  void copy(Connection refresh, long oid, Lsn from, Lsn to, Lsn after, int afterSeq)
       throws SQLException {
-    String table = "pgt_window_" + oid;
-    try (Statement s = refresh.createStatement()) {
-      s.execute(
-          "DO $pgt$ DECLARE owner text := (SELECT r.rolname FROM pg_roles r JOIN pg_class t"
-              + " ON t.relowner = r.oid WHERE t.oid = "
-              + streamTable
-              + "); BEGIN IF to_regclass('pg_temp."
-              + table
-              + "') IS NULL THEN CREATE TEMP TABLE "
-              + table
-              + " (LIKE "
-              + Sql.changeBuffer(oid)
-              + " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS; END IF;"
-              + " IF owner IS NULL THEN RAISE EXCEPTION 'relation % does not exist', "
-              + streamTable
-              + " USING ERRCODE = '42P01'; END IF;"
-              + " IF NOT has_table_privilege(owner, 'pg_temp."
-              + table
-              + "', 'SELECT') THEN EXECUTE format('GRANT SELECT ON pg_temp."
-              + table
-              + " TO %I', owner); END IF; END $pgt$");
-    }
     String select =
         "COPY (SELECT "
             + ChangeBuffers.COLUMNS
@@ -207,14 +289,22 @@ final class WindowReader {
             + from.walText()
             + "'::pg_lsn AND lsn < '"
             + to.walText()
-            + "'::pg_lsn ORDER BY lsn, seq) TO STDOUT (FORMAT binary)";
+            + "'::pg_lsn"
+            + (after == null
+                ? ""
+                : " AND (lsn, seq) > ('" + after.walText() + "'::pg_lsn, " + afterSeq + ")")
+            + " ORDER BY lsn, seq) TO STDOUT (FORMAT binary)";
     CopyOut out = probe.unwrap(PGConnection.class).getCopyAPI().copyOut(select);
     CopyIn in =
         refresh
             .unwrap(PGConnection.class)
             .getCopyAPI()
             .copyIn(
-                "COPY " + table + " (" + ChangeBuffers.COLUMNS + ") FROM STDIN (FORMAT binary)");
+                "COPY "
+                    + WindowRelations.table(oid)
+                    + " ("
+                    + ChangeBuffers.COLUMNS
+                    + ") FROM STDIN (FORMAT binary)");
     try {
       byte[] chunk;
       while ((chunk = out.readFromCopy()) != null) {
@@ -230,6 +320,5 @@ final class WindowReader {
       }
       throw e;
     }
-    return table;
   }
 }

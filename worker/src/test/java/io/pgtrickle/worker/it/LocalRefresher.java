@@ -5,6 +5,7 @@ import io.pgtrickle.worker.config.ConfigParser;
 import io.pgtrickle.worker.config.WorkerConfig;
 import io.pgtrickle.worker.db.Database;
 import io.pgtrickle.worker.refresh.FullPlanner;
+import io.pgtrickle.worker.refresh.MaintenancePlanner;
 import io.pgtrickle.worker.refresh.Plans;
 import io.pgtrickle.worker.refresh.RefreshOutcome;
 import io.pgtrickle.worker.refresh.Refresher;
@@ -23,6 +24,7 @@ import java.util.Map;
 final class LocalRefresher implements AutoCloseable {
 
   private final Refresher refresher;
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
   /**
    * A refresher on the test database.
@@ -32,6 +34,17 @@ final class LocalRefresher implements AutoCloseable {
    *     <id> <role>})
    */
   LocalRefresher(PipelineDb db, String role) {
+    this(db, role, new FullPlanner());
+  }
+
+  /**
+   * A refresher with a planner of the caller's choice (e.g. the differential engine's).
+   *
+   * @param db the database
+   * @param role the connections' role name
+   * @param planner the planner
+   */
+  LocalRefresher(PipelineDb db, String role, MaintenancePlanner planner) {
     WorkerConfig config =
         ConfigParser.parse(
             Map.of(
@@ -43,8 +56,8 @@ final class LocalRefresher implements AutoCloseable {
         new Refresher(
             new Database(config),
             role,
-            new Plans(new FullPlanner()),
-            new WorkerMetrics(new SimpleMeterRegistry(), new WorkerState(), new CpuSampler()),
+            new Plans(planner),
+            new WorkerMetrics(registry, new WorkerState(), new CpuSampler()),
             Duration.ofSeconds(30),
             3);
   }
@@ -61,6 +74,18 @@ final class LocalRefresher implements AutoCloseable {
       throw new IllegalStateException("refresh of " + pgtId + " did not complete: " + o);
     }
     return o;
+  }
+
+  /**
+   * How many completed refreshes went through a phase ({@code pg_trickle_refresh_phase}).
+   *
+   * @param phase e.g. {@code window_copy}
+   * @return the count over every mode
+   */
+  long phaseCount(String phase) {
+    return registry.find("pg_trickle_refresh_phase").tag("phase", phase).timers().stream()
+        .mapToLong(t -> t.count())
+        .sum();
   }
 
   @Override

@@ -40,12 +40,18 @@ public final class PipelineDb implements AutoCloseable {
 
   /** A server of the given major, 14 to 18. */
   public static PipelineDb start(int major) {
+    return start(major, "");
+  }
+
+  /** A server of the given major with more {@code -c name=value} options (benchmarks). */
+  public static PipelineDb start(int major, String extraOptions) {
     PipelineDb db =
         new PipelineDb(
             PostgresServer.start(
                 bin(major),
                 "-c wal_level=logical -c max_replication_slots=20 -c max_wal_senders=20"
-                    + " -c wal_sender_timeout=20s"),
+                    + " -c wal_sender_timeout=20s "
+                    + extraOptions),
             major);
     db.sql("CREATE DATABASE changelog");
     CatalogMigrations.migrate(db.jdbcUrl(), "postgres", null);

@@ -37,11 +37,6 @@ class RefreshDecisionTest {
         public RowCounts recompute(Connection c, RefreshContext ctx) {
           return RowCounts.NONE;
         }
-
-        @Override
-        public RowCounts apply(Connection c, RefreshContext ctx) {
-          return RowCounts.NONE;
-        }
       };
 
   private static SourceWindow w(long oid, long changes) {
