@@ -152,7 +152,7 @@ demo-stop-check: ## Issue #18's stop sequence under timeout: no pod process outl
 	hack/demo-stop-check.sh
 
 # --- benchmarks ----------------------------------------------------------------------------------
-.PHONY: bench-reconcile bench-failover bench-backup bench-changelog bench-cdc bench-worker bench-dvm profile-changelog profile-cdc bench-hpa bench-pipeline
+.PHONY: bench-reconcile bench-failover bench-backup bench-changelog bench-cdc bench-worker bench-refresh bench-dvm profile-changelog profile-cdc bench-hpa bench-pipeline
 # One change-log backend only: make bench-changelog BENCH_BACKENDS=wal; a quick, noisier run:
 # BENCH_EVENTS=200000 BENCH_ROUNDS=4 (default: 6 interleaved rounds of 1,000,000 events each side, each first in 3)
 BENCH_BACKENDS ?= all
@@ -203,6 +203,11 @@ DVM_BENCH_RATES ?= 0.01,0.10
 DVM_BENCH_PG ?= 15
 bench-dvm: deps-test ## Differential refresh vs REFRESH MATERIALIZED VIEW: pg_trickle's matrix, 100K/1M rows, 1%/10% (about 10 min)
 	$(MVN) -q -pl worker -am -Pbench-dvm -DskipTests verify -Dbench.sizes=$(DVM_BENCH_SIZES) -Dbench.rates=$(DVM_BENCH_RATES) -Dbench.pg=$(DVM_BENCH_PG)
+
+# The worker's refresh path statement by statement; fewer changes: make bench-refresh REFRESH_BENCH_CHANGES=40
+REFRESH_BENCH_CHANGES ?= 40,1000
+bench-refresh: deps-test ## Worker: one refresh's round trips and statements, ms per refresh vs REFRESH MATERIALIZED VIEW (about 2 min)
+	$(MVN) -q -pl worker -am -Pbench-refresh -DskipTests verify -Dbench.changes=$(REFRESH_BENCH_CHANGES)
 
 # The NATS change log instead of PostgreSQL tables: make bench-worker WORKER_BENCH_BACKEND=nats
 WORKER_BENCH_BACKEND ?= postgres

@@ -120,10 +120,12 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
           ExclusiveRecompute.truncate(c, Sql.qualified(st.schema(), st.name()), refill.get(0));
       inserted = refill(c, refill.subList(1, refill.size()));
     } else {
-      List<String> statements = plan.fullRefresh(st.schema(), st.name());
+      // DELETE and INSERT in one round trip.
       try (Statement s = c.createStatement()) {
-        deleted = s.executeUpdate(statements.get(0));
-        inserted = s.executeUpdate(statements.get(1));
+        s.execute(String.join(";\n", plan.fullRefresh(st.schema(), st.name())));
+        deleted = s.getLargeUpdateCount();
+        s.getMoreResults();
+        inserted = s.getLargeUpdateCount();
       }
     }
     double ms = (System.nanoTime() - t0) / 1e6;

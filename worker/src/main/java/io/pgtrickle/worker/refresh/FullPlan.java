@@ -66,24 +66,29 @@ public final class FullPlan implements MaintenancePlan {
     }
     String target = Sql.qualified(st.schema(), st.name());
     String list = String.join(", ", columns.stream().map(Sql::ident).toList());
+    String insert =
+        "INSERT INTO "
+            + target
+            + " ("
+            + list
+            + ") SELECT "
+            + list
+            + " FROM ("
+            + query(st.definingQuery())
+            + ") AS pgt_q";
     long deleted;
     long inserted;
     try (Statement s = c.createStatement()) {
-      deleted =
-          ctx.exclusive()
-              ? ExclusiveRecompute.truncate(c, target)
-              : s.executeUpdate("DELETE FROM " + target);
-      inserted =
-          s.executeUpdate(
-              "INSERT INTO "
-                  + target
-                  + " ("
-                  + list
-                  + ") SELECT "
-                  + list
-                  + " FROM ("
-                  + query(st.definingQuery())
-                  + ") AS pgt_q");
+      if (ctx.exclusive()) {
+        deleted = ExclusiveRecompute.truncate(c, target);
+        inserted = s.executeUpdate(insert);
+      } else {
+        // DELETE and INSERT in one round trip.
+        s.execute("DELETE FROM " + target + ";\n" + insert);
+        deleted = s.getLargeUpdateCount();
+        s.getMoreResults();
+        inserted = s.getLargeUpdateCount();
+      }
     }
     return new RowCounts(inserted, 0, deleted);
   }

@@ -5,6 +5,7 @@ import io.pgtrickle.worker.db.RoundTrip;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +17,8 @@ import java.util.Set;
  * stops the refresh instead of being bypassed by the worker's role), with the stream table's {@code
  * search_path}.
  *
- * <p>An apply is one round trip: the window views it reads created when missing ({@link
- * WindowRelations#ensureView}), the savepoint, the role, and the plan's statement ({@link
+ * <p>An apply is one round trip: the savepoint, the window views it reads created when missing
+ * ({@link WindowRelations#ensureView}), the role, and the plan's statement ({@link
  * MaintenancePlan#apply}); a window whose rest is too long to travel inline is copied into a
  * temporary table first ({@link WindowReader#copy}, two more round trips each). A recompute takes
  * one round trip for the savepoint and the role, tries to take the stream table exclusively when
@@ -77,25 +78,27 @@ final class PlanRunner {
     }
     return decision.applies()
         ? apply(in, st, plan, phases)
-        : recompute(in, st, plan, decision, phases);
+        : recompute(in, st, plan, decision.prepareStorage(), phases);
   }
 
   private static RowCounts apply(
       Input in, StreamTable st, MaintenancePlan plan, RefreshPhases phases) throws SQLException {
     long start = System.nanoTime();
+    // Everything the plan does is inside the savepoint (a failure is rolled back to it and
+    // recorded), starting with the first round trip: a copy's, or the apply's.
     RoundTrip trip = new RoundTrip();
     Map<Long, RefreshContext.WindowRelation> relations = new HashMap<>();
     long changes = 0;
     boolean copied = false;
+    List<String> views = new ArrayList<>();
     for (RefreshWindows.Rows r : in.rows().values()) {
       SourceWindow w = in.windows().get(r.oid());
       changes += w.changes();
       if (r.visible() && !in.views().contains(r.oid())) {
-        trip.add(WindowRelations.ensureView(r.oid(), st.relid()));
+        views.add(WindowRelations.ensureView(r.oid(), st.relid()));
       }
       if (r.copied()) {
-        // The window's rows are copied as the worker (the owner need not read the buffers),
-        // inside the savepoint like the rest of the plan.
+        // The window's rows are copied as the worker (the owner need not read the buffers).
         RoundTrip create = new RoundTrip();
         if (!copied) {
           create.add("SAVEPOINT " + SAVEPOINT);
@@ -121,6 +124,7 @@ final class PlanRunner {
     if (!copied) {
       trip.add("SAVEPOINT " + SAVEPOINT);
     }
+    views.forEach(trip::add);
     trip.add(RefreshCatalog.OWNER_ROLE, st.pgtId());
     int first = trip.add(statement.sql(), statement.results(), statement.parameters());
     RowCounts counts;
@@ -133,11 +137,7 @@ final class PlanRunner {
   }
 
   private static RowCounts recompute(
-      Input in,
-      StreamTable st,
-      MaintenancePlan plan,
-      RefreshDecision decision,
-      RefreshPhases phases)
+      Input in, StreamTable st, MaintenancePlan plan, boolean prepare, RefreshPhases phases)
       throws SQLException {
     RoundTrip lead = new RoundTrip();
     lead.add("SAVEPOINT " + SAVEPOINT);
@@ -154,7 +154,7 @@ final class PlanRunner {
             && ExclusiveRecompute.allowed(in.probe(), st.relid());
     phases.lap("exclusive_lock");
     RefreshContext ctx = context(in, st, Map.of(), exclusive);
-    if (decision.prepareStorage()) {
+    if (prepare) {
       plan.prepareStorage(in.conn(), ctx);
       phases.lap("prepare_storage");
     }

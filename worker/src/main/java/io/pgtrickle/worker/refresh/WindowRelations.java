@@ -103,12 +103,7 @@ public final class WindowRelations {
    */
   static String ensureView(long oid, long streamTable) {
     String view = "pgt_buffer_" + oid;
-    return "DO $pgt$ DECLARE owner text := (SELECT r.rolname FROM pg_roles r JOIN pg_class t"
-        + " ON t.relowner = r.oid WHERE t.oid = "
-        + streamTable
-        + "); BEGIN IF owner IS NULL THEN RAISE EXCEPTION 'relation % does not exist', "
-        + streamTable
-        + " USING ERRCODE = '42P01'; END IF;"
+    return asOwner(streamTable)
         + " IF to_regclass('pg_temp."
         + view
         + "') IS NULL THEN EXECUTE format('CREATE TEMP VIEW "
@@ -137,12 +132,7 @@ public final class WindowRelations {
    */
   static String createTable(long oid, long streamTable) {
     String table = "pgt_window_" + oid;
-    return "DO $pgt$ DECLARE owner text := (SELECT r.rolname FROM pg_roles r JOIN pg_class t"
-        + " ON t.relowner = r.oid WHERE t.oid = "
-        + streamTable
-        + "); BEGIN IF owner IS NULL THEN RAISE EXCEPTION 'relation % does not exist', "
-        + streamTable
-        + " USING ERRCODE = '42P01'; END IF;"
+    return asOwner(streamTable)
         + " DROP TABLE IF EXISTS pg_temp."
         + table
         + "; CREATE TEMP TABLE "
@@ -153,5 +143,18 @@ public final class WindowRelations {
         + " EXECUTE format('GRANT SELECT ON pg_temp."
         + table
         + " TO %I', owner); END $pgt$";
+  }
+
+  /**
+   * The start of a {@code DO} block with the stream table's owner in {@code owner} (42P01 if the
+   * storage table is gone).
+   */
+  private static String asOwner(long streamTable) {
+    return "DO $pgt$ DECLARE owner text := (SELECT r.rolname FROM pg_roles r JOIN pg_class t"
+        + " ON t.relowner = r.oid WHERE t.oid = "
+        + streamTable
+        + "); BEGIN IF owner IS NULL THEN RAISE EXCEPTION 'relation % does not exist', "
+        + streamTable
+        + " USING ERRCODE = '42P01'; END IF;";
   }
 }

@@ -1,6 +1,5 @@
 package io.pgtrickle.worker.bench;
 
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pgtrickle.changelog.support.ServerProcess;
 import io.pgtrickle.worker.config.ConfigParser;
@@ -15,17 +14,19 @@ import io.pgtrickle.worker.refresh.Refresher;
 import io.pgtrickle.worker.runtime.CpuSampler;
 import io.pgtrickle.worker.runtime.WorkerMetrics;
 import io.pgtrickle.worker.runtime.WorkerState;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,45 +34,72 @@ import java.util.concurrent.TimeUnit;
  * differential engine's planner, as {@code WorkerMain} wires it), statement by statement. The
  * cdc-consumer and a worker (its ingest; its schedules are an hour, so it refreshes nothing after
  * populating) run as child JVMs; the refreshes run in this JVM on connections of their own role
- * {@code refresher}, so {@code pg_stat_statements} tells their statements apart.
+ * {@code refresher}, and the stream tables belong to {@code st_owner} (the plan runs as the owner),
+ * so {@code pg_stat_statements} tells the refresh's statements apart.
  *
- * <p>bench-dvm's {@code src} (100K rows) and {@code dim}; stream tables: a 5-group aggregate under
- * DIFFERENTIAL and under AUTO, a filter and a join under DIFFERENTIAL. Per size of batch ({@code
- * bench.changes}, default 40 and 1,000 changes: UPDATE 70%, DELETE 15%, INSERT 15%), 5 warm-up and
- * {@code bench.cycles} (15) measured cycles: the writes, a wait until the ingest copied them, then
- * one refresh of each stream table. A refresh is timed without its wait for the CDC and the ingest
- * (phase {@code ingest_wait}, which depends on the change log, not on the refresh). Printed: per
- * stream table the actions, median and range of the refresh time, the mean of each phase; the
- * refresher's statements from {@code pg_stat_statements} (calls per refresh, plans, mean planning
- * and execution ms); and the server log of one more refresh of the aggregate with every statement
- * logged (its round trips, in order). The last line is machine-readable.
+ * <p>bench-dvm's {@code src} (100K rows) and {@code dim}, and a small {@code orders} (1,000 rows,
+ * like {@code make demo}'s); stream tables: bench-dvm's five queries under DIFFERENTIAL, its
+ * aggregate under AUTO too, and a 3-group aggregate of {@code orders} under AUTO. With 1,000
+ * changes a cycle this is bench-dvm's 100K/1% cell through the worker's refresh path. Per batch
+ * size ({@code bench.changes}, default 40 and 1,000 changes to {@code src}: UPDATE 70%, DELETE 15%,
+ * INSERT 15%; always 40 to {@code orders}), 5 warm-up and {@code bench.cycles} (15) measured
+ * cycles: the writes, a wait until the ingest copied them, one refresh of each stream table, and
+ * {@code REFRESH MATERIALIZED VIEW} of the same queries. A refresh is timed without its wait for
+ * the CDC and the ingest (phase {@code ingest_wait}, which depends on the change log, not on the
+ * refresh). Printed ({@link RefreshPathReport}): per stream table the actions, the median and range
+ * of the refresh time, the matview's median and the ratio, the mean of each phase, AUTO's last
+ * reason; the refresher's statements from {@code pg_stat_statements}; and the server log of one
+ * more refresh of the aggregate with every statement logged (its round trips, in order). The last
+ * line is machine-readable.
  */
 public final class RefreshPathBench {
 
   static final int ROWS = Integer.getInteger("bench.rows", 100_000);
   static final int WARMUP = 5;
   static final int MEASURED = Integer.getInteger("bench.cycles", 15);
+  static final int SMALL_CHANGES = 40;
   static final String ROLE = "refresher";
   static final String OWNER = "st_owner";
 
-  /** The stream tables: name, mode, query. */
+  private static final String AGG =
+      "SELECT region, sum(amount) AS total, count(*) AS cnt FROM public.src GROUP BY region";
+
+  /** The stream tables: name, mode, query, the matview of the same query (or null). */
   static final String[][] TABLES = {
     {
-      "st_agg",
+      "st_scan",
       "DIFFERENTIAL",
-      "SELECT region, sum(amount) AS total, count(*) AS cnt FROM public.src GROUP BY region"
+      "SELECT id, region, category, amount, score FROM public.src",
+      "mv_scan"
     },
+    {"st_agg", "DIFFERENTIAL", AGG, "mv_agg"},
+    {"st_agg_auto", "AUTO", AGG, "mv_agg"},
     {
-      "st_agg_auto",
-      "AUTO",
-      "SELECT region, sum(amount) AS total, count(*) AS cnt FROM public.src GROUP BY region"
+      "st_filter",
+      "DIFFERENTIAL",
+      "SELECT id, region, amount FROM public.src WHERE amount > 5000",
+      "mv_filter"
     },
-    {"st_filter", "DIFFERENTIAL", "SELECT id, region, amount FROM public.src WHERE amount > 5000"},
     {
       "st_join",
       "DIFFERENTIAL",
       "SELECT s.id, s.region, s.amount, d.region_name FROM public.src s"
-          + " JOIN public.dim d ON s.region = d.region"
+          + " JOIN public.dim d ON s.region = d.region",
+      "mv_join"
+    },
+    {
+      "st_join_agg",
+      "DIFFERENTIAL",
+      "SELECT d.region_name, sum(s.amount) AS total, count(*) AS cnt FROM public.src s"
+          + " JOIN public.dim d ON s.region = d.region GROUP BY d.region_name",
+      "mv_join_agg"
+    },
+    {
+      "st_orders",
+      "AUTO",
+      "SELECT category, count(*) AS orders, sum(amount) AS total FROM public.orders"
+          + " GROUP BY category",
+      "mv_orders"
     },
   };
 
@@ -93,20 +121,12 @@ public final class RefreshPathBench {
           Children.cdc(Children.cdcEnv(db, "", "bench", db.changeLogUri()), dir.resolve("cdc.log"));
       Process ingest =
           Children.worker(
-              debugEnv(Children.workerEnv(db, db.changeLogUri(), "ingest")),
-              dir.resolve("worker.log"));
+              Children.workerEnv(db, db.changeLogUri(), "ingest"), dir.resolve("worker.log"));
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
-      try (Refresher refresher = refresher(db, registry)) {
+      try (Refresher refresher = refresher(db, registry);
+          Connection matview = db.connect()) {
         db.awaitCaptured();
-        Children.await(
-            "stream tables populated",
-            Duration.ofSeconds(120),
-            () ->
-                "0"
-                    .equals(
-                        db.one(
-                            "SELECT count(*) FROM pgtrickle.pgt_stream_tables"
-                                + " WHERE NOT is_populated")));
+        db.awaitPopulated(Duration.ofSeconds(120));
         Map<String, Long> ids = new LinkedHashMap<>();
         for (String[] t : TABLES) {
           ids.put(
@@ -115,11 +135,13 @@ public final class RefreshPathBench {
                   db.one(
                       "SELECT pgt_id FROM pgtrickle.pgt_stream_tables WHERE pgt_name = ?", t[0])));
         }
+        RefreshPathReport report = new RefreshPathReport(db, registry);
         List<String> keys = new ArrayList<>();
         for (int changes : batches) {
-          keys.addAll(run(db, refresher, registry, ids, changes));
+          keys.addAll(run(db, matview, refresher, report, ids, changes));
         }
-        trace(db, refresher, ids.get("st_agg"), batches.get(0));
+        write(db, batches.get(0));
+        report.trace(refresher, ids.get("st_agg"));
         System.out.println(String.join(" ", keys));
       } finally {
         ingest.destroy();
@@ -127,11 +149,6 @@ public final class RefreshPathBench {
         ServerProcess.stop(cdc, 30);
       }
     }
-  }
-
-  static Map<String, String> debugEnv(Map<String, String> env) {
-    env.put("PGTRICKLE_LOG_LEVEL", "DEBUG");
-    return env;
   }
 
   private static void setUp(PipelineDb db) {
@@ -145,6 +162,8 @@ public final class RefreshPathBench {
             + " score int)",
         "CREATE TABLE public.dim (id serial PRIMARY KEY, region text NOT NULL,"
             + " region_name text NOT NULL)",
+        "CREATE TABLE public.orders (id serial PRIMARY KEY, category text NOT NULL,"
+            + " amount numeric(10,2) NOT NULL)",
         "INSERT INTO public.dim (region, region_name) VALUES ('north', 'Northern Region'),"
             + " ('south', 'Southern Region'), ('east', 'Eastern Region'),"
             + " ('west', 'Western Region'), ('central', 'Central Region')",
@@ -154,7 +173,9 @@ public final class RefreshPathBench {
             + " FROM generate_series(1, "
             + ROWS
             + ") AS s(i)",
-        "GRANT SELECT ON public.src, public.dim TO " + OWNER);
+        "INSERT INTO public.orders (category, amount) SELECT"
+            + " (ARRAY['books', 'games', 'music'])[1 + g % 3], g FROM generate_series(1, 1000) g",
+        "GRANT SELECT ON public.src, public.dim, public.orders TO " + OWNER);
     for (String[] t : TABLES) {
       db.sqlAs(
           OWNER,
@@ -165,6 +186,7 @@ public final class RefreshPathBench {
               + "$q$, '1h', '"
               + t[1]
               + "')");
+      db.sql("CREATE MATERIALIZED VIEW IF NOT EXISTS public." + t[3] + " AS " + t[2]);
     }
     db.sql("VACUUM ANALYZE");
   }
@@ -194,189 +216,108 @@ public final class RefreshPathBench {
   /** Warm-up and measured cycles of one batch size; returns the machine-readable keys. */
   private static List<String> run(
       PipelineDb db,
+      Connection matview,
       Refresher refresher,
-      SimpleMeterRegistry registry,
+      RefreshPathReport report,
       Map<String, Long> ids,
-      int changes) {
-    Map<String, List<Double>> times = new LinkedHashMap<>();
-    Map<String, Map<String, Double>> phases = new LinkedHashMap<>();
-    Map<String, Map<String, Integer>> actions = new LinkedHashMap<>();
+      int changes)
+      throws SQLException {
+    Map<String, RefreshPathReport.Table> tables = new LinkedHashMap<>();
+    Map<String, List<Double>> matviews = new TreeMap<>();
     for (int cycle = 0; cycle < WARMUP + MEASURED; cycle++) {
       boolean measured = cycle >= WARMUP;
       if (cycle == WARMUP) {
         db.sql("SELECT pg_stat_statements_reset()");
       }
       write(db, changes);
-      for (Map.Entry<String, Long> st : ids.entrySet()) {
-        Map<String, Double> before = phaseTotals(registry);
+      for (String[] t : TABLES) {
+        Map<String, Double> before = report.phaseTotals();
         long t0 = System.nanoTime();
-        RefreshOutcome o = refresher.refresh(st.getValue(), false);
+        RefreshOutcome o = refresher.refresh(ids.get(t[0]), false);
         double wall = (System.nanoTime() - t0) / 1e6;
         if (o.kind() != RefreshOutcome.Kind.COMPLETED) {
-          throw new IllegalStateException(st.getKey() + ": " + o);
+          throw new IllegalStateException(t[0] + ": " + o);
         }
-        Map<String, Double> spent = minus(phaseTotals(registry), before);
-        double refresh = wall - spent.getOrDefault("ingest_wait", 0.0);
         if (measured) {
-          times.computeIfAbsent(st.getKey(), k -> new ArrayList<>()).add(refresh);
-          Map<String, Double> acc = phases.computeIfAbsent(st.getKey(), k -> new TreeMap<>());
-          spent.forEach((k, v) -> acc.merge(k, v / MEASURED, Double::sum));
-          actions
-              .computeIfAbsent(st.getKey(), k -> new TreeMap<>())
-              .merge(o.action(), 1, Integer::sum);
+          tables
+              .computeIfAbsent(t[0], k -> new RefreshPathReport.Table(t[3]))
+              .add(wall, RefreshPathReport.minus(report.phaseTotals(), before), o.action());
+        }
+      }
+      for (String mv : new TreeSet<>(Arrays.stream(TABLES).map(t -> t[3]).toList())) {
+        // One round trip, committed as the worker commits (bench-dvm times it the same way).
+        long t0 = System.nanoTime();
+        try (Statement s = matview.createStatement()) {
+          s.execute("SET LOCAL synchronous_commit = off; REFRESH MATERIALIZED VIEW " + mv);
+        }
+        if (measured) {
+          matviews.computeIfAbsent(mv, k -> new ArrayList<>()).add((System.nanoTime() - t0) / 1e6);
         }
       }
     }
     System.out.printf(
         Locale.ROOT,
-        "%n%d changes a cycle (%d rows), %d measured cycles; refresh ms without the ingest wait%n",
+        "%n%d changes a cycle to src (%d rows), %d to orders, %d measured cycles; refresh ms"
+            + " without the ingest wait; REFRESH MATERIALIZED VIEW of the same query%n",
         changes,
         ROWS,
+        SMALL_CHANGES,
         MEASURED);
-    List<String> keys = new ArrayList<>();
-    for (String st : ids.keySet()) {
-      List<Double> t = new ArrayList<>(times.get(st));
-      t.sort(null);
-      double median = t.get(t.size() / 2);
-      System.out.printf(
-          Locale.ROOT,
-          "  %-12s median %6.2f ms (%.2f-%.2f)  %s%n    phases (mean ms): %s%n",
-          st,
-          median,
-          t.get(0),
-          t.get(t.size() - 1),
-          actions.get(st),
-          describe(phases.get(st)));
-      keys.add(String.format(Locale.ROOT, "%s_%d_ms=%.2f", st, changes, median));
-    }
-    statements(db, MEASURED * ids.size());
+    List<String> keys = report.tables(tables, matviews, ids, changes);
+    report.statements(MEASURED * ids.size());
     return keys;
   }
 
-  /** One cycle's writes: UPDATE 70%, DELETE 15%, INSERT 15% of {@code n}; waits for the ingest. */
-  private static void write(PipelineDb db, int n) {
+  /**
+   * One cycle's writes: UPDATE 70%, DELETE 15%, INSERT 15% of {@code n} rows of src and of 40 of
+   * orders; then waits until the ingest copied them.
+   */
+  static void write(PipelineDb db, int n) {
+    db.sql(
+        cycle(
+            "src",
+            n,
+            "region, category, amount, score",
+            "(ARRAY['north', 'south', 'east', 'west', 'central'])[i % 5 + 1], 'A',"
+                + " (random() * 10000)::int, (random() * 100)::int"));
+    db.sql(
+        cycle(
+            "orders",
+            SMALL_CHANGES,
+            "category, amount",
+            "(ARRAY['books', 'games', 'music'])[1 + i % 3], round((random() * 100)::numeric, 2)"));
+    db.awaitIngested(Duration.ofSeconds(60));
+  }
+
+  private static String[] cycle(String table, int n, String columns, String values) {
     int updates = Math.max(1, n * 70 / 100);
     int deletes = Math.max(1, n * 15 / 100);
     int inserts = Math.max(1, n - updates - deletes);
-    db.sql(
-        "UPDATE public.src SET amount = amount + 1 WHERE id IN (SELECT id FROM public.src"
-            + " ORDER BY random() LIMIT "
-            + updates
-            + ")",
-        "DELETE FROM public.src WHERE id IN (SELECT id FROM public.src ORDER BY random() LIMIT "
-            + deletes
-            + ")",
-        "INSERT INTO public.src (region, category, amount, score) SELECT"
-            + " (ARRAY['north', 'south', 'east', 'west', 'central'])[i % 5 + 1], 'A',"
-            + " (random() * 10000)::int, (random() * 100)::int FROM generate_series(1, "
-            + inserts
-            + ") AS s(i)");
-    String written = db.one("SELECT pg_current_wal_insert_lsn()::text");
-    // As a refresh asks the ingest (IngestDemand), once a second until it got there.
-    long[] asked = {0};
-    Children.await(
-        "the ingest copied the cycle",
-        Duration.ofSeconds(Integer.getInteger("bench.ingestWait", 60)),
-        () -> {
-          if (System.nanoTime() - asked[0] > 1_000_000_000L) {
-            db.sql("SELECT pg_notify('pgtrickle_ingest', '" + written + "')");
-            asked[0] = System.nanoTime();
-          }
-          return "true"
-              .equals(
-                  db.one(
-                      "SELECT bool_and(ingested_lsn >= ?::pg_lsn)::text"
-                          + " FROM pgtrickle.pgt_change_tracking",
-                      written));
-        });
-  }
-
-  /**
-   * The refresher's statements since the last reset, heaviest first: its role's, and the stream
-   * tables' owner's (the plan runs as the owner).
-   */
-  private static void statements(PipelineDb db, int refreshes) {
-    System.out.println(
-        "  statements of the refresher's connections (pg_stat_statements, roles "
-            + ROLE
-            + " and "
-            + OWNER
-            + "): calls per refresh, plans, mean plan ms, mean exec ms, statement");
-    for (String line :
-        db.column(
-            // COPY statements name their window's bounds as literals: one line for them all.
-            "SELECT format('  %s %s %s %s  %s', to_char(sum(calls)::numeric / ?, '990.00'),"
-                + " to_char(sum(plans), '99990'),"
-                + " to_char(sum(total_plan_time) / greatest(sum(plans), 1), '990.000'),"
-                + " to_char(sum(total_exec_time) / nullif(sum(calls), 0), '990.000'), q)"
-                + " FROM (SELECT *, left(regexp_replace(regexp_replace(query, '\\s+', ' ', 'g'),"
-                + " '''[0-9A-F]+/[0-9A-F]+''', '''..''', 'g'), 140) AS q FROM pg_stat_statements"
-                + " WHERE userid IN (?::regrole, ?::regrole)) s"
-                + " GROUP BY q ORDER BY sum(total_exec_time + total_plan_time) DESC",
-            refreshes, ROLE, OWNER)) {
-      System.out.println(line);
-    }
-    System.out.println(
-        "  total calls per refresh: "
-            + db.one(
-                "SELECT round(sum(calls)::numeric / ?, 2) FROM pg_stat_statements"
-                    + " WHERE userid IN (?::regrole, ?::regrole)",
-                refreshes,
-                ROLE,
-                OWNER));
-  }
-
-  /** One more cycle with every statement of the server logged; prints the refresh's lines. */
-  private static void trace(PipelineDb db, Refresher refresher, long pgtId, int changes)
-      throws Exception {
-    Path log =
-        Path.of(db.one("SELECT current_setting('data_directory')"))
-            .getParent()
-            .resolve("postgres.log");
-    write(db, changes);
-    db.sql(
-        "ALTER SYSTEM SET log_line_prefix = '%m [%a] '",
-        "ALTER SYSTEM SET log_min_duration_statement = 0", "SELECT pg_reload_conf()");
-    ServerProcess.sleep(500);
-    long from = Files.size(log);
-    RefreshOutcome o = refresher.refresh(pgtId, false);
-    db.sql(
-        "ALTER SYSTEM RESET log_min_duration_statement",
-        "ALTER SYSTEM RESET log_line_prefix",
-        "SELECT pg_reload_conf()");
-    String text = Files.readString(log).substring((int) from);
-    System.out.printf(
-        Locale.ROOT, "%none refresh of st_agg (%s), the server's log of its connections:%n", o);
-    for (String line : text.split("\n")) {
-      if (line.contains("[pgtrickle-worker local ") && line.contains("duration:")) {
-        System.out.println("  " + (line.length() > 220 ? line.substring(0, 220) + "..." : line));
-      }
-    }
-  }
-
-  private static Map<String, Double> phaseTotals(SimpleMeterRegistry registry) {
-    Map<String, Double> out = new HashMap<>();
-    for (Timer t : registry.find("pg_trickle_refresh_phase").timers()) {
-      out.merge(t.getId().getTag("phase"), t.totalTime(TimeUnit.NANOSECONDS) / 1e6, Double::sum);
-    }
-    return out;
-  }
-
-  private static Map<String, Double> minus(Map<String, Double> after, Map<String, Double> before) {
-    Map<String, Double> out = new LinkedHashMap<>();
-    after.forEach(
-        (k, v) -> {
-          double d = v - before.getOrDefault(k, 0.0);
-          if (d > 0) {
-            out.put(k, d);
-          }
-        });
-    return out;
-  }
-
-  private static String describe(Map<String, Double> phases) {
-    List<String> parts = new ArrayList<>();
-    phases.forEach((k, v) -> parts.add(String.format(Locale.ROOT, "%s %.2f", k, v)));
-    return String.join(", ", parts);
+    String t = "public." + table;
+    return new String[] {
+      "UPDATE "
+          + t
+          + " SET amount = amount + 1 WHERE id IN (SELECT id FROM "
+          + t
+          + " ORDER BY random() LIMIT "
+          + updates
+          + ")",
+      "DELETE FROM "
+          + t
+          + " WHERE id IN (SELECT id FROM "
+          + t
+          + " ORDER BY random() LIMIT "
+          + deletes
+          + ")",
+      "INSERT INTO "
+          + t
+          + " ("
+          + columns
+          + ") SELECT "
+          + values
+          + " FROM generate_series(1, "
+          + inserts
+          + ") AS s(i)"
+    };
   }
 }

@@ -123,14 +123,7 @@ public final class WorkerBench {
     AtomicLong measuringFrom = new AtomicLong(Long.MAX_VALUE);
     try {
       db.awaitCaptured();
-      Children.await(
-          "stream tables populated",
-          Duration.ofSeconds(120),
-          () ->
-              "0"
-                  .equals(
-                      db.one(
-                          "SELECT count(*) FROM pgtrickle.pgt_stream_tables WHERE NOT is_populated")));
+      db.awaitPopulated(Duration.ofSeconds(120));
       for (int w = 0; w < 2; w++) {
         threads.add(start("writer-" + w, () -> write(db, stop, RATE / 2)));
       }
@@ -168,6 +161,7 @@ public final class WorkerBench {
           System.out.println("worker: " + line);
         }
       }
+      System.out.println(refreshWithoutWait(metrics));
       for (String line : metrics.split("\n")) {
         if (line.startsWith("pg_trickle_freshness_lag_ms{stream_table=\"public.st_markers\"}")) {
           gauge = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
@@ -187,6 +181,43 @@ public final class WorkerBench {
       worker.waitFor(60, TimeUnit.SECONDS);
       ServerProcess.stop(cdc, 30);
     }
+  }
+
+  /**
+   * The worker's completed refreshes without their wait for the CDC and the ingest, from its {@code
+   * pg_trickle_refresh_phase_seconds}: per mode, how many and their mean ms (the sum of every phase
+   * but {@code ingest_wait}, over the count of the phase every refresh has).
+   */
+  static String refreshWithoutWait(String metrics) {
+    java.util.regex.Pattern p =
+        java.util.regex.Pattern.compile(
+            "pg_trickle_refresh_phase_seconds_(sum|count)\\{mode=\"([A-Z_]+)\",phase=\"([a-z_]+)\",?\\}"
+                + " ([0-9.eE+-]+)");
+    Map<String, double[]> modes = new java.util.TreeMap<>();
+    for (String line : metrics.split("\n")) {
+      java.util.regex.Matcher m = p.matcher(line);
+      if (!m.matches()) {
+        continue;
+      }
+      double[] acc = modes.computeIfAbsent(m.group(2), k -> new double[2]);
+      double v = Double.parseDouble(m.group(4));
+      if (m.group(1).equals("sum") && !m.group(3).equals("ingest_wait")) {
+        acc[0] += v;
+      } else if (m.group(1).equals("count")) {
+        acc[1] = Math.max(acc[1], v);
+      }
+    }
+    List<String> out = new ArrayList<>();
+    modes.forEach(
+        (mode, acc) ->
+            out.add(
+                String.format(
+                    Locale.ROOT,
+                    "%s %.0f refreshes, %.1f ms",
+                    mode,
+                    acc[1],
+                    acc[1] == 0 ? 0 : acc[0] * 1000 / acc[1])));
+    return "worker: refreshes without the ingest wait (mean): " + String.join("; ", out);
   }
 
   private static Thread start(String name, ThrowingRunnable r) {

@@ -80,14 +80,7 @@ class OtlpExportIT {
             Duration.ofSeconds(60),
             () -> Children.http(workerPort, "/readyz").status() == 200);
         // The writes below come after the first population, so a differential refresh applies them.
-        Children.await(
-            "st_totals populated",
-            Duration.ofSeconds(60),
-            () ->
-                "0"
-                    .equals(
-                        db.one(
-                            "SELECT count(*) FROM pgtrickle.pgt_stream_tables WHERE NOT is_populated")));
+        db.awaitPopulated(Duration.ofSeconds(60));
         db.sql(
             "INSERT INTO public.items SELECT g, g % 10, g % 100 FROM generate_series(201, 400) g",
             "UPDATE public.items SET v = v + 1 WHERE id % 7 = 0",

@@ -173,6 +173,50 @@ public final class PipelineDb implements AutoCloseable {
   }
 
   /**
+   * Waits until the ingest copied everything written so far: every tracked source's {@code
+   * ingested_lsn} at or past the current WAL position, asking the ingest as a refresh does ({@code
+   * NOTIFY pgtrickle_ingest}, once a second).
+   *
+   * @param timeout the longest wait
+   */
+  public void awaitIngested(java.time.Duration timeout) {
+    String written = one("SELECT pg_current_wal_insert_lsn()::text");
+    long[] asked = {0};
+    Children.await(
+        "the ingest copied what was written up to " + written,
+        timeout,
+        () -> {
+          if (System.nanoTime() - asked[0] > 1_000_000_000L) {
+            sql("SELECT pg_notify('pgtrickle_ingest', '" + written + "')");
+            asked[0] = System.nanoTime();
+          }
+          return "true"
+              .equals(
+                  one(
+                      "SELECT bool_and(ingested_lsn >= ?::pg_lsn)::text"
+                          + " FROM pgtrickle.pgt_change_tracking",
+                      written));
+        });
+  }
+
+  /**
+   * Waits until every stream table is populated (by a worker's first refresh).
+   *
+   * @param timeout the longest wait
+   */
+  public void awaitPopulated(java.time.Duration timeout) {
+    Children.await(
+        "every stream table populated",
+        timeout,
+        () ->
+            "0"
+                .equals(
+                    one(
+                        "SELECT count(*) FROM pgtrickle.pgt_stream_tables"
+                            + " WHERE NOT is_populated")));
+  }
+
+  /**
    * Waits until a cdc-consumer captures every tracked source (CONTRACTS.md §2: it claimed the row
    * and set {@code captured_since_lsn}).
    */

@@ -81,15 +81,7 @@ class PipelineIT {
             () -> Children.http(port, "/readyz").status() == 200);
         // The TRUNCATE below must come after the first populations (on a busy machine they may
         // take a while): then its window forces a FULL refresh of st_tagged.
-        Children.await(
-            "every stream table populated",
-            Duration.ofSeconds(60),
-            () ->
-                "0"
-                    .equals(
-                        db.one(
-                            "SELECT count(*) FROM pgtrickle.pgt_stream_tables"
-                                + " WHERE NOT is_populated")));
+        db.awaitPopulated(Duration.ofSeconds(60));
         long transactions;
         try (Workload w = new Workload(db, System.nanoTime(), 150)) {
           ServerProcess.sleep(3_000);

@@ -58,15 +58,7 @@ class WindowRowsIT {
       Process ingest = ingest(db, dir, 1);
       try {
         db.awaitCaptured();
-        Children.await(
-            "stream tables populated by the worker",
-            Duration.ofSeconds(60),
-            () ->
-                "0"
-                    .equals(
-                        db.one(
-                            "SELECT count(*) FROM pgtrickle.pgt_stream_tables"
-                                + " WHERE NOT is_populated")));
+        db.awaitPopulated(Duration.ofSeconds(60));
         // Populated, then a refresh that knows its window (the capture may have begun after it).
         update(db, 1, 10);
         refresher.refresh(agg);
@@ -79,27 +71,33 @@ class WindowRowsIT {
         assertDifferential(db, refresher, join, false);
 
         // Nothing ingested before the snapshot: the whole window travels inline (50 rows)...
-        ingest = stop(ingest);
-        update(db, 61, 110);
+        ingest = afterIngestStops(db, ingest, () -> update(db, 61, 110));
         ingest = refreshWhileIngestStarts(db, refresher, agg, dir, 2, false);
         // ... copied (1,500 rows, more than 500), the other source's window too.
-        ingest = stop(ingest);
-        update(db, 111, 1610);
-        db.sql("UPDATE public.tags SET tag = tag || 'x' WHERE id <= 600");
+        ingest =
+            afterIngestStops(
+                db,
+                ingest,
+                () -> {
+                  update(db, 111, 1610);
+                  db.sql("UPDATE public.tags SET tag = tag || 'x' WHERE id <= 600");
+                });
         ingest = refreshWhileIngestStarts(db, refresher, join, dir, 3, true);
 
         // Part ingested before the snapshot, part after: the buffer and the rest inline...
         update(db, 1611, 1700);
-        awaitIngested(db);
-        ingest = stop(ingest);
-        update(db, 1701, 1750);
-        db.sql("DELETE FROM public.items WHERE id BETWEEN 4000 AND 4010");
+        ingest =
+            afterIngestStops(
+                db,
+                ingest,
+                () -> {
+                  update(db, 1701, 1750);
+                  db.sql("DELETE FROM public.items WHERE id BETWEEN 4000 AND 4010");
+                });
         ingest = refreshWhileIngestStarts(db, refresher, agg, dir, 4, false);
         // ... and the buffer and the rest copied (the join's window covers every change above).
         update(db, 1751, 1800);
-        awaitIngested(db);
-        ingest = stop(ingest);
-        update(db, 1801, 2600);
+        ingest = afterIngestStops(db, ingest, () -> update(db, 1801, 2600));
         ingest = refreshWhileIngestStarts(db, refresher, join, dir, 5, true);
 
         awaitIngested(db);
@@ -125,6 +123,65 @@ class WindowRowsIT {
     }
   }
 
+  /**
+   * An apply that fails with a data exception on an image the window's net change cancels (a value
+   * set to 0 and back: {@code 100 / v}) is rolled back to the plan's savepoint, and the refresh
+   * recomputes in the same transaction and records why.
+   */
+  @Test
+  void aFailingApplyIsRolledBackAndTheWindowRecomputed() throws Exception {
+    Path dir = ServerProcess.targetDir("window-rows-fallback");
+    try (PipelineDb db = PipelineDb.start();
+        LocalRefresher refresher = new LocalRefresher(db, "rows", new DifferentialPlanner())) {
+      db.sql(Workload.TABLES);
+      db.sql("INSERT INTO public.items SELECT g, g % 7, g FROM generate_series(1, 100) g");
+      RefreshAudit.install(db);
+      db.sql(
+          "SELECT pgtrickle.create_stream_table('public.st_q', $q$SELECT id, 100 / v AS q FROM"
+              + " public.items WHERE id <= 10$q$, '1h', 'DIFFERENTIAL')");
+      long q = id(db, "st_q");
+      Process cdc =
+          Children.cdc(
+              Children.cdcEnv(db, "", "fallback", db.changeLogUri()), dir.resolve("cdc.log"));
+      Process ingest = ingest(db, dir, 1);
+      try {
+        db.awaitCaptured();
+        db.awaitPopulated(Duration.ofSeconds(60));
+        // The first refresh after the capture began may recompute (its window is not known).
+        update(db, 1, 10);
+        awaitIngested(db);
+        refresher.refresh(q);
+        update(db, 1, 10);
+        awaitIngested(db);
+        assertDifferential(db, refresher, q, false);
+
+        db.sql(
+            "UPDATE public.items SET v = 0 WHERE id = 1",
+            "UPDATE public.items SET v = 5 WHERE id = 1");
+        awaitIngested(db);
+        RefreshOutcome o = refresher.refresh(q);
+        assertThat(o.action()).isEqualTo("FULL");
+        assertThat(o.message())
+            .startsWith("recomputed: the differential apply failed with SQLSTATE 22012");
+        assertThat(db.one("SELECT q FROM public.st_q WHERE id = 1")).isEqualTo("20");
+        // The role and the search path went back with the savepoint: the records were written.
+        assertThat(
+                db.one(
+                    "SELECT count(*) FROM pgtrickle.pgt_refresh_history WHERE pgt_id = ?"
+                        + " AND action = 'FULL' AND refresh_reason LIKE 'recomputed:%'",
+                    q))
+            .isEqualTo("1");
+        update(db, 1, 10);
+        awaitIngested(db);
+        assertDifferential(db, refresher, q, false);
+        RefreshAudit.assertEveryRefreshMatched(db);
+      } finally {
+        stop(ingest);
+        ServerProcess.stop(cdc, 30);
+      }
+    }
+  }
+
   private static long id(PipelineDb db, String name) {
     return Long.parseLong(
         db.one("SELECT pgt_id FROM pgtrickle.pgt_stream_tables WHERE pgt_name = ?", name));
@@ -133,6 +190,18 @@ class WindowRowsIT {
   private static Process ingest(PipelineDb db, Path dir, int n) {
     Map<String, String> env = Children.workerEnv(db, db.changeLogUri(), "ingest-" + n);
     return Children.worker(env, dir.resolve("worker-" + n + ".log"));
+  }
+
+  /**
+   * Lets the running ingest copy what was written so far, stops it, then writes: the next refresh
+   * takes its snapshot before these writes are in the buffer.
+   */
+  private static Process afterIngestStops(PipelineDb db, Process ingest, Runnable writes)
+      throws InterruptedException {
+    awaitIngested(db);
+    stop(ingest);
+    writes.run();
+    return ingest;
   }
 
   private static Process stop(Process p) throws InterruptedException {
@@ -149,19 +218,7 @@ class WindowRowsIT {
   }
 
   private static void awaitIngested(PipelineDb db) {
-    String written = db.one("SELECT pg_current_wal_insert_lsn()::text");
-    Children.await(
-        "the ingest copied the writes",
-        Duration.ofSeconds(60),
-        () -> {
-          db.sql("SELECT pg_notify('pgtrickle_ingest', '" + written + "')");
-          return "true"
-              .equals(
-                  db.one(
-                      "SELECT bool_and(ingested_lsn >= ?::pg_lsn)::text"
-                          + " FROM pgtrickle.pgt_change_tracking",
-                      written));
-        });
+    db.awaitIngested(Duration.ofSeconds(60));
   }
 
   /** Refreshes while no ingest runs; starts one once the refresh waits for it. */

@@ -99,6 +99,10 @@ public final class DvmBench {
               + " transaction, from the change buffer already filled; INGEST = loading the cycle's"
               + " batch into the buffer (COPY), once per cycle, off the refresh's path%n",
           version, Runtime.getRuntime().availableProcessors());
+      System.out.println(
+          "DIFF and AUTO time the engine's refresh statements in 2 round trips, not the worker's"
+              + " refresh path (4 round trips: claim, catalog row, history; the windows read on a"
+              + " second connection after the ingest): make bench-refresh times that one");
       for (int size : sizes) {
         for (double rate : rates) {
           cells.addAll(runMatrixCell(c, size, rate, queries));
