@@ -26,6 +26,18 @@ public final class Plans {
   }
 
   /**
+   * Whether the stream table's plan, as last planned, reads the windows' rows ({@link
+   * MaintenancePlan#needsWindowRows}); true when not planned yet.
+   *
+   * @param pgtId the stream table
+   * @return whether a refresh should prepare to read them
+   */
+  boolean readsRows(long pgtId) {
+    Entry e = cache.get(pgtId);
+    return e == null || e.plan().needsWindowRows();
+  }
+
+  /**
    * The plan of a stream table.
    *
    * @param c the refresh transaction's connection

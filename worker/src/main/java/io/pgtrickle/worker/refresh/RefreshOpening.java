@@ -75,15 +75,18 @@ final class RefreshOpening {
    * @param conn the refresh connection, in a transaction that has run nothing yet
    * @param probe the refresher's auto-commit connection
    * @param pgtId the stream table
+   * @param readsRows whether the plan reads the windows' rows (else what S shows of them is not
+   *     counted: a recompute does not need it)
    * @return what it found, or {@code null} when a remembered name or change buffer is gone or the
    *     sources changed (the transaction is rolled back; the next attempt reads the set again)
    * @throws SQLException if the database fails
    */
-  Opening open(Connection conn, Connection probe, long pgtId) throws SQLException {
+  Opening open(Connection conn, Connection probe, long pgtId, boolean readsRows)
+      throws SQLException {
     Remembered known = remembered.get(pgtId);
     RefreshCatalog.LockSet lock =
         known != null ? known.lockSet() : RefreshCatalog.lockSet(probe, pgtId);
-    Collection<Long> buffers = known != null ? known.buffers() : List.of();
+    Collection<Long> buffers = known != null && readsRows ? known.buffers() : List.of();
     Opening o;
     boolean locking = true;
     try {

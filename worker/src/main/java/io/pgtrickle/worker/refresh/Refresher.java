@@ -143,7 +143,7 @@ public final class Refresher implements AutoCloseable {
   private RefreshOutcome attempt(long pgtId, boolean manual, Instant start, long t0)
       throws SQLException, InterruptedException {
     RefreshPhases phases = new RefreshPhases();
-    RefreshOpening.Opening o = opening.open(conn, probe, pgtId);
+    RefreshOpening.Opening o = opening.open(conn, probe, pgtId, plans.readsRows(pgtId));
     if (o == null) {
       return null; // a remembered source or name is gone: read them again
     }
