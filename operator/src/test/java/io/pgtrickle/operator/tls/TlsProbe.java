@@ -122,7 +122,7 @@ public final class TlsProbe implements AutoCloseable {
   }
 
   /** Writes a server certificate into the Secret {@code name}, as a renewal would. */
-  void replaceTls(String name, CertificateAuthority.Issued server, String caPem) {
+  public void replaceTls(String name, CertificateAuthority.Issued server, String caPem) {
     Secret current =
         namespace.client().secrets().inNamespace(namespace.name()).withName(name).get();
     namespace
