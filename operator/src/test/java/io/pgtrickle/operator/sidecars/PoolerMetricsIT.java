@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.pgtrickle.operator.packaging.DashboardQueries;
 import io.pgtrickle.operator.postgres.tls.CertificateAuthority;
-import io.pgtrickle.operator.postgres.tls.ClusterTls;
 import io.pgtrickle.operator.postgres.tls.ServedCertificate;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.operator.testbed.Psql;
@@ -25,7 +24,6 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -301,30 +299,17 @@ class PoolerMetricsIT {
     }
     try (TlsProbe tls = new TlsProbe(NAMESPACE, cluster)) {
       String before = TlsProbe.serial(tls.secretText(NAME + "-tls", "tls.crt"));
-      // A server certificate near its end, signed by the cluster's CA, as if a year had passed:
-      // the operator renews it and the pods' files follow. PgBouncer reads its files only at start
-      // and on RELOAD, which the operator sends to each PgBouncer still serving another one.
-      CertificateAuthority.Issued ca =
-          new CertificateAuthority.Issued(
-              tls.secretText(NAME + "-tls-ca", "tls.crt"),
-              tls.secretText(NAME + "-tls-ca", "tls.key"));
-      CertificateAuthority.Issued old =
-          CertificateAuthority.issueServer(
-              ca,
-              ClusterTls.dnsNames(cluster.cluster()),
-              Instant.now().minus(Duration.ofDays(360)),
-              Duration.ofDays(365));
-      tls.replaceTls(NAME + "-tls", old, ca.certificatePem());
+      // A server certificate near its end: the operator renews it and the pods' files follow.
+      // PgBouncer reads its files only at start and on RELOAD, which the operator sends to each
+      // PgBouncer still serving another one.
+      CertificateAuthority.Issued old = tls.serveOneNearItsEnd();
       await()
           .atMost(Duration.ofSeconds(120))
           .pollInterval(Duration.ofSeconds(2))
           .ignoreExceptions()
           .untilAsserted(
               () -> {
-                String renewed = TlsProbe.serial(tls.secretText(NAME + "-tls", "tls.crt"));
-                assertThat(renewed)
-                    .isNotEqualTo(before)
-                    .isNotEqualTo(TlsProbe.serial(old.certificatePem()));
+                String renewed = tls.renewedSerial(before, old);
                 for (String pod : uids.keySet()) {
                   assertThat(
                           ServedCertificate.of(cluster.podIp(pod), 6432)

@@ -1,11 +1,10 @@
 package io.pgtrickle.operator.postgres.sidecars;
 
+import io.pgtrickle.operator.postgres.tls.SslRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +23,6 @@ import javax.net.ssl.SSLSocket;
  */
 final class PgBouncerConsole {
 
-  private static final int SSL_REQUEST = 80877103;
   private static final int PROTOCOL_3 = 196608;
 
   private PgBouncerConsole() {}
@@ -46,16 +44,7 @@ final class PgBouncerConsole {
       Duration timeout)
       throws IOException {
     int millis = (int) timeout.toMillis();
-    try (Socket plain = new Socket()) {
-      plain.connect(new InetSocketAddress(host, port), millis);
-      plain.setSoTimeout(millis);
-      DataOutputStream request = new DataOutputStream(plain.getOutputStream());
-      request.writeInt(8);
-      request.writeInt(SSL_REQUEST);
-      request.flush();
-      if (plain.getInputStream().read() != 'S') {
-        throw new IOException("PgBouncer at " + host + ":" + port + " offers no TLS");
-      }
+    try (Socket plain = SslRequest.open(host, port, millis)) {
       try (SSLSocket socket =
           (SSLSocket) tls.getSocketFactory().createSocket(plain, host, port, true)) {
         socket.startHandshake();

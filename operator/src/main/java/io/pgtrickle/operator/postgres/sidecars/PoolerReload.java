@@ -5,16 +5,13 @@ import io.pgtrickle.operator.postgres.spec.PgBouncerConfig;
 import io.pgtrickle.operator.postgres.tls.CertificateAuthority;
 import io.pgtrickle.operator.postgres.tls.ClusterTrust;
 import io.pgtrickle.operator.postgres.tls.ServedCertificate;
+import io.pgtrickle.operator.postgres.tls.StaleCertificates;
 import java.io.IOException;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,16 +26,14 @@ import org.slf4j.LoggerFactory;
  * admin console as its auth user (an {@code admin_users} entry of pgbouncer.ini; {@link
  * PgBouncerConsole}, TLS trusting the cluster's CA as every connection of the operator to a member
  * does, {@link ClusterTrust}, and SCRAM). A PgBouncer whose files are not updated yet keeps serving
- * the old one and is asked again after {@link #REASK_AFTER}. One that serves a certificate the
- * cluster's CA does not verify (expired, or the CA was replaced) is not reloaded: restarting the
- * member is the way then, as for PostgreSQL ({@code TlsReload} reaches Patroni the same way).
+ * the old one and is asked again after {@link StaleCertificates#REASK_AFTER}. One that serves a
+ * certificate the cluster's CA does not verify (expired, or the CA was replaced) is not reloaded:
+ * restarting the member is the way then, as for PostgreSQL ({@code TlsReload} reaches Patroni the
+ * same way).
  */
 public final class PoolerReload {
 
   private static final Logger LOG = LoggerFactory.getLogger(PoolerReload.class);
-
-  /** How long a PgBouncer gets to serve the new certificate before it is asked again. */
-  static final Duration REASK_AFTER = Duration.ofSeconds(20);
 
   /** How long the console gets to answer (connecting, and each read). */
   static final Duration CONSOLE_TIMEOUT = Duration.ofSeconds(5);
@@ -53,7 +48,7 @@ public final class PoolerReload {
 
   private final Console console;
   private final Function<String, Optional<X509Certificate>> served;
-  private final Map<String, Instant> asked = new ConcurrentHashMap<>();
+  private final StaleCertificates asked = new StaleCertificates();
 
   public PoolerReload() {
     this(
@@ -81,11 +76,11 @@ public final class PoolerReload {
 
   /**
    * Asks every running member's PgBouncer that serves another certificate than {@code wantedPem} to
-   * reload (at most once per {@link #REASK_AFTER} per member and certificate), trusting {@code
-   * caPem} (the serving Secret's {@code ca.crt}). Returns true while some PgBouncer still serves
-   * another one (the caller looks again soon). A PgBouncer that does not answer with TLS (starting,
-   * or its member is) is left alone; {@code caPem} or {@code password} null (a Secret not read yet)
-   * only reports.
+   * reload (at most once per {@link StaleCertificates#REASK_AFTER} per member and certificate),
+   * trusting {@code caPem} (the serving Secret's {@code ca.crt}). Returns true while some PgBouncer
+   * still serves another one (the caller looks again soon). A PgBouncer that does not answer with
+   * TLS (starting, or its member is) is left alone; {@code caPem} or {@code password} null (a
+   * Secret not read yet) only reports.
    */
   public boolean reloadStale(
       List<Member> members, String wantedPem, String caPem, String password, Instant now) {
@@ -93,24 +88,11 @@ public final class PoolerReload {
       return false;
     }
     X509Certificate wanted = CertificateAuthority.certificate(wantedPem);
-    boolean stale = false;
-    for (Member member : members) {
-      if (member.podIp() == null || member.terminating()) {
+    List<Member> stale = StaleCertificates.of(members, wanted, served);
+    for (Member member : stale) {
+      if (password == null || caPem == null || !asked.due(member, wanted, now)) {
         continue;
       }
-      Optional<X509Certificate> current = served.apply(member.podIp());
-      if (current.isEmpty() || same(current.get(), wanted)) {
-        continue;
-      }
-      stale = true;
-      String key = member.podIp() + "/" + member.name() + "/" + wanted.getSerialNumber();
-      Instant last = asked.get(key);
-      if (password == null
-          || caPem == null
-          || (last != null && Duration.between(last, now).compareTo(REASK_AFTER) < 0)) {
-        continue;
-      }
-      asked.put(key, now);
       try {
         console.reload(member.podIp(), password, caPem);
         LOG.info("PgBouncer of {} serves an older certificate: sent RELOAD", member.name());
@@ -119,14 +101,6 @@ public final class PoolerReload {
             "RELOAD of the PgBouncer of {} not possible yet: {}", member.name(), e.getMessage());
       }
     }
-    return stale;
-  }
-
-  private static boolean same(X509Certificate a, X509Certificate b) {
-    try {
-      return Arrays.equals(a.getEncoded(), b.getEncoded());
-    } catch (CertificateEncodingException e) {
-      return false;
-    }
+    return !stale.isEmpty();
   }
 }

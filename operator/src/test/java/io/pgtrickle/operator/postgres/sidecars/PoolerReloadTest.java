@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.tls.CertificateAuthority;
+import io.pgtrickle.operator.postgres.tls.StaleCertificates;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -71,7 +72,7 @@ class PoolerReloadTest {
                 RENEWED,
                 CA_PEM,
                 "secret",
-                NOW.plus(PoolerReload.REASK_AFTER).plusSeconds(1)))
+                NOW.plus(StaleCertificates.REASK_AFTER).plusSeconds(1)))
         .isTrue();
     assertThat(reloads).hasSize(2);
   }
