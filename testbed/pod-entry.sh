@@ -50,6 +50,25 @@ unset TESTBED_PGBACKREST_BIN
 # so they share its volumes and die with it (see PodExtras); before /tmp is hidden, since their
 # script and logs may live under it. Containers get a high file limit.
 ulimit -n 65536 2>/dev/null || true
+# One sidecar, as the kubelet runs a container of a restartPolicy Always pod: started again when it
+# exits, at once the first time, then after 10 s doubling to 5 minutes (back to at once after 10
+# minutes of running), each exit logged with its status in the container's log.
+# Args: NAME LOG COMMAND...
+sidecar() {
+  local name=$1 log=$2 delay=0 started status
+  shift 2
+  while :; do
+    started=$(date +%s)
+    status=0
+    (cd / && exec "$@") >>"$log" 2>&1 || status=$?
+    if [ $(($(date +%s) - started)) -ge 600 ]; then delay=0; fi
+    echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) [pod player] container $name exited with status" \
+      "$status; starting it again in $delay s" >>"$log"
+    sleep "$delay"
+    if [ "$delay" -eq 0 ]; then delay=10; elif [ "$delay" -lt 300 ]; then delay=$((delay * 2)); fi
+    if [ "$delay" -gt 300 ]; then delay=300; fi
+  done
+}
 if [ -f "$pod_dir/sidecars.sh" ]; then
   # shellcheck source=/dev/null
   . "$pod_dir/sidecars.sh"

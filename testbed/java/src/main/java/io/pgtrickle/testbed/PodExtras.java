@@ -40,7 +40,8 @@ import java.util.function.Function;
  *   <li><b>Sidecars</b>: the pod's other containers run inside the pod's namespaces, started by
  *       pod-entry.sh from {@code sidecars.sh}: their image's program (Debian's pgbouncer and
  *       prometheus-postgres-exporter, installed by hack/install-deps.sh sidecars) with the
- *       container's args and resolved environment, as the pod's unprivileged user. As for Patroni,
+ *       container's args and resolved environment, as the pod's unprivileged user; one that exits
+ *       is started again after the kubelet's back-off, its exit status in its log. As for Patroni,
  *       pods share the host's network here, so what would listen on every address listens on the
  *       pod IP ({@code listen_addr} of pgbouncer.ini, the exporter's {@code --web.listen-address}).
  *   <li><b>Names</b> come from {@link ServiceRouting} (cluster DNS as a hosts file, which
@@ -49,8 +50,8 @@ import java.util.function.Function;
  *       certificates against it, and clients reach {@code NAME-primary} and {@code NAME-pooler}.
  * </ul>
  *
- * Differences from a kubelet: a sidecar that exits is not restarted, and a crash of the pod (the
- * PostgreSQL container) takes its sidecars with it.
+ * Differences from a kubelet: a sidecar's restarts are not counted in the pod's status (its log
+ * says), and a crash of the pod (the PostgreSQL container) takes its sidecars with it.
  */
 final class PodExtras implements AutoCloseable {
 
@@ -174,20 +175,22 @@ final class PodExtras implements AutoCloseable {
         command.add(
             arg.startsWith("--web.listen-address=:") ? arg.replace("=:", "=" + ip + ":") : arg);
       }
+      // pod-entry.sh's sidecar function: the kubelet's restarts, each exit in the log.
       StringBuilder line =
-          new StringBuilder(
-              "(cd / && exec setpriv --reuid="
-                  + user
-                  + " --regid="
-                  + user
-                  + " --init-groups env -i PATH=/usr/sbin:/usr/bin:/bin");
+          new StringBuilder("sidecar ")
+              .append(quote(container.getName()))
+              .append(' ')
+              .append(quote(dir.resolve(container.getName() + ".log").toString()))
+              .append(" setpriv --reuid=")
+              .append(user)
+              .append(" --regid=")
+              .append(user)
+              .append(" --init-groups env -i PATH=/usr/sbin:/usr/bin:/bin");
       env.apply(container).forEach((k, v) -> line.append(' ').append(quote(k + "=" + v)));
       for (String part : command) {
         line.append(' ').append(quote(part));
       }
-      line.append(") >>")
-          .append(quote(dir.resolve(container.getName() + ".log").toString()))
-          .append(" 2>&1 &\n");
+      line.append(" &\n");
       script.append(line);
     }
     return script.toString();

@@ -73,12 +73,19 @@ public final class PodLogs {
     return tails;
   }
 
-  /** The last {@code lines} lines of {@code log}, or a sentence saying why there are none. */
+  /**
+   * The last {@code lines} lines of {@code log}, or a sentence saying why there are none; without
+   * Patroni's heartbeat lines ("no action. I am (POD), the leader with the lock", every 2 s), which
+   * would otherwise fill a Patroni log's tail and hide PostgreSQL's own lines.
+   */
   static String tail(Path log, int lines) {
     try {
       // Decoded with replacement: a log with a broken byte still shows.
       List<String> all =
-          new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList();
+          new String(Files.readAllBytes(log), StandardCharsets.UTF_8)
+              .lines()
+              .filter(line -> !line.contains(" INFO: no action. I am ("))
+              .toList();
       return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     } catch (IOException e) {
       return "(log " + log + " unreadable: " + e + ")";
