@@ -70,14 +70,17 @@ final class PodExtras implements AutoCloseable {
           // pgBackRest 2.55.1, bind-mounted there in the pod's mount namespace (pod-entry.sh).
           "pgbackrest", "/usr/bin/pgbackrest");
 
-  private record Materialized(Path dir, Volume volume) {}
+  /** A Secret or ConfigMap volume written for a pod at {@code ip}. */
+  private record Materialized(Path dir, Volume volume, String ip) {}
 
   private final KubernetesClient client;
   private final String namespace;
   private final Path volumes;
   private final String user = System.getenv().getOrDefault("PGTRICKLE_PG_USER", "pgtest");
   private final Map<String, List<Materialized>> bySecret = new ConcurrentHashMap<>();
+  private final Map<String, List<Materialized>> byConfigMap = new ConcurrentHashMap<>();
   private final SharedIndexInformer<Secret> secrets;
+  private final SharedIndexInformer<ConfigMap> configMaps;
 
   /**
    * @param volumes where the pods' Secret and ConfigMap volumes are written: outside the pods'
@@ -88,23 +91,23 @@ final class PodExtras implements AutoCloseable {
     this.client = client;
     this.namespace = namespace;
     this.volumes = volumes;
-    this.secrets =
-        client
-            .secrets()
-            .inNamespace(namespace)
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(Secret secret) {}
+    this.secrets = client.secrets().inNamespace(namespace).inform(onUpdate(this::refresh));
+    this.configMaps = client.configMaps().inNamespace(namespace).inform(onUpdate(this::refresh));
+  }
 
-                  @Override
-                  public void onUpdate(Secret old, Secret secret) {
-                    refresh(secret);
-                  }
+  private static <T> ResourceEventHandler<T> onUpdate(java.util.function.Consumer<T> refresh) {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T object) {}
 
-                  @Override
-                  public void onDelete(Secret secret, boolean unknown) {}
-                });
+      @Override
+      public void onUpdate(T old, T object) {
+        refresh.accept(object);
+      }
+
+      @Override
+      public void onDelete(T object, boolean unknown) {}
+    };
   }
 
   /**
@@ -135,13 +138,16 @@ final class PodExtras implements AutoCloseable {
       Path target = volumes.resolve(pod.getMetadata().getName()).resolve(volume.getName());
       materialize(volume, target, ip);
       sources.put(volume.getName(), target);
-      if (volume.getSecret() != null) {
-        bySecret
-            .computeIfAbsent(
-                volume.getSecret().getSecretName(),
-                k -> new java.util.concurrent.CopyOnWriteArrayList<>())
-            .add(new Materialized(target, volume));
-      }
+      Map<String, List<Materialized>> users = volume.getSecret() != null ? bySecret : byConfigMap;
+      List<Materialized> sameSource =
+          users.computeIfAbsent(
+              volume.getSecret() != null
+                  ? volume.getSecret().getSecretName()
+                  : volume.getConfigMap().getName(),
+              k -> new java.util.concurrent.CopyOnWriteArrayList<>());
+      // A recreated pod (same name, same directory, maybe another IP) replaces its predecessor.
+      sameSource.removeIf(m -> m.dir().equals(target));
+      sameSource.add(new Materialized(target, volume, ip));
     }
     for (Container container : pod.getSpec().getContainers()) {
       for (VolumeMount mount : container.getVolumeMounts()) {
@@ -175,9 +181,10 @@ final class PodExtras implements AutoCloseable {
         command.add(
             arg.startsWith("--web.listen-address=:") ? arg.replace("=:", "=" + ip + ":") : arg);
       }
-      // pod-entry.sh's sidecar function: the kubelet's restarts, each exit in the log.
+      // pod-entry.sh's start_sidecar: the log opened before /tmp is hidden, the kubelet's
+      // restarts, each exit in the log.
       StringBuilder line =
-          new StringBuilder("sidecar ")
+          new StringBuilder("start_sidecar ")
               .append(quote(container.getName()))
               .append(' ')
               .append(quote(dir.resolve(container.getName() + ".log").toString()))
@@ -190,7 +197,7 @@ final class PodExtras implements AutoCloseable {
       for (String part : command) {
         line.append(' ').append(quote(part));
       }
-      line.append(" &\n");
+      line.append('\n');
       script.append(line);
     }
     return script.toString();
@@ -226,16 +233,7 @@ final class PodExtras implements AutoCloseable {
         throw new IllegalStateException(
             "ConfigMap " + volume.getConfigMap().getName() + " not found");
       }
-      Map<String, String> data = map.getData() == null ? Map.of() : map.getData();
-      // Pods share the host's network here: "every address" is the pod's own.
-      data.forEach(
-          (k, v) ->
-              files.put(
-                  k,
-                  (k.equals("pgbouncer.ini")
-                          ? v.replace("listen_addr = *", "listen_addr = " + ip)
-                          : v)
-                      .getBytes(StandardCharsets.UTF_8)));
+      files.putAll(configMapFiles(map, ip));
       mode = volume.getConfigMap().getDefaultMode();
       items = volume.getConfigMap().getItems();
     }
@@ -263,6 +261,44 @@ final class PodExtras implements AutoCloseable {
       Files.move(tmp, target.resolve(file.getKey()), StandardCopyOption.ATOMIC_MOVE);
     }
     run("chmod", "0755", target.toString());
+  }
+
+  /** A ConfigMap's files for a pod at {@code ip}. */
+  private static Map<String, byte[]> configMapFiles(ConfigMap map, String ip) {
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    Map<String, String> data = map.getData() == null ? Map.of() : map.getData();
+    // Pods share the host's network here: "every address" is the pod's own.
+    data.forEach(
+        (k, v) ->
+            files.put(
+                k,
+                (k.equals("pgbouncer.ini")
+                        ? v.replace("listen_addr = *", "listen_addr = " + ip)
+                        : v)
+                    .getBytes(StandardCharsets.UTF_8)));
+    return files;
+  }
+
+  /**
+   * The kubelet's part when a mounted ConfigMap changes: its files follow (PgBouncer's
+   * configuration; a process reads them again only when told to).
+   */
+  private void refresh(ConfigMap map) {
+    for (Materialized m : byConfigMap.getOrDefault(map.getMetadata().getName(), List.of())) {
+      if (!Files.isDirectory(m.dir())) {
+        continue;
+      }
+      try {
+        Integer mode = m.volume().getConfigMap().getDefaultMode();
+        write(
+            m.dir(),
+            configMapFiles(map, m.ip()),
+            m.volume().getConfigMap().getItems(),
+            mode == null ? 0644 : mode);
+      } catch (IOException | RuntimeException e) {
+        // The next change tries again.
+      }
+    }
   }
 
   /** The kubelet's part when a mounted Secret changes: its files follow. */
@@ -307,5 +343,6 @@ final class PodExtras implements AutoCloseable {
   @Override
   public void close() {
     secrets.close();
+    configMaps.close();
   }
 }
