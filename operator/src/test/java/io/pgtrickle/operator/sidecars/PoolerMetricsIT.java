@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.packaging.DashboardQueries;
 import io.pgtrickle.operator.postgres.tls.CertificateAuthority;
 import io.pgtrickle.operator.postgres.tls.ServedCertificate;
@@ -328,6 +329,46 @@ class PoolerMetricsIT {
 
   @Test
   @Order(6)
+  void aChangedPoolerSettingReachesEveryPgBouncerWithoutARestart() {
+    Map<String, String> uids = new TreeMap<>();
+    for (String pod : List.of(NAME + "-0", NAME + "-1")) {
+      uids.put(pod, cluster.podUid(pod));
+    }
+    NAMESPACE
+        .client()
+        .resources(PostgresCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName(NAME)
+        .edit(
+            c -> {
+              c.getSpec().getPgbouncer().setMaxClientConn(700);
+              return c;
+            });
+    // The ConfigMap and the pods' files follow; PgBouncer reads them only on RELOAD, which the
+    // operator sends to each PgBouncer whose SHOW CONFIG differs.
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(
+            () -> {
+              for (String pod : uids.keySet()) {
+                Psql.Result config =
+                    Psql.run(
+                        "host="
+                            + cluster.podIp(pod)
+                            + " port=6432 user=pgbouncer dbname=pgbouncer sslmode=require",
+                        poolerPassword(),
+                        "SHOW CONFIG");
+                assertThat(config.output()).as(pod).contains("max_client_conn|700|");
+              }
+            });
+    for (String pod : uids.keySet()) {
+      assertThat(cluster.podUid(pod)).as(pod).isEqualTo(uids.get(pod));
+    }
+  }
+
+  @Test
+  @Order(7)
   void aFailoverUnderPgbenchLoadRecoversThroughThePoolerWithoutReconfiguration() throws Exception {
     try (Connection c = cluster.connect(cluster.primaryIp().orElseThrow());
         Statement s = c.createStatement()) {

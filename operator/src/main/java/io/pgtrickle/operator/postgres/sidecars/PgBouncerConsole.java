@@ -5,21 +5,24 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
 /**
- * One command on PgBouncer's admin console ({@code dbname=pgbouncer}), over TLS with SCRAM-SHA-256,
- * in PostgreSQL's protocol 3.0: the SSLRequest, the handshake (trusting what {@code tls} trusts),
- * the startup message, the SCRAM exchange ({@link ScramClient}), one simple query, Terminate.
- * pgjdbc cannot do it: after login it sends {@code SET extra_float_digits = 2} to a server whose
- * version is below 9.0, as the console reports itself ("1.18.0/bouncer"), and the console refuses
- * that ("SET failed"; checked with pgjdbc 42.7.8 and PgBouncer 1.18, also with {@code
- * assumeMinServerVersion}).
+ * One command on PgBouncer's admin console ({@code dbname=pgbouncer}) with SCRAM-SHA-256, in
+ * PostgreSQL's protocol 3.0: with TLS the SSLRequest and the handshake (trusting what {@code tls}
+ * trusts), then the startup message, the SCRAM exchange ({@link ScramClient}), one simple query,
+ * Terminate. pgjdbc cannot do it: after login it sends {@code SET extra_float_digits = 2} to a
+ * server whose version is below 9.0, as the console reports itself ("1.18.0/bouncer"), and the
+ * console refuses that ("SET failed"; checked with pgjdbc 42.7.8 and PgBouncer 1.18, also with
+ * {@code assumeMinServerVersion}).
  */
 final class PgBouncerConsole {
 
@@ -27,14 +30,18 @@ final class PgBouncerConsole {
 
   private PgBouncerConsole() {}
 
+  /** What a command returned: its command tag (e.g. {@code RELOAD}) and its rows, as text. */
+  record Result(String tag, List<List<String>> rows) {}
+
   /**
-   * Runs {@code command} as {@code user}; returns its command tag (e.g. {@code RELOAD}).
+   * Runs {@code command} as {@code user}, over TLS when {@code tls} is not null (PgBouncer's {@code
+   * client_tls_sslmode} then requires it), in plain text otherwise.
    *
    * @throws IOException when the console cannot be reached within {@code timeout} (connecting, and
    *     each read), does not speak TLS or SCRAM-SHA-256, refuses the login or the command (the
    *     message is PgBouncer's), or verification of the server by {@code tls} fails
    */
-  static String run(
+  static Result run(
       String host,
       int port,
       SSLContext tls,
@@ -44,21 +51,32 @@ final class PgBouncerConsole {
       Duration timeout)
       throws IOException {
     int millis = (int) timeout.toMillis();
-    try (Socket plain = SslRequest.open(host, port, millis)) {
-      try (SSLSocket socket =
-          (SSLSocket) tls.getSocketFactory().createSocket(plain, host, port, true)) {
-        socket.startHandshake();
+    if (tls == null) {
+      try (Socket plain = new Socket()) {
+        plain.connect(new InetSocketAddress(host, port), millis);
+        plain.setSoTimeout(millis);
         return converse(
-            new DataInputStream(socket.getInputStream()),
-            socket.getOutputStream(),
+            new DataInputStream(plain.getInputStream()),
+            plain.getOutputStream(),
             user,
             password,
             command);
       }
     }
+    try (Socket plain = SslRequest.open(host, port, millis);
+        SSLSocket socket =
+            (SSLSocket) tls.getSocketFactory().createSocket(plain, host, port, true)) {
+      socket.startHandshake();
+      return converse(
+          new DataInputStream(socket.getInputStream()),
+          socket.getOutputStream(),
+          user,
+          password,
+          command);
+    }
   }
 
-  private static String converse(
+  private static Result converse(
       DataInputStream in, OutputStream out, String user, String password, String command)
       throws IOException {
     ByteArrayOutputStream startup = new ByteArrayOutputStream();
@@ -70,6 +88,7 @@ final class PgBouncerConsole {
     send(out, (byte) 0, startup.toByteArray());
     ScramClient scram = new ScramClient(password);
     String tag = null;
+    List<List<String>> rows = new ArrayList<>();
     boolean sent = false;
     while (true) {
       byte type = in.readByte();
@@ -78,20 +97,38 @@ final class PgBouncerConsole {
       switch (type) {
         case 'R' -> authenticate(ByteBuffer.wrap(body), out, scram);
         case 'E' -> throw new IOException(errorMessage(body));
+        case 'D' -> rows.add(row(ByteBuffer.wrap(body)));
         case 'C' -> tag = new String(body, 0, body.length - 1, StandardCharsets.UTF_8);
         case 'Z' -> {
           if (sent) {
             send(out, (byte) 'X', new byte[0]);
-            return tag;
+            return new Result(tag, rows);
           }
           send(out, (byte) 'Q', cstring(command));
           sent = true;
         }
         default -> {
-          // ParameterStatus, BackendKeyData, notices, rows: nothing to do
+          // ParameterStatus, BackendKeyData, notices, row descriptions: nothing to do
         }
       }
     }
+  }
+
+  /** A DataRow's columns as text (null for SQL NULL). */
+  private static List<String> row(ByteBuffer body) {
+    int columns = body.getShort();
+    List<String> row = new ArrayList<>(columns);
+    for (int i = 0; i < columns; i++) {
+      int length = body.getInt();
+      if (length < 0) {
+        row.add(null);
+        continue;
+      }
+      byte[] value = new byte[length];
+      body.get(value);
+      row.add(new String(value, StandardCharsets.UTF_8));
+    }
+    return row;
   }
 
   private static void authenticate(ByteBuffer body, OutputStream out, ScramClient scram)

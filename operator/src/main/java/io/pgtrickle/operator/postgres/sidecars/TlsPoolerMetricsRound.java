@@ -86,19 +86,36 @@ public final class TlsPoolerMetricsRound {
       if (TlsReload.reloadStale(members, wanted, patroni, login)) {
         again = true;
       }
-      if (PgBouncerConfig.enabled(cluster)
-          && pooler.reloadStale(
-              members,
-              wanted,
-              ClusterTls.text(serving, ClusterTls.CA),
-              ClusterTls.text(
-                  secrets.apply(ClusterNames.poolerSecret(cluster)), ClusterSecrets.PASSWORD),
-              Instant.now())) {
-        again = true;
-      }
+    }
+    if (PgBouncerConfig.enabled(cluster) && reloadPoolers(cluster, members, secrets)) {
+      again = true;
     }
     PodMonitors.reconcile(client, cluster);
     return again;
+  }
+
+  /**
+   * {@link PoolerReload} for the cluster's settings and, with TLS, its certificate; false (nothing
+   * to do yet) while TLS is on but the serving Secret has no certificate or CA.
+   */
+  private boolean reloadPoolers(
+      PostgresCluster cluster, List<Member> members, Function<String, Secret> secrets) {
+    PoolerReload.Tls tls = null;
+    if (ClusterTls.enabled(cluster)) {
+      Secret serving = secrets.apply(ClusterTls.servingSecret(cluster));
+      tls =
+          new PoolerReload.Tls(
+              ClusterTls.text(serving, ClusterTls.CERT), ClusterTls.text(serving, ClusterTls.CA));
+      if (tls.certPem() == null || tls.caPem() == null) {
+        return false;
+      }
+    }
+    return pooler.reloadStale(
+        members,
+        PgBouncerConfig.specSettings(cluster),
+        tls,
+        ClusterTls.text(secrets.apply(ClusterNames.poolerSecret(cluster)), ClusterSecrets.PASSWORD),
+        Instant.now());
   }
 
   /**

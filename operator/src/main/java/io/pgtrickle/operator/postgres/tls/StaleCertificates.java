@@ -40,11 +40,12 @@ public final class StaleCertificates {
   }
 
   /**
-   * Whether {@code member} is to be asked to reload for {@code wanted} at {@code now}: not asked
-   * for it within {@link #REASK_AFTER}. A true answer counts as the ask.
+   * Whether {@code member} is to be asked to reload for {@code what} (the wanted certificate's
+   * serial, or whatever else identifies the state it is to reach) at {@code now}: not asked for it
+   * within {@link #REASK_AFTER}. A true answer counts as the ask.
    */
-  public boolean due(Member member, X509Certificate wanted, Instant now) {
-    String key = member.podIp() + "/" + member.name() + "/" + wanted.getSerialNumber();
+  public boolean due(Member member, String what, Instant now) {
+    String key = member.podIp() + "/" + member.name() + "/" + what;
     Instant last = asked.get(key);
     if (last != null && Duration.between(last, now).compareTo(REASK_AFTER) < 0) {
       return false;

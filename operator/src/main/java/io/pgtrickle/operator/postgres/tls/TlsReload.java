@@ -45,7 +45,7 @@ public final class TlsReload {
       // One request per member and certificate at a time: Patroni reloads asynchronously, and a
       // burst of reloads (a round every second or two while the member catches up) once left a
       // member's REST API refusing connections on a loaded machine.
-      if (!ASKED.due(member, wanted, Instant.now())) {
+      if (!ASKED.due(member, wanted.getSerialNumber().toString(16), Instant.now())) {
         continue;
       }
       try {
