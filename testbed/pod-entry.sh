@@ -50,6 +50,38 @@ unset TESTBED_PGBACKREST_BIN
 # so they share its volumes and die with it (see PodExtras); before /tmp is hidden, since their
 # script and logs may live under it. Containers get a high file limit.
 ulimit -n 65536 2>/dev/null || true
+# One sidecar, as the kubelet runs a container of a restartPolicy Always pod: started again when it
+# exits, at once the first time, then after 10 s doubling to 5 minutes (back to at once after 10
+# minutes of running), each exit logged with its status in the container's log.
+# Args: NAME FD COMMAND..., FD the container's log, open for appending.
+sidecar() {
+  local name=$1 fd=$2 delay=0 started status
+  shift 2
+  while :; do
+    started=$(date +%s)
+    status=0
+    (cd / && exec "$@") >&"$fd" 2>&1 || status=$?
+    if [ $(($(date +%s) - started)) -ge 600 ]; then delay=0; fi
+    echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) [pod player] container $name exited with status" \
+      "$status; starting it again in $delay s" >&"$fd"
+    sleep "$delay"
+    if [ "$delay" -eq 0 ]; then delay=10; elif [ "$delay" -lt 300 ]; then delay=$((delay * 2)); fi
+    if [ "$delay" -gt 300 ]; then delay=300; fi
+  done
+}
+# Starts a sidecar in the background with its log (LOG) opened here, before the background process
+# runs: the pod's directory, LOG with it, may live under /tmp (CI clones the repository there),
+# which is hidden right below. A log the background process opened itself (`(...) >>LOG &`: the
+# redirection is the forked child's) lost that race now and then on a loaded machine, and the
+# sidecar never started: no PgBouncer or pgBackRest server in that pod, and nothing in its logs.
+# Args: NAME LOG COMMAND...
+start_sidecar() {
+  local name=$1 log=$2 fd
+  shift 2
+  exec {fd}>>"$log"
+  sidecar "$name" "$fd" "$@" &
+  exec {fd}>&-
+}
 if [ -f "$pod_dir/sidecars.sh" ]; then
   # shellcheck source=/dev/null
   . "$pod_dir/sidecars.sh"

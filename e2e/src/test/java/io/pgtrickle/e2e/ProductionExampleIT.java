@@ -15,6 +15,7 @@ import io.pgtrickle.operator.status.Conditions;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.operator.testbed.Psql;
 import io.pgtrickle.operator.tls.TlsProbe;
+import io.pgtrickle.testbed.FailureDiagnostics;
 import io.pgtrickle.testbed.TestNamespace;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +54,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ProductionExampleIT {
 
   @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
+
+  /**
+   * A failure carries every pod's state, Events and logs (PgBouncer's, Patroni's and PostgreSQL's)
+   * and where the pooler Service's forwarder sends connections: "server closed the connection
+   * unexpectedly" through NAME-pooler says nothing more by itself.
+   */
+  @RegisterExtension
+  static final FailureDiagnostics DIAGNOSTICS = new FailureDiagnostics(NAMESPACE);
+
   private static final String EXAMPLE =
       "/seed-examples/003-l108-postgrescluster-production-db.yaml";
   private static final String NAME = "production-db";

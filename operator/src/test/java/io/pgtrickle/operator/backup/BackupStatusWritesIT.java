@@ -73,7 +73,7 @@ class BackupStatusWritesIT {
         .contains("\"phase\":\"Scheduled\"")
         .doesNotContain("diagnostics incomplete");
     assertThat(
-            io.pgtrickle.testbed.BackupPodLogs.tail(
+            io.pgtrickle.testbed.PodLogs.tail(
                 NAMESPACE.testBed(), NAMESPACE.name(), "stale-1-abcde", 5))
         .startsWith("(no log at ");
   }

@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.packaging.DashboardQueries;
+import io.pgtrickle.operator.postgres.tls.CertificateAuthority;
+import io.pgtrickle.operator.postgres.tls.ServedCertificate;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.operator.testbed.Psql;
+import io.pgtrickle.operator.tls.TlsProbe;
+import io.pgtrickle.testbed.FailureDiagnostics;
 import io.pgtrickle.testbed.TestNamespace;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,8 +28,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -50,6 +57,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class PoolerMetricsIT {
 
   @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
+
+  /**
+   * A failure carries every pod's state, Events and logs (PgBouncer's, Patroni's and PostgreSQL's)
+   * and where the pooler Service's forwarder sends connections: "server closed the connection
+   * unexpectedly" through NAME-pooler says nothing more by itself.
+   */
+  @RegisterExtension
+  static final FailureDiagnostics DIAGNOSTICS = new FailureDiagnostics(NAMESPACE);
+
   private static final String NAME = "pooled";
   private static final String APP_PASSWORD = "app-secret-1";
   private static HaCluster cluster;
@@ -277,6 +293,82 @@ class PoolerMetricsIT {
 
   @Test
   @Order(5)
+  void aRenewedCertificateReachesEveryPgBouncerWithoutARestart() throws Exception {
+    Map<String, String> uids = new TreeMap<>();
+    for (String pod : List.of(NAME + "-0", NAME + "-1")) {
+      uids.put(pod, cluster.podUid(pod));
+    }
+    try (TlsProbe tls = new TlsProbe(NAMESPACE, cluster)) {
+      String before = TlsProbe.serial(tls.secretText(NAME + "-tls", "tls.crt"));
+      // A server certificate near its end: the operator renews it and the pods' files follow.
+      // PgBouncer reads its files only at start and on RELOAD, which the operator sends to each
+      // PgBouncer still serving another one.
+      CertificateAuthority.Issued old = tls.serveOneNearItsEnd();
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofSeconds(2))
+          .ignoreExceptions()
+          .untilAsserted(
+              () -> {
+                String renewed = tls.renewedSerial(before, old);
+                for (String pod : uids.keySet()) {
+                  assertThat(
+                          ServedCertificate.of(cluster.podIp(pod), 6432)
+                              .map(c -> c.getSerialNumber().toString(16)))
+                      .as("the certificate the PgBouncer of %s serves", pod)
+                      .contains(renewed);
+                }
+              });
+    }
+    for (String pod : uids.keySet()) {
+      assertThat(cluster.podUid(pod)).as(pod).isEqualTo(uids.get(pod));
+    }
+    // A verify-full client through the pooler, as before.
+    thePoolerVerifiesAsItsServiceNameAndShowsItsStats();
+  }
+
+  @Test
+  @Order(6)
+  void aChangedPoolerSettingReachesEveryPgBouncerWithoutARestart() {
+    Map<String, String> uids = new TreeMap<>();
+    for (String pod : List.of(NAME + "-0", NAME + "-1")) {
+      uids.put(pod, cluster.podUid(pod));
+    }
+    NAMESPACE
+        .client()
+        .resources(PostgresCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName(NAME)
+        .edit(
+            c -> {
+              c.getSpec().getPgbouncer().setMaxClientConn(700);
+              return c;
+            });
+    // The ConfigMap and the pods' files follow; PgBouncer reads them only on RELOAD, which the
+    // operator sends to each PgBouncer whose SHOW CONFIG differs.
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(
+            () -> {
+              for (String pod : uids.keySet()) {
+                Psql.Result config =
+                    Psql.run(
+                        "host="
+                            + cluster.podIp(pod)
+                            + " port=6432 user=pgbouncer dbname=pgbouncer sslmode=require",
+                        poolerPassword(),
+                        "SHOW CONFIG");
+                assertThat(config.output()).as(pod).contains("max_client_conn|700|");
+              }
+            });
+    for (String pod : uids.keySet()) {
+      assertThat(cluster.podUid(pod)).as(pod).isEqualTo(uids.get(pod));
+    }
+  }
+
+  @Test
+  @Order(7)
   void aFailoverUnderPgbenchLoadRecoversThroughThePoolerWithoutReconfiguration() throws Exception {
     try (Connection c = cluster.connect(cluster.primaryIp().orElseThrow());
         Statement s = c.createStatement()) {

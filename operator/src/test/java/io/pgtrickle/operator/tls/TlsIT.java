@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.pgtrickle.operator.postgres.tls.CertificateAuthority;
-import io.pgtrickle.operator.postgres.tls.ClusterTls;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.operator.testbed.Psql;
 import io.pgtrickle.testbed.TestNamespace;
@@ -143,17 +142,8 @@ class TlsIT {
     String started = tls.primary("select pg_postmaster_start_time()");
     String before = TlsProbe.serial(tls.secretText(NAME + "-tls", "tls.crt"));
     // A certificate near its end, signed by the cluster's CA, as if a year had passed.
-    CertificateAuthority.Issued ca =
-        new CertificateAuthority.Issued(
-            tls.secretText(NAME + "-tls-ca", "tls.crt"),
-            tls.secretText(NAME + "-tls-ca", "tls.key"));
-    CertificateAuthority.Issued old =
-        CertificateAuthority.issueServer(
-            ca,
-            ClusterTls.dnsNames(cluster.cluster()),
-            Instant.now().minus(Duration.ofDays(360)),
-            Duration.ofDays(365));
-    tls.replaceTls(NAME + "-tls", old, ca.certificatePem());
+    CertificateAuthority.Issued ca = tls.clusterCa();
+    CertificateAuthority.Issued old = tls.serveOneNearItsEnd();
     // The replication client certificate too: renewed by the operator, used by the replicas'
     // next connections (after the failover below).
     String clientBefore = TlsProbe.serial(tls.secretText(NAME + "-replication-tls", "tls.crt"));
@@ -170,10 +160,7 @@ class TlsIT {
         .ignoreExceptions()
         .untilAsserted(
             () -> {
-              String now = TlsProbe.serial(tls.secretText(NAME + "-tls", "tls.crt"));
-              assertThat(now)
-                  .isNotEqualTo(before)
-                  .isNotEqualTo(TlsProbe.serial(old.certificatePem()));
+              String now = tls.renewedSerial(before, old);
               Psql.Result served =
                   Psql.run(
                       tls.primaryConninfo("verify-full"),

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.pgtrickle.operator.postgres.tls.CertificateAuthority;
+import io.pgtrickle.operator.postgres.tls.ClusterTls;
 import io.pgtrickle.operator.postgres.tls.ServedCertificate;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.operator.testbed.Psql;
@@ -13,6 +14,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 
 /**
@@ -121,8 +124,42 @@ public final class TlsProbe implements AutoCloseable {
         Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
   }
 
+  /** The cluster's own CA (the operator's, Secret {@code NAME-tls-ca}), key included. */
+  public CertificateAuthority.Issued clusterCa() {
+    return new CertificateAuthority.Issued(
+        secretText(cluster.name() + "-tls-ca", "tls.crt"),
+        secretText(cluster.name() + "-tls-ca", "tls.key"));
+  }
+
+  /**
+   * Puts a server certificate near its end into {@code NAME-tls}, signed by the cluster's CA for
+   * every name of the cluster, as if a year had passed (5 of 365 days left): the operator renews
+   * it. Returns it.
+   */
+  public CertificateAuthority.Issued serveOneNearItsEnd() {
+    CertificateAuthority.Issued ca = clusterCa();
+    CertificateAuthority.Issued old =
+        CertificateAuthority.issueServer(
+            ca,
+            ClusterTls.dnsNames(cluster.cluster()),
+            Instant.now().minus(Duration.ofDays(360)),
+            Duration.ofDays(365));
+    replaceTls(cluster.name() + "-tls", old, ca.certificatePem());
+    return old;
+  }
+
+  /**
+   * The serial of {@code NAME-tls}'s certificate, asserted to be a renewal: neither {@code before}
+   * (the serial before {@link #serveOneNearItsEnd()}) nor {@code old}'s.
+   */
+  public String renewedSerial(String before, CertificateAuthority.Issued old) {
+    String now = serial(secretText(cluster.name() + "-tls", "tls.crt"));
+    assertThat(now).isNotEqualTo(before).isNotEqualTo(serial(old.certificatePem()));
+    return now;
+  }
+
   /** Writes a server certificate into the Secret {@code name}, as a renewal would. */
-  void replaceTls(String name, CertificateAuthority.Issued server, String caPem) {
+  public void replaceTls(String name, CertificateAuthority.Issued server, String caPem) {
     Secret current =
         namespace.client().secrets().inNamespace(namespace.name()).withName(name).get();
     namespace

@@ -205,7 +205,7 @@ final class BackupJobPods implements AutoCloseable {
 
   /** The log of a backup pod's container. */
   Path log(String pod) {
-    return BackupPodLogs.log(work, pod);
+    return PodLogs.jobLog(work, pod);
   }
 
   private void exited(Pod pod, String key, Process process, Instant started) {

@@ -95,7 +95,7 @@ public final class PatroniPods implements AutoCloseable {
     this.testBed = testBed;
     this.client = testBed.client();
     this.namespace = namespace;
-    this.work = BackupPodLogs.podsDirectory(testBed, namespace);
+    this.work = PodLogs.podsDirectory(testBed, namespace);
     this.termination = new GracefulTermination(client, namespace);
     mountMemoryBackedVolumes(work);
     this.extras =
@@ -266,15 +266,7 @@ public final class PatroniPods implements AutoCloseable {
    */
   public String logTail(String pod, int lines) {
     Path log = work.resolve(pod).resolve("patroni.log");
-    try {
-      if (!Files.isRegularFile(log)) {
-        return "";
-      }
-      java.util.List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
-      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-    } catch (IOException e) {
-      return "(cannot read " + log + ": " + e.getMessage() + ")";
-    }
+    return Files.isRegularFile(log) ? PodLogs.tail(log, lines) : "";
   }
 
   /** Pods whose Patroni log (every incarnation's) contains {@code text}. */

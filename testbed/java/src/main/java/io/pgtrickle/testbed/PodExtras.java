@@ -40,7 +40,8 @@ import java.util.function.Function;
  *   <li><b>Sidecars</b>: the pod's other containers run inside the pod's namespaces, started by
  *       pod-entry.sh from {@code sidecars.sh}: their image's program (Debian's pgbouncer and
  *       prometheus-postgres-exporter, installed by hack/install-deps.sh sidecars) with the
- *       container's args and resolved environment, as the pod's unprivileged user. As for Patroni,
+ *       container's args and resolved environment, as the pod's unprivileged user; one that exits
+ *       is started again after the kubelet's back-off, its exit status in its log. As for Patroni,
  *       pods share the host's network here, so what would listen on every address listens on the
  *       pod IP ({@code listen_addr} of pgbouncer.ini, the exporter's {@code --web.listen-address}).
  *   <li><b>Names</b> come from {@link ServiceRouting} (cluster DNS as a hosts file, which
@@ -49,8 +50,8 @@ import java.util.function.Function;
  *       certificates against it, and clients reach {@code NAME-primary} and {@code NAME-pooler}.
  * </ul>
  *
- * Differences from a kubelet: a sidecar that exits is not restarted, and a crash of the pod (the
- * PostgreSQL container) takes its sidecars with it.
+ * Differences from a kubelet: a sidecar's restarts are not counted in the pod's status (its log
+ * says), and a crash of the pod (the PostgreSQL container) takes its sidecars with it.
  */
 final class PodExtras implements AutoCloseable {
 
@@ -69,14 +70,17 @@ final class PodExtras implements AutoCloseable {
           // pgBackRest 2.55.1, bind-mounted there in the pod's mount namespace (pod-entry.sh).
           "pgbackrest", "/usr/bin/pgbackrest");
 
-  private record Materialized(Path dir, Volume volume) {}
+  /** A Secret or ConfigMap volume written for a pod at {@code ip}. */
+  private record Materialized(Path dir, Volume volume, String ip) {}
 
   private final KubernetesClient client;
   private final String namespace;
   private final Path volumes;
   private final String user = System.getenv().getOrDefault("PGTRICKLE_PG_USER", "pgtest");
   private final Map<String, List<Materialized>> bySecret = new ConcurrentHashMap<>();
+  private final Map<String, List<Materialized>> byConfigMap = new ConcurrentHashMap<>();
   private final SharedIndexInformer<Secret> secrets;
+  private final SharedIndexInformer<ConfigMap> configMaps;
 
   /**
    * @param volumes where the pods' Secret and ConfigMap volumes are written: outside the pods'
@@ -87,23 +91,23 @@ final class PodExtras implements AutoCloseable {
     this.client = client;
     this.namespace = namespace;
     this.volumes = volumes;
-    this.secrets =
-        client
-            .secrets()
-            .inNamespace(namespace)
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(Secret secret) {}
+    this.secrets = client.secrets().inNamespace(namespace).inform(onUpdate(this::refresh));
+    this.configMaps = client.configMaps().inNamespace(namespace).inform(onUpdate(this::refresh));
+  }
 
-                  @Override
-                  public void onUpdate(Secret old, Secret secret) {
-                    refresh(secret);
-                  }
+  private static <T> ResourceEventHandler<T> onUpdate(java.util.function.Consumer<T> refresh) {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T object) {}
 
-                  @Override
-                  public void onDelete(Secret secret, boolean unknown) {}
-                });
+      @Override
+      public void onUpdate(T old, T object) {
+        refresh.accept(object);
+      }
+
+      @Override
+      public void onDelete(T object, boolean unknown) {}
+    };
   }
 
   /**
@@ -134,13 +138,16 @@ final class PodExtras implements AutoCloseable {
       Path target = volumes.resolve(pod.getMetadata().getName()).resolve(volume.getName());
       materialize(volume, target, ip);
       sources.put(volume.getName(), target);
-      if (volume.getSecret() != null) {
-        bySecret
-            .computeIfAbsent(
-                volume.getSecret().getSecretName(),
-                k -> new java.util.concurrent.CopyOnWriteArrayList<>())
-            .add(new Materialized(target, volume));
-      }
+      Map<String, List<Materialized>> users = volume.getSecret() != null ? bySecret : byConfigMap;
+      List<Materialized> sameSource =
+          users.computeIfAbsent(
+              volume.getSecret() != null
+                  ? volume.getSecret().getSecretName()
+                  : volume.getConfigMap().getName(),
+              k -> new java.util.concurrent.CopyOnWriteArrayList<>());
+      // A recreated pod (same name, same directory, maybe another IP) replaces its predecessor.
+      sameSource.removeIf(m -> m.dir().equals(target));
+      sameSource.add(new Materialized(target, volume, ip));
     }
     for (Container container : pod.getSpec().getContainers()) {
       for (VolumeMount mount : container.getVolumeMounts()) {
@@ -174,20 +181,23 @@ final class PodExtras implements AutoCloseable {
         command.add(
             arg.startsWith("--web.listen-address=:") ? arg.replace("=:", "=" + ip + ":") : arg);
       }
+      // pod-entry.sh's start_sidecar: the log opened before /tmp is hidden, the kubelet's
+      // restarts, each exit in the log.
       StringBuilder line =
-          new StringBuilder(
-              "(cd / && exec setpriv --reuid="
-                  + user
-                  + " --regid="
-                  + user
-                  + " --init-groups env -i PATH=/usr/sbin:/usr/bin:/bin");
+          new StringBuilder("start_sidecar ")
+              .append(quote(container.getName()))
+              .append(' ')
+              .append(quote(dir.resolve(container.getName() + ".log").toString()))
+              .append(" setpriv --reuid=")
+              .append(user)
+              .append(" --regid=")
+              .append(user)
+              .append(" --init-groups env -i PATH=/usr/sbin:/usr/bin:/bin");
       env.apply(container).forEach((k, v) -> line.append(' ').append(quote(k + "=" + v)));
       for (String part : command) {
         line.append(' ').append(quote(part));
       }
-      line.append(") >>")
-          .append(quote(dir.resolve(container.getName() + ".log").toString()))
-          .append(" 2>&1 &\n");
+      line.append('\n');
       script.append(line);
     }
     return script.toString();
@@ -223,16 +233,7 @@ final class PodExtras implements AutoCloseable {
         throw new IllegalStateException(
             "ConfigMap " + volume.getConfigMap().getName() + " not found");
       }
-      Map<String, String> data = map.getData() == null ? Map.of() : map.getData();
-      // Pods share the host's network here: "every address" is the pod's own.
-      data.forEach(
-          (k, v) ->
-              files.put(
-                  k,
-                  (k.equals("pgbouncer.ini")
-                          ? v.replace("listen_addr = *", "listen_addr = " + ip)
-                          : v)
-                      .getBytes(StandardCharsets.UTF_8)));
+      files.putAll(configMapFiles(map, ip));
       mode = volume.getConfigMap().getDefaultMode();
       items = volume.getConfigMap().getItems();
     }
@@ -260,6 +261,44 @@ final class PodExtras implements AutoCloseable {
       Files.move(tmp, target.resolve(file.getKey()), StandardCopyOption.ATOMIC_MOVE);
     }
     run("chmod", "0755", target.toString());
+  }
+
+  /** A ConfigMap's files for a pod at {@code ip}. */
+  private static Map<String, byte[]> configMapFiles(ConfigMap map, String ip) {
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    Map<String, String> data = map.getData() == null ? Map.of() : map.getData();
+    // Pods share the host's network here: "every address" is the pod's own.
+    data.forEach(
+        (k, v) ->
+            files.put(
+                k,
+                (k.equals("pgbouncer.ini")
+                        ? v.replace("listen_addr = *", "listen_addr = " + ip)
+                        : v)
+                    .getBytes(StandardCharsets.UTF_8)));
+    return files;
+  }
+
+  /**
+   * The kubelet's part when a mounted ConfigMap changes: its files follow (PgBouncer's
+   * configuration; a process reads them again only when told to).
+   */
+  private void refresh(ConfigMap map) {
+    for (Materialized m : byConfigMap.getOrDefault(map.getMetadata().getName(), List.of())) {
+      if (!Files.isDirectory(m.dir())) {
+        continue;
+      }
+      try {
+        Integer mode = m.volume().getConfigMap().getDefaultMode();
+        write(
+            m.dir(),
+            configMapFiles(map, m.ip()),
+            m.volume().getConfigMap().getItems(),
+            mode == null ? 0644 : mode);
+      } catch (IOException | RuntimeException e) {
+        // The next change tries again.
+      }
+    }
   }
 
   /** The kubelet's part when a mounted Secret changes: its files follow. */
@@ -304,5 +343,6 @@ final class PodExtras implements AutoCloseable {
   @Override
   public void close() {
     secrets.close();
+    configMaps.close();
   }
 }

@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +98,13 @@ public final class ServiceRouting implements AutoCloseable {
     }
   }
 
+  /** The routing of {@code namespace} if a pod player routes it now (for diagnostics). */
+  static Optional<ServiceRouting> of(String namespace) {
+    synchronized (SHARED) {
+      return Optional.ofNullable(SHARED.get(namespace));
+    }
+  }
+
   /** Copies the namespace's hosts file in place to {@code file} (see {@link ClusterDns#mirror}). */
   void mirror(Path file) {
     dns.mirror(namespace, file);
@@ -148,6 +158,53 @@ public final class ServiceRouting implements AutoCloseable {
   /** The virtual address of a Service with a cluster IP, once routed. */
   public synchronized Optional<String> virtualAddress(String service) {
     return Optional.ofNullable(virtuals.get(service)).map(Virtual::address);
+  }
+
+  /**
+   * Each routed Service, a line per port: its virtual address, the endpoints the forwarder picks
+   * from, each with whether it accepts a TCP connection right now, and what the forwarder closed at
+   * once (see {@link TcpForwarder#closedAtOnce()}). For a test's failure message.
+   */
+  public synchronized String describe() {
+    StringBuilder out = new StringBuilder();
+    new TreeMap<>(virtuals)
+        .forEach(
+            (service, virtual) ->
+                new TreeMap<>(virtual.forwarders())
+                    .forEach(
+                        (port, forwarder) -> {
+                          out.append("  Service ")
+                              .append(service)
+                              .append(' ')
+                              .append(virtual.address())
+                              .append(':')
+                              .append(port)
+                              .append(" -> ");
+                          List<TcpForwarder.Endpoint> endpoints = forwarder.endpoints();
+                          if (endpoints.isEmpty()) {
+                            out.append("no endpoint (no ready pod selected)");
+                          }
+                          for (TcpForwarder.Endpoint e : endpoints) {
+                            out.append(e.ip())
+                                .append(':')
+                                .append(e.port())
+                                .append(" (")
+                                .append(probe(e))
+                                .append(") ");
+                          }
+                          out.append("; ").append(forwarder.closedAtOnce()).append('\n');
+                        }));
+    return out.toString();
+  }
+
+  /** Whether an endpoint accepts a TCP connection now: "accepts" or the error, within 1 s. */
+  private static String probe(TcpForwarder.Endpoint endpoint) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(endpoint.ip(), endpoint.port()), 1000);
+      return "accepts";
+    } catch (IOException e) {
+      return e.toString();
+    }
   }
 
   private void schedule() {

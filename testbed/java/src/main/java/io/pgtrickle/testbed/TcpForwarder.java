@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +36,12 @@ final class TcpForwarder implements AutoCloseable {
   private volatile List<Endpoint> endpoints = List.of();
   private volatile boolean closed;
 
+  /** Connections closed at once: no endpoint, or the endpoint refused (for diagnostics). */
+  private final AtomicInteger withoutEndpoint = new AtomicInteger();
+
+  private final AtomicInteger refused = new AtomicInteger();
+  private volatile String lastRefusal;
+
   /**
    * Binds {@code address:port}.
    *
@@ -58,6 +65,20 @@ final class TcpForwarder implements AutoCloseable {
     return endpoints;
   }
 
+  /**
+   * The connections this forwarder closed at once, one line: how many found no endpoint, how many
+   * an endpoint refused and the last refusal. A client sees either as "server closed the connection
+   * unexpectedly".
+   */
+  String closedAtOnce() {
+    return "closed at once: "
+        + withoutEndpoint.get()
+        + " without endpoint, "
+        + refused.get()
+        + " refused by the endpoint"
+        + (lastRefusal == null ? "" : " (last: " + lastRefusal + ")");
+  }
+
   private void accept() {
     while (!closed) {
       Socket client;
@@ -68,6 +89,7 @@ final class TcpForwarder implements AutoCloseable {
       }
       List<Endpoint> now = endpoints;
       if (now.isEmpty()) {
+        withoutEndpoint.incrementAndGet();
         closeQuietly(client);
         continue;
       }
@@ -87,6 +109,8 @@ final class TcpForwarder implements AutoCloseable {
       backend.connect(new InetSocketAddress(target.ip(), target.port()), 2000);
     } catch (IOException e) {
       LOG.debug("{}: endpoint {} refused: {}", name, target, e.toString());
+      refused.incrementAndGet();
+      lastRefusal = Instant.now() + " " + target.ip() + ":" + target.port() + " " + e;
       closeQuietly(client);
       closeQuietly(backend);
       return;

@@ -35,13 +35,14 @@ import java.util.Map;
  * The Kubernetes objects that take a PostgresBackup's backups: a {@code batch/v1} Job for a one-off
  * backup and for each trigger, and for a schedule a CronJob whose job template is the same Job. The
  * Job's one pod runs {@code pgbackrest stanza-create} (idempotent) and {@code pgbackrest backup} in
- * the cluster's PostgreSQL image; the repository is local to the pod (the members' configuration
- * file, object store secrets as {@code secretKeyRef}s, the repository volume for {@code
- * destination.type} PVC) and the database is remote: every member serves pgBackRest over TLS
- * ({@link PgBackRestServer}), listed as {@code pg1..pgN} with the member to read first (the
- * primary, or with {@code backupFromReplica} the chosen replica followed by the primary), the
- * others after it so that pgBackRest still finds the primary after a failover. A failed pod is
- * replaced {@value #BACKOFF_LIMIT} times ({@code backoffLimit}), finished Jobs go after {@code
+ * the cluster's PostgreSQL image ({@link BackupScript}, which first waits a bounded time for the
+ * members' TLS servers); the repository is local to the pod (the members' configuration file,
+ * object store secrets as {@code secretKeyRef}s, the repository volume for {@code destination.type}
+ * PVC) and the database is remote: every member serves pgBackRest over TLS ({@link
+ * PgBackRestServer}), listed as {@code pg1..pgN} with the member to read first (the primary, or
+ * with {@code backupFromReplica} the chosen replica followed by the primary), the others after it
+ * so that pgBackRest still finds the primary after a failover. A failed pod is replaced {@value
+ * #BACKOFF_LIMIT} times ({@code backoffLimit}), finished Jobs go after {@code
  * ttlSecondsAfterFinished}. Pure: no client calls.
  */
 public final class BackupJob {
@@ -59,27 +60,6 @@ public final class BackupJob {
 
   /** Annotation of a Job (and a CronJob's job template): the member it reads first. */
   public static final String MEMBER_ANNOTATION = "postgres.example.com/backup-member";
-
-  /** The environment variable naming the TLS servers the script waits for (space-separated). */
-  static final String SERVERS_ENV = "PGTRICKLE_BACKUP_SERVERS";
-
-  /**
-   * What the container runs: waits up to 60 s for the TLS servers of the member it reads (and of
-   * the primary, from a replica) to answer {@code server-ping} (a member that just started starts
-   * its server beside PostgreSQL; a backup reaching it earlier fails with "unable to find primary
-   * cluster"), then the stanza (idempotent), then the backup with the Job's args.
-   */
-  static final String SCRIPT =
-      "for h in $"
-          + SERVERS_ENV
-          + "; do i=0; until pgbackrest server-ping \"$h\" --tls-server-port="
-          + PgBackRestServer.PORT
-          + " >/dev/null 2>&1; do i=$((i+1)); [ $i -ge 30 ] && break; sleep 2; done; done; "
-          + "pgbackrest --stanza="
-          + PgBackRest.STANZA
-          + " stanza-create && exec pgbackrest --stanza="
-          + PgBackRest.STANZA
-          + " backup \"$@\"";
 
   /**
    * What one backup Job does.
@@ -272,7 +252,7 @@ public final class BackupJob {
         plan.members().subList(0, Math.min(plan.members().size(), plan.fromReplica() ? 2 : 1));
     env.add(
         new EnvVarBuilder()
-            .withName(SERVERS_ENV)
+            .withName(BackupScript.SERVERS_ENV)
             .withValue(
                 String.join(
                     " ", servers.stream().map(m -> PgBackRestServer.host(cluster, m)).toList()))
@@ -282,7 +262,7 @@ public final class BackupJob {
         .withName(CONTAINER)
         .withImage(image)
         .withImagePullPolicy("IfNotPresent")
-        .withCommand("sh", "-c", SCRIPT, "pgbackrest-backup")
+        .withCommand("sh", "-c", BackupScript.TEXT, "pgbackrest-backup")
         .withArgs(args(backup.getMetadata().getName(), plan))
         .withEnv(env)
         // A failed backup's last log lines become its termination message: the reason the

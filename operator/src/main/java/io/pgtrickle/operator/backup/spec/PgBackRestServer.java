@@ -158,12 +158,16 @@ public final class PgBackRestServer {
         .withContainerPort(PORT)
         .withProtocol("TCP")
         .endPort()
-        .withNewReadinessProbe()
+        // Liveness, not readiness: a pod is ready only when all its containers are, and a backup
+        // server that is down must not take its member out of NAME-primary and NAME-pooler (the
+        // backup Job waits for it, BackupScript). One that stops listening is restarted.
+        .withNewLivenessProbe()
         .withNewTcpSocket()
         .withNewPort(CONTAINER)
         .endTcpSocket()
         .withPeriodSeconds(10)
-        .endReadinessProbe()
+        .withFailureThreshold(3)
+        .endLivenessProbe()
         .withNewResources()
         .addToRequests("cpu", new Quantity("10m"))
         .addToRequests("memory", new Quantity("32Mi"))

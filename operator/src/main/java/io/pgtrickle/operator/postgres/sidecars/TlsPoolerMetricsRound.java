@@ -9,6 +9,7 @@ import io.pgtrickle.operator.postgres.credentials.AppliedCredentials;
 import io.pgtrickle.operator.postgres.patroni.PatroniClient;
 import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.spec.ClusterSecrets;
+import io.pgtrickle.operator.postgres.spec.PgBouncerConfig;
 import io.pgtrickle.operator.postgres.tls.ClusterTls;
 import io.pgtrickle.operator.postgres.tls.ClusterTrust;
 import io.pgtrickle.operator.postgres.tls.MemberJdbc;
@@ -29,6 +30,7 @@ public final class TlsPoolerMetricsRound {
 
   private final ServiceRoles roles;
   private final PatroniClient patroni;
+  private final PoolerReload pooler = new PoolerReload();
 
   public TlsPoolerMetricsRound(ServiceRoles roles, PatroniClient patroni) {
     this.roles = roles;
@@ -47,7 +49,8 @@ public final class TlsPoolerMetricsRound {
 
   /**
    * Returns true when something is still under way and the round should look again soon: the
-   * sidecars' roles not made yet, or a member still serving an old certificate.
+   * sidecars' roles not made yet, or a member (PostgreSQL, or its PgBouncer: {@link PoolerReload})
+   * still serving an old certificate.
    */
   public boolean afterChildren(
       KubernetesClient client,
@@ -78,14 +81,41 @@ public final class TlsPoolerMetricsRound {
       again = true;
     }
     if (ClusterTls.enabled(cluster)) {
-      String wanted =
-          ClusterTls.text(secrets.apply(ClusterTls.servingSecret(cluster)), ClusterTls.CERT);
+      Secret serving = secrets.apply(ClusterTls.servingSecret(cluster));
+      String wanted = ClusterTls.text(serving, ClusterTls.CERT);
       if (TlsReload.reloadStale(members, wanted, patroni, login)) {
         again = true;
       }
     }
+    if (PgBouncerConfig.enabled(cluster) && reloadPoolers(cluster, members, secrets)) {
+      again = true;
+    }
     PodMonitors.reconcile(client, cluster);
     return again;
+  }
+
+  /**
+   * {@link PoolerReload} for the cluster's settings and, with TLS, its certificate; false (nothing
+   * to do yet) while TLS is on but the serving Secret has no certificate or CA.
+   */
+  private boolean reloadPoolers(
+      PostgresCluster cluster, List<Member> members, Function<String, Secret> secrets) {
+    PoolerReload.Tls tls = null;
+    if (ClusterTls.enabled(cluster)) {
+      Secret serving = secrets.apply(ClusterTls.servingSecret(cluster));
+      tls =
+          new PoolerReload.Tls(
+              ClusterTls.text(serving, ClusterTls.CERT), ClusterTls.text(serving, ClusterTls.CA));
+      if (tls.certPem() == null || tls.caPem() == null) {
+        return false;
+      }
+    }
+    return pooler.reloadStale(
+        members,
+        PgBouncerConfig.specSettings(cluster),
+        tls,
+        ClusterTls.text(secrets.apply(ClusterNames.poolerSecret(cluster)), ClusterSecrets.PASSWORD),
+        Instant.now());
   }
 
   /**

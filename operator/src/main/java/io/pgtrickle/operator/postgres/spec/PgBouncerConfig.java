@@ -4,6 +4,8 @@ import io.pgtrickle.operator.api.PgBouncerSpec;
 import io.pgtrickle.operator.api.PoolMode;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.tls.ClusterTls;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * PgBouncer's configuration (pgbouncer.ini) for the pooler sidecar of every member. No password is
@@ -56,9 +58,23 @@ public final class PgBouncerConfig {
     return Math.max(poolSize(maxConnections), maxConnections * 3 / 4);
   }
 
+  /**
+   * The settings of pgbouncer.ini that the cluster's spec decides ({@code spec.pgbouncer} and
+   * {@code max_connections}), by name, as PgBouncer's {@code SHOW CONFIG} shows them: what a
+   * running PgBouncer must have reloaded after a change (PoolerReload).
+   */
+  public static Map<String, String> specSettings(PostgresCluster cluster) {
+    int maxConnections = maxConnections(cluster);
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("pool_mode", poolMode(cluster).name());
+    settings.put("max_client_conn", Integer.toString(maxClientConn(cluster)));
+    settings.put("default_pool_size", Integer.toString(poolSize(maxConnections)));
+    settings.put("max_db_connections", Integer.toString(maxDbConnections(maxConnections)));
+    return settings;
+  }
+
   /** The file's text. */
   public static String render(PostgresCluster cluster) {
-    int maxConnections = maxConnections(cluster);
     StringBuilder ini = new StringBuilder();
     ini.append("; Managed by the pg-trickle operator; edit spec.pgbouncer.\n");
     ini.append("[databases]\n");
@@ -70,10 +86,7 @@ public final class PgBouncerConfig {
     line(ini, "listen_addr", "*");
     line(ini, "listen_port", Integer.toString(PORT));
     line(ini, "unix_socket_dir", "");
-    line(ini, "pool_mode", poolMode(cluster).name());
-    line(ini, "max_client_conn", Integer.toString(maxClientConn(cluster)));
-    line(ini, "default_pool_size", Integer.toString(poolSize(maxConnections)));
-    line(ini, "max_db_connections", Integer.toString(maxDbConnections(maxConnections)));
+    specSettings(cluster).forEach((key, value) -> line(ini, key, value));
     line(ini, "auth_type", "scram-sha-256");
     line(ini, "auth_file", AUTH_MOUNT + "/" + AUTH_FILE);
     line(ini, "auth_user", AUTH_USER);

@@ -146,13 +146,19 @@ final class PodAdditions {
             .withContainerPort(EXPORTER_PORT)
             .withProtocol("TCP")
             .endPort()
-            .withNewReadinessProbe()
+            // Liveness on the landing page, not readiness on /metrics: a pod is ready only when
+            // all its containers are, and an exporter that is down must not take its member out
+            // of NAME-primary and NAME-pooler; /metrics runs queries, which a loaded member may
+            // answer slowly.
+            .withNewLivenessProbe()
             .withNewHttpGet()
-            .withPath("/metrics")
+            .withPath("/")
             .withNewPort("metrics")
             .endHttpGet()
             .withPeriodSeconds(10)
-            .endReadinessProbe()
+            .withTimeoutSeconds(5)
+            .withFailureThreshold(3)
+            .endLivenessProbe()
             .addNewVolumeMount()
             .withName("exporter-queries")
             .withMountPath(EXPORTER_MOUNT)

@@ -1,9 +1,6 @@
 package io.pgtrickle.operator.postgres.tls;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
@@ -21,9 +18,6 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class ServedCertificate {
 
-  /** PostgreSQL's SSLRequest code (protocol 1234.5679). */
-  private static final int SSL_REQUEST = 80877103;
-
   private static final int TIMEOUT_MS = 2000;
 
   private ServedCertificate() {}
@@ -34,17 +28,7 @@ public final class ServedCertificate {
    */
   public static Optional<X509Certificate> of(String host, int port) {
     AtomicReference<X509Certificate> seen = new AtomicReference<>();
-    try (Socket plain = new Socket()) {
-      plain.connect(new InetSocketAddress(host, port), TIMEOUT_MS);
-      plain.setSoTimeout(TIMEOUT_MS);
-      DataOutputStream out = new DataOutputStream(plain.getOutputStream());
-      out.writeInt(8);
-      out.writeInt(SSL_REQUEST);
-      out.flush();
-      int answer = new DataInputStream(plain.getInputStream()).read();
-      if (answer != 'S') {
-        return Optional.empty();
-      }
+    try (Socket plain = SslRequest.open(host, port, TIMEOUT_MS)) {
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(null, new javax.net.ssl.TrustManager[] {new Recorder(seen)}, null);
       try (SSLSocket tls =

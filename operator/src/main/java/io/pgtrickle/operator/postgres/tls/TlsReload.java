@@ -5,13 +5,8 @@ import io.pgtrickle.operator.postgres.patroni.PatroniException;
 import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.spec.ClusterServices;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,10 +22,8 @@ public final class TlsReload {
 
   private static final Logger LOG = LoggerFactory.getLogger(TlsReload.class);
 
-  /** How long a member gets to serve the new certificate before it is asked again. */
-  static final Duration REASK_AFTER = Duration.ofSeconds(20);
-
-  private static final Map<String, Instant> ASKED = new ConcurrentHashMap<>();
+  /** The asks of this kind of reload (one at a time per member and certificate). */
+  private static final StaleCertificates ASKED = new StaleCertificates();
 
   private TlsReload() {}
 
@@ -45,27 +38,16 @@ public final class TlsReload {
       return false;
     }
     X509Certificate wanted = CertificateAuthority.certificate(wantedPem);
-    boolean stale = false;
-    for (Member member : members) {
-      if (member.podIp() == null || member.terminating()) {
-        continue;
-      }
-      Optional<X509Certificate> served =
-          ServedCertificate.of(member.podIp(), ClusterServices.POSTGRES_PORT);
-      if (served.isEmpty() || same(served.get(), wanted)) {
-        continue;
-      }
-      stale = true;
+    List<Member> stale =
+        StaleCertificates.of(
+            members, wanted, ip -> ServedCertificate.of(ip, ClusterServices.POSTGRES_PORT));
+    for (Member member : stale) {
       // One request per member and certificate at a time: Patroni reloads asynchronously, and a
       // burst of reloads (a round every second or two while the member catches up) once left a
       // member's REST API refusing connections on a loaded machine.
-      String key = member.podIp() + "/" + member.name() + "/" + wanted.getSerialNumber();
-      Instant last = ASKED.get(key);
-      Instant now = Instant.now();
-      if (last != null && Duration.between(last, now).compareTo(REASK_AFTER) < 0) {
+      if (!ASKED.due(member, wanted.getSerialNumber().toString(16), Instant.now())) {
         continue;
       }
-      ASKED.put(key, now);
       try {
         patroni.reload(
             new PatroniClient.Target(
@@ -80,14 +62,6 @@ public final class TlsReload {
         LOG.info("reload of {} not possible yet: {}", member.name(), e.getMessage());
       }
     }
-    return stale;
-  }
-
-  private static boolean same(X509Certificate a, X509Certificate b) {
-    try {
-      return Arrays.equals(a.getEncoded(), b.getEncoded());
-    } catch (java.security.cert.CertificateEncodingException e) {
-      return false;
-    }
+    return !stale.isEmpty();
   }
 }

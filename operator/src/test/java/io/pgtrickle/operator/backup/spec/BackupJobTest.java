@@ -98,9 +98,7 @@ class BackupJobTest {
     assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(container.getTerminationMessagePolicy()).isEqualTo("FallbackToLogsOnError");
     assertThat(container.getCommand()).startsWith("sh", "-c");
-    assertThat(container.getCommand().get(2))
-        .contains("pgbackrest --stanza=db stanza-create")
-        .contains("exec pgbackrest --stanza=db backup \"$@\"");
+    assertThat(container.getCommand().get(2)).isEqualTo(BackupScript.TEXT);
     assertThat(container.getArgs())
         .containsExactly(
             "--type=incr",
