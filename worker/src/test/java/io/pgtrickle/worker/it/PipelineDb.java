@@ -120,8 +120,14 @@ public final class PipelineDb implements AutoCloseable {
     }
   }
 
-  /** The first column of every row, as text. */
+  /**
+   * The first column of every row, as text. Without parameters the query runs as a plain statement,
+   * so that a {@code ?} operator in it (jsonb {@code ?}) is not taken for a placeholder.
+   */
   public List<String> column(String query, Object... params) {
+    if (params.length == 0) {
+      return plainColumn(query);
+    }
     try (Connection c = connect();
         PreparedStatement ps = c.prepareStatement(query)) {
       for (int i = 0; i < params.length; i++) {
@@ -134,6 +140,20 @@ public final class PipelineDb implements AutoCloseable {
         }
         return out;
       }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  private List<String> plainColumn(String query) {
+    try (Connection c = connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(query)) {
+      List<String> out = new ArrayList<>();
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+      return out;
     } catch (SQLException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }
