@@ -125,35 +125,24 @@ public final class PipelineDb implements AutoCloseable {
    * so that a {@code ?} operator in it (jsonb {@code ?}) is not taken for a placeholder.
    */
   public List<String> column(String query, Object... params) {
-    if (params.length == 0) {
-      return plainColumn(query);
-    }
     try (Connection c = connect();
-        PreparedStatement ps = c.prepareStatement(query)) {
-      for (int i = 0; i < params.length; i++) {
-        ps.setObject(i + 1, params[i]);
+        Statement s = params.length == 0 ? c.createStatement() : c.prepareStatement(query)) {
+      ResultSet result;
+      if (s instanceof PreparedStatement ps) {
+        for (int i = 0; i < params.length; i++) {
+          ps.setObject(i + 1, params[i]);
+        }
+        result = ps.executeQuery();
+      } else {
+        result = s.executeQuery(query);
       }
-      try (ResultSet rs = ps.executeQuery()) {
+      try (ResultSet rs = result) {
         List<String> out = new ArrayList<>();
         while (rs.next()) {
           out.add(rs.getString(1));
         }
         return out;
       }
-    } catch (SQLException e) {
-      throw new IllegalStateException(e.getMessage(), e);
-    }
-  }
-
-  private List<String> plainColumn(String query) {
-    try (Connection c = connect();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(query)) {
-      List<String> out = new ArrayList<>();
-      while (rs.next()) {
-        out.add(rs.getString(1));
-      }
-      return out;
     } catch (SQLException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }
