@@ -188,7 +188,7 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
     BoundStatement apply = plan.apply(st.schema(), st.name(), windows);
     boolean statistics = plan.countsFromStatistics();
     return new PlanStatement(
-        io.pgtrickle.worker.db.Sql.withoutPlaceholders(
+        io.pgtrickle.worker.dvm.sql.PreparedText.withoutPlaceholders(
                 "SELECT FROM (" + plan.query().normalizedSql() + ") __pgt_check WHERE false")
             + ";\n"
             + apply.sql(),

@@ -8,6 +8,7 @@ import io.pgtrickle.worker.dvm.sql.ApplyCounts;
 import io.pgtrickle.worker.dvm.sql.BagApplySql;
 import io.pgtrickle.worker.dvm.sql.BoundStatement;
 import io.pgtrickle.worker.dvm.sql.FullRefreshSql;
+import io.pgtrickle.worker.dvm.sql.PreparedText;
 import io.pgtrickle.worker.dvm.sql.SourceDeltaSql;
 import io.pgtrickle.worker.dvm.sql.Sql;
 import io.pgtrickle.worker.dvm.sql.StorageDdl;
@@ -147,14 +148,41 @@ public final class DifferentialPlan {
    * The statement applying the windows: one MERGE (or, on PostgreSQL 14, one statement of
    * data-modifying CTEs) returning one row: rows inserted, updated, deleted ({@link ApplyCounts});
    * on PostgreSQL 15 and 16, {@link #countsFromStatistics}. Windows of sources without changes may
-   * be omitted.
+   * be omitted. The text is PgJDBC's ({@link PreparedText#withCastPlaceholders}): the query's
+   * {@code ?} operators are written {@code ??}; {@link #applyText} is the text PostgreSQL runs.
    *
    * @param windows the windows of the sources that have changes; parameters are bound per changed
-   *     source, in source order: the relation's own ({@link SourceWindow#relationParameters}), then
-   *     the lower and upper bound
+   *     source, in source order: the relation's own ({@link SourceWindow#relationParameters}, each
+   *     placeholder written {@code ?::type}), then the lower and upper bound
    * @throws IllegalArgumentException for a window of a table the query does not read
    */
   public BoundStatement apply(String schema, String table, List<SourceWindow> windows) {
+    Built b = built(schema, table, windows);
+    String sql =
+        applyCache.computeIfAbsent(
+            b.key(),
+            k -> PreparedText.withCastPlaceholders(build(b.target(), b.changed(), b.relations())));
+    return new BoundStatement(sql, b.parameters());
+  }
+
+  /**
+   * The text of {@link #apply} as PostgreSQL reads it, for display: the query's {@code ?} operators
+   * as written (not doubled for the driver), the placeholders {@code ?}.
+   */
+  String applyText(String schema, String table, List<SourceWindow> windows) {
+    Built b = built(schema, table, windows);
+    return build(b.target(), b.changed(), b.relations());
+  }
+
+  /** What an apply statement is built from, and its parameters. */
+  private record Built(
+      String target,
+      SortedSet<Integer> changed,
+      Map<Integer, String> relations,
+      String key,
+      List<Object> parameters) {}
+
+  private Built built(String schema, String table, List<SourceWindow> windows) {
     SortedSet<Integer> changed = new TreeSet<>();
     Map<Integer, SourceWindow> byIndex = new HashMap<>();
     Map<Integer, String> relations = new HashMap<>();
@@ -173,7 +201,6 @@ public final class DifferentialPlan {
     }
     String target = Sql.qualified(schema, table);
     String key = target + "|" + changed + "|" + relations;
-    String sql = applyCache.computeIfAbsent(key, k -> build(target, changed, relations));
     List<Object> params = new ArrayList<>();
     for (int i : changed) {
       // Each source's CTE reads its relation (with the relation's own placeholders) and then
@@ -182,7 +209,7 @@ public final class DifferentialPlan {
       params.addAll(w.relationParameters());
       params.addAll(List.of(w.lower(), w.upper()));
     }
-    return new BoundStatement(sql, params);
+    return new Built(target, changed, relations, key, params);
   }
 
   private String build(String target, SortedSet<Integer> changed, Map<Integer, String> relations) {

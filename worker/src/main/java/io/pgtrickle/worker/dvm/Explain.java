@@ -72,7 +72,7 @@ final class Explain {
         .append("; ? = ")
         .append(placeholders)
         .append(")\n");
-    String apply = plan.apply(schema, table, all).sql();
+    String apply = plan.applyText(schema, table, all);
     if (plan.countsFromStatistics()) {
       // The MERGE between two reads of the table's transaction statistics (its counts).
       String read = ApplyCounts.statistics(Sql.qualified(schema, table));

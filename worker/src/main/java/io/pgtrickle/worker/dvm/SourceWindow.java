@@ -12,8 +12,9 @@ import java.util.List;
  *     subquery with the buffer's columns {@code lsn, seq, new_row, old_row} that may take
  *     parameters ({@code relationParameters}); null: the change buffer {@code
  *     pgtrickle_changes.changes_<oid>}
- * @param relationParameters the values of the relation's own {@code ?} placeholders, in order
- *     (bound before the window's bounds)
+ * @param relationParameters the values of the relation's own placeholders, each written {@code
+ *     ?::type} (see {@link io.pgtrickle.worker.dvm.sql.PreparedText#withCastPlaceholders}), in
+ *     order (bound before the window's bounds)
  */
 public record SourceWindow(
     long sourceOid, String lower, String upper, String relation, List<Object> relationParameters) {

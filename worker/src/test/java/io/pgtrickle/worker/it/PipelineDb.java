@@ -120,14 +120,23 @@ public final class PipelineDb implements AutoCloseable {
     }
   }
 
-  /** The first column of every row, as text. */
+  /**
+   * The first column of every row, as text. Without parameters the query runs as a plain statement,
+   * so that a {@code ?} operator in it (jsonb {@code ?}) is not taken for a placeholder.
+   */
   public List<String> column(String query, Object... params) {
     try (Connection c = connect();
-        PreparedStatement ps = c.prepareStatement(query)) {
-      for (int i = 0; i < params.length; i++) {
-        ps.setObject(i + 1, params[i]);
+        Statement s = params.length == 0 ? c.createStatement() : c.prepareStatement(query)) {
+      ResultSet result;
+      if (s instanceof PreparedStatement ps) {
+        for (int i = 0; i < params.length; i++) {
+          ps.setObject(i + 1, params[i]);
+        }
+        result = ps.executeQuery();
+      } else {
+        result = s.executeQuery(query);
       }
-      try (ResultSet rs = ps.executeQuery()) {
+      try (ResultSet rs = result) {
         List<String> out = new ArrayList<>();
         while (rs.next()) {
           out.add(rs.getString(1));

@@ -359,4 +359,40 @@ class SemanticRulesIT {
       assertThat(f.rows("SELECT label, total FROM rules.q")).containsExactly("AA|1");
     }
   }
+
+  /**
+   * jsonb's {@code ?}, {@code ?|} and {@code ?&} (PgJDBC's placeholder character) in the select
+   * list, WHERE and GROUP BY: the apply is prepared with them written {@code ??}.
+   */
+  @ParameterizedTest(name = "PostgreSQL {0}")
+  @FieldSource("MAJORS")
+  void questionMarkOperatorsReachTheDeltaUnchanged(int major) throws SQLException {
+    try (RuleFixture f =
+        new RuleFixture(major, "CREATE TABLE rules.docs (id int PRIMARY KEY, doc jsonb)")) {
+      f.write("INSERT INTO rules.docs VALUES (1, '{\"vip\": 1, \"a\": 1}'), (2, '{\"b\": 1}')");
+      TestStreamTable rows =
+          f.streamTable(
+              "r",
+              "SELECT id, doc ?| array['a', 'b'] AS any_ab FROM rules.docs"
+                  + " WHERE doc ? 'vip' OR doc->>'n' = '?'");
+      TestStreamTable groups =
+          f.streamTable(
+              "g",
+              "SELECT doc ?& array['a', 'b'] AS all_ab, count(*) AS n FROM rules.docs"
+                  + " GROUP BY doc ?& array['a', 'b']");
+      f.write(
+          "INSERT INTO rules.docs VALUES (3, '{\"vip\": 1, \"a\": 1, \"b\": 1}'),"
+              + " (4, '{\"n\": \"?\"}')",
+          "UPDATE rules.docs SET doc = doc - 'vip' WHERE id = 1",
+          "DELETE FROM rules.docs WHERE id = 2");
+      assertThat(rows.refresh(f.conn)).isEqualTo("DIFFERENTIAL");
+      assertThat(groups.refresh(f.conn)).isEqualTo("DIFFERENTIAL");
+      assertThat(f.rows("SELECT id, any_ab FROM rules.r ORDER BY id"))
+          .containsExactly("3|t", "4|f");
+      assertThat(f.rows("SELECT all_ab, n FROM rules.g ORDER BY all_ab"))
+          .containsExactly("f|2", "t|1");
+      rows.assertMatchesQuery(f.conn);
+      groups.assertMatchesQuery(f.conn);
+    }
+  }
 }
