@@ -33,7 +33,7 @@ class PipelineIT {
   /**
    * PostgreSQL tables and NATS in make check; Kafka with {@code -Dit.pipeline.kafka=true} ({@code
    * make test-worker-kafka}); {@code -Dit.pipeline.only=kafka} (a comma list) runs only those. See
-   * worker/README.md for the Kafka case's history.
+   * worker/MEASUREMENTS.md for the Kafka case's history.
    */
   static java.util.stream.Stream<String> backends() {
     String only = System.getProperty("it.pipeline.only", "");
