@@ -28,7 +28,10 @@ import org.postgresql.PGConnection;
  * DML): from the refresh's first statement to its COMMIT, reading the buffer already filled (one
  * REPEATABLE READ transaction: L and the window counts, the apply or recompute, the frontier's
  * compare-and-set), without the runtime's waits for the CDC and the ingest. The consumed changes
- * are deleted after the cycle, untimed (the worker's ingest prunes the buffers).
+ * are deleted after the cycle, untimed (the worker's ingest prunes the buffers). Beside them, the
+ * DML floor ({@link BenchFloor}: the cycle's net change, known in advance, applied by UPDATE,
+ * DELETE and INSERT through the key's index), whose FULL ÷ floor is the ceiling of any in-place
+ * differential maintenance in that cell.
  *
  * <p>Properties: {@code bench.sizes} (default 100000,1000000), {@code bench.rates} (0.01,0.10),
  * {@code bench.queries} (all), {@code bench.pg} (15). Last line: one {@code
@@ -49,6 +52,7 @@ public final class DvmBench {
       double fullMs,
       double diffMs,
       double autoMs,
+      double floorMs,
       double ingestMs,
       String autoChoices) {
     String key() {
@@ -118,7 +122,7 @@ public final class DvmBench {
     }
     System.out.println();
     System.out.printf(
-        "%-10s %8s %5s %11s %11s %8s %11s %6s %9s %11s%n",
+        "%-10s %8s %5s %11s %11s %8s %11s %6s %9s %9s %8s %11s%n",
         "query",
         "rows",
         "rate",
@@ -128,13 +132,16 @@ public final class DvmBench {
         "auto_ms",
         "auto",
         "auto/full",
+        "floor_ms",
+        "ceiling",
         "ingest_ms");
     List<String> keys = new ArrayList<>();
     List<String> autoKeys = new ArrayList<>();
+    List<String> ceilingKeys = new ArrayList<>();
     for (Cell cell : cells) {
       System.out.printf(
           Locale.ROOT,
-          "%-10s %8d %4.0f%% %11.1f %11.1f %7.1fx %11.1f %6s %9.2f %11.1f%n",
+          "%-10s %8d %4.0f%% %11.1f %11.1f %7.1fx %11.1f %6s %9.2f %9.1f %7.1fx %11.1f%n",
           cell.query(),
           cell.size(),
           cell.rate() * 100,
@@ -144,13 +151,19 @@ public final class DvmBench {
           cell.autoMs(),
           cell.autoChoices(),
           cell.autoMs() / cell.fullMs(),
+          cell.floorMs(),
+          cell.fullMs() / cell.floorMs(),
           cell.ingestMs());
       keys.add(
           String.format(Locale.ROOT, "%s_speedup=%.1f", cell.key(), cell.fullMs() / cell.diffMs()));
       autoKeys.add(
           String.format(
               Locale.ROOT, "%s_auto_vs_full=%.2f", cell.key(), cell.autoMs() / cell.fullMs()));
+      ceilingKeys.add(
+          String.format(
+              Locale.ROOT, "%s_ceiling=%.1f", cell.key(), cell.fullMs() / cell.floorMs()));
     }
+    System.out.println(String.join(" ", ceilingKeys));
     System.out.println(String.join(" ", autoKeys));
     System.out.println(String.join(" ", keys));
   }
@@ -175,11 +188,13 @@ public final class DvmBench {
     String buffer = "pgtrickle_changes.changes_" + srcOid;
     Map<String, BenchStreamTable> diff = new LinkedHashMap<>();
     Map<String, BenchStreamTable> auto = new LinkedHashMap<>();
+    Map<String, BenchFloor> floors = new LinkedHashMap<>();
     try (Statement s = c.createStatement()) {
       for (Map.Entry<String, String> q : queries.entrySet()) {
         s.execute("CREATE MATERIALIZED VIEW bench.mv_" + q.getKey() + " AS " + q.getValue());
         diff.put(q.getKey(), new BenchStreamTable(c, "st_" + q.getKey(), q.getValue(), srcOid));
         auto.put(q.getKey(), new BenchStreamTable(c, "auto_" + q.getKey(), q.getValue(), srcOid));
+        floors.put(q.getKey(), BenchFloor.create(c, q.getKey(), q.getValue()));
       }
       s.execute("VACUUM ANALYZE");
     }
@@ -220,6 +235,8 @@ public final class DvmBench {
       int order = 0;
       for (String q : queries.keySet()) {
         double full = 0;
+        // Untimed: the floor's net change, worked out from the query's result (see BenchFloor).
+        long floorRows = floors.get(q).prepare(c);
         BenchStreamTable.Result d;
         BenchStreamTable.Result a;
         // Alternate which runs first, so neither always finds the other's pages cached.
@@ -232,12 +249,14 @@ public final class DvmBench {
           d = diff.get(q).refresh(c, false);
           full = refreshMatview(c, q);
         }
+        double floor = floors.get(q).apply(c);
         if (d.full()) {
           throw new IllegalStateException(q + ": the differential table refreshed FULL");
         }
         System.out.printf(
             Locale.ROOT,
-            "%s %d %.0f%% cycle %d%s: full %.1f ms, diff %.1f ms (%d changes), auto %.1f ms (%s)%n",
+            "%s %d %.0f%% cycle %d%s: full %.1f ms, diff %.1f ms (%d changes), auto %.1f ms (%s),"
+                + " floor %.1f ms (%d rows)%n",
             q,
             size,
             rate * 100,
@@ -247,17 +266,20 @@ public final class DvmBench {
             d.ms(),
             d.changes(),
             a.ms(),
-            a.full() ? "FULL" : "DIFF");
+            a.full() ? "FULL" : "DIFF",
+            floor,
+            floorRows);
         if (Boolean.getBoolean("bench.phases")) {
           System.out.println("  diff phases (ms): " + diff.get(q).phases);
           System.out.println(
               "  auto phases (ms): " + auto.get(q).phases + " (" + auto.get(q).lastReason + ")");
         }
         if (measured) {
-          double[] acc = sums.computeIfAbsent(q, k -> new double[3]);
+          double[] acc = sums.computeIfAbsent(q, k -> new double[4]);
           acc[0] += full;
           acc[1] += d.ms();
           acc[2] += a.ms();
+          acc[3] += floor;
           choices.computeIfAbsent(q, k -> new StringBuilder()).append(a.full() ? 'F' : 'D');
         }
       }
@@ -273,6 +295,9 @@ public final class DvmBench {
                 : "DELETE FROM " + buffer);
       }
     }
+    for (BenchFloor floor : floors.values()) {
+      floor.verify(c);
+    }
     BenchServerStats.print(c, size + " rows, " + Math.round(rate * 100) + "%");
     List<Cell> out = new ArrayList<>();
     for (String q : queries.keySet()) {
@@ -285,6 +310,7 @@ public final class DvmBench {
               acc[0] / MEASURED,
               acc[1] / MEASURED,
               acc[2] / MEASURED,
+              acc[3] / MEASURED,
               ingestSum / MEASURED,
               choices.get(q).toString()));
     }
