@@ -25,31 +25,25 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 
 /**
  * The default backend: change events in WAL-logged PostgreSQL tables (see {@link PgSchema}).
  *
- * <p>URI: {@code
- * postgresql://user:password@host:5432/database?schema=pgtrickle_changelog&pool=4&writers=2} (also
- * {@code jdbc:postgresql://...}). {@code schema} names the schema of the tables (created if
- * missing), {@code pool} the number of connections and worker threads, {@code writers} (1 to {@code
- * pool}, default {@code pool}) how many of them write publishes at once; other parameters, such as
+ * <p>URI: {@code postgresql://user:password@host:5432/database?schema=pgtrickle_changelog&pool=4}
+ * (also {@code jdbc:postgresql://...}). {@code schema} names the schema of the tables (created if
+ * missing), {@code pool} the number of connections and worker threads; other parameters, such as
  * {@code user}, {@code password} or {@code sslmode}, go to PgJDBC unchanged.
  *
- * <p>Publishes are group-committed ({@link PgGroupCommit}): the publishes waiting when a writer
- * becomes free, of any sources, go into one binary {@code COPY} in auto-commit mode, one
- * transaction and one WAL flush, skipping each source's events at or below its highest stored
- * position ({@link PgPublisher}); a publish completes after the commit that holds its events. A
- * group that fails is published again one request at a time, so one source's duplicate or bad event
- * fails only its own publish. An acknowledgment updates the position and prunes in one transaction.
+ * <p>A publish is one transaction: it skips the events at or below the source's highest stored LSN
+ * and writes the rest with one binary {@code COPY} in auto-commit mode (see {@link PgCopyBinary});
+ * an acknowledgment updates the position and prunes in one transaction. Concurrent publishers share
+ * PostgreSQL's own WAL group commit.
  */
 public final class PostgresBackend implements ChangeLogBackend {
 
-  private static final Set<String> OWN_PARAMS = Set.of("schema", "pool", "writers");
-
-  /** The most events a group of several publishes takes (about 4 MiB of 1 KB events). */
-  static final int MAX_GROUP_EVENTS = 4096;
-
+  private static final Set<String> OWN_PARAMS = Set.of("schema", "pool");
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
   private final String consumer;
@@ -58,7 +52,7 @@ public final class PostgresBackend implements ChangeLogBackend {
   private final PgConnections connections;
   private final ExecutorService executor;
   private final Map<Long, Lsn> delivered = new ConcurrentHashMap<>();
-  private final PgGroupCommit groupCommit;
+  private final Map<Long, Lsn> published = new ConcurrentHashMap<>();
   private final Map<Long, Object> sourceLocks = new ConcurrentHashMap<>();
 
   private PostgresBackend(ChangeLogConfig config, PgSchema schema, PgConnections connections) {
@@ -68,10 +62,6 @@ public final class PostgresBackend implements ChangeLogBackend {
     this.connections = connections;
     int pool = config.intParam("pool", 4, 1, 64);
     this.executor = Executors.newFixedThreadPool(pool, new DaemonThreads("changelog-pg"));
-    int writers = config.intParam("writers", pool, 1, pool);
-    PgPublisher publisher = new PgPublisher(schema, connections);
-    this.groupCommit =
-        new PgGroupCommit(executor, writers, MAX_GROUP_EVENTS, publisher::publishGroup);
   }
 
   /**
@@ -177,7 +167,77 @@ public final class PostgresBackend implements ChangeLogBackend {
     if (batch.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    return groupCommit.submit(sourceOid, batch);
+    return async(
+        () -> {
+          Lsn stored;
+          try {
+            stored =
+                connections.autoCommitted(
+                    c -> insertNew(c, sourceOid, batch, published.get(sourceOid)));
+          } catch (ChangeLogException e) {
+            published.remove(sourceOid);
+            if (!(e.getCause() instanceof SQLException sql) || !"23505".equals(sql.getSQLState())) {
+              throw e;
+            }
+            // Some of these events are stored already (a re-publish, or another instance
+            // publishing this source): the second attempt reads the stored LSN and skips them.
+            stored = connections.autoCommitted(c -> insertNew(c, sourceOid, batch, null));
+          }
+          // Only after the commit: a failed publish must not be remembered as stored.
+          published.merge(sourceOid, stored, Lsn::max);
+          return null;
+        });
+  }
+
+  /**
+   * Inserts the events above the source's highest stored LSN: re-publishing is a no-op. {@code
+   * known} is that LSN as this instance last stored it, which saves a query per publish; when it is
+   * stale, the primary key refuses the insert and the caller retries with {@code null}.
+   *
+   * <p>Runs with auto-commit: the {@code COPY} is a transaction of its own, committed (WAL flushed,
+   * with the server's {@code synchronous_commit}) before the server reports it complete. That is
+   * the same durability as an explicit {@code COMMIT}, with one round trip fewer; the events are
+   * encoded into the COPY as it streams (see {@link PgCopyBinary}).
+   *
+   * @return the source's highest stored LSN now that the COPY committed
+   */
+  private Lsn insertNew(Connection c, long sourceOid, List<ChangeEvent> batch, Lsn known)
+      throws SQLException {
+    Lsn highest = known == null ? storedHighest(c, sourceOid) : known;
+    int first = 0;
+    while (first < batch.size() && highest != null && !batch.get(first).lsn().isAfter(highest)) {
+      first++;
+    }
+    if (first < batch.size()) {
+      CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(schema.copyEvents());
+      PgCopyBinary rows = PgCopyBinary.start(copy);
+      try {
+        for (int i = first; i < batch.size(); i++) {
+          rows.add(sourceOid, batch.get(i));
+        }
+        rows.finish();
+      } finally {
+        if (copy.isActive()) {
+          copy.cancelCopy();
+        }
+        rows.release();
+      }
+    }
+    Lsn last = batch.get(batch.size() - 1).lsn();
+    return highest == null ? last : Lsn.max(highest, last);
+  }
+
+  private Lsn storedHighest(Connection c, long sourceOid) throws SQLException {
+    Lsn highest = null;
+    try (PreparedStatement ps = c.prepareStatement(schema.selectHighest())) {
+      ps.setLong(1, sourceOid);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          highest = Lsn.of(Lsn.parse(rs.getString(1)).value(), rs.getInt(2));
+        }
+      }
+    }
+    return highest;
   }
 
   @Override

@@ -32,7 +32,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The conformance suite against a throwaway PostgreSQL 15, plus pruning and group commit. */
+/**
+ * The conformance suite against a throwaway PostgreSQL 15, plus pruning and concurrent publishes
+ * with one source's duplicate or bad event.
+ */
 class PostgresBackendIT extends ChangeLogBackendConformance {
 
   private static PostgresServer server;
@@ -114,20 +117,21 @@ class PostgresBackendIT extends ChangeLogBackendConformance {
   }
 
   /*
-   * Group commit: publishes of many sources that waited together are written as one group, and a
-   * group that the server refuses (one source's duplicate key) or that cannot be encoded (one
-   * source's bad value) is published member by member, so every other source's events are stored
-   * exactly once and their publishes complete. The grouping is forced: one writer ({@code
-   * writers=1}), whose first COPY waits on a SHARE lock another connection holds on the events
-   * table while the other publishes queue up behind it; the lock is released once all of them are
-   * queued, so the writer takes them as one group.
+   * Concurrent publishes of many sources while one of them repeats events that another instance
+   * stored behind this one's back (its remembered highest position is stale, so its COPY hits the
+   * primary key and it retries against the stored one), or carries a value JSON cannot hold: every
+   * other source's events are stored exactly once and their publishes complete. The publishes are
+   * made to pile up: a SHARE lock on the events table, held by another connection, holds the first
+   * COPYs (two connections, pool=2) while the rest queue behind them, and is released once all are
+   * queued. (Written for group commit across publishers, which combined such a pile into one COPY
+   * and fell back to one publish at a time on a failure: tried and not kept, see the README.)
    */
 
   @Test
-  void aDuplicateInOneSourceOfAGroupLosesNothingOfTheOthers() throws Exception {
+  void aDuplicateInOneOfManyConcurrentPublishesLosesNothingOfTheOthers() throws Exception {
     String schema = namespace;
-    try (ChangeLogBackend a = openGrouping(schema, "a");
-        ChangeLogBackend b = openGrouping(schema, "b")) {
+    try (ChangeLogBackend a = openPool2(schema, "a");
+        ChangeLogBackend b = openPool2(schema, "b")) {
       long stale = 900;
       await(a.publish(stale, range(stale, 1, 5))); // a remembers 5 as the highest stored
       await(b.publish(stale, range(stale, 1, 8))); // b stores 6..8 behind a's back
@@ -138,7 +142,7 @@ class PostgresBackendIT extends ChangeLogBackendConformance {
         for (long s = 101; s < 117; s++) {
           queued.add(a.publish(s, range(s, 1, 20)).toCompletableFuture());
         }
-        // Within the group: a's COPY of 6..10 hits the key on 6..8.
+        // a's COPY of 6..10 hits the key on 6..8, and a retries against the stored 8.
         queued.add(a.publish(stale, range(stale, 1, 10)).toCompletableFuture());
         ServerProcess.sleep(200);
         assertThat(first).as("the first publish waits on the lock").isNotDone();
@@ -163,7 +167,7 @@ class PostgresBackendIT extends ChangeLogBackendConformance {
   @Test
   void anEventThatCannotBeWrittenFailsOnlyItsOwnPublish() throws Exception {
     String schema = namespace;
-    try (ChangeLogBackend a = openGrouping(schema, "a")) {
+    try (ChangeLogBackend a = openPool2(schema, "a")) {
       List<CompletableFuture<Void>> good = new ArrayList<>();
       CompletableFuture<Void> bad;
       try (Connection lock = lockEvents(schema)) {
@@ -187,9 +191,8 @@ class PostgresBackendIT extends ChangeLogBackendConformance {
     }
   }
 
-  private static ChangeLogBackend openGrouping(String schema, String consumer) {
-    return ChangeLogBackends.open(
-        server.uri("&schema=" + schema + "&pool=2&writers=1&consumer=" + consumer));
+  private static ChangeLogBackend openPool2(String schema, String consumer) {
+    return ChangeLogBackends.open(server.uri("&schema=" + schema + "&pool=2&consumer=" + consumer));
   }
 
   /**
