@@ -158,8 +158,10 @@ demo-stop-check: ## Issue #18's stop sequence under timeout: no pod process outl
 BENCH_BACKENDS ?= all
 BENCH_EVENTS ?= 1000000
 BENCH_ROUNDS ?= 6
+# More URI parameters for the PostgreSQL backend under test (its floor unchanged), e.g. BENCH_PG_PARAMS='&pool=4'
+BENCH_PG_PARAMS ?=
 BENCH_CHANGELOG = $(MVN) -q -pl change-log -am -Pbench -DskipTests verify -Dbench.backends=$(BENCH_BACKENDS) \
-	  -Dbench.events=$(BENCH_EVENTS) -Dbench.rounds=$(BENCH_ROUNDS)
+	  -Dbench.events=$(BENCH_EVENTS) -Dbench.rounds=$(BENCH_ROUNDS) '-Dbench.pgParams=$(BENCH_PG_PARAMS)'
 bench-changelog: deps-test ## Change-log publish throughput vs each backend's floor, 6 interleaved rounds of 1M events (about 25 min on a loaded machine)
 	$(BENCH_CHANGELOG)
 

@@ -92,8 +92,14 @@ public final class ChangeLogBench {
           () -> Floors.postgres(server.port(), PUBLISHERS, 100, EVENTS),
           // A schema per round, the previous one dropped before the round: the backend starts each
           // round on empty tables, as the floor does (it drops and creates its table each time).
+          // make BENCH_PG_PARAMS='&pool=4' adds URI parameters (the later of a repeated one wins).
           (consumer, round) ->
-              server.uri("&schema=bench_r" + round + "&pool=8&batch=1000&consumer=" + consumer),
+              server.uri(
+                  "&schema=bench_r"
+                      + round
+                      + "&pool=8&batch=1000&consumer="
+                      + consumer
+                      + System.getProperty("bench.pgParams", "")),
           round -> dropSchema(server, "bench_r" + (round - 1)),
           () -> {
             vacuumAndCheckpoint(server);
