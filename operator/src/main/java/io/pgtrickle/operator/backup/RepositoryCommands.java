@@ -29,20 +29,20 @@ record RepositoryCommands(KubernetesClient client, String namespace, String pod)
   /**
    * The bound of {@code pgbackrest info}'s exec: it reads two small files of the repository
    * (seconds), and the reconcile that waits for it holds the PostgresBackup's status meanwhile. An
-   * unreachable object store ends {@code info} after about 10 times its io-timeout ({@link
-   * #INFO_IO_TIMEOUT_SECONDS}), inside this bound.
+   * unreachable object store ends {@code info} after its retries, 19.0 s measured with {@link
+   * #INFO_IO_TIMEOUT_SECONDS}, inside this bound.
    */
   static final Duration INFO = Duration.ofSeconds(30);
 
   /**
    * pgBackRest's {@code io-timeout} of {@code info}, seconds (its default: 60). {@code info} gives
-   * up on an unreachable store only after its retries, each waiting for io-timeout: measured with
-   * 2.45 from a pod against a frozen s3proxy over TLS ({@code RepositoryOutageIT}, "on 2 retries
-   * from 12601-18909ms"), 19.0 s with 2 and 28.3 s with 3; against a local port that refuses or
-   * never answers, 8.3 s with 2 and 12.3 s with 3. With the default it would take minutes, so the
-   * exec ran into its bound (60 s then) and the reconcile waited that long. A store that answers
-   * sends these small files' first bytes well within 2 s, and pgBackRest retries a request that
-   * waited longer.
+   * up on an unreachable store only after its retries, each waiting up to io-timeout. Measured with
+   * 2.45 from a pod against a frozen s3proxy over TLS ({@code RepositoryOutageIT}): 19.0 s with 2
+   * ("on 2 retries from 12601-18909ms"), 28.3 s with 3, 45.2 s with the default; against a local
+   * port that never answers: 8.3 s with 2, 12.3 s with 3, 240.6 s with the default (refused: 8.3 s
+   * with 2). So with the default the reconcile waited up to the exec's bound (60 s then) and
+   * reported an exec timeout. A store that answers sends these small files' first bytes well within
+   * 2 s, and pgBackRest retries a request that waited longer.
    */
   static final int INFO_IO_TIMEOUT_SECONDS = 2;
 
