@@ -57,7 +57,9 @@ public class PostgresBackupStatus {
   private Long observedGeneration;
 
   @JsonPropertyDescription(
-      "Ready (configured and waiting for its schedule or done), BackupRunning, LastBackupSucceeded.")
+      "Ready (configured and waiting for its schedule or done), BackupRunning, LastBackupSucceeded,"
+          + " RepositoryReadable (whether pgbackrest info read the repository when a Job was made"
+          + " or reported: False RepositoryUnreachable names the repository that did not answer).")
   private java.util.List<io.fabric8.kubernetes.api.model.Condition> conditions =
       new java.util.ArrayList<>();
 

@@ -9,6 +9,8 @@ import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.RetentionSpec;
 import io.pgtrickle.operator.backup.pgbackrest.RepositoryBackup;
 import io.pgtrickle.operator.backup.spec.BackupJob;
+import io.pgtrickle.operator.backup.spec.ObjectStore;
+import io.pgtrickle.operator.backup.spec.PgBackRest;
 import io.pgtrickle.operator.backup.spec.PgBackRestServer;
 import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.status.Conditions;
@@ -30,6 +32,17 @@ final class BackupOutcomes {
   /** The condition reason when a backup from a replica finds no streaming replica. */
   static final String NO_STREAMING_REPLICA = "NoStreamingReplica";
 
+  /**
+   * The condition whether the repository could be read ({@code pgbackrest info}) when a finished
+   * Job was reported: True "RepositoryRead", or False {@value #REPOSITORY_UNREACHABLE} (pgBackRest
+   * could not connect, or the exec did not end within {@link RepositoryCommands#INFO}) or
+   * "RepositoryUnreadable" (any other failure), the message naming the repository.
+   */
+  static final String REPOSITORY_CONDITION = "RepositoryReadable";
+
+  /** The reason of {@value #REPOSITORY_CONDITION} False when the repository did not answer. */
+  static final String REPOSITORY_UNREACHABLE = "RepositoryUnreachable";
+
   private static final Logger LOG = LoggerFactory.getLogger(BackupOutcomes.class);
 
   private final KubernetesClient client;
@@ -39,6 +52,7 @@ final class BackupOutcomes {
   private final Clock clock;
   private List<RepositoryBackup> repository;
   private String repositoryProblem;
+  private boolean repositoryUnreachable;
   private String planProblem;
 
   BackupOutcomes(
@@ -147,7 +161,7 @@ final class BackupOutcomes {
               generation,
               now));
       EventRecorder.warning(client, backup, "BackupFailed", outcome.message());
-      refreshFigures(status);
+      refreshFigures(status, generation, now);
       return;
     }
     StringBuilder message = new StringBuilder();
@@ -169,7 +183,7 @@ final class BackupOutcomes {
         message.append("; ").append(problem);
       }
     }
-    refreshFigures(status);
+    refreshFigures(status, generation, now);
     Map<String, String> annotations = job.getMetadata().getAnnotations();
     String member = annotations == null ? null : annotations.get(BackupJob.MEMBER_ANNOTATION);
     String source = PgBackRestServer.fromReplica(cluster) ? "replica" : "primary";
@@ -201,13 +215,38 @@ final class BackupOutcomes {
   }
 
   /** The figures of status from the repository, when it can be read. */
-  private void refreshFigures(PostgresBackupStatus status) throws InterruptedException {
-    List<RepositoryBackup> now = repository();
-    if (now != null) {
-      BackupStatusFigures.apply(status, BackupPolicy.owned(now, backup.getMetadata().getName()));
+  private void refreshFigures(PostgresBackupStatus status, long generation, Instant now)
+      throws InterruptedException {
+    List<RepositoryBackup> backups = repository();
+    if (backups != null) {
+      BackupStatusFigures.apply(
+          status, BackupPolicy.owned(backups, backup.getMetadata().getName()));
     } else {
       status.setMessage(status.getMessage() + "; " + repositoryProblem);
     }
+    recordRepository(status, generation, now);
+  }
+
+  /**
+   * Sets the condition {@value #REPOSITORY_CONDITION} when this reconcile read the repository
+   * (reporting a Job, or deciding the next one's type); leaves it as it was otherwise.
+   */
+  void recordRepository(PostgresBackupStatus status, long generation, Instant now) {
+    if (repository == null && repositoryProblem == null) {
+      return;
+    }
+    boolean read = repository != null;
+    status.setConditions(
+        Conditions.with(
+            status.getConditions(),
+            REPOSITORY_CONDITION,
+            read,
+            read
+                ? "RepositoryRead"
+                : repositoryUnreachable ? REPOSITORY_UNREACHABLE : "RepositoryUnreadable",
+            read ? "pgbackrest info read repository " + repositoryName() : repositoryProblem,
+            generation,
+            now));
   }
 
   private String nextType(boolean keepForever) throws InterruptedException {
@@ -234,8 +273,12 @@ final class BackupOutcomes {
     if (repository == null && repositoryProblem == null) {
       try {
         repository = commands().info();
-      } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
-        repositoryProblem = "the repository could not be read: " + e.getMessage();
+      } catch (RepositoryCommands.Unreachable | java.util.concurrent.TimeoutException e) {
+        repositoryUnreachable = true;
+        repositoryProblem = "repository " + repositoryName() + " is unreachable: " + e.getMessage();
+      } catch (RuntimeException e) {
+        repositoryProblem =
+            "repository " + repositoryName() + " could not be read: " + e.getMessage();
       }
     }
     return repository;
@@ -256,6 +299,15 @@ final class BackupOutcomes {
       LOG.warn("streaming replicas of {} unknown: {}", primary, e.toString());
       return List.of();
     }
+  }
+
+  /** The repository as messages name it ({@link ObjectStore#describe}). */
+  private String repositoryName() {
+    if (cluster == null || cluster.getSpec().getBackup() == null) {
+      return "of PostgresCluster " + backup.getSpec().getClusterName() + " (no spec.backup)";
+    }
+    return ObjectStore.describe(
+        cluster.getSpec().getBackup().getDestination(), PgBackRest.repositoryPath(cluster));
   }
 
   private RepositoryCommands commands() {

@@ -179,6 +179,7 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
       String cronName = BackupNames.cronJob(name);
       CronJob existing = BackupJobs.cronJob(client, namespace, cronName);
       BackupJob.Plan plan = outcomes.planFor(true, existing, reported, false);
+      outcomes.recordRepository(status, generation, now);
       if (plan == null) {
         status.setPhase(BackupPhase.Pending);
         status.setMessage(outcomes.planProblem());
@@ -216,6 +217,7 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
     }
     if (due) {
       BackupJob.Plan plan = outcomes.planFor(false, null, true, keep);
+      outcomes.recordRepository(status, generation, now);
       if (plan == null) {
         status.setPhase(BackupPhase.Pending);
         status.setMessage(outcomes.planProblem() + "; the due backup waits for it");

@@ -27,22 +27,77 @@ record RepositoryCommands(KubernetesClient client, String namespace, String pod)
   private static final Duration SHORT = Duration.ofMinutes(5);
 
   /**
-   * The bound of {@code pgbackrest info}: it reads two small files of the repository (seconds), and
-   * the reconcile that waits for it holds the PostgresBackup's status meanwhile.
+   * The bound of {@code pgbackrest info}'s exec: it reads two small files of the repository
+   * (seconds), and the reconcile that waits for it holds the PostgresBackup's status meanwhile. An
+   * unreachable object store ends {@code info} after its retries, 19.0 s measured with {@link
+   * #INFO_IO_TIMEOUT_SECONDS}, inside this bound.
    */
-  static final Duration INFO = Duration.ofSeconds(60);
+  static final Duration INFO = Duration.ofSeconds(30);
+
+  /**
+   * pgBackRest's {@code io-timeout} of {@code info}, seconds (its default: 60). {@code info} gives
+   * up on an unreachable store only after its retries, each waiting up to io-timeout. Measured with
+   * 2.45 from a pod against a frozen s3proxy over TLS ({@code RepositoryOutageIT}): 19.0 s with 2
+   * ("on 2 retries from 12601-18909ms"), 28.3 s with 3, 45.2 s with the default; against a local
+   * port that never answers: 8.3 s with 2, 12.3 s with 3, 240.6 s with the default (refused: 8.3 s
+   * with 2). So with the default the reconcile waited up to the exec's bound (60 s then) and
+   * reported an exec timeout. A store that answers sends these small files' first bytes well within
+   * 2 s, and pgBackRest retries a request that waited longer.
+   */
+  static final int INFO_IO_TIMEOUT_SECONDS = 2;
+
+  /**
+   * pgBackRest's {@code io-timeout} of {@code expire}, seconds: longer than info's, as it deletes
+   * many files. It reads more files than {@code info} before it gives up on an unreachable store,
+   * about 8 times its io-timeout (2.45: 80.6 s with 10, refused or silent alike; 40.7 s with 5,
+   * silent), inside {@link #SHORT}; expire runs right after {@code info} read the repository, so
+   * only a store lost in between takes that long.
+   */
+  static final int EXPIRE_IO_TIMEOUT_SECONDS = 5;
 
   /**
    * The repository's backups, oldest first.
    *
    * @throws IllegalStateException with pgBackRest's last lines when it cannot be read
+   * @throws Unreachable when pgBackRest reports the repository itself unreachable
+   * @throws TimeoutException when the exec did not end within {@link #INFO}
    */
   List<RepositoryBackup> info() throws TimeoutException, InterruptedException {
-    PodCommand.Result info = pgbackrest(INFO, "info", "--output=json");
+    PodCommand.Result info =
+        pgbackrest(INFO, command(INFO_IO_TIMEOUT_SECONDS, "info", "--output=json"));
     if (!info.ok()) {
       throw new IllegalStateException("pgbackrest info failed: " + info.tail());
     }
+    String unreachable = InfoParser.repositoryError(info.stdout(), PgBackRest.STANZA);
+    if (unreachable != null) {
+      throw new Unreachable(unreachable);
+    }
     return InfoParser.backups(info.stdout(), PgBackRest.STANZA);
+  }
+
+  /**
+   * {@code pgbackrest info} found the repository unreachable (its status 99 "other" for the
+   * repository, exit code 0: {@code [HostConnectError] unable to connect to 'HOST:PORT': ...}).
+   */
+  static final class Unreachable extends IllegalStateException {
+    Unreachable(String pgbackrestMessage) {
+      super(pgbackrestMessage);
+    }
+  }
+
+  /**
+   * The command line of one pgBackRest command in the container: {@link
+   * PgBackRest#RUN_WITH_PASSWORD} then {@code --stanza=db --io-timeout=SECONDS ARGS...}. Pure.
+   *
+   * @param ioTimeoutSeconds pgBackRest's {@code io-timeout}, seconds
+   * @param args the command and its options, e.g. {@code info --output=json}
+   */
+  static List<String> command(int ioTimeoutSeconds, String... args) {
+    List<String> command = new ArrayList<>(PgBackRest.RUN_WITH_PASSWORD);
+    command.add("--stanza=" + PgBackRest.STANZA);
+    command.add("--io-timeout=" + ioTimeoutSeconds);
+    command.addAll(List.of(args));
+    return command;
   }
 
   /**
@@ -53,7 +108,8 @@ record RepositoryCommands(KubernetesClient client, String namespace, String pod)
    */
   String expire(List<String> sets) throws TimeoutException, InterruptedException {
     for (String set : sets) {
-      PodCommand.Result expire = pgbackrest(SHORT, "expire", "--set=" + set);
+      PodCommand.Result expire =
+          pgbackrest(SHORT, command(EXPIRE_IO_TIMEOUT_SECONDS, "expire", "--set=" + set));
       if (!expire.ok()) {
         return "retention failed to remove " + set + ": " + expire.tail();
       }
@@ -67,9 +123,11 @@ record RepositoryCommands(KubernetesClient client, String namespace, String pod)
     PodCommand.Result wal =
         pgbackrest(
             SHORT,
-            "expire",
-            "--repo1-retention-archive-type=full",
-            "--repo1-retention-archive=" + fulls);
+            command(
+                EXPIRE_IO_TIMEOUT_SECONDS,
+                "expire",
+                "--repo1-retention-archive-type=full",
+                "--repo1-retention-archive=" + fulls));
     return wal.ok() ? null : "expiring the WAL no backup needs failed: " + wal.tail();
   }
 
@@ -100,11 +158,8 @@ record RepositoryCommands(KubernetesClient client, String namespace, String pod)
     return result.stdout().lines().map(String::strip).filter(n -> n.startsWith(prefix)).toList();
   }
 
-  private PodCommand.Result pgbackrest(Duration timeout, String... args)
+  private PodCommand.Result pgbackrest(Duration timeout, List<String> command)
       throws TimeoutException, InterruptedException {
-    List<String> command = new ArrayList<>(PgBackRest.RUN_WITH_PASSWORD);
-    command.add("--stanza=" + PgBackRest.STANZA);
-    command.addAll(List.of(args));
     return PodCommand.run(
         client,
         namespace,

@@ -50,6 +50,49 @@ class InfoParserTest {
     assertThat(InfoParser.backups("[]", "db")).isEmpty();
   }
 
+  /**
+   * Captured from pgBackRest 2.45 ({@code info --output=json --io-timeout=3}, exit code 0) against
+   * an S3 endpoint that refuses connections (8.3 s with io-timeout 2, 12.3 s with 3) and one that
+   * accepts and never answers (12.3 s with 3), on 2026-12-02.
+   */
+  static final String REFUSED =
+      "[{\"archive\":[],\"backup\":[],\"cipher\":\"none\",\"db\":[],\"name\":\"db\","
+          + "\"repo\":[{\"cipher\":\"none\",\"key\":1,\"status\":{\"code\":99,\"message\":"
+          + "\"[HostConnectError] unable to connect to '127.0.0.1:1': [111] Connection refused\"}}],"
+          + "\"status\":{\"code\":99,\"lock\":{\"backup\":{\"held\":false}},\"message\":\"other\"}}]";
+
+  static final String SILENT =
+      REFUSED.replace(
+          "[HostConnectError] unable to connect to '127.0.0.1:1': [111] Connection refused",
+          "[FileReadError] timeout after 3000ms waiting for read from '127.0.0.1:18999'");
+
+  @Test
+  void anUnreachableRepositoryIsAnErrorNotAnEmptyRepository() {
+    assertThat(InfoParser.backups(REFUSED, "db")).isEmpty();
+    assertThat(InfoParser.repositoryError(REFUSED, "db"))
+        .isEqualTo(
+            "[HostConnectError] unable to connect to '127.0.0.1:1': [111] Connection refused");
+    assertThat(InfoParser.repositoryError(SILENT, "db"))
+        .startsWith("[FileReadError] timeout after 3000ms");
+    assertThat(InfoParser.repositoryError(REFUSED, "other")).isNull();
+  }
+
+  @Test
+  void aRepositoryThatAnsweredHasNoError() {
+    assertThat(InfoParser.repositoryError(INFO, "db")).isNull();
+    // Before the first backup: the stanza is missing (code 1), an answer all the same.
+    assertThat(
+            InfoParser.repositoryError(
+                REFUSED
+                    .replace(
+                        "\"code\":99,\"message\":\"[HostConnectError]",
+                        "\"code\":1,\"message\":\"missing")
+                    .replace("\"code\":99,\"lock\"", "\"code\":1,\"lock\""),
+                "db"))
+        .isNull();
+    assertThat(InfoParser.repositoryError("[]", "db")).isNull();
+  }
+
   @Test
   void textThatIsNotPgbackrestJsonIsRefused() {
     assertThatThrownBy(() -> InfoParser.backups("stanza: db", "db"))

@@ -3,10 +3,12 @@ package io.pgtrickle.operator.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.BackupPhase;
 import io.pgtrickle.operator.api.PostgresBackup;
+import io.pgtrickle.operator.backup.spec.BackupJob;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.S3Server;
 import io.pgtrickle.testbed.TestNamespace;
@@ -15,17 +17,27 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Failover never waits on the backup repository: with the S3 server frozen (SIGSTOP: connections
  * hang unanswered, the worst case for a client), WAL archiving fails while writes go on, a crash of
  * the primary still recovers within the HA objective, and once the server answers again the new
- * primary archives what waited, its new timeline included.
+ * primary archives what waited, its new timeline included. And a backup asked for while the server
+ * is frozen names the repository in the condition {@value BackupOutcomes#REPOSITORY_CONDITION}
+ * False, {@value BackupOutcomes#REPOSITORY_UNREACHABLE}, within seconds: {@code pgbackrest info}
+ * gives up after its short {@code io-timeout} ({@link RepositoryCommands#INFO_IO_TIMEOUT_SECONDS})
+ * instead of holding the reconcile until the exec's bound, and that backup is full (the
+ * repository's backups are unknown).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RepositoryOutageIT {
 
   @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
@@ -84,32 +96,11 @@ class RepositoryOutageIT {
   }
 
   @Test
+  @Order(1)
   void aCrashFailoverWithTheRepositoryUnreachableMeetsTheObjectiveAndArchivingCatchesUp()
       throws Exception {
     // The stanza exists (the first backup made it) and archiving works.
-    client
-        .resource(
-            client
-                .getKubernetesSerialization()
-                .unmarshal(
-                    "apiVersion: postgres.example.com/v1\nkind: PostgresBackup\nmetadata:\n"
-                        + "  name: first\n  namespace: "
-                        + NAMESPACE.name()
-                        + "\nspec:\n  clusterName: out\n",
-                    PostgresBackup.class))
-        .create();
-    await()
-        .atMost(Duration.ofSeconds(180))
-        .until(
-            () -> {
-              PostgresBackup b =
-                  client
-                      .resources(PostgresBackup.class)
-                      .inNamespace(NAMESPACE.name())
-                      .withName("first")
-                      .get();
-              return b.getStatus() != null && b.getStatus().getPhase() == BackupPhase.Succeeded;
-            });
+    awaitSucceeded("first");
     cluster.tryOnPrimary("create table acked (id int primary key)");
     cluster.awaitReplicationHealthy(Duration.ofSeconds(120));
 
@@ -149,6 +140,95 @@ class RepositoryOutageIT {
               assertThat(s3.objects(BUCKET, "pgbackrest/" + NAMESPACE.name() + "/out/archive/db"))
                   .anyMatch(o -> o.contains(history));
             });
+  }
+
+  @Test
+  @Order(2)
+  void aBackupAskedForWhileTheRepositoryIsFrozenNamesItInTheConditionWithinSeconds() {
+    awaitSucceeded("before-freeze");
+    assertThat(repositoryCondition("before-freeze"))
+        .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True"));
+
+    s3.pause();
+    try {
+      long start = System.nanoTime();
+      createBackup("while-frozen");
+      Condition c =
+          await()
+              .atMost(Duration.ofSeconds(45))
+              .until(
+                  () -> repositoryCondition("while-frozen").orElse(null),
+                  o -> o != null && "False".equals(o.getStatus()));
+      double seconds = (System.nanoTime() - start) / 1e9;
+      System.out.println("repository unreachable in status after " + seconds + " s");
+      assertThat(c.getReason()).isEqualTo(BackupOutcomes.REPOSITORY_UNREACHABLE);
+      assertThat(c.getMessage())
+          .startsWith("repository S3 bucket " + BUCKET + " at " + s3.endpoint() + ", path ")
+          .contains("is unreachable: ")
+          .contains("timeout");
+      // info gives up after its retries, each waiting io-timeout at most, before the exec's bound.
+      assertThat(seconds).isLessThan(RepositoryCommands.INFO.toSeconds());
+      // The repository's backups are unknown: the next one is full.
+      assertThat(
+              client
+                  .batch()
+                  .v1()
+                  .jobs()
+                  .inNamespace(NAMESPACE.name())
+                  .withName(BackupNames.job("while-frozen", 1))
+                  .get()
+                  .getMetadata()
+                  .getAnnotations())
+          .containsEntry(BackupJob.TYPE_ANNOTATION, "full");
+    } finally {
+      s3.resume();
+    }
+  }
+
+  private static void createBackup(String name) {
+    client
+        .resource(
+            client
+                .getKubernetesSerialization()
+                .unmarshal(
+                    "apiVersion: postgres.example.com/v1\nkind: PostgresBackup\nmetadata:\n"
+                        + "  name: "
+                        + name
+                        + "\n  namespace: "
+                        + NAMESPACE.name()
+                        + "\nspec:\n  clusterName: out\n",
+                    PostgresBackup.class))
+        .create();
+  }
+
+  /** Creates a one-off backup and waits until it succeeded. */
+  private static void awaitSucceeded(String name) {
+    createBackup(name);
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .until(
+            () -> {
+              PostgresBackup b = backup(name);
+              return b.getStatus() != null && b.getStatus().getPhase() == BackupPhase.Succeeded;
+            });
+  }
+
+  private static PostgresBackup backup(String name) {
+    return client
+        .resources(PostgresBackup.class)
+        .inNamespace(NAMESPACE.name())
+        .withName(name)
+        .get();
+  }
+
+  private static Optional<Condition> repositoryCondition(String name) {
+    PostgresBackup b = backup(name);
+    if (b == null || b.getStatus() == null || b.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return b.getStatus().getConditions().stream()
+        .filter(c -> BackupOutcomes.REPOSITORY_CONDITION.equals(c.getType()))
+        .findFirst();
   }
 
   private static String query(String sql) throws SQLException {

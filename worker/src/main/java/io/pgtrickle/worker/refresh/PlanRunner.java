@@ -128,7 +128,7 @@ final class PlanRunner {
     trip.add(RefreshCatalog.OWNER_ROLE, st.pgtId());
     int first = trip.add(statement.sql(), statement.results(), statement.parameters());
     RowCounts counts;
-    try (RoundTrip.Results r = trip.run(in.conn())) {
+    try (RoundTrip.Results r = send(trip, in.conn(), copied)) {
       counts = statement.counts().read(r.at(first));
     }
     plan.applied(changes, System.nanoTime() - start);
@@ -164,14 +164,48 @@ final class PlanRunner {
   }
 
   /**
-   * Rolls back to the savepoint: whatever the plan did is undone, the role is the worker's again.
+   * Runs the apply's round trip, which sets the savepoint first unless {@code savepointSet}. A
+   * failure the driver raises before sending anything ({@link RefreshErrors#beforeSending}: PgJDBC
+   * checks every parameter first, e.g. "No value specified for parameter 4.", SQLSTATE 22023)
+   * leaves the transaction as it was, without that savepoint: it is set here, so the caller's
+   * {@link #rollback} and a recompute after it work as after a server's failure. The original
+   * failure is thrown, with the savepoint's own failure suppressed.
+   *
+   * @return the trip's results
+   * @throws SQLException the trip's failure
+   */
+  private static RoundTrip.Results send(RoundTrip trip, Connection conn, boolean savepointSet)
+      throws SQLException {
+    try {
+      return trip.run(conn);
+    } catch (SQLException e) {
+      if (!savepointSet && RefreshErrors.beforeSending(e)) {
+        try (Statement s = conn.createStatement()) {
+          s.execute("SAVEPOINT " + SAVEPOINT);
+        } catch (SQLException setting) {
+          e.addSuppressed(setting);
+        }
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Rolls back to the savepoint after the plan failed with {@code cause}: whatever the plan did is
+   * undone, the role is the worker's again. When the rollback fails too (a savepoint that does not
+   * exist, 3B001; a lost connection), {@code cause} is thrown with that failure suppressed, so the
+   * refresh reports what went wrong first.
    *
    * @param conn the refresh transaction's connection
-   * @throws SQLException if the database fails
+   * @param cause the plan's failure
+   * @throws SQLException {@code cause}, if the rollback fails
    */
-  static void rollback(Connection conn) throws SQLException {
+  static void rollback(Connection conn, SQLException cause) throws SQLException {
     try (Statement s = conn.createStatement()) {
       s.execute("ROLLBACK TO SAVEPOINT " + SAVEPOINT);
+    } catch (SQLException rollback) {
+      cause.addSuppressed(rollback);
+      throw cause;
     }
   }
 

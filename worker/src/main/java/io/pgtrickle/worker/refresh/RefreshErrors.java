@@ -27,12 +27,6 @@ final class RefreshErrors {
   }
 
   /**
-   * Failures retrying cannot fix: the query no longer fits the sources (an undefined column, table
-   * or function, a type mismatch: class 42) or uses something unsupported (0A). The stream table
-   * goes to ERROR at once; {@code resume_stream_table} or {@code alter_stream_table(query => ...)}
-   * recovers it.
-   */
-  /**
    * PostgreSQL's class 22, data exception (division by zero, a value out of range, an invalid cast
    * of a text): raised by the rows a statement evaluates, so another statement over other rows may
    * succeed.
@@ -42,6 +36,26 @@ final class RefreshErrors {
     return s != null && s.startsWith("22");
   }
 
+  /**
+   * Whether PgJDBC raised {@code e} itself before sending the statement: no server message, and a
+   * class the driver's own checks of a statement and its parameters use (22, e.g. 22023 "No value
+   * specified for parameter 4."; 07, e.g. 07006 "Can't infer the SQL type"). Such a failure says
+   * nothing about the rows, and the server never saw the statement (its transaction is as it was).
+   */
+  static boolean beforeSending(SQLException e) {
+    String s = e.getSQLState();
+    return e instanceof PSQLException p
+        && p.getServerErrorMessage() == null
+        && s != null
+        && (s.startsWith("22") || s.startsWith("07"));
+  }
+
+  /**
+   * Failures retrying cannot fix: the query no longer fits the sources (an undefined column, table
+   * or function, a type mismatch: class 42) or uses something unsupported (0A). The stream table
+   * goes to ERROR at once; {@code resume_stream_table} or {@code alter_stream_table(query => ...)}
+   * recovers it.
+   */
   static boolean permanent(SQLException e) {
     String s = e.getSQLState();
     return s != null && (s.startsWith("42") || s.startsWith("0A"));

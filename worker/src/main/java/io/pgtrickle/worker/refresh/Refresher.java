@@ -252,7 +252,7 @@ public final class Refresher implements AutoCloseable {
         // the net change cancels (v set to 0, then back to 1): a data error there (division by
         // zero) would fail every later refresh of the same window, while the query over the
         // current data succeeds. Recompute instead, as AUTO may; if that fails too, it counts.
-        PlanRunner.rollback(conn);
+        PlanRunner.rollback(conn, e);
         decision = RefreshDecision.recomputeAfter(decision, e);
         after = NextFrontier.of(windows, sources, decision, before, l, sources.fingerprints());
         attempt = attempt.as(decision, after);
@@ -267,7 +267,7 @@ public final class Refresher implements AutoCloseable {
           throw e;
         }
         Span.current().recordException(e);
-        PlanRunner.rollback(conn);
+        PlanRunner.rollback(conn, e);
         String message = RefreshErrors.message(e, schemaChanged, sources.names());
         boolean error =
             RefreshRecords.failed(

@@ -84,6 +84,35 @@ public final class InfoParser {
     }
   }
 
+  /**
+   * The error of the stanza's repository when pgBackRest could not read it at all: the message of a
+   * repository whose status code is 99 ("other"), e.g. {@code [HostConnectError] unable to connect
+   * to '127.0.0.1:1': [111] Connection refused}; null when every repository answered (a missing
+   * stanza, code 1, or no backup yet, code 2, are answers). {@code info} exits 0 in that case and
+   * lists no backups.
+   *
+   * @throws IllegalArgumentException when the text is not pgBackRest's JSON
+   */
+  public static String repositoryError(String json, String stanza) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not pgbackrest info JSON: " + e.getMessage(), e);
+    }
+    for (JsonNode s : root == null ? JSON.createArrayNode() : root) {
+      if (!stanza.equals(s.path("name").asText())) {
+        continue;
+      }
+      for (JsonNode repo : s.path("repo")) {
+        if (repo.path("status").path("code").asInt() == 99) {
+          return repo.path("status").path("message").asText("unknown error");
+        }
+      }
+    }
+    return null;
+  }
+
   private static RepositoryBackup backup(JsonNode b) {
     List<String> references = new ArrayList<>();
     b.path("reference").forEach(r -> references.add(r.asText()));

@@ -155,6 +155,25 @@ public final class ObjectStore {
             .build());
   }
 
+  /**
+   * The repository as status messages name it: {@code S3 bucket B at ENDPOINT, path P} (no
+   * endpoint: the store's default), or {@code volume, path P} for a volume repository.
+   *
+   * @param d the destination, null for the default volume
+   * @param path the repository path ({@link PgBackRest#repositoryPath})
+   */
+  public static String describe(BackupDestination d, String path) {
+    if (!isObjectStore(d)) {
+      return "volume, path " + path;
+    }
+    return d.getType()
+        + " bucket "
+        + d.getBucket()
+        + (d.getEndpoint() == null ? "" : " at " + d.getEndpoint())
+        + ", path "
+        + path;
+  }
+
   static GcsKeyType gcsKeyType(BackupDestination d) {
     return d.getGcsKeyType() == null ? GcsKeyType.service : d.getGcsKeyType();
   }

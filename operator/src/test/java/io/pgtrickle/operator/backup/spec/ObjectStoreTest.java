@@ -126,4 +126,18 @@ class ObjectStoreTest {
         .extracting(EnvVar::getName)
         .containsExactly("RESTORE_SOURCE_REPO1_AZURE_ACCOUNT", "RESTORE_SOURCE_REPO1_AZURE_KEY");
   }
+
+  @Test
+  void describeNamesTheStoreTheBucketTheEndpointAndThePath() {
+    PostgresCluster s3 =
+        cluster("{type: S3, bucket: backups, endpoint: 'https://127.0.0.1:9000', region: r}");
+    assertThat(
+            ObjectStore.describe(
+                s3.getSpec().getBackup().getDestination(), PgBackRest.repositoryPath(s3)))
+        .isEqualTo("S3 bucket backups at https://127.0.0.1:9000, path /pgbackrest/ns/c");
+    PostgresCluster gcs = cluster("{type: GCS, bucket: b, credentialsSecret: gcs}");
+    assertThat(ObjectStore.describe(gcs.getSpec().getBackup().getDestination(), "/p"))
+        .isEqualTo("GCS bucket b, path /p");
+    assertThat(ObjectStore.describe(null, "/p")).isEqualTo("volume, path /p");
+  }
 }
