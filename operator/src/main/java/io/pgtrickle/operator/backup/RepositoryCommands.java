@@ -37,21 +37,21 @@ record RepositoryCommands(KubernetesClient client, String namespace, String pod)
   /**
    * pgBackRest's {@code io-timeout} of {@code info}, seconds (its default: 60). {@code info} gives
    * up on an unreachable store only after its retries, each waiting up to io-timeout. Measured with
-   * 2.45 from a pod against a frozen s3proxy over TLS ({@code RepositoryOutageIT}): 19.0 s with 2
-   * ("on 2 retries from 12601-18909ms"), 28.3 s with 3, 45.2 s with the default; against a local
-   * port that never answers: 8.3 s with 2, 12.3 s with 3, 240.6 s with the default (refused: 8.3 s
-   * with 2). So with the default the reconcile waited up to the exec's bound (60 s then) and
-   * reported an exec timeout. A store that answers sends these small files' first bytes well within
-   * 2 s, and pgBackRest retries a request that waited longer.
+   * 2.55.1 (the pods' pgBackRest) from a pod against a frozen s3proxy over TLS ({@code
+   * RepositoryOutageIT}): 19.0 s with 2 ("on 2 retries from 12601-18909ms"), 28.3 s with 3, 45.2 s
+   * with the default; on the host against a port that never answers 19.1 s with 2, refused 18.8 s
+   * (Debian's 2.45: 8.3 s, 240.6 s with the default). So with the default the reconcile waited up
+   * to the exec's bound (60 s then) and reported an exec timeout. A store that answers sends these
+   * small files' first bytes well within 2 s, and pgBackRest retries a request that waited longer.
    */
   static final int INFO_IO_TIMEOUT_SECONDS = 2;
 
   /**
    * pgBackRest's {@code io-timeout} of {@code expire}, seconds: longer than info's, as it deletes
    * many files. It reads more files than {@code info} before it gives up on an unreachable store,
-   * about 8 times its io-timeout (2.45: 80.6 s with 10, refused or silent alike; 40.7 s with 5,
-   * silent), inside {@link #SHORT}; expire runs right after {@code info} read the repository, so
-   * only a store lost in between takes that long.
+   * 92 s with 5 against a port that never answers (2.55.1; Debian's 2.45: 40.7 s), inside {@link
+   * #SHORT}; expire runs right after {@code info} read the repository, so only a store lost in
+   * between takes that long.
    */
   static final int EXPIRE_IO_TIMEOUT_SECONDS = 5;
 
