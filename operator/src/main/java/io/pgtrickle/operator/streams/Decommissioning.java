@@ -1,5 +1,6 @@
 package io.pgtrickle.operator.streams;
 
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -12,8 +13,14 @@ import java.util.List;
 /**
  * Drops the replication slots of CDC consumers that no longer run (scale-down, deletion), so that
  * no slot pins WAL: once the consumer's pod is gone, a Job runs {@code cdc-consumer decommission}
- * for its ordinal; once every Job succeeded they are deleted. Idempotent: a round that finds a Job
- * already done moves on, and dropping a slot that is gone is a no-op for the program.
+ * for its ordinal. Idempotent: a round that finds a Job already done moves on, and dropping a slot
+ * that is gone is a no-op for the program.
+ *
+ * <p>The Jobs are the record that the slots were dropped until the status says so: they are deleted
+ * only by a round with nothing left to decommission, that is once the status read back already
+ * forgets their ordinals. Deleting them in the round that saw them succeed let the next round,
+ * still reading the cached status from before, create them again (and the status briefly say done
+ * while a new Job ran).
  */
 final class Decommissioning {
 
@@ -34,10 +41,11 @@ final class Decommissioning {
    */
   static Outcome step(
       KubernetesClient client, StreamTableCluster stc, PipelineSettings s, int from, int to) {
+    String ns = s.namespace();
     if (from >= to) {
+      deleteJobs(client, s);
       return new Outcome(true, null, null);
     }
-    String ns = s.namespace();
     List<String> running = new ArrayList<>();
     for (Pod pod :
         client
@@ -57,7 +65,6 @@ final class Decommissioning {
       return new Outcome(false, "waiting for CDC pods " + running + " to stop", null);
     }
     List<String> pending = new ArrayList<>();
-    List<Job> finished = new ArrayList<>();
     for (int i = from; i < to; i++) {
       String name = StreamTableClusterNames.decommissionJob(s.name(), i);
       Job job = client.batch().v1().jobs().inNamespace(ns).withName(name).get();
@@ -65,7 +72,7 @@ final class Decommissioning {
         Owned.apply(client, stc, DecommissionJob.build(s, i, to));
         pending.add(StreamTableClusterNames.slot(s.name(), i));
       } else if (succeeded(job)) {
-        finished.add(job);
+        continue;
       } else if (failed(job)) {
         return new Outcome(
             false,
@@ -85,13 +92,28 @@ final class Decommissioning {
     if (!pending.isEmpty()) {
       return new Outcome(false, "dropping replication slots " + pending, null);
     }
-    for (Job job : finished) {
-      client
-          .resource(job)
-          .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND)
-          .delete();
-    }
     return new Outcome(true, null, null);
+  }
+
+  /**
+   * Deletes this pipeline's decommission Jobs, done or failed: with no ordinal left to decommission
+   * none of them is needed, and one left behind would stand for a slot dropped before a later
+   * scale-up made it again.
+   */
+  private static void deleteJobs(KubernetesClient client, PipelineSettings s) {
+    for (Job job :
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .inNamespace(s.namespace())
+            .withLabels(StreamTableClusterNames.podSelector(s.name(), DecommissionJob.COMPONENT))
+            .list()
+            .getItems()) {
+      if (job.getMetadata().getDeletionTimestamp() == null) {
+        client.resource(job).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+      }
+    }
   }
 
   private static boolean succeeded(Job job) {

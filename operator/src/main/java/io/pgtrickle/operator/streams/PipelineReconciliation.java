@@ -102,7 +102,9 @@ final class PipelineReconciliation {
     int slotOrdinals = slotOrdinals(sts);
     Decommissioning.Outcome decommission =
         Decommissioning.step(client, stc, settings, settings.cdcReplicas(), slotOrdinals);
-    if (decommission.done() && slotOrdinals > settings.cdcReplicas()) {
+    // Slots dropped this round: the Jobs go in a round that reads the forgotten ordinals back.
+    boolean forgetting = decommission.done() && slotOrdinals > settings.cdcReplicas();
+    if (forgetting) {
       EventRecorder.normal(
           client,
           stc,
@@ -161,7 +163,9 @@ final class PipelineReconciliation {
     Duration retry =
         access.needsUser()
             ? PROBLEM_RETRY
-            : !decommission.done() || next.getPhase() != StreamTableClusterPhase.Running
+            : !decommission.done()
+                    || forgetting
+                    || next.getPhase() != StreamTableClusterPhase.Running
                 ? SOON
                 : POLL;
     return control.rescheduleAfter(retry);

@@ -18,6 +18,9 @@ public final class DecommissionJob {
   /** The label carrying the ordinal, to find the Jobs again. */
   public static final String ORDINAL_LABEL = "trickle-labs.io/cdc-ordinal";
 
+  /** The component label of the Jobs ({@code app.kubernetes.io/component}). */
+  public static final String COMPONENT = "cdc-decommission";
+
   private DecommissionJob() {}
 
   /**
@@ -27,7 +30,7 @@ public final class DecommissionJob {
    * @return the Job
    */
   public static Job build(PipelineSettings s, int ordinal, int slotOrdinals) {
-    Map<String, String> labels = new LinkedHashMap<>(s.labels("cdc-decommission"));
+    Map<String, String> labels = new LinkedHashMap<>(s.labels(COMPONENT));
     labels.put(ORDINAL_LABEL, String.valueOf(ordinal));
     return new JobBuilder()
         .withNewMetadata()
