@@ -19,43 +19,37 @@ import java.util.regex.Pattern;
 public final class ConfigParser {
 
   /**
-   * Every setting: flag name, default (null: required, "": none); the variable is PGTRICKLE_NAME.
+   * Every setting and its default (null: required, "": none); the flag is the name in lower case
+   * with dashes, the variable PGTRICKLE_ and the name.
    */
   enum Setting implements io.pgtrickle.program.config.Setting {
-    SOURCE_URL("source-url", null),
-    SOURCE_USER("source-user", "postgres"),
-    SOURCE_PASSWORD("source-password", ""),
-    TABLES("tables", ""),
-    PUBLICATION("publication", ""),
-    SLOT("slot", ""),
-    SLOT_PREFIX("slot-prefix", "pgtrickle_cdc_"),
-    ORDINAL("ordinal", ""),
-    CHANGELOG_URI("changelog-uri", null),
-    HTTP_PORT("http-port", "8080"),
-    HTTP_ADDRESS("http-address", ""),
-    MAX_LAG_BYTES("max-lag-bytes", "1073741824"),
-    STATUS_INTERVAL_MS("status-interval-ms", "1000"),
-    MAX_BATCH_EVENTS("max-batch-events", "5000"),
-    RECONNECT_MIN_MS("reconnect-min-ms", "200"),
-    RECONNECT_MAX_MS("reconnect-max-ms", "30000"),
-    FAILOVER_SLOT("failover-slot", "true"),
-    SOURCE_MEMBERS("source-members", ""),
-    CATALOG("catalog", "true"),
-    CATALOG_POLL_MS("catalog-poll-ms", "1000"),
-    REPLICAS("replicas", "1"),
-    STUCK_TIMEOUT_MS("stuck-timeout-ms", "60000");
+    SOURCE_URL(null),
+    SOURCE_USER("postgres"),
+    SOURCE_PASSWORD(""),
+    TABLES(""),
+    PUBLICATION(""),
+    SLOT(""),
+    SLOT_PREFIX("pgtrickle_cdc_"),
+    ORDINAL(""),
+    CHANGELOG_URI(null),
+    HTTP_PORT("8080"),
+    HTTP_ADDRESS(""),
+    MAX_LAG_BYTES("1073741824"),
+    STATUS_INTERVAL_MS("1000"),
+    MAX_BATCH_EVENTS("5000"),
+    RECONNECT_MIN_MS("200"),
+    RECONNECT_MAX_MS("30000"),
+    FAILOVER_SLOT("true"),
+    SOURCE_MEMBERS(""),
+    CATALOG("true"),
+    CATALOG_POLL_MS("1000"),
+    REPLICAS("1"),
+    STUCK_TIMEOUT_MS("60000");
 
-    private final String flag;
     private final String defaultValue;
 
-    Setting(String flag, String defaultValue) {
-      this.flag = flag;
+    Setting(String defaultValue) {
       this.defaultValue = defaultValue;
-    }
-
-    @Override
-    public String flag() {
-      return flag;
     }
 
     @Override

@@ -19,33 +19,27 @@ import java.util.regex.Pattern;
 public final class ConfigParser {
 
   /**
-   * Every setting: flag name, default (null: required, "": none); the variable is PGTRICKLE_NAME.
+   * Every setting and its default (null: required, "": none); the flag is the name in lower case
+   * with dashes, the variable PGTRICKLE_ and the name.
    */
   enum Setting implements io.pgtrickle.program.config.Setting {
-    BIND_ADDRESS("bind-address", "0.0.0.0"),
-    SECURE_PORT("secure-port", "6443"),
-    HTTP_PORT("http-port", "8080"),
-    TLS_CERT_FILE("tls-cert-file", ""),
-    TLS_KEY_FILE("tls-key-file", ""),
-    TLS_SECRET("tls-secret", "pg-trickle-metrics-adapter-tls"),
-    NAMESPACE("namespace", null),
-    SERVICE_NAME("service-name", "pg-trickle-metrics-adapter"),
-    APISERVICES("apiservices", "v1beta2.custom.metrics.k8s.io,v1beta1.custom.metrics.k8s.io"),
-    CACHE_MS("cache-ms", "1000"),
-    SCRAPE_TIMEOUT_MS("scrape-timeout-ms", "1000"),
-    AUTHORIZATION_CACHE_MS("authorization-cache-ms", "10000");
+    BIND_ADDRESS("0.0.0.0"),
+    SECURE_PORT("6443"),
+    HTTP_PORT("8080"),
+    TLS_CERT_FILE(""),
+    TLS_KEY_FILE(""),
+    TLS_SECRET("pg-trickle-metrics-adapter-tls"),
+    NAMESPACE(null),
+    SERVICE_NAME("pg-trickle-metrics-adapter"),
+    APISERVICES("v1beta2.custom.metrics.k8s.io,v1beta1.custom.metrics.k8s.io"),
+    CACHE_MS("1000"),
+    SCRAPE_TIMEOUT_MS("1000"),
+    AUTHORIZATION_CACHE_MS("10000");
 
-    private final String flag;
     private final String defaultValue;
 
-    Setting(String flag, String defaultValue) {
-      this.flag = flag;
+    Setting(String defaultValue) {
       this.defaultValue = defaultValue;
-    }
-
-    @Override
-    public String flag() {
-      return flag;
     }
 
     @Override

@@ -1,9 +1,11 @@
 package io.pgtrickle.program.config;
 
+import java.util.Locale;
+
 /**
- * One setting of a program, spelled two ways: the flag {@code --flag} and the environment variable
- * {@code PGTRICKLE_NAME}. A program lists its settings as an enum implementing this interface; the
- * constant's name gives the variable ({@code HTTP_PORT} is {@code PGTRICKLE_HTTP_PORT}).
+ * One setting of a program, spelled two ways from one name: a program lists its settings as an enum
+ * implementing this interface, and the constant {@code HTTP_PORT} is the flag {@code --http-port}
+ * and the environment variable {@code PGTRICKLE_HTTP_PORT}.
  */
 public interface Setting {
 
@@ -15,11 +17,13 @@ public interface Setting {
   String name();
 
   /**
-   * The flag's name without the dashes, e.g. {@code http-port}.
+   * The flag's name without the leading dashes: the name in lower case, {@code _} as {@code -}.
    *
-   * @return the flag name
+   * @return e.g. {@code http-port} for {@code HTTP_PORT}
    */
-  String flag();
+  default String flag() {
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
 
   /**
    * The value when neither the flag nor the variable gives one.

@@ -11,22 +11,15 @@ class SettingValuesTest {
 
   /** A program's settings, as each program declares them. */
   enum Demo implements Setting {
-    SOURCE_URL("source-url", null),
-    HTTP_PORT("http-port", "8080"),
-    PASSWORD("password", ""),
-    CATALOG("catalog", "true");
+    SOURCE_URL(null),
+    HTTP_PORT("8080"),
+    PASSWORD(""),
+    CATALOG("true");
 
-    private final String flag;
     private final String defaultValue;
 
-    Demo(String flag, String defaultValue) {
-      this.flag = flag;
+    Demo(String defaultValue) {
       this.defaultValue = defaultValue;
-    }
-
-    @Override
-    public String flag() {
-      return flag;
     }
 
     @Override

@@ -23,41 +23,35 @@ public final class ConfigParser {
   public static final String CONSUMER_NAME = "pgtrickle-worker";
 
   /**
-   * Every setting: flag name, default (null: required, "": none); the variable is PGTRICKLE_NAME.
+   * Every setting and its default (null: required, "": none); the flag is the name in lower case
+   * with dashes, the variable PGTRICKLE_ and the name.
    */
   enum Setting implements io.pgtrickle.program.config.Setting {
-    DATABASE_URL("database-url", null),
-    DATABASE_USER("database-user", "postgres"),
-    DATABASE_PASSWORD("database-password", ""),
-    CHANGELOG_URI("changelog-uri", null),
-    HTTP_PORT("http-port", "8080"),
-    HTTP_ADDRESS("http-address", ""),
-    WORKER_ID("worker-id", ""),
-    MAX_PARALLEL_REFRESHES("max-parallel-refreshes", "2"),
-    LEASE_MS("lease-ms", "15000"),
-    SCHEDULER_INTERVAL_MS("scheduler-interval-ms", "100"),
-    INGEST_INTERVAL_MS("ingest-interval-ms", "200"),
-    REFRESH_WAIT_MS("refresh-wait-ms", "30000"),
-    DRAIN_TIMEOUT_MS("drain-timeout-ms", "25000"),
-    MAX_CONSECUTIVE_ERRORS("max-consecutive-errors", "3"),
-    DEFAULT_SCHEDULE("default-schedule", "1m"),
-    BUFFER_CLEANUP_MS("buffer-cleanup-ms", "5000"),
-    STUCK_AFTER_MS("stuck-after-ms", "120000"),
-    HISTORY_RETENTION("history-retention", "7d"),
-    HISTORY_MAX_ROWS("history-max-rows", "10000"),
-    HISTORY_CLEANUP_MS("history-cleanup-ms", "60000");
+    DATABASE_URL(null),
+    DATABASE_USER("postgres"),
+    DATABASE_PASSWORD(""),
+    CHANGELOG_URI(null),
+    HTTP_PORT("8080"),
+    HTTP_ADDRESS(""),
+    WORKER_ID(""),
+    MAX_PARALLEL_REFRESHES("2"),
+    LEASE_MS("15000"),
+    SCHEDULER_INTERVAL_MS("100"),
+    INGEST_INTERVAL_MS("200"),
+    REFRESH_WAIT_MS("30000"),
+    DRAIN_TIMEOUT_MS("25000"),
+    MAX_CONSECUTIVE_ERRORS("3"),
+    DEFAULT_SCHEDULE("1m"),
+    BUFFER_CLEANUP_MS("5000"),
+    STUCK_AFTER_MS("120000"),
+    HISTORY_RETENTION("7d"),
+    HISTORY_MAX_ROWS("10000"),
+    HISTORY_CLEANUP_MS("60000");
 
-    private final String flag;
     private final String defaultValue;
 
-    Setting(String flag, String defaultValue) {
-      this.flag = flag;
+    Setting(String defaultValue) {
       this.defaultValue = defaultValue;
-    }
-
-    @Override
-    public String flag() {
-      return flag;
     }
 
     @Override
