@@ -5,8 +5,8 @@
 # backoff, archive timeouts), so the modules that do not need them run beside them:
 #   stream 1: operator, then metrics-adapter (which registers the custom metrics APIService that an
 #             operator test needs absent),
-#   stream 2: change-log, telemetry, cdc-consumer, worker, e2e (which holds the operator's longest
-#             end-to-end tests, so that the streams take about as long).
+#   stream 2: change-log, telemetry, program, cdc-consumer, worker, e2e (which holds the
+#             operator's longest end-to-end tests, so that the streams take about as long).
 # Every test creates its own namespaces, servers on free ports and directories of its own, so the
 # two streams share only the API server and its controllers. First everything is built and
 # installed into the local Maven repository once (no tests), so that each stream resolves the
@@ -38,7 +38,7 @@ testbed/testbed.sh up || exit 1
 
 log2=target/check-stream2.log
 started=$(date +%s)
-"${MVN[@]}" -Pit verify -pl change-log,telemetry,cdc-consumer,worker,e2e >"$log2" 2>&1 &
+"${MVN[@]}" -Pit verify -pl change-log,telemetry,program,cdc-consumer,worker,e2e >"$log2" 2>&1 &
 pid2=$!
 log1=target/check-stream1.log
 "${MVN[@]}" -Pit verify -pl operator,metrics-adapter 2>&1 | tee "$log1"
@@ -47,7 +47,7 @@ wait "$pid2"
 status2=$?
 
 echo
-echo "=== stream 2 (change-log, telemetry, cdc-consumer, worker, e2e): target/check-stream2.log ==="
+echo "=== stream 2 (change-log, telemetry, program, cdc-consumer, worker, e2e): target/check-stream2.log ==="
 cat "$log2"
 for s in 1 2; do
   log=target/check-stream$s.log
@@ -59,7 +59,7 @@ for s in 1 2; do
 done
 echo
 echo "check: stream 1 (operator, metrics-adapter) exit $status1;" \
-  "stream 2 (change-log, telemetry, cdc-consumer, worker, e2e) exit $status2;" \
+  "stream 2 (change-log, telemetry, program, cdc-consumer, worker, e2e) exit $status2;" \
   "$(($(date +%s) - started)) s of tests"
 for s in "$status1" "$status2"; do
   [ "$s" -eq 0 ] || exit "$s"

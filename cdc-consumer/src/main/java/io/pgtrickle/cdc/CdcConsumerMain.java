@@ -17,6 +17,7 @@ import io.pgtrickle.cdc.slot.SourceConnections;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogConfigException;
 import io.pgtrickle.changelog.Reachability;
+import io.pgtrickle.program.http.ProbeServer;
 import io.pgtrickle.telemetry.Telemetry;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -92,8 +93,8 @@ public final class CdcConsumerMain {
     CountDownLatch stopRequested = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicReference<CdcConsumer> running = new AtomicReference<>();
-    try (HttpEndpoints http =
-        new HttpEndpoints(
+    try (ProbeServer http =
+        HttpEndpoints.start(
             config.httpAddress(), config.httpPort(), state, config.maxLagBytes(), registry)) {
       LOG.info("serving /healthz, /readyz and /metrics on port {}", http.port());
       Runnable stop =

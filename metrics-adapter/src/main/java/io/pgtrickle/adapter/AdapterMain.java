@@ -18,6 +18,7 @@ import io.pgtrickle.adapter.pipeline.PipelineMetrics;
 import io.pgtrickle.adapter.sources.PodScraper;
 import io.pgtrickle.adapter.tls.ApiServiceBundles;
 import io.pgtrickle.adapter.tls.ServingCertificate;
+import io.pgtrickle.program.http.ProbeServer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -140,8 +141,8 @@ public final class AdapterMain {
             new AdapterMetrics(registry),
             requests);
     serving[0] = true;
-    HttpEndpoints http =
-        config.httpPort() == 0 ? null : new HttpEndpoints(config.httpPort(), readiness, registry);
+    ProbeServer http =
+        config.httpPort() == 0 ? null : HttpEndpoints.start(config.httpPort(), readiness, registry);
     LOG.info(
         "serving custom.metrics.k8s.io on https port {}{}",
         api.port(),

@@ -6,6 +6,7 @@ import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogBackends;
 import io.pgtrickle.changelog.ChangeLogConfigException;
 import io.pgtrickle.changelog.Reachability;
+import io.pgtrickle.program.http.ProbeServer;
 import io.pgtrickle.telemetry.Telemetry;
 import io.pgtrickle.worker.catalog.CatalogMigrations;
 import io.pgtrickle.worker.config.ConfigException;
@@ -122,8 +123,8 @@ public final class WorkerMain {
     // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; /metrics serves the same meters.
     WorkerState state = new WorkerState();
     try (Telemetry telemetry = Telemetry.start(config.otlp(), "io.pgtrickle.worker", registry);
-        HttpEndpoints http =
-            new HttpEndpoints(
+        ProbeServer http =
+            HttpEndpoints.start(
                 config.httpAddress(), config.httpPort(), state, config.stuckAfter(), registry)) {
       WorkerMetrics metrics =
           new WorkerMetrics(telemetry.registry(), state, new CpuSampler(), telemetry.tracer());

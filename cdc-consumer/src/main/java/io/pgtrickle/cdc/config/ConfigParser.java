@@ -1,12 +1,11 @@
 package io.pgtrickle.cdc.config;
 
+import io.pgtrickle.program.config.LogLevel;
+import io.pgtrickle.program.config.SettingValues;
 import io.pgtrickle.telemetry.OtlpSettings;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -19,53 +18,52 @@ import java.util.regex.Pattern;
  */
 public final class ConfigParser {
 
-  /** Every setting: flag name, environment variable, default (null: required). */
-  enum Setting {
-    SOURCE_URL("source-url", null),
-    SOURCE_USER("source-user", "postgres"),
-    SOURCE_PASSWORD("source-password", ""),
-    TABLES("tables", ""),
-    PUBLICATION("publication", ""),
-    SLOT("slot", ""),
-    SLOT_PREFIX("slot-prefix", "pgtrickle_cdc_"),
-    ORDINAL("ordinal", ""),
-    CHANGELOG_URI("changelog-uri", null),
-    HTTP_PORT("http-port", "8080"),
-    HTTP_ADDRESS("http-address", ""),
-    MAX_LAG_BYTES("max-lag-bytes", "1073741824"),
-    STATUS_INTERVAL_MS("status-interval-ms", "1000"),
-    MAX_BATCH_EVENTS("max-batch-events", "5000"),
-    RECONNECT_MIN_MS("reconnect-min-ms", "200"),
-    RECONNECT_MAX_MS("reconnect-max-ms", "30000"),
-    FAILOVER_SLOT("failover-slot", "true"),
-    SOURCE_MEMBERS("source-members", ""),
-    CATALOG("catalog", "true"),
-    CATALOG_POLL_MS("catalog-poll-ms", "1000"),
-    REPLICAS("replicas", "1"),
-    STUCK_TIMEOUT_MS("stuck-timeout-ms", "60000");
+  /**
+   * Every setting and its default (null: required, "": none); the flag is the name in lower case
+   * with dashes, the variable PGTRICKLE_ and the name.
+   */
+  enum Setting implements io.pgtrickle.program.config.Setting {
+    SOURCE_URL(null),
+    SOURCE_USER("postgres"),
+    SOURCE_PASSWORD(""),
+    TABLES(""),
+    PUBLICATION(""),
+    SLOT(""),
+    SLOT_PREFIX("pgtrickle_cdc_"),
+    ORDINAL(""),
+    CHANGELOG_URI(null),
+    HTTP_PORT("8080"),
+    HTTP_ADDRESS(""),
+    MAX_LAG_BYTES("1073741824"),
+    STATUS_INTERVAL_MS("1000"),
+    MAX_BATCH_EVENTS("5000"),
+    RECONNECT_MIN_MS("200"),
+    RECONNECT_MAX_MS("30000"),
+    FAILOVER_SLOT("true"),
+    SOURCE_MEMBERS(""),
+    CATALOG("true"),
+    CATALOG_POLL_MS("1000"),
+    REPLICAS("1"),
+    STUCK_TIMEOUT_MS("60000");
 
-    final String flag;
-    final String defaultValue;
+    private final String defaultValue;
 
-    Setting(String flag, String defaultValue) {
-      this.flag = flag;
+    Setting(String defaultValue) {
       this.defaultValue = defaultValue;
     }
 
-    String env() {
-      return "PGTRICKLE_" + name();
+    @Override
+    public String defaultValue() {
+      return defaultValue;
     }
 
-    String label() {
-      return env() + " (--" + flag + ")";
+    @Override
+    public String usageDefault() {
+      return this == PUBLICATION
+          ? "default: the slot's name"
+          : io.pgtrickle.program.config.Setting.super.usageDefault();
     }
   }
-
-  /** The level of every logger, read by logback.xml (not by this parser): no flag. */
-  static final String LOG_LEVEL = "PGTRICKLE_LOG_LEVEL";
-
-  /** The logback levels {@link #LOG_LEVEL} may name, in any case. */
-  static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
 
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   private static final Pattern TABLE =
@@ -73,10 +71,11 @@ public final class ConfigParser {
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.\\-]*[A-Za-z0-9])?");
   private static final Pattern POD_ORDINAL = Pattern.compile(".*-(\\d+)");
 
-  private final Map<Setting, String> values = new HashMap<>();
+  private final SettingValues<Setting> values;
   private final Map<String, String> env;
 
-  private ConfigParser(Map<String, String> env) {
+  private ConfigParser(SettingValues<Setting> values, Map<String, String> env) {
+    this.values = values;
     this.env = env;
   }
 
@@ -89,9 +88,8 @@ public final class ConfigParser {
    * @throws ConfigException naming the first bad or missing setting
    */
   public static CdcConfig parse(Map<String, String> env, List<String> args) {
-    ConfigParser p = new ConfigParser(env);
-    p.readFlags(args);
-    return p.build();
+    return new ConfigParser(SettingValues.read(Setting.class, env, args, ConfigException::new), env)
+        .build();
   }
 
   /**
@@ -100,66 +98,12 @@ public final class ConfigParser {
    * @return one line per setting
    */
   public static String usage() {
-    StringBuilder sb = new StringBuilder();
-    for (Setting s : Setting.values()) {
-      sb.append(
-          String.format(
-              Locale.ROOT,
-              "  --%-20s %-30s %s%n",
-              s.flag,
-              s.env(),
-              s.defaultValue == null
-                  ? "(required)"
-                  : s == Setting.PUBLICATION
-                      ? "default: the slot's name"
-                      : "default: " + (s.defaultValue.isEmpty() ? "none" : s.defaultValue)));
-    }
-    return sb.toString();
-  }
-
-  private void readFlags(List<String> args) {
-    for (int i = 0; i < args.size(); i++) {
-      String arg = args.get(i);
-      if (!arg.startsWith("--")) {
-        throw new ConfigException("unexpected argument '" + arg + "' (flags are --name=value)");
-      }
-      String name = arg.substring(2);
-      String value;
-      int eq = name.indexOf('=');
-      if (eq >= 0) {
-        value = name.substring(eq + 1);
-        name = name.substring(0, eq);
-      } else if (i + 1 < args.size()) {
-        value = args.get(++i);
-      } else {
-        throw new ConfigException("flag --" + name + " needs a value");
-      }
-      values.put(byFlag(name), value);
-    }
-  }
-
-  private static Setting byFlag(String flag) {
-    return Arrays.stream(Setting.values())
-        .filter(s -> s.flag.equals(flag))
-        .findFirst()
-        .orElseThrow(
-            () -> new ConfigException("unknown flag --" + flag + "; settings:\n" + usage()));
-  }
-
-  private String get(Setting s) {
-    String v = values.containsKey(s) ? values.get(s) : env.get(s.env());
-    if (v == null || (v.isBlank() && s.defaultValue == null)) {
-      if (s.defaultValue == null) {
-        throw new ConfigException(s.label() + " is required");
-      }
-      return s.defaultValue;
-    }
-    return v.trim();
+    return SettingValues.usage(Setting.class);
   }
 
   private CdcConfig build() {
-    checkLogLevel();
-    String url = get(Setting.SOURCE_URL);
+    LogLevel.check(env, ConfigException::new);
+    String url = values.get(Setting.SOURCE_URL);
     if (!url.startsWith("jdbc:postgresql://")) {
       throw new ConfigException(
           Setting.SOURCE_URL.label()
@@ -167,9 +111,9 @@ public final class ConfigParser {
               + CdcConfig.redactUrl(url)
               + "'");
     }
-    boolean catalog = bool(Setting.CATALOG);
+    boolean catalog = values.bool(Setting.CATALOG);
     List<String> tables = tables(catalog);
-    int replicas = (int) number(Setting.REPLICAS, 1, 10_000);
+    int replicas = (int) values.number(Setting.REPLICAS, 1, 10_000);
     Integer ordinal = ordinal();
     String slot = slot(ordinal);
     if (ordinal == null) {
@@ -197,47 +141,30 @@ public final class ConfigParser {
               + ordinal
               + ": set PGTRICKLE_REPLICAS to the StatefulSet's replicas");
     }
-    String publication = get(Setting.PUBLICATION);
+    String publication = values.get(Setting.PUBLICATION);
     return new CdcConfig(
         url,
-        get(Setting.SOURCE_USER),
-        emptyToNull(get(Setting.SOURCE_PASSWORD)),
+        values.get(Setting.SOURCE_USER),
+        emptyToNull(values.get(Setting.SOURCE_PASSWORD)),
         tables,
         publication.isEmpty() ? slot : identifier(Setting.PUBLICATION, publication),
         slot,
         changeLogUri(),
-        (int) number(Setting.HTTP_PORT, 0, 65535),
-        number(Setting.MAX_LAG_BYTES, 1, Long.MAX_VALUE),
-        Duration.ofMillis(number(Setting.STATUS_INTERVAL_MS, 10, 60_000)),
-        (int) number(Setting.MAX_BATCH_EVENTS, 1, 1_000_000),
-        Duration.ofMillis(number(Setting.RECONNECT_MIN_MS, 1, 600_000)),
-        Duration.ofMillis(number(Setting.RECONNECT_MAX_MS, 1, 3_600_000)),
-        bool(Setting.FAILOVER_SLOT),
+        (int) values.number(Setting.HTTP_PORT, 0, 65535),
+        values.number(Setting.MAX_LAG_BYTES, 1, Long.MAX_VALUE),
+        Duration.ofMillis(values.number(Setting.STATUS_INTERVAL_MS, 10, 60_000)),
+        (int) values.number(Setting.MAX_BATCH_EVENTS, 1, 1_000_000),
+        Duration.ofMillis(values.number(Setting.RECONNECT_MIN_MS, 1, 600_000)),
+        Duration.ofMillis(values.number(Setting.RECONNECT_MAX_MS, 1, 3_600_000)),
+        values.bool(Setting.FAILOVER_SLOT),
         hostName(Setting.SOURCE_MEMBERS),
         catalog,
-        Duration.ofMillis(number(Setting.CATALOG_POLL_MS, 50, 600_000)),
+        Duration.ofMillis(values.number(Setting.CATALOG_POLL_MS, 50, 600_000)),
         ordinal,
         replicas,
-        Duration.ofMillis(number(Setting.STUCK_TIMEOUT_MS, 1000, 86_400_000)),
+        Duration.ofMillis(values.number(Setting.STUCK_TIMEOUT_MS, 1000, 86_400_000)),
         hostName(Setting.HTTP_ADDRESS),
         otlp());
-  }
-
-  /**
-   * Refuses a {@link #LOG_LEVEL} that logback would not understand: it takes an unknown or empty
-   * level as DEBUG without a word.
-   */
-  private void checkLogLevel() {
-    String level = env.get(LOG_LEVEL);
-    if (level != null && !LOG_LEVELS.contains(level.trim().toUpperCase(Locale.ROOT))) {
-      throw new ConfigException(
-          LOG_LEVEL
-              + ": '"
-              + level
-              + "' is not a log level; use one of "
-              + String.join(", ", LOG_LEVELS)
-              + " (any case), or leave it unset for INFO");
-    }
   }
 
   /** OTLP export from the standard OTEL_* variables (telemetry/README.md). */
@@ -251,7 +178,7 @@ public final class ConfigParser {
 
   /** A DNS name or address, or "" when not given. */
   private String hostName(Setting setting) {
-    String value = get(setting);
+    String value = values.get(setting);
     if (!value.isEmpty() && !HOST.matcher(value).matches()) {
       throw new ConfigException(
           setting.label()
@@ -265,7 +192,7 @@ public final class ConfigParser {
 
   private List<String> tables(boolean catalog) {
     List<String> out = new ArrayList<>();
-    for (String t : get(Setting.TABLES).split(",")) {
+    for (String t : values.get(Setting.TABLES).split(",")) {
       String table = t.trim();
       if (table.isEmpty()) {
         continue;
@@ -294,7 +221,7 @@ public final class ConfigParser {
    * gives 3); {@code null} if neither says.
    */
   private Integer ordinal() {
-    String ordinal = get(Setting.ORDINAL);
+    String ordinal = values.get(Setting.ORDINAL);
     if (ordinal.isEmpty()) {
       Matcher m = POD_ORDINAL.matcher(env.getOrDefault("HOSTNAME", ""));
       return m.matches() && m.group(1).length() <= 6 ? Integer.valueOf(m.group(1)) : null;
@@ -311,7 +238,7 @@ public final class ConfigParser {
    * restarted pod find its slot and resume where it confirmed.
    */
   private String slot(Integer ordinal) {
-    String explicit = get(Setting.SLOT);
+    String explicit = values.get(Setting.SLOT);
     if (!explicit.isEmpty()) {
       return identifier(Setting.SLOT, explicit);
     }
@@ -324,11 +251,11 @@ public final class ConfigParser {
               + env.getOrDefault("HOSTNAME", "")
               + "') is not a StatefulSet pod name ending in -<ordinal>");
     }
-    return identifier(Setting.SLOT_PREFIX, get(Setting.SLOT_PREFIX) + ordinal);
+    return identifier(Setting.SLOT_PREFIX, values.get(Setting.SLOT_PREFIX) + ordinal);
   }
 
   private String changeLogUri() {
-    String uri = get(Setting.CHANGELOG_URI);
+    String uri = values.get(Setting.CHANGELOG_URI);
     if (!uri.matches("[a-z]+:.*")) {
       throw new ConfigException(
           Setting.CHANGELOG_URI.label()
@@ -348,30 +275,6 @@ public final class ConfigParser {
               + "' is not a valid name (lower-case letters, digits and _, at most 63)");
     }
     return value;
-  }
-
-  private long number(Setting s, long min, long max) {
-    String v = get(s);
-    long n;
-    try {
-      n = Long.parseLong(v);
-    } catch (NumberFormatException e) {
-      throw new ConfigException(s.label() + " must be a whole number, got '" + v + "'");
-    }
-    if (n < min || n > max) {
-      throw new ConfigException(
-          s.label() + " must be between " + min + " and " + max + ", got " + n);
-    }
-    return n;
-  }
-
-  private boolean bool(Setting s) {
-    String v = get(s).toLowerCase(Locale.ROOT);
-    return switch (v) {
-      case "true", "yes", "1", "on" -> true;
-      case "false", "no", "0", "off" -> false;
-      default -> throw new ConfigException(s.label() + " must be true or false, got '" + v + "'");
-    };
   }
 
   private static String emptyToNull(String s) {

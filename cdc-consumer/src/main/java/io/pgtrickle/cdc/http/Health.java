@@ -1,6 +1,7 @@
 package io.pgtrickle.cdc.http;
 
 import io.pgtrickle.cdc.pipeline.ConsumerState;
+import io.pgtrickle.program.http.Probe;
 import java.util.Map;
 
 /**
@@ -28,7 +29,7 @@ public final class Health {
    * @param ok whether the probe passes
    * @param message a one-line explanation for the response body
    */
-  public record Verdict(boolean ok, String message) {}
+  public record Verdict(boolean ok, String message) implements Probe {}
 
   private Health() {}
 

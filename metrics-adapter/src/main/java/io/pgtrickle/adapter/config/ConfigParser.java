@@ -1,12 +1,13 @@
 package io.pgtrickle.adapter.config;
 
+import io.pgtrickle.program.config.LogLevel;
+import io.pgtrickle.program.config.SettingValues;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -17,43 +18,35 @@ import java.util.regex.Pattern;
  */
 public final class ConfigParser {
 
-  /** Every setting: flag name, default (null: required, "": none). */
-  enum Setting {
-    BIND_ADDRESS("bind-address", "0.0.0.0"),
-    SECURE_PORT("secure-port", "6443"),
-    HTTP_PORT("http-port", "8080"),
-    TLS_CERT_FILE("tls-cert-file", ""),
-    TLS_KEY_FILE("tls-key-file", ""),
-    TLS_SECRET("tls-secret", "pg-trickle-metrics-adapter-tls"),
-    NAMESPACE("namespace", null),
-    SERVICE_NAME("service-name", "pg-trickle-metrics-adapter"),
-    APISERVICES("apiservices", "v1beta2.custom.metrics.k8s.io,v1beta1.custom.metrics.k8s.io"),
-    CACHE_MS("cache-ms", "1000"),
-    SCRAPE_TIMEOUT_MS("scrape-timeout-ms", "1000"),
-    AUTHORIZATION_CACHE_MS("authorization-cache-ms", "10000");
+  /**
+   * Every setting and its default (null: required, "": none); the flag is the name in lower case
+   * with dashes, the variable PGTRICKLE_ and the name.
+   */
+  enum Setting implements io.pgtrickle.program.config.Setting {
+    BIND_ADDRESS("0.0.0.0"),
+    SECURE_PORT("6443"),
+    HTTP_PORT("8080"),
+    TLS_CERT_FILE(""),
+    TLS_KEY_FILE(""),
+    TLS_SECRET("pg-trickle-metrics-adapter-tls"),
+    NAMESPACE(null),
+    SERVICE_NAME("pg-trickle-metrics-adapter"),
+    APISERVICES("v1beta2.custom.metrics.k8s.io,v1beta1.custom.metrics.k8s.io"),
+    CACHE_MS("1000"),
+    SCRAPE_TIMEOUT_MS("1000"),
+    AUTHORIZATION_CACHE_MS("10000");
 
-    final String flag;
-    final String defaultValue;
+    private final String defaultValue;
 
-    Setting(String flag, String defaultValue) {
-      this.flag = flag;
+    Setting(String defaultValue) {
       this.defaultValue = defaultValue;
     }
 
-    String env() {
-      return "PGTRICKLE_" + name();
-    }
-
-    String label() {
-      return env() + " (--" + flag + ")";
+    @Override
+    public String defaultValue() {
+      return defaultValue;
     }
   }
-
-  /** The level of every logger, read by logback.xml (not by this parser): no flag. */
-  static final String LOG_LEVEL = "PGTRICKLE_LOG_LEVEL";
-
-  /** The logback levels {@link #LOG_LEVEL} may name, in any case. */
-  static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
 
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern SUBDOMAIN =
@@ -69,9 +62,11 @@ public final class ConfigParser {
           + " now comes from the workers' /metrics and the adapter reads no database and no"
           + " Secret but its own; remove the setting";
 
-  private final Map<Setting, String> values = new EnumMap<>(Setting.class);
+  private final SettingValues<Setting> values;
 
-  private ConfigParser() {}
+  private ConfigParser(SettingValues<Setting> values) {
+    this.values = values;
+  }
 
   /**
    * Parses the configuration.
@@ -83,22 +78,41 @@ public final class ConfigParser {
    * @throws ConfigException naming the first bad or missing setting
    */
   public static AdapterConfig parse(Map<String, String> env, List<String> args) {
-    ConfigParser p = new ConfigParser();
     if (env.containsKey("PGTRICKLE_CATALOG_METRICS")) {
       throw new ConfigException(REMOVED_CATALOG_METRICS);
     }
-    checkLogLevel(env);
-    for (Setting s : Setting.values()) {
-      String v = env.get(s.env());
-      if (v == null && s == Setting.NAMESPACE) {
-        v = env.get("POD_NAMESPACE");
-      }
-      if (v != null) {
-        p.values.put(s, v);
-      }
+    LogLevel.check(env, ConfigException::new);
+    Map<String, String> withNamespace = new HashMap<>(env);
+    if (env.get(Setting.NAMESPACE.env()) == null && env.get("POD_NAMESPACE") != null) {
+      withNamespace.put(Setting.NAMESPACE.env(), env.get("POD_NAMESPACE"));
     }
-    p.readFlags(args);
-    return p.build();
+    // Only --name=value: the flags before the first other argument are read (an unknown one is
+    // refused first), then that argument is.
+    int other = 0;
+    while (other < args.size()
+        && args.get(other).startsWith("--")
+        && args.get(other).indexOf('=') >= 0) {
+      other++;
+    }
+    SettingValues<Setting> values =
+        SettingValues.read(
+            Setting.class,
+            withNamespace,
+            args.subList(0, other),
+            ConfigException::new,
+            ConfigParser::unknownFlag);
+    if (other < args.size()) {
+      throw new ConfigException(
+          "unexpected argument '" + args.get(other) + "' (flags are --name=value)");
+    }
+    return new ConfigParser(values).build();
+  }
+
+  private static ConfigException unknownFlag(String name) {
+    return new ConfigException(
+        name.equals("catalog-metrics")
+            ? REMOVED_CATALOG_METRICS
+            : "unknown flag --" + name + " (see help)");
   }
 
   /**
@@ -107,70 +121,11 @@ public final class ConfigParser {
    * @return one line per setting
    */
   public static String usage() {
-    StringBuilder sb = new StringBuilder();
-    for (Setting s : Setting.values()) {
-      sb.append(
-          String.format(
-              Locale.ROOT,
-              "  --%-24s %-34s %s%n",
-              s.flag,
-              s.env(),
-              s.defaultValue == null
-                  ? "(required)"
-                  : "default: " + (s.defaultValue.isEmpty() ? "none" : s.defaultValue)));
-    }
-    return sb.toString();
-  }
-
-  private void readFlags(List<String> args) {
-    for (String arg : args) {
-      if (!arg.startsWith("--") || arg.indexOf('=') < 0) {
-        throw new ConfigException("unexpected argument '" + arg + "' (flags are --name=value)");
-      }
-      String name = arg.substring(2, arg.indexOf('='));
-      Setting setting = null;
-      for (Setting s : Setting.values()) {
-        if (s.flag.equals(name)) {
-          setting = s;
-        }
-      }
-      if (setting == null && name.equals("catalog-metrics")) {
-        throw new ConfigException(REMOVED_CATALOG_METRICS);
-      }
-      if (setting == null) {
-        throw new ConfigException("unknown flag --" + name + " (see help)");
-      }
-      values.put(setting, arg.substring(arg.indexOf('=') + 1));
-    }
-  }
-
-  /**
-   * Refuses a {@link #LOG_LEVEL} that logback would not understand: it takes an unknown or empty
-   * level as DEBUG without a word.
-   */
-  private static void checkLogLevel(Map<String, String> env) {
-    String level = env.get(LOG_LEVEL);
-    if (level != null && !LOG_LEVELS.contains(level.trim().toUpperCase(Locale.ROOT))) {
-      throw new ConfigException(
-          LOG_LEVEL
-              + ": '"
-              + level
-              + "' is not a log level; use one of "
-              + String.join(", ", LOG_LEVELS)
-              + " (any case), or leave it unset for INFO");
-    }
-  }
-
-  private String raw(Setting s) {
-    String v = values.getOrDefault(s, s.defaultValue);
-    if (v == null || (s.defaultValue == null && v.isBlank())) {
-      throw new ConfigException(s.label() + " is required");
-    }
-    return v.strip();
+    return SettingValues.usage(Setting.class);
   }
 
   private int port(Setting s, boolean zeroAllowed) {
-    String v = raw(s);
+    String v = values.get(s);
     try {
       int port = Integer.parseInt(v);
       if (port >= (zeroAllowed ? 0 : 1) && port <= 65535) {
@@ -189,7 +144,7 @@ public final class ConfigParser {
   }
 
   private Duration millis(Setting s, long min, long max) {
-    String v = raw(s);
+    String v = values.get(s);
     try {
       long ms = Long.parseLong(v);
       if (ms >= min && ms <= max) {
@@ -203,7 +158,7 @@ public final class ConfigParser {
   }
 
   private Path file(Setting s) {
-    String v = raw(s);
+    String v = values.get(s);
     if (v.isEmpty()) {
       return null;
     }
@@ -215,7 +170,7 @@ public final class ConfigParser {
   }
 
   private String dnsName(Setting s, Pattern pattern, int maxLength, String what) {
-    String v = raw(s);
+    String v = values.get(s);
     if (v.length() > maxLength || !pattern.matcher(v).matches()) {
       throw new ConfigException(s.label() + ": '" + v + "' is not " + what);
     }
@@ -223,7 +178,7 @@ public final class ConfigParser {
   }
 
   private AdapterConfig build() {
-    String bind = raw(Setting.BIND_ADDRESS);
+    String bind = values.get(Setting.BIND_ADDRESS);
     int securePort = port(Setting.SECURE_PORT, false);
     int httpPort = port(Setting.HTTP_PORT, true);
     if (httpPort != 0 && httpPort == securePort) {
@@ -246,7 +201,7 @@ public final class ConfigParser {
     String namespace = dnsName(Setting.NAMESPACE, DNS_LABEL, 63, "a namespace name (a DNS label)");
     String service = dnsName(Setting.SERVICE_NAME, DNS_LABEL, 63, "a Service name (a DNS label)");
     List<String> apiServices = new ArrayList<>();
-    for (String a : raw(Setting.APISERVICES).split(",")) {
+    for (String a : values.get(Setting.APISERVICES).split(",")) {
       String name = a.strip();
       if (name.isEmpty()) {
         continue;

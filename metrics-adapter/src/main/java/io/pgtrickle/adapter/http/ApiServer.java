@@ -7,15 +7,15 @@ import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.pgtrickle.adapter.custommetrics.Shapes;
 import io.pgtrickle.adapter.tls.KeyAndChain;
+import io.pgtrickle.program.http.ProbeServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManagerFactory;
@@ -78,9 +78,9 @@ public final class ApiServer implements AutoCloseable {
             params.setSSLParameters(p);
           }
         });
-    server.createContext("/healthz", ex -> probe(ex, Health.liveness()));
-    server.createContext("/livez", ex -> probe(ex, Health.liveness()));
-    server.createContext("/readyz", ex -> probe(ex, readiness.get()));
+    server.createContext("/healthz", ex -> ProbeServer.probe(ex, Health.liveness(), NO_CACHE));
+    server.createContext("/livez", ex -> ProbeServer.probe(ex, Health.liveness(), NO_CACHE));
+    server.createContext("/readyz", ex -> ProbeServer.probe(ex, readiness.get(), NO_CACHE));
     server.createContext(
         "/",
         ex -> {
@@ -101,7 +101,7 @@ public final class ApiServer implements AutoCloseable {
             throw e;
           }
           byte[] body = Shapes.JSON.writeValueAsBytes(r.body());
-          respond(ex, r.code(), "application/json", body);
+          ProbeServer.respond(ex, r.code(), "application/json", body, NO_CACHE);
           metrics.request(r.kind(), r.code(), Duration.ofNanos(System.nanoTime() - start));
         });
     server.setExecutor(executor);
@@ -124,22 +124,8 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
-  private static void probe(HttpExchange ex, Health.Verdict v) throws IOException {
-    respond(
-        ex,
-        v.ok() ? 200 : 503,
-        "text/plain; charset=utf-8",
-        (v.message() + "\n").getBytes(StandardCharsets.UTF_8));
-  }
-
-  static void respond(HttpExchange ex, int status, String type, byte[] body) throws IOException {
-    ex.getResponseHeaders().set("Content-Type", type);
-    ex.getResponseHeaders().set("Cache-Control", "no-cache, private");
-    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(body);
-    }
-  }
+  /** Sent with every answer: nothing the adapter serves may be cached. */
+  static final Map<String, String> NO_CACHE = Map.of("Cache-Control", "no-cache, private");
 
   /** The bound port. */
   public int port() {

@@ -1,5 +1,7 @@
 package io.pgtrickle.adapter.http;
 
+import io.pgtrickle.program.http.Probe;
+
 /**
  * The probe decisions (pure).
  *
@@ -18,7 +20,7 @@ public final class Health {
    * @param ok whether the probe passes
    * @param message one line for the response body
    */
-  public record Verdict(boolean ok, String message) {}
+  public record Verdict(boolean ok, String message) implements Probe {}
 
   private Health() {}
 

@@ -1,20 +1,19 @@
 package io.pgtrickle.adapter.http;
 
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pgtrickle.program.http.ProbeServer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
  * Plain-HTTP {@code /healthz}, {@code /readyz} and {@code /metrics} (Prometheus text), as the other
- * programs serve them, for the kubelet and Prometheus (neither has a client certificate).
+ * programs serve them, for the kubelet and Prometheus (neither has a client certificate): the
+ * shared {@link ProbeServer} on every interface (thread {@code adapter-http}), with the same {@code
+ * Cache-Control} as the HTTPS answers.
  */
-public final class HttpEndpoints implements AutoCloseable {
+public final class HttpEndpoints {
 
-  private final HttpServer server;
+  private HttpEndpoints() {}
 
   /**
    * Starts serving.
@@ -22,51 +21,19 @@ public final class HttpEndpoints implements AutoCloseable {
    * @param port the port (0: any free one)
    * @param readiness the readiness verdict
    * @param registry the metrics
+   * @return the running server; close it to stop
    * @throws IOException if the port cannot be bound
    */
-  public HttpEndpoints(
+  public static ProbeServer start(
       int port, Supplier<Health.Verdict> readiness, PrometheusMeterRegistry registry)
       throws IOException {
-    server = HttpServer.create(new InetSocketAddress(port), 16);
-    server.createContext(
-        "/healthz",
-        ex ->
-            ApiServer.respond(
-                ex, 200, "text/plain; charset=utf-8", "ok\n".getBytes(StandardCharsets.UTF_8)));
-    server.createContext(
-        "/readyz",
-        ex -> {
-          Health.Verdict v = readiness.get();
-          ApiServer.respond(
-              ex,
-              v.ok() ? 200 : 503,
-              "text/plain; charset=utf-8",
-              (v.message() + "\n").getBytes(StandardCharsets.UTF_8));
-        });
-    server.createContext(
-        "/metrics",
-        ex ->
-            ApiServer.respond(
-                ex,
-                200,
-                "text/plain; version=0.0.4; charset=utf-8",
-                registry.scrape().getBytes(StandardCharsets.UTF_8)));
-    server.setExecutor(
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "adapter-http");
-              t.setDaemon(true);
-              return t;
-            }));
-    server.start();
-  }
-
-  public int port() {
-    return server.getAddress().getPort();
-  }
-
-  @Override
-  public void close() {
-    server.stop(0);
+    return new ProbeServer(
+        "",
+        port,
+        "adapter-http",
+        Health::liveness,
+        readiness,
+        registry::scrape,
+        ApiServer.NO_CACHE);
   }
 }

@@ -1,5 +1,6 @@
 package io.pgtrickle.worker.http;
 
+import io.pgtrickle.program.http.Probe;
 import io.pgtrickle.worker.runtime.WorkerState;
 import java.time.Duration;
 
@@ -23,7 +24,7 @@ public final class Health {
    * @param ok whether the probe passes
    * @param message a one-line explanation for the response body
    */
-  public record Verdict(boolean ok, String message) {}
+  public record Verdict(boolean ok, String message) implements Probe {}
 
   private Health() {}
 

@@ -1,101 +1,46 @@
 package io.pgtrickle.worker.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pgtrickle.program.http.ProbeServer;
 import io.pgtrickle.worker.runtime.WorkerState;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.function.Supplier;
+import java.util.Map;
 
-/** {@code /healthz}, {@code /readyz} and {@code /metrics} on the JDK's HTTP server. */
-public final class HttpEndpoints implements AutoCloseable {
+/**
+ * The worker's {@code /healthz} ({@link Health#liveness}), {@code /readyz} ({@link
+ * Health#readiness}) and {@code /metrics}, on the shared {@link ProbeServer} (thread {@code
+ * worker-http}).
+ */
+public final class HttpEndpoints {
 
-  private final HttpServer server;
+  private HttpEndpoints() {}
 
   /**
    * Starts serving.
    *
-   * @param port the port (0: any free one, see {@link #port()})
-   * @param state the worker's state
-   * @param stuckAfter the liveness threshold
-   * @param registry the metrics to render
-   * @throws IOException if the port cannot be bound
-   */
-  public HttpEndpoints(
-      int port, WorkerState state, Duration stuckAfter, PrometheusMeterRegistry registry)
-      throws IOException {
-    this("", port, state, stuckAfter, registry);
-  }
-
-  /**
-   * Starts serving on one address.
-   *
    * @param address the address to listen on, "" for every interface
-   * @param port the port (0: any free one, see {@link #port()})
+   * @param port the port (0: any free one, see {@link ProbeServer#port()})
    * @param state the worker's state
    * @param stuckAfter the liveness threshold
    * @param registry the metrics to render
+   * @return the running server; close it to stop
    * @throws IOException if the port cannot be bound
    */
-  public HttpEndpoints(
+  public static ProbeServer start(
       String address,
       int port,
       WorkerState state,
       Duration stuckAfter,
       PrometheusMeterRegistry registry)
       throws IOException {
-    server =
-        HttpServer.create(
-            address.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(address, port),
-            16);
-    server.createContext("/healthz", probe(() -> Health.liveness(state, stuckAfter)));
-    server.createContext("/readyz", probe(() -> Health.readiness(state)));
-    server.createContext(
-        "/metrics",
-        ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-    server.setExecutor(
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "worker-http");
-              t.setDaemon(true);
-              return t;
-            }));
-    server.start();
-  }
-
-  private static com.sun.net.httpserver.HttpHandler probe(Supplier<Health.Verdict> verdict) {
-    return ex -> {
-      Health.Verdict v = verdict.get();
-      respond(ex, v.ok() ? 200 : 503, "text/plain; charset=utf-8", v.message() + "\n");
-    };
-  }
-
-  private static void respond(HttpExchange ex, int status, String type, String body)
-      throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", type);
-    ex.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
-    }
-  }
-
-  /**
-   * The bound port.
-   *
-   * @return the port
-   */
-  public int port() {
-    return server.getAddress().getPort();
-  }
-
-  @Override
-  public void close() {
-    server.stop(0);
+    return new ProbeServer(
+        address,
+        port,
+        "worker-http",
+        () -> Health.liveness(state, stuckAfter),
+        () -> Health.readiness(state),
+        registry::scrape,
+        Map.of());
   }
 }
