@@ -60,10 +60,7 @@ public final class PatroniPods implements AutoCloseable {
   private final Map<String, String> ips = new ConcurrentHashMap<>();
   private final java.util.Set<String> backingOff = ConcurrentHashMap.newKeySet();
 
-  /**
-   * Per pod/uid that passed its readiness probe: the failures in a row since (the kubelet's
-   * failureThreshold count). A pod not in it is not ready, whatever kwok set at its start.
-   */
+  /** Failed readiness probes in a row, per pod/uid (the kubelet's failureThreshold count). */
   private final Map<String, Integer> probeFailures = new ConcurrentHashMap<>();
 
   private final CrashLoopBackOff restartBackOff = new CrashLoopBackOff();
@@ -147,12 +144,11 @@ public final class PatroniPods implements AutoCloseable {
   /**
    * The kubelet's readiness probe, which kwok does not run: Patroni's {@code /health} on the pod IP
    * decides the pod's Ready condition, so the operator sees a member ready only once its PostgreSQL
-   * really runs. As the kubelet, a pod is unready until its first passed probe (whatever kwok set
-   * at its start), and a ready pod turns unready only after the probe's {@code failureThreshold}
-   * failures in a row (default 3); one success makes it ready again. Probed every second (the
-   * kubelet: every {@code periodSeconds}), so an unready member is seen sooner. Until 2026-12-02
-   * one failed probe made it unready: Patroni's REST API restarting on a renewed certificate took
-   * the primary out of its Services for a second (PoolerMetricsIT failed in CI).
+   * really runs. As the kubelet, a ready pod turns unready only after the probe's {@code
+   * failureThreshold} failures in a row (default 3), one success makes it ready; probed every
+   * second (the kubelet: every {@code periodSeconds}), so an unready member is seen sooner. Until
+   * 2026-12-02 one failed probe made it unready: Patroni's REST API restarting on a renewed
+   * certificate took the primary out of its Services for a second (PoolerMetricsIT failed in CI).
    */
   private void probeAll() {
     for (String key : List.copyOf(running.keySet())) {
@@ -162,17 +158,12 @@ public final class PatroniPods implements AutoCloseable {
         Pod current = client.pods().inNamespace(namespace).withName(pod).get();
         boolean probed =
             ip != null && current != null && healthy(ip, scheme(current), timeout(current));
-        boolean healthy;
+        int failures = probed ? 0 : probeFailures.merge(key, 1, Integer::sum);
         if (probed) {
-          probeFailures.put(key, 0);
-          healthy = true;
-        } else {
-          Integer failures = probeFailures.computeIfPresent(key, (k, n) -> n + 1);
-          healthy = failures != null && current != null && failures < failureThreshold(current);
-          if (!healthy) {
-            probeFailures.remove(key);
-          }
+          probeFailures.remove(key);
         }
+        boolean healthy =
+            probed || (current != null && isReady(current) && failures < failureThreshold(current));
         if (current == null
             || current.getStatus() == null
             || current.getStatus().getConditions() == null
@@ -201,6 +192,13 @@ public final class PatroniPods implements AutoCloseable {
         LOG.debug("readiness of {} not updated: {}", pod, e.toString());
       }
     }
+  }
+
+  private static boolean isReady(Pod pod) {
+    return pod.getStatus() != null
+        && pod.getStatus().getConditions() != null
+        && pod.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   /** The readiness probe's {@code failureThreshold}, 3 when not given (the kubelet's default). */
