@@ -59,10 +59,6 @@ public final class PatroniPods implements AutoCloseable {
   private final Map<String, Process> running = new ConcurrentHashMap<>();
   private final Map<String, String> ips = new ConcurrentHashMap<>();
   private final java.util.Set<String> backingOff = ConcurrentHashMap.newKeySet();
-
-  /** Failed readiness probes in a row, per pod/uid (the kubelet's failureThreshold count). */
-  private final Map<String, Integer> probeFailures = new ConcurrentHashMap<>();
-
   private final CrashLoopBackOff restartBackOff = new CrashLoopBackOff();
   private final GracefulTermination termination;
   private final PodExtras extras;
@@ -144,11 +140,7 @@ public final class PatroniPods implements AutoCloseable {
   /**
    * The kubelet's readiness probe, which kwok does not run: Patroni's {@code /health} on the pod IP
    * decides the pod's Ready condition, so the operator sees a member ready only once its PostgreSQL
-   * really runs. As the kubelet, a ready pod turns unready only after the probe's {@code
-   * failureThreshold} failures in a row (default 3), one success makes it ready; probed every
-   * second (the kubelet: every {@code periodSeconds}), so an unready member is seen sooner. Until
-   * 2026-12-02 one failed probe made it unready: Patroni's REST API restarting on a renewed
-   * certificate took the primary out of its Services for a second (PoolerMetricsIT failed in CI).
+   * really runs.
    */
   private void probeAll() {
     for (String key : List.copyOf(running.keySet())) {
@@ -156,14 +148,8 @@ public final class PatroniPods implements AutoCloseable {
       String ip = ips.get(key);
       try {
         Pod current = client.pods().inNamespace(namespace).withName(pod).get();
-        boolean probed =
-            ip != null && current != null && healthy(ip, scheme(current), timeout(current));
-        int failures = probed ? 0 : probeFailures.merge(key, 1, Integer::sum);
-        if (probed) {
-          probeFailures.remove(key);
-        }
         boolean healthy =
-            probed || (current != null && isReady(current) && failures < failureThreshold(current));
+            ip != null && current != null && healthy(ip, scheme(current), timeout(current));
         if (current == null
             || current.getStatus() == null
             || current.getStatus().getConditions() == null
@@ -192,19 +178,6 @@ public final class PatroniPods implements AutoCloseable {
         LOG.debug("readiness of {} not updated: {}", pod, e.toString());
       }
     }
-  }
-
-  private static boolean isReady(Pod pod) {
-    return pod.getStatus() != null
-        && pod.getStatus().getConditions() != null
-        && pod.getStatus().getConditions().stream()
-            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-  }
-
-  /** The readiness probe's {@code failureThreshold}, 3 when not given (the kubelet's default). */
-  private static int failureThreshold(Pod pod) {
-    var probe = pod.getSpec().getContainers().get(0).getReadinessProbe();
-    return probe == null || probe.getFailureThreshold() == null ? 3 : probe.getFailureThreshold();
   }
 
   /** The scheme of the PostgreSQL container's readiness probe: HTTPS once TLS is on. */
@@ -484,7 +457,6 @@ public final class PatroniPods implements AutoCloseable {
   private void stop(String pod, String uid, boolean crash) {
     String key = pod + "/" + uid;
     ips.remove(key);
-    probeFailures.remove(key);
     Process process = running.get(key);
     if (process == null) {
       return;
