@@ -21,10 +21,13 @@ GROUP BY src.region;
 -- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
 SELECT pg_stat_get_xact_tuples_inserted(r.oid), pg_stat_get_xact_tuples_updated(r.oid), pg_stat_get_xact_tuples_deleted(r.oid), current_setting('track_counts')::boolean
 FROM (SELECT to_regclass('golden.st_aggregate')::oid AS oid) AS r;
-WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'amount')::integer AS amount, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
-  FROM pgtrickle_changes.changes_<oid> AS c
-  CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL OFFSET 0),
+WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'amount')::integer AS amount, v.__pgt_w, v.lsn AS __pgt_lsn, v.seq AS __pgt_seq
+  FROM (SELECT CASE
+    WHEN s.__pgt_w > 0 THEN c.new_row ELSE c.old_row END AS __pgt_row, s.__pgt_w, c.lsn, c.seq
+    FROM pgtrickle_changes.changes_<oid> AS c
+    CROSS JOIN (VALUES (1), (- 1)) AS s(__pgt_w)
+    WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn) AS v
+  WHERE v.__pgt_row IS NOT NULL OFFSET 0),
 __pgt_delta AS (SELECT src.region AS __pgt_g1, src.amount AS __pgt_a1, src.__pgt_w AS __pgt_w
   FROM __pgt_d0 AS src),
 __pgt_dagg AS (SELECT __pgt_g1, sum(__pgt_w) AS __pgt_dc, sum((__pgt_a1)::bigint * __pgt_w) FILTER (WHERE __pgt_a1 IS NOT NULL) AS __pgt_ds1, coalesce(sum(__pgt_w) FILTER (WHERE __pgt_a1 IS NOT NULL), 0) AS __pgt_dn1, coalesce(sum(__pgt_w) FILTER (WHERE TRUE), 0) AS __pgt_dv2

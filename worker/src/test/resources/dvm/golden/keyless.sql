@@ -17,10 +17,13 @@ FROM (SELECT log.k AS k, log.v AS v
   WHERE (log.v IS NOT NULL)) AS q;
 
 -- apply a window of changes (data-modifying CTEs; ? = lower, upper bound of each source's window)
-WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'k')::integer AS k, (v.__pgt_row ->> 'v')::integer AS v, v.__pgt_w, c.lsn AS __pgt_lsn, c.seq AS __pgt_seq
-  FROM pgtrickle_changes.changes_<oid> AS c
-  CROSS JOIN LATERAL (VALUES (c.new_row, 1), (c.old_row, - 1)) AS v(__pgt_row, __pgt_w)
-  WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn AND v.__pgt_row IS NOT NULL OFFSET 0),
+WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'k')::integer AS k, (v.__pgt_row ->> 'v')::integer AS v, v.__pgt_w, v.lsn AS __pgt_lsn, v.seq AS __pgt_seq
+  FROM (SELECT CASE
+    WHEN s.__pgt_w > 0 THEN c.new_row ELSE c.old_row END AS __pgt_row, s.__pgt_w, c.lsn, c.seq
+    FROM pgtrickle_changes.changes_<oid> AS c
+    CROSS JOIN (VALUES (1), (- 1)) AS s(__pgt_w)
+    WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn) AS v
+  WHERE v.__pgt_row IS NOT NULL OFFSET 0),
 __pgt_delta AS (SELECT log.k AS k, log.v AS v, log.__pgt_w AS __pgt_w
   FROM __pgt_d0 AS log
   WHERE (log.v IS NOT NULL)),
