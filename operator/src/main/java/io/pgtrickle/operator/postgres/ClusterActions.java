@@ -12,6 +12,8 @@ import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.postgres.credentials.AppliedCredentials;
 import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
 import io.pgtrickle.operator.postgres.credentials.RolePasswords;
+import io.pgtrickle.operator.postgres.failover.DivergedReplica;
+import io.pgtrickle.operator.postgres.failover.DivergenceWatch;
 import io.pgtrickle.operator.postgres.patroni.LeaderLock;
 import io.pgtrickle.operator.postgres.patroni.PatroniClient;
 import io.pgtrickle.operator.postgres.patroni.PatroniException;
@@ -39,6 +41,7 @@ public class ClusterActions {
   private final PatroniClient patroni;
   private final CredentialRotation credentials;
   private final io.pgtrickle.operator.postgres.sidecars.TlsPoolerMetricsRound sidecars;
+  private final DivergenceWatch divergence = new DivergenceWatch();
 
   public ClusterActions(PatroniClient patroni) {
     this(patroni, new CredentialRotation(new RolePasswords()));
@@ -262,6 +265,51 @@ public class ClusterActions {
               + " lock so a replica takes over without waiting for ttl");
     }
     return released;
+  }
+
+  /**
+   * Reinitialises a replica that diverged from the primary on the same timeline number (see {@link
+   * DivergedReplica}) once the divergence has persisted for {@link DivergenceWatch#GRACE}: Patroni
+   * clones it again from the primary. What only that replica held was never on the primary's
+   * history, as with {@code pg_rewind}. Returns true while a divergence is seen (look again soon).
+   */
+  public boolean reinitializeDivergedReplica(
+      KubernetesClient client,
+      PostgresCluster cluster,
+      List<Pod> pods,
+      List<Member> members,
+      PatroniClient.Login login,
+      java.time.Instant now) {
+    String key = cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName();
+    Optional<DivergedReplica> seen = DivergedReplica.among(pods);
+    Optional<DivergedReplica> confirmed = divergence.observe(key, seen, now);
+    if (confirmed.isEmpty()) {
+      return seen.isPresent();
+    }
+    DivergedReplica replica = confirmed.get();
+    Optional<PatroniClient.Target> target = target(members, replica.pod(), login);
+    if (target.isEmpty()) {
+      return true;
+    }
+    try {
+      patroni.reinitialize(target.get());
+    } catch (PatroniException e) {
+      LOG.warn("reinitialising {} failed: {}; trying again", replica.pod(), e.getMessage());
+      return true;
+    }
+    divergence.forget(key);
+    LOG.warn("reinitialising {}: {}", replica.pod(), replica.describe());
+    EventRecorder.warning(
+        client,
+        cluster,
+        "ReplicaReinitialized",
+        "Reinitialising " + replica.pod() + " from the primary: " + replica.describe());
+    return true;
+  }
+
+  /** Forgets what was observed of a deleted cluster. */
+  public void forget(PostgresCluster cluster) {
+    divergence.forget(cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName());
   }
 
   /** Pushes Patroni's dynamic configuration through the primary; false when it did not apply. */

@@ -41,6 +41,11 @@ final class ClusterReconciliation {
   /** While a stopped primary holds the lock: its Patroni may answer again any moment. */
   private static final Duration STOPPED_PRIMARY_RETRY = Duration.ofSeconds(1);
 
+  /**
+   * While a replica looks diverged: until it has for {@code DivergenceWatch.GRACE}, or is cloned.
+   */
+  private static final Duration DIVERGED_REPLICA_RETRY = Duration.ofSeconds(10);
+
   private static final Duration ENVIRONMENT_RETRY = Duration.ofSeconds(30);
 
   /**
@@ -142,6 +147,11 @@ final class ClusterReconciliation {
 
     StatefulSet statefulSet = PostgresClusterReconciler.statefulSet(context);
     Duration retry = releaseStoppedPrimary();
+    if (retry == null
+        && actions.reinitializeDivergedReplica(
+            client, cluster, pods, members, patroniLogin(), clock.instant())) {
+      retry = DIVERGED_REPLICA_RETRY;
+    }
     if (retry == null) {
       retry = switchoverOnRequest();
     }

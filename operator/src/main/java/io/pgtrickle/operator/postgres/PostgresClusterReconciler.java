@@ -308,6 +308,7 @@ public class PostgresClusterReconciler
   @Override
   public DeleteControl cleanup(PostgresCluster cluster, Context<PostgresCluster> context) {
     KubernetesClient client = context.getClient();
+    actions.forget(cluster);
     if (cluster.getStatus() == null || cluster.getStatus().getPhase() != ClusterPhase.Deleting) {
       PostgresClusterStatus deleting =
           ClusterStatusCalculator.calculate(

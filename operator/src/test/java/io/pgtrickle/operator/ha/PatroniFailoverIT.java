@@ -3,12 +3,22 @@ package io.pgtrickle.operator.ha;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.pgtrickle.operator.api.ClusterPhase;
+import io.pgtrickle.operator.postgres.ClusterActions;
+import io.pgtrickle.operator.postgres.ClusterNames;
+import io.pgtrickle.operator.postgres.failover.DivergedReplica;
+import io.pgtrickle.operator.postgres.patroni.PatroniClient;
+import io.pgtrickle.operator.postgres.spec.ClusterServices;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.TestNamespace;
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -148,5 +158,97 @@ class PatroniFailoverIT {
                 assertThat(ha.cluster().getMetadata().getAnnotations())
                     .doesNotContainKey("postgres.example.com/switchover-to"));
     assertThat(ha.primaryPod()).isEqualTo(primary);
+  }
+
+  /**
+   * The detection of a diverged replica ({@link DivergedReplica}) reads Patroni's member data from
+   * the pods' {@code status} annotations: real Patroni publishes every field it needs, a healthy
+   * cluster shows no divergence, and the remedy, Patroni's {@code POST /reinitialize} as the
+   * operator calls it, clones a replica again from the primary, after which it streams with every
+   * acknowledged row. (The divergence itself needs two crashes of one primary within a second or
+   * so, see DivergedReplicaTest; it is not made on purpose here.)
+   */
+  @Test
+  @Order(5)
+  void aReplicaReinitialisedAsTheOperatorDoesStreamsAgainWithEveryRow() throws Exception {
+    ha.awaitReplicationHealthy(Duration.ofSeconds(120));
+    KubernetesClient client = NAMESPACE.testBed().client();
+    List<Pod> pods =
+        java.util.stream.IntStream.range(0, 3)
+            .mapToObj(i -> client.pods().inNamespace(NAMESPACE.name()).withName("ha-" + i).get())
+            .toList();
+    String primary = ha.primaryPod();
+    KubernetesSerialization json = new KubernetesSerialization();
+    for (Pod pod : pods) {
+      Map<?, ?> member =
+          json.unmarshal(
+              pod.getMetadata().getAnnotations().get(DivergedReplica.STATUS_ANNOTATION), Map.class);
+      boolean isPrimary = pod.getMetadata().getName().equals(primary);
+      assertThat(member.get("role")).isEqualTo(isPrimary ? "primary" : "replica");
+      assertThat(member.get("state")).isEqualTo("running");
+      assertThat(member.get("timeline")).isInstanceOf(Number.class);
+      assertThat(member.get("xlog_location")).isInstanceOf(Number.class);
+      if (!isPrimary) {
+        assertThat(member.get("replication_state")).isEqualTo("streaming");
+      }
+    }
+    assertThat(DivergedReplica.among(pods)).isEmpty();
+
+    // Reinitialise the asynchronous replica (the synchronous one holds writes in strict mode).
+    String sync = ha.patroniSyncStandby().orElseThrow();
+    String replica =
+        pods.stream()
+            .map(p -> p.getMetadata().getName())
+            .filter(p -> !p.equals(primary) && !p.equals(sync))
+            .findFirst()
+            .orElseThrow();
+    String replicaIp = ha.podIp(replica);
+    String startedBefore = startTime(replicaIp);
+    long rows = ha.queryLong("select count(*) from acked");
+    PatroniClient.Login login =
+        ClusterActions.login(
+            client
+                .secrets()
+                .inNamespace(NAMESPACE.name())
+                .withName(ClusterNames.appliedCredentialsSecret(ha.cluster()))
+                .get(),
+            client
+                .secrets()
+                .inNamespace(NAMESPACE.name())
+                .withName(ClusterNames.replicationSecret(ha.cluster()))
+                .get());
+    new PatroniClient()
+        .reinitialize(
+            new PatroniClient.Target(
+                replicaIp,
+                ClusterServices.PATRONI_PORT,
+                login.username(),
+                login.password(),
+                login.previousPassword()));
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofSeconds(1))
+        .ignoreExceptions()
+        .until(() -> !startTime(replicaIp).equals(startedBefore));
+    ha.awaitReplicationHealthy(Duration.ofSeconds(120));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              try (Connection c = ha.connect(replicaIp);
+                  var rs = c.createStatement().executeQuery("select count(*) from acked")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(rows);
+              }
+            });
+  }
+
+  private static String startTime(String ip) throws Exception {
+    try (Connection c = ha.connect(ip);
+        var rs = c.createStatement().executeQuery("select pg_postmaster_start_time()::text")) {
+      rs.next();
+      return rs.getString(1);
+    }
   }
 }

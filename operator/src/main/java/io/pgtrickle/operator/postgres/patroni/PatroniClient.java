@@ -14,9 +14,9 @@ import java.util.Map;
 import javax.net.ssl.SSLContext;
 
 /**
- * Patroni's REST API on a member (port 8008): liveness, dynamic configuration and switchover. Calls
- * are short and bounded; a member that does not answer yields a {@link PatroniException}, which the
- * reconciler reports and retries later rather than blocking.
+ * Patroni's REST API on a member (port 8008): liveness, dynamic configuration, switchover and
+ * reinitialisation. Calls are short and bounded; a member that does not answer yields a {@link
+ * PatroniException}, which the reconciler reports and retries later rather than blocking.
  */
 public class PatroniClient {
 
@@ -150,6 +150,15 @@ public class PatroniClient {
    */
   public void reload(Target target) {
     send(target, "POST", "/reload", "", 202, TIMEOUT);
+  }
+
+  /**
+   * {@code POST /reinitialize} on a replica: Patroni removes its data directory and clones it again
+   * from the primary ({@code from_leader}), in the background (200 once started; 503 with Patroni's
+   * reason when it refuses, e.g. on the leader or while another task runs).
+   */
+  public void reinitialize(Target target) {
+    send(target, "POST", "/reinitialize", "{\"from_leader\":true}", 200, TIMEOUT);
   }
 
   /**
