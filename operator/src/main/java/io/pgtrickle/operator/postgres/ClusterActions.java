@@ -270,8 +270,9 @@ public class ClusterActions {
   /**
    * Reinitialises a replica that diverged from the primary on the same timeline number (see {@link
    * DivergedReplica}) once the divergence has persisted for {@link DivergenceWatch#GRACE}: Patroni
-   * clones it again from the primary. What only that replica held was never on the primary's
-   * history, as with {@code pg_rewind}. Returns true while a divergence is seen (look again soon).
+   * clones it again from the primary. WAL only that replica held (written while it was a primary,
+   * received by no other member) is discarded, as {@code pg_rewind} would discard it. Returns true
+   * while a divergence is seen (look again soon).
    */
   public boolean reinitializeDivergedReplica(
       KubernetesClient client,
