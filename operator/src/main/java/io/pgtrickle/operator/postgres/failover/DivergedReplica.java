@@ -1,8 +1,10 @@
 package io.pgtrickle.operator.postgres.failover;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.readiness.Readiness;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -38,23 +40,31 @@ public record DivergedReplica(
 
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
-  /** The first diverged replica among a cluster's pods, if the primary's data is known. */
+  /**
+   * The first diverged replica among a cluster's pods; empty unless exactly one ready pod reports
+   * itself a running primary with its timeline and position.
+   */
   public static Optional<DivergedReplica> among(List<Pod> pods) {
-    Optional<Map.Entry<Pod, Map<String, Object>>> primary =
+    // A crashed primary's pod keeps its last member data until its Patroni runs again: only a
+    // ready pod counts, and only when it is the one primary.
+    List<Map.Entry<Pod, Map<String, Object>>> primaries =
         pods.stream()
+            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+            .filter(Readiness::isPodReady)
             .map(p -> Map.entry(p, memberData(p)))
             .filter(e -> isRunningPrimary(e.getValue()))
-            .findFirst();
-    if (primary.isEmpty()) {
+            .toList();
+    if (primaries.size() != 1) {
       return Optional.empty();
     }
-    Map<String, Object> leader = primary.get().getValue();
+    Map.Entry<Pod, Map<String, Object>> primary = primaries.get(0);
+    Map<String, Object> leader = primary.getValue();
     Long timeline = number(leader.get("timeline"));
     Long leaderPosition = number(leader.get("xlog_location"));
     if (timeline == null || leaderPosition == null) {
       return Optional.empty();
     }
-    String leaderPod = primary.get().getKey().getMetadata().getName();
+    String leaderPod = primary.getKey().getMetadata().getName();
     for (Pod pod : pods) {
       if (pod.getMetadata().getDeletionTimestamp() != null) {
         continue;
@@ -98,9 +108,9 @@ public record DivergedReplica(
 
   /** {@code 0/60000B8}: PostgreSQL's text form of a WAL position. */
   static String lsn(long position) {
-    return Long.toHexString(position >>> 32).toUpperCase()
+    return Long.toHexString(position >>> 32).toUpperCase(Locale.ROOT)
         + "/"
-        + Long.toHexString(position & 0xFFFFFFFFL).toUpperCase();
+        + Long.toHexString(position & 0xFFFFFFFFL).toUpperCase(Locale.ROOT);
   }
 
   private static boolean isRunningPrimary(Map<String, Object> member) {

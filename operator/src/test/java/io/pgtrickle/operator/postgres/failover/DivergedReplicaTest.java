@@ -21,6 +21,10 @@ class DivergedReplicaTest {
   private static final long DIVERGED_AT = 0x60000B8L;
 
   private static Pod pod(String name, String uid, String status, boolean deleting) {
+    return pod(name, uid, status, deleting, true);
+  }
+
+  private static Pod pod(String name, String uid, String status, boolean deleting, boolean ready) {
     return new PodBuilder()
         .withNewMetadata()
         .withName(name)
@@ -28,6 +32,12 @@ class DivergedReplicaTest {
         .withDeletionTimestamp(deleting ? "2026-12-03T00:00:00Z" : null)
         .addToAnnotations(DivergedReplica.STATUS_ANNOTATION, status)
         .endMetadata()
+        .withNewStatus()
+        .addNewCondition()
+        .withType("Ready")
+        .withStatus(ready ? "True" : "False")
+        .endCondition()
+        .endStatus()
         .build();
   }
 
@@ -107,6 +117,29 @@ class DivergedReplicaTest {
                         "u1",
                         "{\"state\":\"running\",\"role\":\"primary\",\"xlog_location\":1}",
                         false))))
+        .isEmpty();
+    // A crashed primary keeps its last member data (running primary) while unready: only the
+    // ready one counts; two that both look primary and ready settle nothing.
+    assertThat(
+            DivergedReplica.among(
+                List.of(
+                    pod("a-0", "u0", primary(2, PRIMARY_AT - 100), false, false),
+                    pod("a-1", "u1", replica(2, DIVERGED_AT, null), false),
+                    pod("a-2", "u2", primary(2, PRIMARY_AT), false))))
+        .map(DivergedReplica::primary)
+        .contains("a-2");
+    assertThat(
+            DivergedReplica.among(
+                List.of(
+                    pod("a-0", "u0", primary(2, PRIMARY_AT), false),
+                    pod("a-1", "u1", replica(2, DIVERGED_AT, null), false),
+                    pod("a-2", "u2", primary(2, PRIMARY_AT), false))))
+        .isEmpty();
+    assertThat(
+            DivergedReplica.among(
+                List.of(
+                    pod("a-0", "u0", diverged, false),
+                    pod("a-1", "u1", primary(2, PRIMARY_AT), false, false))))
         .isEmpty();
     // A replica being deleted is left alone.
     assertThat(
