@@ -151,9 +151,7 @@ class RestoreIT {
           .ignoreExceptions()
           .until(
               () ->
-                  pitr.queryLong(
-                          "select count(*) from pg_stat_replication where state = 'streaming'")
-                      == 1);
+                  pitr.queryLong(HaCluster.STREAMING_REPLICAS) == 1);
       String history = String.format("%08X.history", timeline(pitr));
       assertThat(s3.objects(BUCKET, path("src") + "/archive/db"))
           .noneMatch(o -> o.contains(history));

@@ -131,8 +131,17 @@ class DivergedReplicaIT {
                     .anyMatch(m -> m.contains("Reinitialising " + a + " from the primary")));
     ha.awaitReplicationHealthy(Duration.ofSeconds(180));
     assertThat(ha.primaryPod()).isEqualTo(b);
-    assertThat(ha.queryLong("select count(*) from pg_stat_replication where state = 'streaming'"))
-        .isEqualTo(1);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(
+            () ->
+                ha.queryLong(
+                        "select count(*) from pg_stat_replication where state = 'streaming'"
+                            + " and application_name = '"
+                            + a
+                            + "'")
+                    == 1);
     await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> count(aIp) == 1000);
   }
 

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.operator.testbed.OperatorRunner;
 import io.pgtrickle.testbed.PatroniPods;
 import io.pgtrickle.testbed.TestNamespace;
@@ -127,7 +128,7 @@ class PatroniBootstrapIT {
                       connection
                           .createStatement()
                           .executeQuery(
-                              "select count(*) from pg_stat_replication where state = 'streaming'")) {
+                              HaCluster.STREAMING_REPLICAS)) {
                 rs.next();
                 assertThat(rs.getInt(1)).isEqualTo(2);
               }

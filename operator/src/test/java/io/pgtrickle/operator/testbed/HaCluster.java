@@ -39,6 +39,16 @@ import org.awaitility.core.ConditionTimeoutException;
  */
 public final class HaCluster implements AutoCloseable {
 
+  /**
+   * Counts the replicas streaming from the server queried. Patroni names each replica's connection
+   * after its member; a replica being cloned again shows a {@code pg_basebackup} connection that is
+   * also "streaming" (its WAL stream) until the copy ends, then none until the new server connects,
+   * so those are left out.
+   */
+  public static final String STREAMING_REPLICAS =
+      "select count(*) from pg_stat_replication"
+          + " where state = 'streaming' and application_name <> 'pg_basebackup'";
+
   /** The ticket's recovery objective after any fault. */
   public static final Duration OBJECTIVE = Duration.ofSeconds(30);
 
@@ -313,8 +323,7 @@ public final class HaCluster implements AutoCloseable {
         .ignoreExceptions()
         .until(
             () ->
-                queryLong("select count(*) from pg_stat_replication where state = 'streaming'")
-                        == replicas
+                queryLong(STREAMING_REPLICAS) == replicas
                     && (!synchronous
                         || queryLong(
                                     "select count(*) from pg_stat_replication where sync_state = 'sync'")
