@@ -149,9 +149,7 @@ class RestoreIT {
       await()
           .atMost(Duration.ofSeconds(60))
           .ignoreExceptions()
-          .until(
-              () ->
-                  pitr.queryLong(HaCluster.STREAMING_REPLICAS) == 1);
+          .until(() -> pitr.queryLong(HaCluster.STREAMING_REPLICAS) == 1);
       String history = String.format("%08X.history", timeline(pitr));
       assertThat(s3.objects(BUCKET, path("src") + "/archive/db"))
           .noneMatch(o -> o.contains(history));

@@ -86,8 +86,7 @@ class DivergedReplicaIT {
     // left (Patroni's own start takes 1-3 s of that on a loaded machine).
     Thread.sleep(2000);
     ha.pods().crash(a);
-    Duration promotion =
-        Duration.ofMillis(8500).minus(Duration.ofNanos(System.nanoTime() - bAway));
+    Duration promotion = Duration.ofMillis(8500).minus(Duration.ofNanos(System.nanoTime() - bAway));
     staged(
         "A promoted itself to timeline " + (timeline + 1) + " within " + promotion,
         a,

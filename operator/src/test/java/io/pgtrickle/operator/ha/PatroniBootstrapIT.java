@@ -125,10 +125,7 @@ class PatroniBootstrapIT {
               try (Connection connection =
                       DriverManager.getConnection(url, "postgres", password("ha-credentials"));
                   ResultSet rs =
-                      connection
-                          .createStatement()
-                          .executeQuery(
-                              HaCluster.STREAMING_REPLICAS)) {
+                      connection.createStatement().executeQuery(HaCluster.STREAMING_REPLICAS)) {
                 rs.next();
                 assertThat(rs.getInt(1)).isEqualTo(2);
               }
