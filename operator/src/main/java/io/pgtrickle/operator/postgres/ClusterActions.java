@@ -14,6 +14,9 @@ import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
 import io.pgtrickle.operator.postgres.credentials.RolePasswords;
 import io.pgtrickle.operator.postgres.failover.DivergedReplica;
 import io.pgtrickle.operator.postgres.failover.DivergenceWatch;
+import io.pgtrickle.operator.postgres.failover.ReplicaNotStreaming;
+import io.pgtrickle.operator.postgres.failover.ReplicasStreaming;
+import io.pgtrickle.operator.postgres.failover.StreamingWatch;
 import io.pgtrickle.operator.postgres.patroni.LeaderLock;
 import io.pgtrickle.operator.postgres.patroni.PatroniClient;
 import io.pgtrickle.operator.postgres.patroni.PatroniException;
@@ -42,6 +45,7 @@ public class ClusterActions {
   private final CredentialRotation credentials;
   private final io.pgtrickle.operator.postgres.sidecars.TlsPoolerMetricsRound sidecars;
   private final DivergenceWatch divergence = new DivergenceWatch();
+  private final StreamingWatch streaming = new StreamingWatch();
 
   public ClusterActions(PatroniClient patroni) {
     this(patroni, new CredentialRotation(new RolePasswords()));
@@ -308,9 +312,36 @@ public class ClusterActions {
     return true;
   }
 
+  /**
+   * Sets {@link ReplicasStreaming}'s condition in {@code next} from the pods' Patroni member data;
+   * keeps the one {@code next} carries over when there is no one running primary to stream from.
+   * Returns true while some ready replica is seen not streaming (look again soon: a replica that
+   * stays so publishes nothing new, and no pod event would come).
+   */
+  public boolean reportStreaming(
+      io.pgtrickle.operator.api.PostgresClusterStatus next,
+      PostgresCluster cluster,
+      List<Pod> pods,
+      java.time.Instant now) {
+    String key = cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName();
+    Optional<ReplicaNotStreaming.Observation> seen = ReplicaNotStreaming.among(pods);
+    if (seen.isEmpty()) {
+      return false;
+    }
+    List<StreamingWatch.Lasting> lasting = streaming.observe(key, seen.get().notStreaming(), now);
+    long generation =
+        cluster.getMetadata().getGeneration() == null ? 0 : cluster.getMetadata().getGeneration();
+    next.setConditions(
+        ReplicasStreaming.with(
+            next.getConditions(), seen.get().primary(), lasting, generation, now));
+    return !seen.get().notStreaming().isEmpty();
+  }
+
   /** Forgets what was observed of a deleted cluster. */
   public void forget(PostgresCluster cluster) {
-    divergence.forget(cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName());
+    String key = cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName();
+    divergence.forget(key);
+    streaming.forget(key);
   }
 
   /** Pushes Patroni's dynamic configuration through the primary; false when it did not apply. */

@@ -46,6 +46,9 @@ final class ClusterReconciliation {
    */
   private static final Duration DIVERGED_REPLICA_RETRY = Duration.ofSeconds(10);
 
+  /** While a ready replica does not stream: it publishes nothing new, so no pod event comes. */
+  private static final Duration NOT_STREAMING_RETRY = Duration.ofSeconds(10);
+
   private static final Duration ENVIRONMENT_RETRY = Duration.ofSeconds(30);
 
   /**
@@ -360,6 +363,10 @@ final class ClusterReconciliation {
       // pg_stat_archiver changes without an event: look again after archivingCheck.
       ArchiverProbe.report(next, cluster, members, this::secret, clock.instant());
       retry = retry == null || retry.compareTo(archivingCheck) > 0 ? archivingCheck : retry;
+    }
+    if (actions.reportStreaming(next, cluster, pods, clock.instant())
+        && (retry == null || retry.compareTo(NOT_STREAMING_RETRY) > 0)) {
+      retry = NOT_STREAMING_RETRY;
     }
     TransitionEvents.record(client, cluster, previous, next);
     UpdateControl<PostgresCluster> control =

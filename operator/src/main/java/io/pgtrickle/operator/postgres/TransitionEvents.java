@@ -6,8 +6,10 @@ import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
 import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
+import io.pgtrickle.operator.postgres.failover.ReplicasStreaming;
 import io.pgtrickle.operator.postgres.status.ClusterStatusCalculator;
 import io.pgtrickle.operator.postgres.status.PodCreationFailure;
+import io.pgtrickle.operator.status.Conditions;
 import java.util.Objects;
 
 /** The Events for a status change: phase transitions, new trouble, a primary moved or lost. */
@@ -45,6 +47,7 @@ final class TransitionEvents {
         default -> {}
       }
     }
+    streamingEvents(client, cluster, previous, next);
     String primaryBefore = previous == null ? null : previous.getPrimaryPod();
     if (primaryBefore != null && !Objects.equals(primaryBefore, next.getPrimaryPod())) {
       if (next.getPrimaryPod() == null) {
@@ -57,6 +60,34 @@ final class TransitionEvents {
             "Failover",
             "Primary moved from " + primaryBefore + " to " + next.getPrimaryPod());
       }
+    }
+  }
+
+  /**
+   * A Warning {@code ReplicaNotStreaming} when {@link ReplicasStreaming#TYPE} turns False, a Normal
+   * {@code ReplicasStreaming} when it turns True again (the condition's message changes with the
+   * primary's WAL position while it stays False, so that is not an Event each time).
+   */
+  private static void streamingEvents(
+      KubernetesClient client,
+      PostgresCluster cluster,
+      PostgresClusterStatus previous,
+      PostgresClusterStatus next) {
+    boolean wasFalse =
+        previous != null
+            && Conditions.find(previous.getConditions(), ReplicasStreaming.TYPE)
+                .map(c -> Conditions.FALSE.equals(c.getStatus()))
+                .orElse(false);
+    var after = Conditions.find(next.getConditions(), ReplicasStreaming.TYPE);
+    if (after.isEmpty()) {
+      return;
+    }
+    boolean isFalse = Conditions.FALSE.equals(after.get().getStatus());
+    if (isFalse && !wasFalse) {
+      EventRecorder.warning(
+          client, cluster, ReplicasStreaming.NOT_STREAMING, after.get().getMessage());
+    } else if (!isFalse && wasFalse) {
+      EventRecorder.normal(client, cluster, ReplicasStreaming.TYPE, after.get().getMessage());
     }
   }
 }

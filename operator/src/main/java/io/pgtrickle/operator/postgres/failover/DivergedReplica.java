@@ -1,11 +1,7 @@
 package io.pgtrickle.operator.postgres.failover;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.readiness.Readiness;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -38,54 +34,33 @@ public record DivergedReplica(
   /** The pod annotation holding Patroni's member data (Patroni's Kubernetes DCS). */
   public static final String STATUS_ANNOTATION = "status";
 
-  private static final KubernetesSerialization JSON = new KubernetesSerialization();
-
   /**
    * The first diverged replica among a cluster's pods; empty unless exactly one ready pod reports
    * itself a running primary with its timeline and position.
    */
   public static Optional<DivergedReplica> among(List<Pod> pods) {
-    // A crashed primary's pod keeps its last member data until its Patroni runs again: only a
-    // ready pod counts, and only when it is the one primary.
-    List<Map.Entry<Pod, Map<String, Object>>> primaries =
-        pods.stream()
-            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-            .filter(Readiness::isPodReady)
-            .map(p -> Map.entry(p, memberData(p)))
-            .filter(e -> isRunningPrimary(e.getValue()))
-            .toList();
-    if (primaries.size() != 1) {
+    List<PatroniMembers.Observed> members = PatroniMembers.of(pods);
+    Optional<PatroniMembers.Observed> primary = PatroniMembers.runningPrimary(members);
+    if (primary.isEmpty()) {
       return Optional.empty();
     }
-    Map.Entry<Pod, Map<String, Object>> primary = primaries.get(0);
-    Map<String, Object> leader = primary.getValue();
-    Long timeline = number(leader.get("timeline"));
-    Long leaderPosition = number(leader.get("xlog_location"));
-    if (timeline == null || leaderPosition == null) {
-      return Optional.empty();
-    }
-    String leaderPod = primary.getKey().getMetadata().getName();
-    for (Pod pod : pods) {
-      if (pod.getMetadata().getDeletionTimestamp() != null) {
+    long timeline = primary.get().timeline();
+    long leaderPosition = primary.get().position();
+    for (PatroniMembers.Observed member : members) {
+      if (!member.runningReplica() || member.streaming()) {
         continue;
       }
-      Map<String, Object> member = memberData(pod);
-      if (!"replica".equals(member.get("role"))
-          || !"running".equals(member.get("state"))
-          || "streaming".equals(member.get("replication_state"))) {
-        continue;
-      }
-      Long position = number(member.get("xlog_location"));
-      if (timeline.equals(number(member.get("timeline")))
+      Long position = member.position();
+      if (Long.valueOf(timeline).equals(member.timeline())
           && position != null
           && position > leaderPosition) {
         return Optional.of(
             new DivergedReplica(
-                pod.getMetadata().getName(),
-                pod.getMetadata().getUid(),
+                member.name(),
+                member.uid(),
                 timeline,
                 position,
-                leaderPod,
+                primary.get().name(),
                 leaderPosition));
       }
     }
@@ -108,33 +83,6 @@ public record DivergedReplica(
 
   /** {@code 0/60000B8}: PostgreSQL's text form of a WAL position. */
   static String lsn(long position) {
-    return Long.toHexString(position >>> 32).toUpperCase(Locale.ROOT)
-        + "/"
-        + Long.toHexString(position & 0xFFFFFFFFL).toUpperCase(Locale.ROOT);
-  }
-
-  private static boolean isRunningPrimary(Map<String, Object> member) {
-    Object role = member.get("role");
-    return ("primary".equals(role) || "master".equals(role))
-        && "running".equals(member.get("state"));
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> memberData(Pod pod) {
-    Map<String, String> annotations = pod.getMetadata().getAnnotations();
-    String status = annotations == null ? null : annotations.get(STATUS_ANNOTATION);
-    if (status == null || status.isBlank()) {
-      return Map.of();
-    }
-    try {
-      Object parsed = JSON.unmarshal(status, Map.class);
-      return parsed instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
-    } catch (RuntimeException e) {
-      return Map.of();
-    }
-  }
-
-  private static Long number(Object value) {
-    return value instanceof Number n ? n.longValue() : null;
+    return PatroniMembers.lsn(position);
   }
 }

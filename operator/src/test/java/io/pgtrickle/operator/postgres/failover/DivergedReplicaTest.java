@@ -3,7 +3,6 @@ package io.pgtrickle.operator.postgres.failover;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -25,20 +24,7 @@ class DivergedReplicaTest {
   }
 
   private static Pod pod(String name, String uid, String status, boolean deleting, boolean ready) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .withUid(uid)
-        .withDeletionTimestamp(deleting ? "2026-12-03T00:00:00Z" : null)
-        .addToAnnotations(DivergedReplica.STATUS_ANNOTATION, status)
-        .endMetadata()
-        .withNewStatus()
-        .addNewCondition()
-        .withType("Ready")
-        .withStatus(ready ? "True" : "False")
-        .endCondition()
-        .endStatus()
-        .build();
+    return MemberPods.pod(name, uid, status, deleting, ready);
   }
 
   private static String primary(long timeline, long position) {

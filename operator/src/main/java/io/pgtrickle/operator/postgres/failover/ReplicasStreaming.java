@@ -1,0 +1,50 @@
+package io.pgtrickle.operator.postgres.failover;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.pgtrickle.operator.status.Conditions;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The PostgresCluster condition {@code ReplicasStreaming}: True while every ready replica streams
+ * from the primary, False (reason {@code ReplicaNotStreaming}) once one has not for {@link
+ * StreamingWatch#GRACE}, naming each such replica, its replication state and both WAL positions. It
+ * does not change the phase: the members are up and the primary takes writes; what is lost is
+ * redundancy and the freshness of reads from that replica.
+ */
+public final class ReplicasStreaming {
+
+  public static final String TYPE = "ReplicasStreaming";
+  public static final String STREAMING = "AllReplicasStreaming";
+  public static final String NOT_STREAMING = "ReplicaNotStreaming";
+
+  private ReplicasStreaming() {}
+
+  /** {@code current} with the condition set from the replicas past the grace period. */
+  public static List<Condition> with(
+      List<Condition> current,
+      String primary,
+      List<StreamingWatch.Lasting> lasting,
+      long generation,
+      Instant now) {
+    if (lasting.isEmpty()) {
+      return Conditions.with(
+          current,
+          TYPE,
+          true,
+          STREAMING,
+          "Every ready replica streams from the primary " + primary,
+          generation,
+          now);
+    }
+    return Conditions.with(
+        current,
+        TYPE,
+        false,
+        NOT_STREAMING,
+        lasting.stream().map(l -> l.replica().describe()).collect(Collectors.joining("; ")),
+        generation,
+        now);
+  }
+}
