@@ -12,11 +12,6 @@ import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.postgres.credentials.AppliedCredentials;
 import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
 import io.pgtrickle.operator.postgres.credentials.RolePasswords;
-import io.pgtrickle.operator.postgres.failover.DivergedReplica;
-import io.pgtrickle.operator.postgres.failover.DivergenceWatch;
-import io.pgtrickle.operator.postgres.failover.ReplicaNotStreaming;
-import io.pgtrickle.operator.postgres.failover.ReplicasStreaming;
-import io.pgtrickle.operator.postgres.failover.StreamingWatch;
 import io.pgtrickle.operator.postgres.patroni.LeaderLock;
 import io.pgtrickle.operator.postgres.patroni.PatroniClient;
 import io.pgtrickle.operator.postgres.patroni.PatroniException;
@@ -44,8 +39,7 @@ public class ClusterActions {
   private final PatroniClient patroni;
   private final CredentialRotation credentials;
   private final io.pgtrickle.operator.postgres.sidecars.TlsPoolerMetricsRound sidecars;
-  private final DivergenceWatch divergence = new DivergenceWatch();
-  private final StreamingWatch streaming = new StreamingWatch();
+  private final ReplicaHealth replicas;
 
   public ClusterActions(PatroniClient patroni) {
     this(patroni, new CredentialRotation(new RolePasswords()));
@@ -54,6 +48,7 @@ public class ClusterActions {
   public ClusterActions(PatroniClient patroni, CredentialRotation credentials) {
     this.patroni = patroni;
     this.credentials = credentials;
+    this.replicas = new ReplicaHealth(patroni);
     this.sidecars =
         new io.pgtrickle.operator.postgres.sidecars.TlsPoolerMetricsRound(
             new io.pgtrickle.operator.postgres.sidecars.ServiceRoles(), patroni);
@@ -62,6 +57,11 @@ public class ClusterActions {
   /** Certificates, sidecar roles, reloads and PodMonitors (spec.tls, pgbouncer, metrics). */
   public io.pgtrickle.operator.postgres.sidecars.TlsPoolerMetricsRound sidecars() {
     return sidecars;
+  }
+
+  /** The replicas' checks: diverged replicas cloned again, replicas that do not stream reported. */
+  public ReplicaHealth replicas() {
+    return replicas;
   }
 
   /** Applies passwords changed in the cluster's Secrets. */
@@ -271,77 +271,9 @@ public class ClusterActions {
     return released;
   }
 
-  /**
-   * Reinitialises a replica that diverged from the primary on the same timeline number (see {@link
-   * DivergedReplica}) once the divergence has persisted for {@link DivergenceWatch#GRACE}: Patroni
-   * clones it again from the primary. WAL only that replica held (written while it was a primary,
-   * received by no other member) is discarded, as {@code pg_rewind} would discard it. Returns true
-   * while a divergence is seen (look again soon).
-   */
-  public boolean reinitializeDivergedReplica(
-      KubernetesClient client,
-      PostgresCluster cluster,
-      List<Pod> pods,
-      List<Member> members,
-      PatroniClient.Login login,
-      java.time.Instant now) {
-    String key = cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName();
-    Optional<DivergedReplica> seen = DivergedReplica.among(pods);
-    Optional<DivergedReplica> confirmed = divergence.observe(key, seen, now);
-    if (confirmed.isEmpty()) {
-      return seen.isPresent();
-    }
-    DivergedReplica replica = confirmed.get();
-    Optional<PatroniClient.Target> target = target(members, replica.pod(), login);
-    if (target.isEmpty()) {
-      return true;
-    }
-    try {
-      patroni.reinitialize(target.get());
-    } catch (PatroniException e) {
-      LOG.warn("reinitialising {} failed: {}; trying again", replica.pod(), e.getMessage());
-      return true;
-    }
-    divergence.forget(key);
-    LOG.warn("reinitialising {}: {}", replica.pod(), replica.describe());
-    EventRecorder.warning(
-        client,
-        cluster,
-        "ReplicaReinitialized",
-        "Reinitialising " + replica.pod() + " from the primary: " + replica.describe());
-    return true;
-  }
-
-  /**
-   * Sets {@link ReplicasStreaming}'s condition in {@code next} from the pods' Patroni member data;
-   * keeps the one {@code next} carries over when there is no one running primary to stream from.
-   * Returns true while some ready replica is seen not streaming (look again soon: a replica that
-   * stays so publishes nothing new, and no pod event would come).
-   */
-  public boolean reportStreaming(
-      io.pgtrickle.operator.api.PostgresClusterStatus next,
-      PostgresCluster cluster,
-      List<Pod> pods,
-      java.time.Instant now) {
-    String key = cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName();
-    Optional<ReplicaNotStreaming.Observation> seen = ReplicaNotStreaming.among(pods);
-    if (seen.isEmpty()) {
-      return false;
-    }
-    List<StreamingWatch.Lasting> lasting = streaming.observe(key, seen.get().notStreaming(), now);
-    long generation =
-        cluster.getMetadata().getGeneration() == null ? 0 : cluster.getMetadata().getGeneration();
-    next.setConditions(
-        ReplicasStreaming.with(
-            next.getConditions(), seen.get().primary(), lasting, generation, now));
-    return !seen.get().notStreaming().isEmpty();
-  }
-
   /** Forgets what was observed of a deleted cluster. */
   public void forget(PostgresCluster cluster) {
-    String key = cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName();
-    divergence.forget(key);
-    streaming.forget(key);
+    replicas.forget(cluster);
   }
 
   /** Pushes Patroni's dynamic configuration through the primary; false when it did not apply. */
@@ -370,7 +302,7 @@ public class ClusterActions {
     }
   }
 
-  private static Optional<PatroniClient.Target> target(
+  static Optional<PatroniClient.Target> target(
       List<Member> members, String pod, PatroniClient.Login login) {
     Optional<Member> member =
         members.stream().filter(m -> m.name().equals(pod) && m.podIp() != null).findFirst();

@@ -151,8 +151,10 @@ final class ClusterReconciliation {
     StatefulSet statefulSet = PostgresClusterReconciler.statefulSet(context);
     Duration retry = releaseStoppedPrimary();
     if (retry == null
-        && actions.reinitializeDivergedReplica(
-            client, cluster, pods, members, patroniLogin(), clock.instant())) {
+        && actions
+            .replicas()
+            .reinitializeDivergedReplica(
+                client, cluster, pods, members, patroniLogin(), clock.instant())) {
       retry = DIVERGED_REPLICA_RETRY;
     }
     if (retry == null) {
@@ -364,7 +366,7 @@ final class ClusterReconciliation {
       ArchiverProbe.report(next, cluster, members, this::secret, clock.instant());
       retry = retry == null || retry.compareTo(archivingCheck) > 0 ? archivingCheck : retry;
     }
-    if (actions.reportStreaming(next, cluster, pods, clock.instant())
+    if (actions.replicas().reportStreaming(next, cluster, pods, clock.instant())
         && (retry == null || retry.compareTo(NOT_STREAMING_RETRY) > 0)) {
       retry = NOT_STREAMING_RETRY;
     }
