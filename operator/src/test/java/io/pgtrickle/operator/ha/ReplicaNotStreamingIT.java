@@ -59,13 +59,24 @@ class ReplicaNotStreamingIT {
         .atMost(Duration.ofSeconds(60))
         .until(() -> streaming().map(c -> Conditions.TRUE.equals(c.getStatus())).orElse(false));
 
-    // The replica's walsender ends and its reconnections are refused.
+    // The replica's walsender ends and its reconnections are refused. Two statements, so the
+    // NOLOGIN is committed before the walsender ends: in one, its commit (a WAL flush) came after
+    // the termination and, under load, the replica logged in again in between (CI, 2026-12-03).
+    assertThat(ha.tryOnPrimary("alter role replicator nologin")).isTrue();
     assertThat(
             ha.tryOnPrimary(
-                "alter role replicator nologin; select pg_terminate_backend(pid)"
-                    + " from pg_stat_replication"))
+                "select pg_terminate_backend(pid) from pg_stat_replication"
+                    + " where application_name <> 'pg_basebackup'"))
         .isTrue();
     long stalled = System.nanoTime();
+    // The precondition, checked so that a failure below is the operator's: no walsender again.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ha.queryLong(HaCluster.STREAMING_REPLICAS) == 0);
+    await()
+        .during(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> ha.queryLong(HaCluster.STREAMING_REPLICAS) == 0);
     await()
         .atMost(Duration.ofSeconds(150))
         .pollInterval(Duration.ofSeconds(2))
