@@ -160,7 +160,7 @@ BENCH_EVENTS ?= 1000000
 BENCH_ROUNDS ?= 6
 # More URI parameters for the PostgreSQL backend under test (its floor unchanged), e.g. BENCH_PG_PARAMS='&pool=4'
 BENCH_PG_PARAMS ?=
-BENCH_CHANGELOG = $(MVN) -q -pl change-log -am -Pbench -DskipTests verify -Dbench.backends=$(BENCH_BACKENDS) \
+BENCH_CHANGELOG = $(MVN) -q -pl change-log -am -Pbench-changelog -DskipTests verify -Dbench.backends=$(BENCH_BACKENDS) \
 	  -Dbench.events=$(BENCH_EVENTS) -Dbench.rounds=$(BENCH_ROUNDS) '-Dbench.pgParams=$(BENCH_PG_PARAMS)'
 bench-changelog: deps-test ## Change-log publish throughput vs each backend's floor, 6 interleaved rounds of 1M events (about 25 min on a loaded machine)
 	$(BENCH_CHANGELOG)
@@ -169,7 +169,7 @@ bench-changelog: deps-test ## Change-log publish throughput vs each backend's fl
 PROFILE_DIR := $(ROOT)/target/profile
 profile-changelog: deps-test ## JFR recording of bench-changelog's JVM (default: PostgreSQL tables, 1 round), with a summary
 	mkdir -p $(PROFILE_DIR)
-	$(MVN) -q -pl change-log -am -Pbench -DskipTests verify \
+	$(MVN) -q -pl change-log -am -Pbench-changelog -DskipTests verify \
 	  -Dbench.backends=$(if $(filter all,$(BENCH_BACKENDS)),postgres,$(BENCH_BACKENDS)) \
 	  -Dbench.events=$(BENCH_EVENTS) -Dbench.rounds=1 \
 	  -Dbench.jvmArg=-XX:StartFlightRecording=filename=$(PROFILE_DIR)/changelog.jfr,settings=profile
