@@ -227,6 +227,19 @@ class MetricsAdapterChartTest {
     assertThatThrownBy(() -> render(adapter(Map.of("tls", Map.of("existingSecret", "mine")))))
         .hasMessageContaining(
             "metricsAdapter.tls.existingSecret needs metricsAdapter.tls.caBundle");
+    // Without a Secret of your own the adapter writes its own CA into caBundle: a given one would
+    // be replaced silently, so the chart refuses it (and cert-manager's injection) there.
+    assertThatThrownBy(() -> render(adapter(Map.of("tls", Map.of("caBundle", "Q0E=")))))
+        .hasMessageContaining("metricsAdapter.tls.caBundle and the cert-manager.io/inject-ca-from")
+        .hasMessageContaining("need metricsAdapter.tls.existingSecret");
+    assertThatThrownBy(
+            () ->
+                render(
+                    adapter(
+                        Map.of(
+                            "apiServiceAnnotations",
+                            Map.of("cert-manager.io/inject-ca-from", "ns/cert")))))
+        .hasMessageContaining("need metricsAdapter.tls.existingSecret");
     List<HasMetadata> objects =
         render(adapter(Map.of("tls", Map.of("existingSecret", "mine", "caBundle", "Q0E="))));
     assertThat(apiServices(objects))
