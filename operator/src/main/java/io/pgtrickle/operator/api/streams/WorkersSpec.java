@@ -8,8 +8,23 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
-/** The workers' Deployment and how it is scaled. */
+/**
+ * The workers' Deployment and how it is scaled.
+ *
+ * <p>{@code targetCdcLagMs} and {@code targetCpuPercent} are an autoscaler's targets, so the API
+ * server refuses them with {@code autoscaler: none} (accepted and ignored would be a silent no-op);
+ * their defaults, 100 ms and 70 %, are applied by {@code PipelineSettings}, not stored.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value =
+        "!has(self.autoscaler) || self.autoscaler != 'none'"
+            + " || (!has(self.targetCdcLagMs) && !has(self.targetCpuPercent))",
+    message =
+        "spec.workers.targetCdcLagMs and spec.workers.targetCpuPercent are the autoscaler's"
+            + " targets: with spec.workers.autoscaler none nothing scales the workers, so remove"
+            + " them or choose hpa or keda",
+    reason = "FieldValueForbidden")
 public class WorkersSpec {
 
   /** The most workers the operator lets an autoscaler run. */
@@ -24,32 +39,34 @@ public class WorkersSpec {
   private Integer min = 1;
 
   @Required
-  @JsonPropertyDescription("Most workers the autoscaler may run, from min to 1000.")
+  @JsonPropertyDescription(
+      "Most workers the autoscaler may run, from min to 1000. With autoscaler none, only an upper"
+          + " bound for min: min workers run.")
   @ValidationRule(
       value = "self >= 1 && self <= " + MAX_WORKERS,
       message = "spec.workers.max must be between 1 and " + MAX_WORKERS,
       reason = "FieldValueInvalid")
   private Integer max;
 
-  @Default("100")
   @JsonPropertyDescription(
       "CDC lag (p95, milliseconds) the autoscaler aims for: the HPA's Object metric"
-          + " pg_trickle_cdc_lag_p95_ms on this StreamTableCluster. Greater than 0. Default 100.")
+          + " pg_trickle_cdc_lag_p95_ms on this StreamTableCluster. Greater than 0. Default 100."
+          + " Refused with autoscaler none.")
   @ValidationRule(
       value = "self > 0",
       message = "spec.workers.targetCdcLagMs must be greater than 0",
       reason = "FieldValueInvalid")
-  private Long targetCdcLagMs = 100L;
+  private Long targetCdcLagMs;
 
-  @Default("70")
   @JsonPropertyDescription(
       "Average worker CPU (percent of one core) the autoscaler aims for: the HPA's Pods metric"
-          + " pg_trickle_worker_cpu_percent. 1 to 1000. Default 70.")
+          + " pg_trickle_worker_cpu_percent. 1 to 1000. Default 70. Refused with autoscaler"
+          + " none.")
   @ValidationRule(
       value = "self >= 1 && self <= 1000",
       message = "spec.workers.targetCpuPercent must be between 1 and 1000",
       reason = "FieldValueInvalid")
-  private Integer targetCpuPercent = 70;
+  private Integer targetCpuPercent;
 
   @JsonPropertyDescription(
       "Worker image. Default: the operator's (PG_TRICKLE_WORKER_IMAGE, ghcr.io/pg-trickle/worker"

@@ -104,6 +104,14 @@ class StreamTableClusterValidationIT {
             "{" + HOST + ", workers: {max: 2, targetCpuPercent: 0}}",
             "spec.workers.targetCpuPercent must be between 1 and 1000"),
         Arguments.of(
+            "targetCdcLagMs with autoscaler none",
+            "{" + HOST + ", workers: {max: 2, autoscaler: none, targetCdcLagMs: 100}}",
+            "with spec.workers.autoscaler none nothing scales the workers"),
+        Arguments.of(
+            "targetCpuPercent with autoscaler none",
+            "{" + HOST + ", workers: {max: 2, autoscaler: none, targetCpuPercent: 70}}",
+            "with spec.workers.autoscaler none nothing scales the workers"),
+        Arguments.of(
             "worker request above its limit",
             "{"
                 + HOST
@@ -324,8 +332,9 @@ class StreamTableClusterValidationIT {
         Serialization.unmarshal(Serialization.asJson(created), StreamTableCluster.class);
     WorkersSpec workers = stc.getSpec().getWorkers();
     assertThat(workers.getMin()).isEqualTo(1);
-    assertThat(workers.getTargetCdcLagMs()).isEqualTo(100L);
-    assertThat(workers.getTargetCpuPercent()).isEqualTo(70);
+    // Not stored, so that autoscaler: none can refuse them; PipelineSettings applies 100 and 70.
+    assertThat(workers.getTargetCdcLagMs()).isNull();
+    assertThat(workers.getTargetCpuPercent()).isNull();
     assertThat(workers.getAutoscaler()).isEqualTo("hpa");
     CdcSpec cdc = stc.getSpec().getCdc();
     assertThat(cdc.getMode()).isEqualTo("external");
