@@ -332,7 +332,11 @@ class StreamTableClusterProvisioningIT {
         .resources(StreamTableCluster.class)
         .inNamespace(NAMESPACE.name())
         .withName(NAME)
-        .patch(MERGE, "{\"spec\":{\"workers\":{\"autoscaler\":\"none\",\"min\":2}}}");
+        // The autoscaler's target goes with it: the API server refuses targets without one.
+        .patch(
+            MERGE,
+            "{\"spec\":{\"workers\":{\"autoscaler\":\"none\",\"min\":2,"
+                + "\"targetCdcLagMs\":null}}}");
     await("HPA removed, 2 workers")
         .atMost(WAIT)
         .until(
