@@ -86,6 +86,18 @@ public record ChangeLogConfig(URI uri, Map<String, String> params) {
   }
 
   /**
+   * Whether the URI names its consumer. A backend registers a named consumer when it opens (so that
+   * events are kept for it from then on) and the unnamed {@code default} one only on its first
+   * consume or acknowledgment: an instance that only publishes (a CDC consumer) registers none, and
+   * so never holds back the pruning of what the real consumers acknowledged.
+   *
+   * @return true when the {@code consumer} parameter is given
+   */
+  public boolean namesConsumer() {
+    return params.containsKey("consumer");
+  }
+
+  /**
    * Returns the consumer name.
    *
    * @return the {@code consumer} parameter, or {@code default}

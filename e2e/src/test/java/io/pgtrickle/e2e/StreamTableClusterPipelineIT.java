@@ -115,6 +115,15 @@ class StreamTableClusterPipelineIT {
     assertThat(Files.readString(programs.log(pipeline.workerPod())))
         .doesNotContain(postgres.password());
 
+    // The change log is pruned behind the workers' acknowledgments: the CDC consumer, which only
+    // publishes, is no consumer (it registered `default` once, and nothing was ever pruned).
+    assertThat(pipeline.scalar("SELECT string_agg(name, ',') FROM pgtrickle_changelog.consumers"))
+        .isEqualTo("pgtrickle-worker");
+    await("the acknowledged change events pruned")
+        .atMost(Pipeline.WAIT)
+        .until(
+            () -> pipeline.scalar("SELECT count(*) FROM pgtrickle_changelog.events"), "0"::equals);
+
     pipeline.deleteAndAwaitGone();
     assertThat(
             pipeline.scalar(

@@ -23,6 +23,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.postgresql.PGConnection;
@@ -54,9 +55,11 @@ public final class PostgresBackend implements ChangeLogBackend {
   private final Map<Long, Lsn> delivered = new ConcurrentHashMap<>();
   private final Map<Long, Lsn> published = new ConcurrentHashMap<>();
   private final Map<Long, Object> sourceLocks = new ConcurrentHashMap<>();
+  private final AtomicBoolean registered;
 
   private PostgresBackend(ChangeLogConfig config, PgSchema schema, PgConnections connections) {
     this.consumer = config.consumerName();
+    this.registered = new AtomicBoolean(config.namesConsumer());
     this.batchSize = config.batchSize();
     this.schema = schema;
     this.connections = connections;
@@ -65,7 +68,8 @@ public final class PostgresBackend implements ChangeLogBackend {
   }
 
   /**
-   * Opens the backend: connects, creates the schema if missing and registers the consumer.
+   * Opens the backend: connects, creates the schema if missing and registers the consumer if the
+   * URI names it (see {@link ChangeLogConfig#namesConsumer()}).
    *
    * @param config a {@code postgresql://} configuration
    * @return the backend
@@ -83,9 +87,8 @@ public final class PostgresBackend implements ChangeLogBackend {
     PgSchema schema = new PgSchema(schemaName);
     try (Connection c = connections.connect()) {
       schema.create(c);
-      try (PreparedStatement ps = c.prepareStatement(schema.registerConsumer())) {
-        ps.setString(1, config.consumerName());
-        ps.executeUpdate();
+      if (config.namesConsumer()) {
+        register(c, schema, config.consumerName());
       }
       c.commit();
     } catch (SQLException e) {
@@ -96,6 +99,24 @@ public final class PostgresBackend implements ChangeLogBackend {
           e);
     }
     return new PostgresBackend(config, schema, connections);
+  }
+
+  private static void register(Connection c, PgSchema schema, String consumer) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(schema.registerConsumer())) {
+      ps.setString(1, consumer);
+      ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Registers this instance's consumer in {@code c}'s transaction unless it is known to be: at open
+   * when the URI names it, otherwise ({@code default}) on the first consume or acknowledgment.
+   * Callers mark it registered once that transaction committed.
+   */
+  private void registerOnce(Connection c) throws SQLException {
+    if (!registered.get()) {
+      register(c, schema, consumer);
+    }
   }
 
   /**
@@ -249,7 +270,13 @@ public final class PostgresBackend implements ChangeLogBackend {
             Lsn start = delivered.get(sourceOid);
             if (start == null) {
               // First read of this source on this instance: start after the acknowledged position.
-              start = connections.inTransaction(c -> acked(c, sourceOid));
+              start =
+                  connections.inTransaction(
+                      c -> {
+                        registerOnce(c);
+                        return acked(c, sourceOid);
+                      });
+              registered.set(true);
               delivered.merge(sourceOid, start, Lsn::max);
             }
             Lsn after = start;
@@ -299,6 +326,7 @@ public final class PostgresBackend implements ChangeLogBackend {
         () -> {
           connections.inTransaction(
               c -> {
+                registerOnce(c);
                 try (PreparedStatement ps = c.prepareStatement(schema.upsertPosition())) {
                   ps.setString(1, consumer);
                   ps.setLong(2, sourceOid);
@@ -313,6 +341,7 @@ public final class PostgresBackend implements ChangeLogBackend {
                 }
                 return null;
               });
+          registered.set(true);
           delivered.computeIfPresent(sourceOid, (k, v) -> Lsn.max(v, upToLsn));
           return null;
         });

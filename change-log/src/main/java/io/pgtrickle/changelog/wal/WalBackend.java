@@ -55,6 +55,7 @@ public final class WalBackend implements ChangeLogBackend {
   // Other consumers' positions are read at open: only their own instances change them.
   private final Map<String, Map<Long, Lsn>> allPositions;
   private final Map<Long, Lsn> acked;
+  private volatile boolean registered;
   private final Map<Long, Lsn> delivered = new ConcurrentHashMap<>();
   private final Map<Long, Object> sourceLocks = new ConcurrentHashMap<>();
   private final ExecutorService executor =
@@ -65,14 +66,30 @@ public final class WalBackend implements ChangeLogBackend {
       WalLog log,
       FileChannel lockChannel,
       ConsumerPositions positionStore,
-      Map<String, Map<Long, Lsn>> allPositions) {
+      Map<String, Map<Long, Lsn>> allPositions,
+      Map<Long, Lsn> acked) {
     this.consumer = config.consumerName();
     this.batchSize = config.batchSize();
     this.log = log;
     this.lockChannel = lockChannel;
     this.positionStore = positionStore;
     this.allPositions = allPositions;
-    this.acked = allPositions.get(consumer);
+    this.acked = acked;
+    this.registered = allPositions.get(consumer) == acked;
+  }
+
+  /** Registers this instance's consumer, with no position yet, unless it is registered. */
+  private void registerOnce() throws IOException {
+    if (registered) {
+      return;
+    }
+    synchronized (acked) {
+      if (allPositions.get(consumer) != acked) {
+        positionStore.store(consumer, Map.copyOf(acked));
+        allPositions.put(consumer, acked);
+      }
+      registered = true;
+    }
   }
 
   /**
@@ -98,15 +115,22 @@ public final class WalBackend implements ChangeLogBackend {
       lock = lockDirectory(dir);
       ConsumerPositions store = new ConsumerPositions(dir.resolve("consumers"));
       Map<String, Map<Long, Lsn>> all = new ConcurrentHashMap<>(store.loadAll());
-      if (!all.containsKey(config.consumerName())) {
-        // Registering an empty position keeps segments until this consumer acknowledges them.
-        store.store(config.consumerName(), Map.of());
-        all.put(config.consumerName(), new ConcurrentHashMap<>());
+      Map<Long, Lsn> own;
+      if (all.containsKey(config.consumerName())) {
+        own = new ConcurrentHashMap<>(all.get(config.consumerName()));
+        all.put(config.consumerName(), own);
       } else {
-        all.put(config.consumerName(), new ConcurrentHashMap<>(all.get(config.consumerName())));
+        own = new ConcurrentHashMap<>();
+        if (config.namesConsumer()) {
+          // Registering an empty position keeps segments until this consumer acknowledges them.
+          store.store(config.consumerName(), Map.of());
+          all.put(config.consumerName(), own);
+        }
+        // Unnamed (default): registered on its first consume or acknowledgment (registerOnce),
+        // so an instance that only publishes keeps no segment for a consumer that never reads.
       }
       WalLog log = WalLog.open(dir, segmentBytes);
-      WalBackend backend = new WalBackend(config, log, lock, store, all);
+      WalBackend backend = new WalBackend(config, log, lock, store, all, own);
       backend.retain();
       return backend;
     } catch (IOException | UncheckedIOException e) {
@@ -169,6 +193,7 @@ public final class WalBackend implements ChangeLogBackend {
     ChangeEvent.checkOid(sourceOid);
     return async(
         () -> {
+          registerOnce();
           synchronized (sourceLocks.computeIfAbsent(sourceOid, k -> new Object())) {
             Lsn after = Lsn.max(delivered.getOrDefault(sourceOid, Lsn.ZERO), ackedOf(sourceOid));
             List<ChangeEvent> batch =
@@ -190,6 +215,7 @@ public final class WalBackend implements ChangeLogBackend {
     ChangeEvent.checkOid(sourceOid);
     return async(
         () -> {
+          registerOnce();
           synchronized (acked) {
             if (!upToLsn.isAfter(ackedOf(sourceOid))) {
               return null;

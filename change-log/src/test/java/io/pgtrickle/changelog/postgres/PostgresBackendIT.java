@@ -95,6 +95,31 @@ class PostgresBackendIT extends ChangeLogBackendConformance {
     assertThat(rows()).isZero();
   }
 
+  /**
+   * A CDC consumer opens the change log without {@code consumer=} and only publishes. It used to
+   * register the consumer {@code default} at open, which never acknowledged, so nothing the workers
+   * acknowledged was ever pruned and the events table grew for ever.
+   */
+  @Test
+  void anInstanceThatOnlyPublishesRegistersNoConsumerAndHoldsBackNoPruning() throws Exception {
+    try (ChangeLogBackend publisher = ChangeLogBackends.open(server.uri("&schema=" + namespace))) {
+      ChangeLogBackend worker = open("worker");
+      await(publisher.publish(5, range(5, 1, 10)));
+      assertThat(consumers()).containsExactly("worker");
+      drain(worker, 5, Lsn.ZERO, 10);
+      await(worker.acknowledge(5, Lsn.of(10)));
+      assertThat(rows()).as("pruned: the publisher is no consumer").isZero();
+      // An unnamed instance that does consume is the consumer `default`, from its first read on.
+      await(publisher.publish(5, range(5, 11, 12)));
+      assertThat(drain(publisher, 5, Lsn.ZERO, 2)).hasSize(2);
+      assertThat(consumers()).containsExactly("default", "worker");
+      await(worker.acknowledge(5, Lsn.of(12)));
+      assertThat(rows()).as("kept for default").isEqualTo(2);
+      await(publisher.acknowledge(5, Lsn.of(12)));
+      assertThat(rows()).isZero();
+    }
+  }
+
   @Test
   void twoInstancesPublishingOneSourceStoreEachEventOnce() {
     ChangeLogBackend a = open("a");
@@ -245,6 +270,21 @@ class PostgresBackendIT extends ChangeLogBackendConformance {
       rs.next();
       return rs.getLong(1);
     }
+  }
+
+  private List<String> consumers() throws Exception {
+    List<String> names = new ArrayList<>();
+    try (Connection c =
+            DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + server.port() + "/postgres?user=postgres");
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery("SELECT name FROM " + namespace + ".consumers ORDER BY name")) {
+      while (rs.next()) {
+        names.add(rs.getString(1));
+      }
+    }
+    return names;
   }
 
   private long rows() throws Exception {

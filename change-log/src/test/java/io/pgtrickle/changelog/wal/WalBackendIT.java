@@ -116,6 +116,37 @@ class WalBackendIT extends ChangeLogBackendConformance {
     a2.close();
   }
 
+  /**
+   * An instance opened without {@code consumer=} that only publishes keeps no segment for itself.
+   */
+  @Test
+  void anInstanceThatOnlyPublishesRegistersNoConsumer() throws Exception {
+    String uri = "file://" + dir() + "?segmentMb=1";
+    ChangeLogBackend worker = ChangeLogBackends.open(uri + "&consumer=worker");
+    worker.close(); // registered, no position yet
+    ChangeLogBackend publisher = ChangeLogBackends.open(uri);
+    await(publisher.publish(3, rangeOfSize(3, 1, 3000)));
+    publisher.close();
+    assertThat(consumerFiles()).containsExactly("worker.pos");
+    ChangeLogBackend w = ChangeLogBackends.open(uri + "&consumer=worker");
+    assertThat(drain(w, 3, Lsn.ZERO, 3000)).hasSize(3000);
+    await(w.acknowledge(3, Lsn.of(3000)));
+    assertThat(((WalBackend) w).segmentCount()).as("no `default` holds them").isEqualTo(1);
+    w.close();
+    // An unnamed instance that reads is the consumer `default` from its first read on; it finds
+    // only what is left in the last segment (retention deletes whole sealed segments).
+    ChangeLogBackend reader = ChangeLogBackends.open(uri);
+    assertThat(TestEvents.drainQuiet(reader, 3)).hasSizeLessThan(3000);
+    reader.close();
+    assertThat(consumerFiles()).containsExactly("default.pos", "worker.pos");
+  }
+
+  private List<String> consumerFiles() throws IOException {
+    try (var files = Files.list(dir().resolve("consumers"))) {
+      return files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
+  }
+
   private static List<io.pgtrickle.changelog.ChangeEvent> rangeOfSize(long s, int from, int to) {
     return java.util.stream.IntStream.rangeClosed(from, to)
         .mapToObj(l -> TestEvents.sized(s, l, 1024))
