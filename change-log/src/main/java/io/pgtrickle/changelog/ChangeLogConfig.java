@@ -3,6 +3,7 @@ package io.pgtrickle.changelog;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
@@ -49,7 +50,14 @@ public record ChangeLogConfig(URI uri, Map<String, String> params) {
     try {
       uri = new URI(plain);
     } catch (URISyntaxException e) {
-      throw new ChangeLogConfigException("uri", "is not a valid URI: " + e.getMessage(), e);
+      // Not getMessage() and not the cause: both quote the whole input, password included.
+      throw new ChangeLogConfigException(
+          "uri",
+          "is not a valid URI: "
+              + e.getReason()
+              + " at index "
+              + e.getIndex()
+              + " (percent-encode reserved characters in parameter values, e.g. a password)");
     }
     if (uri.getScheme() == null) {
       throw new ChangeLogConfigException("uri", "has no scheme: " + redact(uri));
@@ -62,18 +70,83 @@ public record ChangeLogConfig(URI uri, Map<String, String> params) {
           continue;
         }
         int eq = pair.indexOf('=');
-        String key = decode(eq < 0 ? pair : pair.substring(0, eq));
-        String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-        params.put(key, value);
+        String key = decode("uri", eq < 0 ? pair : pair.substring(0, eq));
+        String value = eq < 0 ? "" : decode(key, pair.substring(eq + 1));
+        if (params.put(key, value) != null) {
+          throw new ChangeLogConfigException(key, "is given more than once");
+        }
       }
     }
     ChangeLogConfig config = new ChangeLogConfig(uri, Collections.unmodifiableMap(params));
+    // The common parameters are checked here, not first where a backend reads them (some never
+    // read pollMs; NATS reads both on its first consume).
     config.consumerName();
+    config.batchSize();
+    config.pollTimeout();
     return config;
   }
 
-  private static String decode(String s) {
-    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+  /**
+   * Adds a program's own database credentials to a PostgreSQL change-log URI that gives none, each
+   * percent-encoded, so that a password may hold any character ({@code &}, {@code %}, {@code +},
+   * {@code #}, blanks): the cdc-consumer and the worker pass theirs, and the operator's URIs carry
+   * none, rather than a password substituted raw into the URI by the kubelet.
+   *
+   * @param text a change-log URI; other schemes, and a PostgreSQL URI with user information or a
+   *     {@code user} (or {@code password}) parameter, come back unchanged (for that part)
+   * @param user the user, or null or empty for none
+   * @param password the password, or null or empty for none
+   * @return the URI with {@code user=} and {@code password=} added where missing
+   */
+  public static String withCredentials(String text, String user, String password) {
+    String plain = text.startsWith("jdbc:") ? text.substring("jdbc:".length()) : text;
+    if (!plain.startsWith("postgresql:") && !plain.startsWith("postgres:")) {
+      return text;
+    }
+    int hash = text.indexOf('#');
+    String head = hash < 0 ? text : text.substring(0, hash);
+    String tail = hash < 0 ? "" : text.substring(hash);
+    int at = head.indexOf('@');
+    int slashes = head.indexOf("//");
+    int path = head.indexOf('/', slashes < 0 ? 0 : slashes + 2);
+    boolean userInfo = at >= 0 && (path < 0 || at < path);
+    int q = head.indexOf('?');
+    String query = q < 0 ? "" : head.substring(q + 1);
+    StringBuilder extra = new StringBuilder();
+    if (!userInfo && user != null && !user.isEmpty() && !hasParam(query, "user")) {
+      extra.append("user=").append(encode(user));
+    }
+    if (!userInfo && password != null && !password.isEmpty() && !hasParam(query, "password")) {
+      extra.append(extra.length() == 0 ? "" : "&").append("password=").append(encode(password));
+    }
+    if (extra.length() == 0) {
+      return text;
+    }
+    String separator = q < 0 ? "?" : (query.isEmpty() || query.endsWith("&") ? "" : "&");
+    return head + separator + extra + tail;
+  }
+
+  private static boolean hasParam(String query, String name) {
+    for (String pair : query.split("&")) {
+      if (pair.equals(name) || pair.startsWith(name + "=")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  private static String decode(String name, String s) {
+    try {
+      return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      // URLDecoder's message quotes the text, which may be a password.
+      throw new ChangeLogConfigException(
+          name, "has a % not followed by two hexadecimal digits (write % as %25)");
+    }
   }
 
   /**

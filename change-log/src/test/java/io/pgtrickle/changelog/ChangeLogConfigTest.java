@@ -40,6 +40,52 @@ class ChangeLogConfigTest {
     assertSetting(() -> ChangeLogBackends.open("redis://h"), "uri");
   }
 
+  @Test
+  void commonParametersAreCheckedAtParseAndRepeatsRefused() {
+    assertSetting(() -> ChangeLogConfig.parse("nats://h?batch=0"), "batch");
+    assertSetting(() -> ChangeLogConfig.parse("postgresql://h/d?pollMs=-5"), "pollMs");
+    assertSetting(() -> ChangeLogConfig.parse("file:///d?consumer=a&consumer=b"), "consumer");
+  }
+
+  /** A URI error never quotes the URI: it may hold a password. */
+  @Test
+  void aBadUriIsReportedWithoutItsText() {
+    assertThatThrownBy(() -> ChangeLogConfig.parse("postgresql://h/d?password=top secret"))
+        .isInstanceOf(ChangeLogConfigException.class)
+        .hasMessageContaining("at index")
+        .hasNoCause()
+        .message()
+        .doesNotContain("top");
+    assertThatThrownBy(() -> ChangeLogConfig.parse("postgresql://h/d?password=s3%cret"))
+        .isInstanceOf(ChangeLogConfigException.class)
+        .satisfies(e -> assertThat(((ChangeLogConfigException) e).setting()).isEqualTo("uri"))
+        .hasMessageContaining("percent-encode")
+        .message()
+        .doesNotContain("s3");
+  }
+
+  /** Any character in a password survives: the programs add their credentials encoded. */
+  @Test
+  void credentialsAreAddedEncodedWhereTheUriHasNone() {
+    String password = "a&b+c%d#e f=g?h/i";
+    String uri =
+        ChangeLogConfig.withCredentials("postgresql://db:5432/app?schema=s", "cdc user", password);
+    ChangeLogConfig c = ChangeLogConfig.parse(uri);
+    assertThat(c.params()).containsEntry("user", "cdc user").containsEntry("password", password);
+    assertThat(c.param("schema", "")).isEqualTo("s");
+    assertThat(
+            ChangeLogConfig.parse(ChangeLogConfig.withCredentials("postgresql://db/app", "u", ""))
+                .params())
+        .containsOnlyKeys("user");
+    // Given ones win; other backends are left alone.
+    assertThat(ChangeLogConfig.withCredentials("postgresql://db/app?user=x&password=y", "u", "p"))
+        .isEqualTo("postgresql://db/app?user=x&password=y");
+    assertThat(ChangeLogConfig.withCredentials("jdbc:postgresql://x:y@db/app", "u", "p"))
+        .isEqualTo("jdbc:postgresql://x:y@db/app");
+    assertThat(ChangeLogConfig.withCredentials("nats://n:4222?stream=s", "u", "p"))
+        .isEqualTo("nats://n:4222?stream=s");
+  }
+
   private static void assertSetting(Runnable r, String setting) {
     assertThatThrownBy(r::run)
         .isInstanceOf(ChangeLogConfigException.class)

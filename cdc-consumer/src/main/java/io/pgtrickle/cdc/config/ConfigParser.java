@@ -1,5 +1,6 @@
 package io.pgtrickle.cdc.config;
 
+import io.pgtrickle.changelog.ChangeLogConfig;
 import io.pgtrickle.program.config.LogLevel;
 import io.pgtrickle.program.config.SettingValues;
 import io.pgtrickle.telemetry.OtlpSettings;
@@ -263,7 +264,10 @@ public final class ConfigParser {
               + CdcConfig.redactUrl(uri)
               + "'");
     }
-    return uri;
+    // A PostgreSQL change log without credentials gets the source's, percent-encoded: any
+    // character of the password works (the operator's URIs carry none).
+    return ChangeLogConfig.withCredentials(
+        uri, values.get(Setting.SOURCE_USER), values.get(Setting.SOURCE_PASSWORD));
   }
 
   private static String identifier(Setting s, String value) {

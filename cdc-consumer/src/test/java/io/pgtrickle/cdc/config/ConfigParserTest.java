@@ -133,6 +133,22 @@ class ConfigParserTest {
     assertThat(c.toString()).doesNotContain("hunter2");
   }
 
+  /** Any password works with a PostgreSQL change log: the consumer adds it percent-encoded. */
+  @Test
+  void aPostgresChangeLogGetsTheSourcesCredentialsEncoded() {
+    CdcConfig c =
+        ConfigParser.parse(
+            env(
+                "PGTRICKLE_SOURCE_USER", "cdc",
+                "PGTRICKLE_SOURCE_PASSWORD", "p&w+d%#x",
+                "PGTRICKLE_CHANGELOG_URI", "postgresql://db-primary:5432/app?schema=log"),
+            List.of());
+    assertThat(c.changeLogUri())
+        .isEqualTo(
+            "postgresql://db-primary:5432/app?schema=log&user=cdc&password=p%26w%2Bd%25%23x");
+    assertThat(c.describe()).doesNotContain("p%26w");
+  }
+
   @Test
   void otlpExportOnlyWithAnEndpoint() {
     assertThat(ConfigParser.parse(env(), List.of()).otlp()).isEmpty();

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.postgresql.PGConnection;
+import org.postgresql.PGProperty;
 import org.postgresql.copy.CopyIn;
 
 /**
@@ -166,6 +167,15 @@ public final class PostgresBackend implements ChangeLogBackend {
         .forEach(
             (k, v) -> {
               if (!ChangeLogConfig.COMMON_PARAMS.contains(k) && !OWN_PARAMS.contains(k)) {
+                // PgJDBC ignores a property it does not know: a misspelt consumer=, schema= or
+                // driver setting would silently be the default.
+                if (PGProperty.forName(k) == null) {
+                  throw new ChangeLogConfigException(
+                      k,
+                      "is not a parameter of the PostgreSQL change log ("
+                          + ChangeLogConfig.COMMON_PARAMS.stream().sorted().toList()
+                          + ", schema, pool) nor a PgJDBC connection property");
+                }
                 p.setProperty(k, v);
               }
             });

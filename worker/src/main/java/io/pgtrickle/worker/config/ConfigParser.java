@@ -1,5 +1,6 @@
 package io.pgtrickle.worker.config;
 
+import io.pgtrickle.changelog.ChangeLogConfig;
 import io.pgtrickle.program.config.LogLevel;
 import io.pgtrickle.program.config.SettingValues;
 import io.pgtrickle.telemetry.OtlpSettings;
@@ -178,10 +179,12 @@ public final class ConfigParser {
         extra.append(d[0]).append('=').append(d[1]);
       }
     }
-    if (extra.length() == 0) {
-      return uri;
-    }
-    return uri.contains("?") ? uri + extra : uri + "?" + extra;
+    String withDefaults =
+        extra.length() == 0 ? uri : uri.contains("?") ? uri + extra : uri + "?" + extra;
+    // A PostgreSQL change log without credentials gets the database's, percent-encoded: any
+    // character of the password works (the operator's URIs carry none).
+    return ChangeLogConfig.withCredentials(
+        withDefaults, values.get(Setting.DATABASE_USER), values.get(Setting.DATABASE_PASSWORD));
   }
 
   /**

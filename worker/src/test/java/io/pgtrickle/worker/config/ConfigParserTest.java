@@ -42,8 +42,21 @@ class ConfigParserTest {
         ConfigParser.parse(
             env("PGTRICKLE_CHANGELOG_URI", "postgresql://log:5432/db?consumer=mine&pollMs=50"),
             List.of());
+    // The database's credentials, percent-encoded, since the URI gives none.
     assertThat(c.changeLogUri())
-        .isEqualTo("postgresql://log:5432/db?consumer=mine&pollMs=50&batch=5000");
+        .isEqualTo(
+            "postgresql://log:5432/db?consumer=mine&pollMs=50&batch=5000&user=postgres"
+                + "&password=s3cret");
+    assertThat(
+            ConfigParser.parse(
+                    env(
+                        "PGTRICKLE_CHANGELOG_URI",
+                        "postgresql://log/db",
+                        "PGTRICKLE_DATABASE_PASSWORD",
+                        "a&b+c%d#e"),
+                    List.of())
+                .changeLogUri())
+        .endsWith("&user=postgres&password=a%26b%2Bc%25d%23e");
     assertThat(
             ConfigParser.parse(env("PGTRICKLE_CHANGELOG_URI", "kafka://k:9092"), List.of())
                 .changeLogUri())

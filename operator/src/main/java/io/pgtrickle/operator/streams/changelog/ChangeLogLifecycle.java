@@ -87,7 +87,7 @@ public final class ChangeLogLifecycle {
   static String operatorUri(ChangeLogTarget target, DatabaseEndpoint db) {
     String consumer = "consumer=" + WORKER_CONSUMER;
     return switch (target.backend()) {
-      case NATS, KAFKA -> target.uri("unused", "unused") + "&" + consumer;
+      case NATS, KAFKA -> target.uri() + "&" + consumer;
       case POSTGRES ->
           "postgresql://"
               + db.host()

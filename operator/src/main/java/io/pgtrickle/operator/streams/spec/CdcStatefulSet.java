@@ -112,10 +112,7 @@ public final class CdcStatefulSet {
     env.add(PipelinePods.fromSecret(s, "PGTRICKLE_SOURCE_USER", PipelineSettings.USERNAME_KEY));
     env.add(PipelinePods.fromSecret(s, "PGTRICKLE_SOURCE_PASSWORD", PipelineSettings.PASSWORD_KEY));
     // After the two above: the kubelet expands $(VAR) only from variables defined earlier.
-    env.add(
-        PipelinePods.env(
-            "PGTRICKLE_CHANGELOG_URI",
-            s.changeLog().uri("PGTRICKLE_SOURCE_USER", "PGTRICKLE_SOURCE_PASSWORD")));
+    env.add(PipelinePods.env("PGTRICKLE_CHANGELOG_URI", s.changeLog().uri()));
     env.add(
         PipelinePods.env("PGTRICKLE_SLOT_PREFIX", StreamTableClusterNames.slotPrefix(s.name())));
     env.add(PipelinePods.env("PGTRICKLE_REPLICAS", String.valueOf(replicas)));

@@ -85,15 +85,15 @@ public record ChangeLogTarget(
   }
 
   /**
-   * The URI the programs get. For the PostgreSQL backend the credentials are Kubernetes
-   * dependent-variable references ({@code $(VAR)}), expanded by the kubelet from variables that
-   * come from the Secret: no secret value is ever written into a pod spec.
+   * The URI the programs get. For the PostgreSQL backend it carries no credentials: the
+   * cdc-consumer and the worker add their own database user and password from the Secret,
+   * percent-encoded ({@code ChangeLogConfig.withCredentials}), so no secret value is in a pod spec
+   * and a password may hold any character (a {@code $(VAR)} reference here was substituted raw by
+   * the kubelet, and {@code &}, {@code %}, {@code +} or {@code #} in it broke the URI).
    *
-   * @param userVariable the environment variable holding the user name
-   * @param passwordVariable the one holding the password
    * @return the change-log URI
    */
-  public String uri(String userVariable, String passwordVariable) {
+  public String uri() {
     return switch (backend) {
       case NATS -> natsUrl + "?stream=" + stream + "&replicas=" + natsReplicas;
       case KAFKA ->
@@ -105,19 +105,7 @@ public record ChangeLogTarget(
               + partitions
               + (replicationFactor == null ? "" : "&replicationFactor=" + replicationFactor);
       case POSTGRES ->
-          "postgresql://"
-              + pgHost
-              + ":"
-              + pgPort
-              + "/"
-              + pgDatabase
-              + "?schema="
-              + POSTGRES_SCHEMA
-              + "&user=$("
-              + userVariable
-              + ")&password=$("
-              + passwordVariable
-              + ")";
+          "postgresql://" + pgHost + ":" + pgPort + "/" + pgDatabase + "?schema=" + POSTGRES_SCHEMA;
       case WAL -> throw new IllegalStateException("wal is refused by the CRD");
     };
   }

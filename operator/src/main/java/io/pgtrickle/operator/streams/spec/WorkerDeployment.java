@@ -102,10 +102,7 @@ public final class WorkerDeployment {
     env.add(PipelinePods.fromSecret(s, "PGTRICKLE_DATABASE_USER", PipelineSettings.USERNAME_KEY));
     env.add(
         PipelinePods.fromSecret(s, "PGTRICKLE_DATABASE_PASSWORD", PipelineSettings.PASSWORD_KEY));
-    env.add(
-        PipelinePods.env(
-            "PGTRICKLE_CHANGELOG_URI",
-            s.changeLog().uri("PGTRICKLE_DATABASE_USER", "PGTRICKLE_DATABASE_PASSWORD")));
+    env.add(PipelinePods.env("PGTRICKLE_CHANGELOG_URI", s.changeLog().uri()));
     env.add(PipelinePods.fromField("PGTRICKLE_WORKER_ID", "metadata.name"));
     env.add(PipelinePods.env("PGTRICKLE_DRAIN_TIMEOUT_MS", String.valueOf(DRAIN_TIMEOUT_MS)));
     env.add(PipelinePods.env("PGTRICKLE_HTTP_PORT", String.valueOf(PipelinePods.METRICS_PORT)));

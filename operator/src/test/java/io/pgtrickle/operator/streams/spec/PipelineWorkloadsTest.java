@@ -126,8 +126,9 @@ class PipelineWorkloadsTest {
     Map<String, EnvVar> env = env(pod.getContainers().get(0));
     assertThat(env.get("PGTRICKLE_DATABASE_PASSWORD").getValueFrom().getSecretKeyRef().getName())
         .isEqualTo("db-credentials");
+    // No credentials in the URI: the worker adds its own, percent-encoded.
     assertThat(env.get("PGTRICKLE_CHANGELOG_URI").getValue())
-        .contains("user=$(PGTRICKLE_DATABASE_USER)&password=$(PGTRICKLE_DATABASE_PASSWORD)");
+        .isEqualTo("postgresql://db-primary:5432/app?schema=pgtrickle_changelog");
     long drainMs = Long.parseLong(env.get("PGTRICKLE_DRAIN_TIMEOUT_MS").getValue());
     assertThat(pod.getTerminationGracePeriodSeconds() * 1000).isGreaterThan(drainMs);
     assertThat(env.get("PGTRICKLE_WORKER_ID").getValueFrom().getFieldRef().getFieldPath())
