@@ -74,7 +74,8 @@ class PostgresBackendIT extends ChangeLogBackendConformance {
         "pool",
         server.uri("&batch=many"),
         "batch",
-        // Neither ours nor PgJDBC's: the driver would ignore it, so a typo was silently the default.
+        // Neither ours nor PgJDBC's: the driver would ignore it, so a typo was silently the
+        // default.
         server.uri("&consumr=w1"),
         "consumr",
         "postgresql://127.0.0.1:" + server.port() + "/nosuchdb?user=postgres",
