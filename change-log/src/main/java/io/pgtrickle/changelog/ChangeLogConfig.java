@@ -62,6 +62,11 @@ public record ChangeLogConfig(URI uri, Map<String, String> params) {
     if (uri.getScheme() == null) {
       throw new ChangeLogConfigException("uri", "has no scheme: " + redact(uri));
     }
+    if (uri.getRawFragment() != null) {
+      // Not quoted: a '#' in an unencoded password starts a fragment.
+      throw new ChangeLogConfigException(
+          "uri", "has a fragment ('#'), which no backend reads: percent-encode '#' as %23");
+    }
     Map<String, String> params = new LinkedHashMap<>();
     String query = uri.getRawQuery();
     if (query != null && !query.isEmpty()) {
@@ -146,6 +151,21 @@ public record ChangeLogConfig(URI uri, Map<String, String> params) {
       // URLDecoder's message quotes the text, which may be a password.
       throw new ChangeLogConfigException(
           name, "has a % not followed by two hexadecimal digits (write % as %25)");
+    }
+  }
+
+  /**
+   * Refuses a path, which a backend addressed by its servers alone would ignore.
+   *
+   * @param example the URI form to suggest, e.g. {@code nats://host:4222?stream=NAME}
+   * @throws ChangeLogConfigException naming {@code uri} if the URI has a path other than "/"
+   */
+  public void requireNoPath(String example) {
+    String path = uri.getRawPath();
+    if (path != null && !path.isEmpty() && !path.equals("/")) {
+      throw new ChangeLogConfigException(
+          "uri",
+          "has a path, which this backend does not read; name things by parameters: " + example);
     }
   }
 

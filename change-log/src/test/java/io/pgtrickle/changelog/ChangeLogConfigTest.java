@@ -45,6 +45,12 @@ class ChangeLogConfigTest {
     assertSetting(() -> ChangeLogConfig.parse("nats://h?batch=0"), "batch");
     assertSetting(() -> ChangeLogConfig.parse("postgresql://h/d?pollMs=-5"), "pollMs");
     assertSetting(() -> ChangeLogConfig.parse("file:///d?consumer=a&consumer=b"), "consumer");
+    // A '#' in an unencoded password starts a fragment, which nothing reads.
+    assertThatThrownBy(() -> ChangeLogConfig.parse("nats://u:pa#ss@h:4222"))
+        .isInstanceOf(ChangeLogConfigException.class)
+        .hasMessageContaining("%23")
+        .message()
+        .doesNotContain("ss@");
   }
 
   /** A URI error never quotes the URI: it may hold a password. */

@@ -137,6 +137,7 @@ public final class KafkaBackend implements ChangeLogBackend {
               throw new ChangeLogConfigException(
                   k, "cannot be set: the backend fixes it (" + FIXED_CLIENT_SETTINGS.get(k) + ")");
             });
+    config.requireNoPath("kafka://host:9092?topic=NAME");
     String topic = config.param("topic", "pgtrickle-changes");
     if (!TOPIC.matcher(topic).matches()) {
       throw new ChangeLogConfigException(

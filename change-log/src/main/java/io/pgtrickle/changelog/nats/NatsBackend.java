@@ -113,6 +113,7 @@ public final class NatsBackend implements ChangeLogBackend {
     config.requireKnownParams(
         Set.of(
             "stream", "subjectPrefix", "dedupWindowS", "replicas", "ackWaitS", "eventsPerMessage"));
+    config.requireNoPath("nats://host:4222?stream=NAME");
     String stream = config.param("stream", "pgtrickle-changes");
     if (!STREAM_NAME.matcher(stream).matches()) {
       throw new ChangeLogConfigException(
@@ -129,7 +130,7 @@ public final class NatsBackend implements ChangeLogBackend {
     config.intParam("eventsPerMessage", 1000, 1, 100_000);
     Connection connection = connect(config);
     try {
-      ensureStream(connection.jetStreamManagement(), stream, prefix, dedup, replicas);
+      ensureStream(connection.jetStreamManagement(), stream, prefix, dedup, replicas, config);
       KeyValue positions = ensurePositions(connection, stream + "-acks", replicas);
       return new NatsBackend(config, connection, stream, prefix, positions);
     } catch (ChangeLogConfigException e) {
@@ -187,20 +188,51 @@ public final class NatsBackend implements ChangeLogBackend {
   }
 
   private static void ensureStream(
-      JetStreamManagement jsm, String stream, String prefix, Duration dedup, int replicas)
+      JetStreamManagement jsm,
+      String stream,
+      String prefix,
+      Duration dedup,
+      int replicas,
+      ChangeLogConfig config)
       throws Exception {
     String subjects = prefix + ".>";
     try {
       StreamInfo info = jsm.getStreamInfo(stream);
-      if (!info.getConfiguration().getSubjects().contains(subjects)) {
+      StreamConfiguration existing = info.getConfiguration();
+      if (!existing.getSubjects().contains(subjects)) {
         throw new ChangeLogConfigException(
             "subjectPrefix",
             "stream '"
                 + stream
                 + "' exists with subjects "
-                + info.getConfiguration().getSubjects()
+                + existing.getSubjects()
                 + ", not "
                 + subjects);
+      }
+      // Both are settings of the stream's creation: a different value given for an existing
+      // stream would otherwise be ignored without a word.
+      if (config.params().containsKey("dedupWindowS")
+          && !dedup.equals(existing.getDuplicateWindow())) {
+        throw new ChangeLogConfigException(
+            "dedupWindowS",
+            "stream '"
+                + stream
+                + "' exists with a duplicate window of "
+                + existing.getDuplicateWindow().toSeconds()
+                + " s, not "
+                + dedup.toSeconds()
+                + " s (it is set when the stream is created)");
+      }
+      if (config.params().containsKey("replicas") && existing.getReplicas() != replicas) {
+        throw new ChangeLogConfigException(
+            "replicas",
+            "stream '"
+                + stream
+                + "' exists with "
+                + existing.getReplicas()
+                + " replica(s), not "
+                + replicas
+                + " (it is set when the stream is created)");
       }
     } catch (JetStreamApiException e) {
       if (e.getApiErrorCode() != 10059) { // stream not found

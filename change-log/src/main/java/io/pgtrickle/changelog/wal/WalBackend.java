@@ -102,6 +102,13 @@ public final class WalBackend implements ChangeLogBackend {
    */
   public static WalBackend open(ChangeLogConfig config) {
     config.requireKnownParams(Set.of("segmentMb"));
+    if (config.uri().getRawAuthority() != null) {
+      // file://var/lib/log is host "var", path /lib/log: the log would go somewhere else.
+      throw new ChangeLogConfigException(
+          "uri",
+          "has a host part; a directory takes three slashes, as in"
+              + " file:///var/lib/pgtrickle/changelog");
+    }
     String pathText = config.uri().getPath();
     if (pathText == null || pathText.isEmpty() || !pathText.startsWith("/")) {
       throw new ChangeLogConfigException(

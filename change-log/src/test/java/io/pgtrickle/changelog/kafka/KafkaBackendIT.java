@@ -60,7 +60,10 @@ class KafkaBackendIT extends ChangeLogBackendConformance {
         server.uri("topic=ok&kafka.acks=1"),
         "kafka.acks",
         server.uri("topic=ok&kafka.enable.auto.commit=true"),
-        "kafka.enable.auto.commit");
+        "kafka.enable.auto.commit",
+        // The path would be ignored: the topic is a parameter.
+        server.uri("partitions=1").replace("?", "/mytopic?"),
+        "uri");
   }
 
   @Test

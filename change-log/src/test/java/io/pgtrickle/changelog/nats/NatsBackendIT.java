@@ -7,6 +7,7 @@ import static io.pgtrickle.changelog.support.TestEvents.longs;
 import static io.pgtrickle.changelog.support.TestEvents.lsns;
 import static io.pgtrickle.changelog.support.TestEvents.range;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
@@ -19,6 +20,7 @@ import io.pgtrickle.changelog.ChangeEventCodec;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogBackendConformance;
 import io.pgtrickle.changelog.ChangeLogBackends;
+import io.pgtrickle.changelog.ChangeLogConfigException;
 import io.pgtrickle.changelog.Lsn;
 import io.pgtrickle.changelog.support.NatsServer;
 import io.pgtrickle.changelog.support.ServerProcess;
@@ -73,7 +75,24 @@ class NatsBackendIT extends ChangeLogBackendConformance {
         server.uri("stream=ok&dedupWindowS=0"),
         "dedupWindowS",
         server.uri("stream=ok&bogus=1"),
-        "bogus");
+        "bogus",
+        // The path would be ignored: the stream is a parameter.
+        server.uri("stream=ok").replace("?", "/mystream?"),
+        "uri");
+  }
+
+  /** dedupWindowS and replicas are the stream's creation settings: a different one is refused. */
+  @Test
+  void creationSettingsThatDifferFromTheExistingStreamAreRefused() {
+    open("worker");
+    for (String[] bad :
+        new String[][] {{"dedupWindowS=60", "dedupWindowS"}, {"replicas=3", "replicas"}}) {
+      assertThatThrownBy(() -> open("w2&" + bad[0]))
+          .isInstanceOf(ChangeLogConfigException.class)
+          .satisfies(e -> assertThat(((ChangeLogConfigException) e).setting()).isEqualTo(bad[1]))
+          .hasMessageContaining("set when the stream is created");
+    }
+    open("w3&dedupWindowS=120&replicas=1").close(); // the same values are fine
   }
 
   @Test

@@ -52,6 +52,7 @@ class WalBackendIT extends ChangeLogBackendConformance {
         "file:///tmp/x?segmentMb=0", "segmentMb",
         "file:///tmp/x?segmentMB=1", "segmentMB",
         "file:///tmp/x?consumer=a.b", "consumer",
+        "file://tmp/x", "uri",
         "file:///proc/version/cannot-be-a-directory", "uri",
         "wal:///tmp/x", "uri");
   }
