@@ -142,6 +142,20 @@ public final class ConfigParser {
               + ordinal
               + ": set PGTRICKLE_REPLICAS to the StatefulSet's replicas");
     }
+    long reconnectMin = values.number(Setting.RECONNECT_MIN_MS, 1, 600_000);
+    long reconnectMax = values.number(Setting.RECONNECT_MAX_MS, 1, 3_600_000);
+    if (reconnectMax < reconnectMin) {
+      // Backoff would silently use the minimum as the maximum.
+      throw new ConfigException(
+          Setting.RECONNECT_MAX_MS.label()
+              + " ("
+              + reconnectMax
+              + ") must be at least "
+              + Setting.RECONNECT_MIN_MS.label()
+              + " ("
+              + reconnectMin
+              + ")");
+    }
     String publication = values.get(Setting.PUBLICATION);
     return new CdcConfig(
         url,
@@ -155,8 +169,8 @@ public final class ConfigParser {
         values.number(Setting.MAX_LAG_BYTES, 1, Long.MAX_VALUE),
         Duration.ofMillis(values.number(Setting.STATUS_INTERVAL_MS, 10, 60_000)),
         (int) values.number(Setting.MAX_BATCH_EVENTS, 1, 1_000_000),
-        Duration.ofMillis(values.number(Setting.RECONNECT_MIN_MS, 1, 600_000)),
-        Duration.ofMillis(values.number(Setting.RECONNECT_MAX_MS, 1, 3_600_000)),
+        Duration.ofMillis(reconnectMin),
+        Duration.ofMillis(reconnectMax),
         values.bool(Setting.FAILOVER_SLOT),
         hostName(Setting.SOURCE_MEMBERS),
         catalog,

@@ -133,6 +133,15 @@ class ConfigParserTest {
     assertThat(c.toString()).doesNotContain("hunter2");
   }
 
+  @Test
+  void aReconnectMaximumBelowTheMinimumIsRefused() {
+    assertThatThrownBy(
+            () -> ConfigParser.parse(env("PGTRICKLE_RECONNECT_MIN_MS", "60000"), List.of()))
+        .hasMessage(
+            "PGTRICKLE_RECONNECT_MAX_MS (--reconnect-max-ms) (30000) must be at least"
+                + " PGTRICKLE_RECONNECT_MIN_MS (--reconnect-min-ms) (60000)");
+  }
+
   /** Any password works with a PostgreSQL change log: the consumer adds it percent-encoded. */
   @Test
   void aPostgresChangeLogGetsTheSourcesCredentialsEncoded() {

@@ -188,8 +188,10 @@ public final class ConfigParser {
   }
 
   /**
-   * The worker id: given, or the pod name ({@code HOSTNAME}) plus a random suffix, so that a
-   * restarted container never mistakes its predecessor's lease for its own.
+   * The worker id: given, or the host name ({@code HOSTNAME}) plus a random suffix, so that two
+   * processes on one host never share an id and so a lease. The operator gives the pod name: the
+   * kubelet starts a pod's container again only after the previous one exited, so a restarted
+   * worker may take over its predecessor's lease at once instead of waiting for it to expire.
    */
   private String workerId() {
     String id = values.get(Setting.WORKER_ID);
