@@ -40,6 +40,7 @@ public class ClusterActions {
   private final CredentialRotation credentials;
   private final io.pgtrickle.operator.postgres.sidecars.TlsPoolerMetricsRound sidecars;
   private final ReplicaHealth replicas;
+  private final PendingRestarts pendingRestarts;
 
   public ClusterActions(PatroniClient patroni) {
     this(patroni, new CredentialRotation(new RolePasswords()));
@@ -49,6 +50,7 @@ public class ClusterActions {
     this.patroni = patroni;
     this.credentials = credentials;
     this.replicas = new ReplicaHealth(patroni);
+    this.pendingRestarts = new PendingRestarts(patroni, java.time.Clock.systemUTC());
     this.sidecars =
         new io.pgtrickle.operator.postgres.sidecars.TlsPoolerMetricsRound(
             new io.pgtrickle.operator.postgres.sidecars.ServiceRoles(), patroni);
@@ -274,6 +276,17 @@ public class ClusterActions {
   /** Forgets what was observed of a deleted cluster. */
   public void forget(PostgresCluster cluster) {
     replicas.forget(cluster);
+    pendingRestarts.forget(cluster);
+  }
+
+  /** Restarts a member's PostgreSQL in place for parameters waiting on it, see PendingRestarts. */
+  public boolean restartPostgres(
+      KubernetesClient client,
+      PostgresCluster cluster,
+      List<Member> members,
+      RolloutAction.RestartPostgres step,
+      PatroniClient.Login login) {
+    return pendingRestarts.restart(client, cluster, members, step, login);
   }
 
   /** Pushes Patroni's dynamic configuration through the primary; false when it did not apply. */
@@ -292,6 +305,7 @@ public class ClusterActions {
     }
     try {
       patroni.patchConfig(target.get(), dynamicConfig);
+      pendingRestarts.configPushed(cluster);
       return true;
     } catch (PatroniException e) {
       LOG.info(

@@ -309,6 +309,9 @@ final class ClusterReconciliation {
       actions.resize(client, cluster, resize.pods(), ClusterStatefulSet.resources(cluster));
     } else if (action instanceof RolloutAction.Restart restart) {
       actions.restart(client, cluster, restart.pod(), uid(restart.pod()));
+    } else if (action instanceof RolloutAction.RestartPostgres step) {
+      actions.restartPostgres(client, cluster, members, step, patroniLogin());
+      return PATRONI_RETRY;
     } else if (action instanceof RolloutAction.Switchover switchover) {
       // With synchronous replication only the synchronous standby may take over, and Patroni
       // names it a loop or two after a replica restarted: let Patroni pick it.

@@ -2,7 +2,7 @@ package io.pgtrickle.operator.postgres.failover;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.readiness.Readiness;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.pgtrickle.operator.postgres.patroni.PatroniMemberData;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,8 +16,6 @@ import java.util.Optional;
  * receiver).
  */
 final class PatroniMembers {
-
-  private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   private PatroniMembers() {}
 
@@ -95,19 +93,8 @@ final class PatroniMembers {
         && "running".equals(member.get("state"));
   }
 
-  @SuppressWarnings("unchecked")
   private static Map<String, Object> memberData(Pod pod) {
-    Map<String, String> annotations = pod.getMetadata().getAnnotations();
-    String status = annotations == null ? null : annotations.get(DivergedReplica.STATUS_ANNOTATION);
-    if (status == null || status.isBlank()) {
-      return Map.of();
-    }
-    try {
-      Object parsed = JSON.unmarshal(status, Map.class);
-      return parsed instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
-    } catch (RuntimeException e) {
-      return Map.of();
-    }
+    return PatroniMemberData.of(pod);
   }
 
   private static Long number(Object value) {

@@ -29,6 +29,9 @@ public class PatroniClient {
    */
   private static final Duration SWITCHOVER_TIMEOUT = Duration.ofSeconds(20);
 
+  // A restart waits for PostgreSQL's shutdown checkpoint and its start.
+  private static final Duration RESTART_TIMEOUT = Duration.ofSeconds(60);
+
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   private final HttpClient http =
@@ -141,6 +144,16 @@ public class PatroniClient {
       body.put("candidate", candidate);
     }
     send(target, "POST", "/switchover", JSON.asJson(body), 200, SWITCHOVER_TIMEOUT);
+  }
+
+  /**
+   * {@code POST /restart} with {@code restart_pending}: Patroni restarts this member's PostgreSQL
+   * in place (stop, start; a primary keeps its leader lock), and only if a parameter change waits
+   * for a restart. Synchronous: 200 once PostgreSQL runs again, 503 with Patroni's reason when it
+   * refuses or the restart failed.
+   */
+  public void restartPending(Target target) {
+    send(target, "POST", "/restart", "{\"restart_pending\": true}", 200, RESTART_TIMEOUT);
   }
 
   /**

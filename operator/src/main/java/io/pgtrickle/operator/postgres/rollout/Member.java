@@ -4,10 +4,12 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.client.readiness.Readiness;
 import io.pgtrickle.operator.postgres.ClusterNames;
+import io.pgtrickle.operator.postgres.patroni.PatroniMemberData;
 import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One pod of a cluster as the decisions about it need it.
@@ -20,6 +22,11 @@ import java.util.Map;
  * @param restartHash the template hash it was created from
  * @param resources the PostgreSQL container's resources now
  * @param podIp its IP, or null before it has one
+ * @param pendingRestart the parameters Patroni reports waiting for a restart of this member's
+ *     PostgreSQL ({@code pending_restart_reason}): name to {@code [old, new]} values; empty when
+ *     none, {@code {"": ["", ""]}} when Patroni says one waits without saying which
+ * @param walPosition what Patroni last published as its WAL position (bytes): a primary's {@code
+ *     xlog_location}, a replica's {@code replay_lsn}; null when unknown
  */
 public record Member(
     String name,
@@ -29,13 +36,29 @@ public record Member(
     boolean primary,
     String restartHash,
     ResourceRequirements resources,
-    String podIp) {
+    String podIp,
+    Map<String, List<String>> pendingRestart,
+    Long walPosition) {
+
+  /** A member with no parameter waiting for a restart. */
+  public Member(
+      String name,
+      int ordinal,
+      boolean ready,
+      boolean terminating,
+      boolean primary,
+      String restartHash,
+      ResourceRequirements resources,
+      String podIp) {
+    this(name, ordinal, ready, terminating, primary, restartHash, resources, podIp, Map.of(), null);
+  }
 
   public static Member of(Pod pod) {
     String name = pod.getMetadata().getName();
     Map<String, String> labels = pod.getMetadata().getLabels();
     Map<String, String> annotations = pod.getMetadata().getAnnotations();
     boolean ready = Readiness.isPodReady(pod);
+    Map<String, Object> data = PatroniMemberData.of(pod);
     ResourceRequirements resources =
         pod.getSpec().getContainers().stream()
             .filter(c -> ClusterStatefulSet.CONTAINER.equals(c.getName()))
@@ -50,7 +73,35 @@ public record Member(
         labels != null && ClusterNames.ROLE_PRIMARY.equals(labels.get(ClusterNames.ROLE_LABEL)),
         annotations == null ? null : annotations.get(ClusterNames.RESTART_HASH_ANNOTATION),
         resources,
-        pod.getStatus() == null ? null : pod.getStatus().getPodIP());
+        pod.getStatus() == null ? null : pod.getStatus().getPodIP(),
+        pendingRestart(data),
+        walPosition(data));
+  }
+
+  private static Long walPosition(Map<String, Object> data) {
+    Object position =
+        data.containsKey("replay_lsn") ? data.get("replay_lsn") : data.get("xlog_location");
+    return position instanceof Number n ? n.longValue() : null;
+  }
+
+  /** Patroni's {@code pending_restart} and {@code pending_restart_reason}, see the record. */
+  static Map<String, List<String>> pendingRestart(Map<String, Object> memberData) {
+    if (!Boolean.TRUE.equals(memberData.get("pending_restart"))) {
+      return Map.of();
+    }
+    Map<String, List<String>> pending = new TreeMap<>();
+    if (memberData.get("pending_restart_reason") instanceof Map<?, ?> reasons) {
+      reasons.forEach(
+          (name, change) -> {
+            Map<?, ?> values = change instanceof Map<?, ?> m ? m : Map.of();
+            pending.put(
+                String.valueOf(name),
+                List.of(
+                    String.valueOf(values.get("old_value")),
+                    String.valueOf(values.get("new_value"))));
+          });
+    }
+    return pending.isEmpty() ? Map.of("", List.of("", "")) : pending;
   }
 
   public static List<Member> of(List<Pod> pods) {

@@ -17,6 +17,12 @@ public sealed interface RolloutAction {
   /** Delete this pod so the StatefulSet recreates it from the new template. */
   record Restart(String pod) implements RolloutAction {}
 
+  /**
+   * Ask Patroni to restart this member's PostgreSQL in place, to apply parameters that wait for a
+   * restart ({@code pending_restart}); {@code parameters} says which, as "name old → new".
+   */
+  record RestartPostgres(String pod, String parameters) implements RolloutAction {}
+
   /** Ask Patroni to move the primary away before the pod is restarted or removed. */
   record Switchover(String from, String to) implements RolloutAction {}
 }

@@ -1,10 +1,13 @@
 package io.pgtrickle.operator.postgres.rollout;
 
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Decides the next rollout step from the members and the desired template. Pure: the reconciler
@@ -81,7 +84,7 @@ public final class RolloutPlanner {
                     .thenComparing(Member::ordinal, Comparator.reverseOrder()))
             .toList();
     if (outdated.isEmpty()) {
-      return new RolloutAction.Done();
+      return pendingRestart(members).orElse(new RolloutAction.Done());
     }
     Member next = outdated.get(0);
     if (next.primary() && members.size() > 1) {
@@ -95,6 +98,99 @@ public final class RolloutPlanner {
       }
     }
     return new RolloutAction.Restart(next.name());
+  }
+
+  /**
+   * Parameters a standby must run with at least the primary's values (PostgreSQL's "hot standby is
+   * not possible because of insufficient parameter settings"). Patroni starts a replica with the
+   * higher of its configured value and the primary's (from {@code pg_controldata}), so lowering one
+   * takes effect on a replica only after the primary runs with the lower value.
+   */
+  static final Set<String> HOT_STANDBY_MINIMUMS =
+      Set.of(
+          "max_connections",
+          "max_locks_per_transaction",
+          "max_prepared_transactions",
+          "max_wal_senders",
+          "max_worker_processes");
+
+  /**
+   * A restart in place of one member whose PostgreSQL waits for one to apply parameters ({@code
+   * pending_restart}, e.g. after {@code max_connections} or {@code shared_buffers} changed in
+   * {@code spec.postgresqlParams}): replicas first (highest ordinal first), the primary last, in
+   * place through Patroni (a few seconds without writes, no failover), since a primary that is
+   * switched over and restarted as a replica keeps the higher values of {@link
+   * #HOT_STANDBY_MINIMUMS}. A replica waiting only to lower one of those waits for the primary, and
+   * then until it has replayed the primary's WAL since (which carries the primary's new values into
+   * the replica's control file): restarted before, Patroni would start it with the primary's old,
+   * higher value, and then report nothing pending.
+   */
+  static Optional<RolloutAction> pendingRestart(List<Member> members) {
+    Optional<Member> primary = members.stream().filter(Member::primary).findFirst();
+    boolean primaryPending = primary.isPresent() && !primary.get().pendingRestart().isEmpty();
+    List<Member> replicas =
+        members.stream()
+            .filter(m -> !m.primary() && !m.pendingRestart().isEmpty())
+            .sorted(Comparator.comparingInt((Member m) -> m.ordinal()).reversed())
+            .toList();
+    for (Member replica : replicas) {
+      if (!onlyLowersHotStandbyMinimums(replica)) {
+        return Optional.of(restart(replica));
+      }
+      if (!primaryPending && primary.isPresent() && replayed(replica, primary.get())) {
+        return Optional.of(restart(replica));
+      }
+    }
+    if (primaryPending) {
+      return Optional.of(restart(primary.get()));
+    }
+    if (!replicas.isEmpty()) {
+      return Optional.of(
+          new RolloutAction.Wait(
+              "waiting for " + replicas.get(0).name() + " to replay the primary's new settings"));
+    }
+    return Optional.empty();
+  }
+
+  private static RolloutAction restart(Member m) {
+    return new RolloutAction.RestartPostgres(m.name(), describe(m));
+  }
+
+  private static boolean replayed(Member replica, Member primary) {
+    return replica.walPosition() != null
+        && primary.walPosition() != null
+        && replica.walPosition() >= primary.walPosition();
+  }
+
+  private static boolean onlyLowersHotStandbyMinimums(Member m) {
+    boolean lowers = false;
+    for (Map.Entry<String, List<String>> change : m.pendingRestart().entrySet()) {
+      if (!HOT_STANDBY_MINIMUMS.contains(change.getKey())) {
+        return false;
+      }
+      lowers |= !(number(change.getValue().get(1)) >= number(change.getValue().get(0)));
+    }
+    return lowers;
+  }
+
+  private static double number(String value) {
+    try {
+      return Double.parseDouble(value.trim());
+    } catch (NumberFormatException e) {
+      return Double.NaN; // compares false: taken as lowering, the safe side
+    }
+  }
+
+  private static String describe(Member m) {
+    List<String> parts = new ArrayList<>();
+    m.pendingRestart()
+        .forEach(
+            (name, values) ->
+                parts.add(
+                    name.isEmpty()
+                        ? "parameters Patroni did not name"
+                        : name + " " + values.get(0) + " → " + values.get(1)));
+    return String.join(", ", parts);
   }
 
   /**

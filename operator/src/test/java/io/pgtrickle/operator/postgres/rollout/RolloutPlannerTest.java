@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RolloutPlannerTest {
@@ -20,6 +21,85 @@ class RolloutPlannerTest {
   static Member member(int ordinal, boolean primary, String hash, ResourceRequirements resources) {
     return new Member(
         "db-" + ordinal, ordinal, true, false, primary, hash, resources, "127.0.0." + ordinal);
+  }
+
+  static Member pending(int ordinal, boolean primary, Map<String, List<String>> parameters) {
+    return pending(ordinal, primary, parameters, 100L);
+  }
+
+  static Member pending(
+      int ordinal, boolean primary, Map<String, List<String>> parameters, Long walPosition) {
+    return new Member(
+        "db-" + ordinal,
+        ordinal,
+        true,
+        false,
+        primary,
+        "h",
+        SMALL,
+        "127.0.0." + ordinal,
+        parameters,
+        walPosition);
+  }
+
+  /** Parameters waiting for a restart: replicas first, then the primary, in place. */
+  @Test
+  void pendingRestartsGoReplicasFirstThenThePrimaryInPlace() {
+    Map<String, List<String>> buffers = Map.of("shared_buffers", List.of("128MB", "256MB"));
+    List<Member> all = List.of(pending(0, true, buffers), pending(1, false, buffers));
+    assertThat(next(all, "h", SMALL, true))
+        .isEqualTo(new RolloutAction.RestartPostgres("db-1", "shared_buffers 128MB → 256MB"));
+    List<Member> primaryOnly = List.of(pending(0, true, buffers), member(1, false, "h", SMALL));
+    assertThat(next(primaryOnly, "h", SMALL, true))
+        .isEqualTo(new RolloutAction.RestartPostgres("db-0", "shared_buffers 128MB → 256MB"));
+    // Raising max_connections: replicas first too (Patroni starts them with the higher value).
+    Map<String, List<String>> raise = Map.of("max_connections", List.of("100", "150"));
+    assertThat(next(List.of(pending(0, true, raise), pending(1, false, raise)), "h", SMALL, true))
+        .isEqualTo(new RolloutAction.RestartPostgres("db-1", "max_connections 100 → 150"));
+    // Patroni said a restart waits but not for what.
+    assertThat(
+            next(
+                List.of(
+                    member(0, true, "h", SMALL),
+                    pending(1, false, Member.pendingRestart(Map.of("pending_restart", true)))),
+                "h",
+                SMALL,
+                true))
+        .isEqualTo(new RolloutAction.RestartPostgres("db-1", "parameters Patroni did not name"));
+  }
+
+  /**
+   * Lowering max_connections: a replica restarted before the primary keeps the primary's higher
+   * value (PostgreSQL's hot standby minimum, which Patroni honours) and would wait again, for ever.
+   */
+  @Test
+  void loweringAHotStandbyMinimumRestartsThePrimaryFirst() {
+    Map<String, List<String>> lower = Map.of("max_connections", List.of("150", "100"));
+    assertThat(next(List.of(pending(0, true, lower), pending(1, false, lower)), "h", SMALL, true))
+        .isEqualTo(new RolloutAction.RestartPostgres("db-0", "max_connections 150 → 100"));
+    // The primary restarted: the replica follows once it replayed the primary's WAL since.
+    Member restarted = pending(0, true, Map.of(), 200L);
+    assertThat(next(List.of(restarted, pending(1, false, lower, 150L)), "h", SMALL, true))
+        .isInstanceOf(RolloutAction.Wait.class);
+    assertThat(next(List.of(restarted, pending(1, false, lower, 200L)), "h", SMALL, true))
+        .isEqualTo(new RolloutAction.RestartPostgres("db-1", "max_connections 150 → 100"));
+    // With another parameter waiting too, the replica goes first as usual.
+    Map<String, List<String>> mixed =
+        Map.of("max_connections", List.of("150", "100"), "shared_buffers", List.of("128MB", "1GB"));
+    assertThat(next(List.of(pending(0, true, mixed), pending(1, false, mixed)), "h", SMALL, true))
+        .isInstanceOf(RolloutAction.RestartPostgres.class)
+        .extracting(a -> ((RolloutAction.RestartPostgres) a).pod())
+        .isEqualTo("db-1");
+  }
+
+  /** A template change comes first: its restart applies pending parameters too. */
+  @Test
+  void aTemplateChangeComesBeforePendingRestarts() {
+    Map<String, List<String>> buffers = Map.of("shared_buffers", List.of("128MB", "256MB"));
+    assertThat(
+            next(
+                List.of(pending(0, true, buffers), pending(1, false, buffers)), "new", SMALL, true))
+        .isEqualTo(new RolloutAction.Restart("db-1"));
   }
 
   /** The planner with every member the StatefulSet should have present. */

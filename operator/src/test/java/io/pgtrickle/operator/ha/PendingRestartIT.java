@@ -1,0 +1,156 @@
+package io.pgtrickle.operator.ha;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.readiness.Readiness;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.postgres.ClusterNames;
+import io.pgtrickle.operator.testbed.HaCluster;
+import io.pgtrickle.testbed.TestNamespace;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A parameter that PostgreSQL applies only at a restart ({@code max_connections}): before, {@code
+ * spec.postgresqlParams} reached Patroni, every member reported {@code pending_restart}, and the
+ * old value stayed while the cluster said it was stable. Now each member's PostgreSQL is restarted
+ * in place, replicas first when raising, the primary first when lowering (a replica cannot run
+ * below the primary's value), with no failover.
+ */
+class PendingRestartIT {
+
+  @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
+
+  private static HaCluster ha;
+
+  @BeforeAll
+  static void start() {
+    ha =
+        HaCluster.start(
+            NAMESPACE.testBed(),
+            NAMESPACE.name(),
+            "pending",
+            HaCluster.testedMajor(),
+            false,
+            2,
+            Map.of());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (ha != null) {
+      ha.close();
+    }
+  }
+
+  @Test
+  void parametersThatNeedARestartAreAppliedOnEveryMemberInPlace() throws Exception {
+    ha.awaitReplicationHealthy(Duration.ofSeconds(120));
+    awaitTemplateRolledOut();
+    String primary = ha.primaryPod();
+
+    params("150");
+    awaitEveryMemberRuns("150");
+    params("120");
+    awaitEveryMemberRuns("120");
+
+    assertThat(ha.primaryPod()).as("restarted in place: no failover").isEqualTo(primary);
+    List<String> restarts = ha.events(Set.of("PendingRestart"));
+    assertThat(restarts)
+        .anySatisfy(e -> assertThat(e).contains("max_connections 100 → 150"))
+        .anySatisfy(e -> assertThat(e).contains("max_connections 150 → 120"));
+    ha.awaitReplicationHealthy(Duration.ofSeconds(60));
+  }
+
+  /**
+   * Every pod runs the StatefulSet's template and is ready: a new cluster may still be rolling out
+   * its first template changes (pods deleted, a switchover), which would blur what is measured.
+   */
+  private static void awaitTemplateRolledOut() {
+    await("the first template rolled out")
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> {
+              var sts =
+                  NAMESPACE
+                      .client()
+                      .apps()
+                      .statefulSets()
+                      .inNamespace(NAMESPACE.name())
+                      .withName(ha.name())
+                      .get();
+              String hash =
+                  sts.getSpec()
+                      .getTemplate()
+                      .getMetadata()
+                      .getAnnotations()
+                      .get(ClusterNames.RESTART_HASH_ANNOTATION);
+              var pods =
+                  NAMESPACE
+                      .client()
+                      .pods()
+                      .inNamespace(NAMESPACE.name())
+                      .withLabels(ClusterNames.podSelector(ha.cluster()))
+                      .list()
+                      .getItems();
+              return pods.size() == 2
+                  && pods.stream()
+                      .allMatch(
+                          p ->
+                              hash.equals(
+                                      p.getMetadata()
+                                          .getAnnotations()
+                                          .get(ClusterNames.RESTART_HASH_ANNOTATION))
+                                  && Readiness.isPodReady(p));
+            });
+    ha.awaitReplicationHealthy(Duration.ofSeconds(60));
+  }
+
+  private static void params(String maxConnections) {
+    NAMESPACE
+        .client()
+        .resources(PostgresCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName(ha.name())
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"spec\":{\"postgresqlParams\":{\"max_connections\":\"" + maxConnections + "\"}}}");
+  }
+
+  private static void awaitEveryMemberRuns(String maxConnections) {
+    await("every member runs max_connections " + maxConnections + ", nothing pending")
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofSeconds(1))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              for (String pod : List.of("pending-0", "pending-1")) {
+                assertThat(setting(ha.podIp(pod))).as(pod).isEqualTo(maxConnections + " false");
+              }
+            });
+  }
+
+  private static String setting(String ip) throws Exception {
+    try (Connection c = ha.connect(ip);
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "select current_setting('max_connections'),"
+                        + " (select bool_or(pending_restart) from pg_settings)")) {
+      rs.next();
+      return rs.getString(1) + " " + rs.getBoolean(2);
+    }
+  }
+}
