@@ -12,6 +12,7 @@ import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.postgres.credentials.AppliedCredentials;
 import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
 import io.pgtrickle.operator.postgres.credentials.RolePasswords;
+import io.pgtrickle.operator.postgres.patroni.ConfigPatch;
 import io.pgtrickle.operator.postgres.patroni.LeaderLock;
 import io.pgtrickle.operator.postgres.patroni.PatroniClient;
 import io.pgtrickle.operator.postgres.patroni.PatroniException;
@@ -304,7 +305,8 @@ public class ClusterActions {
       return false;
     }
     try {
-      patroni.patchConfig(target.get(), dynamicConfig);
+      patroni.patchConfig(
+          target.get(), ConfigPatch.of(patroni.config(target.get()), dynamicConfig));
       pendingRestarts.configPushed(cluster);
       return true;
     } catch (PatroniException e) {

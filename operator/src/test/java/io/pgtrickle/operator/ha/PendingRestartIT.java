@@ -74,6 +74,46 @@ class PendingRestartIT {
   }
 
   /**
+   * A parameter taken out of the spec goes back to its default on every member: Patroni merges what
+   * it is sent, so before, the removed parameter stayed in force.
+   */
+  @Test
+  void aParameterTakenOutOfTheSpecIsRemoved() throws Exception {
+    ha.awaitReplicationHealthy(Duration.ofSeconds(120));
+    awaitTemplateRolledOut();
+    patch("{\"spec\":{\"postgresqlParams\":{\"statement_timeout\":\"5s\"}}}");
+    awaitEveryMember("statement_timeout", "5s");
+    patch("{\"spec\":{\"postgresqlParams\":{\"statement_timeout\":null}}}");
+    awaitEveryMember("statement_timeout", "0");
+  }
+
+  private static void patch(String mergePatch) {
+    NAMESPACE
+        .client()
+        .resources(PostgresCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName(ha.name())
+        .patch(PatchContext.of(PatchType.JSON_MERGE), mergePatch);
+  }
+
+  private static void awaitEveryMember(String parameter, String value) {
+    await("every member runs " + parameter + " " + value)
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofSeconds(1))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              for (String pod : List.of("pending-0", "pending-1")) {
+                try (Connection c = ha.connect(ha.podIp(pod));
+                    ResultSet rs = c.createStatement().executeQuery("SHOW " + parameter)) {
+                  rs.next();
+                  assertThat(rs.getString(1)).as(pod).isEqualTo(value);
+                }
+              }
+            });
+  }
+
+  /**
    * Every pod runs the StatefulSet's template and is ready: a new cluster may still be rolling out
    * its first template changes (pods deleted, a switchover), which would blur what is measured.
    */

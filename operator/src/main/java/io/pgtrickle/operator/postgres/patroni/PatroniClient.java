@@ -133,6 +133,17 @@ public class PatroniClient {
     send(target, "PATCH", "/config", JSON.asJson(dynamicConfig), 200, TIMEOUT);
   }
 
+  /** {@code GET /config}: the dynamic configuration Patroni keeps in its DCS now. */
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> config(Target target) {
+    String body = send(target, "GET", "/config", "", 200, TIMEOUT);
+    Map<String, Object> config = JSON.unmarshal(body, Map.class);
+    if (config == null) {
+      throw new PatroniException("GET /config on " + target.host() + " answered no configuration");
+    }
+    return config;
+  }
+
   /**
    * {@code POST /switchover}: moves the primary from {@code leader} to {@code candidate}, or to the
    * member Patroni picks when {@code candidate} is null (in synchronous mode, a sync standby).
@@ -192,7 +203,8 @@ public class PatroniClient {
     }
   }
 
-  private void send(
+  /** Sends a request and returns the answer's body; anything but {@code expected} throws. */
+  private String send(
       Target target, String method, String path, String body, int expected, Duration timeout) {
     try {
       HttpClient http = client(target);
@@ -218,6 +230,7 @@ public class PatroniClient {
                 + ": "
                 + response.body().strip());
       }
+      return response.body();
     } catch (IOException e) {
       throw new PatroniException(method + " " + path + " on " + target.host() + " failed: " + e, e);
     } catch (InterruptedException e) {

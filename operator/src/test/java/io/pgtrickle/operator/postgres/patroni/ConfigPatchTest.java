@@ -1,0 +1,52 @@
+package io.pgtrickle.operator.postgres.patroni;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigPatchTest {
+
+  private static Map<String, Object> config(Map<String, Object> parameters) {
+    Map<String, Object> postgresql = new LinkedHashMap<>();
+    postgresql.put("use_pg_rewind", true);
+    postgresql.put("parameters", parameters);
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("ttl", 20);
+    config.put("postgresql", postgresql);
+    return config;
+  }
+
+  @Test
+  void aParameterTakenOutOfTheSpecIsRemovedFromPatroni() {
+    Map<String, Object> current =
+        config(Map.of("work_mem", "8MB", "max_connections", "150", "wal_level", "logical"));
+    Map<String, Object> wanted = config(Map.of("wal_level", "logical"));
+    Map<String, Object> patch = ConfigPatch.of(current, wanted);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> parameters =
+        (Map<String, Object>) ((Map<String, Object>) patch.get("postgresql")).get("parameters");
+    Map<String, Object> expected = new HashMap<>();
+    expected.put("wal_level", "logical");
+    expected.put("work_mem", null);
+    expected.put("max_connections", null);
+    assertThat(parameters).isEqualTo(expected);
+    assertThat((Map<String, Object>) patch.get("postgresql")).containsEntry("use_pg_rewind", true);
+    assertThat(patch).containsEntry("ttl", 20);
+    assertThat(wanted)
+        .as("the wanted configuration is not changed")
+        .isEqualTo(config(Map.of("wal_level", "logical")));
+  }
+
+  @Test
+  void nothingToRemoveSendsTheWantedConfigurationAndKeysPatroniAloneAreLeft() {
+    Map<String, Object> current = config(Map.of("work_mem", "8MB"));
+    current.put("pause", true);
+    Map<String, Object> wanted = config(Map.of("work_mem", "16MB", "wal_level", "logical"));
+    Map<String, Object> patch = ConfigPatch.of(current, wanted);
+    assertThat(patch).isSameAs(wanted).doesNotContainKey("pause");
+    assertThat(ConfigPatch.of(Map.of(), wanted)).isSameAs(wanted);
+  }
+}
