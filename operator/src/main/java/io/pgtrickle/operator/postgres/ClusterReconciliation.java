@@ -346,7 +346,8 @@ final class ClusterReconciliation {
    * or null when it is not (yet).
    */
   private String pushDynamicConfig() {
-    Map<String, Object> dynamic = PatroniConfig.dynamic(cluster);
+    Map<String, Object> dynamic =
+        PatroniConfig.dynamic(cluster, ClusterPipelines.slots(context, cluster));
     String wanted = Hashes.of(dynamic);
     String applied =
         cluster.getStatus() == null ? null : cluster.getStatus().getPatroniConfigHash();

@@ -199,7 +199,8 @@ public class PostgresClusterReconciler
   /**
    * The cluster's pods, found by the cluster label (their owner is the StatefulSet), and the
    * StatefulSet controller's FailedCreate Events, the only place it says that it cannot create a
-   * pod (mapped to the cluster of the same name).
+   * pod (mapped to the cluster of the same name), and the StreamTableClusters on the cluster
+   * ({@link ClusterPipelines}: their slots go into Patroni's {@code ignore_slots}).
    */
   @Override
   public List<EventSource<?, PostgresCluster>> prepareEventSources(
@@ -238,7 +239,7 @@ public class PostgresClusterReconciler
                                 event.getMetadata().getNamespace())))
                 .build(),
             context);
-    return List.of(pods, failedCreates);
+    return List.of(pods, failedCreates, ClusterPipelines.eventSource(context));
   }
 
   /** FailedCreate Events of StatefulSets in the cluster's namespace, from the informer cache. */

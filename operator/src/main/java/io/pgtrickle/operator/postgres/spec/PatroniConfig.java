@@ -5,6 +5,7 @@ import io.pgtrickle.operator.backup.spec.RestoreBootstrap;
 import io.pgtrickle.operator.backup.spec.RestoreSource;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.tls.ClusterTls;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +60,15 @@ public final class PatroniConfig {
    * REST API ({@code PATCH /config}), see {@code PatroniDynamicConfig}.
    */
   public static Map<String, Object> dynamic(PostgresCluster cluster) {
+    return dynamic(cluster, List.of());
+  }
+
+  /**
+   * The same, with the slots of other components that Patroni must not drop ({@code ignore_slots},
+   * always given, so that an entry removed here is removed from Patroni too: its {@code PATCH
+   * /config} merges maps but replaces lists), in name order.
+   */
+  public static Map<String, Object> dynamic(PostgresCluster cluster, List<IgnoredSlot> ignored) {
     PatroniTimings timings = PatroniTimings.of(cluster);
     boolean synchronous = Boolean.TRUE.equals(cluster.getSpec().getSynchronous());
     Map<String, Object> dcs = new LinkedHashMap<>();
@@ -75,6 +85,13 @@ public final class PatroniConfig {
     postgresql.put("use_slots", true);
     postgresql.put("parameters", new LinkedHashMap<>(PostgresqlParameters.effective(cluster)));
     dcs.put("postgresql", postgresql);
+    dcs.put(
+        "ignore_slots",
+        ignored.stream()
+            .sorted(Comparator.comparing(IgnoredSlot::name))
+            .distinct()
+            .map(IgnoredSlot::toPatroni)
+            .toList());
     return dcs;
   }
 

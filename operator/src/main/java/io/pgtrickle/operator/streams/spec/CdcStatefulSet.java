@@ -121,6 +121,10 @@ public final class CdcStatefulSet {
     }
     if (s.members() != null) {
       env.add(PipelinePods.env("PGTRICKLE_SOURCE_MEMBERS", s.members()));
+      // The operator's cluster: its Patroni leaves the slot alone (ignore_slots), also on a
+      // former primary that rejoined as a standby, where, before PostgreSQL 17, that copy is
+      // stale and the consumer drops it.
+      env.add(PipelinePods.env("PGTRICKLE_DROP_STANDBY_SLOT_COPIES", "true"));
     }
     env.add(PipelinePods.env("PGTRICKLE_HTTP_PORT", String.valueOf(PipelinePods.METRICS_PORT)));
     return env;

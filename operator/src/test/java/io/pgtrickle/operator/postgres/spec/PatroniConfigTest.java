@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgtrickle.operator.api.PatroniSpec;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.TlsSpec;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +49,40 @@ class PatroniConfigTest {
         .containsEntry("synchronous_mode_strict", true)
         .containsEntry("ttl", 30);
     assertThat((Map<String, Object>) dcs.get("postgresql")).containsEntry("use_pg_rewind", true);
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void slotsOfOtherComponentsAreIgnoredAndTheListIsAlwaysGiven() {
+    PostgresCluster cluster = Clusters.basic(3);
+    assertThat((List<Object>) PatroniConfig.dynamic(cluster).get("ignore_slots")).isEmpty();
+    Map<String, Object> dcs =
+        PatroniConfig.dynamic(
+            cluster,
+            List.of(
+                new IgnoredSlot("pgtrickle_b_0", "app"),
+                new IgnoredSlot("pgtrickle_a_0", "app"),
+                new IgnoredSlot("pgtrickle_a_0", "app")));
+    assertThat((List<Map<String, Object>>) dcs.get("ignore_slots"))
+        .containsExactly(
+            Map.of(
+                "name",
+                "pgtrickle_a_0",
+                "type",
+                "logical",
+                "database",
+                "app",
+                "plugin",
+                "pgoutput"),
+            Map.of(
+                "name",
+                "pgtrickle_b_0",
+                "type",
+                "logical",
+                "database",
+                "app",
+                "plugin",
+                "pgoutput"));
   }
 
   @Test

@@ -35,6 +35,7 @@ class PipelineWorkloadsTest {
     assertThat(env.get("PGTRICKLE_SLOT_PREFIX").getValue()).isEqualTo("pgtrickle_orders_");
     assertThat(env.get("PGTRICKLE_REPLICAS").getValue()).isEqualTo("1");
     assertThat(env.get("PGTRICKLE_SOURCE_MEMBERS").getValue()).isEqualTo("db-pods.prod.svc");
+    assertThat(env.get("PGTRICKLE_DROP_STANDBY_SLOT_COPIES").getValue()).isEqualTo("true");
     assertThat(env).doesNotContainKey("PGTRICKLE_ORDINAL");
     // $(VAR) references only to variables defined before.
     assertThat(
@@ -113,6 +114,16 @@ class PipelineWorkloadsTest {
                 .get("PGTRICKLE_CHANGELOG_URI")
                 .getValue())
         .isEqualTo("nats://nats:4222?stream=pgtrickle-prod-orders&replicas=3");
+    // A server by host: its slot copies may be kept on purpose (permanent slots).
+    assertThat(
+            env(
+                CdcStatefulSet.build(s, 3)
+                    .getSpec()
+                    .getTemplate()
+                    .getSpec()
+                    .getContainers()
+                    .get(0)))
+        .doesNotContainKey("PGTRICKLE_DROP_STANDBY_SLOT_COPIES");
   }
 
   @Test

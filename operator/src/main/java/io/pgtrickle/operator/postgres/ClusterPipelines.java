@@ -1,0 +1,59 @@
+package io.pgtrickle.operator.postgres;
+
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.api.streams.StreamTableCluster;
+import io.pgtrickle.operator.postgres.spec.IgnoredSlot;
+import io.pgtrickle.operator.streams.spec.PipelineSlots;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The StreamTableClusters on a PostgresCluster ({@code spec.postgresql.clusterRef}), watched so
+ * that the cluster's Patroni learns their replication slots ({@code ignore_slots}) as soon as a
+ * pipeline appears, scales its CDC consumers or goes.
+ */
+final class ClusterPipelines {
+
+  static final String EVENT_SOURCE = "stream-table-clusters";
+
+  private ClusterPipelines() {}
+
+  /** StreamTableClusters, each mapped to the PostgresCluster it names, if any. */
+  static InformerEventSource<StreamTableCluster, PostgresCluster> eventSource(
+      EventSourceContext<PostgresCluster> context) {
+    return new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(StreamTableCluster.class, PostgresCluster.class)
+            .withName(EVENT_SOURCE)
+            .withSecondaryToPrimaryMapper(ClusterPipelines::clusterOf)
+            .build(),
+        context);
+  }
+
+  private static Set<ResourceID> clusterOf(StreamTableCluster stc) {
+    var source = stc.getSpec() == null ? null : stc.getSpec().getPostgresql();
+    return source == null || source.getClusterRef() == null
+        ? Set.of()
+        : Set.of(
+            new ResourceID(source.getClusterRef().getName(), stc.getMetadata().getNamespace()));
+  }
+
+  /** The slots of the pipelines on {@code cluster}, from the informer's cache. */
+  @SuppressWarnings("unchecked")
+  static List<IgnoredSlot> slots(Context<PostgresCluster> context, PostgresCluster cluster) {
+    var source =
+        (InformerEventSource<StreamTableCluster, PostgresCluster>)
+            context
+                .eventSourceRetriever()
+                .getEventSourceFor(StreamTableCluster.class, EVENT_SOURCE);
+    String name = cluster.getMetadata().getName();
+    return source
+        .list(cluster.getMetadata().getNamespace(), stc -> true)
+        .flatMap(stc -> PipelineSlots.on(stc, name).stream())
+        .toList();
+  }
+}
