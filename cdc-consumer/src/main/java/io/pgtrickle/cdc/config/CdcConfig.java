@@ -24,7 +24,12 @@ import java.util.Optional;
  * @param maxBatchEvents the most events one publish round carries
  * @param reconnectMin the first wait after a lost connection or failed publish
  * @param reconnectMax the longest wait between attempts
- * @param failoverSlot whether to create the slot with {@code failover = true} (PostgreSQL 17+)
+ * @param failoverSlot whether to create the slot with {@code failover = true} (PostgreSQL 17+); on
+ *     17+ also whether copies of it on standbys that are not synchronized are dropped
+ * @param dropStandbySlotCopies before PostgreSQL 17: whether copies of the slot found on standbys
+ *     are dropped (a former primary's own copy, kept when the slot is in Patroni's {@code
+ *     ignore_slots}, as the operator configures it); false where Patroni permanent slots or
+ *     pg_failover_slots keep copies there on purpose
  * @param sourceMembers a DNS name that resolves to every member of the source cluster (its headless
  *     Service), or "" if not given: where stale copies of the slot are looked for
  * @param catalog whether the captured tables follow {@code pgtrickle.pgt_change_tracking}
@@ -54,6 +59,7 @@ public record CdcConfig(
     Duration reconnectMin,
     Duration reconnectMax,
     boolean failoverSlot,
+    boolean dropStandbySlotCopies,
     String sourceMembers,
     boolean catalog,
     Duration catalogPoll,
@@ -88,6 +94,8 @@ public record CdcConfig(
         + maxLagBytes
         + " failover_slot="
         + failoverSlot
+        + " drop_standby_slot_copies="
+        + dropStandbySlotCopies
         + " source_members="
         + sourceMembers
         + " catalog="

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Watches the slot from a thread of its own, with a connection of its own to the primary: every 2 s
  * its lag (for {@code /healthz} and the metric), whether PostgreSQL invalidated it (then {@code
  * onLost} ends the consumer), and whether the consumer is stuck ({@link StuckCheck}); every 10 s,
- * on PostgreSQL 17 with failover slots, stale copies of it on standbys ({@link StaleSlotCopies}).
+ * stale copies of it on standbys ({@link StaleSlotCopies}): on PostgreSQL 17 and later with
+ * failover slots, before 17 with {@code PGTRICKLE_DROP_STANDBY_SLOT_COPIES}.
  */
 final class SlotWatch implements AutoCloseable {
 
@@ -27,6 +28,7 @@ final class SlotWatch implements AutoCloseable {
   private final CdcConfig config;
   private final SourceConnections connections;
   private final SlotManager slots;
+  private final StaleSlotCopies.Policy staleSlotCopiesPolicy;
   private final StaleSlotCopies staleSlotCopies;
   private final ConsumerState state;
   private final StuckCheck stuckCheck;
@@ -52,16 +54,19 @@ final class SlotWatch implements AutoCloseable {
     this.state = state;
     this.onLost = onLost;
     this.stuckCheck = new StuckCheck(config.stuckTimeout(), System.nanoTime());
+    this.staleSlotCopiesPolicy =
+        new StaleSlotCopies.Policy(config.failoverSlot(), config.dropStandbySlotCopies());
     this.staleSlotCopies =
         new StaleSlotCopies(
             config.slot(),
+            staleSlotCopiesPolicy,
             connections::adminAt,
             StaleSlotCopies.Members.resolving(config.sourceMembers()));
   }
 
   void start() {
     thread.scheduleWithFixedDelay(this::poll, 0, 2, TimeUnit.SECONDS);
-    if (config.failoverSlot()) {
+    if (staleSlotCopiesPolicy.any()) { // each round checks the primary's major
       thread.scheduleWithFixedDelay(this::dropStaleSlotCopies, 5, 10, TimeUnit.SECONDS);
     }
   }

@@ -18,31 +18,41 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drops the copy of the consumer's slot that a former primary keeps after it rejoined as a standby
- * (PostgreSQL 17 and later, failover slots).
+ * Drops the copy of the consumer's slot that a former primary keeps after it rejoined as a standby:
+ * on PostgreSQL 17 and later with failover slots, and before 17 when asked to ({@link Policy}).
  *
- * <p>Why: the slot was created on the member that was primary then. After a failover that member
- * comes back as a standby (pg_rewind keeps {@code pg_replslot}) with its own copy, marked not
- * {@code synced}. The standby's slot sync worker refuses to replace a slot it did not create
- * ("exiting from slot synchronization because same name slot ... already exists on the standby"),
- * so the copy stays at the old position: it pins WAL on that member, its catalog xmin holds back
- * catalog vacuum on the primary through {@code hot_standby_feedback}, and a failover to that member
- * resumes from far back. Patroni leaves failover slots alone, and the slot is the consumer's, so
- * the consumer drops the copy; the standby's slot sync worker then keeps a synchronized one, and
- * the member is a safe failover target again.
+ * <p>Why, on 17 and later: the slot was created on the member that was primary then. After a
+ * failover that member comes back as a standby (pg_rewind keeps {@code pg_replslot}) with its own
+ * copy, marked not {@code synced}. The standby's slot sync worker refuses to replace a slot it did
+ * not create ("exiting from slot synchronization because same name slot ... already exists on the
+ * standby"), so the copy stays at the old position: it pins WAL on that member, its catalog xmin
+ * holds back catalog vacuum on the primary through {@code hot_standby_feedback}, and a failover to
+ * that member resumes from far back. Patroni leaves failover slots alone, and the slot is the
+ * consumer's, so the consumer drops the copy; the standby's slot sync worker then keeps a
+ * synchronized one, and the member is a safe failover target again.
+ *
+ * <p>Why, before 17: the same own copy stays on a former primary (pg_rewind and a clean demotion
+ * keep {@code pg_replslot}) once Patroni no longer drops it, which is the case when the slot is in
+ * Patroni's {@code ignore_slots}, as the operator configures it so that Patroni stops dropping the
+ * slot on the primary. There is no slot synchronization before 17, so nothing ever moves that copy:
+ * it pins WAL on that member, and a later promotion of that member would make the consumer resume
+ * from the old position. Every copy on a standby is then stale, unless a tool keeps copies there on
+ * purpose (Patroni permanent slots, pg_failover_slots): dropping would fight it, so this is opt-in
+ * ({@code PGTRICKLE_DROP_STANDBY_SLOT_COPIES}).
  *
  * <p>When: a member rejoins by opening a new replication connection to the primary. So each round
- * reads the primary's physical walsenders ({@code pg_stat_replication}); for {@link #CHECK_WINDOW}
- * after they change (and after the consumer starts) every round checks every member. The window
- * outlasts DNS caches, which may still hide a recreated pod's new address for 30 s.
+ * reads the primary's major and its physical walsenders ({@code pg_stat_replication}); for {@link
+ * #CHECK_WINDOW} after they change (and after the consumer starts) every round checks every member.
+ * The window outlasts DNS caches, which may still hide a recreated pod's new address for 30 s.
  *
  * <p>Where: the members are the addresses {@code members} resolves to (the source cluster's
  * headless Service, {@code NAME-pods}, which lists every pod, ready or not), plus each standby's
  * client address in {@code pg_stat_replication} (needs {@code pg_read_all_stats}), both at the
  * primary's port. A client address of 127.0.0.1 or ::1 (same host, or a sidecar proxy) says nothing
  * about where a standby listens and is skipped. On each member one statement drops the copy only if
- * it is not synchronized, not in use and the server is in recovery: the primary, or a member
- * promoted meanwhile, keeps its slot.
+ * it is not in use and the server is in recovery, and on 17 and later only if it is not
+ * synchronized: the primary, or a member promoted meanwhile, keeps its slot. A physical standby
+ * runs its primary's major, so the primary's says which statement applies.
  */
 public final class StaleSlotCopies {
 
@@ -101,13 +111,52 @@ public final class StaleSlotCopies {
           + " FROM pg_stat_replication r JOIN pg_stat_activity a ON a.pid = r.pid"
           + " WHERE a.datname IS NULL"; // physical walsenders only
 
-  /** Returns whether the server is a standby and how many copies it dropped (0 or 1). */
+  /**
+   * PostgreSQL 17 and later: returns whether the server is a standby and how many copies it dropped
+   * (0 or 1). A synchronized copy is the slot sync worker's and is kept.
+   */
   static final String DROP_STALE_COPY_SQL =
       "WITH dropped AS (SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
           + " WHERE slot_name = ? AND NOT synced AND NOT active AND pg_is_in_recovery())"
           + " SELECT pg_is_in_recovery(), (SELECT count(*) FROM dropped)";
 
+  /**
+   * Before PostgreSQL 17 (no {@code synced} column, no slot synchronization): the same, for any
+   * logical copy on a standby.
+   */
+  static final String DROP_COPY_BEFORE_17_SQL =
+      "WITH dropped AS (SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+          + " WHERE slot_name = ? AND slot_type = 'logical' AND NOT active"
+          + " AND pg_is_in_recovery())"
+          + " SELECT pg_is_in_recovery(), (SELECT count(*) FROM dropped)";
+
+  /**
+   * Where copies are dropped.
+   *
+   * @param failoverSlot PostgreSQL 17 and later: drop copies that are not synchronized (the slot is
+   *     a failover slot, {@code PGTRICKLE_FAILOVER_SLOT})
+   * @param dropStandbySlotCopies before PostgreSQL 17: drop every copy on a standby ({@code
+   *     PGTRICKLE_DROP_STANDBY_SLOT_COPIES})
+   */
+  public record Policy(boolean failoverSlot, boolean dropStandbySlotCopies) {
+
+    /**
+     * Whether any major gets a cleanup: if not, there is nothing to schedule.
+     *
+     * @return {@code failoverSlot || dropStandbySlotCopies}
+     */
+    public boolean any() {
+      return failoverSlot || dropStandbySlotCopies;
+    }
+
+    /** Whether copies are dropped on a cluster of this major ({@code server_version_num}). */
+    boolean appliesTo(int serverVersionNum) {
+      return serverVersionNum >= 170000 ? failoverSlot : dropStandbySlotCopies;
+    }
+  }
+
   private final String slot;
+  private final Policy policy;
   private final ServerConnector connector;
   private final Members members;
   private final CheckWindow window = new CheckWindow(CHECK_WINDOW);
@@ -117,18 +166,20 @@ public final class StaleSlotCopies {
    * Creates the cleaner.
    *
    * @param slot the consumer's slot name
+   * @param policy on which majors copies are dropped
    * @param connector opens a connection to a member by address
    * @param members the source cluster's members
    */
-  public StaleSlotCopies(String slot, ServerConnector connector, Members members) {
+  public StaleSlotCopies(String slot, Policy policy, ServerConnector connector, Members members) {
     this.slot = slot;
+    this.policy = policy;
     this.connector = connector;
     this.members = members;
   }
 
   /**
-   * One round: if the primary's standbys changed within {@link #CHECK_WINDOW}, checks every member
-   * and drops a stale copy of the slot where one is.
+   * One round: if the policy covers the primary's major and its standbys changed within {@link
+   * #CHECK_WINDOW}, checks every member and drops a stale copy of the slot where one is.
    *
    * @param primary a plain connection to the primary
    * @return how many stale copies were dropped
@@ -136,10 +187,20 @@ public final class StaleSlotCopies {
    *     logged and checked again next round
    */
   public int dropOnStandbys(Connection primary) throws SQLException {
-    int port = portIfFailoverSlots(primary);
-    if (port == 0) {
+    int version;
+    int port;
+    try (Statement s = primary.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT current_setting('server_version_num')::int, inet_server_port()")) {
+      rs.next();
+      version = rs.getInt(1);
+      port = rs.getInt(2); // 0 on a Unix socket: the members' port is unknown
+    }
+    if (port == 0 || !policy.appliesTo(version)) {
       return 0;
     }
+    boolean from17 = version >= 170000;
     Set<String> walsenders = new HashSet<>();
     Set<String> clientAddresses = new LinkedHashSet<>();
     readStandbys(primary, walsenders, clientAddresses);
@@ -155,24 +216,34 @@ public final class StaleSlotCopies {
     candidates.addAll(clientAddresses);
     int dropped = 0;
     for (String host : candidates) {
-      dropped += check(host, port);
+      dropped += check(host, port, from17);
     }
     return dropped;
   }
 
   /** Drops a stale copy on one member; how many it dropped (0 if none or unreachable). */
-  private int check(String host, int port) {
+  private int check(String host, int port, boolean from17) {
     try (Connection c = connector.connect(host, port);
-        PreparedStatement ps = c.prepareStatement(DROP_STALE_COPY_SQL)) {
+        PreparedStatement ps =
+            c.prepareStatement(from17 ? DROP_STALE_COPY_SQL : DROP_COPY_BEFORE_17_SQL)) {
       ps.setString(1, slot);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         int dropped = rs.getInt(2);
-        if (dropped > 0) {
+        if (dropped > 0 && from17) {
           LOG.warn(
               "dropped a stale copy of replication slot {} on standby {}:{}, left from when that"
                   + " member was primary (it pinned WAL there and held back catalog vacuum); its"
                   + " slot sync worker now keeps a synchronized copy",
+              slot,
+              host,
+              port);
+        } else if (dropped > 0) {
+          LOG.warn(
+              "dropped a stale copy of replication slot {} on standby {}:{}, left from when that"
+                  + " member was primary: before PostgreSQL 17 nothing moves it, so it pinned WAL"
+                  + " there and a promotion of that member would have made the consumer resume"
+                  + " from that old position",
               slot,
               host,
               port);
@@ -220,18 +291,5 @@ public final class StaleSlotCopies {
   /** The host's own loopback address: a connection from it says nothing about where it listens. */
   static boolean isLoopbackHost(String address) {
     return address.equals("127.0.0.1") || address.equals("::1");
-  }
-
-  /**
-   * The primary's port, where the members listen too; 0 before PostgreSQL 17 (no failover slots) or
-   * on a Unix socket.
-   */
-  private static int portIfFailoverSlots(Connection c) throws SQLException {
-    try (Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT current_setting('server_version_num')::int, inet_server_port()")) {
-      return rs.next() && rs.getInt(1) >= 170000 ? rs.getInt(2) : 0;
-    }
   }
 }

@@ -38,7 +38,31 @@ class ConfigParserTest {
     assertThat(c.httpPort()).isEqualTo(8080);
     assertThat(c.statusInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.failoverSlot()).isTrue();
+    assertThat(c.dropStandbySlotCopies()).as("opt-in before PostgreSQL 17").isFalse();
     assertThat(c.sourceMembers()).isEmpty();
+  }
+
+  @Test
+  void droppingStandbySlotCopiesBefore17IsParsedLikeTheOtherSwitches() {
+    assertThat(
+            ConfigParser.parse(env("PGTRICKLE_DROP_STANDBY_SLOT_COPIES", "true"), List.of())
+                .dropStandbySlotCopies())
+        .isTrue();
+    assertThat(
+            ConfigParser.parse(env("PGTRICKLE_DROP_STANDBY_SLOT_COPIES", "false"), List.of())
+                .dropStandbySlotCopies())
+        .isFalse();
+    CdcConfig flag =
+        ConfigParser.parse(
+            env("PGTRICKLE_DROP_STANDBY_SLOT_COPIES", "false"),
+            List.of("--drop-standby-slot-copies=true"));
+    assertThat(flag.dropStandbySlotCopies()).as("the flag wins").isTrue();
+    assertThat(flag.failoverSlot()).as("independent of failover slots").isTrue();
+    assertThat(flag.describe()).contains("drop_standby_slot_copies=true");
+    assertThat(
+            ConfigParser.parse(env(), List.of("--drop-standby-slot-copies", "off"))
+                .dropStandbySlotCopies())
+        .isFalse();
   }
 
   @Test
@@ -101,6 +125,10 @@ class ConfigParserTest {
         "PGTRICKLE_SLOT (--slot) or PGTRICKLE_ORDINAL (--ordinal) is required");
     cases.put(env("PGTRICKLE_SLOT", "Bad-Name"), "PGTRICKLE_SLOT (--slot): 'Bad-Name'");
     cases.put(env("PGTRICKLE_FAILOVER_SLOT", "maybe"), "must be true or false");
+    cases.put(
+        env("PGTRICKLE_DROP_STANDBY_SLOT_COPIES", "sometimes"),
+        "PGTRICKLE_DROP_STANDBY_SLOT_COPIES (--drop-standby-slot-copies) must be true or false,"
+            + " got 'sometimes'");
     cases.put(
         env("PGTRICKLE_SOURCE_MEMBERS", "postgres://db-pods:5432"),
         "PGTRICKLE_SOURCE_MEMBERS (--source-members): 'postgres://db-pods:5432' is not a"

@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Timeout;
  * synchronized: the state a former primary rejoins in. Both are members; the copy is dropped on the
  * standby, the primary keeps its slot, and the standby's slot sync worker then keeps a synchronized
  * copy, which is never dropped. ({@code PatroniFailoverCdcIT} covers the same through real
- * failovers.)
+ * failovers.) The same state on PostgreSQL 16, where a former primary keeps its copy once the slot
+ * is in Patroni's {@code ignore_slots}: the copy is dropped only with {@code
+ * PGTRICKLE_DROP_STANDBY_SLOT_COPIES}.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class StaleSlotCopiesIT {
@@ -32,14 +34,15 @@ class StaleSlotCopiesIT {
   private static final String SLOT = "stale_copy_slot";
   private static final String HOST = "127.0.0.1";
 
+  /**
+   * The defaults: {@code PGTRICKLE_FAILOVER_SLOT=true}, {@code
+   * PGTRICKLE_DROP_STANDBY_SLOT_COPIES=false}.
+   */
+  private static final StaleSlotCopies.Policy DEFAULTS = new StaleSlotCopies.Policy(true, false);
+
   @Test
   void aFormerPrimarysOwnCopyIsDroppedOnTheStandbyAndNothingElseIs() throws Exception {
-    Path bin17 =
-        SourceDb.allMajors().stream()
-            .filter(b -> b.toString().contains("/17."))
-            .findFirst()
-            .orElseThrow();
-    try (SourceDb db = SourceDb.start(bin17)) {
+    try (SourceDb db = SourceDb.start(major(17))) {
       PostgresServer primary = db.server();
       try (Connection c = connect(primary)) {
         new SlotManager(SLOT, true).ensureSlot(c);
@@ -57,7 +60,8 @@ class StaleSlotCopiesIT {
         StaleSlotCopies.ServerConnector network =
             (host, port) -> connect(HOST, ports.getOrDefault(host, port));
         StaleSlotCopies copies =
-            new StaleSlotCopies(SLOT, network, () -> List.of("standby.member", "primary.member"));
+            new StaleSlotCopies(
+                SLOT, DEFAULTS, network, () -> List.of("standby.member", "primary.member"));
         try (Connection c = connect(primary)) {
           assertThat(copies.dropOnStandbys(c)).isEqualTo(1);
           // The standby's slot sync worker may already have made its own (temporary) copy in the
@@ -81,7 +85,8 @@ class StaleSlotCopiesIT {
                   });
 
           StaleSlotCopies again =
-              new StaleSlotCopies(SLOT, network, () -> List.of("standby.member", "primary.member"));
+              new StaleSlotCopies(
+                  SLOT, DEFAULTS, network, () -> List.of("standby.member", "primary.member"));
           assertThat(again.dropOnStandbys(c)).as("a synchronized copy is kept").isZero();
           assertThat(copyOn(standby)).isEqualTo("synchronized");
           assertThat(copyOn(primary)).isEqualTo("own");
@@ -91,16 +96,68 @@ class StaleSlotCopiesIT {
   }
 
   @Test
-  void beforePostgresql17ThereIsNothingToDrop() throws Exception {
+  void before17AFormerPrimarysOwnCopyIsDroppedOnlyWhenAskedTo() throws Exception {
+    try (SourceDb db = SourceDb.start(major(16))) {
+      PostgresServer primary = db.server();
+      try (Connection c = connect(primary)) {
+        new SlotManager(SLOT, true).ensureSlot(c); // a plain logical slot before 17
+      }
+      // No sync_replication_slots before 17: nothing but the data directory's copy reaches the
+      // standby.
+      try (PostgresServer standby =
+          primary.startStandbyCopy("standby_slot", "-c hot_standby_feedback=on")) {
+        assertThat(slotOn(standby)).as("the former primary's own copy").isEqualTo("logical");
+        assertThat(slotOn(primary)).isEqualTo("logical");
+
+        Map<String, Integer> ports =
+            Map.of("standby.member", standby.port(), "primary.member", primary.port());
+        StaleSlotCopies.ServerConnector network =
+            (host, port) -> connect(HOST, ports.getOrDefault(host, port));
+        StaleSlotCopies.Members members = () -> List.of("standby.member", "primary.member");
+        try (Connection c = connect(primary)) {
+          assertThat(new StaleSlotCopies(SLOT, DEFAULTS, network, members).dropOnStandbys(c))
+              .as("PGTRICKLE_DROP_STANDBY_SLOT_COPIES=false: a tool may keep the copy on purpose")
+              .isZero();
+          assertThat(slotOn(standby)).isEqualTo("logical");
+
+          StaleSlotCopies copies =
+              new StaleSlotCopies(SLOT, new StaleSlotCopies.Policy(true, true), network, members);
+          assertThat(copies.dropOnStandbys(c)).isEqualTo(1);
+          assertThat(slotOn(standby)).as("the stale copy").isEqualTo("none");
+          assertThat(slotOn(primary)).as("the primary keeps its slot").isEqualTo("logical");
+          // Still within the check window: every member is checked again, nothing is left.
+          assertThat(copies.dropOnStandbys(c)).as("the second round").isZero();
+          assertThat(slotOn(primary)).isEqualTo("logical");
+        }
+      }
+    }
+  }
+
+  @Test
+  void onAPrimaryBefore17ThereIsNothingToDrop() throws Exception {
     try (SourceDb db = SourceDb.start();
         Connection c = connect(db.server())) {
       new SlotManager(SLOT, true).ensureSlot(c);
-      StaleSlotCopies copies =
-          new StaleSlotCopies(
-              SLOT, (host, port) -> connect(HOST, db.server().port()), () -> List.of("member"));
-      assertThat(copies.dropOnStandbys(c)).isZero();
-      assertThat(db.slotExists(SLOT)).isTrue();
+      for (StaleSlotCopies.Policy policy :
+          List.of(DEFAULTS, new StaleSlotCopies.Policy(true, true))) {
+        StaleSlotCopies copies =
+            new StaleSlotCopies(
+                SLOT,
+                policy,
+                (host, port) -> connect(HOST, db.server().port()),
+                () -> List.of("member"));
+        assertThat(copies.dropOnStandbys(c)).as("%s", policy).isZero();
+        assertThat(db.slotExists(SLOT)).isTrue();
+      }
     }
+  }
+
+  /** The binaries of one major among {@link SourceDb#allMajors()}. */
+  private static Path major(int major) {
+    return SourceDb.allMajors().stream()
+        .filter(b -> b.toString().contains("/" + major + "."))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static Connection connect(String host, int port) throws SQLException {
@@ -125,6 +182,19 @@ class StaleSlotCopiesIT {
         return "none";
       }
       return !rs.getBoolean(1) ? "own" : rs.getBoolean(2) ? "temporary" : "synchronized";
+    }
+  }
+
+  /** "none", or the type of the server's slot of that name; any major. */
+  private static String slotOn(PostgresServer server) throws SQLException {
+    try (Connection c = connect(server);
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT slot_type FROM pg_replication_slots WHERE slot_name = '"
+                        + SLOT
+                        + "'")) {
+      return rs.next() ? rs.getString(1) : "none";
     }
   }
 }

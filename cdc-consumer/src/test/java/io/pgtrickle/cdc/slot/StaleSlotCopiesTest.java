@@ -39,4 +39,19 @@ class StaleSlotCopiesTest {
     // A member leaves (deleted, crashed): its successor connects later, so look again.
     assertThat(window.check(Set.of("101@t0"), t0.plusSeconds(200))).isTrue();
   }
+
+  @Test
+  void failoverSlotsDecideFrom17AndTheOptInBefore() {
+    StaleSlotCopies.Policy failoverOnly = new StaleSlotCopies.Policy(true, false);
+    assertThat(failoverOnly.appliesTo(170000)).isTrue();
+    assertThat(failoverOnly.appliesTo(180001)).isTrue();
+    assertThat(failoverOnly.appliesTo(160015)).as("the default before 17: nothing").isFalse();
+    StaleSlotCopies.Policy before17Only = new StaleSlotCopies.Policy(false, true);
+    assertThat(before17Only.appliesTo(160015)).isTrue();
+    assertThat(before17Only.appliesTo(140023)).isTrue();
+    assertThat(before17Only.appliesTo(170011)).as("17+: only with failover slots").isFalse();
+    assertThat(failoverOnly.any()).isTrue();
+    assertThat(before17Only.any()).isTrue();
+    assertThat(new StaleSlotCopies.Policy(false, false).any()).isFalse();
+  }
 }
