@@ -60,6 +60,8 @@ public final class WorkerMain {
   public static void main(String[] args) {
     List<String> rest = new ArrayList<>(List.of(args));
     String command = !rest.isEmpty() && !rest.get(0).startsWith("--") ? rest.remove(0) : "run";
+    // A typo in a variable's name would leave the default in force without a word.
+    ConfigParser.unknownVariables(System.getenv()).forEach(m -> LOG.warn("{}", m));
     try {
       switch (command) {
         case "run" -> run(ConfigParser.parse(System.getenv(), rest));

@@ -103,6 +103,18 @@ public final class ConfigParser {
     return SettingValues.usage(Setting.class);
   }
 
+  /**
+   * {@code PGTRICKLE_*} variables in {@code env} that are none of this program's settings (a typo
+   * leaves the default in force): logged as warnings at start, see {@link
+   * SettingValues#unknownVariables}.
+   *
+   * @param env the environment
+   * @return one message per variable
+   */
+  public static List<String> unknownVariables(Map<String, String> env) {
+    return SettingValues.unknownVariables(Setting.class, env, "the cdc-consumer");
+  }
+
   private CdcConfig build() {
     LogLevel.check(env, ConfigException::new);
     String url = values.get(Setting.SOURCE_URL);

@@ -124,6 +124,18 @@ public final class ConfigParser {
     return SettingValues.usage(Setting.class);
   }
 
+  /**
+   * {@code PGTRICKLE_*} variables in {@code env} that are none of this program's settings (a typo
+   * leaves the default in force): logged as warnings at start, see {@link
+   * SettingValues#unknownVariables}.
+   *
+   * @param env the environment
+   * @return one message per variable
+   */
+  public static List<String> unknownVariables(Map<String, String> env) {
+    return SettingValues.unknownVariables(Setting.class, env, "the metrics adapter");
+  }
+
   private int port(Setting s, boolean zeroAllowed) {
     String v = values.get(s);
     try {

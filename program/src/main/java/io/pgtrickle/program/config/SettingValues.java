@@ -1,11 +1,16 @@
 package io.pgtrickle.program.config;
 
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
+import org.apache.commons.text.similarity.LevenshteinDistance;
 
 /**
  * A program's settings as given: flags ({@code --name=value} or {@code --name value}) over
@@ -164,6 +169,79 @@ public final class SettingValues<S extends Enum<S> & Setting> {
       case "false", "no", "0", "off" -> false;
       default -> throw error.apply(s.label() + " must be true or false, got '" + v + "'");
     };
+  }
+
+  /**
+   * Variables named like a setting ({@code PGTRICKLE_...}) that are none of the program's: a typo
+   * such as {@code PGTRICKLE_FAILOVER_SLOTS} would otherwise leave the default in force without a
+   * word. Not refused, since one environment may serve several programs (each reads its own
+   * settings). Kubernetes service links of a Service whose name starts with {@code pgtrickle} are
+   * not settings and are skipped: {@code X_SERVICE_HOST}, {@code X_SERVICE_PORT...}, {@code
+   * X_PORT...}, wherever {@code X_SERVICE_HOST} is set.
+   *
+   * @param <S> the program's enum of settings
+   * @param settings the enum's class
+   * @param env the environment
+   * @param program the program's name, for the message
+   * @return one message per such variable, in name order: it names the variable, says it is ignored
+   *     and suggests the closest setting when one is within 3 edits
+   */
+  public static <S extends Enum<S> & Setting> List<String> unknownVariables(
+      Class<S> settings, Map<String, String> env, String program) {
+    Set<String> known = new TreeSet<>();
+    EnumSet.allOf(settings).forEach(s -> known.add(s.env()));
+    known.add(LogLevel.VARIABLE);
+    List<String> messages = new ArrayList<>();
+    new TreeSet<>(env.keySet())
+        .stream()
+            .filter(name -> name.startsWith(PREFIX) && !known.contains(name))
+            .filter(name -> !serviceLink(name, env))
+            .forEach(
+                name ->
+                    messages.add(
+                        name
+                            + " is not a setting of "
+                            + program
+                            + ", so it is ignored"
+                            + closest(name, known)
+                                .map(k -> "; did you mean " + k + "?")
+                                .orElse("")));
+    return messages;
+  }
+
+  private static final String PREFIX = "PGTRICKLE_";
+
+  /** How many edits (Levenshtein) a setting may be from an unknown name to be suggested. */
+  private static final int SUGGESTION_DISTANCE = 3;
+
+  private static Optional<String> closest(String name, Set<String> known) {
+    LevenshteinDistance distance = new LevenshteinDistance(SUGGESTION_DISTANCE);
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String k : known) {
+      int d = distance.apply(name, k);
+      if (d >= 0 && d < bestDistance) {
+        best = k;
+        bestDistance = d;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  /**
+   * A variable Kubernetes sets for a Service (enableServiceLinks), by its {@code _SERVICE_HOST}.
+   */
+  private static boolean serviceLink(String name, Map<String, String> env) {
+    for (String marker : List.of("_SERVICE_HOST", "_SERVICE_PORT", "_PORT")) {
+      int at = name.lastIndexOf(marker);
+      while (at > 0) {
+        if (env.containsKey(name.substring(0, at) + "_SERVICE_HOST")) {
+          return true;
+        }
+        at = name.lastIndexOf(marker, at - 1);
+      }
+    }
+    return false;
   }
 
   /**

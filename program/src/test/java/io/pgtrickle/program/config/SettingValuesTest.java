@@ -144,4 +144,32 @@ class SettingValuesTest {
                     + "  --password     PGTRICKLE_PASSWORD     default: none%n"
                     + "  --catalog      PGTRICKLE_CATALOG      default: true%n"));
   }
+
+  @Test
+  void variablesNamedLikeASettingThatAreNoneAreReportedWithTheClosestSetting() {
+    Map<String, String> env = new java.util.HashMap<>();
+    env.put("PGTRICKLE_SOURCE_URL", "jdbc:postgresql://db/app");
+    env.put("PGTRICKLE_LOG_LEVEL", "DEBUG");
+    env.put("PGTRICKLE_CATALOGUE", "false");
+    env.put("PGTRICKLE_SOMETHING_ELSE", "1");
+    env.put("PATH", "/bin");
+    // A Service named pgtrickle-db in the namespace: Kubernetes' service links.
+    env.put("PGTRICKLE_DB_SERVICE_HOST", "10.0.0.1");
+    env.put("PGTRICKLE_DB_SERVICE_PORT", "5432");
+    env.put("PGTRICKLE_DB_SERVICE_PORT_POSTGRES", "5432");
+    env.put("PGTRICKLE_DB_PORT", "tcp://10.0.0.1:5432");
+    env.put("PGTRICKLE_DB_PORT_5432_TCP_ADDR", "10.0.0.1");
+    // Without its _SERVICE_HOST, a name ending in _PORT is no service link.
+    env.put("PGTRICKLE_HTTP_PROT", "9090");
+    env.put("PGTRICKLE_HTTPS_PORT", "9090");
+    assertThat(SettingValues.unknownVariables(Demo.class, env, "the demo"))
+        .containsExactly(
+            "PGTRICKLE_CATALOGUE is not a setting of the demo, so it is ignored; did you mean"
+                + " PGTRICKLE_CATALOG?",
+            "PGTRICKLE_HTTPS_PORT is not a setting of the demo, so it is ignored; did you mean"
+                + " PGTRICKLE_HTTP_PORT?",
+            "PGTRICKLE_HTTP_PROT is not a setting of the demo, so it is ignored; did you mean"
+                + " PGTRICKLE_HTTP_PORT?",
+            "PGTRICKLE_SOMETHING_ELSE is not a setting of the demo, so it is ignored");
+  }
 }
