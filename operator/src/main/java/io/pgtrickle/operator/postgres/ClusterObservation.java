@@ -67,7 +67,13 @@ final class ClusterObservation {
                 updated,
                 primary.map(Member::name).orElse(null),
                 readyStandbys)
-            .withBlockers(MemberBlocker.of(pods));
+            .withBlockers(MemberBlocker.of(pods))
+            .withPendingRestart(
+                live.stream()
+                    .filter(m -> !m.pendingRestart().isEmpty())
+                    .map(Member::name)
+                    .sorted()
+                    .toList());
     Optional<ObservedCluster.Finding> failedCreate =
         PodCreationFailure.among(
             failedCreateEvents,

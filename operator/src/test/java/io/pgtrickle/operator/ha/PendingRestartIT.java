@@ -61,7 +61,14 @@ class PendingRestartIT {
     String primary = ha.primaryPod();
 
     params("150");
+    await("the status says members wait for a restart")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> "PendingRestart".equals(phaseReason()));
     awaitEveryMemberRuns("150");
+    await("running again once every member runs the new value")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> "ClusterReady".equals(phaseReason()));
     params("120");
     awaitEveryMemberRuns("120");
 
@@ -156,6 +163,17 @@ class PendingRestartIT {
                                   && Readiness.isPodReady(p));
             });
     ha.awaitReplicationHealthy(Duration.ofSeconds(60));
+  }
+
+  private static String phaseReason() {
+    PostgresCluster c =
+        NAMESPACE
+            .client()
+            .resources(PostgresCluster.class)
+            .inNamespace(NAMESPACE.name())
+            .withName(ha.name())
+            .get();
+    return c.getStatus() == null ? null : c.getStatus().getPhaseReason();
   }
 
   private static void params(String maxConnections) {

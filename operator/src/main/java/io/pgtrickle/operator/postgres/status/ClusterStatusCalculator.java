@@ -129,6 +129,9 @@ public final class ClusterStatusCalculator {
   /** Reason of a synchronous cluster whose primary has no ready standby. */
   public static final String SYNCHRONOUS_STANDBY_MISSING = "SynchronousStandbyMissing";
 
+  /** Reason of a cluster whose members wait for a restart to apply changed parameters. */
+  public static final String PENDING_RESTART = "PendingRestart";
+
   /**
    * The phase from what was observed. A missing pod alone is Degraded: Scaling needs a spec change
    * (the user asked for another member count) and Updating pods left on an older template, so that
@@ -214,6 +217,16 @@ public final class ClusterStatusCalculator {
     }
     if (o.readyReplicas() < desired) {
       return new Verdict(ClusterPhase.Degraded, "MembersNotReady", members).blockedBy(o.blockers());
+    }
+    if (!o.pendingRestart().isEmpty()) {
+      // Parameters Patroni pushed but PostgreSQL applies only at a restart: not yet in force.
+      return new Verdict(
+          ClusterPhase.Updating,
+          PENDING_RESTART,
+          "PostgreSQL on "
+              + String.join(", ", o.pendingRestart())
+              + " waits for a restart to apply changed parameters; the operator restarts one"
+              + " member at a time in place (Events PendingRestart)");
     }
     return new Verdict(ClusterPhase.Running, "ClusterReady", members);
   }

@@ -20,6 +20,8 @@ import java.util.List;
  *     server refused to create a child or a pod (the StatefulSet's FailedCreate), with the API
  *     server's message, or the Secrets' credentials cannot be applied; or null
  * @param deleting whether the cluster is being deleted
+ * @param pendingRestart the members whose PostgreSQL waits for a restart to apply parameters
+ *     (Patroni's {@code pending_restart}), by name; the operator restarts them one at a time
  */
 public record ObservedCluster(
     boolean statefulSetExists,
@@ -31,25 +33,37 @@ public record ObservedCluster(
     List<MemberBlocker> blockers,
     Finding failure,
     Finding problem,
-    boolean deleting) {
+    boolean deleting,
+    List<String> pendingRestart) {
 
   /** A reason for the phase and what the user should know or do, for status and conditions. */
   public record Finding(String reason, String message) {}
 
   public ObservedCluster {
     blockers = List.copyOf(blockers);
+    pendingRestart = List.copyOf(pendingRestart);
   }
 
   /** Nothing created yet. */
   public static ObservedCluster nothing() {
-    return new ObservedCluster(false, 0, 0, 0, null, 0, List.of(), null, null, false);
+    return new ObservedCluster(false, 0, 0, 0, null, 0, List.of(), null, null, false, List.of());
   }
 
   /** A StatefulSet with these members; the primary, if any, is counted among the ready ones. */
   public static ObservedCluster members(
       int current, int ready, int updated, String primaryPod, int readyStandbys) {
     return new ObservedCluster(
-        true, current, ready, updated, primaryPod, readyStandbys, List.of(), null, null, false);
+        true,
+        current,
+        ready,
+        updated,
+        primaryPod,
+        readyStandbys,
+        List.of(),
+        null,
+        null,
+        false,
+        List.of());
   }
 
   public ObservedCluster withFailure(String reason, String message) {
@@ -63,7 +77,8 @@ public record ObservedCluster(
         blockers,
         new Finding(reason, message),
         problem,
-        deleting);
+        deleting,
+        pendingRestart);
   }
 
   public ObservedCluster withProblem(String reason, String message) {
@@ -77,7 +92,8 @@ public record ObservedCluster(
         blockers,
         failure,
         new Finding(reason, message),
-        deleting);
+        deleting,
+        pendingRestart);
   }
 
   public ObservedCluster withBlockers(List<MemberBlocker> blockers) {
@@ -91,7 +107,8 @@ public record ObservedCluster(
         blockers,
         failure,
         problem,
-        deleting);
+        deleting,
+        pendingRestart);
   }
 
   public ObservedCluster asDeleting() {
@@ -105,6 +122,22 @@ public record ObservedCluster(
         blockers,
         failure,
         problem,
-        true);
+        true,
+        pendingRestart);
+  }
+
+  public ObservedCluster withPendingRestart(List<String> members) {
+    return new ObservedCluster(
+        statefulSetExists,
+        currentReplicas,
+        readyReplicas,
+        updatedReplicas,
+        primaryPod,
+        readyStandbys,
+        blockers,
+        failure,
+        problem,
+        deleting,
+        members);
   }
 }

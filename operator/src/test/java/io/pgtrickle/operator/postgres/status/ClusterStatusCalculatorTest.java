@@ -164,4 +164,23 @@ class ClusterStatusCalculatorTest {
     return ClusterStatusCalculator.calculate(cluster(desired, ClusterPhase.Running), observed, NOW)
         .getPhase();
   }
+
+  @Test
+  void membersWaitingForARestartToApplyParametersKeepTheClusterUpdating() {
+    PostgresClusterStatus status =
+        ClusterStatusCalculator.calculate(
+            cluster(3, ClusterPhase.Running),
+            observed(3, 3, 3, "c-0").withPendingRestart(java.util.List.of("c-1", "c-2")),
+            NOW);
+    assertThat(status.getPhase()).isEqualTo(ClusterPhase.Updating);
+    assertThat(status.getPhaseReason()).isEqualTo(ClusterStatusCalculator.PENDING_RESTART);
+    assertThat(status.getMessage()).startsWith("PostgreSQL on c-1, c-2 waits for a restart");
+    assertThat(Conditions.isTrue(status.getConditions(), "Progressing")).isTrue();
+    // Once restarted, it is running again.
+    assertThat(
+            ClusterStatusCalculator.calculate(
+                    cluster(3, ClusterPhase.Updating), observed(3, 3, 3, "c-0"), NOW)
+                .getPhase())
+        .isEqualTo(ClusterPhase.Running);
+  }
 }
