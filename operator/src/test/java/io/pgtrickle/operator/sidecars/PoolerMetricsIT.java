@@ -439,6 +439,47 @@ class PoolerMetricsIT {
     cluster.awaitRunning(Duration.ofSeconds(180));
   }
 
+  /**
+   * Turned off, the pooler's and the exporter's roles can no longer log in: before, {@code
+   * pgbouncer} kept logging in and could still read every role's SCRAM verifier through {@code
+   * pgbouncer.get_auth()}.
+   */
+  @Test
+  @Order(8)
+  void turnedOffThePoolersAndExportersRolesCannotLogIn() throws Exception {
+    NAMESPACE
+        .client()
+        .resources(PostgresCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName(NAME)
+        .edit(
+            c -> {
+              c.getSpec().getPgbouncer().setEnabled(false);
+              c.getSpec().getPgbouncer().setPoolMode(null);
+              c.getSpec().getPgbouncer().setMaxClientConn(null);
+              c.getSpec().getMetrics().setEnabled(false);
+              return c;
+            });
+    await("the sidecars' roles cannot log in")
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofSeconds(2))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              try (Connection c = cluster.connect(cluster.primaryIp().orElseThrow());
+                  Statement s = c.createStatement();
+                  var rs =
+                      s.executeQuery(
+                          "SELECT string_agg(rolname || '=' || rolcanlogin, ',' ORDER BY rolname)"
+                              + " FROM pg_roles WHERE rolname IN ('pgbouncer',"
+                              + " 'pgtrickle_monitoring')")) {
+                rs.next();
+                return rs.getString(1);
+              }
+            },
+            "pgbouncer=false,pgtrickle_monitoring=false"::equals);
+  }
+
   // --- helpers ---------------------------------------------------------------------------------
 
   private static String poolerAddress() {

@@ -72,9 +72,10 @@ public class ServiceRoles {
       Secret pooler,
       Secret monitoring) {
     List<Role> roles = wanted(cluster, pooler, monitoring);
+    List<String> retired = retired(cluster, pooler, monitoring);
     String key = cluster.getMetadata().getUid();
-    String hash = Integer.toHexString(roles.hashCode());
-    if (roles.isEmpty() || hash.equals(applied.get(key))) {
+    String hash = Integer.toHexString(java.util.Objects.hash(roles, retired));
+    if ((roles.isEmpty() && retired.isEmpty()) || hash.equals(applied.get(key))) {
       return true;
     }
     if (superuserPassword == null) {
@@ -97,11 +98,26 @@ public class ServiceRoles {
                       + "') THEN CREATE ROLE "
                       + role.name()
                       + " LOGIN; END IF; END $$");
+              s.execute("ALTER ROLE " + role.name() + " LOGIN"); // retired before, see below
               c.unwrap(PGConnection.class)
                   .alterUserPassword(role.name(), role.password().toCharArray(), "scram-sha-256");
               if (!role.pooler()) {
                 s.execute("GRANT pg_monitor TO " + role.name());
               }
+            }
+            for (String name : retired) {
+              // The sidecar is off: its role must not log in any more (pgbouncer could still run
+              // pgbouncer.get_auth, which returns password verifiers), nor stay logged in.
+              s.execute(
+                  "DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '"
+                      + name
+                      + "') THEN ALTER ROLE "
+                      + name
+                      + " NOLOGIN; END IF; END $$");
+              s.execute(
+                  "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '"
+                      + name
+                      + "'");
             }
           }
           if (roles.stream().anyMatch(Role::pooler)) {
@@ -127,6 +143,23 @@ public class ServiceRoles {
       LOG.warn("sidecar roles of {} not made: {}", cluster.getMetadata().getName(), e.getMessage());
       return false;
     }
+  }
+
+  /**
+   * The roles of sidecars that are off but were on once (their Secret is still there, as the
+   * operator keeps it): they are made unable to log in. A cluster that never had the sidecar has no
+   * such role, and nothing is asked of its primary.
+   */
+  static List<String> retired(PostgresCluster cluster, Secret pooler, Secret monitoring) {
+    java.util.ArrayList<String> names = new java.util.ArrayList<>();
+    if (!PgBouncerConfig.enabled(cluster) && pooler != null) {
+      names.add(SidecarObjects.POOLER_USER);
+    }
+    if (!io.pgtrickle.operator.postgres.spec.ExporterQueries.enabled(cluster)
+        && monitoring != null) {
+      names.add(SidecarObjects.MONITORING_USER);
+    }
+    return names;
   }
 
   /** The roles of the enabled sidecars whose Secrets exist, with their passwords. */
