@@ -168,6 +168,33 @@ class CertManagerTlsIT {
     assertThat(tls.primary("select pg_postmaster_start_time()")).isEqualTo(started);
   }
 
+  /** TLS turned off: the operator's Certificate goes, so cert-manager stops renewing it. */
+  @Test
+  @Order(4)
+  void turningTlsOffDeletesTheCertificate() {
+    client()
+        .resources(io.pgtrickle.operator.api.PostgresCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName(NAME)
+        .edit(
+            c -> {
+              c.getSpec().setTls(null);
+              return c;
+            });
+    await("the Certificate deleted")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () ->
+                client()
+                        .genericKubernetesResources(
+                            CertManagerCertificate.API_VERSION, CertManagerCertificate.KIND)
+                        .inNamespace(NAMESPACE.name())
+                        .withName(NAME + "-tls")
+                        .get()
+                    == null);
+  }
+
   /** cert-manager's part: a Secret for the Certificate once it exists. */
   private static void issueAsCertManagerWould() {
     try {

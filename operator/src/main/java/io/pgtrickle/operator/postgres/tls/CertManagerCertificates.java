@@ -84,6 +84,17 @@ final class CertManagerCertificates {
         .findFirst();
   }
 
+  /**
+   * TLS is off: the Certificate the operator made for it, if any, is deleted, so cert-manager stops
+   * renewing a certificate nothing uses (before, it stayed once TLS was turned off).
+   */
+  static void removeWhenTlsIsOff(KubernetesClient client, PostgresCluster cluster) {
+    if (ApiDiscovery.serves(
+        client, CertManagerCertificate.API_VERSION, CertManagerCertificate.KIND)) {
+      removeOwned(client, cluster);
+    }
+  }
+
   private static void removeOwned(KubernetesClient client, PostgresCluster cluster) {
     var resource =
         client

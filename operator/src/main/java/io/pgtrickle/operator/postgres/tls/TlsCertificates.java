@@ -43,6 +43,7 @@ public final class TlsCertificates {
       Function<String, Secret> secrets,
       Instant now) {
     if (!ClusterTls.enabled(cluster)) {
+      CertManagerCertificates.removeWhenTlsIsOff(client, cluster);
       return Optional.empty();
     }
     Optional<ClusterValidation.Problem> certManager =
