@@ -22,7 +22,8 @@ import java.util.List;
  *
  * <p>Replicas: with an autoscaler the spec leaves {@code replicas} out, so the HPA alone owns it
  * (server-side apply would otherwise reset every scaling decision); without one it is {@code
- * workers.min}.
+ * workers.min}. When an autoscaler is switched on, the dependent first hands the live count over
+ * ({@link ReplicasHandover}) so that leaving the field out does not reset it to 1.
  */
 public final class WorkerDeployment {
 
