@@ -5,15 +5,20 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pgtrickle.changelog.support.PostgresServer;
 import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
+import io.pgtrickle.operator.streams.spec.ReplicasHandover;
 import io.pgtrickle.operator.streams.status.PipelineStatusCalculator;
 import io.pgtrickle.testbed.TestNamespace;
 import java.sql.Connection;
@@ -22,8 +27,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -368,11 +376,111 @@ class StreamTableClusterProvisioningIT {
   }
 
   /**
+   * Switching the autoscaler on with 2 workers running keeps 2 workers: the operator hands {@code
+   * spec.replicas} over (ReplicasHandover) before applying the Deployment without it. Before, the
+   * API server removed the field the operator stopped applying and the Deployment ran 1 worker
+   * until the HPA scaled it up again. Then, with the workers scaled to 3 as the HPA would, back to
+   * {@code none}: the Deployment goes straight to {@code min} (what {@code none} means: min workers
+   * run), never below, and the HPA goes. A watch sees every version of the Deployment.
+   */
+  @Test
+  @Order(6)
+  void switchingTheAutoscalerNeverDropsTheWorkersBelowMin() throws Exception {
+    String ns = NAMESPACE.name();
+    var deployment = client().apps().deployments().inNamespace(ns).withName("orders-worker");
+    assertThat(deployment.get().getSpec().getReplicas()).as("left by the test before").isEqualTo(2);
+    Queue<Integer> seen = new ConcurrentLinkedQueue<>();
+    try (Watch watch =
+        deployment.watch(
+            new ListOptionsBuilder()
+                .withResourceVersion(deployment.get().getMetadata().getResourceVersion())
+                .build(),
+            new Watcher<Deployment>() {
+              @Override
+              public void eventReceived(Action action, Deployment d) {
+                seen.add(d.getSpec().getReplicas());
+              }
+
+              @Override
+              public void onClose(WatcherException cause) {}
+            })) {
+      client()
+          .resources(StreamTableCluster.class)
+          .inNamespace(ns)
+          .withName(NAME)
+          .patch(MERGE, "{\"spec\":{\"workers\":{\"autoscaler\":\"hpa\"}}}");
+      await("the HPA created and the Deployment applied without replicas")
+          .atMost(WAIT)
+          .until(
+              () ->
+                  client()
+                              .autoscaling()
+                              .v2()
+                              .horizontalPodAutoscalers()
+                              .inNamespace(ns)
+                              .withName("orders-worker")
+                              .get()
+                          != null
+                      && !replicasOwners(deployment.get())
+                          .contains("Apply:" + StreamTableClusterReconciler.NAME));
+      // The HPA controller (15 s sync) would have put a dropped count back to its min: watch a
+      // few seconds beyond the apply, then look at every version the watch saw.
+      Thread.sleep(3_000);
+      assertThat(seen).as("spec.replicas of every version after the switch").isNotEmpty();
+      assertThat(seen).as("spec.replicas of every version after the switch").allMatch(r -> r >= 2);
+      assertThat(deployment.get().getSpec().getReplicas()).isEqualTo(2);
+      assertThat(replicasOwners(deployment.get()))
+          .as("the handover manager holds the count until the HPA changes it")
+          .contains("Apply:" + ReplicasHandover.FIELD_MANAGER);
+
+      // The HPA scales to 3 (here through the scale subresource, as the HPA controller does) ...
+      deployment.scale(3);
+      await("3 workers").atMost(WAIT).until(() -> deployment.get().getSpec().getReplicas() == 3);
+      seen.clear();
+      // ... and the autoscaler is switched off again: min workers, the HPA gone.
+      client()
+          .resources(StreamTableCluster.class)
+          .inNamespace(ns)
+          .withName(NAME)
+          .patch(MERGE, "{\"spec\":{\"workers\":{\"autoscaler\":\"none\"}}}");
+      await("HPA removed, back to min = 2 workers")
+          .atMost(WAIT)
+          .until(
+              () ->
+                  client()
+                              .autoscaling()
+                              .v2()
+                              .horizontalPodAutoscalers()
+                              .inNamespace(ns)
+                              .withName("orders-worker")
+                              .get()
+                          == null
+                      && deployment.get().getSpec().getReplicas() == 2);
+      Thread.sleep(3_000);
+      assertThat(seen).as("spec.replicas on the way back").allMatch(r -> r >= 2);
+      assertThat(deployment.get().getSpec().getReplicas()).isEqualTo(2);
+    }
+  }
+
+  /** The managers owning the Deployment's spec.replicas, as "operation:manager". */
+  private static List<String> replicasOwners(Deployment d) {
+    return d.getMetadata().getManagedFields().stream()
+        .filter(
+            e ->
+                e.getFieldsV1() != null
+                    && e.getFieldsV1().getAdditionalProperties().get("f:spec")
+                        instanceof Map<?, ?> m
+                    && m.containsKey("f:replicas"))
+        .map(e -> e.getOperation() + ":" + e.getManager())
+        .toList();
+  }
+
+  /**
    * A second pipeline on the same database (DatabaseClaims): refused in its status, nothing made;
    * deleting it leaves the first one's change log, which the first one still writes to and reads.
    */
   @Test
-  @Order(6)
+  @Order(7)
   void aSecondPipelineOnTheSameDatabaseIsRefusedAndItsDeletionKeepsTheChangeLog()
       throws SQLException {
     apply(
@@ -442,7 +550,7 @@ class StreamTableClusterProvisioningIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void deletionDropsTheSlotsAndTheChangeLogAndKeepsTheStreamTables() throws SQLException {
     client()
         .resources(StreamTableCluster.class)
@@ -486,7 +594,7 @@ class StreamTableClusterProvisioningIT {
    * Patroni behind the pods it has no primary yet, which is Pending, not a failure.
    */
   @Test
-  @Order(8)
+  @Order(9)
   void aMissingPostgresClusterIsNamedAndItsCreationWakesThePipeline() {
     apply("refd", "{postgresql: {clusterRef: {name: db}, database: postgres}, workers: {max: 2}}");
     StreamTableCluster failed =
