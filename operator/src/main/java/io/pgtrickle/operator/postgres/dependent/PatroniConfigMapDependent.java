@@ -14,6 +14,8 @@ public class PatroniConfigMapDependent
   @Override
   protected ConfigMap desired(PostgresCluster cluster, Context<PostgresCluster> context) {
     return ClusterConfigMaps.patroni(
-        cluster, RestoreSources.forBuilders(context.getClient(), cluster));
+        cluster,
+        RestoreSources.forBuilders(context.getClient(), cluster),
+        StatefulSetDependent.tlsTransition(cluster, context));
   }
 }

@@ -34,6 +34,19 @@ public final class PatroniConfig {
    * bootstrap restores the source's backup instead of running initdb.
    */
   public static Map<String, Object> build(PostgresCluster cluster, RestoreSource source) {
+    return build(cluster, source, false);
+  }
+
+  /**
+   * The same, with {@code tlsTransition} (see {@link
+   * io.pgtrickle.operator.postgres.rollout.TlsTransition}): TLS turned on for a running cluster,
+   * and some member still runs without it. Then Patroni's REST API stays plain HTTP (a member
+   * started without TLS has no CA to verify an HTTPS peer by, so as the leader it could not hand
+   * over to one) and replication and pg_rewind use {@code sslmode=prefer} (the primary may still
+   * have SSL off); everything else is as with TLS.
+   */
+  public static Map<String, Object> build(
+      PostgresCluster cluster, RestoreSource source, boolean tlsTransition) {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("scope", ClusterNames.patroniScope(cluster));
     config.put("restapi", map("listen", "0.0.0.0:" + ClusterServices.PATRONI_PORT));
@@ -42,14 +55,21 @@ public final class PatroniConfig {
     config.put("postgresql", postgresql(cluster));
     config.put("watchdog", map("mode", "off"));
     if (ClusterTls.enabled(cluster)) {
-      withTls(config, cluster);
+      withTls(config, cluster, tlsTransition);
     }
     return config;
   }
 
   /** Everything but {@code bootstrap}: what a running member reads from its file. */
   public static Map<String, Object> local(PostgresCluster cluster) {
-    Map<String, Object> config = build(cluster);
+    return local(cluster, false);
+  }
+
+  /**
+   * The same during a TLS transition, see {@link #build(PostgresCluster, RestoreSource, boolean)}.
+   */
+  public static Map<String, Object> local(PostgresCluster cluster, boolean tlsTransition) {
+    Map<String, Object> config = build(cluster, null, tlsTransition);
     config.remove("bootstrap");
     return config;
   }
@@ -174,13 +194,16 @@ public final class PatroniConfig {
    * certificate mounted turn SSL on.
    */
   @SuppressWarnings("unchecked")
-  private static void withTls(Map<String, Object> config, PostgresCluster cluster) {
+  private static void withTls(
+      Map<String, Object> config, PostgresCluster cluster, boolean transition) {
     String cert = ClusterTls.MOUNT + "/" + ClusterTls.CERT;
     String key = ClusterTls.MOUNT + "/" + ClusterTls.KEY;
     String ca = ClusterTls.MOUNT + "/" + ClusterTls.CA;
-    Map<String, Object> restapi = (Map<String, Object>) config.get("restapi");
-    restapi.put("certfile", cert);
-    restapi.put("keyfile", key);
+    if (!transition) {
+      Map<String, Object> restapi = (Map<String, Object>) config.get("restapi");
+      restapi.put("certfile", cert);
+      restapi.put("keyfile", key);
+    }
     config.put("ctl", map("cacert", ca));
     Map<String, Object> pg = (Map<String, Object>) config.get("postgresql");
     Map<String, Object> parameters = new LinkedHashMap<>();
@@ -199,8 +222,12 @@ public final class PatroniConfig {
     Map<String, Object> auth = (Map<String, Object>) pg.get("authentication");
     for (String user : List.of("replication", "rewind")) {
       Map<String, Object> entry = new LinkedHashMap<>((Map<String, Object>) auth.get(user));
-      entry.put("sslmode", "verify-full");
-      entry.put("sslrootcert", ca);
+      if (transition) {
+        entry.put("sslmode", "prefer");
+      } else {
+        entry.put("sslmode", "verify-full");
+        entry.put("sslrootcert", ca);
+      }
       auth.put(user, entry);
     }
     if (ClusterTls.clientCertificates(cluster)) {

@@ -19,7 +19,7 @@ import io.pgtrickle.operator.postgres.tls.ClusterTls;
  */
 final class TlsPod {
 
-  static final String VOLUME = "tls";
+  static final String VOLUME = ClusterTls.VOLUME;
 
   /** The replication user's client certificate, with {@link ClusterTls#clientCertificates}. */
   static final String CLIENT_VOLUME = "replication-tls";
@@ -29,7 +29,8 @@ final class TlsPod {
 
   private TlsPod() {}
 
-  static void apply(PostgresCluster cluster, PodTemplateSpec template) {
+  /** {@code tlsTransition}: the readiness probe stays HTTP, as Patroni's REST API then does. */
+  static void apply(PostgresCluster cluster, PodTemplateSpec template, boolean tlsTransition) {
     if (!ClusterTls.enabled(cluster)) {
       return;
     }
@@ -75,7 +76,9 @@ final class TlsPod {
         env.setValue(host + ":" + ClusterServices.PATRONI_PORT);
       }
     }
-    postgres.getReadinessProbe().getHttpGet().setScheme("HTTPS");
+    if (!tlsTransition) {
+      postgres.getReadinessProbe().getHttpGet().setScheme("HTTPS");
+    }
   }
 
   /** The serving Secret, read-only, where the configuration files name it. */

@@ -1,0 +1,95 @@
+package io.pgtrickle.operator.postgres.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.api.TlsSpec;
+import io.pgtrickle.operator.postgres.spec.ClusterConfigMaps;
+import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
+import io.pgtrickle.operator.postgres.spec.Clusters;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** TLS turned on for a running cluster: a transition template first, then full TLS. */
+class TlsTransitionTest {
+
+  private static final PostgresCluster PLAIN = Clusters.basic(3);
+  private static final PostgresCluster TLS = tls();
+
+  @Test
+  void aNewTlsClusterAndOneWhoseMembersAllServeTlsNeedNoTransition() {
+    assertThat(TlsTransition.needed(TLS, null, List.of())).isFalse();
+    StatefulSet full = ClusterStatefulSet.build(TLS, "postgres:16", 0, null, false);
+    assertThat(TlsTransition.needed(TLS, full, pods(full, 3))).isFalse();
+    // A member restarted (being created again) on full TLS is no reason for a transition.
+    assertThat(TlsTransition.needed(TLS, full, pods(full, 2))).isFalse();
+    // Nor is anything with TLS off.
+    StatefulSet plain = ClusterStatefulSet.build(PLAIN, "postgres:16");
+    assertThat(TlsTransition.needed(PLAIN, plain, pods(plain, 3))).isFalse();
+  }
+
+  @Test
+  void turningTlsOnIsATransitionWhileAMemberRunsWithoutTlsOrIsBeingCreatedOnTheTransition() {
+    StatefulSet plain = ClusterStatefulSet.build(PLAIN, "postgres:16");
+    StatefulSet transition = ClusterStatefulSet.build(TLS, "postgres:16", 0, null, true);
+    assertThat(TlsTransition.needed(TLS, plain, pods(plain, 3))).isTrue();
+    List<Pod> mixed = List.of(pod(transition, 2), pod(transition, 1), pod(plain, 0));
+    assertThat(TlsTransition.needed(TLS, transition, mixed)).isTrue();
+    // The last member without TLS is gone and not yet created again: still the transition.
+    assertThat(TlsTransition.needed(TLS, transition, mixed.subList(0, 2))).isTrue();
+    // Every member on the transition: full TLS next.
+    assertThat(TlsTransition.needed(TLS, transition, pods(transition, 3))).isFalse();
+  }
+
+  /**
+   * The transition's pods mount the certificates and serve SSL, but Patroni's REST API (and its
+   * readiness probe) stays HTTP and replication prefers TLS instead of verifying it; its template
+   * differs from full TLS's, so the members roll again once every one runs it.
+   */
+  @Test
+  void theTransitionServesSslButPatroniStaysOnHttp() {
+    StatefulSet transition = ClusterStatefulSet.build(TLS, "postgres:16", 0, null, true);
+    StatefulSet full = ClusterStatefulSet.build(TLS, "postgres:16", 0, null, false);
+    Member during = Member.of(pod(transition, 0));
+    Member after = Member.of(pod(full, 0));
+    assertThat(during.tlsSecret()).isEqualTo("db-tls");
+    assertThat(during.patroniHttps()).isFalse();
+    assertThat(after.tlsSecret()).isEqualTo("db-tls");
+    assertThat(after.patroniHttps()).isTrue();
+    assertThat(during.restartHash()).isNotEqualTo(after.restartHash());
+
+    String yaml = ClusterConfigMaps.patroni(TLS, null, true).getData().get("patroni.yml");
+    assertThat(yaml).doesNotContain("certfile").contains("cacert").contains("ssl: \"on\"");
+    assertThat(yaml).contains("sslmode: \"prefer\"").doesNotContain("sslmode: \"verify-full\"");
+    String fullYaml = ClusterConfigMaps.patroni(TLS, null, false).getData().get("patroni.yml");
+    assertThat(fullYaml).contains("certfile").contains("sslmode: \"verify-full\"");
+  }
+
+  private static List<Pod> pods(StatefulSet sts, int count) {
+    return java.util.stream.IntStream.range(0, count).mapToObj(i -> pod(sts, i)).toList();
+  }
+
+  private static Pod pod(StatefulSet sts, int ordinal) {
+    var template = sts.getSpec().getTemplate();
+    return new PodBuilder()
+        .withMetadata(
+            new ObjectMetaBuilder(template.getMetadata())
+                .withName("db-" + ordinal)
+                .withNamespace("ns")
+                .build())
+        .withSpec(template.getSpec())
+        .build();
+  }
+
+  private static PostgresCluster tls() {
+    PostgresCluster cluster = Clusters.basic(3);
+    TlsSpec tls = new TlsSpec();
+    tls.setEnabled(true);
+    cluster.getSpec().setTls(tls);
+    return cluster;
+  }
+}
