@@ -32,7 +32,7 @@ import java.util.TreeMap;
  *     the template it started from, not by the spec now (TLS turned on or off rolls the members one
  *     by one), see {@link io.pgtrickle.operator.postgres.tls.ServedTls}
  * @param patroniHttps whether Patroni's REST API on the pod serves HTTPS, as its readiness probe
- *     (which the kubelet sends there) says; not during a TLS transition ({@link TlsTransition})
+ *     (which the kubelet sends there) says
  */
 public record Member(
     String name,

@@ -8,18 +8,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turning TLS on for a running cluster rolls the members twice, pure decision. A member started
- * without TLS has no CA to verify an HTTPS peer by: as the primary, its Patroni could not check a
- * replica serving HTTPS, and refuses to hand over to it ("no good candidates"), so a switchover to
- * a member already on the TLS template is impossible. And a replica on the TLS template
- * (replication with {@code sslmode=verify-full}) cannot stream from a primary that has SSL off. So
- * while some member still runs without TLS, the template is a transition: certificates mounted, SSL
- * on in PostgreSQL, {@code ctl.cacert} set, but Patroni's REST API on plain HTTP and replication
- * with {@code sslmode=prefer}. Once every member runs it (or full TLS), the template turns to full
- * TLS and the members roll again: the primary of the transition verifies HTTPS peers by the CA, and
- * serves SSL to replicas that verify it. Each roll ends with a switchover, never a failover.
+ * Turning TLS on for a running cluster rolls the members twice, pure decision. A replica restarted
+ * onto full TLS replicates with {@code sslmode=verify-full}, and cannot stream from a primary that
+ * still has SSL off; the rollout's switchover then promotes a replica that missed every write since
+ * its restart (Patroni lets one within {@code maximum_lag_on_failover} take over), so acknowledged
+ * writes were lost (TlsToggleIT saw 75 of 213 lost under a write load), or, beyond that lag or in
+ * synchronous mode, the switchover was refused for good. So while some member still runs without
+ * TLS, the template is a transition: TLS as configured, but replication and pg_rewind with {@code
+ * sslmode=prefer} (streaming from the old primary in plain text, from any other over TLS). Once
+ * every member runs it, the template turns to full TLS and the members roll again; the full-TLS
+ * replicas stream from the transition's primary, which serves SSL with the certificate they verify.
+ * Each roll ends with a switchover.
  *
- * <p>Turning TLS off needs no transition: a member on TLS verifies nothing over plain HTTP.
+ * <p>Patroni's REST API needs none: Patroni does not verify the certificates of the other members'
+ * REST APIs, so an old primary hands over to a member serving HTTPS. Turning TLS off has no
+ * transition yet, see operator/README.md.
  */
 public final class TlsTransition {
 

@@ -70,8 +70,8 @@ public final class ClusterStatefulSet {
 
   /**
    * The same during a TLS transition ({@code tlsTransition}, see {@link
-   * io.pgtrickle.operator.postgres.rollout.TlsTransition}): the pods mount the certificates and
-   * serve SSL, but Patroni's REST API (and so the readiness probe) stays plain HTTP.
+   * io.pgtrickle.operator.postgres.rollout.TlsTransition}): as with TLS, but replication prefers
+   * TLS instead of verifying it.
    */
   public static StatefulSet build(
       PostgresCluster cluster,
@@ -84,7 +84,7 @@ public final class ClusterStatefulSet {
       RestoreBootstrap.apply(cluster, source, template);
     }
     // TLS, the pooler and the exporter (issue #17): additions kept in their own builders.
-    PodAdditions.apply(cluster, template, tlsTransition);
+    PodAdditions.apply(cluster, template);
     if (credentialsGeneration > 0) {
       template
           .getMetadata()

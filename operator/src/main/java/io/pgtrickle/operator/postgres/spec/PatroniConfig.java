@@ -40,10 +40,8 @@ public final class PatroniConfig {
   /**
    * The same, with {@code tlsTransition} (see {@link
    * io.pgtrickle.operator.postgres.rollout.TlsTransition}): TLS turned on for a running cluster,
-   * and some member still runs without it. Then Patroni's REST API stays plain HTTP (a member
-   * started without TLS has no CA to verify an HTTPS peer by, so as the leader it could not hand
-   * over to one) and replication and pg_rewind use {@code sslmode=prefer} (the primary may still
-   * have SSL off); everything else is as with TLS.
+   * and some member still runs without it. Then replication and pg_rewind use {@code
+   * sslmode=prefer} (the primary may still have SSL off); everything else is as with TLS.
    */
   public static Map<String, Object> build(
       PostgresCluster cluster, RestoreSource source, boolean tlsTransition) {
@@ -199,11 +197,9 @@ public final class PatroniConfig {
     String cert = ClusterTls.MOUNT + "/" + ClusterTls.CERT;
     String key = ClusterTls.MOUNT + "/" + ClusterTls.KEY;
     String ca = ClusterTls.MOUNT + "/" + ClusterTls.CA;
-    if (!transition) {
-      Map<String, Object> restapi = (Map<String, Object>) config.get("restapi");
-      restapi.put("certfile", cert);
-      restapi.put("keyfile", key);
-    }
+    Map<String, Object> restapi = (Map<String, Object>) config.get("restapi");
+    restapi.put("certfile", cert);
+    restapi.put("keyfile", key);
     config.put("ctl", map("cacert", ca));
     Map<String, Object> pg = (Map<String, Object>) config.get("postgresql");
     Map<String, Object> parameters = new LinkedHashMap<>();

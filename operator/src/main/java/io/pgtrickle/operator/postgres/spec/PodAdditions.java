@@ -25,8 +25,8 @@ final class PodAdditions {
 
   private PodAdditions() {}
 
-  static void apply(PostgresCluster cluster, PodTemplateSpec template, boolean tlsTransition) {
-    TlsPod.apply(cluster, template, tlsTransition);
+  static void apply(PostgresCluster cluster, PodTemplateSpec template) {
+    TlsPod.apply(cluster, template);
     if (io.pgtrickle.operator.backup.spec.PgBackRestServer.enabled(cluster)) {
       // spec.backup: pgBackRest's TLS server, in the PostgreSQL image (the backup Jobs use it).
       // `kubectl exec POD -- pgbackrest info` (the seed's demo) still means the PostgreSQL

@@ -29,8 +29,7 @@ final class TlsPod {
 
   private TlsPod() {}
 
-  /** {@code tlsTransition}: the readiness probe stays HTTP, as Patroni's REST API then does. */
-  static void apply(PostgresCluster cluster, PodTemplateSpec template, boolean tlsTransition) {
+  static void apply(PostgresCluster cluster, PodTemplateSpec template) {
     if (!ClusterTls.enabled(cluster)) {
       return;
     }
@@ -76,9 +75,7 @@ final class TlsPod {
         env.setValue(host + ":" + ClusterServices.PATRONI_PORT);
       }
     }
-    if (!tlsTransition) {
-      postgres.getReadinessProbe().getHttpGet().setScheme("HTTPS");
-    }
+    postgres.getReadinessProbe().getHttpGet().setScheme("HTTPS");
   }
 
   /** The serving Secret, read-only, where the configuration files name it. */

@@ -169,8 +169,8 @@ public final class ClusterTls {
   }
 
   /**
-   * Marks a pod template of a TLS transition (see {@code rollout.TlsTransition}): certificates
-   * mounted and SSL served, Patroni's REST API still plain HTTP.
+   * Marks a pod template of a TLS transition (see {@code rollout.TlsTransition}): TLS served, but
+   * replication with {@code sslmode=prefer}.
    */
   public static final String TRANSITION_ANNOTATION = "postgres.example.com/tls-transition";
 

@@ -13,8 +13,7 @@ import java.util.function.Function;
  * What a member serves, pure, from its pod (the template it started from), not from the spec: SSL
  * in PostgreSQL exactly when the pod mounts the serving Secret ({@link ClusterTls#VOLUME}), HTTPS
  * on Patroni's REST API exactly when its readiness probe uses HTTPS (the kubelet reaches the REST
- * API with it; during a {@code TlsTransition} the pods mount the certificates but Patroni still
- * serves HTTP). Patroni and PostgreSQL read that from the configuration they started with; the
+ * API with it). Patroni and PostgreSQL read that from the configuration they started with; the
  * ConfigMap changes at once when {@code spec.tls} does, but Patroni reads its file again only on a
  * reload ({@code SIGHUP} or {@code POST /reload}), which the operator asks only of members serving
  * TLS with TLS on, to pick up a renewed certificate ({@link TlsReload}). So while TLS turned on or

@@ -46,24 +46,24 @@ class TlsTransitionTest {
   }
 
   /**
-   * The transition's pods mount the certificates and serve SSL, but Patroni's REST API (and its
-   * readiness probe) stays HTTP and replication prefers TLS instead of verifying it; its template
-   * differs from full TLS's, so the members roll again once every one runs it.
+   * The transition's pods serve TLS as with full TLS, but replication prefers TLS instead of
+   * verifying it (the old primary has SSL off); its template differs from full TLS's, so the
+   * members roll again once every one runs it.
    */
   @Test
-  void theTransitionServesSslButPatroniStaysOnHttp() {
+  void theTransitionServesTlsButReplicationOnlyPrefersIt() {
     StatefulSet transition = ClusterStatefulSet.build(TLS, "postgres:16", 0, null, true);
     StatefulSet full = ClusterStatefulSet.build(TLS, "postgres:16", 0, null, false);
     Member during = Member.of(pod(transition, 0));
     Member after = Member.of(pod(full, 0));
     assertThat(during.tlsSecret()).isEqualTo("db-tls");
-    assertThat(during.patroniHttps()).isFalse();
+    assertThat(during.patroniHttps()).isTrue();
     assertThat(after.tlsSecret()).isEqualTo("db-tls");
     assertThat(after.patroniHttps()).isTrue();
     assertThat(during.restartHash()).isNotEqualTo(after.restartHash());
 
     String yaml = ClusterConfigMaps.patroni(TLS, null, true).getData().get("patroni.yml");
-    assertThat(yaml).doesNotContain("certfile").contains("cacert").contains("ssl: \"on\"");
+    assertThat(yaml).contains("certfile").contains("cacert").contains("ssl: \"on\"");
     assertThat(yaml).contains("sslmode: \"prefer\"").doesNotContain("sslmode: \"verify-full\"");
     String fullYaml = ClusterConfigMaps.patroni(TLS, null, false).getData().get("patroni.yml");
     assertThat(fullYaml).contains("certfile").contains("sslmode: \"verify-full\"");
