@@ -151,7 +151,8 @@ final class ClusterReconciliation {
         .managedWorkflowAndDependentResourceContext()
         .put(
             io.pgtrickle.operator.postgres.rollout.TlsTransition.CONTEXT_KEY,
-            io.pgtrickle.operator.postgres.rollout.TlsTransition.needed(cluster, existing, pods));
+            io.pgtrickle.operator.postgres.rollout.TlsTransition.decide(
+                cluster, existing, pods, this::secret));
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
     StatefulSet statefulSet = PostgresClusterReconciler.statefulSet(context);

@@ -13,9 +13,10 @@ public class PatroniConfigMapDependent
 
   @Override
   protected ConfigMap desired(PostgresCluster cluster, Context<PostgresCluster> context) {
+    var tls = StatefulSetDependent.tlsTransition(cluster, context);
     return ClusterConfigMaps.patroni(
-        cluster,
+        tls.buildFrom(),
         RestoreSources.forBuilders(context.getClient(), cluster),
-        StatefulSetDependent.tlsTransition(cluster, context));
+        tls.transition());
   }
 }

@@ -27,27 +27,30 @@ public class StatefulSetDependent
         AppliedCredentials.generation(
             PostgresClusterReconciler.secretNamed(
                 context, cluster, ClusterNames.appliedCredentialsSecret(cluster)));
+    TlsTransition.Decision tls = tlsTransition(cluster, context);
     return ClusterStatefulSet.build(
-        cluster,
+        tls.buildFrom(),
         PostgresImages.forCluster(cluster),
         credentialsGeneration,
         RestoreSources.forBuilders(context.getClient(), cluster),
-        tlsTransition(cluster, context));
+        tls.transition());
   }
 
   /**
    * Whether the members' template is a TLS transition ({@link TlsTransition}): as the round decided
    * it (one decision for the StatefulSet and Patroni's ConfigMap), else from the cache.
    */
-  static boolean tlsTransition(PostgresCluster cluster, Context<PostgresCluster> context) {
+  static TlsTransition.Decision tlsTransition(
+      PostgresCluster cluster, Context<PostgresCluster> context) {
     return context
         .managedWorkflowAndDependentResourceContext()
-        .get(TlsTransition.CONTEXT_KEY, Boolean.class)
+        .get(TlsTransition.CONTEXT_KEY, TlsTransition.Decision.class)
         .orElseGet(
             () ->
-                TlsTransition.needed(
+                TlsTransition.decide(
                     cluster,
                     context.getSecondaryResource(StatefulSet.class).orElse(null),
-                    List.copyOf(context.getSecondaryResources(Pod.class))));
+                    List.copyOf(context.getSecondaryResources(Pod.class)),
+                    name -> PostgresClusterReconciler.secretNamed(context, cluster, name)));
   }
 }

@@ -71,7 +71,7 @@ public final class ClusterStatefulSet {
   /**
    * The same during a TLS transition ({@code tlsTransition}, see {@link
    * io.pgtrickle.operator.postgres.rollout.TlsTransition}): as with TLS, but replication prefers
-   * TLS instead of verifying it.
+   * TLS instead of verifying it and requires no client certificate.
    */
   public static StatefulSet build(
       PostgresCluster cluster,

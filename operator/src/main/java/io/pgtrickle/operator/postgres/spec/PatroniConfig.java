@@ -39,9 +39,10 @@ public final class PatroniConfig {
 
   /**
    * The same, with {@code tlsTransition} (see {@link
-   * io.pgtrickle.operator.postgres.rollout.TlsTransition}): TLS turned on for a running cluster,
-   * and some member still runs without it. Then replication and pg_rewind use {@code
-   * sslmode=prefer} (the primary may still have SSL off); everything else is as with TLS.
+   * io.pgtrickle.operator.postgres.rollout.TlsTransition}): TLS turned on or off for a running
+   * cluster, and some member still runs the old setting. Then replication and pg_rewind use {@code
+   * sslmode=prefer} (the primary may have SSL off) and pg_hba requires no client certificate (the
+   * replicas may present none); everything else is as with TLS.
    */
   public static Map<String, Object> build(
       PostgresCluster cluster, RestoreSource source, boolean tlsTransition) {
@@ -215,6 +216,12 @@ public final class PatroniConfig {
         "unix_socket_directories", io.pgtrickle.operator.backup.spec.PgBackRest.SOCKET_DIR);
     pg.put("parameters", parameters);
     pg.put("use_unix_socket_repl", true);
+    if (transition) {
+      // Replicas that do not present the client certificate (turning TLS off) still stream.
+      pg.put(
+          "pg_hba",
+          pgHba(cluster).stream().map(l -> l.replace(" clientcert=verify-full", "")).toList());
+    }
     Map<String, Object> auth = (Map<String, Object>) pg.get("authentication");
     for (String user : List.of("replication", "rewind")) {
       Map<String, Object> entry = new LinkedHashMap<>((Map<String, Object>) auth.get(user));

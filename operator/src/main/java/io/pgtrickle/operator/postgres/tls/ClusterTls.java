@@ -32,6 +32,11 @@ public final class ClusterTls {
   public static final String VOLUME = "tls";
 
   /**
+   * The pod volume of the replication user's client certificate, with {@link #clientCertificates}.
+   */
+  public static final String CLIENT_VOLUME = "replication-tls";
+
+  /**
    * Where the replication user's client certificate ({@code NAME-replication-tls}) is mounted in
    * the PostgreSQL container, with {@link #clientCertificates}.
    */

@@ -22,27 +22,27 @@ class TlsTransitionTest {
 
   @Test
   void aNewTlsClusterAndOneWhoseMembersAllServeTlsNeedNoTransition() {
-    assertThat(TlsTransition.needed(TLS, null, List.of())).isFalse();
+    assertThat(needed(TLS, null, List.of())).isFalse();
     StatefulSet full = ClusterStatefulSet.build(TLS, "postgres:16", 0, null, false);
-    assertThat(TlsTransition.needed(TLS, full, pods(full, 3))).isFalse();
+    assertThat(needed(TLS, full, pods(full, 3))).isFalse();
     // A member restarted (being created again) on full TLS is no reason for a transition.
-    assertThat(TlsTransition.needed(TLS, full, pods(full, 2))).isFalse();
+    assertThat(needed(TLS, full, pods(full, 2))).isFalse();
     // Nor is anything with TLS off.
     StatefulSet plain = ClusterStatefulSet.build(PLAIN, "postgres:16");
-    assertThat(TlsTransition.needed(PLAIN, plain, pods(plain, 3))).isFalse();
+    assertThat(needed(PLAIN, plain, pods(plain, 3))).isFalse();
   }
 
   @Test
   void turningTlsOnIsATransitionWhileAMemberRunsWithoutTlsOrIsBeingCreatedOnTheTransition() {
     StatefulSet plain = ClusterStatefulSet.build(PLAIN, "postgres:16");
     StatefulSet transition = ClusterStatefulSet.build(TLS, "postgres:16", 0, null, true);
-    assertThat(TlsTransition.needed(TLS, plain, pods(plain, 3))).isTrue();
+    assertThat(needed(TLS, plain, pods(plain, 3))).isTrue();
     List<Pod> mixed = List.of(pod(transition, 2), pod(transition, 1), pod(plain, 0));
-    assertThat(TlsTransition.needed(TLS, transition, mixed)).isTrue();
+    assertThat(needed(TLS, transition, mixed)).isTrue();
     // The last member without TLS is gone and not yet created again: still the transition.
-    assertThat(TlsTransition.needed(TLS, transition, mixed.subList(0, 2))).isTrue();
+    assertThat(needed(TLS, transition, mixed.subList(0, 2))).isTrue();
     // Every member on the transition: full TLS next.
-    assertThat(TlsTransition.needed(TLS, transition, pods(transition, 3))).isFalse();
+    assertThat(needed(TLS, transition, pods(transition, 3))).isFalse();
   }
 
   /**
@@ -67,6 +67,41 @@ class TlsTransitionTest {
     assertThat(yaml).contains("sslmode: \"prefer\"").doesNotContain("sslmode: \"verify-full\"");
     String fullYaml = ClusterConfigMaps.patroni(TLS, null, false).getData().get("patroni.yml");
     assertThat(fullYaml).contains("certfile").contains("sslmode: \"verify-full\"");
+  }
+
+  /**
+   * TLS off while members still serve it, with the operator's CA (client certificates): the
+   * transition keeps their certificates but requires none of replicas, then TLS goes.
+   */
+  @Test
+  void turningTlsOffIsATransitionWhileAMemberRunsFullTlsAndItsSecretsExist() {
+    StatefulSet full = ClusterStatefulSet.build(TLS, "postgres:16", 0, null, false);
+    TlsTransition.Decision off =
+        TlsTransition.decide(
+            PLAIN, full, pods(full, 3), name -> new io.fabric8.kubernetes.api.model.Secret());
+    assertThat(off.transition()).isTrue();
+    StatefulSet transition =
+        ClusterStatefulSet.build(off.buildFrom(), "postgres:16", 0, null, true);
+    Member during = Member.of(pod(transition, 2));
+    assertThat(during.tlsSecret()).isEqualTo("db-tls");
+    assertThat(pod(transition, 2).getSpec().getVolumes())
+        .anyMatch(v -> "replication-tls".equals(v.getName()));
+    String yaml =
+        ClusterConfigMaps.patroni(off.buildFrom(), null, true).getData().get("patroni.yml");
+    assertThat(yaml).doesNotContain("clientcert").contains("sslmode: \"prefer\"");
+    // The spec itself is left alone.
+    assertThat(PLAIN.getSpec().getTls()).isNull();
+    // Every member on the transition (or off): TLS goes.
+    assertThat(
+            TlsTransition.decide(PLAIN, transition, pods(transition, 3), name -> null).transition())
+        .isFalse();
+    // Without the Secrets the transition's pods could not start: one roll.
+    assertThat(TlsTransition.decide(PLAIN, full, pods(full, 3), name -> null).transition())
+        .isFalse();
+  }
+
+  private static boolean needed(PostgresCluster cluster, StatefulSet existing, List<Pod> pods) {
+    return TlsTransition.decide(cluster, existing, pods, name -> null).transition();
   }
 
   private static List<Pod> pods(StatefulSet sts, int count) {
