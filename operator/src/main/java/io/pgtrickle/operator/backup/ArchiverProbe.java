@@ -72,8 +72,7 @@ public final class ArchiverProbe {
       return Optional.empty();
     }
     try {
-      MemberJdbc.Target target =
-          MemberJdbc.target(cluster, primary.get().name(), primary.get().podIp(), secrets);
+      MemberJdbc.Target target = MemberJdbc.target(cluster, primary.get(), secrets);
       try (Connection c =
           DriverManager.getConnection(
               MemberJdbc.url(target, "postgres"),

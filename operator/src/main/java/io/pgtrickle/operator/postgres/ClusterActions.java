@@ -207,6 +207,11 @@ public class ClusterActions {
       List<Member> members,
       RolloutAction.Switchover switchover,
       PatroniClient.Login login) {
+    if (login != null && login.scheme(switchover.from()).refusal() != null) {
+      // Patroni may well answer, but cannot be trusted yet (the status names the missing CA):
+      // wait rather than restart the primary.
+      return SwitchoverResult.REFUSED;
+    }
     Optional<PatroniClient.Target> target = target(members, switchover.from(), login);
     if (target.isEmpty()) {
       return SwitchoverResult.UNREACHABLE;
@@ -325,6 +330,11 @@ public class ClusterActions {
     if (member.isEmpty() || login == null) {
       return Optional.empty();
     }
+    PatroniClient.Scheme scheme = login.scheme(pod);
+    if (scheme.refusal() != null) {
+      LOG.warn("not calling Patroni on {}: {}", pod, scheme.refusal());
+      return Optional.empty();
+    }
     return Optional.of(
         new PatroniClient.Target(
             member.get().podIp(),
@@ -332,7 +342,7 @@ public class ClusterActions {
             login.username(),
             login.password(),
             login.previousPassword(),
-            login.tls()));
+            scheme.tls()));
   }
 
   /**

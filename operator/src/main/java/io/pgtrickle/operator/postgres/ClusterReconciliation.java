@@ -146,6 +146,13 @@ final class ClusterReconciliation {
     // spec.backup.destination.type PVC: the repository volume, before pods mount it.
     io.pgtrickle.operator.backup.RepositoryVolume.ensure(client, cluster);
 
+    // One decision for the StatefulSet and Patroni's ConfigMap, from what runs now.
+    context
+        .managedWorkflowAndDependentResourceContext()
+        .put(
+            io.pgtrickle.operator.postgres.rollout.TlsTransition.CONTEXT_KEY,
+            io.pgtrickle.operator.postgres.rollout.TlsTransition.decide(
+                cluster, existing, pods, this::secret));
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
     StatefulSet statefulSet = PostgresClusterReconciler.statefulSet(context);
@@ -409,14 +416,16 @@ final class ClusterReconciliation {
     return next.equals(previous) ? null : next;
   }
 
+  /** How to log in to the members' Patroni, each reached with the scheme it serves. */
   private io.pgtrickle.operator.postgres.patroni.PatroniClient.Login patroniLogin() {
-    return io.pgtrickle.operator.postgres.sidecars.TlsPoolerMetricsRound.withTls(
+    return io.pgtrickle.operator.postgres.tls.ServedTls.patroniLogin(
         ClusterActions.login(
             PostgresClusterReconciler.secretNamed(
                 context, cluster, ClusterNames.appliedCredentialsSecret(cluster)),
             PostgresClusterReconciler.secretNamed(
                 context, cluster, ClusterNames.replicationSecret(cluster))),
         cluster,
+        members,
         this::secret);
   }
 

@@ -77,6 +77,7 @@ record DatabaseAccess(
                 cluster,
                 primary,
                 ip,
+                io.pgtrickle.operator.postgres.tls.ClusterTls.mountedSecret(pod),
                 name -> client.secrets().inNamespace(ns).withName(name).get());
       } catch (MemberJdbc.NoCaException e) {
         return problem("ClusterCaNotFound", e.getMessage(), false, false);

@@ -104,7 +104,7 @@ public final class CredentialRotation {
         return Outcome.WAIT;
       }
       roles.apply(
-          MemberJdbc.target(cluster, primary.get().name(), primary.get().podIp(), secrets),
+          MemberJdbc.target(cluster, primary.get(), secrets),
           current.get().superuser(),
           current.get().superuserPassword(),
           wanted.get().superuserPassword(),

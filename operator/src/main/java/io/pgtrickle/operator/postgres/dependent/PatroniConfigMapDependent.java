@@ -13,7 +13,10 @@ public class PatroniConfigMapDependent
 
   @Override
   protected ConfigMap desired(PostgresCluster cluster, Context<PostgresCluster> context) {
+    var tls = StatefulSetDependent.tlsTransition(cluster, context);
     return ClusterConfigMaps.patroni(
-        cluster, RestoreSources.forBuilders(context.getClient(), cluster));
+        tls.buildFrom(),
+        RestoreSources.forBuilders(context.getClient(), cluster),
+        tls.transition());
   }
 }

@@ -63,18 +63,48 @@ public class PatroniClient {
   }
 
   /**
-   * Patroni's REST API user; {@code previousPassword} (may be null) is the one members that started
-   * before the last password change still expect.
+   * How the operator reaches one member's REST API: over plain HTTP ({@code tls} null), over HTTPS
+   * trusting what {@code tls} trusts, or not at all ({@code refusal} says why: the member serves
+   * HTTPS and nothing is there to verify it by, while the spec asks for verified TLS).
    */
-  public record Login(String username, String password, String previousPassword, SSLContext tls) {
+  public record Scheme(SSLContext tls, String refusal) {
 
-    public Login(String username, String password, String previousPassword) {
-      this(username, password, previousPassword, null);
+    public static final Scheme HTTP = new Scheme(null, null);
+
+    public static Scheme https(SSLContext trust) {
+      return new Scheme(java.util.Objects.requireNonNull(trust), null);
     }
 
-    /** The same login over HTTPS, trusting what {@code tls} trusts (null: plain HTTP). */
-    public Login withTls(SSLContext tls) {
-      return new Login(username, password, previousPassword, tls);
+    public static Scheme refused(String why) {
+      return new Scheme(null, why);
+    }
+  }
+
+  /**
+   * Patroni's REST API user; {@code previousPassword} (may be null) is the one members that started
+   * before the last password change still expect. {@code schemes} says, by pod name, how to reach
+   * each member: what the member serves, fixed by the template it started from (see {@code
+   * ServedTls}), which differs from the spec's while TLS turned on or off rolls the members.
+   */
+  public record Login(
+      String username,
+      String password,
+      String previousPassword,
+      java.util.function.Function<String, Scheme> schemes) {
+
+    /** A login to members that all serve plain HTTP. */
+    public Login(String username, String password, String previousPassword) {
+      this(username, password, previousPassword, pod -> Scheme.HTTP);
+    }
+
+    /** The same login, reaching each member (by pod name) as {@code schemes} says. */
+    public Login withSchemes(java.util.function.Function<String, Scheme> schemes) {
+      return new Login(username, password, previousPassword, schemes);
+    }
+
+    /** How to reach the member {@code pod}. */
+    public Scheme scheme(String pod) {
+      return schemes.apply(pod);
     }
 
     @Override

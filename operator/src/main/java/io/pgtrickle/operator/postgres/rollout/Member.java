@@ -27,6 +27,12 @@ import java.util.TreeMap;
  *     none, {@code {"": ["", ""]}} when Patroni says one waits without saying which
  * @param walPosition what Patroni last published as its WAL position (bytes): a primary's {@code
  *     xlog_location}, a replica's {@code replay_lsn}; null when unknown
+ * @param tlsSecret the Secret the pod mounts as its serving certificate, or null when the pod was
+ *     created without TLS: whether the member serves SSL and HTTPS (and with which CA) is fixed by
+ *     the template it started from, not by the spec now (TLS turned on or off rolls the members one
+ *     by one), see {@link io.pgtrickle.operator.postgres.tls.ServedTls}
+ * @param patroniHttps whether Patroni's REST API on the pod serves HTTPS, as its readiness probe
+ *     (which the kubelet sends there) says
  */
 public record Member(
     String name,
@@ -38,7 +44,36 @@ public record Member(
     ResourceRequirements resources,
     String podIp,
     Map<String, List<String>> pendingRestart,
-    Long walPosition) {
+    Long walPosition,
+    String tlsSecret,
+    boolean patroniHttps) {
+
+  /** A member created without TLS. */
+  public Member(
+      String name,
+      int ordinal,
+      boolean ready,
+      boolean terminating,
+      boolean primary,
+      String restartHash,
+      ResourceRequirements resources,
+      String podIp,
+      Map<String, List<String>> pendingRestart,
+      Long walPosition) {
+    this(
+        name,
+        ordinal,
+        ready,
+        terminating,
+        primary,
+        restartHash,
+        resources,
+        podIp,
+        pendingRestart,
+        walPosition,
+        null,
+        false);
+  }
 
   /** A member with no parameter waiting for a restart. */
   public Member(
@@ -50,7 +85,19 @@ public record Member(
       String restartHash,
       ResourceRequirements resources,
       String podIp) {
-    this(name, ordinal, ready, terminating, primary, restartHash, resources, podIp, Map.of(), null);
+    this(
+        name,
+        ordinal,
+        ready,
+        terminating,
+        primary,
+        restartHash,
+        resources,
+        podIp,
+        Map.of(),
+        null,
+        null,
+        false);
   }
 
   public static Member of(Pod pod) {
@@ -75,7 +122,21 @@ public record Member(
         resources,
         pod.getStatus() == null ? null : pod.getStatus().getPodIP(),
         pendingRestart(data),
-        walPosition(data));
+        walPosition(data),
+        io.pgtrickle.operator.postgres.tls.ClusterTls.mountedSecret(pod),
+        patroniHttps(pod));
+  }
+
+  private static boolean patroniHttps(Pod pod) {
+    return pod.getSpec() != null
+        && pod.getSpec().getContainers().stream()
+            .filter(c -> ClusterStatefulSet.CONTAINER.equals(c.getName()))
+            .map(c -> c.getReadinessProbe())
+            .anyMatch(
+                p ->
+                    p != null
+                        && p.getHttpGet() != null
+                        && "HTTPS".equals(p.getHttpGet().getScheme()));
   }
 
   private static Long walPosition(Map<String, Object> data) {

@@ -11,7 +11,6 @@ import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.spec.ClusterSecrets;
 import io.pgtrickle.operator.postgres.spec.PgBouncerConfig;
 import io.pgtrickle.operator.postgres.tls.ClusterTls;
-import io.pgtrickle.operator.postgres.tls.ClusterTrust;
 import io.pgtrickle.operator.postgres.tls.MemberJdbc;
 import io.pgtrickle.operator.postgres.tls.TlsCertificates;
 import io.pgtrickle.operator.postgres.tls.TlsReload;
@@ -72,7 +71,7 @@ public final class TlsPoolerMetricsRound {
         () ->
             primary
                 .filter(m -> m.podIp() != null)
-                .map(m -> MemberJdbc.target(cluster, m.name(), m.podIp(), secrets))
+                .map(m -> MemberJdbc.target(cluster, m, secrets))
                 .orElse(null),
         superuser == null ? ClusterSecrets.SUPERUSER : superuser,
         password,
@@ -116,19 +115,6 @@ public final class TlsPoolerMetricsRound {
         tls,
         ClusterTls.text(secrets.apply(ClusterNames.poolerSecret(cluster)), ClusterSecrets.PASSWORD),
         Instant.now());
-  }
-
-  /**
-   * The login to Patroni over HTTPS when TLS is on, trusting the cluster's CA ({@code ca.crt} of
-   * the serving Secret); unchanged otherwise or before the Secret exists.
-   */
-  public static PatroniClient.Login withTls(
-      PatroniClient.Login login, PostgresCluster cluster, Function<String, Secret> secrets) {
-    if (login == null || !ClusterTls.enabled(cluster)) {
-      return login;
-    }
-    String ca = ClusterTls.text(secrets.apply(ClusterTls.servingSecret(cluster)), ClusterTls.CA);
-    return ca == null ? login : login.withTls(ClusterTrust.context(ca));
   }
 
   private static String text(Secret first, String firstKey, Secret second, String secondKey) {

@@ -43,8 +43,19 @@ public final class ClusterConfigMaps {
    * the source repository's configuration.
    */
   public static ConfigMap patroni(PostgresCluster cluster, RestoreSource source) {
+    return patroni(cluster, source, false);
+  }
+
+  /**
+   * The same during a TLS transition, see {@link PatroniConfig#build(PostgresCluster,
+   * RestoreSource, boolean)}.
+   */
+  public static ConfigMap patroni(
+      PostgresCluster cluster, RestoreSource source, boolean tlsTransition) {
     Map<String, String> data = new java.util.TreeMap<>();
-    data.put(PatroniConfig.CONFIG_FILE, YAML.asYaml(PatroniConfig.build(cluster, source)));
+    data.put(
+        PatroniConfig.CONFIG_FILE,
+        YAML.asYaml(PatroniConfig.build(cluster, source, tlsTransition)));
     if (source != null) {
       data.putAll(RestoreBootstrap.configFiles(source));
     }

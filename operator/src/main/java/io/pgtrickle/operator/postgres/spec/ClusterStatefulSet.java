@@ -19,6 +19,7 @@ import io.pgtrickle.operator.backup.spec.PgBackRest;
 import io.pgtrickle.operator.backup.spec.RestoreBootstrap;
 import io.pgtrickle.operator.backup.spec.RestoreSource;
 import io.pgtrickle.operator.postgres.ClusterNames;
+import io.pgtrickle.operator.postgres.tls.ClusterTls;
 import io.pgtrickle.operator.spec.RestrictedSecurity;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -64,7 +65,21 @@ public final class ClusterStatefulSet {
    */
   public static StatefulSet build(
       PostgresCluster cluster, String image, long credentialsGeneration, RestoreSource source) {
-    PodTemplateSpec template = podTemplate(cluster, image);
+    return build(cluster, image, credentialsGeneration, source, false);
+  }
+
+  /**
+   * The same during a TLS transition ({@code tlsTransition}, see {@link
+   * io.pgtrickle.operator.postgres.rollout.TlsTransition}): as with TLS, but replication prefers
+   * TLS instead of verifying it and requires no client certificate.
+   */
+  public static StatefulSet build(
+      PostgresCluster cluster,
+      String image,
+      long credentialsGeneration,
+      RestoreSource source,
+      boolean tlsTransition) {
+    PodTemplateSpec template = podTemplate(cluster, image, tlsTransition);
     if (source != null) {
       RestoreBootstrap.apply(cluster, source, template);
     }
@@ -112,9 +127,17 @@ public final class ClusterStatefulSet {
   }
 
   static PodTemplateSpec podTemplate(PostgresCluster cluster, String image) {
+    return podTemplate(cluster, image, false);
+  }
+
+  static PodTemplateSpec podTemplate(PostgresCluster cluster, String image, boolean tlsTransition) {
     Map<String, String> annotations = new LinkedHashMap<>();
     // Patroni reads its file at start: a change outside bootstrap.dcs needs a restart.
-    annotations.put(PATRONI_CONFIG_ANNOTATION, Hashes.of(PatroniConfig.local(cluster)));
+    annotations.put(
+        PATRONI_CONFIG_ANNOTATION, Hashes.of(PatroniConfig.local(cluster, tlsTransition)));
+    if (tlsTransition) {
+      annotations.put(ClusterTls.TRANSITION_ANNOTATION, "true");
+    }
     return new PodTemplateSpecBuilder()
         .withNewMetadata()
         .withLabels(ClusterNames.podLabels(cluster))

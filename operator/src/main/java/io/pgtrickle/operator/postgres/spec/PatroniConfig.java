@@ -34,6 +34,18 @@ public final class PatroniConfig {
    * bootstrap restores the source's backup instead of running initdb.
    */
   public static Map<String, Object> build(PostgresCluster cluster, RestoreSource source) {
+    return build(cluster, source, false);
+  }
+
+  /**
+   * The same, with {@code tlsTransition} (see {@link
+   * io.pgtrickle.operator.postgres.rollout.TlsTransition}): TLS turned on or off for a running
+   * cluster, and some member still runs the old setting. Then replication and pg_rewind use {@code
+   * sslmode=prefer} (the primary may have SSL off) and pg_hba requires no client certificate (the
+   * replicas may present none); everything else is as with TLS.
+   */
+  public static Map<String, Object> build(
+      PostgresCluster cluster, RestoreSource source, boolean tlsTransition) {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("scope", ClusterNames.patroniScope(cluster));
     config.put("restapi", map("listen", "0.0.0.0:" + ClusterServices.PATRONI_PORT));
@@ -42,14 +54,21 @@ public final class PatroniConfig {
     config.put("postgresql", postgresql(cluster));
     config.put("watchdog", map("mode", "off"));
     if (ClusterTls.enabled(cluster)) {
-      withTls(config, cluster);
+      withTls(config, cluster, tlsTransition);
     }
     return config;
   }
 
   /** Everything but {@code bootstrap}: what a running member reads from its file. */
   public static Map<String, Object> local(PostgresCluster cluster) {
-    Map<String, Object> config = build(cluster);
+    return local(cluster, false);
+  }
+
+  /**
+   * The same during a TLS transition, see {@link #build(PostgresCluster, RestoreSource, boolean)}.
+   */
+  public static Map<String, Object> local(PostgresCluster cluster, boolean tlsTransition) {
+    Map<String, Object> config = build(cluster, null, tlsTransition);
     config.remove("bootstrap");
     return config;
   }
@@ -174,7 +193,8 @@ public final class PatroniConfig {
    * certificate mounted turn SSL on.
    */
   @SuppressWarnings("unchecked")
-  private static void withTls(Map<String, Object> config, PostgresCluster cluster) {
+  private static void withTls(
+      Map<String, Object> config, PostgresCluster cluster, boolean transition) {
     String cert = ClusterTls.MOUNT + "/" + ClusterTls.CERT;
     String key = ClusterTls.MOUNT + "/" + ClusterTls.KEY;
     String ca = ClusterTls.MOUNT + "/" + ClusterTls.CA;
@@ -196,11 +216,21 @@ public final class PatroniConfig {
         "unix_socket_directories", io.pgtrickle.operator.backup.spec.PgBackRest.SOCKET_DIR);
     pg.put("parameters", parameters);
     pg.put("use_unix_socket_repl", true);
+    if (transition) {
+      // Replicas that do not present the client certificate (turning TLS off) still stream.
+      pg.put(
+          "pg_hba",
+          pgHba(cluster).stream().map(l -> l.replace(" clientcert=verify-full", "")).toList());
+    }
     Map<String, Object> auth = (Map<String, Object>) pg.get("authentication");
     for (String user : List.of("replication", "rewind")) {
       Map<String, Object> entry = new LinkedHashMap<>((Map<String, Object>) auth.get(user));
-      entry.put("sslmode", "verify-full");
-      entry.put("sslrootcert", ca);
+      if (transition) {
+        entry.put("sslmode", "prefer");
+      } else {
+        entry.put("sslmode", "verify-full");
+        entry.put("sslrootcert", ca);
+      }
       auth.put(user, entry);
     }
     if (ClusterTls.clientCertificates(cluster)) {

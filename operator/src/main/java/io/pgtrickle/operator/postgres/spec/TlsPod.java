@@ -19,10 +19,10 @@ import io.pgtrickle.operator.postgres.tls.ClusterTls;
  */
 final class TlsPod {
 
-  static final String VOLUME = "tls";
+  static final String VOLUME = ClusterTls.VOLUME;
 
   /** The replication user's client certificate, with {@link ClusterTls#clientCertificates}. */
-  static final String CLIENT_VOLUME = "replication-tls";
+  static final String CLIENT_VOLUME = ClusterTls.CLIENT_VOLUME;
 
   /** Owner read-write, group read: PostgreSQL accepts a root-owned key with these bits. */
   private static final int MODE = 0640;

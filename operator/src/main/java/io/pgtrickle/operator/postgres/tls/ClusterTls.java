@@ -25,6 +25,18 @@ public final class ClusterTls {
   public static final String MOUNT = "/etc/postgresql/tls";
 
   /**
+   * The pod volume of the serving Secret. A pod has it exactly when it was created from a template
+   * with TLS on: what the member serves (SSL in PostgreSQL, HTTPS on Patroni's REST API) follows
+   * from it until the pod restarts, whatever the spec says now.
+   */
+  public static final String VOLUME = "tls";
+
+  /**
+   * The pod volume of the replication user's client certificate, with {@link #clientCertificates}.
+   */
+  public static final String CLIENT_VOLUME = "replication-tls";
+
+  /**
    * Where the replication user's client certificate ({@code NAME-replication-tls}) is mounted in
    * the PostgreSQL container, with {@link #clientCertificates}.
    */
@@ -145,6 +157,27 @@ public final class ClusterTls {
     }
     return !CertificateNames.of(cert).containsAll(names);
   }
+
+  /**
+   * The Secret {@code pod} mounts as its serving certificate (volume {@link #VOLUME}), or null when
+   * the pod was created without TLS.
+   */
+  public static String mountedSecret(io.fabric8.kubernetes.api.model.Pod pod) {
+    if (pod.getSpec() == null || pod.getSpec().getVolumes() == null) {
+      return null;
+    }
+    return pod.getSpec().getVolumes().stream()
+        .filter(v -> VOLUME.equals(v.getName()) && v.getSecret() != null)
+        .map(v -> v.getSecret().getSecretName())
+        .findFirst()
+        .orElse(null);
+  }
+
+  /**
+   * Marks a pod template of a TLS transition (see {@code rollout.TlsTransition}): TLS served, but
+   * replication with {@code sslmode=prefer}.
+   */
+  public static final String TRANSITION_ANNOTATION = "postgres.example.com/tls-transition";
 
   /** A key of a Secret as text; null when absent. */
   public static String text(Secret secret, String key) {

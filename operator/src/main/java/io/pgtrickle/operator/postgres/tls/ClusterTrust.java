@@ -40,6 +40,30 @@ public final class ClusterTrust {
     return CONTEXTS.computeIfAbsent(caPem, ClusterTrust::create);
   }
 
+  /**
+   * An SSL context that accepts any server certificate: encryption without authentication. Used for
+   * one transitional case only, see {@link ServedTls#patroni}: TLS turned off while a member still
+   * serves HTTPS from its old template and no CA is left to verify it by. There the spec asks for
+   * plain HTTP, and an unverified TLS connection is no weaker than that (an active attacker in the
+   * path can read the credentials either way; a passive one can read them only over plain HTTP).
+   * Never used while the spec has TLS on.
+   */
+  public static SSLContext unverified() {
+    return UNVERIFIED;
+  }
+
+  private static final SSLContext UNVERIFIED = unverifiedContext();
+
+  private static SSLContext unverifiedContext() {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, new javax.net.ssl.TrustManager[] {new AnyServer()}, null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("no TLS context: " + e, e);
+    }
+  }
+
   private static SSLContext create(String caPem) {
     List<X509Certificate> anchors = CertificateAuthority.certificates(caPem);
     if (anchors.isEmpty()) {
@@ -121,6 +145,42 @@ public final class ClusterTrust {
     @Override
     public X509Certificate[] getAcceptedIssuers() {
       return accepted.clone();
+    }
+  }
+
+  /** Accepts any server's chain (see {@link #unverified}); refuses clients. */
+  private static final class AnyServer extends X509ExtendedTrustManager {
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      throw new CertificateException("the operator accepts no clients");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      throw new CertificateException("the operator accepts no clients");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      throw new CertificateException("the operator accepts no clients");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
     }
   }
 }

@@ -2,6 +2,7 @@ package io.pgtrickle.operator.postgres.tls;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.spec.ClusterServices;
 import java.util.Properties;
 import java.util.function.Function;
@@ -9,12 +10,16 @@ import java.util.function.Function;
 /**
  * How the operator's own JDBC connections reach a member's PostgreSQL (setting passwords, making
  * the sidecars' roles, a StreamTableCluster's database by {@code clusterRef}), pure. The operator
- * connects by pod IP (no DNS needed), and with {@code spec.tls.enabled} it uses {@code
- * sslmode=verify-full}: the server's chain must lead to the cluster's CA ({@code ca.crt} of the
- * serving Secret: the operator's own, {@code certSecret}'s or cert-manager's, see {@link
- * ClusterTls#servingSecret}) and its certificate must name the member as {@code
+ * connects by pod IP (no DNS needed). To a member that serves TLS (its pod mounts the serving
+ * Secret, see {@link ServedTls}) it uses {@code sslmode=verify-full}: the server's chain must lead
+ * to the member's CA ({@link ServedTls#ca}: {@code ca.crt} of the Secret it mounts, the operator's
+ * own, {@code certSecret}'s or cert-manager's) and its certificate must name the member as {@code
  * POD.NAME-pods.NAMESPACE.svc} (what replicas check too). The driver gets both through {@link
- * CaSocketFactory} and {@link MemberNameVerifier}. Without TLS, {@code sslmode=prefer}.
+ * CaSocketFactory} and {@link MemberNameVerifier}. To a member that serves no TLS, {@code
+ * sslmode=prefer}: one started before TLS was turned on has SSL off until its restart. Before, the
+ * spec decided, and while TLS was turned on or off the operator could not reach the members still
+ * on the old template (verify-full to a server without SSL, or no TLS where pg_hba asked for {@code
+ * hostssl}).
  */
 public final class MemberJdbc {
 
@@ -32,10 +37,18 @@ public final class MemberJdbc {
   }
 
   /**
-   * A member to connect to: its pod IP, and with TLS the name its certificate must carry and the CA
-   * (PEM); {@code caPem} is null without TLS.
+   * A member to connect to: its pod IP, and with verified TLS the name its certificate must carry
+   * and the CA (PEM); {@code caPem} is null otherwise. {@code sslmode} is the driver's: {@code
+   * verify-full} with a CA, {@code require} for a member serving TLS with no CA known after TLS was
+   * turned off, {@code prefer} for one serving no TLS.
    */
-  public record Target(String podIp, String serverName, String caPem) {
+  public record Target(String podIp, String serverName, String caPem, String sslmode) {
+
+    /** Verified TLS with {@code caPem}, or {@code prefer} without one. */
+    public Target(String podIp, String serverName, String caPem) {
+      this(podIp, serverName, caPem, caPem == null ? "prefer" : "verify-full");
+    }
+
     public boolean tls() {
       return caPem != null;
     }
@@ -49,28 +62,47 @@ public final class MemberJdbc {
   private MemberJdbc() {}
 
   /**
-   * The target for member {@code pod} at {@code podIp} of {@code cluster}; {@code secrets} looks
-   * Secrets up by name in the cluster's namespace (null when missing).
-   *
-   * @throws NoCaException when TLS is on and the serving Secret or its {@code ca.crt} is missing
+   * The target for {@code member} of {@code cluster}, see {@link #target(PostgresCluster, String,
+   * String, String, Function)}.
    */
   public static Target target(
-      PostgresCluster cluster, String pod, String podIp, Function<String, Secret> secrets) {
-    if (!ClusterTls.enabled(cluster)) {
+      PostgresCluster cluster, Member member, Function<String, Secret> secrets) {
+    return target(cluster, member.name(), member.podIp(), member.tlsSecret(), secrets);
+  }
+
+  /**
+   * The target for member {@code pod} at {@code podIp} of {@code cluster}, whose pod mounts {@code
+   * mountedSecret} as its serving certificate (null: created without TLS); {@code secrets} looks
+   * Secrets up by name in the cluster's namespace (null when missing).
+   *
+   * @throws NoCaException when the member serves TLS, TLS is on, and no {@code ca.crt} is known to
+   *     verify it by
+   */
+  public static Target target(
+      PostgresCluster cluster,
+      String pod,
+      String podIp,
+      String mountedSecret,
+      Function<String, Secret> secrets) {
+    if (mountedSecret == null) {
       return new Target(podIp, null, null);
     }
-    String secret = ClusterTls.servingSecret(cluster);
-    String ca = ClusterTls.text(secrets.apply(secret), ClusterTls.CA);
-    if (ca == null || ca.isBlank()) {
-      throw new NoCaException(
-          "spec.tls.enabled: Secret \""
-              + secret
-              + "\" has no ca.crt, so the operator cannot verify "
-              + pod
-              + " (it connects with sslmode=verify-full against the cluster's CA); it connects"
-              + " once the Secret has one");
+    String ca = ServedTls.ca(cluster, mountedSecret, secrets);
+    if (ca != null) {
+      return new Target(podIp, ClusterTls.memberHost(cluster, pod), ca);
     }
-    return new Target(podIp, ClusterTls.memberHost(cluster, pod), ca);
+    if (!ClusterTls.enabled(cluster)) {
+      // TLS turned off, the member still serves it (and pg_hba may ask for hostssl), no CA left:
+      // encrypted without verification, no weaker than the prefer the spec asks for.
+      return new Target(podIp, null, null, "require");
+    }
+    throw new NoCaException(
+        "spec.tls.enabled: Secret \""
+            + mountedSecret
+            + "\" has no ca.crt, so the operator cannot verify "
+            + pod
+            + " (it connects with sslmode=verify-full against the cluster's CA); it connects"
+            + " once the Secret has one");
   }
 
   /** The JDBC URL of {@code database} on the target's PostgreSQL port. */
@@ -101,7 +133,7 @@ public final class MemberJdbc {
 
   /**
    * Sets the target's TLS settings in {@code props}: {@code sslmode=verify-full} with the CA and
-   * name checks, or {@code sslmode=prefer} without TLS.
+   * name checks, or the target's {@code require} or {@code prefer}.
    */
   public static void tls(Target target, Properties props) {
     if (target.tls()) {
@@ -111,7 +143,7 @@ public final class MemberJdbc {
       props.setProperty(CA_PROPERTY, target.caPem());
       props.setProperty(SERVER_NAME_PROPERTY, target.serverName());
     } else {
-      props.setProperty("sslmode", "prefer");
+      props.setProperty("sslmode", target.sslmode());
     }
   }
 }

@@ -48,6 +48,11 @@ public final class TlsReload {
       if (!ASKED.due(member, wanted.getSerialNumber().toString(16), Instant.now())) {
         continue;
       }
+      PatroniClient.Scheme scheme = login.scheme(member.name());
+      if (scheme.refusal() != null) {
+        LOG.info("reload of {} not possible: {}", member.name(), scheme.refusal());
+        continue;
+      }
       try {
         patroni.reload(
             new PatroniClient.Target(
@@ -56,7 +61,7 @@ public final class TlsReload {
                 login.username(),
                 login.password(),
                 login.previousPassword(),
-                login.tls()));
+                scheme.tls()));
         LOG.info("{} serves an older certificate: asked Patroni to reload", member.name());
       } catch (PatroniException e) {
         LOG.info("reload of {} not possible yet: {}", member.name(), e.getMessage());

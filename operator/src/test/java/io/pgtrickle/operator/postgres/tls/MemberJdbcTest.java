@@ -34,7 +34,7 @@ class MemberJdbcTest {
   @Test
   void withoutTlsTheOperatorPrefersTls() {
     PostgresCluster cluster = Clusters.basic(2);
-    MemberJdbc.Target target = MemberJdbc.target(cluster, "db-1", "10.0.0.7", name -> null);
+    MemberJdbc.Target target = MemberJdbc.target(cluster, "db-1", "10.0.0.7", null, name -> null);
     assertThat(target.tls()).isFalse();
     assertThat(MemberJdbc.url(target, "template1"))
         .isEqualTo("jdbc:postgresql://10.0.0.7:5432/template1");
@@ -48,7 +48,8 @@ class MemberJdbcTest {
   void withTlsItVerifiesTheMemberByItsDnsNameAgainstTheServingSecretsCa() {
     PostgresCluster cluster = tls(null);
     MemberJdbc.Target target =
-        MemberJdbc.target(cluster, "db-1", "10.0.0.7", secrets("db-tls", CA.certificatePem()));
+        MemberJdbc.target(
+            cluster, "db-1", "10.0.0.7", "db-tls", secrets("db-tls", CA.certificatePem()));
     assertThat(target.serverName()).isEqualTo("db-1.db-pods.ns.svc");
     assertThat(target.caPem()).isEqualTo(CA.certificatePem());
     assertThat(target.toString()).doesNotContain("BEGIN");
@@ -65,21 +66,70 @@ class MemberJdbcTest {
                     tls("postgres-tls"),
                     "db-0",
                     "10.0.0.6",
+                    "postgres-tls",
                     secrets("postgres-tls", CA.certificatePem()))
                 .caPem())
         .isEqualTo(CA.certificatePem());
   }
 
+  /**
+   * TLS turned on: a member still on the template from before has SSL off (and pg_hba {@code
+   * host}); the operator reaches it as it serves, with prefer, until it restarts.
+   */
+  @Test
+  void aMemberStartedBeforeTlsWasTurnedOnIsReachedWithoutVerifyFull() {
+    MemberJdbc.Target target =
+        MemberJdbc.target(
+            tls(null), "db-1", "10.0.0.7", null, secrets("db-tls", CA.certificatePem()));
+    assertThat(target.tls()).isFalse();
+    assertThat(MemberJdbc.properties(target, "postgres", "pw", 5, 15).getProperty("sslmode"))
+        .isEqualTo("prefer");
+  }
+
+  /**
+   * TLS turned off: a member still on the TLS template serves SSL (and pg_hba may ask {@code
+   * hostssl}): verified against the CA of the Secret it mounts while that is there, encrypted
+   * without verification once no CA is left (no weaker than the prefer the spec asks for).
+   */
+  @Test
+  void aMemberStartedBeforeTlsWasTurnedOffIsReachedOverTls() {
+    PostgresCluster off = Clusters.basic(2);
+    MemberJdbc.Target verified =
+        MemberJdbc.target(
+            off, "db-1", "10.0.0.7", "db-tls", secrets("db-tls", CA.certificatePem()));
+    assertThat(verified.tls()).isTrue();
+    assertThat(verified.serverName()).isEqualTo("db-1.db-pods.ns.svc");
+    assertThat(MemberJdbc.properties(verified, "postgres", "pw", 5, 15).getProperty("sslmode"))
+        .isEqualTo("verify-full");
+    // The CA published for clients (NAME-ca) serves when the mounted Secret is gone.
+    assertThat(
+            MemberJdbc.target(
+                    off, "db-1", "10.0.0.7", "db-tls", secrets("db-ca", CA.certificatePem()))
+                .caPem())
+        .isEqualTo(CA.certificatePem());
+    MemberJdbc.Target unverified =
+        MemberJdbc.target(off, "db-1", "10.0.0.7", "db-tls", name -> null);
+    assertThat(unverified.tls()).isFalse();
+    Properties props = MemberJdbc.properties(unverified, "postgres", "pw", 5, 15);
+    assertThat(props.getProperty("sslmode")).isEqualTo("require");
+    assertThat(props.getProperty("sslfactory")).isNull();
+  }
+
   @Test
   void withTlsAMissingCaIsRefusedSayingWhich() {
-    assertThatThrownBy(() -> MemberJdbc.target(tls(null), "db-0", "10.0.0.6", name -> null))
+    assertThatThrownBy(
+            () -> MemberJdbc.target(tls(null), "db-0", "10.0.0.6", "db-tls", name -> null))
         .isInstanceOf(MemberJdbc.NoCaException.class)
         .hasMessageContaining("Secret \"db-tls\" has no ca.crt")
         .hasMessageContaining("verify-full");
     assertThatThrownBy(
             () ->
                 MemberJdbc.target(
-                    tls("postgres-tls"), "db-0", "10.0.0.6", secrets("postgres-tls", null)))
+                    tls("postgres-tls"),
+                    "db-0",
+                    "10.0.0.6",
+                    "postgres-tls",
+                    secrets("postgres-tls", null)))
         .isInstanceOf(MemberJdbc.NoCaException.class)
         .hasMessageContaining("postgres-tls");
   }
@@ -92,7 +142,8 @@ class MemberJdbcTest {
             CA, ClusterTls.dnsNames(cluster), NOW.minusSeconds(60), Duration.ofDays(5));
     Properties props =
         MemberJdbc.properties(
-            MemberJdbc.target(cluster, "db-1", "127.0.0.1", secrets("db-tls", CA.certificatePem())),
+            MemberJdbc.target(
+                cluster, "db-1", "127.0.0.1", "db-tls", secrets("db-tls", CA.certificatePem())),
             "postgres",
             "pw",
             5,
