@@ -90,6 +90,16 @@ public final class ServedTls {
                 .filter(m -> m.name().equals(pod))
                 .findFirst()
                 .map(m -> patroni(cluster, m, secrets))
-                .orElse(PatroniClient.Scheme.HTTP));
+                .orElseGet(() -> unknown(cluster, pod)));
+  }
+
+  /**
+   * A pod that is not among the members observed: plain HTTP only when the spec asks for it, so the
+   * REST API password never goes out unencrypted while TLS is on.
+   */
+  static PatroniClient.Scheme unknown(PostgresCluster cluster, String pod) {
+    return ClusterTls.enabled(cluster)
+        ? PatroniClient.Scheme.refused(pod + " is not among the members the operator observed")
+        : PatroniClient.Scheme.HTTP;
   }
 }

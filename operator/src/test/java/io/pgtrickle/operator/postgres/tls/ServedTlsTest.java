@@ -61,6 +61,17 @@ class ServedTlsTest {
             secrets);
     assertThat(login.scheme("db-0").tls()).isNull();
     assertThat(login.scheme("db-2").tls()).isNotNull();
+    assertThat(login.scheme("db-9").refusal())
+        .as("a pod not observed is not called over plain HTTP while TLS is on")
+        .contains("db-9");
+    assertThat(
+            ServedTls.patroniLogin(
+                    new PatroniClient.Login("patroni", "pw", null),
+                    Clusters.basic(3),
+                    List.of(),
+                    secrets)
+                .scheme("db-9"))
+        .isEqualTo(PatroniClient.Scheme.HTTP);
   }
 
   /**
