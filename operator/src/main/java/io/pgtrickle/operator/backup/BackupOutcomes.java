@@ -71,13 +71,9 @@ final class BackupOutcomes {
   /** What the backups wait for (the cluster, its repository, its primary), or null. */
   String waiting() {
     String clusterName = backup.getSpec().getClusterName();
-    if (cluster == null) {
-      return "PostgresCluster " + clusterName + " not found (spec.clusterName)";
-    }
-    if (cluster.getSpec().getBackup() == null) {
-      return "PostgresCluster "
-          + clusterName
-          + " has no spec.backup: its repository is configured there";
+    BackupTarget target = BackupTarget.of(clusterName, cluster);
+    if (!target.configured()) {
+      return target.message();
     }
     if (primary == null) {
       return "waiting for a primary in PostgresCluster " + clusterName;
