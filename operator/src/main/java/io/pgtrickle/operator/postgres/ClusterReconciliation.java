@@ -367,7 +367,11 @@ final class ClusterReconciliation {
     }
     if (cluster.getSpec().getBackup() != null) {
       // pg_stat_archiver changes without an event: look again after archivingCheck.
-      ArchiverProbe.report(next, cluster, members, this::secret, clock.instant());
+      try {
+        ArchiverProbe.report(client, next, cluster, members, this::secret, clock.instant());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       retry = retry == null || retry.compareTo(archivingCheck) > 0 ? archivingCheck : retry;
     }
     if (actions.replicas().reportStreaming(next, cluster, pods, clock.instant())
