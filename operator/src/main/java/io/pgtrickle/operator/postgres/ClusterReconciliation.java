@@ -73,6 +73,13 @@ final class ClusterReconciliation {
   private final List<Pod> pods;
   private final List<Member> members;
 
+  /**
+   * What this reconcile found of the repository volume ({@link
+   * io.pgtrickle.operator.backup.RepositoryVolume#ensure}); null when it did not look (the
+   * condition stays as it was).
+   */
+  private Optional<String> repositoryVolume;
+
   ClusterReconciliation(
       PostgresCluster cluster,
       Context<PostgresCluster> context,
@@ -144,7 +151,7 @@ final class ClusterReconciliation {
     io.pgtrickle.operator.backup.PgBackRestCertificates.ensure(
         client, cluster, this::secret, clock.instant());
     // spec.backup.destination.type PVC: the repository volume, before pods mount it.
-    io.pgtrickle.operator.backup.RepositoryVolume.ensure(client, cluster);
+    repositoryVolume = io.pgtrickle.operator.backup.RepositoryVolume.ensure(client, cluster);
 
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
@@ -373,6 +380,20 @@ final class ClusterReconciliation {
         Thread.currentThread().interrupt();
       }
       retry = retry == null || retry.compareTo(archivingCheck) > 0 ? archivingCheck : retry;
+    } else {
+      // Without spec.backup nothing is archived: a condition kept from before would say it is.
+      next.setConditions(
+          io.pgtrickle.operator.status.Conditions.without(
+              next.getConditions(), io.pgtrickle.operator.backup.ContinuousArchiving.TYPE));
+    }
+    if (repositoryVolume != null) {
+      next.setConditions(
+          io.pgtrickle.operator.backup.RepositoryVolume.condition(
+              next.getConditions(),
+              cluster,
+              repositoryVolume,
+              cluster.getMetadata().getGeneration(),
+              clock.instant()));
     }
     if (actions.replicas().reportStreaming(next, cluster, pods, clock.instant())
         && (retry == null || retry.compareTo(NOT_STREAMING_RETRY) > 0)) {
