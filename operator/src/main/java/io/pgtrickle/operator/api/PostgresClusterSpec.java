@@ -29,6 +29,14 @@ import java.util.Map;
             + " backup reads a streaming replica",
     reason = "FieldValueInvalid")
 @ValidationRule(
+    value = PostgresClusterSpec.REPOSITORY_SIZE_KEPT_RULE,
+    message =
+        "spec.backup.destination.size cannot change: the repository volume NAME-pgbackrest-repo"
+            + " exists with the size it was made with (destination.size, or spec.storage.size when"
+            + " absent), and resizing it is not built yet",
+    reason = "FieldValueForbidden",
+    fieldPath = ".backup")
+@ValidationRule(
     value = "!has(self.restore) || has(oldSelf.restore)",
     message =
         "spec.restore can only be given when the cluster is created: restoring replaces the"
@@ -40,6 +48,40 @@ public class PostgresClusterSpec {
   /** The PostgreSQL majors this operator runs; kept in step with the CEL rule below. */
   public static final java.util.List<Integer> SUPPORTED_MAJORS =
       java.util.List.of(14, 15, 16, 17, 18);
+
+  /**
+   * Transition rule: while {@code spec.backup} stays and keeps its repository on a volume (type
+   * PVC, the default), the volume's size, {@code destination.size} or else {@code storage.size},
+   * stays the same quantity. BackupDestination's own rule sees only a destination present before
+   * and after; this one also sees a destination (or its size) added or removed. {@code spec.backup}
+   * removed and added back is not a transition of it: the operator reports that size against the
+   * claim (condition BackupRepository).
+   */
+  static final String REPOSITORY_SIZE_KEPT_RULE =
+      "!has(self.backup) || !has(oldSelf.backup)"
+          + " || (has(self.backup.destination) && has(self.backup.destination.type)"
+          + " && self.backup.destination.type != 'PVC')"
+          + " || (has(oldSelf.backup.destination) && has(oldSelf.backup.destination.type)"
+          + " && oldSelf.backup.destination.type != 'PVC')"
+          + " || !isQuantity("
+          + PostgresClusterSpec.SIZE_NOW
+          + ") || !isQuantity("
+          + PostgresClusterSpec.SIZE_BEFORE
+          + ") || quantity("
+          + PostgresClusterSpec.SIZE_NOW
+          + ").compareTo(quantity("
+          + PostgresClusterSpec.SIZE_BEFORE
+          + ")) == 0";
+
+  /** The repository volume's size the spec asks for now (a quantity, when valid). */
+  private static final String SIZE_NOW =
+      "(has(self.backup.destination) && has(self.backup.destination.size)"
+          + " ? self.backup.destination.size : self.storage.size)";
+
+  /** The same before the change. */
+  private static final String SIZE_BEFORE =
+      "(has(oldSelf.backup.destination) && has(oldSelf.backup.destination.size)"
+          + " ? oldSelf.backup.destination.size : oldSelf.storage.size)";
 
   /** The most members a cluster may have; pod ordinals go up to one less. */
   public static final int MAX_REPLICAS = 10;

@@ -1,18 +1,23 @@
 package io.pgtrickle.operator.backup;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
+import io.pgtrickle.operator.backup.spec.ObjectStore;
+import io.pgtrickle.operator.backup.spec.PgBackRest;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.credentials.Credentials;
 import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.tls.MemberJdbc;
+import io.pgtrickle.operator.status.Conditions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,24 +36,68 @@ public final class ArchiverProbe {
 
   /**
    * Sets {@link ContinuousArchiving}'s condition in {@code next} from the primary's archiver; keeps
-   * the one {@code next} carries over when the primary cannot be read now.
+   * the one {@code next} carries over when the primary cannot be read now. A failing archiver that
+   * has archived nothing since PostgreSQL started is looked into once ({@link
+   * ContinuousArchiving#diagnose}): {@code pgbackrest info} in the primary tells whether the
+   * repository's encryption is not spec.backup.encryption's ({@link RepositoryEncryption}).
    */
   public static void report(
+      KubernetesClient client,
       PostgresClusterStatus next,
       PostgresCluster cluster,
       List<Member> members,
       Function<String, Secret> secrets,
-      Instant now) {
-    read(cluster, members, secrets)
-        .ifPresent(
-            a ->
-                next.setConditions(
-                    ContinuousArchiving.with(
-                        next.getConditions(),
-                        cluster,
-                        a,
-                        cluster.getMetadata().getGeneration(),
-                        now)));
+      Instant now)
+      throws InterruptedException {
+    Optional<ContinuousArchiving.Archiver> read = read(cluster, members, secrets);
+    if (read.isEmpty()) {
+      return;
+    }
+    ContinuousArchiving.Archiver a = read.get();
+    long generation = cluster.getMetadata().getGeneration();
+    Optional<String> mismatch = Optional.empty();
+    if (ContinuousArchiving.diagnose(next.getConditions(), a, generation)) {
+      mismatch = encryptionMismatch(client, cluster, primary(members).orElseThrow().name());
+    } else if (a.failing()
+        && Conditions.find(next.getConditions(), ContinuousArchiving.TYPE)
+            .filter(c -> RepositoryEncryption.MISMATCH.equals(c.getReason()))
+            .isPresent()) {
+      return; // still failing as the last look found
+    }
+    next.setConditions(
+        ContinuousArchiving.with(next.getConditions(), cluster, a, mismatch, generation, now));
+  }
+
+  /**
+   * The repository's encryption mismatch as {@code pgbackrest info} in {@code pod} shows it; empty
+   * when it reads the repository, or fails for another reason (then logged).
+   */
+  private static Optional<String> encryptionMismatch(
+      KubernetesClient client, PostgresCluster cluster, String pod) throws InterruptedException {
+    try {
+      new RepositoryCommands(client, cluster.getMetadata().getNamespace(), pod).info();
+      return Optional.empty();
+    } catch (RepositoryCommands.Unreachable e) {
+      return RepositoryEncryption.mismatch(
+          e.getMessage(),
+          cluster.getSpec().getBackup(),
+          ObjectStore.describe(
+              cluster.getSpec().getBackup().getDestination(), PgBackRest.repositoryPath(cluster)));
+    } catch (TimeoutException | RuntimeException e) {
+      LOG.info(
+          "cannot read the repository of {} in {} from {}: {}",
+          cluster.getMetadata().getName(),
+          cluster.getMetadata().getNamespace(),
+          pod,
+          e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private static Optional<Member> primary(List<Member> members) {
+    return members.stream()
+        .filter(m -> m.primary() && m.ready() && !m.terminating() && m.podIp() != null)
+        .findFirst();
   }
 
   /**
@@ -57,10 +106,7 @@ public final class ArchiverProbe {
    */
   public static Optional<ContinuousArchiving.Archiver> read(
       PostgresCluster cluster, List<Member> members, Function<String, Secret> secrets) {
-    Optional<Member> primary =
-        members.stream()
-            .filter(m -> m.primary() && m.ready() && !m.terminating() && m.podIp() != null)
-            .findFirst();
+    Optional<Member> primary = primary(members);
     Optional<Credentials> login =
         Credentials.fromApplied(secrets.apply(ClusterNames.appliedCredentialsSecret(cluster)))
             .or(

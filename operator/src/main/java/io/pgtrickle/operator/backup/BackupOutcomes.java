@@ -35,8 +35,10 @@ final class BackupOutcomes {
   /**
    * The condition whether the repository could be read ({@code pgbackrest info}) when a finished
    * Job was reported: True "RepositoryRead", or False {@value #REPOSITORY_UNREACHABLE} (pgBackRest
-   * could not connect, or the exec did not end within {@link RepositoryCommands#INFO}) or
-   * "RepositoryUnreadable" (any other failure), the message naming the repository.
+   * could not connect, or the exec did not end within {@link RepositoryCommands#INFO}), {@value
+   * RepositoryEncryption#MISMATCH} (the repository's encryption is not spec.backup.encryption's,
+   * {@link RepositoryEncryption}) or "RepositoryUnreadable" (any other failure), the message naming
+   * the repository.
    */
   static final String REPOSITORY_CONDITION = "RepositoryReadable";
 
@@ -53,6 +55,7 @@ final class BackupOutcomes {
   private List<RepositoryBackup> repository;
   private String repositoryProblem;
   private boolean repositoryUnreachable;
+  private boolean repositoryMismatch;
   private String planProblem;
 
   BackupOutcomes(
@@ -71,13 +74,9 @@ final class BackupOutcomes {
   /** What the backups wait for (the cluster, its repository, its primary), or null. */
   String waiting() {
     String clusterName = backup.getSpec().getClusterName();
-    if (cluster == null) {
-      return "PostgresCluster " + clusterName + " not found (spec.clusterName)";
-    }
-    if (cluster.getSpec().getBackup() == null) {
-      return "PostgresCluster "
-          + clusterName
-          + " has no spec.backup: its repository is configured there";
+    BackupTarget target = BackupTarget.of(clusterName, cluster);
+    if (!target.configured()) {
+      return target.message();
     }
     if (primary == null) {
       return "waiting for a primary in PostgresCluster " + clusterName;
@@ -243,7 +242,9 @@ final class BackupOutcomes {
             read,
             read
                 ? "RepositoryRead"
-                : repositoryUnreachable ? REPOSITORY_UNREACHABLE : "RepositoryUnreadable",
+                : repositoryUnreachable
+                    ? REPOSITORY_UNREACHABLE
+                    : repositoryMismatch ? RepositoryEncryption.MISMATCH : "RepositoryUnreadable",
             read ? "pgbackrest info read repository " + repositoryName() : repositoryProblem,
             generation,
             now));
@@ -273,7 +274,17 @@ final class BackupOutcomes {
     if (repository == null && repositoryProblem == null) {
       try {
         repository = commands().info();
-      } catch (RepositoryCommands.Unreachable | java.util.concurrent.TimeoutException e) {
+      } catch (RepositoryCommands.Unreachable e) {
+        // The repository answered with files this spec.backup cannot read: not an outage.
+        java.util.Optional<String> mismatch =
+            RepositoryEncryption.mismatch(
+                e.getMessage(), cluster.getSpec().getBackup(), repositoryName());
+        repositoryMismatch = mismatch.isPresent();
+        repositoryUnreachable = mismatch.isEmpty();
+        repositoryProblem =
+            mismatch.orElse(
+                "repository " + repositoryName() + " is unreachable: " + e.getMessage());
+      } catch (java.util.concurrent.TimeoutException e) {
         repositoryUnreachable = true;
         repositoryProblem = "repository " + repositoryName() + " is unreachable: " + e.getMessage();
       } catch (RuntimeException e) {

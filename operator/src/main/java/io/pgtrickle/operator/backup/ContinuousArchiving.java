@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The cluster's {@code ContinuousArchiving} condition (with {@code spec.backup}): whether the
@@ -29,13 +30,14 @@ public final class ContinuousArchiving {
 
   private static final String QUERY =
       "select archived_count, last_archived_wal, last_archived_time, failed_count,"
-          + " last_failed_wal, last_failed_time from pg_stat_archiver";
+          + " last_failed_wal, last_failed_time, pg_postmaster_start_time() from pg_stat_archiver";
 
   private ContinuousArchiving() {}
 
   /**
    * One reading of {@code pg_stat_archiver}: counts since its last reset, the newest WAL file
-   * archived and the newest that failed (null when none).
+   * archived and the newest that failed (null when none), and when PostgreSQL started (null when
+   * unknown).
    */
   public record Archiver(
       long archivedCount,
@@ -43,12 +45,39 @@ public final class ContinuousArchiving {
       Instant lastArchivedTime,
       long failedCount,
       String lastFailedWal,
-      Instant lastFailedTime) {
+      Instant lastFailedTime,
+      Instant started) {
+
+    public Archiver(
+        long archivedCount,
+        String lastArchivedWal,
+        Instant lastArchivedTime,
+        long failedCount,
+        String lastFailedWal,
+        Instant lastFailedTime) {
+      this(
+          archivedCount,
+          lastArchivedWal,
+          lastArchivedTime,
+          failedCount,
+          lastFailedWal,
+          lastFailedTime,
+          null);
+    }
 
     /** Whether the newest attempt failed. */
     public boolean failing() {
       return lastFailedTime != null
           && (lastArchivedTime == null || lastFailedTime.isAfter(lastArchivedTime));
+    }
+
+    /**
+     * Whether nothing was archived since PostgreSQL started: the repository's settings (its
+     * encryption, the passphrase in the environment) reach archive_command only with a restart, so
+     * a push that worked since then rules out that they do not fit the repository.
+     */
+    public boolean nothingSinceStart() {
+      return lastArchivedTime == null || (started != null && lastArchivedTime.isBefore(started));
     }
   }
 
@@ -63,7 +92,8 @@ public final class ContinuousArchiving {
           instant(rs.getTimestamp(3)),
           rs.getLong(4),
           rs.getString(5),
-          instant(rs.getTimestamp(6)));
+          instant(rs.getTimestamp(6)),
+          instant(rs.getTimestamp(7)));
     }
   }
 
@@ -74,7 +104,54 @@ public final class ContinuousArchiving {
       Archiver archiver,
       long generation,
       Instant now) {
+    return with(conditions, cluster, archiver, Optional.empty(), generation, now);
+  }
+
+  /**
+   * Whether a failing archiver wants its cause looked up in the repository ({@link
+   * RepositoryEncryption}, one {@code pgbackrest info} in the primary, seconds; up to about 20
+   * against an unreachable store): when nothing was archived since PostgreSQL started (else the
+   * settings fit the repository, {@link Archiver#nothingSinceStart}) and the archiver has just
+   * started failing or the spec changed since the condition was set. Otherwise the condition keeps
+   * what the last look found. Pure.
+   */
+  public static boolean diagnose(List<Condition> conditions, Archiver archiver, long generation) {
+    if (!archiver.failing() || !archiver.nothingSinceStart()) {
+      return false;
+    }
+    Condition previous = Conditions.find(conditions, TYPE).orElse(null);
+    return previous == null
+        || !Conditions.FALSE.equals(previous.getStatus())
+        || previous.getObservedGeneration() == null
+        || previous.getObservedGeneration() != generation;
+  }
+
+  /**
+   * As {@link #with(List, PostgresCluster, Archiver, long, Instant)}; a failing archiver whose
+   * repository's encryption is not spec.backup.encryption's ({@code mismatch}, from {@link
+   * RepositoryEncryption}) gives reason {@value RepositoryEncryption#MISMATCH} with that message.
+   * Pure.
+   */
+  public static List<Condition> with(
+      List<Condition> conditions,
+      PostgresCluster cluster,
+      Archiver archiver,
+      Optional<String> mismatch,
+      long generation,
+      Instant now) {
     String repository = repository(cluster);
+    if (archiver.failing() && mismatch.isPresent()) {
+      return Conditions.with(
+          conditions,
+          TYPE,
+          false,
+          RepositoryEncryption.MISMATCH,
+          "archive_command (pgBackRest archive-push) fails: "
+              + mismatch.get()
+              + ". Writes go on; WAL files wait in pg_wal until the repository takes them",
+          generation,
+          now);
+    }
     if (archiver.failing()) {
       return Conditions.with(
           conditions,

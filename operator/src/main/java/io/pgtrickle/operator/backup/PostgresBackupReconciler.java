@@ -168,9 +168,35 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
         status.setNextScheduled(schedule.next(now).map(Instant::toString).orElse(null));
       }
     }
+    BackupTarget target = BackupTarget.of(backup.getSpec().getClusterName(), cluster);
+    status.setConditions(
+        Conditions.with(
+            status.getConditions(),
+            BackupTarget.CONDITION,
+            target.configured(),
+            target.reason(),
+            target.message(),
+            generation,
+            now));
     if (waiting != null) {
       status.setPhase(BackupPhase.Pending);
       status.setMessage(waiting + (due ? "; the due backup waits for it" : ""));
+      if (!target.configured() && schedule != null) {
+        // Each of the CronJob's Jobs would fail; it resumes when the cluster has spec.backup again
+        // (the schedule below applies it without suspend). A missing primary is a passing state
+        // the Jobs wait out: the CronJob keeps running then.
+        String cronName = BackupNames.cronJob(name);
+        CronJob existing = BackupJobs.cronJob(client, namespace, cronName);
+        if (existing != null && !BackupJob.isSuspended(existing)) {
+          BackupJobs.apply(client, BackupJob.suspended(existing));
+          LOG.info("CronJob {}/{} suspended: {}", namespace, cronName, target.message());
+        }
+        status.setMessage(
+            status.getMessage()
+                + (existing == null
+                    ? "; the schedule starts then"
+                    : "; CronJob " + cronName + " is suspended until then"));
+      }
       return done(context, backup, version, previous, status, WHILE_PENDING);
     }
 

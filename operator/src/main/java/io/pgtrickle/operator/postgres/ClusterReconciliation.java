@@ -73,6 +73,13 @@ final class ClusterReconciliation {
   private final List<Pod> pods;
   private final List<Member> members;
 
+  /**
+   * What this reconcile found of the repository volume ({@link
+   * io.pgtrickle.operator.backup.RepositoryVolume#ensure}); null when it did not look (the
+   * condition stays as it was).
+   */
+  private Optional<String> repositoryVolume;
+
   ClusterReconciliation(
       PostgresCluster cluster,
       Context<PostgresCluster> context,
@@ -144,7 +151,7 @@ final class ClusterReconciliation {
     io.pgtrickle.operator.backup.PgBackRestCertificates.ensure(
         client, cluster, this::secret, clock.instant());
     // spec.backup.destination.type PVC: the repository volume, before pods mount it.
-    io.pgtrickle.operator.backup.RepositoryVolume.ensure(client, cluster);
+    repositoryVolume = io.pgtrickle.operator.backup.RepositoryVolume.ensure(client, cluster);
 
     // One decision for the StatefulSet and Patroni's ConfigMap, from what runs now.
     context
@@ -374,8 +381,26 @@ final class ClusterReconciliation {
     }
     if (cluster.getSpec().getBackup() != null) {
       // pg_stat_archiver changes without an event: look again after archivingCheck.
-      ArchiverProbe.report(next, cluster, members, this::secret, clock.instant());
+      try {
+        ArchiverProbe.report(client, next, cluster, members, this::secret, clock.instant());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       retry = retry == null || retry.compareTo(archivingCheck) > 0 ? archivingCheck : retry;
+    } else {
+      // Without spec.backup nothing is archived: a condition kept from before would say it is.
+      next.setConditions(
+          io.pgtrickle.operator.status.Conditions.without(
+              next.getConditions(), io.pgtrickle.operator.backup.ContinuousArchiving.TYPE));
+    }
+    if (repositoryVolume != null) {
+      next.setConditions(
+          io.pgtrickle.operator.backup.RepositoryVolume.condition(
+              next.getConditions(),
+              cluster,
+              repositoryVolume,
+              cluster.getMetadata().getGeneration(),
+              clock.instant()));
     }
     if (actions.replicas().reportStreaming(next, cluster, pods, clock.instant())
         && (retry == null || retry.compareTo(NOT_STREAMING_RETRY) > 0)) {

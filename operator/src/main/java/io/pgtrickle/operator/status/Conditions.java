@@ -65,6 +65,14 @@ public final class Conditions {
     return result;
   }
 
+  /** Returns {@code current} without the condition of {@code type} (the same list when absent). */
+  public static List<Condition> without(List<Condition> current, String type) {
+    if (find(current, type).isEmpty()) {
+      return current;
+    }
+    return current.stream().filter(c -> !Objects.equals(type, c.getType())).toList();
+  }
+
   public static Optional<Condition> find(List<Condition> conditions, String type) {
     if (conditions == null) {
       return Optional.empty();

@@ -211,6 +211,45 @@ class BackupValidationIT {
   }
 
   /**
+   * The volume's size is {@code destination.size} or else {@code storage.size}: adding a
+   * destination (or its size) with another size, or removing it, changes it too, and is refused;
+   * the same quantity written another way is not a change.
+   */
+  @Test
+  void theRepositoryVolumeSizeCannotChangeByAddingOrRemovingTheDestination() {
+    String refusal =
+        "spec.backup.destination.size cannot change: the repository volume NAME-pgbackrest-repo"
+            + " exists with the size it was made with";
+    var byDefault = cluster("{version: 16, replicas: 1, storage: {size: 1Gi}, backup: {}}");
+    assertSizeRefused(byDefault, "{\"destination\":{\"size\":\"20Gi\"}}", refusal);
+    assertSizeRefused(byDefault, "{\"destination\":{\"type\":\"PVC\",\"size\":\"2Gi\"}}", refusal);
+    patch(byDefault, "{\"destination\":{\"size\":\"1024Mi\"}}");
+
+    var sized =
+        cluster(
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, backup: {destination: {size: 5Gi,"
+                + " path: /p}}}");
+    assertSizeRefused(sized, "{\"destination\":null}", refusal);
+    // Removing spec.backup is no transition of it (the operator checks the claim then).
+    sized.patch(
+        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+            io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+        "{\"spec\":{\"backup\":null}}");
+    patch(sized, "{\"destination\":{\"size\":\"7Gi\"}}");
+  }
+
+  private static void assertSizeRefused(
+      io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource> cluster,
+      String backup,
+      String message) {
+    assertThatThrownBy(() -> patch(cluster, backup))
+        .as(backup)
+        .isInstanceOf(KubernetesClientException.class)
+        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+        .hasMessageContaining(message);
+  }
+
+  /**
    * A repository's files are encrypted or not from stanza creation on: switching {@code
    * encryption.enabled} on the same repository is refused (archiving would fail on it), switching
    * it together with a new repository (path, bucket, endpoint or type) is allowed.

@@ -8,6 +8,7 @@ import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.status.Conditions;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ContinuousArchivingTest {
@@ -110,5 +111,75 @@ class ContinuousArchivingTest {
                         + " credentialsSecret: a}}")))
         .isEqualTo("azure://cont at https://127.0.0.1:10000");
     assertThat(ContinuousArchiving.repository(S3)).isEqualTo("s3://my-backups (us-east-1)");
+  }
+
+  private static final Instant STARTED = T0.minusSeconds(600);
+
+  /** Failing since PostgreSQL started: nothing archived after it. */
+  private static final ContinuousArchiving.Archiver NEVER_SINCE_START =
+      new ContinuousArchiving.Archiver(
+          3,
+          "000000010000000000000002",
+          STARTED.minusSeconds(60),
+          2,
+          "000000010000000000000003",
+          T0,
+          STARTED);
+
+  @Test
+  void aFailureWithNothingArchivedSinceTheStartIsLookedIntoOncePerSpec() {
+    assertThat(ContinuousArchiving.diagnose(List.of(), NEVER_SINCE_START, 4)).isTrue();
+    List<Condition> failing =
+        ContinuousArchiving.with(List.of(), S3, NEVER_SINCE_START, Optional.empty(), 4, NOW);
+    // Looked into at generation 4 already: not again until the spec changes.
+    assertThat(ContinuousArchiving.diagnose(failing, NEVER_SINCE_START, 4)).isFalse();
+    assertThat(ContinuousArchiving.diagnose(failing, NEVER_SINCE_START, 5)).isTrue();
+    // A condition True before: the archiver has just started failing.
+    List<Condition> archiving =
+        ContinuousArchiving.with(
+            List.of(),
+            S3,
+            new ContinuousArchiving.Archiver(1, "000000010000000000000001", T0, 0, null, null),
+            4,
+            NOW);
+    assertThat(ContinuousArchiving.diagnose(archiving, NEVER_SINCE_START, 4)).isTrue();
+  }
+
+  @Test
+  void aFailureAfterAPushThatWorkedSinceTheStartIsNotAnEncryptionMismatch() {
+    // archive-push worked with these settings (a restart brings new ones): an outage, say.
+    ContinuousArchiving.Archiver outage =
+        new ContinuousArchiving.Archiver(
+            5,
+            "000000010000000000000005",
+            T0,
+            1,
+            "000000010000000000000006",
+            T0.plusSeconds(30),
+            STARTED);
+    assertThat(outage.nothingSinceStart()).isFalse();
+    assertThat(ContinuousArchiving.diagnose(List.of(), outage, 1)).isFalse();
+    ContinuousArchiving.Archiver working =
+        new ContinuousArchiving.Archiver(5, "000000010000000000000005", T0, 0, null, null, STARTED);
+    assertThat(ContinuousArchiving.diagnose(List.of(), working, 1)).isFalse();
+  }
+
+  @Test
+  void anEncryptionMismatchIsTheReasonAndItsMessageNamesTheField() {
+    Condition c =
+        Conditions.find(
+                ContinuousArchiving.with(
+                    List.of(),
+                    S3,
+                    NEVER_SINCE_START,
+                    Optional.of("spec.backup.encryption is not enabled but repository X is"),
+                    1,
+                    NOW),
+                ContinuousArchiving.TYPE)
+            .orElseThrow();
+    assertThat(c.getStatus()).isEqualTo("False");
+    assertThat(c.getReason()).isEqualTo("RepositoryEncryptionMismatch");
+    assertThat(c.getMessage())
+        .startsWith("archive_command (pgBackRest archive-push) fails: spec.backup.encryption");
   }
 }

@@ -3,10 +3,13 @@ package io.pgtrickle.operator.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.BackupPhase;
 import io.pgtrickle.operator.api.PostgresBackup;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.status.Conditions;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.S3Server;
 import io.pgtrickle.testbed.TestBed;
@@ -18,7 +21,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -27,6 +33,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * cipher, and the object store holds no plaintext of pgBackRest's files (its info files start with
  * {@code [backrest]} when not encrypted).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EncryptedBackupIT {
 
   @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
@@ -98,6 +105,7 @@ class EncryptedBackupIT {
   }
 
   @Test
+  @Order(1)
   void backupsAreEncryptedWithThePassphraseOfTheSecret() throws Exception {
     client
         .resource(
@@ -152,5 +160,65 @@ class EncryptedBackupIT {
           .doesNotContain("[backrest]")
           .doesNotContain("PG_VERSION");
     }
+  }
+
+  /**
+   * {@code spec.backup} removed and added back without encryption (the API server sees no
+   * transition to refuse): archive-push fails on the encrypted repository, and the cluster says
+   * why, naming the field, instead of only that archiving fails.
+   */
+  @Test
+  @Order(2)
+  void encryptionDroppedByReAddingSpecBackupIsReportedNotJustAFailingArchive() throws Exception {
+    long start = System.nanoTime();
+    var resource =
+        client.resources(PostgresCluster.class).inNamespace(NAMESPACE.name()).withName("enc");
+    var backup = resource.get().getSpec().getBackup();
+    resource.edit(
+        c -> {
+          c.getSpec().setBackup(null);
+          return c;
+        });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(resource.get().getMetadata().getGeneration())
+                    .isEqualTo(resource.get().getStatus().getObservedGeneration()));
+    backup.setEncryption(null);
+    resource.edit(
+        c -> {
+          c.getSpec().setBackup(backup);
+          return c;
+        });
+    long[] lastSwitch = {0};
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(
+            () -> {
+              // A WAL file to push, every 15 s (archive_timeout would bring one within 60 s; the
+              // member restarts twice meanwhile, and failing files stay in pg_wal).
+              if (System.nanoTime() - lastSwitch[0] > 15_000_000_000L
+                  && cluster.tryOnPrimary(
+                      "select pg_switch_wal() from (select txid_current()) t")) {
+                lastSwitch[0] = System.nanoTime();
+              }
+              Condition c =
+                  Conditions.find(
+                          resource.get().getStatus().getConditions(), ContinuousArchiving.TYPE)
+                      .orElse(null);
+              assertThat(c).as("condition ContinuousArchiving").isNotNull();
+              assertThat(c.getReason())
+                  .as(c.getMessage())
+                  .isEqualTo("RepositoryEncryptionMismatch");
+              assertThat(c.getStatus()).isEqualTo("False");
+              assertThat(c.getMessage())
+                  .contains("spec.backup.encryption is not enabled but repository S3 bucket enc")
+                  .contains("is encrypted");
+            });
+    System.out.printf(
+        "EncryptedBackupIT: mismatch reported %.1f s after spec.backup was removed%n",
+        (System.nanoTime() - start) / 1e9);
   }
 }

@@ -77,6 +77,28 @@ class InfoParserTest {
     assertThat(InfoParser.repositoryError(REFUSED, "other")).isNull();
   }
 
+  /**
+   * An encrypted repository read without its cipher: pgBackRest 2.55.1 puts the info file's
+   * ciphertext into the message unescaped (control characters, bytes that are no UTF-8), which
+   * strict JSON refuses ("Illegal unquoted character ((CTRL-CHAR, code 6))", seen on the test bed);
+   * the message keeps its text with the binary bytes as '?'.
+   */
+  @Test
+  void aMessageWithTheCiphertextOfAnInfoFileIsRead() {
+    String ciphertext = "Salted__\u0006\u00d7\ufffd\u0001\tD";
+    String json =
+        REFUSED.replace(
+            "[HostConnectError] unable to connect to '127.0.0.1:1': [111] Connection refused",
+            "[FormatError] unable to load info file '/r/backup/db/backup.info':\\nFormatError:"
+                + " key/value found outside of section at line 1: "
+                + ciphertext);
+    assertThat(InfoParser.repositoryError(json, "db"))
+        .isEqualTo(
+            "[FormatError] unable to load info file '/r/backup/db/backup.info':\n"
+                + "FormatError: key/value found outside of section at line 1: Salted__?\u00d7???D");
+    assertThat(InfoParser.backups(json, "db")).isEmpty();
+  }
+
   @Test
   void aRepositoryThatAnsweredHasNoError() {
     assertThat(InfoParser.repositoryError(INFO, "db")).isNull();

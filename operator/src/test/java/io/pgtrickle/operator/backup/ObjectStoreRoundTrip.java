@@ -73,6 +73,17 @@ final class ObjectStoreRoundTrip {
    */
   void run(String backupSpec, String repository, Supplier<List<String>> objects)
       throws SQLException {
+    run(backupSpec, repository, objects, source -> {});
+  }
+
+  /** What a test does with the source cluster once the scenario is done. */
+  interface Then {
+    void accept(HaCluster source) throws Exception;
+  }
+
+  /** As {@link #run(String, String, Supplier)}, then {@code then} with the source cluster. */
+  void run(String backupSpec, String repository, Supplier<List<String>> objects, Then then)
+      throws SQLException {
     try (HaCluster source =
         HaCluster.startWith(
             namespace.testBed(), namespace.name(), "src", HaCluster.testedMajor(), 1, backupSpec)) {
@@ -163,6 +174,13 @@ final class ObjectStoreRoundTrip {
         copy.awaitRunning(Duration.ofSeconds(240));
         assertThat(query(copy, CHECKSUM)).isEqualTo(expected);
         assertThat(copy.queryLong("select count(*) from t")).isEqualTo(20000);
+      }
+      try {
+        then.accept(source);
+      } catch (SQLException | RuntimeException | Error e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
       }
     }
   }

@@ -1,14 +1,22 @@
 package io.pgtrickle.operator.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgtrickle.operator.api.PostgresBackup;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.status.Conditions;
+import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.TestNamespace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -53,7 +61,138 @@ class PvcRepositoryIT {
               .isEqualTo("2Gi");
           assertThat(claim.getMetadata().getOwnerReferences()).isNullOrEmpty();
           return files(claims.resolve("src-pgbackrest-repo"), roundTrip.path("src"));
+        },
+        source -> {
+          long start = System.nanoTime();
+          scheduleWaitsWhileTheClusterHasNoBackup(client, source);
+          System.out.printf(
+              "PvcRepositoryIT: spec.backup removed and added back in %.1f s%n",
+              (System.nanoTime() - start) / 1e9);
         });
+  }
+
+  /**
+   * {@code spec.backup} removed: a PostgresBackup's schedule is suspended (each Job would fail) and
+   * says why (condition ClusterBackupConfigured False, ClusterHasNoBackup); added back with another
+   * {@code destination.size} than the volume has: the schedule resumes, and the cluster reports the
+   * size it cannot have (condition BackupRepository False, RepositorySizeMismatch) instead of
+   * ignoring it.
+   */
+  private static void scheduleWaitsWhileTheClusterHasNoBackup(
+      KubernetesClient client, HaCluster source) {
+    String ns = NAMESPACE.name();
+    client
+        .resource(
+            client
+                .getKubernetesSerialization()
+                .unmarshal(
+                    "apiVersion: postgres.example.com/v1\nkind: PostgresBackup\nmetadata:\n"
+                        + "  name: nightly\n  namespace: "
+                        + ns
+                        + "\nspec:\n  clusterName: src\n  schedule: \"0 3 * * *\"\n",
+                    PostgresBackup.class))
+        .create();
+    String cronJob = BackupNames.cronJob("nightly");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              CronJob c = client.batch().v1().cronjobs().inNamespace(ns).withName(cronJob).get();
+              assertThat(c).as("CronJob " + cronJob).isNotNull();
+              assertThat(c.getSpec().getSuspend()).isNotEqualTo(Boolean.TRUE);
+            });
+    var cluster = client.resources(PostgresCluster.class).inNamespace(ns).withName("src");
+    var backup = cluster.get().getSpec().getBackup();
+
+    cluster.edit(
+        c -> {
+          c.getSpec().setBackup(null);
+          return c;
+        });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              assertThat(
+                      client
+                          .batch()
+                          .v1()
+                          .cronjobs()
+                          .inNamespace(ns)
+                          .withName(cronJob)
+                          .get()
+                          .getSpec()
+                          .getSuspend())
+                  .as("CronJob suspended")
+                  .isTrue();
+              Condition c = backupCondition(client, "nightly");
+              assertThat(c.getStatus()).isEqualTo("False");
+              assertThat(c.getReason()).isEqualTo("ClusterHasNoBackup");
+              assertThat(c.getMessage())
+                  .startsWith("spec.backup of PostgresCluster src is not set");
+              assertThat(
+                      Conditions.find(
+                          cluster.get().getStatus().getConditions(), ContinuousArchiving.TYPE))
+                  .as("no archiving reported without spec.backup")
+                  .isEmpty();
+            });
+
+    backup.getDestination().setSize("3Gi");
+    cluster.edit(
+        c -> {
+          c.getSpec().setBackup(backup);
+          return c;
+        });
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              Condition size =
+                  Conditions.find(cluster.get().getStatus().getConditions(), "BackupRepository")
+                      .orElse(null);
+              assertThat(size).as("condition BackupRepository").isNotNull();
+              assertThat(size.getStatus()).isEqualTo("False");
+              assertThat(size.getReason()).isEqualTo("RepositorySizeMismatch");
+              assertThat(size.getMessage())
+                  .startsWith(
+                      "spec.backup.destination.size is 3Gi but the repository volume"
+                          + " src-pgbackrest-repo exists with 2Gi");
+              assertThat(
+                      client
+                          .batch()
+                          .v1()
+                          .cronjobs()
+                          .inNamespace(ns)
+                          .withName(cronJob)
+                          .get()
+                          .getSpec()
+                          .getSuspend())
+                  .as("CronJob resumed")
+                  .isNotEqualTo(Boolean.TRUE);
+              Condition c = backupCondition(client, "nightly");
+              assertThat(c.getStatus()).isEqualTo("True");
+              assertThat(c.getReason()).isEqualTo("ClusterHasBackup");
+            });
+    // The claim keeps its size: nothing was resized behind the condition's back.
+    assertThat(
+            client
+                .persistentVolumeClaims()
+                .inNamespace(ns)
+                .withName("src-pgbackrest-repo")
+                .get()
+                .getSpec()
+                .getResources()
+                .getRequests()
+                .get("storage")
+                .toString())
+        .isEqualTo("2Gi");
+  }
+
+  private static Condition backupCondition(KubernetesClient client, String name) {
+    PostgresBackup b =
+        client.resources(PostgresBackup.class).inNamespace(NAMESPACE.name()).withName(name).get();
+    assertThat(b.getStatus()).isNotNull();
+    return Conditions.find(b.getStatus().getConditions(), "ClusterBackupConfigured").orElseThrow();
   }
 
   /** The files under {@code root/path}, as paths relative to {@code root}. */

@@ -16,7 +16,16 @@ import java.util.Map;
  */
 public final class InfoParser {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Lenient about control characters in strings: pgBackRest 2.55.1 writes an info file it could not
+   * parse into the repository's status message unescaped, e.g. the ciphertext of an encrypted
+   * repository read without its cipher ({@code FormatError: key/value found outside of section at
+   * line 1: Salted__...}), which strict JSON refuses.
+   */
+  private static final ObjectMapper JSON =
+      com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
+          .build();
 
   private InfoParser() {}
 
@@ -106,7 +115,11 @@ public final class InfoParser {
       }
       for (JsonNode repo : s.path("repo")) {
         if (repo.path("status").path("code").asInt() == 99) {
-          return repo.path("status").path("message").asText("unknown error");
+          // Binary bytes of an unreadable file are no use in a status message.
+          return repo.path("status")
+              .path("message")
+              .asText("unknown error")
+              .replaceAll("[\\p{Cntrl}&&[^\\n]]|\\x{FFFD}", "?");
         }
       }
     }

@@ -161,6 +161,33 @@ public final class BackupJob {
         .build();
   }
 
+  /**
+   * {@code existing} (a CronJob as read from the API server) with {@code spec.suspend: true}, to be
+   * applied by the field manager that applies {@link #cronJob}: the whole object as it is, without
+   * what the server owns (status, resource version, managed fields), so the manager keeps every
+   * field it had. Applying {@link #cronJob} again (it leaves {@code suspend} out) resumes it.
+   */
+  public static CronJob suspended(CronJob existing) {
+    return new CronJobBuilder(existing)
+        .editMetadata()
+        .withManagedFields((List<io.fabric8.kubernetes.api.model.ManagedFieldsEntry>) null)
+        .withResourceVersion(null)
+        .withUid(null)
+        .withCreationTimestamp(null)
+        .withGeneration(null)
+        .endMetadata()
+        .editSpec()
+        .withSuspend(true)
+        .endSpec()
+        .withStatus(null)
+        .build();
+  }
+
+  /** Whether a CronJob is suspended. */
+  public static boolean isSuspended(CronJob cronJob) {
+    return cronJob.getSpec() != null && Boolean.TRUE.equals(cronJob.getSpec().getSuspend());
+  }
+
   /** The type a CronJob's next Job takes (its job template's annotation), or null. */
   public static String type(CronJob cronJob) {
     if (cronJob == null
