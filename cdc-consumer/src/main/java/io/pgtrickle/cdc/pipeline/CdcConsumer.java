@@ -228,6 +228,15 @@ public final class CdcConsumer implements AutoCloseable {
   private void prepare() throws SQLException, InterruptedException {
     try (Connection c = connections.admin()) {
       SlotStatus slot = slots.status(c);
+      if (slot.staleStandbyCopy(config.dropStandbySlotCopies())) {
+        LOG.warn(
+            "replication slot {} here was invalidated while this server was a standby ({}): a stale"
+                + " copy, not the slot the consumer streamed from; dropping it to create it again",
+            config.slot(),
+            slot.lostReason());
+        slots.dropSlot(c);
+        slot = slots.status(c);
+      }
       if (slot.lost()) {
         throw SlotLostException.of(config.slot(), slot);
       }

@@ -75,7 +75,7 @@ final class SlotWatch implements AutoCloseable {
     try {
       SlotStatus slot = slots.status(connection());
       state.slotLagBytes(slot.lagBytes());
-      if (slot.lost()) {
+      if (slot.lost() && !slot.staleStandbyCopy(config.dropStandbySlotCopies())) {
         String message = SlotLostException.of(config.slot(), slot).getMessage();
         LOG.error("{}", message);
         onLost.accept(message);

@@ -40,6 +40,24 @@ public record SlotStatus(
   }
 
   /**
+   * Whether the slot is a copy invalidated while this server was a standby, found now that it is a
+   * primary again, and {@code dropStandbySlotCopies} says such copies are the consumer's to drop.
+   * {@code conflicting} is true only for a logical slot invalidated by a recovery conflict (rows
+   * removed, or {@code wal_level} lowered, as replayed on a standby); a primary never invalidates a
+   * slot that way, so the slot is not the one the consumer streamed from but a copy the server kept
+   * from before it was a standby (PostgreSQL before 17 copies slots with the data directory). Seen
+   * on PostgreSQL 16: two switchovers in a row (TLS turned on) brought the primary back to a member
+   * whose copy was invalidated during its 11 s as a standby, and the consumer stopped for good.
+   * Such a copy is replaced like a missing slot: dropped, created again, with GAP events.
+   *
+   * @param dropStandbySlotCopies {@code PGTRICKLE_DROP_STANDBY_SLOT_COPIES}
+   * @return {@code true} to drop and create the slot again instead of stopping
+   */
+  public boolean staleStandbyCopy(boolean dropStandbySlotCopies) {
+    return dropStandbySlotCopies && exists && conflicting;
+  }
+
+  /**
    * Why the slot is lost, in PostgreSQL's words.
    *
    * @return e.g. {@code wal_status=lost invalidation_reason=wal_removed}

@@ -3,9 +3,13 @@ package io.pgtrickle.cdc.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.pgtrickle.cdc.http.Health;
 import io.pgtrickle.cdc.slot.SlotManager;
 import io.pgtrickle.cdc.slot.StaleSlotCopies;
+import io.pgtrickle.changelog.ChangeLogBackend;
+import io.pgtrickle.changelog.ChangeLogBackends;
 import io.pgtrickle.changelog.support.PostgresServer;
+import io.pgtrickle.changelog.support.ServerProcess;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -130,6 +134,97 @@ class StaleSlotCopiesIT {
           assertThat(slotOn(primary)).isEqualTo("logical");
         }
       }
+    }
+  }
+
+  /**
+   * Before 17, a standby's copy of the slot is invalidated by a recovery conflict once the primary
+   * vacuums catalog rows it still needed ({@code conflicting}); when that standby becomes the
+   * primary (a second switchover brought it back, in the demo, 11 s after it became a standby), the
+   * consumer found its slot "lost" and stopped for good. With {@code
+   * PGTRICKLE_DROP_STANDBY_SLOT_COPIES} (the operator sets it) the copy is replaced like a missing
+   * slot: dropped, created again, GAP events; without it the consumer still stops, as before.
+   */
+  @Test
+  void before17ACopyInvalidatedOnAStandbyIsReplacedOnceThatStandbyIsPromoted() throws Exception {
+    try (SourceDb db = SourceDb.start(major(16))) {
+      db.sql("CREATE TABLE t (id int8 PRIMARY KEY)");
+      long t = db.relationOid("t");
+      Path dir = ServerProcess.targetDir("stale-copy-promoted");
+      String uri = dir.resolve("log").toUri().toString();
+      Map<String, String> env = Consumers.env(db, "t", SLOT, uri);
+      try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
+        LogReader read = new LogReader(log);
+        try (Consumers.InProcess consumer = new Consumers.InProcess(env, log, null)) {
+          Consumers.await("streaming", Duration.ofSeconds(30), consumer.state::streaming);
+          db.sql("INSERT INTO t VALUES (1)");
+          read.awaitChanges(t, List.of("INSERT 1"));
+        }
+        PostgresServer primary = db.server();
+        try (PostgresServer standby =
+            primary.startStandbyCopy("standby_slot", "-c hot_standby_feedback=off")) {
+          assertThat(slotOn(standby)).as("the data directory's copy").isEqualTo("logical");
+          // The primary's slot goes (nothing holds its catalog rows any more) and vacuum removes
+          // them: replaying that, the standby invalidates its copy.
+          db.sql("SELECT pg_drop_replication_slot('" + SLOT + "')");
+          await("the standby's copy invalidated by a recovery conflict")
+              .atMost(Duration.ofSeconds(60))
+              .pollInterval(Duration.ofMillis(500))
+              .until(
+                  () -> {
+                    db.sql(
+                        "CREATE TABLE churn (i int)",
+                        "DROP TABLE churn",
+                        "VACUUM pg_class",
+                        "VACUUM pg_attribute",
+                        "VACUUM pg_type",
+                        "SELECT pg_log_standby_snapshot()");
+                    return conflicting(standby);
+                  });
+          primary.stop();
+          try (Connection c = connect(standby)) {
+            c.createStatement().execute("SELECT pg_promote()");
+          }
+          Map<String, String> promoted = new java.util.HashMap<>(env);
+          promoted.put(
+              "PGTRICKLE_SOURCE_URL",
+              "jdbc:postgresql://127.0.0.1:" + standby.port() + "/postgres");
+
+          try (Consumers.InProcess consumer = new Consumers.InProcess(promoted, log, null)) {
+            Consumers.await(
+                "without PGTRICKLE_DROP_STANDBY_SLOT_COPIES: stopped for good",
+                Duration.ofSeconds(30),
+                () -> !Health.liveness(consumer.state, Long.MAX_VALUE).ok());
+            assertThat(Health.liveness(consumer.state, Long.MAX_VALUE).message())
+                .contains("is lost")
+                .contains("conflicting=true");
+          }
+
+          promoted.put("PGTRICKLE_DROP_STANDBY_SLOT_COPIES", "true");
+          try (Consumers.InProcess consumer = new Consumers.InProcess(promoted, log, null)) {
+            Consumers.await("streaming again", Duration.ofSeconds(30), consumer.state::streaming);
+            assertThat(conflicting(standby)).as("the copy replaced by a new slot").isFalse();
+            try (Connection c = connect(standby)) {
+              c.createStatement().execute("INSERT INTO t VALUES (2)");
+            }
+            read.await(t, List.of("GAP", "INSERT 1", "GAP", "INSERT 2"));
+          }
+        }
+      }
+    }
+  }
+
+  /** Whether the server's slot was invalidated by a recovery conflict. */
+  private static boolean conflicting(PostgresServer server) throws SQLException {
+    try (Connection c = connect(server);
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT coalesce(conflicting, false) FROM pg_replication_slots"
+                        + " WHERE slot_name = '"
+                        + SLOT
+                        + "'")) {
+      return rs.next() && rs.getBoolean(1);
     }
   }
 
