@@ -165,8 +165,13 @@ if [ "$differences" != 0 ]; then
   exit 1
 fi
 echo "category_totals equals its query: every write reached it through the CDC consumer, the change log and the workers."
-sql -c "SELECT table_name, total_refreshes, total_full_refreshes, total_diff_refreshes,
-                round(avg_refresh_duration_ms::numeric, 1) AS avg_refresh_ms
+echo "Its refresh rounds so far (pgtrickle.pg_stat_pgtrickle, completed rounds): each is differential (applies"
+echo "only the changes), full (recomputes the table, or reinitialises it) or no_data (nothing had changed"
+echo "since the round before: checked, nothing to apply), so refreshes = differential + full + no_data:"
+sql -c "SELECT table_name, total_refreshes AS refreshes, total_diff_refreshes AS differential,
+                total_full_refreshes AS full,
+                total_refreshes - total_diff_refreshes - total_full_refreshes AS no_data,
+                round(avg_refresh_duration_ms::numeric, 1) AS avg_ms_per_round
           FROM pgtrickle.pg_stat_pgtrickle"
 echo "The last refreshes that changed something (AUTO applies the change alone, or recomputes a table this"
 echo "small when that measured cheaper; each row says why; NO_DATA rounds are left out):"

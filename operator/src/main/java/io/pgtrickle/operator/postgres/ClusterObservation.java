@@ -6,10 +6,12 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.rollout.ResourceComparison;
+import io.pgtrickle.operator.postgres.rollout.RolloutStall;
 import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
 import io.pgtrickle.operator.postgres.status.MemberBlocker;
 import io.pgtrickle.operator.postgres.status.ObservedCluster;
 import io.pgtrickle.operator.postgres.status.PodCreationFailure;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -27,6 +29,8 @@ final class ClusterObservation {
    * @param pods its pods
    * @param members the same pods as rollout members
    * @param failedCreateEvents FailedCreate Events of StatefulSets in the namespace
+   * @param rolloutBound how long a member on the new template may stay not ready ({@link
+   *     RolloutStall})
    */
   static ObservedCluster of(
       PostgresCluster cluster,
@@ -34,7 +38,8 @@ final class ClusterObservation {
       List<Pod> pods,
       List<Member> members,
       List<Event> failedCreateEvents,
-      Instant now) {
+      Instant now,
+      Duration rolloutBound) {
     if (statefulSet == null) {
       return ObservedCluster.nothing();
     }
@@ -73,7 +78,8 @@ final class ClusterObservation {
                     .filter(m -> !m.pendingRestart().isEmpty())
                     .map(Member::name)
                     .sorted()
-                    .toList());
+                    .toList())
+            .withRollout(RolloutStall.of(pods, hash, now, rolloutBound));
     Optional<ObservedCluster.Finding> failedCreate =
         PodCreationFailure.among(
             failedCreateEvents,

@@ -18,6 +18,7 @@ import io.pgtrickle.operator.postgres.failover.StoppedPrimary;
 import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.rollout.RolloutAction;
 import io.pgtrickle.operator.postgres.rollout.RolloutPlanner;
+import io.pgtrickle.operator.postgres.rollout.RolloutStall;
 import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
 import io.pgtrickle.operator.postgres.spec.Hashes;
 import io.pgtrickle.operator.postgres.spec.PatroniConfig;
@@ -70,6 +71,7 @@ final class ClusterReconciliation {
   private final ClusterActions actions;
   private final Clock clock;
   private final Duration archivingCheck;
+  private final Duration rolloutBound;
   private final List<Pod> pods;
   private final List<Member> members;
 
@@ -86,7 +88,8 @@ final class ClusterReconciliation {
       ApiServerFeatures features,
       ClusterActions actions,
       Clock clock,
-      Duration archivingCheck) {
+      Duration archivingCheck,
+      Duration rolloutBound) {
     this.cluster = cluster;
     this.context = context;
     this.client = context.getClient();
@@ -94,6 +97,7 @@ final class ClusterReconciliation {
     this.actions = actions;
     this.clock = clock;
     this.archivingCheck = archivingCheck;
+    this.rolloutBound = rolloutBound;
     this.pods = List.copyOf(context.getSecondaryResources(Pod.class));
     this.members = Member.of(pods);
   }
@@ -212,7 +216,16 @@ final class ClusterReconciliation {
         && observed.currentReplicas() < statefulSet.getSpec().getReplicas()) {
       retry = MEMBERS_MISSING_RETRY;
     }
+    if (observed.rollout() instanceof RolloutStall.Waiting waiting) {
+      // A member that stays not ready sends no event: look again when the bound is reached.
+      Duration due = max(waiting.remaining(), Duration.ofSeconds(1));
+      retry = retry == null || retry.compareTo(due) > 0 ? due : retry;
+    }
     return report(observed, appliedConfig, retry);
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   /** A cluster with spec.restore whose first member has not finished bootstrapping. */
@@ -421,7 +434,8 @@ final class ClusterReconciliation {
         pods,
         members,
         PostgresClusterReconciler.failedCreateEvents(context, cluster),
-        clock.instant());
+        clock.instant(),
+        rolloutBound);
   }
 
   /**

@@ -50,6 +50,7 @@ import io.pgtrickle.operator.postgres.dependent.ScheduledBackupDependent;
 import io.pgtrickle.operator.postgres.dependent.ServiceAccountDependent;
 import io.pgtrickle.operator.postgres.dependent.StatefulSetDependent;
 import io.pgtrickle.operator.postgres.patroni.PatroniClient;
+import io.pgtrickle.operator.postgres.rollout.RolloutStall;
 import io.pgtrickle.operator.postgres.status.ClusterStatusCalculator;
 import io.pgtrickle.operator.postgres.status.ObservedCluster;
 import java.time.Clock;
@@ -172,6 +173,7 @@ public class PostgresClusterReconciler
   private final ApiServerFeatures features;
   private final ClusterActions actions;
   private final java.time.Duration archivingCheck;
+  private final java.time.Duration rolloutBound;
 
   public PostgresClusterReconciler(ApiServerFeatures features) {
     this(features, ARCHIVING_CHECK);
@@ -182,18 +184,36 @@ public class PostgresClusterReconciler
    *     the test bed's operators read it more often)
    */
   public PostgresClusterReconciler(ApiServerFeatures features, java.time.Duration archivingCheck) {
-    this(Clock.systemUTC(), features, new ClusterActions(new PatroniClient()), archivingCheck);
+    this(features, archivingCheck, RolloutStall.DEFAULT_BOUND);
+  }
+
+  /**
+   * @param rolloutBound how long a member on a new template may stay not ready before the rollout
+   *     is reported stalled ({@link RolloutStall#DEFAULT_BOUND} in the operator; a test sets less)
+   */
+  public PostgresClusterReconciler(
+      ApiServerFeatures features,
+      java.time.Duration archivingCheck,
+      java.time.Duration rolloutBound) {
+    this(
+        Clock.systemUTC(),
+        features,
+        new ClusterActions(new PatroniClient()),
+        archivingCheck,
+        rolloutBound);
   }
 
   PostgresClusterReconciler(
       Clock clock,
       ApiServerFeatures features,
       ClusterActions actions,
-      java.time.Duration archivingCheck) {
+      java.time.Duration archivingCheck,
+      java.time.Duration rolloutBound) {
     this.clock = clock;
     this.features = features;
     this.actions = actions;
     this.archivingCheck = archivingCheck;
+    this.rolloutBound = rolloutBound;
   }
 
   /**
@@ -279,7 +299,8 @@ public class PostgresClusterReconciler
         cluster.getMetadata().getName(),
         refusal.get());
     PostgresClusterStatus status =
-        new ClusterReconciliation(cluster, context, features, actions, clock, archivingCheck)
+        new ClusterReconciliation(
+                cluster, context, features, actions, clock, archivingCheck, rolloutBound)
             .refused(refusal.get());
     return status == null
         ? ErrorStatusUpdateControl.defaultErrorProcessing()
@@ -290,7 +311,8 @@ public class PostgresClusterReconciler
   public UpdateControl<PostgresCluster> reconcile(
       PostgresCluster cluster, Context<PostgresCluster> context) {
     ClusterReconciliation round =
-        new ClusterReconciliation(cluster, context, features, actions, clock, archivingCheck);
+        new ClusterReconciliation(
+            cluster, context, features, actions, clock, archivingCheck, rolloutBound);
     return round.run();
   }
 

@@ -7,6 +7,7 @@ import io.pgtrickle.operator.api.PostgresClusterStatus;
 import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
 import io.pgtrickle.operator.postgres.failover.ReplicasStreaming;
+import io.pgtrickle.operator.postgres.rollout.RolloutStall;
 import io.pgtrickle.operator.postgres.status.ClusterStatusCalculator;
 import io.pgtrickle.operator.postgres.status.PodCreationFailure;
 import io.pgtrickle.operator.status.Conditions;
@@ -24,7 +25,8 @@ final class TransitionEvents {
           ClusterStatusCalculator.SYNCHRONOUS_STANDBY_MISSING,
           PodCreationFailure.REASON,
           CredentialRotation.NOT_APPLIED,
-          "ResourceRejected");
+          "ResourceRejected",
+          RolloutStall.REASON);
 
   private TransitionEvents() {}
 
@@ -44,7 +46,12 @@ final class TransitionEvents {
         case Running -> EventRecorder.normal(client, cluster, "ClusterReady", next.getMessage());
         case Failed, Degraded, Recovering ->
             EventRecorder.warning(client, cluster, next.getPhaseReason(), next.getMessage());
-        default -> {}
+        default -> {
+          // E.g. Updating, RolloutStalled: once when the reason comes, not while it stays.
+          if (newTrouble) {
+            EventRecorder.warning(client, cluster, next.getPhaseReason(), next.getMessage());
+          }
+        }
       }
     }
     streamingEvents(client, cluster, previous, next);

@@ -80,13 +80,35 @@ class StreamTableClusterProvisioningIT {
     }
   }
 
+  /**
+   * With {@code workers.min: 2} and the HPA: the workers' Deployment is created with 2 replicas,
+   * and no version of it has fewer (before, it was created without {@code replicas}, so with 1,
+   * until the HPA raised it to its minimum); a watch from before the creation sees every version.
+   */
   @Test
   @Order(1)
-  void createsTheChangeLogThenTheChildrenAndReportsRunning() throws SQLException {
+  void createsTheChangeLogThenTheChildrenAndReportsRunning() throws Exception {
+    Queue<Integer> workerCounts = new ConcurrentLinkedQueue<>();
+    Watch workersWatch =
+        client()
+            .apps()
+            .deployments()
+            .inNamespace(NAMESPACE.name())
+            .withName("orders-worker")
+            .watch(
+                new Watcher<Deployment>() {
+                  @Override
+                  public void eventReceived(Action action, Deployment d) {
+                    workerCounts.add(d.getSpec().getReplicas());
+                  }
+
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                });
     apply(
         "{postgresql: {host: 127.0.0.1, port: "
             + postgres.port()
-            + ", database: postgres, secretRef: {name: pg}}, workers: {min: 1, max: 3,"
+            + ", database: postgres, secretRef: {name: pg}}, workers: {min: 2, max: 3,"
             + " targetCdcLagMs: 250}, cdc: {replicas: 2}, monitoring: {prometheus: true,"
             + " serviceMonitor: true, otlp: {endpoint: '"
             + OTLP.replace("http://", "")
@@ -104,7 +126,16 @@ class StreamTableClusterProvisioningIT {
         .isEqualTo("True");
     assertThat(stc.getStatus().getChangeLog())
         .isEqualTo("schema pgtrickle_changelog in database postgres");
-    assertThat(stc.getStatus().getWorkers()).isEqualTo("1/1");
+    await("2 workers ready")
+        .atMost(WAIT)
+        .until(this::current, s -> "2/2".equals(s.getStatus().getWorkers()));
+    // The HPA controller (1 s sync here) would have raised a count below its min by now.
+    Thread.sleep(3_000);
+    workersWatch.close();
+    assertThat(workerCounts).as("spec.replicas of every version of orders-worker").isNotEmpty();
+    assertThat(workerCounts)
+        .as("spec.replicas of every version of orders-worker")
+        .allMatch(r -> r != null && r == 2);
     assertThat(stc.getStatus().getSlotOrdinals()).isEqualTo(2);
     assertThat(stc.getStatus().getStreamTables()).isZero();
     // The schema exists, with the workers' consumer registered before any event.
@@ -124,7 +155,7 @@ class StreamTableClusterProvisioningIT {
     assertThat(sts.getSpec().getTemplate().getMetadata().getAnnotations())
         .containsEntry("prometheus.io/scrape", "true");
     Deployment workers = k.apps().deployments().inNamespace(ns).withName("orders-worker").get();
-    assertThat(workers.getSpec().getReplicas()).as("set by the HPA").isEqualTo(1);
+    assertThat(workers.getSpec().getReplicas()).as("workers.min from the start").isEqualTo(2);
     assertThat(k.services().inNamespace(ns).withName("orders-cdc").get()).isNotNull();
     assertThat(k.services().inNamespace(ns).withName("orders-worker").get()).isNotNull();
     assertThat(k.serviceAccounts().inNamespace(ns).withName("orders-cdc").get()).isNotNull();

@@ -38,6 +38,15 @@ public final class OperatorRunner implements AutoCloseable {
   }
 
   /**
+   * As the test bed's administrator, reporting a rollout stalled after {@code rolloutBound} rather
+   * than the operator's 5 minutes.
+   */
+  public static OperatorRunner start(
+      TestBed testBed, String namespace, java.time.Duration rolloutBound) {
+    return start(testBed.newClient(), namespace, o -> {}, rolloutBound);
+  }
+
+  /**
    * With the given client, for example one authenticated as the operator's ServiceAccount so that
    * only its RBAC applies; the client is closed when the operator stops.
    */
@@ -65,6 +74,15 @@ public final class OperatorRunner implements AutoCloseable {
 
   private static OperatorRunner start(
       KubernetesClient client, String namespace, Consumer<ConfigurationServiceOverrider> more) {
+    return start(
+        client, namespace, more, io.pgtrickle.operator.postgres.rollout.RolloutStall.DEFAULT_BOUND);
+  }
+
+  private static OperatorRunner start(
+      KubernetesClient client,
+      String namespace,
+      Consumer<ConfigurationServiceOverrider> more,
+      java.time.Duration rolloutBound) {
     Operator operator =
         new Operator(
             o -> {
@@ -74,7 +92,8 @@ public final class OperatorRunner implements AutoCloseable {
               more.accept(o);
             });
     operator.register(
-        new PostgresClusterReconciler(ApiServerFeatures.detect(client), ARCHIVING_CHECK),
+        new PostgresClusterReconciler(
+            ApiServerFeatures.detect(client), ARCHIVING_CHECK, rolloutBound),
         c -> c.settingNamespace(namespace));
     operator.register(new StreamTableClusterReconciler(), c -> c.settingNamespace(namespace));
     operator.register(

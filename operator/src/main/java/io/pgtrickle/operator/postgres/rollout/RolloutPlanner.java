@@ -22,9 +22,10 @@ import java.util.Set;
  * member that is not ready <em>and</em> runs an outdated template: it is replaced at once, since
  * waiting for it could wait forever. That is what lets a fixed spec heal a cluster broken by the
  * previous one: the members the broken template reached are outdated again and never became ready.
- * (A primary is never left on a broken template: it is restarted last, after a switchover to an
- * updated ready replica; a primary that is down is Patroni's and the fast failover's business, not
- * the rollout's.)
+ * Outdated resources count too (the template hash leaves them out, for resizing in place): a member
+ * left Pending by a request no node can meet is not resized but replaced. (A primary is never left
+ * on a broken template: it is restarted last, after a switchover to an updated ready replica; a
+ * primary that is down is Patroni's and the fast failover's business, not the rollout's.)
  */
 public final class RolloutPlanner {
 
@@ -56,7 +57,10 @@ public final class RolloutPlanner {
     Optional<Member> stuck =
         members.stream()
             .filter(m -> !m.ready() && !m.primary())
-            .filter(m -> !Objects.equals(m.restartHash(), desiredHash))
+            .filter(
+                m ->
+                    !Objects.equals(m.restartHash(), desiredHash)
+                        || !sameResources(m.resources(), desiredResources))
             .max(Comparator.comparingInt(Member::ordinal));
     if (stuck.isPresent()) {
       return new RolloutAction.Restart(stuck.get().name());

@@ -3,6 +3,7 @@ package io.pgtrickle.operator.postgres.status;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
+import io.pgtrickle.operator.postgres.rollout.RolloutStall;
 import io.pgtrickle.operator.status.Conditions;
 import java.time.Instant;
 import java.util.List;
@@ -61,18 +62,22 @@ public final class ClusterStatusCalculator {
             ready ? "All members are ready and a primary is elected" : verdict.message(),
             generation,
             now);
+    // A stalled rollout is not progressing, as Kubernetes says of a Deployment past its
+    // progressDeadlineSeconds (Progressing=False, ProgressDeadlineExceeded).
     boolean progressing =
         switch (verdict.phase()) {
-          case Pending, Creating, Updating, Scaling, Recovering, Deleting -> true;
+          case Pending, Creating, Updating, Scaling, Recovering, Deleting ->
+              !RolloutStall.REASON.equals(verdict.reason());
           default -> false;
         };
+    boolean stalled = RolloutStall.REASON.equals(verdict.reason());
     conditions =
         Conditions.with(
             conditions,
             PROGRESSING,
             progressing,
-            progressing ? verdict.reason() : "Stable",
-            progressing ? verdict.message() : "Nothing is changing",
+            progressing || stalled ? verdict.reason() : "Stable",
+            progressing || stalled ? verdict.message() : "Nothing is changing",
             generation,
             now);
     boolean degraded =
@@ -136,10 +141,13 @@ public final class ClusterStatusCalculator {
    * The phase from what was observed. A missing pod alone is Degraded: Scaling needs a spec change
    * (the user asked for another member count) and Updating pods left on an older template, so that
    * a deleted replica is not reported as a scale or a rollout. Once entered, Scaling and Updating
-   * last until every member is back and ready. Whatever keeps members from coming up is added to
-   * the message ({@link MemberBlocker}), and becomes the reason where the reason would only say
-   * that members are not ready (WaitingForMembers, MembersNotReady); the API server refusing a
-   * child or a pod makes the cluster Failed, or Degraded while it still has a primary.
+   * last until every member is back and ready; an Updating rollout whose member on the new template
+   * has not been ready for the bound of {@link RolloutStall} gets the reason {@code RolloutStalled}
+   * (and {@code Progressing=False}), naming the member and its Patroni state. Whatever keeps
+   * members from coming up is added to the message ({@link MemberBlocker}), and becomes the reason
+   * where the reason would only say that members are not ready (WaitingForMembers,
+   * MembersNotReady); the API server refusing a child or a pod makes the cluster Failed, or
+   * Degraded while it still has a primary.
    */
   static Verdict verdict(
       ClusterPhase previous,
@@ -209,6 +217,14 @@ public final class ClusterStatusCalculator {
     }
     if (o.updatedReplicas() < o.currentReplicas()
         || (previous == ClusterPhase.Updating && membersMissing)) {
+      if (o.rollout() instanceof RolloutStall.Stalled stalled) {
+        // The rollout keeps waiting (RolloutPlanner), but says for whom and why.
+        return new Verdict(
+                ClusterPhase.Updating,
+                RolloutStall.REASON,
+                o.updatedReplicas() + " of " + desired + " members updated. " + stalled.describe())
+            .blockedBy(o.blockers(), true);
+      }
       return new Verdict(
               ClusterPhase.Updating,
               "RollingUpdate",

@@ -1,5 +1,6 @@
 package io.pgtrickle.operator.postgres.status;
 
+import io.pgtrickle.operator.postgres.rollout.RolloutStall;
 import java.util.List;
 
 /**
@@ -22,6 +23,8 @@ import java.util.List;
  * @param deleting whether the cluster is being deleted
  * @param pendingRestart the members whose PostgreSQL waits for a restart to apply parameters
  *     (Patroni's {@code pending_restart}), by name; the operator restarts them one at a time
+ * @param rollout whether a member on the desired template has not been ready for too long ({@link
+ *     RolloutStall}); it counts while the cluster is {@code Updating}
  */
 public record ObservedCluster(
     boolean statefulSetExists,
@@ -34,7 +37,8 @@ public record ObservedCluster(
     Finding failure,
     Finding problem,
     boolean deleting,
-    List<String> pendingRestart) {
+    List<String> pendingRestart,
+    RolloutStall.Verdict rollout) {
 
   /** A reason for the phase and what the user should know or do, for status and conditions. */
   public record Finding(String reason, String message) {}
@@ -42,11 +46,13 @@ public record ObservedCluster(
   public ObservedCluster {
     blockers = List.copyOf(blockers);
     pendingRestart = List.copyOf(pendingRestart);
+    rollout = rollout == null ? new RolloutStall.Settled() : rollout;
   }
 
   /** Nothing created yet. */
   public static ObservedCluster nothing() {
-    return new ObservedCluster(false, 0, 0, 0, null, 0, List.of(), null, null, false, List.of());
+    return new ObservedCluster(
+        false, 0, 0, 0, null, 0, List.of(), null, null, false, List.of(), null);
   }
 
   /** A StatefulSet with these members; the primary, if any, is counted among the ready ones. */
@@ -63,7 +69,8 @@ public record ObservedCluster(
         null,
         null,
         false,
-        List.of());
+        List.of(),
+        null);
   }
 
   public ObservedCluster withFailure(String reason, String message) {
@@ -78,7 +85,8 @@ public record ObservedCluster(
         new Finding(reason, message),
         problem,
         deleting,
-        pendingRestart);
+        pendingRestart,
+        rollout);
   }
 
   public ObservedCluster withProblem(String reason, String message) {
@@ -93,7 +101,8 @@ public record ObservedCluster(
         failure,
         new Finding(reason, message),
         deleting,
-        pendingRestart);
+        pendingRestart,
+        rollout);
   }
 
   public ObservedCluster withBlockers(List<MemberBlocker> blockers) {
@@ -108,7 +117,8 @@ public record ObservedCluster(
         failure,
         problem,
         deleting,
-        pendingRestart);
+        pendingRestart,
+        rollout);
   }
 
   public ObservedCluster asDeleting() {
@@ -123,7 +133,8 @@ public record ObservedCluster(
         failure,
         problem,
         true,
-        pendingRestart);
+        pendingRestart,
+        rollout);
   }
 
   public ObservedCluster withPendingRestart(List<String> members) {
@@ -138,6 +149,23 @@ public record ObservedCluster(
         failure,
         problem,
         deleting,
-        members);
+        members,
+        rollout);
+  }
+
+  public ObservedCluster withRollout(RolloutStall.Verdict verdict) {
+    return new ObservedCluster(
+        statefulSetExists,
+        currentReplicas,
+        readyReplicas,
+        updatedReplicas,
+        primaryPod,
+        readyStandbys,
+        blockers,
+        failure,
+        problem,
+        deleting,
+        pendingRestart,
+        verdict);
   }
 }

@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When an autoscaler takes over (desired without {@code replicas}), the live count is first
  * handed over ({@link ReplicasHandover}), so the operator's apply does not reset the workers to 1.
+ * The Deployment is created with {@code workers.min} replicas either way.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = StreamTableClusterNames.CLUSTER_LABEL))
 public class WorkerDeploymentDependent
@@ -30,6 +31,17 @@ public class WorkerDeploymentDependent
   @Override
   protected Deployment desired(StreamTableCluster stc, Context<StreamTableCluster> context) {
     return WorkerDeployment.build(Settings.of(stc));
+  }
+
+  /**
+   * Created with {@code workers.min} replicas also under an autoscaler ({@link
+   * WorkerDeployment#forCreation}); before, the Deployment started with 1 worker until the HPA
+   * raised it to its minimum.
+   */
+  @Override
+  public Deployment create(
+      Deployment desired, StreamTableCluster stc, Context<StreamTableCluster> context) {
+    return super.create(WorkerDeployment.forCreation(Settings.of(stc)), stc, context);
   }
 
   @Override

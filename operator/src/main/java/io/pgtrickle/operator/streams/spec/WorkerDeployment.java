@@ -23,7 +23,9 @@ import java.util.List;
  * <p>Replicas: with an autoscaler the spec leaves {@code replicas} out, so the HPA alone owns it
  * (server-side apply would otherwise reset every scaling decision); without one it is {@code
  * workers.min}. When an autoscaler is switched on, the dependent first hands the live count over
- * ({@link ReplicasHandover}) so that leaving the field out does not reset it to 1.
+ * ({@link ReplicasHandover}) so that leaving the field out does not reset it to 1. The Deployment
+ * is created with {@code workers.min} either way ({@link #forCreation}): created without the field
+ * it would start 1 worker until the HPA raised it to its minimum.
  */
 public final class WorkerDeployment {
 
@@ -43,6 +45,18 @@ public final class WorkerDeployment {
   public static final String JAVA_TOOL_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
 
   private WorkerDeployment() {}
+
+  /**
+   * The Deployment as it is first created: {@link #build} with {@code replicas: workers.min} also
+   * when an autoscaler owns the count later. The operator's first apply then owns the field, and
+   * its next apply, without it, hands it over ({@link ReplicasHandover}) as when an autoscaler is
+   * switched on, so the count stays until the autoscaler changes it.
+   */
+  public static Deployment forCreation(PipelineSettings s) {
+    Deployment deployment = build(s);
+    deployment.getSpec().setReplicas(s.workersMin());
+    return deployment;
+  }
 
   public static Deployment build(PipelineSettings s) {
     String name = s.name();

@@ -159,6 +159,24 @@ class RolloutPlannerTest {
     assertThat(next(members, "newer", SMALL, true)).isEqualTo(new RolloutAction.Restart("db-2"));
   }
 
+  /**
+   * The same when only the resources were fixed (the template hash leaves resources out, since they
+   * are resized in place): a member asking for more CPU than any node has stays Pending, cannot be
+   * resized, and is replaced with the fixed resources at once. Before, the rollout waited for it
+   * forever (RolloutStallIT).
+   */
+  @Test
+  void aMemberNotReadyWithOutdatedResourcesIsReplacedAtOnce() {
+    Member pending = new Member("db-1", 1, false, false, false, "h", LARGE, null);
+    List<Member> members = List.of(member(0, true, "h", SMALL), pending);
+    assertThat(next(members, "h", SMALL, true)).isEqualTo(new RolloutAction.Restart("db-1"));
+    assertThat(next(members, "h", SMALL, false)).isEqualTo(new RolloutAction.Restart("db-1"));
+    // 1000m is 1: the same resources, so it is waited for as any updated member.
+    Member slow = new Member("db-1", 1, false, false, false, "h", SMALL_MILLIS, null);
+    assertThat(next(List.of(member(0, true, "h", SMALL), slow), "h", SMALL, true))
+        .isInstanceOf(RolloutAction.Wait.class);
+  }
+
   /** A primary that is down is for Patroni to replace (failover), not for the rollout. */
   @Test
   void aPrimaryNotReadyIsNotRestartedByTheRollout() {

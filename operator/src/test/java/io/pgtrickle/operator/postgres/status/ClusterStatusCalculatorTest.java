@@ -9,6 +9,7 @@ import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterSpec;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
 import io.pgtrickle.operator.api.StorageSpec;
+import io.pgtrickle.operator.postgres.rollout.RolloutStall;
 import io.pgtrickle.operator.status.Conditions;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -182,5 +183,43 @@ class ClusterStatusCalculatorTest {
                     cluster(3, ClusterPhase.Updating), observed(3, 3, 3, "c-0"), NOW)
                 .getPhase())
         .isEqualTo(ClusterPhase.Running);
+  }
+
+  @Test
+  void aStalledRolloutStaysUpdatingWithReasonRolloutStalledAndIsNotProgressing() {
+    RolloutStall.Stalled stalled =
+        new RolloutStall.Stalled(
+            java.util.List.of(
+                new RolloutStall.StalledMember(
+                    "c-2", NOW.minusSeconds(400), "state \"starting\", role replica")),
+            RolloutStall.DEFAULT_BOUND);
+    PostgresClusterStatus status =
+        ClusterStatusCalculator.calculate(
+            cluster(3, ClusterPhase.Updating), observed(3, 2, 3, "c-0").withRollout(stalled), NOW);
+    assertThat(status.getPhase()).isEqualTo(ClusterPhase.Updating);
+    assertThat(status.getPhaseReason()).isEqualTo("RolloutStalled");
+    assertThat(status.getMessage())
+        .startsWith("3 of 3 members updated. Rollout stalled: c-2 runs the new template")
+        .contains("state \"starting\"");
+    var progressing = Conditions.find(status.getConditions(), "Progressing").orElseThrow();
+    assertThat(progressing.getStatus()).isEqualTo("False");
+    assertThat(progressing.getReason()).isEqualTo("RolloutStalled");
+    assertThat(progressing.getMessage()).isEqualTo(status.getMessage());
+    assertThat(Conditions.isTrue(status.getConditions(), "Degraded")).isFalse();
+    // Within the bound it is an ordinary rolling update, progressing.
+    PostgresClusterStatus waiting =
+        ClusterStatusCalculator.calculate(
+            cluster(3, ClusterPhase.Updating),
+            observed(3, 2, 3, "c-0")
+                .withRollout(new RolloutStall.Waiting("c-2", java.time.Duration.ofSeconds(30))),
+            NOW);
+    assertThat(waiting.getPhaseReason()).isEqualTo("RollingUpdate");
+    assertThat(Conditions.isTrue(waiting.getConditions(), "Progressing")).isTrue();
+    // A member that is not ready outside a rollout is Degraded, as before, stalled or not.
+    PostgresClusterStatus degraded =
+        ClusterStatusCalculator.calculate(
+            cluster(3, ClusterPhase.Running), observed(3, 2, 3, "c-0").withRollout(stalled), NOW);
+    assertThat(degraded.getPhase()).isEqualTo(ClusterPhase.Degraded);
+    assertThat(degraded.getPhaseReason()).isEqualTo("MembersNotReady");
   }
 }

@@ -153,6 +153,20 @@ class PipelineWorkloadsTest {
     assertThat(fixed.getSpec().getReplicas()).isEqualTo(1);
   }
 
+  /** Created with workers.min under an autoscaler too; otherwise the same Deployment. */
+  @Test
+  void workersAreCreatedWithTheirMinimum() {
+    PipelineSettings settings =
+        Pipelines.settings(
+            "{postgresql: {clusterRef: {name: db}, database: app}, workers: {min: 3, max: 8}}");
+    Deployment created = WorkerDeployment.forCreation(settings);
+    assertThat(created.getSpec().getReplicas()).isEqualTo(3);
+    Deployment applied = WorkerDeployment.build(settings);
+    assertThat(applied.getSpec().getReplicas()).isNull();
+    applied.getSpec().setReplicas(3);
+    assertThat(created).isEqualTo(applied);
+  }
+
   @Test
   void decommissionRunsTheConsumerForOneOrdinal() {
     PipelineSettings s = Pipelines.settings(Pipelines.NATS);
