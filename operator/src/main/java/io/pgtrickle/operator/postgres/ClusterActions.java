@@ -133,8 +133,10 @@ public class ClusterActions {
    * removed once the request is settled: done (Event {@code Switchover}) or refused by Patroni, for
    * example for a candidate that is not the synchronous standby (Warning {@code SwitchoverRefused}
    * with Patroni's reason). A Patroni that cannot be reached leaves it for the next attempt.
+   *
+   * @return true when Patroni carried out the switchover
    */
-  public void requestedSwitchover(
+  public boolean requestedSwitchover(
       KubernetesClient client,
       PostgresCluster cluster,
       List<Member> members,
@@ -142,7 +144,7 @@ public class ClusterActions {
       PatroniClient.Login login) {
     Optional<PatroniClient.Target> target = target(members, switchover.from(), login);
     if (target.isEmpty()) {
-      return;
+      return false;
     }
     try {
       patroni.switchover(target.get(), switchover.from(), switchover.to());
@@ -152,13 +154,14 @@ public class ClusterActions {
           "Switchover",
           "Switchover from " + switchover.from() + " to " + switchover.to() + " as requested");
       clearSwitchoverRequest(client, cluster);
+      return true;
     } catch (PatroniException e) {
       if (!e.refused()) {
         LOG.info(
             "requested switchover of {} not sent yet: {}",
             cluster.getMetadata().getName(),
             e.getMessage());
-        return;
+        return false;
       }
       EventRecorder.warning(
           client,
@@ -171,6 +174,7 @@ public class ClusterActions {
               + " refused: "
               + e.getMessage());
       clearSwitchoverRequest(client, cluster);
+      return false;
     }
   }
 
