@@ -42,6 +42,7 @@ public class ClusterActions {
   private final io.pgtrickle.operator.postgres.sidecars.TlsPoolerMetricsRound sidecars;
   private final ReplicaHealth replicas;
   private final PendingRestarts pendingRestarts;
+  private final SwitchoverMemory switchovers = new SwitchoverMemory();
 
   public ClusterActions(PatroniClient patroni) {
     this(patroni, new CredentialRotation(new RolePasswords()));
@@ -65,6 +66,11 @@ public class ClusterActions {
   /** The replicas' checks: diverged replicas cloned again, replicas that do not stream reported. */
   public ReplicaHealth replicas() {
     return replicas;
+  }
+
+  /** The switchovers Patroni carried out, for the Events of the primary's moves. */
+  SwitchoverMemory switchovers() {
+    return switchovers;
   }
 
   /** Applies passwords changed in the cluster's Secrets. */
@@ -287,6 +293,7 @@ public class ClusterActions {
   public void forget(PostgresCluster cluster) {
     replicas.forget(cluster);
     pendingRestarts.forget(cluster);
+    switchovers.forget(cluster);
   }
 
   /** Restarts a member's PostgreSQL in place for parameters waiting on it, see PendingRestarts. */

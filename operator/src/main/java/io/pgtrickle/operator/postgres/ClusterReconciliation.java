@@ -326,6 +326,7 @@ final class ClusterReconciliation {
   private void accepted(RolloutAction.Switchover asked, ClusterActions.SwitchoverResult result) {
     if (result == ClusterActions.SwitchoverResult.DONE) {
       switchedOver = new SwitchoverRecord(asked.from(), asked.to(), clock.instant().toString());
+      actions.switchovers().accepted(cluster, switchedOver);
     }
   }
 
@@ -438,7 +439,8 @@ final class ClusterReconciliation {
     if (switchedOver != null) {
       next.setSwitchover(switchedOver);
     }
-    TransitionEvents.record(client, cluster, previous, next, clock.instant());
+    TransitionEvents.record(
+        client, cluster, previous, next, clock.instant(), actions.switchovers());
     UpdateControl<PostgresCluster> control =
         next.equals(previous)
             ? UpdateControl.noUpdate()
@@ -470,7 +472,8 @@ final class ClusterReconciliation {
     PostgresClusterStatus previous = cluster.getStatus();
     PostgresClusterStatus next =
         ClusterStatusCalculator.calculate(cluster, observed, clock.instant());
-    TransitionEvents.record(client, cluster, previous, next, clock.instant());
+    TransitionEvents.record(
+        client, cluster, previous, next, clock.instant(), actions.switchovers());
     return next.equals(previous) ? null : next;
   }
 

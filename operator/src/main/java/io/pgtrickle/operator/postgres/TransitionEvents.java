@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
+import io.pgtrickle.operator.api.SwitchoverRecord;
 import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
 import io.pgtrickle.operator.postgres.failover.PrimaryChange;
@@ -47,14 +48,17 @@ final class TransitionEvents {
   /**
    * Records the Events for the change from {@code previous} to {@code next}, and settles {@code
    * next}'s switchover record (see {@link PrimaryChange}): kept while the switchover may still be
-   * under way, dropped once the primary moved or after {@link PrimaryChange#WINDOW}.
+   * under way, dropped once the primary moved or after {@link PrimaryChange#WINDOW}. Where the
+   * status has no record (a cluster read before the patch that wrote it), the one {@code
+   * switchovers} remembers counts; its completion is reported once.
    */
   static void record(
       KubernetesClient client,
       PostgresCluster cluster,
       PostgresClusterStatus previous,
       PostgresClusterStatus next,
-      Instant now) {
+      Instant now,
+      SwitchoverMemory switchovers) {
 
     ClusterPhase before = previous == null ? null : previous.getPhase();
     String reasonBefore = previous == null ? null : previous.getPhaseReason();
@@ -76,29 +80,42 @@ final class TransitionEvents {
     }
     streamingEvents(client, cluster, previous, next);
     String primaryBefore = previous == null ? null : previous.getPrimaryPod();
+    SwitchoverRecord kept = next.getSwitchover();
     PrimaryChange change =
-        PrimaryChange.of(primaryBefore, next.getPrimaryPod(), next.getSwitchover(), now);
-    next.setSwitchover(change.remaining());
+        PrimaryChange.of(
+            primaryBefore,
+            next.getPrimaryPod(),
+            kept != null ? kept : switchovers.recall(cluster),
+            now);
+    // Only a record the status had stays there; the memory's copy is the memory's.
+    next.setSwitchover(kept == null ? null : change.remaining());
     switch (change.kind()) {
-      case LOST ->
-          EventRecorder.warning(
-              client, cluster, PRIMARY_LOST, "Primary " + change.from() + " is gone; electing");
-      case FAILOVER ->
-          EventRecorder.warning(
-              client,
-              cluster,
-              FAILOVER,
-              "Primary moved from "
-                  + change.from()
-                  + " to "
-                  + change.to()
-                  + " without a switchover asked for: failover");
-      case SWITCHOVER ->
+      case LOST -> {
+        switchovers.settled(cluster);
+        EventRecorder.warning(
+            client, cluster, PRIMARY_LOST, "Primary " + change.from() + " is gone; electing");
+      }
+      case FAILOVER -> {
+        switchovers.settled(cluster);
+        EventRecorder.warning(
+            client,
+            cluster,
+            FAILOVER,
+            "Primary moved from "
+                + change.from()
+                + " to "
+                + change.to()
+                + " without a switchover asked for: failover");
+      }
+      case SWITCHOVER -> {
+        if (switchovers.firstCompletion(cluster, change.switchover())) {
           EventRecorder.normal(
               client,
               cluster,
               SWITCHOVER_COMPLETED,
               "Primary moved from " + change.from() + " to " + change.to() + " by switchover");
+        }
+      }
       case NONE, HANDING_OVER -> {}
     }
   }

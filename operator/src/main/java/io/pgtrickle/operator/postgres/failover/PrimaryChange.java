@@ -20,9 +20,11 @@ import java.util.Objects;
  * @param from the primary before (for a switchover seen through a moment without a primary: the
  *     member the switchover was asked of)
  * @param to the primary after, or null
+ * @param switchover the switchover record that explains a {@link Kind#SWITCHOVER}, else null
  * @param remaining the switchover record the next status keeps, or null
  */
-public record PrimaryChange(Kind kind, String from, String to, SwitchoverRecord remaining) {
+public record PrimaryChange(
+    Kind kind, String from, String to, SwitchoverRecord switchover, SwitchoverRecord remaining) {
 
   /** How long after Patroni accepted a switchover a change of primary is attributed to it. */
   public static final Duration WINDOW = Duration.ofMinutes(5);
@@ -52,22 +54,22 @@ public record PrimaryChange(Kind kind, String from, String to, SwitchoverRecord 
       String before, String after, SwitchoverRecord switchover, Instant now) {
     SwitchoverRecord recent = recent(switchover, now) ? switchover : null;
     if (Objects.equals(before, after)) {
-      return new PrimaryChange(Kind.NONE, before, after, recent);
+      return new PrimaryChange(Kind.NONE, before, after, null, recent);
     }
     if (after == null) {
       if (recent != null && before.equals(recent.getFrom())) {
-        return new PrimaryChange(Kind.HANDING_OVER, before, null, recent);
+        return new PrimaryChange(Kind.HANDING_OVER, before, null, null, recent);
       }
-      return new PrimaryChange(Kind.LOST, before, null, recent);
+      return new PrimaryChange(Kind.LOST, before, null, null, recent);
     }
     // A new primary: the record has served either way.
     if (recent != null
         && (before == null || before.equals(recent.getFrom()))
         && !after.equals(recent.getFrom())
         && (recent.getTo() == null || recent.getTo().equals(after))) {
-      return new PrimaryChange(Kind.SWITCHOVER, recent.getFrom(), after, null);
+      return new PrimaryChange(Kind.SWITCHOVER, recent.getFrom(), after, recent, null);
     }
-    return new PrimaryChange(before == null ? Kind.NONE : Kind.FAILOVER, before, after, null);
+    return new PrimaryChange(before == null ? Kind.NONE : Kind.FAILOVER, before, after, null, null);
   }
 
   /** A record of a switchover accepted no longer than {@link #WINDOW} ago. */

@@ -28,6 +28,7 @@ class PrimaryChangeTest {
     PrimaryChange change =
         PrimaryChange.of("db-0", "db-1", asked("db-0", "db-1", "2026-12-04T11:59:58Z"), NOW);
     assertThat(change.kind()).isEqualTo(Kind.SWITCHOVER);
+    assertThat(change.switchover()).isEqualTo(asked("db-0", "db-1", "2026-12-04T11:59:58Z"));
     assertThat(change.remaining()).isNull();
   }
 
