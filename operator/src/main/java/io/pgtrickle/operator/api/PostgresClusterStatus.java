@@ -39,6 +39,11 @@ public class PostgresClusterStatus {
           + " applied through Patroni's REST API.")
   private String patroniConfigHash;
 
+  @JsonPropertyDescription(
+      "The switchover the operator last asked Patroni for, kept until the primary moved (at most"
+          + " 5 minutes): the Event for that move is SwitchoverCompleted, not Failover.")
+  private SwitchoverRecord switchover;
+
   @JsonPropertyDescription("Standard conditions: Ready, Progressing and Degraded.")
   private List<Condition> conditions = new ArrayList<>();
 
@@ -106,6 +111,14 @@ public class PostgresClusterStatus {
     this.patroniConfigHash = patroniConfigHash;
   }
 
+  public SwitchoverRecord getSwitchover() {
+    return switchover;
+  }
+
+  public void setSwitchover(SwitchoverRecord switchover) {
+    this.switchover = switchover;
+  }
+
   public List<Condition> getConditions() {
     return conditions;
   }
@@ -130,6 +143,7 @@ public class PostgresClusterStatus {
         && Objects.equals(primaryPod, other.primaryPod)
         && Objects.equals(observedGeneration, other.observedGeneration)
         && Objects.equals(patroniConfigHash, other.patroniConfigHash)
+        && Objects.equals(switchover, other.switchover)
         && Objects.equals(conditions, other.conditions);
   }
 
@@ -143,6 +157,7 @@ public class PostgresClusterStatus {
         replicas,
         primaryPod,
         observedGeneration,
+        switchover,
         conditions);
   }
 }

@@ -42,6 +42,7 @@ public class ClusterActions {
   private final io.pgtrickle.operator.postgres.sidecars.TlsPoolerMetricsRound sidecars;
   private final ReplicaHealth replicas;
   private final PendingRestarts pendingRestarts;
+  private final SwitchoverMemory switchovers = new SwitchoverMemory();
 
   public ClusterActions(PatroniClient patroni) {
     this(patroni, new CredentialRotation(new RolePasswords()));
@@ -65,6 +66,11 @@ public class ClusterActions {
   /** The replicas' checks: diverged replicas cloned again, replicas that do not stream reported. */
   public ReplicaHealth replicas() {
     return replicas;
+  }
+
+  /** The switchovers Patroni carried out, for the Events of the primary's moves. */
+  SwitchoverMemory switchovers() {
+    return switchovers;
   }
 
   /** Applies passwords changed in the cluster's Secrets. */
@@ -133,8 +139,10 @@ public class ClusterActions {
    * removed once the request is settled: done (Event {@code Switchover}) or refused by Patroni, for
    * example for a candidate that is not the synchronous standby (Warning {@code SwitchoverRefused}
    * with Patroni's reason). A Patroni that cannot be reached leaves it for the next attempt.
+   *
+   * @return true when Patroni carried out the switchover
    */
-  public void requestedSwitchover(
+  public boolean requestedSwitchover(
       KubernetesClient client,
       PostgresCluster cluster,
       List<Member> members,
@@ -142,7 +150,7 @@ public class ClusterActions {
       PatroniClient.Login login) {
     Optional<PatroniClient.Target> target = target(members, switchover.from(), login);
     if (target.isEmpty()) {
-      return;
+      return false;
     }
     try {
       patroni.switchover(target.get(), switchover.from(), switchover.to());
@@ -152,13 +160,14 @@ public class ClusterActions {
           "Switchover",
           "Switchover from " + switchover.from() + " to " + switchover.to() + " as requested");
       clearSwitchoverRequest(client, cluster);
+      return true;
     } catch (PatroniException e) {
       if (!e.refused()) {
         LOG.info(
             "requested switchover of {} not sent yet: {}",
             cluster.getMetadata().getName(),
             e.getMessage());
-        return;
+        return false;
       }
       EventRecorder.warning(
           client,
@@ -171,6 +180,7 @@ public class ClusterActions {
               + " refused: "
               + e.getMessage());
       clearSwitchoverRequest(client, cluster);
+      return false;
     }
   }
 
@@ -283,6 +293,7 @@ public class ClusterActions {
   public void forget(PostgresCluster cluster) {
     replicas.forget(cluster);
     pendingRestarts.forget(cluster);
+    switchovers.forget(cluster);
   }
 
   /** Restarts a member's PostgreSQL in place for parameters waiting on it, see PendingRestarts. */

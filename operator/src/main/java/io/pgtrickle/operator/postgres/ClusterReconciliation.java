@@ -8,6 +8,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.pgtrickle.operator.ApiServerFeatures;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
+import io.pgtrickle.operator.api.SwitchoverRecord;
 import io.pgtrickle.operator.backup.ArchiverProbe;
 import io.pgtrickle.operator.backup.RestoreFailure;
 import io.pgtrickle.operator.backup.RestoreSources;
@@ -82,6 +83,9 @@ final class ClusterReconciliation {
    */
   private Optional<String> repositoryVolume;
 
+  /** A switchover Patroni carried out in this reconcile, or null. */
+  private SwitchoverRecord switchedOver;
+
   ClusterReconciliation(
       PostgresCluster cluster,
       Context<PostgresCluster> context,
@@ -131,7 +135,9 @@ final class ClusterReconciliation {
         Optional<RolloutAction.Switchover> first = RolloutPlanner.beforeScaleDown(members, desired);
         if (first.isPresent()) {
           // The StatefulSet removes the highest ordinals: move the primary off them first.
-          actions.switchover(client, cluster, members, first.get(), patroniLogin());
+          accepted(
+              first.get(),
+              actions.switchover(client, cluster, members, first.get(), patroniLogin()));
           // Whatever Patroni answered, scale down only once the primary stays.
           return report(observe(existing), null, PATRONI_RETRY);
         }
@@ -307,8 +313,21 @@ final class ClusterReconciliation {
       // The candidate is not ready yet (or there is no primary to hand over from): wait.
       return PATRONI_RETRY;
     }
-    actions.requestedSwitchover(client, cluster, members, requested.get(), patroniLogin());
+    if (actions.requestedSwitchover(client, cluster, members, requested.get(), patroniLogin())) {
+      accepted(requested.get(), ClusterActions.SwitchoverResult.DONE);
+    }
     return PATRONI_RETRY;
+  }
+
+  /**
+   * Remembers a switchover Patroni carried out, for the status ({@code status.switchover}): the
+   * Event for the primary's move then says switchover, not failover.
+   */
+  private void accepted(RolloutAction.Switchover asked, ClusterActions.SwitchoverResult result) {
+    if (result == ClusterActions.SwitchoverResult.DONE) {
+      switchedOver = new SwitchoverRecord(asked.from(), asked.to(), clock.instant().toString());
+      actions.switchovers().accepted(cluster, switchedOver);
+    }
   }
 
   /** The UID of the cached pod of that name (what a rollout step was decided on), or null. */
@@ -343,13 +362,11 @@ final class ClusterReconciliation {
       // With synchronous replication only the synchronous standby may take over, and Patroni
       // names it a loop or two after a replica restarted: let Patroni pick it.
       boolean synchronous = Boolean.TRUE.equals(cluster.getSpec().getSynchronous());
+      RolloutAction.Switchover asked =
+          synchronous ? new RolloutAction.Switchover(switchover.from(), null) : switchover;
       ClusterActions.SwitchoverResult result =
-          actions.switchover(
-              client,
-              cluster,
-              members,
-              synchronous ? new RolloutAction.Switchover(switchover.from(), null) : switchover,
-              patroniLogin());
+          actions.switchover(client, cluster, members, asked, patroniLogin());
+      accepted(asked, result);
       if (result == ClusterActions.SwitchoverResult.UNREACHABLE) {
         // Patroni on the primary does not answer, so it cannot hand over gracefully; the
         // rollout still has to finish. Restarting the primary makes Patroni fail over to an
@@ -419,7 +436,11 @@ final class ClusterReconciliation {
         && (retry == null || retry.compareTo(NOT_STREAMING_RETRY) > 0)) {
       retry = NOT_STREAMING_RETRY;
     }
-    TransitionEvents.record(client, cluster, previous, next);
+    if (switchedOver != null) {
+      next.setSwitchover(switchedOver);
+    }
+    TransitionEvents.record(
+        client, cluster, previous, next, clock.instant(), actions.switchovers());
     UpdateControl<PostgresCluster> control =
         next.equals(previous)
             ? UpdateControl.noUpdate()
@@ -451,7 +472,8 @@ final class ClusterReconciliation {
     PostgresClusterStatus previous = cluster.getStatus();
     PostgresClusterStatus next =
         ClusterStatusCalculator.calculate(cluster, observed, clock.instant());
-    TransitionEvents.record(client, cluster, previous, next);
+    TransitionEvents.record(
+        client, cluster, previous, next, clock.instant(), actions.switchovers());
     return next.equals(previous) ? null : next;
   }
 

@@ -4,16 +4,22 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
+import io.pgtrickle.operator.api.SwitchoverRecord;
 import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
+import io.pgtrickle.operator.postgres.failover.PrimaryChange;
 import io.pgtrickle.operator.postgres.failover.ReplicasStreaming;
 import io.pgtrickle.operator.postgres.rollout.RolloutStall;
 import io.pgtrickle.operator.postgres.status.ClusterStatusCalculator;
 import io.pgtrickle.operator.postgres.status.PodCreationFailure;
 import io.pgtrickle.operator.status.Conditions;
+import java.time.Instant;
 import java.util.Objects;
 
-/** The Events for a status change: phase transitions, new trouble, a primary moved or lost. */
+/**
+ * The Events for a status change: phase transitions, new trouble, a primary moved (by a switchover
+ * the operator asked for, or by a failover) or lost.
+ */
 final class TransitionEvents {
 
   /**
@@ -28,13 +34,31 @@ final class TransitionEvents {
           "ResourceRejected",
           RolloutStall.REASON);
 
+  /** A new primary the operator did not ask for (Warning). */
+  static final String FAILOVER = "Failover";
+
+  /** The primary moved to the member a switchover the operator asked for named (Normal). */
+  static final String SWITCHOVER_COMPLETED = "SwitchoverCompleted";
+
+  /** No pod is labelled primary any more (Warning). */
+  static final String PRIMARY_LOST = "PrimaryLost";
+
   private TransitionEvents() {}
 
+  /**
+   * Records the Events for the change from {@code previous} to {@code next}, and settles {@code
+   * next}'s switchover record (see {@link PrimaryChange}): kept while the switchover may still be
+   * under way, dropped once the primary moved or after {@link PrimaryChange#WINDOW}. Where the
+   * status has no record (a cluster read before the patch that wrote it), the one {@code
+   * switchovers} remembers counts; its completion is reported once.
+   */
   static void record(
       KubernetesClient client,
       PostgresCluster cluster,
       PostgresClusterStatus previous,
-      PostgresClusterStatus next) {
+      PostgresClusterStatus next,
+      Instant now,
+      SwitchoverMemory switchovers) {
 
     ClusterPhase before = previous == null ? null : previous.getPhase();
     String reasonBefore = previous == null ? null : previous.getPhaseReason();
@@ -56,17 +80,43 @@ final class TransitionEvents {
     }
     streamingEvents(client, cluster, previous, next);
     String primaryBefore = previous == null ? null : previous.getPrimaryPod();
-    if (primaryBefore != null && !Objects.equals(primaryBefore, next.getPrimaryPod())) {
-      if (next.getPrimaryPod() == null) {
+    SwitchoverRecord kept = next.getSwitchover();
+    PrimaryChange change =
+        PrimaryChange.of(
+            primaryBefore,
+            next.getPrimaryPod(),
+            kept != null ? kept : switchovers.recall(cluster),
+            now);
+    // Only a record the status had stays there; the memory's copy is the memory's.
+    next.setSwitchover(kept == null ? null : change.remaining());
+    switch (change.kind()) {
+      case LOST -> {
+        switchovers.settled(cluster);
         EventRecorder.warning(
-            client, cluster, "PrimaryLost", "Primary " + primaryBefore + " is gone; electing");
-      } else {
-        EventRecorder.normal(
+            client, cluster, PRIMARY_LOST, "Primary " + change.from() + " is gone; electing");
+      }
+      case FAILOVER -> {
+        switchovers.settled(cluster);
+        EventRecorder.warning(
             client,
             cluster,
-            "Failover",
-            "Primary moved from " + primaryBefore + " to " + next.getPrimaryPod());
+            FAILOVER,
+            "Primary moved from "
+                + change.from()
+                + " to "
+                + change.to()
+                + " without a switchover asked for: failover");
       }
+      case SWITCHOVER -> {
+        if (switchovers.firstCompletion(cluster, change.switchover())) {
+          EventRecorder.normal(
+              client,
+              cluster,
+              SWITCHOVER_COMPLETED,
+              "Primary moved from " + change.from() + " to " + change.to() + " by switchover");
+        }
+      }
+      case NONE, HANDING_OVER -> {}
     }
   }
 

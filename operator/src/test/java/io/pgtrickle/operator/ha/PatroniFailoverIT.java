@@ -109,13 +109,18 @@ class PatroniFailoverIT {
     assertThat(ha.queryLong("select count(*) from acked"))
         .as("every acknowledged write survived")
         .isEqualTo(4);
+    assertThat(ha.events(Set.of("SwitchoverCompleted")))
+        .as("no failover is reported as a switchover")
+        .isEmpty();
   }
 
   @Test
   @Order(3)
-  void switchoverOnRequestMovesThePrimary() {
+  void switchoverOnRequestMovesThePrimary() throws Exception {
     // In synchronous mode Patroni hands over only to the synchronous standby.
     String target = ha.synchronousStandby();
+    String old = ha.primaryPod();
+    int failoverEvents = ha.events(FAILOVER_EVENTS).size();
     ha.requestSwitchover(target);
     await()
         .atMost(HaCluster.OBJECTIVE)
@@ -123,6 +128,21 @@ class PatroniFailoverIT {
     ha.secondsUntilWritable("insert into acked values (3000)");
     ha.awaitRunning(Duration.ofSeconds(120));
     assertThat(ha.events(Set.of("Switchover"))).anyMatch(m -> m.contains("to " + target));
+    // The move of the primary reads as the switchover it was, not as a failover.
+    await()
+        .atMost(HaCluster.OBJECTIVE)
+        .untilAsserted(
+            () ->
+                assertThat(ha.events(Set.of("SwitchoverCompleted")))
+                    .contains(
+                        "SwitchoverCompleted: Primary moved from "
+                            + old
+                            + " to "
+                            + target
+                            + " by switchover"));
+    assertThat(ha.events(FAILOVER_EVENTS))
+        .as("no Failover or PrimaryLost Event for a switchover")
+        .hasSize(failoverEvents);
     await()
         .atMost(HaCluster.OBJECTIVE)
         .untilAsserted(
@@ -130,6 +150,17 @@ class PatroniFailoverIT {
                 assertThat(ha.cluster().getMetadata().getAnnotations())
                     .as("a settled request is removed")
                     .doesNotContainKey("postgres.example.com/switchover-to"));
+    // Replicas report what they need to the primary (the operator's default), so copies of
+    // logical slots on them survive recovery conflicts.
+    try (Connection replica = ha.connect(ha.podIp(old));
+        java.sql.Statement st = replica.createStatement();
+        java.sql.ResultSet rs =
+            st.executeQuery(
+                "select pg_is_in_recovery(), current_setting('hot_standby_feedback')")) {
+      rs.next();
+      assertThat(rs.getBoolean(1)).as("%s is a replica", old).isTrue();
+      assertThat(rs.getString(2)).isEqualTo("on");
+    }
   }
 
   @Test

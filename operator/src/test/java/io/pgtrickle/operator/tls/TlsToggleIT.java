@@ -140,6 +140,8 @@ class TlsToggleIT {
     long timeline = cluster.queryLong(TIMELINE);
     String primary = cluster.primaryPod();
     int switchovers = cluster.events(Set.of("Switchover")).size();
+    int completed = cluster.events(Set.of("SwitchoverCompleted")).size();
+    int failovers = cluster.events(Set.of("Failover", "PrimaryLost")).size();
 
     NAMESPACE
         .client()
@@ -178,6 +180,17 @@ class TlsToggleIT {
         .as("the rollout's switchover")
         .hasSize(switchovers + rolls)
         .anySatisfy(e -> assertThat(e).startsWith("Switchover: Switchover from " + primary));
+    // Each move of the primary reads as the switchover it was (before: a Failover Event each).
+    await()
+        .atMost(HaCluster.OBJECTIVE)
+        .untilAsserted(
+            () ->
+                assertThat(cluster.events(Set.of("SwitchoverCompleted")))
+                    .as("SwitchoverCompleted Events")
+                    .hasSize(completed + rolls));
+    assertThat(cluster.events(Set.of("Failover", "PrimaryLost")))
+        .as("Failover or PrimaryLost Events")
+        .hasSize(failovers);
     if (rolls == 1) {
       assertThat(cluster.primaryPod()).isNotEqualTo(primary);
     }

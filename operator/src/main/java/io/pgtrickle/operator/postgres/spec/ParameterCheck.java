@@ -88,6 +88,7 @@ public final class ParameterCheck {
       }
       check(catalog, name, e.getValue()).ifPresent(findings::add);
     }
+    slotSyncWithoutFeedback(params).ifPresent(findings::add);
     findings.sort(Comparator.comparing((Finding f) -> f.name().toLowerCase(Locale.ROOT)));
     return List.copyOf(findings);
   }
@@ -148,6 +149,54 @@ public final class ParameterCheck {
     }
     return PostgresqlValues.problem(parameter.get(), value)
         .map(p -> new Finding(INVALID, name, FIELD + "." + name + ": " + p));
+  }
+
+  /**
+   * {@code sync_replication_slots} on with {@code hot_standby_feedback} off: PostgreSQL (17+) then
+   * never starts the slot sync worker, only logging that it needs {@code hot_standby_feedback}, so
+   * the failover slots the setting is for are never synchronized. Across two parameters, so not
+   * caught by the checks of one value.
+   */
+  static Optional<Finding> slotSyncWithoutFeedback(Map<String, String> params) {
+    String sync = null;
+    String feedback = null;
+    String feedbackName = null;
+    for (Map.Entry<String, String> e : params.entrySet()) {
+      String lower = e.getKey().toLowerCase(Locale.ROOT);
+      if (lower.equals("sync_replication_slots")) {
+        sync = e.getValue();
+      } else if (lower.equals("hot_standby_feedback")) {
+        feedback = e.getValue();
+        feedbackName = e.getKey();
+      }
+    }
+    if (boolValue(sync).orElse(false) && !boolValue(feedback).orElse(true)) {
+      return Optional.of(
+          new Finding(
+              INVALID,
+              feedbackName,
+              FIELD
+                  + "."
+                  + feedbackName
+                  + ": \""
+                  + feedback
+                  + "\" with sync_replication_slots on: PostgreSQL synchronizes no slot without"
+                  + " hot_standby_feedback; remove it (the operator's default is on) or turn"
+                  + " sync_replication_slots off"));
+    }
+    return Optional.empty();
+  }
+
+  /** A bool in one of the spellings both PostgreSQL and Patroni take; empty for anything else. */
+  private static Optional<Boolean> boolValue(String value) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "on", "true", "yes", "1" -> Optional.of(true);
+      case "off", "false", "no", "0" -> Optional.of(false);
+      default -> Optional.empty();
+    };
   }
 
   /** The closest known name within {@link #SUGGESTION_DISTANCE} edits (ties: alphabetical). */

@@ -101,6 +101,15 @@ public final class PatroniConfig {
     dcs.put("synchronous_mode_strict", synchronous);
     Map<String, Object> postgresql = new LinkedHashMap<>();
     postgresql.put("use_pg_rewind", true);
+    // A former primary that pg_rewind cannot bring back ("could not find common ancestor", WAL it
+    // needs already gone) would otherwise retry forever and never stream again: Patroni removes
+    // its data directory instead and clones it again from the primary. What only that member held
+    // is discarded, as pg_rewind itself discards it (see operator/README.md, Diverged replicas).
+    // Here rather than in the local file: Patroni (4.1.5) merges every postgresql key of its
+    // dynamic configuration over the local one and reads these two from the result, so running
+    // clusters get them by PATCH /config, without a rolling restart.
+    postgresql.put("remove_data_directory_on_rewind_failure", true);
+    postgresql.put("remove_data_directory_on_diverged_timelines", true);
     postgresql.put("use_slots", true);
     postgresql.put("parameters", new LinkedHashMap<>(PostgresqlParameters.effective(cluster)));
     dcs.put("postgresql", postgresql);

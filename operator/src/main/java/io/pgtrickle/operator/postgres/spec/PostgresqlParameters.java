@@ -89,6 +89,13 @@ public final class PostgresqlParameters {
     params.put("work_mem", megabytes(Math.max(4 * MIB, (memory - memory / 4) / (100 * 3))));
     // Logical decoding feeds the pg_trickle CDC consumer; it is also a superset of replica.
     params.put("wal_level", "logical");
+    // Replicas report the oldest row their queries and their logical slots need, so the primary
+    // keeps it: without it a replica's copy of a CDC slot is invalidated by the first recovery
+    // conflict (seen on 16 after a switchover: "conflicting"), Patroni logs 'Logical slot
+    // failover requires "hot_standby_feedback"' every loop on a replica holding such a copy, and
+    // 17's sync_replication_slots does not start. The price: a long query on a replica holds
+    // back vacuum on the primary. A user's value in spec.postgresqlParams wins.
+    params.put("hot_standby_feedback", "on");
     params.put("max_wal_senders", String.valueOf(10 + replicas));
     params.put("max_replication_slots", String.valueOf(10 + replicas));
     params.put("wal_keep_size", "1GB");

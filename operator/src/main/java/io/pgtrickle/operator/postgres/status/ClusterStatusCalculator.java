@@ -49,6 +49,7 @@ public final class ClusterStatusCalculator {
     status.setPrimaryPod(observed.primaryPod());
     status.setObservedGeneration(generation);
     status.setPatroniConfigHash(previous == null ? null : previous.getPatroniConfigHash());
+    status.setSwitchover(previous == null ? null : previous.getSwitchover());
 
     List<io.fabric8.kubernetes.api.model.Condition> conditions =
         previous == null ? List.of() : previous.getConditions();

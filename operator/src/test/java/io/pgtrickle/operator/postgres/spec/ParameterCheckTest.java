@@ -170,4 +170,22 @@ class ParameterCheckTest {
     assertThat(ParameterCheck.distance("a", "abcdef", 3)).isEqualTo(3);
     assertThat(ParameterCheck.distance("work_mem", "work_mem", 3)).isZero();
   }
+
+  @Test
+  void slotSynchronizationWithoutHotStandbyFeedbackIsRefusedNamingTheParameter() {
+    assertThat(check(17, Map.of("sync_replication_slots", "on", "Hot_Standby_Feedback", "off")))
+        .containsExactly(
+            new ParameterCheck.Finding(
+                ParameterCheck.INVALID,
+                "Hot_Standby_Feedback",
+                "spec.postgresqlParams.Hot_Standby_Feedback: \"off\" with sync_replication_slots"
+                    + " on: PostgreSQL synchronizes no slot without hot_standby_feedback; remove it"
+                    + " (the operator's default is on) or turn sync_replication_slots off"));
+    // The operator's default (on) or an explicit on is fine, and so is feedback off alone.
+    assertThat(check(17, Map.of("sync_replication_slots", "on"))).isEmpty();
+    assertThat(check(17, Map.of("sync_replication_slots", "true", "hot_standby_feedback", "1")))
+        .isEmpty();
+    assertThat(check(17, Map.of("sync_replication_slots", "off", "hot_standby_feedback", "off")))
+        .isEmpty();
+  }
 }

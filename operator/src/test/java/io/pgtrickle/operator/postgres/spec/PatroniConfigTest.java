@@ -53,6 +53,36 @@ class PatroniConfigTest {
 
   @Test
   @SuppressWarnings("unchecked")
+  void aMemberThatPgRewindCannotBringBackIsClonedAgainFromThePrimary() {
+    // In the dynamic configuration, so running clusters get it by PATCH /config (no restart).
+    Map<String, Object> postgresql =
+        (Map<String, Object>) PatroniConfig.dynamic(Clusters.basic(3)).get("postgresql");
+    assertThat(postgresql)
+        .containsEntry("remove_data_directory_on_rewind_failure", true)
+        .containsEntry("remove_data_directory_on_diverged_timelines", true);
+    Map<String, Object> local =
+        (Map<String, Object>) PatroniConfig.local(Clusters.basic(3)).get("postgresql");
+    assertThat(local).doesNotContainKey("remove_data_directory_on_rewind_failure");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void replicasSendHotStandbyFeedbackUnlessTheUserSaysOtherwise() {
+    Map<String, Object> parameters =
+        (Map<String, Object>)
+            ((Map<String, Object>) PatroniConfig.dynamic(Clusters.basic(3)).get("postgresql"))
+                .get("parameters");
+    assertThat(parameters).containsEntry("hot_standby_feedback", "on");
+    PostgresCluster off = Clusters.basic(3);
+    off.getSpec().setPostgresqlParams(Map.of("Hot_Standby_Feedback", "off"));
+    parameters =
+        (Map<String, Object>)
+            ((Map<String, Object>) PatroniConfig.dynamic(off).get("postgresql")).get("parameters");
+    assertThat(parameters).containsEntry("hot_standby_feedback", "off");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
   void slotsOfOtherComponentsAreIgnoredAndTheListIsAlwaysGiven() {
     PostgresCluster cluster = Clusters.basic(3);
     assertThat((List<Object>) PatroniConfig.dynamic(cluster).get("ignore_slots")).isEmpty();
