@@ -187,8 +187,9 @@ link_exec_bin() {
   done
 }
 
-# kwok's default stages, with one change: a ready pod reports its containers' resources in
-# status, as a kubelet with in-place resize does (the API server refuses resizes otherwise).
+# kwok's default stages, with changes: a ready pod reports its containers' resources in status,
+# as a kubelet with in-place resize does (the API server refuses resizes otherwise); PostgreSQL
+# member pods start not ready (PatroniPods decides their readiness from Patroni's /health).
 write_stages() {
   local kwok_dir
   kwok_dir="$(cd "$testbed" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
@@ -198,8 +199,21 @@ write_stages() {
     echo "---"
     cat "$stages/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml"
     echo "---"
-    sed '/^      containerStatuses:/,/^      initContainerStatuses:/ s/^\(      - image: {{ .image | Quote }}\)$/\1\n        resources: {{ if .resources }}{{ toJson .resources }}{{ else }}{}{{ end }}/' \
-      "$stages/pod/fast/pod-ready.yaml"
+    local pod_ready
+    pod_ready="$(sed '/^      containerStatuses:/,/^      initContainerStatuses:/ s/^\(      - image: {{ .image | Quote }}\)$/\1\n        resources: {{ if .resources }}{{ toJson .resources }}{{ else }}{}{{ end }}/' \
+      "$stages/pod/fast/pod-ready.yaml")"
+    # Every pod but PostgreSQL members: Ready at once (program pods are corrected by ProgramPods).
+    sed "s/^\(    - key: '.metadata.deletionTimestamp'\)$/    - key: '.metadata.labels[\"app.kubernetes.io\/component\"]'\n      operator: 'NotIn'\n      values:\n      - 'database'\n\1/" <<<"$pod_ready"
+    echo "---"
+    # PostgreSQL members start Running but not Ready, as under a kubelet whose readiness probe
+    # (Patroni's /health) has not passed yet: PatroniPods probes them and marks them Ready. Before
+    # 2026-12-04 kwok marked them Ready at once, so a rollout restarted the next member about a
+    # second after the previous one, before its Patroni even ran.
+    sed -e "s/^  name: pod-ready$/  name: pod-ready-database/" \
+      -e "s/^\(    - key: '.metadata.deletionTimestamp'\)$/    - key: '.metadata.labels[\"app.kubernetes.io\/component\"]'\n      operator: 'In'\n      values:\n      - 'database'\n\1/" \
+      -e '/status: "True"/{N;s/status: "True"\(\n *type: \(Ready\|ContainersReady\)\)$/status: "False"\n        reason: ContainersNotReady\1/}' \
+      -e '/^      containerStatuses:/,/^      initContainerStatuses:/ s/^        ready: true$/        ready: false/' \
+      <<<"$pod_ready"
     echo "---"
     # Job pods with restartPolicy Never (the operator's backup Jobs) are played for real: their
     # phase comes from their program's exit (BackupJobPods), so the Job controller counts real
@@ -209,6 +223,8 @@ write_stages() {
     echo "---"
     cat "$stages/pod/fast/pod-delete.yaml"
   } >"$work/kwok-stages.yaml"
+  [ "$(grep -c 'reason: ContainersNotReady' "$work/kwok-stages.yaml")" = 2 ] \
+    || { log "could not make kwok leave PostgreSQL member pods not ready"; exit 1; }
   grep -q "toJson .resources" "$work/kwok-stages.yaml" \
     || { log "could not add container resources to kwok's pod-ready stage"; exit 1; }
   grep -q "key: '.spec.restartPolicy'" "$work/kwok-stages.yaml" \

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -137,6 +138,10 @@ class TlsToggleIT {
             },
             "writer");
     writer.start();
+    AtomicBoolean watching = new AtomicBoolean(true);
+    AtomicInteger fewestRunning = new AtomicInteger(3);
+    Thread running = new Thread(() -> watchRunning(watching, fewestRunning), "running");
+    running.start();
     long timeline = cluster.queryLong(TIMELINE);
     String primary = cluster.primaryPod();
     int switchovers = cluster.events(Set.of("Switchover")).size();
@@ -164,6 +169,11 @@ class TlsToggleIT {
     cluster.awaitReplicationHealthy(Duration.ofSeconds(120));
     writing.set(false);
     writer.join();
+    watching.set(false);
+    running.join();
+    assertThat(fewestRunning.get())
+        .as("members whose PostgreSQL listened at any moment (one restarts at a time)")
+        .isGreaterThanOrEqualTo(2);
     if (write) {
       assertThat(acknowledged).as("writes acknowledged during the rolls").hasSizeGreaterThan(20);
       String ids = acknowledged.stream().map(String::valueOf).collect(Collectors.joining(","));
@@ -221,5 +231,48 @@ class TlsToggleIT {
                         && p.getSpec().getVolumes().stream()
                                 .anyMatch(v -> "tls".equals(v.getName()))
                             == tls);
+  }
+
+  /**
+   * Until {@code watching} turns false, records the fewest members whose PostgreSQL port accepts a
+   * connection (polled every 200 ms): a rollout restarts one member at a time, so two of three
+   * always listen. (Before the test bed set a recreated member not ready until its Patroni ran, the
+   * rollout restarted a second member 1.3 s after the first.)
+   */
+  private static void watchRunning(AtomicBoolean watching, AtomicInteger fewest) {
+    while (watching.get()) {
+      try {
+        List<String> ips =
+            NAMESPACE
+                .client()
+                .pods()
+                .inNamespace(NAMESPACE.name())
+                .withLabel("postgres.example.com/cluster", NAME)
+                .list()
+                .getItems()
+                .stream()
+                .filter(p -> p.getStatus() != null && p.getStatus().getPodIP() != null)
+                .map(p -> p.getStatus().getPodIP())
+                .distinct()
+                .toList();
+        int listening = 0;
+        for (String ip : ips) {
+          try (var socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(ip, 5432), 500);
+            listening++;
+          } catch (java.io.IOException e) {
+            // not listening
+          }
+        }
+        int seen = listening;
+        fewest.accumulateAndGet(seen, Math::min);
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        // the API server's answer is missed once; the next poll counts
+      }
+    }
   }
 }

@@ -167,6 +167,7 @@ public final class KubeletStatus {
               c -> {
                 c.setStatus(wanted);
                 c.setLastTransitionTime(now);
+                c.setReason(ready ? null : "ContainersNotReady");
               });
     }
     if (pod.getStatus().getContainerStatuses() != null) {

@@ -51,6 +51,9 @@ public final class PatroniPods implements AutoCloseable {
   /** pgBackRest 2.55.1 (every major), extracted by hack/install-deps.sh pgbackrest. */
   public static final String PGBACKREST = "/opt/pg-trickle/pgbackrest-2.55.1/bin/pgbackrest";
 
+  /** The namespaces some PatroniPods plays (their member pods' readiness is its probe's). */
+  private static final java.util.Set<String> PLAYED = ConcurrentHashMap.newKeySet();
+
   private final TestBed testBed;
   private final KubernetesClient client;
   private final String namespace;
@@ -95,6 +98,7 @@ public final class PatroniPods implements AutoCloseable {
     this.testBed = testBed;
     this.client = testBed.client();
     this.namespace = namespace;
+    PLAYED.add(namespace);
     this.work = PodLogs.podsDirectory(testBed, namespace);
     this.termination = new GracefulTermination(client, namespace);
     mountMemoryBackedVolumes(work);
@@ -135,6 +139,11 @@ public final class PatroniPods implements AutoCloseable {
     prober.scheduleWithFixedDelay(this::probeAll, 1, 1, TimeUnit.SECONDS);
     // A JVM that exits without close() must not leave PostgreSQL servers behind.
     Runtime.getRuntime().addShutdownHook(new Thread(this::close, "patroni-pods-shutdown"));
+  }
+
+  /** Whether a PatroniPods plays {@code namespace} (in this JVM). */
+  static boolean plays(String namespace) {
+    return PLAYED.contains(namespace);
   }
 
   /**
@@ -644,6 +653,7 @@ public final class PatroniPods implements AutoCloseable {
     }
     prober.shutdownNow();
     restarter.shutdownNow();
+    PLAYED.remove(namespace);
     informer.close();
     backupJobs.close();
     extras.close();

@@ -17,6 +17,7 @@ public final class TestNamespace implements BeforeAllCallback, AfterAllCallback 
 
   private TestBed testBed;
   private String name;
+  private UnplayedReadiness readiness;
 
   @Override
   public void beforeAll(ExtensionContext context) {
@@ -27,10 +28,14 @@ public final class TestNamespace implements BeforeAllCallback, AfterAllCallback 
     base = base.length() > 40 ? base.substring(0, 40) : base;
     name = base + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
     client().namespaces().resource(TestBed.testNamespace(name)).create();
+    readiness = new UnplayedReadiness(client(), name);
   }
 
   @Override
   public void afterAll(ExtensionContext context) {
+    if (readiness != null) {
+      readiness.close();
+    }
     if (name != null) {
       testBed.deleteNamespace(name);
     }
