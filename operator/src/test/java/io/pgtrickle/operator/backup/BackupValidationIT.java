@@ -343,6 +343,62 @@ class BackupValidationIT {
         "spec.restore.targetTime must be an RFC 3339 time with a zone");
   }
 
+  /**
+   * A targetTime of the right shape that is no time (February 30, hour 25, an offset past 18 hours)
+   * is refused by the API server: the field cannot change later, and the restore could never start.
+   */
+  @ParameterizedTest(name = "targetTime {0} is refused")
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "2024-02-30T01:00:00Z",
+        "2023-02-29T01:00:00Z",
+        "2024-13-01T01:00:00Z",
+        "2024-00-10T01:00:00Z",
+        "2024-01-15T25:00:00Z",
+        "2024-01-15T01:60:00Z",
+        "2024-01-15T01:30:60Z",
+        "2024-01-15T01:30:00+99:00",
+        "2024-01-15T01:30:00+19:00",
+        "2024-01-15T01:30:00-05:60",
+        "2024-01-15T01:30:00.1234567891Z",
+        "0000-01-01T00:00:00Z"
+      })
+  void refusesATargetTimeThatIsNoTime(String targetTime) {
+    assertRefused(
+        manifest(
+            "PostgresCluster",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, restore: {backupName: b,"
+                + " targetTime: '"
+                + targetTime
+                + "'}}"),
+        "spec.restore.targetTime must be an RFC 3339 time with a zone");
+  }
+
+  @ParameterizedTest(name = "targetTime {0} is accepted")
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "2024-02-29T23:59:59Z",
+        "2024-01-15t01:30:00z",
+        "2024-01-15 01:30:00.123456789+02:00",
+        "2024-01-15T01:30:00-18:00",
+        "2024-01-15T01:30:00+05:45"
+      })
+  void acceptsEveryTargetTimeTheOperatorReads(String targetTime) {
+    GenericKubernetesResource created =
+        NAMESPACE
+            .client()
+            .resource(
+                manifest(
+                    "PostgresCluster",
+                    "{version: 16, replicas: 1, storage: {size: 1Gi}, restore: {backupName: b,"
+                        + " targetTime: '"
+                        + targetTime
+                        + "'}}"))
+            .create();
+    assertThat(created.getMetadata().getUid()).isNotBlank();
+    assertThat(io.pgtrickle.operator.backup.spec.RestoreSource.targetTime(targetTime)).isNotBlank();
+  }
+
   @Test
   void acceptsWhatIsBuilt() {
     GenericKubernetesResource created =
