@@ -98,6 +98,29 @@ final class PipelineReconciliation {
       }
     }
 
+    // The pods' other Secret: without it they wait in CreateContainerConfigError, which the
+    // StatefulSet and Deployment only show as not ready.
+    boolean needsUser = access.needsUser();
+    if (problemReason == null && settings.otlp() != null) {
+      var headers =
+          settings
+              .otlp()
+              .headersProblem(
+                  settings.otlp().headersSecret() == null
+                      ? null
+                      : client
+                          .secrets()
+                          .inNamespace(settings.namespace())
+                          .withName(settings.otlp().headersSecret())
+                          .get(),
+                  settings.namespace());
+      if (headers != null) {
+        problemReason = headers.reason();
+        problemMessage = headers.message();
+        needsUser = true;
+      }
+    }
+
     StatefulSet sts = context.getSecondaryResource(StatefulSet.class).orElse(null);
     int slotOrdinals = slotOrdinals(sts);
     Decommissioning.Outcome decommission =
@@ -131,7 +154,7 @@ final class PipelineReconciliation {
         new ObservedPipeline(
             problemReason,
             problemMessage,
-            access.needsUser(),
+            needsUser,
             changeLogReady,
             changeLogReady ? settings.changeLog().describe() : changeLogProblem,
             settings.cdcReplicas(),
@@ -161,7 +184,7 @@ final class PipelineReconciliation {
             ? UpdateControl.noUpdate()
             : UpdateControl.patchStatus(StreamTableClusterReconciler.statusPatch(stc, next));
     Duration retry =
-        access.needsUser()
+        needsUser
             ? PROBLEM_RETRY
             : !decommission.done()
                     || forgetting
