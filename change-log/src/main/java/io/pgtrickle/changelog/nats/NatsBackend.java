@@ -150,16 +150,34 @@ public final class NatsBackend implements ChangeLogBackend {
     }
   }
 
+  /**
+   * The one server the URI names, as jnats is given it: {@code nats://[user:password@]host:port}.
+   *
+   * @throws ChangeLogConfigException naming {@code uri} if java.net.URI finds no server host in it
+   */
+  static String server(ChangeLogConfig config) {
+    if (config.uri().getHost() == null) {
+      // A list, '_', a blank or '%' makes the authority registry-based: no host, and jnats
+      // dialled nats://null:4222.
+      throw new ChangeLogConfigException(
+          "uri",
+          "names no server host: "
+              + config.redacted()
+              + "; give one server, nats://host:port (a DNS name of letters, digits, '-' and '.',"
+              + " an IPv4 address or [an IPv6 address]); a NATS cluster tells clients its other"
+              + " servers");
+    }
+    return "nats://"
+        + (config.uri().getRawUserInfo() == null ? "" : config.uri().getRawUserInfo() + "@")
+        + config.uri().getHost()
+        + ":"
+        + (config.uri().getPort() < 0 ? 4222 : config.uri().getPort());
+  }
+
   private static Connection connect(ChangeLogConfig config) {
-    String server =
-        "nats://"
-            + (config.uri().getRawUserInfo() == null ? "" : config.uri().getRawUserInfo() + "@")
-            + config.uri().getHost()
-            + ":"
-            + (config.uri().getPort() < 0 ? 4222 : config.uri().getPort());
     Options options =
         new Options.Builder()
-            .server(server)
+            .server(server(config))
             .connectionName("pgtrickle-changelog-" + config.consumerName())
             .connectionTimeout(Duration.ofSeconds(5))
             .maxReconnects(-1)

@@ -136,7 +136,7 @@ public final class PostgresBackend implements ChangeLogBackend {
     return message + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
   }
 
-  private static String jdbcUrl(ChangeLogConfig config) {
+  static String jdbcUrl(ChangeLogConfig config) {
     var uri = config.uri();
     if (uri.getHost() == null) {
       throw new ChangeLogConfigException("uri", "has no host: " + config.redacted());
@@ -144,7 +144,14 @@ public final class PostgresBackend implements ChangeLogBackend {
     int port = uri.getPort() < 0 ? 5432 : uri.getPort();
     String path = uri.getPath() == null ? "" : uri.getPath();
     String database = path.length() > 1 ? path.substring(1) : "postgres";
-    return "jdbc:postgresql://" + uri.getHost() + ":" + port + "/" + database;
+    // getPath() decoded the name; PgJDBC form-decodes its URL's database ('+' is a blank there,
+    // '?' ends it), so it gets the name encoded the same way.
+    return "jdbc:postgresql://"
+        + uri.getHost()
+        + ":"
+        + port
+        + "/"
+        + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static Properties driverProperties(ChangeLogConfig config) {

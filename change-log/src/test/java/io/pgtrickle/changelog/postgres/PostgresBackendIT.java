@@ -145,6 +145,39 @@ class PostgresBackendIT extends ChangeLogBackendConformance {
     }
   }
 
+  /**
+   * A database whose name needs encoding ({@code +}, a blank, {@code #}, {@code %}): the URI's
+   * path, percent-encoded as the operator writes it, reaches that database and no other (before,
+   * PgJDBC decoded the name a second time and looked for "a b c#%").
+   */
+  @Test
+  void aDatabaseNameThatNeedsEncodingIsReached() throws Exception {
+    String name = "a+b c#%";
+    try (Connection c = java.sql.DriverManager.getConnection(server.jdbcUrl());
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("create database \"" + name + "\"");
+    }
+    String uri =
+        "postgresql://127.0.0.1:"
+            + server.port()
+            + "/a%2Bb%20c%23%25?user=postgres&schema=enc&consumer=w";
+    try (ChangeLogBackend b = io.pgtrickle.changelog.ChangeLogBackends.open(uri)) {
+      await(b.publish(7, range(7, 1, 2)));
+      assertThat(drain(b, 7, Lsn.ZERO, 2)).hasSize(2);
+    }
+    String jdbc = "jdbc:postgresql://127.0.0.1:" + server.port() + "/a%2Bb%20c%23%25";
+    java.util.Properties p = new java.util.Properties();
+    p.setProperty("user", "postgres");
+    try (Connection c = java.sql.DriverManager.getConnection(jdbc, p);
+        java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs =
+            st.executeQuery("select current_database(), count(*) from enc.events")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo(name);
+      assertThat(rs.getLong(2)).isEqualTo(2);
+    }
+  }
+
   /*
    * Concurrent publishes of many sources while one of them repeats events that another instance
    * stored behind this one's back (its remembered highest position is stale, so its COPY hits the

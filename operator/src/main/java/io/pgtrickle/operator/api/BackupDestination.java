@@ -2,6 +2,7 @@ package io.pgtrickle.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /**
@@ -43,6 +44,49 @@ import io.fabric8.generator.annotation.ValidationRule;
             + " object stores"
             + " (type S3, GCS or Azure)",
     reason = "FieldValueForbidden")
+// The bucket, container, region and path are written as values into pgbackrest.conf: a newline
+// would add options, and a name the store refuses fails only at the first WAL push.
+@ValidationRule(
+    value =
+        "!has(self.bucket) || !has(self.type) || self.type != 'S3' ||"
+            + " (self.bucket.matches('^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$')"
+            + " && !self.bucket.contains('..')"
+            + " && !self.bucket.matches('^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$')"
+            + " && !['xn--', 'sthree-', 'amzn-s3-demo-'].exists(p, self.bucket.startsWith(p))"
+            + " && !['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3']"
+            + ".exists(x, self.bucket.endsWith(x)))",
+    message =
+        "spec.backup.destination.bucket: an S3 bucket name is 3 to 63 lowercase letters, digits,"
+            + " '.' and '-', starting and ending with a letter or digit, without '..', not an IP"
+            + " address, not starting with xn--, sthree- or amzn-s3-demo- and not ending with"
+            + " -s3alias, --ol-s3, .mrap, --x-s3 or --table-s3 (S3's bucket naming rules)",
+    reason = "FieldValueInvalid",
+    fieldPath = ".bucket")
+@ValidationRule(
+    value =
+        "!has(self.bucket) || !has(self.type) || self.type != 'GCS' ||"
+            + " (self.bucket.matches('^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$')"
+            + " && !self.bucket.matches('[^.]{64}') && !self.bucket.contains('..')"
+            + " && !self.bucket.matches('^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$')"
+            + " && !self.bucket.startsWith('goog') && !self.bucket.contains('google'))",
+    message =
+        "spec.backup.destination.bucket: a GCS bucket name is 3 to 222 lowercase letters,"
+            + " digits, '-', '_' and '.', starting and ending with a letter or digit, in"
+            + " dot-separated parts of at most 63, not an IP address, not starting with goog and"
+            + " not holding google (Cloud Storage's bucket naming rules)",
+    reason = "FieldValueInvalid",
+    fieldPath = ".bucket")
+@ValidationRule(
+    value =
+        "!has(self.bucket) || !has(self.type) || self.type != 'Azure' ||"
+            + " (size(self.bucket) >= 3 && size(self.bucket) <= 63"
+            + " && self.bucket.matches('^[a-z0-9](-?[a-z0-9])*$'))",
+    message =
+        "spec.backup.destination.bucket: an Azure container name is 3 to 63 lowercase letters,"
+            + " digits and '-', starting and ending with a letter or digit, with no '--' (Azure"
+            + " Blob Storage's container naming rules)",
+    reason = "FieldValueInvalid",
+    fieldPath = ".bucket")
 @ValidationRule(
     value = "!has(self.region) || !has(self.type) || self.type == 'S3'",
     message =
@@ -72,10 +116,23 @@ public class BackupDestination {
   @JsonPropertyDescription("Repository type: PVC (default), S3, GCS or Azure.")
   private DestinationType type;
 
-  @JsonPropertyDescription("Bucket (S3, GCS) or container (Azure).")
+  @JsonPropertyDescription(
+      "Bucket (S3, GCS) or container (Azure), named by the store's rules: S3 3 to 63 lowercase"
+          + " letters, digits, '.' and '-'; GCS also '_', up to 222 in parts of 63 split by '.';"
+          + " Azure 3 to 63 lowercase letters, digits and single '-'.")
+  @Size(max = 222)
   private String bucket;
 
-  @JsonPropertyDescription("Region of an S3 bucket.")
+  @JsonPropertyDescription(
+      "Region of an S3 bucket, e.g. eu-west-1: lowercase letters, digits and '-' (S3-compatible"
+          + " servers such as MinIO accept any, e.g. us-east-1).")
+  @ValidationRule(
+      value = "self.matches('^[a-z0-9-]+$')",
+      message =
+          "spec.backup.destination.region must be lowercase letters, digits and '-', such as"
+              + " eu-west-1",
+      reason = "FieldValueInvalid")
+  @Size(max = 63)
   private String region;
 
   @JsonPropertyDescription(
@@ -105,6 +162,13 @@ public class BackupDestination {
       value = "self.startsWith('/') && !self.contains('..')",
       message = "spec.backup.destination.path must be absolute (start with /) without '..'",
       reason = "FieldValueInvalid")
+  @ValidationRule(
+      value = "!self.matches('[[:cntrl:]]')",
+      message =
+          "spec.backup.destination.path must not hold control characters (newline, tab, ...):"
+              + " it is a line of pgbackrest.conf",
+      reason = "FieldValueInvalid")
+  @Size(max = 1024)
   private String path;
 
   @JsonPropertyDescription(

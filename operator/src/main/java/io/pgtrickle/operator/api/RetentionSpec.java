@@ -9,8 +9,9 @@ import io.fabric8.generator.annotation.Min;
 
 /**
  * How long backups are kept: a backup goes when it is older than {@code days} or beyond the newest
- * {@code count}, unless a backup that stays depends on it (the full backup under a differential
- * one) or it is marked keep-forever. The newest backup always stays.
+ * {@code count}, unless a backup that stays builds on it (the full backup and the earlier
+ * incremental ones under an incremental one) or it is marked keep-forever. The newest backup always
+ * stays.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RetentionSpec {
@@ -22,15 +23,16 @@ public class RetentionSpec {
   @Max(36500)
   @Default("7")
   @JsonPropertyDescription(
-      "Delete backups older than this many days (1 to 36500). Default 7. A full backup older than"
-          + " this stays while a newer differential backup needs it.")
+      "Delete backups older than this many days (1 to 36500). Default 7. A backup older than this"
+          + " stays while a newer incremental backup builds on it (its full backup and the"
+          + " incremental ones between them).")
   private Integer days;
 
   @Min(1)
   @Max(1000)
   @Default("5")
   @JsonPropertyDescription(
-      "Keep at most this many backups (1 to 1000), full and differential ones alike. Default 5.")
+      "Keep at most this many backups (1 to 1000), full and incremental ones alike. Default 5.")
   private Integer count;
 
   public Integer getDays() {

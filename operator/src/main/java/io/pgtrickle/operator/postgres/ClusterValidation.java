@@ -2,8 +2,10 @@ package io.pgtrickle.operator.postgres;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.backup.spec.RestoreSource;
 import io.pgtrickle.operator.postgres.spec.ParameterCheck;
 import io.pgtrickle.operator.postgres.spec.PostgresqlParameters;
+import java.time.DateTimeException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -32,7 +34,31 @@ public final class ClusterValidation {
     if (!name.matches(io.pgtrickle.operator.naming.KubernetesLimits.DNS_1035_LABEL)) {
       return Optional.of(new Problem("NameNotAllowed", ClusterNames.NAME_FORMAT_MESSAGE, false));
     }
-    return parameters(cluster);
+    return targetTime(cluster).or(() -> parameters(cluster));
+  }
+
+  /**
+   * spec.restore.targetTime as the restore reads it. The CRD refuses what is no time; one stored
+   * before that rule (the field cannot change) fails here with reason TargetTimeInvalid, not with
+   * an exception on every reconcile.
+   */
+  static Optional<Problem> targetTime(PostgresCluster cluster) {
+    var restore = cluster.getSpec().getRestore();
+    String time = restore == null ? null : restore.getTargetTime();
+    try {
+      RestoreSource.targetTime(time);
+      return Optional.empty();
+    } catch (DateTimeException e) {
+      return Optional.of(
+          new Problem(
+              "TargetTimeInvalid",
+              "spec.restore.targetTime: \""
+                  + time
+                  + "\" is no RFC 3339 time with a zone that exists, e.g. 2024-01-15T01:30:00Z;"
+                  + " it cannot change, so delete this cluster and create it with another"
+                  + " targetTime",
+              false));
+    }
   }
 
   /**

@@ -235,7 +235,7 @@ class PostgresClusterValidationIT {
                 + " pgbouncer: {enabled: true, poolMode: transaction, maxClientConn: 1000},"
                 + " synchronous: true, patroni: {ttl: 30, loopWait: 10, retryTimeout: 10},"
                 + " backup: {schedule: '0 2 * * *', retention: {count: 7},"
-                + " destination: {type: S3, bucket: b, region: us-east-1, credentialsSecret: c}}}"));
+                + " destination: {type: S3, bucket: bkt, region: us-east-1, credentialsSecret: c}}}"));
   }
 
   @ParameterizedTest(name = "{0} is accepted")

@@ -25,7 +25,7 @@ class BackupValidationIT {
 
   private static final AtomicInteger COUNTER = new AtomicInteger();
   private static final String S3 =
-      "destination: {type: S3, bucket: b, region: us-east-1, credentialsSecret: c}";
+      "destination: {type: S3, bucket: bkt, region: us-east-1, credentialsSecret: c}";
 
   static Stream<Arguments> invalidBackups() {
     return Stream.of(
@@ -87,15 +87,15 @@ class BackupValidationIT {
             "spec.backup.destination: type GCS needs bucket and credentialsSecret"),
         Arguments.of(
             "GCS without credentials",
-            "{destination: {type: GCS, bucket: b}}",
+            "{destination: {type: GCS, bucket: bkt}}",
             "spec.backup.destination: type GCS needs bucket and credentialsSecret"),
         Arguments.of(
             "GCS with a region",
-            "{destination: {type: GCS, bucket: b, region: r, credentialsSecret: c}}",
+            "{destination: {type: GCS, bucket: bkt, region: r, credentialsSecret: c}}",
             "spec.backup.destination.region is the region of an S3 bucket: type S3 only"),
         Arguments.of(
             "GCS with an unknown key type",
-            "{destination: {type: GCS, bucket: b, credentialsSecret: c, gcsKeyType: auto}}",
+            "{destination: {type: GCS, bucket: bkt, credentialsSecret: c, gcsKeyType: auto}}",
             "spec.backup.destination.gcsKeyType: Unsupported value: \"auto\""),
         Arguments.of(
             "Azure without a container",
@@ -104,12 +104,12 @@ class BackupValidationIT {
                 + " credentialsSecret"),
         Arguments.of(
             "Azure without credentials",
-            "{destination: {type: Azure, bucket: b}}",
+            "{destination: {type: Azure, bucket: bkt}}",
             "spec.backup.destination: type Azure needs bucket (the container) and"
                 + " credentialsSecret"),
         Arguments.of(
             "Azure with gcsKeyType",
-            "{destination: {type: Azure, bucket: b, credentialsSecret: c, gcsKeyType: token}}",
+            "{destination: {type: Azure, bucket: bkt, credentialsSecret: c, gcsKeyType: token}}",
             "spec.backup.destination.gcsKeyType is for type GCS only"),
         Arguments.of(
             "PVC with gcsKeyType",
@@ -121,7 +121,7 @@ class BackupValidationIT {
             "spec.backup.backupFromReplica: true needs at least 2 members"),
         Arguments.of(
             "S3 without credentials",
-            "{destination: {type: S3, bucket: b, region: us-east-1}}",
+            "{destination: {type: S3, bucket: bkt, region: us-east-1}}",
             "instance credentials (IAM roles) are not built yet"),
         Arguments.of(
             "encryption without keySecret",
@@ -137,7 +137,7 @@ class BackupValidationIT {
             "spec.backup.encryption.keySecret needs spec.backup.encryption.enabled: true"),
         Arguments.of(
             "an http endpoint",
-            "{destination: {type: S3, bucket: b, region: r, credentialsSecret: c, endpoint:"
+            "{destination: {type: S3, bucket: bkt, region: r, credentialsSecret: c, endpoint:"
                 + " 'http://minio:9000'}}",
             "spec.backup.destination.endpoint must use https"),
         Arguments.of(
@@ -152,6 +152,109 @@ class BackupValidationIT {
             "more backup processes than allowed",
             "{processMax: 17, " + S3 + "}",
             "spec.backup.processMax in body should be less than or equal to 16"));
+  }
+
+  /**
+   * What goes into pgbackrest.conf as a value is checked by the API server: a newline would add
+   * pgBackRest options of the user's choosing, and a bucket, container or region the store refuses
+   * (or a blank or '/' that breaks its host name) would fail only at the first WAL push.
+   */
+  static Stream<Arguments> repositoryNamesRefused() {
+    String s3Bucket = "spec.backup.destination.bucket: an S3 bucket name is 3 to 63";
+    String gcsBucket = "spec.backup.destination.bucket: a GCS bucket name is 3 to 222";
+    String container = "spec.backup.destination.bucket: an Azure container name is 3 to 63";
+    String region = "spec.backup.destination.region must be lowercase letters, digits and '-'";
+    String path = "spec.backup.destination.path must not hold control characters";
+    return Stream.of(
+        Arguments.of(
+            "an S3 bucket with a newline", s3("bkt\nrepo1-path=/etc", "us-east-1"), s3Bucket),
+        Arguments.of("an S3 bucket with a blank", s3("my bkt", "us-east-1"), s3Bucket),
+        Arguments.of("an S3 bucket with a slash", s3("bkt/x", "us-east-1"), s3Bucket),
+        Arguments.of("an S3 bucket of 2 characters", s3("bk", "us-east-1"), s3Bucket),
+        Arguments.of("an S3 bucket of 64 characters", s3("b".repeat(64), "us-east-1"), s3Bucket),
+        Arguments.of("an S3 bucket in upper case", s3("Backups", "us-east-1"), s3Bucket),
+        Arguments.of("an S3 bucket with an underscore", s3("my_backups", "us-east-1"), s3Bucket),
+        Arguments.of("an S3 bucket ending in '-'", s3("backups-", "us-east-1"), s3Bucket),
+        Arguments.of("an S3 bucket with '..'", s3("my..backups", "us-east-1"), s3Bucket),
+        Arguments.of("an S3 bucket like an IP address", s3("192.168.5.4", "us-east-1"), s3Bucket),
+        Arguments.of("an S3 bucket starting xn--", s3("xn--backups", "us-east-1"), s3Bucket),
+        Arguments.of("an S3 bucket ending -s3alias", s3("backups-s3alias", "us-east-1"), s3Bucket),
+        Arguments.of("a region with a newline", s3("bkt", "us-east-1\nrepo1-path=/"), region),
+        Arguments.of("a region with a blank", s3("bkt", "us east 1"), region),
+        Arguments.of("a region with a slash", s3("bkt", "evil.example/x"), region),
+        Arguments.of("a region in upper case", s3("bkt", "US-EAST-1"), region),
+        Arguments.of("a GCS bucket with a newline", gcs("bkt\nx=y"), gcsBucket),
+        Arguments.of("a GCS bucket in upper case", gcs("Backups"), gcsBucket),
+        Arguments.of("a GCS bucket with a part of 64", gcs("a.".concat("b".repeat(64))), gcsBucket),
+        Arguments.of("a GCS bucket starting goog", gcs("goog-backups"), gcsBucket),
+        Arguments.of("a GCS bucket holding google", gcs("my-google-backups"), gcsBucket),
+        Arguments.of("an Azure container with '--'", azure("my--backups"), container),
+        Arguments.of("an Azure container with '.'", azure("my.backups"), container),
+        Arguments.of("an Azure container with '_'", azure("my_backups"), container),
+        Arguments.of("an Azure container ending in '-'", azure("backups-"), container),
+        Arguments.of("an Azure container of 2", azure("bk"), container),
+        Arguments.of(
+            "a path with a newline",
+            "{destination: {type: S3, bucket: bkt, region: us-east-1, credentialsSecret: c, path:"
+                + " \"/x\\nrepo1-cipher-type=none\"}}",
+            path),
+        Arguments.of("a volume path with a tab", "{destination: {path: \"/x\\ty\"}}", path));
+  }
+
+  private static String s3(String bucket, String region) {
+    return "{destination: {type: S3, bucket: "
+        + yaml(bucket)
+        + ", region: "
+        + yaml(region)
+        + ", credentialsSecret: c}}";
+  }
+
+  private static String gcs(String bucket) {
+    return "{destination: {type: GCS, bucket: " + yaml(bucket) + ", credentialsSecret: c}}";
+  }
+
+  private static String azure(String container) {
+    return "{destination: {type: Azure, bucket: " + yaml(container) + ", credentialsSecret: c}}";
+  }
+
+  /** A YAML double-quoted scalar. */
+  private static String yaml(String value) {
+    return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+  }
+
+  @ParameterizedTest(name = "spec.backup with {0} is refused")
+  @MethodSource("repositoryNamesRefused")
+  void refusesWhatPgBackRestOrTheStoreCannotTake(
+      String description, String backup, String message) {
+    assertRefused(
+        manifest(
+            "PostgresCluster",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, backup: " + backup + "}"),
+        message);
+  }
+
+  @Test
+  void acceptsTheNamesTheStoresAllow() {
+    for (String backup :
+        java.util.List.of(
+            s3("my.backups-2024", "eu-central-1"),
+            s3("b".repeat(63), "minio"),
+            s3("123", "us-east-1"),
+            gcs("my_backups.example.com"),
+            gcs("a".repeat(63) + "." + "b".repeat(63)),
+            azure("postgres-backups-1"),
+            azure("a".repeat(63)),
+            "{destination: {path: '/pg backups/é'}}")) {
+      GenericKubernetesResource created =
+          NAMESPACE
+              .client()
+              .resource(
+                  manifest(
+                      "PostgresCluster",
+                      "{version: 16, replicas: 1, storage: {size: 1Gi}, backup: " + backup + "}"))
+              .create();
+      assertThat(created.getMetadata().getUid()).as(backup).isNotBlank();
+    }
   }
 
   @Test
@@ -207,7 +310,7 @@ class BackupValidationIT {
     cluster.patch(
         merge,
         "{\"spec\":{\"backup\":{\"destination\":{\"size\":null,\"type\":\"S3\","
-            + "\"bucket\":\"b\",\"region\":\"r\",\"credentialsSecret\":\"c\"}}}}");
+            + "\"bucket\":\"bkt\",\"region\":\"r\",\"credentialsSecret\":\"c\"}}}}");
   }
 
   /**
@@ -261,7 +364,7 @@ class BackupValidationIT {
     var s3 =
         cluster(
             "{version: 16, replicas: 1, storage: {size: 1Gi}, backup: {compression: lz4,"
-                + " destination: {type: S3, bucket: b, region: us-east-1, path: /x,"
+                + " destination: {type: S3, bucket: bkt, region: us-east-1, path: /x,"
                 + " credentialsSecret: c}}}");
     String on = "\"encryption\":{\"enabled\":true,\"keySecret\":\"k\"}";
     assertPatchRefused(s3, "{" + on + "}", refusal);
@@ -271,7 +374,7 @@ class BackupValidationIT {
     patch(s3, "{\"encryption\":{\"enabled\":true},\"compression\":\"gz\"}");
     assertPatchRefused(s3, "{\"encryption\":null}", refusal);
     assertPatchRefused(s3, "{\"encryption\":{\"enabled\":false,\"keySecret\":null}}", refusal);
-    patch(s3, "{\"encryption\":null,\"destination\":{\"bucket\":\"b2\"}}");
+    patch(s3, "{\"encryption\":null,\"destination\":{\"bucket\":\"bkt2\"}}");
     patch(s3, "{" + on + ",\"destination\":{\"endpoint\":\"https://minio.example:9000\"}}");
 
     var pvc = cluster("{version: 16, replicas: 1, storage: {size: 1Gi}, backup: {}}");
@@ -343,6 +446,62 @@ class BackupValidationIT {
         "spec.restore.targetTime must be an RFC 3339 time with a zone");
   }
 
+  /**
+   * A targetTime of the right shape that is no time (February 30, hour 25, an offset past 18 hours)
+   * is refused by the API server: the field cannot change later, and the restore could never start.
+   */
+  @ParameterizedTest(name = "targetTime {0} is refused")
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "2024-02-30T01:00:00Z",
+        "2023-02-29T01:00:00Z",
+        "2024-13-01T01:00:00Z",
+        "2024-00-10T01:00:00Z",
+        "2024-01-15T25:00:00Z",
+        "2024-01-15T01:60:00Z",
+        "2024-01-15T01:30:60Z",
+        "2024-01-15T01:30:00+99:00",
+        "2024-01-15T01:30:00+19:00",
+        "2024-01-15T01:30:00-05:60",
+        "2024-01-15T01:30:00.1234567891Z",
+        "0000-01-01T00:00:00Z"
+      })
+  void refusesATargetTimeThatIsNoTime(String targetTime) {
+    assertRefused(
+        manifest(
+            "PostgresCluster",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, restore: {backupName: b,"
+                + " targetTime: '"
+                + targetTime
+                + "'}}"),
+        "spec.restore.targetTime must be an RFC 3339 time with a zone");
+  }
+
+  @ParameterizedTest(name = "targetTime {0} is accepted")
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "2024-02-29T23:59:59Z",
+        "2024-01-15t01:30:00z",
+        "2024-01-15 01:30:00.123456789+02:00",
+        "2024-01-15T01:30:00-18:00",
+        "2024-01-15T01:30:00+05:45"
+      })
+  void acceptsEveryTargetTimeTheOperatorReads(String targetTime) {
+    GenericKubernetesResource created =
+        NAMESPACE
+            .client()
+            .resource(
+                manifest(
+                    "PostgresCluster",
+                    "{version: 16, replicas: 1, storage: {size: 1Gi}, restore: {backupName: b,"
+                        + " targetTime: '"
+                        + targetTime
+                        + "'}}"))
+            .create();
+    assertThat(created.getMetadata().getUid()).isNotBlank();
+    assertThat(io.pgtrickle.operator.backup.spec.RestoreSource.targetTime(targetTime)).isNotBlank();
+  }
+
   @Test
   void acceptsWhatIsBuilt() {
     GenericKubernetesResource created =
@@ -354,18 +513,18 @@ class BackupValidationIT {
                     "{version: 16, replicas: 1, storage: {size: 1Gi}, backup: {schedule: '@daily',"
                         + " retention: {count: 3, days: 2}, compression: lz4, processMax: 16,"
                         + " encryption:"
-                        + " {enabled: true, keySecret: k}, destination: {type: S3, bucket: b,"
+                        + " {enabled: true, keySecret: k}, destination: {type: S3, bucket: bkt,"
                         + " region: us-east-1, endpoint: 'https://minio.example:9000', path:"
                         + " /x/y, credentialsSecret: c, caSecret: ca}}}"))
             .create();
     assertThat(created.getMetadata().getUid()).isNotBlank();
     for (String destination :
         java.util.List.of(
-            "{type: GCS, bucket: b, credentialsSecret: c}",
-            "{type: GCS, bucket: b, endpoint: 'https://127.0.0.1:4443', gcsKeyType: token,"
+            "{type: GCS, bucket: bkt, credentialsSecret: c}",
+            "{type: GCS, bucket: bkt, endpoint: 'https://127.0.0.1:4443', gcsKeyType: token,"
                 + " credentialsSecret: c, caSecret: ca}",
-            "{type: Azure, bucket: b, credentialsSecret: c}",
-            "{type: Azure, bucket: b, endpoint: 'https://127.0.0.1:10000', path: /x,"
+            "{type: Azure, bucket: bkt, credentialsSecret: c}",
+            "{type: Azure, bucket: bkt, endpoint: 'https://127.0.0.1:10000', path: /x,"
                 + " credentialsSecret: c, caSecret: ca}")) {
       NAMESPACE
           .client()

@@ -72,4 +72,34 @@ class ClusterValidationTest {
             "spec.postgresqlParams: recovery_min_apply_delay is managed by the operator and Patroni"
                 + " and cannot be set; remove it");
   }
+
+  /**
+   * A targetTime stored before the CRD checked the calendar (or past a webhook-less edit) fails the
+   * cluster with the reason, rather than an exception on every reconcile.
+   */
+  @Test
+  void aTargetTimeThatIsNoTimeFailsTheCluster() {
+    PostgresCluster cluster = Clusters.basic(1);
+    io.pgtrickle.operator.api.RestoreSpec restore = new io.pgtrickle.operator.api.RestoreSpec();
+    restore.setBackupName("b");
+    cluster.getSpec().setRestore(restore);
+    assertThat(ClusterValidation.ofSpec(cluster)).isEmpty();
+    restore.setTargetTime("2024-01-15 01:30:00.5+05:45");
+    assertThat(ClusterValidation.ofSpec(cluster)).isEmpty();
+    for (String bad :
+        new String[] {"2024-02-30T01:00:00Z", "2024-01-15T01:30:00+23:59", "yesterday"}) {
+      restore.setTargetTime(bad);
+      assertThat(ClusterValidation.ofSpec(cluster))
+          .as(bad)
+          .contains(
+              new Problem(
+                  "TargetTimeInvalid",
+                  "spec.restore.targetTime: \""
+                      + bad
+                      + "\" is no RFC 3339 time with a zone that exists, e.g."
+                      + " 2024-01-15T01:30:00Z; it cannot change, so delete this cluster and"
+                      + " create it with another targetTime",
+                  false));
+    }
+  }
 }

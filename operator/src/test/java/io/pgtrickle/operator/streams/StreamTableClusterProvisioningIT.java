@@ -669,6 +669,61 @@ class StreamTableClusterProvisioningIT {
         .isEqualTo("False");
   }
 
+  /**
+   * spec.monitoring.otlp.headersSecretRef to a Secret that does not exist: the pods would wait in
+   * CreateContainerConfigError while the status said only CdcNotReady; now Failed, naming the
+   * Secret and the field. Creating the Secret heals the pipeline.
+   */
+  @Test
+  @Order(10)
+  void aMissingOtlpHeadersSecretIsNamed() {
+    apply(
+        "traced",
+        "{postgresql: {host: 127.0.0.1, port: "
+            + postgres.port()
+            + ", database: postgres, secretRef: {name: pg}}, workers: {max: 2}, monitoring:"
+            + " {otlp: {endpoint: 'https://collector.example.com', protocol: http/protobuf,"
+            + " headersSecretRef: {name: otlp-auth}}}}");
+    StreamTableCluster failed =
+        await("Failed")
+            .atMost(WAIT)
+            .until(
+                () -> stc("traced"),
+                s ->
+                    s.getStatus() != null
+                        && s.getStatus().getPhase() == StreamTableClusterPhase.Failed);
+    assertThat(failed.getStatus().getPhaseReason()).isEqualTo("SecretNotFound");
+    assertThat(failed.getStatus().getMessage())
+        .contains("Secret otlp-auth (spec.monitoring.otlp.headersSecretRef) does not exist");
+    client()
+        .resource(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName("otlp-auth")
+                .withNamespace(NAMESPACE.name())
+                .endMetadata()
+                .addToStringData("headers", "Authorization=Bearer t")
+                .build())
+        .create();
+    await("healed")
+        .atMost(WAIT)
+        .until(
+            () -> stc("traced"), s -> s.getStatus().getPhase() != StreamTableClusterPhase.Failed);
+    client()
+        .resources(StreamTableCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName("traced")
+        .delete();
+  }
+
+  private static StreamTableCluster stc(String name) {
+    return client()
+        .resources(StreamTableCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName(name)
+        .get();
+  }
+
   private static void apply(String spec) {
     apply(NAME, spec);
   }

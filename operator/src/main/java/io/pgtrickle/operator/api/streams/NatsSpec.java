@@ -21,12 +21,30 @@ import io.fabric8.generator.annotation.ValidationRule;
 public class NatsSpec {
 
   @Required
-  @JsonPropertyDescription("The NATS server, nats://host:port, e.g. nats://nats.default.svc:4222.")
+  @JsonPropertyDescription(
+      "The NATS server, nats://host:port, e.g. nats://nats.default.svc:4222: one server (a"
+          + " NATS cluster tells its clients about its other servers; a Service name reaches"
+          + " several), by a DNS name (letters, digits, '-' and '.', the last label starting with"
+          + " a letter), an IPv4 address or an IPv6 address in brackets; port 1 to 65535, default"
+          + " 4222. No credentials, path or parameters.")
+  // What java.net.URI reads as a server's host: anything else (a list, '_', a blank, '%') gives
+  // no host, and the change log would dial nats://null.
   @ValidationRule(
-      value = "self.matches('^nats://[^/?#@]+$')",
+      value =
+          "self.matches('^nats://("
+              + "([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\\\\.)*[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?"
+              + "|((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\\\.){3}"
+              + "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+              + "|\\\\[[0-9A-Fa-f:.]+\\\\])"
+              + "(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}"
+              + "|[1-9][0-9]{0,3}))?$')"
+              + " && (!self.startsWith('nats://[') || isIP(self.substring(8, self.indexOf(']'))))",
       message =
-          "spec.nats.url must be nats://host:port (no credentials, path or parameters), such as"
-              + " nats://nats.default.svc:4222",
+          "spec.nats.url must be nats://host:port for one server, such as"
+              + " nats://nats.default.svc:4222: host a DNS name (letters, digits, '-' and '.', the"
+              + " last label starting with a letter), an IPv4 address or [an IPv6 address]; port"
+              + " 1 to 65535; no list (a NATS cluster tells clients its other servers), credentials,"
+              + " path or parameters",
       reason = "FieldValueInvalid")
   @Size(max = 512)
   private String url;

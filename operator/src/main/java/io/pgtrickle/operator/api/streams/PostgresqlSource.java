@@ -68,7 +68,8 @@ public class PostgresqlSource {
 
   @Required
   @JsonPropertyDescription(
-      "The database holding the source tables, the stream tables and the pgtrickle catalog.")
+      "The database holding the source tables, the stream tables and the pgtrickle catalog: any"
+          + " name PostgreSQL allows (the URLs given to the pods carry it percent-encoded).")
   @ValidationRule(
       value = "size(self) >= 1 && size(self) <= 63",
       message = "spec.postgresql.database must be 1 to 63 characters (a PostgreSQL identifier)",

@@ -39,7 +39,7 @@ public record RestoreSource(
   }
 
   /** An RFC 3339 time (the CRD checks the form) as {@code yyyy-MM-dd HH:mm:ss[.SSSSSS]+00}. */
-  static String targetTime(String rfc3339) {
+  public static String targetTime(String rfc3339) {
     if (rfc3339 == null) {
       return null;
     }

@@ -9,6 +9,7 @@ import io.pgtrickle.changelog.ChangeLogBackends;
 import io.pgtrickle.changelog.ChangeLogConfigException;
 import io.pgtrickle.operator.streams.db.DatabaseEndpoint;
 import io.pgtrickle.operator.streams.spec.ChangeLogTarget;
+import io.pgtrickle.operator.streams.spec.DatabaseUrls;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -94,7 +95,7 @@ public final class ChangeLogLifecycle {
               + ":"
               + db.port()
               + "/"
-              + db.database()
+              + DatabaseUrls.segment(db.database())
               + "?schema="
               + ChangeLogTarget.POSTGRES_SCHEMA
               + "&pool=1&"

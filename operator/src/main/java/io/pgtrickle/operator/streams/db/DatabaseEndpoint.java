@@ -1,6 +1,7 @@
 package io.pgtrickle.operator.streams.db;
 
 import io.pgtrickle.operator.postgres.tls.MemberJdbc;
+import io.pgtrickle.operator.streams.spec.DatabaseUrls;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -57,7 +58,7 @@ public record DatabaseEndpoint(
   }
 
   public String jdbcUrl() {
-    return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+    return "jdbc:postgresql://" + host + ":" + port + "/" + DatabaseUrls.segment(database);
   }
 
   @Override

@@ -105,7 +105,14 @@ public record ChangeLogTarget(
               + partitions
               + (replicationFactor == null ? "" : "&replicationFactor=" + replicationFactor);
       case POSTGRES ->
-          "postgresql://" + pgHost + ":" + pgPort + "/" + pgDatabase + "?schema=" + POSTGRES_SCHEMA;
+          "postgresql://"
+              + pgHost
+              + ":"
+              + pgPort
+              + "/"
+              + DatabaseUrls.segment(pgDatabase)
+              + "?schema="
+              + POSTGRES_SCHEMA;
       case WAL -> throw new IllegalStateException("wal is refused by the CRD");
     };
   }

@@ -2,6 +2,7 @@ package io.pgtrickle.operator.streams.spec;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.pgtrickle.operator.api.streams.MonitoringSpec.OtlpSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +52,47 @@ public record OtlpExport(String endpoint, String protocol, String headersSecret)
     String secret =
         spec.getHeadersSecretRef() == null ? null : spec.getHeadersSecretRef().getName();
     return new OtlpExport(e, protocol, secret);
+  }
+
+  /**
+   * Why the pods cannot start with {@link #headersSecret}: their {@code secretKeyRef} is not
+   * optional, so without the Secret or its key they wait in CreateContainerConfigError.
+   *
+   * @param reason {@code SecretNotFound} or {@code SecretInvalid}, as for the database's Secret
+   * @param message naming the Secret and the field
+   */
+  public record HeadersProblem(String reason, String message) {}
+
+  /**
+   * Checks the headers' Secret as the kubelet will.
+   *
+   * @param secret {@link #headersSecret} as read from the namespace, null when it does not exist
+   * @param namespace the pipeline's namespace, for the message
+   * @return the problem, or null when there is none (or no headers Secret is named)
+   */
+  public HeadersProblem headersProblem(Secret secret, String namespace) {
+    if (headersSecret == null) {
+      return null;
+    }
+    String named = "Secret " + headersSecret + " (spec.monitoring.otlp.headersSecretRef)";
+    String consequence = ": the CDC consumer and worker pods cannot start without it";
+    if (secret == null) {
+      return new HeadersProblem(
+          "SecretNotFound", named + " does not exist in namespace " + namespace + consequence);
+    }
+    boolean hasKey =
+        (secret.getData() != null && secret.getData().containsKey(HEADERS_KEY))
+            || (secret.getStringData() != null && secret.getStringData().containsKey(HEADERS_KEY));
+    if (!hasKey) {
+      return new HeadersProblem(
+          "SecretInvalid",
+          named
+              + " has no key "
+              + HEADERS_KEY
+              + " (it holds the OTLP headers, e.g. Authorization=Bearer TOKEN)"
+              + consequence);
+    }
+    return null;
   }
 
   /**

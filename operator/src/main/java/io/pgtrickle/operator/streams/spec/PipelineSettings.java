@@ -138,7 +138,7 @@ public record PipelineSettings(
 
   /** The JDBC URL of the database, as the pods reach it. */
   public String jdbcUrl() {
-    return "jdbc:postgresql://" + dbHost + ":" + dbPort + "/" + database;
+    return "jdbc:postgresql://" + dbHost + ":" + dbPort + "/" + DatabaseUrls.segment(database);
   }
 
   /** The labels every child carries. */

@@ -96,7 +96,8 @@ public final class PipelineStatusCalculator {
               + ", workers ready "
               + o.workersReady()
               + "/"
-              + o.workersDesired();
+              + o.workersDesired()
+              + (o.podBlocker() == null ? "" : "; " + o.podBlocker());
     }
     if (o.decommissionFailure() != null && phase == StreamTableClusterPhase.Running) {
       phase = StreamTableClusterPhase.Degraded;

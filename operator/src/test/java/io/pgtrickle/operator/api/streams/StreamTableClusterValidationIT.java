@@ -171,7 +171,7 @@ class StreamTableClusterValidationIT {
                 + ", "
                 + WORKERS
                 + ", cdc: {logBackend: nats}, nats: {url: 'http://n:4222'}}",
-            "spec.nats.url must be nats://host:port"),
+            "spec.nats.url must be nats://host:port for one server"),
         Arguments.of(
             "nats url with credentials",
             "{"
@@ -179,7 +179,7 @@ class StreamTableClusterValidationIT {
                 + ", "
                 + WORKERS
                 + ", cdc: {logBackend: nats}, nats: {url: 'nats://u:p@n:4222'}}",
-            "spec.nats.url must be nats://host:port"),
+            "spec.nats.url must be nats://host:port for one server"),
         Arguments.of(
             "nats stream with a dot",
             "{"
@@ -254,6 +254,66 @@ class StreamTableClusterValidationIT {
                 + WORKERS
                 + ", monitoring: {otlp: {endpoint: collector, protocol: http/json}}}",
             "spec.monitoring.otlp.protocol must be grpc (port 4317) or http/protobuf (port 4318)"));
+  }
+
+  /**
+   * A NATS URL the programs could not connect to is refused: java.net.URI gives no host for a
+   * server list, an underscore, a blank or a '%', and the change log then dialled nats://null.
+   */
+  @ParameterizedTest(name = "nats url {0} is refused")
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "nats://a:4222,b:4222",
+        "nats://nats_1.default.svc:4222",
+        "nats://nats 1:4222",
+        "nats://n%41ts:4222",
+        "nats://nats-:4222",
+        "nats://nats.1:4222",
+        "nats://300.1.1.1:4222",
+        "nats://n:0",
+        "nats://n:65536",
+        "nats://n:",
+        "nats://[zz::1]:4222",
+        "nats://",
+        "nats://n:4222/"
+      })
+  void refusesANatsUrlTheProgramsCannotReach(String url) {
+    GenericKubernetesResource resource =
+        manifest(
+            name(),
+            "{" + HOST + ", " + WORKERS + ", cdc: {logBackend: nats}, nats: {url: '" + url + "'}}");
+    assertThatThrownBy(() -> NAMESPACE.client().resource(resource).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+        .hasMessageContaining("spec.nats.url must be nats://host:port for one server");
+  }
+
+  @ParameterizedTest(name = "nats url {0} is accepted")
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "nats://nats.default.svc.cluster.local:4222",
+        "nats://nats-0.nats:65535",
+        "nats://nats",
+        "nats://10.0.0.255:4222",
+        "nats://[fd00::1]:4222",
+        "nats://NATS.Example.COM:1"
+      })
+  void acceptsANatsUrlOfOneServer(String url) {
+    GenericKubernetesResource created =
+        NAMESPACE
+            .client()
+            .resource(
+                manifest(
+                    name(),
+                    "{"
+                        + HOST
+                        + ", "
+                        + WORKERS
+                        + ", cdc: {logBackend: nats}, nats: {url: '"
+                        + url
+                        + "'}}"))
+            .create();
+    assertThat(created.getMetadata().getUid()).isNotBlank();
   }
 
   @ParameterizedTest(name = "{0} is rejected")

@@ -104,4 +104,45 @@ class OtlpExportTest {
   private static Map<String, EnvVar> byName(Container c) {
     return c.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, Function.identity()));
   }
+
+  /**
+   * The headers' Secret is a secretKeyRef that is not optional: without it (or its key) the pods
+   * stay in CreateContainerConfigError, so the pipeline says why, as for the database's Secret.
+   */
+  @Test
+  void aMissingHeadersSecretOrKeyIsNamed() {
+    OtlpExport otlp = new OtlpExport("http://c:4318", "http/protobuf", "otlp-auth");
+    var missing = otlp.headersProblem(null, "prod");
+    assertThat(missing.reason()).isEqualTo("SecretNotFound");
+    assertThat(missing.message())
+        .isEqualTo(
+            "Secret otlp-auth (spec.monitoring.otlp.headersSecretRef) does not exist in namespace"
+                + " prod: the CDC consumer and worker pods cannot start without it");
+    var noKey =
+        otlp.headersProblem(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName("otlp-auth")
+                .endMetadata()
+                .addToData("Authorization", "eA==")
+                .build(),
+            "prod");
+    assertThat(noKey.reason()).isEqualTo("SecretInvalid");
+    assertThat(noKey.message())
+        .isEqualTo(
+            "Secret otlp-auth (spec.monitoring.otlp.headersSecretRef) has no key headers (it"
+                + " holds the OTLP headers, e.g. Authorization=Bearer TOKEN): the CDC consumer and"
+                + " worker pods cannot start without it");
+    for (var ok :
+        List.of(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .addToData("headers", "eA==")
+                .build(),
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .addToStringData("headers", "a=b")
+                .build())) {
+      assertThat(otlp.headersProblem(ok, "prod")).isNull();
+    }
+    assertThat(new OtlpExport("http://c:4317", "grpc", null).headersProblem(null, "prod")).isNull();
+  }
 }
