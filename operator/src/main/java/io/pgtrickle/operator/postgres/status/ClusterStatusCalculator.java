@@ -208,8 +208,14 @@ public final class ClusterStatusCalculator {
           .blockedBy(o.blockers(), true);
     }
     boolean membersMissing = o.currentReplicas() != desired || o.readyReplicas() < desired;
-    if ((specChanged && o.currentReplicas() != desired)
-        || (previous == ClusterPhase.Scaling && membersMissing)) {
+    // A rollout's restarted member missing for a moment (deleted, not yet recreated) can read as
+    // a scale; once every member exists again, a stalled rollout is reported as such, not as a
+    // scale that never ends (seen under load in RolloutStallIT).
+    boolean stalledRollout =
+        o.rollout() instanceof RolloutStall.Stalled && o.currentReplicas() == desired;
+    if (!stalledRollout
+        && ((specChanged && o.currentReplicas() != desired)
+            || (previous == ClusterPhase.Scaling && membersMissing))) {
       return new Verdict(
               ClusterPhase.Scaling,
               "Scaling",

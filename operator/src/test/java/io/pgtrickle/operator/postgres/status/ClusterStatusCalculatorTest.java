@@ -186,6 +186,27 @@ class ClusterStatusCalculatorTest {
   }
 
   @Test
+  void aStalledRolloutReadAsAScaleForAMomentIsReportedAsStalled() {
+    // The restarted member was gone for a moment (a rollout's delete read as a scale): once it
+    // exists again, not ready past the bound, the rollout is stalled, not Scaling for good.
+    RolloutStall.Stalled stalled =
+        new RolloutStall.Stalled(
+            java.util.List.of(
+                new RolloutStall.StalledMember("c-1", NOW.minusSeconds(400), "no state published")),
+            RolloutStall.DEFAULT_BOUND);
+    PostgresClusterStatus status =
+        ClusterStatusCalculator.calculate(
+            cluster(2, ClusterPhase.Scaling), observed(2, 1, 1, "c-0").withRollout(stalled), NOW);
+    assertThat(status.getPhase()).isEqualTo(ClusterPhase.Updating);
+    assertThat(status.getPhaseReason()).isEqualTo("RolloutStalled");
+    // A real scale (a member missing) stays Scaling.
+    PostgresClusterStatus scaling =
+        ClusterStatusCalculator.calculate(
+            cluster(3, ClusterPhase.Scaling), observed(2, 1, 1, "c-0").withRollout(stalled), NOW);
+    assertThat(scaling.getPhase()).isEqualTo(ClusterPhase.Scaling);
+  }
+
+  @Test
   void aStalledRolloutStaysUpdatingWithReasonRolloutStalledAndIsNotProgressing() {
     RolloutStall.Stalled stalled =
         new RolloutStall.Stalled(
