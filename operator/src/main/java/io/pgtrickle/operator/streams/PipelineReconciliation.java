@@ -1,7 +1,5 @@
 package io.pgtrickle.operator.streams;
 
-import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
@@ -13,7 +11,6 @@ import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
 import io.pgtrickle.operator.api.streams.StreamTableClusterStatus;
 import io.pgtrickle.operator.api.streams.WorkersSpec.Autoscaler;
 import io.pgtrickle.operator.events.EventRecorder;
-import io.pgtrickle.operator.postgres.status.MemberBlocker;
 import io.pgtrickle.operator.streams.db.CatalogObservation;
 import io.pgtrickle.operator.streams.db.CatalogReader;
 import io.pgtrickle.operator.streams.dependent.WorkloadsAllowed;
@@ -26,8 +23,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -155,22 +150,6 @@ final class PipelineReconciliation {
 
     sts = context.getSecondaryResource(StatefulSet.class).orElse(null);
     Deployment workers = context.getSecondaryResource(Deployment.class).orElse(null);
-    int cdcReady =
-        sts == null || sts.getStatus() == null
-            ? 0
-            : Objects.requireNonNullElse(sts.getStatus().getReadyReplicas(), 0);
-    int workersDesired =
-        workers == null || workers.getSpec().getReplicas() == null
-            ? settings.workersMin()
-            : workers.getSpec().getReplicas();
-    int workersReady =
-        workers == null || workers.getStatus() == null
-            ? 0
-            : Objects.requireNonNullElse(workers.getStatus().getReadyReplicas(), 0);
-    String podBlocker =
-        cdcReady < settings.cdcReplicas() || workersReady < workersDesired
-            ? podBlocker(sts, workers)
-            : null;
     ObservedPipeline observed =
         new ObservedPipeline(
             problemReason,
@@ -179,18 +158,23 @@ final class PipelineReconciliation {
             changeLogReady,
             changeLogReady ? settings.changeLog().describe() : changeLogProblem,
             settings.cdcReplicas(),
-            cdcReady,
+            sts == null || sts.getStatus() == null
+                ? 0
+                : Objects.requireNonNullElse(sts.getStatus().getReadyReplicas(), 0),
             sts != null,
-            workersDesired,
-            workersReady,
+            workers == null || workers.getSpec().getReplicas() == null
+                ? settings.workersMin()
+                : workers.getSpec().getReplicas(),
+            workers == null || workers.getStatus() == null
+                ? 0
+                : Objects.requireNonNullElse(workers.getStatus().getReadyReplicas(), 0),
             workers != null,
             keda != null ? keda : autoscaling(),
             monitoring,
             catalog,
             decommission.done() ? null : decommission.progress(),
             decommission.failure(),
-            slotOrdinals,
-            podBlocker);
+            slotOrdinals);
     StreamTableClusterStatus previous = stc.getStatus();
     StreamTableClusterStatus next =
         PipelineStatusCalculator.calculate(stc, observed, clock.instant());
@@ -208,31 +192,6 @@ final class PipelineReconciliation {
                 ? SOON
                 : POLL;
     return control.rescheduleAfter(retry);
-  }
-
-  /**
-   * The first CDC consumer or worker pod that the scheduler or the kubelet holds back (a Secret or
-   * key it cannot find, an image it cannot pull, a crash loop), described for the status; null when
-   * none is.
-   */
-  private String podBlocker(StatefulSet sts, Deployment workers) {
-    List<Pod> pods = new ArrayList<>();
-    for (LabelSelector selector :
-        new LabelSelector[] {
-          sts == null ? null : sts.getSpec().getSelector(),
-          workers == null ? null : workers.getSpec().getSelector()
-        }) {
-      if (selector != null) {
-        pods.addAll(
-            client
-                .pods()
-                .inNamespace(settings.namespace())
-                .withLabelSelector(selector)
-                .list()
-                .getItems());
-      }
-    }
-    return MemberBlocker.of(pods).stream().findFirst().map(MemberBlocker::describe).orElse(null);
   }
 
   /**
@@ -260,8 +219,7 @@ final class PipelineReconciliation {
             null,
             stc.getStatus() == null || stc.getStatus().getSlotOrdinals() == null
                 ? 0
-                : stc.getStatus().getSlotOrdinals(),
-            null);
+                : stc.getStatus().getSlotOrdinals());
     StreamTableClusterStatus previous = stc.getStatus();
     StreamTableClusterStatus next =
         PipelineStatusCalculator.calculate(stc, observed, clock.instant());

@@ -23,8 +23,6 @@ import io.pgtrickle.operator.streams.db.CatalogObservation;
  * @param decommissioning a description of slots being dropped, or null
  * @param decommissionFailure why a slot could not be dropped, or null
  * @param slotOrdinals ordinals whose slot may exist
- * @param podBlocker why a CDC consumer or worker pod does not start, as {@code
- *     MemberBlocker.describe()} says it (the kubelet's or scheduler's reason), or null
  */
 public record ObservedPipeline(
     String problemReason,
@@ -43,8 +41,7 @@ public record ObservedPipeline(
     CatalogObservation catalog,
     String decommissioning,
     String decommissionFailure,
-    int slotOrdinals,
-    String podBlocker) {
+    int slotOrdinals) {
 
   /**
    * The autoscaler's state as the HPA reports it.

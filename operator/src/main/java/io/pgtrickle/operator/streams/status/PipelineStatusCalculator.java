@@ -96,8 +96,7 @@ public final class PipelineStatusCalculator {
               + ", workers ready "
               + o.workersReady()
               + "/"
-              + o.workersDesired()
-              + (o.podBlocker() == null ? "" : "; " + o.podBlocker());
+              + o.workersDesired();
     }
     if (o.decommissionFailure() != null && phase == StreamTableClusterPhase.Running) {
       phase = StreamTableClusterPhase.Degraded;

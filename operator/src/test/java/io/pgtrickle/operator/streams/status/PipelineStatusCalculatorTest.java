@@ -72,47 +72,10 @@ class PipelineStatusCalculatorTest {
             null,
             null,
             null,
-            1,
-            null);
+            1);
     StreamTableClusterStatus s = calc(null, o);
     assertThat(s.getPhase()).isEqualTo(StreamTableClusterPhase.Failed);
     assertThat(s.getMessage()).isEqualTo("Secret pg does not exist");
-  }
-
-  /**
-   * A pod that cannot start (a Secret the kubelet cannot find, an image it cannot pull) is named
-   * with the kubelet's reason, not only counted as not ready.
-   */
-  @Test
-  void aBlockedPodIsNamedInTheMessage() {
-    ObservedPipeline o = observed(true, 1, 0, 1, 1, null);
-    ObservedPipeline blocked =
-        new ObservedPipeline(
-            o.problemReason(),
-            o.problemMessage(),
-            o.problemNeedsUser(),
-            o.changeLogReady(),
-            o.changeLogMessage(),
-            o.cdcDesired(),
-            o.cdcReady(),
-            o.cdcExists(),
-            o.workersDesired(),
-            o.workersReady(),
-            o.workersExist(),
-            o.autoscaling(),
-            o.monitoring(),
-            o.catalog(),
-            o.decommissioning(),
-            o.decommissionFailure(),
-            o.slotOrdinals(),
-            "x-cdc-0: CreateContainerConfigError: container cdc-consumer: secret \"s\" not found");
-    StreamTableClusterStatus s = calc(null, blocked);
-    assertThat(s.getPhaseReason()).isEqualTo("CdcNotReady");
-    assertThat(s.getMessage())
-        .isEqualTo(
-            "CDC consumers ready 0/1, workers ready 1/1; x-cdc-0: CreateContainerConfigError:"
-                + " container cdc-consumer: secret \"s\" not found");
-    assertThat(calc(null, o).getMessage()).isEqualTo("CDC consumers ready 0/1, workers ready 1/1");
   }
 
   @Test
@@ -142,8 +105,7 @@ class PipelineStatusCalculatorTest {
             CATALOG,
             null,
             null,
-            1,
-            null);
+            1);
     Condition c = condition(calc(null, o), "AutoscalingActive");
     assertThat(c.getStatus()).isEqualTo("False");
     assertThat(c.getReason()).isEqualTo("FailedGetObjectMetric");
@@ -175,8 +137,7 @@ class PipelineStatusCalculatorTest {
         CATALOG,
         dec,
         null,
-        1,
-        null);
+        1);
   }
 
   private static StreamTableClusterStatus calc(
