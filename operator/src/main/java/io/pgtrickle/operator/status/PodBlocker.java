@@ -85,6 +85,19 @@ public record PodBlocker(String pod, String reason, String message) {
     return pods.stream().map(PodBlocker::of).flatMap(Optional::stream).toList();
   }
 
+  /** Reasons the kubelet alternates between while it retries an image pull. */
+  private static final Set<String> IMAGE_PULL = Set.of("ErrImagePull", "ImagePullBackOff");
+
+  /**
+   * Whether two reasons name one trouble, so that it is reported once: equal, or both the kubelet's
+   * image pull retries ({@code ErrImagePull} after each failed pull, {@code ImagePullBackOff} while
+   * it waits for the next).
+   */
+  public static boolean sameTrouble(String a, String b) {
+    return java.util.Objects.equals(a, b)
+        || (a != null && b != null && IMAGE_PULL.contains(a) && IMAGE_PULL.contains(b));
+  }
+
   /** "POD: REASON: MESSAGE", as status messages show it. */
   public String describe() {
     return pod + ": " + reason + ": " + message;

@@ -89,4 +89,14 @@ class PodBlockerTest {
     assertThat(PodBlocker.of(evicted))
         .contains(new PodBlocker("c-0", "Evicted", "The node was low on resource: memory."));
   }
+
+  /** The kubelet alternates the two while it retries a pull: one trouble, one Event. */
+  @Test
+  void imagePullRetriesAreOneTrouble() {
+    assertThat(PodBlocker.sameTrouble("ErrImagePull", "ImagePullBackOff")).isTrue();
+    assertThat(PodBlocker.sameTrouble("ImagePullBackOff", "ErrImagePull")).isTrue();
+    assertThat(PodBlocker.sameTrouble("Unschedulable", "Unschedulable")).isTrue();
+    assertThat(PodBlocker.sameTrouble("CdcNotReady", "ImagePullBackOff")).isFalse();
+    assertThat(PodBlocker.sameTrouble(null, "CrashLoopBackOff")).isFalse();
+  }
 }

@@ -79,7 +79,9 @@ class StreamTableClusterPodProblemsIT {
         .until(() -> warnings("too-big", "Unschedulable") == 1);
     // Later reconciles (every 3 s while not Running) see the same blocker: no second Event.
     sleep(8_000);
-    assertThat(warnings("too-big", "Unschedulable")).isEqualTo(1);
+    assertThat(warnings("too-big", "Unschedulable"))
+        .as("Warning Events of too-big: %s", events("too-big"))
+        .isEqualTo(1);
   }
 
   /** The pod, the container, the kubelet's waiting reason and its message. */
@@ -207,6 +209,13 @@ class StreamTableClusterPodProblemsIT {
         .filter(e -> stc.equals(e.getInvolvedObject().getName()))
         .filter(e -> reason.equals(e.getReason()))
         .count();
+  }
+
+  private static List<String> events(String stc) {
+    return client().v1().events().inNamespace(NAMESPACE.name()).list().getItems().stream()
+        .filter(e -> stc.equals(e.getInvolvedObject().getName()))
+        .map(e -> e.getType() + " " + e.getReason() + " " + e.getMessage())
+        .toList();
   }
 
   private static void sql(String database, String statement) throws SQLException {
