@@ -1,5 +1,9 @@
 package io.pgtrickle.operator.streams;
 
+import static io.pgtrickle.operator.streams.StreamTableClusterNames.CDC_COMPONENT;
+import static io.pgtrickle.operator.streams.StreamTableClusterNames.WORKER_COMPONENT;
+
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
@@ -11,6 +15,7 @@ import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
 import io.pgtrickle.operator.api.streams.StreamTableClusterStatus;
 import io.pgtrickle.operator.api.streams.WorkersSpec.Autoscaler;
 import io.pgtrickle.operator.events.EventRecorder;
+import io.pgtrickle.operator.status.PodBlocker;
 import io.pgtrickle.operator.streams.db.CatalogObservation;
 import io.pgtrickle.operator.streams.db.CatalogReader;
 import io.pgtrickle.operator.streams.dependent.WorkloadsAllowed;
@@ -23,6 +28,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +52,7 @@ final class PipelineReconciliation {
   private final Context<StreamTableCluster> context;
   private final KubernetesClient client;
   private final ChangeLogs changeLogs;
+  private final BlockerWarnings blockerWarnings;
   private final Clock clock;
   private final PipelineSettings settings;
 
@@ -52,11 +60,13 @@ final class PipelineReconciliation {
       StreamTableCluster stc,
       Context<StreamTableCluster> context,
       ChangeLogs changeLogs,
+      BlockerWarnings blockerWarnings,
       Clock clock) {
     this.stc = stc;
     this.context = context;
     this.client = context.getClient();
     this.changeLogs = changeLogs;
+    this.blockerWarnings = blockerWarnings;
     this.clock = clock;
     this.settings = PipelineSettings.of(stc, PipelineImages.OPERATOR);
   }
@@ -84,12 +94,10 @@ final class PipelineReconciliation {
 
     // The catalog and the slots, from the database itself.
     CatalogObservation catalog = null;
+    boolean needsUser = access.needsUser();
     if (access.endpoint() != null) {
       try (Connection c = access.endpoint().connect()) {
-        catalog =
-            CatalogReader.read(
-                c,
-                io.pgtrickle.operator.streams.StreamTableClusterNames.slotPrefix(settings.name()));
+        catalog = CatalogReader.read(c, StreamTableClusterNames.slotPrefix(settings.name()));
       } catch (SQLException e) {
         problemReason = "DatabaseUnreachable";
         problemMessage =
@@ -131,7 +139,7 @@ final class PipelineReconciliation {
         new ObservedPipeline(
             problemReason,
             problemMessage,
-            access.needsUser(),
+            needsUser,
             changeLogReady,
             changeLogReady ? settings.changeLog().describe() : changeLogProblem,
             settings.cdcReplicas(),
@@ -152,16 +160,19 @@ final class PipelineReconciliation {
             decommission.done() ? null : decommission.progress(),
             decommission.failure(),
             slotOrdinals);
+    if (sts != null || workers != null) {
+      observed = observed.withBlockers(blockers(CDC_COMPONENT), blockers(WORKER_COMPONENT));
+    }
     StreamTableClusterStatus previous = stc.getStatus();
     StreamTableClusterStatus next =
         PipelineStatusCalculator.calculate(stc, observed, clock.instant());
-    recordTransitions(previous, next, changeLogReady);
+    recordTransitions(previous, next, changeLogReady, observed);
     UpdateControl<StreamTableCluster> control =
         next.equals(previous)
             ? UpdateControl.noUpdate()
             : UpdateControl.patchStatus(StreamTableClusterReconciler.statusPatch(stc, next));
     Duration retry =
-        access.needsUser()
+        needsUser
             ? PROBLEM_RETRY
             : !decommission.done()
                     || forgetting
@@ -258,15 +269,52 @@ final class PipelineReconciliation {
             "HPA " + hpa.getMetadata().getName() + ": " + active.getMessage()));
   }
 
+  /**
+   * Why the pipeline's pods of one component do not come up, by pod name, from the API server
+   * (polled with the rest: a pipeline not Running is looked at every few seconds).
+   */
+  private List<PodBlocker> blockers(String component) {
+    List<Pod> pods =
+        client
+            .pods()
+            .inNamespace(stc.getMetadata().getNamespace())
+            .withLabels(StreamTableClusterNames.podSelector(settings.name(), component))
+            .list()
+            .getItems()
+            .stream()
+            .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
+            .toList();
+    return PodBlocker.of(pods);
+  }
+
+  /**
+   * Events: a phase change, and a Warning once when a pod's blocker (Unschedulable,
+   * ImagePullBackOff, CrashLoopBackOff, ...) becomes the reason, as PostgresCluster's do: not again
+   * while it stays (even in a round that read the status from before the patch, {@link
+   * BlockerWarnings}), nor when the kubelet alternates ErrImagePull and ImagePullBackOff.
+   */
   private void recordTransitions(
-      StreamTableClusterStatus previous, StreamTableClusterStatus next, boolean changeLogReady) {
+      StreamTableClusterStatus previous,
+      StreamTableClusterStatus next,
+      boolean changeLogReady,
+      ObservedPipeline observed) {
     StreamTableClusterPhase before = previous == null ? null : previous.getPhase();
-    if (before != next.getPhase()) {
+    String reasonBefore = previous == null ? null : previous.getPhaseReason();
+    boolean blocked = observed.blockerReason(next.getPhaseReason());
+    boolean repeated =
+        blockerWarnings.alreadyWarned(stc.getMetadata().getUid(), next.getPhaseReason(), blocked);
+    boolean newTrouble =
+        blocked && !repeated && !PodBlocker.sameTrouble(reasonBefore, next.getPhaseReason());
+    if ((before != next.getPhase() && !repeated) || newTrouble) {
       switch (next.getPhase()) {
         case Running -> EventRecorder.normal(client, stc, "PipelineReady", next.getMessage());
         case Failed, Degraded ->
             EventRecorder.warning(client, stc, next.getPhaseReason(), next.getMessage());
-        default -> {}
+        default -> {
+          if (newTrouble) {
+            EventRecorder.warning(client, stc, next.getPhaseReason(), next.getMessage());
+          }
+        }
       }
     }
     boolean readyBefore =
