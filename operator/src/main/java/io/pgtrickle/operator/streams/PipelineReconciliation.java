@@ -18,6 +18,7 @@ import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.status.PodBlocker;
 import io.pgtrickle.operator.streams.db.CatalogObservation;
 import io.pgtrickle.operator.streams.db.CatalogReader;
+import io.pgtrickle.operator.streams.db.ReplicationCapacity;
 import io.pgtrickle.operator.streams.dependent.WorkloadsAllowed;
 import io.pgtrickle.operator.streams.spec.PipelineImages;
 import io.pgtrickle.operator.streams.spec.PipelineSettings;
@@ -31,6 +32,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,7 +99,15 @@ final class PipelineReconciliation {
     boolean needsUser = access.needsUser();
     if (access.endpoint() != null) {
       try (Connection c = access.endpoint().connect()) {
-        catalog = CatalogReader.read(c, StreamTableClusterNames.slotPrefix(settings.name()));
+        String prefix = StreamTableClusterNames.slotPrefix(settings.name());
+        catalog = CatalogReader.read(c, prefix);
+        var shortfall =
+            ReplicationCapacity.read(c, prefix).shortfall(wantedSlots(), raiseSettings());
+        if (shortfall.isPresent() && problemReason == null) {
+          problemReason = shortfall.get().reason();
+          problemMessage = shortfall.get().message();
+          needsUser = true;
+        }
       } catch (SQLException e) {
         problemReason = "DatabaseUnreachable";
         problemMessage =
@@ -267,6 +277,25 @@ final class PipelineReconciliation {
             "True".equals(active.getStatus()),
             active.getReason() == null ? "Unknown" : active.getReason(),
             "HPA " + hpa.getMetadata().getName() + ": " + active.getMessage()));
+  }
+
+  /**
+   * The slots of the consumers {@code spec.cdc.replicas} asks for, which {@link
+   * ReplicationCapacity} must find room for.
+   */
+  private List<String> wantedSlots() {
+    return IntStream.range(0, settings.cdcReplicas())
+        .mapToObj(i -> StreamTableClusterNames.slot(settings.name(), i))
+        .toList();
+  }
+
+  /** Where the user raises max_replication_slots and max_wal_senders of the pipeline's server. */
+  private String raiseSettings() {
+    return settings.clusterRef() != null
+        ? "in spec.postgresqlParams of PostgresCluster "
+            + settings.clusterRef()
+            + " (default 10 + its spec.replicas; its members restart one at a time to apply them)"
+        : "on the server " + settings.dbHost() + " (PostgreSQL restarts to apply them)";
   }
 
   /**
