@@ -8,9 +8,9 @@ import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.rollout.ResourceComparison;
 import io.pgtrickle.operator.postgres.rollout.RolloutStall;
 import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
-import io.pgtrickle.operator.postgres.status.MemberBlocker;
 import io.pgtrickle.operator.postgres.status.ObservedCluster;
 import io.pgtrickle.operator.postgres.status.PodCreationFailure;
+import io.pgtrickle.operator.status.PodBlocker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -72,7 +72,7 @@ final class ClusterObservation {
                 updated,
                 primary.map(Member::name).orElse(null),
                 readyStandbys)
-            .withBlockers(MemberBlocker.of(pods))
+            .withBlockers(PodBlocker.of(pods))
             .withPendingRestart(
                 live.stream()
                     .filter(m -> !m.pendingRestart().isEmpty())

@@ -1,5 +1,9 @@
 package io.pgtrickle.operator.streams;
 
+import static io.pgtrickle.operator.streams.StreamTableClusterNames.CDC_COMPONENT;
+import static io.pgtrickle.operator.streams.StreamTableClusterNames.WORKER_COMPONENT;
+
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
@@ -11,8 +15,10 @@ import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
 import io.pgtrickle.operator.api.streams.StreamTableClusterStatus;
 import io.pgtrickle.operator.api.streams.WorkersSpec.Autoscaler;
 import io.pgtrickle.operator.events.EventRecorder;
+import io.pgtrickle.operator.status.PodBlocker;
 import io.pgtrickle.operator.streams.db.CatalogObservation;
 import io.pgtrickle.operator.streams.db.CatalogReader;
+import io.pgtrickle.operator.streams.db.ReplicationCapacity;
 import io.pgtrickle.operator.streams.dependent.WorkloadsAllowed;
 import io.pgtrickle.operator.streams.spec.PipelineImages;
 import io.pgtrickle.operator.streams.spec.PipelineSettings;
@@ -23,7 +29,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +54,7 @@ final class PipelineReconciliation {
   private final Context<StreamTableCluster> context;
   private final KubernetesClient client;
   private final ChangeLogs changeLogs;
+  private final BlockerWarnings blockerWarnings;
   private final Clock clock;
   private final PipelineSettings settings;
 
@@ -52,11 +62,13 @@ final class PipelineReconciliation {
       StreamTableCluster stc,
       Context<StreamTableCluster> context,
       ChangeLogs changeLogs,
+      BlockerWarnings blockerWarnings,
       Clock clock) {
     this.stc = stc;
     this.context = context;
     this.client = context.getClient();
     this.changeLogs = changeLogs;
+    this.blockerWarnings = blockerWarnings;
     this.clock = clock;
     this.settings = PipelineSettings.of(stc, PipelineImages.OPERATOR);
   }
@@ -84,12 +96,18 @@ final class PipelineReconciliation {
 
     // The catalog and the slots, from the database itself.
     CatalogObservation catalog = null;
+    boolean needsUser = access.needsUser();
     if (access.endpoint() != null) {
       try (Connection c = access.endpoint().connect()) {
-        catalog =
-            CatalogReader.read(
-                c,
-                io.pgtrickle.operator.streams.StreamTableClusterNames.slotPrefix(settings.name()));
+        String prefix = StreamTableClusterNames.slotPrefix(settings.name());
+        catalog = CatalogReader.read(c, prefix);
+        var shortfall =
+            ReplicationCapacity.read(c, prefix).shortfall(wantedSlots(), raiseSettings());
+        if (shortfall.isPresent() && problemReason == null) {
+          problemReason = shortfall.get().reason();
+          problemMessage = shortfall.get().message();
+          needsUser = true;
+        }
       } catch (SQLException e) {
         problemReason = "DatabaseUnreachable";
         problemMessage =
@@ -100,7 +118,6 @@ final class PipelineReconciliation {
 
     // The pods' other Secret: without it they wait in CreateContainerConfigError, which the
     // StatefulSet and Deployment only show as not ready.
-    boolean needsUser = access.needsUser();
     if (problemReason == null && settings.otlp() != null) {
       var headers =
           settings
@@ -175,10 +192,13 @@ final class PipelineReconciliation {
             decommission.done() ? null : decommission.progress(),
             decommission.failure(),
             slotOrdinals);
+    if (sts != null || workers != null) {
+      observed = observed.withBlockers(blockers(CDC_COMPONENT), blockers(WORKER_COMPONENT));
+    }
     StreamTableClusterStatus previous = stc.getStatus();
     StreamTableClusterStatus next =
         PipelineStatusCalculator.calculate(stc, observed, clock.instant());
-    recordTransitions(previous, next, changeLogReady);
+    recordTransitions(previous, next, changeLogReady, observed);
     UpdateControl<StreamTableCluster> control =
         next.equals(previous)
             ? UpdateControl.noUpdate()
@@ -281,15 +301,71 @@ final class PipelineReconciliation {
             "HPA " + hpa.getMetadata().getName() + ": " + active.getMessage()));
   }
 
+  /**
+   * The slots of the consumers {@code spec.cdc.replicas} asks for, which {@link
+   * ReplicationCapacity} must find room for.
+   */
+  private List<String> wantedSlots() {
+    return IntStream.range(0, settings.cdcReplicas())
+        .mapToObj(i -> StreamTableClusterNames.slot(settings.name(), i))
+        .toList();
+  }
+
+  /** Where the user raises max_replication_slots and max_wal_senders of the pipeline's server. */
+  private String raiseSettings() {
+    return settings.clusterRef() != null
+        ? "in spec.postgresqlParams of PostgresCluster "
+            + settings.clusterRef()
+            + " (default 10 + its spec.replicas; its members restart one at a time to apply them)"
+        : "on the server " + settings.dbHost() + " (PostgreSQL restarts to apply them)";
+  }
+
+  /**
+   * Why the pipeline's pods of one component do not come up, by pod name, from the API server
+   * (polled with the rest: a pipeline not Running is looked at every few seconds).
+   */
+  private List<PodBlocker> blockers(String component) {
+    List<Pod> pods =
+        client
+            .pods()
+            .inNamespace(stc.getMetadata().getNamespace())
+            .withLabels(StreamTableClusterNames.podSelector(settings.name(), component))
+            .list()
+            .getItems()
+            .stream()
+            .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
+            .toList();
+    return PodBlocker.of(pods);
+  }
+
+  /**
+   * Events: a phase change, and a Warning once when a pod's blocker (Unschedulable,
+   * ImagePullBackOff, CrashLoopBackOff, ...) becomes the reason, as PostgresCluster's do: not again
+   * while it stays (even in a round that read the status from before the patch, {@link
+   * BlockerWarnings}), nor when the kubelet alternates ErrImagePull and ImagePullBackOff.
+   */
   private void recordTransitions(
-      StreamTableClusterStatus previous, StreamTableClusterStatus next, boolean changeLogReady) {
+      StreamTableClusterStatus previous,
+      StreamTableClusterStatus next,
+      boolean changeLogReady,
+      ObservedPipeline observed) {
     StreamTableClusterPhase before = previous == null ? null : previous.getPhase();
-    if (before != next.getPhase()) {
+    String reasonBefore = previous == null ? null : previous.getPhaseReason();
+    boolean blocked = observed.blockerReason(next.getPhaseReason());
+    boolean repeated =
+        blockerWarnings.alreadyWarned(stc.getMetadata().getUid(), next.getPhaseReason(), blocked);
+    boolean newTrouble =
+        blocked && !repeated && !PodBlocker.sameTrouble(reasonBefore, next.getPhaseReason());
+    if ((before != next.getPhase() && !repeated) || newTrouble) {
       switch (next.getPhase()) {
         case Running -> EventRecorder.normal(client, stc, "PipelineReady", next.getMessage());
         case Failed, Degraded ->
             EventRecorder.warning(client, stc, next.getPhaseReason(), next.getMessage());
-        default -> {}
+        default -> {
+          if (newTrouble) {
+            EventRecorder.warning(client, stc, next.getPhaseReason(), next.getMessage());
+          }
+        }
       }
     }
     boolean readyBefore =

@@ -81,6 +81,7 @@ public class StreamTableClusterReconciler
 
   private final Clock clock;
   private final ChangeLogs changeLogs = new ChangeLogs();
+  private final BlockerWarnings blockerWarnings = new BlockerWarnings();
 
   public StreamTableClusterReconciler() {
     this(Clock.systemUTC());
@@ -144,11 +145,12 @@ public class StreamTableClusterReconciler
   @Override
   public UpdateControl<StreamTableCluster> reconcile(
       StreamTableCluster stc, Context<StreamTableCluster> context) {
-    return new PipelineReconciliation(stc, context, changeLogs, clock).run();
+    return new PipelineReconciliation(stc, context, changeLogs, blockerWarnings, clock).run();
   }
 
   @Override
   public DeleteControl cleanup(StreamTableCluster stc, Context<StreamTableCluster> context) {
+    blockerWarnings.forget(stc.getMetadata().getUid());
     return new PipelineDeletion(stc, context, changeLogs, clock).run();
   }
 

@@ -25,8 +25,16 @@ final class PipelineTestBed implements AutoCloseable {
   }
 
   static PipelineTestBed start(TestNamespace namespace) {
+    return start(namespace, "");
+  }
+
+  /**
+   * @param serverOptions more {@code postgres} options, e.g. {@code -c max_replication_slots=2}
+   */
+  static PipelineTestBed start(TestNamespace namespace, String serverOptions) {
     PostgresServer postgres =
-        PostgresServer.start(PostgresServer.defaultBin(), "-c wal_level=logical");
+        PostgresServer.start(
+            PostgresServer.defaultBin(), ("-c wal_level=logical " + serverOptions).strip());
     try {
       namespace
           .client()
@@ -54,9 +62,16 @@ final class PipelineTestBed implements AutoCloseable {
 
   /** {@code postgresql: {host, port, database, secretRef}} of a spec, as flow-style YAML. */
   String postgresqlSpec() {
+    return postgresqlSpec("postgres");
+  }
+
+  /** The same for another database of the server (one StreamTableCluster per database). */
+  String postgresqlSpec(String database) {
     return "postgresql: {host: 127.0.0.1, port: "
         + postgres.port()
-        + ", database: postgres, secretRef: {name: "
+        + ", database: "
+        + database
+        + ", secretRef: {name: "
         + SECRET
         + "}}";
   }

@@ -5,6 +5,7 @@ import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
 import io.pgtrickle.operator.postgres.rollout.RolloutStall;
 import io.pgtrickle.operator.status.Conditions;
+import io.pgtrickle.operator.status.PodBlocker;
 import java.time.Instant;
 import java.util.List;
 
@@ -105,7 +106,7 @@ public final class ClusterStatusCalculator {
      * Shows why members are not coming up: the first blocker's reason becomes the reason (the
      * conditions carry it), and every blocker (up to three) is added to the message.
      */
-    Verdict blockedBy(List<MemberBlocker> blockers) {
+    Verdict blockedBy(List<PodBlocker> blockers) {
       return blockedBy(blockers, false);
     }
 
@@ -113,14 +114,14 @@ public final class ClusterStatusCalculator {
      * The same, but a reason that matters more than any one member's (writes waiting for a standby)
      * stays, and the blockers only explain it in the message.
      */
-    Verdict blockedBy(List<MemberBlocker> blockers, boolean keepReason) {
+    Verdict blockedBy(List<PodBlocker> blockers, boolean keepReason) {
       if (blockers.isEmpty()) {
         return this;
       }
       String described =
           blockers.stream()
               .limit(MAX_BLOCKERS_SHOWN)
-              .map(MemberBlocker::describe)
+              .map(PodBlocker::describe)
               .collect(java.util.stream.Collectors.joining("; "));
       if (blockers.size() > MAX_BLOCKERS_SHOWN) {
         described += "; and " + (blockers.size() - MAX_BLOCKERS_SHOWN) + " more";
@@ -145,7 +146,7 @@ public final class ClusterStatusCalculator {
    * last until every member is back and ready; an Updating rollout whose member on the new template
    * has not been ready for the bound of {@link RolloutStall} gets the reason {@code RolloutStalled}
    * (and {@code Progressing=False}), naming the member and its Patroni state. Whatever keeps
-   * members from coming up is added to the message ({@link MemberBlocker}), and becomes the reason
+   * members from coming up is added to the message ({@link PodBlocker}), and becomes the reason
    * where the reason would only say that members are not ready (WaitingForMembers,
    * MembersNotReady); the API server refusing a child or a pod makes the cluster Failed, or
    * Degraded while it still has a primary.

@@ -1,6 +1,7 @@
 package io.pgtrickle.operator.postgres.status;
 
 import io.pgtrickle.operator.postgres.rollout.RolloutStall;
+import io.pgtrickle.operator.status.PodBlocker;
 import java.util.List;
 
 /**
@@ -33,7 +34,7 @@ public record ObservedCluster(
     int updatedReplicas,
     String primaryPod,
     int readyStandbys,
-    List<MemberBlocker> blockers,
+    List<PodBlocker> blockers,
     Finding failure,
     Finding problem,
     boolean deleting,
@@ -105,7 +106,7 @@ public record ObservedCluster(
         rollout);
   }
 
-  public ObservedCluster withBlockers(List<MemberBlocker> blockers) {
+  public ObservedCluster withBlockers(List<PodBlocker> blockers) {
     return new ObservedCluster(
         statefulSetExists,
         currentReplicas,

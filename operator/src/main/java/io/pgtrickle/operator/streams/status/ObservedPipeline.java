@@ -1,6 +1,8 @@
 package io.pgtrickle.operator.streams.status;
 
+import io.pgtrickle.operator.status.PodBlocker;
 import io.pgtrickle.operator.streams.db.CatalogObservation;
+import java.util.List;
 
 /**
  * What one reconcile saw of a pipeline, the input of {@link PipelineStatusCalculator}.
@@ -23,6 +25,9 @@ import io.pgtrickle.operator.streams.db.CatalogObservation;
  * @param decommissioning a description of slots being dropped, or null
  * @param decommissionFailure why a slot could not be dropped, or null
  * @param slotOrdinals ordinals whose slot may exist
+ * @param cdcBlockers why CDC consumer pods do not come up (unschedulable, image pull, crash loop),
+ *     from their status
+ * @param workerBlockers the same for the worker pods
  */
 public record ObservedPipeline(
     String problemReason,
@@ -41,7 +46,85 @@ public record ObservedPipeline(
     CatalogObservation catalog,
     String decommissioning,
     String decommissionFailure,
-    int slotOrdinals) {
+    int slotOrdinals,
+    List<PodBlocker> cdcBlockers,
+    List<PodBlocker> workerBlockers) {
+
+  public ObservedPipeline {
+    cdcBlockers = List.copyOf(cdcBlockers);
+    workerBlockers = List.copyOf(workerBlockers);
+  }
+
+  /** An observation with no pod known to be blocked. */
+  public ObservedPipeline(
+      String problemReason,
+      String problemMessage,
+      boolean problemNeedsUser,
+      boolean changeLogReady,
+      String changeLogMessage,
+      int cdcDesired,
+      int cdcReady,
+      boolean cdcExists,
+      int workersDesired,
+      int workersReady,
+      boolean workersExist,
+      Autoscaling autoscaling,
+      Monitoring monitoring,
+      CatalogObservation catalog,
+      String decommissioning,
+      String decommissionFailure,
+      int slotOrdinals) {
+    this(
+        problemReason,
+        problemMessage,
+        problemNeedsUser,
+        changeLogReady,
+        changeLogMessage,
+        cdcDesired,
+        cdcReady,
+        cdcExists,
+        workersDesired,
+        workersReady,
+        workersExist,
+        autoscaling,
+        monitoring,
+        catalog,
+        decommissioning,
+        decommissionFailure,
+        slotOrdinals,
+        List.of(),
+        List.of());
+  }
+
+  /** The same, with the pods' blockers. */
+  public ObservedPipeline withBlockers(List<PodBlocker> cdc, List<PodBlocker> workers) {
+    return new ObservedPipeline(
+        problemReason,
+        problemMessage,
+        problemNeedsUser,
+        changeLogReady,
+        changeLogMessage,
+        cdcDesired,
+        cdcReady,
+        cdcExists,
+        workersDesired,
+        workersReady,
+        workersExist,
+        autoscaling,
+        monitoring,
+        catalog,
+        decommissioning,
+        decommissionFailure,
+        slotOrdinals,
+        cdc,
+        workers);
+  }
+
+  /** Whether {@code reason} is one a blocked pod of this observation gave. */
+  public boolean blockerReason(String reason) {
+    return java.util.stream.Stream.concat(cdcBlockers.stream(), workerBlockers.stream())
+        .anyMatch(b -> b.reason().equals(reason));
+  }
 
   /**
    * The autoscaler's state as the HPA reports it.

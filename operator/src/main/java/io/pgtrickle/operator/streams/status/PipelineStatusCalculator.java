@@ -6,14 +6,16 @@ import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
 import io.pgtrickle.operator.api.streams.StreamTableClusterStatus;
 import io.pgtrickle.operator.status.Conditions;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * The status of a StreamTableCluster from what one reconcile observed: phase, conditions (Ready,
  * Progressing, Degraded, ChangeLogReady, AutoscalingActive, MonitoringReady) and the figures the
- * printer columns show. Pure: the same observation gives the same status, byte for byte, so it is
- * patched only when something changed.
+ * printer columns show; why pods do not come up ({@link io.pgtrickle.operator.status.PodBlocker})
+ * becomes the reason and is added to the message. Pure: the same observation gives the same status,
+ * byte for byte, so it is patched only when something changed.
  */
 public final class PipelineStatusCalculator {
 
@@ -98,6 +100,19 @@ public final class PipelineStatusCalculator {
               + "/"
               + o.workersDesired();
     }
+    List<String> blocked = blocked(o);
+    if (o.problemReason() == null && !blocked.isEmpty()) {
+      // The pods say why they are not ready: their reason replaces "not ready", and a pod that
+      // cannot start while the others run (a rollout to an image that cannot be pulled, a worker
+      // the HPA added that does not fit) makes a Running pipeline Degraded.
+      if (phase == StreamTableClusterPhase.Running) {
+        phase = StreamTableClusterPhase.Degraded;
+      }
+      if (!"ChangeLogUnavailable".equals(reason)) {
+        reason = (o.cdcBlockers().isEmpty() ? o.workerBlockers() : o.cdcBlockers()).get(0).reason();
+      }
+      message = message + ". " + String.join("; ", blocked);
+    }
     if (o.decommissionFailure() != null && phase == StreamTableClusterPhase.Running) {
       phase = StreamTableClusterPhase.Degraded;
       reason = "DecommissionFailed";
@@ -167,8 +182,27 @@ public final class PipelineStatusCalculator {
     } else {
       c = c.stream().filter(x -> !MONITORING_READY.equals(x.getType())).toList();
     }
-    s.setConditions(new java.util.ArrayList<>(c));
+    s.setConditions(new ArrayList<>(c));
     return s;
+  }
+
+  /** Blocked pods shown in a message; the rest are counted. */
+  static final int MAX_BLOCKERS_SHOWN = 3;
+
+  /**
+   * "cdc pod P: REASON: container C: MESSAGE" for each blocked pod, CDC consumers first, at most
+   * {@link #MAX_BLOCKERS_SHOWN} and a count of the rest.
+   */
+  private static List<String> blocked(ObservedPipeline o) {
+    List<String> all = new ArrayList<>();
+    o.cdcBlockers().forEach(b -> all.add("cdc pod " + b.describe()));
+    o.workerBlockers().forEach(b -> all.add("worker pod " + b.describe()));
+    if (all.size() <= MAX_BLOCKERS_SHOWN) {
+      return all;
+    }
+    List<String> shown = new ArrayList<>(all.subList(0, MAX_BLOCKERS_SHOWN));
+    shown.add("and " + (all.size() - MAX_BLOCKERS_SHOWN) + " more");
+    return shown;
   }
 
   private static boolean wasUp(StreamTableClusterPhase before) {

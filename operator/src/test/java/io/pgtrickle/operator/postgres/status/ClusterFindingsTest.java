@@ -8,6 +8,7 @@ import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
 import io.pgtrickle.operator.status.Conditions;
+import io.pgtrickle.operator.status.PodBlocker;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,8 +21,8 @@ class ClusterFindingsTest {
 
   private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
 
-  private static final MemberBlocker UNSCHEDULABLE =
-      new MemberBlocker(
+  private static final PodBlocker UNSCHEDULABLE =
+      new PodBlocker(
           "c-0",
           "Unschedulable",
           "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims");
@@ -46,8 +47,8 @@ class ClusterFindingsTest {
 
   @Test
   void blockersOfARunningClusterShowInItsDegradedOrUpdatingPhase() {
-    MemberBlocker crashing =
-        new MemberBlocker("c-2", "CrashLoopBackOff", "container postgres: back-off 40s");
+    PodBlocker crashing =
+        new PodBlocker("c-2", "CrashLoopBackOff", "container postgres: back-off 40s");
     PostgresClusterStatus degraded =
         ClusterStatusCalculator.calculate(
             cluster(3, ClusterPhase.Running, 4L),
@@ -69,12 +70,12 @@ class ClusterFindingsTest {
 
   @Test
   void atMostThreeBlockersAreListed() {
-    List<MemberBlocker> four =
+    List<PodBlocker> four =
         List.of(
-            new MemberBlocker("c-0", "ImagePullBackOff", "a"),
-            new MemberBlocker("c-1", "ImagePullBackOff", "b"),
-            new MemberBlocker("c-2", "ImagePullBackOff", "c"),
-            new MemberBlocker("c-3", "ImagePullBackOff", "d"));
+            new PodBlocker("c-0", "ImagePullBackOff", "a"),
+            new PodBlocker("c-1", "ImagePullBackOff", "b"),
+            new PodBlocker("c-2", "ImagePullBackOff", "c"),
+            new PodBlocker("c-3", "ImagePullBackOff", "d"));
     PostgresClusterStatus status =
         ClusterStatusCalculator.calculate(
             cluster(4, ClusterPhase.Creating), observed(4, 0, 4, null).withBlockers(four), NOW);
@@ -123,7 +124,7 @@ class ClusterFindingsTest {
             synchronous,
             observed(2, 1, 2, "c-0")
                 .withBlockers(
-                    List.of(new MemberBlocker("c-1", "CrashLoopBackOff", "container postgres: x"))),
+                    List.of(new PodBlocker("c-1", "CrashLoopBackOff", "container postgres: x"))),
             NOW);
     assertThat(crashLooping.getPhaseReason()).isEqualTo("SynchronousStandbyMissing");
     assertThat(crashLooping.getMessage())

@@ -7,9 +7,11 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
 import io.pgtrickle.operator.api.streams.StreamTableClusterStatus;
+import io.pgtrickle.operator.status.PodBlocker;
 import io.pgtrickle.operator.streams.db.CatalogObservation;
 import io.pgtrickle.operator.streams.status.ObservedPipeline.Autoscaling;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PipelineStatusCalculatorTest {
@@ -109,6 +111,92 @@ class PipelineStatusCalculatorTest {
     Condition c = condition(calc(null, o), "AutoscalingActive");
     assertThat(c.getStatus()).isEqualTo("False");
     assertThat(c.getReason()).isEqualTo("FailedGetObjectMetric");
+  }
+
+  private static final PodBlocker PULL =
+      new PodBlocker(
+          "o-cdc-0",
+          "ImagePullBackOff",
+          "container cdc-consumer: Back-off pulling image \"registry.invalid/cdc:1\"");
+
+  /** Before, the status said only "CDC consumers ready 0/1". */
+  @Test
+  void aBlockedCdcPodIsTheReasonAndIsNamedWithItsContainer() {
+    StreamTableClusterStatus s =
+        calc(null, observed(true, 1, 0, 1, 1, null).withBlockers(List.of(PULL), List.of()));
+    assertThat(s.getPhase()).isEqualTo(StreamTableClusterPhase.Creating);
+    assertThat(s.getPhaseReason()).isEqualTo("ImagePullBackOff");
+    assertThat(condition(s, "Ready").getReason()).isEqualTo("ImagePullBackOff");
+    assertThat(condition(s, "Ready").getMessage())
+        .isEqualTo(
+            "CDC consumers ready 0/1, workers ready 1/1. cdc pod o-cdc-0: ImagePullBackOff:"
+                + " container cdc-consumer: Back-off pulling image \"registry.invalid/cdc:1\"");
+  }
+
+  /**
+   * A rollout to a worker image that cannot be pulled keeps the old workers (maxUnavailable 0), so
+   * the counts are all ready: the blocked new pod still makes the pipeline Degraded.
+   */
+  @Test
+  void aBlockedPodBesideReadyOnesMakesARunningPipelineDegraded() {
+    StreamTableClusterStatus running = calc(null, observed(true, 1, 1, 1, 1, null));
+    PodBlocker worker = new PodBlocker("o-worker-b", "ErrImagePull", "container worker: 404");
+    StreamTableClusterStatus s =
+        calc(running, observed(true, 1, 1, 1, 1, null).withBlockers(List.of(), List.of(worker)));
+    assertThat(s.getPhase()).isEqualTo(StreamTableClusterPhase.Degraded);
+    assertThat(s.getPhaseReason()).isEqualTo("ErrImagePull");
+    assertThat(s.getMessage())
+        .endsWith(". worker pod o-worker-b: ErrImagePull: container worker: 404");
+    assertThat(status(s, "Degraded")).isEqualTo("True");
+  }
+
+  @Test
+  void theCdcPodsComeFirstAndAtMostThreeAreShown() {
+    List<PodBlocker> workers =
+        List.of(
+            new PodBlocker("o-worker-a", "Unschedulable", "0/3 nodes are available"),
+            new PodBlocker("o-worker-b", "Unschedulable", "0/3 nodes are available"),
+            new PodBlocker("o-worker-c", "Unschedulable", "0/3 nodes are available"));
+    StreamTableClusterStatus s =
+        calc(null, observed(true, 1, 0, 3, 0, null).withBlockers(List.of(PULL), workers));
+    assertThat(s.getPhaseReason()).isEqualTo("ImagePullBackOff");
+    assertThat(s.getMessage())
+        .contains("cdc pod o-cdc-0: ImagePullBackOff")
+        .contains("worker pod o-worker-b: Unschedulable: 0/3 nodes are available; and 1 more")
+        .doesNotContain("o-worker-c");
+  }
+
+  @Test
+  void anUnavailableChangeLogStaysTheReasonAndProblemsComeFirst() {
+    StreamTableClusterStatus s =
+        calc(null, observed(false, 1, 0, 1, 0, null).withBlockers(List.of(PULL), List.of()));
+    assertThat(s.getPhaseReason()).isEqualTo("ChangeLogUnavailable");
+    assertThat(s.getMessage()).contains("cdc pod o-cdc-0: ImagePullBackOff");
+
+    ObservedPipeline problem =
+        new ObservedPipeline(
+                "ReplicationSlotsExhausted",
+                "max_replication_slots is 2",
+                true,
+                true,
+                "log",
+                1,
+                0,
+                true,
+                1,
+                1,
+                true,
+                ACTIVE,
+                null,
+                CATALOG,
+                null,
+                null,
+                1)
+            .withBlockers(List.of(PULL), List.of());
+    StreamTableClusterStatus failed = calc(null, problem);
+    assertThat(failed.getPhase()).isEqualTo(StreamTableClusterPhase.Failed);
+    assertThat(failed.getPhaseReason()).isEqualTo("ReplicationSlotsExhausted");
+    assertThat(failed.getMessage()).isEqualTo("max_replication_slots is 2");
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.pgtrickle.operator.postgres.status;
+package io.pgtrickle.operator.status;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -9,17 +9,18 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Why one member is not coming up, as the scheduler and the kubelet report it in the pod's status:
- * the pod cannot be scheduled ({@code PodScheduled=False}, reason {@code Unschedulable} and the
- * scheduler's message, e.g. an unbound volume claim or no node that fits), or a container cannot
- * start (waiting in {@code ImagePullBackOff}, {@code ErrImagePull}, {@code CrashLoopBackOff},
- * {@code CreateContainerConfigError}, ...), or the pod failed (e.g. evicted). Pure.
+ * Why one pod (a PostgresCluster member, a CDC consumer, a worker) is not coming up, as the
+ * scheduler and the kubelet report it in the pod's status: the pod cannot be scheduled ({@code
+ * PodScheduled=False}, reason {@code Unschedulable} and the scheduler's message, e.g. an unbound
+ * volume claim or no node that fits), or a container cannot start (waiting in {@code
+ * ImagePullBackOff}, {@code ErrImagePull}, {@code CrashLoopBackOff}, {@code
+ * CreateContainerConfigError}, ...), or the pod failed (e.g. evicted). Pure.
  *
  * @param pod the pod's name
  * @param reason the scheduler's or kubelet's reason, as it wrote it
  * @param message its message, or a short description when it gave none
  */
-public record MemberBlocker(String pod, String reason, String message) {
+public record PodBlocker(String pod, String reason, String message) {
 
   /** Container waiting reasons that mean it will not start by itself soon. */
   static final Set<String> WAITING_FAILURES =
@@ -36,7 +37,7 @@ public record MemberBlocker(String pod, String reason, String message) {
           "PostStartHookError");
 
   /** The blocker of one pod, if its status shows one. */
-  public static Optional<MemberBlocker> of(Pod pod) {
+  public static Optional<PodBlocker> of(Pod pod) {
     String name = pod.getMetadata().getName();
     if (pod.getMetadata().getDeletionTimestamp() != null || pod.getStatus() == null) {
       return Optional.empty();
@@ -44,22 +45,19 @@ public record MemberBlocker(String pod, String reason, String message) {
     if ("Failed".equals(pod.getStatus().getPhase())) {
       String reason = pod.getStatus().getReason();
       return Optional.of(
-          new MemberBlocker(
+          new PodBlocker(
               name,
               reason == null ? "PodFailed" : reason,
               orElse(pod.getStatus().getMessage(), "the pod failed")));
     }
     List<PodCondition> conditions =
         pod.getStatus().getConditions() == null ? List.of() : pod.getStatus().getConditions();
-    Optional<MemberBlocker> unscheduled =
+    Optional<PodBlocker> unscheduled =
         conditions.stream()
             .filter(c -> "PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()))
             .filter(c -> c.getReason() != null)
             .findFirst()
-            .map(
-                c ->
-                    new MemberBlocker(
-                        name, c.getReason(), orElse(c.getMessage(), "not scheduled")));
+            .map(c -> new PodBlocker(name, c.getReason(), orElse(c.getMessage(), "not scheduled")));
     if (unscheduled.isPresent()) {
       return unscheduled;
     }
@@ -71,7 +69,7 @@ public record MemberBlocker(String pod, String reason, String message) {
         .findFirst()
         .map(
             s ->
-                new MemberBlocker(
+                new PodBlocker(
                     name,
                     s.getState().getWaiting().getReason(),
                     "container "
@@ -83,8 +81,21 @@ public record MemberBlocker(String pod, String reason, String message) {
   }
 
   /** The blockers of every pod that has one, in the order given. */
-  public static List<MemberBlocker> of(List<Pod> pods) {
-    return pods.stream().map(MemberBlocker::of).flatMap(Optional::stream).toList();
+  public static List<PodBlocker> of(List<Pod> pods) {
+    return pods.stream().map(PodBlocker::of).flatMap(Optional::stream).toList();
+  }
+
+  /** Reasons the kubelet alternates between while it retries an image pull. */
+  private static final Set<String> IMAGE_PULL = Set.of("ErrImagePull", "ImagePullBackOff");
+
+  /**
+   * Whether two reasons name one trouble, so that it is reported once: equal, or both the kubelet's
+   * image pull retries ({@code ErrImagePull} after each failed pull, {@code ImagePullBackOff} while
+   * it waits for the next).
+   */
+  public static boolean sameTrouble(String a, String b) {
+    return java.util.Objects.equals(a, b)
+        || (a != null && b != null && IMAGE_PULL.contains(a) && IMAGE_PULL.contains(b));
   }
 
   /** "POD: REASON: MESSAGE", as status messages show it. */

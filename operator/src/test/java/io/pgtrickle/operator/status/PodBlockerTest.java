@@ -1,4 +1,4 @@
-package io.pgtrickle.operator.postgres.status;
+package io.pgtrickle.operator.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import org.junit.jupiter.api.Test;
 
 /** Reading the scheduler's and the kubelet's reasons out of a pod's status. */
-class MemberBlockerTest {
+class PodBlockerTest {
 
   private static PodBuilder pod() {
     return new PodBuilder().withNewMetadata().withName("c-0").endMetadata();
@@ -27,9 +27,9 @@ class MemberBlockerTest {
             .endCondition()
             .endStatus()
             .build();
-    assertThat(MemberBlocker.of(pod))
+    assertThat(PodBlocker.of(pod))
         .contains(
-            new MemberBlocker(
+            new PodBlocker(
                 "c-0", "Unschedulable", "0/3 nodes are available: 3 Insufficient memory."));
   }
 
@@ -51,8 +51,8 @@ class MemberBlockerTest {
               .endContainerStatus()
               .endStatus()
               .build();
-      assertThat(MemberBlocker.of(pod))
-          .contains(new MemberBlocker("c-0", reason, "container postgres: it says why"));
+      assertThat(PodBlocker.of(pod))
+          .contains(new PodBlocker("c-0", reason, "container postgres: it says why"));
     }
   }
 
@@ -72,8 +72,8 @@ class MemberBlockerTest {
             .endContainerStatus()
             .endStatus()
             .build();
-    assertThat(MemberBlocker.of(pod)).isEmpty();
-    assertThat(MemberBlocker.of(pod().build())).isEmpty();
+    assertThat(PodBlocker.of(pod)).isEmpty();
+    assertThat(PodBlocker.of(pod().build())).isEmpty();
   }
 
   @Test
@@ -86,7 +86,17 @@ class MemberBlockerTest {
             .withMessage("The node was low on resource: memory.")
             .endStatus()
             .build();
-    assertThat(MemberBlocker.of(evicted))
-        .contains(new MemberBlocker("c-0", "Evicted", "The node was low on resource: memory."));
+    assertThat(PodBlocker.of(evicted))
+        .contains(new PodBlocker("c-0", "Evicted", "The node was low on resource: memory."));
+  }
+
+  /** The kubelet alternates the two while it retries a pull: one trouble, one Event. */
+  @Test
+  void imagePullRetriesAreOneTrouble() {
+    assertThat(PodBlocker.sameTrouble("ErrImagePull", "ImagePullBackOff")).isTrue();
+    assertThat(PodBlocker.sameTrouble("ImagePullBackOff", "ErrImagePull")).isTrue();
+    assertThat(PodBlocker.sameTrouble("Unschedulable", "Unschedulable")).isTrue();
+    assertThat(PodBlocker.sameTrouble("CdcNotReady", "ImagePullBackOff")).isFalse();
+    assertThat(PodBlocker.sameTrouble(null, "CrashLoopBackOff")).isFalse();
   }
 }
