@@ -126,8 +126,13 @@ Look around:
   kubectl get hpa shop-worker -w          # the workers' autoscaler: CDC lag and worker CPU vs targets
   kubectl get --raw /apis/custom.metrics.k8s.io/v1beta2/namespaces/default/streamtableclusters.trickle-labs.io/shop/pg_trickle_cdc_lag_p95_ms
   kubectl get postgrescluster,pods
-Query the stream table on the primary (it follows every write to orders within about a second):
+Query the stream table on the current primary's pod address (it follows every write to orders
+within about a second):
   $(hack/demo-pipeline.sh psql-command) -c 'SELECT category, orders, total FROM category_totals ORDER BY category'
   ... -c 'SELECT * FROM pgtrickle.pg_stat_stream_tables'
+That address is a member's pod, not a Service: after a switchover (a TLS change, a scale-down) it
+is a replica, which still serves reads but refuses writes ("read-only transaction"); the primary
+is then: kubectl get pgc my-cluster -o jsonpath='{.status.primaryPod}{"\n"}', and its address:
+kubectl get pod "\$(kubectl get pgc my-cluster -o jsonpath='{.status.primaryPod}')" -o jsonpath='{.status.podIP}{"\n"}'
 Stop everything with: make demo-down
 MSG
