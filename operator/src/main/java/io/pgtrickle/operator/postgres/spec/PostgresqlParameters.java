@@ -133,7 +133,7 @@ public final class PostgresqlParameters {
       // toggle) cost the slot, GAP events and a full refresh of every stream table. Patroni (4.1)
       // already gives each standby what the slot sync worker needs besides: primary_slot_name
       // and a dbname in primary_conninfo. Not with the user's hot_standby_feedback off or a
-      // wal_level below logical, where PostgreSQL would not run the worker (and 17's first minors
+      // wal_level below logical, where PostgreSQL would not run the worker (and some 17 minors
       // shut down over the latter); the cluster's FailoverSlotsSynchronized condition says so.
       params.put(SYNC_REPLICATION_SLOTS, "on");
     }
