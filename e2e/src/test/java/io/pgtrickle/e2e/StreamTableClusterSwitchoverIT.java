@@ -3,6 +3,8 @@ package io.pgtrickle.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.pgtrickle.operator.postgres.status.FailoverSlotsSynchronized;
+import io.pgtrickle.operator.status.Conditions;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.ProgramPods;
 import io.pgtrickle.testbed.TestNamespace;
@@ -81,6 +83,17 @@ class StreamTableClusterSwitchoverIT {
         "INSERT INTO orders SELECT g, 'c' || (g % 7), g * 2 FROM generate_series(51, 250) g",
         "UPDATE orders SET amount = amount + 1000 WHERE id % 3 = 0");
     pipeline.awaitEqualToRecomputation("after writes");
+
+    await("the cluster's condition FailoverSlotsSynchronized True")
+        .atMost(Pipeline.WAIT)
+        .until(
+            () ->
+                Conditions.find(
+                        postgres.cluster().getStatus().getConditions(),
+                        FailoverSlotsSynchronized.TYPE)
+                    .map(c -> c.getStatus())
+                    .orElse(""),
+            "True"::equals);
 
     String primary = postgres.primaryPod();
     String standby = primary.equals("pg-0") ? "pg-1" : "pg-0";
