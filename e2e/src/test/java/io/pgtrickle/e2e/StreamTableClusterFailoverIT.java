@@ -34,11 +34,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * write in it.
  *
  * <p>No change event is lost, not merely made up for: the cluster runs PostgreSQL 17 (or the tested
- * major if newer) with {@code sync_replication_slots} and {@code hot_standby_feedback}, the
- * consumer's slot is a failover slot, and the test waits for the synchronous standby's copy of it
- * before the crash (as cdc-consumer's {@code PatroniFailoverCdcIT}); the consumer then resumes from
- * the promoted copy and never records a gap (a gap would make the worker recompute the stream
- * table, which would hide a lost event). Deleting the resource removes the NATS stream.
+ * major if newer) with the operator's default parameters, which turn {@code sync_replication_slots}
+ * and {@code hot_standby_feedback} on (before 2026-12-04 the test set both), the consumer's slot is
+ * a failover slot, and the test waits for the synchronous standby's copy of it before the crash (as
+ * cdc-consumer's {@code PatroniFailoverCdcIT}); the consumer then resumes from the promoted copy
+ * and never records a gap (a gap would make the worker recompute the stream table, which would hide
+ * a lost event). Deleting the resource removes the NATS stream.
  */
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
 class StreamTableClusterFailoverIT {
@@ -67,7 +68,7 @@ class StreamTableClusterFailoverIT {
             Math.max(17, HaCluster.testedMajor()),
             true,
             3,
-            Map.of("sync_replication_slots", "on", "hot_standby_feedback", "on"));
+            Map.of());
     pipeline = new Pipeline(NAMESPACE.client(), NAMESPACE.name(), postgres);
   }
 

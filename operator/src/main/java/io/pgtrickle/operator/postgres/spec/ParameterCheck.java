@@ -88,7 +88,7 @@ public final class ParameterCheck {
       }
       check(catalog, name, e.getValue()).ifPresent(findings::add);
     }
-    slotSyncWithoutFeedback(params).ifPresent(findings::add);
+    findings.addAll(slotSyncPrerequisites(params));
     findings.sort(Comparator.comparing((Finding f) -> f.name().toLowerCase(Locale.ROOT)));
     return List.copyOf(findings);
   }
@@ -152,43 +152,64 @@ public final class ParameterCheck {
   }
 
   /**
-   * {@code sync_replication_slots} on with {@code hot_standby_feedback} off: PostgreSQL (17+) then
-   * never starts the slot sync worker, only logging that it needs {@code hot_standby_feedback}, so
-   * the failover slots the setting is for are never synchronized. Across two parameters, so not
-   * caught by the checks of one value.
+   * {@code sync_replication_slots} on with {@code hot_standby_feedback} off, or with a {@code
+   * wal_level} below logical: PostgreSQL (17+) then never starts the slot sync worker, only logging
+   * what it needs (about the wal_level, some 17 minors shut down instead, and later majors refuse
+   * to start), so the failover slots the setting is for are never synchronized. Across two
+   * parameters, so not caught by the checks of one value.
    */
-  static Optional<Finding> slotSyncWithoutFeedback(Map<String, String> params) {
+  static List<Finding> slotSyncPrerequisites(Map<String, String> params) {
     String sync = null;
-    String feedback = null;
-    String feedbackName = null;
+    Map.Entry<String, String> feedback = null;
+    Map.Entry<String, String> walLevel = null;
     for (Map.Entry<String, String> e : params.entrySet()) {
       String lower = e.getKey().toLowerCase(Locale.ROOT);
-      if (lower.equals("sync_replication_slots")) {
+      if (lower.equals(PostgresqlParameters.SYNC_REPLICATION_SLOTS)) {
         sync = e.getValue();
       } else if (lower.equals("hot_standby_feedback")) {
-        feedback = e.getValue();
-        feedbackName = e.getKey();
+        feedback = e;
+      } else if (lower.equals("wal_level")) {
+        walLevel = e;
       }
     }
-    if (boolValue(sync).orElse(false) && !boolValue(feedback).orElse(true)) {
-      return Optional.of(
-          new Finding(
-              INVALID,
-              feedbackName,
-              FIELD
-                  + "."
-                  + feedbackName
-                  + ": \""
-                  + feedback
-                  + "\" with sync_replication_slots on: PostgreSQL synchronizes no slot without"
-                  + " hot_standby_feedback; remove it (the operator's default is on) or turn"
-                  + " sync_replication_slots off"));
+    if (!boolValue(sync).orElse(false)) {
+      return List.of();
     }
-    return Optional.empty();
+    List<Finding> findings = new ArrayList<>();
+    if (feedback != null && !boolValue(feedback.getValue()).orElse(true)) {
+      findings.add(
+          slotSyncFinding(
+              feedback,
+              "PostgreSQL synchronizes no slot without hot_standby_feedback; remove it (the"
+                  + " operator's default is on)"));
+    }
+    if (walLevel != null && !walLevel.getValue().equalsIgnoreCase("logical")) {
+      findings.add(
+          slotSyncFinding(
+              walLevel,
+              "PostgreSQL synchronizes no slot below wal_level logical (some versions shut down"
+                  + " or refuse to start over it); remove it (the operator's default is"
+                  + " logical)"));
+    }
+    return findings;
+  }
+
+  private static Finding slotSyncFinding(Map.Entry<String, String> parameter, String why) {
+    return new Finding(
+        INVALID,
+        parameter.getKey(),
+        FIELD
+            + "."
+            + parameter.getKey()
+            + ": \""
+            + parameter.getValue()
+            + "\" with sync_replication_slots on: "
+            + why
+            + " or turn sync_replication_slots off");
   }
 
   /** A bool in one of the spellings both PostgreSQL and Patroni take; empty for anything else. */
-  private static Optional<Boolean> boolValue(String value) {
+  public static Optional<Boolean> boolValue(String value) {
     if (value == null) {
       return Optional.empty();
     }

@@ -6,6 +6,7 @@ import io.pgtrickle.operator.api.PostgresCluster;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -57,6 +58,12 @@ public final class PostgresqlParameters {
           "ssl_cert_file",
           "ssl_key_file",
           "ssl_ca_file");
+
+  /** The first major whose standbys can synchronize logical failover slots. */
+  public static final int SLOT_SYNC_MAJOR = 17;
+
+  /** PostgreSQL 17's switch for the standbys' slot sync worker. */
+  public static final String SYNC_REPLICATION_SLOTS = "sync_replication_slots";
 
   private static final long MIB = 1024L * 1024;
 
@@ -118,7 +125,37 @@ public final class PostgresqlParameters {
           .getPostgresqlParams()
           .forEach((k, v) -> params.put(k.toLowerCase(java.util.Locale.ROOT), v));
     }
+    if (cluster.getSpec().majorVersion() >= SLOT_SYNC_MAJOR
+        && !params.containsKey(SYNC_REPLICATION_SLOTS)
+        && slotSyncBlocker(params).isEmpty()) {
+      // The standbys copy the CDC consumers' failover slots (created with failover = true), so a
+      // switchover or failover keeps them: without it every switchover (each rollout, a TLS
+      // toggle) cost the slot, GAP events and a full refresh of every stream table. Patroni (4.1)
+      // already gives each standby what the slot sync worker needs besides: primary_slot_name
+      // and a dbname in primary_conninfo. Not with the user's hot_standby_feedback off or a
+      // wal_level below logical, where PostgreSQL would not run the worker (and some 17 minors
+      // shut down over the latter); the cluster's FailoverSlotsSynchronized condition says so.
+      params.put(SYNC_REPLICATION_SLOTS, "on");
+    }
     return params;
+  }
+
+  /**
+   * Why PostgreSQL's slot sync worker would not run with these parameters (names lower-case, as
+   * {@link #effective} returns them), e.g. "hot_standby_feedback off" or "wal_level replica"; empty
+   * when nothing stands in its way. A value that is no bool counts as on: {@link ParameterCheck}
+   * refuses it anyway.
+   */
+  public static Optional<String> slotSyncBlocker(Map<String, String> params) {
+    String feedback = params.get("hot_standby_feedback");
+    if (feedback != null && !ParameterCheck.boolValue(feedback).orElse(true)) {
+      return Optional.of("hot_standby_feedback " + feedback);
+    }
+    String walLevel = params.get("wal_level");
+    if (walLevel != null && !walLevel.equalsIgnoreCase("logical")) {
+      return Optional.of("wal_level " + walLevel);
+    }
+    return Optional.empty();
   }
 
   /** Renders parameters as postgresql.conf lines, values quoted as PostgreSQL expects. */

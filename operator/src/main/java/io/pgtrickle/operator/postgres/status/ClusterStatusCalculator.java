@@ -95,6 +95,7 @@ public final class ClusterStatusCalculator {
             degraded ? verdict.message() : "No member is missing",
             generation,
             now);
+    conditions = FailoverSlotsSynchronized.with(conditions, cluster, generation, now);
     status.setConditions(conditions);
     return status;
   }

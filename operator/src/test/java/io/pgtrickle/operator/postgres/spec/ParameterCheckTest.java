@@ -188,4 +188,32 @@ class ParameterCheckTest {
     assertThat(check(17, Map.of("sync_replication_slots", "off", "hot_standby_feedback", "off")))
         .isEmpty();
   }
+
+  @Test
+  void slotSynchronizationBelowWalLevelLogicalIsRefusedNamingTheParameter() {
+    assertThat(check(18, Map.of("sync_replication_slots", "on", "wal_level", "replica")))
+        .containsExactly(
+            new ParameterCheck.Finding(
+                ParameterCheck.INVALID,
+                "wal_level",
+                "spec.postgresqlParams.wal_level: \"replica\" with sync_replication_slots on:"
+                    + " PostgreSQL synchronizes no slot below wal_level logical (some versions shut"
+                    + " down or refuse to start over it); remove it (the operator's default is"
+                    + " logical) or turn sync_replication_slots off"));
+    // Both at once: both named, in name order.
+    assertThat(
+            check(
+                17,
+                Map.of(
+                    "sync_replication_slots",
+                    "on",
+                    "wal_level",
+                    "minimal",
+                    "hot_standby_feedback",
+                    "off")))
+        .extracting(ParameterCheck.Finding::name)
+        .containsExactly("hot_standby_feedback", "wal_level");
+    assertThat(check(17, Map.of("sync_replication_slots", "on", "wal_level", "LOGICAL"))).isEmpty();
+    assertThat(check(17, Map.of("wal_level", "replica"))).isEmpty();
+  }
 }

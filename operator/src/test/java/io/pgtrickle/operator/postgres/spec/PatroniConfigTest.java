@@ -83,6 +83,32 @@ class PatroniConfigTest {
 
   @Test
   @SuppressWarnings("unchecked")
+  void theDynamicConfigurationTurnsSlotSyncOnFrom17UnlessFeedbackIsOff() {
+    // In the dynamic configuration, so running clusters get it by PATCH /config (a reload).
+    PostgresCluster cluster = Clusters.basic(3);
+    cluster.getSpec().setVersion(new io.fabric8.kubernetes.api.model.IntOrString(17));
+    Map<String, Object> parameters =
+        (Map<String, Object>)
+            ((Map<String, Object>) PatroniConfig.dynamic(cluster).get("postgresql"))
+                .get("parameters");
+    assertThat(parameters).containsEntry("sync_replication_slots", "on");
+    cluster.getSpec().setPostgresqlParams(Map.of("hot_standby_feedback", "off"));
+    parameters =
+        (Map<String, Object>)
+            ((Map<String, Object>) PatroniConfig.dynamic(cluster).get("postgresql"))
+                .get("parameters");
+    assertThat(parameters)
+        .containsEntry("hot_standby_feedback", "off")
+        .doesNotContainKey("sync_replication_slots");
+    assertThat(
+            (Map<String, Object>)
+                ((Map<String, Object>) PatroniConfig.dynamic(Clusters.basic(3)).get("postgresql"))
+                    .get("parameters"))
+        .doesNotContainKey("sync_replication_slots");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
   void slotsOfOtherComponentsAreIgnoredAndTheListIsAlwaysGiven() {
     PostgresCluster cluster = Clusters.basic(3);
     assertThat((List<Object>) PatroniConfig.dynamic(cluster).get("ignore_slots")).isEmpty();

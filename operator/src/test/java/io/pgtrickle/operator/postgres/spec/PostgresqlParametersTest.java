@@ -2,7 +2,9 @@ package io.pgtrickle.operator.postgres.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.pgtrickle.operator.api.PostgresCluster;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +47,73 @@ class PostgresqlParametersTest {
     assertThat(PostgresqlParameters.effective(cluster))
         .containsEntry("shared_buffers", "2GB")
         .doesNotContainKey("Shared_Buffers");
+  }
+
+  @Test
+  void standbysSynchronizeFailoverSlotsByDefaultFromPostgresql17() {
+    PostgresCluster cluster = Clusters.basic(3);
+    for (String version : List.of("17", "18")) {
+      cluster.getSpec().setVersion(new IntOrString(version));
+      assertThat(PostgresqlParameters.effective(cluster))
+          .as("PostgreSQL " + version)
+          .containsEntry("sync_replication_slots", "on")
+          .containsEntry("hot_standby_feedback", "on");
+    }
+    // 14 to 16 have no such parameter (PostgreSQL would refuse to start with it).
+    for (String version : List.of("14", "15", "16")) {
+      cluster.getSpec().setVersion(new IntOrString(version));
+      assertThat(PostgresqlParameters.effective(cluster))
+          .as("PostgreSQL " + version)
+          .doesNotContainKey("sync_replication_slots");
+    }
+  }
+
+  @Test
+  void theUsersSyncReplicationSlotsWinsWhateverItsCase() {
+    PostgresCluster cluster = Clusters.basic(3);
+    cluster.getSpec().setVersion(new IntOrString("17"));
+    cluster.getSpec().setPostgresqlParams(Map.of("Sync_Replication_Slots", "off"));
+    assertThat(PostgresqlParameters.effective(cluster))
+        .containsEntry("sync_replication_slots", "off")
+        .doesNotContainKey("Sync_Replication_Slots");
+    cluster.getSpec().setPostgresqlParams(Map.of("sync_replication_slots", "true"));
+    assertThat(PostgresqlParameters.effective(cluster))
+        .containsEntry("sync_replication_slots", "true");
+  }
+
+  @Test
+  void noSlotSyncByDefaultWhereTheUsersParametersKeepPostgresqlFromRunningIt() {
+    PostgresCluster cluster = Clusters.basic(3);
+    cluster.getSpec().setVersion(new IntOrString("17"));
+    // ParameterCheck refuses sync_replication_slots on beside either, so the default must not
+    // produce that pair: it stays off, and the FailoverSlotsSynchronized condition says why.
+    for (Map<String, String> user :
+        List.of(
+            Map.of("hot_standby_feedback", "off"),
+            Map.of("Hot_Standby_Feedback", "0"),
+            Map.of("wal_level", "replica"))) {
+      cluster.getSpec().setPostgresqlParams(user);
+      Map<String, String> params = PostgresqlParameters.effective(cluster);
+      assertThat(params).as(user.toString()).doesNotContainKey("sync_replication_slots");
+      assertThat(ParameterCheck.check(17, params)).as(user.toString()).isEmpty();
+    }
+    // Feedback on in another spelling does not stand in the way.
+    cluster.getSpec().setPostgresqlParams(Map.of("hot_standby_feedback", "yes"));
+    assertThat(PostgresqlParameters.effective(cluster))
+        .containsEntry("sync_replication_slots", "on");
+  }
+
+  @Test
+  void slotSyncBlockerNamesTheParameter() {
+    assertThat(PostgresqlParameters.slotSyncBlocker(Map.of("hot_standby_feedback", "off")))
+        .contains("hot_standby_feedback off");
+    assertThat(PostgresqlParameters.slotSyncBlocker(Map.of("wal_level", "minimal")))
+        .contains("wal_level minimal");
+    assertThat(
+            PostgresqlParameters.slotSyncBlocker(
+                Map.of("hot_standby_feedback", "on", "wal_level", "Logical")))
+        .isEmpty();
+    assertThat(PostgresqlParameters.slotSyncBlocker(Map.of())).isEmpty();
   }
 
   @Test
