@@ -96,6 +96,7 @@ final class PipelineReconciliation {
 
     // The catalog and the slots, from the database itself.
     CatalogObservation catalog = null;
+    ReplicationCapacity.Shortfall capacity = null;
     boolean needsUser = access.needsUser();
     if (access.endpoint() != null) {
       try (Connection c = access.endpoint().connect()) {
@@ -104,9 +105,15 @@ final class PipelineReconciliation {
         var shortfall =
             ReplicationCapacity.read(c, prefix).shortfall(wantedSlots(), raiseSettings());
         if (shortfall.isPresent() && problemReason == null) {
-          problemReason = shortfall.get().reason();
-          problemMessage = shortfall.get().message();
-          needsUser = true;
+          if (shortfall.get().runnable() == 0) {
+            // No consumer can run: only the user can change that.
+            problemReason = shortfall.get().reason();
+            problemMessage = shortfall.get().message();
+            needsUser = true;
+          } else {
+            // Some can (a scale-up short of slots): they keep running, the status names it.
+            capacity = shortfall.get();
+          }
         }
       } catch (SQLException e) {
         problemReason = "DatabaseUnreachable";
@@ -194,6 +201,9 @@ final class PipelineReconciliation {
             slotOrdinals);
     if (sts != null || workers != null) {
       observed = observed.withBlockers(blockers(CDC_COMPONENT), blockers(WORKER_COMPONENT));
+    }
+    if (capacity != null) {
+      observed = observed.withCapacity(capacity);
     }
     StreamTableClusterStatus previous = stc.getStatus();
     StreamTableClusterStatus next =
