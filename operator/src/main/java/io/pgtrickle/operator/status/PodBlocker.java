@@ -121,10 +121,11 @@ public record PodBlocker(String pod, String reason, String message) {
     if (blocker.isPresent() && !CRASH_LOOP.equals(blocker.get().reason())) {
       return blocker;
     }
+    // An init container that ended is done, not crashing: only the kubelet's reason counts there.
     return Stream.concat(
-            statuses(pod.getStatus().getInitContainerStatuses()),
-            statuses(pod.getStatus().getContainerStatuses()))
-        .filter(s -> crashLooping(s, now))
+            statuses(pod.getStatus().getInitContainerStatuses())
+                .filter(PodBlocker::waitingToRestart),
+            statuses(pod.getStatus().getContainerStatuses()).filter(s -> crashLooping(s, now)))
         .findFirst()
         .map(s -> new PodBlocker(pod.getMetadata().getName(), CRASH_LOOP, crashMessage(s)))
         .or(() -> blocker);
@@ -132,9 +133,7 @@ public record PodBlocker(String pod, String reason, String message) {
 
   /** Waiting in CrashLoopBackOff; or not ready, restarted, and ended last within the window. */
   private static boolean crashLooping(ContainerStatus s, Instant now) {
-    if (s.getState() != null
-        && s.getState().getWaiting() != null
-        && CRASH_LOOP.equals(s.getState().getWaiting().getReason())) {
+    if (waitingToRestart(s)) {
       return true;
     }
     if (Boolean.TRUE.equals(s.getReady())
@@ -145,6 +144,12 @@ public record PodBlocker(String pod, String reason, String message) {
     ContainerStateTerminated end = lastEnd(s);
     Instant at = end == null ? null : time(end.getFinishedAt());
     return at != null && !at.plus(CRASH_LOOP_WINDOW).isBefore(now);
+  }
+
+  private static boolean waitingToRestart(ContainerStatus s) {
+    return s.getState() != null
+        && s.getState().getWaiting() != null
+        && CRASH_LOOP.equals(s.getState().getWaiting().getReason());
   }
 
   /** "container C: restarted N times, last exit code X (Reason) at T; now ..." */

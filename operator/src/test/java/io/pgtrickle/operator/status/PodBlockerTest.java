@@ -152,6 +152,26 @@ class PodBlockerTest {
         .isEmpty();
     assertThat(PodBlocker.of(List.of(restarted(3, "2026-12-04T11:50:00Z", false).build()), NOW))
         .hasSize(1);
+    // An init container run again and done is no crash.
+    Pod initDone =
+        pod()
+            .withNewStatus()
+            .withPhase("Running")
+            .addNewInitContainerStatus()
+            .withName("init")
+            .withReady(false)
+            .withRestartCount(1)
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(0)
+            .withReason("Completed")
+            .withFinishedAt("2026-12-04T11:59:30Z")
+            .endTerminated()
+            .endState()
+            .endInitContainerStatus()
+            .endStatus()
+            .build();
+    assertThat(PodBlocker.of(List.of(initDone), NOW)).isEmpty();
   }
 
   @Test
