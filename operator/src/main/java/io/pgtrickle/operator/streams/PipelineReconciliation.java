@@ -24,6 +24,7 @@ import io.pgtrickle.operator.streams.spec.PipelineImages;
 import io.pgtrickle.operator.streams.spec.PipelineSettings;
 import io.pgtrickle.operator.streams.status.ObservedPipeline;
 import io.pgtrickle.operator.streams.status.ObservedPipeline.Autoscaling;
+import io.pgtrickle.operator.streams.status.PipelineEvents;
 import io.pgtrickle.operator.streams.status.PipelineStatusCalculator;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -54,7 +55,7 @@ final class PipelineReconciliation {
   private final Context<StreamTableCluster> context;
   private final KubernetesClient client;
   private final ChangeLogs changeLogs;
-  private final BlockerWarnings blockerWarnings;
+  private final PipelineEventMemory eventMemory;
   private final Clock clock;
   private final PipelineSettings settings;
 
@@ -62,13 +63,13 @@ final class PipelineReconciliation {
       StreamTableCluster stc,
       Context<StreamTableCluster> context,
       ChangeLogs changeLogs,
-      BlockerWarnings blockerWarnings,
+      PipelineEventMemory eventMemory,
       Clock clock) {
     this.stc = stc;
     this.context = context;
     this.client = context.getClient();
     this.changeLogs = changeLogs;
-    this.blockerWarnings = blockerWarnings;
+    this.eventMemory = eventMemory;
     this.clock = clock;
     this.settings = PipelineSettings.of(stc, PipelineImages.OPERATOR);
   }
@@ -96,6 +97,7 @@ final class PipelineReconciliation {
 
     // The catalog and the slots, from the database itself.
     CatalogObservation catalog = null;
+    ReplicationCapacity.Shortfall capacity = null;
     boolean needsUser = access.needsUser();
     if (access.endpoint() != null) {
       try (Connection c = access.endpoint().connect()) {
@@ -104,9 +106,15 @@ final class PipelineReconciliation {
         var shortfall =
             ReplicationCapacity.read(c, prefix).shortfall(wantedSlots(), raiseSettings());
         if (shortfall.isPresent() && problemReason == null) {
-          problemReason = shortfall.get().reason();
-          problemMessage = shortfall.get().message();
-          needsUser = true;
+          if (shortfall.get().runnable() == 0) {
+            // No consumer can run: only the user can change that.
+            problemReason = shortfall.get().reason();
+            problemMessage = shortfall.get().message();
+            needsUser = true;
+          } else {
+            // Some can (a scale-up short of slots): they keep running, the status names it.
+            capacity = shortfall.get();
+          }
         }
       } catch (SQLException e) {
         problemReason = "DatabaseUnreachable";
@@ -195,6 +203,9 @@ final class PipelineReconciliation {
     if (sts != null || workers != null) {
       observed = observed.withBlockers(blockers(CDC_COMPONENT), blockers(WORKER_COMPONENT));
     }
+    if (capacity != null) {
+      observed = observed.withCapacity(capacity);
+    }
     StreamTableClusterStatus previous = stc.getStatus();
     StreamTableClusterStatus next =
         PipelineStatusCalculator.calculate(stc, observed, clock.instant());
@@ -246,6 +257,8 @@ final class PipelineReconciliation {
     if (previous == null || !DatabaseClaims.REASON.equals(previous.getPhaseReason())) {
       EventRecorder.warning(client, stc, DatabaseClaims.REASON, DatabaseClaims.message(holder));
     }
+    eventMemory.put(
+        stc.getMetadata().getUid(), new PipelineEvents.Memory(next.getPhase(), true, null, null));
     UpdateControl<StreamTableCluster> control =
         next.equals(previous)
             ? UpdateControl.noUpdate()
@@ -335,39 +348,35 @@ final class PipelineReconciliation {
             .stream()
             .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
             .toList();
-    return PodBlocker.of(pods);
+    return PodBlocker.of(pods, clock.instant());
   }
 
   /**
-   * Events: a phase change, and a Warning once when a pod's blocker (Unschedulable,
-   * ImagePullBackOff, CrashLoopBackOff, ...) becomes the reason, as PostgresCluster's do: not again
-   * while it stays (even in a round that read the status from before the patch, {@link
-   * BlockerWarnings}), nor when the kubelet alternates ErrImagePull and ImagePullBackOff.
+   * Events: the phase's ({@link PipelineEvents}: a pod's trouble once per episode, Failed at once,
+   * Degraded only once it has lasted, PipelineReady when it runs again after a warned episode), the
+   * change log's readiness and the workers' scaling.
    */
   private void recordTransitions(
       StreamTableClusterStatus previous,
       StreamTableClusterStatus next,
       boolean changeLogReady,
       ObservedPipeline observed) {
-    StreamTableClusterPhase before = previous == null ? null : previous.getPhase();
-    String reasonBefore = previous == null ? null : previous.getPhaseReason();
-    boolean blocked = observed.blockerReason(next.getPhaseReason());
-    boolean repeated =
-        blockerWarnings.alreadyWarned(stc.getMetadata().getUid(), next.getPhaseReason(), blocked);
-    boolean newTrouble =
-        blocked && !repeated && !PodBlocker.sameTrouble(reasonBefore, next.getPhaseReason());
-    if ((before != next.getPhase() && !repeated) || newTrouble) {
-      switch (next.getPhase()) {
-        case Running -> EventRecorder.normal(client, stc, "PipelineReady", next.getMessage());
-        case Failed, Degraded ->
-            EventRecorder.warning(client, stc, next.getPhaseReason(), next.getMessage());
-        default -> {
-          if (newTrouble) {
-            EventRecorder.warning(client, stc, next.getPhaseReason(), next.getMessage());
-          }
-        }
+    String uid = stc.getMetadata().getUid();
+    PipelineEvents.Decision decision =
+        PipelineEvents.decide(
+            eventMemory.get(uid),
+            previous,
+            next,
+            observed.blockerReason(next.getPhaseReason()),
+            clock.instant());
+    for (PipelineEvents.Event e : decision.events()) {
+      if (e.warning()) {
+        EventRecorder.warning(client, stc, e.reason(), e.message());
+      } else {
+        EventRecorder.normal(client, stc, e.reason(), e.message());
       }
     }
+    eventMemory.put(uid, decision.memory());
     boolean readyBefore =
         previous != null
             && io.pgtrickle.operator.status.Conditions.isTrue(

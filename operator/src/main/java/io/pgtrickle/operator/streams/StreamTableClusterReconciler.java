@@ -81,7 +81,7 @@ public class StreamTableClusterReconciler
 
   private final Clock clock;
   private final ChangeLogs changeLogs = new ChangeLogs();
-  private final BlockerWarnings blockerWarnings = new BlockerWarnings();
+  private final PipelineEventMemory eventMemory = new PipelineEventMemory();
 
   public StreamTableClusterReconciler() {
     this(Clock.systemUTC());
@@ -145,12 +145,12 @@ public class StreamTableClusterReconciler
   @Override
   public UpdateControl<StreamTableCluster> reconcile(
       StreamTableCluster stc, Context<StreamTableCluster> context) {
-    return new PipelineReconciliation(stc, context, changeLogs, blockerWarnings, clock).run();
+    return new PipelineReconciliation(stc, context, changeLogs, eventMemory, clock).run();
   }
 
   @Override
   public DeleteControl cleanup(StreamTableCluster stc, Context<StreamTableCluster> context) {
-    blockerWarnings.forget(stc.getMetadata().getUid());
+    eventMemory.forget(stc.getMetadata().getUid());
     return new PipelineDeletion(stc, context, changeLogs, clock).run();
   }
 

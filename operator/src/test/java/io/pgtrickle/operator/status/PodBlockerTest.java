@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Reading the scheduler's and the kubelet's reasons out of a pod's status. */
@@ -98,5 +99,128 @@ class PodBlockerTest {
     assertThat(PodBlocker.sameTrouble("Unschedulable", "Unschedulable")).isTrue();
     assertThat(PodBlocker.sameTrouble("CdcNotReady", "ImagePullBackOff")).isFalse();
     assertThat(PodBlocker.sameTrouble(null, "CrashLoopBackOff")).isFalse();
+  }
+
+  private static final java.time.Instant NOW = java.time.Instant.parse("2026-12-04T12:00:00Z");
+
+  /** A container of the pod after {@code restarts} restarts, the last end at {@code endedAt}. */
+  private static PodBuilder restarted(int restarts, String endedAt, boolean ready) {
+    return pod()
+        .withNewStatus()
+        .withPhase("Running")
+        .addNewContainerStatus()
+        .withName("cdc-consumer")
+        .withReady(ready)
+        .withRestartCount(restarts)
+        .withNewState()
+        .withNewRunning()
+        .withStartedAt("2026-12-04T11:59:50Z")
+        .endRunning()
+        .endState()
+        .withNewLastState()
+        .withNewTerminated()
+        .withExitCode(1)
+        .withReason("Error")
+        .withFinishedAt(endedAt)
+        .endTerminated()
+        .endLastState()
+        .endContainerStatus()
+        .endStatus();
+  }
+
+  /**
+   * A crash loop is one trouble while it lasts: running again between two crashes, not ready yet,
+   * it is still CrashLoopBackOff, with the restarts counted (the kubelet's reason alone came and
+   * went with each restart, one Warning Event each time).
+   */
+  @Test
+  void aCrashLoopLastsWhileTheContainerRunsAgainNotReady() {
+    Pod again = restarted(3, "2026-12-04T11:59:40Z", false).build();
+    assertThat(PodBlocker.of(again)).as("the kubelet's reason alone").isEmpty();
+    assertThat(PodBlocker.of(List.of(again), NOW))
+        .containsExactly(
+            new PodBlocker(
+                "c-0",
+                "CrashLoopBackOff",
+                "container cdc-consumer: restarted 3 times, last exit code 1 (Error) at"
+                    + " 2026-12-04T11:59:40Z; running again since 2026-12-04T11:59:50Z, not"
+                    + " ready"));
+    // Ready: no trouble. Ended longer ago than the kubelet's back-off memory: not a loop.
+    assertThat(PodBlocker.of(List.of(restarted(3, "2026-12-04T11:59:40Z", true).build()), NOW))
+        .isEmpty();
+    assertThat(PodBlocker.of(List.of(restarted(3, "2026-12-04T11:49:00Z", false).build()), NOW))
+        .isEmpty();
+    assertThat(PodBlocker.of(List.of(restarted(3, "2026-12-04T11:50:00Z", false).build()), NOW))
+        .hasSize(1);
+    // An init container run again and done is no crash.
+    Pod initDone =
+        pod()
+            .withNewStatus()
+            .withPhase("Running")
+            .addNewInitContainerStatus()
+            .withName("init")
+            .withReady(false)
+            .withRestartCount(1)
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(0)
+            .withReason("Completed")
+            .withFinishedAt("2026-12-04T11:59:30Z")
+            .endTerminated()
+            .endState()
+            .endInitContainerStatus()
+            .endStatus()
+            .build();
+    assertThat(PodBlocker.of(List.of(initDone), NOW)).isEmpty();
+  }
+
+  @Test
+  void waitingInCrashLoopBackOffCountsTheRestarts() {
+    Pod waiting =
+        pod()
+            .withNewStatus()
+            .withPhase("Running")
+            .addNewContainerStatus()
+            .withName("worker")
+            .withReady(false)
+            .withRestartCount(5)
+            .withNewState()
+            .withNewWaiting()
+            .withReason("CrashLoopBackOff")
+            .withMessage("back-off 2m40s restarting failed container=worker")
+            .endWaiting()
+            .endState()
+            .withNewLastState()
+            .withNewTerminated()
+            .withExitCode(137)
+            .withReason("OOMKilled")
+            .withFinishedAt("2026-12-04T11:58:00Z")
+            .endTerminated()
+            .endLastState()
+            .endContainerStatus()
+            .endStatus()
+            .build();
+    assertThat(PodBlocker.of(List.of(waiting), NOW))
+        .containsExactly(
+            new PodBlocker(
+                "c-0",
+                "CrashLoopBackOff",
+                "container worker: restarted 5 times, last exit code 137 (OOMKilled) at"
+                    + " 2026-12-04T11:58:00Z; back-off 2m40s restarting failed container=worker"));
+    // Other troubles read as before.
+    Pod unscheduled =
+        pod()
+            .withNewStatus()
+            .withPhase("Pending")
+            .addNewCondition()
+            .withType("PodScheduled")
+            .withStatus("False")
+            .withReason("Unschedulable")
+            .withMessage("no node")
+            .endCondition()
+            .endStatus()
+            .build();
+    assertThat(PodBlocker.of(List.of(unscheduled), NOW))
+        .containsExactly(new PodBlocker("c-0", "Unschedulable", "no node"));
   }
 }

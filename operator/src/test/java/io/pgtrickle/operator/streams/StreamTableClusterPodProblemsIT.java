@@ -173,6 +173,110 @@ class StreamTableClusterPodProblemsIT {
     }
   }
 
+  /**
+   * A CDC consumer that keeps crashing (exit 1, back-off, running again, not ready, exit 1 ...):
+   * one Warning Event for the whole episode, the restarts counted in the status. Before, each
+   * restart gave another Warning: the container running between crashes read as no blocker.
+   */
+  @Test
+  void aCrashLoopingConsumerIsWarnedOnceWithItsRestartsInTheStatus() throws SQLException {
+    sql("postgres", "CREATE DATABASE crashing");
+    apply(
+        "crashing",
+        "{" + bed.postgresqlSpec("crashing") + ", workers: {min: 1, max: 1, autoscaler: none}}");
+    String pod = "crashing-cdc-0";
+    await("the CDC pod with a container status")
+        .atMost(WAIT)
+        .until(
+            () -> {
+              Pod p = client().pods().inNamespace(NAMESPACE.name()).withName(pod).get();
+              return p != null
+                  && p.getStatus() != null
+                  && p.getStatus().getContainerStatuses() != null
+                  && !p.getStatus().getContainerStatuses().isEmpty();
+            });
+    String uid =
+        client().pods().inNamespace(NAMESPACE.name()).withName(pod).get().getMetadata().getUid();
+    for (int restart = 1; restart <= 3; restart++) {
+      KubeletStatus.terminated(client(), NAMESPACE.name(), pod, uid, 1);
+      KubeletStatus.backingOff(client(), NAMESPACE.name(), pod, uid);
+      await("reason CrashLoopBackOff, restart " + restart)
+          .atMost(WAIT)
+          .until(
+              () -> get("crashing"),
+              s ->
+                  s.getStatus() != null
+                      && "CrashLoopBackOff".equals(s.getStatus().getPhaseReason()));
+      KubeletStatus.restarted(client(), NAMESPACE.name(), pod, uid);
+      // Running again, not ready: reconciles (every 3 s while not Running) look at it.
+      sleep(5_000);
+    }
+    StreamTableCluster stc =
+        await("the restarts in the status")
+            .atMost(WAIT)
+            .until(
+                () -> get("crashing"),
+                s -> s.getStatus().getMessage().contains("restarted 3 times"));
+    assertThat(stc.getStatus().getPhaseReason()).isEqualTo("CrashLoopBackOff");
+    assertThat(stc.getStatus().getMessage())
+        .contains("cdc pod crashing-cdc-0: CrashLoopBackOff: container cdc-consumer:")
+        .contains("last exit code 1 (Error)");
+    assertThat(warnings("crashing", "CrashLoopBackOff"))
+        .as("Warning Events of crashing: %s", events("crashing"))
+        .isEqualTo(1);
+  }
+
+  /**
+   * A scale-up of {@code spec.cdc.replicas} short of a slot while the consumer that has one keeps
+   * running: Degraded, naming the shortfall, not Failed (before, Failed as if nothing ran).
+   */
+  @Test
+  void aScaleUpShortOfSlotsIsDegradedNotFailed() throws SQLException {
+    sql("postgres", "CREATE DATABASE scaled");
+    // Consumer 0's slot (kwok runs no consumer: made here as it would) and another's: 2 of 2.
+    sql("scaled", "SELECT pg_create_logical_replication_slot('pgtrickle_scaled_0', 'pgoutput')");
+    sql("postgres", "SELECT pg_create_logical_replication_slot('other_c', 'pgoutput')");
+    try {
+      apply(
+          "scaled",
+          "{"
+              + bed.postgresqlSpec("scaled")
+              + ", cdc: {replicas: 2}, workers: {min: 1, max: 1, autoscaler: none}}");
+      StreamTableCluster stc =
+          await("reason ReplicationSlotsExhausted")
+              .atMost(WAIT)
+              .until(
+                  () -> get("scaled"),
+                  s ->
+                      s.getStatus() != null
+                          && "ReplicationSlotsExhausted".equals(s.getStatus().getPhaseReason()));
+      // kwok marks both consumer pods ready; the real second one would wait for its slot.
+      stc =
+          await("phase Degraded")
+              .atMost(WAIT)
+              .until(
+                  () -> get("scaled"),
+                  s -> s.getStatus().getPhase() == StreamTableClusterPhase.Degraded);
+      assertThat(stc.getStatus().getPhaseReason()).isEqualTo("ReplicationSlotsExhausted");
+      assertThat(condition(stc, "Degraded").getReason()).isEqualTo("ReplicationSlotsExhausted");
+      assertThat(condition(stc, "Degraded").getMessage())
+          .contains("2 CDC consumer(s)")
+          .contains("1 of them have none")
+          .contains("max_replication_slots is 2")
+          .contains("1 of 2 consumers can run");
+      assertThat(warnings("scaled", "ReplicationSlotsExhausted")).isLessThanOrEqualTo(1);
+    } finally {
+      sql(
+          "postgres",
+          "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+              + " WHERE slot_name = 'other_c'");
+      sql(
+          "scaled",
+          "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+              + " WHERE slot_name = 'pgtrickle_scaled_0'");
+    }
+  }
+
   private static void apply(String name, String spec) {
     String yaml =
         "apiVersion: trickle-labs.io/v1alpha1\nkind: StreamTableCluster\nmetadata:\n  name: "

@@ -28,7 +28,7 @@ public final class KubeletStatus {
   }
 
   /** The container ended with {@code exitCode} (128 + signal after a signal). */
-  static void terminated(
+  public static void terminated(
       KubernetesClient client, String namespace, String pod, String uid, int exitCode) {
     String now = now();
     edit(
@@ -47,7 +47,8 @@ public final class KubeletStatus {
                     .build()));
   }
 
-  static void backingOff(KubernetesClient client, String namespace, String pod, String uid) {
+  /** The kubelet waits before restarting the container (CrashLoopBackOff), its last end kept. */
+  public static void backingOff(KubernetesClient client, String namespace, String pod, String uid) {
     edit(
         client,
         namespace,
@@ -87,7 +88,8 @@ public final class KubeletStatus {
                     .build()));
   }
 
-  static void restarted(KubernetesClient client, String namespace, String pod, String uid) {
+  /** The container runs again, its restart count raised, not ready yet. */
+  public static void restarted(KubernetesClient client, String namespace, String pod, String uid) {
     String now = now();
     edit(
         client,

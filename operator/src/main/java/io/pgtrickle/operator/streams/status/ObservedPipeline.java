@@ -2,6 +2,7 @@ package io.pgtrickle.operator.streams.status;
 
 import io.pgtrickle.operator.status.PodBlocker;
 import io.pgtrickle.operator.streams.db.CatalogObservation;
+import io.pgtrickle.operator.streams.db.ReplicationCapacity;
 import java.util.List;
 
 /**
@@ -28,6 +29,9 @@ import java.util.List;
  * @param cdcBlockers why CDC consumer pods do not come up (unschedulable, image pull, crash loop),
  *     from their status
  * @param workerBlockers the same for the worker pods
+ * @param capacity the server's shortfall of slots or WAL senders when some consumers can run and
+ *     others cannot (a scale-up of {@code spec.cdc.replicas} short of them), or null; when none
+ *     can, it is the problem instead
  */
 public record ObservedPipeline(
     String problemReason,
@@ -48,7 +52,8 @@ public record ObservedPipeline(
     String decommissionFailure,
     int slotOrdinals,
     List<PodBlocker> cdcBlockers,
-    List<PodBlocker> workerBlockers) {
+    List<PodBlocker> workerBlockers,
+    ReplicationCapacity.Shortfall capacity) {
 
   public ObservedPipeline {
     cdcBlockers = List.copyOf(cdcBlockers);
@@ -93,7 +98,8 @@ public record ObservedPipeline(
         decommissionFailure,
         slotOrdinals,
         List.of(),
-        List.of());
+        List.of(),
+        null);
   }
 
   /** The same, with the pods' blockers. */
@@ -117,7 +123,33 @@ public record ObservedPipeline(
         decommissionFailure,
         slotOrdinals,
         cdc,
-        workers);
+        workers,
+        capacity);
+  }
+
+  /** The same, with the server's shortfall for some of the consumers. */
+  public ObservedPipeline withCapacity(ReplicationCapacity.Shortfall shortfall) {
+    return new ObservedPipeline(
+        problemReason,
+        problemMessage,
+        problemNeedsUser,
+        changeLogReady,
+        changeLogMessage,
+        cdcDesired,
+        cdcReady,
+        cdcExists,
+        workersDesired,
+        workersReady,
+        workersExist,
+        autoscaling,
+        monitoring,
+        catalog,
+        decommissioning,
+        decommissionFailure,
+        slotOrdinals,
+        cdcBlockers,
+        workerBlockers,
+        shortfall);
   }
 
   /** Whether {@code reason} is one a blocked pod of this observation gave. */

@@ -113,6 +113,22 @@ public final class PipelineStatusCalculator {
       }
       message = message + ". " + String.join("; ", blocked);
     }
+    if (o.problemReason() == null && o.capacity() != null) {
+      // Some consumers have no slot or WAL sender while the others can run (a scale-up short of
+      // them): the pipeline runs short, Degraded, named by the shortfall, not Failed.
+      boolean othersUp =
+          o.changeLogReady()
+              && o.cdcExists()
+              && o.cdcReady() >= o.capacity().runnable()
+              && workersUp;
+      if (phase == StreamTableClusterPhase.Running || othersUp) {
+        phase = StreamTableClusterPhase.Degraded;
+      }
+      if (!"ChangeLogUnavailable".equals(reason)) {
+        reason = o.capacity().reason();
+      }
+      message = o.capacity().message() + ". " + message;
+    }
     if (o.decommissionFailure() != null && phase == StreamTableClusterPhase.Running) {
       phase = StreamTableClusterPhase.Degraded;
       reason = "DecommissionFailed";

@@ -9,6 +9,7 @@ import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
 import io.pgtrickle.operator.api.streams.StreamTableClusterStatus;
 import io.pgtrickle.operator.status.PodBlocker;
 import io.pgtrickle.operator.streams.db.CatalogObservation;
+import io.pgtrickle.operator.streams.db.ReplicationCapacity;
 import io.pgtrickle.operator.streams.status.ObservedPipeline.Autoscaling;
 import java.time.Instant;
 import java.util.List;
@@ -197,6 +198,39 @@ class PipelineStatusCalculatorTest {
     assertThat(failed.getPhase()).isEqualTo(StreamTableClusterPhase.Failed);
     assertThat(failed.getPhaseReason()).isEqualTo("ReplicationSlotsExhausted");
     assertThat(failed.getMessage()).isEqualTo("max_replication_slots is 2");
+  }
+
+  private static final ReplicationCapacity.Shortfall TWO_OF_THREE =
+      new ReplicationCapacity.Shortfall(
+          "ReplicationSlotsExhausted",
+          "spec.cdc.replicas asks for 3 CDC consumer(s) ...; 2 of 3 consumers can run, the others"
+              + " wait for one. Raise max_replication_slots ...",
+          2);
+
+  /**
+   * spec.cdc.replicas raised from 2 to 3 on a server with no slot left: the two consumers keep
+   * running, so the pipeline is Degraded naming the shortfall, not Failed.
+   */
+  @Test
+  void aScaleUpShortOfSlotsRunsShortDegradedNamingTheShortfall() {
+    StreamTableClusterStatus running = calc(null, observed(true, 2, 2, 1, 1, null));
+    StreamTableClusterStatus s =
+        calc(running, observed(true, 3, 2, 1, 1, null).withCapacity(TWO_OF_THREE));
+    assertThat(s.getPhase()).isEqualTo(StreamTableClusterPhase.Degraded);
+    assertThat(s.getPhaseReason()).isEqualTo("ReplicationSlotsExhausted");
+    assertThat(condition(s, "Degraded").getReason()).isEqualTo("ReplicationSlotsExhausted");
+    assertThat(condition(s, "Degraded").getMessage())
+        .startsWith("spec.cdc.replicas asks for 3 CDC consumer(s)")
+        .contains("2 of 3 consumers can run")
+        .endsWith("CDC consumers ready 2/3, workers ready 1/1");
+    assertThat(status(s, "Ready")).isEqualTo("False");
+    // A new pipeline created short: Degraded once the consumers that can run are ready.
+    assertThat(calc(null, observed(true, 3, 1, 1, 1, null).withCapacity(TWO_OF_THREE)).getPhase())
+        .isEqualTo(StreamTableClusterPhase.Creating);
+    StreamTableClusterStatus created =
+        calc(null, observed(true, 3, 2, 1, 1, null).withCapacity(TWO_OF_THREE));
+    assertThat(created.getPhase()).isEqualTo(StreamTableClusterPhase.Degraded);
+    assertThat(created.getPhaseReason()).isEqualTo("ReplicationSlotsExhausted");
   }
 
   @Test
