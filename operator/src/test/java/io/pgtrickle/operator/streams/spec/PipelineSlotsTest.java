@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.api.streams.StreamTableClusterStatus;
-import io.pgtrickle.operator.postgres.spec.IgnoredSlot;
+import io.pgtrickle.operator.postgres.spec.PipelineSlot;
 import org.junit.jupiter.api.Test;
 
 class PipelineSlotsTest {
@@ -17,8 +17,8 @@ class PipelineSlotsTest {
             "{postgresql: {clusterRef: {name: db}, database: app}, cdc: {replicas: 2}}");
     assertThat(PipelineSlots.on(stc, "db"))
         .containsExactly(
-            new IgnoredSlot("pgtrickle_order_totals_0", "app"),
-            new IgnoredSlot("pgtrickle_order_totals_1", "app"));
+            new PipelineSlot("pgtrickle_order_totals_0", "app", true),
+            new PipelineSlot("pgtrickle_order_totals_1", "app", true));
     assertThat(PipelineSlots.on(stc, "other")).isEmpty();
   }
 
@@ -29,8 +29,19 @@ class PipelineSlotsTest {
     status.setSlotOrdinals(3);
     stc.setStatus(status);
     assertThat(PipelineSlots.on(stc, "db"))
-        .extracting(IgnoredSlot::name)
-        .containsExactly("pgtrickle_orders_0", "pgtrickle_orders_1", "pgtrickle_orders_2");
+        .containsExactly(
+            new PipelineSlot("pgtrickle_orders_0", "app", true),
+            new PipelineSlot("pgtrickle_orders_1", "app", false),
+            new PipelineSlot("pgtrickle_orders_2", "app", false));
+  }
+
+  @Test
+  void noSlotOfAPipelineBeingDeletedIsLive() {
+    StreamTableCluster stc =
+        Pipelines.stc("orders", "{postgresql: {clusterRef: {name: db}, database: app}}");
+    stc.getMetadata().setDeletionTimestamp("2026-12-04T15:00:00Z");
+    assertThat(PipelineSlots.on(stc, "db"))
+        .containsExactly(new PipelineSlot("pgtrickle_orders_0", "app", false));
   }
 
   @Test
