@@ -13,15 +13,19 @@ import java.util.Map;
  * error. So every such slot is in Patroni's dynamic configuration, in one of two ways:
  *
  * <ul>
- *   <li>a <em>permanent</em> logical slot ({@code slots}), on PostgreSQL 16 and older while its
- *       consumer runs ({@link #live}): Patroni creates it on the primary when missing and keeps a
- *       copy on every replica, advanced to the primary's confirmed position each loop, so a
- *       switchover or failover to a replica finds the slot (those majors have no failover slots);
+ *   <li>a <em>permanent</em> logical slot ({@code slots}), on PostgreSQL 16 and older once its
+ *       consumer created it and while that consumer is meant to run ({@link #keep}): Patroni keeps
+ *       a copy on every replica, advanced to the primary's confirmed position each loop, so a
+ *       switchover or failover to a replica finds the slot (those majors have no failover slots),
+ *       and creates it on a primary that lacks it;
  *   <li>an {@code ignore_slots} entry otherwise: on PostgreSQL 17 and later (the consumer creates a
- *       failover slot, which PostgreSQL's slot sync copies and Patroni leaves alone), and for a
- *       slot being dropped (its consumer scaled away or the pipeline deleted), so that Patroni
- *       neither re-creates it after the decommission Job dropped it nor drops it while that
- *       consumer still confirms its last batch.
+ *       failover slot, which PostgreSQL's slot sync copies and Patroni leaves alone); before the
+ *       consumer created it (a slot Patroni created first would start before the consumer's
+ *       publication, and pgoutput then fails on every change with "publication ... does not exist":
+ *       it reads the publication in the catalog as of each change); and for a slot being dropped
+ *       (its consumer scaled away or the pipeline deleted), so that Patroni neither re-creates it
+ *       after the decommission Job dropped it nor drops it while that consumer still confirms its
+ *       last batch.
  * </ul>
  *
  * Patroni matches an ignore entry on every attribute given; this one names the slot, its type,
@@ -29,9 +33,10 @@ import java.util.Map;
  *
  * @param name the slot's name
  * @param database the database it decodes
- * @param live whether its consumer is meant to run (false: the slot is being dropped)
+ * @param keep whether Patroni keeps it: its consumer is meant to run and has created it (false: not
+ *     created yet, or being dropped)
  */
-public record PipelineSlot(String name, String database, boolean live) {
+public record PipelineSlot(String name, String database, boolean keep) {
 
   /** The plugin of every CDC slot: PostgreSQL's built-in {@code pgoutput}. */
   public static final String PLUGIN = "pgoutput";
@@ -41,7 +46,7 @@ public record PipelineSlot(String name, String database, boolean live) {
 
   /** Whether Patroni keeps this slot as a permanent slot on a cluster of {@code major}. */
   boolean permanentOn(int major) {
-    return live && major <= LAST_MAJOR_WITHOUT_FAILOVER_SLOTS;
+    return keep && major <= LAST_MAJOR_WITHOUT_FAILOVER_SLOTS;
   }
 
   /** The {@code ignore_slots} entry as Patroni's dynamic configuration spells it. */
