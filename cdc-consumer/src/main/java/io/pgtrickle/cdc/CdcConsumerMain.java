@@ -14,6 +14,7 @@ import io.pgtrickle.cdc.pipeline.ConsumerState;
 import io.pgtrickle.cdc.pipeline.SlotLostException;
 import io.pgtrickle.cdc.slot.SlotManager;
 import io.pgtrickle.cdc.slot.SourceConnections;
+import io.pgtrickle.cdc.slot.StaleSlotCopies;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogConfigException;
 import io.pgtrickle.changelog.Reachability;
@@ -171,11 +172,23 @@ public final class CdcConsumerMain {
             config.ordinal(),
             config.replicas(),
             problems -> {});
-    try (Connection c = new SourceConnections(config).admin()) {
+    SourceConnections connections = new SourceConnections(config);
+    try (Connection c = connections.admin()) {
       if (slots.dropSlot(c)) {
         LOG.info("decommission: replication slot {} dropped", config.slot());
       } else {
         LOG.info("decommission: replication slot {} did not exist", config.slot());
+      }
+      List<String> copies =
+          new StaleSlotCopies(
+                  config.slot(),
+                  new StaleSlotCopies.Policy(true, true),
+                  connections::adminAt,
+                  StaleSlotCopies.Members.resolving(config.sourceMembers()))
+              .dropAllCopies(c);
+      if (!copies.isEmpty()) {
+        LOG.info(
+            "decommission: dropped the copies of replication slot {} on {}", config.slot(), copies);
       }
       LOG.info("decommission: {}", capture.decommission(c));
     }

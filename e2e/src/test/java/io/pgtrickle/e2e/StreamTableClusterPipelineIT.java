@@ -110,7 +110,8 @@ class StreamTableClusterPipelineIT {
     assertThat(pipeline.scalar("SELECT status FROM pgtrickle.pgt_stream_tables"))
         .isEqualTo("ACTIVE");
     // Patroni drops the slots it does not know when it starts PostgreSQL again; the pipeline's
-    // are in its ignore_slots, so the restart cost no slot (and no gap, no full refresh).
+    // are its permanent slots (ignore_slots on 17+), so the restart cost no slot (and no gap, no
+    // full refresh).
     assertThat(Files.readString(programs.log(Pipeline.NAME + "-cdc-0")))
         .as("the CDC slot survived PostgreSQL's crash and restart")
         .doesNotContain("was missing after a reconnect");

@@ -62,6 +62,10 @@ public final class CdcConsumer implements AutoCloseable {
   private volatile boolean stopping;
   private volatile Thread runner;
   private boolean streamedBefore;
+
+  /** The slot's confirmed position when {@link #prepare} last found it, or null. */
+  private Lsn slotFoundAt;
+
   private boolean started;
   private Connection captureConnection;
   private int captureFailures;
@@ -245,13 +249,37 @@ public final class CdcConsumer implements AutoCloseable {
       } else {
         capture.ensurePublication(c);
       }
+      Lsn known = slotFoundAt == null ? null : Lsn.max(slotFoundAt, publisher.acknowledged());
+      if (slot.aheadOf(known)) {
+        Set<Long> sources = capture.sources();
+        LOG.error(
+            "replication slot {} is at {}, ahead of {}, the furthest this consumer confirmed or"
+                + " found it: it is not the slot the consumer streamed from but one created since"
+                + " (by Patroni on a new primary that had no copy of it?); changes committed"
+                + " between are not in the change log; a GAP event at {} marks it for each of the"
+                + " {} captured table(s)",
+            config.slot(),
+            slot.confirmed(),
+            known,
+            slot.confirmed(),
+            sources.size());
+        if (!sources.isEmpty()
+            && !publisher.publishGaps(sources, slot.confirmed(), () -> stopping)) {
+          return; // stopping
+        }
+      }
+      if (slot.exists()) {
+        slotFoundAt = slot.confirmed();
+      }
       if (!slot.exists()) {
         Set<Long> sources = capture.sources();
         Lsn before = Lsn.parse(queryOne(c, "SELECT pg_current_wal_insert_lsn()::text"));
         if (!sources.isEmpty() && !publisher.publishGaps(sources, before, () -> stopping)) {
           return; // stopping
         }
-        if (slots.ensureSlot(c)) {
+        boolean created = slots.ensureSlot(c);
+        slotFoundAt = slots.status(c).confirmed();
+        if (created) {
           if (streamedBefore) {
             LOG.error(
                 "replication slot {} was missing after a reconnect and was created again: changes"

@@ -58,6 +58,23 @@ public record SlotStatus(
   }
 
   /**
+   * Whether the slot's confirmed position is ahead of every position the consumer knows it had:
+   * then it is not the slot the consumer streamed from but one created since, at a later position
+   * (on PostgreSQL 16 and older, Patroni creates a permanent slot on a new primary that had no copy
+   * of it), and the changes committed in between will never be decoded. A slot the consumer
+   * streamed from is never ahead: the server confirms only what the consumer confirmed, and Patroni
+   * advances a replica's copy only to the primary's confirmed position.
+   *
+   * @param known the highest position the consumer knows its slot had: what it confirmed or the
+   *     slot's position when it last found it, or {@code null} when it never found it (nothing to
+   *     compare with)
+   * @return {@code true} if the changes between {@code known} and {@link #confirmed} are lost
+   */
+  public boolean aheadOf(Lsn known) {
+    return exists && known != null && confirmed != null && confirmed.isAfter(known);
+  }
+
+  /**
    * Why the slot is lost, in PostgreSQL's words.
    *
    * @return e.g. {@code wal_status=lost invalidation_reason=wal_removed}

@@ -207,6 +207,53 @@ public final class StaleSlotCopies {
     if (!window.check(walsenders, Instant.now())) {
       return 0;
     }
+    int dropped = 0;
+    for (String host : candidates(clientAddresses)) {
+      dropped += check(host, port, from17, true);
+    }
+    return dropped;
+  }
+
+  /**
+   * For a slot being dropped for good (its consumer decommissioned): drops every copy of it on
+   * every standby, whatever the policy, with no window. Before PostgreSQL 17 such copies are kept
+   * by Patroni while the slot is a permanent slot, and Patroni does not drop them once it no longer
+   * is: it forgets the slots it does not manage and looks at the server's list again only after a
+   * restart or an error ({@code patroni/postgresql/slots.py}, {@code sync_replication_slots}). On
+   * 17 and later a synchronized copy goes with the primary's slot (the slot sync worker drops it);
+   * only a copy that is not synchronized is dropped here.
+   *
+   * @param primary a plain connection to the primary
+   * @return the members where a copy was dropped, {@code host:port}
+   * @throws SQLException if the primary cannot be asked; a member that cannot be reached is logged
+   */
+  public List<String> dropAllCopies(Connection primary) throws SQLException {
+    int version;
+    int port;
+    try (Statement s = primary.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT current_setting('server_version_num')::int, inet_server_port()")) {
+      rs.next();
+      version = rs.getInt(1);
+      port = rs.getInt(2);
+    }
+    List<String> where = new ArrayList<>();
+    if (port == 0) {
+      return where;
+    }
+    Set<String> clientAddresses = new LinkedHashSet<>();
+    readStandbys(primary, new HashSet<>(), clientAddresses);
+    for (String host : candidates(clientAddresses)) {
+      if (check(host, port, version >= 170000, false) > 0) {
+        where.add(host + ":" + port);
+      }
+    }
+    return where;
+  }
+
+  /** The source members and the standbys' client addresses, without repeats. */
+  private Set<String> candidates(Set<String> clientAddresses) {
     Set<String> candidates = new LinkedHashSet<>();
     try {
       candidates.addAll(members.addresses());
@@ -214,15 +261,14 @@ public final class StaleSlotCopies {
       LOG.debug("source members not resolved this round: {}", e.getMessage());
     }
     candidates.addAll(clientAddresses);
-    int dropped = 0;
-    for (String host : candidates) {
-      dropped += check(host, port, from17);
-    }
-    return dropped;
+    return candidates;
   }
 
-  /** Drops a stale copy on one member; how many it dropped (0 if none or unreachable). */
-  private int check(String host, int port, boolean from17) {
+  /**
+   * Drops a copy on one member; how many it dropped (0 if none or unreachable). {@code stale}: the
+   * copy is a former primary's, logged as such.
+   */
+  private int check(String host, int port, boolean from17, boolean stale) {
     try (Connection c = connector.connect(host, port);
         PreparedStatement ps =
             c.prepareStatement(from17 ? DROP_STALE_COPY_SQL : DROP_COPY_BEFORE_17_SQL)) {
@@ -230,6 +276,9 @@ public final class StaleSlotCopies {
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         int dropped = rs.getInt(2);
+        if (!stale) {
+          return dropped;
+        }
         if (dropped > 0 && from17) {
           LOG.warn(
               "dropped a stale copy of replication slot {} on standby {}:{}, left from when that"

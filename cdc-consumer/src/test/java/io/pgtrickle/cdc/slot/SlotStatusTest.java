@@ -35,4 +35,18 @@ class SlotStatusTest {
     assertThat(slot("reserved", null, false).staleStandbyCopy(true)).isFalse();
     assertThat(SlotStatus.missing(Lsn.parse("0/1")).staleStandbyCopy(true)).isFalse();
   }
+
+  @Test
+  void aSlotAheadOfWhatTheConsumerKnewIsNotItsSlot() {
+    SlotStatus at3 = slot("reserved", null, false); // confirmed 0/3000000
+    assertThat(at3.aheadOf(Lsn.parse("0/2FFFFFF")))
+        .as("created since, past the consumer's last confirmation")
+        .isTrue();
+    assertThat(at3.aheadOf(Lsn.parse("0/3000000"))).as("where the consumer left it").isFalse();
+    assertThat(at3.aheadOf(Lsn.parse("0/3100000")))
+        .as("a copy behind what the consumer confirmed: decoded again, deduplicated")
+        .isFalse();
+    assertThat(at3.aheadOf(null)).as("never found before: nothing to compare").isFalse();
+    assertThat(SlotStatus.missing(Lsn.parse("0/4000000")).aheadOf(Lsn.parse("0/1"))).isFalse();
+  }
 }

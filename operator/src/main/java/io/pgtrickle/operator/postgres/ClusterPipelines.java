@@ -7,15 +7,16 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.streams.StreamTableCluster;
-import io.pgtrickle.operator.postgres.spec.IgnoredSlot;
+import io.pgtrickle.operator.postgres.spec.PipelineSlot;
 import io.pgtrickle.operator.streams.spec.PipelineSlots;
 import java.util.List;
 import java.util.Set;
 
 /**
  * The StreamTableClusters on a PostgresCluster ({@code spec.postgresql.clusterRef}), watched so
- * that the cluster's Patroni learns their replication slots ({@code ignore_slots}) as soon as a
- * pipeline appears, scales its CDC consumers or goes.
+ * that the cluster's Patroni learns their replication slots (permanent slots or {@code
+ * ignore_slots}, see {@link PipelineSlot}) as soon as a pipeline appears, scales its CDC consumers
+ * or goes.
  */
 final class ClusterPipelines {
 
@@ -44,7 +45,7 @@ final class ClusterPipelines {
 
   /** The slots of the pipelines on {@code cluster}, from the informer's cache. */
   @SuppressWarnings("unchecked")
-  static List<IgnoredSlot> slots(Context<PostgresCluster> context, PostgresCluster cluster) {
+  static List<PipelineSlot> slots(Context<PostgresCluster> context, PostgresCluster cluster) {
     var source =
         (InformerEventSource<StreamTableCluster, PostgresCluster>)
             context

@@ -9,6 +9,7 @@ import io.pgtrickle.operator.streams.spec.DecommissionJob;
 import io.pgtrickle.operator.streams.spec.PipelineSettings;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Drops the replication slots of CDC consumers that no longer run (scale-down, deletion), so that
@@ -65,10 +66,17 @@ final class Decommissioning {
       return new Outcome(false, "waiting for CDC pods " + running + " to stop", null);
     }
     List<String> pending = new ArrayList<>();
+    Set<String> permanent =
+        s.clusterRef() == null ? Set.of() : PatroniPermanentSlots.of(client, ns, s.clusterRef());
+    List<String> stillPermanent = new ArrayList<>();
     for (int i = from; i < to; i++) {
       String name = StreamTableClusterNames.decommissionJob(s.name(), i);
       Job job = client.batch().v1().jobs().inNamespace(ns).withName(name).get();
-      if (job == null) {
+      if (job == null && permanent.contains(StreamTableClusterNames.slot(s.name(), i))) {
+        // Patroni would create it again: the PostgresCluster reconciler takes it out first.
+        stillPermanent.add(StreamTableClusterNames.slot(s.name(), i));
+        pending.add(StreamTableClusterNames.slot(s.name(), i));
+      } else if (job == null) {
         Owned.apply(client, stc, DecommissionJob.build(s, i, to));
         pending.add(StreamTableClusterNames.slot(s.name(), i));
       } else if (succeeded(job)) {
@@ -88,6 +96,16 @@ final class Decommissioning {
       } else {
         pending.add(StreamTableClusterNames.slot(s.name(), i));
       }
+    }
+    if (!stillPermanent.isEmpty()) {
+      return new Outcome(
+          false,
+          "waiting for Patroni of PostgresCluster "
+              + s.clusterRef()
+              + " to stop keeping replication slots "
+              + stillPermanent
+              + " as permanent slots before dropping them",
+          null);
     }
     if (!pending.isEmpty()) {
       return new Outcome(false, "dropping replication slots " + pending, null);

@@ -58,6 +58,13 @@ public class StreamTableClusterStatus {
       "CDC consumer ordinals whose replication slot may exist (0 to this - 1): the ones above spec.cdc.replicas are being decommissioned.")
   private Integer slotOrdinals;
 
+  @JsonPropertyDescription(
+      "Replication slots of the wanted CDC consumers that those consumers have created (seen on the"
+          + " primary), by name. On PostgreSQL 16 and older the operator declares each a Patroni"
+          + " permanent slot from then on, so that a switchover or failover keeps it; not before,"
+          + " since a slot Patroni created ahead of the consumer would predate its publication.")
+  private List<String> createdSlots;
+
   @JsonPropertyDescription("The change log resource, e.g. NATS stream pgtrickle-default-prod.")
   private String changeLog;
 
@@ -178,6 +185,14 @@ public class StreamTableClusterStatus {
     this.slotOrdinals = slotOrdinals;
   }
 
+  public List<String> getCreatedSlots() {
+    return createdSlots;
+  }
+
+  public void setCreatedSlots(List<String> createdSlots) {
+    this.createdSlots = createdSlots;
+  }
+
   public String getChangeLog() {
     return changeLog;
   }
@@ -216,6 +231,7 @@ public class StreamTableClusterStatus {
         && Objects.equals(worstFreshnessLagMs, s.worstFreshnessLagMs)
         && Objects.equals(worstFreshnessTable, s.worstFreshnessTable)
         && Objects.equals(slotOrdinals, s.slotOrdinals)
+        && Objects.equals(createdSlots, s.createdSlots)
         && Objects.equals(changeLog, s.changeLog)
         && Objects.equals(conditions, s.conditions);
   }
@@ -237,6 +253,7 @@ public class StreamTableClusterStatus {
         worstFreshnessLagMs,
         worstFreshnessTable,
         slotOrdinals,
+        createdSlots,
         changeLog,
         conditions);
   }

@@ -12,7 +12,10 @@ import java.util.Map;
  * wanted configuration alone would never remove a PostgreSQL parameter: one taken out of {@code
  * spec.postgresqlParams} would stay in force. The patch therefore also names, with {@code null},
  * every parameter under {@code postgresql.parameters} that Patroni has and the operator no longer
- * wants. Other keys Patroni has and the operator does not set (such as {@code pause}, set by {@code
+ * wants. The same holds for the permanent replication slots under {@code slots} (the pipelines'
+ * slots, see {@code PipelineSlot}): one Patroni has and the operator no longer wants is named with
+ * {@code null}, or Patroni would keep it and create it again after the decommission dropped it.
+ * Other keys Patroni has and the operator does not set (such as {@code pause}, set by {@code
  * patronictl pause}) are left alone.
  */
 public final class ConfigPatch {
@@ -24,23 +27,39 @@ public final class ConfigPatch {
    *
    * @param current Patroni's dynamic configuration now ({@code GET /config})
    * @param wanted the configuration the operator wants
-   * @return {@code wanted}, with {@code null} for each parameter to remove
+   * @return {@code wanted}, with {@code null} for each parameter and permanent slot to remove
    */
   public static Map<String, Object> of(Map<String, Object> current, Map<String, Object> wanted) {
-    Map<String, Object> have = parameters(current);
-    Map<String, Object> want = parameters(wanted);
-    if (have.keySet().stream().allMatch(want::containsKey)) {
+    Map<String, Object> parameters = withRemovals(parameters(current), parameters(wanted));
+    Map<String, Object> slots = withRemovals(section(current, "slots"), section(wanted, "slots"));
+    if (parameters == null && slots == null) {
       return wanted;
     }
-    Map<String, Object> parameters = new LinkedHashMap<>(want);
-    for (String name : have.keySet()) {
-      parameters.putIfAbsent(name, null);
-    }
-    Map<String, Object> postgresql = new LinkedHashMap<>(section(wanted, "postgresql"));
-    postgresql.put("parameters", parameters);
     Map<String, Object> patch = new LinkedHashMap<>(wanted);
-    patch.put("postgresql", postgresql);
+    if (parameters != null) {
+      Map<String, Object> postgresql = new LinkedHashMap<>(section(wanted, "postgresql"));
+      postgresql.put("parameters", parameters);
+      patch.put("postgresql", postgresql);
+    }
+    if (slots != null) {
+      patch.put("slots", slots);
+    }
     return patch;
+  }
+
+  /**
+   * {@code want} with {@code null} for each key only {@code have} has, or null if there is none.
+   */
+  private static Map<String, Object> withRemovals(
+      Map<String, Object> have, Map<String, Object> want) {
+    if (have.keySet().stream().allMatch(want::containsKey)) {
+      return null;
+    }
+    Map<String, Object> merged = new LinkedHashMap<>(want);
+    for (String name : have.keySet()) {
+      merged.putIfAbsent(name, null);
+    }
+    return merged;
   }
 
   private static Map<String, Object> parameters(Map<String, Object> config) {

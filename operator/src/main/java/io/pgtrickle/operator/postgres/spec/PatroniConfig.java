@@ -83,11 +83,14 @@ public final class PatroniConfig {
   }
 
   /**
-   * The same, with the slots of other components that Patroni must not drop ({@code ignore_slots},
-   * always given, so that an entry removed here is removed from Patroni too: its {@code PATCH
-   * /config} merges maps but replaces lists), in name order.
+   * The same, with the slots of the cluster's pipelines ({@link PipelineSlot}), in name order: on
+   * PostgreSQL 16 and older those whose consumer runs are permanent slots ({@code slots}), all
+   * others are in {@code ignore_slots}. Both are always given, so that a slot taken out here is
+   * taken out of Patroni too ({@code ignore_slots} is a list, which Patroni's {@code PATCH /config}
+   * replaces; {@code slots} is a map, which it merges, so {@code ConfigPatch} names each slot to
+   * remove with {@code null}).
    */
-  public static Map<String, Object> dynamic(PostgresCluster cluster, List<IgnoredSlot> ignored) {
+  public static Map<String, Object> dynamic(PostgresCluster cluster, List<PipelineSlot> pipelines) {
     PatroniTimings timings = PatroniTimings.of(cluster);
     boolean synchronous = Boolean.TRUE.equals(cluster.getSpec().getSynchronous());
     Map<String, Object> dcs = new LinkedHashMap<>();
@@ -113,12 +116,19 @@ public final class PatroniConfig {
     postgresql.put("use_slots", true);
     postgresql.put("parameters", new LinkedHashMap<>(PostgresqlParameters.effective(cluster)));
     dcs.put("postgresql", postgresql);
+    int major = cluster.getSpec().majorVersion();
+    List<PipelineSlot> sorted =
+        pipelines.stream().sorted(Comparator.comparing(PipelineSlot::name)).distinct().toList();
+    Map<String, Object> permanent = new LinkedHashMap<>();
+    sorted.stream()
+        .filter(slot -> slot.permanentOn(major))
+        .forEach(slot -> permanent.put(slot.name(), slot.toPermanentSlot()));
+    dcs.put("slots", permanent);
     dcs.put(
         "ignore_slots",
-        ignored.stream()
-            .sorted(Comparator.comparing(IgnoredSlot::name))
-            .distinct()
-            .map(IgnoredSlot::toPatroni)
+        sorted.stream()
+            .filter(slot -> !slot.permanentOn(major))
+            .map(PipelineSlot::toIgnoreEntry)
             .toList());
     return dcs;
   }

@@ -9,7 +9,7 @@ package io.pgtrickle.operator.streams.db;
  * @param worstFreshnessLagMs the largest {@code now() - data_timestamp} over the populated stream
  *     tables, in milliseconds, or null when none is populated
  * @param worstFreshnessTable that table, {@code schema.name}, or null
- * @param slots how many of this pipeline's replication slots exist
+ * @param slots the names of this pipeline's replication slots that exist, sorted
  * @param maxSlotLagBytes the largest {@code pg_current_wal_lsn() - confirmed_flush_lsn} over them,
  *     or null when there is none
  */
@@ -18,5 +18,5 @@ public record CatalogObservation(
     int streamTables,
     Long worstFreshnessLagMs,
     String worstFreshnessTable,
-    int slots,
+    java.util.List<String> slots,
     Long maxSlotLagBytes) {}

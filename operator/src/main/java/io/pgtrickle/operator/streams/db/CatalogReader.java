@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 
 /**
  * Follows the pgtrickle catalog and the pipeline's replication slots from the database itself, not
@@ -27,7 +28,8 @@ public final class CatalogReader {
           + " ORDER BY data_timestamp IS NULL, data_timestamp ASC LIMIT 1";
 
   static final String SLOTS =
-      "SELECT count(*), max(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn))::bigint"
+      "SELECT coalesce(array_agg(slot_name::text ORDER BY slot_name), '{}'),"
+          + " max(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn))::bigint"
           + " FROM pg_replication_slots WHERE starts_with(slot_name, ?)";
 
   private CatalogReader() {}
@@ -61,13 +63,13 @@ public final class CatalogReader {
         }
       }
     }
-    int slots;
+    List<String> slots;
     Long slotLag;
     try (PreparedStatement ps = c.prepareStatement(SLOTS)) {
       ps.setString(1, slotPrefix);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        slots = rs.getInt(1);
+        slots = List.of((String[]) rs.getArray(1).getArray());
         long lag = rs.getLong(2);
         slotLag = rs.wasNull() ? null : Math.max(0, lag);
       }

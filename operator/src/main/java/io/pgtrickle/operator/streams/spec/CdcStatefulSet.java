@@ -121,10 +121,11 @@ public final class CdcStatefulSet {
     }
     if (s.members() != null) {
       env.add(PipelinePods.env("PGTRICKLE_SOURCE_MEMBERS", s.members()));
-      // The operator's cluster: its Patroni leaves the slot alone (ignore_slots), also on a
-      // former primary that rejoined as a standby, where, before PostgreSQL 17, that copy is
-      // stale and the consumer drops it.
-      env.add(PipelinePods.env("PGTRICKLE_DROP_STANDBY_SLOT_COPIES", "true"));
+      // The operator's cluster: before PostgreSQL 17 the slot is a Patroni permanent slot, whose
+      // copies on the replicas Patroni keeps on purpose (PipelineSlot), so the consumer must not
+      // drop them: that would fight Patroni (it copies the slot again, restarting the replica's
+      // PostgreSQL) and lose the copy a failover needs. On 17+ this setting does not apply.
+      env.add(PipelinePods.env("PGTRICKLE_DROP_STANDBY_SLOT_COPIES", "false"));
     }
     env.add(PipelinePods.env("PGTRICKLE_HTTP_PORT", String.valueOf(PipelinePods.METRICS_PORT)));
     return env;

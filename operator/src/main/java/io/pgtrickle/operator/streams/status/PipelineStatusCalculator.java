@@ -40,6 +40,12 @@ public final class PipelineStatusCalculator {
     s.setDesiredWorkers(o.workersDesired());
     s.setCdcConsumers(o.cdcReady() + "/" + o.cdcDesired());
     s.setSlotOrdinals(o.slotOrdinals());
+    s.setCreatedSlots(
+        CreatedSlots.next(
+            stc.getMetadata().getName(),
+            o.cdcDesired(),
+            previous == null ? null : previous.getCreatedSlots(),
+            o.catalog() == null ? null : o.catalog().slots()));
     s.setChangeLog(o.changeLogMessage());
     if (o.catalog() != null) {
       s.setStreamTables(o.catalog().streamTables());

@@ -49,4 +49,26 @@ class ConfigPatchTest {
     assertThat(patch).isSameAs(wanted).doesNotContainKey("pause");
     assertThat(ConfigPatch.of(Map.of(), wanted)).isSameAs(wanted);
   }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void aPermanentSlotNoLongerWantedIsRemovedFromPatroni() {
+    Map<String, Object> slot = Map.of("type", "logical", "database", "app", "plugin", "pgoutput");
+    Map<String, Object> current = config(Map.of("wal_level", "logical"));
+    current.put("slots", Map.of("pgtrickle_a_0", slot, "pgtrickle_a_1", slot));
+    Map<String, Object> wanted = config(Map.of("wal_level", "logical"));
+    wanted.put("slots", Map.of("pgtrickle_a_0", slot));
+    Map<String, Object> patch = ConfigPatch.of(current, wanted);
+    Map<String, Object> expected = new HashMap<>();
+    expected.put("pgtrickle_a_0", slot);
+    expected.put("pgtrickle_a_1", null); // else Patroni keeps it and creates it again
+    assertThat((Map<String, Object>) patch.get("slots")).isEqualTo(expected);
+    assertThat(patch.get("postgresql")).isEqualTo(wanted.get("postgresql"));
+    assertThat(wanted.get("slots")).as("not changed").isEqualTo(Map.of("pgtrickle_a_0", slot));
+
+    wanted.put("slots", Map.of());
+    assertThat((Map<String, Object>) ConfigPatch.of(current, wanted).get("slots"))
+        .containsOnlyKeys("pgtrickle_a_0", "pgtrickle_a_1")
+        .containsValues((Object) null);
+  }
 }

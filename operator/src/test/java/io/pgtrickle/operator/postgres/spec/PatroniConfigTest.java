@@ -2,6 +2,7 @@ package io.pgtrickle.operator.postgres.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.pgtrickle.operator.api.PatroniSpec;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.TlsSpec;
@@ -81,6 +82,10 @@ class PatroniConfigTest {
     assertThat(parameters).containsEntry("hot_standby_feedback", "off");
   }
 
+  private static Map<String, Object> ignoreEntry(String name) {
+    return Map.of("name", name, "type", "logical", "database", "app", "plugin", "pgoutput");
+  }
+
   @Test
   @SuppressWarnings("unchecked")
   void theDynamicConfigurationTurnsSlotSyncOnFrom17UnlessFeedbackIsOff() {
@@ -109,36 +114,57 @@ class PatroniConfigTest {
 
   @Test
   @SuppressWarnings("unchecked")
-  void slotsOfOtherComponentsAreIgnoredAndTheListIsAlwaysGiven() {
+  void onSixteenAndOlderARunningConsumersSlotIsPermanentAndOneBeingDroppedIsIgnored() {
+    PostgresCluster cluster = Clusters.basic(3); // PostgreSQL 16
+    Map<String, Object> none = PatroniConfig.dynamic(cluster);
+    assertThat((Map<String, Object>) none.get("slots")).as("always given").isEmpty();
+    assertThat((List<Object>) none.get("ignore_slots")).as("always given").isEmpty();
+    for (int major : List.of(14, 15, 16)) {
+      cluster.getSpec().setVersion(new IntOrString(major));
+      Map<String, Object> dcs =
+          PatroniConfig.dynamic(
+              cluster,
+              List.of(
+                  new PipelineSlot("pgtrickle_b_0", "app", true),
+                  new PipelineSlot("pgtrickle_a_1", "app", false),
+                  new PipelineSlot("pgtrickle_a_0", "app", true),
+                  new PipelineSlot("pgtrickle_a_0", "app", true)));
+      // Patroni creates these on the primary and keeps a copy on each replica: a switchover or
+      // failover finds the slot (no failover slots before 17).
+      assertThat((Map<String, Object>) dcs.get("slots"))
+          .as("PostgreSQL " + major)
+          .containsExactly(
+              Map.entry(
+                  "pgtrickle_a_0",
+                  Map.of("type", "logical", "database", "app", "plugin", "pgoutput")),
+              Map.entry(
+                  "pgtrickle_b_0",
+                  Map.of("type", "logical", "database", "app", "plugin", "pgoutput")));
+      // Being dropped by its decommission Job: Patroni must neither create it again nor drop it
+      // while its consumer confirms its last batch.
+      assertThat((List<Map<String, Object>>) dcs.get("ignore_slots"))
+          .as("PostgreSQL " + major)
+          .containsExactly(ignoreEntry("pgtrickle_a_1"));
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void onSeventeenAndLaterEverySlotIsIgnoredAsBefore() {
     PostgresCluster cluster = Clusters.basic(3);
-    assertThat((List<Object>) PatroniConfig.dynamic(cluster).get("ignore_slots")).isEmpty();
-    Map<String, Object> dcs =
-        PatroniConfig.dynamic(
-            cluster,
-            List.of(
-                new IgnoredSlot("pgtrickle_b_0", "app"),
-                new IgnoredSlot("pgtrickle_a_0", "app"),
-                new IgnoredSlot("pgtrickle_a_0", "app")));
-    assertThat((List<Map<String, Object>>) dcs.get("ignore_slots"))
-        .containsExactly(
-            Map.of(
-                "name",
-                "pgtrickle_a_0",
-                "type",
-                "logical",
-                "database",
-                "app",
-                "plugin",
-                "pgoutput"),
-            Map.of(
-                "name",
-                "pgtrickle_b_0",
-                "type",
-                "logical",
-                "database",
-                "app",
-                "plugin",
-                "pgoutput"));
+    for (int major : List.of(17, 18)) {
+      cluster.getSpec().setVersion(new IntOrString(major));
+      Map<String, Object> dcs =
+          PatroniConfig.dynamic(
+              cluster,
+              List.of(
+                  new PipelineSlot("pgtrickle_b_0", "app", true),
+                  new PipelineSlot("pgtrickle_a_0", "app", false)));
+      assertThat((Map<String, Object>) dcs.get("slots")).as("PostgreSQL " + major).isEmpty();
+      assertThat((List<Map<String, Object>>) dcs.get("ignore_slots"))
+          .as("PostgreSQL " + major + ": failover slots, which PostgreSQL's slot sync copies")
+          .containsExactly(ignoreEntry("pgtrickle_a_0"), ignoreEntry("pgtrickle_b_0"));
+    }
   }
 
   @Test

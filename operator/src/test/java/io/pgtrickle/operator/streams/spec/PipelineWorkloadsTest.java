@@ -35,7 +35,9 @@ class PipelineWorkloadsTest {
     assertThat(env.get("PGTRICKLE_SLOT_PREFIX").getValue()).isEqualTo("pgtrickle_orders_");
     assertThat(env.get("PGTRICKLE_REPLICAS").getValue()).isEqualTo("1");
     assertThat(env.get("PGTRICKLE_SOURCE_MEMBERS").getValue()).isEqualTo("db-pods.prod.svc");
-    assertThat(env.get("PGTRICKLE_DROP_STANDBY_SLOT_COPIES").getValue()).isEqualTo("true");
+    assertThat(env.get("PGTRICKLE_DROP_STANDBY_SLOT_COPIES").getValue())
+        .as("Patroni keeps the slot's copies on the replicas on purpose (permanent slot)")
+        .isEqualTo("false");
     assertThat(env).doesNotContainKey("PGTRICKLE_ORDINAL");
     // $(VAR) references only to variables defined before.
     assertThat(

@@ -20,7 +20,7 @@ class PipelineStatusCalculatorTest {
   private static final Instant NOW = Instant.parse("2026-11-30T10:00:00Z");
   private static final Autoscaling ACTIVE = new Autoscaling(true, "ValidMetricFound", "ok");
   private static final CatalogObservation CATALOG =
-      new CatalogObservation(true, 4, 1_250L, "public.sales", 1, 2048L);
+      new CatalogObservation(true, 4, 1_250L, "public.sales", List.of("pgtrickle_orders_0"), 2048L);
 
   @Test
   void everythingReadyIsRunningWithTheFigures() {
