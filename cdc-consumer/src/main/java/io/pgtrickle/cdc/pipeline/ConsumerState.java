@@ -19,6 +19,7 @@ public final class ConsumerState {
   private volatile Map<String, String> captureProblems = Map.of();
   private volatile long lastProgressNanos = System.nanoTime();
   private volatile int walsenderPid;
+  private volatile long walsenderSeenNanos;
   private volatile boolean holding;
 
   /**
@@ -168,6 +169,18 @@ public final class ConsumerState {
   /** The backend pid of the walsender the current session streams from, or 0. */
   int walsenderPid() {
     return walsenderPid;
+  }
+
+  /**
+   * When the slot's poll last found this session's walsender streaming from the slot on the server
+   * ({@code active_pid}), {@link System#nanoTime()}; 0 if never.
+   */
+  long walsenderSeenNanos() {
+    return walsenderSeenNanos;
+  }
+
+  void walsenderSeen(long nanos) {
+    walsenderSeenNanos = nanos;
   }
 
   void walsenderPid(int pid) {

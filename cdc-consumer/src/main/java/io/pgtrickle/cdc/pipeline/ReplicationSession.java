@@ -31,8 +31,14 @@ final class ReplicationSession {
 
   private static final Logger LOG = LoggerFactory.getLogger(ReplicationSession.class);
 
-  /** Nothing at all (not even a keepalive) for this long means the connection is dead. */
-  private static final long SILENCE_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(75);
+  /**
+   * Nothing received for this long, and the slot's poll ({@link SlotWatch}, every 2 s) not finding
+   * this session's walsender on the server for as long, means the connection is dead. Silence alone
+   * does not: the server sends nothing while the captured tables are quiet (pgoutput skips
+   * transactions with nothing published, and the walsender sends no keepalive while the consumer
+   * has confirmed all it sent), so until 2026-12-04 an idle source cost a reconnect every 75 s.
+   */
+  static final long SILENCE_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(75);
 
   /**
    * Confirm acknowledged progress to the server as soon as it advances, but at most this often: the
@@ -149,8 +155,10 @@ final class ReplicationSession {
       state.holding(!current.isEmpty() || assembler.inTransaction() || !publisher.idle());
       confirm(stream, false);
       checkWalsender();
-      if (System.nanoTime() - lastMessageNanos > SILENCE_LIMIT_NANOS) {
-        throw new SQLException("no message from the server for 75 s; reconnecting");
+      if (dead(System.nanoTime(), lastMessageNanos, state.walsenderSeenNanos())) {
+        throw new SQLException(
+            "no message from the server for 75 s, and its walsender for this session not seen"
+                + " on the server for as long; reconnecting");
       }
       // Spin briefly while data flows, then back off to a few wakeups per 10 ms when idle.
       LockSupport.parkNanos(idleRounds++ < 100 ? 200_000 : 2_000_000);
@@ -173,6 +181,20 @@ final class ReplicationSession {
       }
     }
     current = new Batch();
+  }
+
+  /**
+   * Whether the connection is to be taken for dead: neither a message nor a sighting of its
+   * walsender on the server for {@link #SILENCE_LIMIT_NANOS}.
+   *
+   * @param now {@link System#nanoTime()}
+   * @param lastMessage when the last message arrived (or the session started)
+   * @param walsenderSeen when the slot's poll last found this session's walsender, 0 if never
+   * @return {@code true} to reconnect
+   */
+  static boolean dead(long now, long lastMessage, long walsenderSeen) {
+    return now - lastMessage > SILENCE_LIMIT_NANOS
+        && (walsenderSeen == 0 || now - walsenderSeen > SILENCE_LIMIT_NANOS);
   }
 
   private void checkWalsender() throws SQLException {

@@ -75,6 +75,9 @@ final class SlotWatch implements AutoCloseable {
     try {
       SlotStatus slot = slots.status(connection());
       state.slotLagBytes(slot.lagBytes());
+      if (slot.activePid() != 0 && slot.activePid() == state.walsenderPid()) {
+        state.walsenderSeen(System.nanoTime()); // the session is alive on the server's side
+      }
       if (slot.lost() && !slot.staleStandbyCopy(config.dropStandbySlotCopies())) {
         String message = SlotLostException.of(config.slot(), slot).getMessage();
         LOG.error("{}", message);

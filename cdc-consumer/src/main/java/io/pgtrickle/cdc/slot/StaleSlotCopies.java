@@ -187,16 +187,9 @@ public final class StaleSlotCopies {
    *     logged and checked again next round
    */
   public int dropOnStandbys(Connection primary) throws SQLException {
-    int version;
-    int port;
-    try (Statement s = primary.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT current_setting('server_version_num')::int, inet_server_port()")) {
-      rs.next();
-      version = rs.getInt(1);
-      port = rs.getInt(2); // 0 on a Unix socket: the members' port is unknown
-    }
+    Server server = Server.of(primary);
+    int version = server.version();
+    int port = server.port();
     if (port == 0 || !policy.appliesTo(version)) {
       return 0;
     }
@@ -228,16 +221,9 @@ public final class StaleSlotCopies {
    * @throws SQLException if the primary cannot be asked; a member that cannot be reached is logged
    */
   public List<String> dropAllCopies(Connection primary) throws SQLException {
-    int version;
-    int port;
-    try (Statement s = primary.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT current_setting('server_version_num')::int, inet_server_port()")) {
-      rs.next();
-      version = rs.getInt(1);
-      port = rs.getInt(2);
-    }
+    Server server = Server.of(primary);
+    int version = server.version();
+    int port = server.port();
     List<String> where = new ArrayList<>();
     if (port == 0) {
       return where;
@@ -250,6 +236,24 @@ public final class StaleSlotCopies {
       }
     }
     return where;
+  }
+
+  /**
+   * The primary's major and port.
+   *
+   * @param version {@code server_version_num}
+   * @param port the port it listens on, the members' too; 0 on a Unix socket (unknown)
+   */
+  private record Server(int version, int port) {
+    static Server of(Connection primary) throws SQLException {
+      try (Statement s = primary.createStatement();
+          ResultSet rs =
+              s.executeQuery(
+                  "SELECT current_setting('server_version_num')::int, inet_server_port()")) {
+        rs.next();
+        return new Server(rs.getInt(1), rs.getInt(2));
+      }
+    }
   }
 
   /** The source members and the standbys' client addresses, without repeats. */
