@@ -136,7 +136,7 @@ public final class CdcConsumer implements AutoCloseable {
         }
         try (Connection c = connections.replication()) {
           startSession(c);
-          if (!timeline.follow(c, capture::sources, () -> stopping)) {
+          if (!timeline.follow(c, slotFoundAt, capture::sources, () -> stopping)) {
             break; // stopping
           }
           new ReplicationSession(config, publisher, state, () -> stopping)

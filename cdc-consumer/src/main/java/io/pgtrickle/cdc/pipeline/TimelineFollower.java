@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -27,8 +28,14 @@ import org.slf4j.LoggerFactory;
  * standby that had everything published (synchronous replication, {@link SynchronousCommitGate}),
  * needs none.
  *
- * <p>Known only within one process: a consumer started after the failover does not know what it
- * published before, nor from which timeline. Not thread-safe: the consumer's run loop calls it.
+ * <p>What was published is known only within one process. A process whose first session finds the
+ * slot confirmed only up to a position before the server's timeline began (its slot has not
+ * streamed on this timeline: the failover happened while the consumer restarted or was down) cannot
+ * tell whether an earlier process published past the switchpoint, so it records the GAP anyway, at
+ * {@link #MAX_FILL} bytes past the insert position (above anything the change log can hold unless
+ * the standby lagged more than that), and fills the WAL up to it: a full refresh too many after a
+ * failover with synchronous replication, never a silent loss. Not thread-safe: the consumer's run
+ * loop calls it.
  */
 final class TimelineFollower {
 
@@ -58,13 +65,16 @@ final class TimelineFollower {
    * change log acknowledged them).
    *
    * @param replication the session's replication connection
+   * @param slotConfirmed the slot's confirmed position as the consumer found it before this
+   *     session, or null if unknown
    * @param sources the captured sources, asked only when GAP events are needed
    * @param stop ends the wait for the change log when it turns true
    * @return {@code false} if stopped before the GAP events were published
    * @throws SQLException if the server fails
    * @throws InterruptedException if interrupted while waiting
    */
-  boolean follow(Connection replication, Supplier<Set<Long>> sources, BooleanSupplier stop)
+  boolean follow(
+      Connection replication, Lsn slotConfirmed, Supplier<Set<Long>> sources, BooleanSupplier stop)
       throws SQLException, InterruptedException {
     int timeline;
     try (Statement s = replication.createStatement();
@@ -73,30 +83,25 @@ final class TimelineFollower {
       timeline = rs.getInt(2);
     }
     Lsn published = publisher.publishedCommitEnd();
+    Lsn insert = null;
+    Lsn at = null;
     if (streamed != 0 && streamed != timeline && !published.equals(Lsn.ZERO)) {
       String history = timeline > 1 ? history(replication, timeline) : "";
       if (TimelineHistory.forked(history, streamed, timeline, published)) {
-        Set<Long> captured = sources.get();
-        Lsn insert = insertPosition(replication);
-        Lsn at = Lsn.max(insert, published);
+        insert = insertPosition(replication);
+        at = Lsn.max(insert, published);
         LOG.error(
             "the source is on timeline {} now and its history {}, before {}, the end of the last"
                 + " transaction this consumer published: transactions published from the former"
                 + " primary are not in the new one's history, and the new one's own transactions at"
                 + " the same positions would be dropped by the change log (a failover with"
-                + " asynchronous replication?); a GAP event at {} marks it for each of the {}"
-                + " captured table(s)",
+                + " asynchronous replication?); a GAP event at {} marks it for each captured table",
             timeline,
             TimelineHistory.switchpoint(history, streamed)
                 .map(lsn -> "left timeline " + streamed + " at " + lsn.walText())
                 .orElse("does not pass through timeline " + streamed),
             published.walText(),
-            at.walText(),
-            captured.size());
-        if (!captured.isEmpty() && !publisher.publishGaps(captured, at, stop)) {
-          return false;
-        }
-        fillTo(replication, insert, at);
+            at.walText());
       } else {
         LOG.info(
             "the source is on timeline {} now (was {}): everything this consumer published is in"
@@ -104,6 +109,33 @@ final class TimelineFollower {
             timeline,
             streamed);
       }
+    } else if (streamed == 0 && timeline > 1 && slotConfirmed != null) {
+      Optional<Lsn> began = TimelineHistory.began(history(replication, timeline));
+      if (began.isPresent() && began.get().isAfter(slotConfirmed)) {
+        // What a consumer process before this one published is not known here: it may have gone
+        // past the switchpoint by up to the standby's lag at the failover. A GAP far enough
+        // ahead lands above anything the change log holds; the WAL is filled up to it.
+        insert = insertPosition(replication);
+        at = Lsn.of(insert.walPosition().value() + MAX_FILL - FILL_MARGIN);
+        LOG.error(
+            "replication slot confirmed up to {}, before timeline {} began at {}: the slot has not"
+                + " streamed on this timeline, and this process does not know what an earlier"
+                + " consumer process published from the former primary (a failover while the"
+                + " consumer restarted or was down); if that was asynchronous, transactions in the"
+                + " change log may not be in the source's history, so a GAP event at {} marks it"
+                + " for each captured table",
+            slotConfirmed.walText(),
+            timeline,
+            began.get().walText(),
+            at.walText());
+      }
+    }
+    if (at != null) {
+      Set<Long> captured = sources.get();
+      if (!captured.isEmpty() && !publisher.publishGaps(captured, at, stop)) {
+        return false;
+      }
+      fillTo(replication, insert, at);
     }
     streamed = timeline;
     return true;

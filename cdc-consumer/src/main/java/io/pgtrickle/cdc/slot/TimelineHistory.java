@@ -51,6 +51,29 @@ public final class TimelineHistory {
   }
 
   /**
+   * Where the server's current timeline began: the switchpoint of the last line of its history.
+   *
+   * @param content the current timeline's history file
+   * @return the position, or empty for an empty or malformed history (timeline 1 has none)
+   */
+  public static Optional<Lsn> began(String content) {
+    Optional<Lsn> last = Optional.empty();
+    for (String line : content.split("\n")) {
+      String trimmed = line.strip();
+      if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+        continue;
+      }
+      String[] fields = trimmed.split("\\s+", 3);
+      try {
+        last = fields.length < 2 ? Optional.empty() : Optional.of(Lsn.parse(fields[1]));
+      } catch (IllegalArgumentException e) {
+        last = Optional.empty();
+      }
+    }
+    return last;
+  }
+
+  /**
    * Whether commits the consumer published from timeline {@code streamed} may be missing from the
    * history of a server on timeline {@code current}.
    *

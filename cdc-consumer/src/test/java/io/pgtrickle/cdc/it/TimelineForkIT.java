@@ -49,6 +49,21 @@ class TimelineForkIT {
 
   @Test
   void commitsTheNewPrimaryNeverHadAreMarkedByAGap() throws Exception {
+    failoverAfterCommitsOnlyThePrimaryHad(false);
+  }
+
+  /**
+   * The same failover while the consumer restarts: the new process does not know what the one
+   * before it published, but its slot has not streamed on the new timeline, so it records the GAP
+   * anyway, far enough ahead.
+   */
+  @Test
+  void aConsumerStartedAtTheFailoverRecordsTheGapToo() throws Exception {
+    failoverAfterCommitsOnlyThePrimaryHad(true);
+  }
+
+  private static void failoverAfterCommitsOnlyThePrimaryHad(boolean restartAtFailover)
+      throws Exception {
     try (SourceDb db = SourceDb.start()) {
       PostgresServer primary = db.server();
       db.sql("CREATE TABLE t (id int8 PRIMARY KEY, pad text)");
@@ -73,7 +88,8 @@ class TimelineForkIT {
                   + ",127.0.0.1:"
                   + standby.port()
                   + "/postgres?targetServerType=primary");
-          try (Consumers.InProcess consumer = new Consumers.InProcess(env, log, null)) {
+          Consumers.InProcess consumer = new Consumers.InProcess(env, log, null);
+          try {
             Consumers.await("streaming", Duration.ofSeconds(30), consumer.state::streaming);
             db.sql("INSERT INTO t SELECT g, 'b' FROM generate_series(101, 200) g");
             awaitInserted(reader, source, 200);
@@ -111,8 +127,14 @@ class TimelineForkIT {
                 .as("the standby did not receive the last published transaction")
                 .isTrue();
 
+            if (restartAtFailover) {
+              consumer.close();
+            }
             primary.crash();
             execute(standby, "SELECT pg_promote(true, 60)");
+            if (restartAtFailover) {
+              consumer = new Consumers.InProcess(env, log, null);
+            }
             Consumers.await(
                 "the consumer streaming from the promoted standby",
                 Duration.ofSeconds(60),
@@ -158,6 +180,8 @@ class TimelineForkIT {
                 Duration.ofSeconds(60),
                 () -> uncovered(reader.events(source), committedBy, gap).isEmpty());
             assertThat(uncovered(reader.events(source), committedBy, gap)).isEmpty();
+          } finally {
+            consumer.close();
           }
         }
       }

@@ -23,6 +23,15 @@ class TimelineHistoryTest {
   }
 
   @Test
+  void theCurrentTimelineBeganAtTheLastSwitchpoint() {
+    assertThat(TimelineHistory.began(THREE)).contains(Lsn.parse("0/7A0000D8"));
+    assertThat(TimelineHistory.began("1\t0/5000108\treason\n# comment\n"))
+        .contains(Lsn.parse("0/5000108"));
+    assertThat(TimelineHistory.began("")).isEmpty();
+    assertThat(TimelineHistory.began("1\t0/5000108\treason\n2\tbad\treason\n")).isEmpty();
+  }
+
+  @Test
   void publishedCommitsAfterTheSwitchpointAreNotInTheNewHistory() {
     assertThat(TimelineHistory.forked(THREE, 2, 3, Lsn.parse("0/7A0000D9")))
         .as("the last published commit ends one byte after timeline 2 did")
