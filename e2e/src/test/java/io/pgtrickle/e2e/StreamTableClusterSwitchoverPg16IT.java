@@ -145,6 +145,11 @@ class StreamTableClusterSwitchoverPg16IT {
         .atMost(Pipeline.WAIT)
         .ignoreExceptions()
         .until(() -> slotsOn(postgres.primaryPod()), slots -> slots.containsAll(SLOTS));
+    await("every member accepting connections again (the crashed one back as a replica)")
+        .atMost(Pipeline.WAIT)
+        .pollInterval(Duration.ofSeconds(1))
+        .ignoreExceptions()
+        .until(() -> membersWith("%") != null);
 
     // Scale-down: consumer 1's slot is dropped (decommission Job) and Patroni does not create it
     // again, neither on the primary nor on a replica.
