@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -132,61 +131,35 @@ class StreamTableClusterFailoverIT {
   }
 
   /**
-   * Crashes the primary's pod (its PostgreSQL and Patroni SIGKILLed) until another member is
-   * primary: on the test bed a crashed primary sometimes comes back while its leader lock is still
-   * valid and stays primary (a restart, not a failover), so a second fault deletes the pod, and so
-   * on. Before each fault: replication healthy and the synchronous standby's synchronized copy of
-   * the consumer's slot. Returns what happened ("crash pg-0 -> pg-1").
+   * A failover by crashes or deletions of the primary's pod ({@link PrimaryFaults}), each after
+   * replication is healthy and the synchronous standby holds a synchronized copy of the consumer's
+   * slot. Returns what happened ("crash pg-0 -> pg-1").
    */
   private static String failover() {
-    StringBuilder faults = new StringBuilder();
-    for (int attempt = 0; attempt < 4; attempt++) {
-      // HaCluster.awaitReplicationHealthy counts every walsender, the CDC consumer's too.
-      await("both standbys streaming, one synchronous (Patroni's record too)")
-          .atMost(Pipeline.WAIT)
-          .ignoreExceptions()
-          .until(
-              () ->
-                  pipeline
-                          .scalar(
-                              "SELECT count(*) FILTER (WHERE state = 'streaming') || ' ' ||"
-                                  + " count(*) FILTER (WHERE sync_state = 'sync') FROM"
-                                  + " pg_stat_replication WHERE application_name ~ '^pg-[0-9]+$'")
-                          .equals("2 1")
-                      && postgres.patroniSyncStandby().isPresent());
-      String standby = postgres.synchronousStandby();
-      await("the synchronous standby " + standby + " holds a synchronized copy of the slot")
-          .atMost(SLOT_SYNC_WAIT)
-          .pollInterval(Duration.ofSeconds(1))
-          .ignoreExceptions()
-          .until(() -> syncedSlotCopies(standby), n -> n >= 1);
-      String primary = postgres.primaryPod();
-      String fault = attempt % 2 == 0 ? "crash" : "delete";
-      if (attempt % 2 == 0) {
-        postgres.pods().crash(primary);
-      } else {
-        postgres.deletePod(primary);
-      }
-      try {
-        String next =
-            await("another member primary after the " + fault + " of " + primary)
-                .atMost(Duration.ofSeconds(90))
-                .ignoreExceptions()
-                .until(
-                    () -> postgres.cluster().getStatus().getPrimaryPod(),
-                    p -> p != null && !p.equals(primary));
-        return faults
-            .append(fault)
-            .append(' ')
-            .append(primary)
-            .append(" -> ")
-            .append(next)
-            .toString();
-      } catch (ConditionTimeoutException e) {
-        faults.append(fault).append(' ').append(primary).append(" (came back as primary); ");
-      }
-    }
-    throw new AssertionError("no failover: " + faults);
+    return PrimaryFaults.failover(
+        postgres,
+        () -> {
+          // HaCluster.awaitReplicationHealthy counts every walsender, the CDC consumer's too.
+          await("both standbys streaming, one synchronous (Patroni's record too)")
+              .atMost(Pipeline.WAIT)
+              .ignoreExceptions()
+              .until(
+                  () ->
+                      pipeline
+                              .scalar(
+                                  "SELECT count(*) FILTER (WHERE state = 'streaming') || ' ' ||"
+                                      + " count(*) FILTER (WHERE sync_state = 'sync') FROM"
+                                      + " pg_stat_replication WHERE application_name ~"
+                                      + " '^pg-[0-9]+$'")
+                              .equals("2 1")
+                          && postgres.patroniSyncStandby().isPresent());
+          String standby = postgres.synchronousStandby();
+          await("the synchronous standby " + standby + " holds a synchronized copy of the slot")
+              .atMost(SLOT_SYNC_WAIT)
+              .pollInterval(Duration.ofSeconds(1))
+              .ignoreExceptions()
+              .until(() -> syncedSlotCopies(standby), n -> n >= 1);
+        });
   }
 
   /** Logical slots on {@code pod} that its slot sync worker keeps (synced, not temporary). */

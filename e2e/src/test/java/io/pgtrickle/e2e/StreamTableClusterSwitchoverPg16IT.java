@@ -35,9 +35,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * use after a failover, the operator switches over to it (annotation {@code switchover-to}) under a
  * write load. Asserted: no consumer found its slot missing or created one, no gap was recorded and
  * no refresh recomputed a stream table for a gap, every acknowledged write reached the stream
- * table, which equals its query. Then the slots go everywhere when their consumers go: scaling
- * {@code cdc.replicas} down to 1 drops consumer 1's slot on every member and Patroni does not
- * create it again; deleting the resource leaves no logical slot on any member.
+ * table, which equals its query. Then a crash failover under writes (replication asynchronous: the
+ * promoted replica may lack transactions the consumers published, which they then mark with GAP
+ * events): the stream table equals its query on the new primary, which has both slots. Then the
+ * slots go everywhere when their consumers go: scaling {@code cdc.replicas} down to 1 drops
+ * consumer 1's slot on every member and Patroni does not create it again; deleting the resource
+ * leaves no logical slot on any member.
  *
  * <p>Before the operator declared the slots permanent (2026-12-04: they were in {@code
  * ignore_slots}) the switchover lost them: the consumers logged "was missing after a reconnect",
@@ -130,6 +133,24 @@ class StreamTableClusterSwitchoverPg16IT {
     assertThat(pipeline.scalar("SELECT status FROM pgtrickle.pgt_stream_tables"))
         .isEqualTo("ACTIVE");
 
+    // A crash failover under writes, replication asynchronous: whatever the promoted replica lacks
+    // of what the consumers published (a fork of the timeline), or a slot copy not ready there,
+    // comes back as GAP events and a recompute; the stream table equals its query either way.
+    String[] moved = new String[1];
+    pipeline.underWrites(() -> moved[0] = crashFailover());
+    pipeline.awaitEqualToRecomputation("after a crash failover: " + moved[0]);
+    assertThat(pipeline.scalar("SELECT status FROM pgtrickle.pgt_stream_tables"))
+        .isEqualTo("ACTIVE");
+    await("the new primary has both slots")
+        .atMost(Pipeline.WAIT)
+        .ignoreExceptions()
+        .until(() -> slotsOn(postgres.primaryPod()), slots -> slots.containsAll(SLOTS));
+    await("every member accepting connections again (the crashed one back as a replica)")
+        .atMost(Pipeline.WAIT)
+        .pollInterval(Duration.ofSeconds(1))
+        .ignoreExceptions()
+        .until(() -> membersWith("%") != null);
+
     // Scale-down: consumer 1's slot is dropped (decommission Job) and Patroni does not create it
     // again, neither on the primary nor on a replica.
     NAMESPACE
@@ -196,6 +217,20 @@ class StreamTableClusterSwitchoverPg16IT {
     }
     ready.remove(primary);
     return ready.stream().findFirst();
+  }
+
+  /**
+   * A failover by crashes or deletions of the primary's pod ({@link PrimaryFaults}), each after a
+   * replica said its slot copies are safe.
+   */
+  private static String crashFailover() {
+    return PrimaryFaults.failover(
+        postgres,
+        () ->
+            await("a replica whose Patroni says both slot copies are safe before the fault")
+                .atMost(Pipeline.WAIT)
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> replicaWithReadyCopies(postgres.primaryPod()), Optional::isPresent));
   }
 
   private static void switchover(String from, String to) {

@@ -52,6 +52,7 @@ public final class CdcConsumer implements AutoCloseable {
   private final ConsumerState state;
   private final CdcMetrics metrics;
   private final Publisher publisher;
+  private final TimelineFollower timeline;
   private final ScheduledExecutorService capturePoller =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -111,6 +112,7 @@ public final class CdcConsumer implements AutoCloseable {
             config.reconnectMax(),
             lagMicros,
             new SynchronousCommitGate(connections, state));
+    this.timeline = new TimelineFollower(publisher);
   }
 
   /**
@@ -134,6 +136,9 @@ public final class CdcConsumer implements AutoCloseable {
         }
         try (Connection c = connections.replication()) {
           startSession(c);
+          if (!timeline.follow(c, slotFoundAt, capture::sources, () -> stopping)) {
+            break; // stopping
+          }
           new ReplicationSession(config, publisher, state, () -> stopping)
               .run(
                   c.unwrap(PGConnection.class),

@@ -60,6 +60,7 @@ final class Publisher implements AutoCloseable {
   private final BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(2);
   private final AtomicInteger pending = new AtomicInteger();
   private final AtomicReference<Lsn> acknowledged = new AtomicReference<>(Lsn.ZERO);
+  private final AtomicReference<Lsn> publishedCommitEnd = new AtomicReference<>(Lsn.ZERO);
   private final Map<Long, Lsn> highest = new ConcurrentHashMap<>();
   private final Thread thread;
   private final BatchInTheMaking inTheMaking;
@@ -198,6 +199,15 @@ final class Publisher implements AutoCloseable {
   /** The end LSN of the last commit the change log acknowledged. */
   Lsn acknowledged() {
     return acknowledged.get();
+  }
+
+  /**
+   * The end of the last commit record this process published ({@link Lsn#ZERO}: none yet). Unlike
+   * {@link #acknowledged()}, never raised for a stretch of WAL that carried nothing: it is where
+   * the change log's history of the source stops, which a new primary's timeline must reach.
+   */
+  Lsn publishedCommitEnd() {
+    return publishedCommitEnd.get();
   }
 
   /**
@@ -369,6 +379,7 @@ final class Publisher implements AutoCloseable {
         }
       }
       acknowledged.accumulateAndGet(batch.lastCommitEnd(), Lsn::max);
+      publishedCommitEnd.accumulateAndGet(batch.lastCommitEnd(), Lsn::max);
     }
     batch.published().complete(null);
   }

@@ -13,8 +13,8 @@ import java.time.Duration;
  *
  * <p>A lease alone cannot stop a holder that stalled (a long GC pause, a frozen VM) from acting
  * after it expired. So the work a lease protects checks it in the same transaction as its writes
- * ({@link #fence}): the check locks the lease row, a taker's update waits for that transaction, and
- * a holder whose lease expired cannot commit.
+ * ({@link #fence}): the check updates the lease row, a taker's update waits for that transaction,
+ * and a holder whose lease expired cannot commit.
  */
 public final class Lease {
 
@@ -103,22 +103,43 @@ public final class Lease {
   }
 
   /**
-   * Checks, inside the caller's transaction, that this worker holds the lease, and keeps it from
-   * being taken until that transaction ends.
+   * Checks, inside the caller's transaction, that this worker holds the lease, keeps it from being
+   * taken until that transaction ends, and counts the transaction (column {@code commits}, catalog
+   * version 4): the count is the lease's, across holders, and goes back only if committed
+   * transactions are lost (a failover to a standby that lacked them).
    *
    * @param c a connection inside a transaction
-   * @return true if held; the caller must roll back otherwise
+   * @return the lease's count including this transaction, or -1 if this worker does not hold the
+   *     lease (the caller must roll back)
    * @throws SQLException if the database fails
    */
-  public boolean fence(Connection c) throws SQLException {
+  public long fence(Connection c) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT 1 FROM pgtrickle.pgt_worker_leases WHERE lease_name = ? AND holder = ?"
-                + " AND expires_at > clock_timestamp() FOR SHARE")) {
+            "UPDATE pgtrickle.pgt_worker_leases SET commits = commits + 1 WHERE lease_name = ?"
+                + " AND holder = ? AND expires_at > clock_timestamp() RETURNING commits")) {
       ps.setString(1, name);
       ps.setString(2, holder);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
+        return rs.next() ? rs.getLong(1) : -1;
+      }
+    }
+  }
+
+  /**
+   * The lease's count of fenced transactions ({@link #fence}) as the database has it now.
+   *
+   * @param c an autocommit connection
+   * @return the count, or -1 if the lease has no row
+   * @throws SQLException if the database fails
+   */
+  public long commits(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT commits FROM pgtrickle.pgt_worker_leases WHERE lease_name = ?")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : -1;
       }
     }
   }

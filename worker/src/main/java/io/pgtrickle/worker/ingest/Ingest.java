@@ -38,6 +38,7 @@ public final class Ingest implements Runnable, AutoCloseable {
   private final WorkerState state;
   private final WorkerMetrics metrics;
   private final ChangeBuffers buffers = new ChangeBuffers();
+  private final LostCommits lostCommits = new LostCommits();
   private volatile boolean stopped;
   private Connection conn;
   private IngestDemand demand;
@@ -185,8 +186,16 @@ public final class Ingest implements Runnable, AutoCloseable {
     demand = new IngestDemand(database.open("ingest-demand", 0));
     log = openLog.get();
     buffers.forget();
+    lostCommits.check(conn, lease, buffers);
     round =
-        new IngestRound(conn, log, lease, buffers, emptyPollsMayMiss(config.changeLogUri()), state);
+        new IngestRound(
+            conn,
+            log,
+            lease,
+            buffers,
+            emptyPollsMayMiss(config.changeLogUri()),
+            state,
+            lostCommits);
     LOG.info("ingesting from the change log as consumer {}", log.consumerName());
   }
 

@@ -56,6 +56,7 @@ final class IngestRound {
   private final ChangeBuffers buffers;
   private final boolean confirmDrainByLag;
   private final WorkerState state;
+  private final LostCommits lostCommits;
   private final Map<Long, Long> lastAdvance = new HashMap<>();
   private final Map<Long, CompletableFuture<Void>> acks = new HashMap<>();
 
@@ -68,13 +69,15 @@ final class IngestRound {
       Lease lease,
       ChangeBuffers buffers,
       boolean confirmDrainByLag,
-      WorkerState state) {
+      WorkerState state,
+      LostCommits lostCommits) {
     this.conn = conn;
     this.log = log;
     this.lease = lease;
     this.buffers = buffers;
     this.confirmDrainByLag = confirmDrainByLag;
     this.state = state;
+    this.lostCommits = lostCommits;
   }
 
   /**
@@ -244,13 +247,17 @@ final class IngestRound {
         }
       }
     }
-    inFencedTransaction(
-        () -> {
-          if (!batches.isEmpty()) {
-            buffers.copy(conn, csv, batches.keySet());
-          }
-          return TrackedSources.advance(conn, advance);
-        });
+    long count =
+        inFencedTransaction(
+            () -> {
+              if (!batches.isEmpty()) {
+                buffers.copy(conn, csv, batches.keySet());
+              }
+              return TrackedSources.advance(conn, advance);
+            });
+    if (!batches.isEmpty()) {
+      lostCommits.committed(count);
+    }
     return n;
   }
 
@@ -288,14 +295,17 @@ final class IngestRound {
     Object run() throws SQLException;
   }
 
-  private void inFencedTransaction(Work work) throws SQLException {
+  /** Runs {@code work} in a transaction fenced by the lease; returns the lease's commit count. */
+  private long inFencedTransaction(Work work) throws SQLException {
     conn.setAutoCommit(false);
     try {
-      if (!lease.fence(conn)) {
+      long count = lease.fence(conn);
+      if (count < 0) {
         throw new LeaseLostException();
       }
       work.run();
       conn.commit();
+      return count;
     } catch (SQLException | RuntimeException e) {
       conn.rollback();
       throw e;

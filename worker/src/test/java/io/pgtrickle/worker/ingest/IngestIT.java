@@ -74,14 +74,23 @@ class IngestIT {
           assertThat(lease.acquireOrRenew(c)).isTrue();
           // First instance: commits a round into the buffer, then "crashes" before acknowledging.
           try (ChangeLogBackend log = new NoAcknowledgments(ChangeLogBackends.open(uri))) {
-            new IngestRound(c, log, lease, new ChangeBuffers(), false, new WorkerState()).run(null);
+            new IngestRound(
+                    c, log, lease, new ChangeBuffers(), false, new WorkerState(), new LostCommits())
+                .run(null);
           }
           long afterCrash = count(db, oid);
           assertThat(afterCrash).isPositive();
           // A new instance gets everything again from the acknowledged position.
           try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
             IngestRound round =
-                new IngestRound(c, log, lease, new ChangeBuffers(), false, new WorkerState());
+                new IngestRound(
+                    c,
+                    log,
+                    lease,
+                    new ChangeBuffers(),
+                    false,
+                    new WorkerState(),
+                    new LostCommits());
             round.run(Lsn.parse(end));
             round.run(Lsn.parse(end));
           }

@@ -1,0 +1,113 @@
+package io.pgtrickle.worker.ingest;
+
+import io.pgtrickle.worker.db.Lease;
+import io.pgtrickle.worker.db.Sql;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Notices ingest commits that the database lost after the change log was told they were done.
+ *
+ * <p>The ingest acknowledges events in the change log once its own commit of them into the change
+ * buffers returned, and the change log never delivers acknowledged events again. With asynchronous
+ * replication a commit that returned can still be lost: the primary fails before a standby received
+ * it and the standby is promoted. The change log, which lives elsewhere, keeps its acknowledgment,
+ * so those events are gone for good, and the stream tables would miss them without a word (the
+ * source changes themselves may well have reached the standby: they committed earlier).
+ *
+ * <p>Each fenced ingest transaction increments the lease's commit count ({@link Lease#fence}); this
+ * remembers the count of the last one that copied events. When a new database session (after any
+ * failure) finds the lease's count below it, commits were lost, and it writes a gap row ({@code
+ * action 'G'}) into every tracked source's buffer at the server's insert position (sub-position -1,
+ * before any change at that position): the next refresh of every stream table reading the source
+ * recomputes it from the source, which has every change that committed before the failover. Known
+ * only within one process (a worker restarted at the failover does not know what it acknowledged),
+ * and a count another worker pushed back past it before this one looked hides the loss. Not
+ * thread-safe: the ingest loop uses it.
+ */
+final class LostCommits {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LostCommits.class);
+
+  /** The lease's count at the last fenced commit that copied events (-1: none yet). */
+  private long copied = -1;
+
+  /**
+   * A fenced transaction that copied events committed, with this count; its events are acknowledged
+   * next.
+   */
+  void committed(long count) {
+    copied = Math.max(copied, count);
+  }
+
+  /**
+   * On a new session, before the first round: if the lease's count is below the last copying
+   * commit's, marks a gap in every tracked source's buffer (one fenced transaction).
+   *
+   * @param c the ingest's connection, auto-commit
+   * @param lease the ingest lease, held
+   * @param buffers the buffers (created where missing)
+   * @return the sources marked (0: nothing was lost)
+   * @throws SQLException if the database fails
+   * @throws IngestRound.LeaseLostException if the lease is no longer held
+   */
+  int check(Connection c, Lease lease, ChangeBuffers buffers) throws SQLException {
+    if (copied < 0) {
+      return 0;
+    }
+    long now = lease.commits(c);
+    if (now >= copied) {
+      return 0;
+    }
+    List<TrackedSources.Source> sources = TrackedSources.read(c);
+    buffers.ensure(c, sources.stream().map(TrackedSources.Source::oid).toList());
+    String position;
+    c.setAutoCommit(false);
+    try {
+      if (lease.fence(c) < 0) {
+        throw new IngestRound.LeaseLostException();
+      }
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+        rs.next();
+        position = rs.getString(1);
+      }
+      for (TrackedSources.Source source : sources) {
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO "
+                    + Sql.changeBuffer(source.oid())
+                    + " ("
+                    + ChangeBuffers.COLUMNS
+                    + ") VALUES (?::pg_lsn, -1, 0, 'G', NULL, NULL, now()) ON CONFLICT DO NOTHING")) {
+          ps.setString(1, position);
+          ps.executeUpdate();
+        }
+      }
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(true);
+    }
+    LOG.error(
+        "ingest commits the change log was told about are gone from the database (the lease's"
+            + " commit count is {}, the last one that copied events was {}): a failover to a"
+            + " standby that had not received them? The change log will not deliver those events"
+            + " again, so a gap at {} in each of the {} change buffer(s) makes every stream table"
+            + " reading them recompute",
+        now,
+        copied,
+        position,
+        sources.size());
+    copied = -1;
+    return sources.size();
+  }
+}
