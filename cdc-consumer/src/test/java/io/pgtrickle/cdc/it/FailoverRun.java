@@ -97,12 +97,14 @@ record FailoverRun(
         if (waitForSlotCopy) {
           cluster.awaitSlotSynchronizedOnStandby(SLOT);
         }
+        // Read before the fault: a crash returns once the pod's processes are gone, and the writer
+        // may have failed, and even reconnected to the same member back as primary, by then.
+        long failuresBefore = w.failures.get();
         if (fault.equals("delete")) {
           cluster.deletePod(primary);
         } else {
           cluster.crash(primary);
         }
-        long failuresBefore = w.failures.get();
         await("the writer to notice the fault on " + primary)
             .atMost(PatroniCluster.OBJECTIVE)
             .until(() -> w.failures.get() > failuresBefore);
