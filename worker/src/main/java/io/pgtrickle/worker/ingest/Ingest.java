@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each time the lease is taken the loop opens a new change-log instance (consumer {@code
  * pgtrickle-worker}: one instance at a time, which the lease ensures), and any failure closes it:
- * the next instance starts at the acknowledged positions.
+ * the next instance starts at the acknowledged positions. Acknowledgments wait until the database's
+ * standbys have the ingest commit ({@link AckHoldback}), so after a failover that took commits
+ * back, the next session's instance delivers their events again.
  */
 public final class Ingest implements Runnable, AutoCloseable {
 
@@ -195,7 +197,8 @@ public final class Ingest implements Runnable, AutoCloseable {
             buffers,
             emptyPollsMayMiss(config.changeLogUri()),
             state,
-            lostCommits);
+            lostCommits,
+            new AckHoldback(AckHoldback.DEFAULT_MAX_HOLD));
     LOG.info("ingesting from the change log as consumer {}", log.consumerName());
   }
 

@@ -28,10 +28,11 @@ import org.slf4j.LoggerFactory;
  *       reading the change log: every change committed below C is in the log by then.
  *   <li>Consume every source at once (the backend's calls for different sources run concurrently,
  *       so waits of NATS or Kafka overlap), commit the batches into the buffers in one fenced
- *       transaction, then acknowledge them in the log (without waiting, except where the lag is
- *       read next). Repeat for the sources that returned events until each is drained with respect
- *       to C: an empty batch, or an event at or past C (events of a source come in order, and
- *       whatever is published after C was read commits at or above C).
+ *       transaction, then acknowledge them in the log once the database's standbys flushed that
+ *       commit ({@link AckHoldback}; without waiting, except where the lag is read next). Repeat
+ *       for the sources that returned events until each is drained with respect to C: an empty
+ *       batch, or an event at or past C (events of a source come in order, and whatever is
+ *       published after C was read commits at or above C).
  *   <li>Set {@code ingested_lsn = C} for the drained sources of each slot, in the transaction of
  *       the last copy (or one of its own): when changes were copied, when a refresh asked for it,
  *       and otherwise about once a second (each update writes WAL and so moves the slots; updating
@@ -57,8 +58,11 @@ final class IngestRound {
   private final boolean confirmDrainByLag;
   private final WorkerState state;
   private final LostCommits lostCommits;
+  private final AckHoldback holdback;
   private final Map<Long, Long> lastAdvance = new HashMap<>();
   private final Map<Long, CompletableFuture<Void>> acks = new HashMap<>();
+  private String lastUnprotected;
+  private long lastUnprotectedLog;
 
   /** What a round did. */
   record Result(long events, Map<Long, Lsn> ingested, Set<Long> captured) {}
@@ -70,7 +74,8 @@ final class IngestRound {
       ChangeBuffers buffers,
       boolean confirmDrainByLag,
       WorkerState state,
-      LostCommits lostCommits) {
+      LostCommits lostCommits,
+      AckHoldback holdback) {
     this.conn = conn;
     this.log = log;
     this.lease = lease;
@@ -78,6 +83,7 @@ final class IngestRound {
     this.confirmDrainByLag = confirmDrainByLag;
     this.state = state;
     this.lostCommits = lostCommits;
+    this.holdback = holdback;
   }
 
   /**
@@ -91,6 +97,9 @@ final class IngestRound {
     List<TrackedSources.Source> sources = TrackedSources.read(conn);
     Map<Long, Lsn> ingested = new HashMap<>();
     Set<Long> captured = new HashSet<>();
+    if (!holdback.isEmpty()) {
+      release(StandbyFlush.read(conn), false);
+    }
     if (sources.isEmpty()) {
       return new Result(0, ingested, captured);
     }
@@ -145,7 +154,6 @@ final class IngestRound {
               : Map.of();
       if (!nonEmpty.isEmpty() || !advance.isEmpty()) {
         events += commit(nonEmpty, advance);
-        acknowledge(nonEmpty, confirmDrainByLag);
         state.ingestProgress();
       }
       if (pending.isEmpty() && !confirmDrainByLag) {
@@ -161,7 +169,8 @@ final class IngestRound {
           lags.put(oid, log.lag(oid).toCompletableFuture());
         }
         for (var e : lags.entrySet()) {
-          if (e.getValue().get(60, TimeUnit.SECONDS) > 0) {
+          // Events held back (AckHoldback) count as lag without being anything new.
+          if (e.getValue().get(60, TimeUnit.SECONDS) > holdback.heldEvents(e.getKey())) {
             drained.remove(e.getKey());
           }
         }
@@ -231,7 +240,11 @@ final class IngestRound {
     return out;
   }
 
-  /** Copies the batches and advances {@code ingested_lsn}, in one fenced transaction. */
+  /**
+   * Copies the batches and advances {@code ingested_lsn}, in one fenced transaction; then holds
+   * back the batches' acknowledgments until the standbys have the commit ({@link AckHoldback}) and
+   * sends those that may go.
+   */
   private long commit(
       Map<Long, List<ChangeEvent>> batches, Map<Long, Map.Entry<String, Lsn>> advance)
       throws SQLException {
@@ -256,25 +269,51 @@ final class IngestRound {
               return TrackedSources.advance(conn, advance);
             });
     if (!batches.isEmpty()) {
-      lostCommits.committed(count);
+      StandbyFlush standbys = StandbyFlush.read(conn);
+      Map<Long, Lsn> last = new HashMap<>();
+      Map<Long, Integer> sizes = new HashMap<>();
+      batches.forEach(
+          (oid, b) -> {
+            last.put(oid, b.get(b.size() - 1).lsn());
+            sizes.put(oid, b.size());
+          });
+      holdback.hold(count, standbys.insertPosition(), last, sizes, System.nanoTime());
+      release(standbys, confirmDrainByLag);
     }
     return n;
   }
 
   /**
-   * Acknowledges what was committed. Not waited for unless {@code wait} (the lag is read next): an
-   * acknowledgment that is lost only means the events come again and are dropped by the buffer's
-   * key. One acknowledgment per source at a time.
+   * Sends the acknowledgments the standbys' positions allow. Not waited for unless {@code wait}
+   * (the lag is read next): an acknowledgment that is lost only means the events come again and are
+   * dropped by the buffer's key. One acknowledgment per source at a time.
    */
-  private void acknowledge(Map<Long, List<ChangeEvent>> batches, boolean wait) {
-    for (var e : batches.entrySet()) {
+  private void release(StandbyFlush standbys, boolean wait) {
+    AckHoldback.Release r = holdback.release(standbys, System.nanoTime());
+    if (r.unprotectedCount() >= 0) {
+      lostCommits.committed(r.unprotectedCount());
+      // Logged when the kind of reason changes, and a stuck standby at most once a minute.
+      String kind = standbys.streaming() == 0 ? "none" : standbys.hidden() > 0 ? "hidden" : "stuck";
+      long now = System.nanoTime();
+      if (!kind.equals(lastUnprotected) || now - lastUnprotectedLog > IDLE_ADVANCE_NANOS * 60) {
+        lastUnprotected = kind;
+        lastUnprotectedLog = now;
+        if (kind.equals("none")) {
+          LOG.debug("acknowledging ingest commits at once: {}", r.why());
+        } else {
+          LOG.warn(
+              "acknowledging ingest commits without the standbys' flush: {}; a failover to a"
+                  + " standby without them makes every stream table reading them recompute",
+              r.why());
+        }
+      }
+    }
+    for (var e : r.acknowledge().entrySet()) {
       finishAck(e.getKey());
-      List<ChangeEvent> b = e.getValue();
-      acks.put(
-          e.getKey(), log.acknowledge(e.getKey(), b.get(b.size() - 1).lsn()).toCompletableFuture());
+      acks.put(e.getKey(), log.acknowledge(e.getKey(), e.getValue()).toCompletableFuture());
     }
     if (wait) {
-      batches.keySet().forEach(this::finishAck);
+      r.acknowledge().keySet().forEach(this::finishAck);
     }
   }
 

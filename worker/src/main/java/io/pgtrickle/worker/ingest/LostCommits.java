@@ -12,35 +12,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Notices ingest commits that the database lost after the change log was told they were done.
+ * Notices ingest commits that the database lost after the change log was told they were done
+ * without the standbys' proof that they had them ({@link AckHoldback}: no standby streaming, their
+ * positions hidden from the worker's role, or one that did not flush within the hold's bound).
  *
- * <p>The ingest acknowledges events in the change log once its own commit of them into the change
- * buffers returned, and the change log never delivers acknowledged events again. With asynchronous
- * replication a commit that returned can still be lost: the primary fails before a standby received
- * it and the standby is promoted. The change log, which lives elsewhere, keeps its acknowledgment,
- * so those events are gone for good, and the stream tables would miss them without a word (the
- * source changes themselves may well have reached the standby: they committed earlier).
- *
- * <p>Each fenced ingest transaction increments the lease's commit count ({@link Lease#fence}); this
- * remembers the count of the last one that copied events. When a new database session (after any
- * failure) finds the lease's count below it, commits were lost, and it writes a gap row ({@code
- * action 'G'}) into every tracked source's buffer at the server's insert position (sub-position -1,
- * before any change at that position): the next refresh of every stream table reading the source
- * recomputes it from the source, which has every change that committed before the failover. Known
- * only within one process (a worker restarted at the failover does not know what it acknowledged),
- * and a count another worker pushed back past it before this one looked hides the loss. Not
- * thread-safe: the ingest loop uses it.
+ * <p>The change log never delivers acknowledged events again. With asynchronous replication a
+ * commit that returned can still be lost: the primary fails before a standby received it and the
+ * standby is promoted. Acknowledgments held back until the standbys flushed the commit are safe
+ * (the events come again); the others, acknowledged without that proof, are remembered here: the
+ * lease's commit count of the last one ({@link Lease#fence} increments it in each fenced ingest
+ * transaction). When a new database session (after any failure) finds the lease's count below it,
+ * commits were lost, and it writes a gap row ({@code action 'G'}) into every tracked source's
+ * buffer at the server's insert position (sub-position -1, before any change at that position): the
+ * next refresh of every stream table reading the source recomputes it from the source, which has
+ * every change that committed before the failover. Known only within one process, and a count
+ * another worker pushed back past it before this one looked hides the loss. Not thread-safe: the
+ * ingest loop uses it.
  */
 final class LostCommits {
 
   private static final Logger LOG = LoggerFactory.getLogger(LostCommits.class);
 
-  /** The lease's count at the last fenced commit that copied events (-1: none yet). */
+  /** The lease's count at the last commit acknowledged without the standbys' flush (-1: none). */
   private long copied = -1;
 
   /**
-   * A fenced transaction that copied events committed, with this count; its events are acknowledged
-   * next.
+   * The events of the fenced transaction with this count are acknowledged without the standbys'
+   * proof that they have it.
    */
   void committed(long count) {
     copied = Math.max(copied, count);
@@ -99,7 +97,8 @@ final class LostCommits {
     }
     LOG.error(
         "ingest commits the change log was told about are gone from the database (the lease's"
-            + " commit count is {}, the last one that copied events was {}): a failover to a"
+            + " commit count is {}, the last one acknowledged without the standbys' flush was {}):"
+            + " a failover to a"
             + " standby that had not received them? The change log will not deliver those events"
             + " again, so a gap at {} in each of the {} change buffer(s) makes every stream table"
             + " reading them recompute",

@@ -75,7 +75,14 @@ class IngestIT {
           // First instance: commits a round into the buffer, then "crashes" before acknowledging.
           try (ChangeLogBackend log = new NoAcknowledgments(ChangeLogBackends.open(uri))) {
             new IngestRound(
-                    c, log, lease, new ChangeBuffers(), false, new WorkerState(), new LostCommits())
+                    c,
+                    log,
+                    lease,
+                    new ChangeBuffers(),
+                    false,
+                    new WorkerState(),
+                    new LostCommits(),
+                    new AckHoldback(AckHoldback.DEFAULT_MAX_HOLD))
                 .run(null);
           }
           long afterCrash = count(db, oid);
@@ -90,7 +97,8 @@ class IngestIT {
                     new ChangeBuffers(),
                     false,
                     new WorkerState(),
-                    new LostCommits());
+                    new LostCommits(),
+                    new AckHoldback(AckHoldback.DEFAULT_MAX_HOLD));
             round.run(Lsn.parse(end));
             round.run(Lsn.parse(end));
           }

@@ -27,84 +27,234 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * An ingest commit that a failover took back, after the change log was told it was done: a primary
- * and a standby made from a copy of its data directory, the change log in files outside both. The
- * ingest copies a first event (replicated), then, with the primary's walsender for the standby
- * frozen, a second one, and acknowledges it; the primary crashes and the standby is promoted
- * without that commit. The change log does not deliver the second event again; the new session's
- * check finds the lease's commit count below the last copying commit's and writes a gap row into
- * the buffer, so every stream table reading the source is recomputed. Before 2026-12-04 the event
- * was simply gone: no gap, and the stream tables never had the change.
+ * Ingest commits that a failover took back: a primary and a standby made from a copy of its data
+ * directory, the change log in files outside both. The ingest copies a first event (replicated),
+ * then, with the primary's walsender for the standby frozen, a second one; the primary crashes and
+ * the standby is promoted without that commit.
+ *
+ * <p>By default the second event's acknowledgment waits for the standby's flush ({@link
+ * AckHoldback}), so the change log still holds it, and a worker started after the failover (nothing
+ * remembered) copies it again: no gap, nothing recomputed. Acknowledged without that proof (here: a
+ * hold bound of zero; in production no standby streaming, positions hidden from the role, or a
+ * standby stuck past the bound), the change log does not deliver it again and the new session's
+ * check ({@link LostCommits}) finds the lease's commit count below the last unprotected commit's
+ * and writes a gap row into the buffer, so every stream table reading the source is recomputed.
+ * Before 2026-12-04 the event was simply gone; before 2026-12-05 it was a gap in the first case
+ * too, and gone when the worker restarted at the failover.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class LostCommitsIT {
 
   @Test
-  void anIngestCommitAFailoverTookBackBecomesAGapInTheBuffer() throws Exception {
-    String uri =
-        ServerProcess.targetDir("lost-commits").resolve("log").toUri()
-            + "?consumer=pgtrickle-worker&pollMs=0";
-    try (PipelineDb db = PipelineDb.start()) {
-      db.sql("CREATE TABLE public.t (id bigint PRIMARY KEY, v int)");
-      db.createStreamTable("st_t", "SELECT id, v FROM public.t", "1h");
-      long oid = Long.parseLong(db.one("SELECT 'public.t'::regclass::oid"));
-      String buffer = "pgtrickle_changes.changes_" + oid;
-      PostgresServer primary = db.server();
-      try (PostgresServer standby =
-          primary.startStandbyCopy("lost_standby", "-c hot_standby_feedback=on")) {
-        Lease lease = new Lease("ingest", "test", Duration.ofMinutes(5));
-        LostCommits lost = new LostCommits();
+  void aHeldBackAcknowledgmentComesAgainAfterTheFailoverEvenToANewWorker() throws Exception {
+    try (Failover f = Failover.start("held-acks")) {
+      Lease lease = new Lease("ingest", "test", Duration.ofMinutes(5));
+      LostCommits lost = new LostCommits();
+      try (Connection c = f.db.connect();
+          ChangeLogBackend log = ChangeLogBackends.open(f.uri)) {
+        assertThat(lease.acquireOrRenew(c)).isTrue();
+        IngestRound round =
+            new IngestRound(
+                c,
+                log,
+                lease,
+                new ChangeBuffers(),
+                false,
+                new WorkerState(),
+                lost,
+                new AckHoldback(AckHoldback.DEFAULT_MAX_HOLD));
+        f.copyFirstEventAndFreezeTheStandby(log, round);
+        Children.await(
+            "the first event acknowledged once the standby flushed it",
+            Duration.ofSeconds(30),
+            () -> {
+              try {
+                round.run(null);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+              return log.lag(f.oid).toCompletableFuture().join() == 0;
+            });
+        f.publish(log, 2);
+        round.run(null);
+        assertThat(ids(c, f.buffer)).containsExactly(1L, 2L);
+        for (int i = 0; i < 5; i++) {
+          Thread.sleep(200);
+          round.run(null);
+        }
+        assertThat(log.lag(f.oid).toCompletableFuture().join())
+            .as("the second event is not acknowledged while the standby lacks its commit")
+            .isEqualTo(1);
+      }
+      f.crashAndPromote();
+
+      // A worker started after the failover: no LostCommits or buffers state of the old one.
+      LostCommits fresh = new LostCommits();
+      try (Connection c = DriverManager.getConnection(f.standby.jdbcUrl());
+          ChangeLogBackend log = ChangeLogBackends.open(f.uri)) {
+        assertThat(ids(c, f.buffer))
+            .as("the new primary lacks the second copy")
+            .containsExactly(1L);
         ChangeBuffers buffers = new ChangeBuffers();
-        try (Connection c = db.connect();
-            ChangeLogBackend log = ChangeLogBackends.open(uri)) {
-          assertThat(lease.acquireOrRenew(c)).isTrue();
-          IngestRound round =
-              new IngestRound(c, log, lease, buffers, false, new WorkerState(), lost);
-          publish(log, oid, 1, db.one("SELECT pg_current_wal_insert_lsn()::text"));
-          round.run(null);
-          assertThat(db.one("SELECT count(*) FROM " + buffer)).isEqualTo("1");
-          String flushed = db.one("SELECT pg_current_wal_flush_lsn()::text");
-          Children.await(
-              "the standby replayed the first copy",
-              Duration.ofSeconds(60),
-              () -> holds(standby, "SELECT pg_last_wal_replay_lsn() >= '" + flushed + "'"));
-          assertThat(lost.check(c, lease, buffers)).as("nothing lost yet").isZero();
+        assertThat(fresh.check(c, lease, buffers)).isZero();
+        assertThat(lost.check(c, lease, buffers))
+            .as("the old process acknowledged nothing unprotected either")
+            .isZero();
+        new IngestRound(
+                c,
+                log,
+                lease,
+                buffers,
+                false,
+                new WorkerState(),
+                fresh,
+                new AckHoldback(AckHoldback.DEFAULT_MAX_HOLD))
+            .run(null);
+        assertThat(ids(c, f.buffer))
+            .as("the change log delivers the second event again")
+            .containsExactly(1L, 2L);
+        assertThat(actions(c, f.buffer)).as("the buffer's rows: no gap").containsExactly("I", "I");
+      }
+    }
+  }
 
-          // The standby stops receiving (the primary's walsender for it frozen); the second copy
-          // commits on the primary alone and is acknowledged in the change log.
-          String walsender =
-              db.one("SELECT pid FROM pg_stat_replication WHERE application_name = 'standby'");
-          ServerProcess.run(List.of("kill", "-STOP", walsender), 10);
-          publish(log, oid, 2, db.one("SELECT pg_current_wal_insert_lsn()::text"));
-          round.run(null);
-          round.run(null); // waits for the first round's acknowledgment
-          assertThat(db.one("SELECT count(*) FROM " + buffer)).isEqualTo("2");
-          Children.await(
-              "the change log holds nothing unacknowledged",
-              Duration.ofSeconds(30),
-              () -> log.lag(oid).toCompletableFuture().join() == 0);
-        }
-        primary.crash();
-        try (Connection s = DriverManager.getConnection(standby.jdbcUrl());
-            Statement st = s.createStatement()) {
-          st.execute("SELECT pg_promote(true, 60)");
-        }
+  @Test
+  void anUnprotectedAcknowledgmentAFailoverTookBackBecomesAGapInTheBuffer() throws Exception {
+    try (Failover f = Failover.start("lost-commits")) {
+      Lease lease = new Lease("ingest", "test", Duration.ofMinutes(5));
+      LostCommits lost = new LostCommits();
+      ChangeBuffers buffers = new ChangeBuffers();
+      try (Connection c = f.db.connect();
+          ChangeLogBackend log = ChangeLogBackends.open(f.uri)) {
+        assertThat(lease.acquireOrRenew(c)).isTrue();
+        IngestRound round =
+            new IngestRound(
+                c,
+                log,
+                lease,
+                buffers,
+                false,
+                new WorkerState(),
+                lost,
+                new AckHoldback(Duration.ZERO));
+        f.copyFirstEventAndFreezeTheStandby(log, round);
+        assertThat(lost.check(c, lease, buffers)).as("nothing lost yet").isZero();
+        f.publish(log, 2);
+        round.run(null);
+        round.run(null); // waits for the first round's acknowledgment
+        assertThat(ids(c, f.buffer)).containsExactly(1L, 2L);
+        Children.await(
+            "the change log holds nothing unacknowledged",
+            Duration.ofSeconds(30),
+            () -> log.lag(f.oid).toCompletableFuture().join() == 0);
+      }
+      f.crashAndPromote();
 
-        try (Connection c = DriverManager.getConnection(standby.jdbcUrl());
-            ChangeLogBackend log = ChangeLogBackends.open(uri)) {
-          assertThat(ids(c, buffer))
-              .as("the new primary lacks the second copy")
-              .containsExactly(1L);
-          assertThat(lost.check(c, lease, buffers))
-              .as("the lost commit noticed, a gap marked in the one buffer")
-              .isEqualTo(1);
-          new IngestRound(c, log, lease, buffers, false, new WorkerState(), lost).run(null);
-          assertThat(ids(c, buffer))
-              .as("the change log does not deliver the second event again")
-              .containsExactly(1L);
-          assertThat(actions(c, buffer)).as("the buffer's rows").containsExactly("I", "G");
-          assertThat(lost.check(c, lease, buffers)).as("checked once").isZero();
-        }
+      try (Connection c = DriverManager.getConnection(f.standby.jdbcUrl());
+          ChangeLogBackend log = ChangeLogBackends.open(f.uri)) {
+        assertThat(ids(c, f.buffer))
+            .as("the new primary lacks the second copy")
+            .containsExactly(1L);
+        assertThat(lost.check(c, lease, buffers))
+            .as("the lost commit noticed, a gap marked in the one buffer")
+            .isEqualTo(1);
+        new IngestRound(
+                c,
+                log,
+                lease,
+                buffers,
+                false,
+                new WorkerState(),
+                lost,
+                new AckHoldback(Duration.ZERO))
+            .run(null);
+        assertThat(ids(c, f.buffer))
+            .as("the change log does not deliver the second event again")
+            .containsExactly(1L);
+        assertThat(actions(c, f.buffer)).as("the buffer's rows").containsExactly("I", "G");
+        assertThat(lost.check(c, lease, buffers)).as("checked once").isZero();
+      }
+    }
+  }
+
+  /** A primary with a stream table over public.t, its standby, and a change log in files. */
+  private static final class Failover implements AutoCloseable {
+    final PipelineDb db;
+    final PostgresServer standby;
+    final String uri;
+    final long oid;
+    final String buffer;
+
+    private Failover(PipelineDb db, PostgresServer standby, String uri, long oid) {
+      this.db = db;
+      this.standby = standby;
+      this.uri = uri;
+      this.oid = oid;
+      this.buffer = "pgtrickle_changes.changes_" + oid;
+    }
+
+    static Failover start(String name) throws Exception {
+      String uri =
+          ServerProcess.targetDir(name).resolve("log").toUri()
+              + "?consumer=pgtrickle-worker&pollMs=0";
+      PipelineDb db = PipelineDb.start();
+      try {
+        db.sql("CREATE TABLE public.t (id bigint PRIMARY KEY, v int)");
+        db.createStreamTable("st_t", "SELECT id, v FROM public.t", "1h");
+        long oid = Long.parseLong(db.one("SELECT 'public.t'::regclass::oid"));
+        PostgresServer standby =
+            db.server()
+                .startStandbyCopy(
+                    name.replace('-', '_') + "_standby", "-c hot_standby_feedback=on");
+        return new Failover(db, standby, uri, oid);
+      } catch (Exception e) {
+        db.close();
+        throw e;
+      }
+    }
+
+    void publish(ChangeLogBackend log, long id) throws Exception {
+      LostCommitsIT.publish(log, oid, id, db.one("SELECT pg_current_wal_insert_lsn()::text"));
+    }
+
+    /** Copies event 1, waits until the standby replayed it, then freezes its walsender. */
+    void copyFirstEventAndFreezeTheStandby(ChangeLogBackend log, IngestRound round)
+        throws Exception {
+      publish(log, 1);
+      round.run(null);
+      assertThat(db.one("SELECT count(*) FROM " + buffer)).isEqualTo("1");
+      String flushed = db.one("SELECT pg_current_wal_flush_lsn()::text");
+      Children.await(
+          "the standby replayed the first copy, and the primary knows it flushed it",
+          Duration.ofSeconds(60),
+          () ->
+              holds(standby, "SELECT pg_last_wal_replay_lsn() >= '" + flushed + "'")
+                  && "t"
+                      .equals(
+                          db.one(
+                              "SELECT coalesce(bool_and(flush_lsn >= '"
+                                  + flushed
+                                  + "'), false) FROM pg_stat_replication"
+                                  + " WHERE application_name = 'standby'")));
+      String walsender =
+          db.one("SELECT pid FROM pg_stat_replication WHERE application_name = 'standby'");
+      ServerProcess.run(List.of("kill", "-STOP", walsender), 10);
+    }
+
+    void crashAndPromote() throws SQLException {
+      db.server().crash();
+      try (Connection s = DriverManager.getConnection(standby.jdbcUrl());
+          Statement st = s.createStatement()) {
+        st.execute("SELECT pg_promote(true, 60)");
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      try {
+        standby.close();
+      } finally {
+        db.close();
       }
     }
   }
