@@ -11,7 +11,6 @@ import io.pgtrickle.changelog.support.ServerProcess;
 import io.pgtrickle.worker.db.Lease;
 import io.pgtrickle.worker.it.Children;
 import io.pgtrickle.worker.it.PipelineDb;
-import io.pgtrickle.worker.runtime.WorkerState;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
@@ -74,31 +73,13 @@ class IngestIT {
           assertThat(lease.acquireOrRenew(c)).isTrue();
           // First instance: commits a round into the buffer, then "crashes" before acknowledging.
           try (ChangeLogBackend log = new NoAcknowledgments(ChangeLogBackends.open(uri))) {
-            new IngestRound(
-                    c,
-                    log,
-                    lease,
-                    new ChangeBuffers(),
-                    false,
-                    new WorkerState(),
-                    new LostCommits(),
-                    new AckHoldback(AckHoldback.DEFAULT_MAX_HOLD))
-                .run(null);
+            IngestRounds.fresh(c, log, lease).run(null);
           }
           long afterCrash = count(db, oid);
           assertThat(afterCrash).isPositive();
           // A new instance gets everything again from the acknowledged position.
           try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
-            IngestRound round =
-                new IngestRound(
-                    c,
-                    log,
-                    lease,
-                    new ChangeBuffers(),
-                    false,
-                    new WorkerState(),
-                    new LostCommits(),
-                    new AckHoldback(AckHoldback.DEFAULT_MAX_HOLD));
+            IngestRound round = IngestRounds.fresh(c, log, lease);
             round.run(Lsn.parse(end));
             round.run(Lsn.parse(end));
           }

@@ -11,7 +11,6 @@ import io.pgtrickle.changelog.support.ServerProcess;
 import io.pgtrickle.worker.db.Lease;
 import io.pgtrickle.worker.it.Children;
 import io.pgtrickle.worker.it.PipelineDb;
-import io.pgtrickle.worker.runtime.WorkerState;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -54,15 +53,7 @@ class LostCommitsIT {
           ChangeLogBackend log = ChangeLogBackends.open(f.uri)) {
         assertThat(lease.acquireOrRenew(c)).isTrue();
         IngestRound round =
-            new IngestRound(
-                c,
-                log,
-                lease,
-                new ChangeBuffers(),
-                false,
-                new WorkerState(),
-                lost,
-                new AckHoldback(AckHoldback.DEFAULT_MAX_HOLD));
+            IngestRounds.of(c, log, lease, new ChangeBuffers(), lost, AckHoldback.DEFAULT_MAX_HOLD);
         f.copyFirstEventAndFreezeTheStandby(log, round);
         Children.await(
             "the first event acknowledged once the standby flushed it",
@@ -100,16 +91,7 @@ class LostCommitsIT {
         assertThat(lost.check(c, lease, buffers))
             .as("the old process acknowledged nothing unprotected either")
             .isZero();
-        new IngestRound(
-                c,
-                log,
-                lease,
-                buffers,
-                false,
-                new WorkerState(),
-                fresh,
-                new AckHoldback(AckHoldback.DEFAULT_MAX_HOLD))
-            .run(null);
+        IngestRounds.of(c, log, lease, buffers, fresh, AckHoldback.DEFAULT_MAX_HOLD).run(null);
         assertThat(ids(c, f.buffer))
             .as("the change log delivers the second event again")
             .containsExactly(1L, 2L);
@@ -127,16 +109,7 @@ class LostCommitsIT {
       try (Connection c = f.db.connect();
           ChangeLogBackend log = ChangeLogBackends.open(f.uri)) {
         assertThat(lease.acquireOrRenew(c)).isTrue();
-        IngestRound round =
-            new IngestRound(
-                c,
-                log,
-                lease,
-                buffers,
-                false,
-                new WorkerState(),
-                lost,
-                new AckHoldback(Duration.ZERO));
+        IngestRound round = IngestRounds.of(c, log, lease, buffers, lost, Duration.ZERO);
         f.copyFirstEventAndFreezeTheStandby(log, round);
         assertThat(lost.check(c, lease, buffers)).as("nothing lost yet").isZero();
         f.publish(log, 2);
@@ -158,16 +131,7 @@ class LostCommitsIT {
         assertThat(lost.check(c, lease, buffers))
             .as("the lost commit noticed, a gap marked in the one buffer")
             .isEqualTo(1);
-        new IngestRound(
-                c,
-                log,
-                lease,
-                buffers,
-                false,
-                new WorkerState(),
-                lost,
-                new AckHoldback(Duration.ZERO))
-            .run(null);
+        IngestRounds.of(c, log, lease, buffers, lost, Duration.ZERO).run(null);
         assertThat(ids(c, f.buffer))
             .as("the change log does not deliver the second event again")
             .containsExactly(1L);
