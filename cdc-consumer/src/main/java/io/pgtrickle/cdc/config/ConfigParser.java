@@ -39,7 +39,7 @@ public final class ConfigParser {
     STATUS_INTERVAL_MS("1000"),
     MAX_BATCH_EVENTS("5000"),
     RECONNECT_MIN_MS("200"),
-    RECONNECT_MAX_MS("30000"),
+    RECONNECT_MAX_MS("5000"),
     FAILOVER_SLOT("true"),
     DROP_STANDBY_SLOT_COPIES("false"),
     SOURCE_MEMBERS(""),

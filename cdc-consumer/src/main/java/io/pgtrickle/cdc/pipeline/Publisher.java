@@ -241,6 +241,13 @@ final class Publisher implements AutoCloseable {
         continue;
       }
       try {
+        if (batch.session() != session.get() || batch.session() == endedSession.get()) {
+          // Its session ended: PostgreSQL sends it again, or the next primary never had it. Never
+          // published after a batch of its session that was dropped, or the change log would hold
+          // a later change without an earlier one, and then drop the earlier one as not new.
+          batch.published().completeExceptionally(new IllegalStateException("session ended"));
+          continue;
+        }
         SynchronousCommitGate.Outcome gated =
             gate.awaitDurable(
                 batch.requiredDurable(), () -> stopping || batch.session() != session.get());
@@ -260,6 +267,8 @@ final class Publisher implements AutoCloseable {
             published = publishWithRetry(batch, bySource, span);
             if (published) {
               done(batch, bySource);
+            } else {
+              batch.published().completeExceptionally(new IllegalStateException("not published"));
             }
           } finally {
             PublishSpans.end(span, published);
@@ -297,6 +306,20 @@ final class Publisher implements AutoCloseable {
         PublishSpans.failedAttempt(span, cause, ++retries);
         state.publishFailing(true);
         state.lastError("publish failed: " + cause);
+        if (gate.sourceStopping()) {
+          // The change log shares the source's server (or its fate), which is shutting down while
+          // its walsender waits for this batch to be confirmed: end the session instead of
+          // holding the shutdown up (SynchronousCommitGate#sourceStopping).
+          LOG.info(
+              "publish failed while the source is shutting down ({}): ending the session so that"
+                  + " its walsender can exit; the batch is read again from the next primary",
+              cause.toString());
+          endSession(
+              batch.session(),
+              "the source is shutting down and the change log refused a publish; reconnecting"
+                  + " (what was not published is read again)");
+          return false;
+        }
         LOG.warn("publish to the change log failed, retrying in {} ms: {}", wait, cause.toString());
         sleepUnlessStopping(wait);
       } catch (InterruptedException e) {

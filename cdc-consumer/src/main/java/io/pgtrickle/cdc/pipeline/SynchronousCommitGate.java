@@ -255,6 +255,27 @@ final class SynchronousCommitGate implements AutoCloseable {
   }
 
   /**
+   * Whether the current session's server is shutting down, asked with a new connection (a fast
+   * shutdown terminated every other one, this gate's too). The publisher asks after a publish
+   * failed: a change log on the source's own server (the PostgreSQL change log of a
+   * StreamTableCluster) refuses publishes from the moment its shutdown starts, while the session's
+   * walsender waits for the consumer to confirm what it sent before it exits. Retrying the publish
+   * would then hold the shutdown up until Patroni gives up waiting (a switchover took 2 minutes);
+   * ending the session lets the walsender exit at once, and the batch is read again from the next
+   * primary, if it has it.
+   *
+   * @return {@code true} if the session's server refused a connection because it is shutting down
+   */
+  boolean sourceStopping() {
+    currentSessionPid();
+    try (Connection probe = open()) {
+      return false;
+    } catch (SQLException e) {
+      return shuttingDown(e);
+    }
+  }
+
+  /**
    * A connection to the session's server: by its own address, or, where that address cannot be
    * reached from here (a TCP proxy, NAT), through the source URL, where the walsender pid check
    * tells whether it is the same server.

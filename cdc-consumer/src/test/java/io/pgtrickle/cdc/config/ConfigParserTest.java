@@ -166,7 +166,7 @@ class ConfigParserTest {
     assertThatThrownBy(
             () -> ConfigParser.parse(env("PGTRICKLE_RECONNECT_MIN_MS", "60000"), List.of()))
         .hasMessage(
-            "PGTRICKLE_RECONNECT_MAX_MS (--reconnect-max-ms) (30000) must be at least"
+            "PGTRICKLE_RECONNECT_MAX_MS (--reconnect-max-ms) (5000) must be at least"
                 + " PGTRICKLE_RECONNECT_MIN_MS (--reconnect-min-ms) (60000)");
   }
 
