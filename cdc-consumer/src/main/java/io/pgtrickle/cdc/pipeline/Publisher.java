@@ -66,6 +66,9 @@ final class Publisher implements AutoCloseable {
   private final BatchInTheMaking inTheMaking;
   private volatile Thread waker;
   private volatile boolean stopping;
+  private long lastUnprotectedWarning;
+
+  private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   Publisher(
       ChangeLogBackend log,
@@ -250,7 +253,9 @@ final class Publisher implements AutoCloseable {
         }
         SynchronousCommitGate.Outcome gated =
             gate.awaitDurable(
-                batch.requiredDurable(), () -> stopping || batch.session() != session.get());
+                batch.requiredDurable(),
+                batch.receivedNanos() == 0 ? System.nanoTime() : batch.receivedNanos(),
+                () -> stopping || batch.session() != session.get());
         if (gated == SynchronousCommitGate.Outcome.WALSENDER_GONE) {
           endSession(
               batch.session(),
@@ -259,7 +264,11 @@ final class Publisher implements AutoCloseable {
           endSession(
               batch.session(),
               "the source is shutting down; reconnecting (what was not published is read again)");
-        } else if (gated == SynchronousCommitGate.Outcome.DURABLE) {
+        } else if (gated == SynchronousCommitGate.Outcome.DURABLE
+            || gated == SynchronousCommitGate.Outcome.UNPROTECTED) {
+          if (gated == SynchronousCommitGate.Outcome.UNPROTECTED) {
+            unprotected(batch);
+          }
           Map<Long, List<ChangeEvent>> bySource = batch.bySource();
           Span span = PublishSpans.start(metrics.tracer, batch, bySource);
           boolean published = false;
@@ -283,6 +292,22 @@ final class Publisher implements AutoCloseable {
           LockSupport.unpark(wake);
         }
       }
+    }
+  }
+
+  /** Counts a batch published before any standby flushed it; warns at most once a minute. */
+  private void unprotected(Batch batch) {
+    metrics.unprotectedPublishes.increment();
+    long now = System.nanoTime();
+    if (lastUnprotectedWarning == 0 || now - lastUnprotectedWarning >= WARN_EVERY_NANOS) {
+      lastUnprotectedWarning = now;
+      LOG.warn(
+          "publishing a batch ending at {} that no streaming standby has flushed (held {} ms; the"
+              + " standbys are behind, or their positions hidden from this role: grant"
+              + " pg_read_all_stats): a crash failover now may take it back, and the change log"
+              + " then records a GAP (pg_trickle_cdc_unprotected_publishes_total counts these)",
+          batch.requiredDurable(),
+          TimeUnit.NANOSECONDS.toMillis(now - batch.receivedNanos()));
     }
   }
 
