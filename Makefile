@@ -176,17 +176,21 @@ profile-changelog: deps-test ## JFR recording of bench-changelog's JVM (default:
 	hack/jfr-summary.sh $(PROFILE_DIR)/changelog.jfr
 
 # One change-log backend only: make bench-cdc CDC_BENCH_BACKENDS=nats; writes over 4 tables: CDC_BENCH_TABLES=4;
-# a source replicating synchronously (the consumer's gate waits for its standby): CDC_BENCH_SYNC=true
+# a source replicating synchronously (the consumer's gate waits for its standby): CDC_BENCH_SYNC=true;
+# an asynchronous standby whose flush the consumer waits for: CDC_BENCH_ASYNC_STANDBY=true (the wait off: CDC_BENCH_ASYNC_HOLD_MS=0)
 # A quick, noisier run: CDC_BENCH_EVENTS=200000 CDC_BENCH_ROUNDS=2 (default: 6 rounds of 1,000,000 events);
 # seconds at 5k events/s before the lag is measured: CDC_BENCH_WARMUP (default 60)
 CDC_BENCH_BACKENDS ?= all
 CDC_BENCH_TABLES ?= 1
 CDC_BENCH_SYNC ?= false
+CDC_BENCH_ASYNC_STANDBY ?= false
+CDC_BENCH_ASYNC_HOLD_MS ?= 5000
 CDC_BENCH_EVENTS ?= 1000000
 CDC_BENCH_ROUNDS ?= 6
 CDC_BENCH_WARMUP ?= 60
 BENCH_CDC = $(MVN) -q -pl cdc-consumer -am -Pbench-cdc -DskipTests verify -Dbench.backends=$(CDC_BENCH_BACKENDS) \
 	  -Dbench.tables=$(CDC_BENCH_TABLES) -Dbench.synchronous=$(CDC_BENCH_SYNC) \
+	  -Dbench.asyncStandby=$(CDC_BENCH_ASYNC_STANDBY) -Dbench.asyncHoldMs=$(CDC_BENCH_ASYNC_HOLD_MS) \
 	  -Dbench.events=$(CDC_BENCH_EVENTS) -Dbench.rounds=$(CDC_BENCH_ROUNDS) -Dbench.warmupSeconds=$(CDC_BENCH_WARMUP)
 bench-cdc: deps-test ## CDC consumer events/s vs pg_recvlogical (5 interleaved rounds of 1M events), lag at 5k events/s (about 26 min on a loaded machine)
 	$(BENCH_CDC)

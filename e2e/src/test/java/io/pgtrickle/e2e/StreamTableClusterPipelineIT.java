@@ -3,10 +3,19 @@ package io.pgtrickle.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.pgtrickle.operator.packaging.DashboardQueries;
+import io.pgtrickle.operator.streams.spec.PipelinePods;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.ProgramPods;
 import io.pgtrickle.testbed.TestNamespace;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -61,6 +70,29 @@ class StreamTableClusterPipelineIT {
     if (programs != null) {
       programs.close();
     }
+  }
+
+  /** A pipeline pod's /metrics, through its pod IP. */
+  private static String scrape(String pod) throws Exception {
+    String ip =
+        NAMESPACE
+            .client()
+            .pods()
+            .inNamespace(NAMESPACE.name())
+            .withName(pod)
+            .get()
+            .getStatus()
+            .getPodIP();
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://" + ip + ":" + PipelinePods.METRICS_PORT + "/metrics"))
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as("/metrics of %s", pod).isEqualTo(200);
+    return response.body();
   }
 
   @Test
@@ -129,6 +161,21 @@ class StreamTableClusterPipelineIT {
         .atMost(Pipeline.WAIT)
         .until(
             () -> pipeline.scalar("SELECT count(*) FROM pgtrickle_changelog.events"), "0"::equals);
+
+    // The chart's stream tables dashboard and alerts name only metrics these programs serve.
+    List<String> exprs = new ArrayList<>(DashboardQueries.streamTableDashboardExpressions());
+    exprs.addAll(DashboardQueries.ruleTemplateExpressions());
+    Set<String> wanted = DashboardQueries.metrics(exprs, "pg_trickle_");
+    assertThat(wanted).hasSizeGreaterThan(10);
+    await("every metric of the dashboard and alerts served by the CDC and worker pods")
+        .atMost(Pipeline.WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        DashboardQueries.missing(
+                            wanted,
+                            scrape(Pipeline.NAME + "-cdc-0") + scrape(pipeline.workerPod())))
+                    .isEmpty());
 
     pipeline.deleteAndAwaitGone();
     assertThat(

@@ -43,6 +43,9 @@ import java.util.Optional;
  *     network, as on the test bed)
  * @param stuckTimeout how long the slot's confirmed position may stand still while the source has
  *     WAL for it before the probes call the consumer stuck
+ * @param asyncStandbyHold without synchronous replication, how long a batch waits at most for the
+ *     most advanced streaming physical standby to flush it before it is published anyway (counted
+ *     as unprotected); zero: no wait
  */
 public record CdcConfig(
     String sourceUrl,
@@ -66,6 +69,7 @@ public record CdcConfig(
     int ordinal,
     int replicas,
     Duration stuckTimeout,
+    Duration asyncStandbyHold,
     String httpAddress,
     Optional<OtlpSettings> otlp) {
 
@@ -108,6 +112,8 @@ public record CdcConfig(
         + replicas
         + " stuck_timeout_ms="
         + stuckTimeout.toMillis()
+        + " async_standby_hold_ms="
+        + asyncStandbyHold.toMillis()
         + " otlp="
         + otlp.map(OtlpSettings::describe).orElse("off");
   }

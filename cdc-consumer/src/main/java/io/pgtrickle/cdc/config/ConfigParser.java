@@ -39,14 +39,15 @@ public final class ConfigParser {
     STATUS_INTERVAL_MS("1000"),
     MAX_BATCH_EVENTS("5000"),
     RECONNECT_MIN_MS("200"),
-    RECONNECT_MAX_MS("30000"),
+    RECONNECT_MAX_MS("5000"),
     FAILOVER_SLOT("true"),
     DROP_STANDBY_SLOT_COPIES("false"),
     SOURCE_MEMBERS(""),
     CATALOG("true"),
     CATALOG_POLL_MS("1000"),
     REPLICAS("1"),
-    STUCK_TIMEOUT_MS("60000");
+    STUCK_TIMEOUT_MS("60000"),
+    ASYNC_STANDBY_HOLD_MS("5000");
 
     private final String defaultValue;
 
@@ -192,6 +193,7 @@ public final class ConfigParser {
         ordinal,
         replicas,
         Duration.ofMillis(values.number(Setting.STUCK_TIMEOUT_MS, 1000, 86_400_000)),
+        Duration.ofMillis(values.number(Setting.ASYNC_STANDBY_HOLD_MS, 0, 60_000)),
         hostName(Setting.HTTP_ADDRESS),
         otlp());
   }

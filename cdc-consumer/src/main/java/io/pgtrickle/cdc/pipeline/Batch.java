@@ -21,6 +21,7 @@ final class Batch {
   private Lsn lastCommitEnd;
   private long lastTransactionCommit;
   private long session;
+  private long receivedNanos;
   private final CompletableFuture<Void> published = new CompletableFuture<>();
 
   /**
@@ -34,14 +35,30 @@ final class Batch {
   }
 
   void add(ChangeEvent event) {
+    received();
     events.add(event);
     // An event's position is its transaction's commit LSN (pgoutput's Begin.final_lsn).
     lastTransactionCommit = Math.max(lastTransactionCommit, event.lsn().value());
   }
 
   void commit(Lsn endLsn, Instant commitTime) {
+    received();
     lastCommitEnd = endLsn;
     commitTimes.add(commitTime);
+  }
+
+  private void received() {
+    if (receivedNanos == 0) {
+      receivedNanos = System.nanoTime();
+    }
+  }
+
+  /**
+   * When the first event or commit of this batch arrived ({@link System#nanoTime()}); 0 if none
+   * did.
+   */
+  long receivedNanos() {
+    return receivedNanos;
   }
 
   /** Which replication session (of the {@link Publisher}'s count) this batch came from. */

@@ -111,7 +111,7 @@ public final class CdcConsumer implements AutoCloseable {
             config.reconnectMin(),
             config.reconnectMax(),
             lagMicros,
-            new SynchronousCommitGate(connections, state));
+            new SynchronousCommitGate(connections, state, config.asyncStandbyHold()));
     this.timeline = new TimelineFollower(publisher);
   }
 

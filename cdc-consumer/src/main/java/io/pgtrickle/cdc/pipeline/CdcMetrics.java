@@ -19,7 +19,8 @@ import java.time.Duration;
  *   <li>{@code pg_trickle_cdc_lag_seconds}: end-to-end lag, commit to acknowledged by the change
  *       log, with p50/p95/p99 and a histogram; {@code pg_trickle_cdc_lag_p95_ms} the p95 as a plain
  *       gauge for the HPA's metrics adapter;
- *   <li>{@code pg_trickle_cdc_reconnects_total}, {@code pg_trickle_cdc_publish_retries_total}.
+ *   <li>{@code pg_trickle_cdc_reconnects_total}, {@code pg_trickle_cdc_publish_retries_total},
+ *       {@code pg_trickle_cdc_unprotected_publishes_total}.
  * </ul>
  */
 public final class CdcMetrics {
@@ -28,6 +29,7 @@ public final class CdcMetrics {
   final Counter transactions;
   final Counter reconnects;
   final Counter publishRetries;
+  final Counter unprotectedPublishes;
   final Timer lag;
   final Tracer tracer;
 
@@ -65,6 +67,13 @@ public final class CdcMetrics {
     publishRetries =
         Counter.builder("pg_trickle_cdc_publish_retries")
             .description("publishes to the change log retried after a failure")
+            .register(registry);
+    unprotectedPublishes =
+        Counter.builder("pg_trickle_cdc_unprotected_publishes")
+            .description(
+                "batches published under asynchronous replication before any streaming standby"
+                    + " flushed them (the hold bound passed, or the positions are hidden): a crash"
+                    + " failover may take them back (a GAP then, and recomputed stream tables)")
             .register(registry);
     lag =
         Timer.builder("pg_trickle_cdc_lag")

@@ -66,6 +66,9 @@ final class Publisher implements AutoCloseable {
   private final BatchInTheMaking inTheMaking;
   private volatile Thread waker;
   private volatile boolean stopping;
+  private long lastUnprotectedWarning;
+
+  private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   Publisher(
       ChangeLogBackend log,
@@ -241,9 +244,18 @@ final class Publisher implements AutoCloseable {
         continue;
       }
       try {
+        if (batch.session() != session.get() || batch.session() == endedSession.get()) {
+          // Its session ended: PostgreSQL sends it again, or the next primary never had it. Never
+          // published after a batch of its session that was dropped, or the change log would hold
+          // a later change without an earlier one, and then drop the earlier one as not new.
+          batch.published().completeExceptionally(new IllegalStateException("session ended"));
+          continue;
+        }
         SynchronousCommitGate.Outcome gated =
             gate.awaitDurable(
-                batch.requiredDurable(), () -> stopping || batch.session() != session.get());
+                batch.requiredDurable(),
+                batch.receivedNanos() == 0 ? System.nanoTime() : batch.receivedNanos(),
+                () -> stopping || batch.session() != session.get());
         if (gated == SynchronousCommitGate.Outcome.WALSENDER_GONE) {
           endSession(
               batch.session(),
@@ -252,7 +264,11 @@ final class Publisher implements AutoCloseable {
           endSession(
               batch.session(),
               "the source is shutting down; reconnecting (what was not published is read again)");
-        } else if (gated == SynchronousCommitGate.Outcome.DURABLE) {
+        } else if (gated == SynchronousCommitGate.Outcome.DURABLE
+            || gated == SynchronousCommitGate.Outcome.UNPROTECTED) {
+          if (gated == SynchronousCommitGate.Outcome.UNPROTECTED) {
+            unprotected(batch);
+          }
           Map<Long, List<ChangeEvent>> bySource = batch.bySource();
           Span span = PublishSpans.start(metrics.tracer, batch, bySource);
           boolean published = false;
@@ -260,6 +276,8 @@ final class Publisher implements AutoCloseable {
             published = publishWithRetry(batch, bySource, span);
             if (published) {
               done(batch, bySource);
+            } else {
+              batch.published().completeExceptionally(new IllegalStateException("not published"));
             }
           } finally {
             PublishSpans.end(span, published);
@@ -274,6 +292,22 @@ final class Publisher implements AutoCloseable {
           LockSupport.unpark(wake);
         }
       }
+    }
+  }
+
+  /** Counts a batch published before any standby flushed it; warns at most once a minute. */
+  private void unprotected(Batch batch) {
+    metrics.unprotectedPublishes.increment();
+    long now = System.nanoTime();
+    if (lastUnprotectedWarning == 0 || now - lastUnprotectedWarning >= WARN_EVERY_NANOS) {
+      lastUnprotectedWarning = now;
+      LOG.warn(
+          "publishing a batch ending at {} that no streaming standby has flushed (held {} ms; the"
+              + " standbys are behind, or their positions hidden from this role: grant"
+              + " pg_read_all_stats): a crash failover now may take it back, and the change log"
+              + " then records a GAP (pg_trickle_cdc_unprotected_publishes_total counts these)",
+          batch.requiredDurable(),
+          TimeUnit.NANOSECONDS.toMillis(now - batch.receivedNanos()));
     }
   }
 
@@ -297,6 +331,20 @@ final class Publisher implements AutoCloseable {
         PublishSpans.failedAttempt(span, cause, ++retries);
         state.publishFailing(true);
         state.lastError("publish failed: " + cause);
+        if (gate.sourceStopping()) {
+          // The change log shares the source's server (or its fate), which is shutting down while
+          // its walsender waits for this batch to be confirmed: end the session instead of
+          // holding the shutdown up (SynchronousCommitGate#sourceStopping).
+          LOG.info(
+              "publish failed while the source is shutting down ({}): ending the session so that"
+                  + " its walsender can exit; the batch is read again from the next primary",
+              cause.toString());
+          endSession(
+              batch.session(),
+              "the source is shutting down and the change log refused a publish; reconnecting"
+                  + " (what was not published is read again)");
+          return false;
+        }
         LOG.warn("publish to the change log failed, retrying in {} ms: {}", wait, cause.toString());
         sleepUnlessStopping(wait);
       } catch (InterruptedException e) {

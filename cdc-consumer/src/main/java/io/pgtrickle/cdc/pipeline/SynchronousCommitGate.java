@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -23,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * in the change log, at a position of the old timeline that the new primary then reuses. So when
  * the source replicates synchronously ({@code synchronous_standby_names} set), a batch is published
  * only once every synchronous standby reported in {@code pg_stat_replication} flushed past it: then
- * whichever of them Patroni promotes has it. Without synchronous replication there is nothing to
- * wait for (and a failover loses acknowledged commits anyway).
+ * whichever of them Patroni promotes has it. Without synchronous replication a failover may lose
+ * commits the primary acknowledged, and the consumer keeps out of the change log what it can,
+ * within a bound (below).
  *
  * <p>The standby positions are read on the server the replication session streams from, connecting
  * to its own address (as the replication connection reported it), not through the URL's host name:
@@ -43,6 +45,10 @@ import org.slf4j.LoggerFactory;
  * shutdown (their Patroni lost sight of the leader's pod) and a transaction only the old primary
  * had reach the change log.
  *
+ * <p>Without synchronous replication a batch waits, for a bounded time, until the most advanced
+ * streaming physical standby flushed it ({@link AsyncStandbys}): the standby Patroni promotes after
+ * a crash then has it.
+ *
  * <p>Seeing other users' walsender positions needs {@code pg_read_all_stats} (or {@code
  * pg_monitor}). Without it the gate stays closed and says so: it cannot tell a durable transaction
  * from one a failover would take back.
@@ -60,13 +66,23 @@ final class SynchronousCommitGate implements AutoCloseable {
           + " EXISTS (SELECT 1 FROM pg_stat_replication WHERE pid = ?),"
           + " (SELECT min(flush_lsn) FROM pg_stat_replication"
           + "   WHERE sync_state IN ('sync', 'quorum'))::text,"
-          + " (SELECT count(*) FROM pg_stat_replication WHERE sync_state IS NULL)";
+          + " (SELECT count(*) FROM pg_stat_replication WHERE sync_state IS NULL),"
+          + AsyncStandbys.SQL;
 
+  /**
+   * The wait between polls for the first {@link #FAST_POLLS} polls of a batch (a standby's flush
+   * normally takes about a millisecond); then it doubles up to {@link #MAX_POLL_NANOS}, so that a
+   * standby that stays behind for seconds costs the source a query every 8 ms, not every 1 ms.
+   */
   private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  private static final int FAST_POLLS = 10;
+  private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(8);
   private static final long COMPLAIN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final SourceConnections connections;
   private final ConsumerState state;
+  private final long asyncHoldNanos;
   private Connection connection;
   private PreparedStatement statement;
   private final AtomicLong sessions = new AtomicLong();
@@ -79,9 +95,21 @@ final class SynchronousCommitGate implements AutoCloseable {
   private long lastComplaintNanos;
   private boolean refusing;
 
-  SynchronousCommitGate(SourceConnections connections, ConsumerState state) {
+  /** The physical standbys as the last poll saw them, or null: synchronous replication. */
+  private AsyncStandbys asyncStandbys;
+
+  /**
+   * A gate.
+   *
+   * @param connections to the source
+   * @param state the health state
+   * @param asyncHold without synchronous replication, the longest wait for a standby's flush
+   *     ({@link AsyncStandbys}); zero: no wait
+   */
+  SynchronousCommitGate(SourceConnections connections, ConsumerState state, Duration asyncHold) {
     this.connections = connections;
     this.state = state;
+    this.asyncHoldNanos = asyncHold.toNanos();
   }
 
   /** What became of a batch at the gate. */
@@ -99,7 +127,12 @@ final class SynchronousCommitGate implements AutoCloseable {
      * The session's server is shutting down and cannot be asked: the session should end, so that
      * its walsender exits, and the batch be read again from the next primary.
      */
-    SOURCE_STOPPING
+    SOURCE_STOPPING,
+    /**
+     * Asynchronous replication, and no standby flushed the batch within the bound, or their
+     * positions are hidden: publish, counted as unprotected ({@link AsyncStandbys}).
+     */
+    UNPROTECTED
   }
 
   /**
@@ -124,14 +157,19 @@ final class SynchronousCommitGate implements AutoCloseable {
    * synchronously.
    *
    * @param position the position a batch needs durable
+   * @param receivedNanos when the batch's first event arrived ({@link System#nanoTime()}): the
+   *     asynchronous hold counts from there
    * @param abandoned true once the batch is no longer wanted (its session ended, or stopping)
    */
-  Outcome awaitDurable(Lsn position, BooleanSupplier abandoned) throws InterruptedException {
+  Outcome awaitDurable(Lsn position, long receivedNanos, BooleanSupplier abandoned)
+      throws InterruptedException {
     int pid = currentSessionPid();
     if (!position.isAfter(durable)) {
       return Outcome.DURABLE;
     }
     waitingSince = System.nanoTime();
+    long pause = POLL_NANOS;
+    int polls = 0;
     try {
       while (true) {
         if (abandoned.getAsBoolean()) {
@@ -147,7 +185,17 @@ final class SynchronousCommitGate implements AutoCloseable {
         if (!position.isAfter(durable)) {
           return Outcome.DURABLE;
         }
-        TimeUnit.NANOSECONDS.sleep(POLL_NANOS);
+        AsyncStandbys standbys = asyncStandbys;
+        if (poll == Poll.SEEN
+            && standbys != null
+            && standbys.decide(position, System.nanoTime() - receivedNanos, asyncHoldNanos)
+                == AsyncStandbys.Decision.PUBLISH_UNPROTECTED) {
+          return Outcome.UNPROTECTED;
+        }
+        TimeUnit.NANOSECONDS.sleep(pause);
+        if (++polls >= FAST_POLLS) {
+          pause = Math.min(MAX_POLL_NANOS, pause * 2);
+        }
       }
     } finally {
       waitingSince = 0;
@@ -211,6 +259,7 @@ final class SynchronousCommitGate implements AutoCloseable {
         boolean sameServer = rs.getBoolean(2);
         String lowestFlush = rs.getString(3);
         long hidden = rs.getLong(4);
+        AsyncStandbys physical = AsyncStandbys.parse(rs.getString(5));
         if (!sameServer) {
           // This connection was opened during the session, to the session's server: it
           // restarted, or the address now belongs to another one.
@@ -218,10 +267,17 @@ final class SynchronousCommitGate implements AutoCloseable {
           return Poll.WALSENDER_GONE;
         }
         if (standbyNames == null || standbyNames.isBlank()) {
-          durable = Lsn.max(durable, position);
+          asyncStandbys = physical;
+          if (physical.mostAdvancedFlush() != null) {
+            durable = Lsn.max(durable, physical.mostAdvancedFlush());
+          }
+          if (physical.decide(position, 0, asyncHoldNanos) == AsyncStandbys.Decision.PUBLISH) {
+            durable = Lsn.max(durable, position);
+          }
           accepted();
           return Poll.SEEN;
         }
+        asyncStandbys = null;
         if (hidden > 0) {
           refuse(SourceRefusedException.standbysHidden(connection.getMetaData().getUserName()));
           return Poll.UNKNOWN;
@@ -251,6 +307,27 @@ final class SynchronousCommitGate implements AutoCloseable {
       complain("cannot read the synchronous standbys' positions, retrying: " + e);
       close();
       return Poll.UNKNOWN;
+    }
+  }
+
+  /**
+   * Whether the current session's server is shutting down, asked with a new connection (a fast
+   * shutdown terminated every other one, this gate's too). The publisher asks after a publish
+   * failed: a change log on the source's own server (the PostgreSQL change log of a
+   * StreamTableCluster) refuses publishes from the moment its shutdown starts, while the session's
+   * walsender waits for the consumer to confirm what it sent before it exits. Retrying the publish
+   * would then hold the shutdown up until Patroni gives up waiting (a switchover took 2 minutes);
+   * ending the session lets the walsender exit at once, and the batch is read again from the next
+   * primary, if it has it.
+   *
+   * @return {@code true} if the session's server refused a connection because it is shutting down
+   */
+  boolean sourceStopping() {
+    currentSessionPid();
+    try (Connection probe = open()) {
+      return false;
+    } catch (SQLException e) {
+      return shuttingDown(e);
     }
   }
 

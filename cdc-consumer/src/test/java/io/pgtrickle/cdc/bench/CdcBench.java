@@ -66,6 +66,16 @@ public final class CdcBench {
    */
   static final boolean SYNCHRONOUS = Boolean.getBoolean("bench.synchronous");
 
+  /**
+   * Whether the source has an asynchronous physical standby (make bench-cdc
+   * CDC_BENCH_ASYNC_STANDBY=true): a real one, made from a copy of the data directory, whose flush
+   * the consumer waits for up to CDC_BENCH_ASYNC_HOLD_MS (the consumer's default, 5000; 0 turns the
+   * wait off, for the comparison in the same setup).
+   */
+  static final boolean ASYNC_STANDBY = Boolean.getBoolean("bench.asyncStandby");
+
+  static final int ASYNC_HOLD_MS = Integer.getInteger("bench.asyncHoldMs", 5000);
+
   /** One backend's figures: lag and confirmation percentiles (ms), and the drain rounds. */
   record Outcome(double[] lag, double[] confirm, double[] idleConfirm, DrainRounds.Result drain) {}
 
@@ -88,7 +98,8 @@ public final class CdcBench {
     Map<String, Outcome> results = new LinkedHashMap<>();
     java.util.Set<String> before = ServerProcess.serverDirs();
     try (SourceDb db = SourceDb.start();
-        AutoCloseable standby = SYNCHRONOUS ? synchronousStandby(db) : () -> {}) {
+        AutoCloseable standby =
+            SYNCHRONOUS ? synchronousStandby(db) : ASYNC_STANDBY ? asyncStandby(db) : () -> {}) {
       for (int t = 1; t <= TABLES; t++) {
         db.sql("CREATE TABLE bench" + t + " (id int8 PRIMARY KEY, v int4, pad text)");
       }
@@ -127,12 +138,14 @@ public final class CdcBench {
         String.format(
             Locale.ROOT,
             "cdc_eps=%.0f recvlogical_eps=%.0f ratio=%.2f lag_p95_ms=%.1f synchronous=%s"
+                + " async_standby_hold_ms=%s"
                 + " confirm_p95_ms=%.1f idle_confirm_p95_ms=%.1f events=%d rounds=%d",
             minEps,
             allRecv.median(),
             minRatio,
             maxP95,
             SYNCHRONOUS,
+            ASYNC_STANDBY ? String.valueOf(ASYNC_HOLD_MS) : "none",
             confirmP95,
             idleConfirmP95,
             DrainRounds.EVENTS,
@@ -164,6 +177,22 @@ public final class CdcBench {
                     o.idleConfirm[0],
                     o.idleConfirm[1])));
     return last.toString();
+  }
+
+  private static AutoCloseable asyncStandby(SourceDb db) throws Exception {
+    AutoCloseable standby = db.server().startStandbyCopy("bench_standby", "");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!"streaming"
+        .equals(
+            db.queryOne(
+                "SELECT state FROM pg_stat_replication WHERE application_name = 'standby'"))) {
+      if (System.nanoTime() > deadline) {
+        standby.close();
+        throw new IllegalStateException("the standby did not start streaming");
+      }
+      Thread.sleep(20);
+    }
+    return standby;
   }
 
   private static ScriptedStandby synchronousStandby(SourceDb db) throws Exception {
@@ -203,6 +232,7 @@ public final class CdcBench {
       List<Long> lags = Collections.synchronizedList(new ArrayList<>());
       Map<String, String> env = Consumers.env(db, tableList(), slot, uri);
       env.put("PGTRICKLE_STATUS_INTERVAL_MS", "1000");
+      env.put("PGTRICKLE_ASYNC_STANDBY_HOLD_MS", String.valueOf(ASYNC_HOLD_MS));
       // Every backend starts where the first one does: from empty source tables (the previous
       // backend's backlogs left five million rows in them; no slot exists now to decode the
       // TRUNCATE: the previous backend's were dropped, this one's is created by its consumer) and

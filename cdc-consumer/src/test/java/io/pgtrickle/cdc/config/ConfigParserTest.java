@@ -35,6 +35,8 @@ class ConfigParserTest {
     assertThat(c.ordinal()).isEqualTo(3);
     assertThat(c.replicas()).isEqualTo(1);
     assertThat(c.stuckTimeout()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(c.asyncStandbyHold()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.reconnectMax()).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.httpPort()).isEqualTo(8080);
     assertThat(c.statusInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.failoverSlot()).isTrue();
@@ -112,6 +114,9 @@ class ConfigParserTest {
     cases.put(
         env("PGTRICKLE_STUCK_TIMEOUT_MS", "soon"),
         "PGTRICKLE_STUCK_TIMEOUT_MS (--stuck-timeout-ms) must be a whole number");
+    cases.put(
+        env("PGTRICKLE_ASYNC_STANDBY_HOLD_MS", "60001"),
+        "PGTRICKLE_ASYNC_STANDBY_HOLD_MS (--async-standby-hold-ms) must be between 0 and 60000");
     cases.put(env("PGTRICKLE_TABLES", "a;drop"), "PGTRICKLE_TABLES (--tables): 'a;drop'");
     cases.put(
         env("PGTRICKLE_HTTP_PORT", "http"),
@@ -166,7 +171,7 @@ class ConfigParserTest {
     assertThatThrownBy(
             () -> ConfigParser.parse(env("PGTRICKLE_RECONNECT_MIN_MS", "60000"), List.of()))
         .hasMessage(
-            "PGTRICKLE_RECONNECT_MAX_MS (--reconnect-max-ms) (30000) must be at least"
+            "PGTRICKLE_RECONNECT_MAX_MS (--reconnect-max-ms) (5000) must be at least"
                 + " PGTRICKLE_RECONNECT_MIN_MS (--reconnect-min-ms) (60000)");
   }
 

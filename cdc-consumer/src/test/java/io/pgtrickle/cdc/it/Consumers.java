@@ -48,15 +48,19 @@ public final class Consumers {
   public static final class InProcess implements AutoCloseable {
     public final CdcConsumer consumer;
     public final ConsumerState state = new ConsumerState();
+    public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final Thread thread;
 
     public InProcess(Map<String, String> env, ChangeLogBackend log, LongConsumer lagMicros) {
       CdcConfig config = ConfigParser.parse(env, List.of());
-      consumer =
-          new CdcConsumer(
-              config, log, state, new CdcMetrics(new SimpleMeterRegistry(), state), lagMicros);
+      consumer = new CdcConsumer(config, log, state, new CdcMetrics(registry, state), lagMicros);
       thread = new Thread(consumer::run, "test-consumer");
       thread.start();
+    }
+
+    /** The value of a counter of this consumer's metrics (0 if it was never incremented). */
+    public double counter(String name) {
+      return registry.counter(name).count();
     }
 
     @Override

@@ -62,6 +62,76 @@ class TimelineForkIT {
     failoverAfterCommitsOnlyThePrimaryHad(true);
   }
 
+  /**
+   * With the hold for the standby on (the default), the transactions the standby never received are
+   * not published before the crash: after the failover the change log has no GAP and none of them,
+   * and the new primary's inserts follow the last transaction the standby had.
+   */
+  @Test
+  void heldTransactionsNeverReachTheChangeLogAndNoGapIsNeeded() throws Exception {
+    try (SourceDb db = SourceDb.start()) {
+      PostgresServer primary = db.server();
+      db.sql("CREATE TABLE t (id int8 PRIMARY KEY, pad text)");
+      long source = db.relationOid("t");
+      String uri = ServerProcess.targetDir("fork-held").resolve("log").toUri().toString();
+      Map<String, String> env = Consumers.env(db, "t", SLOT, uri);
+      env.put("PGTRICKLE_ASYNC_STANDBY_HOLD_MS", "60000");
+      try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
+        LogReader reader = new LogReader(log);
+        try (Consumers.InProcess first = new Consumers.InProcess(env, log, null)) {
+          Consumers.await("streaming", Duration.ofSeconds(30), first.state::streaming);
+          db.sql("INSERT INTO t SELECT g, 'a' FROM generate_series(1, 100) g");
+          awaitInserted(reader, source, 100);
+        }
+        try (PostgresServer standby =
+            primary.startStandbyCopy("fork_standby", "-c hot_standby_feedback=on")) {
+          env.put(
+              "PGTRICKLE_SOURCE_URL",
+              "jdbc:postgresql://127.0.0.1:"
+                  + primary.port()
+                  + ",127.0.0.1:"
+                  + standby.port()
+                  + "/postgres?targetServerType=primary");
+          try (Consumers.InProcess consumer = new Consumers.InProcess(env, log, null)) {
+            Consumers.await("streaming", Duration.ofSeconds(30), consumer.state::streaming);
+            db.sql("INSERT INTO t SELECT g, 'b' FROM generate_series(101, 200) g");
+            awaitInserted(reader, source, 200);
+            String flushed = db.queryOne("SELECT pg_current_wal_flush_lsn()::text");
+            Consumers.await(
+                "the standby flushed everything so far",
+                Duration.ofSeconds(60),
+                () -> holds(standby, "SELECT pg_last_wal_receive_lsn() >= '" + flushed + "'"));
+            String walsender =
+                db.queryOne(
+                    "SELECT pid FROM pg_stat_replication WHERE application_name = 'standby'");
+            ServerProcess.run(List.of("kill", "-STOP", walsender), 10);
+            db.sql("INSERT INTO t SELECT g, 'c' FROM generate_series(1001, 1100) g");
+            Thread.sleep(1000);
+            assertThat(inserted(reader, source)).as("held: the standby lacks them").isEqualTo(200);
+
+            primary.crash();
+            execute(standby, "SELECT pg_promote(true, 60)");
+            try (Connection c = connect(standby);
+                Statement s = c.createStatement()) {
+              s.execute("INSERT INTO t SELECT g, 'd' FROM generate_series(5001, 5100) g");
+            }
+            awaitInserted(reader, source, 300);
+            List<ChangeEvent> events = Consumers.afterStartGap(reader.events(source));
+            assertThat(events).noneMatch(e -> e.action() == ChangeAction.GAP);
+            assertThat(
+                    events.stream()
+                        .filter(e -> e.action() == ChangeAction.INSERT)
+                        .map(e -> Long.parseLong(String.valueOf(e.columns().get("id"))))
+                        .filter(id -> id > 1000 && id <= 1100))
+                .as("none of the transactions only the former primary had")
+                .isEmpty();
+            assertThat(consumer.counter("pg_trickle_cdc_unprotected_publishes")).isZero();
+          }
+        }
+      }
+    }
+  }
+
   private static void failoverAfterCommitsOnlyThePrimaryHad(boolean restartAtFailover)
       throws Exception {
     try (SourceDb db = SourceDb.start()) {
@@ -71,6 +141,8 @@ class TimelineForkIT {
       Path dir = ServerProcess.targetDir("fork");
       String uri = dir.resolve("log").toUri().toString();
       Map<String, String> env = Consumers.env(db, "t", SLOT, uri);
+      // The hold for the standby off: the consumer publishes what the standby never received.
+      env.put("PGTRICKLE_ASYNC_STANDBY_HOLD_MS", "0");
       try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
         LogReader reader = new LogReader(log);
         // A first consumer creates the slot, so that the standby's copy of the data has it.
@@ -213,6 +285,10 @@ class TimelineForkIT {
 
   private static ChangeEvent last(List<ChangeEvent> events) {
     return events.get(events.size() - 1);
+  }
+
+  private static long inserted(LogReader reader, long source) {
+    return reader.events(source).stream().filter(e -> e.action() == ChangeAction.INSERT).count();
   }
 
   private static void awaitInserted(LogReader reader, long source, long count) {

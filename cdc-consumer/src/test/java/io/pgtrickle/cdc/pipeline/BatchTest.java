@@ -36,6 +36,20 @@ class BatchTest {
   }
 
   @Test
+  void theHoldCountsFromTheFirstEventReceived() throws Exception {
+    Batch batch = new Batch();
+    assertThat(batch.receivedNanos()).isZero();
+    long before = System.nanoTime();
+    batch.add(event(1000, 1));
+    long first = batch.receivedNanos();
+    assertThat(first).isBetween(before, System.nanoTime());
+    Thread.sleep(2);
+    batch.add(event(1000, 2));
+    batch.commit(Lsn.of(1040), AT);
+    assertThat(batch.receivedNanos()).as("later events keep the first's time").isEqualTo(first);
+  }
+
+  @Test
   void anEmptyBatchNeedsNothing() {
     assertThat(new Batch().requiredDurable()).isEqualTo(Lsn.ZERO);
   }

@@ -140,8 +140,12 @@ public final class KafkaServer implements AutoCloseable {
     return "kafka://127.0.0.1:" + port + "?" + params;
   }
 
+  /** Stops the server and deletes its data, keeping its log (see PostgresServer#close). */
   @Override
   public void close() {
     ServerProcess.stop(process, 60);
+    if (!Boolean.getBoolean("it.keep.data") && !process.isAlive()) {
+      ServerProcess.deleteTree(dir.resolve("data"));
+    }
   }
 }

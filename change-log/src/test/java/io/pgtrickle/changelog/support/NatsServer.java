@@ -68,8 +68,12 @@ public final class NatsServer implements AutoCloseable {
     return "nats://127.0.0.1:" + port + "?" + params;
   }
 
+  /** Stops the server and deletes its data, keeping its log (see PostgresServer#close). */
   @Override
   public void close() {
     ServerProcess.stop(process, 30);
+    if (!Boolean.getBoolean("it.keep.data") && !process.isAlive()) {
+      ServerProcess.deleteTree(store);
+    }
   }
 }

@@ -144,9 +144,22 @@ public final class ServerProcess {
     }
   }
 
+  /** Deletes a directory and everything in it; complains on stderr about what it cannot delete. */
+  public static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> tree = Files.walk(dir)) {
+      tree.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | java.io.UncheckedIOException e) {
+      System.err.println("could not delete " + dir + ": " + e);
+    }
+  }
+
   /**
    * Deletes what {@link #targetDir} created after {@code before} was listed (the benchmarks write
-   * gigabytes per backend; tests keep their directories for post-mortems).
+   * gigabytes per backend; tests keep their logs for post-mortems, and servers their data
+   * directories until closed).
    *
    * @param before the names in {@code target/servers} before, from {@link #serverDirs()}
    */
@@ -154,11 +167,7 @@ public final class ServerProcess {
     Path base = Path.of(System.getProperty("user.dir"), "target", "servers");
     for (String name : serverDirs()) {
       if (!before.contains(name)) {
-        try (java.util.stream.Stream<Path> tree = Files.walk(base.resolve(name))) {
-          tree.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-          System.err.println("could not delete " + base.resolve(name) + ": " + e);
-        }
+        deleteTree(base.resolve(name));
       }
     }
   }

@@ -14,9 +14,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The PromQL of the chart's Grafana dashboard ({@code dashboards/postgres-clusters.json}) and of
- * its PrometheusRule (rendered by Helm), and the metric names they use, so that tests can check
- * every name against what a running cluster and operator serve.
+ * The PromQL of the chart's Grafana dashboards ({@code dashboards/postgres-clusters.json}, {@code
+ * dashboards/stream-tables.json}) and of its PrometheusRule (rendered by Helm), and the metric
+ * names they use, so that tests can check every name against what a running cluster and operator
+ * serve.
  */
 public final class DashboardQueries {
 
@@ -26,14 +27,22 @@ public final class DashboardQueries {
 
   private DashboardQueries() {}
 
-  /** Every {@code expr} of the dashboard's panels. */
+  /** Every {@code expr} of the clusters dashboard's panels. */
   public static List<String> dashboardExpressions() {
+    return expressions("dashboards/postgres-clusters.json");
+  }
+
+  /**
+   * Every {@code expr} of the stream tables dashboard's panels (the CDC's and workers' metrics).
+   */
+  public static List<String> streamTableDashboardExpressions() {
+    return expressions("dashboards/stream-tables.json");
+  }
+
+  private static List<String> expressions(String file) {
     try {
       JsonNode dashboard =
-          new ObjectMapper()
-              .readTree(
-                  Files.readString(
-                      PgTrickleChart.DIRECTORY.resolve("dashboards/postgres-clusters.json")));
+          new ObjectMapper().readTree(Files.readString(PgTrickleChart.DIRECTORY.resolve(file)));
       List<String> exprs = new ArrayList<>();
       for (JsonNode panel : dashboard.get("panels")) {
         for (JsonNode target : panel.get("targets")) {
@@ -57,6 +66,25 @@ public final class DashboardQueries {
       exprs.add(m.group(1));
     }
     return exprs;
+  }
+
+  /**
+   * Every {@code expr} of the PrometheusRule's template as written, values not filled in: for tests
+   * outside this module, without Helm (only the metric names are read from them).
+   */
+  public static List<String> ruleTemplateExpressions() {
+    try {
+      String template =
+          Files.readString(PgTrickleChart.DIRECTORY.resolve("templates/prometheusrule.yaml"));
+      List<String> exprs = new ArrayList<>();
+      Matcher m = Pattern.compile("(?m)^\\s+expr: (.+)$").matcher(template);
+      while (m.find()) {
+        exprs.add(m.group(1));
+      }
+      return exprs;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The metric names in {@code exprs} that start with {@code prefix}. */

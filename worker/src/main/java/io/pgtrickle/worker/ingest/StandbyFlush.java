@@ -10,8 +10,9 @@ import java.sql.Statement;
  * The database's WAL insert position and how far its physical standbys have flushed, in one
  * statement: {@code pg_stat_replication}'s walsenders that serve no database ({@code
  * pg_stat_activity.datid} NULL, so not logical decoding) in state {@code streaming} or {@code
- * catchup}. Read after an ingest commit returned, the insert position is at or after that commit's
- * record ({@link AckHoldback}).
+ * catchup}, or whose state this role cannot see (without {@code pg_read_all_stats} every column but
+ * the pid is NULL: such a standby may be streaming, so it counts, as hidden). Read after an ingest
+ * commit returned, the insert position is at or after that commit's record ({@link AckHoldback}).
  *
  * @param insertPosition {@code pg_current_wal_insert_lsn()}
  * @param minFlush the smallest {@code flush_lsn} among those standbys, or null if none or hidden
@@ -25,7 +26,8 @@ record StandbyFlush(Lsn insertPosition, Lsn minFlush, int streaming, int hidden)
           + " (SELECT min(r.flush_lsn) AS min_flush, count(*) AS streaming,"
           + " count(*) FILTER (WHERE r.flush_lsn IS NULL) AS hidden"
           + " FROM pg_stat_replication r JOIN pg_stat_activity a ON a.pid = r.pid"
-          + " WHERE a.datid IS NULL AND r.state IN ('streaming', 'catchup')) AS s";
+          + " WHERE a.datid IS NULL"
+          + " AND (r.state IN ('streaming', 'catchup') OR r.state IS NULL)) AS s";
 
   /**
    * Reads them.

@@ -141,6 +141,31 @@ class LostCommitsIT {
     }
   }
 
+  @Test
+  void aStandbyHiddenFromTheRoleCountsAsHidden() throws Exception {
+    try (Failover f = Failover.start("hidden-standby")) {
+      f.db.sql("CREATE ROLE plain LOGIN");
+      Children.await(
+          "the standby streaming",
+          Duration.ofSeconds(60),
+          () ->
+              "1"
+                  .equals(
+                      f.db.one(
+                          "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")));
+      try (Connection plain =
+          DriverManager.getConnection(
+              "jdbc:postgresql://127.0.0.1:" + f.db.server().port() + "/postgres?user=plain")) {
+        StandbyFlush seen = StandbyFlush.read(plain);
+        assertThat(seen.streaming())
+            .as("a standby whose state the role cannot see still counts")
+            .isEqualTo(1);
+        assertThat(seen.hidden()).as("and counts as hidden").isEqualTo(1);
+        assertThat(seen.minFlush()).as("no position to trust").isNull();
+      }
+    }
+  }
+
   /** A primary with a stream table over public.t, its standby, and a change log in files. */
   private static final class Failover implements AutoCloseable {
     final PipelineDb db;
