@@ -9,7 +9,6 @@ import io.pgtrickle.changelog.ChangeLogBackends;
 import io.pgtrickle.changelog.Lsn;
 import io.pgtrickle.changelog.support.PostgresServer;
 import io.pgtrickle.changelog.support.ServerProcess;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -69,29 +68,11 @@ class TimelineForkIT {
    */
   @Test
   void heldTransactionsNeverReachTheChangeLogAndNoGapIsNeeded() throws Exception {
-    try (SourceDb db = SourceDb.start()) {
-      PostgresServer primary = db.server();
-      db.sql("CREATE TABLE t (id int8 PRIMARY KEY, pad text)");
-      long source = db.relationOid("t");
-      String uri = ServerProcess.targetDir("fork-held").resolve("log").toUri().toString();
-      Map<String, String> env = Consumers.env(db, "t", SLOT, uri);
-      env.put("PGTRICKLE_ASYNC_STANDBY_HOLD_MS", "60000");
-      try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
-        LogReader reader = new LogReader(log);
-        try (Consumers.InProcess first = new Consumers.InProcess(env, log, null)) {
-          Consumers.await("streaming", Duration.ofSeconds(30), first.state::streaming);
-          db.sql("INSERT INTO t SELECT g, 'a' FROM generate_series(1, 100) g");
-          awaitInserted(reader, source, 100);
-        }
-        try (PostgresServer standby =
-            primary.startStandbyCopy("fork_standby", "-c hot_standby_feedback=on")) {
-          env.put(
-              "PGTRICKLE_SOURCE_URL",
-              "jdbc:postgresql://127.0.0.1:"
-                  + primary.port()
-                  + ",127.0.0.1:"
-                  + standby.port()
-                  + "/postgres?targetServerType=primary");
+    withStandby(
+        "fork-held",
+        "60000",
+        (db, standby, log, reader, source, env) -> {
+          PostgresServer primary = db.server();
           try (Consumers.InProcess consumer = new Consumers.InProcess(env, log, null)) {
             Consumers.await("streaming", Duration.ofSeconds(30), consumer.state::streaming);
             db.sql("INSERT INTO t SELECT g, 'b' FROM generate_series(101, 200) g");
@@ -127,25 +108,41 @@ class TimelineForkIT {
                 .isEmpty();
             assertThat(consumer.counter("pg_trickle_cdc_unprotected_publishes")).isZero();
           }
-        }
-      }
-    }
+        });
   }
 
-  private static void failoverAfterCommitsOnlyThePrimaryHad(boolean restartAtFailover)
+  /** A failover scenario, given {@link #withStandby}'s servers, change log and settings. */
+  private interface Scenario {
+    void run(
+        SourceDb db,
+        PostgresServer standby,
+        ChangeLogBackend log,
+        LogReader reader,
+        long source,
+        Map<String, String> env)
+        throws Exception;
+  }
+
+  /**
+   * A source whose table {@code t} has 100 rows, published by a first consumer that created the
+   * slot, and a standby made from a copy of the source's data directory afterwards (so it has a
+   * copy of the slot); the consumer settings name both servers and want the primary.
+   *
+   * @param dir the change log's directory name
+   * @param holdMillis {@code PGTRICKLE_ASYNC_STANDBY_HOLD_MS}
+   * @param scenario what happens then
+   */
+  private static void withStandby(String dir, String holdMillis, Scenario scenario)
       throws Exception {
     try (SourceDb db = SourceDb.start()) {
       PostgresServer primary = db.server();
       db.sql("CREATE TABLE t (id int8 PRIMARY KEY, pad text)");
       long source = db.relationOid("t");
-      Path dir = ServerProcess.targetDir("fork");
-      String uri = dir.resolve("log").toUri().toString();
+      String uri = ServerProcess.targetDir(dir).resolve("log").toUri().toString();
       Map<String, String> env = Consumers.env(db, "t", SLOT, uri);
-      // The hold for the standby off: the consumer publishes what the standby never received.
-      env.put("PGTRICKLE_ASYNC_STANDBY_HOLD_MS", "0");
+      env.put("PGTRICKLE_ASYNC_STANDBY_HOLD_MS", holdMillis);
       try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
         LogReader reader = new LogReader(log);
-        // A first consumer creates the slot, so that the standby's copy of the data has it.
         try (Consumers.InProcess first = new Consumers.InProcess(env, log, null)) {
           Consumers.await("streaming", Duration.ofSeconds(30), first.state::streaming);
           db.sql("INSERT INTO t SELECT g, 'a' FROM generate_series(1, 100) g");
@@ -160,6 +157,20 @@ class TimelineForkIT {
                   + ",127.0.0.1:"
                   + standby.port()
                   + "/postgres?targetServerType=primary");
+          scenario.run(db, standby, log, reader, source, env);
+        }
+      }
+    }
+  }
+
+  private static void failoverAfterCommitsOnlyThePrimaryHad(boolean restartAtFailover)
+      throws Exception {
+    // The hold for the standby off: the consumer publishes what the standby never received.
+    withStandby(
+        "fork",
+        "0",
+        (db, standby, log, reader, source, env) -> {
+          PostgresServer primary = db.server();
           Consumers.InProcess consumer = new Consumers.InProcess(env, log, null);
           try {
             Consumers.await("streaming", Duration.ofSeconds(30), consumer.state::streaming);
@@ -255,9 +266,7 @@ class TimelineForkIT {
           } finally {
             consumer.close();
           }
-        }
-      }
-    }
+        });
   }
 
   /** The position of the first GAP event at or after {@code position}, if any. */
