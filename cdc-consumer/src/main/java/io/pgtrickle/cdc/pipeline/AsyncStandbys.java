@@ -23,9 +23,13 @@ import io.pgtrickle.changelog.Lsn;
  * pg_trickle_cdc_unprotected_publishes_total}). Without a streaming standby there is none to
  * promote and nothing to wait for.
  *
+ * <p>A standby still catching up ({@code state = catchup}: a new or rebuilt replica working through
+ * its backlog) is not waited for: it would add the bound to every batch until it caught up, and
+ * Patroni promotes only a standby within {@code maximum_lag_on_failover} (1 MB) of the primary.
+ *
  * @param mostAdvancedFlush the highest {@code flush_lsn} among the standbys in state {@code
- *     streaming} or {@code catchup} whose position this role sees, or {@code null}
- * @param streaming how many physical walsenders are streaming or catching up, hidden ones included
+ *     streaming} whose position this role sees, or {@code null}
+ * @param streaming how many physical walsenders are streaming, hidden ones included
  * @param hidden how many physical walsenders show this role no state (every column NULL but the
  *     pid)
  */
@@ -48,10 +52,8 @@ record AsyncStandbys(Lsn mostAdvancedFlush, long streaming, long hidden) {
    * consumer's among them, do.
    */
   static final String SQL =
-      "(SELECT coalesce(max(r.flush_lsn) FILTER (WHERE r.state IN ('streaming', 'catchup'))::text,"
-          + " '')"
-          + " || ',' || count(*) FILTER (WHERE r.state IN ('streaming', 'catchup')"
-          + " OR r.state IS NULL)"
+      "(SELECT coalesce(max(r.flush_lsn) FILTER (WHERE r.state = 'streaming')::text, '')"
+          + " || ',' || count(*) FILTER (WHERE r.state = 'streaming' OR r.state IS NULL)"
           + " || ',' || count(*) FILTER (WHERE r.state IS NULL)"
           + " FROM pg_stat_replication r JOIN pg_stat_activity a ON a.pid = r.pid"
           + " WHERE a.datid IS NULL)";
