@@ -343,6 +343,10 @@ final class Publisher implements AutoCloseable {
               batch.session(),
               "the source is shutting down and the change log refused a publish; reconnecting"
                   + " (what was not published is read again)");
+          // Not the change log's fault: /readyz says "not streaming" until the next session, and
+          // must not go on saying the change log is unavailable after it (an idle source would
+          // publish nothing to clear it).
+          state.publishFailing(false);
           return false;
         }
         LOG.warn("publish to the change log failed, retrying in {} ms: {}", wait, cause.toString());

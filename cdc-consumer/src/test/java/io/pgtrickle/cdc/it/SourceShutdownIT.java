@@ -91,6 +91,10 @@ class SourceShutdownIT {
               .as("no gap after the one that opens the log: the slot survived the clean shutdown")
               .isZero();
           assertThat(inserts(events)).as("each committed row exactly once").isEqualTo(rows);
+          Consumers.await(
+              "ready again, the source idle",
+              Duration.ofSeconds(30),
+              () -> io.pgtrickle.cdc.http.Health.readiness(consumer.state).ok());
         }
       }
     }
