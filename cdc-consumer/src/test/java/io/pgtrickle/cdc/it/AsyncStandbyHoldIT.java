@@ -8,17 +8,14 @@ import io.pgtrickle.changelog.ChangeLogBackends;
 import io.pgtrickle.changelog.support.PostgresServer;
 import io.pgtrickle.changelog.support.ServerProcess;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.postgresql.PGConnection;
-import org.postgresql.PGProperty;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
 
@@ -160,13 +157,7 @@ class AsyncStandbyHoldIT {
     }
 
     static StalledStandby start(SourceDb db, String slot, String from) throws SQLException {
-      Properties p = new Properties();
-      PGProperty.USER.set(p, "postgres");
-      PGProperty.APPLICATION_NAME.set(p, slot);
-      PGProperty.REPLICATION.set(p, "true");
-      PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
-      PGProperty.PREFER_QUERY_MODE.set(p, "simple");
-      Connection c = DriverManager.getConnection(db.jdbcUrl(), p);
+      Connection c = ScriptedStandby.physicalReplication(db, slot);
       PGReplicationStream stream =
           c.unwrap(PGConnection.class)
               .getReplicationAPI()
