@@ -12,18 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Publishes batches to the change log on its own thread, one batch at a time and in stream order,
@@ -31,10 +26,11 @@ import org.slf4j.LoggerFactory;
  * replication stream may confirm (the first phase of the two-phase acknowledgment; confirming it to
  * PostgreSQL is the second).
  *
- * <p>A failed publish is retried with backoff, indefinitely: the change log being away must stall
- * the consumer, never lose or reorder events. Re-publishing is safe because the change log is
- * idempotent by (source, position). One batch at a time also keeps the contract that calls for one
- * source never overlap; within a batch the sources are published concurrently.
+ * <p>A failed publish is retried with backoff, indefinitely ({@link ChangeLogPublish}): the change
+ * log being away must stall the consumer, never lose or reorder events. Re-publishing is safe
+ * because the change log is idempotent by (source, position). One batch at a time also keeps the
+ * contract that calls for one source never overlap; within a batch the sources are published
+ * concurrently.
  *
  * <p>Before a batch is published, the {@link SynchronousCommitGate} holds it until the source's
  * synchronous standbys have it. A batch of a session that ended is dropped while it waits there:
@@ -42,16 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Publisher implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
-
-  /** While a publish is in flight, how often to check whether the consumer stops. */
-  private static final long STOP_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
-
-  private final ChangeLogBackend log;
   private final CdcMetrics metrics;
   private final ConsumerState state;
-  private final Duration backoffMin;
-  private final Duration backoffMax;
   private final LongConsumer lagMicros;
   private final SynchronousCommitGate gate;
   private final AtomicLong session = new AtomicLong();
@@ -59,16 +47,31 @@ final class Publisher implements AutoCloseable {
   private volatile String endReason = "";
   private final BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(2);
   private final AtomicInteger pending = new AtomicInteger();
-  private final AtomicReference<Lsn> acknowledged = new AtomicReference<>(Lsn.ZERO);
-  private final AtomicReference<Lsn> publishedCommitEnd = new AtomicReference<>(Lsn.ZERO);
-  private final Map<Long, Lsn> highest = new ConcurrentHashMap<>();
+  private final Acknowledgments acknowledgments = new Acknowledgments();
+  private final UnprotectedPublishes unprotected;
+  private final ChangeLogPublish changeLog;
   private final Thread thread;
   private final BatchInTheMaking inTheMaking;
   private volatile Thread waker;
   private volatile boolean stopping;
-  private long lastUnprotectedWarning;
 
-  private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+  /**
+   * What a batch's {@link ChangeLogPublish} asks of the publisher it runs for (on the publisher's
+   * thread).
+   */
+  interface Host {
+    /** Whether the consumer stops. */
+    boolean stopping();
+
+    /** The current replication session's number. */
+    long session();
+
+    /** The next queued batch, or {@code null}. */
+    Batch nextQueued();
+
+    /** Ends the session numbered {@code ended}, for {@code reason} ({@link #sessionEndReason}). */
+    void endSession(long ended, String reason);
+  }
 
   Publisher(
       ChangeLogBackend log,
@@ -78,15 +81,43 @@ final class Publisher implements AutoCloseable {
       Duration backoffMax,
       LongConsumer lagMicros,
       SynchronousCommitGate gate) {
-    this.log = log;
     this.metrics = metrics;
     this.state = state;
-    this.backoffMin = backoffMin;
-    this.backoffMax = backoffMax;
     this.lagMicros = lagMicros;
     this.gate = gate;
+    this.unprotected = new UnprotectedPublishes(metrics);
     this.thread = new Thread(this::run, "cdc-publisher");
     this.inTheMaking = new BatchInTheMaking(thread);
+    this.changeLog =
+        new ChangeLogPublish(
+            log,
+            metrics,
+            state,
+            backoffMin,
+            backoffMax,
+            gate,
+            inTheMaking,
+            new Host() {
+              @Override
+              public boolean stopping() {
+                return stopping;
+              }
+
+              @Override
+              public long session() {
+                return session.get();
+              }
+
+              @Override
+              public Batch nextQueued() {
+                return queue.peek();
+              }
+
+              @Override
+              public void endSession(long ended, String reason) {
+                Publisher.this.endSession(ended, reason);
+              }
+            });
     thread.setDaemon(true);
     thread.start();
   }
@@ -126,9 +157,7 @@ final class Publisher implements AutoCloseable {
     Instant now = Instant.now();
     List<ChangeEvent> markers = new ArrayList<>();
     for (long source : sources) {
-      Lsn above = highest.get(source);
-      Lsn at = above == null || position.isAfter(above) ? position : above.next();
-      markers.add(ChangeEvent.gap(source, at, 0, now));
+      markers.add(ChangeEvent.gap(source, acknowledgments.gapPosition(source, position), 0, now));
     }
     Batch batch = Batch.gaps(markers);
     while (!offer(batch, 100)) {
@@ -201,7 +230,7 @@ final class Publisher implements AutoCloseable {
 
   /** The end LSN of the last commit the change log acknowledged. */
   Lsn acknowledged() {
-    return acknowledged.get();
+    return acknowledgments.acknowledged();
   }
 
   /**
@@ -210,7 +239,7 @@ final class Publisher implements AutoCloseable {
    * the change log's history of the source stops, which a new primary's timeline must reach.
    */
   Lsn publishedCommitEnd() {
-    return publishedCommitEnd.get();
+    return acknowledgments.publishedCommitEnd();
   }
 
   /**
@@ -218,7 +247,7 @@ final class Publisher implements AutoCloseable {
    * carried nothing to publish (an idle source), so the slot does not hold WAL back.
    */
   void acknowledgeIdle(Lsn position) {
-    acknowledged.accumulateAndGet(position, Lsn::max);
+    acknowledgments.acknowledgeIdle(position);
   }
 
   /**
@@ -267,13 +296,13 @@ final class Publisher implements AutoCloseable {
         } else if (gated == SynchronousCommitGate.Outcome.DURABLE
             || gated == SynchronousCommitGate.Outcome.UNPROTECTED) {
           if (gated == SynchronousCommitGate.Outcome.UNPROTECTED) {
-            unprotected(batch);
+            unprotected.publishing(batch);
           }
           Map<Long, List<ChangeEvent>> bySource = batch.bySource();
           Span span = PublishSpans.start(metrics.tracer, batch, bySource);
           boolean published = false;
           try {
-            published = publishWithRetry(batch, bySource, span);
+            published = changeLog.publish(batch, bySource, span);
             if (published) {
               done(batch, bySource);
             } else {
@@ -295,130 +324,13 @@ final class Publisher implements AutoCloseable {
     }
   }
 
-  /** Counts a batch published before any standby flushed it; warns at most once a minute. */
-  private void unprotected(Batch batch) {
-    metrics.unprotectedPublishes.increment();
-    long now = System.nanoTime();
-    if (lastUnprotectedWarning == 0 || now - lastUnprotectedWarning >= WARN_EVERY_NANOS) {
-      lastUnprotectedWarning = now;
-      LOG.warn(
-          "publishing a batch ending at {} that no streaming standby has flushed (held {} ms; the"
-              + " standbys are behind, or their positions hidden from this role: grant"
-              + " pg_read_all_stats): a crash failover now may take it back, and the change log"
-              + " then records a GAP (pg_trickle_cdc_unprotected_publishes_total counts these)",
-          batch.requiredDurable(),
-          TimeUnit.NANOSECONDS.toMillis(now - batch.receivedNanos()));
-    }
-  }
-
   private void endSession(long ended, String reason) {
     endReason = reason;
     endedSession.set(ended);
   }
 
-  private boolean publishWithRetry(Batch batch, Map<Long, List<ChangeEvent>> bySource, Span span) {
-    Backoff backoff = new Backoff(backoffMin, backoffMax);
-    int retries = 0;
-    while (!stopping) {
-      try {
-        publish(batch, bySource);
-        state.publishFailing(false);
-        return true;
-      } catch (ExecutionException | TimeoutException | RuntimeException e) {
-        Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-        long wait = backoff.nextMillis();
-        metrics.publishRetries.increment();
-        PublishSpans.failedAttempt(span, cause, ++retries);
-        state.publishFailing(true);
-        state.lastError("publish failed: " + cause);
-        if (gate.sourceStopping()) {
-          // The change log shares the source's server (or its fate), which is shutting down while
-          // its walsender waits for this batch to be confirmed: end the session instead of
-          // holding the shutdown up (SynchronousCommitGate#sourceStopping).
-          LOG.info(
-              "publish failed while the source is shutting down ({}): ending the session so that"
-                  + " its walsender can exit; the batch is read again from the next primary",
-              cause.toString());
-          endSession(
-              batch.session(),
-              "the source is shutting down and the change log refused a publish; reconnecting"
-                  + " (what was not published is read again)");
-          // Not the change log's fault: /readyz says "not streaming" until the next session, and
-          // must not go on saying the change log is unavailable after it (an idle source would
-          // publish nothing to clear it).
-          state.publishFailing(false);
-          return false;
-        }
-        LOG.warn("publish to the change log failed, retrying in {} ms: {}", wait, cause.toString());
-        sleepUnlessStopping(wait);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return false;
-  }
-
-  private void publish(Batch batch, Map<Long, List<ChangeEvent>> bySource)
-      throws ExecutionException, TimeoutException, InterruptedException {
-    List<CompletableFuture<Void>> futures = new ArrayList<>();
-    bySource.forEach(
-        (source, events) -> futures.add(log.publish(source, events).toCompletableFuture()));
-    CompletableFuture<Void> all =
-        CompletableFuture.allOf(futures.toArray(new CompletableFuture[0]));
-    // While the change log writes, the gate asks once about the next batch: the queued one (a
-    // backlog draining), or else the one the session is building (a steady stream, where nothing
-    // is queued during a publish). That batch then starts without the round trip to the source.
-    // Once per publish, so that a backlog's stream of commits does not turn into a stream of
-    // queries. Waiting for the whole group keeps publishes of one source from overlapping a retry.
-    Thread self = Thread.currentThread();
-    all.whenComplete((ignored, error) -> LockSupport.unpark(self));
-    Batch next = queue.peek();
-    boolean askedAhead = false;
-    if (next != null && next.session() == session.get() && !all.isDone()) {
-      gate.lookAhead(next.requiredDurable());
-      askedAhead = true;
-    }
-    inTheMaking.wanted(!askedAhead);
-    try {
-      awaitPublished(batch, all, askedAhead);
-    } finally {
-      inTheMaking.wanted(false);
-    }
-  }
-
-  /** Waits for {@code all}, asking the gate about the batch being built if not asked yet. */
-  private void awaitPublished(Batch batch, CompletableFuture<Void> all, boolean askedAhead)
-      throws ExecutionException, TimeoutException, InterruptedException {
-    long checkStoppingAt = System.nanoTime() + STOP_CHECK_NANOS;
-    while (!all.isDone()) {
-      Lsn ahead =
-          askedAhead || !queue.isEmpty()
-              ? null
-              : inTheMaking.beyond(session.get(), batch.requiredDurable());
-      if (ahead != null) {
-        askedAhead = true;
-        inTheMaking.wanted(false);
-        gate.lookAhead(ahead);
-        continue;
-      }
-      LockSupport.parkNanos(this, Math.max(1, checkStoppingAt - System.nanoTime()));
-      if (Thread.interrupted()) {
-        throw new InterruptedException();
-      }
-      if (System.nanoTime() - checkStoppingAt >= 0) {
-        if (stopping && !all.isDone()) {
-          throw new TimeoutException("stopping while the change log has not acknowledged");
-        }
-        checkStoppingAt = System.nanoTime() + STOP_CHECK_NANOS;
-      }
-    }
-    all.get();
-  }
-
   private void done(Batch batch, Map<Long, List<ChangeEvent>> bySource) {
     state.progressed();
-    bySource.forEach((source, events) -> highest.put(source, events.get(events.size() - 1).lsn()));
     metrics.events.increment(batch.size());
     if (batch.hasCommit()) {
       long nowMicros = micros(Instant.now());
@@ -430,26 +342,13 @@ final class Publisher implements AutoCloseable {
           lagMicros.accept(lag);
         }
       }
-      acknowledged.accumulateAndGet(batch.lastCommitEnd(), Lsn::max);
-      publishedCommitEnd.accumulateAndGet(batch.lastCommitEnd(), Lsn::max);
     }
+    acknowledgments.published(batch, bySource);
     batch.published().complete(null);
   }
 
   private static long micros(Instant t) {
     return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
-  }
-
-  private void sleepUnlessStopping(long millis) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-    while (!stopping && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(Math.min(100, millis));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
   }
 
   /**

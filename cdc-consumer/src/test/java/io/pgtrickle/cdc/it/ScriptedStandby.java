@@ -39,13 +39,7 @@ public final class ScriptedStandby implements AutoCloseable {
   /** Connects to {@code db} as a physical standby named {@code name}, from its current position. */
   public static ScriptedStandby start(SourceDb db, String name) throws SQLException {
     String from = db.queryOne("SELECT pg_current_wal_flush_lsn()::text");
-    Properties p = new Properties();
-    PGProperty.USER.set(p, "postgres");
-    PGProperty.APPLICATION_NAME.set(p, name);
-    PGProperty.REPLICATION.set(p, "true");
-    PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
-    PGProperty.PREFER_QUERY_MODE.set(p, "simple");
-    Connection c = DriverManager.getConnection(db.jdbcUrl(), p);
+    Connection c = physicalReplication(db, name);
     PGReplicationStream stream =
         c.unwrap(PGConnection.class)
             .getReplicationAPI()
@@ -56,6 +50,21 @@ public final class ScriptedStandby implements AutoCloseable {
             .withAutomaticFlush(false)
             .start();
     return new ScriptedStandby(c, stream);
+  }
+
+  /**
+   * A physical replication connection to {@code db} as user {@code postgres}.
+   *
+   * @param name its {@code application_name}
+   */
+  public static Connection physicalReplication(SourceDb db, String name) throws SQLException {
+    Properties p = new Properties();
+    PGProperty.USER.set(p, "postgres");
+    PGProperty.APPLICATION_NAME.set(p, name);
+    PGProperty.REPLICATION.set(p, "true");
+    PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
+    PGProperty.PREFER_QUERY_MODE.set(p, "simple");
+    return DriverManager.getConnection(db.jdbcUrl(), p);
   }
 
   /** From now on the reported flush position stays where it is: commits wait for it. */

@@ -203,6 +203,7 @@ public final class PipelineBench {
     Thread.sleep(WARMUP_SECONDS * 1000L);
     measuringFrom.set(System.nanoTime());
     long changesBefore = changes.get();
+    RefreshPhaseTotals phasesBefore = RefreshPhaseTotals.read(workerPods(client, ns));
     Map<String, List<Double>> cpu = new LinkedHashMap<>();
     long end = System.nanoTime() + seconds * 1_000_000_000L;
     while (System.nanoTime() < end) {
@@ -215,6 +216,7 @@ public final class PipelineBench {
       Thread.sleep(1000);
     }
     double rate = (changes.get() - changesBefore) / (double) seconds;
+    String phases = RefreshPhaseTotals.read(workerPods(client, ns)).meansSince(phasesBefore);
     stop.set(true);
     for (Thread t : threads) {
       t.join(30_000);
@@ -245,6 +247,7 @@ public final class PipelineBench {
         cpu.size(),
         losses.get(),
         history(db, seconds));
+    System.out.printf(Locale.ROOT, "  refresh phases, mean per refresh: %s%n", phases);
     return r;
   }
 
@@ -257,10 +260,17 @@ public final class PipelineBench {
   private static String history(Db db, int seconds) {
     try {
       return db.one(
-          "SELECT format('refreshes %s (%s FULL), duration p50 %s ms p95 %s ms, started late by"
+          "SELECT format('refreshes %s (%s FULL), duration p50 %s ms p95 %s ms (FULL p50 %s ms"
+              + " p95 %s ms, DIFFERENTIAL p50 %s ms p95 %s ms), started late by"
               + " p50 %s ms p95 %s ms', count(*), count(*) FILTER (WHERE action = 'FULL'),"
               + " percentile_disc(0.5) WITHIN GROUP (ORDER BY d),"
               + " percentile_disc(0.95) WITHIN GROUP (ORDER BY d),"
+              + " percentile_disc(0.5) WITHIN GROUP (ORDER BY d) FILTER (WHERE action = 'FULL'),"
+              + " percentile_disc(0.95) WITHIN GROUP (ORDER BY d) FILTER (WHERE action = 'FULL'),"
+              + " percentile_disc(0.5) WITHIN GROUP (ORDER BY d)"
+              + " FILTER (WHERE action = 'DIFFERENTIAL'),"
+              + " percentile_disc(0.95) WITHIN GROUP (ORDER BY d)"
+              + " FILTER (WHERE action = 'DIFFERENTIAL'),"
               + " percentile_disc(0.5) WITHIN GROUP (ORDER BY late),"
               + " percentile_disc(0.95) WITHIN GROUP (ORDER BY late)) FROM (SELECT action,"
               + " start_time, (extract(epoch FROM end_time - start_time) * 1000)::int d,"
