@@ -15,9 +15,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The workers' {@code pg_trickle_refresh_phase_seconds{mode, phase}} (sum and count per pod), added
- * up over the worker pods at one moment: taken at the start and the end of a measurement, their
- * difference says where the refreshes of the measurement spent their time, per mode and phase.
+ * The workers' {@code pg_trickle_refresh_phase_seconds{mode, phase}} (sum and count per pod), and
+ * their {@code pg_trickle_refresh_ingest_wait_seconds} and {@code
+ * pg_trickle_refresh_cdc_wait_seconds} (as mode {@code wait}, phases {@code ingest} and {@code
+ * cdc}: the whole wait for the CDC and the ingest, and its part until the slots had confirmed),
+ * added up over the worker pods at one moment: taken at the start and the end of a measurement,
+ * their difference says where the refreshes of the measurement spent their time, per mode and
+ * phase.
  *
  * @param seconds per pod, per {@code mode/phase}: the sum in seconds
  * @param counts per pod, per {@code mode/phase}: the count
@@ -27,6 +31,8 @@ record RefreshPhaseTotals(
 
   private static final Pattern LINE =
       Pattern.compile("^pg_trickle_refresh_phase_seconds_(sum|count)\\{(.*)\\} ([0-9.eE+-]+)$");
+  private static final Pattern WAIT =
+      Pattern.compile("^pg_trickle_refresh_(cdc|ingest)_wait_seconds_(sum|count) ([0-9.eE+-]+)$");
   private static final Pattern MODE = Pattern.compile("mode=\"([^\"]*)\"");
   private static final Pattern PHASE = Pattern.compile("phase=\"([^\"]*)\"");
 
@@ -53,6 +59,14 @@ record RefreshPhaseTotals(
       }
       String name = pod.getMetadata().getName();
       for (String line : body.split("\n")) {
+        Matcher wait = WAIT.matcher(line);
+        if (wait.matches()) {
+          // The wait for the CDC and the ingest, and the CDC's part of it, as a mode "wait".
+          ("sum".equals(wait.group(2)) ? seconds : counts)
+              .computeIfAbsent(name, k -> new TreeMap<>())
+              .put("wait/" + wait.group(1), Double.parseDouble(wait.group(3)));
+          continue;
+        }
         Matcher m = LINE.matcher(line);
         if (!m.matches()) {
           continue;

@@ -187,7 +187,9 @@ public final class Refresher implements AutoCloseable {
     long waitStart = System.nanoTime();
     Map<Long, WindowReader.Found> found =
         reader.read(sources.captured(), l, o.snapshot(), asks, waitTimeout);
-    metrics.ingestWait(Duration.ofNanos(System.nanoTime() - waitStart - reader.lastReadNanos()));
+    metrics.ingestWait(
+        Duration.ofNanos(System.nanoTime() - waitStart - reader.lastReadNanos()),
+        reader.lastCdcWaitNanos());
     if (found == null) {
       conn.rollback();
       metrics.waitGaveUp();

@@ -45,6 +45,8 @@ final class WindowReader {
 
   private final Connection probe;
   private long lastReadNanos;
+  private long lastCdcWaitNanos;
+  private boolean slotsConfirmed;
 
   WindowReader(Connection probe) {
     this.probe = probe;
@@ -58,6 +60,16 @@ final class WindowReader {
    */
   long lastReadNanos() {
     return lastReadNanos;
+  }
+
+  /**
+   * How long the last {@link #read} waited until every captured source's slot had confirmed L (the
+   * CDC's part of the wait; the rest was the ingest's), to the poll that first saw it.
+   *
+   * @return nanoseconds
+   */
+  long lastCdcWaitNanos() {
+    return lastCdcWaitNanos;
   }
 
   /**
@@ -126,11 +138,15 @@ final class WindowReader {
     long deadline = start + timeout.toNanos();
     long nextAsk = start;
     long pause = 1;
+    lastCdcWaitNanos = -1;
     while (true) {
       long now = System.nanoTime();
       boolean ask = now >= nextAsk;
       Map<Long, Found> found = readOnce(captured, l, snapshot, asks, ask);
       lastReadNanos = System.nanoTime() - now;
+      if (lastCdcWaitNanos < 0 && (found != null || slotsConfirmed)) {
+        lastCdcWaitNanos = Math.max(0, now - start);
+      }
       if (found != null) {
         return found;
       }
@@ -150,9 +166,9 @@ final class WindowReader {
       throws SQLException {
     RoundTrip trip = new RoundTrip();
     List<Object> p = new ArrayList<>();
-    p.addAll(List.of(snapshot, snapshot, snapshot));
+    p.addAll(List.of(snapshot, snapshot, snapshot, l.walText(), l.walText()));
     p.add("{" + captured.stream().map(String::valueOf).collect(Collectors.joining(",")) + "}");
-    p.addAll(List.of(l.walText(), l.walText(), askIngest, l.walText()));
+    p.addAll(List.of(askIngest, l.walText()));
     for (Ask a : asks) {
       p.add(a.from().walText());
       p.add(a.to().walText());
@@ -171,6 +187,7 @@ final class WindowReader {
       while (rs.next()) {
         if (rs.getString(1) == null) {
           ready = rs.getBoolean(2);
+          slotsConfirmed = rs.getLong(4) == 1;
           continue;
         }
         long oid = rs.getLong(1);
@@ -205,10 +222,11 @@ final class WindowReader {
   }
 
   /**
-   * The statement: a header row (NULL OID; whether the ingest is there; the request to it), then,
-   * once it is, a row per ask. Parameters: the snapshot three times, the captured sources ({@code
-   * bigint[]} text), L twice, whether to ask the ingest, L again; per ask {@code from, to, after,
-   * afterSeq, limit (inlineMax + 1, or 0), commitTimes}.
+   * The statement: a header row (NULL OID; whether the slots and the ingest are there; the request
+   * to the ingest; 1 if every slot has confirmed L, else 0), then, once they are, a row per ask.
+   * Parameters: the snapshot three times, L twice, the captured sources ({@code bigint[]} text),
+   * whether to ask the ingest, L again; per ask {@code from, to, after, afterSeq, limit (inlineMax
+   * + 1, or 0), commitTimes}.
    */
   static String sql(List<Ask> asks) {
     StringBuilder sql =
@@ -216,16 +234,18 @@ final class WindowReader {
             "WITH x AS (SELECT pg_snapshot_xmax(?::pg_snapshot)::text::bigint AS xmax8,"
                 + " pg_snapshot_xmax(?::pg_snapshot)::text::bigint & -4294967296 AS base,"
                 + " ?::pg_snapshot AS snap),"
-                + " r AS MATERIALIZED (SELECT count(*) = 0 AS ready FROM"
-                + " pgtrickle.pgt_change_tracking t LEFT JOIN pg_replication_slots s"
+                + " r AS MATERIALIZED (SELECT count(*) FILTER (WHERE NOT (q.i AND q.c)) = 0 AS ready,"
+                + " count(*) FILTER (WHERE NOT q.c) = 0 AS confirmed FROM (SELECT"
+                + " coalesce(t.ingested_lsn >= ?::pg_lsn, false) AS i,"
+                + " coalesce(s.confirmed_flush_lsn >= ?::pg_lsn, false) AS c"
+                + " FROM pgtrickle.pgt_change_tracking t LEFT JOIN pg_replication_slots s"
                 + " ON s.slot_name = t.slot_name WHERE t.source_relid::oid::bigint"
-                + " = ANY(?::bigint[]) AND NOT coalesce(t.ingested_lsn >= ?::pg_lsn"
-                + " AND s.confirmed_flush_lsn >= ?::pg_lsn, false))"
+                + " = ANY(?::bigint[])) q)"
                 // Not there yet: ask the ingest (NOTIFY, sent when this statement commits).
                 + " SELECT NULL::bigint, r.ready, CASE WHEN NOT r.ready AND ? THEN (SELECT"
                 + " count(*) FROM pg_notify('"
                 + IngestDemand.CHANNEL
-                + "', ?::text)) END, NULL::bigint, NULL::bigint,"
+                + "', ?::text)) END, CASE WHEN r.confirmed THEN 1 ELSE 0 END::bigint, NULL::bigint,"
                 + " NULL::bigint, NULL::bigint, NULL::text, NULL::bigint[] FROM r");
     for (Ask a : asks) {
       String buffer = Sql.changeBuffer(a.oid());

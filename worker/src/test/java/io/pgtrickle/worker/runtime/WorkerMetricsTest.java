@@ -22,7 +22,7 @@ class WorkerMetricsTest {
     metrics.freshness("public.orders_by_region", new long[] {5, 7});
     metrics.streamTableLags(
         Map.of("public.orders_by_region", 250.0), System.nanoTime(), Duration.ofMinutes(2));
-    metrics.ingestWait(Duration.ofMillis(3));
+    metrics.ingestWait(Duration.ofMillis(3), 1_000_000L);
     metrics.waitGaveUp();
     metrics.ingestRound(100);
     metrics.ingestLagBytes(4096);
@@ -39,6 +39,11 @@ class WorkerMetricsTest {
               assertThat(parts).as(l).hasSize(4);
               assertThat(parts[3].strip()).as(l).isNotEmpty();
             });
+    assertThat(text)
+        .as("the CDC's part of the wait")
+        .contains("pg_trickle_refresh_cdc_wait_seconds_count 1")
+        .contains("pg_trickle_refresh_cdc_wait_seconds_sum 0.001")
+        .contains("pg_trickle_refresh_ingest_wait_seconds_count 1");
     assertThat(text.lines().filter(l -> l.startsWith("# TYPE pg_trickle_")).count())
         .isEqualTo(help.stream().filter(l -> l.startsWith("# HELP pg_trickle_")).count());
   }
