@@ -9,6 +9,7 @@ import io.pgtrickle.worker.runtime.WorkerMetrics;
 import io.pgtrickle.worker.runtime.WorkerState;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,8 +91,9 @@ public final class Ingest implements Runnable, AutoCloseable {
           continue;
         }
         openSession();
+        long started = System.nanoTime();
         IngestRound.Result r = round.run(activeWanted());
-        metrics.ingestRound(r.events());
+        metrics.ingestRound(r.events(), Duration.ofNanos(System.nanoTime() - started));
         state.ingestProgress();
         pruneIfDue();
         backoff = 100;
