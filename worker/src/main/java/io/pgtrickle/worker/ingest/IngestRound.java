@@ -4,8 +4,10 @@ import io.pgtrickle.changelog.ChangeEvent;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.Lsn;
 import io.pgtrickle.worker.db.Lease;
+import io.pgtrickle.worker.db.RoundTrip;
 import io.pgtrickle.worker.runtime.WorkerState;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.AbstractMap;
 import java.util.HashMap;
@@ -94,29 +96,34 @@ final class IngestRound {
    * @throws Exception if the database or the change log fails, or the lease was lost
    */
   Result run(Lsn wanted) throws Exception {
-    List<TrackedSources.Source> sources = TrackedSources.read(conn);
+    // The sources, their slots' positions and (while acknowledgments wait) the standbys' in one
+    // round trip, before the change log is read.
+    RoundTrip start = new RoundTrip();
+    int tracked = start.add(TrackedSources.SQL_WITH_CONFIRMED);
+    int standby = holdback.isEmpty() ? -1 : start.add(StandbyFlush.SQL);
+    TrackedSources.WithConfirmed read;
+    StandbyFlush standbys = null;
+    try (RoundTrip.Results r = start.run(conn)) {
+      try (ResultSet rs = r.rows(tracked)) {
+        read = TrackedSources.withConfirmed(rs);
+      }
+      if (standby >= 0) {
+        try (ResultSet rs = r.rows(standby)) {
+          standbys = StandbyFlush.of(rs);
+        }
+      }
+    }
+    if (standbys != null) {
+      release(standbys, false);
+    }
+    List<TrackedSources.Source> sources = read.sources();
     Map<Long, Lsn> ingested = new HashMap<>();
     Set<Long> captured = new HashSet<>();
-    if (!holdback.isEmpty()) {
-      release(StandbyFlush.read(conn), false);
-    }
     if (sources.isEmpty()) {
       return new Result(0, ingested, captured);
     }
     buffers.ensure(conn, sources.stream().map(TrackedSources.Source::oid).toList());
-    Set<String> slots = new HashSet<>();
-    for (var s : sources) {
-      if (s.slotName() != null) {
-        slots.add(s.slotName());
-      }
-    }
-    Map<String, Lsn> confirmed = TrackedSources.confirmed(conn, slots);
-    Map<Long, Lsn> target = new HashMap<>();
-    for (var s : sources) {
-      if (s.slotName() != null && confirmed.containsKey(s.slotName())) {
-        target.put(s.oid(), confirmed.get(s.slotName()));
-      }
-    }
+    Map<Long, Lsn> target = read.confirmed();
     Set<Long> pending = new HashSet<>();
     sources.forEach(s -> pending.add(s.oid()));
     Set<Long> drained = new HashSet<>();
@@ -177,8 +184,7 @@ final class IngestRound {
       }
       advanced = advanceFor(sources, target, drained, copied, wanted);
       if (!advanced.isEmpty()) {
-        Map<Long, Map.Entry<String, Lsn>> a = advanced;
-        inFencedTransaction(() -> TrackedSources.advance(conn, a));
+        commit(Map.of(), advanced);
       }
     }
     long now = System.nanoTime();
@@ -244,40 +250,84 @@ final class IngestRound {
    * Copies the batches and advances {@code ingested_lsn}, in one fenced transaction; then holds
    * back the batches' acknowledgments until the standbys have the commit ({@link AckHoldback}) and
    * sends those that may go.
+   *
+   * <p>Three round trips when copying, two otherwise: the fence (with the staging table and the
+   * sources' bytea columns when copying); the {@code COPY}; the inserts into the buffers, the
+   * advance, the {@code COMMIT} and, after it, the standbys' positions (the insert position read
+   * after the commit ran is at or past its commit record). An error skips the rest of a round trip,
+   * the {@code COMMIT} included, and rolls the transaction back.
    */
   private long commit(
       Map<Long, List<ChangeEvent>> batches, Map<Long, Map.Entry<String, Lsn>> advance)
       throws SQLException {
-    StringBuilder csv = new StringBuilder();
+    boolean copy = !batches.isEmpty();
     long n = 0;
-    if (!batches.isEmpty()) {
-      Map<Long, List<Set<String>>> bytea = TrackedSources.byteaColumns(conn, batches.keySet());
-      for (var e : batches.entrySet()) {
-        List<Set<String>> cols = bytea.get(e.getKey());
-        for (ChangeEvent event : e.getValue()) {
-          BufferRows.appendCsv(csv, event, cols.get(0), cols.get(1));
-          n++;
+    long count;
+    StandbyFlush standbys = null;
+    conn.setAutoCommit(false);
+    try {
+      RoundTrip first = new RoundTrip();
+      int fence = lease.fence(first);
+      int columns = -1;
+      if (copy) {
+        first.add(ChangeBuffers.STAGE_TABLE);
+        columns =
+            first.add(TrackedSources.SQL_BYTEA_COLUMNS, TrackedSources.oidArray(batches.keySet()));
+      }
+      Map<Long, List<Set<String>>> bytea = Map.of();
+      try (RoundTrip.Results r = first.run(conn)) {
+        try (ResultSet rs = r.rows(fence)) {
+          count = Lease.fenced(rs);
+        }
+        if (count < 0) {
+          throw new LeaseLostException();
+        }
+        if (copy) {
+          try (ResultSet rs = r.rows(columns)) {
+            bytea = TrackedSources.byteaColumns(rs, batches.keySet());
+          }
         }
       }
+      RoundTrip last = new RoundTrip();
+      if (copy) {
+        StringBuilder csv = new StringBuilder();
+        for (var e : batches.entrySet()) {
+          List<Set<String>> cols = bytea.get(e.getKey());
+          for (ChangeEvent event : e.getValue()) {
+            BufferRows.appendCsv(csv, event, cols.get(0), cols.get(1));
+            n++;
+          }
+        }
+        ChangeBuffers.copyIntoStage(conn, csv);
+        ChangeBuffers.insertFromStage(last, batches.keySet());
+      }
+      if (!advance.isEmpty()) {
+        TrackedSources.advance(last, advance);
+      }
+      last.add("COMMIT");
+      int positions = copy ? last.add(StandbyFlush.SQL) : -1;
+      try (RoundTrip.Results r = last.run(conn)) {
+        if (copy) {
+          try (ResultSet rs = r.rows(positions)) {
+            standbys = StandbyFlush.of(rs);
+          }
+        }
+      }
+    } catch (SQLException | RuntimeException e) {
+      conn.rollback();
+      throw e;
+    } finally {
+      conn.setAutoCommit(true);
     }
-    long count =
-        inFencedTransaction(
-            () -> {
-              if (!batches.isEmpty()) {
-                buffers.copy(conn, csv, batches.keySet());
-              }
-              return TrackedSources.advance(conn, advance);
-            });
-    if (!batches.isEmpty()) {
-      StandbyFlush standbys = StandbyFlush.read(conn);
-      Map<Long, Lsn> last = new HashMap<>();
+    if (copy) {
+      Map<Long, Lsn> lastLsn = new HashMap<>();
       Map<Long, Integer> sizes = new HashMap<>();
       batches.forEach(
           (oid, b) -> {
-            last.put(oid, b.get(b.size() - 1).lsn());
+            lastLsn.put(oid, b.get(b.size() - 1).lsn());
             sizes.put(oid, b.size());
           });
-      holdback.hold(count, standbys.insertPosition(), last, sizes, System.nanoTime());
+      holdback.hold(count, standbys.insertPosition(), lastLsn, sizes, System.nanoTime());
       release(standbys, confirmDrainByLag);
     }
     return n;
@@ -326,30 +376,6 @@ final class IngestRound {
         // Not acknowledged means delivered again later, and dropped by the buffer's key.
         LOG.warn("acknowledging source {} failed: {}", oid, ex.getMessage());
       }
-    }
-  }
-
-  /** A unit of work in a transaction that first checks the ingest lease. */
-  private interface Work {
-    Object run() throws SQLException;
-  }
-
-  /** Runs {@code work} in a transaction fenced by the lease; returns the lease's commit count. */
-  private long inFencedTransaction(Work work) throws SQLException {
-    conn.setAutoCommit(false);
-    try {
-      long count = lease.fence(conn);
-      if (count < 0) {
-        throw new LeaseLostException();
-      }
-      work.run();
-      conn.commit();
-      return count;
-    } catch (SQLException | RuntimeException e) {
-      conn.rollback();
-      throw e;
-    } finally {
-      conn.setAutoCommit(true);
     }
   }
 
