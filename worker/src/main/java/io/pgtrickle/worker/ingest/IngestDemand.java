@@ -5,6 +5,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -58,24 +60,23 @@ public final class IngestDemand implements AutoCloseable {
    * Waits for requests.
    *
    * @param timeoutMillis the longest wait (0: only what already arrived)
-   * @return the highest LSN asked for, or {@code null} if nobody asked
+   * @return the LSNs asked for, empty if nobody asked
    * @throws SQLException if the connection fails
    */
-  public Lsn await(int timeoutMillis) throws SQLException {
+  public List<Lsn> await(int timeoutMillis) throws SQLException {
     PGNotification[] got =
         listener.unwrap(PGConnection.class).getNotifications(Math.max(1, timeoutMillis));
-    Lsn highest = null;
+    List<Lsn> asked = new ArrayList<>();
     if (got != null) {
       for (PGNotification n : got) {
         try {
-          Lsn l = Lsn.parse(n.getParameter());
-          highest = highest == null ? l : Lsn.max(highest, l);
+          asked.add(Lsn.parse(n.getParameter()));
         } catch (IllegalArgumentException notAnLsn) {
           // Someone else's message on our channel: ignore.
         }
       }
     }
-    return highest;
+    return asked;
   }
 
   @Override

@@ -66,8 +66,22 @@ final class IngestRound {
   private String lastUnprotected;
   private long lastUnprotectedLog;
 
-  /** What a round did. */
-  record Result(long events, Map<Long, Lsn> ingested, Set<Long> captured) {}
+  /**
+   * What a round did.
+   *
+   * @param events the change events it copied
+   * @param ingested per source, its {@code ingested_lsn} afterwards
+   * @param captured the sources a slot captures
+   * @param confirmed per source, its slot's confirmed position C as the round read it at its start
+   * @param drained whether every source was drained with respect to C (false: the round stopped
+   *     after {@code MAX_PASSES} with more in the log)
+   */
+  record Result(
+      long events,
+      Map<Long, Lsn> ingested,
+      Set<Long> captured,
+      Map<Long, Lsn> confirmed,
+      boolean drained) {}
 
   IngestRound(
       Connection conn,
@@ -120,7 +134,7 @@ final class IngestRound {
     Map<Long, Lsn> ingested = new HashMap<>();
     Set<Long> captured = new HashSet<>();
     if (sources.isEmpty()) {
-      return new Result(0, ingested, captured);
+      return new Result(0, ingested, captured, Map.of(), true);
     }
     buffers.ensure(conn, sources.stream().map(TrackedSources.Source::oid).toList());
     Map<Long, Lsn> target = read.confirmed();
@@ -198,7 +212,7 @@ final class IngestRound {
       ingested.put(e.getKey(), e.getValue().getValue());
       lastAdvance.put(e.getKey(), now);
     }
-    return new Result(events, ingested, captured);
+    return new Result(events, ingested, captured, target, pending.isEmpty());
   }
 
   /**

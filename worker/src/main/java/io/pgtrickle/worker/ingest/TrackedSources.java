@@ -3,6 +3,7 @@ package io.pgtrickle.worker.ingest;
 import io.pgtrickle.changelog.Lsn;
 import io.pgtrickle.worker.db.RoundTrip;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -93,6 +94,32 @@ public final class TrackedSources {
       }
     }
     return new WithConfirmed(sources, confirmed);
+  }
+
+  /**
+   * Whether the slots of the given sources have all confirmed a position: the cheap check the
+   * ingest polls while a refresh waits for the CDC.
+   *
+   * @param c any connection
+   * @param oids the sources
+   * @param lsn the position
+   * @return true if every one of them has a slot whose {@code confirmed_flush_lsn} is at or past
+   *     {@code lsn}
+   * @throws SQLException if the database fails
+   */
+  static boolean confirmed(Connection c, Collection<Long> oids, Lsn lsn) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT coalesce(bool_and(coalesce(s.confirmed_flush_lsn >= ?::pg_lsn, false)), false)"
+                + " FROM pgtrickle.pgt_change_tracking t"
+                + " LEFT JOIN pg_replication_slots s ON s.slot_name = t.slot_name"
+                + " WHERE t.source_relid::oid::bigint = ANY(?::bigint[])")) {
+      ps.setString(1, lsn.walText());
+      ps.setString(2, oidArray(oids));
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
   }
 
   /**
