@@ -317,6 +317,7 @@ final class IngestRound {
       }
       if (!advance.isEmpty()) {
         TrackedSources.advance(last, advance);
+        last.add(IngestDemand.NOTIFY_PROGRESS); // wakes the refreshes waiting for it
       }
       last.add("COMMIT");
       int positions = copy ? last.add(StandbyFlush.SQL) : -1;

@@ -281,8 +281,9 @@ public final class WorkerMetrics {
    *
    * @param waited the whole wait
    * @param cdcNanos how long of it passed before every slot had confirmed the refresh's LSN (the
-   *     rest was the ingest's), measured by the wait's polls (1, 2, 4, ... 20 ms apart, so high by
-   *     up to a poll interval); negative when the slots never confirmed it (the wait gave up)
+   *     rest was the ingest's), measured by the wait's polls (at the ingest's commits, or 1, 2, 4,
+   *     ... 20 ms apart, so high by up to a poll interval); negative when the slots never confirmed
+   *     it (the wait gave up)
    */
   public void ingestWait(Duration waited, long cdcNanos) {
     ingestWait.record(waited);
