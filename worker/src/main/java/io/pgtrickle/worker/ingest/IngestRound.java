@@ -261,80 +261,15 @@ final class IngestRound {
   }
 
   /**
-   * Copies the batches and advances {@code ingested_lsn}, in one fenced transaction; then holds
-   * back the batches' acknowledgments until the standbys have the commit ({@link AckHoldback}) and
-   * sends those that may go.
-   *
-   * <p>Three round trips when copying, two otherwise: the fence (with the staging table and the
-   * sources' bytea columns when copying); the {@code COPY}; the inserts into the buffers, the
-   * advance, the {@code COMMIT} and, after it, the standbys' positions (the insert position read
-   * after the commit ran is at or past its commit record). An error skips the rest of a round trip,
-   * the {@code COMMIT} included, and rolls the transaction back.
+   * Copies the batches and advances {@code ingested_lsn} in one fenced transaction ({@link
+   * IngestTransaction}); then holds back the batches' acknowledgments until the standbys have the
+   * commit ({@link AckHoldback}) and sends those that may go.
    */
   private long commit(
       Map<Long, List<ChangeEvent>> batches, Map<Long, Map.Entry<String, Lsn>> advance)
       throws SQLException {
-    boolean copy = !batches.isEmpty();
-    long n = 0;
-    long count;
-    StandbyFlush standbys = null;
-    conn.setAutoCommit(false);
-    try {
-      RoundTrip first = new RoundTrip();
-      int fence = lease.fence(first);
-      int columns = -1;
-      if (copy) {
-        first.add(ChangeBuffers.STAGE_TABLE);
-        columns =
-            first.add(TrackedSources.SQL_BYTEA_COLUMNS, TrackedSources.oidArray(batches.keySet()));
-      }
-      Map<Long, List<Set<String>>> bytea = Map.of();
-      try (RoundTrip.Results r = first.run(conn)) {
-        try (ResultSet rs = r.rows(fence)) {
-          count = Lease.fenced(rs);
-        }
-        if (count < 0) {
-          throw new LeaseLostException();
-        }
-        if (copy) {
-          try (ResultSet rs = r.rows(columns)) {
-            bytea = TrackedSources.byteaColumns(rs, batches.keySet());
-          }
-        }
-      }
-      RoundTrip last = new RoundTrip();
-      if (copy) {
-        StringBuilder csv = new StringBuilder();
-        for (var e : batches.entrySet()) {
-          List<Set<String>> cols = bytea.get(e.getKey());
-          for (ChangeEvent event : e.getValue()) {
-            BufferRows.appendCsv(csv, event, cols.get(0), cols.get(1));
-            n++;
-          }
-        }
-        ChangeBuffers.copyIntoStage(conn, csv);
-        ChangeBuffers.insertFromStage(last, batches.keySet());
-      }
-      if (!advance.isEmpty()) {
-        TrackedSources.advance(last, advance);
-        last.add(IngestDemand.NOTIFY_PROGRESS); // wakes the refreshes waiting for it
-      }
-      last.add("COMMIT");
-      int positions = copy ? last.add(StandbyFlush.SQL) : -1;
-      try (RoundTrip.Results r = last.run(conn)) {
-        if (copy) {
-          try (ResultSet rs = r.rows(positions)) {
-            standbys = StandbyFlush.of(rs);
-          }
-        }
-      }
-    } catch (SQLException | RuntimeException e) {
-      conn.rollback();
-      throw e;
-    } finally {
-      conn.setAutoCommit(true);
-    }
-    if (copy) {
+    IngestTransaction.Committed done = IngestTransaction.commit(conn, lease, batches, advance);
+    if (!batches.isEmpty()) {
       Map<Long, Lsn> lastLsn = new HashMap<>();
       Map<Long, Integer> sizes = new HashMap<>();
       batches.forEach(
@@ -342,10 +277,11 @@ final class IngestRound {
             lastLsn.put(oid, b.get(b.size() - 1).lsn());
             sizes.put(oid, b.size());
           });
-      holdback.hold(count, standbys.insertPosition(), lastLsn, sizes, System.nanoTime());
-      release(standbys, confirmDrainByLag);
+      holdback.hold(
+          done.count(), done.standbys().insertPosition(), lastLsn, sizes, System.nanoTime());
+      release(done.standbys(), confirmDrainByLag);
     }
-    return n;
+    return done.events();
   }
 
   /**
@@ -391,15 +327,6 @@ final class IngestRound {
         // Not acknowledged means delivered again later, and dropped by the buffer's key.
         LOG.warn("acknowledging source {} failed: {}", oid, ex.getMessage());
       }
-    }
-  }
-
-  /** The ingest lease expired or was taken: nothing of the round was committed. */
-  static final class LeaseLostException extends SQLException {
-    private static final long serialVersionUID = 1L;
-
-    LeaseLostException() {
-      super("the ingest lease is no longer held by this worker");
     }
   }
 }

@@ -147,7 +147,7 @@ class IngestIT {
           // With changes to copy: the fence refuses, nothing is committed or acknowledged.
           try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
             assertThatThrownBy(() -> IngestRounds.fresh(c, log, stale).run(end))
-                .isInstanceOf(IngestRound.LeaseLostException.class);
+                .isInstanceOf(IngestTransaction.LeaseLostException.class);
           }
           assertThat(count(db, oid)).isZero();
           assertThat(db.one("SELECT ingested_lsn::text FROM pgtrickle.pgt_change_tracking"))
@@ -165,7 +165,7 @@ class IngestIT {
           Lsn later = awaitSlotPast(db, "ingest_fence");
           try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
             assertThatThrownBy(() -> IngestRounds.fresh(c, log, stale).run(later))
-                .isInstanceOf(IngestRound.LeaseLostException.class);
+                .isInstanceOf(IngestTransaction.LeaseLostException.class);
           }
           assertThat(db.one("SELECT ingested_lsn::text FROM pgtrickle.pgt_change_tracking"))
               .isEqualTo(ingested);
