@@ -58,17 +58,7 @@ class IngestIT {
               "UPDATE public.t SET v = v + 1 WHERE id % 10 = " + (i % 10),
               "DELETE FROM public.t WHERE id = " + (i * 50 + 3));
         }
-        String end = db.one("SELECT pg_current_wal_insert_lsn()::text");
-        Children.await(
-            "the slot past " + end,
-            Duration.ofSeconds(60),
-            () ->
-                "t"
-                    .equals(
-                        db.one(
-                            "SELECT confirmed_flush_lsn >= ?::pg_lsn FROM pg_replication_slots"
-                                + " WHERE slot_name = 'ingest_crash'",
-                            end)));
+        Lsn end = awaitSlotPast(db, "ingest_crash");
         Lease lease = new Lease("ingest", "test", Duration.ofMinutes(5));
         String uri = db.changeLogUri() + "&consumer=pgtrickle-worker&pollMs=0&batch=300";
         try (Connection c = db.connect()) {
@@ -82,12 +72,12 @@ class IngestIT {
           // A new instance gets everything again from the acknowledged position.
           try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
             IngestRound round = IngestRounds.fresh(c, log, lease);
-            round.run(Lsn.parse(end));
-            round.run(Lsn.parse(end));
+            round.run(end);
+            round.run(end);
           }
         }
         String ingested = db.one("SELECT ingested_lsn::text FROM pgtrickle.pgt_change_tracking");
-        assertThat(Lsn.parse(ingested)).isGreaterThanOrEqualTo(Lsn.parse(end));
+        assertThat(Lsn.parse(ingested)).isGreaterThanOrEqualTo(end);
         // The buffer holds exactly what the change log holds, each change once.
         List<String> logged = new ArrayList<>();
         while (true) {
