@@ -18,10 +18,11 @@ import java.util.regex.Pattern;
  * The workers' {@code pg_trickle_refresh_phase_seconds{mode, phase}} (sum and count per pod), and
  * their {@code pg_trickle_refresh_ingest_wait_seconds} and {@code
  * pg_trickle_refresh_cdc_wait_seconds} (as mode {@code wait}, phases {@code ingest} and {@code
- * cdc}: the whole wait for the CDC and the ingest, and its part until the slots had confirmed),
- * added up over the worker pods at one moment: taken at the start and the end of a measurement,
- * their difference says where the refreshes of the measurement spent their time, per mode and
- * phase.
+ * cdc}: the whole wait for the CDC and the ingest, and its part until the slots had confirmed), and
+ * {@code pg_trickle_ingest_round_seconds} (as mode {@code ingest}, phase {@code round}: the ingest
+ * lease holder's rounds), added up over the worker pods at one moment: taken at the start and the
+ * end of a measurement, their difference says where the refreshes of the measurement spent their
+ * time, per mode and phase.
  *
  * @param seconds per pod, per {@code mode/phase}: the sum in seconds
  * @param counts per pod, per {@code mode/phase}: the count
@@ -33,6 +34,8 @@ record RefreshPhaseTotals(
       Pattern.compile("^pg_trickle_refresh_phase_seconds_(sum|count)\\{(.*)\\} ([0-9.eE+-]+)$");
   private static final Pattern WAIT =
       Pattern.compile("^pg_trickle_refresh_(cdc|ingest)_wait_seconds_(sum|count) ([0-9.eE+-]+)$");
+  private static final Pattern ROUND =
+      Pattern.compile("^pg_trickle_ingest_round_seconds_(sum|count) ([0-9.eE+-]+)$");
   private static final Pattern MODE = Pattern.compile("mode=\"([^\"]*)\"");
   private static final Pattern PHASE = Pattern.compile("phase=\"([^\"]*)\"");
 
@@ -65,6 +68,14 @@ record RefreshPhaseTotals(
           ("sum".equals(wait.group(2)) ? seconds : counts)
               .computeIfAbsent(name, k -> new TreeMap<>())
               .put("wait/" + wait.group(1), Double.parseDouble(wait.group(3)));
+          continue;
+        }
+        Matcher round = ROUND.matcher(line);
+        if (round.matches()) {
+          // The lease holder's ingest rounds, as a mode "ingest" (the others have none).
+          ("sum".equals(round.group(1)) ? seconds : counts)
+              .computeIfAbsent(name, k -> new TreeMap<>())
+              .put("ingest/round", Double.parseDouble(round.group(2)));
           continue;
         }
         Matcher m = LINE.matcher(line);
@@ -118,7 +129,12 @@ record RefreshPhaseTotals(
         (mode, phases) ->
             out.add(
                 String.format(
-                    Locale.ROOT, "%s (%.0f refreshes): %s", mode, refreshes.get(mode), phases)));
+                    Locale.ROOT,
+                    "%s (%.0f %s): %s",
+                    mode,
+                    refreshes.get(mode),
+                    mode.equals("ingest") ? "rounds" : "refreshes",
+                    phases)));
     return out.length() == 0 ? "no refresh phases read" : out.toString();
   }
 

@@ -13,10 +13,14 @@ import java.time.Duration;
  *
  * <p>A lease alone cannot stop a holder that stalled (a long GC pause, a frozen VM) from acting
  * after it expired. So the work a lease protects checks it in the same transaction as its writes
- * ({@link #fence}): the check updates the lease row, a taker's update waits for that transaction,
- * and a holder whose lease expired cannot commit.
+ * ({@link #fence(Connection)}): the check updates the lease row, a taker's update waits for that
+ * transaction, and a holder whose lease expired cannot commit.
  */
 public final class Lease {
+
+  private static final String FENCE =
+      "UPDATE pgtrickle.pgt_worker_leases SET commits = commits + 1 WHERE lease_name = ?"
+          + " AND holder = ? AND expires_at > clock_timestamp() RETURNING commits";
 
   private final String name;
   private final String holder;
@@ -114,16 +118,35 @@ public final class Lease {
    * @throws SQLException if the database fails
    */
   public long fence(Connection c) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "UPDATE pgtrickle.pgt_worker_leases SET commits = commits + 1 WHERE lease_name = ?"
-                + " AND holder = ? AND expires_at > clock_timestamp() RETURNING commits")) {
+    try (PreparedStatement ps = c.prepareStatement(FENCE)) {
       ps.setString(1, name);
       ps.setString(2, holder);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getLong(1) : -1;
+        return fenced(rs);
       }
     }
+  }
+
+  /**
+   * Adds {@link #fence(Connection)} to a round trip, so that it costs none of its own.
+   *
+   * @param trip the round trip, whose statements run inside the caller's transaction
+   * @return the index of its result, to be read with {@link #fenced}
+   */
+  public int fence(RoundTrip trip) {
+    return trip.add(FENCE, name, holder);
+  }
+
+  /**
+   * The result of a fence added to a round trip ({@link #fence(RoundTrip)}).
+   *
+   * @param rs its rows
+   * @return the lease's count including this transaction, or -1 if this worker does not hold the
+   *     lease (the caller must roll back)
+   * @throws SQLException if the driver fails
+   */
+  public static long fenced(ResultSet rs) throws SQLException {
+    return rs.next() ? rs.getLong(1) : -1;
   }
 
   /**

@@ -1,10 +1,10 @@
 package io.pgtrickle.worker.ingest;
 
+import io.pgtrickle.worker.db.RoundTrip;
 import io.pgtrickle.worker.db.Sql;
 import java.io.IOException;
 import java.io.StringReader;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collection;
@@ -75,21 +75,23 @@ public final class ChangeBuffers {
   }
 
   /**
-   * Copies a round's rows into the buffers, inside the caller's transaction.
+   * The ingest's staging table: a temporary table of the session, emptied at each commit. Creating
+   * it when it exists already does nothing (with a notice).
+   */
+  static final String STAGE_TABLE =
+      "CREATE TEMP TABLE IF NOT EXISTS pgt_ingest_stage (source oid, lsn pg_lsn, seq int,"
+          + " xid bigint, action \"char\", new_row jsonb, old_row jsonb,"
+          + " commit_ts timestamptz) ON COMMIT DELETE ROWS";
+
+  /**
+   * Copies a round's rows into the staging table ({@link #STAGE_TABLE}, created earlier in the
+   * caller's transaction); {@link #insertFromStage} then moves them into the buffers.
    *
    * @param c a connection inside a transaction
    * @param csv the rows as {@link BufferRows#appendCsv} wrote them
-   * @param sources the sources that have rows in {@code csv}
-   * @return rows inserted (without the ones already there)
    * @throws SQLException if the database fails
    */
-  public long copy(Connection c, CharSequence csv, Collection<Long> sources) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      s.execute(
-          "CREATE TEMP TABLE IF NOT EXISTS pgt_ingest_stage (source oid, lsn pg_lsn, seq int,"
-              + " xid bigint, action \"char\", new_row jsonb, old_row jsonb,"
-              + " commit_ts timestamptz) ON COMMIT DELETE ROWS");
-    }
+  static void copyIntoStage(Connection c, CharSequence csv) throws SQLException {
     try {
       c.unwrap(PGConnection.class)
           .getCopyAPI()
@@ -98,22 +100,27 @@ public final class ChangeBuffers {
     } catch (IOException e) {
       throw new SQLException("copy into the staging table failed: " + e.getMessage(), e);
     }
-    long inserted = 0;
+  }
+
+  /**
+   * Adds to a round trip the statements that insert the staged rows into each source's buffer,
+   * skipping rows already there (delivered again after a crash before the acknowledgment).
+   *
+   * @param trip the round trip, run inside the transaction of the copy
+   * @param sources the sources that have rows in the staging table
+   */
+  static void insertFromStage(RoundTrip trip, Collection<Long> sources) {
     for (long oid : sources) {
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "INSERT INTO "
-                  + Sql.changeBuffer(oid)
-                  + " ("
-                  + COLUMNS
-                  + ") SELECT "
-                  + COLUMNS
-                  + " FROM pgt_ingest_stage WHERE source = ? ON CONFLICT DO NOTHING")) {
-        ps.setLong(1, oid);
-        inserted += ps.executeUpdate();
-      }
+      trip.add(
+          "INSERT INTO "
+              + Sql.changeBuffer(oid)
+              + " ("
+              + COLUMNS
+              + ") SELECT "
+              + COLUMNS
+              + " FROM pgt_ingest_stage WHERE source = ? ON CONFLICT DO NOTHING",
+          oid);
     }
-    return inserted;
   }
 
   /**

@@ -9,18 +9,23 @@ import io.pgtrickle.worker.runtime.WorkerMetrics;
 import io.pgtrickle.worker.runtime.WorkerState;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The ingest loop: while this worker holds the ingest lease, it runs {@link IngestRound}s, paced by
- * demand. A refresh waiting for its LSN wakes it ({@link IngestDemand}) and keeps it going round
- * every few milliseconds until every captured source reached that LSN (or the request expires);
- * otherwise it runs a round every {@code ingestInterval}. Every {@code bufferCleanupInterval} it
- * also deletes buffer rows every reader passed ({@link BufferPruner}) and drops the buffers of
- * sources nobody reads; every {@code historyCleanupInterval}, refresh-history rows past the
- * retention ({@link HistoryRetention}).
+ * demand. A refresh waiting for its LSN wakes it ({@link IngestDemand}) and keeps it going until
+ * every captured source reached that LSN (or the request expires): a round as soon as the slots
+ * have confirmed the LSN ({@link #pace}); otherwise it runs a round every {@code ingestInterval}.
+ * Every {@code bufferCleanupInterval} it also deletes buffer rows every reader passed ({@link
+ * BufferPruner}) and drops the buffers of sources nobody reads; every {@code
+ * historyCleanupInterval}, refresh-history rows past the retention ({@link HistoryRetention}).
  *
  * <p>Each time the lease is taken the loop opens a new change-log instance (consumer {@code
  * pgtrickle-worker}: one instance at a time, which the lease ensures), and any failure closes it:
@@ -46,8 +51,7 @@ public final class Ingest implements Runnable, AutoCloseable {
   private IngestDemand demand;
   private ChangeLogBackend log;
   private IngestRound round;
-  private Lsn wanted;
-  private long wantedUntil;
+  private final IngestRequests requests;
   private long nextPrune;
   private long nextHistoryPrune;
 
@@ -77,6 +81,7 @@ public final class Ingest implements Runnable, AutoCloseable {
     this.keeper = keeper;
     this.state = state;
     this.metrics = metrics;
+    this.requests = new IngestRequests(config.refreshWaitTimeout().toNanos());
   }
 
   @Override
@@ -90,8 +95,9 @@ public final class Ingest implements Runnable, AutoCloseable {
           continue;
         }
         openSession();
-        IngestRound.Result r = round.run(activeWanted());
-        metrics.ingestRound(r.events());
+        long started = System.nanoTime();
+        IngestRound.Result r = round.run(requests.highest(System.nanoTime()));
+        metrics.ingestRound(r.events(), Duration.ofNanos(System.nanoTime() - started));
         state.ingestProgress();
         pruneIfDue();
         backoff = 100;
@@ -114,38 +120,46 @@ public final class Ingest implements Runnable, AutoCloseable {
     closeSession();
   }
 
-  /** Keeps going round quickly while a refresh waits for an LSN not every source reached. */
+  /**
+   * Paces the rounds. Nobody waiting: the next round after {@code ingestInterval}, or at once when
+   * a refresh asks. A refresh waiting for an LSN L that a captured source has not reached: if that
+   * source's slot had not confirmed L when the round began (the CDC is still carrying it), no round
+   * can reach L before the slot confirms it, so the loop polls the slots' positions (one cheap
+   * statement every 2 ms, at most {@code ingestInterval}) and starts the next round the moment they
+   * have; rounds run back to back instead, the round in progress when the slot confirmed would make
+   * the refresh wait for the next one too. Otherwise (the round stopped with more in the log) the
+   * next round starts at once.
+   */
   private void pace(IngestRound.Result r) throws SQLException {
-    Lsn want = activeWanted();
-    boolean unmet = false;
-    if (want != null) {
-      for (long oid : r.captured()) {
-        Lsn at = r.ingested().get(oid);
-        if (at == null || at.compareTo(want) < 0) {
-          unmet = true;
-          break;
-        }
+    Map<Long, Lsn> captured = new HashMap<>();
+    r.captured().forEach(oid -> captured.put(oid, r.ingested().get(oid)));
+    requests.reached(captured);
+    Lsn next = requests.lowest(System.nanoTime());
+    if (next == null) {
+      requests.add(demand.await((int) config.ingestInterval().toMillis()), System.nanoTime());
+      return;
+    }
+    Set<Long> unmet = new HashSet<>();
+    boolean slotsBehind = r.drained();
+    for (var e : captured.entrySet()) {
+      if (e.getValue() == null || e.getValue().compareTo(next) < 0) {
+        unmet.add(e.getKey());
+        Lsn c = r.confirmed().get(e.getKey());
+        slotsBehind &= c == null || c.compareTo(next) < 0;
       }
-      if (!unmet) {
-        wanted = null;
+    }
+    requests.add(demand.await(2), System.nanoTime());
+    if (unmet.isEmpty() || !slotsBehind) {
+      return;
+    }
+    long deadline = System.nanoTime() + config.ingestInterval().toNanos();
+    while (!stopped && System.nanoTime() - deadline < 0) {
+      Lsn lowest = requests.lowest(System.nanoTime());
+      if (lowest == null || TrackedSources.confirmed(conn, unmet, lowest)) {
+        return;
       }
+      requests.add(demand.await(2), System.nanoTime());
     }
-    int waitMs = unmet ? 2 : (int) config.ingestInterval().toMillis();
-    noteDemand(demand.await(waitMs));
-  }
-
-  private void noteDemand(Lsn asked) {
-    if (asked != null) {
-      wanted = wanted == null ? asked : Lsn.max(wanted, asked);
-      wantedUntil = System.nanoTime() + config.refreshWaitTimeout().toNanos();
-    }
-  }
-
-  private Lsn activeWanted() {
-    if (wanted != null && System.nanoTime() > wantedUntil) {
-      wanted = null;
-    }
-    return wanted;
   }
 
   private void pruneIfDue() {

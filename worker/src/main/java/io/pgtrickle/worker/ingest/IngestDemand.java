@@ -5,6 +5,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -23,6 +25,17 @@ public final class IngestDemand implements AutoCloseable {
 
   /** The notification channel. */
   public static final String CHANNEL = "pgtrickle_ingest";
+
+  /**
+   * The channel on which the ingest says that it advanced {@code ingested_lsn}: a {@code NOTIFY} in
+   * the same transaction, so delivered when that commits. A refresh waiting for the ingest listens
+   * on it while it waits ({@link #listenForProgress}, {@link #awaitProgress}), and polls again at
+   * once instead of after its next pause.
+   */
+  public static final String PROGRESS_CHANNEL = "pgtrickle_ingested";
+
+  /** The statement the ingest adds to a transaction that advances {@code ingested_lsn}. */
+  static final String NOTIFY_PROGRESS = "SELECT pg_notify('" + PROGRESS_CHANNEL + "', '')";
 
   private final Connection listener;
 
@@ -58,24 +71,64 @@ public final class IngestDemand implements AutoCloseable {
    * Waits for requests.
    *
    * @param timeoutMillis the longest wait (0: only what already arrived)
-   * @return the highest LSN asked for, or {@code null} if nobody asked
+   * @return the LSNs asked for, empty if nobody asked
    * @throws SQLException if the connection fails
    */
-  public Lsn await(int timeoutMillis) throws SQLException {
+  public List<Lsn> await(int timeoutMillis) throws SQLException {
     PGNotification[] got =
         listener.unwrap(PGConnection.class).getNotifications(Math.max(1, timeoutMillis));
-    Lsn highest = null;
+    List<Lsn> asked = new ArrayList<>();
     if (got != null) {
       for (PGNotification n : got) {
         try {
-          Lsn l = Lsn.parse(n.getParameter());
-          highest = highest == null ? l : Lsn.max(highest, l);
+          asked.add(Lsn.parse(n.getParameter()));
         } catch (IllegalArgumentException notAnLsn) {
           // Someone else's message on our channel: ignore.
         }
       }
     }
-    return highest;
+    return asked;
+  }
+
+  /**
+   * Starts listening for the ingest's progress on a refresh's autocommit connection. Call {@link
+   * #stopListening} when the wait ends: a session that listens while nobody reads its connection
+   * keeps every later notification of the database in the server's queue.
+   *
+   * @param c an autocommit connection
+   * @throws SQLException if the database fails
+   */
+  public static void listenForProgress(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("LISTEN " + PROGRESS_CHANNEL);
+    }
+  }
+
+  /**
+   * Waits until the ingest advances {@code ingested_lsn} or the time passes.
+   *
+   * @param c a connection that listens ({@link #listenForProgress})
+   * @param timeoutMillis the longest wait, at least 1
+   * @return whether a notification came
+   * @throws SQLException if the connection fails
+   */
+  public static boolean awaitProgress(Connection c, int timeoutMillis) throws SQLException {
+    PGNotification[] got =
+        c.unwrap(PGConnection.class).getNotifications(Math.max(1, timeoutMillis));
+    return got != null && got.length > 0;
+  }
+
+  /**
+   * Stops listening ({@link #listenForProgress}) and drops the notifications already received.
+   *
+   * @param c the connection
+   * @throws SQLException if the database fails
+   */
+  public static void stopListening(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("UNLISTEN " + PROGRESS_CHANNEL);
+    }
+    c.unwrap(PGConnection.class).getNotifications();
   }
 
   @Override

@@ -4,8 +4,10 @@ import io.pgtrickle.changelog.ChangeEvent;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.Lsn;
 import io.pgtrickle.worker.db.Lease;
+import io.pgtrickle.worker.db.RoundTrip;
 import io.pgtrickle.worker.runtime.WorkerState;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.AbstractMap;
 import java.util.HashMap;
@@ -64,8 +66,22 @@ final class IngestRound {
   private String lastUnprotected;
   private long lastUnprotectedLog;
 
-  /** What a round did. */
-  record Result(long events, Map<Long, Lsn> ingested, Set<Long> captured) {}
+  /**
+   * What a round did.
+   *
+   * @param events the change events it copied
+   * @param ingested per source, its {@code ingested_lsn} afterwards
+   * @param captured the sources a slot captures
+   * @param confirmed per source, its slot's confirmed position C as the round read it at its start
+   * @param drained whether every source was drained with respect to C (false: the round stopped
+   *     after {@code MAX_PASSES} with more in the log)
+   */
+  record Result(
+      long events,
+      Map<Long, Lsn> ingested,
+      Set<Long> captured,
+      Map<Long, Lsn> confirmed,
+      boolean drained) {}
 
   IngestRound(
       Connection conn,
@@ -94,29 +110,34 @@ final class IngestRound {
    * @throws Exception if the database or the change log fails, or the lease was lost
    */
   Result run(Lsn wanted) throws Exception {
-    List<TrackedSources.Source> sources = TrackedSources.read(conn);
+    // The sources, their slots' positions and (while acknowledgments wait) the standbys' in one
+    // round trip, before the change log is read.
+    RoundTrip start = new RoundTrip();
+    int tracked = start.add(TrackedSources.SQL_WITH_CONFIRMED);
+    int standby = holdback.isEmpty() ? -1 : start.add(StandbyFlush.SQL);
+    TrackedSources.WithConfirmed read;
+    StandbyFlush standbys = null;
+    try (RoundTrip.Results r = start.run(conn)) {
+      try (ResultSet rs = r.rows(tracked)) {
+        read = TrackedSources.withConfirmed(rs);
+      }
+      if (standby >= 0) {
+        try (ResultSet rs = r.rows(standby)) {
+          standbys = StandbyFlush.of(rs);
+        }
+      }
+    }
+    if (standbys != null) {
+      release(standbys, false);
+    }
+    List<TrackedSources.Source> sources = read.sources();
     Map<Long, Lsn> ingested = new HashMap<>();
     Set<Long> captured = new HashSet<>();
-    if (!holdback.isEmpty()) {
-      release(StandbyFlush.read(conn), false);
-    }
     if (sources.isEmpty()) {
-      return new Result(0, ingested, captured);
+      return new Result(0, ingested, captured, Map.of(), true);
     }
     buffers.ensure(conn, sources.stream().map(TrackedSources.Source::oid).toList());
-    Set<String> slots = new HashSet<>();
-    for (var s : sources) {
-      if (s.slotName() != null) {
-        slots.add(s.slotName());
-      }
-    }
-    Map<String, Lsn> confirmed = TrackedSources.confirmed(conn, slots);
-    Map<Long, Lsn> target = new HashMap<>();
-    for (var s : sources) {
-      if (s.slotName() != null && confirmed.containsKey(s.slotName())) {
-        target.put(s.oid(), confirmed.get(s.slotName()));
-      }
-    }
+    Map<Long, Lsn> target = read.confirmed();
     Set<Long> pending = new HashSet<>();
     sources.forEach(s -> pending.add(s.oid()));
     Set<Long> drained = new HashSet<>();
@@ -177,8 +198,7 @@ final class IngestRound {
       }
       advanced = advanceFor(sources, target, drained, copied, wanted);
       if (!advanced.isEmpty()) {
-        Map<Long, Map.Entry<String, Lsn>> a = advanced;
-        inFencedTransaction(() -> TrackedSources.advance(conn, a));
+        commit(Map.of(), advanced);
       }
     }
     long now = System.nanoTime();
@@ -192,7 +212,7 @@ final class IngestRound {
       ingested.put(e.getKey(), e.getValue().getValue());
       lastAdvance.put(e.getKey(), now);
     }
-    return new Result(events, ingested, captured);
+    return new Result(events, ingested, captured, target, pending.isEmpty());
   }
 
   /**
@@ -241,46 +261,27 @@ final class IngestRound {
   }
 
   /**
-   * Copies the batches and advances {@code ingested_lsn}, in one fenced transaction; then holds
-   * back the batches' acknowledgments until the standbys have the commit ({@link AckHoldback}) and
-   * sends those that may go.
+   * Copies the batches and advances {@code ingested_lsn} in one fenced transaction ({@link
+   * IngestTransaction}); then holds back the batches' acknowledgments until the standbys have the
+   * commit ({@link AckHoldback}) and sends those that may go.
    */
   private long commit(
       Map<Long, List<ChangeEvent>> batches, Map<Long, Map.Entry<String, Lsn>> advance)
       throws SQLException {
-    StringBuilder csv = new StringBuilder();
-    long n = 0;
+    IngestTransaction.Committed done = IngestTransaction.commit(conn, lease, batches, advance);
     if (!batches.isEmpty()) {
-      Map<Long, List<Set<String>>> bytea = TrackedSources.byteaColumns(conn, batches.keySet());
-      for (var e : batches.entrySet()) {
-        List<Set<String>> cols = bytea.get(e.getKey());
-        for (ChangeEvent event : e.getValue()) {
-          BufferRows.appendCsv(csv, event, cols.get(0), cols.get(1));
-          n++;
-        }
-      }
-    }
-    long count =
-        inFencedTransaction(
-            () -> {
-              if (!batches.isEmpty()) {
-                buffers.copy(conn, csv, batches.keySet());
-              }
-              return TrackedSources.advance(conn, advance);
-            });
-    if (!batches.isEmpty()) {
-      StandbyFlush standbys = StandbyFlush.read(conn);
-      Map<Long, Lsn> last = new HashMap<>();
+      Map<Long, Lsn> lastLsn = new HashMap<>();
       Map<Long, Integer> sizes = new HashMap<>();
       batches.forEach(
           (oid, b) -> {
-            last.put(oid, b.get(b.size() - 1).lsn());
+            lastLsn.put(oid, b.get(b.size() - 1).lsn());
             sizes.put(oid, b.size());
           });
-      holdback.hold(count, standbys.insertPosition(), last, sizes, System.nanoTime());
-      release(standbys, confirmDrainByLag);
+      holdback.hold(
+          done.count(), done.standbys().insertPosition(), lastLsn, sizes, System.nanoTime());
+      release(done.standbys(), confirmDrainByLag);
     }
-    return n;
+    return done.events();
   }
 
   /**
@@ -326,39 +327,6 @@ final class IngestRound {
         // Not acknowledged means delivered again later, and dropped by the buffer's key.
         LOG.warn("acknowledging source {} failed: {}", oid, ex.getMessage());
       }
-    }
-  }
-
-  /** A unit of work in a transaction that first checks the ingest lease. */
-  private interface Work {
-    Object run() throws SQLException;
-  }
-
-  /** Runs {@code work} in a transaction fenced by the lease; returns the lease's commit count. */
-  private long inFencedTransaction(Work work) throws SQLException {
-    conn.setAutoCommit(false);
-    try {
-      long count = lease.fence(conn);
-      if (count < 0) {
-        throw new LeaseLostException();
-      }
-      work.run();
-      conn.commit();
-      return count;
-    } catch (SQLException | RuntimeException e) {
-      conn.rollback();
-      throw e;
-    } finally {
-      conn.setAutoCommit(true);
-    }
-  }
-
-  /** The ingest lease expired or was taken: nothing of the round was committed. */
-  static final class LeaseLostException extends SQLException {
-    private static final long serialVersionUID = 1L;
-
-    LeaseLostException() {
-      super("the ingest lease is no longer held by this worker");
     }
   }
 }

@@ -53,7 +53,7 @@ final class LostCommits {
    * @param buffers the buffers (created where missing)
    * @return the sources marked (0: nothing was lost)
    * @throws SQLException if the database fails
-   * @throws IngestRound.LeaseLostException if the lease is no longer held
+   * @throws IngestTransaction.LeaseLostException if the lease is no longer held
    */
   int check(Connection c, Lease lease, ChangeBuffers buffers) throws SQLException {
     if (copied < 0) {
@@ -69,7 +69,7 @@ final class LostCommits {
     c.setAutoCommit(false);
     try {
       if (lease.fence(c) < 0) {
-        throw new IngestRound.LeaseLostException();
+        throw new IngestTransaction.LeaseLostException();
       }
       try (Statement s = c.createStatement();
           ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {

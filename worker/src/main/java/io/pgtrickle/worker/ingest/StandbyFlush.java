@@ -39,13 +39,24 @@ record StandbyFlush(Lsn insertPosition, Lsn minFlush, int streaming, int hidden)
   static StandbyFlush read(Connection c) throws SQLException {
     try (Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(SQL)) {
-      rs.next();
-      String min = rs.getString(2);
-      return new StandbyFlush(
-          Lsn.parse(rs.getString(1)),
-          min == null ? null : Lsn.parse(min),
-          rs.getInt(3),
-          rs.getInt(4));
+      return of(rs);
     }
+  }
+
+  /**
+   * Reads the result of {@link #SQL} (run in a round trip).
+   *
+   * @param rs its one row
+   * @return the positions
+   * @throws SQLException if the driver fails
+   */
+  static StandbyFlush of(ResultSet rs) throws SQLException {
+    rs.next();
+    String min = rs.getString(2);
+    return new StandbyFlush(
+        Lsn.parse(rs.getString(1)),
+        min == null ? null : Lsn.parse(min),
+        rs.getInt(3),
+        rs.getInt(4));
   }
 }

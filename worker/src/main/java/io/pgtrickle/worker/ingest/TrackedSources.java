@@ -1,7 +1,7 @@
 package io.pgtrickle.worker.ingest;
 
 import io.pgtrickle.changelog.Lsn;
-import java.sql.Array;
+import io.pgtrickle.worker.db.RoundTrip;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -56,50 +56,82 @@ public final class TrackedSources {
   }
 
   /**
-   * The confirmed positions of replication slots. By the cdc-consumer's prompt confirmation
-   * (CONTRACTS.md §2), every change committed below a slot's confirmed position is in the change
-   * log.
+   * The tracked sources and their slots' confirmed positions, as of one statement ({@link
+   * #SQL_WITH_CONFIRMED}).
    *
-   * @param c any connection
-   * @param slots slot names
-   * @return confirmed_flush_lsn per slot that exists and has one
-   * @throws SQLException if the database fails
+   * @param sources every tracked source, by OID
+   * @param confirmed per source whose slot exists and has one, the slot's {@code
+   *     confirmed_flush_lsn}
    */
-  public static Map<String, Lsn> confirmed(Connection c, Collection<String> slots)
-      throws SQLException {
-    Map<String, Lsn> out = new HashMap<>();
-    if (slots.isEmpty()) {
-      return out;
-    }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT slot_name::text, confirmed_flush_lsn::text FROM pg_replication_slots"
-                + " WHERE slot_name = ANY(?) AND confirmed_flush_lsn IS NOT NULL")) {
-      Array names = c.createArrayOf("text", new HashSet<>(slots).toArray());
-      ps.setArray(1, names);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.put(rs.getString(1), Lsn.parse(rs.getString(2)));
-        }
+  record WithConfirmed(List<Source> sources, Map<Long, Lsn> confirmed) {}
+
+  /**
+   * Every tracked source and its slot's {@code confirmed_flush_lsn} (NULL without one), in one
+   * statement; read with {@link #withConfirmed}.
+   */
+  static final String SQL_WITH_CONFIRMED =
+      "SELECT t.source_relid::oid::bigint, t.slot_name, t.captured_since_lsn::text,"
+          + " t.ingested_lsn::text, s.confirmed_flush_lsn::text"
+          + " FROM pgtrickle.pgt_change_tracking t"
+          + " LEFT JOIN pg_replication_slots s ON s.slot_name = t.slot_name ORDER BY 1";
+
+  /**
+   * Reads the result of {@link #SQL_WITH_CONFIRMED}.
+   *
+   * @param rs its rows
+   * @return the sources and the confirmed positions
+   * @throws SQLException if the driver fails
+   */
+  static WithConfirmed withConfirmed(ResultSet rs) throws SQLException {
+    List<Source> sources = new ArrayList<>();
+    Map<Long, Lsn> confirmed = new HashMap<>();
+    while (rs.next()) {
+      Source s = new Source(rs.getLong(1), rs.getString(2), lsn(rs, 3), lsn(rs, 4));
+      sources.add(s);
+      Lsn c = lsn(rs, 5);
+      if (s.slotName() != null && c != null) {
+        confirmed.put(s.oid(), c);
       }
     }
-    return out;
+    return new WithConfirmed(sources, confirmed);
   }
 
   /**
-   * Advances {@code ingested_lsn} of sources, never backwards, only while the same slot still
-   * captures each one and only past its {@code captured_since_lsn}.
+   * Whether the slots of the given sources have all confirmed a position: the cheap check the
+   * ingest polls while a refresh waits for the CDC.
    *
-   * @param c a connection (inside the caller's fenced transaction)
-   * @param advance per source: the slot and the new position
-   * @return rows updated
+   * @param c any connection
+   * @param oids the sources
+   * @param lsn the position
+   * @return true if every one of them has a slot whose {@code confirmed_flush_lsn} is at or past
+   *     {@code lsn}
    * @throws SQLException if the database fails
    */
-  public static int advance(Connection c, Map<Long, Map.Entry<String, Lsn>> advance)
-      throws SQLException {
-    if (advance.isEmpty()) {
-      return 0;
+  static boolean confirmed(Connection c, Collection<Long> oids, Lsn lsn) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT coalesce(bool_and(coalesce(s.confirmed_flush_lsn >= ?::pg_lsn, false)), false)"
+                + " FROM pgtrickle.pgt_change_tracking t"
+                + " LEFT JOIN pg_replication_slots s ON s.slot_name = t.slot_name"
+                + " WHERE t.source_relid::oid::bigint = ANY(?::bigint[])")) {
+      ps.setString(1, lsn.walText());
+      ps.setString(2, oidArray(oids));
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
     }
+  }
+
+  /**
+   * Adds to a round trip the statement that advances {@code ingested_lsn} of sources, never
+   * backwards, only while the same slot still captures each one and only past its {@code
+   * captured_since_lsn}.
+   *
+   * @param trip the round trip, run inside the caller's fenced transaction
+   * @param advance per source: the slot and the new position (not empty)
+   * @return the index of its result, an update count
+   */
+  static int advance(RoundTrip trip, Map<Long, Map.Entry<String, Lsn>> advance) {
     List<Long> oids = new ArrayList<>();
     List<String> slots = new ArrayList<>();
     List<String> lsns = new ArrayList<>();
@@ -108,50 +140,73 @@ public final class TrackedSources {
       slots.add(e.getValue().getKey());
       lsns.add(e.getValue().getValue().walText());
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "UPDATE pgtrickle.pgt_change_tracking t SET ingested_lsn = u.lsn::pg_lsn"
-                + " FROM unnest(?::bigint[], ?::text[], ?::text[]) AS u(oid, slot, lsn)"
-                + " WHERE t.source_relid::oid::bigint = u.oid AND t.slot_name = u.slot"
-                + " AND t.captured_since_lsn IS NOT NULL"
-                + " AND t.captured_since_lsn <= u.lsn::pg_lsn"
-                + " AND (t.ingested_lsn IS NULL OR t.ingested_lsn < u.lsn::pg_lsn)")) {
-      ps.setArray(1, c.createArrayOf("bigint", oids.toArray()));
-      ps.setArray(2, c.createArrayOf("text", slots.toArray()));
-      ps.setArray(3, c.createArrayOf("text", lsns.toArray()));
-      return ps.executeUpdate();
+    return trip.add(
+        "UPDATE pgtrickle.pgt_change_tracking t SET ingested_lsn = u.lsn::pg_lsn"
+            + " FROM unnest(?::bigint[], ?::text[], ?::text[]) AS u(oid, slot, lsn)"
+            + " WHERE t.source_relid::oid::bigint = u.oid AND t.slot_name = u.slot"
+            + " AND t.captured_since_lsn IS NOT NULL"
+            + " AND t.captured_since_lsn <= u.lsn::pg_lsn"
+            + " AND (t.ingested_lsn IS NULL OR t.ingested_lsn < u.lsn::pg_lsn)",
+        oidArray(oids),
+        textArray(slots),
+        textArray(lsns));
+  }
+
+  /** Strings as the text of a {@code text[]}, each element quoted. */
+  private static String textArray(List<String> values) {
+    StringBuilder b = new StringBuilder("{");
+    for (String v : values) {
+      if (b.length() > 1) {
+        b.append(',');
+      }
+      b.append('"').append(v.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
     }
+    return b.append('}').toString();
   }
 
   /**
-   * The bytea and bytea[] columns of sources, for {@link BufferRows}.
-   *
-   * @param c any connection
-   * @param oids the sources
-   * @return per source: [bytea columns, bytea[] columns]
-   * @throws SQLException if the database fails
+   * The bytea and bytea[] columns of sources, for {@link BufferRows}, for a round trip; its one
+   * parameter is {@link #oidArray}; read with {@link #byteaColumns(ResultSet, Collection)}.
    */
-  public static Map<Long, List<Set<String>>> byteaColumns(Connection c, Collection<Long> oids)
+  static final String SQL_BYTEA_COLUMNS =
+      "SELECT attrelid::bigint, attname::text, atttypid = 'bytea'::regtype"
+          + " FROM pg_attribute WHERE attrelid::bigint = ANY(?::bigint[]) AND attnum > 0"
+          + " AND NOT attisdropped"
+          + " AND atttypid IN ('bytea'::regtype, 'bytea[]'::regtype)";
+
+  /**
+   * Source OIDs as the text of a {@code bigint[]}.
+   *
+   * @param oids the OIDs
+   * @return e.g. {@code {16384,16390}}
+   */
+  static String oidArray(Collection<Long> oids) {
+    StringBuilder b = new StringBuilder("{");
+    for (long oid : oids) {
+      if (b.length() > 1) {
+        b.append(',');
+      }
+      b.append(oid);
+    }
+    return b.append('}').toString();
+  }
+
+  /**
+   * Reads the result of {@link #SQL_BYTEA_COLUMNS}.
+   *
+   * @param rs its rows, or {@code null} for none
+   * @param oids the sources asked for
+   * @return per source: [bytea columns, bytea[] columns]
+   * @throws SQLException if the driver fails
+   */
+  static Map<Long, List<Set<String>>> byteaColumns(ResultSet rs, Collection<Long> oids)
       throws SQLException {
     Map<Long, List<Set<String>>> out = new HashMap<>();
     for (long oid : oids) {
       out.put(oid, List.of(new HashSet<>(), new HashSet<>()));
     }
-    if (oids.isEmpty()) {
-      return out;
-    }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT attrelid::bigint, attname::text, atttypid = 'bytea'::regtype"
-                + " FROM pg_attribute WHERE attrelid::bigint = ANY(?) AND attnum > 0"
-                + " AND NOT attisdropped"
-                + " AND atttypid IN ('bytea'::regtype, 'bytea[]'::regtype)")) {
-      ps.setArray(1, c.createArrayOf("bigint", oids.toArray()));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.get(rs.getLong(1)).get(rs.getBoolean(3) ? 0 : 1).add(rs.getString(2));
-        }
-      }
+    while (rs != null && rs.next()) {
+      out.get(rs.getLong(1)).get(rs.getBoolean(3) ? 0 : 1).add(rs.getString(2));
     }
     return out;
   }

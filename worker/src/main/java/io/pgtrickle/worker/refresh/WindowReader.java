@@ -27,11 +27,13 @@ import org.postgresql.copy.CopyOut;
  *
  * <p>One statement ({@link #read}) waits for the ingest and reads the windows: while a captured
  * source's slot has not confirmed L or the ingest has not copied the log up to L, it returns no
- * window (and asks the ingest, {@link IngestDemand}, on the first try and every second); once both
- * have, in the same statement (so in one snapshot in which everything below L is in the buffers),
- * each window's counts and markers, whether every change is visible in the refresh's snapshot, how
- * many of its rows the refresh's snapshot shows, the rows it does not show (inline, when few), and
- * a sample of its commit times.
+ * window (and asks the ingest, {@link IngestDemand}, on the first try and every second), and the
+ * reader tries again when the ingest's next commit says it advanced (a notification on {@link
+ * IngestDemand#PROGRESS_CHANNEL}, listened to only while waiting) or after a pause (1, 2, 4 ... 20
+ * ms); once both have, in the same statement (so in one snapshot in which everything below L is in
+ * the buffers), each window's counts and markers, whether every change is visible in the refresh's
+ * snapshot, how many of its rows the refresh's snapshot shows, the rows it does not show (inline,
+ * when few), and a sample of its commit times.
  */
 final class WindowReader {
 
@@ -139,25 +141,41 @@ final class WindowReader {
     long nextAsk = start;
     long pause = 1;
     lastCdcWaitNanos = -1;
-    while (true) {
-      long now = System.nanoTime();
-      boolean ask = now >= nextAsk;
-      Map<Long, Found> found = readOnce(captured, l, snapshot, asks, ask);
-      lastReadNanos = System.nanoTime() - now;
-      if (lastCdcWaitNanos < 0 && (found != null || slotsConfirmed)) {
-        lastCdcWaitNanos = Math.max(0, now - start);
+    boolean listening = false;
+    try {
+      while (true) {
+        long now = System.nanoTime();
+        boolean ask = now >= nextAsk;
+        Map<Long, Found> found = readOnce(captured, l, snapshot, asks, ask);
+        lastReadNanos = System.nanoTime() - now;
+        if (lastCdcWaitNanos < 0 && (found != null || slotsConfirmed)) {
+          lastCdcWaitNanos = Math.max(0, now - start);
+        }
+        if (found != null) {
+          return found;
+        }
+        if (ask) {
+          nextAsk = now + 1_000_000_000L;
+        }
+        if (System.nanoTime() > deadline) {
+          return null;
+        }
+        if (!listening) {
+          IngestDemand.listenForProgress(probe);
+          listening = true;
+        }
+        // Woken by the ingest's commit, or polls again after the pause (a notification sent
+        // before the LISTEN took effect is not seen).
+        IngestDemand.awaitProgress(probe, (int) pause);
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
+        pause = Math.min(20, pause * 2);
       }
-      if (found != null) {
-        return found;
+    } finally {
+      if (listening) {
+        IngestDemand.stopListening(probe);
       }
-      if (ask) {
-        nextAsk = now + 1_000_000_000L;
-      }
-      if (System.nanoTime() > deadline) {
-        return null;
-      }
-      Thread.sleep(pause);
-      pause = Math.min(20, pause * 2);
     }
   }
 

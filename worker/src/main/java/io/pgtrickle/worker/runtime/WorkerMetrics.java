@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *       ingest to reach its LSN, histogram; {@code pg_trickle_refresh_cdc_wait_seconds} the part of
  *       it until every slot had confirmed that LSN (the CDC's part; the rest is the ingest's);
  *   <li>{@code pg_trickle_ingest_events_total}, {@code pg_trickle_ingest_rounds_total}, {@code
+ *       pg_trickle_ingest_round_seconds} (sum, count and max of the rounds' durations), {@code
  *       pg_trickle_ingest_lease_held} (1 on the lease holder), {@code pg_trickle_ingest_lag_bytes}
  *       (WAL between the server's position and the furthest-behind source's {@code ingested_lsn}).
  * </ul>
@@ -58,6 +59,7 @@ public final class WorkerMetrics {
   private final Timer cdcWait;
   private final Counter ingestEvents;
   private final Counter ingestRounds;
+  private final Timer ingestRoundTime;
   private final StreamTableLags streamTableLags;
 
   /**
@@ -119,6 +121,12 @@ public final class WorkerMetrics {
     ingestRounds =
         Counter.builder("pg_trickle_ingest_rounds")
             .description("ingest rounds this worker ran as the ingest lease holder")
+            .register(registry);
+    ingestRoundTime =
+        Timer.builder("pg_trickle_ingest_round")
+            .description(
+                "how long an ingest round took (reading the slots' positions, the change log,"
+                    + " copying into the buffers)")
             .register(registry);
     Gauge.builder("pg_trickle_parallel_queue_depth", queueDepth, AtomicLong::get)
         .description("due stream tables nobody has claimed yet")
@@ -273,8 +281,9 @@ public final class WorkerMetrics {
    *
    * @param waited the whole wait
    * @param cdcNanos how long of it passed before every slot had confirmed the refresh's LSN (the
-   *     rest was the ingest's), measured by the wait's polls (1, 2, 4, ... 20 ms apart, so high by
-   *     up to a poll interval); negative when the slots never confirmed it (the wait gave up)
+   *     rest was the ingest's), measured by the wait's polls (at the ingest's commits, or 1, 2, 4,
+   *     ... 20 ms apart, so high by up to a poll interval); negative when the slots never confirmed
+   *     it (the wait gave up)
    */
   public void ingestWait(Duration waited, long cdcNanos) {
     ingestWait.record(waited);
@@ -287,8 +296,15 @@ public final class WorkerMetrics {
     waits.increment();
   }
 
-  public void ingestRound(long events) {
+  /**
+   * One ingest round.
+   *
+   * @param events the change events it copied
+   * @param took how long it took
+   */
+  public void ingestRound(long events, Duration took) {
     ingestRounds.increment();
+    ingestRoundTime.record(took);
     ingestEvents.increment(events);
   }
 

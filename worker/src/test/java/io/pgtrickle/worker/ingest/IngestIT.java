@@ -1,6 +1,7 @@
 package io.pgtrickle.worker.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgtrickle.changelog.ChangeEvent;
 import io.pgtrickle.changelog.ChangeLogBackend;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Timeout;
  * The ingest against the real cdc-consumer and change log: a crash between the buffer commit and
  * the acknowledgment (the log delivers the batch again) leaves every change in the buffer exactly
  * once; {@code ingested_lsn} never claims a change the buffer lacks; and with many sources on NATS
- * (each empty poll a round trip) a refresh's request is served promptly.
+ * (each empty poll a round trip) a refresh's request is served promptly; a holder whose lease was
+ * taken commits nothing.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class IngestIT {
@@ -56,17 +58,7 @@ class IngestIT {
               "UPDATE public.t SET v = v + 1 WHERE id % 10 = " + (i % 10),
               "DELETE FROM public.t WHERE id = " + (i * 50 + 3));
         }
-        String end = db.one("SELECT pg_current_wal_insert_lsn()::text");
-        Children.await(
-            "the slot past " + end,
-            Duration.ofSeconds(60),
-            () ->
-                "t"
-                    .equals(
-                        db.one(
-                            "SELECT confirmed_flush_lsn >= ?::pg_lsn FROM pg_replication_slots"
-                                + " WHERE slot_name = 'ingest_crash'",
-                            end)));
+        Lsn end = awaitSlotPast(db, "ingest_crash");
         Lease lease = new Lease("ingest", "test", Duration.ofMinutes(5));
         String uri = db.changeLogUri() + "&consumer=pgtrickle-worker&pollMs=0&batch=300";
         try (Connection c = db.connect()) {
@@ -80,12 +72,12 @@ class IngestIT {
           // A new instance gets everything again from the acknowledged position.
           try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
             IngestRound round = IngestRounds.fresh(c, log, lease);
-            round.run(Lsn.parse(end));
-            round.run(Lsn.parse(end));
+            round.run(end);
+            round.run(end);
           }
         }
         String ingested = db.one("SELECT ingested_lsn::text FROM pgtrickle.pgt_change_tracking");
-        assertThat(Lsn.parse(ingested)).isGreaterThanOrEqualTo(Lsn.parse(end));
+        assertThat(Lsn.parse(ingested)).isGreaterThanOrEqualTo(end);
         // The buffer holds exactly what the change log holds, each change once.
         List<String> logged = new ArrayList<>();
         while (true) {
@@ -116,6 +108,80 @@ class IngestIT {
         ServerProcess.stop(cdc, 30);
       }
     }
+  }
+
+  @Test
+  void aRoundWhoseLeaseWasTakenCommitsNothing() throws Exception {
+    Path dir = ServerProcess.targetDir("ingest-fence");
+    try (PipelineDb db = PipelineDb.start()) {
+      db.sql("CREATE TABLE public.t (id bigint PRIMARY KEY, v int)");
+      db.sql("CREATE TABLE public.other (id bigint)");
+      db.createStreamTable("st_t", "SELECT id, v FROM public.t", "1h");
+      Process cdc =
+          Children.cdc(
+              Children.cdcEnv(db, "", "ingest_fence", db.changeLogUri()), dir.resolve("cdc.log"));
+      try {
+        db.awaitCaptured();
+        long oid = Long.parseLong(db.one("SELECT 'public.t'::regclass::oid"));
+        db.sql("INSERT INTO public.t SELECT g, g FROM generate_series(1, 100) g");
+        Lsn end = awaitSlotPast(db, "ingest_fence");
+        Lease stale = new Lease("ingest", "stale", Duration.ofMinutes(5));
+        Lease taker = new Lease("ingest", "taker", Duration.ofMinutes(5));
+        String uri = db.changeLogUri() + "&consumer=pgtrickle-worker&pollMs=0";
+        try (Connection c = db.connect();
+            Connection t = db.connect()) {
+          assertThat(stale.acquireOrRenew(c)).isTrue();
+          // The holder stalls past its lease (a long GC pause) and another worker takes it.
+          db.sql("UPDATE pgtrickle.pgt_worker_leases SET expires_at = now() - interval '1 second'");
+          assertThat(taker.acquireOrRenew(t)).isTrue();
+          // With changes to copy: the fence refuses, nothing is committed or acknowledged.
+          try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
+            assertThatThrownBy(() -> IngestRounds.fresh(c, log, stale).run(end))
+                .isInstanceOf(IngestTransaction.LeaseLostException.class);
+          }
+          assertThat(count(db, oid)).isZero();
+          assertThat(db.one("SELECT ingested_lsn::text FROM pgtrickle.pgt_change_tracking"))
+              .isNull();
+          // The holder's instance gets every event: the stale one acknowledged none.
+          try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
+            IngestRounds.fresh(t, log, taker).run(end);
+          }
+          assertThat(inserts(db, oid)).isEqualTo(100);
+          long copied = count(db, oid);
+          String ingested = db.one("SELECT ingested_lsn::text FROM pgtrickle.pgt_change_tracking");
+          assertThat(Lsn.parse(ingested)).isGreaterThanOrEqualTo(end);
+          // With only ingested_lsn to advance (nothing captured changed): refused too.
+          db.sql("INSERT INTO public.other VALUES (1)");
+          Lsn later = awaitSlotPast(db, "ingest_fence");
+          try (ChangeLogBackend log = ChangeLogBackends.open(uri)) {
+            assertThatThrownBy(() -> IngestRounds.fresh(c, log, stale).run(later))
+                .isInstanceOf(IngestTransaction.LeaseLostException.class);
+          }
+          assertThat(db.one("SELECT ingested_lsn::text FROM pgtrickle.pgt_change_tracking"))
+              .isEqualTo(ingested);
+          assertThat(count(db, oid)).isEqualTo(copied);
+        }
+      } finally {
+        ServerProcess.stop(cdc, 30);
+      }
+    }
+  }
+
+  /** Waits until the slot confirmed the current WAL insert position; returns that position. */
+  private static Lsn awaitSlotPast(PipelineDb db, String slot) {
+    String end = db.one("SELECT pg_current_wal_insert_lsn()::text");
+    Children.await(
+        "the slot past " + end,
+        Duration.ofSeconds(60),
+        () ->
+            "t"
+                .equals(
+                    db.one(
+                        "SELECT confirmed_flush_lsn >= ?::pg_lsn FROM pg_replication_slots"
+                            + " WHERE slot_name = ?",
+                        end,
+                        slot)));
+    return Lsn.parse(end);
   }
 
   @Test
@@ -219,6 +285,11 @@ class IngestIT {
 
   private static long count(PipelineDb db, long oid) {
     return Long.parseLong(db.one("SELECT count(*) FROM pgtrickle_changes.changes_" + oid));
+  }
+
+  private static long inserts(PipelineDb db, long oid) {
+    return Long.parseLong(
+        db.one("SELECT count(*) FROM pgtrickle_changes.changes_" + oid + " WHERE action = 'I'"));
   }
 
   /** A change log whose acknowledgments never happen: the process "died" right after commit. */

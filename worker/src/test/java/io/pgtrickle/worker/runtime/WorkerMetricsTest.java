@@ -24,7 +24,7 @@ class WorkerMetricsTest {
         Map.of("public.orders_by_region", 250.0), System.nanoTime(), Duration.ofMinutes(2));
     metrics.ingestWait(Duration.ofMillis(3), 1_000_000L);
     metrics.waitGaveUp();
-    metrics.ingestRound(100);
+    metrics.ingestRound(100, Duration.ofMillis(4));
     metrics.ingestLagBytes(4096);
 
     String text = registry.scrape();
@@ -42,6 +42,8 @@ class WorkerMetricsTest {
     assertThat(text)
         .as("the CDC's part of the wait")
         .contains("pg_trickle_refresh_cdc_wait_seconds_count 1")
+        .contains("pg_trickle_ingest_round_seconds_count 1")
+        .contains("pg_trickle_ingest_round_seconds_sum 0.004")
         .contains("pg_trickle_refresh_cdc_wait_seconds_sum 0.001")
         .contains("pg_trickle_refresh_ingest_wait_seconds_count 1");
     assertThat(text.lines().filter(l -> l.startsWith("# TYPE pg_trickle_")).count())
