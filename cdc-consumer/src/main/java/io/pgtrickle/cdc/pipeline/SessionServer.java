@@ -3,6 +3,7 @@ package io.pgtrickle.cdc.pipeline;
 import io.pgtrickle.cdc.slot.SourceConnections;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 
 /**
  * The server the current replication session streams from, as {@link SynchronousCommitGate} reaches
@@ -69,17 +70,41 @@ final class SessionServer {
   }
 
   /**
+   * PostgreSQL's "the database system is shutting down" in English and in each language PostgreSQL
+   * 15's message catalogs translate it to (Debian's {@code postgresql-15}: {@code
+   * /usr/share/locale/LANG/LC_MESSAGES/postgres-15.mo}, read with Python's {@code gettext}). A
+   * refused connection carries the server's {@code lc_messages} language: the client's own settings
+   * apply only once a session started.
+   */
+  static final List<String> SHUTTING_DOWN =
+      List.of(
+          "the database system is shutting down",
+          "das Datenbanksystem fährt herunter", // de
+          "el sistema de base de datos está apagándose", // es
+          "le système de base de données s'arrête", // fr
+          "il database si sta spegnendo", // it
+          "データベースシステムはシャットダウンしています", // ja
+          "მონაცემთა ბაზის სისტემა ითიშება", // ka
+          "데이터베이스 시스템이 중지 중입니다", // ko
+          "система баз данных останавливается", // ru
+          "databassystemet stänger ner", // sv
+          "система бази даних завершує роботу", // uk
+          "数据库系统停止中"); // zh_CN
+
+  /**
    * Whether a new connection was refused because the server is shutting down. SQLSTATE 57P03 also
    * means starting up or crash recovery, where a transaction not on the standbys may be lost, so
-   * the message decides; with messages in another language the gate stays closed and the session
-   * ends when the walsender is killed or the 75 s limit passes (slow, but nothing phantom).
+   * the message decides ({@link #SHUTTING_DOWN}, in the server's language); in a language
+   * PostgreSQL 15 does not translate it to (or a later translation changed) the gate stays closed
+   * and the session ends when the walsender is killed or the 75 s limit passes (slow, but nothing
+   * phantom).
    */
   static boolean shuttingDown(SQLException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof SQLException sql
           && "57P03".equals(sql.getSQLState())
           && sql.getMessage() != null
-          && sql.getMessage().contains("the database system is shutting down")) {
+          && SHUTTING_DOWN.stream().anyMatch(sql.getMessage()::contains)) {
         return true;
       }
     }

@@ -39,4 +39,27 @@ class SessionServerTest {
     assertThat(SessionServer.shuttingDown(new SQLException("Connection refused", "08001")))
         .isFalse();
   }
+
+  @Test
+  void aShutdownIsRecognisedInTheServersLanguage() {
+    // The server's lc_messages decides the language of a refused connection.
+    assertThat(
+            SessionServer.shuttingDown(
+                new SQLException("FATAL: das Datenbanksystem fährt herunter", "57P03")))
+        .isTrue();
+    assertThat(
+            SessionServer.shuttingDown(
+                new SQLException("FATAL:  le système de base de données s'arrête", "57P03")))
+        .isTrue();
+    assertThat(
+            SessionServer.shuttingDown(
+                new SQLException("FATAL: das Datenbanksystem startet", "57P03")))
+        .as("starting up, in German")
+        .isFalse();
+    assertThat(
+            SessionServer.shuttingDown(
+                new SQLException("FATAL: das Datenbanksystem fährt herunter", "57P01")))
+        .as("another SQLSTATE")
+        .isFalse();
+  }
 }
