@@ -5,7 +5,8 @@
 #   go        a Go toolchain new enough for testbed/go.mod, from the Go module proxy if missing
 #   testbed   what testbed/testbed.sh runs besides Go: ss (iproute2), setpriv and unshare
 #             (util-linux)
-#   postgres  Debian's PostgreSQL 15 server and client tools
+#   postgres  Debian's PostgreSQL 15 server and client tools, and the de_DE.UTF-8 locale (a test
+#             runs a server whose messages are in German)
 #   pgbackrest pgBackRest 2.55.1 (one for every major, 14 to 18) extracted from Debian 13's package
 #             under /opt/pg-trickle/pgbackrest-2.55.1 (Debian 12's 2.45 stops at PostgreSQL 15)
 #   nats      Debian's nats-server (JetStream)
@@ -83,6 +84,15 @@ need_testbed() {
 
 need_postgres() {
   apt_install postgresql-15 postgresql-client-15
+  # SourceShutdownIT runs a server whose messages are in German (lc_messages = de_DE.UTF-8): a
+  # refused connection speaks the server's language, and the CDC consumer must recognise it.
+  if ! locale -a 2>/dev/null | grep -qix 'de_DE.utf8'; then
+    apt_install locales
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "install-deps: localedef de_DE.UTF-8" >&2
+    $sudo localedef -i de_DE -f UTF-8 de_DE.UTF-8
+  fi
 }
 
 # Debian 13's package, fetched by apt-get download with trixie only in a private source list and

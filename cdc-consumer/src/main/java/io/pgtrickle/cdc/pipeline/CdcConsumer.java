@@ -13,11 +13,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -41,9 +37,6 @@ public final class CdcConsumer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(CdcConsumer.class);
 
-  /** Consecutive failed capture rounds after which /readyz reports them. */
-  private static final int CAPTURE_FAILURES_REPORTED = 3;
-
   private final CdcConfig config;
   private final SourceConnections connections;
   private final SlotManager slots;
@@ -53,13 +46,7 @@ public final class CdcConsumer implements AutoCloseable {
   private final CdcMetrics metrics;
   private final Publisher publisher;
   private final TimelineFollower timeline;
-  private final ScheduledExecutorService capturePoller =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "cdc-capture");
-            t.setDaemon(true);
-            return t;
-          });
+  private final CaptureSync captureSync;
   private volatile boolean stopping;
   private volatile Thread runner;
   private boolean streamedBefore;
@@ -68,10 +55,7 @@ public final class CdcConsumer implements AutoCloseable {
   private Lsn slotFoundAt;
 
   private boolean started;
-  private Connection captureConnection;
-  private int captureFailures;
   private volatile String refusalLogged;
-  private String captureRefusalLogged;
 
   /**
    * Creates the consumer; nothing connects until {@link #run()}.
@@ -113,6 +97,7 @@ public final class CdcConsumer implements AutoCloseable {
             lagMicros,
             new SynchronousCommitGate(connections, state, config.asyncStandbyHold()));
     this.timeline = new TimelineFollower(publisher);
+    this.captureSync = new CaptureSync(capture, connections, state, () -> stopping);
   }
 
   /**
@@ -307,8 +292,7 @@ public final class CdcConsumer implements AutoCloseable {
     }
     if (!started) {
       started = true;
-      long every = config.catalogPoll().toMillis();
-      capturePoller.scheduleWithFixedDelay(this::syncCapture, every, every, TimeUnit.MILLISECONDS);
+      captureSync.start(config.catalogPoll());
     }
   }
 
@@ -320,60 +304,10 @@ public final class CdcConsumer implements AutoCloseable {
     }
   }
 
-  /** Runs on the capture poller's thread, with a connection of its own. */
-  private void syncCapture() {
-    try {
-      if (captureConnection == null || captureConnection.isClosed()) {
-        captureConnection = connections.admin();
-        try (Statement s = captureConnection.createStatement()) {
-          s.execute("SET lock_timeout = '10s'"); // ALTER PUBLICATION waits for the table's lock
-        }
-      }
-      capture.sync(captureConnection, () -> stopping);
-      captureFailures = 0;
-      captureRefusalLogged = null;
-    } catch (SourceRefusedException e) {
-      // No privilege (on the catalog, or a password changed): say so at once, with the fix.
-      closeQuietly(captureConnection);
-      captureConnection = null;
-      if (!e.getMessage().equals(captureRefusalLogged)) {
-        LOG.error("the captured tables cannot be checked: {}", e.getMessage());
-        captureRefusalLogged = e.getMessage();
-      }
-      state.captureProblems(Map.of("(capture)", e.getMessage()));
-    } catch (SQLException | RuntimeException e) {
-      closeQuietly(captureConnection);
-      captureConnection = null;
-      // One failed round is a blip (a failover, a lock timeout); a round that keeps failing (say
-      // no privilege on the catalog) means tables go uncaptured: say so, on /readyz too.
-      if (++captureFailures == CAPTURE_FAILURES_REPORTED
-          || (captureFailures > CAPTURE_FAILURES_REPORTED && captureFailures % 60 == 0)) {
-        LOG.warn(
-            "the captured tables could not be checked {} times: {}", captureFailures, e.toString());
-      } else {
-        LOG.debug("capture not checked this round: {}", e.toString());
-      }
-      if (captureFailures >= CAPTURE_FAILURES_REPORTED) {
-        state.captureProblems(
-            Map.of("(capture)", "the captured tables cannot be checked: " + e.getMessage()));
-      }
-    }
-  }
-
   /** Stops for good: the slot can never stream again. */
   private void terminate(String message) {
     state.terminal(message);
     stop();
-  }
-
-  private static void closeQuietly(Connection c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (SQLException ignored) {
-        // Broken already; a new one is opened on the next poll.
-      }
-    }
   }
 
   private boolean sleep(long millis) {
@@ -408,12 +342,6 @@ public final class CdcConsumer implements AutoCloseable {
     stop();
     publisher.close();
     slotWatch.close();
-    capturePoller.shutdownNow();
-    try {
-      capturePoller.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    closeQuietly(captureConnection);
+    captureSync.close();
   }
 }

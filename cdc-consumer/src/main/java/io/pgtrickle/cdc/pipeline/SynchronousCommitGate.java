@@ -80,15 +80,13 @@ final class SynchronousCommitGate implements AutoCloseable {
   private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(8);
   private static final long COMPLAIN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-  private final SourceConnections connections;
   private final ConsumerState state;
   private final long asyncHoldNanos;
   private Connection connection;
   private PreparedStatement statement;
   private final AtomicLong sessions = new AtomicLong();
   private volatile int walsenderPid;
-  private volatile String walsenderHost;
-  private volatile int walsenderPort;
+  private final SessionServer server;
   private volatile long waitingSince;
   private long session;
   private Lsn durable = Lsn.ZERO;
@@ -107,7 +105,7 @@ final class SynchronousCommitGate implements AutoCloseable {
    *     ({@link AsyncStandbys}); zero: no wait
    */
   SynchronousCommitGate(SourceConnections connections, ConsumerState state, Duration asyncHold) {
-    this.connections = connections;
+    this.server = new SessionServer(connections);
     this.state = state;
     this.asyncHoldNanos = asyncHold.toNanos();
   }
@@ -140,8 +138,7 @@ final class SynchronousCommitGate implements AutoCloseable {
    * {@code host}:{@code port} ({@code null} host: reach it through the source URL).
    */
   void session(int pid, String host, int port) {
-    walsenderHost = host;
-    walsenderPort = port;
+    server.at(host, port);
     walsenderPid = pid;
     sessions.incrementAndGet();
   }
@@ -249,7 +246,7 @@ final class SynchronousCommitGate implements AutoCloseable {
   private Poll poll(int pid, Lsn position) {
     try {
       if (connection == null || connection.isClosed()) {
-        connection = open();
+        connection = server.open();
         statement = connection.prepareStatement(QUERY);
       }
       statement.setInt(1, pid);
@@ -291,7 +288,7 @@ final class SynchronousCommitGate implements AutoCloseable {
       }
     } catch (SQLException e) {
       close();
-      if (shuttingDown(e)) {
+      if (SessionServer.shuttingDown(e)) {
         LOG.info(
             "the source is shutting down: ending the session so that its walsender can exit; what"
                 + " its synchronous standbys had not confirmed is read again from the next primary");
@@ -311,62 +308,19 @@ final class SynchronousCommitGate implements AutoCloseable {
   }
 
   /**
-   * Whether the current session's server is shutting down, asked with a new connection (a fast
-   * shutdown terminated every other one, this gate's too). The publisher asks after a publish
-   * failed: a change log on the source's own server (the PostgreSQL change log of a
-   * StreamTableCluster) refuses publishes from the moment its shutdown starts, while the session's
-   * walsender waits for the consumer to confirm what it sent before it exits. Retrying the publish
-   * would then hold the shutdown up until Patroni gives up waiting (a switchover took 2 minutes);
-   * ending the session lets the walsender exit at once, and the batch is read again from the next
-   * primary, if it has it.
+   * Whether the current session's server is shutting down ({@link SessionServer#stopping}). The
+   * publisher asks after a publish failed: a change log on the source's own server (the PostgreSQL
+   * change log of a StreamTableCluster) refuses publishes from the moment its shutdown starts,
+   * while the session's walsender waits for the consumer to confirm what it sent before it exits.
+   * Retrying the publish would then hold the shutdown up until Patroni gives up waiting (a
+   * switchover took 2 minutes); ending the session lets the walsender exit at once, and the batch
+   * is read again from the next primary, if it has it.
    *
    * @return {@code true} if the session's server refused a connection because it is shutting down
    */
   boolean sourceStopping() {
     currentSessionPid();
-    try (Connection probe = open()) {
-      return false;
-    } catch (SQLException e) {
-      return shuttingDown(e);
-    }
-  }
-
-  /**
-   * A connection to the session's server: by its own address, or, where that address cannot be
-   * reached from here (a TCP proxy, NAT), through the source URL, where the walsender pid check
-   * tells whether it is the same server.
-   */
-  private Connection open() throws SQLException {
-    String host = walsenderHost;
-    if (host != null) {
-      try {
-        return connections.adminAt(host, walsenderPort);
-      } catch (SQLException e) {
-        boolean unreachable = e.getSQLState() != null && e.getSQLState().startsWith("08");
-        if (shuttingDown(e) || !unreachable) {
-          throw e;
-        }
-      }
-    }
-    return connections.admin();
-  }
-
-  /**
-   * Whether a new connection was refused because the server is shutting down. SQLSTATE 57P03 also
-   * means starting up or crash recovery, where a transaction not on the standbys may be lost, so
-   * the message decides; with messages in another language the gate stays closed and the session
-   * ends when the walsender is killed or the 75 s limit passes (slow, but nothing phantom).
-   */
-  static boolean shuttingDown(SQLException e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException sql
-          && "57P03".equals(sql.getSQLState())
-          && sql.getMessage() != null
-          && sql.getMessage().contains("the database system is shutting down")) {
-        return true;
-      }
-    }
-    return false;
+    return server.stopping();
   }
 
   /**

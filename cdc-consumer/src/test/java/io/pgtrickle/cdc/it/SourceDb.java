@@ -34,11 +34,21 @@ public final class SourceDb implements AutoCloseable {
 
   /** The server whose binaries are in {@code bin}. */
   public static SourceDb start(Path bin) {
+    return start(bin, "");
+  }
+
+  /**
+   * The server whose binaries are in {@code bin}, with more settings.
+   *
+   * @param extraOptions more {@code -c name=value} options, e.g. {@code -c lc_messages=...}
+   */
+  public static SourceDb start(Path bin, String extraOptions) {
     return new SourceDb(
         PostgresServer.start(
             bin,
             "-c wal_level=logical -c max_replication_slots=20 -c max_wal_senders=20"
-                + " -c wal_sender_timeout=20s"));
+                + " -c wal_sender_timeout=20s "
+                + extraOptions));
   }
 
   /** The binary directory of every major the type tests cover; fails if one is missing. */

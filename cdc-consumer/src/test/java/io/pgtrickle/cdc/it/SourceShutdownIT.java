@@ -1,6 +1,7 @@
 package io.pgtrickle.cdc.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgtrickle.changelog.ChangeAction;
 import io.pgtrickle.changelog.ChangeEvent;
@@ -36,7 +37,29 @@ class SourceShutdownIT {
 
   @Test
   void aSourceShuttingDownUnderWritesIsNotHeldUpAndLosesNothing() throws Exception {
-    try (SourceDb db = SourceDb.start()) {
+    shutDownUnderWrites("");
+  }
+
+  /**
+   * The same with the server's messages in German: a refused connection speaks the server's {@code
+   * lc_messages}, and until 2026-12-05 only the English message was recognised, so the shutdown
+   * waited here as it did in English before (the stop took the 60 s of pg_ctl's wait). Needs the
+   * de_DE.UTF-8 locale (hack/install-deps.sh postgres makes it) and Debian's PostgreSQL 15 message
+   * catalogs.
+   */
+  @Test
+  void aSourceShuttingDownWithMessagesInGermanIsNotHeldUp() throws Exception {
+    shutDownUnderWrites("-c lc_messages=de_DE.UTF-8");
+  }
+
+  private void shutDownUnderWrites(String serverOptions) throws Exception {
+    try (SourceDb db =
+        SourceDb.start(io.pgtrickle.changelog.support.PostgresServer.defaultBin(), serverOptions)) {
+      if (!serverOptions.isEmpty()) {
+        assertThatThrownBy(() -> db.queryOne("SELECT 1 / 0"))
+            .as("the server's messages are in German (its message catalogs are installed)")
+            .hasStackTraceContaining("Division durch Null");
+      }
       db.sql("CREATE TABLE t (id bigserial PRIMARY KEY, payload text)");
       String uri = db.server().uri("");
       long source = db.relationOid("t");

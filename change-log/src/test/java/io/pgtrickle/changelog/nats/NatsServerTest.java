@@ -21,7 +21,7 @@ class NatsServerTest {
     "nats://u:p@n:4223, nats://u:p@n:4223"
   })
   void dialsTheHostAndPortOfTheUri(String uri, String server) {
-    assertThat(NatsBackend.server(ChangeLogConfig.parse(uri))).isEqualTo(server);
+    assertThat(NatsSetup.server(ChangeLogConfig.parse(uri))).isEqualTo(server);
   }
 
   /**
@@ -38,7 +38,7 @@ class NatsServerTest {
       })
   void refusesAUriWithoutAServerHost(String uri) {
     ChangeLogConfig config = ChangeLogConfig.parse(uri);
-    assertThatThrownBy(() -> NatsBackend.server(config))
+    assertThatThrownBy(() -> NatsSetup.server(config))
         .isInstanceOf(ChangeLogConfigException.class)
         .hasMessageContaining("uri")
         .hasMessageContaining("one server, nats://host:port");

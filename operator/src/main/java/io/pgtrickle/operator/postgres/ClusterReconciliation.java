@@ -8,19 +8,16 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.pgtrickle.operator.ApiServerFeatures;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
-import io.pgtrickle.operator.api.SwitchoverRecord;
 import io.pgtrickle.operator.backup.ArchiverProbe;
 import io.pgtrickle.operator.backup.RestoreFailure;
 import io.pgtrickle.operator.backup.RestoreSources;
 import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
 import io.pgtrickle.operator.postgres.credentials.RolePasswords;
-import io.pgtrickle.operator.postgres.failover.StoppedPrimary;
 import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.rollout.RolloutAction;
 import io.pgtrickle.operator.postgres.rollout.RolloutPlanner;
 import io.pgtrickle.operator.postgres.rollout.RolloutStall;
-import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
 import io.pgtrickle.operator.postgres.spec.Hashes;
 import io.pgtrickle.operator.postgres.spec.PatroniConfig;
 import io.pgtrickle.operator.postgres.status.ClusterStatusCalculator;
@@ -37,11 +34,7 @@ final class ClusterReconciliation {
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(ClusterReconciliation.class);
 
-  /** How soon to look again while waiting on Patroni rather than on a Kubernetes event. */
-  private static final Duration PATRONI_RETRY = Duration.ofSeconds(5);
-
-  /** While a stopped primary holds the lock: its Patroni may answer again any moment. */
-  private static final Duration STOPPED_PRIMARY_RETRY = Duration.ofSeconds(1);
+  private static final Duration PATRONI_RETRY = PatroniSteps.PATRONI_RETRY;
 
   /**
    * While a replica looks diverged: until it has for {@code DivergenceWatch.GRACE}, or is cloned.
@@ -83,8 +76,8 @@ final class ClusterReconciliation {
    */
   private Optional<String> repositoryVolume;
 
-  /** A switchover Patroni carried out in this reconcile, or null. */
-  private SwitchoverRecord switchedOver;
+  /** What this reconcile does through Patroni. */
+  private final PatroniSteps patroni;
 
   ClusterReconciliation(
       PostgresCluster cluster,
@@ -104,6 +97,8 @@ final class ClusterReconciliation {
     this.rolloutBound = rolloutBound;
     this.pods = List.copyOf(context.getSecondaryResources(Pod.class));
     this.members = Member.of(pods);
+    this.patroni =
+        new PatroniSteps(cluster, client, actions, clock, pods, members, this::patroniLogin);
   }
 
   UpdateControl<PostgresCluster> run() {
@@ -135,9 +130,7 @@ final class ClusterReconciliation {
         Optional<RolloutAction.Switchover> first = RolloutPlanner.beforeScaleDown(members, desired);
         if (first.isPresent()) {
           // The StatefulSet removes the highest ordinals: move the primary off them first.
-          accepted(
-              first.get(),
-              actions.switchover(client, cluster, members, first.get(), patroniLogin()));
+          patroni.switchoverBeforeScaleDown(first.get());
           // Whatever Patroni answered, scale down only once the primary stays.
           return report(observe(existing), null, PATRONI_RETRY);
         }
@@ -173,7 +166,7 @@ final class ClusterReconciliation {
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
     StatefulSet statefulSet = PostgresClusterReconciler.statefulSet(context);
-    Duration retry = releaseStoppedPrimary();
+    Duration retry = patroni.releaseStoppedPrimary();
     if (retry == null
         && actions
             .replicas()
@@ -182,14 +175,14 @@ final class ClusterReconciliation {
       retry = DIVERGED_REPLICA_RETRY;
     }
     if (retry == null) {
-      retry = switchoverOnRequest();
+      retry = patroni.switchoverOnRequest();
     }
     CredentialRotation.Outcome credentials = rotateCredentials();
     if (retry == null && credentials.retrySoon()) {
       retry = PATRONI_RETRY;
     }
     if (retry == null) {
-      retry = rollForward(statefulSet);
+      retry = patroni.rollForward(statefulSet, features.inPlacePodResize());
     }
     if (actions.sidecars().afterChildren(client, cluster, members, this::secret, patroniLogin())
         && retry == null) {
@@ -242,23 +235,6 @@ final class ClusterReconciliation {
   }
 
   /**
-   * Fast failover: releases the leader lock of a primary whose container stopped, so Patroni elects
-   * a new one now rather than when the lock expires. Returns when to look again, or null when no
-   * primary is stopped.
-   */
-  private Duration releaseStoppedPrimary() {
-    if (!StoppedPrimary.enabled(cluster)) {
-      return null;
-    }
-    Optional<String> stopped = StoppedPrimary.among(pods);
-    if (stopped.isEmpty()) {
-      return null;
-    }
-    actions.releaseStoppedPrimary(client, cluster, members, stopped.get(), patroniLogin());
-    return STOPPED_PRIMARY_RETRY;
-  }
-
-  /**
    * Applies passwords a user changed in the cluster's Secrets (see {@link CredentialRotation}); a
    * primary that cannot be reached now is tried again soon.
    */
@@ -285,103 +261,6 @@ final class ClusterReconciliation {
       LOG.warn("new passwords not applied: {}; trying again", e.getMessage());
       return new CredentialRotation.Outcome(true, null);
     }
-  }
-
-  /** Carries out a switchover asked for by annotation; returns when to look again, or null. */
-  private Duration switchoverOnRequest() {
-    Map<String, String> annotations = cluster.getMetadata().getAnnotations();
-    String target =
-        annotations == null ? null : annotations.get(ClusterNames.SWITCHOVER_ANNOTATION);
-    if (target == null) {
-      return null;
-    }
-    if (RolloutPlanner.fulfilled(members, target)) {
-      actions.clearSwitchoverRequest(client, cluster);
-      return null;
-    }
-    if (members.stream().noneMatch(m -> m.name().equals(target.trim()))) {
-      EventRecorder.warning(
-          client,
-          cluster,
-          "SwitchoverRefused",
-          "Switchover to " + target + " refused: no member of this cluster has that name");
-      actions.clearSwitchoverRequest(client, cluster);
-      return null;
-    }
-    Optional<RolloutAction.Switchover> requested = RolloutPlanner.requested(members, target);
-    if (requested.isEmpty()) {
-      // The candidate is not ready yet (or there is no primary to hand over from): wait.
-      return PATRONI_RETRY;
-    }
-    if (actions.requestedSwitchover(client, cluster, members, requested.get(), patroniLogin())) {
-      accepted(requested.get(), ClusterActions.SwitchoverResult.DONE);
-    }
-    return PATRONI_RETRY;
-  }
-
-  /**
-   * Remembers a switchover Patroni carried out, for the status ({@code status.switchover}): the
-   * Event for the primary's move then says switchover, not failover.
-   */
-  private void accepted(RolloutAction.Switchover asked, ClusterActions.SwitchoverResult result) {
-    if (result == ClusterActions.SwitchoverResult.DONE) {
-      switchedOver = new SwitchoverRecord(asked.from(), asked.to(), clock.instant().toString());
-      actions.switchovers().accepted(cluster, switchedOver);
-    }
-  }
-
-  /** The UID of the cached pod of that name (what a rollout step was decided on), or null. */
-  private String uid(String pod) {
-    return pods.stream()
-        .filter(p -> pod.equals(p.getMetadata().getName()))
-        .map(p -> p.getMetadata().getUid())
-        .findFirst()
-        .orElse(null);
-  }
-
-  /** Takes the next rollout step, if any; returns when to look again without an event. */
-  private Duration rollForward(StatefulSet statefulSet) {
-    if (statefulSet == null || members.isEmpty()) {
-      return null;
-    }
-    RolloutAction action =
-        RolloutPlanner.next(
-            members,
-            statefulSet.getSpec().getReplicas(),
-            ClusterObservation.desiredHash(statefulSet),
-            ClusterStatefulSet.resources(cluster),
-            features.inPlacePodResize());
-    if (action instanceof RolloutAction.Resize resize) {
-      actions.resize(client, cluster, resize.pods(), ClusterStatefulSet.resources(cluster));
-    } else if (action instanceof RolloutAction.Restart restart) {
-      actions.restart(client, cluster, restart.pod(), uid(restart.pod()));
-    } else if (action instanceof RolloutAction.RestartPostgres step) {
-      actions.restartPostgres(client, cluster, members, step, patroniLogin());
-      return PATRONI_RETRY;
-    } else if (action instanceof RolloutAction.Switchover switchover) {
-      // With synchronous replication only the synchronous standby may take over, and Patroni
-      // names it a loop or two after a replica restarted: let Patroni pick it.
-      boolean synchronous = Boolean.TRUE.equals(cluster.getSpec().getSynchronous());
-      RolloutAction.Switchover asked =
-          synchronous ? new RolloutAction.Switchover(switchover.from(), null) : switchover;
-      ClusterActions.SwitchoverResult result =
-          actions.switchover(client, cluster, members, asked, patroniLogin());
-      accepted(asked, result);
-      if (result == ClusterActions.SwitchoverResult.UNREACHABLE) {
-        // Patroni on the primary does not answer, so it cannot hand over gracefully; the
-        // rollout still has to finish. Restarting the primary makes Patroni fail over to an
-        // up-to-date replica within about ttl seconds.
-        EventRecorder.warning(
-            client,
-            cluster,
-            "SwitchoverFailed",
-            "Patroni on " + switchover.from() + " does not answer a switchover; restarting it");
-        actions.restart(client, cluster, switchover.from(), uid(switchover.from()));
-      }
-      // Refused: Patroni runs and says not now (e.g. no synchronous standby yet); ask again.
-      return PATRONI_RETRY;
-    }
-    return null;
   }
 
   /**
@@ -436,8 +315,8 @@ final class ClusterReconciliation {
         && (retry == null || retry.compareTo(NOT_STREAMING_RETRY) > 0)) {
       retry = NOT_STREAMING_RETRY;
     }
-    if (switchedOver != null) {
-      next.setSwitchover(switchedOver);
+    if (patroni.switchedOver() != null) {
+      next.setSwitchover(patroni.switchedOver());
     }
     TransitionEvents.record(
         client, cluster, previous, next, clock.instant(), actions.switchovers());

