@@ -31,6 +31,7 @@ public final class CdcMetrics {
   final Counter publishRetries;
   final Counter unprotectedPublishes;
   final Timer lag;
+  final Timer standbyWait;
   final Tracer tracer;
 
   /**
@@ -82,6 +83,19 @@ public final class CdcMetrics {
             .publishPercentileHistogram()
             .minimumExpectedValue(Duration.ofMillis(1))
             .maximumExpectedValue(Duration.ofMinutes(10))
+            .distributionStatisticExpiry(Duration.ofMinutes(1))
+            .register(registry);
+    standbyWait =
+        Timer.builder("pg_trickle_cdc_standby_wait")
+            .description(
+                "time a batch waited before its publish until the standbys had it (every"
+                    + " synchronous standby; under asynchronous replication the most advanced"
+                    + " streaming standby, up to PGTRICKLE_ASYNC_STANDBY_HOLD_MS): part of"
+                    + " pg_trickle_cdc_lag that more workers cannot shorten")
+            .publishPercentiles(0.5, 0.95, 0.99)
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofMinutes(2))
             .distributionStatisticExpiry(Duration.ofMinutes(1))
             .register(registry);
     Gauge.builder("pg_trickle_cdc_slot_lag_bytes", state, ConsumerState::slotLagBytes)

@@ -280,6 +280,7 @@ final class Publisher implements AutoCloseable {
           batch.published().completeExceptionally(new IllegalStateException("session ended"));
           continue;
         }
+        long gateStart = System.nanoTime();
         SynchronousCommitGate.Outcome gated =
             gate.awaitDurable(
                 batch.requiredDurable(),
@@ -295,6 +296,7 @@ final class Publisher implements AutoCloseable {
               "the source is shutting down; reconnecting (what was not published is read again)");
         } else if (gated == SynchronousCommitGate.Outcome.DURABLE
             || gated == SynchronousCommitGate.Outcome.UNPROTECTED) {
+          metrics.standbyWait.record(System.nanoTime() - gateStart, TimeUnit.NANOSECONDS);
           if (gated == SynchronousCommitGate.Outcome.UNPROTECTED) {
             unprotected.publishing(batch);
           }

@@ -30,6 +30,7 @@ import org.postgresql.replication.PGReplicationStream;
 class AsyncStandbyHoldIT {
 
   private static final String UNPROTECTED = "pg_trickle_cdc_unprotected_publishes";
+  private static final String STANDBY_WAIT = "pg_trickle_cdc_standby_wait";
 
   @Test
   void aBatchWaitsUntilTheStandbyFlushedIt() throws Exception {
@@ -48,6 +49,9 @@ class AsyncStandbyHoldIT {
           ServerProcess.run(List.of("kill", "-CONT", walsender), 10);
           awaitInserts(log, source, 2, Duration.ofSeconds(10));
           assertThat(consumer.counter(UNPROTECTED)).as("nothing published unprotected").isZero();
+          assertThat(consumer.timerMaxMillis(STANDBY_WAIT))
+              .as("the wait for the standby is measured (held about 1.5 s)")
+              .isGreaterThanOrEqualTo(1000);
         });
   }
 
@@ -68,6 +72,9 @@ class AsyncStandbyHoldIT {
                 .as("held for the bound, then published")
                 .isGreaterThanOrEqualTo(Duration.ofMillis(1900));
             assertThat(consumer.counter(UNPROTECTED)).as("counted as unprotected").isEqualTo(1);
+            assertThat(consumer.timerMaxMillis(STANDBY_WAIT))
+                .as("the wait up to the bound is measured")
+                .isGreaterThanOrEqualTo(1500);
           } finally {
             ServerProcess.run(List.of("kill", "-CONT", walsender), 10);
           }

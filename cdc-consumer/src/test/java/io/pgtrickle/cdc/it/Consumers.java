@@ -63,6 +63,11 @@ public final class Consumers {
       return registry.counter(name).count();
     }
 
+    /** The longest time a timer of this consumer's metrics recorded, in ms (0 if none). */
+    public double timerMaxMillis(String name) {
+      return registry.timer(name).max(java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
     @Override
     public void close() {
       consumer.stop();
