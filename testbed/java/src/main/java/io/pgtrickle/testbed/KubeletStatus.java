@@ -155,6 +155,31 @@ public final class KubeletStatus {
   }
 
   /**
+   * Reports a readiness probe's result on the pod {@code current} (as read just before): its status
+   * is written only when its Ready or ContainersReady condition says otherwise.
+   */
+  static void reportReady(KubernetesClient client, String namespace, Pod current, boolean ready) {
+    String wanted = ready ? "True" : "False";
+    boolean differs =
+        current.getStatus().getConditions().stream()
+            .anyMatch(
+                c ->
+                    ("Ready".equals(c.getType()) || "ContainersReady".equals(c.getType()))
+                        && !wanted.equals(c.getStatus()));
+    if (differs) {
+      client
+          .pods()
+          .inNamespace(namespace)
+          .withName(current.getMetadata().getName())
+          .editStatus(
+              p -> {
+                markReady(p, ready);
+                return p;
+              });
+    }
+  }
+
+  /**
    * Sets the pod's Ready and ContainersReady conditions (a transition time where one changes) and
    * its containers' ready flags, as the kubelet's prober does.
    */

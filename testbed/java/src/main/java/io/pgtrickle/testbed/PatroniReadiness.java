@@ -66,24 +66,7 @@ final class PatroniReadiness {
             || !key.endsWith("/" + current.getMetadata().getUid())) {
           continue;
         }
-        String wanted = healthy ? "True" : "False";
-        boolean differs =
-            current.getStatus().getConditions().stream()
-                .anyMatch(
-                    c ->
-                        ("Ready".equals(c.getType()) || "ContainersReady".equals(c.getType()))
-                            && !wanted.equals(c.getStatus()));
-        if (differs) {
-          client
-              .pods()
-              .inNamespace(namespace)
-              .withName(pod)
-              .editStatus(
-                  p -> {
-                    KubeletStatus.markReady(p, healthy);
-                    return p;
-                  });
-        }
+        KubeletStatus.reportReady(client, namespace, current, healthy);
       } catch (RuntimeException e) {
         LOG.debug("readiness of {} not updated: {}", pod, e.toString());
       }

@@ -139,24 +139,7 @@ final class ProgramProbes {
         || current.getStatus().getConditions() == null) {
       return;
     }
-    String wanted = ready ? "True" : "False";
-    boolean differs =
-        current.getStatus().getConditions().stream()
-            .anyMatch(
-                c ->
-                    ("Ready".equals(c.getType()) || "ContainersReady".equals(c.getType()))
-                        && !wanted.equals(c.getStatus()));
-    if (differs) {
-      client
-          .pods()
-          .inNamespace(namespace)
-          .withName(name)
-          .editStatus(
-              p -> {
-                KubeletStatus.markReady(p, ready);
-                return p;
-              });
-    }
+    KubeletStatus.reportReady(client, namespace, current, ready);
   }
 
   private boolean get(ProgramProcess program, Container container, Probe probe) {
