@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgtrickle.changelog.ChangeAction;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogBackends;
+import io.pgtrickle.changelog.support.PartitionProxy;
 import io.pgtrickle.changelog.support.PostgresServer;
 import io.pgtrickle.changelog.support.ServerProcess;
 import java.nio.file.Path;

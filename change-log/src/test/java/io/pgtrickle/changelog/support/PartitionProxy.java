@@ -1,4 +1,4 @@
-package io.pgtrickle.cdc.it;
+package io.pgtrickle.changelog.support;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * after a failover). Bytes a client writes into a cut connection are read and dropped, so its
  * writes keep succeeding, as they do into a real socket's buffer until the retransmissions give up.
  */
-final class PartitionProxy implements AutoCloseable {
+public final class PartitionProxy implements AutoCloseable {
 
   private final ServerSocket listener;
   private final int target;
@@ -31,18 +31,18 @@ final class PartitionProxy implements AutoCloseable {
     volatile boolean cut;
   }
 
-  PartitionProxy(int targetPort) throws IOException {
+  public PartitionProxy(int targetPort) throws IOException {
     this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     this.target = targetPort;
     daemon("partition-proxy-accept", this::accept);
   }
 
-  int port() {
+  public int port() {
     return listener.getLocalPort();
   }
 
   /** Cuts every connection made so far, silently; later ones pass. */
-  void blackholeExisting() {
+  public void blackholeExisting() {
     links.forEach(l -> l.cut = true);
   }
 
