@@ -2,14 +2,10 @@ package io.pgtrickle.cdc.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgtrickle.changelog.ChangeAction;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogBackends;
 import io.pgtrickle.changelog.support.ServerProcess;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -43,54 +39,28 @@ class IdleSourceIT {
       Map<String, String> env = Consumers.env(db, "t", SLOT, uri);
       env.put("PGTRICKLE_SILENCE_LIMIT_MS", Long.toString(SILENCE_LIMIT_MS));
       try (ChangeLogBackend log = ChangeLogBackends.open(uri);
-          Consumers.InProcess consumer = new Consumers.InProcess(env, log, null);
-          Connection c = db.connect()) {
+          Consumers.InProcess consumer = new Consumers.InProcess(env, log, null)) {
         Consumers.await("streaming", Duration.ofSeconds(30), consumer.state::streaming);
-        long source = oid(c);
+        long source = db.relationOid("t");
         LogReader reader = new LogReader(log);
         db.sql("INSERT INTO t VALUES (1)");
         Consumers.await(
             "the first insert published",
             Duration.ofSeconds(30),
-            () -> inserts(reader, source) == 1);
-        int walsender = activePid(c);
+            () -> reader.inserts(source) == 1);
+        int walsender = db.activePid(SLOT);
         assertThat(walsender).as("a walsender streams from the slot").isPositive();
 
         Thread.sleep(2 * SILENCE_LIMIT_MS); // past the silence limit, idle
 
-        assertThat(activePid(c))
+        assertThat(db.activePid(SLOT))
             .as("the same walsender after twice the silence limit of an idle source: no reconnect")
             .isEqualTo(walsender);
         assertThat(consumer.state.lastError()).as("no session ended").isEmpty();
         db.sql("INSERT INTO t VALUES (2)");
         Consumers.await(
-            "the next insert published",
-            Duration.ofSeconds(30),
-            () -> inserts(reader, source) == 2);
+            "the next insert published", Duration.ofSeconds(30), () -> reader.inserts(source) == 2);
       }
     }
-  }
-
-  private static int activePid(Connection c) throws Exception {
-    try (Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT coalesce(active_pid, 0) FROM pg_replication_slots WHERE slot_name = '"
-                    + SLOT
-                    + "'")) {
-      return rs.next() ? rs.getInt(1) : 0;
-    }
-  }
-
-  private static long oid(Connection c) throws Exception {
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT 't'::regclass::oid")) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
-  private static long inserts(LogReader reader, long source) {
-    return reader.events(source).stream().filter(e -> e.action() == ChangeAction.INSERT).count();
   }
 }

@@ -9,9 +9,6 @@ import io.pgtrickle.changelog.support.PartitionProxy;
 import io.pgtrickle.changelog.support.PostgresServer;
 import io.pgtrickle.changelog.support.ServerProcess;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -46,8 +43,7 @@ class VanishedSourceIT {
       env.put("PGTRICKLE_SOURCE_URL", "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres");
       env.put("PGTRICKLE_SILENCE_LIMIT_MS", Long.toString(SILENCE_LIMIT_MS));
       try (ChangeLogBackend log = ChangeLogBackends.open(uri);
-          Consumers.InProcess consumer = new Consumers.InProcess(env, log, null);
-          Connection c = db.connect()) {
+          Consumers.InProcess consumer = new Consumers.InProcess(env, log, null)) {
         Consumers.await("streaming", Duration.ofSeconds(30), consumer.state::streaming);
         long source = db.relationOid("t");
         LogReader reader = new LogReader(log);
@@ -55,8 +51,8 @@ class VanishedSourceIT {
         Consumers.await(
             "the first insert published",
             Duration.ofSeconds(30),
-            () -> inserts(reader, source) == 1);
-        int before = activePid(c);
+            () -> reader.inserts(source) == 1);
+        int before = db.activePid(SLOT);
 
         proxy.blackholeExisting();
         long cut = System.nanoTime();
@@ -65,7 +61,7 @@ class VanishedSourceIT {
         Consumers.await(
             "the insert written after the cut published through a new connection",
             Duration.ofSeconds(90),
-            () -> inserts(reader, source) == 2);
+            () -> reader.inserts(source) == 2);
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - cut);
         System.out.printf("VanishedSourceIT: streaming again %d s after the cut%n", seconds);
         assertThat(seconds)
@@ -74,26 +70,11 @@ class VanishedSourceIT {
         assertThat(consumer.counter("pg_trickle_cdc_reconnects"))
             .as("the cut session left, a new one opened")
             .isGreaterThanOrEqualTo(1);
-        assertThat(activePid(c)).as("a new walsender").isPositive().isNotEqualTo(before);
+        assertThat(db.activePid(SLOT)).as("a new walsender").isPositive().isNotEqualTo(before);
         assertThat(reader.events(source).stream().filter(e -> e.action() == ChangeAction.INSERT))
             .as("each insert once")
             .hasSize(2);
       }
     }
-  }
-
-  private static int activePid(Connection c) throws Exception {
-    try (Statement s = c.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT coalesce(active_pid, 0) FROM pg_replication_slots WHERE slot_name = '"
-                    + SLOT
-                    + "'")) {
-      return rs.next() ? rs.getInt(1) : 0;
-    }
-  }
-
-  private static long inserts(LogReader reader, long source) {
-    return reader.events(source).stream().filter(e -> e.action() == ChangeAction.INSERT).count();
   }
 }
