@@ -19,6 +19,7 @@ import io.pgtrickle.worker.dvm.DifferentialPlanner;
 import io.pgtrickle.worker.http.HttpEndpoints;
 import io.pgtrickle.worker.ingest.Ingest;
 import io.pgtrickle.worker.ingest.IngestLeaseKeeper;
+import io.pgtrickle.worker.refresh.BackendWatch;
 import io.pgtrickle.worker.refresh.Plans;
 import io.pgtrickle.worker.refresh.Refresher;
 import io.pgtrickle.worker.runtime.CpuSampler;
@@ -166,6 +167,8 @@ public final class WorkerMain {
                 config.maxConsecutiveErrors()));
       }
       RefreshPool pool = new RefreshPool(refreshers);
+      BackendWatch backendWatch = new BackendWatch(database, refreshers);
+      backendWatch.start();
       Scheduler scheduler = new Scheduler(config, database, pool, state, metrics);
       pool.onThreadFree(scheduler::wake);
       Thread keeperThread = start(keeper, "ingest-lease");
@@ -182,6 +185,7 @@ public final class WorkerMain {
       join(schedulerThread, ingestThread, keeperThread);
       keeper.release();
       pool.close();
+      backendWatch.close();
       LOG.info("drained ({})", finished ? "every refresh finished" : "some were cancelled");
     }
   }

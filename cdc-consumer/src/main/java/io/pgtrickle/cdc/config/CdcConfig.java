@@ -46,6 +46,9 @@ import java.util.Optional;
  * @param asyncStandbyHold without synchronous replication, how long a batch waits at most for the
  *     most advanced streaming physical standby to flush it before it is published anyway (counted
  *     as unprotected); zero: no wait
+ * @param silenceLimit how long the replication connection may receive nothing, with the slot's poll
+ *     not finding its walsender on the server either, before it is taken for dead and opened again;
+ *     also how long a batch may wait at the synchronous-commit gate before the session ends
  */
 public record CdcConfig(
     String sourceUrl,
@@ -70,6 +73,7 @@ public record CdcConfig(
     int replicas,
     Duration stuckTimeout,
     Duration asyncStandbyHold,
+    Duration silenceLimit,
     String httpAddress,
     Optional<OtlpSettings> otlp) {
 
@@ -114,6 +118,8 @@ public record CdcConfig(
         + stuckTimeout.toMillis()
         + " async_standby_hold_ms="
         + asyncStandbyHold.toMillis()
+        + " silence_limit_ms="
+        + silenceLimit.toMillis()
         + " otlp="
         + otlp.map(OtlpSettings::describe).orElse("off");
   }

@@ -47,7 +47,8 @@ public final class ConfigParser {
     CATALOG_POLL_MS("1000"),
     REPLICAS("1"),
     STUCK_TIMEOUT_MS("60000"),
-    ASYNC_STANDBY_HOLD_MS("5000");
+    ASYNC_STANDBY_HOLD_MS("5000"),
+    SILENCE_LIMIT_MS("30000");
 
     private final String defaultValue;
 
@@ -194,6 +195,7 @@ public final class ConfigParser {
         replicas,
         Duration.ofMillis(values.number(Setting.STUCK_TIMEOUT_MS, 1000, 86_400_000)),
         Duration.ofMillis(values.number(Setting.ASYNC_STANDBY_HOLD_MS, 0, 60_000)),
+        Duration.ofMillis(values.number(Setting.SILENCE_LIMIT_MS, 5_000, 3_600_000)),
         hostName(Setting.HTTP_ADDRESS),
         otlp());
   }

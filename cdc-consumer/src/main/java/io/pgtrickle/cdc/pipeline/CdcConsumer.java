@@ -126,7 +126,7 @@ public final class CdcConsumer implements AutoCloseable {
           }
           new ReplicationSession(config, publisher, state, () -> stopping)
               .run(
-                  c.unwrap(PGConnection.class),
+                  c,
                   () -> {
                     state.streaming(true);
                     state.lastError("");

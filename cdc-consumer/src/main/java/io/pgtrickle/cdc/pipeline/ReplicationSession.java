@@ -6,6 +6,7 @@ import io.pgtrickle.cdc.pgoutput.TransactionAssembler;
 import io.pgtrickle.changelog.ChangeEvent;
 import io.pgtrickle.changelog.Lsn;
 import java.nio.ByteBuffer;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -32,15 +33,6 @@ final class ReplicationSession {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicationSession.class);
 
   /**
-   * Nothing received for this long, and the slot's poll ({@link SlotWatch}, every 2 s) not finding
-   * this session's walsender on the server for as long, means the connection is dead. Silence alone
-   * does not: the server sends nothing while the captured tables are quiet (pgoutput skips
-   * transactions with nothing published, and the walsender sends no keepalive while the consumer
-   * has confirmed all it sent), so until 2026-12-04 an idle source cost a reconnect every 75 s.
-   */
-  static final long SILENCE_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(75);
-
-  /**
    * Confirm acknowledged progress to the server as soon as it advances, but at most this often: the
    * worker waits for {@code confirmed_flush_lsn} to pass a position before it refreshes, so the
    * slot trails the change log by milliseconds (CONTRACTS.md §2).
@@ -51,6 +43,18 @@ final class ReplicationSession {
   private static final long KEEP_ALIVE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
   private final CdcConfig config;
+
+  /**
+   * Nothing received for this long ({@code PGTRICKLE_SILENCE_LIMIT_MS}, default 30 s: Patroni's
+   * default TTL, within which a lost primary's replacement is promoted; 75 s before 2026-12-05),
+   * and the slot's poll ({@link SlotWatch}, every 2 s) not finding this session's walsender on the
+   * server for as long, means the connection is dead. Silence alone does not: the server sends
+   * nothing while the captured tables are quiet (pgoutput skips transactions with nothing
+   * published, and the walsender sends no keepalive while the consumer has confirmed all it sent),
+   * so until 2026-12-04 an idle source cost a reconnect every 75 s.
+   */
+  private final long silenceLimitNanos;
+
   private final Publisher publisher;
   private final BooleanSupplier stopping;
   private final ConsumerState state;
@@ -62,23 +66,41 @@ final class ReplicationSession {
   ReplicationSession(
       CdcConfig config, Publisher publisher, ConsumerState state, BooleanSupplier stopping) {
     this.config = config;
+    this.silenceLimitNanos = config.silenceLimit().toNanos();
     this.publisher = publisher;
     this.state = state;
     this.stopping = stopping;
   }
 
   /**
+   * The connection is taken for dead ({@link #dead}, or a batch the gate could not clear for the
+   * silence limit): nothing is to be asked of it any more.
+   */
+  static final class DeadConnectionException extends SQLException {
+    DeadConnectionException(String message) {
+      super(message);
+    }
+  }
+
+  /**
    * Streams until the connection breaks or {@code stopping} turns true.
+   *
+   * <p>A connection taken for dead is aborted (its socket closed, {@link Connection#abort}) rather
+   * than closed: closing the stream sends {@code CopyDone} and waits for the server's answer, which
+   * on a connection whose server vanished without closing it (a lost node, a partition) never
+   * comes, and the replication connection has no socket timeout (its commands may wait for long
+   * transactions). Before 2026-12-05 the consumer hung there until the stuck check's restart
+   * ({@code VanishedSourceIT}).
    *
    * @param connection a replication connection, closed by the caller
    * @param onStreaming called once the stream is open
    * @throws SQLException when the connection breaks
    * @throws InterruptedException if interrupted
    */
-  void run(PGConnection connection, Runnable onStreaming)
-      throws SQLException, InterruptedException {
+  void run(Connection connection, Runnable onStreaming) throws SQLException, InterruptedException {
     PGReplicationStream stream =
         connection
+            .unwrap(PGConnection.class)
             .getReplicationAPI()
             .replicationStream()
             .logical()
@@ -92,6 +114,7 @@ final class ReplicationSession {
             // driver's own keepalive-based advancing is off.
             .withAutomaticFlush(false)
             .start();
+    boolean dead = false;
     try {
       LOG.info("streaming from slot {} (publication {})", config.slot(), config.publication());
       onStreaming.run();
@@ -102,8 +125,15 @@ final class ReplicationSession {
       }
       publisher.drain(java.time.Duration.ofSeconds(10));
       confirm(stream, true);
+    } catch (DeadConnectionException e) {
+      dead = true;
+      throw e;
     } finally {
-      stream.close();
+      if (dead) {
+        connection.abort(Runnable::run);
+      } else {
+        stream.close();
+      }
     }
   }
 
@@ -155,10 +185,13 @@ final class ReplicationSession {
       state.holding(!current.isEmpty() || assembler.inTransaction() || !publisher.idle());
       confirm(stream, false);
       checkWalsender();
-      if (dead(System.nanoTime(), lastMessageNanos, state.walsenderSeenNanos())) {
-        throw new SQLException(
-            "no message from the server for 75 s, and its walsender for this session not seen"
-                + " on the server for as long; reconnecting");
+      if (dead(
+          System.nanoTime(), lastMessageNanos, state.walsenderSeenNanos(), silenceLimitNanos)) {
+        throw new DeadConnectionException(
+            "no message from the server for "
+                + seconds(silenceLimitNanos)
+                + ", and its walsender for this session not seen on the server for as long;"
+                + " reconnecting");
       }
       // Spin briefly while data flows, then back off to a few wakeups per 10 ms when idle.
       LockSupport.parkNanos(idleRounds++ < 100 ? 200_000 : 2_000_000);
@@ -185,16 +218,21 @@ final class ReplicationSession {
 
   /**
    * Whether the connection is to be taken for dead: neither a message nor a sighting of its
-   * walsender on the server for {@link #SILENCE_LIMIT_NANOS}.
+   * walsender on the server for the silence limit.
    *
    * @param now {@link System#nanoTime()}
    * @param lastMessage when the last message arrived (or the session started)
    * @param walsenderSeen when the slot's poll last found this session's walsender, 0 if never
+   * @param limit the silence limit, ns
    * @return {@code true} to reconnect
    */
-  static boolean dead(long now, long lastMessage, long walsenderSeen) {
-    return now - lastMessage > SILENCE_LIMIT_NANOS
-        && (walsenderSeen == 0 || now - walsenderSeen > SILENCE_LIMIT_NANOS);
+  static boolean dead(long now, long lastMessage, long walsenderSeen, long limit) {
+    return now - lastMessage > limit && (walsenderSeen == 0 || now - walsenderSeen > limit);
+  }
+
+  /** A duration in ns as whole seconds, e.g. {@code 30 s}. */
+  private static String seconds(long nanos) {
+    return TimeUnit.NANOSECONDS.toSeconds(nanos) + " s";
   }
 
   private void checkWalsender() throws SQLException {
@@ -204,9 +242,11 @@ final class ReplicationSession {
     }
     // Blocked on a full queue the session does not read, so it would not notice a vanished
     // server; a batch the gate could not clear for as long means the same as silence.
-    if (publisher.gateWaitingNanos() > SILENCE_LIMIT_NANOS) {
-      throw new SQLException(
-          "the synchronous standbys' positions could not be confirmed for 75 s; reconnecting");
+    if (publisher.gateWaitingNanos() > silenceLimitNanos) {
+      throw new DeadConnectionException(
+          "the synchronous standbys' positions could not be confirmed for "
+              + seconds(silenceLimitNanos)
+              + "; reconnecting");
     }
   }
 

@@ -96,8 +96,8 @@ final class SessionServer {
    * means starting up or crash recovery, where a transaction not on the standbys may be lost, so
    * the message decides ({@link #SHUTTING_DOWN}, in the server's language); in a language
    * PostgreSQL 15 does not translate it to (or a later translation changed) the gate stays closed
-   * and the session ends when the walsender is killed or the 75 s limit passes (slow, but nothing
-   * phantom).
+   * and the session ends when the walsender is killed or the silence limit passes (slow, but
+   * nothing phantom).
    */
   static boolean shuttingDown(SQLException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {

@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * to its own address (as the replication connection reported it), not through the URL's host name:
  * a new primary's positions after a failover would open the gate for a transaction of the old
  * timeline, and a Service stops routing to a primary that is shutting down. Each query also checks
- * that the session's walsender (its backend pid) is there. A batch that cannot be cleared for 75 s
- * ends the session (see ReplicationSession), as silence would.
+ * that the session's walsender (its backend pid) is there. A batch that cannot be cleared for the
+ * silence limit (30 s) ends the session (see ReplicationSession), as silence would.
  *
  * <p>A server shutting down cleanly refuses new connections, so the standbys cannot be asked, while
  * the session's walsender waits for the consumer to confirm what it sent before it exits: held

@@ -36,6 +36,7 @@ class ConfigParserTest {
     assertThat(c.replicas()).isEqualTo(1);
     assertThat(c.stuckTimeout()).isEqualTo(Duration.ofMinutes(1));
     assertThat(c.asyncStandbyHold()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.silenceLimit()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.reconnectMax()).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.httpPort()).isEqualTo(8080);
     assertThat(c.statusInterval()).isEqualTo(Duration.ofSeconds(1));
@@ -117,6 +118,9 @@ class ConfigParserTest {
     cases.put(
         env("PGTRICKLE_ASYNC_STANDBY_HOLD_MS", "60001"),
         "PGTRICKLE_ASYNC_STANDBY_HOLD_MS (--async-standby-hold-ms) must be between 0 and 60000");
+    cases.put(
+        env("PGTRICKLE_SILENCE_LIMIT_MS", "4999"),
+        "PGTRICKLE_SILENCE_LIMIT_MS (--silence-limit-ms) must be between 5000 and 3600000");
     cases.put(env("PGTRICKLE_TABLES", "a;drop"), "PGTRICKLE_TABLES (--tables): 'a;drop'");
     cases.put(
         env("PGTRICKLE_HTTP_PORT", "http"),

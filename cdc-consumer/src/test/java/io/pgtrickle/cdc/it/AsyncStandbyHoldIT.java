@@ -2,7 +2,6 @@ package io.pgtrickle.cdc.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgtrickle.changelog.ChangeAction;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogBackends;
 import io.pgtrickle.changelog.support.PostgresServer;
@@ -43,7 +42,7 @@ class AsyncStandbyHoldIT {
           String walsender = freeze(db);
           db.sql("INSERT INTO t VALUES (2)");
           Thread.sleep(1500);
-          assertThat(inserts(log, source))
+          assertThat(log.inserts(source))
               .as("held while the standby lacks the commit")
               .isEqualTo(1);
           ServerProcess.run(List.of("kill", "-CONT", walsender), 10);
@@ -240,11 +239,7 @@ class AsyncStandbyHoldIT {
     return walsender;
   }
 
-  private static long inserts(LogReader log, long source) {
-    return log.events(source).stream().filter(e -> e.action() == ChangeAction.INSERT).count();
-  }
-
   private static void awaitInserts(LogReader log, long source, long count, Duration timeout) {
-    Consumers.await(count + " inserts published", timeout, () -> inserts(log, source) >= count);
+    Consumers.await(count + " inserts published", timeout, () -> log.inserts(source) >= count);
   }
 }

@@ -29,6 +29,13 @@ final class LogReader {
     return new ArrayList<>(all);
   }
 
+  /** How many INSERT events of the source were read so far, after reading what is new. */
+  long inserts(long source) {
+    return events(source).stream()
+        .filter(e -> e.action() == io.pgtrickle.changelog.ChangeAction.INSERT)
+        .count();
+  }
+
   /** {@link ExactlyOnceIT#history} of the source so far. */
   List<String> history(long source) {
     return ExactlyOnceIT.history(events(source));

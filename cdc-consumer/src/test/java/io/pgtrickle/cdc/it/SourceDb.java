@@ -109,6 +109,15 @@ public final class SourceDb implements AutoCloseable {
             queryOne("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'"));
   }
 
+  /** The pid of the walsender streaming from the slot, 0 if none. */
+  public int activePid(String slot) {
+    return Integer.parseInt(
+        queryOne(
+            "SELECT coalesce(max(active_pid), 0) FROM pg_replication_slots WHERE slot_name = '"
+                + slot
+                + "'"));
+  }
+
   public long relationOid(String table) {
     return Long.parseLong(queryOne("SELECT '" + table + "'::regclass::oid"));
   }

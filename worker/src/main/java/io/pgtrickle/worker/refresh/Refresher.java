@@ -58,6 +58,7 @@ public final class Refresher implements AutoCloseable {
   private final Duration waitTimeout;
   private final int maxErrors;
   private Connection conn;
+  private volatile BackendWatch.Backend backend;
   private Connection probe;
   private final RefreshOpening opening = new RefreshOpening();
 
@@ -349,6 +350,33 @@ public final class Refresher implements AutoCloseable {
     }
   }
 
+  /**
+   * The server backend of the refresh connection ({@link BackendWatch}).
+   *
+   * @return its pid and start, or {@code null} while there is no connection
+   */
+  BackendWatch.Backend backend() {
+    return backend;
+  }
+
+  /**
+   * Aborts the refresh connection (closes its socket, {@link Connection#abort}) if it is still the
+   * one of {@code gone}: a statement waiting on it fails as a broken connection at once.
+   *
+   * @param gone the backend the server no longer has
+   */
+  void abort(BackendWatch.Backend gone) {
+    Connection c = conn;
+    if (c != null && gone.equals(backend)) {
+      backend = null;
+      try {
+        c.abort(Runnable::run);
+      } catch (SQLException e) {
+        LOG.debug("abort: {}", e.getMessage());
+      }
+    }
+  }
+
   private void open() throws SQLException {
     if (conn == null || conn.isClosed()) {
       conn = database.open(role, 0);
@@ -360,6 +388,7 @@ public final class Refresher implements AutoCloseable {
       try (Statement s = conn.createStatement()) {
         s.execute("SET plan_cache_mode = force_generic_plan");
       }
+      backend = BackendWatch.Backend.of(conn);
       conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       conn.setAutoCommit(false);
     }
@@ -401,6 +430,7 @@ public final class Refresher implements AutoCloseable {
       }
     }
     conn = null;
+    backend = null;
     probe = null;
   }
 }
