@@ -186,7 +186,8 @@ public final class PostgresBackend implements ChangeLogBackend {
                 p.setProperty(k, v);
               }
             });
-    return p;
+    // A vanished server noticed in about 25 s rather than 2 h (unless the URI says otherwise).
+    return KeepaliveSocketFactory.configure(p);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.pgtrickle.worker.db;
 
+import io.pgtrickle.changelog.postgres.KeepaliveSocketFactory;
 import io.pgtrickle.worker.config.WorkerConfig;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -52,7 +53,8 @@ public final class Database {
       p.setProperty("password", config.databasePassword());
     }
     p.setProperty("ApplicationName", applicationName(role));
-    p.setProperty("tcpKeepAlive", "true");
+    // Keepalive probes after 10 s idle: a vanished server is noticed in about 25 s, not 2 h.
+    KeepaliveSocketFactory.configure(p);
     p.setProperty("connectTimeout", "10");
     p.setProperty("socketTimeout", String.valueOf(socketTimeoutSeconds));
     Connection c;
