@@ -261,7 +261,35 @@ class StreamTableClusterSwitchoverPg16IT {
     return found;
   }
 
+  /**
+   * The slots of a member named like {@code pattern}. A member that refuses connections while it
+   * restarts (SQLSTATE 57P03, or a refused connection: Patroni restarts a replica once when it
+   * copies a permanent slot to it, below PostgreSQL 17, and a crashed member rejoining may be
+   * restarted then; CI, 2026-12-05: "the database system is starting up" after the scale-down) is
+   * asked again for up to 2 minutes.
+   */
   private static List<String> slots(String pod, String pattern) throws SQLException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (true) {
+      try {
+        return slotsNow(pod, pattern);
+      } catch (SQLException e) {
+        String state = e.getSQLState();
+        boolean restarting = state != null && (state.equals("57P03") || state.startsWith("08"));
+        if (!restarting || System.nanoTime() > deadline) {
+          throw e;
+        }
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static List<String> slotsNow(String pod, String pattern) throws SQLException {
     List<String> names = new ArrayList<>();
     try (java.sql.Connection c = postgres.connect(postgres.podIp(pod));
         Statement s = c.createStatement();
