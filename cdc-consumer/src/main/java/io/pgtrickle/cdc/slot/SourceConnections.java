@@ -3,6 +3,7 @@ package io.pgtrickle.cdc.slot;
 import io.pgtrickle.cdc.config.CdcConfig;
 import io.pgtrickle.cdc.config.SourceRefusedException;
 import io.pgtrickle.changelog.postgres.KeepaliveSocketFactory;
+import io.pgtrickle.changelog.postgres.SessionLimits;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -41,7 +42,21 @@ public final class SourceConnections {
     PGProperty.APPLICATION_NAME.set(p, "pgtrickle-cdc-admin");
     // A lag query must never hang the caller: the liveness probe depends on it.
     PGProperty.SOCKET_TIMEOUT.set(p, 30);
-    return connect(config.sourceUrl(), p, false);
+    return withoutLimits(connect(config.sourceUrl(), p, false));
+  }
+
+  /**
+   * {@code c} with the database's time limits for applications turned off ({@link SessionLimits}):
+   * creating a slot waits for the transactions running on the source, as long as they run.
+   */
+  private static Connection withoutLimits(Connection c) throws SQLException {
+    try {
+      SessionLimits.off(c);
+      return c;
+    } catch (SQLException e) {
+      c.close();
+      throw e;
+    }
   }
 
   private Connection connect(String url, Properties p, boolean replication) throws SQLException {
@@ -85,7 +100,7 @@ public final class SourceConnections {
     PGProperty.APPLICATION_NAME.set(p, "pgtrickle-cdc-admin");
     PGProperty.SOCKET_TIMEOUT.set(p, 30);
     PGProperty.CONNECT_TIMEOUT.set(p, 2);
-    return connect(urlAt(config.sourceUrl(), host, port), p, false);
+    return withoutLimits(connect(urlAt(config.sourceUrl(), host, port), p, false));
   }
 
   /** {@code url} with its host list replaced by {@code host:port}; database and options kept. */

@@ -50,7 +50,15 @@ final class PgConnections implements AutoCloseable {
   /** Opens a connection now, so that a wrong URL or an unreachable server fails at open. */
   Connection connect() throws SQLException {
     Connection c = DriverManager.getConnection(url, properties);
-    c.setAutoCommit(false);
+    try {
+      // A prune of a long backlog or a large read must not be cancelled by the database's limits
+      // for applications (retried, it would be cancelled again).
+      SessionLimits.off(c);
+      c.setAutoCommit(false);
+    } catch (SQLException e) {
+      c.close();
+      throw e;
+    }
     return c;
   }
 

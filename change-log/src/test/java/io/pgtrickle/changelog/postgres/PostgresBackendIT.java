@@ -178,6 +178,37 @@ class PostgresBackendIT extends ChangeLogBackendConformance {
     }
   }
 
+  /**
+   * A database whose administrator limits application sessions (here the role: 1 ms for a statement
+   * and for idleness in a transaction, so that practically every statement would be cancelled and
+   * every transaction ended): the change log's sessions turn the limits off for themselves ({@link
+   * SessionLimits}), so opening, publishing, reading and pruning all work. Before, each was
+   * cancelled ("canceling statement due to statement timeout") and retried for ever.
+   */
+  @Test
+  void theDatabaseTimeLimitsForApplicationsDoNotCancelTheChangeLog() throws Exception {
+    try (Connection c = DriverManager.getConnection(server.jdbcUrl());
+        Statement st = c.createStatement()) {
+      st.execute(
+          "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'limited') THEN"
+              + " CREATE ROLE limited LOGIN SUPERUSER; END IF; END$$");
+      st.execute("ALTER ROLE limited SET statement_timeout = '1ms'");
+      st.execute("ALTER ROLE limited SET idle_in_transaction_session_timeout = '1ms'");
+    }
+    String uri =
+        "postgresql://127.0.0.1:"
+            + server.port()
+            + "/postgres?user=limited&schema="
+            + namespace
+            + "&consumer=w";
+    try (ChangeLogBackend b = ChangeLogBackends.open(uri)) {
+      await(b.publish(9, range(9, 1, 20_000)));
+      assertThat(drain(b, 9, Lsn.ZERO, 20_000)).hasSize(20_000);
+      await(b.acknowledge(9, Lsn.of(20_000)));
+    }
+    assertThat(rows()).as("pruned").isZero();
+  }
+
   /*
    * Concurrent publishes of many sources while one of them repeats events that another instance
    * stored behind this one's back (its remembered highest position is stale, so its COPY hits the

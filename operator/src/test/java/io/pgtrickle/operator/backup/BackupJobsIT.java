@@ -173,7 +173,7 @@ class BackupJobsIT {
                         .get()),
             "incr"::equals);
 
-    // ttlSecondsAfterFinished (60 s in the tests, OperatorRunner): the TTL controller deletes the
+    // ttlSecondsAfterFinished (20 s in the tests, OperatorRunner): the TTL controller deletes the
     // Job, the garbage collector its pod.
     await()
         .atMost(Duration.ofSeconds(OperatorRunner.BACKUP_JOB_TTL_SECONDS + 90))

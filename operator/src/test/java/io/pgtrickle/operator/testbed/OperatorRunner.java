@@ -21,7 +21,7 @@ public final class OperatorRunner implements AutoCloseable {
    * {@code ttlSecondsAfterFinished} of the backup Jobs in the tests: short enough for a test to see
    * the TTL controller clean them up, long enough for the reconciler to read their outcome first.
    */
-  public static final long BACKUP_JOB_TTL_SECONDS = 60;
+  public static final long BACKUP_JOB_TTL_SECONDS = 20;
 
   /** How often these operators read a primary's archiver (the operator's own: 60 s). */
   public static final java.time.Duration ARCHIVING_CHECK = java.time.Duration.ofSeconds(10);

@@ -1,6 +1,7 @@
 package io.pgtrickle.worker.db;
 
 import io.pgtrickle.changelog.postgres.KeepaliveSocketFactory;
+import io.pgtrickle.changelog.postgres.SessionLimits;
 import io.pgtrickle.worker.config.WorkerConfig;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -71,7 +72,11 @@ public final class Database {
     try (Statement s = c.createStatement()) {
       s.execute(
           "SET client_connection_check_interval = '2s'; SET tcp_keepalives_idle = 10;"
-              + " SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3");
+              + " SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3; "
+              // A refresh takes as long as its data needs, and its transaction stays open while
+              // the probe reads its windows: the database's limits for applications would cancel
+              // it every time (SessionLimits).
+              + SessionLimits.OFF);
     } catch (SQLException e) {
       c.close();
       throw e;

@@ -10,20 +10,18 @@ import io.pgtrickle.worker.db.Database;
 import io.pgtrickle.worker.runtime.WorkerMetrics;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs refreshes, one at a time, on two connections of its own (CONTRACTS.md §4), in four round
- * trips when the ingest is there already and the window is small:
+ * Runs refreshes, one at a time, on two connections of its own ({@link RefreshConnections},
+ * CONTRACTS.md §4), in four round trips when the ingest is there already and the window is small:
  *
  * <ol>
  *   <li>The opening round trip ({@link RefreshOpening}), the transaction's first statements: the
@@ -52,14 +50,11 @@ public final class Refresher implements AutoCloseable {
   private static final int VISIBILITY_ATTEMPTS = 50;
 
   private final Database database;
-  private final String role;
   private final Plans plans;
   private final WorkerMetrics metrics;
   private final Duration waitTimeout;
   private final int maxErrors;
-  private Connection conn;
-  private volatile BackendWatch.Backend backend;
-  private Connection probe;
+  private final RefreshConnections connections;
   private final RefreshOpening opening = new RefreshOpening();
 
   /**
@@ -80,7 +75,7 @@ public final class Refresher implements AutoCloseable {
       Duration waitTimeout,
       int maxErrors) {
     this.database = database;
-    this.role = role;
+    this.connections = new RefreshConnections(database, role);
     this.plans = plans;
     this.metrics = metrics;
     this.waitTimeout = waitTimeout;
@@ -114,7 +109,7 @@ public final class Refresher implements AutoCloseable {
     long t0 = System.nanoTime();
     metrics.refreshStarted();
     try {
-      open();
+      connections.open();
       for (int attempt = 0; attempt < VISIBILITY_ATTEMPTS; attempt++) {
         RefreshOutcome o = attempt(pgtId, manual, start, t0);
         if (o != null) {
@@ -126,14 +121,12 @@ public final class Refresher implements AutoCloseable {
           RefreshOutcome.Kind.RETRY, null, "changes below L stayed invisible to new snapshots");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      rollbackQuietly();
+      connections.rollbackQuietly();
       return RefreshOutcome.of(RefreshOutcome.Kind.RETRY, null, "interrupted");
     } catch (SQLException | RuntimeException e) {
       Span.current().recordException(e);
-      rollbackQuietly();
-      if (conn != null && isBroken(e)) {
-        close();
-      }
+      connections.rollbackQuietly();
+      connections.closeIfBroken(e);
       return RefreshOutcome.of(RefreshOutcome.Kind.RETRY, null, describe(e));
     } finally {
       metrics.refreshEnded();
@@ -144,6 +137,8 @@ public final class Refresher implements AutoCloseable {
   private RefreshOutcome attempt(long pgtId, boolean manual, Instant start, long t0)
       throws SQLException, InterruptedException {
     RefreshPhases phases = new RefreshPhases();
+    Connection conn = connections.refresh();
+    Connection probe = connections.probe();
     RefreshOpening.Opening o = opening.open(conn, probe, pgtId, plans.readsRows(pgtId));
     if (o == null) {
       return null; // a remembered source or name is gone: read them again
@@ -340,14 +335,7 @@ public final class Refresher implements AutoCloseable {
 
   /** Cancels the statement in progress (draining ran out of time); the refresh rolls back. */
   public void cancel() {
-    Connection c = conn;
-    if (c != null) {
-      try {
-        c.unwrap(PGConnection.class).cancelQuery();
-      } catch (SQLException e) {
-        LOG.debug("cancel: {}", e.getMessage());
-      }
-    }
+    connections.cancel();
   }
 
   /**
@@ -356,60 +344,17 @@ public final class Refresher implements AutoCloseable {
    * @return its pid and start, or {@code null} while there is no connection
    */
   BackendWatch.Backend backend() {
-    return backend;
+    return connections.backend();
   }
 
   /**
-   * Aborts the refresh connection (closes its socket, {@link Connection#abort}) if it is still the
-   * one of {@code gone}: a statement waiting on it fails as a broken connection at once.
+   * Aborts the refresh connection if it is still the one of {@code gone} ({@link
+   * RefreshConnections#abort}).
    *
    * @param gone the backend the server no longer has
    */
   void abort(BackendWatch.Backend gone) {
-    Connection c = conn;
-    if (c != null && gone.equals(backend)) {
-      backend = null;
-      try {
-        c.abort(Runnable::run);
-      } catch (SQLException e) {
-        LOG.debug("abort: {}", e.getMessage());
-      }
-    }
-  }
-
-  private void open() throws SQLException {
-    if (conn == null || conn.isClosed()) {
-      conn = database.open(role, 0);
-      // Once per connection: every transaction it begins is REPEATABLE READ (the driver's BEGIN
-      // then goes with the first statement of each refresh, no round trip of its own), and a
-      // prepared statement is planned once, not again for each of its first executions and for as
-      // long as PostgreSQL finds a custom plan cheaper (a refresh's statements differ only in
-      // their LSNs and ids: planning an apply again cost as much as running it).
-      try (Statement s = conn.createStatement()) {
-        s.execute("SET plan_cache_mode = force_generic_plan");
-      }
-      backend = BackendWatch.Backend.of(conn);
-      conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-      conn.setAutoCommit(false);
-    }
-    if (probe == null || probe.isClosed()) {
-      probe = database.open(role + "-probe", 60);
-    }
-  }
-
-  private void rollbackQuietly() {
-    try {
-      if (conn != null && !conn.isClosed() && !conn.getAutoCommit()) {
-        conn.rollback();
-      }
-    } catch (SQLException ignored) {
-      // The connection is broken; it is reopened.
-    }
-  }
-
-  private static boolean isBroken(Exception e) {
-    return e instanceof SQLException s
-        && (s.getSQLState() == null || s.getSQLState().startsWith("08"));
+    connections.abort(gone);
   }
 
   private static String describe(Exception e) {
@@ -420,17 +365,6 @@ public final class Refresher implements AutoCloseable {
 
   @Override
   public void close() {
-    for (Connection c : new Connection[] {conn, probe}) {
-      if (c != null) {
-        try {
-          c.close();
-        } catch (SQLException ignored) {
-          // Broken already.
-        }
-      }
-    }
-    conn = null;
-    backend = null;
-    probe = null;
+    connections.close();
   }
 }
