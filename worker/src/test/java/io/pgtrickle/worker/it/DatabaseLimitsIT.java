@@ -29,7 +29,11 @@ class DatabaseLimitsIT {
   @ValueSource(ints = {15, 17})
   void aRefreshLongerThanTheDatabasesTimeLimitsIsMade(int major) throws Exception {
     List<String> limits =
-        new ArrayList<>(List.of("statement_timeout", "idle_in_transaction_session_timeout"));
+        new ArrayList<>(
+            List.of(
+                "statement_timeout",
+                "idle_in_transaction_session_timeout",
+                "idle_session_timeout"));
     if (major >= 17) {
       limits.add("transaction_timeout");
     }
@@ -37,18 +41,24 @@ class DatabaseLimitsIT {
         LocalRefresher refresher = new LocalRefresher(db, "limits")) {
       db.sql(
           "CREATE TABLE public.big (id int PRIMARY KEY, v int)",
-          "INSERT INTO public.big SELECT g, g % 1000 FROM generate_series(1, 500000) g");
+          "INSERT INTO public.big SELECT g, g % 1000 FROM generate_series(1, 300000) g");
       long pgtId =
           db.createStreamTable(
               "st_big", "SELECT id, md5(md5(v::text || id::text)) AS h FROM public.big", "1h");
       // New sessions of the database (the refresher's among them) get the limits; a recompute of
-      // 500,000 rows takes well over 300 ms.
-      limits.forEach(l -> db.sql("ALTER DATABASE postgres SET " + l + " = '300ms'"));
+      // 300,000 rows takes well over 200 ms.
+      limits.forEach(l -> db.sql("ALTER DATABASE postgres SET " + l + " = '200ms'"));
       try {
         RefreshOutcome o = refresher.attempt(pgtId);
         assertThat(o.kind()).as(o.toString()).isEqualTo(RefreshOutcome.Kind.COMPLETED);
-        assertThat(db.one("SELECT count(*) FROM public.st_big")).isEqualTo("500000");
-        assertThat(db.one("SHOW statement_timeout")).as("a session of the test").isEqualTo("300ms");
+        assertThat(db.one("SELECT count(*) FROM public.st_big")).isEqualTo("300000");
+        // Idle between refreshes for longer than idle_session_timeout: the same connections serve
+        // the next refresh.
+        db.sql("UPDATE public.big SET v = v + 1 WHERE id <= 10");
+        Thread.sleep(1_000);
+        RefreshOutcome again = refresher.attempt(pgtId);
+        assertThat(again.kind()).as(again.toString()).isEqualTo(RefreshOutcome.Kind.COMPLETED);
+        assertThat(db.one("SHOW statement_timeout")).as("a session of the test").isEqualTo("200ms");
       } finally {
         limits.forEach(l -> db.sql("ALTER DATABASE postgres RESET " + l));
       }
