@@ -7,18 +7,19 @@ import java.sql.Statement;
 /**
  * Turns off, for one session of our programs, the time limits a database administrator may have set
  * for application sessions ({@code ALTER DATABASE ... SET}, {@code ALTER ROLE ... SET}, {@code
- * postgresql.conf}): {@code statement_timeout}, {@code idle_in_transaction_session_timeout} and, on
- * PostgreSQL 17 and later, {@code transaction_timeout}. Production databases often set them (30 s
- * is common); a refresh recomputing a large stream table, a prune of a long backlog or a
- * transaction that stays open while another connection reads its windows would then be cancelled
- * every time it runs and retried for ever, a stream table silently never refreshed. Our programs
- * bound their own waits instead (socket timeouts, the worker's backend watch, the CDC's silence
- * limit, liveness probes). {@code lock_timeout} is left as set: a statement that gives up on a lock
- * is retried.
+ * postgresql.conf}): {@code statement_timeout}, {@code idle_in_transaction_session_timeout}, {@code
+ * idle_session_timeout} (PostgreSQL 14 and later) and {@code transaction_timeout} (17 and later).
+ * Production databases often set them (30 s is common); a refresh recomputing a large stream table,
+ * a prune of a long backlog or a transaction that stays open while another connection reads its
+ * windows would then be cancelled every time it runs and retried for ever, a stream table silently
+ * never refreshed, and a long-lived connection idle between refreshes would be closed under the
+ * next one. Our programs bound their own waits instead (socket timeouts, the worker's backend
+ * watch, the CDC's silence limit, liveness probes). {@code lock_timeout} is left as set: a
+ * statement that gives up on a lock is retried.
  *
  * <p>Plain {@code SET}s after the connection is made rather than the startup packet's {@code
- * options}, which connection poolers such as PgBouncer refuse by default, and {@code
- * transaction_timeout} through {@code pg_settings}, as older servers do not know it.
+ * options}, which connection poolers such as PgBouncer refuse by default, and the two newer
+ * settings through {@code pg_settings}, as older servers do not know them.
  */
 public final class SessionLimits {
 
@@ -31,7 +32,7 @@ public final class SessionLimits {
   public static final String OFF =
       "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0;"
           + " SELECT set_config(name, '0', false) FROM pg_settings"
-          + " WHERE name = 'transaction_timeout'";
+          + " WHERE name IN ('idle_session_timeout', 'transaction_timeout')";
 
   private SessionLimits() {}
 

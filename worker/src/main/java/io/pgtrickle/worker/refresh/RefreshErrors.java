@@ -13,7 +13,11 @@ final class RefreshErrors {
   /**
    * Failures that say nothing about the stream table: serialization failures and deadlocks (40),
    * lock timeouts (55P03), cancellation (57014, a drain running out of time), shutdowns (57P), lost
-   * connections (08) and exhausted resources (53). They are retried without counting as errors.
+   * connections (08) and exhausted resources (53: disk full, out of memory, too many connections).
+   * They are retried without counting as errors. Not 53400 ({@code configuration_limit_exceeded}:
+   * "temporary file size exceeds temp_file_limit"): the same refresh over the same data exceeds the
+   * administrator's limit again, so it counts, and after {@code maxErrors} the stream table is in
+   * ERROR with that message instead of being retried for ever.
    */
   static boolean transientFailure(SQLException e) {
     String s = e.getSQLState();
@@ -23,7 +27,7 @@ final class RefreshErrors {
         || s.equals("57014")
         || s.startsWith("57P")
         || s.startsWith("08")
-        || s.startsWith("53");
+        || (s.startsWith("53") && !s.equals("53400"));
   }
 
   /**

@@ -112,6 +112,12 @@ public final class Refresher implements AutoCloseable {
       connections.open();
       for (int attempt = 0; attempt < VISIBILITY_ATTEMPTS; attempt++) {
         RefreshOutcome o = attempt(pgtId, manual, start, t0);
+        if (o != null && o.kind() == RefreshOutcome.Kind.FAILED) {
+          // The next attempt, after the fix (a privilege granted, a limit such as temp_file_limit
+          // raised by ALTER DATABASE or ALTER ROLE, which only new sessions see), runs in a new
+          // session with the database's settings as they are then.
+          connections.close();
+        }
         if (o != null) {
           return o;
         }

@@ -39,4 +39,23 @@ class RefreshErrorsTest {
         .isFalse();
     assertThat(RefreshErrors.beforeSending(new SQLException("other driver", "22023"))).isFalse();
   }
+
+  @Test
+  void exhaustedResourcesAreRetriedButAnAdministratorsLimitCounts() {
+    assertThat(RefreshErrors.transientFailure(server("53100", "could not extend file"))).isTrue();
+    assertThat(RefreshErrors.transientFailure(server("53200", "out of memory"))).isTrue();
+    assertThat(RefreshErrors.transientFailure(server("53300", "too many clients"))).isTrue();
+    assertThat(
+            RefreshErrors.transientFailure(
+                server("53400", "temporary file size exceeds temp_file_limit (1024kB)")))
+        .isFalse();
+    assertThat(RefreshErrors.transientFailure(server("57014", "canceling statement"))).isTrue();
+    assertThat(RefreshErrors.transientFailure(server("42P01", "relation does not exist")))
+        .isFalse();
+  }
+
+  private static PSQLException server(String sqlState, String message) {
+    return new PSQLException(
+        new ServerErrorMessage("SERROR\u0000C" + sqlState + "\u0000M" + message + "\u0000"));
+  }
 }
