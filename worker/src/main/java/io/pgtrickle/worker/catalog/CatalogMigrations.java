@@ -1,5 +1,6 @@
 package io.pgtrickle.worker.catalog;
 
+import io.pgtrickle.changelog.postgres.SessionLimits;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -83,6 +84,9 @@ public final class CatalogMigrations {
   public static Result migrate(DataSource dataSource, Duration lockTimeout) {
     try (Connection lock = dataSource.getConnection()) {
       lock.setAutoCommit(true);
+      // The wait for another worker's install is bounded by lock_timeout below, not by the
+      // database's limits for applications (SessionLimits), which Flyway's sessions drop too.
+      SessionLimits.off(lock);
       try (Statement s = lock.createStatement()) {
         s.execute("SET lock_timeout = " + Math.max(1, lockTimeout.toMillis()));
       }
@@ -115,6 +119,9 @@ public final class CatalogMigrations {
   static Flyway flyway(DataSource dataSource) {
     return Flyway.configure()
         .dataSource(dataSource)
+        // A database that limits application sessions (statement_timeout of 1 ms on the demo's
+        // database) cancelled Flyway's statements, and the worker never started.
+        .initSql(SessionLimits.OFF)
         .schemas(SCHEMA)
         .defaultSchema(SCHEMA)
         .createSchemas(true)
