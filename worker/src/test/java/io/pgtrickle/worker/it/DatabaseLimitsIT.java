@@ -2,7 +2,6 @@ package io.pgtrickle.worker.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgtrickle.worker.catalog.CatalogMigrations;
 import io.pgtrickle.worker.refresh.RefreshOutcome;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,20 +101,6 @@ class DatabaseLimitsIT {
       // Raised by the administrator: a manual refresh (also from ERROR) succeeds.
       assertThat(refresher.attempt(pgtId).kind()).isEqualTo(RefreshOutcome.Kind.COMPLETED);
       RefreshAudit.assertAllEqualQuery(db);
-    }
-  }
-
-  @Test
-  void theCatalogInstallsUnderTheDatabasesTimeLimits() {
-    try (PipelineDb db = PipelineDb.start()) {
-      db.sql(
-          "CREATE DATABASE limited",
-          "ALTER DATABASE limited SET statement_timeout = '1ms'",
-          "ALTER DATABASE limited SET idle_in_transaction_session_timeout = '1ms'");
-      CatalogMigrations.Result r =
-          CatalogMigrations.migrate(
-              "jdbc:postgresql://127.0.0.1:" + db.server().port() + "/limited", "postgres", null);
-      assertThat(r.migrationsApplied()).isPositive();
     }
   }
 }
