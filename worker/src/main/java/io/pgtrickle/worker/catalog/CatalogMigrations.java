@@ -1,6 +1,5 @@
 package io.pgtrickle.worker.catalog;
 
-import io.pgtrickle.changelog.postgres.SessionLimits;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -82,11 +81,11 @@ public final class CatalogMigrations {
    * @param lockTimeout how long to wait for another worker's install
    */
   public static Result migrate(DataSource dataSource, Duration lockTimeout) {
-    try (Connection lock = dataSource.getConnection()) {
+    DataSource sessions = new SessionLimitedDataSource(dataSource);
+    // The wait for another worker's install is bounded by lock_timeout below, not by the
+    // database's limits for applications (SessionLimits), which Flyway's sessions drop too.
+    try (Connection lock = sessions.getConnection()) {
       lock.setAutoCommit(true);
-      // The wait for another worker's install is bounded by lock_timeout below, not by the
-      // database's limits for applications (SessionLimits), which Flyway's sessions drop too.
-      SessionLimits.off(lock);
       try (Statement s = lock.createStatement()) {
         s.execute("SET lock_timeout = " + Math.max(1, lockTimeout.toMillis()));
       }
@@ -95,7 +94,7 @@ public final class CatalogMigrations {
         s.execute();
       }
       try {
-        Flyway flyway = flyway(dataSource);
+        Flyway flyway = flyway(sessions);
         MigrateResult r = flyway.migrate();
         MigrationInfo current = flyway.info().current();
         String version = current == null ? null : current.getVersion().getVersion();
@@ -115,13 +114,20 @@ public final class CatalogMigrations {
     }
   }
 
-  /** Flyway, configured for the catalog: one place, so tests inspect what the worker runs. */
+  /**
+   * Flyway, configured for the catalog: one place, so tests inspect what the worker runs. Its
+   * connections come without the database's time limits for applications ({@link
+   * SessionLimitedDataSource}): a database that limits application sessions ({@code
+   * statement_timeout} of 1 ms on the demo's database) cancelled Flyway's statements, and the
+   * worker never started.
+   */
   static Flyway flyway(DataSource dataSource) {
+    DataSource sessions =
+        dataSource instanceof SessionLimitedDataSource
+            ? dataSource
+            : new SessionLimitedDataSource(dataSource);
     return Flyway.configure()
-        .dataSource(dataSource)
-        // A database that limits application sessions (statement_timeout of 1 ms on the demo's
-        // database) cancelled Flyway's statements, and the worker never started.
-        .initSql(SessionLimits.OFF)
+        .dataSource(sessions)
         .schemas(SCHEMA)
         .defaultSchema(SCHEMA)
         .createSchemas(true)

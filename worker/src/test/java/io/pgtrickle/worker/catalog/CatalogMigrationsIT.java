@@ -1,9 +1,13 @@
 package io.pgtrickle.worker.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
@@ -11,9 +15,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /** Installing the catalog: the tables of CONTRACTS.md section 1, once, whoever starts first. */
 class CatalogMigrationsIT {
@@ -216,6 +222,45 @@ class CatalogMigrationsIT {
     }
     assertThat(applied).isEqualTo(allMigrations());
     assertInstalledOnce(d);
+  }
+
+  /**
+   * The catalog's migrations run in sessions without the database's time limits for applications:
+   * under {@code statement_timeout = '1ms'} on the demo's database the worker never started. Each
+   * connection Flyway gets drops them before Flyway's first statement (not through its {@code
+   * initSql}, deprecated in Flyway 10). Checked on the connections Flyway is configured with: a
+   * statement and an idle transaction longer than the limits live through them, where a plain
+   * session of the same database is cancelled.
+   */
+  @Test
+  void flywaysSessionsDropTheDatabasesTimeLimits() throws Exception {
+    String d = db.createDatabase("install_limited");
+    db.sql(
+        d,
+        "ALTER DATABASE " + d + " SET statement_timeout = '100ms'",
+        "ALTER DATABASE " + d + " SET idle_in_transaction_session_timeout = '100ms'");
+    try (Connection plain = db.connect(d);
+        Statement s = plain.createStatement()) {
+      assertThatThrownBy(() -> s.execute("SELECT pg_sleep(0.3)"))
+          .as("a plain session of the database is limited")
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("statement timeout");
+    }
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setURL(db.url(d));
+    ds.setUser("postgres");
+    DataSource flyways = CatalogMigrations.flyway(ds).getConfiguration().getDataSource();
+    try (Connection c = flyways.getConnection();
+        Statement s = c.createStatement()) {
+      s.execute("SELECT pg_sleep(0.3)");
+      c.setAutoCommit(false);
+      s.execute("SELECT 1");
+      Thread.sleep(300);
+      s.execute("SELECT 1");
+      c.commit();
+    }
+    CatalogMigrations.Result r = CatalogMigrations.migrate(ds);
+    assertThat(r.migrationsApplied()).isEqualTo(allMigrations());
   }
 
   private static void assertInstalledOnce(String d) throws Exception {
