@@ -133,6 +133,7 @@ public final class Refresher implements AutoCloseable {
       Span.current().recordException(e);
       connections.rollbackQuietly();
       connections.closeIfBroken(e);
+      metrics.refreshRetried(e instanceof SQLException s ? s.getSQLState() : null);
       return RefreshOutcome.of(RefreshOutcome.Kind.RETRY, null, describe(e));
     } finally {
       metrics.refreshEnded();

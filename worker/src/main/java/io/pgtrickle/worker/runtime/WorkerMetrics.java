@@ -33,6 +33,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code pg_trickle_worker_cpu_percent}: this process's CPU use;
  *   <li>{@code pg_trickle_refreshes_in_progress}, {@code pg_trickle_refresh_waits_total} (refreshes
  *       that gave up waiting for the CDC or the ingest);
+ *   <li>{@code pg_trickle_refresh_retries_total{sqlstate}}: refreshes given up for a transient
+ *       reason and tried again later (serialization failure 40001, deadlock 40P01, lock timeout
+ *       55P03, a lost connection 08xxx, ...; {@code none} without an SQLSTATE): not failures, so
+ *       they count no {@code consecutive_errors}; this is where a stream table kept from refreshing
+ *       by them shows, beside its staleness;
  *   <li>{@code pg_trickle_refresh_ingest_wait_seconds}: a refresh's wait for the slots and the
  *       ingest to reach its LSN, histogram; {@code pg_trickle_refresh_cdc_wait_seconds} the part of
  *       it until every slot had confirmed that LSN (the CDC's part; the rest is the ingest's);
@@ -50,6 +55,7 @@ public final class WorkerMetrics {
   private final Map<String, Timer> durations = new ConcurrentHashMap<>();
   private final Map<String, Timer> freshness = new ConcurrentHashMap<>();
   private final Map<String, Timer> phases = new ConcurrentHashMap<>();
+  private final Map<String, Counter> retries = new ConcurrentHashMap<>();
   private final DistributionSummary deltaRows;
   private final AtomicLong queueDepth = new AtomicLong();
   private final AtomicLong inProgress = new AtomicLong();
@@ -294,6 +300,25 @@ public final class WorkerMetrics {
 
   public void waitGaveUp() {
     waits.increment();
+  }
+
+  /**
+   * Records a refresh given up for a transient reason, to be tried again.
+   *
+   * @param sqlstate the error's SQLSTATE, or {@code null} if it had none
+   */
+  public void refreshRetried(String sqlstate) {
+    String tag = sqlstate == null ? "none" : sqlstate;
+    retries
+        .computeIfAbsent(
+            tag,
+            k ->
+                Counter.builder("pg_trickle_refresh_retries")
+                    .description(
+                        "refreshes given up for a transient reason (by SQLSTATE) and tried again")
+                    .tag("sqlstate", tag)
+                    .register(registry))
+        .increment();
   }
 
   /**

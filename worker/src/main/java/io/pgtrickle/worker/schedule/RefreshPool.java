@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The worker's refresh threads, each with a {@link Refresher} (two connections) of its own. The
  * scheduler hands a stream table to a free thread; a stream table whose refresh did not complete
- * (failed, waited in vain, retried) is not handed out again before a backoff (1 s doubling to 30
- * s), so a broken table does not keep a thread busy.
+ * (failed, waited in vain, retried) is not handed out again before a backoff (1 s doubling to 30 s,
+ * {@link RetryBackoff}), so a broken table does not keep a thread busy; from the fifth such end in
+ * a row (about 30 s stale) each one not already logged as a failure is a WARN.
  */
 public final class RefreshPool implements AutoCloseable {
 
@@ -29,7 +30,7 @@ public final class RefreshPool implements AutoCloseable {
   private final Deque<Refresher> free = new ArrayDeque<>();
   private final List<Refresher> all;
   private final Map<Long, Refresher> running = new ConcurrentHashMap<>();
-  private final Map<Long, long[]> backoff = new ConcurrentHashMap<>();
+  private final Map<Long, RetryBackoff> backoff = new ConcurrentHashMap<>();
   private final AtomicInteger threadNumber = new AtomicInteger();
   private volatile Runnable onThreadFree = () -> {};
   private volatile boolean closed;
@@ -72,8 +73,8 @@ public final class RefreshPool implements AutoCloseable {
     if (running.containsKey(pgtId)) {
       return false;
     }
-    long[] b = backoff.get(pgtId);
-    return b == null || System.nanoTime() >= b[0];
+    RetryBackoff b = backoff.get(pgtId);
+    return b == null || b.due(System.nanoTime());
   }
 
   /**
@@ -113,16 +114,15 @@ public final class RefreshPool implements AutoCloseable {
     switch (o.kind()) {
       case COMPLETED, SKIPPED -> backoff.remove(pgtId);
       default -> {
-        long[] b = backoff.computeIfAbsent(pgtId, k -> new long[] {0, 500});
-        b[1] = Math.min(30_000, b[1] * 2);
-        b[0] = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(b[1]);
+        RetryBackoff b = backoff.computeIfAbsent(pgtId, k -> new RetryBackoff());
+        long delayMs = b.ended(System.nanoTime());
         if (o.kind() != RefreshOutcome.Kind.FAILED) {
-          LOG.info(
-              "refresh of stream table {} not done ({}): {}; again in {} ms",
-              pgtId,
-              o.kind(),
-              o.message(),
-              b[1]);
+          String line = "refresh of stream table {} not done ({}, {} in a row): {}; again in {} ms";
+          if (b.persistent()) {
+            LOG.warn(line, pgtId, o.kind(), b.inARow(), o.message(), delayMs);
+          } else {
+            LOG.info(line, pgtId, o.kind(), b.inARow(), o.message(), delayMs);
+          }
         }
       }
     }

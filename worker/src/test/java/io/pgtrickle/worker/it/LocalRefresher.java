@@ -88,6 +88,17 @@ final class LocalRefresher implements AutoCloseable {
         .sum();
   }
 
+  /**
+   * How many refreshes were retried for an SQLSTATE ({@code pg_trickle_refresh_retries}).
+   *
+   * @param sqlstate e.g. {@code 40P01}
+   * @return the count
+   */
+  double retries(String sqlstate) {
+    var c = registry.find("pg_trickle_refresh_retries").tag("sqlstate", sqlstate).counter();
+    return c == null ? 0 : c.count();
+  }
+
   @Override
   public void close() {
     refresher.close();

@@ -66,6 +66,8 @@ class LockOrderDeadlockIT {
       }
       assertThat(deadlocked.kind()).isEqualTo(RefreshOutcome.Kind.RETRY);
       assertThat(deadlocked.message()).contains("40P01");
+      // Not a failure, so not in the catalog: counted where monitoring sees it.
+      assertThat(refresher.retries("40P01")).isEqualTo(1.0);
       assertThat(
               db.one(
                   "SELECT status || ' ' || consecutive_errors || ' '"
