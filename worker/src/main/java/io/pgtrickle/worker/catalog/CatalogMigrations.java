@@ -81,7 +81,7 @@ public final class CatalogMigrations {
    * @param lockTimeout how long to wait for another worker's install
    */
   public static Result migrate(DataSource dataSource, Duration lockTimeout) {
-    DataSource sessions = new SessionLimitedDataSource(dataSource);
+    DataSource sessions = new CatalogSessions(dataSource);
     // The wait for another worker's install is bounded by lock_timeout below, not by the
     // database's limits for applications (SessionLimits), which Flyway's sessions drop too.
     try (Connection lock = sessions.getConnection()) {
@@ -116,16 +116,13 @@ public final class CatalogMigrations {
 
   /**
    * Flyway, configured for the catalog: one place, so tests inspect what the worker runs. Its
-   * connections come without the database's time limits for applications ({@link
-   * SessionLimitedDataSource}): a database that limits application sessions ({@code
-   * statement_timeout} of 1 ms on the demo's database) cancelled Flyway's statements, and the
-   * worker never started.
+   * connections come without the database's time limits for applications ({@link CatalogSessions}):
+   * a database that limits application sessions ({@code statement_timeout} of 1 ms on the demo's
+   * database) cancelled Flyway's statements, and the worker never started.
    */
   static Flyway flyway(DataSource dataSource) {
     DataSource sessions =
-        dataSource instanceof SessionLimitedDataSource
-            ? dataSource
-            : new SessionLimitedDataSource(dataSource);
+        dataSource instanceof CatalogSessions ? dataSource : new CatalogSessions(dataSource);
     return Flyway.configure()
         .dataSource(sessions)
         .schemas(SCHEMA)

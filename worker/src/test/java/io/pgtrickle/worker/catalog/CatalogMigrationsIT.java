@@ -3,6 +3,10 @@ package io.pgtrickle.worker.catalog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,6 +24,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
+import org.slf4j.LoggerFactory;
 
 /** Installing the catalog: the tables of CONTRACTS.md section 1, once, whoever starts first. */
 class CatalogMigrationsIT {
@@ -261,6 +266,32 @@ class CatalogMigrationsIT {
     }
     CatalogMigrations.Result r = CatalogMigrations.migrate(ds);
     assertThat(r.migrationsApplied()).isEqualTo(allMigrations());
+  }
+
+  /**
+   * A fresh install logs no warning: Flyway logs each notice a migration raises as a WARN, and a
+   * fresh install logged "schema "pgtrickle" already exists, skipping" at every first start.
+   */
+  @Test
+  void aFreshInstallLogsNoWarning() throws Exception {
+    String d = db.createDatabase("install_quiet");
+    Logger flyway = (Logger) LoggerFactory.getLogger("org.flywaydb");
+    Level configured = flyway.getLevel();
+    ListAppender<ILoggingEvent> events = new ListAppender<>();
+    events.start();
+    flyway.setLevel(Level.INFO); // as the worker logs it (logback-test.xml says WARN)
+    flyway.addAppender(events);
+    try {
+      assertThat(db.migrate(d).migrationsApplied()).isEqualTo(allMigrations());
+    } finally {
+      flyway.detachAppender(events);
+      flyway.setLevel(configured);
+    }
+    assertThat(events.list).as("Flyway logged").isNotEmpty();
+    assertThat(events.list)
+        .filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .isEmpty();
   }
 
   private static void assertInstalledOnce(String d) throws Exception {

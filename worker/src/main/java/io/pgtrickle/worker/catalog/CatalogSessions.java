@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
@@ -20,27 +21,33 @@ import javax.sql.DataSource;
  * <p>Errors: a connection on which the limits cannot be turned off is closed and the {@link
  * SQLException} thrown, as if the connection had failed.
  */
-final class SessionLimitedDataSource implements DataSource {
+final class CatalogSessions implements DataSource {
+
+  /** Notices are not sent to the session (warnings and errors are). */
+  static final String QUIET = "SET client_min_messages = warning";
 
   private final DataSource delegate;
 
-  SessionLimitedDataSource(DataSource delegate) {
+  CatalogSessions(DataSource delegate) {
     this.delegate = delegate;
   }
 
   @Override
   public Connection getConnection() throws SQLException {
-    return limitsOff(delegate.getConnection());
+    return prepared(delegate.getConnection());
   }
 
   @Override
   public Connection getConnection(String username, String password) throws SQLException {
-    return limitsOff(delegate.getConnection(username, password));
+    return prepared(delegate.getConnection(username, password));
   }
 
-  private static Connection limitsOff(Connection c) throws SQLException {
+  private static Connection prepared(Connection c) throws SQLException {
     try {
       SessionLimits.off(c);
+      try (Statement s = c.createStatement()) {
+        s.execute(QUIET);
+      }
       return c;
     } catch (SQLException | RuntimeException e) {
       try {
