@@ -20,9 +20,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
+import java.util.stream.Collectors;
 
 /**
  * Answers metric queries from the pipelines' pods ({@code /metrics}). Objects are looked up in the
@@ -182,7 +184,7 @@ public final class PipelineMetrics {
               + ")");
     }
     List<SampleCache.Timed<List<PrometheusText.Sample>>> scrapes =
-        scrapeAll(targets, true, new ArrayList<>());
+        scrapeAll(targets, true, new ArrayList<>(), Set.of());
     List<Double> values = new ArrayList<>();
     List<String> nan = new ArrayList<>();
     Instant oldest = null;
@@ -249,11 +251,16 @@ public final class PipelineMetrics {
     }
     List<PodScraper.Target> targets =
         pods.stream().flatMap(p -> PipelinePods.target(p).stream()).toList();
+    Set<PodScraper.Target> starting =
+        pods.stream()
+            .filter(p -> !PipelinePods.ready(p))
+            .flatMap(p -> PipelinePods.target(p).stream())
+            .collect(Collectors.toSet());
     // Pods metrics: a pod that cannot be scraped is left out, as metrics-server does; the HPA
     // then treats it conservatively (as at target when scaling down, as 0 when scaling up).
     List<String> failures = new ArrayList<>();
     List<SampleCache.Timed<List<PrometheusText.Sample>>> scrapes =
-        scrapeAll(targets, false, failures);
+        scrapeAll(targets, false, failures, starting);
     List<MetricValue> out = new ArrayList<>();
     for (int i = 0; i < targets.size(); i++) {
       var s = scrapes.get(i);
@@ -295,10 +302,15 @@ public final class PipelineMetrics {
 
   /**
    * Scrapes every target at once; with {@code failOnError} the first failure is a 503, otherwise a
-   * failed pod's entry is null and the reason goes to {@code failures}.
+   * failed pod's entry is null and the reason goes to {@code failures}, logged as a WARN unless the
+   * pod is among {@code starting} (running, not ready yet: its program may not listen yet; a DEBUG,
+   * as each starting worker gave a WARN at every HPA poll until it listened).
    */
   private List<SampleCache.Timed<List<PrometheusText.Sample>>> scrapeAll(
-      List<PodScraper.Target> targets, boolean failOnError, List<String> failures) {
+      List<PodScraper.Target> targets,
+      boolean failOnError,
+      List<String> failures,
+      Set<PodScraper.Target> starting) {
     List<CompletableFuture<SampleCache.Timed<List<PrometheusText.Sample>>>> futures =
         new ArrayList<>();
     for (PodScraper.Target t : targets) {
@@ -314,14 +326,18 @@ public final class PipelineMetrics {
               executor));
     }
     List<SampleCache.Timed<List<PrometheusText.Sample>>> out = new ArrayList<>();
-    for (var f : futures) {
+    for (int i = 0; i < futures.size(); i++) {
       try {
-        out.add(f.join());
+        out.add(futures.get(i).join());
       } catch (CompletionException e) {
         if (failOnError) {
           throw ApiException.unavailable(e.getCause().getMessage());
         }
-        LOG.warn("left out of a Pods metric: {}", e.getCause().getMessage());
+        if (starting.contains(targets.get(i))) {
+          LOG.debug("left out of a Pods metric (not ready yet): {}", e.getCause().getMessage());
+        } else {
+          LOG.warn("left out of a Pods metric: {}", e.getCause().getMessage());
+        }
         failures.add(e.getCause().getMessage());
         out.add(null);
       }

@@ -34,6 +34,20 @@ public final class PipelinePods {
             metricsPort(pod)));
   }
 
+  /**
+   * Whether the pod's {@code Ready} condition is {@code True}. A running pod that is not ready yet
+   * is often still starting (its program not yet listening), so a failed scrape of it is expected.
+   *
+   * @param pod the pod
+   * @return true if ready
+   */
+  public static boolean ready(Pod pod) {
+    return pod.getStatus() != null
+        && pod.getStatus().getConditions() != null
+        && pod.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
   /** Whether the pod is being deleted (drains; its figures no longer speak for the pipeline). */
   public static boolean terminating(Pod pod) {
     return pod.getMetadata().getDeletionTimestamp() != null;

@@ -151,4 +151,34 @@ class AggregationTest {
             "deployments.apps/pg_trickle_stream_table_lag_ms",
             "pods/pg_trickle_stream_table_lag_ms");
   }
+
+  @Test
+  void aPodIsReadyOnlyWithItsReadyConditionTrue() {
+    Pod starting =
+        new PodBuilder()
+            .withNewStatus()
+            .withPhase("Running")
+            .addNewCondition()
+            .withType("Ready")
+            .withStatus("False")
+            .endCondition()
+            .addNewCondition()
+            .withType("ContainersReady")
+            .withStatus("True")
+            .endCondition()
+            .endStatus()
+            .build();
+    assertThat(PipelinePods.ready(starting)).isFalse();
+    assertThat(PipelinePods.ready(new PodBuilder().withNewStatus().endStatus().build())).isFalse();
+    assertThat(PipelinePods.ready(new PodBuilder().build())).isFalse();
+    Pod ready =
+        new PodBuilder(starting)
+            .editStatus()
+            .editMatchingCondition(c -> "Ready".equals(c.getType()))
+            .withStatus("True")
+            .endCondition()
+            .endStatus()
+            .build();
+    assertThat(PipelinePods.ready(ready)).isTrue();
+  }
 }
