@@ -10,13 +10,23 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
- * A {@link DataSource} whose every connection has the database's time limits for application
- * sessions turned off ({@link SessionLimits}) before it is handed out: the catalog's migrations
- * (Flyway) run on these, so an administrator's {@code statement_timeout} or {@code
- * idle_in_transaction_session_timeout} cannot cancel a catalog install or upgrade (on the demo's
- * database with a 1 ms limit the worker never started). Replaces Flyway's {@code initSql}, which
- * Flyway 10 deprecates (a WARN three times per worker start), and its {@code afterConnect}
- * callback, which runs after Flyway's first statement on the connection.
+ * The sessions the catalog's migrations (Flyway) run on: a {@link DataSource} whose every
+ * connection, before it is handed out,
+ *
+ * <ul>
+ *   <li>has the database's time limits for application sessions turned off ({@link SessionLimits}),
+ *       so an administrator's {@code statement_timeout} or {@code
+ *       idle_in_transaction_session_timeout} cannot cancel a catalog install or upgrade (on the
+ *       demo's database with a 1 ms limit the worker never started);
+ *   <li>receives no notices ({@code client_min_messages = warning}): Flyway logs each notice a
+ *       migration raises as a WARN, and every fresh install logged "schema "pgtrickle" already
+ *       exists, skipping" (the first migration's {@code CREATE SCHEMA IF NOT EXISTS} after Flyway
+ *       had created the schema), a warning about nothing.
+ * </ul>
+ *
+ * <p>Replaces Flyway's {@code initSql}, which Flyway 10 deprecates (a WARN three times per worker
+ * start), and its {@code afterConnect} callback, which runs after Flyway's first statement on the
+ * connection.
  *
  * <p>Errors: a connection on which the limits cannot be turned off is closed and the {@link
  * SQLException} thrown, as if the connection had failed.
