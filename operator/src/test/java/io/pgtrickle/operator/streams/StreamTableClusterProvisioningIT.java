@@ -337,6 +337,16 @@ class StreamTableClusterProvisioningIT {
     assertThat(healthy.getReason()).isEqualTo("StreamTablesInError");
     assertThat(healthy.getMessage())
         .contains("public.stale: temporary file size exceeds temp_file_limit (1024kB)");
+    await("a Warning Event naming it")
+        .atMost(WAIT)
+        .until(
+            () ->
+                client().v1().events().inNamespace(NAMESPACE.name()).list().getItems().stream()
+                    .anyMatch(
+                        e ->
+                            "StreamTablesInError".equals(e.getReason())
+                                && "Warning".equals(e.getType())
+                                && e.getMessage().contains("public.stale")));
     try (Connection c = db();
         Statement s = c.createStatement()) {
       s.execute("UPDATE pgtrickle.pgt_stream_tables SET status = 'ACTIVE'");
