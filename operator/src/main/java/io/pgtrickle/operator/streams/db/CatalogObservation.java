@@ -15,9 +15,9 @@ import java.util.List;
  * @param maxSlotLagBytes the largest {@code pg_current_wal_lsn() - confirmed_flush_lsn} over them,
  *     or null when there is none
  * @param streamTablesInError how many stream tables are in status {@code ERROR}: the workers
- *     stopped refreshing them after {@code max-consecutive-errors} failed refreshes, until a fix
- *     and {@code pgtrickle.refresh_stream_table} (or {@code alter_stream_table(status =>
- *     'ACTIVE')})
+ *     stopped refreshing them after {@code max-consecutive-errors} failed refreshes in a row (or at
+ *     once for an error meaning the query no longer fits its sources), until a fix and {@code
+ *     pgtrickle.resume_stream_table}
  * @param inError the first {@link CatalogReader#ERRORS_SHOWN} of them by name, each {@code
  *     schema.name: last_error_message} (the message cut to {@link CatalogReader#ERROR_CHARS}
  *     characters)

@@ -247,7 +247,7 @@ public final class PipelineStatusCalculator {
             + " of "
             + catalog.streamTables()
             + " stream table(s) in ERROR, no longer refreshed; fix the cause, then"
-            + " pgtrickle.refresh_stream_table refreshes one again: "
+            + " pgtrickle.resume_stream_table(name) refreshes it again: "
             + names
             + (rest > 0 ? "; and " + rest + " more" : ""),
         generation,

@@ -270,7 +270,7 @@ class PipelineStatusCalculatorTest {
     assertThat(c.getReason()).isEqualTo("StreamTablesInError");
     assertThat(c.getMessage())
         .startsWith("5 of 9 stream table(s) in ERROR")
-        .contains("pgtrickle.refresh_stream_table")
+        .contains("pgtrickle.resume_stream_table(name)")
         .contains("public.a: temporary file size exceeds temp_file_limit (1024kB)")
         .contains("shop.c: permission denied")
         .endsWith("; and 2 more");
