@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.pgtrickle.operator.packaging.DashboardQueries;
+import io.pgtrickle.operator.status.Conditions;
 import io.pgtrickle.operator.streams.spec.PipelinePods;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.ProgramPods;
@@ -150,6 +151,11 @@ class StreamTableClusterPipelineIT {
     await("the status counts the stream table")
         .atMost(Pipeline.WAIT)
         .until(() -> pipeline.current().getStatus().getStreamTables(), n -> n != null && n == 1);
+    // The operator's read of the stream tables in ERROR works against the real catalog.
+    assertThat(
+            Conditions.find(pipeline.current().getStatus().getConditions(), "StreamTablesHealthy")
+                .map(c -> c.getStatus() + " " + c.getReason()))
+        .contains("True NoneInError");
     assertThat(Files.readString(programs.log(pipeline.workerPod())))
         .doesNotContain(postgres.password());
 

@@ -30,6 +30,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -369,7 +370,9 @@ final class PipelineReconciliation {
             next,
             observed.blockerReason(next.getPhaseReason()),
             clock.instant());
-    for (PipelineEvents.Event e : decision.events()) {
+    List<PipelineEvents.Event> events = new ArrayList<>(decision.events());
+    events.addAll(PipelineEvents.streamTables(previous, next));
+    for (PipelineEvents.Event e : events) {
       if (e.warning()) {
         EventRecorder.warning(client, stc, e.reason(), e.message());
       } else {

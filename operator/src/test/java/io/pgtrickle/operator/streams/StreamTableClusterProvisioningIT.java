@@ -295,9 +295,11 @@ class StreamTableClusterProvisioningIT {
     try (Connection c = db();
         Statement s = c.createStatement()) {
       s.execute("CREATE SCHEMA pgtrickle");
+      // The columns of the catalog (CONTRACTS.md section 1) the operator reads.
       s.execute(
           "CREATE TABLE pgtrickle.pgt_stream_tables (pgt_id bigserial PRIMARY KEY, pgt_schema"
-              + " text, pgt_name text, data_timestamp timestamptz)");
+              + " text, pgt_name text, data_timestamp timestamptz, status text NOT NULL DEFAULT"
+              + " 'ACTIVE', last_error_message text)");
       s.execute(
           "INSERT INTO pgtrickle.pgt_stream_tables (pgt_schema, pgt_name, data_timestamp) VALUES"
               + " ('public', 'fresh', now()), ('public', 'stale', now() - interval '42 seconds'),"
@@ -315,6 +317,47 @@ class StreamTableClusterProvisioningIT {
     assertThat(stc.getStatus().getWorstFreshnessTable()).isEqualTo("public.stale");
     assertThat(stc.getStatus().getWorstFreshnessLagMs()).isBetween(42_000L, 200_000L);
     assertThat(stc.getStatus().getCdcLagBytes()).isNotNegative();
+    assertThat(condition(stc, "StreamTablesHealthy").getStatus()).isEqualTo("True");
+
+    // A stream table the workers gave up on (status ERROR) is named with its error.
+    try (Connection c = db();
+        Statement s = c.createStatement()) {
+      s.execute(
+          "UPDATE pgtrickle.pgt_stream_tables SET status = 'ERROR', last_error_message ="
+              + " 'temporary file size exceeds temp_file_limit (1024kB)' WHERE pgt_name = 'stale'");
+    }
+    stc =
+        await("the stream table in ERROR in the status")
+            .atMost(WAIT)
+            .until(
+                this::current,
+                x -> Integer.valueOf(1).equals(x.getStatus().getStreamTablesInError()));
+    Condition healthy = condition(stc, "StreamTablesHealthy");
+    assertThat(healthy.getStatus()).isEqualTo("False");
+    assertThat(healthy.getReason()).isEqualTo("StreamTablesInError");
+    assertThat(healthy.getMessage())
+        .contains("public.stale: temporary file size exceeds temp_file_limit (1024kB)");
+    await("a Warning Event naming it")
+        .atMost(WAIT)
+        .until(
+            () ->
+                client().v1().events().inNamespace(NAMESPACE.name()).list().getItems().stream()
+                    .anyMatch(
+                        e ->
+                            "StreamTablesInError".equals(e.getReason())
+                                && "Warning".equals(e.getType())
+                                && e.getMessage().contains("public.stale")));
+    try (Connection c = db();
+        Statement s = c.createStatement()) {
+      s.execute("UPDATE pgtrickle.pgt_stream_tables SET status = 'ACTIVE'");
+    }
+    await("the stream table healthy again")
+        .atMost(WAIT)
+        .until(
+            this::current,
+            x ->
+                condition(x, "StreamTablesHealthy") != null
+                    && "True".equals(condition(x, "StreamTablesHealthy").getStatus()));
   }
 
   @Test

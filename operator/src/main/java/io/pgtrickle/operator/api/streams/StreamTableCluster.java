@@ -48,6 +48,12 @@ import io.pgtrickle.operator.streams.StreamTableClusterNames;
     type = AdditionalPrinterColumn.Type.INTEGER,
     getDescription = "Stream tables in the database's pgtrickle catalog")
 @AdditionalPrinterColumn(
+    name = "In Error",
+    jsonPath = ".status.streamTablesInError",
+    type = AdditionalPrinterColumn.Type.INTEGER,
+    priority = 1,
+    getDescription = "Stream tables in status ERROR, no longer refreshed (kubectl get -o wide)")
+@AdditionalPrinterColumn(
     name = "Status",
     jsonPath = ".status.phase",
     type = AdditionalPrinterColumn.Type.STRING,

@@ -55,6 +55,10 @@ public class StreamTableClusterStatus {
   private String worstFreshnessTable;
 
   @JsonPropertyDescription(
+      "Stream tables in status ERROR: the workers stopped refreshing them after repeated failures (condition StreamTablesHealthy names them and their errors).")
+  private Integer streamTablesInError;
+
+  @JsonPropertyDescription(
       "CDC consumer ordinals whose replication slot may exist (0 to this - 1): the ones above spec.cdc.replicas are being decommissioned.")
   private Integer slotOrdinals;
 
@@ -70,7 +74,7 @@ public class StreamTableClusterStatus {
 
   @JsonPropertyDescription(
       "Standard conditions: Ready, Progressing, Degraded, ChangeLogReady, AutoscalingActive,"
-          + " MonitoringReady.")
+          + " MonitoringReady, StreamTablesHealthy (False while a stream table is in ERROR).")
   private List<Condition> conditions = new ArrayList<>();
 
   public StreamTableClusterPhase getPhase() {
@@ -175,6 +179,14 @@ public class StreamTableClusterStatus {
 
   public void setWorstFreshnessTable(String worstFreshnessTable) {
     this.worstFreshnessTable = worstFreshnessTable;
+  }
+
+  public Integer getStreamTablesInError() {
+    return streamTablesInError;
+  }
+
+  public void setStreamTablesInError(Integer streamTablesInError) {
+    this.streamTablesInError = streamTablesInError;
   }
 
   public Integer getSlotOrdinals() {

@@ -1,5 +1,7 @@
 package io.pgtrickle.operator.streams.db;
 
+import java.util.List;
+
 /**
  * What the database says about a pipeline, read by {@link CatalogReader}.
  *
@@ -12,11 +14,45 @@ package io.pgtrickle.operator.streams.db;
  * @param slots the names of this pipeline's replication slots that exist, sorted
  * @param maxSlotLagBytes the largest {@code pg_current_wal_lsn() - confirmed_flush_lsn} over them,
  *     or null when there is none
+ * @param streamTablesInError how many stream tables are in status {@code ERROR}: the workers
+ *     stopped refreshing them after {@code max-consecutive-errors} failed refreshes in a row (or at
+ *     once for an error meaning the query no longer fits its sources), until a fix and {@code
+ *     pgtrickle.resume_stream_table}
+ * @param inError the first {@link CatalogReader#ERRORS_SHOWN} of them by name, each {@code
+ *     schema.name: last_error_message} (the message cut to {@link CatalogReader#ERROR_CHARS}
+ *     characters)
  */
 public record CatalogObservation(
     boolean catalogInstalled,
     int streamTables,
     Long worstFreshnessLagMs,
     String worstFreshnessTable,
-    java.util.List<String> slots,
-    Long maxSlotLagBytes) {}
+    List<String> slots,
+    Long maxSlotLagBytes,
+    int streamTablesInError,
+    List<String> inError) {
+
+  public CatalogObservation {
+    slots = List.copyOf(slots);
+    inError = List.copyOf(inError);
+  }
+
+  /** An observation with no stream table in ERROR. */
+  public CatalogObservation(
+      boolean catalogInstalled,
+      int streamTables,
+      Long worstFreshnessLagMs,
+      String worstFreshnessTable,
+      List<String> slots,
+      Long maxSlotLagBytes) {
+    this(
+        catalogInstalled,
+        streamTables,
+        worstFreshnessLagMs,
+        worstFreshnessTable,
+        slots,
+        maxSlotLagBytes,
+        0,
+        List.of());
+  }
+}

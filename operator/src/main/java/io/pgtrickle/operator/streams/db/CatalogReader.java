@@ -5,13 +5,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Follows the pgtrickle catalog and the pipeline's replication slots from the database itself, not
  * from the programs' metrics: the database is the source of truth, it answers with no worker
- * running, and the catalog tables are the contract every component shares (CONTRACTS.md §1). Two
- * cheap queries per reconcile (every 10 s).
+ * running, and the catalog tables are the contract every component shares (CONTRACTS.md §1). Three
+ * cheap queries per reconcile (every 10 s): the stream tables (count, worst freshness), those in
+ * {@code ERROR}, the slots.
  *
  * <p>Freshness lag is pg_trickle's staleness, {@code now() - data_timestamp}: how old the data a
  * stream table shows is. The HPA's lag metric (CDC lag p95) comes from the metrics adapter instead.
@@ -26,6 +28,21 @@ public final class CatalogReader {
           + " (extract(epoch FROM clock_timestamp() - data_timestamp) * 1000)::bigint AS lag_ms"
           + " FROM pgtrickle.pgt_stream_tables"
           + " ORDER BY data_timestamp IS NULL, data_timestamp ASC LIMIT 1";
+
+  /** Stream tables in ERROR named in the status; the rest are counted. */
+  public static final int ERRORS_SHOWN = 3;
+
+  /** Characters of each one's {@code last_error_message} in the status. */
+  public static final int ERROR_CHARS = 200;
+
+  static final String ERRORS =
+      "SELECT count(*) OVER () AS n, pgt_schema || '.' || pgt_name AS name,"
+          + " left(coalesce(last_error_message, 'no message'), "
+          + ERROR_CHARS
+          + ") AS message"
+          + " FROM pgtrickle.pgt_stream_tables WHERE status = 'ERROR'"
+          + " ORDER BY pgt_schema, pgt_name LIMIT "
+          + ERRORS_SHOWN;
 
   static final String SLOTS =
       "SELECT coalesce(array_agg(slot_name::text ORDER BY slot_name), '{}'),"
@@ -50,7 +67,16 @@ public final class CatalogReader {
     int tables = 0;
     Long worstLag = null;
     String worst = null;
+    int inError = 0;
+    List<String> errors = new ArrayList<>();
     if (installed) {
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery(ERRORS)) {
+        while (rs.next()) {
+          inError = rs.getInt("n");
+          errors.add(rs.getString("name") + ": " + rs.getString("message"));
+        }
+      }
       try (Statement s = c.createStatement();
           ResultSet rs = s.executeQuery(STREAM_TABLES)) {
         if (rs.next()) {
@@ -74,6 +100,7 @@ public final class CatalogReader {
         slotLag = rs.wasNull() ? null : Math.max(0, lag);
       }
     }
-    return new CatalogObservation(installed, tables, worstLag, worst, slots, slotLag);
+    return new CatalogObservation(
+        installed, tables, worstLag, worst, slots, slotLag, inError, errors);
   }
 }

@@ -163,6 +163,49 @@ public final class PipelineEvents {
         List.copyOf(events), new Memory(next.getPhase(), warned, trouble, troubleSeen));
   }
 
+  /**
+   * The stream tables' Events, from the {@code StreamTablesHealthy} condition before and after: a
+   * Warning {@code StreamTablesInError} (the condition's message: which tables and why) when it
+   * turns False, or stays False with more tables in ERROR than before; a Normal {@code
+   * StreamTablesHealthy} when it turns True again. Nothing while the database does not answer (the
+   * condition is kept as it was).
+   *
+   * @param previous the status this reconcile read, or null
+   * @param next the status it computed
+   * @return the Events, at most one
+   */
+  public static List<Event> streamTables(
+      StreamTableClusterStatus previous, StreamTableClusterStatus next) {
+    Condition after = healthy(next);
+    if (after == null) {
+      return List.of();
+    }
+    Condition before = healthy(previous);
+    boolean wasFalse = before != null && "False".equals(before.getStatus());
+    if ("False".equals(after.getStatus())) {
+      if (!wasFalse || count(next) > count(previous)) {
+        return List.of(new Event(true, "StreamTablesInError", after.getMessage()));
+      }
+    } else if (wasFalse) {
+      return List.of(new Event(false, "StreamTablesHealthy", after.getMessage()));
+    }
+    return List.of();
+  }
+
+  private static int count(StreamTableClusterStatus s) {
+    return s == null || s.getStreamTablesInError() == null ? 0 : s.getStreamTablesInError();
+  }
+
+  private static Condition healthy(StreamTableClusterStatus s) {
+    if (s == null || s.getConditions() == null) {
+      return null;
+    }
+    return s.getConditions().stream()
+        .filter(c -> PipelineStatusCalculator.STREAM_TABLES_HEALTHY.equals(c.getType()))
+        .findFirst()
+        .orElse(null);
+  }
+
   /** Whether the status's Degraded condition has been True for {@link #GRACE} or longer. */
   private static boolean lasted(StreamTableClusterStatus s, Instant now) {
     Instant since = since(s);

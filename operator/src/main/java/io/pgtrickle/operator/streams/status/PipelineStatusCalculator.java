@@ -5,6 +5,7 @@ import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
 import io.pgtrickle.operator.api.streams.StreamTableClusterStatus;
 import io.pgtrickle.operator.status.Conditions;
+import io.pgtrickle.operator.streams.db.CatalogObservation;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,10 +13,11 @@ import java.util.Locale;
 
 /**
  * The status of a StreamTableCluster from what one reconcile observed: phase, conditions (Ready,
- * Progressing, Degraded, ChangeLogReady, AutoscalingActive, MonitoringReady) and the figures the
- * printer columns show; why pods do not come up ({@link io.pgtrickle.operator.status.PodBlocker})
- * becomes the reason and is added to the message. Pure: the same observation gives the same status,
- * byte for byte, so it is patched only when something changed.
+ * Progressing, Degraded, ChangeLogReady, AutoscalingActive, MonitoringReady, StreamTablesHealthy)
+ * and the figures the printer columns show; why pods do not come up ({@link
+ * io.pgtrickle.operator.status.PodBlocker}) becomes the reason and is added to the message. Pure:
+ * the same observation gives the same status, byte for byte, so it is patched only when something
+ * changed.
  */
 public final class PipelineStatusCalculator {
 
@@ -25,6 +27,7 @@ public final class PipelineStatusCalculator {
   public static final String CHANGE_LOG_READY = "ChangeLogReady";
   public static final String AUTOSCALING_ACTIVE = "AutoscalingActive";
   public static final String MONITORING_READY = "MonitoringReady";
+  public static final String STREAM_TABLES_HEALTHY = "StreamTablesHealthy";
 
   private PipelineStatusCalculator() {}
 
@@ -54,6 +57,7 @@ public final class PipelineStatusCalculator {
       s.setCdcLagBytes(o.catalog().maxSlotLagBytes());
       s.setCdcLag(
           o.catalog().maxSlotLagBytes() == null ? null : bytes(o.catalog().maxSlotLagBytes()));
+      s.setStreamTablesInError(o.catalog().streamTablesInError());
     } else if (previous != null) {
       // The database did not answer this time: keep the last figures rather than blank them.
       s.setStreamTables(previous.getStreamTables());
@@ -61,6 +65,7 @@ public final class PipelineStatusCalculator {
       s.setWorstFreshnessTable(previous.getWorstFreshnessTable());
       s.setCdcLagBytes(previous.getCdcLagBytes());
       s.setCdcLag(previous.getCdcLag());
+      s.setStreamTablesInError(previous.getStreamTablesInError());
     }
 
     StreamTableClusterPhase before = previous == null ? null : previous.getPhase();
@@ -204,8 +209,49 @@ public final class PipelineStatusCalculator {
     } else {
       c = c.stream().filter(x -> !MONITORING_READY.equals(x.getType())).toList();
     }
+    if (o.catalog() != null) {
+      // Not part of the phase: the pipeline runs; these tables need their owner (a query that no
+      // longer runs, a limit such as temp_file_limit), not the platform.
+      c = streamTablesHealthy(c, o.catalog(), generation, now);
+    }
     s.setConditions(new ArrayList<>(c));
     return s;
+  }
+
+  /**
+   * {@code StreamTablesHealthy}: False (reason {@code StreamTablesInError}) while a stream table is
+   * in ERROR, naming the first ones and their errors; True otherwise. Left as it was when the
+   * database did not answer.
+   */
+  static List<Condition> streamTablesHealthy(
+      List<Condition> c, CatalogObservation catalog, long generation, Instant now) {
+    int n = catalog.streamTablesInError();
+    if (n == 0) {
+      return Conditions.with(
+          c,
+          STREAM_TABLES_HEALTHY,
+          true,
+          "NoneInError",
+          catalog.streamTables() + " stream table(s), none in ERROR",
+          generation,
+          now);
+    }
+    String names = String.join("; ", catalog.inError());
+    int rest = n - catalog.inError().size();
+    return Conditions.with(
+        c,
+        STREAM_TABLES_HEALTHY,
+        false,
+        "StreamTablesInError",
+        n
+            + " of "
+            + catalog.streamTables()
+            + " stream table(s) in ERROR, no longer refreshed; fix the cause, then"
+            + " pgtrickle.resume_stream_table(name) refreshes it again: "
+            + names
+            + (rest > 0 ? "; and " + rest + " more" : ""),
+        generation,
+        now);
   }
 
   /** Blocked pods shown in a message; the rest are counted. */

@@ -221,4 +221,45 @@ class PipelineEventsTest {
         .extracting(Event::reason)
         .containsExactly("CdcNotReady");
   }
+
+  private static StreamTableClusterStatus tables(String healthy, int inError) {
+    StreamTableClusterStatus s = running();
+    s.setStreamTablesInError(inError);
+    s.getConditions()
+        .add(
+            new ConditionBuilder()
+                .withType(PipelineStatusCalculator.STREAM_TABLES_HEALTHY)
+                .withStatus(healthy)
+                .withMessage(inError + " in ERROR")
+                .build());
+    return s;
+  }
+
+  private static List<String> streamTableEvents(
+      StreamTableClusterStatus before, StreamTableClusterStatus after) {
+    return PipelineEvents.streamTables(before, after).stream()
+        .map(e -> (e.warning() ? "Warning " : "Normal ") + e.reason() + ": " + e.message())
+        .toList();
+  }
+
+  @Test
+  void streamTablesInErrorAreWarnedWhenTheyAppearOrGrowAndTheirEndIsTold() {
+    StreamTableClusterStatus ok = tables("True", 0);
+    assertThat(streamTableEvents(null, ok)).isEmpty();
+    assertThat(streamTableEvents(ok, ok)).isEmpty();
+    assertThat(streamTableEvents(ok, tables("False", 1)))
+        .containsExactly("Warning StreamTablesInError: 1 in ERROR");
+    assertThat(streamTableEvents(null, tables("False", 1)))
+        .as("the operator restarted")
+        .containsExactly("Warning StreamTablesInError: 1 in ERROR");
+    assertThat(streamTableEvents(tables("False", 1), tables("False", 1))).isEmpty();
+    assertThat(streamTableEvents(tables("False", 1), tables("False", 2)))
+        .containsExactly("Warning StreamTablesInError: 2 in ERROR");
+    assertThat(streamTableEvents(tables("False", 2), tables("False", 1))).isEmpty();
+    assertThat(streamTableEvents(tables("False", 1), ok))
+        .containsExactly("Normal StreamTablesHealthy: 0 in ERROR");
+    assertThat(streamTableEvents(tables("False", 1), running()))
+        .as("the database did not answer: no condition computed")
+        .isEmpty();
+  }
 }

@@ -240,6 +240,72 @@ class PipelineStatusCalculatorTest {
     assertThat(PipelineStatusCalculator.bytes(50L * 1024 * 1024)).isEqualTo("50 MiB");
   }
 
+  @Test
+  void streamTablesInErrorAreNamedWithTheirErrorsWhileThePipelineRuns() {
+    StreamTableClusterStatus healthy = calc(null, observed(true, 1, 1, 1, 1, null));
+    assertThat(status(healthy, "StreamTablesHealthy")).isEqualTo("True");
+    assertThat(condition(healthy, "StreamTablesHealthy").getReason()).isEqualTo("NoneInError");
+    assertThat(healthy.getStreamTablesInError()).isZero();
+
+    CatalogObservation failing =
+        new CatalogObservation(
+            true,
+            9,
+            1_250L,
+            "public.sales",
+            List.of("pgtrickle_orders_0"),
+            2048L,
+            5,
+            List.of(
+                "public.a: temporary file size exceeds temp_file_limit (1024kB)",
+                "public.b: column \"x\" does not exist",
+                "shop.c: permission denied for table orders"));
+    StreamTableClusterStatus s = calc(healthy, withCatalog(failing));
+    assertThat(s.getPhase())
+        .as("the pipeline itself runs")
+        .isEqualTo(StreamTableClusterPhase.Running);
+    assertThat(s.getStreamTablesInError()).isEqualTo(5);
+    Condition c = condition(s, "StreamTablesHealthy");
+    assertThat(c.getStatus()).isEqualTo("False");
+    assertThat(c.getReason()).isEqualTo("StreamTablesInError");
+    assertThat(c.getMessage())
+        .startsWith("5 of 9 stream table(s) in ERROR")
+        .contains("pgtrickle.resume_stream_table(name)")
+        .contains("public.a: temporary file size exceeds temp_file_limit (1024kB)")
+        .contains("shop.c: permission denied")
+        .endsWith("; and 2 more");
+
+    // The database does not answer: the last word stands.
+    StreamTableClusterStatus unknown = calc(s, withCatalog(null));
+    assertThat(status(unknown, "StreamTablesHealthy")).isEqualTo("False");
+    assertThat(unknown.getStreamTablesInError()).isEqualTo(5);
+
+    StreamTableClusterStatus fixed = calc(unknown, observed(true, 1, 1, 1, 1, null));
+    assertThat(status(fixed, "StreamTablesHealthy")).isEqualTo("True");
+    assertThat(fixed.getStreamTablesInError()).isZero();
+  }
+
+  private static ObservedPipeline withCatalog(CatalogObservation catalog) {
+    return new ObservedPipeline(
+        null,
+        null,
+        false,
+        true,
+        "schema x",
+        1,
+        1,
+        true,
+        1,
+        1,
+        true,
+        ACTIVE,
+        null,
+        catalog,
+        null,
+        null,
+        1);
+  }
+
   private static ObservedPipeline observed(
       boolean log, int cdcWanted, int cdcReady, int workersWanted, int workersReady, String dec) {
     return new ObservedPipeline(
