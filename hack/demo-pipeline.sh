@@ -198,4 +198,5 @@ fi
 
 step "The pipeline"
 $kubectl get pods -l trickle-labs.io/stream-table-cluster=shop -o wide
-$kubectl get stc
+$kubectl get stc -o wide
+$kubectl get stc shop -o jsonpath='{range .status.conditions[?(@.type=="StreamTablesHealthy")]}StreamTableCluster shop: {.type}={.status} ({.reason}: {.message}){"\n"}{end}'
