@@ -45,7 +45,7 @@ class DashboardTest {
   @Test
   void theAlertsTheIssueAsksForAreRendered() {
     List<String> exprs = DashboardQueries.ruleExpressions();
-    assertThat(exprs).hasSize(9);
+    assertThat(exprs).hasSize(10);
     assertThat(String.join("\n", exprs))
         .contains("patroni_primary")
         .contains("pg_replication_lag_bytes")
@@ -55,6 +55,7 @@ class DashboardTest {
         .contains("pg_trickle_cdc_slot_lag_bytes) > 536870912")
         .contains("pg_trickle_refreshes_total{outcome=\"failed\"}")
         .contains("pg_trickle_stream_table_lag_ms) > 600000")
+        .contains("pg_trickle_stream_tables{status=\"ERROR\"}) > 0")
         .contains("pg_trickle_cdc_unprotected_publishes_total");
     for (String expr : exprs) {
       assertThat(DashboardQueries.metrics(List.of(expr), "")).as(expr).isNotEmpty();

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code pg_trickle_stream_table_lag_ms{stream_table}}: milliseconds since each stream table
  *       was last refreshed, as of the scrape ({@link StreamTableLags}; metrics adapter);
  *   <li>{@code pg_trickle_parallel_queue_depth}: due stream tables nobody has claimed;
+ *   <li>{@code pg_trickle_stream_tables{status}}: stream tables in the catalog by status
+ *       (INITIALIZING, ACTIVE, SUSPENDED, ERROR; every status always present, 0 when none), as of
+ *       the scheduler's last catalog read; every worker reports the same figures;
  *   <li>{@code pg_trickle_worker_cpu_percent}: this process's CPU use;
  *   <li>{@code pg_trickle_refreshes_in_progress}, {@code pg_trickle_refresh_waits_total} (refreshes
  *       that gave up waiting for the CDC or the ingest);
@@ -49,6 +53,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class WorkerMetrics {
 
+  /** The statuses of {@code pgtrickle.pgt_stream_tables.status} (its CHECK constraint). */
+  static final List<String> STREAM_TABLE_STATUSES =
+      List.of("INITIALIZING", "ACTIVE", "SUSPENDED", "ERROR");
+
   private final MeterRegistry registry;
   private final Tracer tracer;
   private final Map<String, Counter> refreshes = new ConcurrentHashMap<>();
@@ -58,6 +66,7 @@ public final class WorkerMetrics {
   private final Map<String, Counter> retries = new ConcurrentHashMap<>();
   private final DistributionSummary deltaRows;
   private final AtomicLong queueDepth = new AtomicLong();
+  private final Map<String, AtomicLong> streamTablesByStatus = new ConcurrentHashMap<>();
   private final AtomicLong inProgress = new AtomicLong();
   private final AtomicLong ingestLagBytes = new AtomicLong(-1);
   private final Counter waits;
@@ -134,6 +143,9 @@ public final class WorkerMetrics {
                 "how long an ingest round took (reading the slots' positions, the change log,"
                     + " copying into the buffers)")
             .register(registry);
+    for (String status : STREAM_TABLE_STATUSES) {
+      streamTableStatusGauge(status);
+    }
     Gauge.builder("pg_trickle_parallel_queue_depth", queueDepth, AtomicLong::get)
         .description("due stream tables nobody has claimed yet")
         .register(registry);
@@ -268,6 +280,29 @@ public final class WorkerMetrics {
    */
   public void streamTableLags(Map<String, Double> lagMsAtRead, long readNanos, Duration validFor) {
     streamTableLags.update(lagMsAtRead, readNanos, validFor);
+  }
+
+  /**
+   * Sets {@code pg_trickle_stream_tables{status}} from the scheduler's catalog read.
+   *
+   * @param byStatus stream tables per status; a status not in it is 0
+   */
+  public void streamTableStatuses(Map<String, Long> byStatus) {
+    byStatus.keySet().forEach(this::streamTableStatusGauge);
+    streamTablesByStatus.forEach((status, n) -> n.set(byStatus.getOrDefault(status, 0L)));
+  }
+
+  private AtomicLong streamTableStatusGauge(String status) {
+    return streamTablesByStatus.computeIfAbsent(
+        status,
+        k -> {
+          AtomicLong n = new AtomicLong();
+          Gauge.builder("pg_trickle_stream_tables", n, AtomicLong::get)
+              .description("stream tables in the catalog by status, at the scheduler's last read")
+              .tag("status", k)
+              .register(registry);
+          return n;
+        });
   }
 
   public void queueDepth(long due) {

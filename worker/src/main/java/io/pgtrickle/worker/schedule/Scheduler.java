@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,6 +141,9 @@ public final class Scheduler implements Runnable, AutoCloseable {
                 DuePlanner.millisToNextDue(view.nodes(), view.now()).orElse(nextSleepMillis)));
     long unclaimed = plan.due().stream().filter(id -> !claimed.contains(id)).count();
     metrics.queueDepth(unclaimed);
+    metrics.streamTableStatuses(
+        view.nodes().values().stream()
+            .collect(Collectors.groupingBy(DuePlanner.Node::status, Collectors.counting())));
     metrics.ingestLagBytes(view.ingestLagBytes());
     // Valid as long as the loop is not stuck; past that /healthz fails too.
     metrics.streamTableLags(view.lagMs(), view.lagReadNanos(), config.stuckAfter());

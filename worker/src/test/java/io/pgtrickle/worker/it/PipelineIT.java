@@ -168,8 +168,13 @@ class PipelineIT {
         String view =
             "SELECT current_lag_ms FROM pgtrickle.pg_stat_pgtrickle WHERE table_name = 'st_top'";
         double before = Double.parseDouble(db.one(view));
-        double scraped = streamTableLag(Children.http(port, "/metrics").body(), "public.st_top");
+        String scrape = Children.http(port, "/metrics").body();
+        double scraped = streamTableLag(scrape, "public.st_top");
         double after = Double.parseDouble(db.one(view));
+        // The paused table counts under its status, as of the scheduler's last read.
+        assertThat(scrape)
+            .contains("pg_trickle_stream_tables{status=\"SUSPENDED\"} 1.0")
+            .contains("pg_trickle_stream_tables{status=\"ERROR\"} 0.0");
         assertThat(before).isGreaterThan(1_000);
         assertThat(scraped).isBetween(before - 1, after + 250);
         worker.destroy();

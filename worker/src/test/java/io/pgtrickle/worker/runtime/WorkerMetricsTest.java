@@ -26,6 +26,8 @@ class WorkerMetricsTest {
     metrics.waitGaveUp();
     metrics.ingestRound(100, Duration.ofMillis(4));
     metrics.ingestLagBytes(4096);
+    metrics.refreshRetried("40P01");
+    metrics.streamTableStatuses(Map.of("ACTIVE", 2L));
 
     String text = registry.scrape();
     List<String> help = text.lines().filter(l -> l.startsWith("# HELP ")).toList();
@@ -48,5 +50,25 @@ class WorkerMetricsTest {
         .contains("pg_trickle_refresh_ingest_wait_seconds_count 1");
     assertThat(text.lines().filter(l -> l.startsWith("# TYPE pg_trickle_")).count())
         .isEqualTo(help.stream().filter(l -> l.startsWith("# HELP pg_trickle_")).count());
+  }
+
+  @Test
+  void streamTablesByStatusAlwaysShowEveryStatus() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    WorkerMetrics metrics = new WorkerMetrics(registry, new WorkerState(), new CpuSampler());
+    assertThat(registry.scrape())
+        .as("before the first catalog read: every status at 0, so alerts have a series")
+        .contains("pg_trickle_stream_tables{status=\"ERROR\"} 0.0")
+        .contains("pg_trickle_stream_tables{status=\"ACTIVE\"} 0.0");
+    metrics.streamTableStatuses(Map.of("ACTIVE", 3L, "ERROR", 1L));
+    assertThat(registry.scrape())
+        .contains("pg_trickle_stream_tables{status=\"ACTIVE\"} 3.0")
+        .contains("pg_trickle_stream_tables{status=\"ERROR\"} 1.0")
+        .contains("pg_trickle_stream_tables{status=\"SUSPENDED\"} 0.0");
+    metrics.streamTableStatuses(Map.of("ACTIVE", 4L));
+    assertThat(registry.scrape())
+        .as("the table in ERROR resumed")
+        .contains("pg_trickle_stream_tables{status=\"ERROR\"} 0.0")
+        .contains("pg_trickle_stream_tables{status=\"ACTIVE\"} 4.0");
   }
 }
