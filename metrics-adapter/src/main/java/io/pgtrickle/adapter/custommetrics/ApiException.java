@@ -11,6 +11,7 @@ public final class ApiException extends RuntimeException {
 
   private final int code;
   private final String reason;
+  private final boolean expected;
 
   /**
    * @param code HTTP status code
@@ -18,9 +19,14 @@ public final class ApiException extends RuntimeException {
    * @param message what went wrong
    */
   public ApiException(int code, String reason, String message) {
+    this(code, reason, message, false);
+  }
+
+  private ApiException(int code, String reason, String message, boolean expected) {
     super(message);
     this.code = code;
     this.reason = reason;
+    this.expected = expected;
   }
 
   /** 404 NotFound. */
@@ -38,6 +44,14 @@ public final class ApiException extends RuntimeException {
     return new ApiException(503, "ServiceUnavailable", message);
   }
 
+  /**
+   * 503 ServiceUnavailable because a pod that is not ready yet (starting: its program may not
+   * listen yet) cannot be read: the same answer for the HPA, but an expected one, not worth a WARN.
+   */
+  public static ApiException starting(String message) {
+    return new ApiException(503, "ServiceUnavailable", message, true);
+  }
+
   /** The "unknown metric" error, worded as custom-metrics-apiserver words it. */
   public static ApiException metricNotFound(String metric, String resource) {
     return notFound("the server could not find the metric " + metric + " for " + resource);
@@ -49,5 +63,10 @@ public final class ApiException extends RuntimeException {
 
   public String reason() {
     return reason;
+  }
+
+  /** Whether this error is an expected one of a pipeline starting ({@link #starting}). */
+  public boolean expected() {
+    return expected;
   }
 }

@@ -135,7 +135,7 @@ public final class ApiHandler {
               LabelSelector.parse(q.metricLabelSelector(), "metricLabelSelector")),
           q.resource().equals(PipelineNames.POD_RESOURCE) ? "pods" : "object");
     } catch (ApiException e) {
-      if (e.code() >= 500) {
+      if (warns(e)) {
         LOG.warn("{} {}: {}", e.code(), r.rawPath(), e.getMessage());
       } else {
         LOG.info("{} {}: {}", e.code(), r.rawPath(), e.getMessage());
@@ -145,6 +145,14 @@ public final class ApiHandler {
       LOG.error("500 {}", r.rawPath(), e);
       return error(new ApiException(500, "InternalError", "internal error: " + e), "error");
     }
+  }
+
+  /**
+   * Whether an error answer is logged as a WARN: a server-side failure (5xx) that is not an
+   * expected one of a pipeline starting; the rest (the client's mistakes, a pod starting) at INFO.
+   */
+  static boolean warns(ApiException e) {
+    return e.code() >= 500 && !e.expected();
   }
 
   private static Response forbidden(UserInfo user, AccessAttributes a, String reason) {

@@ -184,7 +184,7 @@ public final class PipelineMetrics {
               + ")");
     }
     List<SampleCache.Timed<List<PrometheusText.Sample>>> scrapes =
-        scrapeAll(targets, true, new ArrayList<>(), Set.of());
+        scrapeAll(targets, true, new ArrayList<>(), startingTargets(pods));
     List<Double> values = new ArrayList<>();
     List<String> nan = new ArrayList<>();
     Instant oldest = null;
@@ -251,11 +251,7 @@ public final class PipelineMetrics {
     }
     List<PodScraper.Target> targets =
         pods.stream().flatMap(p -> PipelinePods.target(p).stream()).toList();
-    Set<PodScraper.Target> starting =
-        pods.stream()
-            .filter(p -> !PipelinePods.ready(p))
-            .flatMap(p -> PipelinePods.target(p).stream())
-            .collect(Collectors.toSet());
+    Set<PodScraper.Target> starting = startingTargets(pods);
     // Pods metrics: a pod that cannot be scraped is left out, as metrics-server does; the HPA
     // then treats it conservatively (as at target when scaling down, as 0 when scaling up).
     List<String> failures = new ArrayList<>();
@@ -300,11 +296,20 @@ public final class PipelineMetrics {
     return out;
   }
 
+  /** The targets of the pods that run but are not ready yet: their program may not listen yet. */
+  private static Set<PodScraper.Target> startingTargets(List<Pod> pods) {
+    return pods.stream()
+        .filter(p -> !PipelinePods.ready(p))
+        .flatMap(p -> PipelinePods.target(p).stream())
+        .collect(Collectors.toSet());
+  }
+
   /**
-   * Scrapes every target at once; with {@code failOnError} the first failure is a 503, otherwise a
-   * failed pod's entry is null and the reason goes to {@code failures}, logged as a WARN unless the
-   * pod is among {@code starting} (running, not ready yet: its program may not listen yet; a DEBUG,
-   * as each starting worker gave a WARN at every HPA poll until it listened).
+   * Scrapes every target at once; with {@code failOnError} the first failure is a 503 (an expected
+   * one, {@link ApiException#starting}, when the pod is among {@code starting}), otherwise a failed
+   * pod's entry is null and the reason goes to {@code failures}, logged as a WARN unless the pod is
+   * among {@code starting} (running, not ready yet: its program may not listen yet; a DEBUG, as
+   * each starting worker gave a WARN at every HPA poll until it listened).
    */
   private List<SampleCache.Timed<List<PrometheusText.Sample>>> scrapeAll(
       List<PodScraper.Target> targets,
@@ -331,7 +336,9 @@ public final class PipelineMetrics {
         out.add(futures.get(i).join());
       } catch (CompletionException e) {
         if (failOnError) {
-          throw ApiException.unavailable(e.getCause().getMessage());
+          throw starting.contains(targets.get(i))
+              ? ApiException.starting(e.getCause().getMessage() + " (the pod is not ready yet)")
+              : ApiException.unavailable(e.getCause().getMessage());
         }
         if (starting.contains(targets.get(i))) {
           LOG.debug("left out of a Pods metric (not ready yet): {}", e.getCause().getMessage());

@@ -143,4 +143,14 @@ class ApiHandlerTest {
   private static String pem(KeyAndChain k) {
     return k.chainPem();
   }
+
+  @Test
+  void aPodStartingIsA503LoggedAtInfoOtherServerFailuresWarn() {
+    ApiException starting = ApiException.starting("pod prod/orders-cdc-0 is unreachable");
+    assertThat(starting.code()).isEqualTo(503);
+    assertThat(starting.reason()).isEqualTo("ServiceUnavailable");
+    assertThat(ApiHandler.warns(starting)).as("expected while the pipeline starts").isFalse();
+    assertThat(ApiHandler.warns(ApiException.unavailable("a ready pod is unreachable"))).isTrue();
+    assertThat(ApiHandler.warns(ApiException.notFound("no such stream table cluster"))).isFalse();
+  }
 }

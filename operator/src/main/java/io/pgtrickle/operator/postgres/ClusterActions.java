@@ -43,6 +43,7 @@ public class ClusterActions {
   private final ReplicaHealth replicas;
   private final PendingRestarts pendingRestarts;
   private final SwitchoverMemory switchovers = new SwitchoverMemory();
+  private final RolloutWaits rolloutWaits = new RolloutWaits();
 
   public ClusterActions(PatroniClient patroni) {
     this(patroni, new CredentialRotation(new RolePasswords()));
@@ -71,6 +72,11 @@ public class ClusterActions {
   /** The switchovers Patroni carried out, for the Events of the primary's moves. */
   SwitchoverMemory switchovers() {
     return switchovers;
+  }
+
+  /** Why each cluster's rollout waits, logged when that changes. */
+  RolloutWaits rolloutWaits() {
+    return rolloutWaits;
   }
 
   /** Applies passwords changed in the cluster's Secrets. */
@@ -294,6 +300,7 @@ public class ClusterActions {
     replicas.forget(cluster);
     pendingRestarts.forget(cluster);
     switchovers.forget(cluster);
+    rolloutWaits.forget(cluster);
   }
 
   /** Restarts a member's PostgreSQL in place for parameters waiting on it, see PendingRestarts. */

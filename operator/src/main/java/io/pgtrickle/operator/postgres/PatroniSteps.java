@@ -142,6 +142,14 @@ final class PatroniSteps {
             ClusterObservation.desiredHash(statefulSet),
             ClusterStatefulSet.resources(cluster),
             inPlacePodResize);
+    String desiredHash = ClusterObservation.desiredHash(statefulSet);
+    boolean rolloutPending =
+        members.stream().anyMatch(m -> !java.util.Objects.equals(m.restartHash(), desiredHash));
+    actions
+        .rolloutWaits()
+        .observe(
+            cluster,
+            action instanceof RolloutAction.Wait wait && rolloutPending ? wait.reason() : null);
     if (action instanceof RolloutAction.Resize resize) {
       actions.resize(client, cluster, resize.pods(), ClusterStatefulSet.resources(cluster));
     } else if (action instanceof RolloutAction.Restart restart) {

@@ -45,7 +45,7 @@ class DashboardTest {
   @Test
   void theAlertsTheIssueAsksForAreRendered() {
     List<String> exprs = DashboardQueries.ruleExpressions();
-    assertThat(exprs).hasSize(10);
+    assertThat(exprs).hasSize(11);
     assertThat(String.join("\n", exprs))
         .contains("patroni_primary")
         .contains("pg_replication_lag_bytes")

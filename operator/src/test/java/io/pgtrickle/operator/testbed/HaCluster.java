@@ -60,6 +60,7 @@ public final class HaCluster implements AutoCloseable {
   private final OperatorRunner operator;
   private final SharedIndexInformer<PostgresCluster> phaseWatch;
   private final List<ClusterPhase> phasesSeen = new CopyOnWriteArrayList<>();
+  private volatile String lastWriteFailure = "none yet";
 
   /** Whether close() stops the operator, pod player and provisioner (false: another's). */
   private final boolean ownsPlayers;
@@ -490,21 +491,52 @@ public final class HaCluster implements AutoCloseable {
   public boolean tryOnPrimary(String sql) {
     Optional<String> ip = primaryIp();
     if (ip.isEmpty()) {
+      lastWriteFailure = "the primary Service selects no ready pod";
       return false;
     }
     try (Connection c = connect(ip.get())) {
       c.createStatement().execute(sql);
       return true;
     } catch (SQLException e) {
+      lastWriteFailure = ip.get() + ": " + e.getSQLState() + " " + e.getMessage();
       return false;
     }
   }
 
-  /** Seconds from now until {@code sql} succeeds through the primary Service; fails past 30 s. */
+  /**
+   * Seconds from now until {@code sql} succeeds through the primary Service.
+   *
+   * @throws AssertionError past 30 s, with the last failure and each pod's Patroni log tail (the
+   *     pods' directories are gone once the test namespace is deleted)
+   */
   public double secondsUntilWritable(String sql) {
     long start = System.nanoTime();
-    await().atMost(OBJECTIVE).pollInterval(Duration.ofMillis(100)).until(() -> tryOnPrimary(sql));
+    try {
+      await().atMost(OBJECTIVE).pollInterval(Duration.ofMillis(100)).until(() -> tryOnPrimary(sql));
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(
+          "not writable through "
+              + name
+              + "-primary within "
+              + OBJECTIVE.toSeconds()
+              + " s; last failure: "
+              + lastWriteFailure
+              + patroniLogTails(),
+          e);
+    }
     return (System.nanoTime() - start) / 1e9;
+  }
+
+  /** The last lines of each of this cluster's pods' Patroni logs, for a failure message. */
+  private String patroniLogTails() {
+    StringBuilder tails = new StringBuilder();
+    for (Pod p : client.pods().inNamespace(namespace).list().getItems()) {
+      String pod = p.getMetadata().getName();
+      if (pod.startsWith(name + "-")) {
+        tails.append("\n--- ").append(pod).append(" ---\n").append(pods.logTail(pod, 25));
+      }
+    }
+    return tails.toString();
   }
 
   /** The long a single-row query on the primary returns. */

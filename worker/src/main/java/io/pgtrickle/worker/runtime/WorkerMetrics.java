@@ -41,7 +41,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       reason and tried again later (serialization failure 40001, deadlock 40P01, lock timeout
  *       55P03, a lost connection 08xxx, ...; {@code none} without an SQLSTATE): not failures, so
  *       they count no {@code consecutive_errors}; this is where a stream table kept from refreshing
- *       by them shows, beside its staleness;
+ *       by them shows, beside its staleness ({@link #COMMON_RETRY_SQLSTATES} present at 0 from the
+ *       start, others from their first retry);
  *   <li>{@code pg_trickle_refresh_ingest_wait_seconds}: a refresh's wait for the slots and the
  *       ingest to reach its LSN, histogram; {@code pg_trickle_refresh_cdc_wait_seconds} the part of
  *       it until every slot had confirmed that LSN (the CDC's part; the rest is the ingest's);
@@ -52,6 +53,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  */
 public final class WorkerMetrics {
+
+  /**
+   * The SQLSTATEs of the transient refresh failures seen most, whose retry series exist at 0 from
+   * the start (serialization failure, deadlock, lock timeout), so that an alert on their increase
+   * has a series before the first retry (Prometheus' advice for known label values).
+   */
+  static final List<String> COMMON_RETRY_SQLSTATES = List.of("40001", "40P01", "55P03");
 
   /** The statuses of {@code pgtrickle.pgt_stream_tables.status} (its CHECK constraint). */
   static final List<String> STREAM_TABLE_STATUSES =
@@ -145,6 +153,9 @@ public final class WorkerMetrics {
             .register(registry);
     for (String status : STREAM_TABLE_STATUSES) {
       streamTableStatusGauge(status);
+    }
+    for (String sqlstate : COMMON_RETRY_SQLSTATES) {
+      retryCounter(sqlstate);
     }
     Gauge.builder("pg_trickle_parallel_queue_depth", queueDepth, AtomicLong::get)
         .description("due stream tables nobody has claimed yet")
@@ -343,17 +354,18 @@ public final class WorkerMetrics {
    * @param sqlstate the error's SQLSTATE, or {@code null} if it had none
    */
   public void refreshRetried(String sqlstate) {
-    String tag = sqlstate == null ? "none" : sqlstate;
-    retries
-        .computeIfAbsent(
-            tag,
-            k ->
-                Counter.builder("pg_trickle_refresh_retries")
-                    .description(
-                        "refreshes given up for a transient reason (by SQLSTATE) and tried again")
-                    .tag("sqlstate", tag)
-                    .register(registry))
-        .increment();
+    retryCounter(sqlstate == null ? "none" : sqlstate).increment();
+  }
+
+  private Counter retryCounter(String sqlstate) {
+    return retries.computeIfAbsent(
+        sqlstate,
+        k ->
+            Counter.builder("pg_trickle_refresh_retries")
+                .description(
+                    "refreshes given up for a transient reason (by SQLSTATE) and tried again")
+                .tag("sqlstate", k)
+                .register(registry));
   }
 
   /**

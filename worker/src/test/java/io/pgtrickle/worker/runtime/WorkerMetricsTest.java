@@ -71,4 +71,25 @@ class WorkerMetricsTest {
         .contains("pg_trickle_stream_tables{status=\"ERROR\"} 0.0")
         .contains("pg_trickle_stream_tables{status=\"ACTIVE\"} 4.0");
   }
+
+  @Test
+  void retriesOfTheCommonSqlstatesExistAtZeroAndOthersAppearWhenSeen() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    WorkerMetrics metrics = new WorkerMetrics(registry, new WorkerState(), new CpuSampler());
+    assertThat(registry.scrape())
+        .as("before any retry: the common SQLSTATEs at 0, so the retry alert has a series")
+        .contains("pg_trickle_refresh_retries_total{sqlstate=\"40001\"} 0.0")
+        .contains("pg_trickle_refresh_retries_total{sqlstate=\"40P01\"} 0.0")
+        .contains("pg_trickle_refresh_retries_total{sqlstate=\"55P03\"} 0.0")
+        .doesNotContain("sqlstate=\"none\"");
+    metrics.refreshRetried("40P01");
+    metrics.refreshRetried("40P01");
+    metrics.refreshRetried("08006");
+    metrics.refreshRetried(null);
+    assertThat(registry.scrape())
+        .contains("pg_trickle_refresh_retries_total{sqlstate=\"40P01\"} 2.0")
+        .contains("pg_trickle_refresh_retries_total{sqlstate=\"08006\"} 1.0")
+        .contains("pg_trickle_refresh_retries_total{sqlstate=\"none\"} 1.0")
+        .contains("pg_trickle_refresh_retries_total{sqlstate=\"40001\"} 0.0");
+  }
 }
