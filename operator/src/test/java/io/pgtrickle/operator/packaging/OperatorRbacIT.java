@@ -231,19 +231,7 @@ class OperatorRbacIT {
   @Test
   void growsTheMembersVolumes() {
     String storageClass = "rbac-expandable-" + WATCHED.name();
-    admin()
-        .storage()
-        .v1()
-        .storageClasses()
-        .resource(
-            new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
-                .withNewMetadata()
-                .withName(storageClass)
-                .endMetadata()
-                .withProvisioner("pgtrickle.io/test-bed")
-                .withAllowVolumeExpansion(true)
-                .build())
-        .create();
+    io.pgtrickle.testbed.TestStorageClasses.create(admin(), storageClass, true);
     try {
       String spec =
           "{version: 16, replicas: 1, storage: {size: %s, storageClass: " + storageClass + "}}";
@@ -264,7 +252,7 @@ class OperatorRbacIT {
                               .get("storage"))
                       .isEqualTo(new Quantity("2Gi")));
     } finally {
-      admin().storage().v1().storageClasses().withName(storageClass).delete();
+      io.pgtrickle.testbed.TestStorageClasses.delete(admin(), storageClass);
     }
   }
 

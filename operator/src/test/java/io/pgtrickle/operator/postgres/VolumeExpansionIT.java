@@ -7,12 +7,12 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.status.Conditions;
 import io.pgtrickle.operator.storage.StorageCondition;
 import io.pgtrickle.operator.testbed.OperatorRunner;
 import io.pgtrickle.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestStorageClasses;
 import io.pgtrickle.testbed.VolumeProvisioner;
 import java.time.Duration;
 import java.util.Map;
@@ -45,20 +45,7 @@ class VolumeExpansionIT {
   @BeforeAll
   static void start() {
     storageClass = "expandable-" + NAMESPACE.name();
-    NAMESPACE
-        .client()
-        .storage()
-        .v1()
-        .storageClasses()
-        .resource(
-            new StorageClassBuilder()
-                .withNewMetadata()
-                .withName(storageClass)
-                .endMetadata()
-                .withProvisioner("pgtrickle.io/test-bed")
-                .withAllowVolumeExpansion(true)
-                .build())
-        .create();
+    TestStorageClasses.create(NAMESPACE.client(), storageClass, true);
     volumes = new VolumeProvisioner(NAMESPACE.client(), NAMESPACE.name());
     operator = OperatorRunner.start(NAMESPACE.testBed(), NAMESPACE.name());
   }
@@ -71,7 +58,7 @@ class VolumeExpansionIT {
     if (volumes != null) {
       volumes.close();
     }
-    NAMESPACE.client().storage().v1().storageClasses().withName(storageClass).delete();
+    TestStorageClasses.delete(NAMESPACE.client(), storageClass);
   }
 
   private String spec(int replicas, String size) {
@@ -127,17 +114,7 @@ class VolumeExpansionIT {
         .untilAsserted(() -> assertThat(claimSizes(true)).containsEntry("data-grow-2", "2Gi"));
 
     // A class that does not allow expansion: reported, the members run on as they are.
-    NAMESPACE
-        .client()
-        .storage()
-        .v1()
-        .storageClasses()
-        .withName(storageClass)
-        .edit(
-            sc -> {
-              sc.setAllowVolumeExpansion(false);
-              return sc;
-            });
+    TestStorageClasses.allowVolumeExpansion(NAMESPACE.client(), storageClass, false);
     fixtures.apply(spec(3, "3Gi"), NAME);
     Condition refused =
         await()
@@ -156,17 +133,7 @@ class VolumeExpansionIT {
     assertThat(claimSizes(false)).containsEntry("data-grow-0", "2Gi");
 
     // The way out the message names: allow expansion on the class.
-    NAMESPACE
-        .client()
-        .storage()
-        .v1()
-        .storageClasses()
-        .withName(storageClass)
-        .edit(
-            sc -> {
-              sc.setAllowVolumeExpansion(true);
-              return sc;
-            });
+    TestStorageClasses.allowVolumeExpansion(NAMESPACE.client(), storageClass, true);
     await("grown to 3Gi once the class allows it")
         .atMost(CONVERGE)
         .untilAsserted(
