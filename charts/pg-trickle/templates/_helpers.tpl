@@ -94,10 +94,12 @@ through subresources.
   resources: ["services"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
 # The pgBackRest repository volume of spec.backup.destination.type PVC (NAME-pgbackrest-repo):
-# created once, never changed or deleted by the operator (backups outlive their cluster).
+# created once, never deleted by the operator (backups outlive their cluster). patch: volume
+# expansion, the only change made to a claim (its storage request raised when spec.storage.size,
+# or destination.size, grows); the members' claims come from the StatefulSet.
 - apiGroups: [""]
   resources: ["persistentvolumeclaims"]
-  verbs: ["get", "create"]
+  verbs: ["get", "create", "patch"]
 # Secrets users see (NAME-credentials, NAME-replication) are generated once and never changed by
 # the operator: no update, no delete (the garbage collector removes them with their cluster).
 # patch: its own record NAME-applied-credentials, written by server-side apply when a user

@@ -104,11 +104,12 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value =
         "(has(oldSelf.type) && oldSelf.type != 'PVC') || (has(self.type) && self.type != 'PVC')"
-            + " || (has(self.size) == has(oldSelf.size)"
-            + " && (!has(self.size) || self.size == oldSelf.size))",
+            + " || !has(self.size) || !has(oldSelf.size)"
+            + " || !isQuantity(self.size) || !isQuantity(oldSelf.size)"
+            + " || quantity(self.size).compareTo(quantity(oldSelf.size)) >= 0",
     message =
-        "spec.backup.destination.size cannot change: the repository volume exists, and resizing it"
-            + " is not built yet",
+        "spec.backup.destination.size cannot shrink: the repository volume exists, and volumes"
+            + " only grow",
     reason = "FieldValueForbidden",
     fieldPath = ".size")
 public class BackupDestination {
@@ -193,7 +194,8 @@ public class BackupDestination {
   @JsonPropertyDescription(
       "Size of the repository volume when type is PVC, a Kubernetes quantity. Default: the"
           + " cluster's storage.size. The volume is ReadWriteMany: every member archives to it."
-          + " Fixed once the volume exists (resizing it is not built yet).")
+          + " Can grow once the volume exists (volume expansion, if its StorageClass allows it),"
+          + " never shrink.")
   @ValidationRule(
       value = "isQuantity(self) && quantity(self).isGreaterThan(quantity('0'))",
       message =

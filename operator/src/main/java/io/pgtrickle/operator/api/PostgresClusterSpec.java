@@ -31,9 +31,9 @@ import java.util.Map;
 @ValidationRule(
     value = PostgresClusterSpec.REPOSITORY_SIZE_KEPT_RULE,
     message =
-        "spec.backup.destination.size cannot change: the repository volume NAME-pgbackrest-repo"
+        "spec.backup.destination.size cannot shrink: the repository volume NAME-pgbackrest-repo"
             + " exists with the size it was made with (destination.size, or spec.storage.size when"
-            + " absent), and resizing it is not built yet",
+            + " absent), and volumes only grow",
     reason = "FieldValueForbidden",
     fieldPath = ".backup")
 @ValidationRule(
@@ -71,7 +71,7 @@ public class PostgresClusterSpec {
           + PostgresClusterSpec.SIZE_NOW
           + ").compareTo(quantity("
           + PostgresClusterSpec.SIZE_BEFORE
-          + ")) == 0";
+          + ")) >= 0";
 
   /** The repository volume's size the spec asks for now (a quantity, when valid). */
   private static final String SIZE_NOW =

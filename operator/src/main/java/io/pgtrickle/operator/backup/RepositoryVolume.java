@@ -9,20 +9,23 @@ import io.pgtrickle.operator.api.BackupDestination;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.backup.spec.PgBackRest;
 import io.pgtrickle.operator.status.Conditions;
+import io.pgtrickle.operator.storage.ClaimRequests;
+import io.pgtrickle.operator.storage.VolumeExpansion;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Creates, once, the repository volume of a cluster whose {@code spec.backup.destination.type} is
- * PVC ({@link PgBackRest#repositoryVolume}). Never changed or deleted by the operator: the backups
- * outlive the cluster (delete the claim {@code NAME-pgbackrest-repo} by hand to drop them).
+ * PVC ({@link PgBackRest#repositoryVolume}). Never deleted by the operator: the backups outlive the
+ * cluster (delete the claim {@code NAME-pgbackrest-repo} by hand to drop them). The only change it
+ * makes to it is growing it ({@link VolumeExpansion}) when the size the spec asks for grows.
  *
- * <p>A claim that exists already keeps its size, so a size the spec asks for that the claim does
- * not have (the API server refuses changing it in place, but not {@code spec.backup} removed and
- * added back, a detour through an object store, or a cluster created again over an old claim) is
- * reported as the cluster's condition {@value #CONDITION} False, reason {@value #SIZE_MISMATCH},
- * never ignored.
+ * <p>A size the claim does not have and cannot get (a smaller one: the API server refuses shrinking
+ * it in place, but not {@code spec.backup} removed and added back, a detour through an object
+ * store, or a cluster created again over an old claim; a larger one its StorageClass cannot expand
+ * to; one still growing) is reported as the cluster's condition {@value #CONDITION} False, reason
+ * {@value #SIZE_MISMATCH}, never ignored.
  */
 public final class RepositoryVolume {
 
@@ -49,7 +52,16 @@ public final class RepositoryVolume {
     var claims = client.persistentVolumeClaims().inNamespace(cluster.getMetadata().getNamespace());
     PersistentVolumeClaim existing = claims.withName(name).get();
     if (existing != null) {
-      return sizeProblem(cluster, existing);
+      // Grown (destination.size, or spec.storage.size when absent, may grow): volume expansion.
+      VolumeExpansion.Verdict verdict =
+          VolumeExpansion.judge(
+              existing, wantedSize(cluster), ClaimRequests.storageClass(client, existing));
+      if (verdict instanceof VolumeExpansion.Expand expand) {
+        verdict = ClaimRequests.raise(client, cluster.getMetadata().getNamespace(), expand);
+      }
+      return verdict instanceof VolumeExpansion.AsWanted
+          ? sizeProblem(cluster, existing)
+          : Optional.of(expansionProblem(cluster, verdict));
     }
     try {
       claims.resource(PgBackRest.repositoryVolume(cluster)).create();
@@ -59,6 +71,39 @@ public final class RepositoryVolume {
       }
     }
     return Optional.empty();
+  }
+
+  /** The repository volume's size the spec asks for: destination.size, else spec.storage.size. */
+  static String wantedSize(PostgresCluster cluster) {
+    BackupDestination d = cluster.getSpec().getBackup().getDestination();
+    return d != null && d.getSize() != null
+        ? d.getSize()
+        : cluster.getSpec().getStorage().getSize();
+  }
+
+  /** What the condition says of a repository volume that is growing or cannot grow. Pure. */
+  static String expansionProblem(PostgresCluster cluster, VolumeExpansion.Verdict verdict) {
+    String head =
+        "The repository volume "
+            + verdict.claim()
+            + " is to grow to "
+            + wantedSize(cluster)
+            + " (destination.size, or spec.storage.size when absent): ";
+    if (verdict instanceof VolumeExpansion.Expand || verdict instanceof VolumeExpansion.Expanding) {
+      return head
+          + (verdict instanceof VolumeExpansion.Expanding e
+              ? "it has " + e.capacity() + ", the storage driver is growing it"
+              : "its request is raised, the storage driver grows it")
+          + ". Archiving and backups go on in the volume as it is";
+    }
+    String why =
+        verdict instanceof VolumeExpansion.NotExpandable n
+            ? "it cannot grow: "
+                + n.why()
+                + ". Allow expansion on the StorageClass if its driver supports it; the size"
+                + " cannot go back (volumes never shrink)"
+            : "growing it failed: " + ((VolumeExpansion.Failed) verdict).why();
+    return head + why + ". Archiving and backups go on in the volume as it is";
   }
 
   /**

@@ -76,6 +76,16 @@ final class ClusterReconciliation {
    */
   private Optional<String> repositoryVolume;
 
+  /**
+   * The verdicts on the members' volumes after growing them to {@code spec.storage.size} ({@link
+   * io.pgtrickle.operator.storage.MemberVolumes#expand}); null when it did not look (the condition
+   * stays as it was).
+   */
+  private List<io.pgtrickle.operator.storage.VolumeExpansion.Verdict> volumes;
+
+  /** While a member's volume grows: claims send the operator no event. */
+  private static final Duration VOLUME_EXPANSION_RETRY = Duration.ofSeconds(10);
+
   /** What this reconcile does through Patroni. */
   private final PatroniSteps patroni;
 
@@ -164,6 +174,7 @@ final class ClusterReconciliation {
             io.pgtrickle.operator.postgres.rollout.TlsTransition.decide(
                 cluster, existing, pods, this::secret));
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+    volumes = io.pgtrickle.operator.storage.MemberVolumes.expand(client, cluster);
 
     StatefulSet statefulSet = PostgresClusterReconciler.statefulSet(context);
     Duration retry = patroni.releaseStoppedPrimary();
@@ -310,6 +321,19 @@ final class ClusterReconciliation {
               repositoryVolume,
               cluster.getMetadata().getGeneration(),
               clock.instant()));
+    }
+    if (volumes != null) {
+      next.setConditions(
+          io.pgtrickle.operator.storage.StorageCondition.with(
+              next.getConditions(),
+              volumes,
+              cluster.getSpec().getStorage().getSize(),
+              cluster.getMetadata().getGeneration(),
+              clock.instant()));
+      if (io.pgtrickle.operator.storage.StorageCondition.growing(volumes)
+          && (retry == null || retry.compareTo(VOLUME_EXPANSION_RETRY) > 0)) {
+        retry = VOLUME_EXPANSION_RETRY;
+      }
     }
     if (actions.replicas().reportStreaming(next, cluster, pods, clock.instant())
         && (retry == null || retry.compareTo(NOT_STREAMING_RETRY) > 0)) {

@@ -325,9 +325,12 @@ class PostgresClusterValidationIT {
         .hasMessageContaining("spec.version cannot change from 16 to 15");
   }
 
-  /** The members' volumes cannot be resized or moved yet: refused, not accepted and stuck. */
+  /**
+   * The members' volumes grow (volume expansion) but never shrink, and cannot move to another
+   * StorageClass: a smaller size or another class is refused, not accepted and stuck.
+   */
   @Test
-  void storageSizeAndClassCannotChange() {
+  void storageSizeOnlyGrowsAndTheClassCannotChange() {
     String name = "storage-" + COUNTER.incrementAndGet();
     NAMESPACE
         .client()
@@ -342,13 +345,15 @@ class PostgresClusterValidationIT {
     var merge =
         io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
             io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE);
-    for (String size : List.of("500Mi", "2Gi")) {
+    cluster.patch(merge, "{\"spec\":{\"storage\":{\"size\":\"2Gi\"}}}");
+    // The same quantity written another way is no change.
+    cluster.patch(merge, "{\"spec\":{\"storage\":{\"size\":\"2048Mi\"}}}");
+    for (String size : List.of("500Mi", "1Gi")) {
       assertThatThrownBy(
               () -> cluster.patch(merge, "{\"spec\":{\"storage\":{\"size\":\"" + size + "\"}}}"))
           .isInstanceOf(KubernetesClientException.class)
           .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
-          .hasMessageContaining(
-              "spec.storage.size cannot change: resizing the members' volumes is not built yet");
+          .hasMessageContaining("spec.storage.size cannot shrink: volumes only grow");
     }
     assertThatThrownBy(
             () -> cluster.patch(merge, "{\"spec\":{\"storage\":{\"storageClass\":\"fast\"}}}"))

@@ -272,11 +272,12 @@ class BackupValidationIT {
   }
 
   /**
-   * The repository volume is made once and never resized: a new size is refused, not accepted and
-   * ignored; moving the repository to an object store (where size does not apply) still works.
+   * The repository volume only grows: a smaller size is refused, not accepted and ignored; a larger
+   * one is accepted (the operator expands the claim); moving the repository to an object store
+   * (where size does not apply) still works.
    */
   @Test
-  void theRepositoryVolumeSizeCannotChange() {
+  void theRepositoryVolumeOnlyGrows() {
     GenericKubernetesResource created =
         NAMESPACE
             .client()
@@ -295,7 +296,10 @@ class BackupValidationIT {
     var merge =
         io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
             io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE);
-    for (String size : java.util.List.of("\"10Gi\"", "null")) {
+    // Growing it is allowed (volume expansion); shrinking it, or removing destination.size (the
+    // smaller spec.storage.size then applies), is refused.
+    cluster.patch(merge, "{\"spec\":{\"backup\":{\"destination\":{\"size\":\"10Gi\"}}}}");
+    for (String size : java.util.List.of("\"5Gi\"", "null")) {
       assertThatThrownBy(
               () ->
                   cluster.patch(
@@ -304,9 +308,9 @@ class BackupValidationIT {
           .isInstanceOf(KubernetesClientException.class)
           .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
           .hasMessageContaining(
-              "spec.backup.destination.size cannot change: the repository volume exists");
+              "spec.backup.destination.size cannot shrink: the repository volume");
     }
-    cluster.patch(merge, "{\"spec\":{\"backup\":{\"destination\":{\"size\":\"5Gi\"}}}}");
+    cluster.patch(merge, "{\"spec\":{\"backup\":{\"destination\":{\"size\":\"10Gi\"}}}}");
     cluster.patch(
         merge,
         "{\"spec\":{\"backup\":{\"destination\":{\"size\":null,\"type\":\"S3\","
@@ -315,18 +319,20 @@ class BackupValidationIT {
 
   /**
    * The volume's size is {@code destination.size} or else {@code storage.size}: adding a
-   * destination (or its size) with another size, or removing it, changes it too, and is refused;
-   * the same quantity written another way is not a change.
+   * destination (or its size) with a smaller size, or removing it, shrinks it too, and is refused;
+   * a larger one is volume expansion; the same quantity written another way is not a change.
    */
   @Test
-  void theRepositoryVolumeSizeCannotChangeByAddingOrRemovingTheDestination() {
+  void theRepositoryVolumeCannotShrinkByAddingOrRemovingTheDestination() {
     String refusal =
-        "spec.backup.destination.size cannot change: the repository volume NAME-pgbackrest-repo"
+        "spec.backup.destination.size cannot shrink: the repository volume NAME-pgbackrest-repo"
             + " exists with the size it was made with";
-    var byDefault = cluster("{version: 16, replicas: 1, storage: {size: 1Gi}, backup: {}}");
-    assertSizeRefused(byDefault, "{\"destination\":{\"size\":\"20Gi\"}}", refusal);
-    assertSizeRefused(byDefault, "{\"destination\":{\"type\":\"PVC\",\"size\":\"2Gi\"}}", refusal);
-    patch(byDefault, "{\"destination\":{\"size\":\"1024Mi\"}}");
+    var byDefault = cluster("{version: 16, replicas: 1, storage: {size: 2Gi}, backup: {}}");
+    assertSizeRefused(byDefault, "{\"destination\":{\"size\":\"1Gi\"}}", refusal);
+    assertSizeRefused(byDefault, "{\"destination\":{\"type\":\"PVC\",\"size\":\"1Gi\"}}", refusal);
+    patch(byDefault, "{\"destination\":{\"size\":\"2048Mi\"}}");
+    // A larger size is volume expansion.
+    patch(byDefault, "{\"destination\":{\"size\":\"20Gi\"}}");
 
     var sized =
         cluster(

@@ -227,6 +227,35 @@ class OperatorRbacIT {
             });
   }
 
+  /** Volume expansion: the claims' StorageClass read, their requests raised by a patch. */
+  @Test
+  void growsTheMembersVolumes() {
+    String storageClass = "rbac-expandable-" + WATCHED.name();
+    io.pgtrickle.testbed.TestStorageClasses.create(admin(), storageClass, true);
+    try {
+      String spec =
+          "{version: 16, replicas: 1, storage: {size: %s, storageClass: " + storageClass + "}}";
+      createRunning("rbac-grow", spec.formatted("1Gi"), 1);
+      apply("rbac-grow", spec.formatted("2Gi"));
+      await()
+          .atMost(CONVERGE)
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          admin()
+                              .persistentVolumeClaims()
+                              .inNamespace(WATCHED.name())
+                              .withName("data-rbac-grow-0")
+                              .get()
+                              .getStatus()
+                              .getCapacity()
+                              .get("storage"))
+                      .isEqualTo(new Quantity("2Gi")));
+    } finally {
+      io.pgtrickle.testbed.TestStorageClasses.delete(admin(), storageClass);
+    }
+  }
+
   /**
    * Turning the pooler and the metrics off removes their Service and ConfigMaps; their logins'
    * Secrets stay (the operator may not delete Secrets), and no child is refused. Before, the

@@ -3,6 +3,7 @@ package io.pgtrickle.testbed;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -13,6 +14,11 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
  * it creates a PersistentVolume pre-bound to it, which the real PV controller then binds, so the
  * real scheduler can place pods that claim volumes. (kwok plays the kubelet; this plays the CSI
  * provisioner.) The volumes are hostPath placeholders no container ever mounts.
+ *
+ * <p>It also plays a storage driver's resizer and the kubelet's file-system expansion: when a bound
+ * claim's storage request grows past its capacity (volume expansion, which the API server allows
+ * only for a StorageClass with {@code allowVolumeExpansion: true}), the volume's capacity and then
+ * the claim's {@code status.capacity} are set to the request, as an online expansion ends.
  */
 public final class VolumeProvisioner implements AutoCloseable {
 
@@ -35,6 +41,7 @@ public final class VolumeProvisioner implements AutoCloseable {
                   @Override
                   public void onUpdate(PersistentVolumeClaim old, PersistentVolumeClaim claim) {
                     provision(claim);
+                    expand(claim);
                   }
 
                   @Override
@@ -79,6 +86,47 @@ public final class VolumeProvisioner implements AutoCloseable {
         throw e;
       }
     }
+  }
+
+  private void expand(PersistentVolumeClaim claim) {
+    String volume = claim.getSpec().getVolumeName();
+    Quantity requested = storage(claim.getSpec().getResources().getRequests());
+    Quantity capacity = claim.getStatus() == null ? null : storage(claim.getStatus().getCapacity());
+    if (volume == null
+        || requested == null
+        || capacity == null
+        || Quantity.getAmountInBytes(requested).compareTo(Quantity.getAmountInBytes(capacity))
+            <= 0) {
+      return;
+    }
+    try {
+      client
+          .persistentVolumes()
+          .withName(volume)
+          .edit(
+              pv -> {
+                pv.getSpec().getCapacity().put("storage", requested);
+                return pv;
+              });
+      client
+          .persistentVolumeClaims()
+          .inNamespace(claim.getMetadata().getNamespace())
+          .withName(claim.getMetadata().getName())
+          .editStatus(
+              c -> {
+                c.getStatus().getCapacity().put("storage", requested);
+                return c;
+              });
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404 && e.getCode() != 409) {
+        throw e;
+      }
+      // Gone, or changed meanwhile: the next update of the claim tries again.
+    }
+  }
+
+  private static Quantity storage(java.util.Map<String, Quantity> resources) {
+    return resources == null ? null : resources.get("storage");
   }
 
   @Override

@@ -28,12 +28,14 @@ public class StatefulSetDependent
             PostgresClusterReconciler.secretNamed(
                 context, cluster, ClusterNames.appliedCredentialsSecret(cluster)));
     TlsTransition.Decision tls = tlsTransition(cluster, context);
-    return ClusterStatefulSet.build(
-        tls.buildFrom(),
-        PostgresImages.forCluster(cluster),
-        credentialsGeneration,
-        RestoreSources.forBuilders(context.getClient(), cluster),
-        tls.transition());
+    return ClusterStatefulSet.keepingClaimSize(
+        ClusterStatefulSet.build(
+            tls.buildFrom(),
+            PostgresImages.forCluster(cluster),
+            credentialsGeneration,
+            RestoreSources.forBuilders(context.getClient(), cluster),
+            tls.transition()),
+        context.getSecondaryResource(StatefulSet.class).orElse(null));
   }
 
   /**

@@ -299,6 +299,35 @@ public final class ClusterStatefulSet {
     return env;
   }
 
+  /**
+   * {@code desired} with the storage request of {@code live}'s claim template: the API server
+   * refuses changing a StatefulSet's claim templates, so a grown {@code spec.storage.size} reaches
+   * the members' claims by volume expansion ({@code storage.MemberVolumes}), not the template.
+   * {@code desired} itself when there is no live StatefulSet. Pure: {@code desired} is copied.
+   */
+  public static StatefulSet keepingClaimSize(StatefulSet desired, StatefulSet live) {
+    if (live == null
+        || live.getSpec().getVolumeClaimTemplates() == null
+        || live.getSpec().getVolumeClaimTemplates().isEmpty()) {
+      return desired;
+    }
+    Map<String, Quantity> liveRequests =
+        live.getSpec().getVolumeClaimTemplates().get(0).getSpec().getResources().getRequests();
+    Quantity size = liveRequests == null ? null : liveRequests.get("storage");
+    if (size == null) {
+      return desired;
+    }
+    StatefulSet copy = new StatefulSetBuilder(desired).build();
+    copy.getSpec()
+        .getVolumeClaimTemplates()
+        .get(0)
+        .getSpec()
+        .getResources()
+        .getRequests()
+        .put("storage", new Quantity(size.toString()));
+    return copy;
+  }
+
   static PersistentVolumeClaim volumeClaim(PostgresCluster cluster) {
     String storageClass = cluster.getSpec().getStorage().getStorageClass();
     return new PersistentVolumeClaimBuilder()

@@ -41,6 +41,23 @@ class ClusterStatefulSetTest {
   }
 
   @Test
+  void aGrownSizeKeepsTheLiveClaimTemplateWhichTheApiServerRefusesToChange() {
+    StatefulSet live = ClusterStatefulSet.build(Clusters.withMemoryLimit("2Gi"), "img:16");
+    PostgresCluster grown = Clusters.withMemoryLimit("2Gi");
+    grown.getSpec().getStorage().setSize("20Gi");
+    StatefulSet built = ClusterStatefulSet.build(grown, "img:16");
+    StatefulSet desired = ClusterStatefulSet.keepingClaimSize(built, live);
+    assertThat(desired.getSpec().getVolumeClaimTemplates())
+        .isEqualTo(live.getSpec().getVolumeClaimTemplates());
+    assertThat(desired.getSpec().getTemplate()).isEqualTo(built.getSpec().getTemplate());
+    assertThat(
+            built.getSpec().getVolumeClaimTemplates().get(0).getSpec().getResources().getRequests())
+        .as("the built one is not changed")
+        .containsEntry("storage", new Quantity("20Gi"));
+    assertThat(ClusterStatefulSet.keepingClaimSize(built, null)).isSameAs(built);
+  }
+
+  @Test
   void restrictedSecurityContext() {
     StatefulSet sts = ClusterStatefulSet.build(Clusters.basic(1), "img:16");
     var pod = sts.getSpec().getTemplate().getSpec().getSecurityContext();

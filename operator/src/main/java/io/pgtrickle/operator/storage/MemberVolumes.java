@@ -1,0 +1,65 @@
+package io.pgtrickle.operator.storage;
+
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.postgres.ClusterNames;
+import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Grows the members' volumes to {@code spec.storage.size} (volume expansion): raises the storage
+ * request of each member's claim ({@code data-NAME-i}, {@code i} below {@code spec.replicas}) that
+ * asks for less, when its StorageClass allows expansion ({@link VolumeExpansion}). The
+ * StatefulSet's claim template keeps the size the members were created with (the API server refuses
+ * changing it), so a member added later is grown the same way once its claim exists.
+ */
+public final class MemberVolumes {
+
+  private MemberVolumes() {}
+
+  /** The members' claims' names, by ordinal below {@code spec.replicas}. */
+  public static List<String> claims(PostgresCluster cluster) {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < cluster.getSpec().getReplicas(); i++) {
+      names.add(ClusterStatefulSet.DATA_VOLUME + "-" + ClusterNames.statefulSet(cluster) + "-" + i);
+    }
+    return names;
+  }
+
+  /**
+   * Raises the requests that are below {@code spec.storage.size}, and returns the verdict on each
+   * member's claim that exists (empty: none exists yet). A request the API server refuses is a
+   * {@link VolumeExpansion.Failed} with its message.
+   */
+  public static List<VolumeExpansion.Verdict> expand(
+      KubernetesClient client, PostgresCluster cluster) {
+    String namespace = cluster.getMetadata().getNamespace();
+    String size = cluster.getSpec().getStorage().getSize();
+    Map<String, StorageClass> classes = new HashMap<>();
+    List<VolumeExpansion.Verdict> verdicts = new ArrayList<>();
+    for (String name : claims(cluster)) {
+      PersistentVolumeClaim claim =
+          client.persistentVolumeClaims().inNamespace(namespace).withName(name).get();
+      if (claim == null || claim.getMetadata().getDeletionTimestamp() != null) {
+        continue;
+      }
+      String className = claim.getSpec().getStorageClassName();
+      StorageClass storageClass =
+          className == null || className.isEmpty()
+              ? null
+              : classes.computeIfAbsent(
+                  className, n -> client.storage().v1().storageClasses().withName(n).get());
+      VolumeExpansion.Verdict verdict = VolumeExpansion.judge(claim, size, storageClass);
+      if (verdict instanceof VolumeExpansion.Expand expand) {
+        verdict = ClaimRequests.raise(client, namespace, expand);
+      }
+      verdicts.add(verdict);
+    }
+    return verdicts;
+  }
+}

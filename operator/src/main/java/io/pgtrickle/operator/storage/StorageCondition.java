@@ -1,0 +1,130 @@
+package io.pgtrickle.operator.storage;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.pgtrickle.operator.status.Conditions;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The cluster's condition {@value #TYPE}: whether every member's volume has {@code
+ * spec.storage.size}, from the {@link VolumeExpansion} verdicts on the members' claims. Pure.
+ *
+ * <ul>
+ *   <li>True, {@value #AS_SPECIFIED}: every claim has the size, requested and in its capacity;
+ *   <li>False, {@value #EXPANDING}: a volume is growing (the storage driver's resizer, or its file
+ *       system waiting for the pod to mount it again);
+ *   <li>False, {@value #NOT_ALLOWED}: a claim cannot grow (no StorageClass, or one without {@code
+ *       allowVolumeExpansion}); the message says the way out, since the size cannot go back
+ *       (volumes never shrink, and the API server refuses a smaller {@code spec.storage.size});
+ *   <li>False, {@value #FAILED}: the API server refused the larger request, or the resize failed as
+ *       the claim's status says.
+ * </ul>
+ */
+public final class StorageCondition {
+
+  public static final String TYPE = "Storage";
+  public static final String AS_SPECIFIED = "AsSpecified";
+  public static final String EXPANDING = "Expanding";
+  public static final String NOT_ALLOWED = "ExpansionNotAllowed";
+  public static final String FAILED = "ExpansionFailed";
+
+  private StorageCondition() {}
+
+  /**
+   * {@code conditions} with {@value #TYPE} set from the verdicts, or unchanged when there is none
+   * (no claim exists yet).
+   *
+   * @param size {@code spec.storage.size}
+   */
+  public static List<Condition> with(
+      List<Condition> conditions,
+      List<VolumeExpansion.Verdict> verdicts,
+      String size,
+      long generation,
+      Instant now) {
+    if (verdicts.isEmpty()) {
+      return conditions;
+    }
+    List<VolumeExpansion.Verdict> failed = of(verdicts, VolumeExpansion.Failed.class);
+    List<VolumeExpansion.Verdict> refused = of(verdicts, VolumeExpansion.NotExpandable.class);
+    List<VolumeExpansion.Verdict> growing =
+        verdicts.stream()
+            .filter(
+                v -> v instanceof VolumeExpansion.Expanding || v instanceof VolumeExpansion.Expand)
+            .toList();
+    String reason;
+    String message;
+    if (!failed.isEmpty()) {
+      reason = FAILED;
+      message =
+          "spec.storage.size is "
+              + size
+              + " but growing "
+              + describe(failed)
+              + " failed; the members run on the volumes as they are";
+    } else if (!refused.isEmpty()) {
+      reason = NOT_ALLOWED;
+      message =
+          "spec.storage.size is "
+              + size
+              + " but "
+              + describe(refused)
+              + ". The members run on the volumes as they are. Allow expansion on the"
+              + " StorageClass if its driver supports it (kubectl patch storageclass NAME -p"
+              + " '{\"allowVolumeExpansion\": true}'), or move to a new cluster with this size"
+              + " (spec.restore from a backup): spec.storage.size cannot go back, volumes never"
+              + " shrink";
+    } else if (!growing.isEmpty()) {
+      reason = EXPANDING;
+      message = "Growing to spec.storage.size " + size + ": " + describe(growing);
+    } else {
+      return Conditions.with(
+          conditions,
+          TYPE,
+          true,
+          AS_SPECIFIED,
+          "Every member's volume has spec.storage.size " + size,
+          generation,
+          now);
+    }
+    return Conditions.with(conditions, TYPE, false, reason, message, generation, now);
+  }
+
+  /** Whether a claim is still growing: look again soon (claims send the operator no event). */
+  public static boolean growing(List<VolumeExpansion.Verdict> verdicts) {
+    return verdicts.stream()
+        .anyMatch(
+            v -> v instanceof VolumeExpansion.Expanding || v instanceof VolumeExpansion.Expand);
+  }
+
+  private static List<VolumeExpansion.Verdict> of(
+      List<VolumeExpansion.Verdict> verdicts, Class<? extends VolumeExpansion.Verdict> kind) {
+    return verdicts.stream().filter(kind::isInstance).toList();
+  }
+
+  private static String describe(List<VolumeExpansion.Verdict> verdicts) {
+    return verdicts.stream().map(StorageCondition::describe).collect(Collectors.joining("; "));
+  }
+
+  private static String describe(VolumeExpansion.Verdict v) {
+    if (v instanceof VolumeExpansion.Expand e) {
+      return e.claim() + " asked for " + e.size();
+    }
+    if (v instanceof VolumeExpansion.Expanding e) {
+      return e.claim()
+          + " has "
+          + e.capacity()
+          + (e.fileSystemPending()
+              ? ", its file system grows when its pod mounts it again (restart the pod)"
+              : ", the storage driver is growing it");
+    }
+    if (v instanceof VolumeExpansion.Failed f) {
+      return f.claim() + ": " + f.why();
+    }
+    if (v instanceof VolumeExpansion.NotExpandable n) {
+      return n.claim() + " cannot grow: " + n.why();
+    }
+    return v.claim() + " has it";
+  }
+}

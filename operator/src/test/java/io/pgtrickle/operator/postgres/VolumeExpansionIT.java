@@ -1,0 +1,238 @@
+package io.pgtrickle.operator.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.pgtrickle.operator.api.ClusterPhase;
+import io.pgtrickle.operator.status.Conditions;
+import io.pgtrickle.operator.storage.StorageCondition;
+import io.pgtrickle.operator.testbed.OperatorRunner;
+import io.pgtrickle.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestStorageClasses;
+import io.pgtrickle.testbed.VolumeProvisioner;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Growing {@code spec.storage.size} on the test bed's real API server: the operator raises each
+ * member's claim (the API server's PersistentVolumeClaimResize admission allows it for a
+ * StorageClass with {@code allowVolumeExpansion: true}; the test bed's provisioner plays the
+ * driver's resizer), the members keep running (no pod is replaced), the StatefulSet keeps the claim
+ * template the API server refuses to change, a member added later is grown too, and a StorageClass
+ * that does not allow expansion is reported in condition Storage until it does.
+ */
+class VolumeExpansionIT {
+
+  @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
+  private static final Duration CONVERGE = Duration.ofSeconds(60);
+  private static final String NAME = "grow";
+
+  private static VolumeProvisioner volumes;
+  private static OperatorRunner operator;
+  private static String storageClass;
+  private final ClusterFixtures fixtures = new ClusterFixtures(NAMESPACE);
+
+  @BeforeAll
+  static void start() {
+    storageClass = "expandable-" + NAMESPACE.name();
+    TestStorageClasses.create(NAMESPACE.client(), storageClass, true);
+    volumes = new VolumeProvisioner(NAMESPACE.client(), NAMESPACE.name());
+    operator = OperatorRunner.start(NAMESPACE.testBed(), NAMESPACE.name());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (operator != null) {
+      operator.close();
+    }
+    if (volumes != null) {
+      volumes.close();
+    }
+    TestStorageClasses.delete(NAMESPACE.client(), storageClass);
+  }
+
+  private String spec(int replicas, String size) {
+    return "{version: 16, replicas: "
+        + replicas
+        + ", storage: {size: "
+        + size
+        + ", storageClass: "
+        + storageClass
+        + "}}";
+  }
+
+  @Test
+  void membersVolumesGrowInPlaceAndAClassThatForbidsItIsReported() {
+    fixtures.apply(spec(2, "1Gi"), NAME);
+    await().atMost(CONVERGE).until(() -> readyPods() == 2);
+    fixtures.markPrimary(NAME + "-0");
+    fixtures.markReplica(NAME + "-1");
+    await()
+        .atMost(CONVERGE)
+        .until(
+            () -> storage().map(Condition::getReason).orElse(""),
+            r -> r.equals(StorageCondition.AS_SPECIFIED));
+    Set<String> uids = uids();
+
+    fixtures.apply(spec(2, "2Gi"), NAME);
+    await("both claims requested and grown to 2Gi")
+        .atMost(CONVERGE)
+        .untilAsserted(
+            () -> {
+              assertThat(claimSizes(false))
+                  .containsOnly(Map.entry("data-grow-0", "2Gi"), Map.entry("data-grow-1", "2Gi"));
+              assertThat(claimSizes(true))
+                  .containsOnly(Map.entry("data-grow-0", "2Gi"), Map.entry("data-grow-1", "2Gi"));
+            });
+    await()
+        .atMost(CONVERGE)
+        .untilAsserted(
+            () ->
+                assertThat(storage().orElseThrow())
+                    .satisfies(c -> assertThat(c.getStatus()).isEqualTo("True"))
+                    .satisfies(c -> assertThat(c.getMessage()).contains("spec.storage.size 2Gi")));
+    assertThat(uids()).as("no member was replaced: the volumes grew online").isEqualTo(uids);
+    assertThat(templateSize())
+        .as("the claim template the API server refuses to change")
+        .isEqualTo("1Gi");
+    assertThat(fixtures.get(NAME).getStatus().getPhase()).isEqualTo(ClusterPhase.Running);
+
+    // A member added later starts from the template's 1Gi and is grown too.
+    fixtures.apply(spec(3, "2Gi"), NAME);
+    await("the new member's claim grown")
+        .atMost(CONVERGE)
+        .untilAsserted(() -> assertThat(claimSizes(true)).containsEntry("data-grow-2", "2Gi"));
+
+    // A class that does not allow expansion: reported, the members run on as they are.
+    TestStorageClasses.allowVolumeExpansion(NAMESPACE.client(), storageClass, false);
+    fixtures.apply(spec(3, "3Gi"), NAME);
+    Condition refused =
+        await()
+            .atMost(CONVERGE)
+            .until(
+                () -> storage().orElse(null),
+                c -> c != null && StorageCondition.NOT_ALLOWED.equals(c.getReason()));
+    assertThat(refused.getStatus()).isEqualTo("False");
+    assertThat(refused.getMessage())
+        .contains("spec.storage.size is 3Gi")
+        .contains(
+            "data-grow-0 cannot grow: its StorageClass "
+                + storageClass
+                + " does not allow volume expansion")
+        .contains("allowVolumeExpansion");
+    assertThat(claimSizes(false)).containsEntry("data-grow-0", "2Gi");
+
+    // The way out the message names: allow expansion on the class.
+    TestStorageClasses.allowVolumeExpansion(NAMESPACE.client(), storageClass, true);
+    await("grown to 3Gi once the class allows it")
+        .atMost(CONVERGE)
+        .untilAsserted(
+            () -> {
+              assertThat(claimSizes(true).values()).containsOnly("3Gi");
+              assertThat(storage().orElseThrow().getStatus()).isEqualTo("True");
+            });
+  }
+
+  /** The PVC repository's volume follows spec.storage.size when destination.size is absent. */
+  @Test
+  void aVolumeRepositorySizedByTheStorageSizeGrowsWithIt() {
+    String name = "repo";
+    String spec =
+        "{version: 16, replicas: 1, storage: {size: %s, storageClass: "
+            + storageClass
+            + "}, backup: {destination: {type: PVC}}}";
+    fixtures.apply(String.format(spec, "1Gi"), name);
+    String claim = name + "-pgbackrest-repo";
+    await().atMost(CONVERGE).until(() -> claimSize(claim, true), "1Gi"::equals);
+    fixtures.apply(String.format(spec, "2Gi"), name);
+    await("the repository volume grown to 2Gi")
+        .atMost(CONVERGE)
+        .untilAsserted(
+            () -> {
+              assertThat(claimSize(claim, false)).isEqualTo("2Gi");
+              assertThat(claimSize(claim, true)).isEqualTo("2Gi");
+            });
+    await("condition BackupRepository True again")
+        .atMost(CONVERGE)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        Conditions.find(
+                                fixtures.get(name).getStatus().getConditions(), "BackupRepository")
+                            .map(Condition::getStatus)
+                            .orElse("absent"))
+                    .isEqualTo("True"));
+  }
+
+  private String claimSize(String claim, boolean capacity) {
+    PersistentVolumeClaim c =
+        NAMESPACE
+            .client()
+            .persistentVolumeClaims()
+            .inNamespace(NAMESPACE.name())
+            .withName(claim)
+            .get();
+    return c == null ? "" : size(c, capacity);
+  }
+
+  private long readyPods() {
+    return fixtures.pods(NAME).stream().filter(PostgresClusterProvisioningIT::ready).count();
+  }
+
+  private Set<String> uids() {
+    return fixtures.pods(NAME).stream()
+        .map(p -> p.getMetadata().getUid())
+        .collect(Collectors.toSet());
+  }
+
+  private java.util.Optional<Condition> storage() {
+    var c = fixtures.get(NAME);
+    return c.getStatus() == null
+        ? java.util.Optional.empty()
+        : Conditions.find(c.getStatus().getConditions(), StorageCondition.TYPE);
+  }
+
+  /** Claim name to its request (or, with {@code capacity}, its status.capacity). */
+  private Map<String, String> claimSizes(boolean capacity) {
+    return NAMESPACE
+        .client()
+        .persistentVolumeClaims()
+        .inNamespace(NAMESPACE.name())
+        .list()
+        .getItems()
+        .stream()
+        .filter(c -> c.getMetadata().getName().startsWith("data-" + NAME + "-"))
+        .collect(Collectors.toMap(c -> c.getMetadata().getName(), c -> size(c, capacity)));
+  }
+
+  private static String size(PersistentVolumeClaim c, boolean capacity) {
+    Map<String, Quantity> m =
+        capacity
+            ? (c.getStatus() == null ? null : c.getStatus().getCapacity())
+            : c.getSpec().getResources().getRequests();
+    return m == null || m.get("storage") == null ? "" : m.get("storage").toString();
+  }
+
+  private String templateSize() {
+    StatefulSet sts =
+        NAMESPACE.client().apps().statefulSets().inNamespace(NAMESPACE.name()).withName(NAME).get();
+    return sts.getSpec()
+        .getVolumeClaimTemplates()
+        .get(0)
+        .getSpec()
+        .getResources()
+        .getRequests()
+        .get("storage")
+        .toString();
+  }
+}
