@@ -53,9 +53,14 @@ public final class RepositoryVolume {
     PersistentVolumeClaim existing = claims.withName(name).get();
     if (existing != null) {
       // Grown (destination.size, or spec.storage.size when absent, may grow): volume expansion.
+      String wanted = wantedSize(cluster);
       VolumeExpansion.Verdict verdict =
           VolumeExpansion.judge(
-              existing, wantedSize(cluster), ClaimRequests.storageClass(client, existing));
+              existing,
+              wanted,
+              VolumeExpansion.requestBelow(existing, wanted)
+                  ? ClaimRequests.storageClass(client, existing)
+                  : null);
       if (verdict instanceof VolumeExpansion.Expand expand) {
         verdict = ClaimRequests.raise(client, cluster.getMetadata().getNamespace(), expand);
       }

@@ -3,6 +3,7 @@ package io.pgtrickle.operator.storage;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
@@ -43,22 +44,31 @@ public final class MemberVolumes {
     Map<String, StorageClass> classes = new HashMap<>();
     List<VolumeExpansion.Verdict> verdicts = new ArrayList<>();
     for (String name : claims(cluster)) {
-      PersistentVolumeClaim claim =
-          client.persistentVolumeClaims().inNamespace(namespace).withName(name).get();
-      if (claim == null || claim.getMetadata().getDeletionTimestamp() != null) {
-        continue;
+      try {
+        PersistentVolumeClaim claim =
+            client.persistentVolumeClaims().inNamespace(namespace).withName(name).get();
+        if (claim == null || claim.getMetadata().getDeletionTimestamp() != null) {
+          continue;
+        }
+        // The StorageClass is read only for a claim to grow, once per class.
+        StorageClass storageClass =
+            VolumeExpansion.requestBelow(claim, size)
+                ? classes.computeIfAbsent(
+                    String.valueOf(claim.getSpec().getStorageClassName()),
+                    n -> ClaimRequests.storageClass(client, claim))
+                : null;
+        VolumeExpansion.Verdict verdict = VolumeExpansion.judge(claim, size, storageClass);
+        if (verdict instanceof VolumeExpansion.Expand expand) {
+          verdict = ClaimRequests.raise(client, namespace, expand);
+        }
+        verdicts.add(verdict);
+      } catch (KubernetesClientException e) {
+        // Reading the claim or its StorageClass was refused (RBAC) or failed: said, not thrown,
+        // so the rest of the reconcile goes on.
+        verdicts.add(
+            new VolumeExpansion.Failed(
+                name, "cannot read the claim or its StorageClass: " + e.getMessage()));
       }
-      String className = claim.getSpec().getStorageClassName();
-      StorageClass storageClass =
-          className == null || className.isEmpty()
-              ? null
-              : classes.computeIfAbsent(
-                  className, n -> client.storage().v1().storageClasses().withName(n).get());
-      VolumeExpansion.Verdict verdict = VolumeExpansion.judge(claim, size, storageClass);
-      if (verdict instanceof VolumeExpansion.Expand expand) {
-        verdict = ClaimRequests.raise(client, namespace, expand);
-      }
-      verdicts.add(verdict);
     }
     return verdicts;
   }

@@ -56,8 +56,7 @@ public final class VolumeExpansion {
       PersistentVolumeClaim claim, String wanted, StorageClass storageClass) {
     String name = claim.getMetadata().getName();
     BigDecimal want = bytes(new Quantity(wanted));
-    Quantity requested = storage(claim.getSpec().getResources().getRequests());
-    if (requested != null && bytes(requested).compareTo(want) >= 0) {
+    if (!requestBelow(claim, wanted)) {
       Quantity capacity =
           claim.getStatus() == null ? null : storage(claim.getStatus().getCapacity());
       String failure = failure(claim);
@@ -87,6 +86,18 @@ public final class VolumeExpansion {
               + " does not allow volume expansion (allowVolumeExpansion is not true)");
     }
     return new Expand(name, wanted);
+  }
+
+  /**
+   * Whether the claim's storage request is below {@code wanted}: only then is its StorageClass
+   * needed ({@link #judge} reads {@code allowVolumeExpansion}).
+   */
+  public static boolean requestBelow(PersistentVolumeClaim claim, String wanted) {
+    Quantity requested =
+        claim.getSpec().getResources() == null
+            ? null
+            : storage(claim.getSpec().getResources().getRequests());
+    return requested == null || bytes(requested).compareTo(bytes(new Quantity(wanted))) < 0;
   }
 
   private static Quantity storage(Map<String, Quantity> resources) {

@@ -110,4 +110,11 @@ class VolumeExpansionTest {
         .isEqualTo(
             new VolumeExpansion.Failed("data-db-0", "ControllerResizeInfeasible: quota exceeded"));
   }
+
+  @Test
+  void onlyAClaimAskingForLessNeedsItsStorageClass() {
+    assertThat(VolumeExpansion.requestBelow(claim("fast", "1Gi", "1Gi"), "2Gi")).isTrue();
+    assertThat(VolumeExpansion.requestBelow(claim("fast", "2048Mi", "1Gi"), "2Gi")).isFalse();
+    assertThat(VolumeExpansion.requestBelow(claim("fast", "5Gi", "5Gi"), "2Gi")).isFalse();
+  }
 }
