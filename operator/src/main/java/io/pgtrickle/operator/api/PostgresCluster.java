@@ -56,8 +56,30 @@ import io.pgtrickle.operator.postgres.ClusterNames;
     value = ClusterNames.NAME_FORMAT_RULE,
     message = ClusterNames.NAME_FORMAT_MESSAGE,
     reason = "FieldValueInvalid")
+@ValidationRule(
+    value = PostgresCluster.STORAGE_SIZE_RULE,
+    message =
+        "spec.storage.size cannot shrink below the members' volumes (status.storageSize): volumes"
+            + " only grow; create a new cluster (or restore one from a backup) with the smaller size",
+    reason = "FieldValueForbidden",
+    fieldPath = ".spec.storage.size")
 public class PostgresCluster extends CustomResource<PostgresClusterSpec, PostgresClusterStatus>
     implements Namespaced {
+
+  /**
+   * {@code spec.storage.size} may grow, or go back down to the smallest volume the operator has
+   * seen ({@code status.storageSize}: undoing a growth the storage could not make), never below it.
+   * A transition rule at the root, where the status is the stored one: a status update leaves the
+   * size unchanged, so it always passes.
+   */
+  static final String STORAGE_SIZE_RULE =
+      "!isQuantity(self.spec.storage.size) || !isQuantity(oldSelf.spec.storage.size)"
+          + " || quantity(self.spec.storage.size).compareTo(quantity(oldSelf.spec.storage.size))"
+          + " >= 0"
+          + " || (has(self.status) && has(self.status.storageSize)"
+          + " && isQuantity(self.status.storageSize)"
+          + " && quantity(self.spec.storage.size).compareTo(quantity(self.status.storageSize))"
+          + " >= 0)";
 
   public static final String GROUP = "postgres.example.com";
   public static final String VERSION = "v1";

@@ -44,8 +44,22 @@ public class PostgresClusterStatus {
           + " 5 minutes): the Event for that move is SwitchoverCompleted, not Failover.")
   private SwitchoverRecord switchover;
 
+  @JsonPropertyDescription(
+      "The smallest capacity among the members' volumes (their claims' status.capacity), as last"
+          + " observed. spec.storage.size may go back down to it (a growth the storage could not"
+          + " make, undone), never below.")
+  private String storageSize;
+
   @JsonPropertyDescription("Standard conditions: Ready, Progressing and Degraded.")
   private List<Condition> conditions = new ArrayList<>();
+
+  public String getStorageSize() {
+    return storageSize;
+  }
+
+  public void setStorageSize(String storageSize) {
+    this.storageSize = storageSize;
+  }
 
   public ClusterPhase getPhase() {
     return phase;
@@ -144,6 +158,7 @@ public class PostgresClusterStatus {
         && Objects.equals(observedGeneration, other.observedGeneration)
         && Objects.equals(patroniConfigHash, other.patroniConfigHash)
         && Objects.equals(switchover, other.switchover)
+        && Objects.equals(storageSize, other.storageSize)
         && Objects.equals(conditions, other.conditions);
   }
 
@@ -158,6 +173,7 @@ public class PostgresClusterStatus {
         primaryPod,
         observedGeneration,
         switchover,
+        storageSize,
         conditions);
   }
 }

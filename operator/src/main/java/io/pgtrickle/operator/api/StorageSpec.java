@@ -24,18 +24,11 @@ public class StorageSpec {
       message =
           "spec.storage.size must be a Kubernetes quantity greater than zero, such as 10Gi or 500Mi",
       reason = "FieldValueInvalid")
-  @ValidationRule(
-      value =
-          "!isQuantity(self) || !isQuantity(oldSelf)"
-              + " || quantity(self).compareTo(quantity(oldSelf)) >= 0",
-      message =
-          "spec.storage.size cannot shrink: volumes only grow; create a new cluster (or restore"
-              + " one from a backup) with the smaller size",
-      reason = "FieldValueForbidden")
   @JsonPropertyDescription(
-      "Size of each member's volume, a Kubernetes quantity such as 10Gi. Can grow, never shrink:"
-          + " the operator raises each member's claim (volume expansion; the StorageClass must"
-          + " allow it), and condition Storage reports the progress.")
+      "Size of each member's volume, a Kubernetes quantity such as 10Gi. Can grow: the operator"
+          + " raises each member's claim (volume expansion; the StorageClass must allow it), and"
+          + " condition Storage reports the progress. Never below the volumes' size"
+          + " (status.storageSize): a growth the storage could not make can be undone.")
   private String size;
 
   @JsonPropertyDescription("StorageClass of the volumes; the cluster default when empty.")

@@ -81,7 +81,7 @@ final class ClusterReconciliation {
    * io.pgtrickle.operator.storage.MemberVolumes#expand}); null when it did not look (the condition
    * stays as it was).
    */
-  private List<io.pgtrickle.operator.storage.VolumeExpansion.Verdict> volumes;
+  private io.pgtrickle.operator.storage.MemberVolumes.Result volumes;
 
   /** While a member's volume grows: claims send the operator no event. */
   private static final Duration VOLUME_EXPANSION_RETRY = Duration.ofSeconds(10);
@@ -323,14 +323,17 @@ final class ClusterReconciliation {
               clock.instant()));
     }
     if (volumes != null) {
+      if (volumes.smallestCapacity() != null) {
+        next.setStorageSize(volumes.smallestCapacity());
+      }
       next.setConditions(
           io.pgtrickle.operator.storage.StorageCondition.with(
               next.getConditions(),
-              volumes,
+              volumes.verdicts(),
               cluster.getSpec().getStorage().getSize(),
               cluster.getMetadata().getGeneration(),
               clock.instant()));
-      if (io.pgtrickle.operator.storage.StorageCondition.growing(volumes)
+      if (io.pgtrickle.operator.storage.StorageCondition.growing(volumes.verdicts())
           && (retry == null || retry.compareTo(VOLUME_EXPANSION_RETRY) > 0)) {
         retry = VOLUME_EXPANSION_RETRY;
       }

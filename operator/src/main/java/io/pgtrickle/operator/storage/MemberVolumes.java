@@ -34,15 +34,25 @@ public final class MemberVolumes {
 
   /**
    * Raises the requests that are below {@code spec.storage.size}, and returns the verdict on each
-   * member's claim that exists (empty: none exists yet). A request the API server refuses is a
-   * {@link VolumeExpansion.Failed} with its message.
+   * member's claim that exists, with their smallest capacity. A request the API server refuses, or
+   * a claim or StorageClass that cannot be read, is a {@link VolumeExpansion.Failed} with the
+   * reason.
    */
-  public static List<VolumeExpansion.Verdict> expand(
-      KubernetesClient client, PostgresCluster cluster) {
+  /**
+   * What {@link #expand} found.
+   *
+   * @param verdicts the verdict on each member's claim that exists (empty: none exists yet)
+   * @param smallestCapacity the smallest {@code status.capacity} among them before this round's
+   *     requests, or null when none is known
+   */
+  public record Result(List<VolumeExpansion.Verdict> verdicts, String smallestCapacity) {}
+
+  public static Result expand(KubernetesClient client, PostgresCluster cluster) {
     String namespace = cluster.getMetadata().getNamespace();
     String size = cluster.getSpec().getStorage().getSize();
     Map<String, StorageClass> classes = new HashMap<>();
     List<VolumeExpansion.Verdict> verdicts = new ArrayList<>();
+    List<PersistentVolumeClaim> seen = new ArrayList<>();
     for (String name : claims(cluster)) {
       try {
         PersistentVolumeClaim claim =
@@ -50,6 +60,7 @@ public final class MemberVolumes {
         if (claim == null || claim.getMetadata().getDeletionTimestamp() != null) {
           continue;
         }
+        seen.add(claim);
         // The StorageClass is read only for a claim to grow, once per class.
         StorageClass storageClass =
             VolumeExpansion.requestBelow(claim, size)
@@ -70,6 +81,6 @@ public final class MemberVolumes {
                 name, "cannot read the claim or its StorageClass: " + e.getMessage()));
       }
     }
-    return verdicts;
+    return new Result(verdicts, VolumeExpansion.smallestCapacity(seen));
   }
 }

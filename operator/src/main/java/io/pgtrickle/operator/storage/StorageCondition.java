@@ -15,8 +15,8 @@ import java.util.stream.Collectors;
  *   <li>False, {@value #EXPANDING}: a volume is growing (the storage driver's resizer, or its file
  *       system waiting for the pod to mount it again);
  *   <li>False, {@value #NOT_ALLOWED}: a claim cannot grow (no StorageClass, or one without {@code
- *       allowVolumeExpansion}); the message says the way out, since the size cannot go back
- *       (volumes never shrink, and the API server refuses a smaller {@code spec.storage.size});
+ *       allowVolumeExpansion}); the message says the ways out: allow expansion, or set the size
+ *       back to the volumes' ({@code status.storageSize}, the lowest the API server accepts);
  *   <li>False, {@value #FAILED}: the API server refused the larger request, or the resize failed as
  *       the claim's status says.
  * </ul>
@@ -72,9 +72,9 @@ public final class StorageCondition {
               + describe(refused)
               + ". The members run on the volumes as they are. Allow expansion on the"
               + " StorageClass if its driver supports it (kubectl patch storageclass NAME -p"
-              + " '{\"allowVolumeExpansion\": true}'), or move to a new cluster with this size"
-              + " (spec.restore from a backup): spec.storage.size cannot go back, volumes never"
-              + " shrink";
+              + " '{\"allowVolumeExpansion\": true}'), set spec.storage.size back to the"
+              + " volumes' size (status.storageSize), or move to a new cluster with this size"
+              + " (spec.restore from a backup)";
     } else if (!growing.isEmpty()) {
       reason = EXPANDING;
       message = "Growing to spec.storage.size " + size + ": " + describe(growing);
@@ -103,8 +103,28 @@ public final class StorageCondition {
     return verdicts.stream().filter(kind::isInstance).toList();
   }
 
+  /**
+   * The verdicts in words, claims that share an explanation named together ("data-db-0 and
+   * data-db-1 cannot grow: ..."), in the order first met.
+   */
   private static String describe(List<VolumeExpansion.Verdict> verdicts) {
-    return verdicts.stream().map(StorageCondition::describe).collect(Collectors.joining("; "));
+    java.util.Map<String, List<String>> byWhy = new java.util.LinkedHashMap<>();
+    for (VolumeExpansion.Verdict v : verdicts) {
+      String text = describe(v);
+      String why = text.substring(v.claim().length());
+      byWhy.computeIfAbsent(why, k -> new java.util.ArrayList<>()).add(v.claim());
+    }
+    return byWhy.entrySet().stream()
+        .map(e -> names(e.getValue()) + e.getKey())
+        .collect(Collectors.joining("; "));
+  }
+
+  private static String names(List<String> claims) {
+    return claims.size() == 1
+        ? claims.get(0)
+        : String.join(", ", claims.subList(0, claims.size() - 1))
+            + " and "
+            + claims.get(claims.size() - 1);
   }
 
   private static String describe(VolumeExpansion.Verdict v) {

@@ -89,6 +89,22 @@ public final class VolumeExpansion {
   }
 
   /**
+   * The smallest {@code status.capacity} among {@code claims}, as written by the API server, or
+   * null when none is known (no claim bound yet).
+   */
+  public static String smallestCapacity(java.util.List<PersistentVolumeClaim> claims) {
+    Quantity smallest = null;
+    for (PersistentVolumeClaim c : claims) {
+      Quantity capacity = c.getStatus() == null ? null : storage(c.getStatus().getCapacity());
+      if (capacity != null
+          && (smallest == null || bytes(capacity).compareTo(bytes(smallest)) < 0)) {
+        smallest = capacity;
+      }
+    }
+    return smallest == null ? null : smallest.toString();
+  }
+
+  /**
    * Whether the claim's storage request is below {@code wanted}: only then is its StorageClass
    * needed ({@link #judge} reads {@code allowVolumeExpansion}).
    */

@@ -353,7 +353,8 @@ class PostgresClusterValidationIT {
               () -> cluster.patch(merge, "{\"spec\":{\"storage\":{\"size\":\"" + size + "\"}}}"))
           .isInstanceOf(KubernetesClientException.class)
           .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
-          .hasMessageContaining("spec.storage.size cannot shrink: volumes only grow");
+          .hasMessageContaining(
+              "spec.storage.size cannot shrink below the members' volumes (status.storageSize)");
     }
     assertThatThrownBy(
             () -> cluster.patch(merge, "{\"spec\":{\"storage\":{\"storageClass\":\"fast\"}}}"))

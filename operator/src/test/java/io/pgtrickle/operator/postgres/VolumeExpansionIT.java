@@ -1,6 +1,7 @@
 package io.pgtrickle.operator.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
@@ -126,14 +127,25 @@ class VolumeExpansionIT {
     assertThat(refused.getMessage())
         .contains("spec.storage.size is 3Gi")
         .contains(
-            "data-grow-0 cannot grow: its StorageClass "
+            "data-grow-0, data-grow-1 and data-grow-2 cannot grow: its StorageClass "
                 + storageClass
                 + " does not allow volume expansion")
         .contains("allowVolumeExpansion");
     assertThat(claimSizes(false)).containsEntry("data-grow-0", "2Gi");
 
+    // Undo: back to the volumes' size (status.storageSize) is accepted, below it is not.
+    assertThat(fixtures.get(NAME).getStatus().getStorageSize()).isEqualTo("2Gi");
+    fixtures.apply(spec(3, "2Gi"), NAME);
+    await("the growth undone: the condition True again")
+        .atMost(CONVERGE)
+        .until(() -> storage().map(Condition::getStatus).orElse(""), "True"::equals);
+    assertThatThrownBy(() -> fixtures.apply(spec(3, "1Gi"), NAME))
+        .hasMessageContaining(
+            "spec.storage.size cannot shrink below the members' volumes (status.storageSize)");
+
     // The way out the message names: allow expansion on the class.
     TestStorageClasses.allowVolumeExpansion(NAMESPACE.client(), storageClass, true);
+    fixtures.apply(spec(3, "3Gi"), NAME);
     await("grown to 3Gi once the class allows it")
         .atMost(CONVERGE)
         .untilAsserted(

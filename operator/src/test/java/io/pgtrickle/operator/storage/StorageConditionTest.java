@@ -48,7 +48,23 @@ class StorageConditionTest {
     assertThat(refused.getMessage())
         .contains("spec.storage.size is 2Gi but data-db-1 cannot grow")
         .contains("allowVolumeExpansion")
-        .contains("cannot go back");
+        .contains("set spec.storage.size back to the volumes' size (status.storageSize)");
+    var grouped =
+        StorageCondition.with(
+                List.of(),
+                List.of(
+                    new VolumeExpansion.NotExpandable("data-db-0", "it has no StorageClass"),
+                    new VolumeExpansion.NotExpandable("data-db-1", "it has no StorageClass"),
+                    new VolumeExpansion.NotExpandable("data-db-2", "it has no StorageClass")),
+                size,
+                3,
+                NOW)
+            .get(0);
+    assertThat(grouped.getMessage())
+        .as("claims with the same explanation named together")
+        .startsWith(
+            "spec.storage.size is 2Gi but data-db-0, data-db-1 and data-db-2 cannot grow: it has no"
+                + " StorageClass. ");
 
     var failed =
         StorageCondition.with(

@@ -51,6 +51,7 @@ public final class ClusterStatusCalculator {
     status.setObservedGeneration(generation);
     status.setPatroniConfigHash(previous == null ? null : previous.getPatroniConfigHash());
     status.setSwitchover(previous == null ? null : previous.getSwitchover());
+    status.setStorageSize(previous == null ? null : previous.getStorageSize());
 
     List<io.fabric8.kubernetes.api.model.Condition> conditions =
         previous == null ? List.of() : previous.getConditions();
