@@ -33,12 +33,6 @@ public final class MemberVolumes {
   }
 
   /**
-   * Raises the requests that are below {@code spec.storage.size}, and returns the verdict on each
-   * member's claim that exists, with their smallest capacity. A request the API server refuses, or
-   * a claim or StorageClass that cannot be read, is a {@link VolumeExpansion.Failed} with the
-   * reason.
-   */
-  /**
    * What {@link #expand} found.
    *
    * @param verdicts the verdict on each member's claim that exists (empty: none exists yet)
@@ -47,6 +41,12 @@ public final class MemberVolumes {
    */
   public record Result(List<VolumeExpansion.Verdict> verdicts, String smallestCapacity) {}
 
+  /**
+   * Raises the requests that are below {@code spec.storage.size}, and returns the verdict on each
+   * member's claim that exists, with their smallest capacity. A request the API server refuses, or
+   * a claim or StorageClass that cannot be read, is a {@link VolumeExpansion.Failed} with the
+   * reason.
+   */
   public static Result expand(KubernetesClient client, PostgresCluster cluster) {
     String namespace = cluster.getMetadata().getNamespace();
     String size = cluster.getSpec().getStorage().getSize();

@@ -60,9 +60,9 @@ public final class StorageCondition {
       message =
           "spec.storage.size is "
               + size
-              + " but growing "
+              + " but growing failed for "
               + describe(failed)
-              + " failed; the members run on the volumes as they are";
+              + ". The members run on the volumes as they are";
     } else if (!refused.isEmpty()) {
       reason = NOT_ALLOWED;
       message =

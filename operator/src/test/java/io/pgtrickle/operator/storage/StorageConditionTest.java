@@ -77,6 +77,9 @@ class StorageConditionTest {
                 NOW)
             .get(0);
     assertThat(failed.getReason()).isEqualTo(StorageCondition.FAILED);
+    assertThat(failed.getMessage())
+        .startsWith(
+            "spec.storage.size is 2Gi but growing failed for data-db-0: the API server refused");
     assertThat(StorageCondition.growing(List.of(new VolumeExpansion.AsWanted("a")))).isFalse();
     assertThat(StorageCondition.with(asSpecified, List.of(), size, 4, NOW))
         .as("no claim looked at: the condition stays")
