@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.pgtrickle.operator.api.BackupPhase;
 import io.pgtrickle.operator.api.PostgresBackup;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.status.Conditions;
@@ -86,15 +85,20 @@ class EncryptedBackupIT {
                 + "    encryption:\n"
                 + "      enabled: true\n"
                 + "      keySecret: passphrase\n"
-                + "    destination:\n"
-                + "      type: S3\n"
-                + "      endpoint: "
-                + s3.endpoint()
-                + "\n"
-                + "      bucket: enc\n"
-                + "      region: us-east-1\n"
-                + "      credentialsSecret: s3-credentials\n"
-                + "      caSecret: s3-ca\n");
+                + destination());
+  }
+
+  /** {@code spec.backup.destination}: bucket enc of the test's S3 server. */
+  private static String destination() {
+    return "    destination:\n"
+        + "      type: S3\n"
+        + "      endpoint: "
+        + s3.endpoint()
+        + "\n"
+        + "      bucket: enc\n"
+        + "      region: us-east-1\n"
+        + "      credentialsSecret: s3-credentials\n"
+        + "      caSecret: s3-ca\n";
   }
 
   @AfterAll
@@ -121,22 +125,7 @@ class EncryptedBackupIT {
                         + "\nspec:\n  clusterName: enc\n",
                     PostgresBackup.class))
         .create();
-    await()
-        .atMost(Duration.ofSeconds(150))
-        .pollInterval(Duration.ofSeconds(1))
-        .untilAsserted(
-            () -> {
-              var b =
-                  client
-                      .resources(PostgresBackup.class)
-                      .inNamespace(NAMESPACE.name())
-                      .withName("once")
-                      .get();
-              assertThat(b.getStatus()).isNotNull();
-              assertThat(b.getStatus().getPhase())
-                  .as(b.getStatus().getMessage())
-                  .isEqualTo(BackupPhase.Succeeded);
-            });
+    BackupDiagnostics.awaitSucceeded(NAMESPACE, "once", Duration.ofSeconds(150));
     TestBed.Result info =
         NAMESPACE
             .testBed()
@@ -239,16 +228,6 @@ class EncryptedBackupIT {
   @Order(3)
   void aGeneratedPassphraseEncryptsTheRepositoryAndRestores() throws Exception {
     long start = System.nanoTime();
-    String destination =
-        "    destination:\n"
-            + "      type: S3\n"
-            + "      endpoint: "
-            + s3.endpoint()
-            + "\n"
-            + "      bucket: enc\n"
-            + "      region: us-east-1\n"
-            + "      credentialsSecret: s3-credentials\n"
-            + "      caSecret: s3-ca\n";
     try (HaCluster gen =
         HaCluster.beside(
             cluster,
@@ -257,7 +236,7 @@ class EncryptedBackupIT {
                 + HaCluster.testedMajor()
                 + "\n  replicas: 1\n  storage:\n    size: 1Gi\n"
                 + "  backup:\n    encryption:\n      enabled: true\n"
-                + destination)) {
+                + destination())) {
       gen.awaitRunning(Duration.ofSeconds(120));
       var secret = client.secrets().inNamespace(NAMESPACE.name()).withName("gen-pgbackrest-cipher");
       assertThat(secret.get()).as("the generated passphrase Secret").isNotNull();
@@ -282,7 +261,7 @@ class EncryptedBackupIT {
                           + "\nspec:\n  clusterName: gen\n",
                       PostgresBackup.class))
           .create();
-      awaitSucceeded("gen-once");
+      BackupDiagnostics.awaitSucceeded(NAMESPACE, "gen-once", Duration.ofSeconds(150));
       String prefix = "pgbackrest/" + NAMESPACE.name() + "/gen";
       List<String> objects = s3.objects("enc", prefix);
       assertThat(objects).anyMatch(o -> o.endsWith("backup/db/backup.info"));
@@ -327,25 +306,6 @@ class EncryptedBackupIT {
     System.out.printf(
         "EncryptedBackupIT: generated passphrase, backup and restore in %.1f s%n",
         (System.nanoTime() - start) / 1e9);
-  }
-
-  private static void awaitSucceeded(String name) {
-    await()
-        .atMost(Duration.ofSeconds(150))
-        .pollInterval(Duration.ofSeconds(1))
-        .untilAsserted(
-            () -> {
-              var b =
-                  client
-                      .resources(PostgresBackup.class)
-                      .inNamespace(NAMESPACE.name())
-                      .withName(name)
-                      .get();
-              assertThat(b.getStatus()).isNotNull();
-              assertThat(b.getStatus().getPhase())
-                  .as(b.getStatus().getMessage())
-                  .isEqualTo(BackupPhase.Succeeded);
-            });
   }
 
   /**
