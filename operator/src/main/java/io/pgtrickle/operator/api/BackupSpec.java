@@ -27,14 +27,6 @@ import io.fabric8.generator.annotation.ValidationRule;
             + " are not built yet",
     reason = "FieldValueRequired")
 @ValidationRule(
-    value =
-        "!has(self.encryption) || !has(self.encryption.enabled) || !self.encryption.enabled"
-            + " || has(self.encryption.keySecret)",
-    message =
-        "spec.backup.encryption.keySecret is required with encryption: generating the passphrase"
-            + " Secret is not built yet",
-    reason = "FieldValueRequired")
-@ValidationRule(
     value = BackupSpec.ENCRYPTION_KEPT_RULE,
     message =
         "spec.backup.encryption.enabled cannot change while the repository stays the same: its"

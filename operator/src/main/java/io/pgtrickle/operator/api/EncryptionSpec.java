@@ -22,10 +22,12 @@ public class EncryptionSpec {
   private Boolean enabled;
 
   @JsonPropertyDescription(
-      "Secret whose key \"passphrase\" holds the repository cipher passphrase (required with"
-          + " enabled: generating it is not built yet). Without it the backups cannot be read:"
-          + " keep a copy elsewhere. Another Secret later must hold the same passphrase: the"
-          + " repository's files are encrypted with it from stanza creation on.")
+      "Secret whose key \"passphrase\" holds the repository cipher passphrase. Default"
+          + " NAME-pgbackrest-cipher. When the Secret does not exist the operator creates it with"
+          + " 48 random bytes (base64), once; it has no owner reference, so it stays when the"
+          + " cluster is deleted. Without it the backups cannot be read: keep a copy elsewhere."
+          + " Another Secret later must hold the same passphrase: the repository's files are"
+          + " encrypted with it from stanza creation on.")
   private String keySecret;
 
   public Boolean getEnabled() {

@@ -81,6 +81,7 @@ public final class ArchiverProbe {
       return RepositoryEncryption.mismatch(
           e.getMessage(),
           cluster.getSpec().getBackup(),
+          cluster.getMetadata().getName(),
           ObjectStore.describe(
               cluster.getSpec().getBackup().getDestination(), PgBackRest.repositoryPath(cluster)));
     } catch (TimeoutException | RuntimeException e) {

@@ -278,7 +278,10 @@ final class BackupOutcomes {
         // The repository answered with files this spec.backup cannot read: not an outage.
         java.util.Optional<String> mismatch =
             RepositoryEncryption.mismatch(
-                e.getMessage(), cluster.getSpec().getBackup(), repositoryName());
+                e.getMessage(),
+                cluster.getSpec().getBackup(),
+                cluster.getMetadata().getName(),
+                repositoryName());
         repositoryMismatch = mismatch.isPresent();
         repositoryUnreachable = mismatch.isEmpty();
         repositoryProblem =

@@ -29,6 +29,7 @@ import io.pgtrickle.operator.ApiServerFeatures;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
+import io.pgtrickle.operator.postgres.dependent.CipherSecretDependent;
 import io.pgtrickle.operator.postgres.dependent.CredentialsSecretDependent;
 import io.pgtrickle.operator.postgres.dependent.ExporterConfigMapDependent;
 import io.pgtrickle.operator.postgres.dependent.HeadlessServiceDependent;
@@ -132,6 +133,12 @@ import org.slf4j.LoggerFactory;
           type = MonitoringSecretDependent.class,
           useEventSourceWithName = "credentials",
           reconcilePrecondition = MetricsEnabled.class),
+      // The repository's passphrase, generated when missing; kept when the cluster goes.
+      @Dependent(
+          name = "backup-cipher",
+          type = CipherSecretDependent.class,
+          useEventSourceWithName = "credentials",
+          reconcilePrecondition = CipherSecretDependent.Needed.class),
       @Dependent(
           name = "scheduled-backup",
           type = ScheduledBackupDependent.class,

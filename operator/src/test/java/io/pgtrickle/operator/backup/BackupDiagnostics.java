@@ -1,10 +1,16 @@
 package io.pgtrickle.operator.backup;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgtrickle.operator.api.BackupPhase;
 import io.pgtrickle.operator.api.PostgresBackup;
+import io.pgtrickle.operator.api.PostgresBackupStatus;
 import io.pgtrickle.testbed.PodDiagnostics;
 import io.pgtrickle.testbed.TestNamespace;
+import java.time.Duration;
 import java.util.Comparator;
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -29,6 +35,38 @@ final class BackupDiagnostics {
     } catch (ConditionTimeoutException e) {
       throw new AssertionError(e.getMessage() + "\n" + describe(namespace, backup), e);
     }
+  }
+
+  /**
+   * Waits until PostgresBackup {@code backup} is {@code Succeeded}, polling every second; on a
+   * timeout fails with its status message and the diagnostics of {@link #describe}.
+   *
+   * @return its status then
+   */
+  static PostgresBackupStatus awaitSucceeded(
+      TestNamespace namespace, String backup, Duration within) {
+    var resource =
+        namespace
+            .client()
+            .resources(PostgresBackup.class)
+            .inNamespace(namespace.name())
+            .withName(backup);
+    onTimeout(
+        namespace,
+        backup,
+        () ->
+            await()
+                .atMost(within)
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(
+                    () -> {
+                      PostgresBackup b = resource.get();
+                      assertThat(b.getStatus()).isNotNull();
+                      assertThat(b.getStatus().getPhase())
+                          .as(b.getStatus().getMessage())
+                          .isEqualTo(BackupPhase.Succeeded);
+                    }));
+    return resource.get().getStatus();
   }
 
   /** The diagnostics of PostgresBackup {@code backup}, several lines. */

@@ -124,10 +124,6 @@ class BackupValidationIT {
             "{destination: {type: S3, bucket: bkt, region: us-east-1}}",
             "instance credentials (IAM roles) are not built yet"),
         Arguments.of(
-            "encryption without keySecret",
-            "{encryption: {enabled: true}, " + S3 + "}",
-            "generating the passphrase Secret is not built yet"),
-        Arguments.of(
             "a keySecret without encryption (the repository would stay plain)",
             "{encryption: {keySecret: k}, " + S3 + "}",
             "spec.backup.encryption.keySecret needs spec.backup.encryption.enabled: true"),
@@ -531,7 +527,10 @@ class BackupValidationIT {
                 + " credentialsSecret: c, caSecret: ca}",
             "{type: Azure, bucket: bkt, credentialsSecret: c}",
             "{type: Azure, bucket: bkt, endpoint: 'https://127.0.0.1:10000', path: /x,"
-                + " credentialsSecret: c, caSecret: ca}")) {
+                + " credentialsSecret: c, caSecret: ca}",
+            // Encryption without keySecret: the operator generates NAME-pgbackrest-cipher.
+            "{type: S3, bucket: bkt, region: us-east-1, credentialsSecret: c}, encryption:"
+                + " {enabled: true}")) {
       NAMESPACE
           .client()
           .resource(

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.pgtrickle.operator.api.BackupPhase;
 import io.pgtrickle.operator.api.PostgresBackup;
 import io.pgtrickle.operator.api.PostgresBackupStatus;
 import io.pgtrickle.operator.backup.pgbackrest.InfoParser;
@@ -158,33 +157,7 @@ class ReplicaBackupIT {
   }
 
   private static PostgresBackupStatus awaitBackup(String name) {
-    // On a timeout, the Job's pods and their logs say which link broke.
-    BackupDiagnostics.onTimeout(
-        NAMESPACE,
-        name,
-        () ->
-            await()
-                .atMost(Duration.ofSeconds(180))
-                .pollInterval(Duration.ofSeconds(1))
-                .untilAsserted(
-                    () -> {
-                      PostgresBackup b =
-                          client
-                              .resources(PostgresBackup.class)
-                              .inNamespace(NAMESPACE.name())
-                              .withName(name)
-                              .get();
-                      assertThat(b.getStatus()).isNotNull();
-                      assertThat(b.getStatus().getPhase())
-                          .as(b.getStatus().getMessage())
-                          .isEqualTo(BackupPhase.Succeeded);
-                    }));
-    return client
-        .resources(PostgresBackup.class)
-        .inNamespace(NAMESPACE.name())
-        .withName(name)
-        .get()
-        .getStatus();
+    return BackupDiagnostics.awaitSucceeded(NAMESPACE, name, Duration.ofSeconds(180));
   }
 
   private static void awaitArchived(HaCluster cluster) throws Exception {

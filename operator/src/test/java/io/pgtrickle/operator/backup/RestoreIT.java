@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.pgtrickle.operator.api.BackupPhase;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresBackup;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
@@ -256,22 +255,7 @@ class RestoreIT {
   }
 
   private static void awaitBackup(String name) {
-    await()
-        .atMost(Duration.ofSeconds(180))
-        .pollInterval(Duration.ofSeconds(1))
-        .untilAsserted(
-            () -> {
-              PostgresBackup b =
-                  client
-                      .resources(PostgresBackup.class)
-                      .inNamespace(NAMESPACE.name())
-                      .withName(name)
-                      .get();
-              assertThat(b.getStatus()).isNotNull();
-              assertThat(b.getStatus().getPhase())
-                  .as(b.getStatus().getMessage())
-                  .isEqualTo(BackupPhase.Succeeded);
-            });
+    BackupDiagnostics.awaitSucceeded(NAMESPACE, name, Duration.ofSeconds(180));
   }
 
   /** Switches to a new WAL file and waits until the one it closed is in the archive. */

@@ -272,8 +272,7 @@ public final class PgBackRest {
     if (backup.getEncryption() != null
         && Boolean.TRUE.equals(backup.getEncryption().getEnabled())) {
       env.add(
-          secret(
-              "PGBACKREST_REPO1_CIPHER_PASS", backup.getEncryption().getKeySecret(), PASSPHRASE));
+          secret("PGBACKREST_REPO1_CIPHER_PASS", RepositoryCipher.secretName(cluster), PASSPHRASE));
     }
     return env;
   }

@@ -173,7 +173,7 @@ public final class RestoreBootstrap {
       env.add(
           PgBackRest.secret(
               "RESTORE_SOURCE_CIPHER_PASS",
-              source.backup().getEncryption().getKeySecret(),
+              RepositoryCipher.secretName(source.backup(), source.clusterName()),
               PgBackRest.PASSPHRASE));
     }
     return env;

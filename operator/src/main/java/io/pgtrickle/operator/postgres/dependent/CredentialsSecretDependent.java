@@ -23,8 +23,9 @@ public class CredentialsSecretDependent extends CreateOnlySecretDependent
 
   /**
    * Which cluster a Secret event concerns: its owner, or for a Secret without one (the user made
-   * it), the cluster it is named for ({@code NAME-credentials}, {@code NAME-replication}), so that
-   * a password the user edits in their own Secret is applied at once too.
+   * it), the cluster it is named for ({@code NAME-credentials}, {@code NAME-replication}, {@code
+   * NAME-pgbackrest-cipher}), so that a password the user edits in their own Secret is applied at
+   * once too.
    */
   @Override
   public Set<ResourceID> toPrimaryResourceIDs(Secret secret) {
@@ -39,6 +40,10 @@ public class CredentialsSecretDependent extends CreateOnlySecretDependent
     owners.addAll(
         io.pgtrickle.operator.postgres.sidecars.TlsReferences.clustersServing(
             secret.getMetadata().getNamespace(), name));
+    String cipherOf = io.pgtrickle.operator.backup.spec.RepositoryCipher.generatedFor(name);
+    if (cipherOf != null) {
+      owners.add(new ResourceID(cipherOf, secret.getMetadata().getNamespace()));
+    }
     for (String suffix : new String[] {"-credentials", "-replication"}) {
       if (name.endsWith(suffix) && name.length() > suffix.length()) {
         owners.add(
