@@ -30,6 +30,28 @@ public final class TestStorageClasses {
         .create();
   }
 
+  /**
+   * Creates the StorageClass {@code name} that allows volume expansion and grows file systems only
+   * when a pod mounts the volume again ({@link VolumeProvisioner#EXPANSION_PARAMETER} {@code
+   * offline}).
+   */
+  public static void createOffline(KubernetesClient client, String name) {
+    client
+        .storage()
+        .v1()
+        .storageClasses()
+        .resource(
+            new StorageClassBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withProvisioner("pgtrickle.io/test-bed")
+                .withAllowVolumeExpansion(true)
+                .withParameters(java.util.Map.of(VolumeProvisioner.EXPANSION_PARAMETER, "offline"))
+                .build())
+        .create();
+  }
+
   /** Sets {@code allowVolumeExpansion} of an existing StorageClass (a field that may change). */
   public static void allowVolumeExpansion(KubernetesClient client, String name, boolean allow) {
     client
