@@ -155,14 +155,7 @@ public final class VolumeProvisioner implements AutoCloseable {
         growOffline(claim, volume, requested);
         return;
       }
-      client
-          .persistentVolumes()
-          .withName(volume)
-          .edit(
-              pv -> {
-                pv.getSpec().getCapacity().put("storage", requested);
-                return pv;
-              });
+      growVolume(volume, requested);
       client
           .persistentVolumeClaims()
           .inNamespace(claim.getMetadata().getNamespace())
@@ -178,6 +171,18 @@ public final class VolumeProvisioner implements AutoCloseable {
       }
       // Gone, or changed meanwhile: the next update of the claim tries again.
     }
+  }
+
+  /** The resizer's part: the volume's capacity. */
+  private void growVolume(String volume, Quantity requested) {
+    client
+        .persistentVolumes()
+        .withName(volume)
+        .edit(
+            pv -> {
+              pv.getSpec().getCapacity().put("storage", requested);
+              return pv;
+            });
   }
 
   private boolean offline(PersistentVolumeClaim claim) {
@@ -203,14 +208,7 @@ public final class VolumeProvisioner implements AutoCloseable {
             .map(p -> p.getMetadata().getUid())
             .findFirst()
             .orElse("");
-    client
-        .persistentVolumes()
-        .withName(volume)
-        .edit(
-            pv -> {
-              pv.getSpec().getCapacity().put("storage", requested);
-              return pv;
-            });
+    growVolume(volume, requested);
     client
         .persistentVolumeClaims()
         .inNamespace(claim.getMetadata().getNamespace())
