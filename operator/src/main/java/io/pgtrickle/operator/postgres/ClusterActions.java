@@ -96,6 +96,20 @@ public class ClusterActions {
    */
   public boolean restart(
       KubernetesClient client, PostgresCluster cluster, String pod, String observedUid) {
+    return restart(client, cluster, pod, observedUid, "to apply the new pod template");
+  }
+
+  /**
+   * {@link #restart(KubernetesClient, PostgresCluster, String, String)}, saying why.
+   *
+   * @param why what the restart is for, as the log and the Event end: "to ..."
+   */
+  public boolean restart(
+      KubernetesClient client,
+      PostgresCluster cluster,
+      String pod,
+      String observedUid,
+      String why) {
     String namespace = cluster.getMetadata().getNamespace();
     Pod now = client.pods().inNamespace(namespace).withName(pod).get();
     if (now == null
@@ -104,10 +118,9 @@ public class ClusterActions {
       LOG.info("pod {}/{} is already being replaced; not restarting it again", namespace, pod);
       return false;
     }
-    LOG.info("restarting pod {}/{} for the new template", namespace, pod);
+    LOG.info("restarting pod {}/{} {}", namespace, pod, why);
     client.pods().inNamespace(namespace).withName(pod).delete();
-    EventRecorder.normal(
-        client, cluster, "RollingRestart", "Restarting " + pod + " to apply the new pod template");
+    EventRecorder.normal(client, cluster, "RollingRestart", "Restarting " + pod + " " + why);
     return true;
   }
 

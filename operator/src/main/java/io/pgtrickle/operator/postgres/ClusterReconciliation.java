@@ -64,8 +64,7 @@ final class ClusterReconciliation {
   private final ApiServerFeatures features;
   private final ClusterActions actions;
   private final Clock clock;
-  private final Duration archivingCheck;
-  private final Duration rolloutBound;
+  private final ClusterTimings timings;
   private final List<Pod> pods;
   private final List<Member> members;
 
@@ -95,20 +94,31 @@ final class ClusterReconciliation {
       ApiServerFeatures features,
       ClusterActions actions,
       Clock clock,
-      Duration archivingCheck,
-      Duration rolloutBound) {
+      ClusterTimings timings) {
     this.cluster = cluster;
     this.context = context;
     this.client = context.getClient();
     this.features = features;
     this.actions = actions;
     this.clock = clock;
-    this.archivingCheck = archivingCheck;
-    this.rolloutBound = rolloutBound;
+    this.timings = timings;
     this.pods = List.copyOf(context.getSecondaryResources(Pod.class));
     this.members = Member.of(pods);
     this.patroni =
         new PatroniSteps(cluster, client, actions, clock, pods, members, this::patroniLogin);
+  }
+
+  /** Each member pod's {@code creationTimestamp}, by name. */
+  private java.util.Map<String, java.time.Instant> podsCreated() {
+    java.util.Map<String, java.time.Instant> created = new java.util.HashMap<>();
+    for (Pod pod : pods) {
+      String timestamp = pod.getMetadata().getCreationTimestamp();
+      if (timestamp != null) {
+        created.put(
+            pod.getMetadata().getName(), java.time.OffsetDateTime.parse(timestamp).toInstant());
+      }
+    }
+    return created;
   }
 
   UpdateControl<PostgresCluster> run() {
@@ -193,7 +203,15 @@ final class ClusterReconciliation {
       retry = PATRONI_RETRY;
     }
     if (retry == null) {
-      retry = patroni.rollForward(statefulSet, features.inPlacePodResize());
+      retry =
+          patroni.rollForward(
+              statefulSet,
+              features.inPlacePodResize(),
+              io.pgtrickle.operator.storage.FileSystemResize.podsToRestart(
+                  volumes.verdicts(),
+                  podsCreated(),
+                  clock.instant(),
+                  timings.fileSystemResizeGrace()));
     }
     if (actions.sidecars().afterChildren(client, cluster, members, this::secret, patroniLogin())
         && retry == null) {
@@ -306,7 +324,8 @@ final class ClusterReconciliation {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      retry = retry == null || retry.compareTo(archivingCheck) > 0 ? archivingCheck : retry;
+      Duration check = timings.archivingCheck();
+      retry = retry == null || retry.compareTo(check) > 0 ? check : retry;
     } else {
       // Without spec.backup nothing is archived: a condition kept from before would say it is.
       next.setConditions(
@@ -362,7 +381,7 @@ final class ClusterReconciliation {
         members,
         PostgresClusterReconciler.failedCreateEvents(context, cluster),
         clock.instant(),
-        rolloutBound);
+        timings.rolloutBound());
   }
 
   /**

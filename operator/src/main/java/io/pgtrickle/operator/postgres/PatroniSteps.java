@@ -130,8 +130,14 @@ final class PatroniSteps {
     return PATRONI_RETRY;
   }
 
-  /** Takes the next rollout step, if any; returns when to look again without an event. */
-  Duration rollForward(StatefulSet statefulSet, boolean inPlacePodResize) {
+  /**
+   * Takes the next rollout step, if any; returns when to look again without an event.
+   *
+   * @param remount members to restart for their volume's file system to grow ({@link
+   *     io.pgtrickle.operator.storage.FileSystemResize})
+   */
+  Duration rollForward(
+      StatefulSet statefulSet, boolean inPlacePodResize, java.util.Set<String> remount) {
     if (statefulSet == null || members.isEmpty()) {
       return null;
     }
@@ -141,10 +147,13 @@ final class PatroniSteps {
             statefulSet.getSpec().getReplicas(),
             ClusterObservation.desiredHash(statefulSet),
             ClusterStatefulSet.resources(cluster),
-            inPlacePodResize);
+            inPlacePodResize,
+            remount);
     String desiredHash = ClusterObservation.desiredHash(statefulSet);
     boolean rolloutPending =
-        members.stream().anyMatch(m -> !java.util.Objects.equals(m.restartHash(), desiredHash));
+        !remount.isEmpty()
+            || members.stream()
+                .anyMatch(m -> !java.util.Objects.equals(m.restartHash(), desiredHash));
     actions
         .rolloutWaits()
         .observe(
@@ -153,7 +162,12 @@ final class PatroniSteps {
     if (action instanceof RolloutAction.Resize resize) {
       actions.resize(client, cluster, resize.pods(), ClusterStatefulSet.resources(cluster));
     } else if (action instanceof RolloutAction.Restart restart) {
-      actions.restart(client, cluster, restart.pod(), uid(restart.pod()));
+      actions.restart(
+          client,
+          cluster,
+          restart.pod(),
+          uid(restart.pod()),
+          restartReason(restart.pod(), desiredHash, remount));
     } else if (action instanceof RolloutAction.RestartPostgres step) {
       actions.restartPostgres(client, cluster, members, step, login.get());
       return PATRONI_RETRY;
@@ -175,12 +189,30 @@ final class PatroniSteps {
             cluster,
             "SwitchoverFailed",
             "Patroni on " + switchover.from() + " does not answer a switchover; restarting it");
-        actions.restart(client, cluster, switchover.from(), uid(switchover.from()));
+        actions.restart(
+            client,
+            cluster,
+            switchover.from(),
+            uid(switchover.from()),
+            restartReason(switchover.from(), desiredHash, remount));
       }
       // Refused: Patroni runs and says not now (e.g. no synchronous standby yet); ask again.
       return PATRONI_RETRY;
     }
     return null;
+  }
+
+  /** What restarting {@code pod} is for, as the log and the Event say it: "to ...". */
+  private String restartReason(String pod, String desiredHash, java.util.Set<String> remount) {
+    boolean current =
+        members.stream()
+            .anyMatch(
+                m ->
+                    m.name().equals(pod) && java.util.Objects.equals(m.restartHash(), desiredHash));
+    return current && remount.contains(pod)
+        ? "to grow its volume's file system (FileSystemResizePending: the storage driver grows it"
+            + " only when a pod mounts the volume again)"
+        : "to apply the new pod template";
   }
 
   /**

@@ -51,7 +51,6 @@ import io.pgtrickle.operator.postgres.dependent.ScheduledBackupDependent;
 import io.pgtrickle.operator.postgres.dependent.ServiceAccountDependent;
 import io.pgtrickle.operator.postgres.dependent.StatefulSetDependent;
 import io.pgtrickle.operator.postgres.patroni.PatroniClient;
-import io.pgtrickle.operator.postgres.rollout.RolloutStall;
 import io.pgtrickle.operator.postgres.status.ClusterStatusCalculator;
 import io.pgtrickle.operator.postgres.status.ObservedCluster;
 import java.time.Clock;
@@ -179,48 +178,26 @@ public class PostgresClusterReconciler
   private final Clock clock;
   private final ApiServerFeatures features;
   private final ClusterActions actions;
-  private final java.time.Duration archivingCheck;
-  private final java.time.Duration rolloutBound;
+  private final ClusterTimings timings;
 
   public PostgresClusterReconciler(ApiServerFeatures features) {
-    this(features, ARCHIVING_CHECK);
+    this(features, ClusterTimings.DEFAULT);
   }
 
   /**
-   * @param archivingCheck how often the archiver is read ({@link #ARCHIVING_CHECK} in the operator;
-   *     the test bed's operators read it more often)
+   * @param timings how long to wait for what sends no event ({@link ClusterTimings#DEFAULT} in the
+   *     operator; the test bed's operators wait less)
    */
-  public PostgresClusterReconciler(ApiServerFeatures features, java.time.Duration archivingCheck) {
-    this(features, archivingCheck, RolloutStall.DEFAULT_BOUND);
-  }
-
-  /**
-   * @param rolloutBound how long a member on a new template may stay not ready before the rollout
-   *     is reported stalled ({@link RolloutStall#DEFAULT_BOUND} in the operator; a test sets less)
-   */
-  public PostgresClusterReconciler(
-      ApiServerFeatures features,
-      java.time.Duration archivingCheck,
-      java.time.Duration rolloutBound) {
-    this(
-        Clock.systemUTC(),
-        features,
-        new ClusterActions(new PatroniClient()),
-        archivingCheck,
-        rolloutBound);
+  public PostgresClusterReconciler(ApiServerFeatures features, ClusterTimings timings) {
+    this(Clock.systemUTC(), features, new ClusterActions(new PatroniClient()), timings);
   }
 
   PostgresClusterReconciler(
-      Clock clock,
-      ApiServerFeatures features,
-      ClusterActions actions,
-      java.time.Duration archivingCheck,
-      java.time.Duration rolloutBound) {
+      Clock clock, ApiServerFeatures features, ClusterActions actions, ClusterTimings timings) {
     this.clock = clock;
     this.features = features;
     this.actions = actions;
-    this.archivingCheck = archivingCheck;
-    this.rolloutBound = rolloutBound;
+    this.timings = timings;
   }
 
   /**
@@ -306,8 +283,7 @@ public class PostgresClusterReconciler
         cluster.getMetadata().getName(),
         refusal.get());
     PostgresClusterStatus status =
-        new ClusterReconciliation(
-                cluster, context, features, actions, clock, archivingCheck, rolloutBound)
+        new ClusterReconciliation(cluster, context, features, actions, clock, timings)
             .refused(refusal.get());
     return status == null
         ? ErrorStatusUpdateControl.defaultErrorProcessing()
@@ -318,8 +294,7 @@ public class PostgresClusterReconciler
   public UpdateControl<PostgresCluster> reconcile(
       PostgresCluster cluster, Context<PostgresCluster> context) {
     ClusterReconciliation round =
-        new ClusterReconciliation(
-            cluster, context, features, actions, clock, archivingCheck, rolloutBound);
+        new ClusterReconciliation(cluster, context, features, actions, clock, timings);
     return round.run();
   }
 

@@ -136,7 +136,9 @@ public final class StorageCondition {
           + " has "
           + e.capacity()
           + (e.fileSystemPending()
-              ? ", its file system grows when its pod mounts it again (restart the pod)"
+              ? ", its file system grows when its pod mounts it again (unless the kubelet grows"
+                  + " it online first, the operator restarts the member: replicas first, the"
+                  + " primary after a switchover)"
               : ", the storage driver is growing it");
     }
     if (v instanceof VolumeExpansion.Failed f) {

@@ -5,6 +5,9 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimCondition;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.Map;
 
 /**
@@ -31,12 +34,21 @@ public final class VolumeExpansion {
   public record Expand(String claim, String size) implements Verdict {}
 
   /**
-   * Its request is raised; the volume or its file system has not grown yet ({@code
-   * FileSystemResizePending}: the driver grows the file system only when a pod mounts the volume
-   * again).
+   * Its request is raised; the volume or its file system has not grown yet.
+   *
+   * @param fileSystemPendingSince since when the claim has had the condition {@code
+   *     FileSystemResizePending} (the volume has grown, its file system grows when the kubelet next
+   *     mounts it, or online if the driver can), its {@code lastTransitionTime}; null without it
    */
-  public record Expanding(String claim, String capacity, String size, boolean fileSystemPending)
-      implements Verdict {}
+  public record Expanding(
+      String claim, String capacity, String size, Instant fileSystemPendingSince)
+      implements Verdict {
+
+    /** Whether the volume has grown and only its file system waits. */
+    public boolean fileSystemPending() {
+      return fileSystemPendingSince != null;
+    }
+  }
 
   /** The resize failed, as the claim's status says ({@code allocatedResourceStatuses}). */
   public record Failed(String claim, String why) implements Verdict {}
@@ -124,11 +136,27 @@ public final class VolumeExpansion {
     return Quantity.getAmountInBytes(q);
   }
 
-  private static boolean fileSystemPending(PersistentVolumeClaim claim) {
-    return claim.getStatus().getConditions() != null
-        && claim.getStatus().getConditions().stream()
-            .anyMatch(
-                c -> "FileSystemResizePending".equals(c.getType()) && "True".equals(c.getStatus()));
+  /**
+   * Since when the claim's file system waits ({@code FileSystemResizePending} true), or null. A
+   * condition without a readable {@code lastTransitionTime} counts from the epoch: long pending.
+   */
+  private static Instant fileSystemPending(PersistentVolumeClaim claim) {
+    if (claim.getStatus().getConditions() == null) {
+      return null;
+    }
+    return claim.getStatus().getConditions().stream()
+        .filter(c -> "FileSystemResizePending".equals(c.getType()) && "True".equals(c.getStatus()))
+        .map(c -> since(c.getLastTransitionTime()))
+        .findFirst()
+        .orElse(null);
+  }
+
+  private static Instant since(String timestamp) {
+    try {
+      return timestamp == null ? Instant.EPOCH : OffsetDateTime.parse(timestamp).toInstant();
+    } catch (DateTimeParseException e) {
+      return Instant.EPOCH;
+    }
   }
 
   /**

@@ -155,6 +155,85 @@ class VolumeExpansionIT {
             });
   }
 
+  /**
+   * A driver that grows file systems only on a mount (Kubernetes' offline expansion): the claims
+   * wait in {@code FileSystemResizePending}, and after the grace the operator restarts the members,
+   * the replica first, then the primary (its switchover finds no Patroni on these unplayed pods, so
+   * it is restarted as for a primary whose Patroni does not answer); the claims then have the size
+   * and the condition is True.
+   */
+  @Test
+  void aFileSystemThatGrowsOnlyOnAMountRestartsTheMembersReplicaFirst() {
+    String name = "offline";
+    String offlineClass = "offline-" + NAMESPACE.name();
+    TestStorageClasses.createOffline(NAMESPACE.client(), offlineClass);
+    try {
+      String spec =
+          "{version: 16, replicas: 2, storage: {size: %s, storageClass: " + offlineClass + "}}";
+      fixtures.apply(String.format(spec, "1Gi"), name);
+      await()
+          .atMost(CONVERGE)
+          .until(
+              () ->
+                  fixtures.pods(name).stream().filter(PostgresClusterProvisioningIT::ready).count()
+                      == 2);
+      fixtures.markPrimary(name + "-0");
+      fixtures.markReplica(name + "-1");
+      String primaryUid = uid(name + "-0");
+      String replicaUid = uid(name + "-1");
+
+      fixtures.apply(String.format(spec, "2Gi"), name);
+      await("both members restarted, the claims grown and the condition True")
+          .atMost(Duration.ofSeconds(120))
+          .untilAsserted(
+              () -> {
+                assertThat(claimSize("data-offline-0", true)).isEqualTo("2Gi");
+                assertThat(claimSize("data-offline-1", true)).isEqualTo("2Gi");
+                Condition c =
+                    Conditions.find(
+                            fixtures.get(name).getStatus().getConditions(), StorageCondition.TYPE)
+                        .orElseThrow();
+                assertThat(c.getStatus()).as(c.getMessage()).isEqualTo("True");
+              });
+      assertThat(uid(name + "-0")).isNotEqualTo(primaryUid);
+      assertThat(uid(name + "-1")).isNotEqualTo(replicaUid);
+      java.util.List<io.fabric8.kubernetes.api.model.Event> restarts =
+          NAMESPACE.client().v1().events().inNamespace(NAMESPACE.name()).list().getItems().stream()
+              .filter(e -> "RollingRestart".equals(e.getReason()))
+              .filter(e -> name.equals(e.getInvolvedObject().getName()))
+              .sorted(java.util.Comparator.comparing(e -> e.getMetadata().getCreationTimestamp()))
+              .toList();
+      assertThat(restarts)
+          .extracting(io.fabric8.kubernetes.api.model.Event::getMessage)
+          .as("the replica first, each for its file system")
+          .first()
+          .asString()
+          .startsWith("Restarting offline-1 to grow its volume's file system");
+      assertThat(restarts)
+          .extracting(io.fabric8.kubernetes.api.model.Event::getMessage)
+          .anyMatch(m -> m.startsWith("Restarting offline-0 to grow its volume's file system"));
+    } finally {
+      NAMESPACE
+          .client()
+          .resources(io.pgtrickle.operator.api.PostgresCluster.class)
+          .inNamespace(NAMESPACE.name())
+          .withName(name)
+          .delete();
+      TestStorageClasses.delete(NAMESPACE.client(), offlineClass);
+    }
+  }
+
+  private String uid(String pod) {
+    return NAMESPACE
+        .client()
+        .pods()
+        .inNamespace(NAMESPACE.name())
+        .withName(pod)
+        .get()
+        .getMetadata()
+        .getUid();
+  }
+
   /** The PVC repository's volume follows spec.storage.size when destination.size is absent. */
   @Test
   void aVolumeRepositorySizedByTheStorageSizeGrowsWithIt() {

@@ -23,7 +23,7 @@ class StorageConditionTest {
     var growing =
         List.<VolumeExpansion.Verdict>of(
             new VolumeExpansion.AsWanted("data-db-0"),
-            new VolumeExpansion.Expanding("data-db-1", "1Gi", size, true),
+            new VolumeExpansion.Expanding("data-db-1", "1Gi", size, java.time.Instant.EPOCH),
             new VolumeExpansion.Expand("data-db-2", size));
     var expanding = StorageCondition.with(List.of(), growing, size, 3, NOW).get(0);
     assertThat(expanding.getStatus()).isEqualTo("False");
@@ -38,7 +38,7 @@ class StorageConditionTest {
         StorageCondition.with(
                 List.of(),
                 List.of(
-                    new VolumeExpansion.Expanding("data-db-0", "1Gi", size, false),
+                    new VolumeExpansion.Expanding("data-db-0", "1Gi", size, null),
                     new VolumeExpansion.NotExpandable("data-db-1", "its StorageClass fast ...")),
                 size,
                 3,

@@ -82,7 +82,7 @@ class VolumeExpansionTest {
   void aRaisedRequestWhoseCapacityLagsIsExpandingOrFailed() {
     PersistentVolumeClaim growing = claim("fast", "2Gi", "1Gi");
     assertThat(VolumeExpansion.judge(growing, "2Gi", storageClass(true)))
-        .isEqualTo(new VolumeExpansion.Expanding("data-db-0", "1Gi", "2Gi", false));
+        .isEqualTo(new VolumeExpansion.Expanding("data-db-0", "1Gi", "2Gi", null));
     growing
         .getStatus()
         .setConditions(
@@ -90,9 +90,12 @@ class VolumeExpansionTest {
                 new io.fabric8.kubernetes.api.model.PersistentVolumeClaimConditionBuilder()
                     .withType("FileSystemResizePending")
                     .withStatus("True")
+                    .withLastTransitionTime("2026-12-06T10:00:00Z")
                     .build()));
     assertThat(VolumeExpansion.judge(growing, "2Gi", storageClass(true)))
-        .isEqualTo(new VolumeExpansion.Expanding("data-db-0", "1Gi", "2Gi", true));
+        .isEqualTo(
+            new VolumeExpansion.Expanding(
+                "data-db-0", "1Gi", "2Gi", java.time.Instant.parse("2026-12-06T10:00:00Z")));
     PersistentVolumeClaim failed = claim("fast", "2Gi", "1Gi");
     failed
         .getStatus()

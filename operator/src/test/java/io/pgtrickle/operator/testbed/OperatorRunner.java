@@ -6,6 +6,7 @@ import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.pgtrickle.operator.ApiServerFeatures;
 import io.pgtrickle.operator.backup.PostgresBackupReconciler;
+import io.pgtrickle.operator.postgres.ClusterTimings;
 import io.pgtrickle.operator.postgres.PostgresClusterReconciler;
 import io.pgtrickle.operator.streams.StreamTableClusterReconciler;
 import io.pgtrickle.testbed.TestBed;
@@ -22,6 +23,12 @@ public final class OperatorRunner implements AutoCloseable {
    * the TTL controller clean them up, long enough for the reconciler to read their outcome first.
    */
   public static final long BACKUP_JOB_TTL_SECONDS = 20;
+
+  /**
+   * How long these operators let a grown volume's file system wait before restarting its member
+   * (the operator's own: 2 minutes).
+   */
+  public static final java.time.Duration FILE_SYSTEM_RESIZE_GRACE = java.time.Duration.ofSeconds(5);
 
   /** How often these operators read a primary's archiver (the operator's own: 60 s). */
   public static final java.time.Duration ARCHIVING_CHECK = java.time.Duration.ofSeconds(10);
@@ -93,7 +100,8 @@ public final class OperatorRunner implements AutoCloseable {
             });
     operator.register(
         new PostgresClusterReconciler(
-            ApiServerFeatures.detect(client), ARCHIVING_CHECK, rolloutBound),
+            ApiServerFeatures.detect(client),
+            new ClusterTimings(ARCHIVING_CHECK, rolloutBound, FILE_SYSTEM_RESIZE_GRACE)),
         c -> c.settingNamespace(namespace));
     operator.register(new StreamTableClusterReconciler(), c -> c.settingNamespace(namespace));
     operator.register(

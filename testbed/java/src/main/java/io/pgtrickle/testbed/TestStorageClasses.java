@@ -15,6 +15,23 @@ public final class TestStorageClasses {
 
   /** Creates the StorageClass {@code name} that allows (or not) volume expansion. */
   public static void create(KubernetesClient client, String name, boolean allowVolumeExpansion) {
+    create(client, name, allowVolumeExpansion, java.util.Map.of());
+  }
+
+  /**
+   * Creates the StorageClass {@code name} that allows volume expansion and grows file systems only
+   * when a pod mounts the volume again ({@link VolumeProvisioner#EXPANSION_PARAMETER} {@code
+   * offline}).
+   */
+  public static void createOffline(KubernetesClient client, String name) {
+    create(client, name, true, java.util.Map.of(VolumeProvisioner.EXPANSION_PARAMETER, "offline"));
+  }
+
+  private static void create(
+      KubernetesClient client,
+      String name,
+      boolean allowVolumeExpansion,
+      java.util.Map<String, String> parameters) {
     client
         .storage()
         .v1()
@@ -26,6 +43,7 @@ public final class TestStorageClasses {
                 .endMetadata()
                 .withProvisioner("pgtrickle.io/test-bed")
                 .withAllowVolumeExpansion(allowVolumeExpansion)
+                .withParameters(parameters)
                 .build())
         .create();
   }

@@ -48,6 +48,24 @@ public final class RolloutPlanner {
       String desiredHash,
       ResourceRequirements desiredResources,
       boolean inPlaceResize) {
+    return next(members, expectedMembers, desiredHash, desiredResources, inPlaceResize, Set.of());
+  }
+
+  /**
+   * The next step, when some members also need a new pod for another reason than their template.
+   *
+   * @param remount members to restart although their template is current: their volume's file
+   *     system grows only when a pod mounts it again ({@link
+   *     io.pgtrickle.operator.storage.FileSystemResize}); restarted in the same order as outdated
+   *     ones
+   */
+  public static RolloutAction next(
+      List<Member> members,
+      int expectedMembers,
+      String desiredHash,
+      ResourceRequirements desiredResources,
+      boolean inPlaceResize,
+      Set<String> remount) {
     if (members.stream().anyMatch(Member::terminating)) {
       return new RolloutAction.Wait("waiting for a member to be replaced");
     }
@@ -60,7 +78,8 @@ public final class RolloutPlanner {
             .filter(
                 m ->
                     !Objects.equals(m.restartHash(), desiredHash)
-                        || !sameResources(m.resources(), desiredResources))
+                        || !sameResources(m.resources(), desiredResources)
+                        || remount.contains(m.name()))
             .max(Comparator.comparingInt(Member::ordinal));
     if (stuck.isPresent()) {
       return new RolloutAction.Restart(stuck.get().name());
@@ -82,7 +101,8 @@ public final class RolloutPlanner {
             .filter(
                 m ->
                     !Objects.equals(m.restartHash(), desiredHash)
-                        || (!inPlaceResize && resize.contains(m.name())))
+                        || (!inPlaceResize && resize.contains(m.name()))
+                        || remount.contains(m.name()))
             .sorted(
                 Comparator.comparing(Member::primary)
                     .thenComparing(Member::ordinal, Comparator.reverseOrder()))

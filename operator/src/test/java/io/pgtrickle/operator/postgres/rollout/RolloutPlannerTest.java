@@ -207,6 +207,33 @@ class RolloutPlannerTest {
   }
 
   @Test
+  void membersWhoseFileSystemWaitsForAMountRestartReplicasFirstThePrimaryAfterASwitchover() {
+    List<Member> members =
+        List.of(
+            member(0, true, "h", SMALL),
+            member(1, false, "h", SMALL),
+            member(2, false, "h", SMALL));
+    java.util.Set<String> all = java.util.Set.of("db-0", "db-1", "db-2");
+    assertThat(RolloutPlanner.next(members, 3, "h", SMALL, true, all))
+        .isEqualTo(new RolloutAction.Restart("db-2"));
+    assertThat(RolloutPlanner.next(members, 3, "h", SMALL, true, java.util.Set.of("db-0", "db-1")))
+        .isEqualTo(new RolloutAction.Restart("db-1"));
+    // The replicas are done: the primary hands over to one of them first.
+    assertThat(RolloutPlanner.next(members, 3, "h", SMALL, true, java.util.Set.of("db-0")))
+        .isEqualTo(new RolloutAction.Switchover("db-0", "db-1"));
+    assertThat(RolloutPlanner.next(members, 3, "h", SMALL, true, java.util.Set.of()))
+        .isEqualTo(new RolloutAction.Done());
+    // One at a time: a restarted member must be ready before the next.
+    List<Member> restarting =
+        List.of(
+            member(0, true, "h", SMALL),
+            member(1, false, "h", SMALL),
+            new Member("db-2", 2, false, false, false, "h", SMALL, "127.0.0.2"));
+    assertThat(RolloutPlanner.next(restarting, 3, "h", SMALL, true, java.util.Set.of("db-1")))
+        .isEqualTo(new RolloutAction.Wait("waiting for every member to be ready"));
+  }
+
+  @Test
   void singleMemberRestartsDirectly() {
     assertThat(next(List.of(member(0, true, "old", SMALL)), "new", SMALL, true))
         .isEqualTo(new RolloutAction.Restart("db-0"));

@@ -1,0 +1,26 @@
+package io.pgtrickle.operator.postgres;
+
+import io.pgtrickle.operator.postgres.rollout.RolloutStall;
+import io.pgtrickle.operator.storage.FileSystemResize;
+import java.time.Duration;
+
+/**
+ * How long the PostgresCluster reconciler waits for things that send it no event. The operator runs
+ * with {@link #DEFAULT}; the test bed's operators wait less.
+ *
+ * @param archivingCheck how often the archiver ({@code pg_stat_archiver}) is read
+ * @param rolloutBound how long a member on a new template may stay not ready before the rollout is
+ *     reported stalled ({@link RolloutStall})
+ * @param fileSystemResizeGrace how long a grown volume's file system may wait for the kubelet to
+ *     grow it online before its member is restarted ({@link FileSystemResize})
+ */
+public record ClusterTimings(
+    Duration archivingCheck, Duration rolloutBound, Duration fileSystemResizeGrace) {
+
+  /** The operator's: see each constant. */
+  public static final ClusterTimings DEFAULT =
+      new ClusterTimings(
+          PostgresClusterReconciler.ARCHIVING_CHECK,
+          RolloutStall.DEFAULT_BOUND,
+          FileSystemResize.DEFAULT_GRACE);
+}

@@ -1,0 +1,62 @@
+package io.pgtrickle.operator.storage;
+
+import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which members must be restarted for their volume's file system to grow. Once the storage driver
+ * has grown a volume, its claim shows {@code FileSystemResizePending} until the kubelet grows the
+ * file system: online, within seconds, for drivers that can; otherwise only when a pod mounts the
+ * volume again (Kubernetes' "offline" expansion). The operator waits {@link #DEFAULT_GRACE} for the
+ * online way, then restarts the member through its rollout (replicas first, the primary after a
+ * switchover), so a bigger {@code spec.storage.size} is never left half done. Pure.
+ */
+public final class FileSystemResize {
+
+  /**
+   * How long a file system may wait for an online resize before its member is restarted: kubelets
+   * grow a mounted volume at their next sync of the pod, well within this.
+   */
+  public static final Duration DEFAULT_GRACE = Duration.ofMinutes(2);
+
+  private static final String CLAIM_PREFIX = ClusterStatefulSet.DATA_VOLUME + "-";
+
+  private FileSystemResize() {}
+
+  /**
+   * The pods to restart: those whose data volume has waited for its file system longer than {@code
+   * grace}, and that mounted it before it began to wait (a pod started since has mounted the grown
+   * volume already, and a restart would not help it: its claim is then only reported).
+   *
+   * @param verdicts the verdicts of {@link MemberVolumes#expand}, on claims {@code data-POD}
+   * @param podCreated each member pod's {@code creationTimestamp}, by pod name
+   * @return pod names, sorted
+   */
+  public static Set<String> podsToRestart(
+      List<VolumeExpansion.Verdict> verdicts,
+      Map<String, Instant> podCreated,
+      Instant now,
+      Duration grace) {
+    Set<String> pods = new TreeSet<>();
+    for (VolumeExpansion.Verdict v : verdicts) {
+      if (!(v instanceof VolumeExpansion.Expanding e)
+          || !e.fileSystemPending()
+          || !e.claim().startsWith(CLAIM_PREFIX)) {
+        continue;
+      }
+      String pod = e.claim().substring(CLAIM_PREFIX.length());
+      Instant created = podCreated.get(pod);
+      if (created != null
+          && created.isBefore(e.fileSystemPendingSince())
+          && !now.isBefore(e.fileSystemPendingSince().plus(grace))) {
+        pods.add(pod);
+      }
+    }
+    return pods;
+  }
+}
