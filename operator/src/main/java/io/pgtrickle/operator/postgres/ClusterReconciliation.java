@@ -108,19 +108,6 @@ final class ClusterReconciliation {
         new PatroniSteps(cluster, client, actions, clock, pods, members, this::patroniLogin);
   }
 
-  /** Each member pod's {@code creationTimestamp}, by name. */
-  private java.util.Map<String, java.time.Instant> podsCreated() {
-    java.util.Map<String, java.time.Instant> created = new java.util.HashMap<>();
-    for (Pod pod : pods) {
-      String timestamp = pod.getMetadata().getCreationTimestamp();
-      if (timestamp != null) {
-        created.put(
-            pod.getMetadata().getName(), java.time.OffsetDateTime.parse(timestamp).toInstant());
-      }
-    }
-    return created;
-  }
-
   UpdateControl<PostgresCluster> run() {
     Optional<ClusterValidation.Problem> problem =
         ClusterValidation.ofSpec(cluster)
@@ -209,7 +196,7 @@ final class ClusterReconciliation {
               features.inPlacePodResize(),
               io.pgtrickle.operator.storage.FileSystemResize.podsToRestart(
                   volumes.verdicts(),
-                  podsCreated(),
+                  io.pgtrickle.operator.storage.FileSystemResize.created(pods),
                   clock.instant(),
                   timings.fileSystemResizeGrace()));
     }
