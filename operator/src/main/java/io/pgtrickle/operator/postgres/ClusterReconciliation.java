@@ -392,7 +392,7 @@ final class ClusterReconciliation {
   /** How to log in to the members' Patroni, each reached with the scheme it serves. */
   private io.pgtrickle.operator.postgres.patroni.PatroniClient.Login patroniLogin() {
     return io.pgtrickle.operator.postgres.tls.ServedTls.patroniLogin(
-        ClusterActions.login(
+        io.pgtrickle.operator.postgres.credentials.PatroniLogins.of(
             PostgresClusterReconciler.secretNamed(
                 context, cluster, ClusterNames.appliedCredentialsSecret(cluster)),
             PostgresClusterReconciler.secretNamed(
