@@ -2,14 +2,12 @@ package io.pgtrickle.operator.postgres;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.events.EventRecorder;
-import io.pgtrickle.operator.postgres.credentials.AppliedCredentials;
 import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
 import io.pgtrickle.operator.postgres.credentials.RolePasswords;
 import io.pgtrickle.operator.postgres.patroni.ConfigPatch;
@@ -18,11 +16,8 @@ import io.pgtrickle.operator.postgres.patroni.PatroniClient;
 import io.pgtrickle.operator.postgres.patroni.PatroniException;
 import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.rollout.RolloutAction;
-import io.pgtrickle.operator.postgres.spec.ClusterSecrets;
 import io.pgtrickle.operator.postgres.spec.ClusterServices;
 import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -374,39 +369,5 @@ public class ClusterActions {
             login.password(),
             login.previousPassword(),
             scheme.tls()));
-  }
-
-  /**
-   * How to log in to the members' Patroni: the REST API user of the operator's record of applied
-   * credentials (with the password members started before the last change still expect), or of the
-   * replication Secret before that record exists; null when neither has one.
-   */
-  public static PatroniClient.Login login(Secret applied, Secret replication) {
-    if (applied != null && applied.getData() != null) {
-      Map<String, String> data = applied.getData();
-      if (data.containsKey(AppliedCredentials.RESTAPI_USER)
-          && data.containsKey(AppliedCredentials.RESTAPI_PASSWORD)) {
-        return new PatroniClient.Login(
-            decode(data.get(AppliedCredentials.RESTAPI_USER)),
-            decode(data.get(AppliedCredentials.RESTAPI_PASSWORD)),
-            AppliedCredentials.previousRestApiPassword(applied));
-      }
-    }
-    if (replication == null || replication.getData() == null) {
-      return null;
-    }
-    Map<String, String> data = replication.getData();
-    if (!data.containsKey(ClusterSecrets.RESTAPI_USERNAME)
-        || !data.containsKey(ClusterSecrets.RESTAPI_PASSWORD)) {
-      return null;
-    }
-    return new PatroniClient.Login(
-        decode(data.get(ClusterSecrets.RESTAPI_USERNAME)),
-        decode(data.get(ClusterSecrets.RESTAPI_PASSWORD)),
-        null);
-  }
-
-  private static String decode(String base64) {
-    return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
   }
 }

@@ -108,19 +108,6 @@ final class ClusterReconciliation {
         new PatroniSteps(cluster, client, actions, clock, pods, members, this::patroniLogin);
   }
 
-  /** Each member pod's {@code creationTimestamp}, by name. */
-  private java.util.Map<String, java.time.Instant> podsCreated() {
-    java.util.Map<String, java.time.Instant> created = new java.util.HashMap<>();
-    for (Pod pod : pods) {
-      String timestamp = pod.getMetadata().getCreationTimestamp();
-      if (timestamp != null) {
-        created.put(
-            pod.getMetadata().getName(), java.time.OffsetDateTime.parse(timestamp).toInstant());
-      }
-    }
-    return created;
-  }
-
   UpdateControl<PostgresCluster> run() {
     Optional<ClusterValidation.Problem> problem =
         ClusterValidation.ofSpec(cluster)
@@ -209,7 +196,7 @@ final class ClusterReconciliation {
               features.inPlacePodResize(),
               io.pgtrickle.operator.storage.FileSystemResize.podsToRestart(
                   volumes.verdicts(),
-                  podsCreated(),
+                  io.pgtrickle.operator.storage.FileSystemResize.created(pods),
                   clock.instant(),
                   timings.fileSystemResizeGrace()));
     }
@@ -405,7 +392,7 @@ final class ClusterReconciliation {
   /** How to log in to the members' Patroni, each reached with the scheme it serves. */
   private io.pgtrickle.operator.postgres.patroni.PatroniClient.Login patroniLogin() {
     return io.pgtrickle.operator.postgres.tls.ServedTls.patroniLogin(
-        ClusterActions.login(
+        io.pgtrickle.operator.postgres.credentials.PatroniLogins.of(
             PostgresClusterReconciler.secretNamed(
                 context, cluster, ClusterNames.appliedCredentialsSecret(cluster)),
             PostgresClusterReconciler.secretNamed(

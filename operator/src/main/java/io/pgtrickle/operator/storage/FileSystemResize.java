@@ -1,8 +1,11 @@
 package io.pgtrickle.operator.storage;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,6 +30,18 @@ public final class FileSystemResize {
   private static final String CLAIM_PREFIX = ClusterStatefulSet.DATA_VOLUME + "-";
 
   private FileSystemResize() {}
+
+  /** Each pod's {@code creationTimestamp}, by name (pods without one are left out). */
+  public static Map<String, Instant> created(List<Pod> pods) {
+    Map<String, Instant> created = new HashMap<>();
+    for (Pod pod : pods) {
+      String timestamp = pod.getMetadata().getCreationTimestamp();
+      if (timestamp != null) {
+        created.put(pod.getMetadata().getName(), OffsetDateTime.parse(timestamp).toInstant());
+      }
+    }
+    return created;
+  }
 
   /**
    * The pods to restart: those whose data volume has waited for its file system longer than {@code

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.pgtrickle.operator.api.ClusterPhase;
-import io.pgtrickle.operator.postgres.ClusterActions;
 import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.postgres.failover.DivergedReplica;
 import io.pgtrickle.operator.postgres.patroni.PatroniClient;
@@ -247,7 +246,7 @@ class PatroniFailoverIT {
     String startedBefore = startTime(replicaIp);
     long rows = ha.queryLong("select count(*) from acked");
     PatroniClient.Login login =
-        ClusterActions.login(
+        io.pgtrickle.operator.postgres.credentials.PatroniLogins.of(
             client
                 .secrets()
                 .inNamespace(NAMESPACE.name())

@@ -58,4 +58,23 @@ class FileSystemResizeTest {
                 List.of(pending("data-db-0")), Map.of(), PENDING.plus(GRACE), GRACE))
         .isEmpty();
   }
+
+  @Test
+  void podsAreKnownByTheirCreationTimestamp() {
+    var pods =
+        List.of(
+            new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata()
+                .withName("db-0")
+                .withCreationTimestamp("2026-12-06T09:00:00Z")
+                .endMetadata()
+                .build(),
+            new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata()
+                .withName("db-1")
+                .endMetadata()
+                .build());
+    assertThat(FileSystemResize.created(pods))
+        .containsExactly(Map.entry("db-0", Instant.parse("2026-12-06T09:00:00Z")));
+  }
 }
