@@ -108,14 +108,15 @@ public final class StorageCondition {
    * data-db-1 cannot grow: ..."), in the order first met.
    */
   private static String describe(List<VolumeExpansion.Verdict> verdicts) {
-    java.util.Map<String, List<String>> byWhy = new java.util.LinkedHashMap<>();
+    java.util.Map<String, List<VolumeExpansion.Verdict>> byWhy = new java.util.LinkedHashMap<>();
     for (VolumeExpansion.Verdict v : verdicts) {
-      String text = describe(v);
-      String why = text.substring(v.claim().length());
-      byWhy.computeIfAbsent(why, k -> new java.util.ArrayList<>()).add(v.claim());
+      byWhy.computeIfAbsent(why(v, false), k -> new java.util.ArrayList<>()).add(v);
     }
-    return byWhy.entrySet().stream()
-        .map(e -> names(e.getValue()) + e.getKey())
+    return byWhy.values().stream()
+        .map(
+            group ->
+                names(group.stream().map(VolumeExpansion.Verdict::claim).toList())
+                    + why(group.get(0), group.size() > 1))
         .collect(Collectors.joining("; "));
   }
 
@@ -127,26 +128,39 @@ public final class StorageCondition {
             + claims.get(claims.size() - 1);
   }
 
-  private static String describe(VolumeExpansion.Verdict v) {
+  /** What follows the claim's name (or names, {@code plural}) in the message. */
+  private static String why(VolumeExpansion.Verdict v, boolean plural) {
     if (v instanceof VolumeExpansion.Expand e) {
-      return e.claim() + " asked for " + e.size();
+      return " asked for " + e.size();
     }
     if (v instanceof VolumeExpansion.Expanding e) {
-      return e.claim()
-          + " has "
-          + e.capacity()
-          + (e.fileSystemPending()
-              ? ", its file system grows when its pod mounts it again (unless the kubelet grows"
-                  + " it online first, the operator restarts the member: replicas first, the"
-                  + " primary after a switchover)"
-              : ", the storage driver is growing it");
+      if (!e.fileSystemPending()) {
+        return (plural ? " have " : " has ")
+            + e.capacity()
+            + ", the storage driver is growing "
+            + (plural ? "them" : "it");
+      }
+      return plural
+          ? " have "
+              + e.capacity()
+              + ", their file systems grow when their pods mount them again (unless the kubelet"
+              + " grows them online first, the operator restarts the members: replicas first, the"
+              + " primary after a switchover)"
+          : " has "
+              + e.capacity()
+              + ", its file system grows when its pod mounts it again (unless the kubelet grows"
+              + " it online first, the operator restarts the member: replicas first, the primary"
+              + " after a switchover)";
     }
     if (v instanceof VolumeExpansion.Failed f) {
-      return f.claim() + ": " + f.why();
+      return ": " + f.why();
     }
     if (v instanceof VolumeExpansion.NotExpandable n) {
-      return n.claim() + " cannot grow: " + n.why();
+      return " cannot grow: "
+          + (plural
+              ? n.why().replaceFirst("^its ", "their ").replaceFirst("^it has ", "they have ")
+              : n.why());
     }
-    return v.claim() + " has it";
+    return plural ? " have it" : " has it";
   }
 }

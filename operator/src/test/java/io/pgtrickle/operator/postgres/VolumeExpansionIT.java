@@ -127,7 +127,7 @@ class VolumeExpansionIT {
     assertThat(refused.getMessage())
         .contains("spec.storage.size is 3Gi")
         .contains(
-            "data-grow-0, data-grow-1 and data-grow-2 cannot grow: its StorageClass "
+            "data-grow-0, data-grow-1 and data-grow-2 cannot grow: their StorageClass "
                 + storageClass
                 + " does not allow volume expansion")
         .contains("allowVolumeExpansion");

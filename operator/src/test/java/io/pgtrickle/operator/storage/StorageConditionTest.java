@@ -33,6 +33,24 @@ class StorageConditionTest {
         .contains("data-db-2 asked for 2Gi")
         .doesNotContain("data-db-0");
     assertThat(StorageCondition.growing(growing)).isTrue();
+    // Claims in the same state are named together, in the plural.
+    var both =
+        StorageCondition.with(
+                List.of(),
+                List.of(
+                    new VolumeExpansion.Expanding(
+                        "data-db-0", "1Gi", size, java.time.Instant.EPOCH),
+                    new VolumeExpansion.Expanding(
+                        "data-db-1", "1Gi", size, java.time.Instant.EPOCH)),
+                size,
+                3,
+                NOW)
+            .get(0);
+    assertThat(both.getMessage())
+        .contains(
+            "data-db-0 and data-db-1 have 1Gi, their file systems grow when their pods mount them"
+                + " again")
+        .contains("the operator restarts the members");
 
     var refused =
         StorageCondition.with(
@@ -63,8 +81,8 @@ class StorageConditionTest {
     assertThat(grouped.getMessage())
         .as("claims with the same explanation named together")
         .startsWith(
-            "spec.storage.size is 2Gi but data-db-0, data-db-1 and data-db-2 cannot grow: it has no"
-                + " StorageClass. ");
+            "spec.storage.size is 2Gi but data-db-0, data-db-1 and data-db-2 cannot grow: they have"
+                + " no StorageClass. ");
 
     var failed =
         StorageCondition.with(
