@@ -12,10 +12,19 @@ import java.time.Duration;
  * @param rolloutBound how long a member on a new template may stay not ready before the rollout is
  *     reported stalled ({@link RolloutStall})
  * @param fileSystemResizeGrace how long a grown volume's file system may wait for the kubelet to
- *     grow it online before its member is restarted ({@link FileSystemResize})
+ *     grow it online before its member is restarted ({@link FileSystemResize}); at least a second
+ * @throws IllegalArgumentException for a grace under a second
  */
 public record ClusterTimings(
     Duration archivingCheck, Duration rolloutBound, Duration fileSystemResizeGrace) {
+
+  /** Checks the grace: under a second, a restarted member could be restarted again. */
+  public ClusterTimings {
+    if (fileSystemResizeGrace.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException(
+          "fileSystemResizeGrace must be at least 1s, was " + fileSystemResizeGrace);
+    }
+  }
 
   /** The operator's: see each constant. */
   public static final ClusterTimings DEFAULT =

@@ -48,6 +48,11 @@ public final class FileSystemResize {
    * grace}, and that mounted it before it began to wait (a pod started since has mounted the grown
    * volume already, and a restart would not help it: its claim is then only reported).
    *
+   * <p>The API server keeps both times to the second, so a pod created in the second the wait began
+   * may have mounted the volume before it; it is restarted too. A pod that restart creates is later
+   * than the wait by at least {@code grace}, so it is not restarted again ({@code grace} must be at
+   * least a second).
+   *
    * @param verdicts the verdicts of {@link MemberVolumes#expand}, on claims {@code data-POD}
    * @param podCreated each member pod's {@code creationTimestamp}, by pod name
    * @return pod names, sorted
@@ -67,7 +72,7 @@ public final class FileSystemResize {
       String pod = e.claim().substring(CLAIM_PREFIX.length());
       Instant created = podCreated.get(pod);
       if (created != null
-          && created.isBefore(e.fileSystemPendingSince())
+          && !created.isAfter(e.fileSystemPendingSince())
           && !now.isBefore(e.fileSystemPendingSince().plus(grace))) {
         pods.add(pod);
       }

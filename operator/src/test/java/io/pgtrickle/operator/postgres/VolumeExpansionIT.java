@@ -187,8 +187,12 @@ class VolumeExpansionIT {
           .atMost(Duration.ofSeconds(120))
           .untilAsserted(
               () -> {
-                assertThat(claimSize("data-offline-0", true)).isEqualTo("2Gi");
-                assertThat(claimSize("data-offline-1", true)).isEqualTo("2Gi");
+                assertThat(claimSize("data-offline-0", true))
+                    .as(() -> expansionState(name))
+                    .isEqualTo("2Gi");
+                assertThat(claimSize("data-offline-1", true))
+                    .as(() -> expansionState(name))
+                    .isEqualTo("2Gi");
                 Condition c =
                     Conditions.find(
                             fixtures.get(name).getStatus().getConditions(), StorageCondition.TYPE)
@@ -274,6 +278,49 @@ class VolumeExpansionIT {
             .withName(claim)
             .get();
     return c == null ? "" : size(c, capacity);
+  }
+
+  /** The claims' capacity and conditions, the pods' UID and creation: a failure's context. */
+  private String expansionState(String cluster) {
+    StringBuilder state = new StringBuilder();
+    for (PersistentVolumeClaim c :
+        NAMESPACE
+            .client()
+            .persistentVolumeClaims()
+            .inNamespace(NAMESPACE.name())
+            .list()
+            .getItems()) {
+      if (c.getMetadata().getName().startsWith("data-" + cluster + "-")) {
+        state
+            .append(c.getMetadata().getName())
+            .append(": capacity ")
+            .append(size(c, true))
+            .append(", conditions ")
+            .append(
+                c.getStatus() == null || c.getStatus().getConditions() == null
+                    ? "[]"
+                    : c.getStatus().getConditions().stream()
+                        .map(x -> x.getType() + " since " + x.getLastTransitionTime())
+                        .toList())
+            .append("; ");
+      }
+    }
+    for (var pod : fixtures.pods(cluster)) {
+      state
+          .append(pod.getMetadata().getName())
+          .append(": created ")
+          .append(pod.getMetadata().getCreationTimestamp())
+          .append(", ready ")
+          .append(PostgresClusterProvisioningIT.ready(pod))
+          .append("; ");
+    }
+    Condition storage =
+        Conditions.find(fixtures.get(cluster).getStatus().getConditions(), StorageCondition.TYPE)
+            .orElse(null);
+    return state
+        .append("Storage: ")
+        .append(storage == null ? "none" : storage.getMessage())
+        .toString();
   }
 
   private long readyPods() {

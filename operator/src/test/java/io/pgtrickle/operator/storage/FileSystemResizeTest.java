@@ -59,6 +59,19 @@ class FileSystemResizeTest {
         .isEmpty();
   }
 
+  /**
+   * Regression (CI of 2026-12-06): the pod created in the second its claim began to wait (the API
+   * server keeps both to the second) had mounted the volume before; it was never restarted and the
+   * claim kept its old capacity.
+   */
+  @Test
+  void aPodCreatedInTheSecondTheWaitBeganIsRestarted() {
+    assertThat(
+            FileSystemResize.podsToRestart(
+                List.of(pending("data-db-0")), Map.of("db-0", PENDING), PENDING.plus(GRACE), GRACE))
+        .containsExactly("db-0");
+  }
+
   @Test
   void podsAreKnownByTheirCreationTimestamp() {
     var pods =

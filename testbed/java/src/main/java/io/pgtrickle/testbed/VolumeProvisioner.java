@@ -209,30 +209,41 @@ public final class VolumeProvisioner implements AutoCloseable {
             .findFirst()
             .orElse("");
     growVolume(volume, requested);
-    client
-        .persistentVolumeClaims()
-        .inNamespace(claim.getMetadata().getNamespace())
-        .withName(claim.getMetadata().getName())
-        .editStatus(
-            c -> {
-              List<PersistentVolumeClaimCondition> conditions =
-                  new ArrayList<>(
-                      c.getStatus().getConditions() == null
-                          ? List.of()
-                          : c.getStatus().getConditions());
-              conditions.removeIf(x -> FILE_SYSTEM_RESIZE_PENDING.equals(x.getType()));
-              conditions.add(
-                  new PersistentVolumeClaimConditionBuilder()
-                      .withType(FILE_SYSTEM_RESIZE_PENDING)
-                      .withStatus("True")
-                      .withLastTransitionTime(Instant.now().toString())
-                      .withMessage(
-                          "Waiting for user to (re-)start a pod to finish file system resize of"
-                              + " volume on node.")
-                      .build());
-              c.getStatus().setConditions(conditions);
-              return c;
-            });
+    PersistentVolumeClaim after =
+        client
+            .persistentVolumeClaims()
+            .inNamespace(claim.getMetadata().getNamespace())
+            .withName(claim.getMetadata().getName())
+            .editStatus(
+                c -> {
+                  Quantity now = storage(c.getStatus().getCapacity());
+                  if (now != null
+                      && Quantity.getAmountInBytes(now)
+                              .compareTo(Quantity.getAmountInBytes(requested))
+                          >= 0) {
+                    return c; // a stale event: the file system has grown since
+                  }
+                  List<PersistentVolumeClaimCondition> conditions =
+                      new ArrayList<>(
+                          c.getStatus().getConditions() == null
+                              ? List.of()
+                              : c.getStatus().getConditions());
+                  conditions.removeIf(x -> FILE_SYSTEM_RESIZE_PENDING.equals(x.getType()));
+                  conditions.add(
+                      new PersistentVolumeClaimConditionBuilder()
+                          .withType(FILE_SYSTEM_RESIZE_PENDING)
+                          .withStatus("True")
+                          .withLastTransitionTime(Instant.now().toString())
+                          .withMessage(
+                              "Waiting for user to (re-)start a pod to finish file system resize of"
+                                  + " volume on node.")
+                          .build());
+                  c.getStatus().setConditions(conditions);
+                  return c;
+                });
+    if (!fileSystemPending(after)) {
+      return;
+    }
     waitingForMount.putIfAbsent(key, mountedBy);
     LOG.info(
         "volume of claim {} grown to {}; its file system waits for a pod other than {}",
@@ -261,31 +272,37 @@ public final class VolumeProvisioner implements AutoCloseable {
       if (before == null || before.equals(pod.getMetadata().getUid())) {
         continue;
       }
-      try {
-        client
-            .persistentVolumeClaims()
-            .inNamespace(pod.getMetadata().getNamespace())
-            .withName(claimName)
-            .editStatus(
-                c -> {
-                  c.getStatus()
-                      .getCapacity()
-                      .put("storage", storage(c.getSpec().getResources().getRequests()));
-                  if (c.getStatus().getConditions() != null) {
+      // A running pod may get no further update: retry a conflicting write here.
+      for (int attempt = 1; ; attempt++) {
+        try {
+          client
+              .persistentVolumeClaims()
+              .inNamespace(pod.getMetadata().getNamespace())
+              .withName(claimName)
+              .editStatus(
+                  c -> {
                     c.getStatus()
-                        .getConditions()
-                        .removeIf(x -> FILE_SYSTEM_RESIZE_PENDING.equals(x.getType()));
-                  }
-                  return c;
-                });
-        waitingForMount.remove(key);
-        LOG.info(
-            "file system of claim {} grown: mounted by pod {}", key, pod.getMetadata().getName());
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 404 && e.getCode() != 409) {
-          throw e;
+                        .getCapacity()
+                        .put("storage", storage(c.getSpec().getResources().getRequests()));
+                    if (c.getStatus().getConditions() != null) {
+                      c.getStatus()
+                          .getConditions()
+                          .removeIf(x -> FILE_SYSTEM_RESIZE_PENDING.equals(x.getType()));
+                    }
+                    return c;
+                  });
+          waitingForMount.remove(key);
+          LOG.info(
+              "file system of claim {} grown: mounted by pod {}", key, pod.getMetadata().getName());
+          break;
+        } catch (KubernetesClientException e) {
+          if (e.getCode() == 404) {
+            break;
+          }
+          if (e.getCode() != 409 || attempt == 5) {
+            throw e;
+          }
         }
-        // Gone, or changed meanwhile: the pod's next update tries again.
       }
     }
   }
