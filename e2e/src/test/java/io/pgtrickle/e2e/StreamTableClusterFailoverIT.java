@@ -7,7 +7,6 @@ import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Nats;
 import io.pgtrickle.changelog.support.NatsServer;
-import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.ProgramPods;
 import io.pgtrickle.testbed.TestNamespace;
@@ -138,16 +137,7 @@ class StreamTableClusterFailoverIT {
     Set<Integer> writtenMeanwhile =
         pipeline.underWrites(
             () -> {
-              NAMESPACE
-                  .client()
-                  .resources(StreamTableCluster.class)
-                  .inNamespace(NAMESPACE.name())
-                  .withName(Pipeline.NAME)
-                  .edit(
-                      stc -> {
-                        stc.getSpec().getNats().setReplicas(3);
-                        return stc;
-                      });
+              pipeline.edit(stc -> stc.getSpec().getNats().setReplicas(3));
               await("the stream and its bucket with three copies")
                   .atMost(Pipeline.WAIT)
                   .ignoreExceptions()
