@@ -177,6 +177,19 @@ final class Pipeline {
     return client.resources(StreamTableCluster.class).inNamespace(namespace).withName(NAME).get();
   }
 
+  /** Changes the resource's spec (a read, {@code change}, and a write with its version). */
+  void edit(java.util.function.Consumer<StreamTableCluster> change) {
+    client
+        .resources(StreamTableCluster.class)
+        .inNamespace(namespace)
+        .withName(NAME)
+        .edit(
+            stc -> {
+              change.accept(stc);
+              return stc;
+            });
+  }
+
   /** Deletes the resource and waits until it and its pods are gone. */
   void deleteAndAwaitGone() {
     client.resources(StreamTableCluster.class).inNamespace(namespace).withName(NAME).delete();

@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +39,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * a failover slot, and the test waits for the synchronous standby's copy of it before the crash (as
  * cdc-consumer's {@code PatroniFailoverCdcIT}); the consumer then resumes from the promoted copy
  * and never records a gap (a gap would make the worker recompute the stream table, which would hide
- * a lost event). Deleting the resource removes the NATS stream.
+ * a lost event). The NATS side is a JetStream cluster of three servers: then {@code
+ * spec.nats.replicas} goes from 1 to 3 under writes, the operator changes the stream and its
+ * bucket, no pod restarts and no change is lost. Deleting the resource removes the NATS stream.
  */
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
 class StreamTableClusterFailoverIT {
@@ -50,14 +53,16 @@ class StreamTableClusterFailoverIT {
   /** The slot sync worker's longest nap (30 s) and a round, with room for a loaded machine. */
   private static final Duration SLOT_SYNC_WAIT = Duration.ofMinutes(3);
 
-  private static NatsServer nats;
+  /** A JetStream cluster of three servers: the stream starts with one copy and gets three. */
+  private static List<NatsServer> nats;
+
   private static ProgramPods programs;
   private static HaCluster postgres;
   private static Pipeline pipeline;
 
   @BeforeAll
   static void start() {
-    nats = NatsServer.start();
+    nats = NatsServer.cluster(3);
     programs = new ProgramPods(NAMESPACE.testBed(), NAMESPACE.name());
     postgres =
         HaCluster.start(
@@ -80,7 +85,7 @@ class StreamTableClusterFailoverIT {
       programs.close();
     }
     if (nats != null) {
-      nats.close();
+      nats.forEach(NatsServer::close);
     }
   }
 
@@ -91,7 +96,7 @@ class StreamTableClusterFailoverIT {
             + "  workers: {min: 2, max: 2, autoscaler: none}\n"
             + "  cdc: {logBackend: nats}\n"
             + "  nats: {url: 'nats://127.0.0.1:"
-            + nats.port()
+            + nats.get(0).port()
             + "', stream: "
             + STREAM
             + "}\n");
@@ -124,6 +129,37 @@ class StreamTableClusterFailoverIT {
         .doesNotContain("recorded a gap");
     assertThat(pipeline.scalar("SELECT status FROM pgtrickle.pgt_stream_tables"))
         .isEqualTo("ACTIVE");
+
+    // spec.nats.replicas 1 -> 3 while changes flow: the operator changes the stream and its
+    // bucket, no pod restarts, no change is lost.
+    assertThat(streamReplicas()).isEqualTo(1);
+    Map<String, String> podUids = pipelinePodUids();
+    Set<Integer> writtenMeanwhile =
+        pipeline.underWrites(
+            () -> {
+              pipeline.edit(stc -> stc.getSpec().getNats().setReplicas(3));
+              await("the stream and its bucket with three copies")
+                  .atMost(Pipeline.WAIT)
+                  .ignoreExceptions()
+                  .until(() -> streamReplicas() == 3 && bucketReplicas() == 3);
+            });
+    pipeline.awaitEqualToRecomputation("after the stream got three copies under writes");
+    assertThat(
+            pipeline.scalar(
+                "SELECT count(*) FROM orders WHERE id IN ("
+                    + writtenMeanwhile.stream()
+                        .map(String::valueOf)
+                        .collect(Collectors.joining(","))
+                    + ")"))
+        .isEqualTo(String.valueOf(writtenMeanwhile.size()));
+    assertThat(pipelinePodUids())
+        .as("no pod or container restarted for the replicas")
+        .isEqualTo(podUids);
+    assertThat(
+            io.pgtrickle.operator.status.Conditions.find(
+                    pipeline.current().getStatus().getConditions(), "ChangeLogReady")
+                .map(io.fabric8.kubernetes.api.model.Condition::getStatus))
+        .hasValue("True");
 
     pipeline.deleteAndAwaitGone();
     await("the NATS stream removed").atMost(Pipeline.WAIT).until(() -> !streamExists());
@@ -175,8 +211,44 @@ class StreamTableClusterFailoverIT {
     }
   }
 
+  private static int streamReplicas() throws Exception {
+    try (Connection c = Nats.connect("nats://127.0.0.1:" + nats.get(0).port())) {
+      return c.jetStreamManagement().getStreamInfo(STREAM).getConfiguration().getReplicas();
+    }
+  }
+
+  private static int bucketReplicas() throws Exception {
+    try (Connection c = Nats.connect("nats://127.0.0.1:" + nats.get(0).port())) {
+      return c.keyValueManagement().getStatus(STREAM + "-acks").getReplicas();
+    }
+  }
+
+  /** The pipeline's pods, name to UID and restarts (a container that exited counts). */
+  private static Map<String, String> pipelinePodUids() {
+    return NAMESPACE
+        .client()
+        .pods()
+        .inNamespace(NAMESPACE.name())
+        .withLabel("trickle-labs.io/stream-table-cluster", Pipeline.NAME)
+        .list()
+        .getItems()
+        .stream()
+        .collect(
+            Collectors.toMap(
+                p -> p.getMetadata().getName(),
+                p ->
+                    p.getMetadata().getUid()
+                        + " restarts "
+                        + (p.getStatus().getContainerStatuses() == null
+                            ? 0
+                            : p.getStatus().getContainerStatuses().stream()
+                                .mapToInt(
+                                    c -> c.getRestartCount() == null ? 0 : c.getRestartCount())
+                                .sum())));
+  }
+
   private static boolean streamExists() throws Exception {
-    try (Connection c = Nats.connect("nats://127.0.0.1:" + nats.port())) {
+    try (Connection c = Nats.connect("nats://127.0.0.1:" + nats.get(0).port())) {
       c.jetStreamManagement().getStreamInfo(STREAM);
       return true;
     } catch (JetStreamApiException e) {

@@ -3,7 +3,6 @@ package io.pgtrickle.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.ProgramPods;
 import io.pgtrickle.testbed.TestNamespace;
@@ -153,16 +152,7 @@ class StreamTableClusterSwitchoverPg16IT {
 
     // Scale-down: consumer 1's slot is dropped (decommission Job) and Patroni does not create it
     // again, neither on the primary nor on a replica.
-    NAMESPACE
-        .client()
-        .resources(StreamTableCluster.class)
-        .inNamespace(NAMESPACE.name())
-        .withName(Pipeline.NAME)
-        .edit(
-            stc -> {
-              stc.getSpec().getCdc().setReplicas(1);
-              return stc;
-            });
+    pipeline.edit(stc -> stc.getSpec().getCdc().setReplicas(1));
     await("the slot of consumer 1 dropped and forgotten")
         .atMost(Pipeline.WAIT)
         .until(() -> pipeline.current().getStatus().getSlotOrdinals(), n -> n != null && n == 1);

@@ -38,9 +38,11 @@ import java.util.regex.Pattern;
  * <p>URI: {@code nats://host:4222?stream=pgtrickle-changes&subjectPrefix=pgtrickle.changes
  * &dedupWindowS=120&replicas=1&ackWaitS=300&eventsPerMessage=1000}. The stream is created (file
  * storage) if missing; an existing stream is used as it is, and must cover the subjects. A
- * key-value bucket {@code <stream>-acks} keeps acknowledgments that end inside a message. {@link
- * NatsSourcePublisher} publishes only what the subject does not hold yet, and {@link
- * NatsSourceReader} drops whatever a publisher repeated anyway.
+ * key-value bucket {@code <stream>-acks} keeps acknowledgments that end inside a message. Where the
+ * URI sets {@code replicas}, an existing stream and bucket with another count are changed to it
+ * ({@link NatsSetup#ensureStream}); without it they keep theirs. {@link NatsSourcePublisher}
+ * publishes only what the subject does not hold yet, and {@link NatsSourceReader} drops whatever a
+ * publisher repeated anyway.
  */
 public final class NatsBackend implements ChangeLogBackend {
 
@@ -119,9 +121,12 @@ public final class NatsBackend implements ChangeLogBackend {
     config.intParam("eventsPerMessage", 1000, 1, 100_000);
     Connection connection = NatsSetup.connect(config);
     try {
+      NatsSetup.requireCluster(connection, replicas);
       NatsSetup.ensureStream(
           connection.jetStreamManagement(), stream, prefix, dedup, replicas, config);
-      KeyValue positions = NatsSetup.ensurePositions(connection, stream + "-acks", replicas);
+      KeyValue positions =
+          NatsSetup.ensurePositions(
+              connection, stream + "-acks", replicas, config.params().containsKey("replicas"));
       return new NatsBackend(config, connection, stream, prefix, positions);
     } catch (ChangeLogConfigException e) {
       closeQuietly(connection);

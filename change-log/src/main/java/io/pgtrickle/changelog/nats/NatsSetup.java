@@ -9,6 +9,7 @@ import io.nats.client.KeyValueManagement;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.KeyValueStatus;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
@@ -17,6 +18,8 @@ import io.nats.client.support.Status;
 import io.pgtrickle.changelog.ChangeLogConfig;
 import io.pgtrickle.changelog.ChangeLogConfigException;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What {@link NatsBackend#open} sets up before the backend runs: the connection to the one server
@@ -24,6 +27,8 @@ import java.time.Duration;
  * bucket of acknowledgments.
  */
 final class NatsSetup {
+
+  private static final Logger LOG = LoggerFactory.getLogger(NatsSetup.class);
 
   private NatsSetup() {}
 
@@ -89,9 +94,13 @@ final class NatsSetup {
 
   /**
    * Creates the stream if missing; an existing one must cover the subjects and, where the URI sets
-   * them, have the same duplicate window and replicas (settings of a stream's creation).
+   * it, have the same duplicate window (a setting of the stream's creation). Where the URI sets
+   * {@code replicas} and the stream has another count, the stream is changed to it: JetStream adds
+   * or removes copies and keeps the messages (a NATS cluster of at least that many servers is
+   * needed).
    *
-   * @throws ChangeLogConfigException naming the parameter an existing stream contradicts
+   * @throws ChangeLogConfigException naming the parameter an existing stream contradicts, or the
+   *     replicas JetStream refuses, with its reason
    */
   static void ensureStream(
       JetStreamManagement jsm,
@@ -130,49 +139,145 @@ final class NatsSetup {
                 + " s (it is set when the stream is created)");
       }
       if (config.params().containsKey("replicas") && existing.getReplicas() != replicas) {
-        throw new ChangeLogConfigException(
-            "replicas",
-            "stream '"
-                + stream
-                + "' exists with "
-                + existing.getReplicas()
-                + " replica(s), not "
-                + replicas
-                + " (it is set when the stream is created)");
+        changeReplicas(
+            "stream '" + stream + "'",
+            existing.getReplicas(),
+            replicas,
+            () ->
+                jsm.updateStream(StreamConfiguration.builder(existing).replicas(replicas).build())
+                    .getConfiguration()
+                    .getReplicas());
       }
     } catch (JetStreamApiException e) {
       if (e.getApiErrorCode() != 10059) { // stream not found
         throw e;
       }
-      jsm.addStream(
-          StreamConfiguration.builder()
-              .name(stream)
-              .subjects(subjects)
-              .storageType(StorageType.File)
-              .replicas(replicas)
-              .duplicateWindow(dedup)
-              .build());
+      int created =
+          jsm.addStream(
+                  StreamConfiguration.builder()
+                      .name(stream)
+                      .subjects(subjects)
+                      .storageType(StorageType.File)
+                      .replicas(replicas)
+                      .duplicateWindow(dedup)
+                      .build())
+              .getConfiguration()
+              .getReplicas();
+      requireReplicas("stream '" + stream + "'", created, replicas);
     }
   }
 
-  /** The key-value bucket of acknowledgments that end inside a message, created if missing. */
-  static KeyValue ensurePositions(Connection connection, String bucket, int replicas)
-      throws Exception {
+  /**
+   * The key-value bucket of acknowledgments that end inside a message, created if missing; with
+   * {@code setReplicas}, an existing one with another count of replicas is changed to it, as the
+   * stream is ({@link #ensureStream}).
+   */
+  static KeyValue ensurePositions(
+      Connection connection, String bucket, int replicas, boolean setReplicas) throws Exception {
     KeyValueManagement kvm = connection.keyValueManagement();
     try {
-      kvm.getStatus(bucket);
+      KeyValueStatus status = kvm.getStatus(bucket);
+      if (setReplicas && status.getReplicas() != replicas) {
+        changeReplicas(
+            "bucket '" + bucket + "'",
+            status.getReplicas(),
+            replicas,
+            () ->
+                kvm.update(
+                        KeyValueConfiguration.builder(status.getConfiguration())
+                            .replicas(replicas)
+                            .build())
+                    .getReplicas());
+      }
     } catch (JetStreamApiException e) {
       if (e.getApiErrorCode() != 10059) { // bucket (stream) not found
         throw e;
       }
-      kvm.create(
-          KeyValueConfiguration.builder()
-              .name(bucket)
-              .storageType(StorageType.File)
-              .replicas(replicas)
-              .maxHistoryPerKey(1)
-              .build());
+      int created =
+          kvm.create(
+                  KeyValueConfiguration.builder()
+                      .name(bucket)
+                      .storageType(StorageType.File)
+                      .replicas(replicas)
+                      .maxHistoryPerKey(1)
+                      .build())
+              .getReplicas();
+      requireReplicas("bucket '" + bucket + "'", created, replicas);
     }
     return connection.keyValue(bucket);
+  }
+
+  /**
+   * More than one replica needs a NATS cluster: a server alone accepts {@code replicas: 3} and
+   * keeps one copy, which would be a silent no-op.
+   *
+   * @throws ChangeLogConfigException naming {@code replicas}
+   */
+  static void requireCluster(Connection connection, int replicas) {
+    if (replicas > 1 && connection.getServerInfo().getCluster() == null) {
+      throw new ChangeLogConfigException(
+          "replicas",
+          replicas
+              + " asked, but NATS server "
+              + connection.getServerInfo().getServerName()
+              + " is not in a cluster and keeps one copy ("
+              + CLUSTER_NEEDED
+              + ")");
+    }
+  }
+
+  /** A change of JetStream's that may be refused; returns the replicas it then has. */
+  @FunctionalInterface
+  private interface Update {
+    int run() throws Exception;
+  }
+
+  private static final String CLUSTER_NEEDED =
+      "more replicas than 1 need a NATS cluster of at least that many servers";
+
+  private static void changeReplicas(String what, int from, int to, Update update)
+      throws Exception {
+    int now;
+    try {
+      now = update.run();
+    } catch (JetStreamApiException e) {
+      throw new ChangeLogConfigException(
+          "replicas",
+          what
+              + " has "
+              + from
+              + " replica(s) and JetStream refused to change it to "
+              + to
+              + ": "
+              + e.getErrorDescription()
+              + " (error "
+              + e.getApiErrorCode()
+              + "; "
+              + CLUSTER_NEEDED
+              + ")");
+    }
+    requireReplicas(what, now, to);
+    LOG.info("{} changed from {} to {} replica(s)", what, from, to);
+  }
+
+  /**
+   * A server outside a cluster takes a request for more replicas and keeps one copy: that would be
+   * a silent no-op, so it fails naming {@code replicas}.
+   */
+  private static void requireReplicas(String what, int has, int asked) {
+    if (has != asked) {
+      throw new ChangeLogConfigException(
+          "replicas",
+          what
+              + " has "
+              + has
+              + " replica(s), not the "
+              + asked
+              + " asked: JetStream keeps "
+              + has
+              + " here ("
+              + CLUSTER_NEEDED
+              + ")");
+    }
   }
 }

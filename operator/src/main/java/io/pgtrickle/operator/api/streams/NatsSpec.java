@@ -65,18 +65,16 @@ public class NatsSpec {
 
   @Default("1")
   @JsonPropertyDescription(
-      "Copies of the stream kept by the NATS cluster, 1 to 5 (JetStream's limit). Default 1."
-          + " Fixed once the stream exists.")
+      "Copies of the stream and of its STREAM-acks bucket kept by the NATS cluster, 1 to 5"
+          + " (JetStream's limit). Default 1. A change is made by the operator on the existing"
+          + " stream and bucket: JetStream adds or drops copies and keeps the messages, and the"
+          + " pipeline's pods are not restarted. More than 1 needs a NATS cluster of at least"
+          + " that many servers; otherwise condition ChangeLogReady is False naming replicas and"
+          + " the pipeline runs on as it was.")
   @ValidationRule(
       value = "self >= 1 && self <= 5",
       message = "spec.nats.replicas must be between 1 and 5",
       reason = "FieldValueInvalid")
-  @ValidationRule(
-      value = "self == oldSelf",
-      message =
-          "spec.nats.replicas cannot change: the stream exists with its replicas, and changing"
-              + " them is not built yet",
-      reason = "FieldValueForbidden")
   private Integer replicas = 1;
 
   public String getUrl() {

@@ -29,9 +29,10 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * Creates a pipeline's change log before its CDC consumers start, and removes it when the
  * StreamTableCluster is deleted (unless {@code cdc.logReclaimPolicy: Retain}).
  *
- * <p>Creation opens the backend exactly as the programs do ({@code ChangeLogBackends.open}, with
- * the same settings: NATS stream and its {@code -acks} bucket with the configured replicas, Kafka
- * topics with the configured replication, the PostgreSQL schema), as the workers' consumer {@value
+ * <p>Creation opens the backend as the programs do ({@code ChangeLogBackends.open}, with the
+ * settings the change log is made with, {@link ChangeLogTarget#settingsUri}: NATS stream and its
+ * {@code -acks} bucket with the configured replicas, changed to them when they differ, Kafka topics
+ * with the configured replication, the PostgreSQL schema), as the workers' consumer {@value
  * #WORKER_CONSUMER}, so there is one definition of what the change log looks like. Removal uses the
  * backends' own clients: JetStream stream and bucket deleted, Kafka topics deleted, {@code DROP
  * SCHEMA ... CASCADE}. Both are idempotent. Errors come back as {@link ChangeLogException} with a
@@ -88,7 +89,7 @@ public final class ChangeLogLifecycle {
   static String operatorUri(ChangeLogTarget target, DatabaseEndpoint db) {
     String consumer = "consumer=" + WORKER_CONSUMER;
     return switch (target.backend()) {
-      case NATS, KAFKA -> target.uri() + "&" + consumer;
+      case NATS, KAFKA -> target.settingsUri() + "&" + consumer;
       case POSTGRES ->
           "postgresql://"
               + db.host()

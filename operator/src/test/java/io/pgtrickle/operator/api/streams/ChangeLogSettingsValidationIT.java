@@ -46,7 +46,6 @@ class ChangeLogSettingsValidationIT {
     return Stream.of(
         Arguments.of(NATS, "{\"nats\":{\"stream\":\"s2\"}}", "spec.nats.stream cannot change"),
         Arguments.of(NATS, "{\"nats\":{\"stream\":null}}", "spec.nats.stream cannot change"),
-        Arguments.of(NATS, "{\"nats\":{\"replicas\":3}}", "spec.nats.replicas cannot change"),
         Arguments.of(
             KAFKA, "{\"kafka\":{\"topicPrefix\":\"p2\"}}", "spec.kafka.topicPrefix cannot change"),
         Arguments.of(
@@ -79,10 +78,17 @@ class ChangeLogSettingsValidationIT {
         .hasMessageContaining(message);
   }
 
-  /** What the pods only connect with still changes: a broker list or server address. */
+  /**
+   * What the pods only connect with still changes: a broker list or server address; and the NATS
+   * stream's replicas, which the operator changes on the stream (ChangeLogLifecycleIT).
+   */
   @Test
-  void theServersStillChange() {
+  void theServersAndTheStreamsReplicasStillChange() {
     create(NATS).patch(merge(), "{\"spec\":{\"nats\":{\"url\":\"nats://n2:4222\"}}}");
+    assertThat(
+            Serialization.asJson(
+                create(NATS).patch(merge(), "{\"spec\":{\"nats\":{\"replicas\":3}}}")))
+        .contains("\"replicas\":3");
     GenericKubernetesResource kafka =
         create(KAFKA)
             .patch(

@@ -11,6 +11,7 @@ import io.pgtrickle.changelog.support.NatsServer;
 import io.pgtrickle.operator.api.streams.CdcSpec.LogBackend;
 import io.pgtrickle.operator.streams.changelog.ChangeLogLifecycle.ChangeLogException;
 import io.pgtrickle.operator.streams.spec.ChangeLogTarget;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +54,63 @@ class ChangeLogLifecycleIT {
         ChangeLogLifecycle.remove(target, null);
         assertThat(nats.jetStreamManagement().getStreamNames()).isEmpty();
         assertThat(nats.keyValueManagement().getBucketNames()).isEmpty();
+      }
+    }
+  }
+
+  /**
+   * spec.nats.replicas changed: the operator's ensure changes the stream and its bucket on a
+   * JetStream cluster of three servers; on a server alone, more than one is a clear error naming
+   * replicas (the ChangeLogReady condition's message).
+   */
+  @Test
+  void natsReplicasChangeOnTheExistingStreamAndBucket() throws Exception {
+    List<NatsServer> cluster = NatsServer.cluster(3);
+    try {
+      String url = "nats://127.0.0.1:" + cluster.get(0).port();
+      ensureWithRetry(nats(url, "pgtrickle-ns-scaled", 1));
+      ensureWithRetry(nats(url, "pgtrickle-ns-scaled", 3));
+      try (Connection nats = Nats.connect(url)) {
+        assertThat(
+                nats.jetStreamManagement()
+                    .getStreamInfo("pgtrickle-ns-scaled")
+                    .getConfiguration()
+                    .getReplicas())
+            .isEqualTo(3);
+        assertThat(nats.keyValueManagement().getStatus("pgtrickle-ns-scaled-acks").getReplicas())
+            .isEqualTo(3);
+      }
+    } finally {
+      cluster.forEach(NatsServer::close);
+    }
+    try (NatsServer alone = NatsServer.start()) {
+      assertThatThrownBy(
+              () ->
+                  ChangeLogLifecycle.ensure(
+                      nats("nats://127.0.0.1:" + alone.port(), "pgtrickle-ns-alone", 2), null))
+          .isInstanceOf(ChangeLogException.class)
+          .hasMessageContaining("replicas")
+          .hasMessageContaining("not in a cluster");
+    }
+  }
+
+  private static ChangeLogTarget nats(String url, String stream, int replicas) {
+    return new ChangeLogTarget(
+        LogBackend.NATS, url, stream, replicas, null, null, null, 0, null, 0, null);
+  }
+
+  /** The cluster elects its JetStream leader a moment after the servers listen. */
+  private static void ensureWithRetry(ChangeLogTarget target) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        ChangeLogLifecycle.ensure(target, null);
+        return;
+      } catch (ChangeLogException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(500);
       }
     }
   }

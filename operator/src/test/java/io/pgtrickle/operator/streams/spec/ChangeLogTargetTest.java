@@ -17,7 +17,10 @@ class ChangeLogTargetTest {
   void natsGetsAStreamOfItsOwnUnlessOneIsNamed() {
     ChangeLogTarget t = Pipelines.settings(Pipelines.NATS).changeLog();
     assertThat(t.stream()).isEqualTo("pgtrickle-prod-orders");
-    assertThat(t.uri()).isEqualTo("nats://nats:4222?stream=pgtrickle-prod-orders&replicas=3");
+    // The programs' URI has no replicas: the operator sets them on the stream.
+    assertThat(t.uri()).isEqualTo("nats://nats:4222?stream=pgtrickle-prod-orders");
+    assertThat(t.settingsUri())
+        .isEqualTo("nats://nats:4222?stream=pgtrickle-prod-orders&replicas=3");
     assertThat(t.acksBucket()).isEqualTo("pgtrickle-prod-orders-acks");
   }
 

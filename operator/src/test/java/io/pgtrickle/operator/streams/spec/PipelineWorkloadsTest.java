@@ -115,7 +115,7 @@ class PipelineWorkloadsTest {
             env(CdcStatefulSet.build(s, 3).getSpec().getTemplate().getSpec().getContainers().get(0))
                 .get("PGTRICKLE_CHANGELOG_URI")
                 .getValue())
-        .isEqualTo("nats://nats:4222?stream=pgtrickle-prod-orders&replicas=3");
+        .isEqualTo("nats://nats:4222?stream=pgtrickle-prod-orders");
     // A server by host: its slot copies may be kept on purpose (permanent slots).
     assertThat(
             env(
