@@ -527,6 +527,41 @@ public final class HaCluster implements AutoCloseable {
     return (System.nanoTime() - start) / 1e9;
   }
 
+  /**
+   * What a test that waits on the cluster prints when the wait fails: the last failure of {@link
+   * #tryOnPrimary}, each pod's readiness and controller revision, and their Patroni log tails.
+   */
+  public String diagnostics() {
+    StringBuilder pods = new StringBuilder();
+    for (Pod p : client.pods().inNamespace(namespace).list().getItems()) {
+      if (p.getMetadata().getName().startsWith(name + "-")) {
+        pods.append("\npod ")
+            .append(p.getMetadata().getName())
+            .append(" ip ")
+            .append(p.getStatus() == null ? null : p.getStatus().getPodIP())
+            .append(" revision ")
+            .append(p.getMetadata().getLabels().get("controller-revision-hash"))
+            .append(" ready ")
+            .append(
+                p.getStatus() == null || p.getStatus().getConditions() == null
+                    ? "unknown"
+                    : p.getStatus().getConditions().stream()
+                        .filter(c -> "Ready".equals(c.getType()))
+                        .map(c -> c.getStatus())
+                        .findFirst()
+                        .orElse("unknown"));
+      }
+    }
+    var sts = client.apps().statefulSets().inNamespace(namespace).withName(name).get();
+    return "last failure on the primary: "
+        + lastWriteFailure
+        + (sts == null || sts.getStatus() == null
+            ? ""
+            : "\nStatefulSet update revision " + sts.getStatus().getUpdateRevision())
+        + pods
+        + patroniLogTails();
+  }
+
   /** The last lines of each of this cluster's pods' Patroni logs, for a failure message. */
   private String patroniLogTails() {
     StringBuilder tails = new StringBuilder();
