@@ -161,6 +161,40 @@ class StreamTableClusterFailoverIT {
                 .map(io.fabric8.kubernetes.api.model.Condition::getStatus))
         .hasValue("True");
 
+    // 5 copies on 3 servers: JetStream refuses, the status names the setting (the user's to fix),
+    // and the pipeline keeps running on the stream it has.
+    pipeline.edit(stc -> stc.getSpec().getNats().setReplicas(5));
+    await("the refused replicas in the status")
+        .atMost(Pipeline.WAIT)
+        .until(
+            () -> {
+              var status = pipeline.current().getStatus();
+              var changeLog =
+                  io.pgtrickle.operator.status.Conditions.find(
+                          status.getConditions(), "ChangeLogReady")
+                      .orElseThrow();
+              return "ChangeLogSettingRefused".equals(status.getPhaseReason())
+                  && "Degraded".equals(String.valueOf(status.getPhase()))
+                  && "SettingRefused".equals(changeLog.getReason())
+                  && changeLog.getMessage().contains("'replicas'");
+            });
+    assertThat(streamReplicas()).as("the stream kept its copies").isEqualTo(3);
+    pipeline.execute("INSERT INTO orders SELECT nextval('order_ids'), 'refused', 1");
+    pipeline.awaitEqualToRecomputation("while the replicas were refused");
+    pipeline.edit(stc -> stc.getSpec().getNats().setReplicas(3));
+    await("ready again")
+        .atMost(Pipeline.WAIT)
+        .until(
+            () ->
+                io.pgtrickle.operator.status.Conditions.find(
+                        pipeline.current().getStatus().getConditions(), "ChangeLogReady")
+                    .map(c -> c.getStatus())
+                    .orElse("")
+                    .equals("True"));
+    assertThat(pipelinePodUids())
+        .as("no pod or container restarted for the refused replicas")
+        .isEqualTo(podUids);
+
     pipeline.deleteAndAwaitGone();
     await("the NATS stream removed").atMost(Pipeline.WAIT).until(() -> !streamExists());
     assertThat(pipeline.difference()).as("the stream table left as it was").isEmpty();

@@ -144,7 +144,7 @@ public final class KafkaBackend implements ChangeLogBackend {
           "topic", "'" + topic + "' must be letters, digits, '.', '-' or '_'");
     }
     int partitions = config.intParam("partitions", 8, 1, 10_000);
-    int rf = config.intParam("replicationFactor", 0, 0, 7);
+    int rf = config.intParam("replicationFactor", 0, 0, 32);
     config.intParam("maxBuffered", 100_000, 100, 10_000_000);
     String bootstrap = config.uri().getRawAuthority();
     if (bootstrap == null || bootstrap.isEmpty()) {

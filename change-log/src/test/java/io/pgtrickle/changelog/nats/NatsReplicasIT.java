@@ -115,18 +115,7 @@ class NatsReplicasIT {
   }
 
   private static void awaitPublished(ChangeLogBackend b, long source, long from, long to) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      try {
-        await(b.publish(source, range(source, from, to)));
-        return;
-      } catch (RuntimeException e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        ServerProcess.sleep(500);
-      }
-    }
+    ServerProcess.retry(60, 500, () -> await(b.publish(source, range(source, from, to))));
   }
 
   /**
@@ -135,17 +124,7 @@ class NatsReplicasIT {
    */
   private static List<io.pgtrickle.changelog.ChangeEvent> drainWithRetry(
       ChangeLogBackend b, long source, int expected) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      try {
-        return drain(b, source, Lsn.ZERO, expected);
-      } catch (RuntimeException e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        ServerProcess.sleep(500);
-      }
-    }
+    return ServerProcess.retry(60, 500, () -> drain(b, source, Lsn.ZERO, expected));
   }
 
   /** Until every copy of the stream has caught up (so stopping a server loses none). */

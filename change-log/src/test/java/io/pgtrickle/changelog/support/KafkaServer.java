@@ -14,7 +14,8 @@ import org.apache.kafka.common.Uuid;
 /**
  * A single-node KRaft Kafka broker (combined broker and controller) started from the Maven Central
  * jars on the test class path, in its own JVM: storage formatted first with the KRaft storage tool,
- * then {@code kafka.Kafka} with a generated server.properties.
+ * then {@code kafka.Kafka} with a generated server.properties. {@link #cluster} starts several,
+ * each a broker and a voter of one controller quorum.
  */
 public final class KafkaServer implements AutoCloseable {
 
@@ -23,31 +24,73 @@ public final class KafkaServer implements AutoCloseable {
   private final Path log;
   private final int port;
   private final int controllerPort;
+  private final int nodeId;
+  private final String heap;
   private Process process;
 
-  private KafkaServer(Path dir) {
+  private KafkaServer(Path dir, int nodeId, String heap) {
     this.dir = dir;
     this.config = dir.resolve("server.properties");
     this.log = dir.resolve("kafka.log");
     this.port = ServerProcess.freePort();
     this.controllerPort = ServerProcess.freePort();
+    this.nodeId = nodeId;
+    this.heap = heap;
   }
 
   public static KafkaServer start() {
-    KafkaServer server = new KafkaServer(ServerProcess.targetDir("kafka"));
-    server.writeConfig();
-    server.format();
+    KafkaServer server = new KafkaServer(ServerProcess.targetDir("kafka"), 1, "1g");
+    server.writeConfig(server.voter(), 1);
+    server.format(Uuid.randomUuid().toString());
     server.startServer();
     return server;
   }
 
-  private void writeConfig() {
+  /**
+   * Starts {@code size} brokers that are also the voters of one KRaft controller quorum (node ids 1
+   * to size, 512 MB of heap each), and waits until every one answers.
+   *
+   * @param size the number of brokers, at least 2
+   * @return the brokers, node id 1 first
+   */
+  public static List<KafkaServer> cluster(int size) {
+    List<KafkaServer> nodes = new ArrayList<>();
+    for (int i = 1; i <= size; i++) {
+      nodes.add(new KafkaServer(ServerProcess.targetDir("kafka-" + i), i, "512m"));
+    }
+    String voters = String.join(",", nodes.stream().map(KafkaServer::voter).toList());
+    String clusterId = Uuid.randomUuid().toString();
+    for (KafkaServer n : nodes) {
+      n.writeConfig(voters, Math.min(size, 3));
+      n.format(clusterId);
+    }
+    // A voter waits for a majority of the quorum: start them all, then wait for each.
+    for (KafkaServer n : nodes) {
+      n.process = ServerProcess.start(n.java("kafka.Kafka", n.config.toString()), n.log);
+    }
+    for (KafkaServer n : nodes) {
+      ServerProcess.awaitPort("kafka broker " + n.nodeId, n.process, n.port, n.log, 180);
+      n.awaitReady();
+    }
+    return nodes;
+  }
+
+  private String voter() {
+    return nodeId + "@127.0.0.1:" + controllerPort;
+  }
+
+  /** This broker's node id, as Kafka's metadata names it in a partition's replicas. */
+  public int nodeId() {
+    return nodeId;
+  }
+
+  private void writeConfig(String voters, int internalReplicas) {
     String text =
         String.join(
             "\n",
             "process.roles=broker,controller",
-            "node.id=1",
-            "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+            "node.id=" + nodeId,
+            "controller.quorum.voters=" + voters,
             "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
             "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
             "controller.listener.names=CONTROLLER",
@@ -56,11 +99,11 @@ public final class KafkaServer implements AutoCloseable {
             "log.dirs=" + dir.resolve("data"),
             "num.partitions=1",
             "auto.create.topics.enable=false",
-            "offsets.topic.replication.factor=1",
+            "offsets.topic.replication.factor=" + internalReplicas,
             "offsets.topic.num.partitions=1",
-            "transaction.state.log.replication.factor=1",
+            "transaction.state.log.replication.factor=" + internalReplicas,
             "transaction.state.log.min.isr=1",
-            "share.coordinator.state.topic.replication.factor=1",
+            "share.coordinator.state.topic.replication.factor=" + internalReplicas,
             "share.coordinator.state.topic.min.isr=1",
             "group.initial.rebalance.delay.ms=0",
             "log.cleaner.backoff.ms=1000",
@@ -75,22 +118,15 @@ public final class KafkaServer implements AutoCloseable {
   private List<String> java(String mainClass, String... args) {
     List<String> c = new ArrayList<>();
     c.add(ServerProcess.javaExecutable());
-    c.addAll(List.of("-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-Djava.awt.headless=true"));
+    c.addAll(List.of("-Xms256m", "-Xmx" + heap, "-XX:+UseG1GC", "-Djava.awt.headless=true"));
     c.addAll(List.of("-cp", ServerProcess.testClassPath(), mainClass));
     c.addAll(List.of(args));
     return c;
   }
 
-  private void format() {
+  private void format(String clusterId) {
     ServerProcess.run(
-        java(
-            "kafka.tools.StorageTool",
-            "format",
-            "-t",
-            Uuid.randomUuid().toString(),
-            "-c",
-            config.toString()),
-        120);
+        java("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString()), 120);
   }
 
   private void startServer() {
@@ -138,6 +174,23 @@ public final class KafkaServer implements AutoCloseable {
 
   public String uri(String params) {
     return "kafka://127.0.0.1:" + port + "?" + params;
+  }
+
+  /** Whether its process runs. */
+  public boolean running() {
+    return process != null && process.isAlive();
+  }
+
+  /**
+   * Stops the brokers of a {@link #cluster} together: one by one, the last ones would wait for a
+   * controller quorum that has gone.
+   */
+  public static void closeAll(List<KafkaServer> nodes) {
+    nodes.stream().filter(KafkaServer::running).forEach(n -> n.process.destroy());
+    for (KafkaServer n : nodes) {
+      ServerProcess.stop(n.process, 20);
+      n.close();
+    }
   }
 
   /** Stops the server and deletes its data, keeping its log (see PostgresServer#close). */

@@ -144,6 +144,29 @@ public final class ServerProcess {
     }
   }
 
+  /**
+   * Calls {@code attempt} until it returns without throwing, pausing between attempts: for what a
+   * cluster only answers a moment after it changed (a new leader, a stopped member).
+   *
+   * @param seconds how long to keep trying; the last failure is thrown after it
+   * @param pauseMs the pause between attempts
+   * @param attempt the call
+   * @return what it returned
+   */
+  public static <T> T retry(long seconds, long pauseMs, java.util.function.Supplier<T> attempt) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (true) {
+      try {
+        return attempt.get();
+      } catch (RuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        sleep(pauseMs);
+      }
+    }
+  }
+
   /** Deletes a directory and everything in it; complains on stderr about what it cannot delete. */
   public static void deleteTree(Path dir) {
     if (!Files.exists(dir)) {

@@ -20,6 +20,16 @@ final class ChangeLogs {
 
   private record Checked(ChangeLogTarget target, Instant at) {}
 
+  /**
+   * Why a change log is not ready.
+   *
+   * @param reason the {@code ChangeLogReady} condition's reason: {@link
+   *     ChangeLogException#UNREACHABLE}, {@link ChangeLogException#SETTING_REFUSED} or {@link
+   *     ChangeLogException#UNAVAILABLE}
+   * @param message what failed, naming the change log and the setting at fault
+   */
+  record Problem(String reason, String message) {}
+
   private final Map<String, Checked> checked = new ConcurrentHashMap<>();
 
   /**
@@ -28,7 +38,7 @@ final class ChangeLogs {
    * @param uid the resource's uid
    * @return null when it is ready, else why not
    */
-  String ensure(String uid, ChangeLogTarget target, DatabaseEndpoint db, Instant now) {
+  Problem ensure(String uid, ChangeLogTarget target, DatabaseEndpoint db, Instant now) {
     Checked last = checked.get(uid);
     if (last != null && last.target().equals(target) && now.isBefore(last.at().plus(RECHECK))) {
       return null;
@@ -39,7 +49,7 @@ final class ChangeLogs {
       return null;
     } catch (ChangeLogException e) {
       checked.remove(uid);
-      return e.getMessage();
+      return new Problem(e.reason(), e.getMessage());
     }
   }
 

@@ -85,10 +85,14 @@ final class PipelineReconciliation {
     String problemMessage = access.problemMessage();
 
     // The change log, before any consumer starts.
-    String changeLogProblem;
+    ChangeLogs.Problem changeLogProblem;
     if (access.endpoint() == null
         && settings.backend() == io.pgtrickle.operator.api.streams.CdcSpec.LogBackend.POSTGRES) {
-      changeLogProblem = "waiting for the database: " + problemMessage;
+      changeLogProblem =
+          new ChangeLogs.Problem(
+              io.pgtrickle.operator.streams.changelog.ChangeLogLifecycle.ChangeLogException
+                  .UNAVAILABLE,
+              "waiting for the database: " + problemMessage);
     } else {
       changeLogProblem =
           changeLogs.ensure(
@@ -182,7 +186,7 @@ final class PipelineReconciliation {
             problemMessage,
             needsUser,
             changeLogReady,
-            changeLogReady ? settings.changeLog().describe() : changeLogProblem,
+            changeLogReady ? settings.changeLog().describe() : changeLogProblem.message(),
             settings.cdcReplicas(),
             sts == null || sts.getStatus() == null
                 ? 0
@@ -207,6 +211,9 @@ final class PipelineReconciliation {
     if (capacity != null) {
       observed = observed.withCapacity(capacity);
     }
+    if (!changeLogReady) {
+      observed = observed.withChangeLogReason(changeLogProblem.reason());
+    }
     StreamTableClusterStatus previous = stc.getStatus();
     StreamTableClusterStatus next =
         PipelineStatusCalculator.calculate(stc, observed, clock.instant());
@@ -216,7 +223,7 @@ final class PipelineReconciliation {
             ? UpdateControl.noUpdate()
             : UpdateControl.patchStatus(StreamTableClusterReconciler.statusPatch(stc, next));
     Duration retry =
-        needsUser
+        needsUser || next.getPhase() == StreamTableClusterPhase.Failed
             ? PROBLEM_RETRY
             : !decommission.done()
                     || forgetting

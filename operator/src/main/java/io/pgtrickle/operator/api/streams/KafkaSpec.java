@@ -18,16 +18,6 @@ import io.fabric8.generator.annotation.ValidationRule;
             + " current topics; delete this StreamTableCluster and create one with the other prefix",
     reason = "FieldValueForbidden",
     fieldPath = ".topicPrefix")
-@ValidationRule(
-    value =
-        "has(self.replicationFactor) == has(oldSelf.replicationFactor) &&"
-            + " (!has(self.replicationFactor) || self.replicationFactor =="
-            + " oldSelf.replicationFactor)",
-    message =
-        "spec.kafka.replicationFactor cannot change: the topics exist with their replication, and"
-            + " reassigning it is not built yet",
-    reason = "FieldValueForbidden",
-    fieldPath = ".replicationFactor")
 public class KafkaSpec {
 
   @Required
@@ -54,8 +44,12 @@ public class KafkaSpec {
   private String topicPrefix;
 
   @JsonPropertyDescription(
-      "Replication factor of the topics, 1 to 32. Default: the brokers'"
-          + " default.replication.factor. Cannot change.")
+      "Replication factor of the topics, 1 to 32, at most the number of brokers. Default: the"
+          + " brokers' default.replication.factor. May change: the operator reassigns the"
+          + " existing topics' partitions to that many brokers (the brokers copy the data;"
+          + " nothing is lost and no pod restarts); a count the cluster cannot hold is reported"
+          + " in the ChangeLogReady condition (reason SettingRefused). Removing it leaves the"
+          + " topics as they are.")
   @ValidationRule(
       value = "self >= 1 && self <= 32",
       message = "spec.kafka.replicationFactor must be between 1 and 32",

@@ -7,9 +7,11 @@ import io.nats.client.Options;
 import io.pgtrickle.changelog.ChangeLogBackend;
 import io.pgtrickle.changelog.ChangeLogBackends;
 import io.pgtrickle.changelog.ChangeLogConfigException;
+import io.pgtrickle.changelog.Reachability;
 import io.pgtrickle.operator.streams.db.DatabaseEndpoint;
 import io.pgtrickle.operator.streams.spec.ChangeLogTarget;
 import io.pgtrickle.operator.streams.spec.DatabaseUrls;
+import io.pgtrickle.operator.streams.status.ObservedPipeline;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -57,10 +59,31 @@ public final class ChangeLogLifecycle {
     try (ChangeLogBackend backend = ChangeLogBackends.open(uri)) {
       // Opened, so it exists with its settings; nothing else to do.
     } catch (ChangeLogConfigException e) {
-      throw new ChangeLogException(target.describe() + ": " + e.getMessage(), e);
+      throw new ChangeLogException(target.describe() + ": " + e.getMessage(), e, reasonOf(e));
     } catch (Exception e) {
-      throw new ChangeLogException(target.describe() + ": " + e, e);
+      throw new ChangeLogException(target.describe() + ": " + e, e, reasonOf(e));
     }
+  }
+
+  /**
+   * Why a change log could not be opened, as a condition reason.
+   *
+   * @param error what opening it threw
+   * @return {@link ChangeLogException#UNREACHABLE} when a server cannot be reached or is not
+   *     accepting connections yet ({@link Reachability#unreachable}), {@link
+   *     ChangeLogException#SETTING_REFUSED} when the backend refused one of its settings (a stream
+   *     whose replicas the servers cannot hold, a subject prefix that differs from the existing
+   *     stream's: {@link ChangeLogConfigException#setting()} other than {@code uri}), else {@link
+   *     ChangeLogException#UNAVAILABLE}
+   */
+  static String reasonOf(Exception error) {
+    if (Reachability.unreachable(error)) {
+      return ChangeLogException.UNREACHABLE;
+    }
+    if (error instanceof ChangeLogConfigException c && !"uri".equals(c.setting())) {
+      return ChangeLogException.SETTING_REFUSED;
+    }
+    return ChangeLogException.UNAVAILABLE;
   }
 
   /**
@@ -175,10 +198,36 @@ public final class ChangeLogLifecycle {
     return URLEncoder.encode(value, StandardCharsets.UTF_8);
   }
 
-  /** The change log could not be created, reached or removed; the message says why. */
+  /**
+   * The change log could not be created, reached or removed; the message says why, the reason (for
+   * the {@code ChangeLogReady} condition) what kind of failure it is.
+   */
   public static final class ChangeLogException extends RuntimeException {
+    /** A server of the change log cannot be reached or is not accepting connections yet. */
+    public static final String UNREACHABLE = "Unreachable";
+
+    /** The backend refused a setting of {@code spec.nats} or {@code spec.kafka}: the user's. */
+    public static final String SETTING_REFUSED = ObservedPipeline.CHANGE_LOG_SETTING_REFUSED;
+
+    /** Any other failure. */
+    public static final String UNAVAILABLE = ObservedPipeline.CHANGE_LOG_UNAVAILABLE;
+
+    private final String reason;
+
     public ChangeLogException(String message, Throwable cause) {
+      this(message, cause, UNAVAILABLE);
+    }
+
+    public ChangeLogException(String message, Throwable cause, String reason) {
       super(message, cause);
+      this.reason = reason;
+    }
+
+    /**
+     * @return {@link #UNREACHABLE}, {@link #SETTING_REFUSED} or {@link #UNAVAILABLE}
+     */
+    public String reason() {
+      return reason;
     }
   }
 }

@@ -85,27 +85,21 @@ public record ChangeLogTarget(
   }
 
   /**
-   * The URI the programs get. For NATS it carries no {@code replicas}: the operator creates the
-   * stream and changes its replicas ({@link #settingsUri}), so a pod that starts with an older spec
-   * never turns them back, and a change restarts no pod. For the PostgreSQL backend it carries no
-   * credentials: the cdc-consumer and the worker add their own database user and password from the
-   * Secret, percent-encoded ({@code ChangeLogConfig.withCredentials}), so no secret value is in a
-   * pod spec and a password may hold any character (a {@code $(VAR)} reference here was substituted
-   * raw by the kubelet, and {@code &}, {@code %}, {@code +} or {@code #} in it broke the URI).
+   * The URI the programs get. It carries no number of copies (NATS {@code replicas}, Kafka {@code
+   * replicationFactor}): the operator creates the stream or topics and changes their copies ({@link
+   * #settingsUri}), so a pod that starts with an older spec never turns them back, and a change
+   * restarts no pod. For the PostgreSQL backend it carries no credentials: the cdc-consumer and the
+   * worker add their own database user and password from the Secret, percent-encoded ({@code
+   * ChangeLogConfig.withCredentials}), so no secret value is in a pod spec and a password may hold
+   * any character (a {@code $(VAR)} reference here was substituted raw by the kubelet, and {@code
+   * &}, {@code %}, {@code +} or {@code #} in it broke the URI).
    *
    * @return the change-log URI
    */
   public String uri() {
     return switch (backend) {
       case NATS -> natsUrl + "?stream=" + stream;
-      case KAFKA ->
-          "kafka://"
-              + kafkaServers
-              + "?topic="
-              + topic
-              + "&partitions="
-              + partitions
-              + (replicationFactor == null ? "" : "&replicationFactor=" + replicationFactor);
+      case KAFKA -> "kafka://" + kafkaServers + "?topic=" + topic + "&partitions=" + partitions;
       case POSTGRES ->
           "postgresql://"
               + pgHost
@@ -120,11 +114,17 @@ public record ChangeLogTarget(
   }
 
   /**
-   * The URI with every setting the change log is made with: the programs' ({@link #uri}) and, for
-   * NATS, {@code replicas}, which the change log is then changed to (change-log/README.md).
+   * The URI with every setting the change log is made with: the programs' ({@link #uri}) and the
+   * number of copies, which the change log is then changed to (change-log/README.md): for NATS
+   * {@code replicas}, for Kafka {@code replicationFactor} when the spec gives one.
    */
   public String settingsUri() {
-    return backend == LogBackend.NATS ? uri() + "&replicas=" + natsReplicas : uri();
+    return switch (backend) {
+      case NATS -> uri() + "&replicas=" + natsReplicas;
+      case KAFKA ->
+          replicationFactor == null ? uri() : uri() + "&replicationFactor=" + replicationFactor;
+      default -> uri();
+    };
   }
 
   /** The Kafka topic holding the consumers' positions, beside the change topic. */

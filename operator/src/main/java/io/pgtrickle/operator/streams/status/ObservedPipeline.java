@@ -32,6 +32,9 @@ import java.util.List;
  * @param capacity the server's shortfall of slots or WAL senders when some consumers can run and
  *     others cannot (a scale-up of {@code spec.cdc.replicas} short of them), or null; when none
  *     can, it is the problem instead
+ * @param changeLogReason the {@code ChangeLogReady} condition's reason when the change log is not
+ *     ready: {@code Unreachable}, {@code SettingRefused} (the backend refused a setting of the
+ *     spec: only the user can fix it) or {@code Unavailable}; ignored when it is ready
  */
 public record ObservedPipeline(
     String problemReason,
@@ -53,7 +56,14 @@ public record ObservedPipeline(
     int slotOrdinals,
     List<PodBlocker> cdcBlockers,
     List<PodBlocker> workerBlockers,
-    ReplicationCapacity.Shortfall capacity) {
+    ReplicationCapacity.Shortfall capacity,
+    String changeLogReason) {
+
+  /** {@link #changeLogReason} when nothing more precise is known. */
+  public static final String CHANGE_LOG_UNAVAILABLE = "Unavailable";
+
+  /** {@link #changeLogReason} of a setting the backend refused. */
+  public static final String CHANGE_LOG_SETTING_REFUSED = "SettingRefused";
 
   public ObservedPipeline {
     cdcBlockers = List.copyOf(cdcBlockers);
@@ -99,7 +109,8 @@ public record ObservedPipeline(
         slotOrdinals,
         List.of(),
         List.of(),
-        null);
+        null,
+        CHANGE_LOG_UNAVAILABLE);
   }
 
   /** The same, with the pods' blockers. */
@@ -124,7 +135,8 @@ public record ObservedPipeline(
         slotOrdinals,
         cdc,
         workers,
-        capacity);
+        capacity,
+        changeLogReason);
   }
 
   /** The same, with the server's shortfall for some of the consumers. */
@@ -149,7 +161,39 @@ public record ObservedPipeline(
         slotOrdinals,
         cdcBlockers,
         workerBlockers,
-        shortfall);
+        shortfall,
+        changeLogReason);
+  }
+
+  /** The same, with why the change log is not ready ({@link #changeLogReason}). */
+  public ObservedPipeline withChangeLogReason(String reason) {
+    return new ObservedPipeline(
+        problemReason,
+        problemMessage,
+        problemNeedsUser,
+        changeLogReady,
+        changeLogMessage,
+        cdcDesired,
+        cdcReady,
+        cdcExists,
+        workersDesired,
+        workersReady,
+        workersExist,
+        autoscaling,
+        monitoring,
+        catalog,
+        decommissioning,
+        decommissionFailure,
+        slotOrdinals,
+        cdcBlockers,
+        workerBlockers,
+        capacity,
+        reason);
+  }
+
+  /** Whether the change log is not ready because the backend refused a setting of the spec. */
+  public boolean changeLogSettingRefused() {
+    return !changeLogReady && CHANGE_LOG_SETTING_REFUSED.equals(changeLogReason);
   }
 
   /** Whether {@code reason} is one a blocked pod of this observation gave. */

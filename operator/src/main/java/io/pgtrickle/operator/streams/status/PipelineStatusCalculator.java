@@ -29,6 +29,12 @@ public final class PipelineStatusCalculator {
   public static final String MONITORING_READY = "MonitoringReady";
   public static final String STREAM_TABLES_HEALTHY = "StreamTablesHealthy";
 
+  /** The phase reason when the change log cannot be opened for now. */
+  public static final String CHANGE_LOG_UNAVAILABLE = "ChangeLogUnavailable";
+
+  /** The phase reason when the change-log backend refused a setting of the spec. */
+  public static final String CHANGE_LOG_SETTING_REFUSED = "ChangeLogSettingRefused";
+
   private PipelineStatusCalculator() {}
 
   public static StreamTableClusterStatus calculate(
@@ -83,8 +89,12 @@ public final class PipelineStatusCalculator {
       reason = o.problemReason();
       message = o.problemMessage();
     } else if (!o.changeLogReady() && !o.cdcExists()) {
-      phase = StreamTableClusterPhase.Pending;
-      reason = "ChangeLogNotReady";
+      // A setting the backend refuses stays refused until the user changes it: Failed, not a wait.
+      phase =
+          o.changeLogSettingRefused()
+              ? StreamTableClusterPhase.Failed
+              : StreamTableClusterPhase.Pending;
+      reason = o.changeLogSettingRefused() ? CHANGE_LOG_SETTING_REFUSED : "ChangeLogNotReady";
       message =
           "waiting for the change log before starting the CDC consumers: " + o.changeLogMessage();
     } else if (o.changeLogReady() && cdcUp && workersUp) {
@@ -99,7 +109,7 @@ public final class PipelineStatusCalculator {
     } else {
       phase = wasUp(before) ? StreamTableClusterPhase.Degraded : StreamTableClusterPhase.Creating;
       reason =
-          !o.changeLogReady() ? "ChangeLogUnavailable" : !cdcUp ? "CdcNotReady" : "WorkersNotReady";
+          !o.changeLogReady() ? changeLogReason(o) : !cdcUp ? "CdcNotReady" : "WorkersNotReady";
       message =
           (!o.changeLogReady() ? "change log not ready: " + o.changeLogMessage() + "; " : "")
               + "CDC consumers ready "
@@ -119,7 +129,7 @@ public final class PipelineStatusCalculator {
       if (phase == StreamTableClusterPhase.Running) {
         phase = StreamTableClusterPhase.Degraded;
       }
-      if (!"ChangeLogUnavailable".equals(reason)) {
+      if (o.changeLogReady()) {
         reason = (o.cdcBlockers().isEmpty() ? o.workerBlockers() : o.cdcBlockers()).get(0).reason();
       }
       message = message + ". " + String.join("; ", blocked);
@@ -135,7 +145,7 @@ public final class PipelineStatusCalculator {
       if (phase == StreamTableClusterPhase.Running || othersUp) {
         phase = StreamTableClusterPhase.Degraded;
       }
-      if (!"ChangeLogUnavailable".equals(reason)) {
+      if (o.changeLogReady()) {
         reason = o.capacity().reason();
       }
       message = o.capacity().message() + ". " + message;
@@ -183,7 +193,7 @@ public final class PipelineStatusCalculator {
             c,
             CHANGE_LOG_READY,
             o.changeLogReady(),
-            o.changeLogReady() ? "Available" : "Unavailable",
+            o.changeLogReady() ? "Available" : o.changeLogReason(),
             o.changeLogMessage(),
             generation,
             now);
@@ -271,6 +281,10 @@ public final class PipelineStatusCalculator {
     List<String> shown = new ArrayList<>(all.subList(0, MAX_BLOCKERS_SHOWN));
     shown.add("and " + (all.size() - MAX_BLOCKERS_SHOWN) + " more");
     return shown;
+  }
+
+  private static String changeLogReason(ObservedPipeline o) {
+    return o.changeLogSettingRefused() ? CHANGE_LOG_SETTING_REFUSED : CHANGE_LOG_UNAVAILABLE;
   }
 
   private static boolean wasUp(StreamTableClusterPhase before) {

@@ -57,15 +57,7 @@ class ChangeLogSettingsValidationIT {
         Arguments.of(
             KAFKA_DEFAULTS,
             "{\"kafka\":{\"partitions\":4}}",
-            "spec.kafka.partitions cannot change"),
-        Arguments.of(
-            KAFKA,
-            "{\"kafka\":{\"replicationFactor\":3}}",
-            "spec.kafka.replicationFactor cannot change"),
-        Arguments.of(
-            KAFKA_DEFAULTS,
-            "{\"kafka\":{\"replicationFactor\":3}}",
-            "spec.kafka.replicationFactor cannot change"));
+            "spec.kafka.partitions cannot change"));
   }
 
   @ParameterizedTest(name = "{1} is refused")
@@ -79,11 +71,12 @@ class ChangeLogSettingsValidationIT {
   }
 
   /**
-   * What the pods only connect with still changes: a broker list or server address; and the NATS
-   * stream's replicas, which the operator changes on the stream (ChangeLogLifecycleIT).
+   * What the pods only connect with still changes: a broker list or server address; and the number
+   * of copies (NATS stream replicas, Kafka replication factor), which the operator changes on the
+   * stream or topics (ChangeLogLifecycleIT).
    */
   @Test
-  void theServersAndTheStreamsReplicasStillChange() {
+  void theServersAndTheNumberOfCopiesStillChange() {
     create(NATS).patch(merge(), "{\"spec\":{\"nats\":{\"url\":\"nats://n2:4222\"}}}");
     assertThat(
             Serialization.asJson(
@@ -96,6 +89,15 @@ class ChangeLogSettingsValidationIT {
                 "{\"spec\":{\"kafka\":{\"bootstrapServers\":\"k:9092,k2:9092\"},"
                     + "\"workers\":{\"max\":3}}}");
     assertThat(Serialization.asJson(kafka)).contains("k:9092,k2:9092");
+    assertThat(
+            Serialization.asJson(
+                create(KAFKA).patch(merge(), "{\"spec\":{\"kafka\":{\"replicationFactor\":3}}}")))
+        .contains("\"replicationFactor\":3");
+    assertThat(
+            Serialization.asJson(
+                create(KAFKA_DEFAULTS)
+                    .patch(merge(), "{\"spec\":{\"kafka\":{\"replicationFactor\":2}}}")))
+        .contains("\"replicationFactor\":2");
   }
 
   private static Resource<GenericKubernetesResource> create(String spec) {

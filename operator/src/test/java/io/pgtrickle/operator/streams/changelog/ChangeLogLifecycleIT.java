@@ -90,7 +90,66 @@ class ChangeLogLifecycleIT {
                       nats("nats://127.0.0.1:" + alone.port(), "pgtrickle-ns-alone", 2), null))
           .isInstanceOf(ChangeLogException.class)
           .hasMessageContaining("replicas")
-          .hasMessageContaining("not in a cluster");
+          .hasMessageContaining("not in a cluster")
+          .extracting(e -> ((ChangeLogException) e).reason())
+          .isEqualTo("SettingRefused");
+    }
+  }
+
+  /**
+   * spec.kafka.replicationFactor changed: the operator's ensure reassigns both topics' partitions
+   * on a KRaft cluster of three brokers; more than there are brokers is refused naming the setting
+   * (reason SettingRefused).
+   */
+  @Test
+  void kafkaReplicationFactorChangesOnTheExistingTopics() throws Exception {
+    List<KafkaServer> cluster = KafkaServer.cluster(3);
+    try {
+      String servers = cluster.get(0).bootstrap() + "," + cluster.get(1).bootstrap();
+      ChangeLogLifecycle.ensure(kafka(servers, 1), null);
+      assertThat(kafkaReplicas(servers)).containsOnly(1);
+      ChangeLogLifecycle.ensure(kafka(servers, 3), null);
+      assertThat(kafkaReplicas(servers)).containsOnly(3);
+      // Without a replication factor in the spec, the topics stay as they are.
+      ChangeLogLifecycle.ensure(kafka(servers, null), null);
+      assertThat(kafkaReplicas(servers)).containsOnly(3);
+      assertThatThrownBy(() -> ChangeLogLifecycle.ensure(kafka(servers, 4), null))
+          .isInstanceOf(ChangeLogException.class)
+          .hasMessageContaining("replicationFactor")
+          .hasMessageContaining("4 asked, but the Kafka cluster")
+          .extracting(e -> ((ChangeLogException) e).reason())
+          .isEqualTo("SettingRefused");
+    } finally {
+      KafkaServer.closeAll(cluster);
+    }
+  }
+
+  private static ChangeLogTarget kafka(String servers, Integer replicationFactor) {
+    return new ChangeLogTarget(
+        LogBackend.KAFKA,
+        null,
+        null,
+        0,
+        servers,
+        "pgt.ns.scaled.changes",
+        replicationFactor,
+        2,
+        null,
+        0,
+        null);
+  }
+
+  private static Set<Integer> kafkaReplicas(String servers) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers))) {
+      return admin
+          .describeTopics(List.of("pgt.ns.scaled.changes", "pgt.ns.scaled.changes.positions"))
+          .allTopicNames()
+          .get(30, TimeUnit.SECONDS)
+          .values()
+          .stream()
+          .flatMap(t -> t.partitions().stream())
+          .map(p -> p.replicas().size())
+          .collect(java.util.stream.Collectors.toSet());
     }
   }
 

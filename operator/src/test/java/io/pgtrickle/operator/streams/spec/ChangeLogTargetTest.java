@@ -35,6 +35,9 @@ class ChangeLogTargetTest {
     assertThat(t.topic()).isEqualTo("pgt.changes");
     assertThat(t.positionsTopic()).isEqualTo("pgt.changes.positions");
     assertThat(t.uri())
+        .as("the programs' URI: no number of copies, which only the operator sets")
+        .isEqualTo("kafka://k:9092?topic=pgt.changes&partitions=8");
+    assertThat(t.settingsUri())
         .isEqualTo("kafka://k:9092?topic=pgt.changes&partitions=8&replicationFactor=3");
   }
 }

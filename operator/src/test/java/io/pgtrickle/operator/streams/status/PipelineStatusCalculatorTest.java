@@ -45,6 +45,41 @@ class PipelineStatusCalculatorTest {
   }
 
   @Test
+  void aRefusedChangeLogSettingFailsANewPipelineAndDegradesARunningOne() {
+    // A new pipeline cannot start until the user changes the setting: Failed, not Pending.
+    StreamTableClusterStatus fresh =
+        calc(
+            null,
+            observed(false, 0, 0, 0, 0, null)
+                .withChangeLogReason(ObservedPipeline.CHANGE_LOG_SETTING_REFUSED));
+    assertThat(fresh.getPhase()).isEqualTo(StreamTableClusterPhase.Failed);
+    assertThat(fresh.getPhaseReason()).isEqualTo("ChangeLogSettingRefused");
+    assertThat(condition(fresh, "ChangeLogReady").getReason()).isEqualTo("SettingRefused");
+
+    // A running one keeps running on the change log it has: Degraded, named by the setting.
+    StreamTableClusterStatus running = calc(null, observed(true, 1, 1, 1, 1, null));
+    StreamTableClusterStatus refused =
+        calc(
+            running,
+            observed(false, 1, 1, 1, 1, null)
+                .withBlockers(List.of(PULL), List.of())
+                .withChangeLogReason(ObservedPipeline.CHANGE_LOG_SETTING_REFUSED));
+    assertThat(refused.getPhase()).isEqualTo(StreamTableClusterPhase.Degraded);
+    assertThat(refused.getPhaseReason()).isEqualTo("ChangeLogSettingRefused");
+    assertThat(condition(refused, "ChangeLogReady").getReason()).isEqualTo("SettingRefused");
+    assertThat(condition(refused, "Degraded").getReason()).isEqualTo("ChangeLogSettingRefused");
+
+    // Anything else is the change log being unavailable for now, with the backend's reason.
+    StreamTableClusterStatus unreachable =
+        calc(running, observed(false, 1, 1, 1, 1, null).withChangeLogReason("Unreachable"));
+    assertThat(unreachable.getPhaseReason()).isEqualTo("ChangeLogUnavailable");
+    assertThat(condition(unreachable, "ChangeLogReady").getReason()).isEqualTo("Unreachable");
+    StreamTableClusterStatus waiting =
+        calc(null, observed(false, 0, 0, 0, 0, null).withChangeLogReason("Unreachable"));
+    assertThat(waiting.getPhase()).isEqualTo(StreamTableClusterPhase.Pending);
+  }
+
+  @Test
   void aConsumerLostAfterRunningIsDegradedAndRecovers() {
     StreamTableClusterStatus running = calc(null, observed(true, 1, 1, 1, 1, null));
     StreamTableClusterStatus degraded = calc(running, observed(true, 1, 0, 1, 1, null));
