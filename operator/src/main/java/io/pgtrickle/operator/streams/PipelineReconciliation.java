@@ -6,14 +6,12 @@ import static io.pgtrickle.operator.streams.StreamTableClusterNames.WORKER_COMPO
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
 import io.pgtrickle.operator.api.streams.StreamTableClusterStatus;
-import io.pgtrickle.operator.api.streams.WorkersSpec.Autoscaler;
 import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.status.PodBlocker;
 import io.pgtrickle.operator.streams.db.CatalogObservation;
@@ -199,7 +197,7 @@ final class PipelineReconciliation {
                 ? 0
                 : Objects.requireNonNullElse(workers.getStatus().getReadyReplicas(), 0),
             workers != null,
-            keda != null ? keda : autoscaling(),
+            keda != null ? keda : HpaAutoscaling.observe(client, context, settings),
             monitoring,
             catalog,
             decommission.done() ? null : decommission.progress(),
@@ -283,43 +281,6 @@ final class PipelineReconciliation {
     int running =
         sts == null || sts.getSpec().getReplicas() == null ? 0 : sts.getSpec().getReplicas();
     return Math.max(known, Math.max(running, settings.cdcReplicas()));
-  }
-
-  /**
-   * The AutoscalingActive condition's input: what the HPA itself says, explained when the custom
-   * metrics API is why it fails ({@link CustomMetricsApi}).
-   */
-  private Autoscaling autoscaling() {
-    if (settings.autoscaler() == Autoscaler.NONE) {
-      return new Autoscaling(
-          false,
-          "Disabled",
-          "spec.workers.autoscaler is none: " + settings.workersMin() + " worker(s), not scaled");
-    }
-    HorizontalPodAutoscaler hpa =
-        context.getSecondaryResource(HorizontalPodAutoscaler.class).orElse(null);
-    if (hpa == null) {
-      return new Autoscaling(false, "NotCreated", "the HPA is created with the workers");
-    }
-    var active =
-        hpa.getStatus() == null || hpa.getStatus().getConditions() == null
-            ? null
-            : hpa.getStatus().getConditions().stream()
-                .filter(c -> "ScalingActive".equals(c.getType()))
-                .findFirst()
-                .orElse(null);
-    if (active == null) {
-      return new Autoscaling(
-          false,
-          "Pending",
-          "the HPA controller has not evaluated HPA " + hpa.getMetadata().getName() + " yet");
-    }
-    return CustomMetricsApi.explain(
-        client,
-        new Autoscaling(
-            "True".equals(active.getStatus()),
-            active.getReason() == null ? "Unknown" : active.getReason(),
-            "HPA " + hpa.getMetadata().getName() + ": " + active.getMessage()));
   }
 
   /**
