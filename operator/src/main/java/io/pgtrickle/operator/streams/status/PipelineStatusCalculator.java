@@ -96,7 +96,11 @@ public final class PipelineStatusCalculator {
               : StreamTableClusterPhase.Pending;
       reason = o.changeLogSettingRefused() ? CHANGE_LOG_SETTING_REFUSED : "ChangeLogNotReady";
       message =
-          "waiting for the change log before starting the CDC consumers: " + o.changeLogMessage();
+          (o.changeLogSettingRefused()
+                  ? "the change log cannot be made as spec.nats or spec.kafka asks, so the CDC"
+                      + " consumers do not start; change the setting: "
+                  : "waiting for the change log before starting the CDC consumers: ")
+              + o.changeLogMessage();
     } else if (o.changeLogReady() && cdcUp && workersUp) {
       phase = StreamTableClusterPhase.Running;
       reason = "PipelineReady";

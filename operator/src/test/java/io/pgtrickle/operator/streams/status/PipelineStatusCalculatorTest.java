@@ -54,6 +54,9 @@ class PipelineStatusCalculatorTest {
                 .withChangeLogReason(ObservedPipeline.CHANGE_LOG_SETTING_REFUSED));
     assertThat(fresh.getPhase()).isEqualTo(StreamTableClusterPhase.Failed);
     assertThat(fresh.getPhaseReason()).isEqualTo("ChangeLogSettingRefused");
+    assertThat(fresh.getMessage())
+        .startsWith("the change log cannot be made as spec.nats or spec.kafka asks")
+        .endsWith("unreachable");
     assertThat(condition(fresh, "ChangeLogReady").getReason()).isEqualTo("SettingRefused");
 
     // A running one keeps running on the change log it has: Degraded, named by the setting.
