@@ -54,24 +54,15 @@ final class KafkaTopics {
         throw new ChangeLogConfigException(
             "uri", "cannot reach Kafka at " + redactedUri + ": " + e, e);
       }
-      if (replication.isPresent() && replication.get() > brokers.size()) {
-        throw new ChangeLogConfigException(
-            "replicationFactor",
-            replication.get()
-                + " asked, but the Kafka cluster at "
-                + redactedUri
-                + " has "
-                + brokers.size()
-                + " broker(s) "
-                + brokers
-                + ": each replica of a partition needs its own broker");
-      }
       try {
         Set<String> existing = admin.listTopics().names().get(15, TimeUnit.SECONDS);
+        String positions = topic + KafkaBackend.POSITIONS_SUFFIX;
+        if (!existing.containsAll(List.of(topic, positions))) {
+          requireBrokers(replication, brokers, redactedUri);
+        }
         if (!existing.contains(topic)) {
           create(admin, new NewTopic(topic, Optional.of(partitions), replication));
         }
-        String positions = topic + KafkaBackend.POSITIONS_SUFFIX;
         if (!existing.contains(positions)) {
           create(
               admin,
@@ -81,7 +72,7 @@ final class KafkaTopics {
         // A topic created just now has the asked replicas (and may not be described yet).
         List<String> old = List.of(topic, positions).stream().filter(existing::contains).toList();
         if (replication.isPresent() && !old.isEmpty()) {
-          replicate(admin, old, brokers, replication.get());
+          replicate(admin, old, brokers, replication.get(), redactedUri);
         }
       } catch (ChangeLogConfigException e) {
         throw e;
@@ -101,13 +92,23 @@ final class KafkaTopics {
    * background; a partition already being moved is left to that move).
    */
   private static void replicate(
-      Admin admin, List<String> topics, List<Integer> brokers, int replicationFactor)
+      Admin admin,
+      List<String> topics,
+      List<Integer> brokers,
+      int replicationFactor,
+      String redactedUri)
       throws Exception {
+    Map<String, TopicDescription> described =
+        admin.describeTopics(topics).allTopicNames().get(15, TimeUnit.SECONDS);
+    if (described.values().stream()
+        .flatMap(d -> d.partitions().stream())
+        .allMatch(info -> info.replicas().size() == replicationFactor)) {
+      return; // as asked, even while a broker is down
+    }
+    requireBrokers(Optional.of((short) replicationFactor), brokers, redactedUri);
     Set<TopicPartition> moving =
         admin.listPartitionReassignments().reassignments().get(15, TimeUnit.SECONDS).keySet();
     Map<TopicPartition, Optional<NewPartitionReassignment>> moves = new HashMap<>();
-    Map<String, TopicDescription> described =
-        admin.describeTopics(topics).allTopicNames().get(15, TimeUnit.SECONDS);
     for (TopicDescription d : described.values()) {
       Map<Integer, List<Integer>> current = new HashMap<>();
       d.partitions()
@@ -147,6 +148,26 @@ final class KafkaTopics {
             .get(15, TimeUnit.SECONDS)
             .isEmpty()) {
       Thread.sleep(200);
+    }
+  }
+
+  /**
+   * Refuses a replication factor above the brokers that answer, naming the setting: Kafka places
+   * each replica of a partition on its own broker.
+   */
+  private static void requireBrokers(
+      Optional<Short> replication, List<Integer> brokers, String redactedUri) {
+    if (replication.isPresent() && replication.get() > brokers.size()) {
+      throw new ChangeLogConfigException(
+          "replicationFactor",
+          replication.get()
+              + " asked, but the Kafka cluster at "
+              + redactedUri
+              + " has "
+              + brokers.size()
+              + " broker(s) "
+              + brokers
+              + " running: each replica of a partition needs its own broker");
     }
   }
 
