@@ -70,20 +70,34 @@ public final class ChangeLogLifecycle {
    *
    * @param error what opening it threw
    * @return {@link ChangeLogException#UNREACHABLE} when a server cannot be reached or is not
-   *     accepting connections yet ({@link Reachability#unreachable}), {@link
-   *     ChangeLogException#SETTING_REFUSED} when the backend refused one of its settings (a stream
-   *     whose replicas the servers cannot hold, a subject prefix that differs from the existing
-   *     stream's: {@link ChangeLogConfigException#setting()} other than {@code uri}), else {@link
-   *     ChangeLogException#UNAVAILABLE}
+   *     accepting connections yet ({@link Reachability#unreachable}) or JetStream is temporarily
+   *     unavailable (API error 10008), {@link ChangeLogException#SETTING_REFUSED} when the backend
+   *     refused one of its settings (a stream whose replicas the servers cannot hold, a subject
+   *     prefix that differs from the existing stream's: {@link ChangeLogConfigException#setting()}
+   *     other than {@code uri}), else {@link ChangeLogException#UNAVAILABLE}
    */
   static String reasonOf(Exception error) {
-    if (Reachability.unreachable(error)) {
+    if (Reachability.unreachable(error) || jetStreamTemporarilyUnavailable(error)) {
       return ChangeLogException.UNREACHABLE;
     }
     if (error instanceof ChangeLogConfigException c && !"uri".equals(c.setting())) {
       return ChangeLogException.SETTING_REFUSED;
     }
     return ChangeLogException.UNAVAILABLE;
+  }
+
+  /**
+   * Whether JetStream answered "JetStream system temporarily unavailable" (API error 10008,
+   * JSClusterNotAvailErr: a cluster electing its meta leader, just started or after losing a
+   * server): a wait, not a setting to change.
+   */
+  private static boolean jetStreamTemporarilyUnavailable(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof JetStreamApiException j && j.getApiErrorCode() == 10008) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

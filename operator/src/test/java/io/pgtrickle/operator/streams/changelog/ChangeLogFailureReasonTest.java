@@ -2,6 +2,9 @@ package io.pgtrickle.operator.streams.changelog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nats.client.JetStreamApiException;
+import io.nats.client.api.ApiResponse;
+import io.nats.client.support.JsonParser;
 import io.pgtrickle.changelog.ChangeLogConfigException;
 import java.net.ConnectException;
 import java.sql.SQLException;
@@ -27,6 +30,37 @@ class ChangeLogFailureReasonTest {
     var replicas =
         new ChangeLogConfigException("replicas", "2 asked, but NATS server x is not in a cluster");
     assertThat(ChangeLogLifecycle.reasonOf(replicas)).isEqualTo("SettingRefused");
+    var noPeers =
+        new ChangeLogConfigException(
+            "replicas",
+            "JetStream refused to change it to 5",
+            jetStream(500, 10005, "insufficient resources"));
+    assertThat(ChangeLogLifecycle.reasonOf(noPeers)).isEqualTo("SettingRefused");
+  }
+
+  /** A JetStream cluster electing its meta leader answers 10008: a wait, not the user's setting. */
+  @Test
+  void jetStreamTemporarilyUnavailableIsUnreachable() {
+    var electing =
+        new ChangeLogConfigException(
+            "stream",
+            "cannot create or read JetStream stream 's'",
+            jetStream(503, 10008, "JetStream system temporarily unavailable"));
+    assertThat(ChangeLogLifecycle.reasonOf(electing)).isEqualTo("Unreachable");
+  }
+
+  private static JetStreamApiException jetStream(int code, int apiCode, String description) {
+    var response =
+        new ApiResponse<Object>(
+            JsonParser.parseUnchecked(
+                "{\"error\":{\"code\":"
+                    + code
+                    + ",\"err_code\":"
+                    + apiCode
+                    + ",\"description\":\""
+                    + description
+                    + "\"}}")) {};
+    return new JetStreamApiException(response);
   }
 
   @Test
