@@ -11,9 +11,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 /**
  * One StreamTableCluster {@value #NAME} on a PostgresCluster, as the end-to-end tests drive it: the
@@ -155,6 +157,29 @@ final class Pipeline {
             + " EXCEPT ALL SELECT * FROM "
             + STREAM_TABLE
             + " s)) x");
+  }
+
+  /** The pipeline's pods, name to UID and restarts (a container that exited counts). */
+  Map<String, String> podUids() {
+    return client
+        .pods()
+        .inNamespace(namespace)
+        .withLabel("trickle-labs.io/stream-table-cluster", NAME)
+        .list()
+        .getItems()
+        .stream()
+        .collect(
+            Collectors.toMap(
+                p -> p.getMetadata().getName(),
+                p ->
+                    p.getMetadata().getUid()
+                        + " restarts "
+                        + (p.getStatus().getContainerStatuses() == null
+                            ? 0
+                            : p.getStatus().getContainerStatuses().stream()
+                                .mapToInt(
+                                    c -> c.getRestartCount() == null ? 0 : c.getRestartCount())
+                                .sum())));
   }
 
   String workerPod() {

@@ -133,7 +133,7 @@ class StreamTableClusterFailoverIT {
     // spec.nats.replicas 1 -> 3 while changes flow: the operator changes the stream and its
     // bucket, no pod restarts, no change is lost.
     assertThat(streamReplicas()).isEqualTo(1);
-    Map<String, String> podUids = pipelinePodUids();
+    Map<String, String> podUids = pipeline.podUids();
     Set<Integer> writtenMeanwhile =
         pipeline.underWrites(
             () -> {
@@ -152,7 +152,7 @@ class StreamTableClusterFailoverIT {
                         .collect(Collectors.joining(","))
                     + ")"))
         .isEqualTo(String.valueOf(writtenMeanwhile.size()));
-    assertThat(pipelinePodUids())
+    assertThat(pipeline.podUids())
         .as("no pod or container restarted for the replicas")
         .isEqualTo(podUids);
     assertThat(
@@ -191,7 +191,7 @@ class StreamTableClusterFailoverIT {
                     .map(c -> c.getStatus())
                     .orElse("")
                     .equals("True"));
-    assertThat(pipelinePodUids())
+    assertThat(pipeline.podUids())
         .as("no pod or container restarted for the refused replicas")
         .isEqualTo(podUids);
 
@@ -255,30 +255,6 @@ class StreamTableClusterFailoverIT {
     try (Connection c = Nats.connect("nats://127.0.0.1:" + nats.get(0).port())) {
       return c.keyValueManagement().getStatus(STREAM + "-acks").getReplicas();
     }
-  }
-
-  /** The pipeline's pods, name to UID and restarts (a container that exited counts). */
-  private static Map<String, String> pipelinePodUids() {
-    return NAMESPACE
-        .client()
-        .pods()
-        .inNamespace(NAMESPACE.name())
-        .withLabel("trickle-labs.io/stream-table-cluster", Pipeline.NAME)
-        .list()
-        .getItems()
-        .stream()
-        .collect(
-            Collectors.toMap(
-                p -> p.getMetadata().getName(),
-                p ->
-                    p.getMetadata().getUid()
-                        + " restarts "
-                        + (p.getStatus().getContainerStatuses() == null
-                            ? 0
-                            : p.getStatus().getContainerStatuses().stream()
-                                .mapToInt(
-                                    c -> c.getRestartCount() == null ? 0 : c.getRestartCount())
-                                .sum())));
   }
 
   private static boolean streamExists() throws Exception {

@@ -162,7 +162,15 @@ public final class KafkaServer implements AutoCloseable {
     }
   }
 
-  /** Stops (SIGTERM, controlled shutdown) and starts the broker on the same data. */
+  /** Stops the broker (SIGTERM, controlled shutdown), keeping its data for {@link #restart}. */
+  public void stop() {
+    ServerProcess.stop(process, 60);
+  }
+
+  /**
+   * Stops (SIGTERM, controlled shutdown) and starts the broker on the same data; a broker {@link
+   * #stop stopped} before is started.
+   */
   public void restart() {
     ServerProcess.stop(process, 60);
     startServer();

@@ -110,7 +110,15 @@ public final class NatsServer implements AutoCloseable {
     ServerProcess.awaitPort("nats-server", process, port, log, 30);
   }
 
-  /** Stops (SIGTERM) and starts the server on the same store and port. */
+  /** Stops the server (SIGTERM), keeping its store for {@link #restart}. */
+  public void stop() {
+    ServerProcess.stop(process, 30);
+  }
+
+  /**
+   * Stops (SIGTERM) and starts the server on the same store and port; a server {@link #stop
+   * stopped} before is started.
+   */
   public void restart() {
     ServerProcess.stop(process, 30);
     startServer();

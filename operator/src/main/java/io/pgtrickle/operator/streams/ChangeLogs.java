@@ -18,7 +18,10 @@ final class ChangeLogs {
 
   static final Duration RECHECK = Duration.ofMinutes(1);
 
-  private record Checked(ChangeLogTarget target, Instant at) {}
+  /** How soon a change log short of copies is looked at again, to see them catch up. */
+  static final Duration RECHECK_SHORT = Duration.ofSeconds(15);
+
+  private record Checked(ChangeLogTarget target, Instant at, String shortfall) {}
 
   /**
    * Why a change log is not ready.
@@ -40,17 +43,32 @@ final class ChangeLogs {
    */
   Problem ensure(String uid, ChangeLogTarget target, DatabaseEndpoint db, Instant now) {
     Checked last = checked.get(uid);
-    if (last != null && last.target().equals(target) && now.isBefore(last.at().plus(RECHECK))) {
+    if (last != null
+        && last.target().equals(target)
+        && now.isBefore(last.at().plus(last.shortfall() == null ? RECHECK : RECHECK_SHORT))) {
       return null;
     }
     try {
-      ChangeLogLifecycle.ensure(target, db);
-      checked.put(uid, new Checked(target, now));
+      String shortfall = ChangeLogLifecycle.ensure(target, db).orElse(null);
+      checked.put(uid, new Checked(target, now, shortfall));
       return null;
     } catch (ChangeLogException e) {
       checked.remove(uid);
       return new Problem(e.reason(), e.getMessage());
     }
+  }
+
+  /**
+   * Which copies of a ready change log were missing or behind at its last check.
+   *
+   * @param uid the resource's uid
+   * @return the {@code ChangeLogReady} message for reason {@link
+   *     ChangeLogException#UNDER_REPLICATED}, or null when every copy was in sync (or it is not
+   *     ready)
+   */
+  String shortfall(String uid) {
+    Checked last = checked.get(uid);
+    return last == null ? null : last.shortfall();
   }
 
   /** Whether the change log was created (or found) by this operator since it started. */

@@ -97,6 +97,8 @@ final class PipelineReconciliation {
               stc.getMetadata().getUid(), settings.changeLog(), access.endpoint(), clock.instant());
     }
     boolean changeLogReady = changeLogProblem == null;
+    String changeLogShortfall =
+        changeLogReady ? changeLogs.shortfall(stc.getMetadata().getUid()) : null;
 
     // The catalog and the slots, from the database itself.
     CatalogObservation catalog = null;
@@ -184,7 +186,11 @@ final class PipelineReconciliation {
             problemMessage,
             needsUser,
             changeLogReady,
-            changeLogReady ? settings.changeLog().describe() : changeLogProblem.message(),
+            !changeLogReady
+                ? changeLogProblem.message()
+                : changeLogShortfall != null
+                    ? settings.changeLog().describe() + ": " + changeLogShortfall
+                    : settings.changeLog().describe(),
             settings.cdcReplicas(),
             sts == null || sts.getStatus() == null
                 ? 0
@@ -211,6 +217,8 @@ final class PipelineReconciliation {
     }
     if (!changeLogReady) {
       observed = observed.withChangeLogReason(changeLogProblem.reason());
+    } else if (changeLogShortfall != null) {
+      observed = observed.withChangeLogReason(ObservedPipeline.CHANGE_LOG_UNDER_REPLICATED);
     }
     StreamTableClusterStatus previous = stc.getStatus();
     StreamTableClusterStatus next =
@@ -340,6 +348,7 @@ final class PipelineReconciliation {
             clock.instant());
     List<PipelineEvents.Event> events = new ArrayList<>(decision.events());
     events.addAll(PipelineEvents.streamTables(previous, next));
+    events.addAll(PipelineEvents.changeLogCopies(previous, next));
     for (PipelineEvents.Event e : events) {
       if (e.warning()) {
         EventRecorder.warning(client, stc, e.reason(), e.message());

@@ -19,6 +19,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -48,21 +49,26 @@ public final class ChangeLogLifecycle {
   private ChangeLogLifecycle() {}
 
   /**
-   * Creates the change log if it does not exist, and checks that it can be reached.
+   * Creates the change log if it does not exist, checks that it can be reached, and reads how many
+   * of its copies the servers hold in sync ({@link ReplicaShortfall}).
    *
    * @param target the change log
    * @param db where the operator reaches the database (for the PostgreSQL backend), or null
+   * @return empty when it is ready with every copy in sync; else which copies are missing or behind
+   *     (Kafka partitions under-replicated, JetStream peers offline or catching up): the change log
+   *     works, but can lose fewer servers
    * @throws ChangeLogException when it cannot be created or reached
    */
-  public static void ensure(ChangeLogTarget target, DatabaseEndpoint db) {
+  public static Optional<String> ensure(ChangeLogTarget target, DatabaseEndpoint db) {
     String uri = operatorUri(target, db);
     try (ChangeLogBackend backend = ChangeLogBackends.open(uri)) {
-      // Opened, so it exists with its settings; nothing else to do.
+      // Opened, so it exists with its settings.
     } catch (ChangeLogConfigException e) {
       throw new ChangeLogException(target.describe() + ": " + e.getMessage(), e, reasonOf(e));
     } catch (Exception e) {
       throw new ChangeLogException(target.describe() + ": " + e, e, reasonOf(e));
     }
+    return ChangeLogReplicas.shortfall(target);
   }
 
   /**
@@ -225,6 +231,12 @@ public final class ChangeLogLifecycle {
 
     /** Any other failure. */
     public static final String UNAVAILABLE = ObservedPipeline.CHANGE_LOG_UNAVAILABLE;
+
+    /**
+     * Not a failure: the change log works with fewer copies in sync than it should have ({@link
+     * #ensure}'s result; the condition stays True).
+     */
+    public static final String UNDER_REPLICATED = ObservedPipeline.CHANGE_LOG_UNDER_REPLICATED;
 
     private final String reason;
 

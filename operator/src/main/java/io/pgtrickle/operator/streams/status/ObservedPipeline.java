@@ -34,7 +34,8 @@ import java.util.List;
  *     can, it is the problem instead
  * @param changeLogReason the {@code ChangeLogReady} condition's reason when the change log is not
  *     ready: {@code Unreachable}, {@code SettingRefused} (the backend refused a setting of the
- *     spec: only the user can fix it) or {@code Unavailable}; ignored when it is ready
+ *     spec: only the user can fix it) or {@code Unavailable}; when it is ready, null ({@code
+ *     Available}) or {@link #CHANGE_LOG_UNDER_REPLICATED}
  */
 public record ObservedPipeline(
     String problemReason,
@@ -61,6 +62,12 @@ public record ObservedPipeline(
 
   /** {@link #changeLogReason} when nothing more precise is known. */
   public static final String CHANGE_LOG_UNAVAILABLE = "Unavailable";
+
+  /**
+   * {@link #changeLogReason} of a ready change log whose servers hold fewer copies in sync than it
+   * should have (the condition stays True, with this reason and the shortfall as its message).
+   */
+  public static final String CHANGE_LOG_UNDER_REPLICATED = "UnderReplicated";
 
   /** {@link #changeLogReason} of a setting the backend refused. */
   public static final String CHANGE_LOG_SETTING_REFUSED = "SettingRefused";
@@ -110,7 +117,7 @@ public record ObservedPipeline(
         List.of(),
         List.of(),
         null,
-        CHANGE_LOG_UNAVAILABLE);
+        changeLogReady ? null : CHANGE_LOG_UNAVAILABLE);
   }
 
   /** The same, with the pods' blockers. */

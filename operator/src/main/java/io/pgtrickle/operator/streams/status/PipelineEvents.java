@@ -192,18 +192,53 @@ public final class PipelineEvents {
     return List.of();
   }
 
+  /**
+   * The change log's copies' Events, from the {@code ChangeLogReady} condition before and after: a
+   * Warning {@code ChangeLogUnderReplicated} (the condition's message: which partitions or streams
+   * lack copies) when its reason turns {@code UnderReplicated}, a Normal {@code
+   * ChangeLogReplicated} when a ready change log has every copy again. Not ready is told by the
+   * phase's Events.
+   *
+   * @param previous the status this reconcile read, or null
+   * @param next the status it computed
+   * @return the Events, at most one
+   */
+  public static List<Event> changeLogCopies(
+      StreamTableClusterStatus previous, StreamTableClusterStatus next) {
+    Condition after = condition(next, PipelineStatusCalculator.CHANGE_LOG_READY);
+    if (after == null || !"True".equals(after.getStatus())) {
+      return List.of();
+    }
+    Condition before = condition(previous, PipelineStatusCalculator.CHANGE_LOG_READY);
+    boolean wasShort =
+        before != null && ObservedPipeline.CHANGE_LOG_UNDER_REPLICATED.equals(before.getReason());
+    boolean isShort = ObservedPipeline.CHANGE_LOG_UNDER_REPLICATED.equals(after.getReason());
+    if (isShort && !wasShort) {
+      return List.of(new Event(true, "ChangeLogUnderReplicated", after.getMessage()));
+    }
+    if (!isShort && wasShort) {
+      return List.of(
+          new Event(false, "ChangeLogReplicated", "Every copy in sync: " + after.getMessage()));
+    }
+    return List.of();
+  }
+
+  private static Condition condition(StreamTableClusterStatus s, String type) {
+    if (s == null || s.getConditions() == null) {
+      return null;
+    }
+    return s.getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst()
+        .orElse(null);
+  }
+
   private static int count(StreamTableClusterStatus s) {
     return s == null || s.getStreamTablesInError() == null ? 0 : s.getStreamTablesInError();
   }
 
   private static Condition healthy(StreamTableClusterStatus s) {
-    if (s == null || s.getConditions() == null) {
-      return null;
-    }
-    return s.getConditions().stream()
-        .filter(c -> PipelineStatusCalculator.STREAM_TABLES_HEALTHY.equals(c.getType()))
-        .findFirst()
-        .orElse(null);
+    return condition(s, PipelineStatusCalculator.STREAM_TABLES_HEALTHY);
   }
 
   /** Whether the status's Degraded condition has been True for {@link #GRACE} or longer. */

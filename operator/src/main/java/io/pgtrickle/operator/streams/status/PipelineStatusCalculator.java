@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * The status of a StreamTableCluster from what one reconcile observed: phase, conditions (Ready,
@@ -197,7 +198,9 @@ public final class PipelineStatusCalculator {
             c,
             CHANGE_LOG_READY,
             o.changeLogReady(),
-            o.changeLogReady() ? "Available" : o.changeLogReason(),
+            o.changeLogReady()
+                ? Objects.requireNonNullElse(o.changeLogReason(), "Available")
+                : o.changeLogReason(),
             o.changeLogMessage(),
             generation,
             now);

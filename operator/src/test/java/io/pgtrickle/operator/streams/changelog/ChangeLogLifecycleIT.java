@@ -13,8 +13,10 @@ import io.pgtrickle.operator.streams.changelog.ChangeLogLifecycle.ChangeLogExcep
 import io.pgtrickle.operator.streams.spec.ChangeLogTarget;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -80,6 +82,19 @@ class ChangeLogLifecycleIT {
         assertThat(nats.keyValueManagement().getStatus("pgtrickle-ns-scaled-acks").getReplicas())
             .isEqualTo(3);
       }
+      // Every copy current; then a server down leaves them short, named, until it is back.
+      ChangeLogTarget three = nats(url, "pgtrickle-ns-scaled", 3);
+      assertThat(awaitShortfall(three, Optional::isEmpty)).isEmpty();
+      cluster.get(2).stop();
+      assertThat(awaitShortfall(three, Optional::isPresent))
+          .hasValueSatisfying(
+              m ->
+                  assertThat(m)
+                      .startsWith("NATS: stream ")
+                      .contains("has 2 of 3 copies current (n2 offline)")
+                      .contains("spec.nats.replicas"));
+      cluster.get(2).restart();
+      assertThat(awaitShortfall(three, Optional::isEmpty)).isEmpty();
     } finally {
       cluster.forEach(NatsServer::close);
     }
@@ -108,8 +123,22 @@ class ChangeLogLifecycleIT {
       String servers = cluster.get(0).bootstrap() + "," + cluster.get(1).bootstrap();
       ChangeLogLifecycle.ensure(kafka(servers, 1), null);
       assertThat(kafkaReplicas(servers)).containsOnly(1);
-      ChangeLogLifecycle.ensure(kafka(servers, 3), null);
+      // The reassignment has copied the partitions (ensure waits for it): nothing is short.
+      assertThat(awaitShortfall(kafka(servers, 3), Optional::isEmpty)).isEmpty();
       assertThat(kafkaReplicas(servers)).containsOnly(3);
+      // A broker down leaves every partition with 2 of its 3 replicas in sync, until it is back.
+      cluster.get(2).stop();
+      assertThat(awaitShortfall(kafka(servers, 3), Optional::isPresent))
+          .hasValueSatisfying(
+              m ->
+                  assertThat(m)
+                      .startsWith(
+                          "Kafka: 3 of 3 partitions have fewer in-sync replicas than their 3: ")
+                      .contains("pgt.ns.scaled.changes-0 in sync [")
+                      .contains("pgt.ns.scaled.changes.positions-0 in sync [")
+                      .doesNotContain("being copied"));
+      cluster.get(2).restart();
+      assertThat(awaitShortfall(kafka(servers, 3), Optional::isEmpty)).isEmpty();
       // Without a replication factor in the spec, the topics stay as they are.
       ChangeLogLifecycle.ensure(kafka(servers, null), null);
       assertThat(kafkaReplicas(servers)).containsOnly(3);
@@ -156,6 +185,30 @@ class ChangeLogLifecycleIT {
   private static ChangeLogTarget nats(String url, String stream, int replicas) {
     return new ChangeLogTarget(
         LogBackend.NATS, url, stream, replicas, null, null, null, 0, null, 0, null);
+  }
+
+  /**
+   * Ensures the change log until what it reports of its copies satisfies {@code wanted} (servers
+   * notice a peer gone or back within seconds), for up to 90 s.
+   */
+  private static Optional<String> awaitShortfall(
+      ChangeLogTarget target, Predicate<Optional<String>> wanted) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (true) {
+      Optional<String> shortfall;
+      try {
+        shortfall = ChangeLogLifecycle.ensure(target, null);
+      } catch (ChangeLogException e) {
+        shortfall = null; // a leader being elected again
+      }
+      if (shortfall != null && wanted.test(shortfall)) {
+        return shortfall;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the copies were not as wanted within 90 s: " + shortfall);
+      }
+      Thread.sleep(500);
+    }
   }
 
   /** The cluster elects its JetStream leader a moment after the servers listen. */

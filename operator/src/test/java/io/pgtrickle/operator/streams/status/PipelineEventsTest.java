@@ -262,4 +262,45 @@ class PipelineEventsTest {
         .as("the database did not answer: no condition computed")
         .isEmpty();
   }
+
+  private static StreamTableClusterStatus changeLog(String ready, String reason, String message) {
+    StreamTableClusterStatus s = running();
+    s.getConditions()
+        .add(
+            new ConditionBuilder()
+                .withType(PipelineStatusCalculator.CHANGE_LOG_READY)
+                .withStatus(ready)
+                .withReason(reason)
+                .withMessage(message)
+                .build());
+    return s;
+  }
+
+  private static List<String> copyEvents(
+      StreamTableClusterStatus before, StreamTableClusterStatus after) {
+    return PipelineEvents.changeLogCopies(before, after).stream()
+        .map(e -> (e.warning() ? "Warning " : "Normal ") + e.reason() + ": " + e.message())
+        .toList();
+  }
+
+  @Test
+  void aChangeLogShortOfCopiesIsWarnedOnceAndItsRecoveryTold() {
+    StreamTableClusterStatus ok = changeLog("True", "Available", "Kafka topics t and t.positions");
+    StreamTableClusterStatus short_ = changeLog("True", "UnderReplicated", "t: Kafka: 1 of 2 ...");
+    assertThat(copyEvents(null, ok)).isEmpty();
+    assertThat(copyEvents(ok, ok)).isEmpty();
+    assertThat(copyEvents(ok, short_))
+        .containsExactly("Warning ChangeLogUnderReplicated: t: Kafka: 1 of 2 ...");
+    assertThat(copyEvents(null, short_))
+        .as("the operator restarted")
+        .containsExactly("Warning ChangeLogUnderReplicated: t: Kafka: 1 of 2 ...");
+    assertThat(copyEvents(short_, short_)).isEmpty();
+    assertThat(copyEvents(short_, ok))
+        .containsExactly(
+            "Normal ChangeLogReplicated: Every copy in sync: Kafka topics t and t.positions");
+    assertThat(copyEvents(short_, changeLog("False", "Unreachable", "cannot connect")))
+        .as("not ready: the phase's Events tell it")
+        .isEmpty();
+    assertThat(copyEvents(changeLog("False", "Unreachable", "cannot connect"), ok)).isEmpty();
+  }
 }

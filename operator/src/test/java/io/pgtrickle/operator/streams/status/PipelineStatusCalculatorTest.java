@@ -83,6 +83,20 @@ class PipelineStatusCalculatorTest {
   }
 
   @Test
+  void aChangeLogShortOfCopiesStaysReadyAndRunningWithTheReason() {
+    StreamTableClusterStatus running = calc(null, observed(true, 1, 1, 1, 1, null));
+    StreamTableClusterStatus short_ =
+        calc(
+            running,
+            observed(true, 1, 1, 1, 1, null)
+                .withChangeLogReason(ObservedPipeline.CHANGE_LOG_UNDER_REPLICATED));
+    assertThat(short_.getPhase()).isEqualTo(StreamTableClusterPhase.Running);
+    assertThat(status(short_, "ChangeLogReady")).isEqualTo("True");
+    assertThat(condition(short_, "ChangeLogReady").getReason()).isEqualTo("UnderReplicated");
+    assertThat(condition(running, "ChangeLogReady").getReason()).isEqualTo("Available");
+  }
+
+  @Test
   void aConsumerLostAfterRunningIsDegradedAndRecovers() {
     StreamTableClusterStatus running = calc(null, observed(true, 1, 1, 1, 1, null));
     StreamTableClusterStatus degraded = calc(running, observed(true, 1, 0, 1, 1, null));
