@@ -40,9 +40,9 @@ __pgt_old AS (SELECT d.*, st.__pgt_count AS __pgt_oc, (st.__pgt_count IS NOT NUL
 __pgt_new AS (SELECT v.*, v.__pgt_nc > 0 AS __pgt_keep
   FROM (SELECT s.*, CASE
     WHEN s.__pgt_nn1 = 0 THEN NULL ELSE (coalesce(s.__pgt_ov1, 0)::numeric + coalesce(s.__pgt_ds1, 0))::bigint END AS __pgt_nv1, coalesce(s.__pgt_ov2, 0) + s.__pgt_dv2 AS __pgt_nv2
-    FROM (SELECT o.*, coalesce(o.__pgt_oc, 0) + o.__pgt_dc AS __pgt_nc, coalesce(o.__pgt_on1, 0) + o.__pgt_dn1 AS __pgt_nn1
+    FROM (SELECT __pgt_o.*, coalesce(__pgt_o.__pgt_oc, 0) + __pgt_o.__pgt_dc AS __pgt_nc, coalesce(__pgt_o.__pgt_on1, 0) + __pgt_o.__pgt_dn1 AS __pgt_nn1
       FROM (SELECT __pgt_old.*, FALSE AS __pgt_rescan
-        FROM __pgt_old) AS o) AS s) AS v)
+        FROM __pgt_old) AS __pgt_o) AS s) AS v)
 MERGE INTO golden.st_aggregate AS __pgt_st USING __pgt_new AS n ON __pgt_st.__pgt_row_id = n.__pgt_row_id AND __pgt_st.region IS NOT DISTINCT FROM n.__pgt_g1
 WHEN MATCHED AND NOT n.__pgt_keep THEN
 DELETE

@@ -61,18 +61,18 @@ __pgt_new AS (SELECT v.*, v.__pgt_nc > 0 AND coalesce((v.__pgt_nv8 > 1), false) 
     WHEN s.__pgt_nn6 = 0 THEN NULL ELSE (round(coalesce(s.__pgt_ov6, 0)::numeric + coalesce(s.__pgt_ds6, 0), s.__pgt_nsc6))::numeric END END AS __pgt_nv6, CASE
     WHEN s.__pgt_rescan THEN s.__pgt_rv7 ELSE s.__pgt_ov7 END AS __pgt_nv7, CASE
     WHEN s.__pgt_rescan THEN s.__pgt_rv8 ELSE coalesce(s.__pgt_ov8, 0) + s.__pgt_dv8 END AS __pgt_nv8
-    FROM (SELECT o.*, CASE
-      WHEN o.__pgt_rescan THEN r.__pgt_rc ELSE coalesce(o.__pgt_oc, 0) + o.__pgt_dc END AS __pgt_nc, CASE
-      WHEN o.__pgt_rescan THEN r.__pgt_rn2 ELSE coalesce(o.__pgt_on2, 0) + o.__pgt_dn2 END AS __pgt_nn2, CASE
-      WHEN o.__pgt_rescan THEN r.__pgt_rs2 ELSE coalesce(o.__pgt_os2, 0) + coalesce(o.__pgt_ds2, 0) END AS __pgt_ns2, CASE
-      WHEN o.__pgt_rescan THEN r.__pgt_rn5 ELSE coalesce(o.__pgt_on5, 0) + o.__pgt_dn5 END AS __pgt_nn5, CASE
-      WHEN o.__pgt_rescan THEN r.__pgt_rn6 ELSE coalesce(o.__pgt_on6, 0) + o.__pgt_dn6 END AS __pgt_nn6, CASE
-      WHEN o.__pgt_rescan THEN r.__pgt_rsc6 ELSE GREATEST(o.__pgt_osc6, o.__pgt_dsi6) END AS __pgt_nsc6, r.*
-      FROM (SELECT o.*, coalesce(NOT o.__pgt_found OR (o.__pgt_dd3 IS NOT NULL AND NOT coalesce(o.__pgt_dd3 > o.__pgt_ov3, false)) OR (o.__pgt_dd4 IS NOT NULL AND NOT coalesce(o.__pgt_dd4 < o.__pgt_ov4, false)) OR o.__pgt_dx6 OR coalesce(o.__pgt_ov6 IN ('NaN', 'Infinity', '-Infinity'), false) OR (o.__pgt_dsd6 IS NOT NULL AND NOT coalesce(o.__pgt_dsd6 < o.__pgt_osc6, false)) OR o.__pgt_dt7, false) AS __pgt_rescan
-        FROM __pgt_old AS o) AS o
+    FROM (SELECT __pgt_o.*, CASE
+      WHEN __pgt_o.__pgt_rescan THEN r.__pgt_rc ELSE coalesce(__pgt_o.__pgt_oc, 0) + __pgt_o.__pgt_dc END AS __pgt_nc, CASE
+      WHEN __pgt_o.__pgt_rescan THEN r.__pgt_rn2 ELSE coalesce(__pgt_o.__pgt_on2, 0) + __pgt_o.__pgt_dn2 END AS __pgt_nn2, CASE
+      WHEN __pgt_o.__pgt_rescan THEN r.__pgt_rs2 ELSE coalesce(__pgt_o.__pgt_os2, 0) + coalesce(__pgt_o.__pgt_ds2, 0) END AS __pgt_ns2, CASE
+      WHEN __pgt_o.__pgt_rescan THEN r.__pgt_rn5 ELSE coalesce(__pgt_o.__pgt_on5, 0) + __pgt_o.__pgt_dn5 END AS __pgt_nn5, CASE
+      WHEN __pgt_o.__pgt_rescan THEN r.__pgt_rn6 ELSE coalesce(__pgt_o.__pgt_on6, 0) + __pgt_o.__pgt_dn6 END AS __pgt_nn6, CASE
+      WHEN __pgt_o.__pgt_rescan THEN r.__pgt_rsc6 ELSE GREATEST(__pgt_o.__pgt_osc6, __pgt_o.__pgt_dsi6) END AS __pgt_nsc6, r.*
+      FROM (SELECT __pgt_o.*, coalesce(NOT __pgt_o.__pgt_found OR (__pgt_o.__pgt_dd3 IS NOT NULL AND NOT coalesce(__pgt_o.__pgt_dd3 > __pgt_o.__pgt_ov3, false)) OR (__pgt_o.__pgt_dd4 IS NOT NULL AND NOT coalesce(__pgt_o.__pgt_dd4 < __pgt_o.__pgt_ov4, false)) OR __pgt_o.__pgt_dx6 OR coalesce(__pgt_o.__pgt_ov6 IN ('NaN', 'Infinity', '-Infinity'), false) OR (__pgt_o.__pgt_dsd6 IS NOT NULL AND NOT coalesce(__pgt_o.__pgt_dsd6 < __pgt_o.__pgt_osc6, false)) OR __pgt_o.__pgt_dt7, false) AS __pgt_rescan
+        FROM __pgt_old AS __pgt_o) AS __pgt_o
       LEFT JOIN LATERAL (SELECT count(*) AS __pgt_rc, count(src.amount) AS __pgt_rv1, avg(src.amount) AS __pgt_rv2, count(src.amount) AS __pgt_rn2, (sum(src.amount))::numeric AS __pgt_rs2, min(src.score) AS __pgt_rv3, max(src.region) AS __pgt_rv4, sum(src.amount) FILTER (WHERE (src.score > 50)) AS __pgt_rv5, count(src.amount) FILTER (WHERE (src.score > 50)) AS __pgt_rn5, sum(src.price) AS __pgt_rv6, count(src.price) AS __pgt_rn6, max(scale(src.price)) AS __pgt_rsc6, avg(src.ratio) AS __pgt_rv7, count(*) AS __pgt_rv8
         FROM golden.src AS src
-        WHERE ((src.category) IS NOT DISTINCT FROM o.__pgt_g1) AND (o.__pgt_rescan)) AS r ON TRUE) AS s) AS v)
+        WHERE ((src.category) IS NOT DISTINCT FROM __pgt_o.__pgt_g1) AND (__pgt_o.__pgt_rescan)) AS r ON TRUE) AS s) AS v)
 MERGE INTO golden.st_aggregate_all_kinds AS __pgt_st USING __pgt_new AS n ON __pgt_st.__pgt_row_id = n.__pgt_row_id AND __pgt_st.category IS NOT DISTINCT FROM n.__pgt_g1
 WHEN MATCHED AND NOT n.__pgt_keep THEN
 DELETE

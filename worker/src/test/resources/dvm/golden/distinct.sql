@@ -37,9 +37,9 @@ __pgt_old AS (SELECT d.*, st.__pgt_count AS __pgt_oc, (st.__pgt_count IS NOT NUL
   LEFT JOIN golden.st_distinct AS st ON st.__pgt_row_id = d.__pgt_row_id AND st.region IS NOT DISTINCT FROM d.__pgt_g1 AND st.category IS NOT DISTINCT FROM d.__pgt_g2),
 __pgt_new AS (SELECT v.*, v.__pgt_nc > 0 AS __pgt_keep
   FROM (SELECT s.*
-    FROM (SELECT o.*, coalesce(o.__pgt_oc, 0) + o.__pgt_dc AS __pgt_nc
+    FROM (SELECT __pgt_o.*, coalesce(__pgt_o.__pgt_oc, 0) + __pgt_o.__pgt_dc AS __pgt_nc
       FROM (SELECT __pgt_old.*, FALSE AS __pgt_rescan
-        FROM __pgt_old) AS o) AS s) AS v)
+        FROM __pgt_old) AS __pgt_o) AS s) AS v)
 MERGE INTO golden.st_distinct AS __pgt_st USING __pgt_new AS n ON __pgt_st.__pgt_row_id = n.__pgt_row_id AND __pgt_st.region IS NOT DISTINCT FROM n.__pgt_g1 AND __pgt_st.category IS NOT DISTINCT FROM n.__pgt_g2
 WHEN MATCHED AND NOT n.__pgt_keep THEN
 DELETE

@@ -70,9 +70,11 @@ final class FromResolver {
 
   private FromNode node(FromItem item, boolean nullable) throws SQLException {
     if (item instanceof QueryAst.TableRef t) {
+      requireUserName(t.refName());
       return table(t);
     }
     if (item instanceof QueryAst.SubqueryRef s) {
+      requireUserName(s.alias());
       QueryNode q = analyzer.node(s.query(), s.columnAliases());
       return new FromNode.Subquery(s.alias(), q, nullable);
     }
@@ -95,6 +97,16 @@ final class FromResolver {
         return new FromNode.LeftJoin(right, left, condition(j, List.of(left), List.of(right)));
       }
       default -> throw new Unsupported("FULL JOIN");
+    }
+  }
+
+  /**
+   * The maintenance statements name their own FROM items {@code __pgt_...}; a query's item of that
+   * name could hide one of them (or be hidden) where both are in scope.
+   */
+  private static void requireUserName(String alias) {
+    if (alias != null && alias.startsWith("__pgt_")) {
+      throw new Unsupported("FROM item named " + alias + " (reserved prefix __pgt_)");
     }
   }
 

@@ -38,7 +38,7 @@ final class AggregateNewState {
   private String rescanCondition() {
     List<String> conds = new ArrayList<>();
     if (agg.having() != null) {
-      conds.add("NOT o.__pgt_found");
+      conds.add("NOT __pgt_o.__pgt_found");
     }
     for (AggState s : layout.aggregates()) {
       AggCall c = s.call();
@@ -46,36 +46,36 @@ final class AggregateNewState {
       switch (c.kind()) {
         case MIN ->
             conds.add(
-                "(o.__pgt_dd"
+                "(__pgt_o.__pgt_dd"
                     + n
-                    + " IS NOT NULL AND NOT coalesce(o.__pgt_dd"
+                    + " IS NOT NULL AND NOT coalesce(__pgt_o.__pgt_dd"
                     + n
-                    + " > o.__pgt_ov"
+                    + " > __pgt_o.__pgt_ov"
                     + n
                     + ", false))");
         case MAX ->
             conds.add(
-                "(o.__pgt_dd"
+                "(__pgt_o.__pgt_dd"
                     + n
-                    + " IS NOT NULL AND NOT coalesce(o.__pgt_dd"
+                    + " IS NOT NULL AND NOT coalesce(__pgt_o.__pgt_dd"
                     + n
-                    + " < o.__pgt_ov"
+                    + " < __pgt_o.__pgt_ov"
                     + n
                     + ", false))");
         case SUM, AVG -> {
           if (!c.algebraic()) {
-            conds.add("o.__pgt_dt" + n);
+            conds.add("__pgt_o.__pgt_dt" + n);
           } else if (c.argType().family() == TypeRef.Family.NUMERIC) {
-            String stored = s.sum() != null ? "o.__pgt_os" + n : "o.__pgt_ov" + n;
-            conds.add("o.__pgt_dx" + n);
+            String stored = s.sum() != null ? "__pgt_o.__pgt_os" + n : "__pgt_o.__pgt_ov" + n;
+            conds.add("__pgt_o.__pgt_dx" + n);
             conds.add("coalesce(" + stored + " IN ('NaN', 'Infinity', '-Infinity'), false)");
             if (s.scale() != null) {
               conds.add(
-                  "(o.__pgt_dsd"
+                  "(__pgt_o.__pgt_dsd"
                       + n
-                      + " IS NOT NULL AND NOT coalesce(o.__pgt_dsd"
+                      + " IS NOT NULL AND NOT coalesce(__pgt_o.__pgt_dsd"
                       + n
-                      + " < o.__pgt_osc"
+                      + " < __pgt_o.__pgt_osc"
                       + n
                       + ", false))");
             }
@@ -90,11 +90,11 @@ final class AggregateNewState {
   private String newState() {
     String rescan = rescanCondition();
     boolean canRescan = !rescan.equals("FALSE");
-    List<String> state = new ArrayList<>(List.of("o.*"));
+    List<String> state = new ArrayList<>(List.of("__pgt_o.*"));
     state.add(
         canRescan
-            ? "CASE WHEN o.__pgt_rescan THEN r.__pgt_rc ELSE coalesce(o.__pgt_oc, 0) + o.__pgt_dc END AS __pgt_nc"
-            : "coalesce(o.__pgt_oc, 0) + o.__pgt_dc AS __pgt_nc");
+            ? "CASE WHEN __pgt_o.__pgt_rescan THEN r.__pgt_rc ELSE coalesce(__pgt_o.__pgt_oc, 0) + __pgt_o.__pgt_dc END AS __pgt_nc"
+            : "coalesce(__pgt_o.__pgt_oc, 0) + __pgt_o.__pgt_dc AS __pgt_nc");
     List<String> rescanSelect = new ArrayList<>(List.of("count(*) AS __pgt_rc"));
     for (AggState s : layout.aggregates()) {
       AggCall c = s.call();
@@ -104,7 +104,10 @@ final class AggregateNewState {
       if (s.nonNull() != null) {
         rescanSelect.add("count(" + c.arg().sql() + ")" + filter + " AS __pgt_rn" + n);
         state.add(
-            pick(canRescan, "r.__pgt_rn" + n, "coalesce(o.__pgt_on" + n + ", 0) + o.__pgt_dn" + n)
+            pick(
+                    canRescan,
+                    "r.__pgt_rn" + n,
+                    "coalesce(__pgt_o.__pgt_on" + n + ", 0) + __pgt_o.__pgt_dn" + n)
                 + " AS __pgt_nn"
                 + n);
       }
@@ -114,7 +117,11 @@ final class AggregateNewState {
             pick(
                     canRescan,
                     "r.__pgt_rs" + n,
-                    "coalesce(o.__pgt_os" + n + ", 0) + coalesce(o.__pgt_ds" + n + ", 0)")
+                    "coalesce(__pgt_o.__pgt_os"
+                        + n
+                        + ", 0) + coalesce(__pgt_o.__pgt_ds"
+                        + n
+                        + ", 0)")
                 + " AS __pgt_ns"
                 + n);
       }
@@ -124,7 +131,7 @@ final class AggregateNewState {
             pick(
                     canRescan,
                     "r.__pgt_rsc" + n,
-                    "GREATEST(o.__pgt_osc" + n + ", o.__pgt_dsi" + n + ")")
+                    "GREATEST(__pgt_o.__pgt_osc" + n + ", __pgt_o.__pgt_dsi" + n + ")")
                 + " AS __pgt_nsc"
                 + n);
       }
@@ -134,17 +141,20 @@ final class AggregateNewState {
       List<String> keyMatch = new ArrayList<>();
       for (int j = 0; j < agg.keys().size(); j++) {
         keyMatch.add(
-            "(" + agg.keys().get(j).expr().sql() + ") IS NOT DISTINCT FROM o.__pgt_g" + (j + 1));
+            "("
+                + agg.keys().get(j).expr().sql()
+                + ") IS NOT DISTINCT FROM __pgt_o.__pgt_g"
+                + (j + 1));
       }
       List<String> where = new ArrayList<>(DeltaBuilder.where(block));
       where.addAll(keyMatch);
-      where.add("o.__pgt_rescan");
+      where.add("__pgt_o.__pgt_rescan");
       states =
           "SELECT "
               + String.join(", ", state)
-              + ", r.* FROM (SELECT o.*, coalesce("
+              + ", r.* FROM (SELECT __pgt_o.*, coalesce("
               + rescan
-              + ", false) AS __pgt_rescan FROM __pgt_old AS o) AS o LEFT JOIN LATERAL (SELECT "
+              + ", false) AS __pgt_rescan FROM __pgt_old AS __pgt_o) AS __pgt_o LEFT JOIN LATERAL (SELECT "
               + String.join(", ", rescanSelect)
               + " FROM "
               + delta.newItem(block.from())
@@ -155,7 +165,7 @@ final class AggregateNewState {
       states =
           "SELECT "
               + String.join(", ", state)
-              + " FROM (SELECT __pgt_old.*, FALSE AS __pgt_rescan FROM __pgt_old) AS o";
+              + " FROM (SELECT __pgt_old.*, FALSE AS __pgt_rescan FROM __pgt_old) AS __pgt_o";
     }
     List<String> values = new ArrayList<>(List.of("s.*"));
     for (AggState s : layout.aggregates()) {
@@ -176,7 +186,7 @@ final class AggregateNewState {
 
   private static String pick(boolean canRescan, String rescanned, String maintained) {
     return canRescan
-        ? "CASE WHEN o.__pgt_rescan THEN " + rescanned + " ELSE " + maintained + " END"
+        ? "CASE WHEN __pgt_o.__pgt_rescan THEN " + rescanned + " ELSE " + maintained + " END"
         : maintained;
   }
 

@@ -77,6 +77,7 @@ class AnalysisIT {
         "SELECT t.id FROM an.t, an.u|cross join",
         "SELECT id, ts::text AS t FROM an.t|stable function timestamptz_out()",
         "SELECT id, current_date AS d FROM an.t|stable function CURRENT_DATE/CURRENT_TIMESTAMP()",
+        "SELECT __pgt_o.k, count(*) AS n FROM an.t __pgt_o GROUP BY 1|FROM item named __pgt_o (reserved prefix __pgt_)",
       })
   void namesTheConstructThatPreventsDifferential(String query, String construct)
       throws SQLException {
