@@ -94,6 +94,33 @@ BEGIN
 END
 $fn$;
 
+-- The storage table's user columns (not __pgt_*), in order, as _analyze lists a query's:
+-- [{"name", "type"}, ...].
+CREATE OR REPLACE FUNCTION pgtrickle._user_columns(st regclass)
+RETURNS jsonb LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT coalesce(jsonb_agg(jsonb_build_object('name', attname,
+                                               'type', format_type(atttypid, atttypmod))
+                            ORDER BY attnum), '[]')
+    FROM pg_attribute
+   WHERE attrelid = st AND attnum > 0 AND NOT attisdropped AND attname NOT LIKE '\_\_pgt\_%'
+$fn$;
+
+-- Whether a stream table no longer matches its query as it reads now (a, from _probe): a source
+-- is another relation than the registered one (dropped and created again under the same name),
+-- or the query's columns are not the storage's (a source column retyped or widened). The same
+-- query text then still needs the stream table rebuilt, as a new query does.
+CREATE OR REPLACE FUNCTION pgtrickle._outdated(r pgtrickle.pgt_stream_tables, a jsonb)
+RETURNS boolean LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT pgtrickle._user_columns(r.pgt_relid) IS DISTINCT FROM a->'columns'
+      OR ARRAY(SELECT DISTINCT (s->>'relid')::oid FROM jsonb_array_elements(a->'sources') s
+                ORDER BY 1)
+         IS DISTINCT FROM
+         ARRAY(SELECT DISTINCT d.source_relid::oid FROM pgtrickle.pgt_dependencies d
+                WHERE d.pgt_id = r.pgt_id ORDER BY 1)
+$fn$;
+
 -- Makes the storage table's user columns those of the new query: unchanged when names and
 -- types are the same in the same order; otherwise every user column is dropped, the new ones are
 -- added in the query's order and the table is emptied (it is repopulated anyway). Runs as the
@@ -102,15 +129,9 @@ CREATE OR REPLACE FUNCTION pgtrickle._reshape(st regclass, a jsonb)
 RETURNS boolean LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
-  old jsonb;
+  old jsonb := pgtrickle._user_columns(st);
   stmt text;
 BEGIN
-  SELECT coalesce(jsonb_agg(jsonb_build_object('name', attname,
-                                               'type', format_type(atttypid, atttypmod))
-                            ORDER BY attnum), '[]')
-    INTO old
-    FROM pg_attribute
-   WHERE attrelid = st AND attnum > 0 AND NOT attisdropped AND attname NOT LIKE '\_\_pgt\_%';
   IF old = a->'columns' THEN
     RETURN false;
   END IF;
@@ -237,8 +258,9 @@ BEGIN
                                              r.requested_refresh_mode)),
       a->'blockers');
   END IF;
-  IF a->>'query' = r.defining_query THEN
-    -- The same query (as PostgreSQL deparses it): only options change, nothing is repopulated.
+  IF a->>'query' = r.defining_query AND NOT pgtrickle._outdated(r, a) THEN
+    -- The same query (as PostgreSQL deparses it) on the same sources and columns: only options
+    -- change, nothing is repopulated.
     EXECUTE format('DROP VIEW %s', a->>'probe');
     query := NULL;
   ELSIF query IS NOT NULL THEN

@@ -153,9 +153,36 @@ $fn$;
 
 -- Back to ACTIVE (INITIALIZING when not populated yet), from SUSPENDED or ERROR, error count
 -- cleared.
+-- Resumes a paused stream table, or one in ERROR after its cause was fixed. For one in ERROR the
+-- query is checked again as it reads now (with its own search_path): when a source was dropped
+-- and created again, or its columns no longer give the storage's (a source column retyped or
+-- widened), the stream table is rebuilt on them as alter_stream_table with a new query does
+-- (storage columns made the query's, repopulated); a query that still does not run raises its
+-- error here, and the stream table stays in ERROR.
 CREATE OR REPLACE FUNCTION pgtrickle.resume_stream_table(name text)
 RETURNS void LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+  r pgtrickle.pgt_stream_tables;
+  q text;
+  a jsonb;
 BEGIN
+  r := pgtrickle._find(name, pg_catalog.current_setting('search_path'), false);
+  IF r.status = 'ERROR' THEN
+    q := coalesce(r.original_query, r.defining_query);
+    a := pgtrickle._probe(q, coalesce(r.defining_search_path,
+                                      pg_catalog.current_setting('search_path')), 0);
+    IF pgtrickle._outdated(r, a) THEN
+      PERFORM pgtrickle._reshape(r.pgt_relid, a);
+      PERFORM pgtrickle._replace_query(
+        r.pgt_relid, (a->>'probe')::regclass,
+        pg_catalog.jsonb_build_object('original_query', q,
+                                      'search_path', r.defining_search_path,
+                                      'extra_blockers', a->'extra_blockers'));
+      EXECUTE pg_catalog.format('DROP VIEW %s', a->>'probe');
+      RETURN;
+    END IF;
+    EXECUTE pg_catalog.format('DROP VIEW %s', a->>'probe');
+  END IF;
   PERFORM pgtrickle._alter(name, NULL, '{"status": "ACTIVE"}',
                            pg_catalog.current_setting('search_path'), 0);
 END

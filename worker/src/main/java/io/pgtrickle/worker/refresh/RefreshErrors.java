@@ -1,6 +1,7 @@
 package io.pgtrickle.worker.refresh;
 
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.postgresql.util.PSQLException;
@@ -65,7 +66,16 @@ final class RefreshErrors {
     return s != null && (s.startsWith("42") || s.startsWith("0A"));
   }
 
-  /** The message for {@code last_error_message} and the history. */
+  private static boolean isDropped(String name) {
+    return name == null || name.chars().allMatch(Character::isDigit);
+  }
+
+  /**
+   * The message for {@code last_error_message} and the history: the server's message and SQLSTATE,
+   * and which sources were dropped or had their columns changed since the last refresh ({@code
+   * schemaChanged}, named by {@code names}; a dropped one has no name any more and is given by its
+   * OID).
+   */
   static String message(SQLException e, Set<Long> schemaChanged, Map<Long, String> names) {
     String text = e.getMessage();
     if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
@@ -75,9 +85,25 @@ final class RefreshErrors {
     if (e.getSQLState() != null) {
       m.append(" (SQLSTATE ").append(e.getSQLState()).append(')');
     }
-    if (!schemaChanged.isEmpty()) {
+    // A dropped relation's OID no longer has a name: regclass prints the number.
+    List<String> dropped =
+        schemaChanged.stream()
+            .sorted()
+            .filter(oid -> isDropped(names.get(oid)))
+            .map(oid -> "source " + oid)
+            .toList();
+    List<String> changed =
+        schemaChanged.stream().sorted().map(names::get).filter(name -> !isDropped(name)).toList();
+    if (!dropped.isEmpty()) {
+      m.append("; ")
+          .append(String.join(", ", dropped))
+          .append(dropped.size() == 1 ? " was" : " were")
+          .append(" dropped since the last refresh: create it again and resume_stream_table,")
+          .append(" or alter_stream_table(query => ...)");
+    }
+    if (!changed.isEmpty()) {
       m.append("; the columns of ")
-          .append(String.join(", ", schemaChanged.stream().sorted().map(names::get).toList()))
+          .append(String.join(", ", changed))
           .append(" changed since the last refresh: resume_stream_table after fixing the source,")
           .append(" or alter_stream_table(query => ...)");
     }

@@ -36,6 +36,10 @@ class LifecycleIT {
           "st_tags", "SELECT tag, count(*) AS n FROM public.tags GROUP BY tag", "1s");
       db.createStreamTable(
           "st_ratio", "SELECT grp, sum(1000 / v) AS r FROM public.items GROUP BY grp", "1s");
+      db.sql(
+          "CREATE TABLE public.rt (id int PRIMARY KEY, z int, t varchar(5))",
+          "INSERT INTO public.rt VALUES (1, 1, 'abc')");
+      db.createStreamTable("st_rt", "SELECT id, z, t FROM public.rt", "1s");
       Process cdc =
           Children.cdc(
               Children.cdcEnv(db, "", "lifecycle", db.changeLogUri()), dir.resolve("cdc.log"));
@@ -113,6 +117,57 @@ class LifecycleIT {
                     "SELECT last_error_message FROM pgtrickle.pgt_stream_tables"
                         + " WHERE pgt_name = 'st_tags'"))
             .contains("does not exist");
+
+        // ... and created again under the same name (another OID): resume checks the query again
+        // and rebuilds the stream table on the new table, which is then captured; refreshes go on
+        // differentially. Until 2026-12-06 the stream table kept the old OID and every refresh
+        // was FULL ("<oid> is not captured by the CDC yet"), for ever.
+        db.sql(
+            Workload.TABLES[1],
+            "INSERT INTO public.tags SELECT g, g, 'n' || (g % 2) FROM generate_series(1, 20) g");
+        db.sql("SELECT pgtrickle.resume_stream_table('public.st_tags')");
+        assertThat(
+                db.one(
+                    "SELECT source_relid = 'public.tags'::regclass FROM pgtrickle.pgt_dependencies"
+                        + " JOIN pgtrickle.pgt_stream_tables USING (pgt_id) WHERE pgt_name = 'st_tags'"))
+            .isEqualTo("t");
+        awaitStatus(db, "st_tags", "ACTIVE");
+        db.awaitCaptured();
+        Children.await(
+            "st_tags refreshed differentially on the new tags",
+            Duration.ofSeconds(60),
+            () -> {
+              db.sql("INSERT INTO public.tags SELECT max(id) + 1, 0, 'n0' FROM public.tags");
+              refresh(db, "st_tags");
+              return "DIFFERENTIAL".equals(lastHistory(db, "st_tags", "action"));
+            });
+        assertEqualsQuery(db, "st_tags");
+
+        // A source column widened past what the storage holds: ERROR (integer out of range);
+        // alter_stream_table with the same query rebuilds the storage with the new types (it
+        // changed only the options before, so only a different query text recovered).
+        db.sql("ALTER TABLE public.rt ALTER COLUMN z TYPE bigint, ALTER COLUMN t TYPE varchar(50)");
+        db.sql("INSERT INTO public.rt VALUES (3, 5000000000, 'a much longer string here')");
+        awaitStatus(db, "st_rt", "ERROR");
+        db.sql(
+            "SELECT pgtrickle.alter_stream_table('public.st_rt',"
+                + " query => 'SELECT id, z, t FROM public.rt')");
+        refresh(db, "st_rt");
+        assertEqualsQuery(db, "st_rt");
+        assertThat(status(db, "st_rt")).isEqualTo("ACTIVE");
+        assertThat(
+                db.column(
+                    "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid ="
+                        + " 'public.st_rt'::regclass AND attname IN ('z', 't') ORDER BY attname"))
+            .containsExactly("character varying(50)", "bigint");
+        // The same again, recovered by resume_stream_table.
+        db.sql("ALTER TABLE public.rt ALTER COLUMN z TYPE numeric");
+        db.sql("INSERT INTO public.rt VALUES (4, 1e30, 'x')");
+        awaitStatus(db, "st_rt", "ERROR");
+        db.sql("SELECT pgtrickle.resume_stream_table('public.st_rt')");
+        refresh(db, "st_rt");
+        assertEqualsQuery(db, "st_rt");
+        assertThat(status(db, "st_rt")).isEqualTo("ACTIVE");
 
         // Refreshes run as the stream table's owner: a revoked privilege stops them.
         db.sql(

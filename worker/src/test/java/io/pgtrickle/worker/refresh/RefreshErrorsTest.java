@@ -3,6 +3,8 @@ package io.pgtrickle.worker.refresh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.SQLException;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.PSQLState;
@@ -52,6 +54,25 @@ class RefreshErrorsTest {
     assertThat(RefreshErrors.transientFailure(server("57014", "canceling statement"))).isTrue();
     assertThat(RefreshErrors.transientFailure(server("42P01", "relation does not exist")))
         .isFalse();
+  }
+
+  @Test
+  void aDroppedSourceIsSaidToBeDroppedAndAChangedOneNamed() {
+    PSQLException gone = server("42P01", "relation \"public.s2\" does not exist");
+    assertThat(RefreshErrors.message(gone, Set.of(18899L), Map.of(18899L, "18899")))
+        .isEqualTo(
+            "refresh failed: relation \"public.s2\" does not exist (SQLSTATE 42P01); source 18899"
+                + " was dropped since the last refresh: create it again and resume_stream_table,"
+                + " or alter_stream_table(query => ...)");
+    PSQLException column = server("42703", "column items.v does not exist");
+    assertThat(RefreshErrors.message(column, Set.of(5L, 7L), Map.of(5L, "public.items", 7L, "7")))
+        .endsWith(
+            "; source 7 was dropped since the last refresh: create it again and"
+                + " resume_stream_table, or alter_stream_table(query => ...); the columns of"
+                + " public.items changed since the last refresh: resume_stream_table after fixing"
+                + " the source, or alter_stream_table(query => ...)");
+    assertThat(RefreshErrors.message(column, Set.of(), Map.of()))
+        .isEqualTo("refresh failed: column items.v does not exist (SQLSTATE 42703)");
   }
 
   private static PSQLException server(String sqlState, String message) {
