@@ -90,9 +90,25 @@ public final class Refresher implements AutoCloseable {
    * @return how it ended
    */
   public RefreshOutcome refresh(long pgtId, boolean manual) {
+    return refresh(pgtId, manual, null);
+  }
+
+  /**
+   * Refreshes a stream table if nobody else is and nobody has since the scheduler found it due.
+   *
+   * @param pgtId the stream table
+   * @param manual whether {@code refresh_stream_table} asked for it (then also from ERROR, and
+   *     whatever {@code seen} says)
+   * @param seen the {@code data_timestamp} the scheduler's round read ({@link Instant#EPOCH} for
+   *     none), or null when unknown: a refresh that completed after that read (another worker's, or
+   *     this one's, committed between the round's catalog read and its read of the claims) has made
+   *     the table fresh, and it is not refreshed again ({@link StreamTable#refreshedSince})
+   * @return how it ended
+   */
+  public RefreshOutcome refresh(long pgtId, boolean manual, Instant seen) {
     Span span = RefreshSpans.start(metrics.tracer(), pgtId, manual);
     try (Scope ignored = span.makeCurrent()) {
-      RefreshOutcome outcome = refreshInSpan(pgtId, manual);
+      RefreshOutcome outcome = refreshInSpan(pgtId, manual, seen);
       RefreshSpans.ended(span, outcome);
       return outcome;
     } catch (RuntimeException e) {
@@ -104,14 +120,14 @@ public final class Refresher implements AutoCloseable {
     }
   }
 
-  private RefreshOutcome refreshInSpan(long pgtId, boolean manual) {
+  private RefreshOutcome refreshInSpan(long pgtId, boolean manual, Instant seen) {
     Instant start = Instant.now();
     long t0 = System.nanoTime();
     metrics.refreshStarted();
     try {
       connections.open();
       for (int attempt = 0; attempt < VISIBILITY_ATTEMPTS; attempt++) {
-        RefreshOutcome o = attempt(pgtId, manual, start, t0);
+        RefreshOutcome o = attempt(pgtId, manual, seen, start, t0);
         if (o != null && o.kind() == RefreshOutcome.Kind.FAILED) {
           // The next attempt, after the fix (a privilege granted, a limit such as temp_file_limit
           // raised by ALTER DATABASE or ALTER ROLE, which only new sessions see), runs in a new
@@ -141,7 +157,7 @@ public final class Refresher implements AutoCloseable {
   }
 
   /** One attempt; {@code null} means "a change below L is not visible yet: try again". */
-  private RefreshOutcome attempt(long pgtId, boolean manual, Instant start, long t0)
+  private RefreshOutcome attempt(long pgtId, boolean manual, Instant seen, Instant start, long t0)
       throws SQLException, InterruptedException {
     RefreshPhases phases = new RefreshPhases();
     Connection conn = connections.refresh();
@@ -160,6 +176,11 @@ public final class Refresher implements AutoCloseable {
       conn.rollback();
       return RefreshOutcome.of(
           RefreshOutcome.Kind.SKIPPED, null, st == null ? "dropped" : "status " + st.status());
+    }
+    if (!manual && seen != null && st.refreshedSince(seen)) {
+      conn.rollback();
+      return RefreshOutcome.of(
+          RefreshOutcome.Kind.SKIPPED, null, "refreshed since the scheduler found it due");
     }
     String initiatedBy = !st.populated() ? "INITIAL" : manual ? "MANUAL" : "SCHEDULER";
     RefreshSpans.named(st, initiatedBy);

@@ -46,6 +46,18 @@ public record StreamTable(
     String differentialBlocker,
     String costModel) {
 
+  /**
+   * Whether a refresh completed after the scheduler read this table's catalog row.
+   *
+   * @param seen the {@code data_timestamp} that read found, {@link Instant#EPOCH} for none
+   * @return true when the row (read under the claim) has a later one: the table was refreshed in
+   *     between and is not due on that read's account (a query replaced since, which clears it, is
+   *     due anyway)
+   */
+  public boolean refreshedSince(Instant seen) {
+    return dataTimestamp != null && dataTimestamp.isAfter(seen);
+  }
+
   /** The columns to select, in the record's order, from {@code pgtrickle.pgt_stream_tables}. */
   public static final String COLUMNS =
       "pgt_id, pgt_relid::oid::bigint, pgt_schema, pgt_name, defining_query, defining_search_path,"

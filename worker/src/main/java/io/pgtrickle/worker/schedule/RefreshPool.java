@@ -3,6 +3,7 @@ package io.pgtrickle.worker.schedule;
 import io.pgtrickle.worker.refresh.RefreshOutcome;
 import io.pgtrickle.worker.refresh.Refresher;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -82,9 +83,11 @@ public final class RefreshPool implements AutoCloseable {
    *
    * @param pgtId the stream table
    * @param manual whether a manual request asks for it
+   * @param seen the {@code data_timestamp} the scheduler's round read ({@link Instant#EPOCH} for
+   *     none): the refresh is skipped if the table was refreshed after that read
    * @return false if every thread is busy (or the pool is closed)
    */
-  public synchronized boolean trySubmit(long pgtId, boolean manual) {
+  public synchronized boolean trySubmit(long pgtId, boolean manual, Instant seen) {
     if (closed || free.isEmpty() || running.containsKey(pgtId)) {
       return false;
     }
@@ -94,7 +97,7 @@ public final class RefreshPool implements AutoCloseable {
         () -> {
           RefreshOutcome o;
           try {
-            o = r.refresh(pgtId, manual);
+            o = r.refresh(pgtId, manual, seen);
           } catch (RuntimeException e) {
             o = new RefreshOutcome(RefreshOutcome.Kind.RETRY, null, e.toString());
             LOG.error("refresh of stream table {} failed unexpectedly", pgtId, e);

@@ -7,6 +7,7 @@ import io.pgtrickle.worker.runtime.WorkerMetrics;
 import io.pgtrickle.worker.runtime.WorkerState;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
@@ -154,7 +155,10 @@ public final class Scheduler implements Runnable, AutoCloseable {
       if (claimed.contains(id) || !pool.mayStart(id)) {
         continue;
       }
-      if (!pool.trySubmit(id, plan.manual().contains(id))) {
+      DuePlanner.Node node = view.nodes().get(id);
+      Instant seen =
+          node == null || node.dataTimestamp() == null ? Instant.EPOCH : node.dataTimestamp();
+      if (!pool.trySubmit(id, plan.manual().contains(id), seen)) {
         leftBehind = true; // every refresh thread is busy: wake when one is free
         break;
       }
