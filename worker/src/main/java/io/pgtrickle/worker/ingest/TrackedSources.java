@@ -140,13 +140,21 @@ public final class TrackedSources {
       slots.add(e.getValue().getKey());
       lsns.add(e.getValue().getValue().walText());
     }
+    // The rows are locked in source_relid order first, as pgtrickle._track_sources (a stream
+    // table created or altered) and the consumers' claims take them: updated in the join's
+    // order, they deadlocked with a create over two of the same sources (a WARN and a retry).
     return trip.add(
-        "UPDATE pgtrickle.pgt_change_tracking t SET ingested_lsn = u.lsn::pg_lsn"
-            + " FROM unnest(?::bigint[], ?::text[], ?::text[]) AS u(oid, slot, lsn)"
-            + " WHERE t.source_relid::oid::bigint = u.oid AND t.slot_name = u.slot"
+        "WITH l AS MATERIALIZED (SELECT t.source_relid FROM pgtrickle.pgt_change_tracking t"
+            + " WHERE t.source_relid::oid::bigint = ANY (?::bigint[])"
+            + " ORDER BY t.source_relid FOR UPDATE)"
+            + " UPDATE pgtrickle.pgt_change_tracking t SET ingested_lsn = u.lsn::pg_lsn"
+            + " FROM unnest(?::bigint[], ?::text[], ?::text[]) AS u(oid, slot, lsn), l"
+            + " WHERE l.source_relid = t.source_relid"
+            + " AND t.source_relid::oid::bigint = u.oid AND t.slot_name = u.slot"
             + " AND t.captured_since_lsn IS NOT NULL"
             + " AND t.captured_since_lsn <= u.lsn::pg_lsn"
             + " AND (t.ingested_lsn IS NULL OR t.ingested_lsn < u.lsn::pg_lsn)",
+        oidArray(oids),
         oidArray(oids),
         textArray(slots),
         textArray(lsns));

@@ -152,15 +152,32 @@ public final class ChangeLogLifecycle {
     };
   }
 
-  private static void removeNats(ChangeLogTarget target)
+  /** The operator's own NATS connection to the change log's server: 5 s to connect, no retry. */
+  static Connection connectNats(ChangeLogTarget target)
       throws java.io.IOException, InterruptedException {
-    Options options =
+    return Nats.connect(
         new Options.Builder()
             .server(target.natsUrl())
             .connectionTimeout(Duration.ofSeconds(5))
             .maxReconnects(0)
-            .build();
-    try (Connection nats = Nats.connect(options)) {
+            .build());
+  }
+
+  /** The operator's own Kafka admin client: 10 s a request, 20 s a call. */
+  static Admin kafkaAdmin(ChangeLogTarget target) {
+    return Admin.create(
+        Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+            target.kafkaServers(),
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+            10_000,
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+            20_000));
+  }
+
+  private static void removeNats(ChangeLogTarget target)
+      throws java.io.IOException, InterruptedException {
+    try (Connection nats = connectNats(target)) {
       var jsm = nats.jetStreamManagement();
       try {
         jsm.deleteStream(target.stream());
@@ -183,15 +200,7 @@ public final class ChangeLogLifecycle {
 
   private static void removeKafka(ChangeLogTarget target)
       throws InterruptedException, TimeoutException {
-    try (Admin admin =
-        Admin.create(
-            Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                target.kafkaServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                10_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                20_000))) {
+    try (Admin admin = kafkaAdmin(target)) {
       Set<String> existing = admin.listTopics().names().get(20, TimeUnit.SECONDS);
       List<String> doomed =
           List.of(target.topic(), target.positionsTopic()).stream()

@@ -2,19 +2,15 @@ package io.pgtrickle.operator.streams.changelog;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 import io.nats.client.api.ClusterInfo;
 import io.nats.client.api.StreamInfo;
 import io.pgtrickle.operator.streams.spec.ChangeLogTarget;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.PartitionReassignment;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
@@ -58,15 +54,7 @@ final class ChangeLogReplicas {
 
   private static List<ReplicaShortfall.Partition> kafkaPartitions(ChangeLogTarget target)
       throws Exception {
-    try (Admin admin =
-        Admin.create(
-            Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                target.kafkaServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                10_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                15_000))) {
+    try (Admin admin = ChangeLogLifecycle.kafkaAdmin(target)) {
       Map<String, TopicDescription> topics =
           admin
               .describeTopics(List.of(target.topic(), target.positionsTopic()))
@@ -97,13 +85,7 @@ final class ChangeLogReplicas {
 
   private static List<ReplicaShortfall.Stream> natsStreams(ChangeLogTarget target)
       throws Exception {
-    Options options =
-        new Options.Builder()
-            .server(target.natsUrl())
-            .connectionTimeout(Duration.ofSeconds(5))
-            .maxReconnects(0)
-            .build();
-    try (Connection nats = Nats.connect(options)) {
+    try (Connection nats = ChangeLogLifecycle.connectNats(target)) {
       JetStreamManagement jsm = nats.jetStreamManagement();
       List<ReplicaShortfall.Stream> streams = new ArrayList<>();
       for (String name : List.of(target.stream(), "KV_" + target.acksBucket())) {
