@@ -74,13 +74,11 @@ final class CatalogClaims {
     }
     try (PreparedStatement ps =
         c.prepareStatement(
-            "UPDATE "
-                + TABLE
-                + " SET slot_name = ? WHERE slot_name IS NULL"
-                + " AND source_relid::oid::bigint % ? = ?")) {
-      ps.setString(1, slot);
-      ps.setLong(2, replicas);
-      ps.setLong(3, ordinal);
+            inLockOrder(
+                "slot_name IS NULL AND source_relid::oid::bigint % ? = ?", "slot_name = ?"))) {
+      ps.setLong(1, replicas);
+      ps.setLong(2, ordinal);
+      ps.setString(3, slot);
       ps.executeUpdate();
     }
     Map<Long, Optional<Lsn>> out = new LinkedHashMap<>();
@@ -139,11 +137,33 @@ final class CatalogClaims {
     }
     try (PreparedStatement ps =
         c.prepareStatement(
-            "UPDATE "
-                + TABLE
-                + " SET slot_name = NULL, captured_since_lsn = NULL WHERE slot_name = ?")) {
+            inLockOrder("slot_name = ?", "slot_name = NULL, captured_since_lsn = NULL"))) {
       ps.setString(1, slot);
       return ps.executeUpdate();
     }
+  }
+
+  /**
+   * An UPDATE of the rows matching {@code where} that locks them in {@code source_relid} order
+   * first, as the worker takes them (its ingest advancing {@code ingested_lsn}, {@code
+   * pgtrickle._track_sources} of a stream table created or altered). A plain multi-row UPDATE locks
+   * in scan order, and two transactions taking the same rows in different orders deadlock:
+   * PostgreSQL aborts one of them after {@code deadlock_timeout}. A row another transaction changed
+   * while this one waited is checked against {@code where} again (READ COMMITTED).
+   *
+   * @param where the rows' condition, with the statement's first parameters
+   * @param set the assignments, with the parameters after those of {@code where}
+   */
+  static String inLockOrder(String where, String set) {
+    return "WITH l AS MATERIALIZED (SELECT source_relid FROM "
+        + TABLE
+        + " WHERE "
+        + where
+        + " ORDER BY source_relid FOR UPDATE)"
+        + " UPDATE "
+        + TABLE
+        + " t SET "
+        + set
+        + " FROM l WHERE t.source_relid = l.source_relid";
   }
 }
