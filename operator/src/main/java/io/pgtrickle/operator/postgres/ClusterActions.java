@@ -349,6 +349,11 @@ public class ClusterActions {
     }
   }
 
+  /** When this operator last changed Patroni's dynamic configuration of the cluster, or null. */
+  java.time.Instant lastConfigPush(PostgresCluster cluster) {
+    return pendingRestarts.lastConfigPush(cluster);
+  }
+
   static Optional<PatroniClient.Target> target(
       List<Member> members, String pod, PatroniClient.Login login) {
     Optional<Member> member =

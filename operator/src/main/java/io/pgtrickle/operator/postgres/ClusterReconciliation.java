@@ -18,14 +18,11 @@ import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.rollout.RolloutAction;
 import io.pgtrickle.operator.postgres.rollout.RolloutPlanner;
 import io.pgtrickle.operator.postgres.rollout.RolloutStall;
-import io.pgtrickle.operator.postgres.spec.Hashes;
-import io.pgtrickle.operator.postgres.spec.PatroniConfig;
 import io.pgtrickle.operator.postgres.status.ClusterStatusCalculator;
 import io.pgtrickle.operator.postgres.status.ObservedCluster;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** One reconcile of one cluster: validate, apply, roll forward, configure, report. */
@@ -204,7 +201,9 @@ final class ClusterReconciliation {
         && retry == null) {
       retry = PATRONI_RETRY;
     }
-    String appliedConfig = pushDynamicConfig();
+    String appliedConfig =
+        DynamicConfigSync.apply(
+            context, cluster, members, actions, patroniLogin(), clock.instant());
     if (appliedConfig == null && members.stream().anyMatch(Member::primary)) {
       retry = retry == null ? PATRONI_RETRY : retry;
     }
@@ -277,23 +276,6 @@ final class ClusterReconciliation {
       LOG.warn("new passwords not applied: {}; trying again", e.getMessage());
       return new CredentialRotation.Outcome(true, null);
     }
-  }
-
-  /**
-   * Patroni reads {@code bootstrap.dcs} only when the cluster is initialised; later changes of
-   * timings, synchronous mode or parameters go through its REST API. Returns the hash now applied,
-   * or null when it is not (yet).
-   */
-  private String pushDynamicConfig() {
-    Map<String, Object> dynamic =
-        PatroniConfig.dynamic(cluster, ClusterPipelines.slots(context, cluster));
-    String wanted = Hashes.of(dynamic);
-    String applied =
-        cluster.getStatus() == null ? null : cluster.getStatus().getPatroniConfigHash();
-    if (wanted.equals(applied)) {
-      return applied;
-    }
-    return actions.applyDynamicConfig(cluster, members, dynamic, patroniLogin()) ? wanted : null;
   }
 
   private UpdateControl<PostgresCluster> report(

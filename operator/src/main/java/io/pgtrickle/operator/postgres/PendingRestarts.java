@@ -98,6 +98,11 @@ public final class PendingRestarts {
     lastPush.put(clusterKey(cluster), clock.instant());
   }
 
+  /** When this operator last changed Patroni's dynamic configuration of the cluster, or null. */
+  Instant lastConfigPush(PostgresCluster cluster) {
+    return lastPush.get(clusterKey(cluster));
+  }
+
   /** Forgets a deleted cluster's members. */
   void forget(PostgresCluster cluster) {
     String prefix = clusterKey(cluster);

@@ -204,7 +204,8 @@ public class PostgresClusterReconciler
    * The cluster's pods, found by the cluster label (their owner is the StatefulSet), and the
    * StatefulSet controller's FailedCreate Events, the only place it says that it cannot create a
    * pod (mapped to the cluster of the same name), and the StreamTableClusters on the cluster
-   * ({@link ClusterPipelines}: their slots go into Patroni's {@code ignore_slots}).
+   * ({@link ClusterPipelines}: their slots go into Patroni's {@code ignore_slots}), and Patroni's
+   * dynamic configuration ({@link PatroniDcs}: changed behind the operator's back, it is put back).
    */
   @Override
   public List<EventSource<?, PostgresCluster>> prepareEventSources(
@@ -243,7 +244,11 @@ public class PostgresClusterReconciler
                                 event.getMetadata().getNamespace())))
                 .build(),
             context);
-    return List.of(pods, failedCreates, ClusterPipelines.eventSource(context));
+    return List.of(
+        pods,
+        failedCreates,
+        ClusterPipelines.eventSource(context),
+        PatroniDcs.eventSource(context));
   }
 
   /** FailedCreate Events of StatefulSets in the cluster's namespace, from the informer cache. */

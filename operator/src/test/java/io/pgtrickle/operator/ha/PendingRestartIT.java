@@ -94,6 +94,56 @@ class PendingRestartIT {
     awaitEveryMember("statement_timeout", "0");
   }
 
+  /**
+   * A change made behind the operator's back, in Patroni's DCS ({@code patronictl edit-config}
+   * writes the same annotation): a parameter the spec does not set and a changed {@code ttl} are
+   * put back to the spec's, with a Warning Event naming them. Before, the operator compared only
+   * the hash it had recorded, so such a change stayed until the spec changed.
+   */
+  @Test
+  void aConfigurationChangedInPatronisDcsIsPutBack() throws Exception {
+    ha.awaitReplicationHealthy(Duration.ofSeconds(120));
+    awaitTemplateRolledOut();
+    var configMap =
+        NAMESPACE.client().configMaps().inNamespace(NAMESPACE.name()).withName("pending-config");
+    Map<String, Object> before = dcsConfig(configMap.get());
+    assertThat(before).containsKey("ttl");
+    configMap.edit(
+        cm -> {
+          Map<String, Object> changed = dcsConfig(cm);
+          changed.put("ttl", ((Number) changed.get("ttl")).intValue() + 7);
+          @SuppressWarnings("unchecked")
+          Map<String, Object> parameters =
+              (Map<String, Object>)
+                  ((Map<String, Object>) changed.get("postgresql")).get("parameters");
+          parameters.put("statement_timeout", "4s");
+          cm.getMetadata()
+              .getAnnotations()
+              .put("config", NAMESPACE.client().getKubernetesSerialization().asJson(changed));
+          return cm;
+        });
+    await("the spec's configuration back in Patroni's DCS")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(() -> assertThat(dcsConfig(configMap.get())).isEqualTo(before));
+    assertThat(ha.events(Set.of("DynamicConfigurationRestored")))
+        .anySatisfy(
+            e ->
+                assertThat(e)
+                    .contains("ttl")
+                    .contains("postgresql.parameters.statement_timeout")
+                    .contains("spec.postgresqlParams"));
+    awaitEveryMember("statement_timeout", "0");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> dcsConfig(io.fabric8.kubernetes.api.model.ConfigMap cm) {
+    return NAMESPACE
+        .client()
+        .getKubernetesSerialization()
+        .unmarshal(cm.getMetadata().getAnnotations().get("config"), Map.class);
+  }
+
   private static void patch(String mergePatch) {
     NAMESPACE
         .client()

@@ -71,4 +71,40 @@ class ConfigPatchTest {
         .containsOnlyKeys("pgtrickle_a_0", "pgtrickle_a_1")
         .containsValues((Object) null);
   }
+
+  @Test
+  void theConfigurationInForceHasNoDifferencesEvenWithNumbersAsTextAndEmptySections() {
+    Map<String, Object> wanted = config(Map.of("work_mem", "8MB", "max_connections", "100"));
+    wanted.put("slots", Map.of());
+    wanted.put("ignore_slots", java.util.List.of());
+    Map<String, Object> current = config(Map.of("work_mem", "8MB", "max_connections", 100));
+    current.put("ttl", "20");
+    current.put("pause", true);
+    assertThat(ConfigPatch.differences(current, wanted)).isEmpty();
+  }
+
+  @Test
+  void aValueChangedAParameterAddedOrASlotDroppedBehindTheOperatorsBackAreDifferences() {
+    Map<String, Object> slot = Map.of("type", "logical", "database", "app", "plugin", "pgoutput");
+    Map<String, Object> wanted = config(Map.of("work_mem", "8MB"));
+    wanted.put("slots", Map.of("pgtrickle_a_0", slot));
+    wanted.put(
+        "ignore_slots", java.util.List.of(Map.of("name", "pgtrickle_b_0", "type", "logical")));
+    Map<String, Object> current = config(Map.of("work_mem", "64MB", "statement_timeout", "1s"));
+    current.put("ttl", 30);
+    current.put("slots", Map.of("other", slot));
+    current.put(
+        "ignore_slots",
+        java.util.List.of(Map.of("name", "pgtrickle_b_0", "type", "logical", "plugin", "x")));
+    assertThat(ConfigPatch.differences(current, wanted))
+        .containsExactly(
+            "ttl",
+            "postgresql.parameters.work_mem",
+            "slots.pgtrickle_a_0",
+            "ignore_slots",
+            "postgresql.parameters.statement_timeout",
+            "slots.other");
+    current.remove("postgresql");
+    assertThat(ConfigPatch.differences(current, wanted)).contains("postgresql");
+  }
 }
