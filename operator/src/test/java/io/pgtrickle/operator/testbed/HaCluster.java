@@ -539,6 +539,8 @@ public final class HaCluster implements AutoCloseable {
             .append(p.getMetadata().getName())
             .append(" ip ")
             .append(p.getStatus() == null ? null : p.getStatus().getPodIP())
+            .append(" role ")
+            .append(p.getMetadata().getLabels().get(ClusterNames.ROLE_LABEL))
             .append(" revision ")
             .append(p.getMetadata().getLabels().get("controller-revision-hash"))
             .append(" ready ")
@@ -549,7 +551,9 @@ public final class HaCluster implements AutoCloseable {
                         .filter(c -> "Ready".equals(c.getType()))
                         .map(c -> c.getStatus())
                         .findFirst()
-                        .orElse("unknown"));
+                        .orElse("unknown"))
+            .append("; ")
+            .append(this.pods.process(p.getMetadata().getName()));
       }
     }
     var sts = client.apps().statefulSets().inNamespace(namespace).withName(name).get();

@@ -174,6 +174,33 @@ public final class PatroniPods implements AutoCloseable {
   }
 
   /**
+   * What runs for a pod, for a test's failure message: Patroni's process (the PID namespace's init)
+   * and whether it is alive, or that none runs.
+   */
+  public String process(String pod) {
+    return running.entrySet().stream()
+        .filter(e -> e.getKey().startsWith(pod + "/"))
+        .map(
+            e ->
+                e.getValue()
+                    .descendants()
+                    .findFirst()
+                    .map(
+                        init ->
+                            "Patroni pid "
+                                + init.pid()
+                                + (init.isAlive() ? " alive" : " exited")
+                                + ", started "
+                                + init.info().startInstant().map(Object::toString).orElse("?"))
+                    .orElse(e.getValue().isAlive() ? "no Patroni process yet" : "exited"))
+        .findFirst()
+        .orElse(
+            backingOff.stream().anyMatch(k -> k.startsWith(pod + "/"))
+                ? "backing off"
+                : "not running");
+  }
+
+  /**
    * The last {@code lines} lines of a pod's Patroni log (every incarnation's), for a test's failure
    * message; empty when there is none.
    */
