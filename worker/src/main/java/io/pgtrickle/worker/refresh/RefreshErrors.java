@@ -63,7 +63,30 @@ final class RefreshErrors {
    */
   static boolean permanent(SQLException e) {
     String s = e.getSQLState();
-    return s != null && (s.startsWith("42") || s.startsWith("0A"));
+    return s != null && (s.startsWith("42") || s.startsWith("0A")) && !internalRelationGone(e);
+  }
+
+  /**
+   * The worker's own relations a refresh reads: a source's change buffer ({@code
+   * pgtrickle_changes.changes_OID}), the session's window view of it ({@code
+   * pg_temp_N.pgt_buffer_OID}) and a window's copy ({@code pg_temp_N.pgt_window_OID}).
+   */
+  private static final java.util.regex.Pattern INTERNAL =
+      java.util.regex.Pattern.compile(
+          "\"(?:pgtrickle_changes\\.changes|pg_temp(?:_\\d+)?\\.pgt_(?:buffer|window))_\\d+\"");
+
+  /**
+   * Whether the failure is one of the worker's own relations gone ({@link #INTERNAL}, 42P01): a
+   * change buffer dropped with its window views ({@code CASCADE}) by another worker once no stream
+   * table read the source, while this refresh, which had read the catalog before a concurrent
+   * {@code alter_stream_table}, still did. Not the query's fault: the next refresh reads the
+   * catalog again, creates the view again or recomputes, so it counts as one failure and never puts
+   * the stream table in ERROR at once.
+   */
+  static boolean internalRelationGone(SQLException e) {
+    return "42P01".equals(e.getSQLState())
+        && e.getMessage() != null
+        && INTERNAL.matcher(e.getMessage()).find();
   }
 
   private static boolean isDropped(String name) {

@@ -75,6 +75,30 @@ class RefreshErrorsTest {
         .isEqualTo("refresh failed: column items.v does not exist (SQLSTATE 42703)");
   }
 
+  @Test
+  void theWorkersOwnRelationGoneIsNotPermanentButTheQuerysIs() {
+    assertThat(
+            RefreshErrors.permanent(
+                server("42P01", "relation \"pg_temp_20.pgt_buffer_16402\" does not exist")))
+        .isFalse();
+    assertThat(
+            RefreshErrors.permanent(
+                server("42P01", "relation \"pg_temp.pgt_window_16402\" does not exist")))
+        .isFalse();
+    assertThat(
+            RefreshErrors.permanent(
+                server("42P01", "relation \"pgtrickle_changes.changes_16402\" does not exist")))
+        .isFalse();
+    assertThat(RefreshErrors.permanent(server("42P01", "relation \"public.items\" does not exist")))
+        .isTrue();
+    assertThat(
+            RefreshErrors.permanent(
+                server("42P01", "relation \"public.pgt_buffer_items\" does not exist")))
+        .isTrue();
+    assertThat(RefreshErrors.permanent(server("42703", "column \"pgt_buffer_1\" does not exist")))
+        .isTrue();
+  }
+
   private static PSQLException server(String sqlState, String message) {
     return new PSQLException(
         new ServerErrorMessage("SERROR\u0000C" + sqlState + "\u0000M" + message + "\u0000"));
