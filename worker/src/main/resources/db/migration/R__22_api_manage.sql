@@ -151,9 +151,8 @@ BEGIN
 END
 $fn$;
 
--- Back to ACTIVE (INITIALIZING when not populated yet), from SUSPENDED or ERROR, error count
--- cleared.
--- Resumes a paused stream table, or one in ERROR after its cause was fixed. For one in ERROR the
+-- Resumes a paused stream table, or one in ERROR after its cause was fixed: back to ACTIVE
+-- (INITIALIZING when not populated yet), error count cleared. For one in ERROR the
 -- query is checked again as it reads now (with its own search_path): when a source was dropped
 -- and created again, or its columns no longer give the storage's (a source column retyped or
 -- widened), the stream table is rebuilt on them as alter_stream_table with a new query does
