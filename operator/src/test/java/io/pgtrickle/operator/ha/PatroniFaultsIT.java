@@ -166,6 +166,46 @@ class PatroniFaultsIT {
     assertEveryAcknowledgedWriteIsOnThePrimary();
   }
 
+  /**
+   * A replica whose Patroni is wedged (stopped, its PostgreSQL running on) is restarted by its
+   * liveness probe, Patroni's {@code /liveness}, and streams again. The probe was {@code
+   * pg_isready} before 2026-12-06: it passed for a wedged Patroni, and failed while Patroni
+   * legitimately kept PostgreSQL down (a replica cloned or restored for longer than a minute),
+   * killing the clone to start it over.
+   */
+  @Test
+  @Order(4)
+  void aWedgedPatroniIsRestartedByItsLivenessProbe() {
+    ha.awaitReplicationHealthy(Duration.ofSeconds(120));
+    String primary = ha.primaryPod();
+    String replica =
+        ha.cluster().getMetadata().getName() + "-" + (primary.endsWith("-0") ? "1" : "0");
+    int restarts = restartCount(replica);
+    assertThat(ha.pods().freeze(replica)).as("Patroni of " + replica + " stopped").isTrue();
+    await("the kubelet restarts the wedged container")
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> restartCount(replica) > restarts);
+    ha.awaitReplicationHealthy(Duration.ofSeconds(120));
+    assertThat(ha.primaryPod()).as("a replica's restart moves no primary").isEqualTo(primary);
+    assertEveryAcknowledgedWriteIsOnThePrimary();
+  }
+
+  private static int restartCount(String pod) {
+    var statuses =
+        NAMESPACE
+            .client()
+            .pods()
+            .inNamespace(NAMESPACE.name())
+            .withName(pod)
+            .get()
+            .getStatus()
+            .getContainerStatuses();
+    return statuses == null || statuses.isEmpty() || statuses.get(0).getRestartCount() == null
+        ? 0
+        : statuses.get(0).getRestartCount();
+  }
+
   private static void assertEveryAcknowledgedWriteIsOnThePrimary() {
     List<Long> acked = writer.acknowledged();
     Set<Long> present = new HashSet<>();

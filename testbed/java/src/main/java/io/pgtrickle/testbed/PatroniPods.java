@@ -80,7 +80,15 @@ public final class PatroniPods implements AutoCloseable {
     PLAYED.add(namespace);
     this.work = PodLogs.podsDirectory(testBed, namespace);
     this.termination = new GracefulTermination(client, namespace);
-    this.readiness = new PatroniReadiness(client, namespace);
+    this.readiness =
+        new PatroniReadiness(
+            client,
+            namespace,
+            pod -> {
+              if (!restarter.isShutdown()) {
+                restarter.execute(() -> crash(pod));
+              }
+            });
     PodHost.mountMemoryBackedVolumes(work);
     this.extras =
         new PodExtras(
@@ -154,6 +162,40 @@ public final class PatroniPods implements AutoCloseable {
     restarter.schedule(
         () -> restartAfterCrash(pod, uid), backOff.toMillis(), TimeUnit.MILLISECONDS);
     return backOff;
+  }
+
+  /**
+   * Wedges a pod's Patroni: {@code SIGSTOP} to its process (its PostgreSQL runs on), as a Patroni
+   * stuck in a call that never returns. Its liveness probe then fails, and the container is
+   * restarted as the kubelet would ({@link PatroniLiveness}).
+   *
+   * @return false when no Patroni runs for the pod
+   */
+  public boolean freeze(String pod) {
+    var init =
+        running.entrySet().stream()
+            .filter(e -> e.getKey().startsWith(pod + "/"))
+            .flatMap(e -> e.getValue().children().findFirst().stream())
+            // Patroni as a PID namespace's init forks itself and only reaps orphans: the HA loop
+            // and the REST API run in its child.
+            .map(
+                reaper ->
+                    reaper
+                        .children()
+                        .filter(c -> c.info().commandLine().orElse("").contains("bin/patroni "))
+                        .findFirst()
+                        .orElse(reaper))
+            .findFirst();
+    if (init.isEmpty()) {
+      return false;
+    }
+    LOG.info(
+        "stopping Patroni of pod {}: pid {} ({})",
+        pod,
+        init.get().pid(),
+        init.get().info().commandLine().orElse("?"));
+    PodHost.run("kill", "-STOP", Long.toString(init.get().pid()));
+    return true;
   }
 
   private void restartAfterCrash(String pod, String uid) {

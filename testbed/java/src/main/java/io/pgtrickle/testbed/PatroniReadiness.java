@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The kubelet's readiness probe of the database pods {@link PatroniPods} plays (kwok runs none):
  * Patroni's {@code /health} on the pod IP, over HTTPS once the pod's probe asks for it, sets the
- * pod's {@code Ready} and {@code ContainersReady} conditions.
+ * pod's {@code Ready} and {@code ContainersReady} conditions; and, on the same round, their
+ * liveness probe ({@link PatroniLiveness}).
  */
 final class PatroniReadiness {
 
@@ -39,9 +40,17 @@ final class PatroniReadiness {
           .sslParameters(new javax.net.ssl.SSLParameters(null, new String[] {"TLSv1.2"}))
           .build();
 
-  PatroniReadiness(KubernetesClient client, String namespace) {
+  private final PatroniLiveness liveness;
+
+  /**
+   * @param restart restarts a pod's container by name, when its liveness probe fails ({@link
+   *     PatroniLiveness})
+   */
+  PatroniReadiness(
+      KubernetesClient client, String namespace, java.util.function.Consumer<String> restart) {
     this.client = client;
     this.namespace = namespace;
+    this.liveness = new PatroniLiveness(restart);
   }
 
   /**
@@ -53,6 +62,7 @@ final class PatroniReadiness {
    * @param ips each played pod's IP, by key
    */
   void probeAll(Collection<String> running, Map<String, String> ips) {
+    liveness.retain(running);
     for (String key : List.copyOf(running)) {
       String pod = key.substring(0, key.indexOf('/'));
       String ip = ips.get(key);
@@ -67,6 +77,9 @@ final class PatroniReadiness {
           continue;
         }
         KubeletStatus.reportReady(client, namespace, current, healthy);
+        if (ip != null) {
+          liveness.probe(key, current, (scheme, path, timeout) -> ok(ip, scheme, path, timeout));
+        }
       } catch (RuntimeException e) {
         LOG.debug("readiness of {} not updated: {}", pod, e.toString());
       }
@@ -94,11 +107,16 @@ final class PatroniReadiness {
   }
 
   private boolean healthy(String ip, String scheme, Duration timeout) {
+    return ok(ip, scheme, "/health", timeout);
+  }
+
+  /** Whether a GET of {@code path} of Patroni's REST API on {@code ip} answers 200. */
+  private boolean ok(String ip, String scheme, String path, Duration timeout) {
     try {
       HttpResponse<Void> response =
           ("https".equals(scheme) ? https : http)
               .send(
-                  HttpRequest.newBuilder(URI.create(scheme + "://" + ip + ":8008/health"))
+                  HttpRequest.newBuilder(URI.create(scheme + "://" + ip + ":8008" + path))
                       .timeout(timeout)
                       .build(),
                   HttpResponse.BodyHandlers.discarding());

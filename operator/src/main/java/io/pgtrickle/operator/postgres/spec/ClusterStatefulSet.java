@@ -217,13 +217,21 @@ public final class ClusterStatefulSet {
         .withResourceName("memory")
         .withRestartPolicy("NotRequired")
         .endResizePolicy()
+        // Patroni's /liveness, not pg_isready: PostgreSQL is legitimately down for as long as a
+        // replica is cloned (pg_basebackup), restored from a backup, rewound or recovers a WAL
+        // backlog, and a container killed then starts the same work over, for ever on a database
+        // big enough. /liveness fails once Patroni's HA loop has not run for ttl (the primary) or
+        // 2 x ttl (a replica), so a wedged Patroni is restarted (and a primary's PostgreSQL with
+        // it) while a busy one is left alone.
         .withNewLivenessProbe()
-        .withNewExec()
-        .withCommand("pg_isready", "-h", "127.0.0.1", "-p", "5432")
-        .endExec()
+        .withNewHttpGet()
+        .withPath("/liveness")
+        .withNewPort("patroni")
+        .withScheme("HTTP")
+        .endHttpGet()
         .withPeriodSeconds(10)
         .withTimeoutSeconds(5)
-        .withFailureThreshold(6)
+        .withFailureThreshold(3)
         .endLivenessProbe()
         .withNewReadinessProbe()
         .withNewHttpGet()
@@ -235,12 +243,14 @@ public final class ClusterStatefulSet {
         .withTimeoutSeconds(3)
         .withFailureThreshold(3)
         .endReadinessProbe()
-        // 12 x 5 s: PostgreSQL gets 60 s to start (or finish crash recovery) before liveness
-        // checks begin.
+        // 12 x 5 s: Patroni gets 60 s to answer before liveness checks begin. Not PostgreSQL:
+        // a new replica's clone or a restore runs for as long as the data takes.
         .withNewStartupProbe()
-        .withNewExec()
-        .withCommand("pg_isready", "-h", "127.0.0.1", "-p", "5432")
-        .endExec()
+        .withNewHttpGet()
+        .withPath("/liveness")
+        .withNewPort("patroni")
+        .withScheme("HTTP")
+        .endHttpGet()
         .withPeriodSeconds(5)
         .withTimeoutSeconds(5)
         .withFailureThreshold(12)

@@ -75,7 +75,10 @@ final class TlsPod {
         env.setValue(host + ":" + ClusterServices.PATRONI_PORT);
       }
     }
+    // Patroni's REST API serves HTTPS only: every probe of it.
     postgres.getReadinessProbe().getHttpGet().setScheme("HTTPS");
+    postgres.getLivenessProbe().getHttpGet().setScheme("HTTPS");
+    postgres.getStartupProbe().getHttpGet().setScheme("HTTPS");
   }
 
   /** The serving Secret, read-only, where the configuration files name it. */

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.ReclaimPolicy;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ClusterStatefulSetTest {
@@ -72,10 +73,19 @@ class ClusterStatefulSetTest {
   @Test
   void probesAsTheTicketAsks() {
     Container c = container(ClusterStatefulSet.build(Clusters.basic(1), "img:16"));
-    assertThat(c.getLivenessProbe().getExec().getCommand()).startsWith("pg_isready");
+    // Patroni's /liveness rather than the ticket's pg_isready: PostgreSQL is down while a replica
+    // is cloned or restored, for as long as the data takes (see ClusterStatefulSet).
+    assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/liveness");
+    assertThat(c.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("patroni");
     assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health");
+    assertThat(c.getStartupProbe().getHttpGet().getPath()).isEqualTo("/liveness");
     assertThat(c.getStartupProbe().getPeriodSeconds() * c.getStartupProbe().getFailureThreshold())
         .isEqualTo(60);
+    assertThat(
+            List.of(
+                c.getLivenessProbe().getHttpGet().getScheme(),
+                c.getStartupProbe().getHttpGet().getScheme()))
+        .containsOnly("HTTP");
   }
 
   @Test

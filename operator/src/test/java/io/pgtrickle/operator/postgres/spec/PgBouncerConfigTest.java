@@ -115,6 +115,8 @@ class PgBouncerConfigTest {
               assertThat(e.getValue()).isEqualTo("$(PATRONI_NAME).db-pods.ns.svc:5432");
             });
     assertThat(postgres.getReadinessProbe().getHttpGet().getScheme()).isEqualTo("HTTPS");
+    assertThat(postgres.getLivenessProbe().getHttpGet().getScheme()).isEqualTo("HTTPS");
+    assertThat(postgres.getStartupProbe().getHttpGet().getScheme()).isEqualTo("HTTPS");
     assertThat(template.getSpec().getVolumes())
         .anySatisfy(
             v ->
