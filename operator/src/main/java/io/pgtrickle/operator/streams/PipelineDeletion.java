@@ -171,6 +171,21 @@ final class PipelineDeletion {
               + "/"
               + sharedWith.get().getMetadata().getName()
               + " maintains the same database");
+    } else if (settings.logReclaimPolicy() == ReclaimPolicy.Delete
+        && access.clusterGone()
+        && settings.changeLog().backend()
+            == io.pgtrickle.operator.api.streams.CdcSpec.LogBackend.POSTGRES) {
+      // The change log is a schema of the cluster's database: gone with it, or never created (a
+      // clusterRef to a PostgresCluster that never existed). Before 2026-12-06 the removal failed
+      // on the missing database for GIVE_UP_MINUTES.
+      EventRecorder.normal(
+          client,
+          stc,
+          "ChangeLogGoneWithCluster",
+          settings.changeLog().describe()
+              + " is in PostgresCluster "
+              + settings.clusterRef()
+              + ", which is gone or being deleted: it goes with it");
     } else if (settings.logReclaimPolicy() == ReclaimPolicy.Delete) {
       String uid = stc.getMetadata().getUid();
       try {

@@ -710,6 +710,40 @@ class StreamTableClusterProvisioningIT {
     assertThat(pending.getStatus().getPhaseReason()).isEqualTo("NoPrimary");
     assertThat(condition(pending, PipelineStatusCalculator.CHANGE_LOG_READY).getStatus())
         .isEqualTo("False");
+
+    // A pipeline on a PostgresCluster that never existed goes at once when deleted: its change
+    // log (a schema of that database) was never created. Before, removing it failed on a
+    // NullPointerException for 5 minutes, then a Warning ChangeLogLeftBehind.
+    apply(
+        "ghost",
+        "{postgresql: {clusterRef: {name: nosuch}, database: postgres}, workers: {max: 1}}");
+    await("ghost Failed")
+        .atMost(WAIT)
+        .until(
+            () ->
+                client()
+                    .resources(StreamTableCluster.class)
+                    .inNamespace(NAMESPACE.name())
+                    .withName("ghost")
+                    .get(),
+            s ->
+                s.getStatus() != null
+                    && s.getStatus().getPhase() == StreamTableClusterPhase.Failed);
+    client()
+        .resources(StreamTableCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName("ghost")
+        .delete();
+    await("ghost deleted")
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                client()
+                        .resources(StreamTableCluster.class)
+                        .inNamespace(NAMESPACE.name())
+                        .withName("ghost")
+                        .get()
+                    == null);
   }
 
   /**
