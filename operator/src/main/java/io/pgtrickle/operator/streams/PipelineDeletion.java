@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -88,6 +89,35 @@ final class PipelineDeletion {
     this.settings = PipelineSettings.of(stc, PipelineImages.OPERATOR);
   }
 
+  /**
+   * Another live StreamTableCluster the database records as its holder ({@link DatabaseHolder}), as
+   * NAMESPACE/NAME; empty when this one holds it, nobody does, the holder is gone, or the change
+   * log is not the PostgreSQL-tables backend.
+   */
+  private Optional<String> recordedHolder(DatabaseAccess access) {
+    if (settings.changeLog().backend()
+            != io.pgtrickle.operator.api.streams.CdcSpec.LogBackend.POSTGRES
+        || access.endpoint() == null) {
+      return Optional.empty();
+    }
+    try (java.sql.Connection c = access.endpoint().connect()) {
+      Optional<String> uid = DatabaseHolder.holderUid(c);
+      return uid.filter(u -> !u.equals(stc.getMetadata().getUid()))
+          .flatMap(
+              u ->
+                  context
+                      .getPrimaryCache()
+                      .list()
+                      .filter(o -> u.equals(o.getMetadata().getUid()))
+                      .filter(o -> o.getMetadata().getDeletionTimestamp() == null)
+                      .findFirst())
+          .map(o -> o.getMetadata().getNamespace() + "/" + o.getMetadata().getName());
+    } catch (java.sql.SQLException e) {
+      // Unreachable: the removal below fails the same way and is tried again.
+      return Optional.empty();
+    }
+  }
+
   DeleteControl run() {
     if (stc.getStatus() == null || stc.getStatus().getPhase() != StreamTableClusterPhase.Deleting) {
       StreamTableClusterStatus deleting = copyOrNew(stc.getStatus());
@@ -107,12 +137,27 @@ final class PipelineDeletion {
       }
     }
     var sharedWith = DatabaseClaims.sharedWith(stc, context.getPrimaryCache().list().toList());
-    if (sharedWith.isPresent()
-        && DatabaseClaims.heldBy(stc, context.getPrimaryCache().list().toList()).isPresent()) {
-      // Refused (DatabaseClaims): the change log is the other pipeline's. Only slots named after
-      // this one can be its own (none, unless it ran before the other one existed).
+    DatabaseAccess early = DatabaseAccess.resolve(client, settings);
+    Optional<String> recorded = recordedHolder(early);
+    if ((sharedWith.isPresent()
+            && DatabaseClaims.heldBy(stc, context.getPrimaryCache().list().toList()).isPresent())
+        || recorded.isPresent()) {
+      // Refused (DatabaseClaims, or DatabaseHolder: the database records another live pipeline):
+      // the change log is the other pipeline's. Only slots named after this one can be its own
+      // (none, unless it ran before the other one existed).
       stopWorkloads();
-      DatabaseAccess access = DatabaseAccess.resolve(client, settings);
+      DatabaseAccess access = early;
+      if (recorded.isPresent()) {
+        EventRecorder.normal(
+            client,
+            stc,
+            "ChangeLogKept",
+            "Kept "
+                + settings.changeLog().describe()
+                + ": its database records StreamTableCluster "
+                + recorded.get()
+                + " as the one that maintains it");
+      }
       if (!access.clusterGone() && !sweepSlots(access)) {
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
       }

@@ -106,6 +106,12 @@ final class PipelineReconciliation {
     boolean needsUser = access.needsUser();
     if (access.endpoint() != null) {
       try (Connection c = access.endpoint().connect()) {
+        if (changeLogReady) {
+          var recorded = DatabaseHolder.claim(c, stc, context.getPrimaryCache().list().toList());
+          if (recorded.isPresent()) {
+            return refused(recorded.get());
+          }
+        }
         String prefix = StreamTableClusterNames.slotPrefix(settings.name());
         catalog = CatalogReader.read(c, prefix);
         var shortfall =

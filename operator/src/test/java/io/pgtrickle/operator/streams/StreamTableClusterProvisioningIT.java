@@ -621,6 +621,64 @@ class StreamTableClusterProvisioningIT {
       assertThat(rs.getInt(1)).as("the first pipeline's change log").isEqualTo(1);
     }
     assertThat(current().getStatus().getPhase()).isEqualTo(StreamTableClusterPhase.Running);
+
+    // The same database under another name (localhost, not 127.0.0.1): the specs differ, the
+    // database itself records the first pipeline as its holder (DatabaseHolder). Before
+    // 2026-12-06 this one ran beside the first, and its deletion dropped the first's change log.
+    apply(
+        "orders3",
+        "{postgresql: {host: localhost, port: "
+            + postgres.port()
+            + ", database: postgres, secretRef: {name: pg}}, workers: {min: 1, max: 1,"
+            + " autoscaler: none}}");
+    StreamTableCluster sameDatabase =
+        await("orders3 Failed")
+            .atMost(WAIT)
+            .until(
+                () ->
+                    client()
+                        .resources(StreamTableCluster.class)
+                        .inNamespace(NAMESPACE.name())
+                        .withName("orders3")
+                        .get(),
+                s ->
+                    s.getStatus() != null
+                        && s.getStatus().getPhase() == StreamTableClusterPhase.Failed);
+    assertThat(sameDatabase.getStatus().getPhaseReason()).isEqualTo("DatabaseInUse");
+    assertThat(sameDatabase.getStatus().getMessage())
+        .contains("StreamTableCluster " + NAMESPACE.name() + "/" + NAME);
+    assertThat(
+            client()
+                .apps()
+                .deployments()
+                .inNamespace(NAMESPACE.name())
+                .withName("orders3-worker")
+                .get())
+        .isNull();
+    client()
+        .resources(StreamTableCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName("orders3")
+        .delete();
+    await("orders3 deleted")
+        .atMost(WAIT)
+        .until(
+            () ->
+                client()
+                        .resources(StreamTableCluster.class)
+                        .inNamespace(NAMESPACE.name())
+                        .withName("orders3")
+                        .get()
+                    == null);
+    try (Connection c = db();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT count(*) FROM pg_namespace WHERE nspname = 'pgtrickle_changelog'")) {
+      rs.next();
+      assertThat(rs.getInt(1)).as("the first pipeline's change log, kept").isEqualTo(1);
+    }
+    assertThat(current().getStatus().getPhase()).isEqualTo(StreamTableClusterPhase.Running);
   }
 
   @Test
