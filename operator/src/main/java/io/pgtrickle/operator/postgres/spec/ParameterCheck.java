@@ -147,8 +147,55 @@ public final class ParameterCheck {
                   + catalog.major()
                   + " from the configuration it writes; it cannot be set"));
     }
-    return PostgresqlValues.problem(parameter.get(), value)
+    return PostgresqlValues.problem(patroniLimits(parameter.get()), value)
         .map(p -> new Finding(INVALID, name, FIELD + "." + name + ": " + p));
+  }
+
+  /**
+   * Patroni's own lower bounds on the parameters it passes to PostgreSQL on the command line
+   * ({@code CMDLINE_OPTIONS} in Patroni 4.1.5's {@code postgresql/config.py}): a value outside them
+   * is replaced by Patroni's default with only a log line ("failed validation, defaulting to"), so
+   * {@code max_connections: 2} ran with 100 and {@code wal_level: minimal} with replica while the
+   * cluster reported itself ready.
+   */
+  private static final Map<String, String> PATRONI_MINIMUMS =
+      Map.of(
+          "max_connections", "25",
+          "max_wal_senders", "3",
+          "max_locks_per_transaction", "32",
+          "max_replication_slots", "4",
+          "max_worker_processes", "2",
+          "wal_keep_size", "16");
+
+  /** {@code parameter} with Patroni's bounds ({@link #PATRONI_MINIMUMS}, wal_level's values). */
+  static Parameter patroniLimits(Parameter parameter) {
+    String name = parameter.name().toLowerCase(Locale.ROOT);
+    String min = PATRONI_MINIMUMS.get(name);
+    if (min != null && Long.parseLong(min) > Long.parseLong(parameter.min())) {
+      return new Parameter(
+          parameter.name(),
+          parameter.context(),
+          parameter.vartype(),
+          parameter.unit(),
+          min,
+          parameter.max(),
+          parameter.enumValues(),
+          parameter.hiddenEnumValues(),
+          parameter.patroniDrops());
+    }
+    if ("wal_level".equals(name)) {
+      return new Parameter(
+          parameter.name(),
+          parameter.context(),
+          parameter.vartype(),
+          parameter.unit(),
+          parameter.min(),
+          parameter.max(),
+          parameter.enumValues().stream().filter(v -> !"minimal".equalsIgnoreCase(v)).toList(),
+          parameter.hiddenEnumValues(),
+          parameter.patroniDrops());
+    }
+    return parameter;
   }
 
   /**

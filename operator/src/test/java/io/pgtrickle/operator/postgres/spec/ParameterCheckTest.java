@@ -121,8 +121,7 @@ class ParameterCheckTest {
             new Finding(
                 ParameterCheck.INVALID,
                 "wal_level",
-                "spec.postgresqlParams.wal_level: \"bogus\" is not one of minimal, replica,"
-                    + " logical"));
+                "spec.postgresqlParams.wal_level: \"bogus\" is not one of replica, logical"));
     assertThat(check(16, Map.of("max_connections", "lots")).get(0).message())
         .startsWith("spec.postgresqlParams.max_connections: \"lots\" is not an integer");
     assertThat(check(16, Map.of("block_size", "16384")).get(0).message())
@@ -208,12 +207,45 @@ class ParameterCheckTest {
                     "sync_replication_slots",
                     "on",
                     "wal_level",
-                    "minimal",
+                    "replica",
                     "hot_standby_feedback",
                     "off")))
         .extracting(ParameterCheck.Finding::name)
         .containsExactly("hot_standby_feedback", "wal_level");
     assertThat(check(17, Map.of("sync_replication_slots", "on", "wal_level", "LOGICAL"))).isEmpty();
     assertThat(check(17, Map.of("wal_level", "replica"))).isEmpty();
+  }
+
+  /**
+   * Values PostgreSQL takes but Patroni replaces with its default (only a log line): refused, as
+   * any value Patroni would drop.
+   */
+  @Test
+  void valuesBelowPatronisMinimumsAreRefused() {
+    Map<String, String> low = new LinkedHashMap<>();
+    low.put("max_connections", "2");
+    low.put("max_locks_per_transaction", "20");
+    low.put("wal_keep_size", "8MB");
+    low.put("max_wal_senders", "2");
+    low.put("max_worker_processes", "1");
+    low.put("max_replication_slots", "3");
+    low.put("wal_level", "minimal");
+    List<Finding> findings = check(16, low);
+    assertThat(findings)
+        .extracting(Finding::name)
+        .containsExactlyInAnyOrderElementsOf(low.keySet());
+    assertThat(findings)
+        .filteredOn(f -> f.name().equals("max_connections"))
+        .singleElement()
+        .satisfies(f -> assertThat(f.message()).contains("from 25"));
+    assertThat(
+            check(
+                16,
+                Map.of(
+                    "max_connections", "25",
+                    "wal_keep_size", "16MB",
+                    "max_wal_senders", "3",
+                    "wal_level", "replica")))
+        .isEmpty();
   }
 }
