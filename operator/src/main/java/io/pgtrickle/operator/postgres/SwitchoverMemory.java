@@ -56,6 +56,26 @@ final class SwitchoverMemory {
 
   void forget(PostgresCluster cluster) {
     byCluster.remove(key(cluster));
+    lostPrimaries.remove(key(cluster));
+  }
+
+  /**
+   * The primary each cluster lost, until another one is seen: a failover after a primary pod was
+   * deleted goes through a status without a primary, and is told from the new primary and this. In
+   * memory: after an operator restart in between, the new primary is not reported as a failover.
+   */
+  private final Map<String, String> lostPrimaries = new ConcurrentHashMap<>();
+
+  /** The cluster's primary {@code pod} is gone. */
+  void lost(PostgresCluster cluster, String pod) {
+    lostPrimaries.put(key(cluster), pod);
+  }
+
+  /** The primary lost since the last one was seen, or null; forgotten once read with a primary. */
+  String lostPrimary(PostgresCluster cluster, String primaryNow) {
+    return primaryNow == null
+        ? lostPrimaries.get(key(cluster))
+        : lostPrimaries.remove(key(cluster));
   }
 
   private static String key(PostgresCluster cluster) {

@@ -86,12 +86,14 @@ final class TransitionEvents {
             primaryBefore,
             next.getPrimaryPod(),
             kept != null ? kept : switchovers.recall(cluster),
+            primaryBefore == null ? switchovers.lostPrimary(cluster, next.getPrimaryPod()) : null,
             now);
     // Only a record the status had stays there; the memory's copy is the memory's.
     next.setSwitchover(kept == null ? null : change.remaining());
     switch (change.kind()) {
       case LOST -> {
         switchovers.settled(cluster);
+        switchovers.lost(cluster, change.from());
         EventRecorder.warning(
             client, cluster, PRIMARY_LOST, "Primary " + change.from() + " is gone; electing");
       }

@@ -52,6 +52,19 @@ public record PrimaryChange(
    */
   public static PrimaryChange of(
       String before, String after, SwitchoverRecord switchover, Instant now) {
+    return of(before, after, switchover, null, now);
+  }
+
+  /**
+   * The same, knowing the primary last lost ({@link Kind#LOST}) before a moment without one: a new
+   * primary after it is a failover from it (a deleted primary pod: its name is gone from the status
+   * before another member is promoted), unless it is the same member back or a switchover explains
+   * it.
+   *
+   * @param lost the primary lost since the last primary was seen, or null
+   */
+  public static PrimaryChange of(
+      String before, String after, SwitchoverRecord switchover, String lost, Instant now) {
     SwitchoverRecord recent = recent(switchover, now) ? switchover : null;
     if (Objects.equals(before, after)) {
       return new PrimaryChange(Kind.NONE, before, after, null, recent);
@@ -69,7 +82,12 @@ public record PrimaryChange(
         && (recent.getTo() == null || recent.getTo().equals(after))) {
       return new PrimaryChange(Kind.SWITCHOVER, recent.getFrom(), after, recent, null);
     }
-    return new PrimaryChange(before == null ? Kind.NONE : Kind.FAILOVER, before, after, null, null);
+    if (before == null) {
+      return lost == null || lost.equals(after)
+          ? new PrimaryChange(Kind.NONE, null, after, null, null)
+          : new PrimaryChange(Kind.FAILOVER, lost, after, null, null);
+    }
+    return new PrimaryChange(Kind.FAILOVER, before, after, null, null);
   }
 
   /** A record of a switchover accepted no longer than {@link #WINDOW} ago. */

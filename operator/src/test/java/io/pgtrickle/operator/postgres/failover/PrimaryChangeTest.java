@@ -78,6 +78,30 @@ class PrimaryChangeTest {
         .isEqualTo(Kind.LOST);
   }
 
+  /**
+   * A deleted primary pod: its name leaves the status (LOST) before another member is promoted, so
+   * the new primary follows a status without one. Before 2026-12-06 that was no Event at all.
+   */
+  @Test
+  void aNewPrimaryAfterTheLostOneIsAFailoverFromIt() {
+    PrimaryChange promoted = PrimaryChange.of(null, "db-1", null, "db-0", NOW);
+    assertThat(promoted.kind()).isEqualTo(Kind.FAILOVER);
+    assertThat(promoted.from()).isEqualTo("db-0");
+    assertThat(promoted.to()).isEqualTo("db-1");
+    assertThat(PrimaryChange.of(null, "db-0", null, "db-0", NOW).kind())
+        .as("the same member back")
+        .isEqualTo(Kind.NONE);
+    assertThat(PrimaryChange.of(null, "db-1", null, null, NOW).kind())
+        .as("a first primary")
+        .isEqualTo(Kind.NONE);
+    assertThat(
+            PrimaryChange.of(
+                    null, "db-1", asked("db-0", "db-1", "2026-12-04T11:59:58Z"), "db-0", NOW)
+                .kind())
+        .as("a switchover explains it")
+        .isEqualTo(Kind.SWITCHOVER);
+  }
+
   @Test
   void aRecordOlderThanTheWindowExplainsNothingAndIsDropped() {
     SwitchoverRecord old = asked("db-0", "db-1", "2026-12-04T11:54:59Z");
