@@ -74,4 +74,17 @@ class BackupScheduleTest {
       assertThat(RULE.matcher(refused).matches()).as(refused).isFalse();
     }
   }
+
+  @Test
+  void aScheduleThatNeverFiresIsRefusedAndALeapDayIsNot() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> BackupSchedule.parse("0 0 30 2 *"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("spec.schedule \"0 0 30 2 *\" never fires");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> BackupSchedule.parse("0 0 31 4 *"))
+        .hasMessageContaining("never fires");
+    org.assertj.core.api.Assertions.assertThat(
+            BackupSchedule.parse("0 0 29 2 *")
+                .next(java.time.Instant.parse("2026-12-06T00:00:00Z")))
+        .contains(java.time.Instant.parse("2028-02-29T00:00:00Z"));
+  }
 }
