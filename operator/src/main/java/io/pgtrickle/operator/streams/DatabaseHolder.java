@@ -21,8 +21,11 @@ import java.util.regex.Pattern;
  * the spec says.
  *
  * <p>The first pipeline to find the schema without a holder, or with one that no longer exists,
- * records itself. A pipeline finding another live one is refused as {@link DatabaseClaims} refuses
- * it, and a deletion removes the schema only when it holds it (or nobody does).
+ * records itself. Recording is best effort: a user that does not own the schema (it was made by
+ * another role) cannot comment on it, and its pipeline runs as it did before holders were recorded
+ * rather than stop on a bookkeeping detail. A pipeline finding another live one is refused as
+ * {@link DatabaseClaims} refuses it, and a deletion removes the schema only when it holds it (or
+ * nobody does).
  */
 final class DatabaseHolder {
 
@@ -59,7 +62,7 @@ final class DatabaseHolder {
                 + ChangeLogTarget.POSTGRES_SCHEMA
                 + " IS "
                 + comment(stc).replace("'", "''")
-                + "'; END IF; END$$");
+                + "'; END IF; EXCEPTION WHEN insufficient_privilege THEN NULL; END$$");
       }
     }
     return Optional.empty();
