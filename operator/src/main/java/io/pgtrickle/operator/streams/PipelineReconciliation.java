@@ -4,6 +4,7 @@ import static io.pgtrickle.operator.streams.StreamTableClusterNames.CDC_COMPONEN
 import static io.pgtrickle.operator.streams.StreamTableClusterNames.WORKER_COMPONENT;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -17,7 +18,9 @@ import io.pgtrickle.operator.status.PodBlocker;
 import io.pgtrickle.operator.streams.db.CatalogObservation;
 import io.pgtrickle.operator.streams.db.CatalogReader;
 import io.pgtrickle.operator.streams.db.ReplicationCapacity;
+import io.pgtrickle.operator.streams.dependent.OtlpHeadersVersion;
 import io.pgtrickle.operator.streams.dependent.WorkloadsAllowed;
+import io.pgtrickle.operator.streams.spec.OtlpExport;
 import io.pgtrickle.operator.streams.spec.PipelineImages;
 import io.pgtrickle.operator.streams.spec.PipelineSettings;
 import io.pgtrickle.operator.streams.status.ObservedPipeline;
@@ -135,26 +138,19 @@ final class PipelineReconciliation {
       }
     }
 
-    // The pods' other Secret: without it they wait in CreateContainerConfigError, which the
-    // StatefulSet and Deployment only show as not ready.
-    if (problemReason == null && settings.otlp() != null) {
-      var headers =
-          settings
-              .otlp()
-              .headersProblem(
-                  settings.otlp().headersSecret() == null
-                      ? null
-                      : client
-                          .secrets()
-                          .inNamespace(settings.namespace())
-                          .withName(settings.otlp().headersSecret())
-                          .get(),
-                  settings.namespace());
-      if (headers != null) {
-        problemReason = headers.reason();
-        problemMessage = headers.message();
-        needsUser = true;
-      }
+    // The OTLP headers' Secret: optional in the pods, so only telemetry waits for it.
+    OtlpExport.HeadersProblem headers = null;
+    if (settings.otlp() != null && settings.otlp().headersSecret() != null) {
+      Secret secret =
+          client
+              .secrets()
+              .inNamespace(settings.namespace())
+              .withName(settings.otlp().headersSecret())
+              .get();
+      headers = settings.otlp().headersProblem(secret, settings.namespace());
+      context
+          .managedWorkflowAndDependentResourceContext()
+          .put(OtlpHeadersVersion.KEY, OtlpHeadersVersion.of(secret));
     }
 
     StatefulSet sts = context.getSecondaryResource(StatefulSet.class).orElse(null);
@@ -181,7 +177,8 @@ final class PipelineReconciliation {
         .put(WorkloadsAllowed.KEY, workloadsAllowed);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
-    var monitoring = ServiceMonitors.reconcile(client, stc, settings);
+    var monitoring =
+        monitoring(ServiceMonitors.reconcile(client, stc, settings), settings.otlp(), headers);
     Autoscaling keda = KedaScaledObjects.reconcile(client, stc, settings, workloadsAllowed);
 
     sts = context.getSecondaryResource(StatefulSet.class).orElse(null);
@@ -243,6 +240,35 @@ final class PipelineReconciliation {
                 ? SOON
                 : POLL;
     return control.rescheduleAfter(retry);
+  }
+
+  /**
+   * The MonitoringReady condition: the ServiceMonitors' state, and the OTLP headers' Secret when
+   * one is named, its problem first (the pods run without the headers meanwhile).
+   *
+   * @return null when neither ServiceMonitors nor a headers Secret are asked for
+   */
+  private static ObservedPipeline.Monitoring monitoring(
+      ObservedPipeline.Monitoring serviceMonitors,
+      OtlpExport otlp,
+      OtlpExport.HeadersProblem headers) {
+    if (headers == null) {
+      if (serviceMonitors != null || otlp == null || otlp.headersSecret() == null) {
+        return serviceMonitors;
+      }
+      return new ObservedPipeline.Monitoring(
+          true,
+          "Exporting",
+          "OTLP export to "
+              + otlp.endpoint()
+              + " with the headers of Secret "
+              + otlp.headersSecret());
+    }
+    String message =
+        serviceMonitors == null || serviceMonitors.ready()
+            ? headers.message()
+            : headers.message() + "; " + serviceMonitors.message();
+    return new ObservedPipeline.Monitoring(false, headers.reason(), message);
   }
 
   /**

@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pgtrickle.changelog.support.PostgresServer;
 import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
+import io.pgtrickle.operator.streams.dependent.OtlpHeadersVersion;
 import io.pgtrickle.operator.streams.spec.ReplicasHandover;
 import io.pgtrickle.operator.streams.status.PipelineStatusCalculator;
 import io.pgtrickle.testbed.TestNamespace;
@@ -805,13 +806,15 @@ class StreamTableClusterProvisioningIT {
   }
 
   /**
-   * spec.monitoring.otlp.headersSecretRef to a Secret that does not exist: the pods would wait in
-   * CreateContainerConfigError while the status said only CdcNotReady; now Failed, naming the
-   * Secret and the field. Creating the Secret heals the pipeline.
+   * spec.monitoring.otlp.headersSecretRef to a Secret that does not exist. Before, the pods' non
+   * optional secretKeyRef kept them in CreateContainerConfigError: change capture and refreshes
+   * stopped for a telemetry setting (on a running pipeline, the StatefulSet's rolling update
+   * stopped the consumer). Now the pipeline runs, MonitoringReady names the Secret and the field,
+   * and creating the Secret rolls the pods once to read it.
    */
   @Test
   @Order(10)
-  void aMissingOtlpHeadersSecretIsNamed() {
+  void aMissingOtlpHeadersSecretStopsNeitherCaptureNorRefreshes() {
     apply(
         "traced",
         "{postgresql: {host: 127.0.0.1, port: "
@@ -819,36 +822,79 @@ class StreamTableClusterProvisioningIT {
             + ", database: postgres, secretRef: {name: pg}}, workers: {max: 2}, monitoring:"
             + " {otlp: {endpoint: 'https://collector.example.com', protocol: http/protobuf,"
             + " headersSecretRef: {name: otlp-auth}}}}");
-    StreamTableCluster failed =
-        await("Failed")
+    StreamTableCluster running =
+        await("Running without the headers")
             .atMost(WAIT)
             .until(
                 () -> stc("traced"),
                 s ->
                     s.getStatus() != null
-                        && s.getStatus().getPhase() == StreamTableClusterPhase.Failed);
-    assertThat(failed.getStatus().getPhaseReason()).isEqualTo("SecretNotFound");
-    assertThat(failed.getStatus().getMessage())
-        .contains("Secret otlp-auth (spec.monitoring.otlp.headersSecretRef) does not exist");
-    client()
-        .resource(
-            new io.fabric8.kubernetes.api.model.SecretBuilder()
-                .withNewMetadata()
-                .withName("otlp-auth")
-                .withNamespace(NAMESPACE.name())
-                .endMetadata()
-                .addToStringData("headers", "Authorization=Bearer t")
-                .build())
-        .create();
-    await("healed")
+                        && s.getStatus().getPhase() == StreamTableClusterPhase.Running
+                        && s.getStatus().getConditions().stream()
+                            .anyMatch(
+                                c ->
+                                    PipelineStatusCalculator.MONITORING_READY.equals(c.getType())
+                                        && "False".equals(c.getStatus())));
+    Condition monitoring = condition(running, PipelineStatusCalculator.MONITORING_READY);
+    assertThat(monitoring.getReason()).isEqualTo("SecretNotFound");
+    assertThat(monitoring.getMessage())
+        .contains("Secret otlp-auth (spec.monitoring.otlp.headersSecretRef) does not exist")
+        .contains("export telemetry without the headers");
+    assertThat(headersVersion("traced-worker")).isEqualTo(OtlpHeadersVersion.ABSENT);
+
+    var secret =
+        client()
+            .resource(
+                new io.fabric8.kubernetes.api.model.SecretBuilder()
+                    .withNewMetadata()
+                    .withName("otlp-auth")
+                    .withNamespace(NAMESPACE.name())
+                    .endMetadata()
+                    .addToStringData("headers", "Authorization=Bearer t")
+                    .build())
+            .create();
+    String version = secret.getMetadata().getResourceVersion();
+    await("pods rolled to read the Secret")
         .atMost(WAIT)
         .until(
-            () -> stc("traced"), s -> s.getStatus().getPhase() != StreamTableClusterPhase.Failed);
+            () ->
+                version.equals(headersVersion("traced-worker"))
+                    && version.equals(headersVersion("traced-cdc")));
+    await("MonitoringReady")
+        .atMost(WAIT)
+        .until(
+            () -> stc("traced"),
+            s ->
+                "True".equals(condition(s, PipelineStatusCalculator.MONITORING_READY).getStatus()));
     client()
         .resources(StreamTableCluster.class)
         .inNamespace(NAMESPACE.name())
         .withName("traced")
         .delete();
+  }
+
+  /** The OTLP headers' version on a workload's pod template. */
+  private static String headersVersion(String workload) {
+    var template =
+        workload.endsWith("-cdc")
+            ? client()
+                .apps()
+                .statefulSets()
+                .inNamespace(NAMESPACE.name())
+                .withName(workload)
+                .get()
+                .getSpec()
+                .getTemplate()
+            : client()
+                .apps()
+                .deployments()
+                .inNamespace(NAMESPACE.name())
+                .withName(workload)
+                .get()
+                .getSpec()
+                .getTemplate();
+    var annotations = template.getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get(OtlpHeadersVersion.ANNOTATION);
   }
 
   private static StreamTableCluster stc(String name) {

@@ -97,7 +97,8 @@ public class MonitoringSpec {
         "A Secret in the same namespace whose key `headers` holds headers sent with every export,"
             + " in OTEL_EXPORTER_OTLP_HEADERS form (key=value,key2=value2, values percent-encoded),"
             + " e.g. authorization=Bearer%20TOKEN. The value reaches the pods only as a Secret"
-            + " reference.")
+            + " reference. Missing, the pods export without it and MonitoringReady says so;"
+            + " created or changed, the pods restart once to read it.")
     private NameReference headersSecretRef;
 
     public String getEndpoint() {

@@ -17,6 +17,8 @@ public class CdcStatefulSetDependent
   @Override
   protected StatefulSet desired(StreamTableCluster stc, Context<StreamTableCluster> context) {
     var s = Settings.of(stc);
-    return CdcStatefulSet.build(s, s.cdcReplicas());
+    StatefulSet sts = CdcStatefulSet.build(s, s.cdcReplicas());
+    OtlpHeadersVersion.stamp(sts.getSpec().getTemplate(), context);
+    return sts;
   }
 }

@@ -30,7 +30,9 @@ public class WorkerDeploymentDependent
 
   @Override
   protected Deployment desired(StreamTableCluster stc, Context<StreamTableCluster> context) {
-    return WorkerDeployment.build(Settings.of(stc));
+    Deployment deployment = WorkerDeployment.build(Settings.of(stc));
+    OtlpHeadersVersion.stamp(deployment.getSpec().getTemplate(), context);
+    return deployment;
   }
 
   /**
@@ -41,7 +43,9 @@ public class WorkerDeploymentDependent
   @Override
   public Deployment create(
       Deployment desired, StreamTableCluster stc, Context<StreamTableCluster> context) {
-    return super.create(WorkerDeployment.forCreation(Settings.of(stc)), stc, context);
+    Deployment deployment = WorkerDeployment.forCreation(Settings.of(stc));
+    OtlpHeadersVersion.stamp(deployment.getSpec().getTemplate(), context);
+    return super.create(deployment, stc, context);
   }
 
   @Override

@@ -55,8 +55,11 @@ public record OtlpExport(String endpoint, String protocol, String headersSecret)
   }
 
   /**
-   * Why the pods cannot start with {@link #headersSecret}: their {@code secretKeyRef} is not
-   * optional, so without the Secret or its key they wait in CreateContainerConfigError.
+   * Why the pods export without the headers of {@link #headersSecret}: their {@code secretKeyRef}
+   * is optional, so a missing Secret or key never stops the CDC consumers and workers (a non
+   * optional one kept new pods in CreateContainerConfigError, and a StatefulSet's rolling update
+   * stopped change capture for a telemetry setting); the collector may refuse what they send until
+   * the Secret is right, and they restart to read it ({@code OtlpHeadersVersion}).
    *
    * @param reason {@code SecretNotFound} or {@code SecretInvalid}, as for the database's Secret
    * @param message naming the Secret and the field
@@ -75,7 +78,9 @@ public record OtlpExport(String endpoint, String protocol, String headersSecret)
       return null;
     }
     String named = "Secret " + headersSecret + " (spec.monitoring.otlp.headersSecretRef)";
-    String consequence = ": the CDC consumer and worker pods cannot start without it";
+    String consequence =
+        ": the CDC consumer and worker pods export telemetry without the headers until it"
+            + " exists (they restart to read it then)";
     if (secret == null) {
       return new HeadersProblem(
           "SecretNotFound", named + " does not exist in namespace " + namespace + consequence);
@@ -89,8 +94,9 @@ public record OtlpExport(String endpoint, String protocol, String headersSecret)
           named
               + " has no key "
               + HEADERS_KEY
-              + " (it holds the OTLP headers, e.g. Authorization=Bearer TOKEN)"
-              + consequence);
+              + " (it holds the OTLP headers, e.g. Authorization=Bearer TOKEN): the CDC consumer"
+              + " and worker pods export telemetry without the headers until it has (they restart"
+              + " to read it then)");
     }
     return null;
   }
@@ -133,7 +139,7 @@ public record OtlpExport(String endpoint, String protocol, String headersSecret)
               .withNewSecretKeyRef()
               .withName(headersSecret)
               .withKey(HEADERS_KEY)
-              .withOptional(false)
+              .withOptional(true)
               .endSecretKeyRef()
               .endValueFrom()
               .build());

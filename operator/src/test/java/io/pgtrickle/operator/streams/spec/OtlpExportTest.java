@@ -69,6 +69,7 @@ class OtlpExportTest {
     assertThat(headers.getValue()).isNull();
     assertThat(headers.getValueFrom().getSecretKeyRef().getName()).isEqualTo("otlp-auth");
     assertThat(headers.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("headers");
+    assertThat(headers.getValueFrom().getSecretKeyRef().getOptional()).isTrue();
     assertThat(byName(cdc(s)).get("OTEL_EXPORTER_OTLP_HEADERS").getValueFrom().getSecretKeyRef())
         .isNotNull();
   }
@@ -106,8 +107,8 @@ class OtlpExportTest {
   }
 
   /**
-   * The headers' Secret is a secretKeyRef that is not optional: without it (or its key) the pods
-   * stay in CreateContainerConfigError, so the pipeline says why, as for the database's Secret.
+   * The headers' Secret is an optional secretKeyRef: without it (or its key) the pods run and
+   * export without the headers, and MonitoringReady says why.
    */
   @Test
   void aMissingHeadersSecretOrKeyIsNamed() {
@@ -117,7 +118,8 @@ class OtlpExportTest {
     assertThat(missing.message())
         .isEqualTo(
             "Secret otlp-auth (spec.monitoring.otlp.headersSecretRef) does not exist in namespace"
-                + " prod: the CDC consumer and worker pods cannot start without it");
+                + " prod: the CDC consumer and worker pods export telemetry without the headers until"
+                + " it exists (they restart to read it then)");
     var noKey =
         otlp.headersProblem(
             new io.fabric8.kubernetes.api.model.SecretBuilder()
@@ -132,7 +134,8 @@ class OtlpExportTest {
         .isEqualTo(
             "Secret otlp-auth (spec.monitoring.otlp.headersSecretRef) has no key headers (it"
                 + " holds the OTLP headers, e.g. Authorization=Bearer TOKEN): the CDC consumer and"
-                + " worker pods cannot start without it");
+                + " worker pods export telemetry without the headers until it has (they restart to"
+                + " read it then)");
     for (var ok :
         List.of(
             new io.fabric8.kubernetes.api.model.SecretBuilder()
