@@ -13,6 +13,7 @@ import io.pgtrickle.operator.backup.RestoreFailure;
 import io.pgtrickle.operator.backup.RestoreSources;
 import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
+import io.pgtrickle.operator.postgres.credentials.KeptSecrets;
 import io.pgtrickle.operator.postgres.credentials.RolePasswords;
 import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.rollout.RolloutAction;
@@ -106,6 +107,7 @@ final class ClusterReconciliation {
   }
 
   UpdateControl<PostgresCluster> run() {
+    KeptSecrets.adopt(client, cluster, PostgresClusterReconciler.keptSecrets(context, cluster));
     Optional<ClusterValidation.Problem> problem =
         ClusterValidation.ofSpec(cluster)
             .or(() -> ClusterValidation.ofEnvironment(cluster, client));

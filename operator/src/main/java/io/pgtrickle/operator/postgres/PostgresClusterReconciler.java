@@ -29,6 +29,7 @@ import io.pgtrickle.operator.ApiServerFeatures;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
+import io.pgtrickle.operator.postgres.credentials.KeptSecrets;
 import io.pgtrickle.operator.postgres.dependent.CipherSecretDependent;
 import io.pgtrickle.operator.postgres.dependent.CredentialsSecretDependent;
 import io.pgtrickle.operator.postgres.dependent.ExporterConfigMapDependent;
@@ -336,6 +337,8 @@ public class PostgresClusterReconciler
             e.getMessage());
       }
     }
+    // The volumes stay (reclaimPolicy Retain): the Secrets whose passwords they know stay too.
+    KeptSecrets.keep(client, cluster);
     // Patroni's DCS ConfigMaps are Patroni's, not children with owner references: remove them
     // so a cluster created again under this name bootstraps instead of joining a ghost.
     client
@@ -369,6 +372,22 @@ public class PostgresClusterReconciler
     return ((InformerEventSource<Secret, PostgresCluster>) source)
         .get(new ResourceID(name, cluster.getMetadata().getNamespace()))
         .orElse(null);
+  }
+
+  /** The Secrets of the cluster's namespace kept by an earlier cluster of its name. */
+  static java.util.List<Secret> keptSecrets(
+      Context<PostgresCluster> context, PostgresCluster cluster) {
+    var source = context.eventSourceRetriever().getEventSourceFor(Secret.class, "credentials");
+    return ((InformerEventSource<Secret, PostgresCluster>) source)
+        .list(
+            cluster.getMetadata().getNamespace(),
+            s ->
+                s.getMetadata().getAnnotations() != null
+                    && cluster
+                        .getMetadata()
+                        .getName()
+                        .equals(s.getMetadata().getAnnotations().get(KeptSecrets.ANNOTATION)))
+        .toList();
   }
 
   static StatefulSet statefulSet(Context<PostgresCluster> context) {

@@ -146,4 +146,107 @@ class PatroniBootstrapIT {
         .containsEntry("postgres.example.com/patroni-scope", "ha")
         .doesNotContainKey("postgres.example.com/cluster");
   }
+
+  /**
+   * Deleted and created again under the same name, as {@code kubectl delete -f} then {@code kubectl
+   * apply -f} do: the volumes are kept (reclaimPolicy Retain, the default), so the members start
+   * from the old data directory, which knows only the old passwords. Before, the Secrets went with
+   * the cluster, the new ones held new passwords, Patroni could not log in to its own PostgreSQL
+   * ("password authentication failed") and the cluster stayed Creating with no reason.
+   */
+  @Test
+  void aClusterCreatedAgainOverItsRetainedVolumesComesBackWithItsData() throws Exception {
+    String yaml =
+        "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name: again\n"
+            + "  namespace: "
+            + NAMESPACE.name()
+            + "\nspec:\n  version: "
+            + HaCluster.testedMajor()
+            + "\n  replicas: 1\n  storage:\n    size: 1Gi\n";
+    PostgresCluster desired =
+        NAMESPACE.client().getKubernetesSerialization().unmarshal(yaml, PostgresCluster.class);
+    NAMESPACE.client().resource(desired).create();
+    String url = primaryUrl("again");
+    String before = password("again-credentials");
+    try (Connection c = DriverManager.getConnection(url, "postgres", before)) {
+      c.createStatement().execute("CREATE TABLE kept AS SELECT 42 AS answer");
+    }
+
+    NAMESPACE
+        .client()
+        .resources(PostgresCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName("again")
+        .delete();
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .until(
+            () ->
+                cluster("again") == null
+                    && NAMESPACE
+                        .client()
+                        .pods()
+                        .inNamespace(NAMESPACE.name())
+                        .withLabel("postgres.example.com/cluster", "again")
+                        .list()
+                        .getItems()
+                        .isEmpty());
+    assertThat(
+            NAMESPACE
+                .client()
+                .persistentVolumeClaims()
+                .inNamespace(NAMESPACE.name())
+                .withName("data-again-0")
+                .get())
+        .as("the volume is kept")
+        .isNotNull();
+
+    NAMESPACE
+        .client()
+        .resource(
+            NAMESPACE.client().getKubernetesSerialization().unmarshal(yaml, PostgresCluster.class))
+        .create();
+    String again = primaryUrl("again");
+    assertThat(password("again-credentials")).isEqualTo(before);
+    String uid = cluster("again").getMetadata().getUid();
+    await("Secrets taken back")
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                NAMESPACE
+                    .client()
+                    .secrets()
+                    .inNamespace(NAMESPACE.name())
+                    .withName("again-credentials")
+                    .get()
+                    .getMetadata()
+                    .getOwnerReferences()
+                    .stream()
+                    .anyMatch(o -> uid.equals(o.getUid())));
+    try (Connection c = DriverManager.getConnection(again, "postgres", before);
+        ResultSet rs = c.createStatement().executeQuery("SELECT answer FROM kept")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getInt(1)).isEqualTo(42);
+    }
+  }
+
+  /** Waits for the cluster to run and returns its primary's JDBC URL. */
+  private String primaryUrl(String name) {
+    await(name + " Running")
+        .atMost(Duration.ofSeconds(150))
+        .until(
+            () ->
+                cluster(name) != null
+                    && cluster(name).getStatus() != null
+                    && cluster(name).getStatus().getPhase() == ClusterPhase.Running
+                    && cluster(name).getStatus().getPrimaryPod() != null);
+    Pod primary =
+        NAMESPACE
+            .client()
+            .pods()
+            .inNamespace(NAMESPACE.name())
+            .withName(cluster(name).getStatus().getPrimaryPod())
+            .get();
+    return "jdbc:postgresql://" + primary.getStatus().getPodIP() + ":5432/postgres";
+  }
 }
