@@ -105,8 +105,13 @@ public final class PostgresqlParameters {
     params.put("hot_standby_feedback", "on");
     params.put("max_wal_senders", String.valueOf(10 + replicas));
     params.put("max_replication_slots", String.valueOf(10 + replicas));
-    params.put("wal_keep_size", "1GB");
-    params.put("max_wal_size", "2GB");
+    // WAL lives on the data volume: at most an eighth of it kept for replicas, a quarter between
+    // checkpoints. Before, 1GB and 2GB whatever the volume: a 1Gi cluster (the examples' size)
+    // filled its volume with WAL under a steady write load, and PostgreSQL stopped (PANIC, no
+    // space left on device). From 8Gi up the values are the same as before.
+    long volume = storageBytes(cluster);
+    params.put("wal_keep_size", megabytes(clamp(volume / 8, 32 * MIB, 1024 * MIB)));
+    params.put("max_wal_size", megabytes(clamp(volume / 4, 64 * MIB, 2048 * MIB)));
     params.put("password_encryption", "scram-sha-256");
     params.put("log_destination", "stderr");
     params.put("logging_collector", "off");
@@ -183,6 +188,22 @@ public final class PostgresqlParameters {
     }
     BigDecimal bytes = Quantity.getAmountInBytes(memory);
     return Math.max(64 * MIB, bytes.longValue());
+  }
+
+  /**
+   * The members' volume size in bytes ({@code spec.storage.size}, which the CRD requires); 8Gi when
+   * absent, which gives the full defaults.
+   */
+  static long storageBytes(PostgresCluster cluster) {
+    var storage = cluster.getSpec().getStorage();
+    if (storage == null || storage.getSize() == null || storage.getSize().isBlank()) {
+      return 8192 * MIB;
+    }
+    return Quantity.getAmountInBytes(new Quantity(storage.getSize())).longValue();
+  }
+
+  private static long clamp(long value, long min, long max) {
+    return Math.max(min, Math.min(max, value));
   }
 
   private static String megabytes(long bytes) {

@@ -22,6 +22,28 @@ class PostgresqlParametersTest {
         .containsEntry("password_encryption", "scram-sha-256");
   }
 
+  /**
+   * WAL is kept and made between checkpoints in proportion to the data volume: 1GB and 2GB on a 1Gi
+   * volume filled it under a steady write load.
+   */
+  @Test
+  void walIsSizedFromTheVolume() {
+    for (var c :
+        List.of(
+            List.of("1Gi", "128MB", "256MB"),
+            List.of("4Gi", "512MB", "1024MB"),
+            List.of("10Gi", "1024MB", "2048MB"),
+            List.of("100Gi", "1024MB", "2048MB"),
+            List.of("128Mi", "32MB", "64MB"))) {
+      PostgresCluster cluster = Clusters.basic(1);
+      cluster.getSpec().getStorage().setSize(c.get(0));
+      assertThat(PostgresqlParameters.effective(cluster))
+          .as(c.get(0))
+          .containsEntry("wal_keep_size", c.get(1))
+          .containsEntry("max_wal_size", c.get(2));
+    }
+  }
+
   @Test
   void withoutResourcesASmallDefaultIsAssumed() {
     assertThat(PostgresqlParameters.effective(Clusters.basic(1)))
