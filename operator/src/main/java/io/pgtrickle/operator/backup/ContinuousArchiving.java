@@ -18,8 +18,11 @@ import java.util.Optional;
  * primary's {@code archive_command} (pgBackRest's archive-push) reaches the repository, from the
  * primary's {@code pg_stat_archiver}. {@code False}, reason {@code ArchiveFailing}, when the last
  * attempt failed: WAL files then wait in {@code pg_wal} (writes go on, the disk fills) and nothing
- * new can be restored to a point in time. {@code True} when the last attempt succeeded, or none
- * failed yet.
+ * new can be restored to a point in time. {@code False}, reason {@value #STALLED}, when a WAL file
+ * has waited longer than {@link #STALL_AFTER} and nothing was archived for as long: an archive-push
+ * that hangs (a repository that accepts connections and never answers) fails no attempt, so {@code
+ * pg_stat_archiver} alone showed the last success for minutes. {@code True} when the last attempt
+ * succeeded, or none failed yet.
  */
 public final class ContinuousArchiving {
 
@@ -27,17 +30,28 @@ public final class ContinuousArchiving {
   public static final String FAILING = "ArchiveFailing";
   public static final String ARCHIVING = "WalArchived";
   public static final String NOTHING_YET = "NoWalFileDone";
+  public static final String STALLED = "ArchiveStalled";
+
+  /**
+   * How long the oldest WAL file ready for archiving may wait, with nothing archived meanwhile,
+   * before archiving counts as stalled: one segment takes seconds to push, and a backlog being
+   * pushed archives a file at least this often.
+   */
+  public static final java.time.Duration STALL_AFTER = java.time.Duration.ofSeconds(60);
 
   private static final String QUERY =
       "select archived_count, last_archived_wal, last_archived_time, failed_count,"
-          + " last_failed_wal, last_failed_time, pg_postmaster_start_time() from pg_stat_archiver";
+          + " last_failed_wal, last_failed_time, pg_postmaster_start_time(), w.n, w.oldest"
+          + " from pg_stat_archiver, lateral (select count(*) n, min(modification) oldest"
+          + " from pg_ls_archive_statusdir() where name like '%.ready') w";
 
   private ContinuousArchiving() {}
 
   /**
    * One reading of {@code pg_stat_archiver}: counts since its last reset, the newest WAL file
-   * archived and the newest that failed (null when none), and when PostgreSQL started (null when
-   * unknown).
+   * archived and the newest that failed (null when none), when PostgreSQL started (null when
+   * unknown), and the WAL files waiting for archive_command ({@code .ready} in {@code
+   * pg_wal/archive_status}) with when the oldest became ready (null when none).
    */
   public record Archiver(
       long archivedCount,
@@ -46,7 +60,29 @@ public final class ContinuousArchiving {
       long failedCount,
       String lastFailedWal,
       Instant lastFailedTime,
-      Instant started) {
+      Instant started,
+      long waiting,
+      Instant oldestWaiting) {
+
+    public Archiver(
+        long archivedCount,
+        String lastArchivedWal,
+        Instant lastArchivedTime,
+        long failedCount,
+        String lastFailedWal,
+        Instant lastFailedTime,
+        Instant started) {
+      this(
+          archivedCount,
+          lastArchivedWal,
+          lastArchivedTime,
+          failedCount,
+          lastFailedWal,
+          lastFailedTime,
+          started,
+          0,
+          null);
+    }
 
     public Archiver(
         long archivedCount,
@@ -72,6 +108,18 @@ public final class ContinuousArchiving {
     }
 
     /**
+     * Whether archiving is stuck without failing: a WAL file has waited for longer than {@code
+     * after} and nothing was archived for as long.
+     */
+    public boolean stalled(Instant now, java.time.Duration after) {
+      Instant limit = now.minus(after);
+      return waiting > 0
+          && oldestWaiting != null
+          && oldestWaiting.isBefore(limit)
+          && (lastArchivedTime == null || lastArchivedTime.isBefore(limit));
+    }
+
+    /**
      * Whether nothing was archived since PostgreSQL started: the repository's settings (its
      * encryption, the passphrase in the environment) reach archive_command only with a restart, so
      * a push that worked since then rules out that they do not fit the repository.
@@ -93,7 +141,9 @@ public final class ContinuousArchiving {
           rs.getLong(4),
           rs.getString(5),
           instant(rs.getTimestamp(6)),
-          instant(rs.getTimestamp(7)));
+          instant(rs.getTimestamp(7)),
+          rs.getLong(8),
+          instant(rs.getTimestamp(9)));
     }
   }
 
@@ -175,6 +225,27 @@ public final class ContinuousArchiving {
                       + archiver.lastArchivedTime())
               + "). Writes go on; WAL files wait in pg_wal until the repository takes them."
               + " pgBackRest's error is in the primary's PostgreSQL log",
+          generation,
+          now);
+    }
+    if (archiver.stalled(now, STALL_AFTER)) {
+      return Conditions.with(
+          conditions,
+          TYPE,
+          false,
+          STALLED,
+          "archive_command (pgBackRest archive-push to "
+              + repository
+              + ") has not finished a WAL file since "
+              + (archiver.lastArchivedTime() == null
+                  ? "PostgreSQL started"
+                  : archiver.lastArchivedTime() + " (" + archiver.lastArchivedWal() + ")")
+              + ": "
+              + archiver.waiting()
+              + " WAL file(s) wait, the oldest since "
+              + archiver.oldestWaiting()
+              + ", and no attempt failed, so the repository accepts connections but does not"
+              + " answer. Writes go on; WAL files wait in pg_wal until the repository takes them",
           generation,
           now);
     }

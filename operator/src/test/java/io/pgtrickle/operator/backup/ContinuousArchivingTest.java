@@ -54,6 +54,42 @@ class ContinuousArchivingTest {
         .contains("Writes go on");
   }
 
+  /**
+   * A repository that accepts connections and never answers: archive-push hangs, no attempt fails,
+   * and pg_stat_archiver alone showed the last success (RepositoryOutageIT freezes the S3 server).
+   */
+  @Test
+  void aWalFileWaitingLongerThanTheStallLimitWithNothingArchivedIsStalled() {
+    String last = "000000010000000000000005";
+    Condition stalled =
+        condition(
+            S3,
+            new ContinuousArchiving.Archiver(
+                5, last, NOW.minusSeconds(300), 0, null, null, T0, 3, NOW.minusSeconds(240)));
+    assertThat(stalled.getStatus()).isEqualTo("False");
+    assertThat(stalled.getReason()).isEqualTo(ContinuousArchiving.STALLED);
+    assertThat(stalled.getMessage())
+        .contains("s3://my-backups (us-east-1)")
+        .contains(last)
+        .contains("3 WAL file(s) wait, the oldest since " + NOW.minusSeconds(240))
+        .contains("Writes go on");
+
+    // A backlog being pushed: old files wait, but one was archived within the limit.
+    Condition busy =
+        condition(
+            S3,
+            new ContinuousArchiving.Archiver(
+                90, last, NOW.minusSeconds(2), 0, null, null, T0, 40, NOW.minusSeconds(600)));
+    assertThat(busy.getReason()).isEqualTo(ContinuousArchiving.ARCHIVING);
+    // A file that became ready just now: not yet.
+    Condition fresh =
+        condition(
+            S3,
+            new ContinuousArchiving.Archiver(
+                5, last, NOW.minusSeconds(300), 0, null, null, T0, 1, NOW.minusSeconds(10)));
+    assertThat(fresh.getReason()).isEqualTo(ContinuousArchiving.ARCHIVING);
+  }
+
   @Test
   void aFailureAfterTheLastArchivedFileIsFailing() {
     Condition c =

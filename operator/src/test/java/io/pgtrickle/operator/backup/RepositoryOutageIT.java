@@ -113,6 +113,24 @@ class RepositoryOutageIT {
     Thread.sleep(5000);
     assertThat(query("select coalesce(last_archived_wal, '') from pg_stat_archiver"))
         .isLessThan(waiting);
+    // The push hangs rather than fails: the condition says so once a file waited a minute (it
+    // showed WalArchived for minutes, until pgBackRest gave up).
+    Condition archiving =
+        await("ContinuousArchiving False")
+            .atMost(Duration.ofSeconds(180))
+            .until(
+                () ->
+                    Optional.ofNullable(cluster.cluster().getStatus().getConditions())
+                        .flatMap(
+                            cs ->
+                                cs.stream()
+                                    .filter(c -> ContinuousArchiving.TYPE.equals(c.getType()))
+                                    .findFirst())
+                        .orElse(null),
+                c -> c != null && "False".equals(c.getStatus()));
+    System.out.println("archiving with the repository frozen: " + archiving.getMessage());
+    assertThat(archiving.getReason())
+        .isIn(ContinuousArchiving.STALLED, ContinuousArchiving.FAILING);
 
     String old = cluster.primaryPod();
     cluster.pods().crash(old);
