@@ -120,9 +120,33 @@ public class ClusterActions {
   }
 
   /**
+   * Members whose in-place resize to {@code to} the API server refused: the rollout gives them a
+   * new pod instead, in its order ({@link io.pgtrickle.operator.postgres.rollout.RolloutPlanner}).
+   * Forgotten when the desired resources change.
+   */
+  public java.util.Set<String> notResizable(PostgresCluster cluster, ResourceRequirements to) {
+    NotResizable refused = notResizable.get(key(cluster));
+    return refused != null && refused.resources().equals(String.valueOf(to))
+        ? java.util.Set.copyOf(refused.pods())
+        : java.util.Set.of();
+  }
+
+  /** The members refused an in-place resize to {@code resources} (its text). */
+  private record NotResizable(String resources, java.util.Set<String> pods) {}
+
+  private final java.util.Map<String, NotResizable> notResizable =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static String key(PostgresCluster cluster) {
+    return cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName();
+  }
+
+  /**
    * Resizes the PostgreSQL container of each pod through the {@code resize} subresource. A pod the
    * API server refuses to resize in place (for example because its QoS class would change) is
-   * restarted instead.
+   * remembered ({@link #notResizable}) and left running: the rollout restarts it in its order,
+   * replicas first and the primary after a switchover. Before, it was restarted at once, so a
+   * change every member refused restarted them all together.
    */
   public void resize(
       KubernetesClient client,
@@ -142,8 +166,30 @@ public class ClusterActions {
         client.raw("/api/v1/namespaces/" + namespace + "/pods/" + name + "/resize", "PUT", pod);
         EventRecorder.normal(client, cluster, "Resized", "Resized " + name + " in place");
       } catch (KubernetesClientException e) {
-        LOG.info("pod {} cannot be resized in place ({}); restarting it", name, e.getMessage());
-        restart(client, cluster, name, pod.getMetadata().getUid());
+        LOG.info(
+            "pod {} cannot be resized in place ({}); it gets a new pod in the rollout's order",
+            name,
+            e.getMessage());
+        NotResizable before = notResizable.get(key(cluster));
+        java.util.Set<String> refused = new java.util.TreeSet<>();
+        if (before != null && before.resources().equals(String.valueOf(to))) {
+          refused.addAll(before.pods());
+        } else {
+          EventRecorder.normal(
+              client,
+              cluster,
+              "ResizeRefused",
+              "The API server does not resize "
+                  + name
+                  + " in place ("
+                  + (e.getStatus() != null && e.getStatus().getMessage() != null
+                      ? e.getStatus().getMessage()
+                      : e.getMessage())
+                  + "): members are restarted one at a time instead, replicas first, the primary"
+                  + " after a switchover");
+        }
+        refused.add(name);
+        notResizable.put(key(cluster), new NotResizable(String.valueOf(to), refused));
       }
     }
   }

@@ -148,7 +148,8 @@ final class PatroniSteps {
             ClusterObservation.desiredHash(statefulSet),
             ClusterStatefulSet.resources(cluster),
             inPlacePodResize,
-            remount);
+            remount,
+            actions.notResizable(cluster, ClusterStatefulSet.resources(cluster)));
     String desiredHash = ClusterObservation.desiredHash(statefulSet);
     boolean rolloutPending =
         !remount.isEmpty()
@@ -209,9 +210,12 @@ final class PatroniSteps {
             .anyMatch(
                 m ->
                     m.name().equals(pod) && java.util.Objects.equals(m.restartHash(), desiredHash));
-    return current && remount.contains(pod)
-        ? "to grow its volume's file system (FileSystemResizePending: the storage driver grows it"
-            + " only when a pod mounts the volume again)"
+    if (current && remount.contains(pod)) {
+      return "to grow its volume's file system (FileSystemResizePending: the storage driver grows"
+          + " it only when a pod mounts the volume again)";
+    }
+    return current
+        ? "to apply its new resources (the API server does not resize it in place)"
         : "to apply the new pod template";
   }
 

@@ -291,6 +291,75 @@ class PostgresClusterProvisioningIT {
         .isEqualTo(new Quantity("1Gi"));
   }
 
+  /**
+   * Requests added to members that had none: the API server refuses the in-place resize ("Pod QOS
+   * Class may not change as a result of resizing"). Before, the operator restarted each member as
+   * its resize was refused, all three at once, the primary included; now one at a time, replicas
+   * first, the primary last.
+   */
+  @Test
+  void aResizeTheApiServerRefusesRestartsOneMemberAtATimePrimaryLast() {
+    createRunning("qos", "{version: 16, replicas: 3, storage: {size: 1Gi}}", 3);
+    Map<String, String> uidsBefore = uidsByName("qos");
+    java.util.concurrent.atomic.AtomicInteger mostTerminating =
+        new java.util.concurrent.atomic.AtomicInteger();
+    try (var watch =
+        client()
+            .pods()
+            .inNamespace(NAMESPACE.name())
+            .withLabel("postgres.example.com/cluster", "qos")
+            .watch(
+                new io.fabric8.kubernetes.client.Watcher<Pod>() {
+                  @Override
+                  public void eventReceived(Action action, Pod pod) {
+                    long terminating =
+                        fixtures.pods("qos").stream()
+                            .filter(p -> p.getMetadata().getDeletionTimestamp() != null)
+                            .count();
+                    mostTerminating.accumulateAndGet((int) terminating, Math::max);
+                  }
+
+                  @Override
+                  public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {}
+                })) {
+      fixtures.apply(
+          "{version: 16, replicas: 3, storage: {size: 1Gi}, resources: {requests: {cpu: 100m,"
+              + " memory: 256Mi}, limits: {memory: 1Gi}}}",
+          "qos");
+      await()
+          .atMost(CONVERGE)
+          .untilAsserted(
+              () -> {
+                List<Pod> pods = fixtures.pods("qos");
+                assertThat(pods).hasSize(3);
+                assertThat(pods)
+                    .allSatisfy(
+                        p ->
+                            assertThat(
+                                    p.getSpec()
+                                        .getContainers()
+                                        .get(0)
+                                        .getResources()
+                                        .getLimits()
+                                        .get("memory"))
+                                .isEqualTo(new Quantity("1Gi")));
+                assertThat(pods).allSatisfy(p -> assertThat(ready(p)).isTrue());
+              });
+    }
+    assertThat(uidsByName("qos").values()).doesNotContainAnyElementsOf(uidsBefore.values());
+    assertThat(mostTerminating.get()).as("members restarted together").isLessThanOrEqualTo(1);
+    List<io.fabric8.kubernetes.api.model.Event> events =
+        client().v1().events().inNamespace(NAMESPACE.name()).list().getItems().stream()
+            .filter(e -> e.getInvolvedObject().getName().equals("qos"))
+            .sorted(java.util.Comparator.comparing(e -> e.getMetadata().getCreationTimestamp()))
+            .toList();
+    assertThat(events).filteredOn(e -> "ResizeRefused".equals(e.getReason())).hasSize(1);
+    List<io.fabric8.kubernetes.api.model.Event> restarts =
+        events.stream().filter(e -> "RollingRestart".equals(e.getReason())).toList();
+    assertThat(restarts).hasSize(3);
+    assertThat(restarts.get(2).getMessage()).contains("qos-0");
+  }
+
   @Test
   void changingTheTemplateRestartsReplicasFirstThenThePrimary() {
     createRunning("rolling", "{version: 16, replicas: 3, storage: {size: 1Gi}}", 3);

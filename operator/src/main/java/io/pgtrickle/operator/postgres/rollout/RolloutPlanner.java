@@ -66,6 +66,27 @@ public final class RolloutPlanner {
       ResourceRequirements desiredResources,
       boolean inPlaceResize,
       Set<String> remount) {
+    return next(
+        members, expectedMembers, desiredHash, desiredResources, inPlaceResize, remount, Set.of());
+  }
+
+  /**
+   * The next step, when the API server refused to resize some members in place.
+   *
+   * @param notResizable members whose in-place resize to {@code desiredResources} the API server
+   *     refused (e.g. "Pod QOS Class may not change as a result of resizing", when requests are
+   *     added to a pod that had none): they get the new resources from a new pod, in the rollout's
+   *     order. Before, each was restarted as soon as its resize was refused, all members at once,
+   *     the primary included and without a switchover.
+   */
+  public static RolloutAction next(
+      List<Member> members,
+      int expectedMembers,
+      String desiredHash,
+      ResourceRequirements desiredResources,
+      boolean inPlaceResize,
+      Set<String> remount,
+      Set<String> notResizable) {
     if (members.stream().anyMatch(Member::terminating)) {
       return new RolloutAction.Wait("waiting for a member to be replaced");
     }
@@ -93,15 +114,17 @@ public final class RolloutPlanner {
             .filter(m -> !sameResources(m.resources(), desiredResources))
             .map(Member::name)
             .toList();
-    if (inPlaceResize && !resize.isEmpty()) {
-      return new RolloutAction.Resize(resize);
+    List<String> inPlace = resize.stream().filter(m -> !notResizable.contains(m)).toList();
+    if (inPlaceResize && !inPlace.isEmpty()) {
+      return new RolloutAction.Resize(inPlace);
     }
     List<Member> outdated =
         members.stream()
             .filter(
                 m ->
                     !Objects.equals(m.restartHash(), desiredHash)
-                        || (!inPlaceResize && resize.contains(m.name()))
+                        || ((!inPlaceResize || notResizable.contains(m.name()))
+                            && resize.contains(m.name()))
                         || remount.contains(m.name()))
             .sorted(
                 Comparator.comparing(Member::primary)

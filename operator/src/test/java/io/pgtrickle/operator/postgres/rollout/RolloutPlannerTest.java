@@ -233,6 +233,42 @@ class RolloutPlannerTest {
         .isEqualTo(new RolloutAction.Wait("waiting for every member to be ready"));
   }
 
+  /**
+   * The API server refused every in-place resize (requests added to pods without any change their
+   * QoS class): the members get new pods one at a time, replicas first, the primary after a
+   * switchover. Before, each was restarted the moment its resize was refused: all at once.
+   */
+  @Test
+  void membersTheApiServerWillNotResizeAreRestartedInTheRolloutsOrder() {
+    List<Member> members =
+        List.of(
+            member(0, true, "h", SMALL),
+            member(1, false, "h", SMALL),
+            member(2, false, "h", SMALL));
+    java.util.Set<String> none = java.util.Set.of();
+    java.util.Set<String> all = java.util.Set.of("db-0", "db-1", "db-2");
+    assertThat(RolloutPlanner.next(members, 3, "h", LARGE, true, none, all))
+        .isEqualTo(new RolloutAction.Restart("db-2"));
+    // db-2 came back with the new resources.
+    List<Member> oneDone =
+        List.of(
+            member(0, true, "h", SMALL),
+            member(1, false, "h", SMALL),
+            member(2, false, "h", LARGE));
+    assertThat(RolloutPlanner.next(oneDone, 3, "h", LARGE, true, none, all))
+        .isEqualTo(new RolloutAction.Restart("db-1"));
+    List<Member> replicasDone =
+        List.of(
+            member(0, true, "h", SMALL),
+            member(1, false, "h", LARGE),
+            member(2, false, "h", LARGE));
+    assertThat(RolloutPlanner.next(replicasDone, 3, "h", LARGE, true, none, all))
+        .isEqualTo(new RolloutAction.Switchover("db-0", "db-1"));
+    // Only one refused: the others are still resized in place first.
+    assertThat(RolloutPlanner.next(members, 3, "h", LARGE, true, none, java.util.Set.of("db-2")))
+        .isEqualTo(new RolloutAction.Resize(List.of("db-0", "db-1")));
+  }
+
   @Test
   void singleMemberRestartsDirectly() {
     assertThat(next(List.of(member(0, true, "old", SMALL)), "new", SMALL, true))
