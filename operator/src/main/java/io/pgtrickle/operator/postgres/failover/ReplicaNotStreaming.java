@@ -37,8 +37,11 @@ public record ReplicaNotStreaming(
   public record Observation(String primary, List<ReplicaNotStreaming> notStreaming) {}
 
   /**
-   * The ready replicas that do not stream, in pod order, with the primary's name; empty when there
-   * is no one ready running primary to stream from, and nothing can be said.
+   * The members other than the primary that do not stream from it, in pod order, with the primary's
+   * name; empty when there is no one ready running primary to stream from, and nothing can be said.
+   * A member that is not ready, or that Patroni does not run as a replica (starting, cloning,
+   * crashed), counts too, its state saying which: before, only ready running replicas were looked
+   * at, and a cluster whose replicas were all down read "Every ready replica streams".
    */
   public static Optional<Observation> among(List<Pod> pods) {
     List<PatroniMembers.Observed> members = PatroniMembers.of(pods);
@@ -50,21 +53,37 @@ public record ReplicaNotStreaming(
         new Observation(
             primary.get().name(),
             members.stream()
-                .filter(m -> Readiness.isPodReady(m.pod()))
-                .filter(m -> m.runningReplica() && !m.streaming())
+                .filter(m -> !m.name().equals(primary.get().name()))
+                .filter(
+                    m -> !(Readiness.isPodReady(m.pod()) && m.runningReplica() && m.streaming()))
                 .sorted(java.util.Comparator.comparing(PatroniMembers.Observed::name))
                 .map(
                     m ->
                         new ReplicaNotStreaming(
                             m.name(),
                             m.uid(),
-                            m.replicationState(),
+                            state(m),
                             m.timeline(),
                             m.position(),
                             primary.get().name(),
                             primary.get().timeline(),
                             primary.get().position()))
                 .toList()));
+  }
+
+  /** A member's state for the message: its replication state, or why it has none. */
+  private static String state(PatroniMembers.Observed m) {
+    boolean ready = Readiness.isPodReady(m.pod());
+    if (ready && m.runningReplica()) {
+      return m.replicationState();
+    }
+    Object role = m.data().get("role");
+    Object state = m.data().get("state");
+    String patroni =
+        role == null && state == null
+            ? "no Patroni member data"
+            : "Patroni " + (role == null ? "" : role + " ") + (state == null ? "" : state);
+    return patroni.trim() + (ready ? "" : ", pod not ready");
   }
 
   /**

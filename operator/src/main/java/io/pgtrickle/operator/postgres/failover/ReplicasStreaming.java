@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The PostgresCluster condition {@code ReplicasStreaming}: True while every ready replica streams
- * from the primary, False (reason {@code ReplicaNotStreaming}) once one has not for {@link
+ * The PostgresCluster condition {@code ReplicasStreaming}: True while every member other than the
+ * primary streams from it, False (reason {@code ReplicaNotStreaming}) once one has not for {@link
  * StreamingWatch#GRACE}, naming each such replica, its replication state and both WAL positions. It
  * does not change the phase: the members are up and the primary takes writes; what is lost is
  * redundancy and the freshness of reads from that replica.
@@ -34,7 +34,7 @@ public final class ReplicasStreaming {
           TYPE,
           true,
           STREAMING,
-          "Every ready replica streams from the primary " + primary,
+          "Every replica streams from the primary " + primary,
           generation,
           now);
     }

@@ -55,16 +55,39 @@ class ReplicaNotStreamingTest {
   }
 
   @Test
-  void streamingOrUnreadyReplicasAreNotReported() {
+  void streamingReplicasAreNotReported() {
     var seen =
         ReplicaNotStreaming.among(
                 List.of(
                     pod("db-0", "u0", primary(), true),
-                    pod("db-1", "u1", replica("streaming"), true),
-                    // Not ready: the phase already reports it (MembersNotReady).
-                    pod("db-2", "u2", replica("in archive recovery"), false)))
+                    pod("db-1", "u1", replica("streaming"), true)))
             .orElseThrow();
     assertThat(seen.notStreaming()).isEmpty();
+  }
+
+  /**
+   * Replicas down (not ready, or not run by Patroni as replicas) do not stream either: before, only
+   * ready running replicas were looked at, and a cluster with every replica down read "Every ready
+   * replica streams from the primary".
+   */
+  @Test
+  void replicasThatAreDownAreReportedWithTheirState() {
+    var seen =
+        ReplicaNotStreaming.among(
+                List.of(
+                    pod("db-0", "u0", primary(), true),
+                    pod("db-1", "u1", replica("streaming"), false),
+                    pod(
+                        "db-2",
+                        "u2",
+                        "{\"state\":\"starting\",\"role\":\"replica\",\"timeline\":2}",
+                        false)))
+            .orElseThrow();
+    assertThat(seen.notStreaming())
+        .extracting(ReplicaNotStreaming::pod, ReplicaNotStreaming::replicationState)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("db-1", "Patroni replica running, pod not ready"),
+            org.assertj.core.groups.Tuple.tuple("db-2", "Patroni replica starting, pod not ready"));
   }
 
   @Test
