@@ -18,7 +18,7 @@ import io.pgtrickle.operator.status.PodBlocker;
 import io.pgtrickle.operator.streams.db.CatalogObservation;
 import io.pgtrickle.operator.streams.db.CatalogReader;
 import io.pgtrickle.operator.streams.db.ReplicationCapacity;
-import io.pgtrickle.operator.streams.dependent.OtlpHeadersVersion;
+import io.pgtrickle.operator.streams.dependent.SecretVersions;
 import io.pgtrickle.operator.streams.dependent.WorkloadsAllowed;
 import io.pgtrickle.operator.streams.spec.OtlpExport;
 import io.pgtrickle.operator.streams.spec.PipelineImages;
@@ -138,6 +138,17 @@ final class PipelineReconciliation {
       }
     }
 
+    // The database's Secret: a new password rolls the pods to read it.
+    context
+        .managedWorkflowAndDependentResourceContext()
+        .put(
+            SecretVersions.DATABASE_KEY,
+            SecretVersions.of(
+                client
+                    .secrets()
+                    .inNamespace(settings.namespace())
+                    .withName(settings.secretName())
+                    .get()));
     // The OTLP headers' Secret: optional in the pods, so only telemetry waits for it.
     OtlpExport.HeadersProblem headers = null;
     if (settings.otlp() != null && settings.otlp().headersSecret() != null) {
@@ -150,7 +161,7 @@ final class PipelineReconciliation {
       headers = settings.otlp().headersProblem(secret, settings.namespace());
       context
           .managedWorkflowAndDependentResourceContext()
-          .put(OtlpHeadersVersion.KEY, OtlpHeadersVersion.of(secret));
+          .put(SecretVersions.OTLP_HEADERS_KEY, SecretVersions.of(secret));
     }
 
     StatefulSet sts = context.getSecondaryResource(StatefulSet.class).orElse(null);

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
@@ -18,7 +19,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pgtrickle.changelog.support.PostgresServer;
 import io.pgtrickle.operator.api.streams.StreamTableCluster;
 import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
-import io.pgtrickle.operator.streams.dependent.OtlpHeadersVersion;
+import io.pgtrickle.operator.streams.dependent.SecretVersions;
 import io.pgtrickle.operator.streams.spec.ReplicasHandover;
 import io.pgtrickle.operator.streams.status.PipelineStatusCalculator;
 import io.pgtrickle.testbed.TestNamespace;
@@ -840,7 +841,7 @@ class StreamTableClusterProvisioningIT {
     assertThat(monitoring.getMessage())
         .contains("Secret otlp-auth (spec.monitoring.otlp.headersSecretRef) does not exist")
         .contains("export telemetry without the headers");
-    assertThat(headersVersion("traced-worker")).isEqualTo(OtlpHeadersVersion.ABSENT);
+    assertThat(headersVersion("traced-worker")).isEqualTo(SecretVersions.ABSENT);
 
     var secret =
         client()
@@ -866,6 +867,36 @@ class StreamTableClusterProvisioningIT {
             () -> stc("traced"),
             s ->
                 "True".equals(condition(s, PipelineStatusCalculator.MONITORING_READY).getStatus()));
+
+    // The database's Secret: a change (a new password) rolls the pods to read it; while it does
+    // not exist the pods are left as they are (new ones could not start without it).
+    Secret pg = client().secrets().inNamespace(NAMESPACE.name()).withName("pg").get();
+    await("database Secret stamped")
+        .atMost(WAIT)
+        .until(
+            () ->
+                pg.getMetadata()
+                    .getResourceVersion()
+                    .equals(stamped("traced-worker", SecretVersions.DATABASE_ANNOTATION)));
+    client().secrets().inNamespace(NAMESPACE.name()).withName("pg").delete();
+    await("Failed without its Secret")
+        .atMost(WAIT)
+        .until(() -> stc("traced"), s -> "SecretNotFound".equals(s.getStatus().getPhaseReason()));
+    assertThat(stamped("traced-cdc", SecretVersions.DATABASE_ANNOTATION))
+        .isEqualTo(pg.getMetadata().getResourceVersion());
+    assertThat(stamped("traced-worker", SecretVersions.DATABASE_ANNOTATION))
+        .isEqualTo(pg.getMetadata().getResourceVersion());
+    pg.getMetadata().setResourceVersion(null);
+    pg.getMetadata().setUid(null);
+    pg.getMetadata().setCreationTimestamp(null);
+    pg.getMetadata().setManagedFields(null);
+    String again = client().resource(pg).create().getMetadata().getResourceVersion();
+    await("pods rolled to read the new Secret")
+        .atMost(WAIT)
+        .until(
+            () ->
+                again.equals(stamped("traced-worker", SecretVersions.DATABASE_ANNOTATION))
+                    && again.equals(stamped("traced-cdc", SecretVersions.DATABASE_ANNOTATION)));
     client()
         .resources(StreamTableCluster.class)
         .inNamespace(NAMESPACE.name())
@@ -875,6 +906,11 @@ class StreamTableClusterProvisioningIT {
 
   /** The OTLP headers' version on a workload's pod template. */
   private static String headersVersion(String workload) {
+    return stamped(workload, SecretVersions.OTLP_HEADERS_ANNOTATION);
+  }
+
+  /** An annotation of a workload's pod template. */
+  private static String stamped(String workload, String annotation) {
     var template =
         workload.endsWith("-cdc")
             ? client()
@@ -894,7 +930,7 @@ class StreamTableClusterProvisioningIT {
                 .getSpec()
                 .getTemplate();
     var annotations = template.getMetadata().getAnnotations();
-    return annotations == null ? null : annotations.get(OtlpHeadersVersion.ANNOTATION);
+    return annotations == null ? null : annotations.get(annotation);
   }
 
   private static StreamTableCluster stc(String name) {

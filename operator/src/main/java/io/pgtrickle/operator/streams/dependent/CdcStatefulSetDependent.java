@@ -18,7 +18,13 @@ public class CdcStatefulSetDependent
   protected StatefulSet desired(StreamTableCluster stc, Context<StreamTableCluster> context) {
     var s = Settings.of(stc);
     StatefulSet sts = CdcStatefulSet.build(s, s.cdcReplicas());
-    OtlpHeadersVersion.stamp(sts.getSpec().getTemplate(), context);
+    SecretVersions.stamp(
+        sts.getSpec().getTemplate(),
+        context
+            .getSecondaryResource(StatefulSet.class)
+            .map(live -> live.getSpec().getTemplate())
+            .orElse(null),
+        context);
     return sts;
   }
 }

@@ -31,8 +31,16 @@ public class WorkerDeploymentDependent
   @Override
   protected Deployment desired(StreamTableCluster stc, Context<StreamTableCluster> context) {
     Deployment deployment = WorkerDeployment.build(Settings.of(stc));
-    OtlpHeadersVersion.stamp(deployment.getSpec().getTemplate(), context);
+    SecretVersions.stamp(deployment.getSpec().getTemplate(), liveTemplate(context), context);
     return deployment;
+  }
+
+  private static io.fabric8.kubernetes.api.model.PodTemplateSpec liveTemplate(
+      Context<StreamTableCluster> context) {
+    return context
+        .getSecondaryResource(Deployment.class)
+        .map(d -> d.getSpec().getTemplate())
+        .orElse(null);
   }
 
   /**
@@ -44,7 +52,7 @@ public class WorkerDeploymentDependent
   public Deployment create(
       Deployment desired, StreamTableCluster stc, Context<StreamTableCluster> context) {
     Deployment deployment = WorkerDeployment.forCreation(Settings.of(stc));
-    OtlpHeadersVersion.stamp(deployment.getSpec().getTemplate(), context);
+    SecretVersions.stamp(deployment.getSpec().getTemplate(), null, context);
     return super.create(deployment, stc, context);
   }
 

@@ -59,7 +59,7 @@ public record OtlpExport(String endpoint, String protocol, String headersSecret)
    * is optional, so a missing Secret or key never stops the CDC consumers and workers (a non
    * optional one kept new pods in CreateContainerConfigError, and a StatefulSet's rolling update
    * stopped change capture for a telemetry setting); the collector may refuse what they send until
-   * the Secret is right, and they restart to read it ({@code OtlpHeadersVersion}).
+   * the Secret is right, and they restart to read it ({@code SecretVersions}).
    *
    * @param reason {@code SecretNotFound} or {@code SecretInvalid}, as for the database's Secret
    * @param message naming the Secret and the field
