@@ -43,6 +43,65 @@ final class ClusterPipelines {
             new ResourceID(source.getClusterRef().getName(), stc.getMetadata().getNamespace()));
   }
 
+  /**
+   * A {@code wal_level} in spec.postgresqlParams that the pipelines on {@code cluster} cannot run
+   * with: their CDC consumers read it by logical decoding, and PostgreSQL does not even start with
+   * their logical slots below {@code logical} ("FATAL: logical replication slot ... exists, but
+   * wal_level &lt; logical"): the first member restarted stayed down. Refused like any invalid
+   * parameter (nothing is applied, the running members keep running).
+   */
+  static java.util.Optional<ClusterValidation.Problem> walLevelProblem(
+      Context<PostgresCluster> context, PostgresCluster cluster) {
+    java.util.Map<String, String> params = cluster.getSpec().getPostgresqlParams();
+    if (params == null) {
+      return java.util.Optional.empty();
+    }
+    String level =
+        params.entrySet().stream()
+            .filter(e -> "wal_level".equalsIgnoreCase(e.getKey()))
+            .map(java.util.Map.Entry::getValue)
+            .findFirst()
+            .orElse(null);
+    if (level == null || "logical".equalsIgnoreCase(level.trim())) {
+      return java.util.Optional.empty();
+    }
+    List<String> pipelines = pipelines(context, cluster);
+    if (pipelines.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(
+        new ClusterValidation.Problem(
+            io.pgtrickle.operator.postgres.spec.ParameterCheck.INVALID,
+            "spec.postgresqlParams.wal_level: "
+                + level
+                + " is not allowed while StreamTableCluster "
+                + String.join(", ", pipelines)
+                + " reads this cluster by logical decoding, which needs wal_level logical (a"
+                + " member restarted with "
+                + level
+                + " does not start: its logical replication slots need logical); remove it or"
+                + " delete the StreamTableCluster first",
+            false));
+  }
+
+  /** The names of the StreamTableClusters on {@code cluster}, sorted. */
+  @SuppressWarnings("unchecked")
+  static List<String> pipelines(Context<PostgresCluster> context, PostgresCluster cluster) {
+    var source =
+        (InformerEventSource<StreamTableCluster, PostgresCluster>)
+            context
+                .eventSourceRetriever()
+                .getEventSourceFor(StreamTableCluster.class, EVENT_SOURCE);
+    String name = cluster.getMetadata().getName();
+    return source
+        .list(
+            cluster.getMetadata().getNamespace(),
+            stc -> clusterOf(stc).stream().anyMatch(id -> id.getName().equals(name)))
+        .map(stc -> stc.getMetadata().getName())
+        .sorted()
+        .toList();
+  }
+
   /** The slots of the pipelines on {@code cluster}, from the informer's cache. */
   @SuppressWarnings("unchecked")
   static List<PipelineSlot> slots(Context<PostgresCluster> context, PostgresCluster cluster) {

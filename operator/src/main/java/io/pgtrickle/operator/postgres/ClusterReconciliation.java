@@ -110,6 +110,7 @@ final class ClusterReconciliation {
     KeptSecrets.adopt(client, cluster, PostgresClusterReconciler.keptSecrets(context, cluster));
     Optional<ClusterValidation.Problem> problem =
         ClusterValidation.ofSpec(cluster)
+            .or(() -> ClusterPipelines.walLevelProblem(context, cluster))
             .or(() -> ClusterValidation.ofEnvironment(cluster, client));
     if (problem.isPresent()) {
       // Nothing is applied: a running cluster keeps running as it is (no child changed, no

@@ -481,6 +481,76 @@ class PostgresClusterProvisioningIT {
         .untilAsserted(() -> assertThat(phaseOf("owned")).isNotEqualTo(ClusterPhase.Failed));
   }
 
+  /**
+   * wal_level below logical on a cluster a StreamTableCluster reads: the first member restarted
+   * with it did not start ("logical replication slot ... exists, but wal_level &lt; logical"). Now
+   * refused naming the pipeline, nothing applied; accepted once the pipeline is gone.
+   */
+  @Test
+  void walLevelBelowLogicalIsRefusedWhileAPipelineReadsTheCluster() {
+    createRunning("logical", "{version: 16, replicas: 1, storage: {size: 1Gi}}", 1);
+    var stc =
+        client()
+            .getKubernetesSerialization()
+            .unmarshal(
+                "apiVersion: trickle-labs.io/v1alpha1\nkind: StreamTableCluster\nmetadata:\n"
+                    + "  name: shop\n  namespace: "
+                    + NAMESPACE.name()
+                    + "\nspec:\n  postgresql:\n    clusterRef:\n      name: logical\n"
+                    + "    database: postgres\n  workers:\n    max: 2\n",
+                io.pgtrickle.operator.api.streams.StreamTableCluster.class);
+    client().resource(stc).create();
+    fixtures.apply(
+        "{version: 16, replicas: 1, storage: {size: 1Gi}, postgresqlParams: {wal_level: replica}}",
+        "logical");
+    await()
+        .atMost(CONVERGE)
+        .untilAsserted(
+            () -> {
+              PostgresCluster cluster = fixtures.get("logical");
+              assertThat(cluster.getStatus().getPhaseReason()).isEqualTo("ParameterInvalid");
+              assertThat(cluster.getStatus().getMessage())
+                  .contains("spec.postgresqlParams.wal_level: replica")
+                  .contains("StreamTableCluster shop");
+            });
+    assertThat(
+            client()
+                .configMaps()
+                .inNamespace(NAMESPACE.name())
+                .withName("logical-postgresql")
+                .get()
+                .getData()
+                .get("postgresql.conf"))
+        .as("nothing applied")
+        .doesNotContain("wal_level = 'replica'");
+
+    // The pipeline's own deletion is not what this test is about: its finalizer is taken off.
+    var shop =
+        client()
+            .resources(io.pgtrickle.operator.api.streams.StreamTableCluster.class)
+            .inNamespace(NAMESPACE.name())
+            .withName("shop");
+    shop.edit(
+        p -> {
+          p.getMetadata().setFinalizers(List.of());
+          return p;
+        });
+    shop.withTimeout(60, java.util.concurrent.TimeUnit.SECONDS).delete();
+    await()
+        .atMost(CONVERGE)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        client()
+                            .configMaps()
+                            .inNamespace(NAMESPACE.name())
+                            .withName("logical-postgresql")
+                            .get()
+                            .getData()
+                            .get("postgresql.conf"))
+                    .contains("wal_level = 'replica'"));
+  }
+
   @Test
   void deletionRemovesChildrenAndPatroniStateAndKeepsVolumesByDefault() {
     createRunning("doomed", "{version: 16, replicas: 2, storage: {size: 1Gi}}", 2);
