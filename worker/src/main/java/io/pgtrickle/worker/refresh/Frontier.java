@@ -31,8 +31,9 @@ import java.util.TreeMap;
  *       table's contents; a stream table reading this one compares it to tell whether it changed.
  *   <li>{@code upstream} (our addition): per stream-table source, its {@code data_lsn} as the last
  *       refresh saw it.
- *   <li>{@code schemas} (our addition): a fingerprint of each source's columns at the last refresh;
- *       a change (column added, dropped, retyped) is handed to the maintenance plan.
+ *   <li>{@code schemas} (our addition): a fingerprint of each source's columns at the last refresh
+ *       ({@link ColumnFingerprint}); a change (column added, dropped, retyped, renamed, even if
+ *       renamed back since) is handed to the maintenance plan and recomputes.
  * </ul>
  *
  * @param sources the per-source positions

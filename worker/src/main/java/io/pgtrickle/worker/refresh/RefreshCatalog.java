@@ -34,7 +34,7 @@ final class RefreshCatalog {
    * @param names every source's name for messages
    * @param lockSet what {@link #lockSet} reads now: the sources to lock and the names to lock them
    *     by (so a refresh that locked by a remembered set can tell that the set still holds)
-   * @param fingerprints per base table: md5 of its columns' names and types, in order
+   * @param fingerprints per base table: its columns' {@link ColumnFingerprint}
    * @param rows per base table: {@code pg_class.reltuples} (absent if never analyzed)
    * @param buffers the base tables whose change buffer exists
    * @param views the base tables whose window view ({@link WindowRelations#view}) exists in this
@@ -115,9 +115,9 @@ final class RefreshCatalog {
           + "  FROM pgtrickle.pgt_dependencies ud WHERE ud.pgt_id = u.pgt_id"
           + "  AND ud.source_type IN ('TABLE', 'STREAM_TABLE')),"
           + " CASE WHEN r.relkind IN ('r', 'p') THEN format('%I.%I', n.nspname, r.relname) END,"
-          + " (SELECT md5(string_agg(a.attname::text || ' ' || format_type(a.atttypid,"
-          + "   a.atttypmod), ',' ORDER BY a.attnum)) FROM pg_attribute a"
-          + "   WHERE a.attrelid = d.source_relid::oid AND a.attnum > 0 AND NOT a.attisdropped),"
+          + " "
+          + String.format(ColumnFingerprint.SQL, "d.source_relid::oid")
+          + ","
           + " r.reltuples::float8,"
           + " to_regclass('pgtrickle_changes.changes_' || d.source_relid::oid) IS NOT NULL,"
           // The window view of this session (WindowRelations), readable by the owner.

@@ -353,8 +353,7 @@ public final class Refresher implements AutoCloseable {
   private static Set<Long> schemaChanged(RefreshCatalog.Sources sources, Frontier before) {
     Set<Long> changed = new HashSet<>();
     for (long oid : sources.base()) {
-      String old = before.schemas().get(oid);
-      if (old != null && !old.equals(sources.fingerprints().get(oid))) {
+      if (ColumnFingerprint.changed(before.schemas().get(oid), sources.fingerprints().get(oid))) {
         changed.add(oid);
       }
     }

@@ -220,6 +220,89 @@ class LifecycleIT {
     }
   }
 
+  /**
+   * A user's trial lost rows (2026-12-07): a column renamed, rows written, the column renamed back.
+   * The rows written in between are captured under the other name; the columns' names and types are
+   * then the same as at the last refresh, so the refresh after {@code resume_stream_table} applied
+   * the window differentially and read those rows' {@code amount} as NULL: two of three rows
+   * missing from {@code big_orders}, for ever ("no changes" afterwards).
+   */
+  @Test
+  void columnRenamedAndRenamedBack() throws Exception {
+    Path dir = ServerProcess.targetDir("lifecycle-rename");
+    try (PipelineDb db = PipelineDb.start()) {
+      db.sql(
+          "CREATE TABLE public.orders (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+              + " category text, amount numeric)",
+          "INSERT INTO public.orders (category, amount) VALUES ('books', 10), ('games', 30)");
+      db.createStreamTable(
+          "big_orders", "SELECT id, category, amount FROM public.orders WHERE amount > 20", "1s");
+      db.createStreamTable(
+          "order_totals",
+          "SELECT category, sum(amount) AS total, count(*) AS n FROM public.orders"
+              + " GROUP BY category",
+          "1s");
+      Process cdc =
+          Children.cdc(
+              Children.cdcEnv(db, "", "lifecyclerename", db.changeLogUri()),
+              dir.resolve("cdc.log"));
+      Process worker =
+          Children.worker(
+              Children.workerEnv(db, db.changeLogUri(), "solo"), dir.resolve("worker.log"));
+      try {
+        db.awaitCaptured();
+        awaitStatus(db, "big_orders", "ACTIVE");
+        Children.await(
+            "big_orders refreshed differentially",
+            Duration.ofSeconds(60),
+            () -> {
+              db.sql("INSERT INTO public.orders (category, amount) VALUES ('books', 55)");
+              refresh(db, "big_orders");
+              return "DIFFERENTIAL".equals(lastHistory(db, "big_orders", "action"));
+            });
+
+        db.sql("ALTER TABLE public.orders RENAME COLUMN amount TO amt");
+        db.sql("INSERT INTO public.orders (category, amt) VALUES ('books', 77), ('games', 88)");
+        awaitStatus(db, "big_orders", "ERROR");
+        awaitStatus(db, "order_totals", "ERROR");
+        assertThat(
+                db.one(
+                    "SELECT last_error_message FROM pgtrickle.pgt_stream_tables"
+                        + " WHERE pgt_name = 'big_orders'"))
+            .contains("42703");
+        db.sql("ALTER TABLE public.orders RENAME COLUMN amt TO amount");
+        db.sql("INSERT INTO public.orders (category, amount) VALUES ('music', 99)");
+        for (String name : new String[] {"big_orders", "order_totals"}) {
+          db.sql("SELECT pgtrickle.resume_stream_table('public." + name + "')");
+          refresh(db, name);
+          assertEqualsQuery(db, name);
+          assertThat(status(db, name)).isEqualTo("ACTIVE");
+        }
+        assertThat(
+                db.column(
+                    "SELECT h.refresh_reason FROM pgtrickle.pgt_refresh_history h"
+                        + " JOIN pgtrickle.pgt_stream_tables USING (pgt_id)"
+                        + " WHERE pgt_name = 'big_orders' AND h.status = 'COMPLETED'"))
+            .contains("columns of orders changed; recomputed");
+
+        // Afterwards, differential again.
+        Children.await(
+            "big_orders differential again",
+            Duration.ofSeconds(60),
+            () -> {
+              db.sql("INSERT INTO public.orders (category, amount) VALUES ('toys', 21)");
+              refresh(db, "big_orders");
+              return "DIFFERENTIAL".equals(lastHistory(db, "big_orders", "action"));
+            });
+        assertEqualsQuery(db, "big_orders");
+      } finally {
+        worker.destroy();
+        assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        ServerProcess.stop(cdc, 30);
+      }
+    }
+  }
+
   private static void refresh(PipelineDb db, String name) {
     db.sql(
         "SET statement_timeout = '60s'",
