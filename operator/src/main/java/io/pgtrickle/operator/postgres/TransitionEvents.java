@@ -43,6 +43,8 @@ final class TransitionEvents {
   /** No pod is labelled primary any more (Warning). */
   static final String PRIMARY_LOST = "PrimaryLost";
 
+  static final String PRIMARY_RECOVERED = "PrimaryRecovered";
+
   private TransitionEvents() {}
 
   /**
@@ -117,6 +119,14 @@ final class TransitionEvents {
               SWITCHOVER_COMPLETED,
               "Primary moved from " + change.from() + " to " + change.to() + " by switchover");
         }
+      }
+      case RECOVERED -> {
+        switchovers.settled(cluster);
+        EventRecorder.normal(
+            client,
+            cluster,
+            PRIMARY_RECOVERED,
+            "Primary " + change.to() + " is back and primary again (no other member took over)");
       }
       case NONE, HANDING_OVER -> {}
     }

@@ -40,7 +40,12 @@ public record PrimaryChange(
     /** No pod is labelled primary any more: Warning Event {@code PrimaryLost}. */
     LOST,
     /** The primary asked to hand over demoted, the new one is not labelled yet: no Event. */
-    HANDING_OVER
+    HANDING_OVER,
+    /**
+     * The primary lost is primary again (its pod restarted and Patroni elected it once more): Event
+     * {@code PrimaryRecovered}. Before, nothing followed {@code PrimaryLost}.
+     */
+    RECOVERED
   }
 
   /**
@@ -58,8 +63,8 @@ public record PrimaryChange(
   /**
    * The same, knowing the primary last lost ({@link Kind#LOST}) before a moment without one: a new
    * primary after it is a failover from it (a deleted primary pod: its name is gone from the status
-   * before another member is promoted), unless it is the same member back or a switchover explains
-   * it.
+   * before another member is promoted), unless a switchover explains it; the same member back is
+   * {@link Kind#RECOVERED}.
    *
    * @param lost the primary lost since the last primary was seen, or null
    */
@@ -83,8 +88,11 @@ public record PrimaryChange(
       return new PrimaryChange(Kind.SWITCHOVER, recent.getFrom(), after, recent, null);
     }
     if (before == null) {
-      return lost == null || lost.equals(after)
-          ? new PrimaryChange(Kind.NONE, null, after, null, null)
+      if (lost == null) {
+        return new PrimaryChange(Kind.NONE, null, after, null, null);
+      }
+      return lost.equals(after)
+          ? new PrimaryChange(Kind.RECOVERED, lost, after, null, null)
           : new PrimaryChange(Kind.FAILOVER, lost, after, null, null);
     }
     return new PrimaryChange(Kind.FAILOVER, before, after, null, null);

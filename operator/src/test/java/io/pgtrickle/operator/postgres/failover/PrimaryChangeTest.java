@@ -90,7 +90,7 @@ class PrimaryChangeTest {
     assertThat(promoted.to()).isEqualTo("db-1");
     assertThat(PrimaryChange.of(null, "db-0", null, "db-0", NOW).kind())
         .as("the same member back")
-        .isEqualTo(Kind.NONE);
+        .isEqualTo(Kind.RECOVERED);
     assertThat(PrimaryChange.of(null, "db-1", null, null, NOW).kind())
         .as("a first primary")
         .isEqualTo(Kind.NONE);
