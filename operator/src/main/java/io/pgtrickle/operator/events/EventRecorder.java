@@ -14,12 +14,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Kubernetes Events for the transitions users care about (failover, scaling, phase changes).
- * Recording is best effort: an Event that cannot be written is logged, never fails a reconcile.
+ * Recording is best effort: an Event that cannot be written is logged, never fails a reconcile. The
+ * same Event (object, type, reason, message) recorded again within {@link RecentEvents#WINDOW} is
+ * dropped ({@link RecentEvents}).
  */
 public final class EventRecorder {
 
   public static final String COMPONENT = "pg-trickle-operator";
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
+
+  private static final RecentEvents RECENT = new RecentEvents();
 
   private EventRecorder() {}
 
@@ -35,6 +39,24 @@ public final class EventRecorder {
 
   private static void record(
       KubernetesClient client, HasMetadata involved, String type, String reason, String message) {
+    String key =
+        involved.getMetadata().getUid()
+            + "/"
+            + involved.getMetadata().getName()
+            + "/"
+            + type
+            + "/"
+            + reason
+            + "/"
+            + message;
+    if (!RECENT.first(key, Instant.now())) {
+      LOG.debug(
+          "event {} for {} recorded within {} already; not again",
+          reason,
+          involved.getMetadata().getName(),
+          RecentEvents.WINDOW);
+      return;
+    }
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     String name =
         involved.getMetadata().getName()
