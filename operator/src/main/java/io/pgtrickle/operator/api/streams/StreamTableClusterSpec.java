@@ -70,6 +70,7 @@ public class StreamTableClusterSpec {
   @JsonPropertyDescription(
       "Change capture: the CDC consumer StatefulSet (one replication slot per pod) and the change"
           + " log it writes. Default: one consumer, the PostgreSQL-tables backend.")
+  @io.fabric8.generator.annotation.Default("{}")
   private CdcSpec cdc;
 
   @JsonPropertyDescription("NATS JetStream change log; required when cdc.logBackend is nats.")

@@ -403,6 +403,20 @@ class StreamTableClusterValidationIT {
     assertThat(stc.getSpec().getMonitoring().getPrometheus()).isFalse();
   }
 
+  /**
+   * Without spec.cdc the backend is filled in too, so the BACKEND column shows it (it was blank: a
+   * nested default applies only when its parent object exists).
+   */
+  @Test
+  void withoutCdcTheBackendIsFilledIn() {
+    GenericKubernetesResource created =
+        NAMESPACE.client().resource(manifest(name(), "{" + REF + ", workers: {max: 4}}")).create();
+    StreamTableCluster stc =
+        Serialization.unmarshal(Serialization.asJson(created), StreamTableCluster.class);
+    assertThat(stc.getSpec().getCdc().getLogBackend()).isEqualTo("postgres");
+    assertThat(stc.getSpec().getCdc().getReplicas()).isEqualTo(1);
+  }
+
   /** The database and the change log's backend are fixed for the pipeline's life. */
   @Test
   void theDatabaseAndTheLogBackendCannotChange() {
