@@ -85,35 +85,30 @@ final class ClusterPipelines {
   }
 
   /** The names of the StreamTableClusters on {@code cluster}, sorted. */
-  @SuppressWarnings("unchecked")
   static List<String> pipelines(Context<PostgresCluster> context, PostgresCluster cluster) {
-    var source =
-        (InformerEventSource<StreamTableCluster, PostgresCluster>)
-            context
-                .eventSourceRetriever()
-                .getEventSourceFor(StreamTableCluster.class, EVENT_SOURCE);
     String name = cluster.getMetadata().getName();
-    return source
-        .list(
-            cluster.getMetadata().getNamespace(),
-            stc -> clusterOf(stc).stream().anyMatch(id -> id.getName().equals(name)))
+    return cached(context, cluster)
+        .filter(stc -> clusterOf(stc).stream().anyMatch(id -> id.getName().equals(name)))
         .map(stc -> stc.getMetadata().getName())
         .sorted()
         .toList();
   }
 
   /** The slots of the pipelines on {@code cluster}, from the informer's cache. */
-  @SuppressWarnings("unchecked")
   static List<PipelineSlot> slots(Context<PostgresCluster> context, PostgresCluster cluster) {
+    String name = cluster.getMetadata().getName();
+    return cached(context, cluster).flatMap(stc -> PipelineSlots.on(stc, name).stream()).toList();
+  }
+
+  /** The StreamTableClusters of the cluster's namespace, from the informer's cache. */
+  @SuppressWarnings("unchecked")
+  private static java.util.stream.Stream<StreamTableCluster> cached(
+      Context<PostgresCluster> context, PostgresCluster cluster) {
     var source =
         (InformerEventSource<StreamTableCluster, PostgresCluster>)
             context
                 .eventSourceRetriever()
                 .getEventSourceFor(StreamTableCluster.class, EVENT_SOURCE);
-    String name = cluster.getMetadata().getName();
-    return source
-        .list(cluster.getMetadata().getNamespace(), stc -> true)
-        .flatMap(stc -> PipelineSlots.on(stc, name).stream())
-        .toList();
+    return source.list(cluster.getMetadata().getNamespace(), stc -> true);
   }
 }
