@@ -39,6 +39,7 @@ public class ClusterActions {
   private final PendingRestarts pendingRestarts;
   private final SwitchoverMemory switchovers = new SwitchoverMemory();
   private final RolloutWaits rolloutWaits = new RolloutWaits();
+  private final ResizeRefusals resizeRefusals = new ResizeRefusals();
 
   public ClusterActions(PatroniClient patroni) {
     this(patroni, new CredentialRotation(new RolePasswords()));
@@ -121,24 +122,10 @@ public class ClusterActions {
 
   /**
    * Members whose in-place resize to {@code to} the API server refused: the rollout gives them a
-   * new pod instead, in its order ({@link io.pgtrickle.operator.postgres.rollout.RolloutPlanner}).
-   * Forgotten when the desired resources change.
+   * new pod instead, in its order ({@link ResizeRefusals}).
    */
   public java.util.Set<String> notResizable(PostgresCluster cluster, ResourceRequirements to) {
-    NotResizable refused = notResizable.get(key(cluster));
-    return refused != null && refused.resources().equals(String.valueOf(to))
-        ? java.util.Set.copyOf(refused.pods())
-        : java.util.Set.of();
-  }
-
-  /** The members refused an in-place resize to {@code resources} (its text). */
-  private record NotResizable(String resources, java.util.Set<String> pods) {}
-
-  private final java.util.Map<String, NotResizable> notResizable =
-      new java.util.concurrent.ConcurrentHashMap<>();
-
-  private static String key(PostgresCluster cluster) {
-    return cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName();
+    return resizeRefusals.pods(cluster, to);
   }
 
   /**
@@ -170,11 +157,7 @@ public class ClusterActions {
             "pod {} cannot be resized in place ({}); it gets a new pod in the rollout's order",
             name,
             e.getMessage());
-        NotResizable before = notResizable.get(key(cluster));
-        java.util.Set<String> refused = new java.util.TreeSet<>();
-        if (before != null && before.resources().equals(String.valueOf(to))) {
-          refused.addAll(before.pods());
-        } else {
+        if (resizeRefusals.refused(cluster, to, name)) {
           EventRecorder.normal(
               client,
               cluster,
@@ -188,8 +171,6 @@ public class ClusterActions {
                   + "): members are restarted one at a time instead, replicas first, the primary"
                   + " after a switchover");
         }
-        refused.add(name);
-        notResizable.put(key(cluster), new NotResizable(String.valueOf(to), refused));
       }
     }
   }
@@ -355,6 +336,7 @@ public class ClusterActions {
     pendingRestarts.forget(cluster);
     switchovers.forget(cluster);
     rolloutWaits.forget(cluster);
+    resizeRefusals.forget(cluster);
   }
 
   /** Restarts a member's PostgreSQL in place for parameters waiting on it, see PendingRestarts. */

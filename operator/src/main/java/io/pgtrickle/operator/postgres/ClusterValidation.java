@@ -34,7 +34,44 @@ public final class ClusterValidation {
     if (!name.matches(io.pgtrickle.operator.naming.KubernetesLimits.DNS_1035_LABEL)) {
       return Optional.of(new Problem("NameNotAllowed", ClusterNames.NAME_FORMAT_MESSAGE, false));
     }
-    return targetTime(cluster).or(() -> parameters(cluster));
+    return targetTime(cluster).or(() -> memory(cluster)).or(() -> parameters(cluster));
+  }
+
+  /** The least memory a member is given: PostgreSQL and Patroni share the container. */
+  static final io.fabric8.kubernetes.api.model.Quantity MEMORY_FLOOR =
+      new io.fabric8.kubernetes.api.model.Quantity("128Mi");
+
+  /**
+   * spec.resources' memory request and limit against {@link #MEMORY_FLOOR}: below it the member is
+   * killed for memory as PostgreSQL and Patroni start, again and again. Before 2026-12-07 a limit
+   * of 1Mi was accepted without a word (reason ResourcesTooSmall now; the CRD's rules cannot
+   * compare quantities on every supported Kubernetes).
+   */
+  static Optional<Problem> memory(PostgresCluster cluster) {
+    var resources = cluster.getSpec().getResources();
+    if (resources == null) {
+      return Optional.empty();
+    }
+    for (String kind : new String[] {"requests", "limits"}) {
+      var amounts = "requests".equals(kind) ? resources.getRequests() : resources.getLimits();
+      var memory = amounts == null ? null : amounts.get("memory");
+      if (memory != null
+          && memory.getNumericalAmount().compareTo(MEMORY_FLOOR.getNumericalAmount()) < 0) {
+        return Optional.of(
+            new Problem(
+                "ResourcesTooSmall",
+                "spec.resources."
+                    + kind
+                    + ".memory: "
+                    + memory
+                    + " is below "
+                    + MEMORY_FLOOR
+                    + ", the least a member's PostgreSQL and Patroni run in (they share the"
+                    + " container, which would be killed for memory as they start); raise it",
+                false));
+      }
+    }
+    return Optional.empty();
   }
 
   /**

@@ -4,7 +4,6 @@ import static io.pgtrickle.operator.streams.StreamTableClusterNames.CDC_COMPONEN
 import static io.pgtrickle.operator.streams.StreamTableClusterNames.WORKER_COMPONENT;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -18,7 +17,6 @@ import io.pgtrickle.operator.status.PodBlocker;
 import io.pgtrickle.operator.streams.db.CatalogObservation;
 import io.pgtrickle.operator.streams.db.CatalogReader;
 import io.pgtrickle.operator.streams.db.ReplicationCapacity;
-import io.pgtrickle.operator.streams.dependent.SecretVersions;
 import io.pgtrickle.operator.streams.dependent.WorkloadsAllowed;
 import io.pgtrickle.operator.streams.spec.OtlpExport;
 import io.pgtrickle.operator.streams.spec.PipelineImages;
@@ -138,31 +136,7 @@ final class PipelineReconciliation {
       }
     }
 
-    // The database's Secret: a new password rolls the pods to read it.
-    context
-        .managedWorkflowAndDependentResourceContext()
-        .put(
-            SecretVersions.DATABASE_KEY,
-            SecretVersions.of(
-                client
-                    .secrets()
-                    .inNamespace(settings.namespace())
-                    .withName(settings.secretName())
-                    .get()));
-    // The OTLP headers' Secret: optional in the pods, so only telemetry waits for it.
-    OtlpExport.HeadersProblem headers = null;
-    if (settings.otlp() != null && settings.otlp().headersSecret() != null) {
-      Secret secret =
-          client
-              .secrets()
-              .inNamespace(settings.namespace())
-              .withName(settings.otlp().headersSecret())
-              .get();
-      headers = settings.otlp().headersProblem(secret, settings.namespace());
-      context
-          .managedWorkflowAndDependentResourceContext()
-          .put(SecretVersions.OTLP_HEADERS_KEY, SecretVersions.of(secret));
-    }
+    OtlpExport.HeadersProblem headers = PipelineSecrets.observe(client, settings, context);
 
     StatefulSet sts = context.getSecondaryResource(StatefulSet.class).orElse(null);
     int slotOrdinals = slotOrdinals(sts);
@@ -189,7 +163,8 @@ final class PipelineReconciliation {
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
     var monitoring =
-        monitoring(ServiceMonitors.reconcile(client, stc, settings), settings.otlp(), headers);
+        PipelineSecrets.monitoring(
+            ServiceMonitors.reconcile(client, stc, settings), settings.otlp(), headers);
     Autoscaling keda = KedaScaledObjects.reconcile(client, stc, settings, workloadsAllowed);
 
     sts = context.getSecondaryResource(StatefulSet.class).orElse(null);
@@ -251,35 +226,6 @@ final class PipelineReconciliation {
                 ? SOON
                 : POLL;
     return control.rescheduleAfter(retry);
-  }
-
-  /**
-   * The MonitoringReady condition: the ServiceMonitors' state, and the OTLP headers' Secret when
-   * one is named, its problem first (the pods run without the headers meanwhile).
-   *
-   * @return null when neither ServiceMonitors nor a headers Secret are asked for
-   */
-  private static ObservedPipeline.Monitoring monitoring(
-      ObservedPipeline.Monitoring serviceMonitors,
-      OtlpExport otlp,
-      OtlpExport.HeadersProblem headers) {
-    if (headers == null) {
-      if (serviceMonitors != null || otlp == null || otlp.headersSecret() == null) {
-        return serviceMonitors;
-      }
-      return new ObservedPipeline.Monitoring(
-          true,
-          "Exporting",
-          "OTLP export to "
-              + otlp.endpoint()
-              + " with the headers of Secret "
-              + otlp.headersSecret());
-    }
-    String message =
-        serviceMonitors == null || serviceMonitors.ready()
-            ? headers.message()
-            : headers.message() + "; " + serviceMonitors.message();
-    return new ObservedPipeline.Monitoring(false, headers.reason(), message);
   }
 
   /**

@@ -77,6 +77,17 @@ class ClusterValidationTest {
    * A targetTime stored before the CRD checked the calendar (or past a webhook-less edit) fails the
    * cluster with the reason, rather than an exception on every reconcile.
    */
+  /** A memory limit of 1Mi was accepted; the members could never start. */
+  @Test
+  void memoryBelowTheFloorFailsNamingTheField() {
+    PostgresCluster cluster = Clusters.withMemoryLimit("1Mi");
+    Problem p = ClusterValidation.ofSpec(cluster).orElseThrow();
+    assertThat(p.reason()).isEqualTo("ResourcesTooSmall");
+    assertThat(p.message()).startsWith("spec.resources.limits.memory: 1Mi is below 128Mi");
+    assertThat(ClusterValidation.ofSpec(Clusters.withMemoryLimit("128Mi"))).isEmpty();
+    assertThat(ClusterValidation.ofSpec(Clusters.withMemoryLimit("4Gi"))).isEmpty();
+  }
+
   @Test
   void aTargetTimeThatIsNoTimeFailsTheCluster() {
     PostgresCluster cluster = Clusters.basic(1);
