@@ -116,7 +116,11 @@ public final class KeptSecrets {
                     secret.getMetadata().getOwnerReferences() == null
                         ? List.of()
                         : secret.getMetadata().getOwnerReferences());
-            owners.add(ownerReference(cluster));
+            // A Secret the round applied meanwhile (TLS, the applied credentials) may carry the
+            // reference already: one reference per owner.
+            if (owners.stream().noneMatch(o -> cluster.getMetadata().getUid().equals(o.getUid()))) {
+              owners.add(ownerReference(cluster));
+            }
             secret.getMetadata().setOwnerReferences(owners);
             Map<String, String> annotations =
                 new LinkedHashMap<>(secret.getMetadata().getAnnotations());
