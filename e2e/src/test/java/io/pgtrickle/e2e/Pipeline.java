@@ -204,15 +204,26 @@ final class Pipeline {
 
   /** Changes the resource's spec (a read, {@code change}, and a write with its version). */
   void edit(java.util.function.Consumer<StreamTableCluster> change) {
-    client
-        .resources(StreamTableCluster.class)
-        .inNamespace(namespace)
-        .withName(NAME)
-        .edit(
-            stc -> {
-              change.accept(stc);
-              return stc;
-            });
+    // The edit carries the resourceVersion it read: a status patch of the operator in between is
+    // a conflict (409, seen in ci127), which kubectl edit would also have the user retry.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client
+            .resources(StreamTableCluster.class)
+            .inNamespace(namespace)
+            .withName(NAME)
+            .edit(
+                stc -> {
+                  change.accept(stc);
+                  return stc;
+                });
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** Deletes the resource and waits until it and its pods are gone. */
