@@ -149,10 +149,8 @@ final class PipelineReconciliation {
           client,
           stc,
           "SlotsDropped",
-          "Dropped the replication slots of CDC consumers "
-              + settings.cdcReplicas()
-              + " to "
-              + (slotOrdinals - 1));
+          Decommissioning.droppedMessage(
+              stc.getMetadata().getName(), settings.cdcReplicas(), slotOrdinals));
       slotOrdinals = settings.cdcReplicas();
     }
 
@@ -212,7 +210,7 @@ final class PipelineReconciliation {
     StreamTableClusterStatus previous = stc.getStatus();
     StreamTableClusterStatus next =
         PipelineStatusCalculator.calculate(stc, observed, clock.instant());
-    recordTransitions(previous, next, changeLogReady, observed);
+    recordTransitions(previous, next, observed);
     UpdateControl<StreamTableCluster> control =
         next.equals(previous)
             ? UpdateControl.noUpdate()
@@ -323,14 +321,12 @@ final class PipelineReconciliation {
    * change log's readiness and the workers' scaling.
    */
   private void recordTransitions(
-      StreamTableClusterStatus previous,
-      StreamTableClusterStatus next,
-      boolean changeLogReady,
-      ObservedPipeline observed) {
+      StreamTableClusterStatus previous, StreamTableClusterStatus next, ObservedPipeline observed) {
     String uid = stc.getMetadata().getUid();
+    PipelineEvents.Memory memoryBefore = eventMemory.get(uid);
     PipelineEvents.Decision decision =
         PipelineEvents.decide(
-            eventMemory.get(uid),
+            memoryBefore,
             previous,
             next,
             observed.blockerReason(next.getPhaseReason()),
@@ -346,11 +342,7 @@ final class PipelineReconciliation {
       }
     }
     eventMemory.put(uid, decision.memory());
-    boolean readyBefore =
-        previous != null
-            && io.pgtrickle.operator.status.Conditions.isTrue(
-                previous.getConditions(), PipelineStatusCalculator.CHANGE_LOG_READY);
-    if (changeLogReady && !readyBefore) {
+    if (PipelineEvents.changeLogOpened(memoryBefore, previous, next, clock.instant())) {
       EventRecorder.normal(
           client, stc, "ChangeLogReady", "Change log ready: " + settings.changeLog().describe());
     }
