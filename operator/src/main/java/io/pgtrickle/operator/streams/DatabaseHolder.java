@@ -7,7 +7,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Collection;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,6 +30,28 @@ final class DatabaseHolder {
 
   private static final Pattern UID = Pattern.compile("\\(uid ([0-9A-Za-z-]+)\\)");
 
+  private static final Pattern HOLDER =
+      Pattern.compile("StreamTableCluster ([-a-z0-9]+)/([-a-z0-9]+) \\(uid ([0-9A-Za-z-]+)\\)");
+
+  /**
+   * The holder a schema comment records.
+   *
+   * @param namespace its namespace, or null in a comment that names only the uid
+   * @param name its name, or null likewise
+   * @param uid its uid
+   */
+  record Recorded(String namespace, String name, String uid) {}
+
+  /** How {@link #claim} asks whether a recorded holder still exists. */
+  @FunctionalInterface
+  interface Lookup {
+    /**
+     * @return why the caller may not run (the holder still exists, or may), or empty when it is
+     *     gone
+     */
+    Optional<String> refusal(Recorded recorded);
+  }
+
   private DatabaseHolder() {}
 
   /**
@@ -38,19 +59,18 @@ final class DatabaseHolder {
    *
    * @param c a connection to the database (auto-commit)
    * @param stc the pipeline
-   * @param all every StreamTableCluster the operator knows, to tell a live holder from a gone one
-   * @return the other live holder, if there is one
+   * @param lookup tells a live holder from a gone one ({@link LiveHolder})
+   * @return why {@code stc} may not run: another holder lives (or may), if so
    * @throws SQLException on a database error
    */
-  static Optional<StreamTableCluster> claim(
-      Connection c, StreamTableCluster stc, Collection<StreamTableCluster> all)
+  static Optional<String> claim(Connection c, StreamTableCluster stc, Lookup lookup)
       throws SQLException {
-    Optional<String> uid = holderUid(c);
+    Optional<Recorded> holder = holder(c);
+    Optional<String> uid = holder.map(Recorded::uid);
     if (uid.isPresent() && !uid.get().equals(stc.getMetadata().getUid())) {
-      Optional<StreamTableCluster> other =
-          all.stream().filter(o -> uid.get().equals(o.getMetadata().getUid())).findFirst();
-      if (other.isPresent()) {
-        return other;
+      Optional<String> refusal = lookup.refusal(holder.get());
+      if (refusal.isPresent()) {
+        return refusal;
       }
     }
     if (uid.isEmpty() || !uid.get().equals(stc.getMetadata().getUid())) {
@@ -75,13 +95,35 @@ final class DatabaseHolder {
    * @throws SQLException on a database error
    */
   static Optional<String> holderUid(Connection c) throws SQLException {
+    return holder(c).map(Recorded::uid);
+  }
+
+  /**
+   * The StreamTableCluster recorded as holding the database.
+   *
+   * @return empty when the schema does not exist or records no holder
+   * @throws SQLException on a database error
+   */
+  static Optional<Recorded> holder(Connection c) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement("SELECT obj_description(to_regnamespace(?)::oid, 'pg_namespace')")) {
       ps.setString(1, ChangeLogTarget.POSTGRES_SCHEMA);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? uidIn(rs.getString(1)) : Optional.empty();
+        return rs.next() ? recordedIn(rs.getString(1)) : Optional.empty();
       }
     }
+  }
+
+  /** The holder in a comment written by {@link #comment}, if any. */
+  static Optional<Recorded> recordedIn(String comment) {
+    if (comment == null) {
+      return Optional.empty();
+    }
+    Matcher m = HOLDER.matcher(comment);
+    if (m.find()) {
+      return Optional.of(new Recorded(m.group(1), m.group(2), m.group(3)));
+    }
+    return uidIn(comment).map(uid -> new Recorded(null, null, uid));
   }
 
   /** The schema's comment naming {@code stc}. */

@@ -147,6 +147,37 @@ final class Decommissioning {
             .anyMatch(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
+  /**
+   * The {@code SlotsDropped} Event's message once the slots of ordinals {@code from} to {@code to -
+   * 1} are gone, naming each slot and the consumer pod it served, e.g. "Dropped the replication
+   * slot pgtrickle_shop_1 of CDC consumer pod shop-cdc-1 (scaled down to 1 consumer)".
+   */
+  static String droppedMessage(String name, int from, int to) {
+    List<String> slots = new ArrayList<>();
+    for (int ordinal = from; ordinal < to; ordinal++) {
+      slots.add(StreamTableClusterNames.slot(name, ordinal));
+    }
+    String pods =
+        to - from == 1
+            ? "CDC consumer pod " + StreamTableClusterNames.cdcStatefulSet(name) + "-" + from
+            : "CDC consumer pods "
+                + StreamTableClusterNames.cdcStatefulSet(name)
+                + "-"
+                + from
+                + " to "
+                + StreamTableClusterNames.cdcStatefulSet(name)
+                + "-"
+                + (to - 1);
+    return "Dropped the replication slot"
+        + (slots.size() == 1 ? " " : "s ")
+        + String.join(", ", slots)
+        + " of "
+        + pods
+        + " (scaled down to "
+        + from
+        + (from == 1 ? " consumer)" : " consumers)");
+  }
+
   /** The ordinal of a StatefulSet pod {@code NAME-cdc-ORDINAL}, or -1. */
   static int ordinal(String podName) {
     int dash = podName.lastIndexOf('-');

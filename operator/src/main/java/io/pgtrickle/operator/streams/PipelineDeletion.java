@@ -101,17 +101,17 @@ final class PipelineDeletion {
       return Optional.empty();
     }
     try (java.sql.Connection c = access.endpoint().connect()) {
-      Optional<String> uid = DatabaseHolder.holderUid(c);
-      return uid.filter(u -> !u.equals(stc.getMetadata().getUid()))
-          .flatMap(
-              u ->
-                  context
-                      .getPrimaryCache()
-                      .list()
-                      .filter(o -> u.equals(o.getMetadata().getUid()))
-                      .filter(o -> o.getMetadata().getDeletionTimestamp() == null)
-                      .findFirst())
-          .map(o -> o.getMetadata().getNamespace() + "/" + o.getMetadata().getName());
+      var cached = context.getPrimaryCache().list().toList();
+      return DatabaseHolder.holder(c)
+          .filter(r -> !r.uid().equals(stc.getMetadata().getUid()))
+          .filter(
+              r -> {
+                LiveHolder found = LiveHolder.find(client, cached, r);
+                return found.forbidden() != null
+                    || found.live() != null
+                        && found.live().getMetadata().getDeletionTimestamp() == null;
+              })
+          .map(r -> r.namespace() + "/" + r.name() + " (uid " + r.uid() + ")");
     } catch (java.sql.SQLException e) {
       // Unreachable: the removal below fails the same way and is tried again.
       return Optional.empty();

@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,7 +78,7 @@ final class PipelineReconciliation {
   UpdateControl<StreamTableCluster> run() {
     var holder = DatabaseClaims.heldBy(stc, context.getPrimaryCache().list().toList());
     if (holder.isPresent()) {
-      return refused(holder.get());
+      return refused(DatabaseClaims.message(holder.get()));
     }
     DatabaseAccess access = DatabaseAccess.resolve(client, settings);
     String problemReason = access.problemReason();
@@ -108,9 +109,17 @@ final class PipelineReconciliation {
     if (access.endpoint() != null) {
       try (Connection c = access.endpoint().connect()) {
         if (changeLogReady) {
-          var recorded = DatabaseHolder.claim(c, stc, context.getPrimaryCache().list().toList());
-          if (recorded.isPresent()) {
-            return refused(recorded.get());
+          var cached = context.getPrimaryCache().list().toList();
+          Optional<String> refusal =
+              DatabaseHolder.claim(
+                  c,
+                  stc,
+                  recorded ->
+                      Optional.of(LiveHolder.find(client, cached, recorded))
+                          .filter(LiveHolder::holds)
+                          .map(found -> found.refusal(stc, recorded)));
+          if (refusal.isPresent()) {
+            return refused(refusal.get());
           }
         }
         String prefix = StreamTableClusterNames.slotPrefix(settings.name());
@@ -149,10 +158,8 @@ final class PipelineReconciliation {
           client,
           stc,
           "SlotsDropped",
-          "Dropped the replication slots of CDC consumers "
-              + settings.cdcReplicas()
-              + " to "
-              + (slotOrdinals - 1));
+          Decommissioning.droppedMessage(
+              stc.getMetadata().getName(), settings.cdcReplicas(), slotOrdinals));
       slotOrdinals = settings.cdcReplicas();
     }
 
@@ -212,7 +219,7 @@ final class PipelineReconciliation {
     StreamTableClusterStatus previous = stc.getStatus();
     StreamTableClusterStatus next =
         PipelineStatusCalculator.calculate(stc, observed, clock.instant());
-    recordTransitions(previous, next, changeLogReady, observed);
+    recordTransitions(previous, next, observed);
     UpdateControl<StreamTableCluster> control =
         next.equals(previous)
             ? UpdateControl.noUpdate()
@@ -232,14 +239,14 @@ final class PipelineReconciliation {
    * Another StreamTableCluster holds the database ({@link DatabaseClaims}): nothing is made, the
    * status says which one; looked at again every {@link #PROBLEM_RETRY} (that one may be deleted).
    */
-  private UpdateControl<StreamTableCluster> refused(StreamTableCluster holder) {
+  private UpdateControl<StreamTableCluster> refused(String why) {
     ObservedPipeline observed =
         new ObservedPipeline(
             DatabaseClaims.REASON,
-            DatabaseClaims.message(holder),
+            why,
             true,
             false,
-            "not created: " + DatabaseClaims.message(holder),
+            "not created: " + why,
             settings.cdcReplicas(),
             0,
             false,
@@ -258,7 +265,7 @@ final class PipelineReconciliation {
     StreamTableClusterStatus next =
         PipelineStatusCalculator.calculate(stc, observed, clock.instant());
     if (previous == null || !DatabaseClaims.REASON.equals(previous.getPhaseReason())) {
-      EventRecorder.warning(client, stc, DatabaseClaims.REASON, DatabaseClaims.message(holder));
+      EventRecorder.warning(client, stc, DatabaseClaims.REASON, why);
     }
     eventMemory.put(
         stc.getMetadata().getUid(), new PipelineEvents.Memory(next.getPhase(), true, null, null));
@@ -323,14 +330,12 @@ final class PipelineReconciliation {
    * change log's readiness and the workers' scaling.
    */
   private void recordTransitions(
-      StreamTableClusterStatus previous,
-      StreamTableClusterStatus next,
-      boolean changeLogReady,
-      ObservedPipeline observed) {
+      StreamTableClusterStatus previous, StreamTableClusterStatus next, ObservedPipeline observed) {
     String uid = stc.getMetadata().getUid();
+    PipelineEvents.Memory memoryBefore = eventMemory.get(uid);
     PipelineEvents.Decision decision =
         PipelineEvents.decide(
-            eventMemory.get(uid),
+            memoryBefore,
             previous,
             next,
             observed.blockerReason(next.getPhaseReason()),
@@ -346,11 +351,7 @@ final class PipelineReconciliation {
       }
     }
     eventMemory.put(uid, decision.memory());
-    boolean readyBefore =
-        previous != null
-            && io.pgtrickle.operator.status.Conditions.isTrue(
-                previous.getConditions(), PipelineStatusCalculator.CHANGE_LOG_READY);
-    if (changeLogReady && !readyBefore) {
+    if (PipelineEvents.changeLogOpened(memoryBefore, previous, next, clock.instant())) {
       EventRecorder.normal(
           client, stc, "ChangeLogReady", "Change log ready: " + settings.changeLog().describe());
     }

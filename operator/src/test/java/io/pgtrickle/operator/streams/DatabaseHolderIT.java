@@ -46,7 +46,7 @@ class DatabaseHolderIT {
       s.execute("CREATE SCHEMA " + ChangeLogTarget.POSTGRES_SCHEMA + " AUTHORIZATION other_owner");
     }
     try (Connection c = DriverManager.getConnection(asPipeline())) {
-      assertThat(DatabaseHolder.claim(c, stc("a-uid"), List.of())).isEmpty();
+      assertThat(DatabaseHolder.claim(c, stc("a-uid"), among(List.of()))).isEmpty();
       assertThat(DatabaseHolder.holderUid(c)).isEmpty();
     }
   }
@@ -61,13 +61,33 @@ class DatabaseHolderIT {
     StreamTableCluster first = stc("first-uid");
     StreamTableCluster second = stc("second-uid");
     try (Connection c = DriverManager.getConnection(asPipeline())) {
-      assertThat(DatabaseHolder.claim(c, first, List.of(first))).isEmpty();
+      assertThat(DatabaseHolder.claim(c, first, among(List.of(first)))).isEmpty();
       assertThat(DatabaseHolder.holderUid(c)).contains("first-uid");
-      assertThat(DatabaseHolder.claim(c, second, List.of(first, second))).contains(first);
+      assertThat(DatabaseHolder.claim(c, second, among(List.of(first, second))))
+          .contains("held by p-first-uid");
       // The first one gone: the second takes the database over.
-      assertThat(DatabaseHolder.claim(c, second, List.of(second))).isEmpty();
+      assertThat(DatabaseHolder.claim(c, second, among(List.of(second)))).isEmpty();
       assertThat(DatabaseHolder.holderUid(c)).contains("second-uid");
     }
+  }
+
+  /** A lookup in {@code known} alone (the operator's cache; {@link LiveHolder} asks more). */
+  private static DatabaseHolder.Lookup among(List<StreamTableCluster> known) {
+    return recorded ->
+        known.stream()
+            .filter(o -> recorded.uid().equals(o.getMetadata().getUid()))
+            .findFirst()
+            .map(o -> "held by " + o.getMetadata().getName());
+  }
+
+  @Test
+  void theRecordNamesTheHolder() {
+    StreamTableCluster stc = stc("u-1");
+    assertThat(DatabaseHolder.recordedIn(DatabaseHolder.comment(stc).replace("'", "")))
+        .contains(new DatabaseHolder.Recorded("shop", "p-u-1", "u-1"));
+    assertThat(DatabaseHolder.recordedIn("held by (uid u-2)"))
+        .contains(new DatabaseHolder.Recorded(null, null, "u-2"));
+    assertThat(DatabaseHolder.recordedIn("a comment of the user's")).isEmpty();
   }
 
   private static String asPipeline() {

@@ -33,10 +33,13 @@ public final class ClusterStatusCalculator {
         previous == null
             || previous.getObservedGeneration() == null
             || previous.getObservedGeneration() < generation;
+    Integer desiredBefore = desiredIn(previous);
+    boolean countChanged = specChanged && desiredBefore != null && desiredBefore != desired;
     Verdict verdict =
         verdict(
             previous == null ? null : previous.getPhase(),
             specChanged,
+            countChanged,
             desired,
             Boolean.TRUE.equals(cluster.getSpec().getSynchronous()),
             observed);
@@ -101,6 +104,22 @@ public final class ClusterStatusCalculator {
     return status;
   }
 
+  /**
+   * The member count the status before was written for: the part after '/' of its {@code replicas}
+   * ("ready/desired"), or null when there is none or it does not read as a count.
+   */
+  static Integer desiredIn(PostgresClusterStatus previous) {
+    if (previous == null || previous.getReplicas() == null) {
+      return null;
+    }
+    String replicas = previous.getReplicas();
+    try {
+      return Integer.valueOf(replicas.substring(replicas.indexOf('/') + 1));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
   /** The phase with its reason and message. */
   record Verdict(ClusterPhase phase, String reason, String message) {
 
@@ -143,8 +162,10 @@ public final class ClusterStatusCalculator {
 
   /**
    * The phase from what was observed. A missing pod alone is Degraded: Scaling needs a spec change
-   * (the user asked for another member count) and Updating pods left on an older template, so that
-   * a deleted replica is not reported as a scale or a rollout. Once entered, Scaling and Updating
+   * (the user asked for another member count: {@code countChanged}, or the pods not yet the count
+   * asked when the change is first seen; the new member's pod may already be in the cache by then,
+   * not ready, which read as Degraded) and Updating pods left on an older template, so that a
+   * deleted replica is not reported as a scale or a rollout. Once entered, Scaling and Updating
    * last until every member is back and ready; an Updating rollout whose member on the new template
    * has not been ready for the bound of {@link RolloutStall} gets the reason {@code RolloutStalled}
    * (and {@code Progressing=False}), naming the member and its Patroni state. Whatever keeps
@@ -156,6 +177,7 @@ public final class ClusterStatusCalculator {
   static Verdict verdict(
       ClusterPhase previous,
       boolean specChanged,
+      boolean countChanged,
       int desired,
       boolean synchronous,
       ObservedCluster o) {
@@ -218,6 +240,7 @@ public final class ClusterStatusCalculator {
         o.rollout() instanceof RolloutStall.Stalled && o.currentReplicas() == desired;
     if (!stalledRollout
         && ((specChanged && o.currentReplicas() != desired)
+            || (countChanged && membersMissing)
             || (previous == ClusterPhase.Scaling && membersMissing))) {
       return new Verdict(
               ClusterPhase.Scaling,

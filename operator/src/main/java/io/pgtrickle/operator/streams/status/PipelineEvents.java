@@ -84,17 +84,9 @@ public final class PipelineEvents {
       boolean blocked,
       Instant now) {
     boolean fresh = memory.phase() == null;
-    StreamTableClusterPhase before =
-        !fresh ? memory.phase() : previous == null ? null : previous.getPhase();
+    StreamTableClusterPhase before = phaseBefore(memory, previous);
     String reason = next.getPhaseReason();
-    // After a restart, what the status says was warned about by the operator before.
-    boolean warned =
-        fresh
-            ? previous != null
-                && (previous.getPhase() == StreamTableClusterPhase.Failed
-                    || previous.getPhase() == StreamTableClusterPhase.Degraded
-                        && lasted(previous, now))
-            : memory.warned();
+    boolean warned = warnedBefore(memory, previous, now);
     String trouble = memory.trouble();
     Instant troubleSeen = memory.troubleSeen();
     if (trouble != null) {
@@ -161,6 +153,60 @@ public final class PipelineEvents {
     }
     return new Decision(
         List.copyOf(events), new Memory(next.getPhase(), warned, trouble, troubleSeen));
+  }
+
+  /**
+   * Whether a Normal {@code ChangeLogReady} is due this reconcile: the {@code ChangeLogReady}
+   * condition turns True, and either the pipeline never ran before (its change log opens for the
+   * first time) or the episode that closed it was warned about. A change log that was unavailable
+   * only while the primary restarted or failed over (told by the status, never by a Warning, see
+   * {@link #decide}) comes back silently too: announcing a recovery from trouble nobody was told
+   * about reads as news of an outage that was never reported.
+   *
+   * @param memory what was remembered before this reconcile ({@link Memory#NONE} if nothing)
+   * @param previous the status this reconcile read, or null
+   * @param next the status it computed
+   * @param now the time
+   */
+  public static boolean changeLogOpened(
+      Memory memory,
+      StreamTableClusterStatus previous,
+      StreamTableClusterStatus next,
+      Instant now) {
+    Condition after = condition(next, PipelineStatusCalculator.CHANGE_LOG_READY);
+    Condition before = condition(previous, PipelineStatusCalculator.CHANGE_LOG_READY);
+    if (after == null
+        || !"True".equals(after.getStatus())
+        || before != null && "True".equals(before.getStatus())) {
+      return false;
+    }
+    StreamTableClusterPhase phase = phaseBefore(memory, previous);
+    boolean ranBefore =
+        phase == StreamTableClusterPhase.Running || phase == StreamTableClusterPhase.Degraded;
+    return !ranBefore || warnedBefore(memory, previous, now);
+  }
+
+  /** The phase last reported: remembered, or after a restart the status read. */
+  private static StreamTableClusterPhase phaseBefore(
+      Memory memory, StreamTableClusterStatus previous) {
+    if (memory.phase() != null) {
+      return memory.phase();
+    }
+    return previous == null ? null : previous.getPhase();
+  }
+
+  /**
+   * Whether a Warning was given since the pipeline last ran: remembered, or after a restart what
+   * the status says the operator warned about before.
+   */
+  private static boolean warnedBefore(
+      Memory memory, StreamTableClusterStatus previous, Instant now) {
+    if (memory.phase() != null) {
+      return memory.warned();
+    }
+    return previous != null
+        && (previous.getPhase() == StreamTableClusterPhase.Failed
+            || previous.getPhase() == StreamTableClusterPhase.Degraded && lasted(previous, now));
   }
 
   /**

@@ -98,6 +98,30 @@ class ClusterStatusCalculatorTest {
     assertThat(phaseAfterRunning(3, observed(3, 3, 3, "c-1"))).isEqualTo(ClusterPhase.Running);
   }
 
+  /**
+   * The round that first sees 3 to 4 may already find the new member's pod (the StatefulSet
+   * controller is fast), not ready: that is a scale, Progressing, not Degraded with Progressing
+   * False "Stable" (seen on the test bed).
+   */
+  @Test
+  void aScaleUpWhoseNewPodIsAlreadyThereIsScaling() {
+    PostgresCluster scaled = cluster(4, ClusterPhase.Running);
+    scaled.getStatus().setReplicas("3/3");
+    PostgresClusterStatus status =
+        ClusterStatusCalculator.calculate(scaled, observed(4, 3, 4, "c-0"), NOW);
+    assertThat(status.getPhase()).isEqualTo(ClusterPhase.Scaling);
+    assertThat(Conditions.isTrue(status.getConditions(), "Progressing")).isTrue();
+    assertThat(Conditions.isTrue(status.getConditions(), "Degraded")).isFalse();
+    PostgresCluster next = cluster(4, ClusterPhase.Scaling, 4L);
+    next.getStatus().setReplicas("3/4");
+    assertThat(ClusterStatusCalculator.calculate(next, observed(4, 3, 4, "c-0"), NOW).getPhase())
+        .as("later rounds: the same generation, still scaling until the member is ready")
+        .isEqualTo(ClusterPhase.Scaling);
+    assertThat(ClusterStatusCalculator.desiredIn(null)).isNull();
+    next.getStatus().setReplicas("garbage");
+    assertThat(ClusterStatusCalculator.desiredIn(next.getStatus())).isNull();
+  }
+
   @Test
   void aLostReplicaIsDegradedNotScalingNorUpdating() {
     // The StatefulSet has 2 of 3 pods and the spec did not change since the last status.

@@ -303,4 +303,66 @@ class PipelineEventsTest {
         .isEmpty();
     assertThat(copyEvents(changeLog("False", "Unreachable", "cannot connect"), ok)).isEmpty();
   }
+
+  private static StreamTableClusterStatus withChangeLog(StreamTableClusterStatus s, boolean ready) {
+    s.getConditions()
+        .add(
+            new ConditionBuilder()
+                .withType(PipelineStatusCalculator.CHANGE_LOG_READY)
+                .withStatus(ready ? "True" : "False")
+                .withReason(ready ? "Available" : PipelineStatusCalculator.CHANGE_LOG_UNAVAILABLE)
+                .build());
+    return s;
+  }
+
+  @Test
+  void theChangeLogIsAnnouncedWhenItFirstOpens() {
+    StreamTableClusterStatus creating =
+        withChangeLog(status(StreamTableClusterPhase.Creating, "CdcNotReady", null), true);
+    StreamTableClusterStatus pending =
+        withChangeLog(status(StreamTableClusterPhase.Pending, "ChangeLogUnavailable", null), false);
+    assertThat(PipelineEvents.changeLogOpened(Memory.NONE, null, creating, T0)).isTrue();
+    assertThat(PipelineEvents.changeLogOpened(Memory.NONE, pending, creating, T0)).isTrue();
+    assertThat(PipelineEvents.changeLogOpened(Memory.NONE, creating, creating, T0))
+        .as("already open")
+        .isFalse();
+  }
+
+  /**
+   * The primary is lost for seconds: the change log (in PostgreSQL) is unavailable, the status says
+   * so, no Warning is given. Before, its return was announced as news ("Change log ready") of an
+   * outage nobody had been told about.
+   */
+  @Test
+  void aChangeLogBackAfterAShortOutageIsNotAnnounced() {
+    Rounds r = new Rounds();
+    StreamTableClusterStatus up = withChangeLog(running(), true);
+    r.round(up, false, 0);
+    StreamTableClusterStatus down = withChangeLog(degraded("ChangeLogUnavailable", 5), false);
+    assertThat(r.round(down, false, 10)).isEmpty();
+    assertThat(PipelineEvents.changeLogOpened(r.memory, r.last, up, T0.plusSeconds(20))).isFalse();
+  }
+
+  @Test
+  void aChangeLogBackAfterAWarnedOutageIsAnnounced() {
+    Rounds r = new Rounds();
+    r.round(withChangeLog(running(), true), false, 0);
+    StreamTableClusterStatus down = withChangeLog(degraded("ChangeLogUnavailable", 5), false);
+    r.round(down, false, 10);
+    assertThat(r.round(down, false, 70)).containsExactly("Warning ChangeLogUnavailable");
+    StreamTableClusterStatus up = withChangeLog(running(), true);
+    assertThat(PipelineEvents.changeLogOpened(r.memory, r.last, up, T0.plusSeconds(80))).isTrue();
+  }
+
+  @Test
+  void afterAnOperatorRestartTheStatusTellsWhetherTheOutageWasWarned() {
+    StreamTableClusterStatus up = withChangeLog(running(), true);
+    StreamTableClusterStatus longDown = withChangeLog(degraded("ChangeLogUnavailable", 0), false);
+    StreamTableClusterStatus shortDown =
+        withChangeLog(degraded("ChangeLogUnavailable", 100), false);
+    assertThat(PipelineEvents.changeLogOpened(Memory.NONE, longDown, up, T0.plusSeconds(120)))
+        .isTrue();
+    assertThat(PipelineEvents.changeLogOpened(Memory.NONE, shortDown, up, T0.plusSeconds(120)))
+        .isFalse();
+  }
 }
