@@ -64,8 +64,42 @@ fi
 PGPASSWORD="$($kubectl get secret my-cluster-credentials -o jsonpath='{.data.password}' | base64 -d)"
 export PGPASSWORD PGCONNECT_TIMEOUT=5 PGOPTIONS='-c statement_timeout=120s'
 PGHOST="$(primary_ip)"
+last_primary="$PGHOST"
 export PGHOST
-sql() { psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres "$@"; }
+# psql as the superuser on the primary, tried again while the connection fails or lands on a
+# member that is not the primary (yet): a member restarting or a failover during the demo (on a
+# busy 2-core machine Patroni may demote a primary that misses its leader lock's renewal) is the
+# stack's business, which it recovers from within seconds, not a reason to abort the demo. Other
+# errors are not retried. Statements may run twice across a retry (a commit whose answer was lost):
+# the demo's writes and checks all read the same table, so that changes nothing they show.
+sql() {
+  local attempt rc err
+  err="$(mktemp)"
+  for attempt in $(seq 1 60); do
+    rc=0
+    psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres "$@" 2>"$err" || rc=$?
+    if [ "$rc" = 0 ] || ! retryable "$rc" "$err"; then
+      cat "$err" >&2
+      rm -f "$err"
+      return "$rc"
+    fi
+    echo "psql: $(grep -m1 -v '^$' "$err" | cut -c1-160); trying again on the primary ($attempt)" >&2
+    sleep 2
+    PGHOST="$(primary_ip 2>/dev/null || true)"
+    PGHOST="${PGHOST:-$last_primary}"
+    last_primary="$PGHOST"
+  done
+  cat "$err" >&2
+  rm -f "$err"
+  return "$rc"
+}
+
+# Whether psql's failure (exit code $1, its stderr in file $2) is the connection's or the role's:
+# exit 2 (the connection went bad), or an error a primary that moved or restarts gives.
+retryable() {
+  [ "$1" = 2 ] && return 0
+  grep -qE 'read-only transaction|the database system is (starting up|shutting down|in recovery|not yet accepting)|terminating connection|server closed the connection|Connection refused|could not connect|no connection to the server' "$2"
+}
 
 step "Applying config/samples/streamtablecluster-postgres.yaml: a StreamTableCluster on my-cluster"
 $kubectl apply -f config/samples/streamtablecluster-postgres.yaml
@@ -104,12 +138,14 @@ for _ in $(seq 1 60); do
 done
 
 PGHOST="$(primary_ip)" # the primary now (a failover meanwhile would have moved it)
+last_primary="$PGHOST"
 step "Creating a table and a stream table with SQL on the primary ($PGHOST)"
 query="SELECT category, count(*) AS orders, sum(amount) AS total FROM orders GROUP BY category"
 # The query's columns: a stream table maintained differentially also holds hidden bookkeeping
 # columns (__pgt_count, ...; worker/README.md), left out here.
 columns="category, orders, total"
-sql -e <<SQL
+setup_sql="$(mktemp)"
+cat >"$setup_sql" <<SQL
 CREATE TABLE IF NOT EXISTS orders (
   id bigserial PRIMARY KEY, category text NOT NULL, amount numeric(10,2) NOT NULL);
 INSERT INTO orders (category, amount)
@@ -120,6 +156,8 @@ SELECT pgtrickle.exec_stream_ddl(\$\$
   WITH (schedule = '1s')
 \$\$);
 SQL
+sql -e -f "$setup_sql"
+rm -f "$setup_sql"
 # Returns once the stream table holds everything committed before the call.
 sql -Atc "SELECT pgtrickle.refresh_stream_table('category_totals')" >/dev/null
 sql -c "SELECT pgt_name, status, refresh_mode, schedule, is_populated FROM pgtrickle.pgt_stream_tables"

@@ -84,20 +84,21 @@ public final class ReplicaHealth {
 
   /**
    * Sets {@link ReplicasStreaming}'s condition in {@code next} from the pods' Patroni member data;
-   * keeps the one {@code next} carries over when there is no one running primary to stream from.
-   * Returns true while some ready replica is seen not streaming (look again soon: a replica that
-   * stays so publishes nothing new, and no pod event would come).
+   * Unknown when there is no one running primary to stream from. Returns true while some ready
+   * replica is seen not streaming (look again soon: a replica that stays so publishes nothing new,
+   * and no pod event would come).
    */
   public boolean reportStreaming(
       PostgresClusterStatus next, PostgresCluster cluster, List<Pod> pods, Instant now) {
     String key = key(cluster);
     Optional<ReplicaNotStreaming.Observation> seen = ReplicaNotStreaming.among(pods);
+    long generation =
+        cluster.getMetadata().getGeneration() == null ? 0 : cluster.getMetadata().getGeneration();
     if (seen.isEmpty()) {
+      next.setConditions(ReplicasStreaming.withoutPrimary(next.getConditions(), generation, now));
       return false;
     }
     List<StreamingWatch.Lasting> lasting = streaming.observe(key, seen.get().notStreaming(), now);
-    long generation =
-        cluster.getMetadata().getGeneration() == null ? 0 : cluster.getMetadata().getGeneration();
     next.setConditions(
         ReplicasStreaming.with(
             next.getConditions(), seen.get().primary(), lasting, generation, now));

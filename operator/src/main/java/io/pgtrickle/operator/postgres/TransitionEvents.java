@@ -134,8 +134,9 @@ final class TransitionEvents {
 
   /**
    * A Warning {@code ReplicaNotStreaming} when {@link ReplicasStreaming#TYPE} turns False, a Normal
-   * {@code ReplicasStreaming} when it turns True again (the condition's message changes with the
-   * primary's WAL position while it stays False, so that is not an Event each time).
+   * {@code ReplicasStreaming} when it turns True again, nothing while it is Unknown (no primary;
+   * the cluster's own Events tell that) (the condition's message changes with the primary's WAL
+   * position while it stays False, so that is not an Event each time).
    */
   private static void streamingEvents(
       KubernetesClient client,
@@ -152,10 +153,11 @@ final class TransitionEvents {
       return;
     }
     boolean isFalse = Conditions.FALSE.equals(after.get().getStatus());
+    boolean isTrue = Conditions.TRUE.equals(after.get().getStatus());
     if (isFalse && !wasFalse) {
       EventRecorder.warning(
           client, cluster, ReplicasStreaming.NOT_STREAMING, after.get().getMessage());
-    } else if (!isFalse && wasFalse) {
+    } else if (isTrue && wasFalse) {
       EventRecorder.normal(client, cluster, ReplicasStreaming.TYPE, after.get().getMessage());
     }
   }

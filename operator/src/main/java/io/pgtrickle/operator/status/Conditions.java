@@ -18,6 +18,7 @@ public final class Conditions {
 
   public static final String TRUE = "True";
   public static final String FALSE = "False";
+  public static final String UNKNOWN = "Unknown";
 
   private Conditions() {}
 
@@ -33,7 +34,31 @@ public final class Conditions {
       String message,
       long observedGeneration,
       Instant now) {
-    String statusText = status ? TRUE : FALSE;
+    return set(current, type, status ? TRUE : FALSE, reason, message, observedGeneration, now);
+  }
+
+  /**
+   * The same with status {@code Unknown}: what the condition tells cannot be observed now (for
+   * example replicas' streaming while there is no primary to stream from).
+   */
+  public static List<Condition> unknown(
+      List<Condition> current,
+      String type,
+      String reason,
+      String message,
+      long observedGeneration,
+      Instant now) {
+    return set(current, type, UNKNOWN, reason, message, observedGeneration, now);
+  }
+
+  private static List<Condition> set(
+      List<Condition> current,
+      String type,
+      String statusText,
+      String reason,
+      String message,
+      long observedGeneration,
+      Instant now) {
     Optional<Condition> previous = find(current, type);
     String transitionTime =
         previous

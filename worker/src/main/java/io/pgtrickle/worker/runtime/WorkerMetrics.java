@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code pg_trickle_freshness_lag_seconds{stream_table}}: source commit to visible in the
  *       stream table, per source transaction, histogram; {@code
  *       pg_trickle_freshness_lag_ms{stream_table}} its p95 over the last minute or so as a plain
- *       gauge (metrics adapter);
+ *       gauge (metrics adapter), NaN without a sample in that minute ({@link FreshnessLags});
  *   <li>{@code pg_trickle_stream_table_lag_ms{stream_table}}: milliseconds since each stream table
  *       was last refreshed, as of the scrape ({@link StreamTableLags}; metrics adapter);
  *   <li>{@code pg_trickle_parallel_queue_depth}: due stream tables nobody has claimed;
@@ -69,7 +68,7 @@ public final class WorkerMetrics {
   private final Tracer tracer;
   private final Map<String, Counter> refreshes = new ConcurrentHashMap<>();
   private final Map<String, Timer> durations = new ConcurrentHashMap<>();
-  private final Map<String, Timer> freshness = new ConcurrentHashMap<>();
+  private final FreshnessLags freshness;
   private final Map<String, Timer> phases = new ConcurrentHashMap<>();
   private final Map<String, Counter> retries = new ConcurrentHashMap<>();
   private final DistributionSummary deltaRows;
@@ -108,6 +107,7 @@ public final class WorkerMetrics {
     this.registry = registry;
     this.tracer = tracer;
     streamTableLags = new StreamTableLags(registry, System::nanoTime);
+    freshness = new FreshnessLags(registry, System::nanoTime);
     deltaRows =
         DistributionSummary.builder("pg_trickle_refresh_delta_rows")
             .description("source changes in a refresh window")
@@ -248,38 +248,7 @@ public final class WorkerMetrics {
    * @param lagsMillis one value per source transaction of the refresh window
    */
   public void freshness(String streamTable, long[] lagsMillis) {
-    Timer t =
-        freshness.computeIfAbsent(
-            streamTable,
-            name -> {
-              Timer timer =
-                  Timer.builder("pg_trickle_freshness_lag")
-                      .description("source commit to visible in the stream table")
-                      .tag("stream_table", name)
-                      .publishPercentiles(0.5, 0.95)
-                      .publishPercentileHistogram()
-                      .minimumExpectedValue(Duration.ofMillis(1))
-                      .maximumExpectedValue(Duration.ofHours(1))
-                      .distributionStatisticExpiry(Duration.ofMinutes(1))
-                      .register(registry);
-              Gauge.builder("pg_trickle_freshness_lag_ms", timer, WorkerMetrics::p95Millis)
-                  .description("p95 of pg_trickle_freshness_lag over about the last minute, ms")
-                  .tag("stream_table", name)
-                  .register(registry);
-              return timer;
-            });
-    for (long ms : lagsMillis) {
-      t.record(Math.max(0, ms), TimeUnit.MILLISECONDS);
-    }
-  }
-
-  private static double p95Millis(Timer t) {
-    for (var p : t.takeSnapshot().percentileValues()) {
-      if (p.percentile() == 0.95) {
-        return p.value(TimeUnit.MILLISECONDS);
-      }
-    }
-    return 0;
+    freshness.record(streamTable, lagsMillis);
   }
 
   /**

@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
  * primary streams from it, False (reason {@code ReplicaNotStreaming}) once one has not for {@link
  * StreamingWatch#GRACE}, naming each such replica, its replication state and both WAL positions. It
  * does not change the phase: the members are up and the primary takes writes; what is lost is
- * redundancy and the freshness of reads from that replica.
+ * redundancy and the freshness of reads from that replica. Unknown (reason {@code
+ * NoRunningPrimary}) while there is no running primary.
  */
 public final class ReplicasStreaming {
 
@@ -20,6 +21,29 @@ public final class ReplicasStreaming {
   public static final String NOT_STREAMING = "ReplicaNotStreaming";
 
   private ReplicasStreaming() {}
+
+  /** The reason while no running primary is seen. */
+  public static final String NO_PRIMARY = "NoRunningPrimary";
+
+  /**
+   * {@code current} with the condition Unknown while there is no running primary to stream from
+   * (Patroni electing one, the primary restarting), when it was True. Before, it kept "Every
+   * replica streams from the primary X" while X was down. A False one stays False (nothing streams
+   * without a primary either), so its recovery is still announced once replicas stream again.
+   */
+  public static List<Condition> withoutPrimary(
+      List<Condition> current, long generation, Instant now) {
+    if (!Conditions.isTrue(current, TYPE)) {
+      return current;
+    }
+    return Conditions.unknown(
+        current,
+        TYPE,
+        NO_PRIMARY,
+        "No running primary to stream from: Patroni is electing one, or the primary restarts",
+        generation,
+        now);
+  }
 
   /** {@code current} with the condition set from the replicas past the grace period. */
   public static List<Condition> with(
