@@ -29,6 +29,11 @@ import java.util.Map;
  * @param columns the new row for INSERT and UPDATE ({@code columns}), else {@code null}
  * @param oldColumns the old key or row for UPDATE and DELETE ({@code old_columns}), or {@code null}
  * @param timestamp the commit time ({@code timestamp})
+ * @param jsonText json and jsonb values, arrays of them and values of types outside the built-in
+ *     set (domains, enums...) are their text as PostgreSQL prints it ({@code json_text}, written
+ *     only when true). Set by the cdc-consumer since 2026-12-07 on events of tables with such a
+ *     column; in older events json and jsonb are parsed JSON, where a JSON {@code null} and SQL
+ *     NULL are both {@code null} and json loses its whitespace, key order and duplicate keys
  */
 public record ChangeEvent(
     long sourceOid,
@@ -37,7 +42,8 @@ public record ChangeEvent(
     ChangeAction action,
     Map<String, Object> columns,
     Map<String, Object> oldColumns,
-    Instant timestamp) {
+    Instant timestamp,
+    boolean jsonText) {
 
   /** The largest OID PostgreSQL hands out: OIDs are unsigned 32-bit numbers. */
   public static final long MAX_OID = 0xFFFF_FFFFL;
@@ -85,6 +91,28 @@ public record ChangeEvent(
           "source_oid " + sourceOid + " is not an OID (0 to " + MAX_OID + ")");
     }
     return sourceOid;
+  }
+
+  /**
+   * An event without {@link #jsonText}: json and jsonb columns, if any, are parsed JSON.
+   *
+   * @param sourceOid the source table's OID
+   * @param lsn the position of the change
+   * @param xid the transaction id
+   * @param action the kind of change
+   * @param columns the new row, or {@code null}
+   * @param oldColumns the old key or row, or {@code null}
+   * @param timestamp the commit time
+   */
+  public ChangeEvent(
+      long sourceOid,
+      Lsn lsn,
+      long xid,
+      ChangeAction action,
+      Map<String, Object> columns,
+      Map<String, Object> oldColumns,
+      Instant timestamp) {
+    this(sourceOid, lsn, xid, action, columns, oldColumns, timestamp, false);
   }
 
   private static void require(boolean ok, ChangeAction action, String what) {
@@ -139,6 +167,7 @@ public record ChangeEvent(
         + action
         + ", timestamp="
         + timestamp
+        + (jsonText ? ", json_text=true" : "")
         + "}";
   }
 }

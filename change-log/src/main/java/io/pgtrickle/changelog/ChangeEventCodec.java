@@ -132,6 +132,7 @@ public final class ChangeEventCodec {
     Map<String, Object> columns = null;
     Map<String, Object> oldColumns = null;
     Instant timestamp = null;
+    boolean jsonText = false;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
       JsonToken value = p.nextToken();
@@ -144,6 +145,7 @@ public final class ChangeEventCodec {
         case "columns" -> columns = readColumns(p, value, field);
         case "old_columns" -> oldColumns = readColumns(p, value, field);
         case "timestamp" -> timestamp = readTimestamp(readText(p, value, field));
+        case "json_text" -> jsonText = readBoolean(p, value, field);
         default -> p.skipChildren();
       }
     }
@@ -162,7 +164,16 @@ public final class ChangeEventCodec {
     if (seq != 0 && lsn != null) {
       lsn = Lsn.of(lsn.value(), (int) seq);
     }
-    return new ChangeEvent(sourceOid, lsn, xid, action, columns, oldColumns, timestamp);
+    return new ChangeEvent(sourceOid, lsn, xid, action, columns, oldColumns, timestamp, jsonText);
+  }
+
+  private static boolean readBoolean(JsonParser p, JsonToken token, String field)
+      throws IOException {
+    if (token != JsonToken.VALUE_TRUE && token != JsonToken.VALUE_FALSE) {
+      throw new MalformedEventException(
+          "change event field '" + field + "' must be a boolean, got " + p.getText());
+    }
+    return token == JsonToken.VALUE_TRUE;
   }
 
   private static long readLong(JsonParser p, JsonToken token, String field) throws IOException {

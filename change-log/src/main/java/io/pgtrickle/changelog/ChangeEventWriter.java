@@ -45,6 +45,7 @@ public final class ChangeEventWriter implements AutoCloseable {
   private static final byte[][] ACTION_THEN_COLUMNS = new byte[ChangeAction.values().length][];
   private static final byte[] OLD_COLUMNS = ascii(",\"old_columns\":");
   private static final byte[] TIMESTAMP = ascii(",\"timestamp\":");
+  private static final byte[] JSON_TEXT = ascii(",\"json_text\":true");
   private static final byte[] NULL = ascii("null");
   private static final byte[] TRUE = ascii("true");
   private static final byte[] FALSE = ascii("false");
@@ -151,6 +152,10 @@ public final class ChangeEventWriter implements AutoCloseable {
       columns(event.oldColumns(), "old_columns");
       raw(TIMESTAMP);
       timestamp(event.timestamp());
+      if (event.jsonText()) {
+        // Only when set, so events of other tables look as before.
+        raw(JSON_TEXT);
+      }
       ensure(1);
       buf[len++] = '}';
     } catch (JsonProcessingException e) {

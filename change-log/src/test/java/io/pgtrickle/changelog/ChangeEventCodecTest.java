@@ -44,6 +44,38 @@ class ChangeEventCodecTest {
   }
 
   @Test
+  void jsonTextIsWrittenOnlyWhenSetAndReadBack() {
+    ChangeEvent old = ChangeEventCodec.fromJson(SEED_EXAMPLE);
+    assertThat(old.jsonText()).as("absent: the old encoding").isFalse();
+    assertThat(ChangeEventCodec.toJson(old)).doesNotContain("json_text");
+    Map<String, Object> columns = new LinkedHashMap<>();
+    columns.put("id", 1L);
+    columns.put("j", "null");
+    columns.put("s", null);
+    ChangeEvent e =
+        new ChangeEvent(
+            16384,
+            Lsn.parse("0/1A3B4C0"),
+            7,
+            ChangeAction.INSERT,
+            columns,
+            null,
+            Instant.parse("2026-05-30T12:00:00Z"),
+            true);
+    String json = ChangeEventCodec.toJson(e);
+    assertThat(json).endsWith(",\"json_text\":true}");
+    ChangeEvent back = ChangeEventCodec.fromJson(json);
+    assertThat(back).isEqualTo(e);
+    assertThat(back.columns()).containsEntry("j", "null").containsEntry("s", null);
+    assertThatThrownBy(
+            () ->
+                ChangeEventCodec.fromJson(
+                    SEED_EXAMPLE.substring(0, SEED_EXAMPLE.length() - 1) + ", \"json_text\": 1}"))
+        .isInstanceOf(MalformedEventException.class)
+        .hasMessageContaining("json_text");
+  }
+
+  @Test
   void roundTripsEveryValueKindWithFullPrecision() {
     Map<String, Object> columns = new LinkedHashMap<>();
     columns.put("numeric", new BigDecimal("-0.000000000000000000000000000000000001"));

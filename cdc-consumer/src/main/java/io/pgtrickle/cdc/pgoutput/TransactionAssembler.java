@@ -161,7 +161,19 @@ public final class TransactionAssembler {
       throw new PgOutputException("transaction " + current.xid() + " has more than 2^31 changes");
     }
     Lsn lsn = Lsn.of(current.finalLsn(), index++);
-    sink.event(new ChangeEvent(relationOid, lsn, current.xid(), action, columns, old, commitTime));
+    boolean jsonText = action != ChangeAction.GAP && jsonText(relation(relationOid));
+    sink.event(
+        new ChangeEvent(
+            relationOid, lsn, current.xid(), action, columns, old, commitTime, jsonText));
+  }
+
+  private static boolean jsonText(Relation relation) {
+    for (Column column : relation.columns()) {
+      if (ValueConverter.jsonText(column.typeOid())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Map<String, Object> row(long relationOid, TupleData tuple, TupleData fullOld) {

@@ -17,7 +17,11 @@ import java.util.Map;
  *   <li>timestamp: ISO-8601 local date-time string; timestamptz: ISO-8601 UTC instant string
  *       ({@code ...Z}); date, time, timetz, uuid, text, varchar, char and every other type: the
  *       text as PostgreSQL prints it;
- *   <li>json, jsonb: nested {@link Map} / {@link List} with exact numbers;
+ *   <li>json, jsonb, json[], jsonb[]: the text as PostgreSQL prints it, like every type not named
+ *       here (since 2026-12-07; before, json and jsonb were parsed into {@link Map} / {@link List},
+ *       which made a JSON {@code null} SQL NULL and lost json's whitespace, key order and duplicate
+ *       keys). The events of a table with such a column, or one of a user-defined type, say so
+ *       ({@link io.pgtrickle.changelog.ChangeEvent#jsonText()}, {@link #jsonText(int)});
  *   <li>bytea: base64 string;
  *   <li>one-dimensional arrays of the types above: {@link List} of converted elements (multi-
  *       dimensional arrays: nested lists).
@@ -38,6 +42,8 @@ public final class ValueConverter {
   static final int TIMESTAMPTZ = 1184;
   static final int NUMERIC = 1700;
   static final int JSONB = 3802;
+  static final int JSON_ARRAY = 199;
+  static final int JSONB_ARRAY = 3807;
 
   /** Array type OID to element type OID, for the built-in types converted above plus text. */
   private static final Map<Integer, Integer> ARRAY_ELEMENTS =
@@ -48,8 +54,6 @@ public final class ValueConverter {
           Map.entry(1007, INT4),
           Map.entry(1016, INT8),
           Map.entry(1028, OID),
-          Map.entry(199, JSON),
-          Map.entry(3807, JSONB),
           Map.entry(1021, FLOAT4),
           Map.entry(1022, FLOAT8),
           Map.entry(1115, TIMESTAMP),
@@ -65,6 +69,25 @@ public final class ValueConverter {
           Map.entry(1183, 1083)); // time[]
 
   private ValueConverter() {}
+
+  /** The first OID of user-defined objects ({@code FirstNormalObjectId}). */
+  private static final int FIRST_NORMAL_OID = 16384;
+
+  /**
+   * Whether a column of this type makes its table's events {@link
+   * io.pgtrickle.changelog.ChangeEvent#jsonText() json_text}: json, jsonb and arrays of them, and
+   * user-defined types (a domain over json or jsonb, an array of one), all carried as text.
+   *
+   * @param typeOid the column's type OID
+   * @return true if the events must say that json values are text
+   */
+  public static boolean jsonText(int typeOid) {
+    return typeOid == JSON
+        || typeOid == JSONB
+        || typeOid == JSON_ARRAY
+        || typeOid == JSONB_ARRAY
+        || Integer.toUnsignedLong(typeOid) >= FIRST_NORMAL_OID;
+  }
 
   /**
    * Converts one non-NULL value.
@@ -82,7 +105,6 @@ public final class ValueConverter {
         case BOOL -> "t".equals(text);
         case TIMESTAMP -> TimestampText.localIso(text);
         case TIMESTAMPTZ -> TimestampText.utcIso(text);
-        case JSON, JSONB -> JsonText.parse(text);
         case BYTEA -> ByteaText.toBase64(text);
         default -> {
           Integer element = ARRAY_ELEMENTS.get(typeOid);

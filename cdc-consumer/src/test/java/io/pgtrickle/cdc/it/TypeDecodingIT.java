@@ -112,10 +112,10 @@ class TypeDecodingIT {
         .isEqualTo("2026-05-30T12:00:00Z");
     assertThat(row.get("d")).isEqualTo("2026-05-30");
     assertThat(row.get("u")).isEqualTo("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
-    assertThat(row.get("j"))
-        .isEqualTo(Map.of("a", Arrays.asList(1L, new BigDecimal("2.50"), null)));
-    assertThat(row.get("jb"))
-        .isEqualTo(Map.of("k", Map.of("n", new BigDecimal("100.00"), "t", true)));
+    // json and jsonb: their text as PostgreSQL prints it, and the event says so.
+    assertThat(events.get(0).jsonText()).isTrue();
+    assertThat(row.get("j")).isEqualTo("{\"a\": [1, 2.50, null]}");
+    assertThat(row.get("jb")).isEqualTo("{\"k\": {\"n\": 100.00, \"t\": true}}");
     assertThat(row.get("ia")).isEqualTo(Arrays.asList(1L, null, 3L));
     assertThat(row.get("ta")).isEqualTo(Arrays.asList("x y", null, "q\""));
     assertThat(row.get("b")).isEqualTo(Base64.getEncoder().encodeToString(new byte[] {0, -1, 16}));

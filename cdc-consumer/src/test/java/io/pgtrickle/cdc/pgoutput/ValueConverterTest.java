@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ValueConverterTest {
@@ -42,19 +40,23 @@ class ValueConverterTest {
   }
 
   @Test
-  void jsonIsParsedExactly() {
-    Object doc =
-        ValueConverter.convert(
-            3802,
-            "{\"a\": [1, 2.50, \"x\", null, true], \"b\": {\"c\": 123456789012345678901234}}");
-    assertThat(doc)
-        .isEqualTo(
-            Map.of(
-                "a", Arrays.asList(1L, new BigDecimal("2.50"), "x", null, true),
-                "b", Map.of("c", new BigInteger("123456789012345678901234"))));
-    assertThat(ValueConverter.convert(114, "\"just a string\"")).isEqualTo("just a string");
-    assertThatThrownBy(() -> ValueConverter.convert(114, "{"))
-        .isInstanceOf(PgOutputException.class);
+  void jsonIsItsTextExactly() {
+    // Text, not parsed: a JSON null is not SQL NULL, json keeps its whitespace, key order and
+    // duplicate keys, a jsonb[] its null elements.
+    String doc = "{\"a\": [1, 2.50, \"x\", null, true], \"b\": {\"c\": 123456789012345678901234}}";
+    assertThat(ValueConverter.convert(3802, doc)).isEqualTo(doc);
+    assertThat(ValueConverter.convert(3802, "null")).isEqualTo("null");
+    assertThat(ValueConverter.convert(114, " {\"b\": 1,  \"a\": 2, \"a\": 3} "))
+        .isEqualTo(" {\"b\": 1,  \"a\": 2, \"a\": 3} ");
+    assertThat(ValueConverter.convert(114, "\"just a string\"")).isEqualTo("\"just a string\"");
+    assertThat(ValueConverter.convert(3807, "{null,NULL}")).isEqualTo("{null,NULL}");
+    assertThat(ValueConverter.convert(199, "{\"{}\"}")).isEqualTo("{\"{}\"}");
+  }
+
+  @Test
+  void jsonAndUserDefinedTypesMakeEventsJsonText() {
+    assertThat(List.of(114, 3802, 199, 3807, 16384, 90000)).allMatch(ValueConverter::jsonText);
+    assertThat(List.of(16, 17, 20, 23, 25, 1700, 1009, 3904)).noneMatch(ValueConverter::jsonText);
   }
 
   @Test

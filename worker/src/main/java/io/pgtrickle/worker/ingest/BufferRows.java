@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.pgtrickle.changelog.ChangeEvent;
+import io.pgtrickle.worker.dvm.sql.JsonImages;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -21,11 +22,17 @@ import java.util.Set;
  * text {@code \x..}, for which the source's bytea columns must be known. An UPDATE's new image is
  * the old image overlaid with the event's columns, so values the event left out (unchanged TOAST
  * without REPLICA IDENTITY FULL) are filled in where the old image has them.
+ *
+ * <p>An event that says {@link ChangeEvent#jsonText() json_text} gives images with the key {@link
+ * JsonImages#MARKER}: its json and jsonb values are their text, which the delta SQL reads through
+ * the column type's input (see {@link JsonImages}).
  */
 public final class BufferRows {
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.WRITE_BIGDECIMAL_AS_PLAIN);
+
+  private static final String MARKER_FIELD = "\"" + JsonImages.MARKER + "\":true}";
 
   private BufferRows() {}
 
@@ -82,9 +89,10 @@ public final class BufferRows {
         .append(',')
         .append(action)
         .append(',');
-    appendJson(out, newRow, byteaColumns, byteaArrayColumns);
+    boolean marked = event.jsonText();
+    appendJson(out, newRow, byteaColumns, byteaArrayColumns, marked);
     out.append(',');
-    appendJson(out, oldRow, byteaColumns, byteaArrayColumns);
+    appendJson(out, oldRow, byteaColumns, byteaArrayColumns, marked);
     out.append(',').append(event.timestamp()).append('\n');
   }
 
@@ -92,7 +100,8 @@ public final class BufferRows {
       StringBuilder out,
       Map<String, Object> row,
       Set<String> byteaColumns,
-      Set<String> byteaArrayColumns) {
+      Set<String> byteaArrayColumns,
+      boolean marked) {
     if (row == null) {
       return; // an unquoted empty CSV field is NULL
     }
@@ -112,6 +121,9 @@ public final class BufferRows {
       json = JSON.writeValueAsString(converted);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("row cannot be written as JSON: " + e.getMessage(), e);
+    }
+    if (marked) {
+      json = json.substring(0, json.length() - 1) + (row.isEmpty() ? "" : ",") + MARKER_FIELD;
     }
     out.append('"').append(json.replace("\"", "\"\"")).append('"');
   }

@@ -56,6 +56,28 @@ class BufferRowsTest {
   }
 
   @Test
+  void jsonTextEventsGiveMarkedImages() {
+    Map<String, Object> old = new LinkedHashMap<>();
+    old.put("id", 1L);
+    old.put("j", "null");
+    Map<String, Object> now = new LinkedHashMap<>();
+    now.put("j", null);
+    ChangeEvent u =
+        new ChangeEvent(5, Lsn.parse("0/10"), 9, ChangeAction.UPDATE, now, old, TS, true);
+    assertThat(csv(u, Set.of(), Set.of()))
+        .startsWith(
+            "5,0/10,0,9,U,\"{\"\"id\"\":1,\"\"j\"\":null,\"\"__pgt_json_text\"\":true}\","
+                + "\"{\"\"id\"\":1,\"\"j\"\":\"\"null\"\",\"\"__pgt_json_text\"\":true}\",");
+    ChangeEvent empty =
+        new ChangeEvent(5, Lsn.parse("0/11"), 9, ChangeAction.DELETE, null, Map.of(), TS, true);
+    assertThat(csv(empty, Set.of(), Set.of()))
+        .startsWith("5,0/11,0,9,D,,\"{\"\"__pgt_json_text\"\":true}\",");
+    ChangeEvent unmarked =
+        new ChangeEvent(5, Lsn.parse("0/12"), 9, ChangeAction.UPDATE, now, old, TS);
+    assertThat(csv(unmarked, Set.of(), Set.of())).doesNotContain("__pgt_json_text");
+  }
+
+  @Test
   void byteaBecomesHexText() {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("b", "3q2+7w=="); // DE AD BE EF

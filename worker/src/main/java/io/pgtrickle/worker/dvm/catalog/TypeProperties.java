@@ -52,7 +52,9 @@ final class TypeProperties {
           + "  (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.collname)"
           + "    FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace"
           + "    JOIN pg_catalog.pg_type t ON t.oid = p.toid"
-          + "    WHERE c.oid = p.tcoll AND c.oid <> t.typcollation)"
+          + "    WHERE c.oid = p.tcoll AND c.oid <> t.typcollation),"
+          // json, jsonb, json[], jsonb[] or a domain over one of them.
+          + "  (SELECT b.oid IN (114, 3802, 199, 3807) FROM b)"
           + " FROM p";
 
   private TypeProperties() {}
@@ -71,6 +73,7 @@ final class TypeProperties {
         boolean hashable = rs.getBoolean(5);
         boolean deterministic = rs.getBoolean(6);
         String collationSql = rs.getString(7);
+        boolean jsonValued = rs.getBoolean(8);
         boolean exact =
             "btequalimage".equals(equalImage)
                 || ("btvarstrequalimage".equals(equalImage) && deterministic);
@@ -83,7 +86,8 @@ final class TypeProperties {
             exact,
             orderable,
             hashable,
-            collationSql);
+            collationSql,
+            jsonValued);
       }
     }
   }

@@ -15,6 +15,8 @@ package io.pgtrickle.worker.dvm.catalog;
  * @param hashable has a default hash operator class ({@code hash_record_extended})
  * @param collationSql the collation as SQL ({@code "pg_catalog"."C"}) when it is not the type's
  *     default, else null
+ * @param jsonValued json, jsonb, json[], jsonb[] or a domain over one of them: read from a change
+ *     image by its text (a JSON {@code null} is not SQL NULL), see {@code SourceDeltaSql}
  */
 public record TypeRef(
     long oid,
@@ -25,7 +27,8 @@ public record TypeRef(
     boolean exactEquality,
     boolean orderable,
     boolean hashable,
-    String collationSql) {
+    String collationSql,
+    boolean jsonValued) {
 
   /** Number families the aggregate rules distinguish. */
   public enum Family {

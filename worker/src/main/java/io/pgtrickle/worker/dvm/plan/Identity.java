@@ -27,7 +27,8 @@ public final class Identity {
 
   /** The type of branch numbers and markers. */
   public static final TypeRef INT4 =
-      new TypeRef(TypeRef.INT4, -1, 0, "integer", TypeRef.Family.INTEGER, true, true, true, null);
+      new TypeRef(
+          TypeRef.INT4, -1, 0, "integer", TypeRef.Family.INTEGER, true, true, true, null, false);
 
   private Identity() {}
 

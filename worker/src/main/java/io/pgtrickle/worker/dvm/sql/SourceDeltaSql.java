@@ -1,5 +1,6 @@
 package io.pgtrickle.worker.dvm.sql;
 
+import io.pgtrickle.worker.dvm.catalog.ColumnInfo;
 import io.pgtrickle.worker.dvm.catalog.RelationInfo;
 import io.pgtrickle.worker.dvm.catalog.TypeRef;
 import java.util.ArrayList;
@@ -66,6 +67,9 @@ public final class SourceDeltaSql {
    * @param columns the columns to decode (table order), or null for all
    */
   public static String cte(int index, RelationInfo relation, String window, List<String> columns) {
+    if (columns == null && relation.columns().stream().anyMatch(c -> c.type().jsonValued())) {
+      columns = relation.columns().stream().map(ColumnInfo::name).toList();
+    }
     String decode;
     String select;
     if (columns == null) {
@@ -82,13 +86,9 @@ public final class SourceDeltaSql {
         if (TEXT_INPUT.contains(type.oid())) {
           // The key's text through the type's input, as jsonb_to_record converts a scalar, at a
           // fraction of its cost (it resolves the record type and looks every column up per row).
-          refs.add(
-              "(v.__pgt_row ->> "
-                  + Sql.literal(c)
-                  + ")::"
-                  + type.sqlName()
-                  + " AS "
-                  + Sql.ident(c));
+          refs.add(textInput(c, type) + " AS " + Sql.ident(c));
+        } else if (type.jsonValued()) {
+          refs.add(JsonImages.decode(c, type) + " AS " + Sql.ident(c));
         } else {
           defs.add(Sql.ident(c) + " " + type.sqlName());
           refs.add("r." + Sql.ident(c));
@@ -124,6 +124,11 @@ public final class SourceDeltaSql {
         // the output, an identity column twice, an aggregate argument in its call and its FILTERs),
         // and columns nothing reads are not decoded at all.
         + " OFFSET 0)";
+  }
+
+  /** {@code (v.__pgt_row ->> 'c')::type}: the key's text through the type's input function. */
+  static String textInput(String column, TypeRef type) {
+    return "(v.__pgt_row ->> " + Sql.literal(column) + ")::" + type.sqlName();
   }
 
   /** The change buffer table of a source: {@code pgtrickle_changes.changes_<oid>}. */

@@ -186,9 +186,19 @@ public record StorageLayout(
   }
 
   static final TypeRef BIGINT =
-      new TypeRef(TypeRef.INT8, -1, 0, "bigint", TypeRef.Family.INTEGER, true, true, true, null);
+      new TypeRef(
+          TypeRef.INT8, -1, 0, "bigint", TypeRef.Family.INTEGER, true, true, true, null, false);
   static final TypeRef INTEGER = Identity.INT4;
   static final TypeRef NUMERIC =
       new TypeRef(
-          TypeRef.NUMERIC_OID, -1, 0, "numeric", TypeRef.Family.NUMERIC, false, true, true, null);
+          TypeRef.NUMERIC_OID,
+          -1,
+          0,
+          "numeric",
+          TypeRef.Family.NUMERIC,
+          false,
+          true,
+          true,
+          null,
+          false);
 }

@@ -36,6 +36,8 @@ class GoldenSqlIT {
     q.put("projection_without_key", "SELECT region, amount FROM golden.src WHERE amount > 5000");
     q.put("keyless", "SELECT k, v FROM golden.log WHERE v IS NOT NULL");
     q.put(
+        "json_columns", "SELECT id, j, js::text AS js, ja, d FROM golden.docs WHERE j IS NOT NULL");
+    q.put(
         "aggregate",
         "SELECT region, SUM(amount) AS total, COUNT(*) AS cnt FROM golden.src GROUP BY region");
     q.put(
@@ -82,6 +84,10 @@ class GoldenSqlIT {
           "CREATE TABLE golden.dim (id int PRIMARY KEY, region text NOT NULL, region_name text NOT NULL)");
       s.execute("CREATE TABLE golden.owner (region text PRIMARY KEY, note text)");
       s.execute("CREATE TABLE golden.log (k int, v int)");
+      s.execute("CREATE DOMAIN golden.doc AS jsonb");
+      s.execute(
+          "CREATE TABLE golden.docs (id int PRIMARY KEY, j jsonb, js json, ja jsonb[],"
+              + " d golden.doc)");
     }
   }
 
