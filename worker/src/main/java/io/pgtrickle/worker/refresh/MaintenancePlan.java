@@ -31,7 +31,7 @@ public interface MaintenancePlan {
 
   /**
    * Why this plan: the stream table's {@code refresh_reason} and the history row's, e.g. {@code
-   * "AUTO: DIFFERENTIAL"}, {@code "AUTO chose FULL: window function row_number()"}.
+   * "AUTO chose DIFFERENTIAL"}, {@code "AUTO chose FULL: window function row_number()"}.
    *
    * @return one line
    */
