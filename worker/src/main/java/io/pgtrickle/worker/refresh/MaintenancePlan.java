@@ -91,7 +91,8 @@ public interface MaintenancePlan {
   /**
    * Makes the storage table fit the plan (hidden {@code __pgt_*} columns, indexes), idempotently.
    * Called before {@link #recompute} on the first refresh, when the catalog says {@code
-   * needs_reinit}, and when a source's columns changed.
+   * needs_reinit}, and when a source's columns changed (then after the runtime gave the storage's
+   * user columns the types the query gives now: {@link StorageRetype}).
    *
    * @param c the refresh transaction's connection
    * @param ctx the refresh
