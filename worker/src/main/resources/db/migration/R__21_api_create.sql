@@ -122,9 +122,11 @@ SET search_path = pg_catalog, pg_temp AS $fn$
 $fn$;
 
 -- Makes the storage table's user columns those of the new query: unchanged when names and
--- types are the same in the same order; otherwise every user column is dropped, the new ones are
--- added in the query's order and the table is emptied (it is repopulated anyway). Runs as the
--- caller, who must own the table; objects that depend on dropped columns stop it (2BP01).
+-- types are the same in the same order; otherwise every column is dropped, the hidden __pgt_*
+-- bookkeeping columns too, the new ones are added in the query's order and the table is emptied
+-- (it is repopulated anyway, and the refresh that does it adds the bookkeeping columns again,
+-- after the query's: SELECT * keeps the query's order). Runs as the caller, who must own the
+-- table; objects that depend on dropped columns stop it (2BP01).
 CREATE OR REPLACE FUNCTION pgtrickle._reshape(st regclass, a jsonb)
 RETURNS boolean LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp AS $fn$
@@ -135,10 +137,11 @@ BEGIN
   IF old = a->'columns' THEN
     RETURN false;
   END IF;
-  SELECT string_agg(x, ', ') INTO stmt FROM (
-    SELECT format('DROP COLUMN %I', o->>'name') x FROM jsonb_array_elements(old) o
+  SELECT string_agg(x, ', ' ORDER BY k, i) INTO stmt FROM (
+    SELECT 0 k, attnum::bigint i, format('DROP COLUMN %I', attname) x FROM pg_attribute
+     WHERE attrelid = st AND attnum > 0 AND NOT attisdropped
     UNION ALL
-    SELECT format('ADD COLUMN %I %s', c->>'name', c->>'type')
+    SELECT 1, i, format('ADD COLUMN %I %s', c->>'name', c->>'type')
       FROM jsonb_array_elements(a->'columns') WITH ORDINALITY e(c, i)) s;
   EXECUTE format('ALTER TABLE %s %s', st, stmt);
   EXECUTE format('TRUNCATE %s', st);

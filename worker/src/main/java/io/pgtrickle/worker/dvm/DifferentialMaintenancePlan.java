@@ -49,9 +49,16 @@ final class DifferentialMaintenancePlan implements MaintenancePlan {
     return "DIFFERENTIAL";
   }
 
+  /** {@code AUTO chose DIFFERENTIAL} or {@code DIFFERENTIAL requested}: what chose the mode. */
   @Override
   public String reason() {
-    return requested + ": DIFFERENTIAL";
+    return reason(requested);
+  }
+
+  static String reason(String requested) {
+    return "DIFFERENTIAL".equals(requested)
+        ? "DIFFERENTIAL requested"
+        : requested + " chose DIFFERENTIAL";
   }
 
   @Override

@@ -31,7 +31,7 @@ public interface MaintenancePlan {
 
   /**
    * Why this plan: the stream table's {@code refresh_reason} and the history row's, e.g. {@code
-   * "AUTO: DIFFERENTIAL"}, {@code "AUTO chose FULL: window function row_number()"}.
+   * "AUTO chose DIFFERENTIAL"}, {@code "AUTO chose FULL: window function row_number()"}.
    *
    * @return one line
    */
@@ -91,7 +91,8 @@ public interface MaintenancePlan {
   /**
    * Makes the storage table fit the plan (hidden {@code __pgt_*} columns, indexes), idempotently.
    * Called before {@link #recompute} on the first refresh, when the catalog says {@code
-   * needs_reinit}, and when a source's columns changed.
+   * needs_reinit}, and when a source's columns changed (then after the runtime gave the storage's
+   * user columns the types the query gives now: {@link StorageRetype}).
    *
    * @param c the refresh transaction's connection
    * @param ctx the refresh

@@ -118,9 +118,27 @@ public record RefreshDecision(String action, boolean prepareStorage, String reas
       if (recompute != null) {
         return new RefreshDecision("FULL", false, recompute);
       }
-      return new RefreshDecision("DIFFERENTIAL", false, plan.reason());
+      return new RefreshDecision(
+          "DIFFERENTIAL",
+          false,
+          "applied " + changesOf(changes, windows, names) + " (" + plan.reason() + ")");
     }
-    return new RefreshDecision("FULL", false, plan.reason());
+    String what =
+        changes == 0
+            ? "upstream stream table " + list(upstreamChanged, names) + " changed; recomputed"
+            : "recomputed for " + changesOf(changes, windows, names);
+    return new RefreshDecision("FULL", false, what + " (" + plan.reason() + ")");
+  }
+
+  /** E.g. {@code 3 changes of t1, t2}: the windows' change count and the sources that had any. */
+  private static String changesOf(
+      long changes, Map<Long, SourceWindow> windows, LongFunction<String> names) {
+    return changes
+        + (changes == 1 ? " change" : " changes")
+        + " of "
+        + list(
+            windows.values().stream().filter(w -> w.changes() > 0).map(SourceWindow::oid).toList(),
+            names);
   }
 
   private static String list(Collection<Long> oids, LongFunction<String> names) {

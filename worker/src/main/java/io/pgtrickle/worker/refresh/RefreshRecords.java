@@ -138,19 +138,30 @@ final class RefreshRecords {
         c.prepareStatement(
             "UPDATE pgtrickle.pgt_stream_tables SET consecutive_errors = consecutive_errors + 1,"
                 + " last_error_message = ?, last_error_at = clock_timestamp(),"
+                + " refresh_reason = ?,"
                 + " status = CASE WHEN status <> 'SUSPENDED'"
                 + " AND (? OR consecutive_errors + 1 >= ?) THEN 'ERROR' ELSE status END"
                 + " WHERE pgt_id = ? RETURNING status")) {
       ps.setString(1, message);
-      ps.setBoolean(2, permanent);
-      ps.setInt(3, maxErrors);
-      ps.setLong(4, st.pgtId());
+      // The last refresh's reason is this failure's, not the last success's ("no changes").
+      ps.setString(2, failedReason(done.action(), message));
+      ps.setBoolean(3, permanent);
+      ps.setInt(4, maxErrors);
+      ps.setLong(5, st.pgtId());
       try (var rs = ps.executeQuery()) {
         error = rs.next() && "ERROR".equals(rs.getString(1));
       }
     }
     history(c, st.pgtId(), done, "FAILED", message);
     return error;
+  }
+
+  /**
+   * The stream table's {@code refresh_reason} after a failed refresh, e.g. {@code FULL failed:
+   * ERROR: column "a" does not exist}.
+   */
+  static String failedReason(String action, String message) {
+    return (action == null ? "refresh" : action) + " failed: " + message;
   }
 
   private static final String HISTORY_COLUMNS =

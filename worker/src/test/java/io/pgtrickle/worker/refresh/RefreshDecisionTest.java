@@ -22,7 +22,7 @@ class RefreshDecisionTest {
 
         @Override
         public String reason() {
-          return "AUTO: DIFFERENTIAL";
+          return "AUTO chose DIFFERENTIAL";
         }
 
         @Override
@@ -68,10 +68,28 @@ class RefreshDecisionTest {
   @Test
   void changesRunThePlansMode() {
     assertThat(decide(full, Map.of(1L, w(1, 3)), Set.of(), Set.of()))
-        .isEqualTo(new RefreshDecision("FULL", false, "refresh_mode FULL"));
+        .isEqualTo(
+            new RefreshDecision(
+                "FULL", false, "recomputed for 3 changes of t1 (refresh_mode FULL)"));
     RefreshDecision d = decide(diff, Map.of(1L, w(1, 3), 2L, w(2, 0)), Set.of(), Set.of());
     assertThat(d.action()).isEqualTo("DIFFERENTIAL");
     assertThat(d.applies()).isTrue();
+  }
+
+  @Test
+  void reasonsSayWhatWasDoneAndWhy() {
+    assertThat(decide(diff, Map.of(1L, w(1, 1), 2L, w(2, 4)), Set.of(), Set.of()).reason())
+        .isEqualTo("applied 5 changes of t1, t2 (AUTO chose DIFFERENTIAL)");
+    assertThat(decide(diff, Map.of(1L, w(1, 1), 2L, w(2, 0)), Set.of(), Set.of()).reason())
+        .isEqualTo("applied 1 change of t1 (AUTO chose DIFFERENTIAL)");
+    assertThat(decide(full, Map.of(1L, w(1, 0)), Set.of(), Set.of(9L)).reason())
+        .isEqualTo("upstream stream table t9 changed; recomputed (refresh_mode FULL)");
+    assertThat(
+            RefreshDecision.decide(true, false, diff, Map.of(), Set.of(), Set.of(), o -> "x")
+                .reason())
+        .isEqualTo("initial population; AUTO chose DIFFERENTIAL");
+    assertThat(RefreshRecords.failedReason("FULL", "ERROR: boom"))
+        .isEqualTo("FULL failed: ERROR: boom");
   }
 
   @Test
