@@ -21,8 +21,7 @@ class OutputNamesTest {
   void anAliasAColumnOrPostgresqlsUnnamed() {
     assertThat(
             OutputNames.of(
-                targets(
-                    "SELECT mr.m, 1, upper(mr.m) AS upper, mr.id AS k, \"Q\" FROM public.mr"),
+                targets("SELECT mr.m, 1, upper(mr.m) AS upper, mr.id AS k, \"Q\" FROM public.mr"),
                 List.of()))
         .containsExactly("m", "?column?", "upper", "k", "Q");
     assertThat(targets("SELECT (mr.id + 1), upper(mr.m) FROM public.mr"))
