@@ -153,6 +153,33 @@ final class RefreshRecords {
     return error;
   }
 
+  /**
+   * Records a failure that left the refresh transaction unusable or in an unknown state (a fault of
+   * the engine, {@link RefreshErrors#engineFault}, possibly in the middle of the plan): rolls it
+   * back, takes the claim again in a new transaction and records the failure there as {@link
+   * #failed} does (not permanent: it counts towards {@code maxErrors}), and commits.
+   *
+   * @param c the refresh transaction's connection
+   * @param st the stream table as the refresh read it
+   * @param message the error
+   * @param maxErrors the limit of consecutive errors
+   * @param done the attempt
+   * @return whether the stream table is in ERROR now, or {@code null} when another worker claimed
+   *     it meanwhile (nothing recorded; that one meets the same fault)
+   * @throws SQLException if the database fails
+   */
+  static Boolean failedApart(Connection c, StreamTable st, String message, int maxErrors, Done done)
+      throws SQLException {
+    c.rollback();
+    if (!io.pgtrickle.worker.db.Claims.tryClaim(c, st.pgtId())) {
+      c.rollback();
+      return null;
+    }
+    boolean error = failed(c, st, message, false, maxErrors, done);
+    c.commit();
+    return error;
+  }
+
   private static final String HISTORY_COLUMNS =
       "pgt_id, data_timestamp, start_time, end_time, action, rows_inserted, rows_updated,"
           + " rows_deleted, delta_row_count, status, error_message, initiated_by, refresh_reason,"
