@@ -11,11 +11,12 @@ import java.util.Set;
 /**
  * The names of a select list's columns, as PostgreSQL gives them: the alias, else a plain column
  * reference's column name, else {@value #UNNAMED}. The text read is {@code pg_get_viewdef}'s, which
- * writes {@code AS} wherever PostgreSQL's name is another (a function call is {@code upper(t.m) AS
- * upper}), so an entry without one is a column or is named {@value #UNNAMED}: PostgreSQL 14 leaves
- * out {@code AS "?column?"}, and every version leaves out every name in the branches of a UNION ALL
- * after the first, whose names are not visible (the union's columns are the first branch's, given
- * to the later ones by {@code renames}).
+ * writes {@code AS} wherever a name is visible and is not the column's own ({@code 1 AS
+ * "?column?"}, {@code upper(t.m) AS upper}), and leaves the names out where they are not visible:
+ * in the branches of a UNION ALL after the first ({@code SELECT m, 1 ... UNION ALL SELECT m, 2 ...}
+ * prints the {@code 2} bare). The union's columns are the first branch's, and the later branches
+ * are given its names by position ({@code renames}). {@value #UNNAMED} for any other bare entry is
+ * PostgreSQL's own fallback name ({@code FigureColname}), never a guess at a function's.
  */
 public final class OutputNames {
 
