@@ -52,9 +52,9 @@ public final class OutputNames {
    * @param renames names given from outside, by position: a subquery's column aliases ({@code (...)
    *     q(a, b)}) or the first branch's names for a later branch of a UNION ALL; empty for none
    * @return one distinct name per entry
-   * @throws Unsupported if two columns have the same name (only a subquery can: the stream table's
-   *     own columns are a table's, which the front door created; the engine could not tell them
-   *     apart, and the query is refreshed FULL)
+   * @throws Unsupported if two columns have the same name (a guard: the stream table's own columns
+   *     are a table's, and pg_get_viewdef names a subquery's duplicates apart with column aliases,
+   *     {@code q(k, k_1)}; the engine could not tell them apart, and the query is refreshed FULL)
    */
   public static List<String> of(List<QueryAst.Target> targets, List<String> renames) {
     List<String> names = new ArrayList<>();
