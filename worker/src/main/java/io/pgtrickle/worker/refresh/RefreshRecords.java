@@ -1,5 +1,6 @@
 package io.pgtrickle.worker.refresh;
 
+import io.pgtrickle.worker.db.Claims;
 import io.pgtrickle.worker.db.RoundTrip;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -171,7 +172,7 @@ final class RefreshRecords {
   static Boolean failedApart(Connection c, StreamTable st, String message, int maxErrors, Done done)
       throws SQLException {
     c.rollback();
-    if (!io.pgtrickle.worker.db.Claims.tryClaim(c, st.pgtId())) {
+    if (!Claims.tryClaim(c, st.pgtId())) {
       c.rollback();
       return null;
     }
