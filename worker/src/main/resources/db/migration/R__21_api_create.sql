@@ -40,6 +40,13 @@ BEGIN
     -- It parsed as a statement above, so it is one that is not a query (INSERT ... RETURNING).
     RAISE EXCEPTION 'the query of a stream table must be one SELECT statement'
       USING ERRCODE = '42601', DETAIL = SQLERRM;
+  WHEN duplicate_column THEN
+    -- The storage is a table: its columns need distinct names. PostgreSQL's message names the
+    -- column (SELECT 1, 2 gives two "?column?").
+    RAISE EXCEPTION 'the columns of a stream table need distinct names: %', SQLERRM
+      USING ERRCODE = '42701',
+            HINT = 'Name the select-list entries with AS, e.g. SELECT 1 AS a, 2 AS b: an entry '
+                   'without AS is named after its column or function, else "?column?".';
   END;
   PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
   a := pgtrickle._analyze(format('pg_temp.%I', probe)::regclass);

@@ -32,6 +32,35 @@ final class RefreshErrors {
   }
 
   /**
+   * Whether a refresh that threw {@code e}, not an {@link SQLException}, failed by a fault of the
+   * engine (an {@link IllegalStateException} of the planner, a {@link NullPointerException}...):
+   * the same refresh fails the same way again, so it counts as an error, and after {@code
+   * maxErrors} in a row the stream table is in ERROR naming it instead of being retried for ever.
+   * Not when an {@link SQLException} that {@link #transientFailure} wraps is its cause (a lost
+   * connection surfacing through an unchecked wrapper): that one is retried.
+   */
+  static boolean engineFault(RuntimeException e) {
+    for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+      if (t instanceof SQLException s && transientFailure(s)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The message of an {@link #engineFault}: the exception's class and message. */
+  static String message(RuntimeException e) {
+    return "refresh failed: internal error of the worker: " + e;
+  }
+
+  /** A failure for the logs and a RETRY outcome: the message and SQLSTATE, or the exception. */
+  static String describe(Exception e) {
+    return e instanceof SQLException s && s.getSQLState() != null
+        ? s.getMessage() + " (SQLSTATE " + s.getSQLState() + ")"
+        : e.toString();
+  }
+
+  /**
    * PostgreSQL's class 22, data exception (division by zero, a value out of range, an invalid cast
    * of a text): raised by the rows a statement evaluates, so another statement over other rows may
    * succeed.

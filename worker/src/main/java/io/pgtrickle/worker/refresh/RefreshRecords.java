@@ -1,5 +1,6 @@
 package io.pgtrickle.worker.refresh;
 
+import io.pgtrickle.worker.db.Claims;
 import io.pgtrickle.worker.db.RoundTrip;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -162,6 +163,33 @@ final class RefreshRecords {
    */
   static String failedReason(String action, String message) {
     return (action == null ? "refresh" : action) + " failed: " + message;
+  }
+
+  /**
+   * Records a failure that left the refresh transaction unusable or in an unknown state (a fault of
+   * the engine, {@link RefreshErrors#engineFault}, possibly in the middle of the plan): rolls it
+   * back, takes the claim again in a new transaction and records the failure there as {@link
+   * #failed} does (not permanent: it counts towards {@code maxErrors}), and commits.
+   *
+   * @param c the refresh transaction's connection
+   * @param st the stream table as the refresh read it
+   * @param message the error
+   * @param maxErrors the limit of consecutive errors
+   * @param done the attempt
+   * @return whether the stream table is in ERROR now, or {@code null} when another worker claimed
+   *     it meanwhile (nothing recorded; that one meets the same fault)
+   * @throws SQLException if the database fails
+   */
+  static Boolean failedApart(Connection c, StreamTable st, String message, int maxErrors, Done done)
+      throws SQLException {
+    c.rollback();
+    if (!Claims.tryClaim(c, st.pgtId())) {
+      c.rollback();
+      return null;
+    }
+    boolean error = failed(c, st, message, false, maxErrors, done);
+    c.commit();
+    return error;
   }
 
   private static final String HISTORY_COLUMNS =

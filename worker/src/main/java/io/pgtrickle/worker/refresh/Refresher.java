@@ -12,7 +12,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -150,7 +149,7 @@ public final class Refresher implements AutoCloseable {
       connections.rollbackQuietly();
       connections.closeIfBroken(e);
       metrics.refreshRetried(e instanceof SQLException s ? s.getSQLState() : null);
-      return RefreshOutcome.of(RefreshOutcome.Kind.RETRY, null, describe(e));
+      return RefreshOutcome.of(RefreshOutcome.Kind.RETRY, null, RefreshErrors.describe(e));
     } finally {
       metrics.refreshEnded();
     }
@@ -184,19 +183,33 @@ public final class Refresher implements AutoCloseable {
     }
     String initiatedBy = !st.populated() ? "INITIAL" : manual ? "MANUAL" : "SCHEDULER";
     RefreshSpans.named(st, initiatedBy);
+    try {
+      return claimed(conn, probe, o, st, initiatedBy, phases, start, t0);
+    } catch (RuntimeException e) {
+      if (!RefreshErrors.engineFault(e)) {
+        throw e;
+      }
+      return EngineFaults.record(
+          conn, st, initiatedBy, start, database.workerId(), maxErrors, metrics, t0, e);
+    }
+  }
+
+  /** The rest of an attempt, with the stream table claimed and due. */
+  private RefreshOutcome claimed(
+      Connection conn,
+      Connection probe,
+      RefreshOpening.Opening o,
+      StreamTable st,
+      String initiatedBy,
+      RefreshPhases phases,
+      Instant start,
+      long t0)
+      throws SQLException, InterruptedException {
     RefreshCatalog.Sources sources = o.sources();
     Lsn l = o.l();
     Frontier before = Frontier.parse(st.frontier());
-    Set<Long> schemaChanged = schemaChanged(sources, before);
-    Set<Long> upstreamChanged = new HashSet<>();
-    sources
-        .upstream()
-        .forEach(
-            (oid, dataLsn) -> {
-              if (dataLsn != null && !dataLsn.equals(before.upstream().get(oid))) {
-                upstreamChanged.add(oid);
-              }
-            });
+    Set<Long> schemaChanged = SourceChanges.schema(sources, before);
+    Set<Long> upstreamChanged = SourceChanges.upstream(sources, before);
     MaintenancePlan plan = plans.get(conn, st, !schemaChanged.isEmpty());
     plan.restoreCostModel(st.costModel()); // AUTO decides from every worker's measurements
     phases.lap("plan");
@@ -350,16 +363,6 @@ public final class Refresher implements AutoCloseable {
     return RefreshOutcome.of(RefreshOutcome.Kind.COMPLETED, decision.action(), decision.reason());
   }
 
-  private static Set<Long> schemaChanged(RefreshCatalog.Sources sources, Frontier before) {
-    Set<Long> changed = new HashSet<>();
-    for (long oid : sources.base()) {
-      if (ColumnFingerprint.changed(before.schemas().get(oid), sources.fingerprints().get(oid))) {
-        changed.add(oid);
-      }
-    }
-    return changed;
-  }
-
   /** Cancels the statement in progress (draining ran out of time); the refresh rolls back. */
   public void cancel() {
     connections.cancel();
@@ -382,12 +385,6 @@ public final class Refresher implements AutoCloseable {
    */
   void abort(BackendWatch.Backend gone) {
     connections.abort(gone);
-  }
-
-  private static String describe(Exception e) {
-    return e instanceof SQLException s && s.getSQLState() != null
-        ? s.getMessage() + " (SQLSTATE " + s.getSQLState() + ")"
-        : e.toString();
   }
 
   @Override

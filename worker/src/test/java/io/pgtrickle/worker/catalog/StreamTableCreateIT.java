@@ -223,6 +223,14 @@ class StreamTableCreateIT {
     assertThat(one("SELECT count(*) FROM customers")).isEqualTo("0");
     assertFails(
         c, "SELECT pgtrickle.create_stream_table('x', 'SELECT id, id FROM orders')", "42701", "id");
+    // Two entries without a name: PostgreSQL names both "?column?"; the storage cannot have that.
+    var dup =
+        assertFails(
+            c,
+            "SELECT pgtrickle.create_stream_table('x', 'SELECT 1, 2 FROM orders')",
+            "42701",
+            "the columns of a stream table need distinct names: column \"?column?\"");
+    assertThat(dup.getHint()).contains("with AS");
     assertFails(
         c,
         "SELECT pgtrickle.create_stream_table('x', 'SELECT id AS __pgt_row_id FROM" + " orders')",

@@ -103,4 +103,29 @@ class RefreshErrorsTest {
     return new PSQLException(
         new ServerErrorMessage("SERROR\u0000C" + sqlState + "\u0000M" + message + "\u0000"));
   }
+
+  @Test
+  void aFaultOfTheEngineCountsUnlessATransientFailureCausedIt() {
+    assertThat(RefreshErrors.engineFault(new IllegalStateException("select-list entry"))).isTrue();
+    assertThat(RefreshErrors.engineFault(new NullPointerException())).isTrue();
+    assertThat(
+            RefreshErrors.engineFault(
+                new IllegalStateException(
+                    "wrapped", new SQLException("column x does not exist", "42703"))))
+        .isTrue();
+    assertThat(
+            RefreshErrors.engineFault(
+                new RuntimeException(
+                    new PSQLException("An I/O error occurred", PSQLState.CONNECTION_FAILURE))))
+        .isFalse();
+    assertThat(
+            RefreshErrors.engineFault(
+                new RuntimeException(
+                    new IllegalStateException(new SQLException("could not serialize", "40001")))))
+        .isFalse();
+    assertThat(RefreshErrors.message(new IllegalStateException("select-list entry without a name")))
+        .isEqualTo(
+            "refresh failed: internal error of the worker: java.lang.IllegalStateException:"
+                + " select-list entry without a name");
+  }
 }

@@ -95,8 +95,15 @@ public final class Analyzer {
       throws SQLException {
     if (ast instanceof QueryAst.UnionAll) {
       List<QueryNode> branches = new ArrayList<>();
+      List<String> firstNames = List.of();
       for (QueryAst b : flatten(ast, new ArrayList<>())) {
-        branches.add(node(b, List.of(), null));
+        // PostgreSQL names the union's columns after the first branch's; the later branches'
+        // names are not visible (pg_get_viewdef leaves them out), so they get the first's.
+        QueryNode branch = node(b, firstNames, null);
+        branches.add(branch);
+        if (firstNames.isEmpty()) {
+          firstNames = branch.columns().stream().map(ColumnInfo::name).toList();
+        }
       }
       List<ColumnInfo> first = branches.get(0).columns();
       List<ColumnInfo> named = new ArrayList<>();
@@ -154,9 +161,9 @@ public final class Analyzer {
       checkColumns(e, scope);
     }
     List<Block.Output> outputs = new ArrayList<>();
+    List<String> names = OutputNames.of(s.targets(), renames);
     for (int i = 0; i < s.targets().size(); i++) {
-      QueryAst.Target t = s.targets().get(i);
-      outputs.add(new Block.Output(rename(targetName(t), i, renames), t.expr(), null));
+      outputs.add(new Block.Output(names.get(i), s.targets().get(i).expr(), null));
     }
     if (s.where() != null && !AggregateCallScanner.find(s.where()).isEmpty()) {
       throw new IllegalStateException("aggregate in WHERE");
@@ -197,20 +204,6 @@ public final class Analyzer {
         throw new IllegalStateException("unknown column " + c.alias() + "." + c.column());
       }
     }
-  }
-
-  private static String targetName(QueryAst.Target t) {
-    if (t.alias() != null) {
-      return t.alias();
-    }
-    List<io.pgtrickle.worker.dvm.parse.Token> k = t.expr().tokens();
-    if (k.size() == 3 && k.get(1).is(".") && k.get(2).isIdentifier()) {
-      return k.get(2).identifierName();
-    }
-    if (k.size() == 1 && k.get(0).isIdentifier()) {
-      return k.get(0).identifierName();
-    }
-    throw new IllegalStateException("select-list entry without a name: " + t.expr());
   }
 
   private static String rename(String name, int i, List<String> renames) {

@@ -65,4 +65,43 @@ class DifferentialRegressionIT {
             new String[] {"INSERT INTO {S}.a VALUES (4, 1, 'x', 0, 1, -2)"},
             new String[] {"UPDATE {S}.a SET id = id + 20 WHERE id = 4"}));
   }
+
+  /**
+   * Select-list entries without a name in UNION ALL branches: PostgreSQL names them {@code
+   * ?column?} and prints the later branches' without {@code AS}; the engine stopped at "select-list
+   * entry without a name" and the stream table was never refreshed.
+   */
+  @Test
+  void unnamedConstantsInUnionAllBranches() throws SQLException {
+    runner.run(
+        scenario(
+            0,
+            "SELECT a.g, 1 FROM {S}.a UNION ALL SELECT a.g, 2 FROM {S}.a",
+            "INSERT INTO {S}.a VALUES (1, 1, 'x', 0, 1, 0), (2, 2, 'y', 0, 2, 0)",
+            new String[] {"INSERT INTO {S}.a VALUES (3, 1, 'z', 0, 1, 0)"},
+            new String[] {"UPDATE {S}.a SET g = 'w' WHERE id = 1"},
+            new String[] {"DELETE FROM {S}.a WHERE id = 2"}));
+  }
+
+  /** The same inside a subquery in FROM, under an aggregate, with two unnamed later entries. */
+  @Test
+  void unnamedEntriesInAUnionAllSubquery() throws SQLException {
+    runner.run(
+        scenario(
+            0,
+            "SELECT x.g, sum(x.cnt) FROM (SELECT a.g, count(*) AS cnt FROM {S}.a GROUP BY a.g"
+                + " UNION ALL SELECT DISTINCT a.g, 1 FROM {S}.a) x GROUP BY x.g",
+            "INSERT INTO {S}.a VALUES (1, 1, 'x', 0, 1, 0), (2, 2, 'x', 0, 2, 0)",
+            new String[] {"INSERT INTO {S}.a VALUES (3, 1, 'z', 0, 1, 0)"},
+            new String[] {"UPDATE {S}.a SET g = 'z' WHERE id = 1"},
+            new String[] {"DELETE FROM {S}.a WHERE id = 3"}));
+    runner.run(
+        scenario(
+            0,
+            "SELECT a.g, a.v AS p, a.k AS q FROM {S}.a UNION ALL SELECT b.t, b.w + 1, 7 FROM {S}.b",
+            "INSERT INTO {S}.a VALUES (1, 1, 'x', 0, 1, 0); INSERT INTO {S}.b VALUES (1, 1, 2, 't')",
+            new String[] {"INSERT INTO {S}.b VALUES (2, 1, 5, 'u')"},
+            new String[] {"UPDATE {S}.b SET w = 9 WHERE id = 1"},
+            new String[] {"DELETE FROM {S}.b WHERE id = 2; DELETE FROM {S}.a WHERE id = 1"}));
+  }
 }

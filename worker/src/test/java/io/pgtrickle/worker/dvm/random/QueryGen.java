@@ -239,7 +239,11 @@ public final class QueryGen {
         "SELECT a.id, a.v FROM {S}.a UNION ALL SELECT d.id, d.bid FROM {S}.d UNION ALL SELECT b.id, b.w FROM {S}.b WHERE b.w < 3",
         "SELECT c.k, c.y FROM {S}.c UNION ALL SELECT a.k, a.g FROM {S}.a",
         "SELECT a.k, count(*) AS n FROM {S}.a GROUP BY a.k UNION ALL SELECT b.k, b.w FROM {S}.b",
-        "SELECT u.k, sum(u.v) AS sv FROM (SELECT a.k, a.v FROM {S}.a UNION ALL SELECT c.k, c.x FROM {S}.c) u GROUP BY u.k");
+        "SELECT u.k, sum(u.v) AS sv FROM (SELECT a.k, a.v FROM {S}.a UNION ALL SELECT c.k, c.x FROM {S}.c) u GROUP BY u.k",
+        // Entries without a name: PostgreSQL's "?column?", the later branches' names unprinted.
+        "SELECT a.k, 1 FROM {S}.a UNION ALL SELECT b.k, 2 FROM {S}.b",
+        "SELECT a.g, a.v + 1 FROM {S}.a UNION ALL SELECT c.y, c.x FROM {S}.c WHERE c.x > 0",
+        "SELECT u.k, sum(u.cnt) FROM (SELECT a.k, count(*) AS cnt FROM {S}.a GROUP BY a.k UNION ALL SELECT DISTINCT b.k, 1 FROM {S}.b) u GROUP BY u.k");
   }
 
   static Arbitrary<String> subquery() {

@@ -100,6 +100,12 @@ class AnalysisIT {
         "SELECT q.k, q.n FROM (SELECT k, count(*) AS n FROM an.t GROUP BY k) q WHERE q.n > 1",
         "SELECT id, k FROM an.t ORDER BY id",
         "SELECT id, ts AT TIME ZONE 'UTC' AS local FROM an.t",
+        "SELECT k, 1 FROM an.t UNION ALL SELECT k, 2 FROM an.u",
+        // Duplicate names in a subquery: pg_get_viewdef names them apart, q(id, "?column?",
+        // "?column?_1"), q(k, k_1).
+        "SELECT q.id FROM (SELECT id, 1, 2 FROM an.t) q",
+        "SELECT count(*) AS n FROM (SELECT t.k, t.k FROM an.t) q",
+        "SELECT q.k, q.\"?column?\" FROM (SELECT k, k + 1 FROM an.t UNION ALL SELECT k, 0 FROM an.u) q",
       })
   void acceptsTheShapesOfIssue13(String query) throws SQLException {
     assertThat(analyze(query)).isInstanceOf(Analysis.Differential.class);
