@@ -178,8 +178,14 @@ final class ClusterReconciliation {
     if (retry == null
         && actions
             .replicas()
-            .reinitializeDivergedReplica(
-                client, cluster, pods, members, patroniLogin(), clock.instant())) {
+            .repair(
+                client,
+                cluster,
+                pods,
+                members,
+                patroniLogin(),
+                timings.stuckReplicaGrace(),
+                clock.instant())) {
       retry = DIVERGED_REPLICA_RETRY;
     }
     if (retry == null) {

@@ -1,5 +1,6 @@
 package io.pgtrickle.operator.postgres;
 
+import io.pgtrickle.operator.postgres.failover.StuckWatch;
 import io.pgtrickle.operator.postgres.rollout.RolloutStall;
 import io.pgtrickle.operator.storage.FileSystemResize;
 import java.time.Duration;
@@ -13,10 +14,15 @@ import java.time.Duration;
  *     reported stalled ({@link RolloutStall})
  * @param fileSystemResizeGrace how long a grown volume's file system may wait for the kubelet to
  *     grow it online before its member is restarted ({@link FileSystemResize}); at least a second
+ * @param stuckReplicaGrace how long a replica may stay behind the primary, neither streaming nor
+ *     moving, before Patroni clones it again ({@link StuckWatch})
  * @throws IllegalArgumentException for a grace under a second
  */
 public record ClusterTimings(
-    Duration archivingCheck, Duration rolloutBound, Duration fileSystemResizeGrace) {
+    Duration archivingCheck,
+    Duration rolloutBound,
+    Duration fileSystemResizeGrace,
+    Duration stuckReplicaGrace) {
 
   /** Checks the grace: under a second, a restarted member could be restarted again. */
   public ClusterTimings {
@@ -31,5 +37,6 @@ public record ClusterTimings(
       new ClusterTimings(
           PostgresClusterReconciler.ARCHIVING_CHECK,
           RolloutStall.DEFAULT_BOUND,
-          FileSystemResize.DEFAULT_GRACE);
+          FileSystemResize.DEFAULT_GRACE,
+          StuckWatch.DEFAULT_GRACE);
 }

@@ -10,28 +10,43 @@ import io.pgtrickle.operator.postgres.failover.DivergenceWatch;
 import io.pgtrickle.operator.postgres.failover.ReplicaNotStreaming;
 import io.pgtrickle.operator.postgres.failover.ReplicasStreaming;
 import io.pgtrickle.operator.postgres.failover.StreamingWatch;
+import io.pgtrickle.operator.postgres.failover.StuckReplica;
+import io.pgtrickle.operator.postgres.failover.StuckWatch;
 import io.pgtrickle.operator.postgres.patroni.PatroniClient;
 import io.pgtrickle.operator.postgres.patroni.PatroniException;
 import io.pgtrickle.operator.postgres.rollout.Member;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The replicas' health, from the Patroni member data in the pods' {@code status} annotations: a
  * replica whose history diverged on the primary's timeline number is cloned again through Patroni
- * ({@link DivergedReplica}), a ready replica that does not stream is reported ({@link
- * ReplicasStreaming}). Remembers what it saw per cluster, in memory, to act only on what lasts.
+ * ({@link DivergedReplica}), and so is one that stays behind it without streaming or moving ({@link
+ * StuckReplica}); a replica that does not stream is reported ({@link ReplicasStreaming}). Remembers
+ * what it saw per cluster, in memory, to act only on what lasts.
  */
 public final class ReplicaHealth {
+
+  /** The Event reason when the operator has Patroni clone a replica again. */
+  public static final String REINITIALIZED = "ReplicaReinitialized";
 
   private static final Logger LOG = LoggerFactory.getLogger(ReplicaHealth.class);
 
   private final PatroniClient patroni;
   private final DivergenceWatch divergence = new DivergenceWatch();
   private final StreamingWatch streaming = new StreamingWatch();
+  private final StuckWatch stuck = new StuckWatch();
+
+  /** A replica this operator had Patroni clone again, until it streams: pod UID and why. */
+  private record Reinitialised(String uid, String message) {}
+
+  private final Map<String, Reinitialised> reinitialised = new ConcurrentHashMap<>();
 
   ReplicaHealth(PatroniClient patroni) {
     this.patroni = patroni;
@@ -39,6 +54,23 @@ public final class ReplicaHealth {
 
   private static String key(PostgresCluster cluster) {
     return cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName();
+  }
+
+  /**
+   * Reinitialises the replica Patroni will not repair: one diverged on the primary's timeline
+   * number ({@link #reinitializeDivergedReplica}), else one stuck behind it for {@code stuckGrace}
+   * ({@link #reinitializeStuckReplica}). Returns true while either is seen (look again soon).
+   */
+  public boolean repair(
+      KubernetesClient client,
+      PostgresCluster cluster,
+      List<Pod> pods,
+      List<Member> members,
+      PatroniClient.Login login,
+      Duration stuckGrace,
+      Instant now) {
+    return reinitializeDivergedReplica(client, cluster, pods, members, login, now)
+        || reinitializeStuckReplica(client, cluster, pods, members, login, stuckGrace, now);
   }
 
   /**
@@ -77,8 +109,54 @@ public final class ReplicaHealth {
     EventRecorder.warning(
         client,
         cluster,
-        "ReplicaReinitialized",
+        REINITIALIZED,
         "Reinitialising " + replica.pod() + " from the primary: " + replica.describe());
+    return true;
+  }
+
+  /**
+   * Reinitialises a replica that has stayed behind the primary without streaming or moving for
+   * {@code grace} (see {@link StuckReplica}): Patroni clones it again from the primary. Returns
+   * true while such a replica is seen (look again soon: a stuck replica publishes nothing new, and
+   * no pod event would come).
+   */
+  public boolean reinitializeStuckReplica(
+      KubernetesClient client,
+      PostgresCluster cluster,
+      List<Pod> pods,
+      List<Member> members,
+      PatroniClient.Login login,
+      Duration grace,
+      Instant now) {
+    String key = key(cluster);
+    List<StuckReplica> seen = StuckReplica.among(pods);
+    Optional<StuckReplica> confirmed = stuck.observe(key, seen, grace, now);
+    if (confirmed.isEmpty()) {
+      return !seen.isEmpty();
+    }
+    StuckReplica replica = confirmed.get();
+    Optional<PatroniClient.Target> target = ClusterActions.target(members, replica.pod(), login);
+    if (target.isEmpty()) {
+      return true;
+    }
+    try {
+      patroni.reinitialize(target.get());
+    } catch (PatroniException e) {
+      LOG.warn("reinitialising {} failed: {}; trying again", replica.pod(), e.getMessage());
+      return true;
+    }
+    stuck.forget(key);
+    String message =
+        "Reinitialising "
+            + replica.pod()
+            + " from the primary: "
+            + replica.describe()
+            + " for over "
+            + grace.toSeconds()
+            + " s";
+    reinitialised.put(key, new Reinitialised(replica.uid(), message));
+    LOG.warn("{}", message);
+    EventRecorder.warning(client, cluster, REINITIALIZED, message);
     return true;
   }
 
@@ -99,10 +177,27 @@ public final class ReplicaHealth {
       return false;
     }
     List<StreamingWatch.Lasting> lasting = streaming.observe(key, seen.get().notStreaming(), now);
+    Optional<String> cloning = cloning(key, seen.get().notStreaming());
     next.setConditions(
         ReplicasStreaming.with(
-            next.getConditions(), seen.get().primary(), lasting, generation, now));
+            next.getConditions(), seen.get().primary(), lasting, cloning, generation, now));
     return !seen.get().notStreaming().isEmpty();
+  }
+
+  /**
+   * The message of the replica reinitialised last while it has not streamed since; forgets it once
+   * it streams again (or its pod is gone): the repair is over.
+   */
+  private Optional<String> cloning(String key, List<ReplicaNotStreaming> notStreaming) {
+    Reinitialised last = reinitialised.get(key);
+    if (last == null) {
+      return Optional.empty();
+    }
+    if (notStreaming.stream().noneMatch(r -> r.uid().equals(last.uid()))) {
+      reinitialised.remove(key);
+      return Optional.empty();
+    }
+    return Optional.of(last.message());
   }
 
   /** Forgets what was observed of a deleted cluster. */
@@ -110,5 +205,7 @@ public final class ReplicaHealth {
     String key = key(cluster);
     divergence.forget(key);
     streaming.forget(key);
+    stuck.forget(key);
+    reinitialised.remove(key);
   }
 }

@@ -30,6 +30,13 @@ public final class OperatorRunner implements AutoCloseable {
    */
   public static final java.time.Duration FILE_SYSTEM_RESIZE_GRACE = java.time.Duration.ofSeconds(5);
 
+  /**
+   * How long these operators let a replica stay behind the primary, neither streaming nor moving,
+   * before having Patroni clone it again (the operator's own: 5 minutes). Longer than {@code
+   * ReplicaNotStreamingIT} keeps its replica from logging in.
+   */
+  public static final java.time.Duration STUCK_REPLICA_GRACE = java.time.Duration.ofSeconds(240);
+
   /** How often these operators read a primary's archiver (the operator's own: 60 s). */
   public static final java.time.Duration ARCHIVING_CHECK = java.time.Duration.ofSeconds(10);
 
@@ -101,7 +108,8 @@ public final class OperatorRunner implements AutoCloseable {
     operator.register(
         new PostgresClusterReconciler(
             ApiServerFeatures.detect(client),
-            new ClusterTimings(ARCHIVING_CHECK, rolloutBound, FILE_SYSTEM_RESIZE_GRACE)),
+            new ClusterTimings(
+                ARCHIVING_CHECK, rolloutBound, FILE_SYSTEM_RESIZE_GRACE, STUCK_REPLICA_GRACE)),
         c -> c.settingNamespace(namespace));
     operator.register(new StreamTableClusterReconciler(), c -> c.settingNamespace(namespace));
     operator.register(
