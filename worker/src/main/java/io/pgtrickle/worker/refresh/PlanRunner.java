@@ -141,19 +141,10 @@ final class PlanRunner {
   private static RowCounts recompute(
       Input in, StreamTable st, MaintenancePlan plan, boolean prepare, RefreshPhases phases)
       throws SQLException {
-    // A source column retyped: the storage takes the query's new types before anything is written
-    // into it (else the recompute rounds 2.7 into an int column). Read in this round trip.
-    boolean retype = prepare && !in.schemaChanged().isEmpty();
     RoundTrip lead = new RoundTrip();
     lead.add("SAVEPOINT " + SAVEPOINT);
-    int describe = retype ? StorageRetype.describe(lead, st) : -1;
     lead.add(RefreshCatalog.OWNER_ROLE, st.pgtId());
-    StorageRetype.Columns columns = null;
-    try (RoundTrip.Results r = lead.run(in.conn())) {
-      if (retype) {
-        columns = StorageRetype.read(r, describe);
-      }
-    }
+    lead.run(in.conn()).close();
     phases.lap("role");
     // A recompute replaces the contents as REFRESH MATERIALIZED VIEW does when nothing can tell
     // (see ExclusiveRecompute): the conditions, the lock, the conditions again with a fresh
@@ -165,8 +156,10 @@ final class PlanRunner {
             && ExclusiveRecompute.allowed(in.probe(), st.relid());
     phases.lap("exclusive_lock");
     RefreshContext ctx = context(in, st, Map.of(), exclusive);
-    if (retype) {
-      StorageRetype.alter(in.conn(), st, columns);
+    if (prepare && !in.schemaChanged().isEmpty()) {
+      // A source column retyped: the storage takes the query's new types before anything is
+      // written into it (else the recompute rounds 2.7 into an int column).
+      StorageRetype.run(in.conn(), st);
     }
     if (prepare) {
       plan.prepareStorage(in.conn(), ctx);

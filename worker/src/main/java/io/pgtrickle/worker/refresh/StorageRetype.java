@@ -17,15 +17,14 @@ import org.slf4j.LoggerFactory;
  * under {@code sum}). Without it the recompute that follows wrote the new values into the old
  * columns, converted by assignment: 2.7 stored as 3, silently.
  *
- * <p>Runs in the refresh transaction, inside the plan's savepoint: the query's columns, as
- * PostgreSQL resolves them now, are read through a temporary view (created in a savepoint of its
- * own and rolled back) in the plan's opening round trip, as the worker; then, as the stream table's
- * owner, right before the plan prepares its storage and recomputes (readers see the old contents or
- * the new ones), a column whose type differs is changed with {@code ALTER COLUMN ... TYPE ... USING
- * NULL} (the recompute fills it next, so no old value needs a cast to the new type). Columns that
- * differ in name or number, or a type change PostgreSQL refuses (a view on the stream table uses
- * the column), fail the refresh with a message saying what changed and how to recover, never
- * rounded values.
+ * <p>Runs in the refresh transaction, inside the plan's savepoint, as the stream table's owner and
+ * with its {@code search_path}, right before the plan prepares its storage and recomputes: readers
+ * see the old contents or the new ones. The query's columns are read through a temporary view
+ * (created in a savepoint of its own and rolled back), as PostgreSQL resolves them now; a column
+ * whose type differs is changed with {@code ALTER COLUMN ... TYPE ... USING NULL} (the recompute
+ * fills it next, so no old value needs a cast to the new type). Columns that differ in name or
+ * number, or a type change PostgreSQL refuses (a view on the stream table uses the column), fail
+ * the refresh with a message saying what changed and how to recover, never rounded values.
  */
 final class StorageRetype {
 
@@ -46,23 +45,19 @@ final class StorageRetype {
   private StorageRetype() {}
 
   /**
-   * Both column lists: the storage table's and the query's, in order.
+   * Retypes the storage columns whose type is not the query's any more.
    *
-   * @param storage the storage table's user columns
-   * @param query the query's columns as PostgreSQL resolves them now
-   */
-  record Columns(List<Column> storage, List<Column> query) {}
-
-  /**
-   * Adds to {@code trip} the statements reading both column lists: the query as a temporary view in
-   * a savepoint of its own, its columns and the storage's, the rollback (no extra round trip: the
-   * plan's opening one carries them, as the worker, which plans with temporary views too).
-   *
-   * @param trip the round trip, inside the plan's savepoint
+   * @param c the refresh transaction's connection, inside the plan's savepoint, as the owner
    * @param st the stream table
-   * @return the index of the result to {@link #read}
+   * @return the changes made, e.g. {@code a: integer -> double precision}; empty when none
+   * @throws SQLException if the query no longer runs, its columns are not the storage's, or a
+   *     column cannot be changed (the message says which and how to recover)
    */
-  static int describe(RoundTrip trip, StreamTable st) {
+  static List<String> run(Connection c, StreamTable st) throws SQLException {
+    List<Column> query = new ArrayList<>();
+    List<Column> storage = new ArrayList<>();
+    // One round trip: the view in a savepoint of its own, both tables' columns, the rollback.
+    RoundTrip trip = new RoundTrip();
     trip.add("SAVEPOINT " + VIEW);
     trip.add(
         "CREATE TEMPORARY VIEW "
@@ -83,41 +78,12 @@ final class StorageRetype {
             st.relid());
     trip.add("ROLLBACK TO SAVEPOINT " + VIEW);
     trip.add("RELEASE SAVEPOINT " + VIEW);
-    return columns;
-  }
-
-  /**
-   * Reads what {@link #describe} added.
-   *
-   * @param r the trip's results
-   * @param index {@link #describe}'s answer
-   * @return both column lists
-   * @throws SQLException if the driver fails
-   */
-  static Columns read(RoundTrip.Results r, int index) throws SQLException {
-    List<Column> query = new ArrayList<>();
-    List<Column> storage = new ArrayList<>();
-    try (ResultSet rs = r.rows(index)) {
+    try (RoundTrip.Results r = trip.run(c);
+        ResultSet rs = r.rows(columns)) {
       while (rs.next()) {
         (rs.getBoolean(1) ? query : storage).add(new Column(rs.getString(2), rs.getString(3)));
       }
     }
-    return new Columns(storage, query);
-  }
-
-  /**
-   * Retypes the storage columns whose type is not the query's any more.
-   *
-   * @param c the refresh transaction's connection, inside the plan's savepoint, as the owner
-   * @param st the stream table
-   * @param cols what {@link #read} found
-   * @return the changes made, e.g. {@code a: integer -> double precision}; empty when none
-   * @throws SQLException if the query's columns are not the storage's, or a column cannot be
-   *     changed (the message says which and how to recover)
-   */
-  static List<String> alter(Connection c, StreamTable st, Columns cols) throws SQLException {
-    List<Column> query = cols.query();
-    List<Column> storage = cols.storage();
     String target = Sql.qualified(st.schema(), st.name());
     List<String> changes = new ArrayList<>();
     for (String alter : alterations(st.displayName(), target, storage, query, changes)) {

@@ -92,23 +92,6 @@ class SourceRetypeIT {
           assertEqualsQuery(db, st);
         }
 
-        // The same for a FULL-mode stream table (no differential plan, no hidden columns).
-        db.sql(
-            "CREATE TABLE public.rf (id int PRIMARY KEY, a int)",
-            "INSERT INTO public.rf VALUES (1, 1), (2, 2)",
-            "SELECT pgtrickle.create_stream_table('public.st_full', 'SELECT id, a FROM public.rf',"
-                + " schedule => '1s', refresh_mode => 'FULL')");
-        db.awaitCaptured();
-        awaitStatus(db, "st_full", "ACTIVE");
-        refresh(db, "st_full");
-        db.sql(
-            "ALTER TABLE public.rf ALTER COLUMN a TYPE numeric(6,2)",
-            "UPDATE public.rf SET a = 2.75 WHERE id = 2");
-        refresh(db, "st_full");
-        assertEqualsQuery(db, "st_full");
-        assertThat(db.one("SELECT a FROM public.st_full WHERE id = 2")).isEqualTo("2.75");
-        assertThat(columns(db, "st_full")).isEqualTo("id integer, a numeric(6,2)");
-
         // A view on the stream table's column: the storage cannot follow. ERROR, saying what
         // changed and how to recover, with the old contents kept (nothing rounded).
         db.sql(
