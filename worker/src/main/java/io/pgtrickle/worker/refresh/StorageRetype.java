@@ -1,8 +1,8 @@
 package io.pgtrickle.worker.refresh;
 
-import io.pgtrickle.worker.db.RoundTrip;
 import io.pgtrickle.worker.db.Sql;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -56,33 +56,33 @@ final class StorageRetype {
   static List<String> run(Connection c, StreamTable st) throws SQLException {
     List<Column> query = new ArrayList<>();
     List<Column> storage = new ArrayList<>();
-    // One round trip: the view in a savepoint of its own, both tables' columns, the rollback.
-    RoundTrip trip = new RoundTrip();
-    trip.add("SAVEPOINT " + VIEW);
-    trip.add(
-        "CREATE TEMPORARY VIEW "
-            + VIEW
-            + " AS SELECT * FROM ("
-            + FullPlan.query(st.definingQuery())
-            + ") pgt_q");
-    int columns =
-        trip.add(
-            "SELECT a.attrelid <> ?::bigint::oid, a.attname::text,"
-                + " pg_catalog.format_type(a.atttypid, a.atttypmod)"
-                + " FROM pg_catalog.pg_attribute a WHERE a.attrelid IN"
-                + " (?::bigint::oid, 'pg_temp."
-                + VIEW
-                + "'::pg_catalog.regclass) AND a.attnum > 0 AND NOT a.attisdropped"
-                + " AND a.attname::text NOT LIKE '\\_\\_pgt\\_%' ORDER BY 1, a.attnum",
-            st.relid(),
-            st.relid());
-    trip.add("ROLLBACK TO SAVEPOINT " + VIEW);
-    trip.add("RELEASE SAVEPOINT " + VIEW);
-    try (RoundTrip.Results r = trip.run(c);
-        ResultSet rs = r.rows(columns)) {
-      while (rs.next()) {
-        (rs.getBoolean(1) ? query : storage).add(new Column(rs.getString(2), rs.getString(3)));
+    try (Statement s = c.createStatement()) {
+      s.execute("SAVEPOINT " + VIEW);
+      s.execute(
+          "CREATE TEMPORARY VIEW "
+              + VIEW
+              + " AS SELECT * FROM ("
+              + FullPlan.query(st.definingQuery())
+              + ") pgt_q");
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT a.attrelid <> ?::bigint::oid, a.attname::text,"
+                  + " pg_catalog.format_type(a.atttypid, a.atttypmod)"
+                  + " FROM pg_catalog.pg_attribute a WHERE a.attrelid IN"
+                  + " (?::bigint::oid, 'pg_temp."
+                  + VIEW
+                  + "'::pg_catalog.regclass) AND a.attnum > 0 AND NOT a.attisdropped"
+                  + " AND a.attname::text NOT LIKE '\\_\\_pgt\\_%' ORDER BY 1, a.attnum")) {
+        ps.setLong(1, st.relid());
+        ps.setLong(2, st.relid());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            (rs.getBoolean(1) ? query : storage).add(new Column(rs.getString(2), rs.getString(3)));
+          }
+        }
       }
+      s.execute("ROLLBACK TO SAVEPOINT " + VIEW);
+      s.execute("RELEASE SAVEPOINT " + VIEW);
     }
     String target = Sql.qualified(st.schema(), st.name());
     List<String> changes = new ArrayList<>();
