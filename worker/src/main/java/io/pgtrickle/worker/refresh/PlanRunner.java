@@ -22,11 +22,9 @@ import java.util.Set;
  * MaintenancePlan#apply}); a window whose rest is too long to travel inline is copied into a
  * temporary table first ({@link WindowReader#copy}, two more round trips each). A recompute takes
  * one round trip for the savepoint and the role, tries to take the stream table exclusively when
- * nothing can tell ({@link ExclusiveRecompute}), after a source's columns changed gives the storage
- * the query's new column types ({@link StorageRetype}), and runs {@link
- * MaintenancePlan#prepareStorage} and {@link MaintenancePlan#recompute}. The role goes back to the
- * worker's with the records ({@link RefreshRecords#completeAndCommit}) or with a rollback to the
- * savepoint.
+ * nothing can tell ({@link ExclusiveRecompute}), and runs {@link MaintenancePlan#prepareStorage}
+ * and {@link MaintenancePlan#recompute}. The role goes back to the worker's with the records
+ * ({@link RefreshRecords#completeAndCommit}) or with a rollback to the savepoint.
  */
 final class PlanRunner {
 
@@ -156,11 +154,6 @@ final class PlanRunner {
             && ExclusiveRecompute.allowed(in.probe(), st.relid());
     phases.lap("exclusive_lock");
     RefreshContext ctx = context(in, st, Map.of(), exclusive);
-    if (prepare && !in.schemaChanged().isEmpty()) {
-      // A source column retyped: the storage takes the query's new types before anything is
-      // written into it (else the recompute rounds 2.7 into an int column).
-      StorageRetype.run(in.conn(), st);
-    }
     if (prepare) {
       plan.prepareStorage(in.conn(), ctx);
       phases.lap("prepare_storage");
