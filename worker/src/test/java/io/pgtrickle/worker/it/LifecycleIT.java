@@ -168,6 +168,14 @@ class LifecycleIT {
         refresh(db, "st_rt");
         assertEqualsQuery(db, "st_rt");
         assertThat(status(db, "st_rt")).isEqualTo("ACTIVE");
+        // A rebuild keeps the query's columns first, the hidden __pgt_* ones after them (until
+        // 2026-12-07 the hidden ones stayed in front).
+        assertThat(
+                db.one(
+                    "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute"
+                        + " WHERE attrelid = 'public.st_rt'::regclass AND attnum > 0"
+                        + " AND NOT attisdropped"))
+            .startsWith("id,z,t");
 
         // Refreshes run as the stream table's owner: a revoked privilege stops them.
         db.sql(
