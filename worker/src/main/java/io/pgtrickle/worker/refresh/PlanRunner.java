@@ -22,11 +22,9 @@ import java.util.Set;
  * MaintenancePlan#apply}); a window whose rest is too long to travel inline is copied into a
  * temporary table first ({@link WindowReader#copy}, two more round trips each). A recompute takes
  * one round trip for the savepoint and the role, tries to take the stream table exclusively when
- * nothing can tell ({@link ExclusiveRecompute}), after a source's columns changed gives the storage
- * the query's new column types ({@link StorageRetype}), and runs {@link
- * MaintenancePlan#prepareStorage} and {@link MaintenancePlan#recompute}. The role goes back to the
- * worker's with the records ({@link RefreshRecords#completeAndCommit}) or with a rollback to the
- * savepoint.
+ * nothing can tell ({@link ExclusiveRecompute}), and runs {@link MaintenancePlan#prepareStorage}
+ * and {@link MaintenancePlan#recompute}. The role goes back to the worker's with the records
+ * ({@link RefreshRecords#completeAndCommit}) or with a rollback to the savepoint.
  */
 final class PlanRunner {
 
@@ -141,19 +139,10 @@ final class PlanRunner {
   private static RowCounts recompute(
       Input in, StreamTable st, MaintenancePlan plan, boolean prepare, RefreshPhases phases)
       throws SQLException {
-    // A source column retyped: the storage takes the query's new types before anything is written
-    // into it (else the recompute rounds 2.7 into an int column). Read in this round trip.
-    boolean retype = prepare && !in.schemaChanged().isEmpty();
     RoundTrip lead = new RoundTrip();
     lead.add("SAVEPOINT " + SAVEPOINT);
-    int describe = retype ? StorageRetype.describe(lead, st) : -1;
     lead.add(RefreshCatalog.OWNER_ROLE, st.pgtId());
-    StorageRetype.Columns columns = null;
-    try (RoundTrip.Results r = lead.run(in.conn())) {
-      if (retype) {
-        columns = StorageRetype.read(r, describe);
-      }
-    }
+    lead.run(in.conn()).close();
     phases.lap("role");
     // A recompute replaces the contents as REFRESH MATERIALIZED VIEW does when nothing can tell
     // (see ExclusiveRecompute): the conditions, the lock, the conditions again with a fresh
@@ -165,9 +154,6 @@ final class PlanRunner {
             && ExclusiveRecompute.allowed(in.probe(), st.relid());
     phases.lap("exclusive_lock");
     RefreshContext ctx = context(in, st, Map.of(), exclusive);
-    if (retype) {
-      StorageRetype.alter(in.conn(), st, columns);
-    }
     if (prepare) {
       plan.prepareStorage(in.conn(), ctx);
       phases.lap("prepare_storage");

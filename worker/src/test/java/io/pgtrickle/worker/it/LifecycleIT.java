@@ -143,11 +143,15 @@ class LifecycleIT {
             });
         assertEqualsQuery(db, "st_tags");
 
-        // A source column widened past what the storage held: the refresh after it gives the
-        // storage the new types. Until 2026-12-07 every refresh failed (integer out of range,
-        // ERROR) until alter_stream_table with the same query or resume_stream_table rebuilt it.
+        // A source column widened past what the storage holds: ERROR (integer out of range);
+        // alter_stream_table with the same query rebuilds the storage with the new types (it
+        // changed only the options before, so only a different query text recovered).
         db.sql("ALTER TABLE public.rt ALTER COLUMN z TYPE bigint, ALTER COLUMN t TYPE varchar(50)");
         db.sql("INSERT INTO public.rt VALUES (3, 5000000000, 'a much longer string here')");
+        awaitStatus(db, "st_rt", "ERROR");
+        db.sql(
+            "SELECT pgtrickle.alter_stream_table('public.st_rt',"
+                + " query => 'SELECT id, z, t FROM public.rt')");
         refresh(db, "st_rt");
         assertEqualsQuery(db, "st_rt");
         assertThat(status(db, "st_rt")).isEqualTo("ACTIVE");
@@ -156,17 +160,22 @@ class LifecycleIT {
                     "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid ="
                         + " 'public.st_rt'::regclass AND attname IN ('z', 't') ORDER BY attname"))
             .containsExactly("character varying(50)", "bigint");
-        // alter_stream_table with the same query finds nothing to rebuild.
-        db.sql(
-            "SELECT pgtrickle.alter_stream_table('public.st_rt',"
-                + " query => 'SELECT id, z, t FROM public.rt')");
-        assertThat(status(db, "st_rt")).isEqualTo("ACTIVE");
-        // The same again, to numeric.
+        // The same again, recovered by resume_stream_table.
         db.sql("ALTER TABLE public.rt ALTER COLUMN z TYPE numeric");
         db.sql("INSERT INTO public.rt VALUES (4, 1e30, 'x')");
+        awaitStatus(db, "st_rt", "ERROR");
+        db.sql("SELECT pgtrickle.resume_stream_table('public.st_rt')");
         refresh(db, "st_rt");
         assertEqualsQuery(db, "st_rt");
         assertThat(status(db, "st_rt")).isEqualTo("ACTIVE");
+        // A rebuild keeps the query's columns first, the hidden __pgt_* ones after them (until
+        // 2026-12-07 the hidden ones stayed in front).
+        assertThat(
+                db.one(
+                    "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute"
+                        + " WHERE attrelid = 'public.st_rt'::regclass AND attnum > 0"
+                        + " AND NOT attisdropped"))
+            .startsWith("id,z,t");
 
         // Refreshes run as the stream table's owner: a revoked privilege stops them.
         db.sql(
