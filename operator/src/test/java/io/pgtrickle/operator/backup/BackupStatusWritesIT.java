@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.pgtrickle.operator.api.BackupPhase;
 import io.pgtrickle.operator.api.PostgresBackup;
 import io.pgtrickle.operator.api.PostgresBackupStatus;
+import io.pgtrickle.operator.testbed.Edits;
 import io.pgtrickle.testbed.TestNamespace;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -82,15 +83,12 @@ class BackupStatusWritesIT {
   void aTriggerSetAfterTheCopyWasReadStays() {
     KubernetesClient client = NAMESPACE.client();
     PostgresBackup old = create(client, "trigger");
-    client
-        .resources(PostgresBackup.class)
-        .inNamespace(NAMESPACE.name())
-        .withName("trigger")
-        .edit(
-            b -> {
-              b.getMetadata().setAnnotations(Map.of(PostgresBackup.TRIGGER_ANNOTATION, "now"));
-              return b;
-            });
+    Edits.edit(
+        client.resources(PostgresBackup.class).inNamespace(NAMESPACE.name()).withName("trigger"),
+        b -> {
+          b.getMetadata().setAnnotations(Map.of(PostgresBackup.TRIGGER_ANNOTATION, "now"));
+          return b;
+        });
     PostgresBackup triggered = read(client, "trigger");
 
     assertThat(

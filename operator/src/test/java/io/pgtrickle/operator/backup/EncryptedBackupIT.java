@@ -6,11 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.Resource;
 import io.pgtrickle.operator.api.PostgresBackup;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.status.Conditions;
+import io.pgtrickle.operator.testbed.Edits;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.S3Server;
 import io.pgtrickle.testbed.TestBed;
@@ -20,7 +19,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -166,7 +164,7 @@ class EncryptedBackupIT {
     var resource =
         client.resources(PostgresCluster.class).inNamespace(NAMESPACE.name()).withName("enc");
     var backup = resource.get().getSpec().getBackup();
-    editSpec(
+    Edits.edit(
         resource,
         c -> {
           c.getSpec().setBackup(null);
@@ -179,7 +177,7 @@ class EncryptedBackupIT {
                 assertThat(resource.get().getMetadata().getGeneration())
                     .isEqualTo(resource.get().getStatus().getObservedGeneration()));
     backup.setEncryption(null);
-    editSpec(
+    Edits.edit(
         resource,
         c -> {
           c.getSpec().setBackup(backup);
@@ -316,22 +314,5 @@ class EncryptedBackupIT {
     System.out.printf(
         "EncryptedBackupIT: generated passphrase, backup and restore in %.1f s%n",
         (System.nanoTime() - start) / 1e9);
-  }
-
-  /**
-   * {@code edit} again when the operator changed the cluster (its status, a condition) between the
-   * read and the patch: fabric8's edit is optimistically locked, and a 409 here once failed CI.
-   */
-  private static void editSpec(
-      Resource<PostgresCluster> resource, UnaryOperator<PostgresCluster> change) {
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .ignoreExceptionsMatching(
-            e -> e instanceof KubernetesClientException k && k.getCode() == 409)
-        .until(
-            () -> {
-              resource.edit(change);
-              return true;
-            });
   }
 }

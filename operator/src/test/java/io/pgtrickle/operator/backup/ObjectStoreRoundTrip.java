@@ -12,6 +12,7 @@ import io.pgtrickle.operator.api.PostgresBackupStatus;
 import io.pgtrickle.operator.backup.pgbackrest.InfoParser;
 import io.pgtrickle.operator.backup.pgbackrest.RepositoryBackup;
 import io.pgtrickle.operator.status.Conditions;
+import io.pgtrickle.operator.testbed.Edits;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.TestBed;
 import io.pgtrickle.testbed.TestNamespace;
@@ -125,15 +126,15 @@ final class ObjectStoreRoundTrip {
               });
 
       execute(source, "insert into t select g, md5(g::text) from generate_series(10001, 20000) g");
-      client
-          .resources(PostgresBackup.class)
-          .inNamespace(namespace.name())
-          .withName("src-backup")
-          .edit(
-              b -> {
-                b.getMetadata().setAnnotations(Map.of(PostgresBackup.TRIGGER_ANNOTATION, "now"));
-                return b;
-              });
+      Edits.edit(
+          client
+              .resources(PostgresBackup.class)
+              .inNamespace(namespace.name())
+              .withName("src-backup"),
+          b -> {
+            b.getMetadata().setAnnotations(Map.of(PostgresBackup.TRIGGER_ANNOTATION, "now"));
+            return b;
+          });
       PostgresBackupStatus incr = awaitBackups(2);
       assertThat(incr.getLastBackupType()).isEqualTo("incr");
 

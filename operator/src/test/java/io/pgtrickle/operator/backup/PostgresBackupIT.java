@@ -13,6 +13,7 @@ import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.RetentionSpec;
 import io.pgtrickle.operator.backup.pgbackrest.InfoParser;
 import io.pgtrickle.operator.backup.pgbackrest.RepositoryBackup;
+import io.pgtrickle.operator.testbed.Edits;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.S3Server;
 import io.pgtrickle.testbed.TestBed;
@@ -237,18 +238,15 @@ class PostgresBackupIT {
   @Test
   @Order(6)
   void specBackupScheduleBecomesThePostgresBackupNameScheduleAndGoesWithIt() {
-    client
-        .resources(PostgresCluster.class)
-        .inNamespace(NAMESPACE.name())
-        .withName("bk")
-        .edit(
-            c -> {
-              c.getSpec().getBackup().setSchedule("@daily");
-              RetentionSpec retention = new RetentionSpec();
-              retention.setCount(3);
-              c.getSpec().getBackup().setRetention(retention);
-              return c;
-            });
+    Edits.edit(
+        client.resources(PostgresCluster.class).inNamespace(NAMESPACE.name()).withName("bk"),
+        c -> {
+          c.getSpec().getBackup().setSchedule("@daily");
+          RetentionSpec retention = new RetentionSpec();
+          retention.setCount(3);
+          c.getSpec().getBackup().setRetention(retention);
+          return c;
+        });
     await()
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(
@@ -269,16 +267,13 @@ class PostgresBackupIT {
               assertThat(Instant.parse(scheduled.getStatus().getNextScheduled()))
                   .isAfter(Instant.now());
             });
-    client
-        .resources(PostgresCluster.class)
-        .inNamespace(NAMESPACE.name())
-        .withName("bk")
-        .edit(
-            c -> {
-              c.getSpec().getBackup().setSchedule(null);
-              c.getSpec().getBackup().setRetention(null);
-              return c;
-            });
+    Edits.edit(
+        client.resources(PostgresCluster.class).inNamespace(NAMESPACE.name()).withName("bk"),
+        c -> {
+          c.getSpec().getBackup().setSchedule(null);
+          c.getSpec().getBackup().setRetention(null);
+          return c;
+        });
     await()
         .atMost(Duration.ofSeconds(60))
         .until(
@@ -298,20 +293,18 @@ class PostgresBackupIT {
     String minBefore = InfoParser.archiveMin(info, "db");
     String oldest = InfoParser.backups(info, "db").get(0).label();
     assertThat(status("once").getBackups().get(0).getName()).isEqualTo(oldest);
-    // "once" keeps one backup from now on: its next one is full, and its first chain (the oldest
-    // backups of the repository, which nothing else builds on) goes, with the WAL before the
-    // oldest full left.
-    client
-        .resources(PostgresBackup.class)
-        .inNamespace(NAMESPACE.name())
-        .withName("once")
-        .edit(
-            b -> {
-              RetentionSpec retention = new RetentionSpec();
-              retention.setCount(1);
-              b.getSpec().setRetention(retention);
-              return b;
-            });
+    Edits.edit( // "once" keeps one backup from now on: its next one is full, and its first chain
+        // (the oldest
+        // backups of the repository, which nothing else builds on) goes, with the WAL before
+        // the
+        // oldest full left.
+        client.resources(PostgresBackup.class).inNamespace(NAMESPACE.name()).withName("once"),
+        b -> {
+          RetentionSpec retention = new RetentionSpec();
+          retention.setCount(1);
+          b.getSpec().setRetention(retention);
+          return b;
+        });
     cluster.tryOnPrimary("insert into t select g from generate_series(20001, 30000) g");
     trigger("once", false);
     PostgresBackupStatus status = awaitBackups("once", 1);
@@ -353,22 +346,17 @@ class PostgresBackupIT {
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> !annotations(name).containsKey(PostgresBackup.TRIGGER_ANNOTATION));
-    client
-        .resources(PostgresBackup.class)
-        .inNamespace(NAMESPACE.name())
-        .withName(name)
-        .edit(
-            b -> {
-              b.getMetadata().getAnnotations().put(PostgresBackup.TRIGGER_ANNOTATION, "now");
-              if (keepForever) {
-                b.getMetadata()
-                    .getAnnotations()
-                    .put(PostgresBackup.KEEP_FOREVER_ANNOTATION, "true");
-              } else {
-                b.getMetadata().getAnnotations().remove(PostgresBackup.KEEP_FOREVER_ANNOTATION);
-              }
-              return b;
-            });
+    Edits.edit(
+        client.resources(PostgresBackup.class).inNamespace(NAMESPACE.name()).withName(name),
+        b -> {
+          b.getMetadata().getAnnotations().put(PostgresBackup.TRIGGER_ANNOTATION, "now");
+          if (keepForever) {
+            b.getMetadata().getAnnotations().put(PostgresBackup.KEEP_FOREVER_ANNOTATION, "true");
+          } else {
+            b.getMetadata().getAnnotations().remove(PostgresBackup.KEEP_FOREVER_ANNOTATION);
+          }
+          return b;
+        });
   }
 
   private static Map<String, String> annotations(String name) {

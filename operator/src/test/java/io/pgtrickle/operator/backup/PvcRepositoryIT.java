@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.PostgresBackup;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.status.Conditions;
+import io.pgtrickle.operator.testbed.Edits;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.TestNamespace;
 import java.io.IOException;
@@ -104,7 +105,8 @@ class PvcRepositoryIT {
     var cluster = client.resources(PostgresCluster.class).inNamespace(ns).withName("src");
     var backup = cluster.get().getSpec().getBackup();
 
-    cluster.edit(
+    Edits.edit(
+        cluster,
         c -> {
           c.getSpec().setBackup(null);
           return c;
@@ -138,7 +140,8 @@ class PvcRepositoryIT {
             });
 
     backup.getDestination().setSize("3Gi");
-    cluster.edit(
+    Edits.edit(
+        cluster,
         c -> {
           c.getSpec().setBackup(backup);
           return c;

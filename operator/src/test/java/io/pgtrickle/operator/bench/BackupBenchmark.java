@@ -9,6 +9,7 @@ import io.pgtrickle.operator.backup.pgbackrest.PodCommand;
 import io.pgtrickle.operator.backup.pgbackrest.RepositoryBackup;
 import io.pgtrickle.operator.backup.spec.PgBackRest;
 import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
+import io.pgtrickle.operator.testbed.Edits;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.S3Server;
 import io.pgtrickle.testbed.TestBed;
@@ -345,15 +346,12 @@ public final class BackupBenchmark {
    * ConfigMap the next Job's pod mounts) carries it.
    */
   private void setJobProcessMax(int processMax) throws InterruptedException {
-    client
-        .resources(PostgresCluster.class)
-        .inNamespace(namespace)
-        .withName("bench")
-        .edit(
-            c -> {
-              c.getSpec().getBackup().setProcessMax(processMax);
-              return c;
-            });
+    Edits.edit(
+        client.resources(PostgresCluster.class).inNamespace(namespace).withName("bench"),
+        c -> {
+          c.getSpec().getBackup().setProcessMax(processMax);
+          return c;
+        });
     String line = "process-max=" + processMax + "\n";
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     while (true) {

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.readiness.Readiness;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.ClusterNames;
+import io.pgtrickle.operator.testbed.Edits;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.TestNamespace;
 import java.sql.Connection;
@@ -108,7 +109,8 @@ class PendingRestartIT {
         NAMESPACE.client().configMaps().inNamespace(NAMESPACE.name()).withName("pending-config");
     Map<String, Object> before = dcsConfig(configMap.get());
     assertThat(before).containsKey("ttl");
-    configMap.edit(
+    Edits.edit(
+        configMap,
         cm -> {
           Map<String, Object> changed = dcsConfig(cm);
           changed.put("ttl", ((Number) changed.get("ttl")).intValue() + 7);

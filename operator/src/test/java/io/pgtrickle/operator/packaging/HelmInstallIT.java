@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.marcnuri.helm.Release;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgtrickle.operator.testbed.Edits;
 import io.pgtrickle.testbed.TestNamespace;
 import java.time.Duration;
 import java.util.Map;
@@ -38,14 +39,12 @@ class HelmInstallIT {
   void installsTwoRestrictedReplicasWithTheirRbacAndUninstallsCleanly() {
     KubernetesClient client = NAMESPACE.client();
     String namespace = NAMESPACE.name();
-    client
-        .namespaces()
-        .withName(namespace)
-        .edit(
-            n -> {
-              n.getMetadata().getLabels().put("pod-security.kubernetes.io/enforce", "restricted");
-              return n;
-            });
+    Edits.edit(
+        client.namespaces().withName(namespace),
+        n -> {
+          n.getMetadata().getLabels().put("pod-security.kubernetes.io/enforce", "restricted");
+          return n;
+        });
     // The release name makes the cluster-scoped names unique to this test run.
     String release = "pg-trickle-" + namespace.substring(namespace.lastIndexOf('-') + 1);
     String operator = release + "-operator";

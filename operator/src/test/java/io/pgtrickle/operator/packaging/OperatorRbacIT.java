@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.ClusterNames;
+import io.pgtrickle.operator.testbed.Edits;
 import io.pgtrickle.operator.testbed.OperatorRunner;
 import io.pgtrickle.testbed.TestNamespace;
 import io.pgtrickle.testbed.VolumeProvisioner;
@@ -379,15 +380,12 @@ class OperatorRbacIT {
         .atMost(CONVERGE)
         .until(() -> pods(name).stream().filter(OperatorRbacIT::ready).count() == replicas);
     // Patroni is not running here; label the primary as it would.
-    admin()
-        .pods()
-        .inNamespace(WATCHED.name())
-        .withName(name + "-0")
-        .edit(
-            p -> {
-              p.getMetadata().getLabels().put(ClusterNames.ROLE_LABEL, ClusterNames.ROLE_PRIMARY);
-              return p;
-            });
+    Edits.edit(
+        admin().pods().inNamespace(WATCHED.name()).withName(name + "-0"),
+        p -> {
+          p.getMetadata().getLabels().put(ClusterNames.ROLE_LABEL, ClusterNames.ROLE_PRIMARY);
+          return p;
+        });
     await()
         .atMost(CONVERGE)
         .untilAsserted(

@@ -2,6 +2,7 @@ package io.pgtrickle.operator.postgres;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.pgtrickle.operator.api.PostgresCluster;
+import io.pgtrickle.operator.testbed.Edits;
 import io.pgtrickle.testbed.TestNamespace;
 import java.util.List;
 
@@ -63,15 +64,11 @@ final class ClusterFixtures {
   }
 
   private void markRole(String pod, String role) {
-    namespace
-        .client()
-        .pods()
-        .inNamespace(namespace.name())
-        .withName(pod)
-        .edit(
-            p -> {
-              p.getMetadata().getLabels().put(ClusterNames.ROLE_LABEL, role);
-              return p;
-            });
+    Edits.edit(
+        namespace.client().pods().inNamespace(namespace.name()).withName(pod),
+        p -> {
+          p.getMetadata().getLabels().put(ClusterNames.ROLE_LABEL, role);
+          return p;
+        });
   }
 }

@@ -8,6 +8,7 @@ import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.packaging.DashboardQueries;
 import io.pgtrickle.operator.postgres.tls.CertificateAuthority;
 import io.pgtrickle.operator.postgres.tls.ServedCertificate;
+import io.pgtrickle.operator.testbed.Edits;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.operator.testbed.Psql;
 import io.pgtrickle.operator.tls.TlsProbe;
@@ -344,16 +345,16 @@ class PoolerMetricsIT {
     for (String pod : List.of(NAME + "-0", NAME + "-1")) {
       uids.put(pod, cluster.podUid(pod));
     }
-    NAMESPACE
-        .client()
-        .resources(PostgresCluster.class)
-        .inNamespace(NAMESPACE.name())
-        .withName(NAME)
-        .edit(
-            c -> {
-              c.getSpec().getPgbouncer().setMaxClientConn(700);
-              return c;
-            });
+    Edits.edit(
+        NAMESPACE
+            .client()
+            .resources(PostgresCluster.class)
+            .inNamespace(NAMESPACE.name())
+            .withName(NAME),
+        c -> {
+          c.getSpec().getPgbouncer().setMaxClientConn(700);
+          return c;
+        });
     // The ConfigMap and the pods' files follow; PgBouncer reads them only on RELOAD, which the
     // operator sends to each PgBouncer whose SHOW CONFIG differs.
     await()
@@ -449,19 +450,19 @@ class PoolerMetricsIT {
   @Test
   @Order(8)
   void turnedOffThePoolersAndExportersRolesCannotLogIn() throws Exception {
-    NAMESPACE
-        .client()
-        .resources(PostgresCluster.class)
-        .inNamespace(NAMESPACE.name())
-        .withName(NAME)
-        .edit(
-            c -> {
-              c.getSpec().getPgbouncer().setEnabled(false);
-              c.getSpec().getPgbouncer().setPoolMode(null);
-              c.getSpec().getPgbouncer().setMaxClientConn(null);
-              c.getSpec().getMetrics().setEnabled(false);
-              return c;
-            });
+    Edits.edit(
+        NAMESPACE
+            .client()
+            .resources(PostgresCluster.class)
+            .inNamespace(NAMESPACE.name())
+            .withName(NAME),
+        c -> {
+          c.getSpec().getPgbouncer().setEnabled(false);
+          c.getSpec().getPgbouncer().setPoolMode(null);
+          c.getSpec().getPgbouncer().setMaxClientConn(null);
+          c.getSpec().getMetrics().setEnabled(false);
+          return c;
+        });
     await("the sidecars' roles cannot log in")
         .atMost(Duration.ofSeconds(180))
         .pollInterval(Duration.ofSeconds(2))

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pgtrickle.operator.postgres.tls.CertManagerCertificate;
 import io.pgtrickle.operator.postgres.tls.CertificateAuthority;
+import io.pgtrickle.operator.testbed.Edits;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.TestNamespace;
 import java.io.InputStream;
@@ -172,15 +173,15 @@ class CertManagerTlsIT {
   @Test
   @Order(4)
   void turningTlsOffDeletesTheCertificate() {
-    client()
-        .resources(io.pgtrickle.operator.api.PostgresCluster.class)
-        .inNamespace(NAMESPACE.name())
-        .withName(NAME)
-        .edit(
-            c -> {
-              c.getSpec().setTls(null);
-              return c;
-            });
+    Edits.edit(
+        client()
+            .resources(io.pgtrickle.operator.api.PostgresCluster.class)
+            .inNamespace(NAMESPACE.name())
+            .withName(NAME),
+        c -> {
+          c.getSpec().setTls(null);
+          return c;
+        });
     await("the Certificate deleted")
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofSeconds(1))

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.WatcherException;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.TlsSpec;
+import io.pgtrickle.operator.testbed.Edits;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.TestNamespace;
 import java.time.Duration;
@@ -148,18 +149,18 @@ class TlsToggleIT {
     int completed = cluster.events(Set.of("SwitchoverCompleted")).size();
     int failovers = cluster.events(Set.of("Failover", "PrimaryLost")).size();
 
-    NAMESPACE
-        .client()
-        .resources(PostgresCluster.class)
-        .inNamespace(NAMESPACE.name())
-        .withName(NAME)
-        .edit(
-            c -> {
-              TlsSpec tls = new TlsSpec();
-              tls.setEnabled(on);
-              c.getSpec().setTls(on ? tls : null);
-              return c;
-            });
+    Edits.edit(
+        NAMESPACE
+            .client()
+            .resources(PostgresCluster.class)
+            .inNamespace(NAMESPACE.name())
+            .withName(NAME),
+        c -> {
+          TlsSpec tls = new TlsSpec();
+          tls.setEnabled(on);
+          c.getSpec().setTls(on ? tls : null);
+          return c;
+        });
 
     await()
         .atMost(ROLL.multipliedBy(rolls))
