@@ -207,7 +207,7 @@ public final class RefreshCostModel {
           true,
           String.format(
               Locale.ROOT,
-              "full: %d changes are %.0f%% of the sources' estimated %.0f rows (%s not measured"
+              "%d changes are %.0f%% of the sources' estimated %.0f rows (%s not measured"
                   + " yet)",
               changes,
               100.0 * changes / sourceRows,
@@ -220,7 +220,7 @@ public final class RefreshCostModel {
   /** The choice for a window of {@code changes} change rows (all sources together). */
   public Decision decide(long changes) {
     if (differential.isEmpty()) {
-      return new Decision(false, "differential: no differential refresh measured yet");
+      return new Decision(false, "no differential refresh measured yet");
     }
     if (differential.size() < TRUST_AFTER) {
       // One differential measurement is thin evidence (the statement's first run plans it and
@@ -231,7 +231,7 @@ public final class RefreshCostModel {
           false,
           String.format(
               Locale.ROOT,
-              "differential: measuring it again (%d measurement so far: %.1f ms for %d changes)",
+              "measuring it again (%d measurement so far: %.1f ms for %d changes)",
               differential.size(),
               differential.peekLast().ms(),
               differential.peekLast().changes()));
@@ -244,8 +244,7 @@ public final class RefreshCostModel {
             false,
             String.format(
                 Locale.ROOT,
-                "differential: measured again after %d full refreshes (predicted %.1f ms, full"
-                    + " %.1f ms)",
+                "measured again after %d full refreshes (predicted %.1f ms, full" + " %.1f ms)",
                 EXPLORE_AFTER,
                 predicted,
                 min(full)));
@@ -254,7 +253,7 @@ public final class RefreshCostModel {
           true,
           String.format(
               Locale.ROOT,
-              "full: predicted differential %.1f ms for %d changes > measured full %.1f ms",
+              "predicted differential %.1f ms for %d changes > measured full %.1f ms",
               predicted,
               changes,
               min(full)));
@@ -271,7 +270,7 @@ public final class RefreshCostModel {
           true,
           String.format(
               Locale.ROOT,
-              "full: measuring a recompute of the populated table (predicted differential %.1f ms"
+              "measuring a recompute of the populated table (predicted differential %.1f ms"
                   + " for %d changes, first population %.1f ms)",
               predicted,
               changes,
@@ -282,7 +281,7 @@ public final class RefreshCostModel {
         false,
         String.format(
             Locale.ROOT,
-            "differential: predicted %.1f ms for %d changes <= measured full %s",
+            "predicted %.1f ms for %d changes <= measured full %s",
             predicted,
             changes,
             full.isEmpty() ? "(none yet)" : String.format(Locale.ROOT, "%.1f ms", min(full))));

@@ -86,7 +86,7 @@ class DifferentialRefreshIT {
         refresh(db, "st_agg");
         assertLastAction(db, "st_agg").isEqualTo("FULL");
         assertThat(last(db, "st_agg", "refresh_reason"))
-            .startsWith("AUTO chose FULL: full: predicted differential")
+            .startsWith("AUTO chose FULL: predicted differential")
             .contains("for " + ROWS / 10 + " changes");
         assertEqualsQuery(db, "st_agg");
 

@@ -24,6 +24,8 @@ class RefreshCostModelTest {
     RefreshCostModel.Decision d = m.decide(20_000);
     assertThat(d.full()).isTrue();
     assertThat(d.reason()).contains("200.0 ms for 20000 changes").contains("100.0 ms");
+    // The plan prefixes "AUTO chose FULL: "; the verdict is not repeated in the reason.
+    assertThat(d.reason()).startsWith("predicted differential");
   }
 
   @Test
