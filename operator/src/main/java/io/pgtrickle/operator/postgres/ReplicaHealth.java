@@ -145,15 +145,25 @@ public final class ReplicaHealth {
       LOG.warn("reinitialising {} failed: {}; trying again", replica.pod(), e.getMessage());
       return true;
     }
-    stuck.forget(key);
+    Duration waited = stuck.graceFor(key, replica.pod(), grace, now);
+    int times = stuck.reinitialised(key, replica.pod(), now);
     String message =
         "Reinitialising "
             + replica.pod()
             + " from the primary: "
             + replica.describe()
             + " for over "
-            + grace.toSeconds()
-            + " s";
+            + waited.toSeconds()
+            + " s"
+            + (times > 1
+                ? " (the "
+                    + ordinal(times)
+                    + " time in "
+                    + StuckWatch.BACK_OFF_WINDOW.toHours()
+                    + " h: the cause outlives a fresh clone; the next one waits "
+                    + stuck.graceFor(key, replica.pod(), grace, now).toSeconds()
+                    + " s)"
+                : "");
     reinitialised.put(key, new Reinitialised(replica.uid(), message));
     LOG.warn("{}", message);
     EventRecorder.warning(client, cluster, REINITIALIZED, message);
@@ -198,6 +208,15 @@ public final class ReplicaHealth {
       return Optional.empty();
     }
     return Optional.of(last.message());
+  }
+
+  private static String ordinal(int n) {
+    return switch (n % 100 >= 11 && n % 100 <= 13 ? 0 : n % 10) {
+      case 1 -> n + "st";
+      case 2 -> n + "nd";
+      case 3 -> n + "rd";
+      default -> n + "th";
+    };
   }
 
   /** Forgets what was observed of a deleted cluster. */

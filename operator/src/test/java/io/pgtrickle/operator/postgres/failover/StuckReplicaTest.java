@@ -129,4 +129,45 @@ class StuckReplicaTest {
                 "ns/db", StuckReplica.among(recreated), GRACE, T0.plus(GRACE).plusSeconds(20)))
         .isEmpty();
   }
+
+  @Test
+  void eachReinitialisationOfAPodDoublesTheWaitBeforeItsNextUpToSixteenTimes() {
+    StuckWatch watch = new StuckWatch();
+    List<Pod> stuck =
+        List.of(pod("db-1", "u1", primary(500, 2)), pod("db-0", "u0", replica(null, 100, 2)));
+    Instant t = T0;
+    for (int n = 0; n <= StuckWatch.MAX_DOUBLINGS + 1; n++) {
+      Duration wait = GRACE.multipliedBy(1L << Math.min(n, StuckWatch.MAX_DOUBLINGS));
+      assertThat(watch.graceFor("ns/db", "db-0", GRACE, t)).isEqualTo(wait);
+      watch.observe("ns/db", StuckReplica.among(stuck), GRACE, t);
+      assertThat(
+              watch.observe(
+                  "ns/db", StuckReplica.among(stuck), GRACE, t.plus(wait).minusSeconds(1)))
+          .as("reinitialised %d times: not before %s", n, wait)
+          .isEmpty();
+      t = t.plus(wait);
+      assertThat(watch.observe("ns/db", StuckReplica.among(stuck), GRACE, t)).isPresent();
+      assertThat(watch.reinitialised("ns/db", "db-0", t)).isEqualTo(n + 1);
+    }
+    // Another pod, and another cluster, wait the plain grace period.
+    assertThat(watch.graceFor("ns/db", "db-2", GRACE, t)).isEqualTo(GRACE);
+    assertThat(watch.graceFor("ns/other", "db-0", GRACE, t)).isEqualTo(GRACE);
+  }
+
+  @Test
+  void reinitialisationsOlderThanTheWindowNoLongerCount() {
+    StuckWatch watch = new StuckWatch();
+    watch.reinitialised("ns/db", "db-0", T0);
+    watch.reinitialised("ns/db", "db-0", T0.plus(Duration.ofHours(1)));
+    assertThat(watch.graceFor("ns/db", "db-0", GRACE, T0.plus(Duration.ofHours(2))))
+        .isEqualTo(GRACE.multipliedBy(4));
+    assertThat(
+            watch.graceFor(
+                "ns/db", "db-0", GRACE, T0.plus(StuckWatch.BACK_OFF_WINDOW).plusSeconds(1)))
+        .isEqualTo(GRACE.multipliedBy(2));
+    assertThat(watch.reinitialised("ns/db", "db-0", T0.plus(Duration.ofHours(8)))).isEqualTo(1);
+    watch.forget("ns/db");
+    assertThat(watch.graceFor("ns/db", "db-0", GRACE, T0.plus(Duration.ofHours(8))))
+        .isEqualTo(GRACE);
+  }
 }
