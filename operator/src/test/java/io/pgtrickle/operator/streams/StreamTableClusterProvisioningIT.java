@@ -22,6 +22,7 @@ import io.pgtrickle.operator.api.streams.StreamTableClusterPhase;
 import io.pgtrickle.operator.streams.dependent.SecretVersions;
 import io.pgtrickle.operator.streams.spec.ReplicasHandover;
 import io.pgtrickle.operator.streams.status.PipelineStatusCalculator;
+import io.pgtrickle.operator.testbed.Edits;
 import io.pgtrickle.testbed.TestNamespace;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -854,7 +855,7 @@ class StreamTableClusterProvisioningIT {
                     .addToStringData("headers", "Authorization=Bearer t")
                     .build())
             .create();
-    String version = secret.getMetadata().getResourceVersion();
+    String version = SecretVersions.of(secret);
     await("pods rolled to read the Secret")
         .atMost(WAIT)
         .until(
@@ -868,29 +869,40 @@ class StreamTableClusterProvisioningIT {
             s ->
                 "True".equals(condition(s, PipelineStatusCalculator.MONITORING_READY).getStatus()));
 
-    // The database's Secret: a change (a new password) rolls the pods to read it; while it does
-    // not exist the pods are left as they are (new ones could not start without it).
+    // The database's Secret: a change of its data rolls the pods to read it; while it does not
+    // exist the pods are left as they are (new ones could not start without it).
     Secret pg = client().secrets().inNamespace(NAMESPACE.name()).withName("pg").get();
+    String stamp = SecretVersions.of(pg);
     await("database Secret stamped")
         .atMost(WAIT)
-        .until(
-            () ->
-                pg.getMetadata()
-                    .getResourceVersion()
-                    .equals(stamped("traced-worker", SecretVersions.DATABASE_ANNOTATION)));
+        .until(() -> stamp.equals(stamped("traced-worker", SecretVersions.DATABASE_ANNOTATION)));
     client().secrets().inNamespace(NAMESPACE.name()).withName("pg").delete();
     await("Failed without its Secret")
         .atMost(WAIT)
         .until(() -> stc("traced"), s -> "SecretNotFound".equals(s.getStatus().getPhaseReason()));
-    assertThat(stamped("traced-cdc", SecretVersions.DATABASE_ANNOTATION))
-        .isEqualTo(pg.getMetadata().getResourceVersion());
-    assertThat(stamped("traced-worker", SecretVersions.DATABASE_ANNOTATION))
-        .isEqualTo(pg.getMetadata().getResourceVersion());
+    assertThat(stamped("traced-cdc", SecretVersions.DATABASE_ANNOTATION)).isEqualTo(stamp);
+    assertThat(stamped("traced-worker", SecretVersions.DATABASE_ANNOTATION)).isEqualTo(stamp);
     pg.getMetadata().setResourceVersion(null);
     pg.getMetadata().setUid(null);
     pg.getMetadata().setCreationTimestamp(null);
     pg.getMetadata().setManagedFields(null);
-    String again = client().resource(pg).create().getMetadata().getResourceVersion();
+    // Created again with the same data (another resourceVersion): the same stamp, nothing to roll.
+    Secret recreated = client().resource(pg).create();
+    assertThat(SecretVersions.of(recreated)).isEqualTo(stamp);
+    await("Running again with its Secret")
+        .atMost(WAIT)
+        .until(() -> stc("traced"), s -> !"SecretNotFound".equals(s.getStatus().getPhaseReason()));
+    assertThat(stamped("traced-worker", SecretVersions.DATABASE_ANNOTATION)).isEqualTo(stamp);
+    // Its data changed (a key the pods do not read, so the pipeline keeps its password): rolled.
+    String again =
+        SecretVersions.of(
+            Edits.edit(
+                client().secrets().inNamespace(NAMESPACE.name()).withName("pg"),
+                s -> {
+                  s.getData().put("rotated-at", "MjAyNi0xMi0wNw==");
+                  return s;
+                }));
+    assertThat(again).isNotEqualTo(stamp);
     await("pods rolled to read the new Secret")
         .atMost(WAIT)
         .until(

@@ -4,14 +4,22 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.pgtrickle.operator.api.streams.StreamTableCluster;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Which versions of their Secrets the CDC consumer and worker pods read. A variable from a Secret
- * is read when the container starts, so the round puts each Secret's {@code resourceVersion} into
- * the workflow context and the dependents stamp it on the pod templates: a change rolls the pods
- * once to read it.
+ * is read when the container starts, so the round puts a digest of each Secret's {@code data} into
+ * the workflow context and the dependents stamp it on the pod templates: a change of the data rolls
+ * the pods once to read it. A write that leaves the data as it was (a label, an annotation, a
+ * controller re-applying the same values, the Secret deleted and created again with the same
+ * values) rolls nothing: until 2026-12-07 the stamp was the Secret's {@code resourceVersion}, and
+ * any such write restarted change capture for nothing.
  *
  * <ul>
  *   <li>The database's Secret ({@code spec.postgresql.secretRef}, or the PostgresCluster's {@code
@@ -44,9 +52,32 @@ public final class SecretVersions {
 
   private SecretVersions() {}
 
-  /** The version to stamp for {@code secret} as read from the namespace (null when missing). */
+  /**
+   * The version to stamp for {@code secret} as read from the namespace (null when missing): {@code
+   * sha256:} and the hex SHA-256 of its data, each key (in order) and its base64 value followed by
+   * a NUL byte; the values stay in the Secret.
+   */
   public static String of(Secret secret) {
-    return secret == null ? ABSENT : secret.getMetadata().getResourceVersion();
+    if (secret == null) {
+      return ABSENT;
+    }
+    MessageDigest digest = sha256();
+    Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
+    for (Map.Entry<String, String> e : new TreeMap<>(data).entrySet()) {
+      digest.update(e.getKey().getBytes(StandardCharsets.UTF_8));
+      digest.update((byte) 0);
+      digest.update(String.valueOf(e.getValue()).getBytes(StandardCharsets.UTF_8));
+      digest.update((byte) 0);
+    }
+    return "sha256:" + HexFormat.of().formatHex(digest.digest());
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no SHA-256 on this JDK: " + e, e);
+    }
   }
 
   /**
