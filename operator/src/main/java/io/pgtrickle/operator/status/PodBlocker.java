@@ -166,6 +166,10 @@ public record PodBlocker(String pod, String reason, String message) {
       if (end.getFinishedAt() != null) {
         m.append(" at ").append(end.getFinishedAt());
       }
+      String last = lastLine(end.getMessage());
+      if (last != null) {
+        m.append(": \"").append(last).append('"');
+      }
     }
     var state = s.getState();
     if (state != null && state.getWaiting() != null) {
@@ -182,6 +186,28 @@ public record PodBlocker(String pod, String reason, String message) {
       m.append("; ended, to be restarted");
     }
     return m.toString();
+  }
+
+  /** The longest part of a termination message a condition quotes. */
+  static final int MESSAGE_QUOTED = 200;
+
+  /**
+   * The last line of a termination message that is not blank, at most {@link #MESSAGE_QUOTED}
+   * characters (its end, where the cause is), or null: with {@code FallbackToLogsOnError} the
+   * kubelet puts the end of the log there, whose last line says why the program stopped.
+   */
+  static String lastLine(String message) {
+    if (message == null) {
+      return null;
+    }
+    String[] lines = message.strip().split("\\R");
+    String last = lines[lines.length - 1].strip();
+    if (last.isEmpty()) {
+      return null;
+    }
+    return last.length() <= MESSAGE_QUOTED
+        ? last
+        : "..." + last.substring(last.length() - MESSAGE_QUOTED);
   }
 
   /** The container's last end: now if it has ended, else the one before its current run. */

@@ -175,6 +175,54 @@ class PodBlockerTest {
   }
 
   @Test
+  void aCrashQuotesTheLastLineOfItsTerminationMessage() {
+    Pod crashed =
+        pod()
+            .withNewStatus()
+            .withPhase("Running")
+            .addNewContainerStatus()
+            .withName("worker")
+            .withReady(false)
+            .withRestartCount(2)
+            .withNewState()
+            .withNewWaiting()
+            .withReason("CrashLoopBackOff")
+            .withMessage("back-off 20s restarting failed container=worker")
+            .endWaiting()
+            .endState()
+            .withNewLastState()
+            .withNewTerminated()
+            .withExitCode(3)
+            .withReason("Error")
+            .withMessage(
+                "06:57:12.001 INFO refreshing public.al1\n"
+                    + "Terminating due to java.lang.OutOfMemoryError: Java heap space\n\n")
+            .withFinishedAt("2026-12-07T06:57:13Z")
+            .endTerminated()
+            .endLastState()
+            .endContainerStatus()
+            .endStatus()
+            .build();
+    assertThat(PodBlocker.of(List.of(crashed), NOW))
+        .extracting(PodBlocker::message)
+        .containsExactly(
+            "container worker: restarted 2 times, last exit code 3 (Error) at 2026-12-07T06:57:13Z:"
+                + " \"Terminating due to java.lang.OutOfMemoryError: Java heap space\"; back-off"
+                + " 20s restarting failed container=worker");
+  }
+
+  @Test
+  void aLongLastLineIsQuotedByItsEnd() {
+    String line = "x".repeat(500) + " the cause";
+    assertThat(PodBlocker.lastLine("first\n" + line))
+        .hasSize(PodBlocker.MESSAGE_QUOTED + 3)
+        .startsWith("...")
+        .endsWith(" the cause");
+    assertThat(PodBlocker.lastLine(" \n \n")).isNull();
+    assertThat(PodBlocker.lastLine(null)).isNull();
+  }
+
+  @Test
   void waitingInCrashLoopBackOffCountsTheRestarts() {
     Pod waiting =
         pod()

@@ -95,6 +95,7 @@ public final class CdcStatefulSet {
         .withLivenessProbe(PipelinePods.liveness())
         .withReadinessProbe(PipelinePods.readiness())
         .withSecurityContext(PipelinePods.containerSecurity())
+        .withTerminationMessagePolicy(PipelinePods.TERMINATION_MESSAGE_POLICY)
         .withVolumeMounts(PipelinePods.tmpMount())
         .build();
   }

@@ -23,6 +23,15 @@ import java.util.Map;
  */
 public final class PipelinePods {
 
+  /**
+   * The containers' {@code terminationMessagePolicy}: a container that fails leaves the end of its
+   * log as its termination message (the kubelet's last 80 lines or 2 KiB), so the pipeline's
+   * condition can say why it crashed, e.g. the JVM's "Terminating due to
+   * java.lang.OutOfMemoryError: Java heap space" (both images run with {@code
+   * -XX:+ExitOnOutOfMemoryError}, exit code 3), not only "exit code 3". The programs log no secret.
+   */
+  public static final String TERMINATION_MESSAGE_POLICY = "FallbackToLogsOnError";
+
   /** Name and number of the port serving /healthz, /readyz and /metrics (PGTRICKLE_HTTP_PORT). */
   public static final String METRICS_PORT_NAME = "metrics";
 

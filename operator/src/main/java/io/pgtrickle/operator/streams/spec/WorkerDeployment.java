@@ -101,6 +101,7 @@ public final class WorkerDeployment {
                 .withLivenessProbe(PipelinePods.liveness())
                 .withReadinessProbe(PipelinePods.readiness())
                 .withSecurityContext(PipelinePods.containerSecurity())
+                .withTerminationMessagePolicy(PipelinePods.TERMINATION_MESSAGE_POLICY)
                 .withVolumeMounts(PipelinePods.tmpMount())
                 .build())
         .withVolumes(PipelinePods.tmpVolume())
