@@ -51,8 +51,7 @@ import io.pgtrickle.operator.streams.StreamTableClusterNames;
     name = "In Error",
     jsonPath = ".status.streamTablesInError",
     type = AdditionalPrinterColumn.Type.INTEGER,
-    priority = 1,
-    getDescription = "Stream tables in status ERROR, no longer refreshed (kubectl get -o wide)")
+    getDescription = "Stream tables in status ERROR, no longer refreshed")
 @AdditionalPrinterColumn(
     name = "Status",
     jsonPath = ".status.phase",
