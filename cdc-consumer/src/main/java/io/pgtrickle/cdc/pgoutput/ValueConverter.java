@@ -11,8 +11,9 @@ import java.util.Map;
  *
  * <ul>
  *   <li>int2, int4, int8, oid: {@link Long};
- *   <li>numeric, float4, float8: {@link BigDecimal} from PostgreSQL's own digits ({@code NaN} and
- *       infinities stay strings, BigDecimal has no such values);
+ *   <li>numeric, float4, float8: {@link BigDecimal} from PostgreSQL's own digits ({@code NaN},
+ *       infinities and a float's negative zero {@code -0} stay strings, BigDecimal has no such
+ *       values; until 2026-12-07 {@code -0} became 0);
  *   <li>bool: {@link Boolean};
  *   <li>timestamp: ISO-8601 local date-time string; timestamptz: ISO-8601 UTC instant string
  *       ({@code ...Z}); date, time, timetz, uuid, text, varchar, char and every other type: the
@@ -123,7 +124,12 @@ public final class ValueConverter {
   private static Object decimal(String text) {
     // NaN, Infinity, -Infinity: no BigDecimal for them, and a double would lie about the others.
     char last = text.charAt(text.length() - 1);
-    return last >= '0' && last <= '9' ? new BigDecimal(text) : text;
+    if (last < '0' || last > '9') {
+      return text;
+    }
+    BigDecimal value = new BigDecimal(text);
+    // A float's -0 (PostgreSQL prints "-0"): BigDecimal has one zero, without a sign.
+    return value.signum() == 0 && text.charAt(0) == '-' ? text : value;
   }
 
   private static Object array(int elementType, String text) {

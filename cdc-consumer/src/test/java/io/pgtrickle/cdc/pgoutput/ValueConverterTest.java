@@ -21,6 +21,12 @@ class ValueConverterTest {
     assertThat(ValueConverter.convert(1700, "NaN")).isEqualTo("NaN");
     assertThat(ValueConverter.convert(701, "-Infinity")).isEqualTo("-Infinity");
     assertThat(ValueConverter.convert(701, "1e+300")).isEqualTo(new BigDecimal("1e+300"));
+    // Negative zero keeps its sign (as text, like NaN); a plain zero is a number.
+    assertThat(ValueConverter.convert(701, "-0")).isEqualTo("-0");
+    assertThat(ValueConverter.convert(700, "-0")).isEqualTo("-0");
+    assertThat(ValueConverter.convert(701, "0")).isEqualTo(BigDecimal.ZERO);
+    assertThat(ValueConverter.convert(1022, "{-0,0,-1.5}"))
+        .isEqualTo(List.of("-0", BigDecimal.ZERO, new BigDecimal("-1.5")));
     assertThat(ValueConverter.convert(16, "t")).isEqualTo(true);
     assertThat(ValueConverter.convert(16, "f")).isEqualTo(false);
   }
