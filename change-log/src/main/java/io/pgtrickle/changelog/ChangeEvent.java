@@ -34,6 +34,12 @@ import java.util.Map;
  *     only when true). Set by the cdc-consumer since 2026-12-07 on events of tables with such a
  *     column; in older events json and jsonb are parsed JSON, where a JSON {@code null} and SQL
  *     NULL are both {@code null} and json loses its whitespace, key order and duplicate keys
+ * @param oldKeyOnly the UPDATE's or DELETE's {@code old_columns} hold only the source's replica
+ *     identity key, not the whole old row ({@code old_key_only}, written only when true): the
+ *     source's REPLICA IDENTITY is DEFAULT or USING INDEX, not FULL. Set by the cdc-consumer since
+ *     2026-12-07; older events do not say, and their old images are key-only under the same
+ *     conditions. A reader that needs the old row (to retract it from something derived) cannot use
+ *     such an event and must recompute from the source
  */
 public record ChangeEvent(
     long sourceOid,
@@ -43,7 +49,8 @@ public record ChangeEvent(
     Map<String, Object> columns,
     Map<String, Object> oldColumns,
     Instant timestamp,
-    boolean jsonText) {
+    boolean jsonText,
+    boolean oldKeyOnly) {
 
   /** The largest OID PostgreSQL hands out: OIDs are unsigned 32-bit numbers. */
   public static final long MAX_OID = 0xFFFF_FFFFL;
@@ -76,6 +83,10 @@ public record ChangeEvent(
       case TRUNCATE, GAP ->
           require(columns == null && oldColumns == null, action, "no 'columns' or 'old_columns'");
     }
+    if (oldKeyOnly && action != ChangeAction.UPDATE && action != ChangeAction.DELETE) {
+      throw new MalformedEventException(
+          "change event field 'old_key_only' is set on a " + action + " (only UPDATE and DELETE)");
+    }
   }
 
   /**
@@ -91,6 +102,30 @@ public record ChangeEvent(
           "source_oid " + sourceOid + " is not an OID (0 to " + MAX_OID + ")");
     }
     return sourceOid;
+  }
+
+  /**
+   * An event whose old image, if any, is the whole old row (not {@link #oldKeyOnly}).
+   *
+   * @param sourceOid the source table's OID
+   * @param lsn the position of the change
+   * @param xid the transaction id
+   * @param action the kind of change
+   * @param columns the new row, or {@code null}
+   * @param oldColumns the old row, or {@code null}
+   * @param timestamp the commit time
+   * @param jsonText see {@link #jsonText}
+   */
+  public ChangeEvent(
+      long sourceOid,
+      Lsn lsn,
+      long xid,
+      ChangeAction action,
+      Map<String, Object> columns,
+      Map<String, Object> oldColumns,
+      Instant timestamp,
+      boolean jsonText) {
+    this(sourceOid, lsn, xid, action, columns, oldColumns, timestamp, jsonText, false);
   }
 
   /**
@@ -112,7 +147,7 @@ public record ChangeEvent(
       Map<String, Object> columns,
       Map<String, Object> oldColumns,
       Instant timestamp) {
-    this(sourceOid, lsn, xid, action, columns, oldColumns, timestamp, false);
+    this(sourceOid, lsn, xid, action, columns, oldColumns, timestamp, false, false);
   }
 
   private static void require(boolean ok, ChangeAction action, String what) {
@@ -168,6 +203,7 @@ public record ChangeEvent(
         + ", timestamp="
         + timestamp
         + (jsonText ? ", json_text=true" : "")
+        + (oldKeyOnly ? ", old_key_only=true" : "")
         + "}";
   }
 }

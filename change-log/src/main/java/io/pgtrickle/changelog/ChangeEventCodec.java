@@ -133,6 +133,7 @@ public final class ChangeEventCodec {
     Map<String, Object> oldColumns = null;
     Instant timestamp = null;
     boolean jsonText = false;
+    boolean oldKeyOnly = false;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
       JsonToken value = p.nextToken();
@@ -146,6 +147,7 @@ public final class ChangeEventCodec {
         case "old_columns" -> oldColumns = readColumns(p, value, field);
         case "timestamp" -> timestamp = readTimestamp(readText(p, value, field));
         case "json_text" -> jsonText = readBoolean(p, value, field);
+        case "old_key_only" -> oldKeyOnly = readBoolean(p, value, field);
         default -> p.skipChildren();
       }
     }
@@ -164,7 +166,8 @@ public final class ChangeEventCodec {
     if (seq != 0 && lsn != null) {
       lsn = Lsn.of(lsn.value(), (int) seq);
     }
-    return new ChangeEvent(sourceOid, lsn, xid, action, columns, oldColumns, timestamp, jsonText);
+    return new ChangeEvent(
+        sourceOid, lsn, xid, action, columns, oldColumns, timestamp, jsonText, oldKeyOnly);
   }
 
   private static boolean readBoolean(JsonParser p, JsonToken token, String field)

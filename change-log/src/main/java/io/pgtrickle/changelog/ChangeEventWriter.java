@@ -46,6 +46,7 @@ public final class ChangeEventWriter implements AutoCloseable {
   private static final byte[] OLD_COLUMNS = ascii(",\"old_columns\":");
   private static final byte[] TIMESTAMP = ascii(",\"timestamp\":");
   private static final byte[] JSON_TEXT = ascii(",\"json_text\":true");
+  private static final byte[] OLD_KEY_ONLY = ascii(",\"old_key_only\":true");
   private static final byte[] NULL = ascii("null");
   private static final byte[] TRUE = ascii("true");
   private static final byte[] FALSE = ascii("false");
@@ -155,6 +156,10 @@ public final class ChangeEventWriter implements AutoCloseable {
       if (event.jsonText()) {
         // Only when set, so events of other tables look as before.
         raw(JSON_TEXT);
+      }
+      if (event.oldKeyOnly()) {
+        // Only when set, so events of REPLICA IDENTITY FULL tables look as before.
+        raw(OLD_KEY_ONLY);
       }
       ensure(1);
       buf[len++] = '}';

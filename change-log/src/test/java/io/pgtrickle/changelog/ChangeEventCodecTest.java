@@ -76,6 +76,50 @@ class ChangeEventCodecTest {
   }
 
   @Test
+  void oldKeyOnlyIsWrittenOnlyWhenSetReadBackAndOnlyForUpdateOrDelete() {
+    ChangeEvent old = ChangeEventCodec.fromJson(SEED_EXAMPLE);
+    assertThat(old.oldKeyOnly()).as("absent: the old encoding").isFalse();
+    assertThat(ChangeEventCodec.toJson(old)).doesNotContain("old_key_only");
+    Instant at = Instant.parse("2026-05-30T12:00:00Z");
+    ChangeEvent delete =
+        new ChangeEvent(
+            16384,
+            Lsn.parse("0/1A3B4C0"),
+            7,
+            ChangeAction.DELETE,
+            null,
+            Map.of("id", 30L),
+            at,
+            true,
+            true);
+    String json = ChangeEventCodec.toJson(delete);
+    assertThat(json).endsWith(",\"json_text\":true,\"old_key_only\":true}");
+    assertThat(ChangeEventCodec.fromJson(json)).isEqualTo(delete);
+    assertThat(delete.toString()).contains("old_key_only=true");
+    assertThatThrownBy(
+            () ->
+                new ChangeEvent(
+                    1,
+                    Lsn.parse("0/1"),
+                    1,
+                    ChangeAction.INSERT,
+                    Map.of("id", 1L),
+                    null,
+                    at,
+                    false,
+                    true))
+        .isInstanceOf(MalformedEventException.class)
+        .hasMessageContaining("old_key_only");
+    assertThatThrownBy(
+            () ->
+                ChangeEventCodec.fromJson(
+                    SEED_EXAMPLE.substring(0, SEED_EXAMPLE.length() - 1)
+                        + ", \"old_key_only\": \"yes\"}"))
+        .isInstanceOf(MalformedEventException.class)
+        .hasMessageContaining("old_key_only");
+  }
+
+  @Test
   void roundTripsEveryValueKindWithFullPrecision() {
     Map<String, Object> columns = new LinkedHashMap<>();
     columns.put("numeric", new BigDecimal("-0.000000000000000000000000000000000001"));

@@ -121,19 +121,19 @@ public final class TransactionAssembler {
       relations.put(r.oid(), r);
     } else if (message instanceof Insert i) {
       Map<String, Object> row = row(i.relationOid(), i.newTuple(), null);
-      emit(i.relationOid(), ChangeAction.INSERT, row, null);
+      emit(i.relationOid(), ChangeAction.INSERT, row, null, false);
     } else if (message instanceof Update u) {
       update(u);
     } else if (message instanceof Delete d) {
       Map<String, Object> old = old(d.relationOid(), d.oldTuple(), d.oldIsKey());
-      emit(d.relationOid(), ChangeAction.DELETE, null, old);
+      emit(d.relationOid(), ChangeAction.DELETE, null, old, d.oldIsKey());
     } else if (message instanceof Truncate t) {
       for (long oid : t.relationOids()) {
-        emit(oid, ChangeAction.TRUNCATE, null, null);
+        emit(oid, ChangeAction.TRUNCATE, null, null, false);
       }
     } else if (message instanceof LogicalMessage m && m.transactional()) {
       for (long oid : GapMarkers.sources(slot, m.prefix(), m.content())) {
-        emit(oid, ChangeAction.GAP, null, null);
+        emit(oid, ChangeAction.GAP, null, null, false);
       }
     }
   }
@@ -148,11 +148,18 @@ public final class TransactionAssembler {
     } else {
       old = keyOf(relation, columns);
     }
-    emit(u.relationOid(), ChangeAction.UPDATE, columns, old);
+    // Only REPLICA IDENTITY FULL sends the whole old row ('O'); DEFAULT and USING INDEX send the
+    // key ('K'), or nothing when the key did not change. The event says so: a reader retracting
+    // the old row from something derived cannot use a key.
+    emit(u.relationOid(), ChangeAction.UPDATE, columns, old, fullOld == null);
   }
 
   private void emit(
-      long relationOid, ChangeAction action, Map<String, Object> columns, Map<String, Object> old) {
+      long relationOid,
+      ChangeAction action,
+      Map<String, Object> columns,
+      Map<String, Object> old,
+      boolean oldKeyOnly) {
     requireTransaction(action.name());
     if (action != ChangeAction.GAP) {
       relation(relationOid);
@@ -164,7 +171,15 @@ public final class TransactionAssembler {
     boolean jsonText = action != ChangeAction.GAP && jsonText(relation(relationOid));
     sink.event(
         new ChangeEvent(
-            relationOid, lsn, current.xid(), action, columns, old, commitTime, jsonText));
+            relationOid,
+            lsn,
+            current.xid(),
+            action,
+            columns,
+            old,
+            commitTime,
+            jsonText,
+            oldKeyOnly));
   }
 
   private static boolean jsonText(Relation relation) {

@@ -131,6 +131,10 @@ class TypeDecodingIT {
     assertThat(events.get(2).columns().get("id")).isEqualTo(2L);
     assertThat(events.get(3).oldColumns()).isEqualTo(Map.of("id", 2L));
     assertThat(events.get(4).columns()).isNull();
+    assertThat(events.get(0).oldKeyOnly()).as("INSERT: no old image").isFalse();
+    for (int i = 1; i <= 3; i++) {
+      assertThat(events.get(i).oldKeyOnly()).as("key identity, event %d", i).isTrue();
+    }
     for (int i = 1; i < events.size(); i++) {
       assertThat(events.get(i).lsn()).isGreaterThan(events.get(i - 1).lsn());
     }
@@ -145,6 +149,7 @@ class TypeDecodingIT {
     assertThat(update.columns().get("big")).as("filled from the FULL old row").isEqualTo(big);
     assertThat(update.oldColumns()).containsEntry("name", "a").containsEntry("big", big);
     assertThat(events.get(2).oldColumns()).containsEntry("name", "b").containsKey("big");
+    assertThat(events).extracting(ChangeEvent::oldKeyOnly).containsOnly(false);
   }
 
   private static String md5(String s) {

@@ -138,6 +138,19 @@ class TransactionAssemblerTest {
     assertThat(events.get(2).columns()).isNull();
     assertThat(events.get(3).oldColumns()).isEqualTo(row("id", 2L, "name", "old", "doc", "d"));
     assertThat(events.get(4).oldColumns()).isEqualTo(row("id", 2L, "name", "new", "doc", "d"));
+    // Only the whole old row is not key-only; the events say which is which.
+    assertThat(events)
+        .extracting(ChangeEvent::oldKeyOnly)
+        .containsExactly(true, true, true, false, false);
+  }
+
+  @Test
+  void insertsTruncatesAndGapsAreNeverKeyOnly() {
+    begin(0x6100, 1);
+    feed(Messages.of('I').i32(100).b('N').tuple("1", "a", null));
+    feed(Messages.of('T').i32(1).b(0).i32(100));
+    commit(0x6100, 0x6140);
+    assertThat(events).extracting(ChangeEvent::oldKeyOnly).containsOnly(false);
   }
 
   @Test

@@ -34,6 +34,15 @@ public final class BufferRows {
 
   private static final String MARKER_FIELD = "\"" + JsonImages.MARKER + "\":true}";
 
+  /**
+   * The key that marks an old image ({@code old_row}) holding only the source's replica identity
+   * key, not the whole row: the event said {@link ChangeEvent#oldKeyOnly() old_key_only} (the
+   * source's REPLICA IDENTITY was DEFAULT or USING INDEX). Such a change cannot be applied
+   * differentially (its old row cannot be retracted): a refresh whose window holds one recomputes.
+   * No column is named so: the {@code __pgt_} prefix is the engine's.
+   */
+  public static final String KEY_ONLY_MARKER = "__pgt_key_only";
+
   private BufferRows() {}
 
   /**
@@ -78,6 +87,10 @@ public final class BufferRows {
     }
     if (action == 'U' || action == 'D') {
       oldRow = event.oldColumns();
+      if (event.oldKeyOnly()) {
+        oldRow = oldRow == null ? new LinkedHashMap<>() : new LinkedHashMap<>(oldRow);
+        oldRow.put(KEY_ONLY_MARKER, true);
+      }
     }
     out.append(event.sourceOid())
         .append(',')

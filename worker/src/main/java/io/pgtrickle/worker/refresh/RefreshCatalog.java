@@ -39,6 +39,9 @@ final class RefreshCatalog {
    * @param buffers the base tables whose change buffer exists
    * @param views the base tables whose window view ({@link WindowRelations#view}) exists in this
    *     session and may be read by the stream table's owner
+   * @param replicaIdentities per base table: its REPLICA IDENTITY ({@code DEFAULT}, {@code USING
+   *     INDEX}, {@code FULL}, {@code NOTHING}), for the reason of a refresh that recomputes because
+   *     of key-only changes
    */
   record Sources(
       List<Long> base,
@@ -51,7 +54,8 @@ final class RefreshCatalog {
       Map<Long, String> fingerprints,
       Map<Long, Double> rows,
       Set<Long> buffers,
-      Set<Long> views) {}
+      Set<Long> views,
+      Map<Long, String> replicaIdentities) {}
 
   /**
    * What a refresh locks before its snapshot is taken ({@link RefreshOpening}: TRUNCATE is not
@@ -125,7 +129,8 @@ final class RefreshCatalog {
           + "   FROM (SELECT to_regclass('pg_temp.pgt_buffer_' || d.source_relid::oid) AS oid) v,"
           + "   (SELECT relowner FROM pg_class WHERE oid = (SELECT pgt_relid FROM"
           + "   pgtrickle.pgt_stream_tables WHERE pgt_id = d.pgt_id)) st WHERE v.oid IS NOT NULL),"
-          + "   false)"
+          + "   false),"
+          + " r.relreplident::text"
           + " FROM pgtrickle.pgt_dependencies d"
           + " LEFT JOIN pg_class r ON r.oid = d.source_relid"
           + " LEFT JOIN pg_namespace n ON n.oid = r.relnamespace"
@@ -154,6 +159,7 @@ final class RefreshCatalog {
     Map<Long, Double> rows = new HashMap<>();
     Set<Long> buffers = new HashSet<>();
     Set<Long> views = new HashSet<>();
+    Map<Long, String> identities = new HashMap<>();
     while (rs.next()) {
       long oid = rs.getLong(1);
       String type = rs.getString(2);
@@ -193,6 +199,10 @@ final class RefreshCatalog {
       if (rs.getBoolean(12)) {
         views.add(oid);
       }
+      String identity = replicaIdentity(rs.getString(13));
+      if (identity != null) {
+        identities.put(oid, identity);
+      }
     }
     return new Sources(
         base,
@@ -205,7 +215,27 @@ final class RefreshCatalog {
         fingerprints,
         rows,
         buffers,
-        views);
+        views,
+        identities);
+  }
+
+  /**
+   * The SQL spelling of {@code pg_class.relreplident}.
+   *
+   * @param relreplident {@code d}, {@code i}, {@code f}, {@code n}, or {@code null}
+   * @return e.g. {@code DEFAULT}, or {@code null} for {@code null} or an unknown letter
+   */
+  static String replicaIdentity(String relreplident) {
+    if (relreplident == null) {
+      return null;
+    }
+    return switch (relreplident) {
+      case "d" -> "DEFAULT";
+      case "i" -> "USING INDEX";
+      case "f" -> "FULL";
+      case "n" -> "NOTHING";
+      default -> null;
+    };
   }
 
   private static Lsn min(Lsn a, Lsn b) {

@@ -114,6 +114,14 @@ public record RefreshDecision(String action, boolean prepareStorage, String reas
             false,
             "upstream stream table " + list(upstreamChanged, names) + " changed; recomputed");
       }
+      // A change whose old image is only the key cannot retract its old row: recompute (a FULL
+      // plan recomputes anyway and needs no old rows, so its reason stays its own).
+      for (SourceWindow w : windows.values()) {
+        if (w.keyOnly() != null) {
+          return new RefreshDecision(
+              "FULL", false, keyOnlyReason(names.apply(w.oid()), w.keyOnly()));
+        }
+      }
       String recompute = plan.recomputeInstead(windows);
       if (recompute != null) {
         return new RefreshDecision("FULL", false, recompute);
@@ -128,6 +136,42 @@ public record RefreshDecision(String action, boolean prepareStorage, String reas
             ? "upstream stream table " + list(upstreamChanged, names) + " changed; recomputed"
             : "recomputed for " + changesOf(changes, windows, names);
     return new RefreshDecision("FULL", false, what + " (" + plan.reason() + ")");
+  }
+
+  /**
+   * Whether {@code decision} recomputes because of key-only changes (for the worker's warning).
+   *
+   * @param decision the decision
+   * @param windows the windows it was made for
+   * @return true if its reason is {@link #keyOnlyReason} of one of them
+   */
+  static boolean recomputedForKeyOnly(RefreshDecision decision, Map<Long, SourceWindow> windows) {
+    return "FULL".equals(decision.action())
+        && windows.values().stream().anyMatch(w -> w.keyOnly() != null)
+        && decision.reason().contains("carry only the key");
+  }
+
+  /**
+   * Why a window with key-only changes (their old image is the replica identity key, not the row)
+   * was recomputed, and how to get differential refreshes back.
+   *
+   * @param source the source's name
+   * @param identity its REPLICA IDENTITY now ({@link SourceWindow#keyOnly})
+   * @return the reason
+   */
+  static String keyOnlyReason(String source, String identity) {
+    if ("FULL".equals(identity)) {
+      return source
+          + "'s updates and deletes carry only the key (made while its REPLICA IDENTITY was not"
+          + " FULL); recomputed";
+    }
+    String now = "?".equals(identity) ? "not FULL" : identity;
+    return source
+        + "'s REPLICA IDENTITY is "
+        + now
+        + ": its updates and deletes carry only the key; recomputed; ALTER TABLE "
+        + source
+        + " REPLICA IDENTITY FULL restores differential refreshes";
   }
 
   /** E.g. {@code 3 changes of t1, t2}: the windows' change count and the sources that had any. */

@@ -146,7 +146,9 @@ final class RefreshWindows {
         windows.put(
             oid,
             new SourceWindow(oid, from, l, true, f.changes(), f.truncated(), f.gap())
-                .withRowEstimate(sources.rows().get(oid)));
+                .withRowEstimate(sources.rows().get(oid))
+                .withKeyOnly(
+                    f.keyOnly() == 0 ? null : sources.replicaIdentities().getOrDefault(oid, "?")));
         commitTimes.addAll(f.commitTimes());
         if (f.changes() > 0) {
           rows.put(oid, rows(oid, from, visible.get(oid), f));

@@ -255,6 +255,10 @@ public final class Refresher implements AutoCloseable {
             sources.names()::get);
     long delta = windows.values().stream().mapToLong(SourceWindow::changes).sum();
     RefreshSpans.decided(st, decision, delta);
+    if (RefreshDecision.recomputedForKeyOnly(decision, windows)) {
+      // A misconfigured source (not a failure): every such refresh recomputes, so say why.
+      LOG.warn("{}: {}", st.displayName(), decision.reason());
+    }
     Frontier after = NextFrontier.of(windows, sources, decision, before, l, sources.fingerprints());
     phases.lap("decide");
     RefreshRecords.Done attempt =

@@ -17,6 +17,10 @@ import io.pgtrickle.changelog.Lsn;
  * @param gap whether the window holds a GAP marker (changes may be missing)
  * @param rowEstimate the source's estimated rows ({@code pg_class.reltuples}), -1 if unknown: AUTO
  *     compares the window's changes with it before anything is loaded
+ * @param keyOnly {@code null} if every UPDATE and DELETE of the window has its whole old row;
+ *     otherwise the source's REPLICA IDENTITY as it is now ({@code DEFAULT}, {@code USING INDEX},
+ *     {@code NOTHING}, {@code FULL}, or {@code ?} if unknown), because some of them carry only the
+ *     key (events marked {@code old_key_only}): their old rows cannot be retracted
  */
 public record SourceWindow(
     long oid,
@@ -26,12 +30,26 @@ public record SourceWindow(
     long changes,
     boolean truncated,
     boolean gap,
-    double rowEstimate) {
+    double rowEstimate,
+    String keyOnly) {
 
   /** A window whose source's size is not known. */
   public SourceWindow(
       long oid, Lsn from, Lsn to, boolean captured, long changes, boolean truncated, boolean gap) {
-    this(oid, from, to, captured, changes, truncated, gap, -1);
+    this(oid, from, to, captured, changes, truncated, gap, -1, null);
+  }
+
+  /** A window whose changes, if any, all have their whole old rows. */
+  public SourceWindow(
+      long oid,
+      Lsn from,
+      Lsn to,
+      boolean captured,
+      long changes,
+      boolean truncated,
+      boolean gap,
+      double rowEstimate) {
+    this(oid, from, to, captured, changes, truncated, gap, rowEstimate, null);
   }
 
   /**
@@ -42,15 +60,28 @@ public record SourceWindow(
    */
   public SourceWindow withRowEstimate(Double rows) {
     return new SourceWindow(
-        oid, from, to, captured, changes, truncated, gap, rows == null ? -1 : rows);
+        oid, from, to, captured, changes, truncated, gap, rows == null ? -1 : rows, keyOnly);
+  }
+
+  /**
+   * This window with key-only changes.
+   *
+   * @param identity the source's REPLICA IDENTITY now, or {@code null} if every change has its
+   *     whole old row
+   * @return a copy
+   */
+  public SourceWindow withKeyOnly(String identity) {
+    return new SourceWindow(
+        oid, from, to, captured, changes, truncated, gap, rowEstimate, identity);
   }
 
   /**
    * Whether the changes of this window can be applied differentially.
    *
-   * @return true if the window is known and holds neither TRUNCATE nor GAP
+   * @return true if the window is known and holds neither TRUNCATE nor GAP nor a change whose old
+   *     image is only the key
    */
   public boolean applicable() {
-    return captured && from != null && !truncated && !gap;
+    return captured && from != null && !truncated && !gap && keyOnly == null;
   }
 }

@@ -3,6 +3,7 @@ package io.pgtrickle.worker.refresh;
 import io.pgtrickle.changelog.Lsn;
 import io.pgtrickle.worker.db.RoundTrip;
 import io.pgtrickle.worker.db.Sql;
+import io.pgtrickle.worker.ingest.BufferRows;
 import io.pgtrickle.worker.ingest.ChangeBuffers;
 import io.pgtrickle.worker.ingest.IngestDemand;
 import java.sql.Array;
@@ -100,6 +101,8 @@ final class WindowReader {
    * @param rest the rows after {@link Ask#after} as a JSON array, when there are at most {@link
    *     Ask#inlineMax}; otherwise {@code null}
    * @param commitTimes the sampled commit times (epoch ms), empty unless asked
+   * @param keyOnly UPDATE and DELETE rows whose old image is only the key ({@link
+   *     BufferRows#KEY_ONLY_MARKER})
    */
   record Found(
       long changes,
@@ -108,7 +111,8 @@ final class WindowReader {
       long invisible,
       long upToAfter,
       String rest,
-      List<Long> commitTimes) {
+      List<Long> commitTimes,
+      long keyOnly) {
 
     /**
      * The rows after {@link Ask#after}.
@@ -222,7 +226,8 @@ final class WindowReader {
                 rs.getLong(6),
                 upTo,
                 rest,
-                longs(rs.getArray(9))));
+                longs(rs.getArray(9)),
+                rs.getLong(10)));
       }
       return ready ? out : null;
     }
@@ -264,7 +269,7 @@ final class WindowReader {
                 + " count(*) FROM pg_notify('"
                 + IngestDemand.CHANNEL
                 + "', ?::text)) END, CASE WHEN r.confirmed THEN 1 ELSE 0 END::bigint, NULL::bigint,"
-                + " NULL::bigint, NULL::bigint, NULL::text, NULL::bigint[] FROM r");
+                + " NULL::bigint, NULL::bigint, NULL::text, NULL::bigint[], NULL::bigint FROM r");
     for (Ask a : asks) {
       String buffer = Sql.changeBuffer(a.oid());
       sql.append(" UNION ALL SELECT ")
@@ -284,10 +289,15 @@ final class WindowReader {
           .append(COMMIT_TIMES)
           .append(" OR random() < ")
           .append(COMMIT_TIMES)
-          .append(".0 / e.k))")
+          .append(".0 / e.k)), w.k")
           .append(" FROM (VALUES (?::pg_lsn, ?::pg_lsn, ?::pg_lsn, ?::integer, ?::integer,")
           .append(" ?::boolean)) AS p(lower, upper, al, aseq, lim, times)")
           .append(" CROSS JOIN LATERAL (SELECT count(*) AS n,")
+          // jsonb_exists, not ?: the statement has JDBC parameters.
+          .append(" count(*) FILTER (WHERE b.action IN ('U', 'D') AND pg_catalog.jsonb_exists(")
+          .append("b.old_row, '")
+          .append(BufferRows.KEY_ONLY_MARKER)
+          .append("')) AS k,")
           .append(" count(*) FILTER (WHERE b.action = 'T') AS t,")
           .append(" count(*) FILTER (WHERE b.action = 'G') AS g,")
           .append(" count(*) FILTER (WHERE b.action <> 'G' AND NOT pg_visible_in_snapshot(")

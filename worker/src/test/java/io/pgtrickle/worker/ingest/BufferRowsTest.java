@@ -56,6 +56,29 @@ class BufferRowsTest {
   }
 
   @Test
+  void keyOnlyOldImagesAreMarkedNewImagesAreNot() {
+    Map<String, Object> key = Map.of("id", 1L);
+    Map<String, Object> now = new LinkedHashMap<>();
+    now.put("id", 1L);
+    now.put("v", 101L);
+    ChangeEvent u =
+        new ChangeEvent(5, Lsn.parse("0/10"), 9, ChangeAction.UPDATE, now, key, TS, false, true);
+    assertThat(csv(u, Set.of(), Set.of()))
+        .startsWith(
+            "5,0/10,0,9,U,\"{\"\"id\"\":1,\"\"v\"\":101}\","
+                + "\"{\"\"id\"\":1,\"\"__pgt_key_only\"\":true}\",");
+    ChangeEvent d =
+        new ChangeEvent(5, Lsn.parse("0/11"), 9, ChangeAction.DELETE, null, key, TS, true, true);
+    assertThat(csv(d, Set.of(), Set.of()))
+        .startsWith(
+            "5,0/11,0,9,D,,\"{\"\"id\"\":1,\"\"__pgt_key_only\"\":true,"
+                + "\"\"__pgt_json_text\"\":true}\",");
+    ChangeEvent whole =
+        new ChangeEvent(5, Lsn.parse("0/12"), 9, ChangeAction.DELETE, null, now, TS);
+    assertThat(csv(whole, Set.of(), Set.of())).doesNotContain(BufferRows.KEY_ONLY_MARKER);
+  }
+
+  @Test
   void jsonTextEventsGiveMarkedImages() {
     Map<String, Object> old = new LinkedHashMap<>();
     old.put("id", 1L);

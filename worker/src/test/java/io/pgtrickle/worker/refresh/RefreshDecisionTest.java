@@ -110,6 +110,35 @@ class RefreshDecisionTest {
   }
 
   @Test
+  void keyOnlyChangesRecomputeADifferentialPlanAndSayHowToGetItBack() {
+    var k = w(5, 3).withKeyOnly("DEFAULT");
+    RefreshDecision d = decide(diff, Map.of(5L, k, 6L, w(6, 2)), Set.of(), Set.of());
+    assertThat(d.action()).isEqualTo("FULL");
+    assertThat(d.reason())
+        .isEqualTo(
+            "t5's REPLICA IDENTITY is DEFAULT: its updates and deletes carry only the key;"
+                + " recomputed; ALTER TABLE t5 REPLICA IDENTITY FULL restores differential"
+                + " refreshes");
+    assertThat(
+            decide(diff, Map.of(5L, w(5, 3).withKeyOnly("USING INDEX")), Set.of(), Set.of())
+                .reason())
+        .startsWith("t5's REPLICA IDENTITY is USING INDEX: ");
+    // Set back to FULL since: nothing to advise.
+    assertThat(decide(diff, Map.of(5L, w(5, 3).withKeyOnly("FULL")), Set.of(), Set.of()).reason())
+        .isEqualTo(
+            "t5's updates and deletes carry only the key (made while its REPLICA IDENTITY was"
+                + " not FULL); recomputed");
+    // A FULL plan recomputes anyway: its reason stays its own.
+    assertThat(decide(full, Map.of(5L, k), Set.of(), Set.of()).reason())
+        .isEqualTo("recomputed for 3 changes of t5 (refresh_mode FULL)");
+    // Without key-only changes the window applies.
+    assertThat(decide(diff, Map.of(5L, w(5, 3)), Set.of(), Set.of()).action())
+        .isEqualTo("DIFFERENTIAL");
+    assertThat(k.applicable()).isFalse();
+    assertThat(k.withRowEstimate(10.0).keyOnly()).isEqualTo("DEFAULT");
+  }
+
+  @Test
   void schemaAndUpstreamChanges() {
     RefreshDecision d = decide(diff, Map.of(1L, w(1, 0)), Set.of(1L), Set.of());
     assertThat(d.action()).isEqualTo("FULL");

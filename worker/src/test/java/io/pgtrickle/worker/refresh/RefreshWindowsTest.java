@@ -12,7 +12,7 @@ class RefreshWindowsTest {
   private static final Lsn LAST = Lsn.parse("0/180");
 
   private static WindowReader.Found found(long changes, long upTo, String rest) {
-    return new WindowReader.Found(changes, false, false, 0, upTo, rest, List.of());
+    return new WindowReader.Found(changes, false, false, 0, upTo, rest, List.of(), 0);
   }
 
   @Test
