@@ -151,36 +151,59 @@ BEGIN
 END
 $fn$;
 
+-- Rebuilds a stream table whose query, as it reads now (r's own query and search_path, else
+-- search_path), no longer matches it (_outdated: a source is another relation than the registered
+-- one, or the query's columns are not the storage's, say a source column retyped or widened) as
+-- alter_stream_table with a new query does: storage columns made the query's (_reshape: every
+-- column dropped and added again, so indexes on them go too, the table emptied), the catalog row
+-- reset for a repopulation (_replace_query). columns_only: rebuild only when the query's columns
+-- are not the storage's (not for another source relation alone). Returns the storage's user columns before and after ({"old", "new"}, as
+-- _user_columns) when it rebuilt, NULL when it did not. Errors of the query (a source dropped)
+-- are raised; objects depending on a storage column stop the rebuild (2BP01). Runs as the owner:
+-- resume_stream_table, and the worker in a transaction of its own before the refresh after a
+-- source's columns changed (worker/README.md, "Refresh").
+CREATE OR REPLACE FUNCTION pgtrickle._rebuild_outdated(r pgtrickle.pgt_stream_tables,
+                                                       search_path text, columns_only boolean)
+RETURNS jsonb LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  q text := coalesce(r.original_query, r.defining_query);
+  a jsonb;
+  old jsonb := pgtrickle._user_columns(r.pgt_relid);
+BEGIN
+  a := pgtrickle._probe(q, coalesce(r.defining_search_path, _rebuild_outdated.search_path), 0);
+  IF NOT pgtrickle._outdated(r, a)
+     OR (columns_only AND old IS NOT DISTINCT FROM a->'columns') THEN
+    EXECUTE format('DROP VIEW %s', a->>'probe');
+    RETURN NULL;
+  END IF;
+  PERFORM pgtrickle._reshape(r.pgt_relid, a);
+  PERFORM pgtrickle._replace_query(
+    r.pgt_relid, (a->>'probe')::regclass,
+    jsonb_build_object('original_query', q, 'search_path', r.defining_search_path,
+                       'extra_blockers', a->'extra_blockers'));
+  EXECUTE format('DROP VIEW %s', a->>'probe');
+  RETURN jsonb_build_object('old', old, 'new', a->'columns');
+END
+$fn$;
+
 -- Resumes a paused stream table, or one in ERROR after its cause was fixed: back to ACTIVE
 -- (INITIALIZING when not populated yet), error count cleared. For one in ERROR the
 -- query is checked again as it reads now (with its own search_path): when a source was dropped
 -- and created again, or its columns no longer give the storage's (a source column retyped or
 -- widened), the stream table is rebuilt on them as alter_stream_table with a new query does
--- (storage columns made the query's, repopulated); a query that still does not run raises its
--- error here, and the stream table stays in ERROR.
+-- (_rebuild_outdated); a query that still does not run raises its error here, and the stream
+-- table stays in ERROR.
 CREATE OR REPLACE FUNCTION pgtrickle.resume_stream_table(name text)
 RETURNS void LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
   r pgtrickle.pgt_stream_tables;
-  q text;
-  a jsonb;
 BEGIN
   r := pgtrickle._find(name, pg_catalog.current_setting('search_path'), false);
-  IF r.status = 'ERROR' THEN
-    q := coalesce(r.original_query, r.defining_query);
-    a := pgtrickle._probe(q, coalesce(r.defining_search_path,
-                                      pg_catalog.current_setting('search_path')), 0);
-    IF pgtrickle._outdated(r, a) THEN
-      PERFORM pgtrickle._reshape(r.pgt_relid, a);
-      PERFORM pgtrickle._replace_query(
-        r.pgt_relid, (a->>'probe')::regclass,
-        pg_catalog.jsonb_build_object('original_query', q,
-                                      'search_path', r.defining_search_path,
-                                      'extra_blockers', a->'extra_blockers'));
-      EXECUTE pg_catalog.format('DROP VIEW %s', a->>'probe');
-      RETURN;
-    END IF;
-    EXECUTE pg_catalog.format('DROP VIEW %s', a->>'probe');
+  IF r.status = 'ERROR'
+     AND pgtrickle._rebuild_outdated(r, pg_catalog.current_setting('search_path'), false)
+         IS NOT NULL THEN
+    RETURN;
   END IF;
   PERFORM pgtrickle._alter(name, NULL, '{"status": "ACTIVE"}',
                            pg_catalog.current_setting('search_path'), 0);

@@ -185,7 +185,7 @@ public record RefreshDecision(String action, boolean prepareStorage, String reas
             names);
   }
 
-  private static String list(Collection<Long> oids, LongFunction<String> names) {
+  static String list(Collection<Long> oids, LongFunction<String> names) {
     return String.join(", ", oids.stream().sorted().map(names::apply).toList());
   }
 }

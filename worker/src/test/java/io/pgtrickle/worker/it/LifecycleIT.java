@@ -14,9 +14,10 @@ import org.junit.jupiter.api.Timeout;
 /**
  * What a data team does around a running worker, through the SQL front door: {@code
  * refresh_stream_table} (answered by the worker), pause and resume, DDL on a source (a column added
- * or retyped: refreshes go on; a used column or the table dropped: ERROR with the reason, recovered
- * by {@code resume_stream_table} after the fix or by {@code alter_stream_table(query => ...)}), and
- * failures counted up to {@code max-consecutive-errors}.
+ * or retyped: refreshes go on, the storage rebuilt when the query's column types changed; a used
+ * column or the table dropped: ERROR with the reason, recovered by {@code resume_stream_table}
+ * after the fix or by {@code alter_stream_table(query => ...)}), and failures counted up to {@code
+ * max-consecutive-errors}.
  */
 @Timeout(value = 400, unit = TimeUnit.SECONDS)
 class LifecycleIT {
@@ -143,15 +144,11 @@ class LifecycleIT {
             });
         assertEqualsQuery(db, "st_tags");
 
-        // A source column widened past what the storage holds: ERROR (integer out of range);
-        // alter_stream_table with the same query rebuilds the storage with the new types (it
-        // changed only the options before, so only a different query text recovered).
+        // A source column widened past what the storage holds: the worker rebuilds the storage
+        // for the query's new column types before the refresh (until 2026-12-07: ERROR, integer
+        // out of range, until alter_stream_table or resume_stream_table rebuilt it).
         db.sql("ALTER TABLE public.rt ALTER COLUMN z TYPE bigint, ALTER COLUMN t TYPE varchar(50)");
         db.sql("INSERT INTO public.rt VALUES (3, 5000000000, 'a much longer string here')");
-        awaitStatus(db, "st_rt", "ERROR");
-        db.sql(
-            "SELECT pgtrickle.alter_stream_table('public.st_rt',"
-                + " query => 'SELECT id, z, t FROM public.rt')");
         refresh(db, "st_rt");
         assertEqualsQuery(db, "st_rt");
         assertThat(status(db, "st_rt")).isEqualTo("ACTIVE");
@@ -160,10 +157,20 @@ class LifecycleIT {
                     "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid ="
                         + " 'public.st_rt'::regclass AND attname IN ('z', 't') ORDER BY attname"))
             .containsExactly("character varying(50)", "bigint");
-        // The same again, recovered by resume_stream_table.
+        // Paused, the worker leaves it alone: alter_stream_table with the same query rebuilds the
+        // storage with the new types (it changed only the options before, so only a different
+        // query text recovered).
+        db.sql("SELECT pgtrickle.pause_stream_table('public.st_rt')");
         db.sql("ALTER TABLE public.rt ALTER COLUMN z TYPE numeric");
         db.sql("INSERT INTO public.rt VALUES (4, 1e30, 'x')");
-        awaitStatus(db, "st_rt", "ERROR");
+        db.sql(
+            "SELECT pgtrickle.alter_stream_table('public.st_rt',"
+                + " query => 'SELECT id, z, t FROM public.rt')");
+        assertThat(
+                db.one(
+                    "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid ="
+                        + " 'public.st_rt'::regclass AND attname = 'z'"))
+            .isEqualTo("numeric");
         db.sql("SELECT pgtrickle.resume_stream_table('public.st_rt')");
         refresh(db, "st_rt");
         assertEqualsQuery(db, "st_rt");
