@@ -39,6 +39,10 @@ final class RefreshCatalog {
    * @param buffers the base tables whose change buffer exists
    * @param views the base tables whose window view ({@link WindowRelations#view}) exists in this
    *     session and may be read by the stream table's owner
+   * @param gone stream-table sources that are gone: their storage table was dropped, or they are no
+   *     longer in the catalog (the event trigger removes the row of a stream table dropped by
+   *     {@code DROP TABLE}). Nothing will ever advance their position, so a refresh must not claim
+   *     their contents unchanged ({@link SourceChanges#schema})
    */
   record Sources(
       List<Long> base,
@@ -51,7 +55,8 @@ final class RefreshCatalog {
       Map<Long, String> fingerprints,
       Map<Long, Double> rows,
       Set<Long> buffers,
-      Set<Long> views) {}
+      Set<Long> views,
+      Set<Long> gone) {}
 
   /**
    * What a refresh locks before its snapshot is taken ({@link RefreshOpening}: TRUNCATE is not
@@ -125,7 +130,9 @@ final class RefreshCatalog {
           + "   FROM (SELECT to_regclass('pg_temp.pgt_buffer_' || d.source_relid::oid) AS oid) v,"
           + "   (SELECT relowner FROM pg_class WHERE oid = (SELECT pgt_relid FROM"
           + "   pgtrickle.pgt_stream_tables WHERE pgt_id = d.pgt_id)) st WHERE v.oid IS NOT NULL),"
-          + "   false)"
+          + "   false),"
+          // A stream-table source whose storage or catalog row is gone (DROP TABLE of it).
+          + " d.source_type = 'STREAM_TABLE' AND (r.oid IS NULL OR u.pgt_id IS NULL)"
           + " FROM pgtrickle.pgt_dependencies d"
           + " LEFT JOIN pg_class r ON r.oid = d.source_relid"
           + " LEFT JOIN pg_namespace n ON n.oid = r.relnamespace"
@@ -154,6 +161,7 @@ final class RefreshCatalog {
     Map<Long, Double> rows = new HashMap<>();
     Set<Long> buffers = new HashSet<>();
     Set<Long> views = new HashSet<>();
+    Set<Long> gone = new HashSet<>();
     while (rs.next()) {
       long oid = rs.getLong(1);
       String type = rs.getString(2);
@@ -166,6 +174,9 @@ final class RefreshCatalog {
         lockable.add(rs.getString(8));
       }
       if ("STREAM_TABLE".equals(type)) {
+        if (rs.getBoolean(13)) {
+          gone.add(oid);
+        }
         String data = rs.getString(6);
         upstream.put(oid, data == null ? null : Lsn.parse(data));
         String through = rs.getString(7);
@@ -205,7 +216,8 @@ final class RefreshCatalog {
         fingerprints,
         rows,
         buffers,
-        views);
+        views,
+        gone);
   }
 
   private static Lsn min(Lsn a, Lsn b) {
