@@ -53,6 +53,15 @@ class DroppedUpstreamIT {
         refresher.refresh(id);
       }
 
+      // A paused upstream: the reader is stale, however recently it was refreshed (its refreshes
+      // find nothing new while its source does not move); until 2026-12-07 it read f.
+      assertThat(stale(db, "st_on_st")).isEqualTo("f");
+      db.sql("SELECT pgtrickle.pause_stream_table('public.minmax')");
+      refresher.refresh(onSt);
+      assertThat(stale(db, "st_on_st")).isEqualTo("t");
+      db.sql("SELECT pgtrickle.resume_stream_table('public.minmax')");
+      assertThat(stale(db, "st_on_st")).isEqualTo("f");
+
       // drop_stream_table refuses (2BP01); DROP TABLE goes through, and the event trigger removes
       // minmax from the catalog.
       assertThatThrownBy(() -> db.sql("SELECT pgtrickle.drop_stream_table('public.minmax')"))
@@ -62,6 +71,8 @@ class DroppedUpstreamIT {
       assertThat(
               db.one("SELECT count(*) FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'minmax'"))
           .isEqualTo("0");
+
+      assertThat(stale(db, "st_idle")).as("a reader of a dropped stream table").isEqualTo("t");
 
       // refresh_stream_table, answered by the refresh: the refresh fails, the reader is in ERROR
       // naming the dropped table, and the waiting call ends with that error.
@@ -110,6 +121,10 @@ class DroppedUpstreamIT {
     } catch (RuntimeException e) {
       return e.getCause() instanceof SQLException s ? s : e;
     }
+  }
+
+  private static String stale(PipelineDb db, String name) {
+    return db.one("SELECT stale FROM pgtrickle.pg_stat_stream_tables WHERE pgt_name = ?", name);
   }
 
   private static String status(PipelineDb db, String name) {
