@@ -49,7 +49,10 @@ class DroppedUpstreamIT {
           Long.parseLong(
               db.one("SELECT pgt_id FROM pgtrickle.pgt_stream_tables WHERE pgt_name = 'up'"));
       long onSide = db.createStreamTable("st_on_side", "SELECT sum(n) AS n FROM side.up", "1h");
-      for (long id : new long[] {minmax, onSt, idle, up, onSide}) {
+      long cascUp = db.createStreamTable("casc_up", "SELECT grp FROM public.items", null);
+      long onCasc =
+          db.createStreamTable("st_on_casc", "SELECT count(*) AS n FROM public.casc_up", "1h");
+      for (long id : new long[] {minmax, onSt, idle, up, onSide, cascUp, onCasc}) {
         refresher.refresh(id);
       }
 
@@ -100,6 +103,14 @@ class DroppedUpstreamIT {
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
       assertThat(alone).hasMessageContaining("st_idle reads a relation that was dropped");
       assertThat(((SQLException) alone).getSQLState()).isEqualTo("42P01");
+
+      // DROP TABLE ... CASCADE (no PostgreSQL dependency links the reader's table to it): the same.
+      db.sql("DROP TABLE public.casc_up CASCADE");
+      o = refresher.attempt(onCasc);
+      assertThat(o.kind())
+          .as("refresh after DROP TABLE CASCADE: %s", o)
+          .isEqualTo(RefreshOutcome.Kind.FAILED);
+      assertThat(errorOf(db, "st_on_casc")).contains("relation \"public.casc_up\" does not exist");
 
       // DROP SCHEMA ... CASCADE of the upstream's schema: the same.
       db.sql("DROP SCHEMA side CASCADE");
