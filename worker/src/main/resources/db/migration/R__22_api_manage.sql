@@ -54,6 +54,8 @@ DECLARE
   r pgtrickle.pgt_stream_tables;
   cur record;
   blocked record;
+  gone record;
+  gone_since timestamptz;
   target pg_lsn;
   app text := current_setting('application_name');
   delay float8 := 0.005;
@@ -126,6 +128,31 @@ BEGIN
         USING ERRCODE = '55000',
               HINT = format('Fix the cause if any, then SELECT pgtrickle.resume_stream_table(%L)',
                             blocked.pgt_relid::text);
+    END IF;
+    -- A source that is gone (its relation dropped; for a stream table, also its catalog row)
+    -- never advances the frontier entry waited for. The worker's next refresh recomputes and,
+    -- the query failing, puts the stream table in ERROR naming it (raised above); give it a few
+    -- seconds, then raise here, so the wait ends even without a worker that knows this (one of
+    -- an older version, or none running).
+    SELECT d.source_relid::oid AS relid INTO gone
+      FROM pgtrickle.pgt_dependencies d
+     WHERE d.pgt_id = r.pgt_id AND d.source_type IN ('TABLE', 'STREAM_TABLE')
+       AND (NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = d.source_relid)
+            OR (d.source_type = 'STREAM_TABLE'
+                AND NOT EXISTS (SELECT 1 FROM pgtrickle.pgt_stream_tables u
+                                 WHERE u.pgt_relid = d.source_relid)))
+     ORDER BY 1 LIMIT 1;
+    IF NOT FOUND THEN
+      gone_since := NULL;
+    ELSIF gone_since IS NULL THEN
+      gone_since := clock_timestamp();
+    ELSIF clock_timestamp() - gone_since > interval '5 seconds' THEN
+      RAISE EXCEPTION 'stream table % reads a relation that was dropped (OID %)', r.pgt_relid,
+        gone.relid
+        USING ERRCODE = '42P01',
+              HINT = format('Create it again and SELECT pgtrickle.resume_stream_table(%L), or '
+                            'give the stream table another query with alter_stream_table',
+                            r.pgt_relid::text);
     END IF;
     PERFORM pg_sleep(delay);
     delay := least(delay * 2, 0.1);

@@ -50,6 +50,24 @@ SELECT st.pgt_id,
        AND r.start_time >= coalesce(st.stats_reset_at, '-infinity')
   ) h ON true;
 
+-- Whether a stream table reads, directly or through other stream tables, a stream table that
+-- is paused, in ERROR or gone (its storage dropped): its own refreshes go on, finding nothing
+-- new (NO_DATA), but its contents no longer follow the base tables behind it.
+CREATE OR REPLACE FUNCTION pgtrickle._upstream_blocked(p_pgt_id bigint)
+RETURNS boolean LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp AS $fn$
+  WITH RECURSIVE up(relid) AS (
+    SELECT d.source_relid FROM pgtrickle.pgt_dependencies d
+     WHERE d.pgt_id = p_pgt_id AND d.source_type = 'STREAM_TABLE'
+    UNION
+    SELECT d.source_relid FROM up
+      JOIN pgtrickle.pgt_stream_tables u ON u.pgt_relid = up.relid
+      JOIN pgtrickle.pgt_dependencies d ON d.pgt_id = u.pgt_id AND d.source_type = 'STREAM_TABLE')
+  SELECT EXISTS (
+    SELECT 1 FROM up LEFT JOIN pgtrickle.pgt_stream_tables u ON u.pgt_relid = up.relid
+     WHERE u.pgt_id IS NULL OR u.status IN ('SUSPENDED', 'ERROR'))
+$fn$;
+
 DROP VIEW IF EXISTS pgtrickle.pg_stat_stream_tables;
 CREATE VIEW pgtrickle.pg_stat_stream_tables AS
 SELECT st.pgt_id,
@@ -61,7 +79,10 @@ SELECT st.pgt_id,
        st.data_timestamp,
        st.schedule,
        now() - st.last_refresh_at AS staleness,
-       CASE WHEN pgtrickle._schedule_interval(st.schedule) IS NULL THEN NULL
+       -- Stale: not refreshed within its schedule, or kept from following its base tables by a
+       -- stream table it reads (paused, in ERROR, dropped), however recently it was refreshed.
+       CASE WHEN pgtrickle._upstream_blocked(st.pgt_id) THEN true
+            WHEN pgtrickle._schedule_interval(st.schedule) IS NULL THEN NULL
             ELSE coalesce(now() - st.last_refresh_at > pgtrickle._schedule_interval(st.schedule),
                           true) END AS stale,
        st.consecutive_errors,

@@ -7,7 +7,11 @@
 -- sql_drop: a stream table's storage table dropped by DROP TABLE (or DROP SCHEMA ... CASCADE)
 -- leaves the catalog; a dropped source leaves the change tracking (nothing to capture any more;
 -- the stream tables reading it fail at their next refresh, and alter_stream_table(query => ...)
--- or a new table of that name recovers them).
+-- or a new table of that name recovers them). The same holds for a dropped stream table that
+-- other stream tables read: the drop is not refused (drop_stream_table refuses it with 2BP01,
+-- but raising here would also abort a DROP SCHEMA ... CASCADE the user meant, and a base table's
+-- drop is not refused either); its readers fail at their next refresh (the worker finds the
+-- source gone and recomputes: 42P01 naming it, ERROR), as readers of a dropped base table do.
 CREATE OR REPLACE FUNCTION pgtrickle._on_sql_drop()
 RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $fn$

@@ -50,7 +50,8 @@ BEGIN
     GRANT USAGE ON SCHEMA pgtrickle TO pgtrickle_reader;
     GRANT SELECT ON ALL TABLES IN SCHEMA pgtrickle TO pgtrickle_reader;
     GRANT EXECUTE ON FUNCTION pgtrickle.explain_stream_table(text), pgtrickle._explain(text, text),
-      pgtrickle._find(text, text, boolean), pgtrickle._schedule_interval(text)
+      pgtrickle._find(text, text, boolean), pgtrickle._schedule_interval(text),
+      pgtrickle._upstream_blocked(bigint)
       TO pgtrickle_reader;
   END IF;
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'pgtrickle_operator') THEN

@@ -41,6 +41,11 @@ final class NextFrontier {
     // chains of stream tables too (refresh_stream_table and readiness checks rely on that); an
     // upstream table that was not refreshed since gets no entry past its own.
     positions.putAll(sources.upstreamThrough());
+    for (long oid : sources.gone()) {
+      // A gone stream-table source the recompute could read (a relation created again under its
+      // name) is read as a plain table, as it is now: in full, at S.
+      positions.put(oid, l);
+    }
     sources
         .upstream()
         .forEach(

@@ -42,6 +42,10 @@ final class RefreshCatalog {
    * @param replicaIdentities per base table: its REPLICA IDENTITY ({@code DEFAULT}, {@code USING
    *     INDEX}, {@code FULL}, {@code NOTHING}), for the reason of a refresh that recomputes because
    *     of key-only changes
+   * @param gone stream-table sources that are gone: their storage table was dropped, or they are no
+   *     longer in the catalog (the event trigger removes the row of a stream table dropped by
+   *     {@code DROP TABLE}). Nothing will ever advance their position, so a refresh must not claim
+   *     their contents unchanged ({@link SourceChanges#schema})
    */
   record Sources(
       List<Long> base,
@@ -55,7 +59,8 @@ final class RefreshCatalog {
       Map<Long, Double> rows,
       Set<Long> buffers,
       Set<Long> views,
-      Map<Long, String> replicaIdentities) {}
+      Map<Long, String> replicaIdentities,
+      Set<Long> gone) {}
 
   /**
    * What a refresh locks before its snapshot is taken ({@link RefreshOpening}: TRUNCATE is not
@@ -130,7 +135,9 @@ final class RefreshCatalog {
           + "   (SELECT relowner FROM pg_class WHERE oid = (SELECT pgt_relid FROM"
           + "   pgtrickle.pgt_stream_tables WHERE pgt_id = d.pgt_id)) st WHERE v.oid IS NOT NULL),"
           + "   false),"
-          + " r.relreplident::text"
+          + " r.relreplident::text,"
+          // A stream-table source whose storage or catalog row is gone (DROP TABLE of it).
+          + " d.source_type = 'STREAM_TABLE' AND (r.oid IS NULL OR u.pgt_id IS NULL)"
           + " FROM pgtrickle.pgt_dependencies d"
           + " LEFT JOIN pg_class r ON r.oid = d.source_relid"
           + " LEFT JOIN pg_namespace n ON n.oid = r.relnamespace"
@@ -160,6 +167,7 @@ final class RefreshCatalog {
     Set<Long> buffers = new HashSet<>();
     Set<Long> views = new HashSet<>();
     Map<Long, String> identities = new HashMap<>();
+    Set<Long> gone = new HashSet<>();
     while (rs.next()) {
       long oid = rs.getLong(1);
       String type = rs.getString(2);
@@ -172,6 +180,9 @@ final class RefreshCatalog {
         lockable.add(rs.getString(8));
       }
       if ("STREAM_TABLE".equals(type)) {
+        if (rs.getBoolean(14)) {
+          gone.add(oid);
+        }
         String data = rs.getString(6);
         upstream.put(oid, data == null ? null : Lsn.parse(data));
         String through = rs.getString(7);
@@ -216,7 +227,8 @@ final class RefreshCatalog {
         rows,
         buffers,
         views,
-        identities);
+        identities,
+        gone);
   }
 
   /**

@@ -97,7 +97,7 @@ final class RefreshOpening {
       if ("42501".equals(e.getSQLState()) && !lock.lockable().isEmpty()) {
         o = open(conn, pgtId, null, buffers);
         locking = false;
-      } else if (known != null && e.getSQLState() != null && e.getSQLState().startsWith("42")) {
+      } else if (known != null && sourceGone(e.getSQLState())) {
         return null; // a source renamed or dropped, a buffer dropped
       } else {
         throw e;
@@ -113,6 +113,15 @@ final class RefreshOpening {
       remembered.put(pgtId, new Remembered(o.sources().lockSet(), o.sources().buffers()));
     }
     return o;
+  }
+
+  /**
+   * Whether a failure of an opening that locked by a remembered set says that set is out of date: a
+   * source renamed or dropped, a buffer dropped (class 42), or the schema of a remembered name
+   * dropped ({@code DROP SCHEMA ... CASCADE}: {@code LOCK TABLE} raises 3F000, not 42P01).
+   */
+  static boolean sourceGone(String sqlState) {
+    return sqlState != null && (sqlState.startsWith("42") || sqlState.equals("3F000"));
   }
 
   /**
