@@ -8,8 +8,12 @@
 -- pg_node_tree text -> jsonb. Nodes {NAME :field value ...} become {"_": "NAME", "field": value},
 -- lists (...) arrays (typed lists (b ..) (i ..) (o ..) (x ..) lose their marker), <> null, numbers
 -- numbers, every other token a string with its backslash escapes removed. Const datums
--- ":constvalue 4 [ 1 0 0 0 ]" become the string " 1 0 0 0 ". Names and strings of the query are
--- escaped by PostgreSQL (outToken), so they can never be mistaken for structure.
+-- ":constvalue 4 [ 1 0 0 0 ]" become their length, 4. Tokens are cut as PostgreSQL's reader does
+-- (read.c, pg_strtok): brackets and braces alone, otherwise up to a space, tab, newline or
+-- bracket, a backslash taking the next character in; a token that starts and ends with '"' is a
+-- string. Double quotes do not end a token: outToken escapes '"' only at the start of a string,
+-- so the column a"b is written "a"b" (as PostgreSQL 14-18 do). Names and strings of the query
+-- are escaped by PostgreSQL (outToken), so they can never be mistaken for structure.
 CREATE OR REPLACE FUNCTION pgtrickle._node_tree_jsonb(tree text)
 RETURNS jsonb LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp AS $fn$
@@ -23,10 +27,10 @@ DECLARE
   depth int := 0;
   skip_marker boolean := false;
 BEGIN
-  tree := regexp_replace(tree, ':constvalue (\d+) \[([^\]]*)\]', ':constvalue "\2"', 'g');
+  tree := regexp_replace(tree, ':constvalue (\d+) \[[^\]]*\]', ':constvalue \1', 'g');
   SELECT array_agg(m[1] ORDER BY n) INTO toks
     FROM regexp_matches(tree,
-      '(\{[A-Za-z_0-9]+|[{}()]|<>|"(?:[^"\\]|\\.)*"|(?:[^\s{}()"\\]|\\.)+)', 'g')
+      '(\{[A-Za-z_0-9]+|[{}()]|(?:[^ \n\t{}()\\]|\\.)+)', 'g')
       WITH ORDINALITY AS t(m, n);
   IF toks IS NULL THEN
     RETURN NULL;
@@ -85,7 +89,7 @@ BEGIN
         out := out || 'null'::text;
       ELSIF tok ~ '^-?[0-9]+(\.[0-9]+)?$' THEN
         out := out || tok;
-      ELSIF left(tok, 1) = '"' THEN
+      ELSIF length(tok) > 1 AND left(tok, 1) = '"' AND right(tok, 1) = '"' THEN
         out := out || to_json(regexp_replace(substr(tok, 2, length(tok) - 2), '\\(.)', '\1', 'g'))::text;
       ELSE
         out := out || to_json(regexp_replace(tok, '\\(.)', '\1', 'g'))::text;

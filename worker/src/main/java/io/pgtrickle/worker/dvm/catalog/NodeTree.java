@@ -10,7 +10,10 @@ import java.util.function.Consumer;
  * A reader of PostgreSQL's node-tree text ({@code pg_node_tree}, e.g. {@code
  * pg_rewrite.ev_action}): {@code {TYPE :field value ...}} nodes, {@code (...)} lists (of nodes, or
  * of numbers tagged {@code i}, {@code o}, {@code b}), {@code <>} for null, quoted strings, bare
- * words, and constant datums {@code N [ b b ... ]}. Only structure is read; field values stay text.
+ * words, and constant datums {@code N [ b b ... ]}. Only structure is read; field values stay text
+ * (strings and words without their escaping backslashes). Tokens are cut and read as PostgreSQL's
+ * own reader does ({@code pg_strtok} and {@code nodeRead} of read.c); text that is not a node tree
+ * fails with an {@link IllegalArgumentException}, never a loop.
  */
 public final class NodeTree {
 
@@ -45,7 +48,12 @@ public final class NodeTree {
   /** Parses {@code text}; the result is a {@link Node}, a list, or null. */
   public static Object parse(String text) {
     NodeTree t = new NodeTree(text);
-    return t.value();
+    try {
+      return t.value();
+    } catch (StackOverflowError e) {
+      // A tree nested deeper than this thread's stack: a failure of this query, not of the worker.
+      throw new IllegalArgumentException("node tree nested too deeply to read", e);
+    }
   }
 
   /** Every node of {@code root}, depth first, including nodes inside lists. */
@@ -65,107 +73,141 @@ public final class NodeTree {
     return out;
   }
 
-  private void blanks() {
-    while (pos < s.length() && Character.isWhitespace(s.charAt(pos))) {
+  /**
+   * The next token as {@code pg_strtok} (read.c) cuts it: {@code (}, {@code )}, {@code {} and
+   * {@code }} stand alone; any other token runs to the next space, tab, newline or unescaped
+   * bracket, a backslash taking the character after it into the token. Double quotes do not end a
+   * token: PostgreSQL's {@code outToken} escapes a double quote only at the start of a string, so
+   * the column {@code a"b} is written {@code "a"b"}. Null at the end of the text.
+   */
+  private String token() {
+    while (pos < s.length() && isBlank(s.charAt(pos))) {
       pos++;
     }
-  }
-
-  private Object value() {
-    blanks();
     if (pos >= s.length()) {
       return null;
     }
+    int start = pos;
     char c = s.charAt(pos);
-    if (c == '{') {
-      return node();
+    if (c == '(' || c == ')' || c == '{' || c == '}') {
+      pos++;
+      return s.substring(start, pos);
     }
-    if (c == '(') {
-      return list();
+    while (pos < s.length()) {
+      c = s.charAt(pos);
+      if (isBlank(c) || c == '(' || c == ')' || c == '{' || c == '}') {
+        break;
+      }
+      pos += c == '\\' && pos + 1 < s.length() ? 2 : 1;
     }
-    if (s.startsWith("<>", pos)) {
-      pos += 2;
-      return null;
+    return s.substring(start, pos);
+  }
+
+  private static boolean isBlank(char c) {
+    return c == ' ' || c == '\n' || c == '\t';
+  }
+
+  /** The next token, failing at the end of the text (a truncated or malformed tree). */
+  private String required() {
+    String t = token();
+    if (t == null) {
+      throw malformed("unexpected end");
     }
-    if (c == '"') {
-      return string();
+    return t;
+  }
+
+  private IllegalArgumentException malformed(String what) {
+    return new IllegalArgumentException(
+        "malformed node tree: " + what + " at offset " + pos + " of " + s.length());
+  }
+
+  private String peek() {
+    int at = pos;
+    String t = token();
+    pos = at;
+    return t;
+  }
+
+  private Object value() {
+    String t = token();
+    return t == null ? null : value(t);
+  }
+
+  private Object value(String t) {
+    switch (t) {
+      case "{":
+        return node();
+      case "(":
+        return list();
+      case "<>":
+        return null;
+      case ")":
+      case "}":
+        throw malformed("unexpected '" + t + "'");
+      default:
+        break;
     }
-    String word = word();
-    blanks();
-    if (pos < s.length() && s.charAt(pos) == '[') {
+    if (t.length() > 1 && t.charAt(0) == '"' && t.charAt(t.length() - 1) == '"') {
+      // A string (a String node; nodeTokenType's T_String): its text between the quotes, unescaped.
+      return debackslash(t.substring(1, t.length() - 1));
+    }
+    if ("[".equals(peek())) {
       // A datum: its length, then its bytes in brackets.
-      int close = s.indexOf(']', pos);
-      pos = close + 1;
-      return word;
+      token();
+      while (!"]".equals(required())) {
+        // the datum's bytes
+      }
     }
-    return word;
+    return debackslash(t);
   }
 
   private Node node() {
-    pos++; // {
-    blanks();
-    String type = word();
+    String type = required();
     Map<String, Object> fields = new LinkedHashMap<>();
     while (true) {
-      blanks();
-      char c = s.charAt(pos);
-      if (c == '}') {
-        pos++;
+      String t = required();
+      if (t.equals("}")) {
         return new Node(type, fields);
       }
-      if (c == ':') {
-        String name = word().substring(1);
-        blanks();
-        char next = s.charAt(pos);
-        if (next == ':' || next == '}') {
-          fields.put(name, null);
-        } else {
-          fields.put(name, value());
+      if (t.startsWith(":")) {
+        // Every field of PostgreSQL 14-18's output has a value ({@code <>} when empty), so the
+        // token after a field name is its value even when it starts with a colon (a column
+        // named ":x" is written {@code :resname :x}).
+        String v = required();
+        fields.put(t.substring(1), v.equals("}") ? null : value(v));
+        if (v.equals("}")) {
+          return new Node(type, fields);
         }
       } else {
-        value(); // unexpected token: skip it
+        value(t); // unexpected token: skip it
       }
     }
   }
 
   private List<Object> list() {
-    pos++; // (
     List<Object> out = new ArrayList<>();
     while (true) {
-      blanks();
-      if (s.charAt(pos) == ')') {
-        pos++;
+      String t = required();
+      if (t.equals(")")) {
         return out;
       }
-      out.add(value());
+      out.add(value(t));
     }
   }
 
-  private String string() {
-    StringBuilder sb = new StringBuilder();
-    pos++;
-    while (s.charAt(pos) != '"') {
-      if (s.charAt(pos) == '\\') {
-        pos++;
-      }
-      sb.append(s.charAt(pos++));
+  /** The token's text without the escaping backslashes ({@code debackslash} of read.c). */
+  private static String debackslash(String t) {
+    if (t.indexOf('\\') < 0) {
+      return t;
     }
-    pos++;
+    StringBuilder sb = new StringBuilder(t.length());
+    for (int i = 0; i < t.length(); i++) {
+      char c = t.charAt(i);
+      if (c == '\\' && i + 1 < t.length()) {
+        c = t.charAt(++i);
+      }
+      sb.append(c);
+    }
     return sb.toString();
-  }
-
-  private String word() {
-    int start = pos;
-    while (pos < s.length()) {
-      char c = s.charAt(pos);
-      if (Character.isWhitespace(c) || c == '{' || c == '}' || c == '(' || c == ')' || c == '"') {
-        break;
-      }
-      if (c == '\\' && pos + 1 < s.length()) {
-        pos++;
-      }
-      pos++;
-    }
-    return s.substring(start, pos);
   }
 }

@@ -176,7 +176,7 @@ public final class TestStreamTable {
   public void assertMatchesQuery(Connection c) throws SQLException {
     List<String> parts = new ArrayList<>();
     for (var v : plan.layout().visible()) {
-      String ref = "st.\"" + v.name() + "\"";
+      String ref = "st." + io.pgtrickle.worker.dvm.sql.Sql.ident(v.name());
       boolean key =
           plan.layout().mode() == io.pgtrickle.worker.dvm.storage.StorageLayout.Mode.AGGREGATE
               && plan.layout().identity().contains(v.name());
