@@ -211,7 +211,13 @@ public final class Refresher implements AutoCloseable {
     Frontier before = Frontier.parse(st.frontier());
     Set<Long> schemaChanged = SourceChanges.schema(sources, before);
     if (!schemaChanged.isEmpty() && rebuilds.due(st.pgtId(), sources.fingerprints())) {
-      return rebuild(conn, st, sources, schemaChanged, initiatedBy, start, t0);
+      return rebuilds.beforeRefresh(
+          conn,
+          st,
+          sources,
+          schemaChanged,
+          new StorageRebuild.Attempt(
+              initiatedBy, start, database.workerId(), maxErrors, metrics, t0));
     }
     Set<Long> upstreamChanged = SourceChanges.upstream(sources, before);
     MaintenancePlan plan = plans.get(conn, st, !schemaChanged.isEmpty());
@@ -369,64 +375,6 @@ public final class Refresher implements AutoCloseable {
           phases.describe());
     }
     return RefreshOutcome.of(RefreshOutcome.Kind.COMPLETED, decision.action(), decision.reason());
-  }
-
-  /**
-   * A source's columns changed: before the refresh, the storage is checked against the query's
-   * columns and rebuilt when they differ, in a transaction of its own ({@link StorageRebuild}); the
-   * refresh transaction, which has written nothing, is rolled back first.
-   *
-   * @return {@code null} to start over (rebuilt: the refresh repopulates the table; or it fits, or
-   *     the query fails as the refresh will report), or how it ended: SKIPPED when another worker
-   *     claimed the table meanwhile, FAILED when the rebuild failed in a way the refresh would not
-   *     report ({@link StorageRebuild#blocking}: counted as a refresh failure, nothing rounded)
-   */
-  private RefreshOutcome rebuild(
-      Connection conn,
-      StreamTable st,
-      RefreshCatalog.Sources sources,
-      Set<Long> schemaChanged,
-      String initiatedBy,
-      Instant start,
-      long t0)
-      throws SQLException {
-    conn.rollback();
-    StorageRebuild.Outcome done;
-    try {
-      done = rebuilds.run(conn, st, sources.fingerprints());
-    } catch (SQLException e) {
-      if (RefreshErrors.transientFailure(e)) {
-        throw e;
-      }
-      if (!StorageRebuild.blocking(e)) {
-        // The query itself fails (a source column dropped): the refresh reports it as ever.
-        rebuilds.checked(st.pgtId(), sources.fingerprints());
-        return null;
-      }
-      return StorageRebuild.recordBlocked(
-          conn,
-          st,
-          RefreshDecision.list(schemaChanged, sources.names()::get),
-          initiatedBy,
-          start,
-          database.workerId(),
-          maxErrors,
-          metrics,
-          t0,
-          e);
-    }
-    if (done.result() == StorageRebuild.Result.NOT_CLAIMED) {
-      return RefreshOutcome.of(RefreshOutcome.Kind.SKIPPED, null, "claimed by another worker");
-    }
-    if (done.result() == StorageRebuild.Result.REBUILT) {
-      LOG.info(
-          "stream table {}: the columns of {} changed and its query's columns are not its"
-              + " storage's any more; storage rebuilt (user columns {}), repopulating",
-          st.displayName(),
-          RefreshDecision.list(schemaChanged, sources.names()::get),
-          done.columns());
-    }
-    return null;
   }
 
   /** Cancels the statement in progress (draining ran out of time); the refresh rolls back. */

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 import org.slf4j.Logger;
@@ -76,6 +77,76 @@ final class StorageRebuild {
   record Outcome(Result result, String columns) {}
 
   private final Map<Long, Map<Long, String>> checked = new HashMap<>();
+
+  /**
+   * The refresh a rebuild runs for, as its failure is recorded.
+   *
+   * @param initiatedBy SCHEDULER, MANUAL or INITIAL
+   * @param start when the refresh began
+   * @param workerId this worker
+   * @param maxErrors consecutive errors that put a stream table in ERROR
+   * @param metrics the metrics
+   * @param t0 {@link System#nanoTime()} when the refresh began
+   */
+  record Attempt(
+      String initiatedBy,
+      Instant start,
+      String workerId,
+      int maxErrors,
+      WorkerMetrics metrics,
+      long t0) {}
+
+  /**
+   * A source's columns changed: before the refresh, the storage is checked against the query's
+   * columns and rebuilt when they differ, in a transaction of its own ({@link #run}); the refresh
+   * transaction, which has written nothing, is rolled back first.
+   *
+   * @param conn the refresh connection, in the refresh transaction
+   * @param st the stream table, claimed
+   * @param sources its sources as the refresh read them
+   * @param schemaChanged the base sources whose columns changed (OIDs)
+   * @param attempt the refresh it runs for
+   * @return {@code null} to start over (rebuilt: the refresh repopulates the table; or it fits, or
+   *     the query fails as the refresh will report), or how it ended: SKIPPED when another worker
+   *     claimed the table meanwhile, FAILED when the rebuild failed in a way the refresh would not
+   *     report ({@link #blocking}: counted as a refresh failure, nothing rounded)
+   */
+  RefreshOutcome beforeRefresh(
+      Connection conn,
+      StreamTable st,
+      RefreshCatalog.Sources sources,
+      Set<Long> schemaChanged,
+      Attempt attempt)
+      throws SQLException {
+    conn.rollback();
+    StorageRebuild.Outcome done;
+    try {
+      done = run(conn, st, sources.fingerprints());
+    } catch (SQLException e) {
+      if (RefreshErrors.transientFailure(e)) {
+        throw e;
+      }
+      if (!StorageRebuild.blocking(e)) {
+        // The query itself fails (a source column dropped): the refresh reports it as ever.
+        checked(st.pgtId(), sources.fingerprints());
+        return null;
+      }
+      return recordBlocked(
+          conn, st, RefreshDecision.list(schemaChanged, sources.names()::get), attempt, e);
+    }
+    if (done.result() == StorageRebuild.Result.NOT_CLAIMED) {
+      return RefreshOutcome.of(RefreshOutcome.Kind.SKIPPED, null, "claimed by another worker");
+    }
+    if (done.result() == StorageRebuild.Result.REBUILT) {
+      LOG.info(
+          "stream table {}: the columns of {} changed and its query's columns are not its"
+              + " storage's any more; storage rebuilt (user columns {}), repopulating",
+          st.displayName(),
+          RefreshDecision.list(schemaChanged, sources.names()::get),
+          done.columns());
+    }
+    return null;
+  }
 
   /**
    * Whether the storage of a stream table whose sources' columns changed is to be checked: not when
@@ -162,45 +233,31 @@ final class StorageRebuild {
    * @param conn the refresh connection, its transaction rolled back
    * @param st the stream table
    * @param sources the sources whose columns changed, e.g. {@code rt}
-   * @param initiatedBy SCHEDULER, MANUAL or INITIAL
-   * @param start when the refresh began
-   * @param workerId this worker
-   * @param maxErrors consecutive errors that put a stream table in ERROR
-   * @param metrics the metrics
-   * @param t0 {@link System#nanoTime()} when the refresh began
+   * @param attempt the refresh it runs for
    * @param e the rebuild's failure
    * @return FAILED, or SKIPPED when another worker claimed the stream table meanwhile
    * @throws SQLException if the database fails while recording
    */
   static RefreshOutcome recordBlocked(
-      Connection conn,
-      StreamTable st,
-      String sources,
-      String initiatedBy,
-      Instant start,
-      String workerId,
-      int maxErrors,
-      WorkerMetrics metrics,
-      long t0,
-      SQLException e)
+      Connection conn, StreamTable st, String sources, Attempt attempt, SQLException e)
       throws SQLException {
     String message = blockedMessage(st, sources, e);
-    RefreshRecords.Done attempt =
+    RefreshRecords.Done record =
         new RefreshRecords.Done(
             "FULL",
             RowCounts.NONE,
             0,
-            initiatedBy,
+            attempt.initiatedBy(),
             "columns of " + sources + " changed; storage not rebuilt",
             st.frontier() == null ? null : Frontier.parse(st.frontier()),
             null,
-            start,
-            workerId);
-    Boolean error = RefreshRecords.failedApart(conn, st, message, maxErrors, attempt);
+            attempt.start(),
+            attempt.workerId());
+    Boolean error = RefreshRecords.failedApart(conn, st, message, attempt.maxErrors(), record);
     if (error == null) {
       return RefreshOutcome.of(RefreshOutcome.Kind.SKIPPED, null, "claimed by another worker");
     }
-    metrics.refresh("FULL", "failed", Duration.ofNanos(System.nanoTime() - t0));
+    attempt.metrics().refresh("FULL", "failed", Duration.ofNanos(System.nanoTime() - attempt.t0()));
     LOG.warn(
         "refresh of {} failed{}: {}",
         st.displayName(),
