@@ -133,17 +133,27 @@ $fn$;
 -- bookkeeping columns too, the new ones are added in the query's order and the table is emptied
 -- (it is repopulated anyway, and the refresh that does it adds the bookkeeping columns again,
 -- after the query's: SELECT * keeps the query's order). Runs as the caller, who must own the
--- table; objects that depend on dropped columns stop it (2BP01).
+-- table; objects that depend on dropped columns stop it (2BP01). Indexes the user created on the
+-- storage (not the plan's own <table>__pgt_idx, not one backing a constraint) go with the
+-- dropped columns and are created again from their definitions (pg_get_indexdef) on the new
+-- columns, on the empty table; one that no longer fits (a column gone from the query, an
+-- operator class the new type lacks) is left out with a WARNING naming it and the reason.
 CREATE OR REPLACE FUNCTION pgtrickle._reshape(st regclass, a jsonb)
 RETURNS boolean LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   old jsonb := pgtrickle._user_columns(st);
   stmt text;
+  indexes text[];
+  def text;
 BEGIN
   IF old = a->'columns' THEN
     RETURN false;
   END IF;
+  SELECT array_agg(pg_get_indexdef(i.indexrelid) ORDER BY ic.relname) INTO indexes
+    FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+   WHERE i.indrelid = st AND ic.relname !~ '__pgt_idx$'
+     AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid);
   SELECT string_agg(x, ', ' ORDER BY k, i) INTO stmt FROM (
     SELECT 0 k, attnum::bigint i, format('DROP COLUMN %I', attname) x FROM pg_attribute
      WHERE attrelid = st AND attnum > 0 AND NOT attisdropped
@@ -152,6 +162,14 @@ BEGIN
       FROM jsonb_array_elements(a->'columns') WITH ORDINALITY e(c, i)) s;
   EXECUTE format('ALTER TABLE %s %s', st, stmt);
   EXECUTE format('TRUNCATE %s', st);
+  FOREACH def IN ARRAY coalesce(indexes, '{}') LOOP
+    BEGIN
+      EXECUTE def;
+    EXCEPTION WHEN OTHERS THEN
+      RAISE WARNING 'index not created again on the rebuilt storage of %: %', st, SQLERRM
+        USING DETAIL = def;
+    END;
+  END LOOP;
   RETURN true;
 END
 $fn$;

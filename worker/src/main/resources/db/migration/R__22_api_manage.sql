@@ -182,10 +182,11 @@ $fn$;
 -- search_path), no longer matches it (_outdated: a source is another relation than the registered
 -- one, or the query's columns are not the storage's, say a source column retyped or widened) as
 -- alter_stream_table with a new query does: storage columns made the query's (_reshape: every
--- column dropped and added again, so indexes on them go too, the table emptied), the catalog row
--- reset for a repopulation (_replace_query). columns_only: rebuild only when the query's columns
--- are not the storage's (not for another source relation alone). Returns the storage's user columns before and after ({"old", "new"}, as
--- _user_columns) when it rebuilt, NULL when it did not. Errors of the query (a source dropped)
+-- column dropped and added again, the user's indexes created again where they fit, the table
+-- emptied), the catalog row reset for a repopulation (_replace_query). columns_only: rebuild only
+-- when the query's columns are not the storage's (not for another source relation alone).
+-- Returns the storage's user columns before and after ({"old", "new"}, as _user_columns) when it
+-- rebuilt, NULL when it did not. Errors of the query (a source dropped)
 -- are raised; objects depending on a storage column stop the rebuild (2BP01). Runs as the owner:
 -- resume_stream_table, and the worker in a transaction of its own before the refresh after a
 -- source's columns changed (worker/README.md, "Refresh").
