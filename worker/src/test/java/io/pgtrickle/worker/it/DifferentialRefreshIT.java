@@ -1,5 +1,7 @@
 package io.pgtrickle.worker.it;
 
+import static io.pgtrickle.worker.it.StreamTableChecks.assertEqualsQuery;
+import static io.pgtrickle.worker.it.StreamTableChecks.refresh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgtrickle.changelog.support.ServerProcess;
@@ -138,12 +140,6 @@ class DifferentialRefreshIT {
     }
   }
 
-  private static void refresh(PipelineDb db, String name) {
-    db.sql(
-        "SET statement_timeout = '60s'",
-        "SELECT pgtrickle.refresh_stream_table('public." + name + "')");
-  }
-
   /** The last completed refresh's action, with its reason in the failure message. */
   private static org.assertj.core.api.AbstractStringAssert<?> assertLastAction(
       PipelineDb db, String name) {
@@ -160,33 +156,5 @@ class DifferentialRefreshIT {
             + " AND h.status = 'COMPLETED' AND h.action <> 'NO_DATA'"
             + " ORDER BY refresh_id DESC LIMIT 1",
         name);
-  }
-
-  private static void assertEqualsQuery(PipelineDb db, String name) {
-    String q =
-        db.one("SELECT defining_query FROM pgtrickle.pgt_stream_tables WHERE pgt_name = ?", name);
-    String st =
-        "(SELECT "
-            + db.one(
-                "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute"
-                    + " WHERE attrelid = ('public.' || ?)::regclass AND attnum > 0"
-                    + " AND NOT attisdropped AND attname NOT LIKE '\\_\\_pgt\\_%'",
-                name)
-            + " FROM public."
-            + name
-            + ")";
-    assertThat(
-            db.one(
-                "SELECT (SELECT count(*) FROM (("
-                    + q
-                    + ") EXCEPT ALL "
-                    + st
-                    + ") a) + (SELECT count(*) FROM ("
-                    + st
-                    + " EXCEPT ALL ("
-                    + q
-                    + ")) b)"))
-        .as("rows of %s differing from its query", name)
-        .isEqualTo("0");
   }
 }

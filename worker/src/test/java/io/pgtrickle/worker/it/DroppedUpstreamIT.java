@@ -1,5 +1,6 @@
 package io.pgtrickle.worker.it;
 
+import static io.pgtrickle.worker.it.StreamTableChecks.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -136,10 +137,6 @@ class DroppedUpstreamIT {
 
   private static String stale(PipelineDb db, String name) {
     return db.one("SELECT stale FROM pgtrickle.pg_stat_stream_tables WHERE pgt_name = ?", name);
-  }
-
-  private static String status(PipelineDb db, String name) {
-    return db.one("SELECT status FROM pgtrickle.pgt_stream_tables WHERE pgt_name = ?", name);
   }
 
   private static String errorOf(PipelineDb db, String name) {

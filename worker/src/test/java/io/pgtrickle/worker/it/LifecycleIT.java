@@ -1,5 +1,9 @@
 package io.pgtrickle.worker.it;
 
+import static io.pgtrickle.worker.it.StreamTableChecks.assertEqualsQuery;
+import static io.pgtrickle.worker.it.StreamTableChecks.awaitStatus;
+import static io.pgtrickle.worker.it.StreamTableChecks.refresh;
+import static io.pgtrickle.worker.it.StreamTableChecks.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -318,21 +322,6 @@ class LifecycleIT {
     }
   }
 
-  private static void refresh(PipelineDb db, String name) {
-    db.sql(
-        "SET statement_timeout = '60s'",
-        "SELECT pgtrickle.refresh_stream_table('public." + name + "')");
-  }
-
-  private static String status(PipelineDb db, String name) {
-    return db.one("SELECT status FROM pgtrickle.pgt_stream_tables WHERE pgt_name = ?", name);
-  }
-
-  private static void awaitStatus(PipelineDb db, String name, String status) {
-    Children.await(
-        name + " " + status, Duration.ofSeconds(60), () -> status.equals(status(db, name)));
-  }
-
   private static String historyCount(PipelineDb db, String name) {
     return db.one(
         "SELECT count(*) FROM pgtrickle.pgt_refresh_history JOIN pgtrickle.pgt_stream_tables"
@@ -348,31 +337,5 @@ class LifecycleIT {
             + " JOIN pgtrickle.pgt_stream_tables USING (pgt_id) WHERE pgt_name = ?"
             + " AND h.status = 'COMPLETED' ORDER BY refresh_id DESC LIMIT 1",
         name);
-  }
-
-  private static void assertEqualsQuery(PipelineDb db, String name) {
-    String q =
-        db.one("SELECT defining_query FROM pgtrickle.pgt_stream_tables WHERE pgt_name = ?", name);
-    // The query's columns only: a differential plan adds hidden __pgt_* bookkeeping columns.
-    String cols =
-        db.one(
-            "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute"
-                + " WHERE attrelid = ('public.' || ?)::regclass AND attnum > 0 AND NOT attisdropped"
-                + " AND attname NOT LIKE '\\_\\_pgt\\_%'",
-            name);
-    String st = "(SELECT " + cols + " FROM public." + name + ")";
-    assertThat(
-            db.one(
-                "SELECT (SELECT count(*) FROM (("
-                    + q
-                    + ") EXCEPT ALL "
-                    + st
-                    + ") a) + (SELECT count(*) FROM ("
-                    + st
-                    + " EXCEPT ALL ("
-                    + q
-                    + ")) b)"))
-        .as("rows of %s differing from its query", name)
-        .isEqualTo("0");
   }
 }

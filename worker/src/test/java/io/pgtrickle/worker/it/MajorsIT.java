@@ -1,5 +1,6 @@
 package io.pgtrickle.worker.it;
 
+import static io.pgtrickle.worker.it.StreamTableChecks.refresh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgtrickle.changelog.support.ServerProcess;
@@ -56,11 +57,5 @@ class MajorsIT {
         ServerProcess.stop(cdc, 30);
       }
     }
-  }
-
-  private static void refresh(PipelineDb db, String name) {
-    db.sql(
-        "SET statement_timeout = '60s'",
-        "SELECT pgtrickle.refresh_stream_table('public." + name + "')");
   }
 }

@@ -1,5 +1,9 @@
 package io.pgtrickle.worker.it;
 
+import static io.pgtrickle.worker.it.StreamTableChecks.assertEqualsQuery;
+import static io.pgtrickle.worker.it.StreamTableChecks.awaitStatus;
+import static io.pgtrickle.worker.it.StreamTableChecks.refresh;
+import static io.pgtrickle.worker.it.StreamTableChecks.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgtrickle.changelog.support.ServerProcess;
@@ -238,21 +242,6 @@ class SourceRetypeIT {
         name);
   }
 
-  private static void refresh(PipelineDb db, String name) {
-    db.sql(
-        "SET statement_timeout = '60s'",
-        "SELECT pgtrickle.refresh_stream_table('public." + name + "')");
-  }
-
-  private static String status(PipelineDb db, String name) {
-    return db.one("SELECT status FROM pgtrickle.pgt_stream_tables WHERE pgt_name = ?", name);
-  }
-
-  private static void awaitStatus(PipelineDb db, String name, String status) {
-    Children.await(
-        name + " " + status, Duration.ofSeconds(60), () -> status.equals(status(db, name)));
-  }
-
   private static String lastHistory(PipelineDb db, String name, String column) {
     return db.one(
         "SELECT h."
@@ -264,28 +253,4 @@ class SourceRetypeIT {
   }
 
   /** Symmetric EXCEPT ALL of the query and the storage's query columns: no row differs. */
-  private static void assertEqualsQuery(PipelineDb db, String name) {
-    String q =
-        db.one("SELECT defining_query FROM pgtrickle.pgt_stream_tables WHERE pgt_name = ?", name);
-    String cols =
-        db.one(
-            "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute"
-                + " WHERE attrelid = ('public.' || ?)::regclass AND attnum > 0 AND NOT attisdropped"
-                + " AND attname NOT LIKE '\\_\\_pgt\\_%'",
-            name);
-    String st = "(SELECT " + cols + " FROM public." + name + ")";
-    assertThat(
-            db.one(
-                "SELECT (SELECT count(*) FROM (("
-                    + q
-                    + ") EXCEPT ALL "
-                    + st
-                    + ") a) + (SELECT count(*) FROM ("
-                    + st
-                    + " EXCEPT ALL ("
-                    + q
-                    + ")) b)"))
-        .as("rows of %s differing from its query", name)
-        .isEqualTo("0");
-  }
 }
