@@ -307,6 +307,12 @@ class StreamTableClusterProvisioningIT {
           "INSERT INTO pgtrickle.pgt_stream_tables (pgt_schema, pgt_name, data_timestamp) VALUES"
               + " ('public', 'fresh', now()), ('public', 'stale', now() - interval '42 seconds'),"
               + " ('public', 'new', NULL)");
+      s.execute(
+          "CREATE TABLE pgtrickle.pgt_change_tracking (source_relid regclass PRIMARY KEY,"
+              + " ingested_lsn pg_lsn)");
+      // Ingested up to the WAL's start: everything written since is the ingest's lag.
+      s.execute(
+          "INSERT INTO pgtrickle.pgt_change_tracking VALUES ('pgtrickle.pgt_stream_tables', '0/0')");
       s.execute("SELECT pg_create_logical_replication_slot('pgtrickle_orders_0', 'pgoutput')");
     }
     StreamTableCluster stc =
@@ -320,6 +326,8 @@ class StreamTableClusterProvisioningIT {
     assertThat(stc.getStatus().getWorstFreshnessTable()).isEqualTo("public.stale");
     assertThat(stc.getStatus().getWorstFreshnessLagMs()).isBetween(42_000L, 200_000L);
     assertThat(stc.getStatus().getCdcLagBytes()).isNotNegative();
+    assertThat(stc.getStatus().getIngestLagBytes()).isPositive();
+    assertThat(stc.getStatus().getIngestLag()).endsWith("iB");
     assertThat(condition(stc, "StreamTablesHealthy").getStatus()).isEqualTo("True");
 
     // A stream table the workers gave up on (status ERROR) is named with its error.

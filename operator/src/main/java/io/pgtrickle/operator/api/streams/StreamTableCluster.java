@@ -43,6 +43,11 @@ import io.pgtrickle.operator.streams.StreamTableClusterNames;
     type = AdditionalPrinterColumn.Type.STRING,
     getDescription = "WAL the slowest CDC consumer's slot has not confirmed yet")
 @AdditionalPrinterColumn(
+    name = "Ingest Lag",
+    jsonPath = ".status.ingestLag",
+    type = AdditionalPrinterColumn.Type.STRING,
+    getDescription = "WAL not yet copied from the change log into the workers' change buffers")
+@AdditionalPrinterColumn(
     name = "Stream Tables",
     jsonPath = ".status.streamTables",
     type = AdditionalPrinterColumn.Type.INTEGER,

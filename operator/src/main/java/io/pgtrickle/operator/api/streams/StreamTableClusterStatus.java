@@ -44,6 +44,18 @@ public class StreamTableClusterStatus {
       "The same in bytes (pg_current_wal_lsn() - confirmed_flush_lsn, the largest over the slots).")
   private Long cdcLagBytes;
 
+  @JsonPropertyDescription(
+      "WAL not yet copied from the change log into the workers' change buffers (the ingest), e.g."
+          + " 3.0 MiB: what a refresh waits for after the CDC. An idle source's position advances"
+          + " about once a second, so a few KiB is normal; a large figure while CDC Lag is small"
+          + " means the workers' ingest is behind (one large transaction, or the change log).")
+  private String ingestLag;
+
+  @JsonPropertyDescription(
+      "The same in bytes (pg_current_wal_lsn() - ingested_lsn of the furthest-behind captured"
+          + " source in pgtrickle.pgt_change_tracking).")
+  private Long ingestLagBytes;
+
   @JsonPropertyDescription("Stream tables in pgtrickle.pgt_stream_tables.")
   private Integer streamTables;
 
@@ -149,6 +161,22 @@ public class StreamTableClusterStatus {
     this.cdcLag = cdcLag;
   }
 
+  public String getIngestLag() {
+    return ingestLag;
+  }
+
+  public void setIngestLag(String ingestLag) {
+    this.ingestLag = ingestLag;
+  }
+
+  public Long getIngestLagBytes() {
+    return ingestLagBytes;
+  }
+
+  public void setIngestLagBytes(Long ingestLagBytes) {
+    this.ingestLagBytes = ingestLagBytes;
+  }
+
   public Long getCdcLagBytes() {
     return cdcLagBytes;
   }
@@ -239,6 +267,9 @@ public class StreamTableClusterStatus {
         && Objects.equals(cdcConsumers, s.cdcConsumers)
         && Objects.equals(cdcLag, s.cdcLag)
         && Objects.equals(cdcLagBytes, s.cdcLagBytes)
+        && Objects.equals(ingestLag, s.ingestLag)
+        && Objects.equals(ingestLagBytes, s.ingestLagBytes)
+        && Objects.equals(streamTablesInError, s.streamTablesInError)
         && Objects.equals(streamTables, s.streamTables)
         && Objects.equals(worstFreshnessLagMs, s.worstFreshnessLagMs)
         && Objects.equals(worstFreshnessTable, s.worstFreshnessTable)
@@ -261,6 +292,9 @@ public class StreamTableClusterStatus {
         cdcConsumers,
         cdcLag,
         cdcLagBytes,
+        ingestLag,
+        ingestLagBytes,
+        streamTablesInError,
         streamTables,
         worstFreshnessLagMs,
         worstFreshnessTable,

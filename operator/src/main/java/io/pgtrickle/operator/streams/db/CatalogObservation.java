@@ -18,6 +18,9 @@ import java.util.List;
  *     stopped refreshing them after {@code max-consecutive-errors} failed refreshes in a row (or at
  *     once for an error meaning the query no longer fits its sources), until a fix and {@code
  *     pgtrickle.resume_stream_table}
+ * @param maxIngestLagBytes the largest {@code pg_current_wal_lsn() - ingested_lsn} over the
+ *     captured sources in {@code pgtrickle.pgt_change_tracking} (WAL the workers' ingest has not
+ *     copied into the change buffers yet), or null when none has been ingested yet
  * @param inError the first {@link CatalogReader#ERRORS_SHOWN} of them by name, each {@code
  *     schema.name: last_error_message} (the message cut to {@link CatalogReader#ERROR_CHARS}
  *     characters)
@@ -30,7 +33,8 @@ public record CatalogObservation(
     List<String> slots,
     Long maxSlotLagBytes,
     int streamTablesInError,
-    List<String> inError) {
+    List<String> inError,
+    Long maxIngestLagBytes) {
 
   public CatalogObservation {
     slots = List.copyOf(slots);
@@ -53,6 +57,7 @@ public record CatalogObservation(
         slots,
         maxSlotLagBytes,
         0,
-        List.of());
+        List.of(),
+        null);
   }
 }

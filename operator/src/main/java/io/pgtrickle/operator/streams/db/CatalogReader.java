@@ -11,9 +11,9 @@ import java.util.List;
 /**
  * Follows the pgtrickle catalog and the pipeline's replication slots from the database itself, not
  * from the programs' metrics: the database is the source of truth, it answers with no worker
- * running, and the catalog tables are the contract every component shares (CONTRACTS.md §1). Three
+ * running, and the catalog tables are the contract every component shares (CONTRACTS.md §1). Four
  * cheap queries per reconcile (every 10 s): the stream tables (count, worst freshness), those in
- * {@code ERROR}, the slots.
+ * {@code ERROR}, the ingest's position, the slots.
  *
  * <p>Freshness lag is pg_trickle's staleness, {@code now() - data_timestamp}: how old the data a
  * stream table shows is. The HPA's lag metric (CDC lag p95) comes from the metrics adapter instead.
@@ -44,6 +44,11 @@ public final class CatalogReader {
           + " ORDER BY pgt_schema, pgt_name LIMIT "
           + ERRORS_SHOWN;
 
+  /** WAL the workers' ingest has not copied yet, over the captured sources. */
+  static final String INGEST =
+      "SELECT max(pg_wal_lsn_diff(pg_current_wal_lsn(), ingested_lsn))::bigint"
+          + " FROM pgtrickle.pgt_change_tracking WHERE ingested_lsn IS NOT NULL";
+
   static final String SLOTS =
       "SELECT coalesce(array_agg(slot_name::text ORDER BY slot_name), '{}'),"
           + " max(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn))::bigint"
@@ -69,6 +74,7 @@ public final class CatalogReader {
     String worst = null;
     int inError = 0;
     List<String> errors = new ArrayList<>();
+    Long ingestLag = null;
     if (installed) {
       try (Statement s = c.createStatement();
           ResultSet rs = s.executeQuery(ERRORS)) {
@@ -88,6 +94,12 @@ public final class CatalogReader {
           }
         }
       }
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery(INGEST)) {
+        rs.next();
+        long lag = rs.getLong(1);
+        ingestLag = rs.wasNull() ? null : Math.max(0, lag);
+      }
     }
     List<String> slots;
     Long slotLag;
@@ -101,6 +113,6 @@ public final class CatalogReader {
       }
     }
     return new CatalogObservation(
-        installed, tables, worstLag, worst, slots, slotLag, inError, errors);
+        installed, tables, worstLag, worst, slots, slotLag, inError, errors, ingestLag);
   }
 }

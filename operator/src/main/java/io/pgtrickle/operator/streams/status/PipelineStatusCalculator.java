@@ -64,6 +64,9 @@ public final class PipelineStatusCalculator {
       s.setCdcLagBytes(o.catalog().maxSlotLagBytes());
       s.setCdcLag(
           o.catalog().maxSlotLagBytes() == null ? null : bytes(o.catalog().maxSlotLagBytes()));
+      s.setIngestLagBytes(o.catalog().maxIngestLagBytes());
+      s.setIngestLag(
+          o.catalog().maxIngestLagBytes() == null ? null : bytes(o.catalog().maxIngestLagBytes()));
       s.setStreamTablesInError(o.catalog().streamTablesInError());
     } else if (previous != null) {
       // The database did not answer this time: keep the last figures rather than blank them.
@@ -72,6 +75,8 @@ public final class PipelineStatusCalculator {
       s.setWorstFreshnessTable(previous.getWorstFreshnessTable());
       s.setCdcLagBytes(previous.getCdcLagBytes());
       s.setCdcLag(previous.getCdcLag());
+      s.setIngestLagBytes(previous.getIngestLagBytes());
+      s.setIngestLag(previous.getIngestLag());
       s.setStreamTablesInError(previous.getStreamTablesInError());
     }
 

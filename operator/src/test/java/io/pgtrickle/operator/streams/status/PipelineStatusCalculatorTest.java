@@ -311,12 +311,16 @@ class PipelineStatusCalculatorTest {
             List.of(
                 "public.a: temporary file size exceeds temp_file_limit (1024kB)",
                 "public.b: column \"x\" does not exist",
-                "shop.c: permission denied for table orders"));
+                "shop.c: permission denied for table orders"),
+            3L << 20);
     StreamTableClusterStatus s = calc(healthy, withCatalog(failing));
     assertThat(s.getPhase())
         .as("the pipeline itself runs")
         .isEqualTo(StreamTableClusterPhase.Running);
     assertThat(s.getStreamTablesInError()).isEqualTo(5);
+    assertThat(s.getIngestLag()).isEqualTo("3.0 MiB");
+    assertThat(s.getIngestLagBytes()).isEqualTo(3L << 20);
+    assertThat(healthy.getIngestLag()).as("nothing ingested yet").isNull();
     Condition c = condition(s, "StreamTablesHealthy");
     assertThat(c.getStatus()).isEqualTo("False");
     assertThat(c.getReason()).isEqualTo("StreamTablesInError");
