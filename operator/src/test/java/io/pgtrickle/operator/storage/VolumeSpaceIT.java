@@ -1,0 +1,150 @@
+package io.pgtrickle.operator.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.pgtrickle.operator.backup.pgbackrest.PodCommand;
+import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
+import io.pgtrickle.operator.status.Conditions;
+import io.pgtrickle.operator.testbed.HaCluster;
+import io.pgtrickle.testbed.TestNamespace;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A member's data volume filling up is reported: a one-member cluster with a 300 MiB claim (on the
+ * test bed a directory of the machine's disk, as hostPath and local-path volumes are, so it is
+ * measured with {@code du} against the claim's capacity) is filled with a table until less than 15%
+ * is free; condition VolumeSpace turns False, reason Low, naming the member with its figures, with
+ * a Warning Event; once the table is dropped it is Sufficient again. Before, the cluster said
+ * Running and nothing else while the volume filled.
+ */
+class VolumeSpaceIT {
+
+  @RegisterExtension static final TestNamespace NAMESPACE = new TestNamespace();
+
+  private static final String NAME = "space";
+  private static final String MEMBER = NAME + "-0";
+  private static final long MIB = 1024 * 1024;
+  private static final long CAPACITY = 300 * MIB;
+
+  /** Aim for the middle of Low's window: between 32 MiB (Full) and 45 MiB (15%) free. */
+  private static final long TARGET_FREE = 38 * MIB;
+
+  /** The test bed's operators measure every 10 s; an exec and a status patch on top. */
+  private static final Duration REPORTED = Duration.ofSeconds(40);
+
+  private static HaCluster ha;
+
+  @BeforeAll
+  static void start() {
+    ha =
+        HaCluster.startWithSpec(
+            NAMESPACE.testBed(),
+            NAMESPACE.name(),
+            NAME,
+            "  version: "
+                + HaCluster.testedMajor()
+                + "\n  replicas: 1\n  storage:\n    size: 300Mi\n",
+            Duration.ofSeconds(180));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (ha != null) {
+      ha.close();
+    }
+  }
+
+  @Test
+  void aVolumeFilledPastEightyFivePercentIsReportedLowAndSufficientOnceFreed() throws Exception {
+    Condition sufficient =
+        await("the volume measured")
+            .atMost(REPORTED)
+            .until(
+                () -> volumeSpace().orElse(null), c -> c != null && "True".equals(c.getStatus()));
+    assertThat(sufficient.getReason()).isEqualTo(VolumeSpaceCondition.SUFFICIENT);
+    assertThat(sufficient.getMessage())
+        .startsWith("Every member's data volume has room: " + MEMBER + " ")
+        .contains(" of 300 MiB used");
+
+    fillUntilFree(TARGET_FREE);
+    Condition low =
+        await("the volume reported low")
+            .atMost(REPORTED)
+            .until(
+                () -> volumeSpace().orElse(null), c -> c != null && "False".equals(c.getStatus()));
+    assertThat(low.getReason()).as(low.getMessage()).isEqualTo(VolumeSpaceCondition.LOW);
+    assertThat(low.getMessage())
+        .startsWith("The data volume of " + MEMBER + " is nearly full (less than 15% free): ")
+        .contains(" of 300 MiB used (8")
+        .contains("Raise spec.storage.size")
+        .contains("free space");
+    assertThat(ha.events(Set.of("VolumeSpaceLow")))
+        .singleElement()
+        .satisfies(e -> assertThat(e).contains("The data volume of " + MEMBER));
+
+    sql("drop table ballast", "checkpoint");
+    Condition again =
+        await("sufficient again once the table is dropped")
+            .atMost(REPORTED)
+            .until(() -> volumeSpace().orElse(null), c -> "True".equals(c.getStatus()));
+    assertThat(again.getMessage()).contains(MEMBER);
+  }
+
+  /**
+   * Adds rows to an unlogged table (no WAL: what is written is the table) until the data directory
+   * leaves at most {@code free} of the claim's 300 MiB, as {@code du} in the pod counts.
+   */
+  private static void fillUntilFree(long free) throws Exception {
+    sql("create unlogged table ballast (filler text)");
+    for (int round = 0; round < 100; round++) {
+      long left = CAPACITY - used();
+      if (left <= free + 4 * MIB) {
+        return;
+      }
+      // 1800 characters, stored uncompressed (under the TOAST threshold): 4 rows an 8 KiB page.
+      // A relation's file grows as it is extended, so du sees the rows at once.
+      long rows = Math.max(1, Math.min(left - free, 8 * MIB) / 2048);
+      sql("insert into ballast select repeat('x', 1800) from generate_series(1, " + rows + ")");
+    }
+    throw new AssertionError("the data directory did not fill: " + used() + " bytes used");
+  }
+
+  /** The bytes the data volume's directory takes, as {@code du -sk} in the member counts them. */
+  private static long used() throws Exception {
+    PodCommand.Result du =
+        PodCommand.run(
+            NAMESPACE.client(),
+            NAMESPACE.name(),
+            MEMBER,
+            ClusterStatefulSet.CONTAINER,
+            Duration.ofSeconds(15),
+            "sh",
+            "-c",
+            "du -sk " + ClusterStatefulSet.DATA_MOUNT);
+    return DiskFigures.parseDu(du.stdout())
+        .orElseThrow(() -> new AssertionError("du failed: " + du.tail()));
+  }
+
+  private static void sql(String... statements) throws Exception {
+    try (Connection c = ha.connect(ha.primaryIp().orElseThrow());
+        Statement s = c.createStatement()) {
+      for (String statement : statements) {
+        s.execute(statement);
+      }
+    }
+  }
+
+  private static Optional<Condition> volumeSpace() {
+    return Conditions.find(ha.cluster().getStatus().getConditions(), VolumeSpaceCondition.TYPE);
+  }
+}
