@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.pgtrickle.operator.backup.pgbackrest.PodCommand;
 import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
 import io.pgtrickle.operator.status.Conditions;
@@ -12,8 +15,12 @@ import io.pgtrickle.testbed.TestNamespace;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,8 +31,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * test bed a directory of the machine's disk, as hostPath and local-path volumes are, so it is
  * measured with {@code du} against the claim's capacity) is filled with a table until less than 15%
  * is free; condition VolumeSpace turns False, reason Low, naming the member with its figures, with
- * a Warning Event; once the table is dropped it is Sufficient again. Before, the cluster said
- * Running and nothing else while the volume filled.
+ * a Warning Event (and column Volumes of {@code kubectl get pgc -o wide} says Low); filled on below
+ * 32 MiB free it is Full, with another Warning Event; once the table is dropped it is Sufficient
+ * again. Before, the cluster said Running and nothing else while the volume filled.
  */
 class VolumeSpaceIT {
 
@@ -38,6 +46,9 @@ class VolumeSpaceIT {
 
   /** Aim for the middle of Low's window: between 32 MiB (Full) and 45 MiB (15%) free. */
   private static final long TARGET_FREE = 38 * MIB;
+
+  /** Under Full's floor of 32 MiB free. */
+  private static final long FULL_FREE = 20 * MIB;
 
   /** The test bed's operators measure every 10 s; an exec and a status patch on top. */
   private static final Duration REPORTED = Duration.ofSeconds(40);
@@ -65,7 +76,7 @@ class VolumeSpaceIT {
   }
 
   @Test
-  void aVolumeFilledPastEightyFivePercentIsReportedLowAndSufficientOnceFreed() throws Exception {
+  void aFillingVolumeIsReportedLowThenFullAndSufficientOnceFreed() throws Exception {
     Condition sufficient =
         await("the volume measured")
             .atMost(REPORTED)
@@ -91,6 +102,21 @@ class VolumeSpaceIT {
     assertThat(ha.events(Set.of("VolumeSpaceLow")))
         .singleElement()
         .satisfies(e -> assertThat(e).contains("The data volume of " + MEMBER));
+    assertThat(wideRow()).as("kubectl get pgc -o wide").containsEntry("Volumes", "Low");
+
+    fillUntilFree(FULL_FREE);
+    Condition full =
+        await("the volume reported full")
+            .atMost(REPORTED)
+            .until(
+                () -> volumeSpace().orElse(null),
+                c -> VolumeSpaceCondition.FULL.equals(c.getReason()));
+    assertThat(full.getStatus()).isEqualTo("False");
+    assertThat(full.getMessage())
+        .startsWith("The data volume of " + MEMBER + " is full (less than 3% or 32 MiB free): ")
+        .contains("No space left on device")
+        .contains("Raise spec.storage.size");
+    assertThat(ha.events(Set.of("VolumeSpaceFull"))).hasSize(1);
 
     sql("drop table ballast", "checkpoint");
     Condition again =
@@ -105,7 +131,7 @@ class VolumeSpaceIT {
    * leaves at most {@code free} of the claim's 300 MiB, as {@code du} in the pod counts.
    */
   private static void fillUntilFree(long free) throws Exception {
-    sql("create unlogged table ballast (filler text)");
+    sql("create unlogged table if not exists ballast (filler text)");
     for (int round = 0; round < 100; round++) {
       long left = CAPACITY - used();
       if (left <= free + 4 * MIB) {
@@ -142,6 +168,41 @@ class VolumeSpaceIT {
         s.execute(statement);
       }
     }
+  }
+
+  /**
+   * The cluster's row as {@code kubectl get pgc -o wide} shows it (the API server's Table of the
+   * CRD's printer columns), column name to cell.
+   */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> wideRow() throws Exception {
+    KubernetesClient client = NAMESPACE.client();
+    HttpClient http = client.getHttpClient();
+    String url =
+        client.getMasterUrl().toString().replaceAll("/$", "")
+            + "/apis/postgres.example.com/v1/namespaces/"
+            + NAMESPACE.name()
+            + "/postgresclusters/"
+            + NAME;
+    HttpResponse<String> response =
+        http.sendAsync(
+                http.newHttpRequestBuilder()
+                    .uri(url)
+                    .header("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
+                    .build(),
+                String.class)
+            .get(10, TimeUnit.SECONDS);
+    assertThat(response.code()).as(response.body()).isEqualTo(200);
+    Map<String, Object> table =
+        client.getKubernetesSerialization().unmarshal(response.body(), Map.class);
+    List<Map<String, Object>> columns = (List<Map<String, Object>>) table.get("columnDefinitions");
+    List<Object> cells =
+        (List<Object>) ((List<Map<String, Object>>) table.get("rows")).get(0).get("cells");
+    Map<String, Object> row = new LinkedHashMap<>();
+    for (int i = 0; i < columns.size(); i++) {
+      row.put((String) columns.get(i).get("name"), cells.get(i));
+    }
+    return row;
   }
 
   private static Optional<Condition> volumeSpace() {
