@@ -59,6 +59,21 @@ public final class VolumeSpaceCondition {
     public static Member measured(VolumeSpace.Reading reading, Instant at) {
       return new Member(reading.member(), reading, at, null);
     }
+
+    /**
+     * A member not measured this round, for {@code problem}: with its last reading ({@code before}
+     * null when there is none), or without when its container runs (exec failed); empty for a
+     * member never measured whose container does not run yet (a member starting up).
+     */
+    public static Optional<Member> notMeasured(
+        String name, Member before, boolean containerRunning, String problem) {
+      if (before != null && before.reading() != null) {
+        return Optional.of(new Member(name, before.reading(), before.measuredAt(), problem));
+      }
+      return containerRunning
+          ? Optional.of(new Member(name, null, null, problem))
+          : Optional.empty();
+    }
   }
 
   /**

@@ -127,13 +127,8 @@ public final class VolumeSpaceProbe {
               problem);
         }
       }
-      if (before != null && before.reading() != null) {
-        members.add(
-            new VolumeSpaceCondition.Member(name, before.reading(), before.measuredAt(), problem));
-      } else if (running) {
-        // A member starting up, never measured, is left out until its container runs.
-        members.add(new VolumeSpaceCondition.Member(name, null, null, problem));
-      }
+      VolumeSpaceCondition.Member.notMeasured(name, before, running, problem)
+          .ifPresent(members::add);
     }
     return members;
   }

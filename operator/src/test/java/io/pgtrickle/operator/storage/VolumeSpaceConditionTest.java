@@ -78,6 +78,22 @@ class VolumeSpaceConditionTest {
   }
 
   @Test
+  void aMemberNotMeasuredKeepsItsLastReadingAndAStartingOneIsLeftOut() {
+    VolumeSpaceCondition.Member last = measured("db-1", 262);
+    assertThat(VolumeSpaceCondition.Member.notMeasured("db-1", last, false, "not running"))
+        .contains(new VolumeSpaceCondition.Member("db-1", last.reading(), NOW, "not running"));
+    assertThat(VolumeSpaceCondition.Member.notMeasured("db-1", last, true, "exec timed out"))
+        .contains(new VolumeSpaceCondition.Member("db-1", last.reading(), NOW, "exec timed out"));
+    assertThat(VolumeSpaceCondition.Member.notMeasured("db-1", null, true, "exec refused"))
+        .contains(new VolumeSpaceCondition.Member("db-1", null, null, "exec refused"));
+    assertThat(VolumeSpaceCondition.Member.notMeasured("db-1", null, false, "not running"))
+        .isEmpty();
+    // A member left with only a problem last round and still not measured: no reading to keep.
+    VolumeSpaceCondition.Member never = new VolumeSpaceCondition.Member("db-1", null, null, "x");
+    assertThat(VolumeSpaceCondition.Member.notMeasured("db-1", never, false, "y")).isEmpty();
+  }
+
+  @Test
   void nothingMeasuredYetIsUnknownAndNoMemberLeavesTheConditionAsItIs() {
     Condition c =
         only(
