@@ -12,8 +12,9 @@ import java.util.Locale;
  *   <li>{@link Level#FULL} below {@value #FULL_PERCENT}% of the capacity or below {@link
  *       #FULL_FLOOR} (two 16 MiB WAL segments: a primary that cannot add two more WAL files stops
  *       at its next checkpoint or burst of writes with "No space left on device");
- *   <li>{@link Level#LOW} below {@value #LOW_PERCENT}% of the capacity: the warning CloudNativePG's
- *       and Crunchy's users know from their disk alerts (85% used), time enough to grow the volume;
+ *   <li>{@link Level#LOW} below {@value #LOW_PERCENT}% of the capacity (85% used, between the
+ *       warning and critical levels common disk alerts use): at a minute's measuring, time enough
+ *       to grow the volume before a bulk load fills it ({@code ClusterTimings.VOLUME_SPACE_CHECK});
  *   <li>{@link Level#SUFFICIENT} otherwise.
  * </ul>
  */
