@@ -5,13 +5,17 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.backup.pgbackrest.PodCommand;
 import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
 import io.pgtrickle.operator.status.Conditions;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.TestNamespace;
+import io.pgtrickle.testbed.TestStorageClasses;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -31,9 +35,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * test bed a directory of the machine's disk, as hostPath and local-path volumes are, so it is
  * measured with {@code du} against the claim's capacity) is filled with a table until less than 15%
  * is free; condition VolumeSpace turns False, reason Low, naming the member with its figures, with
- * a Warning Event (and column Volumes of {@code kubectl get pgc -o wide} says Low); filled on below
- * 32 MiB free it is Full, with another Warning Event; once the table is dropped it is Sufficient
- * again. Before, the cluster said Running and nothing else while the volume filled.
+ * a Warning Event (and column Volumes of {@code kubectl get pgc -o wide} says Low); once the table
+ * is dropped it is Sufficient again. Filled again below 32 MiB free it is Full, with a Warning
+ * Event, and Sufficient again once {@code spec.storage.size} is raised to 600Mi (the test bed's
+ * provisioner grows the claim for a StorageClass that allows expansion). Before, the cluster said
+ * Running and nothing else while the volume filled.
  */
 class VolumeSpaceIT {
 
@@ -54,9 +60,12 @@ class VolumeSpaceIT {
   private static final Duration REPORTED = Duration.ofSeconds(40);
 
   private static HaCluster ha;
+  private static String storageClass;
 
   @BeforeAll
   static void start() {
+    storageClass = "space-" + NAMESPACE.name();
+    TestStorageClasses.create(NAMESPACE.client(), storageClass, true);
     ha =
         HaCluster.startWithSpec(
             NAMESPACE.testBed(),
@@ -64,7 +73,9 @@ class VolumeSpaceIT {
             NAME,
             "  version: "
                 + HaCluster.testedMajor()
-                + "\n  replicas: 1\n  storage:\n    size: 300Mi\n",
+                + "\n  replicas: 1\n  storage:\n    size: 300Mi\n    storageClass: "
+                + storageClass
+                + "\n",
             Duration.ofSeconds(180));
   }
 
@@ -73,10 +84,11 @@ class VolumeSpaceIT {
     if (ha != null) {
       ha.close();
     }
+    TestStorageClasses.delete(NAMESPACE.client(), storageClass);
   }
 
   @Test
-  void aFillingVolumeIsReportedLowThenFullAndSufficientOnceFreed() throws Exception {
+  void aFillingVolumeIsReportedLowOrFullUntilSpaceIsFreedOrTheVolumeGrown() throws Exception {
     Condition sufficient =
         await("the volume measured")
             .atMost(REPORTED)
@@ -104,13 +116,19 @@ class VolumeSpaceIT {
         .satisfies(e -> assertThat(e).contains("The data volume of " + MEMBER));
     assertThat(wideRow()).as("kubectl get pgc -o wide").containsEntry("Volumes", "Low");
 
+    // One way out: free space.
+    sql("drop table ballast", "checkpoint");
+    await("sufficient again once the table is dropped")
+        .atMost(REPORTED)
+        .until(() -> volumeSpace().map(Condition::getStatus).orElse(""), "True"::equals);
+
     fillUntilFree(FULL_FREE);
     Condition full =
         await("the volume reported full")
             .atMost(REPORTED)
             .until(
                 () -> volumeSpace().orElse(null),
-                c -> VolumeSpaceCondition.FULL.equals(c.getReason()));
+                c -> c != null && VolumeSpaceCondition.FULL.equals(c.getReason()));
     assertThat(full.getStatus()).isEqualTo("False");
     assertThat(full.getMessage())
         .startsWith("The data volume of " + MEMBER + " is full (less than 3% or 32 MiB free): ")
@@ -118,12 +136,20 @@ class VolumeSpaceIT {
         .contains("Raise spec.storage.size");
     assertThat(ha.events(Set.of("VolumeSpaceFull"))).hasSize(1);
 
-    sql("drop table ballast", "checkpoint");
-    Condition again =
-        await("sufficient again once the table is dropped")
-            .atMost(REPORTED)
-            .until(() -> volumeSpace().orElse(null), c -> "True".equals(c.getStatus()));
-    assertThat(again.getMessage()).contains(MEMBER);
+    // The other: a larger spec.storage.size, which the operator grows the claim to.
+    NAMESPACE
+        .client()
+        .resources(PostgresCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName(NAME)
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"storage\":{\"size\":\"600Mi\"}}}");
+    Condition grown =
+        await("sufficient once the volume has grown")
+            .atMost(REPORTED.multipliedBy(2))
+            .until(
+                () -> volumeSpace().orElse(null), c -> c != null && "True".equals(c.getStatus()));
+    assertThat(grown.getMessage()).contains(MEMBER).contains(" of 600 MiB used");
   }
 
   /**
