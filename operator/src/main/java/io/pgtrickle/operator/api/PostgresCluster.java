@@ -45,6 +45,14 @@ import io.pgtrickle.operator.postgres.ClusterNames;
     type = AdditionalPrinterColumn.Type.STRING,
     getDescription = "Lifecycle phase")
 @AdditionalPrinterColumn(
+    name = "Volumes",
+    jsonPath = ".status.conditions[?(@.type==\"VolumeSpace\")].reason",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1,
+    getDescription =
+        "Whether every member's data volume has room: Sufficient, Low or Full (condition"
+            + " VolumeSpace)")
+@AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)

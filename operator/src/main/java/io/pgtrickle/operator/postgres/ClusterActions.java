@@ -40,6 +40,8 @@ public class ClusterActions {
   private final SwitchoverMemory switchovers = new SwitchoverMemory();
   private final RolloutWaits rolloutWaits = new RolloutWaits();
   private final ResizeRefusals resizeRefusals = new ResizeRefusals();
+  private final io.pgtrickle.operator.storage.VolumeSpaceProbe volumeSpace =
+      new io.pgtrickle.operator.storage.VolumeSpaceProbe();
 
   public ClusterActions(PatroniClient patroni) {
     this(patroni, new CredentialRotation(new RolePasswords()));
@@ -73,6 +75,11 @@ public class ClusterActions {
   /** Why each cluster's rollout waits, logged when that changes. */
   RolloutWaits rolloutWaits() {
     return rolloutWaits;
+  }
+
+  /** The members' data volumes measured, with when each cluster was last. */
+  io.pgtrickle.operator.storage.VolumeSpaceProbe volumeSpace() {
+    return volumeSpace;
   }
 
   /** Applies passwords changed in the cluster's Secrets. */
@@ -337,6 +344,7 @@ public class ClusterActions {
     switchovers.forget(cluster);
     rolloutWaits.forget(cluster);
     resizeRefusals.forget(cluster);
+    volumeSpace.forget(cluster);
   }
 
   /** Restarts a member's PostgreSQL in place for parameters waiting on it, see PendingRestarts. */

@@ -335,6 +335,13 @@ final class ClusterReconciliation {
         retry = VOLUME_EXPANSION_RETRY;
       }
     }
+    // Volumes fill without an event: measured again when due.
+    Duration measure =
+        actions
+            .volumeSpace()
+            .report(
+                client, cluster, pods, previous, next, clock.instant(), timings.volumeSpaceCheck());
+    retry = retry == null || retry.compareTo(measure) > 0 ? measure : retry;
     if (actions.replicas().reportStreaming(next, cluster, pods, clock.instant())
         && (retry == null || retry.compareTo(NOT_STREAMING_RETRY) > 0)) {
       retry = NOT_STREAMING_RETRY;

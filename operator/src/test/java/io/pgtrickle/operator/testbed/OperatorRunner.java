@@ -37,6 +37,12 @@ public final class OperatorRunner implements AutoCloseable {
    */
   public static final java.time.Duration STUCK_REPLICA_GRACE = java.time.Duration.ofSeconds(240);
 
+  /**
+   * How often these operators measure the members' data volumes (the operator's own: 60 s), so that
+   * VolumeSpaceIT sees a filled volume within seconds.
+   */
+  public static final java.time.Duration VOLUME_SPACE_CHECK = java.time.Duration.ofSeconds(10);
+
   /** How often these operators read a primary's archiver (the operator's own: 60 s). */
   public static final java.time.Duration ARCHIVING_CHECK = java.time.Duration.ofSeconds(10);
 
@@ -109,7 +115,11 @@ public final class OperatorRunner implements AutoCloseable {
         new PostgresClusterReconciler(
             ApiServerFeatures.detect(client),
             new ClusterTimings(
-                ARCHIVING_CHECK, rolloutBound, FILE_SYSTEM_RESIZE_GRACE, STUCK_REPLICA_GRACE)),
+                ARCHIVING_CHECK,
+                rolloutBound,
+                FILE_SYSTEM_RESIZE_GRACE,
+                STUCK_REPLICA_GRACE,
+                VOLUME_SPACE_CHECK)),
         c -> c.settingNamespace(namespace));
     operator.register(new StreamTableClusterReconciler(), c -> c.settingNamespace(namespace));
     operator.register(

@@ -38,6 +38,10 @@ public final class ClusterStatefulSet {
 
   public static final String CONTAINER = "postgres";
   public static final String DATA_VOLUME = "data";
+
+  /** Where the PostgreSQL container mounts the data volume (PGDATA is a directory below it). */
+  public static final String DATA_MOUNT = "/var/lib/postgresql/data";
+
   public static final long POSTGRES_UID = 999L;
   static final String PATRONI_CONFIG_ANNOTATION = "postgres.example.com/patroni-config-hash";
   static final String CREDENTIALS_GENERATION_ANNOTATION =
@@ -258,7 +262,7 @@ public final class ClusterStatefulSet {
         .withSecurityContext(RestrictedSecurity.container())
         .addNewVolumeMount()
         .withName(DATA_VOLUME)
-        .withMountPath("/var/lib/postgresql/data")
+        .withMountPath(DATA_MOUNT)
         .endVolumeMount()
         .addNewVolumeMount()
         .withName("patroni-config")
