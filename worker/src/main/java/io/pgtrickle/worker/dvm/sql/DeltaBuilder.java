@@ -31,6 +31,9 @@ import java.util.Set;
  *       the new state (+1) and on the old state (-1), see {@link GroupDeltaSql};
  *   <li>UNION ALL: the sum of the branches' deltas.
  * </ul>
+ *
+ * <p>A source's delta dX is a Z-set, so it may be netted (equal rows' weights added, zero weights
+ * dropped) without changing any rule's result; {@link #nettedSources} says where that is done.
  */
 public final class DeltaBuilder {
 
@@ -151,6 +154,55 @@ public final class DeltaBuilder {
       arms.add("SELECT " + String.join(", ", select) + " FROM (" + delta + ") AS __pgt_b");
     }
     return String.join(" UNION ALL ", arms);
+  }
+
+  /**
+   * The changed sources whose windows are netted ({@link SourceDeltaSql#cte(int,
+   * io.pgtrickle.worker.dvm.catalog.RelationInfo, String, List, boolean)}): those read under a LEFT
+   * JOIN, or under an inner join with another changed part. There a delta term is scanned once per
+   * row of the other side (the LEFT JOIN's NOT EXISTS and match counts) or multiplied by another
+   * delta (a pair of changed parts), so an un-netted window of k changes to a few rows costs O(k^2)
+   * to O(k^3) rows and subplan runs: a 3-table LEFT JOIN chain over tables of 12, 16 and 188 rows
+   * took 24 s for 1,000 changes (worker/MEASUREMENTS.md, 2026-12-07). Elsewhere (a filter, an
+   * aggregate, a changed table joined only with unchanged ones) each image is read once and the
+   * apply consolidates anyway, so the window stays un-netted. Netting only adds equal images'
+   * weights, which the Z-set algebra does wherever rows meet, so the result is the same; it drops
+   * the change positions, so it is never used for a delta that carries them (a single changed
+   * table's chain, {@link #withChainPositions}), which by construction reads no LEFT JOIN and no
+   * second changed part.
+   */
+  public static Set<Integer> nettedSources(QueryNode root, Set<Integer> changed) {
+    Set<Integer> out = new java.util.TreeSet<>();
+    netted(root, changed, false, out);
+    return out;
+  }
+
+  private static void netted(QueryNode q, Set<Integer> changed, boolean net, Set<Integer> out) {
+    if (q instanceof UnionAll u) {
+      u.branches().forEach(b -> netted(b, changed, net, out));
+    } else {
+      netted(((Block) q).from(), changed, net, out);
+    }
+  }
+
+  private static void netted(FromNode f, Set<Integer> changed, boolean net, Set<Integer> out) {
+    if (f instanceof Table t) {
+      if (net && changed.contains(t.sourceIndex())) {
+        out.add(t.sourceIndex());
+      }
+    } else if (f instanceof Subquery s) {
+      netted(s.query(), changed, net, out);
+    } else if (f instanceof InnerJoin j) {
+      long changedParts =
+          j.parts().stream()
+              .filter(p -> p.sourceIndexes().stream().anyMatch(changed::contains))
+              .count();
+      j.parts().forEach(p -> netted(p, changed, net || changedParts > 1, out));
+    } else {
+      LeftJoin l = (LeftJoin) f;
+      netted(l.left(), changed, true, out);
+      netted(l.right(), changed, true, out);
+    }
   }
 
   /** The delta terms of a FROM tree (empty if nothing in it changed). */
