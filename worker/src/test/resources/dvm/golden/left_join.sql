@@ -67,7 +67,7 @@ __pgt_delta AS (SELECT s.id AS id, d.region_name AS region_name, s.id AS __pgt_i
         WHERE ((d.region = s.region))) AS n, (SELECT coalesce(sum(x.w), 0)
         FROM (SELECT d.__pgt_w AS w
           FROM __pgt_d1 AS d
-          WHERE ((d.region = s.region))) AS x) AS d) AS __pgt_c) AS __pgt_lj1
+          WHERE ((d.region = s.region))) AS x) AS d OFFSET 0) AS __pgt_c OFFSET 0) AS __pgt_lj1
   WHERE (EXISTS (SELECT 1
       FROM __pgt_d1 AS d
       WHERE ((d.region = s.region)))) AND (__pgt_lj1.f <> 0)
@@ -81,7 +81,7 @@ __pgt_delta AS (SELECT s.id AS id, d.region_name AS region_name, s.id AS __pgt_i
         WHERE ((d.region = s.region))) AS n, (SELECT coalesce(sum(x.w), 0)
         FROM (SELECT d.__pgt_w AS w
           FROM __pgt_d1 AS d
-          WHERE ((d.region = s.region))) AS x) AS d) AS __pgt_c) AS __pgt_lj1
+          WHERE ((d.region = s.region))) AS x) AS d OFFSET 0) AS __pgt_c OFFSET 0) AS __pgt_lj1
   WHERE (EXISTS (SELECT 1
       FROM __pgt_d1 AS d
       WHERE ((d.region = s.region)))) AND (__pgt_lj1.f <> 0)),

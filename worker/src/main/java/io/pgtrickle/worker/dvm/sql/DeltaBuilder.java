@@ -26,7 +26,9 @@ import java.util.Set;
  *       of (-1)^(|S|+1) * join(i in S ? dPi : Pi'), so a pair whose both sides changed counts once;
  *   <li>left join L ⟕ R on c: the inner-join delta, plus NULL-padded rows: dL rows without a match
  *       in R', and rows of L (old state = L' - dL) whose number of matches changed between zero and
- *       non-zero, weighted (matches' = 0) - (matches = 0);
+ *       non-zero, weighted (matches' = 0) - (matches = 0), where matches = matches' - (sum of the
+ *       weights of dR's matches), computed once per such row by a LATERAL subquery that is not
+ *       pulled up;
  *   <li>subquery: its own delta; an aggregate subquery's delta is its affected groups recomputed on
  *       the new state (+1) and on the old state (-1), see {@link GroupDeltaSql};
  *   <li>UNION ALL: the sum of the branches' deltas.
@@ -292,6 +294,12 @@ public final class DeltaBuilder {
         matchArms.add("EXISTS (SELECT 1" + rt.fromWhere(List.of(cond)) + ")");
         weightArms.add("SELECT " + rt.weight() + " AS w" + rt.fromWhere(List.of(cond)));
       }
+      // f = (matches' = 0) - (matches = 0), with matches = matches' - d, once per left row: both
+      // subqueries end in OFFSET 0, so PostgreSQL neither pulls them up (it then evaluated f as a
+      // filter on the inner side of a nested loop, once per pair of left delta rows, e.g. 3,600
+      // times for 60 x 60 images) nor copies n into both CASEs (two match counts per row). With
+      // the fence, 90 changes to distinct rows of a 3-table chain (4,000/8,000/16,000 rows) took
+      // 0.35 s instead of 8.5 s (worker/MEASUREMENTS.md, 2026-12-07).
       String lateral = "__pgt_lj" + (++lateralCount);
       String factor =
           "LATERAL (SELECT (CASE WHEN __pgt_c.n = 0 THEN 1 ELSE 0 END)"
@@ -302,7 +310,7 @@ public final class DeltaBuilder {
               + cond
               + ") AS n, (SELECT coalesce(sum(x.w), 0) FROM ("
               + String.join(" UNION ALL ", weightArms)
-              + ") AS x) AS d) AS __pgt_c) AS "
+              + ") AS x) AS d OFFSET 0) AS __pgt_c OFFSET 0) AS "
               + lateral;
       List<String> extraItems = new ArrayList<>(nulls);
       extraItems.add(factor);
