@@ -21,34 +21,46 @@ FROM (SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v
     INNER JOIN golden.log AS l ON (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score))))) AS q;
 
 -- apply a window of changes (data-modifying CTEs; ? = lower, upper bound of each source's window)
-WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'score')::integer AS score, v.__pgt_w, v.lsn AS __pgt_lsn, v.seq AS __pgt_seq
-  FROM (SELECT CASE
-    WHEN s.__pgt_w > 0 THEN c.new_row ELSE c.old_row END AS __pgt_row, s.__pgt_w, c.lsn, c.seq
-    FROM pgtrickle_changes.changes_<oid> AS c
-    CROSS JOIN (VALUES (1), (- 1)) AS s(__pgt_w)
-    WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn) AS v
-  WHERE v.__pgt_row IS NOT NULL OFFSET 0),
-__pgt_d1 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'region_name')::text AS region_name, v.__pgt_w, v.lsn AS __pgt_lsn, v.seq AS __pgt_seq
-  FROM (SELECT CASE
-    WHEN s.__pgt_w > 0 THEN c.new_row ELSE c.old_row END AS __pgt_row, s.__pgt_w, c.lsn, c.seq
-    FROM pgtrickle_changes.changes_<oid> AS c
-    CROSS JOIN (VALUES (1), (- 1)) AS s(__pgt_w)
-    WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn) AS v
-  WHERE v.__pgt_row IS NOT NULL OFFSET 0),
-__pgt_d2 AS (SELECT (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'note')::text AS note, v.__pgt_w, v.lsn AS __pgt_lsn, v.seq AS __pgt_seq
-  FROM (SELECT CASE
-    WHEN s.__pgt_w > 0 THEN c.new_row ELSE c.old_row END AS __pgt_row, s.__pgt_w, c.lsn, c.seq
-    FROM pgtrickle_changes.changes_<oid> AS c
-    CROSS JOIN (VALUES (1), (- 1)) AS s(__pgt_w)
-    WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn) AS v
-  WHERE v.__pgt_row IS NOT NULL OFFSET 0),
-__pgt_d3 AS (SELECT (v.__pgt_row ->> 'k')::integer AS k, (v.__pgt_row ->> 'v')::integer AS v, v.__pgt_w, v.lsn AS __pgt_lsn, v.seq AS __pgt_seq
-  FROM (SELECT CASE
-    WHEN s.__pgt_w > 0 THEN c.new_row ELSE c.old_row END AS __pgt_row, s.__pgt_w, c.lsn, c.seq
-    FROM pgtrickle_changes.changes_<oid> AS c
-    CROSS JOIN (VALUES (1), (- 1)) AS s(__pgt_w)
-    WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn) AS v
-  WHERE v.__pgt_row IS NOT NULL OFFSET 0),
+WITH __pgt_d0 AS (SELECT n.id AS id, n.region AS region, n.score AS score, sum(n.__pgt_w)::integer AS __pgt_w, NULL::pg_lsn AS __pgt_lsn, NULL::integer AS __pgt_seq
+  FROM (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'score')::integer AS score, v.__pgt_w, v.lsn AS __pgt_lsn, v.seq AS __pgt_seq
+    FROM (SELECT CASE
+      WHEN s.__pgt_w > 0 THEN c.new_row ELSE c.old_row END AS __pgt_row, s.__pgt_w, c.lsn, c.seq
+      FROM pgtrickle_changes.changes_<oid> AS c
+      CROSS JOIN (VALUES (1), (- 1)) AS s(__pgt_w)
+      WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn) AS v
+    WHERE v.__pgt_row IS NOT NULL OFFSET 0) AS n
+  GROUP BY n.id, n.region, n.score
+  HAVING sum(n.__pgt_w) <> 0),
+__pgt_d1 AS (SELECT n.id AS id, n.region AS region, n.region_name AS region_name, sum(n.__pgt_w)::integer AS __pgt_w, NULL::pg_lsn AS __pgt_lsn, NULL::integer AS __pgt_seq
+  FROM (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'region_name')::text AS region_name, v.__pgt_w, v.lsn AS __pgt_lsn, v.seq AS __pgt_seq
+    FROM (SELECT CASE
+      WHEN s.__pgt_w > 0 THEN c.new_row ELSE c.old_row END AS __pgt_row, s.__pgt_w, c.lsn, c.seq
+      FROM pgtrickle_changes.changes_<oid> AS c
+      CROSS JOIN (VALUES (1), (- 1)) AS s(__pgt_w)
+      WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn) AS v
+    WHERE v.__pgt_row IS NOT NULL OFFSET 0) AS n
+  GROUP BY n.id, n.region, n.region_name
+  HAVING sum(n.__pgt_w) <> 0),
+__pgt_d2 AS (SELECT n.region AS region, n.note AS note, sum(n.__pgt_w)::integer AS __pgt_w, NULL::pg_lsn AS __pgt_lsn, NULL::integer AS __pgt_seq
+  FROM (SELECT (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'note')::text AS note, v.__pgt_w, v.lsn AS __pgt_lsn, v.seq AS __pgt_seq
+    FROM (SELECT CASE
+      WHEN s.__pgt_w > 0 THEN c.new_row ELSE c.old_row END AS __pgt_row, s.__pgt_w, c.lsn, c.seq
+      FROM pgtrickle_changes.changes_<oid> AS c
+      CROSS JOIN (VALUES (1), (- 1)) AS s(__pgt_w)
+      WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn) AS v
+    WHERE v.__pgt_row IS NOT NULL OFFSET 0) AS n
+  GROUP BY n.region, n.note
+  HAVING sum(n.__pgt_w) <> 0),
+__pgt_d3 AS (SELECT n.k AS k, n.v AS v, sum(n.__pgt_w)::integer AS __pgt_w, NULL::pg_lsn AS __pgt_lsn, NULL::integer AS __pgt_seq
+  FROM (SELECT (v.__pgt_row ->> 'k')::integer AS k, (v.__pgt_row ->> 'v')::integer AS v, v.__pgt_w, v.lsn AS __pgt_lsn, v.seq AS __pgt_seq
+    FROM (SELECT CASE
+      WHEN s.__pgt_w > 0 THEN c.new_row ELSE c.old_row END AS __pgt_row, s.__pgt_w, c.lsn, c.seq
+      FROM pgtrickle_changes.changes_<oid> AS c
+      CROSS JOIN (VALUES (1), (- 1)) AS s(__pgt_w)
+      WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn) AS v
+    WHERE v.__pgt_row IS NOT NULL OFFSET 0) AS n
+  GROUP BY n.k, n.v
+  HAVING sum(n.__pgt_w) <> 0),
 __pgt_delta AS (SELECT s.id AS id, d.region_name AS region_name, o.note AS note, l.v AS v, s.__pgt_w AS __pgt_w
   FROM __pgt_d0 AS s, golden.dim AS d, golden.owner AS o, golden.log AS l
   WHERE (((d.region = s.region))) AND (((o.region = d.region))) AND (((l.k = s.score)))

@@ -20,20 +20,26 @@ FROM (SELECT s.id AS id, d.region_name AS region_name, s.id AS __pgt_i1, d.id AS
 -- apply a window of changes (MERGE; ? = lower, upper bound of each source's window)
 SELECT pg_stat_get_xact_tuples_inserted(r.oid), pg_stat_get_xact_tuples_updated(r.oid), pg_stat_get_xact_tuples_deleted(r.oid), current_setting('track_counts')::boolean
 FROM (SELECT to_regclass('golden.st_left_join')::oid AS oid) AS r;
-WITH __pgt_d0 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, v.__pgt_w, v.lsn AS __pgt_lsn, v.seq AS __pgt_seq
-  FROM (SELECT CASE
-    WHEN s.__pgt_w > 0 THEN c.new_row ELSE c.old_row END AS __pgt_row, s.__pgt_w, c.lsn, c.seq
-    FROM pgtrickle_changes.changes_<oid> AS c
-    CROSS JOIN (VALUES (1), (- 1)) AS s(__pgt_w)
-    WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn) AS v
-  WHERE v.__pgt_row IS NOT NULL OFFSET 0),
-__pgt_d1 AS (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'region_name')::text AS region_name, v.__pgt_w, v.lsn AS __pgt_lsn, v.seq AS __pgt_seq
-  FROM (SELECT CASE
-    WHEN s.__pgt_w > 0 THEN c.new_row ELSE c.old_row END AS __pgt_row, s.__pgt_w, c.lsn, c.seq
-    FROM pgtrickle_changes.changes_<oid> AS c
-    CROSS JOIN (VALUES (1), (- 1)) AS s(__pgt_w)
-    WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn) AS v
-  WHERE v.__pgt_row IS NOT NULL OFFSET 0),
+WITH __pgt_d0 AS (SELECT n.id AS id, n.region AS region, sum(n.__pgt_w)::integer AS __pgt_w, NULL::pg_lsn AS __pgt_lsn, NULL::integer AS __pgt_seq
+  FROM (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, v.__pgt_w, v.lsn AS __pgt_lsn, v.seq AS __pgt_seq
+    FROM (SELECT CASE
+      WHEN s.__pgt_w > 0 THEN c.new_row ELSE c.old_row END AS __pgt_row, s.__pgt_w, c.lsn, c.seq
+      FROM pgtrickle_changes.changes_<oid> AS c
+      CROSS JOIN (VALUES (1), (- 1)) AS s(__pgt_w)
+      WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn) AS v
+    WHERE v.__pgt_row IS NOT NULL OFFSET 0) AS n
+  GROUP BY n.id, n.region
+  HAVING sum(n.__pgt_w) <> 0),
+__pgt_d1 AS (SELECT n.id AS id, n.region AS region, n.region_name AS region_name, sum(n.__pgt_w)::integer AS __pgt_w, NULL::pg_lsn AS __pgt_lsn, NULL::integer AS __pgt_seq
+  FROM (SELECT (v.__pgt_row ->> 'id')::integer AS id, (v.__pgt_row ->> 'region')::text AS region, (v.__pgt_row ->> 'region_name')::text AS region_name, v.__pgt_w, v.lsn AS __pgt_lsn, v.seq AS __pgt_seq
+    FROM (SELECT CASE
+      WHEN s.__pgt_w > 0 THEN c.new_row ELSE c.old_row END AS __pgt_row, s.__pgt_w, c.lsn, c.seq
+      FROM pgtrickle_changes.changes_<oid> AS c
+      CROSS JOIN (VALUES (1), (- 1)) AS s(__pgt_w)
+      WHERE c.lsn >= ?::pg_lsn AND c.lsn < ?::pg_lsn) AS v
+    WHERE v.__pgt_row IS NOT NULL OFFSET 0) AS n
+  GROUP BY n.id, n.region, n.region_name
+  HAVING sum(n.__pgt_w) <> 0),
 __pgt_delta AS (SELECT s.id AS id, d.region_name AS region_name, s.id AS __pgt_i1, d.id AS __pgt_i2, s.__pgt_w AS __pgt_w
   FROM __pgt_d0 AS s, golden.dim AS d
   WHERE ((d.region = s.region))
@@ -61,7 +67,7 @@ __pgt_delta AS (SELECT s.id AS id, d.region_name AS region_name, s.id AS __pgt_i
         WHERE ((d.region = s.region))) AS n, (SELECT coalesce(sum(x.w), 0)
         FROM (SELECT d.__pgt_w AS w
           FROM __pgt_d1 AS d
-          WHERE ((d.region = s.region))) AS x) AS d) AS __pgt_c) AS __pgt_lj1
+          WHERE ((d.region = s.region))) AS x) AS d OFFSET 0) AS __pgt_c OFFSET 0) AS __pgt_lj1
   WHERE (EXISTS (SELECT 1
       FROM __pgt_d1 AS d
       WHERE ((d.region = s.region)))) AND (__pgt_lj1.f <> 0)
@@ -75,7 +81,7 @@ __pgt_delta AS (SELECT s.id AS id, d.region_name AS region_name, s.id AS __pgt_i
         WHERE ((d.region = s.region))) AS n, (SELECT coalesce(sum(x.w), 0)
         FROM (SELECT d.__pgt_w AS w
           FROM __pgt_d1 AS d
-          WHERE ((d.region = s.region))) AS x) AS d) AS __pgt_c) AS __pgt_lj1
+          WHERE ((d.region = s.region))) AS x) AS d OFFSET 0) AS __pgt_c OFFSET 0) AS __pgt_lj1
   WHERE (EXISTS (SELECT 1
       FROM __pgt_d1 AS d
       WHERE ((d.region = s.region)))) AND (__pgt_lj1.f <> 0)),

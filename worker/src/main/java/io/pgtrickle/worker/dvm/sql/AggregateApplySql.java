@@ -50,7 +50,7 @@ public final class AggregateApplySql {
   }
 
   private String build() {
-    List<String> ctes = new ArrayList<>(ctx.sourceCtes());
+    List<String> ctes = new ArrayList<>(ctx.sourceCtes(false));
     ctes.add("__pgt_delta AS (" + deltaRows() + ")");
     ctes.add("__pgt_dagg AS (" + deltaAggregate() + ")");
     ctes.add("__pgt_old AS (" + oldState() + ")");

@@ -5,6 +5,7 @@ import io.pgtrickle.worker.dvm.storage.StorageLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedSet;
 
 /**
@@ -41,13 +42,22 @@ public record ApplyContext(
     return layout.mode() == StorageLayout.Mode.COUNTED || !merge() || serverVersion >= 170000;
   }
 
-  /** {@code WITH <source deltas>, } prefix entries, in source order. */
-  public List<String> sourceCtes() {
+  /**
+   * {@code WITH <source deltas>, } prefix entries, in source order: netted where {@link
+   * DeltaBuilder#nettedSources} says so, unless {@code positions} (the delta carries the change
+   * positions of a chain, see {@link BagApplySql}).
+   */
+  public List<String> sourceCtes(boolean positions) {
+    Set<Integer> net = positions ? Set.of() : DeltaBuilder.nettedSources(query.root(), changed);
     List<String> out = new ArrayList<>();
     for (int i : changed) {
       out.add(
           SourceDeltaSql.cte(
-              i, query.sources().get(i), windows.get(i), query.usedColumns().get(i)));
+              i,
+              query.sources().get(i),
+              windows.get(i),
+              query.usedColumns().get(i),
+              net.contains(i)));
     }
     return out;
   }

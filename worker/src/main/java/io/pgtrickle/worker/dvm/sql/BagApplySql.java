@@ -36,7 +36,7 @@ public final class BagApplySql {
       builder.withChainPositions(chain);
     }
     String delta = builder.deltaQuery(ctx.query().root(), false);
-    List<String> ctes = new ArrayList<>(ctx.sourceCtes());
+    List<String> ctes = new ArrayList<>(ctx.sourceCtes(chain != null));
     ctes.add("__pgt_delta AS (" + delta + ")");
     List<String> cols = new ArrayList<>();
     List<String> groupBy = new ArrayList<>();

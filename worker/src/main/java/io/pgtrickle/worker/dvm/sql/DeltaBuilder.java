@@ -26,11 +26,16 @@ import java.util.Set;
  *       of (-1)^(|S|+1) * join(i in S ? dPi : Pi'), so a pair whose both sides changed counts once;
  *   <li>left join L ⟕ R on c: the inner-join delta, plus NULL-padded rows: dL rows without a match
  *       in R', and rows of L (old state = L' - dL) whose number of matches changed between zero and
- *       non-zero, weighted (matches' = 0) - (matches = 0);
+ *       non-zero, weighted (matches' = 0) - (matches = 0), where matches = matches' - (sum of the
+ *       weights of dR's matches), computed once per such row by a LATERAL subquery that is not
+ *       pulled up;
  *   <li>subquery: its own delta; an aggregate subquery's delta is its affected groups recomputed on
  *       the new state (+1) and on the old state (-1), see {@link GroupDeltaSql};
  *   <li>UNION ALL: the sum of the branches' deltas.
  * </ul>
+ *
+ * <p>A source's delta dX is a Z-set, so it may be netted (equal rows' weights added, zero weights
+ * dropped) without changing any rule's result; {@link #nettedSources} says where that is done.
  */
 public final class DeltaBuilder {
 
@@ -153,6 +158,55 @@ public final class DeltaBuilder {
     return String.join(" UNION ALL ", arms);
   }
 
+  /**
+   * The changed sources whose windows are netted ({@link SourceDeltaSql#cte(int,
+   * io.pgtrickle.worker.dvm.catalog.RelationInfo, String, List, boolean)}): those read under a LEFT
+   * JOIN, or under an inner join with another changed part. There a delta term is scanned once per
+   * row of the other side (the LEFT JOIN's NOT EXISTS and match counts) or multiplied by another
+   * delta (a pair of changed parts), so an un-netted window of k changes to a few rows costs O(k^2)
+   * to O(k^3) rows and subplan runs: a 3-table LEFT JOIN chain over tables of 12, 16 and 188 rows
+   * took 24 s for 1,000 changes (worker/MEASUREMENTS.md, 2026-12-07). Elsewhere (a filter, an
+   * aggregate, a changed table joined only with unchanged ones) each image is read once and the
+   * apply consolidates anyway, so the window stays un-netted. Netting only adds equal images'
+   * weights, which the Z-set algebra does wherever rows meet, so the result is the same; it drops
+   * the change positions, so it is never used for a delta that carries them (a single changed
+   * table's chain, {@link #withChainPositions}), which by construction reads no LEFT JOIN and no
+   * second changed part.
+   */
+  public static Set<Integer> nettedSources(QueryNode root, Set<Integer> changed) {
+    Set<Integer> out = new java.util.TreeSet<>();
+    netted(root, changed, false, out);
+    return out;
+  }
+
+  private static void netted(QueryNode q, Set<Integer> changed, boolean net, Set<Integer> out) {
+    if (q instanceof UnionAll u) {
+      u.branches().forEach(b -> netted(b, changed, net, out));
+    } else {
+      netted(((Block) q).from(), changed, net, out);
+    }
+  }
+
+  private static void netted(FromNode f, Set<Integer> changed, boolean net, Set<Integer> out) {
+    if (f instanceof Table t) {
+      if (net && changed.contains(t.sourceIndex())) {
+        out.add(t.sourceIndex());
+      }
+    } else if (f instanceof Subquery s) {
+      netted(s.query(), changed, net, out);
+    } else if (f instanceof InnerJoin j) {
+      long changedParts =
+          j.parts().stream()
+              .filter(p -> p.sourceIndexes().stream().anyMatch(changed::contains))
+              .count();
+      j.parts().forEach(p -> netted(p, changed, net || changedParts > 1, out));
+    } else {
+      LeftJoin l = (LeftJoin) f;
+      netted(l.left(), changed, true, out);
+      netted(l.right(), changed, true, out);
+    }
+  }
+
   /** The delta terms of a FROM tree (empty if nothing in it changed). */
   public List<Term> terms(FromNode f) {
     if (!changed(f.sourceIndexes())) {
@@ -240,6 +294,12 @@ public final class DeltaBuilder {
         matchArms.add("EXISTS (SELECT 1" + rt.fromWhere(List.of(cond)) + ")");
         weightArms.add("SELECT " + rt.weight() + " AS w" + rt.fromWhere(List.of(cond)));
       }
+      // f = (matches' = 0) - (matches = 0), with matches = matches' - d, once per left row: both
+      // subqueries end in OFFSET 0, so PostgreSQL neither pulls them up (it then evaluated f as a
+      // filter on the inner side of a nested loop, once per pair of left delta rows, e.g. 3,600
+      // times for 60 x 60 images) nor copies n into both CASEs (two match counts per row). With
+      // the fence, 90 changes to distinct rows of a 3-table chain (4,000/8,000/16,000 rows) took
+      // 0.35 s instead of 8.5 s (worker/MEASUREMENTS.md, 2026-12-07).
       String lateral = "__pgt_lj" + (++lateralCount);
       String factor =
           "LATERAL (SELECT (CASE WHEN __pgt_c.n = 0 THEN 1 ELSE 0 END)"
@@ -250,7 +310,7 @@ public final class DeltaBuilder {
               + cond
               + ") AS n, (SELECT coalesce(sum(x.w), 0) FROM ("
               + String.join(" UNION ALL ", weightArms)
-              + ") AS x) AS d) AS __pgt_c) AS "
+              + ") AS x) AS d OFFSET 0) AS __pgt_c OFFSET 0) AS "
               + lateral;
       List<String> extraItems = new ArrayList<>(nulls);
       extraItems.add(factor);

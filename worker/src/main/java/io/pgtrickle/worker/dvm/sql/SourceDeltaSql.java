@@ -11,9 +11,12 @@ import java.util.Set;
  * The change of one source table in a window, as a Z-set: a common table expression with the
  * table's columns (typed by {@code ->>} and a cast, or {@code jsonb_to_record}), the change's
  * position ({@code __pgt_lsn}, {@code __pgt_seq}) and {@code __pgt_w}: +1 for each new image
- * (INSERT, UPDATE), -1 for each old image (UPDATE, DELETE). Changes are not netted here: the
- * weights add up wherever the engine consolidates, so a row inserted and deleted in one window
- * cancels out, and an UPDATE is the removal of the old row plus the insertion of the new one.
+ * (INSERT, UPDATE), -1 for each old image (UPDATE, DELETE). An UPDATE is the removal of the old row
+ * plus the insertion of the new one. Changes are not netted by default: the weights add up wherever
+ * the engine consolidates, so a row inserted and deleted in one window cancels out. A source read
+ * under a LEFT JOIN or beside another changed join part is netted (equal images' weights added,
+ * zero sums dropped, {@link DeltaBuilder#nettedSources}), since there the delta's terms are
+ * rescanned or multiplied before any consolidation.
  *
  * <p>Two parameters, bound in this order: lower bound, upper bound ({@code pg_lsn} text; the window
  * is {@code lower <= lsn < upper}).
@@ -67,6 +70,51 @@ public final class SourceDeltaSql {
    * @param columns the columns to decode (table order), or null for all
    */
   public static String cte(int index, RelationInfo relation, String window, List<String> columns) {
+    return cte(index, relation, window, columns, false);
+  }
+
+  /**
+   * {@link #cte(int, RelationInfo, String, List)}, netted when {@code net}: the images are grouped
+   * by their decoded columns ({@link Consolidation#groupBy}: a column whose type's equality is not
+   * identity, or that has no equality, is grouped by its text too, or only by it), their weights
+   * added ({@code integer}), and groups whose sum is 0 dropped. A row updated k times in the window
+   * then contributes at most its first old image (-1) and its last new image (+1), not 2k images,
+   * and an UPDATE of columns the query does not read contributes nothing. The change positions are
+   * NULL there: a netted delta is not one chain of changes per identity, so it must not be used
+   * where {@link BagApplySql} reads positions (a single changed table's chain).
+   */
+  public static String cte(
+      int index, RelationInfo relation, String window, List<String> columns, boolean net) {
+    String images = images(index, relation, window, columns);
+    if (!net) {
+      return name(index) + " AS (" + images + ")";
+    }
+    List<String> select = new ArrayList<>();
+    List<String> groupBy = new ArrayList<>();
+    List<ColumnInfo> decoded =
+        columns == null
+            ? relation.columns()
+            : columns.stream().map(c -> relation.column(c).orElseThrow()).toList();
+    for (ColumnInfo c : decoded) {
+      String ref = "n." + Sql.ident(c.name());
+      select.add(Consolidation.select(ref, c.type()) + " AS " + Sql.ident(c.name()));
+      groupBy.addAll(Consolidation.groupBy(ref, c.type()));
+    }
+    return name(index)
+        + " AS (SELECT "
+        + String.join(", ", select)
+        + (select.isEmpty() ? "" : ", ")
+        + "sum(n.__pgt_w)::integer AS __pgt_w, NULL::pg_lsn AS __pgt_lsn,"
+        + " NULL::integer AS __pgt_seq FROM ("
+        + images
+        + ") AS n"
+        + (groupBy.isEmpty() ? "" : " GROUP BY " + String.join(", ", groupBy))
+        + " HAVING sum(n.__pgt_w) <> 0)";
+  }
+
+  /** The body of the un-netted CTE: one row per image. */
+  private static String images(
+      int index, RelationInfo relation, String window, List<String> columns) {
     if (columns == null && relation.columns().stream().anyMatch(c -> c.type().jsonValued())) {
       columns = relation.columns().stream().map(ColumnInfo::name).toList();
     }
@@ -102,8 +150,7 @@ public final class SourceDeltaSql {
                   + ")";
       select = String.join(", ", refs);
     }
-    return name(index)
-        + " AS (SELECT "
+    return "SELECT "
         + select
         + ", v.__pgt_w, v.lsn AS __pgt_lsn, v.seq AS __pgt_seq FROM (SELECT CASE WHEN"
         + " s.__pgt_w > 0 THEN c.new_row ELSE c.old_row END AS __pgt_row, s.__pgt_w, c.lsn, c.seq"
@@ -123,7 +170,7 @@ public final class SourceDeltaSql {
         // decode is evaluated again at every reference (a join key in the join condition and in
         // the output, an identity column twice, an aggregate argument in its call and its FILTERs),
         // and columns nothing reads are not decoded at all.
-        + " OFFSET 0)";
+        + " OFFSET 0";
   }
 
   /** {@code (v.__pgt_row ->> 'c')::type}: the key's text through the type's input function. */

@@ -139,6 +139,68 @@ public final class TestStreamTable {
         });
   }
 
+  /**
+   * {@code EXPLAIN (options)} of the differential apply the next {@link #refresh} would run, in a
+   * transaction rolled back (the storage and the frontiers stay as they are): one line per plan
+   * line, or the JSON document for {@code FORMAT JSON}; null if no source changed.
+   */
+  public String explainRefresh(Connection c, String options) throws SQLException {
+    boolean auto = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try (Statement s = c.createStatement()) {
+      s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+      String l;
+      try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+        rs.next();
+        l = rs.getString(1);
+      }
+      WindowStats stats = DeltaApplier.inspect(c, plan, frontier, l, Map.of());
+      List<SourceWindow> windows = new ArrayList<>();
+      stats
+          .changes()
+          .forEach(
+              (oid, n) -> {
+                if (n > 0) {
+                  windows.add(windowMapper.apply(new SourceWindow(oid, frontier.get(oid), l)));
+                }
+              });
+      if (windows.isEmpty()) {
+        return null;
+      }
+      io.pgtrickle.worker.dvm.sql.BoundStatement apply = plan.apply(schema, name, windows);
+      StringBuilder out = new StringBuilder();
+      try (java.sql.PreparedStatement ps =
+          c.prepareStatement("EXPLAIN (" + options + ") " + applyStatement(apply.sql()))) {
+        for (int i = 0; i < apply.parameters().size(); i++) {
+          ps.setObject(i + 1, apply.parameters().get(i));
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.append(rs.getString(1)).append('\n');
+          }
+        }
+      }
+      return out.toString();
+    } finally {
+      c.rollback();
+      c.setAutoCommit(auto);
+    }
+  }
+
+  /**
+   * The data-modifying statement of an apply text that may be several (statistics reads around a
+   * MERGE, see {@code DifferentialPlan#countsFromStatistics}): the longest one.
+   */
+  private static String applyStatement(String sql) {
+    String longest = "";
+    for (String part : sql.split(";")) {
+      if (part.length() > longest.length()) {
+        longest = part;
+      }
+    }
+    return longest;
+  }
+
   private interface Body {
     String run(String l) throws SQLException;
   }
