@@ -48,7 +48,6 @@ import io.pgtrickle.operator.postgres.ClusterNames;
     name = "Volumes",
     jsonPath = ".status.conditions[?(@.type==\"VolumeSpace\")].reason",
     type = AdditionalPrinterColumn.Type.STRING,
-    priority = 1,
     getDescription =
         "Whether every member's data volume has room: Sufficient, Low or Full (condition"
             + " VolumeSpace)")

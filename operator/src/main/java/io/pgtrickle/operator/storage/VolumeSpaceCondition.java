@@ -39,8 +39,10 @@ public final class VolumeSpaceCondition {
       "Raise spec.storage.size (the operator grows the volumes when their StorageClass allows"
           + " volume expansion; condition Storage shows the progress), or free space: drop or"
           + " truncate what is not needed (VACUUM FULL gives the space of deleted rows back to the"
-          + " file system, plain VACUUM only for reuse), and look for WAL kept by an inactive"
-          + " replication slot or a failing archive (condition ContinuousArchiving)";
+          + " file system, plain VACUUM only for reuse), and look at pg_wal: a write burst fills it up"
+          + " to max_wal_size and beyond while a replication slot (a lagging replica or CDC"
+          + " consumer, or an inactive slot) or a failing archive (condition ContinuousArchiving)"
+          + " holds it";
 
   private VolumeSpaceCondition() {}
 

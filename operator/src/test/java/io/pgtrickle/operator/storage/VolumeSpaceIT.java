@@ -115,6 +115,7 @@ class VolumeSpaceIT {
         .singleElement()
         .satisfies(e -> assertThat(e).contains("The data volume of " + MEMBER));
     assertThat(wideRow()).as("kubectl get pgc -o wide").containsEntry("Volumes", "Low");
+    assertThat(columnPriority("Volumes")).as("shown by plain kubectl get pgc").isZero();
 
     // One way out: free space.
     sql("drop table ballast", "checkpoint");
@@ -202,6 +203,32 @@ class VolumeSpaceIT {
    */
   @SuppressWarnings("unchecked")
   private static Map<String, Object> wideRow() throws Exception {
+    Map<String, Object> table = table();
+    List<Map<String, Object>> columns = (List<Map<String, Object>>) table.get("columnDefinitions");
+    List<Object> cells =
+        (List<Object>) ((List<Map<String, Object>>) table.get("rows")).get(0).get("cells");
+    Map<String, Object> row = new LinkedHashMap<>();
+    for (int i = 0; i < columns.size(); i++) {
+      row.put((String) columns.get(i).get("name"), cells.get(i));
+    }
+    return row;
+  }
+
+  /** A printer column's priority: 0 for {@code kubectl get}, above for {@code -o wide} only. */
+  @SuppressWarnings("unchecked")
+  private static int columnPriority(String name) throws Exception {
+    List<Map<String, Object>> columns =
+        (List<Map<String, Object>>) table().get("columnDefinitions");
+    return columns.stream()
+        .filter(c -> name.equals(c.get("name")))
+        .map(c -> c.get("priority") == null ? 0 : ((Number) c.get("priority")).intValue())
+        .findFirst()
+        .orElseThrow();
+  }
+
+  /** The API server's Table of the cluster (the CRD's printer columns and the cluster's row). */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> table() throws Exception {
     KubernetesClient client = NAMESPACE.client();
     HttpClient http = client.getHttpClient();
     String url =
@@ -219,16 +246,7 @@ class VolumeSpaceIT {
                 String.class)
             .get(10, TimeUnit.SECONDS);
     assertThat(response.code()).as(response.body()).isEqualTo(200);
-    Map<String, Object> table =
-        client.getKubernetesSerialization().unmarshal(response.body(), Map.class);
-    List<Map<String, Object>> columns = (List<Map<String, Object>>) table.get("columnDefinitions");
-    List<Object> cells =
-        (List<Object>) ((List<Map<String, Object>>) table.get("rows")).get(0).get("cells");
-    Map<String, Object> row = new LinkedHashMap<>();
-    for (int i = 0; i < columns.size(); i++) {
-      row.put((String) columns.get(i).get("name"), cells.get(i));
-    }
-    return row;
+    return client.getKubernetesSerialization().unmarshal(response.body(), Map.class);
   }
 
   private static Optional<Condition> volumeSpace() {

@@ -45,10 +45,12 @@ public class StreamTableClusterStatus {
   private Long cdcLagBytes;
 
   @JsonPropertyDescription(
-      "WAL not yet copied from the change log into the workers' change buffers (the ingest), e.g."
-          + " 3.0 MiB: what a refresh waits for after the CDC. An idle source's position advances"
-          + " about once a second, so a few KiB is normal; a large figure while CDC Lag is small"
-          + " means the workers' ingest is behind (one large transaction, or the change log).")
+      "How far, in WAL, the workers' ingest position (changes copied from the change log into"
+          + " their change buffers, what a refresh waits for after the CDC) is behind the server's,"
+          + " e.g. 3.0 MiB. A distance, not the work left: the pipeline's own writes while the"
+          + " ingest catches up add WAL too. An idle source's position advances about once a"
+          + " second, so a few KiB is normal; MiBs while CDC Lag is small mean the workers' ingest"
+          + " is behind (one large transaction, or the change log).")
   private String ingestLag;
 
   @JsonPropertyDescription(
