@@ -97,7 +97,7 @@ class PostgresClusterStatusIT {
     assertThat(table.ok()).as(table.output()).isTrue();
     String[] lines = table.output().strip().split("\n");
     assertThat(lines[0].split("\\s+"))
-        .containsExactly("NAME", "VERSION", "REPLICAS", "STATUS", "AGE");
+        .containsExactly("NAME", "VERSION", "REPLICAS", "STATUS", "VOLUMES", "AGE");
     assertThat(lines[1].split("\\s+")).startsWith("my-cluster", "16", "0/3");
     assertThat(lines[1].split("\\s+")[3]).isIn("Pending", "Creating");
 
