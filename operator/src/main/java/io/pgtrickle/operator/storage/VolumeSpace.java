@@ -54,13 +54,28 @@ public final class VolumeSpace {
 
   /** The level of {@code r} by the thresholds above. */
   public static Level level(Reading r) {
-    if (r.available() < FULL_FLOOR || r.available() * 100 < r.capacity() * FULL_PERCENT) {
+    if (r.available() < fullBelow(r.capacity())) {
       return Level.FULL;
     }
-    if (r.available() * 100 < r.capacity() * LOW_PERCENT) {
+    if (r.available() < lowBelow(r.capacity())) {
       return Level.LOW;
     }
     return Level.SUFFICIENT;
+  }
+
+  /** Free bytes below which a volume of {@code capacity} bytes is {@link Level#LOW} (or worse). */
+  public static long lowBelow(long capacity) {
+    return ceilPercent(capacity, LOW_PERCENT);
+  }
+
+  /** Free bytes below which a volume of {@code capacity} bytes is {@link Level#FULL}. */
+  public static long fullBelow(long capacity) {
+    return Math.max(FULL_FLOOR, ceilPercent(capacity, FULL_PERCENT));
+  }
+
+  /** The least {@code x} with {@code x * 100 >= capacity * percent}. */
+  private static long ceilPercent(long capacity, int percent) {
+    return (capacity * percent + 99) / 100;
   }
 
   /**

@@ -30,10 +30,11 @@ import org.slf4j.LoggerFactory;
  * VolumeSpaceCondition#TYPE}, with a Warning Event when a volume becomes low or full. Exec works
  * while PostgreSQL is down (Patroni is the container's process), a SQL query would not.
  *
- * <p>At most once per {@code every} per cluster (the reconcile between keeps the condition as it
- * is), each exec bounded by {@link #EXEC_TIMEOUT}. The last reading of each member is remembered in
- * memory: a member that cannot be measured (container not running, exec refused or too slow) is
- * reported with it, and since when.
+ * <p>At most once per {@code every} per cluster, sooner while a volume is low or filling ({@link
+ * VolumeSpaceCadence}; the reconcile between keeps the condition as it is), each exec bounded by
+ * {@link #EXEC_TIMEOUT}. The last reading of each member is remembered in memory: a member that
+ * cannot be measured (container not running, exec refused or too slow) is reported with it, and
+ * since when.
  */
 public final class VolumeSpaceProbe {
 
@@ -42,8 +43,12 @@ public final class VolumeSpaceProbe {
   /** The bound of each exec: {@code df} answers at once; {@code du} walks the data directory. */
   static final Duration EXEC_TIMEOUT = Duration.ofSeconds(15);
 
-  /** What was measured of one cluster: when, and each member's last reading. */
-  private record Memory(Instant probed, Map<String, VolumeSpaceCondition.Member> members) {}
+  /**
+   * What was measured of one cluster: when, each member's last reading, and the wait until the next
+   * measurement ({@link VolumeSpaceCadence}).
+   */
+  private record Memory(
+      Instant probed, Map<String, VolumeSpaceCondition.Member> members, Duration pause) {}
 
   private final Map<String, Memory> memory = new ConcurrentHashMap<>();
 
@@ -52,7 +57,8 @@ public final class VolumeSpaceProbe {
    * {@code next} carries it over), and records the Warning Event when it got worse than {@code
    * previous}'s.
    *
-   * @param every how often to measure
+   * @param every how often to measure while the volumes have room and hold still ({@link
+   *     VolumeSpaceCadence} measures sooner while one is low or filling)
    * @return how long until the next measurement is due (the reconcile's latest retry)
    */
   public Duration report(
@@ -65,8 +71,8 @@ public final class VolumeSpaceProbe {
       Duration every) {
     String key = key(cluster);
     Memory last = memory.get(key);
-    if (last != null && now.isBefore(last.probed().plus(every))) {
-      return Duration.between(now, last.probed().plus(every));
+    if (last != null && now.isBefore(last.probed().plus(last.pause()))) {
+      return Duration.between(now, last.probed().plus(last.pause()));
     }
     List<VolumeSpaceCondition.Member> members;
     try {
@@ -77,7 +83,9 @@ public final class VolumeSpaceProbe {
     }
     Map<String, VolumeSpaceCondition.Member> remembered = new ConcurrentHashMap<>();
     members.forEach(m -> remembered.put(m.name(), m));
-    memory.put(key, new Memory(now, remembered));
+    Duration wait =
+        VolumeSpaceCadence.next(last == null ? Map.of() : last.members(), remembered, every);
+    memory.put(key, new Memory(now, remembered, wait));
     next.setConditions(
         VolumeSpaceCondition.with(
             next.getConditions(), members, cluster.getMetadata().getGeneration(), now));
@@ -92,7 +100,7 @@ public final class VolumeSpaceProbe {
               .getMessage();
       EventRecorder.warning(client, cluster, warning.get(), message);
     }
-    return every;
+    return wait;
   }
 
   /** Forgets what was measured of a deleted cluster. */
