@@ -138,19 +138,25 @@ $fn$;
 -- dropped columns and are created again from their definitions (pg_get_indexdef) on the new
 -- columns, on the empty table; one that no longer fits (a column gone from the query, an
 -- operator class the new type lacks) is left out with a WARNING naming it and the reason.
-CREATE OR REPLACE FUNCTION pgtrickle._reshape(st regclass, a jsonb)
-RETURNS boolean LANGUAGE plpgsql VOLATILE
+-- Returns NULL when the columns were kept, else the indexes left out (an array of
+-- {"index", "definition", "error"}; empty when every one was created again): the worker writes
+-- them to its log and to the history of the refresh that repopulates the table.
+DROP FUNCTION IF EXISTS pgtrickle._reshape(regclass, jsonb);
+CREATE FUNCTION pgtrickle._reshape(st regclass, a jsonb)
+RETURNS jsonb LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   old jsonb := pgtrickle._user_columns(st);
   stmt text;
-  indexes text[];
-  def text;
+  names text[];
+  defs text[];
+  left_out jsonb := '[]';
 BEGIN
   IF old = a->'columns' THEN
-    RETURN false;
+    RETURN NULL;
   END IF;
-  SELECT array_agg(pg_get_indexdef(i.indexrelid) ORDER BY ic.relname) INTO indexes
+  SELECT array_agg(ic.relname::text ORDER BY ic.relname),
+         array_agg(pg_get_indexdef(i.indexrelid) ORDER BY ic.relname) INTO names, defs
     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
    WHERE i.indrelid = st AND ic.relname !~ '__pgt_idx$'
      AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid);
@@ -162,15 +168,17 @@ BEGIN
       FROM jsonb_array_elements(a->'columns') WITH ORDINALITY e(c, i)) s;
   EXECUTE format('ALTER TABLE %s %s', st, stmt);
   EXECUTE format('TRUNCATE %s', st);
-  FOREACH def IN ARRAY coalesce(indexes, '{}') LOOP
+  FOR n IN 1 .. coalesce(array_length(defs, 1), 0) LOOP
     BEGIN
-      EXECUTE def;
+      EXECUTE defs[n];
     EXCEPTION WHEN OTHERS THEN
-      RAISE WARNING 'index not created again on the rebuilt storage of %: %', st, SQLERRM
-        USING DETAIL = def;
+      RAISE WARNING 'index % not created again on the rebuilt storage of %: %', names[n], st,
+        SQLERRM USING DETAIL = defs[n];
+      left_out := left_out || jsonb_build_array(jsonb_build_object(
+        'index', names[n], 'definition', defs[n], 'error', SQLERRM));
     END;
   END LOOP;
-  RETURN true;
+  RETURN left_out;
 END
 $fn$;
 

@@ -185,8 +185,9 @@ $fn$;
 -- column dropped and added again, the user's indexes created again where they fit, the table
 -- emptied), the catalog row reset for a repopulation (_replace_query). columns_only: rebuild only
 -- when the query's columns are not the storage's (not for another source relation alone).
--- Returns the storage's user columns before and after ({"old", "new"}, as _user_columns) when it
--- rebuilt, NULL when it did not. Errors of the query (a source dropped)
+-- Returns the storage's user columns before and after ({"old", "new"}, as _user_columns) and the
+-- user's indexes not created again ({"indexes_left_out"}, as _reshape) when it rebuilt, NULL when
+-- it did not. Errors of the query (a source dropped)
 -- are raised; objects depending on a storage column stop the rebuild (2BP01). Runs as the owner:
 -- resume_stream_table, and the worker in a transaction of its own before the refresh after a
 -- source's columns changed (worker/README.md, "Refresh").
@@ -198,6 +199,7 @@ DECLARE
   q text := coalesce(r.original_query, r.defining_query);
   a jsonb;
   old jsonb := pgtrickle._user_columns(r.pgt_relid);
+  left_out jsonb;
 BEGIN
   a := pgtrickle._probe(q, coalesce(r.defining_search_path, _rebuild_outdated.search_path), 0);
   IF NOT pgtrickle._outdated(r, a)
@@ -205,13 +207,14 @@ BEGIN
     EXECUTE format('DROP VIEW %s', a->>'probe');
     RETURN NULL;
   END IF;
-  PERFORM pgtrickle._reshape(r.pgt_relid, a);
+  left_out := pgtrickle._reshape(r.pgt_relid, a);
   PERFORM pgtrickle._replace_query(
     r.pgt_relid, (a->>'probe')::regclass,
     jsonb_build_object('original_query', q, 'search_path', r.defining_search_path,
                        'extra_blockers', a->'extra_blockers'));
   EXECUTE format('DROP VIEW %s', a->>'probe');
-  RETURN jsonb_build_object('old', old, 'new', a->'columns');
+  RETURN jsonb_build_object('old', old, 'new', a->'columns',
+                            'indexes_left_out', coalesce(left_out, '[]'));
 END
 $fn$;
 

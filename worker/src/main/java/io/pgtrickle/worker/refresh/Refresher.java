@@ -263,6 +263,7 @@ public final class Refresher implements AutoCloseable {
             schemaChanged,
             upstreamChanged,
             sources.names()::get);
+    decision = rebuilds.noted(st.pgtId(), decision);
     long delta = windows.values().stream().mapToLong(SourceWindow::changes).sum();
     RefreshSpans.decided(st, decision, delta);
     if (RefreshDecision.recomputedForKeyOnly(decision, windows)) {

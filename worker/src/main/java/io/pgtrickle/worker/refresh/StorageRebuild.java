@@ -73,10 +73,15 @@ final class StorageRebuild {
    * @param result whether it rebuilt
    * @param columns the storage's user columns before and after ({@code {"old": [...], "new":
    *     [...]}}), when rebuilt
+   * @param indexesLeftOut the user's indexes not created again on the new columns, each as {@code
+   *     name (error)}, separated by {@code "; "}; null when none was left out
    */
-  record Outcome(Result result, String columns) {}
+  record Outcome(Result result, String columns, String indexesLeftOut) {}
 
   private final Map<Long, Map<Long, String>> checked = new HashMap<>();
+
+  /** Per stream table rebuilt here, the indexes left out, for the repopulating refresh's reason. */
+  private final Map<Long, String> leftOut = new HashMap<>();
 
   /**
    * The refresh a rebuild runs for, as its failure is recorded.
@@ -144,8 +149,44 @@ final class StorageRebuild {
           st.displayName(),
           RefreshDecision.list(schemaChanged, sources.names()::get),
           done.columns());
+      if (done.indexesLeftOut() != null) {
+        LOG.warn(
+            "stream table {}: {}; create them again in a form that fits the new columns",
+            st.displayName(),
+            leftOutNote(done.indexesLeftOut()));
+        leftOut.put(st.pgtId(), done.indexesLeftOut());
+      }
     }
     return null;
+  }
+
+  /**
+   * {@code decision} with the indexes a rebuild here left out of the stream table's storage added
+   * to its reason, once: the refresh that repopulates the rebuilt table records them in the history
+   * ({@code refresh_reason}), where the user looks for what the rebuild did.
+   *
+   * @param pgtId the stream table
+   * @param decision the refresh's decision
+   * @return the decision, its reason extended when a rebuild left indexes out
+   */
+  RefreshDecision noted(long pgtId, RefreshDecision decision) {
+    String indexes = leftOut.remove(pgtId);
+    return indexes == null
+        ? decision
+        : new RefreshDecision(
+            decision.action(),
+            decision.prepareStorage(),
+            decision.reason() + "; " + leftOutNote(indexes));
+  }
+
+  /**
+   * The note on the indexes left out, e.g. {@code "storage rebuilt without index st_a_odd (...)"}.
+   */
+  static String leftOutNote(String indexes) {
+    return "storage rebuilt without the user's "
+        + (indexes.contains("; ") ? "indexes " : "index ")
+        + indexes
+        + ", which no longer fit its columns";
   }
 
   /**
@@ -193,28 +234,34 @@ final class StorageRebuild {
       }
       if (!Claims.tryClaim(c, st.pgtId())) {
         c.rollback();
-        return new Outcome(Result.NOT_CLAIMED, null);
+        return new Outcome(Result.NOT_CLAIMED, null, null);
       }
       RoundTrip trip = new RoundTrip();
       trip.add(RefreshCatalog.OWNER_ROLE, st.pgtId());
       int rebuild =
           trip.add(
-              "SELECT pgtrickle._rebuild_outdated(s, current_setting('search_path'), true)::text"
-                  + " FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = ?",
+              "SELECT x - 'indexes_left_out', (SELECT string_agg(format('%s (%s)', e->>'index',"
+                  + " e->>'error'), '; ') FROM jsonb_array_elements(x->'indexes_left_out') e)"
+                  + " FROM (SELECT pgtrickle._rebuild_outdated(s, current_setting('search_path'),"
+                  + " true) x FROM pgtrickle.pgt_stream_tables s WHERE s.pgt_id = ?) r",
               st.pgtId());
       trip.add(RefreshCatalog.WORKER_ROLE);
       String columns;
+      String indexesLeftOut = null;
       try (RoundTrip.Results r = trip.run(c);
           ResultSet rs = r.rows(rebuild)) {
         columns = rs.next() ? rs.getString(1) : null;
+        if (columns != null) {
+          indexesLeftOut = rs.getString(2);
+        }
       }
       if (columns == null) {
         c.rollback();
         checked(st.pgtId(), fingerprints);
-        return new Outcome(Result.CURRENT, null);
+        return new Outcome(Result.CURRENT, null, null);
       }
       c.commit();
-      return new Outcome(Result.REBUILT, columns);
+      return new Outcome(Result.REBUILT, columns, indexesLeftOut);
     } catch (SQLException e) {
       try {
         c.rollback();

@@ -32,6 +32,19 @@ class StorageRebuildTest {
           null);
 
   @Test
+  void theIndexesLeftOutGoToTheNextRefreshsReasonOnce() {
+    StorageRebuild rebuilds = new StorageRebuild();
+    RefreshDecision initial = new RefreshDecision("FULL", true, "initial population; AUTO");
+    assertThat(rebuilds.noted(7, initial)).isSameAs(initial);
+    assertThat(StorageRebuild.leftOutNote("st_a_odd (operator does not exist)"))
+        .isEqualTo(
+            "storage rebuilt without the user's index st_a_odd (operator does not exist), which no"
+                + " longer fit its columns");
+    assertThat(StorageRebuild.leftOutNote("i1 (x); i2 (y)"))
+        .startsWith("storage rebuilt without the user's indexes i1 (x); i2 (y)");
+  }
+
+  @Test
   void checkedOncePerChangeOfTheSourcesColumns() {
     StorageRebuild rebuilds = new StorageRebuild();
     Map<Long, String> fingerprints = new HashMap<>(Map.of(16400L, "a/1"));
