@@ -52,6 +52,32 @@ import io.pgtrickle.operator.postgres.ClusterNames;
         "Whether every member's data volume has room: Sufficient, Low or Full (condition"
             + " VolumeSpace)")
 @AdditionalPrinterColumn(
+    name = "Primary",
+    jsonPath = ".status.primaryPod",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1,
+    getDescription = "The primary member, Patroni's leader (kubectl get -o wide)")
+@AdditionalPrinterColumn(
+    name = "Storage",
+    jsonPath = ".status.storageSize",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1,
+    getDescription = "The smallest member volume's capacity (kubectl get -o wide)")
+@AdditionalPrinterColumn(
+    name = "Archiving",
+    jsonPath = ".status.conditions[?(@.type==\"ContinuousArchiving\")].reason",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1,
+    getDescription =
+        "Continuous WAL archiving with spec.backup (condition ContinuousArchiving; kubectl get -o"
+            + " wide)")
+@AdditionalPrinterColumn(
+    name = "Reason",
+    jsonPath = ".status.phaseReason",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1,
+    getDescription = "Why the cluster is in its phase (kubectl get -o wide)")
+@AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)

@@ -101,6 +101,22 @@ class PostgresClusterStatusIT {
     assertThat(lines[1].split("\\s+")).startsWith("my-cluster", "16", "0/3");
     assertThat(lines[1].split("\\s+")[3]).isIn("Pending", "Creating");
 
+    TestBed.Result wide =
+        NAMESPACE.testBed().kubectl("get", "pgc", "-n", NAMESPACE.name(), "-o", "wide");
+    assertThat(wide.ok()).as(wide.output()).isTrue();
+    assertThat(wide.output().strip().split("\n")[0].split("\\s+"))
+        .containsExactly(
+            "NAME",
+            "VERSION",
+            "REPLICAS",
+            "STATUS",
+            "VOLUMES",
+            "PRIMARY",
+            "STORAGE",
+            "ARCHIVING",
+            "REASON",
+            "AGE");
+
     TestBed.Result byShortName = NAMESPACE.testBed().kubectl("get", "pgc", "-n", NAMESPACE.name());
     assertThat(byShortName.output()).contains("my-cluster");
   }

@@ -129,6 +129,42 @@ class StreamTableClusterProvisioningIT {
         .isEqualTo("True");
     assertThat(stc.getStatus().getChangeLog())
         .isEqualTo("schema pgtrickle_changelog in database postgres");
+    // kubectl get stc shows the pipeline's health; -o wide adds where it reads and what lags.
+    io.pgtrickle.testbed.TestBed.Result table =
+        NAMESPACE.testBed().kubectl("get", "stc", "-n", NAMESPACE.name());
+    assertThat(table.ok()).as(table.output()).isTrue();
+    assertThat(table.output().strip().split("\n")[0].split("\\s{2,}"))
+        .containsExactly(
+            "NAME",
+            "BACKEND",
+            "WORKERS",
+            "CDC LAG",
+            "INGEST LAG",
+            "STREAM TABLES",
+            "IN ERROR",
+            "STATUS",
+            "AGE");
+    io.pgtrickle.testbed.TestBed.Result wide =
+        NAMESPACE.testBed().kubectl("get", "stc", "-n", NAMESPACE.name(), "-o", "wide");
+    assertThat(wide.ok()).as(wide.output()).isTrue();
+    String[] wideLines = wide.output().strip().split("\n");
+    assertThat(wideLines[0].split("\\s{2,}"))
+        .containsExactly(
+            "NAME",
+            "BACKEND",
+            "WORKERS",
+            "CDC LAG",
+            "INGEST LAG",
+            "STREAM TABLES",
+            "IN ERROR",
+            "STATUS",
+            "DATABASE",
+            "CDC",
+            "STALEST",
+            "STALEST MS",
+            "REASON",
+            "AGE");
+    assertThat(wideLines[1]).contains(" postgres ");
     await("2 workers ready")
         .atMost(WAIT)
         .until(this::current, s -> "2/2".equals(s.getStatus().getWorkers()));

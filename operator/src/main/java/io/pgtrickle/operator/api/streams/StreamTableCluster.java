@@ -63,6 +63,36 @@ import io.pgtrickle.operator.streams.StreamTableClusterNames;
     type = AdditionalPrinterColumn.Type.STRING,
     getDescription = "Lifecycle phase")
 @AdditionalPrinterColumn(
+    name = "Database",
+    jsonPath = ".spec.postgresql.database",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1,
+    getDescription = "The database whose stream tables the pipeline keeps (kubectl get -o wide)")
+@AdditionalPrinterColumn(
+    name = "CDC",
+    jsonPath = ".status.cdcConsumers",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1,
+    getDescription = "Ready CDC consumers / desired (kubectl get -o wide)")
+@AdditionalPrinterColumn(
+    name = "Stalest",
+    jsonPath = ".status.worstFreshnessTable",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1,
+    getDescription = "The stream table whose data is the oldest (kubectl get -o wide)")
+@AdditionalPrinterColumn(
+    name = "Stalest Ms",
+    jsonPath = ".status.worstFreshnessLagMs",
+    type = AdditionalPrinterColumn.Type.INTEGER,
+    priority = 1,
+    getDescription = "now() - data_timestamp of that stream table, ms (kubectl get -o wide)")
+@AdditionalPrinterColumn(
+    name = "Reason",
+    jsonPath = ".status.phaseReason",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1,
+    getDescription = "Why the pipeline is in its phase (kubectl get -o wide)")
+@AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
