@@ -52,7 +52,20 @@ import io.pgtrickle.operator.backup.BackupNames;
     name = "Next Scheduled",
     jsonPath = ".status.nextScheduled",
     type = AdditionalPrinterColumn.Type.STRING,
-    getDescription = "When the schedule runs next (UTC)")
+    getDescription =
+        "When the schedule runs next (UTC); empty while the schedule is suspended (its cluster has"
+            + " no spec.backup)")
+@AdditionalPrinterColumn(
+    name = "Status",
+    jsonPath = ".status.phase",
+    type = AdditionalPrinterColumn.Type.STRING,
+    getDescription = "Pending, Scheduled, Running, Succeeded or Failed")
+@AdditionalPrinterColumn(
+    name = "Message",
+    jsonPath = ".status.message",
+    type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1,
+    getDescription = "What the phase waits for, or why it failed (kubectl get -o wide)")
 @ValidationRule(
     value = BackupNames.NAME_LENGTH_RULE,
     message = BackupNames.NAME_LENGTH_MESSAGE,

@@ -244,8 +244,10 @@ public final class ContinuousArchiving {
               + archiver.waiting()
               + " WAL file(s) wait, the oldest since "
               + archiver.oldestWaiting()
-              + ", and no attempt failed, so the repository accepts connections but does not"
-              + " answer. Writes go on; WAL files wait in pg_wal until the repository takes them",
+              + ", and no attempt has ended yet: the repository does not answer, or cannot be"
+              + " reached and pgBackRest is still retrying the connection (up to about 3 minutes"
+              + " an attempt for a refused connection). Writes go on; WAL files wait in pg_wal"
+              + " until the repository takes them",
           generation,
           now);
     }

@@ -196,6 +196,8 @@ public class PostgresBackupReconciler implements Reconciler<PostgresBackup> {
                 + (existing == null
                     ? "; the schedule starts then"
                     : "; CronJob " + cronName + " is suspended until then"));
+        // No backup runs at the next time: NEXT SCHEDULED is empty until the schedule resumes.
+        status.setNextScheduled(null);
       }
       return done(context, backup, version, previous, status, WHILE_PENDING);
     }

@@ -97,15 +97,17 @@ class BackupDemoScriptIT {
                                   "LAST BACKUP",
                                   "SIZE",
                                   "COUNT",
-                                  "NEXT SCHEDULED");
+                                  "NEXT SCHEDULED",
+                                  "STATUS");
                           String[] row = lines[1].split("\\s{2,}");
-                          assertThat(row).as(get.output()).hasSize(6);
+                          assertThat(row).as(get.output()).hasSize(7);
                           assertThat(row[0]).isEqualTo("my-cluster-backup");
                           assertThat(row[1]).isEqualTo("my-cluster");
                           assertThat(row[2]).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d.*");
                           assertThat(row[3]).matches("[0-9.]+ ?[kKMGT]?i?B");
                           assertThat(row[4]).isEqualTo("1");
                           assertThat(row[5]).contains("T02:00:00");
+                          assertThat(row[6]).isEqualTo("Scheduled");
                         }));
         // List backups
         TestBed.Result info =

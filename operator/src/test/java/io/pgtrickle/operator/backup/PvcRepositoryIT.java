@@ -132,6 +132,11 @@ class PvcRepositoryIT {
               assertThat(c.getReason()).isEqualTo("ClusterHasNoBackup");
               assertThat(c.getMessage())
                   .startsWith("spec.backup of PostgresCluster src is not set");
+              // No backup runs at the next time: nothing is shown as scheduled (a trial saw it
+              // advance every 5 minutes while the CronJob was suspended).
+              assertThat(backupStatus(client, "nightly").getNextScheduled()).isNull();
+              assertThat(backupStatus(client, "nightly").getPhase())
+                  .isEqualTo(io.pgtrickle.operator.api.BackupPhase.Pending);
               assertThat(
                       Conditions.find(
                           cluster.get().getStatus().getConditions(), ContinuousArchiving.TYPE))
@@ -178,6 +183,7 @@ class PvcRepositoryIT {
               Condition c = backupCondition(client, "nightly");
               assertThat(c.getStatus()).isEqualTo("True");
               assertThat(c.getReason()).isEqualTo("ClusterHasBackup");
+              assertThat(backupStatus(client, "nightly").getNextScheduled()).isNotNull();
             });
     // The claim keeps its size: nothing was resized behind the condition's back.
     assertThat(
@@ -192,6 +198,14 @@ class PvcRepositoryIT {
                 .get("storage")
                 .toString())
         .isEqualTo("2Gi");
+  }
+
+  private static io.pgtrickle.operator.api.PostgresBackupStatus backupStatus(
+      KubernetesClient client, String name) {
+    PostgresBackup b =
+        client.resources(PostgresBackup.class).inNamespace(NAMESPACE.name()).withName(name).get();
+    assertThat(b.getStatus()).isNotNull();
+    return b.getStatus();
   }
 
   private static Condition backupCondition(KubernetesClient client, String name) {
