@@ -147,6 +147,10 @@ demo: ## The main job: test bed, operator, metrics adapter, a PostgresCluster, a
 demo-down: ## Stop what `make demo` started
 	hack/demo.sh down
 
+.PHONY: demo-s3
+demo-s3: ## After `make demo`: a local S3 server, its Secrets and the spec.backup to try backups with (seed 002 Ticket 3)
+	hack/demo-s3.sh
+
 .PHONY: demo-stop-check
 demo-stop-check: ## Issue #18's stop sequence under timeout: no pod process outlives the test bed (about 6 min once built)
 	hack/demo-stop-check.sh

@@ -26,6 +26,7 @@ stop_pid() {
 }
 
 down() {
+  hack/demo-s3.sh stop
   stop_pid pods
   stop_pid operator
   hack/demo-adapter.sh stop
