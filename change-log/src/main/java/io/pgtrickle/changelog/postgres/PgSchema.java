@@ -104,16 +104,46 @@ final class PgSchema {
         + " WHERE (EXCLUDED.acked_lsn, EXCLUDED.acked_seq) > (p.acked_lsn, p.acked_seq)";
   }
 
-  /** Deletes what every registered consumer acknowledged; one without a position keeps all. */
-  String prune() {
-    return "DELETE FROM "
-        + events
-        + " WHERE source_oid = ? AND (lsn, seq) <= (SELECT coalesce(p.acked_lsn, '0/0'::pg_lsn),"
-        + " coalesce(p.acked_seq, 0) FROM "
+  /**
+   * The position up to which every registered consumer acknowledged a source: the lowest position,
+   * {@code 0/0} for a consumer without one (it keeps everything). What is at or below it may be
+   * deleted ({@link #pruneBelowLsn()}, {@link #pruneWithinLsn()}).
+   */
+  String pruneBound() {
+    return "SELECT coalesce(p.acked_lsn, '0/0'::pg_lsn)::text, coalesce(p.acked_seq, 0) FROM "
         + consumers
         + " c LEFT JOIN "
         + positions
-        + " p ON p.consumer = c.name AND p.source_oid = ? ORDER BY 1, 2 LIMIT 1)";
+        + " p ON p.consumer = c.name AND p.source_oid = ?"
+        + " ORDER BY coalesce(p.acked_lsn, '0/0'::pg_lsn), coalesce(p.acked_seq, 0) LIMIT 1";
+  }
+
+  /**
+   * Deletes a source's events above a lower bound {@code (lsn, seq)} whose LSN is below the bound's
+   * LSN. Parameters: source, lower LSN, bound LSN, lower LSN, lower seq.
+   *
+   * <p>The bounds are plain comparisons on {@code lsn}, not only a row comparison: a btree scan
+   * stops at a row comparison's bound only when its first column decides it, so within one LSN (one
+   * transaction's events) {@code (lsn, seq) <= (L, s)} read the source's events to the end of the
+   * index, and one large transaction acknowledged in pieces cost a scan of the whole rest of it per
+   * acknowledgment (see {@link #pruneWithinLsn()}).
+   */
+  String pruneBelowLsn() {
+    return "DELETE FROM "
+        + events
+        + " WHERE source_oid = ? AND lsn >= ?::pg_lsn AND lsn < ?::pg_lsn"
+        + " AND (lsn, seq) > (?::pg_lsn, ?)";
+  }
+
+  /**
+   * Deletes a source's events at one LSN (one transaction's) with {@code seq} in a range: source,
+   * LSN, seq above, seq at most. Equality on {@code source_oid} and {@code lsn} and a range on
+   * {@code seq} bound the index scan on both ends, so it reads only the events it deletes.
+   */
+  String pruneWithinLsn() {
+    return "DELETE FROM "
+        + events
+        + " WHERE source_oid = ? AND lsn = ?::pg_lsn AND seq > ? AND seq <= ?";
   }
 
   String countAbove() {

@@ -46,6 +46,7 @@ import org.postgresql.copy.CopyIn;
 public final class PostgresBackend implements ChangeLogBackend {
 
   private static final Set<String> OWN_PARAMS = Set.of("schema", "pool");
+  private static final long FULL_PRUNE_NANOS = 60_000_000_000L;
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
   private final String consumer;
@@ -56,6 +57,7 @@ public final class PostgresBackend implements ChangeLogBackend {
   private final Map<Long, Lsn> delivered = new ConcurrentHashMap<>();
   private final Map<Long, Lsn> published = new ConcurrentHashMap<>();
   private final Map<Long, Object> sourceLocks = new ConcurrentHashMap<>();
+  private final Map<Long, PrunedUpTo> pruned = new ConcurrentHashMap<>();
   private final AtomicBoolean registered;
 
   private PostgresBackend(ChangeLogConfig config, PgSchema schema, PgConnections connections) {
@@ -342,27 +344,90 @@ public final class PostgresBackend implements ChangeLogBackend {
     ChangeEvent.checkOid(sourceOid);
     return async(
         () -> {
-          connections.inTransaction(
-              c -> {
-                registerOnce(c);
-                try (PreparedStatement ps = c.prepareStatement(schema.upsertPosition())) {
-                  ps.setString(1, consumer);
-                  ps.setLong(2, sourceOid);
-                  ps.setString(3, upToLsn.walText());
-                  ps.setInt(4, upToLsn.seq());
-                  ps.executeUpdate();
-                }
-                try (PreparedStatement ps = c.prepareStatement(schema.prune())) {
-                  ps.setLong(1, sourceOid);
-                  ps.setLong(2, sourceOid);
-                  ps.executeUpdate();
-                }
-                return null;
-              });
+          PrunedUpTo done =
+              connections.inTransaction(
+                  c -> {
+                    registerOnce(c);
+                    try (PreparedStatement ps = c.prepareStatement(schema.upsertPosition())) {
+                      ps.setString(1, consumer);
+                      ps.setLong(2, sourceOid);
+                      ps.setString(3, upToLsn.walText());
+                      ps.setInt(4, upToLsn.seq());
+                      ps.executeUpdate();
+                    }
+                    return prune(c, sourceOid);
+                  });
           registered.set(true);
+          if (done != null) {
+            pruned.merge(sourceOid, done, PrunedUpTo::later);
+          }
           delivered.computeIfPresent(sourceOid, (k, v) -> Lsn.max(v, upToLsn));
           return null;
         });
+  }
+
+  /**
+   * Deletes the source's events every registered consumer acknowledged, in the caller's transaction
+   * (after the position's update); {@link #pruned} is updated once it committed.
+   *
+   * <p>Only what lies above what this instance pruned before is looked at (its lower bound): one
+   * large transaction, acknowledged in batches, used to cost a scan of all of its events still in
+   * the table per acknowledgment, quadratic in its size (an 800,000-event transaction's prunes took
+   * 39 s and held back the worker's acknowledgments, and so its ingest). Once a minute per source,
+   * and first on each instance, the prune starts at the beginning, for events that came below the
+   * bound afterwards: a publisher re-publishing after every stored event of the source was pruned
+   * (it then finds none stored), or another consumer's concurrent prune that saw an older position
+   * of this one.
+   */
+  private PrunedUpTo prune(Connection c, long sourceOid) throws SQLException {
+    Lsn bound;
+    try (PreparedStatement ps = c.prepareStatement(schema.pruneBound())) {
+      ps.setLong(1, sourceOid);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return null; // no consumer registered: nothing is acknowledged by all
+        }
+        bound = Lsn.of(Lsn.parse(rs.getString(1)).value(), rs.getInt(2));
+      }
+    }
+    long now = System.nanoTime();
+    PrunedUpTo before = pruned.get(sourceOid);
+    boolean full = before == null || now - before.fullAt() > FULL_PRUNE_NANOS;
+    // Exclusive lower bound: (0/0, -1) is below every position.
+    String lowerLsn = full ? Lsn.ZERO.walText() : before.upTo().walText();
+    int lowerSeq = full ? -1 : before.upTo().seq();
+    if (full || bound.compareTo(before.upTo()) > 0) {
+      if (full || Long.compareUnsigned(before.upTo().value(), bound.value()) < 0) {
+        try (PreparedStatement ps = c.prepareStatement(schema.pruneBelowLsn())) {
+          ps.setLong(1, sourceOid);
+          ps.setString(2, lowerLsn);
+          ps.setString(3, bound.walText());
+          ps.setString(4, lowerLsn);
+          ps.setInt(5, lowerSeq);
+          ps.executeUpdate();
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(schema.pruneWithinLsn())) {
+        ps.setLong(1, sourceOid);
+        ps.setString(2, bound.walText());
+        ps.setInt(3, !full && before.upTo().value() == bound.value() ? lowerSeq : -1);
+        ps.setInt(4, bound.seq());
+        ps.executeUpdate();
+      }
+    }
+    return new PrunedUpTo(
+        before == null ? bound : Lsn.max(before.upTo(), bound), full ? now : before.fullAt());
+  }
+
+  /**
+   * What this instance's prunes of a source deleted: every event at or below {@code upTo}, as of
+   * their commits; {@code fullAt} is when the last prune from the beginning ran ({@link
+   * System#nanoTime()}).
+   */
+  private record PrunedUpTo(Lsn upTo, long fullAt) {
+    static PrunedUpTo later(PrunedUpTo a, PrunedUpTo b) {
+      return new PrunedUpTo(Lsn.max(a.upTo(), b.upTo()), Math.max(a.fullAt(), b.fullAt()));
+    }
   }
 
   @Override
