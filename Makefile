@@ -156,7 +156,7 @@ demo-stop-check: ## Issue #18's stop sequence under timeout: no pod process outl
 	hack/demo-stop-check.sh
 
 # --- benchmarks ----------------------------------------------------------------------------------
-.PHONY: bench-reconcile bench-failover bench-backup bench-changelog bench-cdc bench-worker bench-refresh bench-dvm profile-changelog profile-cdc bench-hpa bench-pipeline
+.PHONY: bench-reconcile bench-failover bench-backup bench-changelog bench-cdc bench-worker bench-refresh bench-dvm profile-changelog profile-cdc bench-hpa bench-pipeline bench-bigtxn
 # One change-log backend only: make bench-changelog BENCH_BACKENDS=wal; a quick, noisier run:
 # BENCH_EVENTS=200000 BENCH_ROUNDS=4 (default: 6 interleaved rounds of 1,000,000 events each side, each first in 3)
 BENCH_BACKENDS ?= all
@@ -218,6 +218,16 @@ bench-dvm: deps-test ## Differential refresh vs REFRESH MATERIALIZED VIEW: pg_tr
 REFRESH_BENCH_CHANGES ?= 40,1000
 bench-refresh: deps-test ## Worker: one refresh's round trips and statements, ms per refresh vs REFRESH MATERIALIZED VIEW (about 2 min)
 	$(MVN) -q -pl worker -am -Pbench-refresh -DskipTests verify -Dbench.changes=$(REFRESH_BENCH_CHANGES)
+
+# One large source transaction by size (interleave them); more stream tables: BIGTXN_STREAM_TABLES=26
+BIGTXN_SIZES ?= 100000,400000,200000,800000
+BIGTXN_STREAM_TABLES ?= 6
+bench-bigtxn: deps-test ## One large source transaction through cdc-consumer, change log and worker: ms to capture, ingest and visible by size (about 5 min)
+	rm -rf worker/target/failsafe-reports
+	$(MVN) -q -pl worker -am -Pit verify -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dit.test=BigTransactionIT -Dfailsafe.failIfNoSpecifiedTests=false \
+	  -Dbigtxn.sizes=$(BIGTXN_SIZES) -Dbigtxn.st=$(BIGTXN_STREAM_TABLES)
+	sed -n '/^BIGTXN TABLE/,$$p' worker/target/failsafe-reports/io.pgtrickle.worker.it.BigTransactionIT-output.txt
 
 # The NATS change log instead of PostgreSQL tables: make bench-worker WORKER_BENCH_BACKEND=nats
 WORKER_BENCH_BACKEND ?= postgres

@@ -89,6 +89,7 @@ class BigTransactionIT {
         String oid = db.one("SELECT 'public.items'::regclass::oid::text");
         long next = 1000;
         List<String> table = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
         for (String s : sizesProp.split(",")) {
           int n = Integer.parseInt(s.trim());
           Thread.sleep(3000);
@@ -159,6 +160,15 @@ class BigTransactionIT {
                   loadavg());
           System.out.println(line);
           table.add(line);
+          keys.add(
+              String.format(
+                  "bigtxn_%d_capture_ms=%d bigtxn_%d_ingest_ms=%d bigtxn_%d_visible_ms=%d",
+                  n,
+                  tCap == 0 ? -1 : (tCap - tInsert) / 1_000_000,
+                  n,
+                  tIng == 0 ? -1 : (tIng - tInsert) / 1_000_000,
+                  n,
+                  tVis == 0 ? -1 : (tVis - tInsert) / 1_000_000));
           for (String st :
               db.column(
                   "SELECT calls || ' calls ' || round(total_exec_time) || 'ms tot '"
@@ -179,6 +189,8 @@ class BigTransactionIT {
         }
         System.out.println("BIGTXN TABLE");
         table.forEach(System.out::println);
+        // The last line, machine-readable: per size, ms from the commit (-1: not reached).
+        System.out.println(String.join(" ", keys));
       } finally {
         if (worker != null) {
           worker.destroyForcibly();
