@@ -14,6 +14,7 @@ import io.pgtrickle.testbed.KubeletStatus;
 import io.pgtrickle.testbed.TestNamespace;
 import io.pgtrickle.testbed.VolumeProvisioner;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -235,6 +236,10 @@ class ClusterProblemsIT {
     fixtures.apply(String.format(spec, "", "https://localhost:39417", ", path: /own"), "second");
     await().atMost(CONVERGE).until(() -> statefulSets.withName("second").get() != null);
     assertThat(fixtures.get("first").getStatus().getPhaseReason()).isNotIn("RepositoryShared");
+    // Out of the other tests' way (their quotas count this namespace's objects).
+    for (String name : List.of("src", "copy", "first", "second")) {
+      NAMESPACE.client().resource(fixtures.get(name)).delete();
+    }
   }
 
   private ClusterPhase phase(String name) {
