@@ -2,13 +2,12 @@ package io.pgtrickle.operator.backup;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.pgtrickle.operator.api.BackupDestination;
 import io.pgtrickle.operator.api.PostgresBackup;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.backup.spec.PgBackRest;
+import io.pgtrickle.operator.backup.spec.RepositoryIdentity;
 import io.pgtrickle.operator.backup.spec.RestoreSource;
 import io.pgtrickle.operator.postgres.ClusterNames;
-import java.util.Objects;
 
 /**
  * Finds what a cluster's {@code spec.restore.backupName} names: a PostgresBackup (its {@code
@@ -115,16 +114,17 @@ public final class RestoreSources {
         && !config.getMetadata().getAnnotations().getOrDefault("initialize", "").isBlank();
   }
 
+  /**
+   * Whether {@code cluster}'s own repository is {@code source}'s: equal {@link RepositoryIdentity}
+   * (one path spelled {@code /a/b}, {@code /a/b/} or {@code //a/b}, one endpoint with or without a
+   * trailing slash or its default port). Two volume repositories are never one: each cluster has
+   * its own claim.
+   */
   static boolean sameRepository(PostgresCluster cluster, RestoreSource source) {
-    BackupDestination own = cluster.getSpec().getBackup().getDestination();
-    BackupDestination theirs = source.backup().getDestination();
-    return PgBackRest.repositoryPath(cluster).equals(source.repositoryPath())
-        && Objects.equals(
-            own == null ? null : own.getType(), theirs == null ? null : theirs.getType())
-        && Objects.equals(
-            own == null ? null : own.getBucket(), theirs == null ? null : theirs.getBucket())
-        && Objects.equals(
-            own == null ? null : own.getEndpoint(), theirs == null ? null : theirs.getEndpoint());
+    return RepositoryIdentity.of(cluster)
+        .equals(
+            RepositoryIdentity.of(
+                source.backup(), cluster.getMetadata().getNamespace(), source.clusterName()));
   }
 
   private static Lookup problem(String reason, String message, boolean mayResolveItself) {

@@ -132,6 +132,15 @@ final class ClusterReconciliation {
         return report(observed, null, p.mayResolveItself() ? ENVIRONMENT_RETRY : null);
       }
     }
+    Optional<ClusterValidation.Problem> shared =
+        RepositorySharing.problem(cluster, context.getPrimaryCache().list().toList());
+    if (shared.isPresent()) {
+      // Nothing is applied, so a running cluster's archiving is never (re)configured into the
+      // other cluster's repository; the older cluster keeps it and is not touched.
+      ObservedCluster observed =
+          observe(existing).withFailure(shared.get().reason(), shared.get().message());
+      return report(observed, null, ENVIRONMENT_RETRY);
+    }
     if (existing != null && desired != existing.getSpec().getReplicas()) {
       if (desired < existing.getSpec().getReplicas()) {
         Optional<RolloutAction.Switchover> first = RolloutPlanner.beforeScaleDown(members, desired);

@@ -14,6 +14,7 @@ import io.pgtrickle.testbed.KubeletStatus;
 import io.pgtrickle.testbed.TestNamespace;
 import io.pgtrickle.testbed.VolumeProvisioner;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -161,6 +162,84 @@ class ClusterProblemsIT {
     fixtures.apply(String.format(spec, ""), "typo");
     await().atMost(CONVERGE).until(() -> phase("typo") == ClusterPhase.Running);
     assertThat(statefulSet.get().getMetadata().getGeneration()).isEqualTo(generation);
+  }
+
+  /**
+   * One repository spelled two ways is one repository (RepositoryIdentity): a restore whose own
+   * path is its source's with a trailing slash is refused (RestoreRepositoryShared, reported by a
+   * user trial that archived into the source's repository), and a second cluster at another's
+   * explicit path, spelled with a double and a trailing slash, is refused (RepositoryShared, naming
+   * the older cluster and the field), nothing of it created, while the older one is left as it was.
+   * A path of its own lifts the refusal.
+   */
+  @Test
+  void aRepositoryAnotherClusterUsesIsRefusedHoweverItsPathIsSpelled() {
+    NAMESPACE
+        .client()
+        .resource(
+            new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName("s3-credentials")
+                .withNamespace(NAMESPACE.name())
+                .endMetadata()
+                .withStringData(Map.of("AWS_ACCESS_KEY_ID", "k", "AWS_SECRET_ACCESS_KEY", "s"))
+                .build())
+        .createOr(r -> r.update());
+    String spec =
+        "{version: 16, replicas: 1, storage: {size: 1Gi}, %sbackup: {destination: {type: S3,"
+            + " bucket: backups, region: us-east-1, credentialsSecret: s3-credentials,"
+            + " endpoint: '%s'%s}}}";
+    var statefulSets = NAMESPACE.client().apps().statefulSets().inNamespace(NAMESPACE.name());
+    fixtures.apply(String.format(spec, "", "https://localhost:39417", ""), "src");
+    fixtures.apply(
+        String.format(
+            spec,
+            "restore: {backupName: src}, ",
+            "https://localhost:39417/",
+            ", path: /pgbackrest/" + NAMESPACE.name() + "/src/"),
+        "copy");
+    await()
+        .atMost(CONVERGE)
+        .untilAsserted(
+            () -> {
+              PostgresCluster cluster = fixtures.get("copy");
+              assertThat(cluster.getStatus()).isNotNull();
+              assertThat(cluster.getStatus().getPhase()).isEqualTo(ClusterPhase.Failed);
+              assertThat(cluster.getStatus().getPhaseReason()).isEqualTo("RestoreRepositoryShared");
+            });
+    assertThat(statefulSets.withName("copy").get()).isNull();
+
+    fixtures.apply(String.format(spec, "", "https://localhost:39417", ", path: /shared"), "first");
+    await().atMost(CONVERGE).until(() -> statefulSets.withName("first").get() != null);
+    long generation = statefulSets.withName("first").get().getMetadata().getGeneration();
+    fixtures.apply(
+        String.format(spec, "", "https://LocalHost:39417/", ", path: //shared/"), "second");
+    await()
+        .atMost(CONVERGE)
+        .untilAsserted(
+            () -> {
+              PostgresCluster cluster = fixtures.get("second");
+              assertThat(cluster.getStatus()).isNotNull();
+              assertThat(cluster.getStatus().getPhase()).isEqualTo(ClusterPhase.Failed);
+              assertThat(cluster.getStatus().getPhaseReason()).isEqualTo("RepositoryShared");
+              assertThat(cluster.getStatus().getMessage())
+                  .contains("PostgresCluster " + NAMESPACE.name() + "/first")
+                  .contains("spec.backup.destination.path");
+            });
+    System.out.println("second: " + fixtures.get("second").getStatus().getMessage());
+    assertThat(statefulSets.withName("second").get()).isNull();
+    PostgresCluster first = fixtures.get("first");
+    assertThat(first.getStatus().getPhaseReason()).isNotIn("RepositoryShared");
+    assertThat(statefulSets.withName("first").get().getMetadata().getGeneration())
+        .isEqualTo(generation);
+
+    fixtures.apply(String.format(spec, "", "https://localhost:39417", ", path: /own"), "second");
+    await().atMost(CONVERGE).until(() -> statefulSets.withName("second").get() != null);
+    assertThat(fixtures.get("first").getStatus().getPhaseReason()).isNotIn("RepositoryShared");
+    // Out of the other tests' way (their quotas count this namespace's objects).
+    for (String name : List.of("src", "copy", "first", "second")) {
+      NAMESPACE.client().resource(fixtures.get(name)).delete();
+    }
   }
 
   private ClusterPhase phase(String name) {
