@@ -59,7 +59,8 @@ public class PostgresBackupStatus {
   @JsonPropertyDescription(
       "Ready (configured and waiting for its schedule or done), BackupRunning, LastBackupSucceeded,"
           + " RepositoryReadable (whether pgbackrest info read the repository when a Job was made"
-          + " or reported: False RepositoryUnreachable names the repository that did not answer).")
+          + " or reported: False RepositoryUnreachable names the repository that did not answer,"
+          + " RepositoryBucketMissing the bucket the store says does not exist).")
   private java.util.List<io.fabric8.kubernetes.api.model.Condition> conditions =
       new java.util.ArrayList<>();
 

@@ -36,6 +36,7 @@ final class BackupOutcomes {
    * The condition whether the repository could be read ({@code pgbackrest info}) when a finished
    * Job was reported: True "RepositoryRead", or False {@value #REPOSITORY_UNREACHABLE} (pgBackRest
    * could not connect, or the exec did not end within {@link RepositoryCommands#INFO}), {@value
+   * #BUCKET_MISSING} (the store says the bucket does not exist), {@value
    * RepositoryEncryption#MISMATCH} (the repository's encryption is not spec.backup.encryption's,
    * {@link RepositoryEncryption}) or "RepositoryUnreadable" (any other failure), the message naming
    * the repository.
@@ -44,6 +45,14 @@ final class BackupOutcomes {
 
   /** The reason of {@value #REPOSITORY_CONDITION} False when the repository did not answer. */
   static final String REPOSITORY_UNREACHABLE = "RepositoryUnreachable";
+
+  /**
+   * The reason of {@value #REPOSITORY_CONDITION} False when the store answered that the bucket (or
+   * Azure container) does not exist ({@link
+   * io.pgtrickle.operator.backup.pgbackrest.StoreErrors#bucketMissing}); before 2026-12-07 it read
+   * {@value #REPOSITORY_UNREACHABLE}, with the request's and response's 20-line dump.
+   */
+  static final String BUCKET_MISSING = "RepositoryBucketMissing";
 
   private static final Logger LOG = LoggerFactory.getLogger(BackupOutcomes.class);
 
@@ -56,6 +65,7 @@ final class BackupOutcomes {
   private String repositoryProblem;
   private boolean repositoryUnreachable;
   private boolean repositoryMismatch;
+  private boolean repositoryBucketMissing;
   private String planProblem;
 
   BackupOutcomes(
@@ -244,7 +254,9 @@ final class BackupOutcomes {
                 ? "RepositoryRead"
                 : repositoryUnreachable
                     ? REPOSITORY_UNREACHABLE
-                    : repositoryMismatch ? RepositoryEncryption.MISMATCH : "RepositoryUnreadable",
+                    : repositoryMismatch
+                        ? RepositoryEncryption.MISMATCH
+                        : repositoryBucketMissing ? BUCKET_MISSING : "RepositoryUnreadable",
             read ? "pgbackrest info read repository " + repositoryName() : repositoryProblem,
             generation,
             now));
@@ -282,11 +294,24 @@ final class BackupOutcomes {
                 cluster.getSpec().getBackup(),
                 cluster.getMetadata().getName(),
                 repositoryName());
+        // A missing bucket answered: the store is reachable, the bucket is to be created.
+        boolean bucketMissing =
+            mismatch.isEmpty()
+                && io.pgtrickle.operator.backup.pgbackrest.StoreErrors.bucketMissing(
+                    e.getMessage());
+        String error = io.pgtrickle.operator.backup.pgbackrest.StoreErrors.concise(e.getMessage());
         repositoryMismatch = mismatch.isPresent();
-        repositoryUnreachable = mismatch.isEmpty();
+        repositoryBucketMissing = bucketMissing;
+        repositoryUnreachable = mismatch.isEmpty() && !bucketMissing;
         repositoryProblem =
             mismatch.orElse(
-                "repository " + repositoryName() + " is unreachable: " + e.getMessage());
+                bucketMissing
+                    ? "repository "
+                        + repositoryName()
+                        + ": the store answered that the bucket does not exist ("
+                        + error
+                        + "); create it (pgBackRest creates neither buckets nor containers)"
+                    : "repository " + repositoryName() + " is unreachable: " + error);
       } catch (java.util.concurrent.TimeoutException e) {
         repositoryUnreachable = true;
         repositoryProblem = "repository " + repositoryName() + " is unreachable: " + e.getMessage();
