@@ -52,6 +52,9 @@ public final class HaCluster implements AutoCloseable {
   /** The ticket's recovery objective after any fault. */
   public static final Duration OBJECTIVE = Duration.ofSeconds(30);
 
+  /** At most this many crashes in {@link #crashPrimaryUntilFailover()}. */
+  private static final int CRASHES = 4;
+
   private final KubernetesClient client;
   private final String namespace;
   private final String name;
@@ -388,49 +391,62 @@ public final class HaCluster implements AutoCloseable {
    * Crashes the primary (SIGKILL of its pod's processes) until a replica takes over, and returns
    * the new primary's pod once the operator reports it.
    *
-   * <p>The kubelet restarts a container that crashes for the first time at once, so the old
-   * primary's Patroni can be back before the operator released its leader lock; it then simply
-   * stays the leader (crash recovery, not a failover). A second crash keeps it down for the
-   * kubelet's 10 s back-off, and a replica takes over. After the first crash the Service routing to
-   * the old primary again ends the wait at once (it recovered); after the second only another pod
-   * does: during the back-off the old primary cannot legitimately be routed to, and a pod status
-   * that still showed it ready must not count as "no failover" (a CI run of 2026-12-02 failed so:
-   * the whole test took 15 s, with two waits of up to 30 s each).
+   * <p>The kubelet restarts a crashed container after a back-off (none the first time, then 10 s,
+   * 20 s, 40 s), so the old primary's Patroni can be back before its leader lock was released (by
+   * the operator, or by the lock's expiry); it then simply stays the leader (crash recovery, not a
+   * failover). Each wait ends when the Service routes to another pod (a failover), or to the old
+   * primary once its back-off has passed (it recovered: crash it again); the old primary routed to
+   * during its back-off is a stale pod status and does not count (a CI run of 2026-12-02 failed so:
+   * the whole test took 15 s). Two crashes were not always enough on a loaded machine (a CI run of
+   * 2026-12-07: the operator's release came after the 10 s back-off, and the old primary kept its
+   * lock), so this crashes up to {@value #CRASHES} times.
    *
-   * @throws AssertionError if the primary Service still routes to the old primary after two crashes
+   * @throws AssertionError naming each crash's outcome if no replica took over
    */
   public String crashPrimaryUntilFailover() {
     String old = primaryPod();
     String oldIp = podIp(old);
-    for (int crash = 0; crash < 2; crash++) {
-      pods.crash(old);
-      boolean last = crash == 1;
-      boolean failedOver;
+    StringBuilder outcomes = new StringBuilder();
+    for (int crash = 1; crash <= CRASHES; crash++) {
+      long crashed = System.nanoTime();
+      Duration backOff = pods.crash(old);
+      long restartable = crashed + backOff.toNanos();
+      String routed;
       try {
-        failedOver =
+        routed =
             await()
-                .atMost(OBJECTIVE)
+                .atMost(OBJECTIVE.plus(backOff))
                 .pollInterval(Duration.ofMillis(250))
                 .ignoreExceptions()
                 .until(
                     () ->
                         primaryIp()
-                            .map(ip -> !ip.equals(oldIp))
-                            .filter(moved -> moved || !last)
+                            .filter(ip -> !ip.equals(oldIp) || System.nanoTime() > restartable)
                             .orElse(null),
                     Objects::nonNull);
       } catch (ConditionTimeoutException e) {
-        failedOver = false;
+        routed = null;
       }
-      if (failedOver) {
+      long seconds = Duration.ofNanos(System.nanoTime() - crashed).toSeconds();
+      if (routed != null && !routed.equals(oldIp)) {
         return await()
             .atMost(OBJECTIVE)
             .until(
                 () -> cluster().getStatus().getPrimaryPod(),
                 now -> now != null && !now.equals(old));
       }
+      outcomes
+          .append("; crash ")
+          .append(crash)
+          .append(" (back-off ")
+          .append(backOff.toSeconds())
+          .append(" s): ")
+          .append(routed == null ? "no primary routed to after " : "recovered after ")
+          .append(seconds)
+          .append(" s");
     }
-    throw new AssertionError("the primary Service still routes to " + old + " after two crashes");
+    throw new AssertionError(
+        "the primary Service still routes to " + old + " after " + CRASHES + " crashes" + outcomes);
   }
 
   /** The primary as the operator reports it, once it reports one. */
