@@ -1,5 +1,6 @@
 package io.pgtrickle.operator.backup;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.PostgresCluster;
@@ -64,8 +65,37 @@ public final class ArchiverProbe {
             .isPresent()) {
       return; // still failing as the last look found
     }
-    next.setConditions(
-        ContinuousArchiving.with(next.getConditions(), cluster, a, mismatch, generation, now));
+    List<Condition> conditions =
+        ContinuousArchiving.with(next.getConditions(), cluster, a, mismatch, generation, now);
+    // Only while the repository answers: a look at one that does not holds the reconcile for
+    // pgBackRest's retries (about 20 s), and WAL waiting longer than a push takes says it may not.
+    boolean answering =
+        !a.failing()
+            && (a.waiting() == 0
+                || (a.oldestWaiting() != null
+                    && a.oldestWaiting().isAfter(now.minus(ArchiveCoverageProbe.PUSH_TIME))));
+    if (answering) {
+      Optional<ArchiveCoverageProbe.Finding> finding =
+          ArchiveCoverageProbe.finding(
+              client,
+              cluster,
+              a.lastArchivedWal(),
+              () -> onPrimary(cluster, members, secrets, ArchiveCoverageProbe.Primary::read),
+              primary(members).orElseThrow().name(),
+              now);
+      if (finding.isPresent() && finding.get().missing().isPresent()) {
+        conditions =
+            ContinuousArchiving.withGap(
+                next.getConditions(),
+                conditions,
+                cluster,
+                finding.get().missing().get(),
+                finding.get().backupLabel(),
+                generation,
+                now);
+      }
+    }
+    next.setConditions(conditions);
   }
 
   /**
@@ -95,6 +125,11 @@ public final class ArchiverProbe {
     }
   }
 
+  /** Forgets what was looked up for a deleted cluster. */
+  public static void forget(PostgresCluster cluster) {
+    ArchiveCoverageProbe.forget(cluster.getMetadata().getUid());
+  }
+
   private static Optional<Member> primary(List<Member> members) {
     return members.stream()
         .filter(m -> m.primary() && m.ready() && !m.terminating() && m.podIp() != null)
@@ -107,6 +142,23 @@ public final class ArchiverProbe {
    */
   public static Optional<ContinuousArchiving.Archiver> read(
       PostgresCluster cluster, List<Member> members, Function<String, Secret> secrets) {
+    return onPrimary(cluster, members, secrets, ContinuousArchiving::read);
+  }
+
+  /** What a SQL read of the primary connection gives. */
+  interface PrimaryRead<T> {
+    T read(Connection connection) throws SQLException;
+  }
+
+  /**
+   * {@code read} on a connection to the ready primary as the superuser; empty when there is no
+   * ready primary, no credentials yet, or the primary does not answer now (logged).
+   */
+  static <T> Optional<T> onPrimary(
+      PostgresCluster cluster,
+      List<Member> members,
+      Function<String, Secret> secrets,
+      PrimaryRead<T> read) {
     Optional<Member> primary = primary(members);
     Optional<Credentials> login =
         Credentials.fromApplied(secrets.apply(ClusterNames.appliedCredentialsSecret(cluster)))
@@ -129,11 +181,11 @@ public final class ArchiverProbe {
                   login.get().superuserPassword(),
                   CONNECT_TIMEOUT_SECONDS,
                   SOCKET_TIMEOUT_SECONDS))) {
-        return Optional.of(ContinuousArchiving.read(c));
+        return Optional.of(read.read(c));
       }
     } catch (SQLException | RuntimeException e) {
       LOG.info(
-          "cannot read pg_stat_archiver of {} in {}: {}",
+          "cannot read the archiver of {} in {}: {}",
           primary.get().name(),
           cluster.getMetadata().getNamespace(),
           e.getMessage());

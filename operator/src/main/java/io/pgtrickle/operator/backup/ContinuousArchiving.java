@@ -22,7 +22,9 @@ import java.util.Optional;
  * has waited longer than {@link #STALL_AFTER} and nothing was archived for as long: an archive-push
  * that hangs (a repository that accepts connections and never answers) fails no attempt, so {@code
  * pg_stat_archiver} alone showed the last success for minutes. {@code True} when the last attempt
- * succeeded, or none failed yet.
+ * succeeded, or none failed yet. {@code False}, reason {@value #GAP}, when archiving works but the
+ * archive lacks WAL a restore from the newest backup to the latest point needs ({@link
+ * ArchiveCoverage}, looked at by {@link ArchiveCoverageProbe}).
  */
 public final class ContinuousArchiving {
 
@@ -31,6 +33,7 @@ public final class ContinuousArchiving {
   public static final String ARCHIVING = "WalArchived";
   public static final String NOTHING_YET = "NoWalFileDone";
   public static final String STALLED = "ArchiveStalled";
+  public static final String GAP = "ArchiveGap";
 
   /**
    * How long the oldest WAL file ready for archiving may wait, with nothing archived meanwhile,
@@ -267,6 +270,50 @@ public final class ContinuousArchiving {
         true,
         ARCHIVING,
         "WAL archived to " + repository + "; last " + archiver.lastArchivedWal(),
+        generation,
+        now);
+  }
+
+  /**
+   * {@code conditions} with {@code ContinuousArchiving} False, reason {@value #GAP}, when it was
+   * True: archiving works, but the archive lacks WAL ({@code missing}, from {@link
+   * ArchiveCoverage}) that a restore from the newest backup ({@code backupLabel}) to the latest
+   * point needs. Such a restore would end at the gap and be promoted there, silently older than the
+   * source; a new backup is whole again. Pure.
+   *
+   * @param before the conditions before {@code conditions} set this one from the archiver: a
+   *     condition already False keeps its {@code lastTransitionTime}
+   */
+  public static List<Condition> withGap(
+      List<Condition> before,
+      List<Condition> conditions,
+      PostgresCluster cluster,
+      String missing,
+      String backupLabel,
+      long generation,
+      Instant now) {
+    boolean archiving =
+        Conditions.find(conditions, TYPE)
+            .filter(c -> Conditions.TRUE.equals(c.getStatus()))
+            .isPresent();
+    if (!archiving) {
+      return conditions;
+    }
+    return Conditions.with(
+        before,
+        TYPE,
+        false,
+        GAP,
+        "WAL is archived to "
+            + repository(cluster)
+            + ", but the archive lacks what a restore from the newest backup ("
+            + backupLabel
+            + ") to the latest point replays: "
+            + missing
+            + ". This follows an archiving outage that spanned a failover (a new primary does not"
+            + " archive what the old one had not). A restore without targetTime would end at the"
+            + " gap, older than this cluster. Take a backup (kubectl annotate postgresbackup NAME"
+            + " backup.postgres.example.com/trigger=now): restores from it are whole",
         generation,
         now);
   }

@@ -76,6 +76,25 @@ record RepositoryCommands(KubernetesClient client, String namespace, String pod)
   }
 
   /**
+   * The archive's files, {@code pgbackrest repo-ls --recurse archive/STANZA}: one path a line
+   * relative to it (see {@link ArchiveCoverage#archived}).
+   *
+   * @throws IllegalStateException with pgBackRest's last lines when it cannot be listed
+   * @throws TimeoutException when the exec did not end within {@link #INFO}
+   */
+  String archiveListing() throws TimeoutException, InterruptedException {
+    PodCommand.Result ls =
+        pgbackrest(
+            INFO,
+            command(
+                INFO_IO_TIMEOUT_SECONDS, "repo-ls", "--recurse", "archive/" + PgBackRest.STANZA));
+    if (!ls.ok()) {
+      throw new IllegalStateException("pgbackrest repo-ls failed: " + ls.tail());
+    }
+    return ls.stdout();
+  }
+
+  /**
    * {@code pgbackrest info} found the repository unreachable (its status 99 "other" for the
    * repository, exit code 0: {@code [HostConnectError] unable to connect to 'HOST:PORT': ...}).
    */

@@ -320,6 +320,7 @@ public class PostgresClusterReconciler
   public DeleteControl cleanup(PostgresCluster cluster, Context<PostgresCluster> context) {
     KubernetesClient client = context.getClient();
     actions.forget(cluster);
+    io.pgtrickle.operator.backup.ArchiverProbe.forget(cluster);
     if (cluster.getStatus() == null || cluster.getStatus().getPhase() != ClusterPhase.Deleting) {
       PostgresClusterStatus deleting =
           ClusterStatusCalculator.calculate(

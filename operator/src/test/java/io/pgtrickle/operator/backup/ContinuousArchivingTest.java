@@ -218,4 +218,49 @@ class ContinuousArchivingTest {
     assertThat(c.getMessage())
         .startsWith("archive_command (pgBackRest archive-push) fails: spec.backup.encryption");
   }
+
+  @Test
+  void anArchiveGapTurnsWorkingArchivingFalseAndKeepsWhenItWasFoundAcrossReconciles() {
+    ContinuousArchiving.Archiver working =
+        new ContinuousArchiving.Archiver(
+            9, "000000020000000000000008", NOW.minusSeconds(5), 3, "x", NOW.minusSeconds(60));
+    List<Condition> archiving = ContinuousArchiving.with(List.of(), S3, working, 1, T0);
+    List<Condition> gap =
+        ContinuousArchiving.withGap(
+            List.of(), archiving, S3, "WAL 000000010000000000000005", "20261207-1F", 1, T0);
+    Condition c = Conditions.find(gap, ContinuousArchiving.TYPE).orElseThrow();
+    assertThat(c.getStatus()).isEqualTo("False");
+    assertThat(c.getReason()).isEqualTo(ContinuousArchiving.GAP);
+    assertThat(c.getMessage())
+        .contains("s3://my-backups (us-east-1)")
+        .contains("20261207-1F")
+        .contains("WAL 000000010000000000000005")
+        .contains("trigger=now");
+    // The next reconcile sets it True from the archiver, then False again from the same finding:
+    // it has been False since T0.
+    List<Condition> again =
+        ContinuousArchiving.withGap(
+            gap,
+            ContinuousArchiving.with(gap, S3, working, 1, NOW),
+            S3,
+            "WAL 000000010000000000000005",
+            "20261207-1F",
+            1,
+            NOW);
+    assertThat(
+            Conditions.find(again, ContinuousArchiving.TYPE).orElseThrow().getLastTransitionTime())
+        .isEqualTo(c.getLastTransitionTime());
+    // A failing archiver says so, not the gap.
+    ContinuousArchiving.Archiver failing =
+        new ContinuousArchiving.Archiver(
+            9, "000000020000000000000008", NOW.minusSeconds(60), 4, "y", NOW.minusSeconds(5));
+    List<Condition> failed = ContinuousArchiving.with(List.of(), S3, failing, 1, NOW);
+    assertThat(
+            Conditions.find(
+                    ContinuousArchiving.withGap(List.of(), failed, S3, "WAL x", "l", 1, NOW),
+                    ContinuousArchiving.TYPE)
+                .orElseThrow()
+                .getReason())
+        .isEqualTo(ContinuousArchiving.FAILING);
+  }
 }
