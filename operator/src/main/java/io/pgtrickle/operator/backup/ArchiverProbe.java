@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
+import io.pgtrickle.operator.backup.pgbackrest.StoreErrors;
 import io.pgtrickle.operator.backup.spec.ObjectStore;
 import io.pgtrickle.operator.backup.spec.PgBackRest;
 import io.pgtrickle.operator.postgres.ClusterNames;
@@ -37,10 +38,11 @@ public final class ArchiverProbe {
 
   /**
    * Sets {@link ContinuousArchiving}'s condition in {@code next} from the primary's archiver; keeps
-   * the one {@code next} carries over when the primary cannot be read now. A failing archiver that
-   * has archived nothing since PostgreSQL started is looked into once ({@link
-   * ContinuousArchiving#diagnose}): {@code pgbackrest info} in the primary tells whether the
-   * repository's encryption is not spec.backup.encryption's ({@link RepositoryEncryption}).
+   * the one {@code next} carries over when the primary cannot be read now. A failing archiver is
+   * looked into once an episode ({@link ContinuousArchiving#diagnose}): {@code pgbackrest info} in
+   * the primary tells whether the repository is unreachable, its bucket missing, its encryption not
+   * spec.backup.encryption's, its stanza missing (then created) or another database's ({@link
+   * #diagnose}).
    */
   public static void report(
       KubernetesClient client,
@@ -56,17 +58,17 @@ public final class ArchiverProbe {
     }
     ContinuousArchiving.Archiver a = read.get();
     long generation = cluster.getMetadata().getGeneration();
-    Optional<String> mismatch = Optional.empty();
+    Optional<ArchiveDiagnosis.Diagnosis> diagnosis = Optional.empty();
     if (ContinuousArchiving.diagnose(next.getConditions(), a, generation)) {
-      mismatch = encryptionMismatch(client, cluster, primary(members).orElseThrow().name());
+      diagnosis = diagnose(client, cluster, members, secrets, a);
     } else if (a.failing()
         && Conditions.find(next.getConditions(), ContinuousArchiving.TYPE)
-            .filter(c -> RepositoryEncryption.MISMATCH.equals(c.getReason()))
+            .filter(c -> ArchiveDiagnosis.REASONS.contains(c.getReason()))
             .isPresent()) {
       return; // still failing as the last look found
     }
     List<Condition> conditions =
-        ContinuousArchiving.with(next.getConditions(), cluster, a, mismatch, generation, now);
+        ContinuousArchiving.with(next.getConditions(), cluster, a, diagnosis, generation, now);
     // Only while the repository answers: a look at one that does not holds the reconcile for
     // pgBackRest's retries (about 20 s), and WAL waiting longer than a push takes says it may not.
     boolean answering =
@@ -99,21 +101,61 @@ public final class ArchiverProbe {
   }
 
   /**
-   * The repository's encryption mismatch as {@code pgbackrest info} in {@code pod} shows it; empty
-   * when it reads the repository, or fails for another reason (then logged).
+   * Why archiving fails, as {@code pgbackrest info} in the primary shows the repository ({@link
+   * ArchiveDiagnosis}); a repository without a stanza gets one ({@code pgbackrest stanza-create}),
+   * so archiving need not wait for the first backup. Empty when the repository reads fine and is
+   * this database's, or the look itself failed (logged).
    */
-  private static Optional<String> encryptionMismatch(
-      KubernetesClient client, PostgresCluster cluster, String pod) throws InterruptedException {
+  private static Optional<ArchiveDiagnosis.Diagnosis> diagnose(
+      KubernetesClient client,
+      PostgresCluster cluster,
+      List<Member> members,
+      Function<String, Secret> secrets,
+      ContinuousArchiving.Archiver archiver)
+      throws InterruptedException {
+    String pod = primary(members).orElseThrow().name();
+    String repository =
+        ObjectStore.describe(
+            cluster.getSpec().getBackup().getDestination(), PgBackRest.repositoryPath(cluster));
+    RepositoryCommands commands =
+        new RepositoryCommands(client, cluster.getMetadata().getNamespace(), pod);
     try {
-      new RepositoryCommands(client, cluster.getMetadata().getNamespace(), pod).info();
-      return Optional.empty();
+      String systemIdentifier =
+          onPrimary(cluster, members, secrets, ArchiverProbe::systemIdentifier).orElse(null);
+      Optional<ArchiveDiagnosis.Diagnosis> found =
+          ArchiveDiagnosis.fromInfo(
+              commands.infoJson(), PgBackRest.STANZA, systemIdentifier, repository);
+      if (found.isPresent() && ArchiveDiagnosis.STANZA_MISSING.equals(found.get().reason())) {
+        try {
+          commands.stanzaCreate();
+          LOG.info(
+              "created the stanza of {} in {} (archiving failed without it)",
+              cluster.getMetadata().getName(),
+              cluster.getMetadata().getNamespace());
+          return Optional.of(
+              new ArchiveDiagnosis.Diagnosis(
+                  ArchiveDiagnosis.STANZA_CREATED,
+                  found.get().cause()
+                      + ", so the operator created it (pgbackrest stanza-create); archiving"
+                      + " resumes at PostgreSQL's next attempt, within a minute"));
+        } catch (IllegalStateException e) {
+          return Optional.of(
+              new ArchiveDiagnosis.Diagnosis(
+                  ArchiveDiagnosis.STANZA_MISSING,
+                  found.get().cause()
+                      + ", and pgbackrest stanza-create failed: "
+                      + StoreErrors.concise(e.getMessage())));
+        }
+      }
+      return found;
     } catch (RepositoryCommands.Unreachable e) {
-      return RepositoryEncryption.mismatch(
-          e.getMessage(),
-          cluster.getSpec().getBackup(),
-          cluster.getMetadata().getName(),
-          ObjectStore.describe(
-              cluster.getSpec().getBackup().getDestination(), PgBackRest.repositoryPath(cluster)));
+      return Optional.of(
+          ArchiveDiagnosis.fromError(
+              e.getMessage(),
+              archiver.nothingSinceStart(),
+              cluster.getSpec().getBackup(),
+              cluster.getMetadata().getName(),
+              repository));
     } catch (TimeoutException | RuntimeException e) {
       LOG.info(
           "cannot read the repository of {} in {} from {}: {}",
@@ -122,6 +164,14 @@ public final class ArchiverProbe {
           pod,
           e.getMessage());
       return Optional.empty();
+    }
+  }
+
+  private static String systemIdentifier(Connection c) throws SQLException {
+    try (var s = c.createStatement();
+        var rs = s.executeQuery("select system_identifier::text from pg_control_system()")) {
+      rs.next();
+      return rs.getString(1);
     }
   }
 

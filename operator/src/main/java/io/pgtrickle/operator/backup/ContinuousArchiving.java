@@ -162,45 +162,45 @@ public final class ContinuousArchiving {
 
   /**
    * Whether a failing archiver wants its cause looked up in the repository ({@link
-   * RepositoryEncryption}, one {@code pgbackrest info} in the primary, seconds; up to about 20
-   * against an unreachable store): when nothing was archived since PostgreSQL started (else the
-   * settings fit the repository, {@link Archiver#nothingSinceStart}) and the archiver has just
-   * started failing or the spec changed since the condition was set. Otherwise the condition keeps
-   * what the last look found. Pure.
+   * ArchiveDiagnosis}, one {@code pgbackrest info} in the primary, seconds; up to about 20 against
+   * an unreachable store): when it has just started failing (the condition was not False) or the
+   * spec changed since the condition was set. Otherwise the condition keeps what the last look
+   * found. Pure.
    */
   public static boolean diagnose(List<Condition> conditions, Archiver archiver, long generation) {
-    if (!archiver.failing() || !archiver.nothingSinceStart()) {
+    if (!archiver.failing()) {
       return false;
     }
     Condition previous = Conditions.find(conditions, TYPE).orElse(null);
     return previous == null
         || !Conditions.FALSE.equals(previous.getStatus())
+        || STALLED.equals(previous.getReason())
+        || GAP.equals(previous.getReason())
         || previous.getObservedGeneration() == null
         || previous.getObservedGeneration() != generation;
   }
 
   /**
    * As {@link #with(List, PostgresCluster, Archiver, long, Instant)}; a failing archiver whose
-   * repository's encryption is not spec.backup.encryption's ({@code mismatch}, from {@link
-   * RepositoryEncryption}) gives reason {@value RepositoryEncryption#MISMATCH} with that message.
-   * Pure.
+   * cause a look into the repository found ({@code diagnosis}, from {@link ArchiveDiagnosis}) gives
+   * that reason and cause. Pure.
    */
   public static List<Condition> with(
       List<Condition> conditions,
       PostgresCluster cluster,
       Archiver archiver,
-      Optional<String> mismatch,
+      Optional<ArchiveDiagnosis.Diagnosis> diagnosis,
       long generation,
       Instant now) {
     String repository = repository(cluster);
-    if (archiver.failing() && mismatch.isPresent()) {
+    if (archiver.failing() && diagnosis.isPresent()) {
       return Conditions.with(
           conditions,
           TYPE,
           false,
-          RepositoryEncryption.MISMATCH,
+          diagnosis.get().reason(),
           "archive_command (pgBackRest archive-push) fails: "
-              + mismatch.get()
+              + diagnosis.get().cause()
               + ". Writes go on; WAL files wait in pg_wal until the repository takes them",
           generation,
           now);

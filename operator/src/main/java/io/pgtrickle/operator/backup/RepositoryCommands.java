@@ -63,6 +63,17 @@ record RepositoryCommands(KubernetesClient client, String namespace, String pod)
    * @throws TimeoutException when the exec did not end within {@link #INFO}
    */
   List<RepositoryBackup> info() throws TimeoutException, InterruptedException {
+    return InfoParser.backups(infoJson(), PgBackRest.STANZA);
+  }
+
+  /**
+   * {@code pgbackrest info --output=json} of a repository it could read.
+   *
+   * @throws IllegalStateException with pgBackRest's last lines when it failed
+   * @throws Unreachable when pgBackRest reports the repository itself unreachable
+   * @throws TimeoutException when the exec did not end within {@link #INFO}
+   */
+  String infoJson() throws TimeoutException, InterruptedException {
     PodCommand.Result info =
         pgbackrest(INFO, command(INFO_IO_TIMEOUT_SECONDS, "info", "--output=json"));
     if (!info.ok()) {
@@ -72,7 +83,22 @@ record RepositoryCommands(KubernetesClient client, String namespace, String pod)
     if (unreachable != null) {
       throw new Unreachable(unreachable);
     }
-    return InfoParser.backups(info.stdout(), PgBackRest.STANZA);
+    return info.stdout();
+  }
+
+  /**
+   * {@code pgbackrest stanza-create} (idempotent; what each backup Job runs first), so that
+   * archiving need not wait for the first backup.
+   *
+   * @throws IllegalStateException with pgBackRest's last lines when it failed
+   * @throws TimeoutException when the exec did not end within {@link #INFO}
+   */
+  void stanzaCreate() throws TimeoutException, InterruptedException {
+    PodCommand.Result create =
+        pgbackrest(INFO, command(EXPIRE_IO_TIMEOUT_SECONDS, "stanza-create"));
+    if (!create.ok()) {
+      throw new IllegalStateException(create.tail());
+    }
   }
 
   /**

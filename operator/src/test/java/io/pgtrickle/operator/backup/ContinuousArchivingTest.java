@@ -182,8 +182,7 @@ class ContinuousArchivingTest {
   }
 
   @Test
-  void aFailureAfterAPushThatWorkedSinceTheStartIsNotAnEncryptionMismatch() {
-    // archive-push worked with these settings (a restart brings new ones): an outage, say.
+  void aFailureIsLookedIntoWhenArchivingStallsFirstAndNothingIsLookedIntoWhileItWorks() {
     ContinuousArchiving.Archiver outage =
         new ContinuousArchiving.Archiver(
             5,
@@ -193,8 +192,17 @@ class ContinuousArchivingTest {
             "000000010000000000000006",
             T0.plusSeconds(30),
             STARTED);
-    assertThat(outage.nothingSinceStart()).isFalse();
-    assertThat(ContinuousArchiving.diagnose(List.of(), outage, 1)).isFalse();
+    List<Condition> stalled =
+        ContinuousArchiving.with(
+            List.of(),
+            S3,
+            new ContinuousArchiving.Archiver(
+                5, "000000010000000000000005", T0, 0, null, null, STARTED, 2, T0),
+            1,
+            NOW);
+    assertThat(Conditions.find(stalled, ContinuousArchiving.TYPE).orElseThrow().getReason())
+        .isEqualTo(ContinuousArchiving.STALLED);
+    assertThat(ContinuousArchiving.diagnose(stalled, outage, 1)).isTrue();
     ContinuousArchiving.Archiver working =
         new ContinuousArchiving.Archiver(5, "000000010000000000000005", T0, 0, null, null, STARTED);
     assertThat(ContinuousArchiving.diagnose(List.of(), working, 1)).isFalse();
@@ -208,7 +216,10 @@ class ContinuousArchivingTest {
                     List.of(),
                     S3,
                     NEVER_SINCE_START,
-                    Optional.of("spec.backup.encryption is not enabled but repository X is"),
+                    Optional.of(
+                        new ArchiveDiagnosis.Diagnosis(
+                            RepositoryEncryption.MISMATCH,
+                            "spec.backup.encryption is not enabled but repository X is")),
                     1,
                     NOW),
                 ContinuousArchiving.TYPE)
