@@ -149,6 +149,14 @@ final class ArchiveCoverageProbe {
               primary.get().history(),
               primary.get().segmentBytes(),
               ArchiveCoverage.archived(repository.archiveListing()));
+      if (missing.isEmpty()) {
+        LOG.debug(
+            "the archive of {} in {} covers a restore from backup {} to {}",
+            cluster.getMetadata().getName(),
+            cluster.getMetadata().getNamespace(),
+            newest.label(),
+            lastArchived);
+      }
       missing.ifPresent(
           m ->
               LOG.warn(

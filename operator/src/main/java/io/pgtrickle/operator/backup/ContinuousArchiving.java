@@ -163,9 +163,9 @@ public final class ContinuousArchiving {
   /**
    * Whether a failing archiver wants its cause looked up in the repository ({@link
    * ArchiveDiagnosis}, one {@code pgbackrest info} in the primary, seconds; up to about 20 against
-   * an unreachable store): when it has just started failing (the condition was not False) or the
-   * spec changed since the condition was set. Otherwise the condition keeps what the last look
-   * found. Pure.
+   * an unreachable store): when it has just started failing (the condition was not False, or False
+   * only as {@value #STALLED} or {@value #GAP}) or the spec changed since the condition was set.
+   * Otherwise the condition keeps what the last look found. Pure.
    */
   public static boolean diagnose(List<Condition> conditions, Archiver archiver, long generation) {
     if (!archiver.failing()) {
