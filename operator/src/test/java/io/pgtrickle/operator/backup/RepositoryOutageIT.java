@@ -180,8 +180,6 @@ class RepositoryOutageIT {
             });
     // What waited on the old primary was left behind: a restore from "first" to the latest point
     // would end there, so the condition says so, naming it (a trial's silent loss, 2026-12-07).
-    assertThat(s3.objects(BUCKET, "pgbackrest/" + NAMESPACE.name() + "/out/archive/db"))
-        .noneMatch(o -> o.contains(waiting + "-"));
     Condition gap =
         await("ContinuousArchiving ArchiveGap")
             .atMost(Duration.ofSeconds(120))
@@ -190,7 +188,23 @@ class RepositoryOutageIT {
                 c -> c != null && ContinuousArchiving.GAP.equals(c.getReason()));
     System.out.println("after the outage: " + gap.getMessage());
     assertThat(gap.getStatus()).isEqualTo("False");
-    assertThat(gap.getMessage()).contains(waiting);
+    // The old timeline's segments from the one that waited on (waiting, and those archive_timeout
+    // closed before the crash). Which of them are missing depends on timing: on the test bed an
+    // archive-push the crash orphaned may still finish the oldest once the server answers (a CI
+    // run of 2026-12-07 named only the segment after it), so the test asks for at least one.
+    java.util.List<String> named =
+        java.util.regex.Pattern.compile("WAL ([0-9A-F]{24})")
+            .matcher(gap.getMessage())
+            .results()
+            .map(m -> m.group(1))
+            .toList();
+    assertThat(named)
+        .isNotEmpty()
+        .allSatisfy(
+            segment ->
+                assertThat(segment)
+                    .startsWith(waiting.substring(0, 8))
+                    .isGreaterThanOrEqualTo(waiting));
   }
 
   @Test
