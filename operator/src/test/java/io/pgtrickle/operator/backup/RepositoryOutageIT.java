@@ -152,6 +152,12 @@ class RepositoryOutageIT {
             ContinuousArchiving.FAILING,
             BackupOutcomes.REPOSITORY_UNREACHABLE);
 
+    // A second WAL file waits behind the first: the archiver pushes one at a time, so the crash
+    // leaves at least this one behind whatever becomes of the push in flight.
+    assertThat(cluster.tryOnPrimary("insert into acked values (500)")).isTrue();
+    String second = query("select pg_walfile_name(pg_switch_wal())");
+    assertThat(second).isGreaterThan(waiting);
+
     String old = cluster.primaryPod();
     cluster.pods().crash(old);
     double seconds = cluster.secondsUntilWritable("insert into acked values (1000)");
