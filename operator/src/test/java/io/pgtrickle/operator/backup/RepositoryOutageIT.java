@@ -76,7 +76,13 @@ class RepositoryOutageIT {
             "out",
             HaCluster.testedMajor(),
             2,
-            "  backup:\n    destination:\n      type: S3\n      endpoint: "
+            // Fast failover off: the crashed primary's Patroni, restarted at once, keeps its
+            // leader lock and first pushes the WAL files waiting in pg_wal (Patroni's crash
+            // recovery), which hang on the frozen store. A CI run (2026-12-07) got there by the
+            // race between that restart and the operator's lock release, and no primary served
+            // for minutes; this way every run takes that path.
+            "  patroni:\n    fastFailover: false\n"
+                + "  backup:\n    destination:\n      type: S3\n      endpoint: "
                 + s3.endpoint()
                 + "\n      bucket: "
                 + BUCKET
