@@ -31,6 +31,11 @@ public class PatroniSpec {
       "Seconds Patroni retries the DCS and PostgreSQL before demoting. At least 3. Default 3.")
   private Integer retryTimeout;
 
+  @Min(0)
+  @JsonPropertyDescription(
+      "Seconds a crashed primary that still holds its leader lock may take to come back (PostgreSQL's start, or Patroni's crash recovery, which first pushes the WAL files waiting for archive_command) before Patroni hands the lock to a healthy replica (Patroni's primary_start_timeout). 0 fails over at once rather than restart the primary. A failover may lose the last acknowledged writes in asynchronous mode. Default 10, within the 30 s failover objective (Patroni's own default, 300, waits five minutes, for instance on an unreachable backup repository).")
+  private Integer primaryStartTimeout;
+
   @JsonPropertyDescription(
       "When the primary's container has stopped (its pod reports it terminated or waiting to restart) and its Patroni API does not answer, the operator releases the primary's leader lock at once, so the synchronous standby (or the most advanced replica) takes over within seconds instead of after ttl. Patroni's own rules still decide who is promoted. Default true; false leaves failover to lock expiry alone.")
   private Boolean fastFailover;
@@ -57,6 +62,14 @@ public class PatroniSpec {
 
   public void setRetryTimeout(Integer retryTimeout) {
     this.retryTimeout = retryTimeout;
+  }
+
+  public Integer getPrimaryStartTimeout() {
+    return primaryStartTimeout;
+  }
+
+  public void setPrimaryStartTimeout(Integer primaryStartTimeout) {
+    this.primaryStartTimeout = primaryStartTimeout;
   }
 
   public Boolean getFastFailover() {

@@ -97,6 +97,7 @@ public final class PatroniConfig {
     dcs.put("ttl", timings.ttl());
     dcs.put("loop_wait", timings.loopWait());
     dcs.put("retry_timeout", timings.retryTimeout());
+    dcs.put("primary_start_timeout", timings.primaryStartTimeout());
     dcs.put("maximum_lag_on_failover", 1048576);
     // Strict: with no standby available, writes wait rather than silently turn asynchronous,
     // which is what makes "no acknowledged write lost" hold across a failover.

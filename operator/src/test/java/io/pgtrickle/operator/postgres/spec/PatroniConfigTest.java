@@ -32,8 +32,22 @@ class PatroniConfigTest {
     assertThat(dcs)
         .containsEntry("ttl", 20)
         .containsEntry("loop_wait", 2)
-        .containsEntry("retry_timeout", 3);
+        .containsEntry("retry_timeout", 3)
+        // A crashed primary gets 10 s to come back, not Patroni's 300 (an unreachable backup
+        // repository held its crash recovery for minutes).
+        .containsEntry("primary_start_timeout", 10);
     assertThat(dcs).containsEntry("synchronous_mode", false);
+  }
+
+  @Test
+  void primaryStartTimeoutIsTheUsersWhenGiven() {
+    PostgresCluster cluster = Clusters.basic(3);
+    PatroniSpec patroni = new PatroniSpec();
+    patroni.setPrimaryStartTimeout(0);
+    cluster.getSpec().setPatroni(patroni);
+    assertThat(PatroniConfig.dynamic(cluster))
+        .containsEntry("primary_start_timeout", 0)
+        .containsEntry("ttl", 20);
   }
 
   @Test
