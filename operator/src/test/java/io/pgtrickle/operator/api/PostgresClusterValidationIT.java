@@ -127,6 +127,10 @@ class PostgresClusterValidationIT {
             "{version: 16, replicas: 1, storage: {size: 1Gi}, patroni: {ttl: 20, loopWait: 10,"
                 + " retryTimeout: 6}}",
             "spec.patroni: loopWait + 2 * retryTimeout must not exceed ttl"),
+        Arguments.of(
+            "a negative primary start timeout",
+            "{version: 16, replicas: 1, storage: {size: 1Gi}, patroni: {primaryStartTimeout: -1}}",
+            "spec.patroni.primaryStartTimeout in body should be greater than or equal to 0"),
         // Accepted before and then ignored (the audit of 2026-12-01): refused now.
         Arguments.of(
             "resources.claims",
