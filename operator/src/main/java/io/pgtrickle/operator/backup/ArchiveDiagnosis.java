@@ -87,51 +87,98 @@ public final class ArchiveDiagnosis {
    */
   public static Optional<Diagnosis> fromInfo(
       String json, String stanza, String systemIdentifier, String repository) {
+    JsonNode s = stanza(json, stanza);
+    if (s == null) {
+      return Optional.empty();
+    }
+    if (s.path("status").path("code").asInt() == 1) {
+      return Optional.of(
+          new Diagnosis(
+              STANZA_MISSING,
+              "repository "
+                  + repository
+                  + " has no stanza yet (pgBackRest: "
+                  + s.path("status").path("message").asText("missing stanza path")
+                  + ")"));
+    }
+    return otherSystemIdentifier(s, systemIdentifier)
+        .map(
+            other ->
+                otherDatabase(
+                    repository, other, systemIdentifier, "pgBackRest refuses this cluster's WAL"));
+  }
+
+  /**
+   * The system identifier of the newest database (highest {@code id}) of {@code stanza} in {@code
+   * pgbackrest info --output=json}, when it is not {@code systemIdentifier}: the stanza is another
+   * database's, and pgBackRest refuses both this database's WAL ({@code archive-push}) and its
+   * backups ({@code stanza-create}: "backup and archive info files exist but do not match the
+   * database"). Empty when it is this database's, the stanza is absent or has no database yet, the
+   * identifier is unknown or the text is not JSON.
+   *
+   * @param systemIdentifier this database's ({@code pg_control_system()}), or null when unknown
+   */
+  public static Optional<String> otherSystemIdentifier(
+      String json, String stanza, String systemIdentifier) {
+    JsonNode s = stanza(json, stanza);
+    return s == null ? Optional.empty() : otherSystemIdentifier(s, systemIdentifier);
+  }
+
+  /**
+   * A {@value #OTHER_DATABASE} diagnosis: "repository R holds the stanza of another database
+   * (system identifier OTHER, this cluster's is OURS), e.g. ...: REFUSED. Point
+   * spec.backup.destination at a new repository ..., or remove the old one ...".
+   *
+   * @param refused what pgBackRest refuses, e.g. "pgBackRest refuses this cluster's WAL"
+   */
+  public static Diagnosis otherDatabase(
+      String repository,
+      String repositorySystemIdentifier,
+      String systemIdentifier,
+      String refused) {
+    return new Diagnosis(
+        OTHER_DATABASE,
+        "repository "
+            + repository
+            + " holds the stanza of another database (system identifier "
+            + repositorySystemIdentifier
+            + ", this cluster's is "
+            + systemIdentifier
+            + "), e.g. of a cluster deleted and created again under the same name: "
+            + refused
+            + ". Point spec.backup.destination at a new repository (another path, bucket, endpoint"
+            + " or type), or remove the old one (its backups are the other database's)");
+  }
+
+  private static Optional<String> otherSystemIdentifier(JsonNode s, String systemIdentifier) {
+    JsonNode newest = null;
+    for (JsonNode db : s.path("db")) {
+      if (newest == null || db.path("id").asInt() > newest.path("id").asInt()) {
+        newest = db;
+      }
+    }
+    if (newest != null
+        && systemIdentifier != null
+        && newest.hasNonNull("system-id")
+        && !newest.path("system-id").asText().equals(systemIdentifier)) {
+      return Optional.of(newest.path("system-id").asText());
+    }
+    return Optional.empty();
+  }
+
+  /** The entry of {@code stanza} in info's JSON, or null (absent, or not JSON). */
+  private static JsonNode stanza(String json, String stanza) {
     JsonNode root;
     try {
       root = JSON.readTree(json);
     } catch (IOException e) {
-      return Optional.empty();
+      return null;
     }
     for (JsonNode s : root == null ? JSON.createArrayNode() : root) {
-      if (!stanza.equals(s.path("name").asText())) {
-        continue;
-      }
-      if (s.path("status").path("code").asInt() == 1) {
-        return Optional.of(
-            new Diagnosis(
-                STANZA_MISSING,
-                "repository "
-                    + repository
-                    + " has no stanza yet (pgBackRest: "
-                    + s.path("status").path("message").asText("missing stanza path")
-                    + ")"));
-      }
-      JsonNode newest = null;
-      for (JsonNode db : s.path("db")) {
-        if (newest == null || db.path("id").asInt() > newest.path("id").asInt()) {
-          newest = db;
-        }
-      }
-      if (newest != null
-          && systemIdentifier != null
-          && newest.hasNonNull("system-id")
-          && !newest.path("system-id").asText().equals(systemIdentifier)) {
-        return Optional.of(
-            new Diagnosis(
-                OTHER_DATABASE,
-                "repository "
-                    + repository
-                    + " holds the stanza of another database (system identifier "
-                    + newest.path("system-id").asText()
-                    + ", this cluster's is "
-                    + systemIdentifier
-                    + "), e.g. of a cluster deleted and created again under the same name:"
-                    + " pgBackRest refuses this cluster's WAL. Point spec.backup.destination at a"
-                    + " new repository (another path, bucket, endpoint or type), or remove the old"
-                    + " one (its backups are the other database's)"));
+      if (stanza.equals(s.path("name").asText())) {
+        return s;
       }
     }
-    return Optional.empty();
+    return null;
   }
 }

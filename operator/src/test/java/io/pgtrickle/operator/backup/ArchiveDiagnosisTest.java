@@ -49,7 +49,12 @@ class ArchiveDiagnosisTest {
     assertThat(d.reason()).isEqualTo(ArchiveDiagnosis.OTHER_DATABASE);
     assertThat(d.cause())
         .contains("system identifier 7716588462170853116, this cluster's is 7716588462170853115")
-        .contains("spec.backup.destination");
+        .endsWith(
+            "pgBackRest refuses this cluster's WAL. Point spec.backup.destination at a new"
+                + " repository (another path, bucket, endpoint or type), or remove the old one"
+                + " (its backups are the other database's)");
+    assertThat(ArchiveDiagnosis.otherSystemIdentifier(TWO_DATABASES, "db", "7716588462170853115"))
+        .contains("7716588462170853116");
     // Unknown identifier, another stanza, text that is not JSON: nothing to tell.
     assertThat(ArchiveDiagnosis.fromInfo(TWO_DATABASES, "db", null, "s3://b")).isEmpty();
     assertThat(ArchiveDiagnosis.fromInfo(NO_STANZA, "other", "1", "s3://b")).isEmpty();
