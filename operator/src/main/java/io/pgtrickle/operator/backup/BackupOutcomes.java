@@ -7,12 +7,14 @@ import io.pgtrickle.operator.api.PostgresBackup;
 import io.pgtrickle.operator.api.PostgresBackupStatus;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.RetentionSpec;
+import io.pgtrickle.operator.backup.pgbackrest.InfoParser;
 import io.pgtrickle.operator.backup.pgbackrest.RepositoryBackup;
 import io.pgtrickle.operator.backup.spec.BackupJob;
 import io.pgtrickle.operator.backup.spec.ObjectStore;
 import io.pgtrickle.operator.backup.spec.PgBackRest;
 import io.pgtrickle.operator.backup.spec.PgBackRestServer;
 import io.pgtrickle.operator.events.EventRecorder;
+import io.pgtrickle.operator.postgres.ClusterNames;
 import io.pgtrickle.operator.status.Conditions;
 import java.time.Clock;
 import java.time.Instant;
@@ -62,6 +64,7 @@ final class BackupOutcomes {
   private final String primary;
   private final Clock clock;
   private List<RepositoryBackup> repository;
+  private String repositoryInfo;
   private String repositoryProblem;
   private boolean repositoryUnreachable;
   private boolean repositoryMismatch;
@@ -150,7 +153,8 @@ final class BackupOutcomes {
 
   /**
    * Reports a finished Job in {@code status}: after a success, retention and the repository's
-   * figures; after a failure, the reason. Sets {@code lastJob}, the condition and the message, and
+   * figures; after a failure, the reason ({@link BackupFailure}: the Job's, or the repository's
+   * stanza being another database's). Sets {@code lastJob}, the condition and the message, and
    * emits an Event.
    */
   void report(
@@ -159,17 +163,24 @@ final class BackupOutcomes {
     status.setLastJob(job.getMetadata().getName());
     String owner = backup.getMetadata().getName();
     if (outcome.state() != JobOutcome.State.SUCCEEDED) {
-      status.setMessage(outcome.message());
+      repository();
+      BackupFailure.Failure failure =
+          BackupFailure.of(
+              outcome,
+              repositoryInfo,
+              repositoryInfo == null ? null : systemIdentifier(),
+              repositoryName());
+      status.setMessage(failure.message());
       status.setConditions(
           Conditions.with(
               status.getConditions(),
               PostgresBackupReconciler.CONDITION,
               false,
-              outcome.reason() == null ? "BackupFailed" : outcome.reason(),
-              outcome.message(),
+              failure.reason(),
+              failure.message(),
               generation,
               now));
-      EventRecorder.warning(client, backup, "BackupFailed", outcome.message());
+      EventRecorder.warning(client, backup, BackupFailure.FAILED, failure.message());
       refreshFigures(status, generation, now);
       return;
     }
@@ -185,6 +196,7 @@ final class BackupOutcomes {
               now);
       String problem = expire(expired);
       repository = null;
+      repositoryInfo = null;
       if (!expired.isEmpty()) {
         message.append("; retention removed ").append(String.join(", ", expired));
       }
@@ -285,7 +297,9 @@ final class BackupOutcomes {
     }
     if (repository == null && repositoryProblem == null) {
       try {
-        repository = commands().info();
+        String json = commands().infoJson();
+        repository = InfoParser.backups(json, PgBackRest.STANZA);
+        repositoryInfo = json;
       } catch (RepositoryCommands.Unreachable e) {
         // The repository answered with files this spec.backup cannot read: not an outage.
         java.util.Optional<String> mismatch =
@@ -337,6 +351,21 @@ final class BackupOutcomes {
     } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
       LOG.warn("streaming replicas of {} unknown: {}", primary, e.toString());
       return List.of();
+    }
+  }
+
+  /** The database's system identifier from Patroni's DCS ({@link BackupFailure}), or null. */
+  private String systemIdentifier() {
+    try {
+      return BackupFailure.systemIdentifier(
+          client
+              .configMaps()
+              .inNamespace(cluster.getMetadata().getNamespace())
+              .withName(ClusterNames.patroniScope(cluster) + "-config")
+              .get());
+    } catch (RuntimeException e) {
+      LOG.warn("system identifier of {} unknown: {}", primary, e.toString());
+      return null;
     }
   }
 
