@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgtrickle.operator.api.BackupPhase;
+import io.pgtrickle.operator.api.PostgresBackup;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.S3Server;
@@ -26,7 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * new repository gets its stanza from the operator, so WAL is archived before any backup; and a
  * cluster whose repository holds another database's stanza (a deleted cluster's, at the same path)
  * is told so, naming both system identifiers, rather than "pgBackRest's error is in the primary's
- * PostgreSQL log".
+ * PostgreSQL log"; and so is a backup of that cluster, in its condition {@code LastBackupSucceeded}
+ * ({@link BackupFailure}).
  */
 class ArchiveDiagnosisIT {
 
@@ -139,6 +142,46 @@ class ArchiveDiagnosisIT {
       assertThat(archiving.getMessage())
           .contains("system identifier " + firstSystem + ", this cluster's is " + secondSystem)
           .contains("spec.backup.destination");
+
+      // A backup of it fails (pgBackRest's stanza-create refuses the stanza) and says why.
+      client
+          .resource(
+              client
+                  .getKubernetesSerialization()
+                  .unmarshal(
+                      "apiVersion: postgres.example.com/v1\nkind: PostgresBackup\nmetadata:\n"
+                          + "  name: second-once\n  namespace: "
+                          + NAMESPACE.name()
+                          + "\nspec:\n  clusterName: second\n",
+                      PostgresBackup.class))
+          .create();
+      PostgresBackup failed =
+          await("PostgresBackup second-once failed")
+              .atMost(Duration.ofSeconds(300))
+              .pollInterval(Duration.ofSeconds(2))
+              .until(
+                  () ->
+                      client
+                          .resources(PostgresBackup.class)
+                          .inNamespace(NAMESPACE.name())
+                          .withName("second-once")
+                          .get(),
+                  b -> b.getStatus() != null && b.getStatus().getPhase() == BackupPhase.Failed);
+      Condition last =
+          failed.getStatus().getConditions().stream()
+              .filter(c -> PostgresBackupReconciler.CONDITION.equals(c.getType()))
+              .findFirst()
+              .orElseThrow();
+      System.out.println("backup of another database's stanza: " + last.getReason());
+      System.out.println("backup of another database's stanza: " + last.getMessage());
+      assertThat(last.getStatus()).isEqualTo("False");
+      assertThat(last.getReason()).isEqualTo(ArchiveDiagnosis.OTHER_DATABASE);
+      assertThat(last.getMessage())
+          .contains("system identifier " + firstSystem + ", this cluster's is " + secondSystem)
+          .contains("/shared")
+          .contains("Point spec.backup.destination at a new repository")
+          .contains("backup Job");
+      assertThat(failed.getStatus().getMessage()).startsWith(last.getMessage());
     } finally {
       second.close();
     }
