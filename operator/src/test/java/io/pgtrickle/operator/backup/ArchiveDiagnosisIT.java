@@ -182,6 +182,12 @@ class ArchiveDiagnosisIT {
           .contains("Point spec.backup.destination at a new repository")
           .contains("backup Job");
       assertThat(failed.getStatus().getMessage()).startsWith(last.getMessage());
+      assertThat(
+              client.v1().events().inNamespace(NAMESPACE.name()).list().getItems().stream()
+                  .filter(e -> "second-once".equals(e.getInvolvedObject().getName()))
+                  .filter(e -> "Warning".equals(e.getType()))
+                  .map(e -> e.getMessage()))
+          .anyMatch(m -> m.startsWith(last.getMessage()));
     } finally {
       second.close();
     }
