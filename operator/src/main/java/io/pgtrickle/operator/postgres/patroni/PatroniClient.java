@@ -32,6 +32,15 @@ public class PatroniClient {
   // A restart waits for PostgreSQL's shutdown checkpoint and its start.
   private static final Duration RESTART_TIMEOUT = Duration.ofSeconds(60);
 
+  /**
+   * Seconds PostgreSQL may take to start again in a restart ({@code POST /restart}'s {@code
+   * timeout}), within {@link #RESTART_TIMEOUT} so that Patroni answers first. Without it Patroni
+   * takes {@code primary_start_timeout}, which the operator keeps short for crashed primaries
+   * (PatroniTimings, 10 s by default): a planned restart of a primary should not fail over after 10
+   * s of a slow start.
+   */
+  static final int RESTART_START_TIMEOUT_SECONDS = 45;
+
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   private final HttpClient http =
@@ -190,11 +199,19 @@ public class PatroniClient {
   /**
    * {@code POST /restart} with {@code restart_pending}: Patroni restarts this member's PostgreSQL
    * in place (stop, start; a primary keeps its leader lock), and only if a parameter change waits
-   * for a restart. Synchronous: 200 once PostgreSQL runs again, 503 with Patroni's reason when it
-   * refuses or the restart failed.
+   * for a restart. A primary that does not start within {@value #RESTART_START_TIMEOUT_SECONDS} s
+   * fails over to a healthy replica (Patroni's rule for a restart's {@code timeout}). Synchronous:
+   * 200 once PostgreSQL runs again, 503 with Patroni's reason when it refuses or the restart
+   * failed.
    */
   public void restartPending(Target target) {
-    send(target, "POST", "/restart", "{\"restart_pending\": true}", 200, RESTART_TIMEOUT);
+    send(
+        target,
+        "POST",
+        "/restart",
+        "{\"restart_pending\": true, \"timeout\": " + RESTART_START_TIMEOUT_SECONDS + "}",
+        200,
+        RESTART_TIMEOUT);
   }
 
   /**
