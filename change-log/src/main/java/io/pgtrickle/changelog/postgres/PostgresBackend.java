@@ -16,8 +16,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,7 +25,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.postgresql.PGConnection;
-import org.postgresql.PGProperty;
 import org.postgresql.copy.CopyIn;
 
 /**
@@ -45,7 +42,6 @@ import org.postgresql.copy.CopyIn;
  */
 public final class PostgresBackend implements ChangeLogBackend {
 
-  private static final Set<String> OWN_PARAMS = Set.of("schema", "pool");
   private static final long FULL_PRUNE_NANOS = 60_000_000_000L;
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
@@ -85,8 +81,11 @@ public final class PostgresBackend implements ChangeLogBackend {
           "schema", "'" + schemaName + "' must be a lower-case SQL identifier");
     }
     int pool = config.intParam("pool", 4, 1, 64);
-    String url = jdbcUrl(config);
-    PgConnections connections = new PgConnections(url, driverProperties(config), pool);
+    PgConnections connections =
+        new PgConnections(
+            PgConnectionSettings.jdbcUrl(config),
+            PgConnectionSettings.driverProperties(config),
+            pool);
     PgSchema schema = new PgSchema(schemaName);
     try (Connection c = connections.connect()) {
       schema.create(c);
@@ -98,7 +97,10 @@ public final class PostgresBackend implements ChangeLogBackend {
       connections.close();
       throw new ChangeLogConfigException(
           "uri",
-          "cannot open the PostgreSQL change log at " + config.redacted() + ": " + withRootCause(e),
+          "cannot open the PostgreSQL change log at "
+              + config.redacted()
+              + ": "
+              + PgConnectionSettings.withRootCause(e),
           e);
     }
     return new PostgresBackend(config, schema, connections);
@@ -120,76 +122,6 @@ public final class PostgresBackend implements ChangeLogBackend {
     if (!registered.get()) {
       register(c, schema, consumer);
     }
-  }
-
-  /**
-   * The message of {@code e}, followed by its innermost cause's class and message when that says
-   * more: PgJDBC's "The connection attempt failed." hides an unknown host in its cause.
-   */
-  static String withRootCause(SQLException e) {
-    String message = String.valueOf(e.getMessage());
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    if (root == e || root.getMessage() == null || message.contains(root.getMessage())) {
-      return message;
-    }
-    return message + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
-  }
-
-  static String jdbcUrl(ChangeLogConfig config) {
-    var uri = config.uri();
-    if (uri.getHost() == null) {
-      throw new ChangeLogConfigException("uri", "has no host: " + config.redacted());
-    }
-    int port = uri.getPort() < 0 ? 5432 : uri.getPort();
-    String path = uri.getPath() == null ? "" : uri.getPath();
-    String database = path.length() > 1 ? path.substring(1) : "postgres";
-    // getPath() decoded the name; PgJDBC form-decodes its URL's database ('+' is a blank there,
-    // '?' ends it), so it gets the name encoded the same way.
-    return "jdbc:postgresql://"
-        + uri.getHost()
-        + ":"
-        + port
-        + "/"
-        + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8);
-  }
-
-  private static Properties driverProperties(ChangeLogConfig config) {
-    Properties p = new Properties();
-    // Rewrites a JDBC batch into multi-row INSERTs: one round trip per publish.
-    p.setProperty("reWriteBatchedInserts", "true");
-    p.setProperty("connectTimeout", "10");
-    p.setProperty("loginTimeout", "10");
-    p.setProperty("ApplicationName", "pgtrickle-changelog");
-    String userInfo = config.uri().getUserInfo();
-    if (userInfo != null) {
-      int colon = userInfo.indexOf(':');
-      p.setProperty("user", colon < 0 ? userInfo : userInfo.substring(0, colon));
-      if (colon >= 0) {
-        p.setProperty("password", userInfo.substring(colon + 1));
-      }
-    }
-    config
-        .params()
-        .forEach(
-            (k, v) -> {
-              if (!ChangeLogConfig.COMMON_PARAMS.contains(k) && !OWN_PARAMS.contains(k)) {
-                // PgJDBC ignores a property it does not know: a misspelt consumer=, schema= or
-                // driver setting would silently be the default.
-                if (PGProperty.forName(k) == null) {
-                  throw new ChangeLogConfigException(
-                      k,
-                      "is not a parameter of the PostgreSQL change log ("
-                          + ChangeLogConfig.COMMON_PARAMS.stream().sorted().toList()
-                          + ", schema, pool) nor a PgJDBC connection property");
-                }
-                p.setProperty(k, v);
-              }
-            });
-    // A vanished server noticed in about 25 s rather than 2 h (unless the URI says otherwise).
-    return KeepaliveSocketFactory.configure(p);
   }
 
   @Override

@@ -16,7 +16,7 @@ class PostgresBackendMessageTest {
             "The connection attempt failed.",
             "08001",
             new RuntimeException("wrapped", new UnknownHostException("changelog")));
-    assertThat(PostgresBackend.withRootCause(e))
+    assertThat(PgConnectionSettings.withRootCause(e))
         .isEqualTo("The connection attempt failed. (UnknownHostException: changelog)");
   }
 
@@ -27,9 +27,9 @@ class PostgresBackendMessageTest {
             "Connection to 127.0.0.1:1 refused: Connection refused",
             "08001",
             new ConnectException("Connection refused"));
-    assertThat(PostgresBackend.withRootCause(refused))
+    assertThat(PgConnectionSettings.withRootCause(refused))
         .isEqualTo("Connection to 127.0.0.1:1 refused: Connection refused");
-    assertThat(PostgresBackend.withRootCause(new SQLException("no cause", "3D000")))
+    assertThat(PgConnectionSettings.withRootCause(new SQLException("no cause", "3D000")))
         .isEqualTo("no cause");
   }
 }

@@ -28,7 +28,7 @@ class PostgresBackendUrlTest {
         "postgresql://h | postgres"
       })
   void pgjdbcConnectsToTheDatabaseOfTheUri(String uri, String database) {
-    String jdbcUrl = PostgresBackend.jdbcUrl(ChangeLogConfig.parse(uri));
+    String jdbcUrl = PgConnectionSettings.jdbcUrl(ChangeLogConfig.parse(uri));
     assertThat(Driver.parseURL(jdbcUrl, null).getProperty(PGProperty.PG_DBNAME.getName()))
         .isEqualTo(database);
   }
