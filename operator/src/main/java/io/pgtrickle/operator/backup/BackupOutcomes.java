@@ -19,7 +19,6 @@ import io.pgtrickle.operator.status.Conditions;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,7 +116,7 @@ final class BackupOutcomes {
       throws InterruptedException {
     boolean fromReplica = PgBackRestServer.fromReplica(cluster);
     String type = BackupJob.type(existing);
-    String member = member(existing);
+    String member = BackupMember.plannedByTemplate(existing);
     boolean fits =
         member != null && (fromReplica ? !member.equals(primary) : member.equals(primary));
     if (existing != null && !fresh && type != null && fits) {
@@ -205,9 +204,16 @@ final class BackupOutcomes {
       }
     }
     refreshFigures(status, generation, now);
-    Map<String, String> annotations = job.getMetadata().getAnnotations();
-    String member = annotations == null ? null : annotations.get(BackupJob.MEMBER_ANNOTATION);
-    String source = PgBackRestServer.fromReplica(cluster) ? "replica" : "primary";
+    boolean fromReplica = PgBackRestServer.fromReplica(cluster);
+    String planned = BackupMember.plannedBy(job);
+    String member =
+        BackupMember.of(
+                planned,
+                fromReplica,
+                BackupMember.walStart(repository, status.getLastBackupName()),
+                history())
+            .orElse(null);
+    String source = fromReplica ? "replica" : "primary";
     status.setLastBackupMember(member);
     status.setLastBackupSource(source);
     String head =
@@ -216,9 +222,9 @@ final class BackupOutcomes {
             + " ("
             + status.getLastBackupType()
             + ") of "
-            + source
-            + " "
-            + member
+            + (member != null
+                ? source + " " + member
+                : "a replica other than " + planned + " (the primary by then)")
             + " completed (Job "
             + job.getMetadata().getName()
             + ")";
@@ -356,15 +362,24 @@ final class BackupOutcomes {
 
   /** The database's system identifier from Patroni's DCS ({@link BackupFailure}), or null. */
   private String systemIdentifier() {
+    return BackupFailure.systemIdentifier(patroniConfig());
+  }
+
+  /** Patroni's timeline history from its DCS ({@link BackupMember}), or null. */
+  private String history() {
+    return BackupMember.history(patroniConfig());
+  }
+
+  /** Patroni's {@code SCOPE-config} ConfigMap (its DCS), or null when it cannot be read. */
+  private io.fabric8.kubernetes.api.model.ConfigMap patroniConfig() {
     try {
-      return BackupFailure.systemIdentifier(
-          client
-              .configMaps()
-              .inNamespace(cluster.getMetadata().getNamespace())
-              .withName(ClusterNames.patroniScope(cluster) + "-config")
-              .get());
+      return client
+          .configMaps()
+          .inNamespace(cluster.getMetadata().getNamespace())
+          .withName(ClusterNames.patroniScope(cluster) + "-config")
+          .get();
     } catch (RuntimeException e) {
-      LOG.warn("system identifier of {} unknown: {}", primary, e.toString());
+      LOG.warn("Patroni's configuration of {} unreadable: {}", primary, e.toString());
       return null;
     }
   }
@@ -380,20 +395,5 @@ final class BackupOutcomes {
 
   private RepositoryCommands commands() {
     return new RepositoryCommands(client, backup.getMetadata().getNamespace(), primary);
-  }
-
-  private static String member(CronJob existing) {
-    if (existing == null
-        || existing.getSpec() == null
-        || existing.getSpec().getJobTemplate().getMetadata() == null
-        || existing.getSpec().getJobTemplate().getMetadata().getAnnotations() == null) {
-      return null;
-    }
-    return existing
-        .getSpec()
-        .getJobTemplate()
-        .getMetadata()
-        .getAnnotations()
-        .get(BackupJob.MEMBER_ANNOTATION);
   }
 }

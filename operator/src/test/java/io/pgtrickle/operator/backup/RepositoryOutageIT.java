@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.BackupPhase;
 import io.pgtrickle.operator.api.PostgresBackup;
+import io.pgtrickle.operator.api.PostgresBackupStatus;
 import io.pgtrickle.operator.backup.spec.BackupJob;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.S3Server;
@@ -292,6 +296,85 @@ class RepositoryOutageIT {
     } finally {
       s3.resume();
     }
+  }
+
+  /**
+   * A Job planned before a failover names the old primary ({@value BackupJob#MEMBER_ANNOTATION});
+   * pgBackRest backs up the new one, and the status names that one (a backup trial, 2026-12-07: it
+   * named the planned member). Made as {@code kubectl create job --from=cronjob/...} makes it, with
+   * the member annotation of a plan made on the old timeline.
+   */
+  @Test
+  @Order(3)
+  void aBackupPlannedBeforeTheFailoverNamesTheMemberItRead() {
+    await("while-frozen done")
+        .atMost(Duration.ofSeconds(180))
+        .until(() -> backup("while-frozen").getStatus().getPhase() == BackupPhase.Succeeded);
+    String old = backup("first").getStatus().getLastBackupMember();
+    String primary = cluster.cluster().getStatus().getPrimaryPod();
+    assertThat(old).isNotNull().isNotEqualTo(primary);
+    assertThat(backup("before-freeze").getStatus().getLastBackupMember()).isEqualTo(primary);
+
+    client
+        .resource(
+            client
+                .getKubernetesSerialization()
+                .unmarshal(
+                    "apiVersion: postgres.example.com/v1\nkind: PostgresBackup\nmetadata:\n"
+                        + "  name: nightly\n  namespace: "
+                        + NAMESPACE.name()
+                        + "\nspec:\n  clusterName: out\n  schedule: \"0 2 * * *\"\n",
+                    PostgresBackup.class))
+        .create();
+    CronJob cron =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    client
+                        .batch()
+                        .v1()
+                        .cronjobs()
+                        .inNamespace(NAMESPACE.name())
+                        .withName("nightly")
+                        .get(),
+                c -> c != null);
+    Map<String, String> annotations =
+        new java.util.LinkedHashMap<>(
+            cron.getSpec().getJobTemplate().getMetadata().getAnnotations());
+    annotations.put("cronjob.kubernetes.io/instantiate", "manual");
+    annotations.put(BackupJob.MEMBER_ANNOTATION, old);
+    client
+        .resource(
+            new JobBuilder()
+                .withNewMetadata()
+                .withName("nightly-manual")
+                .withNamespace(NAMESPACE.name())
+                .withLabels(cron.getSpec().getJobTemplate().getMetadata().getLabels())
+                .withAnnotations(annotations)
+                .withOwnerReferences(
+                    new OwnerReferenceBuilder()
+                        .withApiVersion("batch/v1")
+                        .withKind("CronJob")
+                        .withName(cron.getMetadata().getName())
+                        .withUid(cron.getMetadata().getUid())
+                        .withController(true)
+                        .build())
+                .endMetadata()
+                .withSpec(cron.getSpec().getJobTemplate().getSpec())
+                .build())
+        .create();
+
+    PostgresBackupStatus status =
+        await()
+            .atMost(Duration.ofSeconds(180))
+            .pollInterval(Duration.ofSeconds(1))
+            .until(
+                () -> backup("nightly").getStatus(),
+                st -> st != null && "nightly-manual".equals(st.getLastJob()));
+    System.out.println("backup planned on " + old + ": " + status.getMessage());
+    assertThat(status.getLastBackupMember()).as(status.getMessage()).isEqualTo(primary);
+    assertThat(status.getMessage()).contains("of primary " + primary + " completed");
   }
 
   private static void createBackup(String name) {
