@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.BackupPhase;
 import io.pgtrickle.operator.api.PostgresBackup;
@@ -19,7 +17,6 @@ import io.pgtrickle.operator.testbed.OperatorRunner;
 import io.pgtrickle.testbed.S3Server;
 import io.pgtrickle.testbed.TestNamespace;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -123,28 +120,7 @@ class BackupJobsIT {
 
     // Time fast-forwarded as `kubectl create job --from=cronjob/nightly` does: the template's
     // metadata and spec, owned by the CronJob.
-    Map<String, String> annotations =
-        new LinkedHashMap<>(cron.getSpec().getJobTemplate().getMetadata().getAnnotations());
-    annotations.put("cronjob.kubernetes.io/instantiate", "manual");
-    Job job =
-        new JobBuilder()
-            .withNewMetadata()
-            .withName("nightly-manual")
-            .withNamespace(NAMESPACE.name())
-            .withLabels(cron.getSpec().getJobTemplate().getMetadata().getLabels())
-            .withAnnotations(annotations)
-            .withOwnerReferences(
-                new OwnerReferenceBuilder()
-                    .withApiVersion("batch/v1")
-                    .withKind("CronJob")
-                    .withName(cron.getMetadata().getName())
-                    .withUid(cron.getMetadata().getUid())
-                    .withController(true)
-                    .build())
-            .endMetadata()
-            .withSpec(cron.getSpec().getJobTemplate().getSpec())
-            .build();
-    client.resource(job).create();
+    ManualJob.create(client, cron, "nightly-manual", Map.of());
 
     PostgresBackupStatus status =
         await()

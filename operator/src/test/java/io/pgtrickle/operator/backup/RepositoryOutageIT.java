@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.BackupPhase;
 import io.pgtrickle.operator.api.PostgresBackup;
@@ -339,31 +337,7 @@ class RepositoryOutageIT {
                         .withName("nightly")
                         .get(),
                 c -> c != null);
-    Map<String, String> annotations =
-        new java.util.LinkedHashMap<>(
-            cron.getSpec().getJobTemplate().getMetadata().getAnnotations());
-    annotations.put("cronjob.kubernetes.io/instantiate", "manual");
-    annotations.put(BackupJob.MEMBER_ANNOTATION, old);
-    client
-        .resource(
-            new JobBuilder()
-                .withNewMetadata()
-                .withName("nightly-manual")
-                .withNamespace(NAMESPACE.name())
-                .withLabels(cron.getSpec().getJobTemplate().getMetadata().getLabels())
-                .withAnnotations(annotations)
-                .withOwnerReferences(
-                    new OwnerReferenceBuilder()
-                        .withApiVersion("batch/v1")
-                        .withKind("CronJob")
-                        .withName(cron.getMetadata().getName())
-                        .withUid(cron.getMetadata().getUid())
-                        .withController(true)
-                        .build())
-                .endMetadata()
-                .withSpec(cron.getSpec().getJobTemplate().getSpec())
-                .build())
-        .create();
+    ManualJob.create(client, cron, "nightly-manual", Map.of(BackupJob.MEMBER_ANNOTATION, old));
 
     PostgresBackupStatus status =
         await()
