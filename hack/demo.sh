@@ -140,5 +140,8 @@ That address is a member's pod, not a Service: after a switchover (a TLS change,
 is a replica, which still serves reads but refuses writes ("read-only transaction"); the primary
 is then: kubectl get pgc my-cluster -o jsonpath='{.status.primaryPod}{"\n"}', and its address:
 kubectl get pod "\$(kubectl get pgc my-cluster -o jsonpath='{.status.primaryPod}')" -o jsonpath='{.status.podIP}{"\n"}'
+(primaryPod is empty while no member is primary, e.g. for a few seconds after the primary's pod
+was deleted: ask again rather than connect to an empty address, which psql takes for its local
+socket.)
 Stop everything with: make demo-down
 MSG
