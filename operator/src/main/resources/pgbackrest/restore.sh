@@ -10,14 +10,19 @@
 #                                        starts anything. Then Patroni replays again and promotes.
 #   restore.sh archive-get WAL PATH      one WAL file of the source's archive
 #
-# A failure is written to restore.failed on the volume (the operator reads it: phase Failed,
-# reason RestoreFailed), the restored files are removed, and the script waits there, so nothing
-# is ever promoted and a restarted member reports the same failure without restoring again.
+# A failure is written to restore-UID.failed on the volume, UID being the PostgresCluster's
+# metadata.uid (the operator reads it: phase Failed, reason RestoreFailed), the restored files are
+# removed, and the script waits there, so nothing is ever promoted and a restarted member of the
+# same cluster reports the same failure without restoring again. A failure belongs to one
+# incarnation of the cluster: a cluster deleted and created again under the same name gets a new
+# UID, and its first member restores again on the retained volume, removing the older failure.
 set -u
 
+# The operator writes the cluster's metadata.uid here, in the ConfigMap's copy of this script.
+CLUSTER_UID='@CLUSTER_UID@'
 CONF=/etc/pgbackrest/restore-source.conf
 VOLUME=/var/lib/postgresql/data
-FAILED="$VOLUME/restore.failed"
+FAILED="$VOLUME/restore-$CLUSTER_UID.failed"
 LOG="$VOLUME/restore.log"
 PGDATA="${PGDATA:-$VOLUME/pgdata}"
 
@@ -70,6 +75,14 @@ bootstrap() {
   if [ -s "$FAILED" ]; then
     fail "$(cat "$FAILED")"
   fi
+  # An earlier incarnation's failure (restore.failed: written before failures named their cluster)
+  # is not this cluster's: restore again.
+  for old in "$VOLUME"/restore-*.failed "$VOLUME/restore.failed"; do
+    if [ "$old" != "$FAILED" ]; then
+      rm -f "$old"
+    fi
+  done
+  rm -f "$LOG"
   rm -rf "$PGDATA"
   mkdir -p "$PGDATA" && chmod 0700 "$PGDATA"
   source_repository

@@ -13,8 +13,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Why the restore of a cluster's first member failed, as {@code restore.sh} left it on the member's
- * volume ({@link RestoreBootstrap#FAILED_FILE}), read through the exec API while the member waits,
- * not ready.
+ * volume ({@link RestoreBootstrap#failedFile(String)} of the cluster's UID: a failure of an earlier
+ * cluster of the same name on a retained volume is not this one's), read through the exec API while
+ * the member waits, not ready.
  */
 public final class RestoreFailure {
 
@@ -22,8 +23,12 @@ public final class RestoreFailure {
 
   private RestoreFailure() {}
 
-  /** The reason written by the restore in one of {@code pods}, if any. */
-  public static Optional<String> read(KubernetesClient client, List<Pod> pods) {
+  /**
+   * The reason written by the restore of the cluster with {@code metadata.uid} {@code uid} in one
+   * of {@code pods}, if any.
+   */
+  public static Optional<String> read(KubernetesClient client, List<Pod> pods, String uid) {
+    String file = RestoreBootstrap.failedFile(uid);
     for (Pod pod : pods) {
       if (!running(pod)) {
         continue;
@@ -37,7 +42,7 @@ public final class RestoreFailure {
                 ClusterStatefulSet.CONTAINER,
                 TIMEOUT,
                 "cat",
-                RestoreBootstrap.FAILED_FILE);
+                file);
         if (r.ok() && !r.stdout().isBlank()) {
           return Optional.of(r.stdout().strip());
         }

@@ -227,7 +227,7 @@ final class ClusterReconciliation {
     }
     ObservedCluster observed = observe(statefulSet);
     if (restoring()) {
-      Optional<String> failed = RestoreFailure.read(client, pods);
+      Optional<String> failed = RestoreFailure.read(client, pods, cluster.getMetadata().getUid());
       if (failed.isPresent()) {
         observed =
             observed.withFailure(
@@ -235,7 +235,8 @@ final class ClusterReconciliation {
                 "spec.restore failed and nothing was promoted: "
                     + failed.get().strip()
                     + (failed.get().strip().endsWith(".") ? "" : ".")
-                    + " Delete this cluster and create it again once the cause is fixed.");
+                    + " Delete this cluster and create it again once the cause is fixed (its"
+                    + " volume may stay: the new cluster restores again).");
       }
       retry = retry == null ? PATRONI_RETRY : retry;
     }

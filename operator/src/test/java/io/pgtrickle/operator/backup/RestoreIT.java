@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgtrickle.operator.api.ClusterPhase;
 import io.pgtrickle.operator.api.PostgresBackup;
+import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.api.PostgresClusterStatus;
 import io.pgtrickle.operator.testbed.HaCluster;
 import io.pgtrickle.testbed.S3Server;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * source's, and the new cluster backing up and archiving into its own path), to a point in time
  * (rows before it present, the row after it absent, a new timeline, a streaming replica, the source
  * untouched), and to targets that cannot be reached (phase Failed with the reason, nothing
- * promoted).
+ * promoted; the same cluster created again on its retained volume restores).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RestoreIT {
@@ -171,15 +172,7 @@ class RestoreIT {
                 "late",
                 spec(1, "src", Instant.now().plus(Duration.ofDays(1)).toString()))) {
       for (HaCluster failed : List.of(early, late)) {
-        await()
-            .atMost(RESTORE_WITHIN)
-            .untilAsserted(
-                () -> {
-                  PostgresClusterStatus s = failed.cluster().getStatus();
-                  assertThat(s).isNotNull();
-                  assertThat(s.getPhase()).as(s.getMessage()).isEqualTo(ClusterPhase.Failed);
-                  assertThat(s.getPhaseReason()).isEqualTo("RestoreFailed");
-                });
+        awaitRestoreFailed(failed);
         String message = failed.cluster().getStatus().getMessage();
         System.out.println(failed.name() + ": " + message);
         assertThat(message).contains("spec.restore failed and nothing was promoted");
@@ -209,6 +202,74 @@ class RestoreIT {
               client.apps().statefulSets().inNamespace(NAMESPACE.name()).withName("orphan").get())
           .isNull();
     }
+  }
+
+  /**
+   * The user trial of 2026-12-07: a cluster whose restore failed is deleted, as its status says,
+   * and created again under the same name with a target that can be reached. Its volume stays
+   * (reclaimPolicy Retain) and the new StatefulSet binds it again; the new cluster (a new UID)
+   * restores instead of reporting the old cluster's failure from that volume.
+   */
+  @Test
+  @Order(5)
+  void aFailedRestoreIsRetriedByAClusterCreatedAgainOnItsVolume() throws Exception {
+    String claim = "data-again-0";
+    String claimUid;
+    try (HaCluster failed =
+        HaCluster.beside(source, "again", spec(1, "src", "2000-01-01T00:00:00Z"))) {
+      awaitRestoreFailed(failed);
+      claimUid = claimUid(claim);
+    }
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(
+            () ->
+                client
+                        .resources(PostgresCluster.class)
+                        .inNamespace(NAMESPACE.name())
+                        .withName("again")
+                        .get()
+                    == null);
+    assertThat(claimUid(claim)).as("the volume is retained").isEqualTo(claimUid);
+
+    execute(source, "insert into t values (-10, 'E')");
+    String target =
+        query(
+            source,
+            "select to_char(clock_timestamp() at time zone 'UTC',"
+                + " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+    execute(source, "insert into t values (-11, 'F')");
+    awaitArchived(source);
+    try (HaCluster again = HaCluster.beside(source, "again", spec(1, "src", target))) {
+      again.awaitRunning(RESTORE_WITHIN);
+      assertThat(claimUid(claim)).as("the same volume").isEqualTo(claimUid);
+      assertThat(query(again, "select string_agg(note, ',' order by id) from t where id <= -10"))
+          .isEqualTo("E");
+      assertThat(again.queryLong("select count(*) from t where id > 0")).isEqualTo(20000);
+      assertThat(again.cluster().getStatus().getPhaseReason()).isNotEqualTo("RestoreFailed");
+    }
+  }
+
+  private static void awaitRestoreFailed(HaCluster failed) {
+    await()
+        .atMost(RESTORE_WITHIN)
+        .untilAsserted(
+            () -> {
+              PostgresClusterStatus s = failed.cluster().getStatus();
+              assertThat(s).isNotNull();
+              assertThat(s.getPhase()).as(s.getMessage()).isEqualTo(ClusterPhase.Failed);
+              assertThat(s.getPhaseReason()).isEqualTo("RestoreFailed");
+            });
+  }
+
+  private static String claimUid(String claim) {
+    return client
+        .persistentVolumeClaims()
+        .inNamespace(NAMESPACE.name())
+        .withName(claim)
+        .get()
+        .getMetadata()
+        .getUid();
   }
 
   private static String spec(int replicas, String backupName, String targetTime) {

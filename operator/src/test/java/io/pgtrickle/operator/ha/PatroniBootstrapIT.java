@@ -156,13 +156,7 @@ class PatroniBootstrapIT {
    */
   @Test
   void aClusterCreatedAgainOverItsRetainedVolumesComesBackWithItsData() throws Exception {
-    String yaml =
-        "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name: again\n"
-            + "  namespace: "
-            + NAMESPACE.name()
-            + "\nspec:\n  version: "
-            + HaCluster.testedMajor()
-            + "\n  replicas: 1\n  storage:\n    size: 1Gi\n";
+    String yaml = yaml("again");
     PostgresCluster desired =
         NAMESPACE.client().getKubernetesSerialization().unmarshal(yaml, PostgresCluster.class);
     NAMESPACE.client().resource(desired).create();
@@ -172,25 +166,7 @@ class PatroniBootstrapIT {
       c.createStatement().execute("CREATE TABLE kept AS SELECT 42 AS answer");
     }
 
-    NAMESPACE
-        .client()
-        .resources(PostgresCluster.class)
-        .inNamespace(NAMESPACE.name())
-        .withName("again")
-        .delete();
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .until(
-            () ->
-                cluster("again") == null
-                    && NAMESPACE
-                        .client()
-                        .pods()
-                        .inNamespace(NAMESPACE.name())
-                        .withLabel("postgres.example.com/cluster", "again")
-                        .list()
-                        .getItems()
-                        .isEmpty());
+    deleteAndAwaitGone("again");
     assertThat(
             NAMESPACE
                 .client()
@@ -228,6 +204,81 @@ class PatroniBootstrapIT {
       assertThat(rs.next()).isTrue();
       assertThat(rs.getInt(1)).isEqualTo(42);
     }
+  }
+
+  /**
+   * Deleted with its volume, then created again under the same name: a new claim is a new, empty
+   * volume on a real cluster, so the cluster bootstraps anew (with the passwords kept in its
+   * Secrets). The test bed gave the new claim the old claim's directory before, and the old data
+   * came back.
+   */
+  @Test
+  void aClusterCreatedAgainAfterItsVolumeWasDeletedStartsEmpty() throws Exception {
+    String yaml = yaml("fresh");
+    var client = NAMESPACE.client();
+    client
+        .resource(client.getKubernetesSerialization().unmarshal(yaml, PostgresCluster.class))
+        .create();
+    String url = primaryUrl("fresh");
+    String password = password("fresh-credentials");
+    try (Connection c = DriverManager.getConnection(url, "postgres", password)) {
+      c.createStatement().execute("CREATE TABLE gone AS SELECT 1 AS x");
+    }
+    deleteAndAwaitGone("fresh");
+    client.persistentVolumeClaims().inNamespace(NAMESPACE.name()).withName("data-fresh-0").delete();
+    await("the claim is gone")
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                client
+                        .persistentVolumeClaims()
+                        .inNamespace(NAMESPACE.name())
+                        .withName("data-fresh-0")
+                        .get()
+                    == null);
+
+    client
+        .resource(client.getKubernetesSerialization().unmarshal(yaml, PostgresCluster.class))
+        .create();
+    try (Connection c = DriverManager.getConnection(primaryUrl("fresh"), "postgres", password);
+        ResultSet rs = c.createStatement().executeQuery("SELECT to_regclass('gone') IS NULL")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getBoolean(1)).as("a new volume holds none of the old data").isTrue();
+    }
+  }
+
+  /** A one-member cluster {@code name}'s manifest. */
+  private static String yaml(String name) {
+    return "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name: "
+        + name
+        + "\n  namespace: "
+        + NAMESPACE.name()
+        + "\nspec:\n  version: "
+        + HaCluster.testedMajor()
+        + "\n  replicas: 1\n  storage:\n    size: 1Gi\n";
+  }
+
+  /** Deletes the cluster (its volumes stay) and waits until it and its pods are gone. */
+  private void deleteAndAwaitGone(String name) {
+    NAMESPACE
+        .client()
+        .resources(PostgresCluster.class)
+        .inNamespace(NAMESPACE.name())
+        .withName(name)
+        .delete();
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .until(
+            () ->
+                cluster(name) == null
+                    && NAMESPACE
+                        .client()
+                        .pods()
+                        .inNamespace(NAMESPACE.name())
+                        .withLabel("postgres.example.com/cluster", name)
+                        .list()
+                        .getItems()
+                        .isEmpty());
   }
 
   /** Waits for the cluster to run and returns its primary's JDBC URL. */

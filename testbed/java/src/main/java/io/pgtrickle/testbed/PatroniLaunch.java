@@ -38,7 +38,8 @@ final class PatroniLaunch {
     String namespace = pod.getMetadata().getNamespace();
     String name = pod.getMetadata().getName();
     Path dir = work.resolve(name);
-    Path volume = work.resolve("volumes").resolve("data-" + name);
+    // Per claim incarnation: a claim created again under the same name is a new, empty volume.
+    Path volume = MemberVolumes.of(client, work, pod);
     for (Path d :
         List.of(
             dir.resolve("config"),

@@ -58,6 +58,7 @@ public final class PatroniPods implements AutoCloseable {
   private final ServiceRouting routing;
   private final BackupJobPods backupJobs;
   private final PatroniReadiness readiness;
+  private final MemberVolumes volumes;
   private final ScheduledExecutorService prober =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -90,6 +91,7 @@ public final class PatroniPods implements AutoCloseable {
               }
             });
     PodHost.mountMemoryBackedVolumes(work);
+    this.volumes = new MemberVolumes(client, namespace, work);
     this.extras =
         new PodExtras(
             client,
@@ -358,6 +360,7 @@ public final class PatroniPods implements AutoCloseable {
     restarter.shutdownNow();
     PLAYED.remove(namespace);
     informer.close();
+    volumes.close();
     backupJobs.close();
     extras.close();
     routing.unmirror(work.resolve("hosts"));

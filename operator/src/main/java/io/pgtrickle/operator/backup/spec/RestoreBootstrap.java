@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
 import io.pgtrickle.operator.api.BackupDestination;
 import io.pgtrickle.operator.api.PostgresCluster;
 import io.pgtrickle.operator.postgres.ClusterNames;
+import io.pgtrickle.operator.postgres.spec.ClusterStatefulSet;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * {@code spec.restore}: a new cluster whose first member is restored from the source cluster's
@@ -49,8 +51,10 @@ public final class RestoreBootstrap {
 
   public static final String SOURCE_REPO_VOLUME = "pgbackrest-source-repo";
 
-  /** Where a failed restore leaves its reason, on the member's volume (outside the data dir). */
-  public static final String FAILED_FILE = "/var/lib/postgresql/data/restore.failed";
+  /** The placeholder of {@code restore.sh} that {@link #script(String)} fills with the UID. */
+  static final String UID_PLACEHOLDER = "@CLUSTER_UID@";
+
+  private static final Pattern UID = Pattern.compile("[a-z0-9-]+");
 
   public static final String RESTORE_COMMAND = "sh " + SCRIPT + " archive-get %f \"%p\"";
 
@@ -78,10 +82,28 @@ public final class RestoreBootstrap {
     return bootstrap;
   }
 
-  /** The ConfigMap entries: the script and the source repository's configuration. */
-  public static Map<String, String> configFiles(RestoreSource source) {
+  /**
+   * Where a failed restore of the cluster with {@code metadata.uid} {@code uid} leaves its reason,
+   * on the member's volume (outside the data dir), e.g. {@code
+   * /var/lib/postgresql/data/restore-0b5c...-9e1f.failed}. Per UID because the volume outlives the
+   * cluster (reclaimPolicy Retain): a cluster deleted after a failed restore and created again
+   * under the same name re-binds the same claim, and must restore again, not report the old
+   * failure.
+   *
+   * @throws IllegalArgumentException when {@code uid} is null or not a Kubernetes UID (lowercase
+   *     letters, digits and dashes), so that it is safe in a file name and in the script
+   */
+  public static String failedFile(String uid) {
+    return ClusterStatefulSet.DATA_MOUNT + "/restore-" + checkedUid(uid) + ".failed";
+  }
+
+  /**
+   * The ConfigMap entries of {@code cluster} (its {@code metadata.uid} is required, see {@link
+   * #failedFile}): the script, for that UID, and the source repository's configuration.
+   */
+  public static Map<String, String> configFiles(PostgresCluster cluster, RestoreSource source) {
     Map<String, String> files = new LinkedHashMap<>();
-    files.put(SCRIPT_KEY, script());
+    files.put(SCRIPT_KEY, script(cluster.getMetadata().getUid()));
     files.put(
         SOURCE_CONFIG_KEY,
         "# The repository of the PostgresCluster "
@@ -96,8 +118,26 @@ public final class RestoreBootstrap {
     return files;
   }
 
-  /** The restore script, {@code restore.sh} (a resource of the operator). */
-  public static String script() {
+  /**
+   * The restore script, {@code restore.sh} (a resource of the operator), for the cluster with
+   * {@code metadata.uid} {@code uid}: its failure file is {@link #failedFile(String)} of that UID.
+   *
+   * @throws IllegalArgumentException as {@link #failedFile(String)}
+   */
+  public static String script(String uid) {
+    return template().replace(UID_PLACEHOLDER, checkedUid(uid));
+  }
+
+  private static String checkedUid(String uid) {
+    if (uid == null || !UID.matcher(uid).matches()) {
+      throw new IllegalArgumentException(
+          "a restored cluster needs its metadata.uid (lowercase letters, digits, dashes), got "
+              + uid);
+    }
+    return uid;
+  }
+
+  private static String template() {
     try (InputStream in = RestoreBootstrap.class.getResourceAsStream("/pgbackrest/restore.sh")) {
       if (in == null) {
         throw new IllegalStateException("pgbackrest/restore.sh is missing from the operator");

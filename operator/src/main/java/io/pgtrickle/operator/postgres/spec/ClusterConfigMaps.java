@@ -57,7 +57,7 @@ public final class ClusterConfigMaps {
         PatroniConfig.CONFIG_FILE,
         YAML.asYaml(PatroniConfig.build(cluster, source, tlsTransition)));
     if (source != null) {
-      data.putAll(RestoreBootstrap.configFiles(source));
+      data.putAll(RestoreBootstrap.configFiles(cluster, source));
     }
     if (PgBackRest.enabled(cluster)) {
       // pgBackRest's configuration, mounted at /etc/pgbackrest (no secret in it).

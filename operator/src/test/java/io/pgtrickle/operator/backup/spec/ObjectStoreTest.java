@@ -113,7 +113,9 @@ class ObjectStoreTest {
     PostgresCluster source =
         cluster("{type: GCS, bucket: b, credentialsSecret: gcs, caSecret: ca}");
     RestoreSource restore = new RestoreSource("src", source.getSpec().getBackup(), "/p", null);
-    assertThat(RestoreBootstrap.configFiles(restore).get(RestoreBootstrap.SOURCE_CONFIG_KEY))
+    source.getMetadata().setUid("3f6c1b2a-0000-4000-8000-000000000001");
+    assertThat(
+            RestoreBootstrap.configFiles(source, restore).get(RestoreBootstrap.SOURCE_CONFIG_KEY))
         .contains("repo1-gcs-key=/etc/pgbackrest/source-gcs/key.json\n")
         .contains("repo1-storage-ca-file=/etc/pgbackrest/source-ca/ca.crt\n");
     assertThat(RestoreBootstrap.projections(source, restore))

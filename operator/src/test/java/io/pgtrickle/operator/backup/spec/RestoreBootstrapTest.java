@@ -23,7 +23,9 @@ class RestoreBootstrapTest {
     String yaml =
         "apiVersion: postgres.example.com/v1\nkind: PostgresCluster\nmetadata:\n  name: "
             + name
-            + "\n  namespace: ns\nspec:\n  version: 16\n  replicas: 2\n  storage:\n"
+            + "\n  namespace: ns\n  uid: 00000000-0000-0000-0000-"
+            + String.format("%012x", name.hashCode() & 0xffffffffL)
+            + "\nspec:\n  version: 16\n  replicas: 2\n  storage:\n"
             + "    size: 1Gi\n"
             + more;
     return YAML.unmarshal(yaml, PostgresCluster.class);
@@ -177,7 +179,7 @@ class RestoreBootstrapTest {
               assertThat(m.getMountPath()).isEqualTo("/pgbackrest-source-repo");
               assertThat(m.getReadOnly()).isTrue();
             });
-    String sourceConf = RestoreBootstrap.configFiles(from).get("restore-source.conf");
+    String sourceConf = RestoreBootstrap.configFiles(copy, from).get("restore-source.conf");
     assertThat(sourceConf)
         .contains("repo1-type=posix")
         .contains("repo1-path=/pgbackrest-source-repo/pgbackrest/ns/src\n");
