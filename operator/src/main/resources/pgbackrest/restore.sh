@@ -66,7 +66,17 @@ replay_to() {
   rc=$?
   rm -rf "$sockets"
   if [ "$rc" -ne 0 ] || ! grep -q 'shutdown at recovery target' "$LOG"; then
-    fail "recovery to targetTime $1 failed: $(lines 'FATAL|PANIC')"
+    hint=""
+    if grep -q 'recovery ended before configured recovery target was reached' "$LOG"; then
+      # The archive ends before the target: a target in the future, or one so recent that the WAL
+      # holding the next commit is not archived yet (a segment is archived once it fills, or after
+      # archive_timeout, 60 s, on a quiet source).
+      hint=" (the source's archive ends before it: a time in the future, or a recent one whose WAL\
+ the source has not archived yet, since a WAL segment is archived when it fills or archive_timeout\
+ after the last write; create the cluster again with an earlier targetTime, or once the source\
+ has archived past it)"
+    fi
+    fail "recovery to targetTime $1 failed: $(lines 'FATAL|PANIC')$hint"
   fi
 }
 

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,12 +64,37 @@ class RestoreScriptTest {
     assertThat(volume.resolve("pgdata")).isDirectory();
   }
 
+  @Test
+  void aTargetTheArchiveDoesNotReachSaysWhyAndWhatToDo() throws Exception {
+    Path volume = Files.createDirectories(dir.resolve("volume"));
+    // PostgreSQL's replay to the target ends with the archive (the trial: a target 30 s old).
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path postgres = bin.resolve("postgres");
+    Files.writeString(
+        postgres,
+        "#!/bin/sh\necho 'FATAL:  recovery ended before configured recovery target was"
+            + " reached'\nexit 1\n");
+    assertThat(postgres.toFile().setExecutable(true)).isTrue();
+
+    assertThat(run(FIRST, volume, true, "bootstrap", "2026-12-07 21:21:24+00")).isEqualTo(1);
+    assertThat(Files.readString(volume.resolve("restore-" + FIRST + ".failed")))
+        .startsWith("recovery to targetTime 2026-12-07 21:21:24+00 failed: FATAL:  recovery ended")
+        .contains("the source's archive ends before it: a time in the future, or a recent one")
+        .contains("create the cluster again with an earlier targetTime");
+  }
+
   /**
    * Runs the script of {@code uid} with {@code volume} as the member's volume, exit code. Its
    * {@code pgbackrest} succeeds (touching {@code restored}) or fails; a failure exits 1 instead of
    * waiting for the cluster to be deleted.
    */
   private int bootstrap(String uid, Path volume, boolean restores)
+      throws IOException, InterruptedException {
+    return run(uid, volume, restores, "bootstrap");
+  }
+
+  /** As {@link #bootstrap}, with the script's arguments, and {@code bin} as Patroni's bin dir. */
+  private int run(String uid, Path volume, boolean restores, String... args)
       throws IOException, InterruptedException {
     String wait = "while :; do sleep 3600; done";
     String script = RestoreBootstrap.script(uid);
@@ -87,8 +114,11 @@ class RestoreScriptTest {
             ? "#!/bin/sh\ntouch '" + dir.resolve("restored") + "'\n"
             : "#!/bin/sh\necho 'ERROR: [075]: no backup set found to restore'\nexit 75\n");
     assertThat(pgbackrest.toFile().setExecutable(true)).isTrue();
-    ProcessBuilder pb = new ProcessBuilder("sh", file.toString(), "bootstrap");
+    List<String> command = new ArrayList<>(List.of("sh", file.toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+    pb.environment().put("PATRONI_POSTGRESQL_BIN_DIR", bin.toString());
     pb.environment().remove("PGDATA");
     pb.redirectErrorStream(true).redirectOutput(dir.resolve("out").toFile());
     Process p = pb.start();
