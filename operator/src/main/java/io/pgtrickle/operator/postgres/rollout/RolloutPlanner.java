@@ -167,10 +167,10 @@ public final class RolloutPlanner {
    * {@code spec.postgresqlParams}): replicas first (highest ordinal first), the primary last, in
    * place through Patroni (a few seconds without writes, no failover), since a primary that is
    * switched over and restarted as a replica keeps the higher values of {@link
-   * #HOT_STANDBY_MINIMUMS}. A replica waiting only to lower one of those waits for the primary, and
-   * then until it has replayed the primary's WAL since (which carries the primary's new values into
-   * the replica's control file): restarted before, Patroni would start it with the primary's old,
-   * higher value, and then report nothing pending.
+   * #HOT_STANDBY_MINIMUMS}. A replica waiting to lower one of those (whatever else waits) waits for
+   * the primary, and then until it has replayed the primary's WAL since (which carries the
+   * primary's new values into the replica's control file): restarted before, Patroni would start it
+   * with the primary's old, higher value, and then report nothing pending.
    */
   static Optional<RolloutAction> pendingRestart(List<Member> members) {
     Optional<Member> primary = members.stream().filter(Member::primary).findFirst();
@@ -181,7 +181,7 @@ public final class RolloutPlanner {
             .sorted(Comparator.comparingInt((Member m) -> m.ordinal()).reversed())
             .toList();
     for (Member replica : replicas) {
-      if (!onlyLowersHotStandbyMinimums(replica)) {
+      if (!lowersAHotStandbyMinimum(replica)) {
         return Optional.of(restart(replica));
       }
       if (!primaryPending && primary.isPresent() && replayed(replica, primary.get())) {
@@ -209,15 +209,21 @@ public final class RolloutPlanner {
         && replica.walPosition() >= primary.walPosition();
   }
 
-  private static boolean onlyLowersHotStandbyMinimums(Member m) {
-    boolean lowers = false;
+  /**
+   * Whether {@code m} waits to lower one of {@link #HOT_STANDBY_MINIMUMS}: restarted before the
+   * primary, it would keep the primary's value of that one and need a second restart for it, so it
+   * waits for the primary even when other parameters wait too (a user trial, 2026-12-07: a scale
+   * from 3 to 2 members, lowering {@code max_wal_senders} and {@code max_replication_slots},
+   * restarted the replica, the primary, then the replica again; it was "only lowers" then).
+   */
+  private static boolean lowersAHotStandbyMinimum(Member m) {
     for (Map.Entry<String, List<String>> change : m.pendingRestart().entrySet()) {
-      if (!HOT_STANDBY_MINIMUMS.contains(change.getKey())) {
-        return false;
+      if (HOT_STANDBY_MINIMUMS.contains(change.getKey())
+          && !(number(change.getValue().get(1)) >= number(change.getValue().get(0)))) {
+        return true;
       }
-      lowers |= !(number(change.getValue().get(1)) >= number(change.getValue().get(0)));
     }
-    return lowers;
+    return false;
   }
 
   private static double number(String value) {

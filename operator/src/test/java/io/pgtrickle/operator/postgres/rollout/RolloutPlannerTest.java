@@ -83,13 +83,35 @@ class RolloutPlannerTest {
         .isInstanceOf(RolloutAction.Wait.class);
     assertThat(next(List.of(restarted, pending(1, false, lower, 200L)), "h", SMALL, true))
         .isEqualTo(new RolloutAction.RestartPostgres("db-1", "max_connections 150 → 100"));
-    // With another parameter waiting too, the replica goes first as usual.
+    // With another parameter waiting too, the primary still goes first: a replica restarted before
+    // it would need a second restart for max_connections (a scale from 3 to 2 members lowers
+    // max_wal_senders and max_replication_slots: replica, primary, replica again until 2026-12-07).
     Map<String, List<String>> mixed =
-        Map.of("max_connections", List.of("150", "100"), "shared_buffers", List.of("128MB", "1GB"));
+        Map.of(
+            "max_wal_senders", List.of("13", "12"), "max_replication_slots", List.of("13", "12"));
     assertThat(next(List.of(pending(0, true, mixed), pending(1, false, mixed)), "h", SMALL, true))
         .isInstanceOf(RolloutAction.RestartPostgres.class)
         .extracting(a -> ((RolloutAction.RestartPostgres) a).pod())
-        .isEqualTo("db-1");
+        .isEqualTo("db-0");
+    assertThat(
+            next(
+                List.of(pending(0, true, Map.of(), 200L), pending(1, false, mixed, 150L)),
+                "h",
+                SMALL,
+                true))
+        .isInstanceOf(RolloutAction.Wait.class);
+    // A raise beside the lowering does not bring the replica forward either.
+    Map<String, List<String>> lowerAndRaise =
+        Map.of("max_connections", List.of("150", "100"), "shared_buffers", List.of("128MB", "1GB"));
+    assertThat(
+            next(
+                List.of(pending(0, true, lowerAndRaise), pending(1, false, lowerAndRaise)),
+                "h",
+                SMALL,
+                true))
+        .isInstanceOf(RolloutAction.RestartPostgres.class)
+        .extracting(a -> ((RolloutAction.RestartPostgres) a).pod())
+        .isEqualTo("db-0");
   }
 
   /** A template change comes first: its restart applies pending parameters too. */
