@@ -43,11 +43,14 @@ public final class HaCluster implements AutoCloseable {
    * Counts the replicas streaming from the server queried. Patroni names each replica's connection
    * after its member; a replica being cloned again shows a {@code pg_basebackup} connection that is
    * also "streaming" (its WAL stream) until the copy ends, then none until the new server connects,
-   * so those are left out.
+   * so those are left out, and so are logical replication consumers (a pipeline's cdc-consumer,
+   * whose walsender is "streaming" too).
    */
   public static final String STREAMING_REPLICAS =
-      "select count(*) from pg_stat_replication"
-          + " where state = 'streaming' and application_name <> 'pg_basebackup'";
+      "select count(*) from pg_stat_replication r"
+          + " where state = 'streaming' and application_name <> 'pg_basebackup'"
+          + " and not exists (select 1 from pg_replication_slots s"
+          + " where s.active_pid = r.pid and s.slot_type = 'logical')";
 
   /** The ticket's recovery objective after any fault. */
   public static final Duration OBJECTIVE = Duration.ofSeconds(30);
