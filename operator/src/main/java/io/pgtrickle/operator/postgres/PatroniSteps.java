@@ -107,6 +107,13 @@ final class PatroniSteps {
       return null;
     }
     if (RolloutPlanner.fulfilled(members, target)) {
+      // Settled without a switchover: said so, as a done or refused one is (a trial read only the
+      // annotation's removal).
+      EventRecorder.normal(
+          client,
+          cluster,
+          "SwitchoverNotNeeded",
+          "Switchover to " + target.trim() + " not needed: it is the primary");
       actions.clearSwitchoverRequest(client, cluster);
       return null;
     }

@@ -159,6 +159,22 @@ class PatroniFailoverIT {
                 assertThat(ha.cluster().getMetadata().getAnnotations())
                     .as("a settled request is removed")
                     .doesNotContainKey("postgres.example.com/switchover-to"));
+    // Asked again for the member that is the primary now: settled at once, and said so.
+    ha.requestSwitchover(target);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(ha.events(Set.of("SwitchoverNotNeeded")))
+                  .contains(
+                      "SwitchoverNotNeeded: Switchover to "
+                          + target
+                          + " not needed: it is the"
+                          + " primary");
+              assertThat(ha.cluster().getMetadata().getAnnotations())
+                  .doesNotContainKey("postgres.example.com/switchover-to");
+            });
+    assertThat(ha.primaryPod()).isEqualTo(target);
     // Replicas report what they need to the primary (the operator's default), so copies of
     // logical slots on them survive recovery conflicts.
     try (Connection replica = ha.connect(ha.podIp(old));

@@ -245,7 +245,11 @@ public final class ClusterStatusCalculator {
       return new Verdict(
               ClusterPhase.Scaling,
               "Scaling",
-              "Scaling from " + o.currentReplicas() + " to " + desired + " members")
+              o.currentReplicas() != desired
+                  ? "Scaling from " + o.currentReplicas() + " to " + desired + " members"
+                  // Every member exists, not every one ready yet (a trial read "Scaling from 3
+                  // to 3 members" during a rollout).
+                  : "Scaling to " + desired + " members, " + o.readyReplicas() + " ready")
           .blockedBy(o.blockers(), true);
     }
     if (o.updatedReplicas() < o.currentReplicas()

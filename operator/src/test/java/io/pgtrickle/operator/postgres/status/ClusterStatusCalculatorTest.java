@@ -138,11 +138,16 @@ class ClusterStatusCalculatorTest {
   @Test
   void scalingAndUpdatingLastUntilEveryMemberIsReady() {
     // Scaling from 3 to 5: the spec changed once, later reconciles see the same generation.
+    PostgresClusterStatus scaling =
+        ClusterStatusCalculator.calculate(
+            cluster(5, ClusterPhase.Scaling, 4L), observed(5, 4, 5, "c-0"), NOW);
+    assertThat(scaling.getPhase()).isEqualTo(ClusterPhase.Scaling);
+    assertThat(scaling.getMessage()).startsWith("Scaling to 5 members, 4 ready");
     assertThat(
             ClusterStatusCalculator.calculate(
-                    cluster(5, ClusterPhase.Scaling, 4L), observed(5, 4, 5, "c-0"), NOW)
-                .getPhase())
-        .isEqualTo(ClusterPhase.Scaling);
+                    cluster(5, ClusterPhase.Scaling, 4L), observed(4, 4, 4, "c-0"), NOW)
+                .getMessage())
+        .startsWith("Scaling from 4 to 5 members");
     assertThat(
             ClusterStatusCalculator.calculate(
                     cluster(1, ClusterPhase.Scaling, 4L), observed(2, 2, 2, "c-0"), NOW)
