@@ -12,7 +12,8 @@ import io.fabric8.generator.annotation.ValidationRule;
         "(has(self.enabled) && self.enabled) || (!has(self.poolMode) && !has(self.maxClientConn))",
     message =
         "spec.pgbouncer.poolMode and maxClientConn need spec.pgbouncer.enabled: true (without it"
-            + " no PgBouncer runs)",
+            + " no PgBouncer runs); to turn the pooler off, remove spec.pgbouncer (kubectl patch"
+            + " ... --type merge -p '{\"spec\":{\"pgbouncer\":null}}')",
     reason = "FieldValueForbidden")
 public class PgBouncerSpec {
 
