@@ -73,6 +73,16 @@ public final class TlsCertificates {
       if (problem.isPresent()) {
         return Optional.of(new ClusterValidation.Problem("TLSSecretInvalid", problem.get(), true));
       }
+      Optional<String> names =
+          ServerCertificateNames.problem(
+              CertificateAuthority.certificate(ClusterTls.text(secret, ClusterTls.CERT)),
+              ServerCertificateNames.required(cluster),
+              ClusterTls.userSecretField(cluster),
+              user.get());
+      if (names.isPresent()) {
+        return Optional.of(
+            new ClusterValidation.Problem("TLSCertificateNameMismatch", names.get(), true));
+      }
       caPem = ClusterTls.text(secret, ClusterTls.CA);
     } else {
       caPem = issued(client, cluster, secrets, now);
