@@ -15,6 +15,7 @@ import io.pgtrickle.operator.events.EventRecorder;
 import io.pgtrickle.operator.postgres.credentials.CredentialRotation;
 import io.pgtrickle.operator.postgres.credentials.KeptSecrets;
 import io.pgtrickle.operator.postgres.credentials.RolePasswords;
+import io.pgtrickle.operator.postgres.credentials.RotationFailures;
 import io.pgtrickle.operator.postgres.rollout.Member;
 import io.pgtrickle.operator.postgres.rollout.RolloutAction;
 import io.pgtrickle.operator.postgres.rollout.RolloutPlanner;
@@ -289,8 +290,13 @@ final class ClusterReconciliation {
               members,
               this::secret);
     } catch (RolePasswords.RoleUpdateException e) {
-      LOG.info("{}; trying again", e.getMessage());
-      return new CredentialRotation.Outcome(true, null);
+      ObservedCluster.Finding lasting = RotationFailures.lasting(e);
+      if (lasting == null) {
+        LOG.info("{}; trying again", e.getMessage());
+      } else {
+        LOG.warn("{}; trying again", e.getMessage());
+      }
+      return new CredentialRotation.Outcome(true, lasting);
     } catch (io.pgtrickle.operator.postgres.tls.MemberJdbc.NoCaException e) {
       LOG.warn("new passwords not applied: {}; trying again", e.getMessage());
       return new CredentialRotation.Outcome(true, null);
