@@ -306,8 +306,9 @@ public class PostgresClusterReconciler
 
   /**
    * Deletion in two rounds. The first shows phase {@code Deleting} and stops there; the status
-   * patch wakes the controller again, and the second round, working on the cluster as it is after
-   * that patch, removes Patroni's state and lets the finalizer go.
+   * patch wakes the controller again, and the next rounds, working on the cluster as it is after
+   * that patch, stop the members, remove Patroni's state once they stopped ({@link
+   * DeletedClusterState}) and let the finalizer go.
    *
    * <p>Why not both at once: JOSDK removes the finalizer with a JSON patch computed against the
    * cluster the round started from, carrying its resourceVersion. A status patch in the same round
@@ -338,16 +339,15 @@ public class PostgresClusterReconciler
             e.getMessage());
       }
     }
+    // Patroni's state goes once the members stopped (DeletedClusterState), so that a cluster
+    // created again under this name bootstraps instead of joining a ghost.
+    Optional<java.time.Duration> membersStopping =
+        DeletedClusterState.remove(client, cluster, clock.instant());
+    if (membersStopping.isPresent()) {
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(membersStopping.get());
+    }
     // The volumes stay (reclaimPolicy Retain): the Secrets whose passwords they know stay too.
     KeptSecrets.keep(client, cluster);
-    // Patroni's DCS ConfigMaps are Patroni's, not children with owner references: remove them
-    // so a cluster created again under this name bootstraps instead of joining a ghost.
-    client
-        .configMaps()
-        .inNamespace(cluster.getMetadata().getNamespace())
-        .withLabel(ClusterNames.PATRONI_SCOPE_LABEL, ClusterNames.patroniScope(cluster))
-        .withLabel(ClusterNames.PATRONI_LABEL, ClusterNames.PATRONI_LABEL_VALUE)
-        .delete();
     return DeleteControl.defaultDelete();
   }
 
